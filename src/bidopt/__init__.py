@@ -1,0 +1,37 @@
+"""bidopt: keyword grouping, CPC bid optimisation under a budget, and channel budget
+splitting for e-commerce search ads.
+
+Sub-packages
+------------
+datasets
+    Keyword and auction logs, their loaders, and a synthetic search account.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from bidopt.datasets import (
+    AuctionLog,
+    KeywordLog,
+    make_search_account,
+    read_ipinyou,
+    read_keyword_log,
+)
+from bidopt.exceptions import BidoptError, InfeasibleError, InvalidInputError, SolverError
+
+try:
+    __version__ = version("bidopt")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "AuctionLog",
+    "BidoptError",
+    "InfeasibleError",
+    "InvalidInputError",
+    "KeywordLog",
+    "SolverError",
+    "__version__",
+    "make_search_account",
+    "read_ipinyou",
+    "read_keyword_log",
+]

@@ -1,0 +1,197 @@
+"""Shared input validation.
+
+One place for the checks every public function needs, so that every error message
+follows the same template (scikit-learn's): name the parameter, state the contract, show
+the value received, and where useful the remedy::
+
+    `budget` must be a finite number > 0. Got -5.0 instead.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import numpy as np
+
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray, RandomState
+
+__all__ = [
+    "as_float_array",
+    "check_choice",
+    "check_options",
+    "check_random_state",
+    "check_scalar",
+    "short_repr",
+]
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """Return ``repr(value)`` cut to ``limit`` characters, for error messages."""
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def check_random_state(rng: RandomState) -> np.random.Generator:
+    """Normalise an ``rng=`` argument to a :class:`numpy.random.Generator` (SPEC 7).
+
+    Parameters
+    ----------
+    rng : int, numpy.random.Generator, numpy.random.SeedSequence or None
+        A seed, a generator (used as is, so its state advances), or None for fresh
+        OS entropy.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and int(rng) >= 0:
+        return np.random.default_rng(int(rng))
+    raise InvalidInputError(
+        "`rng` must be a non-negative int seed, a numpy.random.Generator, a "
+        f"numpy.random.SeedSequence or None. Got {short_repr(rng)} instead."
+    )
+
+
+def check_choice(value: object, name: str, allowed: Collection[str]) -> str:
+    """Check that a string option is one of ``allowed``.
+
+    Raises
+    ------
+    ValueError
+        ``Unknown method 'x'; expected one of 'dual', 'milp', 'greedy'.``
+    """
+    if isinstance(value, str) and value in allowed:
+        return value
+    expected = ", ".join(f"'{a}'" for a in allowed)
+    shown = f"'{value}'" if isinstance(value, str) else short_repr(value)
+    raise InvalidInputError(f"Unknown {name} {shown}; expected one of {expected}.")
+
+
+def check_options(
+    options: Mapping[str, Any] | None, allowed: Mapping[str, Any], *, method: str
+) -> dict[str, Any]:
+    """Merge user ``options`` over ``allowed`` defaults; an unknown key raises.
+
+    Parameters
+    ----------
+    options : mapping or None
+        The user's per-method options.
+    allowed : mapping
+        Every option the method understands, with its default.
+    method : str
+        The method name, for the message.
+    """
+    merged = dict(allowed)
+    if options is None:
+        return merged
+    if not isinstance(options, Mapping):
+        raise InvalidInputError(
+            f"`options` must be a mapping of option name to value or None. "
+            f"Got {short_repr(options)} instead."
+        )
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        known = ", ".join(f"'{k}'" for k in allowed) or "none"
+        raise InvalidInputError(
+            f"Unknown option(s) {', '.join(repr(u) for u in unknown)} for method "
+            f"'{method}'; it accepts: {known}."
+        )
+    merged.update(options)
+    return merged
+
+
+def check_scalar(
+    value: object,
+    name: str,
+    *,
+    lower: float | None = None,
+    upper: float | None = None,
+    lower_inclusive: bool = True,
+    upper_inclusive: bool = True,
+    integer: bool = False,
+) -> float:
+    """Check a scalar parameter and return it as a float (or an int if ``integer``).
+
+    Raises
+    ------
+    InvalidInputError
+        For example ``\\`budget\\` must be a finite number > 0. Got -5.0 instead.``
+    """
+    kind = "an integer" if integer else "a finite number"
+    bounds = []
+    if lower is not None:
+        bounds.append(f"{'>=' if lower_inclusive else '>'} {lower:g}")
+    if upper is not None:
+        bounds.append(f"{'<=' if upper_inclusive else '<'} {upper:g}")
+    contract = f"`{name}` must be {kind}" + (f" {' and '.join(bounds)}" if bounds else "")
+    ok_type = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if integer:
+        ok_type = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not ok_type:
+        raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.")
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.")
+    too_low = lower is not None and (number < lower or (not lower_inclusive and number == lower))
+    too_high = upper is not None and (
+        number > upper or (not upper_inclusive and number == upper)
+    )
+    if too_low or too_high:
+        raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.")
+    return int(value) if integer else number  # type: ignore[call-overload, no-any-return]
+
+
+def as_float_array(
+    value: object,
+    name: str,
+    *,
+    ndim: int | None = 1,
+    nonnegative: bool = False,
+    allow_nan: bool = False,
+) -> FloatArray:
+    """Convert ``value`` to a float64 array and check its shape, finiteness and sign.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``name``, the contract, and the first offending entry.
+    """
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"`{name}` must be an array of numbers. Got {short_repr(value)} instead ({exc})."
+        ) from None
+    if ndim is not None and array.ndim != ndim:
+        raise InvalidInputError(
+            f"`{name}` must be a {ndim}-dimensional array. Got an array of shape "
+            f"{array.shape} instead."
+        )
+    bad = ~np.isfinite(array)
+    if allow_nan:
+        bad &= ~np.isnan(array)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidInputError(
+            f"`{name}` must be finite. Got {array[index]!r} at index "
+            f"{index if len(index) > 1 else index[0]} instead."
+        )
+    if nonnegative:
+        negative = array < 0
+        if negative.any():
+            index = tuple(int(i) for i in np.argwhere(negative)[0])
+            raise InvalidInputError(
+                f"`{name}` must be >= 0. Got {array[index]!r} at index "
+                f"{index if len(index) > 1 else index[0]} instead."
+            )
+    return array

@@ -1,0 +1,40 @@
+"""Data model and loaders: keyword logs, auction logs, and a synthetic search account.
+
+* :class:`KeywordLog` / :func:`read_keyword_log` - keyword x day performance reports
+  (English or Tmall/Taobao Chinese headers); :func:`read_adwords_keyword_daily` for the
+  public AdWords keyword-day file.
+* :class:`AuctionLog` / :func:`read_ipinyou` / :func:`read_ipinyou_info` - auction logs
+  for replay, in the iPinYou formats.
+* :func:`make_search_account` - a seeded, realistic synthetic account with known truth.
+"""
+
+from bidopt.datasets._adwords import read_adwords_keyword_daily
+from bidopt.datasets._auction_log import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
+from bidopt.datasets._categorical import Categorical
+from bidopt.datasets._keyword_log import KEYWORD_LOG_COLUMNS, MATCH_TYPES, KeywordLog, LoadReport
+from bidopt.datasets._keyword_reader import HEADER_ALIASES, read_keyword_log
+from bidopt.datasets._synthetic import (
+    AccountTruth,
+    ExpectedPerformance,
+    SearchAccount,
+    make_search_account,
+)
+
+__all__ = [
+    "HEADER_ALIASES",
+    "KEYWORD_LOG_COLUMNS",
+    "MATCH_TYPES",
+    "AccountTruth",
+    "AuctionLog",
+    "Categorical",
+    "ExpectedPerformance",
+    "IpinyouInfo",
+    "KeywordLog",
+    "LoadReport",
+    "SearchAccount",
+    "make_search_account",
+    "read_adwords_keyword_daily",
+    "read_ipinyou",
+    "read_ipinyou_info",
+    "read_keyword_log",
+]

@@ -1,0 +1,312 @@
+"""Auction logs for replay: one row per auction (impression opportunity)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bidopt._validation import short_repr
+from bidopt.datasets._keyword_log import _require_pandas
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray, IntArray
+
+__all__ = ["AuctionLog", "IpinyouInfo", "read_ipinyou", "read_ipinyou_info"]
+
+
+def _check_column(name: str, values: np.ndarray[Any, Any], ok: np.ndarray[Any, Any],
+                  contract: str) -> None:
+    if not ok.all():
+        row = int(np.flatnonzero(~ok)[0])
+        raise InvalidInputError(
+            f"AuctionLog `{name}` must be {contract}. Got {values[row]!r} at row {row} "
+            f"({int((~ok).sum())} bad rows in all)."
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AuctionLog:
+    """A log of auctions, replayable against any bid strategy.
+
+    Attributes
+    ----------
+    click : array of int64, shape (n_auctions,)
+        1 if the impression was clicked, else 0.
+    market_price : array of float64, shape (n_auctions,)
+        The price to beat (the second price paid on a win), in the log's own unit:
+        for iPinYou, CNY fen per 1000 impressions.
+    pctr : array of float64 or None
+        Predicted click probability of each auction, in [0, 1]; None for raw logs
+        that carry no prediction.
+    conversion : array of int64 or None
+        1 if the impression converted.
+    value : array of float64 or None
+        Value of the impression's conversion (yuan).
+    hour : array of int64 or None
+        Hour of day, 0-23.
+    source : str
+        Where the log came from.
+    """
+
+    click: IntArray
+    market_price: FloatArray
+    pctr: FloatArray | None = None
+    conversion: IntArray | None = None
+    value: FloatArray | None = None
+    hour: IntArray | None = None
+    source: str = field(default="<arrays>")
+
+    def __post_init__(self) -> None:
+        n = self.click.shape[0]
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray) and value.shape != (n,):
+                raise InvalidInputError(
+                    f"AuctionLog `{f.name}` must have shape ({n},) like `click`. "
+                    f"Got {value.shape} instead."
+                )
+        _check_column("click", self.click, (self.click == 0) | (self.click == 1), "0 or 1")
+        price = self.market_price
+        _check_column("market_price", price, np.isfinite(price) & (price >= 0),
+                      "finite and >= 0")
+        if self.pctr is not None:
+            _check_column("pctr", self.pctr, (self.pctr >= 0) & (self.pctr <= 1), "in [0, 1]")
+        if self.conversion is not None:
+            c = self.conversion
+            _check_column("conversion", c, (c == 0) | (c == 1), "0 or 1")
+        if self.value is not None:
+            _check_column("value", self.value, np.isfinite(self.value) & (self.value >= 0),
+                          "finite and >= 0")
+        if self.hour is not None:
+            _check_column("hour", self.hour, (self.hour >= 0) & (self.hour <= 23),
+                          "an hour in 0..23")
+
+    def __len__(self) -> int:
+        return int(self.click.shape[0])
+
+    @property
+    def n_auctions(self) -> int:
+        """Number of auctions."""
+        return len(self)
+
+    @property
+    def n_clicks(self) -> int:
+        """Total clicks."""
+        return int(self.click.sum())
+
+    @property
+    def total_market_price(self) -> float:
+        """Sum of market prices: the cost of winning every auction."""
+        return float(self.market_price.sum())
+
+    def take(self, rows: np.ndarray[Any, Any]) -> AuctionLog:
+        """A new log with the selected rows (index array or boolean mask), in order."""
+        values = {
+            f.name: (getattr(self, f.name)[rows] if isinstance(getattr(self, f.name), np.ndarray)
+                     else getattr(self, f.name))
+            for f in fields(self)
+        }
+        return AuctionLog(**values)
+
+    def to_frame(self) -> Any:
+        """The log as a :class:`pandas.DataFrame` (needs pandas)."""
+        pd = _require_pandas("AuctionLog.to_frame()")
+        data = {f.name: getattr(self, f.name) for f in fields(self)
+                if isinstance(getattr(self, f.name), np.ndarray)}
+        return pd.DataFrame(data)
+
+    def __repr__(self) -> str:
+        return (
+            f"AuctionLog(n_auctions={len(self)}, clicks={self.n_clicks}, "
+            f"total_market_price={self.total_market_price:g}, source={self.source!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IpinyouInfo:
+    """Training (and test) statistics of an iPinYou campaign (``info.json``).
+
+    Attributes
+    ----------
+    imp_train, clk_train : int
+        Impressions and clicks in the training log.
+    cost_train : float
+        Total market price paid in training (CNY fen per 1000 impressions, summed).
+    price_counter_train : array of int64, shape (n_prices,)
+        Histogram of training market prices: entry ``p`` counts auctions with price ``p``.
+    imp_test, clk_test, cost_test : int or float or None
+        The same for the test log, when present.
+    extra : dict
+        Any other fields of the file, as read.
+    """
+
+    imp_train: int
+    clk_train: int
+    cost_train: float
+    price_counter_train: IntArray
+    imp_test: int | None = None
+    clk_test: int | None = None
+    cost_test: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ctr_train(self) -> float:
+        """Training click-through rate (clicks per impression)."""
+        return self.clk_train / self.imp_train
+
+    @property
+    def ecpc_train(self) -> float:
+        """Training effective cost per click (same unit as the prices)."""
+        return self.cost_train / self.clk_train
+
+    @property
+    def cpm_train(self) -> float:
+        """Training mean market price."""
+        return self.cost_train / self.imp_train
+
+    def market_price_pmf(self) -> FloatArray:
+        """The training market-price distribution: ``pmf[p]`` = P(price == p)."""
+        counts = self.price_counter_train.astype(np.float64)
+        return counts / counts.sum()
+
+
+def _open_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    return raw.decode("utf-8")
+
+
+def _existing(path: str | os.PathLike[str], name: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInputError(f"`{name}` must be an existing file. Got {str(p)!r}.")
+    return p
+
+
+def read_ipinyou(path: str | os.PathLike[str]) -> AuctionLog:
+    """Read an iPinYou log into an :class:`AuctionLog`.
+
+    Two formats are recognised from the first line:
+
+    * the replay format of Cai et al. (WSDM 2017): ``click payprice pCTR``, space
+      separated, no header (``pctr`` is filled);
+    * the raw 27-column iPinYou format (``make-ipinyou-data``), tab separated with a
+      header row ``click weekday hour bidid ... payprice ...`` (``pctr`` is None, since
+      the raw log has no prediction; ``hour`` is filled).
+
+    Parameters
+    ----------
+    path : path-like
+        The log file (optionally ``.gz``).
+
+    Returns
+    -------
+    AuctionLog
+        ``market_price`` is ``payprice`` in CNY fen per 1000 impressions.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file is missing, of neither format, or has a malformed line.
+    """
+    p = _existing(path, "path")
+    text = _open_text(p)
+    first = text.split("\n", 1)[0].strip()
+    if not first:
+        raise InvalidInputError(f"{str(p)!r} is empty: expected an iPinYou log.")
+    if "payprice" in first.split("\t"):
+        return _read_raw_ipinyou(text, p)
+    parts = first.split()
+    if len(parts) != 3:
+        raise InvalidInputError(
+            f"{str(p)!r} is neither the 'click payprice pCTR' replay format (3 fields) nor "
+            f"the raw iPinYou format (a header with 'payprice'). First line: {short_repr(first)}."
+        )
+    try:
+        data = np.loadtxt(io.StringIO(text), dtype=np.float64, ndmin=2)
+    except ValueError as exc:
+        raise InvalidInputError(f"Could not parse {str(p)!r} as 'click payprice pCTR': {exc}")
+    if data.shape[1] != 3:
+        raise InvalidInputError(
+            f"{str(p)!r} must have 3 columns (click payprice pCTR). Got {data.shape[1]}."
+        )
+    return AuctionLog(
+        click=data[:, 0].astype(np.int64),
+        market_price=data[:, 1],
+        pctr=data[:, 2],
+        source=str(p),
+    )
+
+
+def _read_raw_ipinyou(text: str, path: Path) -> AuctionLog:
+    lines = [line for line in text.split("\n") if line.strip()]
+    header = lines[0].rstrip("\r").split("\t")
+    index = {name: j for j, name in enumerate(header)}
+    needed = ("click", "hour", "payprice")
+    missing = [c for c in needed if c not in index]
+    if missing:
+        raise InvalidInputError(f"{str(path)!r} has no column(s) {missing} in its header.")
+    rows = [line.rstrip("\r").split("\t") for line in lines[1:]]
+    bad = [k for k, r in enumerate(rows) if len(r) != len(header)]
+    if bad:
+        raise InvalidInputError(
+            f"Line {bad[0] + 2} of {str(path)!r} has {len(rows[bad[0]])} fields; the header "
+            f"has {len(header)}."
+        )
+    table = np.array(rows, dtype=object).reshape(len(rows), len(header))
+    try:
+        click = table[:, index["click"]].astype(np.int64)
+        hour = table[:, index["hour"]].astype(np.int64)
+        price = table[:, index["payprice"]].astype(np.float64)
+    except ValueError as exc:
+        raise InvalidInputError(f"A numeric field of {str(path)!r} is not a number: {exc}")
+    return AuctionLog(click=click, market_price=price, hour=hour, source=str(path))
+
+
+def read_ipinyou_info(path: str | os.PathLike[str]) -> IpinyouInfo:
+    """Read an iPinYou campaign's ``info.json`` (training statistics).
+
+    Parameters
+    ----------
+    path : path-like
+        JSON with ``imp_train``, ``clk_train``, ``cost_train`` and
+        ``price_counter_train`` (and optionally the ``*_test`` fields).
+
+    Raises
+    ------
+    InvalidInputError
+        If a required field is missing or malformed.
+    """
+    p = _existing(path, "path")
+    try:
+        data = json.loads(_open_text(p))
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"{str(p)!r} is not valid JSON: {exc}") from None
+    required = ("imp_train", "clk_train", "cost_train", "price_counter_train")
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise InvalidInputError(f"{str(p)!r} lacks the field(s) {missing}.")
+    counter = np.asarray(data["price_counter_train"], dtype=np.int64)
+    if counter.ndim != 1 or (counter < 0).any() or counter.sum() == 0:
+        raise InvalidInputError(
+            f"`price_counter_train` in {str(p)!r} must be a non-empty histogram of "
+            "non-negative counts."
+        )
+    known = {*required, "imp_test", "clk_test", "cost_test"}
+    return IpinyouInfo(
+        imp_train=int(data["imp_train"]),
+        clk_train=int(data["clk_train"]),
+        cost_train=float(data["cost_train"]),
+        price_counter_train=counter,
+        imp_test=int(data["imp_test"]) if "imp_test" in data else None,
+        clk_test=int(data["clk_test"]) if "clk_test" in data else None,
+        cost_test=float(data["cost_test"]) if "cost_test" in data else None,
+        extra={k: v for k, v in data.items() if k not in known},
+    )

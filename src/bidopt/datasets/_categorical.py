@@ -1,0 +1,105 @@
+"""Dictionary-encoded string columns.
+
+A keyword log of a million keywords over 28 days has 28 million rows but only a million
+distinct keyword strings; storing each column as integer codes into a table of distinct
+values keeps memory at O(rows) integers and makes group-bys a ``bincount``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt.typing import ObjectArray
+
+__all__ = ["Categorical"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Categorical:
+    """A column of strings stored as integer codes into a table of distinct values.
+
+    Parameters
+    ----------
+    codes : array of int32, shape (n_rows,)
+        Index of each row's value in ``categories``.
+    categories : array of object (str), shape (n_categories,)
+        The distinct values.
+
+    Notes
+    -----
+    ``numpy.asarray(col)`` materialises the strings (an object array of shape
+    ``(n_rows,)``); the strings themselves are shared, not copied.
+    """
+
+    codes: npt.NDArray[np.int32]
+    categories: ObjectArray
+
+    def __post_init__(self) -> None:
+        if self.codes.ndim != 1 or self.categories.ndim != 1:
+            raise ValueError("Categorical codes and categories must be 1-dimensional.")
+        if self.codes.size and (
+            self.codes.min() < 0 or self.codes.max() >= self.categories.size
+        ):
+            raise ValueError("Categorical codes must index into categories.")
+
+    @classmethod
+    def from_values(cls, values: Any, categories: Any = None) -> Categorical:
+        """Encode a sequence of strings.
+
+        Parameters
+        ----------
+        values : array-like of str, shape (n_rows,)
+        categories : sequence of str, optional
+            A fixed table of categories (every value must be in it).  By default the
+            sorted distinct values.
+        """
+        array = np.asarray(values, dtype=object).astype(str)
+        if categories is None:
+            table, codes = np.unique(array, return_inverse=True)
+            return cls(codes.astype(np.int32).ravel(), table.astype(object))
+        table = np.asarray(list(categories), dtype=object)
+        order = np.argsort(table.astype(str))
+        sorted_table = table.astype(str)[order]
+        position = np.searchsorted(sorted_table, array)
+        position = np.minimum(position, max(sorted_table.size - 1, 0))
+        if array.size and not np.array_equal(sorted_table[position], array):
+            unknown = sorted(set(array.tolist()) - set(sorted_table.tolist()))
+            raise ValueError(f"Values {unknown[:5]} are not among the categories {list(table)}.")
+        return cls(order[position].astype(np.int32), table)
+
+    @classmethod
+    def from_codes(cls, codes: Any, categories: Any) -> Categorical:
+        """Build from existing codes and a table of categories (no copy when typed)."""
+        return cls(
+            np.ascontiguousarray(codes, dtype=np.int32),
+            np.asarray(list(categories), dtype=object),
+        )
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> ObjectArray:
+        values = self.categories[self.codes]
+        return values if dtype is None else values.astype(dtype)
+
+    def to_numpy(self) -> ObjectArray:
+        """The strings, as an object array of shape (n_rows,)."""
+        return self.categories[self.codes]
+
+    def take(self, rows: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> Categorical:
+        """Select rows (by index or mask); the category table is shared."""
+        return Categorical(self.codes[rows], self.categories)
+
+    @property
+    def n_categories(self) -> int:
+        """Number of distinct values."""
+        return int(self.categories.size)
+
+    def __repr__(self) -> str:
+        head = ", ".join(repr(c) for c in self.categories[:3])
+        more = ", ..." if self.categories.size > 3 else ""
+        return f"Categorical(n_rows={self.codes.size}, categories=[{head}{more}])"

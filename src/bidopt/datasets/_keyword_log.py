@@ -1,0 +1,294 @@
+"""The keyword performance log: one row per keyword and day."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt.datasets._categorical import Categorical
+from bidopt.typing import FloatArray, IntArray
+
+__all__ = ["KEYWORD_LOG_COLUMNS", "MATCH_TYPES", "KeywordLog", "LoadReport"]
+
+#: Allowed match types, in the order of their codes.
+MATCH_TYPES: tuple[str, ...] = ("exact", "phrase", "broad")
+
+#: Column names of a keyword log, in display order.
+KEYWORD_LOG_COLUMNS: tuple[str, ...] = (
+    "date",
+    "campaign",
+    "ad_group",
+    "keyword",
+    "match_type",
+    "bid",
+    "impressions",
+    "clicks",
+    "cost",
+    "conversions",
+    "revenue",
+)
+
+_STRING_COLUMNS = ("campaign", "ad_group", "keyword", "match_type")
+
+
+def _require_pandas(what: str) -> Any:
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
+        raise ImportError(
+            f"{what} needs pandas, which is not installed. Install it with "
+            "`pip install bidopt[pandas]` (or `pip install pandas`)."
+        ) from None
+    return pd
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LoadReport:
+    """What a loader read, mapped, and dropped.
+
+    Attributes
+    ----------
+    source : str
+        Where the rows came from (a path, ``"<mapping>"`` or ``"<DataFrame>"``).
+    n_read : int
+        Data rows read from the source.
+    dropped_rows : array of int64, shape (n_dropped,)
+        0-based indices (among the source's data rows) of the rows dropped.
+    reasons : tuple of str, length n_dropped
+        Why each dropped row was dropped (row, column, value, contract).
+    column_map : dict of str to str
+        Source header -> bidopt column, for every column used.
+    ignored_columns : tuple of str
+        Source columns that bidopt does not use (kept out of the log, not lost silently).
+    """
+
+    source: str = "<unknown>"
+    n_read: int = 0
+    dropped_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    reasons: tuple[str, ...] = ()
+    column_map: Mapping[str, str] = field(default_factory=dict)
+    ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def n_dropped(self) -> int:
+        """Number of rows dropped."""
+        return int(self.dropped_rows.size)
+
+    @property
+    def n_kept(self) -> int:
+        """Number of rows kept."""
+        return self.n_read - self.n_dropped
+
+    def summary(self, max_reasons: int = 10) -> str:
+        """A readable account of the load."""
+        lines = [
+            f"Read {self.n_read} rows from {self.source}: kept {self.n_kept}, "
+            f"dropped {self.n_dropped}."
+        ]
+        if self.column_map:
+            mapped = ", ".join(f"{k!r} -> {v}" for k, v in self.column_map.items())
+            lines.append(f"Columns: {mapped}.")
+        if self.ignored_columns:
+            lines.append(f"Ignored columns: {', '.join(map(repr, self.ignored_columns))}.")
+        for reason in self.reasons[:max_reasons]:
+            lines.append(f"  dropped {reason}")
+        if len(self.reasons) > max_reasons:
+            lines.append(f"  ... and {len(self.reasons) - max_reasons} more dropped rows.")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"LoadReport(source={self.source!r}, n_read={self.n_read}, "
+            f"n_dropped={self.n_dropped})"
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KeywordLog:
+    """A columnar table of keyword x day performance rows.
+
+    Build one with :func:`bidopt.datasets.read_keyword_log` (which validates every row)
+    or get one from :func:`bidopt.datasets.make_search_account`.  The constructor itself
+    checks only that the columns have one length and the right dtypes.
+
+    Attributes
+    ----------
+    date : array of datetime64[D], shape (n_rows,)
+        The day of the row.
+    keyword : Categorical
+        The keyword text.
+    impressions, clicks : array of int64, shape (n_rows,)
+        Observed counts.
+    campaign, ad_group : Categorical or None
+        Campaign (推广计划) and ad group (推广单元), None when the source has none.
+    match_type : Categorical or None
+        ``"exact"``, ``"phrase"`` or ``"broad"``; None when the source has none.
+    bid : array of float64 or None
+        Max CPC bid in force that day, yuan.
+    cost : array of float64 or None
+        Spend, yuan.
+    conversions : array of int64 or None
+        Orders (成交笔数).
+    revenue : array of float64 or None
+        Order value (成交金额), yuan.
+    report : LoadReport
+        How the log was loaded, including any dropped rows.
+    """
+
+    date: npt.NDArray[np.datetime64]
+    keyword: Categorical
+    impressions: IntArray
+    clicks: IntArray
+    campaign: Categorical | None = None
+    ad_group: Categorical | None = None
+    match_type: Categorical | None = None
+    bid: FloatArray | None = None
+    cost: FloatArray | None = None
+    conversions: IntArray | None = None
+    revenue: FloatArray | None = None
+    report: LoadReport = field(default_factory=LoadReport)
+
+    def __post_init__(self) -> None:
+        n = self.date.shape[0] if self.date.ndim == 1 else -1
+        if n < 0 or self.date.dtype != np.dtype("datetime64[D]"):
+            raise ValueError("KeywordLog.date must be a 1-d datetime64[D] array.")
+        for name in KEYWORD_LOG_COLUMNS[1:]:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if len(value) != n:
+                raise ValueError(
+                    f"KeywordLog column `{name}` has {len(value)} rows; `date` has {n}."
+                )
+            if name in _STRING_COLUMNS:
+                if not isinstance(value, Categorical):
+                    raise TypeError(f"KeywordLog column `{name}` must be a Categorical.")
+            elif name in ("impressions", "clicks", "conversions"):
+                if value.dtype != np.int64:
+                    raise TypeError(f"KeywordLog column `{name}` must be int64.")
+            elif value.dtype != np.float64:
+                raise TypeError(f"KeywordLog column `{name}` must be float64.")
+
+    def __len__(self) -> int:
+        return int(self.date.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return len(self)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns present (not None), in display order."""
+        return tuple(c for c in KEYWORD_LOG_COLUMNS if getattr(self, c) is not None)
+
+    def column(self, name: str) -> npt.NDArray[Any]:
+        """One column as a plain numpy array (strings materialised).
+
+        Raises
+        ------
+        KeyError
+            If the log has no such column (for example ``cost`` in a log without spend).
+        """
+        if name not in KEYWORD_LOG_COLUMNS:
+            raise KeyError(f"Unknown column {name!r}; expected one of {KEYWORD_LOG_COLUMNS}.")
+        value = getattr(self, name)
+        if value is None:
+            raise KeyError(
+                f"This keyword log has no `{name}` column (source: {self.report.source})."
+            )
+        return value.to_numpy() if isinstance(value, Categorical) else np.asarray(value)
+
+    def take(self, rows: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> KeywordLog:
+        """A new log with the selected rows (index array or boolean mask)."""
+        values: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "report":
+                values[f.name] = value
+            elif value is None:
+                values[f.name] = None
+            elif isinstance(value, Categorical):
+                values[f.name] = value.take(rows)
+            else:
+                values[f.name] = value[rows]
+        return KeywordLog(**values)
+
+    def to_dict(self) -> dict[str, npt.NDArray[Any]]:
+        """Column name -> numpy array, for every column present."""
+        return {c: self.column(c) for c in self.columns}
+
+    def to_frame(self) -> Any:
+        """The log as a :class:`pandas.DataFrame` (needs pandas).
+
+        String columns become ``category`` dtype.
+        """
+        pd = _require_pandas("KeywordLog.to_frame()")
+        data: dict[str, Any] = {}
+        for c in self.columns:
+            value = getattr(self, c)
+            if isinstance(value, Categorical):
+                data[c] = pd.Categorical.from_codes(value.codes, categories=value.categories)
+            else:
+                data[c] = value
+        return pd.DataFrame(data)
+
+    def totals(self) -> dict[str, float]:
+        """Account totals: impressions, clicks, cost, conversions, revenue and ratios.
+
+        Ratios (``ctr``, ``cvr``, ``cpc``, ``cpa``, ``roas``) are NaN where undefined.
+        """
+        out: dict[str, float] = {
+            "impressions": float(self.impressions.sum()),
+            "clicks": float(self.clicks.sum()),
+        }
+        for c in ("cost", "conversions", "revenue"):
+            value = getattr(self, c)
+            if value is not None:
+                out[c] = float(value.sum())
+
+        def ratio(a: str, b: str) -> float:
+            if a in out and b in out and out[b] > 0:
+                return out[a] / out[b]
+            return float("nan")
+
+        out["ctr"] = ratio("clicks", "impressions")
+        out["cvr"] = ratio("conversions", "clicks")
+        out["cpc"] = ratio("cost", "clicks")
+        out["cpa"] = ratio("cost", "conversions")
+        out["roas"] = ratio("revenue", "cost")
+        return out
+
+    def summary(self) -> str:
+        """A short human-readable description of the log."""
+        n_days = int(np.unique(self.date).size) if len(self) else 0
+        first = str(self.date.min()) if len(self) else "-"
+        last = str(self.date.max()) if len(self) else "-"
+        t = self.totals()
+        parts = [
+            f"KeywordLog: {len(self)} rows, {self.keyword.n_categories} keywords, "
+            f"{n_days} days ({first} .. {last})",
+            f"  impressions {t['impressions']:.0f}, clicks {t['clicks']:.0f}, "
+            f"CTR {t['ctr']:.2%}",
+        ]
+        if "cost" in t:
+            parts.append(f"  cost {t['cost']:.2f} yuan, CPC {t['cpc']:.2f} yuan")
+        if "conversions" in t:
+            parts.append(
+                f"  conversions {t['conversions']:.0f}, CVR {t['cvr']:.2%}, CPA {t['cpa']:.2f} yuan"
+            )
+        if "revenue" in t:
+            parts.append(f"  revenue {t['revenue']:.2f} yuan, ROAS {t['roas']:.2f}")
+        if self.report.n_dropped:
+            parts.append(f"  {self.report.n_dropped} rows dropped on load (see .report)")
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"KeywordLog(n_rows={len(self)}, n_keywords={self.keyword.n_categories}, "
+            f"columns={self.columns})"
+        )

@@ -1,0 +1,255 @@
+"""``read_keyword_log``: keyword reports (English or Chinese headers) into a KeywordLog."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._validation import check_choice, short_repr
+from bidopt.datasets._categorical import Categorical
+from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
+from bidopt.datasets._parsing import parse_dates, parse_match_types, parse_numbers, parse_text
+from bidopt.datasets._tables import RawTable, read_table
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import BoolArray
+
+__all__ = ["HEADER_ALIASES", "read_keyword_log"]
+
+#: Recognised report headers for each keyword-log column (compared after NFKC,
+#: lower-casing, and removing white space, ``_``, ``-``, ``.`` and unit suffixes such as
+#: ``(元)``).  Chinese names are those of Tmall/Taobao (Zhitongche) report exports.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "date": ("date", "day", "日期", "时间", "统计日期"),
+    "campaign": ("campaign", "campaignname", "推广计划", "推广计划名称", "计划名称", "计划"),
+    "ad_group": ("adgroup", "adgroupname", "推广单元", "推广单元名称", "单元名称", "单元"),
+    "keyword": ("keyword", "keywordtext", "关键词", "关键字"),
+    "match_type": ("matchtype", "match", "匹配方式", "匹配类型"),
+    "bid": ("bid", "maxcpc", "cpcbid", "出价", "关键词出价"),
+    "impressions": ("impressions", "impr", "展现量", "展示量", "曝光量"),
+    "clicks": ("clicks", "click", "点击量", "点击数"),
+    "cost": ("cost", "spend", "花费", "消耗", "总花费"),
+    "conversions": ("conversions", "orders", "成交笔数", "总成交笔数", "订单数"),
+    "revenue": ("revenue", "conversionvalue", "convvalue", "sales", "gmv", "成交金额", "总成交金额"),
+}
+
+_REQUIRED = ("date", "keyword", "impressions", "clicks")
+_UNIT_SUFFIX = re.compile(r"\((?:元|yuan|cny|rmb|¥|次|笔|个)\)$")
+_DROP_CHARS = re.compile(r"[\s_\-.]")
+_LOOKUP = {alias: column for column, aliases in HEADER_ALIASES.items() for alias in aliases}
+
+
+def _canonical_header(header: str) -> str:
+    s = unicodedata.normalize("NFKC", header).strip().lower()
+    s = _UNIT_SUFFIX.sub("", s)
+    return _DROP_CHARS.sub("", s)
+
+
+def _map_headers(table: RawTable) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Source header -> keyword-log column; and the headers not used."""
+    mapping: dict[str, str] = {}
+    used: dict[str, str] = {}
+    ignored: list[str] = []
+    for header in table.columns:
+        column = _LOOKUP.get(_canonical_header(header))
+        if column is None:
+            ignored.append(header)
+            continue
+        if column in used:
+            raise InvalidInputError(
+                f"Columns {used[column]!r} and {header!r} of {table.source} both map to the "
+                f"keyword-log column `{column}`; keep one of them."
+            )
+        used[column] = header
+        mapping[header] = column
+    missing = [c for c in _REQUIRED if c not in used]
+    if missing:
+        raise InvalidInputError(
+            f"The keyword log from {table.source} has no column for {missing}. Got columns "
+            f"{list(table.columns)}. Recognised headers: "
+            + "; ".join(f"{c}: {'/'.join(HEADER_ALIASES[c][:4])}" for c in missing)
+            + "."
+        )
+    return mapping, tuple(ignored)
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """One row-level rule: which rows break it and how to describe a breach."""
+
+    column: str
+    mask: BoolArray
+    describe: Callable[[int], str]
+
+
+def _describe_cell(raw: npt.NDArray[Any], contract: str) -> Callable[[int], str]:
+    return lambda i: f"{contract}; got {short_repr(raw[i].item() if hasattr(raw[i], 'item') else raw[i])}"
+
+
+def read_keyword_log(
+    source: Any, *, errors: Literal["raise", "drop"] = "raise"
+) -> KeywordLog:
+    """Read a keyword performance report into a :class:`KeywordLog`.
+
+    Parameters
+    ----------
+    source : path, mapping of str to array-like, or pandas.DataFrame
+        A CSV/TSV file (UTF-8 or GB18030, optionally ``.gz``), a mapping of column name
+        -> values, or a DataFrame.  Headers may be English (``date, campaign, ad_group,
+        keyword, match_type, bid, impressions, clicks, cost, conversions, revenue``) or
+        the Chinese headers of Tmall/Taobao report exports (日期, 推广计划, 推广单元,
+        关键词, 匹配方式, 出价, 展现量, 点击量, 花费, 成交笔数, 成交金额).  ``date``,
+        ``keyword``, ``impressions`` and ``clicks`` are required; other columns are
+        optional and None on the log when absent.  Money may be written ``"1,234.50"``
+        or ``"¥12.3"``; dates ``2024-11-11``, ``2024/11/11``, ``20241111`` or
+        ``2024年11月11日``; match types in English or Chinese (精确匹配, 中心词匹配 /
+        短语匹配, 广泛匹配).
+    errors : {"raise", "drop"}, default "raise"
+        What to do with a bad row: a missing or non-numeric value, a negative count or
+        amount, a fractional count, ``clicks > impressions``, ``conversions > clicks``,
+        ``cost > 0`` with 0 clicks, an unknown match type, an unparseable date or an
+        empty keyword.  ``"raise"`` raises :class:`~bidopt.exceptions.InvalidInputError`
+        naming the first bad row, its column and value; ``"drop"`` drops the bad rows and
+        lists each, with its reason, in ``log.report``.
+
+    Returns
+    -------
+    KeywordLog
+        Rows in source order (minus dropped rows), with ``report`` describing the load.
+
+    Raises
+    ------
+    InvalidInputError
+        For a bad row (with ``errors="raise"``), a missing required column, two columns
+        mapping to the same field, or an unreadable source.
+
+    Examples
+    --------
+    >>> from bidopt.datasets import read_keyword_log
+    >>> log = read_keyword_log({
+    ...     "日期": ["2024-11-01", "2024-11-01"], "关键词": ["连衣裙", "tasco望远镜"],
+    ...     "展现量": [120, 40], "点击量": [6, 1], "花费": ["¥12.30", "1,234.50"],
+    ... })
+    >>> log.cost
+    array([  12.3, 1234.5])
+    """
+    errors = check_choice(errors, "errors", ("raise", "drop"))  # type: ignore[assignment]
+    table = read_table(source)
+    mapping, ignored = _map_headers(table)
+    raw = {column: table.columns[header] for header, column in mapping.items()}
+    n = table.n_rows
+    checks: list[_Check] = []
+    parsed: dict[str, Any] = {}
+
+    dates, bad = parse_dates(raw["date"])
+    checks.append(_Check("date", bad, _describe_cell(raw["date"], "is not a date")))
+    parsed["date"] = dates
+
+    for column in ("campaign", "ad_group", "keyword"):
+        if column in raw:
+            text, bad = parse_text(raw[column])
+            checks.append(_Check(column, bad, _describe_cell(raw[column], "is empty")))
+            parsed[column] = text
+    if "match_type" in raw:
+        kinds, bad = parse_match_types(raw["match_type"])
+        contract = "is not a known match type (exact/phrase/broad, 精确匹配/短语匹配/广泛匹配)"
+        checks.append(_Check("match_type", bad, _describe_cell(raw["match_type"], contract)))
+        parsed["match_type"] = kinds
+
+    for column in ("bid", "impressions", "clicks", "cost", "conversions", "revenue"):
+        if column not in raw:
+            continue
+        values, missing, unparseable = parse_numbers(raw[column])
+        cell = raw[column]
+        checks.append(_Check(column, missing, _describe_cell(cell, "is missing or NaN")))
+        checks.append(_Check(column, unparseable, _describe_cell(cell, "is not a number")))
+        with np.errstate(invalid="ignore"):
+            negative = values < 0
+        checks.append(_Check(column, negative, _describe_cell(cell, "must be >= 0")))
+        if column in ("impressions", "clicks", "conversions"):
+            with np.errstate(invalid="ignore"):
+                fractional = np.isfinite(values) & (values != np.round(values))
+            checks.append(
+                _Check(column, fractional, _describe_cell(cell, "must be a whole number"))
+            )
+        parsed[column] = values
+
+    def pair(a: str, b: str, mask: BoolArray, contract: str) -> _Check:
+        va, vb = parsed[a], parsed[b]
+        return _Check(a, mask, lambda i: f"{contract}; got {a}={va[i]:g}, {b}={vb[i]:g}")
+
+    with np.errstate(invalid="ignore"):
+        clicks = parsed["clicks"]
+        checks.append(
+            pair("clicks", "impressions", clicks > parsed["impressions"],
+                 "must be <= `impressions`")
+        )
+        if "conversions" in parsed:
+            checks.append(
+                pair("conversions", "clicks", parsed["conversions"] > clicks,
+                     "must be <= `clicks`")
+            )
+        if "cost" in parsed:
+            checks.append(
+                pair("cost", "clicks", (parsed["cost"] > 0) & (clicks == 0),
+                     "must be 0 when `clicks` is 0")
+            )
+
+    bad_any = np.zeros(n, dtype=bool)
+    for check in checks:
+        bad_any |= check.mask
+    bad_rows = np.flatnonzero(bad_any)
+
+    def reason(row: int) -> str:
+        for check in checks:
+            if check.mask[row]:
+                return f"{table.where(row)}: `{check.column}` {check.describe(row)}"
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    if bad_rows.size and errors == "raise":
+        first = reason(int(bad_rows[0]))
+        more = ""
+        if bad_rows.size > 1:
+            shown = ", ".join(str(r) for r in bad_rows[1:6])
+            more = (
+                f" {bad_rows.size - 1} more bad row(s) (rows {shown}"
+                f"{', ...' if bad_rows.size > 6 else ''})."
+            )
+        raise InvalidInputError(
+            f"Bad row in the keyword log: {first}.{more} Fix the source, or pass "
+            "errors='drop' to drop bad rows and list them in `log.report`."
+        )
+
+    keep = ~bad_any
+    report = LoadReport(
+        source=table.source,
+        n_read=n,
+        dropped_rows=bad_rows.astype(np.int64),
+        reasons=tuple(reason(int(r)) for r in bad_rows),
+        column_map=dict(mapping),
+        ignored_columns=ignored,
+    )
+    return _build_log(parsed, keep, report)
+
+
+def _build_log(parsed: dict[str, Any], keep: BoolArray, report: LoadReport) -> KeywordLog:
+    columns: dict[str, Any] = {"report": report, "date": parsed["date"][keep]}
+    for column in ("campaign", "ad_group", "keyword"):
+        if column in parsed:
+            columns[column] = Categorical.from_values(parsed[column][keep])
+    if "match_type" in parsed:
+        columns["match_type"] = Categorical.from_values(
+            parsed["match_type"][keep], categories=MATCH_TYPES
+        )
+    for column in ("impressions", "clicks", "conversions"):
+        if column in parsed:
+            columns[column] = parsed[column][keep].astype(np.int64)
+    for column in ("bid", "cost", "revenue"):
+        if column in parsed:
+            columns[column] = parsed[column][keep]
+    return KeywordLog(**columns)

@@ -1,0 +1,154 @@
+"""Vectorised parsing of report cells: numbers, money, dates, text, match types.
+
+Each parser maps the *distinct* values of a column (``numpy.unique``) and broadcasts the
+result back, so a column of a million rows with a few thousand distinct cells costs a few
+thousand Python calls.  Parsers never raise on a bad cell: they return NaN / NaT / a
+``bad`` mask, and the loader turns those into row-level errors that name the cell.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt.typing import BoolArray, FloatArray
+
+__all__ = ["MATCH_TYPE_ALIASES", "parse_dates", "parse_match_types", "parse_numbers", "parse_text"]
+
+_T = TypeVar("_T")
+
+_MISSING = frozenset({"", "-", "--", "nan", "none", "null", "n/a", "na", "nat"})
+_CURRENCY = re.compile(r"[¥$,\s]|cny|rmb|元|yuan")
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?$")
+
+#: Accepted spellings of each match type (after NFKC and lower-casing).
+MATCH_TYPE_ALIASES: dict[str, str] = {
+    "exact": "exact",
+    "exact match": "exact",
+    "e": "exact",
+    "精确匹配": "exact",
+    "精确": "exact",
+    "精准匹配": "exact",
+    "精准": "exact",
+    "phrase": "phrase",
+    "phrase match": "phrase",
+    "p": "phrase",
+    "短语匹配": "phrase",
+    "短语": "phrase",
+    "词组匹配": "phrase",
+    "中心词匹配": "phrase",
+    "broad": "broad",
+    "broad match": "broad",
+    "b": "broad",
+    "广泛匹配": "broad",
+    "广泛": "broad",
+}
+
+
+def _map_unique(
+    values: npt.NDArray[Any], func: Callable[[Any], _T], out_dtype: Any
+) -> npt.NDArray[Any]:
+    """Apply ``func`` to each distinct value and broadcast back to every row."""
+    if values.size == 0:
+        return np.zeros(0, dtype=out_dtype)
+    keys = values.astype(str) if values.dtype == object else values
+    uniques, inverse = np.unique(keys, return_inverse=True)
+    mapped = np.array([func(u) for u in uniques.tolist()], dtype=out_dtype)
+    return mapped[inverse.ravel()]
+
+
+_UNPARSEABLE = float("-inf")  # sentinel for "present but not a number"
+
+
+def _clean_number(text: str) -> float:
+    s = unicodedata.normalize("NFKC", text).strip().lower()
+    if s in _MISSING:
+        return float("nan")
+    s = _CURRENCY.sub("", s)
+    try:
+        return float(s)
+    except ValueError:
+        return _UNPARSEABLE
+
+
+def parse_numbers(values: npt.NDArray[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """Parse numbers and money (``"1,234.50"``, ``"¥12.3"``, ``"１２"``).
+
+    Returns
+    -------
+    numbers : ndarray of float64
+        The parsed values, NaN where missing or unparseable.
+    missing : ndarray of bool
+        Empty, NaN or ``None`` cells (and non-finite numbers).
+    unparseable : ndarray of bool
+        Cells that are present but are not a number.
+    """
+    if values.dtype.kind in "iuf":
+        numbers = values.astype(np.float64)
+        missing = ~np.isfinite(numbers)
+        return numbers, missing, np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind == "b":
+        return (
+            np.full(values.shape, np.nan),
+            np.zeros(values.shape, dtype=bool),
+            np.ones(values.shape, dtype=bool),
+        )
+    numbers = _map_unique(values, _clean_number, np.float64)
+    unparseable = numbers == _UNPARSEABLE
+    numbers[unparseable] = np.nan
+    missing = ~np.isfinite(numbers) & ~unparseable
+    numbers[missing] = np.nan
+    return numbers, missing, unparseable
+
+
+def _parse_date(text: str) -> np.datetime64:
+    s = unicodedata.normalize("NFKC", text).strip()
+    match = _DATE.match(s) or _COMPACT_DATE.match(s)
+    if match is None:
+        return np.datetime64("NaT", "D")
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "D")
+    except ValueError:
+        return np.datetime64("NaT", "D")
+
+
+def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], BoolArray]:
+    """Parse dates (``2024-11-11``, ``2024/11/11``, ``20241111``, ``2024年11月11日``).
+
+    Returns the dates as ``datetime64[D]`` (NaT where bad) and the bad mask.
+    """
+    if values.dtype.kind == "M":
+        dates = values.astype("datetime64[D]")
+    else:
+        dates = _map_unique(values, _parse_date, "datetime64[D]")
+    return dates, np.isnat(dates)
+
+
+def parse_text(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_], BoolArray]:
+    """Strip surrounding white space from text cells; empty or missing cells are bad."""
+    if values.dtype != object:
+        values = values.astype(object)
+    missing = np.equal(values, None) | np.not_equal(values, values)  # None or NaN
+    text = _map_unique(values, lambda v: str(v).strip(), object)
+    missing |= text == ""
+    return text, missing
+
+
+def parse_match_types(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_], BoolArray]:
+    """Map match-type spellings (English or Chinese) to ``exact`` / ``phrase`` / ``broad``.
+
+    Unknown spellings map to ``None`` and are flagged bad.
+    """
+    mapped = _map_unique(
+        values,
+        lambda v: MATCH_TYPE_ALIASES.get(unicodedata.normalize("NFKC", str(v)).strip().lower()),
+        object,
+    )
+    return mapped, np.equal(mapped, None)

@@ -1,0 +1,148 @@
+"""Reading raw tables (CSV files, mappings of columns, DataFrames) into columns.
+
+The loaders in this package take "a table" in three shapes and turn it into a dict of
+column name -> numpy array, without pandas:
+
+* a path to a delimited text file (comma, tab or semicolon; UTF-8, UTF-8 with BOM, or
+  GB18030 as Chinese report exports often are; ``.gz`` is decompressed);
+* a mapping of column name -> array-like;
+* a pandas DataFrame (duck-typed: anything with ``columns`` and ``__getitem__``).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._validation import short_repr
+from bidopt.exceptions import InvalidInputError
+
+__all__ = ["RawTable", "read_table"]
+
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """Columns as read, before any parsing.
+
+    Attributes
+    ----------
+    columns : dict of str to ndarray
+        Source header -> values (object arrays for text files).
+    source : str
+        A description of where the table came from, for messages.
+    line_numbers : ndarray of int64 or None
+        For text files, the 1-based line number of each data row.
+    """
+
+    columns: dict[str, npt.NDArray[Any]]
+    source: str
+    line_numbers: npt.NDArray[np.int64] | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """Number of data rows."""
+        return 0 if not self.columns else len(next(iter(self.columns.values())))
+
+    def where(self, row: int) -> str:
+        """Describe data row ``row`` (0-based) for an error message."""
+        if self.line_numbers is not None:
+            return f"row {row} (line {int(self.line_numbers[row])} of {self.source})"
+        return f"row {row}"
+
+
+def _decode(data: bytes, source: str) -> str:
+    for encoding in _ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInputError(
+        f"Could not decode {source} as UTF-8 or GB18030; re-export the report as UTF-8."
+    )
+
+
+def _read_text(path: Path) -> RawTable:
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    text = _decode(raw, str(path))
+    sample = text[:8192]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for record in reader:
+        if not record or all(not cell.strip() for cell in record):
+            continue  # blank lines carry no data
+        if header is None:
+            header = [cell.strip() for cell in record]
+            continue
+        if len(record) != len(header):
+            raise InvalidInputError(
+                f"Line {reader.line_num} of {path} has {len(record)} fields; the header has "
+                f"{len(header)} ({', '.join(header)}). Got {short_repr(record)} instead."
+            )
+        rows.append(record)
+        lines.append(reader.line_num)
+    if header is None:
+        raise InvalidInputError(f"{path} is empty: expected a header row and data rows.")
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise InvalidInputError(f"{path} has duplicated header(s) {duplicated}.")
+    if rows:
+        matrix = np.array(rows, dtype=object)
+        columns = {h: matrix[:, j] for j, h in enumerate(header)}
+    else:
+        columns = {h: np.zeros(0, dtype=object) for h in header}
+    return RawTable(columns, repr(str(path)), np.asarray(lines, dtype=np.int64))
+
+
+def read_table(source: Any, *, name: str = "source") -> RawTable:
+    """Read a path, a mapping of columns, or a DataFrame into a :class:`RawTable`.
+
+    Raises
+    ------
+    InvalidInputError
+        If the source is of none of these kinds, a file cannot be parsed, or the
+        columns have different lengths.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise InvalidInputError(f"`{name}` must be an existing file. Got {str(path)!r}.")
+        return _read_text(path)
+    if isinstance(source, Mapping):
+        columns = {str(k): np.asarray(v) for k, v in source.items()}
+        where = "<mapping>"
+    elif hasattr(source, "columns") and hasattr(source, "__getitem__"):
+        columns = {str(c): np.asarray(source[c]) for c in source.columns}
+        where = "<DataFrame>"
+    else:
+        raise InvalidInputError(
+            f"`{name}` must be a path to a CSV file, a mapping of column name -> array, "
+            f"or a pandas DataFrame. Got {short_repr(source)} instead."
+        )
+    lengths = {k: (v.shape[0] if v.ndim >= 1 else -1) for k, v in columns.items()}
+    bad = {k: n for k, n in lengths.items() if n < 0}
+    if bad:
+        raise InvalidInputError(f"`{name}` columns must be 1-dimensional; {bad} are scalars.")
+    if len(set(lengths.values())) > 1:
+        raise InvalidInputError(
+            f"`{name}` columns must all have the same length. Got lengths {lengths}."
+        )
+    return RawTable(columns, where, None)

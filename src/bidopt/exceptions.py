@@ -1,0 +1,46 @@
+"""Exceptions raised by bidopt.
+
+Every error bidopt raises on purpose derives from :class:`BidoptError`, so a caller can
+catch them all at once.  The concrete classes also derive from the built-in exception a
+scientific Python user would expect (``ValueError`` for bad input, ``RuntimeError`` for a
+solver that failed), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["BidoptError", "InfeasibleError", "InvalidInputError", "SolverError"]
+
+
+class BidoptError(Exception):
+    """Base class of every exception raised by bidopt."""
+
+
+class InvalidInputError(BidoptError, ValueError):
+    """An input does not meet its documented contract.
+
+    The message names the parameter (or the row and column of a table), states the
+    contract and shows the value received.
+    """
+
+
+class InfeasibleError(BidoptError, ValueError):
+    """The constraints of a problem cannot all hold at once.
+
+    Parameters
+    ----------
+    message : str
+        What conflicts, by how much, and what is reachable.
+    conflicts : mapping of str to float, optional
+        Each conflicting constraint's name and its violation, in the constraint's own
+        unit (yuan, or a fraction for shares), as a remedy-oriented summary.
+    """
+
+    def __init__(self, message: str, conflicts: Mapping[str, float] | None = None) -> None:
+        super().__init__(message)
+        self.conflicts: dict[str, float] = dict(conflicts or {})
+
+
+class SolverError(BidoptError, RuntimeError):
+    """A numerical solver failed to return a usable answer."""
