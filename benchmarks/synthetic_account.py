@@ -49,18 +49,24 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=28)
     args = parser.parse_args()
     records = []
-    print(f"{'keywords':>10} {'rows':>11} {'seconds':>8} {'peak GB':>8} {'CPA':>6} "
-          f"{'CVR':>6} {'len':>5} {'0-click':>7}")
+    print(
+        f"{'keywords':>10} {'rows':>11} {'seconds':>8} {'peak GB':>8} {'CPA':>6} "
+        f"{'CVR':>6} {'len':>5} {'0-click':>7}"
+    )
     for n in args.sizes:
         out = subprocess.run(
             [sys.executable, "-c", _CHILD, str(n), str(args.days)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         record = json.loads(out.stdout.strip().splitlines()[-1])
         records.append(record)
-        print(f"{n:>10,} {record['n_rows']:>11,} {record['seconds']:>8.1f} "
-              f"{record['peak_rss_gb']:>8.2f} {record['cpa']:>6.2f} {record['cvr']:>6.3f} "
-              f"{record['mean_keyword_length']:>5.2f} {record['zero_click_share']:>7.2f}")
+        print(
+            f"{n:>10,} {record['n_rows']:>11,} {record['seconds']:>8.1f} "
+            f"{record['peak_rss_gb']:>8.2f} {record['cpa']:>6.2f} {record['cvr']:>6.3f} "
+            f"{record['mean_keyword_length']:>5.2f} {record['zero_click_share']:>7.2f}"
+        )
     target = [r for r in records if r["n_keywords"] >= 1_000_000]
     for r in target:
         ok = r["seconds"] < 60 and r["peak_rss_gb"] < 8

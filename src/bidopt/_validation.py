@@ -143,12 +143,10 @@ def check_scalar(
     if not math.isfinite(number):
         raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.")
     too_low = lower is not None and (number < lower or (not lower_inclusive and number == lower))
-    too_high = upper is not None and (
-        number > upper or (not upper_inclusive and number == upper)
-    )
+    too_high = upper is not None and (number > upper or (not upper_inclusive and number == upper))
     if too_low or too_high:
         raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.")
-    return int(value) if integer else number  # type: ignore[call-overload, no-any-return]
+    return int(value) if integer else number  # type: ignore[call-overload]
 
 
 def as_float_array(
@@ -183,7 +181,7 @@ def as_float_array(
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise InvalidInputError(
-            f"`{name}` must be finite. Got {array[index]!r} at index "
+            f"`{name}` must be finite. Got {float(array[index])!r} at index "
             f"{index if len(index) > 1 else index[0]} instead."
         )
     if nonnegative:
@@ -191,7 +189,7 @@ def as_float_array(
         if negative.any():
             index = tuple(int(i) for i in np.argwhere(negative)[0])
             raise InvalidInputError(
-                f"`{name}` must be >= 0. Got {array[index]!r} at index "
+                f"`{name}` must be >= 0. Got {float(array[index])!r} at index "
                 f"{index if len(index) > 1 else index[0]} instead."
             )
     return array

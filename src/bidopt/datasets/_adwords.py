@@ -35,7 +35,9 @@ def read_adwords_keyword_daily(
     KeywordLog
         ``keyword`` holds the keyword *id* as text (``keyword_string`` is blank for all
         but three ids, so it is listed in ``report.ignored_columns``); the log has no
-        bid, cost, conversion or revenue columns, as the source has none.
+        bid, cost, conversion or revenue columns, as the source has none.  A few
+        keyword-days report more clicks than impressions (an artefact of the source);
+        they are kept and listed in ``report.flagged_rows`` and ``report.flags``.
     """
     table = read_table(path, name="path")
     needed = ("date", "id", "impressions", "clicks")
@@ -50,13 +52,17 @@ def read_adwords_keyword_daily(
         "impressions": table.columns["impressions"],
         "clicks": table.columns["clicks"],
     }
-    log = read_keyword_log(columns, errors=errors)
+    log = read_keyword_log(columns, errors=errors, relax=("clicks_le_impressions",))
     ignored = tuple(c for c in table.columns if c not in needed)
     report = dataclasses.replace(
         log.report,
         source=table.source,
-        column_map={"date": "date", "id": "keyword", "impressions": "impressions",
-                    "clicks": "clicks"},
+        column_map={
+            "date": "date",
+            "id": "keyword",
+            "impressions": "impressions",
+            "clicks": "clicks",
+        },
         ignored_columns=ignored,
     )
     return dataclasses.replace(log, report=report)

@@ -20,12 +20,13 @@ from bidopt.typing import FloatArray, IntArray
 __all__ = ["AuctionLog", "IpinyouInfo", "read_ipinyou", "read_ipinyou_info"]
 
 
-def _check_column(name: str, values: np.ndarray[Any, Any], ok: np.ndarray[Any, Any],
-                  contract: str) -> None:
+def _check_column(
+    name: str, values: np.ndarray[Any, Any], ok: np.ndarray[Any, Any], contract: str
+) -> None:
     if not ok.all():
         row = int(np.flatnonzero(~ok)[0])
         raise InvalidInputError(
-            f"AuctionLog `{name}` must be {contract}. Got {values[row]!r} at row {row} "
+            f"AuctionLog `{name}` must be {contract}. Got {values[row].item()!r} at row {row} "
             f"({int((~ok).sum())} bad rows in all)."
         )
 
@@ -73,19 +74,20 @@ class AuctionLog:
                 )
         _check_column("click", self.click, (self.click == 0) | (self.click == 1), "0 or 1")
         price = self.market_price
-        _check_column("market_price", price, np.isfinite(price) & (price >= 0),
-                      "finite and >= 0")
+        _check_column("market_price", price, np.isfinite(price) & (price >= 0), "finite and >= 0")
         if self.pctr is not None:
             _check_column("pctr", self.pctr, (self.pctr >= 0) & (self.pctr <= 1), "in [0, 1]")
         if self.conversion is not None:
             c = self.conversion
             _check_column("conversion", c, (c == 0) | (c == 1), "0 or 1")
         if self.value is not None:
-            _check_column("value", self.value, np.isfinite(self.value) & (self.value >= 0),
-                          "finite and >= 0")
+            _check_column(
+                "value", self.value, np.isfinite(self.value) & (self.value >= 0), "finite and >= 0"
+            )
         if self.hour is not None:
-            _check_column("hour", self.hour, (self.hour >= 0) & (self.hour <= 23),
-                          "an hour in 0..23")
+            _check_column(
+                "hour", self.hour, (self.hour >= 0) & (self.hour <= 23), "an hour in 0..23"
+            )
 
     def __len__(self) -> int:
         return int(self.click.shape[0])
@@ -108,8 +110,11 @@ class AuctionLog:
     def take(self, rows: np.ndarray[Any, Any]) -> AuctionLog:
         """A new log with the selected rows (index array or boolean mask), in order."""
         values = {
-            f.name: (getattr(self, f.name)[rows] if isinstance(getattr(self, f.name), np.ndarray)
-                     else getattr(self, f.name))
+            f.name: (
+                getattr(self, f.name)[rows]
+                if isinstance(getattr(self, f.name), np.ndarray)
+                else getattr(self, f.name)
+            )
             for f in fields(self)
         }
         return AuctionLog(**values)
@@ -117,8 +122,11 @@ class AuctionLog:
     def to_frame(self) -> Any:
         """The log as a :class:`pandas.DataFrame` (needs pandas)."""
         pd = _require_pandas("AuctionLog.to_frame()")
-        data = {f.name: getattr(self, f.name) for f in fields(self)
-                if isinstance(getattr(self, f.name), np.ndarray)}
+        data = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
         return pd.DataFrame(data)
 
     def __repr__(self) -> str:
@@ -173,7 +181,7 @@ class IpinyouInfo:
     def market_price_pmf(self) -> FloatArray:
         """The training market-price distribution: ``pmf[p]`` = P(price == p)."""
         counts = self.price_counter_train.astype(np.float64)
-        return counts / counts.sum()
+        return np.asarray(counts / counts.sum(), dtype=np.float64)
 
 
 def _open_text(path: Path) -> str:
@@ -232,7 +240,9 @@ def read_ipinyou(path: str | os.PathLike[str]) -> AuctionLog:
     try:
         data = np.loadtxt(io.StringIO(text), dtype=np.float64, ndmin=2)
     except ValueError as exc:
-        raise InvalidInputError(f"Could not parse {str(p)!r} as 'click payprice pCTR': {exc}")
+        raise InvalidInputError(
+            f"Could not parse {str(p)!r} as 'click payprice pCTR': {exc}"
+        ) from None
     if data.shape[1] != 3:
         raise InvalidInputError(
             f"{str(p)!r} must have 3 columns (click payprice pCTR). Got {data.shape[1]}."
@@ -266,7 +276,9 @@ def _read_raw_ipinyou(text: str, path: Path) -> AuctionLog:
         hour = table[:, index["hour"]].astype(np.int64)
         price = table[:, index["payprice"]].astype(np.float64)
     except ValueError as exc:
-        raise InvalidInputError(f"A numeric field of {str(path)!r} is not a number: {exc}")
+        raise InvalidInputError(
+            f"A numeric field of {str(path)!r} is not a number: {exc}"
+        ) from None
     return AuctionLog(click=click, market_price=price, hour=hour, source=str(path))
 
 

@@ -41,9 +41,7 @@ class Categorical:
     def __post_init__(self) -> None:
         if self.codes.ndim != 1 or self.categories.ndim != 1:
             raise ValueError("Categorical codes and categories must be 1-dimensional.")
-        if self.codes.size and (
-            self.codes.min() < 0 or self.codes.max() >= self.categories.size
-        ):
+        if self.codes.size and (self.codes.min() < 0 or self.codes.max() >= self.categories.size):
             raise ValueError("Categorical codes must index into categories.")
 
     @classmethod

@@ -64,6 +64,10 @@ class LoadReport:
         Source header -> bidopt column, for every column used.
     ignored_columns : tuple of str
         Source columns that bidopt does not use (kept out of the log, not lost silently).
+    flagged_rows : array of int64, shape (n_flagged,)
+        0-based indices of rows kept although they break a rule waived with ``relax=``.
+    flags : tuple of str, length n_flagged
+        Which waived rule each flagged row breaks, with its values.
     """
 
     source: str = "<unknown>"
@@ -72,6 +76,8 @@ class LoadReport:
     reasons: tuple[str, ...] = ()
     column_map: Mapping[str, str] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
+    flagged_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    flags: tuple[str, ...] = ()
 
     @property
     def n_dropped(self) -> int:
@@ -94,6 +100,11 @@ class LoadReport:
             lines.append(f"Columns: {mapped}.")
         if self.ignored_columns:
             lines.append(f"Ignored columns: {', '.join(map(repr, self.ignored_columns))}.")
+        if self.flags:
+            lines.append(
+                f"Kept {len(self.flags)} rows that break a waived rule (see `flagged_rows`):"
+            )
+            lines.extend(f"  flagged {flag}" for flag in self.flags[:max_reasons])
         for reason in self.reasons[:max_reasons]:
             lines.append(f"  dropped {reason}")
         if len(self.reasons) > max_reasons:
@@ -102,8 +113,7 @@ class LoadReport:
 
     def __repr__(self) -> str:
         return (
-            f"LoadReport(source={self.source!r}, n_read={self.n_read}, "
-            f"n_dropped={self.n_dropped})"
+            f"LoadReport(source={self.source!r}, n_read={self.n_read}, n_dropped={self.n_dropped})"
         )
 
 
@@ -272,8 +282,7 @@ class KeywordLog:
         parts = [
             f"KeywordLog: {len(self)} rows, {self.keyword.n_categories} keywords, "
             f"{n_days} days ({first} .. {last})",
-            f"  impressions {t['impressions']:.0f}, clicks {t['clicks']:.0f}, "
-            f"CTR {t['ctr']:.2%}",
+            f"  impressions {t['impressions']:.0f}, clicks {t['clicks']:.0f}, CTR {t['ctr']:.2%}",
         ]
         if "cost" in t:
             parts.append(f"  cost {t['cost']:.2f} yuan, CPC {t['cpc']:.2f} yuan")

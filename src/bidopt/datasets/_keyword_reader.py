@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,7 +19,7 @@ from bidopt.datasets._tables import RawTable, read_table
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import BoolArray
 
-__all__ = ["HEADER_ALIASES", "read_keyword_log"]
+__all__ = ["HEADER_ALIASES", "RELAXABLE_RULES", "read_keyword_log"]
 
 #: Recognised report headers for each keyword-log column (compared after NFKC,
 #: lower-casing, and removing white space, ``_``, ``-``, ``.`` and unit suffixes such as
@@ -35,7 +35,15 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "clicks": ("clicks", "click", "点击量", "点击数"),
     "cost": ("cost", "spend", "花费", "消耗", "总花费"),
     "conversions": ("conversions", "orders", "成交笔数", "总成交笔数", "订单数"),
-    "revenue": ("revenue", "conversionvalue", "convvalue", "sales", "gmv", "成交金额", "总成交金额"),
+    "revenue": (
+        "revenue",
+        "conversionvalue",
+        "convvalue",
+        "sales",
+        "gmv",
+        "成交金额",
+        "总成交金额",
+    ),
 }
 
 _REQUIRED = ("date", "keyword", "impressions", "clicks")
@@ -85,14 +93,24 @@ class _Check:
     column: str
     mask: BoolArray
     describe: Callable[[int], str]
+    rule: str | None = None  # name of a cross-column rule that ``relax=`` may waive
 
 
 def _describe_cell(raw: npt.NDArray[Any], contract: str) -> Callable[[int], str]:
-    return lambda i: f"{contract}; got {short_repr(raw[i].item() if hasattr(raw[i], 'item') else raw[i])}"
+    return lambda i: (
+        f"{contract}; got {short_repr(raw[i].item() if hasattr(raw[i], 'item') else raw[i])}"
+    )
+
+
+#: Cross-column rules that ``relax=`` can waive (the row is then kept and flagged).
+RELAXABLE_RULES = ("clicks_le_impressions", "conversions_le_clicks", "cost_needs_clicks")
 
 
 def read_keyword_log(
-    source: Any, *, errors: Literal["raise", "drop"] = "raise"
+    source: Any,
+    *,
+    errors: Literal["raise", "drop"] = "raise",
+    relax: Collection[str] = (),
 ) -> KeywordLog:
     """Read a keyword performance report into a :class:`KeywordLog`.
 
@@ -116,6 +134,12 @@ def read_keyword_log(
         empty keyword.  ``"raise"`` raises :class:`~bidopt.exceptions.InvalidInputError`
         naming the first bad row, its column and value; ``"drop"`` drops the bad rows and
         lists each, with its reason, in ``log.report``.
+    relax : collection of str, optional
+        Cross-column rules to waive for sources known to break them (real AdWords
+        exports have a few keyword-days with more clicks than impressions):
+        ``"clicks_le_impressions"``, ``"conversions_le_clicks"``,
+        ``"cost_needs_clicks"``.  Rows that break a waived rule are kept and listed,
+        with the reason, in ``log.report.flagged_rows`` / ``log.report.flags``.
 
     Returns
     -------
@@ -139,6 +163,13 @@ def read_keyword_log(
     array([  12.3, 1234.5])
     """
     errors = check_choice(errors, "errors", ("raise", "drop"))  # type: ignore[assignment]
+    relaxed = set(relax)
+    unknown = sorted(relaxed - set(RELAXABLE_RULES))
+    if unknown or isinstance(relax, str):
+        raise InvalidInputError(
+            f"`relax` must be a collection of rule names from {RELAXABLE_RULES}. "
+            f"Got {relax!r} instead."
+        )
     table = read_table(source)
     mapping, ignored = _map_headers(table)
     raw = {column: table.columns[header] for header, column in mapping.items()}
@@ -179,40 +210,57 @@ def read_keyword_log(
             )
         parsed[column] = values
 
-    def pair(a: str, b: str, mask: BoolArray, contract: str) -> _Check:
+    def pair(a: str, b: str, mask: BoolArray, contract: str, rule: str) -> _Check:
         va, vb = parsed[a], parsed[b]
-        return _Check(a, mask, lambda i: f"{contract}; got {a}={va[i]:g}, {b}={vb[i]:g}")
+        return _Check(a, mask, lambda i: f"{contract}; got {a}={va[i]:g}, {b}={vb[i]:g}", rule)
 
     with np.errstate(invalid="ignore"):
         clicks = parsed["clicks"]
         checks.append(
-            pair("clicks", "impressions", clicks > parsed["impressions"],
-                 "must be <= `impressions`")
+            pair(
+                "clicks",
+                "impressions",
+                clicks > parsed["impressions"],
+                "must be <= `impressions`",
+                "clicks_le_impressions",
+            )
         )
         if "conversions" in parsed:
             checks.append(
-                pair("conversions", "clicks", parsed["conversions"] > clicks,
-                     "must be <= `clicks`")
+                pair(
+                    "conversions",
+                    "clicks",
+                    parsed["conversions"] > clicks,
+                    "must be <= `clicks`",
+                    "conversions_le_clicks",
+                )
             )
         if "cost" in parsed:
             checks.append(
-                pair("cost", "clicks", (parsed["cost"] > 0) & (clicks == 0),
-                     "must be 0 when `clicks` is 0")
+                pair(
+                    "cost",
+                    "clicks",
+                    (parsed["cost"] > 0) & (clicks == 0),
+                    "must be 0 when `clicks` is 0",
+                    "cost_needs_clicks",
+                )
             )
 
+    waived = [c for c in checks if c.rule in relaxed]
+    checks = [c for c in checks if c.rule not in relaxed]
     bad_any = np.zeros(n, dtype=bool)
     for check in checks:
         bad_any |= check.mask
     bad_rows = np.flatnonzero(bad_any)
 
-    def reason(row: int) -> str:
-        for check in checks:
+    def reason(row: int, among: list[_Check]) -> str:
+        for check in among:
             if check.mask[row]:
                 return f"{table.where(row)}: `{check.column}` {check.describe(row)}"
         raise AssertionError("unreachable")  # pragma: no cover
 
     if bad_rows.size and errors == "raise":
-        first = reason(int(bad_rows[0]))
+        first = reason(int(bad_rows[0]), checks)
         more = ""
         if bad_rows.size > 1:
             shown = ", ".join(str(r) for r in bad_rows[1:6])
@@ -226,11 +274,17 @@ def read_keyword_log(
         )
 
     keep = ~bad_any
+    flagged_any = np.zeros(n, dtype=bool)
+    for check in waived:
+        flagged_any |= check.mask
+    flagged_rows = np.flatnonzero(flagged_any & keep)
     report = LoadReport(
         source=table.source,
         n_read=n,
         dropped_rows=bad_rows.astype(np.int64),
-        reasons=tuple(reason(int(r)) for r in bad_rows),
+        reasons=tuple(reason(int(r), checks) for r in bad_rows),
+        flagged_rows=flagged_rows.astype(np.int64),
+        flags=tuple(reason(int(r), waived) for r in flagged_rows),
         column_map=dict(mapping),
         ignored_columns=ignored,
     )

@@ -135,7 +135,9 @@ def parse_text(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_], BoolA
     """Strip surrounding white space from text cells; empty or missing cells are bad."""
     if values.dtype != object:
         values = values.astype(object)
-    missing = np.equal(values, None) | np.not_equal(values, values)  # None or NaN
+    missing = np.asarray(
+        [v is None or (isinstance(v, float) and v != v) for v in values.tolist()], dtype=bool
+    ).reshape(values.shape)
     text = _map_unique(values, lambda v: str(v).strip(), object)
     missing |= text == ""
     return text, missing
@@ -151,4 +153,6 @@ def parse_match_types(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_]
         lambda v: MATCH_TYPE_ALIASES.get(unicodedata.normalize("NFKC", str(v)).strip().lower()),
         object,
     )
-    return mapped, np.equal(mapped, None)
+    return mapped, np.asarray([m is None for m in mapped.tolist()], dtype=bool).reshape(
+        mapped.shape
+    )

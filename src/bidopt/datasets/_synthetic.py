@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -141,8 +142,9 @@ class AccountTruth:
         b = self._as_bids(bids)
         return _cpc(b, _broadcast(self.price_mu, b), _broadcast(self.price_sigma, b))
 
-    def expected(self, bids: npt.ArrayLike, *, day_of_week: int | None = None
-                 ) -> ExpectedPerformance:
+    def expected(
+        self, bids: npt.ArrayLike, *, day_of_week: int | None = None
+    ) -> ExpectedPerformance:
         """Expected impressions, clicks, cost, conversions and revenue at ``bids``.
 
         Parameters
@@ -183,7 +185,7 @@ def _cpc(bids: FloatArray, mu: FloatArray, sigma: FloatArray) -> FloatArray:
         log_ratio = special.log_ndtr(z - sigma) - special.log_ndtr(z)
         cpc = np.exp(mu + 0.5 * sigma**2 + log_ratio)
     cpc = np.where(bids > 0, cpc, 0.0)
-    return np.minimum(np.nan_to_num(cpc, nan=0.0), bids)
+    return np.asarray(np.minimum(np.nan_to_num(cpc, nan=0.0), bids), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -274,8 +276,9 @@ def _series_tokens(
     rank[has_series] = _rank_within(product_key[has_series])
     letters = _LETTERS.size
     first = _LETTERS[rank % letters]
-    second = np.where(rng.random(combo.size) < 0.1,
-                      _LETTERS[rng.integers(0, letters, combo.size)], "")
+    second = np.where(
+        rng.random(combo.size) < 0.1, _LETTERS[rng.integers(0, letters, combo.size)], ""
+    )
     number = 1 + (rank // letters * 37 + product_key * 7919) % 99
     tokens = np.char.add(np.char.add(first, second), number.astype(str))
     return np.where(has_series, tokens, "")
@@ -311,21 +314,29 @@ def _lookup(table: list[tuple[str, ...]], outer: IntArray, inner: IntArray) -> n
 
 def _make_keywords(
     theme_of: IntArray, themes: dict[str, npt.NDArray[np.generic]], rng: np.random.Generator
-) -> tuple[ObjectArray, IntArray]:
-    """Keyword strings (unique) and each keyword's form code."""
+) -> ObjectArray:
+    """Keyword strings, unique."""
     n = theme_of.size
     category = np.asarray(themes["category"])[theme_of].astype(np.int64)
-    product = _lookup([c.products for c in CATEGORIES], category,
-                      np.asarray(themes["product"])[theme_of].astype(np.int64))
-    brand = _lookup([c.brands for c in CATEGORIES], category,
-                    np.asarray(themes["brand"])[theme_of].astype(np.int64))
+    product = _lookup(
+        [c.products for c in CATEGORIES],
+        category,
+        np.asarray(themes["product"])[theme_of].astype(np.int64),
+    )
+    brand = _lookup(
+        [c.brands for c in CATEGORIES],
+        category,
+        np.asarray(themes["brand"])[theme_of].astype(np.int64),
+    )
     series = np.asarray(themes["series"])[theme_of].astype(str)
     # Shoppers often type a model number without the brand (``冰箱d98``).
     brand = np.where((series != "") & (rng.random(n) < 0.65), "", brand)
     attr_tables = [c.attributes + GENERAL_ATTRIBUTES for c in CATEGORIES]
     n_attr = np.array([len(t) for t in attr_tables])
     attr_index = np.where(
-        rng.random(n) < np.where(series != "", 0.9, 0.7), -1, (rng.random(n) * n_attr[category]).astype(np.int64)
+        rng.random(n) < np.where(series != "", 0.9, 0.7),
+        -1,
+        (rng.random(n) * n_attr[category]).astype(np.int64),
     )
     attr = _lookup(attr_tables, category, attr_index)
     form = rng.choice(3, size=n, p=[0.55, 0.2, 0.25])
@@ -352,8 +363,11 @@ def _make_keywords(
         if not duplicate.any():
             break
         rows = np.flatnonzero(duplicate)
-        fresh = _lookup(attr_tables, category[rows],
-                        (rng.random(rows.size) * n_attr[category[rows]]).astype(np.int64))
+        fresh = _lookup(
+            attr_tables,
+            category[rows],
+            (rng.random(rows.size) * n_attr[category[rows]]).astype(np.int64),
+        )
         if round_ < 8:
             attr[rows] = fresh
             form[rows] = rng.choice(3, size=rows.size)
@@ -362,7 +376,7 @@ def _make_keywords(
         text[rows] = compose(rows)
     else:  # pragma: no cover - defensive: a theme far larger than the attribute space
         raise RuntimeError("could not make the synthetic keywords unique")
-    return text.astype(object), form
+    return np.asarray(text, dtype=object)
 
 
 def _vary_spelling(text: ObjectArray, rng: np.random.Generator) -> ObjectArray:
@@ -420,14 +434,15 @@ def make_search_account(
 
     # --- themes and keyword text ----------------------------------------------------
     # Theme sizes: 1 to MAX_THEME_SIZE keywords, about 20 on average.
-    sizes = np.minimum(1 + gen.negative_binomial(4, 4 / (4 + 19), size=n // 10 + 10),
-                       MAX_THEME_SIZE)
+    sizes = np.minimum(
+        1 + gen.negative_binomial(4, 4 / (4 + 19), size=n // 10 + 10), MAX_THEME_SIZE
+    )
     while sizes.sum() < n:  # pragma: no cover - the draw above nearly always suffices
         sizes = np.r_[sizes, sizes]
     n_themes = int(np.searchsorted(np.cumsum(sizes), n) + 1)
     theme_of = gen.permutation(np.repeat(np.arange(n_themes), sizes[:n_themes])[:n])
     themes = _build_themes(n_themes, gen)
-    keywords, form = _make_keywords(theme_of, themes, gen)
+    keywords = _make_keywords(theme_of, themes, gen)
     keywords = _vary_spelling(keywords, gen)
 
     category = np.asarray(themes["category"]).astype(np.int64)
@@ -435,14 +450,20 @@ def make_search_account(
     kw_category = category[theme_of]
     generic = np.asarray(themes["brand"])[theme_of] < 0
     with_series = np.asarray(themes["series"]).astype(str)[theme_of] != ""
-    product_names = _lookup([c.products for c in CATEGORIES], theme_category,
-                            np.asarray(themes["product"]).astype(np.int64))
-    brand_names = _lookup([c.brands for c in CATEGORIES], theme_category,
-                          np.asarray(themes["brand"]).astype(np.int64))
+    product_names = _lookup(
+        [c.products for c in CATEGORIES],
+        theme_category,
+        np.asarray(themes["product"]).astype(np.int64),
+    )
+    brand_names = _lookup(
+        [c.brands for c in CATEGORIES], theme_category, np.asarray(themes["brand"]).astype(np.int64)
+    )
     theme_names = np.char.add(
         np.char.add(np.where(brand_names == "", "通用", brand_names), product_names),
-        np.char.add(np.where(np.asarray(themes["series"]) == "", "", " "),
-                    np.asarray(themes["series"]).astype(str)),
+        np.char.add(
+            np.where(np.asarray(themes["series"]) == "", "", " "),
+            np.asarray(themes["series"]).astype(str),
+        ),
     ).astype(object)
 
     match = gen.choice(3, size=n, p=[0.25, 0.05, 0.70])  # exact, phrase, broad
@@ -451,7 +472,7 @@ def make_search_account(
     def theme_effect(sigma: float) -> FloatArray:
         return np.asarray(gen.lognormal(0.0, sigma, n_themes)[theme_of], dtype=np.float64)
 
-    volume = gen.lognormal(np.log(30.0), 1.7, n) * theme_effect(0.5)
+    volume = gen.lognormal(np.log(20.0), 1.7, n) * theme_effect(0.5)
     volume *= np.where(generic, 4.0, 1.0) * np.where(with_series, 0.6, 1.0)
     volume *= np.where(match == 2, 1.4, 1.0)
     ctr = 0.025 * theme_effect(0.3) * gen.lognormal(0.0, 0.35, n)
@@ -461,7 +482,8 @@ def make_search_account(
     cvr *= np.where(generic, 0.6, 1.0) * np.where(with_series, 1.3, 1.0)
     order_value = (
         np.array([c.order_value for c in CATEGORIES])[kw_category]
-        * theme_effect(0.4) * gen.lognormal(0.0, 0.15, n)
+        * theme_effect(0.4)
+        * gen.lognormal(0.0, 0.15, n)
     )
     # Competitors bid roughly in proportion to what a click is worth, with much noise.
     value_per_click = cvr * order_value
@@ -475,13 +497,12 @@ def make_search_account(
     group_key = kw_category * 100 + product_of
     chunk = _rank_within(group_key) // MAX_GROUP_SIZE
     group_product = _lookup([c.products for c in CATEGORIES], kw_category, product_of)
-    ad_group_text = np.char.add(np.char.add(group_product, "-"),
-                                np.char.zfill((chunk + 1).astype(str), 2))
+    ad_group_text = np.char.add(
+        np.char.add(group_product, "-"), np.char.zfill((chunk + 1).astype(str), 2)
+    )
     ad_groups = ad_group_text.astype(object)
     group_codes = np.unique(ad_group_text, return_inverse=True)[1].ravel()
-    group_median = np.exp(
-        np.bincount(group_codes, weights=price_mu) / np.bincount(group_codes)
-    )
+    group_median = np.exp(np.bincount(group_codes, weights=price_mu) / np.bincount(group_codes))
     group_bid = 1.5 * group_median * gen.lognormal(0.0, 0.25, group_median.size)
     raw_bids = group_bid[group_codes] * np.where(
         gen.random(n) < 0.3, gen.lognormal(0.0, 0.45, n), 1.0
@@ -508,21 +529,23 @@ def make_search_account(
     current_bids = np.clip(np.round(raw_bids * np.exp(shift), 2), MIN_BID, MAX_BID)
     truth = truth_with(cvr, price_mu)
 
-    log = _simulate_log(truth, current_bids, days, gen)
+    sim = _simulate_log(truth, current_bids, days, gen)
     log = KeywordLog(
-        date=log["date"],
+        date=sim["date"],
         keyword=Categorical(np.tile(np.arange(n, dtype=np.int32), days), keywords),
-        impressions=log["impressions"],
-        clicks=log["clicks"],
+        impressions=sim["impressions"],
+        clicks=sim["clicks"],
         campaign=Categorical(np.tile(kw_category.astype(np.int32), days), campaign_names),
-        ad_group=Categorical(np.tile(group_codes.astype(np.int32), days),
-                             np.unique(ad_group_text).astype(object)),
-        match_type=Categorical(np.tile(match.astype(np.int32), days),
-                               np.array(MATCH_TYPES, dtype=object)),
-        bid=log["bid"],
-        cost=log["cost"],
-        conversions=log["conversions"],
-        revenue=log["revenue"],
+        ad_group=Categorical(
+            np.tile(group_codes.astype(np.int32), days), np.unique(ad_group_text).astype(object)
+        ),
+        match_type=Categorical(
+            np.tile(match.astype(np.int32), days), np.array(MATCH_TYPES, dtype=object)
+        ),
+        bid=sim["bid"],
+        cost=sim["cost"],
+        conversions=sim["conversions"],
+        revenue=sim["revenue"],
         report=LoadReport(source="make_search_account", n_read=n * days),
     )
     return SearchAccount(
@@ -540,7 +563,7 @@ def make_search_account(
 
 def _simulate_log(
     truth: AccountTruth, current_bids: FloatArray, n_days: int, rng: np.random.Generator
-) -> dict[str, npt.NDArray[np.generic]]:
+) -> dict[str, Any]:
     """Simulate ``n_days`` of auctions, one day (all keywords at once) per step."""
     n = truth.n_keywords
     rows = n * n_days
@@ -551,13 +574,12 @@ def _simulate_log(
     out_impressions = np.empty(rows, dtype=np.int64)
     out_clicks = np.empty(rows, dtype=np.int64)
     out_conversions = np.empty(rows, dtype=np.int64)
-    day_shock = rng.gamma(40.0, 1.0 / 40.0, n_days)
+    day_shock = rng.gamma(200.0, 1.0 / 200.0, n_days)
     bid = current_bids.copy()
     for day in range(n_days):
         # The merchant moves about a third of the bids each day, around the current bid.
         move = rng.random(n) < (1.0 if day == 0 else 0.35)
-        proposal = np.clip(np.round(current_bids * rng.lognormal(0.0, 0.3, n), 2),
-                           MIN_BID, MAX_BID)
+        proposal = np.clip(np.round(current_bids * rng.lognormal(0.0, 0.3, n), 2), MIN_BID, MAX_BID)
         bid = np.where(move, proposal, bid)
         dow = int((START_DATE + day - np.datetime64("1970-01-05")).astype(np.int64) % 7)
         traffic = truth.volume * truth.weekly_profile[dow] * day_shock[day]

@@ -1,0 +1,50 @@
+"""Command line: ``python -m bidopt demo`` runs the main job on an embedded synthetic account."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from bidopt._cli import run_demo
+from bidopt.exceptions import BidoptError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = argparse.ArgumentParser(prog="python -m bidopt", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the end-to-end example on a synthetic account")
+    demo.add_argument(
+        "--keywords",
+        type=_positive_int,
+        default=5_000,
+        help="number of keywords in the synthetic account (default 5000)",
+    )
+    demo.add_argument("--days", type=_positive_int, default=28, help="days of history (default 28)")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        report = run_demo(n_keywords=args.keywords, n_days=args.days, seed=args.seed)
+    except BidoptError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report)
+    print(f"\n(done in {time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

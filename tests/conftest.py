@@ -1,0 +1,31 @@
+"""Shared fixtures: the project's shared data folder and a mid-size synthetic account."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bidopt.datasets import SearchAccount, make_search_account
+
+REPO = Path(__file__).resolve().parents[1]
+#: ``../shared/data`` beside the repository (override with BIDOPT_SHARED_DATA).
+SHARED_DATA = Path(os.environ.get("BIDOPT_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def shared_file(relative: str) -> Path:
+    """Path of a file under the shared data folder; skip the test when it is absent."""
+    path = SHARED_DATA / relative
+    if not path.is_file():
+        pytest.skip(
+            f"shared data file {relative} is not available at {path} (set "
+            "BIDOPT_SHARED_DATA to the folder that holds bidlogs/, channels/, keywords/)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def account() -> SearchAccount:
+    """A mid-size synthetic account (20,000 keywords x 28 days), built once per run."""
+    return make_search_account(20_000, rng=20261125)

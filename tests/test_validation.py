@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt._validation import (
+    as_float_array,
+    check_choice,
+    check_options,
+    check_random_state,
+    check_scalar,
+)
+from bidopt.exceptions import InvalidInputError
+
+
+def test_check_scalar_message_follows_template() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        check_scalar(-5.0, "budget", lower=0, lower_inclusive=False)
+    assert str(info.value) == "`budget` must be a finite number > 0. Got -5.0 instead."
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "3", True, None])
+def test_check_scalar_rejects_non_finite_and_non_numbers(value: object) -> None:
+    with pytest.raises(InvalidInputError, match="`budget` must be a finite number"):
+        check_scalar(value, "budget")
+
+
+def test_check_scalar_integer() -> None:
+    assert check_scalar(3, "n", integer=True, lower=1) == 3
+    with pytest.raises(InvalidInputError, match="`n` must be an integer >= 1. Got 2.5"):
+        check_scalar(2.5, "n", integer=True, lower=1)
+
+
+def test_check_choice_message() -> None:
+    with pytest.raises(ValueError, match=r"Unknown method 'x'; expected one of 'dual', 'milp'\."):
+        check_choice("x", "method", ("dual", "milp"))
+    assert check_choice("dual", "method", ("dual", "milp")) == "dual"
+
+
+def test_check_options_rejects_unknown_keys() -> None:
+    assert check_options(None, {"tol": 1e-9}, method="dual") == {"tol": 1e-9}
+    assert check_options({"tol": 1.0}, {"tol": 1e-9}, method="dual") == {"tol": 1.0}
+    with pytest.raises(InvalidInputError, match="Unknown option.*'maxiter'.*'dual'"):
+        check_options({"maxiter": 3}, {"tol": 1e-9}, method="dual")
+
+
+def test_check_random_state_is_reproducible() -> None:
+    a = check_random_state(7).random(3)
+    b = check_random_state(7).random(3)
+    np.testing.assert_array_equal(a, b)
+    gen = np.random.default_rng(1)
+    assert check_random_state(gen) is gen
+    with pytest.raises(InvalidInputError, match="`rng` must be"):
+        check_random_state("seed")  # type: ignore[arg-type]
+
+
+def test_as_float_array_names_the_offending_entry() -> None:
+    with pytest.raises(InvalidInputError, match=r"`bids` must be finite\. Got nan at index 1"):
+        as_float_array([1.0, np.nan], "bids")
+    with pytest.raises(InvalidInputError, match=r"`bids` must be >= 0\. Got -2\.0 at index 0"):
+        as_float_array([-2.0], "bids", nonnegative=True)
+    with pytest.raises(InvalidInputError, match="2-dimensional"):
+        as_float_array([1.0], "bids", ndim=2)
