@@ -476,7 +476,8 @@ def make_search_account(
     volume *= np.where(generic, 4.0, 1.0) * np.where(with_series, 0.6, 1.0)
     volume *= np.where(match == 2, 1.4, 1.0)
     ctr = 0.025 * theme_effect(0.3) * gen.lognormal(0.0, 0.35, n)
-    ctr *= np.where(generic, 0.8, 1.1) * np.where(match == 2, 0.85, 1.0)
+    ctr *= np.where(generic, 0.65, 1.1) * np.where(match == 2, 0.8, 1.0)
+    ctr *= np.where(with_series, 1.3, 1.0)  # specific long-tail queries are clicked more
     ctr = np.clip(ctr, 0.002, 0.25)
     cvr = theme_effect(0.35) * gen.lognormal(0.0, 0.55, n)
     cvr *= np.where(generic, 0.6, 1.0) * np.where(with_series, 1.3, 1.0)
@@ -488,7 +489,8 @@ def make_search_account(
     # Competitors bid roughly in proportion to what a click is worth, with much noise.
     value_per_click = cvr * order_value
     price_mu = 0.55 * np.log(value_per_click) + gen.normal(0.0, 0.55, n)
-    price_mu += np.where(generic, 0.35, 0.0) + np.log(theme_effect(0.25))
+    price_mu += np.where(generic, 0.5, 0.0) + np.log(theme_effect(0.25))
+    price_mu -= np.where(with_series, 0.4, 0.0)  # and less contested
     price_sigma = gen.uniform(0.45, 0.9, n)
 
     # --- the merchant's current bids: a default per ad group, a few keywords adjusted --
@@ -503,10 +505,12 @@ def make_search_account(
     ad_groups = ad_group_text.astype(object)
     group_codes = np.unique(ad_group_text, return_inverse=True)[1].ravel()
     group_median = np.exp(np.bincount(group_codes, weights=price_mu) / np.bincount(group_codes))
-    group_bid = 1.5 * group_median * gen.lognormal(0.0, 0.25, group_median.size)
-    raw_bids = group_bid[group_codes] * np.where(
-        gen.random(n) < 0.3, gen.lognormal(0.0, 0.45, n), 1.0
-    )
+    # Merchants bid to hold a position on each keyword (抢位): the bid tracks the keyword's
+    # market price, aiming at a share set per ad group, with keyword-level adjustments.
+    # That pays the market on expensive head terms, the inefficiency bidding can remove.
+    group_aim = gen.normal(0.9, 0.3, group_median.size)
+    aim = group_aim[group_codes] + gen.normal(0.0, 0.35, n)
+    raw_bids = np.exp(price_mu + price_sigma * aim)
 
     # --- calibrate: CVR 10% and CPA 28 yuan at the current bids ----------------------
     # Clicks do not depend on a common scale of prices and bids, while cost scales with
