@@ -1,0 +1,172 @@
+"""``optimize_bids``: the public entry point of CPC bid optimisation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._validation import check_choice, check_options
+from bidopt.bidding._plan import BidPlan
+from bidopt.bidding._problem import BidProblem, make_problem
+from bidopt.bidding._solvers import Solution, solve_dual, solve_highs
+from bidopt.landscape import BidLandscape, Objective
+
+__all__ = ["METHODS", "Method", "optimize_bids"]
+
+Method = Literal["dual", "milp", "lp"]
+#: Methods of :func:`optimize_bids`.
+METHODS: tuple[str, ...] = ("dual", "milp", "lp")
+
+_OPTIONS: dict[str, dict[str, Any]] = {
+    "dual": {"max_outer": 60, "target_tol": 1.0},
+    "milp": {"time_limit": None, "mip_rel_gap": 1e-9},
+    "lp": {"time_limit": None},
+}
+
+
+def optimize_bids(
+    landscape: BidLandscape,
+    budget: float,
+    *,
+    objective: Objective = "conversions",
+    max_cpc: float | None = None,
+    target_cpa: float | None = None,
+    target_roas: float | None = None,
+    min_bid: float | None = None,
+    max_bid: float | None = None,
+    groups: npt.ArrayLike | None = None,
+    group_budgets: Mapping[Any, float] | None = None,
+    method: Method = "dual",
+    options: Mapping[str, Any] | None = None,
+) -> BidPlan:
+    """Choose one bid per keyword to maximise an objective under a budget.
+
+    Each keyword bids at one of its landscape levels or not at all (bid 0, which is
+    always allowed); this is a multiple-choice knapsack.
+
+    Parameters
+    ----------
+    landscape : BidLandscape
+        What each candidate bid buys, per keyword (per period, e.g. per day).
+    budget : float
+        Spend limit per period, yuan (>= 0). Hard: the plan never spends more.
+    objective : {"conversions", "clicks", "revenue", "profit"}, default "conversions"
+        What to maximise; ``profit`` is revenue minus cost.
+    max_cpc : float, optional
+        Cap on each keyword's average cost per click at its chosen bid, yuan
+        (22 in the reference account): levels above it are not used.
+    target_cpa : float, optional
+        The plan's cost per order must not exceed this, yuan.
+    target_roas : float, optional
+        The plan's revenue per yuan must be at least this.
+    min_bid, max_bid : float, optional
+        Bounds on any non-zero bid, yuan.
+    groups : array-like of shape (n_keywords,), optional
+        Group label (ad group or campaign) of each keyword, for ``group_budgets``.
+    group_budgets : mapping of label to float, optional
+        Spend limit per group, yuan; groups not named have none.
+    method : {"dual", "milp", "lp"}, default "dual"
+        ``"dual"``: per-keyword upper concave hulls and the exact budget multiplier
+        (bucketed selection, no global sort), the fractional keyword rounded down and
+        the leftover filled greedily; a target adds a second multiplier found by
+        bisection.  Near-linear time; the plan carries a proven ``gap_bound``.
+        ``"milp"``: the exact problem with :func:`scipy.optimize.milp` (HiGHS), the
+        reference for small problems.  ``"lp"``: its relaxation with
+        :func:`scipy.optimize.linprog` (HiGHS), whose value is the upper bound; the plan
+        is the relaxation rounded down.
+    options : mapping, optional
+        Per-method knobs.  dual: ``max_outer`` (bisection steps for a target, 60).
+        milp: ``time_limit`` (s), ``mip_rel_gap`` (1e-9).  lp: ``time_limit`` (s).
+
+    Returns
+    -------
+    BidPlan
+        Bids, expected spend, clicks, conversions and revenue (per keyword and in
+        total), ``fun``, ``bound``, ``gap_bound``, ``shadow_price`` and status fields.
+
+    Raises
+    ------
+    InvalidInputError
+        For a bad argument (the message names it and the value received).
+    InfeasibleError
+        If a target CPA / ROAS cannot be met by any non-empty plan within the budget;
+        the message says what is reachable.
+    SolverError
+        If HiGHS fails.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bidopt.landscape import BidLandscape
+    >>> from bidopt.bidding import optimize_bids
+    >>> land = BidLandscape(
+    ...     bids=np.array([[1.0, 2.0], [1.0, 3.0]]),
+    ...     clicks=np.array([[10.0, 15.0], [4.0, 9.0]]),
+    ...     cost=np.array([[8.0, 25.0], [3.0, 20.0]]),
+    ...     conversions=np.array([[1.0, 1.5], [0.5, 1.0]]),
+    ... )
+    >>> plan = optimize_bids(land, 30.0)
+    >>> plan.bids.tolist(), round(plan.conversions, 2), plan.spend <= 30.0
+    ([2.0, 1.0], 2.0, True)
+    """
+    name = check_choice(method, "method", METHODS)
+    opts = check_options(options, _OPTIONS[name], method=name)
+    problem = make_problem(
+        landscape,
+        budget,
+        objective=objective,
+        max_cpc=max_cpc,
+        target_cpa=target_cpa,
+        target_roas=target_roas,
+        min_bid=min_bid,
+        max_bid=max_bid,
+        groups=groups,
+        group_budgets=group_budgets,
+    )
+    if name == "dual":
+        solution = solve_dual(problem, opts)
+    else:
+        solution = solve_highs(problem, opts, integral=name == "milp")
+    return make_plan(problem, solution, name)
+
+
+def make_plan(problem: BidProblem, solution: Solution, method: str) -> BidPlan:
+    """Assemble a :class:`BidPlan` from a solver's levels and certificates."""
+    land = problem.landscape
+    picked = land.at_levels(solution.levels)
+    if problem.objective in picked:
+        fun = float(picked[problem.objective].sum())
+    else:
+        flat = np.arange(land.n_keywords) * land.n_levels + np.maximum(solution.levels, 0)
+        fun = float(np.take(problem.value, flat)[solution.levels >= 0].sum())
+    spend = float(picked["cost"].sum())
+    feasible = spend <= problem.budget * (1 + 1e-12) + 1e-9
+    message = solution.message
+    status, success = solution.status, solution.status == 0
+    if not feasible:  # defensive: never hand back an over-budget plan as a success
+        status, success = 2, False
+        message = f"The plan spends {spend:.6g} yuan, over the budget of {problem.budget:.6g}."
+    return BidPlan(
+        bids=picked["bids"],
+        levels=solution.levels,
+        keywords=land.keywords,
+        keyword_cost=picked["cost"],
+        keyword_clicks=picked["clicks"],
+        keyword_conversions=picked.get("conversions"),
+        keyword_revenue=picked.get("revenue"),
+        keyword_impressions=picked.get("impressions"),
+        budget=problem.budget,
+        objective=problem.objective,
+        fun=fun,
+        bound=max(solution.bound, fun),
+        shadow_price=solution.shadow_price,
+        target_multiplier=solution.target_multiplier,
+        success=success,
+        status=status,
+        message=message,
+        method=method,
+        nit=solution.nit,
+    )

@@ -1,0 +1,193 @@
+"""The result of a bid optimisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bidopt.datasets._keyword_log import _require_pandas
+from bidopt.typing import FloatArray, IntArray, ObjectArray
+
+__all__ = ["BidPlan"]
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("nan")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BidPlan:
+    """Bids for every keyword and what they are expected to buy.
+
+    Attributes
+    ----------
+    bids : ndarray of float64, shape (n_keywords,)
+        Max CPC bid per keyword, yuan; 0 means do not bid.
+    levels : ndarray of int64, shape (n_keywords,)
+        Chosen landscape level per keyword (-1 for not bidding).
+    keywords : ndarray of object or None, shape (n_keywords,)
+        The landscape's keyword identifiers.
+    keyword_cost, keyword_clicks : ndarray of float64, shape (n_keywords,)
+        Expected spend (yuan) and clicks per keyword per period.
+    keyword_conversions, keyword_revenue, keyword_impressions : ndarray or None
+        The same for orders, order value (yuan) and impressions, when the landscape has them.
+    spend, clicks, conversions, revenue, impressions : float
+        Plan totals (NaN for a metric the landscape lacks).
+    budget : float
+        The budget the plan was optimised for, yuan.
+    objective : str
+        What was maximised.
+    fun : float
+        The objective value of the plan.
+    bound : float
+        A proven upper bound on the objective of any feasible plan.
+    gap_bound : float
+        ``bound - fun``: the plan is at most this far from the optimum.
+    shadow_price : float
+        Value of one more yuan of budget at the margin (objective units per yuan);
+        for conversions its inverse is the marginal CPA.
+    target_multiplier : float
+        Multiplier of the target CPA / ROAS constraint (0 when absent or slack).
+    success : bool
+    status : int
+        0 optimal up to ``gap_bound``; 1 a solver limit was reached; 2 infeasible.
+    message : str
+    method : str
+    nit : int
+        Solver iterations (outer searches of the dual method, or HiGHS iterations).
+    """
+
+    bids: FloatArray
+    levels: IntArray
+    keywords: ObjectArray | None
+    keyword_cost: FloatArray
+    keyword_clicks: FloatArray
+    keyword_conversions: FloatArray | None
+    keyword_revenue: FloatArray | None
+    keyword_impressions: FloatArray | None
+    budget: float
+    objective: str
+    fun: float
+    bound: float
+    shadow_price: float
+    target_multiplier: float
+    success: bool
+    status: int
+    message: str
+    method: str
+    nit: int
+
+    @property
+    def gap_bound(self) -> float:
+        """Proven upper bound on the distance to the optimum (objective units)."""
+        return max(0.0, self.bound - self.fun)
+
+    @property
+    def relative_gap(self) -> float:
+        """``gap_bound / bound`` (0 when the bound is 0)."""
+        return self.gap_bound / self.bound if self.bound > 0 else 0.0
+
+    @property
+    def spend(self) -> float:
+        """Total expected spend, yuan."""
+        return float(self.keyword_cost.sum())
+
+    @property
+    def clicks(self) -> float:
+        """Total expected clicks."""
+        return float(self.keyword_clicks.sum())
+
+    @property
+    def conversions(self) -> float:
+        """Total expected orders (NaN if the landscape has none)."""
+        k = self.keyword_conversions
+        return float("nan") if k is None else float(k.sum())
+
+    @property
+    def revenue(self) -> float:
+        """Total expected order value, yuan (NaN if the landscape has none)."""
+        k = self.keyword_revenue
+        return float("nan") if k is None else float(k.sum())
+
+    @property
+    def impressions(self) -> float:
+        """Total expected impressions (NaN if the landscape has none)."""
+        k = self.keyword_impressions
+        return float("nan") if k is None else float(k.sum())
+
+    @property
+    def cpc(self) -> float:
+        """Average cost per click, yuan."""
+        return _ratio(self.spend, self.clicks)
+
+    @property
+    def cpa(self) -> float:
+        """Cost per order, yuan."""
+        return _ratio(self.spend, self.conversions)
+
+    @property
+    def roas(self) -> float:
+        """Revenue per yuan spent."""
+        return _ratio(self.revenue, self.spend)
+
+    @property
+    def ctr(self) -> float:
+        """Clicks per impression."""
+        return _ratio(self.clicks, self.impressions)
+
+    @property
+    def n_bidding(self) -> int:
+        """Keywords with a bid (> 0)."""
+        return int((self.levels >= 0).sum())
+
+    def totals(self) -> dict[str, float]:
+        """Totals and ratios in one mapping."""
+        return {
+            "spend": self.spend, "clicks": self.clicks, "conversions": self.conversions,
+            "revenue": self.revenue, "impressions": self.impressions, "cpc": self.cpc,
+            "cpa": self.cpa, "roas": self.roas, "ctr": self.ctr,
+        }
+
+    def summary(self) -> str:
+        """A readable account of the plan."""
+        lines = [
+            f"BidPlan ({self.method}, objective={self.objective}): {self.message}",
+            f"  budget {self.budget:,.2f} yuan, spend {self.spend:,.2f} yuan, "
+            f"{self.n_bidding}/{self.levels.size} keywords bid",
+            f"  clicks {self.clicks:,.1f}, CPC {self.cpc:.2f} yuan",
+        ]
+        if self.keyword_conversions is not None:
+            lines.append(f"  conversions {self.conversions:,.2f}, CPA {self.cpa:.2f} yuan")
+        if self.keyword_revenue is not None:
+            lines.append(f"  revenue {self.revenue:,.2f} yuan, ROAS {self.roas:.2f}")
+        lines.append(
+            f"  objective {self.fun:,.4f}, bound {self.bound:,.4f} "
+            f"(gap <= {self.gap_bound:.3g}, {self.relative_gap:.2e} relative); "
+            f"shadow price {self.shadow_price:.4g} per yuan"
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"BidPlan(method={self.method!r}, success={self.success}, fun={self.fun:.6g}, "
+            f"spend={self.spend:.6g}, budget={self.budget:.6g}, gap_bound={self.gap_bound:.3g})"
+        )
+
+    def to_frame(self) -> Any:
+        """One row per keyword: bid, level and expected metrics (needs pandas)."""
+        pd = _require_pandas("BidPlan.to_frame()")
+        n = self.bids.size
+        data: dict[str, Any] = {
+            "keyword": self.keywords if self.keywords is not None else np.arange(n),
+            "bid": self.bids,
+            "level": self.levels,
+            "cost": self.keyword_cost,
+            "clicks": self.keyword_clicks,
+        }
+        for name in ("conversions", "revenue", "impressions"):
+            value = getattr(self, f"keyword_{name}")
+            if value is not None:
+                data[name] = value
+        return pd.DataFrame(data)

@@ -1,0 +1,208 @@
+"""Validation of ``optimize_bids`` arguments into one normalised problem (the ``_iv`` step)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt.exceptions import InfeasibleError, InvalidInputError
+from bidopt.landscape import OBJECTIVES, BidLandscape
+from bidopt.typing import BoolArray, FloatArray, IntArray
+
+__all__ = ["BidProblem", "make_problem"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BidProblem:
+    """A validated bid-optimisation problem.
+
+    ``value`` and ``cost`` are (n_keywords, n_levels); ``allowed`` masks the levels that
+    the CPC cap and bid bounds permit (None: all); ``target`` holds per-point coefficients ``g`` of
+    the plan-level constraint ``sum g <= 0`` (``cost - target_cpa * conversions`` or
+    ``target_roas * cost - revenue``) or None.
+    """
+
+    landscape: BidLandscape
+    objective: str
+    budget: float
+    value: FloatArray
+    cost: FloatArray
+    allowed: BoolArray | None
+    target: FloatArray | None
+    target_name: str | None
+    target_level: float | None
+    group_of: IntArray | None
+    group_budget: FloatArray | None
+    group_labels: npt.NDArray[np.object_] | None
+
+
+def _optional_positive(value: object, name: str) -> float | None:
+    if value is None:
+        return None
+    return check_scalar(value, name, lower=0, lower_inclusive=False)
+
+
+def make_problem(
+    landscape: BidLandscape,
+    budget: object,
+    *,
+    objective: object,
+    max_cpc: object,
+    target_cpa: object,
+    target_roas: object,
+    min_bid: object,
+    max_bid: object,
+    groups: Any,
+    group_budgets: Mapping[Any, float] | None,
+) -> BidProblem:
+    """Check every argument and build the :class:`BidProblem` (raises on bad input)."""
+    if not isinstance(landscape, BidLandscape):
+        raise InvalidInputError(
+            f"`landscape` must be a BidLandscape. Got {type(landscape).__name__} instead."
+        )
+    total = check_scalar(budget, "budget", lower=0)
+    name = check_choice(objective, "objective", OBJECTIVES)
+    value = landscape.objective_values(name)  # type: ignore[arg-type]
+    cost = landscape.cost
+    bids = landscape.bids
+    cap = _optional_positive(max_cpc, "max_cpc")
+    low = None if min_bid is None else check_scalar(min_bid, "min_bid", lower=0)
+    high = _optional_positive(max_bid, "max_bid")
+    if low is not None and high is not None and low > high:
+        raise InvalidInputError(
+            f"`min_bid` must be <= `max_bid`. Got min_bid={low:g} and max_bid={high:g}."
+        )
+    allowed: BoolArray | None = None
+    if low is not None or high is not None or cap is not None:
+        allowed = np.ones(bids.shape, dtype=bool)
+    if allowed is not None and low is not None:
+        allowed &= bids >= low
+    if allowed is not None and high is not None:
+        allowed &= bids <= high
+    if allowed is not None and cap is not None:
+        clicks = landscape.clicks
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cpc = np.where(clicks > 0, cost / np.where(clicks > 0, clicks, 1.0), 0.0)
+        allowed &= cpc <= cap * (1 + 1e-12)
+
+    cpa = _optional_positive(target_cpa, "target_cpa")
+    roas = _optional_positive(target_roas, "target_roas")
+    if cpa is not None and roas is not None:
+        raise InvalidInputError("Give `target_cpa` or `target_roas`, not both.")
+    target = None
+    target_name: str | None = None
+    target_level: float | None = None
+    if cpa is not None:
+        conversions = landscape.conversions
+        if conversions is None:
+            raise InvalidInputError("`target_cpa` needs `conversions` in the landscape.")
+        target, target_name, target_level = cost - cpa * conversions, "target_cpa", cpa
+        _check_reachable(landscape, allowed, total, target, target_name, cpa)
+    elif roas is not None:
+        revenue = landscape.revenue
+        if revenue is None:
+            raise InvalidInputError("`target_roas` needs `revenue` in the landscape.")
+        target, target_name, target_level = roas * cost - revenue, "target_roas", roas
+        _check_reachable(landscape, allowed, total, target, target_name, roas)
+
+    group_of = group_budget = labels = None
+    if (groups is None) != (group_budgets is None):
+        raise InvalidInputError("`groups` and `group_budgets` must be given together.")
+    if groups is not None and group_budgets is not None:
+        group_array = np.asarray(groups, dtype=object)
+        if group_array.shape != (landscape.n_keywords,):
+            raise InvalidInputError(
+                f"`groups` must have shape ({landscape.n_keywords},), one label per keyword. "
+                f"Got shape {group_array.shape} instead."
+            )
+        if not isinstance(group_budgets, Mapping):
+            raise InvalidInputError(
+                "`group_budgets` must be a mapping of group label -> budget in yuan. "
+                f"Got {short_repr(group_budgets)} instead."
+            )
+        labels, codes = np.unique(group_array.astype(str), return_inverse=True)
+        known = set(labels.tolist())
+        unknown = [k for k in group_budgets if str(k) not in known]
+        if unknown:
+            raise InvalidInputError(
+                f"`group_budgets` names group(s) {unknown[:5]} that no keyword belongs to."
+            )
+        group_budget = np.full(labels.size, np.inf)
+        lookup = {label: i for i, label in enumerate(labels.tolist())}
+        for key, amount in group_budgets.items():
+            group_budget[lookup[str(key)]] = check_scalar(
+                amount, f"group_budgets[{key!r}]", lower=0
+            )
+        group_of = codes.ravel().astype(np.int64)
+        labels = labels.astype(object)
+    return BidProblem(
+        landscape=landscape,
+        objective=name,
+        budget=total,
+        value=value,
+        cost=cost,
+        allowed=allowed,
+        target=target,
+        target_name=target_name,
+        target_level=target_level,
+        group_of=group_of,
+        group_budget=group_budget,
+        group_labels=labels,
+    )
+
+
+def _check_reachable(
+    landscape: BidLandscape,
+    allowed: BoolArray | None,
+    budget: float,
+    target: FloatArray,
+    name: str,
+    level: float,
+) -> None:
+    """Raise InfeasibleError unless some non-empty plan meets the target within budget.
+
+    A plan's CPA (ROAS) is a weighted mean of its points', so the best single point is
+    the best any plan can do; it must also fit the budget.
+    """
+    useful = landscape.cost > 0
+    if allowed is not None:
+        useful &= allowed
+    if name == "target_cpa":
+        metric = landscape.conversions
+        assert metric is not None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(useful & (metric > 0), landscape.cost / metric, np.inf)
+        best = float(ratio.min()) if ratio.size else np.inf
+        ok = useful & (target <= 0) & (landscape.cost <= budget)
+        if not np.isfinite(best) or best > level:
+            raise InfeasibleError(
+                f"target_cpa={level:g} is unreachable: the lowest plan CPA is "
+                + (f"{best:.2f} yuan." if np.isfinite(best) else "undefined (no conversions).")
+                + " Raise the target or relax the CPC cap and bid bounds.",
+                {"target_cpa": (best - level) if np.isfinite(best) else np.inf},
+            )
+    else:
+        metric = landscape.revenue
+        assert metric is not None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(useful, metric / np.where(useful, landscape.cost, 1.0), 0.0)
+        best = float(ratio.max()) if ratio.size else 0.0
+        ok = useful & (target <= 0) & (landscape.cost <= budget)
+        if best < level:
+            raise InfeasibleError(
+                f"target_roas={level:g} is unreachable: the highest plan ROAS is {best:.3f}. "
+                "Lower the target or relax the CPC cap and bid bounds.",
+                {"target_roas": level - best},
+            )
+    if not ok.any():
+        cheapest = float(np.where(useful & (target <= 0), landscape.cost, np.inf).min())
+        raise InfeasibleError(
+            f"{name}={level:g} is reachable only by spending at least {cheapest:.2f} yuan, "
+            f"more than the budget of {budget:.2f} yuan.",
+            {"budget": cheapest - budget},
+        )

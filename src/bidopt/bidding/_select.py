@@ -1,0 +1,286 @@
+"""Selecting hull increments under a budget: the LP threshold and an integral plan.
+
+For a single budget the LP relaxation of the multiple-choice knapsack takes hull
+increments in decreasing slope order until the budget runs out, the last one in part.
+The threshold is found without a global sort: increments are bucketed by the leading bits
+of their slope's IEEE-754 pattern (monotone for positive doubles, see ``Hull.bucket``),
+the bucket that holds the budget's edge is found from the cumulative cost per bucket,
+and only that bucket is refined on the next bits and finally sorted.
+The integral plan rounds the partial increment down, then greedily fills what is left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt.bidding._hull import N_BUCKETS, SHIFT, Hull
+from bidopt.typing import FloatArray, IntArray
+
+__all__ = ["Selection", "select"]
+
+_FILL_ROUNDS = 64
+_SORT_AT_MOST = 4096  # the edge of a selection is sorted exactly below this many items
+_REFINE_BITS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Result of :func:`select`.
+
+    Attributes
+    ----------
+    taken : ndarray of int64, shape (n_keywords,)
+        Hull steps taken per keyword in the integral plan.
+    lp_value : float
+        Optimal value of the LP relaxation (an upper bound on the integral optimum).
+    value, spend : float
+        Value and cost of the integral plan.
+    multiplier : float
+        The budget's LP multiplier (value per extra yuan at the margin), 0 if the
+        budget does not bind.
+    n_fractional : int
+        Increments the LP takes in part (0 or 1, or up to one per group with groups).
+    """
+
+    taken: IntArray
+    lp_value: float
+    value: float
+    spend: float
+    multiplier: float
+    n_fractional: int
+
+
+def _order(slope: FloatArray, dc: FloatArray) -> npt.NDArray[np.intp]:
+    """Decreasing slope, then increasing cost (deterministic, content-based ties)."""
+    return np.lexsort((dc, -slope))
+
+
+def _greedy_fill(
+    hull: Hull,
+    taken: IntArray,
+    remaining: float,
+    group_of: IntArray | None = None,
+    group_left: FloatArray | None = None,
+) -> tuple[IntArray, float, float]:
+    """Add each keyword's next step, best slope first, while it fits the leftover.
+
+    Only keywords whose next step fits the leftover can ever take one (the leftover
+    only shrinks), so the pool is filtered once over all keywords and then only shrinks.
+    Returns the new ``taken``, the leftover and the value added.
+    """
+    added = 0.0
+    pool = np.flatnonzero(taken < hull.n_steps)
+    for _ in range(_FILL_ROUNDS):
+        if pool.size == 0:
+            break
+        col = taken[pool]
+        live = col < hull.n_steps[pool]
+        pool, col = pool[live], col[live]
+        dc, dv, slope = hull.step(pool, col)
+        fits = (dc <= remaining) & (slope > 0)
+        if group_left is not None and group_of is not None:
+            fits &= dc <= group_left[group_of[pool]]
+        pool, dc, dv, slope = pool[fits], dc[fits], dv[fits], slope[fits]
+        if pool.size == 0:
+            break
+        if pool.size > _SORT_AT_MOST:
+            best = np.argpartition(-slope, _SORT_AT_MOST)[:_SORT_AT_MOST]
+            # all of the best fit? then the rest may matter too: sort everything
+            if dc[best].sum() <= remaining:
+                best = np.arange(pool.size)
+        else:
+            best = np.arange(pool.size)
+        order = best[_order(slope[best], dc[best])]
+        rows, dc, dv = pool[order], dc[order], dv[order]
+        if group_left is not None and group_of is not None:
+            # one step per group per round keeps the group caps exact
+            _, first = np.unique(group_of[rows], return_index=True)
+            first = np.sort(first)
+            rows, dc, dv = rows[first], dc[first], dv[first]
+        cum = np.cumsum(dc)
+        ok = cum <= remaining
+        chosen = rows[ok]
+        if chosen.size == 0:
+            break
+        taken[chosen] += 1
+        remaining -= float(cum[ok][-1])
+        added += float(dv[ok].sum())
+        if group_left is not None and group_of is not None:
+            np.subtract.at(group_left, group_of[chosen], dc[ok])
+    return taken, remaining, added
+
+
+def _edge(
+    slope: FloatArray, dc: FloatArray, room: float, shift: int
+) -> tuple[npt.NDArray[np.intp], int]:
+    """Order of the items that share a bucket, and how many of them fit in ``room``.
+
+    Items whose slopes share the bits above ``shift`` are refined on the next
+    ``_REFINE_BITS`` bits while there are many of them, so only a small final bucket is
+    sorted.  Returns ``(order, k)``: ``order[:k]`` fit, ``order[k]`` is the first that
+    does not (``k < len(order)``, unless everything fits).
+    """
+    index = np.arange(slope.size)
+    taken_parts: list[npt.NDArray[np.intp]] = []
+    while index.size > _SORT_AT_MOST and shift > 0:
+        shift = max(shift - _REFINE_BITS, 0)
+        key = slope[index].view(np.int64) >> shift
+        key = key - key.min()
+        width = int(key.max()) + 1
+        below = np.cumsum(np.bincount(key, weights=dc[index], minlength=width))
+        total = float(below[-1])
+        sub = int(np.searchsorted(below, total - room, side="left"))
+        if sub >= width:
+            break
+        above = key > sub
+        taken_parts.append(index[above][_order(slope[index[above]], dc[index[above]])])
+        room -= total - float(below[sub])
+        index = index[key == sub]
+    order = index[_order(slope[index], dc[index])]
+    fit = int(np.searchsorted(np.cumsum(dc[order]), room, side="right"))
+    head = np.concatenate([*taken_parts, order]) if taken_parts else order
+    return head, sum(p.size for p in taken_parts) + fit
+
+
+def _threshold_histogram(
+    hull: Hull, budget: float
+) -> tuple[IntArray, float, float, float, float, int]:
+    """Full steps per keyword, their spend and value, the multiplier and LP value."""
+    below = np.cumsum(hull.bucket_cost)
+    total = float(below[-1])
+    # the edge bucket: the highest b whose cost at or above b exceeds the budget,
+    # i.e. total - below[b - 1] > budget
+    edge = int(np.searchsorted(below, total - budget, side="left"))
+    if total <= budget or edge >= N_BUCKETS:  # round-off: everything fits after all
+        taken = hull.n_steps.copy()
+        spend, value = hull.totals_after(taken)
+        return taken, spend, value, 0.0, value, 0
+    spent_above = total - float(below[edge])
+    # buckets fall along each row's steps, so the steps above the edge are a prefix and
+    # the edge bucket's steps of a row are contiguous right after it
+    taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
+    through = np.count_nonzero(hull.bucket >= edge, axis=1)
+    spans = through - taken
+    has = np.flatnonzero(spans)
+    rows = np.repeat(has, spans[has])
+    first = np.cumsum(spans[has]) - spans[has]
+    cols = taken[rows] + (np.arange(rows.size) - np.repeat(first, spans[has]))
+    b_dc, b_dv, b_slope = hull.step(rows, cols)
+    real = b_slope > 0
+    rows, b_dc, b_dv, b_slope = rows[real], b_dc[real], b_dv[real], b_slope[real]
+    order, k = _edge(b_slope, b_dc, budget - spent_above, SHIFT)
+    k = min(k, order.size - 1)  # the edge bucket holds the item at the edge
+    taken += np.bincount(rows[order[:k]], minlength=taken.size)
+    spend, value_full = hull.totals_after(taken)
+    at = order[k]
+    lam = float(b_slope[at])
+    frac = (budget - spend) / float(b_dc[at]) if b_dc[at] > 0 else 0.0
+    lp_value = value_full + min(max(frac, 0.0), 1.0) * float(b_dv[at])
+    return taken, spend, value_full, lam, lp_value, 1
+
+
+def _flat_steps(hull: Hull) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """Every real step: (row, slope, dc, dv), in row-major order."""
+    parts = []
+    for start, dc, dv, slope in hull.blocks():
+        r, c = np.nonzero(slope > 0)
+        parts.append((r + start, slope[r, c], dc[r, c], dv[r, c]))
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+        np.concatenate([p[3] for p in parts]),
+    )
+
+
+def _threshold_groups(
+    hull: Hull, budget: float, group_of: IntArray, group_budget: FloatArray
+) -> tuple[IntArray, float, float, float, int, FloatArray]:
+    """Full steps with group caps then a global cap (laminar: greedy is LP-optimal)."""
+    n = hull.shape[0]
+    rows, slope, dc, dv = _flat_steps(hull)
+    groups = group_of[rows]
+    order = np.lexsort((dc, -slope, groups))
+    rows, slope, dc, dv, groups = (a[order] for a in (rows, slope, dc, dv, groups))
+    cum = np.cumsum(dc)
+    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1] if groups.size else np.zeros(0, int)
+    offset = np.r_[0.0, cum[starts[1:] - 1]] if starts.size else np.zeros(0)
+    within = cum - np.repeat(offset, np.diff(np.r_[starts, groups.size]))
+    cap = group_budget[groups]
+    full = within <= cap
+    before = within - dc
+    partial = ~full & (before < cap)
+    part_dc = np.where(partial, cap - before, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part_dv = np.where(dc > 0, dv * part_dc / np.where(dc > 0, dc, 1.0), 0.0)
+    # stage 2: global selection over whole steps within the caps and the partial pieces
+    e_slope = np.r_[slope[full], slope[partial]]
+    e_dc = np.r_[dc[full], part_dc[partial]]
+    e_dv = np.r_[dv[full], part_dv[partial]]
+    e_full = np.r_[np.ones(int(full.sum()), bool), np.zeros(int(partial.sum()), bool)]
+    e_rows = np.r_[rows[full], rows[partial]]
+    g_order = _order(e_slope, e_dc)
+    e_slope, e_dc, e_dv, e_full, e_rows = (
+        a[g_order] for a in (e_slope, e_dc, e_dv, e_full, e_rows)
+    )
+    g_cum = np.cumsum(e_dc)
+    k = int(np.searchsorted(g_cum, budget, side="right"))
+    lp_value = float(e_dv[:k].sum())
+    n_frac = int((~e_full[:k]).sum())
+    lam = 0.0
+    if k < e_dc.size:
+        lam = float(e_slope[k])
+        before_k = float(g_cum[k - 1]) if k else 0.0
+        if e_dc[k] > 0:
+            lp_value += (budget - before_k) / float(e_dc[k]) * float(e_dv[k])
+            n_frac += 1
+    take = e_full[:k]
+    taken = np.bincount(e_rows[:k][take], minlength=n).astype(np.int64)
+    spend = float(e_dc[:k][take].sum())
+    step_cost = np.bincount(e_rows[:k][take], weights=e_dc[:k][take], minlength=n)
+    used = np.bincount(group_of, weights=step_cost, minlength=group_budget.size)
+    return taken, spend, lam, lp_value, n_frac, group_budget - used
+
+
+def select(
+    hull: Hull,
+    budget: float,
+    *,
+    group_of: IntArray | None = None,
+    group_budget: FloatArray | None = None,
+    fill_tol: float = 1e-9,
+) -> Selection:
+    """Solve the LP relaxation over the hulls and build an integral plan.
+
+    Parameters
+    ----------
+    hull : Hull
+    budget : float
+        Total budget, yuan (>= 0).
+    group_of : ndarray of int, shape (n_keywords,), optional
+        Group code of each keyword, for per-group budgets.
+    group_budget : ndarray of float64, shape (n_groups,), optional
+        Budget of each group (``inf`` for none).
+    fill_tol : float, default 1e-9
+        Skip the greedy fill when rounding down already loses less than this fraction
+        of the LP value.
+    """
+    if group_of is None or group_budget is None:
+        if float(hull.bucket_cost.sum()) <= budget:
+            total_cost, total_value = hull.totals_after(hull.n_steps)
+            taken = hull.n_steps.copy()
+            return Selection(taken, total_value, total_value, total_cost, 0.0, 0)
+        taken, spend, value, lam, lp_value, n_frac = _threshold_histogram(hull, budget)
+        if lp_value - value > fill_tol * lp_value:
+            taken, left, added = _greedy_fill(hull, taken, budget - spend)
+            spend, value = budget - left, value + added
+    else:
+        taken, spend, lam, lp_value, n_frac, g_left = _threshold_groups(
+            hull, budget, group_of, group_budget
+        )
+        taken, left, added = _greedy_fill(hull, taken, budget - spend, group_of, g_left.copy())
+        spend, value = hull.totals_after(taken)
+    return Selection(taken, max(lp_value, value), value, spend, lam, n_frac)

@@ -1,0 +1,304 @@
+"""Estimating bid landscapes from a keyword log whose bids vary from day to day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from bidopt._validation import as_float_array, check_scalar
+from bidopt.datasets import KeywordLog
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape._landscape import BidLandscape
+from bidopt.landscape._shrinkage import pool_rates
+from bidopt.typing import FloatArray, IntArray
+
+__all__ = ["LandscapeModel", "estimate_landscapes", "landscape_error"]
+
+_SIGMA_GRID = np.round(np.arange(0.25, 1.401, 0.05), 2)
+_Z_TABLE = np.linspace(-8.0, 8.0, 3201)
+_MIN_BID, _MAX_BID = 0.05, 99.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LandscapeModel:
+    """Fitted per-keyword parameters behind :func:`estimate_landscapes`.
+
+    Competitor price per click ~ LogNormal(``price_mu``, ``price_sigma``); at bid ``b``
+    an average day brings ``volume * Phi((log b - mu) / sigma)`` impressions, each
+    clicked with probability ``ctr``; clicks convert at ``cvr`` and orders are worth
+    ``order_value`` yuan.
+
+    Attributes
+    ----------
+    keywords : ndarray of object, shape (n_keywords,)
+        Keyword text per row.
+    campaign, ad_group : ndarray of object or None, shape (n_keywords,)
+    volume, ctr, cvr, order_value, price_mu, price_sigma : ndarray of float64
+        One per keyword.
+    row_of : ndarray of int64, shape (n_log_rows,)
+        The landscape row of each log row.
+    """
+
+    keywords: npt.NDArray[np.object_]
+    campaign: npt.NDArray[np.object_] | None
+    ad_group: npt.NDArray[np.object_] | None
+    volume: FloatArray
+    ctr: FloatArray
+    cvr: FloatArray | None
+    order_value: FloatArray | None
+    price_mu: FloatArray
+    price_sigma: FloatArray
+    row_of: IntArray
+
+    def landscape(self, bids: FloatArray) -> BidLandscape:
+        """The landscape at ``bids`` (shape (n_keywords, n_levels)) on an average day."""
+        mu, sigma = self.price_mu[:, None], self.price_sigma[:, None]
+        with np.errstate(divide="ignore"):
+            z = (np.log(bids) - mu) / sigma
+        impressions = self.volume[:, None] * special.ndtr(z)
+        clicks = impressions * self.ctr[:, None]
+        log_ratio = special.log_ndtr(z - sigma) - special.log_ndtr(z)
+        with np.errstate(invalid="ignore"):
+            cpc = np.exp(mu + 0.5 * sigma**2 + log_ratio)
+        cpc = np.minimum(np.nan_to_num(cpc, nan=0.0), bids)
+        cost = clicks * cpc
+        # guard the monotonicity the landscape requires against round-off
+        cost = np.maximum.accumulate(cost, axis=1)
+        clicks = np.maximum.accumulate(clicks, axis=1)
+        conversions = revenue = None
+        if self.cvr is not None:
+            conversions = clicks * self.cvr[:, None]
+            if self.order_value is not None:
+                revenue = conversions * self.order_value[:, None]
+        return BidLandscape(
+            bids=bids,
+            clicks=clicks,
+            cost=cost,
+            conversions=conversions,
+            revenue=revenue,
+            impressions=np.maximum.accumulate(impressions, axis=1),
+            keywords=self.keywords,
+        )
+
+
+def _entities(log: KeywordLog) -> tuple[IntArray, IntArray]:
+    """Code of the (campaign, ad group, keyword, match type) of each row; first rows."""
+    parts = [log.keyword.codes.astype(np.int64)]
+    for column in (log.campaign, log.ad_group, log.match_type):
+        if column is not None:
+            parts.append(column.codes.astype(np.int64))
+    if len(parts) == 1:
+        codes = parts[0]
+        uniques, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        return inverse.ravel(), first
+    stacked = np.stack(parts, axis=1)
+    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    return inverse.ravel(), first
+
+
+def _ratio_table(sigma: float) -> FloatArray:
+    """CPC / bid as a function of z = (log bid - mu) / sigma (decreasing from 1 to 0)."""
+    z = _Z_TABLE
+    log_g = 0.5 * sigma**2 - sigma * z + special.log_ndtr(z - sigma) - special.log_ndtr(z)
+    return np.asarray(np.exp(log_g), dtype=np.float64)
+
+
+def _group_mean(values: FloatArray, weights: FloatArray, codes: IntArray) -> FloatArray:
+    size = int(codes.max()) + 1
+    w = np.bincount(codes, weights=weights, minlength=size)
+    s = np.bincount(codes, weights=weights * values, minlength=size)
+    overall = (weights * values).sum() / weights.sum() if weights.sum() > 0 else 0.0
+    return np.where(w > 0, s / np.where(w > 0, w, 1), overall)
+
+
+def estimate_landscapes(
+    log: KeywordLog,
+    *,
+    bids: npt.ArrayLike | None = None,
+    n_levels: int = 20,
+    min_clicks: float = 5.0,
+) -> tuple[BidLandscape, LandscapeModel]:
+    """Estimate each keyword's bid landscape from a keyword log with varying bids.
+
+    Model: a log-normal competitor price per keyword (the standard bid-landscape model
+    of Cui et al., KDD 2011), so the click share is the monotone curve
+    ``Phi((log b - mu_k) / sigma)`` and the cost per click is the second-price
+    ``E[price | price < b]``.
+
+    * ``mu_k`` comes from inverting the second-price relation on the keyword's observed
+      cost per click relative to its bid; keywords with few clicks borrow the typical
+      offset of their ad group (then campaign, then account), weighted by
+      ``clicks / (clicks + min_clicks)``.
+    * ``sigma`` is chosen per campaign by the Poisson likelihood of the daily
+      impressions, which move with the day-to-day bid changes.
+    * Volume comes from impressions, corrected for the share won at each day's bid and
+      for the traffic of each day (so the landscape is for an average day).
+    * CTR, CVR and order value are pooled through ad group -> campaign -> account with
+      empirical-Bayes shrinkage (:func:`bidopt.landscape.pool_rates`).
+
+    Parameters
+    ----------
+    log : KeywordLog
+        Needs ``bid``, ``cost``, ``impressions`` and ``clicks``; ``conversions`` and
+        ``revenue`` fill the matching landscape metrics when present.
+    bids : array-like of shape (n_levels,) or (n_keywords, n_levels), optional
+        Bid grid.  By default each keyword gets ``n_levels`` bids from the 1st to the
+        99.9th percentile of its estimated competitor price, within 0.05-99 yuan.
+    n_levels : int, default 20
+        Levels of the default grid.
+    min_clicks : float, default 5.0
+        Clicks at which a keyword's own price estimate gets half the weight.
+
+    Returns
+    -------
+    landscape : BidLandscape
+        One row per keyword (campaign x ad group x keyword x match type), expected
+        values for an average day.
+    model : LandscapeModel
+        The fitted parameters, to evaluate other grids.
+    """
+    for column in ("bid", "cost"):
+        if getattr(log, column) is None:
+            raise InvalidInputError(
+                f"estimate_landscapes needs a `{column}` column in the log; it has none."
+            )
+    if len(log) == 0:
+        raise InvalidInputError("`log` has no rows.")
+    levels = int(check_scalar(n_levels, "n_levels", lower=2, integer=True))
+    weight_clicks = check_scalar(min_clicks, "min_clicks", lower=0, lower_inclusive=False)
+    bid_log = np.asarray(log.bid, dtype=np.float64)
+    if (bid_log <= 0).any():
+        row = int(np.flatnonzero(bid_log <= 0)[0])
+        raise InvalidInputError(
+            f"estimate_landscapes needs positive bids; row {row} of the log has bid "
+            f"{bid_log[row]:g}. Drop paused keyword-days first."
+        )
+    cost_log = np.asarray(log.cost, dtype=np.float64)
+    imps = log.impressions.astype(np.float64)
+    clicks = log.clicks.astype(np.float64)
+    entity, first = _entities(log)
+    n = first.size
+    campaign_codes = (
+        log.campaign.codes[first].astype(np.int64) if log.campaign is not None
+        else np.zeros(n, np.int64)
+    )
+    group_codes = (
+        np.unique(
+            np.stack([campaign_codes, log.ad_group.codes[first].astype(np.int64)], axis=1),
+            axis=0, return_inverse=True,
+        )[1].ravel()
+        if log.ad_group is not None else campaign_codes
+    )
+
+    # traffic index of each day (mean 1): account impressions per day
+    day_codes = np.unique(log.date, return_inverse=True)[1].ravel()
+    per_day = np.bincount(day_codes, weights=imps)
+    traffic = per_day / per_day.mean() if per_day.mean() > 0 else np.ones_like(per_day)
+    w_day = traffic[day_codes]
+
+    k_clicks = np.bincount(entity, weights=clicks, minlength=n)
+    k_cost = np.bincount(entity, weights=cost_log, minlength=n)
+    k_click_bid = np.bincount(entity, weights=clicks * bid_log, minlength=n)
+    k_imps = np.bincount(entity, weights=imps, minlength=n)
+    log_bid = np.log(bid_log)
+    k_days = np.bincount(entity, minlength=n).astype(np.float64)
+    mean_log_bid = np.bincount(entity, weights=log_bid, minlength=n) / k_days
+    # click-weighted typical bid (falls back to the mean log bid without clicks)
+    typical = np.where(
+        k_clicks > 0, np.log(np.where(k_clicks > 0, k_click_bid, 1) / np.maximum(k_clicks, 1)),
+        mean_log_bid,
+    )
+    ratio = np.where(k_click_bid > 0, k_cost / np.where(k_click_bid > 0, k_click_bid, 1), np.nan)
+    ratio = np.clip(ratio, 1e-6, 1 - 1e-6)
+    own = k_clicks / (k_clicks + weight_clicks)
+
+    best_dev = np.full(int(campaign_codes.max()) + 1, np.inf)
+    best = {"mu": np.zeros(n), "sigma": np.zeros(n), "volume": np.zeros(n)}
+    for sigma in _SIGMA_GRID:
+        table = _ratio_table(float(sigma))
+        z_own = np.interp(np.nan_to_num(ratio, nan=0.5), table[::-1], _Z_TABLE[::-1])
+        # pool z through ad group -> campaign for keywords with few clicks
+        z_group = _group_mean(z_own, k_clicks, group_codes)
+        z_campaign = _group_mean(z_own, k_clicks, campaign_codes)
+        g_clicks = np.bincount(group_codes, weights=k_clicks)[group_codes]
+        g_own = g_clicks / (g_clicks + weight_clicks)
+        z_parent = g_own * z_group[group_codes] + (1 - g_own) * z_campaign[campaign_codes]
+        z_k = np.where(k_clicks > 0, own * z_own + (1 - own) * z_parent, z_parent)
+        mu = typical - sigma * z_k
+        share = special.ndtr((log_bid - mu[entity]) / sigma)
+        exposure = np.bincount(entity, weights=w_day * share, minlength=n)
+        volume = k_imps / np.maximum(exposure, 1e-12)
+        predicted = volume[entity] * w_day * share
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(imps > 0, imps * np.log(imps / np.maximum(predicted, 1e-300)), 0.0)
+        deviance = 2.0 * (term - (imps - predicted))
+        per_campaign = np.bincount(
+            campaign_codes[entity], weights=deviance, minlength=best_dev.size
+        )
+        better = per_campaign < best_dev
+        best_dev = np.where(better, per_campaign, best_dev)
+        take = better[campaign_codes]
+        best["mu"] = np.where(take, mu, best["mu"])
+        best["sigma"] = np.where(take, sigma, best["sigma"])
+        best["volume"] = np.where(take, volume, best["volume"])
+
+    hierarchy = [group_codes, campaign_codes]
+    ctr = pool_rates(k_clicks, k_imps, hierarchy)
+    cvr = order_value = None
+    if log.conversions is not None:
+        k_conv = np.bincount(entity, weights=log.conversions.astype(np.float64), minlength=n)
+        cvr = pool_rates(k_conv, k_clicks, hierarchy)
+        if log.revenue is not None:
+            k_rev = np.bincount(entity, weights=log.revenue, minlength=n)
+            aov_group = _group_mean(
+                np.where(k_conv > 0, k_rev / np.maximum(k_conv, 1), 0.0), k_conv, group_codes
+            )[group_codes]
+            order_value = (k_rev + 3.0 * aov_group) / (k_conv + 3.0)
+
+    model = LandscapeModel(
+        keywords=log.keyword.categories[log.keyword.codes[first]],
+        campaign=None if log.campaign is None else log.campaign.to_numpy()[first],
+        ad_group=None if log.ad_group is None else log.ad_group.to_numpy()[first],
+        volume=best["volume"],
+        ctr=ctr,
+        cvr=cvr,
+        order_value=order_value,
+        price_mu=best["mu"],
+        price_sigma=best["sigma"],
+        row_of=entity.astype(np.int64),
+    )
+    if bids is None:
+        z_levels = special.ndtri(np.linspace(0.01, 0.999, levels))
+        grid = np.exp(model.price_mu[:, None] + model.price_sigma[:, None] * z_levels[None, :])
+        grid = np.clip(np.round(grid, 2), _MIN_BID, _MAX_BID)
+    else:
+        grid = as_float_array(bids, "bids", ndim=None, nonnegative=True)
+        if grid.ndim == 1:
+            grid = np.broadcast_to(grid, (n, grid.size)).copy()
+        elif grid.shape[0] != n:
+            raise InvalidInputError(
+                f"`bids` must have shape (n_levels,) or ({n}, n_levels). Got {grid.shape}."
+            )
+    return model.landscape(grid), model
+
+
+def landscape_error(estimated: BidLandscape, reference: BidLandscape) -> dict[str, float]:
+    """Weighted absolute error of ``estimated`` against ``reference`` at the same bids.
+
+    For each metric present in both, ``sum |est - ref| / sum ref`` over all keywords
+    and levels (a volume-weighted MAPE).
+    """
+    if estimated.shape != reference.shape or not np.allclose(estimated.bids, reference.bids):
+        raise InvalidInputError(
+            "`estimated` and `reference` must be landscapes at the same bids."
+        )
+    out: dict[str, float] = {}
+    for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
+        a, b = getattr(estimated, name), getattr(reference, name)
+        if a is None or b is None or b.sum() <= 0:
+            continue
+        out[name] = float(np.abs(a - b).sum() / b.sum())
+    return out

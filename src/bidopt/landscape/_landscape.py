@@ -1,0 +1,395 @@
+"""Bid landscapes: for each keyword, what a bid buys (clicks, cost, orders, revenue)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._validation import as_float_array, check_choice, short_repr
+from bidopt.datasets._keyword_log import _require_pandas
+from bidopt.datasets._tables import read_table
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray, IntArray, ObjectArray
+
+__all__ = ["OBJECTIVES", "BidLandscape", "Objective"]
+
+Objective = Literal["clicks", "conversions", "revenue", "profit"]
+#: The objectives a landscape can be optimised for.
+OBJECTIVES: tuple[str, ...] = ("clicks", "conversions", "revenue", "profit")
+
+_METRICS = ("impressions", "clicks", "cost", "conversions", "revenue")
+
+
+def _label(keywords: ObjectArray | None, row: int) -> str:
+    return f"row {row}" + (f" (keyword {keywords[row]!r})" if keywords is not None else "")
+
+
+def _first_bad(mask: npt.NDArray[np.bool_]) -> tuple[int, int]:
+    row, col = np.argwhere(mask)[0]
+    return int(row), int(col)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BidLandscape:
+    """What each candidate bid buys, per keyword: the shape of a bid-simulator export.
+
+    Row ``k`` describes keyword ``k`` at ``n_levels`` candidate bids.  Not bidding
+    (bid 0, nothing bought, nothing spent) is always available to the optimisers and
+    need not be a level.  Rows with fewer candidate bids than ``n_levels`` repeat their
+    last point (identical bid and values) as padding.
+
+    Parameters
+    ----------
+    bids : array of float64, shape (n_keywords, n_levels)
+        Candidate max CPC bids, yuan; non-decreasing along each row (equal only for
+        padding, where the whole point repeats).
+    clicks : array of float64, shape (n_keywords, n_levels)
+        Expected clicks per period (e.g. a day) at each bid; non-decreasing in the bid.
+    cost : array of float64, shape (n_keywords, n_levels)
+        Expected spend per period, yuan; non-decreasing in the bid.
+    conversions, revenue, impressions : array of float64, shape (n_keywords, n_levels), optional
+        Expected orders, order value (yuan) and impressions per period.
+    keywords : array of object, shape (n_keywords,), optional
+        One identifier per row (the keyword text), carried into plans.
+
+    Raises
+    ------
+    InvalidInputError
+        If shapes disagree, a value is negative or not finite, bids decrease along a
+        row, or clicks or cost fall as the bid rises; the message names the row, level
+        and values.
+    """
+
+    bids: FloatArray
+    clicks: FloatArray
+    cost: FloatArray
+    conversions: FloatArray | None = None
+    revenue: FloatArray | None = None
+    impressions: FloatArray | None = None
+    keywords: ObjectArray | None = None
+
+    def __post_init__(self) -> None:
+        bids = as_float_array(self.bids, "bids", ndim=2, nonnegative=True)
+        if bids.shape[0] < 1 or bids.shape[1] < 1:
+            raise InvalidInputError(
+                f"`bids` must have at least one keyword and one level. Got shape {bids.shape}."
+            )
+        object.__setattr__(self, "bids", bids)
+        keywords = self.keywords
+        if keywords is not None:
+            keywords = np.asarray(keywords, dtype=object)
+            if keywords.shape != (bids.shape[0],):
+                raise InvalidInputError(
+                    f"`keywords` must have shape ({bids.shape[0]},), one per row of `bids`. "
+                    f"Got shape {keywords.shape} instead."
+                )
+            object.__setattr__(self, "keywords", keywords)
+        for name in ("clicks", "cost", *_METRICS[3:], "impressions"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            array = as_float_array(value, name, ndim=2, nonnegative=True)
+            if array.shape != bids.shape:
+                raise InvalidInputError(
+                    f"`{name}` must have the shape of `bids` {bids.shape}. "
+                    f"Got {array.shape} instead."
+                )
+            object.__setattr__(self, name, array)
+        step = np.diff(bids, axis=1)
+        if (step < 0).any():
+            row, col = _first_bad(step < 0)
+            raise InvalidInputError(
+                f"`bids` must be non-decreasing along each row. {_label(keywords, row)} has "
+                f"bid {bids[row, col + 1]:g} after {bids[row, col]:g} at level {col + 1}."
+            )
+        padding = step == 0
+        for name in ("clicks", "cost"):
+            array = getattr(self, name)
+            drop = np.diff(array, axis=1) < 0
+            if drop.any():
+                row, col = _first_bad(drop)
+                raise InvalidInputError(
+                    f"`{name}` must not fall as the bid rises. {_label(keywords, row)} has "
+                    f"{name} {array[row, col + 1]:g} at bid {bids[row, col + 1]:g} after "
+                    f"{array[row, col]:g} at bid {bids[row, col]:g}."
+                )
+        if padding.any():
+            for name in ("clicks", "cost", "conversions", "revenue", "impressions"):
+                array = getattr(self, name)
+                if array is None:
+                    continue
+                differs = padding & (np.diff(array, axis=1) != 0)
+                if differs.any():
+                    row, col = _first_bad(differs)
+                    raise InvalidInputError(
+                        f"`bids` must increase along each row; a repeated bid is padding and "
+                        f"must repeat the whole point. {_label(keywords, row)} has bid "
+                        f"{bids[row, col]:g} twice with {name} {array[row, col]:g} and "
+                        f"{array[row, col + 1]:g}."
+                    )
+
+    # ---------------------------------------------------------------------------------
+
+    @property
+    def n_keywords(self) -> int:
+        """Number of keywords (rows)."""
+        return int(self.bids.shape[0])
+
+    @property
+    def n_levels(self) -> int:
+        """Number of candidate bids per keyword (columns)."""
+        return int(self.bids.shape[1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_keywords, n_levels)``."""
+        return self.n_keywords, self.n_levels
+
+    def metric(self, name: str) -> FloatArray:
+        """One metric array by name; raises a clear error if the landscape lacks it."""
+        if name not in _METRICS:
+            raise InvalidInputError(f"Unknown metric {name!r}; expected one of {_METRICS}.")
+        value = getattr(self, name)
+        if value is None:
+            raise InvalidInputError(
+                f"This landscape has no `{name}`; build it with {name} to use it."
+            )
+        return np.asarray(value)
+
+    def objective_values(self, objective: Objective) -> FloatArray:
+        """The value of each (keyword, level) for ``objective``.
+
+        ``clicks``, ``conversions`` and ``revenue`` are the metric itself; ``profit`` is
+        revenue minus cost (yuan).
+        """
+        objective = check_choice(objective, "objective", OBJECTIVES)  # type: ignore[assignment]
+        if objective == "profit":
+            if self.revenue is None:
+                raise InvalidInputError(
+                    "objective='profit' needs `revenue` in the landscape; it has none."
+                )
+            return np.asarray(self.revenue - self.cost, dtype=np.float64)
+        if getattr(self, objective) is None:
+            raise InvalidInputError(
+                f"objective={objective!r} needs `{objective}` in the landscape; it has none."
+            )
+        return self.metric(objective)
+
+    def take(self, rows: IntArray | npt.NDArray[np.bool_]) -> BidLandscape:
+        """A landscape with the selected keywords (index array or mask), in that order."""
+        values = {
+            name: (None if getattr(self, name) is None else getattr(self, name)[rows])
+            for name in ("bids", "clicks", "cost", "conversions", "revenue", "impressions",
+                         "keywords")
+        }
+        return BidLandscape(**values)
+
+    def at_levels(self, levels: IntArray) -> dict[str, FloatArray]:
+        """Metrics at one chosen level per keyword; level ``-1`` means not bidding (0)."""
+        flat = np.arange(self.n_keywords) * self.n_levels + np.maximum(levels, 0)
+        off = levels < 0
+        out: dict[str, FloatArray] = {}
+        for name in ("bids", "impressions", "clicks", "cost", "conversions", "revenue"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            picked = np.take(value, flat).astype(np.float64, copy=False)
+            picked[off] = 0.0
+            out[name] = picked
+        return out
+
+    def to_frame(self) -> Any:
+        """Long format DataFrame: one row per (keyword, level) (needs pandas)."""
+        pd = _require_pandas("BidLandscape.to_frame()")
+        n, levels = self.shape
+        keys = self.keywords if self.keywords is not None else np.arange(n)
+        data: dict[str, Any] = {
+            "keyword": np.repeat(keys, levels),
+            "level": np.tile(np.arange(levels), n),
+        }
+        for name in ("bids", "impressions", "clicks", "cost", "conversions", "revenue"):
+            value = getattr(self, name)
+            if value is not None:
+                data["bid" if name == "bids" else name] = value.ravel()
+        return pd.DataFrame(data)
+
+    def __repr__(self) -> str:
+        present = [m for m in _METRICS if getattr(self, m) is not None]
+        return (
+            f"BidLandscape(n_keywords={self.n_keywords}, n_levels={self.n_levels}, "
+            f"metrics={present})"
+        )
+
+    # --- constructors -------------------------------------------------------------------
+
+    @classmethod
+    def from_points(cls, table: Any) -> BidLandscape:
+        """Build from bid-simulator points, one row per (keyword, bid).
+
+        Parameters
+        ----------
+        table : path, mapping of str to array-like, or pandas.DataFrame
+            Columns ``keyword``, ``bid``, ``clicks``, ``cost`` and optionally
+            ``conversions``, ``revenue``, ``impressions``.  Keywords may have different
+            numbers of points; rows are sorted by bid within a keyword, and keywords keep
+            the order of their first appearance.
+
+        Returns
+        -------
+        BidLandscape
+            ``n_levels`` is the largest number of points of any keyword; shorter rows
+            repeat their last point.
+        """
+        raw = read_table(table, name="table")
+        missing = [c for c in ("keyword", "bid", "clicks", "cost") if c not in raw.columns]
+        if missing:
+            raise InvalidInputError(
+                f"`table` must have columns keyword, bid, clicks, cost; it lacks {missing}. "
+                f"Got columns {list(raw.columns)}."
+            )
+        if raw.n_rows == 0:
+            raise InvalidInputError("`table` has no rows: expected bid-simulator points.")
+        keys = np.asarray(raw.columns["keyword"]).astype(str)
+        uniques, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+        order_of_first = np.argsort(first, kind="stable")
+        rank_of_code = np.empty_like(order_of_first)
+        rank_of_code[order_of_first] = np.arange(order_of_first.size)
+        row = rank_of_code[codes.ravel()]
+        numbers: dict[str, FloatArray] = {}
+        for name in ("bid", "clicks", "cost", "conversions", "revenue", "impressions"):
+            if name in raw.columns:
+                try:
+                    numbers[name] = np.asarray(raw.columns[name], dtype=np.float64)
+                except (TypeError, ValueError):
+                    raise InvalidInputError(
+                        f"`table` column `{name}` must be numeric. Got "
+                        f"{short_repr(raw.columns[name][:5].tolist())}..."
+                    ) from None
+        order = np.lexsort((numbers["bid"], row))
+        row = row[order]
+        counts = np.bincount(row)
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        level = np.arange(row.size) - starts[row]
+        n, width = counts.size, int(counts.max())
+        # padding: every empty cell takes the row's last point
+        col = np.minimum(np.arange(width)[None, :], counts[:, None] - 1)
+        source = starts[:, None] + col
+        arrays = {name: values[order][source] for name, values in numbers.items()}
+        del level
+        return cls(
+            bids=arrays["bid"],
+            clicks=arrays["clicks"],
+            cost=arrays["cost"],
+            conversions=arrays.get("conversions"),
+            revenue=arrays.get("revenue"),
+            impressions=arrays.get("impressions"),
+            keywords=uniques[order_of_first].astype(object),
+        )
+
+    @classmethod
+    def from_market_prices(
+        cls,
+        price_counts: npt.ArrayLike,
+        bids: npt.ArrayLike,
+        *,
+        volume: npt.ArrayLike = 1.0,
+        ctr: npt.ArrayLike = 1.0,
+        cvr: npt.ArrayLike | None = None,
+        value_per_conversion: npt.ArrayLike | None = None,
+        price_unit: float = 1.0,
+        keywords: npt.ArrayLike | None = None,
+    ) -> BidLandscape:
+        """Build from a market-price distribution (second-price auctions).
+
+        A bid ``b`` wins an auction whose market price ``p`` satisfies ``p < b`` (ties
+        lose, as in the iPinYou replay rule) and then pays ``p``.
+
+        Parameters
+        ----------
+        price_counts : array-like of shape (n_prices,)
+            Histogram of market prices: entry ``p`` counts auctions with price ``p``
+            (e.g. ``price_counter_train`` of iPinYou's ``info.json``, or
+            ``numpy.bincount(prices)``).
+        bids : array-like of shape (n_levels,) or (n_keywords, n_levels)
+            Candidate bids, in price units (non-decreasing).
+        volume : float or array-like of shape (n_keywords,), default 1.0
+            Auctions per period of each row (segment or keyword).
+        ctr : float or array-like of shape (n_keywords,), default 1.0
+            Click probability of a won auction, per row.
+        cvr, value_per_conversion : float or array-like, optional
+            Conversions per click and value per conversion, to fill ``conversions`` and
+            ``revenue``.
+        price_unit : float, default 1.0
+            Divide prices by this to get cost per auction (1000 for CPM prices).
+        keywords : array-like of shape (n_keywords,), optional
+            Row identifiers.
+
+        Returns
+        -------
+        BidLandscape
+            ``impressions`` = volume x win rate, ``clicks`` = impressions x ctr,
+            ``cost`` = volume x E[price; price < bid] / price_unit.
+        """
+        counts = as_float_array(price_counts, "price_counts", ndim=1, nonnegative=True)
+        if counts.sum() <= 0:
+            raise InvalidInputError("`price_counts` must have a positive total count.")
+        pmf = counts / counts.sum()
+        grid = as_float_array(bids, "bids", ndim=None, nonnegative=True)
+        if grid.ndim not in (1, 2):
+            raise InvalidInputError(f"`bids` must be 1- or 2-dimensional. Got {grid.shape}.")
+        vol = as_float_array(volume, "volume", ndim=None, nonnegative=True)
+        rate = as_float_array(ctr, "ctr", ndim=None, nonnegative=True)
+        n = max(
+            grid.shape[0] if grid.ndim == 2 else 1,
+            vol.size if vol.ndim else 1,
+            rate.size if rate.ndim else 1,
+        )
+        grid2 = np.broadcast_to(grid if grid.ndim == 2 else grid[None, :], (n, grid.shape[-1]))
+        prices = np.arange(pmf.size, dtype=np.float64)
+        win_cdf = np.r_[0.0, np.cumsum(pmf)]  # P(price < k) for integer k
+        spend_cdf = np.r_[0.0, np.cumsum(pmf * prices)]
+        # P(price < b) = P(price <= ceil(b) - 1) for integer prices
+        index = np.clip(np.ceil(grid2).astype(np.int64), 0, pmf.size)
+        win = win_cdf[index]
+        spend = spend_cdf[index] / float(price_unit)
+        vol_col = np.broadcast_to(np.atleast_1d(vol), (n,))[:, None]
+        ctr_col = np.broadcast_to(np.atleast_1d(rate), (n,))[:, None]
+        impressions = vol_col * win
+        clicks = impressions * ctr_col
+        conversions = revenue = None
+        if cvr is not None:
+            cvr_col = np.broadcast_to(np.atleast_1d(as_float_array(cvr, "cvr", ndim=None)), (n,))
+            conversions = clicks * cvr_col[:, None]
+            if value_per_conversion is not None:
+                vpc = as_float_array(value_per_conversion, "value_per_conversion", ndim=None)
+                revenue = conversions * np.broadcast_to(np.atleast_1d(vpc), (n,))[:, None]
+        return cls(
+            bids=np.array(grid2),
+            clicks=clicks,
+            cost=vol_col * spend,
+            conversions=conversions,
+            revenue=revenue,
+            impressions=impressions,
+            keywords=None if keywords is None else np.asarray(keywords, dtype=object),
+        )
+
+    @classmethod
+    def from_expected(
+        cls, bids: npt.ArrayLike, expected: Any, keywords: npt.ArrayLike | None = None
+    ) -> BidLandscape:
+        """Build from a bid grid and an object with ``impressions``, ``clicks``, ``cost``,
+        ``conversions`` and ``revenue`` arrays of the grid's shape, such as the
+        :class:`~bidopt.datasets.ExpectedPerformance` of a synthetic account's truth.
+        """
+        return cls(
+            bids=np.asarray(bids, dtype=np.float64),
+            clicks=expected.clicks,
+            cost=expected.cost,
+            conversions=getattr(expected, "conversions", None),
+            revenue=getattr(expected, "revenue", None),
+            impressions=getattr(expected, "impressions", None),
+            keywords=None if keywords is None else np.asarray(keywords, dtype=object),
+        )
