@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
-from tests.conftest import shared_file
 
 from bidopt.datasets import read_adwords_keyword_daily
+from tests.conftest import shared_file
 
 
 def test_adwords_keyword_daily_figures() -> None:

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import shared_file
 
 from bidopt.datasets import AuctionLog, read_ipinyou, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
+from tests.conftest import shared_file
 
 
 def test_ipinyou_2997_replay_log_figures() -> None:

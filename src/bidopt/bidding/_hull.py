@@ -39,20 +39,26 @@ def steps(
 
     ``slope`` is ``dv / dc``, ``inf`` for a free step (``dc == 0 < dv``) and 0 where
     the step adds nothing (padding after the last vertex).  ``out`` may pass two
-    buffers of at least the block's shape to reuse.
+    buffers of at least the block's size to reuse.  Rows are short (a few dozen
+    levels), so differences are taken on the flattened block (contiguous, vectorised)
+    and the first column is then put right.
     """
-    rows = cum_c.shape[0]
+    rows, width = cum_c.shape
+    size = rows * width
     if out is None:
-        dc, slope = np.empty_like(cum_c), np.empty_like(cum_v)
+        dc_flat, slope_flat = np.empty(size), np.empty(size)
     else:
-        dc, slope = out[0][:rows], out[1][:rows]
+        dc_flat, slope_flat = out[0][:size], out[1][:size]
+    c = cum_c.reshape(-1)
+    v = cum_v.reshape(-1)
+    np.subtract(c[1:], c[:-1], out=dc_flat[1:])
+    np.subtract(v[1:], v[:-1], out=slope_flat[1:])
+    dc, slope = dc_flat.reshape(rows, width), slope_flat.reshape(rows, width)
     dc[:, 0] = cum_c[:, 0]
-    np.subtract(cum_c[:, 1:], cum_c[:, :-1], out=dc[:, 1:])
     slope[:, 0] = cum_v[:, 0]
-    np.subtract(cum_v[:, 1:], cum_v[:, :-1], out=slope[:, 1:])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(slope, dc, out=slope)
-    np.fmax(slope, 0.0, out=slope)  # NaN (0/0) and negative steps become 0: padding
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        np.divide(slope_flat, dc_flat, out=slope_flat)
+    np.fmax(slope_flat, 0.0, out=slope_flat)  # NaN (0/0) and negative steps: padding
     return dc, slope
 
 
@@ -108,7 +114,7 @@ class Hull:
         c0 = np.where(first, 0.0, np.take(self.cum_c, prev))
         v0 = np.where(first, 0.0, np.take(self.cum_v, prev))
         dc, dv = c1 - c0, v1 - v0
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             slope = np.fmax(dv / dc, 0.0)
         return dc, dv, slope
 
@@ -142,24 +148,26 @@ def _scan(
     bucket = np.empty((n, levels), dtype=np.uint16)
     bucket_cost = np.zeros(N_BUCKETS)
     rows = min(BLOCK_ROWS, n)
-    buffers = (np.empty((rows, levels)), np.empty((rows, levels)))
-    key_buffer = np.empty((rows, levels), dtype=np.int64)
-    less = np.empty((rows, max(levels - 1, 0)), dtype=bool)
+    buffers = (np.empty(rows * levels), np.empty(rows * levels))
+    key_buffer = np.empty(rows * levels, dtype=np.int64)
+    less = np.empty(max(rows * levels - 1, 0), dtype=bool)
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
+        size = (stop - start) * levels
         dc, slope = steps(cost[start:stop], value[start:stop], buffers)
-        size = stop - start
-        decreasing = np.less(slope[:, 1:], slope[:, :-1], out=less[:size])
+        flat = slope.reshape(-1)
+        # slope[j + 1] < slope[j] within rows; entries that cross rows are ignored
+        decreasing = np.less(flat[1:], flat[:-1], out=less[: size - 1])
+        decreasing[levels - 1 :: levels] = True
         positive = slope[:, -1] > 0  # with decreasing slopes, all steps then add value
         if decreasing.all() and positive.all():
             ok[start:stop] = True
         else:
-            ok[start:stop] = decreasing.all(axis=1) & positive
-        key = np.right_shift(slope.view(np.int64), SHIFT, out=key_buffer[:size])
-        bucket[start:stop] = key
-        flat = key.ravel()
-        low = int(flat.min())
-        counts = np.bincount(flat - low if low else flat, weights=dc.ravel())
+            ok[start:stop] = np.append(decreasing, True).reshape(-1, levels).all(axis=1) & positive
+        key = np.right_shift(flat.view(np.int64), SHIFT, out=key_buffer[:size])
+        bucket[start:stop] = key.reshape(-1, levels)
+        low = int(key.min())
+        counts = np.bincount(key - low if low else key, weights=dc.reshape(-1))
         bucket_cost[low : low + counts.size] += counts
     return ok, bucket, bucket_cost
 

@@ -145,9 +145,15 @@ class BidPlan:
     def totals(self) -> dict[str, float]:
         """Totals and ratios in one mapping."""
         return {
-            "spend": self.spend, "clicks": self.clicks, "conversions": self.conversions,
-            "revenue": self.revenue, "impressions": self.impressions, "cpc": self.cpc,
-            "cpa": self.cpa, "roas": self.roas, "ctr": self.ctr,
+            "spend": self.spend,
+            "clicks": self.clicks,
+            "conversions": self.conversions,
+            "revenue": self.revenue,
+            "impressions": self.impressions,
+            "cpc": self.cpc,
+            "cpa": self.cpa,
+            "roas": self.roas,
+            "ctr": self.ctr,
         }
 
     def summary(self) -> str:

@@ -86,7 +86,7 @@ def make_problem(
         allowed &= bids <= high
     if allowed is not None and cap is not None:
         clicks = landscape.clicks
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             cpc = np.where(clicks > 0, cost / np.where(clicks > 0, clicks, 1.0), 0.0)
         allowed &= cpc <= cap * (1 + 1e-12)
 

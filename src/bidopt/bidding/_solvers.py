@@ -40,8 +40,7 @@ def _picked(matrix: FloatArray, levels: IntArray) -> FloatArray:
 
 def _solve_value(problem: BidProblem, value: FloatArray) -> tuple[IntArray, float, float]:
     hull = build_hull(problem.cost, value, problem.allowed)
-    sel = select(hull, problem.budget, group_of=problem.group_of,
-                 group_budget=problem.group_budget)
+    sel = select(hull, problem.budget, group_of=problem.group_of, group_budget=problem.group_budget)
     return hull.level_after(sel.taken), sel.lp_value, sel.multiplier
 
 
@@ -64,8 +63,15 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
     best_bound = bound
     nit = 1
     if slack <= scale * tol * 1e9:
-        return Solution(levels, bound, lam, 0.0, nit, 0,
-                        f"Optimal up to the reported gap; {problem.target_name} is slack.")
+        return Solution(
+            levels,
+            bound,
+            lam,
+            0.0,
+            nit,
+            0,
+            f"Optimal up to the reported gap; {problem.target_name} is slack.",
+        )
     best: tuple[IntArray, float, float, float] | None = None  # levels, fun, lam, mu
     value_scale = float(np.abs(problem.value).max()) or 1.0
     g_scale = float(np.abs(g).max()) or 1.0
@@ -98,8 +104,15 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
         else:
             lo = mid
     levels, fun, lam, mu = best
-    return Solution(levels, max(best_bound, fun), lam, mu, nit, 0,
-                    f"Optimal up to the reported gap; {problem.target_name} binds.")
+    return Solution(
+        levels,
+        max(best_bound, fun),
+        lam,
+        mu,
+        nit,
+        0,
+        f"Optimal up to the reported gap; {problem.target_name} binds.",
+    )
 
 
 def _variables(problem: BidProblem) -> tuple[IntArray, IntArray]:
@@ -116,8 +129,9 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
     n = problem.landscape.n_keywords
     m = rows.size
     if m == 0:
-        return Solution(np.full(n, -1, np.int64), 0.0, 0.0, 0.0, 0, 0,
-                        "No level is allowed; nothing to bid on.")
+        return Solution(
+            np.full(n, -1, np.int64), 0.0, 0.0, 0.0, 0, 0, "No level is allowed; nothing to bid on."
+        )
     value = problem.value[rows, cols]
     cost = problem.cost[rows, cols]
     blocks = [sparse.csr_array((np.ones(m), (rows, np.arange(m))), shape=(n, m))]
@@ -132,30 +146,32 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         index = np.cumsum(finite) - 1
         g = problem.group_of[rows]
         use = finite[g]
-        blocks.append(sparse.csr_array(
-            (cost[use], (index[g[use]], np.arange(m)[use])), shape=(int(finite.sum()), m)
-        ))
+        blocks.append(
+            sparse.csr_array(
+                (cost[use], (index[g[use]], np.arange(m)[use])), shape=(int(finite.sum()), m)
+            )
+        )
         upper.append(problem.group_budget[finite])
     matrix = sparse.vstack(blocks).tocsr()
     ub = np.concatenate(upper)
     if integral:
-        milp_options = {"mip_rel_gap": float(options["mip_rel_gap"])}
+        milp_options: Any = {"mip_rel_gap": float(options["mip_rel_gap"])}
         if options["time_limit"] is not None:
             milp_options["time_limit"] = float(options["time_limit"])
         res = optimize.milp(
             -value,
             constraints=optimize.LinearConstraint(matrix, -np.inf, ub),
-            integrality=np.ones(m),
+            integrality=np.ones(m, dtype=np.int64),
             bounds=optimize.Bounds(0.0, 1.0),
             options=milp_options,
         )
     else:
-        lp_options: dict[str, Any] = {}
+        lp_options: Any = {}
         if options["time_limit"] is not None:
             lp_options["time_limit"] = float(options["time_limit"])
-        res = optimize.linprog(
-            -value, A_ub=matrix, b_ub=ub, bounds=(0.0, 1.0), method="highs",
-            options=lp_options,
+        linprog: Any = optimize.linprog  # scipy-stubs do not know sparse A_ub
+        res = linprog(
+            -value, A_ub=matrix, b_ub=ub, bounds=(0.0, 1.0), method="highs", options=lp_options
         )
     if res.x is None or res.status not in (0, 1):
         raise SolverError(f"HiGHS failed (status {res.status}): {res.message}")
@@ -166,8 +182,11 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         levels = np.full(n, -1, np.int64)
         levels[rows[chosen]] = cols[chosen]
         dual_bound = getattr(res, "mip_dual_bound", None)
-        bound = -float(dual_bound) if dual_bound is not None and math.isfinite(
-            dual_bound) else -float(res.fun)
+        bound = (
+            -float(dual_bound)
+            if dual_bound is not None and math.isfinite(dual_bound)
+            else -float(res.fun)
+        )
         shadow = 0.0
     else:
         bound = -float(res.fun)
@@ -178,8 +197,15 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
     message = "Optimal (HiGHS)." if status == 0 else f"HiGHS stopped early: {res.message}"
     if not integral:
         message = "LP relaxation solved (HiGHS); plan rounded down to whole levels."
-    return Solution(levels, max(bound, float(_picked(problem.value, levels).sum())), shadow,
-                    0.0, nit, status, message)
+    return Solution(
+        levels,
+        max(bound, float(_picked(problem.value, levels).sum())),
+        shadow,
+        0.0,
+        nit,
+        status,
+        message,
+    )
 
 
 def _round_down(problem: BidProblem, rows: IntArray, cols: IntArray, x: FloatArray) -> IntArray:
@@ -191,12 +217,14 @@ def _round_down(problem: BidProblem, rows: IntArray, cols: IntArray, x: FloatArr
     n = problem.landscape.n_keywords
     support = x > 1e-9
     r, c, share = rows[support], cols[support], x[support]
+    levels = np.full(n, -1, np.int64)
+    if r.size == 0:
+        return levels
     total = np.bincount(r, weights=share, minlength=n)
     cost = problem.cost[r, c]
     order = np.lexsort((cost, r))
     r, c = r[order], c[order]
     first = np.r_[True, r[1:] != r[:-1]]
-    levels = np.full(n, -1, np.int64)
     levels[r[first]] = c[first]
     levels[total < 1 - 1e-7] = -1
     return levels

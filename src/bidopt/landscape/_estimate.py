@@ -92,7 +92,7 @@ def _entities(log: KeywordLog) -> tuple[IntArray, IntArray]:
             parts.append(column.codes.astype(np.int64))
     if len(parts) == 1:
         codes = parts[0]
-        uniques, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
         return inverse.ravel(), first
     stacked = np.stack(parts, axis=1)
     _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
@@ -182,15 +182,18 @@ def estimate_landscapes(
     entity, first = _entities(log)
     n = first.size
     campaign_codes = (
-        log.campaign.codes[first].astype(np.int64) if log.campaign is not None
+        log.campaign.codes[first].astype(np.int64)
+        if log.campaign is not None
         else np.zeros(n, np.int64)
     )
     group_codes = (
         np.unique(
             np.stack([campaign_codes, log.ad_group.codes[first].astype(np.int64)], axis=1),
-            axis=0, return_inverse=True,
+            axis=0,
+            return_inverse=True,
         )[1].ravel()
-        if log.ad_group is not None else campaign_codes
+        if log.ad_group is not None
+        else campaign_codes
     )
 
     # traffic index of each day (mean 1): account impressions per day
@@ -199,16 +202,19 @@ def estimate_landscapes(
     traffic = per_day / per_day.mean() if per_day.mean() > 0 else np.ones_like(per_day)
     w_day = traffic[day_codes]
 
-    k_clicks = np.bincount(entity, weights=clicks, minlength=n)
-    k_cost = np.bincount(entity, weights=cost_log, minlength=n)
-    k_click_bid = np.bincount(entity, weights=clicks * bid_log, minlength=n)
-    k_imps = np.bincount(entity, weights=imps, minlength=n)
+    k_clicks = np.asarray(np.bincount(entity, weights=clicks, minlength=n), dtype=np.float64)
+    k_cost = np.asarray(np.bincount(entity, weights=cost_log, minlength=n), dtype=np.float64)
+    k_click_bid = np.asarray(
+        np.bincount(entity, weights=clicks * bid_log, minlength=n), dtype=np.float64
+    )
+    k_imps = np.asarray(np.bincount(entity, weights=imps, minlength=n), dtype=np.float64)
     log_bid = np.log(bid_log)
     k_days = np.bincount(entity, minlength=n).astype(np.float64)
     mean_log_bid = np.bincount(entity, weights=log_bid, minlength=n) / k_days
     # click-weighted typical bid (falls back to the mean log bid without clicks)
     typical = np.where(
-        k_clicks > 0, np.log(np.where(k_clicks > 0, k_click_bid, 1) / np.maximum(k_clicks, 1)),
+        k_clicks > 0,
+        np.log(np.where(k_clicks > 0, k_click_bid, 1) / np.maximum(k_clicks, 1)),
         mean_log_bid,
     )
     ratio = np.where(k_click_bid > 0, k_cost / np.where(k_click_bid > 0, k_click_bid, 1), np.nan)
@@ -249,10 +255,15 @@ def estimate_landscapes(
     ctr = pool_rates(k_clicks, k_imps, hierarchy)
     cvr = order_value = None
     if log.conversions is not None:
-        k_conv = np.bincount(entity, weights=log.conversions.astype(np.float64), minlength=n)
+        k_conv = np.asarray(
+            np.bincount(entity, weights=log.conversions.astype(np.float64), minlength=n),
+            dtype=np.float64,
+        )
         cvr = pool_rates(k_conv, k_clicks, hierarchy)
         if log.revenue is not None:
-            k_rev = np.bincount(entity, weights=log.revenue, minlength=n)
+            k_rev = np.asarray(
+                np.bincount(entity, weights=log.revenue, minlength=n), dtype=np.float64
+            )
             aov_group = _group_mean(
                 np.where(k_conv > 0, k_rev / np.maximum(k_conv, 1), 0.0), k_conv, group_codes
             )[group_codes]
@@ -292,9 +303,7 @@ def landscape_error(estimated: BidLandscape, reference: BidLandscape) -> dict[st
     and levels (a volume-weighted MAPE).
     """
     if estimated.shape != reference.shape or not np.allclose(estimated.bids, reference.bids):
-        raise InvalidInputError(
-            "`estimated` and `reference` must be landscapes at the same bids."
-        )
+        raise InvalidInputError("`estimated` and `reference` must be landscapes at the same bids.")
     out: dict[str, float] = {}
     for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
         a, b = getattr(estimated, name), getattr(reference, name)

@@ -182,10 +182,17 @@ class BidLandscape:
         """A landscape with the selected keywords (index array or mask), in that order."""
         values = {
             name: (None if getattr(self, name) is None else getattr(self, name)[rows])
-            for name in ("bids", "clicks", "cost", "conversions", "revenue", "impressions",
-                         "keywords")
+            for name in (
+                "bids",
+                "clicks",
+                "cost",
+                "conversions",
+                "revenue",
+                "impressions",
+                "keywords",
+            )
         }
-        return BidLandscape(**values)
+        return BidLandscape(**values)  # type: ignore[arg-type]
 
     def at_levels(self, levels: IntArray) -> dict[str, FloatArray]:
         """Metrics at one chosen level per keyword; level ``-1`` means not bidding (0)."""
@@ -272,13 +279,11 @@ class BidLandscape:
         row = row[order]
         counts = np.bincount(row)
         starts = np.r_[0, np.cumsum(counts)[:-1]]
-        level = np.arange(row.size) - starts[row]
-        n, width = counts.size, int(counts.max())
+        width = int(counts.max())
         # padding: every empty cell takes the row's last point
         col = np.minimum(np.arange(width)[None, :], counts[:, None] - 1)
         source = starts[:, None] + col
         arrays = {name: values[order][source] for name, values in numbers.items()}
-        del level
         return cls(
             bids=arrays["bid"],
             clicks=arrays["clicks"],

@@ -63,8 +63,10 @@ def pool_rates(
     for codes in reversed(list(hierarchy)):
         codes = np.asarray(codes)
         size = int(codes.max()) + 1 if codes.size else 0
-        g_success = np.bincount(codes, weights=successes, minlength=size)
-        g_trials = np.bincount(codes, weights=trials, minlength=size)
+        g_success = np.asarray(
+            np.bincount(codes, weights=successes, minlength=size), dtype=np.float64
+        )
+        g_trials = np.asarray(np.bincount(codes, weights=trials, minlength=size), dtype=np.float64)
         # the parent prior of each group: its units' current prior (constant within group)
         g_prior = np.zeros(size)
         g_prior[codes] = prior

@@ -1,0 +1,311 @@
+"""The spend/return frontier and the reverse question (least budget for a target)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._validation import as_float_array, check_scalar
+from bidopt.bidding._hull import build_hull
+from bidopt.bidding._optimize import make_plan, optimize_bids
+from bidopt.bidding._plan import BidPlan
+from bidopt.bidding._problem import make_problem
+from bidopt.bidding._select import select
+from bidopt.bidding._solvers import Solution
+from bidopt.datasets._keyword_log import _require_pandas
+from bidopt.exceptions import InfeasibleError, InvalidInputError
+from bidopt.landscape import BidLandscape, Objective
+from bidopt.typing import FloatArray
+
+__all__ = ["BudgetForTarget", "Frontier", "bid_frontier", "budget_for_target"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Frontier:
+    """The best objective at each budget: the spend / return curve.
+
+    Attributes
+    ----------
+    budgets, spend : ndarray of float64, shape (n_budgets,)
+        Budgets asked for and what the optimal plan spends, yuan.
+    value, bound : ndarray of float64, shape (n_budgets,)
+        Objective of the plan and the proven upper bound at each budget.
+    clicks, conversions, revenue : ndarray of float64, shape (n_budgets,)
+        Plan totals (NaN where the landscape lacks the metric).
+    shadow_price : ndarray of float64, shape (n_budgets,)
+        Objective per extra yuan at the margin.
+    objective : str
+    """
+
+    budgets: FloatArray
+    spend: FloatArray
+    value: FloatArray
+    bound: FloatArray
+    clicks: FloatArray
+    conversions: FloatArray
+    revenue: FloatArray
+    shadow_price: FloatArray
+    objective: str
+
+    @property
+    def marginal_cost(self) -> FloatArray:
+        """Yuan per extra unit of the objective at the margin (the marginal CPA for
+        conversions, marginal CPC for clicks); inf where the budget no longer binds."""
+        with np.errstate(divide="ignore"):
+            return np.where(self.shadow_price > 0, 1.0 / self.shadow_price, np.inf)
+
+    @property
+    def average_cost(self) -> FloatArray:
+        """Spend per unit of the objective (the average CPA for conversions)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.value > 0, self.spend / self.value, np.nan)
+
+    def to_frame(self) -> Any:
+        """One row per budget (needs pandas)."""
+        pd = _require_pandas("Frontier.to_frame()")
+        return pd.DataFrame(
+            {
+                "budget": self.budgets,
+                "spend": self.spend,
+                self.objective: self.value,
+                "bound": self.bound,
+                "clicks": self.clicks,
+                "conversions": self.conversions,
+                "revenue": self.revenue,
+                "marginal_cost": self.marginal_cost,
+                "average_cost": self.average_cost,
+            }
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Frontier(objective={self.objective!r}, n_budgets={self.budgets.size}, "
+            f"spend {self.spend.min():.6g}..{self.spend.max():.6g})"
+        )
+
+
+def bid_frontier(
+    landscape: BidLandscape,
+    budgets: npt.ArrayLike,
+    *,
+    objective: Objective = "conversions",
+    max_cpc: float | None = None,
+    target_cpa: float | None = None,
+    target_roas: float | None = None,
+    min_bid: float | None = None,
+    max_bid: float | None = None,
+) -> Frontier:
+    """The optimal objective and its marginal cost at each budget.
+
+    The hulls are built once and every budget reuses them (with a target CPA / ROAS,
+    each budget is a full :func:`optimize_bids` call).
+
+    Parameters
+    ----------
+    landscape : BidLandscape
+    budgets : array-like of shape (n_budgets,)
+        Budgets in yuan (>= 0), in any order.
+    objective, max_cpc, target_cpa, target_roas, min_bid, max_bid
+        As in :func:`optimize_bids`.
+
+    Returns
+    -------
+    Frontier
+    """
+    grid = as_float_array(budgets, "budgets", ndim=1, nonnegative=True)
+    if grid.size == 0:
+        raise InvalidInputError("`budgets` must hold at least one budget.")
+    constraints: dict[str, Any] = {
+        "objective": objective,
+        "max_cpc": max_cpc,
+        "min_bid": min_bid,
+        "max_bid": max_bid,
+    }
+    plans: list[BidPlan] = []
+    if target_cpa is None and target_roas is None:
+        problem = make_problem(
+            landscape,
+            float(grid.max()),
+            target_cpa=None,
+            target_roas=None,
+            groups=None,
+            group_budgets=None,
+            **constraints,
+        )
+        hull = build_hull(problem.cost, problem.value, problem.allowed)
+        for budget in grid:
+            sel = select(hull, float(budget))
+            solution = Solution(
+                hull.level_after(sel.taken),
+                sel.lp_value,
+                sel.multiplier,
+                0.0,
+                1,
+                0,
+                "Optimal up to the reported gap.",
+            )
+            plans.append(make_plan(_with_budget(problem, float(budget)), solution, "dual"))
+    else:
+        for budget in grid:
+            plans.append(
+                optimize_bids(
+                    landscape,
+                    float(budget),
+                    target_cpa=target_cpa,
+                    target_roas=target_roas,
+                    **constraints,
+                )
+            )
+    return Frontier(
+        budgets=grid,
+        spend=np.array([p.spend for p in plans]),
+        value=np.array([p.fun for p in plans]),
+        bound=np.array([p.bound for p in plans]),
+        clicks=np.array([p.clicks for p in plans]),
+        conversions=np.array([p.conversions for p in plans]),
+        revenue=np.array([p.revenue for p in plans]),
+        shadow_price=np.array([p.shadow_price for p in plans]),
+        objective=plans[0].objective,
+    )
+
+
+def _with_budget(problem: Any, budget: float) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(problem, budget=budget)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BudgetForTarget:
+    """The least budget that reaches a target, and the plan that reaches it.
+
+    Attributes
+    ----------
+    metric : str
+        ``"conversions"``, ``"revenue"`` or ``"clicks"``.
+    target : float
+    budget : float
+        The least budget found whose optimal plan reaches the target, yuan.
+    lower_bound : float
+        No plan reaches the target for less (the LP relaxation's minimum cost), yuan.
+    plan : BidPlan
+        The plan at ``budget``.
+    max_reachable : float
+        The most of ``metric`` any budget can buy.
+    """
+
+    metric: str
+    target: float
+    budget: float
+    lower_bound: float
+    plan: BidPlan
+    max_reachable: float
+
+    def __repr__(self) -> str:
+        return (
+            f"BudgetForTarget({self.metric}={self.target:g}: budget {self.budget:.2f} yuan, "
+            f"no plan can do it under {self.lower_bound:.2f})"
+        )
+
+
+def budget_for_target(
+    landscape: BidLandscape,
+    *,
+    conversions: float | None = None,
+    revenue: float | None = None,
+    clicks: float | None = None,
+    max_cpc: float | None = None,
+    min_bid: float | None = None,
+    max_bid: float | None = None,
+) -> BudgetForTarget:
+    """The least budget whose optimal plan reaches a target (the reverse question).
+
+    Give exactly one of ``conversions``, ``revenue`` or ``clicks``.  The hulls'
+    steps taken in decreasing value per yuan give the LP's least cost for the target
+    (a lower bound for any plan); the integral budget is then found by bisection between
+    that bound and the cost of finishing the boundary step.
+
+    Raises
+    ------
+    InfeasibleError
+        If no budget reaches the target; the message gives the most that is reachable.
+    """
+    given = {
+        k: v
+        for k, v in (("conversions", conversions), ("revenue", revenue), ("clicks", clicks))
+        if v is not None
+    }
+    if len(given) != 1:
+        raise InvalidInputError(
+            "Give exactly one target among `conversions`, `revenue` and `clicks`. "
+            f"Got {sorted(given) or 'none'}."
+        )
+    ((metric, raw),) = given.items()
+    target = check_scalar(raw, metric, lower=0, lower_inclusive=False)
+    problem = make_problem(
+        landscape,
+        0.0,
+        objective=metric,
+        max_cpc=max_cpc,
+        target_cpa=None,
+        target_roas=None,
+        min_bid=min_bid,
+        max_bid=max_bid,
+        groups=None,
+        group_budgets=None,
+    )
+    hull = build_hull(problem.cost, problem.value, problem.allowed)
+    full_cost, full_value = hull.totals_after(hull.n_steps)
+    if full_value < target:
+        raise InfeasibleError(
+            f"{metric}={target:g} is unreachable: at most {full_value:,.2f} with any budget "
+            f"(spending {full_cost:,.2f} yuan). Relax the CPC cap or bid bounds.",
+            {metric: target - full_value},
+        )
+    rows_dc, rows_dv, slope = [], [], []
+    for _, dc, dv, sl in hull.blocks():
+        real = sl > 0
+        rows_dc.append(dc[real])
+        rows_dv.append(dv[real])
+        slope.append(sl[real])
+    dc_all, dv_all, sl_all = (np.concatenate(x) for x in (rows_dc, rows_dv, slope))
+    order = np.lexsort((dc_all, -sl_all))
+    cum_c, cum_v = np.cumsum(dc_all[order]), np.cumsum(dv_all[order])
+    k = min(int(np.searchsorted(cum_v, target, side="left")), cum_v.size - 1)
+    before_c = float(cum_c[k - 1]) if k else 0.0
+    before_v = float(cum_v[k - 1]) if k else 0.0
+    step_v = float(dv_all[order][k])
+    share = (target - before_v) / step_v if step_v > 0 else 0.0
+    lower = before_c + share * float(dc_all[order][k])
+    high = float(cum_c[k])
+
+    def reaches(budget: float) -> bool:
+        return select(hull, budget).value >= target * (1 - 1e-12)
+
+    low = lower
+    if reaches(low):
+        high = low
+    else:
+        for _ in range(60):
+            if high - low <= 1e-9 * max(high, 1.0):
+                break
+            mid = 0.5 * (low + high)
+            if reaches(mid):
+                high = mid
+            else:
+                low = mid
+    sel = select(hull, high)
+    solution = Solution(
+        hull.level_after(sel.taken),
+        sel.lp_value,
+        sel.multiplier,
+        0.0,
+        1,
+        0,
+        f"Least budget found for {metric}={target:g}.",
+    )
+    plan = make_plan(_with_budget(problem, high), solution, "dual")
+    return BudgetForTarget(metric, target, high, lower, plan, full_value)
