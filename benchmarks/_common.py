@@ -1,0 +1,52 @@
+"""Helpers shared by the benchmark scripts: results files and markdown tables."""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process so far, GB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    import os
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+    }
+
+
+def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """A GitHub-flavoured markdown table of ``rows`` (dicts) in ``columns`` order."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            if value != value:
+                return "-"
+            return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+        return str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_results(name: str, payload: Any, markdown: str) -> None:
+    """Write ``results/<name>.json`` and ``results/<name>.md``."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown + "\n")
