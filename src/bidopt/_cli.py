@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bidopt.bidding import BidPlan, optimize_bids
 from bidopt.datasets import make_search_account
+from bidopt.exceptions import InfeasibleError
+from bidopt.landscape import estimate_landscapes
+
+MAX_CPC = 22.0
+TARGET_CPA = 25.0
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
@@ -18,34 +24,54 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
     )
 
 
+def _metrics(totals: dict[str, float]) -> list[str]:
+    return [
+        f"{totals['cost']:,.0f}",
+        f"{totals['clicks']:,.0f}",
+        f"{totals['conversions']:,.1f}",
+        f"{totals['cpa']:.2f}",
+        f"{totals['cpc']:.2f}",
+        f"{totals['ctr']:.2%}",
+        f"{totals['roas']:.2f}",
+    ]
+
+
 def run_demo(*, n_keywords: int, n_days: int, seed: int) -> str:
-    """Build a synthetic account and report on it; returns the report text."""
+    """Build a synthetic account, estimate landscapes, optimise bids; return the report."""
     account = make_search_account(n_keywords, n_days=n_days, rng=seed)
-    log = account.log
-    observed = log.totals()
-    expected = account.expected().totals()
-    rows = [("", "observed log", "current bids, 1 day")]
-    for key, fmt in (
-        ("cost", "{:,.0f}"),
-        ("clicks", "{:,.0f}"),
-        ("conversions", "{:,.0f}"),
-        ("ctr", "{:.2%}"),
-        ("cvr", "{:.2%}"),
-        ("cpc", "{:.2f}"),
-        ("cpa", "{:.2f}"),
-        ("roas", "{:.2f}"),
-    ):
-        rows.append((key, fmt.format(observed[key]), fmt.format(expected[key])))
-    sample = ", ".join(account.keywords[:8].tolist())
-    return "\n".join(
-        [
-            f"bidopt demo: synthetic account, {account.n_keywords:,} keywords, "
-            f"{account.theme_names.size:,} themes, {n_days} days (seed {seed})",
+    landscape, _ = estimate_landscapes(account.log)
+    now = account.expected().totals()
+    budget = now["cost"]
+    lines = [
+        f"bidopt demo: synthetic Taobao search account, {account.n_keywords:,} keywords, "
+        f"{account.theme_names.size:,} themes, {n_days} days of history (seed {seed})",
+        "",
+        account.log.summary(),
+        "",
+        f"Daily budget {budget:,.0f} yuan (today's spend), CPC cap {MAX_CPC:g} yuan, "
+        f"target CPA {TARGET_CPA:g} yuan. Bids optimised on landscapes estimated from the "
+        "log, evaluated on the account's true landscapes:",
+        "",
+    ]
+    header = ["plan", "spend", "clicks", "orders", "CPA", "CPC", "CTR", "ROAS"]
+    rows = [header, ["current bids", *_metrics(now)]]
+    plan: BidPlan | None = None
+    try:
+        plan = optimize_bids(landscape, budget, max_cpc=MAX_CPC, target_cpa=TARGET_CPA)
+    except InfeasibleError as exc:
+        lines.append(f"target CPA not reachable: {exc}")
+    if plan is not None:
+        rows.append(["bidopt", *_metrics(account.truth.expected(plan.bids).totals())])
+    lines.append(_table(rows))
+    if plan is not None:
+        raised = int((plan.bids > account.current_bids).sum())
+        lowered = int(((plan.bids < account.current_bids) & (plan.bids > 0)).sum())
+        paused = int((plan.bids == 0).sum())
+        lines += [
             "",
-            log.summary(),
-            "",
-            _table(rows),
-            "",
-            f"sample keywords: {sample}",
+            f"Bids raised on {raised:,} keywords, lowered on {lowered:,}, paused on {paused:,}.",
+            f"Solver: {plan.message} gap <= {plan.relative_gap:.1e} of the optimum; "
+            f"one more yuan of budget buys {plan.shadow_price:.4f} orders.",
         ]
-    )
+    lines += ["", f"sample keywords: {', '.join(account.keywords[:8].tolist())}"]
+    return "\n".join(lines)

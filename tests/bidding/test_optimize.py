@@ -75,6 +75,9 @@ def test_objective_is_monotone_in_budget_and_budget_never_exceeded(
     plans = [optimize_bids(land, b) for b in budgets]
     for plan, budget in zip(plans, budgets, strict=True):
         assert plan.spend <= budget + TOL
+    # the plan's own value can only dip by its certified gap: fun(b1) <= OPT(b2) <= bound
+    for small, large in itertools.pairwise(plans):
+        assert large.fun + large.gap_bound >= small.fun - TOL
     bounds = [p.bound for p in plans]
     assert all(b2 >= b1 - TOL for b1, b2 in itertools.pairwise(bounds))
     exact = [optimize_bids(land, b, method="milp").fun for b in budgets]

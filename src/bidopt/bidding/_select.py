@@ -166,8 +166,9 @@ def _edge(
 
 def _threshold_histogram(
     hull: Hull, budget: float
-) -> tuple[IntArray, float, float, float, float, int]:
-    """Full steps per keyword, their spend and value, the multiplier and LP value."""
+) -> tuple[IntArray, float, float, float, float, int, int]:
+    """Full steps per keyword, their spend and value, the multiplier, the LP value,
+    the number of partial steps and the keyword of the partial step (-1 if none)."""
     below = np.cumsum(hull.bucket_cost)
     total = float(below[-1])
     # the edge bucket: the highest b whose cost at or above b exceeds the budget,
@@ -176,7 +177,7 @@ def _threshold_histogram(
     if total <= budget or edge >= N_BUCKETS:  # round-off: everything fits after all
         taken = hull.n_steps.copy()
         spend, value = hull.totals_after(taken)
-        return taken, spend, value, 0.0, value, 0
+        return taken, spend, value, 0.0, value, 0, -1
     spent_above = total - float(below[edge])
     # buckets fall along each row's steps, so the steps above the edge are a prefix and
     # the edge bucket's steps of a row are contiguous right after it
@@ -198,7 +199,46 @@ def _threshold_histogram(
     lam = float(b_slope[at])
     frac = (budget - spend) / float(b_dc[at]) if b_dc[at] > 0 else 0.0
     lp_value = value_full + min(max(frac, 0.0), 1.0) * float(b_dv[at])
-    return taken, spend, value_full, lam, lp_value, 1
+    return taken, spend, value_full, lam, lp_value, 1, int(rows[at])
+
+
+def _round_up_and_repair(
+    hull: Hull, taken: IntArray, budget: float, spend: float, value: float, row: int
+) -> tuple[IntArray, float, float] | None:
+    """The other rounding: finish the partial step of keyword ``row``, then give back
+    the cheapest-value last steps of other keywords until the budget holds again.
+
+    Returns ``(taken, spend, value)`` or None when it cannot be repaired that way.
+    """
+    if row < 0 or taken[row] >= hull.n_steps[row]:
+        return None
+    dc_up, dv_up, _ = hull.step(np.array([row]), np.array([taken[row]]))
+    excess = spend + float(dc_up[0]) - budget
+    if excess <= 0:
+        return None
+    rows = np.flatnonzero(taken > 0)
+    rows = rows[rows != row]
+    if rows.size == 0:
+        return None
+    dc, dv, slope = hull.step(rows, taken[rows] - 1)
+    if rows.size > _SORT_AT_MOST:
+        cheap = np.argpartition(slope, _SORT_AT_MOST)[:_SORT_AT_MOST]
+        if dc[cheap].sum() < excess:
+            cheap = np.arange(rows.size)
+    else:
+        cheap = np.arange(rows.size)
+    order = cheap[np.lexsort((-dc[cheap], slope[cheap]))]
+    freed = np.cumsum(dc[order])
+    k = int(np.searchsorted(freed, excess, side="left"))
+    if k >= order.size:
+        return None
+    drop = order[: k + 1]
+    out = taken.copy()
+    out[row] += 1
+    out[rows[drop]] -= 1
+    new_spend = spend + float(dc_up[0]) - float(dc[drop].sum())
+    new_value = value + float(dv_up[0]) - float(dv[drop].sum())
+    return out, new_spend, new_value
 
 
 def _flat_steps(hull: Hull) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
@@ -292,14 +332,21 @@ def select(
             total_cost, total_value = hull.totals_after(hull.n_steps)
             taken = hull.n_steps.copy()
             return Selection(taken, total_value, total_value, total_cost, 0.0, 0)
-        taken, spend, value, lam, lp_value, n_frac = _threshold_histogram(hull, budget)
+        taken, spend, value, lam, lp_value, n_frac, row = _threshold_histogram(hull, budget)
         if lp_value - value > fill_tol * lp_value:
-            taken, left, added = _greedy_fill(hull, taken, budget - spend)
-            spend, value = budget - left, value + added
+            down = _greedy_fill(hull, taken.copy(), budget - spend)
+            best = (down[0], budget - down[1], value + down[2])
+            if lp_value - best[2] > fill_tol * lp_value:
+                repaired = _round_up_and_repair(hull, taken, budget, spend, value, row)
+                if repaired is not None:
+                    up = _greedy_fill(hull, repaired[0], budget - repaired[1])
+                    if repaired[2] + up[2] > best[2]:
+                        best = (up[0], budget - up[1], repaired[2] + up[2])
+            taken, spend, value = best
     else:
         taken, spend, lam, lp_value, n_frac, g_left = _threshold_groups(
             hull, budget, group_of, group_budget
         )
-        taken, left, added = _greedy_fill(hull, taken, budget - spend, group_of, g_left.copy())
+        taken = _greedy_fill(hull, taken, budget - spend, group_of, g_left.copy())[0]
         spend, value = hull.totals_after(taken)
     return Selection(taken, max(lp_value, value), value, spend, lam, n_frac)
