@@ -1,0 +1,22 @@
+"""Channel budget splitting: adstock, response curves, fitting, and group-rule splits."""
+
+from bidopt.channels._adstock import geometric_adstock, weibull_adstock
+from bidopt.channels._constraints import SplitConstraints
+from bidopt.channels._curves import CURVE_PARAMS, CurveKind, ResponseCurve
+from bidopt.channels._fit import ResponseFit, fit_response
+from bidopt.channels._split import BudgetSplit, split_budget
+from bidopt.channels._target import budget_for_target
+
+__all__ = [
+    "CURVE_PARAMS",
+    "BudgetSplit",
+    "CurveKind",
+    "ResponseCurve",
+    "ResponseFit",
+    "SplitConstraints",
+    "budget_for_target",
+    "fit_response",
+    "geometric_adstock",
+    "split_budget",
+    "weibull_adstock",
+]

@@ -1,0 +1,191 @@
+"""User-facing constraint specs of a channel split (pydantic at the boundary)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from bidopt.exceptions import InfeasibleError, InvalidInputError
+from bidopt.typing import FloatArray, IntArray
+
+__all__ = ["SplitConstraints", "SplitProblem", "build_split_problem"]
+
+Share = float | tuple[float, float]
+
+
+class SplitConstraints(BaseModel):
+    """Group rules and bounds of a budget split, as a user writes them (or loads JSON).
+
+    Attributes
+    ----------
+    groups : dict of str to list of str
+        Group name -> its channels (a channel belongs to at most one group).
+    group_shares : dict of str to float or (float, float)
+        Share of the total budget for a group: exact (``0.6``) or a range
+        (``(0.55, 0.65)``), as fractions.
+    bounds : dict of str to (float or None, float or None), or float, or None
+        Per channel ``(min, max)`` in yuan (None for open), or one number ``r`` meaning
+        each channel stays within ``+-r`` (a fraction) of its current spend.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    groups: dict[str, list[str]] = {}
+    group_shares: dict[str, Share] = {}
+    bounds: dict[str, tuple[float | None, float | None]] | float | None = None
+
+    @field_validator("group_shares")
+    @classmethod
+    def _shares(cls, value: dict[str, Share]) -> dict[str, Share]:
+        for name, share in value.items():
+            lo, hi = (share, share) if isinstance(share, float | int) else share
+            if not (0.0 <= lo <= hi <= 1.0) or not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ValueError(
+                    f"share of group {name!r} must be a fraction in [0, 1] or a range "
+                    f"(low, high) with 0 <= low <= high <= 1; got {share!r}"
+                )
+        return value
+
+    @field_validator("bounds")
+    @classmethod
+    def _bounds(cls, value: Any) -> Any:
+        if isinstance(value, float | int) and value < 0:
+            raise ValueError(f"a relative bound must be a fraction >= 0; got {value!r}")
+        if isinstance(value, dict):
+            for name, (lo, hi) in value.items():
+                if lo is not None and hi is not None and lo > hi:
+                    raise ValueError(f"bounds of {name!r}: min {lo} is above max {hi}")
+                if (lo is not None and lo < 0) or (hi is not None and hi < 0):
+                    raise ValueError(f"bounds of {name!r} must be >= 0; got ({lo}, {hi})")
+        return value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SplitProblem:
+    """Normalised arrays of a split: bounds per channel and share limits per group."""
+
+    channels: tuple[str, ...]
+    budget: float
+    lower: FloatArray
+    upper: FloatArray
+    group_of: IntArray  # group code per channel; ungrouped channels get their own code
+    group_names: tuple[str, ...]
+    group_lower: FloatArray  # yuan
+    group_upper: FloatArray
+    shared: np.ndarray  # bool per group: has a share rule
+
+
+def build_split_problem(
+    channels: tuple[str, ...],
+    budget: float,
+    groups: Mapping[str, Any] | None,
+    group_shares: Mapping[str, Any] | None,
+    bounds: Any,
+    current: FloatArray | None,
+) -> SplitProblem:
+    """Validate the constraint specs against the channels and check feasibility."""
+    try:
+        spec = SplitConstraints(
+            groups={k: list(v) for k, v in (groups or {}).items()},
+            group_shares=dict(group_shares or {}),
+            bounds=bounds if not isinstance(bounds, Mapping) else dict(bounds),
+        )
+    except ValidationError as exc:
+        raise InvalidInputError(f"Invalid split constraints: {exc}") from None
+    known = set(channels)
+    index = {c: i for i, c in enumerate(channels)}
+    group_of = np.full(len(channels), -1, dtype=np.int64)
+    names: list[str] = []
+    for g, members in spec.groups.items():
+        unknown = [m for m in members if m not in known]
+        if unknown:
+            raise InvalidInputError(
+                f"`groups[{g!r}]` names channel(s) {unknown} that are not in `curves` "
+                f"({sorted(known)})."
+            )
+        for m in members:
+            if group_of[index[m]] >= 0:
+                raise InvalidInputError(
+                    f"Channel {m!r} is in two groups ({names[group_of[index[m]]]!r} and {g!r})."
+                )
+            group_of[index[m]] = len(names)
+        names.append(g)
+    unknown_groups = [g for g in spec.group_shares if g not in spec.groups]
+    if unknown_groups:
+        raise InvalidInputError(f"`group_shares` names group(s) {unknown_groups} not in `groups`.")
+    n_named = len(names)
+    for i in np.flatnonzero(group_of < 0):
+        group_of[i] = len(names)
+        names.append(f"<{channels[i]}>")
+    lower = np.zeros(len(channels))
+    upper = np.full(len(channels), budget)
+    if isinstance(spec.bounds, float | int):
+        if current is None:
+            raise InvalidInputError("A relative `bounds` (a fraction) needs `current` spend.")
+        lower = np.maximum(current * (1 - float(spec.bounds)), 0.0)
+        upper = np.minimum(current * (1 + float(spec.bounds)), budget)
+    elif isinstance(spec.bounds, dict):
+        for c, (lo, hi) in spec.bounds.items():
+            if c not in known:
+                raise InvalidInputError(f"`bounds` names channel {c!r}, not in `curves`.")
+            if lo is not None:
+                lower[index[c]] = lo
+            if hi is not None:
+                upper[index[c]] = min(hi, budget)
+    n_groups = len(names)
+    share_lo = np.zeros(n_groups)
+    share_hi = np.ones(n_groups)
+    shared = np.zeros(n_groups, dtype=bool)
+    for g, share in spec.group_shares.items():
+        lo, hi = (share, share) if isinstance(share, float | int) else share
+        k = names.index(g)
+        share_lo[k], share_hi[k], shared[k] = lo, hi, True
+    covered = n_named == n_groups and n_named > 0 and shared[:n_named].all()
+    exact = covered and bool(np.all(share_lo == share_hi))
+    if exact and not math.isclose(float(share_lo.sum()), 1.0, abs_tol=1e-9):
+        raise InfeasibleError(
+            f"The group shares {dict(spec.group_shares)} sum to {share_lo.sum():.4g}, not 1; "
+            "every channel is in a group, so they must.",
+            {"group_shares": float(share_lo.sum()) - 1.0},
+        )
+    g_min = np.bincount(group_of, weights=lower, minlength=n_groups)
+    g_max = np.bincount(group_of, weights=upper, minlength=n_groups)
+    group_lower = np.maximum(share_lo * budget, g_min)
+    group_upper = np.minimum(share_hi * budget, g_max)
+    for k in range(n_groups):
+        if g_min[k] > share_hi[k] * budget + 1e-9:
+            raise InfeasibleError(
+                f"Group {names[k]!r}: its channels' minimums add to {g_min[k]:,.2f} yuan, above "
+                f"its maximum share {share_hi[k]:.4g} x {budget:,.2f} = "
+                f"{share_hi[k] * budget:,.2f} yuan.",
+                {f"group:{names[k]}": g_min[k] - share_hi[k] * budget},
+            )
+        if g_max[k] < share_lo[k] * budget - 1e-9:
+            raise InfeasibleError(
+                f"Group {names[k]!r}: its channels' maximums add to {g_max[k]:,.2f} yuan, below "
+                f"its minimum share {share_lo[k]:.4g} x {budget:,.2f} = "
+                f"{share_lo[k] * budget:,.2f} yuan.",
+                {f"group:{names[k]}": share_lo[k] * budget - g_max[k]},
+            )
+    if group_lower.sum() > budget + 1e-9:
+        raise InfeasibleError(
+            f"The minimums (channel bounds and group shares) add to {group_lower.sum():,.2f} "
+            f"yuan, above the budget of {budget:,.2f} yuan.",
+            {"budget": float(group_lower.sum()) - budget},
+        )
+    return SplitProblem(
+        channels=channels,
+        budget=budget,
+        lower=lower,
+        upper=upper,
+        group_of=group_of,
+        group_names=tuple(names),
+        group_lower=group_lower,
+        group_upper=group_upper,
+        shared=shared,
+    )

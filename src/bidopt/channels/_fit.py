@@ -1,0 +1,322 @@
+"""Fitting adstock and saturation curves to a spend history (marketing-mix style)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize
+
+from bidopt._validation import as_float_array, check_choice, check_random_state, check_scalar
+from bidopt.channels._adstock import geometric_adstock, weibull_adstock
+from bidopt.channels._curves import ResponseCurve
+from bidopt.exceptions import InvalidInputError, SolverError
+from bidopt.typing import FloatArray, RandomState
+
+__all__ = ["ResponseFit", "fit_response"]
+
+Adstock = Literal["geometric", "weibull", "none"]
+Saturation = Literal["logistic", "exponential", "hill", "log"]
+
+# nonlinear parameters per channel: (name, lower, upper, start range) in scaled spend units
+_ADSTOCK_PARAMS: dict[str, list[tuple[str, float, float]]] = {
+    "geometric": [("alpha", 0.0, 0.95)],
+    "weibull": [("shape", 0.2, 5.0), ("wscale", 0.3, 10.0)],
+    "none": [],
+}
+_SAT_PARAMS: dict[str, list[tuple[str, float, float]]] = {
+    "logistic": [("lam", 0.01, 50.0)],
+    "exponential": [("scale", 0.02, 100.0)],
+    "hill": [("half", 0.02, 100.0), ("shape", 0.3, 5.0)],
+    "log": [("scale", 0.02, 100.0)],
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ResponseFit:
+    """Fitted response curves and how well they fit.
+
+    Attributes
+    ----------
+    curves : dict of str to ResponseCurve
+        Steady-state response per channel, in the spend's own units (yuan per period).
+    adstock : dict of str to dict of str to float
+        Adstock parameters per channel (``alpha`` for geometric; ``shape``, ``scale``
+        in periods for Weibull).
+    intercept : float
+    controls : dict of str to float
+        Coefficients of the control variables.
+    r2, nrmse : float
+        Fit quality on the fitted periods (NRMSE: RMSE over the KPI's range, as Robyn).
+    params, stderr : dict of str to float
+        Every parameter (``<channel>.<name>``) and its Jacobian-based standard error.
+    fitted, residuals : ndarray of float64, shape (n_periods,)
+    success : bool
+    message : str
+    n_starts : int
+    """
+
+    curves: dict[str, ResponseCurve]
+    adstock: dict[str, dict[str, float]]
+    intercept: float
+    controls: dict[str, float]
+    r2: float
+    nrmse: float
+    params: dict[str, float]
+    stderr: dict[str, float]
+    fitted: FloatArray
+    residuals: FloatArray
+    success: bool
+    message: str
+    n_starts: int
+
+    def summary(self) -> str:
+        """Fit quality and parameters with standard errors."""
+        lines = [f"ResponseFit: R2 {self.r2:.4f}, NRMSE {self.nrmse:.4f} ({self.message})"]
+        for key, value in self.params.items():
+            lines.append(f"  {key:<24} {value:12.6g}  +- {self.stderr.get(key, np.nan):.3g}")
+        return "\n".join(lines)
+
+
+def _columns(data: Any, name: str, n: int | None) -> tuple[list[str], FloatArray]:
+    if isinstance(data, Mapping):
+        names = [str(k) for k in data]
+        matrix = np.column_stack([as_float_array(data[k], f"{name}[{k!r}]") for k in data])
+    elif hasattr(data, "columns") and hasattr(data, "__getitem__"):
+        names = [str(c) for c in data.columns]
+        matrix = np.column_stack(
+            [as_float_array(np.asarray(data[c]), f"{name}[{c!r}]") for c in data.columns]
+        )
+    else:
+        raise InvalidInputError(
+            f"`{name}` must be a mapping of column -> array or a DataFrame. Got "
+            f"{type(data).__name__} instead."
+        )
+    if n is not None and matrix.shape[0] != n:
+        raise InvalidInputError(f"`{name}` must have {n} periods. Got {matrix.shape[0]}.")
+    return names, matrix
+
+
+def _transform(
+    x: FloatArray, adstock: str, ad: FloatArray, sat: str, sp: FloatArray, l_max: int
+) -> FloatArray:
+    if adstock == "geometric":
+        a = geometric_adstock(x, float(ad[0]), l_max=l_max)
+    elif adstock == "weibull":
+        a = weibull_adstock(x, float(ad[0]), float(ad[1]), l_max=l_max)
+    else:
+        a = x
+    if sat == "logistic":
+        out = np.tanh(0.5 * sp[0] * a)
+    elif sat == "exponential":
+        out = -np.expm1(-a / sp[0])
+    elif sat == "hill":
+        r = (np.maximum(a, 0) / sp[0]) ** sp[1]
+        out = r / (1 + r)
+    else:
+        out = np.log1p(a / sp[0])
+    return np.asarray(out, dtype=np.float64)
+
+
+def fit_response(
+    spend: Any,
+    kpi: npt.ArrayLike,
+    *,
+    adstock: Adstock = "geometric",
+    saturation: Saturation = "logistic",
+    controls: Any = None,
+    l_max: int = 4,
+    burn_in: int = 0,
+    n_starts: int = 8,
+    rng: RandomState = None,
+) -> ResponseFit:
+    """Fit per-channel adstock and saturation to a KPI by bounded least squares.
+
+    Model: ``kpi[t] = intercept + sum_j gamma_j control_j[t] +
+    sum_k beta_k * sat_k(adstock_k(spend_k)[t])``, with ``beta_k >= 0``.  The linear
+    coefficients are solved exactly for each trial of the nonlinear parameters
+    (variable projection, :func:`scipy.optimize.lsq_linear`); the nonlinear ones by
+    :func:`scipy.optimize.least_squares` from ``n_starts`` random starts; a last joint
+    fit gives the Jacobian for standard errors.
+
+    Parameters
+    ----------
+    spend : mapping of str to array-like, or DataFrame
+        Spend per period for each channel (n_periods,), yuan.
+    kpi : array-like of shape (n_periods,)
+        Revenue (or orders) per period.
+    adstock : {"geometric", "weibull", "none"}, default "geometric"
+    saturation : {"logistic", "exponential", "hill", "log"}, default "logistic"
+    controls : mapping of str to array-like, or DataFrame, optional
+        Other drivers of the KPI (trend, seasonality, promotions), entered linearly.
+    l_max : int, default 4
+        Longest adstock carry-over, periods.
+    burn_in : int, default 0
+        Leave the first periods out of the loss (their adstock depends on spend before
+        the data starts).
+    n_starts : int, default 8
+    rng : int, Generator or None
+        For the random starts.
+
+    Returns
+    -------
+    ResponseFit
+    """
+    names, x = _columns(spend, "spend", None)
+    if (x < 0).any():
+        raise InvalidInputError("`spend` must be >= 0.")
+    n = x.shape[0]
+    y = as_float_array(kpi, "kpi", ndim=1)
+    if y.size != n:
+        raise InvalidInputError(f"`kpi` must have {n} periods like `spend`. Got {y.size}.")
+    ad_kind = check_choice(adstock, "adstock", tuple(_ADSTOCK_PARAMS))
+    sat_kind = check_choice(saturation, "saturation", tuple(_SAT_PARAMS))
+    lags = int(check_scalar(l_max, "l_max", lower=1, integer=True))
+    skip = int(check_scalar(burn_in, "burn_in", lower=0, upper=n - 3, integer=True))
+    starts = int(check_scalar(n_starts, "n_starts", lower=1, integer=True))
+    gen = check_random_state(rng)
+    control_names: list[str] = []
+    control_matrix = np.zeros((n, 0))
+    if controls is not None:
+        control_names, control_matrix = _columns(controls, "controls", n)
+    scale = np.array([col[col > 0].mean() if (col > 0).any() else 1.0 for col in x.T])
+    xs = x / scale
+    k = len(names)
+    spec = _ADSTOCK_PARAMS[ad_kind] + _SAT_PARAMS[sat_kind]
+    per = len(spec)
+    n_ad = len(_ADSTOCK_PARAMS[ad_kind])
+    lower = np.tile([s[1] for s in spec], k)
+    upper = np.tile([s[2] for s in spec], k)
+    base = np.column_stack([np.ones(n), control_matrix])
+    n_base = base.shape[1]
+    lin_lo = np.r_[np.full(n_base, -np.inf), np.zeros(k)]
+    rows = slice(skip, n)
+
+    def design(theta: FloatArray) -> FloatArray:
+        media = [
+            _transform(
+                xs[:, j],
+                ad_kind,
+                theta[j * per : j * per + n_ad],
+                sat_kind,
+                theta[j * per + n_ad : (j + 1) * per],
+                lags,
+            )
+            for j in range(k)
+        ]
+        return np.column_stack([base, *media]) if media else base
+
+    def project(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        d = design(theta)[rows]
+        sol = optimize.lsq_linear(d, y[rows], bounds=(lin_lo, np.inf), method="bvls")
+        return np.asarray(sol.x), d @ sol.x - y[rows]
+
+    def residual(theta: FloatArray) -> FloatArray:
+        return project(theta)[1]
+
+    best = None
+    for _ in range(starts):
+        theta0 = np.exp(gen.uniform(np.log(np.maximum(lower, 1e-3)), np.log(upper)))
+        theta0 = np.clip(theta0, lower + 1e-9, upper - 1e-9)
+        try:
+            res = optimize.least_squares(residual, theta0, bounds=(lower, upper), x_scale="jac")
+        except (ValueError, np.linalg.LinAlgError):  # pragma: no cover - defensive
+            continue
+        if best is None or res.cost < best.cost:
+            best = res
+    if best is None:
+        raise SolverError("fit_response: every start failed; check the data for constants.")
+    theta = np.asarray(best.x)
+    coef, _ = project(theta)
+
+    # joint fit of all parameters for the Jacobian (and a last polish)
+    full0 = np.r_[theta, coef]
+    full_lo = np.r_[lower, lin_lo]
+    full_hi = np.r_[upper, np.full(coef.size, np.inf)]
+    full0 = np.clip(full0, full_lo + 1e-12, full_hi)
+
+    def joint(p: FloatArray) -> FloatArray:
+        return (design(p[: theta.size]) @ p[theta.size :] - y)[rows]
+
+    polish = optimize.least_squares(joint, full0, bounds=(full_lo, full_hi), x_scale="jac")
+    if polish.cost <= best.cost * (1 + 1e-9):
+        theta, coef = polish.x[: theta.size], polish.x[theta.size :]
+    resid = joint(np.r_[theta, coef])
+    dof = max(resid.size - full0.size, 1)
+    sigma2 = float(resid @ resid) / dof
+    jac = np.asarray(polish.jac)
+    cov = sigma2 * np.linalg.pinv(jac.T @ jac)
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+
+    fitted = design(theta) @ coef
+    residuals = fitted - y
+    y_fit = y[rows]
+    ss_tot = float(((y_fit - y_fit.mean()) ** 2).sum())
+    r2 = 1.0 - float((residuals[rows] ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan")
+    span = float(y_fit.max() - y_fit.min())
+    nrmse = float(np.sqrt(np.mean(residuals[rows] ** 2)) / span) if span > 0 else float("nan")
+
+    curves: dict[str, ResponseCurve] = {}
+    adstock_out: dict[str, dict[str, float]] = {}
+    params: dict[str, float] = {"intercept": float(coef[0])}
+    stderr: dict[str, float] = {"intercept": float(se[theta.size])}
+    for name, value, err in zip(
+        control_names, coef[1:n_base], se[theta.size + 1 : theta.size + n_base], strict=True
+    ):
+        params[f"control.{name}"] = float(value)
+        stderr[f"control.{name}"] = float(err)
+    for j, name in enumerate(names):
+        t = theta[j * per : (j + 1) * per]
+        t_se = se[j * per : (j + 1) * per]
+        beta, beta_se = float(coef[n_base + j]), float(se[theta.size + n_base + j])
+        s = float(scale[j])
+        ad = {spec[i][0]: float(t[i]) for i in range(n_ad)}
+        if "wscale" in ad:
+            ad["scale"] = ad.pop("wscale")
+        adstock_out[name] = ad
+        sp = t[n_ad:]
+        for i, (pname, *_rest) in enumerate(spec):
+            value, err = float(t[i]), float(t_se[i])
+            if pname in ("lam",):
+                value, err = value / s, err / s
+            elif pname in ("scale", "half") and i >= n_ad:
+                value, err = value * s, err * s
+            params[f"{name}.{'scale' if pname == 'wscale' else pname}"] = value
+            stderr[f"{name}.{'scale' if pname == 'wscale' else pname}"] = err
+        params[f"{name}.beta"], stderr[f"{name}.beta"] = beta, beta_se
+        curve_beta = max(beta, 1e-12)
+        if sat_kind == "logistic":
+            curves[name] = ResponseCurve(
+                kind="logistic", params={"ceiling": curve_beta, "lam": float(sp[0]) / s}
+            )
+        elif sat_kind == "exponential":
+            curves[name] = ResponseCurve(
+                kind="exponential", params={"ceiling": curve_beta, "scale": float(sp[0]) * s}
+            )
+        elif sat_kind == "hill":
+            curves[name] = ResponseCurve(
+                kind="hill",
+                params={"ceiling": curve_beta, "half": float(sp[0]) * s, "shape": float(sp[1])},
+            )
+        else:
+            curves[name] = ResponseCurve(
+                kind="log", params={"coef": curve_beta, "scale": float(sp[0]) * s}
+            )
+    return ResponseFit(
+        curves=curves,
+        adstock=adstock_out,
+        intercept=float(coef[0]),
+        controls={c: params[f"control.{c}"] for c in control_names},
+        r2=r2,
+        nrmse=nrmse,
+        params=params,
+        stderr=stderr,
+        fitted=fitted,
+        residuals=residuals,
+        success=bool(best.success),
+        message=str(best.message),
+        n_starts=starts,
+    )

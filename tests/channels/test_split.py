@@ -1,0 +1,193 @@
+"""Properties of split_budget, checked against the scipy references."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bidopt.channels import ResponseCurve, budget_for_target, split_budget
+from bidopt.exceptions import InfeasibleError, InvalidInputError
+
+PROFILE = settings(derandomize=True, database=None, deadline=None, max_examples=15)
+CURRENT = {
+    "zhitongche": 600_000.0,
+    "diamond": 300_000.0,
+    "taobaoke": 200_000.0,
+    "douyin": 500_000.0,
+    "xiaohongshu": 400_000.0,
+}
+ROI = {"zhitongche": 4.0, "diamond": 3.5, "taobaoke": 4.5, "douyin": 8.0, "xiaohongshu": 7.0}
+GROUPS = {"core": ["zhitongche", "diamond", "taobaoke"], "emerging": ["douyin", "xiaohongshu"]}
+
+
+def double11(kind: str = "exponential") -> dict[str, ResponseCurve]:
+    return {
+        c: ResponseCurve.from_roi(CURRENT[c], ROI[c], kind=kind, elasticity=0.5)  # type: ignore[arg-type]
+        for c in CURRENT
+    }
+
+
+@st.composite
+def curve_sets(draw: st.DrawFn) -> dict[str, ResponseCurve]:
+    n = draw(st.integers(2, 6))
+    kinds = ["exponential", "log", "logistic"]
+    out = {}
+    for i in range(n):
+        kind = draw(st.sampled_from(kinds))
+        spend = draw(st.floats(1e4, 1e6))
+        roi = draw(st.floats(1.5, 10.0))
+        e = draw(st.floats(0.2, 0.8))
+        out[f"c{i}"] = ResponseCurve.from_roi(spend, roi, kind=kind, elasticity=e)  # type: ignore[arg-type]
+    return out
+
+
+@PROFILE
+@given(curve_sets(), st.floats(1e5, 5e6), st.floats(0.2, 0.8))
+def test_kkt_properties_and_agreement_with_slsqp(
+    curves: dict[str, ResponseCurve], budget: float, share: float
+) -> None:
+    names = list(curves)
+    groups = {"g1": names[: len(names) // 2], "g2": names[len(names) // 2 :]}
+    shares = {"g1": share, "g2": 1 - share}
+    split = split_budget(curves, budget, groups=groups, group_shares=shares)
+    assert split.success
+    assert split.total_spend == pytest.approx(budget, rel=1e-9)
+    spend = split.allocation
+    g1 = sum(spend[c] for c in groups["g1"])
+    assert g1 == pytest.approx(share * budget, rel=1e-9, abs=1e-6)
+    assert (split.spend >= -1e-9).all()
+    # equal marginal ROI within a group at interior optima
+    for members in groups.values():
+        idx = [names.index(c) for c in members if split.allocation[c] > 1e-6 * budget]
+        if len(idx) > 1:
+            m = split.marginal_roi[idx]
+            np.testing.assert_allclose(m, m[0], rtol=1e-6)
+    ref = split_budget(
+        curves,
+        budget,
+        groups=groups,
+        group_shares=shares,
+        method="slsqp",
+        options={"rng": 0, "n_starts": 3},
+    )
+    assert split.response >= ref.response * (1 - 1e-6)
+    assert split.rule_cost is not None and split.rule_cost >= -1e-6 * split.response
+
+
+@PROFILE
+@given(curve_sets(), st.lists(st.floats(1e5, 5e6), min_size=2, max_size=4))
+def test_response_monotone_in_budget(
+    curves: dict[str, ResponseCurve], budgets: list[float]
+) -> None:
+    values = [split_budget(curves, b).response for b in sorted(budgets)]
+    assert all(b >= a - 1e-9 * abs(a) for a, b in itertools.pairwise(values))
+
+
+def test_double11_60_40_against_optimum_and_range() -> None:
+    curves = double11()
+    rule = split_budget(
+        curves,
+        2_000_000,
+        groups=GROUPS,
+        group_shares={"core": 0.6, "emerging": 0.4},
+        current=CURRENT,
+    )
+    loose = split_budget(
+        curves, 2_000_000, groups=GROUPS, group_shares={"core": (0.55, 0.65)}, current=CURRENT
+    )
+    free = split_budget(curves, 2_000_000, current=CURRENT)
+    core = sum(rule.allocation[c] for c in GROUPS["core"])
+    assert core == pytest.approx(1_200_000)
+    assert free.response >= loose.response >= rule.response
+    assert rule.rule_cost == pytest.approx(free.response - rule.response, rel=1e-9)
+    assert "group:core" in rule.shadow_prices and "budget" in rule.shadow_prices
+    assert "the group rules cost" in rule.summary()
+
+
+def test_bounds_relative_to_current() -> None:
+    curves = double11()
+    split = split_budget(curves, 2_000_000, bounds=0.3, current=CURRENT)
+    for c, x in split.allocation.items():
+        assert 0.7 * CURRENT[c] - 1e-6 <= x <= 1.3 * CURRENT[c] + 1e-6
+
+
+def test_profit_may_leave_budget_unspent_and_says_so() -> None:
+    curves = {"a": ResponseCurve(kind="exponential", params={"ceiling": 1000.0, "scale": 500.0})}
+    split = split_budget(curves, 10_000.0, objective="profit")
+    # marginal revenue 2 * exp(-x/500) falls to 1 at x = 500 log 2
+    assert split.total_spend == pytest.approx(500 * np.log(2), rel=1e-6)
+    assert "more would lose profit" in split.message
+
+
+def test_roi_objective_and_min_roi() -> None:
+    curves = double11()
+    best = split_budget(curves, 2_000_000)
+    roi = split_budget(curves, 2_000_000, objective="roi", min_revenue=0.8 * best.response)
+    assert roi.response == pytest.approx(0.8 * best.response, rel=1e-6)
+    assert roi.total_spend < 2_000_000 and roi.roi > best.roi
+    capped = split_budget(curves, 2_000_000, min_roi=best.roi + 1.0)
+    assert capped.roi >= best.roi + 1.0 - 1e-6
+    assert "to keep ROI" in capped.message
+
+
+def test_budget_for_target() -> None:
+    curves = double11()
+    best = split_budget(curves, 2_000_000)
+    need = budget_for_target(curves, revenue=best.response, max_budget=5_000_000)
+    assert need == pytest.approx(2_000_000, rel=1e-6)
+    keep = budget_for_target(curves, roas=best.roi, max_budget=5_000_000)
+    assert keep == pytest.approx(2_000_000, rel=1e-6)
+    with pytest.raises(InfeasibleError, match="unreachable"):
+        budget_for_target(curves, revenue=1e12, max_budget=5_000_000)
+
+
+def test_s_shaped_curves_are_handled_and_said() -> None:
+    curves = {
+        "s": ResponseCurve(kind="hill", params={"ceiling": 5000.0, "half": 800.0, "shape": 3.0}),
+        "c": ResponseCurve(kind="exponential", params={"ceiling": 1500.0, "scale": 400.0}),
+    }
+    split = split_budget(curves, 1000.0)
+    ref = split_budget(curves, 1000.0, method="slsqp", options={"rng": 1, "n_starts": 20})
+    assert split.response >= ref.response * (1 - 1e-6)
+    assert split.total_spend == pytest.approx(1000.0)
+
+
+def test_never_worse_than_a_feasible_current() -> None:
+    curves = double11()
+    split = split_budget(curves, 2_000_000, current=CURRENT)
+    assert split.response >= split.current_response - 1e-6
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"group_shares": {"core": 0.6, "emerging": 0.3}}, InfeasibleError, "sum to 0.9, not 1"),
+        ({"group_shares": {"core": 1.2}}, InvalidInputError, "must be a fraction in \\[0, 1\\]"),
+        (
+            {
+                "group_shares": {"core": 0.1, "emerging": 0.9},
+                "bounds": {"zhitongche": (500_000, None)},
+            },
+            InfeasibleError,
+            "Group 'core': its channels' minimums add to 500,000.00 yuan, above its maximum share",
+        ),
+        ({"bounds": {c: (0, 100_000) for c in CURRENT}}, InfeasibleError, "cannot hold the budget"),
+        ({"groups": {"core": ["tmall_tv"]}}, InvalidInputError, "not in `curves`"),
+        ({"groups": {"a": ["douyin"], "b": ["douyin"]}}, InvalidInputError, "in two groups"),
+        ({"bounds": 0.3}, InvalidInputError, "needs `current`"),
+        ({"method": "nelder"}, InvalidInputError, "Unknown method 'nelder'"),
+        ({"objective": "roi"}, InvalidInputError, "needs `min_revenue`"),
+    ],
+)
+def test_invalid_or_infeasible_inputs_are_explained(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
+    args: dict[str, object] = {"groups": GROUPS, **kwargs}
+    with pytest.raises(error, match=message):
+        split_budget(double11(), 2_000_000, **args)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="`total_budget` must be a finite number > 0"):
+        split_budget(double11(), -1.0)
