@@ -175,7 +175,11 @@ def test_never_worse_than_a_feasible_current() -> None:
             InfeasibleError,
             "Group 'core': its channels' minimums add to 500,000.00 yuan, above its maximum share",
         ),
-        ({"bounds": {c: (0, 100_000) for c in CURRENT}}, InfeasibleError, "cannot hold the budget"),
+        (
+            {"bounds": dict.fromkeys(CURRENT, (0, 100000))},
+            InfeasibleError,
+            "cannot hold the budget",
+        ),
         ({"groups": {"core": ["tmall_tv"]}}, InvalidInputError, "not in `curves`"),
         ({"groups": {"a": ["douyin"], "b": ["douyin"]}}, InvalidInputError, "in two groups"),
         ({"bounds": 0.3}, InvalidInputError, "needs `current`"),
