@@ -79,6 +79,13 @@ class SplitProblem:
     group_upper: FloatArray
     shared: np.ndarray  # bool per group: has a share rule
 
+    @property
+    def exact_cover(self) -> bool:
+        """Every group has an exact share: the groups' spends are all fixed."""
+        return bool(self.shared.all()) and bool(
+            np.all(np.abs(self.group_lower - self.group_upper) <= 1e-12 * max(self.budget, 1.0))
+        )
+
 
 def build_split_problem(
     channels: tuple[str, ...],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from bidopt.channels._curves import ResponseCurve
@@ -23,7 +25,9 @@ class CurveSet:
         self.tangent = np.array([c.tangent_point() for c in curves])
         self.s_shaped = self.tangent > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            values_at_t = np.array([float(c(t)) for c, t in zip(curves, self.tangent, strict=True)])
+            values_at_t = np.array(
+                [float(c(t)) if t > 0 else 0.0 for c, t in zip(curves, self.tangent, strict=True)]
+            )
             self.envelope_slope = np.where(
                 self.s_shaped, values_at_t / np.where(self.s_shaped, self.tangent, 1.0), 0.0
             )
@@ -36,6 +40,20 @@ class CurveSet:
                     index,
                     {k: np.array([curves[i].params[k] for i in index]) for k in names},
                 )
+        # marginal response at zero spend (the largest), per kind
+        self._top: dict[str, FloatArray] = {}
+        for kind, (_, p) in self._kinds.items():
+            if kind == "exponential":
+                self._top[kind] = p["ceiling"] / p["scale"]
+            elif kind == "logistic":
+                self._top[kind] = p["ceiling"] * 0.5 * p["lam"]
+            else:
+                self._top[kind] = np.zeros(0)
+        self._log_top = {k: np.log(v) if v.size else v for k, v in self._top.items()}
+        #: An upper bound on every channel's marginal return (its value at zero spend,
+        #: or its envelope slope for S-curves), per channel.
+        self.max_marginal = np.maximum(self.derivative(np.zeros(self.n)), self.envelope_slope)
+        self._inv_half = {k: 2.0 / p["lam"] for k, (_, p) in self._kinds.items() if k == "logistic"}
 
     def value(self, x: FloatArray) -> FloatArray:
         """True response of each channel at spend ``x`` (shape (n,))."""
@@ -57,8 +75,21 @@ class CurveSet:
     def derivative(self, x: FloatArray) -> FloatArray:
         """True marginal response of each channel at spend ``x``."""
         out = np.empty(self.n)
-        for i, c in enumerate(self.curves):
-            out[i] = float(c.derivative(x[i]))
+        x = np.maximum(x, 0.0)
+        for kind, (idx, p) in self._kinds.items():
+            xi = x[idx]
+            if kind == "exponential":
+                out[idx] = p["ceiling"] / p["scale"] * np.exp(-xi / p["scale"])
+            elif kind == "log":
+                out[idx] = p["coef"] / (p["scale"] + xi)
+            elif kind == "logistic":
+                half = 0.5 * p["lam"]
+                e = np.exp(-2.0 * half * xi)
+                out[idx] = p["ceiling"] * half * 4.0 * e / (1.0 + e) ** 2
+            else:
+                out[idx] = [
+                    float(self.curves[i].derivative(v)) for i, v in zip(idx, xi, strict=True)
+                ]
         return out
 
     def envelope(self, x: FloatArray) -> FloatArray:
@@ -71,26 +102,45 @@ class CurveSet:
     def spend_at(self, m: float | FloatArray) -> FloatArray:
         """Spend where each channel's (envelope) marginal response equals ``m`` (> 0).
 
-        0 where even the first yuan returns less than ``m``; ``inf`` where the response
-        never falls to ``m``.
+        ``m`` is one level for all channels or one per channel.  0 where even the first
+        yuan returns less than ``m``; ``inf`` where the response never falls to ``m``.
         """
-        m_arr = np.broadcast_to(np.asarray(m, dtype=np.float64), (self.n,))
+        return self.spend_and_slope(m)[0]
+
+    def spend_and_slope(self, m: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+        """:meth:`spend_at` and its derivative with respect to ``log(m)`` (<= 0).
+
+        The derivative is exact for the closed-form kinds and 0 for Hill curves (whose
+        inverse is found by bisection); root finders use it only for Newton guesses.
+        Written with few array operations: the root finders call it many times on
+        small arrays, where each numpy call's overhead dominates.
+        """
+        scalar = np.ndim(m) == 0
+        log_m = math.log(float(m)) if scalar else np.log(np.asarray(m, dtype=np.float64))
         out = np.zeros(self.n)
+        slope = np.zeros(self.n)
         for kind, (idx, p) in self._kinds.items():
-            mi = m_arr[idx]
+            lm = log_m if scalar else log_m[idx]  # type: ignore[index]
             if kind == "exponential":
-                top = p["ceiling"] / p["scale"]
-                out[idx] = np.where(mi < top, p["scale"] * np.log(top / mi), 0.0)
+                # x = scale * (log top - log m), linear in log m
+                gap = np.maximum(self._log_top[kind] - lm, 0.0)
+                out[idx] = p["scale"] * gap
+                slope[idx] = -p["scale"] * (gap > 0)
             elif kind == "log":
-                out[idx] = np.maximum(p["coef"] / mi - p["scale"], 0.0)
+                a = p["coef"] * np.exp(-lm)
+                x = np.maximum(a - p["scale"], 0.0)
+                out[idx] = x
+                slope[idx] = -a * (x > 0)
             elif kind == "logistic":
-                half = 0.5 * p["lam"]
-                top = p["ceiling"] * half
-                ratio = np.sqrt(np.maximum(top / mi, 1.0))
-                out[idx] = np.where(mi < top, np.arccosh(ratio) / half, 0.0)
+                r = np.maximum(np.exp(self._log_top[kind] - lm), 1.0)
+                y = np.sqrt(r)
+                out[idx] = np.arccosh(y) * self._inv_half[kind]
+                inside = r > 1.0
+                slope[idx] = -(y / p["lam"]) * inside / np.sqrt(np.where(inside, r - 1.0, 1.0))
             else:
-                out[idx] = self._hill_spend_at(idx, mi)
-        return out
+                m_arr = np.full(idx.size, float(m)) if scalar else np.asarray(m)[idx]
+                out[idx] = self._hill_spend_at(idx, m_arr)
+        return out, slope
 
     def _hill_spend_at(self, idx: np.ndarray, m: FloatArray) -> FloatArray:
         """Bisection on the decreasing branch of Hill curves' (envelope) derivative."""

@@ -247,9 +247,15 @@ def fit_response(
     resid = joint(np.r_[theta, coef])
     dof = max(resid.size - full0.size, 1)
     sigma2 = float(resid @ resid) / dof
-    jac = np.asarray(polish.jac)
-    cov = sigma2 * np.linalg.pinv(jac.T @ jac)
-    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    # covariance in parameter-scaled coordinates (parameters differ by orders of
+    # magnitude); an unidentified direction gets a huge, not a truncated, variance
+    scale_p = np.maximum(np.abs(np.r_[theta, coef]), 1e-8)
+    jac = np.asarray(polish.jac) * scale_p
+    try:
+        cov_scaled = np.linalg.inv(jac.T @ jac)
+        se = scale_p * np.sqrt(np.maximum(np.diag(cov_scaled) * sigma2, 0.0))
+    except np.linalg.LinAlgError:
+        se = np.full(scale_p.size, np.inf)
 
     fitted = design(theta) @ coef
     residuals = fitted - y

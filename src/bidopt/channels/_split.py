@@ -164,61 +164,82 @@ def _kkt(
     curves: CurveSet, problem: SplitProblem, offset: float, full: bool, xtol: float
 ) -> tuple[FloatArray, dict[str, float], int]:
     """Water-filling: equal marginal return within each group, group multipliers by
-    nested root finding.  ``offset`` is 1 for profit (marginal revenue minus 1)."""
+    nested root finding.  ``offset`` is 1 for profit (marginal revenue minus 1).
+
+    Root finding is on ``t = log(level)``, where every closed-form curve's spend is
+    smooth and nearly linear, by safeguarded Newton steps (:func:`_solve_levels`)."""
     lo, hi, group_of = problem.lower, problem.upper, problem.group_of
     n_groups = len(problem.group_names)
     evaluations = 0
-
-    def channel_spend(level: FloatArray) -> FloatArray:
-        return np.clip(curves.spend_at(level + offset), lo, hi)
-
-    def group_spend(mu: float) -> FloatArray:
-        nonlocal evaluations
-        evaluations += 1
-        x = channel_spend(np.full(curves.n, mu))
-        return np.asarray(np.bincount(group_of, weights=x, minlength=n_groups), dtype=np.float64)
-
-    def total(mu: float) -> float:
-        return float(np.clip(group_spend(mu), problem.group_lower, problem.group_upper).sum())
-
     budget = problem.budget
-    top = (
-        float(np.max(curves.derivative(lo) + np.where(curves.s_shaped, curves.envelope_slope, 0.0)))
-        + 1.0
-    )
-    floor = 1e-300
-    high = math.log(top) + 1
-    tol = 1e-12 * max(budget, 1.0)
-    if offset > 0 and total(0.0) <= budget:
-        mu = 0.0  # the budget does not bind: spending more would lose money
-    elif total(floor) <= budget + tol:
-        mu = floor
-    elif total(math.exp(high)) >= budget - tol:
-        mu = math.exp(high)  # the minimums alone use the budget
-    else:
-        mu = math.exp(
-            optimize.brentq(lambda t: total(math.exp(t)) - budget, math.log(floor), high, xtol=xtol)
+    tol = 1e-10 * max(budget, 1.0)  # root tolerance; sums are made exact below
+
+    def spend_slope(level: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+        raw, slope = curves.spend_and_slope(level + offset)
+        x = np.minimum(np.maximum(raw, lo), hi)
+        slope = np.where((raw > lo) & (raw < hi), slope, 0.0)
+        return x, slope
+
+    def channel_spend(level: float | FloatArray) -> FloatArray:
+        return spend_slope(level)[0]
+
+    def group_sums(level: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+        x, slope = spend_slope(level)
+        return (
+            np.bincount(group_of, weights=x, minlength=n_groups).astype(np.float64),
+            np.bincount(group_of, weights=slope, minlength=n_groups).astype(np.float64),
         )
+
+    def total(t: FloatArray) -> tuple[FloatArray, FloatArray]:
+        g, gs = group_sums(math.exp(float(t[0])))
+        clipped = np.clip(g, problem.group_lower, problem.group_upper)
+        free = (g > problem.group_lower) & (g < problem.group_upper)
+        return np.array([clipped.sum()]), np.array([float(gs[free].sum())])
+
+    top = float(np.max(curves.max_marginal[np.isfinite(curves.max_marginal)], initial=1.0)) + 1.0
+    floor = 1e-300
+    low, high = math.log(floor), math.log(top) + 1
+    if problem.exact_cover:
+        mu = floor  # every group's spend is fixed: the budget's own level is moot
+    elif offset > 0 and total(np.array([-745.0]))[0][0] <= budget:
+        mu = 0.0  # the budget does not bind: spending more would lose money
+    else:
+        # Newton on the bracket [low, high]; a level pinned at an end means every
+        # channel sits at a bound there (the solver then returns that end)
+        even = curves.derivative(np.full(curves.n, budget / curves.n))
+        guess = np.array([math.log(max(float(even.mean()) - offset, 1e-300))])
+        t, count = _solve_levels(total, np.array([budget]), low, high, tol, guess)
+        evaluations += count
+        mu = math.exp(float(t[0]))
     level = np.full(curves.n, mu)
     shadow: dict[str, float] = {"budget": mu}
-    spend_g = group_spend(mu)
+    spend_g = group_sums(mu)[0]
     target = np.clip(spend_g, problem.group_lower, problem.group_upper)
-    for k in np.flatnonzero(np.abs(target - spend_g) > 1e-12 * max(budget, 1.0)):
-        members = group_of == k
+    clipped = np.flatnonzero(np.abs(target - spend_g) > 1e-12 * max(budget, 1.0))
+    if clipped.size:
+        in_group = np.isin(group_of, clipped)
+        where = np.searchsorted(clipped, group_of)
 
-        def gap(t: float, members: np.ndarray = members, goal: float = float(target[k])) -> float:
-            x = channel_spend(np.full(curves.n, math.exp(t)))
-            return float(x[members].sum()) - goal
+        def groups_total(t: FloatArray) -> tuple[FloatArray, FloatArray]:
+            lev = np.where(in_group, np.exp(t[np.minimum(where, clipped.size - 1)]), mu)
+            g, gs = group_sums(lev)
+            return g[clipped], gs[clipped]
 
-        if gap(high) >= -tol:
-            lam = math.exp(high)
-        elif gap(math.log(floor)) <= tol:
-            lam = floor
-        else:
-            lam = math.exp(optimize.brentq(gap, math.log(floor), high, xtol=xtol))
-        evaluations += 1
-        level[members] = lam
-        shadow[f"group:{problem.group_names[k]}"] = lam - mu
+        # Newton from the marginal return of an even split of each group's target
+        size = np.bincount(group_of, minlength=n_groups)[clipped]
+        even = (target[clipped] / np.maximum(size, 1))[np.minimum(where, clipped.size - 1)]
+        marginal = curves.derivative(np.where(in_group, even, 0.0))
+        mean_marginal = np.bincount(group_of, weights=marginal, minlength=n_groups)[clipped]
+        guess = np.log(np.maximum(mean_marginal / np.maximum(size, 1) - offset, 1e-300))
+        if mu > floor:
+            # a binding share moves its group's level from the budget's, usually a little:
+            # start halfway between the budget's level and the even-split guess
+            guess = 0.5 * (guess + math.log(mu))
+        t, count = _solve_levels(groups_total, target[clipped], low, high, tol, guess)
+        evaluations += count
+        for k, lam in zip(clipped.tolist(), np.exp(t).tolist(), strict=True):
+            level[group_of == k] = lam
+            shadow[f"group:{problem.group_names[k]}"] = lam - mu
     if mu <= floor * 10 and len(shadow) > 1:
         # every group sits at its share: an extra yuan is split by the shares
         lam_g = np.array([shadow.get(f"group:{g}", 0.0) + mu for g in problem.group_names])
@@ -237,7 +258,107 @@ def _kkt(
             give = float(np.clip(residual, lo[i] - x[i], min(curves.tangent[i], hi[i]) - x[i]))
             x[i] += give
             residual -= give
+    _settle(x, problem, target, full or mu > 0)
     return x, shadow, evaluations
+
+
+def _settle(x: FloatArray, problem: SplitProblem, target: FloatArray, full: bool) -> None:
+    """Make group and budget sums exact (to rounding): the root finders stop within a
+    tolerance; the leftover goes to the channel with the most room in its group."""
+    lo, hi, group_of = problem.lower, problem.upper, problem.group_of
+    n_groups = len(problem.group_names)
+    sums = np.bincount(group_of, weights=x, minlength=n_groups)
+    fix = problem.shared & (np.abs(sums - target) > 0)
+    if full and not problem.shared.all():
+        # the free groups absorb the budget's leftover
+        free = ~problem.shared
+        goal = problem.budget - float(target[problem.shared].sum())
+        fix_free = float(sums[free].sum()) != goal
+        if fix_free:
+            room = np.where(free[group_of], np.minimum(x - lo, hi - x), -np.inf)
+            i = int(np.argmax(room))
+            if np.isfinite(room[i]):
+                x[i] = min(max(x[i] + goal - float(sums[free].sum()), lo[i]), hi[i])
+    for k in np.flatnonzero(fix):
+        members = group_of == k
+        room = np.where(members, np.minimum(x - lo, hi - x), -np.inf)
+        i = int(np.argmax(room))
+        x[i] = min(max(x[i] + float(target[k] - sums[k]), lo[i]), hi[i])
+
+
+def _solve_levels(
+    spend_and_slope: Any,
+    goals: FloatArray,
+    low: float,
+    high: float,
+    tol: float,
+    guess: FloatArray | None = None,
+) -> tuple[FloatArray, int]:
+    """Solve ``spend_k(t_k) = goals_k`` for every k at once, on ``t = log(level)``.
+
+    ``spend_and_slope(t)`` returns the spends (falling in ``t``) and their derivatives.
+    Newton steps are safeguarded by a bracket: a step that leaves it becomes bisection.
+    Returns the solutions and the number of evaluations.
+    """
+    m = goals.size
+    if m == 1:  # one level: plain floats avoid numpy's per-call overhead
+        return _solve_level(
+            spend_and_slope,
+            float(goals[0]),
+            low,
+            high,
+            tol,
+            None if guess is None else float(guess[0]),
+        )
+    a, b = np.full(m, low), np.full(m, high)
+    t = np.clip(guess, low, high) if guess is not None else np.full(m, 0.5 * (low + high))
+    count = 0
+    for _ in range(300):
+        spend, slope = spend_and_slope(t)
+        count += 1
+        f = spend - goals
+        done = np.abs(f) <= tol
+        if done.all():
+            break
+        a = np.where(f > 0, t, a)  # spend too high: the level must rise
+        b = np.where(f < 0, t, b)
+        if np.all(done | (b - a <= 1e-15 * (1.0 + np.abs(t)))):
+            break
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            newton = t - f / slope
+        ok = np.isfinite(newton) & (newton > a) & (newton < b) & (slope < 0)
+        t = np.where(done, t, np.where(ok, newton, 0.5 * (a + b)))
+    return t, count
+
+
+def _solve_level(
+    spend_and_slope: Any,
+    goal: float,
+    low: float,
+    high: float,
+    tol: float,
+    guess: float | None,
+) -> tuple[FloatArray, int]:
+    """The scalar case of :func:`_solve_levels`."""
+    a, b = low, high
+    t = min(max(guess, low), high) if guess is not None else 0.5 * (low + high)
+    count = 0
+    for _ in range(300):
+        spend, slope = spend_and_slope(np.array([t]))
+        count += 1
+        f = float(spend[0]) - goal
+        if abs(f) <= tol:
+            break
+        if f > 0:
+            a = t
+        else:
+            b = t
+        if b - a <= 1e-15 * (1.0 + abs(t)):
+            break
+        d = float(slope[0])
+        step = t - f / d if d < 0 else math.nan
+        t = step if a < step < b else 0.5 * (a + b)
+    return np.array([t]), count
 
 
 def _scipy(
@@ -253,11 +374,13 @@ def _scipy(
     n, budget = curves.n, problem.budget
     lo, hi = problem.lower, problem.upper
 
-    def fun(x: FloatArray) -> float:
+    # optimise over shares of the budget (well scaled); objective per yuan of budget
+    def fun(u: FloatArray) -> float:
+        x = u * budget
         return -float(curves.value(x).sum() - offset * x.sum()) / budget
 
-    def jac(x: FloatArray) -> FloatArray:
-        return -(curves.derivative(x) - offset) / budget
+    def jac(u: FloatArray) -> FloatArray:
+        return -(curves.derivative(u * budget) - offset)
 
     members = np.zeros((len(problem.group_names), n))
     members[problem.group_of, np.arange(n)] = 1.0
@@ -265,37 +388,39 @@ def _scipy(
     constraints: list[Any] = []
     exact_cover = bool(shared.all()) and bool(np.allclose(problem.group_lower, problem.group_upper))
     if full and not exact_cover:  # exact shares of every group already fix the total
-        constraints.append(optimize.LinearConstraint(np.ones((1, n)), budget, budget))
+        constraints.append(optimize.LinearConstraint(np.ones((1, n)), 1.0, 1.0))
     elif not full:
-        constraints.append(optimize.LinearConstraint(np.ones((1, n)), 0.0, budget))
+        constraints.append(optimize.LinearConstraint(np.ones((1, n)), 0.0, 1.0))
     if shared.any():
         constraints.append(
             optimize.LinearConstraint(
-                members[shared], problem.group_lower[shared], problem.group_upper[shared]
+                members[shared],
+                problem.group_lower[shared] / budget,
+                problem.group_upper[shared] / budget,
             )
         )
     best_x, best_f, nit, messages = None, np.inf, 0, []
     for _ in range(int(options["n_starts"])):
         start = lo + gen.dirichlet(np.ones(n)) * max(budget - lo.sum(), 0.0)
-        start = np.clip(start, lo, hi)
+        start = np.clip(start, lo, hi) / budget
         res = optimize.minimize(
             fun,
             start,
             jac=jac,
             method="SLSQP" if method == "slsqp" else "trust-constr",
-            bounds=optimize.Bounds(lo, hi),
+            bounds=optimize.Bounds(lo / budget, hi / budget),
             constraints=constraints,
             options={"maxiter": int(options["maxiter"])},
         )
         nit += int(getattr(res, "nit", 0) or 0)
-        x = np.clip(np.asarray(res.x, dtype=np.float64), lo, hi)
+        x = np.clip(np.asarray(res.x, dtype=np.float64) * budget, lo, hi)
         ok = abs(x.sum() - budget) <= 1e-6 * budget if full else x.sum() <= budget * (1 + 1e-6)
         g = np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names))
         ok &= bool(np.all(g[shared] >= problem.group_lower[shared] - 1e-6 * budget))
         ok &= bool(np.all(g[shared] <= problem.group_upper[shared] + 1e-6 * budget))
         messages.append(str(res.message))
-        if ok and fun(x) < best_f:
-            best_x, best_f = x, fun(x)
+        if ok and fun(x / budget) < best_f:
+            best_x, best_f = x, fun(x / budget)
     if best_x is None:
         raise SolverError(
             f"{method} found no feasible split from {options['n_starts']} starts "
@@ -505,7 +630,7 @@ def split_budget(
             status = 1
     unconstrained = None
     if groups and group_shares:
-        free = build_split_problem(channels, problem.budget, None, None, bounds, current_arr)
+        free = _without_groups(problem)
         y, _, _, _ = _solve(curve_set, free, offset, full, name, opts)
         unconstrained = float(curve_set.value(y).sum())
     if offset > 0 and x.sum() < budget * (1 - 1e-9):
@@ -541,6 +666,21 @@ def split_budget(
         message=message + note,
         method=name,
         nit=nit,
+    )
+
+
+def _without_groups(problem: SplitProblem) -> SplitProblem:
+    """The same budget and channel bounds, every channel in a group of its own."""
+    import dataclasses
+
+    n = len(problem.channels)
+    return dataclasses.replace(
+        problem,
+        group_of=np.arange(n, dtype=np.int64),
+        group_names=tuple(f"<{c}>" for c in problem.channels),
+        group_lower=problem.lower.copy(),
+        group_upper=problem.upper.copy(),
+        shared=np.zeros(n, dtype=bool),
     )
 
 

@@ -1,0 +1,182 @@
+"""Response-curve fitting on the three public MMM datasets in ``../shared/data/channels``.
+
+* PyMC-Marketing ROAS data (known generating process): recovered adstock, saturation and
+  effect sizes against the truth in its README;
+* Robyn's simulated weekly data (5 channels, Hill saturation) and Meridian's national
+  data (5 channels): fit quality (R2, NRMSE).
+
+Writes ``results/channels_fit.json`` and ``.md``.  Skips a dataset that is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, markdown_table, write_results
+from bidopt.channels import fit_response
+
+DATA = (
+    Path(
+        os.environ.get(
+            "BIDOPT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+        )
+    )
+    / "channels"
+)
+
+
+def main() -> None:
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        sys.exit("channels_fit needs pandas (pip install bidopt[pandas]).")
+    rows: list[dict[str, object]] = []
+    recovery: list[dict[str, object]] = []
+    path = DATA / "pymc_marketing_mmm_roas_data.csv"
+    if path.is_file():
+        d = pd.read_csv(path)
+        start = time.perf_counter()
+        fit = fit_response(
+            {"x1": d.x1, "x2": d.x2},
+            d.y,
+            controls={"trend": d.trend, "seasonality": d.seasonality, "z": d.z},
+            burn_in=3,
+            rng=0,
+        )
+        rows.append(
+            {
+                "dataset": "pymc-marketing ROAS",
+                "channels": 2,
+                "weeks": len(d),
+                "model": "geometric + logistic",
+                "r2": fit.r2,
+                "nrmse": fit.nrmse,
+                "seconds": time.perf_counter() - start,
+            }
+        )
+        truth = {
+            "x1.alpha": 0.3,
+            "x2.alpha": 0.5,
+            "x1.lam": 1.0,
+            "x2.lam": 2.5,
+            "x1.beta": 200.0,
+            "x2.beta": 150.0,
+        }
+        for key, value in truth.items():
+            recovery.append(
+                {
+                    "parameter": key,
+                    "true": value,
+                    "fitted": fit.params[key],
+                    "stderr": fit.stderr[key],
+                    "relative_error": fit.params[key] / value - 1.0,
+                }
+            )
+        grid = np.linspace(0.4, 1.5, 12)
+        curve_error = float(np.max(np.abs(fit.curves["x1"](grid) / (200 * np.tanh(grid / 2)) - 1)))
+    else:
+        print(f"skipped: {path} is absent")
+        curve_error = float("nan")
+    path = DATA / "robyn_dt_simulated_weekly.csv"
+    if path.is_file():
+        r = pd.read_csv(path)
+        channels = ["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"]
+        start = time.perf_counter()
+        fit = fit_response(
+            {c: r[c] for c in channels},
+            r.revenue,
+            saturation="hill",
+            l_max=8,
+            rng=0,
+            controls={
+                "competitor_sales_B": r.competitor_sales_B,
+                "newsletter": r.newsletter,
+                "event1": (r.events == "event1").astype(float),
+                "event2": (r.events == "event2").astype(float),
+            },
+        )
+        rows.append(
+            {
+                "dataset": "Robyn simulated weekly",
+                "channels": 5,
+                "weeks": len(r),
+                "model": "geometric + Hill",
+                "r2": fit.r2,
+                "nrmse": fit.nrmse,
+                "seconds": time.perf_counter() - start,
+            }
+        )
+    else:
+        print(f"skipped: {path} is absent")
+    path = DATA / "meridian_national_all_channels.csv"
+    if path.is_file():
+        m = pd.read_csv(path)
+        week = np.arange(len(m), dtype=float)
+        start = time.perf_counter()
+        fit = fit_response(
+            {f"Channel{i}": m[f"Channel{i}_spend"] for i in range(5)},
+            m.conversions,
+            saturation="exponential",
+            rng=0,
+            controls={
+                "trend": week / week.max(),
+                "sin52": np.sin(2 * np.pi * week / 52),
+                "cos52": np.cos(2 * np.pi * week / 52),
+                "competitor": m.competitor_sales_control,
+                "sentiment": m.sentiment_score_control,
+                "promo": m.Promo,
+                "organic": m.Organic_channel0_impression,
+            },
+        )
+        rows.append(
+            {
+                "dataset": "Meridian national",
+                "channels": 5,
+                "weeks": len(m),
+                "model": "geometric + exponential",
+                "r2": fit.r2,
+                "nrmse": fit.nrmse,
+                "seconds": time.perf_counter() - start,
+            }
+        )
+    else:
+        print(f"skipped: {path} is absent")
+    text = "\n".join(
+        [
+            "# Response-curve fitting",
+            "",
+            markdown_table(
+                rows, ["dataset", "channels", "weeks", "model", "r2", "nrmse", "seconds"]
+            ),
+            "",
+            "## PyMC-Marketing: recovered against the generating process",
+            "",
+            markdown_table(recovery, ["parameter", "true", "fitted", "stderr", "relative_error"]),
+            "",
+            "x1 spans only 0.36-1.5, where 200 tanh(x/2) is nearly straight: lam and beta of x1 "
+            "trade off and are not identified by the data (the least-squares optimum fits better "
+            "than the true parameters). Its curve over the observed range is recovered to "
+            f"{curve_error:.1%} at worst.",
+        ]
+    )
+    print(text)
+    write_results(
+        "channels_fit",
+        {
+            "machine": machine(),
+            "fits": rows,
+            "recovery": recovery,
+            "x1_curve_max_relative_error": curve_error,
+        },
+        text,
+    )
+
+
+if __name__ == "__main__":
+    main()
