@@ -24,6 +24,19 @@ def test_demo_prints_a_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert spend_new <= spend_now * 1.05
     assert orders_new > 1.05 * orders_now
     assert float(bidopt.group(4)) <= 26.0
+    # the channel split: the rule's cost is the optimum's revenue minus the rule's
+    revenue = {
+        m.group(1): float(m.group(2).replace(",", ""))
+        for m in re.finditer(
+            r"^(current|60/40 rule|core 55-65%|optimal)\s+(?:[\d,]+\s+){5}([\d,]+)", out, re.M
+        )
+    }
+    assert revenue["optimal"] >= revenue["core 55-65%"] >= revenue["60/40 rule"]
+    cost = re.search(r"The 60/40 rule costs ([\d,]+) yuan", out)
+    assert cost is not None
+    assert float(cost.group(1).replace(",", "")) == pytest.approx(
+        revenue["optimal"] - revenue["60/40 rule"], abs=2.0
+    )
 
 
 def test_bad_argument_is_one_line_and_nonzero() -> None:
@@ -35,3 +48,11 @@ def test_bad_argument_is_one_line_and_nonzero() -> None:
     assert run.returncode != 0
     assert "Traceback" not in run.stderr
     assert "--keywords: must be a whole number >= 1" in run.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "bidopt", "demo", "--budget", "lots"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    assert "--budget: must be a number > 0" in run.stderr

@@ -21,6 +21,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m bidopt", description=__doc__)
@@ -34,10 +44,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument("--days", type=_positive_int, default=28, help="days of history (default 28)")
     demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    demo.add_argument(
+        "--budget",
+        type=_positive_float,
+        default=2_000_000.0,
+        help="channel budget to split, yuan (default 2,000,000)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        report = run_demo(n_keywords=args.keywords, n_days=args.days, seed=args.seed)
+        report = run_demo(
+            n_keywords=args.keywords, n_days=args.days, seed=args.seed, channel_budget=args.budget
+        )
     except BidoptError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

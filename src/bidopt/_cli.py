@@ -5,12 +5,66 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bidopt.bidding import BidPlan, optimize_bids
+from bidopt.channels import ResponseCurve, split_budget
 from bidopt.datasets import make_search_account
 from bidopt.exceptions import InfeasibleError
 from bidopt.landscape import estimate_landscapes
 
 MAX_CPC = 22.0
 TARGET_CPA = 25.0
+#: The Double-11 plan: current spend per channel (yuan), ROI there, assumed elasticity.
+CHANNELS = {
+    "zhitongche": (700_000.0, 4.4, 0.45),
+    "diamond": (300_000.0, 3.6, 0.55),
+    "taobaoke": (200_000.0, 4.0, 0.5),
+    "douyin": (500_000.0, 8.5, 0.5),
+    "xiaohongshu": (300_000.0, 7.5, 0.6),
+}
+GROUPS = {"core": ["zhitongche", "diamond", "taobaoke"], "emerging": ["douyin", "xiaohongshu"]}
+
+
+def _channel_report(budget: float) -> list[str]:
+    curves = {
+        c: ResponseCurve.from_roi(x, roi, elasticity=e) for c, (x, roi, e) in CHANNELS.items()
+    }
+    current = {
+        c: x * budget / sum(v[0] for v in CHANNELS.values()) for c, (x, _, _) in CHANNELS.items()
+    }
+    plans = {
+        "current": split_budget(
+            curves, budget, current=current, bounds={c: (x, x) for c, x in current.items()}
+        ),
+        "60/40 rule": split_budget(
+            curves,
+            budget,
+            groups=GROUPS,
+            current=current,
+            group_shares={"core": 0.6, "emerging": 0.4},
+        ),
+        "core 55-65%": split_budget(
+            curves, budget, groups=GROUPS, current=current, group_shares={"core": (0.55, 0.65)}
+        ),
+        "optimal": split_budget(curves, budget, current=current),
+    }
+    rows = [["split", *CHANNELS, "revenue", "ROI"]]
+    for name, plan in plans.items():
+        rows.append(
+            [
+                name,
+                *(f"{plan.allocation[c]:,.0f}" for c in CHANNELS),
+                f"{plan.response:,.0f}",
+                f"{plan.roi:.2f}",
+            ]
+        )
+    rule = plans["60/40 rule"]
+    return [
+        f"Channel split of {budget:,.0f} yuan (curves from each channel's ROI at today's spend):",
+        "",
+        _table(rows),
+        "",
+        f"The 60/40 rule costs {rule.rule_cost:,.0f} yuan of revenue against the optimum; "
+        f"a 55-65% core range costs {plans['core 55-65%'].rule_cost:,.0f}.",
+    ]
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
@@ -36,7 +90,9 @@ def _metrics(totals: dict[str, float]) -> list[str]:
     ]
 
 
-def run_demo(*, n_keywords: int, n_days: int, seed: int) -> str:
+def run_demo(
+    *, n_keywords: int, n_days: int, seed: int, channel_budget: float = 2_000_000.0
+) -> str:
     """Build a synthetic account, estimate landscapes, optimise bids; return the report."""
     account = make_search_account(n_keywords, n_days=n_days, rng=seed)
     landscape, _ = estimate_landscapes(account.log)
@@ -73,5 +129,6 @@ def run_demo(*, n_keywords: int, n_days: int, seed: int) -> str:
             f"Solver: {plan.message} gap <= {plan.relative_gap:.1e} of the optimum; "
             f"one more yuan of budget buys {plan.shadow_price:.4f} orders.",
         ]
-    lines += ["", f"sample keywords: {', '.join(account.keywords[:8].tolist())}"]
+    lines += ["", f"sample keywords: {', '.join(account.keywords[:8].tolist())}", ""]
+    lines += _channel_report(channel_budget)
     return "\n".join(lines)
