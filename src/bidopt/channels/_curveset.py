@@ -55,6 +55,30 @@ class CurveSet:
         self.max_marginal = np.maximum(self.derivative(np.zeros(self.n)), self.envelope_slope)
         self._inv_half = {k: 2.0 / p["lam"] for k, (_, p) in self._kinds.items() if k == "logistic"}
 
+    def subset(self, members: np.ndarray) -> CurveSet:
+        """The curves of channels ``members`` (sorted indices), sharing the parameters."""
+        sub = object.__new__(CurveSet)
+        sub.curves = [self.curves[i] for i in members.tolist()]
+        sub.n = int(members.size)
+        sub.tangent = self.tangent[members]
+        sub.s_shaped = self.s_shaped[members]
+        sub.envelope_slope = self.envelope_slope[members]
+        sub.max_marginal = self.max_marginal[members]
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[members] = np.arange(members.size)
+        sub._kinds, sub._top, sub._log_top, sub._inv_half = {}, {}, {}, {}
+        for kind, (idx, p) in self._kinds.items():
+            keep = position[idx] >= 0
+            if keep.any():
+                sub._kinds[kind] = (position[idx[keep]], {k: v[keep] for k, v in p.items()})
+                top = self._top[kind]
+                sub._top[kind] = top[keep] if top.size else top
+                log_top = self._log_top[kind]
+                sub._log_top[kind] = log_top[keep] if log_top.size else log_top
+                if kind in self._inv_half:
+                    sub._inv_half[kind] = self._inv_half[kind][keep]
+        return sub
+
     def value(self, x: FloatArray) -> FloatArray:
         """True response of each channel at spend ``x`` (shape (n,))."""
         out = np.empty(self.n)

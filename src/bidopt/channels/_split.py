@@ -216,30 +216,28 @@ def _kkt(
     spend_g = group_sums(mu)[0]
     target = np.clip(spend_g, problem.group_lower, problem.group_upper)
     clipped = np.flatnonzero(np.abs(target - spend_g) > 1e-12 * max(budget, 1.0))
-    if clipped.size:
-        in_group = np.isin(group_of, clipped)
-        where = np.searchsorted(clipped, group_of)
+    for k in clipped.tolist():
+        # each binding group alone: a scalar Newton on its own channels
+        members = np.flatnonzero(group_of == k)
+        sub = curves.subset(members)
+        m_lo, m_hi = lo[members], hi[members]
 
-        def groups_total(t: FloatArray) -> tuple[FloatArray, FloatArray]:
-            lev = np.where(in_group, np.exp(t[np.minimum(where, clipped.size - 1)]), mu)
-            g, gs = group_sums(lev)
-            return g[clipped], gs[clipped]
+        def group_total(t: FloatArray, sub: CurveSet = sub, m_lo: FloatArray = m_lo,
+                        m_hi: FloatArray = m_hi) -> tuple[FloatArray, FloatArray]:
+            raw, slope = sub.spend_and_slope(math.exp(float(t[0])) + offset)
+            x = np.minimum(np.maximum(raw, m_lo), m_hi)
+            free = (raw > m_lo) & (raw < m_hi)
+            return np.array([x.sum()]), np.array([float(slope[free].sum())])
 
-        # Newton from the marginal return of an even split of each group's target
-        size = np.bincount(group_of, minlength=n_groups)[clipped]
-        even = (target[clipped] / np.maximum(size, 1))[np.minimum(where, clipped.size - 1)]
-        marginal = curves.derivative(np.where(in_group, even, 0.0))
-        mean_marginal = np.bincount(group_of, weights=marginal, minlength=n_groups)[clipped]
-        guess = np.log(np.maximum(mean_marginal / np.maximum(size, 1) - offset, 1e-300))
+        even = sub.derivative(np.full(sub.n, float(target[k]) / sub.n))
+        start = math.log(max(float(even.mean()) - offset, 1e-300))
         if mu > floor:
-            # a binding share moves its group's level from the budget's, usually a little:
-            # start halfway between the budget's level and the even-split guess
-            guess = 0.5 * (guess + math.log(mu))
-        t, count = _solve_levels(groups_total, target[clipped], low, high, tol, guess)
+            start = 0.5 * (start + math.log(mu))
+        t_k, count = _solve_level(group_total, float(target[k]), low, high, tol, start)
         evaluations += count
-        for k, lam in zip(clipped.tolist(), np.exp(t).tolist(), strict=True):
-            level[group_of == k] = lam
-            shadow[f"group:{problem.group_names[k]}"] = lam - mu
+        lam = math.exp(float(t_k[0]))
+        level[members] = lam
+        shadow[f"group:{problem.group_names[k]}"] = lam - mu
     if mu <= floor * 10 and len(shadow) > 1:
         # every group sits at its share: an extra yuan is split by the shares
         lam_g = np.array([shadow.get(f"group:{g}", 0.0) + mu for g in problem.group_names])
