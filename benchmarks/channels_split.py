@@ -21,7 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, write_results
-from bidopt.channels import ResponseCurve, split_budget
+from bidopt.channels import ResponseCurve, compare_splits, split_budget
+from bidopt.datasets import double11_channels
 from bidopt.exceptions import SolverError
 
 KINDS = ("exponential", "log", "logistic")
@@ -96,65 +97,41 @@ def speed_rows() -> list[dict[str, object]]:
     return rows
 
 
-CURRENT = {
-    "zhitongche": 700_000.0,
-    "diamond": 300_000.0,
-    "taobaoke": 200_000.0,
-    "douyin": 500_000.0,
-    "xiaohongshu": 300_000.0,
-}
-# on-site about 1:4, off-site about 1:8 (the merchant's plan), differing a little by channel
-ROI = {"zhitongche": 4.4, "diamond": 3.6, "taobaoke": 4.0, "douyin": 8.5, "xiaohongshu": 7.5}
-ELASTICITY = {
-    "zhitongche": 0.45,
-    "diamond": 0.55,
-    "taobaoke": 0.5,
-    "douyin": 0.5,
-    "xiaohongshu": 0.6,
-}
-GROUPS = {"core": ["zhitongche", "diamond", "taobaoke"], "emerging": ["douyin", "xiaohongshu"]}
-
-
 def double11() -> tuple[list[dict[str, object]], str]:
+    plan = double11_channels()
     curves = {
-        c: ResponseCurve.from_roi(CURRENT[c], ROI[c], elasticity=ELASTICITY[c]) for c in CURRENT
+        c: ResponseCurve.from_roi(x, plan.roi[c], elasticity=plan.elasticity[c])
+        for c, x in plan.current.items()
     }
-    budget = 2_000_000.0
-    plans = {
-        "current": split_budget(
-            curves, budget, current=CURRENT, bounds={c: (x, x) for c, x in CURRENT.items()}
-        ),
-        "60/40 rule": split_budget(
-            curves,
-            budget,
-            groups=GROUPS,
-            current=CURRENT,
-            group_shares={"core": 0.6, "emerging": 0.4},
-        ),
-        "core 55-65%": split_budget(
-            curves, budget, groups=GROUPS, current=CURRENT, group_shares={"core": (0.55, 0.65)}
-        ),
-        "optimal (no rule)": split_budget(curves, budget, current=CURRENT),
-    }
+    splits = compare_splits(
+        curves,
+        plan.budget,
+        groups=plan.groups,
+        current=plan.current,
+        scenarios={
+            "60/40 rule": {"core": 0.6, "emerging": 0.4},
+            "core 55-65%": {"core": (0.55, 0.65)},
+        },
+    )
     rows = []
-    for name, plan in plans.items():
-        core = sum(plan.allocation[c] for c in GROUPS["core"])
+    for name, split in splits.items():
+        core = sum(split.allocation[c] for c in plan.groups["core"])
         row: dict[str, object] = {
             "plan": name,
-            "core_share": core / budget,
-            "revenue": plan.response,
-            "roi": plan.roi,
+            "core_share": core / plan.budget,
+            "revenue": split.response,
+            "roi": split.roi,
         }
-        for c in CURRENT:
-            row[c] = plan.allocation[c]
-        row["marginal_roi_core"] = float(plan.marginal_roi[0])
-        row["marginal_roi_emerging"] = float(plan.marginal_roi[3])
+        for c in plan.current:
+            row[c] = split.allocation[c]
+        row["marginal_roi_core"] = float(split.marginal_roi[0])
+        row["marginal_roi_emerging"] = float(split.marginal_roi[3])
         rows.append(row)
-    rule = plans["60/40 rule"]
+    rule = splits["60/40 rule"]
     text = (
         f"The 60/40 rule costs {rule.rule_cost:,.0f} yuan of revenue against the optimum "
-        f"({rule.rule_cost / plans['optimal (no rule)'].response:.2%}); the 55-65% range "
-        f"costs {plans['core 55-65%'].rule_cost:,.0f}. Shadow prices of the 60/40 split: "
+        f"({rule.rule_cost / splits['optimal'].response:.2%}); the 55-65% range costs "
+        f"{splits['core 55-65%'].rule_cost:,.0f}. Shadow prices of the 60/40 split: "
         + ", ".join(f"{k} {v:.3f}" for k, v in rule.shadow_prices.items())
     )
     return rows, text
@@ -175,7 +152,7 @@ def main() -> None:
         "core_share",
         "revenue",
         "roi",
-        *CURRENT,
+        *double11_channels().current,
         "marginal_roi_core",
         "marginal_roi_emerging",
     ]

@@ -5,66 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bidopt.bidding import BidPlan, optimize_bids
-from bidopt.channels import ResponseCurve, split_budget
-from bidopt.datasets import make_search_account
+from bidopt.channels import ResponseCurve, compare_splits
+from bidopt.datasets import double11_channels, make_search_account
 from bidopt.exceptions import InfeasibleError
 from bidopt.landscape import estimate_landscapes
 
 MAX_CPC = 22.0
 TARGET_CPA = 25.0
-#: The Double-11 plan: current spend per channel (yuan), ROI there, assumed elasticity.
-CHANNELS = {
-    "zhitongche": (700_000.0, 4.4, 0.45),
-    "diamond": (300_000.0, 3.6, 0.55),
-    "taobaoke": (200_000.0, 4.0, 0.5),
-    "douyin": (500_000.0, 8.5, 0.5),
-    "xiaohongshu": (300_000.0, 7.5, 0.6),
-}
-GROUPS = {"core": ["zhitongche", "diamond", "taobaoke"], "emerging": ["douyin", "xiaohongshu"]}
-
-
-def _channel_report(budget: float) -> list[str]:
-    curves = {
-        c: ResponseCurve.from_roi(x, roi, elasticity=e) for c, (x, roi, e) in CHANNELS.items()
-    }
-    current = {
-        c: x * budget / sum(v[0] for v in CHANNELS.values()) for c, (x, _, _) in CHANNELS.items()
-    }
-    plans = {
-        "current": split_budget(
-            curves, budget, current=current, bounds={c: (x, x) for c, x in current.items()}
-        ),
-        "60/40 rule": split_budget(
-            curves,
-            budget,
-            groups=GROUPS,
-            current=current,
-            group_shares={"core": 0.6, "emerging": 0.4},
-        ),
-        "core 55-65%": split_budget(
-            curves, budget, groups=GROUPS, current=current, group_shares={"core": (0.55, 0.65)}
-        ),
-        "optimal": split_budget(curves, budget, current=current),
-    }
-    rows = [["split", *CHANNELS, "revenue", "ROI"]]
-    for name, plan in plans.items():
-        rows.append(
-            [
-                name,
-                *(f"{plan.allocation[c]:,.0f}" for c in CHANNELS),
-                f"{plan.response:,.0f}",
-                f"{plan.roi:.2f}",
-            ]
-        )
-    rule = plans["60/40 rule"]
-    return [
-        f"Channel split of {budget:,.0f} yuan (curves from each channel's ROI at today's spend):",
-        "",
-        _table(rows),
-        "",
-        f"The 60/40 rule costs {rule.rule_cost:,.0f} yuan of revenue against the optimum; "
-        f"a 55-65% core range costs {plans['core 55-65%'].rule_cost:,.0f}.",
-    ]
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
@@ -76,6 +23,44 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
         )
         for row in rows
     )
+
+
+def _channel_report(budget: float) -> list[str]:
+    plan = double11_channels()
+    curves = {
+        c: ResponseCurve.from_roi(x, plan.roi[c], elasticity=plan.elasticity[c])
+        for c, x in plan.current.items()
+    }
+    current = {c: x * budget / plan.budget for c, x in plan.current.items()}
+    splits = compare_splits(
+        curves,
+        budget,
+        groups=plan.groups,
+        current=current,
+        scenarios={
+            "60/40 rule": {"core": 0.6, "emerging": 0.4},
+            "core 55-65%": {"core": (0.55, 0.65)},
+        },
+    )
+    rows = [["split", *plan.current, "revenue", "ROI"]]
+    for name, split in splits.items():
+        rows.append(
+            [
+                name,
+                *(f"{split.allocation[c]:,.0f}" for c in plan.current),
+                f"{split.response:,.0f}",
+                f"{split.roi:.2f}",
+            ]
+        )
+    rule = splits["60/40 rule"]
+    return [
+        f"Channel split of {budget:,.0f} yuan (curves from each channel's ROI at today's spend):",
+        "",
+        _table(rows),
+        "",
+        f"The 60/40 rule costs {rule.rule_cost:,.0f} yuan of revenue against the optimum; "
+        f"a 55-65% core range costs {splits['core 55-65%'].rule_cost:,.0f}.",
+    ]
 
 
 def _metrics(totals: dict[str, float]) -> list[str]:

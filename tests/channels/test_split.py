@@ -195,3 +195,29 @@ def test_invalid_or_infeasible_inputs_are_explained(
         split_budget(double11(), 2_000_000, **args)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="`total_budget` must be a finite number > 0"):
         split_budget(double11(), -1.0)
+
+
+def test_compare_splits_on_the_reference_plan() -> None:
+    from bidopt.channels import compare_splits
+    from bidopt.datasets import double11_channels
+
+    plan = double11_channels()
+    curves = {
+        c: ResponseCurve.from_roi(x, plan.roi[c], elasticity=plan.elasticity[c])
+        for c, x in plan.current.items()
+    }
+    splits = compare_splits(
+        curves,
+        plan.budget,
+        groups=plan.groups,
+        current=plan.current,
+        scenarios={"rule": {"core": 0.6, "emerging": 0.4}, "range": {"core": (0.55, 0.65)}},
+    )
+    assert list(splits) == ["current", "rule", "range", "optimal"]
+    np.testing.assert_allclose(splits["current"].spend, list(plan.current.values()))
+    assert splits["optimal"].response >= splits["range"].response >= splits["rule"].response
+    # today's spend meets the 60/40 rule, so the rule's split is never worse than it
+    assert splits["rule"].response >= splits["current"].response - 1e-6
+    assert splits["rule"].rule_cost == pytest.approx(
+        splits["optimal"].response - splits["rule"].response
+    )

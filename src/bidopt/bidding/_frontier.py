@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_scalar
 from bidopt.bidding._hull import build_hull
 from bidopt.bidding._optimize import make_plan, optimize_bids
@@ -15,7 +16,6 @@ from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import make_problem
 from bidopt.bidding._select import select
 from bidopt.bidding._solvers import Solution
-from bidopt.datasets._keyword_log import _require_pandas
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, Objective
 from bidopt.typing import FloatArray
@@ -65,7 +65,7 @@ class Frontier:
 
     def to_frame(self) -> Any:
         """One row per budget (needs pandas)."""
-        pd = _require_pandas("Frontier.to_frame()")
+        pd = require_pandas("Frontier.to_frame()")
         return pd.DataFrame(
             {
                 "budget": self.budgets,

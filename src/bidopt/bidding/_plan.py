@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt.datasets._keyword_log import _require_pandas
+from bidopt._optional import require_pandas
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
 __all__ = ["BidPlan"]
@@ -183,7 +183,7 @@ class BidPlan:
 
     def to_frame(self) -> Any:
         """One row per keyword: bid, level and expected metrics (needs pandas)."""
-        pd = _require_pandas("BidPlan.to_frame()")
+        pd = require_pandas("BidPlan.to_frame()")
         n = self.bids.size
         data: dict[str, Any] = {
             "keyword": self.keywords if self.keywords is not None else np.arange(n),

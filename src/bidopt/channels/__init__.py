@@ -4,7 +4,7 @@ from bidopt.channels._adstock import geometric_adstock, weibull_adstock
 from bidopt.channels._constraints import SplitConstraints
 from bidopt.channels._curves import CURVE_PARAMS, CurveKind, ResponseCurve
 from bidopt.channels._fit import ResponseFit, fit_response
-from bidopt.channels._split import BudgetSplit, split_budget
+from bidopt.channels._split import BudgetSplit, compare_splits, split_budget
 from bidopt.channels._target import budget_for_target
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "ResponseFit",
     "SplitConstraints",
     "budget_for_target",
+    "compare_splits",
     "fit_response",
     "geometric_adstock",
     "split_budget",

@@ -10,15 +10,15 @@ from typing import Any, Literal
 import numpy as np
 from scipy import optimize
 
+from bidopt._optional import require_pandas
 from bidopt._validation import check_choice, check_options, check_random_state, check_scalar
 from bidopt.channels._constraints import SplitProblem, build_split_problem
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
-from bidopt.datasets._keyword_log import _require_pandas
 from bidopt.exceptions import InfeasibleError, InvalidInputError, SolverError
 from bidopt.typing import FloatArray
 
-__all__ = ["BudgetSplit", "split_budget"]
+__all__ = ["BudgetSplit", "compare_splits", "split_budget"]
 
 SplitMethod = Literal["kkt", "slsqp", "trust-constr"]
 SplitObjective = Literal["revenue", "profit", "roi"]
@@ -139,7 +139,7 @@ class BudgetSplit:
 
     def to_frame(self) -> Any:
         """One row per channel (needs pandas)."""
-        pd = _require_pandas("BudgetSplit.to_frame()")
+        pd = require_pandas("BudgetSplit.to_frame()")
         data: dict[str, Any] = {
             "channel": list(self.channels),
             "spend": self.spend,
@@ -222,8 +222,9 @@ def _kkt(
         sub = curves.subset(members)
         m_lo, m_hi = lo[members], hi[members]
 
-        def group_total(t: FloatArray, sub: CurveSet = sub, m_lo: FloatArray = m_lo,
-                        m_hi: FloatArray = m_hi) -> tuple[FloatArray, FloatArray]:
+        def group_total(
+            t: FloatArray, sub: CurveSet = sub, m_lo: FloatArray = m_lo, m_hi: FloatArray = m_hi
+        ) -> tuple[FloatArray, FloatArray]:
             raw, slope = sub.spend_and_slope(math.exp(float(t[0])) + offset)
             x = np.minimum(np.maximum(raw, m_lo), m_hi)
             free = (raw > m_lo) & (raw < m_hi)
@@ -703,3 +704,56 @@ def _with_budget(
     current: FloatArray | None,
 ) -> SplitProblem:
     return build_split_problem(problem.channels, budget, groups, group_shares, bounds, current)
+
+
+def compare_splits(
+    curves: Mapping[str, ResponseCurve],
+    total_budget: float,
+    *,
+    groups: Mapping[str, Any],
+    scenarios: Mapping[str, Mapping[str, Any]],
+    current: Mapping[str, float] | None = None,
+    bounds: Any = None,
+    method: SplitMethod = "kkt",
+) -> dict[str, BudgetSplit]:
+    """The same budget split under several group rules, next to today's and the optimum.
+
+    Parameters
+    ----------
+    curves, total_budget, groups, bounds, method
+        As in :func:`split_budget`.
+    scenarios : mapping of str to group shares
+        Name -> ``group_shares``, e.g. ``{"60/40 rule": {"core": 0.6, "emerging": 0.4},
+        "core 55-65%": {"core": (0.55, 0.65)}}``.
+    current : mapping of str to float, optional
+        Today's spend; it becomes the ``"current"`` entry (it must spend the budget).
+
+    Returns
+    -------
+    dict of str to BudgetSplit
+        ``"current"`` (if given), every scenario, and ``"optimal"`` (no group rule);
+        each scenario's ``rule_cost`` is its revenue gap to the optimum.
+    """
+    out: dict[str, BudgetSplit] = {}
+    if current is not None:
+        out["current"] = split_budget(
+            curves,
+            total_budget,
+            current=current,
+            method=method,
+            bounds={c: (x, x) for c, x in current.items()},
+        )
+    for name, shares in scenarios.items():
+        out[name] = split_budget(
+            curves,
+            total_budget,
+            groups=groups,
+            group_shares=shares,
+            current=current,
+            bounds=bounds,
+            method=method,
+        )
+    out["optimal"] = split_budget(
+        curves, total_budget, current=current, bounds=bounds, method=method
+    )
+    return out

@@ -11,6 +11,7 @@
 from bidopt.datasets._adwords import read_adwords_keyword_daily
 from bidopt.datasets._auction_log import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.datasets._categorical import Categorical
+from bidopt.datasets._channel_plan import ChannelPlan, double11_channels
 from bidopt.datasets._keyword_log import KEYWORD_LOG_COLUMNS, MATCH_TYPES, KeywordLog, LoadReport
 from bidopt.datasets._keyword_reader import HEADER_ALIASES, read_keyword_log
 from bidopt.datasets._synthetic import (
@@ -27,11 +28,13 @@ __all__ = [
     "AccountTruth",
     "AuctionLog",
     "Categorical",
+    "ChannelPlan",
     "ExpectedPerformance",
     "IpinyouInfo",
     "KeywordLog",
     "LoadReport",
     "SearchAccount",
+    "double11_channels",
     "make_search_account",
     "read_adwords_keyword_daily",
     "read_ipinyou",

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._optional import require_pandas
 from bidopt._validation import short_repr
-from bidopt.datasets._keyword_log import _require_pandas
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
@@ -121,7 +121,7 @@ class AuctionLog:
 
     def to_frame(self) -> Any:
         """The log as a :class:`pandas.DataFrame` (needs pandas)."""
-        pd = _require_pandas("AuctionLog.to_frame()")
+        pd = require_pandas("AuctionLog.to_frame()")
         data = {
             f.name: getattr(self, f.name)
             for f in fields(self)

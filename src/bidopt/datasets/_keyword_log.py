@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._optional import require_pandas
 from bidopt.datasets._categorical import Categorical
 from bidopt.typing import FloatArray, IntArray
 
@@ -33,17 +34,6 @@ KEYWORD_LOG_COLUMNS: tuple[str, ...] = (
 )
 
 _STRING_COLUMNS = ("campaign", "ad_group", "keyword", "match_type")
-
-
-def _require_pandas(what: str) -> Any:
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
-        raise ImportError(
-            f"{what} needs pandas, which is not installed. Install it with "
-            "`pip install bidopt[pandas]` (or `pip install pandas`)."
-        ) from None
-    return pd
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -237,7 +227,7 @@ class KeywordLog:
 
         String columns become ``category`` dtype.
         """
-        pd = _require_pandas("KeywordLog.to_frame()")
+        pd = require_pandas("KeywordLog.to_frame()")
         data: dict[str, Any] = {}
         for c in self.columns:
             value = getattr(self, c)

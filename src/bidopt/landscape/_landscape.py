@@ -8,8 +8,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, short_repr
-from bidopt.datasets._keyword_log import _require_pandas
 from bidopt.datasets._tables import read_table
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray, ObjectArray
@@ -210,7 +210,7 @@ class BidLandscape:
 
     def to_frame(self) -> Any:
         """Long format DataFrame: one row per (keyword, level) (needs pandas)."""
-        pd = _require_pandas("BidLandscape.to_frame()")
+        pd = require_pandas("BidLandscape.to_frame()")
         n, levels = self.shape
         keys = self.keywords if self.keywords is not None else np.arange(n)
         data: dict[str, Any] = {
