@@ -175,21 +175,25 @@ def as_float_array(
             f"`{name}` must be a {ndim}-dimensional array. Got an array of shape "
             f"{array.shape} instead."
         )
+
+    def at(index: tuple[int, ...]) -> str:
+        if not index:
+            return ""
+        return f" at index {index if len(index) > 1 else index[0]}"
+
     bad = ~np.isfinite(array)
     if allow_nan:
         bad &= ~np.isnan(array)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise InvalidInputError(
-            f"`{name}` must be finite. Got {float(array[index])!r} at index "
-            f"{index if len(index) > 1 else index[0]} instead."
+            f"`{name}` must be finite. Got {float(array[index])!r}{at(index)} instead."
         )
     if nonnegative:
         negative = array < 0
         if negative.any():
             index = tuple(int(i) for i in np.argwhere(negative)[0])
             raise InvalidInputError(
-                f"`{name}` must be >= 0. Got {float(array[index])!r} at index "
-                f"{index if len(index) > 1 else index[0]} instead."
+                f"`{name}` must be >= 0. Got {float(array[index])!r}{at(index)} instead."
             )
     return array
