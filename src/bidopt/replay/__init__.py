@@ -1,7 +1,17 @@
 """Replaying bid strategies on historical auction logs, with the baselines of the
-literature.  (Pacing controllers and bidopt's own strategies are still to come.)"""
+literature, and bidopt's budget-optimal linear bid, open loop or paced."""
 
 from bidopt.replay._engine import ReplayResult, replay
+from bidopt.replay._pacing import PacedResult, open_loop_multiplier, paced_replay
 from bidopt.replay._strategies import BASELINES, Baseline, baseline_bids
 
-__all__ = ["BASELINES", "Baseline", "ReplayResult", "baseline_bids", "replay"]
+__all__ = [
+    "BASELINES",
+    "Baseline",
+    "PacedResult",
+    "ReplayResult",
+    "baseline_bids",
+    "open_loop_multiplier",
+    "paced_replay",
+    "replay",
+]

@@ -1,0 +1,326 @@
+"""iPinYou campaign 2997 replay: baselines (tuned on training statistics and on the test
+log itself), bidopt's paced strategies, the hindsight optimum and the pCTR LP ceiling.
+
+Budgets are the test log's total market price divided by 2, 4, ..., 64.  Writes
+``results/replay_ipinyou.json`` (a list of records ``{"strategy", "tuned_on",
+"budget_fraction", "clicks", "spend", "budget"}``) and ``results/replay_ipinyou.md``.
+Needs ``../shared/data/bidlogs/ipinyou_2997_*`` (says so and exits when absent).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, markdown_table
+from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
+from bidopt.replay import (
+    ReplayResult,
+    baseline_bids,
+    open_loop_multiplier,
+    paced_replay,
+    replay,
+)
+
+DATA = (
+    Path(
+        os.environ.get(
+            "BIDOPT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+        )
+    )
+    / "bidlogs"
+)
+FRACTIONS = (2, 4, 8, 16, 32, 64)
+MAX_BID = 300.0
+#: README reference (best clicks tuned on the test log): const, rand, mcpc, lin, ortb1
+REFERENCE = {
+    2: (364, 324, 245, 373, 373),
+    4: (238, 214, 245, 250, 258),
+    8: (174, 148, 113, 166, 167),
+    16: (108, 93, 59, 113, 112),
+    32: (75, 59, 25, 77, 77),
+    64: (39, 33, 12, 52, 53),
+}
+
+
+def grids(info: IpinyouInfo) -> dict[str, list[dict[str, float]]]:
+    """Parameter grids for tuning the baselines on a log."""
+    bids = [float(b) for b in range(1, 301)]
+    lams = list(np.geomspace(1e-8, 1e-3, 26))
+    cs = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 150.0]
+    return {
+        "const": [{"bid": b} for b in bids],
+        "rand": [{"upper": b} for b in bids[::3]],
+        "mcpc": [{"ecpc": info.ecpc_train}],
+        "lin": [{"base": b, "avg_pctr": info.ctr_train} for b in bids],
+        "ortb1": [{"c": c, "lam": lam} for c in cs for lam in lams],
+        "ortb2": [{"c": c, "lam": lam} for c in cs for lam in lams],
+    }
+
+
+def clicks_of(log: AuctionLog, name: str, params: dict[str, float], budget: float) -> int:
+    assert log.pctr is not None
+    bids = baseline_bids(name, log.pctr, params, max_bid=MAX_BID, rng=0)  # type: ignore[arg-type]
+    return replay(log, bids, budget).clicks
+
+
+def tune(
+    log: AuctionLog, name: str, grid: list[dict[str, float]], budget: float
+) -> tuple[dict[str, float], int]:
+    best, best_clicks = grid[0], -1
+    for params in grid:
+        c = clicks_of(log, name, params, budget)
+        if c > best_clicks:
+            best, best_clicks = params, c
+    return best, best_clicks
+
+
+def train_params(info: IpinyouInfo, budget: float, n: int) -> dict[str, dict[str, float]]:
+    """Baseline parameters from training statistics only: the bid that spends the budget
+    over ``n`` auctions in expectation under the training price histogram."""
+    lam = open_loop_multiplier(info, budget, n, max_bid=MAX_BID)
+    flat = info.ctr_train / lam  # the expected-spend-matching flat bid
+    c = info.cpm_train
+    # ortb: pick lam so that the bid at the training CTR equals the flat bid
+    theta = info.ctr_train
+    lam1 = theta * c / ((flat + c) ** 2 - c * c)
+    return {
+        "const": {"bid": flat},
+        "rand": {"upper": 2 * flat},
+        "mcpc": {"ecpc": info.ecpc_train},
+        "lin": {"base": flat, "avg_pctr": info.ctr_train},
+        "ortb1": {"c": c, "lam": lam1},
+        "ortb2": {"c": c, "lam": _ortb2_lam(theta, c, flat)},
+    }
+
+
+def _ortb2_lam(theta: float, c: float, bid: float) -> float:
+    from scipy import optimize
+
+    def gap(log_lam: float) -> float:
+        return (
+            float(baseline_bids("ortb2", np.array([theta]), {"c": c, "lam": math.exp(log_lam)})[0])
+            - bid
+        )
+
+    return math.exp(optimize.brentq(gap, math.log(1e-14), math.log(10.0)))
+
+
+def bidopt_runs(log: AuctionLog, info: IpinyouInfo, budget: float) -> dict[str, ReplayResult]:
+    """bidopt's strategies: lam from training statistics, then open loop or paced."""
+    lam0 = open_loop_multiplier(info, budget, len(log), max_bid=MAX_BID)
+    return {
+        f"bidopt-{label}": paced_replay(log, budget, lam0, controller=ctl, max_bid=MAX_BID).result
+        for label, ctl in (("open-loop", "none"), ("dual", "dual"), ("pid", "pid"))
+    }
+
+
+def main() -> None:
+    theta_path, info_path = DATA / "ipinyou_2997_test_theta.txt", DATA / "ipinyou_2997_info.json"
+    if not theta_path.is_file() or not info_path.is_file():
+        sys.exit(f"replay_ipinyou needs {theta_path} and {info_path}; they are absent.")
+    log, info = read_ipinyou(theta_path), read_ipinyou_info(info_path)
+    assert log.pctr is not None
+    total = log.total_market_price
+    grid = grids(info)
+    records: list[dict[str, object]] = []
+    table: list[dict[str, object]] = []
+    start = time.perf_counter()
+    for f in FRACTIONS:
+        budget = total / f
+        row: dict[str, object] = {"budget": f"1/{f}"}
+        test_best = 0
+        for name in grid:
+            params, clicks = tune(log, name, grid[name], budget)
+            records.append(
+                {
+                    "strategy": name,
+                    "tuned_on": "test",
+                    "budget_fraction": 1 / f,
+                    "clicks": clicks,
+                    "spend": replay(
+                        log,
+                        baseline_bids(name, log.pctr, params, max_bid=MAX_BID, rng=0),  # type: ignore[arg-type]
+                        budget,
+                    ).spend,
+                    "budget": budget,
+                }
+            )
+            row[f"{name} (test)"] = clicks
+            test_best = max(test_best, clicks)
+        train_best = 0
+        for name, params in train_params(info, budget, len(log)).items():
+            bids = baseline_bids(name, log.pctr, params, max_bid=MAX_BID, rng=0)  # type: ignore[arg-type]
+            res = replay(log, bids, budget)
+            records.append(
+                {
+                    "strategy": name,
+                    "tuned_on": "train",
+                    "budget_fraction": 1 / f,
+                    "clicks": res.clicks,
+                    "spend": res.spend,
+                    "budget": budget,
+                }
+            )
+            row[f"{name} (train)"] = res.clicks
+            train_best = max(train_best, res.clicks)
+        for name, res in bidopt_runs(log, info, budget).items():
+            records.append(
+                {
+                    "strategy": name,
+                    "tuned_on": "train",
+                    "budget_fraction": 1 / f,
+                    "clicks": res.clicks,
+                    "spend": res.spend,
+                    "budget": budget,
+                }
+            )
+            row[name] = res.clicks
+        # hindsight: the clicked impressions, cheapest first
+        clicked = np.sort(log.market_price[log.click == 1])
+        hind = int(np.searchsorted(np.cumsum(clicked), budget, side="right"))
+        # the pCTR LP ceiling: every price known, impressions by pCTR / price
+        ratio = log.pctr / np.maximum(log.market_price, 1e-9)
+        order = np.argsort(-ratio, kind="stable")
+        k = int(np.searchsorted(np.cumsum(log.market_price[order]), budget, side="right"))
+        ceiling = int(log.click[order[:k]].sum())
+        records.append(
+            {
+                "strategy": "hindsight",
+                "tuned_on": "hindsight",
+                "budget_fraction": 1 / f,
+                "clicks": hind,
+                "spend": float(clicked[:hind].sum()),
+                "budget": budget,
+            }
+        )
+        records.append(
+            {
+                "strategy": "pctr-lp-ceiling",
+                "tuned_on": "hindsight",
+                "budget_fraction": 1 / f,
+                "clicks": ceiling,
+                "spend": float(log.market_price[order[:k]].sum()),
+                "budget": budget,
+            }
+        )
+        row.update(
+            {
+                "best test-tuned": test_best,
+                "best train-tuned": train_best,
+                "pCTR LP ceiling": ceiling,
+                "hindsight": hind,
+                "README best": max(REFERENCE[f]),
+            }
+        )
+        table.append(row)
+        print(json.dumps(row))
+    seconds = time.perf_counter() - start
+
+    # timing of the final strategies alone (no tuning): 6 baselines + 3 bidopt x 6 budgets
+    t0 = time.perf_counter()
+    for f in FRACTIONS:
+        budget = total / f
+        for name, params in train_params(info, budget, len(log)).items():
+            replay(log, baseline_bids(name, log.pctr, params, max_bid=MAX_BID, rng=0), budget)  # type: ignore[arg-type]
+        bidopt_runs(log, info, budget)
+    strategies_seconds = time.perf_counter() - t0
+
+    # interleaved halves: bidopt on one half against the best baseline tuned on the other
+    halves = [log.take(np.arange(h, len(log), 2)) for h in (0, 1)]
+    wins = 0
+    cases = []
+    for h in (0, 1):
+        this, other = halves[h], halves[1 - h]
+        for f in FRACTIONS:
+            b_this, b_other = this.total_market_price / f, other.total_market_price / f
+            best_other = 0
+            for name in grid:
+                params, _ = tune(
+                    other, name, grid[name][::2] if len(grid[name]) > 50 else grid[name], b_other
+                )
+                best_other = max(best_other, clicks_of(this, name, params, b_this))
+            mine = bidopt_runs(this, info, b_this)["bidopt-pid"].clicks
+            wins += mine >= best_other
+            cases.append(
+                {
+                    "half": h,
+                    "budget": f"1/{f}",
+                    "bidopt-pid": mine,
+                    "best baseline tuned on other half": best_other,
+                }
+            )
+    rows_test = [r for r in records if r["tuned_on"] == "test"]
+    best_test = {
+        f: max(int(r["clicks"]) for r in rows_test if r["budget_fraction"] == 1 / f)
+        for f in FRACTIONS
+    }
+    pid = {
+        f: next(
+            int(r["clicks"])
+            for r in records
+            if r["strategy"] == "bidopt-pid" and r["budget_fraction"] == 1 / f
+        )
+        for f in FRACTIONS
+    }
+    train_rows = [
+        r
+        for r in records
+        if r["tuned_on"] == "train" and not str(r["strategy"]).startswith("bidopt")
+    ]
+    train_sums = {
+        name: sum(int(r["clicks"]) for r in train_rows if r["strategy"] == name)
+        for name in {str(r["strategy"]) for r in train_rows}
+    }
+    targets = {
+        "each_budget_ge_95pct_of_test_tuned_best": all(
+            pid[f] >= 0.95 * best_test[f] for f in FRACTIONS
+        ),
+        "sum_ge_98pct_of_test_tuned_best": sum(pid.values()) >= 0.98 * sum(best_test.values()),
+        "sum_beats_every_train_tuned_baseline": all(
+            sum(pid.values()) > v for v in train_sums.values()
+        ),
+        "halves_wins_ge_9_of_12": wins >= 9,
+        "strategies_under_2s": strategies_seconds < 2.0,
+    }
+    columns = list(table[0])
+    text = "\n".join(
+        [
+            "# iPinYou 2997 replay",
+            "",
+            markdown_table(table, columns),
+            "",
+            f"bidopt-pid: {sum(pid.values())} clicks over the six budgets, "
+            f"{sum(pid.values()) / sum(best_test.values()):.1%} of the test-tuned best "
+            f"({sum(best_test.values())}); train-tuned baselines sum to "
+            + ", ".join(f"{k} {v}" for k, v in sorted(train_sums.items()))
+            + ".",
+            "",
+            f"Interleaved halves: bidopt-pid matches or beats the best baseline tuned on the other "
+            f"half in {wins} of 12 cases.",
+            "",
+            markdown_table(
+                cases, ["half", "budget", "bidopt-pid", "best baseline tuned on other half"]
+            ),
+            "",
+            f"All strategies x 6 budgets (no tuning): {strategies_seconds:.2f} s; the whole "
+            f"benchmark with grid tuning: {seconds:.1f} s.",
+            "",
+            "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in targets.items()),
+        ]
+    )
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "replay_ipinyou.json").write_text(json.dumps(records, indent=2) + "\n")
+    (RESULTS / "replay_ipinyou.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import AuctionLog, read_ipinyou, read_ipinyou_info
+from bidopt.exceptions import InvalidInputError
+from bidopt.replay import open_loop_multiplier, paced_replay
+from tests.conftest import shared_file
+
+
+def synthetic_log(n: int = 20_000, seed: int = 3) -> AuctionLog:
+    rng = np.random.default_rng(seed)
+    pctr = rng.beta(1.0, 200.0, n)
+    price = rng.gamma(2.0, 30.0, n)
+    click = (rng.random(n) < pctr).astype(np.int64)
+    return AuctionLog(click=click, market_price=price, pctr=pctr)
+
+
+@pytest.mark.parametrize("controller", ["none", "dual", "pid"])
+def test_paced_replay_never_overspends(controller: str) -> None:
+    log = synthetic_log()
+    budget = 0.1 * log.total_market_price
+    for lam0 in (1e-6, 1e-4, 1e-2):
+        paced = paced_replay(log, budget, lam0, controller=controller)  # type: ignore[arg-type]
+        assert paced.result.spend <= budget + 1e-9
+        assert paced.multipliers.size == paced.slot_spend.size
+        np.testing.assert_allclose(paced.slot_spend.sum(), paced.result.spend)
+
+
+def test_pacing_corrects_a_bad_starting_multiplier() -> None:
+    log = synthetic_log()
+    budget = 0.1 * log.total_market_price
+    too_high = 1e-2  # bids pCTR / lam far too low: open loop underspends badly
+    open_loop = paced_replay(log, budget, too_high, controller="none").result
+    for controller in ("dual", "pid"):
+        paced = paced_replay(log, budget, too_high, controller=controller).result  # type: ignore[arg-type]
+        assert paced.spend > 2 * open_loop.spend
+        assert paced.spend >= 0.8 * budget
+        assert paced.clicks > open_loop.clicks
+
+
+def test_same_inputs_same_result_and_errors() -> None:
+    log = synthetic_log()
+    a = paced_replay(log, 1e5, 1e-4, controller="pid").result
+    b = paced_replay(log, 1e5, 1e-4, controller="pid").result
+    assert (a.clicks, a.impressions, a.spend, a.stopped_at) == (
+        b.clicks,
+        b.impressions,
+        b.spend,
+        b.stopped_at,
+    )
+    with pytest.raises(InvalidInputError, match="Unknown controller 'pi'"):
+        paced_replay(log, 1e5, 1e-4, controller="pi")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="needs a log with `pctr`"):
+        paced_replay(AuctionLog(click=log.click, market_price=log.market_price), 1e5, 1e-4)
+    with pytest.raises(InvalidInputError, match="`lam0` must be a finite number > 0"):
+        paced_replay(log, 1e5, 0.0)
+
+
+def test_open_loop_multiplier_meets_the_training_spend() -> None:
+    info = read_ipinyou_info(shared_file("bidlogs/ipinyou_2997_info.json"))
+    n = info.imp_train
+    budget = info.cost_train / 8
+    lam = open_loop_multiplier(info, budget, n)
+    bid = info.ctr_train / lam
+    pmf = info.market_price_pmf()
+    prices = np.arange(pmf.size)
+    spend = n * float((pmf * prices)[prices < bid].sum())
+    assert spend == pytest.approx(budget, rel=0.05)  # integer prices: a step function
+
+
+def test_paced_bidopt_on_ipinyou_2997_beats_open_loop_at_tight_budgets() -> None:
+    log = read_ipinyou(shared_file("bidlogs/ipinyou_2997_test_theta.txt"))
+    info = read_ipinyou_info(shared_file("bidlogs/ipinyou_2997_info.json"))
+    budget = log.total_market_price / 8
+    lam0 = open_loop_multiplier(info, budget, len(log))
+    open_loop = paced_replay(log, budget, lam0, controller="none").result
+    paced = paced_replay(log, budget, lam0, controller="pid").result
+    # test prices are cheaper than training prices: open loop underspends
+    assert open_loop.spend < 0.8 * budget
+    assert paced.spend > 0.95 * budget
+    assert paced.clicks >= open_loop.clicks + 20
