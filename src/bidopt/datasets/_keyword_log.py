@@ -218,6 +218,30 @@ class KeywordLog:
                 values[f.name] = value[rows]
         return KeywordLog(**values)
 
+    @classmethod
+    def concat(cls, logs: list[KeywordLog]) -> KeywordLog:
+        """Stack logs (same columns) row-wise; string columns are re-encoded on the union
+        of their categories, so codes stay consistent.  The report is the first log's."""
+        if not logs:
+            raise ValueError("KeywordLog.concat needs at least one log.")
+        columns = logs[0].columns
+        if any(log.columns != columns for log in logs[1:]):
+            raise ValueError("KeywordLog.concat: the logs have different columns.")
+        values: dict[str, Any] = {"report": logs[0].report}
+        for name in KEYWORD_LOG_COLUMNS:
+            if name not in columns:
+                continue
+            parts = [getattr(log, name) for log in logs]
+            if isinstance(parts[0], Categorical):
+                table = np.unique(np.concatenate([p.categories.astype(str) for p in parts]))
+                codes = [np.searchsorted(table, p.categories.astype(str))[p.codes] for p in parts]
+                values[name] = Categorical(
+                    np.concatenate(codes).astype(np.int32), table.astype(object)
+                )
+            else:
+                values[name] = np.concatenate(parts)
+        return cls(**values)
+
     def to_dict(self) -> dict[str, npt.NDArray[Any]]:
         """Column name -> numpy array, for every column present."""
         return {c: self.column(c) for c in self.columns}

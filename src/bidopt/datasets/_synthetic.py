@@ -229,6 +229,53 @@ class SearchAccount:
         """Expected performance of ``bids`` (default: the current bids) on an average day."""
         return self.truth.expected(self.current_bids if bids is None else bids)
 
+    def simulate(
+        self,
+        bids: npt.ArrayLike,
+        *,
+        n_days: int = 1,
+        first_day: int | None = None,
+        rng: RandomState = None,
+    ) -> KeywordLog:
+        """Observe more days of the account with fixed ``bids`` (a backtest's next day).
+
+        Parameters
+        ----------
+        bids : array-like of shape (n_keywords,)
+            Max CPC per keyword, yuan (0 = not bidding).
+        n_days : int, default 1
+        first_day : int, optional
+            Day number (0 = the log's first day); by default the day after the log.
+        rng : int, Generator or None
+            Same seed, same days (use it for common random numbers across strategies).
+
+        Returns
+        -------
+        KeywordLog
+            ``n_keywords * n_days`` rows with the account's campaigns and ad groups.
+        """
+        b = self.truth._as_bids(bids)
+        if b.ndim != 1:
+            raise InvalidInputError(f"`bids` must have shape ({self.n_keywords},).")
+        days = int(check_scalar(n_days, "n_days", lower=1, integer=True))
+        start = (
+            len(self.log) // self.n_keywords
+            if first_day is None
+            else int(check_scalar(first_day, "first_day", lower=0, integer=True))
+        )
+        sim = _simulate_log(
+            self.truth, b, days, check_random_state(rng), fixed=True, first_day=start
+        )
+        return _assemble_log(
+            sim,
+            self.keywords,
+            self.campaigns,
+            self.ad_groups,
+            self.match_types,
+            days,
+            "SearchAccount.simulate",
+        )
+
     def __repr__(self) -> str:
         t = self.expected().totals()
         return (
@@ -565,13 +612,53 @@ def make_search_account(
     )
 
 
+def _assemble_log(
+    sim: dict[str, Any],
+    keywords: ObjectArray,
+    campaigns: ObjectArray,
+    ad_groups: ObjectArray,
+    match_types: ObjectArray,
+    days: int,
+    source: str,
+) -> KeywordLog:
+    """A KeywordLog from simulated columns and per-keyword labels (day-major rows)."""
+    n = keywords.size
+    campaign = Categorical.from_values(campaigns)
+    group = Categorical.from_values(ad_groups)
+    match = Categorical.from_values(match_types, categories=MATCH_TYPES)
+    return KeywordLog(
+        date=sim["date"],
+        keyword=Categorical(np.tile(np.arange(n, dtype=np.int32), days), keywords),
+        impressions=sim["impressions"],
+        clicks=sim["clicks"],
+        campaign=Categorical(np.tile(campaign.codes, days), campaign.categories),
+        ad_group=Categorical(np.tile(group.codes, days), group.categories),
+        match_type=Categorical(np.tile(match.codes, days), match.categories),
+        bid=sim["bid"],
+        cost=sim["cost"],
+        conversions=sim["conversions"],
+        revenue=sim["revenue"],
+        report=LoadReport(source=source, n_read=n * days),
+    )
+
+
 def _simulate_log(
-    truth: AccountTruth, current_bids: FloatArray, n_days: int, rng: np.random.Generator
+    truth: AccountTruth,
+    current_bids: FloatArray,
+    n_days: int,
+    rng: np.random.Generator,
+    *,
+    fixed: bool = False,
+    first_day: int = 0,
 ) -> dict[str, Any]:
-    """Simulate ``n_days`` of auctions, one day (all keywords at once) per step."""
+    """Simulate ``n_days`` of auctions, one day (all keywords at once) per step.
+
+    With ``fixed`` the bids stay ``current_bids`` every day; otherwise the merchant moves
+    about a third of them each day around ``current_bids``.
+    """
     n = truth.n_keywords
     rows = n * n_days
-    out_date = np.repeat(START_DATE + np.arange(n_days), n)
+    out_date = np.repeat(START_DATE + first_day + np.arange(n_days), n)
     out_bid = np.empty(rows)
     out_cost = np.empty(rows)
     out_revenue = np.empty(rows)
@@ -582,10 +669,13 @@ def _simulate_log(
     bid = current_bids.copy()
     for day in range(n_days):
         # The merchant moves about a third of the bids each day, around the current bid.
-        move = rng.random(n) < (1.0 if day == 0 else 0.35)
-        proposal = np.clip(np.round(current_bids * rng.lognormal(0.0, 0.3, n), 2), MIN_BID, MAX_BID)
-        bid = np.where(move, proposal, bid)
-        dow = int((START_DATE + day - np.datetime64("1970-01-05")).astype(np.int64) % 7)
+        if not fixed:
+            move = rng.random(n) < (1.0 if day == 0 else 0.35)
+            proposal = np.clip(
+                np.round(current_bids * rng.lognormal(0.0, 0.3, n), 2), MIN_BID, MAX_BID
+            )
+            bid = np.where(move, proposal, bid)
+        dow = int((START_DATE + first_day + day - np.datetime64("1970-01-05")).astype(np.int64) % 7)
         traffic = truth.volume * truth.weekly_profile[dow] * day_shock[day]
         mean_impressions = traffic * truth.win_rate(bid) * rng.gamma(4.0, 0.25, n)
         impressions = rng.poisson(mean_impressions)

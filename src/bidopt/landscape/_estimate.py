@@ -143,7 +143,9 @@ def estimate_landscapes(
     ----------
     log : KeywordLog
         Needs ``bid``, ``cost``, ``impressions`` and ``clicks``; ``conversions`` and
-        ``revenue`` fill the matching landscape metrics when present.
+        ``revenue`` fill the matching landscape metrics when present.  Paused
+        keyword-days (bid 0, no impressions) take part in no auction and are left out of
+        the fit; a keyword paused every day gets its ad group's price and no volume.
     bids : array-like of shape (n_levels,) or (n_keywords, n_levels), optional
         Bid grid.  By default each keyword gets ``n_levels`` bids from the 1st to the
         99.9th percentile of its estimated competitor price, within 0.05-99 yuan.
@@ -170,11 +172,16 @@ def estimate_landscapes(
     levels = int(check_scalar(n_levels, "n_levels", lower=2, integer=True))
     weight_clicks = check_scalar(min_clicks, "min_clicks", lower=0, lower_inclusive=False)
     bid_log = np.asarray(log.bid, dtype=np.float64)
-    if (bid_log <= 0).any():
-        row = int(np.flatnonzero(bid_log <= 0)[0])
+    # a paused keyword-day (bid 0) took part in no auction: it carries no information
+    # about the landscape and is left out of the fit (its keyword keeps its row)
+    active = bid_log > 0
+    inconsistent = ~active & (log.impressions > 0)
+    if inconsistent.any():
+        row = int(np.flatnonzero(inconsistent)[0])
         raise InvalidInputError(
-            f"estimate_landscapes needs positive bids; row {row} of the log has bid "
-            f"{bid_log[row]:g}. Drop paused keyword-days first."
+            f"Row {row} of the log has bid {bid_log[row]:g} but "
+            f"{int(log.impressions[row])} impressions: a keyword-day with impressions must "
+            "have a positive bid."
         )
     cost_log = np.asarray(log.cost, dtype=np.float64)
     imps = log.impressions.astype(np.float64)
@@ -208,9 +215,11 @@ def estimate_landscapes(
         np.bincount(entity, weights=clicks * bid_log, minlength=n), dtype=np.float64
     )
     k_imps = np.asarray(np.bincount(entity, weights=imps, minlength=n), dtype=np.float64)
-    log_bid = np.log(bid_log)
-    k_days = np.bincount(entity, minlength=n).astype(np.float64)
-    mean_log_bid = np.bincount(entity, weights=log_bid, minlength=n) / k_days
+    log_bid = np.log(np.where(active, bid_log, 1.0))
+    k_days = np.bincount(entity, weights=active.astype(np.float64), minlength=n)
+    mean_log_bid = np.bincount(entity, weights=log_bid * active, minlength=n) / np.maximum(
+        k_days, 1.0
+    )
     # click-weighted typical bid (falls back to the mean log bid without clicks)
     typical = np.where(
         k_clicks > 0,
@@ -234,7 +243,7 @@ def estimate_landscapes(
         z_parent = g_own * z_group[group_codes] + (1 - g_own) * z_campaign[campaign_codes]
         z_k = np.where(k_clicks > 0, own * z_own + (1 - own) * z_parent, z_parent)
         mu = typical - sigma * z_k
-        share = special.ndtr((log_bid - mu[entity]) / sigma)
+        share = special.ndtr((log_bid - mu[entity]) / sigma) * active
         exposure = np.bincount(entity, weights=w_day * share, minlength=n)
         volume = k_imps / np.maximum(exposure, 1e-12)
         predicted = volume[entity] * w_day * share
