@@ -2,9 +2,13 @@
 
 Each day: estimate landscapes from the last 28 days of the log, optimise tomorrow's bids
 under the daily budget (today's spend) with the 22-yuan CPC cap and the 25-yuan target
-CPA, observe the simulated day, and add it to the log.  Against: keeping the current
-bids, and one uniform bid chosen on the first day's estimated landscapes to spend the
-budget.  Every strategy sees the same random days (common random numbers).
+CPA, observe the simulated day, and add it to the log.  Estimated landscapes are biased
+where they are selected (the optimiser favours keywords whose conversion rate it
+over-estimates), so the budget and the CPA target handed to the optimiser are corrected
+by feedback from the days observed so far (observed spend and CPA against the goals).
+Against: keeping the current bids, and one uniform bid chosen on the first day's
+estimated landscapes to spend the budget.  Every strategy sees the same random days
+(common random numbers).
 Writes ``results/backtest_keywords.json`` and ``.md``.
 
 Usage::
@@ -69,11 +73,14 @@ def main() -> None:
     window = account.log
     days: dict[str, list[KeywordLog]] = {"current bids": [], "uniform bid": [], "bidopt": []}
     daily: list[dict[str, object]] = []
+    spend_gain, cpa_gain = 1.0, 1.0  # feedback corrections of the budget and CPA target
     for day in range(args.days):
         seed = args.seed * 1000 + day
         first = history_days + day
         try:
-            plan = optimize_bids(landscape, budget, max_cpc=MAX_CPC, target_cpa=TARGET_CPA)
+            plan = optimize_bids(
+                landscape, budget * spend_gain, max_cpc=MAX_CPC, target_cpa=TARGET_CPA * cpa_gain
+            )
             bids = plan.bids
         except InfeasibleError:  # pragma: no cover - reported, then keep yesterday's bids
             bids = (
@@ -89,6 +96,11 @@ def main() -> None:
         for name, log in observed.items():
             days[name].append(log)
             daily.append({"day": day + 1, "strategy": name, **totals(log)})
+        # feedback from everything bidopt has observed so far (days are noisy)
+        seen = totals(KeywordLog.concat(days["bidopt"]))
+        spend_gain *= (budget * len(days["bidopt"]) / seen["spend"]) ** 0.5
+        cpa_gain *= (TARGET_CPA / seen["cpa"]) ** 0.5
+        spend_gain, cpa_gain = min(max(spend_gain, 0.5), 1.5), min(max(cpa_gain, 0.5), 1.5)
         # roll the window: the last WINDOW days of history plus what bidopt observed
         window = KeywordLog.concat([window, observed["bidopt"]])
         keep = window.date > window.date.max() - np.timedelta64(WINDOW, "D")

@@ -196,3 +196,21 @@ def test_expected_checks_the_bids(account: SearchAccount) -> None:
         account.truth.expected(-np.ones(account.n_keywords))
     zero = account.truth.expected(np.zeros(account.n_keywords))
     assert zero.clicks.sum() == 0 and zero.cost.sum() == 0
+
+
+def test_simulate_more_days_and_concat() -> None:
+    account = make_search_account(300, n_days=7, rng=11)
+    day = account.simulate(account.current_bids, rng=1)
+    assert len(day) == 300
+    assert str(day.date[0]) == str(account.log.date.max() + np.timedelta64(1, "D"))
+    again = account.simulate(account.current_bids, rng=1)
+    np.testing.assert_array_equal(day.clicks, again.clicks)  # common random numbers
+    np.testing.assert_array_equal(day.bid, account.current_bids)
+    paused = account.simulate(np.zeros(300), rng=1)
+    assert paused.impressions.sum() == 0 and paused.cost.sum() == 0
+    both = KeywordLog.concat([account.log, day])
+    assert len(both) == len(account.log) + 300
+    np.testing.assert_array_equal(both.column("ad_group")[-300:], account.ad_groups)
+    np.testing.assert_array_equal(both.column("campaign")[:300], account.campaigns)
+    with pytest.raises(InvalidInputError, match="`bids` must have shape"):
+        account.simulate(np.ones(3))

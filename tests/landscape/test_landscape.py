@@ -151,3 +151,24 @@ def test_estimate_needs_bids_and_cost(account: SearchAccount) -> None:
     log = dataclasses.replace(account.log.take(np.arange(100)), cost=None)
     with pytest.raises(InvalidInputError, match="needs a `cost` column"):
         estimate_landscapes(log)
+
+
+def test_paused_keyword_days_are_left_out_of_the_fit(account: SearchAccount) -> None:
+    import dataclasses
+
+    from bidopt.datasets import KeywordLog
+
+    keep = 2_000
+    base = account.log.take(account.log.keyword.codes < keep)
+    bids = account.current_bids.copy()
+    bids[:10] = 0.0  # ten keywords paused for a day
+    day = account.simulate(bids, rng=3)
+    day = day.take(day.keyword.codes < keep)
+    est, _ = estimate_landscapes(KeywordLog.concat([base, day]))
+    assert est.n_keywords == keep  # paused keywords keep their rows
+    assert np.isfinite(est.cost).all() and np.isfinite(est.clicks).all()
+    impressions = day.impressions.copy()
+    impressions[0] = 5  # keyword 0 is paused yet shows impressions: inconsistent
+    bad = dataclasses.replace(day, impressions=impressions)
+    with pytest.raises(InvalidInputError, match="has bid 0 but 5 impressions"):
+        estimate_landscapes(KeywordLog.concat([base, bad]))
