@@ -10,7 +10,15 @@ import pytest
 import bidopt
 from bidopt import exceptions
 
-PACKAGES = ["bidopt", "bidopt.datasets"]
+PACKAGES = [
+    "bidopt",
+    "bidopt.bidding",
+    "bidopt.channels",
+    "bidopt.datasets",
+    "bidopt.grouping",
+    "bidopt.landscape",
+    "bidopt.replay",
+]
 
 
 def test_version_is_a_string() -> None:
@@ -49,7 +57,8 @@ def test_exception_family() -> None:
 
 def test_core_import_does_not_pull_optional_dependencies() -> None:
     code = (
-        "import sys, bidopt, bidopt.datasets; "
+        "import sys, bidopt, bidopt.datasets, bidopt.bidding, bidopt.landscape, "
+        "bidopt.channels, bidopt.grouping, bidopt.replay; "
         "bad = [m for m in ('pandas', 'matplotlib', 'jieba', 'opencc') if m in sys.modules]; "
         "print(','.join(bad))"
     )
