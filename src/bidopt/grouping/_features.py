@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
 from scipy import sparse
 
 __all__ = ["keyword_ngrams", "tfidf_features"]
@@ -54,6 +55,6 @@ def tfidf_features(
         matrix = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     else:
         matrix = TfidfVectorizer(
-            analyzer=keyword_ngrams, sublinear_tf=True, dtype=float
+            analyzer=keyword_ngrams, sublinear_tf=True, dtype=np.float64
         ).fit_transform(texts)
     return sparse.csr_matrix(matrix)
