@@ -1,0 +1,158 @@
+"""Pooled rates (CTR, CVR) through a hierarchy, by empirical Bayes beta-binomial models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize, special, stats
+
+from bidopt._optional import require_pandas
+from bidopt._validation import as_float_array, check_choice, check_scalar
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray
+
+__all__ = ["PooledRates", "pool_rates"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PooledRates:
+    """Posterior rates of each unit (keyword) after pooling.
+
+    Attributes
+    ----------
+    mean : ndarray of float64, shape (n_units,)
+        Posterior mean rate.
+    lower, upper : ndarray of float64, shape (n_units,)
+        Equal-tailed posterior interval at ``level``.
+    alpha, beta : ndarray of float64, shape (n_units,)
+        The Beta posterior of each unit.
+    prior_strength : list of float
+        The fitted prior strength (pseudo-trials) of each level, coarsest first, then
+        the units' own.
+    level : float
+    """
+
+    mean: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    alpha: FloatArray
+    beta: FloatArray
+    prior_strength: list[float]
+    level: float
+
+    def to_frame(self) -> Any:
+        """One row per unit (needs pandas)."""
+        pd = require_pandas("PooledRates.to_frame()")
+        return pd.DataFrame({"mean": self.mean, "lower": self.lower, "upper": self.upper})
+
+
+def _fit_strength(successes: FloatArray, trials: FloatArray, prior_mean: FloatArray) -> float:
+    """Beta-binomial prior strength ``s`` (Beta(s m, s (1 - m))) by marginal likelihood."""
+    used = trials > 0
+    if used.sum() < 2:
+        return 1e6
+    x, n = successes[used], trials[used]
+    m = np.clip(prior_mean[used], 1e-9, 1 - 1e-9)
+
+    def negative_log_likelihood(log_s: float) -> float:
+        s = np.exp(log_s)
+        a, b = s * m, s * (1 - m)
+        return -float(np.sum(special.betaln(x + a, n - x + b) - special.betaln(a, b)))
+
+    res = optimize.minimize_scalar(
+        negative_log_likelihood,
+        bounds=(np.log(1e-2), np.log(1e7)),
+        method="bounded",
+        options={"xatol": 1e-6},
+    )
+    return float(np.exp(res.x))
+
+
+def pool_rates(
+    successes: npt.ArrayLike,
+    trials: npt.ArrayLike,
+    levels: Sequence[npt.ArrayLike] = (),
+    *,
+    method: Literal["beta-binomial"] = "beta-binomial",
+    level: float = 0.9,
+) -> PooledRates:
+    """Pool sparse rates (clicks / impressions, orders / clicks) through nested levels.
+
+    Each level's groups are shrunk towards their parent's pooled rate (the account at the
+    top) with a beta-binomial prior whose strength is fitted per level by marginal
+    likelihood; the units (keywords) then get Beta posteriors around their group's rate.
+
+    Parameters
+    ----------
+    successes, trials : array-like of shape (n_units,)
+        For example clicks and impressions per keyword.  Zero trials are allowed (the
+        unit gets its group's rate); ``successes <= trials``.
+    levels : sequence of array-like of shape (n_units,)
+        Group labels from the finest to the coarsest (ad group, then campaign); nested.
+    method : {"beta-binomial"}
+    level : float, default 0.9
+        Probability of the posterior interval.
+
+    Returns
+    -------
+    PooledRates
+
+    Raises
+    ------
+    InvalidInputError
+        For negative counts, ``successes > trials``, or mismatched lengths.
+    """
+    check_choice(method, "method", ("beta-binomial",))
+    x = as_float_array(successes, "successes", ndim=1, nonnegative=True)
+    n = as_float_array(trials, "trials", ndim=1, nonnegative=True)
+    if x.shape != n.shape:
+        raise InvalidInputError(
+            f"`successes` and `trials` must have the same shape. Got {x.shape} and {n.shape}."
+        )
+    over = x > n
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        raise InvalidInputError(
+            f"`successes` must be <= `trials`; unit {i} has {x[i]:g} successes in {n[i]:g} trials."
+        )
+    prob = check_scalar(
+        level, "level", lower=0, upper=1, lower_inclusive=False, upper_inclusive=False
+    )
+    codes = []
+    for k, labels in enumerate(levels):
+        arr = np.asarray(labels, dtype=object).astype(str)
+        if arr.shape != x.shape:
+            raise InvalidInputError(
+                f"`levels[{k}]` must have shape {x.shape}, one label per unit. Got {arr.shape}."
+            )
+        codes.append(np.unique(arr, return_inverse=True)[1].ravel())
+    total = n.sum()
+    prior = np.full(x.size, x.sum() / total if total > 0 else 0.5)
+    strengths: list[float] = []
+    for code in reversed(codes):
+        size = int(code.max()) + 1
+        gx = np.bincount(code, weights=x, minlength=size).astype(np.float64)
+        gn = np.bincount(code, weights=n, minlength=size).astype(np.float64)
+        gm = np.zeros(size)
+        gm[code] = prior
+        s = _fit_strength(gx, gn, gm)
+        strengths.append(s)
+        prior = ((gx + s * gm) / (gn + s))[code]
+    s = _fit_strength(x, n, prior)
+    strengths.append(s)
+    m = np.clip(prior, 1e-12, 1 - 1e-12)
+    a, b = x + s * m, n - x + s * (1 - m)
+    tail = (1 - prob) / 2
+    return PooledRates(
+        mean=a / (a + b),
+        lower=np.asarray(stats.beta.ppf(tail, a, b), dtype=np.float64),
+        upper=np.asarray(stats.beta.ppf(1 - tail, a, b), dtype=np.float64),
+        alpha=a,
+        beta=b,
+        prior_strength=strengths,
+        level=prob,
+    )

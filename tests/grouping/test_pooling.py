@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import SearchAccount, read_adwords_keyword_daily
+from bidopt.exceptions import InvalidInputError
+from bidopt.grouping import pool_rates
+from tests.conftest import shared_file
+
+
+def test_pooled_rates_lie_between_raw_and_parent() -> None:
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(20), 15).astype(str)
+    true = rng.beta(2, 60, 20)[groups.astype(int)] * rng.lognormal(0, 0.4, groups.size)
+    imps = rng.integers(0, 400, groups.size).astype(float)
+    clicks = rng.binomial(imps.astype(int), np.clip(true, 0, 1)).astype(float)
+    pooled = pool_rates(clicks, imps, [groups])
+    strength = pooled.alpha + pooled.beta - imps
+    parent = (pooled.alpha - clicks) / strength  # the prior mean each unit shrinks to
+    raw = np.where(imps > 0, clicks / np.maximum(imps, 1), parent)
+    assert (pooled.mean >= np.minimum(raw, parent) - 1e-12).all()
+    assert (pooled.mean <= np.maximum(raw, parent) + 1e-12).all()
+    np.testing.assert_allclose(pooled.mean[imps == 0], parent[imps == 0])
+    assert (pooled.lower <= pooled.mean).all() and (pooled.mean <= pooled.upper).all()
+    assert 1.0 < pooled.prior_strength[-1] < 1e6  # real heterogeneity: a finite prior
+
+
+def test_single_member_levels_and_no_levels() -> None:
+    pooled = pool_rates([1.0, 0.0], [10.0, 10.0], [["x", "y"]])
+    assert np.isfinite(pooled.mean).all()
+    flat = pool_rates([3.0, 0.0, 50.0], [100.0, 0.0, 1000.0])
+    assert flat.mean[1] == pytest.approx(53 / 1100, rel=1e-6)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(InvalidInputError, match="unit 0 has 5 successes in 2 trials"):
+        pool_rates([5.0], [2.0])
+    with pytest.raises(InvalidInputError, match="`successes` must be >= 0"):
+        pool_rates([-1.0], [2.0])
+    with pytest.raises(InvalidInputError, match="`levels\\[0\\]` must have shape \\(2,\\)"):
+        pool_rates([1.0, 1.0], [2.0, 2.0], [["a"]])
+
+
+def test_pooled_ctr_predicts_adwords_better_than_raw_and_account_rates() -> None:
+    """Fit on the first 300 days of real keyword-days, predict each keyword's CTR on the
+    last 65: binomial log-loss per impression."""
+    log = read_adwords_keyword_daily(shared_file("bidlogs/adwords_keyword_daily.csv.gz"))
+    day = (log.date - log.date.min()).astype(np.int64)
+    k, nk = log.keyword.codes, log.keyword.n_categories
+
+    def per_keyword(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = np.bincount(k[mask], weights=log.clicks[mask], minlength=nk)
+        i = np.bincount(k[mask], weights=log.impressions[mask], minlength=nk)
+        return np.minimum(c, i), i  # 16 real rows report more clicks than impressions
+
+    c_fit, i_fit = per_keyword(day < 300)
+    c_new, i_new = per_keyword(day >= 300)
+    account = c_fit.sum() / i_fit.sum()
+
+    def loss(p: np.ndarray) -> float:
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return float(-(c_new * np.log(p) + (i_new - c_new) * np.log(1 - p)).sum() / i_new.sum())
+
+    pooled = pool_rates(c_fit, i_fit).mean
+    raw = np.where(i_fit > 0, c_fit / np.maximum(i_fit, 1), account)
+    assert loss(pooled) < loss(raw)
+    assert loss(pooled) < loss(np.full(nk, account))
+
+
+def test_pooled_cvr_beats_raw_cvr_on_the_synthetic_account(account: SearchAccount) -> None:
+    log = account.log
+    assert log.conversions is not None
+    orders = np.bincount(log.keyword.codes, weights=log.conversions)
+    clicks = np.bincount(log.keyword.codes, weights=log.clicks)
+    pooled = pool_rates(orders, clicks, [account.ad_groups, account.campaigns]).mean
+    raw = np.where(clicks > 0, orders / np.maximum(clicks, 1), orders.sum() / clicks.sum())
+    truth = account.truth.cvr
+    assert np.mean((pooled - truth) ** 2) <= 0.7 * np.mean((raw - truth) ** 2)
