@@ -8,8 +8,6 @@ clusters merge.  Memory grows as O(n k), never n^2.
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 from scipy import sparse
 
@@ -60,61 +58,58 @@ def average_linkage(
     order_key: IntArray,
 ) -> IntArray:
     """Merge clusters along graph edges while their average similarity >= ``threshold``
-    and the merged size <= ``max_size``; best pair first, ties by ``order_key``.
+    and the merged size <= ``max_size``.
 
-    Returns a cluster id per row (consecutive, by first row).
+    Reciprocal-nearest-neighbour rounds: in each round every cluster finds its most
+    similar neighbouring cluster (true average linkage, from the clusters' summed rows,
+    computed for all candidate pairs at once with sparse products), and mutual best pairs
+    merge.  Average linkage is reducible, so merging reciprocal nearest neighbours
+    reproduces the best-pair-first order; ties break by ``order_key``.  Returns a
+    cluster id per row (consecutive).
     """
     n = features.shape[0]
-    parent = np.arange(n)
-    size = np.ones(n, dtype=np.int64)
-    sums = {i: features[i] for i in range(n)}
-    neighbours: dict[int, set[int]] = {i: set() for i in range(n)}
-    heap: list[tuple[float, int, int, int, int]] = []
-    version = np.zeros(n, dtype=np.int64)
-    for a, b, s in zip(*edges, strict=True):
-        a, b = int(a), int(b)
-        neighbours[a].add(b)
-        neighbours[b].add(a)
-        if s >= threshold:
-            ka, kb = sorted((int(order_key[a]), int(order_key[b])))
-            heapq.heappush(heap, (-float(s), ka, kb, a, b))
-    stamp: dict[tuple[int, int], tuple[int, int]] = {}
-    while heap:
-        _, _, _, a, b = heapq.heappop(heap)
-        if parent[a] != a or parent[b] != b:
-            continue  # one side was merged away
-        if stamp.get((min(a, b), max(a, b)), (0, 0)) != (version[min(a, b)], version[max(a, b)]):
-            continue  # stale similarity
-        if size[a] + size[b] > max_size:
-            continue
-        # merge b into a (keep the smaller order key as the representative)
-        if order_key[b] < order_key[a]:
-            a, b = b, a
-        parent[b] = a
-        sums[a] = sums[a] + sums.pop(b)
-        size[a] += size[b]
-        version[a] += 1
-        merged = (neighbours[a] | neighbours.pop(b)) - {a, b}
-        neighbours[a] = merged
-        for c in merged:
-            neighbours[c].discard(b)
-            neighbours[c].add(a)
-            if size[a] + size[c] > max_size:
-                continue
-            sim = float(sums[a].multiply(sums[c]).sum()) / (size[a] * size[c])
-            if sim >= threshold:
-                x, y = min(a, c), max(a, c)
-                stamp[(x, y)] = (version[x], version[y])
-                ka, kb = sorted((int(order_key[a]), int(order_key[c])))
-                heapq.heappush(heap, (-sim, ka, kb, a, c))
-    # initial edges carry version (0, 0): valid until either side merges
-    roots = np.array([_find(parent, i) for i in range(n)])
-    _, labels = np.unique(roots, return_inverse=True)
-    return labels.astype(np.int64)
-
-
-def _find(parent: np.ndarray, i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = int(parent[i])
-    return i
+    labels = np.arange(n, dtype=np.int64)
+    a0, b0 = edges[0], edges[1]
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(order_key, kind="stable")] = np.arange(n)
+    for _ in range(n):  # each round merges at least one pair
+        sizes = np.bincount(labels, minlength=n).astype(np.float64)
+        ca, cb = labels[a0], labels[b0]
+        keep = ca != cb
+        ca, cb = np.minimum(ca[keep], cb[keep]), np.maximum(ca[keep], cb[keep])
+        if ca.size == 0:
+            break
+        pair = np.unique(ca * n + cb)
+        ca, cb = pair // n, pair % n
+        fits = sizes[ca] + sizes[cb] <= max_size
+        ca, cb = ca[fits], cb[fits]
+        if ca.size == 0:
+            break
+        # cluster sums: S = C^T X
+        indicator = sparse.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(n, n))
+        sums = (indicator @ features).tocsr()
+        sim = np.asarray(sums[ca].multiply(sums[cb]).sum(axis=1)).ravel()
+        sim /= sizes[ca] * sizes[cb]
+        good = sim >= threshold
+        ca, cb, sim = ca[good], cb[good], sim[good]
+        if ca.size == 0:
+            break
+        # each cluster's best partner: highest similarity, ties by the partner's rank
+        ends = np.r_[ca, cb]
+        partners = np.r_[cb, ca]
+        sims = np.r_[sim, sim]
+        order = np.lexsort((rank[partners], -sims, ends))
+        ends, partners = ends[order], partners[order]
+        first = np.r_[True, ends[1:] != ends[:-1]]
+        best = np.full(n, -1, dtype=np.int64)
+        best[ends[first]] = partners[first]
+        mutual = np.flatnonzero((best >= 0) & (best[np.maximum(best, 0)] == np.arange(n)))
+        merge_from = mutual[mutual > best[mutual]]
+        if merge_from.size == 0:
+            break
+        target = best[merge_from]
+        relabel = np.arange(n)
+        relabel[merge_from] = target
+        labels = relabel[labels]
+    _, out = np.unique(labels, return_inverse=True)
+    return out.ravel().astype(np.int64)
