@@ -30,6 +30,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("channels_fit", [], []),
     ("replay_ipinyou", [], []),
     ("backtest_keywords", [], ["--keywords", "2000", "--days", "14"]),
+    ("grouping", [], ["--sizes", "10000"]),
 ]
 
 

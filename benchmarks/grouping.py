@@ -1,0 +1,149 @@
+"""Keyword grouping and rate pooling: quality and scale.
+
+* WANDS (480 labelled queries): ARI / NMI of ``group_keywords`` next to scikit-learn's
+  dense average-linkage ``AgglomerativeClustering`` on the same features, same run;
+* the synthetic account: ARI against the true themes;
+* scale: time and peak memory at 10k and 100k keywords (fresh subprocess each);
+* pooling: AdWords CTR hold-out log-loss (fit on the first 300 days, predict the last
+  65) and synthetic CVR error against the truth.
+
+Writes ``results/grouping.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, markdown_table, write_results
+from bidopt.datasets import make_search_account, read_adwords_keyword_daily
+from bidopt.grouping import group_keywords, pool_rates
+
+DATA = Path(
+    os.environ.get("BIDOPT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+
+_CHILD = r"""
+import json, resource, sys, time
+from bidopt.datasets import make_search_account
+from bidopt.grouping import group_keywords
+from sklearn.metrics import adjusted_rand_score
+n = int(sys.argv[1])
+account = make_search_account(n, n_days=1, rng=7)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+groups = group_keywords(account.keywords.tolist(), threshold=0.4, blocks=account.campaigns)
+seconds = time.perf_counter() - start
+print(json.dumps({"n_keywords": n, "seconds": seconds,
+                  "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
+                  "groups": groups.n_groups, "largest": int(groups.sizes.max()),
+                  "ari_vs_themes": adjusted_rand_score(account.themes, groups.labels)}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    args = parser.parse_args()
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    quality = []
+    wands = DATA / "keywords" / "wands_query.csv"
+    if wands.is_file():
+        import pandas as pd
+
+        data = pd.read_csv(wands, sep="\t")
+        truth = data["query_class"].fillna("NA")
+        for threshold in (0.2, 0.3, 0.4):
+            for method in ("agglomerative", "dense"):
+                g = group_keywords(
+                    data["query"].tolist(), threshold=threshold, method=method, max_group_size=480
+                )  # type: ignore[arg-type]
+                quality.append(
+                    {
+                        "data": "WANDS",
+                        "method": method,
+                        "threshold": threshold,
+                        "groups": g.n_groups,
+                        "largest": int(g.sizes.max()),
+                        "ari": adjusted_rand_score(truth, g.labels),
+                        "nmi": normalized_mutual_info_score(truth, g.labels),
+                    }
+                )
+    scale = []
+    for n in args.sizes:
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(n)], check=True, capture_output=True, text=True
+        )
+        scale.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(scale[-1])
+    pooling: dict[str, float] = {}
+    adwords = DATA / "bidlogs" / "adwords_keyword_daily.csv.gz"
+    if adwords.is_file():
+        log = read_adwords_keyword_daily(adwords)
+        day = (log.date - log.date.min()).astype(np.int64)
+        k, nk = log.keyword.codes, log.keyword.n_categories
+
+        def per_keyword(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            c = np.bincount(k[mask], weights=log.clicks[mask], minlength=nk)
+            i = np.bincount(k[mask], weights=log.impressions[mask], minlength=nk)
+            return np.minimum(c, i), i
+
+        c_fit, i_fit = per_keyword(day < 300)
+        c_new, i_new = per_keyword(day >= 300)
+        account_rate = c_fit.sum() / i_fit.sum()
+
+        def loss(p: np.ndarray) -> float:
+            p = np.clip(p, 1e-6, 1 - 1e-6)
+            return float(-(c_new * np.log(p) + (i_new - c_new) * np.log(1 - p)).sum() / i_new.sum())
+
+        start = time.perf_counter()
+        pooled = pool_rates(c_fit, i_fit).mean
+        pooling["adwords_pool_seconds"] = time.perf_counter() - start
+        pooling["adwords_logloss_pooled"] = loss(pooled)
+        pooling["adwords_logloss_raw"] = loss(
+            np.where(i_fit > 0, c_fit / np.maximum(i_fit, 1), account_rate)
+        )
+        pooling["adwords_logloss_account"] = loss(np.full(nk, account_rate))
+    account = make_search_account(20_000, rng=3)
+    log = account.log
+    orders = np.bincount(log.keyword.codes, weights=log.conversions)
+    clicks = np.bincount(log.keyword.codes, weights=log.clicks)
+    pooled = pool_rates(orders, clicks, [account.ad_groups, account.campaigns]).mean
+    raw = np.where(clicks > 0, orders / np.maximum(clicks, 1), orders.sum() / clicks.sum())
+    pooling["synthetic_cvr_mse_pooled"] = float(np.mean((pooled - account.truth.cvr) ** 2))
+    pooling["synthetic_cvr_mse_raw"] = float(np.mean((raw - account.truth.cvr) ** 2))
+    text = "\n".join(
+        [
+            "# Keyword grouping and pooling",
+            "",
+            markdown_table(
+                quality, ["data", "method", "threshold", "groups", "largest", "ari", "nmi"]
+            ),
+            "",
+            markdown_table(
+                scale,
+                ["n_keywords", "seconds", "peak_rss_gb", "groups", "largest", "ari_vs_themes"],
+            ),
+            "",
+            "Pooling: " + ", ".join(f"{k} {v:.6g}" for k, v in pooling.items()),
+        ]
+    )
+    print(text)
+    write_results(
+        "grouping",
+        {"machine": machine(), "quality": quality, "scale": scale, "pooling": pooling},
+        text,
+    )
+
+
+if __name__ == "__main__":
+    main()
