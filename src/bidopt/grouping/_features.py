@@ -35,11 +35,16 @@ def keyword_ngrams(text: str) -> list[str]:
 
 def tfidf_features(
     texts: Sequence[str], *, hashing: bool = False, n_features: int = 1 << 20
-) -> sparse.csr_matrix:
+) -> tuple[sparse.csr_matrix, np.ndarray]:
     """L2-normalised TF-IDF rows (sublinear tf) of the keywords' n-grams.
 
     With ``hashing`` the vocabulary is hashed into ``n_features`` columns (bounded
     memory for very large inputs); otherwise it is learned.
+
+    Returns the matrix and a mask of the columns to use when looking for neighbours:
+    single Chinese characters are left out there (they are shared by a large part of
+    any account and would make the neighbour search dense, while adding little to
+    similarity); with hashing every column is used.
     """
     # imported here: scikit-learn is slow to import and pulls in pandas when present
     from sklearn.feature_extraction.text import (
@@ -53,8 +58,9 @@ def tfidf_features(
             analyzer=keyword_ngrams, n_features=n_features, alternate_sign=False, norm=None
         ).transform(texts)
         matrix = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
-    else:
-        matrix = TfidfVectorizer(
-            analyzer=keyword_ngrams, sublinear_tf=True, dtype=np.float64
-        ).fit_transform(texts)
-    return sparse.csr_matrix(matrix)
+        return sparse.csr_matrix(matrix), np.ones(matrix.shape[1], dtype=bool)
+    vectorizer = TfidfVectorizer(analyzer=keyword_ngrams, sublinear_tf=True, dtype=np.float64)
+    matrix = vectorizer.fit_transform(texts)
+    names = vectorizer.get_feature_names_out()
+    mask = np.array([not (len(f) == 1 and _CJK.match(f)) for f in names], dtype=bool)
+    return sparse.csr_matrix(matrix), mask

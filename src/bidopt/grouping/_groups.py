@@ -153,11 +153,17 @@ def group_keywords(
         use_hashing = rows.size > 200_000 if hashing is None else hashing
         if (~blank).sum() > 1:
             nonblank = rows[~blank]
-            features = tfidf_features([texts[i] for i in nonblank], hashing=use_hashing)
+            features, for_graph = tfidf_features([texts[i] for i in nonblank], hashing=use_hashing)
             if name == "dense":
                 part = _dense(features, sim)
             else:
-                edges = knn_graph(features, k, sim)
+                # neighbours on the informative n-grams; pruned similarities are lower
+                # than the true ones, so they are filtered loosely, and the linkage
+                # below uses the true similarities
+                search = features.copy()
+                search.data = search.data * for_graph[search.indices]
+                search.eliminate_zeros()
+                edges = knn_graph(search, k, 0.5 * sim)
                 part = average_linkage(features, edges, sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label
             next_label += int(part.max()) + 1
