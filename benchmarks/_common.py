@@ -30,6 +30,19 @@ def machine() -> dict[str, Any]:
     }
 
 
+def outcome(totals: dict[str, float]) -> dict[str, float]:
+    """The outcome columns every bidding benchmark reports, from a ``totals()`` mapping
+    (``cost`` is reported as ``spend``)."""
+    return {
+        "spend": totals["cost"],
+        "clicks": totals["clicks"],
+        "conversions": totals["conversions"],
+        "cpa": totals["cpa"],
+        "cpc": totals["cpc"],
+        "ctr": totals["ctr"],
+    }
+
+
 def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A GitHub-flavoured markdown table of ``rows`` (dicts) in ``columns`` order."""
 

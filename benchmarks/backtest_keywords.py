@@ -27,7 +27,7 @@ import numpy as np
 from scipy import optimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, write_results
+from _common import machine, markdown_table, outcome, write_results
 from bidopt.bidding import optimize_bids
 from bidopt.datasets import KeywordLog, make_search_account
 from bidopt.exceptions import InfeasibleError
@@ -47,15 +47,7 @@ def uniform_bid(landscape: BidLandscape, model: object, budget: float) -> float:
 
 
 def totals(log: KeywordLog) -> dict[str, float]:
-    t = log.totals()
-    return {
-        "spend": t["cost"],
-        "clicks": t["clicks"],
-        "conversions": t["conversions"],
-        "cpa": t["cpa"],
-        "cpc": t["cpc"],
-        "ctr": t["ctr"],
-    }
+    return outcome(log.totals())
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ import numpy as np
 from scipy import optimize, special
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, write_results
+from _common import machine, markdown_table, outcome, write_results
 from bidopt.bidding import optimize_bids
 from bidopt.datasets import SearchAccount, make_search_account
 from bidopt.landscape import BidLandscape, estimate_landscapes, landscape_error
@@ -65,16 +65,7 @@ def true_landscape(account: SearchAccount, levels: int = 30) -> BidLandscape:
 
 def row(name: str, account: SearchAccount, bids: np.ndarray) -> dict[str, float | str]:
     t = account.truth.expected(bids).totals()
-    return {
-        "strategy": name,
-        "spend": t["cost"],
-        "clicks": t["clicks"],
-        "conversions": t["conversions"],
-        "cpa": t["cpa"],
-        "cpc": t["cpc"],
-        "ctr": t["ctr"],
-        "impressions": t["impressions"],
-    }
+    return {"strategy": name, **outcome(t), "impressions": t["impressions"]}
 
 
 def main() -> None:
