@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from bidopt.typing import IntArray
+from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["average_linkage", "knn_graph"]
 
@@ -69,36 +69,27 @@ def average_linkage(
     """
     n = features.shape[0]
     labels = np.arange(n, dtype=np.int64)
-    a0, b0 = edges[0], edges[1]
+    sizes = np.ones(n, dtype=np.float64)
     rank = np.empty(n, dtype=np.int64)
     rank[np.argsort(order_key, kind="stable")] = np.arange(n)
+    pa, pb = np.minimum(edges[0], edges[1]), np.maximum(edges[0], edges[1])
+    keep = pa != pb
+    pa, pb = pa[keep], pb[keep]
+    if pa.size:
+        _, first = np.unique(pa * n + pb, return_index=True)
+        pa, pb = pa[first], pb[first]
+    sim = _pair_similarity(features, labels, sizes, pa, pb)
+    # a pair below the threshold never rises above it (merging averages similarities)
+    # and a pair over the size cap never fits again (clusters only grow): drop them
+    good = (sim >= threshold) & (sizes[pa] + sizes[pb] <= max_size)
+    pa, pb, sim = pa[good], pb[good], sim[good]
     for _ in range(n):  # each round merges at least one pair
-        sizes = np.bincount(labels, minlength=n).astype(np.float64)
-        ca, cb = labels[a0], labels[b0]
-        keep = ca != cb
-        ca, cb = np.minimum(ca[keep], cb[keep]), np.maximum(ca[keep], cb[keep])
-        if ca.size == 0:
-            break
-        pair = np.unique(ca * n + cb)
-        ca, cb = pair // n, pair % n
-        fits = sizes[ca] + sizes[cb] <= max_size
-        ca, cb = ca[fits], cb[fits]
-        if ca.size == 0:
-            break
-        # cluster sums: S = C^T X
-        indicator = sparse.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(n, n))
-        sums = (indicator @ features).tocsr()
-        sim = np.asarray(sums[ca].multiply(sums[cb]).sum(axis=1)).ravel()
-        sim /= sizes[ca] * sizes[cb]
-        good = sim >= threshold
-        ca, cb, sim = ca[good], cb[good], sim[good]
-        if ca.size == 0:
+        if pa.size == 0:
             break
         # each cluster's best partner: highest similarity, ties by the partner's rank
-        ends = np.r_[ca, cb]
-        partners = np.r_[cb, ca]
-        sims = np.r_[sim, sim]
-        order = np.lexsort((rank[partners], -sims, ends))
+        ends = np.r_[pa, pb]
+        partners = np.r_[pb, pa]
+        order = np.lexsort((rank[partners], -np.r_[sim, sim], ends))
         ends, partners = ends[order], partners[order]
         first = np.r_[True, ends[1:] != ends[:-1]]
         best = np.full(n, -1, dtype=np.int64)
@@ -111,5 +102,46 @@ def average_linkage(
         relabel = np.arange(n)
         relabel[merge_from] = target
         labels = relabel[labels]
+        sizes[target] += sizes[merge_from]
+        sizes[merge_from] = 0.0
+        changed = np.zeros(n, dtype=bool)
+        changed[target] = True
+        pa, pb = relabel[pa], relabel[pb]
+        pa, pb = np.minimum(pa, pb), np.maximum(pa, pb)
+        alive = pa != pb
+        pa, pb, sim = pa[alive], pb[alive], sim[alive]
+        dirty = changed[pa] | changed[pb]
+        da, db = pa[dirty], pb[dirty]
+        if da.size:
+            _, first = np.unique(da * n + db, return_index=True)
+            da, db = da[first], db[first]
+        fits = sizes[da] + sizes[db] <= max_size
+        da, db = da[fits], db[fits]
+        dsim = _pair_similarity(features, labels, sizes, da, db)
+        good = dsim >= threshold
+        clean = ~dirty
+        pa = np.r_[pa[clean], da[good]]
+        pb = np.r_[pb[clean], db[good]]
+        sim = np.r_[sim[clean], dsim[good]]
     _, out = np.unique(labels, return_inverse=True)
     return out.ravel().astype(np.int64)
+
+
+def _pair_similarity(
+    features: sparse.csr_matrix, labels: IntArray, sizes: FloatArray, pa: IntArray, pb: IntArray
+) -> FloatArray:
+    """Average cosine similarity of cluster pairs: dot of summed rows / size product."""
+    if pa.size == 0:
+        return np.zeros(0)
+    n = features.shape[0]
+    clusters = np.unique(np.r_[pa, pb])
+    position = np.full(n, -1, dtype=np.int64)
+    position[clusters] = np.arange(clusters.size)
+    members = np.flatnonzero(position[labels] >= 0)
+    indicator = sparse.csr_matrix(
+        (np.ones(members.size), (position[labels[members]], members)),
+        shape=(clusters.size, n),
+    )
+    sums = (indicator @ features).tocsr()
+    dots = np.asarray(sums[position[pa]].multiply(sums[position[pb]]).sum(axis=1)).ravel()
+    return np.asarray(dots / (sizes[pa] * sizes[pb]), dtype=np.float64)
