@@ -65,21 +65,35 @@ def grids(info: IpinyouInfo) -> dict[str, list[dict[str, float]]]:
     }
 
 
-def clicks_of(log: AuctionLog, name: str, params: dict[str, float], budget: float) -> int:
+def run_baseline(
+    log: AuctionLog, name: str, params: dict[str, float], budget: float
+) -> ReplayResult:
     assert log.pctr is not None
     bids = baseline_bids(name, log.pctr, params, max_bid=MAX_BID, rng=0)  # type: ignore[arg-type]
-    return replay(log, bids, budget).clicks
+    return replay(log, bids, budget)
 
 
 def tune(
     log: AuctionLog, name: str, grid: list[dict[str, float]], budget: float
-) -> tuple[dict[str, float], int]:
-    best, best_clicks = grid[0], -1
-    for params in grid:
-        c = clicks_of(log, name, params, budget)
-        if c > best_clicks:
-            best, best_clicks = params, c
-    return best, best_clicks
+) -> tuple[dict[str, float], ReplayResult]:
+    """The grid point with the most clicks on ``log`` (the first one on ties)."""
+    results = [run_baseline(log, name, params, budget) for params in grid]
+    best = max(range(len(grid)), key=lambda i: (results[i].clicks, -i))
+    return grid[best], results[best]
+
+
+def record(
+    strategy: str, tuned_on: str, fraction: int, clicks: int, spend: float, budget: float
+) -> dict[str, object]:
+    """One entry of ``results/replay_ipinyou.json``."""
+    return {
+        "strategy": strategy,
+        "tuned_on": tuned_on,
+        "budget_fraction": 1 / fraction,
+        "clicks": clicks,
+        "spend": spend,
+        "budget": budget,
+    }
 
 
 def train_params(info: IpinyouInfo, budget: float, n: int) -> dict[str, dict[str, float]]:
@@ -138,50 +152,18 @@ def main() -> None:
         row: dict[str, object] = {"budget": f"1/{f}"}
         test_best = 0
         for name in grid:
-            params, clicks = tune(log, name, grid[name], budget)
-            records.append(
-                {
-                    "strategy": name,
-                    "tuned_on": "test",
-                    "budget_fraction": 1 / f,
-                    "clicks": clicks,
-                    "spend": replay(
-                        log,
-                        baseline_bids(name, log.pctr, params, max_bid=MAX_BID, rng=0),  # type: ignore[arg-type]
-                        budget,
-                    ).spend,
-                    "budget": budget,
-                }
-            )
-            row[f"{name} (test)"] = clicks
-            test_best = max(test_best, clicks)
+            _, res = tune(log, name, grid[name], budget)
+            records.append(record(name, "test", f, res.clicks, res.spend, budget))
+            row[f"{name} (test)"] = res.clicks
+            test_best = max(test_best, res.clicks)
         train_best = 0
         for name, params in train_params(info, budget, len(log)).items():
-            bids = baseline_bids(name, log.pctr, params, max_bid=MAX_BID, rng=0)  # type: ignore[arg-type]
-            res = replay(log, bids, budget)
-            records.append(
-                {
-                    "strategy": name,
-                    "tuned_on": "train",
-                    "budget_fraction": 1 / f,
-                    "clicks": res.clicks,
-                    "spend": res.spend,
-                    "budget": budget,
-                }
-            )
+            res = run_baseline(log, name, params, budget)
+            records.append(record(name, "train", f, res.clicks, res.spend, budget))
             row[f"{name} (train)"] = res.clicks
             train_best = max(train_best, res.clicks)
         for name, res in bidopt_runs(log, info, budget).items():
-            records.append(
-                {
-                    "strategy": name,
-                    "tuned_on": "train",
-                    "budget_fraction": 1 / f,
-                    "clicks": res.clicks,
-                    "spend": res.spend,
-                    "budget": budget,
-                }
-            )
+            records.append(record(name, "train", f, res.clicks, res.spend, budget))
             row[name] = res.clicks
         # hindsight: the clicked impressions, cheapest first
         clicked = np.sort(log.market_price[log.click == 1])
@@ -192,24 +174,17 @@ def main() -> None:
         k = int(np.searchsorted(np.cumsum(log.market_price[order]), budget, side="right"))
         ceiling = int(log.click[order[:k]].sum())
         records.append(
-            {
-                "strategy": "hindsight",
-                "tuned_on": "hindsight",
-                "budget_fraction": 1 / f,
-                "clicks": hind,
-                "spend": float(clicked[:hind].sum()),
-                "budget": budget,
-            }
+            record("hindsight", "hindsight", f, hind, float(clicked[:hind].sum()), budget)
         )
         records.append(
-            {
-                "strategy": "pctr-lp-ceiling",
-                "tuned_on": "hindsight",
-                "budget_fraction": 1 / f,
-                "clicks": ceiling,
-                "spend": float(log.market_price[order[:k]].sum()),
-                "budget": budget,
-            }
+            record(
+                "pctr-lp-ceiling",
+                "hindsight",
+                f,
+                ceiling,
+                float(log.market_price[order[:k]].sum()),
+                budget,
+            )
         )
         row.update(
             {
@@ -229,7 +204,7 @@ def main() -> None:
     for f in FRACTIONS:
         budget = total / f
         for name, params in train_params(info, budget, len(log)).items():
-            replay(log, baseline_bids(name, log.pctr, params, max_bid=MAX_BID, rng=0), budget)  # type: ignore[arg-type]
+            run_baseline(log, name, params, budget)
         bidopt_runs(log, info, budget)
     strategies_seconds = time.perf_counter() - t0
 
@@ -246,7 +221,7 @@ def main() -> None:
                 params, _ = tune(
                     other, name, grid[name][::2] if len(grid[name]) > 50 else grid[name], b_other
                 )
-                best_other = max(best_other, clicks_of(this, name, params, b_this))
+                best_other = max(best_other, run_baseline(this, name, params, b_this).clicks)
             mine = bidopt_runs(this, info, b_this)["bidopt-pid"].clicks
             wins += mine >= best_other
             cases.append(

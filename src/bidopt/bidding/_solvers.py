@@ -58,11 +58,12 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
         slack = float(_picked(g, levels).sum())
         return levels, bound, lam, fun, slack
 
-    scale = 1e-9 * (float(np.abs(problem.cost).sum()) / problem.cost.size + 1.0)
+    # the target counts as met at mu = 0 within tol x (mean |cost| + 1) yuan
+    slack_tol = tol * (float(np.abs(problem.cost).mean()) + 1.0)
     levels, bound, lam, fun, slack = evaluate(0.0)
     best_bound = bound
     nit = 1
-    if slack <= scale * tol * 1e9:
+    if slack <= slack_tol:
         return Solution(
             levels,
             bound,

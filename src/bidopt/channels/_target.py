@@ -20,18 +20,14 @@ __all__ = ["budget_for_target", "largest_budget_for_roi", "least_budget"]
 def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: float) -> float:
     from bidopt.channels._split import _kkt, _replace
 
-    scaled = dataclasses.replace(problem, budget=budget)
-    share = np.where(problem.shared, 1.0, 0.0)
-    # group share limits scale with the budget; channel bounds do not
+    # group share limits scale with the budget; channel bounds do not (``_replace``
+    # then tightens the group limits to what the channels' bounds allow)
     base = problem.budget
-    ratio_lo = np.where(share > 0, problem.group_lower / base, 0.0)
-    ratio_hi = np.where(share > 0, problem.group_upper / base, np.inf)
-    g_min = np.bincount(problem.group_of, weights=problem.lower, minlength=len(problem.group_names))
-    g_max = np.bincount(problem.group_of, weights=problem.upper, minlength=len(problem.group_names))
     scaled = dataclasses.replace(
-        scaled,
-        group_lower=np.maximum(ratio_lo * budget, g_min),
-        group_upper=np.minimum(ratio_hi * budget, g_max),
+        problem,
+        budget=budget,
+        group_lower=np.where(problem.shared, problem.group_lower / base, 0.0) * budget,
+        group_upper=np.where(problem.shared, problem.group_upper / base, np.inf) * budget,
     )
     scaled = _replace(scaled, problem.lower, np.minimum(problem.upper, budget))
     x, _, _ = _kkt(curves, scaled, 0.0, True, xtol)

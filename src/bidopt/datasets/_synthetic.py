@@ -266,15 +266,12 @@ class SearchAccount:
         sim = _simulate_log(
             self.truth, b, days, check_random_state(rng), fixed=True, first_day=start
         )
-        return _assemble_log(
-            sim,
-            self.keywords,
-            self.campaigns,
-            self.ad_groups,
-            self.match_types,
-            days,
-            "SearchAccount.simulate",
-        )
+        first_rows = np.arange(self.n_keywords)  # day 0: one row per keyword, in order
+        labels = {
+            name: getattr(self.log, name).take(first_rows)
+            for name in ("campaign", "ad_group", "match_type")
+        }
+        return _assemble_log(sim, self.keywords, labels, days, "SearchAccount.simulate")
 
     def __repr__(self) -> str:
         t = self.expected().totals()
@@ -581,24 +578,14 @@ def make_search_account(
     truth = truth_with(cvr, price_mu)
 
     sim = _simulate_log(truth, current_bids, days, gen)
-    log = KeywordLog(
-        date=sim["date"],
-        keyword=Categorical(np.tile(np.arange(n, dtype=np.int32), days), keywords),
-        impressions=sim["impressions"],
-        clicks=sim["clicks"],
-        campaign=Categorical(np.tile(kw_category.astype(np.int32), days), campaign_names),
-        ad_group=Categorical(
-            np.tile(group_codes.astype(np.int32), days), np.unique(ad_group_text).astype(object)
+    labels = {
+        "campaign": Categorical(kw_category.astype(np.int32), campaign_names),
+        "ad_group": Categorical(
+            group_codes.astype(np.int32), np.unique(ad_group_text).astype(object)
         ),
-        match_type=Categorical(
-            np.tile(match.astype(np.int32), days), np.array(MATCH_TYPES, dtype=object)
-        ),
-        bid=sim["bid"],
-        cost=sim["cost"],
-        conversions=sim["conversions"],
-        revenue=sim["revenue"],
-        report=LoadReport(source="make_search_account", n_read=n * days),
-    )
+        "match_type": Categorical(match.astype(np.int32), np.array(MATCH_TYPES, dtype=object)),
+    }
+    log = _assemble_log(sim, keywords, labels, days, "make_search_account")
     return SearchAccount(
         log=log,
         keywords=keywords,
@@ -615,25 +602,22 @@ def make_search_account(
 def _assemble_log(
     sim: dict[str, Any],
     keywords: ObjectArray,
-    campaigns: ObjectArray,
-    ad_groups: ObjectArray,
-    match_types: ObjectArray,
+    labels: dict[str, Categorical],
     days: int,
     source: str,
 ) -> KeywordLog:
-    """A KeywordLog from simulated columns and per-keyword labels (day-major rows)."""
+    """A KeywordLog from simulated columns (day-major rows) and per-keyword labels
+    (``campaign``, ``ad_group``, ``match_type``, one row per keyword)."""
     n = keywords.size
-    campaign = Categorical.from_values(campaigns)
-    group = Categorical.from_values(ad_groups)
-    match = Categorical.from_values(match_types, categories=MATCH_TYPES)
     return KeywordLog(
         date=sim["date"],
         keyword=Categorical(np.tile(np.arange(n, dtype=np.int32), days), keywords),
         impressions=sim["impressions"],
         clicks=sim["clicks"],
-        campaign=Categorical(np.tile(campaign.codes, days), campaign.categories),
-        ad_group=Categorical(np.tile(group.codes, days), group.categories),
-        match_type=Categorical(np.tile(match.codes, days), match.categories),
+        **{
+            name: Categorical(np.tile(col.codes, days), col.categories)
+            for name, col in labels.items()
+        },
         bid=sim["bid"],
         cost=sim["cost"],
         conversions=sim["conversions"],
