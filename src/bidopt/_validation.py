@@ -127,24 +127,20 @@ def check_scalar(
     InvalidInputError
         For example ``\\`budget\\` must be a finite number > 0. Got -5.0 instead.``
     """
-    kind = "an integer" if integer else "a finite number"
-    bounds = []
-    if lower is not None:
-        bounds.append(f"{'>=' if lower_inclusive else '>'} {lower:g}")
-    if upper is not None:
-        bounds.append(f"{'<=' if upper_inclusive else '<'} {upper:g}")
-    contract = f"`{name}` must be {kind}" + (f" {' and '.join(bounds)}" if bounds else "")
     ok_type = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if integer:
         ok_type = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok_type:
-        raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.")
-    number = float(value)  # type: ignore[arg-type]
-    if not math.isfinite(number):
-        raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.")
+    number = float(value) if ok_type else math.nan  # type: ignore[arg-type]
     too_low = lower is not None and (number < lower or (not lower_inclusive and number == lower))
     too_high = upper is not None and (number > upper or (not upper_inclusive and number == upper))
-    if too_low or too_high:
+    if not math.isfinite(number) or too_low or too_high:
+        kind = "an integer" if integer else "a finite number"
+        bounds = []
+        if lower is not None:
+            bounds.append(f"{'>=' if lower_inclusive else '>'} {lower:g}")
+        if upper is not None:
+            bounds.append(f"{'<=' if upper_inclusive else '<'} {upper:g}")
+        contract = f"`{name}` must be {kind}" + (f" {' and '.join(bounds)}" if bounds else "")
         raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.")
     return int(value) if integer else number  # type: ignore[call-overload]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -78,13 +78,17 @@ class SplitProblem:
     group_lower: FloatArray  # yuan
     group_upper: FloatArray
     shared: np.ndarray  # bool per group: has a share rule
+    #: Every group has an exact share: the groups' spends are all fixed (derived).
+    exact_cover: bool = field(init=False)
+    #: Number of groups with a share rule (derived).
+    n_shared: int = field(init=False)
 
-    @property
-    def exact_cover(self) -> bool:
-        """Every group has an exact share: the groups' spends are all fixed."""
-        return bool(self.shared.all()) and bool(
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_shared", int(np.count_nonzero(self.shared)))
+        exact = self.n_shared == self.shared.size and bool(
             np.all(np.abs(self.group_lower - self.group_upper) <= 1e-12 * max(self.budget, 1.0))
         )
+        object.__setattr__(self, "exact_cover", exact)
 
 
 def build_split_problem(

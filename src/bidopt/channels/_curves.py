@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -211,12 +211,3 @@ def _unit_curve(kind: str, u: float) -> ResponseCurve:
     if kind == "logistic":
         return ResponseCurve(kind="logistic", params={"ceiling": 1.0, "lam": u})
     raise InvalidInputError(f"Unknown curve kind {kind!r}.")
-
-
-def stack_curves(curves: list[ResponseCurve]) -> dict[str, Any]:
-    """Parameters of many curves as arrays per kind, for vectorised evaluation."""
-    out: dict[str, Any] = {}
-    for kind, names in CURVE_PARAMS.items():
-        index = np.array([i for i, c in enumerate(curves) if c.kind == kind], dtype=np.int64)
-        out[kind] = (index, {n: np.array([curves[i].params[n] for i in index]) for n in names})
-    return out

@@ -1,4 +1,12 @@
-"""Many response curves evaluated together: values, marginal ROI and its inverse."""
+"""Many response curves evaluated together: values, marginal ROI and its inverse.
+
+Every kind is written in the scaled spend ``z = x / s`` with one scale ``s`` per
+channel (``scale`` for exponential and log curves, ``2 / lam`` for logistic curves,
+``half`` for Hill curves), so that all channels are evaluated with a handful of
+full-length array operations: the root finders of :mod:`bidopt.channels._split` call
+these methods many times on arrays of 10-200 channels, where the number of numpy calls,
+not the arithmetic, sets the time.
+"""
 
 from __future__ import annotations
 
@@ -12,109 +20,146 @@ from bidopt.typing import FloatArray
 __all__ = ["CurveSet"]
 
 _BISECT = 80
+_EXP, _LOG, _LOGISTIC, _HILL = 0, 1, 2, 3
+_CODES = {"exponential": _EXP, "log": _LOG, "logistic": _LOGISTIC, "hill": _HILL}
+
+
+def _coefficients(curve: ResponseCurve) -> tuple[int, float, float, float]:
+    """``(code, size, scale, shape)`` of one curve in the scaled-spend form."""
+    p = curve.params
+    if curve.kind == "exponential":
+        return _EXP, p["ceiling"], p["scale"], 1.0
+    if curve.kind == "log":
+        return _LOG, p["coef"], p["scale"], 1.0
+    if curve.kind == "logistic":
+        return _LOGISTIC, p["ceiling"], 2.0 / p["lam"], 1.0
+    return _HILL, p["ceiling"], p["half"], p["shape"]
+
+
+def _hill_value(z: FloatArray, size: FloatArray, shape: FloatArray) -> FloatArray:
+    r = z**shape
+    return np.asarray(size * r / (1.0 + r), dtype=np.float64)
+
+
+def _hill_derivative(
+    z: FloatArray, size: FloatArray, scale: FloatArray, shape: FloatArray
+) -> FloatArray:
+    """Derivative in yuan of ``size * z**n / (1 + z**n)`` with ``z = x / scale``."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = z**shape
+        out = size * shape * r / (z * scale * (1.0 + r) ** 2)
+    at_zero = np.where(shape == 1, size / scale, np.where(shape < 1, np.inf, 0.0))
+    return np.asarray(np.where(z > 0, out, at_zero), dtype=np.float64)
 
 
 class CurveSet:
-    """Vectorised evaluation of ``n`` curves; S-shaped curves use their concave envelope
-    (the line from the origin to the tangent point, then the curve) in :meth:`envelope`
-    and :meth:`spend_at`."""
+    """Vectorised evaluation of ``n`` curves.
+
+    S-shaped (Hill, shape > 1) curves use their concave envelope (the line from the
+    origin to the tangent point, then the curve) in :meth:`envelope` and
+    :meth:`spend_and_slope`.  Internally the channels are kept sorted by kind, so each
+    kind is a contiguous slice (views, no fancy indexing in the hot loop).
+
+    Attributes
+    ----------
+    n : int
+        Number of channels.
+    tangent : ndarray, shape (n,)
+        Tangent point of S-shaped curves (yuan), 0 for concave ones.
+    s_shaped : ndarray of bool, shape (n,)
+    envelope_slope : ndarray, shape (n,)
+        Slope of the envelope's line for S-shaped curves, 0 otherwise.
+    max_marginal : ndarray, shape (n,)
+        An upper bound on each channel's (envelope) marginal return.
+    top_marginal : float
+        The largest finite entry of ``max_marginal`` (1.0 if none).
+    """
 
     def __init__(self, curves: list[ResponseCurve]) -> None:
-        self.curves = curves
-        self.n = len(curves)
-        self.tangent = np.array([c.tangent_point() for c in curves])
-        self.s_shaped = self.tangent > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values_at_t = np.array(
-                [float(c(t)) if t > 0 else 0.0 for c, t in zip(curves, self.tangent, strict=True)]
-            )
-            self.envelope_slope = np.where(
-                self.s_shaped, values_at_t / np.where(self.s_shaped, self.tangent, 1.0), 0.0
-            )
-        self._kinds: dict[str, tuple[np.ndarray, dict[str, FloatArray]]] = {}
-        for kind in ("exponential", "hill", "log", "logistic"):
-            index = np.array([i for i, c in enumerate(curves) if c.kind == kind], dtype=np.int64)
-            if index.size:
-                names = curves[index[0]].params.keys()
-                self._kinds[kind] = (
-                    index,
-                    {k: np.array([curves[i].params[k] for i in index]) for k in names},
-                )
-        # marginal response at zero spend (the largest), per kind
-        self._top: dict[str, FloatArray] = {}
-        for kind, (_, p) in self._kinds.items():
-            if kind == "exponential":
-                self._top[kind] = p["ceiling"] / p["scale"]
-            elif kind == "logistic":
-                self._top[kind] = p["ceiling"] * 0.5 * p["lam"]
-            else:
-                self._top[kind] = np.zeros(0)
-        self._log_top = {k: np.log(v) if v.size else v for k, v in self._top.items()}
-        #: An upper bound on every channel's marginal return (its value at zero spend,
-        #: or its envelope slope for S-curves), per channel.
-        self.max_marginal = np.maximum(self.derivative(np.zeros(self.n)), self.envelope_slope)
-        self._inv_half = {k: 2.0 / p["lam"] for k, (_, p) in self._kinds.items() if k == "logistic"}
+        table = np.array([_coefficients(c) for c in curves], dtype=np.float64).reshape(-1, 4)
+        n = self.n = len(curves)
+        codes = table[:, 0].tolist()
+        #: Internal channel order (sorted by kind, then input order) and its inverse:
+        #: ``x[order]`` puts an array in that order, ``y[inverse]`` takes it back.
+        self.order = np.argsort(table[:, 0], kind="stable")
+        self.inverse = np.empty(n, dtype=np.int64)
+        self.inverse[self.order] = np.arange(n)
+        self._sorted = codes == sorted(codes)
+        table = table[self.order]
+        size, scale, shape = table[:, 1], table[:, 2], table[:, 3]
+        self._size, self._scale, self._shape = size, scale, shape
+        # kind boundaries in the sorted order
+        bounds = [sum(c < k for c in codes) for k in (_EXP, _LOG, _LOGISTIC, _HILL)] + [n]
+        self._parts: list[tuple[int, slice, FloatArray, FloatArray]] = []
+        for k in (_EXP, _LOG, _LOGISTIC, _HILL):
+            sl = slice(bounds[k], bounds[k + 1])
+            if sl.stop > sl.start:
+                self._parts.append((k, sl, scale[sl], -scale[sl]))
+        hill = self._hill = slice(bounds[_HILL], n)
+        self._needs_exp = bounds[_LOG] < bounds[_HILL]  # log or logistic curves present
+        # the marginal return at zero spend: size / scale, except for Hill curves
+        top = size / scale
+        top[hill] = np.where(shape[hill] == 1, top[hill], np.where(shape[hill] < 1, np.inf, 0.0))
+        self._log_top = np.zeros(n)  # Hill curves' entries are unused (bisection)
+        self._log_top[: hill.start] = np.log(top[: hill.start])
+        # f(t)/t = f'(t)  <=>  z**n = n - 1 for an S-shaped Hill curve
+        s_shaped = np.zeros(n, dtype=bool)
+        s_shaped[hill] = shape[hill] > 1
+        tangent = np.zeros(n)
+        envelope_slope = np.zeros(n)
+        #: Whether any curve is S-shaped.
+        self.any_s_shaped = bool(s_shaped.any())
+        if self.any_s_shaped:
+            s = s_shaped
+            tz = (shape[s] - 1.0) ** (1.0 / shape[s])
+            tangent[s] = tz * scale[s]
+            envelope_slope[s] = _hill_value(tz, size[s], shape[s]) / tangent[s]
+        self._tangent_sorted, self._envelope_sorted = tangent, envelope_slope
+        top = np.maximum(top, envelope_slope)
+        finite = [v for v in top.tolist() if math.isfinite(v)]
+        self.top_marginal = max(finite) if finite else 1.0
+        back = self.inverse
+        self.s_shaped, self.tangent = s_shaped[back], tangent[back]
+        self.envelope_slope, self.max_marginal = envelope_slope[back], top[back]
 
-    def subset(self, members: np.ndarray) -> CurveSet:
-        """The curves of channels ``members`` (sorted indices), sharing the parameters."""
-        sub = object.__new__(CurveSet)
-        sub.curves = [self.curves[i] for i in members.tolist()]
-        sub.n = int(members.size)
-        sub.tangent = self.tangent[members]
-        sub.s_shaped = self.s_shaped[members]
-        sub.envelope_slope = self.envelope_slope[members]
-        sub.max_marginal = self.max_marginal[members]
-        position = np.full(self.n, -1, dtype=np.int64)
-        position[members] = np.arange(members.size)
-        sub._kinds, sub._top, sub._log_top, sub._inv_half = {}, {}, {}, {}
-        for kind, (idx, p) in self._kinds.items():
-            keep = position[idx] >= 0
-            if keep.any():
-                sub._kinds[kind] = (position[idx[keep]], {k: v[keep] for k, v in p.items()})
-                top = self._top[kind]
-                sub._top[kind] = top[keep] if top.size else top
-                log_top = self._log_top[kind]
-                sub._log_top[kind] = log_top[keep] if log_top.size else log_top
-                if kind in self._inv_half:
-                    sub._inv_half[kind] = self._inv_half[kind][keep]
-        return sub
+    # --- evaluation ---------------------------------------------------------------------
+
+    def _in(self, x: FloatArray) -> FloatArray:
+        return x if self._sorted else x[self.order]
+
+    def _out(self, y: FloatArray) -> FloatArray:
+        return y if self._sorted else y[self.inverse]
 
     def value(self, x: FloatArray) -> FloatArray:
-        """True response of each channel at spend ``x`` (shape (n,))."""
+        """True response of each channel at spend ``x`` (yuan, shape (n,))."""
+        z = np.maximum(self._in(x), 0.0) / self._scale
         out = np.empty(self.n)
-        x = np.maximum(x, 0.0)
-        for kind, (idx, p) in self._kinds.items():
-            xi = x[idx]
-            if kind == "exponential":
-                out[idx] = p["ceiling"] * -np.expm1(-xi / p["scale"])
-            elif kind == "hill":
-                r = (xi / p["half"]) ** p["shape"]
-                out[idx] = p["ceiling"] * r / (1.0 + r)
-            elif kind == "log":
-                out[idx] = p["coef"] * np.log1p(xi / p["scale"])
+        for k, sl, _, _ in self._parts:
+            if k == _EXP:
+                out[sl] = -np.expm1(-z[sl])
+            elif k == _LOG:
+                out[sl] = np.log1p(z[sl])
+            elif k == _LOGISTIC:
+                out[sl] = np.tanh(z[sl])
             else:
-                out[idx] = p["ceiling"] * np.tanh(0.5 * p["lam"] * xi)
-        return out
+                out[sl] = _hill_value(z[sl], 1.0, self._shape[sl])  # type: ignore[arg-type]
+        return self._out(self._size * out)
 
     def derivative(self, x: FloatArray) -> FloatArray:
-        """True marginal response of each channel at spend ``x``."""
+        """True marginal response of each channel at spend ``x`` (per yuan)."""
+        z = np.maximum(self._in(x), 0.0) / self._scale
         out = np.empty(self.n)
-        x = np.maximum(x, 0.0)
-        for kind, (idx, p) in self._kinds.items():
-            xi = x[idx]
-            if kind == "exponential":
-                out[idx] = p["ceiling"] / p["scale"] * np.exp(-xi / p["scale"])
-            elif kind == "log":
-                out[idx] = p["coef"] / (p["scale"] + xi)
-            elif kind == "logistic":
-                half = 0.5 * p["lam"]
-                e = np.exp(-2.0 * half * xi)
-                out[idx] = p["ceiling"] * half * 4.0 * e / (1.0 + e) ** 2
+        for k, sl, _, _ in self._parts:
+            if k == _EXP:
+                out[sl] = np.exp(-z[sl])
+            elif k == _LOG:
+                out[sl] = 1.0 / (1.0 + z[sl])
+            elif k == _LOGISTIC:
+                e = np.exp(-2.0 * z[sl])  # sech(z)^2 = 4 e^(-2z) / (1 + e^(-2z))^2
+                out[sl] = 4.0 * e / (1.0 + e) ** 2
             else:
-                out[idx] = [
-                    float(self.curves[i].derivative(v)) for i, v in zip(idx, xi, strict=True)
-                ]
-        return out
+                out[sl] = _hill_derivative(z[sl], 1.0, 1.0, self._shape[sl])  # type: ignore[arg-type]
+        return self._out(self._size / self._scale * out)
 
     def envelope(self, x: FloatArray) -> FloatArray:
         """Concave-envelope response (equal to :meth:`value` for concave curves)."""
@@ -131,63 +176,81 @@ class CurveSet:
         """
         return self.spend_and_slope(m)[0]
 
-    def spend_and_slope(self, m: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+    def spend_and_slope(
+        self, m: float | FloatArray, *, kind_order: bool = False
+    ) -> tuple[FloatArray, FloatArray]:
         """:meth:`spend_at` and its derivative with respect to ``log(m)`` (<= 0).
 
         The derivative is exact for the closed-form kinds and 0 for Hill curves (whose
         inverse is found by bisection); root finders use it only for Newton guesses.
-        Written with few array operations: the root finders call it many times on
-        small arrays, where each numpy call's overhead dominates.
-        """
-        scalar = np.ndim(m) == 0
-        log_m = math.log(float(m)) if scalar else np.log(np.asarray(m, dtype=np.float64))
-        out = np.zeros(self.n)
-        slope = np.zeros(self.n)
-        for kind, (idx, p) in self._kinds.items():
-            lm = log_m if scalar else log_m[idx]  # type: ignore[index]
-            if kind == "exponential":
-                # x = scale * (log top - log m), linear in log m
-                gap = np.maximum(self._log_top[kind] - lm, 0.0)
-                out[idx] = p["scale"] * gap
-                slope[idx] = -p["scale"] * (gap > 0)
-            elif kind == "log":
-                a = p["coef"] * np.exp(-lm)
-                x = np.maximum(a - p["scale"], 0.0)
-                out[idx] = x
-                slope[idx] = -a * (x > 0)
-            elif kind == "logistic":
-                r = np.maximum(np.exp(self._log_top[kind] - lm), 1.0)
-                y = np.sqrt(r)
-                out[idx] = np.arccosh(y) * self._inv_half[kind]
-                inside = r > 1.0
-                slope[idx] = -(y / p["lam"]) * inside / np.sqrt(np.where(inside, r - 1.0, 1.0))
-            else:
-                m_arr = np.full(idx.size, float(m)) if scalar else np.asarray(m)[idx]
-                out[idx] = self._hill_spend_at(idx, m_arr)
-        return out, slope
 
-    def _hill_spend_at(self, idx: np.ndarray, m: FloatArray) -> FloatArray:
+        With ``u = log(top / m)`` (``top`` the marginal return at zero spend), the
+        scaled spend is ``u`` for exponential curves, ``e^u - 1`` for log curves and
+        ``arccosh(e^(u/2))`` for logistic curves (0 where ``u <= 0``).
+
+        With ``kind_order=True`` the channels (of an array ``m`` and of the results) are
+        in the internal order sorted by kind (see :attr:`order`), which saves two
+        permutations per call in root finders that work in that order throughout.
+        """
+        if isinstance(m, np.ndarray) and m.ndim > 0:
+            scalar, m_in = False, (m if kind_order else self._in(m))
+            u = self._log_top - np.log(m_in)
+        else:
+            scalar, m_in = True, self._log_top  # (m_in unused)
+            u = self._log_top - math.log(float(m))
+        pos = u > 0
+        up = np.maximum(u, 0.0)
+        out = np.empty(self.n)
+        slope = np.empty(self.n)
+        e = np.exp(up) if self._needs_exp else up
+        for k, sl, scale, neg_scale in self._parts:
+            if k == _EXP:
+                np.multiply(scale, up[sl], out=out[sl])
+                np.multiply(neg_scale, pos[sl], out=slope[sl])
+            elif k == _LOG:
+                es = e[sl]
+                np.multiply(scale, es - 1.0, out=out[sl])
+                np.multiply(neg_scale * es, pos[sl], out=slope[sl])
+            elif k == _LOGISTIC:
+                es = e[sl]
+                root = np.sqrt(es)
+                np.multiply(scale, np.arccosh(root), out=out[sl])
+                gap = np.sqrt(np.maximum(es - 1.0, 1e-300))
+                np.multiply((0.5 * neg_scale) * pos[sl], root / gap, out=slope[sl])
+            else:
+                m_h = np.full(sl.stop - sl.start, float(m)) if scalar else m_in[sl]
+                out[sl] = self._hill_spend_at(m_h)
+                slope[sl] = 0.0
+        if kind_order:
+            return out, slope
+        return self._out(out), self._out(slope)
+
+    def _hill_spend_at(self, m: FloatArray) -> FloatArray:
         """Bisection on the decreasing branch of Hill curves' (envelope) derivative."""
-        result = np.zeros(idx.size)
-        start = self.tangent[idx]  # decreasing from the tangent point (0 if concave)
-        slope0 = np.where(start > 0, self.envelope_slope[idx], np.inf)
+        h = self._hill
+        size, scale, shape = self._size[h], self._scale[h], self._shape[h]
+        result = np.zeros(m.size)
+        start = self._tangent_sorted[h]  # decreasing from the tangent point (0 if concave)
+        slope0 = np.where(start > 0, self._envelope_sorted[h], np.inf)
         active = m < slope0
         if not active.any():
             return result
-        curves = [self.curves[i] for i in idx]
+
+        def deriv(x: FloatArray) -> FloatArray:
+            return _hill_derivative(x / scale, size, scale, shape)
+
         lo = np.where(start > 0, start, 0.0)
         hi = np.maximum(lo, 1.0)
-        deriv = np.array([float(c.derivative(h)) for c, h in zip(curves, hi, strict=True)])
+        d = deriv(hi)
         for _ in range(200):  # grow the bracket
-            grow = active & (deriv > m)
+            grow = active & (d > m)
             if not grow.any():
                 break
             hi = np.where(grow, hi * 4.0, hi)
-            deriv = np.array([float(c.derivative(h)) for c, h in zip(curves, hi, strict=True)])
+            d = deriv(hi)
         for _ in range(_BISECT):
             mid = 0.5 * (lo + hi)
-            d = np.array([float(c.derivative(v)) for c, v in zip(curves, mid, strict=True)])
-            above = d > m
+            above = deriv(mid) > m
             lo = np.where(above, mid, lo)
             hi = np.where(above, hi, mid)
         result[active] = 0.5 * (lo + hi)[active]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from scipy import optimize
@@ -166,92 +166,113 @@ def _kkt(
     """Water-filling: equal marginal return within each group, group multipliers by
     nested root finding.  ``offset`` is 1 for profit (marginal revenue minus 1).
 
-    Root finding is on ``t = log(level)``, where every closed-form curve's spend is
-    smooth and nearly linear, by safeguarded Newton steps (:func:`_solve_levels`)."""
+    First the budget's level ``mu``: with each group's spend clipped to its share
+    limits, the spends add up to the budget.  Then every group whose spend was clipped
+    gets its own level, at which its channels spend exactly the clipped amount (all
+    such groups solved together).  Root finding is on ``t = log(level)``, where every
+    closed-form curve's spend is smooth and nearly linear, by safeguarded Newton steps
+    (:func:`_solve_levels`)."""
     lo, hi, group_of = problem.lower, problem.upper, problem.group_of
+    g_lo, g_hi = problem.group_lower, problem.group_upper
     n_groups = len(problem.group_names)
     evaluations = 0
     budget = problem.budget
     tol = 1e-10 * max(budget, 1.0)  # root tolerance; sums are made exact below
 
-    def spend_slope(level: float | FloatArray) -> tuple[FloatArray, FloatArray]:
-        raw, slope = curves.spend_and_slope(level + offset)
-        x = np.minimum(np.maximum(raw, lo), hi)
-        slope = np.where((raw > lo) & (raw < hi), slope, 0.0)
-        return x, slope
+    # the root finders work in the curve set's internal channel order (by kind)
+    order = curves.order
+    lo_k, hi_k, group_k = lo[order], hi[order], group_of[order]
+    open_below = not lo.any()  # spends from the curves are >= 0 already
 
-    def channel_spend(level: float | FloatArray) -> FloatArray:
-        return spend_slope(level)[0]
+    def spend_slope(level: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+        raw, slope = curves.spend_and_slope(level + offset, kind_order=True)
+        if open_below:
+            return np.minimum(raw, hi_k), slope * (raw < hi_k)
+        x = np.minimum(np.maximum(raw, lo_k), hi_k)
+        return x, slope * ((raw > lo_k) & (raw < hi_k))
+
+    last: dict[str, Any] = {}  # the latest evaluation, reused once a root is found
 
     def group_sums(level: float | FloatArray) -> tuple[FloatArray, FloatArray]:
         x, slope = spend_slope(level)
-        return (
-            np.bincount(group_of, weights=x, minlength=n_groups).astype(np.float64),
-            np.bincount(group_of, weights=slope, minlength=n_groups).astype(np.float64),
-        )
+        g = cast(FloatArray, np.bincount(group_k, weights=x, minlength=n_groups))
+        gs = cast(FloatArray, np.bincount(group_k, weights=slope, minlength=n_groups))
+        last.update(level=level, x=x, g=g, gs=gs)
+        return g, gs
 
-    def total(t: FloatArray) -> tuple[FloatArray, FloatArray]:
-        g, gs = group_sums(math.exp(float(t[0])))
-        clipped = np.clip(g, problem.group_lower, problem.group_upper)
-        free = (g > problem.group_lower) & (g < problem.group_upper)
-        return np.array([clipped.sum()]), np.array([float(gs[free].sum())])
+    def total(t: float) -> tuple[float, float]:
+        g, gs = group_sums(math.exp(t))
+        if problem.n_shared == 0:
+            # without share rules a group's limits are its channels' bounds (and the
+            # budget), which the channels' clipping already holds at the root
+            return float(g.sum()), float(gs.sum())
+        free = (g > g_lo) & (g < g_hi)
+        return float(np.minimum(np.maximum(g, g_lo), g_hi).sum()), float(gs @ free)
 
-    top = float(np.max(curves.max_marginal[np.isfinite(curves.max_marginal)], initial=1.0)) + 1.0
     floor = 1e-300
-    low, high = math.log(floor), math.log(top) + 1
+    low, high = math.log(floor), math.log(curves.top_marginal + 1.0) + 1
     if problem.exact_cover:
         mu = floor  # every group's spend is fixed: the budget's own level is moot
-    elif offset > 0 and total(np.array([-745.0]))[0][0] <= budget:
+    elif offset > 0 and total(-745.0)[0] <= budget:
         mu = 0.0  # the budget does not bind: spending more would lose money
     else:
         # Newton on the bracket [low, high]; a level pinned at an end means every
         # channel sits at a bound there (the solver then returns that end)
         even = curves.derivative(np.full(curves.n, budget / curves.n))
-        guess = np.array([math.log(max(float(even.mean()) - offset, 1e-300))])
-        t, count = _solve_levels(total, np.array([budget]), low, high, tol, guess)
+        guess = math.log(max(float(even.mean()) - offset, 1e-300))
+        t, count = _solve_level(total, budget, low, high, tol, guess)
         evaluations += count
-        mu = math.exp(float(t[0]))
-    level = np.full(curves.n, mu)
+        mu = math.exp(t)
     shadow: dict[str, float] = {"budget": mu}
-    spend_g = group_sums(mu)[0]
-    target = np.clip(spend_g, problem.group_lower, problem.group_upper)
+    if not (isinstance(last.get("level"), float) and last["level"] == mu):
+        group_sums(mu)
+    x, spend_g, slope_g = last["x"], last["g"], last["gs"]
+    target = np.minimum(np.maximum(spend_g, g_lo), g_hi)
     clipped = np.flatnonzero(np.abs(target - spend_g) > 1e-12 * max(budget, 1.0))
-    for k in clipped.tolist():
-        # each binding group alone: a scalar Newton on its own channels
-        members = np.flatnonzero(group_of == k)
-        sub = curves.subset(members)
-        m_lo, m_hi = lo[members], hi[members]
-
-        def group_total(
-            t: FloatArray, sub: CurveSet = sub, m_lo: FloatArray = m_lo, m_hi: FloatArray = m_hi
-        ) -> tuple[FloatArray, FloatArray]:
-            raw, slope = sub.spend_and_slope(math.exp(float(t[0])) + offset)
-            x = np.minimum(np.maximum(raw, m_lo), m_hi)
-            free = (raw > m_lo) & (raw < m_hi)
-            return np.array([x.sum()]), np.array([float(slope[free].sum())])
-
-        even = sub.derivative(np.full(sub.n, float(target[k]) / sub.n))
-        start = math.log(max(float(even.mean()) - offset, 1e-300))
+    if clipped.size:
+        # the clipped groups' own levels, all at once (one level per group; the other
+        # groups' channels are evaluated at mu and ignored)
+        t_group = np.full(n_groups, math.log(mu) if mu > 0 else low)
+        is_clipped = np.zeros(n_groups, dtype=bool)
+        is_clipped[clipped] = True
+        in_clipped = is_clipped[group_k]
+        even = curves.derivative(target[group_of] / np.bincount(group_of)[group_of])
+        mean_even = cast(FloatArray, np.bincount(group_of, weights=even, minlength=n_groups))
+        mean_even = mean_even / np.maximum(np.bincount(group_of, minlength=n_groups), 1)
+        start = np.log(np.maximum(mean_even[clipped] - offset, 1e-300))
         if mu > floor:
-            start = 0.5 * (start + math.log(mu))
-        t_k, count = _solve_level(group_total, float(target[k]), low, high, tol, start)
+            # one Newton step from mu on each group's own spend (known from above)
+            d = slope_g[clipped]
+            step = math.log(mu) - (spend_g[clipped] - target[clipped]) / np.where(d < 0, d, -1.0)
+            start = np.where(d < 0, step, 0.5 * (start + math.log(mu)))
+
+        def levels(t: FloatArray) -> FloatArray:
+            t_group[clipped] = t
+            return np.where(in_clipped, np.exp(t_group[group_k]), mu)
+
+        def clipped_sums(t: FloatArray) -> tuple[FloatArray, FloatArray]:
+            g, gs = group_sums(levels(t))
+            last["t"] = t
+            return g[clipped], gs[clipped]
+
+        t_k, count = _solve_levels(clipped_sums, target[clipped], low, high, tol, start)
         evaluations += count
-        lam = math.exp(float(t_k[0]))
-        level[members] = lam
-        shadow[f"group:{problem.group_names[k]}"] = lam - mu
+        x = last["x"] if np.array_equal(last["t"], t_k) else spend_slope(levels(t_k))[0]
+        for k, tk in zip(clipped.tolist(), t_k.tolist(), strict=True):
+            shadow[f"group:{problem.group_names[k]}"] = math.exp(tk) - mu
     if mu <= floor * 10 and len(shadow) > 1:
         # every group sits at its share: an extra yuan is split by the shares
         lam_g = np.array([shadow.get(f"group:{g}", 0.0) + mu for g in problem.group_names])
-        share = (problem.group_lower / budget) if budget > 0 else np.zeros(n_groups)
+        share = (g_lo / budget) if budget > 0 else np.zeros(n_groups)
         price = float(np.sum(share * lam_g))
         shadow = {
             "budget": price,
             **{k: v + mu - price for k, v in shadow.items() if k != "budget"},
         }
-    x = channel_spend(level)
+    x = x[curves.inverse]
     # an S-shaped channel's envelope is flat on [0, t]: give it what the roots left over
     residual = (budget if full or mu > 0 else float(x.sum())) - float(x.sum())
-    if abs(residual) > 1e-9 * max(budget, 1.0):
+    if curves.any_s_shaped and abs(residual) > 1e-9 * max(budget, 1.0):
         flat = np.flatnonzero(curves.s_shaped & (x <= curves.tangent))
         for i in flat:
             give = float(np.clip(residual, lo[i] - x[i], min(curves.tangent[i], hi[i]) - x[i]))
@@ -265,28 +286,26 @@ def _settle(x: FloatArray, problem: SplitProblem, target: FloatArray, full: bool
     """Make group and budget sums exact (to rounding): the root finders stop within a
     tolerance; the leftover goes to the channel with the most room in its group."""
     lo, hi, group_of = problem.lower, problem.upper, problem.group_of
-    n_groups = len(problem.group_names)
-    sums = np.bincount(group_of, weights=x, minlength=n_groups)
-    fix = problem.shared & (np.abs(sums - target) > 0)
-    if full and not problem.shared.all():
+    sums = np.bincount(group_of, weights=x, minlength=len(problem.group_names))
+    shared = problem.shared
+    room = np.minimum(x - lo, hi - x)
+    if full and problem.n_shared < shared.size:
         # the free groups absorb the budget's leftover
-        free = ~problem.shared
-        goal = problem.budget - float(target[problem.shared].sum())
-        fix_free = float(sums[free].sum()) != goal
-        if fix_free:
-            room = np.where(free[group_of], np.minimum(x - lo, hi - x), -np.inf)
-            i = int(np.argmax(room))
-            if np.isfinite(room[i]):
-                x[i] = min(max(x[i] + goal - float(sums[free].sum()), lo[i]), hi[i])
-    for k in np.flatnonzero(fix):
-        members = group_of == k
-        room = np.where(members, np.minimum(x - lo, hi - x), -np.inf)
-        i = int(np.argmax(room))
+        free = ~shared
+        gap = problem.budget - float(target @ shared) - float(sums @ free)
+        if gap != 0:
+            candidates = np.where(free[group_of], room, -np.inf)
+            i = int(candidates.argmax())
+            if candidates[i] > -np.inf:
+                x[i] = min(max(x[i] + gap, lo[i]), hi[i])
+    for k in np.flatnonzero(shared & (sums != target)).tolist():
+        candidates = np.where(group_of == k, room, -np.inf)
+        i = int(candidates.argmax())
         x[i] = min(max(x[i] + float(target[k] - sums[k]), lo[i]), hi[i])
 
 
 def _solve_levels(
-    spend_and_slope: Any,
+    spend_and_slope: Callable[[FloatArray], tuple[FloatArray, FloatArray]],
     goals: FloatArray,
     low: float,
     high: float,
@@ -295,57 +314,56 @@ def _solve_levels(
 ) -> tuple[FloatArray, int]:
     """Solve ``spend_k(t_k) = goals_k`` for every k at once, on ``t = log(level)``.
 
-    ``spend_and_slope(t)`` returns the spends (falling in ``t``) and their derivatives.
-    Newton steps are safeguarded by a bracket: a step that leaves it becomes bisection.
-    Returns the solutions and the number of evaluations.
+    ``spend_and_slope(t)`` returns the spends (falling in ``t``) and their derivatives,
+    evaluated for all k in one vectorised call.  Newton steps are safeguarded by a
+    bracket per k: a step that leaves it becomes bisection.  The bookkeeping is on
+    Python floats (there are few levels: one per group), which costs less than numpy
+    calls on arrays this small.  Returns the solutions and the number of evaluations.
     """
     m = goals.size
-    if m == 1:  # one level: plain floats avoid numpy's per-call overhead
-        return _solve_level(
-            spend_and_slope,
-            float(goals[0]),
-            low,
-            high,
-            tol,
-            None if guess is None else float(guess[0]),
-        )
-    a, b = np.full(m, low), np.full(m, high)
-    t = np.clip(guess, low, high) if guess is not None else np.full(m, 0.5 * (low + high))
+    goal = goals.tolist()
+    a, b = [low] * m, [high] * m
+    t = [0.5 * (low + high)] * m if guess is None else np.clip(guess, low, high).tolist()
     count = 0
     for _ in range(300):
-        spend, slope = spend_and_slope(t)
+        spend, slope = spend_and_slope(np.array(t))
         count += 1
-        f = spend - goals
-        done = np.abs(f) <= tol
-        if done.all():
+        moving = False
+        for k, (x, d) in enumerate(zip(spend.tolist(), slope.tolist(), strict=True)):
+            f = x - goal[k]
+            tk = t[k]
+            if abs(f) <= tol:
+                continue
+            if f > 0:
+                a[k] = tk  # spend too high: the level must rise
+            else:
+                b[k] = tk
+            if b[k] - a[k] <= 1e-15 * (1.0 + abs(tk)):
+                continue
+            step = tk - f / d if d < 0 else math.nan
+            t[k] = step if a[k] < step < b[k] else 0.5 * (a[k] + b[k])
+            moving = True
+        if not moving:
             break
-        a = np.where(f > 0, t, a)  # spend too high: the level must rise
-        b = np.where(f < 0, t, b)
-        if np.all(done | (b - a <= 1e-15 * (1.0 + np.abs(t)))):
-            break
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            newton = t - f / slope
-        ok = np.isfinite(newton) & (newton > a) & (newton < b) & (slope < 0)
-        t = np.where(done, t, np.where(ok, newton, 0.5 * (a + b)))
-    return t, count
+    return np.array(t), count
 
 
 def _solve_level(
-    spend_and_slope: Any,
+    spend_and_slope: Callable[[float], tuple[float, float]],
     goal: float,
     low: float,
     high: float,
     tol: float,
     guess: float | None,
-) -> tuple[FloatArray, int]:
-    """The scalar case of :func:`_solve_levels`."""
+) -> tuple[float, int]:
+    """The scalar case of :func:`_solve_levels`, on plain floats."""
     a, b = low, high
     t = min(max(guess, low), high) if guess is not None else 0.5 * (low + high)
     count = 0
     for _ in range(300):
-        spend, slope = spend_and_slope(np.array([t]))
+        spend, d = spend_and_slope(t)
         count += 1
-        f = float(spend[0]) - goal
+        f = spend - goal
         if abs(f) <= tol:
             break
         if f > 0:
@@ -354,10 +372,9 @@ def _solve_level(
             b = t
         if b - a <= 1e-15 * (1.0 + abs(t)):
             break
-        d = float(slope[0])
         step = t - f / d if d < 0 else math.nan
         t = step if a < step < b else 0.5 * (a + b)
-    return np.array([t]), count
+    return t, count
 
 
 def _scipy(
@@ -390,14 +407,17 @@ def _scipy(
         constraints.append(optimize.LinearConstraint(np.ones((1, n)), 1.0, 1.0))
     elif not full:
         constraints.append(optimize.LinearConstraint(np.ones((1, n)), 0.0, 1.0))
-    if shared.any():
-        constraints.append(
-            optimize.LinearConstraint(
-                members[shared],
-                problem.group_lower[shared] / budget,
-                problem.group_upper[shared] / budget,
+    # exact shares and ranges in separate constraints (SLSQP treats them apart)
+    exact = shared & (problem.group_upper - problem.group_lower <= 1e-12 * budget)
+    for rows in (exact, shared & ~exact):
+        if rows.any():
+            constraints.append(
+                optimize.LinearConstraint(
+                    members[rows],
+                    problem.group_lower[rows] / budget,
+                    problem.group_upper[rows] / budget,
+                )
             )
-        )
     best_x, best_f, nit, messages = None, np.inf, 0, []
     for _ in range(int(options["n_starts"])):
         start = lo + gen.dirichlet(np.ones(n)) * max(budget - lo.sum(), 0.0)
@@ -435,6 +455,8 @@ def _fix_s_shaped(
     curve) gets its spend chosen by a bounded line search over [its minimum, its tangent
     point] on the true curve, every other channel re-optimised at each trial; the ends
     of the interval are tried too.  Says which channels were treated so."""
+    if not curves.any_s_shaped:
+        return x, ""
     on_line = np.flatnonzero(curves.s_shaped & (x > 1e-9) & (x < curves.tangent - 1e-9))
     if on_line.size == 0:
         return x, ""
@@ -639,14 +661,14 @@ def split_budget(
         dtype=np.float64,
     )
     marginal = curve_set.derivative(x)
-    for i, c in enumerate(channels):
-        at_bound = x[i] <= problem.lower[i] + 1e-9 or x[i] >= problem.upper[i] - 1e-9
-        if at_bound and name == "kkt" and "budget" in shadow:
-            k = problem.group_of[i]
-            level = shadow["budget"] + shadow.get(f"group:{problem.group_names[k]}", 0.0)
+    at_bound = (x <= problem.lower + 1e-9) | (x >= problem.upper - 1e-9)
+    if name == "kkt" and "budget" in shadow and at_bound.any():
+        for i in np.flatnonzero(at_bound).tolist():
+            group = problem.group_names[problem.group_of[i]]
+            level = shadow["budget"] + shadow.get(f"group:{group}", 0.0)
             price = float(marginal[i]) - offset - level
             if abs(price) > 1e-9:
-                shadow[f"bound:{c}"] = price
+                shadow[f"bound:{channels[i]}"] = price
     return BudgetSplit(
         channels=channels,
         spend=x,
