@@ -84,10 +84,11 @@ class SplitProblem:
     n_shared: int = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "n_shared", int(np.count_nonzero(self.shared)))
-        exact = self.n_shared == self.shared.size and bool(
-            np.all(np.abs(self.group_lower - self.group_upper) <= 1e-12 * max(self.budget, 1.0))
-        )
+        n_shared = sum(self.shared.tolist())
+        exact = n_shared == self.shared.size and float(
+            np.max(self.group_upper - self.group_lower, initial=0.0)
+        ) <= 1e-12 * max(self.budget, 1.0)
+        object.__setattr__(self, "n_shared", n_shared)
         object.__setattr__(self, "exact_cover", exact)
 
 
@@ -130,9 +131,10 @@ def build_split_problem(
     if unknown_groups:
         raise InvalidInputError(f"`group_shares` names group(s) {unknown_groups} not in `groups`.")
     n_named = len(names)
-    for i in np.flatnonzero(group_of < 0):
-        group_of[i] = len(names)
-        names.append(f"<{channels[i]}>")
+    for i, g in enumerate(group_of.tolist()):
+        if g < 0:
+            group_of[i] = len(names)
+            names.append(f"<{channels[i]}>")
     lower = np.zeros(len(channels))
     upper = np.full(len(channels), budget)
     if isinstance(spec.bounds, float | int):
@@ -156,8 +158,8 @@ def build_split_problem(
         lo, hi = (share, share) if isinstance(share, float | int) else share
         k = names.index(g)
         share_lo[k], share_hi[k], shared[k] = lo, hi, True
-    covered = n_named == n_groups and n_named > 0 and shared[:n_named].all()
-    exact = covered and bool(np.all(share_lo == share_hi))
+    covered = n_named == n_groups and n_named > 0 and all(shared[:n_named].tolist())
+    exact = covered and share_lo.tolist() == share_hi.tolist()
     if exact and not math.isclose(float(share_lo.sum()), 1.0, abs_tol=1e-9):
         raise InfeasibleError(
             f"The group shares {dict(spec.group_shares)} sum to {share_lo.sum():.4g}, not 1; "

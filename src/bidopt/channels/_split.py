@@ -161,7 +161,12 @@ class BudgetSplit:
 
 
 def _kkt(
-    curves: CurveSet, problem: SplitProblem, offset: float, full: bool, xtol: float
+    curves: CurveSet,
+    problem: SplitProblem,
+    offset: float,
+    full: bool,
+    xtol: float,
+    start: FloatArray | None = None,
 ) -> tuple[FloatArray, dict[str, float], int]:
     """Water-filling: equal marginal return within each group, group multipliers by
     nested root finding.  ``offset`` is 1 for profit (marginal revenue minus 1).
@@ -218,17 +223,24 @@ def _kkt(
     else:
         # Newton on the bracket [low, high]; a level pinned at an end means every
         # channel sits at a bound there (the solver then returns that end)
-        even = curves.derivative(np.full(curves.n, budget / curves.n))
-        guess = math.log(max(float(even.mean()) - offset, 1e-300))
+        # first level: the mean marginal return of an even split, or the spend-weighted
+        # mean of a given plan near the answer (``start``)
+        near = np.full(curves.n, budget / curves.n) if start is None else start
+        mean = float(near @ curves.derivative(near)) / max(float(near.sum()), 1e-300)
+        guess = math.log(max(mean - offset, 1e-300))
         t, count = _solve_level(total, budget, low, high, tol, guess)
         evaluations += count
         mu = math.exp(t)
     shadow: dict[str, float] = {"budget": mu}
-    if not (isinstance(last.get("level"), float) and last["level"] == mu):
-        group_sums(mu)
-    x, spend_g, slope_g = last["x"], last["g"], last["gs"]
-    target = np.minimum(np.maximum(spend_g, g_lo), g_hi)
-    clipped = np.flatnonzero(np.abs(target - spend_g) > 1e-12 * max(budget, 1.0))
+    if problem.exact_cover:
+        # every group is held at its share: no need to look at the spends at mu
+        target, clipped = g_lo, np.arange(n_groups)
+    else:
+        if not (isinstance(last.get("level"), float) and last["level"] == mu):
+            group_sums(mu)
+        x, spend_g, slope_g = last["x"], last["g"], last["gs"]
+        target = np.minimum(np.maximum(spend_g, g_lo), g_hi)
+        clipped = np.flatnonzero(np.abs(target - spend_g) > 1e-12 * max(budget, 1.0))
     if clipped.size:
         # the clipped groups' own levels, all at once (one level per group; the other
         # groups' channels are evaluated at mu and ignored)
@@ -240,7 +252,7 @@ def _kkt(
         mean_even = cast(FloatArray, np.bincount(group_of, weights=even, minlength=n_groups))
         mean_even = mean_even / np.maximum(np.bincount(group_of, minlength=n_groups), 1)
         start = np.log(np.maximum(mean_even[clipped] - offset, 1e-300))
-        if mu > floor:
+        if not problem.exact_cover and mu > floor:
             # one Newton step from mu on each group's own spend (known from above)
             d = slope_g[clipped]
             step = math.log(mu) - (spend_g[clipped] - target[clipped]) / np.where(d < 0, d, -1.0)
@@ -515,9 +527,10 @@ def _solve(
     full: bool,
     method: str,
     opts: dict[str, Any],
+    start: FloatArray | None = None,
 ) -> tuple[FloatArray, dict[str, float], int, str]:
     if method == "kkt":
-        x, shadow, nit = _kkt(curves, problem, offset, full, float(opts["xtol"]))
+        x, shadow, nit = _kkt(curves, problem, offset, full, float(opts["xtol"]), start)
         x, note = _fix_s_shaped(curves, problem, x, offset, full, float(opts["xtol"]))
         return x, shadow, nit, "equal marginal ROI within groups (KKT water-filling)." + note
     x, nit, message = _scipy(curves, problem, offset, full, method, opts)
@@ -652,7 +665,7 @@ def split_budget(
     unconstrained = None
     if groups and group_shares:
         free = _without_groups(problem)
-        y, _, _, _ = _solve(curve_set, free, offset, full, name, opts)
+        y, _, _, _ = _solve(curve_set, free, offset, full, name, opts, start=x)
         unconstrained = float(curve_set.value(y).sum())
     if offset > 0 and x.sum() < budget * (1 - 1e-9):
         note += f" Spends {x.sum():,.2f} of {budget:,.2f} yuan: more would lose profit."
