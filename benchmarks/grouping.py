@@ -13,6 +13,7 @@ Writes ``results/grouping.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -33,25 +34,56 @@ DATA = Path(
 
 _CHILD = r"""
 import json, resource, sys, time
+import numpy as np
 from bidopt.datasets import make_search_account
 from bidopt.grouping import group_keywords
+from bidopt.grouping._groups import EXACT_LIMIT
+from bidopt.grouping._features import tfidf_features
+from bidopt.grouping._neighbors import knn_graph, neighbor_recall, rare_df_cap
+from bidopt.grouping._normalize import normalize_keywords
 from sklearn.metrics import adjusted_rand_score
-n = int(sys.argv[1])
+n, by_campaign = int(sys.argv[1]), sys.argv[2] == "campaigns"
 account = make_search_account(n, n_days=1, rng=7)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+blocks = account.campaigns if by_campaign else None
 start = time.perf_counter()
-groups = group_keywords(account.keywords.tolist(), threshold=0.4, blocks=account.campaigns)
+groups = group_keywords(account.keywords.tolist(), threshold=0.4, blocks=blocks)
 seconds = time.perf_counter() - start
-print(json.dumps({"n_keywords": n, "seconds": seconds,
-                  "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
-                  "groups": groups.n_groups, "largest": int(groups.sizes.max()),
-                  "ari_vs_themes": adjusted_rand_score(account.themes, groups.labels)}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+labels = np.asarray(account.campaigns) if by_campaign else np.zeros(n, dtype=np.int64)
+_, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+largest = int(counts.max())
+row = {"n_keywords": n, "blocks": "campaigns" if by_campaign else "none",
+       "largest_block": largest,
+       "search": "rare n-grams" if largest > EXACT_LIMIT else "exact",
+       "hashing": largest > 200_000, "seconds": seconds, "peak_rss_gb": peak,
+       "groups": groups.n_groups, "largest": int(groups.sizes.max()),
+       "ari_vs_themes": adjusted_rand_score(account.themes, groups.labels)}
+if largest > EXACT_LIMIT:
+    # recall@15 of the rare-n-gram index against brute force, on the largest block
+    rows = np.flatnonzero(inverse == int(np.argmax(counts)))
+    texts = normalize_keywords([account.keywords[i] for i in rows])
+    features, informative = tfidf_features(texts, hashing=largest > 200_000)
+    cap = rare_df_cap(features, informative)
+    graph = knn_graph(features, 15, 0.2, search_columns=informative, max_df=cap)
+    row["max_df"] = cap
+    row["recall_at_15"] = neighbor_recall(features, graph, 15, 0.2, sample=1000)
+print(json.dumps(row))
 """
+
+#: (n_keywords, blocks) of the scale runs: campaigns as blocks (10 per account, so the
+#: 1M account has blocks of 100k, searched through the rare-n-gram index), and one
+#: 300k account as a single block (hashed features, rare-n-gram index).
+SCALE_RUNS = [
+    (10_000, "campaigns"),
+    (100_000, "campaigns"),
+    (1_000_000, "campaigns"),
+    (300_000, "none"),
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", help="only the scale runs of these sizes")
     args = parser.parse_args()
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
@@ -79,9 +111,14 @@ def main() -> None:
                     }
                 )
     scale = []
-    for n in args.sizes:
+    for n, blocks in SCALE_RUNS:
+        if args.sizes and n not in args.sizes:
+            continue
         out = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(n)], check=True, capture_output=True, text=True
+            [sys.executable, "-c", _CHILD, str(n), blocks],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         scale.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(scale[-1])
@@ -131,8 +168,23 @@ def main() -> None:
             "",
             markdown_table(
                 scale,
-                ["n_keywords", "seconds", "peak_rss_gb", "groups", "largest", "ari_vs_themes"],
+                [
+                    "n_keywords",
+                    "blocks",
+                    "largest_block",
+                    "search",
+                    "hashing",
+                    "seconds",
+                    "peak_rss_gb",
+                    "groups",
+                    "largest",
+                    "ari_vs_themes",
+                    "max_df",
+                    "recall_at_15",
+                ],
             ),
+            "",
+            _growth(scale),
             "",
             "Pooling: " + ", ".join(f"{k} {v:.6g}" for k, v in pooling.items()),
         ]
@@ -143,6 +195,22 @@ def main() -> None:
         {"machine": machine(), "quality": quality, "scale": scale, "pooling": pooling},
         text,
     )
+
+
+def _growth(scale: list[dict[str, object]]) -> str:
+    """How time and memory grow with n (campaign-blocked runs), as log-log slopes."""
+    runs = sorted(
+        (r for r in scale if r.get("blocks") == "campaigns"), key=lambda r: r["n_keywords"]
+    )
+    parts = []
+    for a, b in itertools.pairwise(runs):
+        ratio = np.log(b["n_keywords"] / a["n_keywords"])  # type: ignore[operator]
+        t = np.log(b["seconds"] / a["seconds"]) / ratio  # type: ignore[operator]
+        m = np.log(b["peak_rss_gb"] / a["peak_rss_gb"]) / ratio  # type: ignore[operator]
+        parts.append(
+            f"{a['n_keywords']:,} -> {b['n_keywords']:,}: time ~ n^{t:.2f}, peak memory ~ n^{m:.2f}"
+        )
+    return "Growth: " + ("; ".join(parts) if parts else "n/a")
 
 
 if __name__ == "__main__":

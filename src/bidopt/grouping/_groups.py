@@ -8,16 +8,22 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.exceptions import InvalidInputError
 from bidopt.grouping._features import tfidf_features
-from bidopt.grouping._linkage import average_linkage, knn_graph
+from bidopt.grouping._linkage import average_linkage
+from bidopt.grouping._neighbors import knn_graph, rare_df_cap
 from bidopt.grouping._normalize import normalize_keywords
-from bidopt.typing import IntArray, ObjectArray
+from bidopt.typing import FloatArray, IntArray, ObjectArray
 
-__all__ = ["KeywordGroups", "group_keywords"]
+__all__ = ["EXACT_LIMIT", "KeywordGroups", "group_keywords"]
+
+#: Blocks with more keywords than this search neighbours through the rare-n-gram index
+#: (n-grams held by few keywords nominate candidates) instead of all informative ones.
+EXACT_LIMIT = 20_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -76,6 +82,8 @@ def group_keywords(
     method: Literal["agglomerative", "dense"] = "agglomerative",
     traditional: bool = False,
     hashing: bool | None = None,
+    profiles: npt.ArrayLike | None = None,
+    profile_weight: float = 0.3,
 ) -> KeywordGroups:
     """Group keywords into themed ad groups by their text.
 
@@ -107,6 +115,14 @@ def group_keywords(
         Convert traditional Chinese to simplified first (needs the ``chinese`` extra).
     hashing : bool, optional
         Hash n-grams (bounded memory); by default above 200,000 keywords.
+    profiles : array-like of shape (n_keywords, n_metrics), optional
+        Performance profile per keyword (e.g. pooled CTR, CVR and log CPC), for bid
+        groups: keywords that read alike *and* perform alike.  Each metric is
+        standardised, each row L2-normalised, and the similarity of two keywords becomes
+        ``(1 - profile_weight) * text + profile_weight * profile`` cosine similarity.
+        Text still nominates the neighbours (keywords sharing no n-gram never meet).
+    profile_weight : float, default 0.3
+        Weight of the profile similarity, in [0, 1).
 
     Returns
     -------
@@ -140,6 +156,12 @@ def group_keywords(
         if block_arr.size != n:
             raise InvalidInputError(f"`blocks` must have {n} entries. Got {block_arr.size}.")
         block = np.unique(block_arr, return_inverse=True)[1].ravel()
+    profile_rows = None
+    weight = check_scalar(profile_weight, "profile_weight", lower=0, upper=1, upper_inclusive=False)
+    if profiles is not None:
+        profile_rows = _profile_rows(profiles, n, weight)
+        if name == "dense":
+            raise InvalidInputError("`profiles` needs method='agglomerative'.")
     keyword_arr = np.asarray(list(keywords), dtype=object)
     # content-based order for deterministic tie-breaking, whatever the input order
     order_key = np.empty(n, dtype=np.int64)
@@ -154,17 +176,27 @@ def group_keywords(
         if (~blank).sum() > 1:
             nonblank = rows[~blank]
             features, for_graph = tfidf_features([texts[i] for i in nonblank], hashing=use_hashing)
+            if profile_rows is not None:
+                features, for_graph = _with_profiles(
+                    features, for_graph, profile_rows[nonblank], weight
+                )
             if name == "dense":
                 part = _dense(features, sim)
             else:
-                # neighbours on the informative n-grams; pruned similarities are lower
-                # than the true ones, so they are filtered loosely, and the linkage
-                # below uses the true similarities
-                search = features.copy()
-                search.data = search.data * for_graph[search.indices]
-                search.eliminate_zeros()
-                edges = knn_graph(search, k, 0.5 * sim)
-                part = average_linkage(features, edges, sim, cap, order_key[nonblank])
+                # exact neighbours in small blocks; in large ones, candidates nominated
+                # by the rare informative n-grams and scored by true similarity.  Pairs
+                # down to half the threshold are linkage candidates (average linkage can
+                # still join them through their clusters)
+                if nonblank.size <= EXACT_LIMIT and profile_rows is None:
+                    graph = knn_graph(features, k, 0.5 * sim)
+                elif nonblank.size <= EXACT_LIMIT:  # text nominates, all features score
+                    graph = knn_graph(features, k, 0.5 * sim, search_columns=for_graph)
+                else:
+                    cap_df = rare_df_cap(features, for_graph)
+                    graph = knn_graph(
+                        features, k, 0.5 * sim, search_columns=for_graph, max_df=cap_df
+                    )
+                part = average_linkage(features, graph.pairs(), sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label
             next_label += int(part.max()) + 1
         elif (~blank).sum() == 1:
@@ -183,6 +215,32 @@ def group_keywords(
     first = np.r_[True, labels[pick][1:] != labels[pick][:-1]]
     names = keyword_arr[pick[first]]
     return KeywordGroups(keyword_arr, labels, names.astype(object), sizes, name)
+
+
+def _profile_rows(profiles: npt.ArrayLike, n: int, weight: float) -> FloatArray:
+    """Standardised (per metric), L2-normalised (per keyword) performance profiles."""
+    values = as_float_array(profiles, "profiles", ndim=2)
+    if values.shape[0] != n:
+        raise InvalidInputError(
+            f"`profiles` must have one row per keyword ({n}). Got {values.shape[0]} rows."
+        )
+    spread = values.std(axis=0)
+    z = (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    norm = np.linalg.norm(z, axis=1, keepdims=True)
+    return np.asarray(z / np.where(norm > 0, norm, 1.0), dtype=np.float64)
+
+
+def _with_profiles(
+    text: sparse.csr_matrix, search: np.ndarray, profile: FloatArray, weight: float
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Text and profile columns side by side, weighted so that the dot product of two
+    rows is the weighted sum of their text and profile cosine similarities.  Only the
+    text columns nominate neighbours."""
+    combined = sparse.hstack(
+        [text * np.sqrt(1.0 - weight), sparse.csr_matrix(profile * np.sqrt(weight))],
+        format="csr",
+    )
+    return combined, np.r_[search, np.zeros(profile.shape[1], dtype=bool)]
 
 
 def _dense(features: Any, threshold: float) -> IntArray:

@@ -13,41 +13,7 @@ from scipy import sparse
 
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["average_linkage", "knn_graph"]
-
-
-def knn_graph(
-    features: sparse.csr_matrix, k: int, min_similarity: float, block: int = 2048
-) -> tuple[IntArray, IntArray, np.ndarray]:
-    """The k most similar other rows of every row (similarity >= ``min_similarity``).
-
-    Exact, by blocks of sparse products.  Returns edges ``(i, j, similarity)`` with
-    ``i < j``, each once.
-    """
-    n = features.shape[0]
-    transposed = features.T.tocsr()
-    rows, cols, sims = [], [], []
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        product = (features[start:stop] @ transposed).tocsr()
-        for r in range(stop - start):
-            lo, hi = product.indptr[r], product.indptr[r + 1]
-            idx, val = product.indices[lo:hi], product.data[lo:hi]
-            keep = (idx != start + r) & (val >= min_similarity)
-            idx, val = idx[keep], val[keep]
-            if idx.size > k:
-                top = np.argpartition(-val, k)[:k]
-                idx, val = idx[top], val[top]
-            rows.append(np.full(idx.size, start + r))
-            cols.append(idx)
-            sims.append(val)
-    i = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-    j = np.concatenate(cols) if cols else np.zeros(0, np.int64)
-    s = np.concatenate(sims) if sims else np.zeros(0)
-    a, b = np.minimum(i, j), np.maximum(i, j)
-    key = a.astype(np.int64) * n + b
-    _, first = np.unique(key, return_index=True)
-    return a[first].astype(np.int64), b[first].astype(np.int64), s[first]
+__all__ = ["average_linkage"]
 
 
 def average_linkage(
@@ -60,6 +26,9 @@ def average_linkage(
     """Merge clusters along graph edges while their average similarity >= ``threshold``
     and the merged size <= ``max_size``.
 
+    ``edges`` are ``(i, j, similarity)`` with the rows' true cosine similarity (as from
+    :func:`bidopt.grouping._neighbors.knn_graph`): the starting linkage of singletons.
+
     Reciprocal-nearest-neighbour rounds: in each round every cluster finds its most
     similar neighbouring cluster (true average linkage, from the clusters' summed rows,
     computed for all candidate pairs at once with sparse products), and mutual best pairs
@@ -71,14 +40,14 @@ def average_linkage(
     labels = np.arange(n, dtype=np.int64)
     sizes = np.ones(n, dtype=np.float64)
     rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(order_key, kind="stable")] = np.arange(n)
+    node_of_rank = np.argsort(order_key, kind="stable")
+    rank[node_of_rank] = np.arange(n)
     pa, pb = np.minimum(edges[0], edges[1]), np.maximum(edges[0], edges[1])
     keep = pa != pb
-    pa, pb = pa[keep], pb[keep]
+    pa, pb, sim = pa[keep], pb[keep], np.asarray(edges[2], dtype=np.float64)[keep]
     if pa.size:
         _, first = np.unique(pa * n + pb, return_index=True)
-        pa, pb = pa[first], pb[first]
-    sim = _pair_similarity(features, labels, sizes, pa, pb)
+        pa, pb, sim = pa[first], pb[first], sim[first]
     # a pair below the threshold never rises above it (merging averages similarities)
     # and a pair over the size cap never fits again (clusters only grow): drop them
     good = (sim >= threshold) & (sizes[pa] + sizes[pb] <= max_size)
@@ -87,13 +56,18 @@ def average_linkage(
         if pa.size == 0:
             break
         # each cluster's best partner: highest similarity, ties by the partner's rank
+        # (two linear passes of unbuffered reductions, no sort)
         ends = np.r_[pa, pb]
         partners = np.r_[pb, pa]
-        order = np.lexsort((rank[partners], -np.r_[sim, sim], ends))
-        ends, partners = ends[order], partners[order]
-        first = np.r_[True, ends[1:] != ends[:-1]]
+        both = np.r_[sim, sim]
+        top = np.full(n, -np.inf)
+        np.maximum.at(top, ends, both)
+        tied = both == top[ends]
+        first_rank = np.full(n, n, dtype=np.int64)
+        np.minimum.at(first_rank, ends[tied], rank[partners[tied]])
         best = np.full(n, -1, dtype=np.int64)
-        best[ends[first]] = partners[first]
+        has = first_rank < n
+        best[has] = node_of_rank[first_rank[has]]
         mutual = np.flatnonzero((best >= 0) & (best[np.maximum(best, 0)] == np.arange(n)))
         merge_from = mutual[mutual > best[mutual]]
         if merge_from.size == 0:
