@@ -208,7 +208,8 @@ def main() -> None:
         bidopt_runs(log, info, budget)
     strategies_seconds = time.perf_counter() - t0
 
-    # interleaved halves: bidopt on one half against the best baseline tuned on the other
+    # interleaved halves: each half replayed by bidopt with the other half's statistics
+    # as its training data, against the best baseline tuned on the other half
     halves = [log.take(np.arange(h, len(log), 2)) for h in (0, 1)]
     wins = 0
     cases = []
@@ -222,7 +223,8 @@ def main() -> None:
                     other, name, grid[name][::2] if len(grid[name]) > 50 else grid[name], b_other
                 )
                 best_other = max(best_other, run_baseline(this, name, params, b_this).clicks)
-            mine = bidopt_runs(this, info, b_this)["bidopt-pid"].clicks
+            # bidopt learns from the other half too: its training statistics
+            mine = bidopt_runs(this, IpinyouInfo.from_log(other), b_this)["bidopt-pid"].clicks
             wins += mine >= best_other
             cases.append(
                 {

@@ -178,6 +178,27 @@ class IpinyouInfo:
         """Training mean market price."""
         return self.cost_train / self.imp_train
 
+    @classmethod
+    def from_log(cls, log: AuctionLog) -> IpinyouInfo:
+        """Training statistics of an auction log (to learn from one log, replay another).
+
+        Market prices are rounded to whole units for the histogram.
+
+        Examples
+        --------
+        >>> log = AuctionLog(click=np.array([0, 1, 0]), market_price=np.array([3.0, 5.0, 3.0]))
+        >>> info = IpinyouInfo.from_log(log)
+        >>> info.imp_train, info.clk_train, info.cost_train, info.price_counter_train.tolist()
+        (3, 1, 11.0, [0, 0, 0, 2, 0, 1])
+        """
+        prices = np.rint(log.market_price).astype(np.int64)
+        return cls(
+            imp_train=len(log),
+            clk_train=int(log.click.sum()),
+            cost_train=float(log.market_price.sum()),
+            price_counter_train=np.bincount(prices).astype(np.int64),
+        )
+
     def market_price_pmf(self) -> FloatArray:
         """The training market-price distribution: ``pmf[p]`` = P(price == p)."""
         counts = self.price_counter_train.astype(np.float64)

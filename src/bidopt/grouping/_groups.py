@@ -23,7 +23,7 @@ __all__ = ["EXACT_LIMIT", "KeywordGroups", "group_keywords"]
 
 #: Blocks with more keywords than this search neighbours through the rare-n-gram index
 #: (n-grams held by few keywords nominate candidates) instead of all informative ones.
-EXACT_LIMIT = 20_000
+EXACT_LIMIT = 5_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -134,7 +134,7 @@ def knn_graph(
         ``search_columns``; otherwise partial scores nominate candidates.
     n_candidates : int, optional
         Candidates per row re-scored by true similarity when the search is not exact
-        (default ``4 * k``).
+        (default ``max(100, 4 * k)``).
     block : int, default 2048
         Rows per sparse product (memory: about ``block`` x candidates per row).
 
@@ -156,7 +156,7 @@ def knn_graph(
         search.data = search.data * columns[search.indices]
         search.eliminate_zeros()
     transposed = search.T.tocsr()
-    nominate = n_candidates or 4 * k
+    nominate = n_candidates or max(100, 4 * k)
     # exact scores are filtered at once; partial scores (search columns only, at most
     # the true ones) nominate candidates, from a quarter of the least similarity up
     floor = min_similarity if exact_scores else 0.25 * min_similarity
