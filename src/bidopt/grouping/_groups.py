@@ -193,8 +193,15 @@ def group_keywords(
                     graph = knn_graph(features, k, 0.5 * sim, search_columns=for_graph)
                 else:
                     cap_df = rare_df_cap(features, for_graph)
+                    # the index prunes more in larger blocks: nominate more candidates
+                    nominate = max(100 if nonblank.size <= 50_000 else 150, 6 * k)
                     graph = knn_graph(
-                        features, k, 0.5 * sim, search_columns=for_graph, max_df=cap_df
+                        features,
+                        k,
+                        0.5 * sim,
+                        search_columns=for_graph,
+                        max_df=cap_df,
+                        n_candidates=nominate,
                     )
                 part = average_linkage(features, graph.pairs(), sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label

@@ -56,7 +56,7 @@ class NeighborGraph:
 
 
 def rare_df_cap(
-    features: sparse.csr_matrix, columns: np.ndarray, work_per_row: float = 5000.0
+    features: sparse.csr_matrix, columns: np.ndarray, work_per_row: float = 3000.0
 ) -> int:
     """The largest document-frequency cap whose search product stays within
     ``work_per_row`` shared-n-gram incidences per row on average.
@@ -150,11 +150,15 @@ def knn_graph(
         columns = columns & (df <= max_df)
     exact_scores = max_df is None and bool(columns.all())
     approximate = not exact_scores
-    search = features
+    search, rest = features, None
     if not columns.all():
-        search = features.copy()
-        search.data = search.data * columns[search.indices]
+        # the search columns, and the rest: true similarity = partial score + rest's dot
+        keep = columns[features.indices]
+        search, rest = features.copy(), features.copy()
+        search.data = search.data * keep
+        rest.data = rest.data * ~keep
         search.eliminate_zeros()
+        rest.eliminate_zeros()
     transposed = search.T.tocsr()
     nominate = n_candidates or max(100, 4 * k)
     # exact scores are filtered at once; partial scores (search columns only, at most
@@ -172,7 +176,8 @@ def knn_graph(
         r, c, v = r[keep], c[keep], v[keep]
         if not exact_scores:
             r, c, v = _top_per_row(r, c, v, stop - start, nominate)
-            v = _row_dots(features, r + start, c)
+            if rest is not None:  # (else the search had every column: v is true)
+                v = v + _row_dots(rest, r + start, c)
             keep = v >= min_similarity
             r, c, v = r[keep], c[keep], v[keep]
         r, c, v = _top_per_row(r, c, v, stop - start, k)
