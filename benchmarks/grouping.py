@@ -37,9 +37,9 @@ import json, resource, sys, time
 import numpy as np
 from bidopt.datasets import make_search_account
 from bidopt.grouping import group_keywords
-from bidopt.grouping._groups import EXACT_LIMIT
+from bidopt.grouping._groups import EXACT_LIMIT, neighbor_graph
 from bidopt.grouping._features import tfidf_features
-from bidopt.grouping._neighbors import knn_graph, neighbor_recall, rare_df_cap
+from bidopt.grouping._neighbors import neighbor_recall
 from bidopt.grouping._normalize import normalize_keywords
 from sklearn.metrics import adjusted_rand_score
 n, by_campaign = int(sys.argv[1]), sys.argv[2] == "campaigns"
@@ -63,9 +63,8 @@ if largest > EXACT_LIMIT:
     rows = np.flatnonzero(inverse == int(np.argmax(counts)))
     texts = normalize_keywords([account.keywords[i] for i in rows])
     features, informative = tfidf_features(texts, hashing=largest > 200_000)
-    cap = rare_df_cap(features, informative)
-    graph = knn_graph(features, 15, 0.2, search_columns=informative, max_df=cap)
-    row["max_df"] = cap
+    graph = neighbor_graph(features, informative, 15, 0.2)  # as group_keywords does
+    row["max_df"] = graph.max_df
     row["recall_at_15"] = neighbor_recall(features, graph, 15, 0.2, sample=1000)
 print(json.dumps(row))
 """
@@ -189,12 +188,39 @@ def main() -> None:
             "Pooling: " + ", ".join(f"{k} {v:.6g}" for k, v in pooling.items()),
         ]
     )
+    text += "\n\n" + _targets(quality, scale, pooling)
     print(text)
     write_results(
         "grouping",
         {"machine": machine(), "quality": quality, "scale": scale, "pooling": pooling},
         text,
     )
+
+
+def _targets(
+    quality: list[dict[str, object]], scale: list[dict[str, object]], pooling: dict[str, float]
+) -> str:
+    """The issue's targets, met or not (only those this run measured)."""
+    out: dict[str, bool] = {}
+    for t in sorted({float(q["threshold"]) for q in quality}):  # type: ignore[arg-type]
+        ari = {q["method"]: float(q["ari"]) for q in quality if q["threshold"] == t}  # type: ignore[arg-type]
+        out[f"wands_ari_ge_dense_at_{t:g}"] = ari["agglomerative"] >= ari["dense"] - 1e-12
+    for r in scale:
+        if r["blocks"] != "campaigns":
+            continue
+        if r["n_keywords"] == 100_000:
+            out["100k_under_20s_and_1.5gb"] = r["seconds"] < 20 and r["peak_rss_gb"] < 1.5  # type: ignore[operator]
+        if r["n_keywords"] == 1_000_000:
+            out["1m_under_6min_and_5gb"] = r["seconds"] < 360 and r["peak_rss_gb"] < 5  # type: ignore[operator]
+            out["1m_recall_at_15_ge_0.95"] = float(r.get("recall_at_15", 0.0)) >= 0.95  # type: ignore[arg-type]
+    if "adwords_logloss_pooled" in pooling:
+        out["adwords_pooled_beats_raw_and_account"] = pooling["adwords_logloss_pooled"] < min(
+            pooling["adwords_logloss_raw"], pooling["adwords_logloss_account"]
+        )
+    out["synthetic_cvr_mse_down_30pct"] = (
+        pooling["synthetic_cvr_mse_pooled"] <= 0.7 * pooling["synthetic_cvr_mse_raw"]
+    )
+    return "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in out.items())
 
 
 def _growth(scale: list[dict[str, object]]) -> str:

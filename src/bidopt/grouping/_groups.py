@@ -15,11 +15,11 @@ from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.exceptions import InvalidInputError
 from bidopt.grouping._features import tfidf_features
 from bidopt.grouping._linkage import average_linkage
-from bidopt.grouping._neighbors import knn_graph, rare_df_cap
+from bidopt.grouping._neighbors import NeighborGraph, knn_graph, rare_df_cap
 from bidopt.grouping._normalize import normalize_keywords
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
-__all__ = ["EXACT_LIMIT", "KeywordGroups", "group_keywords"]
+__all__ = ["EXACT_LIMIT", "KeywordGroups", "group_keywords", "neighbor_graph"]
 
 #: Blocks with more keywords than this search neighbours through the rare-n-gram index
 #: (n-grams held by few keywords nominate candidates) instead of all informative ones.
@@ -183,26 +183,11 @@ def group_keywords(
             if name == "dense":
                 part = _dense(features, sim)
             else:
-                # exact neighbours in small blocks; in large ones, candidates nominated
-                # by the rare informative n-grams and scored by true similarity.  Pairs
-                # down to half the threshold are linkage candidates (average linkage can
-                # still join them through their clusters)
-                if nonblank.size <= EXACT_LIMIT and profile_rows is None:
-                    graph = knn_graph(features, k, 0.5 * sim)
-                elif nonblank.size <= EXACT_LIMIT:  # text nominates, all features score
-                    graph = knn_graph(features, k, 0.5 * sim, search_columns=for_graph)
-                else:
-                    cap_df = rare_df_cap(features, for_graph)
-                    # the index prunes more in larger blocks: nominate more candidates
-                    nominate = max(100 if nonblank.size <= 50_000 else 150, 6 * k)
-                    graph = knn_graph(
-                        features,
-                        k,
-                        0.5 * sim,
-                        search_columns=for_graph,
-                        max_df=cap_df,
-                        n_candidates=nominate,
-                    )
+                # pairs down to half the threshold are linkage candidates (average
+                # linkage can still join them through their clusters)
+                graph = neighbor_graph(
+                    features, for_graph, k, 0.5 * sim, text_only=profile_rows is None
+                )
                 part = average_linkage(features, graph.pairs(), sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label
             next_label += int(part.max()) + 1
@@ -222,6 +207,36 @@ def group_keywords(
     first = np.r_[True, labels[pick][1:] != labels[pick][:-1]]
     names = keyword_arr[pick[first]]
     return KeywordGroups(keyword_arr, labels, names.astype(object), sizes, name)
+
+
+def neighbor_graph(
+    features: sparse.csr_matrix,
+    informative: np.ndarray,
+    k: int,
+    min_similarity: float,
+    *,
+    text_only: bool = True,
+) -> NeighborGraph:
+    """The neighbour graph :func:`group_keywords` builds for one block.
+
+    Exact up to :data:`EXACT_LIMIT` keywords (with performance profiles, text nominates
+    and all features score); above, the rare-n-gram index: informative n-grams held by
+    at most :func:`rare_df_cap` keywords nominate 100 candidates per keyword (150 above
+    50,000 keywords, where the index prunes more), scored by true similarity.
+    """
+    n = features.shape[0]
+    if n <= EXACT_LIMIT and text_only:
+        return knn_graph(features, k, min_similarity)
+    if n <= EXACT_LIMIT:
+        return knn_graph(features, k, min_similarity, search_columns=informative)
+    return knn_graph(
+        features,
+        k,
+        min_similarity,
+        search_columns=informative,
+        max_df=rare_df_cap(features, informative),
+        n_candidates=max(100 if n <= 50_000 else 150, 6 * k),
+    )
 
 
 def _profile_rows(profiles: npt.ArrayLike, n: int, weight: float) -> FloatArray:
