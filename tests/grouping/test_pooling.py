@@ -77,3 +77,14 @@ def test_pooled_cvr_beats_raw_cvr_on_the_synthetic_account(account: SearchAccoun
     raw = np.where(clicks > 0, orders / np.maximum(clicks, 1), orders.sum() / clicks.sum())
     truth = account.truth.cvr
     assert np.mean((pooled - truth) ** 2) <= 0.7 * np.mean((raw - truth) ** 2)
+
+
+def test_pool_rates_shrinks_sparse_units_towards_their_group() -> None:
+    clicks = np.array([0.0, 50.0, 0.0, 0.0, 1.0])
+    imps = np.array([10.0, 1000.0, 0.0, 0.0, 5.0])
+    groups = np.array([0, 0, 0, 1, 1])
+    rates = pool_rates(clicks, imps, [groups]).mean
+    group_rate = rates[2]  # a unit without data gets its group's pooled rate
+    assert 0 < rates[0] <= group_rate  # no clicks in 10 impressions is not a CTR of 0
+    assert rates[1] == pytest.approx(0.05, rel=0.1)  # plenty of data: near its own rate
+    assert 0 < rates[3] < 1

@@ -5,7 +5,7 @@ import pytest
 
 from bidopt.datasets import SearchAccount, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
-from bidopt.landscape import BidLandscape, estimate_landscapes, landscape_error, pool_rates
+from bidopt.landscape import BidLandscape, estimate_landscapes, landscape_error
 from tests.conftest import shared_file
 
 
@@ -117,16 +117,6 @@ def test_from_ipinyou_training_histogram() -> None:
     assert land.impressions[0, -1] == pytest.approx(info.imp_train)
     assert land.cost[0, -1] == pytest.approx(info.cost_train)  # all prices are <= 300
     assert land.clicks[0, -1] == pytest.approx(info.clk_train)
-
-
-def test_pool_rates_shrinks_sparse_units_towards_their_group() -> None:
-    clicks = np.array([0.0, 50.0, 0.0, 1.0])
-    imps = np.array([10.0, 1000.0, 0.0, 5.0])
-    groups = np.array([0, 0, 1, 1])
-    rates = pool_rates(clicks, imps, [groups])
-    assert 0 < rates[0] < 0.05  # no clicks in 10 impressions is not a CTR of 0
-    assert rates[1] == pytest.approx(0.05, rel=0.1)  # plenty of data: near its own rate
-    assert 0 < rates[2] < 1  # no data at all: its group's pooled rate
 
 
 def test_estimated_landscapes_track_the_truth(account: SearchAccount) -> None:

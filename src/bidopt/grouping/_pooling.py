@@ -26,23 +26,32 @@ class PooledRates:
     ----------
     mean : ndarray of float64, shape (n_units,)
         Posterior mean rate.
-    lower, upper : ndarray of float64, shape (n_units,)
-        Equal-tailed posterior interval at ``level``.
     alpha, beta : ndarray of float64, shape (n_units,)
         The Beta posterior of each unit.
     prior_strength : list of float
         The fitted prior strength (pseudo-trials) of each level, coarsest first, then
         the units' own.
     level : float
+        Probability of the intervals :attr:`lower` and :attr:`upper`.
     """
 
     mean: FloatArray
-    lower: FloatArray
-    upper: FloatArray
     alpha: FloatArray
     beta: FloatArray
     prior_strength: list[float]
     level: float
+
+    @property
+    def lower(self) -> FloatArray:
+        """Lower end of each unit's equal-tailed posterior interval (computed on access)."""
+        tail = (1 - self.level) / 2
+        return np.asarray(stats.beta.ppf(tail, self.alpha, self.beta), dtype=np.float64)
+
+    @property
+    def upper(self) -> FloatArray:
+        """Upper end of each unit's equal-tailed posterior interval (computed on access)."""
+        tail = (1 - self.level) / 2
+        return np.asarray(stats.beta.ppf(1 - tail, self.alpha, self.beta), dtype=np.float64)
 
     def to_frame(self) -> Any:
         """One row per unit (needs pandas)."""
@@ -124,7 +133,9 @@ def pool_rates(
     )
     codes = []
     for k, labels in enumerate(levels):
-        arr = np.asarray(labels, dtype=object).astype(str)
+        arr = np.asarray(labels)
+        if arr.dtype.kind not in "iub":  # labels of any kind; integer codes as they are
+            arr = arr.astype(object).astype(str)
         if arr.shape != x.shape:
             raise InvalidInputError(
                 f"`levels[{k}]` must have shape {x.shape}, one label per unit. Got {arr.shape}."
@@ -146,11 +157,8 @@ def pool_rates(
     strengths.append(s)
     m = np.clip(prior, 1e-12, 1 - 1e-12)
     a, b = x + s * m, n - x + s * (1 - m)
-    tail = (1 - prob) / 2
     return PooledRates(
         mean=a / (a + b),
-        lower=np.asarray(stats.beta.ppf(tail, a, b), dtype=np.float64),
-        upper=np.asarray(stats.beta.ppf(1 - tail, a, b), dtype=np.float64),
         alpha=a,
         beta=b,
         prior_strength=strengths,

@@ -2,7 +2,6 @@
 
 from bidopt.landscape._estimate import LandscapeModel, estimate_landscapes, landscape_error
 from bidopt.landscape._landscape import OBJECTIVES, BidLandscape, Objective
-from bidopt.landscape._shrinkage import pool_rates
 
 __all__ = [
     "OBJECTIVES",
@@ -11,5 +10,4 @@ __all__ = [
     "Objective",
     "estimate_landscapes",
     "landscape_error",
-    "pool_rates",
 ]

@@ -11,8 +11,8 @@ from scipy import special
 from bidopt._validation import as_float_array, check_scalar
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import InvalidInputError
+from bidopt.grouping._pooling import pool_rates
 from bidopt.landscape._landscape import BidLandscape
-from bidopt.landscape._shrinkage import pool_rates
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["LandscapeModel", "estimate_landscapes", "landscape_error"]
@@ -137,7 +137,7 @@ def estimate_landscapes(
     * Volume comes from impressions, corrected for the share won at each day's bid and
       for the traffic of each day (so the landscape is for an average day).
     * CTR, CVR and order value are pooled through ad group -> campaign -> account with
-      empirical-Bayes shrinkage (:func:`bidopt.landscape.pool_rates`).
+      empirical-Bayes shrinkage (:func:`bidopt.grouping.pool_rates`).
 
     Parameters
     ----------
@@ -261,14 +261,16 @@ def estimate_landscapes(
         best["volume"] = np.where(take, volume, best["volume"])
 
     hierarchy = [group_codes, campaign_codes]
-    ctr = pool_rates(k_clicks, k_imps, hierarchy)
+    # (a log may keep flagged keyword-days with more clicks than impressions, see
+    # ``read_keyword_log(relax=...)``: a rate is at most 1)
+    ctr = pool_rates(np.minimum(k_clicks, k_imps), k_imps, hierarchy).mean
     cvr = order_value = None
     if log.conversions is not None:
         k_conv = np.asarray(
             np.bincount(entity, weights=log.conversions.astype(np.float64), minlength=n),
             dtype=np.float64,
         )
-        cvr = pool_rates(k_conv, k_clicks, hierarchy)
+        cvr = pool_rates(np.minimum(k_conv, k_clicks), k_clicks, hierarchy).mean
         if log.revenue is not None:
             k_rev = np.asarray(
                 np.bincount(entity, weights=log.revenue, minlength=n), dtype=np.float64
