@@ -113,3 +113,17 @@ def test_profiles_split_keywords_that_read_alike_but_perform_apart() -> None:
         group_keywords(words, profiles=np.ones((2, 2)))
     with pytest.raises(InvalidInputError, match="profile_weight"):
         group_keywords(words, profiles=profiles, profile_weight=1.0)
+
+
+def test_hashed_features_group_like_learned_ones() -> None:
+    account = make_search_account(1500, n_days=1, rng=11)
+    words = account.keywords.tolist()
+    learned = group_keywords(words, threshold=0.4, hashing=False)
+    hashed = group_keywords(words, threshold=0.4, hashing=True)
+    from sklearn.metrics import adjusted_rand_score
+
+    # 2**20 hashed columns: collisions are rare, the groups nearly the same
+    assert adjusted_rand_score(learned.labels, hashed.labels) > 0.95
+    features, informative = tfidf_features(normalize_keywords(words), hashing=True)
+    assert features.shape[1] == 1 << 20 and informative.all()
+    np.testing.assert_allclose(np.asarray(features.multiply(features).sum(axis=1)).ravel(), 1.0)
