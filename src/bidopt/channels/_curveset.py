@@ -89,7 +89,7 @@ class CurveSet:
         size, scale, shape = table[:, 1], table[:, 2], table[:, 3]
         self._size, self._scale, self._shape = size, scale, shape
         # kind boundaries in the sorted order
-        bounds = [sum(c < k for c in codes) for k in (_EXP, _LOG, _LOGISTIC, _HILL)] + [n]
+        bounds = np.searchsorted(np.sort(table[:, 0]), [_EXP, _LOG, _LOGISTIC, _HILL, 99]).tolist()
         self._parts: list[tuple[int, slice, FloatArray, FloatArray]] = []
         for k in (_EXP, _LOG, _LOGISTIC, _HILL):
             sl = slice(bounds[k], bounds[k + 1])
@@ -213,10 +213,10 @@ class CurveSet:
                 np.multiply(neg_scale * es, pos[sl], out=slope[sl])
             elif k == _LOGISTIC:
                 es = e[sl]
-                root = np.sqrt(es)
-                np.multiply(scale, np.arccosh(root), out=out[sl])
-                gap = np.sqrt(np.maximum(es - 1.0, 1e-300))
-                np.multiply((0.5 * neg_scale) * pos[sl], root / gap, out=slope[sl])
+                np.multiply(scale, np.arccosh(np.sqrt(es)), out=out[sl])
+                # d/du arccosh(e^(u/2)) = sqrt(e^u / (e^u - 1)) / 2
+                ratio = np.sqrt(es / np.maximum(es - 1.0, 1e-300))
+                np.multiply(0.5 * neg_scale * pos[sl], ratio, out=slope[sl])
             else:
                 m_h = np.full(sl.stop - sl.start, float(m)) if scalar else m_in[sl]
                 out[sl] = self._hill_spend_at(m_h)

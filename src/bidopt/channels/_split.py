@@ -206,11 +206,14 @@ def _kkt(
         return g, gs
 
     def total(t: float) -> tuple[float, float]:
-        g, gs = group_sums(math.exp(t))
         if problem.n_shared == 0:
             # without share rules a group's limits are its channels' bounds (and the
-            # budget), which the channels' clipping already holds at the root
-            return float(g.sum()), float(gs.sum())
+            # budget), which the channels' clipping already holds: no group sums
+            level = math.exp(t)
+            x, slope = spend_slope(level)
+            last.update(level=level, x=x)
+            return float(x.sum()), float(slope.sum())
+        g, gs = group_sums(math.exp(t))
         free = (g > g_lo) & (g < g_hi)
         return float(np.minimum(np.maximum(g, g_lo), g_hi).sum()), float(gs @ free)
 
@@ -235,6 +238,11 @@ def _kkt(
     if problem.exact_cover:
         # every group is held at its share: no need to look at the spends at mu
         target, clipped = g_lo, np.arange(n_groups)
+    elif problem.n_shared == 0:
+        # no share rules: one level for every channel
+        same = isinstance(last.get("level"), float) and last["level"] == mu
+        x = last["x"] if same else spend_slope(mu)[0]
+        target, clipped = g_hi, np.zeros(0, dtype=np.int64)  # (target unused: no rules)
     else:
         if not (isinstance(last.get("level"), float) and last["level"] == mu):
             group_sums(mu)
@@ -248,15 +256,21 @@ def _kkt(
         is_clipped = np.zeros(n_groups, dtype=bool)
         is_clipped[clipped] = True
         in_clipped = is_clipped[group_k]
-        even = curves.derivative(target[group_of] / np.bincount(group_of)[group_of])
-        mean_even = cast(FloatArray, np.bincount(group_of, weights=even, minlength=n_groups))
-        mean_even = mean_even / np.maximum(np.bincount(group_of, minlength=n_groups), 1)
-        start = np.log(np.maximum(mean_even[clipped] - offset, 1e-300))
-        if not problem.exact_cover and mu > floor:
+        d = slope_g[clipped] if not problem.exact_cover and mu > floor else None
+        if d is not None and bool((d < 0).all()):
             # one Newton step from mu on each group's own spend (known from above)
-            d = slope_g[clipped]
-            step = math.log(mu) - (spend_g[clipped] - target[clipped]) / np.where(d < 0, d, -1.0)
-            start = np.where(d < 0, step, 0.5 * (start + math.log(mu)))
+            start = math.log(mu) - (spend_g[clipped] - target[clipped]) / d
+        else:
+            # the mean marginal return of an even split within each group
+            even = curves.derivative(target[group_of] / np.bincount(group_of)[group_of])
+            mean_even = cast(FloatArray, np.bincount(group_of, weights=even, minlength=n_groups))
+            mean_even = mean_even / np.maximum(np.bincount(group_of, minlength=n_groups), 1)
+            start = np.log(np.maximum(mean_even[clipped] - offset, 1e-300))
+            if d is not None:
+                step = math.log(mu) - (spend_g[clipped] - target[clipped]) / np.where(
+                    d < 0, d, -1.0
+                )
+                start = np.where(d < 0, step, 0.5 * (start + math.log(mu)))
 
         def levels(t: FloatArray) -> FloatArray:
             t_group[clipped] = t
@@ -298,6 +312,12 @@ def _settle(x: FloatArray, problem: SplitProblem, target: FloatArray, full: bool
     """Make group and budget sums exact (to rounding): the root finders stop within a
     tolerance; the leftover goes to the channel with the most room in its group."""
     lo, hi, group_of = problem.lower, problem.upper, problem.group_of
+    if problem.n_shared == 0:  # only the budget to make exact
+        gap = problem.budget - float(x.sum())
+        if full and gap != 0:
+            i = int(np.minimum(x - lo, hi - x).argmax())
+            x[i] = min(max(x[i] + gap, lo[i]), hi[i])
+        return
     sums = np.bincount(group_of, weights=x, minlength=len(problem.group_names))
     shared = problem.shared
     room = np.minimum(x - lo, hi - x)
@@ -607,7 +627,7 @@ def split_budget(
     name = check_choice(method, "method", ("kkt", "slsqp", "trust-constr"))
     goal = check_choice(objective, "objective", ("revenue", "profit", "roi"))
     opts = check_options(options, _OPTIONS[name], method=name)
-    channels = tuple(str(c) for c in curves)
+    channels = tuple(map(str, curves))
     current_arr = None
     if current is not None:
         missing = [c for c in channels if c not in current]
@@ -711,7 +731,7 @@ def _without_groups(problem: SplitProblem) -> SplitProblem:
     return dataclasses.replace(
         problem,
         group_of=np.arange(n, dtype=np.int64),
-        group_names=tuple(f"<{c}>" for c in problem.channels),
+        group_names=problem.channels,  # one group per channel, named after it
         group_lower=problem.lower.copy(),
         group_upper=problem.upper.copy(),
         shared=np.zeros(n, dtype=bool),
