@@ -127,3 +127,17 @@ def test_hashed_features_group_like_learned_ones() -> None:
     features, informative = tfidf_features(normalize_keywords(words), hashing=True)
     assert features.shape[1] == 1 << 20 and informative.all()
     np.testing.assert_allclose(np.asarray(features.multiply(features).sum(axis=1)).ravel(), 1.0)
+
+
+def test_rng_breaks_ties_reproducibly_and_order_free() -> None:
+    # four keywords equally similar in pairs: which pair merges first is a tie
+    words = ["红色 连衣裙", "蓝色 连衣裙", "红色 半身裙", "蓝色 半身裙"] * 2 + ["白色 衬衫"]
+    a = group_keywords(words, threshold=0.2, max_group_size=2, rng=3)
+    b = group_keywords(words, threshold=0.2, max_group_size=2, rng=3)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    perm = np.random.default_rng(0).permutation(len(words))
+    c = group_keywords([words[i] for i in perm], threshold=0.2, max_group_size=2, rng=3)
+    from sklearn.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(a.labels[perm], c.labels) == 1.0
+    assert a.sizes.max() <= 2

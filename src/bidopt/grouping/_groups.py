@@ -11,13 +11,13 @@ import numpy.typing as npt
 from scipy import sparse
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, check_choice, check_scalar
+from bidopt._validation import as_float_array, check_choice, check_random_state, check_scalar
 from bidopt.exceptions import InvalidInputError
 from bidopt.grouping._features import tfidf_features
 from bidopt.grouping._linkage import average_linkage
 from bidopt.grouping._neighbors import NeighborGraph, knn_graph, rare_df_cap
 from bidopt.grouping._normalize import normalize_keywords
-from bidopt.typing import FloatArray, IntArray, ObjectArray
+from bidopt.typing import FloatArray, IntArray, ObjectArray, RandomState
 
 __all__ = ["EXACT_LIMIT", "KeywordGroups", "group_keywords", "neighbor_graph"]
 
@@ -84,6 +84,7 @@ def group_keywords(
     hashing: bool | None = None,
     profiles: npt.ArrayLike | None = None,
     profile_weight: float = 0.3,
+    rng: RandomState = None,
 ) -> KeywordGroups:
     """Group keywords into themed ad groups by their text.
 
@@ -123,6 +124,11 @@ def group_keywords(
         Text still nominates the neighbours (keywords sharing no n-gram never meet).
     profile_weight : float, default 0.3
         Weight of the profile similarity, in [0, 1).
+    rng : int or numpy.random.Generator, optional
+        Breaks ties between equally similar merges: by a random order of the distinct
+        keyword texts drawn from ``rng``; by default alphabetically.  Either way the
+        result depends on the keywords' content, not on their input order, and the same
+        ``rng`` gives the same groups.  Nothing else in the method is random.
 
     Returns
     -------
@@ -164,8 +170,14 @@ def group_keywords(
             raise InvalidInputError("`profiles` needs method='agglomerative'.")
     keyword_arr = np.asarray(list(keywords), dtype=object)
     # content-based order for deterministic tie-breaking, whatever the input order
+    text_arr = np.array(texts, dtype=object).astype(str)
+    if rng is None:
+        content = text_arr  # alphabetical
+    else:
+        unique, inverse = np.unique(text_arr, return_inverse=True)
+        content = check_random_state(rng).permutation(unique.size)[inverse.ravel()]
     order_key = np.empty(n, dtype=np.int64)
-    order_key[np.lexsort((np.arange(n), np.array(texts, dtype=object).astype(str)))] = np.arange(n)
+    order_key[np.lexsort((np.arange(n), content))] = np.arange(n)
     labels = np.full(n, -1, dtype=np.int64)
     next_label = 0
     for b in np.unique(block):
