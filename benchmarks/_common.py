@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import resource
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Any
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+#: Where results are written: ``benchmarks/results`` (committed), or the folder in
+#: ``BIDOPT_BENCH_RESULTS`` (``run_all.py --quick`` writes to ``results/quick``, which is
+#: not committed, so that quick runs never overwrite the full ones).
+RESULTS = Path(os.environ.get("BIDOPT_BENCH_RESULTS", Path(__file__).resolve().parent / "results"))
 
 
 def peak_rss_gb() -> float:
@@ -60,6 +64,6 @@ def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def write_results(name: str, payload: Any, markdown: str) -> None:
     """Write ``results/<name>.json`` and ``results/<name>.md``."""
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown + "\n")

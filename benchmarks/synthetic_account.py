@@ -18,7 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -71,7 +72,7 @@ def main() -> None:
     for r in target:
         ok = r["seconds"] < 60 and r["peak_rss_gb"] < 8
         print(f"target (1M x 28 days < 60 s and < 8 GB): {'met' if ok else 'NOT met'}")
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "synthetic_account.json").write_text(json.dumps(records, indent=2) + "\n")
 
 
