@@ -200,7 +200,8 @@ def group_keywords(
                 graph = neighbor_graph(
                     features, for_graph, k, 0.5 * sim, text_only=profile_rows is None
                 )
-                part = average_linkage(features, graph.pairs(), sim, cap, order_key[nonblank])
+                edges = (graph.rows, graph.cols, graph.similarity)  # deduplicated there
+                part = average_linkage(features, edges, sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label
             next_label += int(part.max()) + 1
         elif (~blank).sum() == 1:

@@ -46,14 +46,6 @@ class NeighborGraph:
     approximate: bool
     max_df: int
 
-    def pairs(self) -> tuple[IntArray, IntArray, FloatArray]:
-        """Undirected edges ``(i, j, similarity)`` with ``i < j``, each once."""
-        a = np.minimum(self.rows, self.cols)
-        b = np.maximum(self.rows, self.cols)
-        n = int(max(a.max(initial=0), b.max(initial=0))) + 1
-        _, first = np.unique(a * n + b, return_index=True)
-        return a[first], b[first], self.similarity[first]
-
 
 def rare_df_cap(
     features: sparse.csr_matrix, columns: np.ndarray, work_per_row: float = 3000.0
