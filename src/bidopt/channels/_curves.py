@@ -14,7 +14,19 @@ from bidopt._validation import check_scalar
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
-__all__ = ["CURVE_PARAMS", "CurveKind", "ResponseCurve"]
+__all__ = [
+    "CURVE_PARAMS",
+    "EXP",
+    "HILL",
+    "LOG",
+    "LOGISTIC",
+    "CurveKind",
+    "ResponseCurve",
+    "hill_tangent",
+    "scaled_form",
+    "unit_derivative",
+    "unit_value",
+]
 
 CurveKind = Literal["exponential", "hill", "log", "logistic"]
 
@@ -25,6 +37,59 @@ CURVE_PARAMS: dict[str, tuple[str, ...]] = {
     "log": ("coef", "scale"),
     "logistic": ("ceiling", "lam"),
 }
+
+
+#: Codes of the kinds in the scaled-spend form (see :func:`scaled_form`).
+EXP, LOG, LOGISTIC, HILL = 0, 1, 2, 3
+
+
+def scaled_form(curve: ResponseCurve) -> tuple[int, float, float, float]:
+    """``(code, size, scale, shape)`` with ``curve(x) == size * unit_value(code, x / scale,
+    shape)``: one scale per curve (``scale`` for exponential and log curves, ``2 / lam``
+    for logistic curves, ``half`` for Hill curves; ``shape`` is 1 but for Hill curves)."""
+    p = curve.params
+    if curve.kind == "exponential":
+        return EXP, p["ceiling"], p["scale"], 1.0
+    if curve.kind == "log":
+        return LOG, p["coef"], p["scale"], 1.0
+    if curve.kind == "logistic":
+        return LOGISTIC, p["ceiling"], 2.0 / p["lam"], 1.0
+    return HILL, p["ceiling"], p["half"], p["shape"]
+
+
+def unit_value(code: int, z: FloatArray, shape: FloatArray | float) -> FloatArray:
+    """The unit-size curve of a kind at scaled spend ``z >= 0``."""
+    if code == EXP:
+        return np.asarray(-np.expm1(-z), dtype=np.float64)
+    if code == LOG:
+        return np.asarray(np.log1p(z), dtype=np.float64)
+    if code == LOGISTIC:
+        return np.asarray(np.tanh(z), dtype=np.float64)
+    r = z**shape
+    return np.asarray(r / (1.0 + r), dtype=np.float64)
+
+
+def unit_derivative(code: int, z: FloatArray, shape: FloatArray | float) -> FloatArray:
+    """Derivative in ``z`` of :func:`unit_value` (at ``z = 0`` a Hill curve's is 1, inf
+    or 0 for shape 1, below 1 and above 1)."""
+    if code == EXP:
+        return np.asarray(np.exp(-z), dtype=np.float64)
+    if code == LOG:
+        return np.asarray(1.0 / (1.0 + z), dtype=np.float64)
+    if code == LOGISTIC:
+        e = np.exp(-2.0 * z)  # sech(z)^2 = 4 e^(-2z) / (1 + e^(-2z))^2
+        return np.asarray(4.0 * e / (1.0 + e) ** 2, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = z**shape
+        out = shape * r / (z * (1.0 + r) ** 2)
+    at_zero = np.where(shape == 1, 1.0, np.where(np.less(shape, 1), np.inf, 0.0))
+    return np.asarray(np.where(z > 0, out, at_zero), dtype=np.float64)
+
+
+def hill_tangent(shape: FloatArray | float) -> FloatArray:
+    """Scaled tangent point of S-shaped Hill curves (shape > 1): ``f(t)/t = f'(t)`` at
+    ``z = (shape - 1) ** (1 / shape)``."""
+    return np.asarray(np.subtract(shape, 1.0) ** np.divide(1.0, shape), dtype=np.float64)
 
 
 class ResponseCurve(BaseModel):
@@ -66,39 +131,15 @@ class ResponseCurve(BaseModel):
     # --- evaluation ---------------------------------------------------------------------
 
     def __call__(self, spend: npt.ArrayLike) -> FloatArray:
-        x = np.maximum(np.asarray(spend, dtype=np.float64), 0.0)
-        p = self.params
-        if self.kind == "exponential":
-            out = p["ceiling"] * -np.expm1(-x / p["scale"])
-        elif self.kind == "hill":
-            ratio = (x / p["half"]) ** p["shape"]
-            out = p["ceiling"] * ratio / (1.0 + ratio)
-        elif self.kind == "log":
-            out = p["coef"] * np.log1p(x / p["scale"])
-        else:
-            out = p["ceiling"] * np.tanh(0.5 * p["lam"] * x)
-        return np.asarray(out, dtype=np.float64)
+        code, size, scale, shape = scaled_form(self)
+        z = np.maximum(np.asarray(spend, dtype=np.float64), 0.0) / scale
+        return np.asarray(size * unit_value(code, z, shape), dtype=np.float64)
 
     def derivative(self, spend: npt.ArrayLike) -> FloatArray:
         """Marginal response per yuan at ``spend`` (the marginal ROI)."""
-        x = np.maximum(np.asarray(spend, dtype=np.float64), 0.0)
-        p = self.params
-        if self.kind == "exponential":
-            out = p["ceiling"] / p["scale"] * np.exp(-x / p["scale"])
-        elif self.kind == "hill":
-            n, h = p["shape"], p["half"]
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                ratio = (x / h) ** n
-                out = p["ceiling"] * n * ratio / (x * (1.0 + ratio) ** 2)
-            limit = p["ceiling"] / h if n == 1 else (np.inf if n < 1 else 0.0)
-            out = np.where(x > 0, out, limit)
-        elif self.kind == "log":
-            out = p["coef"] / (p["scale"] + x)
-        else:
-            half = 0.5 * p["lam"]
-            e = np.exp(-2.0 * half * x)  # sech(y)^2 = 4 e^(-2y) / (1 + e^(-2y))^2
-            out = p["ceiling"] * half * 4.0 * e / (1.0 + e) ** 2
-        return np.asarray(out, dtype=np.float64)
+        code, size, scale, shape = scaled_form(self)
+        z = np.maximum(np.asarray(spend, dtype=np.float64), 0.0) / scale
+        return np.asarray(size / scale * unit_derivative(code, z, shape), dtype=np.float64)
 
     @property
     def is_concave(self) -> bool:
@@ -111,9 +152,7 @@ class ResponseCurve(BaseModel):
         and the curve after.  0 for concave curves."""
         if self.is_concave:
             return 0.0
-        n, h = self.params["shape"], self.params["half"]
-        # f(t)/t = f'(t)  <=>  1 + q = n  with q = (t/h)**n
-        return float(h * (n - 1.0) ** (1.0 / n))
+        return float(self.params["half"] * hill_tangent(self.params["shape"]))
 
     def scaled(self, factor: float) -> ResponseCurve:
         """The same curve with its response multiplied by ``factor`` (> 0)."""

@@ -14,42 +14,22 @@ import math
 
 import numpy as np
 
-from bidopt.channels._curves import ResponseCurve
+from bidopt.channels._curves import (
+    EXP,
+    HILL,
+    LOG,
+    LOGISTIC,
+    ResponseCurve,
+    hill_tangent,
+    scaled_form,
+    unit_derivative,
+    unit_value,
+)
 from bidopt.typing import FloatArray
 
 __all__ = ["CurveSet"]
 
 _BISECT = 80
-_EXP, _LOG, _LOGISTIC, _HILL = 0, 1, 2, 3
-_CODES = {"exponential": _EXP, "log": _LOG, "logistic": _LOGISTIC, "hill": _HILL}
-
-
-def _coefficients(curve: ResponseCurve) -> tuple[int, float, float, float]:
-    """``(code, size, scale, shape)`` of one curve in the scaled-spend form."""
-    p = curve.params
-    if curve.kind == "exponential":
-        return _EXP, p["ceiling"], p["scale"], 1.0
-    if curve.kind == "log":
-        return _LOG, p["coef"], p["scale"], 1.0
-    if curve.kind == "logistic":
-        return _LOGISTIC, p["ceiling"], 2.0 / p["lam"], 1.0
-    return _HILL, p["ceiling"], p["half"], p["shape"]
-
-
-def _hill_value(z: FloatArray, size: FloatArray, shape: FloatArray) -> FloatArray:
-    r = z**shape
-    return np.asarray(size * r / (1.0 + r), dtype=np.float64)
-
-
-def _hill_derivative(
-    z: FloatArray, size: FloatArray, scale: FloatArray, shape: FloatArray
-) -> FloatArray:
-    """Derivative in yuan of ``size * z**n / (1 + z**n)`` with ``z = x / scale``."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        r = z**shape
-        out = size * shape * r / (z * scale * (1.0 + r) ** 2)
-    at_zero = np.where(shape == 1, size / scale, np.where(shape < 1, np.inf, 0.0))
-    return np.asarray(np.where(z > 0, out, at_zero), dtype=np.float64)
 
 
 class CurveSet:
@@ -76,7 +56,7 @@ class CurveSet:
     """
 
     def __init__(self, curves: list[ResponseCurve]) -> None:
-        table = np.array([_coefficients(c) for c in curves], dtype=np.float64).reshape(-1, 4)
+        table = np.array([scaled_form(c) for c in curves], dtype=np.float64).reshape(-1, 4)
         n = self.n = len(curves)
         codes = table[:, 0].tolist()
         #: Internal channel order (sorted by kind, then input order) and its inverse:
@@ -89,14 +69,14 @@ class CurveSet:
         size, scale, shape = table[:, 1], table[:, 2], table[:, 3]
         self._size, self._scale, self._shape = size, scale, shape
         # kind boundaries in the sorted order
-        bounds = np.searchsorted(np.sort(table[:, 0]), [_EXP, _LOG, _LOGISTIC, _HILL, 99]).tolist()
+        bounds = np.searchsorted(table[:, 0], [EXP, LOG, LOGISTIC, HILL, 99]).tolist()
         self._parts: list[tuple[int, slice, FloatArray, FloatArray]] = []
-        for k in (_EXP, _LOG, _LOGISTIC, _HILL):
+        for k in (EXP, LOG, LOGISTIC, HILL):
             sl = slice(bounds[k], bounds[k + 1])
             if sl.stop > sl.start:
                 self._parts.append((k, sl, scale[sl], -scale[sl]))
-        hill = self._hill = slice(bounds[_HILL], n)
-        self._needs_exp = bounds[_LOG] < bounds[_HILL]  # log or logistic curves present
+        hill = self._hill = slice(bounds[HILL], n)
+        self._needs_exp = bounds[LOG] < bounds[HILL]  # log or logistic curves present
         # the marginal return at zero spend: size / scale, except for Hill curves
         top = size / scale
         top[hill] = np.where(shape[hill] == 1, top[hill], np.where(shape[hill] < 1, np.inf, 0.0))
@@ -111,9 +91,9 @@ class CurveSet:
         self.any_s_shaped = bool(s_shaped.any())
         if self.any_s_shaped:
             s = s_shaped
-            tz = (shape[s] - 1.0) ** (1.0 / shape[s])
+            tz = hill_tangent(shape[s])
             tangent[s] = tz * scale[s]
-            envelope_slope[s] = _hill_value(tz, size[s], shape[s]) / tangent[s]
+            envelope_slope[s] = size[s] * unit_value(HILL, tz, shape[s]) / tangent[s]
         self._tangent_sorted, self._envelope_sorted = tangent, envelope_slope
         top = np.maximum(top, envelope_slope)
         finite = [v for v in top.tolist() if math.isfinite(v)]
@@ -135,14 +115,7 @@ class CurveSet:
         z = np.maximum(self._in(x), 0.0) / self._scale
         out = np.empty(self.n)
         for k, sl, _, _ in self._parts:
-            if k == _EXP:
-                out[sl] = -np.expm1(-z[sl])
-            elif k == _LOG:
-                out[sl] = np.log1p(z[sl])
-            elif k == _LOGISTIC:
-                out[sl] = np.tanh(z[sl])
-            else:
-                out[sl] = _hill_value(z[sl], 1.0, self._shape[sl])  # type: ignore[arg-type]
+            out[sl] = unit_value(k, z[sl], self._shape[sl])
         return self._out(self._size * out)
 
     def derivative(self, x: FloatArray) -> FloatArray:
@@ -150,15 +123,7 @@ class CurveSet:
         z = np.maximum(self._in(x), 0.0) / self._scale
         out = np.empty(self.n)
         for k, sl, _, _ in self._parts:
-            if k == _EXP:
-                out[sl] = np.exp(-z[sl])
-            elif k == _LOG:
-                out[sl] = 1.0 / (1.0 + z[sl])
-            elif k == _LOGISTIC:
-                e = np.exp(-2.0 * z[sl])  # sech(z)^2 = 4 e^(-2z) / (1 + e^(-2z))^2
-                out[sl] = 4.0 * e / (1.0 + e) ** 2
-            else:
-                out[sl] = _hill_derivative(z[sl], 1.0, 1.0, self._shape[sl])  # type: ignore[arg-type]
+            out[sl] = unit_derivative(k, z[sl], self._shape[sl])
         return self._out(self._size / self._scale * out)
 
     def envelope(self, x: FloatArray) -> FloatArray:
@@ -204,14 +169,14 @@ class CurveSet:
         slope = np.empty(self.n)
         e = np.exp(up) if self._needs_exp else up
         for k, sl, scale, neg_scale in self._parts:
-            if k == _EXP:
+            if k == EXP:
                 np.multiply(scale, up[sl], out=out[sl])
                 np.multiply(neg_scale, pos[sl], out=slope[sl])
-            elif k == _LOG:
+            elif k == LOG:
                 es = e[sl]
                 np.multiply(scale, es - 1.0, out=out[sl])
                 np.multiply(neg_scale * es, pos[sl], out=slope[sl])
-            elif k == _LOGISTIC:
+            elif k == LOGISTIC:
                 es = e[sl]
                 np.multiply(scale, np.arccosh(np.sqrt(es)), out=out[sl])
                 # d/du arccosh(e^(u/2)) = sqrt(e^u / (e^u - 1)) / 2
@@ -237,7 +202,7 @@ class CurveSet:
             return result
 
         def deriv(x: FloatArray) -> FloatArray:
-            return _hill_derivative(x / scale, size, scale, shape)
+            return size / scale * unit_derivative(HILL, x / scale, shape)
 
         lo = np.where(start > 0, start, 0.0)
         hi = np.maximum(lo, 1.0)
