@@ -78,18 +78,19 @@ class SplitProblem:
     group_lower: FloatArray  # yuan
     group_upper: FloatArray
     shared: np.ndarray  # bool per group: has a share rule
+    #: Bool per group: a share rule fixes its spend (lower = upper, derived).
+    exact_share: np.ndarray = field(init=False)
     #: Every group has an exact share: the groups' spends are all fixed (derived).
     exact_cover: bool = field(init=False)
     #: Number of groups with a share rule (derived).
     n_shared: int = field(init=False)
 
     def __post_init__(self) -> None:
-        n_shared = sum(self.shared.tolist())
-        exact = n_shared == self.shared.size and float(
-            np.max(self.group_upper - self.group_lower, initial=0.0)
-        ) <= 1e-12 * max(self.budget, 1.0)
-        object.__setattr__(self, "n_shared", n_shared)
-        object.__setattr__(self, "exact_cover", exact)
+        width = self.group_upper - self.group_lower
+        exact_share = self.shared & (width <= 1e-12 * max(self.budget, 1.0))
+        object.__setattr__(self, "exact_share", exact_share)
+        object.__setattr__(self, "exact_cover", bool(exact_share.all()))
+        object.__setattr__(self, "n_shared", sum(self.shared.tolist()))
 
 
 def build_split_problem(

@@ -235,16 +235,16 @@ def _kkt(
         evaluations += count
         mu = math.exp(t)
     shadow: dict[str, float] = {"budget": mu}
+    at_mu = isinstance(last.get("level"), float) and last["level"] == mu  # (last trial)
     if problem.exact_cover:
         # every group is held at its share: no need to look at the spends at mu
         target, clipped = g_lo, np.arange(n_groups)
     elif problem.n_shared == 0:
         # no share rules: one level for every channel
-        same = isinstance(last.get("level"), float) and last["level"] == mu
-        x = last["x"] if same else spend_slope(mu)[0]
+        x = last["x"] if at_mu else spend_slope(mu)[0]
         target, clipped = g_hi, np.zeros(0, dtype=np.int64)  # (target unused: no rules)
     else:
-        if not (isinstance(last.get("level"), float) and last["level"] == mu):
+        if not at_mu:
             group_sums(mu)
         x, spend_g, slope_g = last["x"], last["g"], last["gs"]
         target = np.minimum(np.maximum(spend_g, g_lo), g_hi)
@@ -256,21 +256,23 @@ def _kkt(
         is_clipped = np.zeros(n_groups, dtype=bool)
         is_clipped[clipped] = True
         in_clipped = is_clipped[group_k]
-        d = slope_g[clipped] if not problem.exact_cover and mu > floor else None
-        if d is not None and bool((d < 0).all()):
-            # one Newton step from mu on each group's own spend (known from above)
-            start = math.log(mu) - (spend_g[clipped] - target[clipped]) / d
+        # start each group at one Newton step from mu on its own spend (known from
+        # above) where that spend falls; else from an even split within the group
+        newton, falling = None, np.zeros(clipped.size, dtype=bool)
+        if not problem.exact_cover and mu > floor:
+            d = slope_g[clipped]
+            falling = d < 0
+            gap = spend_g[clipped] - target[clipped]
+            newton = math.log(mu) - gap / np.where(falling, d, -1.0)
+        if newton is not None and falling.all():
+            start = newton
         else:
-            # the mean marginal return of an even split within each group
             even = curves.derivative(target[group_of] / np.bincount(group_of)[group_of])
             mean_even = cast(FloatArray, np.bincount(group_of, weights=even, minlength=n_groups))
             mean_even = mean_even / np.maximum(np.bincount(group_of, minlength=n_groups), 1)
             start = np.log(np.maximum(mean_even[clipped] - offset, 1e-300))
-            if d is not None:
-                step = math.log(mu) - (spend_g[clipped] - target[clipped]) / np.where(
-                    d < 0, d, -1.0
-                )
-                start = np.where(d < 0, step, 0.5 * (start + math.log(mu)))
+            if newton is not None:
+                start = np.where(falling, newton, 0.5 * (start + math.log(mu)))
 
         def levels(t: FloatArray) -> FloatArray:
             t_group[clipped] = t
@@ -312,12 +314,6 @@ def _settle(x: FloatArray, problem: SplitProblem, target: FloatArray, full: bool
     """Make group and budget sums exact (to rounding): the root finders stop within a
     tolerance; the leftover goes to the channel with the most room in its group."""
     lo, hi, group_of = problem.lower, problem.upper, problem.group_of
-    if problem.n_shared == 0:  # only the budget to make exact
-        gap = problem.budget - float(x.sum())
-        if full and gap != 0:
-            i = int(np.minimum(x - lo, hi - x).argmax())
-            x[i] = min(max(x[i] + gap, lo[i]), hi[i])
-        return
     sums = np.bincount(group_of, weights=x, minlength=len(problem.group_names))
     shared = problem.shared
     room = np.minimum(x - lo, hi - x)
@@ -334,6 +330,23 @@ def _settle(x: FloatArray, problem: SplitProblem, target: FloatArray, full: bool
         candidates = np.where(group_of == k, room, -np.inf)
         i = int(candidates.argmax())
         x[i] = min(max(x[i] + float(target[k] - sums[k]), lo[i]), hi[i])
+
+
+def _newton_step(
+    t: float, f: float, d: float, a: float, b: float
+) -> tuple[float, float, float] | None:
+    """One safeguarded Newton step on a falling function with value ``f`` and slope
+    ``d`` at ``t``: the bracket ``[a, b]`` narrowed by the sign of ``f``, then the
+    Newton step if it stays inside, else bisection.  Returns the new ``(t, a, b)``, or
+    None when the bracket has collapsed."""
+    if f > 0:
+        a = t  # spend too high: the level must rise
+    else:
+        b = t
+    if b - a <= 1e-15 * (1.0 + abs(t)):
+        return None
+    step = t - f / d if d < 0 else math.nan
+    return (step if a < step < b else 0.5 * (a + b)), a, b
 
 
 def _solve_levels(
@@ -363,18 +376,12 @@ def _solve_levels(
         moving = False
         for k, (x, d) in enumerate(zip(spend.tolist(), slope.tolist(), strict=True)):
             f = x - goal[k]
-            tk = t[k]
             if abs(f) <= tol:
                 continue
-            if f > 0:
-                a[k] = tk  # spend too high: the level must rise
-            else:
-                b[k] = tk
-            if b[k] - a[k] <= 1e-15 * (1.0 + abs(tk)):
-                continue
-            step = tk - f / d if d < 0 else math.nan
-            t[k] = step if a[k] < step < b[k] else 0.5 * (a[k] + b[k])
-            moving = True
+            step = _newton_step(t[k], f, d, a[k], b[k])
+            if step is not None:
+                t[k], a[k], b[k] = step
+                moving = True
         if not moving:
             break
     return np.array(t), count
@@ -398,14 +405,10 @@ def _solve_level(
         f = spend - goal
         if abs(f) <= tol:
             break
-        if f > 0:
-            a = t
-        else:
-            b = t
-        if b - a <= 1e-15 * (1.0 + abs(t)):
+        step = _newton_step(t, f, d, a, b)
+        if step is None:
             break
-        step = t - f / d if d < 0 else math.nan
-        t = step if a < step < b else 0.5 * (a + b)
+        t, a, b = step
     return t, count
 
 
@@ -434,13 +437,12 @@ def _scipy(
     members[problem.group_of, np.arange(n)] = 1.0
     shared = problem.shared
     constraints: list[Any] = []
-    exact_cover = bool(shared.all()) and bool(np.allclose(problem.group_lower, problem.group_upper))
-    if full and not exact_cover:  # exact shares of every group already fix the total
+    if full and not problem.exact_cover:  # exact shares of every group fix the total
         constraints.append(optimize.LinearConstraint(np.ones((1, n)), 1.0, 1.0))
     elif not full:
         constraints.append(optimize.LinearConstraint(np.ones((1, n)), 0.0, 1.0))
     # exact shares and ranges in separate constraints (SLSQP treats them apart)
-    exact = shared & (problem.group_upper - problem.group_lower <= 1e-12 * budget)
+    exact = problem.exact_share
     for rows in (exact, shared & ~exact):
         if rows.any():
             constraints.append(
