@@ -99,10 +99,7 @@ def speed_rows() -> list[dict[str, object]]:
 
 def double11() -> tuple[list[dict[str, object]], str]:
     plan = double11_channels()
-    curves = {
-        c: ResponseCurve.from_roi(x, plan.roi[c], elasticity=plan.elasticity[c])
-        for c, x in plan.current.items()
-    }
+    curves = plan.curves()
     splits = compare_splits(
         curves,
         plan.budget,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bidopt.bidding import BidPlan, optimize_bids
-from bidopt.channels import ResponseCurve, compare_splits
+from bidopt.channels import compare_splits
 from bidopt.datasets import double11_channels, make_search_account
 from bidopt.exceptions import InfeasibleError
 from bidopt.landscape import estimate_landscapes
@@ -27,10 +27,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 def _channel_report(budget: float) -> list[str]:
     plan = double11_channels()
-    curves = {
-        c: ResponseCurve.from_roi(x, plan.roi[c], elasticity=plan.elasticity[c])
-        for c, x in plan.current.items()
-    }
+    curves = plan.curves()
     current = {c: x * budget / plan.budget for c, x in plan.current.items()}
     splits = compare_splits(
         curves,

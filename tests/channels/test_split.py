@@ -202,10 +202,7 @@ def test_compare_splits_on_the_reference_plan() -> None:
     from bidopt.datasets import double11_channels
 
     plan = double11_channels()
-    curves = {
-        c: ResponseCurve.from_roi(x, plan.roi[c], elasticity=plan.elasticity[c])
-        for c, x in plan.current.items()
-    }
+    curves = plan.curves()
     splits = compare_splits(
         curves,
         plan.budget,

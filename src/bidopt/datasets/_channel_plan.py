@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bidopt.channels import ResponseCurve
 
 __all__ = ["ChannelPlan", "double11_channels"]
 
@@ -30,6 +34,16 @@ class ChannelPlan:
     roi: dict[str, float] = field(default_factory=dict)
     elasticity: dict[str, float] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
+
+    def curves(self) -> dict[str, ResponseCurve]:
+        """Each channel's response curve through today's spend and ROI with the assumed
+        elasticity (:meth:`bidopt.channels.ResponseCurve.from_roi`, exponential)."""
+        from bidopt.channels import ResponseCurve
+
+        return {
+            c: ResponseCurve.from_roi(x, self.roi[c], elasticity=self.elasticity[c])
+            for c, x in self.current.items()
+        }
 
 
 def double11_channels() -> ChannelPlan:
