@@ -47,6 +47,11 @@ def outcome(totals: dict[str, float]) -> dict[str, float]:
     }
 
 
+def targets_line(targets: dict[str, bool]) -> str:
+    """The ``Targets: name=met, other=NOT met`` line that ``run_all.py`` collects."""
+    return "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in targets.items())
+
+
 def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A GitHub-flavoured markdown table of ``rows`` (dicts) in ``columns`` order."""
 

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import optimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, outcome, write_results
+from _common import machine, markdown_table, outcome, targets_line, write_results
 from bidopt.bidding import optimize_bids
 from bidopt.datasets import KeywordLog, make_search_account
 from bidopt.exceptions import InfeasibleError
@@ -122,7 +122,7 @@ def main() -> None:
             "",
             markdown_table(daily, ["day", *columns]),
             "",
-            "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in targets.items()),
+            targets_line(targets),
             f"({time.perf_counter() - start:.1f} s)",
         ]
     )

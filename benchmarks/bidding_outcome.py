@@ -29,7 +29,7 @@ import numpy as np
 from scipy import optimize, special
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, outcome, write_results
+from _common import machine, markdown_table, outcome, targets_line, write_results
 from bidopt.bidding import optimize_bids
 from bidopt.datasets import SearchAccount, make_search_account
 from bidopt.landscape import BidLandscape, estimate_landscapes, landscape_error
@@ -143,7 +143,7 @@ def main() -> None:
             "Estimated vs true landscapes (volume-weighted absolute error at the estimated grid): "
             + ", ".join(f"{k} {v:.1%}" for k, v in errors.items()),
             "",
-            "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in targets.items()),
+            targets_line(targets),
             f"({time.perf_counter() - start:.1f} s)",
         ]
     )

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import special
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, peak_rss_gb, write_results
+from _common import machine, markdown_table, peak_rss_gb, targets_line, write_results
 from bidopt.bidding import optimize_bids
 from bidopt.landscape import BidLandscape
 
@@ -200,7 +200,7 @@ def main() -> None:
         f"within the reported gap bound; worst relative shortfall "
         f"{max(q['relative_shortfall'] for q in quality):.2e}",
         "",
-        "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in targets.items()),
+        targets_line(targets),
     ]
     text = "\n".join(md)
     print(text)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, write_results
+from _common import machine, markdown_table, targets_line, write_results
 from bidopt.channels import ResponseCurve, compare_splits, split_budget
 from bidopt.datasets import double11_channels
 from bidopt.exceptions import SolverError
@@ -168,7 +168,7 @@ def main() -> None:
             "",
             note,
             "",
-            "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in targets.items()),
+            targets_line(targets),
         ]
     )
     print(text)

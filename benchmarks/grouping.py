@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, write_results
+from _common import machine, markdown_table, targets_line, write_results
 from bidopt.datasets import make_search_account, read_adwords_keyword_daily
 from bidopt.grouping import group_keywords, pool_rates
 
@@ -220,7 +220,7 @@ def _targets(
     out["synthetic_cvr_mse_down_30pct"] = (
         pooling["synthetic_cvr_mse_pooled"] <= 0.7 * pooling["synthetic_cvr_mse_raw"]
     )
-    return "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in out.items())
+    return targets_line(out)
 
 
 def _growth(scale: list[dict[str, object]]) -> str:

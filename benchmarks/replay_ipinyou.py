@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, markdown_table
+from _common import RESULTS, markdown_table, targets_line
 from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.replay import (
     ReplayResult,
@@ -290,7 +290,7 @@ def main() -> None:
             f"All strategies x 6 budgets (no tuning): {strategies_seconds:.2f} s; the whole "
             f"benchmark with grid tuning: {seconds:.1f} s.",
             "",
-            "Targets: " + ", ".join(f"{k}={'met' if v else 'NOT met'}" for k, v in targets.items()),
+            targets_line(targets),
         ]
     )
     print(text)
