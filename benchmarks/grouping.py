@@ -151,8 +151,8 @@ def main() -> None:
         pooling["adwords_logloss_account"] = loss(np.full(nk, account_rate))
     account = make_search_account(20_000, rng=3)
     log = account.log
-    orders = np.bincount(log.keyword.codes, weights=log.conversions)
-    clicks = np.bincount(log.keyword.codes, weights=log.clicks)
+    orders = log.per_keyword("conversions")
+    clicks = log.per_keyword("clicks")
     pooled = pool_rates(orders, clicks, [account.ad_groups, account.campaigns]).mean
     raw = np.where(clicks > 0, orders / np.maximum(clicks, 1), orders.sum() / clicks.sum())
     pooling["synthetic_cvr_mse_pooled"] = float(np.mean((pooled - account.truth.cvr) ** 2))

@@ -71,8 +71,8 @@ def test_pooled_ctr_predicts_adwords_better_than_raw_and_account_rates() -> None
 def test_pooled_cvr_beats_raw_cvr_on_the_synthetic_account(account: SearchAccount) -> None:
     log = account.log
     assert log.conversions is not None
-    orders = np.bincount(log.keyword.codes, weights=log.conversions)
-    clicks = np.bincount(log.keyword.codes, weights=log.clicks)
+    orders = log.per_keyword("conversions")
+    clicks = log.per_keyword("clicks")
     pooled = pool_rates(orders, clicks, [account.ad_groups, account.campaigns]).mean
     raw = np.where(clicks > 0, orders / np.maximum(clicks, 1), orders.sum() / clicks.sum())
     truth = account.truth.cvr

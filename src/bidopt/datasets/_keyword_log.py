@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from bidopt._optional import require_pandas
 from bidopt.datasets._categorical import Categorical
+from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["KEYWORD_LOG_COLUMNS", "MATCH_TYPES", "KeywordLog", "LoadReport"]
@@ -260,6 +261,31 @@ class KeywordLog:
             else:
                 data[c] = value
         return pd.DataFrame(data)
+
+    def per_keyword(self, name: str) -> FloatArray:
+        """A numeric column summed per keyword, in the order of ``keyword.categories``.
+
+        Examples
+        --------
+        >>> from bidopt.datasets import make_search_account
+        >>> log = make_search_account(50, n_days=3, rng=0).log
+        >>> clicks = log.per_keyword("clicks")
+        >>> clicks.shape == (log.keyword.n_categories,), bool(clicks.sum() == log.clicks.sum())
+        (True, True)
+        """
+        values = self.column(name)  # (KeyError for a column the log lacks)
+        if values.dtype.kind not in "iuf":
+            raise InvalidInputError(
+                f"`name` must be a numeric column of the log, such as clicks or cost; got {name!r}."
+            )
+        return np.asarray(
+            np.bincount(
+                self.keyword.codes,
+                weights=values.astype(np.float64),
+                minlength=self.keyword.n_categories,
+            ),
+            dtype=np.float64,
+        )
 
     def totals(self) -> dict[str, float]:
         """Account totals: impressions, clicks, cost, conversions, revenue and ratios.
