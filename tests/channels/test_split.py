@@ -218,3 +218,27 @@ def test_compare_splits_on_the_reference_plan() -> None:
     assert splits["rule"].rule_cost == pytest.approx(
         splits["optimal"].response - splits["rule"].response
     )
+
+
+@PROFILE
+@given(curve_sets(), st.floats(1e5, 5e6), st.floats(0.1, 0.5))
+def test_last_newton_step_shortcut_matches_full_convergence(
+    curves: dict[str, ResponseCurve], budget: float, low: float
+) -> None:
+    """The root finders stop on a last Newton step moved along the slopes instead of
+    evaluated; the split must match the one evaluated to convergence."""
+    import bidopt.channels._split as split_module
+
+    names = list(curves)
+    groups = {"g1": names[: len(names) // 2], "g2": names[len(names) // 2 :]}
+    kwargs = {"groups": groups, "group_shares": {"g1": (low, low + 0.1)}}
+    fast = split_budget(curves, budget, **kwargs)  # type: ignore[arg-type]
+    original = split_module._NEAR
+    try:
+        split_module._NEAR = 0.0  # every root evaluated to the tolerance
+        full = split_budget(curves, budget, **kwargs)  # type: ignore[arg-type]
+    finally:
+        split_module._NEAR = original
+    assert fast.response == pytest.approx(full.response, rel=1e-12)
+    np.testing.assert_allclose(fast.spend, full.spend, rtol=1e-8, atol=1e-8 * budget)
+    assert fast.unconstrained_response == pytest.approx(full.unconstrained_response, rel=1e-12)

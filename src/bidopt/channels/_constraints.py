@@ -112,7 +112,7 @@ def build_split_problem(
         raise InvalidInputError(f"Invalid split constraints: {exc}") from None
     known = set(channels)
     index = {c: i for i, c in enumerate(channels)}
-    group_of = np.full(len(channels), -1, dtype=np.int64)
+    codes = [-1] * len(channels)  # group code per channel (a list: cheap to index)
     names: list[str] = []
     for g, members in spec.groups.items():
         unknown = [m for m in members if m not in known]
@@ -122,20 +122,21 @@ def build_split_problem(
                 f"({sorted(known)})."
             )
         for m in members:
-            if group_of[index[m]] >= 0:
+            if codes[index[m]] >= 0:
                 raise InvalidInputError(
-                    f"Channel {m!r} is in two groups ({names[group_of[index[m]]]!r} and {g!r})."
+                    f"Channel {m!r} is in two groups ({names[codes[index[m]]]!r} and {g!r})."
                 )
-            group_of[index[m]] = len(names)
+            codes[index[m]] = len(names)
         names.append(g)
     unknown_groups = [g for g in spec.group_shares if g not in spec.groups]
     if unknown_groups:
         raise InvalidInputError(f"`group_shares` names group(s) {unknown_groups} not in `groups`.")
     n_named = len(names)
-    for i, g in enumerate(group_of.tolist()):
-        if g < 0:
-            group_of[i] = len(names)
+    for i, code in enumerate(codes):
+        if code < 0:
+            codes[i] = len(names)
             names.append(f"<{channels[i]}>")
+    group_of = np.array(codes, dtype=np.int64)
     lower = np.zeros(len(channels))
     upper = np.full(len(channels), budget)
     if isinstance(spec.bounds, float | int):
@@ -171,21 +172,24 @@ def build_split_problem(
     g_max = np.bincount(group_of, weights=upper, minlength=n_groups)
     group_lower = np.maximum(share_lo * budget, g_min)
     group_upper = np.minimum(share_hi * budget, g_max)
-    for k in range(n_groups):
-        if g_min[k] > share_hi[k] * budget + 1e-9:
-            raise InfeasibleError(
-                f"Group {names[k]!r}: its channels' minimums add to {g_min[k]:,.2f} yuan, above "
-                f"its maximum share {share_hi[k]:.4g} x {budget:,.2f} = "
-                f"{share_hi[k] * budget:,.2f} yuan.",
-                {f"group:{names[k]}": g_min[k] - share_hi[k] * budget},
-            )
-        if g_max[k] < share_lo[k] * budget - 1e-9:
-            raise InfeasibleError(
-                f"Group {names[k]!r}: its channels' maximums add to {g_max[k]:,.2f} yuan, below "
-                f"its minimum share {share_lo[k]:.4g} x {budget:,.2f} = "
-                f"{share_lo[k] * budget:,.2f} yuan.",
-                {f"group:{names[k]}": share_lo[k] * budget - g_max[k]},
-            )
+    above = np.flatnonzero(g_min > share_hi * budget + 1e-9)
+    if above.size:
+        k = int(above[0])
+        raise InfeasibleError(
+            f"Group {names[k]!r}: its channels' minimums add to {g_min[k]:,.2f} yuan, above "
+            f"its maximum share {share_hi[k]:.4g} x {budget:,.2f} = "
+            f"{share_hi[k] * budget:,.2f} yuan.",
+            {f"group:{names[k]}": g_min[k] - share_hi[k] * budget},
+        )
+    below = np.flatnonzero(g_max < share_lo * budget - 1e-9)
+    if below.size:
+        k = int(below[0])
+        raise InfeasibleError(
+            f"Group {names[k]!r}: its channels' maximums add to {g_max[k]:,.2f} yuan, below "
+            f"its minimum share {share_lo[k]:.4g} x {budget:,.2f} = "
+            f"{share_lo[k] * budget:,.2f} yuan.",
+            {f"group:{names[k]}": share_lo[k] * budget - g_max[k]},
+        )
     if group_lower.sum() > budget + 1e-9:
         raise InfeasibleError(
             f"The minimums (channel bounds and group shares) add to {group_lower.sum():,.2f} "

@@ -11,6 +11,7 @@ not the arithmetic, sets the time.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -56,8 +57,9 @@ class CurveSet:
     """
 
     def __init__(self, curves: list[ResponseCurve]) -> None:
-        table = np.array([scaled_form(c) for c in curves], dtype=np.float64).reshape(-1, 4)
-        n = self.n = len(curves)
+        n = len(curves)
+        table = np.array([scaled_form(c) for c in curves], dtype=np.float64).reshape(n, 4)
+        self.n = n
         codes = table[:, 0].tolist()
         #: Internal channel order (sorted by kind, then input order) and its inverse:
         #: ``x[order]`` puts an array in that order, ``y[inverse]`` takes it back.
@@ -79,7 +81,9 @@ class CurveSet:
         self._needs_exp = bounds[LOG] < bounds[HILL]  # log or logistic curves present
         # the marginal return at zero spend: size / scale, except for Hill curves
         top = size / scale
-        top[hill] = np.where(shape[hill] == 1, top[hill], np.where(shape[hill] < 1, np.inf, 0.0))
+        if hill.start < n:
+            h_shape = shape[hill]
+            top[hill] = np.where(h_shape == 1, top[hill], np.where(h_shape < 1, np.inf, 0.0))
         self._log_top = np.zeros(n)  # Hill curves' entries are unused (bisection)
         self._log_top[: hill.start] = np.log(top[: hill.start])
         # f(t)/t = f'(t)  <=>  z**n = n - 1 for an S-shaped Hill curve
@@ -96,8 +100,8 @@ class CurveSet:
             envelope_slope[s] = size[s] * unit_value(HILL, tz, shape[s]) / tangent[s]
         self._tangent_sorted, self._envelope_sorted = tangent, envelope_slope
         top = np.maximum(top, envelope_slope)
-        finite = [v for v in top.tolist() if math.isfinite(v)]
-        self.top_marginal = max(finite) if finite else 1.0
+        finite = top[np.isfinite(top)]
+        self.top_marginal = float(finite.max()) if finite.size else 1.0
         back = self.inverse
         self.s_shaped, self.tangent = s_shaped[back], tangent[back]
         self.envelope_slope, self.max_marginal = envelope_slope[back], top[back]
@@ -149,20 +153,28 @@ class CurveSet:
         The derivative is exact for the closed-form kinds and 0 for Hill curves (whose
         inverse is found by bisection); root finders use it only for Newton guesses.
 
-        With ``u = log(top / m)`` (``top`` the marginal return at zero spend), the
-        scaled spend is ``u`` for exponential curves, ``e^u - 1`` for log curves and
-        ``arccosh(e^(u/2))`` for logistic curves (0 where ``u <= 0``).
-
         With ``kind_order=True`` the channels (of an array ``m`` and of the results) are
         in the internal order sorted by kind (see :attr:`order`), which saves two
         permutations per call in root finders that work in that order throughout.
         """
         if isinstance(m, np.ndarray) and m.ndim > 0:
-            scalar, m_in = False, (m if kind_order else self._in(m))
-            u = self._log_top - np.log(m_in)
-        else:
-            scalar, m_in = True, self._log_top  # (m_in unused)
-            u = self._log_top - math.log(float(m))
+            return self.spend_and_slope_log(np.log(m), kind_order=kind_order)
+        return self.spend_and_slope_log(math.log(float(m)), kind_order=kind_order)
+
+    def spend_and_slope_log(
+        self, log_m: float | FloatArray, *, kind_order: bool = False
+    ) -> tuple[FloatArray, FloatArray]:
+        """:meth:`spend_and_slope` at ``m = exp(log_m)``: the root finders work on
+        ``log(m)``, which saves a logarithm (and its exponential) per call.
+
+        With ``u = log(top / m)`` (``top`` the marginal return at zero spend), the
+        scaled spend is ``u`` for exponential curves, ``e^u - 1`` for log curves and
+        ``arccosh(e^(u/2))`` for logistic curves (0 where ``u <= 0``).
+        """
+        scalar = not (isinstance(log_m, np.ndarray) and log_m.ndim > 0)
+        if not scalar and not kind_order:
+            log_m = self._in(cast(FloatArray, log_m))
+        u = self._log_top - log_m
         pos = u > 0
         up = np.maximum(u, 0.0)
         out = np.empty(self.n)
@@ -183,7 +195,10 @@ class CurveSet:
                 ratio = np.sqrt(es / np.maximum(es - 1.0, 1e-300))
                 np.multiply(0.5 * neg_scale * pos[sl], ratio, out=slope[sl])
             else:
-                m_h = np.full(sl.stop - sl.start, float(m)) if scalar else m_in[sl]
+                if scalar:
+                    m_h = np.full(sl.stop - sl.start, math.exp(cast(float, log_m)))
+                else:
+                    m_h = np.exp(cast(FloatArray, log_m)[sl])
                 out[sl] = self._hill_spend_at(m_h)
                 slope[sl] = 0.0
         if kind_order:

@@ -160,6 +160,12 @@ class BudgetSplit:
 # --------------------------------------------------------------------------------------
 
 
+#: Root finders stop on a last Newton step, taken by moving the last evaluation's
+#: spends along their slopes instead of evaluating again, once every residual is below
+#: this fraction of the budget (the step's own error is then of second order).
+_NEAR = 1e-7
+
+
 def _kkt(
     curves: CurveSet,
     problem: SplitProblem,
@@ -183,79 +189,97 @@ def _kkt(
     evaluations = 0
     budget = problem.budget
     tol = 1e-10 * max(budget, 1.0)  # root tolerance; sums are made exact below
+    near = _NEAR * max(budget, 1.0)
 
     # the root finders work in the curve set's internal channel order (by kind)
     order = curves.order
     lo_k, hi_k, group_k = lo[order], hi[order], group_of[order]
     open_below = not lo.any()  # spends from the curves are >= 0 already
+    log_offset = math.log(offset) if offset > 0 else 0.0
+    last: dict[str, Any] = {}  # the latest evaluation
 
-    def spend_slope(level: float | FloatArray) -> tuple[FloatArray, FloatArray]:
-        raw, slope = curves.spend_and_slope(level + offset, kind_order=True)
+    def spend_slope(t: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Spends at log level(s) ``t`` (one, or one per channel) within the bounds, and
+        their derivatives in ``t``."""
+        if offset > 0:
+            log_m = np.logaddexp(t, log_offset)  # the marginal revenue is level + offset
+            raw, slope = curves.spend_and_slope_log(log_m, kind_order=True)
+            slope = slope * np.exp(t - log_m)
+        else:
+            raw, slope = curves.spend_and_slope_log(t, kind_order=True)
         if open_below:
-            return np.minimum(raw, hi_k), slope * (raw < hi_k)
-        x = np.minimum(np.maximum(raw, lo_k), hi_k)
-        return x, slope * ((raw > lo_k) & (raw < hi_k))
+            x, slope = np.minimum(raw, hi_k), slope * (raw < hi_k)
+        else:
+            x = np.minimum(np.maximum(raw, lo_k), hi_k)
+            slope = slope * ((raw > lo_k) & (raw < hi_k))
+        last.update(t=t, x=x, slope=slope)
+        return x, slope
 
-    last: dict[str, Any] = {}  # the latest evaluation, reused once a root is found
-
-    def group_sums(level: float | FloatArray) -> tuple[FloatArray, FloatArray]:
-        x, slope = spend_slope(level)
+    def group_sums(t: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+        x, slope = spend_slope(t)
         g = cast(FloatArray, np.bincount(group_k, weights=x, minlength=n_groups))
         gs = cast(FloatArray, np.bincount(group_k, weights=slope, minlength=n_groups))
-        last.update(level=level, x=x, g=g, gs=gs)
+        last.update(g=g, gs=gs)
         return g, gs
+
+    def spend_at(t: float | FloatArray, stepped: bool) -> FloatArray:
+        """The spends at ``t``: the last evaluation's, moved along its slopes when ``t``
+        is the root finder's last Newton step from it (``stepped``)."""
+        if stepped:
+            x = last["x"] + last["slope"] * (t - last["t"])
+            return cast(FloatArray, np.minimum(np.maximum(x, lo_k), hi_k))
+        if "t" in last and np.array_equal(last["t"], t):
+            return cast(FloatArray, last["x"])
+        return spend_slope(t)[0]
 
     def total(t: float) -> tuple[float, float]:
         if problem.n_shared == 0:
             # without share rules a group's limits are its channels' bounds (and the
             # budget), which the channels' clipping already holds: no group sums
-            level = math.exp(t)
-            x, slope = spend_slope(level)
-            last.update(level=level, x=x)
+            x, slope = spend_slope(t)
             return float(x.sum()), float(slope.sum())
-        g, gs = group_sums(math.exp(t))
+        g, gs = group_sums(t)
         free = (g > g_lo) & (g < g_hi)
         return float(np.minimum(np.maximum(g, g_lo), g_hi).sum()), float(gs @ free)
 
     floor = 1e-300
     low, high = math.log(floor), math.log(curves.top_marginal + 1.0) + 1
+    stepped = False
     if problem.exact_cover:
-        mu = floor  # every group's spend is fixed: the budget's own level is moot
+        t_mu = low  # every group's spend is fixed: the budget's own level is moot
     elif offset > 0 and total(-745.0)[0] <= budget:
-        mu = 0.0  # the budget does not bind: spending more would lose money
+        t_mu = -745.0  # the budget does not bind (level 0): spending more loses money
     else:
         # Newton on the bracket [low, high]; a level pinned at an end means every
         # channel sits at a bound there (the solver then returns that end)
         # first level: the mean marginal return of an even split, or the spend-weighted
         # mean of a given plan near the answer (``start``)
-        near = np.full(curves.n, budget / curves.n) if start is None else start
-        mean = float(near @ curves.derivative(near)) / max(float(near.sum()), 1e-300)
+        plan = np.full(curves.n, budget / curves.n) if start is None else start
+        mean = float(plan @ curves.derivative(plan)) / max(float(plan.sum()), 1e-300)
         guess = math.log(max(mean - offset, 1e-300))
-        t, count = _solve_level(total, budget, low, high, tol, guess)
+        t_mu, count, stepped = _solve_level(total, budget, low, high, tol, near, guess)
         evaluations += count
-        mu = math.exp(t)
+    mu = 0.0 if t_mu == -745.0 else math.exp(t_mu)
     shadow: dict[str, float] = {"budget": mu}
-    at_mu = isinstance(last.get("level"), float) and last["level"] == mu  # (last trial)
     if problem.exact_cover:
         # every group is held at its share: no need to look at the spends at mu
         target, clipped = g_lo, np.arange(n_groups)
     elif problem.n_shared == 0:
         # no share rules: one level for every channel
-        x = last["x"] if at_mu else spend_slope(mu)[0]
+        x = spend_at(t_mu, stepped)
         target, clipped = g_hi, np.zeros(0, dtype=np.int64)  # (target unused: no rules)
     else:
-        if not at_mu:
-            group_sums(mu)
-        x, spend_g, slope_g = last["x"], last["g"], last["gs"]
+        if not stepped and last.get("t") != t_mu:
+            group_sums(t_mu)
+        x = spend_at(t_mu, stepped)
+        spend_g = last["g"] if not stepped else np.bincount(group_k, x, minlength=n_groups)
+        slope_g = last["gs"]
         target = np.minimum(np.maximum(spend_g, g_lo), g_hi)
         clipped = np.flatnonzero(np.abs(target - spend_g) > 1e-12 * max(budget, 1.0))
     if clipped.size:
         # the clipped groups' own levels, all at once (one level per group; the other
         # groups' channels are evaluated at mu and ignored)
-        t_group = np.full(n_groups, math.log(mu) if mu > 0 else low)
-        is_clipped = np.zeros(n_groups, dtype=bool)
-        is_clipped[clipped] = True
-        in_clipped = is_clipped[group_k]
+        t_group = np.full(n_groups, t_mu)
         # start each group at one Newton step from mu on its own spend (known from
         # above) where that spend falls; else from an even split within the group
         newton, falling = None, np.zeros(clipped.size, dtype=bool)
@@ -263,29 +287,28 @@ def _kkt(
             d = slope_g[clipped]
             falling = d < 0
             gap = spend_g[clipped] - target[clipped]
-            newton = math.log(mu) - gap / np.where(falling, d, -1.0)
+            newton = t_mu - gap / np.where(falling, d, -1.0)
         if newton is not None and falling.all():
-            start = newton
+            first = newton
         else:
             even = curves.derivative(target[group_of] / np.bincount(group_of)[group_of])
             mean_even = cast(FloatArray, np.bincount(group_of, weights=even, minlength=n_groups))
             mean_even = mean_even / np.maximum(np.bincount(group_of, minlength=n_groups), 1)
-            start = np.log(np.maximum(mean_even[clipped] - offset, 1e-300))
+            first = np.log(np.maximum(mean_even[clipped] - offset, 1e-300))
             if newton is not None:
-                start = np.where(falling, newton, 0.5 * (start + math.log(mu)))
-
-        def levels(t: FloatArray) -> FloatArray:
-            t_group[clipped] = t
-            return np.where(in_clipped, np.exp(t_group[group_k]), mu)
+                first = np.where(falling, newton, 0.5 * (first + t_mu))
 
         def clipped_sums(t: FloatArray) -> tuple[FloatArray, FloatArray]:
-            g, gs = group_sums(levels(t))
-            last["t"] = t
+            t_group[clipped] = t
+            g, gs = group_sums(t_group[group_k])
             return g[clipped], gs[clipped]
 
-        t_k, count = _solve_levels(clipped_sums, target[clipped], low, high, tol, start)
+        t_k, count, stepped = _solve_levels(
+            clipped_sums, target[clipped], low, high, tol, near, first
+        )
         evaluations += count
-        x = last["x"] if np.array_equal(last["t"], t_k) else spend_slope(levels(t_k))[0]
+        t_group[clipped] = t_k
+        x = spend_at(t_group[group_k], stepped)
         for k, tk in zip(clipped.tolist(), t_k.tolist(), strict=True):
             shadow[f"group:{problem.group_names[k]}"] = math.exp(tk) - mu
     if mu <= floor * 10 and len(shadow) > 1:
@@ -334,11 +357,11 @@ def _settle(x: FloatArray, problem: SplitProblem, target: FloatArray, full: bool
 
 def _newton_step(
     t: float, f: float, d: float, a: float, b: float
-) -> tuple[float, float, float] | None:
+) -> tuple[float, float, float, bool] | None:
     """One safeguarded Newton step on a falling function with value ``f`` and slope
     ``d`` at ``t``: the bracket ``[a, b]`` narrowed by the sign of ``f``, then the
-    Newton step if it stays inside, else bisection.  Returns the new ``(t, a, b)``, or
-    None when the bracket has collapsed."""
+    Newton step if it stays inside, else bisection.  Returns the new ``(t, a, b)`` and
+    whether the step was Newton's, or None when the bracket has collapsed."""
     if f > 0:
         a = t  # spend too high: the level must rise
     else:
@@ -346,7 +369,9 @@ def _newton_step(
     if b - a <= 1e-15 * (1.0 + abs(t)):
         return None
     step = t - f / d if d < 0 else math.nan
-    return (step if a < step < b else 0.5 * (a + b)), a, b
+    if a < step < b:
+        return step, a, b, True
+    return 0.5 * (a + b), a, b, False
 
 
 def _solve_levels(
@@ -355,15 +380,21 @@ def _solve_levels(
     low: float,
     high: float,
     tol: float,
+    near: float,
     guess: FloatArray | None = None,
-) -> tuple[FloatArray, int]:
+) -> tuple[FloatArray, int, bool]:
     """Solve ``spend_k(t_k) = goals_k`` for every k at once, on ``t = log(level)``.
 
     ``spend_and_slope(t)`` returns the spends (falling in ``t``) and their derivatives,
     evaluated for all k in one vectorised call.  Newton steps are safeguarded by a
     bracket per k: a step that leaves it becomes bisection.  The bookkeeping is on
     Python floats (there are few levels: one per group), which costs less than numpy
-    calls on arrays this small.  Returns the solutions and the number of evaluations.
+    calls on arrays this small.
+
+    Returns the solutions, the number of evaluations, and whether the solutions are
+    one Newton step past the last evaluation (taken when every residual was within
+    ``near``; the caller moves that evaluation's spends along their slopes) rather
+    than the last evaluation itself (every residual within ``tol``).
     """
     m = goals.size
     goal = goals.tolist()
@@ -373,18 +404,21 @@ def _solve_levels(
     for _ in range(300):
         spend, slope = spend_and_slope(np.array(t))
         count += 1
-        moving = False
+        moving, final = False, True
         for k, (x, d) in enumerate(zip(spend.tolist(), slope.tolist(), strict=True)):
             f = x - goal[k]
             if abs(f) <= tol:
                 continue
             step = _newton_step(t[k], f, d, a[k], b[k])
             if step is not None:
-                t[k], a[k], b[k] = step
+                t[k], a[k], b[k], newton = step
                 moving = True
+                final &= newton and abs(f) <= near
         if not moving:
             break
-    return np.array(t), count
+        if final:
+            return np.array(t), count, True
+    return np.array(t), count, False
 
 
 def _solve_level(
@@ -393,8 +427,9 @@ def _solve_level(
     low: float,
     high: float,
     tol: float,
+    near: float,
     guess: float | None,
-) -> tuple[float, int]:
+) -> tuple[float, int, bool]:
     """The scalar case of :func:`_solve_levels`, on plain floats."""
     a, b = low, high
     t = min(max(guess, low), high) if guess is not None else 0.5 * (low + high)
@@ -408,8 +443,10 @@ def _solve_level(
         step = _newton_step(t, f, d, a, b)
         if step is None:
             break
-        t, a, b = step
-    return t, count
+        t, a, b, newton = step
+        if newton and abs(f) <= near:
+            return t, count, True
+    return t, count, False
 
 
 def _scipy(
