@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import csv
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +58,61 @@ def test_bad_argument_is_one_line_and_nonzero() -> None:
     assert run.returncode != 0
     assert "Traceback" not in run.stderr
     assert "--budget: must be a number > 0" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_demo_writes_plans_and_figures(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the figures need the optional matplotlib")
+    out = tmp_path / "report"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bidopt",
+            "demo",
+            "--keywords",
+            "600",
+            "--days",
+            "14",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "grouping the keywords" in run.stderr  # progress goes to stderr
+    assert "Keyword groups:" in run.stdout
+    names = {
+        "bid_plan.csv",
+        "channel_split.csv",
+        "channel_split.png",
+        "frontier.png",
+        "landscapes.png",
+        "response_curves.png",
+    }
+    assert {p.name for p in out.iterdir()} == names
+    for png in out.glob("*.png"):
+        assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 10_000
+    with (out / "bid_plan.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["keyword", "group", "bid", "cost", "clicks", "orders"]
+    assert len(rows) == 601
+    assert all(float(r[2]) >= 0 for r in rows[1:])
+    split = list(csv.reader((out / "channel_split.csv").open(encoding="utf-8")))
+    assert split[0] == ["channel", "current", "60/40 rule", "core 55-65%", "optimal"]
+    assert sum(float(r[2]) for r in split[1:]) == pytest.approx(2_000_000, rel=1e-9)
+
+
+def test_out_must_be_a_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    run = subprocess.run(
+        [sys.executable, "-m", "bidopt", "demo", "--out", str(blocker)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "is not a directory" in run.stderr

@@ -75,7 +75,7 @@ def group_keywords(
     keywords: Sequence[str],
     *,
     volumes: npt.ArrayLike | None = None,
-    blocks: Sequence[Any] | None = None,
+    blocks: Sequence[Any] | npt.NDArray[Any] | None = None,
     threshold: float = 0.5,
     max_group_size: int = 30,
     n_neighbors: int = 15,

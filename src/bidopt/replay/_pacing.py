@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import optimize
 
+from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
@@ -71,6 +72,19 @@ class PacedResult:
     result: ReplayResult
     multipliers: npt.NDArray[np.float64]
     slot_spend: npt.NDArray[np.float64]
+
+    def to_frame(self) -> Any:
+        """One row per time slot: the multiplier, the spend and the cumulative spend
+        (needs pandas); the totals are in ``result.to_frame()``."""
+        pd = require_pandas("PacedResult.to_frame()")
+        return pd.DataFrame(
+            {
+                "slot": np.arange(self.multipliers.size),
+                "multiplier": self.multipliers,
+                "spend": self.slot_spend,
+                "cumulative_spend": np.cumsum(self.slot_spend),
+            }
+        )
 
 
 def paced_replay(

@@ -1,0 +1,85 @@
+"""``to_frame()`` on every result object: one DataFrame, the rows it promises, and a clear
+message when pandas is missing."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bidopt.bidding import bid_frontier, optimize_bids
+from bidopt.channels import split_budget
+from bidopt.datasets import AuctionLog, double11_channels, make_search_account
+from bidopt.grouping import group_keywords, pool_rates
+from bidopt.landscape import estimate_landscapes
+from bidopt.replay import paced_replay, replay
+
+pd = pytest.importorskip("pandas", reason="to_frame() needs the optional pandas")
+
+
+def results() -> dict[str, tuple[Any, int]]:
+    """Result object -> the number of rows its frame must have."""
+    account = make_search_account(200, n_days=7, rng=1)
+    landscape, _ = estimate_landscapes(account.log)
+    budget = account.expected().totals()["cost"]
+    plan = optimize_bids(landscape, budget)
+    frontier = bid_frontier(landscape, [0.5 * budget, budget])
+    groups = group_keywords(list(account.keywords), threshold=0.3)
+    pooled = pool_rates([1, 0, 3], [10, 5, 30], [[0, 0, 1]])
+    channels = double11_channels()
+    split = split_budget(
+        channels.curves(),
+        channels.budget,
+        groups=channels.groups,
+        group_shares={"core": 0.6, "emerging": 0.4},
+        current=channels.current,
+    )
+    log = AuctionLog(
+        click=np.array([1, 0, 1, 0]),
+        market_price=np.array([5.0, 8.0, 2.0, 9.0]),
+        pctr=np.array([0.2, 0.1, 0.3, 0.05]),
+    )
+    paced = paced_replay(log, 10.0, 100.0, controller="pid", n_slots=2)
+    return {
+        "BidLandscape": (landscape, landscape.n_keywords * landscape.n_levels),
+        "BidPlan": (plan, landscape.n_keywords),
+        "Frontier": (frontier, 2),
+        "KeywordGroups": (groups, 200),
+        "KeywordLog": (account.log, account.log.n_rows),
+        "PooledRates": (pooled, 3),
+        "BudgetSplit": (split, 5),
+        "ReplayResult": (replay(log, np.full(4, 6.0), 10.0), 1),
+        "PacedResult": (paced, 2),
+    }
+
+
+@pytest.fixture(scope="module")
+def objects() -> dict[str, tuple[Any, int]]:
+    return results()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "BidLandscape",
+        "BidPlan",
+        "Frontier",
+        "KeywordGroups",
+        "KeywordLog",
+        "PooledRates",
+        "BudgetSplit",
+        "ReplayResult",
+        "PacedResult",
+    ],
+)
+def test_to_frame(objects: dict[str, tuple[Any, int]], name: str, monkeypatch: Any) -> None:
+    obj, rows = objects[name]
+    frame = obj.to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert len(frame) == rows
+    assert frame.columns.is_unique
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
+    with pytest.raises(ImportError, match=r"needs pandas.*pip install bidopt\[pandas\]"):
+        obj.to_frame()
