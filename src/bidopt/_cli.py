@@ -74,14 +74,18 @@ def _channel_report(
             ]
         )
     rule = splits["60/40 rule"]
-    return [
-        f"Channel split of {budget:,.0f} yuan (curves from each channel's ROI at today's spend):",
-        "",
-        _table(rows),
-        "",
-        f"The 60/40 rule costs {rule.rule_cost:,.0f} yuan of revenue against the optimum; "
-        f"a 55-65% core range costs {splits['core 55-65%'].rule_cost:,.0f}.",
-    ], curves, splits
+    return (
+        [
+            f"Channel split of {budget:,.0f} yuan (curves from each channel's ROI at today's spend):",
+            "",
+            _table(rows),
+            "",
+            f"The 60/40 rule costs {rule.rule_cost:,.0f} yuan of revenue against the optimum; "
+            f"a 55-65% core range costs {splits['core 55-65%'].rule_cost:,.0f}.",
+        ],
+        curves,
+        splits,
+    )
 
 
 def _metrics(totals: dict[str, float]) -> list[str]:
@@ -149,8 +153,11 @@ def _write_outputs(
                 plan.bids.tolist(),
                 plan.keyword_cost.tolist(),
                 plan.keyword_clicks.tolist(),
-                (plan.keyword_conversions if plan.keyword_conversions is not None
-                 else np.zeros(plan.bids.size)).tolist(),
+                (
+                    plan.keyword_conversions
+                    if plan.keyword_conversions is not None
+                    else np.zeros(plan.bids.size)
+                ).tolist(),
                 strict=True,
             ),
         )
@@ -254,9 +261,7 @@ def run_demo(
         frontier = None
         if plan is not None:
             say("tracing the spend/orders frontier for the figures")
-            frontier = bid_frontier(
-                landscape, np.linspace(0.3, 1.5, 9) * budget, max_cpc=MAX_CPC
-            )
+            frontier = bid_frontier(landscape, np.linspace(0.3, 1.5, 9) * budget, max_cpc=MAX_CPC)
         lines += [
             "",
             *_write_outputs(
