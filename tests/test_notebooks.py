@@ -1,0 +1,32 @@
+"""Every notebook in ``notebooks/`` runs top to bottom without an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="executing notebooks needs nbformat")
+nbclient = pytest.importorskip("nbclient", reason="executing notebooks needs nbclient")
+pytest.importorskip("ipykernel", reason="executing notebooks needs ipykernel")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def test_there_are_four_notebooks() -> None:
+    assert len(list(NOTEBOOKS.glob("*.ipynb"))) == 4
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebook_runs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    client.execute()  # raises CellExecutionError, naming the cell, on any error
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any(o.output_type in ("stream", "execute_result", "display_data") for o in outputs)
