@@ -76,7 +76,8 @@ def _channel_report(
     rule = splits["60/40 rule"]
     return (
         [
-            f"Channel split of {budget:,.0f} yuan (curves from each channel's ROI at today's spend):",
+            f"Channel split of {budget:,.0f} yuan "
+            "(curves from each channel's ROI at today's spend):",
             "",
             _table(rows),
             "",
