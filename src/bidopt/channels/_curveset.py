@@ -205,6 +205,19 @@ class CurveSet:
             return out, slope
         return self._out(out), self._out(slope)
 
+    def linear_ok(self, log_m: float | FloatArray, log_m_new: float | FloatArray) -> bool:
+        """Whether every channel's spend at ``log_m_new`` is, to second order, its spend at
+        ``log_m`` moved along its slope (arrays in the internal kind order).
+
+        Not so with Hill curves (their slope is not computed), nor when a channel's
+        threshold (the level where it starts to spend) lies near or between the two
+        levels: a channel may turn on, and a logistic curve's spend grows like a square
+        root just past its threshold."""
+        if self._hill.start < self.n:
+            return False
+        step = np.abs(np.subtract(log_m_new, log_m))
+        return not bool(np.any(np.abs(self._log_top - log_m_new) <= 101.0 * step))
+
     def _hill_spend_at(self, m: FloatArray) -> FloatArray:
         """Bisection on the decreasing branch of Hill curves' (envelope) derivative."""
         h = self._hill

@@ -162,8 +162,10 @@ class BudgetSplit:
 
 #: Root finders stop on a last Newton step, taken by moving the last evaluation's
 #: spends along their slopes instead of evaluating again, once every residual is below
-#: this fraction of the budget (the step's own error is then of second order).
-_NEAR = 1e-7
+#: this fraction of the budget (the step's own error is then of second order: about
+#: 1e-8 of each spend).  :meth:`CurveSet.linear_ok` and ``on_slopes`` in :func:`_kkt`
+#: decline the shortcut where a channel turns on or leaves a bound on the way.
+_NEAR = 1e-4
 
 
 def _kkt(
@@ -198,15 +200,17 @@ def _kkt(
     log_offset = math.log(offset) if offset > 0 else 0.0
     last: dict[str, Any] = {}  # the latest evaluation
 
+    def log_marginal(t: float | FloatArray) -> float | FloatArray:
+        # the marginal revenue at level e^t is e^t + offset
+        return np.logaddexp(t, log_offset) if offset > 0 else t
+
     def spend_slope(t: float | FloatArray) -> tuple[FloatArray, FloatArray]:
         """Spends at log level(s) ``t`` (one, or one per channel) within the bounds, and
         their derivatives in ``t``."""
+        log_m = log_marginal(t)
+        raw, slope = curves.spend_and_slope_log(log_m, kind_order=True)
         if offset > 0:
-            log_m = np.logaddexp(t, log_offset)  # the marginal revenue is level + offset
-            raw, slope = curves.spend_and_slope_log(log_m, kind_order=True)
             slope = slope * np.exp(t - log_m)
-        else:
-            raw, slope = curves.spend_and_slope_log(t, kind_order=True)
         if open_below:
             x, slope = np.minimum(raw, hi_k), slope * (raw < hi_k)
         else:
@@ -224,13 +228,26 @@ def _kkt(
 
     def spend_at(t: float | FloatArray, stepped: bool) -> FloatArray:
         """The spends at ``t``: the last evaluation's, moved along its slopes when ``t``
-        is the root finder's last Newton step from it (``stepped``)."""
+        is the root finder's last Newton step from it (``stepped``, which the root
+        finders take only where :func:`on_slopes` allows)."""
         if stepped:
             x = last["x"] + last["slope"] * (t - last["t"])
             return cast(FloatArray, np.minimum(np.maximum(x, lo_k), hi_k))
         if "t" in last and np.array_equal(last["t"], t):
             return cast(FloatArray, last["x"])
         return spend_slope(t)[0]
+
+    def on_slopes(t: float | FloatArray) -> bool:
+        """Whether the spends at ``t`` may be taken along the last evaluation's slopes:
+        no channel turns on or leaves a bound on the way."""
+        if not curves.linear_ok(log_marginal(last["t"]), log_marginal(t)):
+            return False
+        # a channel held at a bound (slope 0) could come off it; at zero spend, its
+        # threshold tells, which linear_ok has checked
+        held = last["slope"] == 0.0
+        if open_below:
+            held &= last["x"] > 0.0
+        return not bool(held.any())
 
     def total(t: float) -> tuple[float, float]:
         if problem.n_shared == 0:
@@ -257,7 +274,9 @@ def _kkt(
         plan = np.full(curves.n, budget / curves.n) if start is None else start
         mean = float(plan @ curves.derivative(plan)) / max(float(plan.sum()), 1e-300)
         guess = math.log(max(mean - offset, 1e-300))
-        t_mu, count, stepped = _solve_level(total, budget, low, high, tol, near, guess)
+        t_mu, count, stepped = _solve_level(
+            total, budget, low, high, tol, near, guess, accept=on_slopes
+        )
         evaluations += count
     mu = 0.0 if t_mu == -745.0 else math.exp(t_mu)
     shadow: dict[str, float] = {"budget": mu}
@@ -303,8 +322,12 @@ def _kkt(
             g, gs = group_sums(t_group[group_k])
             return g[clipped], gs[clipped]
 
+        def accept(t: FloatArray) -> bool:
+            t_group[clipped] = t
+            return on_slopes(t_group[group_k])
+
         t_k, count, stepped = _solve_levels(
-            clipped_sums, target[clipped], low, high, tol, near, first
+            clipped_sums, target[clipped], low, high, tol, near, first, accept
         )
         evaluations += count
         t_group[clipped] = t_k
@@ -382,6 +405,7 @@ def _solve_levels(
     tol: float,
     near: float,
     guess: FloatArray | None = None,
+    accept: Callable[[FloatArray], bool] | None = None,
 ) -> tuple[FloatArray, int, bool]:
     """Solve ``spend_k(t_k) = goals_k`` for every k at once, on ``t = log(level)``.
 
@@ -393,8 +417,9 @@ def _solve_levels(
 
     Returns the solutions, the number of evaluations, and whether the solutions are
     one Newton step past the last evaluation (taken when every residual was within
-    ``near``; the caller moves that evaluation's spends along their slopes) rather
-    than the last evaluation itself (every residual within ``tol``).
+    ``near`` and ``accept`` allows the step; the caller moves that evaluation's spends
+    along their slopes) rather than the last evaluation itself (every residual within
+    ``tol``).
     """
     m = goals.size
     goal = goals.tolist()
@@ -416,7 +441,7 @@ def _solve_levels(
                 final &= newton and abs(f) <= near
         if not moving:
             break
-        if final:
+        if final and (accept is None or accept(np.array(t))):
             return np.array(t), count, True
     return np.array(t), count, False
 
@@ -429,6 +454,7 @@ def _solve_level(
     tol: float,
     near: float,
     guess: float | None,
+    accept: Callable[[float], bool] | None = None,
 ) -> tuple[float, int, bool]:
     """The scalar case of :func:`_solve_levels`, on plain floats."""
     a, b = low, high
@@ -444,7 +470,7 @@ def _solve_level(
         if step is None:
             break
         t, a, b, newton = step
-        if newton and abs(f) <= near:
+        if newton and abs(f) <= near and (accept is None or accept(t)):
             return t, count, True
     return t, count, False
 
