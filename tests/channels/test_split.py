@@ -242,3 +242,32 @@ def test_last_newton_step_shortcut_matches_full_convergence(
     assert fast.response == pytest.approx(full.response, rel=1e-12)
     np.testing.assert_allclose(fast.spend, full.spend, rtol=1e-8, atol=1e-8 * budget)
     assert fast.unconstrained_response == pytest.approx(full.unconstrained_response, rel=1e-12)
+
+
+def test_pandas_tables_as_inputs() -> None:
+    pd = pytest.importorskip("pandas")
+    curves = double11()
+    plain = split_budget(
+        curves,
+        2_000_000,
+        groups=GROUPS,
+        group_shares={"core": (0.55, 0.65)},
+        current=CURRENT,
+        bounds={"zhitongche": (100_000, 650_000), "douyin": (None, 600_000)},
+    )
+    bounds = pd.DataFrame(
+        {"min": [100_000, np.nan], "max": [650_000, 600_000]}, index=["zhitongche", "douyin"]
+    )
+    framed = split_budget(
+        curves,
+        2_000_000,
+        groups=GROUPS,
+        group_shares=pd.Series({"core": (0.55, 0.65)}),
+        current=pd.Series(CURRENT),
+        bounds=bounds,
+    )
+    np.testing.assert_array_equal(framed.spend, plain.spend)
+    assert framed.current_response == plain.current_response
+    assert plain.allocation["zhitongche"] <= 650_000 + 1e-6
+    with pytest.raises(InvalidInputError, match="needs columns 'min' and 'max'"):
+        split_budget(curves, 2_000_000, bounds=pd.DataFrame({"low": [0.0]}, index=["douyin"]))

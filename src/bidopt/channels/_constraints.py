@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["SplitConstraints", "SplitProblem", "build_split_problem"]
+__all__ = ["SplitConstraints", "SplitProblem", "as_mapping", "build_split_problem"]
 
 Share = float | tuple[float, float]
 
@@ -93,6 +93,31 @@ class SplitProblem:
         object.__setattr__(self, "n_shared", sum(self.shared.tolist()))
 
 
+def as_mapping(value: Any, name: str) -> Any:
+    """A pandas Series (index -> value) or a DataFrame of channel bounds (index ->
+    ``(min, max)`` from columns ``min`` and ``max``) as a plain dict; anything else as
+    given.  Missing values (NaN) in bounds become None (open)."""
+    if value is None or isinstance(value, Mapping) or not hasattr(value, "to_dict"):
+        return value
+    columns = getattr(value, "columns", None)
+    if columns is None:  # a Series
+        return {str(k): v for k, v in value.to_dict().items()}
+    names = [str(c) for c in columns]
+    if "min" not in names or "max" not in names:
+        raise InvalidInputError(
+            f"`{name}` as a DataFrame needs columns 'min' and 'max' (yuan, one row per "
+            f"channel); got columns {names}."
+        )
+
+    def cell(v: Any) -> float | None:
+        return None if v is None or v != v else float(v)  # NaN -> open
+
+    return {
+        str(k): (cell(lo), cell(hi))
+        for k, lo, hi in zip(value.index, value["min"], value["max"], strict=True)
+    }
+
+
 def build_split_problem(
     channels: tuple[str, ...],
     budget: float,
@@ -102,6 +127,9 @@ def build_split_problem(
     current: FloatArray | None,
 ) -> SplitProblem:
     """Validate the constraint specs against the channels and check feasibility."""
+    groups = as_mapping(groups, "groups")
+    group_shares = as_mapping(group_shares, "group_shares")
+    bounds = as_mapping(bounds, "bounds")
     try:
         spec = SplitConstraints(
             groups={k: list(v) for k, v in (groups or {}).items()},

@@ -12,7 +12,7 @@ from scipy import optimize
 
 from bidopt._optional import require_pandas
 from bidopt._validation import check_choice, check_options, check_random_state, check_scalar
-from bidopt.channels._constraints import SplitProblem, build_split_problem
+from bidopt.channels._constraints import SplitProblem, as_mapping, build_split_problem
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
 from bidopt.exceptions import InfeasibleError, InvalidInputError, SolverError
@@ -627,9 +627,9 @@ def split_budget(
     total_budget: float,
     *,
     groups: Mapping[str, Any] | None = None,
-    group_shares: Mapping[str, Any] | None = None,
+    group_shares: Mapping[str, Any] | Any = None,
     bounds: Any = None,
-    current: Mapping[str, float] | None = None,
+    current: Mapping[str, float] | Any = None,
     objective: SplitObjective = "revenue",
     min_roi: float | None = None,
     min_revenue: float | None = None,
@@ -647,13 +647,14 @@ def split_budget(
     groups : mapping of str to list of str, optional
         Group name -> channels, e.g. ``{"core": ["zhitongche", "diamond", "taobaoke"],
         "emerging": ["douyin", "xiaohongshu"]}``.
-    group_shares : mapping of str to float or (float, float), optional
+    group_shares : mapping of str to float or (float, float), or pandas.Series, optional
         Share of the budget per group: exact (``{"core": 0.6, "emerging": 0.4}``) or a
         range (``{"core": (0.55, 0.65)}``).
-    bounds : mapping of str to (min, max), or float, optional
-        Per channel yuan bounds (None for open), or a fraction ``r``: each channel within
-        ``+-r`` of its ``current`` spend.
-    current : mapping of str to float, optional
+    bounds : mapping of str to (min, max), DataFrame, or float, optional
+        Per channel yuan bounds (None for open), a DataFrame indexed by channel with
+        columns ``min`` and ``max`` (NaN for open), or a fraction ``r``: each channel
+        within ``+-r`` of its ``current`` spend.
+    current : mapping of str to float, or pandas.Series, optional
         Today's spend per channel: the split is compared with it, and if ``current``
         meets every constraint the result is never worse than it.
     objective : {"revenue", "profit", "roi"}, default "revenue"
@@ -693,6 +694,9 @@ def split_budget(
     goal = check_choice(objective, "objective", ("revenue", "profit", "roi"))
     opts = check_options(options, _OPTIONS[name], method=name)
     channels = tuple(map(str, curves))
+    # tables (pandas Series and DataFrames) as plain mappings, once, at the boundary
+    groups, group_shares = as_mapping(groups, "groups"), as_mapping(group_shares, "group_shares")
+    bounds, current = as_mapping(bounds, "bounds"), as_mapping(current, "current")
     current_arr = None
     if current is not None:
         missing = [c for c in channels if c not in current]
@@ -832,7 +836,7 @@ def compare_splits(
     *,
     groups: Mapping[str, Any],
     scenarios: Mapping[str, Mapping[str, Any]],
-    current: Mapping[str, float] | None = None,
+    current: Mapping[str, float] | Any = None,
     bounds: Any = None,
     method: SplitMethod = "kkt",
 ) -> dict[str, BudgetSplit]:
@@ -855,6 +859,7 @@ def compare_splits(
         each scenario's ``rule_cost`` is its revenue gap to the optimum.
     """
     out: dict[str, BudgetSplit] = {}
+    current = as_mapping(current, "current")
     if current is not None:
         out["current"] = split_budget(
             curves,
