@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 __all__ = ["require_matplotlib", "require_pandas"]
 
 
-def require_pandas(what: str) -> Any:
-    """Import pandas for ``what`` or raise ImportError saying how to install it."""
+def _require(module: str, what: str, extra: str, package: str) -> Any:
+    """Import ``module`` for ``what`` or raise ImportError saying how to install it."""
     try:
-        import pandas as pd
+        return importlib.import_module(module)
     except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
         raise ImportError(
-            f"{what} needs pandas, which is not installed. Install it with "
-            "`pip install bidopt[pandas]` (or `pip install pandas`)."
+            f"{what} needs {package}, which is not installed. Install it with "
+            f"`pip install bidopt[{extra}]` (or `pip install {package}`)."
         ) from None
-    return pd
+
+
+def require_pandas(what: str) -> Any:
+    """Import pandas for ``what`` or raise ImportError saying how to install it."""
+    return _require("pandas", what, "pandas", "pandas")
 
 
 def require_matplotlib(what: str) -> Any:
-    """Import ``matplotlib.figure`` for ``what`` or raise ImportError saying how to install
-    it.  Figures are built without pyplot (no global state, no GUI backend)."""
-    try:
-        import matplotlib.figure
-    except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
-        raise ImportError(
-            f"{what} needs matplotlib, which is not installed. Install it with "
-            "`pip install bidopt[plot]` (or `pip install matplotlib`)."
-        ) from None
-    return matplotlib.figure
+    """Import ``matplotlib.figure`` for ``what`` (figures are built without pyplot: no
+    global state, no GUI backend) or raise ImportError saying how to install it."""
+    return _require("matplotlib.figure", what, "plot", "matplotlib")

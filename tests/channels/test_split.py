@@ -176,6 +176,15 @@ def test_never_worse_than_a_feasible_current() -> None:
             "Group 'core': its channels' minimums add to 500,000.00 yuan, above its maximum share",
         ),
         (
+            {
+                "group_shares": {"core": 0.5, "emerging": 0.5},
+                "bounds": {"douyin": (None, 200_000), "xiaohongshu": (None, 300_000)},
+            },
+            InfeasibleError,
+            "Group 'emerging': its channels' maximums add to 500,000.00 yuan, below its "
+            "minimum share",
+        ),
+        (
             {"bounds": dict.fromkeys(CURRENT, (0, 100000))},
             InfeasibleError,
             "cannot hold the budget",

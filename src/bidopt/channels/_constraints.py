@@ -200,24 +200,21 @@ def build_split_problem(
     g_max = np.bincount(group_of, weights=upper, minlength=n_groups)
     group_lower = np.maximum(share_lo * budget, g_min)
     group_upper = np.minimum(share_hi * budget, g_max)
-    above = np.flatnonzero(g_min > share_hi * budget + 1e-9)
-    if above.size:
-        k = int(above[0])
-        raise InfeasibleError(
-            f"Group {names[k]!r}: its channels' minimums add to {g_min[k]:,.2f} yuan, above "
-            f"its maximum share {share_hi[k]:.4g} x {budget:,.2f} = "
-            f"{share_hi[k] * budget:,.2f} yuan.",
-            {f"group:{names[k]}": g_min[k] - share_hi[k] * budget},
-        )
-    below = np.flatnonzero(g_max < share_lo * budget - 1e-9)
-    if below.size:
-        k = int(below[0])
-        raise InfeasibleError(
-            f"Group {names[k]!r}: its channels' maximums add to {g_max[k]:,.2f} yuan, below "
-            f"its minimum share {share_lo[k]:.4g} x {budget:,.2f} = "
-            f"{share_lo[k] * budget:,.2f} yuan.",
-            {f"group:{names[k]}": share_lo[k] * budget - g_max[k]},
-        )
+    # each group's channel bounds against its share limits
+    checks = (
+        (g_min - share_hi * budget, "minimums", "above", "maximum", share_hi, g_min),
+        (share_lo * budget - g_max, "maximums", "below", "minimum", share_lo, g_max),
+    )
+    for excess, bound, side, limit, fraction, amount in checks:
+        over = np.flatnonzero(excess > 1e-9)
+        if over.size:
+            k = int(over[0])
+            raise InfeasibleError(
+                f"Group {names[k]!r}: its channels' {bound} add to {amount[k]:,.2f} yuan, "
+                f"{side} its {limit} share {fraction[k]:.4g} x {budget:,.2f} = "
+                f"{fraction[k] * budget:,.2f} yuan.",
+                {f"group:{names[k]}": float(excess[k])},
+            )
     if group_lower.sum() > budget + 1e-9:
         raise InfeasibleError(
             f"The minimums (channel bounds and group shares) add to {group_lower.sum():,.2f} "
