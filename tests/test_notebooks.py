@@ -30,3 +30,8 @@ def test_notebook_runs(path: Path) -> None:
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any(o.output_type in ("stream", "execute_result", "display_data") for o in outputs)
+    # a notebook that draws shows its figures as images (not as "<Figure ...>" text)
+    draws = any("plot_" in cell.source for cell in notebook.cells if cell.cell_type == "code")
+    skipped = any("not found" in str(o.get("text", "")) for o in outputs)
+    if draws and not skipped:
+        assert any("image/png" in o.get("data", {}) for o in outputs), "no figure rendered"
