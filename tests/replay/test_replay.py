@@ -107,3 +107,20 @@ def test_ipinyou_2997_reproduces_the_reference_figures() -> None:
     )
     assert const == 364
     assert lin == 373
+
+
+def test_auction_log_from_a_table_round_trips() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = LOG.to_frame()
+    back = AuctionLog.from_table(frame)
+    np.testing.assert_array_equal(back.click, LOG.click)
+    np.testing.assert_array_equal(back.market_price, LOG.market_price)
+    assert back.pctr is not None and LOG.pctr is not None
+    np.testing.assert_array_equal(back.pctr, LOG.pctr)
+    assert replay(back, np.full(6, 6.0), 100.0).clicks == replay(LOG, np.full(6, 6.0), 100.0).clicks
+    mapping = AuctionLog.from_table({"click": [0, 1], "market_price": [3.0, 4.0]})
+    assert mapping.pctr is None and mapping.n_clicks == 1
+    with pytest.raises(InvalidInputError, match="lacks \\['market_price'\\]"):
+        AuctionLog.from_table(pd.DataFrame({"click": [1]}))
+    with pytest.raises(InvalidInputError, match="`click` must be a whole number. Got 1.5"):
+        AuctionLog.from_table(pd.DataFrame({"click": [1.5], "market_price": [1.0]}))

@@ -119,6 +119,57 @@ class AuctionLog:
         }
         return AuctionLog(**values)
 
+    @classmethod
+    def from_table(cls, table: Any) -> AuctionLog:
+        """An auction log from a table: a CSV path, a mapping of columns, or a DataFrame.
+
+        Parameters
+        ----------
+        table : path, mapping of str to array-like, or pandas.DataFrame
+            Columns ``click`` (0/1) and ``market_price``; optional ``pctr``,
+            ``conversion``, ``value`` and ``hour``.  Other columns are ignored.
+
+        Returns
+        -------
+        AuctionLog
+
+        Raises
+        ------
+        InvalidInputError
+            If a required column is missing or a value breaks its column's contract.
+        """
+        from bidopt.datasets._tables import read_table
+
+        raw = read_table(table, name="table")
+        missing = [c for c in ("click", "market_price") if c not in raw.columns]
+        if missing:
+            raise InvalidInputError(
+                f"An auction table needs columns click and market_price; it lacks {missing} "
+                f"(columns: {sorted(raw.columns)})."
+            )
+        whole = ("click", "conversion", "hour")
+        arrays: dict[str, Any] = {}
+        for name in ("click", "market_price", "pctr", "conversion", "value", "hour"):
+            if name not in raw.columns:
+                continue
+            try:
+                values = np.asarray(raw.columns[name], dtype=np.float64)
+            except (TypeError, ValueError):
+                raise InvalidInputError(
+                    f"Auction table {raw.source}: column {name!r} must be numeric."
+                ) from None
+            if name in whole:
+                _check_column(
+                    name,
+                    values,
+                    np.isfinite(values) & (values == np.round(values)),
+                    "a whole number",
+                )
+                arrays[name] = values.astype(np.int64)
+            else:
+                arrays[name] = values
+        return cls(**arrays, source=raw.source)
+
     def to_frame(self) -> Any:
         """The log as a :class:`pandas.DataFrame` (needs pandas)."""
         pd = require_pandas("AuctionLog.to_frame()")
