@@ -280,3 +280,19 @@ def test_pandas_tables_as_inputs() -> None:
     assert plain.allocation["zhitongche"] <= 650_000 + 1e-6
     with pytest.raises(InvalidInputError, match="needs columns 'min' and 'max'"):
         split_budget(curves, 2_000_000, bounds=pd.DataFrame({"low": [0.0]}, index=["douyin"]))
+
+
+@PROFILE
+@given(curve_sets(), st.floats(1e5, 5e6), st.floats(0.05, 0.6))
+def test_unconstrained_comparison_matches_a_split_without_rules(
+    curves: dict[str, ResponseCurve], budget: float, low: float
+) -> None:
+    """kkt finds the split without share rules in the same evaluations as the budget's
+    level (closed-form curves); it must be the split that ``split_budget`` gives
+    without the rules."""
+    names = list(curves)
+    groups = {"g1": names[: len(names) // 2], "g2": names[len(names) // 2 :]}
+    ruled = split_budget(curves, budget, groups=groups, group_shares={"g1": (low, low + 0.2)})
+    free = split_budget(curves, budget)
+    assert ruled.unconstrained_response == pytest.approx(free.response, rel=1e-12)
+    assert ruled.rule_cost is not None and ruled.rule_cost >= -1e-9 * free.response

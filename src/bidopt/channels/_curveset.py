@@ -93,6 +93,10 @@ class CurveSet:
         envelope_slope = np.zeros(n)
         #: Whether any curve is S-shaped.
         self.any_s_shaped = bool(s_shaped.any())
+        #: Whether every curve has a closed-form inverse marginal (no Hill curves): then
+        #: :meth:`spend_and_slope_log` also takes a column of levels, shape (k, 1),
+        #: and returns (k, n) arrays.
+        self.closed_form = hill.start == n
         if self.any_s_shaped:
             s = s_shaped
             tz = hill_tangent(shape[s])
@@ -177,30 +181,30 @@ class CurveSet:
         u = self._log_top - log_m
         pos = u > 0
         up = np.maximum(u, 0.0)
-        out = np.empty(self.n)
-        slope = np.empty(self.n)
+        out = np.empty(np.shape(u))
+        slope = np.empty(np.shape(u))
         e = np.exp(up) if self._needs_exp else up
         for k, sl, scale, neg_scale in self._parts:
             if k == EXP:
-                np.multiply(scale, up[sl], out=out[sl])
-                np.multiply(neg_scale, pos[sl], out=slope[sl])
+                np.multiply(scale, up[..., sl], out=out[..., sl])
+                np.multiply(neg_scale, pos[..., sl], out=slope[..., sl])
             elif k == LOG:
-                es = e[sl]
-                np.multiply(scale, es - 1.0, out=out[sl])
-                np.multiply(neg_scale * es, pos[sl], out=slope[sl])
+                es = e[..., sl]
+                np.multiply(scale, es - 1.0, out=out[..., sl])
+                np.multiply(neg_scale * es, pos[..., sl], out=slope[..., sl])
             elif k == LOGISTIC:
-                es = e[sl]
-                np.multiply(scale, np.arccosh(np.sqrt(es)), out=out[sl])
+                es = e[..., sl]
+                np.multiply(scale, np.arccosh(np.sqrt(es)), out=out[..., sl])
                 # d/du arccosh(e^(u/2)) = sqrt(e^u / (e^u - 1)) / 2
                 ratio = np.sqrt(es / np.maximum(es - 1.0, 1e-300))
-                np.multiply(0.5 * neg_scale * pos[sl], ratio, out=slope[sl])
+                np.multiply(0.5 * neg_scale * pos[..., sl], ratio, out=slope[..., sl])
             else:
                 if scalar:
                     m_h = np.full(sl.stop - sl.start, math.exp(cast(float, log_m)))
                 else:
                     m_h = np.exp(cast(FloatArray, log_m)[sl])
-                out[sl] = self._hill_spend_at(m_h)
-                slope[sl] = 0.0
+                out[..., sl] = self._hill_spend_at(m_h)
+                slope[..., sl] = 0.0
         if kind_order:
             return out, slope
         return self._out(out), self._out(slope)

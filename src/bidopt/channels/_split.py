@@ -175,9 +175,15 @@ def _kkt(
     full: bool,
     xtol: float,
     start: FloatArray | None = None,
+    free: dict[str, FloatArray] | None = None,
 ) -> tuple[FloatArray, dict[str, float], int]:
     """Water-filling: equal marginal return within each group, group multipliers by
     nested root finding.  ``offset`` is 1 for profit (marginal revenue minus 1).
+
+    With a dict ``free``, the split without the share rules (the same budget and
+    bounds) is solved too and left in ``free["x"]``: where the curves allow it (closed
+    forms, revenue objective, some share rule that is not all exact), its level is
+    found in the same evaluations as the budget's level, two rows at a time.
 
     First the budget's level ``mu``: with each group's spend clipped to its share
     limits, the spends add up to the budget.  Then every group whose spend was clipped
@@ -274,10 +280,50 @@ def _kkt(
         plan = np.full(curves.n, budget / curves.n) if start is None else start
         mean = float(plan @ curves.derivative(plan)) / max(float(plan.sum()), 1e-300)
         guess = math.log(max(mean - offset, 1e-300))
-        t_mu, count, stepped = _solve_level(
-            total, budget, low, high, tol, near, guess, accept=on_slopes
+        joint = (
+            free is not None
+            and curves.closed_form
+            and offset == 0
+            and full
+            and problem.n_shared > 0
         )
-        evaluations += count
+        if joint:
+            # row 0: the budget's level with the groups clipped to their shares; row 1:
+            # the level of the split without share rules (the channels' spends alone)
+            def both(t: FloatArray) -> tuple[FloatArray, FloatArray]:
+                x, slope = spend_slope(t[:, None])
+                g = cast(FloatArray, np.bincount(group_k, weights=x[0], minlength=n_groups))
+                gs = cast(FloatArray, np.bincount(group_k, weights=slope[0], minlength=n_groups))
+                last.update(g=g, gs=gs)
+                inside = (g > g_lo) & (g < g_hi)
+                clipped_total = float(np.minimum(np.maximum(g, g_lo), g_hi).sum())
+                totals = np.array([clipped_total, float(x[1].sum())])
+                return totals, np.array([float(gs @ inside), float(slope[1].sum())])
+
+            t_both, count, stepped = _solve_levels(
+                both,
+                np.array([budget, budget]),
+                low,
+                high,
+                tol,
+                near,
+                np.array([guess, guess]),
+                lambda t: on_slopes(t[:, None]),
+            )
+            evaluations += count
+            x_both = spend_at(t_both[:, None], stepped)
+            if stepped:
+                last["g"] = np.bincount(group_k, weights=x_both[0], minlength=n_groups)
+            last.update(t=float(t_both[0]), x=x_both[0], slope=last["slope"][0])
+            stepped = False  # x at mu is known now
+            assert free is not None
+            free["x"] = _settle_free(x_both[1][curves.inverse], problem)
+            t_mu = float(t_both[0])
+        else:
+            t_mu, count, stepped = _solve_level(
+                total, budget, low, high, tol, near, guess, accept=on_slopes
+            )
+            evaluations += count
     mu = 0.0 if t_mu == -745.0 else math.exp(t_mu)
     shadow: dict[str, float] = {"budget": mu}
     if problem.exact_cover:
@@ -354,6 +400,15 @@ def _kkt(
             residual -= give
     _settle(x, problem, target, full or mu > 0)
     return x, shadow, evaluations
+
+
+def _settle_free(x: FloatArray, problem: SplitProblem) -> FloatArray:
+    """:func:`_settle` for the split without share rules: the budget's leftover goes to
+    the channel with the most room within its bounds."""
+    room = np.minimum(x - problem.lower, problem.upper - x)
+    i = int(room.argmax())
+    x[i] = min(max(x[i] + problem.budget - float(x.sum()), problem.lower[i]), problem.upper[i])
+    return x
 
 
 def _settle(x: FloatArray, problem: SplitProblem, target: FloatArray, full: bool) -> None:
@@ -613,9 +668,10 @@ def _solve(
     method: str,
     opts: dict[str, Any],
     start: FloatArray | None = None,
+    free: dict[str, FloatArray] | None = None,
 ) -> tuple[FloatArray, dict[str, float], int, str]:
     if method == "kkt":
-        x, shadow, nit = _kkt(curves, problem, offset, full, float(opts["xtol"]), start)
+        x, shadow, nit = _kkt(curves, problem, offset, full, float(opts["xtol"]), start, free)
         x, note = _fix_s_shaped(curves, problem, x, offset, full, float(opts["xtol"]))
         return x, shadow, nit, "equal marginal ROI within groups (KKT water-filling)." + note
     x, nit, message = _scipy(curves, problem, offset, full, method, opts)
@@ -726,7 +782,9 @@ def split_budget(
         problem = _with_budget(problem, spend_needed, groups, group_shares, bounds, current_arr)
         full = True
         note = f" Least spend reaching revenue {target_revenue:,.0f}: {spend_needed:,.2f} yuan."
-    x, shadow, nit, message = _solve(curve_set, problem, offset, full, name, opts)
+    # the split without the group rules, for the rule's cost: kkt may find it on the way
+    free_split: dict[str, FloatArray] | None = {} if groups and group_shares else None
+    x, shadow, nit, message = _solve(curve_set, problem, offset, full, name, opts, None, free_split)
     if min_roi is not None:
         floor = check_scalar(min_roi, "min_roi", lower=0, lower_inclusive=False)
         value = float(curve_set.value(x).sum())
@@ -736,6 +794,7 @@ def split_budget(
             cut = largest_budget_for_roi(curve_set, problem, floor, opts)
             problem = _with_budget(problem, cut, groups, group_shares, bounds, current_arr)
             x, shadow, nit, message = _solve(curve_set, problem, offset, True, name, opts)
+            free_split = {} if free_split is not None else None  # (for the old budget)
             note += f" Spends {cut:,.2f} of {budget:,.2f} yuan to keep ROI >= {floor:g}."
     status, success = 0, True
     current_response = None
@@ -752,9 +811,12 @@ def split_budget(
             )
             status = 1
     unconstrained = None
-    if groups and group_shares:
-        free = _without_groups(problem)
-        y, _, _, _ = _solve(curve_set, free, offset, full, name, opts, start=x)
+    if free_split is not None:
+        if "x" in free_split:
+            y = free_split["x"]
+        else:
+            free = _without_groups(problem)
+            y, _, _, _ = _solve(curve_set, free, offset, full, name, opts, start=x)
         unconstrained = float(curve_set.value(y).sum())
     if offset > 0 and x.sum() < budget * (1 - 1e-9):
         note += f" Spends {x.sum():,.2f} of {budget:,.2f} yuan: more would lose profit."
