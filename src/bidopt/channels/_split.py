@@ -166,6 +166,9 @@ class BudgetSplit:
 #: 1e-8 of each spend).  :meth:`CurveSet.linear_ok` and ``on_slopes`` in :func:`_kkt`
 #: decline the shortcut where a channel turns on or leaves a bound on the way.
 _NEAR = 1e-4
+#: Up to this many channels in the groups of the second stage, their levels are found on
+#: Python floats (:meth:`CurveSet.scalar_group`) rather than by numpy evaluations.
+_SCALAR_CHANNELS = 40
 
 
 def _kkt(
@@ -363,21 +366,40 @@ def _kkt(
             if newton is not None:
                 first = np.where(falling, newton, 0.5 * (first + t_mu))
 
-        def clipped_sums(t: FloatArray) -> tuple[FloatArray, FloatArray]:
-            t_group[clipped] = t
-            g, gs = group_sums(t_group[group_k])
-            return g[clipped], gs[clipped]
+        in_clipped = np.isin(group_k, clipped)
+        if curves.closed_form and int(in_clipped.sum()) <= _SCALAR_CHANNELS:
+            # few channels: each group's level by a scalar root finder on Python floats
+            x = np.zeros(curves.n) if problem.exact_cover else x.copy()
+            t_list = []
+            for k, t0 in zip(clipped.tolist(), first.tolist(), strict=True):
+                members = np.flatnonzero(group_k == k).tolist()
+                spend = curves.scalar_group(
+                    members, lo_k[members].tolist(), hi_k[members].tolist(), offset
+                )
+                tk, count, _ = _solve_level(
+                    _total_and_slope(spend), float(target[k]), low, high, tol, 0.0, t0
+                )
+                evaluations += count
+                x[members] = spend(tk)[2]
+                t_list.append(tk)
+            t_k = np.array(t_list)
+        else:
 
-        def accept(t: FloatArray) -> bool:
-            t_group[clipped] = t
-            return on_slopes(t_group[group_k])
+            def clipped_sums(t: FloatArray) -> tuple[FloatArray, FloatArray]:
+                t_group[clipped] = t
+                g, gs = group_sums(t_group[group_k])
+                return g[clipped], gs[clipped]
 
-        t_k, count, stepped = _solve_levels(
-            clipped_sums, target[clipped], low, high, tol, near, first, accept
-        )
-        evaluations += count
-        t_group[clipped] = t_k
-        x = spend_at(t_group[group_k], stepped)
+            def accept(t: FloatArray) -> bool:
+                t_group[clipped] = t
+                return on_slopes(t_group[group_k])
+
+            t_k, count, stepped = _solve_levels(
+                clipped_sums, target[clipped], low, high, tol, near, first, accept
+            )
+            evaluations += count
+            t_group[clipped] = t_k
+            x = spend_at(t_group[group_k], stepped)
         for k, tk in zip(clipped.tolist(), t_k.tolist(), strict=True):
             shadow[f"group:{problem.group_names[k]}"] = math.exp(tk) - mu
     if mu <= floor * 10 and len(shadow) > 1:
@@ -400,6 +422,16 @@ def _kkt(
             residual -= give
     _settle(x, problem, target, full or mu > 0)
     return x, shadow, evaluations
+
+
+def _total_and_slope(
+    spend: Callable[[float], tuple[float, float, list[float]]],
+) -> Callable[[float], tuple[float, float]]:
+    def total(t: float) -> tuple[float, float]:
+        value, slope, _ = spend(t)
+        return value, slope
+
+    return total
 
 
 def _settle_free(x: FloatArray, problem: SplitProblem) -> FloatArray:
