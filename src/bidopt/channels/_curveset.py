@@ -225,14 +225,15 @@ class CurveSet:
 
     def scalar_group(
         self, members: list[int], lower: list[float], upper: list[float], offset: float
-    ) -> Callable[[float], tuple[float, float, list[float]]]:
+    ) -> Callable[[float], tuple[float, float, list[float], list[float]]]:
         """The spend of a few closed-form channels at one log level, on Python floats.
 
         For a handful of channels a loop over floats costs less than the fixed cost of
         a dozen numpy calls.  ``members`` are positions in the internal kind order;
         ``lower`` and ``upper`` their bounds (yuan).  The function returned maps a log
         level ``t`` (the marginal return is ``e^t + offset``) to the channels' total
-        spend within their bounds, its derivative in ``t``, and the spends."""
+        spend within their bounds, its derivative in ``t``, the spends, and their
+        derivatives (0 at a bound)."""
         if not self.closed_form:
             raise ValueError("scalar_group needs closed-form curves (no Hill curves)")
         codes = np.repeat(
@@ -244,14 +245,14 @@ class CurveSet:
         ]
         log_offset = math.log(offset) if offset > 0 else 0.0
 
-        def spend(t: float) -> tuple[float, float, list[float]]:
+        def spend(t: float) -> tuple[float, float, list[float], list[float]]:
             if offset > 0:  # log(e^t + offset), and d log_m / dt
                 log_m = max(t, log_offset) + math.log1p(math.exp(-abs(t - log_offset)))
                 factor = math.exp(t - log_m)
             else:
                 log_m, factor = t, 1.0
             total = slope = 0.0
-            spends = []
+            spends, slopes = [], []
             for code, scale, log_top, lo, hi in items:
                 u = log_top - log_m
                 if u <= 0.0:
@@ -266,14 +267,15 @@ class CurveSet:
                     raw = scale * math.acosh(math.sqrt(e))
                     d = -0.5 * scale * math.sqrt(e / max(e - 1.0, 1e-300))
                 if raw <= lo:
-                    raw = lo
+                    raw, d = lo, 0.0
                 elif raw >= hi:
-                    raw = hi
-                else:
-                    slope += d
+                    raw, d = hi, 0.0
+                d *= factor
+                slope += d
                 total += raw
                 spends.append(raw)
-            return total, slope * factor, spends
+                slopes.append(d)
+            return total, slope, spends, slopes
 
         return spend
 

@@ -271,6 +271,35 @@ def _kkt(
     floor = 1e-300
     low, high = math.log(floor), math.log(curves.top_marginal + 1.0) + 1
     stepped = False
+    small = curves.closed_form and curves.n <= _SCALAR_CHANNELS
+    if small:
+        # a small problem: every evaluation on Python floats (cheaper than numpy's
+        # fixed cost per call at this size)
+        spend_all = curves.scalar_group(list(range(curves.n)), lo_k.tolist(), hi_k.tolist(), offset)
+        group_list, glo, ghi = group_k.tolist(), g_lo.tolist(), g_hi.tolist()
+
+        def total(t: float) -> tuple[float, float]:
+            value, slope, xs, ds = spend_all(t)
+            last.update(t=t, x=np.array(xs))
+            if problem.n_shared == 0:
+                return value, slope
+            g, gs = [0.0] * n_groups, [0.0] * n_groups
+            for k, xv, dv in zip(group_list, xs, ds, strict=True):
+                g[k] += xv
+                gs[k] += dv
+            clipped_total = clipped_slope = 0.0
+            for k in range(n_groups):
+                if g[k] <= glo[k]:
+                    clipped_total += glo[k]
+                elif g[k] >= ghi[k]:
+                    clipped_total += ghi[k]
+                else:
+                    clipped_total += g[k]
+                    clipped_slope += gs[k]
+            last.update(g=np.array(g), gs=np.array(gs))
+            return clipped_total, clipped_slope
+
+        near = 0.0  # (evaluations are cheap: no shortcut)
     if problem.exact_cover:
         t_mu = low  # every group's spend is fixed: the budget's own level is moot
     elif offset > 0 and total(-745.0)[0] <= budget:
@@ -278,13 +307,10 @@ def _kkt(
     else:
         # Newton on the bracket [low, high]; a level pinned at an end means every
         # channel sits at a bound there (the solver then returns that end)
-        # first level: the mean marginal return of an even split, or the spend-weighted
-        # mean of a given plan near the answer (``start``)
-        plan = np.full(curves.n, budget / curves.n) if start is None else start
-        mean = float(plan @ curves.derivative(plan)) / max(float(plan.sum()), 1e-300)
-        guess = math.log(max(mean - offset, 1e-300))
+        guess = _first_level(curves, budget, offset, start)
         joint = (
             free is not None
+            and "x" not in free
             and curves.closed_form
             and offset == 0
             and full
@@ -328,6 +354,15 @@ def _kkt(
             )
             evaluations += count
     mu = 0.0 if t_mu == -745.0 else math.exp(t_mu)
+    if small and free is not None and offset == 0 and full:
+        # the split without share rules: one level for all channels, near the budget's
+        moot = problem.exact_cover or t_mu <= low + 1.0  # (the budget's level is moot)
+        t_free = _first_level(curves, budget, offset, start) if moot else t_mu
+        t_free, count, _ = _solve_level(
+            _total_and_slope(spend_all), budget, low, high, tol, 0.0, t_free
+        )
+        evaluations += count
+        free["x"] = _settle_free(np.array(spend_all(t_free)[2])[curves.inverse], problem)
     shadow: dict[str, float] = {"budget": mu}
     if problem.exact_cover:
         # every group is held at its share: no need to look at the spends at mu
@@ -366,8 +401,9 @@ def _kkt(
             if newton is not None:
                 first = np.where(falling, newton, 0.5 * (first + t_mu))
 
-        in_clipped = np.isin(group_k, clipped)
-        if curves.closed_form and int(in_clipped.sum()) <= _SCALAR_CHANNELS:
+        is_clipped = np.zeros(n_groups, dtype=bool)
+        is_clipped[clipped] = True
+        if curves.closed_form and int(is_clipped[group_k].sum()) <= _SCALAR_CHANNELS:
             # few channels: each group's level by a scalar root finder on Python floats
             x = np.zeros(curves.n) if problem.exact_cover else x.copy()
             t_list = []
@@ -424,11 +460,19 @@ def _kkt(
     return x, shadow, evaluations
 
 
+def _first_level(curves: CurveSet, budget: float, offset: float, start: FloatArray | None) -> float:
+    """A first log level for the root finders: the mean marginal return of an even
+    split, or the spend-weighted mean of a given plan near the answer (``start``)."""
+    plan = np.full(curves.n, budget / curves.n) if start is None else start
+    mean = float(plan @ curves.derivative(plan)) / max(float(plan.sum()), 1e-300)
+    return math.log(max(mean - offset, 1e-300))
+
+
 def _total_and_slope(
-    spend: Callable[[float], tuple[float, float, list[float]]],
+    spend: Callable[[float], tuple[float, float, list[float], list[float]]],
 ) -> Callable[[float], tuple[float, float]]:
     def total(t: float) -> tuple[float, float]:
-        value, slope, _ = spend(t)
+        value, slope, _, _ = spend(t)
         return value, slope
 
     return total
