@@ -275,18 +275,16 @@ def _kkt(
     if small:
         # a small problem: every evaluation on Python floats (cheaper than numpy's
         # fixed cost per call at this size)
-        spend_all = curves.scalar_group(list(range(curves.n)), lo_k.tolist(), hi_k.tolist(), offset)
-        group_list, glo, ghi = group_k.tolist(), g_lo.tolist(), g_hi.tolist()
+        spend_all = curves.scalar_group(
+            list(range(curves.n)), lo_k.tolist(), hi_k.tolist(), offset, group_k.tolist()
+        )
+        glo, ghi = g_lo.tolist(), g_hi.tolist()
 
         def total(t: float) -> tuple[float, float]:
-            value, slope, xs, ds = spend_all(t)
-            last.update(t=t, x=np.array(xs))
+            last.update(t=t)
             if problem.n_shared == 0:
-                return value, slope
-            g, gs = [0.0] * n_groups, [0.0] * n_groups
-            for k, xv, dv in zip(group_list, xs, ds, strict=True):
-                g[k] += xv
-                gs[k] += dv
+                return spend_all.total(t)
+            g, gs = spend_all.by_group(t)
             clipped_total = clipped_slope = 0.0
             for k in range(n_groups):
                 if g[k] <= glo[k]:
@@ -299,6 +297,10 @@ def _kkt(
             last.update(g=np.array(g), gs=np.array(gs))
             return clipped_total, clipped_slope
 
+        def spend_at(t: float | FloatArray, stepped: bool) -> FloatArray:
+            # (replaces the numpy version above for this small problem)
+            return np.array(spend_all.spends(float(t)))
+
         near = 0.0  # (evaluations are cheap: no shortcut)
     if problem.exact_cover:
         t_mu = low  # every group's spend is fixed: the budget's own level is moot
@@ -310,7 +312,7 @@ def _kkt(
         guess = _first_level(curves, budget, offset, start)
         joint = (
             free is not None
-            and "x" not in free
+            and not small  # (small problems solve it on floats below)
             and curves.closed_form
             and offset == 0
             and full
@@ -358,11 +360,9 @@ def _kkt(
         # the split without share rules: one level for all channels, near the budget's
         moot = problem.exact_cover or t_mu <= low + 1.0  # (the budget's level is moot)
         t_free = _first_level(curves, budget, offset, start) if moot else t_mu
-        t_free, count, _ = _solve_level(
-            _total_and_slope(spend_all), budget, low, high, tol, 0.0, t_free
-        )
+        t_free, count, _ = _solve_level(spend_all.total, budget, low, high, tol, 0.0, t_free)
         evaluations += count
-        free["x"] = _settle_free(np.array(spend_all(t_free)[2])[curves.inverse], problem)
+        free["x"] = _settle_free(np.array(spend_all.spends(t_free))[curves.inverse], problem)
     shadow: dict[str, float] = {"budget": mu}
     if problem.exact_cover:
         # every group is held at its share: no need to look at the spends at mu
@@ -412,11 +412,9 @@ def _kkt(
                 spend = curves.scalar_group(
                     members, lo_k[members].tolist(), hi_k[members].tolist(), offset
                 )
-                tk, count, _ = _solve_level(
-                    _total_and_slope(spend), float(target[k]), low, high, tol, 0.0, t0
-                )
+                tk, count, _ = _solve_level(spend.total, float(target[k]), low, high, tol, 0.0, t0)
                 evaluations += count
-                x[members] = spend(tk)[2]
+                x[members] = spend.spends(tk)
                 t_list.append(tk)
             t_k = np.array(t_list)
         else:
@@ -466,16 +464,6 @@ def _first_level(curves: CurveSet, budget: float, offset: float, start: FloatArr
     plan = np.full(curves.n, budget / curves.n) if start is None else start
     mean = float(plan @ curves.derivative(plan)) / max(float(plan.sum()), 1e-300)
     return math.log(max(mean - offset, 1e-300))
-
-
-def _total_and_slope(
-    spend: Callable[[float], tuple[float, float, list[float], list[float]]],
-) -> Callable[[float], tuple[float, float]]:
-    def total(t: float) -> tuple[float, float]:
-        value, slope, _, _ = spend(t)
-        return value, slope
-
-    return total
 
 
 def _settle_free(x: FloatArray, problem: SplitProblem) -> FloatArray:
