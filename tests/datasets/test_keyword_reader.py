@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import builtins
 import re
+import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -133,14 +132,7 @@ def test_to_frame_says_how_to_install_pandas(monkeypatch: pytest.MonkeyPatch) ->
     log = read_keyword_log(
         {"date": ["2024-11-01"], "keyword": ["a"], "impressions": [1], "clicks": [0]}
     )
-    real_import = builtins.__import__
-
-    def no_pandas(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("No module named 'pandas'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
     with pytest.raises(ImportError, match=re.escape("pip install bidopt[pandas]")):
         log.to_frame()
 
