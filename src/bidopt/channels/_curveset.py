@@ -10,6 +10,7 @@ not the arithmetic, sets the time.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterator
 from typing import cast
@@ -58,21 +59,26 @@ class CurveSet:
     """
 
     def __init__(self, curves: list[ResponseCurve]) -> None:
-        n = len(curves)
-        table = np.array([scaled_form(c) for c in curves], dtype=np.float64).reshape(n, 4)
-        self.n = n
-        codes = table[:, 0].tolist()
+        # (built on Python lists where it can: at 10-200 channels the fixed cost of
+        # each numpy call, not the arithmetic, sets the time of a split)
+        forms = [scaled_form(c) for c in curves]
+        n = self.n = len(forms)
         #: Internal channel order (sorted by kind, then input order) and its inverse:
         #: ``x[order]`` puts an array in that order, ``y[inverse]`` takes it back.
-        self.order = np.argsort(table[:, 0], kind="stable")
-        self.inverse = np.empty(n, dtype=np.int64)
-        self.inverse[self.order] = np.arange(n)
-        self._sorted = codes == sorted(codes)
-        table = table[self.order]
-        size, scale, shape = table[:, 1], table[:, 2], table[:, 3]
+        order = sorted(range(n), key=lambda i: forms[i][0])
+        inverse = [0] * n
+        for position, i in enumerate(order):
+            inverse[i] = position
+        self.order = np.array(order, dtype=np.int64)
+        self.inverse = np.array(inverse, dtype=np.int64)
+        self._sorted = order == list(range(n))
+        codes = [forms[i][0] for i in order]
+        size = np.array([forms[i][1] for i in order], dtype=np.float64)
+        scale = np.array([forms[i][2] for i in order], dtype=np.float64)
+        shape = np.array([forms[i][3] for i in order], dtype=np.float64)
         self._size, self._scale, self._shape = size, scale, shape
         # kind boundaries in the sorted order
-        bounds = np.searchsorted(table[:, 0], [EXP, LOG, LOGISTIC, HILL, 99]).tolist()
+        bounds = [bisect.bisect_left(codes, k) for k in (EXP, LOG, LOGISTIC, HILL)] + [n]
         self._parts: list[tuple[int, slice, FloatArray, FloatArray]] = []
         for k in (EXP, LOG, LOGISTIC, HILL):
             sl = slice(bounds[k], bounds[k + 1])
@@ -80,36 +86,42 @@ class CurveSet:
                 self._parts.append((k, sl, scale[sl], -scale[sl]))
         hill = self._hill = slice(bounds[HILL], n)
         self._needs_exp = bounds[LOG] < bounds[HILL]  # log or logistic curves present
-        # the marginal return at zero spend: size / scale, except for Hill curves
-        top = size / scale
-        if hill.start < n:
-            h_shape = shape[hill]
-            top[hill] = np.where(h_shape == 1, top[hill], np.where(h_shape < 1, np.inf, 0.0))
-        self._log_top = np.zeros(n)  # Hill curves' entries are unused (bisection)
-        self._log_top[: hill.start] = np.log(top[: hill.start])
-        # f(t)/t = f'(t)  <=>  z**n = n - 1 for an S-shaped Hill curve
-        s_shaped = np.zeros(n, dtype=bool)
-        s_shaped[hill] = shape[hill] > 1
-        tangent = np.zeros(n)
-        envelope_slope = np.zeros(n)
-        #: Whether any curve is S-shaped.
-        self.any_s_shaped = bool(s_shaped.any())
         #: Whether every curve has a closed-form inverse marginal (no Hill curves): then
         #: :meth:`spend_and_slope_log` also takes a column of levels, shape (k, 1),
         #: and returns (k, n) arrays.
         self.closed_form = hill.start == n
-        if self.any_s_shaped:
-            s = s_shaped
-            tz = hill_tangent(shape[s])
-            tangent[s] = tz * scale[s]
-            envelope_slope[s] = size[s] * unit_value(HILL, tz, shape[s]) / tangent[s]
+        # the marginal return at zero spend: size / scale, except for Hill curves
+        top = size / scale
+        s_shaped = np.zeros(n, dtype=bool)
+        tangent = np.zeros(n)
+        envelope_slope = np.zeros(n)
+        if self.closed_form:
+            self._log_top = np.log(top)
+        else:
+            h_shape = shape[hill]
+            top[hill] = np.where(h_shape == 1, top[hill], np.where(h_shape < 1, np.inf, 0.0))
+            self._log_top = np.zeros(n)  # Hill curves' entries are unused (bisection)
+            self._log_top[: hill.start] = np.log(top[: hill.start])
+            # f(t)/t = f'(t)  <=>  z**n = n - 1 for an S-shaped Hill curve
+            s_shaped[hill] = h_shape > 1
+            if s_shaped.any():
+                s = s_shaped
+                tz = hill_tangent(shape[s])
+                tangent[s] = tz * scale[s]
+                envelope_slope[s] = size[s] * unit_value(HILL, tz, shape[s]) / tangent[s]
+            top = np.maximum(top, envelope_slope)
+        #: Whether any curve is S-shaped.
+        self.any_s_shaped = bool(s_shaped.any())
         self._tangent_sorted, self._envelope_sorted = tangent, envelope_slope
-        top = np.maximum(top, envelope_slope)
-        finite = top[np.isfinite(top)]
+        finite = top if self.closed_form else top[np.isfinite(top)]
         self.top_marginal = float(finite.max()) if finite.size else 1.0
         back = self.inverse
-        self.s_shaped, self.tangent = s_shaped[back], tangent[back]
-        self.envelope_slope, self.max_marginal = envelope_slope[back], top[back]
+        self.max_marginal = top[back]
+        if self.any_s_shaped:
+            self.s_shaped, self.tangent = s_shaped[back], tangent[back]
+            self.envelope_slope = envelope_slope[back]
+        else:  # all zeros: no permutation needed
+            self.s_shaped, self.tangent, self.envelope_slope = s_shaped, tangent, envelope_slope
 
     # --- evaluation ---------------------------------------------------------------------
 
