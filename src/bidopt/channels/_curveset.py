@@ -77,6 +77,7 @@ class CurveSet:
         scale = np.array([forms[i][2] for i in order], dtype=np.float64)
         shape = np.array([forms[i][3] for i in order], dtype=np.float64)
         self._size, self._scale, self._shape = size, scale, shape
+        self._lists: tuple[list[int], list[float], list[float]] | None = None
         # kind boundaries in the sorted order
         bounds = [bisect.bisect_left(codes, k) for k in (EXP, LOG, LOGISTIC, HILL)] + [n]
         self._parts: list[tuple[int, slice, FloatArray, FloatArray]] = []
@@ -252,9 +253,11 @@ class CurveSet:
         return is ``e^t + offset``."""
         if not self.closed_form:
             raise ValueError("scalar_group needs closed-form curves (no Hill curves)")
-        sizes = [sl.stop - sl.start for _, sl, _, _ in self._parts]
-        codes = np.repeat([k for k, _, _, _ in self._parts], sizes).tolist()
-        scale, log_top = self._scale.tolist(), self._log_top.tolist()
+        if self._lists is None:  # (computed once per curve set)
+            sizes = [sl.stop - sl.start for _, sl, _, _ in self._parts]
+            kinds = np.repeat([k for k, _, _, _ in self._parts], sizes).tolist()
+            self._lists = (kinds, self._scale.tolist(), self._log_top.tolist())
+        codes, scale, log_top = self._lists
         items = [
             (codes[i], scale[i], log_top[i], lo, hi)
             for i, lo, hi in zip(members, lower, upper, strict=True)

@@ -169,6 +169,9 @@ _NEAR = 1e-4
 #: Up to this many channels in the groups of the second stage, their levels are found on
 #: Python floats (:meth:`CurveSet.scalar_group`) rather than by numpy evaluations.
 _SCALAR_CHANNELS = 40
+#: ``np.add.reduce``: a sum without ``ndarray.sum``'s Python-level wrapper, which costs
+#: as much as the sum itself on arrays of a few dozen channels.
+_add = np.add.reduce
 
 
 def _kkt(
@@ -263,10 +266,10 @@ def _kkt(
             # without share rules a group's limits are its channels' bounds (and the
             # budget), which the channels' clipping already holds: no group sums
             x, slope = spend_slope(t)
-            return float(x.sum()), float(slope.sum())
+            return float(_add(x)), float(_add(slope))
         g, gs = group_sums(t)
         free = (g > g_lo) & (g < g_hi)
-        return float(np.minimum(np.maximum(g, g_lo), g_hi).sum()), float(gs @ free)
+        return float(_add(np.minimum(np.maximum(g, g_lo), g_hi))), float(gs @ free)
 
     floor = 1e-300
     low, high = math.log(floor), math.log(curves.top_marginal + 1.0) + 1
@@ -327,9 +330,9 @@ def _kkt(
                 gs = cast(FloatArray, np.bincount(group_k, weights=slope[0], minlength=n_groups))
                 last.update(g=g, gs=gs)
                 inside = (g > g_lo) & (g < g_hi)
-                clipped_total = float(np.minimum(np.maximum(g, g_lo), g_hi).sum())
-                totals = np.array([clipped_total, float(x[1].sum())])
-                return totals, np.array([float(gs @ inside), float(slope[1].sum())])
+                clipped_total = float(_add(np.minimum(np.maximum(g, g_lo), g_hi)))
+                totals = np.array([clipped_total, float(_add(x[1]))])
+                return totals, np.array([float(gs @ inside), float(_add(slope[1]))])
 
             t_both, count, stepped = _solve_levels(
                 both,
@@ -447,7 +450,8 @@ def _kkt(
         }
     x = x[curves.inverse]
     # an S-shaped channel's envelope is flat on [0, t]: give it what the roots left over
-    residual = (budget if full or mu > 0 else float(x.sum())) - float(x.sum())
+    spent = float(_add(x))
+    residual = (budget if full or mu > 0 else spent) - spent
     if curves.any_s_shaped and abs(residual) > 1e-9 * max(budget, 1.0):
         flat = np.flatnonzero(curves.s_shaped & (x <= curves.tangent))
         for i in flat:
@@ -462,7 +466,7 @@ def _first_level(curves: CurveSet, budget: float, offset: float, start: FloatArr
     """A first log level for the root finders: the mean marginal return of an even
     split, or the spend-weighted mean of a given plan near the answer (``start``)."""
     plan = np.full(curves.n, budget / curves.n) if start is None else start
-    mean = float(plan @ curves.derivative(plan)) / max(float(plan.sum()), 1e-300)
+    mean = float(plan @ curves.derivative(plan)) / max(float(_add(plan)), 1e-300)
     return math.log(max(mean - offset, 1e-300))
 
 
@@ -471,7 +475,7 @@ def _settle_free(x: FloatArray, problem: SplitProblem) -> FloatArray:
     the channel with the most room within its bounds."""
     room = np.minimum(x - problem.lower, problem.upper - x)
     i = int(room.argmax())
-    x[i] = min(max(x[i] + problem.budget - float(x.sum()), problem.lower[i]), problem.upper[i])
+    x[i] = min(max(x[i] + problem.budget - float(_add(x)), problem.lower[i]), problem.upper[i])
     return x
 
 
