@@ -39,9 +39,9 @@ class CurveSet:
     """Vectorised evaluation of ``n`` curves.
 
     S-shaped (Hill, shape > 1) curves use their concave envelope (the line from the
-    origin to the tangent point, then the curve) in :meth:`envelope` and
-    :meth:`spend_and_slope`.  Internally the channels are kept sorted by kind, so each
-    kind is a contiguous slice (views, no fancy indexing in the hot loop).
+    origin to the tangent point, then the curve) in :meth:`spend_and_slope_log`.
+    Internally the channels are kept sorted by kind, so each kind is a contiguous slice
+    (views, no fancy indexing in the hot loop).
 
     Attributes
     ----------
@@ -50,12 +50,9 @@ class CurveSet:
     tangent : ndarray, shape (n,)
         Tangent point of S-shaped curves (yuan), 0 for concave ones.
     s_shaped : ndarray of bool, shape (n,)
-    envelope_slope : ndarray, shape (n,)
-        Slope of the envelope's line for S-shaped curves, 0 otherwise.
-    max_marginal : ndarray, shape (n,)
-        An upper bound on each channel's (envelope) marginal return.
     top_marginal : float
-        The largest finite entry of ``max_marginal`` (1.0 if none).
+        The largest finite (envelope) marginal return at zero spend over the channels
+        (1.0 if none): an upper bound on every channel's marginal return.
     """
 
     def __init__(self, curves: list[ResponseCurve]) -> None:
@@ -116,13 +113,10 @@ class CurveSet:
         self._tangent_sorted, self._envelope_sorted = tangent, envelope_slope
         finite = top if self.closed_form else top[np.isfinite(top)]
         self.top_marginal = float(finite.max()) if finite.size else 1.0
-        back = self.inverse
-        self.max_marginal = top[back]
         if self.any_s_shaped:
-            self.s_shaped, self.tangent = s_shaped[back], tangent[back]
-            self.envelope_slope = envelope_slope[back]
+            self.s_shaped, self.tangent = s_shaped[self.inverse], tangent[self.inverse]
         else:  # all zeros: no permutation needed
-            self.s_shaped, self.tangent, self.envelope_slope = s_shaped, tangent, envelope_slope
+            self.s_shaped, self.tangent = s_shaped, tangent
 
     # --- evaluation ---------------------------------------------------------------------
 
@@ -148,42 +142,20 @@ class CurveSet:
             out[sl] = unit_derivative(k, z[sl], self._shape[sl])
         return self._out(self._size / self._scale * out)
 
-    def envelope(self, x: FloatArray) -> FloatArray:
-        """Concave-envelope response (equal to :meth:`value` for concave curves)."""
-        out = self.value(x)
-        linear = self.s_shaped & (x < self.tangent)
-        out[linear] = self.envelope_slope[linear] * x[linear]
-        return out
-
-    def spend_at(self, m: float | FloatArray) -> FloatArray:
-        """Spend where each channel's (envelope) marginal response equals ``m`` (> 0).
-
-        ``m`` is one level for all channels or one per channel.  0 where even the first
-        yuan returns less than ``m``; ``inf`` where the response never falls to ``m``.
-        """
-        return self.spend_and_slope(m)[0]
-
-    def spend_and_slope(
-        self, m: float | FloatArray, *, kind_order: bool = False
-    ) -> tuple[FloatArray, FloatArray]:
-        """:meth:`spend_at` and its derivative with respect to ``log(m)`` (<= 0).
-
-        The derivative is exact for the closed-form kinds and 0 for Hill curves (whose
-        inverse is found by bisection); root finders use it only for Newton guesses.
-
-        With ``kind_order=True`` the channels (of an array ``m`` and of the results) are
-        in the internal order sorted by kind (see :attr:`order`), which saves two
-        permutations per call in root finders that work in that order throughout.
-        """
-        if isinstance(m, np.ndarray) and m.ndim > 0:
-            return self.spend_and_slope_log(np.log(m), kind_order=kind_order)
-        return self.spend_and_slope_log(math.log(float(m)), kind_order=kind_order)
-
     def spend_and_slope_log(
         self, log_m: float | FloatArray, *, kind_order: bool = False
     ) -> tuple[FloatArray, FloatArray]:
-        """:meth:`spend_and_slope` at ``m = exp(log_m)``: the root finders work on
+        """Spend where each channel's (envelope) marginal return equals ``m = exp(log_m)``,
+        and its derivative with respect to ``log_m`` (<= 0).  The root finders work on
         ``log(m)``, which saves a logarithm (and its exponential) per call.
+
+        ``log_m`` is one level for all channels, one per channel, or (closed-form curves
+        only) a column of levels of shape (k, 1) giving (k, n) results.  The spend is 0
+        where even the first yuan returns less than ``m``.  The derivative is exact for
+        the closed-form kinds and 0 for Hill curves (whose inverse is found by
+        bisection).  With ``kind_order=True`` the channels (of an array ``log_m`` and of
+        the results) are in the internal order sorted by kind (see :attr:`order`), which
+        saves two permutations per call in root finders that work in that order.
 
         With ``u = log(top / m)`` (``top`` the marginal return at zero spend), the
         scaled spend is ``u`` for exponential curves, ``e^u - 1`` for log curves and
