@@ -261,15 +261,19 @@ def _kkt(
             held &= last["x"] > 0.0
         return not bool(held.any())
 
+    def clipped_total(g: FloatArray, gs: FloatArray) -> tuple[float, float]:
+        """The spend at group sums ``g`` (slopes ``gs``) with every group clipped to its
+        share limits, and its derivative (the groups inside their limits)."""
+        inside = (g > g_lo) & (g < g_hi)
+        return float(_add(np.minimum(np.maximum(g, g_lo), g_hi))), float(gs @ inside)
+
     def total(t: float) -> tuple[float, float]:
         if problem.n_shared == 0:
             # without share rules a group's limits are its channels' bounds (and the
             # budget), which the channels' clipping already holds: no group sums
             x, slope = spend_slope(t)
             return float(_add(x)), float(_add(slope))
-        g, gs = group_sums(t)
-        free = (g > g_lo) & (g < g_hi)
-        return float(_add(np.minimum(np.maximum(g, g_lo), g_hi))), float(gs @ free)
+        return clipped_total(*group_sums(t))
 
     floor = 1e-300
     low, high = math.log(floor), math.log(curves.top_marginal + 1.0) + 1
@@ -281,24 +285,14 @@ def _kkt(
         spend_all = curves.scalar_group(
             list(range(curves.n)), lo_k.tolist(), hi_k.tolist(), offset, group_k.tolist()
         )
-        glo, ghi = g_lo.tolist(), g_hi.tolist()
 
         def total(t: float) -> tuple[float, float]:
             last.update(t=t)
             if problem.n_shared == 0:
                 return spend_all.total(t)
-            g, gs = spend_all.by_group(t)
-            clipped_total = clipped_slope = 0.0
-            for k in range(n_groups):
-                if g[k] <= glo[k]:
-                    clipped_total += glo[k]
-                elif g[k] >= ghi[k]:
-                    clipped_total += ghi[k]
-                else:
-                    clipped_total += g[k]
-                    clipped_slope += gs[k]
-            last.update(g=np.array(g), gs=np.array(gs))
-            return clipped_total, clipped_slope
+            g, gs = (np.array(v) for v in spend_all.by_group(t))
+            last.update(g=g, gs=gs)
+            return clipped_total(g, gs)
 
         def spend_at(t: float | FloatArray, stepped: bool) -> FloatArray:
             # (replaces the numpy version above for this small problem)
@@ -329,10 +323,9 @@ def _kkt(
                 g = cast(FloatArray, np.bincount(group_k, weights=x[0], minlength=n_groups))
                 gs = cast(FloatArray, np.bincount(group_k, weights=slope[0], minlength=n_groups))
                 last.update(g=g, gs=gs)
-                inside = (g > g_lo) & (g < g_hi)
-                clipped_total = float(_add(np.minimum(np.maximum(g, g_lo), g_hi)))
-                totals = np.array([clipped_total, float(_add(x[1]))])
-                return totals, np.array([float(gs @ inside), float(_add(slope[1]))])
+                value, slope_g = clipped_total(g, gs)
+                totals = np.array([value, float(_add(x[1]))])
+                return totals, np.array([slope_g, float(_add(slope[1]))])
 
             t_both, count, stepped = _solve_levels(
                 both,
