@@ -463,35 +463,38 @@ def _first_level(curves: CurveSet, budget: float, offset: float, start: FloatArr
     return math.log(max(mean - offset, 1e-300))
 
 
+def _give(x: FloatArray, problem: SplitProblem, room: FloatArray, among: Any, gap: float) -> None:
+    """Add ``gap`` yuan to the channel with the most ``room`` among the channels in the
+    boolean mask ``among`` (every channel if None), within that channel's bounds."""
+    candidates = room if among is None else np.where(among, room, -np.inf)
+    i = int(candidates.argmax())
+    if candidates[i] > -np.inf:
+        x[i] = min(max(x[i] + gap, problem.lower[i]), problem.upper[i])
+
+
 def _settle_free(x: FloatArray, problem: SplitProblem) -> FloatArray:
     """:func:`_settle` for the split without share rules: the budget's leftover goes to
     the channel with the most room within its bounds."""
     room = np.minimum(x - problem.lower, problem.upper - x)
-    i = int(room.argmax())
-    x[i] = min(max(x[i] + problem.budget - float(_add(x)), problem.lower[i]), problem.upper[i])
+    _give(x, problem, room, None, problem.budget - float(_add(x)))
     return x
 
 
 def _settle(x: FloatArray, problem: SplitProblem, target: FloatArray, full: bool) -> None:
     """Make group and budget sums exact (to rounding): the root finders stop within a
     tolerance; the leftover goes to the channel with the most room in its group."""
-    lo, hi, group_of = problem.lower, problem.upper, problem.group_of
+    group_of = problem.group_of
     sums = np.bincount(group_of, weights=x, minlength=len(problem.group_names))
     shared = problem.shared
-    room = np.minimum(x - lo, hi - x)
+    room = np.minimum(x - problem.lower, problem.upper - x)
     if full and problem.n_shared < shared.size:
         # the free groups absorb the budget's leftover
         free = ~shared
         gap = problem.budget - float(target @ shared) - float(sums @ free)
         if gap != 0:
-            candidates = np.where(free[group_of], room, -np.inf)
-            i = int(candidates.argmax())
-            if candidates[i] > -np.inf:
-                x[i] = min(max(x[i] + gap, lo[i]), hi[i])
+            _give(x, problem, room, free[group_of], gap)
     for k in np.flatnonzero(shared & (sums != target)).tolist():
-        candidates = np.where(group_of == k, room, -np.inf)
-        i = int(candidates.argmax())
-        x[i] = min(max(x[i] + float(target[k] - sums[k]), lo[i]), hi[i])
+        _give(x, problem, room, group_of == k, float(target[k] - sums[k]))
 
 
 def _newton_step(
