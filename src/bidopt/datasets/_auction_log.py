@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_pandas
-from bidopt._validation import short_repr
+from bidopt._validation import as_float_array, short_repr
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
@@ -152,12 +152,7 @@ class AuctionLog:
         for name in ("click", "market_price", "pctr", "conversion", "value", "hour"):
             if name not in raw.columns:
                 continue
-            try:
-                values = np.asarray(raw.columns[name], dtype=np.float64)
-            except (TypeError, ValueError):
-                raise InvalidInputError(
-                    f"Auction table {raw.source}: column {name!r} must be numeric."
-                ) from None
+            values = as_float_array(raw.columns[name], f"table[{name!r}]", allow_nan=True)
             if name in whole:
                 _check_column(
                     name,
