@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bidopt.datasets import AuctionLog, read_ipinyou, read_ipinyou_info
+from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay import open_loop_multiplier, paced_replay
+from bidopt.replay import open_loop_multiplier, paced_replay, replay
 from tests.conftest import shared_file
 
 
@@ -81,3 +81,53 @@ def test_paced_bidopt_on_ipinyou_2997_beats_open_loop_at_tight_budgets() -> None
     assert open_loop.spend < 0.8 * budget
     assert paced.spend > 0.95 * budget
     assert paced.clicks >= open_loop.clicks + 20
+
+
+def test_open_loop_multiplier_from_a_training_log_spends_the_budget_on_it() -> None:
+    log = synthetic_log()
+    lams = []
+    for fraction in (0.02, 0.1, 0.5):
+        budget = fraction * log.total_market_price
+        lam = open_loop_multiplier(log, budget, len(log))
+        spent = replay(log, np.minimum(log.pctr / lam, 300.0), budget, stop="none").spend
+        # the least set of auctions (best pCTR per price first) whose spend reaches it
+        assert budget <= spent <= budget + log.market_price.max()
+        lams.append(lam)
+    assert lams[0] > lams[1] > lams[2]  # more budget, higher bids
+    # per auction: the same budget over half as many auctions needs half the spend
+    half = open_loop_multiplier(log, 0.05 * log.total_market_price, len(log) * 2)
+    assert half == pytest.approx(
+        open_loop_multiplier(log, 0.1 * log.total_market_price, len(log) * 4)
+    )
+    # more than every winnable auction costs: bid so high that all are won
+    lam = open_loop_multiplier(log, 10 * log.total_market_price, len(log))
+    assert replay(log, np.minimum(log.pctr / lam, 300.0), 0.0, stop="none").impressions == int(
+        ((log.pctr > 0) & (log.market_price < 300.0)).sum()
+    )
+
+
+def test_open_loop_multiplier_keeps_the_pctr_price_link_of_a_training_log() -> None:
+    # prices rise with pCTR: a histogram (which forgets the link) misjudges the spend
+    rng = np.random.default_rng(7)
+    n = 20_000
+    pctr = rng.beta(1.0, 200.0, n)
+    price = 2e4 * pctr * rng.uniform(0.5, 1.5, n)
+    log = AuctionLog(click=(rng.random(n) < pctr).astype(np.int64), market_price=price, pctr=pctr)
+    budget = 0.2 * log.total_market_price
+    errors = []
+    for training in (log, IpinyouInfo.from_log(log)):
+        lam = open_loop_multiplier(training, budget, n)
+        spent = replay(log, np.minimum(pctr / lam, 300.0), budget, stop="none").spend
+        errors.append(abs(spent / budget - 1))
+    assert errors[0] < 0.01  # the log's own spend, to one auction
+    assert errors[1] > 0.1  # the histogram, which takes every pCTR to be the mean
+
+
+def test_open_loop_multiplier_errors() -> None:
+    log = synthetic_log()
+    with pytest.raises(InvalidInputError, match="needs `pctr`"):
+        open_loop_multiplier(AuctionLog(click=log.click, market_price=log.market_price), 1.0, 10)
+    with pytest.raises(InvalidInputError, match="must be an IpinyouInfo or an AuctionLog"):
+        open_loop_multiplier({"imp_train": 3}, 1.0, 10)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="`n_auctions` must be"):
+        open_loop_multiplier(log, 1.0, 0)

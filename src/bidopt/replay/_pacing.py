@@ -3,8 +3,9 @@
 For click maximisation under a budget in second-price auctions whose price does not
 depend on the click probability, the LP optimum bids ``pCTR / lam`` (the dual of the
 budget, as in :func:`bidopt.bidding.optimize_bids`); ``lam`` is set from the training
-market-price histogram so that the expected spend meets the budget.  Test prices differ
-from training prices, so two controllers adjust ``lam`` from one time slot to the next:
+data (a market-price histogram, or a training log with pCTRs) so that the expected
+spend meets the budget.  Test prices differ from training prices, so two controllers
+adjust ``lam`` from one time slot to the next:
 
 * ``"dual"``: an online (multiplicative) dual update towards the slot's spend target;
 * ``"pid"``: a PID controller on the log of ``lam`` driven by the spend-rate error.
@@ -21,7 +22,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize
 
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar
@@ -32,29 +32,68 @@ from bidopt.replay._engine import ReplayResult, replay
 __all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
 
 
+def _multiplier_from_info(info: IpinyouInfo, per_auction: float, max_bid: float) -> float:
+    """``lam`` from a price histogram, every auction taken to have the training CTR (so
+    the bid is one number): the least bid whose expected spend reaches ``per_auction``
+    (``max_bid`` when none does)."""
+    pmf = info.market_price_pmf()
+    first = np.r_[0.0, np.cumsum(pmf * np.arange(pmf.size))]  # E[price; price < k]
+    # the first integer k whose prices below it cost enough; the least bid that wins
+    # every price below k is just above k - 1
+    k = int(np.searchsorted(first, per_auction, side="left"))
+    return info.ctr_train / max(min(k - 1 + 1e-6, max_bid), 1e-9)
+
+
+def _multiplier_from_log(log: AuctionLog, per_auction: float, max_bid: float) -> float:
+    """``lam`` from a training log with pCTRs: bids ``pCTR / lam`` win the auctions whose
+    ``pCTR / price`` is above ``lam``; the least such set whose spend per auction of
+    the log reaches ``per_auction`` (every winnable auction when none does)."""
+    if log.pctr is None or len(log) == 0:
+        raise InvalidInputError("A training `AuctionLog` needs `pctr` and at least one auction.")
+    price, theta = log.market_price, log.pctr
+    keep = (theta > 0) & (price < max_bid)  # the auctions a bid can win
+    with np.errstate(divide="ignore"):
+        ratio = theta[keep] / price[keep]  # inf: a free auction
+    order = np.argsort(-ratio, kind="stable")  # the best value per price first
+    ratio = ratio[order]
+    spend = np.r_[0.0, np.cumsum(price[keep][order])] / len(log)
+    k = int(np.searchsorted(spend, per_auction, side="left"))
+    if k < ratio.size:
+        return max(float(ratio[k]), 1e-300)  # wins the first k
+    smallest = float(ratio[-1]) if ratio.size else math.inf
+    return 0.5 * smallest if math.isfinite(smallest) else 1.0  # wins them all
+
+
 def open_loop_multiplier(
-    info: IpinyouInfo, budget: float, n_auctions: float, *, max_bid: float = 300.0
+    training: IpinyouInfo | AuctionLog, budget: float, n_auctions: float, *, max_bid: float = 300.0
 ) -> float:
     """The ``lam`` whose bids ``pCTR / lam`` spend ``budget`` over ``n_auctions`` in
-    expectation under the training price histogram, taking each auction's pCTR to be the
-    training CTR (training statistics only)."""
-    pmf = info.market_price_pmf()
-    prices = np.arange(pmf.size, dtype=np.float64)
-    spend_cdf = np.r_[0.0, np.cumsum(pmf * prices)]  # E[price; price < k]
+    expectation under the training data (training statistics only).
+
+    Parameters
+    ----------
+    training : IpinyouInfo or AuctionLog
+        Training statistics (a market-price histogram and a CTR: every auction is then
+        taken to have the training CTR), or a training log with pCTRs (its exact
+        spend at each ``lam``).
+    budget : float
+        Spend to reach (>= 0), in the log's price unit.
+    n_auctions : float
+        Auctions to come (> 0).
+    max_bid : float, default 300
+    """
     per_auction = check_scalar(budget, "budget", lower=0) / check_scalar(
         n_auctions, "n_auctions", lower=0, lower_inclusive=False
     )
-
-    def spend(bid: float) -> float:
-        k = min(math.ceil(bid), pmf.size)
-        return float(spend_cdf[k])
-
-    if spend(max_bid) <= per_auction:
-        bid = max_bid
-    else:
-        bid = optimize.brentq(lambda b: spend(b) - per_auction, 0.0, max_bid, xtol=1e-6)
-        bid = max(bid, 1e-9)
-    return info.ctr_train / bid
+    cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
+    if isinstance(training, IpinyouInfo):
+        return _multiplier_from_info(training, per_auction, cap)
+    if isinstance(training, AuctionLog):
+        return _multiplier_from_log(training, per_auction, cap)
+    raise InvalidInputError(
+        "`training` must be an IpinyouInfo or an AuctionLog with `pctr`. "
+        f"Got {type(training).__name__}."
+    )
 
 
 @dataclass(frozen=True, slots=True)
