@@ -38,6 +38,13 @@ DATA = (
     / "bidlogs"
 )
 FRACTIONS = (2, 4, 8, 16, 32, 64)
+#: bidopt's strategies (label -> paced_replay controller)
+CONTROLLERS = {"open-loop": "none", "dual": "dual", "pid": "pid", "filter": "filter"}
+#: The strategy the targets are judged on (the others are reported next to it): the
+#: filter, the one controller that tells a change of price level from noise and from
+#: the traffic mix.  Its settings (drift 0.1, 10 pCTR segments) are its defaults, not
+#: tuned on this log; its design was, however, worked out while this log was in use.
+MAIN = "bidopt-filter"
 MAX_BID = 300.0
 #: README reference (best clicks tuned on the test log): const, rand, mcpc, lin, ortb1
 REFERENCE = {
@@ -134,8 +141,10 @@ def bidopt_runs(
     pCTRs), then open loop or paced."""
     lam0 = open_loop_multiplier(training, budget, len(log), max_bid=MAX_BID)
     return {
-        f"bidopt-{label}": paced_replay(log, budget, lam0, controller=ctl, max_bid=MAX_BID).result
-        for label, ctl in (("open-loop", "none"), ("dual", "dual"), ("pid", "pid"))
+        f"bidopt-{label}": paced_replay(
+            log, budget, lam0, controller=ctl, training=training, max_bid=MAX_BID
+        ).result
+        for label, ctl in CONTROLLERS.items()
     }
 
 
@@ -215,7 +224,7 @@ def main() -> None:
     # training log (lam from that log's own spend, pCTR and price together), against
     # the best baseline tuned on the other half
     halves = [log.take(np.arange(h, len(log), 2)) for h in (0, 1)]
-    wins = open_wins = 0
+    wins = dict.fromkeys(CONTROLLERS, 0)
     cases = []
     for h in (0, 1):
         this, other = halves[h], halves[1 - h]
@@ -229,29 +238,16 @@ def main() -> None:
                 best_other = max(best_other, run_baseline(this, name, params, b_this).clicks)
             # bidopt learns from the other half too
             runs = bidopt_runs(this, other, b_this)
-            mine, open_loop = runs["bidopt-pid"].clicks, runs["bidopt-open-loop"].clicks
-            wins += mine >= best_other
-            open_wins += open_loop >= best_other
-            cases.append(
-                {
-                    "half": h,
-                    "budget": f"1/{f}",
-                    "bidopt-pid": mine,
-                    "bidopt-open-loop": open_loop,
-                    "best baseline tuned on other half": best_other,
-                }
-            )
+            case: dict[str, object] = {"half": h, "budget": f"1/{f}"}
+            for label in CONTROLLERS:
+                clicks = runs[f"bidopt-{label}"].clicks
+                wins[label] += clicks >= best_other
+                case[f"bidopt-{label}"] = clicks
+            case["best baseline tuned on other half"] = best_other
+            cases.append(case)
     rows_test = [r for r in records if r["tuned_on"] == "test"]
     best_test = {
         f: max(int(r["clicks"]) for r in rows_test if r["budget_fraction"] == 1 / f)
-        for f in FRACTIONS
-    }
-    pid = {
-        f: next(
-            int(r["clicks"])
-            for r in records
-            if r["strategy"] == "bidopt-pid" and r["budget_fraction"] == 1 / f
-        )
         for f in FRACTIONS
     }
     train_rows = [
@@ -263,17 +259,41 @@ def main() -> None:
         name: sum(int(r["clicks"]) for r in train_rows if r["strategy"] == name)
         for name in {str(r["strategy"]) for r in train_rows}
     }
-    targets = {
-        "each_budget_ge_95pct_of_test_tuned_best": all(
-            pid[f] >= 0.95 * best_test[f] for f in FRACTIONS
-        ),
-        "sum_ge_98pct_of_test_tuned_best": sum(pid.values()) >= 0.98 * sum(best_test.values()),
-        "sum_beats_every_train_tuned_baseline": all(
-            sum(pid.values()) > v for v in train_sums.values()
-        ),
-        "halves_wins_ge_9_of_12": wins >= 9,
-        "strategies_under_2s": strategies_seconds < 2.0,
-    }
+
+    def clicks_of(strategy: str) -> dict[int, int]:
+        return {
+            f: next(
+                int(r["clicks"])
+                for r in records
+                if r["strategy"] == strategy and r["budget_fraction"] == 1 / f
+            )
+            for f in FRACTIONS
+        }
+
+    def targets_of(strategy: str) -> dict[str, bool]:
+        mine = clicks_of(strategy)
+        return {
+            "each_budget_ge_95pct_of_test_tuned_best": all(
+                mine[f] >= 0.95 * best_test[f] for f in FRACTIONS
+            ),
+            "sum_ge_98pct_of_test_tuned_best": sum(mine.values()) >= 0.98 * sum(best_test.values()),
+            "sum_beats_every_train_tuned_baseline": all(
+                sum(mine.values()) > v for v in train_sums.values()
+            ),
+            "halves_wins_ge_9_of_12": wins[strategy.removeprefix("bidopt-")] >= 9,
+            "strategies_under_2s": strategies_seconds < 2.0,
+        }
+
+    def summary(strategy: str) -> str:
+        mine = clicks_of(strategy)
+        short = ", ".join(f"1/{f} {100 * mine[f] / best_test[f]:.1f}%" for f in FRACTIONS)
+        return (
+            f"{strategy}: {sum(mine.values())} clicks over the six budgets, "
+            f"{sum(mine.values()) / sum(best_test.values()):.1%} of the test-tuned best "
+            f"({sum(best_test.values())}); per budget {short}."
+        )
+
+    targets = targets_of(MAIN)
     columns = list(table[0])
     text = "\n".join(
         [
@@ -281,29 +301,25 @@ def main() -> None:
             "",
             markdown_table(table, columns),
             "",
-            f"bidopt-pid: {sum(pid.values())} clicks over the six budgets, "
-            f"{sum(pid.values()) / sum(best_test.values()):.1%} of the test-tuned best "
-            f"({sum(best_test.values())}); train-tuned baselines sum to "
+            *(f"- {summary(f'bidopt-{label}')}" for label in CONTROLLERS),
+            "",
+            "Train-tuned baselines sum to "
             + ", ".join(f"{k} {v}" for k, v in sorted(train_sums.items()))
             + ".",
             "",
-            f"Interleaved halves: bidopt-pid matches or beats the best baseline tuned on the other "
-            f"half in {wins} of 12 cases (bidopt-open-loop, the same bids without pacing: "
-            f"{open_wins} of 12). bidopt's lam comes from the other half's log.",
+            "Interleaved halves (bidopt learns from the other half's log): matches or beats "
+            "the best baseline tuned on the other half in "
+            + ", ".join(f"bidopt-{label} {wins[label]}" for label in CONTROLLERS)
+            + " of 12 cases.",
             "",
-            markdown_table(
-                cases,
-                [
-                    "half",
-                    "budget",
-                    "bidopt-pid",
-                    "bidopt-open-loop",
-                    "best baseline tuned on other half",
-                ],
-            ),
+            markdown_table(cases, list(cases[0])),
             "",
             f"All strategies x 6 budgets (no tuning): {strategies_seconds:.2f} s; the whole "
             f"benchmark with grid tuning: {seconds:.1f} s.",
+            "",
+            f"The targets below are judged on {MAIN}; for comparison, bidopt-pid: "
+            + targets_line(targets_of("bidopt-pid")).removeprefix("Targets: ")
+            + ".",
             "",
             targets_line(targets),
         ]

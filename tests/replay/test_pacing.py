@@ -17,12 +17,19 @@ def synthetic_log(n: int = 20_000, seed: int = 3) -> AuctionLog:
     return AuctionLog(click=click, market_price=price, pctr=pctr)
 
 
-@pytest.mark.parametrize("controller", ["none", "dual", "pid"])
+@pytest.mark.parametrize("controller", ["none", "dual", "pid", "filter"])
 def test_paced_replay_never_overspends(controller: str) -> None:
     log = synthetic_log()
     budget = 0.1 * log.total_market_price
+    training = synthetic_log(seed=4)
     for lam0 in (1e-6, 1e-4, 1e-2):
-        paced = paced_replay(log, budget, lam0, controller=controller)  # type: ignore[arg-type]
+        paced = paced_replay(
+            log,
+            budget,
+            lam0,
+            controller=controller,  # type: ignore[arg-type]
+            training=training,
+        )
         assert paced.result.spend <= budget + 1e-9
         assert paced.multipliers.size == paced.slot_spend.size
         np.testing.assert_allclose(paced.slot_spend.sum(), paced.result.spend)
@@ -33,8 +40,15 @@ def test_pacing_corrects_a_bad_starting_multiplier() -> None:
     budget = 0.1 * log.total_market_price
     too_high = 1e-2  # bids pCTR / lam far too low: open loop underspends badly
     open_loop = paced_replay(log, budget, too_high, controller="none").result
-    for controller in ("dual", "pid"):
-        paced = paced_replay(log, budget, too_high, controller=controller).result  # type: ignore[arg-type]
+    training = synthetic_log(seed=4)
+    for controller in ("dual", "pid", "filter"):
+        paced = paced_replay(
+            log,
+            budget,
+            too_high,
+            controller=controller,  # type: ignore[arg-type]
+            training=training,
+        ).result
         assert paced.spend > 2 * open_loop.spend
         assert paced.spend >= 0.8 * budget
         assert paced.clicks > open_loop.clicks

@@ -4,11 +4,15 @@ For click maximisation under a budget in second-price auctions whose price does 
 depend on the click probability, the LP optimum bids ``pCTR / lam`` (the dual of the
 budget, as in :func:`bidopt.bidding.optimize_bids`); ``lam`` is set from the training
 data (a market-price histogram, or a training log with pCTRs) so that the expected
-spend meets the budget.  Test prices differ from training prices, so two controllers
+spend meets the budget.  Test prices differ from training prices, so three controllers
 adjust ``lam`` from one time slot to the next:
 
 * ``"dual"``: an online (multiplicative) dual update towards the slot's spend target;
-* ``"pid"``: a PID controller on the log of ``lam`` driven by the spend-rate error.
+* ``"pid"``: a PID controller on the log of ``lam`` driven by the spend-rate error;
+* ``"filter"``: a Kalman filter on the ratio of test to training prices, read from the
+  spend seen against the spend the training data predicts for the same bids on the
+  same auctions (a price histogram per pCTR segment), and the ``lam`` that meets the
+  budget left at prices so corrected.
 
 Slots are consecutive slices of the log holding equal shares of the expected traffic
 (or the shares given, e.g. an hourly traffic profile).
@@ -28,6 +32,7 @@ from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.replay._engine import ReplayResult, replay
+from bidopt.replay._spend_model import SpendFilter, SpendModel
 
 __all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
 
@@ -131,11 +136,13 @@ def paced_replay(
     budget: float,
     lam0: float,
     *,
-    controller: Literal["none", "dual", "pid"] = "dual",
+    controller: Literal["none", "dual", "pid", "filter"] = "dual",
     n_slots: int = 48,
     shares: npt.ArrayLike | None = None,
     step: float = 0.5,
     gains: tuple[float, float, float] = (0.6, 0.05, 0.1),
+    training: IpinyouInfo | AuctionLog | None = None,
+    drift: float = 0.1,
     max_bid: float = 300.0,
 ) -> PacedResult:
     """Replay bids ``pCTR / lam`` with ``lam`` adjusted slot by slot.
@@ -147,8 +154,8 @@ def paced_replay(
     budget : float
     lam0 : float
         Starting multiplier (e.g. :func:`open_loop_multiplier`), > 0.
-    controller : {"none", "dual", "pid"}, default "dual"
-        ``"none"`` keeps ``lam0`` (open loop).
+    controller : {"none", "dual", "pid", "filter"}, default "dual"
+        ``"none"`` keeps ``lam0`` (open loop); ``"filter"`` needs ``training``.
     n_slots : int, default 48
         Consecutive slices of the log; ignored when ``shares`` is given.
     shares : array-like, optional
@@ -157,6 +164,13 @@ def paced_replay(
         Dual step: ``lam *= exp(step * (spent / target - 1))``.
     gains : (kp, ki, kd), default (0.6, 0.05, 0.1)
         PID gains on the relative spend error, acting on ``log(lam)``.
+    training : IpinyouInfo or AuctionLog, optional
+        The ``"filter"`` controller's spend model (price histograms by pCTR
+        segment): training statistics, or a training log with pCTRs.
+    drift : float, default 0.1
+        ``"filter"``: standard deviation, per slot, of the change in the log of the
+        ratio of test to training prices.  Larger follows the spend faster, and its
+        noise too.
     max_bid : float, default 300
 
     Returns
@@ -167,7 +181,17 @@ def paced_replay(
         raise InvalidInputError("paced_replay needs a log with `pctr`.")
     total = check_scalar(budget, "budget", lower=0)
     lam = check_scalar(lam0, "lam0", lower=0, lower_inclusive=False)
-    mode = check_choice(controller, "controller", ("none", "dual", "pid"))
+    mode = check_choice(controller, "controller", ("none", "dual", "pid", "filter"))
+    cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
+    spend_filter = None
+    if mode == "filter":
+        if training is None:
+            raise InvalidInputError(
+                "controller='filter' needs `training` (an IpinyouInfo, or a training "
+                "AuctionLog with pctr) for its spend model."
+            )
+        model = SpendModel(training, cap)
+        spend_filter = SpendFilter(model, check_scalar(drift, "drift", lower=0))
     n = len(log)
     if shares is None:
         slots = int(check_scalar(n_slots, "n_slots", lower=1, integer=True))
@@ -190,7 +214,7 @@ def paced_replay(
         a, b = int(bounds[s]), int(bounds[s + 1])
         part = log.take(np.arange(a, b))
         target = left * weights[s] / max(weights[s:].sum(), 1e-12)
-        bids = np.minimum(part.pctr / lam, max_bid)  # type: ignore[operator]
+        bids = np.minimum(part.pctr / lam, cap)  # type: ignore[operator]
         res = replay(part, bids, left)
         lams.append(lam)
         slot_spend.append(res.spend)
@@ -213,6 +237,9 @@ def paced_replay(
             integral += error
             lam *= math.exp(kp * error + ki * integral + kd * (error - previous))
             previous = error
+        elif spend_filter is not None and b < n:
+            spend_filter.update(part.pctr, bids, res.spend)  # type: ignore[arg-type]
+            lam = spend_filter.multiplier(left / (n - b))
     result = ReplayResult(
         clicks=clicks,
         impressions=impressions,

@@ -1,0 +1,173 @@
+"""What the bids ``min(pCTR / lam, max_bid)`` spend, as learnt from training data, and
+a Kalman filter that learns online how far the test prices are from them (the
+``"filter"`` controller of :func:`bidopt.replay.paced_replay`)."""
+
+from __future__ import annotations
+
+import math
+from typing import cast
+
+import numpy as np
+
+from bidopt.datasets import AuctionLog, IpinyouInfo
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray, IntArray
+
+__all__ = ["SpendFilter", "SpendModel"]
+
+#: Iterations of the bisection on ``log(lam)`` (a bracket of about 60 e-folds).
+_BISECT = 64
+
+
+class SpendModel:
+    """Expected spend of bids ``min(pCTR / lam, max_bid)`` under training prices.
+
+    Prices are in whole units (as in iPinYou).  From an :class:`IpinyouInfo` (a price
+    histogram and a CTR): one price distribution for every auction, and the traffic to
+    come is taken to have the training CTR.  From a training :class:`AuctionLog` with
+    pCTRs: one price histogram per pCTR segment (``segments`` quantile bins; prices
+    rise with pCTR in real logs), and the traffic to come is the training log's pCTRs
+    (``forecast_bins`` quantile bins, each at its mean pCTR).
+
+    Parameters
+    ----------
+    training : IpinyouInfo or AuctionLog
+    max_bid : float
+        Bid cap (> 0): prices at or above it are never won.
+    segments : int, default 10
+    forecast_bins : int, default 200
+    """
+
+    def __init__(
+        self,
+        training: IpinyouInfo | AuctionLog,
+        max_bid: float,
+        *,
+        segments: int = 10,
+        forecast_bins: int = 200,
+    ) -> None:
+        self.max_bid = max_bid
+        top = math.ceil(max_bid)  # prices from here on are out of reach
+        if isinstance(training, IpinyouInfo):
+            counts = training.price_counter_train.astype(np.float64)
+            hist = np.zeros((1, top + 1))
+            hist[0, : min(counts.size, top)] = counts[:top]
+            hist[0, top] = counts[top:].sum()
+            self._edges: FloatArray = np.zeros(0)
+            forecast, weight = np.array([training.ctr_train]), np.ones(1)
+        elif isinstance(training, AuctionLog) and training.pctr is not None and len(training):
+            theta = training.pctr
+            price = np.minimum(np.rint(training.market_price), top).astype(np.int64)
+            inner = np.linspace(0.0, 1.0, segments + 1)[1:-1]
+            self._edges = np.unique(np.quantile(theta, inner))
+            seg = np.searchsorted(self._edges, theta)
+            hist = np.zeros((self._edges.size + 1, top + 1))
+            np.add.at(hist, (seg, price), 1.0)
+            cuts = np.quantile(theta, np.linspace(0.0, 1.0, forecast_bins + 1)[1:-1])
+            bins = np.searchsorted(cuts, theta)
+            count = np.bincount(bins, minlength=forecast_bins).astype(np.float64)
+            total = np.bincount(bins, weights=theta, minlength=forecast_bins)
+            used = count > 0
+            forecast, weight = total[used] / count[used], count[used] / count.sum()
+        else:
+            raise InvalidInputError(
+                "`training` must be an IpinyouInfo or an AuctionLog with `pctr` and at "
+                f"least one auction. Got {type(training).__name__}."
+            )
+        pmf = hist / np.maximum(hist.sum(axis=1, keepdims=True), 1.0)
+        prices = np.arange(top + 1, dtype=np.float64)
+        zero = np.zeros((pmf.shape[0], 1))
+        # E[price; price < k] and E[price^2; price < k] per segment, k = 0 .. top + 1
+        self._first = np.hstack([zero, np.cumsum(pmf * prices, axis=1)])
+        self._second = np.hstack([zero, np.cumsum(pmf * prices**2, axis=1)])
+        self._forecast, self._weight = forecast, weight
+        self._forecast_segment = np.searchsorted(self._edges, forecast)
+
+    def _step(self, bids: FloatArray) -> IntArray:
+        # a bid wins the prices below it: whole prices 0 .. ceil(bid) - 1
+        step = np.minimum(np.ceil(bids), self._first.shape[1] - 1)
+        return cast(IntArray, step.astype(np.int64))
+
+    def expected(self, pctr: FloatArray, bids: FloatArray) -> tuple[float, float]:
+        """Expected total spend (price units) of ``bids`` on auctions with ``pctr``
+        (arrays of one shape), and its variance (the auctions independent)."""
+        seg, k = np.searchsorted(self._edges, pctr), self._step(bids)
+        first = self._first[seg, k]
+        return float(first.sum()), float((self._second[seg, k] - first * first).sum())
+
+    def rate(self, lam: float) -> float:
+        """Expected spend per auction of the traffic to come at ``lam``."""
+        bids = np.minimum(self._forecast / lam, self.max_bid)
+        return float(self._weight @ self._first[self._forecast_segment, self._step(bids)])
+
+    def multiplier(self, per_auction: float) -> float:
+        """The ``lam`` (bisection on its log) whose spend per auction of the traffic to
+        come is at most ``per_auction`` and as close to it as the price steps allow;
+        the ``lam`` of bids at ``max_bid`` when even they spend less."""
+        low = math.log(float(self._forecast.min()) / self.max_bid) - 1.0  # all at max
+        high = math.log(float(self._forecast.max()) / 1e-9)  # every bid below 1e-9
+        if self.rate(math.exp(low)) <= per_auction:
+            return math.exp(low)
+        for _ in range(_BISECT):
+            mid = 0.5 * (low + high)
+            if self.rate(math.exp(mid)) > per_auction:
+                low = mid
+            else:
+                high = mid
+        return math.exp(high)
+
+
+class SpendFilter:
+    """An extended Kalman filter on ``log(a)``, where the test prices are taken to be
+    the training prices times ``a`` (so bids ``b`` spend ``a`` times what bids
+    ``b / a`` spend under the :class:`SpendModel`).
+
+    Each time slot is one noisy reading: the spend seen against the spend expected
+    for that slot's own bids and pCTRs (so a stretch of low-pCTR traffic, which wins
+    less, does not read as cheaper prices).  Its noise is the variance the model gives
+    for the slot's spend, so a slot with few wins (a small budget) moves the estimate
+    little.  ``log(a)`` starts at 0 with a standard deviation of 1 (test prices within
+    a factor of e of the training prices) and may drift by ``drift`` per slot.  The
+    next ``lam`` makes the expected spend of the traffic to come, at prices times
+    ``a``, meet the budget left per auction left (certainty equivalence).
+    """
+
+    #: Step in ``log(a)`` of the central difference for the reading's slope.
+    _DELTA = 0.05
+
+    def __init__(self, model: SpendModel, drift: float) -> None:
+        self.model, self.drift = model, drift
+        self.log_scale, self.variance = 0.0, 1.0
+
+    def _expected(
+        self, log_scale: float, pctr: FloatArray, bids: FloatArray
+    ) -> tuple[float, float]:
+        scale = math.exp(log_scale)
+        mean, variance = self.model.expected(pctr, bids / scale)
+        return scale * mean, scale * scale * variance
+
+    def update(self, pctr: FloatArray, bids: FloatArray, spend: float) -> None:
+        """Take in a slot whose ``bids`` on auctions with ``pctr`` spent ``spend``."""
+        self.variance += self.drift**2
+        expected, variance = self._expected(self.log_scale, pctr, bids)
+        spread = math.sqrt(max(variance, 0.0))
+        # one auction's worth of spread keeps a slot that won nothing finite
+        pad = spread + math.sqrt(max(variance, 0.0) / max(pctr.size, 1))
+        if pad <= 0.0:  # the model says the slot could win nothing: no reading
+            return
+        up = self._expected(self.log_scale + self._DELTA, pctr, bids)[0]
+        down = self._expected(self.log_scale - self._DELTA, pctr, bids)[0]
+        slope = (math.log(up + pad) - math.log(down + pad)) / (2 * self._DELTA)
+        reading = math.log((spend + pad) / (expected + pad))
+        noise = (spread / (expected + pad)) ** 2
+        total = slope * slope * self.variance + noise
+        if total <= 0.0:
+            return
+        gain = self.variance * slope / total
+        self.log_scale += gain * reading
+        self.variance *= 1.0 - gain * slope
+
+    def multiplier(self, per_auction: float) -> float:
+        """The ``lam`` for the traffic to come, to spend ``per_auction`` per auction."""
+        scale = math.exp(self.log_scale)
+        return self.model.multiplier(per_auction / scale) / scale

@@ -1,0 +1,115 @@
+"""The spend model and Kalman filter behind ``paced_replay(controller="filter")``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
+from bidopt.exceptions import InvalidInputError
+from bidopt.replay import open_loop_multiplier, paced_replay, replay
+from bidopt.replay._spend_model import SpendFilter, SpendModel
+from tests.conftest import shared_file
+
+
+def linked_log(n: int = 30_000, seed: int = 7, price_factor: float = 1.0) -> AuctionLog:
+    """Prices that rise with pCTR (as in real logs), in whole units below 300."""
+    rng = np.random.default_rng(seed)
+    pctr = rng.beta(1.0, 250.0, n)
+    price = np.minimum(np.rint(price_factor * (20 + 1e4 * pctr) * rng.uniform(0.3, 1.7, n)), 299)
+    click = (rng.random(n) < pctr).astype(np.int64)
+    return AuctionLog(click=click, market_price=price, pctr=pctr)
+
+
+def test_expected_spend_matches_the_training_log_it_was_learnt_from() -> None:
+    log = linked_log()
+    model, flat = SpendModel(log, 300.0), SpendModel(IpinyouInfo.from_log(log), 300.0)
+    for lam in (2e-5, 5e-5, 2e-4):
+        bids = np.minimum(log.pctr / lam, 300.0)
+        spent = replay(log, bids, 0.0, stop="none").spend
+        by_segment, variance = model.expected(log.pctr, bids)
+        # ten segments: the price still rises with pCTR within each, hence a rough fit
+        assert by_segment == pytest.approx(spent, rel=0.25)
+        assert variance > 0
+        # one histogram for every pCTR forgets that dear auctions have high pCTRs
+        error_flat = abs(np.log(flat.expected(log.pctr, bids)[0] / spent))
+        assert error_flat > 1.8 * abs(np.log(by_segment / spent))
+
+
+def test_multiplier_inverts_the_rate_to_one_price_step() -> None:
+    model = SpendModel(linked_log(), 300.0)
+    rates = []
+    for per_auction in (1.0, 5.0, 20.0):
+        lam = model.multiplier(per_auction)
+        assert model.rate(lam) <= per_auction
+        assert model.rate(lam * (1 - 1e-9)) > per_auction or lam * 300.0 <= 1e-300
+        rates.append(lam)
+    assert rates[0] > rates[1] > rates[2]  # more to spend, higher bids
+    # more than the whole log costs: the bids at the cap
+    lam = model.multiplier(1e9)
+    assert np.all(model._forecast / lam >= 300.0)
+
+
+def test_model_from_statistics_uses_the_histogram_and_the_training_ctr() -> None:
+    info = IpinyouInfo.from_log(linked_log())
+    model = SpendModel(info, 300.0)
+    pmf = info.market_price_pmf()
+    lam = info.ctr_train / 80.5  # one bid of 80.5: prices 0 .. 80 are won
+    assert model.rate(lam) == pytest.approx(float(pmf[:81] @ np.arange(81)))
+
+
+def test_filter_learns_a_price_level_and_ignores_the_traffic_mix() -> None:
+    model = SpendModel(linked_log(seed=1), 300.0)
+    test = linked_log(n=60_000, seed=2, price_factor=0.5)  # prices half the training's
+    # a first stretch of low-pCTR traffic (it spends less, but is not cheaper)
+    low = np.flatnonzero(test.pctr < np.median(test.pctr))[:10_000]
+    rest = np.setdiff1d(np.arange(len(test)), low)[:20_000]
+    stream = test.take(np.r_[low, rest])
+    filt = SpendFilter(model, drift=0.1)
+    lam, readings = 5e-5, []
+    for start in range(0, len(stream), 1_000):
+        chunk = stream.take(np.arange(start, start + 1_000))
+        bids = np.minimum(chunk.pctr / lam, 300.0)  # type: ignore[operator]
+        filt.update(chunk.pctr, bids, replay(chunk, bids, 0.0, stop="none").spend)  # type: ignore[arg-type]
+        readings.append(np.exp(filt.log_scale))
+    # whole prices, capped at 299 in training: the scale is 0.5 only roughly
+    # after the low-pCTR stretch: cheaper prices read, not a spend shortfall or excess
+    assert 0.4 < readings[9] < 0.75
+    assert readings[-1] == pytest.approx(0.5, rel=0.05)
+    assert np.std(np.log(readings[15:])) < 0.05  # settled, not chasing noise
+    assert filt.variance < 0.01
+
+
+def test_filter_paces_a_cheaper_test_log_to_its_budget() -> None:
+    training = linked_log(seed=1)
+    test = linked_log(seed=2, price_factor=0.5)
+    budget = 0.05 * test.total_market_price
+    lam0 = open_loop_multiplier(training, budget, len(test))
+    open_loop = paced_replay(test, budget, lam0, controller="none").result
+    paced = paced_replay(test, budget, lam0, controller="filter", training=training).result
+    # training prices overstate the test's: open loop spends the budget early
+    assert open_loop.stopped_at is not None and open_loop.stopped_at < 0.5 * len(test)
+    assert paced.stopped_at is None or paced.stopped_at > 0.95 * len(test)
+    assert 0.95 * budget <= paced.spend <= budget
+    assert paced.clicks > open_loop.clicks
+
+
+def test_filter_errors() -> None:
+    log = linked_log(n=1_000)
+    with pytest.raises(InvalidInputError, match="controller='filter' needs `training`"):
+        paced_replay(log, 1e3, 1e-4, controller="filter")
+    with pytest.raises(InvalidInputError, match="`drift` must be"):
+        paced_replay(log, 1e3, 1e-4, controller="filter", training=log, drift=-1.0)
+    with pytest.raises(InvalidInputError, match="must be an IpinyouInfo or an AuctionLog"):
+        SpendModel(AuctionLog(click=log.click, market_price=log.market_price), 300.0)
+
+
+def test_filter_on_ipinyou_2997_reaches_the_budget_at_every_fraction() -> None:
+    log = read_ipinyou(shared_file("bidlogs/ipinyou_2997_test_theta.txt"))
+    info = read_ipinyou_info(shared_file("bidlogs/ipinyou_2997_info.json"))
+    for fraction in (4, 64):
+        budget = log.total_market_price / fraction
+        lam0 = open_loop_multiplier(info, budget, len(log))
+        paced = paced_replay(log, budget, lam0, controller="filter", training=info)
+        assert 0.98 * budget <= paced.result.spend <= budget
+        assert np.all(np.isfinite(paced.multipliers)) and np.all(paced.multipliers > 0)
