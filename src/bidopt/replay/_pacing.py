@@ -160,6 +160,8 @@ def paced_replay(
         Consecutive slices of the log; ignored when ``shares`` is given.
     shares : array-like, optional
         Expected traffic share of each slot (e.g. an hourly profile), summing to 1.
+        The dual and PID controllers aim each slot at its share of the budget left;
+        the filter aims at the budget left per auction left.
     step : float, default 0.5
         Dual step: ``lam *= exp(step * (spent / target - 1))``.
     gains : (kp, ki, kd), default (0.6, 0.05, 0.1)
