@@ -77,6 +77,7 @@ BENCHMARKS = {
     "channels_fit": "Response-curve fitting",
     "channels_split": "Channel budget split",
     "replay_ipinyou": "iPinYou 2997 replay",
+    "replay_synthetic": "Pacing on synthetic auction logs",
     "backtest_keywords": "Keyword backtest",
 }
 

@@ -6,6 +6,7 @@
 * :class:`AuctionLog` / :func:`read_ipinyou` / :func:`read_ipinyou_info` - auction logs
   for replay, in the iPinYou formats.
 * :func:`make_search_account` - a seeded, realistic synthetic account with known truth.
+* :func:`make_auction_log` - a seeded synthetic auction log for replay.
 """
 
 from bidopt.datasets._adwords import read_adwords_keyword_daily
@@ -20,6 +21,7 @@ from bidopt.datasets._synthetic import (
     SearchAccount,
     make_search_account,
 )
+from bidopt.datasets._synthetic_auctions import make_auction_log
 
 __all__ = [
     "HEADER_ALIASES",
@@ -35,6 +37,7 @@ __all__ = [
     "LoadReport",
     "SearchAccount",
     "double11_channels",
+    "make_auction_log",
     "make_search_account",
     "read_adwords_keyword_daily",
     "read_ipinyou",

@@ -168,7 +168,9 @@ def paced_replay(
         PID gains on the relative spend error, acting on ``log(lam)``.
     training : IpinyouInfo or AuctionLog, optional
         The ``"filter"`` controller's spend model (price histograms by pCTR
-        segment): training statistics, or a training log with pCTRs.
+        segment): training statistics, or a training log with pCTRs.  The filter needs
+        a good model: from a price histogram alone, which forgets that prices rise with
+        pCTR, it misreads the price ratio, and ``"dual"`` or ``"pid"`` do better.
     drift : float, default 0.1
         ``"filter"``: standard deviation, per slot, of the change in the log of the
         ratio of test to training prices.  Larger follows the spend faster, and its

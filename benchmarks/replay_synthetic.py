@@ -1,0 +1,166 @@
+"""bidopt's pacing controllers on seeded synthetic auction logs, against the hindsight
+ceiling of its own bid.
+
+The iPinYou replay has one test log, so a controller that wins there may have won by
+luck.  Here each case is a training day and a test day drawn by
+:func:`bidopt.datasets.make_auction_log` (iPinYou-like: prices rise with pCTR, the pCTR
+level swings over the day), the test day's prices scaled by 0.7, 1.0 or 1.4 against
+training.  bidopt learns ``lam`` from the training day, as statistics only (a price
+histogram and a CTR) or as a log with pCTRs, then replays the test day open loop or
+paced by each controller.  Every run is measured against the pCTR LP ceiling of the
+test day (all prices known, auctions bought by pCTR per price until the budget is
+spent): the most clicks bidopt's bid ``pCTR / lam`` could get with the best constant
+``lam`` in hindsight.
+
+Writes ``results/replay_synthetic.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, markdown_table, write_results
+from bidopt.datasets import AuctionLog, IpinyouInfo, make_auction_log
+from bidopt.replay import open_loop_multiplier, paced_replay
+
+FRACTIONS = (2, 4, 8, 16, 32, 64)
+SCALES = (0.7, 1.0, 1.4)
+CONTROLLERS = ("none", "dual", "pid", "filter")
+MAX_BID = 300.0
+
+
+def ceiling(log: AuctionLog, budget: float) -> int:
+    """Clicks of the auctions bought by pCTR per price, in hindsight, within budget."""
+    assert log.pctr is not None
+    ratio = log.pctr / np.maximum(log.market_price, 1e-9)
+    order = np.argsort(-ratio, kind="stable")
+    k = int(np.searchsorted(np.cumsum(log.market_price[order]), budget, side="right"))
+    return int(log.click[order[:k]].sum())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--auctions", type=int, default=150_000)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    records: list[dict[str, object]] = []
+    for seed in range(args.seeds):
+        train = make_auction_log(args.auctions, rng=np.random.SeedSequence([seed, 0]))
+        trainings = {"statistics": IpinyouInfo.from_log(train), "log": train}
+        for scale in SCALES:
+            test = make_auction_log(
+                args.auctions, price_scale=scale, rng=np.random.SeedSequence([seed, 1])
+            )
+            for f in FRACTIONS:
+                budget = test.total_market_price / f
+                best = ceiling(test, budget)
+                for learnt_from, training in trainings.items():
+                    lam0 = open_loop_multiplier(training, budget, len(test), max_bid=MAX_BID)
+                    for controller in CONTROLLERS:
+                        result = paced_replay(
+                            test,
+                            budget,
+                            lam0,
+                            controller=controller,  # type: ignore[arg-type]
+                            training=training,
+                            max_bid=MAX_BID,
+                        ).result
+                        records.append(
+                            {
+                                "seed": seed,
+                                "price_scale": scale,
+                                "budget_fraction": 1 / f,
+                                "learnt_from": learnt_from,
+                                "controller": controller,
+                                "clicks": result.clicks,
+                                "ceiling": best,
+                                "spend_share": result.spend / budget,
+                            }
+                        )
+    seconds = time.perf_counter() - start
+
+    def summary(rows: list[dict[str, object]]) -> dict[str, object]:
+        clicks = np.array([float(r["clicks"]) for r in rows])  # type: ignore[arg-type]
+        best = np.array([float(r["ceiling"]) for r in rows])  # type: ignore[arg-type]
+        spend = np.array([float(r["spend_share"]) for r in rows])  # type: ignore[arg-type]
+        return {
+            "clicks / ceiling (sum)": f"{clicks.sum() / best.sum():.1%}",
+            "cases >= 95% of ceiling": f"{np.mean(clicks >= 0.95 * best):.0%}",
+            "worst case": f"{np.min(clicks / np.maximum(best, 1)):.0%}",
+            "mean spend / budget": f"{spend.mean():.1%}",
+        }
+
+    table = []
+    for learnt_from in ("statistics", "log"):
+        for controller in CONTROLLERS:
+            rows = [
+                r
+                for r in records
+                if r["learnt_from"] == learnt_from and r["controller"] == controller
+            ]
+            table.append({"learnt from": learnt_from, "controller": controller, **summary(rows)})
+    by_scale = []
+    for scale in SCALES:
+        row: dict[str, object] = {"test prices x": scale}
+        for controller in CONTROLLERS:
+            rows = [
+                r
+                for r in records
+                if r["price_scale"] == scale
+                and r["controller"] == controller
+                and r["learnt_from"] == "statistics"
+            ]
+            row[controller] = summary(rows)["clicks / ceiling (sum)"]
+        by_scale.append(row)
+    by_budget = []
+    for f in FRACTIONS:
+        row = {"budget": f"1/{f}"}
+        for controller in CONTROLLERS:
+            rows = [
+                r
+                for r in records
+                if r["budget_fraction"] == 1 / f
+                and r["controller"] == controller
+                and r["learnt_from"] == "statistics"
+            ]
+            row[controller] = summary(rows)["clicks / ceiling (sum)"]
+        by_budget.append(row)
+    n_cases = args.seeds * len(SCALES) * len(FRACTIONS)
+    text = "\n".join(
+        [
+            "# Pacing on synthetic auction logs",
+            "",
+            f"{args.seeds} seeds x {len(SCALES)} test price scales x {len(FRACTIONS)} budgets "
+            f"= {n_cases} cases of {args.auctions:,} auctions; clicks against the pCTR LP "
+            "ceiling of the test day (the best constant lam in hindsight).",
+            "",
+            markdown_table(table, list(table[0])),
+            "",
+            "Learnt from statistics, by the test day's price scale:",
+            "",
+            markdown_table(by_scale, list(by_scale[0])),
+            "",
+            "Learnt from statistics, by budget:",
+            "",
+            markdown_table(by_budget, list(by_budget[0])),
+            "",
+            f"{len(records)} replays in {seconds:.1f} s.",
+        ]
+    )
+    print(text)
+    write_results(
+        "replay_synthetic",
+        {"machine": machine(), "seconds": seconds, "records": records},
+        text,
+    )
+
+
+if __name__ == "__main__":
+    main()
