@@ -41,10 +41,10 @@ FRACTIONS = (2, 4, 8, 16, 32, 64)
 #: bidopt's strategies (label -> paced_replay controller)
 CONTROLLERS = {"open-loop": "none", "dual": "dual", "pid": "pid", "filter": "filter"}
 #: The strategy the targets are judged on (the others are reported next to it): the
-#: PID, bidopt's strategy since the replay was first built, kept so that the choice is
-#: not made on this log's figures.  On synthetic logs (``replay_synthetic.py``) the
-#: filter is the best controller when it learns from a training log, and the weakest
-#: paced one when it learns from statistics only, as it must here.
+#: PID with paced_replay's defaults, the best controller and parameters on synthetic
+#: days (``tune_pacing.py``), so that neither the choice nor the gains come from this
+#: log.  (The filter, best on synthetic days when it learns from a training log, is
+#: weak when it learns from statistics only, as it must here.)
 MAIN = "bidopt-pid"
 MAX_BID = 300.0
 #: README reference (best clicks tuned on the test log): const, rand, mcpc, lin, ortb1

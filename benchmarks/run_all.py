@@ -32,6 +32,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("channels_fit", [], []),
     ("replay_ipinyou", [], []),
     ("replay_synthetic", [], ["--seeds", "2", "--auctions", "50000"]),
+    ("tune_pacing", [], ["--seeds", "1", "--auctions", "50000"]),
     ("backtest_keywords", [], ["--keywords", "2000", "--days", "14"]),
     ("grouping", [], ["--sizes", "10000"]),
 ]

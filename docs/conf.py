@@ -78,6 +78,7 @@ BENCHMARKS = {
     "channels_split": "Channel budget split",
     "replay_ipinyou": "iPinYou 2997 replay",
     "replay_synthetic": "Pacing on synthetic auction logs",
+    "tune_pacing": "Tuning the pacing controllers",
     "backtest_keywords": "Keyword backtest",
 }
 

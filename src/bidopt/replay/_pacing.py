@@ -139,10 +139,10 @@ def paced_replay(
     controller: Literal["none", "dual", "pid", "filter"] = "dual",
     n_slots: int = 48,
     shares: npt.ArrayLike | None = None,
-    step: float = 0.5,
-    gains: tuple[float, float, float] = (0.6, 0.05, 0.1),
+    step: float = 0.3,
+    gains: tuple[float, float, float] = (0.1, 0.0, 0.1),
     training: IpinyouInfo | AuctionLog | None = None,
-    drift: float = 0.1,
+    drift: float = 0.03,
     max_bid: float = 300.0,
 ) -> PacedResult:
     """Replay bids ``pCTR / lam`` with ``lam`` adjusted slot by slot.
@@ -162,16 +162,16 @@ def paced_replay(
         Expected traffic share of each slot (e.g. an hourly profile), summing to 1.
         The dual and PID controllers aim each slot at its share of the budget left;
         the filter aims at the budget left per auction left.
-    step : float, default 0.5
+    step : float, default 0.3
         Dual step: ``lam *= exp(step * (spent / target - 1))``.
-    gains : (kp, ki, kd), default (0.6, 0.05, 0.1)
+    gains : (kp, ki, kd), default (0.1, 0.0, 0.1)
         PID gains on the relative spend error, acting on ``log(lam)``.
     training : IpinyouInfo or AuctionLog, optional
         The ``"filter"`` controller's spend model (price histograms by pCTR
         segment): training statistics, or a training log with pCTRs.  The filter needs
         a good model: from a price histogram alone, which forgets that prices rise with
         pCTR, it misreads the price ratio, and ``"dual"`` or ``"pid"`` do better.
-    drift : float, default 0.1
+    drift : float, default 0.03
         ``"filter"``: standard deviation, per slot, of the change in the log of the
         ratio of test to training prices.  Larger follows the spend faster, and its
         noise too.
@@ -180,6 +180,15 @@ def paced_replay(
     Returns
     -------
     PacedResult
+
+    Notes
+    -----
+    The defaults of ``step``, ``gains`` and ``drift`` are the best of a grid on
+    synthetic days (``benchmarks/tune_pacing.py``: 108 test days from
+    :func:`bidopt.datasets.make_auction_log`, learnt from statistics and from a training
+    log), not on the iPinYou log the replay benchmark reports.  Small gains suit a
+    multiplier that starts near the right value (from training data); one that starts
+    far off is corrected slowly, by about ``exp(kp)`` per slot.
     """
     if log.pctr is None:
         raise InvalidInputError("paced_replay needs a log with `pctr`.")
