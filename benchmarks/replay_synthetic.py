@@ -20,14 +20,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, write_results
 from bidopt.datasets import AuctionLog, IpinyouInfo, make_auction_log
-from bidopt.replay import open_loop_multiplier, paced_replay
+from bidopt.replay import ReplayResult, open_loop_multiplier, paced_replay
 
 FRACTIONS = (2, 4, 8, 16, 32, 64)
 SCALES = (0.7, 1.0, 1.4)
@@ -44,6 +46,55 @@ def ceiling(log: AuctionLog, budget: float) -> int:
     return int(log.click[order[:k]].sum())
 
 
+@dataclass(frozen=True)
+class Case:
+    """One test day and budget, with the training data bidopt learns from."""
+
+    seed: int
+    price_scale: float
+    fraction: int
+    learnt_from: str
+    test: AuctionLog
+    training: IpinyouInfo | AuctionLog
+    budget: float
+    lam0: float
+    ceiling: int
+
+    def replay(self, controller: str, **params: Any) -> ReplayResult:
+        """bidopt's bid paced by ``controller`` on this case."""
+        return paced_replay(
+            self.test,
+            self.budget,
+            self.lam0,
+            controller=controller,  # type: ignore[arg-type]
+            training=self.training,
+            max_bid=MAX_BID,
+            **params,
+        ).result
+
+
+def synthetic_cases(seeds: range, auctions: int) -> list[Case]:
+    """A training day and, for each price scale, a test day per seed; every budget;
+    bidopt learning from the training day's statistics and from the day itself."""
+    cases = []
+    for seed in seeds:
+        train = make_auction_log(auctions, rng=np.random.SeedSequence([seed, 0]))
+        trainings = {"statistics": IpinyouInfo.from_log(train), "log": train}
+        for scale in SCALES:
+            test = make_auction_log(
+                auctions, price_scale=scale, rng=np.random.SeedSequence([seed, 1])
+            )
+            for f in FRACTIONS:
+                budget = test.total_market_price / f
+                best = ceiling(test, budget)
+                for learnt_from, training in trainings.items():
+                    lam0 = open_loop_multiplier(training, budget, len(test), max_bid=MAX_BID)
+                    cases.append(
+                        Case(seed, scale, f, learnt_from, test, training, budget, lam0, best)
+                    )
+    return cases
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8)
@@ -51,39 +102,21 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     records: list[dict[str, object]] = []
-    for seed in range(args.seeds):
-        train = make_auction_log(args.auctions, rng=np.random.SeedSequence([seed, 0]))
-        trainings = {"statistics": IpinyouInfo.from_log(train), "log": train}
-        for scale in SCALES:
-            test = make_auction_log(
-                args.auctions, price_scale=scale, rng=np.random.SeedSequence([seed, 1])
+    for case in synthetic_cases(range(args.seeds), args.auctions):
+        for controller in CONTROLLERS:
+            result = case.replay(controller)
+            records.append(
+                {
+                    "seed": case.seed,
+                    "price_scale": case.price_scale,
+                    "budget_fraction": 1 / case.fraction,
+                    "learnt_from": case.learnt_from,
+                    "controller": controller,
+                    "clicks": result.clicks,
+                    "ceiling": case.ceiling,
+                    "spend_share": result.spend / case.budget,
+                }
             )
-            for f in FRACTIONS:
-                budget = test.total_market_price / f
-                best = ceiling(test, budget)
-                for learnt_from, training in trainings.items():
-                    lam0 = open_loop_multiplier(training, budget, len(test), max_bid=MAX_BID)
-                    for controller in CONTROLLERS:
-                        result = paced_replay(
-                            test,
-                            budget,
-                            lam0,
-                            controller=controller,  # type: ignore[arg-type]
-                            training=training,
-                            max_bid=MAX_BID,
-                        ).result
-                        records.append(
-                            {
-                                "seed": seed,
-                                "price_scale": scale,
-                                "budget_fraction": 1 / f,
-                                "learnt_from": learnt_from,
-                                "controller": controller,
-                                "clicks": result.clicks,
-                                "ceiling": best,
-                                "spend_share": result.spend / budget,
-                            }
-                        )
     seconds = time.perf_counter() - start
 
     def summary(rows: list[dict[str, object]]) -> dict[str, object]:

@@ -20,13 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, write_results
-from bidopt.datasets import IpinyouInfo, make_auction_log
-from bidopt.replay import open_loop_multiplier, paced_replay
-from replay_synthetic import FRACTIONS, MAX_BID, SCALES, ceiling
+from replay_synthetic import synthetic_cases
 
 
 def configurations() -> list[tuple[str, dict[str, Any]]]:
@@ -45,37 +41,14 @@ def main() -> None:
     parser.add_argument("--auctions", type=int, default=150_000)
     args = parser.parse_args()
     start = time.perf_counter()
-    cases = []
-    for seed in range(100, 100 + args.seeds):
-        train = make_auction_log(args.auctions, rng=np.random.SeedSequence([seed, 0]))
-        for scale in SCALES:
-            test = make_auction_log(
-                args.auctions, price_scale=scale, rng=np.random.SeedSequence([seed, 1])
-            )
-            for f in FRACTIONS:
-                budget = test.total_market_price / f
-                for learnt_from, training in (
-                    ("statistics", IpinyouInfo.from_log(train)),
-                    ("log", train),
-                ):
-                    lam0 = open_loop_multiplier(training, budget, len(test), max_bid=MAX_BID)
-                    cases.append((learnt_from, test, training, budget, lam0, ceiling(test, budget)))
+    cases = synthetic_cases(range(100, 100 + args.seeds), args.auctions)
     rows = []
     for controller, params in configurations():
         clicks = {"statistics": 0, "log": 0}
         best = {"statistics": 0, "log": 0}
-        for learnt_from, test, training, budget, lam0, top in cases:
-            result = paced_replay(
-                test,
-                budget,
-                lam0,
-                controller=controller,  # type: ignore[arg-type]
-                training=training,
-                max_bid=MAX_BID,
-                **params,
-            ).result
-            clicks[learnt_from] += result.clicks
-            best[learnt_from] += top
+        for case in cases:
+            clicks[case.learnt_from] += case.replay(controller, **params).clicks
+            best[case.learnt_from] += case.ceiling
         share = {k: clicks[k] / best[k] for k in clicks}
         rows.append(
             {

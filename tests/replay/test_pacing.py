@@ -43,24 +43,20 @@ def test_pacing_corrects_a_bad_starting_multiplier() -> None:
     training = synthetic_log(seed=4)
     fast = {"step": 0.5, "gains": (0.6, 0.05, 0.1), "drift": 0.3}
     for controller in ("dual", "pid", "filter"):
+        slow, paced = (
+            paced_replay(
+                log,
+                budget,
+                too_high,
+                controller=controller,  # type: ignore[arg-type]
+                training=training,
+                **params,  # type: ignore[arg-type]
+            ).result
+            for params in ({}, fast)
+        )
         # the defaults, tuned for a start near the right lam, move the right way ...
-        slow = paced_replay(
-            log,
-            budget,
-            too_high,
-            controller=controller,  # type: ignore[arg-type]
-            training=training,
-        ).result
         assert slow.spend > 1.5 * open_loop.spend
         # ... and larger gains correct a start 100 times off within the day
-        paced = paced_replay(
-            log,
-            budget,
-            too_high,
-            controller=controller,  # type: ignore[arg-type]
-            training=training,
-            **fast,  # type: ignore[arg-type]
-        ).result
         assert paced.spend > 2 * open_loop.spend
         assert paced.spend >= 0.8 * budget
         assert paced.clicks > open_loop.clicks
