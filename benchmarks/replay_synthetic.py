@@ -188,9 +188,28 @@ def main() -> None:
         ]
     )
     print(text)
+    # the records summed over seeds: clicks and ceiling per training kind, controller,
+    # price scale and budget (the per-seed records would be a 250 KB file)
+    totals: dict[tuple[object, ...], list[int]] = {}
+    for r in records:
+        key = (r["learnt_from"], r["controller"], r["price_scale"], r["budget_fraction"])
+        total = totals.setdefault(key, [0, 0])
+        total[0] += int(r["clicks"])  # type: ignore[call-overload]
+        total[1] += int(r["ceiling"])  # type: ignore[call-overload]
+    sums = [
+        {
+            "learnt_from": key[0],
+            "controller": key[1],
+            "price_scale": key[2],
+            "budget_fraction": key[3],
+            "clicks": clicks,
+            "ceiling": best,
+        }
+        for key, (clicks, best) in totals.items()
+    ]
     write_results(
         "replay_synthetic",
-        {"machine": machine(), "seconds": seconds, "records": records},
+        {"machine": machine(), "seconds": seconds, "seeds": args.seeds, "sums": sums},
         text,
     )
 
