@@ -888,7 +888,7 @@ def split_budget(
         np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names)),
         dtype=np.float64,
     )
-    marginal = curve_set.derivative(x)
+    response, marginal = curve_set.value_and_derivative(x)
     at_bound = (x <= problem.lower + 1e-9) | (x >= problem.upper - 1e-9)
     if name == "kkt" and "budget" in shadow and at_bound.any():
         for i in np.flatnonzero(at_bound).tolist():
@@ -900,7 +900,7 @@ def split_budget(
     return BudgetSplit(
         channels=channels,
         spend=x,
-        channel_response=curve_set.value(x),
+        channel_response=response,
         marginal_roi=marginal,
         total_budget=budget,
         objective=goal,
