@@ -72,3 +72,13 @@ def write_results(name: str, payload: Any, markdown: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown + "\n")
+
+
+def pctr_ceiling(log: Any, budget: float) -> tuple[int, float]:
+    """The pCTR LP ceiling of an auction log (a ``bidopt.datasets.AuctionLog`` with
+    pCTRs): every price known in hindsight, auctions bought by pCTR per price until the
+    budget is spent.  Returns its clicks and spend."""
+    ratio = log.pctr / np.maximum(log.market_price, 1e-9)
+    order = np.argsort(-ratio, kind="stable")
+    k = int(np.searchsorted(np.cumsum(log.market_price[order]), budget, side="right"))
+    return int(log.click[order[:k]].sum()), float(log.market_price[order[:k]].sum())

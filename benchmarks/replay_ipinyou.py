@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, markdown_table, targets_line
+from _common import RESULTS, markdown_table, pctr_ceiling, targets_line
 from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.replay import (
     ReplayResult,
@@ -181,11 +181,7 @@ def main() -> None:
         # hindsight: the clicked impressions, cheapest first
         clicked = np.sort(log.market_price[log.click == 1])
         hind = int(np.searchsorted(np.cumsum(clicked), budget, side="right"))
-        # the pCTR LP ceiling: every price known, impressions by pCTR / price
-        ratio = log.pctr / np.maximum(log.market_price, 1e-9)
-        order = np.argsort(-ratio, kind="stable")
-        k = int(np.searchsorted(np.cumsum(log.market_price[order]), budget, side="right"))
-        ceiling = int(log.click[order[:k]].sum())
+        ceiling, ceiling_spend = pctr_ceiling(log, budget)
         records.append(
             record("hindsight", "hindsight", f, hind, float(clicked[:hind].sum()), budget)
         )
@@ -195,7 +191,7 @@ def main() -> None:
                 "hindsight",
                 f,
                 ceiling,
-                float(log.market_price[order[:k]].sum()),
+                ceiling_spend,
                 budget,
             )
         )

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, write_results
+from _common import machine, markdown_table, pctr_ceiling, write_results
 from bidopt.datasets import AuctionLog, IpinyouInfo, make_auction_log
 from bidopt.replay import ReplayResult, open_loop_multiplier, paced_replay
 
@@ -35,15 +35,6 @@ FRACTIONS = (2, 4, 8, 16, 32, 64)
 SCALES = (0.7, 1.0, 1.4)
 CONTROLLERS = ("none", "dual", "pid", "filter")
 MAX_BID = 300.0
-
-
-def ceiling(log: AuctionLog, budget: float) -> int:
-    """Clicks of the auctions bought by pCTR per price, in hindsight, within budget."""
-    assert log.pctr is not None
-    ratio = log.pctr / np.maximum(log.market_price, 1e-9)
-    order = np.argsort(-ratio, kind="stable")
-    k = int(np.searchsorted(np.cumsum(log.market_price[order]), budget, side="right"))
-    return int(log.click[order[:k]].sum())
 
 
 @dataclass(frozen=True)
@@ -86,7 +77,7 @@ def synthetic_cases(seeds: range, auctions: int) -> list[Case]:
             )
             for f in FRACTIONS:
                 budget = test.total_market_price / f
-                best = ceiling(test, budget)
+                best = pctr_ceiling(test, budget)[0]
                 for learnt_from, training in trainings.items():
                     lam0 = open_loop_multiplier(training, budget, len(test), max_bid=MAX_BID)
                     cases.append(
