@@ -32,7 +32,7 @@ from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.replay._engine import ReplayResult, replay
-from bidopt.replay._spend_model import SpendFilter, SpendModel
+from bidopt.replay._spend_model import SpendFilter, SpendModel, check_training
 
 __all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
 
@@ -53,8 +53,7 @@ def _multiplier_from_log(log: AuctionLog, per_auction: float, max_bid: float) ->
     """``lam`` from a training log with pCTRs: bids ``pCTR / lam`` win the auctions whose
     ``pCTR / price`` is above ``lam``; the least such set whose spend per auction of
     the log reaches ``per_auction`` (every winnable auction when none does)."""
-    if log.pctr is None or len(log) == 0:
-        raise InvalidInputError("A training `AuctionLog` needs `pctr` and at least one auction.")
+    assert log.pctr is not None  # (see check_training)
     price, theta = log.market_price, log.pctr
     keep = (theta > 0) & (price < max_bid)  # the auctions a bid can win
     with np.errstate(divide="ignore"):
@@ -91,14 +90,10 @@ def open_loop_multiplier(
         n_auctions, "n_auctions", lower=0, lower_inclusive=False
     )
     cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
-    if isinstance(training, IpinyouInfo):
-        return _multiplier_from_info(training, per_auction, cap)
-    if isinstance(training, AuctionLog):
-        return _multiplier_from_log(training, per_auction, cap)
-    raise InvalidInputError(
-        "`training` must be an IpinyouInfo or an AuctionLog with `pctr`. "
-        f"Got {type(training).__name__}."
-    )
+    data = check_training(training)
+    if isinstance(data, IpinyouInfo):
+        return _multiplier_from_info(data, per_auction, cap)
+    return _multiplier_from_log(data, per_auction, cap)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,27 @@ from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["SpendFilter", "SpendModel"]
+__all__ = ["SpendFilter", "SpendModel", "check_training"]
 
 #: Iterations of the bisection on ``log(lam)`` (a bracket of about 60 e-folds).
 _BISECT = 64
+
+
+def check_training(training: object) -> IpinyouInfo | AuctionLog:
+    """``training`` if it is training data bidopt learns ``lam`` from: an
+    :class:`IpinyouInfo`, or an :class:`AuctionLog` with pCTRs and at least one auction."""
+    if isinstance(training, IpinyouInfo):
+        return training
+    if isinstance(training, AuctionLog):
+        if training.pctr is not None and len(training):
+            return training
+        got = "an empty AuctionLog" if len(training) == 0 else "an AuctionLog without pCTRs"
+        got += " (a training log needs `pctr` and at least one auction)"
+    else:
+        got = type(training).__name__
+    raise InvalidInputError(
+        f"`training` must be an IpinyouInfo or an AuctionLog with `pctr`. Got {got}."
+    )
 
 
 class SpendModel:
@@ -48,6 +65,7 @@ class SpendModel:
     ) -> None:
         self.max_bid = max_bid
         top = math.ceil(max_bid)  # prices from here on are out of reach
+        training = check_training(training)
         if isinstance(training, IpinyouInfo):
             counts = training.price_counter_train.astype(np.float64)
             hist = np.zeros((1, top + 1))
@@ -55,7 +73,8 @@ class SpendModel:
             hist[0, top] = counts[top:].sum()
             self._edges: FloatArray = np.zeros(0)
             forecast, weight = np.array([training.ctr_train]), np.ones(1)
-        elif isinstance(training, AuctionLog) and training.pctr is not None and len(training):
+        else:
+            assert training.pctr is not None  # (checked)
             theta = training.pctr
             price = np.minimum(np.rint(training.market_price), top).astype(np.int64)
             inner = np.linspace(0.0, 1.0, segments + 1)[1:-1]
@@ -69,11 +88,6 @@ class SpendModel:
             total = np.bincount(bins, weights=theta, minlength=forecast_bins)
             used = count > 0
             forecast, weight = total[used] / count[used], count[used] / count.sum()
-        else:
-            raise InvalidInputError(
-                "`training` must be an IpinyouInfo or an AuctionLog with `pctr` and at "
-                f"least one auction. Got {type(training).__name__}."
-            )
         pmf = hist / np.maximum(hist.sum(axis=1, keepdims=True), 1.0)
         prices = np.arange(top + 1, dtype=np.float64)
         zero = np.zeros((pmf.shape[0], 1))
