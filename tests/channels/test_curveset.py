@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bidopt.channels import ResponseCurve
 from bidopt.channels._curveset import CurveSet
@@ -24,3 +25,40 @@ def test_value_and_derivative_match_the_separate_evaluations() -> None:
         np.testing.assert_allclose(marginal, curve_set.derivative(x), rtol=1e-12, atol=0)
         expected = [float(c.derivative(xi)) for c, xi in zip(curves, x, strict=True)]
         np.testing.assert_allclose(marginal, expected, rtol=1e-12, atol=0)
+
+
+def test_scalar_spends_match_the_vectorised_ones() -> None:
+    """The float path (ScalarSpend) and the numpy path give the same spends and slopes,
+    bounds included, for the three closed-form kinds."""
+    rng = np.random.default_rng(5)
+    kinds = ["exponential", "log", "logistic"]
+    curves = [
+        ResponseCurve.from_roi(
+            float(rng.uniform(1e4, 1e6)),
+            float(rng.uniform(2, 9)),
+            kind=kinds[i % 3],  # type: ignore[arg-type]
+            elasticity=float(rng.uniform(0.2, 0.8)),
+        )
+        for i in range(30)
+    ]
+    curve_set = CurveSet(curves)
+    order = curve_set.order
+    lower = rng.uniform(0, 2e4, 30) * (rng.random(30) < 0.3)
+    upper = np.where(rng.random(30) < 0.3, rng.uniform(3e4, 3e5, 30), np.inf)
+    groups = (np.arange(30) % 4).tolist()
+    spend = curve_set.scalar_group(
+        list(range(30)), lower[order].tolist(), upper[order].tolist(), 0.0, groups
+    )
+    for t in (-3.0, 0.5, 1.5, 2.5):
+        raw, slope = curve_set.spend_and_slope_log(t, kind_order=True)
+        x = np.clip(raw, lower[order], upper[order])
+        slope = slope * ((raw > lower[order]) & (raw < upper[order]))
+        got_x, got_slope = spend.spends(t)
+        np.testing.assert_allclose(got_x, x, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(got_slope, slope, rtol=1e-12, atol=1e-9)
+        g, gs = spend.by_group(t)
+        np.testing.assert_allclose(g, np.bincount(groups, weights=x), rtol=1e-12)
+        np.testing.assert_allclose(gs, np.bincount(groups, weights=slope), rtol=1e-12)
+        total, d = spend.total(t)
+        assert total == pytest.approx(x.sum(), rel=1e-12)
+        assert d == pytest.approx(slope.sum(), rel=1e-12)

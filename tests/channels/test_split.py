@@ -296,3 +296,43 @@ def test_unconstrained_comparison_matches_a_split_without_rules(
     free = split_budget(curves, budget)
     assert ruled.unconstrained_response == pytest.approx(free.response, rel=1e-12)
     assert ruled.rule_cost is not None and ruled.rule_cost >= -1e-9 * free.response
+
+
+@pytest.mark.parametrize("n", [12, 50, 120])
+def test_shortcut_on_many_channels_keeps_marginals_equal(n: int) -> None:
+    """At sizes where the levels are found on floats (and on numpy arrays, at 120), the
+    split with the last-Newton-step shortcut matches full convergence, and interior
+    channels of a group share one marginal ROI."""
+    import bidopt.channels._split as split_module
+
+    rng = np.random.default_rng(n)
+    kinds = ["exponential", "log", "logistic"]
+    spend = rng.lognormal(np.log(1e5), 0.8, n)
+    curves = {
+        f"c{i}": ResponseCurve.from_roi(
+            float(spend[i]),
+            float(rng.uniform(2, 10)),
+            kind=kinds[i % 3],  # type: ignore[arg-type]
+            elasticity=float(rng.uniform(0.2, 0.8)),
+        )
+        for i in range(n)
+    }
+    names = list(curves)
+    parts = np.array_split(np.arange(n), 4)
+    groups = {f"g{k}": [names[i] for i in part] for k, part in enumerate(parts)}
+    shares = {"g0": 0.3, "g1": (0.2, 0.5), "g2": (0.05, 0.25)}
+    budget = float(spend.sum())
+    fast = split_budget(curves, budget, groups=groups, group_shares=shares)
+    original = split_module._NEAR
+    try:
+        split_module._NEAR = 0.0
+        full = split_budget(curves, budget, groups=groups, group_shares=shares)
+    finally:
+        split_module._NEAR = original
+    np.testing.assert_allclose(fast.spend, full.spend, rtol=1e-8, atol=1e-8 * budget / n)
+    assert fast.unconstrained_response == pytest.approx(full.unconstrained_response, rel=1e-12)
+    assert fast.total_spend == pytest.approx(budget, rel=1e-12)
+    for members in groups.values():
+        idx = [names.index(c) for c in members if fast.allocation[c] > 1e-6 * budget]
+        m = fast.marginal_roi[idx]
+        np.testing.assert_allclose(m, m[0], rtol=1e-8)

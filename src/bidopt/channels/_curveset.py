@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterator
 from typing import cast
 
 import numpy as np
@@ -239,7 +238,8 @@ class CurveSet:
         """The spend of a few closed-form channels at one log level, on Python floats.
 
         For a handful of channels a loop over floats costs less than the fixed cost of
-        a dozen numpy calls.  ``members`` are positions in the internal kind order;
+        a dozen numpy calls.  ``members`` are ascending positions in the internal kind
+        order (:meth:`ScalarSpend.spends` keeps that order);
         ``lower`` and ``upper`` their bounds (yuan); ``groups`` their group codes, for
         :meth:`ScalarSpend.by_group`.  The level ``t`` is a log level: the marginal
         return is ``e^t + offset``."""
@@ -250,11 +250,11 @@ class CurveSet:
             kinds = np.repeat([k for k, _, _, _ in self._parts], sizes).tolist()
             self._lists = (kinds, self._scale.tolist(), self._log_top.tolist())
         codes, scale, log_top = self._lists
-        items = [
-            (codes[i], scale[i], log_top[i], lo, hi)
-            for i, lo, hi in zip(members, lower, upper, strict=True)
-        ]
-        return ScalarSpend(items, offset, groups or [0] * len(items))
+        by_kind: tuple[list[Channel], ...] = ([], [], [])
+        group_of = groups or [0] * len(members)
+        for i, lo, hi, k in zip(members, lower, upper, group_of, strict=True):
+            by_kind[codes[i]].append((scale[i], log_top[i], lo, hi, k))
+        return ScalarSpend(by_kind, offset, max(group_of, default=-1) + 1)
 
     def _hill_spend_at(self, m: FloatArray) -> FloatArray:
         """Bisection on the decreasing branch of Hill curves' (envelope) derivative."""
@@ -288,61 +288,107 @@ class CurveSet:
         return result
 
 
+#: A closed-form channel in :class:`ScalarSpend`: (scale, log_top, lower, upper, group).
+Channel = tuple[float, float, float, float, int]
+
+
 class ScalarSpend:
     """Spends of a few closed-form channels at a log level ``t`` (see
-    :meth:`CurveSet.scalar_group`), each within its bounds, on Python floats."""
+    :meth:`CurveSet.scalar_group`), each within its bounds, on Python floats.
 
-    def __init__(
-        self, items: list[tuple[int, float, float, float, float]], offset: float, groups: list[int]
-    ) -> None:
-        self.items, self.offset, self.groups = items, offset, groups
-        self.n_groups = max(groups, default=-1) + 1
+    ``by_kind`` holds the channels of each closed-form kind (exponential, log,
+    logistic); :meth:`spends` returns them in that order."""
+
+    def __init__(self, by_kind: tuple[list[Channel], ...], offset: float, n_groups: int) -> None:
+        self._kinds, self.offset, self.n_groups = by_kind, offset, n_groups
         self._log_offset = math.log(offset) if offset > 0 else 0.0
 
-    def _channels(self, t: float) -> Iterator[tuple[float, float]]:
-        """(spend, derivative in t) of each channel; the derivative is 0 at a bound."""
-        if self.offset > 0:  # log(e^t + offset), and d log_m / dt
+    def _log_level(self, t: float) -> tuple[float, float]:
+        """``log(e^t + offset)`` and its derivative in ``t``."""
+        if self.offset > 0:
             lo_off = self._log_offset
             log_m = max(t, lo_off) + math.log1p(math.exp(-abs(t - lo_off)))
-            factor = math.exp(t - log_m)
-        else:
-            log_m, factor = t, 1.0
-        for code, scale, log_top, lo, hi in self.items:
+            return log_m, math.exp(t - log_m)
+        return t, 1.0
+
+    def by_group(self, t: float) -> tuple[list[float], list[float]]:
+        """Spend (yuan) and its derivative in ``t`` per group code (the derivative is 0
+        for a channel at a bound).  One loop per kind: a branch on the kind inside the
+        loop would cost a third of the time."""
+        log_m, factor = self._log_level(t)
+        g, gs = [0.0] * self.n_groups, [0.0] * self.n_groups
+        exp_kind, log_kind, logistic_kind = self._kinds
+        for scale, log_top, lo, hi, k in exp_kind:
+            raw = scale * (log_top - log_m)  # (<= 0 where the channel is off)
+            if raw <= lo:
+                g[k] += lo
+            elif raw >= hi:
+                g[k] += hi
+            else:
+                g[k] += raw
+                gs[k] -= scale * factor
+        exp, sqrt, acosh = math.exp, math.sqrt, math.acosh
+        for scale, log_top, lo, hi, k in log_kind:
+            u = log_top - log_m
+            e = exp(u) if u > 0.0 else 1.0
+            raw = scale * (e - 1.0)
+            if raw <= lo:
+                g[k] += lo
+            elif raw >= hi:
+                g[k] += hi
+            else:
+                g[k] += raw
+                gs[k] -= scale * e * factor
+        for scale, log_top, lo, hi, k in logistic_kind:
             u = log_top - log_m
             if u <= 0.0:
-                raw, d = 0.0, 0.0
-            elif code == EXP:
-                raw, d = scale * u, -scale
-            elif code == LOG:
-                e = math.exp(u)
-                raw, d = scale * (e - 1.0), -scale * e
-            else:  # logistic
-                e = math.exp(u)
-                raw = scale * math.acosh(math.sqrt(e))
-                d = -0.5 * scale * math.sqrt(e / max(e - 1.0, 1e-300))
+                g[k] += lo
+                continue
+            e = exp(u)
+            r = sqrt(e)
+            raw = scale * acosh(r)
             if raw <= lo:
-                yield lo, 0.0
+                g[k] += lo
             elif raw >= hi:
-                yield hi, 0.0
-            else:
-                yield raw, d * factor
+                g[k] += hi
+            else:  # d/du arccosh(e^(u/2)) = sqrt(e^u / (e^u - 1)) / 2
+                g[k] += raw
+                gs[k] -= 0.5 * scale * r / sqrt(max(e - 1.0, 1e-300)) * factor
+        return g, gs
 
     def total(self, t: float) -> tuple[float, float]:
         """Total spend (yuan) and its derivative in ``t``."""
-        value = slope = 0.0
-        for x, d in self._channels(t):
-            value += x
-            slope += d
-        return value, slope
+        g, gs = self.by_group(t)
+        return sum(g), sum(gs)
 
-    def by_group(self, t: float) -> tuple[list[float], list[float]]:
-        """Spend and its derivative in ``t`` per group code."""
-        g, gs = [0.0] * self.n_groups, [0.0] * self.n_groups
-        for k, (x, d) in zip(self.groups, self._channels(t), strict=True):
-            g[k] += x
-            gs[k] += d
-        return g, gs
-
-    def spends(self, t: float) -> list[float]:
-        """Each channel's spend (yuan)."""
-        return [x for x, _ in self._channels(t)]
+    def spends(self, t: float) -> tuple[list[float], list[float]]:
+        """Each channel's spend (yuan) and its derivative in ``t`` (0 at a bound), by
+        kind, in the order given."""
+        log_m, factor = self._log_level(t)
+        x: list[float] = []
+        slope: list[float] = []
+        exp, sqrt, acosh = math.exp, math.sqrt, math.acosh
+        for kind, channels in enumerate(self._kinds):
+            for scale, log_top, lo, hi, _ in channels:
+                u = log_top - log_m
+                if u <= 0.0:
+                    raw = d = 0.0
+                elif kind == 0:  # exponential
+                    raw, d = scale * u, scale
+                elif kind == 1:  # log
+                    e = exp(u)
+                    raw, d = scale * (e - 1.0), scale * e
+                else:  # logistic
+                    e = exp(u)
+                    r = sqrt(e)
+                    raw, d = scale * acosh(r), 0.5 * scale * r / sqrt(max(e - 1.0, 1e-300))
+                if raw <= lo:
+                    x.append(lo)
+                    slope.append(0.0)
+                elif raw >= hi:
+                    x.append(hi)
+                    slope.append(0.0)
+                else:
+                    x.append(raw)
+                    slope.append(-d * factor)
+        return x, slope
