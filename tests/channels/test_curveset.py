@@ -62,3 +62,16 @@ def test_scalar_spends_match_the_vectorised_ones() -> None:
         total, d = spend.total(t)
         assert total == pytest.approx(x.sum(), rel=1e-12)
         assert d == pytest.approx(slope.sum(), rel=1e-12)
+
+
+def test_mean_derivative_of_an_even_split() -> None:
+    curves = [
+        ResponseCurve(kind="log", params={"coef": 2e5, "scale": 5e4}),
+        ResponseCurve(kind="exponential", params={"ceiling": 5e5, "scale": 1e5}),
+        ResponseCurve(kind="hill", params={"ceiling": 3e5, "half": 8e4, "shape": 2.0}),
+        ResponseCurve(kind="logistic", params={"ceiling": 4e5, "lam": 2e-5}),
+    ]
+    curve_set = CurveSet(curves)
+    for spend in (0.0, 3e4, 4e5):
+        expected = np.mean([float(c.derivative(spend)) for c in curves])
+        assert curve_set.mean_derivative_at(spend) == pytest.approx(expected, rel=1e-13)

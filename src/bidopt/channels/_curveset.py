@@ -89,6 +89,7 @@ class CurveSet:
         self.closed_form = hill.start == n
         # the marginal return at zero spend: size / scale, except for Hill curves
         top = size / scale
+        self._unit = top.copy()  # d curve / dx = size / scale * unit_derivative(x / scale)
         s_shaped = np.zeros(n, dtype=bool)
         tangent = np.zeros(n)
         envelope_slope = np.zeros(n)
@@ -140,6 +141,15 @@ class CurveSet:
         for k, sl, _, _ in self._parts:
             out[sl] = unit_derivative(k, z[sl], self._shape[sl])
         return self._out(self._size / self._scale * out)
+
+    def mean_derivative_at(self, spend: float) -> float:
+        """Mean marginal response (per yuan) of the channels, each spending ``spend``
+        yuan: :meth:`derivative` of an even split, without its permutations."""
+        z = np.maximum(spend, 0.0) / self._scale
+        unit = np.empty(self.n)
+        for k, sl, _, _ in self._parts:
+            unit[sl] = unit_derivative(k, z[sl], self._shape[sl])
+        return float(self._unit @ unit) / self.n
 
     def value_and_derivative(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         """:meth:`value` and :meth:`derivative` at once (one pass, shared exponentials)."""

@@ -488,8 +488,10 @@ def _kkt(
 def _first_level(curves: CurveSet, budget: float, offset: float, start: FloatArray | None) -> float:
     """A first log level for the root finders: the mean marginal return of an even
     split, or the spend-weighted mean of a given plan near the answer (``start``)."""
-    plan = np.full(curves.n, budget / curves.n) if start is None else start
-    mean = float(plan @ curves.derivative(plan)) / max(float(_add(plan)), 1e-300)
+    if start is None:
+        mean = curves.mean_derivative_at(budget / curves.n)
+    else:
+        mean = float(start @ curves.derivative(start)) / max(float(_add(start)), 1e-300)
     return math.log(max(mean - offset, 1e-300))
 
 
