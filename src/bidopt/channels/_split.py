@@ -505,22 +505,23 @@ def _give(x: FloatArray, problem: SplitProblem, room: FloatArray, among: Any, ga
 
 
 def _spread(
-    x: FloatArray, problem: SplitProblem, part: IntArray, gap: FloatArray, weight: FloatArray
-) -> FloatArray:
+    x: FloatArray, problem: SplitProblem, part: IntArray, gap: list[float], weight: FloatArray
+) -> list[float]:
     """Add ``gap[p]`` yuan to the channels of each part ``p`` (``part``: the part of each
     channel) in proportion to ``weight`` (each channel's spend per unit of level: a
     last Newton step), within the channels' bounds.  Returns what is left per part: the
-    whole gap where no channel has weight, and what the bounds cut off."""
-    w_sum = np.bincount(part, weights=weight, minlength=gap.size)
-    has = w_sum > 0
-    step = np.where(has, gap / np.where(has, w_sum, 1.0), 0.0)
-    moved = x + weight * step[part]
+    whole gap where no channel has weight, and what the bounds cut off.  (The few parts
+    are handled on Python floats, the channels in numpy.)"""
+    w_sum = np.bincount(part, weights=weight, minlength=len(gap)).tolist()
+    step = [g / w if w > 0 else 0.0 for g, w in zip(gap, w_sum, strict=True)]
+    left = [0.0 if w > 0 else g for g, w in zip(gap, w_sum, strict=True)]
+    moved = x + weight * np.array(step)[part]
     y = np.minimum(np.maximum(moved, problem.lower), problem.upper)
     x[:] = y
-    left = np.where(has, 0.0, gap)
-    if not np.array_equal(y, moved):
-        left = left + np.bincount(part, weights=moved - y, minlength=gap.size)
-    return cast(FloatArray, left)
+    if np.not_equal(y, moved).any():
+        cut = np.bincount(part, weights=moved - y, minlength=len(gap)).tolist()
+        left = [a + b for a, b in zip(left, cut, strict=True)]
+    return left
 
 
 def _settle_free(x: FloatArray, problem: SplitProblem, weight: FloatArray | None) -> FloatArray:
@@ -546,24 +547,28 @@ def _settle(
     tolerance (or one Newton step short of it).  A group's leftover (the free groups'
     together for the budget's) is spread along ``weight`` (see :func:`_spread`), and
     what that cannot place goes to the channel with the most room in its group."""
-    group_of = problem.group_of
+    group_of, shared = problem.group_of, problem.shared
     n_groups = len(problem.group_names)
-    sums = np.bincount(group_of, weights=x, minlength=n_groups)
-    shared = problem.shared
+    sums = np.bincount(group_of, weights=x, minlength=n_groups).tolist()
+    rules = shared.tolist()
     # parts: each group with a share rule, and (code n_groups) the free groups together
-    gap = np.zeros(n_groups + 1)
-    gap[:n_groups] = np.where(shared, target - sums, 0.0)
-    if full and problem.n_shared < shared.size:
-        gap[n_groups] = problem.budget - float(target @ shared) - float(sums @ ~shared)
+    gap = [t - v if rule else 0.0 for t, v, rule in zip(target.tolist(), sums, rules, strict=True)]
+    if full and problem.n_shared < n_groups:
+        ruled = sum(t for t, rule in zip(target.tolist(), rules, strict=True) if rule)
+        rest = sum(v for v, rule in zip(sums, rules, strict=True) if not rule)
+        gap.append(problem.budget - ruled - rest)
+    else:
+        gap.append(0.0)
     if weight is not None:
         part = np.where(shared[group_of], group_of, n_groups)
         gap = _spread(x, problem, part, gap, weight)
-    if not gap.any():
+    if not any(gap):
         return
     room = np.minimum(x - problem.lower, problem.upper - x)
-    for k in np.flatnonzero(gap).tolist():
-        among = ~shared[group_of] if k == n_groups else group_of == k
-        _give(x, problem, room, among, float(gap[k]))
+    for k, amount in enumerate(gap):
+        if amount:
+            among = ~shared[group_of] if k == n_groups else group_of == k
+            _give(x, problem, room, among, amount)
 
 
 def _newton_step(
