@@ -160,11 +160,13 @@ class BudgetSplit:
 # --------------------------------------------------------------------------------------
 
 
-#: Root finders stop on a last Newton step, taken by moving the last evaluation's
-#: spends along their slopes instead of evaluating again, once every residual is below
-#: this fraction of the budget (the step's own error is then of second order: about
-#: 1e-8 of each spend).  :meth:`CurveSet.linear_ok` and ``on_slopes`` in :func:`_kkt`
-#: decline the shortcut where a channel turns on or leaves a bound on the way.
+#: Root finders stop on a last Newton step, not evaluated, once every residual is
+#: below this fraction of the budget (the step's own error is then of second order:
+#: about 1e-8 of each spend).  On numpy evaluations the spends there are the last
+#: evaluation's moved along their slopes (:meth:`CurveSet.linear_ok` and ``on_slopes``
+#: in :func:`_kkt` decline the shortcut where a channel turns on or leaves a bound on
+#: the way); on floats they are evaluated at the step, and :func:`_settle` spreads what
+#: the step left along their slopes.
 _NEAR = 1e-4
 #: Up to this many channels (in the groups of the second stage), levels are found on
 #: Python floats (:meth:`CurveSet.scalar_group`) rather than by numpy evaluations: one
