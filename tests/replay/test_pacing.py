@@ -153,3 +153,61 @@ def test_open_loop_multiplier_errors() -> None:
         open_loop_multiplier({"imp_train": 3}, 1.0, 10)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="`n_auctions` must be"):
         open_loop_multiplier(log, 1.0, 0)
+
+
+def test_spend_plan_follows_the_spend_of_a_constant_bid_over_the_day() -> None:
+    from bidopt.datasets import make_auction_log
+    from bidopt.replay import spend_plan
+
+    training = make_auction_log(100_000, daily_swing=0.6, rng=11)
+    assert training.pctr is not None
+    edges = np.linspace(0.0, 1.0, 25)
+    lam = open_loop_multiplier(training, 0.2 * training.total_market_price, len(training))
+    plan = spend_plan(training, lam, edges)
+    assert plan.shape == (24,) and plan.sum() == pytest.approx(1.0, rel=1e-12)
+    # against what the bids spent on that log, slot by slot (many wins per slot here)
+    bids = np.minimum(training.pctr / lam, 300.0)
+    won = bids > training.market_price
+    at = np.round(edges * len(training)).astype(np.int64)
+    spent = np.add.reduceat(training.market_price * won, at[:-1])
+    np.testing.assert_allclose(plan, spent / spent.sum(), rtol=0.15)
+    # the pCTR swing makes it differ from the traffic shares
+    assert np.abs(plan - np.diff(edges)).max() > 0.01
+    # bids that win nothing spend nothing: the traffic shares
+    np.testing.assert_allclose(spend_plan(training, 1e9, edges), np.diff(edges))
+    with pytest.raises(InvalidInputError, match="`edges` must rise from 0 to 1"):
+        spend_plan(training, lam, [0.0, 0.7, 0.5, 1.0])
+    with pytest.raises(InvalidInputError, match="`lam` must be"):
+        spend_plan(training, 0.0, edges)
+
+
+def test_pacing_to_the_spend_plan_beats_pacing_to_traffic_on_a_swinging_day() -> None:
+    """When the pCTR level swings over the day, a constant bid spends more in some
+    hours than their share of traffic; aiming each slot at its share of the traffic
+    forces the multiplier to swing instead, which buys the same money's clicks worse."""
+    from bidopt.datasets import make_auction_log
+
+    training = make_auction_log(80_000, daily_swing=0.6, rng=21)
+    test = make_auction_log(80_000, daily_swing=0.6, price_scale=0.8, rng=22)
+    for fraction in (4, 16):
+        budget = test.total_market_price / fraction
+        lam0 = open_loop_multiplier(training, budget, len(test))
+        for controller in ("pid", "dual"):
+            traffic, spend = (
+                paced_replay(
+                    test,
+                    budget,
+                    lam0,
+                    controller=controller,
+                    training=training,
+                    plan=plan,  # type: ignore[arg-type]
+                )
+                for plan in ("traffic", "spend")
+            )
+            assert spend.result.clicks >= traffic.result.clicks
+            assert spend.result.spend >= 0.97 * budget
+            # the multiplier swings less when the targets follow the expected spend
+            assert np.std(np.log(spend.multipliers)) < np.std(np.log(traffic.multipliers))
+    info = IpinyouInfo.from_log(training)
+    with pytest.raises(InvalidInputError, match="plan='spend' needs `training` as an AuctionLog"):
+        paced_replay(test, 1e5, 1e-4, controller="pid", training=info, plan="spend")

@@ -2,7 +2,7 @@
 literature, and bidopt's budget-optimal linear bid, open loop or paced."""
 
 from bidopt.replay._engine import ReplayResult, replay
-from bidopt.replay._pacing import PacedResult, open_loop_multiplier, paced_replay
+from bidopt.replay._pacing import PacedResult, open_loop_multiplier, paced_replay, spend_plan
 from bidopt.replay._strategies import BASELINES, Baseline, baseline_bids
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "open_loop_multiplier",
     "paced_replay",
     "replay",
+    "spend_plan",
 ]

@@ -34,7 +34,7 @@ from bidopt.exceptions import InvalidInputError
 from bidopt.replay._engine import ReplayResult, replay
 from bidopt.replay._spend_model import SpendFilter, SpendModel, check_training
 
-__all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
+__all__ = ["PacedResult", "open_loop_multiplier", "paced_replay", "spend_plan"]
 
 
 def _multiplier_from_info(info: IpinyouInfo, per_auction: float, max_bid: float) -> float:
@@ -96,6 +96,53 @@ def open_loop_multiplier(
     return _multiplier_from_log(data, per_auction, cap)
 
 
+def spend_plan(
+    training: AuctionLog, lam: float, edges: npt.ArrayLike, max_bid: float = 300.0
+) -> npt.NDArray[np.float64]:
+    """Share of each time slot in the spend of the bids ``min(pCTR / lam, max_bid)`` on
+    a training log, as its price model expects it (:class:`SpendModel`: one price
+    histogram per pCTR segment), not as it fell (a small budget wins a few auctions per
+    slot).
+
+    Parameters
+    ----------
+    training : AuctionLog
+        With ``pctr``, in time order.
+    lam : float
+        The bids' multiplier (> 0).
+    edges : array-like, shape (n_slots + 1,)
+        Slot boundaries as fractions of the day's auctions, from 0 to 1.
+    max_bid : float, default 300
+
+    Returns
+    -------
+    ndarray of float64, shape (n_slots,)
+        Shares summing to 1 (the traffic shares ``diff(edges)`` when the bids are
+        expected to spend nothing).
+    """
+    log = check_training(training)
+    if not isinstance(log, AuctionLog):
+        raise InvalidInputError("`training` must be an AuctionLog with pctr.")
+    assert log.pctr is not None  # (checked)
+    cut = as_float_array(edges, "edges", ndim=1)
+    lam = check_scalar(lam, "lam", lower=0, lower_inclusive=False)
+    cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
+    if cut.size < 2 or cut[0] != 0.0 or abs(cut[-1] - 1.0) > 1e-9 or np.any(np.diff(cut) < 0):
+        raise InvalidInputError(
+            "`edges` must rise from 0 to 1 (slot boundaries as fractions of the day); "
+            f"got {cut.size} values from {cut[0]:g} to {cut[-1]:g}."
+        )
+    model = SpendModel(log, cap)
+    each = model.per_auction(log.pctr, np.minimum(log.pctr / lam, cap))
+    cumulative = np.r_[0.0, np.cumsum(each)]
+    at = np.round(cut * len(log)).astype(np.int64)
+    at[-1] = len(log)
+    spend = np.diff(cumulative[at])
+    if spend.sum() <= 0:
+        return np.diff(cut)
+    return np.asarray(spend / spend.sum(), dtype=np.float64)
+
+
 @dataclass(frozen=True, slots=True)
 class PacedResult:
     """A paced replay: the result and the multiplier path.
@@ -138,6 +185,7 @@ def paced_replay(
     gains: tuple[float, float, float] = (0.1, 0.0, 0.1),
     training: IpinyouInfo | AuctionLog | None = None,
     drift: float = 0.03,
+    plan: Literal["traffic", "spend"] | None = None,
     max_bid: float = 300.0,
 ) -> PacedResult:
     """Replay bids ``pCTR / lam`` with ``lam`` adjusted slot by slot.
@@ -170,6 +218,14 @@ def paced_replay(
         ``"filter"``: standard deviation, per slot, of the change in the log of the
         ratio of test to training prices.  Larger follows the spend faster, and its
         noise too.
+    plan : {"traffic", "spend"}, optional
+        What share of the budget left the dual and PID controllers aim each slot at:
+        its share of the traffic left (``"traffic"``), or its share of what the
+        starting bids ``pCTR / lam0`` are expected to spend in the slots left, read
+        from a training log at the same place in its day (``"spend"``: the spend of a
+        constant bid, which follows the pCTRs and prices over the day, not just the
+        traffic).  Default: ``"spend"`` when ``training`` is an AuctionLog, else
+        ``"traffic"``.
     max_bid : float, default 300
 
     Returns
@@ -209,8 +265,21 @@ def paced_replay(
         if weights.sum() <= 0:
             raise InvalidInputError("`shares` must have a positive sum.")
         weights = weights / weights.sum()
-    bounds = np.round(np.r_[0.0, np.cumsum(weights)] * n).astype(np.int64)
+    edges = np.r_[0.0, np.cumsum(weights)]
+    bounds = np.round(edges * n).astype(np.int64)
     bounds[-1] = n
+    aim = check_choice(
+        plan if plan is not None else "spend" if isinstance(training, AuctionLog) else "traffic",
+        "plan",
+        ("traffic", "spend"),
+    )
+    if aim == "spend" and mode in ("dual", "pid"):
+        if not isinstance(training, AuctionLog):
+            raise InvalidInputError(
+                "plan='spend' needs `training` as an AuctionLog with pctr (a training "
+                f"log, whose spend over the day it reads); got {type(training).__name__}."
+            )
+        weights = spend_plan(training, lam, edges, cap)
     left = total
     clicks = impressions = 0
     conversions = 0.0

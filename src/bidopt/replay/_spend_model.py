@@ -109,6 +109,10 @@ class SpendModel:
         first = self._first[seg, k]
         return float(first.sum()), float((self._second[seg, k] - first * first).sum())
 
+    def per_auction(self, pctr: FloatArray, bids: FloatArray) -> FloatArray:
+        """Expected spend (price units) of each bid on an auction with its ``pctr``."""
+        return cast(FloatArray, self._first[np.searchsorted(self._edges, pctr), self._step(bids)])
+
     def rate(self, lam: float) -> float:
         """Expected spend per auction of the traffic to come at ``lam``."""
         bids = np.minimum(self._forecast / lam, self.max_bid)
