@@ -113,3 +113,28 @@ def test_filter_on_ipinyou_2997_reaches_the_budget_at_every_fraction() -> None:
         paced = paced_replay(log, budget, lam0, controller="filter", training=info)
         assert 0.98 * budget <= paced.result.spend <= budget
         assert np.all(np.isfinite(paced.multipliers)) and np.all(paced.multipliers > 0)
+
+
+def test_rest_of_day_forecasts_the_traffic_left_in_the_training_day() -> None:
+    from bidopt.datasets import make_auction_log
+
+    training = make_auction_log(60_000, daily_swing=0.8, rng=5)
+    assert training.pctr is not None
+    model = SpendModel(training, 300.0)
+    whole = model.rest_of_day(0.0)
+    np.testing.assert_allclose(whole, model._weight, rtol=1e-12)
+    late = model.rest_of_day(0.75)
+    assert late.sum() == pytest.approx(1.0) and np.abs(late - whole).max() > 1e-3
+    # the rate of the traffic left is what the training log's last quarter spends
+    lam = open_loop_multiplier(training, 0.1 * training.total_market_price, len(training))
+    tail = training.take(np.arange(45_000, 60_000))
+    assert tail.pctr is not None
+    bids = np.minimum(tail.pctr / lam, 300.0)
+    expected, _ = model.expected(tail.pctr, bids)
+    assert model.rate(lam, late) == pytest.approx(expected / len(tail), rel=0.03)
+    assert abs(model.rate(lam) - expected / len(tail)) > abs(
+        model.rate(lam, late) - expected / len(tail)
+    )
+    # learnt from statistics there is no time of day: the whole day's weights
+    info_model = SpendModel(IpinyouInfo.from_log(training), 300.0)
+    np.testing.assert_array_equal(info_model.rest_of_day(0.5), info_model.rest_of_day(0.0))

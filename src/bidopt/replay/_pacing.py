@@ -12,7 +12,12 @@ adjust ``lam`` from one time slot to the next:
 * ``"filter"``: a Kalman filter on the ratio of test to training prices, read from the
   spend seen against the spend the training data predicts for the same bids on the
   same auctions (a price histogram per pCTR segment), and the ``lam`` that meets the
-  budget left at prices so corrected.
+  budget left at prices so corrected, on the traffic to come (from a training log:
+  the rest of its day).
+
+With a training log, the dual and PID controllers aim each slot at its share of the
+starting bid's expected spend (:func:`spend_plan`); from statistics, at its share of
+the traffic.
 
 Slots are consecutive slices of the log holding equal shares of the expected traffic
 (or the shares given, e.g. an hourly traffic profile).
@@ -203,16 +208,17 @@ def paced_replay(
         Consecutive slices of the log; ignored when ``shares`` is given.
     shares : array-like, optional
         Expected traffic share of each slot (e.g. an hourly profile), summing to 1.
-        The dual and PID controllers aim each slot at its share of the budget left;
-        the filter aims at the budget left per auction left.
+        The dual and PID controllers aim each slot at its share of the budget left
+        (see ``plan``); the filter aims at the budget left per auction left.
     step : float, default 0.3
         Dual step: ``lam *= exp(step * (spent / target - 1))``.
     gains : (kp, ki, kd), default (0.1, 0.0, 0.1)
         PID gains on the relative spend error, acting on ``log(lam)``.
     training : IpinyouInfo or AuctionLog, optional
         The ``"filter"`` controller's spend model (price histograms by pCTR
-        segment): training statistics, or a training log with pCTRs.  The filter needs
-        a good model: from a price histogram alone, which forgets that prices rise with
+        segment), and the dual and PID controllers' spend plan (see ``plan``): training
+        statistics, or a training log with pCTRs, in time order.  The filter needs a
+        good model: from a price histogram alone, which forgets that prices rise with
         pCTR, it misreads the price ratio, and ``"dual"`` or ``"pid"`` do better.
     drift : float, default 0.03
         ``"filter"``: standard deviation, per slot, of the change in the log of the
@@ -316,7 +322,7 @@ def paced_replay(
             previous = error
         elif spend_filter is not None and b < n:
             spend_filter.update(part.pctr, bids, res.spend)  # type: ignore[arg-type]
-            lam = spend_filter.multiplier(left / (n - b))
+            lam = spend_filter.multiplier(left / (n - b), start=b / n)
     result = ReplayResult(
         clicks=clicks,
         impressions=impressions,

@@ -73,6 +73,7 @@ class SpendModel:
             hist[0, top] = counts[top:].sum()
             self._edges: FloatArray = np.zeros(0)
             forecast, weight = np.array([training.ctr_train]), np.ones(1)
+            self._bin_of: IntArray | None = None  # no times of day in statistics
         else:
             assert training.pctr is not None  # (checked)
             theta = training.pctr
@@ -88,6 +89,8 @@ class SpendModel:
             total = np.bincount(bins, weights=theta, minlength=forecast_bins)
             used = count > 0
             forecast, weight = total[used] / count[used], count[used] / count.sum()
+            # each training auction's forecast bin (among the used ones), in time order
+            self._bin_of = (np.cumsum(used) - 1)[bins]
         pmf = hist / np.maximum(hist.sum(axis=1, keepdims=True), 1.0)
         prices = np.arange(top + 1, dtype=np.float64)
         zero = np.zeros((pmf.shape[0], 1))
@@ -113,22 +116,37 @@ class SpendModel:
         """Expected spend (price units) of each bid on an auction with its ``pctr``."""
         return cast(FloatArray, self._first[np.searchsorted(self._edges, pctr), self._step(bids)])
 
-    def rate(self, lam: float) -> float:
-        """Expected spend per auction of the traffic to come at ``lam``."""
-        bids = np.minimum(self._forecast / lam, self.max_bid)
-        return float(self._weight @ self._first[self._forecast_segment, self._step(bids)])
+    def rest_of_day(self, start: float) -> FloatArray:
+        """Weights of the forecast bins in the traffic after a fraction ``start`` of the
+        day, as in the training log at the same place in its day (the whole day's
+        weights when the model was learnt from statistics, or no auction is left)."""
+        if self._bin_of is None:
+            return self._weight
+        first = min(max(round(start * self._bin_of.size), 0), self._bin_of.size)
+        count = np.bincount(self._bin_of[first:], minlength=self._weight.size)
+        if count.sum() == 0:
+            return self._weight
+        return cast(FloatArray, count / count.sum())
 
-    def multiplier(self, per_auction: float) -> float:
+    def rate(self, lam: float, weight: FloatArray | None = None) -> float:
+        """Expected spend per auction of the traffic to come at ``lam`` (the whole
+        day's traffic, or the forecast bins' ``weight``, e.g. :meth:`rest_of_day`)."""
+        bids = np.minimum(self._forecast / lam, self.max_bid)
+        w = self._weight if weight is None else weight
+        return float(w @ self._first[self._forecast_segment, self._step(bids)])
+
+    def multiplier(self, per_auction: float, weight: FloatArray | None = None) -> float:
         """The ``lam`` (bisection on its log) whose spend per auction of the traffic to
-        come is at most ``per_auction`` and as close to it as the price steps allow;
-        the ``lam`` of bids at ``max_bid`` when even they spend less."""
+        come (see :meth:`rate`) is at most ``per_auction`` and as close to it as the
+        price steps allow; the ``lam`` of bids at ``max_bid`` when even they spend
+        less."""
         low = math.log(float(self._forecast.min()) / self.max_bid) - 1.0  # all at max
         high = math.log(float(self._forecast.max()) / 1e-9)  # every bid below 1e-9
-        if self.rate(math.exp(low)) <= per_auction:
+        if self.rate(math.exp(low), weight) <= per_auction:
             return math.exp(low)
         for _ in range(_BISECT):
             mid = 0.5 * (low + high)
-            if self.rate(math.exp(mid)) > per_auction:
+            if self.rate(math.exp(mid), weight) > per_auction:
                 low = mid
             else:
                 high = mid
@@ -185,7 +203,10 @@ class SpendFilter:
         self.log_scale += gain * reading
         self.variance *= 1.0 - gain * slope
 
-    def multiplier(self, per_auction: float) -> float:
-        """The ``lam`` for the traffic to come, to spend ``per_auction`` per auction."""
+    def multiplier(self, per_auction: float, start: float | None = None) -> float:
+        """The ``lam`` for the traffic to come (after a fraction ``start`` of the day:
+        :meth:`SpendModel.rest_of_day`; the whole day's if None), to spend
+        ``per_auction`` per auction."""
         scale = math.exp(self.log_scale)
-        return self.model.multiplier(per_auction / scale) / scale
+        weight = None if start is None else self.model.rest_of_day(start)
+        return self.model.multiplier(per_auction / scale, weight) / scale
