@@ -23,32 +23,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, targets_line, write_results
 from bidopt.channels import ResponseCurve, compare_splits, split_budget
-from bidopt.datasets import double11_channels
+from bidopt.datasets import double11_channels, make_channel_plan
 from bidopt.exceptions import SolverError
-
-KINDS = ("exponential", "log", "logistic")
 
 
 def random_problem(n: int, seed: int) -> tuple[dict[str, ResponseCurve], dict, dict, float]:
-    rng = np.random.default_rng(seed)
-    spend = rng.lognormal(np.log(1e5), 0.8, n)
-    curves = {
-        f"ch{i:03d}": ResponseCurve.from_roi(
-            float(spend[i]),
-            float(rng.uniform(2, 10)),
-            kind=KINDS[i % 3],  # type: ignore[arg-type]
-            elasticity=float(rng.uniform(0.2, 0.8)),
-        )
-        for i in range(n)
-    }
-    names = list(curves)
-    n_groups = 2 if n <= 10 else 4
-    cut = np.array_split(np.arange(n), n_groups)
-    groups = {f"g{k}": [names[i] for i in part] for k, part in enumerate(cut)}
+    """A seeded plan of ``n`` channels (:func:`bidopt.datasets.make_channel_plan`) with
+    share rules on its groups: an exact share like 60/40, and ranges."""
+    plan = make_channel_plan(n, n_groups=2 if n <= 10 else 4, rng=seed)
     shares: dict[str, object] = {"g0": 0.3, "g1": 0.7}  # exact, like 60/40
-    if n_groups > 2:
+    if n > 10:
         shares = {"g0": 0.3, "g1": (0.2, 0.5), "g2": (0.05, 0.25)}
-    return curves, groups, shares, float(spend.sum())
+    return plan.curves(), plan.groups, shares, plan.budget
 
 
 def best_time(func, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]

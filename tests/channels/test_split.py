@@ -305,24 +305,13 @@ def test_shortcut_on_many_channels_keeps_marginals_equal(n: int, objective: str)
     split with the last-Newton-step shortcut matches full convergence, and interior
     channels of a group share one marginal ROI; some channels held by bounds."""
     import bidopt.channels._split as split_module
+    from bidopt.datasets import make_channel_plan
 
-    rng = np.random.default_rng(n)
-    kinds = ["exponential", "log", "logistic"]
-    spend = rng.lognormal(np.log(1e5), 0.8, n)
-    curves = {
-        f"c{i}": ResponseCurve.from_roi(
-            float(spend[i]),
-            float(rng.uniform(2, 10)),
-            kind=kinds[i % 3],  # type: ignore[arg-type]
-            elasticity=float(rng.uniform(0.2, 0.8)),
-        )
-        for i in range(n)
-    }
+    plan = make_channel_plan(n, rng=n)
+    curves, groups, budget = plan.curves(), plan.groups, plan.budget
     names = list(curves)
-    parts = np.array_split(np.arange(n), 4)
-    groups = {f"g{k}": [names[i] for i in part] for k, part in enumerate(parts)}
+    spend = np.array([plan.current[c] for c in names])
     shares = {"g0": 0.3, "g1": (0.2, 0.5), "g2": (0.05, 0.25)}
-    budget = float(spend.sum())
     bounds = {names[i]: (0.5 * spend[i], 1.2 * spend[i]) for i in range(0, n, 7)}
     kwargs = {"groups": groups, "group_shares": shares, "bounds": bounds, "objective": objective}
     fast = split_budget(curves, budget, **kwargs)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@
 from bidopt.datasets._adwords import read_adwords_keyword_daily
 from bidopt.datasets._auction_log import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.datasets._categorical import Categorical
-from bidopt.datasets._channel_plan import ChannelPlan, double11_channels
+from bidopt.datasets._channel_plan import ChannelPlan, double11_channels, make_channel_plan
 from bidopt.datasets._keyword_log import KEYWORD_LOG_COLUMNS, MATCH_TYPES, KeywordLog, LoadReport
 from bidopt.datasets._keyword_reader import HEADER_ALIASES, read_keyword_log
 from bidopt.datasets._synthetic import (
@@ -38,6 +38,7 @@ __all__ = [
     "SearchAccount",
     "double11_channels",
     "make_auction_log",
+    "make_channel_plan",
     "make_search_account",
     "read_adwords_keyword_daily",
     "read_ipinyou",

@@ -1,14 +1,23 @@
-"""The reference merchant's channel plan (embedded example data)."""
+"""The reference merchant's channel plan (embedded example data), and seeded random
+plans of many channels."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bidopt._validation import check_random_state, check_scalar
+from bidopt.typing import RandomState
 
 if TYPE_CHECKING:
     from bidopt.channels import ResponseCurve
 
-__all__ = ["ChannelPlan", "double11_channels"]
+__all__ = ["ChannelPlan", "double11_channels", "make_channel_plan"]
+
+#: The closed-form kinds :func:`make_channel_plan` cycles through.
+_PLAN_KINDS = ("exponential", "log", "logistic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,8 @@ class ChannelPlan:
         Assumed elasticity at today's spend (percent more revenue per percent more spend).
     groups : dict of str to list of str
         Channel groups (core on-site, emerging off-site).
+    kinds : dict of str to str
+        Curve kind per channel (``"exponential"`` where absent).
     """
 
     budget: float
@@ -34,14 +45,21 @@ class ChannelPlan:
     roi: dict[str, float] = field(default_factory=dict)
     elasticity: dict[str, float] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def curves(self) -> dict[str, ResponseCurve]:
         """Each channel's response curve through today's spend and ROI with the assumed
-        elasticity (:meth:`bidopt.channels.ResponseCurve.from_roi`, exponential)."""
+        elasticity (:meth:`bidopt.channels.ResponseCurve.from_roi`, of the channel's
+        kind)."""
         from bidopt.channels import ResponseCurve
 
         return {
-            c: ResponseCurve.from_roi(x, self.roi[c], elasticity=self.elasticity[c])
+            c: ResponseCurve.from_roi(
+                x,
+                self.roi[c],
+                kind=self.kinds.get(c, "exponential"),  # type: ignore[arg-type]
+                elasticity=self.elasticity[c],
+            )
             for c, x in self.current.items()
         }
 
@@ -74,4 +92,54 @@ def double11_channels() -> ChannelPlan:
             "core": ["zhitongche", "diamond", "taobaoke"],
             "emerging": ["douyin", "xiaohongshu"],
         },
+    )
+
+
+def make_channel_plan(
+    n_channels: int, *, n_groups: int = 4, rng: RandomState = None
+) -> ChannelPlan:
+    """A random plan of many channels, for trying a split at scale.
+
+    Today's spend per channel is log-normal around 100,000 yuan (log sd 0.8), its ROI
+    uniform in [2, 10] and its elasticity uniform in [0.2, 0.8]; the kinds cycle through
+    exponential, log and logistic; the channels fall in ``n_groups`` groups of
+    consecutive channels (``g0``, ``g1``, ...); the budget is today's total spend.
+
+    Parameters
+    ----------
+    n_channels : int
+        Number of channels (>= 1), named ``ch000``, ``ch001``, ...
+    n_groups : int, default 4
+        Number of groups (1 to ``n_channels``).
+    rng : int, Generator or None
+        Seed or generator; the same seed gives the same plan.
+
+    Returns
+    -------
+    ChannelPlan
+
+    Examples
+    --------
+    >>> plan = make_channel_plan(50, rng=50)
+    >>> len(plan.current), sorted(plan.groups), plan.kinds["ch001"]
+    (50, ['g0', 'g1', 'g2', 'g3'], 'log')
+    """
+    n = int(check_scalar(n_channels, "n_channels", lower=1, integer=True))
+    k = int(check_scalar(n_groups, "n_groups", lower=1, upper=n, integer=True))
+    gen = check_random_state(rng)
+    spend = gen.lognormal(np.log(1e5), 0.8, n)
+    names = [f"ch{i:03d}" for i in range(n)]
+    roi: dict[str, float] = {}
+    elasticity: dict[str, float] = {}
+    for name in names:  # (one draw of each per channel, in turn)
+        roi[name] = float(gen.uniform(2, 10))
+        elasticity[name] = float(gen.uniform(0.2, 0.8))
+    parts: list[Any] = np.array_split(np.arange(n), k)
+    return ChannelPlan(
+        budget=float(spend.sum()),
+        current={c: float(x) for c, x in zip(names, spend, strict=True)},
+        roi=roi,
+        elasticity=elasticity,
+        groups={f"g{j}": [names[i] for i in part] for j, part in enumerate(parts)},
+        kinds={c: _PLAN_KINDS[i % 3] for i, c in enumerate(names)},
     )
