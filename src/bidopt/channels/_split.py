@@ -265,11 +265,22 @@ def _kkt(
             held &= last["x"] > 0.0
         return not bool(held.any())
 
-    def clipped_total(g: FloatArray, gs: FloatArray) -> tuple[float, float]:
+    share_limits = list(zip(g_lo.tolist(), g_hi.tolist(), strict=True))
+
+    def clipped_total(g: list[float], gs: list[float]) -> tuple[float, float]:
         """The spend at group sums ``g`` (slopes ``gs``) with every group clipped to its
-        share limits, and its derivative (the groups inside their limits)."""
-        inside = (g > g_lo) & (g < g_hi)
-        return float(_add(np.minimum(np.maximum(g, g_lo), g_hi))), float(gs @ inside)
+        share limits, and its derivative (the groups inside their limits); on Python
+        floats (there are few groups)."""
+        value = slope = 0.0
+        for v, d, (a, b) in zip(g, gs, share_limits, strict=True):
+            if v <= a:
+                value += a
+            elif v >= b:
+                value += b
+            else:
+                value += v
+                slope += d
+        return value, slope
 
     def total(t: float) -> tuple[float, float]:
         if problem.n_shared == 0:
@@ -277,7 +288,8 @@ def _kkt(
             # budget), which the channels' clipping already holds: no group sums
             x, slope = spend_slope(t)
             return float(_add(x)), float(_add(slope))
-        return clipped_total(*group_sums(t))
+        g, gs = group_sums(t)
+        return clipped_total(g.tolist(), gs.tolist())
 
     floor = 1e-300
     low, high = math.log(floor), math.log(curves.top_marginal + 1.0) + 1
@@ -290,25 +302,13 @@ def _kkt(
             list(range(curves.n)), lo_k.tolist(), hi_k.tolist(), offset, group_k.tolist()
         )
 
-        share_limits = list(zip(g_lo.tolist(), g_hi.tolist(), strict=True))
-
         def total(t: float) -> tuple[float, float]:
             last.update(t=t)
             if problem.n_shared == 0:
                 return spend_all.total(t)
             g, gs = spend_all.by_group(t)
             last.update(g=g, gs=gs)  # (lists here)
-            # clipped_total on floats
-            value = slope = 0.0
-            for v, d, (a, b) in zip(g, gs, share_limits, strict=True):
-                if v <= a:
-                    value += a
-                elif v >= b:
-                    value += b
-                else:
-                    value += v
-                    slope += d
-            return value, slope
+            return clipped_total(g, gs)
 
         def spend_at(t: float | FloatArray, stepped: bool) -> FloatArray:
             # (replaces the numpy version above for this small problem: the spends are
@@ -342,7 +342,7 @@ def _kkt(
                 g = cast(FloatArray, np.bincount(group_k, weights=x[0], minlength=n_groups))
                 gs = cast(FloatArray, np.bincount(group_k, weights=slope[0], minlength=n_groups))
                 last.update(g=g, gs=gs)
-                value, slope_g = clipped_total(g, gs)
+                value, slope_g = clipped_total(g.tolist(), gs.tolist())
                 totals = np.array([value, float(_add(x[1]))])
                 return totals, np.array([slope_g, float(_add(slope[1]))])
 
