@@ -134,22 +134,23 @@ class CurveSet:
             out[sl] = unit_value(k, z[sl], self._shape[sl])
         return self._out(self._size * out)
 
-    def derivative(self, x: FloatArray) -> FloatArray:
-        """True marginal response of each channel at spend ``x`` (per yuan)."""
-        z = np.maximum(self._in(x), 0.0) / self._scale
+    def _unit_derivative(self, x: FloatArray | float) -> FloatArray:
+        """Each unit curve's derivative at the scaled spend of ``x`` yuan (the internal
+        kind order): ``derivative = _unit * _unit_derivative``."""
+        z = np.maximum(x, 0.0) / self._scale
         out = np.empty(self.n)
         for k, sl, _, _ in self._parts:
             out[sl] = unit_derivative(k, z[sl], self._shape[sl])
-        return self._out(self._size / self._scale * out)
+        return out
+
+    def derivative(self, x: FloatArray) -> FloatArray:
+        """True marginal response of each channel at spend ``x`` (per yuan)."""
+        return self._out(self._unit * self._unit_derivative(self._in(x)))
 
     def mean_derivative_at(self, spend: float) -> float:
         """Mean marginal response (per yuan) of the channels, each spending ``spend``
         yuan: :meth:`derivative` of an even split, without its permutations."""
-        z = np.maximum(spend, 0.0) / self._scale
-        unit = np.empty(self.n)
-        for k, sl, _, _ in self._parts:
-            unit[sl] = unit_derivative(k, z[sl], self._shape[sl])
-        return float(self._unit @ unit) / self.n
+        return float(self._unit @ self._unit_derivative(spend)) / self.n
 
     def value_and_derivative(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         """:meth:`value` and :meth:`derivative` at once (one pass, shared exponentials)."""
@@ -169,7 +170,7 @@ class CurveSet:
             else:
                 value[sl] = unit_value(k, zs, self._shape[sl])
                 slope[sl] = unit_derivative(k, zs, self._shape[sl])
-        return self._out(self._size * value), self._out(self._size / self._scale * slope)
+        return self._out(self._size * value), self._out(self._unit * slope)
 
     def spend_and_slope_log(
         self, log_m: float | FloatArray, *, kind_order: bool = False
