@@ -220,27 +220,37 @@ def main() -> None:
     # interleaved halves: each half replayed by bidopt with the other half as its
     # training log (lam from that log's own spend, pCTR and price together), against
     # the best baseline tuned on the other half
+    # Two readings of "the best baseline tuned on the other half": the one with the
+    # most clicks on the other half, where it was tuned (ties: the one doing best on
+    # this half), and the most clicks on this half of any of the six so tuned (which
+    # picks the baseline by its result on the half it is judged on).  The target is
+    # judged on the second, the stricter.
     halves = [log.take(np.arange(h, len(log), 2)) for h in (0, 1)]
     wins = dict.fromkeys(CONTROLLERS, 0)
+    wins_any = dict.fromkeys(CONTROLLERS, 0)
     cases = []
     for h in (0, 1):
         this, other = halves[h], halves[1 - h]
         for f in FRACTIONS:
             b_this, b_other = this.total_market_price / f, other.total_market_price / f
-            best_other = 0
+            scores = []  # (clicks on the other half, clicks on this half, name)
             for name in grid:
-                params, _ = tune(
+                params, tuned = tune(
                     other, name, grid[name][::2] if len(grid[name]) > 50 else grid[name], b_other
                 )
-                best_other = max(best_other, run_baseline(this, name, params, b_this).clicks)
+                scores.append((tuned.clicks, run_baseline(this, name, params, b_this).clicks, name))
+            chosen = max(scores)
+            best_any = max(s[1] for s in scores)
             # bidopt learns from the other half too
             runs = bidopt_runs(this, other, b_this)
             case: dict[str, object] = {"half": h, "budget": f"1/{f}"}
             for label in CONTROLLERS:
                 clicks = runs[f"bidopt-{label}"].clicks
-                wins[label] += clicks >= best_other
+                wins[label] += clicks >= chosen[1]
+                wins_any[label] += clicks >= best_any
                 case[f"bidopt-{label}"] = clicks
-            case["best baseline tuned on other half"] = best_other
+            case["best baseline on other half"] = f"{chosen[1]} ({chosen[2]})"
+            case["best of six on this half"] = best_any
             cases.append(case)
     rows_test = [r for r in records if r["tuned_on"] == "test"]
     best_test = {
@@ -277,7 +287,8 @@ def main() -> None:
             "sum_beats_every_train_tuned_baseline": all(
                 sum(mine.values()) > v for v in train_sums.values()
             ),
-            "halves_wins_ge_9_of_12": wins[strategy.removeprefix("bidopt-")] >= 9,
+            # the stricter reading: the best of the six on the half judged
+            "halves_wins_ge_9_of_12": wins_any[strategy.removeprefix("bidopt-")] >= 9,
             "strategies_under_2s": strategies_seconds < 2.0,
         }
 
@@ -304,10 +315,14 @@ def main() -> None:
             + ", ".join(f"{k} {v}" for k, v in sorted(train_sums.items()))
             + ".",
             "",
-            "Interleaved halves (bidopt learns from the other half's log): matches or beats "
-            "the best baseline tuned on the other half in "
+            "Interleaved halves (bidopt learns from the other half's log; every baseline "
+            "is tuned on the other half): matches or beats the baseline best on the other "
+            "half in "
             + ", ".join(f"bidopt-{label} {wins[label]}" for label in CONTROLLERS)
-            + " of 12 cases.",
+            + " of 12 cases; the best of the six on this half (picked by its result on "
+            "the half it is judged on) in "
+            + ", ".join(f"bidopt-{label} {wins_any[label]}" for label in CONTROLLERS)
+            + ".",
             "",
             markdown_table(cases, list(cases[0])),
             "",

@@ -37,7 +37,7 @@ def configurations() -> list[tuple[str, dict[str, Any]]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--seeds", type=int, default=24)
     parser.add_argument("--auctions", type=int, default=150_000)
     args = parser.parse_args()
     start = time.perf_counter()

@@ -187,7 +187,7 @@ def paced_replay(
     n_slots: int = 48,
     shares: npt.ArrayLike | None = None,
     step: float = 0.3,
-    gains: tuple[float, float, float] = (0.1, 0.0, 0.1),
+    gains: tuple[float, float, float] = (0.2, 0.0, 0.1),
     training: IpinyouInfo | AuctionLog | None = None,
     drift: float = 0.03,
     plan: Literal["traffic", "spend"] | None = None,
@@ -212,7 +212,7 @@ def paced_replay(
         (see ``plan``); the filter aims at the budget left per auction left.
     step : float, default 0.3
         Dual step: ``lam *= exp(step * (spent / target - 1))``.
-    gains : (kp, ki, kd), default (0.1, 0.0, 0.1)
+    gains : (kp, ki, kd), default (0.2, 0.0, 0.1)
         PID gains on the relative spend error, acting on ``log(lam)``.
     training : IpinyouInfo or AuctionLog, optional
         The ``"filter"`` controller's spend model (price histograms by pCTR
@@ -241,9 +241,9 @@ def paced_replay(
     Notes
     -----
     The defaults of ``step``, ``gains`` and ``drift`` are the best of a grid on
-    synthetic days (``benchmarks/tune_pacing.py``: 108 test days from
-    :func:`bidopt.datasets.make_auction_log`, learnt from statistics and from a training
-    log), not on the iPinYou log the replay benchmark reports.  Small gains suit a
+    synthetic days (``benchmarks/tune_pacing.py``: 432 test days and budgets from 24
+    seeds of :func:`bidopt.datasets.make_auction_log`, learnt from statistics and from a
+    training log), not on the iPinYou log the replay benchmark reports.  Small gains suit a
     multiplier that starts near the right value (from training data); one that starts
     far off is corrected slowly, by about ``exp(kp)`` per slot.
     """
