@@ -219,12 +219,11 @@ def main() -> None:
 
     # interleaved halves: each half replayed by bidopt with the other half as its
     # training log (lam from that log's own spend, pCTR and price together), against
-    # the best baseline tuned on the other half
-    # Two readings of "the best baseline tuned on the other half": the one with the
-    # most clicks on the other half, where it was tuned (ties: the one doing best on
-    # this half), and the most clicks on this half of any of the six so tuned (which
-    # picks the baseline by its result on the half it is judged on).  The target is
-    # judged on the second, the stricter.
+    # the best baseline tuned on the other half, read two ways: the one with the most
+    # clicks on the other half, where it was tuned (ties: the one doing best on this
+    # half), and the most clicks on this half of any of the six so tuned (which picks
+    # the baseline by its result on the half it is judged on).  The target is judged
+    # on the second, the stricter.
     halves = [log.take(np.arange(h, len(log), 2)) for h in (0, 1)]
     wins = dict.fromkeys(CONTROLLERS, 0)
     wins_any = dict.fromkeys(CONTROLLERS, 0)
