@@ -74,11 +74,17 @@ def write_results(name: str, payload: Any, markdown: str) -> None:
     (RESULTS / f"{name}.md").write_text(markdown + "\n")
 
 
-def pctr_ceiling(log: Any, budget: float) -> tuple[int, float]:
-    """The pCTR LP ceiling of an auction log (a ``bidopt.datasets.AuctionLog`` with
-    pCTRs): every price known in hindsight, auctions bought by pCTR per price until the
-    budget is spent.  Returns its clicks and spend."""
+def pctr_ceiling_auctions(log: Any, budget: float) -> Any:
+    """The auctions the pCTR LP ceiling of an auction log buys (a
+    ``bidopt.datasets.AuctionLog`` with pCTRs): every price known in hindsight, auctions
+    bought by pCTR per price until the budget is spent.  Returns their indices."""
     ratio = log.pctr / np.maximum(log.market_price, 1e-9)
     order = np.argsort(-ratio, kind="stable")
     k = int(np.searchsorted(np.cumsum(log.market_price[order]), budget, side="right"))
-    return int(log.click[order[:k]].sum()), float(log.market_price[order[:k]].sum())
+    return order[:k]
+
+
+def pctr_ceiling(log: Any, budget: float) -> tuple[int, float]:
+    """The clicks and spend of the pCTR LP ceiling (:func:`pctr_ceiling_auctions`)."""
+    bought = pctr_ceiling_auctions(log, budget)
+    return int(log.click[bought].sum()), float(log.market_price[bought].sum())

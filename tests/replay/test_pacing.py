@@ -211,3 +211,58 @@ def test_pacing_to_the_spend_plan_beats_pacing_to_traffic_on_a_swinging_day() ->
     info = IpinyouInfo.from_log(training)
     with pytest.raises(InvalidInputError, match="plan='spend' needs `training` as an AuctionLog"):
         paced_replay(test, 1e5, 1e-4, controller="pid", training=info, plan="spend")
+
+
+def test_level_plan_from_statistics_buys_more_expected_clicks_on_a_swinging_day() -> None:
+    """From statistics there is no spend plan over the day; weighting each slot's target
+    by the pCTR level of its own auctions gives a stretch of unlikely clicks less money
+    instead of dearer bids."""
+    from bidopt.datasets import make_auction_log
+
+    training = make_auction_log(60_000, daily_swing=0.6, rng=31)
+    test = make_auction_log(60_000, daily_swing=0.6, price_scale=0.8, rng=32)
+    info = IpinyouInfo.from_log(training)
+    total = {"traffic": 0.0, "level": 0.0}
+    for fraction in (4, 16, 64):
+        budget = test.total_market_price / fraction
+        lam0 = open_loop_multiplier(info, budget, len(test))
+        for controller in ("pid", "dual"):
+            for plan in total:
+                paced = paced_replay(
+                    test,
+                    budget,
+                    lam0,
+                    controller=controller,  # type: ignore[arg-type]
+                    training=info,
+                    plan=plan,  # type: ignore[arg-type]
+                )
+                assert paced.result.spend <= budget
+                assert paced.result.spend >= 0.97 * budget
+                total[plan] += paced.result.expected_clicks
+            # statistics pace to the level plan by default
+            default = paced_replay(test, budget, lam0, controller=controller, training=info)
+            assert default.result.spend == paced.result.spend
+    # the pCTRs are the true click probabilities: expected clicks, free of click noise
+    assert total["level"] > 1.01 * total["traffic"]
+
+
+def test_level_plan_with_exponent_zero_is_the_traffic_plan_and_errors() -> None:
+    log = synthetic_log()
+    info = IpinyouInfo.from_log(synthetic_log(seed=4))
+    budget = 0.05 * log.total_market_price
+    traffic = paced_replay(log, budget, 1e-4, controller="pid", training=info, plan="traffic")
+    flat = paced_replay(
+        log, budget, 1e-4, controller="pid", training=info, plan="level", level_exponent=0.0
+    )
+    np.testing.assert_array_equal(traffic.multipliers, flat.multipliers)
+    leveled = paced_replay(log, budget, 1e-4, controller="pid", training=info, plan="level")
+    assert not np.array_equal(traffic.multipliers, leveled.multipliers)
+    # without training data the default is the traffic plan
+    alone = paced_replay(log, budget, 1e-4, controller="pid")
+    np.testing.assert_array_equal(traffic.multipliers, alone.multipliers)
+    with pytest.raises(InvalidInputError, match="plan='level' needs `training`"):
+        paced_replay(log, budget, 1e-4, controller="pid", plan="level")
+    with pytest.raises(InvalidInputError, match="`level_exponent` must be"):
+        paced_replay(log, budget, 1e-4, controller="pid", training=info, level_exponent=-1.0)
+    with pytest.raises(InvalidInputError, match="Unknown plan 'levels'"):
+        paced_replay(log, budget, 1e-4, training=info, plan="levels")  # type: ignore[arg-type]

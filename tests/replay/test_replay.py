@@ -25,6 +25,10 @@ def test_ties_lose_and_winners_pay_the_market_price() -> None:
     assert result.conversions == 2
     assert result.stopped_at is None
     assert result.ecpc == pytest.approx(24 / 4)
+    # the pCTRs of the five won: every auction but the second
+    assert result.expected_clicks == pytest.approx(0.1 + 0.2 + 0.05 + 0.02 + 0.3)
+    bare = AuctionLog(click=LOG.click, market_price=LOG.market_price)
+    assert np.isnan(replay(bare, 10.0, 1_000.0).expected_clicks)
 
 
 def test_budget_running_out_mid_log() -> None:
@@ -34,6 +38,7 @@ def test_budget_running_out_mid_log() -> None:
     assert result.spend == 18.0
     assert result.impressions == 3
     assert result.clicks == 2
+    assert result.expected_clicks == pytest.approx(0.1 + 0.01 + 0.2)
     assert result.spend <= result.budget
 
 

@@ -34,6 +34,10 @@ class ReplayResult:
     stopped_at : int or None
         Index of the first auction the budget could not pay for (bidding stopped
         there); None if the budget lasted the whole log.
+    expected_clicks : float
+        Sum of the pCTRs of the impressions won (NaN if the log has no pCTRs): the
+        clicks to expect when the pCTRs are calibrated, free of the noise of the
+        clicks drawn (about the square root of ``clicks`` at small budgets).
     """
 
     clicks: int
@@ -43,6 +47,7 @@ class ReplayResult:
     budget: float
     n_auctions: int
     stopped_at: int | None
+    expected_clicks: float = float("nan")
 
     @property
     def ecpc(self) -> float:
@@ -73,6 +78,7 @@ class ReplayResult:
                     "ecpc": self.ecpc,
                     "ctr": self.ctr,
                     "stopped_at": self.stopped_at,
+                    "expected_clicks": self.expected_clicks,
                 }
             ]
         )
@@ -146,4 +152,7 @@ def replay(
         budget=limit,
         n_auctions=n,
         stopped_at=stopped,
+        expected_clicks=(
+            float(log.pctr[:end][won].sum()) if log.pctr is not None else float("nan")
+        ),
     )

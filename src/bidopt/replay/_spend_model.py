@@ -53,6 +53,11 @@ class SpendModel:
         Bid cap (> 0): prices at or above it are never won.
     segments : int, default 10
     forecast_bins : int, default 200
+
+    Attributes
+    ----------
+    level : float
+        The training pCTR level: the training CTR (statistics) or the mean pCTR (a log).
     """
 
     def __init__(
@@ -74,6 +79,7 @@ class SpendModel:
             self._edges: FloatArray = np.zeros(0)
             forecast, weight = np.array([training.ctr_train]), np.ones(1)
             self._bin_of: IntArray | None = None  # no times of day in statistics
+            self.level = training.ctr_train
         else:
             assert training.pctr is not None  # (checked)
             theta = training.pctr
@@ -91,6 +97,7 @@ class SpendModel:
             forecast, weight = total[used] / count[used], count[used] / count.sum()
             # each training auction's forecast bin (among the used ones), in time order
             self._bin_of = (np.cumsum(used) - 1)[bins]
+            self.level = float(theta.mean())
         pmf = hist / np.maximum(hist.sum(axis=1, keepdims=True), 1.0)
         prices = np.arange(top + 1, dtype=np.float64)
         zero = np.zeros((pmf.shape[0], 1))
@@ -111,6 +118,21 @@ class SpendModel:
         seg, k = np.searchsorted(self._edges, pctr), self._step(bids)
         first = self._first[seg, k]
         return float(first.sum()), float((self._second[seg, k] - first * first).sum())
+
+    def level_ratio(self, pctr: FloatArray, lam: float) -> float:
+        """Expected spend of bids ``min(pCTR / lam, max_bid)`` on auctions with ``pctr``
+        over that of the same auctions with their pCTRs rescaled to the training level
+        (:attr:`level`): above 1 when the auctions are likelier clicks than training's
+        on average, so that a constant ``lam`` spends more on them.  1 when either spend
+        is nil or ``pctr`` is empty."""
+        if pctr.size == 0:
+            return 1.0
+        mean = float(pctr.mean())
+        if mean <= 0.0:
+            return 1.0
+        here = self.expected(pctr, np.minimum(pctr / lam, self.max_bid))[0]
+        usual = self.expected(pctr, np.minimum(pctr * (self.level / mean) / lam, self.max_bid))[0]
+        return here / usual if here > 0.0 and usual > 0.0 else 1.0
 
     def per_auction(self, pctr: FloatArray, bids: FloatArray) -> FloatArray:
         """Expected spend (price units) of each bid on an auction with its ``pctr``."""
