@@ -17,11 +17,14 @@ def synthetic_log(n: int = 20_000, seed: int = 3) -> AuctionLog:
     return AuctionLog(click=click, market_price=price, pctr=pctr)
 
 
+@pytest.mark.parametrize("learnt_from", ["log", "statistics"])
 @pytest.mark.parametrize("controller", ["none", "dual", "pid", "filter"])
-def test_paced_replay_never_overspends(controller: str) -> None:
+def test_paced_replay_never_overspends(controller: str, learnt_from: str) -> None:
     log = synthetic_log()
     budget = 0.1 * log.total_market_price
-    training = synthetic_log(seed=4)
+    training: AuctionLog | IpinyouInfo = synthetic_log(seed=4)
+    if learnt_from == "statistics":  # the level plan, where a log gives the spend plan
+        training = IpinyouInfo.from_log(training)
     for lam0 in (1e-6, 1e-4, 1e-2):
         paced = paced_replay(
             log,
