@@ -44,8 +44,8 @@ CONTROLLERS = {"open-loop": "none", "dual": "dual", "pid": "pid", "filter": "fil
 #: PID with paced_replay's defaults, the best controller and parameters on synthetic
 #: days (``tune_pacing.py``; from statistics, the default ``plan="level"`` and its
 #: exponent were chosen on synthetic days too), so that neither the choice nor the
-#: gains come from this log.  (The filter, best on synthetic days when it learns from a training log, is
-#: weak when it learns from statistics only, as it must here.)
+#: gains come from this log.  (The filter, best on synthetic days when it learns from
+#: a training log, is weak when it learns from statistics only, as it must here.)
 MAIN = "bidopt-pid"
 MAX_BID = 300.0
 #: README reference (best clicks tuned on the test log): const, rand, mcpc, lin, ortb1
