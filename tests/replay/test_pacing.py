@@ -207,7 +207,9 @@ def test_pacing_to_the_spend_plan_beats_pacing_to_traffic_on_a_swinging_day() ->
                 )
                 for plan in ("traffic", "spend")
             )
-            assert spend.result.clicks >= traffic.result.clicks
+            # in expected clicks (the synthetic pCTRs are the true click probabilities):
+            # the clicks drawn, a few dozen here, differ by more than the plans do
+            assert spend.result.expected_clicks > traffic.result.expected_clicks
             assert spend.result.spend >= 0.97 * budget
             # the multiplier swings less when the targets follow the expected spend
             assert np.std(np.log(spend.multipliers)) < np.std(np.log(traffic.multipliers))

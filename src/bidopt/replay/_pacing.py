@@ -187,7 +187,7 @@ def paced_replay(
     n_slots: int = 48,
     shares: npt.ArrayLike | None = None,
     step: float = 0.3,
-    gains: tuple[float, float, float] = (0.2, 0.0, 0.1),
+    gains: tuple[float, float, float] = (0.4, 0.0, 0.0),
     training: IpinyouInfo | AuctionLog | None = None,
     drift: float = 0.03,
     plan: Literal["traffic", "level", "spend"] | None = None,
@@ -213,7 +213,7 @@ def paced_replay(
         (see ``plan``); the filter aims at the budget left per auction left.
     step : float, default 0.3
         Dual step: ``lam *= exp(step * (spent / target - 1))``.
-    gains : (kp, ki, kd), default (0.2, 0.0, 0.1)
+    gains : (kp, ki, kd), default (0.4, 0.0, 0.0)
         PID gains on the relative spend error, acting on ``log(lam)``.
     training : IpinyouInfo or AuctionLog, optional
         The ``"filter"`` controller's spend model (price histograms by pCTR
@@ -259,7 +259,8 @@ def paced_replay(
     The defaults of ``step``, ``gains`` and ``drift`` are the best of a grid on
     synthetic days (``benchmarks/tune_pacing.py``: 432 test days and budgets from 24
     seeds of :func:`bidopt.datasets.make_auction_log`, learnt from statistics and from a
-    training log), not on the iPinYou log the replay benchmark reports; ``plan="level"``
+    training log, scored in expected clicks), not on the iPinYou log the replay
+    benchmark reports; ``plan="level"``
     and its exponent 0.25 were chosen on the same synthetic seeds, in expected clicks, over
     six variants of the day (prices linked to pCTR or not, no pCTR swing, the day
     reversed, a test pCTR level below training's): 0.25 gained in all but the day with
