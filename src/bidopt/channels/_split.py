@@ -526,13 +526,11 @@ def _spread(
     return left
 
 
-def _settle_free(x: FloatArray, problem: SplitProblem, weight: FloatArray | None) -> FloatArray:
-    """:func:`_settle` for the split without share rules (one part: every channel)."""
-    gap = problem.budget - float(_add(x))
-    if weight is not None and (w_sum := float(_add(weight))) > 0:
-        moved = x + weight * (gap / w_sum)
-        x = np.minimum(np.maximum(moved, problem.lower), problem.upper)
-        gap = float(_add(moved - x))
+def _settle_free(x: FloatArray, problem: SplitProblem, weight: FloatArray) -> FloatArray:
+    """:func:`_settle` for the split without share rules (one part: every channel);
+    ``x`` is changed in place and returned."""
+    one_part = np.zeros(x.size, dtype=np.int64)
+    gap = _spread(x, problem, one_part, [problem.budget - float(_add(x))], weight)[0]
     if gap != 0:
         _give(x, problem, np.minimum(x - problem.lower, problem.upper - x), None, gap)
     return x

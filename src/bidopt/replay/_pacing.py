@@ -260,13 +260,12 @@ def paced_replay(
     synthetic days (``benchmarks/tune_pacing.py``: 432 test days and budgets from 24
     seeds of :func:`bidopt.datasets.make_auction_log`, learnt from statistics and from a
     training log, scored in expected clicks), not on the iPinYou log the replay
-    benchmark reports; ``plan="level"``
-    and its exponent 0.25 were chosen on the same synthetic seeds, in expected clicks, over
-    six variants of the day (prices linked to pCTR or not, no pCTR swing, the day
-    reversed, a test pCTR level below training's): 0.25 gained in all but the day with
-    no swing (-0.06 points), 0.5 and 1 lost in some.  Small gains suit a
-    multiplier that starts near the right value (from training data); one that starts
-    far off is corrected slowly, by about ``exp(kp)`` per slot.
+    benchmark reports.  ``plan="level"`` and its exponent 0.25 were chosen on the same
+    synthetic seeds, in expected clicks, over six variants of the day (prices linked to
+    pCTR or not, no pCTR swing, the day reversed, a test pCTR level below training's):
+    0.25 gained in all but the day with no swing (-0.06 points), 0.5 and 1 lost in
+    some.  Small gains suit a multiplier that starts near the right value (from training
+    data); one that starts far off is corrected slowly, by about ``exp(kp)`` per slot.
     """
     if log.pctr is None:
         raise InvalidInputError("paced_replay needs a log with `pctr`.")
@@ -275,15 +274,13 @@ def paced_replay(
     mode = check_choice(controller, "controller", ("none", "dual", "pid", "filter"))
     cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
     spend_filter = None
-    spend_model: SpendModel | None = None
     if mode == "filter":
         if training is None:
             raise InvalidInputError(
                 "controller='filter' needs `training` (an IpinyouInfo, or a training "
                 "AuctionLog with pctr) for its spend model."
             )
-        spend_model = SpendModel(training, cap)
-        spend_filter = SpendFilter(spend_model, check_scalar(drift, "drift", lower=0))
+        spend_filter = SpendFilter(SpendModel(training, cap), check_scalar(drift, "drift", lower=0))
     n = len(log)
     if shares is None:
         slots = int(check_scalar(n_slots, "n_slots", lower=1, integer=True))

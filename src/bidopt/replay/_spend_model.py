@@ -130,8 +130,10 @@ class SpendModel:
         mean = float(pctr.mean())
         if mean <= 0.0:
             return 1.0
-        here = self.expected(pctr, np.minimum(pctr / lam, self.max_bid))[0]
-        usual = self.expected(pctr, np.minimum(pctr * (self.level / mean) / lam, self.max_bid))[0]
+        seg = np.searchsorted(self._edges, pctr)  # (the same auctions both times)
+        here = float(self._first[seg, self._step(np.minimum(pctr / lam, self.max_bid))].sum())
+        bids = np.minimum(pctr * (self.level / mean) / lam, self.max_bid)
+        usual = float(self._first[seg, self._step(bids)].sum())
         return here / usual if here > 0.0 and usual > 0.0 else 1.0
 
     def per_auction(self, pctr: FloatArray, bids: FloatArray) -> FloatArray:
