@@ -44,3 +44,23 @@ def test_same_seed_same_log_and_errors() -> None:
         make_auction_log(10, ctr=0.0)
     with pytest.raises(InvalidInputError, match="`price_scale` must be"):
         make_auction_log(10, price_scale=-1.0)
+    with pytest.raises(InvalidInputError, match="`price_swing` must be"):
+        make_auction_log(10, price_swing=-0.1)
+
+
+def test_price_swing_makes_afternoon_prices_dearer_at_the_same_pctr() -> None:
+    swinging = make_auction_log(200_000, price_swing=0.3, rng=3)
+    still = make_auction_log(200_000, rng=3)
+    assert swinging.hour is not None and still.hour is not None
+    np.testing.assert_array_equal(swinging.pctr, still.pctr)  # only the prices move
+    np.testing.assert_array_equal(
+        make_auction_log(1_000, price_swing=0.0, rng=4).market_price,
+        make_auction_log(1_000, rng=4).market_price,
+    )
+    # price over pCTR^link, by hour: about exp(2 * 0.3) dearer at 15h than at 3h
+    for log, low, high in ((swinging, 1.6, 2.1), (still, 0.9, 1.1)):
+        assert log.pctr is not None and log.hour is not None
+        adjusted = log.market_price / log.pctr**0.5
+        ratio = adjusted[log.hour == 15].mean() / adjusted[log.hour == 3].mean()
+        assert low < ratio < high
+    assert swinging.market_price.mean() == pytest.approx(still.market_price.mean(), rel=0.03)

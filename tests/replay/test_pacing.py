@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay import open_loop_multiplier, paced_replay, replay
+from bidopt.replay import open_loop_multiplier, paced_replay, replay, spend_plan
+from bidopt.typing import FloatArray
 from tests.conftest import shared_file
 
 
@@ -160,7 +162,6 @@ def test_open_loop_multiplier_errors() -> None:
 
 def test_spend_plan_follows_the_spend_of_a_constant_bid_over_the_day() -> None:
     from bidopt.datasets import make_auction_log
-    from bidopt.replay import spend_plan
 
     training = make_auction_log(100_000, daily_swing=0.6, rng=11)
     assert training.pctr is not None
@@ -182,6 +183,78 @@ def test_spend_plan_follows_the_spend_of_a_constant_bid_over_the_day() -> None:
         spend_plan(training, lam, [0.0, 0.7, 0.5, 1.0])
     with pytest.raises(InvalidInputError, match="`lam` must be"):
         spend_plan(training, 0.0, edges)
+
+
+def _slot_spend(log: AuctionLog, lam: float, edges: npt.NDArray[np.float64]) -> FloatArray:
+    """What the bids ``pCTR / lam`` spent on ``log`` in each slot, as shares."""
+    assert log.pctr is not None
+    won = np.minimum(log.pctr / lam, 300.0) > log.market_price
+    at = np.round(edges * len(log)).astype(np.int64)
+    spent = np.add.reduceat(log.market_price * won, at[:-1])
+    return np.asarray(spent / spent.sum(), dtype=np.float64)
+
+
+def test_calibrated_spend_plan_follows_prices_that_swing_over_the_day() -> None:
+    """The price model pools the day; when prices at a given pCTR are dearer in the
+    afternoon, the plan calibrated to the training log's own slot spend predicts
+    another day's spend much better than the model alone."""
+    from bidopt.datasets import make_auction_log
+
+    training = make_auction_log(100_000, price_swing=0.4, rng=41)
+    test = make_auction_log(100_000, price_swing=0.4, rng=42)
+    edges = np.linspace(0.0, 1.0, 49)
+    for fraction in (4, 32):
+        lam = open_loop_multiplier(training, training.total_market_price / fraction, 100_000)
+        actual = _slot_spend(test, lam, edges)
+        model = spend_plan(training, lam, edges, calibrate=False)
+        calibrated = spend_plan(training, lam, edges)
+        assert calibrated.sum() == pytest.approx(1.0, rel=1e-12)
+        model_error = np.abs(model / actual - 1).mean()
+        calibrated_error = np.abs(calibrated / actual - 1).mean()
+        assert calibrated_error < 0.6 * model_error, (fraction, calibrated_error, model_error)
+
+
+def test_calibrated_spend_plan_shrinks_noise_towards_the_model() -> None:
+    """Without a price swing the training log's slot spend departs from the model by
+    noise only (a few wins per slot at a small budget); the shrunk ratios keep the plan
+    much nearer the model than that noise."""
+    from bidopt.datasets import make_auction_log
+
+    training = make_auction_log(60_000, rng=43)
+    edges = np.linspace(0.0, 1.0, 49)
+    lam = open_loop_multiplier(training, training.total_market_price / 64, 60_000)
+    model = spend_plan(training, lam, edges, calibrate=False)
+    fell = _slot_spend(training, lam, edges)
+    calibrated = spend_plan(training, lam, edges)
+    noise = np.abs(fell / model - 1).mean()
+    assert noise > 0.08  # few auctions won per slot: the raw ratios are noisy
+    assert np.abs(calibrated / model - 1).mean() < 0.4 * noise
+    # nothing expected anywhere: the traffic shares, calibrated or not
+    np.testing.assert_allclose(spend_plan(training, 1e9, edges), np.diff(edges))
+
+
+def test_pacing_to_the_calibrated_plan_buys_more_on_days_whose_prices_swing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from functools import partial
+
+    import bidopt.replay._pacing as pacing
+    from bidopt.datasets import make_auction_log
+
+    training = make_auction_log(80_000, price_swing=0.4, rng=44)
+    test = make_auction_log(80_000, price_swing=0.4, price_scale=0.8, rng=45)
+    got = {}
+    for calibrate in (False, True):
+        monkeypatch.setattr(pacing, "spend_plan", partial(spend_plan, calibrate=calibrate))
+        expected = 0.0
+        for fraction in (8, 32):
+            budget = test.total_market_price / fraction
+            lam0 = open_loop_multiplier(training, budget, len(test))
+            paced = paced_replay(test, budget, lam0, controller="pid", training=training)
+            assert paced.result.spend <= budget
+            expected += paced.result.expected_clicks
+        got[calibrate] = expected
+    assert got[True] > 1.005 * got[False], got
 
 
 def test_pacing_to_the_spend_plan_beats_pacing_to_traffic_on_a_swinging_day() -> None:

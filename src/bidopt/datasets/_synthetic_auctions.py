@@ -21,6 +21,7 @@ def make_auction_log(
     price_link: float = 0.5,
     price_spread: float = 0.6,
     price_scale: float = 1.0,
+    price_swing: float = 0.0,
     max_price: float = 300.0,
     rng: RandomState = None,
 ) -> AuctionLog:
@@ -50,6 +51,9 @@ def make_auction_log(
     price_scale : float, default 1.0
         Multiplies every price (> 0): a test period cheaper (< 1) or dearer than a
         training period drawn with 1.
+    price_swing : float, default 0
+        Amplitude of the hour-of-day swing of the log price at a given pCTR (>= 0;
+        dearest in mid-afternoon with the traffic, when more advertisers compete).
     max_price : float, default 300
         Prices are whole units in ``[0, max_price]``.
     rng : int, Generator or None
@@ -75,6 +79,7 @@ def make_auction_log(
     link = check_scalar(price_link, "price_link", lower=0)
     noise = check_scalar(price_spread, "price_spread", lower=0)
     scale = check_scalar(price_scale, "price_scale", lower=0, lower_inclusive=False)
+    price_level = check_scalar(price_swing, "price_swing", lower=0)
     cap = check_scalar(max_price, "max_price", lower=0, lower_inclusive=False)
     gen = check_random_state(rng)
 
@@ -87,6 +92,7 @@ def make_auction_log(
     pctr = np.minimum(np.exp(log_pctr), 1.0)
     click = (gen.random(n) < pctr).astype(np.int64)
     lift = (pctr / mean_ctr) ** link
+    lift *= np.exp(price_level * np.cos(2 * np.pi * (hours - 15) / 24))[hour]
     price = mean_price * scale * lift / lift.mean()
     price *= np.exp(gen.normal(-(noise**2) / 2, noise, n))
     market_price = np.minimum(np.rint(price), cap)

@@ -115,9 +115,16 @@ class SpendModel:
     def expected(self, pctr: FloatArray, bids: FloatArray) -> tuple[float, float]:
         """Expected total spend (price units) of ``bids`` on auctions with ``pctr``
         (arrays of one shape), and its variance (the auctions independent)."""
+        mean, variance = self.moments(pctr, bids)
+        return float(mean.sum()), float(variance.sum())
+
+    def moments(self, pctr: FloatArray, bids: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Expected spend (price units) of each bid on an auction with its ``pctr``, and
+        the variance of that spend (squared price units); arrays of the shape of
+        ``pctr``."""
         seg, k = np.searchsorted(self._edges, pctr), self._step(bids)
         first = self._first[seg, k]
-        return float(first.sum()), float((self._second[seg, k] - first * first).sum())
+        return first, self._second[seg, k] - first * first
 
     def level_ratio(self, pctr: FloatArray, lam: float) -> float:
         """Expected spend of bids ``min(pCTR / lam, max_bid)`` on auctions with ``pctr``
