@@ -5,12 +5,13 @@ The iPinYou replay has one test log, so a controller that wins there may have wo
 luck.  Here each case is a training day and a test day drawn by
 :func:`bidopt.datasets.make_auction_log` (iPinYou-like: prices rise with pCTR, the pCTR
 level swings over the day), the test day's prices scaled by 0.7, 1.0 or 1.4 against
-training.  bidopt learns ``lam`` from the training day, as statistics only (a price
-histogram and a CTR) or as a log with pCTRs, then replays the test day open loop or
-paced by each controller.  Every run is measured against the pCTR LP ceiling of the
-test day (all prices known, auctions bought by pCTR per price until the budget is
-spent): the most clicks bidopt's bid ``pCTR / lam`` could get with the best constant
-``lam`` in hindsight.
+training; on a second set of days the prices at a given pCTR also swing over the hours
+(``price_swing=0.3``), which a price model pooled over the day misses.  bidopt learns
+``lam`` from the training day, as statistics only (a price histogram and a CTR) or as a
+log with pCTRs, then replays the test day open loop or paced by each controller.  Every
+run is measured against the pCTR LP ceiling of the test day (all prices known, auctions
+bought by pCTR per price until the budget is spent): the most clicks bidopt's bid ``pCTR
+/ lam`` could get with the best constant ``lam`` in hindsight.
 
 Writes ``results/replay_synthetic.json`` and ``.md``.
 """
@@ -18,6 +19,7 @@ Writes ``results/replay_synthetic.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ from bidopt.replay import ReplayResult, open_loop_multiplier, paced_replay
 
 FRACTIONS = (2, 4, 8, 16, 32, 64)
 SCALES = (0.7, 1.0, 1.4)
+#: amplitudes of the hour-of-day price swing of the days drawn (make_auction_log)
+PRICE_SWINGS = (0.0, 0.3)
 CONTROLLERS = ("none", "dual", "pid", "filter")
 MAX_BID = 300.0
 
@@ -43,6 +47,7 @@ class Case:
 
     seed: int
     price_scale: float
+    price_swing: float
     fraction: int
     learnt_from: str
     test: AuctionLog
@@ -65,19 +70,25 @@ class Case:
         ).result
 
 
-def synthetic_cases(seeds: range, auctions: int) -> list[Case]:
-    """A training day and, for each price scale, a test day per seed; every budget;
-    bidopt learning from the training day's statistics and from the day itself."""
+def synthetic_cases(
+    seeds: range, auctions: int, price_swings: tuple[float, ...] = (0.0,)
+) -> list[Case]:
+    """A training day and, for each price scale, a test day per seed and price swing;
+    every budget; bidopt learning from the training day's statistics and from the day
+    itself."""
     cases = []
-    for seed in seeds:
-        train = make_auction_log(auctions, rng=np.random.SeedSequence([seed, 0]))
+    for seed, swing in itertools.product(seeds, price_swings):
+        train = make_auction_log(auctions, price_swing=swing, rng=np.random.SeedSequence([seed, 0]))
         trainings: dict[str, IpinyouInfo | AuctionLog] = {
             "statistics": IpinyouInfo.from_log(train),
             "log": train,
         }
         for scale in SCALES:
             test = make_auction_log(
-                auctions, price_scale=scale, rng=np.random.SeedSequence([seed, 1])
+                auctions,
+                price_scale=scale,
+                price_swing=swing,
+                rng=np.random.SeedSequence([seed, 1]),
             )
             for f in FRACTIONS:
                 budget = test.total_market_price / f
@@ -90,6 +101,7 @@ def synthetic_cases(seeds: range, auctions: int) -> list[Case]:
                         Case(
                             seed,
                             scale,
+                            swing,
                             f,
                             learnt_from,
                             test,
@@ -110,13 +122,14 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     records: list[dict[str, object]] = []
-    for case in synthetic_cases(range(args.seeds), args.auctions):
+    for case in synthetic_cases(range(args.seeds), args.auctions, PRICE_SWINGS):
         for controller in CONTROLLERS:
             result = case.replay(controller)
             records.append(
                 {
                     "seed": case.seed,
                     "price_scale": case.price_scale,
+                    "price_swing": case.price_swing,
                     "budget_fraction": 1 / case.fraction,
                     "learnt_from": case.learnt_from,
                     "controller": controller,
@@ -144,14 +157,23 @@ def main() -> None:
         }
 
     table = []
-    for learnt_from in ("statistics", "log"):
+    for swing, learnt_from in itertools.product(PRICE_SWINGS, ("statistics", "log")):
         for controller in CONTROLLERS:
             rows = [
                 r
                 for r in records
-                if r["learnt_from"] == learnt_from and r["controller"] == controller
+                if r["learnt_from"] == learnt_from
+                and r["controller"] == controller
+                and r["price_swing"] == swing
             ]
-            table.append({"learnt from": learnt_from, "controller": controller, **summary(rows)})
+            table.append(
+                {
+                    "price swing": swing,
+                    "learnt from": learnt_from,
+                    "controller": controller,
+                    **summary(rows),
+                }
+            )
 
     def from_statistics(label: str, key: str, values: list[object], show: list[str]) -> Any:
         """Rows of ``label`` (each value of ``records[key]``) by controller, learnt from
@@ -166,6 +188,7 @@ def main() -> None:
                     if r[key] == value
                     and r["controller"] == controller
                     and r["learnt_from"] == "statistics"
+                    and r["price_swing"] == 0.0
                 ]
                 shares = summary(rows)
                 row[controller] = " / ".join(str(shares[name]) for name in show)
@@ -177,12 +200,13 @@ def main() -> None:
     by_budget = from_statistics("budget", "budget_fraction", [1 / f for f in FRACTIONS], both)
     for row, f in zip(by_budget, FRACTIONS, strict=True):
         row["budget"] = f"1/{f}"
-    n_cases = args.seeds * len(SCALES) * len(FRACTIONS)
+    n_cases = args.seeds * len(PRICE_SWINGS) * len(SCALES) * len(FRACTIONS)
     text = "\n".join(
         [
             "# Pacing on synthetic auction logs",
             "",
-            f"{args.seeds} seeds x {len(SCALES)} test price scales x {len(FRACTIONS)} budgets "
+            f"{args.seeds} seeds x {len(PRICE_SWINGS)} price swings over the day "
+            f"{PRICE_SWINGS} x {len(SCALES)} test price scales x {len(FRACTIONS)} budgets "
             f"= {n_cases} cases of {args.auctions:,} auctions; clicks against the pCTR LP "
             "ceiling of the test day (the best constant lam in hindsight).  The pCTRs are "
             "the true click probabilities, so the expected clicks (the pCTRs won, against "
@@ -191,12 +215,13 @@ def main() -> None:
             "",
             markdown_table(table, list(table[0])),
             "",
-            "Learnt from statistics, by the test day's price scale (clicks / expected clicks, "
-            "against the ceiling):",
+            "Learnt from statistics, days without the price swing, by the test day's price "
+            "scale (clicks / expected clicks, against the ceiling):",
             "",
             markdown_table(by_scale, list(by_scale[0])),
             "",
-            "Learnt from statistics, by budget (clicks / expected clicks, against the ceiling):",
+            "Learnt from statistics, days without the price swing, by budget (clicks / "
+            "expected clicks, against the ceiling):",
             "",
             markdown_table(by_budget, list(by_budget[0])),
             "",
@@ -209,7 +234,13 @@ def main() -> None:
     names = ("clicks", "ceiling", "expected_clicks", "expected_ceiling")
     totals: dict[tuple[object, ...], dict[str, float]] = {}
     for r in records:
-        key = (r["learnt_from"], r["controller"], r["price_scale"], r["budget_fraction"])
+        key = (
+            r["learnt_from"],
+            r["controller"],
+            r["price_swing"],
+            r["price_scale"],
+            r["budget_fraction"],
+        )
         total = totals.setdefault(key, dict.fromkeys(names, 0.0))
         for name in names:
             total[name] += float(r[name])  # type: ignore[arg-type]
@@ -217,8 +248,9 @@ def main() -> None:
         {
             "learnt_from": key[0],
             "controller": key[1],
-            "price_scale": key[2],
-            "budget_fraction": key[3],
+            "price_swing": key[2],
+            "price_scale": key[3],
+            "budget_fraction": key[4],
             "clicks": int(total["clicks"]),
             "ceiling": int(total["ceiling"]),
             "expected_clicks": round(total["expected_clicks"], 3),

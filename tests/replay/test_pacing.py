@@ -6,7 +6,7 @@ import pytest
 
 from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay import open_loop_multiplier, paced_replay, replay, spend_plan
+from bidopt.replay import open_loop_multiplier, paced_replay, replay, spend_plan, won_auctions
 from bidopt.typing import FloatArray
 from tests.conftest import shared_file
 
@@ -38,6 +38,13 @@ def test_paced_replay_never_overspends(controller: str, learnt_from: str) -> Non
         assert paced.result.spend <= budget + 1e-9
         assert paced.multipliers.size == paced.slot_spend.size
         np.testing.assert_allclose(paced.slot_spend.sum(), paced.result.spend)
+        # the bids placed buy, replayed as one plan, the same auctions
+        assert paced.bids.shape == (len(log),) and np.all(paced.bids >= 0)
+        won = won_auctions(log, paced.bids, budget)
+        assert int(log.click[won].sum()) == paced.result.clicks
+        np.testing.assert_allclose(log.market_price[won].sum(), paced.result.spend)
+        if paced.result.stopped_at is not None:  # nothing is bid on after the stop
+            assert not paced.bids[paced.result.stopped_at :].any()
 
 
 def test_pacing_corrects_a_bad_starting_multiplier() -> None:

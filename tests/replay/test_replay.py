@@ -5,7 +5,7 @@ import pytest
 
 from bidopt.datasets import AuctionLog, read_ipinyou, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay import baseline_bids, replay
+from bidopt.replay import baseline_bids, replay, won_auctions
 from tests.conftest import shared_file
 
 LOG = AuctionLog(
@@ -56,6 +56,35 @@ def test_never_over_budget_for_any_bids() -> None:
     for budget in (0.0, 50.0, 5_000.0, 1e9):
         result = replay(log, rng.uniform(0, 300, n), budget)
         assert result.spend <= budget + 1e-9
+
+
+def test_won_auctions_are_the_auctions_replay_buys() -> None:
+    # the budget of 20 pays for 5 + 10 + 3; the 8 would overspend, nothing after is bought
+    assert won_auctions(LOG, 100.0, 20.0).tolist() == [True, True, True, False, False, False]
+    # ties lose; without the stop every beaten price is won
+    assert won_auctions(LOG, 10.0, 0.0, stop="none").tolist() == [
+        True,
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
+    assert not won_auctions(LOG, 100.0, 0.0).any()
+    rng = np.random.default_rng(1)
+    n = 3_000
+    log = AuctionLog(
+        click=rng.integers(0, 2, n), market_price=rng.uniform(0, 300, n), pctr=rng.random(n)
+    )
+    for budget in (0.0, 700.0, 40_000.0, 1e9):
+        bids = rng.uniform(0, 300, n)
+        won, result = won_auctions(log, bids, budget), replay(log, bids, budget)
+        assert int(log.click[won].sum()) == result.clicks
+        assert int(won.sum()) == result.impressions
+        assert log.market_price[won].sum() == pytest.approx(result.spend, rel=1e-12)
+        assert log.market_price[won].sum() <= budget + 1e-9
+    with pytest.raises(InvalidInputError, match="`budget` must be a finite number >= 0"):
+        won_auctions(LOG, 1.0, -1.0)
 
 
 def test_bad_inputs() -> None:

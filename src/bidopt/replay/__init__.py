@@ -1,7 +1,7 @@
 """Replaying bid strategies on historical auction logs, with the baselines of the
 literature, and bidopt's budget-optimal linear bid, open loop or paced."""
 
-from bidopt.replay._engine import ReplayResult, replay
+from bidopt.replay._engine import ReplayResult, replay, won_auctions
 from bidopt.replay._pacing import PacedResult, open_loop_multiplier, paced_replay, spend_plan
 from bidopt.replay._strategies import BASELINES, Baseline, baseline_bids
 
@@ -15,4 +15,5 @@ __all__ = [
     "paced_replay",
     "replay",
     "spend_plan",
+    "won_auctions",
 ]

@@ -13,7 +13,7 @@ from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
 
-__all__ = ["ReplayResult", "replay"]
+__all__ = ["ReplayResult", "replay", "won_auctions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,66 @@ def replay(
     >>> replay(log, 10.0, 100.0).clicks  # ties lose: the 10 is not beaten
     1
     """
+    limit = check_scalar(budget, "budget", lower=0)
+    win, end = _won(log, bids, limit, stop)
+    won = win[:end]
+    clicks = int(log.click[:end][won].sum())
+    conversions = (
+        float(log.conversion[:end][won].sum()) if log.conversion is not None else float("nan")
+    )
+    spend = float(log.market_price[:end][won].sum())
+    return ReplayResult(
+        clicks=clicks,
+        impressions=int(won.sum()),
+        conversions=conversions,
+        spend=spend,
+        budget=limit,
+        n_auctions=len(log),
+        stopped_at=end if end < len(log) else None,
+        expected_clicks=(
+            float(log.pctr[:end][won].sum()) if log.pctr is not None else float("nan")
+        ),
+    )
+
+
+def won_auctions(
+    log: AuctionLog,
+    bids: npt.ArrayLike,
+    budget: float,
+    *,
+    stop: Literal["budget", "none"] = "budget",
+) -> npt.NDArray[np.bool_]:
+    """Which auctions of ``log`` the bids win under the rule of :func:`replay`.
+
+    Parameters
+    ----------
+    log, bids, budget, stop
+        As for :func:`replay`.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_auctions,)
+        True for the auctions bought: bid strictly above the market price, and (with
+        ``stop="budget"``) before the first won auction that would take the spend over
+        the budget.  ``log.click[won].sum()`` is :func:`replay`'s ``clicks``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bidopt.datasets import AuctionLog
+    >>> log = AuctionLog(click=np.array([0, 1, 1]), market_price=np.array([5.0, 4.0, 3.0]))
+    >>> won_auctions(log, 6.0, 9.0).tolist()  # the third would take the spend to 12
+    [True, True, False]
+    """
+    win, end = _won(log, bids, check_scalar(budget, "budget", lower=0), stop)
+    win[end:] = False
+    return win
+
+
+def _won(
+    log: AuctionLog, bids: npt.ArrayLike, limit: float, stop: str
+) -> tuple[npt.NDArray[np.bool_], int]:
+    """The auctions the bids beat (a fresh array) and the index where bidding ends."""
     if not isinstance(log, AuctionLog):
         raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__}.")
     n = len(log)
@@ -129,30 +189,11 @@ def replay(
         raise InvalidInputError(
             f"`bids` must be a scalar or have shape ({n},), one per auction. Got {b.shape}."
         )
-    limit = check_scalar(budget, "budget", lower=0)
     mode = check_choice(stop, "stop", ("budget", "none"))
     win = b > log.market_price
-    cost = np.where(win, log.market_price, 0.0)
-    spent = np.cumsum(cost)
     end = n
-    stopped: int | None = None
-    if mode == "budget" and n and spent[-1] > limit:
-        end = int(np.searchsorted(spent, limit, side="right"))
-        stopped = end
-    won = win[:end]
-    clicks = int(log.click[:end][won].sum())
-    conversions = (
-        float(log.conversion[:end][won].sum()) if log.conversion is not None else float("nan")
-    )
-    return ReplayResult(
-        clicks=clicks,
-        impressions=int(won.sum()),
-        conversions=conversions,
-        spend=float(spent[end - 1]) if end else 0.0,
-        budget=limit,
-        n_auctions=n,
-        stopped_at=stopped,
-        expected_clicks=(
-            float(log.pctr[:end][won].sum()) if log.pctr is not None else float("nan")
-        ),
-    )
+    if mode == "budget" and n:
+        spent = np.cumsum(np.where(win, log.market_price, 0.0))
+        if spent[-1] > limit:
+            end = int(np.searchsorted(spent, limit, side="right"))
+    return win, end

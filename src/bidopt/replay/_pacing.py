@@ -36,7 +36,7 @@ from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._engine import ReplayResult, replay
+from bidopt.replay._engine import ReplayResult, replay, won_auctions
 from bidopt.replay._spend_model import SpendFilter, SpendModel, check_training
 from bidopt.typing import FloatArray, IntArray
 
@@ -173,7 +173,8 @@ def spend_plan(
     if spend.sum() <= 0:
         return np.diff(cut)
     if calibrate:
-        fell = _slot_sums(np.where(bids > log.market_price, log.market_price, 0.0), at)
+        won = won_auctions(log, bids, 0.0, stop="none")
+        fell = _slot_sums(np.where(won, log.market_price, 0.0), at)
         spend = spend * _shrunk_ratio(fell, spend, _slot_sums(variance, at))
     return np.asarray(spend / spend.sum(), dtype=np.float64)
 
@@ -207,11 +208,15 @@ class PacedResult:
     multipliers : ndarray of float64, shape (n_slots,)
         ``lam`` used in each slot.
     slot_spend : ndarray of float64, shape (n_slots,)
+    bids : ndarray of float64, shape (n_auctions,)
+        The bid placed in each auction (0 from the auction that the budget could not
+        pay for on): ``won_auctions(log, bids, budget)`` are the auctions bought.
     """
 
     result: ReplayResult
     multipliers: npt.NDArray[np.float64]
     slot_spend: npt.NDArray[np.float64]
+    bids: npt.NDArray[np.float64]
 
     def to_frame(self) -> Any:
         """One row per time slot: the multiplier, the spend and the cumulative spend
@@ -373,6 +378,7 @@ def paced_replay(
     spent_all = 0.0
     stopped: int | None = None
     lams, slot_spend = [], []
+    placed = np.zeros(n)
     integral = previous = 0.0
     for s in range(weights.size):
         a, b = int(bounds[s]), int(bounds[s + 1])
@@ -383,6 +389,7 @@ def paced_replay(
             here *= level_model.level_ratio(part.pctr, lam) ** exponent
         target = left * here / max(here + weights[s + 1 :].sum(), 1e-12)
         bids = np.minimum(part.pctr / lam, cap)
+        placed[a:b] = bids
         res = replay(part, bids, left)
         lams.append(lam)
         slot_spend.append(res.spend)
@@ -395,6 +402,7 @@ def paced_replay(
         left -= res.spend
         if res.stopped_at is not None:
             stopped = a + res.stopped_at
+            placed[stopped:b] = 0.0
             break
         if target <= 0:
             continue
@@ -419,4 +427,4 @@ def paced_replay(
         stopped_at=stopped,
         expected_clicks=expected,
     )
-    return PacedResult(result, np.array(lams), np.array(slot_spend))
+    return PacedResult(result, np.array(lams), np.array(slot_spend), placed)
