@@ -279,6 +279,8 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the click redraws")
     args = parser.parse_args()
+    if args.redraws < 0:
+        parser.error(f"--redraws must be >= 0; got {args.redraws}")
     theta_path, info_path = DATA / "ipinyou_2997_test_theta.txt", DATA / "ipinyou_2997_info.json"
     if not theta_path.is_file() or not info_path.is_file():
         sys.exit(f"replay_ipinyou needs {theta_path} and {info_path}; they are absent.")
