@@ -177,11 +177,7 @@ def test_spend_plan_follows_the_spend_of_a_constant_bid_over_the_day() -> None:
     plan = spend_plan(training, lam, edges)
     assert plan.shape == (24,) and plan.sum() == pytest.approx(1.0, rel=1e-12)
     # against what the bids spent on that log, slot by slot (many wins per slot here)
-    bids = np.minimum(training.pctr / lam, 300.0)
-    won = bids > training.market_price
-    at = np.round(edges * len(training)).astype(np.int64)
-    spent = np.add.reduceat(training.market_price * won, at[:-1])
-    np.testing.assert_allclose(plan, spent / spent.sum(), rtol=0.15)
+    np.testing.assert_allclose(plan, _slot_spend(training, lam, edges), rtol=0.15)
     # the pCTR swing makes it differ from the traffic shares
     assert np.abs(plan - np.diff(edges)).max() > 0.01
     # bids that win nothing spend nothing: the traffic shares

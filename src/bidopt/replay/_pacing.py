@@ -168,8 +168,7 @@ def spend_plan(
         )
     bids = np.minimum(log.pctr / lam, cap)
     mean, variance = SpendModel(log, cap).moments(log.pctr, bids)
-    at = np.round(cut * len(log)).astype(np.int64)
-    at[-1] = len(log)
+    at = _slot_bounds(cut, len(log))
     spend = _slot_sums(mean, at)
     if spend.sum() <= 0:
         return np.diff(cut)
@@ -178,6 +177,14 @@ def spend_plan(
         fell = _slot_sums(np.where(won, log.market_price, 0.0), at)
         spend = spend * _shrunk_ratio(fell, spend, _slot_sums(variance, at))
     return np.asarray(spend / spend.sum(), dtype=np.float64)
+
+
+def _slot_bounds(edges: FloatArray, n: int) -> IntArray:
+    """Auction indices of the slot boundaries ``edges`` (fractions of the day, from 0
+    to 1) in a day of ``n`` auctions, the last one exactly ``n``."""
+    at = np.round(edges * n).astype(np.int64)
+    at[-1] = n
+    return at
 
 
 def _slot_sums(values: FloatArray, at: IntArray) -> FloatArray:
@@ -346,8 +353,7 @@ def paced_replay(
             raise InvalidInputError("`shares` must have a positive sum.")
         weights = weights / weights.sum()
     edges = np.r_[0.0, np.cumsum(weights)]
-    bounds = np.round(edges * n).astype(np.int64)
-    bounds[-1] = n
+    bounds = _slot_bounds(edges, n)
     if plan is None:
         plan = (
             "spend"

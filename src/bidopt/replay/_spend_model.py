@@ -143,10 +143,6 @@ class SpendModel:
         usual = float(self._first[seg, self._step(bids)].sum())
         return here / usual if here > 0.0 and usual > 0.0 else 1.0
 
-    def per_auction(self, pctr: FloatArray, bids: FloatArray) -> FloatArray:
-        """Expected spend (price units) of each bid on an auction with its ``pctr``."""
-        return cast(FloatArray, self._first[np.searchsorted(self._edges, pctr), self._step(bids)])
-
     def rest_of_day(self, start: float) -> FloatArray:
         """Weights of the forecast bins in the traffic after a fraction ``start`` of the
         day, as in the training log at the same place in its day (the whole day's
