@@ -241,14 +241,14 @@ def test_pacing_to_the_calibrated_plan_buys_more_on_days_whose_prices_swing(
 ) -> None:
     from functools import partial
 
-    import bidopt.replay._pacing as pacing
+    import bidopt.replay._pacer as pacer_module
     from bidopt.datasets import make_auction_log
 
     training = make_auction_log(80_000, price_swing=0.4, rng=44)
     test = make_auction_log(80_000, price_swing=0.4, price_scale=0.8, rng=45)
     got = {}
     for calibrate in (False, True):
-        monkeypatch.setattr(pacing, "spend_plan", partial(spend_plan, calibrate=calibrate))
+        monkeypatch.setattr(pacer_module, "spend_plan", partial(spend_plan, calibrate=calibrate))
         expected = 0.0
         for fraction in (8, 32):
             budget = test.total_market_price / fraction

@@ -20,7 +20,9 @@ starting bid's expected spend (:func:`spend_plan`); from statistics, at its shar
 the traffic, weighted by the pCTR level of the slot's own auctions (``plan="level"``).
 
 Slots are consecutive slices of the log holding equal shares of the expected traffic
-(or the shares given, e.g. an hourly traffic profile).
+(or the shares given, e.g. an hourly traffic profile).  The controllers live in
+:class:`BudgetPacer`, which a live campaign can drive slot by slot; :func:`paced_replay`
+drives it over a log.
 """
 
 from __future__ import annotations
@@ -33,14 +35,14 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, check_choice, check_scalar
+from bidopt._validation import check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._engine import ReplayResult, replay, won_auctions
-from bidopt.replay._spend_model import SpendFilter, SpendModel, check_training
-from bidopt.typing import FloatArray, IntArray
+from bidopt.replay._engine import ReplayResult, replay
+from bidopt.replay._pacer import BudgetPacer
+from bidopt.replay._spend_model import check_training
 
-__all__ = ["PacedResult", "open_loop_multiplier", "paced_replay", "spend_plan"]
+__all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
 
 
 def _multiplier_from_info(info: IpinyouInfo, per_auction: float, max_bid: float) -> float:
@@ -100,110 +102,6 @@ def open_loop_multiplier(
     if isinstance(data, IpinyouInfo):
         return _multiplier_from_info(data, per_auction, cap)
     return _multiplier_from_log(data, per_auction, cap)
-
-
-def spend_plan(
-    training: AuctionLog,
-    lam: float,
-    edges: npt.ArrayLike,
-    max_bid: float = 300.0,
-    *,
-    calibrate: bool = True,
-) -> npt.NDArray[np.float64]:
-    """Share of each time slot in the spend of the bids ``min(pCTR / lam, max_bid)`` on
-    a training log.
-
-    The price model (:class:`SpendModel`: one price histogram per pCTR segment,
-    pooled over the day) gives each slot's expected spend, smooth even when a small
-    budget wins only a few auctions per slot.  It misses what it pools away: prices
-    that, at a given pCTR, are dearer at some hours than at others.  With
-    ``calibrate=True`` each slot's expected spend is multiplied by its ratio of the
-    spend that fell on the training log to the expected spend, shrunk towards 1 by
-    empirical Bayes: the ratio's noise variance is the model's spend variance over the
-    squared expected spend, the slots' true ratios are taken to vary about 1 with a
-    variance estimated by moments (the ratios' mean squared departure from 1 less
-    their mean noise variance, floored at 0), and each ratio keeps the share
-    ``signal / (signal + noise)`` of its departure.  When the model fits every slot
-    within its noise, the plan is the model's; when the hours differ, it follows them.
-
-    Parameters
-    ----------
-    training : AuctionLog
-        With ``pctr``, in time order.
-    lam : float
-        The bids' multiplier (> 0).
-    edges : array-like, shape (n_slots + 1,)
-        Slot boundaries as fractions of the day's auctions, from 0 to 1.
-    max_bid : float, default 300
-    calibrate : bool, default True
-        Calibrate the model's slot spend to the spend on the training log (above);
-        ``False`` gives the price model's plan alone.
-
-    Returns
-    -------
-    ndarray of float64, shape (n_slots,)
-        Shares summing to 1 (the traffic shares ``diff(edges)`` when the bids are
-        expected to spend nothing).
-
-    Notes
-    -----
-    On synthetic days whose prices swing over the day (``make_auction_log(...,
-    price_swing=0.3)``), calibrating lifted the PID learning from a training log from
-    99.07% to 99.59% of the pCTR LP ceiling in expected clicks (tuning seeds 100-107,
-    every budget and price scale; 96.3% to 98.9% at 1/64 of the spend; on the held-out
-    seeds 0-7, 99.08% to 99.58%); on days without the swing it changed it by -0.003
-    points (-0.004 on seeds 0-7).
-    """
-    log = check_training(training)
-    if not isinstance(log, AuctionLog):
-        raise InvalidInputError("`training` must be an AuctionLog with pctr.")
-    assert log.pctr is not None  # (checked)
-    cut = as_float_array(edges, "edges", ndim=1)
-    lam = check_scalar(lam, "lam", lower=0, lower_inclusive=False)
-    cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
-    if cut.size < 2 or cut[0] != 0.0 or abs(cut[-1] - 1.0) > 1e-9 or np.any(np.diff(cut) < 0):
-        raise InvalidInputError(
-            "`edges` must rise from 0 to 1 (slot boundaries as fractions of the day); "
-            f"got {cut.size} values from {cut[0]:g} to {cut[-1]:g}."
-        )
-    bids = np.minimum(log.pctr / lam, cap)
-    mean, variance = SpendModel(log, cap).moments(log.pctr, bids)
-    at = _slot_bounds(cut, len(log))
-    spend = _slot_sums(mean, at)
-    if spend.sum() <= 0:
-        return np.diff(cut)
-    if calibrate:
-        won = won_auctions(log, bids, 0.0, stop="none")
-        fell = _slot_sums(np.where(won, log.market_price, 0.0), at)
-        spend = spend * _shrunk_ratio(fell, spend, _slot_sums(variance, at))
-    return np.asarray(spend / spend.sum(), dtype=np.float64)
-
-
-def _slot_bounds(edges: FloatArray, n: int) -> IntArray:
-    """Auction indices of the slot boundaries ``edges`` (fractions of the day, from 0
-    to 1) in a day of ``n`` auctions, the last one exactly ``n``."""
-    at = np.round(edges * n).astype(np.int64)
-    at[-1] = n
-    return at
-
-
-def _slot_sums(values: FloatArray, at: IntArray) -> FloatArray:
-    """Sums of ``values`` between the boundaries ``at`` (indices, rising)."""
-    return np.diff(np.r_[0.0, np.cumsum(values)][at])
-
-
-def _shrunk_ratio(observed: FloatArray, expected: FloatArray, variance: FloatArray) -> FloatArray:
-    """Ratios ``observed / expected`` shrunk towards 1 by empirical Bayes (see
-    :func:`spend_plan`); 1 where nothing is expected."""
-    ok = expected > 0
-    if not ok.any():
-        return np.ones_like(expected)
-    safe = np.where(ok, expected, 1.0)
-    ratio = np.where(ok, observed / safe, 1.0)
-    noise = np.where(ok, variance / safe**2, 0.0)
-    signal = max(float(np.mean((ratio[ok] - 1.0) ** 2) - np.mean(noise[ok])), 0.0)
-    keep = np.where(ok & (signal + noise > 0), signal / np.maximum(signal + noise, 1e-300), 0.0)
-    return np.asarray(1.0 + (ratio - 1.0) * keep, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,107 +229,56 @@ def paced_replay(
     """
     if log.pctr is None:
         raise InvalidInputError("paced_replay needs a log with `pctr`.")
-    total = check_scalar(budget, "budget", lower=0)
-    lam = check_scalar(lam0, "lam0", lower=0, lower_inclusive=False)
-    mode = check_choice(controller, "controller", ("none", "dual", "pid", "filter"))
-    cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
-    spend_filter = None
-    if mode == "filter":
-        if training is None:
-            raise InvalidInputError(
-                "controller='filter' needs `training` (an IpinyouInfo, or a training "
-                "AuctionLog with pctr) for its spend model."
-            )
-        spend_filter = SpendFilter(SpendModel(training, cap), check_scalar(drift, "drift", lower=0))
     n = len(log)
-    if shares is None:
-        slots = int(check_scalar(n_slots, "n_slots", lower=1, integer=True))
-        weights = np.full(slots, 1.0 / slots)
-    else:
-        weights = as_float_array(shares, "shares", ndim=1, nonnegative=True)
-        if weights.sum() <= 0:
-            raise InvalidInputError("`shares` must have a positive sum.")
-        weights = weights / weights.sum()
-    edges = np.r_[0.0, np.cumsum(weights)]
-    bounds = _slot_bounds(edges, n)
-    if plan is None:
-        plan = (
-            "spend"
-            if isinstance(training, AuctionLog)
-            else "traffic"
-            if training is None
-            else "level"
-        )
-    aim = check_choice(plan, "plan", ("traffic", "level", "spend"))
-    exponent = check_scalar(level_exponent, "level_exponent", lower=0)
-    level_model = None
-    if aim == "spend" and mode in ("dual", "pid"):
-        if not isinstance(training, AuctionLog):
-            raise InvalidInputError(
-                "plan='spend' needs `training` as an AuctionLog with pctr (a training "
-                f"log, whose spend over the day it reads); got {type(training).__name__}."
-            )
-        weights = spend_plan(training, lam, edges, cap)
-    elif aim == "level" and mode in ("dual", "pid") and exponent > 0:
-        if training is None:
-            raise InvalidInputError(
-                "plan='level' needs `training` (an IpinyouInfo, or a training AuctionLog "
-                "with pctr): its prices and pCTR level weigh each slot; got None."
-            )
-        level_model = SpendModel(training, cap)
-    left = total
+    pacer = BudgetPacer(
+        budget,
+        lam0,
+        controller=controller,
+        n_slots=n_slots,
+        shares=shares,
+        step=step,
+        gains=gains,
+        training=training,
+        drift=drift,
+        plan=plan,
+        level_exponent=level_exponent,
+        max_bid=max_bid,
+        n_auctions=n,
+    )
+    bounds = pacer.slot_auctions(n)
     clicks = impressions = 0
-    conversions = expected = 0.0
-    spent_all = 0.0
+    conversions = expected = spent_all = 0.0
     stopped: int | None = None
-    lams, slot_spend = [], []
     placed = np.zeros(n)
-    integral = previous = 0.0
-    for s in range(weights.size):
+    for s in range(pacer.n_slots):
         a, b = int(bounds[s]), int(bounds[s + 1])
         part = log.take(np.arange(a, b))
         assert part.pctr is not None  # (checked)
-        here = weights[s]
-        if level_model is not None:
-            here *= level_model.level_ratio(part.pctr, lam) ** exponent
-        target = left * here / max(here + weights[s + 1 :].sum(), 1e-12)
-        bids = np.minimum(part.pctr / lam, cap)
+        bids = np.minimum(part.pctr / pacer.multiplier, pacer.max_bid)
         placed[a:b] = bids
-        res = replay(part, bids, left)
-        lams.append(lam)
-        slot_spend.append(res.spend)
+        res = replay(part, bids, pacer.left)
         clicks += res.clicks
         impressions += res.impressions
         if not math.isnan(res.conversions):
             conversions += res.conversions
         expected += res.expected_clicks
         spent_all += res.spend
-        left -= res.spend
         if res.stopped_at is not None:
+            pacer._record(res.spend, b - a)
             stopped = a + res.stopped_at
             placed[stopped:b] = 0.0
             break
-        if target <= 0:
-            continue
-        error = res.spend / target - 1.0  # > 0: spending too fast, raise lam
-        if mode == "dual":
-            lam *= math.exp(step * max(min(error, 3.0), -0.95))
-        elif mode == "pid":
-            kp, ki, kd = gains
-            integral += error
-            lam *= math.exp(kp * error + ki * integral + kd * (error - previous))
-            previous = error
-        elif spend_filter is not None and b < n:
-            spend_filter.update(part.pctr, bids, res.spend)
-            lam = spend_filter.multiplier(left / (n - b), start=b / n)
+        pacer._update(res.spend, part.pctr)
     result = ReplayResult(
         clicks=clicks,
         impressions=impressions,
         conversions=conversions if log.conversion is not None else float("nan"),
         spend=spent_all,
-        budget=total,
+        budget=pacer.budget,
         n_auctions=n,
         stopped_at=stopped,
         expected_clicks=expected,
     )
-    return PacedResult(result, np.array(lams), np.array(slot_spend), placed)
+    lams = np.array([lam for lam, _ in pacer.history], dtype=np.float64)
+    spends = np.array([spend for _, spend in pacer.history], dtype=np.float64)
+    return PacedResult(result, lams, spends, placed)
