@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +39,7 @@ from bidopt._validation import check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.replay._engine import ReplayResult, replay
-from bidopt.replay._pacer import BudgetPacer
+from bidopt.replay._pacer import BudgetPacer, Controller, Plan
 from bidopt.replay._spend_model import check_training
 
 __all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
@@ -143,14 +143,14 @@ def paced_replay(
     budget: float,
     lam0: float,
     *,
-    controller: Literal["none", "dual", "pid", "filter"] = "dual",
+    controller: Controller = "dual",
     n_slots: int = 48,
     shares: npt.ArrayLike | None = None,
     step: float = 0.3,
     gains: tuple[float, float, float] = (0.4, 0.0, 0.0),
     training: IpinyouInfo | AuctionLog | None = None,
     drift: float = 0.03,
-    plan: Literal["traffic", "level", "spend"] | None = None,
+    plan: Plan | None = None,
     level_exponent: float = 0.25,
     max_bid: float = 300.0,
 ) -> PacedResult:
@@ -213,6 +213,11 @@ def paced_replay(
     Returns
     -------
     PacedResult
+
+    See Also
+    --------
+    BudgetPacer : the controllers alone, stepped slot by slot (this function drives one
+        over the log, each slot bidding with its multiplier on the budget left).
 
     Notes
     -----
