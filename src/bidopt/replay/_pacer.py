@@ -85,7 +85,8 @@ class BudgetPacer:
         Bid cap (> 0).
     n_auctions : int, optional
         Auctions expected over the day (>= 0).  The filter needs it: it meets the budget
-        left per auction left.
+        left per auction left, counting the auctions seen from the ``pctr`` passed to
+        :meth:`update`; once they reach ``n_auctions`` it holds its last multiplier.
 
     Attributes
     ----------
