@@ -30,8 +30,7 @@ def test_a_pacer_driven_slot_by_slot_is_paced_replay(controller: str, learnt_fro
         assert part.pctr is not None
         spent = replay(part, np.minimum(part.pctr / pacer.multiplier, 300.0), pacer.left).spend
         pacer.update(spent, part.pctr)
-    lams = np.array([lam for lam, _ in pacer.history])
-    spends = np.array([spend for _, spend in pacer.history])
+    lams, spends = pacer.multipliers, pacer.slot_spend
     # the replay stops mid-slot when the budget runs out; up to then, the same path
     k = paced.multipliers.size
     np.testing.assert_array_equal(lams[:k], paced.multipliers)
@@ -58,6 +57,8 @@ def test_open_loop_pacer_keeps_its_multiplier_and_tracks_the_budget() -> None:
         assert pacer.update(spent) == 2e-4
     assert pacer.left == pytest.approx(0.0)
     assert [s for _, s in pacer.history] == [100.0, 700.0, 200.0]
+    np.testing.assert_array_equal(pacer.slot_spend, [100.0, 700.0, 200.0])
+    np.testing.assert_array_equal(pacer.multipliers, [2e-4] * 3)
     np.testing.assert_allclose(pacer.edges, [0.0, 0.25, 0.75, 1.0])
     assert "slot=3/3" in repr(pacer)
     frame = pytest.importorskip("pandas") and pacer.to_frame()

@@ -34,12 +34,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._optional import require_pandas
 from bidopt._validation import check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.replay._engine import ReplayResult, replay
-from bidopt.replay._pacer import BudgetPacer, Controller, Plan
+from bidopt.replay._pacer import BudgetPacer, Controller, Plan, slot_frame
 from bidopt.replay._spend_model import check_training
 
 __all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
@@ -127,15 +126,7 @@ class PacedResult:
     def to_frame(self) -> Any:
         """One row per time slot: the multiplier, the spend and the cumulative spend
         (needs pandas); the totals are in ``result.to_frame()``."""
-        pd = require_pandas("PacedResult.to_frame()")
-        return pd.DataFrame(
-            {
-                "slot": np.arange(self.multipliers.size),
-                "multiplier": self.multipliers,
-                "spend": self.slot_spend,
-                "cumulative_spend": np.cumsum(self.slot_spend),
-            }
-        )
+        return slot_frame(self.multipliers, self.slot_spend, "PacedResult.to_frame()")
 
 
 def paced_replay(
@@ -163,52 +154,10 @@ def paced_replay(
     budget : float
     lam0 : float
         Starting multiplier (e.g. :func:`open_loop_multiplier`), > 0.
-    controller : {"none", "dual", "pid", "filter"}, default "dual"
-        ``"none"`` keeps ``lam0`` (open loop); ``"filter"`` needs ``training``.
-    n_slots : int, default 48
-        Consecutive slices of the log; ignored when ``shares`` is given.
-    shares : array-like, optional
-        Expected traffic share of each slot (e.g. an hourly profile), summing to 1.
-        The dual and PID controllers aim each slot at its share of the budget left
-        (see ``plan``); the filter aims at the budget left per auction left.
-    step : float, default 0.3
-        Dual step: ``lam *= exp(step * (spent / target - 1))``.
-    gains : (kp, ki, kd), default (0.4, 0.0, 0.0)
-        PID gains on the relative spend error, acting on ``log(lam)``.
-    training : IpinyouInfo or AuctionLog, optional
-        The ``"filter"`` controller's spend model (price histograms by pCTR
-        segment), and the dual and PID controllers' spend plan (see ``plan``): training
-        statistics, or a training log with pCTRs, in time order.  The filter needs a
-        good model: from a price histogram alone, which forgets that prices rise with
-        pCTR, it misreads the price ratio, and ``"dual"`` or ``"pid"`` do better.
-    drift : float, default 0.03
-        ``"filter"``: standard deviation, per slot, of the change in the log of the
-        ratio of test to training prices.  Larger follows the spend faster, and its
-        noise too.
-    plan : {"traffic", "level", "spend"}, optional
-        What share of the budget left the dual and PID controllers aim each slot at:
-
-        * ``"traffic"``: its share of the traffic left;
-        * ``"level"``: its share of the traffic left, weighted by the pCTR level of
-          its own auctions, seen as they arrive: the slot counts ``rho ** level_exponent``
-          times its traffic, where ``rho`` is what the slot's bids are expected to
-          spend (under ``training``'s prices) over what they would spend were the
-          slot's pCTRs at the training level (:meth:`SpendModel.level_ratio`), and the
-          slots to come count at their traffic.  A stretch of unlikely clicks then
-          gets less money instead of dearer bids;
-        * ``"spend"``: its share of what the starting bids ``pCTR / lam0`` are
-          expected to spend in the slots left, read from a training log at the same
-          place in its day (the spend of a constant bid, which follows the pCTRs and
-          prices over the day, not just the traffic).
-
-        Default: ``"spend"`` when ``training`` is an AuctionLog, ``"level"`` when it
-        is training statistics, ``"traffic"`` without ``training``.
-    level_exponent : float, default 0.25
-        ``plan="level"``: how far a slot's target follows its pCTR level (>= 0; 0 is
-        the traffic plan, 1 trusts the price model fully).  Partial, because the
-        price model of statistics (one histogram) forgets that dear auctions have high
-        pCTRs, and the slots to come are unknown.
-    max_bid : float, default 300
+    controller, n_slots, shares, step, gains, training, drift, plan, level_exponent, max_bid
+        As for :class:`BudgetPacer` (the controllers, their plans and their defaults,
+        tuned on synthetic days); the slots are consecutive slices of the log, their
+        auctions in proportion to ``shares``.
 
     Returns
     -------
@@ -218,19 +167,6 @@ def paced_replay(
     --------
     BudgetPacer : the controllers alone, stepped slot by slot (this function drives one
         over the log, each slot bidding with its multiplier on the budget left).
-
-    Notes
-    -----
-    The defaults of ``step``, ``gains`` and ``drift`` are the best of a grid on
-    synthetic days (``benchmarks/tune_pacing.py``: 432 test days and budgets from 24
-    seeds of :func:`bidopt.datasets.make_auction_log`, learnt from statistics and from a
-    training log, scored in expected clicks), not on the iPinYou log the replay
-    benchmark reports.  ``plan="level"`` and its exponent 0.25 were chosen on the same
-    synthetic seeds, in expected clicks, over six variants of the day (prices linked to
-    pCTR or not, no pCTR swing, the day reversed, a test pCTR level below training's):
-    0.25 gained in all but the day with no swing (-0.06 points), 0.5 and 1 lost in
-    some.  Small gains suit a multiplier that starts near the right value (from training
-    data); one that starts far off is corrected slowly, by about ``exp(kp)`` per slot.
     """
     if log.pctr is None:
         raise InvalidInputError("paced_replay needs a log with `pctr`.")
@@ -284,6 +220,4 @@ def paced_replay(
         stopped_at=stopped,
         expected_clicks=expected,
     )
-    lams = np.array([lam for lam, _ in pacer.history], dtype=np.float64)
-    spends = np.array([spend for _, spend in pacer.history], dtype=np.float64)
-    return PacedResult(result, lams, spends, placed)
+    return PacedResult(result, pacer.multipliers, pacer.slot_spend, placed)
