@@ -217,6 +217,20 @@ def test_calibrated_spend_plan_follows_prices_that_swing_over_the_day() -> None:
         assert calibrated_error < 0.6 * model_error, (fraction, calibrated_error, model_error)
 
 
+def test_slot_calibration_is_the_ratio_between_the_plans() -> None:
+    from bidopt.datasets import make_auction_log
+    from bidopt.replay._plan import slot_calibration
+    from bidopt.replay._spend_model import SpendModel
+
+    training = make_auction_log(40_000, price_swing=0.4, rng=46)
+    edges = np.linspace(0.0, 1.0, 25)
+    lam = open_loop_multiplier(training, training.total_market_price / 8, 40_000)
+    ratio = slot_calibration(training, lam, edges, SpendModel(training, 300.0))
+    assert ratio.shape == (24,) and np.all(ratio > 0) and np.ptp(ratio) > 0.2
+    plain, calibrated = (spend_plan(training, lam, edges, calibrate=c) for c in (False, True))
+    np.testing.assert_allclose(calibrated, plain * ratio / (plain * ratio).sum(), rtol=1e-12)
+
+
 def test_calibrated_spend_plan_shrinks_noise_towards_the_model() -> None:
     """Without a price swing the training log's slot spend departs from the model by
     noise only (a few wins per slot at a small budget); the shrunk ratios keep the plan

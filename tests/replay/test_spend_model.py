@@ -80,6 +80,74 @@ def test_filter_learns_a_price_level_and_ignores_the_traffic_mix() -> None:
     assert filt.variance < 0.01
 
 
+def test_rest_of_day_weighs_the_training_auctions_left_by_their_scale() -> None:
+    log = linked_log()
+    model = SpendModel(log, 300.0)
+    lam = 5e-5
+    plain = model.rest_of_day(0.5)
+    np.testing.assert_allclose(model.rest_of_day(0.5, np.ones(len(log))), plain)
+    assert plain.sum() == pytest.approx(1.0)
+    # the second half of the day twice as dear: its spend per auction doubles
+    scale = np.r_[np.ones(len(log) // 2), np.full(len(log) - len(log) // 2, 2.0)]
+    assert model.rate(lam, model.rest_of_day(0.5, scale)) == pytest.approx(
+        2 * model.rate(lam, plain)
+    )
+    # from the start: the day's mean scale
+    assert model.rest_of_day(0.0, scale).sum() == pytest.approx(scale.mean())
+
+
+def test_calibrated_filter_reads_a_slot_as_dear_as_in_training_as_no_price_change() -> None:
+    """A slot that the training log found 1.5 times dearer than the pooled model
+    spends 1.5 times the model's expectation: the calibrated filter reads no change of
+    the price level; the filter without calibration reads a change."""
+    log = linked_log()
+    model = SpendModel(log, 300.0)
+    edges, ratio = np.array([0.0, 0.5, 1.0]), np.array([1.5, 0.5])
+    chunk = log.take(np.arange(2_000))
+    bids = np.minimum(chunk.pctr / 5e-5, 300.0)  # type: ignore[operator]
+    expected = model.expected(chunk.pctr, bids)[0]  # type: ignore[arg-type]
+    calibrated, plain = SpendFilter(model, 0.03, (edges, ratio)), SpendFilter(model, 0.03)
+    for filt in (calibrated, plain):
+        filt.update(chunk.pctr, bids, 1.5 * expected, slot=0)  # type: ignore[arg-type]
+    assert abs(calibrated.log_scale) < 1e-9
+    assert abs(plain.log_scale) > 0.2
+    # the afternoon spends half what the model expects: meeting 1 per auction there
+    # takes the bids that would spend 2 under the model
+    rest = model.rest_of_day(0.5)
+    assert calibrated.multiplier(1.0, start=0.5) == model.multiplier(2.0, rest)
+    assert SpendFilter(model, 0.03).multiplier(1.0, start=0.5) == model.multiplier(1.0, rest)
+
+
+def test_filter_calibrated_to_the_hours_buys_more_on_days_whose_prices_swing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Prices at a given pCTR dearer in the afternoon: the filter that learns each
+    slot's calibration from the training log (as the spend plan does) buys more
+    expected clicks with the same budget than the one reading the pooled model."""
+    import bidopt.replay._pacer as pacer_module
+    from bidopt.datasets import make_auction_log
+
+    training = make_auction_log(80_000, price_swing=0.4, rng=44)
+    test = make_auction_log(80_000, price_swing=0.4, price_scale=0.8, rng=45)
+    calibrate = pacer_module.slot_calibration
+    got = {}
+    for name in ("pooled", "calibrated"):
+        if name == "pooled":
+            monkeypatch.setattr(
+                pacer_module, "slot_calibration", lambda t, lam, edges, m: np.ones(edges.size - 1)
+            )
+        else:
+            monkeypatch.setattr(pacer_module, "slot_calibration", calibrate)
+        got[name] = 0.0
+        for fraction in (8, 32):
+            budget = test.total_market_price / fraction
+            lam0 = open_loop_multiplier(training, budget, len(test))
+            paced = paced_replay(test, budget, lam0, controller="filter", training=training)
+            assert 0.99 * budget <= paced.result.spend <= budget
+            got[name] += paced.result.expected_clicks
+    assert got["calibrated"] > 1.01 * got["pooled"], got
+
+
 def test_filter_paces_a_cheaper_test_log_to_its_budget() -> None:
     training = linked_log(seed=1)
     test = linked_log(seed=2, price_factor=0.5)

@@ -19,7 +19,7 @@ from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._plan import slot_bounds, spend_plan
+from bidopt.replay._plan import slot_bounds, slot_calibration, spend_plan
 from bidopt.replay._spend_model import SpendFilter, SpendModel
 from bidopt.typing import FloatArray
 
@@ -44,8 +44,9 @@ class BudgetPacer:
       ``lam *= exp(step * clip(error, -0.95, 3))``;
     * ``"pid"``: a PID controller on ``log(lam)``;
     * ``"filter"``: a Kalman filter on the ratio of test to training prices
-      (:class:`SpendFilter`), and the ``lam`` that meets the budget left per auction
-      left at prices so corrected.
+      (:class:`SpendFilter`; from a training log, relative to the training prices at
+      the same hours), and the ``lam`` that meets the budget left per auction left at
+      prices so corrected.
 
     Parameters
     ----------
@@ -180,9 +181,7 @@ class BudgetPacer:
                     "AuctionLog with pctr for its spend model, and the auctions expected "
                     "over the day for the budget left per auction left; got None."
                 )
-            self._filter = SpendFilter(
-                SpendModel(training, self.max_bid), check_scalar(drift, "drift", lower=0)
-            )
+            drift = check_scalar(drift, "drift", lower=0)
         if shares is None:
             slots = int(check_scalar(n_slots, "n_slots", lower=1, integer=True))
             weights = np.full(slots, 1.0 / slots)
@@ -225,6 +224,16 @@ class BudgetPacer:
                     "got None."
                 )
             self._level = SpendModel(training, self.max_bid)
+        if self.controller == "filter":
+            assert training is not None  # (checked)
+            model = SpendModel(training, self.max_bid)
+            calibration = None
+            if isinstance(training, AuctionLog):
+                calibration = (
+                    self.edges,
+                    slot_calibration(training, self.multiplier, self.edges, model),
+                )
+            self._filter = SpendFilter(model, drift, calibration)
         self._weights = weights
         self.n_slots = int(weights.size)
         self.left = self.budget
@@ -285,7 +294,7 @@ class BudgetPacer:
         elif self._filter is not None and self.n_auctions is not None:
             assert pctr is not None
             if self._seen < self.n_auctions:
-                self._filter.update(pctr, np.minimum(pctr / lam, self.max_bid), spend)
+                self._filter.update(pctr, np.minimum(pctr / lam, self.max_bid), spend, s)
                 lam = self._filter.multiplier(
                     self.left / (self.n_auctions - self._seen), start=self._seen / self.n_auctions
                 )

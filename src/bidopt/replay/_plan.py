@@ -13,7 +13,7 @@ from bidopt.replay._engine import won_auctions
 from bidopt.replay._spend_model import SpendModel, check_training
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["slot_bounds", "spend_plan"]
+__all__ = ["slot_bounds", "slot_calibration", "spend_plan"]
 
 
 def spend_plan(
@@ -80,17 +80,37 @@ def spend_plan(
             "`edges` must rise from 0 to 1 (slot boundaries as fractions of the day); "
             f"got {cut.size} values from {cut[0]:g} to {cut[-1]:g}."
         )
-    bids = np.minimum(log.pctr / lam, cap)
-    mean, variance = SpendModel(log, cap).moments(log.pctr, bids)
-    at = slot_bounds(cut, len(log))
-    spend = _slot_sums(mean, at)
+    spend, ratio = _slot_spend(log, lam, cut, cap, SpendModel(log, cap))
     if spend.sum() <= 0:
         return np.diff(cut)
     if calibrate:
-        won = won_auctions(log, bids, 0.0, stop="none")
-        fell = _slot_sums(np.where(won, log.market_price, 0.0), at)
-        spend = spend * _shrunk_ratio(fell, spend, _slot_sums(variance, at))
+        spend = spend * ratio
     return np.asarray(spend / spend.sum(), dtype=np.float64)
+
+
+def slot_calibration(
+    training: AuctionLog, lam: float, edges: FloatArray, model: SpendModel
+) -> FloatArray:
+    """The calibration of :func:`spend_plan`: each slot's ratio of the spend of the
+    bids ``min(pCTR / lam, model.max_bid)`` that fell on the ``training`` log to the
+    spend ``model`` expects of them, shrunk towards 1 by empirical Bayes; shape
+    ``(n_slots,)`` (arguments as checked by the caller)."""
+    return _slot_spend(training, lam, edges, model.max_bid, model)[1]
+
+
+def _slot_spend(
+    log: AuctionLog, lam: float, edges: FloatArray, cap: float, model: SpendModel
+) -> tuple[FloatArray, FloatArray]:
+    """Each slot's spend of the bids ``min(pCTR / lam, cap)`` on ``log`` as ``model``
+    expects it, and its shrunk ratio of the spend that fell to that (:func:`spend_plan`)."""
+    assert log.pctr is not None  # (checked by the callers)
+    bids = np.minimum(log.pctr / lam, cap)
+    mean, variance = model.moments(log.pctr, bids)
+    at = slot_bounds(edges, len(log))
+    spend = _slot_sums(mean, at)
+    won = won_auctions(log, bids, 0.0, stop="none")
+    fell = _slot_sums(np.where(won, log.market_price, 0.0), at)
+    return spend, _shrunk_ratio(fell, spend, _slot_sums(variance, at))
 
 
 def slot_bounds(edges: FloatArray, n: int) -> IntArray:

@@ -143,17 +143,29 @@ class SpendModel:
         usual = float(self._first[seg, self._step(bids)].sum())
         return here / usual if here > 0.0 and usual > 0.0 else 1.0
 
-    def rest_of_day(self, start: float) -> FloatArray:
+    @property
+    def n_training(self) -> int:
+        """Auctions of the training log (0 when learnt from statistics)."""
+        return 0 if self._bin_of is None else int(self._bin_of.size)
+
+    def rest_of_day(self, start: float, scale: FloatArray | None = None) -> FloatArray:
         """Weights of the forecast bins in the traffic after a fraction ``start`` of the
         day, as in the training log at the same place in its day (the whole day's
-        weights when the model was learnt from statistics, or no auction is left)."""
+        weights when the model was learnt from statistics, or no auction is left).
+
+        ``scale``, shape ``(n_training,)``, optional, weighs each training auction's
+        spend (e.g. the calibration of its time slot): the weights are then its sums
+        per bin over the auctions left, and sum to their mean ``scale``.
+        """
         if self._bin_of is None:
             return self._weight
-        first = min(max(round(start * self._bin_of.size), 0), self._bin_of.size)
-        count = np.bincount(self._bin_of[first:], minlength=self._weight.size)
-        if count.sum() == 0:
+        n = self._bin_of.size
+        first = min(max(round(start * n), 0), n)
+        if first == n:
             return self._weight
-        return cast(FloatArray, count / count.sum())
+        rest = None if scale is None else scale[first:]
+        count = np.bincount(self._bin_of[first:], weights=rest, minlength=self._weight.size)
+        return count / (n - first)
 
     def rate(self, lam: float, weight: FloatArray | None = None) -> float:
         """Expected spend per auction of the traffic to come at ``lam`` (the whole
@@ -193,33 +205,77 @@ class SpendFilter:
     a factor of e of the training prices) and may drift by ``drift`` per slot.  The
     next ``lam`` makes the expected spend of the traffic to come, at prices times
     ``a``, meet the budget left per auction left (certainty equivalence).
+
+    The model pools the prices of the day, so hours whose prices are dear (at a given
+    pCTR) would read as a rise of ``a``, and the forecast of the traffic to come would
+    miss them.  With ``calibration``, each slot's expected spend is multiplied by its
+    ratio (from :func:`bidopt.replay._plan.slot_calibration`: the spend that fell on the
+    training log over the model's, shrunk by empirical Bayes), in the readings and in
+    the forecast alike, so that ``a`` is the price level relative to the training day
+    at the same hours.
+
+    Parameters
+    ----------
+    model : SpendModel
+    drift : float
+        Standard deviation of the change in ``log(a)`` per slot (>= 0).
+    calibration : (edges, ratio), optional
+        Slot boundaries as fractions of the day, shape ``(n_slots + 1,)``, and each
+        slot's spend ratio, shape ``(n_slots,)``.  Ignored for a model learnt from
+        statistics, which has no hours.
+
+    Notes
+    -----
+    On synthetic days learnt from a training log whose prices swing over the hours
+    (``make_auction_log(..., price_swing=0.3)``, seeds 0-7, every price scale and
+    budget), the calibration lifted the filter from 99.26% to 99.69% of the pCTR LP
+    ceiling in expected clicks (97.1% to 99.4% at 1/64 of the spend); without the
+    swing it changed it by -0.006 points (on the tuning seeds 100-107: 99.24% to 99.70%,
+    and -0.002).
     """
 
     #: Step in ``log(a)`` of the central difference for the reading's slope.
     _DELTA = 0.05
 
-    def __init__(self, model: SpendModel, drift: float) -> None:
+    def __init__(
+        self,
+        model: SpendModel,
+        drift: float,
+        calibration: tuple[FloatArray, FloatArray] | None = None,
+    ) -> None:
         self.model, self.drift = model, drift
         self.log_scale, self.variance = 0.0, 1.0
+        self._ratio: FloatArray | None = None
+        self._auction_ratio: FloatArray | None = None
+        if calibration is not None and model.n_training:
+            edges, ratio = calibration
+            self._ratio = ratio
+            at = np.round(edges * model.n_training).astype(np.int64)
+            at[-1] = model.n_training
+            self._auction_ratio = np.repeat(ratio, np.diff(at))
 
     def _expected(
-        self, log_scale: float, pctr: FloatArray, bids: FloatArray
+        self, log_scale: float, pctr: FloatArray, bids: FloatArray, ratio: float = 1.0
     ) -> tuple[float, float]:
         scale = math.exp(log_scale)
         mean, variance = self.model.expected(pctr, bids / scale)
-        return scale * mean, scale * scale * variance
+        return ratio * scale * mean, (ratio * scale) ** 2 * variance
 
-    def update(self, pctr: FloatArray, bids: FloatArray, spend: float) -> None:
-        """Take in a slot whose ``bids`` on auctions with ``pctr`` spent ``spend``."""
+    def update(
+        self, pctr: FloatArray, bids: FloatArray, spend: float, slot: int | None = None
+    ) -> None:
+        """Take in a slot whose ``bids`` on auctions with ``pctr`` spent ``spend``
+        (``slot``: its index, which picks its calibration, if any)."""
         self.variance += self.drift**2
-        expected, variance = self._expected(self.log_scale, pctr, bids)
+        ratio = 1.0 if self._ratio is None or slot is None else float(self._ratio[slot])
+        expected, variance = self._expected(self.log_scale, pctr, bids, ratio)
         spread = math.sqrt(max(variance, 0.0))
         # one auction's worth of spread keeps a slot that won nothing finite
         pad = spread + math.sqrt(max(variance, 0.0) / max(pctr.size, 1))
         if pad <= 0.0:  # the model says the slot could win nothing: no reading
             return
-        up = self._expected(self.log_scale + self._DELTA, pctr, bids)[0]
-        down = self._expected(self.log_scale - self._DELTA, pctr, bids)[0]
+        up = self._expected(self.log_scale + self._DELTA, pctr, bids, ratio)[0]
+        down = self._expected(self.log_scale - self._DELTA, pctr, bids, ratio)[0]
         slope = (math.log(up + pad) - math.log(down + pad)) / (2 * self._DELTA)
         reading = math.log((spend + pad) / (expected + pad))
         noise = (spread / (expected + pad)) ** 2
@@ -235,5 +291,5 @@ class SpendFilter:
         :meth:`SpendModel.rest_of_day`; the whole day's if None), to spend
         ``per_auction`` per auction."""
         scale = math.exp(self.log_scale)
-        weight = None if start is None else self.model.rest_of_day(start)
+        weight = None if start is None else self.model.rest_of_day(start, self._auction_ratio)
         return self.model.multiplier(per_auction / scale, weight) / scale
