@@ -19,8 +19,8 @@ from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._plan import slot_bounds, slot_calibration, spend_plan
-from bidopt.replay._spend_model import SpendFilter, SpendModel
+from bidopt.replay._plan import slot_calibration, spend_plan
+from bidopt.replay._spend_model import SpendFilter, SpendModel, slot_bounds
 from bidopt.typing import FloatArray
 
 __all__ = ["BudgetPacer", "slot_frame"]

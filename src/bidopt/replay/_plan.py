@@ -10,10 +10,10 @@ from bidopt._validation import as_float_array, check_scalar
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
 from bidopt.replay._engine import won_auctions
-from bidopt.replay._spend_model import SpendModel, check_training
+from bidopt.replay._spend_model import SpendModel, check_training, slot_bounds
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["slot_bounds", "slot_calibration", "spend_plan"]
+__all__ = ["slot_calibration", "spend_plan"]
 
 
 def spend_plan(
@@ -111,14 +111,6 @@ def _slot_spend(
     won = won_auctions(log, bids, 0.0, stop="none")
     fell = _slot_sums(np.where(won, log.market_price, 0.0), at)
     return spend, _shrunk_ratio(fell, spend, _slot_sums(variance, at))
-
-
-def slot_bounds(edges: FloatArray, n: int) -> IntArray:
-    """Auction indices of the slot boundaries ``edges`` (fractions of the day, from 0
-    to 1) in a day of ``n`` auctions, the last one exactly ``n``."""
-    at = np.round(edges * n).astype(np.int64)
-    at[-1] = n
-    return at
 
 
 def _slot_sums(values: FloatArray, at: IntArray) -> FloatArray:

@@ -13,7 +13,7 @@ from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["SpendFilter", "SpendModel", "check_training"]
+__all__ = ["SpendFilter", "SpendModel", "check_training", "slot_bounds"]
 
 #: Iterations of the bisection on ``log(lam)`` (a bracket of about 60 e-folds).
 _BISECT = 64
@@ -34,6 +34,14 @@ def check_training(training: object) -> IpinyouInfo | AuctionLog:
     raise InvalidInputError(
         f"`training` must be an IpinyouInfo or an AuctionLog with `pctr`. Got {got}."
     )
+
+
+def slot_bounds(edges: FloatArray, n: int) -> IntArray:
+    """Auction indices of the slot boundaries ``edges`` (fractions of the day, from 0
+    to 1) in a day of ``n`` auctions, the last one exactly ``n``."""
+    at = np.round(edges * n).astype(np.int64)
+    at[-1] = n
+    return at
 
 
 class SpendModel:
@@ -250,8 +258,7 @@ class SpendFilter:
         if calibration is not None and model.n_training:
             edges, ratio = calibration
             self._ratio = ratio
-            at = np.round(edges * model.n_training).astype(np.int64)
-            at[-1] = model.n_training
+            at = slot_bounds(edges, model.n_training)
             self._auction_ratio = np.repeat(ratio, np.diff(at))
 
     def _expected(
