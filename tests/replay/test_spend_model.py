@@ -118,36 +118,6 @@ def test_calibrated_filter_reads_a_slot_as_dear_as_in_training_as_no_price_chang
     assert SpendFilter(model, 0.03).multiplier(1.0, start=0.5) == model.multiplier(1.0, rest)
 
 
-def test_filter_calibrated_to_the_hours_buys_more_on_days_whose_prices_swing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Prices at a given pCTR dearer in the afternoon: the filter that learns each
-    slot's calibration from the training log (as the spend plan does) buys more
-    expected clicks with the same budget than the one reading the pooled model."""
-    import bidopt.replay._pacer as pacer_module
-    from bidopt.datasets import make_auction_log
-
-    training = make_auction_log(80_000, price_swing=0.4, rng=44)
-    test = make_auction_log(80_000, price_swing=0.4, price_scale=0.8, rng=45)
-    calibrate = pacer_module.slot_calibration
-    got = {}
-    for name in ("pooled", "calibrated"):
-        if name == "pooled":
-            monkeypatch.setattr(
-                pacer_module, "slot_calibration", lambda t, lam, edges, m: np.ones(edges.size - 1)
-            )
-        else:
-            monkeypatch.setattr(pacer_module, "slot_calibration", calibrate)
-        got[name] = 0.0
-        for fraction in (8, 32):
-            budget = test.total_market_price / fraction
-            lam0 = open_loop_multiplier(training, budget, len(test))
-            paced = paced_replay(test, budget, lam0, controller="filter", training=training)
-            assert 0.99 * budget <= paced.result.spend <= budget
-            got[name] += paced.result.expected_clicks
-    assert got["calibrated"] > 1.01 * got["pooled"], got
-
-
 def test_filter_paces_a_cheaper_test_log_to_its_budget() -> None:
     training = linked_log(seed=1)
     test = linked_log(seed=2, price_factor=0.5)

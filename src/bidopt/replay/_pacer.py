@@ -172,16 +172,6 @@ class BudgetPacer:
             if n_auctions is None
             else int(check_scalar(n_auctions, "n_auctions", lower=0, integer=True))
         )
-        self._filter = None
-        if self.controller == "filter":
-            if training is None or self.n_auctions is None:
-                missing = "`training`" if training is None else "`n_auctions`"
-                raise InvalidInputError(
-                    f"controller='filter' needs {missing}: an IpinyouInfo or a training "
-                    "AuctionLog with pctr for its spend model, and the auctions expected "
-                    "over the day for the budget left per auction left; got None."
-                )
-            drift = check_scalar(drift, "drift", lower=0)
         if shares is None:
             slots = int(check_scalar(n_slots, "n_slots", lower=1, integer=True))
             weights = np.full(slots, 1.0 / slots)
@@ -214,9 +204,7 @@ class BudgetPacer:
                     f"log, whose spend over the day it reads); got {type(training).__name__}."
                 )
             weights = spend_plan(training, self.multiplier, self.edges, self.max_bid)
-        elif (
-            self.plan == "level" and self.controller in ("dual", "pid") and self.level_exponent > 0
-        ):
+        elif self.plan == "level" and paced_to_plan and self.level_exponent > 0:
             if training is None:
                 raise InvalidInputError(
                     "plan='level' needs `training` (an IpinyouInfo, or a training "
@@ -224,8 +212,15 @@ class BudgetPacer:
                     "got None."
                 )
             self._level = SpendModel(training, self.max_bid)
+        self._filter = None
         if self.controller == "filter":
-            assert training is not None  # (checked)
+            if training is None or self.n_auctions is None:
+                missing = "`training`" if training is None else "`n_auctions`"
+                raise InvalidInputError(
+                    f"controller='filter' needs {missing}: an IpinyouInfo or a training "
+                    "AuctionLog with pctr for its spend model, and the auctions expected "
+                    "over the day for the budget left per auction left; got None."
+                )
             model = SpendModel(training, self.max_bid)
             calibration = None
             if isinstance(training, AuctionLog):
@@ -233,7 +228,7 @@ class BudgetPacer:
                     self.edges,
                     slot_calibration(training, self.multiplier, self.edges, model),
                 )
-            self._filter = SpendFilter(model, drift, calibration)
+            self._filter = SpendFilter(model, check_scalar(drift, "drift", lower=0), calibration)
         self._weights = weights
         self.n_slots = int(weights.size)
         self.left = self.budget
