@@ -80,11 +80,10 @@ def spend_plan(
             "`edges` must rise from 0 to 1 (slot boundaries as fractions of the day); "
             f"got {cut.size} values from {cut[0]:g} to {cut[-1]:g}."
         )
-    spend, ratio = _slot_spend(log, lam, cut, cap, SpendModel(log, cap))
+    spend, ratio = _slot_spend(log, lam, cut, cap, SpendModel(log, cap), calibrate=calibrate)
     if spend.sum() <= 0:
         return np.diff(cut)
-    if calibrate:
-        spend = spend * ratio
+    spend = spend * ratio
     return np.asarray(spend / spend.sum(), dtype=np.float64)
 
 
@@ -99,15 +98,24 @@ def slot_calibration(
 
 
 def _slot_spend(
-    log: AuctionLog, lam: float, edges: FloatArray, cap: float, model: SpendModel
+    log: AuctionLog,
+    lam: float,
+    edges: FloatArray,
+    cap: float,
+    model: SpendModel,
+    *,
+    calibrate: bool = True,
 ) -> tuple[FloatArray, FloatArray]:
     """Each slot's spend of the bids ``min(pCTR / lam, cap)`` on ``log`` as ``model``
-    expects it, and its shrunk ratio of the spend that fell to that (:func:`spend_plan`)."""
+    expects it, and its shrunk ratio of the spend that fell to that (:func:`spend_plan`;
+    ones, without replaying the log, when not ``calibrate``)."""
     assert log.pctr is not None  # (checked by the callers)
     bids = np.minimum(log.pctr / lam, cap)
     mean, variance = model.moments(log.pctr, bids)
     at = slot_bounds(edges, len(log))
     spend = _slot_sums(mean, at)
+    if not calibrate:
+        return spend, np.ones_like(spend)
     won = won_auctions(log, bids, 0.0, stop="none")
     fell = _slot_sums(np.where(won, log.market_price, 0.0), at)
     return spend, _shrunk_ratio(fell, spend, _slot_sums(variance, at))
