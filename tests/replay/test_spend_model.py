@@ -132,6 +132,27 @@ def test_filter_paces_a_cheaper_test_log_to_its_budget() -> None:
     assert paced.clicks > open_loop.clicks
 
 
+def test_filter_from_statistics_survives_a_reading_its_pooled_prices_cannot_explain() -> None:
+    """A regression: the first slot of this synthetic day spent 20% more than the pooled
+    price histogram allows at any price level near 1 (its spend is flat there), and the
+    filter's linearised update, trusting the model's sampling noise alone, read prices
+    420 times the training's: bids went to the cap and the budget was gone by 60% of the
+    day (63% of the PID's expected clicks).  The model-error floor under the reading's
+    noise keeps the update in bounds."""
+    from bidopt.datasets import make_auction_log
+
+    train = make_auction_log(150_000, rng=np.random.SeedSequence([0, 0]))
+    test = make_auction_log(150_000, rng=np.random.SeedSequence([0, 1]))
+    info = IpinyouInfo.from_log(train)
+    budget = test.total_market_price / 2
+    lam0 = open_loop_multiplier(info, budget, len(test))
+    paced = paced_replay(test, budget, lam0, controller="filter", training=info)
+    pid = paced_replay(test, budget, lam0, controller="pid", training=info).result
+    assert paced.multipliers.min() > 0.2 * lam0  # was 0.018 * lam0
+    assert paced.result.spend <= budget
+    assert paced.result.expected_clicks > 0.97 * pid.expected_clicks
+
+
 def test_filter_errors() -> None:
     log = linked_log(n=1_000)
     with pytest.raises(InvalidInputError, match="controller='filter' needs `training`"):

@@ -240,10 +240,27 @@ class SpendFilter:
     ceiling in expected clicks (97.1% to 99.4% at 1/64 of the spend); without the
     swing it changed it by -0.006 points (on the tuning seeds 100-107: 99.24% to 99.70%,
     and -0.002).
+
+    A reading's noise is the model's sampling variance plus a floor, a 5% relative
+    error of the model's expected spend (``_MODEL_ERROR``).  Without it, a slot whose
+    spend the model cannot produce at any price level near the current one (its
+    expected spend flat in ``a``, e.g. a price histogram pooled over pCTRs, when prices
+    rise with pCTR) got a huge gain: the estimate jumped (``a`` read as 420 on one
+    synthetic day at 1/2 of the spend), bids went to the cap and the budget was gone
+    by 60% of the day.  Learnt from statistics, the floor lifted the filter from 93.82%
+    to 96.34% of the pCTR LP ceiling in expected clicks (92.19% to 98.58% at 1/2),
+    and from 94.06% to 94.69% on days whose prices swing; learnt from a training log,
+    it changed it by +0.01 and 0.00 points (held-out seeds 0-7, every price scale and
+    budget; on the tuning seeds 100-107: statistics 94.56% to 95.89% and 92.68% to
+    94.27%, a log +0.01 and -0.01 points).
     """
 
     #: Step in ``log(a)`` of the central difference for the reading's slope.
     _DELTA = 0.05
+    #: Relative error of the model's expected spend of a slot, beyond the sampling noise
+    #: it gives (its pooled prices are not the test day's): a floor under each
+    #: reading's noise, in log units.
+    _MODEL_ERROR = 0.05
 
     def __init__(
         self,
@@ -285,7 +302,7 @@ class SpendFilter:
         down = self._expected(self.log_scale - self._DELTA, pctr, bids, ratio)[0]
         slope = (math.log(up + pad) - math.log(down + pad)) / (2 * self._DELTA)
         reading = math.log((spend + pad) / (expected + pad))
-        noise = (spread / (expected + pad)) ** 2
+        noise = (spread / (expected + pad)) ** 2 + self._MODEL_ERROR**2
         total = slope * slope * self.variance + noise
         if total <= 0.0:
             return
