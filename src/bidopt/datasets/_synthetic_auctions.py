@@ -74,25 +74,25 @@ def make_auction_log(
     n = int(check_scalar(n_auctions, "n_auctions", lower=1, integer=True))
     mean_ctr = check_scalar(ctr, "ctr", lower=0, upper=0.5, lower_inclusive=False)
     spread = check_scalar(pctr_spread, "pctr_spread", lower=0)
-    swing = check_scalar(daily_swing, "daily_swing", lower=0)
+    ctr_swing = check_scalar(daily_swing, "daily_swing", lower=0)
     mean_price = check_scalar(price_mean, "price_mean", lower=0, lower_inclusive=False)
     link = check_scalar(price_link, "price_link", lower=0)
     noise = check_scalar(price_spread, "price_spread", lower=0)
     scale = check_scalar(price_scale, "price_scale", lower=0, lower_inclusive=False)
-    price_level = check_scalar(price_swing, "price_swing", lower=0)
+    hour_price_swing = check_scalar(price_swing, "price_swing", lower=0)
     cap = check_scalar(max_price, "max_price", lower=0, lower_inclusive=False)
     gen = check_random_state(rng)
 
     hours = np.arange(24)
     traffic = 1.0 + 0.8 * np.sin(2 * np.pi * (hours - 9) / 24)  # peak mid-afternoon
     hour = np.sort(gen.choice(24, size=n, p=traffic / traffic.sum()))
-    level = swing * np.cos(2 * np.pi * (hours - 20) / 24)  # log pCTR: high at night
+    level = ctr_swing * np.cos(2 * np.pi * (hours - 20) / 24)  # log pCTR: high at night
     level -= np.log(np.exp(level) @ (traffic / traffic.sum()))  # keep the mean at ctr
     log_pctr = np.log(mean_ctr) - spread**2 / 2 + level[hour] + gen.normal(0.0, spread, n)
     pctr = np.minimum(np.exp(log_pctr), 1.0)
     click = (gen.random(n) < pctr).astype(np.int64)
     lift = (pctr / mean_ctr) ** link
-    lift *= np.exp(price_level * np.cos(2 * np.pi * (hours - 15) / 24))[hour]
+    lift *= np.exp(hour_price_swing * np.cos(2 * np.pi * (hours - 15) / 24))[hour]  # dear at 15h
     price = mean_price * scale * lift / lift.mean()
     price *= np.exp(gen.normal(-(noise**2) / 2, noise, n))
     market_price = np.minimum(np.rint(price), cap)
