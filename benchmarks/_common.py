@@ -88,3 +88,35 @@ def pctr_ceiling(log: Any, budget: float) -> tuple[int, float]:
     """The clicks and spend of the pCTR LP ceiling (:func:`pctr_ceiling_auctions`)."""
     bought = pctr_ceiling_auctions(log, budget)
     return int(log.click[bought].sum()), float(log.market_price[bought].sum())
+
+
+def paired_rows(
+    kind: str, expected: dict[str, Any], ceiling: Any, chosen: str | None = None
+) -> list[dict[str, str]]:
+    """Controllers compared case by case on the same cases: ``expected[name]`` holds each
+    case's expected clicks, shape (n_cases,), and ``ceiling`` those of the hindsight
+    ceiling.  ``chosen`` (by default the one with the most expected clicks) is set
+    against each of the others: the difference of their shares of the ceiling's summed
+    expected clicks (points, with its standard error over the cases) and how often each
+    does better.  One row per other controller, labelled with ``kind``."""
+    total = float(np.sum(ceiling))
+    clicks = {name: np.asarray(values, dtype=float) for name, values in expected.items()}
+    best = chosen or max(clicks, key=lambda name: float(clicks[name].sum()))
+    rows = []
+    for other in sorted(clicks, key=lambda name: -float(clicks[name].sum())):
+        if other == best:
+            continue
+        diff = clicks[best] - clicks[other]
+        error = np.sqrt(diff.size) * diff.std(ddof=1) / total
+        rows.append(
+            {
+                "training data": kind,
+                "auto": f"{best}: {clicks[best].sum() / total:.2%}",
+                "against": f"{other}: {clicks[other].sum() / total:.2%}",
+                "difference (points)": f"{100 * diff.sum() / total:+.3f} ± {100 * error:.3f}",
+                "cases better / worse": (
+                    f"{np.mean(diff > 0):.0%} / {np.mean(diff < 0):.0%} of {diff.size}"
+                ),
+            }
+        )
+    return rows

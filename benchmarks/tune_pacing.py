@@ -5,8 +5,13 @@ Each configuration (a controller and its parameters) replays the same synthetic 
 as ``replay_synthetic.py`` but on other seeds (100 and up), so the figures that
 script reports are held out.  The score is the expected clicks (the pCTRs won) over the
 pCTR LP ceiling's, summed over the cases, averaged over learning from statistics and
-from a training log.  The best configuration is what ``paced_replay``'s defaults and
-``replay_ipinyou.py``'s judged strategy should be; this script only reports it.
+from a training log.  The best configuration of each controller sets its defaults in
+``paced_replay``; for each kind of training data (statistics, or a log), the controller
+that, at its defaults, gets the most expected clicks is what ``controller="auto"``
+picks, and is compared case by case with the others (the difference of the shares of
+the ceiling, its standard error over the cases, and how often each does better).
+``replay_ipinyou.py`` judges its targets on ``"auto"``.  This script only reports; the
+choices are made in the code.
 
 Writes ``results/tune_pacing.json`` and ``.md``.
 """
@@ -21,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, write_results
+from _common import machine, markdown_table, paired_rows, write_results
 from replay_synthetic import synthetic_cases
 
 
@@ -43,11 +48,19 @@ def main() -> None:
     start = time.perf_counter()
     cases = synthetic_cases(range(100, 100 + args.seeds), args.auctions)
     rows = []
+    #: per configuration and kind of training data: each case's expected clicks
+    per_case: dict[tuple[str, str], dict[str, list[float]]] = {}
+    ceilings: dict[str, list[float]] = {"statistics": [], "log": []}
+    for case in cases:
+        ceilings[case.learnt_from].append(case.expected_ceiling)
     for controller, params in configurations():
         got = {k: {"clicks": 0.0, "expected": 0.0} for k in ("statistics", "log")}
         best = {k: {"clicks": 0.0, "expected": 0.0} for k in ("statistics", "log")}
+        label = ", ".join(f"{k}={v}" for k, v in params.items()) or "-"
+        mine = per_case[controller, label] = {"statistics": [], "log": []}
         for case in cases:
             result = case.replay(controller, **params)
+            mine[case.learnt_from].append(result.expected_clicks)
             got[case.learnt_from]["clicks"] += result.clicks
             got[case.learnt_from]["expected"] += result.expected_clicks
             best[case.learnt_from]["clicks"] += case.ceiling
@@ -58,7 +71,7 @@ def main() -> None:
         rows.append(
             {
                 "controller": controller,
-                "parameters": ", ".join(f"{k}={v}" for k, v in params.items()) or "-",
+                "parameters": label,
                 "from statistics": f"{share['statistics', 'expected']:.2%}",
                 "from a log": f"{share['log', 'expected']:.2%}",
                 "clicks: statistics / log": (
@@ -69,6 +82,7 @@ def main() -> None:
         )
         print(rows[-1], flush=True)
     seconds = time.perf_counter() - start
+    picks = auto_choice(rows, per_case, ceilings)
     rows.sort(key=lambda r: -float(r["score"]))  # type: ignore[arg-type]
     for r in rows:
         r["score"] = f"{float(r['score']):.2%}"  # type: ignore[arg-type]
@@ -87,11 +101,41 @@ def main() -> None:
             "",
             markdown_table(rows, list(rows[0])),
             "",
+            'What `controller="auto"` picks for each kind of training data: the controller '
+            "at its defaults (its best row above) with the most expected clicks, against "
+            "each of the others case by case: the difference in the share of the "
+            "ceiling's expected clicks (points, with its standard error over the cases) "
+            "and how often each does better.",
+            "",
+            markdown_table(picks, list(picks[0])),
+            "",
             f"{len(rows)} configurations in {seconds:.0f} s.",
         ]
     )
     print(text)
-    write_results("tune_pacing", {"machine": machine(), "rows": rows}, text)
+    write_results("tune_pacing", {"machine": machine(), "rows": rows, "picks": picks}, text)
+
+
+def auto_choice(
+    rows: list[dict[str, Any]],
+    per_case: dict[tuple[str, str], dict[str, list[float]]],
+    ceilings: dict[str, list[float]],
+) -> list[dict[str, str]]:
+    """For each kind of training data, the controllers at their defaults (each one's
+    configuration with the best score), the one with the most expected clicks (what
+    ``controller="auto"`` picks) against each of the others, case by case
+    (:func:`_common.paired_rows`)."""
+    defaults: dict[str, str] = {}
+    for row in sorted(rows, key=lambda r: -float(r["score"])):
+        if row["controller"] != "none":
+            defaults.setdefault(row["controller"], row["parameters"])
+    return [
+        row
+        for kind, ceiling in ceilings.items()
+        for row in paired_rows(
+            kind, {f"{c} ({p})": per_case[c, p][kind] for c, p in defaults.items()}, ceiling
+        )
+    ]
 
 
 if __name__ == "__main__":

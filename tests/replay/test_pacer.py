@@ -10,7 +10,14 @@ from bidopt.replay import BudgetPacer, open_loop_multiplier, paced_replay, repla
 
 @pytest.mark.parametrize(
     ("controller", "learnt_from"),
-    [("dual", "log"), ("pid", "log"), ("pid", "statistics"), ("filter", "log")],
+    [
+        ("dual", "log"),
+        ("pid", "log"),
+        ("pid", "statistics"),
+        ("filter", "log"),
+        ("auto", "log"),
+        ("auto", "statistics"),
+    ],
 )
 def test_a_pacer_driven_slot_by_slot_is_paced_replay(controller: str, learnt_from: str) -> None:
     training = make_auction_log(20_000, price_swing=0.3, rng=11)
@@ -37,6 +44,44 @@ def test_a_pacer_driven_slot_by_slot_is_paced_replay(controller: str, learnt_fro
     np.testing.assert_array_equal(spends[:k], paced.slot_spend)
     assert pacer.left == pytest.approx(budget - spends.sum())
     assert pacer.left >= -1e-9  # each slot was replayed on the budget left
+
+
+@pytest.mark.parametrize(
+    ("learnt_from", "n_auctions", "expected"),
+    [
+        ("log", 1000, "filter"),
+        ("log", None, "pid"),
+        ("statistics", 1000, "pid"),
+        (None, None, "pid"),
+    ],
+)
+def test_auto_paces_with_the_controller_best_on_synthetic_days_for_the_data_given(
+    learnt_from: str | None, n_auctions: int | None, expected: str
+) -> None:
+    training = make_auction_log(5_000, rng=3)
+    data = {"log": training, "statistics": IpinyouInfo.from_log(training), None: None}[learnt_from]
+    pacer = BudgetPacer(100.0, 1e-4, training=data, n_auctions=n_auctions)
+    assert pacer.controller == expected
+    assert f"controller='{expected}'" in repr(pacer)
+
+
+@pytest.mark.parametrize("learnt_from", ["log", "statistics"])
+def test_paced_replay_defaults_to_auto_and_says_which_controller_it_used(learnt_from: str) -> None:
+    training = make_auction_log(20_000, rng=21)
+    test = make_auction_log(20_000, price_scale=0.8, rng=22)
+    data: AuctionLog | IpinyouInfo = (
+        training if learnt_from == "log" else IpinyouInfo.from_log(training)
+    )
+    budget = test.total_market_price / 8
+    lam0 = open_loop_multiplier(data, budget, len(test))
+    default = paced_replay(test, budget, lam0, training=data)
+    chosen = "filter" if learnt_from == "log" else "pid"
+    explicit = paced_replay(test, budget, lam0, training=data, controller=chosen)  # type: ignore[arg-type]
+    assert default.controller == explicit.controller == chosen
+    np.testing.assert_array_equal(default.bids, explicit.bids)
+    other = paced_replay(test, budget, lam0, training=data, controller="dual")
+    assert other.controller == "dual"
+    assert not np.array_equal(other.bids, default.bids)
 
 
 @pytest.mark.parametrize("controller", ["dual", "pid"])

@@ -25,7 +25,9 @@ from bidopt.typing import FloatArray
 
 __all__ = ["BudgetPacer", "slot_frame"]
 
-Controller = Literal["none", "dual", "pid", "filter"]
+#: the controllers that pace; ``"auto"`` picks one of them for the training data given
+PacingController = Literal["none", "dual", "pid", "filter"]
+Controller = Literal["auto", "none", "dual", "pid", "filter"]
 Plan = Literal["traffic", "level", "spend"]
 
 
@@ -46,7 +48,10 @@ class BudgetPacer:
     * ``"filter"``: a Kalman filter on the ratio of test to training prices
       (:class:`SpendFilter`; from a training log, relative to the training prices at
       the same hours), and the ``lam`` that meets the budget left per auction left at
-      prices so corrected.
+      prices so corrected;
+    * ``"auto"`` (the default): the controller best on synthetic days for the data
+      given, ``"filter"`` when ``training`` is a training log and ``n_auctions`` is
+      known, ``"pid"`` otherwise (see Notes).
 
     Parameters
     ----------
@@ -54,8 +59,9 @@ class BudgetPacer:
         The day's budget (>= 0), in the price unit of the spend reported (e.g. yuan).
     lam0 : float
         Starting multiplier (> 0), e.g. :func:`bidopt.replay.open_loop_multiplier`.
-    controller : {"none", "dual", "pid", "filter"}, default "dual"
-        ``"filter"`` needs ``training`` and ``n_auctions``.
+    controller : {"auto", "none", "dual", "pid", "filter"}, default "auto"
+        ``"filter"`` needs ``training`` and ``n_auctions``.  ``"auto"`` is resolved
+        once, here: :attr:`controller` holds the controller used.
     n_slots : int, default 48
         Slots of equal traffic; ignored when ``shares`` is given.
     shares : array-like, optional
@@ -108,6 +114,8 @@ class BudgetPacer:
 
     Attributes
     ----------
+    controller : {"none", "dual", "pid", "filter"}
+        The controller used (``"auto"`` resolved).
     multiplier : float
         The ``lam`` to bid with in the next slot.
     left : float
@@ -132,6 +140,17 @@ class BudgetPacer:
     some.  Small gains suit a multiplier that starts near the right value (from training
     data); one that starts far off is corrected slowly, by about ``exp(kp)`` per slot.
 
+    ``"auto"`` picks, for each kind of training data, the controller that gets the most
+    expected clicks with it on the same synthetic days, each at its defaults, compared
+    day by day.  From a training log, the filter beat the PID on 87% of the 432 tuning
+    days and budgets, by +0.054 points of the hindsight ceiling's expected clicks
+    (standard error 0.003; 99.82% against 99.77%), and on 89% of the 288 held-out days
+    of ``benchmarks/replay_synthetic.py`` (+0.079 ± 0.007, with and without an hourly
+    price swing).  From training statistics, a single price histogram, the filter
+    misreads the price ratio (96.17% against the PID's 98.58%), and the PID edges the
+    dual update (+0.040 ± 0.004 points, better on 60% of the days), so ``"auto"`` paces
+    with the PID, as it does without training data, where the filter cannot run.
+
     Examples
     --------
     >>> import numpy as np
@@ -149,7 +168,7 @@ class BudgetPacer:
         budget: float,
         lam0: float,
         *,
-        controller: Controller = "dual",
+        controller: Controller = "auto",
         n_slots: int = 48,
         shares: npt.ArrayLike | None = None,
         step: float = 0.3,
@@ -163,7 +182,6 @@ class BudgetPacer:
     ) -> None:
         self.budget = check_scalar(budget, "budget", lower=0)
         self.multiplier = check_scalar(lam0, "lam0", lower=0, lower_inclusive=False)
-        self.controller = check_choice(controller, "controller", ("none", "dual", "pid", "filter"))
         self.max_bid = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
         self.step = check_scalar(step, "step", lower=0)
         self.gains = _check_gains(gains)
@@ -172,6 +190,7 @@ class BudgetPacer:
             if n_auctions is None
             else int(check_scalar(n_auctions, "n_auctions", lower=0, integer=True))
         )
+        self.controller = _resolve_controller(controller, training, self.n_auctions)
         if shares is None:
             slots = int(check_scalar(n_slots, "n_slots", lower=1, integer=True))
             weights = np.full(slots, 1.0 / slots)
@@ -330,6 +349,18 @@ class BudgetPacer:
             f"slot={self.slot}/{self.n_slots}, multiplier={self.multiplier:.4g}, "
             f"left={self.left:.2f} of {self.budget:.2f})"
         )
+
+
+def _resolve_controller(
+    controller: str, training: IpinyouInfo | AuctionLog | None, n_auctions: int | None
+) -> PacingController:
+    """``controller`` checked, and ``"auto"`` replaced by the controller best on synthetic
+    days for ``training``: ``"filter"`` for a training log when ``n_auctions`` is known,
+    ``"pid"`` otherwise (:class:`BudgetPacer`'s Notes give the figures)."""
+    chosen = check_choice(controller, "controller", ("auto", "none", "dual", "pid", "filter"))
+    if chosen != "auto":
+        return chosen  # type: ignore[return-value]
+    return "filter" if isinstance(training, AuctionLog) and n_auctions is not None else "pid"
 
 
 def slot_frame(multipliers: FloatArray, spend: FloatArray, caller: str) -> Any:

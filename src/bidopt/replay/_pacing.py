@@ -15,6 +15,9 @@ adjust ``lam`` from one time slot to the next:
   budget left at prices so corrected, on the traffic to come (from a training log:
   the rest of its day).
 
+The default, ``"auto"``, paces with the one best on synthetic days for the training
+data given: the filter from a training log, the PID from statistics.
+
 With a training log, the dual and PID controllers aim each slot at its share of the
 starting bid's expected spend (:func:`spend_plan`); from statistics, at its share of
 the traffic, weighted by the pCTR level of the slot's own auctions (``plan="level"``).
@@ -38,7 +41,7 @@ from bidopt._validation import check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.replay._engine import ReplayResult, replay
-from bidopt.replay._pacer import BudgetPacer, Controller, Plan, slot_frame
+from bidopt.replay._pacer import BudgetPacer, Controller, PacingController, Plan, slot_frame
 from bidopt.replay._spend_model import check_training
 
 __all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
@@ -116,12 +119,15 @@ class PacedResult:
     bids : ndarray of float64, shape (n_auctions,)
         The bid placed in each auction (0 from the auction that the budget could not
         pay for on): ``won_auctions(log, bids, budget)`` are the auctions bought.
+    controller : {"none", "dual", "pid", "filter"}
+        The controller that paced the day (``"auto"`` resolved).
     """
 
     result: ReplayResult
     multipliers: npt.NDArray[np.float64]
     slot_spend: npt.NDArray[np.float64]
     bids: npt.NDArray[np.float64]
+    controller: PacingController
 
     def to_frame(self) -> Any:
         """One row per time slot: the multiplier, the spend and the cumulative spend
@@ -134,7 +140,7 @@ def paced_replay(
     budget: float,
     lam0: float,
     *,
-    controller: Controller = "dual",
+    controller: Controller = "auto",
     n_slots: int = 48,
     shares: npt.ArrayLike | None = None,
     step: float = 0.3,
@@ -220,4 +226,4 @@ def paced_replay(
         stopped_at=stopped,
         expected_clicks=expected,
     )
-    return PacedResult(result, pacer.multipliers, pacer.slot_spend, placed)
+    return PacedResult(result, pacer.multipliers, pacer.slot_spend, placed, pacer.controller)
