@@ -80,6 +80,27 @@ def test_filter_learns_a_price_level_and_ignores_the_traffic_mix() -> None:
     assert filt.variance < 0.01
 
 
+def test_filter_leaves_a_price_level_at_which_its_model_expects_no_spend() -> None:
+    model = SpendModel(linked_log(seed=1), 300.0)
+    test = linked_log(n=20_000, seed=2)  # the training prices
+    filt = SpendFilter(model, drift=0.03)
+    # a filter that believes prices e**5 times the training's: bids up to 300 then buy
+    # nothing under the model, so a slot that spends cannot be read by linearising
+    filt.log_scale, filt.variance = 5.0, 1e-4
+    lam, levels = 1e-4, []
+    for start in range(0, len(test), 1_000):
+        chunk = test.take(np.arange(start, start + 1_000))
+        bids = np.minimum(chunk.pctr / lam, 300.0)  # type: ignore[operator]
+        spend = replay(chunk, bids, 0.0, stop="none").spend
+        assert spend > 0
+        filt.update(chunk.pctr, bids, spend)  # type: ignore[arg-type]
+        levels.append(filt.log_scale)
+    # the first slot leaves the frozen level at once; the readings then settle near 0
+    assert levels[0] < 1.0
+    assert abs(levels[-1]) < 0.1
+    assert filt.variance < 0.01
+
+
 def test_rest_of_day_weighs_the_training_auctions_left_by_their_scale() -> None:
     log = linked_log()
     model = SpendModel(log, 300.0)

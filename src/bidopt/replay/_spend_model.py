@@ -17,6 +17,9 @@ __all__ = ["SpendFilter", "SpendModel", "check_training", "slot_bounds"]
 
 #: Iterations of the bisection on ``log(lam)`` (a bracket of about 60 e-folds).
 _BISECT = 64
+#: SpendFilter's way out of a price level at which the model expects no spend: steps
+#: of ``log(a)`` down, and how many (up to a factor e**8 below).
+_RESTART_STEP, _RESTART_STEPS = 0.25, 32
 
 
 def check_training(training: object) -> IpinyouInfo | AuctionLog:
@@ -253,6 +256,12 @@ class SpendFilter:
     it changed it by +0.01 and 0.00 points (held-out seeds 0-7, every price scale and
     budget; on the tuning seeds 100-107: statistics 94.56% to 95.89% and 92.68% to
     94.27%, a log +0.01 and -0.01 points).
+
+    A slot that spends at a price level where the model says its bids win nothing
+    (the estimate far too high) cannot be read by linearising, as the expected spend is
+    flat there: the filter then steps ``log(a)`` down to the nearest level that
+    explains the spend and widens its variance back to the prior's.  No slot of the
+    held-out synthetic days reaches that state since the floor above.
     """
 
     #: Step in ``log(a)`` of the central difference for the reading's slope.
@@ -296,7 +305,9 @@ class SpendFilter:
         spread = math.sqrt(max(variance, 0.0))
         # one auction's worth of spread keeps a slot that won nothing finite
         pad = spread + math.sqrt(max(variance, 0.0) / max(pctr.size, 1))
-        if pad <= 0.0:  # the model says the slot could win nothing: no reading
+        if pad <= 0.0:  # the model says the slot could win nothing
+            if spend > 0.0:  # ... but it did: prices are lower than the estimate
+                self._restart_below(pctr, bids, spend, ratio)
             return
         up = self._expected(self.log_scale + self._DELTA, pctr, bids, ratio)[0]
         down = self._expected(self.log_scale - self._DELTA, pctr, bids, ratio)[0]
@@ -309,6 +320,24 @@ class SpendFilter:
         gain = self.variance * slope / total
         self.log_scale += gain * reading
         self.variance *= 1.0 - gain * slope
+
+    def _restart_below(
+        self, pctr: FloatArray, bids: FloatArray, spend: float, ratio: float
+    ) -> None:
+        """Leave a price level at which the model says the slot's bids win nothing,
+        although the slot spent ``spend``: no reading can be linearised there (the
+        expected spend is flat at 0), so ``log(a)`` steps down by quarters, up to 8, to
+        the highest level at which the model expects at least ``spend`` (the smallest
+        move that explains it; or, if none does, to the level where the model expects
+        the most), and its variance returns to the prior's, so that the readings to come
+        settle it."""
+        steps = self.log_scale - _RESTART_STEP * np.arange(1, _RESTART_STEPS + 1)
+        expected = np.array([self._expected(float(s), pctr, bids, ratio)[0] for s in steps])
+        if expected.max() <= 0.0:
+            return
+        enough = np.flatnonzero(expected >= spend)
+        self.log_scale = float(steps[enough[0] if enough.size else np.argmax(expected)])
+        self.variance = max(self.variance, 1.0)
 
     def multiplier(self, per_auction: float, start: float | None = None) -> float:
         """The ``lam`` for the traffic to come (after a fraction ``start`` of the day:
