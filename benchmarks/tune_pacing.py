@@ -50,12 +50,15 @@ def main() -> None:
     rows = []
     #: per configuration and kind of training data: each case's expected clicks
     per_case: dict[tuple[str, str], dict[str, list[float]]] = {}
+    #: the ceiling's expected clicks per case, and its clicks and expected clicks summed
     ceilings: dict[str, list[float]] = {"statistics": [], "log": []}
+    best = {k: {"clicks": 0.0, "expected": 0.0} for k in ("statistics", "log")}
     for case in cases:
         ceilings[case.learnt_from].append(case.expected_ceiling)
+        best[case.learnt_from]["clicks"] += case.ceiling
+        best[case.learnt_from]["expected"] += case.expected_ceiling
     for controller, params in configurations():
         got = {k: {"clicks": 0.0, "expected": 0.0} for k in ("statistics", "log")}
-        best = {k: {"clicks": 0.0, "expected": 0.0} for k in ("statistics", "log")}
         label = ", ".join(f"{k}={v}" for k, v in params.items()) or "-"
         mine = per_case[controller, label] = {"statistics": [], "log": []}
         for case in cases:
@@ -63,8 +66,6 @@ def main() -> None:
             mine[case.learnt_from].append(result.expected_clicks)
             got[case.learnt_from]["clicks"] += result.clicks
             got[case.learnt_from]["expected"] += result.expected_clicks
-            best[case.learnt_from]["clicks"] += case.ceiling
-            best[case.learnt_from]["expected"] += case.expected_ceiling
         share = {
             (k, kind): got[k][kind] / best[k][kind] for k in got for kind in ("clicks", "expected")
         }

@@ -10,7 +10,7 @@ over a historical log.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -357,9 +357,9 @@ def _resolve_controller(
     """``controller`` checked, and ``"auto"`` replaced by the controller best on synthetic
     days for ``training``: ``"filter"`` for a training log when ``n_auctions`` is known,
     ``"pid"`` otherwise (:class:`BudgetPacer`'s Notes give the figures)."""
-    chosen = check_choice(controller, "controller", ("auto", "none", "dual", "pid", "filter"))
+    chosen = check_choice(controller, "controller", get_args(Controller))
     if chosen != "auto":
-        return chosen  # type: ignore[return-value]
+        return cast(PacingController, chosen)
     return "filter" if isinstance(training, AuctionLog) and n_auctions is not None else "pid"
 
 
