@@ -9,6 +9,7 @@ datasets
 
 from importlib.metadata import PackageNotFoundError, version
 
+from bidopt._certificate import Certificate, ConstraintCheck
 from bidopt.datasets import (
     AuctionLog,
     KeywordLog,
@@ -26,6 +27,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "AuctionLog",
     "BidoptError",
+    "Certificate",
+    "ConstraintCheck",
     "InfeasibleError",
     "InvalidInputError",
     "KeywordLog",
