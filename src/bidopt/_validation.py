@@ -12,19 +12,24 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, RandomState
 
+_S = TypeVar("_S", bound=np.generic)
+
 __all__ = [
     "as_float_array",
+    "as_owned",
     "check_choice",
     "check_options",
     "check_random_state",
     "check_scalar",
+    "frozen",
     "short_repr",
 ]
 
@@ -145,6 +150,44 @@ def check_scalar(
     return int(value) if integer else number  # type: ignore[call-overload]
 
 
+def _is_private(array: npt.NDArray[Any], source: object) -> bool:
+    """Whether nobody but the caller of :func:`as_owned` can write ``array``'s memory."""
+    if array is source:
+        # an array that owns its memory and is read-only: only a deliberate
+        # ``flags.writeable = True`` by its holder could change it
+        return not array.flags.writeable and bool(array.flags.owndata)
+    # numpy had to build a new array from a Python container or another dtype
+    return bool(array.flags.owndata) and isinstance(
+        source, (list, tuple, np.ndarray, numbers.Number)
+    )
+
+
+def as_owned(array: npt.NDArray[_S], source: object) -> npt.NDArray[_S]:
+    """``array`` (converted from ``source``) as a read-only array no caller can write.
+
+    A validated object keeps the result: it copies ``array`` when the memory may be
+    shared with the caller (``source`` itself, a view of it, the buffer of a pandas
+    column) and keeps it as is when numpy built it fresh from ``source`` (a list,
+    another dtype) or when it is already read-only and owns its memory (such as an
+    array a constructor built itself, or another validated object's array), so the
+    large-array paths pay no second copy.  The returned array has
+    ``flags.writeable = False``: a later edit raises instead of silently changing a
+    validated object.
+    """
+    owned = array if _is_private(array, source) else array.copy()
+    owned.flags.writeable = False
+    return owned
+
+
+def frozen(array: npt.NDArray[_S]) -> npt.NDArray[_S]:
+    """Mark a freshly built array read-only and return it (no copy).
+
+    For constructors handing arrays they built themselves to a validated object.
+    """
+    array.flags.writeable = False
+    return array
+
+
 def as_float_array(
     value: object,
     name: str,
@@ -152,8 +195,12 @@ def as_float_array(
     ndim: int | None = 1,
     nonnegative: bool = False,
     allow_nan: bool = False,
+    owned: bool = False,
 ) -> FloatArray:
     """Convert ``value`` to a float64 array and check its shape, finiteness and sign.
+
+    With ``owned=True`` the result is read-only and shares no memory with the caller
+    (see :func:`as_owned`), for validated objects that keep it.
 
     Raises
     ------
@@ -166,6 +213,9 @@ def as_float_array(
         raise InvalidInputError(
             f"`{name}` must be an array of numbers. Got {short_repr(value)} instead ({exc})."
         ) from None
+    if owned:
+        # copied before the checks, so what is checked is what is kept
+        array = as_owned(array, value)
     if ndim is not None and array.ndim != ndim:
         raise InvalidInputError(
             f"`{name}` must be a {ndim}-dimensional array. Got an array of shape "

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from bidopt._validation import as_float_array, check_scalar
+from bidopt._validation import as_float_array, as_owned, check_scalar, frozen, short_repr
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import InvalidInputError
 from bidopt.grouping._pooling import pool_rates
@@ -53,8 +53,48 @@ class LandscapeModel:
     price_sigma: FloatArray
     row_of: IntArray
 
-    def landscape(self, bids: FloatArray) -> BidLandscape:
+    def __post_init__(self) -> None:
+        # the fitted parameters are checked, owned and read-only, like a landscape's
+        n = None
+        for name in ("volume", "ctr", "cvr", "order_value", "price_mu", "price_sigma"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            array = as_float_array(value, name, ndim=1, nonnegative=name != "price_mu", owned=True)
+            n = array.size if n is None else n
+            if array.size != n:
+                raise InvalidInputError(
+                    f"LandscapeModel `{name}` must have {n} entries, one per keyword. "
+                    f"Got {array.size} instead."
+                )
+            object.__setattr__(self, name, array)
+        for name in ("keywords", "campaign", "ad_group"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            array = np.asarray(value, dtype=object)
+            if array.shape != (n,):
+                raise InvalidInputError(
+                    f"LandscapeModel `{name}` must have shape ({n},), one per keyword. "
+                    f"Got {array.shape} instead."
+                )
+            object.__setattr__(self, name, as_owned(array, value))
+        row_of = np.asarray(self.row_of)
+        if row_of.ndim != 1 or row_of.dtype.kind not in "iu":
+            raise InvalidInputError(
+                "LandscapeModel `row_of` must be a 1-dimensional integer array. Got "
+                f"{short_repr(self.row_of)} instead."
+            )
+        object.__setattr__(self, "row_of", as_owned(row_of, self.row_of))
+
+    def landscape(self, bids: npt.ArrayLike) -> BidLandscape:
         """The landscape at ``bids`` (shape (n_keywords, n_levels)) on an average day."""
+        bids = as_float_array(bids, "bids", ndim=2, nonnegative=True, owned=True)
+        if bids.shape[0] != self.volume.size:
+            raise InvalidInputError(
+                f"`bids` must have one row per keyword of the model ({self.volume.size}). "
+                f"Got shape {bids.shape} instead."
+            )
         mu, sigma = self.price_mu[:, None], self.price_sigma[:, None]
         with np.errstate(divide="ignore"):
             z = (np.log(bids) - mu) / sigma
@@ -75,11 +115,11 @@ class LandscapeModel:
                 revenue = conversions * self.order_value[:, None]
         return BidLandscape(
             bids=bids,
-            clicks=clicks,
-            cost=cost,
-            conversions=conversions,
-            revenue=revenue,
-            impressions=np.maximum.accumulate(impressions, axis=1),
+            clicks=frozen(clicks),
+            cost=frozen(cost),
+            conversions=None if conversions is None else frozen(conversions),
+            revenue=None if revenue is None else frozen(revenue),
+            impressions=frozen(np.maximum.accumulate(impressions, axis=1)),
             keywords=self.keywords,
         )
 

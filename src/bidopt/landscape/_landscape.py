@@ -9,7 +9,14 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, check_choice, short_repr
+from bidopt._validation import (
+    as_float_array,
+    as_owned,
+    check_choice,
+    check_scalar,
+    frozen,
+    short_repr,
+)
 from bidopt.datasets._tables import read_table
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray, ObjectArray
@@ -25,6 +32,12 @@ _METRICS = ("impressions", "clicks", "cost", "conversions", "revenue")
 
 def _label(keywords: ObjectArray | None, row: int) -> str:
     return f"row {row}" + (f" (keyword {keywords[row]!r})" if keywords is not None else "")
+
+
+def _fresh(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A new array built by this module, marked read-only so the constructor keeps it
+    without a copy (a view is left to the constructor, which copies it)."""
+    return frozen(array) if array.flags.owndata else array
 
 
 def _first_bad(mask: npt.NDArray[np.bool_]) -> tuple[int, int]:
@@ -72,7 +85,10 @@ class BidLandscape:
     keywords: ObjectArray | None = None
 
     def __post_init__(self) -> None:
-        bids = as_float_array(self.bids, "bids", ndim=2, nonnegative=True)
+        # every array is copied unless it is already private (see ``as_owned``) and
+        # stored read-only: editing the caller's arrays afterwards cannot reach a
+        # validated landscape, and editing the landscape's own arrays raises
+        bids = as_float_array(self.bids, "bids", ndim=2, nonnegative=True, owned=True)
         if bids.shape[0] < 1 or bids.shape[1] < 1:
             raise InvalidInputError(
                 f"`bids` must have at least one keyword and one level. Got shape {bids.shape}."
@@ -80,35 +96,38 @@ class BidLandscape:
         object.__setattr__(self, "bids", bids)
         keywords = self.keywords
         if keywords is not None:
+            given = keywords
             keywords = np.asarray(keywords, dtype=object)
             if keywords.shape != (bids.shape[0],):
                 raise InvalidInputError(
                     f"`keywords` must have shape ({bids.shape[0]},), one per row of `bids`. "
                     f"Got shape {keywords.shape} instead."
                 )
+            keywords = as_owned(keywords, given)
             object.__setattr__(self, "keywords", keywords)
         for name in ("clicks", "cost", *_METRICS[3:], "impressions"):
             value = getattr(self, name)
             if value is None:
                 continue
-            array = as_float_array(value, name, ndim=2, nonnegative=True)
+            array = as_float_array(value, name, ndim=2, nonnegative=True, owned=True)
             if array.shape != bids.shape:
                 raise InvalidInputError(
                     f"`{name}` must have the shape of `bids` {bids.shape}. "
                     f"Got {array.shape} instead."
                 )
             object.__setattr__(self, name, array)
-        step = np.diff(bids, axis=1)
-        if (step < 0).any():
-            row, col = _first_bad(step < 0)
+        # (comparisons of neighbouring levels, not np.diff: boolean temporaries only)
+        falls = bids[:, 1:] < bids[:, :-1]
+        if falls.any():
+            row, col = _first_bad(falls)
             raise InvalidInputError(
                 f"`bids` must be non-decreasing along each row. {_label(keywords, row)} has "
                 f"bid {bids[row, col + 1]:g} after {bids[row, col]:g} at level {col + 1}."
             )
-        padding = step == 0
+        del falls
         for name in ("clicks", "cost"):
             array = getattr(self, name)
-            drop = np.diff(array, axis=1) < 0
+            drop = array[:, 1:] < array[:, :-1]
             if drop.any():
                 row, col = _first_bad(drop)
                 raise InvalidInputError(
@@ -116,12 +135,13 @@ class BidLandscape:
                     f"{name} {array[row, col + 1]:g} at bid {bids[row, col + 1]:g} after "
                     f"{array[row, col]:g} at bid {bids[row, col]:g}."
                 )
+        padding = bids[:, 1:] == bids[:, :-1]
         if padding.any():
             for name in ("clicks", "cost", "conversions", "revenue", "impressions"):
                 array = getattr(self, name)
                 if array is None:
                     continue
-                differs = padding & (np.diff(array, axis=1) != 0)
+                differs = padding & (array[:, 1:] != array[:, :-1])
                 if differs.any():
                     row, col = _first_bad(differs)
                     raise InvalidInputError(
@@ -181,7 +201,7 @@ class BidLandscape:
     def take(self, rows: IntArray | npt.NDArray[np.bool_]) -> BidLandscape:
         """A landscape with the selected keywords (index array or mask), in that order."""
         values = {
-            name: (None if getattr(self, name) is None else getattr(self, name)[rows])
+            name: (None if getattr(self, name) is None else _fresh(getattr(self, name)[rows]))
             for name in (
                 "bids",
                 "clicks",
@@ -283,7 +303,7 @@ class BidLandscape:
         # padding: every empty cell takes the row's last point
         col = np.minimum(np.arange(width)[None, :], counts[:, None] - 1)
         source = starts[:, None] + col
-        arrays = {name: values[order][source] for name, values in numbers.items()}
+        arrays = {name: frozen(values[order][source]) for name, values in numbers.items()}
         return cls(
             bids=arrays["bid"],
             clicks=arrays["clicks"],
@@ -291,7 +311,7 @@ class BidLandscape:
             conversions=arrays.get("conversions"),
             revenue=arrays.get("revenue"),
             impressions=arrays.get("impressions"),
-            keywords=uniques[order_of_first].astype(object),
+            keywords=frozen(uniques[order_of_first].astype(object)),
         )
 
     @classmethod
@@ -340,18 +360,43 @@ class BidLandscape:
         """
         counts = as_float_array(price_counts, "price_counts", ndim=1, nonnegative=True)
         if counts.sum() <= 0:
-            raise InvalidInputError("`price_counts` must have a positive total count.")
+            raise InvalidInputError(
+                "`price_counts` must have a positive total count. Got "
+                f"{short_repr(counts.tolist())} instead."
+            )
         pmf = counts / counts.sum()
         grid = as_float_array(bids, "bids", ndim=None, nonnegative=True)
-        if grid.ndim not in (1, 2):
-            raise InvalidInputError(f"`bids` must be 1- or 2-dimensional. Got {grid.shape}.")
+        if grid.ndim not in (1, 2) or grid.shape[-1] < 1:
+            raise InvalidInputError(
+                f"`bids` must be a 1- or 2-dimensional array with at least one level. Got "
+                f"shape {grid.shape} instead."
+            )
+        unit = check_scalar(price_unit, "price_unit", lower=0, lower_inclusive=False)
         vol = as_float_array(volume, "volume", ndim=None, nonnegative=True)
         rate = as_float_array(ctr, "ctr", ndim=None, nonnegative=True)
-        n = max(
-            grid.shape[0] if grid.ndim == 2 else 1,
-            vol.size if vol.ndim else 1,
-            rate.size if rate.ndim else 1,
-        )
+        rows = {
+            "bids": grid.shape[0] if grid.ndim == 2 else 1,
+            "volume": vol.size if vol.ndim else 1,
+            "ctr": rate.size if rate.ndim else 1,
+        }
+        cvr_arr = vpc = None
+        if cvr is not None:
+            cvr_arr = as_float_array(cvr, "cvr", ndim=None, nonnegative=True)
+            rows["cvr"] = cvr_arr.size if cvr_arr.ndim else 1
+            if value_per_conversion is not None:
+                vpc = as_float_array(
+                    value_per_conversion, "value_per_conversion", ndim=None, nonnegative=True
+                )
+                rows["value_per_conversion"] = vpc.size if vpc.ndim else 1
+        n = max(rows.values())
+        for name, size in rows.items():
+            array = {"bids": grid, "volume": vol, "ctr": rate, "cvr": cvr_arr}.get(name, vpc)
+            if size not in (1, n) or (name != "bids" and array is not None and array.ndim > 1):
+                raise InvalidInputError(
+                    f"`{name}` must have 1 or {n} entries (one per row, as the longest of "
+                    f"{', '.join(rows)}). Got {size} entries"
+                    f"{'' if array is None else f' (shape {array.shape})'} instead."
+                )
         grid2 = np.broadcast_to(grid if grid.ndim == 2 else grid[None, :], (n, grid.shape[-1]))
         prices = np.arange(pmf.size, dtype=np.float64)
         win_cdf = np.r_[0.0, np.cumsum(pmf)]  # P(price < k) for integer k
@@ -359,25 +404,24 @@ class BidLandscape:
         # P(price < b) = P(price <= ceil(b) - 1) for integer prices
         index = np.clip(np.ceil(grid2).astype(np.int64), 0, pmf.size)
         win = win_cdf[index]
-        spend = spend_cdf[index] / float(price_unit)
+        spend = spend_cdf[index] / unit
         vol_col = np.broadcast_to(np.atleast_1d(vol), (n,))[:, None]
         ctr_col = np.broadcast_to(np.atleast_1d(rate), (n,))[:, None]
         impressions = vol_col * win
         clicks = impressions * ctr_col
         conversions = revenue = None
-        if cvr is not None:
-            cvr_col = np.broadcast_to(np.atleast_1d(as_float_array(cvr, "cvr", ndim=None)), (n,))
-            conversions = clicks * cvr_col[:, None]
-            if value_per_conversion is not None:
-                vpc = as_float_array(value_per_conversion, "value_per_conversion", ndim=None)
-                revenue = conversions * np.broadcast_to(np.atleast_1d(vpc), (n,))[:, None]
+        if cvr_arr is not None:
+            cvr_col = np.broadcast_to(np.atleast_1d(cvr_arr), (n,))
+            conversions = frozen(clicks * cvr_col[:, None])
+            if vpc is not None:
+                revenue = frozen(conversions * np.broadcast_to(np.atleast_1d(vpc), (n,))[:, None])
         return cls(
-            bids=np.array(grid2),
-            clicks=clicks,
-            cost=vol_col * spend,
+            bids=frozen(np.array(grid2)),
+            clicks=frozen(clicks),
+            cost=frozen(vol_col * spend),
             conversions=conversions,
             revenue=revenue,
-            impressions=impressions,
+            impressions=frozen(impressions),
             keywords=None if keywords is None else np.asarray(keywords, dtype=object),
         )
 
