@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import numbers
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from bidopt._validation import short_repr
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
@@ -54,14 +56,16 @@ class SplitConstraints(BaseModel):
     @field_validator("bounds")
     @classmethod
     def _bounds(cls, value: Any) -> Any:
-        if isinstance(value, float | int) and value < 0:
+        if isinstance(value, float | int) and not (math.isfinite(value) and value >= 0):
             raise ValueError(f"a relative bound must be a fraction >= 0; got {value!r}")
         if isinstance(value, dict):
             for name, (lo, hi) in value.items():
                 if lo is not None and hi is not None and lo > hi:
                     raise ValueError(f"bounds of {name!r}: min {lo} is above max {hi}")
-                if (lo is not None and lo < 0) or (hi is not None and hi < 0):
-                    raise ValueError(f"bounds of {name!r} must be >= 0; got ({lo}, {hi})")
+                if any(v is not None and not (math.isfinite(v) and v >= 0) for v in (lo, hi)):
+                    raise ValueError(
+                        f"bounds of {name!r} must be finite numbers >= 0 or None; got ({lo}, {hi})"
+                    )
         return value
 
 
@@ -78,6 +82,9 @@ class SplitProblem:
     group_lower: FloatArray  # yuan
     group_upper: FloatArray
     shared: np.ndarray  # bool per group: has a share rule
+    #: The share rules as fractions of the budget per group (0 and 1 where none).
+    share_lower: FloatArray | None = None
+    share_upper: FloatArray | None = None
     #: Bool per group: a share rule fixes its spend (lower = upper, derived).
     exact_share: np.ndarray = field(init=False)
     #: Every group has an exact share: the groups' spends are all fixed (derived).
@@ -118,6 +125,56 @@ def as_mapping(value: Any, name: str) -> Any:
     }
 
 
+def _bound(value: Any) -> bool:
+    """Whether ``value`` is a valid end of a channel bound: None or a finite number >= 0."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return math.isfinite(float(value)) and float(value) >= 0
+
+
+def _check_specs(groups: Any, bounds: Any) -> None:
+    """The groups and bounds a user wrote, checked with messages that name the entry,
+    the contract and the value (before pydantic parses them)."""
+    if groups is not None:
+        if not isinstance(groups, Mapping):
+            raise InvalidInputError(
+                "`groups` must be a mapping of group name -> list of channel names. "
+                f"Got {short_repr(groups)} instead."
+            )
+        for g, members in groups.items():
+            if isinstance(members, str | bytes) or not isinstance(members, Iterable):
+                raise InvalidInputError(
+                    f"`groups[{g!r}]` must be a list of channel names. "
+                    f"Got {short_repr(members)} instead."
+                )
+            seen: set[Any] = set()
+            for m in members:
+                if m in seen:
+                    raise InvalidInputError(
+                        f"`groups[{g!r}]` must list each channel once. Got {m!r} twice "
+                        f"in {short_repr(list(members))}."
+                    )
+                seen.add(m)
+    if bounds is None:
+        return
+    if isinstance(bounds, Mapping):
+        for c, pair in bounds.items():
+            ok = isinstance(pair, tuple | list) and len(pair) == 2 and all(map(_bound, pair))
+            if not ok:
+                shown = tuple(pair) if isinstance(pair, list) else pair
+                raise InvalidInputError(
+                    f"`bounds[{c!r}]` must be (min, max) with finite numbers >= 0 or None "
+                    f"(open), yuan. Got {short_repr(shown)} instead."
+                )
+    elif not _bound(bounds) or bounds is None:
+        raise InvalidInputError(
+            "`bounds` as a fraction must be a finite number >= 0. "
+            f"Got {short_repr(bounds)} instead."
+        )
+
+
 def build_split_problem(
     channels: tuple[str, ...],
     budget: float,
@@ -130,6 +187,7 @@ def build_split_problem(
     groups = as_mapping(groups, "groups")
     group_shares = as_mapping(group_shares, "group_shares")
     bounds = as_mapping(bounds, "bounds")
+    _check_specs(groups, bounds)
     try:
         spec = SplitConstraints(
             groups={k: list(v) for k, v in (groups or {}).items()},
@@ -231,4 +289,6 @@ def build_split_problem(
         group_lower=group_lower,
         group_upper=group_upper,
         shared=shared,
+        share_lower=share_lo,
+        share_upper=share_hi,
     )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, model_validator
 from scipy import optimize
 
-from bidopt._validation import check_scalar
+from bidopt._validation import check_choice, check_scalar
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -196,6 +196,9 @@ class ResponseCurve(BaseModel):
         """
         x0 = check_scalar(spend, "spend", lower=0, lower_inclusive=False)
         r = check_scalar(roi, "roi", lower=0, lower_inclusive=False)
+        kind = cast(CurveKind, check_choice(kind, "kind", tuple(CURVE_PARAMS)))
+        if kind == "hill":
+            shape = check_scalar(shape, "shape", lower=0, lower_inclusive=False)
         top = shape if kind == "hill" else 1.0
         e = check_scalar(
             elasticity,
@@ -216,7 +219,14 @@ class ResponseCurve(BaseModel):
             value = float(probe(1.0))
             return float(probe.derivative(1.0)) / value - e
 
-        log_u = optimize.brentq(elasticity_at, -30.0, 30.0, xtol=1e-14)
+        # the elasticities a curve of this kind can take at its own scale e^-30 .. e^60
+        ends = (elasticity_at(_LOG_U[1]) + e, elasticity_at(_LOG_U[0]) + e)
+        if not ends[0] < e < ends[1]:
+            raise InvalidInputError(
+                f"`elasticity` of a {kind!r} curve must be a finite number > {ends[0]:.3g} "
+                f"and < {ends[1]:.10g} (the range its curves reach). Got {e!r} instead."
+            )
+        log_u = optimize.brentq(elasticity_at, *_LOG_U, xtol=1e-14)
         unit = _unit_curve(kind, math.exp(log_u))  # response of spend 1 with scale 1/u
         factor = r * x0 / float(unit(1.0))
         scale = x0 / math.exp(log_u)
@@ -239,6 +249,10 @@ class ResponseCurve(BaseModel):
         if self.kind == "log":
             return f"{p['coef']:.6g} * log(1 + x / {p['scale']:.6g})"
         return f"{p['ceiling']:.6g} * tanh({p['lam']:.6g} * x / 2)"
+
+
+#: Range of ``log(spend / scale)`` searched by :meth:`ResponseCurve.from_roi`.
+_LOG_U = (-30.0, 60.0)
 
 
 def _unit_curve(kind: str, u: float) -> ResponseCurve:

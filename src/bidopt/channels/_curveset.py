@@ -31,14 +31,15 @@ from bidopt.typing import FloatArray
 
 __all__ = ["CurveSet", "ScalarSpend"]
 
-_BISECT = 80
-
 
 class CurveSet:
     """Vectorised evaluation of ``n`` curves.
 
     S-shaped (Hill, shape > 1) curves use their concave envelope (the line from the
-    origin to the tangent point, then the curve) in :meth:`spend_and_slope_log`.
+    origin to the tangent point, then the curve) in :meth:`spend_and_slope_log`, except
+    those marked ``concave_part``: these use the true curve from its inflection point on
+    (where it is concave; a split puts them at or above that point through their lower
+    bound, see :attr:`inflection`).
     Internally the channels are kept sorted by kind, so each kind is a contiguous slice
     (views, no fancy indexing in the hot loop).
 
@@ -54,7 +55,8 @@ class CurveSet:
         (1.0 if none): an upper bound on every channel's marginal return.
     """
 
-    def __init__(self, curves: list[ResponseCurve]) -> None:
+    def __init__(self, curves: list[ResponseCurve], concave_part: np.ndarray | None = None) -> None:
+        self.curves = list(curves)
         # (built on Python lists where it can: at 10-200 channels the fixed cost of
         # each numpy call, not the arithmetic, sets the time of a split)
         forms = [scaled_form(c) for c in curves]
@@ -102,14 +104,29 @@ class CurveSet:
             self._log_top[: hill.start] = np.log(top[: hill.start])
             # f(t)/t = f'(t)  <=>  z**n = n - 1 for an S-shaped Hill curve
             s_shaped[hill] = h_shape > 1
+            inflection = np.zeros(n)
             if s_shaped.any():
                 s = s_shaped
                 tz = hill_tangent(shape[s])
                 tangent[s] = tz * scale[s]
                 envelope_slope[s] = size[s] * unit_value(HILL, tz, shape[s]) / tangent[s]
+                # f'' = 0 at z**n = (n - 1) / (n + 1)
+                inflection[s] = scale[s] * ((shape[s] - 1) / (shape[s] + 1)) ** (1 / shape[s])
+            if concave_part is not None and s_shaped.any():
+                # from the inflection point on, the curve itself: spends start there, at
+                # the curve's largest marginal return
+                part = np.asarray(concave_part, dtype=bool)[order] & s_shaped
+                zp = inflection[part] / scale[part]
+                tangent[part] = inflection[part]
+                envelope_slope[part] = (
+                    size[part] / scale[part] * unit_derivative(HILL, zp, shape[part])
+                )
+                s_shaped &= ~part
             top = np.maximum(top, envelope_slope)
-        #: Whether any curve is S-shaped.
+        #: Whether any curve is S-shaped (on its envelope: not ``concave_part``).
         self.any_s_shaped = bool(s_shaped.any())
+        #: Inflection point of S-shaped curves (yuan, input order; 0 for the others).
+        self.inflection = np.zeros(n) if self.closed_form else inflection[self.inverse]
         self._tangent_sorted, self._envelope_sorted = tangent, envelope_slope
         finite = top if self.closed_form else top[np.isfinite(top)]
         self.top_marginal = float(finite.max()) if finite.size else 1.0
@@ -133,6 +150,22 @@ class CurveSet:
         for k, sl, _, _ in self._parts:
             out[sl] = unit_value(k, z[sl], self._shape[sl])
         return self._out(self._size * out)
+
+    def envelope_value(self, x: FloatArray) -> FloatArray:
+        """Response of each channel on the curve this set optimises: an S-shaped curve's
+        concave envelope (the line to its tangent point), the curve itself elsewhere.
+        An upper bound on :meth:`value`."""
+        y = self.value(x)
+        if self.any_s_shaped:
+            slope = self._envelope_sorted[self.inverse]
+            line = self.s_shaped & (x < self.tangent)
+            y = np.where(line, np.maximum(x, 0.0) * slope, y)
+        return y
+
+    def with_concave_part(self, mask: np.ndarray) -> CurveSet:
+        """The same curves, the S-shaped ones in boolean ``mask`` (input order) taken on
+        their concave part (see the class notes)."""
+        return CurveSet(self.curves, concave_part=mask)
 
     def _unit_derivative(self, x: FloatArray | float) -> FloatArray:
         """Each unit curve's derivative at the scaled spend of ``x`` yuan (the internal
@@ -182,7 +215,7 @@ class CurveSet:
         ``log_m`` is one level for all channels, one per channel, or (closed-form curves
         only) a column of levels of shape (k, 1) giving (k, n) results.  The spend is 0
         where even the first yuan returns less than ``m``.  The derivative is exact for
-        the closed-form kinds and 0 for Hill curves (whose inverse is found by
+        the closed-form kinds and for Hill curves (whose inverse itself is found by
         bisection).  With ``kind_order=True`` the channels (of an array ``log_m`` and of
         the results) are in the internal order sorted by kind (see :attr:`order`), which
         saves two permutations per call in root finders that work in that order.
@@ -219,8 +252,9 @@ class CurveSet:
                     m_h = np.full(sl.stop - sl.start, math.exp(cast(float, log_m)))
                 else:
                     m_h = np.exp(cast(FloatArray, log_m)[sl])
-                out[..., sl] = self._hill_spend_at(m_h)
-                slope[..., sl] = 0.0
+                x_h = self._hill_spend_at(m_h)
+                out[..., sl] = x_h
+                slope[..., sl] = self._hill_slope(x_h)
         if kind_order:
             return out, slope
         return self._out(out), self._out(slope)
@@ -267,8 +301,24 @@ class CurveSet:
             by_kind[codes[i]].append((scale[i], log_top[i], lo, hi, k))
         return ScalarSpend(by_kind, offset, max(group_of, default=-1) + 1)
 
+    def _hill_slope(self, x: FloatArray) -> FloatArray:
+        """Derivative in ``log m`` of the Hill channels' spend ``x`` at marginal return
+        ``m`` (on the decreasing branch of f'; 0 where ``x`` is 0):
+        ``d log f' / d log z = (n - 1) - 2 n r / (1 + r)`` with ``r = z**n``."""
+        h = self._hill
+        z = x / self._scale[h]
+        n = self._shape[h]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            r = z**n
+            elasticity = (n - 1.0) - 2.0 * n * r / (1.0 + r)
+            out = np.where((x > 0) & (elasticity < 0), x / elasticity, 0.0)
+        return np.asarray(out, dtype=np.float64)
+
     def _hill_spend_at(self, m: FloatArray) -> FloatArray:
-        """Bisection on the decreasing branch of Hill curves' (envelope) derivative."""
+        """Inverse of Hill curves' (envelope) marginal return on its decreasing branch:
+        safeguarded Newton steps on ``log f'`` against ``u = log z``, where
+        ``log f'(z) = log(size n / scale) + (n - 1) u - 2 log(1 + z**n)`` and its slope
+        is ``(n - 1) - 2 n r / (1 + r)`` (``r = z**n``)."""
         h = self._hill
         size, scale, shape = self._size[h], self._scale[h], self._shape[h]
         result = np.zeros(m.size)
@@ -277,25 +327,34 @@ class CurveSet:
         active = m < slope0
         if not active.any():
             return result
-
-        def deriv(x: FloatArray) -> FloatArray:
-            return size / scale * unit_derivative(HILL, x / scale, shape)
-
-        lo = np.where(start > 0, start, 0.0)
-        hi = np.maximum(lo, 1.0)
-        d = deriv(hi)
-        for _ in range(200):  # grow the bracket
-            grow = active & (d > m)
-            if not grow.any():
+        size, scale, shape, start, m = (v[active] for v in (size, scale, shape, start, m))
+        log_m = np.log(m)
+        base = np.log(size * shape / scale)
+        # f'(z) <= size / scale * shape * z**(-shape - 1): past that z, f' <= m
+        b = (base - log_m) / (shape + 1.0)
+        a = np.where(start > 0, np.log(np.where(start > 0, start, 1.0) / scale), b - 700.0)
+        b = np.maximum(a, b)
+        u = b.copy()
+        for _ in range(100):
+            nu = shape * u
+            g = base + (shape - 1.0) * u - 2.0 * np.logaddexp(0.0, nu) - log_m
+            slope = (shape - 1.0) - 2.0 * shape / (1.0 + np.exp(-nu))
+            a = np.where(g > 0, u, a)
+            b = np.where(g > 0, b, u)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = u - g / slope
+            done = (np.abs(g) <= 1e-14) | (b - a <= 1e-15 * (1.0 + np.abs(u)))
+            if bool(done.all()):
                 break
-            hi = np.where(grow, hi * 4.0, hi)
-            d = deriv(hi)
-        for _ in range(_BISECT):
-            mid = 0.5 * (lo + hi)
-            above = deriv(mid) > m
-            lo = np.where(above, mid, lo)
-            hi = np.where(above, hi, mid)
-        result[active] = 0.5 * (lo + hi)[active]
+            ok = (step > a) & (step < b)
+            u = np.where(done, u, np.where(ok, step, 0.5 * (a + b)))
+        x = np.exp(u) * scale
+        # no root above the start (a concave curve whose first yuan returns less): 0
+        result[active] = np.where(
+            (start > 0) | (base + (shape - 1.0) * a - 2.0 * np.logaddexp(0.0, shape * a) > log_m),
+            x,
+            0.0,
+        )
         return result
 
 

@@ -10,7 +10,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize
 
-from bidopt._validation import as_float_array, check_choice, check_random_state, check_scalar
+from bidopt._validation import (
+    as_float_array,
+    check_choice,
+    check_random_state,
+    check_scalar,
+    short_repr,
+)
 from bidopt.channels._adstock import geometric_adstock, weibull_adstock
 from bidopt.channels._curves import ResponseCurve
 from bidopt.exceptions import InvalidInputError, SolverError
@@ -82,14 +88,21 @@ class ResponseFit:
 
 
 def _columns(data: Any, name: str, n: int | None) -> tuple[list[str], FloatArray]:
-    if isinstance(data, Mapping):
-        names = [str(k) for k in data]
-        matrix = np.column_stack([as_float_array(data[k], f"{name}[{k!r}]") for k in data])
-    elif hasattr(data, "columns") and hasattr(data, "__getitem__"):
-        names = [str(c) for c in data.columns]
-        matrix = np.column_stack(
-            [as_float_array(np.asarray(data[c]), f"{name}[{c!r}]") for c in data.columns]
-        )
+    if isinstance(data, Mapping) or (hasattr(data, "columns") and hasattr(data, "__getitem__")):
+        keys = list(data) if isinstance(data, Mapping) else list(data.columns)
+        if not keys:
+            raise InvalidInputError(
+                f"`{name}` must have at least one channel. Got {short_repr(data)} instead."
+            )
+        names = [str(k) for k in keys]
+        cols = [as_float_array(np.asarray(data[k]), f"{name}[{k!r}]", ndim=1) for k in keys]
+        sizes = {str(k): c.size for k, c in zip(keys, cols, strict=True)}
+        if len(set(sizes.values())) > 1:
+            raise InvalidInputError(
+                f"`{name}` must have the same number of periods in every column. "
+                f"Got {short_repr(sizes, 200)} instead."
+            )
+        matrix = np.column_stack(cols)
     else:
         raise InvalidInputError(
             f"`{name}` must be a mapping of column -> array or a DataFrame. Got "
@@ -175,7 +188,16 @@ def fit_response(
     ad_kind = check_choice(adstock, "adstock", tuple(_ADSTOCK_PARAMS))
     sat_kind = check_choice(saturation, "saturation", tuple(_SAT_PARAMS))
     lags = int(check_scalar(l_max, "l_max", lower=1, integer=True))
-    skip = int(check_scalar(burn_in, "burn_in", lower=0, upper=n - 3, integer=True))
+    if n < 3:
+        raise InvalidInputError(
+            f"`spend` must have at least 3 periods (after `burn_in`). Got {n} periods."
+        )
+    skip = int(check_scalar(burn_in, "burn_in", lower=0, integer=True))
+    if n - skip < 3:
+        raise InvalidInputError(
+            f"`burn_in` must be an integer >= 0 and <= {n - 3} (3 periods must remain). "
+            f"Got {skip} instead."
+        )
     starts = int(check_scalar(n_starts, "n_starts", lower=1, integer=True))
     gen = check_random_state(rng)
     control_names: list[str] = []

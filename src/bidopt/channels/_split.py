@@ -10,8 +10,23 @@ from typing import Any, Literal, cast
 import numpy as np
 from scipy import optimize
 
+from bidopt._certificate import (
+    Certificate,
+    ConstraintCheck,
+    equal,
+    lower,
+    lower_each,
+    upper,
+    upper_each,
+)
 from bidopt._optional import require_pandas
-from bidopt._validation import check_choice, check_options, check_random_state, check_scalar
+from bidopt._validation import (
+    check_choice,
+    check_options,
+    check_random_state,
+    check_scalar,
+    short_repr,
+)
 from bidopt.channels._constraints import SplitProblem, as_mapping, build_split_problem
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
@@ -23,7 +38,7 @@ __all__ = ["BudgetSplit", "compare_splits", "split_budget"]
 SplitMethod = Literal["kkt", "slsqp", "trust-constr"]
 SplitObjective = Literal["revenue", "profit", "roi"]
 _OPTIONS: dict[str, dict[str, Any]] = {
-    "kkt": {"xtol": 1e-12},
+    "kkt": {"xtol": 1e-12, "n_starts": 4, "rng": 0},
     "slsqp": {"n_starts": 10, "maxiter": 500, "rng": None},
     "trust-constr": {"n_starts": 10, "maxiter": 1000, "rng": None},
 }
@@ -55,7 +70,16 @@ class BudgetSplit:
     unconstrained_response : float or None
         Response of the best split without the group rules (same budget and bounds).
     success, status, message, method, nit
-        Solver status in scipy's fields (status 0: optimal).
+        Solver status in scipy's fields.  ``success``: the certificate holds.
+        ``status`` 0: the KKT conditions were checked to hold on the split; 1: the
+        ``current`` spend is returned (the optimiser did not beat it); 2: the split meets
+        every constraint but the KKT conditions do not hold on it (the best split found,
+        not a proven optimum; the message says which condition fails); 3: the
+        certificate fails (``success`` False; the message says what and by how much).
+    certificate : Certificate
+        Every constraint (budget, channel bounds, group shares, revenue and ROI
+        targets) checked on the returned spend itself, relative tolerance 1e-9; printed
+        by :meth:`summary`.
     """
 
     channels: tuple[str, ...]
@@ -75,6 +99,7 @@ class BudgetSplit:
     message: str
     method: str
     nit: int
+    certificate: Certificate | None = None
 
     @property
     def allocation(self) -> dict[str, float]:
@@ -135,6 +160,8 @@ class BudgetSplit:
                 "  shadow prices: "
                 + ", ".join(f"{k} {v:.4g}" for k, v in self.shadow_prices.items())
             )
+        if self.certificate is not None:
+            lines.extend("  " + line for line in self.certificate.summary().splitlines())
         return "\n".join(lines)
 
     def to_frame(self) -> Any:
@@ -675,8 +702,11 @@ def _scipy(
     full: bool,
     method: str,
     options: dict[str, Any],
+    starts: list[FloatArray] | None = None,
 ) -> tuple[FloatArray, int, str]:
-    """Multi-start scipy reference (SLSQP or trust-constr) on the true curves."""
+    """Multi-start scipy reference (SLSQP or trust-constr) on the true curves, from the
+    ``starts`` given (yuan) and ``options["n_starts"]`` random ones; each answer's sums
+    made exact (:func:`_repair`)."""
     gen = check_random_state(options["rng"])
     n, budget = curves.n, problem.budget
     lo, hi = problem.lower, problem.upper
@@ -709,9 +739,13 @@ def _scipy(
                 )
             )
     best_x, best_f, nit, messages = None, np.inf, 0, []
-    for _ in range(int(options["n_starts"])):
-        start = lo + gen.dirichlet(np.ones(n)) * max(budget - lo.sum(), 0.0)
-        start = np.clip(start, lo, hi) / budget
+    given = [np.clip(s, lo, hi) / budget for s in starts or []]
+    for k in range(len(given) + int(options["n_starts"])):
+        if k < len(given):
+            start = given[k]
+        else:
+            start = lo + gen.dirichlet(np.ones(n)) * max(budget - lo.sum(), 0.0)
+            start = np.clip(start, lo, hi) / budget
         res = optimize.minimize(
             fun,
             start,
@@ -722,8 +756,10 @@ def _scipy(
             options={"maxiter": int(options["maxiter"])},
         )
         nit += int(getattr(res, "nit", 0) or 0)
-        x = np.clip(np.asarray(res.x, dtype=np.float64) * budget, lo, hi)
-        ok = abs(x.sum() - budget) <= 1e-6 * budget if full else x.sum() <= budget * (1 + 1e-6)
+        x = _repair(np.asarray(res.x, dtype=np.float64) * budget, problem, full)
+        spent = float(x.sum())
+        ok = abs(spent - budget) <= 1e-6 * budget if full else spent <= budget * (1 + 1e-6)
+        ok &= bool(np.all(np.isfinite(x)))
         g = np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names))
         ok &= bool(np.all(g[shared] >= problem.group_lower[shared] - 1e-6 * budget))
         ok &= bool(np.all(g[shared] <= problem.group_upper[shared] + 1e-6 * budget))
@@ -738,50 +774,122 @@ def _scipy(
     return best_x, nit, f"best of {options['n_starts']} {method} starts"
 
 
+#: Most nodes of the branch and bound over S-shaped channels (:func:`_fix_s_shaped`);
+#: past it the split is the best found, and its message says so.
+_MAX_NODES = 256
+
+
 def _fix_s_shaped(
     curves: CurveSet, problem: SplitProblem, x: FloatArray, offset: float, full: bool, xtol: float
 ) -> tuple[FloatArray, str]:
-    """A channel left on an S-curve's envelope line (where the envelope overstates the
-    curve) gets its spend chosen by a bounded line search over [its minimum, its tangent
-    point] on the true curve, every other channel re-optimised at each trial; the ends
-    of the interval are tried too.  Says which channels were treated so."""
+    """The split of S-shaped curves: branch and bound over their concave envelopes.
+
+    ``x`` solves the problem on the envelopes (the line from the origin to each S-curve's
+    tangent point, then the curve): an upper bound on the true optimum.  A channel
+    that ends inside its envelope's straight segment (where the envelope overstates the
+    curve) is branched on: either *off* (held at its minimum) or *on* (held on the
+    concave part of its curve, from its inflection point on, where the envelope is the
+    curve).  On the straight segments of a solution of the envelope problem at most one
+    channel per binding constraint ends strictly inside; each node re-solves the
+    envelope problem (exact: it is concave) with its channels so held, which bounds
+    every split below it; a node whose envelope solution has no channel inside a
+    segment is solved exactly on the true curves.  Every node's solution is feasible,
+    evaluated on the true curves, and the best kept.  A channel whose best spend lies
+    in the convex part of its curve (below the inflection point) is left to the
+    polish by SLSQP that follows (see :func:`_solve`).  Says which channels were
+    treated so and the gap to the envelope bound."""
     if not curves.any_s_shaped:
         return x, ""
-    on_line = np.flatnonzero(curves.s_shaped & (x > 1e-9) & (x < curves.tangent - 1e-9))
-    if on_line.size == 0:
-        return x, ""
+    s_shaped = curves.s_shaped
+    lo, hi = problem.lower, problem.upper
+    on_lower = np.minimum(np.maximum(lo, curves.inflection), hi)
+
+    def true_value(y: FloatArray) -> float:
+        return float(curves.value(y).sum() - offset * y.sum())
+
+    def inside(cs: CurveSet, y: FloatArray) -> FloatArray:
+        """How much the envelope overstates each undecided channel at ``y``."""
+        gap = cs.envelope_value(y) - curves.value(y)
+        return np.where(cs.s_shaped, gap, 0.0)
+
+    root_bound = float(curves.envelope_value(x).sum() - offset * x.sum())
     best_x = x
-    feasible = not full or abs(x.sum() - problem.budget) <= 1e-6 * problem.budget
-    best_v = float(curves.value(x).sum() - offset * x.sum()) if feasible else -np.inf
-    for i in on_line.tolist():
+    best_v = true_value(x) if _feasible(problem, x, full) else -np.inf
+    # a node: per channel -1 (undecided), 0 (off: at its minimum), 1 (on its concave part)
+    state0 = np.where(s_shaped, -1, 2).astype(np.int8)
+    stack: list[tuple[np.ndarray, FloatArray, CurveSet, float]] = []
 
-        def solve_fixed(value: float, i: int = i) -> tuple[float, FloatArray | None]:
-            lower, upper = problem.lower.copy(), problem.upper.copy()
-            lower[i] = upper[i] = value
-            try:
-                y, _, _ = _kkt(curves, _replace(problem, lower, upper), offset, full, xtol)
-            except (InfeasibleError, ValueError):
-                return -np.inf, None
-            if full and abs(y.sum() - problem.budget) > 1e-6 * problem.budget:
-                return -np.inf, None
-            return float(curves.value(y).sum() - offset * y.sum()), y
+    def branch(state: np.ndarray, y: FloatArray, cs: CurveSet, bound: float) -> None:
+        gap = inside(cs, y)
+        tol = 1e-12 * max(abs(bound), 1.0)
+        if not (gap > tol).any():
+            return  # exact on the true curves: nothing below to try
+        i = int(gap.argmax())
+        children = []
+        for side in (0, 1):
+            child = state.copy()
+            child[i] = side
+            children.append(child)
+        # the side nearer the envelope's answer last (explored first)
+        if y[i] < 0.5 * max(float(curves.tangent[i]), lo[i]):
+            children.reverse()
+        for child in children:
+            stack.append((child, y, cs, bound))
 
-        low, high = problem.lower[i], min(curves.tangent[i], problem.upper[i])
-        found = optimize.minimize_scalar(
-            lambda v: -solve_fixed(v)[0],
-            bounds=(low, high),
-            method="bounded",
-            options={"xatol": 1e-9 * high},
-        )
-        for value in (low, high, float(found.x)):
-            v, y = solve_fixed(value)
-            if y is not None and v > best_v:
-                best_x, best_v = y, v
-    names = [problem.channels[i] for i in on_line]
+    def solve_node(state: np.ndarray) -> tuple[FloatArray, CurveSet, float] | None:
+        lower, upper = lo.copy(), hi.copy()
+        off, on = state == 0, state == 1
+        upper[off] = lo[off]
+        lower[on] = on_lower[on]
+        sub = _replace(problem, lower, upper)
+        if _infeasible(sub, full):
+            return None
+        cs = curves.with_concave_part(on)
+        try:
+            y, _, _ = _kkt(cs, sub, offset, full, xtol)
+        except (InfeasibleError, ValueError):
+            return None
+        if not np.all(np.isfinite(y)) or not _feasible(problem, y, full):
+            return None
+        return y, cs, float(cs.envelope_value(y).sum() - offset * y.sum())
+
+    branch(state0, x, curves, root_bound)
+    nodes, complete = 1, True
+    while stack:
+        state, _, _, parent_bound = stack.pop()
+        if parent_bound <= best_v + 1e-12 * max(abs(best_v), 1.0):
+            continue  # nothing below can beat the best split found
+        if nodes >= _MAX_NODES:
+            complete = False
+            break
+        nodes += 1
+        found = solve_node(state)
+        if found is None:
+            continue
+        y, cs, bound = found
+        value = true_value(y)
+        if value > best_v:
+            best_x, best_v = y, value
+        if bound > best_v + 1e-12 * max(abs(best_v), 1.0):
+            branch(state, y, cs, bound)
+    names = [problem.channels[i] for i in np.flatnonzero(s_shaped)]
+    gap = max(root_bound - best_v, 0.0) / max(abs(root_bound), 1e-300)
+    how = "searched completely" if complete else f"stopped at {_MAX_NODES} nodes"
     return best_x, (
-        f" S-shaped channel(s) {names}: solved on the concave envelope, then "
-        "their spend set by a line search on the true curve."
+        f" S-shaped channel(s) {names}: branch and bound over their concave envelopes "
+        f"({nodes} node(s), {how}); the best split is within {gap:.3g} (relative) of "
+        "the envelope bound."
     )
+
+
+def _infeasible(problem: SplitProblem, full: bool) -> bool:
+    """Whether the channel bounds and group limits of ``problem`` cannot hold together."""
+    tol = 1e-12 * max(problem.budget, 1.0)
+    if np.any(problem.group_lower > problem.group_upper + tol):
+        return True
+    if problem.group_lower.sum() > problem.budget + tol:
+        return True
+    return bool(full and problem.group_upper.sum() < problem.budget - tol)
 
 
 def _replace(problem: SplitProblem, lower: FloatArray, upper: FloatArray) -> SplitProblem:
@@ -809,11 +917,198 @@ def _solve(
     free: dict[str, FloatArray] | None = None,
 ) -> tuple[FloatArray, dict[str, float], int, str]:
     if method == "kkt":
-        x, shadow, nit = _kkt(curves, problem, offset, full, float(opts["xtol"]), start, free)
-        x, note = _fix_s_shaped(curves, problem, x, offset, full, float(opts["xtol"]))
-        return x, shadow, nit, "equal marginal ROI within groups (KKT water-filling)." + note
+        xtol = float(opts["xtol"])
+        x, shadow, nit = _kkt(curves, problem, offset, full, xtol, start, free)
+        message = "equal marginal ROI within groups (water-filling)."
+        if not curves.any_s_shaped:
+            return x, shadow, nit, message
+        x, note = _fix_s_shaped(curves, problem, x, offset, full, xtol)
+        # never below SLSQP: a polish from the branch and bound's split, and random starts
+        n_starts = int(opts["n_starts"])
+        try:
+            y, n_more, _ = _scipy(
+                curves,
+                problem,
+                offset,
+                full,
+                "slsqp",
+                {"n_starts": n_starts, "maxiter": 500, "rng": opts["rng"]},
+                starts=[x],
+            )
+        except SolverError:
+            y, n_more = x, 0
+        nit += n_more
+        gain = _objective(curves, y, offset) - _objective(curves, x, offset)
+        if gain > 1e-12 * max(abs(_objective(curves, x, offset)), 1.0):
+            x = y
+            note += f" SLSQP (a polish and {n_starts} random starts) added {gain:.6g}."
+        else:
+            note += f" SLSQP (a polish and {n_starts} random starts) found no better split."
+        # the shadow prices of the branch's own bounds are not the problem's: they are
+        # read from the KKT check of the returned split
+        return x, {}, nit, message + note
     x, nit, message = _scipy(curves, problem, offset, full, method, opts)
     return x, {}, nit, message + "."
+
+
+def _objective(curves: CurveSet, x: FloatArray, offset: float) -> float:
+    return float(curves.value(x).sum() - offset * x.sum())
+
+
+def _repair(x: FloatArray, problem: SplitProblem, full: bool) -> FloatArray:
+    """``x`` (within the channel bounds) with its group and budget sums made exact: a
+    scipy answer meets them only to its own tolerance (about 1e-6 of the budget)."""
+    x = np.minimum(np.maximum(x, problem.lower), problem.upper)
+    g = np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names))
+    target = np.minimum(np.maximum(g, problem.group_lower), problem.group_upper)
+    _settle(x, problem, target, full or float(x.sum()) > problem.budget)
+    return x
+
+
+@dataclass(frozen=True, slots=True)
+class _KktReport:
+    """The KKT conditions checked on a split: whether they hold, what fails, and the
+    multipliers (``budget``, ``group:<name>``) when they hold."""
+
+    holds: bool
+    message: str
+    shadow: dict[str, float]
+
+
+def _kkt_report(
+    curves: CurveSet,
+    problem: SplitProblem,
+    x: FloatArray,
+    offset: float,
+    full: bool,
+    rtol: float = 1e-6,
+) -> _KktReport:
+    """Check the KKT conditions of a split on the split itself.
+
+    With marginal return ``m_i = f_i'(x_i) - offset`` and a level ``L_g`` per group:
+    ``m_i == L_g`` for a channel strictly inside its bounds, ``m_i <= L_g`` at its
+    minimum, ``m_i >= L_g`` at its maximum.  The budget's level ``mu`` equals ``L_g`` for
+    a group inside its share limits, is ``<= L_g`` for a group at its upper limit and
+    ``>= L_g`` at its lower one (an exact share: anything); ``mu`` is free when the
+    budget must be spent, ``>= 0`` when it may not be and is, and 0 when some is left.
+    Tolerance: ``rtol`` times the largest finite marginal return (and 1e-8 of the
+    budget for "at a bound").  Necessary conditions: with S-shaped curves a KKT point
+    need not be the optimum.
+    """
+    names, channels = problem.group_names, problem.channels
+    marginal = curves.derivative(x) - offset
+    finite = marginal[np.isfinite(marginal)]
+    tol = rtol * max(float(np.abs(finite).max()) if finite.size else 0.0, 1e-300)
+    eps = 1e-8 * max(problem.budget, 1.0)
+    fixed = problem.upper - problem.lower <= eps
+    at_lo = (x <= problem.lower + eps) & ~fixed
+    at_hi = (x >= problem.upper - eps) & ~fixed
+    n_groups = len(names)
+    low = np.full(n_groups, -np.inf)
+    high = np.full(n_groups, np.inf)
+    for i in range(x.size):
+        if fixed[i]:
+            continue
+        g, m = problem.group_of[i], float(marginal[i])
+        if not at_hi[i]:  # interior or at the minimum: the level is >= m
+            low[g] = max(low[g], m - tol)
+        if not at_lo[i]:  # interior or at the maximum: the level is <= m
+            high[g] = min(high[g], m + tol)
+    bad = np.flatnonzero(low > high)
+    if bad.size:
+        g = int(bad[0])
+        members = np.flatnonzero((problem.group_of == g) & ~fixed)
+        shown = ", ".join(
+            f"{channels[i]!r} {marginal[i] + offset:.6g}"
+            + (" (at its minimum)" if at_lo[i] else " (at its maximum)" if at_hi[i] else "")
+            for i in members
+        )
+        where = "" if names[g].startswith("<") else f" in group {names[g]!r}"
+        return _KktReport(
+            False,
+            f"the channels{where} do not share one marginal ROI level (marginal ROI: "
+            f"{shown}; channels inside their bounds must be equal, those at their "
+            "minimum <= and at their maximum >= the level)",
+            {},
+        )
+    spend_g = np.bincount(problem.group_of, weights=x, minlength=n_groups)
+    g_eps = 1e-8 * max(problem.budget, 1.0)
+    mu_low, mu_high = -np.inf, np.inf
+    for g in range(n_groups):
+        upper_limit = problem.shared[g] and spend_g[g] >= problem.group_upper[g] - g_eps
+        lower_limit = problem.shared[g] and spend_g[g] <= problem.group_lower[g] + g_eps
+        if upper_limit and lower_limit:
+            continue
+        if not upper_limit:  # mu >= L_g (a lower limit: lambda <= 0) or equal
+            mu_low = max(mu_low, low[g])
+        if not lower_limit:
+            mu_high = min(mu_high, high[g])
+    spent = float(x.sum())
+    if not full:
+        if spent < problem.budget - g_eps:
+            mu_low, mu_high = max(mu_low, -tol), min(mu_high, tol)
+        else:
+            mu_low = max(mu_low, -tol)
+    if mu_low > mu_high:
+        return _KktReport(
+            False,
+            f"no budget shadow price fits every group (the groups' marginal ROI levels "
+            f"need one between {mu_low + offset:.6g} and {mu_high + offset:.6g})",
+            {},
+        )
+    if math.isfinite(mu_low) and math.isfinite(mu_high):
+        mu = 0.5 * (mu_low + mu_high)
+    elif math.isfinite(mu_low) or math.isfinite(mu_high):
+        mu = mu_low if math.isfinite(mu_low) else mu_high
+    else:
+        mu = 0.0
+    if not full and spent < problem.budget - g_eps:
+        mu = 0.0
+    shadow = {"budget": max(mu, 0.0) if not full else mu}
+    for g in range(n_groups):
+        if problem.shared[g]:
+            level = min(max(mu, low[g]), high[g])
+            if abs(level - mu) > tol:
+                shadow[f"group:{names[g]}"] = level - mu
+    return _KktReport(True, "", shadow)
+
+
+def check_curves(curves: Any) -> None:
+    """``curves`` must be a non-empty mapping of channel name -> ResponseCurve."""
+    if not isinstance(curves, Mapping) or not curves:
+        raise InvalidInputError(
+            "`curves` must be a non-empty mapping of channel -> ResponseCurve. "
+            f"Got {short_repr(curves)} instead."
+        )
+    bad = [k for k, v in curves.items() if not isinstance(v, ResponseCurve)]
+    if bad:
+        raise InvalidInputError(
+            f"`curves` values must be ResponseCurve. Got {short_repr(curves[bad[0]])} for "
+            f"channel(s) {bad} instead."
+        )
+
+
+def _check_split_options(options: Mapping[str, Any] | None, method: str) -> dict[str, Any]:
+    """The per-method options, merged over the defaults and each value checked."""
+    opts = check_options(options, _OPTIONS[method], method=method)
+    if "xtol" in opts:
+        opts["xtol"] = check_scalar(opts["xtol"], "options['xtol']", lower=0, lower_inclusive=False)
+    if "n_starts" in opts:
+        least = 0 if method == "kkt" else 1
+        opts["n_starts"] = check_scalar(
+            opts["n_starts"], "options['n_starts']", lower=least, integer=True
+        )
+    if "maxiter" in opts:
+        opts["maxiter"] = check_scalar(opts["maxiter"], "options['maxiter']", lower=1, integer=True)
+    if "rng" in opts:
+        try:
+            check_random_state(opts["rng"])
+        except InvalidInputError:
+            raise InvalidInputError(
+                "`options['rng']` must be a non-negative int seed, a numpy.random.Generator, "
+                f"a numpy.random.SeedSequence or None. Got {short_repr(opts['rng'])} instead."
+            ) from None
+    return opts
 
 
 def split_budget(
@@ -878,15 +1173,11 @@ def split_budget(
         When the constraints cannot hold together; the message names them and the
         amounts.
     """
-    if not isinstance(curves, Mapping) or not curves:
-        raise InvalidInputError("`curves` must be a non-empty mapping of channel -> ResponseCurve.")
-    bad = [k for k, v in curves.items() if not isinstance(v, ResponseCurve)]
-    if bad:
-        raise InvalidInputError(f"`curves` values must be ResponseCurve; {bad} are not.")
+    check_curves(curves)
     budget = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
     name = check_choice(method, "method", ("kkt", "slsqp", "trust-constr"))
     goal = check_choice(objective, "objective", ("revenue", "profit", "roi"))
-    opts = check_options(options, _OPTIONS[name], method=name)
+    opts = _check_split_options(options, name)
     channels = tuple(map(str, curves))
     # tables (pandas Series and DataFrames) as plain mappings, once, at the boundary
     groups, group_shares = as_mapping(groups, "groups"), as_mapping(group_shares, "group_shares")
@@ -923,17 +1214,19 @@ def split_budget(
     # the split without the group rules, for the rule's cost: kkt may find it on the way
     free_split: dict[str, FloatArray] | None = {} if groups and group_shares else None
     x, shadow, nit, message = _solve(curve_set, problem, offset, full, name, opts, None, free_split)
+    cut = False  # whether min_roi cut the spend below the budget
     if min_roi is not None:
         floor = check_scalar(min_roi, "min_roi", lower=0, lower_inclusive=False)
         value = float(curve_set.value(x).sum())
         if value < floor * x.sum() * (1 - 1e-12):
             from bidopt.channels._target import largest_budget_for_roi
 
-            cut = largest_budget_for_roi(curve_set, problem, floor, opts)
-            problem = _with_budget(problem, cut, groups, group_shares, bounds, current_arr)
+            cut_to = largest_budget_for_roi(curve_set, problem, floor, opts)
+            problem = _with_budget(problem, cut_to, groups, group_shares, bounds, current_arr)
             x, shadow, nit, message = _solve(curve_set, problem, offset, True, name, opts)
             free_split = {} if free_split is not None else None  # (for the old budget)
-            note += f" Spends {cut:,.2f} of {budget:,.2f} yuan to keep ROI >= {floor:g}."
+            note += f" Spends {cut_to:,.2f} of {budget:,.2f} yuan to keep ROI >= {floor:g}."
+            cut = True
     status, success = 0, True
     current_response = None
     if current_arr is not None:
@@ -971,6 +1264,42 @@ def split_budget(
             price = float(marginal[i]) - offset - level
             if abs(price) > 1e-9:
                 shadow[f"bound:{channels[i]}"] = price
+    report = _kkt_report(curve_set, problem, x, offset, full)
+    if report.holds:
+        if not shadow:
+            shadow = dict(report.shadow)
+        message += " KKT conditions hold on the returned split (checked)."
+    else:
+        status = 2 if status == 0 else status
+        message += (
+            f" The KKT conditions do not hold on the returned split: {report.message}; "
+            "it is the best split found, not a proven optimum."
+        )
+    targets: list[ConstraintCheck] = []
+    total_response = float(response.sum())
+    if goal == "roi":
+        targets.append(
+            lower("min_revenue", total_response, target_revenue, scale=total_response, unit="yuan")
+        )
+    if min_roi is not None:
+        targets.append(
+            lower(
+                "min_roi",
+                total_response,
+                floor * float(x.sum()),
+                scale=total_response,
+                unit="yuan of revenue",
+            )
+        )
+    certificate = _certificate(problem, x, budget, goal == "revenue" and not cut)
+    certificate = Certificate.of([*certificate.checks, *targets])
+    if not certificate.holds:
+        success, status = False, 3
+        message = (
+            certificate.message()
+            + " Check the constraints (or try another method=). Solver: "
+            + message
+        )
     return BudgetSplit(
         channels=channels,
         spend=x,
@@ -989,7 +1318,36 @@ def split_budget(
         message=message + note,
         method=name,
         nit=nit,
+        certificate=certificate,
     )
+
+
+def _certificate(
+    problem: SplitProblem, x: FloatArray, total_budget: float, exact: bool
+) -> Certificate:
+    """Every constraint of a split checked on its spend ``x``: the budget (spent exactly
+    when ``exact``, else at most), each channel's bounds, and each group's share rule
+    (a fraction of the budget the split spends, ``problem.budget``)."""
+    size = float(np.abs(x).sum())
+    spent = float(x.sum())
+    checks = [
+        (equal if exact else upper)("budget", spent, total_budget, scale=size, unit="yuan"),
+        lower_each("channel minimums", x, problem.lower, unit="yuan", item="channel"),
+        upper_each("channel maximums", x, problem.upper, unit="yuan", item="channel"),
+    ]
+    if problem.share_lower is not None and problem.share_upper is not None:
+        spend_g = np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names))
+        base = problem.budget
+        for k in np.flatnonzero(problem.shared).tolist():
+            name = f"group_shares[{problem.group_names[k]!r}]"
+            low, high = problem.share_lower[k] * base, problem.share_upper[k] * base
+            value = float(spend_g[k])
+            if problem.share_lower[k] == problem.share_upper[k]:
+                checks.append(equal(name, value, low, scale=size, unit="yuan"))
+            else:
+                checks.append(lower(name + " min", value, low, scale=size, unit="yuan"))
+                checks.append(upper(name + " max", value, high, scale=size, unit="yuan"))
+    return Certificate.of(checks)
 
 
 def _without_groups(problem: SplitProblem) -> SplitProblem:

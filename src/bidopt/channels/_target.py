@@ -18,7 +18,7 @@ __all__ = ["budget_for_target", "largest_budget_for_roi", "least_budget"]
 
 
 def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: float) -> float:
-    from bidopt.channels._split import _kkt, _replace
+    from bidopt.channels._split import _replace, _solve
 
     # group share limits scale with the budget; channel bounds do not (``_replace``
     # then tightens the group limits to what the channels' bounds allow)
@@ -30,7 +30,9 @@ def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: fl
         group_upper=np.where(problem.shared, problem.group_upper / base, np.inf) * budget,
     )
     scaled = _replace(scaled, problem.lower, np.minimum(problem.upper, budget))
-    x, _, _ = _kkt(curves, scaled, 0.0, True, xtol)
+    # the split_budget answer itself (S-shaped curves included), so that the budget
+    # found reaches its target in split_budget; without random SLSQP starts
+    x, _, _, _ = _solve(curves, scaled, 0.0, True, "kkt", {"xtol": xtol, "n_starts": 0, "rng": 0})
     return float(curves.value(x).sum())
 
 
@@ -112,7 +114,9 @@ def budget_for_target(
         Yuan per period.  Split it with :func:`split_budget` for the allocation.
     """
     from bidopt.channels._constraints import build_split_problem
+    from bidopt.channels._split import check_curves
 
+    check_curves(curves)
     if (revenue is None) == (roas is None):
         raise InvalidInputError("Give exactly one of `revenue` and `roas`.")
     top = check_scalar(max_budget, "max_budget", lower=0, lower_inclusive=False)

@@ -1,0 +1,262 @@
+"""Issue 21, channels part: S-shaped curves, certificates and input errors.
+
+Every test here failed on the code at b38b426."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bidopt.channels import (
+    ResponseCurve,
+    budget_for_target,
+    compare_splits,
+    fit_response,
+    split_budget,
+)
+from bidopt.exceptions import InvalidInputError
+
+
+def hill(ceiling: float, half: float, shape: float) -> ResponseCurve:
+    return ResponseCurve(kind="hill", params={"ceiling": ceiling, "half": half, "shape": shape})
+
+
+def expo(ceiling: float, scale: float) -> ResponseCurve:
+    return ResponseCurve(kind="exponential", params={"ceiling": ceiling, "scale": scale})
+
+
+REPRO = {
+    "a": hill(9.2559, 0.86174, 3.5932),
+    "b": hill(2.3021, 1.30658, 3.39709),
+    "c": hill(9.0588, 2.57330, 1.30775),
+}
+TWO = {"a": expo(100.0, 50.0), "b": expo(80.0, 30.0)}
+
+
+def grid_best(curves: dict[str, ResponseCurve], budget: float, n: int = 2001) -> float:
+    """Best response of three channels spending the budget, on a fine grid."""
+    a, b, c = curves.values()
+    best = -math.inf
+    xs = np.linspace(0.0, budget, n)
+    for x in xs:
+        y = np.linspace(0.0, budget - x, n)
+        z = budget - x - y
+        best = max(best, float((a(x) + b(y) + c(z)).max()))
+    return best
+
+
+def kkt_holds(split: Any, tol: float = 1e-6) -> bool:
+    """Equal marginal ROI for the channels strictly inside their bounds (no groups,
+    revenue objective, no channel bounds), and <= that level for channels at 0."""
+    m = split.marginal_roi
+    inside = split.spend > 1e-9 * split.total_budget
+    level = float(m[inside].mean())
+    return bool(np.allclose(m[inside], level, rtol=tol) and np.all(m[~inside] <= level * (1 + tol)))
+
+
+# --- 1. S-shaped curves --------------------------------------------------------------
+
+
+def test_s_shaped_reproducer_reaches_the_best_split_and_checks_kkt() -> None:
+    split = split_budget(REPRO, 5.41427)
+    ref = split_budget(REPRO, 5.41427, method="slsqp", options={"rng": 0, "n_starts": 20})
+    assert ref.response == pytest.approx(14.187, abs=1e-3)
+    assert split.response >= ref.response * (1 - 1e-9)
+    assert split.response >= grid_best(REPRO, 5.41427, 801) - 1e-9
+    assert split.success and split.certificate.holds
+    # the KKT label only on a KKT point
+    if split.status == 0:
+        assert kkt_holds(split)
+    assert "KKT" not in split.message or kkt_holds(split)
+
+
+def test_kkt_label_only_when_checked() -> None:
+    """A split that is not a KKT point never says it is (here: the current spend kept)."""
+    curves = {"s": hill(5000.0, 800.0, 3.0), "c": expo(1500.0, 400.0)}
+    split = split_budget(curves, 1000.0)
+    assert split.status == 0 and kkt_holds(split) and "KKT conditions hold" in split.message
+    import bidopt.channels._split as module
+
+    bad = module._kkt_report(
+        module.CurveSet(list(curves.values())),
+        module.build_split_problem(("s", "c"), 1000.0, None, None, None, None),
+        np.array([500.0, 500.0]),
+        0.0,
+        True,
+    )
+    assert not bad.holds and "marginal ROI" in bad.message
+
+
+# --- 2. Certificates ------------------------------------------------------------------
+
+
+def test_certificate_is_built_from_the_returned_split_and_printed() -> None:
+    split = split_budget(
+        TWO,
+        50.0,
+        groups={"g": ["a"]},
+        group_shares={"g": (0.2, 0.4)},
+        bounds={"b": (10.0, 45.0)},
+    )
+    cert = split.certificate
+    assert cert.holds and split.success
+    names = ("budget", "channel minimums", "channel maximums")
+    for name in (*names, "group_shares['g'] min", "group_shares['g'] max"):
+        assert name in cert
+    assert cert["budget"].sense == "=="
+    assert cert["group_shares['g'] max"].value == pytest.approx(split.allocation["a"])
+    exact = split_budget(TWO, 50.0, groups={"g": ["a"]}, group_shares={"g": 0.3})
+    assert exact.certificate["group_shares['g']"].sense == "=="
+    assert exact.certificate["group_shares['g']"].value == pytest.approx(15.0, rel=1e-12)
+    assert "Certificate: every constraint holds" in split.summary()
+    profit = split_budget(TWO, 500.0, objective="profit")
+    assert profit.certificate["budget"].sense == "<="
+    roi = split_budget(TWO, 500.0, objective="roi", min_revenue=100.0)
+    assert roi.certificate["min_revenue"].holds
+    floor = split_budget(TWO, 500.0, min_roi=1.2)
+    assert floor.certificate["min_roi"].holds and floor.success
+
+
+def test_a_split_that_breaks_a_constraint_is_not_a_success(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever the algorithm returns, the certificate is checked on it."""
+    import bidopt.channels._split as module
+
+    real = module._solve
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        x, shadow, nit, message = real(*args, **kwargs)
+        return x * 1.01, shadow, nit, message  # 1% over the budget
+
+    monkeypatch.setattr(module, "_solve", broken)
+    split = split_budget(TWO, 50.0, groups={"g": ["a"]}, group_shares={"g": 0.5})
+    assert not split.success and split.status == 3
+    assert not split.certificate.holds
+    assert "budget" in split.message and "fails by 0.5" in split.message
+    assert "VIOLATED" in split.summary()
+    splits = compare_splits(TWO, 50.0, groups={"g": ["a"]}, scenarios={"half": {"g": 0.5}})
+    assert not any(s.success for s in splits.values())
+
+
+def test_budget_for_target_reaches_its_target_with_s_curves() -> None:
+    target = 12.0
+    need = budget_for_target(REPRO, revenue=target, max_budget=20.0)
+    assert split_budget(REPRO, need).response >= target * (1 - 1e-9)
+
+
+def test_from_roi_log_with_a_low_elasticity() -> None:
+    """A log curve of elasticity 0.02 exists (scale far below the spend); it was a scipy
+    sign error."""
+    curve = ResponseCurve.from_roi(100.0, 4.0, kind="log", elasticity=0.02)
+    assert float(curve(100.0)) == pytest.approx(400.0, rel=1e-9)
+    assert float(curve.derivative(100.0)) * 100.0 / 400.0 == pytest.approx(0.02, rel=1e-6)
+
+
+# --- 3. Errors that name the parameter, the contract and the value ---------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: split_budget(TWO, 50.0, bounds={"a": (math.nan, None)}),
+            r"`bounds\['a'\]` must be \(min, max\) with finite numbers >= 0 or None.*"
+            r"Got \(nan, None\) instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, bounds={"a": (None, math.nan)}),
+            r"`bounds\['a'\]`.*Got \(None, nan\) instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, bounds={"a": (math.inf, None)}),
+            r"`bounds\['a'\]`.*Got \(inf, None\) instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, bounds=math.nan, current={"a": 1.0, "b": 1.0}),
+            r"`bounds` as a fraction must be a finite number >= 0. Got nan instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, groups={"g": ["a", "a"]}),
+            r"`groups\['g'\]` must list each channel once. Got 'a' twice",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, groups={"g": "ab"}),
+            r"`groups\['g'\]` must be a list of channel names. Got 'ab' instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, options={"xtol": "abc"}),
+            r"`options\['xtol'\]` must be a finite number > 0. Got 'abc' instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, method="slsqp", options={"n_starts": "abc"}),
+            r"`options\['n_starts'\]` must be an integer >= 1. Got 'abc' instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, method="slsqp", options={"n_starts": 0}),
+            r"`options\['n_starts'\]` must be an integer >= 1. Got 0 instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, method="slsqp", options={"maxiter": -1}),
+            r"`options\['maxiter'\]` must be an integer >= 1. Got -1 instead",
+        ),
+        (
+            lambda: split_budget({}, 50.0),
+            r"`curves` must be a non-empty mapping of channel -> ResponseCurve. Got \{\} instead",
+        ),
+        (
+            lambda: budget_for_target({}, revenue=10.0, max_budget=100.0),
+            r"`curves` must be a non-empty mapping of channel -> ResponseCurve. Got \{\}",
+        ),
+        (
+            lambda: budget_for_target(
+                TWO, revenue=10.0, max_budget=100.0, bounds={"a": (math.nan, None)}
+            ),
+            r"`bounds\['a'\]`.*Got \(nan, None\) instead",
+        ),
+        (
+            lambda: ResponseCurve.from_roi(100.0, 4.0, kind="log", elasticity=0.005),
+            r"`elasticity` of a 'log' curve must be a finite number > 0.0167 and < 1 "
+            r"\(the range its curves reach\). Got 0.005 instead",
+        ),
+        (
+            lambda: ResponseCurve.from_roi(100.0, 4.0, kind="hill", shape=0),
+            r"`shape` must be a finite number > 0. Got 0 instead",
+        ),
+        (
+            lambda: ResponseCurve.from_roi(100.0, 4.0, kind="hill", shape=math.nan),
+            r"`shape` must be a finite number > 0. Got nan instead",
+        ),
+        (
+            lambda: ResponseCurve.from_roi(100.0, 4.0, kind="bogus"),  # type: ignore[arg-type]
+            r"Unknown kind 'bogus'; expected one of 'exponential', 'hill', 'log', 'logistic'",
+        ),
+        (
+            lambda: fit_response({"a": [1.0, 2.0]}, [1.0, 2.0]),
+            r"`spend` must have at least 3 periods \(after `burn_in`\). Got 2 periods",
+        ),
+        (
+            lambda: fit_response({"a": []}, []),
+            r"`spend` must have at least 3 periods \(after `burn_in`\). Got 0 periods",
+        ),
+        (
+            lambda: fit_response({}, [1.0, 2.0, 3.0]),
+            r"`spend` must have at least one channel. Got \{\} instead",
+        ),
+        (
+            lambda: fit_response({"a": [1.0, 2, 3, 4, 5], "b": [1.0, 2.0]}, [1.0, 2, 3, 4, 5]),
+            r"`spend` must have the same number of periods in every column. "
+            r"Got \{'a': 5, 'b': 2\} instead",
+        ),
+        (
+            lambda: fit_response({"a": [1.0, 2, 3, 4]}, [1.0, 2, 3, 4], burn_in=2),
+            r"`burn_in` must be an integer >= 0 and <= 1 \(3 periods must remain\). Got 2",
+        ),
+    ],
+)
+def test_bad_input_names_parameter_contract_and_value(call: Any, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        call()
