@@ -13,11 +13,16 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, short_repr
+from bidopt._validation import as_float_array, as_owned, check_scalar, frozen, short_repr
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["AuctionLog", "IpinyouInfo", "read_ipinyou", "read_ipinyou_info"]
+
+
+def _fresh(array: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """An array this module built, marked read-only so a constructor keeps it uncopied."""
+    return frozen(array) if array.flags.owndata else array
 
 
 def _check_column(
@@ -29,6 +34,34 @@ def _check_column(
             f"AuctionLog `{name}` must be {contract}. Got {values[row].item()!r} at row {row} "
             f"({int((~ok).sum())} bad rows in all)."
         )
+
+
+_WHOLE = ("click", "conversion", "hour")
+
+
+def _column(name: str, value: Any) -> np.ndarray[Any, Any]:
+    """One column as a 1-d owned, read-only array: int64 for 0/1 flags and hours
+    (whole numbers only), float64 otherwise."""
+    try:
+        array = np.asarray(value, dtype=np.float64 if name not in _WHOLE else None)
+    except (TypeError, ValueError):
+        array = np.asarray(value, dtype=object)
+    if array.ndim != 1:
+        raise InvalidInputError(
+            f"AuctionLog `{name}` must be a 1-dimensional array. Got shape {array.shape} instead."
+        )
+    if array.dtype.kind not in "biuf":
+        raise InvalidInputError(
+            f"AuctionLog `{name}` must be an array of numbers. Got "
+            f"{short_repr(array[:5].tolist())} (dtype {array.dtype}) instead."
+        )
+    if name in _WHOLE and array.dtype != np.int64:
+        if array.dtype.kind == "f":
+            whole = np.isfinite(array) & (array == np.round(array))
+            contract = "0 or 1" if name != "hour" else "an hour in 0..23"
+            _check_column(name, array, whole, contract)
+        return as_owned(array.astype(np.int64), value)
+    return as_owned(array, value)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -64,6 +97,12 @@ class AuctionLog:
     source: str = field(default="<arrays>")
 
     def __post_init__(self) -> None:
+        # copied unless private (see ``as_owned``) and stored read-only, so that editing
+        # the caller's arrays cannot reach a validated log
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "source" and value is not None:
+                object.__setattr__(self, f.name, _column(f.name, value))
         n = self.click.shape[0]
         for f in fields(self):
             value = getattr(self, f.name)
@@ -76,7 +115,8 @@ class AuctionLog:
         price = self.market_price
         _check_column("market_price", price, np.isfinite(price) & (price >= 0), "finite and >= 0")
         if self.pctr is not None:
-            _check_column("pctr", self.pctr, (self.pctr >= 0) & (self.pctr <= 1), "in [0, 1]")
+            pctr = self.pctr
+            _check_column("pctr", pctr, (pctr >= 0) & (pctr <= 1), "in [0, 1]")
         if self.conversion is not None:
             c = self.conversion
             _check_column("conversion", c, (c == 0) | (c == 1), "0 or 1")
@@ -109,9 +149,9 @@ class AuctionLog:
 
     def take(self, rows: np.ndarray[Any, Any]) -> AuctionLog:
         """A new log with the selected rows (index array or boolean mask), in order."""
-        values = {
+        values: dict[str, Any] = {
             f.name: (
-                getattr(self, f.name)[rows]
+                _fresh(getattr(self, f.name)[rows])
                 if isinstance(getattr(self, f.name), np.ndarray)
                 else getattr(self, f.name)
             )
@@ -160,7 +200,7 @@ class AuctionLog:
                     np.isfinite(values) & (values == np.round(values)),
                     "a whole number",
                 )
-                arrays[name] = values.astype(np.int64)
+                arrays[name] = frozen(values.astype(np.int64))
             else:
                 arrays[name] = values
         return cls(**arrays, source=raw.source)
@@ -209,6 +249,16 @@ class IpinyouInfo:
     cost_test: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        counter = np.asarray(self.price_counter_train)
+        if counter.ndim != 1 or counter.dtype.kind not in "iu" or (counter < 0).any():
+            raise InvalidInputError(
+                "IpinyouInfo `price_counter_train` must be a 1-dimensional array of whole, "
+                f"non-negative counts. Got {short_repr(self.price_counter_train)} instead."
+            )
+        counter = as_owned(counter.astype(np.int64, copy=False), self.price_counter_train)
+        object.__setattr__(self, "price_counter_train", counter)
+
     @property
     def ctr_train(self) -> float:
         """Training click-through rate (clicks per impression)."""
@@ -237,12 +287,17 @@ class IpinyouInfo:
         >>> info.imp_train, info.clk_train, info.cost_train, info.price_counter_train.tolist()
         (3, 1, 11.0, [0, 0, 0, 2, 0, 1])
         """
+        if len(log) == 0:
+            raise InvalidInputError(
+                "`log` must have at least one auction to give training statistics. Got an "
+                "empty log."
+            )
         prices = np.rint(log.market_price).astype(np.int64)
         return cls(
             imp_train=len(log),
             clk_train=int(log.click.sum()),
             cost_train=float(log.market_price.sum()),
-            price_counter_train=np.bincount(prices).astype(np.int64),
+            price_counter_train=frozen(np.bincount(prices).astype(np.int64)),
         )
 
     def market_price_pmf(self) -> FloatArray:
@@ -349,6 +404,55 @@ def _read_raw_ipinyou(text: str, path: Path) -> AuctionLog:
     return AuctionLog(click=click, market_price=price, hour=hour, source=str(path))
 
 
+def _histogram(value: Any, path: Path) -> IntArray:
+    """``price_counter_train`` as whole, non-negative counts (read-only int64)."""
+    where = f"`price_counter_train` in {str(path)!r}"
+    contract = f"{where} must be a histogram of whole, non-negative counts"
+    try:
+        counts = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{contract}. Got {short_repr(value)} instead.") from None
+    if counts.ndim != 1 or counts.size == 0:
+        raise InvalidInputError(
+            f"{contract} (a non-empty list, entry p counting auctions at price p). Got "
+            f"{short_repr(value)} instead."
+        )
+    bad = ~(np.isfinite(counts) & (counts >= 0) & (counts == np.round(counts)))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise InvalidInputError(
+            f"{contract}. Got {float(counts[k])!r} at price {k} ({int(bad.sum())} bad entries)."
+        )
+    if counts.sum() == 0 or counts.max() >= 2.0**53:
+        raise InvalidInputError(
+            f"{contract} with a positive total below 2**53. Got total {counts.sum():g}."
+        )
+    return frozen(counts.astype(np.int64))
+
+
+def _count(data: dict[str, Any], name: str, path: Path, *, lower: int) -> int:
+    value = data[name]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return int(check_scalar(value, name, lower=lower, integer=True))
+    except InvalidInputError:
+        raise InvalidInputError(
+            f"`{name}` in {str(path)!r} must be a whole number >= {lower}. Got "
+            f"{short_repr(data[name])} instead."
+        ) from None
+
+
+def _amount(data: dict[str, Any], name: str, path: Path) -> float:
+    try:
+        return check_scalar(data[name], name, lower=0)
+    except InvalidInputError:
+        raise InvalidInputError(
+            f"`{name}` in {str(path)!r} must be a finite number >= 0. Got "
+            f"{short_repr(data[name])} instead."
+        ) from None
+
+
 def read_ipinyou_info(path: str | os.PathLike[str]) -> IpinyouInfo:
     """Read an iPinYou campaign's ``info.json`` (training statistics).
 
@@ -369,23 +473,30 @@ def read_ipinyou_info(path: str | os.PathLike[str]) -> IpinyouInfo:
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"{str(p)!r} is not valid JSON: {exc}") from None
     required = ("imp_train", "clk_train", "cost_train", "price_counter_train")
+    if not isinstance(data, dict):
+        raise InvalidInputError(
+            f"{str(p)!r} must hold a JSON object with the fields {list(required)}. Got "
+            f"{short_repr(data)} instead."
+        )
     missing = [k for k in required if k not in data]
     if missing:
         raise InvalidInputError(f"{str(p)!r} lacks the field(s) {missing}.")
-    counter = np.asarray(data["price_counter_train"], dtype=np.int64)
-    if counter.ndim != 1 or (counter < 0).any() or counter.sum() == 0:
-        raise InvalidInputError(
-            f"`price_counter_train` in {str(p)!r} must be a non-empty histogram of "
-            "non-negative counts."
-        )
+    counter = _histogram(data["price_counter_train"], p)
     known = {*required, "imp_test", "clk_test", "cost_test"}
+    imp_train = _count(data, "imp_train", p, lower=1)
+    clk_train = _count(data, "clk_train", p, lower=0)
+    if clk_train > imp_train:
+        raise InvalidInputError(
+            f"`clk_train` in {str(p)!r} must be <= `imp_train` ({imp_train}). Got "
+            f"{clk_train} instead."
+        )
     return IpinyouInfo(
-        imp_train=int(data["imp_train"]),
-        clk_train=int(data["clk_train"]),
-        cost_train=float(data["cost_train"]),
+        imp_train=imp_train,
+        clk_train=clk_train,
+        cost_train=_amount(data, "cost_train", p),
         price_counter_train=counter,
-        imp_test=int(data["imp_test"]) if "imp_test" in data else None,
-        clk_test=int(data["clk_test"]) if "clk_test" in data else None,
-        cost_test=float(data["cost_test"]) if "cost_test" in data else None,
+        imp_test=_count(data, "imp_test", p, lower=0) if "imp_test" in data else None,
+        clk_test=_count(data, "clk_test", p, lower=0) if "clk_test" in data else None,
+        cost_test=_amount(data, "cost_test", p) if "cost_test" in data else None,
         extra={k: v for k, v in data.items() if k not in known},
     )

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._validation import as_owned, frozen
 from bidopt.typing import ObjectArray
 
 __all__ = ["Categorical"]
@@ -39,8 +40,15 @@ class Categorical:
     categories: ObjectArray
 
     def __post_init__(self) -> None:
-        if self.codes.ndim != 1 or self.categories.ndim != 1:
+        # copied unless private (see ``as_owned``) and stored read-only
+        codes = np.asarray(self.codes)
+        categories = np.asarray(self.categories, dtype=object)
+        if codes.ndim != 1 or categories.ndim != 1:
             raise ValueError("Categorical codes and categories must be 1-dimensional.")
+        if codes.dtype.kind not in "iu":
+            raise ValueError(f"Categorical codes must be integers. Got dtype {codes.dtype}.")
+        object.__setattr__(self, "codes", as_owned(codes, self.codes))
+        object.__setattr__(self, "categories", as_owned(categories, self.categories))
         if self.codes.size and (self.codes.min() < 0 or self.codes.max() >= self.categories.size):
             raise ValueError("Categorical codes must index into categories.")
 
@@ -58,7 +66,7 @@ class Categorical:
         array = np.asarray(values, dtype=object).astype(str)
         if categories is None:
             table, codes = np.unique(array, return_inverse=True)
-            return cls(codes.astype(np.int32).ravel(), table.astype(object))
+            return cls(frozen(codes.astype(np.int32).ravel()), frozen(table.astype(object)))
         table = np.asarray(list(categories), dtype=object)
         order = np.argsort(table.astype(str))
         sorted_table = table.astype(str)[order]
@@ -67,7 +75,7 @@ class Categorical:
         if array.size and not np.array_equal(sorted_table[position], array):
             unknown = sorted(set(array.tolist()) - set(sorted_table.tolist()))
             raise ValueError(f"Values {unknown[:5]} are not among the categories {list(table)}.")
-        return cls(order[position].astype(np.int32), table)
+        return cls(frozen(order[position].astype(np.int32)), table)
 
     @classmethod
     def from_codes(cls, codes: Any, categories: Any) -> Categorical:
@@ -90,7 +98,8 @@ class Categorical:
 
     def take(self, rows: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> Categorical:
         """Select rows (by index or mask); the category table is shared."""
-        return Categorical(self.codes[rows], self.categories)
+        codes = self.codes[rows]
+        return Categorical(frozen(codes) if codes.flags.owndata else codes, self.categories)
 
     @property
     def n_categories(self) -> int:

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
+from bidopt._validation import as_owned, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
@@ -35,6 +36,18 @@ KEYWORD_LOG_COLUMNS: tuple[str, ...] = (
 )
 
 _STRING_COLUMNS = ("campaign", "ad_group", "keyword", "match_type")
+_DAY = np.dtype("datetime64[D]")
+
+
+def _check_rows(
+    name: str, values: npt.NDArray[Any], ok: npt.NDArray[np.bool_], contract: str
+) -> None:
+    if not ok.all():
+        row = int(np.flatnonzero(~ok)[0])
+        raise InvalidInputError(
+            f"KeywordLog `{name}` must be {contract}. Got {values[row]} at row {row} "
+            f"({int((~ok).sum())} bad rows in all)."
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -69,6 +82,12 @@ class LoadReport:
     ignored_columns: tuple[str, ...] = ()
     flagged_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     flags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("dropped_rows", "flagged_rows"):
+            value = getattr(self, name)
+            array = np.asarray(value, dtype=np.int64).reshape(-1)
+            object.__setattr__(self, name, as_owned(array, value))
 
     @property
     def n_dropped(self) -> int:
@@ -154,25 +173,51 @@ class KeywordLog:
     report: LoadReport = field(default_factory=LoadReport)
 
     def __post_init__(self) -> None:
-        n = self.date.shape[0] if self.date.ndim == 1 else -1
-        if n < 0 or self.date.dtype != np.dtype("datetime64[D]"):
-            raise ValueError("KeywordLog.date must be a 1-d datetime64[D] array.")
+        # every column is copied unless private (see ``as_owned``) and stored read-only;
+        # the values are checked here too (finite, non-negative, real days), so a log
+        # built directly cannot carry a NaN into a model
+        date = self.date
+        if not isinstance(date, np.ndarray) or date.ndim != 1 or date.dtype != _DAY:
+            shown = (
+                f"an array of shape {date.shape} and dtype {date.dtype}"
+                if isinstance(date, np.ndarray)
+                else short_repr(date)
+            )
+            raise InvalidInputError(
+                f"KeywordLog `date` must be a 1-dimensional datetime64[D] array. Got {shown} "
+                "instead."
+            )
+        date = as_owned(date, self.date)
+        _check_rows("date", date, ~np.isnat(date), "a day, not NaT")
+        object.__setattr__(self, "date", date)
+        n = date.shape[0]
         for name in KEYWORD_LOG_COLUMNS[1:]:
             value = getattr(self, name)
             if value is None:
                 continue
             if len(value) != n:
-                raise ValueError(
+                raise InvalidInputError(
                     f"KeywordLog column `{name}` has {len(value)} rows; `date` has {n}."
                 )
             if name in _STRING_COLUMNS:
                 if not isinstance(value, Categorical):
-                    raise TypeError(f"KeywordLog column `{name}` must be a Categorical.")
-            elif name in ("impressions", "clicks", "conversions"):
-                if value.dtype != np.int64:
-                    raise TypeError(f"KeywordLog column `{name}` must be int64.")
-            elif value.dtype != np.float64:
-                raise TypeError(f"KeywordLog column `{name}` must be float64.")
+                    raise InvalidInputError(
+                        f"KeywordLog column `{name}` must be a Categorical. Got "
+                        f"{type(value).__name__} instead."
+                    )
+                continue
+            kind = np.int64 if name in ("impressions", "clicks", "conversions") else np.float64
+            if not isinstance(value, np.ndarray) or value.dtype != kind or value.ndim != 1:
+                raise InvalidInputError(
+                    f"KeywordLog column `{name}` must be a 1-dimensional {np.dtype(kind)} array. "
+                    f"Got {short_repr(value)} instead."
+                )
+            array = as_owned(value, value)
+            if kind is np.int64:
+                _check_rows(name, array, array >= 0, ">= 0")
+            else:
+                _check_rows(name, array, np.isfinite(array) & (array >= 0), "finite and >= 0")
+            object.__setattr__(self, name, array)
 
     def __len__(self) -> int:
         return int(self.date.shape[0])
@@ -216,7 +261,8 @@ class KeywordLog:
             elif isinstance(value, Categorical):
                 values[f.name] = value.take(rows)
             else:
-                values[f.name] = value[rows]
+                selected = value[rows]
+                values[f.name] = frozen(selected) if selected.flags.owndata else selected
         return KeywordLog(**values)
 
     @classmethod
@@ -237,10 +283,10 @@ class KeywordLog:
                 table = np.unique(np.concatenate([p.categories.astype(str) for p in parts]))
                 codes = [np.searchsorted(table, p.categories.astype(str))[p.codes] for p in parts]
                 values[name] = Categorical(
-                    np.concatenate(codes).astype(np.int32), table.astype(object)
+                    frozen(np.concatenate(codes).astype(np.int32)), frozen(table.astype(object))
                 )
             else:
-                values[name] = np.concatenate(parts)
+                values[name] = frozen(np.concatenate(parts))
         return cls(**values)
 
     def to_dict(self) -> dict[str, npt.NDArray[Any]]:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._validation import check_choice, short_repr
+from bidopt._validation import check_choice, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
 from bidopt.datasets._parsing import parse_dates, parse_match_types, parse_numbers, parse_text
@@ -103,7 +103,12 @@ def _describe_cell(raw: npt.NDArray[Any], contract: str) -> Callable[[int], str]
 
 
 #: Cross-column rules that ``relax=`` can waive (the row is then kept and flagged).
-RELAXABLE_RULES = ("clicks_le_impressions", "conversions_le_clicks", "cost_needs_clicks")
+RELAXABLE_RULES = (
+    "clicks_le_impressions",
+    "conversions_le_clicks",
+    "cost_needs_clicks",
+    "bid_zero_means_paused",
+)
 
 
 def read_keyword_log(
@@ -130,16 +135,19 @@ def read_keyword_log(
     errors : {"raise", "drop"}, default "raise"
         What to do with a bad row: a missing or non-numeric value, a negative count or
         amount, a fractional count, ``clicks > impressions``, ``conversions > clicks``,
-        ``cost > 0`` with 0 clicks, an unknown match type, an unparseable date or an
-        empty keyword.  ``"raise"`` raises :class:`~bidopt.exceptions.InvalidInputError`
-        naming the first bad row, its column and value; ``"drop"`` drops the bad rows and
-        lists each, with its reason, in ``log.report``.
+        ``cost > 0`` with 0 clicks, a bid of 0 on a keyword-day with impressions, clicks
+        or cost (0 means not bidding), an unknown match type, an unparseable date, an
+        empty keyword, or a row that repeats an earlier row exactly (every column
+        equal; the first copy is kept).  ``"raise"`` raises
+        :class:`~bidopt.exceptions.InvalidInputError` naming the first bad row, its column
+        and value; ``"drop"`` drops the bad rows and lists each, with its reason, in ``log.report``.
     relax : collection of str, optional
         Cross-column rules to waive for sources known to break them (real AdWords
         exports have a few keyword-days with more clicks than impressions):
         ``"clicks_le_impressions"``, ``"conversions_le_clicks"``,
-        ``"cost_needs_clicks"``.  Rows that break a waived rule are kept and listed,
-        with the reason, in ``log.report.flagged_rows`` / ``log.report.flags``.
+        ``"cost_needs_clicks"``, ``"bid_zero_means_paused"``.  Rows that break a waived
+        rule are kept and listed, with the reason, in ``log.report.flagged_rows`` /
+        ``log.report.flags``.
 
     Returns
     -------
@@ -245,6 +253,39 @@ def read_keyword_log(
                     "cost_needs_clicks",
                 )
             )
+        if "bid" in parsed:
+            # a bid of 0 means the keyword did not bid that day: it cannot buy anything
+            bid, impressions = parsed["bid"], parsed["impressions"]
+            traffic = (impressions > 0) | (clicks > 0)
+            if "cost" in parsed:
+                traffic |= parsed["cost"] > 0
+            checks.append(
+                _Check(
+                    "bid",
+                    (bid == 0) & traffic,
+                    lambda i: (
+                        "must be > 0 when the keyword-day has impressions, clicks or cost (a "
+                        f"bid of 0 means not bidding); got bid={bid[i]:g}, "
+                        f"impressions={impressions[i]:g}, clicks={clicks[i]:g}"
+                        + (f", cost={parsed['cost'][i]:g}" if "cost" in parsed else "")
+                    ),
+                    "bid_zero_means_paused",
+                )
+            )
+    # exact duplicates: a row equal in every column to an earlier one (a report exported
+    # twice, or pasted together with an overlap) would count the keyword-day twice
+    first_copy = _first_copy(parsed, n)
+    repeats = first_copy != np.arange(n)
+    checks.append(
+        _Check(
+            "keyword",
+            repeats,
+            lambda i: (
+                f"repeats row {int(first_copy[i])} exactly (same keyword-day and values); "
+                "keep one copy"
+            ),
+        )
+    )
 
     waived = [c for c in checks if c.rule in relaxed]
     checks = [c for c in checks if c.rule not in relaxed]
@@ -291,8 +332,49 @@ def read_keyword_log(
     return _build_log(parsed, keep, report)
 
 
+def _codes(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Dense integer codes of a column's values (NaN equal to NaN, None to None)."""
+    keys = values.astype(str) if values.dtype == object else values
+    return np.unique(keys, return_inverse=True)[1].ravel().astype(np.int64)
+
+
+def _first_copy(parsed: dict[str, Any], n: int) -> npt.NDArray[np.int64]:
+    """For each row, the first row equal to it in every parsed column (itself if none).
+
+    The keyword-day columns (date and text) are compared first; only rows whose
+    keyword-day repeats are compared on every column.
+    """
+    first = np.arange(n, dtype=np.int64)
+    if n < 2:
+        return first
+
+    def combine(key: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+        code = _codes(values)
+        size = int(code.max()) + 1
+        inverse = np.unique(key * size + code, return_inverse=True)[1]
+        return np.asarray(inverse.ravel(), dtype=np.int64)
+
+    key = np.zeros(n, dtype=np.int64)
+    day_columns = ("date", "campaign", "ad_group", "keyword", "match_type")
+    for column in day_columns:
+        if column in parsed:
+            key = combine(key, parsed[column])
+    counts = np.bincount(key)
+    rows = np.flatnonzero(counts[key] > 1)
+    if rows.size == 0:
+        return first
+    sub = key[rows]
+    for column, values in parsed.items():
+        if column not in day_columns:
+            sub = combine(sub, values[rows])
+    _, index, inverse = np.unique(sub, return_index=True, return_inverse=True)
+    first[rows] = rows[index[inverse.ravel()]]  # np.unique's index is the first occurrence
+    return first
+
+
 def _build_log(parsed: dict[str, Any], keep: BoolArray, report: LoadReport) -> KeywordLog:
-    columns: dict[str, Any] = {"report": report, "date": parsed["date"][keep]}
+    # (every column is a fresh array: read-only, the log keeps it without a copy)
+    columns: dict[str, Any] = {"report": report, "date": frozen(parsed["date"][keep])}
     for column in ("campaign", "ad_group", "keyword"):
         if column in parsed:
             columns[column] = Categorical.from_values(parsed[column][keep])
@@ -302,8 +384,8 @@ def _build_log(parsed: dict[str, Any], keep: BoolArray, report: LoadReport) -> K
         )
     for column in ("impressions", "clicks", "conversions"):
         if column in parsed:
-            columns[column] = parsed[column][keep].astype(np.int64)
+            columns[column] = frozen(parsed[column][keep].astype(np.int64))
     for column in ("bid", "cost", "revenue"):
         if column in parsed:
-            columns[column] = parsed[column][keep]
+            columns[column] = frozen(parsed[column][keep])
     return KeywordLog(**columns)

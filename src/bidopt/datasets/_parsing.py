@@ -8,6 +8,7 @@ thousand Python calls.  Parsers never raise on a bad cell: they return NaN / NaT
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -24,7 +25,12 @@ _T = TypeVar("_T")
 
 _MISSING = frozenset({"", "-", "--", "nan", "none", "null", "n/a", "na", "nat"})
 _CURRENCY = re.compile(r"[¥$,\s]|cny|rmb|元|yuan")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
+# a date, optionally followed by a time of day (``2024-11-11 08:30:00``, ``...T00:00``,
+# with an optional fraction and time zone); nothing else may follow
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?)?$"
+)
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?$")
 
 #: Accepted spellings of each match type (after NFKC and lower-casing).
@@ -119,6 +125,12 @@ def _parse_date(text: str) -> np.datetime64:
         return np.datetime64("NaT", "D")
 
 
+def _parse_numeric_date(value: float) -> np.datetime64:
+    if not math.isfinite(value) or value != math.floor(value):
+        return np.datetime64("NaT", "D")
+    return _parse_date(str(int(value)))
+
+
 def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], BoolArray]:
     """Parse dates (``2024-11-11``, ``2024/11/11``, ``20241111``, ``2024年11月11日``).
 
@@ -126,8 +138,11 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
     """
     if values.dtype.kind == "M":
         dates = values.astype("datetime64[D]")
+    elif values.dtype.kind in "iuf":
+        # numbers: compact dates such as 20241111 (or 20241111.0 from a column with NaN)
+        dates = _map_unique(values, _parse_numeric_date, "datetime64[D]")
     else:
-        dates = _map_unique(values, _parse_date, "datetime64[D]")
+        dates = _map_unique(values, lambda v: _parse_date(str(v)), "datetime64[D]")
     return dates, np.isnat(dates)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from bidopt._validation import as_float_array, check_random_state, check_scalar
+from bidopt._validation import as_float_array, check_random_state, check_scalar, frozen
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
 from bidopt.datasets._vocabulary import CATEGORIES, GENERAL_ATTRIBUTES, TRADITIONAL
@@ -609,19 +609,21 @@ def _assemble_log(
     """A KeywordLog from simulated columns (day-major rows) and per-keyword labels
     (``campaign``, ``ad_group``, ``match_type``, one row per keyword)."""
     n = keywords.size
+    # the simulated columns are fresh: read-only, the log keeps them without a copy
+    fresh = {name: frozen(np.ascontiguousarray(value)) for name, value in sim.items()}
     return KeywordLog(
-        date=sim["date"],
-        keyword=Categorical(np.tile(np.arange(n, dtype=np.int32), days), keywords),
-        impressions=sim["impressions"],
-        clicks=sim["clicks"],
+        date=fresh["date"],
+        keyword=Categorical(frozen(np.tile(np.arange(n, dtype=np.int32), days)), keywords),
+        impressions=fresh["impressions"],
+        clicks=fresh["clicks"],
         **{
-            name: Categorical(np.tile(col.codes, days), col.categories)
+            name: Categorical(frozen(np.tile(col.codes, days)), col.categories)
             for name, col in labels.items()
         },
-        bid=sim["bid"],
-        cost=sim["cost"],
-        conversions=sim["conversions"],
-        revenue=sim["revenue"],
+        bid=fresh["bid"],
+        cost=fresh["cost"],
+        conversions=fresh["conversions"],
+        revenue=fresh["revenue"],
         report=LoadReport(source=source, n_read=n * days),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bidopt._validation import check_random_state, check_scalar
+from bidopt._validation import check_random_state, check_scalar, frozen
 from bidopt.datasets._auction_log import AuctionLog
 from bidopt.typing import RandomState
 
@@ -96,10 +96,10 @@ def make_auction_log(
     price = mean_price * scale * lift / lift.mean()
     price *= np.exp(gen.normal(-(noise**2) / 2, noise, n))
     market_price = np.minimum(np.rint(price), cap)
-    return AuctionLog(
-        click=click,
-        market_price=market_price,
-        pctr=pctr,
-        hour=hour.astype(np.int64),
+    return AuctionLog(  # (fresh arrays, read-only: the log keeps them without a copy)
+        click=frozen(click),
+        market_price=frozen(market_price),
+        pctr=frozen(pctr),
+        hour=frozen(hour.astype(np.int64)),
         source=f"make_auction_log(n_auctions={n})",
     )

@@ -82,7 +82,18 @@ def _read_text(path: Path) -> RawTable:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # a field may be as long as the whole file (the csv module's default cap is 128 KiB,
+    # which a long keyword list or note pasted into a cell can pass); the cap is the
+    # module's global state, so it is restored afterwards
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(max(limit, len(text) + 1))
+        return _parse_rows(csv.reader(io.StringIO(text, newline=""), dialect), path)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _parse_rows(reader: Any, path: Path) -> RawTable:
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
