@@ -97,6 +97,12 @@ def replay(
     that price.  With ``stop="budget"`` bidding stops at the first won auction that
     would take the spend over the budget (nothing after it is bought).
 
+    With ``stop="budget"`` the result never spends more than the budget, exactly: the
+    spend is the running total of the prices paid, in auction order, which is also what
+    the stop rule compares with the budget, so no auction (the last one included) is
+    bought over budget.  With ``stop="none"`` the budget is not enforced and the spend
+    may exceed it.
+
     Parameters
     ----------
     log : AuctionLog
@@ -120,13 +126,16 @@ def replay(
     1
     """
     limit = check_scalar(budget, "budget", lower=0)
-    win, end = _won(log, bids, limit, stop)
+    win, end, spent = _won(log, bids, limit, stop)
     won = win[:end]
     clicks = int(log.click[:end][won].sum())
     conversions = (
         float(log.conversion[:end][won].sum()) if log.conversion is not None else float("nan")
     )
-    spend = float(log.market_price[:end][won].sum())
+    if spent is None:  # stop="none": no running total to keep
+        spend = float(log.market_price[won].sum())
+    else:  # the running total the stop compares with the budget (<= it)
+        spend = float(spent[end - 1]) if end else 0.0
     return ReplayResult(
         clicks=clicks,
         impressions=int(won.sum()),
@@ -170,15 +179,16 @@ def won_auctions(
     >>> won_auctions(log, 6.0, 9.0).tolist()  # the third would take the spend to 12
     [True, True, False]
     """
-    win, end = _won(log, bids, check_scalar(budget, "budget", lower=0), stop)
+    win, end, _ = _won(log, bids, check_scalar(budget, "budget", lower=0), stop)
     win[end:] = False
     return win
 
 
 def _won(
     log: AuctionLog, bids: npt.ArrayLike, limit: float, stop: str
-) -> tuple[npt.NDArray[np.bool_], int]:
-    """The auctions the bids beat (a fresh array) and the index where bidding ends."""
+) -> tuple[npt.NDArray[np.bool_], int, npt.NDArray[np.float64] | None]:
+    """The auctions the bids beat (a fresh array), the index where bidding ends, and
+    (``stop="budget"``) the running total of the prices of the auctions beaten."""
     if not isinstance(log, AuctionLog):
         raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__}.")
     n = len(log)
@@ -192,8 +202,9 @@ def _won(
     mode = check_choice(stop, "stop", ("budget", "none"))
     win = b > log.market_price
     end = n
-    if mode == "budget" and n:
+    spent = None
+    if mode == "budget":
         spent = np.cumsum(np.where(win, log.market_price, 0.0))
-        if spent[-1] > limit:
+        if n and spent[-1] > limit:
             end = int(np.searchsorted(spent, limit, side="right"))
-    return win, end
+    return win, end, spent

@@ -10,17 +10,25 @@ over a historical log.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, check_choice, check_scalar
+from bidopt._validation import as_float_array, check_choice, check_scalar, short_repr
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.replay._plan import slot_calibration, spend_plan
-from bidopt.replay._spend_model import SpendFilter, SpendModel, slot_bounds
+from bidopt.replay._spend_model import (
+    SpendFilter,
+    SpendModel,
+    bounded,
+    check_training,
+    multiplier_bounds,
+    slot_bounds,
+)
 from bidopt.typing import FloatArray
 
 __all__ = ["BudgetPacer", "slot_frame"]
@@ -29,6 +37,12 @@ __all__ = ["BudgetPacer", "slot_frame"]
 PacingController = Literal["none", "dual", "pid", "filter"]
 Controller = Literal["auto", "none", "dual", "pid", "filter"]
 Plan = Literal["traffic", "level", "spend"]
+#: The most time slots a day may have (one a tenth of a second; memory is n_slots floats).
+MAX_SLOTS = 1_000_000
+#: Each term of the PID's step in ``log(lam)`` is clipped to +-this (and the spend error
+#: to at most ``_MAX_ERROR``), far beyond the ``log`` of the multiplier's whole range
+#: (about 55), so that no gain makes the step infinite or NaN.
+_MAX_TERM, _MAX_ERROR = 1e6, 1e12
 
 
 class BudgetPacer:
@@ -53,24 +67,32 @@ class BudgetPacer:
       given, ``"filter"`` when ``training`` is a training log and ``n_auctions`` is
       known, ``"pid"`` otherwise (see Notes).
 
+    Whatever the controller, its gains and the spend reported, the multiplier stays
+    within a floor and a ceiling, ``1e-12 / max_bid`` and ``1e12 / max_bid``
+    (:attr:`lam_bounds`): never 0 or infinite, so the bids are finite.  At the floor
+    every pCTR >= 1e-12 bids the cap; at the ceiling no bid exceeds ``1e-12 * max_bid``
+    (only free auctions are won), which is where a slot that spent far more than its
+    share sends it.
+
     Parameters
     ----------
     budget : float
         The day's budget (>= 0), in the price unit of the spend reported (e.g. yuan).
     lam0 : float
-        Starting multiplier (> 0), e.g. :func:`bidopt.replay.open_loop_multiplier`.
+        Starting multiplier, e.g. :func:`bidopt.replay.open_loop_multiplier`, within
+        the bounds ``1e-12 / max_bid`` and ``1e12 / max_bid`` (see above).
     controller : {"auto", "none", "dual", "pid", "filter"}, default "auto"
         ``"filter"`` needs ``training`` and ``n_auctions``.  ``"auto"`` is resolved
         once, here: :attr:`controller` holds the controller used.
     n_slots : int, default 48
-        Slots of equal traffic; ignored when ``shares`` is given.
+        Slots of equal traffic, 1 to 1,000,000; ignored when ``shares`` is given.
     shares : array-like, optional
         Expected traffic share of each slot (e.g. an hourly profile); normalised to
         sum to 1.
     step : float, default 0.3
         Dual step (>= 0): ``lam *= exp(step * error)``, the error clipped as above.
     gains : (kp, ki, kd), default (0.4, 0.0, 0.0)
-        PID gains on the relative spend error, acting on ``log(lam)``.
+        PID gains (finite, >= 0) on the relative spend error, acting on ``log(lam)``.
     training : IpinyouInfo or AuctionLog, optional
         The ``"filter"`` controller's spend model (price histograms by pCTR
         segment), and the dual and PID controllers' spend plan (see ``plan``): training
@@ -117,7 +139,10 @@ class BudgetPacer:
     controller : {"none", "dual", "pid", "filter"}
         The controller used (``"auto"`` resolved).
     multiplier : float
-        The ``lam`` to bid with in the next slot.
+        The ``lam`` to bid with in the next slot, within :attr:`lam_bounds`.
+    lam_bounds : (float, float)
+        The floor and ceiling of the multiplier, ``1e-12 / max_bid`` and
+        ``1e12 / max_bid``.
     left : float
         Budget not yet spent.
     slot : int
@@ -181,10 +206,23 @@ class BudgetPacer:
         n_auctions: int | None = None,
     ) -> None:
         self.budget = check_scalar(budget, "budget", lower=0)
-        self.multiplier = check_scalar(lam0, "lam0", lower=0, lower_inclusive=False)
         self.max_bid = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
+        self.lam_bounds: tuple[float, float] = multiplier_bounds(self.max_bid)
+        low, high = self.lam_bounds
+        try:
+            self.multiplier = check_scalar(lam0, "lam0", lower=low, upper=high)
+        except InvalidInputError:
+            raise InvalidInputError(
+                f"`lam0` must be a finite number >= {low:g} and <= {high:g} (1e-12 / "
+                "max_bid and 1e12 / max_bid: at the floor every pCTR >= 1e-12 bids the cap, "
+                "at the ceiling no bid exceeds 1e-12 x max_bid; open_loop_multiplier gives "
+                f"one). Got {short_repr(lam0)} instead."
+            ) from None
         self.step = check_scalar(step, "step", lower=0)
         self.gains = _check_gains(gains)
+        drift = check_scalar(drift, "drift", lower=0)
+        if training is not None:
+            training = check_training(training)
         self.n_auctions = (
             None
             if n_auctions is None
@@ -192,7 +230,7 @@ class BudgetPacer:
         )
         self.controller = _resolve_controller(controller, training, self.n_auctions)
         if shares is None:
-            slots = int(check_scalar(n_slots, "n_slots", lower=1, integer=True))
+            slots = int(check_scalar(n_slots, "n_slots", lower=1, upper=MAX_SLOTS, integer=True))
             weights = np.full(slots, 1.0 / slots)
         else:
             weights = as_float_array(shares, "shares", ndim=1, nonnegative=True)
@@ -247,7 +285,7 @@ class BudgetPacer:
                     self.edges,
                     slot_calibration(training, self.multiplier, self.edges, model),
                 )
-            self._filter = SpendFilter(model, check_scalar(drift, "drift", lower=0), calibration)
+            self._filter = SpendFilter(model, drift, calibration)
         self._weights = weights
         self.n_slots = int(weights.size)
         self.left = self.budget
@@ -298,12 +336,21 @@ class BudgetPacer:
         if target <= 0:
             return lam
         error = spend / target - 1.0  # > 0: spending too fast, raise lam
+        low, high = self.lam_bounds
         if self.controller == "dual":
-            lam *= math.exp(self.step * max(min(error, 3.0), -0.95))
+            lam = bounded(lam, self.step * max(min(error, 3.0), -0.95), low, high)
         elif self.controller == "pid":
             kp, ki, kd = self.gains
+            error = min(error, _MAX_ERROR)  # (a target of 1e-300 would make it inf)
             self._integral += error
-            lam *= math.exp(kp * error + ki * self._integral + kd * (error - self._previous))
+            lam = bounded(
+                lam,
+                _clip(kp * error)
+                + _clip(ki * self._integral)
+                + _clip(kd * (error - self._previous)),
+                low,
+                high,
+            )
             self._previous = error
         elif self._filter is not None and self.n_auctions is not None:
             assert pctr is not None
@@ -312,6 +359,7 @@ class BudgetPacer:
                 lam = self._filter.multiplier(
                     self.left / (self.n_auctions - self._seen), start=self._seen / self.n_auctions
                 )
+                lam = min(max(lam, low), high)
         self.multiplier = lam
         return lam
 
@@ -377,14 +425,23 @@ def slot_frame(multipliers: FloatArray, spend: FloatArray, caller: str) -> Any:
     )
 
 
+def _clip(term: float) -> float:
+    """A term of the PID's step, within +-``_MAX_TERM``."""
+    return min(max(term, -_MAX_TERM), _MAX_TERM)
+
+
 def _check_gains(gains: object) -> tuple[float, float, float]:
-    """``gains`` as three finite floats ``(kp, ki, kd)``."""
+    """``gains`` as three finite floats ``(kp, ki, kd)``, each >= 0 (a negative gain
+    moves ``lam`` the wrong way: down, bids up, when the slot spent too much)."""
     try:
-        values = tuple(float(g) for g in gains)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        values = ()
-    if len(values) != 3 or not all(math.isfinite(v) for v in values):
+        items = list(gains)  # type: ignore[call-overload]
+    except TypeError:
+        items = []
+    numeric = all(isinstance(g, numbers.Real) and not isinstance(g, bool) for g in items)
+    values = tuple(float(g) for g in items) if numeric else ()
+    if len(values) != 3 or not all(math.isfinite(v) and v >= 0 for v in values):
         raise InvalidInputError(
-            f"`gains` must be three finite numbers (kp, ki, kd). Got {gains!r} instead."
+            "`gains` must be three finite numbers >= 0 (kp, ki, kd). "
+            f"Got {short_repr(gains)} instead."
         )
     return values[0], values[1], values[2]

@@ -40,9 +40,9 @@ import numpy.typing as npt
 from bidopt._validation import check_scalar
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._engine import ReplayResult, replay
+from bidopt.replay._engine import ReplayResult
 from bidopt.replay._pacer import BudgetPacer, Controller, PacingController, Plan, slot_frame
-from bidopt.replay._spend_model import check_training
+from bidopt.replay._spend_model import check_training, multiplier_bounds
 
 __all__ = ["PacedResult", "open_loop_multiplier", "paced_replay"]
 
@@ -56,7 +56,8 @@ def _multiplier_from_info(info: IpinyouInfo, per_auction: float, max_bid: float)
     # the first integer k whose prices below it cost enough; the least bid that wins
     # every price below k is just above k - 1
     k = int(np.searchsorted(first, per_auction, side="left"))
-    return info.ctr_train / max(min(k - 1 + 1e-6, max_bid), 1e-9)
+    low, high = multiplier_bounds(max_bid)
+    return min(max(info.ctr_train / max(min(k - 1 + 1e-6, max_bid), 1e-9), low), high)
 
 
 def _multiplier_from_log(log: AuctionLog, per_auction: float, max_bid: float) -> float:
@@ -72,10 +73,11 @@ def _multiplier_from_log(log: AuctionLog, per_auction: float, max_bid: float) ->
     ratio = ratio[order]
     spend = np.r_[0.0, np.cumsum(price[keep][order])] / len(log)
     k = int(np.searchsorted(spend, per_auction, side="left"))
+    low, high = multiplier_bounds(max_bid)
     if k < ratio.size:
-        return max(float(ratio[k]), 1e-300)  # wins the first k
+        return min(max(float(ratio[k]), low), high)  # wins the first k (inf: free ones)
     smallest = float(ratio[-1]) if ratio.size else math.inf
-    return 0.5 * smallest if math.isfinite(smallest) else 1.0  # wins them all
+    return min(max(0.5 * smallest, low), high)  # wins them all (inf: all free)
 
 
 def open_loop_multiplier(
@@ -95,6 +97,20 @@ def open_loop_multiplier(
     n_auctions : float
         Auctions to come (> 0).
     max_bid : float, default 300
+
+    Returns
+    -------
+    float
+        ``lam``, within the pacing bounds ``1e-12 / max_bid`` and ``1e12 / max_bid``
+        (:class:`BudgetPacer`): the ceiling when the budget buys nothing but free
+        auctions (e.g. a budget of 0), never 0 or infinite.
+
+    Raises
+    ------
+    InvalidInputError
+        Training data that cannot give ``lam``: statistics without impressions or
+        clicks, or whose price histogram is empty, negative or all 0; a training log
+        without pCTRs, or whose pCTRs are all 0.
     """
     per_auction = check_scalar(budget, "budget", lower=0) / check_scalar(
         n_auctions, "n_auctions", lower=0, lower_inclusive=False
@@ -168,14 +184,23 @@ def paced_replay(
     Returns
     -------
     PacedResult
+        ``result.spend <= budget`` always, exactly: bidding stops at the first won
+        auction that would take the running total of the prices paid (summed in
+        auction order, as :func:`replay` does) over the budget, whichever slot it
+        falls in, so no auction is bought over budget (the last one included).
+        ``replay(log, bids, budget)`` on the bids placed buys the same auctions for the
+        same spend.
 
     See Also
     --------
     BudgetPacer : the controllers alone, stepped slot by slot (this function drives one
         over the log, each slot bidding with its multiplier on the budget left).
     """
+    if not isinstance(log, AuctionLog):
+        raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__}.")
     if log.pctr is None:
         raise InvalidInputError("paced_replay needs a log with `pctr`.")
+    pctr = log.pctr
     n = len(log)
     pacer = BudgetPacer(
         budget,
@@ -199,23 +224,30 @@ def paced_replay(
     placed = np.zeros(n)
     for s in range(pacer.n_slots):
         a, b = int(bounds[s]), int(bounds[s + 1])
-        part = log.take(np.arange(a, b))
-        assert part.pctr is not None  # (checked)
-        bids = np.minimum(part.pctr / pacer.multiplier, pacer.max_bid)
+        price, theta = log.market_price[a:b], pctr[a:b]
+        bids = np.minimum(theta / pacer.multiplier, pacer.max_bid)
         placed[a:b] = bids
-        res = replay(part, bids, pacer.left)
-        clicks += res.clicks
-        impressions += res.impressions
-        if not math.isnan(res.conversions):
-            conversions += res.conversions
-        expected += res.expected_clicks
-        spent_all += res.spend
-        if res.stopped_at is not None:
-            pacer._record(res.spend, b - a)
-            stopped = a + res.stopped_at
+        win = bids > price
+        # the running total of the day's spend, in auction order (as replay sums it)
+        total = np.cumsum(np.r_[spent_all, np.where(win, price, 0.0)])[1:]
+        end = b - a
+        if end and total[-1] > pacer.budget:
+            end = int(np.searchsorted(total, pacer.budget, side="right"))
+        won = win[:end]
+        spend = float(price[:end][won].sum())  # what the pacer is told the slot spent
+        clicks += int(log.click[a : a + end][won].sum())
+        impressions += int(won.sum())
+        if log.conversion is not None:
+            conversions += float(log.conversion[a : a + end][won].sum())
+        expected += float(theta[:end][won].sum())
+        if end:
+            spent_all = float(total[end - 1])
+        if end < b - a:
+            pacer._record(spend, b - a)
+            stopped = a + end
             placed[stopped:b] = 0.0
             break
-        pacer._update(res.spend, part.pctr)
+        pacer._update(spend, theta)
     result = ReplayResult(
         clicks=clicks,
         impressions=impressions,

@@ -76,9 +76,10 @@ def spend_plan(
     lam = check_scalar(lam, "lam", lower=0, lower_inclusive=False)
     cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
     if cut.size < 2 or cut[0] != 0.0 or abs(cut[-1] - 1.0) > 1e-9 or np.any(np.diff(cut) < 0):
+        got = f"{cut.size} values from {cut[0]:g} to {cut[-1]:g}" if cut.size else "[]"
         raise InvalidInputError(
-            "`edges` must rise from 0 to 1 (slot boundaries as fractions of the day); "
-            f"got {cut.size} values from {cut[0]:g} to {cut[-1]:g}."
+            "`edges` must rise from 0 to 1 (slot boundaries as fractions of the day). "
+            f"Got {got} instead."
         )
     spend, ratio = _slot_spend(log, lam, cut, cap, SpendModel(log, cap), calibrate=calibrate)
     if spend.sum() <= 0:

@@ -9,26 +9,71 @@ from typing import cast
 
 import numpy as np
 
+from bidopt._validation import as_float_array, check_scalar, short_repr
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["SpendFilter", "SpendModel", "check_training", "slot_bounds"]
+__all__ = [
+    "SpendFilter",
+    "SpendModel",
+    "bounded",
+    "check_training",
+    "multiplier_bounds",
+    "slot_bounds",
+]
 
 #: Iterations of the bisection on ``log(lam)`` (a bracket of about 60 e-folds).
 _BISECT = 64
 #: SpendFilter's way out of a price level at which the model expects no spend: steps
 #: of ``log(a)`` down, and how many (up to a factor e**8 below).
 _RESTART_STEP, _RESTART_STEPS = 0.25, 32
+#: The multiplier's range, relative to the bid cap: at ``_LAM_RANGE / max_bid`` every
+#: bid ``pCTR / lam`` is at most ``1e-12 * max_bid``; at ``1 / (_LAM_RANGE * max_bid)``
+#: every pCTR >= 1e-12 bids the cap (see :func:`multiplier_bounds`).
+_LAM_RANGE = 1e12
+#: SpendFilter: the largest variance of ``log(a)`` (a standard deviation of 100 e-folds:
+#: no reading is trusted less), and the largest ``|log(a)|``.
+_MAX_VARIANCE, _MAX_LOG_SCALE = 1e4, 100.0
+
+
+def multiplier_bounds(max_bid: float) -> tuple[float, float]:
+    """The floor and ceiling of the multiplier ``lam`` of the bids
+    ``min(pCTR / lam, max_bid)``: ``1e-12 / max_bid`` and ``1e12 / max_bid``.
+
+    At the floor, every pCTR >= 1e-12 bids the cap ``max_bid`` (a lower ``lam`` would
+    change no bid that matters); at the ceiling, every bid is at most ``1e-12 *
+    max_bid``, so that only auctions priced below that (in practice the free ones) are
+    won.  Every multiplier bidopt's pacing returns lies within them, so the bids are
+    finite and never ``pCTR / 0``.
+    """
+    return 1.0 / (_LAM_RANGE * max_bid), _LAM_RANGE / max_bid
+
+
+def bounded(lam: float, exponent: float, low: float, high: float) -> float:
+    """``lam * exp(exponent)`` clipped to ``[low, high]``, without overflow (``lam`` in
+    the range; ``exponent`` may be infinite, not NaN)."""
+    if exponent >= math.log(high / lam):
+        return high
+    if exponent <= math.log(low / lam):
+        return low
+    return min(max(lam * math.exp(exponent), low), high)
 
 
 def check_training(training: object) -> IpinyouInfo | AuctionLog:
     """``training`` if it is training data bidopt learns ``lam`` from: an
-    :class:`IpinyouInfo`, or an :class:`AuctionLog` with pCTRs and at least one auction."""
+    :class:`IpinyouInfo` with impressions, clicks and a price histogram of positive
+    total, or an :class:`AuctionLog` with pCTRs, at least one of them > 0."""
     if isinstance(training, IpinyouInfo):
-        return training
+        return _check_statistics(training)
     if isinstance(training, AuctionLog):
         if training.pctr is not None and len(training):
+            if not np.any(training.pctr > 0):
+                raise InvalidInputError(
+                    "`training.pctr` must have at least one pCTR > 0 (no bid pCTR / lam "
+                    "wins an auction of pCTR 0, so such a log says nothing of what the "
+                    f"bids spend). Got {training.pctr.size} pCTRs, all 0, instead."
+                )
             return training
         got = "an empty AuctionLog" if len(training) == 0 else "an AuctionLog without pCTRs"
         got += " (a training log needs `pctr` and at least one auction)"
@@ -37,6 +82,38 @@ def check_training(training: object) -> IpinyouInfo | AuctionLog:
     raise InvalidInputError(
         f"`training` must be an IpinyouInfo or an AuctionLog with `pctr`. Got {got}."
     )
+
+
+def _check_statistics(info: IpinyouInfo) -> IpinyouInfo:
+    """``info`` if its training fields can give ``lam``: ``imp_train >= 1``, ``clk_train``
+    in ``1..imp_train`` (the training CTR is every auction's pCTR: 0 bids nothing), and
+    a 1-D price histogram of finite counts >= 0 with a positive total."""
+    imp = int(check_scalar(info.imp_train, "training.imp_train", lower=1, integer=True))
+    clk = info.clk_train
+    ok = isinstance(clk, (int, np.integer)) and not isinstance(clk, bool) and 1 <= clk <= imp
+    if not ok:
+        raise InvalidInputError(
+            f"`training.clk_train` must be an integer >= 1 and <= {imp} (`imp_train`): "
+            "the training CTR is the pCTR of every auction, and no bid pCTR / lam wins at "
+            "pCTR 0 (learn from a training log with pCTRs instead). "
+            f"Got {short_repr(clk)} instead."
+        )
+    counts = as_float_array(
+        info.price_counter_train, "training.price_counter_train", ndim=None, nonnegative=True
+    )
+    if counts.ndim != 1 or counts.size == 0 or not counts.sum() > 0:
+        got = (
+            f"an array of shape {counts.shape}"
+            if counts.ndim != 1
+            else "an empty array"
+            if counts.size == 0
+            else f"{counts.size} counts, all 0"
+        )
+        raise InvalidInputError(
+            "`training.price_counter_train` must be a 1-D histogram of market prices "
+            f"(counts >= 0, entry p for price p) with a positive total. Got {got} instead."
+        )
+    return info
 
 
 def slot_bounds(edges: FloatArray, n: int) -> IntArray:
@@ -190,7 +267,8 @@ class SpendModel:
         come (see :meth:`rate`) is at most ``per_auction`` and as close to it as the
         price steps allow; the ``lam`` of bids at ``max_bid`` when even they spend
         less."""
-        low = math.log(float(self._forecast.min()) / self.max_bid) - 1.0  # all at max
+        # all at max (a bin of pCTR 0 bids 0, whatever lam: only the others count)
+        low = math.log(float(self._forecast[self._forecast > 0].min()) / self.max_bid) - 1.0
         high = math.log(float(self._forecast.max()) / 1e-9)  # every bid below 1e-9
         if self.rate(math.exp(low), weight) <= per_auction:
             return math.exp(low)
@@ -299,7 +377,9 @@ class SpendFilter:
     ) -> None:
         """Take in a slot whose ``bids`` on auctions with ``pctr`` spent ``spend``
         (``slot``: its index, which picks its calibration, if any)."""
-        self.variance += self.drift**2
+        # (a drift beyond 1e150 would overflow its square: the variance is capped anyway)
+        spread_2 = self.drift**2 if self.drift < 1e150 else math.inf
+        self.variance = min(self.variance + spread_2, _MAX_VARIANCE)
         ratio = 1.0 if self._ratio is None or slot is None else float(self._ratio[slot])
         expected, variance = self._expected(self.log_scale, pctr, bids, ratio)
         spread = math.sqrt(max(variance, 0.0))
@@ -319,6 +399,7 @@ class SpendFilter:
             return
         gain = self.variance * slope / total
         self.log_scale += gain * reading
+        self.log_scale = min(max(self.log_scale, -_MAX_LOG_SCALE), _MAX_LOG_SCALE)
         self.variance *= 1.0 - gain * slope
 
     def _restart_below(

@@ -12,12 +12,20 @@ Each takes the predicted CTR of every auction and returns its bid (market-price 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._validation import as_float_array, check_choice, check_random_state, check_scalar
+from bidopt._validation import (
+    as_float_array,
+    check_choice,
+    check_random_state,
+    check_scalar,
+    short_repr,
+)
+from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, RandomState
 
 __all__ = ["BASELINES", "baseline_bids"]
@@ -50,7 +58,9 @@ def baseline_bids(
     pctr : array-like of shape (n_auctions,)
         Predicted click probability per auction, in [0, 1].
     params : dict
-        The strategy's parameters (see ``BASELINES``), all > 0.
+        The strategy's parameters (see ``BASELINES``), all finite and > 0.  Extreme
+        ones (beyond 1e-50 to 1e50) are computed in logs, so the bids stay finite,
+        >= 0 and rising in pCTR.
     max_bid : float, optional
         Cap every bid (300 in the iPinYou replay).
     rng : int, Generator or None
@@ -59,16 +69,33 @@ def baseline_bids(
     Returns
     -------
     ndarray of float64, shape (n_auctions,)
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown ``name``; ``params`` not a dict of exactly the strategy's
+        parameters, or one not a finite number > 0; a pCTR outside [0, 1]; parameters
+        whose bids exceed the float range.
     """
     kind = check_choice(name, "name", tuple(BASELINES))
     theta = as_float_array(pctr, "pctr", ndim=1, nonnegative=True)
-    expected = set(BASELINES[kind])
-    if set(params) != expected:
-        raise ValueError(f"`params` of {kind!r} must be {sorted(expected)}; got {sorted(params)}.")
+    above = theta > 1.0
+    if above.any():
+        at = int(np.argmax(above))
+        raise InvalidInputError(
+            f"`pctr` must be <= 1. Got {float(theta[at])!r} at index {at} instead."
+        )
+    expected = sorted(BASELINES[kind])
+    if not isinstance(params, Mapping) or sorted(params) != expected:
+        raise InvalidInputError(
+            f"`params` of {kind!r} must be a dict with the keys {expected}. "
+            f"Got {short_repr(params)} instead."
+        )
     p = {
         k: check_scalar(v, f"params[{k!r}]", lower=0, lower_inclusive=False)
         for k, v in params.items()
     }
+    extreme = any(not 1e-50 <= v <= 1e50 for v in p.values())
     if kind == "const":
         bids = np.full(theta.size, p["bid"])
     elif kind == "rand":
@@ -76,15 +103,51 @@ def baseline_bids(
     elif kind == "mcpc":
         bids = p["ecpc"] * theta
     elif kind == "lin":
-        bids = p["base"] * theta / p["avg_pctr"]
+        if extreme:
+            bids = _exp_of_log(theta, np.log(p["base"]) - np.log(p["avg_pctr"]))
+        else:
+            bids = p["base"] * theta / p["avg_pctr"]
     elif kind == "ortb1":
         c, lam = p["c"], p["lam"]
-        bids = np.sqrt(c / lam * theta + c * c) - c
+        if extreme:  # c x / (sqrt(1 + x) + 1), x = pCTR / (c lam), in logs
+            log_x = _log_ratio(theta, c, lam)
+            log_root = 0.5 * np.logaddexp(0.0, log_x)  # log sqrt(1 + x)
+            bids = _exp_of_log(theta, np.log(c) + log_x - np.logaddexp(log_root, 0.0))
+        else:
+            bids = np.sqrt(c / lam * theta + c * c) - c
     else:
         c, lam = p["c"], p["lam"]
-        root = np.sqrt(c * c * lam * lam + theta * theta)
-        term = (theta + root) / (c * lam)
-        bids = c * (np.cbrt(term) - np.cbrt(1.0 / term))
+        if extreme:  # 2 c sinh(asinh(x) / 3), x = pCTR / (c lam), in logs
+            log_x = _log_ratio(theta, c, lam)
+            with np.errstate(over="ignore"):
+                asinh = np.where(
+                    log_x > 300.0, log_x + np.log(2.0), np.arcsinh(np.exp(np.minimum(log_x, 300.0)))
+                )
+            third = asinh / 3.0
+            with np.errstate(divide="ignore"):  # log 0 where pCTR is 0
+                log_sinh2 = third + np.log(-np.expm1(-2.0 * third))
+            bids = _exp_of_log(theta, np.log(c) + log_sinh2)
+        else:
+            root = np.sqrt(c * c * lam * lam + theta * theta)
+            term = (theta + root) / (c * lam)
+            bids = c * (np.cbrt(term) - np.cbrt(1.0 / term))
+    if not np.all(np.isfinite(bids)):
+        raise InvalidInputError(
+            f"`params` of {kind!r} must give bids within the float range; {p} give infinite ones."
+        )
     if max_bid is not None:
         bids = np.minimum(bids, check_scalar(max_bid, "max_bid", lower=0))
+    return np.asarray(bids, dtype=np.float64)
+
+
+def _log_ratio(theta: FloatArray, c: float, lam: float) -> FloatArray:
+    """``log(theta / (c * lam))``, -inf where ``theta`` is 0."""
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.log(theta) - np.log(c) - np.log(lam), dtype=np.float64)
+
+
+def _exp_of_log(theta: FloatArray, log_bid: npt.ArrayLike) -> FloatArray:
+    """``exp(log_bid)``, 0 where ``theta`` is 0 (inf where it overflows)."""
+    with np.errstate(over="ignore"):
+        bids = np.exp(np.where(theta > 0, log_bid, -np.inf))
     return np.asarray(bids, dtype=np.float64)

@@ -1,0 +1,326 @@
+"""The promises of bidopt.replay on edge and bad input (issue 21): clear errors for
+input that cannot be used, bounded multipliers, no crash on valid input, and no replay
+that spends more than its budget."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bidopt.datasets import AuctionLog, IpinyouInfo, make_auction_log
+from bidopt.exceptions import InvalidInputError
+from bidopt.replay import (
+    BudgetPacer,
+    baseline_bids,
+    open_loop_multiplier,
+    paced_replay,
+    replay,
+    spend_plan,
+    won_auctions,
+)
+
+PROFILE = settings(derandomize=True, database=None, deadline=None, max_examples=25)
+MAX_BID = 300.0
+FLOOR, CEILING = 1e-12 / MAX_BID, 1e12 / MAX_BID  # the documented multiplier bounds
+
+
+def info(**changes: Any) -> IpinyouInfo:
+    fields: dict[str, Any] = {
+        "imp_train": 100,
+        "clk_train": 2,
+        "cost_train": 500.0,
+        "price_counter_train": np.array([0, 10, 40, 50]),
+    }
+    fields.update(changes)
+    return IpinyouInfo(**fields)
+
+
+def log_of(price: npt.ArrayLike, pctr: npt.ArrayLike) -> AuctionLog:
+    p = np.asarray(price, dtype=np.float64)
+    return AuctionLog(
+        click=np.zeros(p.size, dtype=np.int64),
+        market_price=p,
+        pctr=np.asarray(pctr, dtype=np.float64),
+    )
+
+
+def with_zero_pctrs(log: AuctionLog, count: int) -> AuctionLog:
+    assert log.pctr is not None
+    pctr = log.pctr.copy()
+    pctr[:count] = 0.0
+    return AuctionLog(click=log.click, market_price=log.market_price, pctr=pctr)
+
+
+# --- 1. silent wrong answers: unusable training data is refused, by name ----------------
+
+
+@pytest.mark.parametrize(
+    ("counts", "shown"),
+    [
+        (np.zeros(5, dtype=np.int64), "all 0"),
+        (np.array([-1, -2, 3, -4]), "-1"),
+        (np.array([], dtype=np.int64), "an empty array"),
+        (np.array([1.0, np.nan]), "nan"),
+        (np.ones((2, 2)), r"(shape \(2, 2\)|\[\[)"),
+    ],
+)
+def test_open_loop_multiplier_refuses_an_unusable_price_histogram(
+    counts: npt.NDArray[Any], shown: str
+) -> None:
+    # at b38b426: 1e5 with a RuntimeWarning (all 0), 0.05 (negative counts), 2e4, ...
+    # (IpinyouInfo may refuse some of them itself, in its own words, when built)
+    with pytest.raises(InvalidInputError, match=rf"price_counter_train` must .*{shown}"):
+        open_loop_multiplier(info(price_counter_train=counts), 100.0, 10)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"imp_train": 0, "clk_train": 0}, r"`training.imp_train` must be an integer >= 1\. Got 0"),
+        ({"imp_train": "100"}, r"imp_train` must be .*Got '100'"),
+        ({"clk_train": 0}, r"`training.clk_train` must be an integer >= 1 and <= 100 .*Got 0"),
+        ({"clk_train": 101}, r"`training.clk_train` must be .*<= 100 .*Got 101"),
+        ({"clk_train": -1}, r"`training.clk_train` must be .*Got -1"),
+    ],
+)
+def test_training_statistics_are_checked(changes: dict[str, Any], message: str) -> None:
+    # at b38b426: ZeroDivisionError (imp_train 0), lam = 0 (clk_train 0), a negative lam
+    bad = info(**changes)
+    with pytest.raises(InvalidInputError, match=message):
+        open_loop_multiplier(bad, 100.0, 10)
+    with pytest.raises(InvalidInputError, match=message):
+        BudgetPacer(100.0, 1e-4, controller="pid", training=bad)
+
+
+def test_a_training_log_whose_pctrs_are_all_zero_is_refused() -> None:
+    zero = with_zero_pctrs(make_auction_log(500, rng=1), 500)
+    match = r"`training.pctr` must have at least one pCTR > 0 .*Got 500 pCTRs, all 0"
+    with pytest.raises(InvalidInputError, match=match):
+        open_loop_multiplier(zero, 100.0, 10)  # at b38b426: 1.0, from nothing
+    with pytest.raises(InvalidInputError, match=match):
+        spend_plan(zero, 1e-4, [0.0, 0.5, 1.0])  # at b38b426: the traffic shares
+    with pytest.raises(InvalidInputError, match=match):
+        BudgetPacer(100.0, 1e-4, controller="filter", training=zero, n_auctions=10)
+
+
+def test_open_loop_multiplier_is_finite_and_bounded() -> None:
+    free = log_of([0.0, 0.0, 5.0], [0.01, 0.02, 0.01])
+    # budget 0 with free auctions: bid (almost) nothing, at the documented ceiling
+    lam = open_loop_multiplier(free, 0.0, 3)  # at b38b426: inf
+    assert lam == CEILING
+    paced = paced_replay(free, 0.0, lam, controller="pid")  # usable as a starting lam
+    assert paced.result.spend == 0.0 and paced.result.impressions == 2
+    big = open_loop_multiplier(info(clk_train=50), 0.0, 10, max_bid=1e6)
+    assert big == 1e12 / 1e6  # the ceiling of that cap (ctr / 1e-9 before)
+
+
+# --- 2. crashes on valid or near-valid input ----------------------------------------------
+
+
+@pytest.mark.parametrize("controller", ["auto", "filter", "pid", "dual"])
+def test_a_training_log_with_a_few_zero_pctrs_paces(controller: str) -> None:
+    test = make_auction_log(3000, rng=2)
+    training = with_zero_pctrs(make_auction_log(3000, rng=1), 100)  # a forecast bin at 0
+    budget = 0.1 * test.total_market_price
+    lam0 = open_loop_multiplier(training, budget, len(test))
+    # at b38b426: ValueError("math domain error") in the spend model's bisection
+    paced = paced_replay(test, budget, lam0, controller=controller, training=training)  # type: ignore[arg-type]
+    assert 0.5 * budget < paced.result.spend <= budget
+    live = BudgetPacer(budget, lam0, training=training, n_auctions=len(test), n_slots=4)
+    live.update(0.0, np.zeros(750))  # a slot of zero pCTRs only, which no bid wins
+    assert FLOOR <= live.multiplier <= CEILING
+
+
+@pytest.mark.parametrize(
+    "gains", [(0.4, 0.0, 0.0), (50.0, 0.0, 0.0), (0.0, 1e3, 0.0), (0.0, 0.0, 1e3), (1e300,) * 3]
+)
+@pytest.mark.parametrize("fraction", [0.01, 0.3, 0.999])
+def test_pid_multiplier_stays_within_its_bounds(
+    gains: tuple[float, float, float], fraction: float
+) -> None:
+    log = make_auction_log(3000, rng=5)
+    budget = fraction * log.total_market_price
+    # at b38b426: OverflowError (math range error), or lam 0 and bids pCTR / 0
+    paced = paced_replay(log, budget, 1e-4, controller="pid", gains=gains, n_slots=500)
+    assert np.all((paced.multipliers >= FLOOR) & (paced.multipliers <= CEILING))
+    assert np.all(np.isfinite(paced.bids)) and paced.result.spend <= budget
+
+
+@pytest.mark.parametrize("controller", ["dual", "pid"])
+def test_a_live_pacer_survives_a_late_overspend(controller: str) -> None:
+    pacer = BudgetPacer(1000.0, 1e-4, controller=controller, n_slots=4, step=1e300)  # type: ignore[arg-type]
+    for spent in (10.0, 10.0, 979.0):  # the third slot leaves 1 yuan for the last
+        lam = pacer.update(spent)  # at b38b426 (pid): OverflowError
+        assert FLOOR <= lam <= CEILING
+    huge = BudgetPacer(1000.0, 1e-4, controller=controller, n_slots=4)  # type: ignore[arg-type]
+    lam = huge.update(1e300)  # spent far beyond the slot's share
+    assert lam == CEILING if controller == "pid" else lam == 1e-4 * math.exp(0.3 * 3.0)
+
+
+def test_filter_with_a_huge_drift_stays_finite() -> None:
+    log, training = make_auction_log(3000, rng=5), make_auction_log(3000, rng=6)
+    budget = 0.1 * log.total_market_price
+    # at b38b426: OverflowError (34, 'Numerical result out of range')
+    paced = paced_replay(log, budget, 1e-4, controller="filter", training=training, drift=1e300)
+    assert np.all((paced.multipliers >= FLOOR) & (paced.multipliers <= CEILING))
+    assert paced.result.spend <= budget
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"gains": (-5.0, 0.0, 0.0)},
+            r"`gains` must be three finite numbers >= 0 \(kp, ki, kd\)\. Got \(-5\.0, 0\.0, 0\.0\)",
+        ),
+        ({"gains": ("a", 0, 0)}, r"`gains` must be three finite numbers >= 0 .*Got \('a', 0, 0\)"),
+        ({"gains": (1.0, 2.0)}, r"`gains` must be three finite numbers >= 0 .*Got \(1\.0, 2\.0\)"),
+        ({"gains": None}, r"`gains` must be three finite numbers >= 0 .*Got None"),
+        ({"drift": "x"}, r"`drift` must be a finite number >= 0\. Got 'x'"),
+        ({"drift": -1.0}, r"`drift` must be a finite number >= 0\. Got -1\.0"),
+        (
+            {"n_slots": 10**15},
+            r"`n_slots` must be an integer >= 1 and <= 1e\+06\. Got 1000000000000000",
+        ),
+        (
+            {"lam0": 1e-300},
+            r"`lam0` must be a finite number >= 3\.33333e-15 and <= 3\.33333e\+09 .*Got 1e-300",
+        ),
+        ({"lam0": "x"}, r"`lam0` must be a finite number >= 3\.33333e-15 .*Got 'x'"),
+    ],
+)
+def test_paced_replay_options_are_checked(changes: dict[str, Any], message: str) -> None:
+    log = make_auction_log(200, rng=5)
+    args: dict[str, Any] = {"budget": 100.0, "lam0": 1e-4, "controller": "pid"}
+    args.update(changes)
+    # at b38b426: negative gains and any drift accepted under the PID, MemoryError, ...
+    with pytest.raises(InvalidInputError, match=message):
+        paced_replay(log, args.pop("budget"), args.pop("lam0"), **args)
+
+
+def test_paced_replay_names_a_log_that_is_not_one() -> None:
+    with pytest.raises(InvalidInputError, match=r"`log` must be an AuctionLog\. Got NoneType"):
+        paced_replay(None, 10.0, 1e-4)  # type: ignore[arg-type]  # at b38b426: AttributeError
+
+
+def test_spend_plan_names_empty_edges() -> None:
+    with pytest.raises(InvalidInputError, match=r"`edges` must rise from 0 to 1 .*Got \[\]"):
+        spend_plan(make_auction_log(200, rng=1), 1e-4, [])  # at b38b426: IndexError
+
+
+PARAMS = {
+    "const": {"bid": 10.0},
+    "rand": {"upper": 20.0},
+    "mcpc": {"ecpc": 1e4},
+    "lin": {"base": 10.0, "avg_pctr": 0.004},
+    "ortb1": {"c": 60.0, "lam": 1e-5},
+    "ortb2": {"c": 60.0, "lam": 1e-5},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_baseline_bids_check_their_params(name: str) -> None:
+    expected = re.escape(str(sorted(PARAMS[name])))
+    # at b38b426: ValueError (not a bidopt error), TypeError on None
+    for params in ({}, None, [1.0], {**PARAMS[name], "extra": 1.0}):
+        with pytest.raises(
+            InvalidInputError,
+            match=rf"`params` of '{name}' must be a dict with the keys {expected}\. Got",
+        ):
+            baseline_bids(name, [0.01], params)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"`pctr` must be <= 1\. Got 2\.0 at index 0"):
+        baseline_bids(name, [2.0], PARAMS[name])  # at b38b426: accepted
+
+
+@pytest.mark.parametrize("name", ["ortb1", "ortb2", "lin"])
+@pytest.mark.parametrize("value", [1e-300, 1e300])
+def test_baseline_bids_are_finite_at_extreme_params(name: str, value: float) -> None:
+    pctr = np.array([0.0, 1e-6, 0.004, 0.3, 1.0])
+    params = dict.fromkeys(PARAMS[name], value)
+    with np.errstate(divide="raise", over="raise", invalid="raise"):  # at b38b426: inf, nan, ...
+        bids = baseline_bids(name, pctr, params)  # type: ignore[arg-type]
+    assert np.all(np.isfinite(bids)) and np.all(bids >= 0) and bids[0] == 0.0
+    assert np.all(np.diff(bids) >= 0)  # still rising in pCTR
+
+
+def test_baseline_bids_unchanged_on_ordinary_params() -> None:
+    pctr = np.array([0.0, 1e-4, 0.004, 0.05, 1.0])
+    c, lam = 60.0, 1e-5
+    np.testing.assert_array_equal(
+        baseline_bids("ortb1", pctr, {"c": c, "lam": lam}), np.sqrt(c / lam * pctr + c * c) - c
+    )
+    root = np.sqrt(c * c * lam * lam + pctr * pctr)
+    term = (pctr + root) / (c * lam)
+    np.testing.assert_array_equal(
+        baseline_bids("ortb2", pctr, {"c": c, "lam": lam}),
+        c * (np.cbrt(term) - np.cbrt(1.0 / term)),
+    )
+
+
+# --- 3. a replay never spends more than its budget -------------------------------------
+
+
+@PROFILE
+@given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0.01, 0.99))
+def test_replay_never_spends_more_than_its_budget(seed: int, cut: float) -> None:
+    # float prices, the budget exactly at a running total: at b38b426 the spend, summed
+    # pairwise, came out above the budget by an ulp in about a third of such cases
+    rng = np.random.default_rng(seed)
+    price = rng.random(300) * rng.choice([0.1, 1.0, 7.3])
+    budget = float(np.cumsum(price)[int(cut * 299)])
+    log = log_of(price, np.full(300, 0.01))
+    result = replay(log, 1e9, budget)
+    assert result.spend <= budget
+    won = won_auctions(log, 1e9, budget)
+    np.testing.assert_allclose(result.spend, price[won].sum(), rtol=1e-12)
+    assert result.stopped_at == int(np.argmin(won))
+
+
+@PROFILE
+@given(
+    seed=st.integers(0, 1000),
+    controller=st.sampled_from(["none", "dual", "pid", "filter"]),
+    learnt_from=st.sampled_from(["log", "statistics"]),
+    edge=st.sampled_from(["zero", "tiny", "total", "near_total", "above", "float"]),
+)
+def test_paced_replay_never_spends_more_than_its_budget(
+    seed: int, controller: str, learnt_from: str, edge: str
+) -> None:
+    log = make_auction_log(2000, rng=seed)
+    training: AuctionLog | IpinyouInfo = make_auction_log(2000, rng=seed + 1)
+    if learnt_from == "statistics":
+        training = IpinyouInfo.from_log(training)
+    if edge == "float":  # prices off the whole units, so the running total rounds
+        assert log.pctr is not None
+        price = log.market_price * np.random.default_rng(seed).uniform(0.9, 1.1, len(log))
+        log = AuctionLog(click=log.click, market_price=price, pctr=log.pctr)
+    total = log.total_market_price
+    budget = {
+        "zero": 0.0,
+        "tiny": 1.0,
+        "total": total,
+        "near_total": total * (1 - 1e-9),
+        "above": 2 * total,
+        "float": 0.37 * total,
+    }[edge]
+    lam0 = open_loop_multiplier(training, budget, len(log))
+    paced = paced_replay(log, budget, lam0, controller=controller, training=training)  # type: ignore[arg-type]
+    result = paced.result
+    assert result.spend <= budget  # exactly, no tolerance
+    # replayed as one plan, the bids placed buy the same auctions for the same spend
+    again = replay(log, paced.bids, budget)  # (the auction of the stop is bid 0 there)
+    assert (again.clicks, again.impressions, again.spend) == (
+        result.clicks,
+        result.impressions,
+        result.spend,
+    )
+    np.testing.assert_allclose(paced.slot_spend.sum(), result.spend, rtol=1e-12)
+    assert np.all((paced.multipliers >= FLOOR) & (paced.multipliers <= CEILING))
+    assert math.isfinite(result.expected_clicks)
