@@ -88,3 +88,45 @@ def test_pool_rates_shrinks_sparse_units_towards_their_group() -> None:
     assert 0 < rates[0] <= group_rate  # no clicks in 10 impressions is not a CTR of 0
     assert rates[1] == pytest.approx(0.05, rel=0.1)  # plenty of data: near its own rate
     assert 0 < rates[3] < 1
+
+
+def _interval(a: float, b: float, level: float = 0.9) -> tuple[float, float]:
+    from scipy import stats
+
+    tail = (1 - level) / 2
+    return float(stats.beta.ppf(tail, a, b)), float(stats.beta.ppf(1 - tail, a, b))
+
+
+@pytest.mark.parametrize(
+    ("successes", "trials"),
+    [
+        ([5.0, 0.0], [10.0, 0.0]),  # one unit with data: the prior strength cannot be fitted
+        ([5.0, 0.0, 3.0], [10.0, 0.0, 10.0]),  # under-dispersed: fitted strength at its bound
+        ([0.0, 0.0], [0.0, 0.0]),  # no data at all
+    ],
+)
+def test_a_unit_without_trials_gets_its_parents_interval_not_a_neighbours(
+    successes: list[float], trials: list[float]
+) -> None:
+    pooled = pool_rates(successes, trials)
+    x, n = sum(successes), sum(trials)
+    # the account's own uncertainty: a Beta posterior of its x successes in n trials
+    parent_low, parent_high = _interval(x + 1, n - x + 1)
+    zero = int(np.flatnonzero(np.asarray(trials) == 0)[0])
+    assert pooled.lower[zero] <= parent_low + 0.01
+    assert pooled.upper[zero] >= parent_high - 0.01
+    # ... and not the near-certain interval of a pseudo-count of a million trials
+    assert pooled.upper[zero] - pooled.lower[zero] > 0.2
+    if n > 0:
+        assert pooled.mean[zero] == pytest.approx(x / n, rel=1e-9)  # the parent's rate
+
+
+def test_a_unit_without_trials_in_a_group_gets_the_groups_interval() -> None:
+    # group "g" has one unit with 40/100 and one with no trials; group "h" has 2/100
+    pooled = pool_rates([40.0, 0.0, 2.0], [100.0, 0.0, 100.0], [["g", "g", "h"]])
+    width = pooled.upper - pooled.lower
+    # no trials: at least as uncertain as the group's own 100 trials, and much more
+    # than the unit that has them
+    low, high = _interval(41, 61)
+    assert width[1] >= 0.95 * (high - low)
+    assert width[1] > 1.2 * width[0]

@@ -30,7 +30,8 @@ class PooledRates:
         The Beta posterior of each unit.
     prior_strength : list of float
         The fitted prior strength (pseudo-trials) of each level, coarsest first, then
-        the units' own.
+        the units' own.  The priors used are widened for the uncertainty of each
+        parent's rate (so never more certain than the parent: see :func:`pool_rates`).
     level : float
         Probability of the intervals :attr:`lower` and :attr:`upper`.
     """
@@ -81,6 +82,12 @@ def _fit_strength(successes: FloatArray, trials: FloatArray, prior_mean: FloatAr
     return float(np.exp(res.x))
 
 
+def _widened(strength: float, parent: FloatArray) -> FloatArray:
+    """Concentration of a Beta(strength m, strength (1 - m)) prior whose mean m is itself
+    uncertain with concentration ``parent`` (moment-matched: equal variance)."""
+    return np.asarray(parent * strength / (parent + strength + 1.0), dtype=np.float64)
+
+
 def pool_rates(
     successes: npt.ArrayLike,
     trials: npt.ArrayLike,
@@ -99,7 +106,8 @@ def pool_rates(
     ----------
     successes, trials : array-like of shape (n_units,)
         For example clicks and impressions per keyword.  Zero trials are allowed (the
-        unit gets its group's rate); ``successes <= trials``.
+        unit gets its group's rate, and an interval at least as wide as the group's
+        own); ``successes <= trials``.
     levels : sequence of array-like of shape (n_units,)
         Group labels from the finest to the coarsest (ad group, then campaign); nested.
     method : {"beta-binomial"}
@@ -143,6 +151,16 @@ def pool_rates(
         codes.append(np.unique(arr, return_inverse=True)[1].ravel())
     total = n.sum()
     prior = np.full(x.size, x.sum() / total if total > 0 else 0.5)
+    # How sure each unit's parent is of its rate, as a Beta concentration (pseudo
+    # trials): the account knows its rate from its own trials (a uniform prior's
+    # n + 2).  A child's prior Beta(s m, s (1 - m)) around an uncertain parent rate m is
+    # widened to the moment-matched Beta of concentration c s / (c + s + 1) (the
+    # variance of the mixture over the parent's Beta of concentration c): so a unit
+    # without trials gets the interval of its pooled parent, never a near-certain one
+    # when the fitted strength is large (a level where fewer than two units have
+    # trials, or under-dispersed data) - which used to hand it the interval of the
+    # neighbour whose trials set the parent's rate.
+    parent_conc = np.full(x.size, total + 2.0)
     strengths: list[float] = []
     for code in reversed(codes):
         size = int(code.max()) + 1
@@ -150,13 +168,18 @@ def pool_rates(
         gn = np.bincount(code, weights=n, minlength=size).astype(np.float64)
         gm = np.zeros(size)
         gm[code] = prior
+        gc = np.zeros(size)
+        gc[code] = parent_conc
         s = _fit_strength(gx, gn, gm)
         strengths.append(s)
-        prior = ((gx + s * gm) / (gn + s))[code]
+        s_eff = _widened(s, gc)
+        prior = ((gx + s_eff * gm) / (gn + s_eff))[code]
+        parent_conc = (gn + s_eff)[code]
     s = _fit_strength(x, n, prior)
     strengths.append(s)
+    s_unit = _widened(s, parent_conc)
     m = np.clip(prior, 1e-12, 1 - 1e-12)
-    a, b = x + s * m, n - x + s * (1 - m)
+    a, b = x + s_unit * m, n - x + s_unit * (1 - m)
     return PooledRates(
         mean=a / (a + b),
         alpha=a,
