@@ -26,6 +26,8 @@ __all__ = ["BLOCK_ROWS", "N_BUCKETS", "SHIFT", "Hull", "build_hull", "steps"]
 
 #: Rows per block when scanning hulls (about 1 MB per float64 array at 16 levels).
 BLOCK_ROWS = 4096
+#: Rows per block when building hulls of rows that are not already concave.
+_HULL_ROWS = 8192
 #: A positive double's bit pattern shifted right by SHIFT is a monotone bucket index
 #: (sign, exponent and 5 mantissa bits: 32 buckets per octave), below 2**16.
 SHIFT = 47
@@ -71,7 +73,7 @@ class Hull:
     cum_c, cum_v : ndarray of float64, shape (n_keywords, n_levels)
         Cost and value after each step up the hull; after the last vertex the last
         vertex repeats (zero steps).
-    level : ndarray of int32 or None, shape (n_keywords, n_levels)
+    level : ndarray of int16 or None, shape (n_keywords, n_levels)
         Landscape level of each vertex; None when every level is a vertex.
     n_steps : ndarray of int64, shape (n_keywords,)
         Number of vertices (steps) of each keyword's hull.
@@ -84,7 +86,7 @@ class Hull:
 
     cum_c: FloatArray
     cum_v: FloatArray
-    level: npt.NDArray[np.int32] | None
+    level: npt.NDArray[np.int16] | None
     n_steps: IntArray
     bucket: npt.NDArray[np.uint16]
     bucket_cost: FloatArray
@@ -119,13 +121,20 @@ class Hull:
         return dc, dv, slope
 
     def totals_after(self, taken: IntArray) -> tuple[float, float]:
-        """Total (cost, value) when each keyword has taken ``taken`` steps."""
+        """Total (cost, value) when each keyword has taken ``taken`` steps.
+
+        Summed over every keyword, 0 for those that take none, in keyword order: the
+        same additions, so the same rounding, as a plan's totals
+        (``BidLandscape.at_levels(...)["cost"].sum()``).
+        """
         width = self.cum_c.shape[1]
         flat = np.arange(taken.size) * width + np.maximum(taken - 1, 0)
-        on = taken > 0
-        cost = float(np.take(self.cum_c, flat)[on].sum())
-        value = float(np.take(self.cum_v, flat)[on].sum())
-        return cost, value
+        off = taken <= 0
+        cost = np.take(self.cum_c, flat)
+        cost[off] = 0.0
+        value = np.take(self.cum_v, flat)
+        value[off] = 0.0
+        return float(cost.sum()), float(value.sum())
 
     def level_after(self, taken: IntArray) -> IntArray:
         """Landscape level reached after ``taken`` steps per keyword (-1 for none)."""
@@ -172,42 +181,108 @@ def _scan(
     return ok, bucket, bucket_cost
 
 
-def _stack_hull(
-    cost: FloatArray, value: FloatArray, allowed: BoolArray
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int32], IntArray]:
-    """Monotone-chain upper hull from the origin, in lockstep over rows."""
-    n, levels = cost.shape
-    rows = np.arange(n)
-    stack_c = np.zeros((n, levels + 1))
-    stack_v = np.zeros((n, levels + 1))
-    stack_l = np.full((n, levels + 1), -1, dtype=np.int32)
-    top = np.zeros(n, dtype=np.int64)
+def _candidates(c: FloatArray, v: FloatArray, allowed: BoolArray | None) -> BoolArray:
+    """Points that can be hull vertices: allowed, and worth more than the origin and
+    every allowed point before them (cost is non-decreasing, so the others are dominated)."""
+    rows, levels = c.shape
+    cand = np.empty((rows, levels), dtype=bool)
+    if allowed is None:
+        flat = v.reshape(-1)
+        dv = np.empty(flat.size)
+        np.subtract(flat[1:], flat[:-1], out=dv[1:])
+        step = dv.reshape(rows, levels)
+        step[:, 0] = v[:, 0]
+        if not (step < 0).any():  # values rise along every row: the running max is v
+            return np.greater(step, 0.0, out=cand)
+        masked = v
+    else:
+        masked = np.where(allowed, v, -np.inf)
+    best = np.zeros(rows)  # the origin: nothing bought, worth 0
     for j in range(levels):
-        c, v = cost[:, j], value[:, j]
-        cand = allowed[:, j] & (v > stack_v[rows, top])
-        while True:
-            active = np.flatnonzero(cand & (top >= 1))
-            if active.size == 0:
-                break
-            t = top[active]
-            c1, v1 = stack_c[active, t - 1], stack_v[active, t - 1]
-            c2, v2 = stack_c[active, t], stack_v[active, t]
-            cross = (c2 - c1) * (v[active] - v1) - (v2 - v1) * (c[active] - c1)
-            pop = active[cross >= 0]
-            if pop.size == 0:
-                break
-            top[pop] -= 1
-        push = np.flatnonzero(cand)
-        top[push] += 1
-        stack_c[push, top[push]] = c[push]
-        stack_v[push, top[push]] = v[push]
-        stack_l[push, top[push]] = j
+        np.greater(masked[:, j], best, out=cand[:, j])
+        np.maximum(best, masked[:, j], out=best)
+    return cand
+
+
+def _block_hull(
+    c: FloatArray, v: FloatArray, allowed: BoolArray | None
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int16], IntArray]:
+    """Upper concave hulls (from the origin) of a block of rows, in dense form.
+
+    1. Candidates (:func:`_candidates`) keep the points above all earlier ones.
+    2. The candidate of largest ``v / c`` (the farthest on ties) is the first vertex:
+       every candidate before it whose ratio is clearly smaller lies below the segment
+       from the origin to it.  On S-shaped rows this removes the convex stretch at once.
+    3. The rest is peeled on a compact list of points: a point on or below the chord
+       of its two neighbours is not a vertex (``cross >= 0``, so collinear points go);
+       all such points go at once, and only rows that lost a point are looked at
+       again, until no row changes.
+    """
+    rows, levels = c.shape
+    cand = _candidates(c, v, allowed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.divide(v, c)
+    ratio[~cand] = -np.inf
+    first = (levels - 1) - np.argmax(ratio[:, ::-1], axis=1)
+    # a point before it goes only when its ratio is clearly smaller (each ratio is
+    # rounded once); near ties are left to the exact-sign test of the peeling
+    top = np.take_along_axis(ratio, first[:, None], axis=1)
+    cand &= (np.arange(levels)[None, :] >= first[:, None]) | (ratio >= top * (1.0 - 1e-14))
+    row, col = np.nonzero(cand)
+    flat = row * levels + col
+    cc, vv = np.take(c, flat), np.take(v, flat)
+    done: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
+    while row.size:
+        m = row.size
+        start = np.empty(m, dtype=bool)
+        start[0] = True
+        np.not_equal(row[1:], row[:-1], out=start[1:])
+        end = np.empty(m, dtype=bool)
+        end[-1] = True
+        end[:-1] = start[1:]
+        pc, pv = np.empty(m), np.empty(m)
+        pc[1:], pv[1:] = cc[:-1], vv[:-1]
+        pc[start] = 0.0
+        pv[start] = 0.0
+        nc, nv = np.empty(m), np.empty(m)
+        nc[:-1], nv[:-1] = cc[1:], vv[1:]
+        nc[-1] = nv[-1] = 0.0
+        cross = (cc - pc) * (nv - pv) - (vv - pv) * (nc - pc)
+        drop = (cross >= 0) & ~end
+        if not drop.any():
+            done.append((row, col, cc, vv))
+            break
+        changed = np.zeros(rows, dtype=bool)
+        changed[row[drop]] = True
+        again = changed[row]
+        final = ~again
+        done.append((row[final], col[final], cc[final], vv[final]))
+        keep = again & ~drop
+        row, col, cc, vv = row[keep], col[keep], cc[keep], vv[keep]
+    cum_c = np.zeros((rows, levels))
+    cum_v = np.zeros((rows, levels))
+    level = np.full((rows, levels), -1, dtype=np.int16)
+    n_steps = np.zeros(rows, dtype=np.int64)
+    for row, col, cc, vv in done:
+        if row.size == 0:
+            continue
+        # rank of each vertex within its row (a row's vertices are contiguous here)
+        head = np.empty(row.size, dtype=bool)
+        head[0] = True
+        np.not_equal(row[1:], row[:-1], out=head[1:])
+        heads = np.flatnonzero(head)
+        counts = np.diff(np.append(heads, row.size))
+        rank = np.arange(row.size) - np.repeat(heads, counts)
+        cum_c[row, rank] = cc
+        cum_v[row, rank] = vv
+        level[row, rank] = col
+        n_steps[row[heads]] = counts
     # repeat the last vertex after the top: zero steps
-    col = np.minimum(np.arange(1, levels + 1)[None, :], top[:, None])
-    cum_c = np.take_along_axis(stack_c, col, axis=1)
-    cum_v = np.take_along_axis(stack_v, col, axis=1)
-    level = np.take_along_axis(stack_l, col, axis=1)
-    return cum_c, cum_v, level, top
+    pad = np.minimum(np.arange(levels)[None, :], np.maximum(n_steps, 1)[:, None] - 1)
+    cum_c = np.take_along_axis(cum_c, pad, axis=1)
+    cum_v = np.take_along_axis(cum_v, pad, axis=1)
+    level = np.take_along_axis(level, pad, axis=1)
+    return cum_c, cum_v, level, n_steps
 
 
 def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = None) -> Hull:
@@ -231,15 +306,18 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
         if ok.all():
             return Hull(cost, value, None, np.full(n, levels, np.int64), bucket, bucket_cost)
         redo = np.flatnonzero(~ok)
-        sub_allowed = np.ones((redo.size, levels), dtype=bool)
     else:
         redo = np.arange(n)
-        sub_allowed = allowed
     cum_c = np.array(cost, dtype=np.float64)
     cum_v = np.array(value, dtype=np.float64)
-    level = np.broadcast_to(np.arange(levels, dtype=np.int32), (n, levels)).copy()
+    level = np.broadcast_to(np.arange(levels, dtype=np.int16), (n, levels)).copy()
     n_steps = np.full(n, levels, np.int64)
-    s_c, s_v, s_level, s_steps = _stack_hull(cost[redo], value[redo], sub_allowed)
-    cum_c[redo], cum_v[redo], level[redo], n_steps[redo] = s_c, s_v, s_level, s_steps
+    for start in range(0, redo.size, _HULL_ROWS):
+        sub = redo[start : start + _HULL_ROWS]
+        contiguous = sub.size and sub[-1] - sub[0] == sub.size - 1
+        index: slice | IntArray = slice(int(sub[0]), int(sub[-1]) + 1) if contiguous else sub
+        c, v = cost[index], value[index]
+        a = None if allowed is None else allowed[index]
+        cum_c[index], cum_v[index], level[index], n_steps[index] = _block_hull(c, v, a)
     _, bucket, bucket_cost = _scan(cum_c, cum_v)
     return Hull(cum_c, cum_v, level, n_steps, bucket, bucket_cost)

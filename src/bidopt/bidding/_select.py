@@ -174,10 +174,10 @@ def _threshold_histogram(
     # the edge bucket: the highest b whose cost at or above b exceeds the budget,
     # i.e. total - below[b - 1] > budget
     edge = int(np.searchsorted(below, total - budget, side="left"))
-    if total <= budget or edge >= N_BUCKETS:  # round-off: everything fits after all
-        taken = hull.n_steps.copy()
-        spend, value = hull.totals_after(taken)
-        return taken, spend, value, 0.0, value, 0, -1
+    if total <= budget or edge >= N_BUCKETS:
+        # the bucket sums say everything fits, the plan's spend (checked by the caller)
+        # says not: round-off at the very top, settled on the lowest bucket's steps
+        edge = int(np.flatnonzero(hull.bucket_cost)[0])
     spent_above = total - float(below[edge])
     # buckets fall along each row's steps, so the steps above the edge are a prefix and
     # the edge bucket's steps of a row are contiguous right after it
@@ -192,14 +192,62 @@ def _threshold_histogram(
     real = b_slope > 0
     rows, b_dc, b_dv, b_slope = rows[real], b_dc[real], b_dv[real], b_slope[real]
     order, k = _edge(b_slope, b_dc, budget - spent_above, SHIFT)
-    k = min(k, order.size - 1)  # the edge bucket holds the item at the edge
+    # the histogram's sums are rounded differently from the plan's spend: settle the
+    # edge on the real spend, taking further edge items while they fit and giving the
+    # last ones back while the plan is over (items in slope order, so the LP's order)
     taken += np.bincount(rows[order[:k]], minlength=taken.size)
     spend, value_full = hull.totals_after(taken)
+    o_dc = b_dc[order]
+    if spend > budget and k > 0:
+        back = np.cumsum(o_dc[:k][::-1])
+        j = min(int(np.searchsorted(back, spend - budget, side="left")) + 1, k)
+        np.subtract.at(taken, rows[order[k - j : k]], 1)
+        k -= j
+        spend, value_full = hull.totals_after(taken)
+    if k < order.size and spend <= budget:
+        more = int(np.searchsorted(np.cumsum(o_dc[k:]), budget - spend, side="right"))
+        if more:
+            np.add.at(taken, rows[order[k : k + more]], 1)
+            k += more
+            spend, value_full = hull.totals_after(taken)
+    # a step that fits only up to round-off (a budget at a breakpoint): ask the plan's
+    # own sum, so that the breakpoint's plan is the LP's integral solution
+    while k < order.size and abs(spend + float(o_dc[k]) - budget) <= 1e-12 * abs(budget):
+        taken[rows[order[k]]] += 1
+        trial, trial_value = hull.totals_after(taken)
+        if trial > budget:
+            taken[rows[order[k]]] -= 1
+            break
+        spend, value_full = trial, trial_value
+        k += 1
+    if k >= order.size:  # the whole edge bucket fits: the LP edge is in a lower bucket
+        lam = float(b_slope[order[-1]]) if order.size else 0.0
+        lp_value = value_full + max(budget - spend, 0.0) * lam
+        return taken, spend, value_full, lam, lp_value, 0, -1
     at = order[k]
     lam = float(b_slope[at])
     frac = (budget - spend) / float(b_dc[at]) if b_dc[at] > 0 else 0.0
     lp_value = value_full + min(max(frac, 0.0), 1.0) * float(b_dv[at])
     return taken, spend, value_full, lam, lp_value, 1, int(rows[at])
+
+
+def _shed(hull: Hull, taken: IntArray, budget: float) -> tuple[IntArray, float, float, int]:
+    """Give back last steps, least value per yuan first, until the plan's spend (as
+    :meth:`Hull.totals_after` sums it) is within the budget; for round-off in the
+    histogram's sums, which can put a budget a few ulps under a breakpoint on the
+    breakpoint.  Returns ``(taken, spend, value, row)``, ``row`` the keyword that gave
+    back last (the LP's partial step), -1 if none did."""
+    spend, value = hull.totals_after(taken)
+    row = -1
+    while spend > budget:
+        rows = np.flatnonzero(taken > 0)
+        if rows.size == 0:
+            break
+        _, _, slope = hull.step(rows, taken[rows] - 1)
+        row = int(rows[int(np.argmin(slope))])
+        taken[row] -= 1
+        spend, value = hull.totals_after(taken)
+    return taken, spend, value, row
 
 
 def _round_up_and_repair(
@@ -213,9 +261,9 @@ def _round_up_and_repair(
     if row < 0 or taken[row] >= hull.n_steps[row]:
         return None
     dc_up, dv_up, _ = hull.step(np.array([row]), np.array([taken[row]]))
-    excess = spend + float(dc_up[0]) - budget
-    if excess <= 0:
-        return None
+    # <= 0 only by round-off (the threshold takes every step the plan's sum fits):
+    # free at least a little
+    excess = max(spend + float(dc_up[0]) - budget, 4 * float(np.spacing(abs(budget))))
     rows = np.flatnonzero(taken > 0)
     rows = rows[rows != row]
     if rows.size == 0:
@@ -328,21 +376,30 @@ def select(
         of the LP value.
     """
     if group_of is None or group_budget is None:
-        if float(hull.bucket_cost.sum()) <= budget:
-            total_cost, total_value = hull.totals_after(hull.n_steps)
+        # compare the budget with the plan's own spend, summed as every plan's is
+        # (the histogram's sum of step costs rounds differently)
+        total_cost, total_value = hull.totals_after(hull.n_steps)
+        if total_cost <= budget:
             taken = hull.n_steps.copy()
             return Selection(taken, total_value, total_value, total_cost, 0.0, 0)
         taken, spend, value, lam, lp_value, n_frac, row = _threshold_histogram(hull, budget)
+        if spend > budget:
+            taken, spend, value, row = _shed(hull, taken, budget)
         if lp_value - value > fill_tol * lp_value:
-            down = _greedy_fill(hull, taken.copy(), budget - spend)
-            best = (down[0], budget - down[1], value + down[2])
+            # the fill adds step costs one by one; keep clear of the budget by more
+            # than the plan's own sum can round, so that the plan it builds fits
+            cap = budget - 1e-12 * abs(budget)
+            down = _greedy_fill(hull, taken.copy(), cap - spend)
+            best = (down[0], cap - down[1], value + down[2])
             if lp_value - best[2] > fill_tol * lp_value:
                 repaired = _round_up_and_repair(hull, taken, budget, spend, value, row)
                 if repaired is not None:
-                    up = _greedy_fill(hull, repaired[0], budget - repaired[1])
+                    up = _greedy_fill(hull, repaired[0], cap - repaired[1])
                     if repaired[2] + up[2] > best[2]:
-                        best = (up[0], budget - up[1], repaired[2] + up[2])
+                        best = (up[0], cap - up[1], repaired[2] + up[2])
             taken, spend, value = best
+            if spend >= budget * (1 - 1e-12):  # close: check the plan's own sum
+                taken, spend, value, _ = _shed(hull, taken, budget)
     else:
         taken, spend, lam, lp_value, n_frac, g_left = _threshold_groups(
             hull, budget, group_of, group_budget
