@@ -28,6 +28,7 @@ __all__ = [
     "check_choice",
     "check_options",
     "check_random_state",
+    "check_rows",
     "check_scalar",
     "frozen",
     "short_repr",
@@ -207,6 +208,11 @@ def as_float_array(
     InvalidInputError
         Naming ``name``, the contract, and the first offending entry.
     """
+    if isinstance(value, np.ndarray) and value.dtype.kind == "c":
+        raise InvalidInputError(
+            f"`{name}` must be an array of real numbers. Got a complex array "
+            f"{short_repr(value)} instead."
+        )
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -243,3 +249,43 @@ def as_float_array(
                 f"`{name}` must be >= 0. Got {float(array[index])!r}{at(index)} instead."
             )
     return array
+
+
+def check_rows(rows: object, n: int, *, what: str = "rows") -> npt.NDArray[Any]:
+    """Check a row selection (integer indices or a boolean mask) of ``n`` rows.
+
+    Returns it as an int64 index array or a boolean mask of shape ``(n,)``.
+
+    Raises
+    ------
+    InvalidInputError
+        For a mask of another length, non-integer indices, or an index out of range,
+        naming ``rows``, the contract and the value.
+    """
+    array = np.asarray(rows)
+    if array.ndim != 1:
+        raise InvalidInputError(
+            f"`rows` must be a 1-dimensional array of indices or a boolean mask. Got "
+            f"shape {array.shape} instead."
+        )
+    if array.dtype == np.bool_:
+        if array.shape != (n,):
+            raise InvalidInputError(
+                f"`rows` as a boolean mask must have {n} entries, one per {what[:-1]}. Got "
+                f"{array.size} instead."
+            )
+        return array
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.dtype.kind not in "iu":
+        raise InvalidInputError(
+            f"`rows` must be integer indices or a boolean mask. Got {short_repr(rows)} "
+            f"(dtype {array.dtype}) instead."
+        )
+    bad = (array < -n) | (array >= n)
+    if bad.any():
+        raise InvalidInputError(
+            f"`rows` must index the {n} {what} (from {-n} to {n - 1}). Got "
+            f"{int(array[np.argmax(bad)])} instead."
+        )
+    return array.astype(np.int64, copy=False)

@@ -14,6 +14,7 @@ from bidopt.datasets import (
     KeywordLog,
     make_auction_log,
     make_search_account,
+    read_ipinyou,
     read_ipinyou_info,
     read_keyword_log,
 )
@@ -243,3 +244,48 @@ def test_fractional_price_counts_are_rejected(tmp_path: Path) -> None:
     assert info.price_counter_train.tolist() == [1, 2, 3]
     with pytest.raises(ValueError, match="read-only"):
         info.price_counter_train[0] = 5
+
+
+# --- found by fuzzing the datasets package --------------------------------------------
+
+
+def test_a_dataframe_with_duplicated_column_names_is_named() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        [["2024-11-11", "a", 10, 1, 1]],
+        columns=["date", "keyword", "impressions", "clicks", "clicks"],
+    )
+    with pytest.raises(
+        InvalidInputError, match=r"`source` has duplicated column\(s\) \['clicks'\]"
+    ):
+        read_keyword_log(frame)
+
+
+def test_a_missing_value_in_a_list_of_text_is_missing_not_nan_text() -> None:
+    with pytest.raises(InvalidInputError, match=r"row 0: `keyword` is empty; got nan"):
+        read_keyword_log(rows(keyword=[np.nan, "b", "a"]))
+    with pytest.raises(InvalidInputError, match=r"row 0: `keyword` is empty; got None"):
+        read_keyword_log(rows(keyword=[None, "b", "a"]))
+    # numbers and text mixed in a numeric column still parse
+    assert read_keyword_log(rows(cost=[1, "2.0", 1.0])).cost.tolist() == [1.0, 2.0, 1.0]
+
+
+def test_categorical_and_keyword_log_errors_are_bidopt_errors() -> None:
+    with pytest.raises(InvalidInputError, match=r"Categorical codes must index into"):
+        Categorical(np.array([0, 5]), np.array(["a"], dtype=object))
+    with pytest.raises(InvalidInputError, match=r"Categorical codes must be integers"):
+        Categorical(np.array([0.5]), np.array(["a"], dtype=object))
+    with pytest.raises(InvalidInputError, match=r"Values \['z'\] are not among the categories"):
+        Categorical.from_values(["z"], categories=["a"])
+    log = read_keyword_log(ROWS)
+    with pytest.raises(InvalidInputError, match=r"`rows` must index the 3 rows.*Got 5"):
+        log.take(np.array([5]))
+    with pytest.raises(InvalidInputError, match=r"KeywordLog.concat needs at least one log"):
+        KeywordLog.concat([])
+
+
+def test_a_fractional_click_in_an_ipinyou_log_is_not_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "log.txt"
+    path.write_text("0.5 10 0.01\n1 20 0.02\n")
+    with pytest.raises(InvalidInputError, match=r"AuctionLog `click` must be 0 or 1\. Got 0\.5"):
+        read_ipinyou(path)

@@ -30,7 +30,8 @@ def test_single_member_levels_and_no_levels() -> None:
     pooled = pool_rates([1.0, 0.0], [10.0, 10.0], [["x", "y"]])
     assert np.isfinite(pooled.mean).all()
     flat = pool_rates([3.0, 0.0, 50.0], [100.0, 0.0, 1000.0])
-    assert flat.mean[1] == pytest.approx(53 / 1100, rel=1e-6)
+    # no trials: the account's rate (under a uniform prior: (53 + 1) / (1100 + 2))
+    assert flat.mean[1] == pytest.approx(54 / 1102, rel=1e-6)
 
 
 def test_bad_input() -> None:
@@ -118,7 +119,7 @@ def test_a_unit_without_trials_gets_its_parents_interval_not_a_neighbours(
     # ... and not the near-certain interval of a pseudo-count of a million trials
     assert pooled.upper[zero] - pooled.lower[zero] > 0.2
     if n > 0:
-        assert pooled.mean[zero] == pytest.approx(x / n, rel=1e-9)  # the parent's rate
+        assert pooled.mean[zero] == pytest.approx((x + 1) / (n + 2), rel=1e-9)  # the parent's
 
 
 def test_a_unit_without_trials_in_a_group_gets_the_groups_interval() -> None:
@@ -130,3 +131,30 @@ def test_a_unit_without_trials_in_a_group_gets_the_groups_interval() -> None:
     low, high = _interval(41, 61)
     assert width[1] >= 0.95 * (high - low)
     assert width[1] > 1.2 * width[0]
+
+
+def test_units_that_succeed_every_time_are_not_certain() -> None:
+    # (the account's rate was exactly 1 or 0, and every unit's interval a point)
+    one = pool_rates([10.0], [10.0])
+    assert 0.8 < one.lower[0] < one.mean[0] < 1
+    pooled = pool_rates([10.0, 100.0], [10.0, 100.0])
+    assert (pooled.mean < 1).all()
+    pooled = pool_rates([0.0, 0.0], [10.0, 100.0])
+    assert (pooled.mean > 0).all()
+
+
+def test_levels_must_be_nested_and_no_units_is_no_rates() -> None:
+    with pytest.raises(InvalidInputError, match=r"`levels` must be nested.*levels\[0\] group 'a'"):
+        pool_rates([1, 2, 3, 4], [10, 10, 10, 10], [["a", "a", "b", "b"], ["x", "y", "x", "y"]])
+    for levels in ((), [[]]):
+        empty = pool_rates([], [], levels)
+        assert empty.mean.shape == (0,) and empty.lower.shape == (0,)
+
+
+def test_normalize_keywords_wants_a_sequence_of_strings() -> None:
+    from bidopt.grouping import normalize_keywords
+
+    with pytest.raises(InvalidInputError, match=r"`keywords` must be a sequence of strings, not"):
+        normalize_keywords("abc")
+    with pytest.raises(InvalidInputError, match=r"`keywords` must be a sequence of strings. Got"):
+        normalize_keywords(None)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import pytest
 
 from bidopt.datasets import make_search_account
 from bidopt.exceptions import InvalidInputError
-from bidopt.landscape import BidLandscape, estimate_landscapes
+from bidopt.landscape import BidLandscape, estimate_landscapes, landscape_error
 
 
 def arrays() -> dict[str, np.ndarray]:
@@ -83,3 +83,63 @@ def test_from_market_prices_names_mismatched_rows() -> None:
         )
     with pytest.raises(InvalidInputError, match=r"`cvr` must be >= 0"):
         BidLandscape.from_market_prices([1, 2, 3], [1.0, 2.0], cvr=-0.5)
+
+
+# --- found by fuzzing the landscape package -------------------------------------------
+
+
+def test_take_and_at_levels_name_bad_selections() -> None:
+    land = BidLandscape(**arrays())
+    with pytest.raises(InvalidInputError, match=r"`rows` must index the 2 keywords.*Got 5"):
+        land.take(np.array([5]))
+    with pytest.raises(InvalidInputError, match=r"`rows` must be integer indices or a boolean"):
+        land.take(np.array([0.5]))
+    with pytest.raises(InvalidInputError, match=r"`rows` as a boolean mask must have 2 entries"):
+        land.take(np.array([True]))
+    with pytest.raises(InvalidInputError, match=r"`rows` must select at least one keyword"):
+        land.take(np.array([], dtype=int))
+    np.testing.assert_array_equal(land.take([1, 0]).clicks, [[1.0, 3.0], [2.0, 4.0]])
+    with pytest.raises(InvalidInputError, match=r"`levels` must hold one level in -1\.\.1 per "):
+        land.at_levels(np.array([5, 0]))
+    with pytest.raises(InvalidInputError, match=r"`levels` must hold one level .* Got -2"):
+        land.at_levels(np.array([-2, 0]))
+    with pytest.raises(InvalidInputError, match=r"`levels` must have shape \(2,\)"):
+        land.at_levels(np.array([0]))
+    with pytest.raises(InvalidInputError, match=r"`levels` must be whole numbers"):
+        land.at_levels(np.array([0.5, 0]))
+    np.testing.assert_array_equal(land.at_levels([1, -1])["cost"], [6.0, 0.0])
+
+
+def test_missing_or_complex_metrics_are_named() -> None:
+    with pytest.raises(InvalidInputError, match=r"`clicks` is required"):
+        BidLandscape(bids=[[1.0]], clicks=None, cost=[[1.0]])  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"`bids` must be an array of real numbers"):
+        BidLandscape(bids=np.array([[1.0 + 1j]]), clicks=[[1.0]], cost=[[1.0]])
+
+
+def test_from_points_rejects_missing_keywords() -> None:
+    table = {
+        "keyword": ["a", None, "b"],
+        "bid": [1.0, 2.0, 1.0],
+        "clicks": [1.0, 2.0, 3.0],
+        "cost": [0.5, 1.5, 1.0],
+    }
+    with pytest.raises(InvalidInputError, match=r"`table` column `keyword` is missing at row 1"):
+        BidLandscape.from_points(table)
+
+
+def test_from_market_prices_with_a_huge_bid_wins_everything() -> None:
+    land = BidLandscape.from_market_prices([1, 2], [1e300], volume=5.0)
+    assert land.impressions is not None
+    assert land.impressions[0, 0] == pytest.approx(5.0)
+    assert land.cost[0, 0] == pytest.approx(5.0 * 2 / 3)
+
+
+def test_other_entry_points_name_a_wrong_kind_of_input() -> None:
+    with pytest.raises(InvalidInputError, match=r"`expected` must have `clicks` and `cost`"):
+        BidLandscape.from_expected([[1.0]], object())
+    with pytest.raises(InvalidInputError, match=r"`log` must be a KeywordLog"):
+        estimate_landscapes({"bid": [1.0]})  # type: ignore[arg-type]
+    land = BidLandscape(**arrays())
+    with pytest.raises(InvalidInputError, match=r"`reference` must be a BidLandscape"):
+        landscape_error(land, 5)  # type: ignore[arg-type]

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, as_owned, check_scalar, frozen, short_repr
+from bidopt._validation import (
+    as_float_array,
+    as_owned,
+    check_rows,
+    check_scalar,
+    frozen,
+    short_repr,
+)
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
@@ -149,6 +156,7 @@ class AuctionLog:
 
     def take(self, rows: np.ndarray[Any, Any]) -> AuctionLog:
         """A new log with the selected rows (index array or boolean mask), in order."""
+        rows = check_rows(rows, len(self), what="auctions")
         values: dict[str, Any] = {
             f.name: (
                 _fresh(getattr(self, f.name)[rows])
@@ -370,7 +378,7 @@ def read_ipinyou(path: str | os.PathLike[str]) -> AuctionLog:
             f"{str(p)!r} must have 3 columns (click payprice pCTR). Got {data.shape[1]}."
         )
     return AuctionLog(
-        click=data[:, 0].astype(np.int64),
+        click=data[:, 0],  # type: ignore[arg-type]  # (checked there: 0 or 1, not truncated)
         market_price=data[:, 1],
         pctr=data[:, 2],
         source=str(p),

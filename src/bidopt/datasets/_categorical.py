@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._validation import as_owned, frozen
+from bidopt.exceptions import InvalidInputError
 from bidopt.typing import ObjectArray
 
 __all__ = ["Categorical"]
@@ -44,13 +45,21 @@ class Categorical:
         codes = np.asarray(self.codes)
         categories = np.asarray(self.categories, dtype=object)
         if codes.ndim != 1 or categories.ndim != 1:
-            raise ValueError("Categorical codes and categories must be 1-dimensional.")
+            raise InvalidInputError(
+                "Categorical codes and categories must be 1-dimensional. Got shapes "
+                f"{codes.shape} and {categories.shape}."
+            )
         if codes.dtype.kind not in "iu":
-            raise ValueError(f"Categorical codes must be integers. Got dtype {codes.dtype}.")
+            raise InvalidInputError(
+                f"Categorical codes must be integers. Got dtype {codes.dtype} instead."
+            )
         object.__setattr__(self, "codes", as_owned(codes, self.codes))
         object.__setattr__(self, "categories", as_owned(categories, self.categories))
         if self.codes.size and (self.codes.min() < 0 or self.codes.max() >= self.categories.size):
-            raise ValueError("Categorical codes must index into categories.")
+            raise InvalidInputError(
+                f"Categorical codes must index into categories (0..{self.categories.size - 1})."
+                f" Got codes from {int(self.codes.min())} to {int(self.codes.max())}."
+            )
 
     @classmethod
     def from_values(cls, values: Any, categories: Any = None) -> Categorical:
@@ -74,7 +83,9 @@ class Categorical:
         position = np.minimum(position, max(sorted_table.size - 1, 0))
         if array.size and not np.array_equal(sorted_table[position], array):
             unknown = sorted(set(array.tolist()) - set(sorted_table.tolist()))
-            raise ValueError(f"Values {unknown[:5]} are not among the categories {list(table)}.")
+            raise InvalidInputError(
+                f"Values {unknown[:5]} are not among the categories {list(table)}."
+            )
         return cls(frozen(order[position].astype(np.int32)), table)
 
     @classmethod

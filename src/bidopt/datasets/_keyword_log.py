@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_owned, frozen, short_repr
+from bidopt._validation import as_owned, check_rows, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray
@@ -251,6 +251,7 @@ class KeywordLog:
 
     def take(self, rows: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> KeywordLog:
         """A new log with the selected rows (index array or boolean mask)."""
+        rows = check_rows(rows, len(self))
         values: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -270,10 +271,17 @@ class KeywordLog:
         """Stack logs (same columns) row-wise; string columns are re-encoded on the union
         of their categories, so codes stay consistent.  The report is the first log's."""
         if not logs:
-            raise ValueError("KeywordLog.concat needs at least one log.")
+            raise InvalidInputError("KeywordLog.concat needs at least one log. Got [].")
+        if not all(isinstance(log, KeywordLog) for log in logs):
+            raise InvalidInputError(
+                f"KeywordLog.concat needs a list of KeywordLog. Got {short_repr(logs)} instead."
+            )
         columns = logs[0].columns
-        if any(log.columns != columns for log in logs[1:]):
-            raise ValueError("KeywordLog.concat: the logs have different columns.")
+        other = next((log.columns for log in logs[1:] if log.columns != columns), None)
+        if other is not None:
+            raise InvalidInputError(
+                f"KeywordLog.concat needs logs with the same columns. Got {columns} and {other}."
+            )
         values: dict[str, Any] = {"report": logs[0].report}
         for name in KEYWORD_LOG_COLUMNS:
             if name not in columns:

@@ -123,6 +123,20 @@ def _parse_rows(reader: Any, path: Path) -> RawTable:
     return RawTable(columns, repr(str(path)), np.asarray(lines, dtype=np.int64))
 
 
+def _column(values: Any) -> npt.NDArray[Any]:
+    """One column of a mapping as an array.  A list mixing text with other values
+    (``[nan, "b"]``, ``[None, "b"]``) stays an object array: numpy would turn it into
+    text (``"nan"``, ``"None"``) and a missing cell would read as a value."""
+    array = np.asarray(values)
+    if (
+        array.dtype.kind == "U"
+        and isinstance(values, (list, tuple))
+        and any(not isinstance(v, str) for v in values)
+    ):
+        return np.array(values, dtype=object)
+    return array
+
+
 def read_table(source: Any, *, name: str = "source") -> RawTable:
     """Read a path, a mapping of columns, or a DataFrame into a :class:`RawTable`.
 
@@ -138,9 +152,16 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
             raise InvalidInputError(f"`{name}` must be an existing file. Got {str(path)!r}.")
         return _read_text(path)
     if isinstance(source, Mapping):
-        columns = {str(k): np.asarray(v) for k, v in source.items()}
+        labels = [str(k) for k in source]
+        columns = {str(k): _column(v) for k, v in source.items()}
         where = "<mapping>"
     elif hasattr(source, "columns") and hasattr(source, "__getitem__"):
+        labels = [str(c) for c in source.columns]
+        duplicated = sorted({c for c in labels if labels.count(c) > 1})
+        if duplicated:
+            raise InvalidInputError(
+                f"`{name}` has duplicated column(s) {duplicated}; keep one of each."
+            )
         columns = {str(c): np.asarray(source[c]) for c in source.columns}
         where = "<DataFrame>"
     else:
@@ -148,10 +169,19 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
             f"`{name}` must be a path to a CSV file, a mapping of column name -> array, "
             f"or a pandas DataFrame. Got {short_repr(source)} instead."
         )
+    if len(columns) != len(labels):
+        raise InvalidInputError(
+            f"`{name}` has column names that are equal as text ({labels}); keep one of each."
+        )
     lengths = {k: (v.shape[0] if v.ndim >= 1 else -1) for k, v in columns.items()}
     bad = {k: n for k, n in lengths.items() if n < 0}
     if bad:
         raise InvalidInputError(f"`{name}` columns must be 1-dimensional; {bad} are scalars.")
+    shaped = {k: v.shape for k, v in columns.items() if v.ndim > 1}
+    if shaped:
+        raise InvalidInputError(
+            f"`{name}` columns must be 1-dimensional. Got shapes {shaped} instead."
+        )
     if len(set(lengths.values())) > 1:
         raise InvalidInputError(
             f"`{name}` columns must all have the same length. Got lengths {lengths}."

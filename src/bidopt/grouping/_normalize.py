@@ -68,6 +68,15 @@ def normalize_keywords(keywords: Iterable[Any], *, traditional: bool = False) ->
     >>> normalize_keywords(["ＴＡＳＣＯ望远镜", "Haier  冰箱-双门"])
     ['tasco望远镜', 'haier 冰箱 双门']
     """
+    if isinstance(keywords, (str, bytes)):
+        raise InvalidInputError(
+            "`keywords` must be a sequence of strings, not one string. Got "
+            f"{short_repr(keywords)}; pass [{short_repr(keywords)}] for one keyword."
+        )
+    if not isinstance(keywords, Iterable):
+        raise InvalidInputError(
+            f"`keywords` must be a sequence of strings. Got {short_repr(keywords)} instead."
+        )
     convert = _opencc() if traditional else None
     out: list[str] = []
     for i, k in enumerate(keywords):

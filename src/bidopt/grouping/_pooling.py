@@ -82,6 +82,25 @@ def _fit_strength(successes: FloatArray, trials: FloatArray, prior_mean: FloatAr
     return float(np.exp(res.x))
 
 
+def _check_nested(codes: list[npt.NDArray[np.intp]], levels: Sequence[Any]) -> None:
+    """Each group of a level must lie inside one group of the next (coarser) level."""
+    for k in range(len(codes) - 1):
+        fine, coarse = codes[k], codes[k + 1]
+        if fine.size == 0:
+            continue
+        parent = np.full(int(fine.max()) + 1, -1, dtype=np.int64)
+        parent[fine] = coarse
+        split = parent[fine] != coarse
+        if split.any():
+            unit = int(np.argmax(split))
+            label = np.asarray(levels[k])[unit]
+            raise InvalidInputError(
+                f"`levels` must be nested, finest first: levels[{k}] group "
+                f"{str(label)!r} spans several groups of levels[{k + 1}] (unit {unit} is in "
+                f"{str(np.asarray(levels[k + 1])[unit])!r}, another unit of the group is not)."
+            )
+
+
 def _widened(strength: float, parent: FloatArray) -> FloatArray:
     """Concentration of a Beta(strength m, strength (1 - m)) prior whose mean m is itself
     uncertain with concentration ``parent`` (moment-matched: equal variance)."""
@@ -149,8 +168,14 @@ def pool_rates(
                 f"`levels[{k}]` must have shape {x.shape}, one label per unit. Got {arr.shape}."
             )
         codes.append(np.unique(arr, return_inverse=True)[1].ravel())
+    _check_nested(codes, levels)
+    if x.size == 0:
+        empty = np.zeros(0)
+        return PooledRates(empty, empty, empty, [], prob)
     total = n.sum()
-    prior = np.full(x.size, x.sum() / total if total > 0 else 0.5)
+    # the account's rate under a uniform prior: never exactly 0 or 1 (a unit of an
+    # account that clicked every time is not certain to click)
+    prior = np.full(x.size, (x.sum() + 1.0) / (total + 2.0))
     # How sure each unit's parent is of its rate, as a Beta concentration (pseudo
     # trials): the account knows its rate from its own trials (a uniform prior's
     # n + 2).  A child's prior Beta(s m, s (1 - m)) around an uncertain parent rate m is

@@ -202,6 +202,11 @@ def estimate_landscapes(
     model : LandscapeModel
         The fitted parameters, to evaluate other grids.
     """
+    if not isinstance(log, KeywordLog):
+        raise InvalidInputError(
+            "`log` must be a KeywordLog (see bidopt.datasets.read_keyword_log). Got "
+            f"{short_repr(log)} instead."
+        )
     for column in ("bid", "cost"):
         if getattr(log, column) is None:
             raise InvalidInputError(
@@ -353,6 +358,11 @@ def landscape_error(estimated: BidLandscape, reference: BidLandscape) -> dict[st
     For each metric present in both, ``sum |est - ref| / sum ref`` over all keywords
     and levels (a volume-weighted MAPE).
     """
+    for name, value in (("estimated", estimated), ("reference", reference)):
+        if not isinstance(value, BidLandscape):
+            raise InvalidInputError(
+                f"`{name}` must be a BidLandscape. Got {short_repr(value)} instead."
+            )
     if estimated.shape != reference.shape or not np.allclose(estimated.bids, reference.bids):
         raise InvalidInputError("`estimated` and `reference` must be landscapes at the same bids.")
     out: dict[str, float] = {}

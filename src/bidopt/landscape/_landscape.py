@@ -13,6 +13,7 @@ from bidopt._validation import (
     as_float_array,
     as_owned,
     check_choice,
+    check_rows,
     check_scalar,
     frozen,
     short_repr,
@@ -85,6 +86,11 @@ class BidLandscape:
     keywords: ObjectArray | None = None
 
     def __post_init__(self) -> None:
+        for name in ("bids", "clicks", "cost"):
+            if getattr(self, name) is None:
+                raise InvalidInputError(
+                    f"`{name}` is required: an array of shape (n_keywords, n_levels). Got None."
+                )
         # every array is copied unless it is already private (see ``as_owned``) and
         # stored read-only: editing the caller's arrays afterwards cannot reach a
         # validated landscape, and editing the landscape's own arrays raises
@@ -200,6 +206,11 @@ class BidLandscape:
 
     def take(self, rows: IntArray | npt.NDArray[np.bool_]) -> BidLandscape:
         """A landscape with the selected keywords (index array or mask), in that order."""
+        rows = check_rows(rows, self.n_keywords, what="keywords")
+        if not (rows.sum() if rows.dtype == np.bool_ else rows.size):
+            raise InvalidInputError(
+                "`rows` must select at least one keyword: a landscape is never empty."
+            )
         values = {
             name: (None if getattr(self, name) is None else _fresh(getattr(self, name)[rows]))
             for name in (
@@ -216,6 +227,7 @@ class BidLandscape:
 
     def at_levels(self, levels: IntArray) -> dict[str, FloatArray]:
         """Metrics at one chosen level per keyword; level ``-1`` means not bidding (0)."""
+        levels = self._check_levels(levels)
         flat = np.arange(self.n_keywords) * self.n_levels + np.maximum(levels, 0)
         off = levels < 0
         out: dict[str, FloatArray] = {}
@@ -227,6 +239,30 @@ class BidLandscape:
             picked[off] = 0.0
             out[name] = picked
         return out
+
+    def _check_levels(self, levels: object) -> IntArray:
+        array = np.asarray(levels)
+        if array.shape != (self.n_keywords,):
+            raise InvalidInputError(
+                f"`levels` must have shape ({self.n_keywords},), one level per keyword. Got "
+                f"shape {array.shape} instead."
+            )
+        if array.dtype.kind not in "iu" and (
+            array.dtype.kind != "f" or not np.all(array == np.round(array))
+        ):
+            raise InvalidInputError(
+                f"`levels` must be whole numbers (level indices, -1 for not bidding). Got "
+                f"{short_repr(levels)} instead."
+            )
+        array = array.astype(np.int64)
+        bad = (array < -1) | (array >= self.n_levels)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise InvalidInputError(
+                f"`levels` must hold one level in -1..{self.n_levels - 1} per keyword (-1: not "
+                f"bidding). Got {int(array[row])} for {_label(self.keywords, row)} instead."
+            )
+        return array
 
     def to_frame(self) -> Any:
         """Long format DataFrame: one row per (keyword, level) (needs pandas)."""
@@ -279,7 +315,19 @@ class BidLandscape:
             )
         if raw.n_rows == 0:
             raise InvalidInputError("`table` has no rows: expected bid-simulator points.")
-        keys = np.asarray(raw.columns["keyword"]).astype(str)
+        key_column = np.asarray(raw.columns["keyword"])
+        if key_column.dtype == object or key_column.dtype.kind == "f":
+            missing_key = np.array(
+                [v is None or (isinstance(v, float) and v != v) for v in key_column.tolist()],
+                dtype=bool,
+            )
+            if missing_key.any():
+                row_at = int(np.argmax(missing_key))
+                raise InvalidInputError(
+                    f"`table` column `keyword` is missing at row {row_at} "
+                    f"({int(missing_key.sum())} rows in all): every point needs its keyword."
+                )
+        keys = key_column.astype(str)
         uniques, first, codes = np.unique(keys, return_index=True, return_inverse=True)
         order_of_first = np.argsort(first, kind="stable")
         rank_of_code = np.empty_like(order_of_first)
@@ -402,7 +450,8 @@ class BidLandscape:
         win_cdf = np.r_[0.0, np.cumsum(pmf)]  # P(price < k) for integer k
         spend_cdf = np.r_[0.0, np.cumsum(pmf * prices)]
         # P(price < b) = P(price <= ceil(b) - 1) for integer prices
-        index = np.clip(np.ceil(grid2).astype(np.int64), 0, pmf.size)
+        # (clipped before the cast: a bid above every price wins every auction)
+        index = np.ceil(np.minimum(grid2, float(pmf.size))).astype(np.int64)
         win = win_cdf[index]
         spend = spend_cdf[index] / unit
         vol_col = np.broadcast_to(np.atleast_1d(vol), (n,))[:, None]
@@ -433,8 +482,14 @@ class BidLandscape:
         ``conversions`` and ``revenue`` arrays of the grid's shape, such as the
         :class:`~bidopt.datasets.ExpectedPerformance` of a synthetic account's truth.
         """
+        if not (hasattr(expected, "clicks") and hasattr(expected, "cost")):
+            raise InvalidInputError(
+                "`expected` must have `clicks` and `cost` arrays (and optionally "
+                "impressions, conversions, revenue) of the grid's shape. Got "
+                f"{short_repr(expected)} instead."
+            )
         return cls(
-            bids=np.asarray(bids, dtype=np.float64),
+            bids=bids,  # type: ignore[arg-type]
             clicks=expected.clicks,
             cost=expected.cost,
             conversions=getattr(expected, "conversions", None),
