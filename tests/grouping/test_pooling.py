@@ -158,3 +158,17 @@ def test_normalize_keywords_wants_a_sequence_of_strings() -> None:
         normalize_keywords("abc")
     with pytest.raises(InvalidInputError, match=r"`keywords` must be a sequence of strings. Got"):
         normalize_keywords(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("all_success", [False, True])
+def test_no_success_anywhere_does_not_make_every_unit_certain(all_success: bool) -> None:
+    # without a single success (or failure) the spread between units cannot be fitted;
+    # the strength ran to its lower bound and every unit's interval collapsed to a point
+    trials = np.array([10.0, 100.0, 1000.0])
+    pooled = pool_rates(trials if all_success else np.zeros(3), trials)
+    x, n = (trials.sum() if all_success else 0.0), trials.sum()
+    low, high = _interval(x + 1, n - x + 1)  # the account's rate, uniform prior
+    if all_success:
+        assert (pooled.lower <= high).all() and (pooled.lower < 1 - 1e-4).all()
+    else:
+        assert (pooled.upper >= low).all() and (pooled.upper > 1e-4).all()

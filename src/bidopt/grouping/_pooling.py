@@ -66,6 +66,11 @@ def _fit_strength(successes: FloatArray, trials: FloatArray, prior_mean: FloatAr
     if used.sum() < 2:
         return 1e6
     x, n = successes[used], trials[used]
+    if x.sum() == 0 or x.sum() == n.sum():
+        # no success (or no failure) anywhere: the likelihood only grows as the prior
+        # piles its mass at 0 (or 1), so the spread between units is not identified;
+        # as with too few units, the parent's uncertainty alone sets the prior
+        return 1e6
     m = np.clip(prior_mean[used], 1e-9, 1 - 1e-9)
 
     def negative_log_likelihood(log_s: float) -> float:
