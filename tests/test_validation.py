@@ -61,3 +61,38 @@ def test_as_float_array_names_the_offending_entry() -> None:
         as_float_array([-2.0], "bids", nonnegative=True)
     with pytest.raises(InvalidInputError, match="2-dimensional"):
         as_float_array([1.0], "bids", ndim=2)
+
+
+def test_as_owned_copies_what_the_caller_can_write_and_keeps_the_rest() -> None:
+    from bidopt._validation import as_owned, frozen
+
+    caller = np.array([1.0, 2.0])
+    kept = as_owned(caller, caller)
+    assert kept is not caller and not kept.flags.writeable
+    caller[0] = np.nan
+    assert kept[0] == 1.0
+    view = caller[:1]
+    assert not np.shares_memory(as_owned(view, view), caller)
+    fresh = np.asarray([1.0, 2.0])  # built from a list: nobody else holds it
+    assert as_owned(fresh, [1.0, 2.0]) is fresh
+    built = frozen(np.arange(3.0))  # read-only and owning its memory: kept as is
+    assert as_owned(built, built) is built
+    assert not as_float_array(caller, "x", allow_nan=True, owned=True).flags.writeable
+
+
+def test_check_rows_names_the_selection() -> None:
+    from bidopt._validation import check_rows
+
+    np.testing.assert_array_equal(check_rows([2, -1], 3), [2, -1])
+    assert check_rows(np.array([True, False]), 2).dtype == np.bool_
+    with pytest.raises(InvalidInputError, match=r"`rows` must index the 3 rows \(from -3 to 2\)"):
+        check_rows([3], 3)
+    with pytest.raises(InvalidInputError, match=r"`rows` as a boolean mask must have 3 entries"):
+        check_rows([True], 3)
+    with pytest.raises(InvalidInputError, match=r"`rows` must be integer indices"):
+        check_rows([0.5], 3)
+
+
+def test_as_float_array_rejects_complex_numbers() -> None:
+    with pytest.raises(InvalidInputError, match=r"`x` must be an array of real numbers"):
+        as_float_array(np.array([1 + 2j]), "x")
