@@ -160,8 +160,17 @@ def test_a_live_pacer_survives_a_late_overspend(controller: str) -> None:
         lam = pacer.update(spent)  # at b38b426 (pid): OverflowError
         assert FLOOR <= lam <= CEILING
     huge = BudgetPacer(1000.0, 1e-4, controller=controller, n_slots=4)  # type: ignore[arg-type]
-    lam = huge.update(1e300)  # spent far beyond the slot's share
-    assert lam == CEILING if controller == "pid" else lam == 1e-4 * math.exp(0.3 * 3.0)
+    assert huge.update(1e300) == CEILING  # spent far beyond the budget: bid nothing
+
+
+@pytest.mark.parametrize("controller", ["dual", "pid"])
+def test_a_live_pacer_stops_bidding_once_the_budget_is_spent(controller: str) -> None:
+    pacer = BudgetPacer(1000.0, 1e-4, controller=controller, n_slots=4)  # type: ignore[arg-type]
+    pacer.update(400.0)
+    assert pacer.multiplier != CEILING
+    # at b38b426: the multiplier stayed where it was, and the campaign kept buying
+    assert pacer.update(700.0) == CEILING  # 100 over budget, reported by a live campaign
+    assert pacer.left == -100.0 and pacer.update(0.0) == CEILING
 
 
 def test_filter_with_a_huge_drift_stays_finite() -> None:

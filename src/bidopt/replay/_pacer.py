@@ -308,7 +308,10 @@ class BudgetPacer:
         Returns
         -------
         float
-            The new :attr:`multiplier`.
+            The new :attr:`multiplier`: the ceiling of :attr:`lam_bounds` (bids of at
+            most ``1e-12 * max_bid``) once the spend reported reaches the budget, so
+            that a live campaign stops buying (but ``controller="none"``, which keeps
+            ``lam0``: open loop).
         """
         if self.slot >= self.n_slots:
             raise InvalidInputError(
@@ -333,6 +336,9 @@ class BudgetPacer:
             here *= self._level.level_ratio(pctr, lam) ** self.level_exponent
         target = self.left * here / max(here + float(self._weights[s + 1 :].sum()), 1e-12)
         self._record(spend, 0 if pctr is None else pctr.size)
+        if self.left <= 0 and self.controller != "none":  # spent: bid nothing (but free auctions)
+            self.multiplier = self.lam_bounds[1]
+            return self.multiplier
         if target <= 0:
             return lam
         error = spend / target - 1.0  # > 0: spending too fast, raise lam
