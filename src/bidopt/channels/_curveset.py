@@ -130,6 +130,8 @@ class CurveSet:
         self._tangent_sorted, self._envelope_sorted = tangent, envelope_slope
         finite = top if self.closed_form else top[np.isfinite(top)]
         self.top_marginal = float(finite.max()) if finite.size else 1.0
+        #: Slope of each S-shaped curve's envelope line (input order; 0 for others).
+        self.envelope_slope = np.where(s_shaped, envelope_slope, 0.0)[self.inverse]
         if self.any_s_shaped:
             self.s_shaped, self.tangent = s_shaped[self.inverse], tangent[self.inverse]
         else:  # all zeros: no permutation needed
@@ -323,7 +325,10 @@ class CurveSet:
         size, scale, shape = self._size[h], self._scale[h], self._shape[h]
         result = np.zeros(m.size)
         start = self._tangent_sorted[h]  # decreasing from the tangent point (0 if concave)
-        slope0 = np.where(start > 0, self._envelope_sorted[h], np.inf)
+        # the largest (envelope) marginal return: at the start, or at 0 for a concave
+        # curve (size / scale for shape 1, unbounded below 1)
+        at_zero = np.where(shape == 1.0, size / scale, np.inf)
+        slope0 = np.where(start > 0, self._envelope_sorted[h], at_zero)
         active = m < slope0
         if not active.any():
             return result
@@ -343,7 +348,14 @@ class CurveSet:
             b = np.where(g > 0, b, u)
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = u - g / slope
-            done = (np.abs(g) <= 1e-14) | (b - a <= 1e-15 * (1.0 + np.abs(u)))
+            # converged: the Newton step below rounding of u (or g at its own rounding,
+            # about 1e-16 of the terms summed), or the bracket collapsed
+            noise = 4e-16 * (1.0 + np.abs(base) + np.abs(log_m) + 2.0 * np.abs(nu))
+            done = (
+                (np.abs(g) <= noise)
+                | (np.abs(step - u) <= 1e-15 * (1.0 + np.abs(u)))
+                | (b - a <= 1e-15 * (1.0 + np.abs(u)))
+            )
             if bool(done.all()):
                 break
             ok = (step > a) & (step < b)

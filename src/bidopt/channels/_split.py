@@ -501,11 +501,21 @@ def _kkt(
             **{k: v + mu - price for k, v in shadow.items() if k != "budget"},
         }
     x = x[curves.inverse]
-    # an S-shaped channel's envelope is flat on [0, t]: give it what the roots left over
+    # an S-shaped channel's envelope is a straight line on [0, t]: at the level of its
+    # slope its spend jumps from 0 to t, and the roots leave what the budget needs of it
+    # over; it goes to the channels on such lines whose slope is nearest their level
+    # (the one whose jump the level straddles first)
     spent = float(_add(x))
     residual = (budget if full or mu > 0 else spent) - spent
     if curves.any_s_shaped and abs(residual) > 1e-9 * max(budget, 1.0):
         flat = np.flatnonzero(curves.s_shaped & (x <= curves.tangent))
+        level = np.array(
+            [
+                mu + shadow.get(f"group:{problem.group_names[group_of[i]]}", 0.0) + offset
+                for i in flat.tolist()
+            ]
+        )
+        flat = flat[np.argsort(np.abs(curves.envelope_slope[flat] - level), kind="stable")]
         for i in flat:
             give = float(np.clip(residual, lo[i] - x[i], min(curves.tangent[i], hi[i]) - x[i]))
             x[i] += give
@@ -703,6 +713,7 @@ def _scipy(
     method: str,
     options: dict[str, Any],
     starts: list[FloatArray] | None = None,
+    ftol: float | None = None,
 ) -> tuple[FloatArray, int, str]:
     """Multi-start scipy reference (SLSQP or trust-constr) on the true curves, from the
     ``starts`` given (yuan) and ``options["n_starts"]`` random ones; each answer's sums
@@ -738,6 +749,7 @@ def _scipy(
                     problem.group_upper[rows] / budget,
                 )
             )
+    extra: dict[str, float] = {} if ftol is None or method != "slsqp" else {"ftol": ftol}
     best_x, best_f, nit, messages = None, np.inf, 0, []
     given = [np.clip(s, lo, hi) / budget for s in starts or []]
     for k in range(len(given) + int(options["n_starts"])):
@@ -753,7 +765,7 @@ def _scipy(
             method="SLSQP" if method == "slsqp" else "trust-constr",
             bounds=optimize.Bounds(lo / budget, hi / budget),
             constraints=constraints,
-            options={"maxiter": int(options["maxiter"])},
+            options={"maxiter": int(options["maxiter"]), **extra},
         )
         nit += int(getattr(res, "nit", 0) or 0)
         x = _repair(np.asarray(res.x, dtype=np.float64) * budget, problem, full)
@@ -780,7 +792,13 @@ _MAX_NODES = 256
 
 
 def _fix_s_shaped(
-    curves: CurveSet, problem: SplitProblem, x: FloatArray, offset: float, full: bool, xtol: float
+    curves: CurveSet,
+    problem: SplitProblem,
+    x: FloatArray,
+    offset: float,
+    full: bool,
+    xtol: float,
+    incumbent: FloatArray | None = None,
 ) -> tuple[FloatArray, str]:
     """The split of S-shaped curves: branch and bound over their concave envelopes.
 
@@ -797,7 +815,8 @@ def _fix_s_shaped(
     evaluated on the true curves, and the best kept.  A channel whose best spend lies
     in the convex part of its curve (below the inflection point) is left to the
     polish by SLSQP that follows (see :func:`_solve`).  Says which channels were
-    treated so and the gap to the envelope bound."""
+    treated so and the gap to the envelope bound.  ``incumbent``: a feasible split found
+    otherwise (SLSQP's), the best to beat from the start (fewer nodes)."""
     if not curves.any_s_shaped:
         return x, ""
     s_shaped = curves.s_shaped
@@ -815,6 +834,8 @@ def _fix_s_shaped(
     root_bound = float(curves.envelope_value(x).sum() - offset * x.sum())
     best_x = x
     best_v = true_value(x) if _feasible(problem, x, full) else -np.inf
+    if incumbent is not None and true_value(incumbent) > best_v:
+        best_x, best_v = incumbent, true_value(incumbent)
     # a node: per channel -1 (undecided), 0 (off: at its minimum), 1 (on its concave part)
     state0 = np.where(s_shaped, -1, 2).astype(np.int8)
     stack: list[tuple[np.ndarray, FloatArray, CurveSet, float]] = []
@@ -922,28 +943,28 @@ def _solve(
         message = "equal marginal ROI within groups (water-filling)."
         if not curves.any_s_shaped:
             return x, shadow, nit, message
-        x, note = _fix_s_shaped(curves, problem, x, offset, full, xtol)
-        # never below SLSQP: a polish from the branch and bound's split, and random starts
+        # SLSQP first (from the envelope's split and random starts): a good split to beat
+        # prunes the branch and bound; then a polish of its best on the true curves (a
+        # channel may end in the convex part of its curve, which the branches leave out)
         n_starts = int(opts["n_starts"])
+        slsqp = {"n_starts": n_starts, "maxiter": 500, "rng": opts["rng"]}
         try:
-            y, n_more, _ = _scipy(
-                curves,
-                problem,
-                offset,
-                full,
-                "slsqp",
-                {"n_starts": n_starts, "maxiter": 500, "rng": opts["rng"]},
-                starts=[x],
-            )
+            y, n_more, _ = _scipy(curves, problem, offset, full, "slsqp", slsqp, [x], 1e-14)
         except SolverError:
-            y, n_more = x, 0
+            y, n_more = None, 0
         nit += n_more
-        gain = _objective(curves, y, offset) - _objective(curves, x, offset)
-        if gain > 1e-12 * max(abs(_objective(curves, x, offset)), 1.0):
-            x = y
-            note += f" SLSQP (a polish and {n_starts} random starts) added {gain:.6g}."
-        else:
-            note += f" SLSQP (a polish and {n_starts} random starts) found no better split."
+        z, note = _fix_s_shaped(curves, problem, x, offset, full, xtol, y)
+        if y is None or z is not y:
+            try:
+                polish = {"n_starts": 0, "maxiter": 500, "rng": 0}
+                w, n_more, _ = _scipy(curves, problem, offset, full, "slsqp", polish, [z], 1e-14)
+                nit += n_more
+                if _objective(curves, w, offset) > _objective(curves, z, offset):
+                    z = w
+            except SolverError:
+                pass
+        x = z
+        note += f" SLSQP ({n_starts} random start(s), and polishes) gave its best to beat."
         # the shadow prices of the branch's own bounds are not the problem's: they are
         # read from the KKT check of the returned split
         return x, {}, nit, message + note
