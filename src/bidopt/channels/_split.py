@@ -765,7 +765,7 @@ def _scipy(
             method="SLSQP" if method == "slsqp" else "trust-constr",
             bounds=optimize.Bounds(lo / budget, hi / budget),
             constraints=constraints,
-            options={"maxiter": int(options["maxiter"]), **extra},
+            options=cast(Any, {"maxiter": int(options["maxiter"]), **extra}),
         )
         nit += int(getattr(res, "nit", 0) or 0)
         x = _repair(np.asarray(res.x, dtype=np.float64) * budget, problem, full)
