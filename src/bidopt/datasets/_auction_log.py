@@ -75,6 +75,10 @@ def _column(name: str, value: Any) -> np.ndarray[Any, Any]:
 class AuctionLog:
     """A log of auctions, replayable against any bid strategy.
 
+    Columns may be given as arrays or sequences; the log owns them and stores them
+    read-only (columns the caller could still write are copied once), so editing the
+    arrays it was built from does not change a validated log.
+
     Attributes
     ----------
     click : array of int64, shape (n_auctions,)

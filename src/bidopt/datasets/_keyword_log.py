@@ -133,7 +133,11 @@ class KeywordLog:
 
     Build one with :func:`bidopt.datasets.read_keyword_log` (which validates every row)
     or get one from :func:`bidopt.datasets.make_search_account`.  The constructor itself
-    checks only that the columns have one length and the right dtypes.
+    checks that the columns have one length and the right dtypes, that every date is a
+    day (not NaT) and every number finite and >= 0 (the cross-column rules of the
+    reader, such as ``clicks <= impressions``, are the reader's).  The log owns its
+    columns and stores them read-only: editing the arrays it was built from does not
+    change it (columns the caller could still write are copied once).
 
     Attributes
     ----------

@@ -75,6 +75,15 @@ class BidLandscape:
         If shapes disagree, a value is negative or not finite, bids decrease along a
         row, or clicks or cost fall as the bid rises; the message names the row, level
         and values.
+
+    Notes
+    -----
+    A landscape owns its arrays and stores them read-only (``flags.writeable`` is
+    False): editing the arrays it was built from does not change it, and editing its
+    own raises.  Arrays the caller could still write are copied once (about 160 MB per
+    metric at 1M keywords x 20 levels); an array that is already read-only and owns its
+    memory (``a.flags.writeable = False`` on an array nothing else views) is kept
+    without a copy, as are the arrays of another landscape.
     """
 
     bids: FloatArray
