@@ -289,3 +289,12 @@ def test_a_fractional_click_in_an_ipinyou_log_is_not_truncated(tmp_path: Path) -
     path.write_text("0.5 10 0.01\n1 20 0.02\n")
     with pytest.raises(InvalidInputError, match=r"AuctionLog `click` must be 0 or 1\. Got 0\.5"):
         read_ipinyou(path)
+
+
+def test_a_count_too_large_for_int64_is_a_bad_row_not_a_wrapped_number() -> None:
+    # (1e20 impressions used to wrap to -9223372036854775808 in the int64 column)
+    with pytest.raises(
+        InvalidInputError,
+        match=r"row 0: `impressions` must be a whole number below 2\*\*53; got '1e20'",
+    ):
+        read_keyword_log(rows(impressions=["1e20", "10", "10"]))

@@ -216,6 +216,11 @@ def read_keyword_log(
             checks.append(
                 _Check(column, fractional, _describe_cell(cell, "must be a whole number"))
             )
+            with np.errstate(invalid="ignore"):
+                huge = np.isfinite(values) & (values >= 2.0**53)  # (exact in float64, int64)
+            checks.append(
+                _Check(column, huge, _describe_cell(cell, "must be a whole number below 2**53"))
+            )
         parsed[column] = values
 
     def pair(a: str, b: str, mask: BoolArray, contract: str, rule: str) -> _Check:
