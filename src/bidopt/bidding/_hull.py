@@ -5,11 +5,16 @@ concave hull: the LP relaxation only ever picks hull vertices, and the hull's st
 (one per vertex) have decreasing value-per-yuan slopes, so selecting the steepest steps
 across keywords solves the relaxation exactly.
 
-A hull is stored as the cumulative cost and value of its vertices.  When every row of
-the landscape is already concave (the common case: second-price landscapes are), the
-landscape's own arrays *are* the hull and nothing is copied; steps and slopes are
-computed on the fly in cache-sized blocks of rows, so a million keywords need no
-(n_keywords, n_levels) temporaries.
+A hull is stored without copying the landscape: its vertices are landscape levels.  On
+almost every row they are a contiguous run of levels ``first .. first + n_steps - 1``
+(a concave row: all of them; an S-shaped row: from the point of contact of the tangent
+from the origin on; a row with zero-click levels or padding: the levels that buy
+something).  Only the other rows ("odd": ties, plateaus in the middle, several convex
+stretches, levels that are not allowed) keep a table of their vertex levels.  Each
+step's slope is kept as a 16-bit bucket at its vertex's level (0 elsewhere), which is
+all the LP threshold needs; steps' costs and values are read from the landscape's
+arrays when needed.  Building scans the rows in cache-sized blocks, so a million
+keywords need no (n_keywords, n_levels) float temporaries.
 """
 
 from __future__ import annotations
@@ -24,14 +29,16 @@ from bidopt.typing import BoolArray, FloatArray, IntArray
 
 __all__ = ["BLOCK_ROWS", "N_BUCKETS", "SHIFT", "Hull", "build_hull", "steps"]
 
-#: Rows per block when scanning hulls (about 1 MB per float64 array at 16 levels).
+#: Rows per block when scanning landscapes and hulls (about 0.6 MB per float64 array at
+#: 20 levels, so a block's temporaries stay in cache).
 BLOCK_ROWS = 4096
-#: Rows per block when building hulls of rows that are not already concave.
-_HULL_ROWS = 8192
 #: A positive double's bit pattern shifted right by SHIFT is a monotone bucket index
 #: (sign, exponent and 5 mantissa bits: 32 buckets per octave), below 2**16.
 SHIFT = 47
 N_BUCKETS = 1 << (63 - SHIFT)
+#: Ratios within this relative distance of a row's largest ``value / cost`` are left
+#: to the exact-sign test (a ratio is rounded once, the test's products are exact here).
+_NEAR_TIE = 1e-14
 
 
 def steps(
@@ -41,9 +48,7 @@ def steps(
 
     ``slope`` is ``dv / dc``, ``inf`` for a free step (``dc == 0 < dv``) and 0 where
     the step adds nothing (padding after the last vertex).  ``out`` may pass two
-    buffers of at least the block's size to reuse.  Rows are short (a few dozen
-    levels), so differences are taken on the flattened block (contiguous, vectorised)
-    and the first column is then put right.
+    buffers of at least the block's size to reuse.
     """
     rows, width = cum_c.shape
     size = rows * width
@@ -66,59 +71,127 @@ def steps(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Hull:
-    """Upper concave hull of every keyword, as cumulative vertex cost and value.
+    """Upper concave hull of every keyword, as landscape levels (no copy of the data).
 
     Attributes
     ----------
-    cum_c, cum_v : ndarray of float64, shape (n_keywords, n_levels)
-        Cost and value after each step up the hull; after the last vertex the last
-        vertex repeats (zero steps).
-    level : ndarray of int16 or None, shape (n_keywords, n_levels)
-        Landscape level of each vertex; None when every level is a vertex.
+    cost, value : ndarray of float64, shape (n_keywords, n_levels)
+        The landscape's arrays the hull was built from (not copied).
+    first : ndarray of int64, shape (n_keywords,)
+        Level of the first vertex of a row whose vertices are consecutive levels.
     n_steps : ndarray of int64, shape (n_keywords,)
         Number of vertices (steps) of each keyword's hull.
     bucket : ndarray of uint16, shape (n_keywords, n_levels)
-        Slope bucket of each step (``slope.view(int64) >> SHIFT``; 0 for padding):
-        monotone in the slope.
+        At each vertex's level, the slope bucket of the step that reaches it
+        (``slope.view(int64) >> SHIFT``, at least 1); 0 at the other levels.  Monotone
+        in the slope, so non-increasing along a row's vertices.
     bucket_cost : ndarray of float64, shape (N_BUCKETS,)
         Total step cost in each bucket.
+    odd_rows : ndarray of int64, shape (n_odd,)
+        Rows whose vertices are not consecutive levels, increasing.
+    odd_level : ndarray of int16, shape (n_odd, n_levels)
+        Their vertex levels (the last one repeated after the top).
+    odd_pos : ndarray of int32, shape (n_keywords,)
+        Position of each row in ``odd_rows``, -1 for the others.
     """
 
-    cum_c: FloatArray
-    cum_v: FloatArray
-    level: npt.NDArray[np.int16] | None
+    cost: FloatArray
+    value: FloatArray
+    first: IntArray
     n_steps: IntArray
     bucket: npt.NDArray[np.uint16]
     bucket_cost: FloatArray
+    odd_rows: IntArray
+    odd_level: npt.NDArray[np.int16]
+    odd_pos: npt.NDArray[np.int32]
 
     @property
     def shape(self) -> tuple[int, int]:
         """``(n_keywords, n_levels)``."""
-        return self.cum_c.shape[0], self.cum_c.shape[1]
+        return self.cost.shape[0], self.cost.shape[1]
+
+    def vertex_level(self, rows: IntArray, index: IntArray) -> IntArray:
+        """Landscape level of vertex ``index[i]`` (0-based) of keyword ``rows[i]``."""
+        out = self.first[rows] + index
+        if self.odd_rows.size:
+            pos = self.odd_pos[rows]
+            odd = np.flatnonzero(pos >= 0)
+            if odd.size:
+                out[odd] = self.odd_level[pos[odd], index[odd]]
+        return out
+
+    def _levels_block(self, start: int, stop: int) -> IntArray:
+        """Vertex level of every step of rows ``start:stop``, the top repeated."""
+        levels = self.shape[1]
+        top = np.maximum(self.n_steps[start:stop], 1)[:, None] - 1
+        index = np.minimum(np.arange(levels)[None, :], top)
+        out = self.first[start:stop, None] + index
+        pos = self.odd_pos[start:stop]
+        odd = np.flatnonzero(pos >= 0)
+        if odd.size:
+            out[odd] = self.odd_level[pos[odd]]
+        return np.asarray(out, dtype=np.int64)
+
+    def _cum_block(self, start: int, stop: int) -> tuple[FloatArray, FloatArray]:
+        level = self._levels_block(start, stop)
+        empty = self.n_steps[start:stop] == 0
+        cum_c = np.take_along_axis(self.cost[start:stop], level, axis=1)
+        cum_v = np.take_along_axis(self.value[start:stop], level, axis=1)
+        cum_c[empty] = 0.0
+        cum_v[empty] = 0.0
+        return cum_c, cum_v
+
+    @property
+    def cum_c(self) -> FloatArray:
+        """Cost after each step, shape (n_keywords, n_levels), the top repeated (built
+        on demand: a full-size array)."""
+        return self._cum_block(0, self.shape[0])[0]
+
+    @property
+    def cum_v(self) -> FloatArray:
+        """Value after each step, like :attr:`cum_c`."""
+        return self._cum_block(0, self.shape[0])[1]
+
+    @property
+    def level(self) -> npt.NDArray[np.int64]:
+        """Landscape level of each step, like :attr:`cum_c` (built on demand)."""
+        return self._levels_block(0, self.shape[0])
 
     def blocks(self) -> Iterator[tuple[int, FloatArray, FloatArray, FloatArray]]:
         """Yield ``(first_row, dc, dv, slope)`` for consecutive blocks of rows."""
-        n = self.cum_c.shape[0]
+        n = self.shape[0]
         for start in range(0, n, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, n)
-            cum_v = self.cum_v[start:stop]
-            dc, slope = steps(self.cum_c[start:stop], cum_v)
+            cum_c, cum_v = self._cum_block(start, stop)
+            dc, slope = steps(cum_c, cum_v)
             dv = np.diff(cum_v, axis=1, prepend=0.0)
             yield start, dc, dv, slope
 
     def step(self, rows: IntArray, index: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``(dc, dv, slope)`` of step ``index[i]`` of keyword ``rows[i]``."""
-        width = self.cum_c.shape[1]
-        flat = rows * width + index
-        c1, v1 = np.take(self.cum_c, flat), np.take(self.cum_v, flat)
-        prev = np.maximum(flat - 1, 0)
+        width = self.shape[1]
+        l1 = self.vertex_level(rows, index)
         first = index == 0
-        c0 = np.where(first, 0.0, np.take(self.cum_c, prev))
-        v0 = np.where(first, 0.0, np.take(self.cum_v, prev))
+        l0 = self.vertex_level(rows, np.maximum(index - 1, 0))
+        c1 = np.take(self.cost, rows * width + l1)
+        v1 = np.take(self.value, rows * width + l1)
+        c0 = np.take(self.cost, rows * width + l0)
+        v0 = np.take(self.value, rows * width + l0)
+        c0[first] = 0.0
+        v0[first] = 0.0
         dc, dv = c1 - c0, v1 - v0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             slope = np.fmax(dv / dc, 0.0)
         return dc, dv, slope
+
+    def level_after(self, taken: IntArray) -> IntArray:
+        """Landscape level reached after ``taken`` steps per keyword (-1 for none)."""
+        out = self.first + taken - 1
+        if self.odd_rows.size:
+            k = taken[self.odd_rows]
+            out[self.odd_rows] = self.odd_level[np.arange(k.size), np.maximum(k - 1, 0)]
+        out[taken <= 0] = -1
+        return out
 
     def totals_after(self, taken: IntArray) -> tuple[float, float]:
         """Total (cost, value) when each keyword has taken ``taken`` steps.
@@ -127,76 +200,30 @@ class Hull:
         same additions, so the same rounding, as a plan's totals
         (``BidLandscape.at_levels(...)["cost"].sum()``).
         """
-        width = self.cum_c.shape[1]
-        flat = np.arange(taken.size) * width + np.maximum(taken - 1, 0)
-        off = taken <= 0
-        cost = np.take(self.cum_c, flat)
+        level = self.level_after(taken)
+        off = level < 0
+        flat = np.arange(taken.size) * self.shape[1] + np.maximum(level, 0)
+        cost = np.take(self.cost, flat)
         cost[off] = 0.0
-        value = np.take(self.cum_v, flat)
+        value = np.take(self.value, flat)
         value[off] = 0.0
         return float(cost.sum()), float(value.sum())
 
-    def level_after(self, taken: IntArray) -> IntArray:
-        """Landscape level reached after ``taken`` steps per keyword (-1 for none)."""
-        if self.level is None:
-            return taken - 1
-        flat = np.arange(taken.size) * self.cum_c.shape[1] + np.maximum(taken - 1, 0)
-        out = np.take(self.level, flat).astype(np.int64)
-        return np.where(taken > 0, out, -1)
+
+def _bucket_of(slope: FloatArray) -> IntArray:
+    """Bucket (>= 1) of positive slopes (``inf`` included)."""
+    key: IntArray = np.maximum(slope.view(np.int64) >> SHIFT, 1)
+    return key
 
 
-def _scan(
-    cost: FloatArray, value: FloatArray
-) -> tuple[BoolArray, npt.NDArray[np.uint16], FloatArray]:
-    """One pass over blocks: concave rows, slope buckets and cost per bucket.
-
-    A row is its own hull when its slopes are > 0 and strictly decreasing.
-    """
-    n, levels = cost.shape
-    ok = np.empty(n, dtype=bool)
-    bucket = np.empty((n, levels), dtype=np.uint16)
-    bucket_cost = np.zeros(N_BUCKETS)
-    rows = min(BLOCK_ROWS, n)
-    buffers = (np.empty(rows * levels), np.empty(rows * levels))
-    key_buffer = np.empty(rows * levels, dtype=np.int64)
-    less = np.empty(max(rows * levels - 1, 0), dtype=bool)
-    for start in range(0, n, BLOCK_ROWS):
-        stop = min(start + BLOCK_ROWS, n)
-        size = (stop - start) * levels
-        dc, slope = steps(cost[start:stop], value[start:stop], buffers)
-        flat = slope.reshape(-1)
-        # slope[j + 1] < slope[j] within rows; entries that cross rows are ignored
-        decreasing = np.less(flat[1:], flat[:-1], out=less[: size - 1])
-        decreasing[levels - 1 :: levels] = True
-        positive = slope[:, -1] > 0  # with decreasing slopes, all steps then add value
-        if decreasing.all() and positive.all():
-            ok[start:stop] = True
-        else:
-            ok[start:stop] = np.append(decreasing, True).reshape(-1, levels).all(axis=1) & positive
-        key = np.right_shift(flat.view(np.int64), SHIFT, out=key_buffer[:size])
-        bucket[start:stop] = key.reshape(-1, levels)
-        low = int(key.min())
-        counts = np.bincount(key - low if low else key, weights=dc.reshape(-1))
-        bucket_cost[low : low + counts.size] += counts
-    return ok, bucket, bucket_cost
-
-
-def _candidates(c: FloatArray, v: FloatArray, allowed: BoolArray | None) -> BoolArray:
+def _candidates(v: FloatArray, dv: FloatArray, allowed: BoolArray | None) -> BoolArray:
     """Points that can be hull vertices: allowed, and worth more than the origin and
     every allowed point before them (cost is non-decreasing, so the others are dominated)."""
-    rows, levels = c.shape
+    rows, levels = v.shape
+    if allowed is None and not (dv < 0).any():  # values rise along every row
+        return dv > 0
     cand = np.empty((rows, levels), dtype=bool)
-    if allowed is None:
-        flat = v.reshape(-1)
-        dv = np.empty(flat.size)
-        np.subtract(flat[1:], flat[:-1], out=dv[1:])
-        step = dv.reshape(rows, levels)
-        step[:, 0] = v[:, 0]
-        if not (step < 0).any():  # values rise along every row: the running max is v
-            return np.greater(step, 0.0, out=cand)
-        masked = v
-    else:
-        masked = np.where(allowed, v, -np.inf)
+    masked = v if allowed is None else np.where(allowed, v, -np.inf)
     best = np.zeros(rows)  # the origin: nothing bought, worth 0
     for j in range(levels):
         np.greater(masked[:, j], best, out=cand[:, j])
@@ -204,30 +231,17 @@ def _candidates(c: FloatArray, v: FloatArray, allowed: BoolArray | None) -> Bool
     return cand
 
 
-def _block_hull(
-    c: FloatArray, v: FloatArray, allowed: BoolArray | None
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int16], IntArray]:
-    """Upper concave hulls (from the origin) of a block of rows, in dense form.
+def _peel(
+    c: FloatArray, v: FloatArray, cand: BoolArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """Hull vertices of the rows of a block from their candidate points, by peeling.
 
-    1. Candidates (:func:`_candidates`) keep the points above all earlier ones.
-    2. The candidate of largest ``v / c`` (the farthest on ties) is the first vertex:
-       every candidate before it whose ratio is clearly smaller lies below the segment
-       from the origin to it.  On S-shaped rows this removes the convex stretch at once.
-    3. The rest is peeled on a compact list of points: a point on or below the chord
-       of its two neighbours is not a vertex (``cross >= 0``, so collinear points go);
-       all such points go at once, and only rows that lost a point are looked at
-       again, until no row changes.
+    A point on or below the chord of its two neighbours is not a vertex (``cross >= 0``,
+    so collinear points go); all such points go at once, and only rows that lost a point
+    are looked at again, until no row changes.  Returns ``(row, level, cost, value)`` of
+    the vertices, by row then level.
     """
     rows, levels = c.shape
-    cand = _candidates(c, v, allowed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.divide(v, c)
-    ratio[~cand] = -np.inf
-    first = (levels - 1) - np.argmax(ratio[:, ::-1], axis=1)
-    # a point before it goes only when its ratio is clearly smaller (each ratio is
-    # rounded once); near ties are left to the exact-sign test of the peeling
-    top = np.take_along_axis(ratio, first[:, None], axis=1)
-    cand &= (np.arange(levels)[None, :] >= first[:, None]) | (ratio >= top * (1.0 - 1e-14))
     row, col = np.nonzero(cand)
     flat = row * levels + col
     cc, vv = np.take(c, flat), np.take(v, flat)
@@ -259,30 +273,118 @@ def _block_hull(
         done.append((row[final], col[final], cc[final], vv[final]))
         keep = again & ~drop
         row, col, cc, vv = row[keep], col[keep], cc[keep], vv[keep]
-    cum_c = np.zeros((rows, levels))
-    cum_v = np.zeros((rows, levels))
-    level = np.full((rows, levels), -1, dtype=np.int16)
-    n_steps = np.zeros(rows, dtype=np.int64)
-    for row, col, cc, vv in done:
-        if row.size == 0:
-            continue
-        # rank of each vertex within its row (a row's vertices are contiguous here)
+    if not done:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), np.zeros(0)
+    row = np.concatenate([d[0] for d in done])
+    order = np.argsort(row, kind="stable")  # a row's vertices are finished together
+    return (
+        row[order],
+        np.concatenate([d[1] for d in done])[order],
+        np.concatenate([d[2] for d in done])[order],
+        np.concatenate([d[3] for d in done])[order],
+    )
+
+
+def _build_block(
+    c: FloatArray,
+    v: FloatArray,
+    allowed: BoolArray | None,
+    bucket: npt.NDArray[np.uint16],
+    bucket_cost: FloatArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Hulls of a block of rows: writes ``bucket`` (the block's rows) and adds step costs
+    to ``bucket_cost`` (bucket 0, non-vertices, is cleared by the caller); returns
+    ``(first, n_steps, odd, odd_level)``, ``odd`` the rows (of the block) that need a
+    table of vertex levels.
+
+    A row is regular when, from its first vertex ``t`` (the candidate of largest
+    ``v / c``, the farthest on ties, with no other candidate's ratio near it) to its
+    last candidate, every level is a candidate and the slopes fall strictly: then every
+    candidate before ``t`` lies below the segment from the origin to ``t``, and the
+    vertices are the levels ``t ..`` in order.  The other rows are peeled.
+    """
+    rows, levels = c.shape
+    dc, slope = steps(c, v)  # slope >= 0: NaN (0/0) and negative steps are 0
+    flat = slope.reshape(-1)
+    falling = np.empty(rows * levels, dtype=bool)
+    np.less(flat[1:], flat[:-1], out=falling[1:])
+    falling[::levels] = True  # a row's first step (the pair across rows is ignored)
+    falling2 = falling.reshape(rows, levels)
+    first = np.zeros(rows, dtype=np.int64)
+    n_steps = np.full(rows, levels, dtype=np.int64)
+    # fast path: every level a vertex (slopes > 0 and strictly falling): concave rows
+    if allowed is None and falling.all() and (slope[:, -1] > 0).all():
+        key = flat.view(np.int64) >> SHIFT
+        bucket[...] = key.reshape(rows, levels)
+        bucket_cost += np.bincount(key, weights=dc.reshape(-1), minlength=N_BUCKETS)
+        return first, n_steps, np.zeros(0, np.int64), np.zeros((0, levels), np.int64)
+    # first vertex: the tangent through the origin; then is the row regular from there?
+    vf = v.reshape(-1)
+    dv = np.empty(vf.size)
+    np.subtract(vf[1:], vf[:-1], out=dv[1:])
+    dv2 = dv.reshape(rows, levels)
+    dv2[:, 0] = v[:, 0]
+    cand = _candidates(v, dv2, allowed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.divide(v, c)
+    np.copyto(ratio, -np.inf, where=~cand)
+    t = (levels - 1) - np.argmax(ratio[:, ::-1], axis=1)
+    last = (levels - 1) - np.argmax(cand[:, ::-1], axis=1)
+    index = np.arange(rows)
+    top = ratio[index, t].copy()
+    has = top > -np.inf
+    ratio[index, t] = -np.inf
+    near = ratio.max(axis=1) >= top * (1.0 - _NEAR_TIE)
+    ratio[index, t] = top
+    col = np.arange(levels)[None, :]
+    after = col > t[:, None]
+    falling2 &= cand
+    falling2 &= after
+    # the step after the first vertex must fall below the first step (from the origin)
+    nxt = np.minimum(t + 1, levels - 1)
+    falling2[index, nxt] &= slope[index, nxt] < top
+    regular = has & ~near & (np.count_nonzero(falling2, axis=1) == last - t)
+    n_steps[:] = np.where(regular, last - t + 1, 0)
+    first[:] = np.where(regular, t, 0)
+    # buckets of the regular rows' steps, at their levels (0 elsewhere)
+    slope[index, t] = top
+    dc[index, t] = c[index, t]
+    after[index, t] = True
+    after &= col <= last[:, None]
+    after &= regular[:, None]
+    np.copyto(slope, 0.0, where=~after)
+    key = slope.reshape(-1).view(np.int64) >> SHIFT
+    bucket[...] = key.reshape(rows, levels)
+    bucket_cost += np.bincount(key, weights=dc.reshape(-1), minlength=N_BUCKETS)
+    odd = np.flatnonzero(~regular & has)
+    odd_level = np.zeros((odd.size, levels), dtype=np.int64)
+    if odd.size:
+        sub = cand[odd]
+        sub &= (col >= t[odd, None]) | (ratio[odd] >= (top[odd] * (1.0 - _NEAR_TIE))[:, None])
+        row, lev, cc, vv = _peel(c[odd], v[odd], sub)
         head = np.empty(row.size, dtype=bool)
-        head[0] = True
+        head[:1] = True
         np.not_equal(row[1:], row[:-1], out=head[1:])
         heads = np.flatnonzero(head)
         counts = np.diff(np.append(heads, row.size))
         rank = np.arange(row.size) - np.repeat(heads, counts)
-        cum_c[row, rank] = cc
-        cum_v[row, rank] = vv
-        level[row, rank] = col
-        n_steps[row[heads]] = counts
-    # repeat the last vertex after the top: zero steps
-    pad = np.minimum(np.arange(levels)[None, :], np.maximum(n_steps, 1)[:, None] - 1)
-    cum_c = np.take_along_axis(cum_c, pad, axis=1)
-    cum_v = np.take_along_axis(cum_v, pad, axis=1)
-    level = np.take_along_axis(level, pad, axis=1)
-    return cum_c, cum_v, level, n_steps
+        n_steps[odd[row[heads]]] = counts
+        table = np.zeros((odd.size, levels), dtype=np.int64)
+        table[row, rank] = lev
+        top_rank = np.maximum(n_steps[odd], 1)[:, None] - 1
+        odd_level = np.take_along_axis(table, np.minimum(col, top_rank), axis=1)
+        pc = np.empty(row.size)
+        pv = np.empty(row.size)
+        pc[1:], pv[1:] = cc[:-1], vv[:-1]
+        pc[heads] = 0.0
+        pv[heads] = 0.0
+        s_dc = cc - pc
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_key = _bucket_of((vv - pv) / s_dc)
+        bucket[odd[row], lev] = s_key
+        bucket_cost += np.bincount(s_key, weights=s_dc, minlength=N_BUCKETS)
+    return first, n_steps, odd, odd_level
 
 
 def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = None) -> Hull:
@@ -291,7 +393,8 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
     Parameters
     ----------
     cost, value : ndarray of float64, shape (n_keywords, n_levels)
-        Cost must be non-decreasing along each row.
+        Cost must be non-decreasing along each row.  Neither is copied: the hull reads
+        them, so they must not change while it is in use.
     allowed : ndarray of bool, shape (n_keywords, n_levels), optional
         Levels that may be chosen (bid bounds, CPC caps); all by default.
 
@@ -300,24 +403,35 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
     Hull
         Only steps that add value are kept, so every step's slope is > 0.
     """
+    cost = np.ascontiguousarray(cost, dtype=np.float64)
+    value = np.ascontiguousarray(value, dtype=np.float64)
     n, levels = cost.shape
-    if allowed is None:
-        ok, bucket, bucket_cost = _scan(cost, value)
-        if ok.all():
-            return Hull(cost, value, None, np.full(n, levels, np.int64), bucket, bucket_cost)
-        redo = np.flatnonzero(~ok)
-    else:
-        redo = np.arange(n)
-    cum_c = np.array(cost, dtype=np.float64)
-    cum_v = np.array(value, dtype=np.float64)
-    level = np.broadcast_to(np.arange(levels, dtype=np.int16), (n, levels)).copy()
-    n_steps = np.full(n, levels, np.int64)
-    for start in range(0, redo.size, _HULL_ROWS):
-        sub = redo[start : start + _HULL_ROWS]
-        contiguous = sub.size and sub[-1] - sub[0] == sub.size - 1
-        index: slice | IntArray = slice(int(sub[0]), int(sub[-1]) + 1) if contiguous else sub
-        c, v = cost[index], value[index]
-        a = None if allowed is None else allowed[index]
-        cum_c[index], cum_v[index], level[index], n_steps[index] = _block_hull(c, v, a)
-    _, bucket, bucket_cost = _scan(cum_c, cum_v)
-    return Hull(cum_c, cum_v, level, n_steps, bucket, bucket_cost)
+    if levels >= 1 << 15:
+        raise ValueError(f"At most {(1 << 15) - 1} levels per keyword. Got {levels}.")
+    first = np.zeros(n, dtype=np.int64)
+    n_steps = np.zeros(n, dtype=np.int64)
+    bucket = np.empty((n, levels), dtype=np.uint16)
+    bucket_cost = np.zeros(N_BUCKETS)
+    odd_parts: list[IntArray] = []
+    level_parts: list[IntArray] = []
+    for start in range(0, n, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, n)
+        a = None if allowed is None else allowed[start:stop]
+        f, k, odd, odd_level = _build_block(
+            cost[start:stop], value[start:stop], a, bucket[start:stop], bucket_cost
+        )
+        first[start:stop] = f
+        n_steps[start:stop] = k
+        if odd.size:
+            odd_parts.append(odd + start)
+            level_parts.append(odd_level)
+    odd_rows = np.concatenate(odd_parts) if odd_parts else np.zeros(0, dtype=np.int64)
+    odd_table = (
+        np.concatenate(level_parts).astype(np.int16)
+        if level_parts
+        else np.zeros((0, levels), dtype=np.int16)
+    )
+    bucket_cost[0] = 0.0  # not steps: levels that are not vertices
+    odd_pos = np.full(n, -1, dtype=np.int32)
+    odd_pos[odd_rows] = np.arange(odd_rows.size, dtype=np.int32)
+    return Hull(cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos)

@@ -80,11 +80,8 @@ def _greedy_fill(
     """
     added = 0.0
     pool = np.flatnonzero(taken < hull.n_steps)
-    # a cheap first filter on the next step's cost alone (two gathers, not four)
-    width = hull.cum_c.shape[1]
-    flat = pool * width + taken[pool]
-    prev = np.where(taken[pool] > 0, np.take(hull.cum_c, np.maximum(flat - 1, 0)), 0.0)
-    pool = pool[np.take(hull.cum_c, flat) - prev <= remaining]
+    # a first filter on the next step's cost alone
+    pool = pool[hull.step(pool, taken[pool])[0] <= remaining]
     grouped = group_left is not None and group_of is not None
     for _ in range(_FILL_ROUNDS):
         pool = pool[taken[pool] < hull.n_steps[pool]]
@@ -182,12 +179,18 @@ def _threshold_histogram(
     # buckets fall along each row's steps, so the steps above the edge are a prefix and
     # the edge bucket's steps of a row are contiguous right after it
     taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
-    through = np.count_nonzero(hull.bucket >= edge, axis=1)
-    spans = through - taken
-    has = np.flatnonzero(spans)
-    rows = np.repeat(has, spans[has])
-    first = np.cumsum(spans[has]) - spans[has]
-    cols = taken[rows] + (np.arange(rows.size) - np.repeat(first, spans[has]))
+    if edge:
+        # the edge bucket's steps, by row then level (buckets sit at vertex levels)
+        rows = np.flatnonzero(hull.bucket.reshape(-1) == edge) // hull.shape[1]
+    else:  # bucket 0 also marks levels that are not vertices: every remaining step
+        spans = hull.n_steps - taken
+        rows = np.repeat(np.arange(spans.size), spans)
+    head = np.empty(rows.size, dtype=bool)
+    head[:1] = True
+    np.not_equal(rows[1:], rows[:-1], out=head[1:])
+    starts = np.flatnonzero(head)
+    rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.append(starts, rows.size)))
+    cols = taken[rows] + rank
     b_dc, b_dv, b_slope = hull.step(rows, cols)
     real = b_slope > 0
     rows, b_dc, b_dv, b_slope = rows[real], b_dc[real], b_dv[real], b_slope[real]
@@ -376,12 +379,14 @@ def select(
         of the LP value.
     """
     if group_of is None or group_budget is None:
-        # compare the budget with the plan's own spend, summed as every plan's is
-        # (the histogram's sum of step costs rounds differently)
-        total_cost, total_value = hull.totals_after(hull.n_steps)
-        if total_cost <= budget:
-            taken = hull.n_steps.copy()
-            return Selection(taken, total_value, total_value, total_cost, 0.0, 0)
+        # compare the budget with the plan's own spend, summed as every plan's is (the
+        # histogram's sum of step costs rounds differently: it only settles clear cases)
+        histogram_total = float(hull.bucket_cost.sum())
+        if histogram_total <= budget * (1 + 1e-9):
+            total_cost, total_value = hull.totals_after(hull.n_steps)
+            if total_cost <= budget:
+                taken = hull.n_steps.copy()
+                return Selection(taken, total_value, total_value, total_cost, 0.0, 0)
         taken, spend, value, lam, lp_value, n_frac, row = _threshold_histogram(hull, budget)
         if spend > budget:
             taken, spend, value, row = _shed(hull, taken, budget)
