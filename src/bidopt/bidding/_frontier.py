@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._certificate import lower as lower_check
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_scalar
 from bidopt.bidding._hull import build_hull
@@ -15,10 +16,10 @@ from bidopt.bidding._optimize import make_plan, optimize_bids
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import make_problem
 from bidopt.bidding._select import select
-from bidopt.bidding._solvers import Solution
+from bidopt.bidding._solvers import Solution, fill_levels
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, Objective
-from bidopt.typing import FloatArray
+from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["BudgetForTarget", "Frontier", "bid_frontier", "budget_for_target"]
 
@@ -138,8 +139,9 @@ def bid_frontier(
         hull = build_hull(problem.cost, problem.value, problem.allowed)
         for budget in grid:
             sel = select(hull, float(budget))
+            sub = _with_budget(problem, float(budget))
             solution = Solution(
-                hull.level_after(sel.taken),
+                fill_levels(sub, hull.level_after(sel.taken)),
                 sel.lp_value,
                 sel.multiplier,
                 0.0,
@@ -147,7 +149,7 @@ def bid_frontier(
                 0,
                 "Optimal up to the reported gap.",
             )
-            plans.append(make_plan(_with_budget(problem, float(budget)), solution, "dual"))
+            plans.append(make_plan(sub, solution, "dual"))
     else:
         for budget in grid:
             plans.append(
@@ -282,13 +284,35 @@ def budget_for_target(
     lower = before_c + share * float(dc_all[order][k])
     high = float(cum_c[k])
 
+    def plan_at(budget: float) -> tuple[IntArray, float, float, float]:
+        """Levels, value, LP bound and multiplier of the dual's plan at ``budget``."""
+        sel = select(hull, budget)
+        sub = _with_budget(problem, budget)
+        levels = fill_levels(sub, hull.level_after(sel.taken))
+        value = float(
+            np.take_along_axis(problem.value, np.maximum(levels, 0)[:, None], 1)
+            .ravel()[levels >= 0]
+            .sum()
+        )
+        return levels, value, sel.lp_value, sel.multiplier
+
     def reaches(budget: float) -> bool:
-        return select(hull, budget).value >= target * (1 - 1e-12)
+        return plan_at(budget)[1] >= target
 
     low = lower
     if reaches(low):
         high = low
     else:
+        # the LP's boundary step finished is enough in exact arithmetic; with rounding
+        # at a breakpoint it may not be: walk up the next breakpoints to the full cost
+        ahead = [high, *cum_c[k + 1 :: max(1, (cum_c.size - k) // 16)].tolist(), full_cost]
+        for candidate in ahead:
+            if reaches(float(candidate)):
+                high = float(candidate)
+                break
+            low = max(low, float(candidate))
+        else:
+            high = float(np.nextafter(full_cost, np.inf))
         for _ in range(60):
             if high - low <= 1e-9 * max(high, 1.0):
                 break
@@ -297,15 +321,16 @@ def budget_for_target(
                 high = mid
             else:
                 low = mid
-    sel = select(hull, high)
+    levels, value, bound, lam = plan_at(high)
+    reached = lower_check(metric, value, target)
     solution = Solution(
-        hull.level_after(sel.taken),
-        sel.lp_value,
-        sel.multiplier,
+        levels,
+        max(bound, value),
+        lam,
         0.0,
         1,
         0,
         f"Least budget found for {metric}={target:g}.",
     )
-    plan = make_plan(_with_budget(problem, high), solution, "dual")
+    plan = make_plan(_with_budget(problem, high), solution, "dual", extra=(reached,))
     return BudgetForTarget(metric, target, high, lower, plan, full_value)

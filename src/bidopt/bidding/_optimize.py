@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._certificate import Certificate, ConstraintCheck
 from bidopt._validation import check_choice, check_options
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import BidProblem, make_problem
@@ -21,7 +22,7 @@ Method = Literal["dual", "milp", "lp"]
 METHODS: tuple[str, ...] = ("dual", "milp", "lp")
 
 _OPTIONS: dict[str, dict[str, Any]] = {
-    "dual": {"max_outer": 60, "target_tol": 1.0},
+    "dual": {"max_outer": 60},
     "milp": {"time_limit": None, "mip_rel_gap": 1e-9},
     "lp": {"time_limit": None},
 }
@@ -133,8 +134,17 @@ def optimize_bids(
     return make_plan(problem, solution, name)
 
 
-def make_plan(problem: BidProblem, solution: Solution, method: str) -> BidPlan:
-    """Assemble a :class:`BidPlan` from a solver's levels and certificates."""
+def make_plan(
+    problem: BidProblem,
+    solution: Solution,
+    method: str,
+    extra: tuple[ConstraintCheck, ...] = (),
+) -> BidPlan:
+    """Assemble a :class:`BidPlan` from a solver's levels, and certify it.
+
+    ``extra`` adds checks beyond the problem's own constraints (the reverse question's
+    target).  The plan says ``success`` only when every check holds on the plan itself.
+    """
     land = problem.landscape
     picked = land.at_levels(solution.levels)
     if problem.objective in picked:
@@ -142,13 +152,14 @@ def make_plan(problem: BidProblem, solution: Solution, method: str) -> BidPlan:
     else:
         flat = np.arange(land.n_keywords) * land.n_levels + np.maximum(solution.levels, 0)
         fun = float(np.take(problem.value, flat)[solution.levels >= 0].sum())
-    spend = float(picked["cost"].sum())
-    feasible = spend <= problem.budget * (1 + 1e-12) + 1e-9
+    certificate = problem.certificate(solution.levels)
+    if extra:
+        certificate = Certificate.of((*certificate.checks, *extra))
     message = solution.message
     status, success = solution.status, solution.status == 0
-    if not feasible:  # defensive: never hand back an over-budget plan as a success
+    if not certificate.holds:  # never hand back a plan that breaks a constraint as a success
         status, success = 2, False
-        message = f"The plan spends {spend:.6g} yuan, over the budget of {problem.budget:.6g}."
+        message = certificate.message() + " " + message
     return BidPlan(
         bids=picked["bids"],
         levels=solution.levels,
@@ -169,4 +180,5 @@ def make_plan(problem: BidProblem, solution: Solution, method: str) -> BidPlan:
         message=message,
         method=method,
         nit=solution.nit,
+        certificate=certificate,
     )

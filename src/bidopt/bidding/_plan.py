@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
@@ -57,6 +58,10 @@ class BidPlan:
     method : str
     nit : int
         Solver iterations (outer searches of the dual method, or HiGHS iterations).
+    certificate : Certificate
+        Every constraint (budget, group budgets, CPC cap, bid bounds, target) checked on
+        this plan itself, with its slack; ``success`` is True only when all hold.
+        ``print(plan.certificate.summary())`` shows them.
     """
 
     bids: FloatArray
@@ -78,6 +83,7 @@ class BidPlan:
     message: str
     method: str
     nit: int
+    certificate: Certificate
 
     @property
     def gap_bound(self) -> float:
@@ -173,6 +179,7 @@ class BidPlan:
             f"(gap <= {self.gap_bound:.3g}, {self.relative_gap:.2e} relative); "
             f"shadow price {self.shadow_price:.4g} per yuan"
         )
+        lines.append("  " + self.certificate.summary().replace("\n", "\n  "))
         return "\n".join(lines)
 
     def __repr__(self) -> str:

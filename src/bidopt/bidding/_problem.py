@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
 from bidopt._validation import check_choice, check_scalar, short_repr
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import OBJECTIVES, BidLandscape
@@ -39,6 +40,57 @@ class BidProblem:
     group_of: IntArray | None
     group_budget: FloatArray | None
     group_labels: npt.NDArray[np.object_] | None
+    max_cpc: float | None = None
+    min_bid: float | None = None
+    max_bid: float | None = None
+
+    def certificate(self, levels: IntArray) -> Certificate:
+        """Check every constraint of the problem on the plan ``levels`` itself.
+
+        Budget, group budgets, the CPC cap (each bidding keyword's expected cost per
+        click), the bid bounds (each non-zero bid) and the target CPA / ROAS of the plan's
+        totals, each to a relative 1e-9 (see :mod:`bidopt._certificate`).
+        """
+        land = self.landscape
+        picked = land.at_levels(levels)
+        cost = picked["cost"]
+        spend = float(cost.sum())
+        on = levels >= 0
+        checks: list[ConstraintCheck] = [
+            upper("budget", spend, self.budget, scale=float(np.abs(cost).sum()), unit="yuan")
+        ]
+        if self.group_of is not None and self.group_budget is not None:
+            used = np.bincount(self.group_of, weights=cost, minlength=self.group_budget.size)
+            checks.append(
+                upper_each("group_budgets", used, self.group_budget, unit="yuan", item="group")
+            )
+        if self.max_cpc is not None:
+            clicks = picked["clicks"]
+            paid = on & (cost > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cpc = np.where(clicks[paid] > 0, cost[paid] / clicks[paid], np.inf)
+            checks.append(
+                upper_each("max_cpc", cpc, self.max_cpc, unit="yuan/click", item="keyword")
+            )
+        if self.min_bid is not None:
+            checks.append(
+                lower_each("min_bid", picked["bids"][on], self.min_bid, unit="yuan", item="bid")
+            )
+        if self.max_bid is not None:
+            checks.append(
+                upper_each("max_bid", picked["bids"][on], self.max_bid, unit="yuan", item="bid")
+            )
+        if self.target_name == "target_cpa" and self.target_level is not None:
+            conversions = float(picked["conversions"].sum())
+            cpa = spend / conversions if conversions > 0 else (np.inf if spend > 0 else 0.0)
+            checks.append(upper("target_cpa", cpa, self.target_level, unit="yuan/order"))
+        elif self.target_name == "target_roas" and self.target_level is not None:
+            revenue = float(picked["revenue"].sum())
+            roas = revenue / spend if spend > 0 else np.inf
+            if spend == 0:  # the empty plan: target_roas * 0 <= 0 holds
+                roas = self.target_level
+            checks.append(lower("target_roas", roas, self.target_level))
+        return Certificate.of(checks)
 
 
 def _optional_positive(value: object, name: str) -> float | None:
@@ -153,6 +205,9 @@ def make_problem(
         group_of=group_of,
         group_budget=group_budget,
         group_labels=labels,
+        max_cpc=cap,
+        min_bid=low,
+        max_bid=high,
     )
 
 

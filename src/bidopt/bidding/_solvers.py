@@ -15,7 +15,7 @@ from bidopt.bidding._select import select
 from bidopt.exceptions import SolverError
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["Solution", "solve_dual", "solve_highs"]
+__all__ = ["Solution", "fill_levels", "repair_target", "solve_dual", "solve_highs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +45,19 @@ def _solve_value(problem: BidProblem, value: FloatArray) -> tuple[IntArray, floa
 
 
 def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
-    """Hull + exact budget multiplier; a second multiplier (bisection) for a target."""
+    """Hull + exact budget multiplier; a second multiplier (bisection) for a target.
+
+    With a target the plan is the best of (a) the best plan of the bisection that meets
+    the target exactly (``sum g <= 0`` summed over the chosen points, no tolerance) and
+    (b) the plan just on the other side of the multiplier, repaired by
+    :func:`repair_target`.  The bound is the least Lagrangian value seen, which bounds
+    every plan that meets the budget and the target.
+    """
     if problem.target is None:
         levels, bound, lam = _solve_value(problem, problem.value)
+        levels = fill_levels(problem, levels)
         return Solution(levels, bound, lam, 0.0, 1, 0, "Optimal up to the reported gap.")
     g = problem.target
-    tol = float(options["target_tol"])
 
     def evaluate(mu: float) -> tuple[IntArray, float, float, float, float]:
         levels, bound, lam = _solve_value(problem, problem.value - mu * g)
@@ -58,12 +65,10 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
         slack = float(_picked(g, levels).sum())
         return levels, bound, lam, fun, slack
 
-    # the target counts as met at mu = 0 within tol x (mean |cost| + 1) yuan
-    slack_tol = tol * (float(np.abs(problem.cost).mean()) + 1.0)
     levels, bound, lam, fun, slack = evaluate(0.0)
-    best_bound = bound
     nit = 1
-    if slack <= slack_tol:
+    if slack <= 0:
+        levels = fill_levels(problem, levels)
         return Solution(
             levels,
             bound,
@@ -71,9 +76,11 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
             0.0,
             nit,
             0,
-            f"Optimal up to the reported gap; {problem.target_name} is slack.",
+            f"Optimal up to the reported gap; {problem.target_name} holds without binding.",
         )
+    best_bound = bound
     best: tuple[IntArray, float, float, float] | None = None  # levels, fun, lam, mu
+    over: tuple[IntArray, float, float] = (levels, lam, 0.0)  # last plan over the target
     value_scale = float(np.abs(problem.value).max()) or 1.0
     g_scale = float(np.abs(g).max()) or 1.0
     lo, hi = 0.0, value_scale / g_scale
@@ -84,26 +91,32 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
         if slack <= 0:
             best = (levels, fun, lam, hi)
             break
+        over = (levels, lam, hi)
         lo, hi = hi, hi * 4.0
-    if best is None:
-        raise SolverError(
-            f"The dual method found no plan meeting {problem.target_name}; try method='milp'."
-        )
-    for _ in range(int(options["max_outer"])):
-        if hi - lo <= 1e-12 * hi:
-            break
-        mid = 0.5 * (lo + hi) if lo > 0 else hi / 16.0 if hi > 1e-300 else 0.0
-        if lo == 0 and mid < 1e-12 * value_scale / g_scale:
-            mid = 0.5 * hi
-        levels, bound, lam, fun, slack = evaluate(mid)
-        nit += 1
-        best_bound = min(best_bound, bound)
-        if slack <= 0:
-            hi = mid
-            if fun > best[1]:
-                best = (levels, fun, lam, mid)
-        else:
-            lo = mid
+    if best is not None:
+        for _ in range(int(options["max_outer"])):
+            if hi - lo <= 1e-12 * hi:
+                break
+            mid = 0.5 * (lo + hi) if lo > 0 else hi / 16.0
+            if lo == 0 and mid < 1e-12 * value_scale / g_scale:
+                mid = 0.5 * hi
+            levels, bound, lam, fun, slack = evaluate(mid)
+            nit += 1
+            best_bound = min(best_bound, bound)
+            if slack <= 0:
+                hi = mid
+                if fun > best[1]:
+                    best = (levels, fun, lam, mid)
+            else:
+                lo = mid
+                over = (levels, lam, mid)
+    repaired = fill_levels(problem, repair_target(problem, over[0]))
+    repaired_fun = float(_picked(problem.value, repaired).sum())
+    if best is not None:
+        filled = fill_levels(problem, best[0])
+        best = (filled, float(_picked(problem.value, filled).sum()), best[2], best[3])
+    if best is None or repaired_fun > best[1]:
+        best = (repaired, repaired_fun, over[1], over[2])
     levels, fun, lam, mu = best
     return Solution(
         levels,
@@ -114,6 +127,143 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
         0,
         f"Optimal up to the reported gap; {problem.target_name} binds.",
     )
+
+
+def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> IntArray:
+    """Move keywords up to any higher allowed level while every constraint still holds.
+
+    The hull-based plan only climbs hull vertices; a level off the hull (or a target's
+    room) can still fit what is left.  The plan is assumed to meet the budget, group
+    budgets and target.  Each round every keyword whose next level fits the budget left
+    offers its best move up (most objective per share of the room left in the budget
+    and, with a target, in the target); moves are taken in that order while their
+    running totals fit (with group budgets, at most one move per group per round).
+    Returns a new array.
+    """
+    g = problem.target
+    out = np.array(levels, dtype=np.int64, copy=True)
+    n, n_levels = problem.cost.shape
+    if n == 0 or n_levels == 0:
+        return out
+    tiny = np.finfo(np.float64).tiny
+    index = np.arange(n)
+    for _ in range(max_rounds):
+        cur_c = _picked(problem.cost, out)
+        room_c = problem.budget - float(cur_c.sum())
+        cur_g = None if g is None else _picked(g, out)
+        room_g = np.inf if cur_g is None else -float(cur_g.sum())
+        if room_c < 0 or room_g < 0:
+            break
+        # cost is non-decreasing along a row: the next level is a keyword's cheapest move
+        nxt = np.minimum(out + 1, n_levels - 1)
+        rows = np.flatnonzero((out + 1 < n_levels) & (problem.cost[index, nxt] - cur_c <= room_c))
+        if rows.size == 0:
+            break
+        above = np.arange(n_levels)[None, :] > out[rows, None]
+        dc = problem.cost[rows] - cur_c[rows, None]
+        dv = problem.value[rows] - _picked(problem.value, out)[rows, None]
+        ok = above & (dv > 0) & (dc <= room_c)
+        dg = None
+        with np.errstate(over="ignore"):  # a move that overflows its share never fits
+            use = np.maximum(dc, 0.0) / max(room_c, tiny)
+            if g is not None and cur_g is not None:
+                dg = g[rows] - cur_g[rows, None]
+                ok &= dg <= room_g
+                use = use + np.maximum(dg, 0.0) / max(room_g, tiny)
+        if problem.allowed is not None:
+            ok &= problem.allowed[rows]
+        grouped = problem.group_of is not None and problem.group_budget is not None
+        if problem.group_of is not None and problem.group_budget is not None:
+            used = np.bincount(problem.group_of, weights=cur_c, minlength=problem.group_budget.size)
+            group_room = problem.group_budget - used
+            ok &= dc <= group_room[problem.group_of[rows]][:, None]
+        keep = np.flatnonzero(ok.any(axis=1))
+        if keep.size == 0:
+            break
+        rows, ok, dc, dv, use = rows[keep], ok[keep], dc[keep], dv[keep], use[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(ok, dv / np.maximum(use, tiny), -np.inf)
+        pick = np.argmax(score, axis=1)
+        at = np.arange(rows.size)
+        order = np.lexsort((rows, -score[at, pick]))
+        if grouped:
+            assert problem.group_of is not None
+            _, first = np.unique(problem.group_of[rows[order]], return_index=True)
+            order = order[np.sort(first)]
+        fits = np.cumsum(dc[at, pick][order]) <= room_c
+        if dg is not None:
+            fits &= np.cumsum(dg[keep][at, pick][order]) <= room_g
+        k = int(np.argmin(fits)) if not fits.all() else fits.size
+        if k == 0:
+            break
+        take = order[:k]
+        out[rows[take]] = pick[take]
+    return out
+
+
+def repair_target(problem: BidProblem, levels: IntArray, max_rounds: int = 200) -> IntArray:
+    """Move keywords down (to a cheaper allowed level or to no bid) until the target holds.
+
+    Each round every bidding keyword offers its best move down: the one that cuts the
+    target's excess ``sum g`` most per unit of objective lost (moves that lose nothing
+    first); moves are taken in that order until the round's excess is covered.  Moving
+    down never raises a keyword's cost, so the budget and group budgets keep holding;
+    the empty plan (``sum g = 0``) always meets the target, so this ends.
+
+    Parameters
+    ----------
+    problem : BidProblem
+        A problem with a target (``problem.target`` not None).
+    levels : ndarray of int64, shape (n_keywords,)
+        Chosen level per keyword (-1 for none).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_keywords,)
+        Levels whose target sum is <= 0 (a copy; the input is not modified).
+    """
+    g = problem.target
+    out = np.array(levels, dtype=np.int64, copy=True)
+    if g is None:
+        return out
+    n_levels = problem.cost.shape[1]
+    below = np.arange(n_levels)[None, :]
+    for _ in range(max_rounds):
+        excess = float(_picked(g, out).sum())
+        if excess <= 0:
+            return out
+        rows = np.flatnonzero(out >= 0)
+        if rows.size == 0:
+            break
+        cur = out[rows]
+        g0 = g[rows, cur]
+        v0 = problem.value[rows, cur]
+        c0 = problem.cost[rows, cur]
+        ok = (below < cur[:, None]) & (problem.cost[rows] <= c0[:, None])
+        if problem.allowed is not None:
+            ok &= problem.allowed[rows]
+        # candidate moves: each lower level, and (last column) no bid at all
+        cut = np.concatenate([np.where(ok, g0[:, None] - g[rows], -np.inf), g0[:, None]], axis=1)
+        lost = np.concatenate([v0[:, None] - problem.value[rows], v0[:, None]], axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(
+                cut > 0, np.where(lost > 0, cut / np.where(lost > 0, lost, 1.0), np.inf), -np.inf
+            )
+        pick = np.argmax(ratio, axis=1)
+        at = np.arange(rows.size)
+        score, gain = ratio[at, pick], cut[at, pick]
+        useful = np.flatnonzero(score > -np.inf)
+        if useful.size == 0:
+            break
+        order = useful[np.argsort(-score[useful], kind="stable")]
+        covered = np.cumsum(gain[order])
+        k = int(np.searchsorted(covered, excess, side="left"))
+        take = order[: k + 1]
+        new = pick[take]
+        out[rows[take]] = np.where(new == n_levels, -1, new)
+    if float(_picked(g, out).sum()) > 0:
+        out[:] = -1  # the empty plan always meets the target
+    return out
 
 
 def _variables(problem: BidProblem) -> tuple[IntArray, IntArray]:
@@ -178,6 +328,7 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         raise SolverError(f"HiGHS failed (status {res.status}): {res.message}")
     x = np.asarray(res.x)
     nit = int(getattr(res, "nit", 0) or 0)
+    note = ""
     if integral:
         chosen = x > 0.5
         levels = np.full(n, -1, np.int64)
@@ -194,10 +345,18 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         levels = _round_down(problem, rows, cols, x)
         marginals = getattr(getattr(res, "ineqlin", None), "marginals", None)
         shadow = -float(marginals[n]) if marginals is not None else 0.0
+    if problem.target is not None and float(_picked(problem.target, levels).sum()) > 0:
+        # rounding (lp) or HiGHS's absolute feasibility tolerance (milp) left the
+        # target broken on the whole plan: move keywords down until it holds exactly
+        levels = repair_target(problem, levels)
+        note = f" {problem.target_name} repaired after rounding (keywords moved down)."
+    if not integral:
+        levels = fill_levels(problem, levels)  # use what rounding down left unspent
     status = 0 if res.status == 0 else 1
     message = "Optimal (HiGHS)." if status == 0 else f"HiGHS stopped early: {res.message}"
     if not integral:
         message = "LP relaxation solved (HiGHS); plan rounded down to whole levels."
+    message += note
     return Solution(
         levels,
         max(bound, float(_picked(problem.value, levels).sum())),
