@@ -219,6 +219,12 @@ def test_paced_replay_names_a_log_that_is_not_one() -> None:
         paced_replay(None, 10.0, 1e-4)  # type: ignore[arg-type]  # at b38b426: AttributeError
 
 
+def test_replay_names_missing_bids() -> None:
+    log = log_of([1.0, 2.0], [0.1, 0.2])
+    with pytest.raises(InvalidInputError, match=r"`bids` must be .* shape \(2,\).*Got None"):
+        replay(log, None, 1.0)  # type: ignore[arg-type]  # at b38b426: "Got nan"
+
+
 def test_spend_plan_names_empty_edges() -> None:
     with pytest.raises(InvalidInputError, match=r"`edges` must rise from 0 to 1 .*Got \[\]"):
         spend_plan(make_auction_log(200, rng=1), 1e-4, [])  # at b38b426: IndexError

@@ -192,6 +192,11 @@ def _won(
     if not isinstance(log, AuctionLog):
         raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__}.")
     n = len(log)
+    if bids is None:  # (as an array of numbers, a NaN)
+        raise InvalidInputError(
+            f"`bids` must be a number or an array of shape ({n},), one per auction, >= 0. "
+            "Got None instead."
+        )
     b = as_float_array(bids, "bids", ndim=None, nonnegative=True)
     if b.ndim == 0:
         b = np.full(n, float(b))
