@@ -298,3 +298,11 @@ def test_a_count_too_large_for_int64_is_a_bad_row_not_a_wrapped_number() -> None
         match=r"row 0: `impressions` must be a whole number below 2\*\*53; got '1e20'",
     ):
         read_keyword_log(rows(impressions=["1e20", "10", "10"]))
+
+
+def test_a_huge_hour_is_shown_as_given_not_wrapped() -> None:
+    with pytest.raises(
+        InvalidInputError,
+        match=r"AuctionLog `hour` must be an hour in 0\.\.23\. Got 1e\+20 at row 0",
+    ):
+        AuctionLog(click=[0, 1], market_price=[1.0, 2.0], hour=[1e20, 1.0])

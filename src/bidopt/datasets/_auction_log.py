@@ -64,9 +64,11 @@ def _column(name: str, value: Any) -> np.ndarray[Any, Any]:
         )
     if name in _WHOLE and array.dtype != np.int64:
         if array.dtype.kind == "f":
-            whole = np.isfinite(array) & (array == np.round(array))
+            # the whole contract on the floats, before the cast could wrap a huge value
+            top = 23 if name == "hour" else 1
+            ok = np.isfinite(array) & (array == np.round(array)) & (array >= 0) & (array <= top)
             contract = "0 or 1" if name != "hour" else "an hour in 0..23"
-            _check_column(name, array, whole, contract)
+            _check_column(name, array, ok, contract)
         return as_owned(array.astype(np.int64), value)
     return as_owned(array, value)
 
