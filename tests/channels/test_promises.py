@@ -156,6 +156,51 @@ def test_from_roi_log_with_a_low_elasticity() -> None:
     assert float(curve.derivative(100.0)) * 100.0 / 400.0 == pytest.approx(0.02, rel=1e-6)
 
 
+def test_hill_below_shape_one_with_minimums_keeps_the_budget() -> None:
+    """Found by the certificate hunt: a Hill curve of shape 0.5 (unbounded marginal
+    return at 0) put the split's levels above its bracket; the split spent 12.62 of a
+    10 yuan budget and said success (at b38b426)."""
+    curves = {
+        "c0": expo(6996557.926543804, 504702.93164936925),
+        "c1": hill(2548829.8524459335, 11325.865490124268, 0.5),
+        "c2": expo(8.322272387191756, 2.7662896633569427),
+        "c3": expo(42.76050104286564, 9.012826558547472),
+    }
+    mins = {"c0": 1.4325612019961391, "c1": 2.376128251395843, "c2": 1.023184997741514}
+    bounds = {c: (lo, None) for c, lo in {**mins, "c3": 0.16812554886650366}.items()}
+    split = split_budget(curves, 10.0, bounds=bounds)
+    assert split.success and split.certificate.holds
+    assert split.total_spend == pytest.approx(10.0, rel=1e-12)
+    # c1's marginal ROI beats every other channel's at its minimum: it takes the rest
+    assert split.allocation["c1"] == pytest.approx(
+        10.0 - sum(lo for lo, _ in bounds.values()) + mins["c1"]
+    )
+
+
+def test_profit_with_a_group_held_above_what_pays() -> None:
+    """An exact share of 100% for a group under objective='profit' forces spending whose
+    marginal return is below 1, a level the water-filling cannot express: at b38b426 it
+    returned c0 at 0 (marginal ROI 0.93) and c1 at its maximum (0.009), success and
+    status 0.  Now the KKT check catches it and SLSQP from that split fixes it."""
+    curves = {
+        "c0": expo(848349.2860952266, 907461.2673424052),
+        "c1": hill(533720.1900094147, 54084.17505091386, 0.8206824958272938),
+        "c2": expo(119.70078122797155, 48.275012408446656),
+        "c3": expo(1155846.0119241083, 409977.2267481627),
+    }
+    kwargs: dict[str, Any] = {
+        "bounds": {"c0": (0.0, 475022.53038424096)},
+        "groups": {"g": ["c0", "c1"]},
+        "group_shares": {"g": 1.0},
+        "objective": "profit",
+    }
+    split = split_budget(curves, 2099972.56130536, **kwargs)
+    ref = split_budget(curves, 2099972.56130536, method="slsqp", options={"rng": 0}, **kwargs)
+    assert split.success and split.status == 0
+    profit, best = split.response - split.total_spend, ref.response - ref.total_spend
+    assert profit >= best - 1e-9 * abs(best)
+
+
 # --- 3. Errors that name the parameter, the contract and the value ---------------------
 
 

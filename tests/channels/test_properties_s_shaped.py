@@ -72,7 +72,7 @@ def _constraints_hold(problem: dict[str, Any], spend: np.ndarray, rtol: float = 
     ok = abs(float(spend.sum()) - budget) <= tol and bool((spend >= -tol).all())
     for c, (lo, hi) in problem.get("bounds", {}).items():
         x = spend[names.index(c)]
-        ok &= x >= lo - rtol * lo and (hi is None or x <= hi + rtol * hi)
+        ok &= (lo is None or x >= lo - rtol * lo) and (hi is None or x <= hi + rtol * hi)
     if "group_shares" in problem:
         rule = problem["group_shares"]["g"]
         lo, hi = rule if isinstance(rule, tuple) else (rule, rule)
@@ -89,7 +89,7 @@ def _grid(problem: dict[str, Any], n: int = 301) -> float:
     lo = np.zeros(len(names))
     hi = np.full(len(names), budget)
     for c, (a, b) in problem.get("bounds", {}).items():
-        lo[names.index(c)] = a
+        lo[names.index(c)] = a or 0.0
         hi[names.index(c)] = budget if b is None else min(b, budget)
     if len(curves) == 2:
         x = np.linspace(lo[0], hi[0], 20 * n)
@@ -126,3 +126,76 @@ def test_s_shaped_split_reaches_the_reference_and_certifies(problem: dict[str, A
         assert "KKT conditions hold" in split.message
     else:
         assert "KKT conditions hold" not in split.message
+
+
+@st.composite
+def edge_problems(draw: st.DrawFn) -> dict[str, Any]:
+    """Concave and S-shaped curves with constraints at their edges: channel maximums that
+    add up to the budget exactly, minimums that take most of it, share ranges touching
+    the channels' bounds, profit objectives and ROI floors."""
+    n = draw(st.integers(2, 5))
+    kinds = ["exponential", "log", "logistic", "hill"]
+    curves: dict[str, ResponseCurve] = {}
+    for i in range(n):
+        kind = draw(st.sampled_from(kinds))
+        spend, roi = draw(st.floats(10.0, 1e6)), draw(st.floats(0.5, 10.0))
+        if kind == "hill":
+            shape = draw(st.floats(0.5, 4.0))
+            e = draw(st.floats(0.1, 0.9)) * min(shape, 1.0)
+            curves[f"c{i}"] = ResponseCurve.from_roi(
+                spend, roi, kind="hill", elasticity=e, shape=shape
+            )
+        else:
+            e = draw(st.floats(0.1, 0.9))
+            curves[f"c{i}"] = ResponseCurve.from_roi(spend, roi, kind=kind, elasticity=e)  # type: ignore[arg-type]
+    budget = draw(st.floats(10.0, 5e6))
+    names = list(curves)
+    problem: dict[str, Any] = {"curves": curves, "total_budget": budget}
+    weights = np.array([draw(st.floats(0.05, 1.0)) for _ in names])
+    edge = draw(st.sampled_from(["none", "max_sum", "min_most", "mixed"]))
+    if edge == "max_sum":  # the maximums hold exactly the budget
+        tops = weights / weights.sum() * budget
+        problem["bounds"] = {c: (None, float(t)) for c, t in zip(names, tops, strict=True)}
+    elif edge == "min_most":
+        lows = weights / weights.sum() * budget * draw(st.floats(0.5, 0.999))
+        problem["bounds"] = {c: (float(lo), None) for c, lo in zip(names, lows, strict=True)}
+    elif edge == "mixed":
+        problem["bounds"] = {names[0]: (0.0, budget * draw(st.floats(0.01, 0.5)))}
+    if draw(st.booleans()):
+        share = draw(st.floats(0.0, 1.0))
+        problem["groups"] = {"g": names[: max(n // 2, 1)]}
+        width = draw(st.sampled_from([0.0, 0.01, 0.3]))
+        rule = share if width == 0 else (max(share - width, 0.0), min(share + width, 1.0))
+        problem["group_shares"] = {"g": rule}
+    goal = draw(st.sampled_from(["revenue", "revenue", "profit"]))
+    problem["objective"] = goal
+    if draw(st.integers(0, 4)) == 0:
+        problem["min_roi"] = draw(st.floats(0.5, 3.0))
+    return problem
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=300)
+@given(edge_problems())
+def test_success_means_every_constraint_holds(problem: dict[str, Any]) -> None:
+    """Counterexample hunt for the certificate: constraints at their edges."""
+    try:
+        split = split_budget(**problem)
+    except InfeasibleError:
+        return
+    assert split.certificate is not None
+    if not split.success:
+        assert split.status == 3 and "breaks" in split.message
+        assert not split.certificate.holds
+        return
+    assert split.certificate.holds
+    checked = {**problem}
+    spend = split.spend
+    if problem["objective"] == "profit" or "Spends" in split.message:
+        # may spend less than the budget: check against what it spends
+        checked["total_budget"] = float(spend.sum())
+        assert spend.sum() <= problem["total_budget"] * (1 + 1e-9)
+        if "group_shares" in problem:
+            checked = {k: v for k, v in checked.items() if k not in ("groups", "group_shares")}
+    assert _constraints_hold(checked, spend)
+    if "min_roi" in problem and spend.sum() > 0:
+        assert split.response >= problem["min_roi"] * spend.sum() * (1 - 1e-9)

@@ -51,8 +51,9 @@ class CurveSet:
         Tangent point of S-shaped curves (yuan), 0 for concave ones.
     s_shaped : ndarray of bool, shape (n,)
     top_marginal : float
-        The largest finite (envelope) marginal return at zero spend over the channels
-        (1.0 if none): an upper bound on every channel's marginal return.
+        The largest (envelope) marginal return at zero spend over the channels (at a
+        spend of 1e-12 of its scale for a Hill curve of shape < 1, whose marginal return
+        is unbounded at 0): an upper bound on the levels a split looks for.
     """
 
     def __init__(self, curves: list[ResponseCurve], concave_part: np.ndarray | None = None) -> None:
@@ -128,6 +129,14 @@ class CurveSet:
         #: Inflection point of S-shaped curves (yuan, input order; 0 for the others).
         self.inflection = np.zeros(n) if self.closed_form else inflection[self.inverse]
         self._tangent_sorted, self._envelope_sorted = tangent, envelope_slope
+        if not self.closed_form:
+            # a Hill curve of shape < 1 has no largest marginal return: bound it by the
+            # marginal return at a spend of 1e-12 of its scale (smaller spends are below
+            # the resolution of a split; the root finders' levels stop there)
+            below = hill.start + np.flatnonzero(shape[hill] < 1)
+            if below.size:
+                z_min = np.full(below.size, 1e-12)
+                top[below] = self._unit[below] * unit_derivative(HILL, z_min, shape[below])
         finite = top if self.closed_form else top[np.isfinite(top)]
         self.top_marginal = float(finite.max()) if finite.size else 1.0
         #: Slope of each S-shaped curve's envelope line (input order; 0 for others).

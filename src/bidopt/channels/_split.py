@@ -534,13 +534,20 @@ def _first_level(curves: CurveSet, budget: float, offset: float, start: FloatArr
     return math.log(max(mean - offset, 1e-300))
 
 
-def _give(x: FloatArray, problem: SplitProblem, room: FloatArray, among: Any, gap: float) -> None:
-    """Add ``gap`` yuan to the channel with the most ``room`` among the channels in the
-    boolean mask ``among`` (every channel if None), within that channel's bounds."""
-    candidates = room if among is None else np.where(among, room, -np.inf)
-    i = int(candidates.argmax())
-    if candidates[i] > -np.inf:
-        x[i] = min(max(x[i] + gap, problem.lower[i]), problem.upper[i])
+def _give(x: FloatArray, problem: SplitProblem, among: Any, gap: float) -> None:
+    """Place ``gap`` yuan (added, or taken if negative) on the channels in the boolean
+    mask ``among`` (every channel if None), those with the most room that way first,
+    each within its bounds."""
+    room = problem.upper - x if gap > 0 else x - problem.lower
+    candidates = np.flatnonzero(among) if among is not None else np.arange(x.size)
+    for i in candidates[np.argsort(-room[candidates], kind="stable")].tolist():
+        step = min(abs(gap), float(room[i]))
+        if step <= 0:
+            break
+        x[i] = min(max(x[i] + math.copysign(step, gap), problem.lower[i]), problem.upper[i])
+        gap -= math.copysign(step, gap)
+        if gap == 0:
+            break
 
 
 def _spread(
@@ -569,7 +576,7 @@ def _settle_free(x: FloatArray, problem: SplitProblem, weight: FloatArray) -> Fl
     one_part = np.zeros(x.size, dtype=np.int64)
     gap = _spread(x, problem, one_part, [problem.budget - float(_add(x))], weight)[0]
     if gap != 0:
-        _give(x, problem, np.minimum(x - problem.lower, problem.upper - x), None, gap)
+        _give(x, problem, None, gap)
     return x
 
 
@@ -601,11 +608,10 @@ def _settle(
         gap = _spread(x, problem, part, gap, weight)
     if not any(gap):
         return
-    room = np.minimum(x - problem.lower, problem.upper - x)
     for k, amount in enumerate(gap):
         if amount:
             among = ~shared[group_of] if k == n_groups else group_of == k
-            _give(x, problem, room, among, amount)
+            _give(x, problem, among, amount)
 
 
 def _newton_step(
@@ -1018,10 +1024,20 @@ def _kkt_report(
     """
     names, channels = problem.group_names, problem.channels
     marginal = curves.derivative(x) - offset
-    finite = marginal[np.isfinite(marginal)]
+    finite = marginal[np.isfinite(marginal)] + offset
     tol = rtol * max(float(np.abs(finite).max()) if finite.size else 0.0, 1e-300)
     eps = 1e-8 * max(problem.budget, 1.0)
     fixed = problem.upper - problem.lower <= eps
+    # a channel whose next 1e-9 of the budget (up or down) changes the response by
+    # less than 1e-9 of it has no marginal return the split could act on (a Hill curve
+    # of shape < 1 near 0, whose optimum can lie below the budget's rounding)
+    step = 1e-9 * max(problem.budget, 1.0)
+    value = curves.value(x)
+    moved = np.maximum(
+        np.abs(curves.value(np.minimum(x + step, problem.upper)) - value),
+        np.abs(value - curves.value(np.maximum(x - step, problem.lower))),
+    )
+    fixed |= (x <= problem.lower + eps) & (moved <= 1e-9 * max(float(np.abs(value).sum()), 1e-300))
     at_lo = (x <= problem.lower + eps) & ~fixed
     at_hi = (x >= problem.upper - eps) & ~fixed
     n_groups = len(names)
@@ -1286,6 +1302,25 @@ def split_budget(
             if abs(price) > 1e-9:
                 shadow[f"bound:{channels[i]}"] = price
     report = _kkt_report(curve_set, problem, x, offset, full)
+    if name == "kkt" and not report.holds and status == 0:
+        # the water-filling missed (e.g. a group held above what is profitable, whose
+        # level lies below the offset): SLSQP from its split, and random starts
+        try:
+            slsqp = {"n_starts": opts["n_starts"], "maxiter": 500, "rng": opts["rng"]}
+            y, n_more, _ = _scipy(curve_set, problem, offset, full, "slsqp", slsqp, [x], 1e-14)
+            nit += n_more
+            gain = _objective(curve_set, y, offset) - _objective(curve_set, x, offset)
+            if gain > 0:
+                x, shadow = y, {}
+                message += f" The KKT check failed on it; SLSQP from it added {gain:.6g}."
+                response, marginal = curve_set.value_and_derivative(x)
+                spend_g = np.asarray(
+                    np.bincount(problem.group_of, weights=x, minlength=spend_g.size),
+                    dtype=np.float64,
+                )
+                report = _kkt_report(curve_set, problem, x, offset, full)
+        except SolverError:
+            pass
     if report.holds:
         if not shadow:
             shadow = dict(report.shadow)
