@@ -121,6 +121,21 @@ def test_open_loop_multiplier_is_finite_and_bounded() -> None:
     assert big == 1e12 / 1e6  # the ceiling of that cap (ctr / 1e-9 before)
 
 
+def test_multiplier_bounds_stay_finite_at_extreme_caps() -> None:
+    training, log = make_auction_log(2000, rng=1), make_auction_log(2000, rng=2)
+    lam = open_loop_multiplier(training, 1000.0, len(log), max_bid=1e-300)  # at b38b426: inf
+    assert lam == 1e300  # the ceiling, kept finite
+    paced = paced_replay(log, 1000.0, lam, controller="pid", max_bid=1e-300)
+    assert paced.result.spend == 0.0 and np.all(np.isfinite(paced.multipliers))
+
+
+def test_a_spend_model_names_a_cap_too_large_for_its_histograms() -> None:
+    training = make_auction_log(500, rng=1)
+    # at b38b426: a (11, 1e9 + 1) histogram, MemoryError
+    with pytest.raises(InvalidInputError, match=r"`max_bid` must be <= 1e\+06 .*Got 1000000000\.0"):
+        BudgetPacer(100.0, 1e-4, training=training, n_auctions=500, max_bid=1e9)
+
+
 # --- 2. crashes on valid or near-valid input ----------------------------------------------
 
 

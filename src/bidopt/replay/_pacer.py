@@ -128,7 +128,8 @@ class BudgetPacer:
         price model of statistics (one histogram) forgets that dear auctions have high
         pCTRs, and the slots to come are unknown.
     max_bid : float, default 300
-        Bid cap (> 0).
+        Bid cap (> 0; at most 1e6 when a spend model is learnt from ``training``, for
+        the ``"filter"`` controller and the ``"level"`` and ``"spend"`` plans).
     n_auctions : int, optional
         Auctions expected over the day (>= 0).  The filter needs it: it meets the budget
         left per auction left, counting the auctions seen from the ``pctr`` passed to

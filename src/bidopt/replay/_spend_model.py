@@ -32,6 +32,8 @@ _RESTART_STEP, _RESTART_STEPS = 0.25, 32
 #: bid ``pCTR / lam`` is at most ``1e-12 * max_bid``; at ``1 / (_LAM_RANGE * max_bid)``
 #: every pCTR >= 1e-12 bids the cap (see :func:`multiplier_bounds`).
 _LAM_RANGE = 1e12
+#: The largest bid cap a SpendModel accepts (a histogram column per whole price unit).
+MAX_MODEL_BID = 1e6
 #: SpendFilter: the largest variance of ``log(a)`` (a standard deviation of 100 e-folds:
 #: no reading is trusted less), and the largest ``|log(a)|``.
 _MAX_VARIANCE, _MAX_LOG_SCALE = 1e4, 100.0
@@ -45,9 +47,11 @@ def multiplier_bounds(max_bid: float) -> tuple[float, float]:
     change no bid that matters); at the ceiling, every bid is at most ``1e-12 *
     max_bid``, so that only auctions priced below that (in practice the free ones) are
     won.  Every multiplier bidopt's pacing returns lies within them, so the bids are
-    finite and never ``pCTR / 0``.
+    finite and never ``pCTR / 0``.  (Both are kept within 1e-300 and 1e300, for caps
+    beyond about 1e288 or below 1e-288.)
     """
-    return 1.0 / (_LAM_RANGE * max_bid), _LAM_RANGE / max_bid
+    low = min(max(1.0 / (_LAM_RANGE * max_bid), 1e-300), 1e300)
+    return low, min(max(_LAM_RANGE / max_bid, low), 1e300)
 
 
 def bounded(lam: float, exponent: float, low: float, high: float) -> float:
@@ -138,7 +142,8 @@ class SpendModel:
     ----------
     training : IpinyouInfo or AuctionLog
     max_bid : float
-        Bid cap (> 0): prices at or above it are never won.
+        Bid cap (> 0, at most ``MAX_MODEL_BID``: the histograms have a column per whole
+        price up to it): prices at or above it are never won.
     segments : int, default 10
     forecast_bins : int, default 200
 
@@ -156,6 +161,12 @@ class SpendModel:
         segments: int = 10,
         forecast_bins: int = 200,
     ) -> None:
+        if max_bid > MAX_MODEL_BID:
+            raise InvalidInputError(
+                f"`max_bid` must be <= {MAX_MODEL_BID:g} to learn a spend model from "
+                "training data (its price histograms hold one column per whole price up "
+                f"to the cap). Got {short_repr(max_bid)} instead."
+            )
         self.max_bid = max_bid
         top = math.ceil(max_bid)  # prices from here on are out of reach
         training = check_training(training)
