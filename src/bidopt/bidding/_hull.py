@@ -36,9 +36,6 @@ BLOCK_ROWS = 4096
 #: (sign, exponent and 5 mantissa bits: 32 buckets per octave), below 2**16.
 SHIFT = 47
 N_BUCKETS = 1 << (63 - SHIFT)
-#: Ratios within this relative distance of a row's largest ``value / cost`` are left
-#: to the exact-sign test (a ratio is rounded once, the test's products are exact here).
-_NEAR_TIE = 1e-14
 
 
 def steps(
@@ -286,12 +283,38 @@ def _peel(
     )
 
 
+class _Work:
+    """Buffers reused by every block (fresh large arrays cost page faults each time)."""
+
+    def __init__(self, rows: int, levels: int) -> None:
+        size = rows * levels
+        self.dc = np.empty(size)
+        self.slope = np.empty(size)
+        self.dv = np.empty(size)
+        self.ratio = np.empty(size)
+        self.key = np.empty(size, dtype=np.int64)
+        self.falling = np.empty(size, dtype=bool)
+        self.cand = np.empty(size, dtype=bool)
+        self.mask = np.empty(size, dtype=bool)
+
+
+def _add_costs(bucket_cost: FloatArray, key: IntArray, weights: FloatArray) -> None:
+    """``bucket_cost[key] += weights``, on the range of keys present (``key`` is
+    overwritten)."""
+    low = int(key.min())
+    if low:
+        np.subtract(key, low, out=key)
+    counts = np.bincount(key, weights=weights)
+    bucket_cost[low : low + counts.size] += counts
+
+
 def _build_block(
     c: FloatArray,
     v: FloatArray,
     allowed: BoolArray | None,
     bucket: npt.NDArray[np.uint16],
     bucket_cost: FloatArray,
+    work: _Work,
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """Hulls of a block of rows: writes ``bucket`` (the block's rows) and adds step costs
     to ``bucket_cost`` (bucket 0, non-vertices, is cleared by the caller); returns
@@ -299,15 +322,17 @@ def _build_block(
     table of vertex levels.
 
     A row is regular when, from its first vertex ``t`` (the candidate of largest
-    ``v / c``, the farthest on ties, with no other candidate's ratio near it) to its
-    last candidate, every level is a candidate and the slopes fall strictly: then every
-    candidate before ``t`` lies below the segment from the origin to ``t``, and the
-    vertices are the levels ``t ..`` in order.  The other rows are peeled.
+    ``v / c``, as rounded) to its last candidate, every level is a candidate and the
+    slopes fall strictly: then every candidate before ``t`` lies below the segment from
+    the origin to ``t``, and the vertices are the levels ``t ..`` in order.  The other
+    rows (ties included: an exactly tied ratio fails the strict test) are peeled.
     """
     rows, levels = c.shape
-    dc, slope = steps(c, v)  # slope >= 0: NaN (0/0) and negative steps are 0
+    size = rows * levels
+    # slope >= 0: NaN (0/0) and negative steps are 0
+    dc, slope = steps(c, v, (work.dc, work.slope))
     flat = slope.reshape(-1)
-    falling = np.empty(rows * levels, dtype=bool)
+    falling = work.falling[:size]
     np.less(flat[1:], flat[:-1], out=falling[1:])
     falling[::levels] = True  # a row's first step (the pair across rows is ignored)
     falling2 = falling.reshape(rows, levels)
@@ -315,53 +340,64 @@ def _build_block(
     n_steps = np.full(rows, levels, dtype=np.int64)
     # fast path: every level a vertex (slopes > 0 and strictly falling): concave rows
     if allowed is None and falling.all() and (slope[:, -1] > 0).all():
-        key = flat.view(np.int64) >> SHIFT
+        key = np.right_shift(flat.view(np.int64), SHIFT, out=work.key[:size])
         bucket[...] = key.reshape(rows, levels)
-        bucket_cost += np.bincount(key, weights=dc.reshape(-1), minlength=N_BUCKETS)
+        _add_costs(bucket_cost, key, dc.reshape(-1))
         return first, n_steps, np.zeros(0, np.int64), np.zeros((0, levels), np.int64)
     # first vertex: the tangent through the origin; then is the row regular from there?
     vf = v.reshape(-1)
-    dv = np.empty(vf.size)
+    dv = work.dv[:size]
     np.subtract(vf[1:], vf[:-1], out=dv[1:])
     dv2 = dv.reshape(rows, levels)
     dv2[:, 0] = v[:, 0]
-    cand = _candidates(v, dv2, allowed)
+    monotone = allowed is None and not (dv < 0).any()
+    if monotone:
+        cand = np.greater(dv2, 0.0, out=work.cand[:size].reshape(rows, levels))
+    else:
+        cand = _candidates(v, dv2, allowed)
+    ratio = work.ratio[:size].reshape(rows, levels)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.divide(v, c)
-    np.copyto(ratio, -np.inf, where=~cand)
-    t = (levels - 1) - np.argmax(ratio[:, ::-1], axis=1)
+        np.divide(v, c, out=ratio)
+    if monotone:  # a non-candidate's ratio is no more than an earlier one's; 0/0 -> 0
+        np.fmax(ratio, 0.0, out=ratio)
+    else:
+        np.copyto(ratio, 0.0, where=~cand)
+    # the first of exact ties: a row with a tie fails the strict test below and is peeled
+    t = np.argmax(ratio, axis=1)
     last = (levels - 1) - np.argmax(cand[:, ::-1], axis=1)
-    index = np.arange(rows)
-    top = ratio[index, t].copy()
-    has = top > -np.inf
-    ratio[index, t] = -np.inf
-    near = ratio.max(axis=1) >= top * (1.0 - _NEAR_TIE)
-    ratio[index, t] = top
+    at = np.arange(rows) * levels + t  # flat positions of the first vertices
+    top = np.take(ratio, at)
+    has = top > 0
     col = np.arange(levels)[None, :]
-    after = col > t[:, None]
+    before = np.less_equal(col, t[:, None], out=work.mask[:size].reshape(rows, levels))
     falling2 &= cand
-    falling2 &= after
     # the step after the first vertex must fall below the first step (from the origin)
-    nxt = np.minimum(t + 1, levels - 1)
-    falling2[index, nxt] &= slope[index, nxt] < top
-    regular = has & ~near & (np.count_nonzero(falling2, axis=1) == last - t)
+    nxt = np.minimum(at + 1, np.arange(1, rows + 1) * levels - 1)
+    falling[nxt] &= np.take(flat, nxt) < top
+    # regular: up to t, anything; on (t, last], candidates with falling slopes; after
+    # last, no candidate (so exactly last + 1 marks)
+    falling2 |= before
+    regular = has & (np.count_nonzero(falling2, axis=1) == last + 1)
     n_steps[:] = np.where(regular, last - t + 1, 0)
     first[:] = np.where(regular, t, 0)
-    # buckets of the regular rows' steps, at their levels (0 elsewhere)
-    slope[index, t] = top
-    dc[index, t] = c[index, t]
-    after[index, t] = True
-    after &= col <= last[:, None]
-    after &= regular[:, None]
-    np.copyto(slope, 0.0, where=~after)
-    key = slope.reshape(-1).view(np.int64) >> SHIFT
-    bucket[...] = key.reshape(rows, levels)
-    bucket_cost += np.bincount(key, weights=dc.reshape(-1), minlength=N_BUCKETS)
+    # buckets of the regular rows' steps, at their levels (0 elsewhere); masks multiply
+    # the keys (an inf slope times 0 would be NaN)
+    key = np.right_shift(flat.view(np.int64), SHIFT, out=work.key[:size])
+    key2 = key.reshape(rows, levels)
+    np.greater_equal(col, t[:, None], out=before)
+    np.multiply(key2, before, out=key2)
+    if not monotone:
+        np.multiply(key2, np.less_equal(col, last[:, None], out=before), out=key2)
+    key[at] = np.right_shift(top.view(np.int64), SHIFT)
+    key2[np.flatnonzero(~regular)] = 0
+    dc.reshape(-1)[at] = np.take(c, at)
+    bucket[...] = key2
+    _add_costs(bucket_cost, key, dc.reshape(-1))
     odd = np.flatnonzero(~regular & has)
     odd_level = np.zeros((odd.size, levels), dtype=np.int64)
     if odd.size:
         sub = cand[odd]
-        sub &= (col >= t[odd, None]) | (ratio[odd] >= (top[odd] * (1.0 - _NEAR_TIE))[:, None])
+        sub &= col >= t[odd, None]  # candidates before t have smaller ratios
         row, lev, cc, vv = _peel(c[odd], v[odd], sub)
         head = np.empty(row.size, dtype=bool)
         head[:1] = True
@@ -383,7 +419,7 @@ def _build_block(
         with np.errstate(divide="ignore", invalid="ignore"):
             s_key = _bucket_of((vv - pv) / s_dc)
         bucket[odd[row], lev] = s_key
-        bucket_cost += np.bincount(s_key, weights=s_dc, minlength=N_BUCKETS)
+        _add_costs(bucket_cost, s_key, s_dc)
     return first, n_steps, odd, odd_level
 
 
@@ -412,13 +448,14 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
     n_steps = np.zeros(n, dtype=np.int64)
     bucket = np.empty((n, levels), dtype=np.uint16)
     bucket_cost = np.zeros(N_BUCKETS)
+    work = _Work(min(BLOCK_ROWS, n), levels)
     odd_parts: list[IntArray] = []
     level_parts: list[IntArray] = []
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
         a = None if allowed is None else allowed[start:stop]
         f, k, odd, odd_level = _build_block(
-            cost[start:stop], value[start:stop], a, bucket[start:stop], bucket_cost
+            cost[start:stop], value[start:stop], a, bucket[start:stop], bucket_cost, work
         )
         first[start:stop] = f
         n_steps[start:stop] = k
