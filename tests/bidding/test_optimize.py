@@ -266,3 +266,217 @@ def test_frontier_and_reverse_question_agree() -> None:
         budget_for_target(land, conversions=10 * front.value[-1])
     with pytest.raises(InvalidInputError, match="exactly one target"):
         budget_for_target(land, conversions=1.0, clicks=2.0)
+
+
+# --- issue 21: every answer keeps its promises ------------------------------------------
+
+SOLVER = settings(deadline=None)  # examples from the loaded profile ("ci": 500)
+METHODS_ALL = ["dual", "lp", "milp"]
+
+
+def _issue_landscape() -> BidLandscape:
+    return BidLandscape(
+        bids=[[1, 2], [1, 2], [1, 2]],  # type: ignore[list-item]
+        clicks=[[2, 4], [2, 4], [1, 3]],  # type: ignore[list-item]
+        cost=[[1.5, 6], [1.8, 7], [0.9, 5]],  # type: ignore[list-item]
+        conversions=[[0.2, 0.5], [0.1, 0.3], [0.3, 0.6]],  # type: ignore[list-item]
+    )
+
+
+def _holds(plan: BidPlan, land: BidLandscape, budget: float, **kw: float) -> None:
+    """Recompute every constraint from the plan's own bids (not the solver's sums)."""
+    picked = land.at_levels(plan.levels)
+    spend = float(picked["cost"].sum())
+    assert spend <= budget * (1 + 1e-9) + 1e-12
+    if "target_cpa" in kw:
+        assert spend <= kw["target_cpa"] * float(picked["conversions"].sum()) * (1 + 1e-9)
+    if "target_roas" in kw:
+        assert float(picked["revenue"].sum()) >= kw["target_roas"] * spend * (1 - 1e-9)
+    assert plan.certificate.holds
+
+
+@pytest.mark.parametrize("method", METHODS_ALL)
+def test_issue_reproducer_target_cpa_is_met_not_called_slack(method: str) -> None:
+    land = _issue_landscape()
+    plan = optimize_bids(land, 6.0, target_cpa=5.0, method=method)  # type: ignore[arg-type]
+    assert plan.success
+    assert plan.cpa <= 5.0 * (1 + 1e-9)  # the dual gave CPA 8.33 here, "slack"
+    assert "slack" not in plan.message
+    assert plan.certificate["target_cpa"].holds
+    assert plan.fun == pytest.approx(0.5)  # the optimum (milp): CPA 4.8
+
+
+def test_dual_no_longer_takes_an_absolute_target_tolerance() -> None:
+    with pytest.raises(InvalidInputError, match="Unknown option\\(s\\) 'target_tol'"):
+        optimize_bids(_issue_landscape(), 6.0, target_cpa=5.0, options={"target_tol": 1.0})
+
+
+def test_readme_flow_meets_its_target_cpa() -> None:
+    from bidopt.datasets import make_search_account
+    from bidopt.landscape import estimate_landscapes
+
+    account = make_search_account(60, n_days=7, rng=1)
+    now = account.expected().totals()
+    land, _ = estimate_landscapes(account.log)
+    for method in METHODS_ALL:
+        plan = optimize_bids(land, now["cost"], max_cpc=22, target_cpa=25, method=method)  # type: ignore[arg-type]
+        assert plan.success
+        assert plan.cpa <= 25 * (1 + 1e-9)  # was 31.7 with the dual
+
+
+@st.composite
+def target_cases(draw: st.DrawFn) -> tuple[BidLandscape, float, str, str, dict[str, float]]:
+    """Small landscapes, a budget anywhere up to the top levels (edges included), and a
+    target near the median point's CPA / ROAS (low targets: where the dual used to fail)."""
+    land = draw(landscapes(max_keywords=5, max_levels=4))
+    top = float(land.cost[:, -1].sum())
+    budget = draw(
+        st.one_of(
+            st.floats(0.0, 1.2).map(lambda f: f * top),
+            st.sampled_from([top, np.nextafter(top, 0), np.nextafter(top, np.inf)]),
+            st.integers(0, land.cost.size - 1).map(lambda i: float(land.cost.ravel()[i])),
+        )
+    )
+    kind = draw(st.sampled_from(["target_cpa", "target_roas"]))
+    quantile = draw(st.floats(0.05, 0.95))
+    paid = land.cost > 0
+    if kind == "target_cpa":
+        conv = land.conversions
+        assert conv is not None
+        ok = paid & (conv > 1e-6)
+        ratio = land.cost[ok] / conv[ok]
+    else:
+        rev = land.revenue
+        assert rev is not None
+        ratio = rev[paid] / land.cost[paid]
+    # a target a merchant could write (not 1e15 from a subnormal rate)
+    target = float(np.clip(np.quantile(ratio, quantile), 0.01, 1e4)) if ratio.size else 10.0
+    objective = draw(st.sampled_from(["conversions", "clicks", "revenue", "profit"]))
+    method = draw(st.sampled_from(METHODS_ALL))
+    return land, budget, objective, method, {kind: target}
+
+
+@SOLVER
+@given(target_cases())
+def test_every_objective_method_and_target_keeps_its_promise(
+    case: tuple[BidLandscape, float, str, str, dict[str, float]],
+) -> None:
+    land, budget, objective, method, target = case
+    try:
+        plan = optimize_bids(land, budget, objective=objective, method=method, **target)  # type: ignore[arg-type]
+    except InfeasibleError:
+        with pytest.raises(InfeasibleError):
+            optimize_bids(land, budget, objective=objective, method="milp", **target)  # type: ignore[arg-type]
+        return
+    assert plan.success, plan.message
+    _holds(plan, land, budget, **target)
+    exact = optimize_bids(land, budget, objective=objective, method="milp", **target)  # type: ignore[arg-type]
+    scale = TOL * max(1.0, abs(exact.fun))
+    assert plan.fun <= exact.fun + scale  # never beats the optimum (it would be infeasible)
+    assert exact.fun <= plan.bound + scale  # the bound is a bound
+
+
+@SOLVER
+@given(landscapes(max_keywords=5, max_levels=4), st.floats(0.0, 1.2), st.floats(0.05, 0.95))
+def test_with_a_target_value_never_falls_beyond_the_gap_as_budget_rises(
+    land: BidLandscape, fraction: float, quantile: float
+) -> None:
+    conv = land.conversions
+    assert conv is not None
+    ok = (land.cost > 0) & (conv > 1e-6)
+    if not ok.any():
+        return
+    target = float(np.clip(np.quantile(land.cost[ok] / conv[ok], quantile), 0.01, 1e4))
+    top = float(land.cost[:, -1].sum())
+    budgets = sorted({fraction * top, top, np.nextafter(top, 0), 1.1 * top})
+    plans = []
+    for b in budgets:
+        try:
+            plans.append(optimize_bids(land, b, target_cpa=target))
+        except InfeasibleError:
+            plans.append(None)
+    for small, large in itertools.pairwise(plans):
+        if small is None or large is None:
+            continue
+        assert large.bound >= small.fun - TOL * max(1.0, small.fun)
+        assert large.certificate.holds and small.certificate.holds
+
+
+@SOLVER
+@given(landscapes(max_keywords=6, max_levels=4), st.sampled_from(["conversions", "clicks"]))
+def test_budget_at_the_top_levels_is_no_worse_than_just_below(
+    land: BidLandscape, objective: str
+) -> None:
+    top = float(land.cost[:, -1].sum())
+    at = optimize_bids(land, top, objective=objective)  # type: ignore[arg-type]
+    below = optimize_bids(land, max(0.0, top - 1e-9 * top), objective=objective)  # type: ignore[arg-type]
+    assert at.fun >= below.fun - TOL * max(1.0, below.fun)
+    assert at.success and at.certificate.holds
+
+
+@SOLVER
+@given(landscapes(max_keywords=6, max_levels=4), st.floats(0.1, 1.0))
+def test_budget_for_target_returns_a_budget_whose_plan_reaches_it(
+    land: BidLandscape, fraction: float
+) -> None:
+    top = optimize_bids(land, 2 * float(land.cost[:, -1].sum()) + 1)
+    if top.fun <= 1e-6:  # subnormal conversions: no meaningful goal
+        return
+    goal = fraction * top.fun
+    answer = budget_for_target(land, conversions=goal)
+    assert answer.plan.success, answer.plan.message
+    assert answer.plan.conversions >= goal * (1 - 1e-9)
+    assert answer.plan.spend <= answer.budget * (1 + 1e-9)
+    assert answer.lower_bound <= answer.budget * (1 + 1e-12)
+
+
+def test_certificate_catches_a_plan_that_breaks_a_constraint() -> None:
+    from bidopt.bidding._optimize import make_plan
+    from bidopt.bidding._problem import make_problem
+    from bidopt.bidding._solvers import Solution
+
+    land = _issue_landscape()
+    problem = make_problem(
+        land,
+        6.0,
+        objective="conversions",
+        max_cpc=None,
+        target_cpa=5.0,
+        target_roas=None,
+        min_bid=None,
+        max_bid=None,
+        groups=None,
+        group_budgets=None,
+    )
+    # a solver claiming success for the top level everywhere: 18 yuan, CPA 12.9
+    forged = Solution(np.array([1, 1, 1]), 10.0, 0.0, 0.0, 1, 0, "Optimal (claimed).")
+    plan = make_plan(problem, forged, "dual")
+    assert not plan.success
+    assert plan.status == 2
+    assert "budget (18 <= 6 fails by 12 yuan)" in plan.message
+    assert "target_cpa" in plan.message
+    assert {c.name for c in plan.certificate.violated} == {"budget", "target_cpa"}
+    assert "VIOLATED" in plan.summary()
+
+
+def test_certificate_lists_every_constraint_with_its_slack() -> None:
+    pd = pytest.importorskip("pandas")
+    land = _issue_landscape()
+    groups = np.array(["a", "a", "b"])
+    plan = optimize_bids(
+        land,
+        6.0,
+        max_cpc=2.0,
+        min_bid=0.5,
+        max_bid=1.5,
+        target_cpa=5.0,
+        groups=groups,
+        group_budgets={"a": 2.0},
+    )
+    names = [c.name for c in plan.certificate.checks]
+    assert names == ["budget", "group_budgets", "max_cpc", "min_bid", "max_bid", "target_cpa"]
+    assert plan.certificate.holds and plan.success
+    assert plan.certificate["budget"].slack == pytest.approx(6.0 - plan.spend)
+    frame = plan.certificate.to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert frame["holds"].all()

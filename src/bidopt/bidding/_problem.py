@@ -230,7 +230,7 @@ def _check_reachable(
     if name == "target_cpa":
         metric = landscape.conversions
         assert metric is not None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = np.where(useful & (metric > 0), landscape.cost / metric, np.inf)
         best = float(ratio.min()) if ratio.size else np.inf
         ok = useful & (target <= 0) & (landscape.cost <= budget)
@@ -244,7 +244,7 @@ def _check_reachable(
     else:
         metric = landscape.revenue
         assert metric is not None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = np.where(useful, metric / np.where(useful, landscape.cost, 1.0), 0.0)
         best = float(ratio.max()) if ratio.size else 0.0
         ok = useful & (target <= 0) & (landscape.cost <= budget)

@@ -181,7 +181,7 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
         if keep.size == 0:
             break
         rows, ok, dc, dv, use = rows[keep], ok[keep], dc[keep], dv[keep], use[keep]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             score = np.where(ok, dv / np.maximum(use, tiny), -np.inf)
         pick = np.argmax(score, axis=1)
         at = np.arange(rows.size)
