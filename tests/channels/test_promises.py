@@ -249,6 +249,32 @@ def test_profit_with_a_group_held_above_what_pays() -> None:
             r"`options\['maxiter'\]` must be an integer >= 1. Got -1 instead",
         ),
         (
+            lambda: split_budget(TWO, 50.0, bounds={"a": (30.0, 20.0)}),
+            r"`bounds\['a'\]` must be \(min, max\) with min <= max. Got \(30.0, 20.0\) instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, groups={"g": ["a"]}, group_shares={"g": (0.6, 0.4)}),
+            r"`group_shares\['g'\]` must be a fraction in \[0, 1\] or a range \(low, high\) "
+            r"with 0 <= low <= high <= 1. Got \(0.6, 0.4\) instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, groups={"g": ["a"]}, group_shares={"g": "half"}),
+            r"`group_shares\['g'\]` must be a fraction.*Got 'half' instead",
+        ),
+        (
+            lambda: split_budget(TWO, 50.0, min_revenue=10.0),
+            r"`min_revenue` is the revenue floor of objective='roi'.*Got min_revenue=10.0 "
+            r"with objective='revenue'",
+        ),
+        (
+            lambda: compare_splits(TWO, 50.0, groups={"g": ["a"]}, scenarios=[1, 2]),  # type: ignore[arg-type]
+            r"`scenarios` must be a mapping of scenario name -> group shares.*Got \[1, 2\] instead",
+        ),
+        (
+            lambda: budget_for_target(TWO, revenue=10.0, roas=2.0, max_budget=100.0),
+            r"Give exactly one of `revenue`.*Got revenue=10.0, roas=2.0 instead",
+        ),
+        (
             lambda: split_budget({}, 50.0),
             r"`curves` must be a non-empty mapping of channel -> ResponseCurve. Got \{\} instead",
         ),

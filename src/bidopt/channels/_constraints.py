@@ -134,7 +134,16 @@ def _bound(value: Any) -> bool:
     return math.isfinite(float(value)) and float(value) >= 0
 
 
-def _check_specs(groups: Any, bounds: Any) -> None:
+def _share(value: Any) -> bool:
+    """Whether ``value`` is a share rule: a fraction, or a range (low, high), in [0, 1]."""
+    if isinstance(value, tuple | list) and len(value) == 2:
+        if not all(_bound(v) and v is not None for v in value):
+            return False
+        return 0.0 <= float(value[0]) <= float(value[1]) <= 1.0
+    return _bound(value) and value is not None and float(value) <= 1.0
+
+
+def _check_specs(groups: Any, bounds: Any, group_shares: Any = None) -> None:
     """The groups and bounds a user wrote, checked with messages that name the entry,
     the contract and the value (before pydantic parses them)."""
     if groups is not None:
@@ -157,16 +166,34 @@ def _check_specs(groups: Any, bounds: Any) -> None:
                         f"in {short_repr(list(members))}."
                     )
                 seen.add(m)
+    if group_shares is not None:
+        if not isinstance(group_shares, Mapping):
+            raise InvalidInputError(
+                "`group_shares` must be a mapping of group name -> share. "
+                f"Got {short_repr(group_shares)} instead."
+            )
+        for g, share in group_shares.items():
+            if not _share(share):
+                shown = tuple(share) if isinstance(share, list) else share
+                raise InvalidInputError(
+                    f"`group_shares[{g!r}]` must be a fraction in [0, 1] or a range "
+                    f"(low, high) with 0 <= low <= high <= 1. Got {short_repr(shown)} instead."
+                )
     if bounds is None:
         return
     if isinstance(bounds, Mapping):
         for c, pair in bounds.items():
             ok = isinstance(pair, tuple | list) and len(pair) == 2 and all(map(_bound, pair))
+            shown = tuple(pair) if isinstance(pair, list) else pair
             if not ok:
-                shown = tuple(pair) if isinstance(pair, list) else pair
                 raise InvalidInputError(
                     f"`bounds[{c!r}]` must be (min, max) with finite numbers >= 0 or None "
                     f"(open), yuan. Got {short_repr(shown)} instead."
+                )
+            if pair[0] is not None and pair[1] is not None and pair[0] > pair[1]:
+                raise InvalidInputError(
+                    f"`bounds[{c!r}]` must be (min, max) with min <= max. "
+                    f"Got {short_repr(shown)} instead."
                 )
     elif not _bound(bounds) or bounds is None:
         raise InvalidInputError(
@@ -187,7 +214,7 @@ def build_split_problem(
     groups = as_mapping(groups, "groups")
     group_shares = as_mapping(group_shares, "group_shares")
     bounds = as_mapping(bounds, "bounds")
-    _check_specs(groups, bounds)
+    _check_specs(groups, bounds, group_shares)
     try:
         spec = SplitConstraints(
             groups={k: list(v) for k, v in (groups or {}).items()},

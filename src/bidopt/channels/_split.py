@@ -1031,26 +1031,25 @@ def _kkt_report(
     # a channel whose next 1e-9 of the budget (up or down) changes the response by
     # less than 1e-9 of it has no marginal return the split could act on (a Hill curve
     # of shape < 1 near 0, whose optimum can lie below the budget's rounding)
-    step = 1e-9 * max(problem.budget, 1.0)
-    value = curves.value(x)
-    moved = np.maximum(
-        np.abs(curves.value(np.minimum(x + step, problem.upper)) - value),
-        np.abs(value - curves.value(np.maximum(x - step, problem.lower))),
-    )
-    fixed |= (x <= problem.lower + eps) & (moved <= 1e-9 * max(float(np.abs(value).sum()), 1e-300))
+    near_zero = (x <= problem.lower + eps) & ~fixed
+    if near_zero.any():
+        step = 1e-9 * max(problem.budget, 1.0)
+        value = curves.value(x)
+        moved = np.maximum(
+            np.abs(curves.value(np.minimum(x + step, problem.upper)) - value),
+            np.abs(value - curves.value(np.maximum(x - step, problem.lower))),
+        )
+        fixed |= near_zero & (moved <= 1e-9 * max(float(np.abs(value).sum()), 1e-300))
     at_lo = (x <= problem.lower + eps) & ~fixed
     at_hi = (x >= problem.upper - eps) & ~fixed
     n_groups = len(names)
     low = np.full(n_groups, -np.inf)
     high = np.full(n_groups, np.inf)
-    for i in range(x.size):
-        if fixed[i]:
-            continue
-        g, m = problem.group_of[i], float(marginal[i])
-        if not at_hi[i]:  # interior or at the minimum: the level is >= m
-            low[g] = max(low[g], m - tol)
-        if not at_lo[i]:  # interior or at the maximum: the level is <= m
-            high[g] = min(high[g], m + tol)
+    # interior or at the minimum: the level is >= m; interior or at the maximum: <= m
+    rises = ~fixed & ~at_hi
+    falls = ~fixed & ~at_lo
+    np.maximum.at(low, problem.group_of[rises], marginal[rises] - tol)
+    np.minimum.at(high, problem.group_of[falls], marginal[falls] + tol)
     bad = np.flatnonzero(low > high)
     if bad.size:
         g = int(bad[0])
@@ -1215,6 +1214,13 @@ def split_budget(
     name = check_choice(method, "method", ("kkt", "slsqp", "trust-constr"))
     goal = check_choice(objective, "objective", ("revenue", "profit", "roi"))
     opts = _check_split_options(options, name)
+    if min_revenue is not None and goal != "roi":
+        raise InvalidInputError(
+            "`min_revenue` is the revenue floor of objective='roi' (the least spend "
+            f"reaching it); with objective={goal!r} it would be ignored. Got "
+            f"min_revenue={short_repr(min_revenue)} with objective={goal!r}: drop it or "
+            "pass objective='roi'."
+        )
     channels = tuple(map(str, curves))
     # tables (pandas Series and DataFrames) as plain mappings, once, at the boundary
     groups, group_shares = as_mapping(groups, "groups"), as_mapping(group_shares, "group_shares")
@@ -1473,6 +1479,13 @@ def compare_splits(
         each scenario's ``rule_cost`` is its revenue gap to the optimum.
     """
     out: dict[str, BudgetSplit] = {}
+    if not isinstance(scenarios, Mapping) or not all(
+        isinstance(v, Mapping) or hasattr(v, "to_dict") for v in scenarios.values()
+    ):
+        raise InvalidInputError(
+            "`scenarios` must be a mapping of scenario name -> group shares (a mapping of "
+            f"group -> share). Got {short_repr(scenarios)} instead."
+        )
     current = as_mapping(current, "current")
     if current is not None:
         out["current"] = split_budget(

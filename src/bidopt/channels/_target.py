@@ -118,7 +118,10 @@ def budget_for_target(
 
     check_curves(curves)
     if (revenue is None) == (roas is None):
-        raise InvalidInputError("Give exactly one of `revenue` and `roas`.")
+        raise InvalidInputError(
+            "Give exactly one of `revenue` (a revenue to reach) and `roas` (a revenue per "
+            f"yuan to keep). Got revenue={revenue!r}, roas={roas!r} instead."
+        )
     top = check_scalar(max_budget, "max_budget", lower=0, lower_inclusive=False)
     channels = tuple(curves)
     problem = build_split_problem(channels, top, groups, group_shares, bounds, None)
