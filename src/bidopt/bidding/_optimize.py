@@ -152,7 +152,7 @@ def make_plan(
     else:
         flat = np.arange(land.n_keywords) * land.n_levels + np.maximum(solution.levels, 0)
         fun = float(np.take(problem.value, flat)[solution.levels >= 0].sum())
-    certificate = problem.certificate(solution.levels)
+    certificate = problem.certificate(solution.levels, picked)
     if extra:
         certificate = Certificate.of((*certificate.checks, *extra))
     message = solution.message

@@ -44,15 +44,18 @@ class BidProblem:
     min_bid: float | None = None
     max_bid: float | None = None
 
-    def certificate(self, levels: IntArray) -> Certificate:
+    def certificate(
+        self, levels: IntArray, picked: Mapping[str, FloatArray] | None = None
+    ) -> Certificate:
         """Check every constraint of the problem on the plan ``levels`` itself.
 
         Budget, group budgets, the CPC cap (each bidding keyword's expected cost per
         click), the bid bounds (each non-zero bid) and the target CPA / ROAS of the plan's
-        totals, each to a relative 1e-9 (see :mod:`bidopt._certificate`).
+        totals, each to a relative 1e-9 (see :mod:`bidopt._certificate`).  ``picked``
+        may pass ``landscape.at_levels(levels)`` when the caller has it already.
         """
-        land = self.landscape
-        picked = land.at_levels(levels)
+        if picked is None:
+            picked = self.landscape.at_levels(levels)
         cost = picked["cost"]
         spend = float(cost.sum())
         on = levels >= 0

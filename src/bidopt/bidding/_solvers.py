@@ -32,10 +32,10 @@ class Solution:
 
 
 def _picked(matrix: FloatArray, levels: IntArray) -> FloatArray:
-    rows = np.arange(levels.size)
-    out = matrix[rows, np.maximum(levels, 0)].astype(np.float64)
-    out[levels < 0] = 0.0
-    return out
+    width = matrix.shape[1] if matrix.ndim == 2 else 1
+    flat = np.arange(levels.size, dtype=np.int64) * width + np.maximum(levels, 0)
+    out = np.take(matrix, flat).astype(np.float64, copy=False)
+    return np.where(levels < 0, 0.0, out)
 
 
 def _solve_value(problem: BidProblem, value: FloatArray) -> tuple[IntArray, float, float]:
@@ -55,7 +55,9 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
     """
     if problem.target is None:
         levels, bound, lam = _solve_value(problem, problem.value)
-        levels = fill_levels(problem, levels)
+        fun = float(_picked(problem.value, levels).sum())
+        if bound - fun > _FILL_TOL * abs(bound):  # off-hull levels may still fit what is left
+            levels = fill_levels(problem, levels)
         return Solution(levels, bound, lam, 0.0, 1, 0, "Optimal up to the reported gap.")
     g = problem.target
 
@@ -129,15 +131,21 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
     )
 
 
+_FILL_TOL = 1e-7  # as select(): a plan this close to the LP bound is not filled further
+_FILL_ROWS = 16_384  # candidate keywords examined per round of fill_levels
+
+
 def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> IntArray:
     """Move keywords up to any higher allowed level while every constraint still holds.
 
     The hull-based plan only climbs hull vertices; a level off the hull (or a target's
     room) can still fit what is left.  The plan is assumed to meet the budget, group
-    budgets and target.  Each round every keyword whose next level fits the budget left
-    offers its best move up (most objective per share of the room left in the budget
-    and, with a target, in the target); moves are taken in that order while their
-    running totals fit (with group budgets, at most one move per group per round).
+    budgets and target.  Each round the keywords whose next level fits the budget left
+    (at most ``_FILL_ROWS`` of them, those with the steepest next level) offer their
+    best move up (most objective per share of the room left in the budget and, with a
+    target, in the target); moves are taken in that order while their running totals
+    fit (with group budgets, at most one move per group per round).  Totals are kept
+    up to date move by move, so a round costs O(n_keywords) plus its candidates.
     Returns a new array.
     """
     g = problem.target
@@ -146,23 +154,35 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
     if n == 0 or n_levels == 0:
         return out
     tiny = np.finfo(np.float64).tiny
-    index = np.arange(n)
+    cost, value = problem.cost, problem.value
+    cur_c = _picked(cost, out)
+    cur_v = _picked(value, out)
+    cur_g = None if g is None else _picked(g, out)
+    room_c = problem.budget - float(cur_c.sum())
+    room_g = np.inf if cur_g is None else -float(cur_g.sum())
+    grouped = problem.group_of is not None and problem.group_budget is not None
+    group_room = None
+    if problem.group_of is not None and problem.group_budget is not None:
+        used = np.bincount(problem.group_of, weights=cur_c, minlength=problem.group_budget.size)
+        group_room = problem.group_budget - used
+    # cost is non-decreasing along a row: the next level is a keyword's cheapest move
+    has_next = out + 1 < n_levels
+    next_dc = np.where(has_next, _picked(cost, np.where(has_next, out + 1, 0)) - cur_c, np.inf)
+    next_dv = np.where(has_next, _picked(value, np.where(has_next, out + 1, 0)) - cur_v, 0.0)
+    levels_row = np.arange(n_levels)[None, :]
     for _ in range(max_rounds):
-        cur_c = _picked(problem.cost, out)
-        room_c = problem.budget - float(cur_c.sum())
-        cur_g = None if g is None else _picked(g, out)
-        room_g = np.inf if cur_g is None else -float(cur_g.sum())
         if room_c < 0 or room_g < 0:
             break
-        # cost is non-decreasing along a row: the next level is a keyword's cheapest move
-        nxt = np.minimum(out + 1, n_levels - 1)
-        rows = np.flatnonzero((out + 1 < n_levels) & (problem.cost[index, nxt] - cur_c <= room_c))
+        rows = np.flatnonzero(next_dc <= room_c)
         if rows.size == 0:
             break
-        above = np.arange(n_levels)[None, :] > out[rows, None]
-        dc = problem.cost[rows] - cur_c[rows, None]
-        dv = problem.value[rows] - _picked(problem.value, out)[rows, None]
-        ok = above & (dv > 0) & (dc <= room_c)
+        if rows.size > _FILL_ROWS:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                steep = next_dv[rows] / np.maximum(next_dc[rows], tiny)
+            rows = rows[np.argpartition(-steep, _FILL_ROWS)[:_FILL_ROWS]]
+        dc = cost[rows] - cur_c[rows, None]
+        dv = value[rows] - cur_v[rows, None]
+        ok = (levels_row > out[rows, None]) & (dv > 0) & (dc <= room_c)
         dg = None
         with np.errstate(over="ignore"):  # a move that overflows its share never fits
             use = np.maximum(dc, 0.0) / max(room_c, tiny)
@@ -172,32 +192,46 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
                 use = use + np.maximum(dg, 0.0) / max(room_g, tiny)
         if problem.allowed is not None:
             ok &= problem.allowed[rows]
-        grouped = problem.group_of is not None and problem.group_budget is not None
-        if problem.group_of is not None and problem.group_budget is not None:
-            used = np.bincount(problem.group_of, weights=cur_c, minlength=problem.group_budget.size)
-            group_room = problem.group_budget - used
+        if group_room is not None and problem.group_of is not None:
             ok &= dc <= group_room[problem.group_of[rows]][:, None]
         keep = np.flatnonzero(ok.any(axis=1))
         if keep.size == 0:
             break
         rows, ok, dc, dv, use = rows[keep], ok[keep], dc[keep], dv[keep], use[keep]
+        if dg is not None:
+            dg = dg[keep]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             score = np.where(ok, dv / np.maximum(use, tiny), -np.inf)
         pick = np.argmax(score, axis=1)
         at = np.arange(rows.size)
         order = np.lexsort((rows, -score[at, pick]))
-        if grouped:
-            assert problem.group_of is not None
+        if grouped and problem.group_of is not None:
             _, first = np.unique(problem.group_of[rows[order]], return_index=True)
             order = order[np.sort(first)]
-        fits = np.cumsum(dc[at, pick][order]) <= room_c
+        step_c = dc[at, pick][order]
+        fits = np.cumsum(step_c) <= room_c
+        step_g = None
         if dg is not None:
-            fits &= np.cumsum(dg[keep][at, pick][order]) <= room_g
+            step_g = dg[at, pick][order]
+            fits &= np.cumsum(step_g) <= room_g
         k = int(np.argmin(fits)) if not fits.all() else fits.size
         if k == 0:
             break
         take = order[:k]
-        out[rows[take]] = pick[take]
+        moved, new = rows[take], pick[take]
+        out[moved] = new
+        room_c -= float(step_c[:k].sum())
+        cur_c[moved] = cost[moved, new]
+        cur_v[moved] = value[moved, new]
+        if step_g is not None and cur_g is not None and g is not None:
+            room_g -= float(step_g[:k].sum())
+            cur_g[moved] = g[moved, new]
+        if group_room is not None and problem.group_of is not None:
+            np.subtract.at(group_room, problem.group_of[moved], step_c[:k])
+        more = new + 1 < n_levels
+        nxt = np.minimum(new + 1, n_levels - 1)
+        next_dc[moved] = np.where(more, cost[moved, nxt] - cur_c[moved], np.inf)
+        next_dv[moved] = np.where(more, value[moved, nxt] - cur_v[moved], 0.0)
     return out
 
 
