@@ -1136,7 +1136,9 @@ def _check_split_options(options: Mapping[str, Any] | None, method: str) -> dict
         )
     if "maxiter" in opts:
         opts["maxiter"] = check_scalar(opts["maxiter"], "options['maxiter']", lower=1, integer=True)
-    if "rng" in opts:
+    rng = opts.get("rng")
+    plain_seed = isinstance(rng, int) and not isinstance(rng, bool) and rng >= 0
+    if "rng" in opts and not (rng is None or plain_seed):
         try:
             check_random_state(opts["rng"])
         except InvalidInputError:
@@ -1190,24 +1192,50 @@ def split_budget(
     min_revenue : float, optional
         The revenue floor of ``objective="roi"``.
     method : {"kkt", "slsqp", "trust-constr"}, default "kkt"
-        ``kkt``: exact water-filling for concave curves (S-shaped Hill curves via their
-        concave envelope, then rounded and said so).  ``slsqp`` / ``trust-constr``:
-        :func:`scipy.optimize.minimize` references with several random starts
-        (options ``n_starts``, ``maxiter``, ``rng``).
+        ``kkt``: exact water-filling for concave curves.  With S-shaped Hill curves
+        (shape > 1): a branch and bound over their concave envelopes (which channels
+        sit on an envelope's straight segment is decided channel by channel: off, or on
+        the concave part of its curve), seeded by SLSQP (from the envelope's split and
+        ``n_starts`` random starts) and polished by SLSQP, so never below the best of
+        those starts; the message gives the gap to the envelope bound.
+        ``slsqp`` / ``trust-constr``: :func:`scipy.optimize.minimize` references with
+        several random starts (options ``n_starts``, ``maxiter``, ``rng``).  Every
+        method's answer has its KKT conditions checked (``status`` 0 when they hold)
+        and its constraints certified (``certificate``, ``success``).
     options : mapping, optional
-        Per-method options; ``kkt`` takes ``xtol``.
+        Per-method options; ``kkt`` takes ``xtol`` (> 0), and for S-shaped curves
+        ``n_starts`` (>= 0, default 4) and ``rng`` (default 0) of its SLSQP starts.
 
     Returns
     -------
     BudgetSplit
+        ``success`` is True only when the certificate (budget, channel bounds, group
+        shares, ``min_revenue``, ``min_roi``, checked on the returned spend to a
+        relative 1e-9) holds; else ``status`` 3 and a message naming what fails and by
+        how much.
 
     Raises
     ------
     InvalidInputError
-        For malformed input (unknown channels, shares outside [0, 1], ...).
+        For malformed input (unknown channels, shares outside [0, 1], NaN bounds, a
+        channel listed twice, non-numeric options, ...): the message names the
+        parameter, its contract and the value received.
     InfeasibleError
         When the constraints cannot hold together; the message names them and the
         amounts.
+
+    Examples
+    --------
+    >>> from bidopt.channels import ResponseCurve, split_budget
+    >>> curves = {
+    ...     "a": ResponseCurve(kind="exponential", params={"ceiling": 100.0, "scale": 50.0}),
+    ...     "b": ResponseCurve(kind="hill", params={"ceiling": 90.0, "half": 30.0, "shape": 2.5}),
+    ... }
+    >>> split = split_budget(curves, 60.0, groups={"g": ["a"]}, group_shares={"g": (0.2, 0.7)})
+    >>> split.success, split.status, split.certificate.holds
+    (True, 0, True)
+    >>> print(split.certificate.summary().splitlines()[0])
+    Certificate: every constraint holds
     """
     check_curves(curves)
     budget = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
