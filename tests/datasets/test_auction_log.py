@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bidopt.datasets import AuctionLog, read_ipinyou, read_ipinyou_info
+from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
 from tests.conftest import shared_file
 
@@ -92,3 +92,19 @@ def test_auction_log_validation(kwargs: dict[str, np.ndarray], message: str) -> 
     base.update(kwargs)
     with pytest.raises(InvalidInputError, match=message):
         AuctionLog(**base)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"imp_train": 0, "clk_train": 0}, "`imp_train` must be an integer >= 1. Got 0 instead."),
+        ({"imp_train": 5, "clk_train": 7}, "`clk_train` must be an integer >= 0 and <= 5. Got 7"),
+        ({"imp_train": 5.5, "clk_train": 1}, "`imp_train` must be an integer >= 1. Got 5.5"),
+    ],
+)
+def test_ipinyou_info_built_directly_checks_its_counts(
+    kwargs: dict[str, float], message: str
+) -> None:
+    # an IpinyouInfo with imp_train=0 used to raise ZeroDivisionError in ctr_train
+    with pytest.raises(InvalidInputError, match=message):
+        IpinyouInfo(cost_train=0.0, price_counter_train=np.ones(3, dtype=np.int64), **kwargs)  # type: ignore[arg-type]

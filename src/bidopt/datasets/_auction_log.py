@@ -272,6 +272,12 @@ class IpinyouInfo:
             )
         counter = as_owned(counter.astype(np.int64, copy=False), self.price_counter_train)
         object.__setattr__(self, "price_counter_train", counter)
+        imp = check_scalar(self.imp_train, "imp_train", lower=1, integer=True)
+        clk = check_scalar(self.clk_train, "clk_train", lower=0, upper=imp, integer=True)
+        cost = check_scalar(self.cost_train, "cost_train", lower=0)
+        object.__setattr__(self, "imp_train", int(imp))
+        object.__setattr__(self, "clk_train", int(clk))
+        object.__setattr__(self, "cost_train", float(cost))
 
     @property
     def ctr_train(self) -> float:
