@@ -96,3 +96,11 @@ def test_check_rows_names_the_selection() -> None:
 def test_as_float_array_rejects_complex_numbers() -> None:
     with pytest.raises(InvalidInputError, match=r"`x` must be an array of real numbers"):
         as_float_array(np.array([1 + 2j]), "x")
+
+
+def test_none_is_named_not_shown_as_nan() -> None:
+    from bidopt._validation import as_float_array
+    from bidopt.exceptions import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="`bids` must be an array of numbers. Got None"):
+        as_float_array(None, "bids")

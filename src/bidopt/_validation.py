@@ -208,6 +208,8 @@ def as_float_array(
     InvalidInputError
         Naming ``name``, the contract, and the first offending entry.
     """
+    if value is None:  # np.asarray(None, float) is nan: say what was given
+        raise InvalidInputError(f"`{name}` must be an array of numbers. Got None instead.")
     if isinstance(value, np.ndarray) and value.dtype.kind == "c":
         raise InvalidInputError(
             f"`{name}` must be an array of real numbers. Got a complex array "
