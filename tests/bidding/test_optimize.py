@@ -206,6 +206,18 @@ def test_plan_reports_and_frame() -> None:
         ({"min_bid": 3.0, "max_bid": 2.0}, "`min_bid` must be <= `max_bid`"),
         ({"target_cpa": 25.0, "target_roas": 3.0}, "not both"),
         ({"options": {"tol": 1}}, "Unknown option\\(s\\) 'tol' for method 'dual'"),
+        (
+            {"options": {"max_outer": "abc"}},
+            "`options\\['max_outer'\\]` must be an integer >= 0. Got 'abc' instead.",
+        ),
+        (
+            {"method": "milp", "options": {"time_limit": "1s"}},
+            "`options\\['time_limit'\\]` must be a finite number > 0. Got '1s'",
+        ),
+        (
+            {"method": "milp", "options": {"mip_rel_gap": -1}},
+            "`options\\['mip_rel_gap'\\]` must be a finite number >= 0 and <= 1",
+        ),
         ({"groups": [0]}, "`groups` and `group_budgets` must be given together"),
         ({"groups": [0, 1], "group_budgets": {0: 5.0}}, "`groups` must have shape \\(1,\\)"),
         ({"groups": [0], "group_budgets": {7: 5.0}}, "no keyword belongs to"),

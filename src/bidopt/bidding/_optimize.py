@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck
-from bidopt._validation import check_choice, check_options
+from bidopt._validation import check_choice, check_options, check_scalar
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import BidProblem, make_problem
 from bidopt.bidding._solvers import Solution, solve_dual, solve_highs
@@ -114,7 +114,7 @@ def optimize_bids(
     ([2.0, 1.0], 2.0, True)
     """
     name = check_choice(method, "method", METHODS)
-    opts = check_options(options, _OPTIONS[name], method=name)
+    opts = _check_method_options(name, check_options(options, _OPTIONS[name], method=name))
     problem = make_problem(
         landscape,
         budget,
@@ -132,6 +132,23 @@ def optimize_bids(
     else:
         solution = solve_highs(problem, opts, integral=name == "milp")
     return make_plan(problem, solution, name)
+
+
+def _check_method_options(method: str, opts: dict[str, Any]) -> dict[str, Any]:
+    """Each option's type and range, named as ``options['x']`` in the message."""
+    if method == "dual":
+        opts["max_outer"] = check_scalar(
+            opts["max_outer"], "options['max_outer']", lower=0, integer=True
+        )
+    if opts.get("time_limit") is not None:
+        opts["time_limit"] = check_scalar(
+            opts["time_limit"], "options['time_limit']", lower=0, lower_inclusive=False
+        )
+    if method == "milp":
+        opts["mip_rel_gap"] = check_scalar(
+            opts["mip_rel_gap"], "options['mip_rel_gap']", lower=0, upper=1
+        )
+    return opts
 
 
 def make_plan(
