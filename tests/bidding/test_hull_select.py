@@ -171,6 +171,33 @@ def test_hull_adversarial_rows() -> None:
     assert hull_levels(build_hull(cost, value)) == [[3], [1, 2, 3], [1], [1, 3], [], [0, 3], [3]]
 
 
+def test_hull_padding_after_a_convex_run() -> None:
+    """The point of largest ratio repeated as padding (its first level is the vertex),
+    several convex stretches, and a ratio that falls then rises again."""
+    cost = np.array(
+        [
+            [1.0, 2.0, 2.0, 2.0],
+            [0.0, 0.0, 1.0, 1.0],
+            [1.0, 2.0, 3.0, 4.0],
+            [1.0, 2.0, 3.0, 4.0],
+            [2.0, 2.0, 3.0, 3.0],
+        ]
+    )
+    value = np.array(
+        [
+            [0.1, 1.0, 1.0, 1.0],
+            [0.0, 1.0, 1.0, 1.0],
+            [1.0, 1.1, 1.2, 8.0],
+            [0.5, 0.6, 3.0, 3.1],
+            [1.0, 1.0, 2.0, 2.0],
+        ]
+    )
+    for allowed in (None, np.array([[True, True, False, True]] * 5)):
+        hull = build_hull(cost, value, allowed)
+        assert hull_levels(hull) == reference_hull(cost, value, allowed)
+    assert hull_levels(build_hull(cost, value)) == [[1], [1], [3], [2, 3], [2]]
+
+
 def test_hull_negative_and_huge_values() -> None:
     rng = np.random.default_rng(5)
     cost = np.sort(rng.uniform(0, 1e6, (200, 9)), axis=1)

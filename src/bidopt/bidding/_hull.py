@@ -181,6 +181,16 @@ class Hull:
             slope = np.fmax(dv / dc, 0.0)
         return dc, dv, slope
 
+    def next_cost(self, rows: IntArray, taken: IntArray) -> FloatArray:
+        """Cost of the next step (``taken[i]`` steps taken) of keyword ``rows[i]``."""
+        width = self.shape[1]
+        base = rows * width
+        c1 = np.take(self.cost, base + self.vertex_level(rows, taken))
+        c0 = np.take(self.cost, base + self.vertex_level(rows, np.maximum(taken - 1, 0)))
+        c0[taken <= 0] = 0.0
+        c1 -= c0
+        return c1
+
     def level_after(self, taken: IntArray) -> IntArray:
         """Landscape level reached after ``taken`` steps per keyword (-1 for none)."""
         out = self.first + taken - 1
@@ -329,9 +339,19 @@ def _build_block(
     """
     rows, levels = c.shape
     size = rows * levels
-    # slope >= 0: NaN (0/0) and negative steps are 0
-    dc, slope = steps(c, v, (work.dc, work.slope))
-    flat = slope.reshape(-1)
+    cf, vf = c.reshape(-1), v.reshape(-1)
+    dc2 = work.dc[:size].reshape(rows, levels)
+    dv2 = work.dv[:size].reshape(rows, levels)
+    dc, dv = dc2.reshape(-1), dv2.reshape(-1)
+    np.subtract(cf[1:], cf[:-1], out=dc[1:])
+    np.subtract(vf[1:], vf[:-1], out=dv[1:])
+    dc2[:, 0] = c[:, 0]
+    dv2[:, 0] = v[:, 0]
+    flat = work.slope[:size]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        np.divide(dv, dc, out=flat)
+    np.fmax(flat, 0.0, out=flat)  # NaN (0/0) and negative steps: 0
+    slope = flat.reshape(rows, levels)
     falling = work.falling[:size]
     np.less(flat[1:], flat[:-1], out=falling[1:])
     falling[::levels] = True  # a row's first step (the pair across rows is ignored)
@@ -342,14 +362,9 @@ def _build_block(
     if allowed is None and falling.all() and (slope[:, -1] > 0).all():
         key = np.right_shift(flat.view(np.int64), SHIFT, out=work.key[:size])
         bucket[...] = key.reshape(rows, levels)
-        _add_costs(bucket_cost, key, dc.reshape(-1))
+        _add_costs(bucket_cost, key, dc)
         return first, n_steps, np.zeros(0, np.int64), np.zeros((0, levels), np.int64)
     # first vertex: the tangent through the origin; then is the row regular from there?
-    vf = v.reshape(-1)
-    dv = work.dv[:size]
-    np.subtract(vf[1:], vf[:-1], out=dv[1:])
-    dv2 = dv.reshape(rows, levels)
-    dv2[:, 0] = v[:, 0]
     monotone = allowed is None and not (dv < 0).any()
     if monotone:
         cand = np.greater(dv2, 0.0, out=work.cand[:size].reshape(rows, levels))
@@ -362,12 +377,21 @@ def _build_block(
         np.fmax(ratio, 0.0, out=ratio)
     else:
         np.copyto(ratio, 0.0, where=~cand)
-    # the first of exact ties: a row with a tie fails the strict test below and is peeled
-    t = np.argmax(ratio, axis=1)
+    # t: where the ratio first falls (the last level if never).  Every point before t
+    # is on or under the ray from the origin through t (ratios do not fall up to t;
+    # exact ties included, the farthest is t), so only candidates from t on can be
+    # vertices; if a later ratio exceeds t's, the strict test below fails (a row
+    # regular from t has every later ratio below t's) and the row is peeled.
+    descent = work.mask[:size]
+    rf = ratio.reshape(-1)
+    np.less(rf[1:], rf[:-1], out=descent[:-1])
+    descent2 = descent.reshape(rows, levels)
+    descent2[:, -1] = True
+    t = np.argmax(descent2, axis=1)
     last = (levels - 1) - np.argmax(cand[:, ::-1], axis=1)
     at = np.arange(rows) * levels + t  # flat positions of the first vertices
     top = np.take(ratio, at)
-    has = top > 0
+    has = (top > 0) & np.take(cand.reshape(-1), at)
     col = np.arange(levels)[None, :]
     before = np.less_equal(col, t[:, None], out=work.mask[:size].reshape(rows, levels))
     falling2 &= cand
@@ -392,12 +416,15 @@ def _build_block(
     key2[np.flatnonzero(~regular)] = 0
     dc.reshape(-1)[at] = np.take(c, at)
     bucket[...] = key2
-    _add_costs(bucket_cost, key, dc.reshape(-1))
-    odd = np.flatnonzero(~regular & has)
+    _add_costs(bucket_cost, key, dc)
+    some = np.take(cand.reshape(-1), np.arange(rows) * levels + last)  # any candidate
+    odd = np.flatnonzero(~regular & some)
     odd_level = np.zeros((odd.size, levels), dtype=np.int64)
     if odd.size:
         sub = cand[odd]
-        sub &= col >= t[odd, None]  # candidates before t have smaller ratios
+        # candidates before t are on or under the ray through t: keep those on it
+        # (t itself may repeat an earlier candidate's point)
+        sub &= (col >= t[odd, None]) | (ratio[odd] >= top[odd, None])
         row, lev, cc, vv = _peel(c[odd], v[odd], sub)
         head = np.empty(row.size, dtype=bool)
         head[:1] = True

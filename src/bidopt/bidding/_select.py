@@ -81,7 +81,7 @@ def _greedy_fill(
     added = 0.0
     pool = np.flatnonzero(taken < hull.n_steps)
     # a first filter on the next step's cost alone
-    pool = pool[hull.step(pool, taken[pool])[0] <= remaining]
+    pool = pool[hull.next_cost(pool, taken[pool]) <= remaining]
     grouped = group_left is not None and group_of is not None
     for _ in range(_FILL_ROUNDS):
         pool = pool[taken[pool] < hull.n_steps[pool]]
