@@ -90,6 +90,55 @@ def test_kkt_label_only_when_checked() -> None:
     assert not bad.holds and "marginal ROI" in bad.message
 
 
+def test_s_shaped_group_held_at_its_share_on_an_envelope_line() -> None:
+    """Found by the property hunt (1,000 examples): a group held at an exact share whose
+    level falls on an S-curve's envelope line left the share's rest on the concave
+    channel, so the envelope split (and its bound) was wrong: 9.1425 vs SLSQP 9.2423."""
+    curves = {
+        "c0": ResponseCurve(
+            kind="logistic", params={"ceiling": 6.675550816559936, "lam": 2.6769947581938873}
+        ),
+        "c1": hill(1.0, 1.1, 2.4788616322458203),
+        "c2": hill(1.0, 1.9477011981195773, 2.8496750443629644),
+        "c3": ResponseCurve(
+            kind="logistic", params={"ceiling": 5.546494397598435, "lam": 0.6170288884088578}
+        ),
+        "c4": hill(5.934966311986412, 1.99706125920959, 3.2550065371865866),
+    }
+    kwargs: dict[str, Any] = {
+        "groups": {"g": ["c0", "c1", "c2"]},
+        "group_shares": {"g": 0.5933200755126389},
+    }
+    split = split_budget(curves, 3.8629420700808237, **kwargs)
+    ref = split_budget(curves, 3.8629420700808237, method="slsqp", options={"rng": 1}, **kwargs)
+    assert ref.response == pytest.approx(9.2423, abs=1e-4)
+    assert split.response >= ref.response * (1 - 1e-9)
+    assert split.success and split.status == 0
+
+
+def test_s_shaped_share_forced_into_the_convex_part() -> None:
+    """A share range forces a group's few yuan below its S-curves' inflection points,
+    where neither branch (off, or on the concave part) reaches: the spend goes to the
+    better channel (benchmark problem 74 of the share-range family: 0.92102 vs 0.92974)."""
+    curves = {
+        "c0": hill(9.049404415950164, 1.8018023754547994, 3.0939315904972338),
+        "c1": hill(7.022790443134429, 1.9120952244132676, 2.668697158333309),
+        "c2": hill(1.035753893008387, 2.3709387915278364, 3.9131943025924683),
+        "c3": hill(8.002549887778125, 1.7862399613522033, 3.893652389380968),
+        "c4": hill(6.550187909617551, 2.942351248719103, 3.4093466075431875),
+    }
+    kwargs: dict[str, Any] = {
+        "groups": {"g": ["c0", "c1"]},
+        "group_shares": {"g": (0.17626686173700942, 0.3762668617370094)},
+        "bounds": {"c4": (None, 0.5887504902619006)},
+    }
+    split = split_budget(curves, 1.2783110948045848, **kwargs)
+    ref = split_budget(curves, 1.2783110948045848, method="slsqp", options={"rng": 0}, **kwargs)
+    assert ref.response == pytest.approx(0.92974, abs=1e-5)
+    assert split.response >= ref.response * (1 - 1e-9)
+    assert split.success and split.certificate.holds
+
+
 # --- 2. Certificates ------------------------------------------------------------------
 
 

@@ -501,27 +501,62 @@ def _kkt(
             **{k: v + mu - price for k, v in shadow.items() if k != "budget"},
         }
     x = x[curves.inverse]
-    # an S-shaped channel's envelope is a straight line on [0, t]: at the level of its
-    # slope its spend jumps from 0 to t, and the roots leave what the budget needs of it
-    # over; it goes to the channels on such lines whose slope is nearest their level
-    # (the one whose jump the level straddles first)
-    spent = float(_add(x))
-    residual = (budget if full or mu > 0 else spent) - spent
-    if curves.any_s_shaped and abs(residual) > 1e-9 * max(budget, 1.0):
-        flat = np.flatnonzero(curves.s_shaped & (x <= curves.tangent))
-        level = np.array(
-            [
-                mu + shadow.get(f"group:{problem.group_names[group_of[i]]}", 0.0) + offset
-                for i in flat.tolist()
-            ]
-        )
-        flat = flat[np.argsort(np.abs(curves.envelope_slope[flat] - level), kind="stable")]
-        for i in flat:
-            give = float(np.clip(residual, lo[i] - x[i], min(curves.tangent[i], hi[i]) - x[i]))
-            x[i] += give
-            residual -= give
+    if curves.any_s_shaped:
+        _fill_segments(x, curves, problem, full or mu > 0, mu, shadow, target, clipped, offset)
     _settle(x, problem, target, full or mu > 0, -x_slope[curves.inverse])
     return x, shadow, evaluations
+
+
+def _fill_segments(
+    x: FloatArray,
+    curves: CurveSet,
+    problem: SplitProblem,
+    spend_all: bool,
+    mu: float,
+    shadow: dict[str, float],
+    target: FloatArray,
+    clipped: IntArray,
+    offset: float,
+) -> None:
+    """Place what the roots left over on the S-shaped channels' envelope lines.
+
+    An S-shaped channel's envelope is a straight line on [0, t]: at the level of its
+    slope its spend jumps from 0 to t, so a root (the budget's level, or a group's held
+    at its share) can fall on the jump and leave part of the budget, or of the group's
+    share, unplaced.  Each clipped group's gap goes to its channels on such lines, the
+    budget's rest to those of the other groups, nearest their level first (the one
+    whose jump the level straddles; at most one ends inside its line, the envelope
+    problem's optimum).  ``x`` is changed in place (input order)."""
+    names, group_of = problem.group_names, problem.group_of
+    lo, hi = problem.lower, problem.upper
+    budget = problem.budget
+    on_line = curves.s_shaped & (x <= curves.tangent)
+    if not on_line.any():
+        return
+    n_groups = len(names)
+    sums = np.bincount(group_of, weights=x, minlength=n_groups)
+    own = np.zeros(n_groups, dtype=bool)
+    own[clipped] = True
+    parts: list[tuple[IntArray, float, float]] = []
+    placed = 0.0
+    for k in clipped.tolist():
+        gap = float(target[k] - sums[k])
+        level = shadow.get("budget", mu) + shadow.get(f"group:{names[k]}", 0.0)
+        parts.append((np.flatnonzero(on_line & (group_of == k)), gap, level))
+        placed += gap
+    spent = float(_add(x))
+    rest = (budget if spend_all else spent) - spent - placed
+    parts.append((np.flatnonzero(on_line & ~own[group_of]), rest, mu))
+    for members, gap, level in parts:
+        if abs(gap) <= 1e-9 * max(budget, 1.0) or members.size == 0:
+            continue
+        nearest = np.argsort(np.abs(curves.envelope_slope[members] - level - offset), kind="stable")
+        for i in members[nearest].tolist():
+            give = float(np.clip(gap, lo[i] - x[i], min(curves.tangent[i], hi[i]) - x[i]))
+            x[i] += give
+            gap -= give
+            if gap == 0:
+                break
 
 
 def _first_level(curves: CurveSet, budget: float, offset: float, start: FloatArray | None) -> float:
@@ -909,6 +944,36 @@ def _fix_s_shaped(
     )
 
 
+def _consolidate_convex(
+    curves: CurveSet, problem: SplitProblem, x: FloatArray, offset: float, full: bool
+) -> FloatArray | None:
+    """The best split with each group's spend in the convex part of its S-curves (below
+    their inflection points, where the branches of :func:`_fix_s_shaped` do not reach:
+    a share or bound can force such spend) moved onto a single S-shaped channel of the
+    group; on a convex stretch the best split is at such a vertex.  Every S-shaped
+    channel of the group is tried; None when no channel sits in a convex part or no
+    move helps."""
+    lo, hi = problem.lower, problem.upper
+    eps = 1e-12 * max(problem.budget, 1.0)
+    convex = curves.s_shaped & (x > lo + eps) & (x < curves.inflection - eps)
+    if not convex.any():
+        return None
+    best, best_v = None, _objective(curves, x, offset)
+    for k in np.unique(problem.group_of[convex]).tolist():
+        members = np.flatnonzero(convex & (problem.group_of == k))
+        total = float((x[members] - lo[members]).sum())
+        for j in np.flatnonzero(curves.s_shaped & (problem.group_of == k)).tolist():
+            y = x.copy()
+            y[members] = lo[members]
+            y[j] += total
+            if y[j] > hi[j] or not _feasible(problem, y, full):
+                continue
+            value = _objective(curves, y, offset)
+            if value > best_v:
+                best, best_v = y, value
+    return best
+
+
 def _infeasible(problem: SplitProblem, full: bool) -> bool:
     """Whether the channel bounds and group limits of ``problem`` cannot hold together."""
     tol = 1e-12 * max(problem.budget, 1.0)
@@ -969,6 +1034,24 @@ def _solve(
                     z = w
             except SolverError:
                 pass
+        moved = _consolidate_convex(curves, problem, z, offset, full)
+        if moved is not None:
+            try:
+                polish = {"n_starts": 0, "maxiter": 500, "rng": 0}
+                w, n_more, _ = _scipy(
+                    curves, problem, offset, full, "slsqp", polish, [moved], 1e-14
+                )
+                nit += n_more
+                moved = (
+                    w
+                    if _objective(curves, w, offset) > _objective(curves, moved, offset)
+                    else moved
+                )
+            except SolverError:
+                pass
+            if _objective(curves, moved, offset) > _objective(curves, z, offset):
+                z = moved
+                note += " Spend in the convex part of S-curves moved onto one channel per group."
         x = z
         note += f" SLSQP ({n_starts} random start(s), and polishes) gave its best to beat."
         # the shadow prices of the branch's own bounds are not the problem's: they are
