@@ -74,9 +74,28 @@ def test_as_owned_copies_what_the_caller_can_write_and_keeps_the_rest() -> None:
     view = caller[:1]
     assert not np.shares_memory(as_owned(view, view), caller)
     fresh = np.asarray([1.0, 2.0])  # built from a list: nobody else holds it
-    assert as_owned(fresh, [1.0, 2.0]) is fresh
-    built = frozen(np.arange(3.0))  # read-only and owning its memory: kept as is
+    assert as_owned(fresh, [1.0, 2.0]).base is fresh
+    built = frozen(np.arange(3.0))  # handed over by the library: kept as is
     assert as_owned(built, built) is built
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        built.flags.writeable = True
+
+
+def test_as_owned_copies_a_read_only_caller_array() -> None:
+    # S1 (review of issue 21): a read-only array that owns its memory is still the
+    # caller's; it can be made writeable again, so it is copied
+    from bidopt._validation import as_owned
+
+    caller = np.array([1.0, 2.0])
+    caller.flags.writeable = False
+    kept = as_owned(caller, caller)
+    caller.flags.writeable = True
+    caller[0] = np.nan
+    assert kept[0] == 1.0
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        kept.flags.writeable = True
+    also = as_float_array(caller, "x", allow_nan=True, owned=True)
+    assert not np.shares_memory(also, caller)
     assert not as_float_array(caller, "x", allow_nan=True, owned=True).flags.writeable
 
 

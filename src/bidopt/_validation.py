@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
@@ -151,42 +152,72 @@ def check_scalar(
     return int(value) if integer else number  # type: ignore[call-overload]
 
 
-def _is_private(array: npt.NDArray[Any], source: object) -> bool:
-    """Whether nobody but the caller of :func:`as_owned` can write ``array``'s memory."""
-    if array is source:
-        # an array that owns its memory and is read-only: only a deliberate
-        # ``flags.writeable = True`` by its holder could change it
-        return not array.flags.writeable and bool(array.flags.owndata)
-    # numpy had to build a new array from a Python container or another dtype
-    return bool(array.flags.owndata) and isinstance(
-        source, (list, tuple, np.ndarray, numbers.Number)
-    )
+# Arrays the library built itself and handed over read-only (see :func:`frozen`),
+# keyed by ``id``; the weak reference tells a live entry from a reused id.  This is
+# the private route by which readers, generators, ``take`` and the ``from_*``
+# constructors give a validated object a fresh array without a second copy: a caller
+# cannot put an array in here, so every array a caller passes is copied.
+_LIBRARY_BUILT: dict[int, weakref.ref[npt.NDArray[Any]]] = {}
+
+
+def _register(view: npt.NDArray[_S]) -> npt.NDArray[_S]:
+    key = id(view)
+
+    def forget(ref: weakref.ref[npt.NDArray[Any]], key: int = key) -> None:
+        if _LIBRARY_BUILT.get(key) is ref:
+            del _LIBRARY_BUILT[key]
+
+    _LIBRARY_BUILT[key] = weakref.ref(view, forget)
+    return view
+
+
+def _library_built(array: npt.NDArray[Any]) -> bool:
+    """Whether ``array`` came from :func:`frozen` (a read-only view of a read-only owner)."""
+    ref = _LIBRARY_BUILT.get(id(array))
+    return ref is not None and ref() is array
+
+
+def _fresh_from(array: npt.NDArray[Any], source: object) -> bool:
+    """Whether numpy built ``array`` anew from ``source`` (a list, another dtype), so no
+    one else holds its memory."""
+    if array is source or not array.flags.owndata:
+        return False
+    if isinstance(source, np.ndarray):
+        return not np.may_share_memory(array, source)
+    return isinstance(source, (list, tuple, numbers.Number))
 
 
 def as_owned(array: npt.NDArray[_S], source: object) -> npt.NDArray[_S]:
     """``array`` (converted from ``source``) as a read-only array no caller can write.
 
-    A validated object keeps the result: it copies ``array`` when the memory may be
-    shared with the caller (``source`` itself, a view of it, the buffer of a pandas
-    column) and keeps it as is when numpy built it fresh from ``source`` (a list,
-    another dtype) or when it is already read-only and owns its memory (such as an
-    array a constructor built itself, or another validated object's array), so the
-    large-array paths pay no second copy.  The returned array has
-    ``flags.writeable = False``: a later edit raises instead of silently changing a
-    validated object.
+    A validated object keeps the result.  Every array a caller passes is copied (a
+    read-only array too: its holder could make it writeable again); an array numpy
+    built fresh from ``source`` (a list, another dtype) is kept as is, and so is an
+    array the library handed over through :func:`frozen`, so that readers, generators
+    and ``take`` pay no second copy.  The result is a read-only *view* of a read-only
+    owner: ``result.flags.writeable = True`` raises, and so does any edit.
     """
-    owned = array if _is_private(array, source) else array.copy()
-    owned.flags.writeable = False
-    return owned
+    if _library_built(array):
+        return array
+    if not _fresh_from(array, source):
+        array = array.copy()
+    return frozen(array)
 
 
 def frozen(array: npt.NDArray[_S]) -> npt.NDArray[_S]:
-    """Mark a freshly built array read-only and return it (no copy).
+    """Hand a freshly built array to a validated object without a copy.
 
-    For constructors handing arrays they built themselves to a validated object.
+    For the library's own constructors only (never a caller's array): the array is made
+    read-only and a read-only view of it is returned, which :func:`as_owned` recognises
+    and keeps without a copy.  An array that does not own its memory (a view) is copied
+    first, so the owner behind the view is never shared.
     """
+    if _library_built(array):
+        return array
+    if not array.flags.owndata:
+        array = array.copy()
     array.flags.writeable = False
-    return array
+    return _register(array.view())
 
 
 def as_float_array(

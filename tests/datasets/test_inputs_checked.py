@@ -57,7 +57,11 @@ def test_auction_log_accepts_sequences_and_checks_dtypes() -> None:
 def test_generated_auction_log_is_read_only() -> None:
     log = make_auction_log(1000, rng=0)
     assert not log.market_price.flags.writeable
-    assert log.market_price.flags.owndata  # the generator's array, not a copy
+    # a read-only view of the generator's own (read-only) array, not a copy of it
+    owner = log.market_price.base
+    assert isinstance(owner, np.ndarray) and owner.flags.owndata and not owner.flags.writeable
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        log.market_price.flags.writeable = True
 
 
 def test_keyword_log_keeps_its_own_copy_and_is_read_only() -> None:

@@ -60,7 +60,9 @@ def test_keywords_are_copied() -> None:
 def test_built_landscapes_are_read_only_without_a_second_copy() -> None:
     land = BidLandscape.from_market_prices([1, 2, 3, 4], [1.0, 2.0, 5.0], volume=[10.0, 20.0])
     assert not land.cost.flags.writeable
-    assert land.cost.flags.owndata  # the array the constructor built, not a copy of it
+    # a read-only view of the array the constructor built, not a copy of it
+    owner = land.cost.base
+    assert isinstance(owner, np.ndarray) and owner.flags.owndata and not owner.flags.writeable
     account = make_search_account(30, n_days=5, rng=0)
     estimated, model = estimate_landscapes(account.log)
     assert not estimated.clicks.flags.writeable

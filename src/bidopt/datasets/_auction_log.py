@@ -77,9 +77,12 @@ def _column(name: str, value: Any) -> np.ndarray[Any, Any]:
 class AuctionLog:
     """A log of auctions, replayable against any bid strategy.
 
-    Columns may be given as arrays or sequences; the log owns them and stores them
-    read-only (columns the caller could still write are copied once), so editing the
-    arrays it was built from does not change a validated log.
+    Columns may be given as arrays or sequences; the log owns them and stores them as
+    read-only views of read-only arrays (every array the caller passes is copied once,
+    a read-only one too), so editing the arrays it was built from does not change a
+    validated log, and editing its columns or setting their ``flags.writeable = True``
+    raises.  Readers, the generator and :meth:`take` hand over the arrays they build
+    without a second copy.
 
     Attributes
     ----------
@@ -110,8 +113,8 @@ class AuctionLog:
     source: str = field(default="<arrays>")
 
     def __post_init__(self) -> None:
-        # copied unless private (see ``as_owned``) and stored read-only, so that editing
-        # the caller's arrays cannot reach a validated log
+        # caller arrays are copied (see ``as_owned``) and stored read-only, so that
+        # editing the caller's arrays cannot reach a validated log
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name != "source" and value is not None:

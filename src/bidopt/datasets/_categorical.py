@@ -41,7 +41,7 @@ class Categorical:
     categories: ObjectArray
 
     def __post_init__(self) -> None:
-        # copied unless private (see ``as_owned``) and stored read-only
+        # caller arrays are copied (see ``as_owned``) and stored read-only
         codes = np.asarray(self.codes)
         categories = np.asarray(self.categories, dtype=object)
         if codes.ndim != 1 or categories.ndim != 1:
@@ -90,7 +90,7 @@ class Categorical:
 
     @classmethod
     def from_codes(cls, codes: Any, categories: Any) -> Categorical:
-        """Build from existing codes and a table of categories (no copy when typed)."""
+        """Build from existing codes and a table of categories (both copied)."""
         return cls(
             np.ascontiguousarray(codes, dtype=np.int32),
             np.asarray(list(categories), dtype=object),

@@ -136,8 +136,11 @@ class KeywordLog:
     checks that the columns have one length and the right dtypes, that every date is a
     day (not NaT) and every number finite and >= 0 (the cross-column rules of the
     reader, such as ``clicks <= impressions``, are the reader's).  The log owns its
-    columns and stores them read-only: editing the arrays it was built from does not
-    change it (columns the caller could still write are copied once).
+    columns and stores them as read-only views of read-only arrays: editing the arrays
+    it was built from does not change it (every array the caller passes is copied once,
+    a read-only one too), and editing a column or setting its ``flags.writeable = True``
+    raises.  The reader, the generator, :meth:`take` and :meth:`concat` hand over the
+    arrays they build without a second copy.
 
     Attributes
     ----------
@@ -177,7 +180,7 @@ class KeywordLog:
     report: LoadReport = field(default_factory=LoadReport)
 
     def __post_init__(self) -> None:
-        # every column is copied unless private (see ``as_owned``) and stored read-only;
+        # every caller column is copied (see ``as_owned``) and stored read-only;
         # the values are checked here too (finite, non-negative, real days), so a log
         # built directly cannot carry a NaN into a model
         date = self.date

@@ -37,7 +37,7 @@ def _label(keywords: ObjectArray | None, row: int) -> str:
 
 def _fresh(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """A new array built by this module, marked read-only so the constructor keeps it
-    without a copy (a view is left to the constructor, which copies it)."""
+    without a second copy (a view is copied first, see ``frozen``)."""
     return frozen(array) if array.flags.owndata else array
 
 
@@ -78,12 +78,15 @@ class BidLandscape:
 
     Notes
     -----
-    A landscape owns its arrays and stores them read-only (``flags.writeable`` is
-    False): editing the arrays it was built from does not change it, and editing its
-    own raises.  Arrays the caller could still write are copied once (about 160 MB per
-    metric at 1M keywords x 20 levels); an array that is already read-only and owns its
-    memory (``a.flags.writeable = False`` on an array nothing else views) is kept
-    without a copy, as are the arrays of another landscape.
+    A landscape owns its arrays and stores them as read-only views of read-only
+    arrays: editing the arrays it was built from does not change it, and editing its
+    own (or setting their ``flags.writeable = True``) raises.  Every array the caller
+    passes is copied once (about 160 MB per metric at 1M keywords x 20 levels), even a
+    read-only one, since its holder could make it writeable again; lists and arrays of
+    another dtype are converted once and not copied again.  The library's own
+    constructors (:meth:`take`, :meth:`from_points`, :meth:`from_market_prices`,
+    :func:`~bidopt.landscape.estimate_landscapes`) hand over the arrays they build
+    without a second copy.
     """
 
     bids: FloatArray
@@ -100,9 +103,9 @@ class BidLandscape:
                 raise InvalidInputError(
                     f"`{name}` is required: an array of shape (n_keywords, n_levels). Got None."
                 )
-        # every array is copied unless it is already private (see ``as_owned``) and
-        # stored read-only: editing the caller's arrays afterwards cannot reach a
-        # validated landscape, and editing the landscape's own arrays raises
+        # every caller array is copied (see ``as_owned``) and stored read-only: editing
+        # the caller's arrays afterwards cannot reach a validated landscape, and editing
+        # the landscape's own arrays raises
         bids = as_float_array(self.bids, "bids", ndim=2, nonnegative=True, owned=True)
         if bids.shape[0] < 1 or bids.shape[1] < 1:
             raise InvalidInputError(

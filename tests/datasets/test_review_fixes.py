@@ -1,0 +1,103 @@
+"""Review of issue 21: logs cannot be changed by their caller; bad inputs explained."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import (
+    AuctionLog,
+    Categorical,
+    IpinyouInfo,
+    KeywordLog,
+    make_auction_log,
+    make_search_account,
+    read_keyword_log,
+)
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def test_auction_log_copies_a_read_only_caller_array() -> None:
+    price = _readonly(np.array([5.0, 10.0, 3.0]))
+    log = AuctionLog(click=[0, 1, 1], market_price=price)
+    price.flags.writeable = True
+    price[1] = np.nan
+    np.testing.assert_array_equal(log.market_price, [5.0, 10.0, 3.0])
+
+
+def test_keyword_log_and_categorical_copy_read_only_caller_arrays() -> None:
+    imp = _readonly(np.array([100, 50, 10]))
+    codes = _readonly(np.array([0, 1, 2], dtype=np.int32))
+    date = _readonly(np.array(["2024-11-11"] * 3, dtype="datetime64[D]"))
+    log = KeywordLog(
+        date=date,
+        keyword=Categorical(codes, np.array(["a", "b", "c"], dtype=object)),
+        impressions=imp,
+        clicks=np.array([5, 2, 0]),
+    )
+    for array in (imp, codes, date):
+        array.flags.writeable = True
+    imp[0] = -5
+    codes[0] = 99
+    date[0] = np.datetime64("NaT")
+    assert log.impressions.tolist() == [100, 50, 10]
+    assert log.keyword.codes.tolist() == [0, 1, 2]
+    assert not np.isnat(log.date).any()
+
+
+def test_info_copies_a_read_only_counter() -> None:
+    counter = _readonly(np.array([0, 10, 90]))
+    info = IpinyouInfo(imp_train=100, clk_train=2, cost_train=5.0, price_counter_train=counter)
+    counter.flags.writeable = True
+    counter[0] = -1
+    assert info.price_counter_train.tolist() == [0, 10, 90]
+
+
+def _keyword_logs() -> list[KeywordLog]:
+    read = read_keyword_log(
+        {
+            "date": ["2024-11-11", "2024-11-12"],
+            "keyword": ["a", "b"],
+            "impressions": [1, 2],
+            "clicks": [0, 1],
+            "cost": [0.0, 1.0],
+        }
+    )
+    made = make_search_account(10, n_days=3, rng=0).log
+    return [read, made, made.take(np.array([0, 2])), KeywordLog.concat([made, made])]
+
+
+@pytest.mark.parametrize("which", range(4))
+def test_keyword_log_arrays_cannot_be_made_writeable(which: int) -> None:
+    log = _keyword_logs()[which]
+    for name in ("date", "impressions", "clicks", "cost"):
+        array = getattr(log, name)
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            array.flags.writeable = True
+    for array in (log.keyword.codes, log.keyword.categories):
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            array.flags.writeable = True
+
+
+@pytest.mark.parametrize("which", ["made", "take", "table", "constructor", "info"])
+def test_auction_log_arrays_cannot_be_made_writeable(which: str) -> None:
+    if which == "info":
+        info = IpinyouInfo.from_log(make_auction_log(100, rng=0))
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            info.price_counter_train.flags.writeable = True
+        return
+    log = {
+        "made": lambda: make_auction_log(100, rng=0),
+        "take": lambda: make_auction_log(100, rng=0).take(np.arange(5)),
+        "table": lambda: AuctionLog.from_table({"click": [0, 1], "market_price": [3, 4]}),
+        "constructor": lambda: AuctionLog(click=np.array([0, 1]), market_price=np.array([3.0, 4])),
+    }[which]()
+    for name in ("click", "market_price", "pctr", "hour"):
+        array = getattr(log, name)
+        if array is not None:
+            with pytest.raises(ValueError, match="WRITEABLE"):
+                array.flags.writeable = True
