@@ -79,7 +79,7 @@ def test_price_unit_must_be_positive_and_is_named() -> None:
 
 
 def test_from_market_prices_names_mismatched_rows() -> None:
-    with pytest.raises(InvalidInputError, match=r"`ctr` must have 1 or 3 entries.*Got 2"):
+    with pytest.raises(InvalidInputError, match=r"`ctr` must have 1 entry or 3 entries.*Got 2"):
         BidLandscape.from_market_prices(
             [1, 2, 3], [1.0, 2.0], volume=[1.0, 2.0, 3.0], ctr=[0.1, 0.2]
         )

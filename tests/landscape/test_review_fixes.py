@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from bidopt.datasets import make_search_account
-from bidopt.landscape import BidLandscape, estimate_landscapes
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import BidLandscape, estimate_landscapes, landscape_error
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -63,3 +66,61 @@ def test_model_arrays_cannot_be_made_writeable() -> None:
     vol.flags.writeable = True
     vol[0] = np.nan
     assert np.isfinite(copy.volume).all()
+
+
+@pytest.mark.parametrize("metric", ["clicks", "cost", "conversions", "impressions"])
+def test_a_bid_of_zero_must_buy_nothing(metric: str) -> None:
+    # S2: bid 0 means "do not bid"; a level at bid 0 that buys something was accepted
+    values = {
+        "bids": [[1.0, 2.0], [0.0, 2.0]],
+        "clicks": [[2.0, 4.0], [0.0, 4.0]],
+        "cost": [[1.5, 6.0], [0.0, 6.0]],
+        "conversions": [[1.0, 2.0], [0.0, 2.0]],
+        "impressions": [[9.0, 20.0], [0.0, 20.0]],
+    }
+    BidLandscape(**values)  # nothing at bid 0: fine
+    values[metric] = [[1.0, 9.0], [0.5, 9.0]]
+    with pytest.raises(
+        InvalidInputError, match=rf"bid 0 means not bidding.*row 1, level 0.*{metric} 0\.5"
+    ):
+        BidLandscape(**values)
+
+
+def test_estimate_at_a_zero_bid_is_silent_and_buys_nothing() -> None:
+    # C6: bids=[0, ...] gave a RuntimeWarning (invalid value in subtract)
+    log = make_search_account(8, n_days=5, rng=2).log
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        land, _ = estimate_landscapes(log, bids=[0, 0.5, 1, 2])
+    for name in ("clicks", "cost", "impressions"):
+        np.testing.assert_array_equal(getattr(land, name)[:, 0], 0.0)
+    assert (land.cost[:, 1:] > 0).all()
+
+
+def test_ctr_above_one_is_rejected() -> None:
+    # S6: ctr=1.5 gave clicks > impressions
+    with pytest.raises(InvalidInputError, match=r"`ctr` must be a click probability in \[0, 1\]"):
+        BidLandscape.from_market_prices([1, 1], [1, 2], ctr=1.5)
+    with pytest.raises(InvalidInputError, match=r"Got 1\.2 at index 1"):
+        BidLandscape.from_market_prices([1, 1], [[1, 2]] * 2, ctr=[0.5, 1.2])
+    land = BidLandscape.from_market_prices([1, 1], [1, 2], ctr=1.0)
+    assert (land.clicks <= land.impressions).all()
+
+
+def test_mismatched_volume_is_named_not_bids() -> None:
+    # U2: a 3-entry volume against 2 rows of bids blamed `bids`
+    with pytest.raises(InvalidInputError, match=r"^`volume` must have 1 entry or 2 entries.*Got 3"):
+        BidLandscape.from_market_prices([1, 1], [[1, 2], [1, 2]], volume=[1, 2, 3])
+    with pytest.raises(InvalidInputError, match=r"^`ctr` must have 1 entry or 3 entries"):
+        BidLandscape.from_market_prices([1, 1], [1, 2], volume=[1, 2, 3], ctr=[0.1, 0.2])
+
+
+def test_landscape_error_shows_both_shapes() -> None:
+    # U3
+    one = BidLandscape(bids=[[1.0]], clicks=[[1.0]], cost=[[1.0]])
+    two = BidLandscape(bids=[[1.0], [1.0]], clicks=[[1.0], [1.0]], cost=[[1.0], [1.0]])
+    with pytest.raises(InvalidInputError, match=r"Got shapes \(1, 1\) and \(2, 1\)"):
+        landscape_error(one, two)
+    other = BidLandscape(bids=[[2.0]], clicks=[[1.0]], cost=[[1.0]])
+    with pytest.raises(InvalidInputError, match=r"Got bid 1 and 2 at row 0, level 0"):
+        landscape_error(one, other)

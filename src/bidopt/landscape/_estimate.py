@@ -100,8 +100,10 @@ class LandscapeModel:
             z = (np.log(bids) - mu) / sigma
         impressions = self.volume[:, None] * special.ndtr(z)
         clicks = impressions * self.ctr[:, None]
-        log_ratio = special.log_ndtr(z - sigma) - special.log_ndtr(z)
+        # at bid 0, z = -inf and log_ratio = -inf - -inf = nan: cpc is set to 0 below,
+        # which is right (nothing is bought), so the warning is noise
         with np.errstate(invalid="ignore"):
+            log_ratio = special.log_ndtr(z - sigma) - special.log_ndtr(z)
             cpc = np.exp(mu + 0.5 * sigma**2 + log_ratio)
         cpc = np.minimum(np.nan_to_num(cpc, nan=0.0), bids)
         cost = clicks * cpc
@@ -363,8 +365,19 @@ def landscape_error(estimated: BidLandscape, reference: BidLandscape) -> dict[st
             raise InvalidInputError(
                 f"`{name}` must be a BidLandscape. Got {short_repr(value)} instead."
             )
-    if estimated.shape != reference.shape or not np.allclose(estimated.bids, reference.bids):
-        raise InvalidInputError("`estimated` and `reference` must be landscapes at the same bids.")
+    if estimated.shape != reference.shape:
+        raise InvalidInputError(
+            "`estimated` and `reference` must be landscapes of the same shape, at the same "
+            f"bids. Got shapes {estimated.shape} and {reference.shape} instead."
+        )
+    if not np.allclose(estimated.bids, reference.bids):
+        differs = ~np.isclose(estimated.bids, reference.bids)
+        row, col = (int(i) for i in np.argwhere(differs)[0])
+        raise InvalidInputError(
+            "`estimated` and `reference` must be landscapes at the same bids. Got bid "
+            f"{estimated.bids[row, col]:g} and {reference.bids[row, col]:g} at row {row}, "
+            f"level {col} ({int(differs.sum())} bids differ in all)."
+        )
     out: dict[str, float] = {}
     for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
         a, b = getattr(estimated, name), getattr(reference, name)

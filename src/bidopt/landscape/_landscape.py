@@ -143,6 +143,23 @@ class BidLandscape:
                 f"bid {bids[row, col + 1]:g} after {bids[row, col]:g} at level {col + 1}."
             )
         del falls
+        at_zero = bids == 0.0
+        if at_zero.any():
+            # bid 0 is "do not bid": a level there may repeat that point, never buy
+            for name in _METRICS:
+                array = getattr(self, name)
+                if array is None:
+                    continue
+                buys = at_zero & (array != 0.0)
+                if buys.any():
+                    row, col = _first_bad(buys)
+                    raise InvalidInputError(
+                        f"`{name}` must be 0 where the bid is 0 (bid 0 means not bidding: "
+                        f"nothing bought, nothing spent). {_label(keywords, row)}, level {col} "
+                        f"has bid 0 with {name} {array[row, col]:g}. Drop the level or give "
+                        "it its real bid."
+                    )
+        del at_zero
         for name in ("clicks", "cost"):
             array = getattr(self, name)
             drop = array[:, 1:] < array[:, :-1]
@@ -403,7 +420,7 @@ class BidLandscape:
         volume : float or array-like of shape (n_keywords,), default 1.0
             Auctions per period of each row (segment or keyword).
         ctr : float or array-like of shape (n_keywords,), default 1.0
-            Click probability of a won auction, per row.
+            Click probability of a won auction, in [0, 1], per row.
         cvr, value_per_conversion : float or array-like, optional
             Conversions per click and value per conversion, to fill ``conversions`` and
             ``revenue``.
@@ -434,6 +451,13 @@ class BidLandscape:
         unit = check_scalar(price_unit, "price_unit", lower=0, lower_inclusive=False)
         vol = as_float_array(volume, "volume", ndim=None, nonnegative=True)
         rate = as_float_array(ctr, "ctr", ndim=None, nonnegative=True)
+        if (rate > 1).any():
+            index = int(np.argmax(np.ravel(rate) > 1))
+            raise InvalidInputError(
+                f"`ctr` must be a click probability in [0, 1] (clicks cannot exceed won "
+                f"auctions). Got {float(np.ravel(rate)[index])!r}"
+                f"{f' at index {index}' if rate.ndim else ''} instead."
+            )
         rows = {
             "bids": grid.shape[0] if grid.ndim == 2 else 1,
             "volume": vol.size if vol.ndim else 1,
@@ -448,14 +472,26 @@ class BidLandscape:
                     value_per_conversion, "value_per_conversion", ndim=None, nonnegative=True
                 )
                 rows["value_per_conversion"] = vpc.size if vpc.ndim else 1
-        n = max(rows.values())
+        # the row count is set by a 2-d `bids`, else by the first per-row argument;
+        # an argument that disagrees is the one named
+        sized = [name for name, size in rows.items() if size != 1 or name == "bids"]
+        if grid.ndim != 2:
+            sized = [name for name in sized if name != "bids"]
+        reference = sized[0] if sized else "bids"
+        n = rows[reference]
+        arrays = {"bids": grid, "volume": vol, "ctr": rate, "cvr": cvr_arr}
         for name, size in rows.items():
-            array = {"bids": grid, "volume": vol, "ctr": rate, "cvr": cvr_arr}.get(name, vpc)
-            if size not in (1, n) or (name != "bids" and array is not None and array.ndim > 1):
+            array = arrays.get(name, vpc)
+            if name != "bids" and array is not None and array.ndim > 1:
                 raise InvalidInputError(
-                    f"`{name}` must have 1 or {n} entries (one per row, as the longest of "
-                    f"{', '.join(rows)}). Got {size} entries"
-                    f"{'' if array is None else f' (shape {array.shape})'} instead."
+                    f"`{name}` must be a number or a 1-dimensional array (one entry per "
+                    f"row). Got shape {array.shape} instead."
+                )
+            if size not in (1, n):
+                what = "rows of `bids`" if reference == "bids" else f"entries of `{reference}`"
+                raise InvalidInputError(
+                    f"`{name}` must have 1 entry or {n} entries (one per row, as the {n} "
+                    f"{what}). Got {size} entries (shape {array.shape}) instead."
                 )
         grid2 = np.broadcast_to(grid if grid.ndim == 2 else grid[None, :], (n, grid.shape[-1]))
         prices = np.arange(pmf.size, dtype=np.float64)
