@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -226,9 +227,10 @@ def test_filter_with_a_huge_drift_stays_finite() -> None:
         ),
         (
             {"lam0": 1e-300},
-            r"`lam0` must be a finite number >= 3\.33333e-15 and <= 3\.33333e\+09 .*Got 1e-300",
+            r"`lam0` must be a finite number >= 3\.333333333333333\de-15 and "
+            r"<= 3333333333\.3333335 .*Got 1e-300",
         ),
-        ({"lam0": "x"}, r"`lam0` must be a finite number >= 3\.33333e-15 .*Got 'x'"),
+        ({"lam0": "x"}, r"`lam0` must be a finite number >= 3\.333333333333333\de-15 .*Got 'x'"),
     ],
 )
 def test_paced_replay_options_are_checked(changes: dict[str, Any], message: str) -> None:
@@ -365,3 +367,150 @@ def test_paced_replay_never_spends_more_than_its_budget(
     np.testing.assert_allclose(paced.slot_spend.sum(), result.spend, rtol=1e-12)
     assert np.all((paced.multipliers >= FLOOR) & (paced.multipliers <= CEILING))
     assert math.isfinite(result.expected_clicks)
+
+
+# --- 4. second review (issue 21): zero budgets, bool options, pCTRs, float range, bounds --
+
+
+@pytest.mark.parametrize(
+    ("training", "max_bid"),
+    [
+        (log_of([5.0, 10.0], [0.1, 0.2]), MAX_BID),  # at 85029bb: 0.02
+        (info(imp_train=10, clk_train=1, price_counter_train=np.array([3, 7])), 10.0),  # 1e8
+        (make_auction_log(3000, rng=1), MAX_BID),  # wins nothing there, bids up to 62 elsewhere
+        (info(clk_train=50), 1e6),
+        (make_auction_log(3000, rng=1), 7.0),
+    ],
+)
+def test_open_loop_multiplier_with_no_budget_is_the_ceiling(
+    training: AuctionLog | IpinyouInfo, max_bid: float
+) -> None:
+    lam = open_loop_multiplier(training, 0.0, 1000, max_bid=max_bid)
+    assert lam == 1e12 / max_bid  # the documented ceiling, exactly
+    # a zero budget buys nothing anywhere: on a new day no bid exceeds 1e-12 * max_bid
+    day = make_auction_log(3000, rng=9)
+    assert day.pctr is not None
+    bids = np.minimum(day.pctr / lam, max_bid)
+    assert bids.max() <= 1e-12 * max_bid
+    assert replay(day, bids, 1e9).impressions == int(np.sum(day.market_price == 0.0))
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, 1, 1.0, None, [True], np.array([True, False])])
+def test_spend_plan_calibrate_must_be_a_bool(value: object) -> None:
+    training = make_auction_log(2000, rng=1)
+    # at 85029bb: "no" (truthy) calibrated, None did not, silently
+    with pytest.raises(
+        InvalidInputError,
+        match=rf"`calibrate` must be a bool \(True or False\)\. Got {re.escape(repr(value)[:20])}",
+    ):
+        spend_plan(training, 1e-4, [0.0, 0.5, 1.0], calibrate=value)  # type: ignore[arg-type]
+
+
+def test_spend_plan_calibrate_accepts_numpy_bools() -> None:
+    training = make_auction_log(2000, rng=1)
+    edges = [0.0, 0.5, 1.0]
+    for flag in (True, False):
+        np.testing.assert_array_equal(
+            spend_plan(training, 1e-4, edges, calibrate=np.bool_(flag)),  # type: ignore[arg-type]
+            spend_plan(training, 1e-4, edges, calibrate=flag),
+        )
+    assert not np.array_equal(
+        spend_plan(training, 1e-4, edges, calibrate=True),
+        spend_plan(training, 1e-4, edges, calibrate=False),
+    )
+
+
+@pytest.mark.parametrize(
+    ("pctr", "shown"),
+    [([2.0], r"2\.0 at index 0"), ([0.1, 1.0000001], r"1\.0000001 at index 1")],
+)
+@pytest.mark.parametrize("controller", ["pid", "dual", "none", "filter"])
+def test_a_live_pacer_refuses_pctrs_above_one(
+    pctr: list[float], shown: str, controller: str
+) -> None:
+    training = make_auction_log(2000, rng=1)
+    pacer = BudgetPacer(
+        1000.0,
+        1e-4,
+        n_slots=4,
+        controller=controller,  # type: ignore[arg-type]
+        training=training,
+        n_auctions=100,
+    )
+    # at 85029bb: accepted (NaN and negative pCTRs were refused)
+    with pytest.raises(InvalidInputError, match=rf"`pctr` must be in \[0, 1\]\. Got {shown}"):
+        pacer.update(10.0, pctr=pctr)
+    assert pacer.slot == 0 and pacer.left == 1000.0  # nothing booked
+    assert pacer.update(10.0, pctr=[0.0, 1.0]) > 0  # the edges are pCTRs
+
+
+def test_replay_near_the_float_maximum_is_exact_and_silent() -> None:
+    top = float(np.finfo(np.float64).max)
+    clicked = AuctionLog(click=[1, 1], market_price=[1e308, 1e308], pctr=[0.1, 0.2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # at 85029bb: RuntimeWarning, overflow in accumulate
+        result = replay(clicked, top, top)
+        won = won_auctions(clicked, top, top)
+        unbounded = replay(clicked, top, top, stop="none")
+        lam = open_loop_multiplier(clicked, top, 2, max_bid=top)
+    # the second auction would take the spend to 2e308 > the budget: bidding stops there
+    assert (result.clicks, result.impressions, result.spend, result.stopped_at) == (1, 1, 1e308, 1)
+    assert won.tolist() == [True, False]
+    assert unbounded.impressions == 2 and unbounded.spend == math.inf  # beyond the float range
+    assert 0.0 < lam <= 1e12 / top  # finite, within the bounds of that cap
+
+
+@pytest.mark.parametrize("max_bid", [7.0, 1e5, 300.0, 3.0, 1e-3, 0.7, 1e6])
+def test_lam0_at_the_documented_bounds_is_accepted(max_bid: float) -> None:
+    low, high = 1e-12 / max_bid, 1e12 / max_bid  # as the docs write them
+    # at 85029bb: 1e-12 / 7.0 refused, one ulp below 1 / (1e12 * 7.0)
+    for lam0, kept in (
+        (low, 0),
+        (1.0 / (1e12 * max_bid), 0),
+        (high, 1),
+        (1 / (1e-12 * max_bid), 1),
+    ):
+        pacer = BudgetPacer(1.0, lam0, max_bid=max_bid, controller="pid")
+        floor, ceiling = pacer.lam_bounds
+        assert floor <= pacer.multiplier <= ceiling  # clipped into the bounds, exactly
+        assert math.isclose(pacer.multiplier, pacer.lam_bounds[kept], rel_tol=1e-15)
+        assert pacer.multiplier == min(max(lam0, floor), ceiling)
+        paced = paced_replay(make_auction_log(200, rng=1), 1.0, lam0, max_bid=max_bid)
+        assert np.all(paced.multipliers >= pacer.lam_bounds[0])
+        assert np.all(paced.multipliers <= pacer.lam_bounds[1])
+
+
+@pytest.mark.parametrize("factor", [1 - 1e-12, 1 + 1e-12])
+def test_lam0_just_outside_the_bounds_is_refused_with_exact_bounds(factor: float) -> None:
+    low, high = 1e-12 / 7.0, 1e12 / 7.0
+    lam0 = (low if factor < 1 else high) * factor
+    # at 85029bb: "must be ... >= 1.42857e-13", the value shown looking in range
+    with pytest.raises(InvalidInputError) as caught:
+        BudgetPacer(1.0, lam0, max_bid=7.0)
+    message = str(caught.value)
+    assert f"Got {lam0!r} instead" in message
+    bound = re.search(r">= (\S+) and <= (\S+) ", message)
+    assert bound is not None
+    shown_low, shown_high = float(bound.group(1)), float(bound.group(2))
+    assert math.isclose(shown_low, low, rel_tol=1e-15) and math.isclose(
+        shown_high, high, rel_tol=1e-15
+    )
+    assert not shown_low <= lam0 <= shown_high  # the value shown is visibly out of range
+
+
+@pytest.mark.parametrize(
+    ("training", "shown"),
+    [
+        (info(), r"Got an IpinyouInfo \(training statistics"),
+        (None, r"Got None"),
+        ({"market_price": [1.0]}, r"Got a dict"),
+        (AuctionLog(click=[0], market_price=[1.0]), r"Got an AuctionLog without pCTRs"),
+    ],
+)
+def test_spend_plan_names_the_training_it_got(training: object, shown: str) -> None:
+    # at 85029bb: "`training` must be an AuctionLog with pctr." (what was passed unsaid),
+    # or, for a log without pCTRs, "must be an IpinyouInfo or ...", which spend_plan refuses
+    with pytest.raises(
+        InvalidInputError, match=rf"^`training` must be an AuctionLog with `pctr`.*{shown}"
+    ):
+        spend_plan(training, 1e-4, [0.0, 1.0])  # type: ignore[arg-type]

@@ -90,7 +90,10 @@ def test_same_inputs_same_result_and_errors() -> None:
         paced_replay(AuctionLog(click=log.click, market_price=log.market_price), 1e5, 1e-4)
     with pytest.raises(
         InvalidInputError,
-        match=r"`lam0` must be a finite number >= 3\.33333e-15 and <= 3\.33333e\+09 .*Got 0\.0",
+        match=(
+            r"`lam0` must be a finite number >= 3\.333333333333333\de-15 and "
+            r"<= 3333333333\.3333335 .*Got 0\.0"
+        ),
     ):
         paced_replay(log, 1e5, 0.0)
 

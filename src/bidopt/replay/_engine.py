@@ -27,7 +27,8 @@ class ReplayResult:
     conversions : float
         Conversions won (NaN if the log has none).
     spend : float
-        Sum of the market prices paid, in the log's price unit.
+        Sum of the market prices paid, in the log's price unit (with
+        ``stop="none"``, inf when they sum beyond the float range).
     budget : float
     n_auctions : int
         Auctions in the log.
@@ -133,7 +134,8 @@ def replay(
         float(log.conversion[:end][won].sum()) if log.conversion is not None else float("nan")
     )
     if spent is None:  # stop="none": no running total to keep
-        spend = float(log.market_price[won].sum())
+        with np.errstate(over="ignore"):  # inf: the prices won sum beyond the float range
+            spend = float(log.market_price[won].sum())
     else:  # the running total the stop compares with the budget (<= it)
         spend = float(spent[end - 1]) if end else 0.0
     return ReplayResult(
@@ -209,7 +211,10 @@ def _won(
     end = n
     spent = None
     if mode == "budget":
-        spent = np.cumsum(np.where(win, log.market_price, 0.0))
+        # prices near the float maximum may sum to inf: above any (finite) budget, so
+        # the stop below is still exact
+        with np.errstate(over="ignore"):
+            spent = np.cumsum(np.where(win, log.market_price, 0.0))
         if n and spent[-1] > limit:
             end = int(np.searchsorted(spent, limit, side="right"))
     return win, end, spent

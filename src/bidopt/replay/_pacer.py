@@ -20,6 +20,7 @@ from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar, short_repr
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
+from bidopt.replay._checks import check_in_bounds, check_pctr
 from bidopt.replay._plan import slot_calibration, spend_plan
 from bidopt.replay._spend_model import (
     SpendFilter,
@@ -80,7 +81,9 @@ class BudgetPacer:
         The day's budget (>= 0), in the price unit of the spend reported (e.g. yuan).
     lam0 : float
         Starting multiplier, e.g. :func:`bidopt.replay.open_loop_multiplier`, within
-        the bounds ``1e-12 / max_bid`` and ``1e12 / max_bid`` (see above).
+        the bounds ``1e-12 / max_bid`` and ``1e12 / max_bid`` (see above), up to a
+        relative ``4 * eps`` (a bound computed in another order, an ulp off, is
+        taken as the bound itself).
     controller : {"auto", "none", "dual", "pid", "filter"}, default "auto"
         ``"filter"`` needs ``training`` and ``n_auctions``.  ``"auto"`` is resolved
         once, here: :attr:`controller` holds the controller used.
@@ -210,15 +213,15 @@ class BudgetPacer:
         self.max_bid = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
         self.lam_bounds: tuple[float, float] = multiplier_bounds(self.max_bid)
         low, high = self.lam_bounds
-        try:
-            self.multiplier = check_scalar(lam0, "lam0", lower=low, upper=high)
-        except InvalidInputError:
-            raise InvalidInputError(
-                f"`lam0` must be a finite number >= {low:g} and <= {high:g} (1e-12 / "
-                "max_bid and 1e12 / max_bid: at the floor every pCTR >= 1e-12 bids the cap, "
-                "at the ceiling no bid exceeds 1e-12 x max_bid; open_loop_multiplier gives "
-                f"one). Got {short_repr(lam0)} instead."
-            ) from None
+        self.multiplier = check_in_bounds(
+            lam0,
+            "lam0",
+            low,
+            high,
+            "1e-12 / max_bid and 1e12 / max_bid, to a few ulps: at the floor every pCTR "
+            ">= 1e-12 bids the cap, at the ceiling no bid exceeds 1e-12 x max_bid; "
+            "open_loop_multiplier gives one",
+        )
         self.step = check_scalar(step, "step", lower=0)
         self.gains = _check_gains(gains)
         drift = check_scalar(drift, "drift", lower=0)
@@ -303,7 +306,7 @@ class BudgetPacer:
         spend : float
             What the slot spent (>= 0), bidding with :attr:`multiplier`.
         pctr : array-like, shape (n_auctions_in_slot,), optional
-            The pCTRs of the slot's auctions (won or not).  Needed by
+            The pCTRs of the slot's auctions (won or not), each in [0, 1].  Needed by
             ``plan="level"`` and the ``"filter"`` controller.
 
         Returns
@@ -320,7 +323,7 @@ class BudgetPacer:
                 "BudgetPacer paces one day: make a new one for the next."
             )
         spent = check_scalar(spend, "spend", lower=0)
-        theta = None if pctr is None else as_float_array(pctr, "pctr", ndim=1, nonnegative=True)
+        theta = None if pctr is None else check_pctr(pctr)
         if theta is None and (self._level is not None or self._filter is not None):
             need = "plan='level'" if self._level is not None else "controller='filter'"
             raise InvalidInputError(

@@ -71,7 +71,8 @@ def _multiplier_from_log(log: AuctionLog, per_auction: float, max_bid: float) ->
         ratio = theta[keep] / price[keep]  # inf: a free auction
     order = np.argsort(-ratio, kind="stable")  # the best value per price first
     ratio = ratio[order]
-    spend = np.r_[0.0, np.cumsum(price[keep][order])] / len(log)
+    with np.errstate(over="ignore"):  # inf beyond the float range: above any budget
+        spend = np.r_[0.0, np.cumsum(price[keep][order])] / len(log)
     k = int(np.searchsorted(spend, per_auction, side="left"))
     low, high = multiplier_bounds(max_bid)
     if k < ratio.size:
@@ -93,7 +94,7 @@ def open_loop_multiplier(
         taken to have the training CTR), or a training log with pCTRs (its exact
         spend at each ``lam``).
     budget : float
-        Spend to reach (>= 0), in the log's price unit.
+        Spend to reach (>= 0), in the log's price unit.  0 gives the ceiling (below).
     n_auctions : float
         Auctions to come (> 0).
     max_bid : float, default 300
@@ -102,8 +103,12 @@ def open_loop_multiplier(
     -------
     float
         ``lam``, within the pacing bounds ``1e-12 / max_bid`` and ``1e12 / max_bid``
-        (:class:`BudgetPacer`): the ceiling when the budget buys nothing but free
-        auctions (e.g. a budget of 0), never 0 or infinite.
+        (:class:`BudgetPacer`), never 0 or infinite.  A budget of 0 (or one whose
+        share per auction underflows to 0) gives the ceiling, ``1e12 / max_bid``,
+        exactly, whatever the training data: no bid then exceeds ``1e-12 * max_bid``,
+        so it buys nothing but free auctions on any day, not just the training one.
+        A positive budget gives the ceiling when the training data say that it buys
+        nothing but free auctions.
 
     Raises
     ------
@@ -117,6 +122,9 @@ def open_loop_multiplier(
     )
     cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
     data = check_training(training)
+    if per_auction <= 0.0:  # (the lam that buys the least on the training data may
+        # still buy on another day: 0.02 on a two-auction log bid up to 62 elsewhere)
+        return multiplier_bounds(cap)[1]
     if isinstance(data, IpinyouInfo):
         return _multiplier_from_info(data, per_auction, cap)
     return _multiplier_from_log(data, per_auction, cap)
@@ -228,8 +236,10 @@ def paced_replay(
         bids = np.minimum(theta / pacer.multiplier, pacer.max_bid)
         placed[a:b] = bids
         win = bids > price
-        # the running total of the day's spend, in auction order (as replay sums it)
-        total = np.cumsum(np.r_[spent_all, np.where(win, price, 0.0)])[1:]
+        # the running total of the day's spend, in auction order (as replay sums it;
+        # inf beyond the float range, which is above the budget)
+        with np.errstate(over="ignore"):
+            total = np.cumsum(np.r_[spent_all, np.where(win, price, 0.0)])[1:]
         end = b - a
         if end and total[-1] > pacer.budget:
             end = int(np.searchsorted(total, pacer.budget, side="right"))

@@ -9,6 +9,7 @@ import numpy.typing as npt
 from bidopt._validation import as_float_array, check_scalar
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
+from bidopt.replay._checks import check_flag
 from bidopt.replay._engine import won_auctions
 from bidopt.replay._spend_model import SpendModel, check_training, slot_bounds
 from bidopt.typing import FloatArray, IntArray
@@ -50,8 +51,9 @@ def spend_plan(
         Slot boundaries as fractions of the day's auctions, from 0 to 1.
     max_bid : float, default 300
     calibrate : bool, default True
-        Calibrate the model's slot spend to the spend on the training log (above);
-        ``False`` gives the price model's plan alone.
+        A bool (numpy's too; anything else is refused).  Calibrate the model's slot
+        spend to the spend on the training log (above); ``False`` gives the price
+        model's plan alone.
 
     Returns
     -------
@@ -68,10 +70,10 @@ def spend_plan(
     seeds 0-7, 99.08% to 99.58%); on days without the swing it changed it by -0.003
     points (-0.004 on seeds 0-7).
     """
-    log = check_training(training)
-    if not isinstance(log, AuctionLog):
-        raise InvalidInputError("`training` must be an AuctionLog with pctr.")
-    assert log.pctr is not None  # (checked)
+    log = check_training(training, statistics=False)
+    assert isinstance(log, AuctionLog)  # (checked)
+    assert log.pctr is not None
+    calibrate = check_flag(calibrate, "calibrate")
     cut = as_float_array(edges, "edges", ndim=1)
     lam = check_scalar(lam, "lam", lower=0, lower_inclusive=False)
     cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)

@@ -12,6 +12,7 @@ import numpy as np
 from bidopt._validation import as_float_array, check_scalar, short_repr
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
+from bidopt.replay._checks import describe
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = [
@@ -64,11 +65,13 @@ def bounded(lam: float, exponent: float, low: float, high: float) -> float:
     return min(max(lam * math.exp(exponent), low), high)
 
 
-def check_training(training: object) -> IpinyouInfo | AuctionLog:
+def check_training(training: object, *, statistics: bool = True) -> IpinyouInfo | AuctionLog:
     """``training`` if it is training data bidopt learns ``lam`` from: an
     :class:`IpinyouInfo` with impressions, clicks and a price histogram of positive
-    total, or an :class:`AuctionLog` with pCTRs, at least one of them > 0."""
-    if isinstance(training, IpinyouInfo):
+    total (unless not ``statistics``: a spend plan needs the times of a log), or an
+    :class:`AuctionLog` with pCTRs, at least one of them > 0."""
+    expected = "an IpinyouInfo or an AuctionLog" if statistics else "an AuctionLog"
+    if isinstance(training, IpinyouInfo) and statistics:
         return _check_statistics(training)
     if isinstance(training, AuctionLog):
         if training.pctr is not None and len(training):
@@ -81,11 +84,14 @@ def check_training(training: object) -> IpinyouInfo | AuctionLog:
             return training
         got = "an empty AuctionLog" if len(training) == 0 else "an AuctionLog without pCTRs"
         got += " (a training log needs `pctr` and at least one auction)"
+    elif isinstance(training, IpinyouInfo):
+        got = (
+            "an IpinyouInfo (training statistics, which have no times of day: the spend "
+            "plan reads a training log's spend over its day)"
+        )
     else:
-        got = type(training).__name__
-    raise InvalidInputError(
-        f"`training` must be an IpinyouInfo or an AuctionLog with `pctr`. Got {got}."
-    )
+        got = describe(training)
+    raise InvalidInputError(f"`training` must be {expected} with `pctr`. Got {got}.")
 
 
 def _check_statistics(info: IpinyouInfo) -> IpinyouInfo:
