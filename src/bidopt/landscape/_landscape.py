@@ -479,9 +479,9 @@ class BidLandscape:
             sized = [name for name in sized if name != "bids"]
         reference = sized[0] if sized else "bids"
         n = rows[reference]
-        arrays = {"bids": grid, "volume": vol, "ctr": rate, "cvr": cvr_arr}
+        given = {"bids": grid, "volume": vol, "ctr": rate, "cvr": cvr_arr}
         for name, size in rows.items():
-            array = arrays.get(name, vpc)
+            array = given.get(name, vpc)
             if name != "bids" and array is not None and array.ndim > 1:
                 raise InvalidInputError(
                     f"`{name}` must be a number or a 1-dimensional array (one entry per "
@@ -489,9 +489,10 @@ class BidLandscape:
                 )
             if size not in (1, n):
                 what = "rows of `bids`" if reference == "bids" else f"entries of `{reference}`"
+                shape = "" if array is None else f" (shape {array.shape})"
                 raise InvalidInputError(
                     f"`{name}` must have 1 entry or {n} entries (one per row, as the {n} "
-                    f"{what}). Got {size} entries (shape {array.shape}) instead."
+                    f"{what}). Got {size} entries{shape} instead."
                 )
         grid2 = np.broadcast_to(grid if grid.ndim == 2 else grid[None, :], (n, grid.shape[-1]))
         prices = np.arange(pmf.size, dtype=np.float64)
