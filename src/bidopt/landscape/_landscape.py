@@ -452,11 +452,11 @@ class BidLandscape:
         vol = as_float_array(volume, "volume", ndim=None, nonnegative=True)
         rate = as_float_array(ctr, "ctr", ndim=None, nonnegative=True)
         if (rate > 1).any():
-            index = int(np.argmax(np.ravel(rate) > 1))
+            first = int(np.argmax(np.ravel(rate) > 1))
             raise InvalidInputError(
                 f"`ctr` must be a click probability in [0, 1] (clicks cannot exceed won "
-                f"auctions). Got {float(np.ravel(rate)[index])!r}"
-                f"{f' at index {index}' if rate.ndim else ''} instead."
+                f"auctions). Got {float(np.ravel(rate)[first])!r}"
+                f"{f' at index {first}' if rate.ndim else ''} instead."
             )
         rows = {
             "bids": grid.shape[0] if grid.ndim == 2 else 1,
