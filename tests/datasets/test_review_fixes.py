@@ -14,6 +14,7 @@ from bidopt.datasets import (
     make_search_account,
     read_keyword_log,
 )
+from bidopt.exceptions import BidoptError, InvalidInputError
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -101,3 +102,69 @@ def test_auction_log_arrays_cannot_be_made_writeable(which: str) -> None:
         if array is not None:
             with pytest.raises(ValueError, match="WRITEABLE"):
                 array.flags.writeable = True
+
+
+def _one_row(**cells: object) -> dict[str, list[object]]:
+    row: dict[str, list[object]] = {
+        "date": ["2024-11-11"],
+        "keyword": ["a"],
+        "impressions": [100],
+        "clicks": [5],
+    }
+    row.update({name: [value] for name, value in cells.items()})
+    return row
+
+
+@pytest.mark.parametrize("cell", ["1.234,50", "12,34", "5 5", "1,2,3", "1,2345", ",123"])
+def test_malformed_thousands_grouping_is_a_bad_row(cell: str) -> None:
+    # S3: any comma or space was dropped, so "1.234,50" read as 1.2345 and "12,34" as 1234
+    with pytest.raises(InvalidInputError, match=rf"row 0: `cost` is not a number; got '{cell}'"):
+        read_keyword_log(_one_row(cost=cell))
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("1,234", 1234.0),
+        ("1,234.50", 1234.5),
+        ("12,345,678", 12345678.0),
+        ("¥ 1,234.50", 1234.5),
+        ("1234.5", 1234.5),
+        ("１２", 12.0),
+    ],
+)
+def test_well_formed_numbers_still_read(cell: str, value: float) -> None:
+    assert read_keyword_log(_one_row(cost=cell)).cost.tolist() == [value]
+
+
+@pytest.mark.parametrize(
+    "cell", ["2024-11-11 99:99:99", "2024-11-11 25:00", "2024年11月11日 25:00", "2024-11-11 12:60"]
+)
+def test_a_time_after_the_date_must_be_a_time(cell: str) -> None:
+    # S4
+    with pytest.raises(InvalidInputError, match=r"row 0: `date`"):
+        read_keyword_log(_one_row(date=cell))
+
+
+@pytest.mark.parametrize(
+    "cell", ["2024-11-11 23:59:59", "2024年11月11日 08:00", "2024-11-11T00:00Z"]
+)
+def test_valid_times_after_the_date_still_read(cell: str) -> None:
+    assert read_keyword_log(_one_row(date=cell)).date.tolist() == [np.datetime64("2024-11-11")]
+
+
+def test_wan_and_yi_suffixes_are_read() -> None:
+    # U5: Tmall exports write 1.2万 for 12,000 and 3亿 for 300,000,000
+    log = read_keyword_log(
+        {
+            "日期": ["2024-11-11"] * 3,
+            "关键词": ["a", "b", "c"],
+            "展现量": ["1.2万", "3亿", "1.1万"],
+            "点击量": [1, 2, 3],
+            "花费": ["0.5万元", "12", "¥1.5万"],
+        }
+    )
+    assert log.impressions.tolist() == [12_000, 300_000_000, 11_000]
+    assert log.cost is not None and log.cost.tolist() == [5000.0, 12.0, 15000.0]
+    with pytest.raises(InvalidInputError, match=r"`impressions` is not a number; got '万'"):
+        read_keyword_log(_one_row(impressions="万"))

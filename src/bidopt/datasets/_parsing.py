@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import numpy as np
@@ -24,12 +25,19 @@ __all__ = ["MATCH_TYPE_ALIASES", "parse_dates", "parse_match_types", "parse_numb
 _T = TypeVar("_T")
 
 _MISSING = frozenset({"", "-", "--", "nan", "none", "null", "n/a", "na", "nat"})
-_CURRENCY = re.compile(r"[¥$,\s]|cny|rmb|元|yuan")
-# a date, optionally followed by a time of day (``2024-11-11 08:30:00``, ``...T00:00``,
-# with an optional fraction and time zone); nothing else may follow
+_CURRENCY = re.compile(r"[¥$]|cny|rmb|元|yuan")
+# a plain number, or one with well-formed thousands grouping (1,234 / 12,345,678.50);
+# "1.234,50", "12,34", "5 5" and "1,2,3" are not numbers
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$")
+_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+# magnitude suffixes of Chinese exports (Tmall, Taobao): 1.2万 = 12,000, 3亿 = 3e8
+_MAGNITUDE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+# a date, optionally followed by a valid time of day (``2024-11-11 08:30:00``,
+# ``...T00:00``, with an optional fraction and time zone); nothing else may follow
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?)?$"
+    r"(?:[ T]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+    r"(?:\s*(?:Z|[+-](\d{2}):?(\d{2})))?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?$")
 
@@ -76,15 +84,37 @@ def _clean_number(text: str) -> float:
     s = unicodedata.normalize("NFKC", text).strip().lower()
     if s in _MISSING:
         return float("nan")
-    s = _CURRENCY.sub("", s)
-    try:
+    s = _CURRENCY.sub("", s).strip()
+    scale = _MAGNITUDE.get(s[-1:]) if s else None
+    if scale is not None:
+        s = s[:-1].rstrip()
+    if _GROUPED_NUMBER.match(s):
+        s = s.replace(",", "")
+    elif not _PLAIN_NUMBER.match(s):
+        # (also "inf" and "nan" spellings float() would take: missing, as before)
+        try:
+            value = float(s)
+        except ValueError:
+            return _UNPARSEABLE
+        return value if not math.isfinite(value) and s.isalpha() else _UNPARSEABLE
+    if scale is None:
         return float(s)
-    except ValueError:
+    try:
+        # exact decimal scaling: "1.1万" is 11000, not 11000.000000000002
+        return float(Decimal(s) * scale)
+    except InvalidOperation:  # pragma: no cover - the patterns admit only decimals
         return _UNPARSEABLE
 
 
 def parse_numbers(values: npt.NDArray[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
-    """Parse numbers and money (``"1,234.50"``, ``"¥12.3"``, ``"１２"``).
+    """Parse numbers and money (``"1,234.50"``, ``"¥12.3"``, ``"１２"``, ``"1.2万"``).
+
+    Commas are accepted only as well-formed thousands separators (``1,234``,
+    ``12,345,678.50``); ``"1.234,50"``, ``"12,34"``, ``"5 5"`` or ``"1,2,3"`` are not
+    numbers.  The magnitude suffixes of Chinese exports (Tmall, Taobao) are read:
+    ``万`` (or ``萬``) is 10,000 and ``亿`` (or ``億``) 100,000,000, so ``"1.2万"`` is
+    12000 and ``"3亿"`` is 3e8.  Currency marks (``¥``, ``$``, ``元``, ``CNY``,
+    ``RMB``) are dropped.
 
     Returns
     -------
@@ -115,10 +145,20 @@ def parse_numbers(values: npt.NDArray[Any]) -> tuple[FloatArray, BoolArray, Bool
 
 def _parse_date(text: str) -> np.datetime64:
     s = unicodedata.normalize("NFKC", text).strip()
-    match = _DATE.match(s) or _COMPACT_DATE.match(s)
-    if match is None:
-        return np.datetime64("NaT", "D")
-    year, month, day = (int(g) for g in match.groups())
+    match = _DATE.match(s)
+    if match is not None:
+        year, month, day = (int(g) for g in match.groups()[:3])
+        hour, minute, second, tz_hour, tz_minute = (
+            0 if g is None else int(g) for g in match.groups()[3:]
+        )
+        # a time after the date must be a time: "99:99:99" and "25:00" are not
+        if hour > 23 or minute > 59 or second > 59 or tz_hour > 14 or tz_minute > 59:
+            return np.datetime64("NaT", "D")
+    else:
+        match = _COMPACT_DATE.match(s)
+        if match is None:
+            return np.datetime64("NaT", "D")
+        year, month, day = (int(g) for g in match.groups())
     try:
         return np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "D")
     except ValueError:
