@@ -5,6 +5,11 @@
   in the same run: the objective ratio (kkt must reach the best SLSQP start to 1e-6) and
   the speed ratio (targets: 100x at 10 channels, 1000x at 50), with the two methods
   timed in alternation and each one's best time kept.
+* S-shaped curves (issue 21): random problems of Hill curves with shape > 1, against
+  the best of SLSQP multistart (10 starts) in the same run and, for 3 channels, an
+  801 x 801 grid: how many splits fall short of the reference (by more than 1e-6 and
+  1%), the worst gap, how many certificates fail and how many splits the KKT check
+  confirms, and the time of each method.
 * The Double-11 scenario: 2,000,000 yuan over Zhitongche, Diamond booth and Taobaoke
   (core, ROI 1:4 at current spend) and Douyin, Xiaohongshu (emerging, ROI 1:8): current
   spend vs the 60/40 rule vs the optimum vs a 55-65% core range.
@@ -87,6 +92,79 @@ def speed_rows() -> list[dict[str, object]]:
     return rows
 
 
+def s_shaped_problem(n: int, seed: int, rules: bool) -> dict[str, object]:
+    """``n`` Hill curves (ceiling 1-10, half 0.5-3, shape 1.2-4), a budget of 0.5-8 (n=3)
+    or 1-15, and with ``rules`` a share range for the first half and one channel bound."""
+    g = np.random.default_rng(seed)
+    curves = {
+        f"c{i}": ResponseCurve(
+            kind="hill",
+            params={
+                "ceiling": float(g.uniform(1, 10)),
+                "half": float(g.uniform(0.5, 3)),
+                "shape": float(g.uniform(1.2, 4)),
+            },
+        )
+        for i in range(n)
+    }
+    budget = float(g.uniform(0.5, 8) if n == 3 else g.uniform(1, 15))
+    problem: dict[str, object] = {"curves": curves, "total_budget": budget}
+    if rules:
+        names = list(curves)
+        low = float(g.uniform(0.1, 0.6))
+        problem["groups"] = {"g": names[: n // 2]}
+        problem["group_shares"] = {"g": (low, low + 0.2)}
+        problem["bounds"] = {names[-1]: (None, float(g.uniform(0.1, 0.5)) * budget)}
+    return problem
+
+
+def grid_best(curves: dict[str, ResponseCurve], budget: float, n: int = 801) -> float:
+    a, b, c = curves.values()
+    best = -np.inf
+    for x in np.linspace(0.0, budget, n):
+        y = np.linspace(0.0, budget - x, n)
+        best = max(best, float((a(x) + b(y) + c(budget - x - y)).max()))
+    return best
+
+
+def s_shaped_rows(count: int = 100) -> list[dict[str, object]]:
+    rows = []
+    for n, rules in ((3, False), (5, False), (5, True)):
+        gaps, t_kkt, t_ref, cert_fail, kkt_ok = [], 0.0, 0.0, 0, 0
+        for seed in range(count):
+            problem = s_shaped_problem(n, seed, rules)
+            start = time.perf_counter()
+            split = split_budget(**problem)  # type: ignore[arg-type]
+            t_kkt += time.perf_counter() - start
+            start = time.perf_counter()
+            ref = split_budget(**problem, method="slsqp", options={"n_starts": 10, "rng": 0})  # type: ignore[arg-type]
+            t_ref += time.perf_counter() - start
+            reference = ref.response
+            if n == 3 and not rules:
+                reference = max(reference, grid_best(problem["curves"], problem["total_budget"]))  # type: ignore[arg-type]
+            gaps.append(1.0 - split.response / reference)
+            cert_fail += not (
+                split.success and split.certificate is not None and split.certificate.holds
+            )
+            kkt_ok += split.status == 0
+        worst = max(gaps)
+        row: dict[str, object] = {
+            "family": f"hill S-shaped, {n} channels" + (", share range + bound" if rules else ""),
+            "problems": count,
+            "reference": "SLSQP 10 starts" + (" and 801x801 grid" if n == 3 and not rules else ""),
+            "below_1e-6": sum(gap > 1e-6 for gap in gaps),
+            "below_1pct": sum(gap > 0.01 for gap in gaps),
+            "worst_gap": worst,
+            "certificate_failures": cert_fail,
+            "kkt_checked": kkt_ok,
+            "kkt_ms": 1000 * t_kkt / count,
+            "slsqp_ms": 1000 * t_ref / count,
+        }
+        rows.append(row)
+        print(row)
+    return rows
+
+
 def double11() -> tuple[list[dict[str, object]], str]:
     plan = double11_channels()
     curves = plan.curves()
@@ -126,6 +204,7 @@ def double11() -> tuple[list[dict[str, object]], str]:
 
 def main() -> None:
     speed = speed_rows()
+    s_shaped = s_shaped_rows()
     scenario, note = double11()
     targets = {
         "kkt_reaches_slsqp_best": all(float(r.get("kkt_vs_slsqp", 0.0)) >= -1e-6 for r in speed),  # type: ignore[arg-type]
@@ -133,6 +212,8 @@ def main() -> None:
         "speedup_50_ge_1000": any(
             r["channels"] == 50 and float(r["speedup"]) >= 1000 for r in speed
         ),  # type: ignore[arg-type]
+        "s_shaped_never_below_reference": all(r["below_1e-6"] == 0 for r in s_shaped),
+        "s_shaped_certificates_hold": all(r["certificate_failures"] == 0 for r in s_shaped),
     }
     columns = [
         "plan",
@@ -152,6 +233,24 @@ def main() -> None:
                 ["channels", "kkt_seconds", "slsqp_seconds", "speedup", "kkt_vs_slsqp", "note"],
             ),
             "",
+            "## S-shaped curves against SLSQP multistart (and a grid)",
+            "",
+            markdown_table(
+                s_shaped,
+                [
+                    "family",
+                    "problems",
+                    "reference",
+                    "below_1e-6",
+                    "below_1pct",
+                    "worst_gap",
+                    "certificate_failures",
+                    "kkt_checked",
+                    "kkt_ms",
+                    "slsqp_ms",
+                ],
+            ),
+            "",
             "## Double-11: 2,000,000 yuan",
             "",
             markdown_table(scenario, columns),
@@ -164,7 +263,13 @@ def main() -> None:
     print(text)
     write_results(
         "channels_split",
-        {"machine": machine(), "speed": speed, "double11": scenario, "targets": targets},
+        {
+            "machine": machine(),
+            "speed": speed,
+            "s_shaped": s_shaped,
+            "double11": scenario,
+            "targets": targets,
+        },
         text,
     )
 

@@ -854,8 +854,9 @@ def _fix_s_shaped(
     every split below it; a node whose envelope solution has no channel inside a
     segment is solved exactly on the true curves.  Every node's solution is feasible,
     evaluated on the true curves, and the best kept.  A channel whose best spend lies
-    in the convex part of its curve (below the inflection point) is left to the
-    polish by SLSQP that follows (see :func:`_solve`).  Says which channels were
+    in the convex part of its curve (below the inflection point) is left to
+    :func:`_consolidate_convex` and the polish by SLSQP that follow (see
+    :func:`_solve`).  Says which channels were
     treated so and the gap to the envelope bound.  ``incumbent``: a feasible split found
     otherwise (SLSQP's), the best to beat from the start (fewer nodes)."""
     if not curves.any_s_shaped:
