@@ -278,7 +278,9 @@ def test_baseline_bids_check_their_params(name: str) -> None:
             match=rf"`params` of '{name}' must be a dict with the keys {expected}\. Got",
         ):
             baseline_bids(name, [0.01], params)  # type: ignore[arg-type]
-    with pytest.raises(InvalidInputError, match=r"`pctr` must be <= 1\. Got 2\.0 at index 0"):
+    with pytest.raises(
+        InvalidInputError, match=r"`pctr` must be in \[0, 1\]\. Got 2\.0 at index 0"
+    ):
         baseline_bids(name, [2.0], PARAMS[name])  # at b38b426: accepted
 
 
@@ -514,3 +516,17 @@ def test_spend_plan_names_the_training_it_got(training: object, shown: str) -> N
         InvalidInputError, match=rf"^`training` must be an AuctionLog with `pctr`.*{shown}"
     ):
         spend_plan(training, 1e-4, [0.0, 1.0])  # type: ignore[arg-type]
+
+
+def test_replay_without_a_stop_takes_an_infinite_budget() -> None:
+    log = log_of([5.0, 10.0, 3.0], [0.1, 0.2, 0.3])
+    # at 85029bb: "`budget` must be a finite number >= 0. Got inf" for the unconstrained
+    # reference, which does not enforce the budget
+    result = replay(log, 100.0, math.inf, stop="none")
+    assert (result.spend, result.impressions, result.budget) == (18.0, 3, math.inf)
+    assert won_auctions(log, 100.0, math.inf, stop="none").tolist() == [True] * 3
+    for budget in (math.inf, -math.inf, math.nan):  # a stop needs a finite budget
+        with pytest.raises(InvalidInputError, match=r"`budget` must be a finite number >= 0"):
+            replay(log, 100.0, budget)
+    with pytest.raises(InvalidInputError, match=r"`budget` must be a finite number >= 0"):
+        replay(log, 100.0, -math.inf, stop="none")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -110,7 +112,8 @@ def replay(
     bids : array-like of shape (n_auctions,) or a scalar
         Bid per auction, in the log's price unit (>= 0, finite).
     budget : float
-        Spend limit (>= 0), in the same unit.
+        Spend limit (>= 0, finite), in the same unit; with ``stop="none"``, which
+        does not enforce it, it may also be ``inf``.
     stop : {"budget", "none"}, default "budget"
         ``"none"`` ignores the budget (for the unconstrained reference).
 
@@ -126,7 +129,7 @@ def replay(
     >>> replay(log, 10.0, 100.0).clicks  # ties lose: the 10 is not beaten
     1
     """
-    limit = check_scalar(budget, "budget", lower=0)
+    limit = _check_budget(budget, stop)
     win, end, spent = _won(log, bids, limit, stop)
     won = win[:end]
     clicks = int(log.click[:end][won].sum())
@@ -181,9 +184,21 @@ def won_auctions(
     >>> won_auctions(log, 6.0, 9.0).tolist()  # the third would take the spend to 12
     [True, True, False]
     """
-    win, end, _ = _won(log, bids, check_scalar(budget, "budget", lower=0), stop)
+    win, end, _ = _won(log, bids, _check_budget(budget, stop), stop)
     win[end:] = False
     return win
+
+
+def _check_budget(budget: object, stop: object) -> float:
+    """``budget`` as a finite float >= 0, or ``inf`` with ``stop="none"`` (no limit to
+    enforce: the unconstrained reference)."""
+    unlimited = (
+        stop == "none"
+        and isinstance(budget, numbers.Real)
+        and not isinstance(budget, bool)
+        and float(budget) == math.inf
+    )
+    return math.inf if unlimited else check_scalar(budget, "budget", lower=0)
 
 
 def _won(

@@ -19,13 +19,13 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._validation import (
-    as_float_array,
     check_choice,
     check_random_state,
     check_scalar,
     short_repr,
 )
 from bidopt.exceptions import InvalidInputError
+from bidopt.replay._checks import check_pctr
 from bidopt.typing import FloatArray, RandomState
 
 __all__ = ["BASELINES", "baseline_bids"]
@@ -78,13 +78,7 @@ def baseline_bids(
         whose bids exceed the float range.
     """
     kind = check_choice(name, "name", tuple(BASELINES))
-    theta = as_float_array(pctr, "pctr", ndim=1, nonnegative=True)
-    above = theta > 1.0
-    if above.any():
-        at = int(np.argmax(above))
-        raise InvalidInputError(
-            f"`pctr` must be <= 1. Got {float(theta[at])!r} at index {at} instead."
-        )
+    theta = check_pctr(pctr)
     expected = sorted(BASELINES[kind])
     if not isinstance(params, Mapping) or sorted(params) != expected:
         raise InvalidInputError(
