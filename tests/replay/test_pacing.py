@@ -86,7 +86,10 @@ def test_same_inputs_same_result_and_errors() -> None:
     )
     with pytest.raises(InvalidInputError, match="Unknown controller 'pi'"):
         paced_replay(log, 1e5, 1e-4, controller="pi")  # type: ignore[arg-type]
-    with pytest.raises(InvalidInputError, match="needs a log with `pctr`"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"`log` must be an AuctionLog with `pctr` .*Got an AuctionLog of \d+ auctions",
+    ):
         paced_replay(AuctionLog(click=log.click, market_price=log.market_price), 1e5, 1e-4)
     with pytest.raises(
         InvalidInputError,

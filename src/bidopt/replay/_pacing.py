@@ -207,7 +207,10 @@ def paced_replay(
     if not isinstance(log, AuctionLog):
         raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__}.")
     if log.pctr is None:
-        raise InvalidInputError("paced_replay needs a log with `pctr`.")
+        raise InvalidInputError(
+            "`log` must be an AuctionLog with `pctr` (paced_replay bids pCTR / lam). "
+            f"Got an AuctionLog of {len(log)} auctions without pCTRs instead."
+        )
     pctr = log.pctr
     n = len(log)
     pacer = BudgetPacer(
