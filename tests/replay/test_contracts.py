@@ -530,3 +530,12 @@ def test_replay_without_a_stop_takes_an_infinite_budget() -> None:
             replay(log, 100.0, budget)
     with pytest.raises(InvalidInputError, match=r"`budget` must be a finite number >= 0"):
         replay(log, 100.0, -math.inf, stop="none")
+
+
+def test_spend_plan_with_a_multiplier_near_zero_bids_the_cap_silently() -> None:
+    training = make_auction_log(2000, rng=1)
+    edges = [0.0, 0.25, 0.5, 1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # at 85029bb: RuntimeWarning, overflow in divide
+        tiny = spend_plan(training, 5e-324, edges)
+    np.testing.assert_array_equal(tiny, spend_plan(training, 1e-12, edges))  # all at the cap

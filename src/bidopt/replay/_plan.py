@@ -113,7 +113,8 @@ def _slot_spend(
     expects it, and its shrunk ratio of the spend that fell to that (:func:`spend_plan`;
     ones, without replaying the log, when not ``calibrate``)."""
     assert log.pctr is not None  # (checked by the callers)
-    bids = np.minimum(log.pctr / lam, cap)
+    with np.errstate(over="ignore"):  # (a lam near 0: inf, then the cap)
+        bids = np.minimum(log.pctr / lam, cap)
     mean, variance = model.moments(log.pctr, bids)
     at = slot_bounds(edges, len(log))
     spend = _slot_sums(mean, at)
