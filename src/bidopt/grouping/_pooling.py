@@ -31,9 +31,11 @@ class PooledRates:
     prior_strength : list of float
         The fitted prior strength (pseudo-trials) of each level, coarsest first, then
         the units' own.  The priors used are widened for the uncertainty of each
-        parent's rate (so never more certain than the parent: see :func:`pool_rates`).
+        parent's rate (so never more certain than the parent: see :func:`pool_rates`)
+        and never U-shaped (each pseudo-count at least 1, or the parent's if smaller).
     level : float
-        Probability of the intervals :attr:`lower` and :attr:`upper`.
+        Probability of the intervals :attr:`lower` and :attr:`upper`.  Every Beta is
+        unimodal, so for ``level`` >= 0.3 each interval contains its mean.
     """
 
     mean: FloatArray
@@ -106,10 +108,25 @@ def _check_nested(codes: list[npt.NDArray[np.intp]], levels: Sequence[Any]) -> N
             )
 
 
-def _widened(strength: float, parent: FloatArray) -> FloatArray:
+def _widened(strength: float, parent: FloatArray, mean: FloatArray) -> FloatArray:
     """Concentration of a Beta(strength m, strength (1 - m)) prior whose mean m is itself
-    uncertain with concentration ``parent`` (moment-matched: equal variance)."""
-    return np.asarray(parent * strength / (parent + strength + 1.0), dtype=np.float64)
+    uncertain with concentration ``parent`` (moment-matched: equal variance), never
+    U-shaped.
+
+    The fitted strength can be tiny (a level whose few groups look as different as
+    can be sits on the fit's lower bound), and a prior Beta(s m, s (1 - m)) with
+    ``s m < 1`` piles its mass at 0 (or 1): a unit with no trials then got an interval
+    such as [2e-308, 3e-11] that missed its own mean.  So each pseudo-count of the
+    prior is at least 1, or the parent's own if smaller (the parent's Beta has
+    concentration ``parent`` and mean ``m``).  By induction from the account's uniform
+    prior (both pseudo-counts >= 1) every Beta is then unimodal, and its equal-tailed
+    interval (for ``level`` >= 0.3) contains its mean.
+    """
+    widened = parent * strength / (parent + strength + 1.0)
+    smaller = np.minimum(mean, 1.0 - mean)
+    with np.errstate(divide="ignore"):
+        floor = np.minimum(parent, 1.0 / smaller)
+    return np.asarray(np.maximum(widened, floor), dtype=np.float64)
 
 
 def pool_rates(
@@ -202,13 +219,13 @@ def pool_rates(
         gc[code] = parent_conc
         s = _fit_strength(gx, gn, gm)
         strengths.append(s)
-        s_eff = _widened(s, gc)
+        s_eff = _widened(s, gc, gm)
         prior = ((gx + s_eff * gm) / (gn + s_eff))[code]
         parent_conc = (gn + s_eff)[code]
     s = _fit_strength(x, n, prior)
     strengths.append(s)
-    s_unit = _widened(s, parent_conc)
     m = np.clip(prior, 1e-12, 1 - 1e-12)
+    s_unit = _widened(s, parent_conc, m)
     a, b = x + s_unit * m, n - x + s_unit * (1 - m)
     return PooledRates(
         mean=a / (a + b),

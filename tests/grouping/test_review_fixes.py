@@ -1,0 +1,62 @@
+"""Review of issue 21: pooled intervals, option types, missing inputs in grouping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from bidopt.grouping import pool_rates
+
+
+def _width_at(mean: np.ndarray, concentration: float, level: float) -> np.ndarray:
+    tail = (1 - level) / 2
+    a, b = mean * concentration, (1 - mean) * concentration
+    return np.asarray(stats.beta.ppf(1 - tail, a, b) - stats.beta.ppf(tail, a, b))
+
+
+def test_units_without_trials_get_a_wide_interval_around_their_mean() -> None:
+    # S5: units 2-4's group has 0 successes in 2 trials and the level's fitted prior
+    # strength hit its floor: the units without trials got [2e-308, 3e-11] around a
+    # mean of 0.0009, and every interval missed its mean
+    pooled = pool_rates([1, 0, 0, 0, 0], [1, 0, 1, 1, 0], [[0, 0, 1, 1, 1]])
+    lower, upper = pooled.lower, pooled.upper
+    assert (lower <= pooled.mean).all() and (pooled.mean <= upper).all()
+    assert lower[4] > 1e-6 and upper[4] > 0.2  # a group with 2 trials says little
+    # no trials: wider than a unit of the same group that has a trial
+    assert upper[4] - lower[4] > upper[2] - lower[2]
+    assert upper[1] - lower[1] > 0.2
+
+
+@settings(max_examples=150, derandomize=True, database=None, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(
+            st.integers(0, 3),  # group
+            st.integers(0, 4),  # trials (sparse: mostly few or none)
+            st.floats(0, 1),  # share of successes
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    level=st.sampled_from([0.5, 0.8, 0.9, 0.95, 0.99]),
+)
+def test_every_interval_contains_its_mean_on_sparse_data(
+    data: list[tuple[int, int, float]], level: float
+) -> None:
+    groups = np.array([g for g, _, _ in data])
+    trials = np.array([float(n) for _, n, _ in data])
+    successes = np.floor(trials * np.array([p for _, _, p in data]))
+    pooled = pool_rates(successes, trials, [groups, groups // 2], level=level)
+    lower, upper, mean = pooled.lower, pooled.upper, pooled.mean
+    assert np.isfinite(mean).all() and ((mean > 0) & (mean < 1)).all()
+    assert (lower <= mean).all() and (mean <= upper).all()
+    # a unit without trials is no more certain than its parents: its interval is at
+    # least as wide as one with the concentration of every trial in the account, at
+    # each level, plus the uniform prior's 2
+    empty = trials == 0
+    if empty.any():
+        most = 3 * trials.sum() + 2.0
+        assert ((upper - lower)[empty] >= _width_at(mean[empty], most, level) - 1e-9).all()
