@@ -96,27 +96,18 @@ def _greedy_fill(
         pool, dc, dv, slope = pool[fits], dc[fits], dv[fits], slope[fits]
         if pool.size == 0:
             break
-        order = _order(slope, dc)
-        rows, dc, dv = pool[order], dc[order], dv[order]
         if grouped:
             assert group_left is not None
             assert group_of is not None
-            _, first = np.unique(group_of[rows], return_index=True)
-            first = np.sort(first)
-            rows, dc, dv = rows[first], dc[first], dv[first]
-        chosen: list[IntArray] = []
-        index = np.arange(rows.size)
-        while index.size:
-            cum = np.cumsum(dc[index])
-            k = int(np.searchsorted(cum, remaining, side="right"))
-            if k:
-                chosen.append(index[:k])
-                remaining -= float(cum[k - 1])
-            index = index[k + 1 :]  # skip the first step that does not fit
-            index = index[dc[index] <= remaining]
-        if not chosen:
+            order = _order(slope, dc)
+            _, first = np.unique(group_of[pool[order]], return_index=True)
+            order = order[np.sort(first)]
+            picked, remaining = _take_in_order(order, dc, remaining)
+        else:
+            picked, remaining = _take_best_first(slope, dc, remaining)
+        if picked.size == 0:
             break
-        picked = np.concatenate(chosen)
+        rows = pool
         taken[rows[picked]] += 1
         added += float(dv[picked].sum())
         if grouped:
@@ -127,6 +118,47 @@ def _greedy_fill(
             continue
         pool = rows[picked]  # only keywords that moved offer a new step
     return taken, remaining, added
+
+
+def _take_in_order(
+    order: npt.NDArray[np.intp], dc: FloatArray, remaining: float
+) -> tuple[npt.NDArray[np.intp], float]:
+    """Walk ``order``, taking every item whose cost fits what is left (a run of items
+    that fit at once, then skip the first that does not).  Returns the items taken and
+    what is left."""
+    chosen: list[npt.NDArray[np.intp]] = []
+    index = order
+    while index.size:
+        cum = np.cumsum(dc[index])
+        k = int(np.searchsorted(cum, remaining, side="right"))
+        if k:
+            chosen.append(index[:k])
+            remaining -= float(cum[k - 1])
+        index = index[k + 1 :]  # skip the first step that does not fit
+        index = index[dc[index] <= remaining]
+    picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.intp)
+    return picked, remaining
+
+
+def _take_best_first(
+    slope: FloatArray, dc: FloatArray, remaining: float
+) -> tuple[npt.NDArray[np.intp], float]:
+    """:func:`_take_in_order` over all items in :func:`_order`, without sorting a big
+    pool whole: the steepest ``_SORT_AT_MOST`` items (``argpartition``) are sorted and
+    walked, then the next ones among those that still fit, and so on."""
+    rest = np.arange(slope.size)
+    parts: list[npt.NDArray[np.intp]] = []
+    while rest.size:
+        if rest.size > _SORT_AT_MOST:
+            split = np.argpartition(-slope[rest], _SORT_AT_MOST - 1)
+            head, rest = rest[split[:_SORT_AT_MOST]], rest[split[_SORT_AT_MOST:]]
+        else:
+            head, rest = rest, rest[:0]
+        head = head[_order(slope[head], dc[head])]
+        picked, remaining = _take_in_order(head, dc, remaining)
+        parts.append(picked)
+        rest = rest[dc[rest] <= remaining]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp), remaining
 
 
 def _edge(
