@@ -539,3 +539,15 @@ def test_spend_plan_with_a_multiplier_near_zero_bids_the_cap_silently() -> None:
         warnings.simplefilter("error")  # at 85029bb: RuntimeWarning, overflow in divide
         tiny = spend_plan(training, 5e-324, edges)
     np.testing.assert_array_equal(tiny, spend_plan(training, 1e-12, edges))  # all at the cap
+
+
+@pytest.mark.parametrize("name", ["lin", "ortb1", "ortb2"])
+def test_baseline_bids_beyond_the_float_range_are_capped_when_a_cap_is_given(name: str) -> None:
+    pctr = np.array([0.0, 1e-6, 0.3, 1.0])
+    huge = {"lin": {"base": 1e300, "avg_pctr": 1e-200}}
+    params = huge.get(name, {"c": 1e308, "lam": 5e-324})
+    # at 85029bb: refused as "infinite" although max_bid bounds every bid
+    bids = baseline_bids(name, pctr, params, max_bid=300.0)  # type: ignore[arg-type]
+    assert bids.tolist() == [0.0, 300.0, 300.0, 300.0]
+    with pytest.raises(InvalidInputError, match=r"within the float range \(or give `max_bid`\)"):
+        baseline_bids(name, pctr, params)  # type: ignore[arg-type]

@@ -75,7 +75,8 @@ def baseline_bids(
     InvalidInputError
         An unknown ``name``; ``params`` not a dict of exactly the strategy's
         parameters, or one not a finite number > 0; a pCTR outside [0, 1]; parameters
-        whose bids exceed the float range.
+        whose bids exceed the float range, without ``max_bid`` (with it, they are
+        capped like any other).
     """
     kind = check_choice(name, "name", tuple(BASELINES))
     theta = check_pctr(pctr)
@@ -125,12 +126,13 @@ def baseline_bids(
             root = np.sqrt(c * c * lam * lam + theta * theta)
             term = (theta + root) / (c * lam)
             bids = c * (np.cbrt(term) - np.cbrt(1.0 / term))
+    if max_bid is not None:  # (a bid beyond the float range, inf, is capped too)
+        bids = np.minimum(bids, check_scalar(max_bid, "max_bid", lower=0))
     if not np.all(np.isfinite(bids)):
         raise InvalidInputError(
-            f"`params` of {kind!r} must give bids within the float range; {p} give infinite ones."
+            f"`params` of {kind!r} must give bids within the float range (or give "
+            f"`max_bid`); {p} give infinite ones."
         )
-    if max_bid is not None:
-        bids = np.minimum(bids, check_scalar(max_bid, "max_bid", lower=0))
     return np.asarray(bids, dtype=np.float64)
 
 
