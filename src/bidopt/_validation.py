@@ -26,6 +26,7 @@ _S = TypeVar("_S", bound=np.generic)
 __all__ = [
     "as_float_array",
     "as_owned",
+    "check_bool",
     "check_choice",
     "check_options",
     "check_random_state",
@@ -82,6 +83,25 @@ def check_choice(value: object, name: str, allowed: Collection[str]) -> str:
     expected = ", ".join(f"'{a}'" for a in allowed)
     shown = f"'{value}'" if isinstance(value, str) else short_repr(value)
     raise InvalidInputError(f"Unknown {name} {shown}; expected one of {expected}.")
+
+
+def check_bool(value: object, name: str, *, allow_none: bool = False) -> bool | None:
+    """Check a yes/no option: a ``bool`` (or a numpy bool), or None where allowed.
+
+    Strings such as ``"yes"`` or ``"False"`` and numbers are refused rather than read
+    by truthiness (``bool("False")`` is True).
+
+    Raises
+    ------
+    InvalidInputError
+        ``\\`hashing\\` must be True or False. Got 'yes' instead.``
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    contract = "True, False or None" if allow_none else "True or False"
+    raise InvalidInputError(f"`{name}` must be {contract}. Got {short_repr(value)} instead.")
 
 
 def check_options(

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["BidoptError", "InfeasibleError", "InvalidInputError", "SolverError"]
+__all__ = [
+    "BidoptError",
+    "InfeasibleError",
+    "InvalidInputError",
+    "MissingColumnError",
+    "MissingDependencyError",
+    "SolverError",
+]
 
 
 class BidoptError(Exception):
@@ -44,3 +51,22 @@ class InfeasibleError(BidoptError, ValueError):
 
 class SolverError(BidoptError, RuntimeError):
     """A numerical solver failed to return a usable answer."""
+
+
+class MissingDependencyError(BidoptError, ImportError):
+    """An optional dependency (an extra such as ``bidopt[chinese]``) is not installed.
+
+    The message names the feature, the package, and how to install it.
+    """
+
+
+class MissingColumnError(BidoptError, KeyError):
+    """A table has no column of the requested name.
+
+    The message names the column asked for and the columns available.
+    """
+
+    def __str__(self) -> str:
+        # KeyError's str() is the repr of its argument (quotes and escapes): show the
+        # message itself
+        return str(self.args[0]) if self.args else ""

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from bidopt.grouping import pool_rates
+from bidopt.exceptions import BidoptError, InvalidInputError, MissingDependencyError
+from bidopt.grouping import group_keywords, normalize_keywords, pool_rates
 
 
 def _width_at(mean: np.ndarray, concentration: float, level: float) -> np.ndarray:
@@ -60,3 +61,49 @@ def test_every_interval_contains_its_mean_on_sparse_data(
     if empty.any():
         most = 3 * trials.sum() + 2.0
         assert ((upper - lower)[empty] >= _width_at(mean[empty], most, level) - 1e-9).all()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"hashing": "yes"}, r"`hashing` must be True, False or None\. Got 'yes' instead\."),
+        ({"hashing": 1}, r"`hashing` must be True, False or None\. Got 1 instead\."),
+        ({"traditional": "False"}, r"`traditional` must be True or False\. Got 'False'"),
+    ],
+)
+def test_bool_options_must_be_bool(options: dict[str, object], message: str) -> None:
+    # S8: hashing='yes' was read by truthiness
+    with pytest.raises(InvalidInputError, match=message):
+        group_keywords(["a b", "a c"], **options)  # type: ignore[arg-type]
+    assert group_keywords(["a b", "a c"], hashing=np.bool_(True)).labels.size == 2
+
+
+def test_normalize_traditional_must_be_bool() -> None:
+    with pytest.raises(InvalidInputError, match=r"`traditional` must be True or False"):
+        normalize_keywords(["a"], traditional=1)  # type: ignore[arg-type]
+
+
+def test_group_keywords_of_none_is_named() -> None:
+    # C3: TypeError 'NoneType' object is not iterable
+    with pytest.raises(
+        InvalidInputError, match=r"`keywords` must be a sequence of strings\. Got None"
+    ):
+        group_keywords(None)  # type: ignore[arg-type]
+
+
+def test_missing_opencc_is_a_bidopt_error_and_an_import_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # C4: a plain ImportError
+    import sys
+
+    from bidopt.grouping import _normalize
+
+    monkeypatch.setitem(sys.modules, "opencc", None)  # import opencc -> ImportError
+    _normalize._opencc.cache_clear()
+    try:
+        with pytest.raises(MissingDependencyError, match=r"pip install bidopt\[chinese\]") as info:
+            normalize_keywords(["連衣裙"], traditional=True)
+        assert isinstance(info.value, ImportError) and isinstance(info.value, BidoptError)
+    finally:
+        _normalize._opencc.cache_clear()

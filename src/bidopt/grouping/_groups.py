@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,7 +11,14 @@ import numpy.typing as npt
 from scipy import sparse
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, check_choice, check_random_state, check_scalar
+from bidopt._validation import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_random_state,
+    check_scalar,
+    short_repr,
+)
 from bidopt.exceptions import InvalidInputError
 from bidopt.grouping._features import tfidf_features
 from bidopt.grouping._linkage import average_linkage
@@ -141,6 +148,11 @@ def group_keywords(
     """
     if isinstance(keywords, str):
         raise InvalidInputError("`keywords` must be a sequence of strings, not one string.")
+    if not isinstance(keywords, Iterable):
+        raise InvalidInputError(
+            f"`keywords` must be a sequence of strings. Got {short_repr(keywords)} instead."
+        )
+    hashing = check_bool(hashing, "hashing", allow_none=True)
     texts = normalize_keywords(list(keywords), traditional=traditional)
     n = len(texts)
     if n == 0:

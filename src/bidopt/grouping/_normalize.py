@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from bidopt._validation import short_repr
-from bidopt.exceptions import InvalidInputError
+from bidopt._validation import check_bool, short_repr
+from bidopt.exceptions import InvalidInputError, MissingDependencyError
 
 __all__ = ["normalize_keywords"]
 
@@ -24,7 +24,7 @@ def _opencc() -> Any:
     try:
         from opencc import OpenCC
     except ImportError:
-        raise ImportError(
+        raise MissingDependencyError(
             "Traditional -> simplified Chinese needs OpenCC, which is not installed. "
             "Install it with `pip install bidopt[chinese]`, or pass traditional=False."
         ) from None
@@ -61,7 +61,9 @@ def normalize_keywords(keywords: Iterable[Any], *, traditional: bool = False) ->
     Raises
     ------
     InvalidInputError
-        If an element is not a string.
+        If an element is not a string, or ``traditional`` is not a bool.
+    MissingDependencyError
+        With ``traditional=True`` when OpenCC is not installed (also an ImportError).
 
     Examples
     --------
@@ -77,7 +79,7 @@ def normalize_keywords(keywords: Iterable[Any], *, traditional: bool = False) ->
         raise InvalidInputError(
             f"`keywords` must be a sequence of strings. Got {short_repr(keywords)} instead."
         )
-    convert = _opencc() if traditional else None
+    convert = _opencc() if check_bool(traditional, "traditional") else None
     out: list[str] = []
     for i, k in enumerate(keywords):
         if not isinstance(k, str):
