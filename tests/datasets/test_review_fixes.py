@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -12,9 +15,10 @@ from bidopt.datasets import (
     KeywordLog,
     make_auction_log,
     make_search_account,
+    read_ipinyou_info,
     read_keyword_log,
 )
-from bidopt.exceptions import BidoptError, InvalidInputError
+from bidopt.exceptions import BidoptError, InvalidInputError, MissingColumnError
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -168,3 +172,81 @@ def test_wan_and_yi_suffixes_are_read() -> None:
     assert log.cost is not None and log.cost.tolist() == [5000.0, 12.0, 15000.0]
     with pytest.raises(InvalidInputError, match=r"`impressions` is not a number; got '万'"):
         read_keyword_log(_one_row(impressions="万"))
+
+
+def test_auction_log_required_columns_named() -> None:
+    # C1: AttributeError 'NoneType' object has no attribute 'shape'
+    with pytest.raises(InvalidInputError, match=r"AuctionLog `click` is required.*Got None"):
+        AuctionLog(click=None, market_price=[1.0])  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"AuctionLog `market_price` is required"):
+        AuctionLog(click=[1], market_price=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["keyword", "impressions", "clicks"])
+def test_keyword_log_required_columns_named(name: str) -> None:
+    # C2: clicks=None was accepted, then totals() raised AttributeError
+    columns: dict[str, object] = {
+        "date": np.array(["2024-11-11"], dtype="datetime64[D]"),
+        "keyword": Categorical(np.array([0], np.int32), np.array(["a"], object)),
+        "impressions": np.array([100]),
+        "clicks": np.array([1]),
+    }
+    columns[name] = None
+    with pytest.raises(InvalidInputError, match=rf"KeywordLog column `{name}` is required"):
+        KeywordLog(**columns)  # type: ignore[arg-type]
+
+
+def test_unknown_or_absent_column_is_a_bidopt_key_error() -> None:
+    # C5: a bare KeyError
+    log = read_keyword_log(_one_row())
+    with pytest.raises(
+        MissingColumnError, match=r"no `revenue` column.*it has date, keyword, impressions, clicks"
+    ) as info:
+        log.per_keyword("revenue")
+    assert isinstance(info.value, KeyError) and isinstance(info.value, BidoptError)
+    assert "it has date, keyword" in str(info.value) and not str(info.value).startswith("'")
+    with pytest.raises(MissingColumnError, match=r"Unknown column 'zzz'.*this one has date"):
+        log.column("zzz")
+
+
+def test_info_test_fields_are_checked() -> None:
+    # S9: clk_test > imp_test and cost_test = inf were accepted
+    base = {
+        "imp_train": 100,
+        "clk_train": 2,
+        "cost_train": 5.0,
+        "price_counter_train": np.array([0, 10, 90]),
+    }
+    with pytest.raises(
+        InvalidInputError, match=r"`clk_test` must be an integer >= 0 and <= 1\. Got 5"
+    ):
+        IpinyouInfo(**base, imp_test=1, clk_test=5)
+    with pytest.raises(
+        InvalidInputError, match=r"`cost_test` must be a finite number >= 0\. Got inf"
+    ):
+        IpinyouInfo(**base, cost_test=np.inf)
+    with pytest.raises(InvalidInputError, match=r"`imp_test` must be an integer >= 0\. Got 1\.5"):
+        IpinyouInfo(**base, imp_test=1.5)
+    ok = IpinyouInfo(**base, imp_test=10, clk_test=1, cost_test=3)
+    assert (ok.imp_test, ok.clk_test, ok.cost_test) == (10, 1, 3.0)
+
+
+def test_read_info_checks_clk_test(tmp_path: Path) -> None:
+    path = tmp_path / "info.json"
+    path.write_text(
+        json.dumps(
+            {
+                "imp_train": 100,
+                "clk_train": 2,
+                "cost_train": 5.0,
+                "price_counter_train": [0, 10, 90],
+                "imp_test": 1,
+                "clk_test": 5,
+                "cost_test": 1.0,
+            }
+        )
+    )
+    with pytest.raises(
+        InvalidInputError, match=r"`clk_test` in .*info\.json.* must be <= `imp_test` \(1\)\. Got 5"
+    ):
+        read_ipinyou_info(path)

@@ -115,6 +115,12 @@ class AuctionLog:
     def __post_init__(self) -> None:
         # caller arrays are copied (see ``as_owned``) and stored read-only, so that
         # editing the caller's arrays cannot reach a validated log
+        for name in ("click", "market_price"):
+            if getattr(self, name) is None:
+                raise InvalidInputError(
+                    f"AuctionLog `{name}` is required: a 1-dimensional array with one entry "
+                    "per auction. Got None."
+                )
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name != "source" and value is not None:
@@ -281,6 +287,20 @@ class IpinyouInfo:
         object.__setattr__(self, "imp_train", int(imp))
         object.__setattr__(self, "clk_train", int(clk))
         object.__setattr__(self, "cost_train", float(cost))
+        # the test fields, when given, obey the training fields' contracts
+        imp_test = clk_test = None
+        if self.imp_test is not None:
+            imp_test = int(check_scalar(self.imp_test, "imp_test", lower=0, integer=True))
+            object.__setattr__(self, "imp_test", imp_test)
+        if self.clk_test is not None:
+            clk_test = int(
+                check_scalar(self.clk_test, "clk_test", lower=0, upper=imp_test, integer=True)
+            )
+            object.__setattr__(self, "clk_test", clk_test)
+        if self.cost_test is not None:
+            object.__setattr__(
+                self, "cost_test", float(check_scalar(self.cost_test, "cost_test", lower=0))
+            )
 
     @property
     def ctr_train(self) -> float:
@@ -513,13 +533,19 @@ def read_ipinyou_info(path: str | os.PathLike[str]) -> IpinyouInfo:
             f"`clk_train` in {str(p)!r} must be <= `imp_train` ({imp_train}). Got "
             f"{clk_train} instead."
         )
+    imp_test = _count(data, "imp_test", p, lower=0) if "imp_test" in data else None
+    clk_test = _count(data, "clk_test", p, lower=0) if "clk_test" in data else None
+    if imp_test is not None and clk_test is not None and clk_test > imp_test:
+        raise InvalidInputError(
+            f"`clk_test` in {str(p)!r} must be <= `imp_test` ({imp_test}). Got {clk_test} instead."
+        )
     return IpinyouInfo(
         imp_train=imp_train,
         clk_train=clk_train,
         cost_train=_amount(data, "cost_train", p),
         price_counter_train=counter,
-        imp_test=_count(data, "imp_test", p, lower=0) if "imp_test" in data else None,
-        clk_test=_count(data, "clk_test", p, lower=0) if "clk_test" in data else None,
+        imp_test=imp_test,
+        clk_test=clk_test,
         cost_test=_amount(data, "cost_test", p) if "cost_test" in data else None,
         extra={k: v for k, v in data.items() if k not in known},
     )

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from bidopt._optional import require_pandas
 from bidopt._validation import as_owned, check_rows, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["KEYWORD_LOG_COLUMNS", "MATCH_TYPES", "KeywordLog", "LoadReport"]
@@ -201,6 +201,11 @@ class KeywordLog:
         for name in KEYWORD_LOG_COLUMNS[1:]:
             value = getattr(self, name)
             if value is None:
+                if name in ("keyword", "impressions", "clicks"):
+                    raise InvalidInputError(
+                        f"KeywordLog column `{name}` is required (every log has date, "
+                        "keyword, impressions and clicks). Got None."
+                    )
                 continue
             if len(value) != n:
                 raise InvalidInputError(
@@ -244,15 +249,21 @@ class KeywordLog:
 
         Raises
         ------
-        KeyError
-            If the log has no such column (for example ``cost`` in a log without spend).
+        MissingColumnError
+            If the log has no such column (for example ``cost`` in a log without spend);
+            also a KeyError.  The message lists the columns the log has.
         """
+        available = ", ".join(self.columns)
         if name not in KEYWORD_LOG_COLUMNS:
-            raise KeyError(f"Unknown column {name!r}; expected one of {KEYWORD_LOG_COLUMNS}.")
+            raise MissingColumnError(
+                f"Unknown column {name!r}; a keyword log's columns are "
+                f"{', '.join(KEYWORD_LOG_COLUMNS)}, and this one has {available}."
+            )
         value = getattr(self, name)
         if value is None:
-            raise KeyError(
-                f"This keyword log has no `{name}` column (source: {self.report.source})."
+            raise MissingColumnError(
+                f"This keyword log has no `{name}` column (source: {self.report.source}); "
+                f"it has {available}."
             )
         return value.to_numpy() if isinstance(value, Categorical) else np.asarray(value)
 
@@ -334,7 +345,7 @@ class KeywordLog:
         >>> clicks.shape == (log.keyword.n_categories,), bool(clicks.sum() == log.clicks.sum())
         (True, True)
         """
-        values = self.column(name)  # (KeyError for a column the log lacks)
+        values = self.column(name)  # (MissingColumnError for a column the log lacks)
         if values.dtype.kind not in "iuf":
             raise InvalidInputError(
                 f"`name` must be a numeric column of the log, such as clicks or cost; got {name!r}."
