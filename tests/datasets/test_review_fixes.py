@@ -250,3 +250,33 @@ def test_read_info_checks_clk_test(tmp_path: Path) -> None:
         InvalidInputError, match=r"`clk_test` in .*info\.json.* must be <= `imp_test` \(1\)\. Got 5"
     ):
         read_ipinyou_info(path)
+
+
+_BIG5_ROWS = "日期,關鍵詞,展現量,點擊量\n2024-11-11,連衣裙 長袖,10,1\n2024-11-12,手機殼 蘋果,8,0\n"
+
+
+@pytest.mark.parametrize(
+    "text", [_BIG5_ROWS, "date,keyword,impressions,clicks\n2024-11-11,連衣裙 長袖,10,1\n"]
+)
+def test_big5_csv_is_not_read_as_mojibake(tmp_path: Path, text: str) -> None:
+    # S10: a Big5 CSV was decoded as GB18030 into '硈︾溉 \ue057砈'
+    path = tmp_path / "big5.csv"
+    path.write_bytes(text.encode("big5"))
+    with pytest.raises(
+        InvalidInputError,
+        match=r"big5\.csv reliably.*mojibake.*decodes as Big5.*Tried UTF-8 and GB18030\. "
+        r"Re-export the report as UTF-8",
+    ):
+        read_keyword_log(path)
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
+def test_simplified_reports_still_read(tmp_path: Path, encoding: str) -> None:
+    from bidopt.datasets._vocabulary import CATEGORIES
+
+    words = sorted({w for c in CATEGORIES for w in (*c.products, *c.brands, *c.attributes)})
+    rows = "".join(f"2024-11-11,{w} 正品,10,1\n" for w in words)
+    path = tmp_path / "report.csv"
+    path.write_bytes(("日期,关键词,展现量,点击量\n" + rows).encode(encoding))
+    log = read_keyword_log(path)
+    assert sorted(log.keyword.categories) == sorted(f"{w} 正品" for w in words)

@@ -28,8 +28,6 @@ from bidopt.exceptions import InvalidInputError
 
 __all__ = ["RawTable", "read_table"]
 
-_ENCODINGS = ("utf-8-sig", "gb18030")
-
 
 @dataclass(frozen=True, slots=True)
 class RawTable:
@@ -61,14 +59,68 @@ class RawTable:
         return f"row {row}"
 
 
+def _is_common(char: str, encoding: str) -> bool:
+    """Whether ``char`` is ordinary text in ``encoding``: a first-level (most common)
+    hanzi or a punctuation mark of GB2312 (``gb2312``) or Big5 (``big5``)."""
+    try:
+        lead = char.encode(encoding)[0]
+    except UnicodeEncodeError:
+        return False
+    if encoding == "gb2312":
+        return 0xA1 <= lead <= 0xA3 or 0xB0 <= lead <= 0xD7
+    return 0xA1 <= lead <= 0xA3 or 0xA4 <= lead <= 0xC6
+
+
+def _rare_share(text: str, encoding: str) -> tuple[float, list[str]]:
+    """Share of the distinct non-ASCII characters of ``text`` that are rare (or private
+    use) in ``encoding``, and those characters."""
+    distinct = sorted({c for c in text if not c.isascii()})
+    if not distinct:
+        return 0.0, []
+    rare = [c for c in distinct if not _is_common(c, encoding)]
+    return len(rare) / len(distinct), rare
+
+
+# A GB18030 decoding whose distinct characters are more than this share rare is not
+# believed (simplified Chinese reports sit near 0.15; Big5 bytes read as GB18030 near
+# 0.7); below it the file is read as GB18030.
+_RARE_LIMIT = 0.3
+
+
 def _decode(data: bytes, source: str) -> str:
-    for encoding in _ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    """Decode a report: UTF-8 (with or without a BOM), else GB18030.
+
+    GB18030 decodes almost any bytes, so its result is checked: text that is mostly
+    rare characters or private-use code points (U+E000-U+F8FF) is mojibake, most often
+    a Big5 (traditional Chinese) export, and raises instead of giving wrong keywords.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InvalidInputError(
+            f"Could not decode {source} as UTF-8 or GB18030; re-export the report as UTF-8."
+        ) from None
+    share, rare = _rare_share(text, "gb2312")
+    private = any("\ue000" <= c <= "\uf8ff" for c in rare)
+    if share <= _RARE_LIMIT and not private:
+        return text
+    hint = ""
+    try:
+        big5 = data.decode("big5")
+    except UnicodeDecodeError:
+        big5 = None
+    if big5 is not None and _rare_share(big5, "big5")[0] < share:
+        sample = "".join(sorted({c for c in big5 if not c.isascii()})[:8])
+        hint = f" It decodes as Big5 (traditional Chinese: {sample!r}...)."
     raise InvalidInputError(
-        f"Could not decode {source} as UTF-8 or GB18030; re-export the report as UTF-8."
+        f"Could not decode {source} reliably: it is not UTF-8, and as GB18030 it reads as "
+        f"mojibake ({share:.0%} of its distinct characters are rare or private-use, such "
+        f"as {''.join(rare[:8])!r}).{hint} Tried UTF-8 and GB18030. Re-export the report as "
+        "UTF-8 (in Excel: Save As > CSV UTF-8)."
     )
 
 
