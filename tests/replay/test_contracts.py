@@ -551,3 +551,19 @@ def test_baseline_bids_beyond_the_float_range_are_capped_when_a_cap_is_given(nam
     assert bids.tolist() == [0.0, 300.0, 300.0, 300.0]
     with pytest.raises(InvalidInputError, match=r"within the float range \(or give `max_bid`\)"):
         baseline_bids(name, pctr, params)  # type: ignore[arg-type]
+
+
+def test_an_infinite_bid_is_refused_with_the_remedy() -> None:
+    log = log_of([5.0, 1e308], [0.1, 0.2])
+    # at 85029bb: "`bids` must be finite. Got inf instead." (an inf bid is most often
+    # pCTR / 0, so it stays refused; the message now says how to win every auction)
+    for bids in (math.inf, [1.0, math.inf]):
+        with pytest.raises(
+            InvalidInputError,
+            match=r"`bids` must be finite \(.*pCTR / 0.*e\.g\. 1\.0000000000000002e\+308\)"
+            r"\. Got inf at index \d instead",
+        ):
+            replay(log, bids, 10.0)
+    assert replay(log, np.nextafter(1e308, np.inf), 2e308 / 2, stop="none").impressions == 2
+    with pytest.raises(InvalidInputError, match=r"`bids` must be finite\. Got nan"):
+        replay(log, [1.0, math.nan], 10.0)  # (other bad bids keep their message)

@@ -110,7 +110,8 @@ def replay(
     ----------
     log : AuctionLog
     bids : array-like of shape (n_auctions,) or a scalar
-        Bid per auction, in the log's price unit (>= 0, finite).
+        Bid per auction, in the log's price unit (>= 0, finite: an infinite bid,
+        most often pCTR / 0, is refused; bid above the highest price to win all).
     budget : float
         Spend limit (>= 0, finite), in the same unit; with ``stop="none"``, which
         does not enforce it, it may also be ``inf``.
@@ -201,6 +202,23 @@ def _check_budget(budget: object, stop: object) -> float:
     return math.inf if unlimited else check_scalar(budget, "budget", lower=0)
 
 
+def _explain_infinite_bids(bids: object, log: AuctionLog) -> None:
+    """Raise a message with the remedy if ``bids`` holds ``+inf`` (else return)."""
+    try:
+        values = np.asarray(bids, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return
+    infinite = np.isposinf(values)
+    if infinite.any():
+        at = int(np.argmax(infinite))
+        top = float(log.market_price.max()) if len(log) else 0.0
+        raise InvalidInputError(
+            "`bids` must be finite (an infinite bid is most often pCTR / 0; to win every "
+            f"auction, bid above the highest price, e.g. {float(np.nextafter(top, np.inf))!r}). "
+            f"Got inf at index {at} instead."
+        ) from None
+
+
 def _won(
     log: AuctionLog, bids: npt.ArrayLike, limit: float, stop: str
 ) -> tuple[npt.NDArray[np.bool_], int, npt.NDArray[np.float64] | None]:
@@ -214,7 +232,11 @@ def _won(
             f"`bids` must be a number or an array of shape ({n},), one per auction, >= 0. "
             "Got None instead."
         )
-    b = as_float_array(bids, "bids", ndim=None, nonnegative=True)
+    try:
+        b = as_float_array(bids, "bids", ndim=None, nonnegative=True)
+    except InvalidInputError:
+        _explain_infinite_bids(bids, log)
+        raise
     if b.ndim == 0:
         b = np.full(n, float(b))
     if b.shape != (n,):
