@@ -107,8 +107,8 @@ def open_loop_multiplier(
         share per auction underflows to 0) gives the ceiling, ``1e12 / max_bid``,
         exactly, whatever the training data: no bid then exceeds ``1e-12 * max_bid``,
         so it buys nothing but free auctions on any day, not just the training one.
-        A positive budget gives the ceiling when the training data say that it buys
-        nothing but free auctions.
+        It is also the ceiling when every auction of the training data that a bid
+        could win is free.
 
     Raises
     ------
