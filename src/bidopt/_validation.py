@@ -9,6 +9,7 @@ the value received, and where useful the remedy::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import weakref
@@ -33,6 +34,7 @@ __all__ = [
     "check_rows",
     "check_scalar",
     "frozen",
+    "rebuild_on_unpickle",
     "short_repr",
 ]
 
@@ -238,6 +240,16 @@ def frozen(array: npt.NDArray[_S]) -> npt.NDArray[_S]:
         array = array.copy()
     array.flags.writeable = False
     return _register(array.view())
+
+
+def rebuild_on_unpickle(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``__reduce__`` of a validated dataclass: rebuild it through its constructor.
+
+    Unpickling (and :func:`copy.deepcopy`) would otherwise restore its arrays as plain
+    writeable arrays, unchecked; through the constructor they are validated and stored
+    read-only again.
+    """
+    return type(obj), tuple(getattr(obj, f.name) for f in dataclasses.fields(obj))
 
 
 def as_float_array(

@@ -280,3 +280,27 @@ def test_simplified_reports_still_read(tmp_path: Path, encoding: str) -> None:
     path.write_bytes(("日期,关键词,展现量,点击量\n" + rows).encode(encoding))
     log = read_keyword_log(path)
     assert sorted(log.keyword.categories) == sorted(f"{w} 正品" for w in words)
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_copies_of_logs_stay_read_only(how: str) -> None:
+    import copy
+    import pickle
+
+    def again(obj: object) -> object:
+        return pickle.loads(pickle.dumps(obj)) if how == "pickle" else copy.deepcopy(obj)
+
+    log = make_search_account(10, n_days=3, rng=0).log
+    auctions = make_auction_log(50, rng=0)
+    info = IpinyouInfo.from_log(auctions)
+    arrays = [
+        again(log).clicks,  # type: ignore[attr-defined]
+        again(log).keyword.codes,  # type: ignore[attr-defined]
+        again(auctions).market_price,  # type: ignore[attr-defined]
+        again(info).price_counter_train,  # type: ignore[attr-defined]
+        again(log.report).dropped_rows,  # type: ignore[attr-defined]
+    ]
+    for array in arrays:
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            array.flags.writeable = True
+    np.testing.assert_array_equal(again(log).cost, log.cost)  # type: ignore[attr-defined]

@@ -124,3 +124,19 @@ def test_landscape_error_shows_both_shapes() -> None:
     other = BidLandscape(bids=[[2.0]], clicks=[[1.0]], cost=[[1.0]])
     with pytest.raises(InvalidInputError, match=r"Got bid 1 and 2 at row 0, level 0"):
         landscape_error(one, other)
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_copies_of_a_landscape_stay_read_only(how: str) -> None:
+    import copy
+    import pickle
+
+    land, model = estimate_landscapes(make_search_account(10, n_days=3, rng=0).log)
+    for obj in (land, model):
+        again = pickle.loads(pickle.dumps(obj)) if how == "pickle" else copy.deepcopy(obj)
+        for name in ("clicks", "volume"):
+            array = getattr(again, name, None)
+            if array is not None:
+                with pytest.raises(ValueError, match="WRITEABLE"):
+                    array.flags.writeable = True
+    np.testing.assert_array_equal(again.volume, model.volume)

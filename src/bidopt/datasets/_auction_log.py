@@ -19,6 +19,7 @@ from bidopt._validation import (
     check_rows,
     check_scalar,
     frozen,
+    rebuild_on_unpickle,
     short_repr,
 )
 from bidopt.exceptions import InvalidInputError
@@ -150,6 +151,9 @@ class AuctionLog:
             _check_column(
                 "hour", self.hour, (self.hour >= 0) & (self.hour <= 23), "an hour in 0..23"
             )
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
 
     def __len__(self) -> int:
         return int(self.click.shape[0])
@@ -301,6 +305,9 @@ class IpinyouInfo:
             object.__setattr__(
                 self, "cost_test", float(check_scalar(self.cost_test, "cost_test", lower=0))
             )
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
 
     @property
     def ctr_train(self) -> float:

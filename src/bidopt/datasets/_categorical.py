@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._validation import as_owned, frozen
+from bidopt._validation import as_owned, frozen, rebuild_on_unpickle
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import ObjectArray
 
@@ -95,6 +95,9 @@ class Categorical:
             np.ascontiguousarray(codes, dtype=np.int32),
             np.asarray(list(categories), dtype=object),
         )
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
 
     def __len__(self) -> int:
         return int(self.codes.size)

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_owned, check_rows, frozen, short_repr
+from bidopt._validation import as_owned, check_rows, frozen, rebuild_on_unpickle, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray, IntArray
@@ -93,6 +93,9 @@ class LoadReport:
     def n_dropped(self) -> int:
         """Number of rows dropped."""
         return int(self.dropped_rows.size)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
 
     @property
     def n_kept(self) -> int:
@@ -230,6 +233,9 @@ class KeywordLog:
             else:
                 _check_rows(name, array, np.isfinite(array) & (array >= 0), "finite and >= 0")
             object.__setattr__(self, name, array)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
 
     def __len__(self) -> int:
         return int(self.date.shape[0])

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from bidopt._validation import as_float_array, as_owned, check_scalar, frozen, short_repr
+from bidopt._validation import (
+    as_float_array,
+    as_owned,
+    check_scalar,
+    frozen,
+    rebuild_on_unpickle,
+    short_repr,
+)
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import InvalidInputError
 from bidopt.grouping._pooling import pool_rates
@@ -86,6 +94,9 @@ class LandscapeModel:
                 f"{short_repr(self.row_of)} instead."
             )
         object.__setattr__(self, "row_of", as_owned(row_of, self.row_of))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
 
     def landscape(self, bids: npt.ArrayLike) -> BidLandscape:
         """The landscape at ``bids`` (shape (n_keywords, n_levels)) on an average day."""

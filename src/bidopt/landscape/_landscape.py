@@ -16,6 +16,7 @@ from bidopt._validation import (
     check_rows,
     check_scalar,
     frozen,
+    rebuild_on_unpickle,
     short_repr,
 )
 from bidopt.datasets._tables import read_table
@@ -185,6 +186,9 @@ class BidLandscape:
                         f"{bids[row, col]:g} twice with {name} {array[row, col]:g} and "
                         f"{array[row, col + 1]:g}."
                     )
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
 
     # ---------------------------------------------------------------------------------
 
