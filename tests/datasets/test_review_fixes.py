@@ -304,3 +304,18 @@ def test_copies_of_logs_stay_read_only(how: str) -> None:
         with pytest.raises(ValueError, match="WRITEABLE"):
             array.flags.writeable = True
     np.testing.assert_array_equal(again(log).cost, log.cost)  # type: ignore[attr-defined]
+
+
+def test_a_keyword_day_on_several_rows_is_flagged() -> None:
+    # the fuzzer's "same keyword-day, different values": kept (a report split by
+    # device adds up) but no longer silent
+    log = read_keyword_log(
+        {
+            "date": ["2024-11-11"] * 3,
+            "keyword": ["a", "a", "b"],
+            "impressions": [100, 50, 10],
+            "clicks": [5, 2, 0],
+        }
+    )
+    assert len(log) == 3 and log.report.flagged_rows.tolist() == [1]
+    assert "repeats the keyword-day of row 0 with different values" in log.report.flags[0]

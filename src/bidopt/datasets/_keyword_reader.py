@@ -279,7 +279,7 @@ def read_keyword_log(
             )
     # exact duplicates: a row equal in every column to an earlier one (a report exported
     # twice, or pasted together with an overlap) would count the keyword-day twice
-    first_copy = _first_copy(parsed, n)
+    first_copy, first_of_day = _first_copy(parsed, n)
     repeats = first_copy != np.arange(n)
     checks.append(
         _Check(
@@ -323,6 +323,22 @@ def read_keyword_log(
     flagged_any = np.zeros(n, dtype=bool)
     for check in waived:
         flagged_any |= check.mask
+    # a keyword-day on several rows with different values (a report split by device or
+    # hour, or two exports that disagree) is kept, and each later row is flagged: the
+    # rows add up in per-keyword totals and models
+    split_day = (first_of_day != np.arange(n)) & ~repeats
+    waived.append(
+        _Check(
+            "keyword",
+            split_day,
+            lambda i: (
+                f"repeats the keyword-day of row {int(first_of_day[i])} with different "
+                "values; both rows are kept and add up (drop one if the report was "
+                "exported twice)"
+            ),
+        )
+    )
+    flagged_any |= split_day
     flagged_rows = np.flatnonzero(flagged_any & keep)
     report = LoadReport(
         source=table.source,
@@ -343,15 +359,18 @@ def _codes(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     return np.unique(keys, return_inverse=True)[1].ravel().astype(np.int64)
 
 
-def _first_copy(parsed: dict[str, Any], n: int) -> npt.NDArray[np.int64]:
-    """For each row, the first row equal to it in every parsed column (itself if none).
+def _first_copy(
+    parsed: dict[str, Any], n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For each row, the first row equal to it in every parsed column (itself if none),
+    and the first row of its keyword-day (itself if none).
 
     The keyword-day columns (date and text) are compared first; only rows whose
     keyword-day repeats are compared on every column.
     """
     first = np.arange(n, dtype=np.int64)
     if n < 2:
-        return first
+        return first, first.copy()
 
     def combine(key: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
         code = _codes(values)
@@ -366,15 +385,18 @@ def _first_copy(parsed: dict[str, Any], n: int) -> npt.NDArray[np.int64]:
             key = combine(key, parsed[column])
     counts = np.bincount(key)
     rows = np.flatnonzero(counts[key] > 1)
+    same_day = first.copy()
     if rows.size == 0:
-        return first
+        return first, same_day
+    _, day_index, day_inverse = np.unique(key[rows], return_index=True, return_inverse=True)
+    same_day[rows] = rows[day_index[day_inverse.ravel()]]
     sub = key[rows]
     for column, values in parsed.items():
         if column not in day_columns:
             sub = combine(sub, values[rows])
     _, index, inverse = np.unique(sub, return_index=True, return_inverse=True)
     first[rows] = rows[index[inverse.ravel()]]  # np.unique's index is the first occurrence
-    return first
+    return first, same_day
 
 
 def _build_log(parsed: dict[str, Any], keep: BoolArray, report: LoadReport) -> KeywordLog:
