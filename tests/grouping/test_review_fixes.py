@@ -107,3 +107,19 @@ def test_missing_opencc_is_a_bidopt_error_and_an_import_error(
         assert isinstance(info.value, ImportError) and isinstance(info.value, BidoptError)
     finally:
         _normalize._opencc.cache_clear()
+
+
+def test_blank_keywords_share_groups_up_to_the_cap() -> None:
+    # the fuzzer's "identical keywords split across groups": keywords that normalise to
+    # nothing each got a group of their own, so "🎉" and "🎉" were split
+    words = ["🎉", "连衣裙 夏季", "!!!", "🎉", "连衣裙 夏装", "——", "🎉"]
+    groups = group_keywords(words, max_group_size=3)
+    labels = groups.labels
+    assert labels[0] == labels[3] == labels[6]  # equal keywords together
+    blank = [0, 2, 3, 5, 6]
+    assert len(set(labels[blank].tolist())) == 2  # 5 blanks, at most 3 per group
+    assert not set(labels[blank].tolist()) & {int(labels[1]), int(labels[4])}
+    assert groups.sizes.max() <= 3
+    # an iterator is read once
+    again = group_keywords(iter(words), max_group_size=3)
+    np.testing.assert_array_equal(again.labels, labels)

@@ -100,7 +100,9 @@ def group_keywords(
     default) builds an exact sparse k-nearest-neighbour graph in blocks (memory O(n k))
     and merges clusters along it by true average linkage, best pair first, while the
     average cosine similarity is at least ``threshold`` and the group stays within
-    ``max_group_size``; keywords that match nothing stay singletons.  ``"dense"`` is the
+    ``max_group_size``; keywords that match nothing stay singletons, and keywords
+    with no text left after normalising (emoji, punctuation) share groups of at most
+    ``max_group_size``.  ``"dense"`` is the
     reference: scikit-learn's average-linkage ``AgglomerativeClustering`` on the dense
     cosine distances (small inputs only; no size cap).
 
@@ -153,7 +155,8 @@ def group_keywords(
             f"`keywords` must be a sequence of strings. Got {short_repr(keywords)} instead."
         )
     hashing = check_bool(hashing, "hashing", allow_none=True)
-    texts = normalize_keywords(list(keywords), traditional=traditional)
+    keywords = list(keywords)  # (once: an iterator is read a single time)
+    texts = normalize_keywords(keywords, traditional=traditional)
     n = len(texts)
     if n == 0:
         raise InvalidInputError("`keywords` is empty: there is nothing to group.")
@@ -180,7 +183,7 @@ def group_keywords(
         profile_rows = _profile_rows(profiles, n, weight)
         if name == "dense":
             raise InvalidInputError("`profiles` needs method='agglomerative'.")
-    keyword_arr = np.asarray(list(keywords), dtype=object)
+    keyword_arr = np.asarray(keywords, dtype=object)
     # content-based order for deterministic tie-breaking, whatever the input order
     text_arr = np.array(texts, dtype=object).astype(str)
     if rng is None:
@@ -219,9 +222,26 @@ def group_keywords(
         elif (~blank).sum() == 1:
             labels[rows[~blank]] = next_label
             next_label += 1
-        # blank keywords (nothing left after normalising) each form their own group
-        for i in rows[blank]:
-            labels[i] = next_label
+        # blank keywords (nothing left after normalising: emoji, punctuation) read
+        # alike, as nothing: they share groups of at most `max_group_size`, with equal
+        # keywords next to each other
+        empty = rows[blank]
+        if empty.size:
+            raw = np.array([str(keyword_arr[i]) for i in empty], dtype=object).astype(str)
+            order = np.lexsort((empty, raw))
+            empty, raw = empty[order], raw[order]
+            # runs of equal keywords, packed whole into groups while they fit
+            starts = np.flatnonzero(np.r_[True, raw[1:] != raw[:-1]])
+            runs = np.diff(np.r_[starts, empty.size])
+            size = 0
+            for start, length in zip(starts.tolist(), runs.tolist(), strict=True):
+                for offset in range(0, length, cap):
+                    part = min(cap, length - offset)
+                    if size == 0 or size + part > cap:
+                        next_label += size > 0
+                        size = 0
+                    labels[empty[start + offset : start + offset + part]] = next_label
+                    size += part
             next_label += 1
     _, labels = np.unique(labels, return_inverse=True)
     labels = labels.ravel().astype(np.int64)
