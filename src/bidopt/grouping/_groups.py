@@ -235,13 +235,13 @@ def group_keywords(
             runs = np.diff(np.r_[starts, empty.size])
             size = 0
             for start, length in zip(starts.tolist(), runs.tolist(), strict=True):
-                for offset in range(0, length, cap):
-                    part = min(cap, length - offset)
-                    if size == 0 or size + part > cap:
-                        next_label += size > 0
+                for offset in range(0, int(length), cap):
+                    chunk = min(cap, int(length) - offset)
+                    if size == 0 or size + chunk > cap:
+                        next_label += int(size > 0)
                         size = 0
-                    labels[empty[start + offset : start + offset + part]] = next_label
-                    size += part
+                    labels[empty[start + offset : start + offset + chunk]] = next_label
+                    size += chunk
             next_label += 1
     _, labels = np.unique(labels, return_inverse=True)
     labels = labels.ravel().astype(np.int64)
