@@ -319,3 +319,10 @@ def test_a_keyword_day_on_several_rows_is_flagged() -> None:
     )
     assert len(log) == 3 and log.report.flagged_rows.tolist() == [1]
     assert "repeats the keyword-day of row 0 with different values" in log.report.flags[0]
+
+
+def test_auction_log_rejects_complex_prices_and_a_non_text_source() -> None:
+    with pytest.raises(InvalidInputError, match=r"`market_price` must be an array of real"):
+        AuctionLog(click=[0, 1, 1], market_price=np.array([1 + 1j, 2, 3]))
+    with pytest.raises(InvalidInputError, match=r"`source` must be a string"):
+        AuctionLog(click=[0, 1], market_price=[1.0, 2.0], source=5)  # type: ignore[arg-type]

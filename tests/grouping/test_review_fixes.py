@@ -123,3 +123,12 @@ def test_blank_keywords_share_groups_up_to_the_cap() -> None:
     # an iterator is read once
     again = group_keywords(iter(words), max_group_size=3)
     np.testing.assert_array_equal(again.labels, labels)
+
+
+def test_missing_group_labels_are_named() -> None:
+    with pytest.raises(InvalidInputError, match=r"`levels\[0\]` must give every unit a group"):
+        pool_rates([1, 2], [10, 20], [["a", None]])
+    with pytest.raises(InvalidInputError, match=r"Got nan for unit 0"):
+        pool_rates([1, 2], [10, 20], [[float("nan"), "b"]])
+    with pytest.raises(InvalidInputError, match=r"`blocks` must give every keyword a block"):
+        group_keywords(["a b", "a c"], blocks=["x", None])

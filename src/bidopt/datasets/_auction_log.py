@@ -50,6 +50,11 @@ _WHOLE = ("click", "conversion", "hour")
 def _column(name: str, value: Any) -> np.ndarray[Any, Any]:
     """One column as a 1-d owned, read-only array: int64 for 0/1 flags and hours
     (whole numbers only), float64 otherwise."""
+    if np.iscomplexobj(value):
+        raise InvalidInputError(
+            f"AuctionLog `{name}` must be an array of real numbers. Got a complex array "
+            f"{short_repr(value)} instead."
+        )
     try:
         array = np.asarray(value, dtype=np.float64 if name not in _WHOLE else None)
     except (TypeError, ValueError):
@@ -116,6 +121,11 @@ class AuctionLog:
     def __post_init__(self) -> None:
         # caller arrays are copied (see ``as_owned``) and stored read-only, so that
         # editing the caller's arrays cannot reach a validated log
+        if not isinstance(self.source, str):
+            raise InvalidInputError(
+                f"AuctionLog `source` must be a string (where the log came from). Got "
+                f"{short_repr(self.source)} instead."
+            )
         for name in ("click", "market_price"):
             if getattr(self, name) is None:
                 raise InvalidInputError(

@@ -173,7 +173,19 @@ def group_keywords(
         raise InvalidInputError(f"`volumes` must have {n} entries. Got {vol.size}.")
     block = np.zeros(n, dtype=np.int64)
     if blocks is not None:
-        block_arr = np.asarray(list(blocks), dtype=object).astype(str)
+        block_obj = np.asarray(list(blocks), dtype=object)
+        missing = [
+            i
+            for i, v in enumerate(block_obj.ravel().tolist())
+            if v is None or (isinstance(v, float) and v != v)
+        ]
+        if missing:
+            raise InvalidInputError(
+                f"`blocks` must give every keyword a block label. Got "
+                f"{block_obj.ravel()[missing[0]]!r} for keyword {missing[0]} "
+                f"({len(missing)} missing)."
+            )
+        block_arr = block_obj.astype(str)
         if block_arr.size != n:
             raise InvalidInputError(f"`blocks` must have {n} entries. Got {block_arr.size}.")
         block = np.unique(block_arr, return_inverse=True)[1].ravel()

@@ -184,7 +184,18 @@ def pool_rates(
     for k, labels in enumerate(levels):
         arr = np.asarray(labels)
         if arr.dtype.kind not in "iub":  # labels of any kind; integer codes as they are
-            arr = arr.astype(object).astype(str)
+            arr = np.asarray(labels, dtype=object)  # (before str: a NaN stays a NaN)
+            missing = np.array(
+                [v is None or (isinstance(v, float) and v != v) for v in arr.ravel().tolist()],
+                dtype=bool,
+            )
+            if missing.any():
+                unit = int(np.argmax(missing))
+                raise InvalidInputError(
+                    f"`levels[{k}]` must give every unit a group label. Got "
+                    f"{arr.ravel()[unit]!r} for unit {unit} ({int(missing.sum())} missing)."
+                )
+            arr = arr.astype(str)
         if arr.shape != x.shape:
             raise InvalidInputError(
                 f"`levels[{k}]` must have shape {x.shape}, one label per unit. Got {arr.shape}."
