@@ -492,3 +492,155 @@ def test_certificate_lists_every_constraint_with_its_slack() -> None:
     frame = plan.certificate.to_frame()
     assert isinstance(frame, pd.DataFrame)
     assert frame["holds"].all()
+
+
+# --- second review of issue 21 (an independent fuzzer's reproducers) --------------------
+
+
+@pytest.mark.parametrize("method", METHODS_ALL)
+def test_a_target_met_exactly_counts_as_met(method: str) -> None:
+    # CPA exactly 4/3 for both keywords: all three methods kept only the first (1 of 3
+    # conversions), milp saying "Optimal (HiGHS)"
+    land = BidLandscape(
+        bids=[[1.0], [1.0]],
+        clicks=[[1.0], [2.0]],  # type: ignore[list-item]
+        cost=[[1.0], [3.0]],  # type: ignore[list-item]
+        conversions=[[1.0], [2.0]],  # type: ignore[list-item]
+    )
+    plan = optimize_bids(land, 10.0, target_cpa=4 / 3, method=method)  # type: ignore[arg-type]
+    assert plan.success
+    assert plan.levels.tolist() == [0, 0]
+    assert plan.conversions == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("land", "kwargs"),
+    [
+        (  # one point exactly at the target: "reachable only by spending at least inf"
+            BidLandscape(bids=[[1.0]], clicks=[[10.0]], cost=[[0.1]], conversions=[[2.9]]),  # type: ignore[list-item]
+            {"target_cpa": 0.1 / 2.9},
+        ),
+        (
+            BidLandscape(bids=[[1.0]], clicks=[[10.0]], cost=[[5.5]], revenue=[[0.1]]),  # type: ignore[list-item]
+            {"target_roas": 0.1 / 5.5, "objective": "revenue"},
+        ),
+        (  # a level that converts at no cost: "lowest plan CPA is 8.33"
+            BidLandscape(
+                bids=[[1.0, 2.0], [1.0, 2.0]],  # type: ignore[list-item]
+                clicks=[[1.0, 2.0], [1.0, 2.0]],  # type: ignore[list-item]
+                cost=[[0.0, 10.0], [5.0, 10.0]],  # type: ignore[list-item]
+                conversions=[[1.0, 1.2], [0.1, 0.2]],  # type: ignore[list-item]
+            ),
+            {"target_cpa": 1.0},
+        ),
+    ],
+)
+def test_reachable_targets_are_not_called_infeasible(
+    land: BidLandscape, kwargs: dict[str, object]
+) -> None:
+    for method in METHODS_ALL:
+        plan = optimize_bids(land, 50.0, method=method, **kwargs)  # type: ignore[arg-type]
+        assert plan.success
+        assert plan.levels[0] == 0
+
+
+@pytest.mark.parametrize("method", METHODS_ALL)
+def test_a_paid_level_without_clicks_breaks_any_cpc_cap(method: str) -> None:
+    # the problem counted it as CPC 0 (allowed), the certificate as infinite: success=False
+    land = BidLandscape(
+        bids=[[1.0, 2.0], [1.0, 2.0]],  # type: ignore[list-item]
+        clicks=[[0.0, 4.0], [2.0, 4.0]],  # type: ignore[list-item]
+        cost=[[1.0, 4.0], [1.0, 4.0]],  # type: ignore[list-item]
+        conversions=[[0.5, 0.6], [0.2, 0.4]],  # type: ignore[list-item]
+    )
+    plan = optimize_bids(land, 2.0, max_cpc=1.0, method=method)  # type: ignore[arg-type]
+    assert plan.success
+    assert plan.levels.tolist() == [-1, 0]
+
+
+@pytest.mark.parametrize(("budget", "method"), [(12 - 1e-7, "milp"), (3 - 1e-7, "lp")])
+def test_highs_tolerance_never_leaves_the_plan_over_budget(budget: float, method: str) -> None:
+    land = BidLandscape(
+        bids=[[1.0, 2.0], [1.0, 2.0]],  # type: ignore[list-item]
+        clicks=[[2.0, 4.0], [2.0, 4.0]],  # type: ignore[list-item]
+        cost=[[3.0, 6.0], [3.0, 6.0]],  # type: ignore[list-item]
+        conversions=[[1.0, 1.5], [1.0, 1.5]],  # type: ignore[list-item]
+    )
+    plan = optimize_bids(land, budget, method=method)  # type: ignore[arg-type]
+    assert plan.success, plan.message  # was success=False, over by 1e-7
+    assert plan.spend <= budget
+    exact = optimize_bids(land, budget, method="milp")
+    assert exact.spend <= budget
+
+
+@pytest.mark.parametrize("factor", [1e-12, 1e150])
+def test_any_money_unit_is_solved_alike(factor: float) -> None:
+    land = BidLandscape(
+        bids=[[1.0, 2.0], [1.0, 2.0]],  # type: ignore[list-item]
+        clicks=np.array([[10.0, 12.0], [10.0, 12.0]]) * factor,
+        cost=np.array([[10.0, 20.0], [10.0, 20.0]]) * factor,
+        conversions=np.array([[1.0, 1.2], [1.0, 1.2]]) * factor,
+    )
+    for method in METHODS_ALL:
+        plan = optimize_bids(land, 25.0 * factor, method=method)  # type: ignore[arg-type]
+        assert plan.success, (method, plan.message)  # lp/milp spent 3x at 1e-12
+        assert plan.fun / factor == pytest.approx(2.0)
+    if factor < 1:  # a huge target on ordinary money: HiGHS said "Model error"
+        plain = land.take(np.arange(2))
+        plain = BidLandscape(
+            bids=plain.bids,
+            clicks=plain.clicks / factor,
+            cost=plain.cost / factor,
+            conversions=np.asarray(plain.conversions) / factor,
+        )
+        assert optimize_bids(plain, 25.0, target_cpa=1e200, method="milp").success
+
+
+def test_frontier_with_a_target_gives_every_budget_a_plan() -> None:
+    land = BidLandscape(
+        bids=[[1.0, 2.0], [1.0, 2.0]],  # type: ignore[list-item]
+        clicks=[[10.0, 12.0], [10.0, 12.0]],  # type: ignore[list-item]
+        cost=[[10.0, 20.0], [10.0, 20.0]],  # type: ignore[list-item]
+        conversions=[[1.0, 1.2], [1.0, 1.2]],  # type: ignore[list-item]
+    )
+    front = bid_frontier(land, [0.0, 5.0, 10.0], target_cpa=12.0)  # raised InfeasibleError
+    assert front.value.tolist() == [0.0, 0.0, 1.0]
+    answer = budget_for_target(land, conversions=2.2)
+    assert answer.lower_bound <= answer.budget
+    assert optimize_bids(land, 30.0, method="milp").conversions >= 2.2 - 1e-12
+    assert answer.lower_bound <= 30.0  # was 30.00000000000001
+
+
+def test_group_labels_are_compared_as_given() -> None:
+    land = BidLandscape(
+        bids=[[1.0], [1.0]],
+        clicks=[[1.0], [2.0]],  # type: ignore[list-item]
+        cost=[[1.0], [3.0]],  # type: ignore[list-item]
+        conversions=[[1.0], [2.0]],  # type: ignore[list-item]
+    )
+    plan = optimize_bids(land, 10.0, groups=[1, "1"], group_budgets={1: 2.0})
+    assert plan.levels.tolist() == [0, 0]  # 1 and "1" were merged: only one could bid
+    with pytest.raises(InvalidInputError, match="1 and '1' differ"):
+        optimize_bids(land, 10.0, groups=[1, "1"], group_budgets={"2": 2.0})
+
+
+@SOLVER
+@given(landscapes(max_keywords=5, max_levels=3), st.data())
+def test_a_target_set_at_a_plans_own_cpa_keeps_that_plan_feasible(
+    land: BidLandscape, data: st.DataObject
+) -> None:
+    # targets at ties: milp fell to 0.1% of the optimum when the target equalled a plan's CPA
+    levels = np.array(
+        [data.draw(st.integers(-1, land.n_levels - 1)) for _ in range(land.n_keywords)]
+    )
+    picked = land.at_levels(levels)
+    spend, conv = float(picked["cost"].sum()), float(picked["conversions"].sum())
+    if spend <= 0 or conv <= 1e-6:
+        return
+    target = spend / conv
+    for method in METHODS_ALL:
+        plan = optimize_bids(land, spend, target_cpa=target, method=method)  # type: ignore[arg-type]
+        assert plan.success and plan.certificate.holds
+        if method == "milp":
+            assert plan.fun >= conv * (1 - 1e-9) - 1e-12  # that plan is feasible
+        assert plan.bound >= conv * (1 - 1e-9) - 1e-12

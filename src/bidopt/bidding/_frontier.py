@@ -152,15 +152,40 @@ def bid_frontier(
             plans.append(make_plan(sub, solution, "dual"))
     else:
         for budget in grid:
-            plans.append(
-                optimize_bids(
+            try:
+                plans.append(
+                    optimize_bids(
+                        landscape,
+                        float(budget),
+                        target_cpa=target_cpa,
+                        target_roas=target_roas,
+                        **constraints,
+                    )
+                )
+            except InfeasibleError as exc:
+                if "budget" not in exc.conflicts:  # the target is out of reach at any budget
+                    raise
+                # too small a budget for any plan meeting the target: not bidding is
+                # the optimum (value 0, and 0 bounds every feasible plan)
+                bare = make_problem(
                     landscape,
                     float(budget),
-                    target_cpa=target_cpa,
-                    target_roas=target_roas,
+                    target_cpa=None,
+                    target_roas=None,
+                    groups=None,
+                    group_budgets=None,
                     **constraints,
                 )
-            )
+                empty = Solution(
+                    np.full(landscape.n_keywords, -1, np.int64),
+                    0.0,
+                    0.0,
+                    0.0,
+                    0,
+                    0,
+                    f"No plan meets the target within this budget ({exc}); not bidding is best.",
+                )
+                plans.append(make_plan(bare, empty, "dual"))
     return Frontier(
         budgets=grid,
         spend=np.array([p.spend for p in plans]),
@@ -190,9 +215,12 @@ class BudgetForTarget:
         ``"conversions"``, ``"revenue"`` or ``"clicks"``.
     target : float
     budget : float
-        The least budget found whose optimal plan reaches the target, yuan.
+        The least budget found (by bisection) at which the dual's plan reaches the
+        target, yuan.  An exact solver may reach it for less, but never for less than
+        ``lower_bound``; ``plan.certificate`` checks the plan reaches the target.
     lower_bound : float
-        No plan reaches the target for less (the LP relaxation's minimum cost), yuan.
+        No plan reaches the target for less (the LP relaxation's minimum cost, less a
+        relative 1e-12 for rounding), yuan.
     plan : BidPlan
         The plan at ``budget``.
     max_reachable : float
@@ -223,7 +251,7 @@ def budget_for_target(
     min_bid: float | None = None,
     max_bid: float | None = None,
 ) -> BudgetForTarget:
-    """The least budget whose optimal plan reaches a target (the reverse question).
+    """The least budget at which the dual's plan reaches a target (the reverse question).
 
     Give exactly one of ``conversions``, ``revenue`` or ``clicks``.  The hulls'
     steps taken in decreasing value per yuan give the LP's least cost for the target
@@ -281,7 +309,8 @@ def budget_for_target(
     before_v = float(cum_v[k - 1]) if k else 0.0
     step_v = float(dv_all[order][k])
     share = (target - before_v) / step_v if step_v > 0 else 0.0
-    lower = before_c + share * float(dc_all[order][k])
+    # the sum runs in another order than any plan's: 1e-12 keeps it a bound after rounding
+    lower = (before_c + share * float(dc_all[order][k])) * (1 - 1e-12)
     high = float(cum_c[k])
 
     def plan_at(budget: float) -> tuple[IntArray, float, float, float]:
@@ -333,4 +362,5 @@ def budget_for_target(
         f"Least budget found for {metric}={target:g}.",
     )
     plan = make_plan(_with_budget(problem, high), solution, "dual", extra=(reached,))
+    lower = min(lower, high)  # the LP's least cost, summed in another order, can exceed it
     return BudgetForTarget(metric, target, high, lower, plan, full_value)

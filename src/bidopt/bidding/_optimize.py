@@ -134,6 +134,10 @@ def optimize_bids(
     return make_plan(problem, solution, name)
 
 
+#: Problems up to this many (keyword, level) points are small enough for method="milp".
+_SMALL = 20_000
+
+
 def _check_method_options(method: str, opts: dict[str, Any]) -> dict[str, Any]:
     """Each option's type and range, named as ``options['x']`` in the message."""
     if method == "dual":
@@ -174,6 +178,14 @@ def make_plan(
         certificate = Certificate.of((*certificate.checks, *extra))
     message = solution.message
     status, success = solution.status, solution.status == 0
+    bound = max(solution.bound, fun)
+    gap = (bound - fun) / bound if bound > 0 else 0.0
+    if method != "milp" and gap > 0.01 and certificate.holds:
+        message += f" The plan may be up to {gap:.1%} below the optimum (its certified gap)" + (
+            "; for a problem this small, method='milp' finds the exact optimum."
+            if land.n_keywords * land.n_levels <= _SMALL
+            else "."
+        )
     if not certificate.holds:  # never hand back a plan that breaks a constraint as a success
         status, success = 2, False
         message = certificate.message() + " " + message
@@ -189,7 +201,7 @@ def make_plan(
         budget=problem.budget,
         objective=problem.objective,
         fun=fun,
-        bound=max(solution.bound, fun),
+        bound=bound,
         shadow_price=solution.shadow_price,
         target_multiplier=solution.target_multiplier,
         success=success,

@@ -15,7 +15,10 @@ from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import OBJECTIVES, BidLandscape
 from bidopt.typing import BoolArray, FloatArray, IntArray
 
-__all__ = ["BidProblem", "make_problem"]
+__all__ = ["TARGET_RTOL", "BidProblem", "make_problem"]
+
+#: Relative tolerance the solvers allow on a target (half the certificate's, 1e-9).
+TARGET_RTOL = 5e-10
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -43,6 +46,23 @@ class BidProblem:
     max_cpc: float | None = None
     min_bid: float | None = None
     max_bid: float | None = None
+    target_scale: FloatArray | None = None
+
+    def target_excess(self, levels: IntArray) -> float:
+        """``sum g`` of the plan minus the tolerance the solvers allow (<= 0: met).
+
+        The tolerance is ``TARGET_RTOL`` (half the certificate's 1e-9) times the plan's
+        ``target_cpa * conversions`` or ``target_roas * cost``, so a plan whose CPA or
+        ROAS equals the target counts as meeting it, as the certificate says.
+        """
+        if self.target is None or self.target_scale is None:
+            return 0.0
+        width = self.target.shape[1]
+        flat = np.arange(levels.size, dtype=np.int64) * width + np.maximum(levels, 0)
+        on = levels >= 0
+        g = float(np.take(self.target, flat)[on].sum())
+        scale = float(np.abs(np.take(self.target_scale, flat)[on]).sum())
+        return g - TARGET_RTOL * scale
 
     def certificate(
         self, levels: IntArray, picked: Mapping[str, FloatArray] | None = None
@@ -142,14 +162,19 @@ def make_problem(
     if allowed is not None and cap is not None:
         clicks = landscape.clicks
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            cpc = np.where(clicks > 0, cost / np.where(clicks > 0, clicks, 1.0), 0.0)
+            # a level that costs money and buys no clicks has an infinite CPC
+            cpc = np.where(
+                clicks > 0,
+                cost / np.where(clicks > 0, clicks, 1.0),
+                np.where(cost > 0, np.inf, 0.0),
+            )
         allowed &= cpc <= cap * (1 + 1e-12)
 
     cpa = _optional_positive(target_cpa, "target_cpa")
     roas = _optional_positive(target_roas, "target_roas")
     if cpa is not None and roas is not None:
         raise InvalidInputError("Give `target_cpa` or `target_roas`, not both.")
-    target = None
+    target = target_scale = None
     target_name: str | None = None
     target_level: float | None = None
     if cpa is not None:
@@ -157,12 +182,14 @@ def make_problem(
         if conversions is None:
             raise InvalidInputError("`target_cpa` needs `conversions` in the landscape.")
         target, target_name, target_level = cost - cpa * conversions, "target_cpa", cpa
+        target_scale = cpa * conversions
         _check_reachable(landscape, allowed, total, target, target_name, cpa)
     elif roas is not None:
         revenue = landscape.revenue
         if revenue is None:
             raise InvalidInputError("`target_roas` needs `revenue` in the landscape.")
         target, target_name, target_level = roas * cost - revenue, "target_roas", roas
+        target_scale = roas * cost
         _check_reachable(landscape, allowed, total, target, target_name, roas)
 
     group_of = group_budget = labels = None
@@ -180,19 +207,18 @@ def make_problem(
                 "`group_budgets` must be a mapping of group label -> budget in yuan. "
                 f"Got {short_repr(group_budgets)} instead."
             )
-        labels, codes = np.unique(group_array.astype(str), return_inverse=True)
-        known = set(labels.tolist())
-        unknown = [k for k in group_budgets if str(k) not in known]
+        labels, codes = _group_codes(groups, group_array)
+        lookup = {label: i for i, label in enumerate(labels.tolist())}
+        unknown = [k for k in group_budgets if k not in lookup]
         if unknown:
             raise InvalidInputError(
-                f"`group_budgets` names group(s) {unknown[:5]} that no keyword belongs to."
+                f"`group_budgets` names group(s) {unknown[:5]} that no keyword belongs to "
+                f"(labels are compared as given: 1 and '1' differ). Groups: "
+                f"{short_repr(labels.tolist())}."
             )
         group_budget = np.full(labels.size, np.inf)
-        lookup = {label: i for i, label in enumerate(labels.tolist())}
         for key, amount in group_budgets.items():
-            group_budget[lookup[str(key)]] = check_scalar(
-                amount, f"group_budgets[{key!r}]", lower=0
-            )
+            group_budget[lookup[key]] = check_scalar(amount, f"group_budgets[{key!r}]", lower=0)
         group_of = codes.ravel().astype(np.int64)
         labels = labels.astype(object)
     return BidProblem(
@@ -211,7 +237,25 @@ def make_problem(
         max_cpc=cap,
         min_bid=low,
         max_bid=high,
+        target_scale=target_scale,
     )
+
+
+def _group_codes(groups: Any, as_objects: npt.NDArray[np.object_]) -> tuple[Any, IntArray]:
+    """Distinct labels (as given: 1 and '1' differ) and each keyword's label code."""
+    # a numpy array of one dtype is compared as is; anything else label by label (a
+    # list [1, "1"] would become two "1" strings in np.asarray)
+    if isinstance(groups, np.ndarray) and groups.dtype != object:
+        labels, codes = np.unique(groups, return_inverse=True)
+        return labels, codes.ravel().astype(np.int64)
+    try:
+        index: dict[Any, int] = {}
+        codes_list = [index.setdefault(label, len(index)) for label in as_objects.tolist()]
+    except TypeError:
+        raise InvalidInputError(
+            f"`groups` labels must be hashable (str or int). Got {short_repr(groups)} instead."
+        ) from None
+    return np.array(list(index), dtype=object), np.asarray(codes_list, dtype=np.int64)
 
 
 def _check_reachable(
@@ -225,19 +269,21 @@ def _check_reachable(
     """Raise InfeasibleError unless some non-empty plan meets the target within budget.
 
     A plan's CPA (ROAS) is a weighted mean of its points', so the best single point is
-    the best any plan can do; it must also fit the budget.
+    the best any plan can do; it must also fit the budget.  Points that cost nothing
+    count (CPA 0, ROAS infinite), and a point exactly at the target meets it (relative
+    ``TARGET_RTOL``, as the solvers and the certificate).
     """
-    useful = landscape.cost > 0
-    if allowed is not None:
-        useful &= allowed
+    usable = np.ones(landscape.cost.shape, dtype=bool) if allowed is None else allowed
+    cost = landscape.cost
     if name == "target_cpa":
         metric = landscape.conversions
         assert metric is not None
+        useful = usable & (metric > 0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = np.where(useful & (metric > 0), landscape.cost / metric, np.inf)
+            ratio = np.where(useful, cost / np.where(useful, metric, 1.0), np.inf)
         best = float(ratio.min()) if ratio.size else np.inf
-        ok = useful & (target <= 0) & (landscape.cost <= budget)
-        if not np.isfinite(best) or best > level:
+        meets = useful & (target <= TARGET_RTOL * level * metric)
+        if not np.isfinite(best) or best > level * (1 + 2 * TARGET_RTOL):
             raise InfeasibleError(
                 f"target_cpa={level:g} is unreachable: the lowest plan CPA is "
                 + (f"{best:.2f} yuan." if np.isfinite(best) else "undefined (no conversions).")
@@ -247,18 +293,20 @@ def _check_reachable(
     else:
         metric = landscape.revenue
         assert metric is not None
+        useful = usable & (metric > 0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = np.where(useful, metric / np.where(useful, landscape.cost, 1.0), 0.0)
+            ratio = np.where(useful, metric / np.where(cost > 0, cost, 1.0), 0.0)
+            ratio = np.where(useful & (cost == 0), np.inf, ratio)
         best = float(ratio.max()) if ratio.size else 0.0
-        ok = useful & (target <= 0) & (landscape.cost <= budget)
-        if best < level:
+        meets = useful & (target <= TARGET_RTOL * level * cost)
+        if best < level * (1 - 2 * TARGET_RTOL):
             raise InfeasibleError(
                 f"target_roas={level:g} is unreachable: the highest plan ROAS is {best:.3f}. "
                 "Lower the target or relax the CPC cap and bid bounds.",
                 {"target_roas": level - best},
             )
-    if not ok.any():
-        cheapest = float(np.where(useful & (target <= 0), landscape.cost, np.inf).min())
+    if not (meets & (cost <= budget)).any():
+        cheapest = float(np.where(meets, cost, np.inf).min()) if meets.size else np.inf
         raise InfeasibleError(
             f"{name}={level:g} is reachable only by spending at least {cheapest:.2f} yuan, "
             f"more than the budget of {budget:.2f} yuan.",

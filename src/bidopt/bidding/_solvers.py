@@ -10,12 +10,19 @@ import numpy as np
 from scipy import optimize, sparse
 
 from bidopt.bidding._hull import build_hull
-from bidopt.bidding._problem import BidProblem
+from bidopt.bidding._problem import TARGET_RTOL, BidProblem
 from bidopt.bidding._select import select
 from bidopt.exceptions import SolverError
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["Solution", "fill_levels", "repair_target", "solve_dual", "solve_highs"]
+__all__ = [
+    "Solution",
+    "fill_levels",
+    "repair_budget",
+    "repair_target",
+    "solve_dual",
+    "solve_highs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +71,7 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
     def evaluate(mu: float) -> tuple[IntArray, float, float, float, float]:
         levels, bound, lam = _solve_value(problem, problem.value - mu * g)
         fun = float(_picked(problem.value, levels).sum())
-        slack = float(_picked(g, levels).sum())
+        slack = problem.target_excess(levels)
         return levels, bound, lam, fun, slack
 
     levels, bound, lam, fun, slack = evaluate(0.0)
@@ -159,7 +166,7 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
     cur_v = _picked(value, out)
     cur_g = None if g is None else _picked(g, out)
     room_c = problem.budget - float(cur_c.sum())
-    room_g = np.inf if cur_g is None else -float(cur_g.sum())
+    room_g = np.inf if cur_g is None else -problem.target_excess(out)
     grouped = problem.group_of is not None and problem.group_budget is not None
     group_room = None
     if problem.group_of is not None and problem.group_budget is not None:
@@ -235,6 +242,74 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
     return out
 
 
+def _budget_excess(problem: BidProblem, levels: IntArray) -> float:
+    """How far the plan is over its budget or its worst group budget, yuan (<= 0: fits)."""
+    cost = _picked(problem.cost, levels)
+    excess = float(cost.sum()) - problem.budget
+    if problem.group_of is not None and problem.group_budget is not None:
+        used = np.bincount(problem.group_of, weights=cost, minlength=problem.group_budget.size)
+        over = used - problem.group_budget
+        excess = max(excess, float(over.max()) if over.size else -np.inf)
+    return excess
+
+
+def repair_budget(problem: BidProblem, levels: IntArray, max_rounds: int = 200) -> IntArray:
+    """Move keywords down until the budget and every group budget hold exactly.
+
+    Each round every bidding keyword in an over-spent scope (the whole plan, or its
+    group) offers its best move down (least objective lost per yuan freed); moves are
+    taken in that order until the total excess is covered, and one per over-spent
+    group.  The empty plan fits every budget, so this ends.  Returns a new array.
+    """
+    out = np.array(levels, dtype=np.int64, copy=True)
+    n_levels = problem.cost.shape[1]
+    below = np.arange(n_levels)[None, :]
+    for _ in range(max_rounds):
+        cost = _picked(problem.cost, out)
+        total_over = float(cost.sum()) - problem.budget
+        group_over = None
+        if problem.group_of is not None and problem.group_budget is not None:
+            used = np.bincount(problem.group_of, weights=cost, minlength=problem.group_budget.size)
+            group_over = used - problem.group_budget
+        if total_over <= 0 and (group_over is None or (group_over <= 0).all()):
+            return out
+        rows = np.flatnonzero(out >= 0)
+        if group_over is not None and total_over <= 0 and problem.group_of is not None:
+            rows = rows[group_over[problem.group_of[rows]] > 0]
+        if rows.size == 0:
+            break
+        cur = out[rows]
+        c0, v0 = cost[rows], problem.value[rows, cur]
+        ok = (below < cur[:, None]) & (problem.cost[rows] < c0[:, None])
+        if problem.allowed is not None:
+            ok &= problem.allowed[rows]
+        freed = np.concatenate(
+            [np.where(ok, c0[:, None] - problem.cost[rows], 0.0), c0[:, None]], 1
+        )
+        lost = np.concatenate([v0[:, None] - problem.value[rows], v0[:, None]], 1)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = np.where(freed > 0, np.maximum(lost, 0.0) / freed, np.inf)
+        pick = np.argmin(ratio, axis=1)
+        at = np.arange(rows.size)
+        score, gain = ratio[at, pick], freed[at, pick]
+        order = np.flatnonzero(np.isfinite(score))
+        order = order[np.argsort(score[order], kind="stable")]
+        if order.size == 0:
+            break
+        if total_over > 0:
+            k = int(np.searchsorted(np.cumsum(gain[order]), total_over, side="left"))
+            take = order[: k + 1]
+        else:
+            assert problem.group_of is not None
+            _, first = np.unique(problem.group_of[rows[order]], return_index=True)
+            take = order[np.sort(first)]
+        new = pick[take]
+        out[rows[take]] = np.where(new == n_levels, -1, new)
+    if _budget_excess(problem, out) > 0:
+        out[:] = -1
+    return out
+
+
 def repair_target(problem: BidProblem, levels: IntArray, max_rounds: int = 200) -> IntArray:
     """Move keywords down (to a cheaper allowed level or to no bid) until the target holds.
 
@@ -263,7 +338,7 @@ def repair_target(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
     n_levels = problem.cost.shape[1]
     below = np.arange(n_levels)[None, :]
     for _ in range(max_rounds):
-        excess = float(_picked(g, out).sum())
+        excess = problem.target_excess(out)
         if excess <= 0:
             return out
         rows = np.flatnonzero(out >= 0)
@@ -295,7 +370,7 @@ def repair_target(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
         take = order[: k + 1]
         new = pick[take]
         out[rows[take]] = np.where(new == n_levels, -1, new)
-    if float(_picked(g, out).sum()) > 0:
+    if problem.target_excess(out) > 0:
         out[:] = -1  # the empty plan always meets the target
     return out
 
@@ -317,26 +392,38 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         return Solution(
             np.full(n, -1, np.int64), 0.0, 0.0, 0.0, 0, 0, "No level is allowed; nothing to bid on."
         )
-    value = problem.value[rows, cols]
-    cost = problem.cost[rows, cols]
+    # HiGHS works to absolute tolerances (about 1e-7): rows and objective are scaled to
+    # order 1 so that yuan amounts of 1e-12 or 1e150 are solved alike; results are
+    # scaled back, and the plan is checked and repaired exactly afterwards
+    value_raw = problem.value[rows, cols]
+    cost_raw = problem.cost[rows, cols]
+    v_scale = _scale(value_raw)
+    c_scale = _scale(np.append(cost_raw, problem.budget))
+    value = value_raw / v_scale
+    cost = cost_raw / c_scale
     blocks = [sparse.csr_array((np.ones(m), (rows, np.arange(m))), shape=(n, m))]
     upper = [np.ones(n)]
     blocks.append(sparse.csr_array(cost[None, :]))
-    upper.append(np.array([problem.budget]))
-    if problem.target is not None:
-        blocks.append(sparse.csr_array(problem.target[rows, cols][None, :]))
+    upper.append(np.array([problem.budget / c_scale]))
+    if problem.target is not None and problem.target_scale is not None:
+        # the target with the solvers' relative tolerance folded in (a plan exactly at
+        # the target meets it), scaled by the size of what it compares, not by its
+        # own rounding noise
+        size = np.abs(problem.target_scale[rows, cols])
+        g = problem.target[rows, cols] - TARGET_RTOL * size
+        blocks.append(sparse.csr_array((g / _scale(np.append(np.abs(g), size)))[None, :]))
         upper.append(np.zeros(1))
     if problem.group_of is not None and problem.group_budget is not None:
         finite = np.isfinite(problem.group_budget)
         index = np.cumsum(finite) - 1
-        g = problem.group_of[rows]
-        use = finite[g]
+        group = problem.group_of[rows]
+        use = finite[group]
         blocks.append(
             sparse.csr_array(
-                (cost[use], (index[g[use]], np.arange(m)[use])), shape=(int(finite.sum()), m)
+                (cost[use], (index[group[use]], np.arange(m)[use])), shape=(int(finite.sum()), m)
             )
         )
-        upper.append(problem.group_budget[finite])
+        upper.append(problem.group_budget[finite] / c_scale)
     matrix = sparse.vstack(blocks).tocsr()
     ub = np.concatenate(upper)
     if integral:
@@ -368,28 +455,36 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         levels = np.full(n, -1, np.int64)
         levels[rows[chosen]] = cols[chosen]
         dual_bound = getattr(res, "mip_dual_bound", None)
-        bound = (
+        bound = v_scale * (
             -float(dual_bound)
             if dual_bound is not None and math.isfinite(dual_bound)
             else -float(res.fun)
         )
         shadow = 0.0
     else:
-        bound = -float(res.fun)
+        bound = -float(res.fun) * v_scale
         levels = _round_down(problem, rows, cols, x)
         marginals = getattr(getattr(res, "ineqlin", None), "marginals", None)
-        shadow = -float(marginals[n]) if marginals is not None else 0.0
-    if problem.target is not None and float(_picked(problem.target, levels).sum()) > 0:
+        shadow = -float(marginals[n]) * v_scale / c_scale if marginals is not None else 0.0
+    over_budget = _budget_excess(problem, levels) > 0
+    if over_budget:
+        # HiGHS's absolute feasibility tolerance (about 1e-7) can leave a plan a hair
+        # over the budget: move keywords down (least value lost per yuan) until it fits
+        levels = repair_budget(problem, levels)
+        note = " Plan moved down to fit the budget exactly (HiGHS tolerance)."
+    if problem.target is not None and problem.target_excess(levels) > 0:
         # rounding (lp) or HiGHS's absolute feasibility tolerance (milp) left the
         # target broken on the whole plan: move keywords down until it holds exactly
         levels = repair_target(problem, levels)
-        note = f" {problem.target_name} repaired after rounding (keywords moved down)."
+        note += f" {problem.target_name} repaired after rounding (keywords moved down)."
     if not integral:
         levels = fill_levels(problem, levels)  # use what rounding down left unspent
     status = 0 if res.status == 0 else 1
     message = "Optimal (HiGHS)." if status == 0 else f"HiGHS stopped early: {res.message}"
     if not integral:
         message = "LP relaxation solved (HiGHS); plan rounded down to whole levels."
+    elif note and status == 0:
+        message = "HiGHS's optimum, repaired to hold exactly (so optimal only up to the gap)."
     message += note
     return Solution(
         levels,
@@ -400,6 +495,14 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         status,
         message,
     )
+
+
+def _scale(values: FloatArray) -> float:
+    """A positive power of two near the largest magnitude (1 for all zeros)."""
+    top = float(np.max(np.abs(values))) if values.size else 0.0
+    if not math.isfinite(top) or top <= 0:
+        return 1.0
+    return float(2.0 ** math.frexp(top)[1])
 
 
 def _round_down(problem: BidProblem, rows: IntArray, cols: IntArray, x: FloatArray) -> IntArray:
