@@ -21,7 +21,9 @@ from bidopt.exceptions import InfeasibleError
 
 #: 200 examples: about 20-30 s here (500 took over 60 s: each example runs the split
 #: and an SLSQP multistart reference; the branch and bound costs about 3 ms a node).
-SOLVER = settings(derandomize=True, database=None, deadline=None, max_examples=200)
+# the solver property takes its examples from the loaded profile (tests/conftest.py:
+# "ci", the default, 500; "quick" 50)
+SOLVER = settings(derandomize=True, database=None, deadline=None)
 
 
 @st.composite
@@ -174,7 +176,7 @@ def edge_problems(draw: st.DrawFn) -> dict[str, Any]:
     return problem
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=300)
+@settings(derandomize=True, database=None, deadline=None, max_examples=150)
 @given(edge_problems())
 def test_success_means_every_constraint_holds(problem: dict[str, Any]) -> None:
     """Counterexample hunt for the certificate: constraints at their edges."""
