@@ -11,22 +11,12 @@ from bidopt._validation import as_float_array, check_scalar, short_repr
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
-__all__ = ["BOUND_RTOL", "check_flag", "check_in_bounds", "check_pctr", "describe"]
+__all__ = ["BOUND_RTOL", "check_in_bounds", "check_pctr", "describe"]
 
 #: Relative tolerance of a multiplier checked against its bounds: a few ulps, so that a
 #: bound the caller computed in another order (``1e-12 / max_bid`` against
 #: ``1 / (1e12 * max_bid)``, one ulp apart) is within them.
 BOUND_RTOL = 4.0 * sys.float_info.epsilon
-
-
-def check_flag(value: object, name: str) -> bool:
-    """``value`` as a bool: a Python or numpy bool only (a string such as ``"no"`` is
-    truthy, and ``0``/``1``/``None`` are more likely a slip than a choice)."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise InvalidInputError(
-        f"`{name}` must be a bool (True or False). Got {short_repr(value)} instead."
-    )
 
 
 def check_pctr(values: npt.ArrayLike, name: str = "pctr") -> FloatArray:

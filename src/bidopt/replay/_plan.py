@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._validation import as_float_array, check_scalar
+from bidopt._validation import as_float_array, check_bool, check_scalar
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._checks import check_flag
 from bidopt.replay._engine import won_auctions
 from bidopt.replay._spend_model import SpendModel, check_training, slot_bounds
 from bidopt.typing import FloatArray, IntArray
@@ -73,7 +72,7 @@ def spend_plan(
     log = check_training(training, statistics=False)
     assert isinstance(log, AuctionLog)  # (checked)
     assert log.pctr is not None
-    calibrate = check_flag(calibrate, "calibrate")
+    calibrate = bool(check_bool(calibrate, "calibrate"))
     cut = as_float_array(edges, "edges", ndim=1)
     lam = check_scalar(lam, "lam", lower=0, lower_inclusive=False)
     cap = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
