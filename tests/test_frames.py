@@ -12,6 +12,7 @@ import pytest
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import split_budget
 from bidopt.datasets import AuctionLog, double11_channels, make_search_account
+from bidopt.exceptions import MissingDependencyError
 from bidopt.grouping import group_keywords, pool_rates
 from bidopt.landscape import estimate_landscapes
 from bidopt.replay import paced_replay, replay
@@ -81,5 +82,6 @@ def test_to_frame(objects: dict[str, tuple[Any, int]], name: str, monkeypatch: A
     assert len(frame) == rows
     assert frame.columns.is_unique
     monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
-    with pytest.raises(ImportError, match=r"needs pandas.*pip install bidopt\[pandas\]"):
+    with pytest.raises(ImportError, match=r"needs pandas.*pip install bidopt\[pandas\]") as info:
         obj.to_frame()
+    assert isinstance(info.value, MissingDependencyError)  # a bidopt error and an ImportError

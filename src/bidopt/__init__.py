@@ -17,7 +17,14 @@ from bidopt.datasets import (
     read_ipinyou,
     read_keyword_log,
 )
-from bidopt.exceptions import BidoptError, InfeasibleError, InvalidInputError, SolverError
+from bidopt.exceptions import (
+    BidoptError,
+    InfeasibleError,
+    InvalidInputError,
+    MissingColumnError,
+    MissingDependencyError,
+    SolverError,
+)
 
 try:
     __version__ = version("bidopt")
@@ -32,6 +39,8 @@ __all__ = [
     "InfeasibleError",
     "InvalidInputError",
     "KeywordLog",
+    "MissingColumnError",
+    "MissingDependencyError",
     "SolverError",
     "__version__",
     "make_search_account",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from bidopt.exceptions import MissingDependencyError
+
 __all__ = ["require_matplotlib", "require_pandas"]
 
 
 def _require(module: str, what: str, extra: str, package: str) -> Any:
-    """Import ``module`` for ``what`` or raise ImportError saying how to install it."""
+    """Import ``module`` for ``what`` or raise MissingDependencyError (an ImportError)
+    saying how to install it."""
     try:
         return importlib.import_module(module)
     except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
-        raise ImportError(
+        raise MissingDependencyError(
             f"{what} needs {package}, which is not installed. Install it with "
             f"`pip install bidopt[{extra}]` (or `pip install {package}`)."
         ) from None
