@@ -34,6 +34,7 @@ __all__ = [
     "check_rows",
     "check_scalar",
     "frozen",
+    "missing_mask",
     "rebuild_on_unpickle",
     "short_repr",
 ]
@@ -85,6 +86,23 @@ def check_choice(value: object, name: str, allowed: Collection[str]) -> str:
     expected = ", ".join(f"'{a}'" for a in allowed)
     shown = f"'{value}'" if isinstance(value, str) else short_repr(value)
     raise InvalidInputError(f"Unknown {name} {shown}; expected one of {expected}.")
+
+
+def missing_mask(values: object) -> npt.NDArray[np.bool_]:
+    """Which entries of a label or text column are missing (None or a float NaN).
+
+    Parameters
+    ----------
+    values : array-like
+        Any labels (str, int, objects); read as an object array.
+
+    Returns
+    -------
+    ndarray of bool, the shape of ``np.asarray(values, dtype=object)``
+    """
+    array = np.asarray(values, dtype=object)
+    flat = [v is None or (isinstance(v, float) and v != v) for v in array.ravel().tolist()]
+    return np.asarray(flat, dtype=bool).reshape(array.shape)
 
 
 def check_bool(value: object, name: str, *, allow_none: bool = False) -> bool | None:

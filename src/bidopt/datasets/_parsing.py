@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._validation import missing_mask
 from bidopt.typing import BoolArray, FloatArray
 
 __all__ = ["MATCH_TYPE_ALIASES", "parse_dates", "parse_match_types", "parse_numbers", "parse_text"]
@@ -190,9 +191,7 @@ def parse_text(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_], BoolA
     """Strip surrounding white space from text cells; empty or missing cells are bad."""
     if values.dtype != object:
         values = values.astype(object)
-    missing = np.asarray(
-        [v is None or (isinstance(v, float) and v != v) for v in values.tolist()], dtype=bool
-    ).reshape(values.shape)
+    missing = missing_mask(values)
     text = _map_unique(values, lambda v: str(v).strip(), object)
     missing |= text == ""
     return text, missing

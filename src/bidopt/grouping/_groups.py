@@ -17,6 +17,7 @@ from bidopt._validation import (
     check_choice,
     check_random_state,
     check_scalar,
+    missing_mask,
     short_repr,
 )
 from bidopt.exceptions import InvalidInputError
@@ -174,11 +175,7 @@ def group_keywords(
     block = np.zeros(n, dtype=np.int64)
     if blocks is not None:
         block_obj = np.asarray(list(blocks), dtype=object)
-        missing = [
-            i
-            for i, v in enumerate(block_obj.ravel().tolist())
-            if v is None or (isinstance(v, float) and v != v)
-        ]
+        missing = np.flatnonzero(missing_mask(block_obj).ravel()).tolist()
         if missing:
             raise InvalidInputError(
                 f"`blocks` must give every keyword a block label. Got "

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from scipy import optimize, special, stats
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, check_choice, check_scalar
+from bidopt._validation import as_float_array, check_choice, check_scalar, missing_mask
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -185,10 +185,7 @@ def pool_rates(
         arr = np.asarray(labels)
         if arr.dtype.kind not in "iub":  # labels of any kind; integer codes as they are
             arr = np.asarray(labels, dtype=object)  # (before str: a NaN stays a NaN)
-            missing = np.array(
-                [v is None or (isinstance(v, float) and v != v) for v in arr.ravel().tolist()],
-                dtype=bool,
-            )
+            missing = missing_mask(arr).ravel()
             if missing.any():
                 unit = int(np.argmax(missing))
                 raise InvalidInputError(

@@ -16,6 +16,7 @@ from bidopt._validation import (
     check_rows,
     check_scalar,
     frozen,
+    missing_mask,
     rebuild_on_unpickle,
     short_repr,
 )
@@ -350,10 +351,7 @@ class BidLandscape:
             raise InvalidInputError("`table` has no rows: expected bid-simulator points.")
         key_column = np.asarray(raw.columns["keyword"])
         if key_column.dtype == object or key_column.dtype.kind == "f":
-            missing_key = np.array(
-                [v is None or (isinstance(v, float) and v != v) for v in key_column.tolist()],
-                dtype=bool,
-            )
+            missing_key = missing_mask(key_column)
             if missing_key.any():
                 row_at = int(np.argmax(missing_key))
                 raise InvalidInputError(
