@@ -14,9 +14,8 @@ from bidopt._validation import as_float_array, check_scalar
 from bidopt.bidding._hull import build_hull
 from bidopt.bidding._optimize import make_plan, optimize_bids
 from bidopt.bidding._plan import BidPlan
-from bidopt.bidding._problem import make_problem
-from bidopt.bidding._select import select
-from bidopt.bidding._solvers import Solution, fill_levels
+from bidopt.bidding._problem import make_problem, picked
+from bidopt.bidding._solvers import Solution, dual_plan
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, Objective
 from bidopt.typing import FloatArray, IntArray
@@ -138,17 +137,9 @@ def bid_frontier(
         )
         hull = build_hull(problem.cost, problem.value, problem.allowed)
         for budget in grid:
-            sel = select(hull, float(budget))
             sub = _with_budget(problem, float(budget))
-            solution = Solution(
-                fill_levels(sub, hull.level_after(sel.taken)),
-                sel.lp_value,
-                sel.multiplier,
-                0.0,
-                1,
-                0,
-                "Optimal up to the reported gap.",
-            )
+            levels, bound, lam = dual_plan(sub, hull, fill_tol=0.0)
+            solution = Solution(levels, bound, lam, 0.0, 1, 0, "Optimal up to the reported gap.")
             plans.append(make_plan(sub, solution, "dual"))
     else:
         for budget in grid:
@@ -315,15 +306,8 @@ def budget_for_target(
 
     def plan_at(budget: float) -> tuple[IntArray, float, float, float]:
         """Levels, value, LP bound and multiplier of the dual's plan at ``budget``."""
-        sel = select(hull, budget)
-        sub = _with_budget(problem, budget)
-        levels = fill_levels(sub, hull.level_after(sel.taken))
-        value = float(
-            np.take_along_axis(problem.value, np.maximum(levels, 0)[:, None], 1)
-            .ravel()[levels >= 0]
-            .sum()
-        )
-        return levels, value, sel.lp_value, sel.multiplier
+        levels, bound, lam = dual_plan(_with_budget(problem, budget), hull, fill_tol=0.0)
+        return levels, float(picked(problem.value, levels).sum()), bound, lam
 
     def reaches(budget: float) -> bool:
         return plan_at(budget)[1] >= target

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import numpy as np
 import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck
 from bidopt._validation import check_choice, check_options, check_scalar
 from bidopt.bidding._plan import BidPlan
-from bidopt.bidding._problem import BidProblem, make_problem
+from bidopt.bidding._problem import BidProblem, make_problem, picked
 from bidopt.bidding._solvers import Solution, solve_dual, solve_highs
 from bidopt.landscape import BidLandscape, Objective
 
@@ -167,13 +166,12 @@ def make_plan(
     target).  The plan says ``success`` only when every check holds on the plan itself.
     """
     land = problem.landscape
-    picked = land.at_levels(solution.levels)
-    if problem.objective in picked:
-        fun = float(picked[problem.objective].sum())
+    metrics = land.at_levels(solution.levels)
+    if problem.objective in metrics:
+        fun = float(metrics[problem.objective].sum())
     else:
-        flat = np.arange(land.n_keywords) * land.n_levels + np.maximum(solution.levels, 0)
-        fun = float(np.take(problem.value, flat)[solution.levels >= 0].sum())
-    certificate = problem.certificate(solution.levels, picked)
+        fun = float(picked(problem.value, solution.levels).sum())
+    certificate = problem.certificate(solution.levels, metrics)
     if extra:
         certificate = Certificate.of((*certificate.checks, *extra))
     message = solution.message
@@ -190,14 +188,14 @@ def make_plan(
         status, success = 2, False
         message = certificate.message() + " " + message
     return BidPlan(
-        bids=picked["bids"],
+        bids=metrics["bids"],
         levels=solution.levels,
         keywords=land.keywords,
-        keyword_cost=picked["cost"],
-        keyword_clicks=picked["clicks"],
-        keyword_conversions=picked.get("conversions"),
-        keyword_revenue=picked.get("revenue"),
-        keyword_impressions=picked.get("impressions"),
+        keyword_cost=metrics["cost"],
+        keyword_clicks=metrics["clicks"],
+        keyword_conversions=metrics.get("conversions"),
+        keyword_revenue=metrics.get("revenue"),
+        keyword_impressions=metrics.get("impressions"),
         budget=problem.budget,
         objective=problem.objective,
         fun=fun,

@@ -15,10 +15,20 @@ from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import OBJECTIVES, BidLandscape
 from bidopt.typing import BoolArray, FloatArray, IntArray
 
-__all__ = ["TARGET_RTOL", "BidProblem", "make_problem"]
+__all__ = ["TARGET_RTOL", "BidProblem", "make_problem", "picked"]
 
 #: Relative tolerance the solvers allow on a target (half the certificate's, 1e-9).
 TARGET_RTOL = 5e-10
+
+
+def picked(matrix: FloatArray, levels: IntArray) -> FloatArray:
+    """``matrix[k, levels[k]]`` per keyword, 0 where ``levels[k] == -1`` (not bidding).
+
+    ``matrix`` is (n_keywords, n_levels); the result is float64 of shape (n_keywords,).
+    """
+    flat = np.arange(levels.size, dtype=np.int64) * matrix.shape[1] + np.maximum(levels, 0)
+    out = np.take(matrix, flat).astype(np.float64, copy=False)
+    return np.where(levels < 0, 0.0, out)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -57,26 +67,23 @@ class BidProblem:
         """
         if self.target is None or self.target_scale is None:
             return 0.0
-        width = self.target.shape[1]
-        flat = np.arange(levels.size, dtype=np.int64) * width + np.maximum(levels, 0)
-        on = levels >= 0
-        g = float(np.take(self.target, flat)[on].sum())
-        scale = float(np.abs(np.take(self.target_scale, flat)[on]).sum())
+        g = float(picked(self.target, levels).sum())
+        scale = float(np.abs(picked(self.target_scale, levels)).sum())
         return g - TARGET_RTOL * scale
 
     def certificate(
-        self, levels: IntArray, picked: Mapping[str, FloatArray] | None = None
+        self, levels: IntArray, metrics: Mapping[str, FloatArray] | None = None
     ) -> Certificate:
         """Check every constraint of the problem on the plan ``levels`` itself.
 
         Budget, group budgets, the CPC cap (each bidding keyword's expected cost per
         click), the bid bounds (each non-zero bid) and the target CPA / ROAS of the plan's
-        totals, each to a relative 1e-9 (see :mod:`bidopt._certificate`).  ``picked``
+        totals, each to a relative 1e-9 (see :mod:`bidopt._certificate`).  ``metrics``
         may pass ``landscape.at_levels(levels)`` when the caller has it already.
         """
-        if picked is None:
-            picked = self.landscape.at_levels(levels)
-        cost = picked["cost"]
+        if metrics is None:
+            metrics = self.landscape.at_levels(levels)
+        cost = metrics["cost"]
         spend = float(cost.sum())
         on = levels >= 0
         checks: list[ConstraintCheck] = [
@@ -88,7 +95,7 @@ class BidProblem:
                 upper_each("group_budgets", used, self.group_budget, unit="yuan", item="group")
             )
         if self.max_cpc is not None:
-            clicks = picked["clicks"]
+            clicks = metrics["clicks"]
             paid = on & (cost > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 cpc = np.where(clicks[paid] > 0, cost[paid] / clicks[paid], np.inf)
@@ -97,18 +104,18 @@ class BidProblem:
             )
         if self.min_bid is not None:
             checks.append(
-                lower_each("min_bid", picked["bids"][on], self.min_bid, unit="yuan", item="bid")
+                lower_each("min_bid", metrics["bids"][on], self.min_bid, unit="yuan", item="bid")
             )
         if self.max_bid is not None:
             checks.append(
-                upper_each("max_bid", picked["bids"][on], self.max_bid, unit="yuan", item="bid")
+                upper_each("max_bid", metrics["bids"][on], self.max_bid, unit="yuan", item="bid")
             )
         if self.target_name == "target_cpa" and self.target_level is not None:
-            conversions = float(picked["conversions"].sum())
+            conversions = float(metrics["conversions"].sum())
             cpa = spend / conversions if conversions > 0 else (np.inf if spend > 0 else 0.0)
             checks.append(upper("target_cpa", cpa, self.target_level, unit="yuan/order"))
         elif self.target_name == "target_roas" and self.target_level is not None:
-            revenue = float(picked["revenue"].sum())
+            revenue = float(metrics["revenue"].sum())
             roas = revenue / spend if spend > 0 else np.inf
             if spend == 0:  # the empty plan: target_roas * 0 <= 0 holds
                 roas = self.target_level

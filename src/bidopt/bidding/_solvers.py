@@ -9,14 +9,15 @@ from typing import Any
 import numpy as np
 from scipy import optimize, sparse
 
-from bidopt.bidding._hull import build_hull
-from bidopt.bidding._problem import TARGET_RTOL, BidProblem
+from bidopt.bidding._hull import Hull, build_hull
+from bidopt.bidding._problem import TARGET_RTOL, BidProblem, picked
 from bidopt.bidding._select import select
 from bidopt.exceptions import SolverError
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = [
     "Solution",
+    "dual_plan",
     "fill_levels",
     "repair_budget",
     "repair_target",
@@ -38,13 +39,6 @@ class Solution:
     message: str
 
 
-def _picked(matrix: FloatArray, levels: IntArray) -> FloatArray:
-    width = matrix.shape[1] if matrix.ndim == 2 else 1
-    flat = np.arange(levels.size, dtype=np.int64) * width + np.maximum(levels, 0)
-    out = np.take(matrix, flat).astype(np.float64, copy=False)
-    return np.where(levels < 0, 0.0, out)
-
-
 def _solve_value(problem: BidProblem, value: FloatArray) -> tuple[IntArray, float, float]:
     hull = build_hull(problem.cost, value, problem.allowed)
     sel = select(hull, problem.budget, group_of=problem.group_of, group_budget=problem.group_budget)
@@ -61,16 +55,14 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
     every plan that meets the budget and the target.
     """
     if problem.target is None:
-        levels, bound, lam = _solve_value(problem, problem.value)
-        fun = float(_picked(problem.value, levels).sum())
-        if bound - fun > _FILL_TOL * abs(bound):  # off-hull levels may still fit what is left
-            levels = fill_levels(problem, levels)
+        hull = build_hull(problem.cost, problem.value, problem.allowed)
+        levels, bound, lam = dual_plan(problem, hull)
         return Solution(levels, bound, lam, 0.0, 1, 0, "Optimal up to the reported gap.")
     g = problem.target
 
     def evaluate(mu: float) -> tuple[IntArray, float, float, float, float]:
         levels, bound, lam = _solve_value(problem, problem.value - mu * g)
-        fun = float(_picked(problem.value, levels).sum())
+        fun = float(picked(problem.value, levels).sum())
         slack = problem.target_excess(levels)
         return levels, bound, lam, fun, slack
 
@@ -120,10 +112,10 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
                 lo = mid
                 over = (levels, lam, mid)
     repaired = fill_levels(problem, repair_target(problem, over[0]))
-    repaired_fun = float(_picked(problem.value, repaired).sum())
+    repaired_fun = float(picked(problem.value, repaired).sum())
     if best is not None:
         filled = fill_levels(problem, best[0])
-        best = (filled, float(_picked(problem.value, filled).sum()), best[2], best[3])
+        best = (filled, float(picked(problem.value, filled).sum()), best[2], best[3])
     if best is None or repaired_fun > best[1]:
         best = (repaired, repaired_fun, over[1], over[2])
     levels, fun, lam, mu = best
@@ -140,6 +132,23 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
 
 _FILL_TOL = 1e-7  # as select(): a plan this close to the LP bound is not filled further
 _FILL_ROWS = 16_384  # candidate keywords examined per round of fill_levels
+
+
+def dual_plan(
+    problem: BidProblem, hull: Hull, *, fill_tol: float = _FILL_TOL
+) -> tuple[IntArray, float, float]:
+    """The dual's plan for a problem without a target, on the hulls of its objective.
+
+    The LP threshold over ``hull`` at ``problem.budget`` (and its group budgets),
+    rounded to whole hull steps by :func:`select`; then, when that plan is more than
+    ``fill_tol`` (relative) below the LP bound, :func:`fill_levels` spends what is left
+    on any level, off the hull too.  Returns ``(levels, lp_bound, budget multiplier)``.
+    """
+    sel = select(hull, problem.budget, group_of=problem.group_of, group_budget=problem.group_budget)
+    levels = hull.level_after(sel.taken)
+    if sel.lp_value - sel.value > fill_tol * abs(sel.lp_value):
+        levels = fill_levels(problem, levels)
+    return levels, sel.lp_value, sel.multiplier
 
 
 def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> IntArray:
@@ -162,20 +171,19 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
         return out
     tiny = np.finfo(np.float64).tiny
     cost, value = problem.cost, problem.value
-    cur_c = _picked(cost, out)
-    cur_v = _picked(value, out)
-    cur_g = None if g is None else _picked(g, out)
+    cur_c = picked(cost, out)
+    cur_v = picked(value, out)
+    cur_g = None if g is None else picked(g, out)
     room_c = problem.budget - float(cur_c.sum())
     room_g = np.inf if cur_g is None else -problem.target_excess(out)
-    grouped = problem.group_of is not None and problem.group_budget is not None
     group_room = None
     if problem.group_of is not None and problem.group_budget is not None:
         used = np.bincount(problem.group_of, weights=cur_c, minlength=problem.group_budget.size)
         group_room = problem.group_budget - used
     # cost is non-decreasing along a row: the next level is a keyword's cheapest move
     has_next = out + 1 < n_levels
-    next_dc = np.where(has_next, _picked(cost, np.where(has_next, out + 1, 0)) - cur_c, np.inf)
-    next_dv = np.where(has_next, _picked(value, np.where(has_next, out + 1, 0)) - cur_v, 0.0)
+    next_dc = np.where(has_next, picked(cost, np.where(has_next, out + 1, 0)) - cur_c, np.inf)
+    next_dv = np.where(has_next, picked(value, np.where(has_next, out + 1, 0)) - cur_v, 0.0)
     levels_row = np.arange(n_levels)[None, :]
     for _ in range(max_rounds):
         if room_c < 0 or room_g < 0:
@@ -212,7 +220,7 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
         pick = np.argmax(score, axis=1)
         at = np.arange(rows.size)
         order = np.lexsort((rows, -score[at, pick]))
-        if grouped and problem.group_of is not None:
+        if group_room is not None and problem.group_of is not None:
             _, first = np.unique(problem.group_of[rows[order]], return_index=True)
             order = order[np.sort(first)]
         step_c = dc[at, pick][order]
@@ -244,7 +252,7 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
 
 def _budget_excess(problem: BidProblem, levels: IntArray) -> float:
     """How far the plan is over its budget or its worst group budget, yuan (<= 0: fits)."""
-    cost = _picked(problem.cost, levels)
+    cost = picked(problem.cost, levels)
     excess = float(cost.sum()) - problem.budget
     if problem.group_of is not None and problem.group_budget is not None:
         used = np.bincount(problem.group_of, weights=cost, minlength=problem.group_budget.size)
@@ -253,19 +261,51 @@ def _budget_excess(problem: BidProblem, levels: IntArray) -> float:
     return excess
 
 
+def _moves_down(
+    problem: BidProblem, out: IntArray, rows: IntArray, measure: FloatArray
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Each keyword's best move down, for a constraint ``sum measure <= limit``.
+
+    The candidates of keyword ``rows[i]`` are its allowed lower levels that cost no more,
+    and not bidding (returned as level ``n_levels``).  A move's ``cut`` is how much it
+    lowers ``measure``; its score is ``cut`` per unit of objective lost (``inf`` when it
+    loses nothing), ``-inf`` when it cuts nothing.  Returns ``(level, score, cut)`` of
+    each keyword's best move, each of shape (rows.size,).
+    """
+    n_levels = problem.cost.shape[1]
+    cur = out[rows]
+    m0 = measure[rows, cur]
+    v0 = problem.value[rows, cur]
+    ok = (np.arange(n_levels)[None, :] < cur[:, None]) & (
+        problem.cost[rows] <= problem.cost[rows, cur][:, None]
+    )
+    if problem.allowed is not None:
+        ok &= problem.allowed[rows]
+    # candidate moves: each lower level, and (last column) no bid at all
+    cut = np.concatenate([np.where(ok, m0[:, None] - measure[rows], -np.inf), m0[:, None]], 1)
+    lost = np.concatenate([v0[:, None] - problem.value[rows], v0[:, None]], 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        score = np.where(
+            cut > 0, np.where(lost > 0, cut / np.where(lost > 0, lost, 1.0), np.inf), -np.inf
+        )
+    pick = np.argmax(score, axis=1)
+    at = np.arange(rows.size)
+    return pick, score[at, pick], cut[at, pick]
+
+
 def repair_budget(problem: BidProblem, levels: IntArray, max_rounds: int = 200) -> IntArray:
     """Move keywords down until the budget and every group budget hold exactly.
 
     Each round every bidding keyword in an over-spent scope (the whole plan, or its
-    group) offers its best move down (least objective lost per yuan freed); moves are
-    taken in that order until the total excess is covered, and one per over-spent
-    group.  The empty plan fits every budget, so this ends.  Returns a new array.
+    group) offers its best move down (most yuan freed per unit of objective lost, see
+    :func:`_moves_down`); moves are taken in that order until the total excess is
+    covered, and one per over-spent group.  The empty plan fits every budget, so this
+    ends.  Returns a new array.
     """
     out = np.array(levels, dtype=np.int64, copy=True)
     n_levels = problem.cost.shape[1]
-    below = np.arange(n_levels)[None, :]
     for _ in range(max_rounds):
-        cost = _picked(problem.cost, out)
+        cost = picked(problem.cost, out)
         total_over = float(cost.sum()) - problem.budget
         group_over = None
         if problem.group_of is not None and problem.group_budget is not None:
@@ -278,24 +318,11 @@ def repair_budget(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
             rows = rows[group_over[problem.group_of[rows]] > 0]
         if rows.size == 0:
             break
-        cur = out[rows]
-        c0, v0 = cost[rows], problem.value[rows, cur]
-        ok = (below < cur[:, None]) & (problem.cost[rows] < c0[:, None])
-        if problem.allowed is not None:
-            ok &= problem.allowed[rows]
-        freed = np.concatenate(
-            [np.where(ok, c0[:, None] - problem.cost[rows], 0.0), c0[:, None]], 1
-        )
-        lost = np.concatenate([v0[:, None] - problem.value[rows], v0[:, None]], 1)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = np.where(freed > 0, np.maximum(lost, 0.0) / freed, np.inf)
-        pick = np.argmin(ratio, axis=1)
-        at = np.arange(rows.size)
-        score, gain = ratio[at, pick], freed[at, pick]
-        order = np.flatnonzero(np.isfinite(score))
-        order = order[np.argsort(score[order], kind="stable")]
-        if order.size == 0:
+        pick, score, gain = _moves_down(problem, out, rows, problem.cost)
+        useful = np.flatnonzero(score > -np.inf)
+        if useful.size == 0:
             break
+        order = useful[np.argsort(-score[useful], kind="stable")]
         if total_over > 0:
             k = int(np.searchsorted(np.cumsum(gain[order]), total_over, side="left"))
             take = order[: k + 1]
@@ -315,9 +342,10 @@ def repair_target(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
 
     Each round every bidding keyword offers its best move down: the one that cuts the
     target's excess ``sum g`` most per unit of objective lost (moves that lose nothing
-    first); moves are taken in that order until the round's excess is covered.  Moving
-    down never raises a keyword's cost, so the budget and group budgets keep holding;
-    the empty plan (``sum g = 0``) always meets the target, so this ends.
+    first, see :func:`_moves_down`); moves are taken in that order until the round's
+    excess is covered.  Moving down never raises a keyword's cost, so the budget and
+    group budgets keep holding; the empty plan (``sum g = 0``) always meets the target,
+    so this ends.
 
     Parameters
     ----------
@@ -336,7 +364,6 @@ def repair_target(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
     if g is None:
         return out
     n_levels = problem.cost.shape[1]
-    below = np.arange(n_levels)[None, :]
     for _ in range(max_rounds):
         excess = problem.target_excess(out)
         if excess <= 0:
@@ -344,29 +371,12 @@ def repair_target(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
         rows = np.flatnonzero(out >= 0)
         if rows.size == 0:
             break
-        cur = out[rows]
-        g0 = g[rows, cur]
-        v0 = problem.value[rows, cur]
-        c0 = problem.cost[rows, cur]
-        ok = (below < cur[:, None]) & (problem.cost[rows] <= c0[:, None])
-        if problem.allowed is not None:
-            ok &= problem.allowed[rows]
-        # candidate moves: each lower level, and (last column) no bid at all
-        cut = np.concatenate([np.where(ok, g0[:, None] - g[rows], -np.inf), g0[:, None]], axis=1)
-        lost = np.concatenate([v0[:, None] - problem.value[rows], v0[:, None]], axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(
-                cut > 0, np.where(lost > 0, cut / np.where(lost > 0, lost, 1.0), np.inf), -np.inf
-            )
-        pick = np.argmax(ratio, axis=1)
-        at = np.arange(rows.size)
-        score, gain = ratio[at, pick], cut[at, pick]
+        pick, score, gain = _moves_down(problem, out, rows, g)
         useful = np.flatnonzero(score > -np.inf)
         if useful.size == 0:
             break
         order = useful[np.argsort(-score[useful], kind="stable")]
-        covered = np.cumsum(gain[order])
-        k = int(np.searchsorted(covered, excess, side="left"))
+        k = int(np.searchsorted(np.cumsum(gain[order]), excess, side="left"))
         take = order[: k + 1]
         new = pick[take]
         out[rows[take]] = np.where(new == n_levels, -1, new)
@@ -488,7 +498,7 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
     message += note
     return Solution(
         levels,
-        max(bound, float(_picked(problem.value, levels).sum())),
+        max(bound, float(picked(problem.value, levels).sum())),
         shadow,
         0.0,
         nit,
