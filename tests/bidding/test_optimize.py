@@ -644,3 +644,41 @@ def test_a_target_set_at_a_plans_own_cpa_keeps_that_plan_feasible(
         if method == "milp":
             assert plan.fun >= conv * (1 - 1e-9) - 1e-12  # that plan is feasible
         assert plan.bound >= conv * (1 - 1e-9) - 1e-12
+
+
+def test_milp_finds_a_plan_that_spends_a_group_budget_exactly() -> None:
+    # scaling every cost by a power of two (256) made HiGHS miss the plans that spend
+    # group 2's budget to the last digit: 58.86 clicks, "Optimal (HiGHS)", bound 58.86,
+    # while [1, 1, 2, -1] buys 68.13 within every constraint
+    land = BidLandscape(
+        bids=[
+            [2.820115152711031, 3.0410583499067645, 4.826025082808244],
+            [0.8280241646706337, 1.9370734636276876, 3.0327398875495732],
+            [1.4334830303078805, 2.415626333430273, 3.2829869183871465],
+            [0.23994431640538672, 3.7450363209101263, 4.39358278851376],
+        ],  # type: ignore[arg-type]
+        clicks=[
+            [19.50313537791347, 20.955417591434422, 26.627439488704027],
+            [24.25373417290904, 39.948434820715626, 41.177163460450515],
+            [1.8463755763772431, 6.828151361513755, 7.230469458637637],
+            [0.0006246648173381941, 1.063844908165521, 1.1531602091073738],
+        ],  # type: ignore[arg-type]
+        cost=[
+            [40.40427086010905, 49.41492780225993, 104.88960941129275],
+            [14.426735714006067, 58.67774389926305, 99.67713156538844],
+            [1.1094256655481716, 7.297928375036856, 11.055509054979476],
+            [6.675395039716117e-05, 1.8729876231737155, 2.5071794036159454],
+        ],  # type: ignore[arg-type]
+    )
+    groups = np.array([0, 2, 0, 2])
+    plan = optimize_bids(
+        land,
+        129.19551828759552,
+        objective="clicks",
+        method="milp",
+        groups=groups,
+        group_budgets={2: 58.67774389926305},
+    )
+    assert plan.success
+    assert plan.fun >= 68.13432187078769 * (1 - 1e-9)
+    assert plan.keyword_cost[groups == 2].sum() <= 58.67774389926305

@@ -507,10 +507,19 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
     )
 
 
+#: Largest magnitudes in [1/_UNSCALED, _UNSCALED] go to HiGHS as they are.
+_UNSCALED = 1024.0
+
+
 def _scale(values: FloatArray) -> float:
-    """A positive power of two near the largest magnitude (1 for all zeros)."""
+    """A power of two near the largest magnitude when it is far from 1, else 1.
+
+    Only magnitudes HiGHS's absolute tolerances cannot handle (yuan in 1e-12 or 1e150)
+    are rescaled: rescaling ordinary ones (a 256-yuan budget to 0.5) made HiGHS miss
+    plans that spend a group budget exactly.
+    """
     top = float(np.max(np.abs(values))) if values.size else 0.0
-    if not math.isfinite(top) or top <= 0:
+    if not math.isfinite(top) or top <= 0 or 1.0 / _UNSCALED <= top <= _UNSCALED:
         return 1.0
     return float(2.0 ** math.frexp(top)[1])
 
