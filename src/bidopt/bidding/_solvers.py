@@ -250,15 +250,22 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
     return out
 
 
+def _overspend(problem: BidProblem, levels: IntArray) -> tuple[float, FloatArray | None]:
+    """Yuan over the budget, and over each group budget (None without groups); <= 0 fits."""
+    cost = picked(problem.cost, levels)
+    total_over = float(cost.sum()) - problem.budget
+    if problem.group_of is None or problem.group_budget is None:
+        return total_over, None
+    used = np.bincount(problem.group_of, weights=cost, minlength=problem.group_budget.size)
+    return total_over, used - problem.group_budget
+
+
 def _budget_excess(problem: BidProblem, levels: IntArray) -> float:
     """How far the plan is over its budget or its worst group budget, yuan (<= 0: fits)."""
-    cost = picked(problem.cost, levels)
-    excess = float(cost.sum()) - problem.budget
-    if problem.group_of is not None and problem.group_budget is not None:
-        used = np.bincount(problem.group_of, weights=cost, minlength=problem.group_budget.size)
-        over = used - problem.group_budget
-        excess = max(excess, float(over.max()) if over.size else -np.inf)
-    return excess
+    total_over, group_over = _overspend(problem, levels)
+    if group_over is None or group_over.size == 0:
+        return total_over
+    return max(total_over, float(group_over.max()))
 
 
 def _moves_down(
@@ -305,12 +312,7 @@ def repair_budget(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
     out = np.array(levels, dtype=np.int64, copy=True)
     n_levels = problem.cost.shape[1]
     for _ in range(max_rounds):
-        cost = picked(problem.cost, out)
-        total_over = float(cost.sum()) - problem.budget
-        group_over = None
-        if problem.group_of is not None and problem.group_budget is not None:
-            used = np.bincount(problem.group_of, weights=cost, minlength=problem.group_budget.size)
-            group_over = used - problem.group_budget
+        total_over, group_over = _overspend(problem, out)
         if total_over <= 0 and (group_over is None or (group_over <= 0).all()):
             return out
         rows = np.flatnonzero(out >= 0)
