@@ -13,22 +13,15 @@ from bidopt.datasets import SearchAccount, make_search_account
 # Hypothesis: deterministic everywhere. "ci" (the default, what `python -m pytest` runs)
 # gives solver properties that ask for it 500 examples; "quick" 50, for local iteration
 # (HYPOTHESIS_PROFILE=quick python -m pytest).  Tests with their own max_examples keep it.
-settings.register_profile(
-    "ci",
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=500,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "quick",
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=50,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+for _name, _examples in (("ci", 500), ("quick", 50)):
+    settings.register_profile(
+        _name,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        max_examples=_examples,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
