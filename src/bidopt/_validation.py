@@ -30,6 +30,7 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_options",
+    "check_pctr",
     "check_random_state",
     "check_rows",
     "check_scalar",
@@ -372,3 +373,15 @@ def check_rows(rows: object, n: int, *, what: str = "rows") -> npt.NDArray[Any]:
             f"{int(array[np.argmax(bad)])} instead."
         )
     return array.astype(np.int64, copy=False)
+
+
+def check_pctr(values: npt.ArrayLike, name: str = "pctr") -> FloatArray:
+    """``values`` as a 1-D float array of click probabilities, each in [0, 1]."""
+    theta = as_float_array(values, name, ndim=1, nonnegative=True)
+    above = theta > 1.0
+    if above.any():
+        at = int(np.argmax(above))
+        raise InvalidInputError(
+            f"`{name}` must be in [0, 1]. Got {float(theta[at])!r} at index {at} instead."
+        )
+    return theta
