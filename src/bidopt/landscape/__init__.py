@@ -2,12 +2,14 @@
 
 from bidopt.landscape._estimate import LandscapeModel, estimate_landscapes, landscape_error
 from bidopt.landscape._landscape import OBJECTIVES, BidLandscape, Objective
+from bidopt.landscape._prices import PriceHistogram
 
 __all__ = [
     "OBJECTIVES",
     "BidLandscape",
     "LandscapeModel",
     "Objective",
+    "PriceHistogram",
     "estimate_landscapes",
     "landscape_error",
 ]
