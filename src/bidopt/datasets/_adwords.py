@@ -6,9 +6,9 @@ import dataclasses
 import os
 from typing import Literal
 
+from bidopt._tables import read_table
 from bidopt.datasets._keyword_log import KeywordLog
 from bidopt.datasets._keyword_reader import read_keyword_log
-from bidopt.datasets._tables import read_table
 from bidopt.exceptions import InvalidInputError
 
 __all__ = ["read_adwords_keyword_daily"]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_pandas
+from bidopt._tables import read_table
 from bidopt._validation import (
     as_float_array,
     as_owned,
@@ -215,8 +216,6 @@ class AuctionLog:
         InvalidInputError
             If a required column is missing or a value breaks its column's contract.
         """
-        from bidopt.datasets._tables import read_table
-
         raw = read_table(table, name="table")
         missing = [c for c in ("click", "market_price") if c not in raw.columns]
         if missing:

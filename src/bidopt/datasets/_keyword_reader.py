@@ -11,11 +11,11 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._tables import RawTable, read_table
 from bidopt._validation import check_choice, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
 from bidopt.datasets._parsing import parse_dates, parse_match_types, parse_numbers, parse_text
-from bidopt.datasets._tables import RawTable, read_table
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import BoolArray
 

@@ -19,7 +19,7 @@ from bidopt._validation import (
 )
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import InvalidInputError
-from bidopt.grouping._pooling import pool_rates
+from bidopt.grouping import pool_rates
 from bidopt.landscape._landscape import BidLandscape
 from bidopt.typing import FloatArray, IntArray
 

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
+from bidopt._tables import read_table
 from bidopt._validation import (
     as_float_array,
     as_owned,
@@ -20,9 +21,7 @@ from bidopt._validation import (
     rebuild_on_unpickle,
     short_repr,
 )
-from bidopt.datasets._tables import read_table
 from bidopt.exceptions import InvalidInputError
-from bidopt.landscape._prices import PriceHistogram
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
 __all__ = ["OBJECTIVES", "BidLandscape", "Objective"]
@@ -498,10 +497,14 @@ class BidLandscape:
                     f"{what}). Got {size} entries{shape} instead."
                 )
         grid2 = np.broadcast_to(grid if grid.ndim == 2 else grid[None, :], (n, grid.shape[-1]))
-        # P(price < b) and E[price; price < b] for integer prices (ties lose)
-        histogram = PriceHistogram(pmf)
-        win = histogram.win_rate(grid2)
-        spend = histogram.spend(grid2) / unit
+        prices = np.arange(pmf.size, dtype=np.float64)
+        win_cdf = np.r_[0.0, np.cumsum(pmf)]  # P(price < k) for integer k
+        spend_cdf = np.r_[0.0, np.cumsum(pmf * prices)]
+        # P(price < b) = P(price <= ceil(b) - 1) for integer prices
+        # (clipped before the cast: a bid above every price wins every auction)
+        index = np.ceil(np.minimum(grid2, float(pmf.size))).astype(np.int64)
+        win = win_cdf[index]
+        spend = spend_cdf[index] / unit
         vol_col = np.broadcast_to(np.atleast_1d(vol), (n,))[:, None]
         ctr_col = np.broadcast_to(np.atleast_1d(rate), (n,))[:, None]
         impressions = vol_col * win

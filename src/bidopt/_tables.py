@@ -1,7 +1,7 @@
 """Reading raw tables (CSV files, mappings of columns, DataFrames) into columns.
 
-The loaders in this package take "a table" in three shapes and turn it into a dict of
-column name -> numpy array, without pandas:
+Shared by the loaders of ``bidopt.datasets`` and ``BidLandscape.from_points``: "a table"
+comes in three shapes and becomes a dict of column name -> numpy array, without pandas:
 
 * a path to a delimited text file (comma, tab or semicolon; UTF-8, UTF-8 with BOM, or
   GB18030 as Chinese report exports often are; ``.gz`` is decompressed);
