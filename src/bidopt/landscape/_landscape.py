@@ -22,6 +22,7 @@ from bidopt._validation import (
     short_repr,
 )
 from bidopt.exceptions import InvalidInputError
+from bidopt.landscape._prices import PriceHistogram
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
 __all__ = ["OBJECTIVES", "BidLandscape", "Objective"]
@@ -497,14 +498,10 @@ class BidLandscape:
                     f"{what}). Got {size} entries{shape} instead."
                 )
         grid2 = np.broadcast_to(grid if grid.ndim == 2 else grid[None, :], (n, grid.shape[-1]))
-        prices = np.arange(pmf.size, dtype=np.float64)
-        win_cdf = np.r_[0.0, np.cumsum(pmf)]  # P(price < k) for integer k
-        spend_cdf = np.r_[0.0, np.cumsum(pmf * prices)]
-        # P(price < b) = P(price <= ceil(b) - 1) for integer prices
-        # (clipped before the cast: a bid above every price wins every auction)
-        index = np.ceil(np.minimum(grid2, float(pmf.size))).astype(np.int64)
-        win = win_cdf[index]
-        spend = spend_cdf[index] / unit
+        # P(price < b) and E[price; price < b] for integer prices (ties lose)
+        histogram = PriceHistogram(pmf)
+        win = histogram.win_rate(grid2)
+        spend = histogram.spend(grid2) / unit
         vol_col = np.broadcast_to(np.atleast_1d(vol), (n,))[:, None]
         ctr_col = np.broadcast_to(np.atleast_1d(rate), (n,))[:, None]
         impressions = vol_col * win
