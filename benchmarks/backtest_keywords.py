@@ -60,7 +60,8 @@ def main() -> None:
     account = make_search_account(args.keywords, rng=args.seed)
     budget = account.expected().totals()["cost"]
     history_days = len(account.log) // account.n_keywords
-    landscape, model = estimate_landscapes(account.log)
+    estimate = estimate_landscapes(account.log)
+    landscape, model = estimate.landscapes, estimate.model
     flat = np.full(account.n_keywords, uniform_bid(landscape, model, budget))
     window = account.log
     days: dict[str, list[KeywordLog]] = {"current bids": [], "uniform bid": [], "bidopt": []}
@@ -97,7 +98,8 @@ def main() -> None:
         window = KeywordLog.concat([window, observed["bidopt"]])
         keep = window.date > window.date.max() - np.timedelta64(WINDOW, "D")
         window = window.take(np.flatnonzero(keep))
-        landscape, model = estimate_landscapes(window)
+        estimate = estimate_landscapes(window)
+        landscape, model = estimate.landscapes, estimate.model
     summary = []
     for name, logs in days.items():
         summary.append({"strategy": name, **totals(KeywordLog.concat(logs))})

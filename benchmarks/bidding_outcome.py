@@ -76,7 +76,7 @@ def main() -> None:
 
     start = time.perf_counter()
     account = make_search_account(args.keywords, rng=args.seed)
-    estimated, _ = estimate_landscapes(account.log)
+    estimated = estimate_landscapes(account.log).landscapes
     truth_at_grid = BidLandscape.from_expected(
         estimated.bids, account.truth.expected(estimated.bids)
     )

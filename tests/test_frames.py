@@ -9,9 +9,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bidopt.bidding import bid_frontier, optimize_bids
+from bidopt.bidding import bid_frontier, budget_for_target, optimize_bids
 from bidopt.channels import split_budget
-from bidopt.datasets import AuctionLog, double11_channels, make_search_account
+from bidopt.datasets import (
+    AuctionLog,
+    double11_channels,
+    make_search_account,
+    read_keyword_log,
+)
 from bidopt.exceptions import MissingDependencyError
 from bidopt.grouping import group_keywords, pool_rates
 from bidopt.landscape import estimate_landscapes
@@ -23,10 +28,21 @@ pd = pytest.importorskip("pandas", reason="to_frame() needs the optional pandas"
 def results() -> dict[str, tuple[Any, int]]:
     """Result object -> the number of rows its frame must have."""
     account = make_search_account(200, n_days=7, rng=1)
-    landscape, _ = estimate_landscapes(account.log)
+    estimate = estimate_landscapes(account.log)
+    landscape = estimate.landscapes
     budget = account.expected().totals()["cost"]
     plan = optimize_bids(landscape, budget)
     frontier = bid_frontier(landscape, [0.5 * budget, budget])
+    reverse = budget_for_target(landscape, conversions=0.5 * plan.conversions)
+    report = read_keyword_log(
+        {
+            "keyword": ["a", "b", "c"],
+            "date": ["2026-01-01"] * 3,
+            "impressions": [5, -1, 3],
+            "clicks": [1, 0, 0],
+        },
+        errors="drop",
+    ).report
     groups = group_keywords(list(account.keywords), threshold=0.3)
     pooled = pool_rates([1, 0, 3], [10, 5, 30], [[0, 0, 1]])
     channels = double11_channels()
@@ -47,6 +63,11 @@ def results() -> dict[str, tuple[Any, int]]:
         "BidLandscape": (landscape, landscape.n_keywords * landscape.n_levels),
         "BidPlan": (plan, landscape.n_keywords),
         "Frontier": (frontier, 2),
+        "BudgetForTarget": (reverse, landscape.n_keywords),
+        "LandscapeEstimate": (estimate, landscape.n_keywords * landscape.n_levels),
+        "LandscapeModel": (estimate.model, landscape.n_keywords),
+        "LoadReport": (report, 1),
+        "SearchAccount": (account, 200),
         "KeywordGroups": (groups, 200),
         "KeywordLog": (account.log, account.log.n_rows),
         "PooledRates": (pooled, 3),
@@ -67,6 +88,11 @@ def objects() -> dict[str, tuple[Any, int]]:
         "BidLandscape",
         "BidPlan",
         "Frontier",
+        "BudgetForTarget",
+        "LandscapeEstimate",
+        "LandscapeModel",
+        "LoadReport",
+        "SearchAccount",
         "KeywordGroups",
         "KeywordLog",
         "PooledRates",

@@ -218,7 +218,7 @@ def run_demo(
     say("grouping the keywords")
     groups, group_lines = _group_report(account, seed)
     say("estimating bid landscapes from the log")
-    landscape, _ = estimate_landscapes(account.log)
+    landscape = estimate_landscapes(account.log).landscapes
     now = account.expected().totals()
     budget = now["cost"]
     lines = [

@@ -268,14 +268,14 @@ def test_frontier_and_reverse_question_agree() -> None:
     assert (np.diff(front.bound) >= -1e-9).all()
     assert (front.spend <= budgets + 1e-9).all()
     assert (np.diff(front.marginal_cost[front.shadow_price > 0]) >= -1e-9).all()
-    goal = 0.6 * front.value[-1]
+    goal = 0.6 * front.fun[-1]
     answer = budget_for_target(land, conversions=goal)
     assert answer.plan.conversions >= goal * (1 - 1e-9)
     assert answer.lower_bound <= answer.budget + 1e-9
     exact = optimize_bids(land, answer.lower_bound * (1 - 1e-6), method="milp")
     assert exact.conversions < goal  # nothing reaches the goal under the lower bound
     with pytest.raises(InfeasibleError, match="unreachable: at most"):
-        budget_for_target(land, conversions=10 * front.value[-1])
+        budget_for_target(land, conversions=10 * front.fun[-1])
     with pytest.raises(InvalidInputError, match="exactly one target"):
         budget_for_target(land, conversions=1.0, clicks=2.0)
 
@@ -329,7 +329,7 @@ def test_readme_flow_meets_its_target_cpa() -> None:
 
     account = make_search_account(60, n_days=7, rng=1)
     now = account.expected().totals()
-    land, _ = estimate_landscapes(account.log)
+    land = estimate_landscapes(account.log).landscapes
     for method in METHODS_ALL:
         plan = optimize_bids(land, now["cost"], max_cpc=22, target_cpa=25, method=method)  # type: ignore[arg-type]
         assert plan.success
@@ -604,7 +604,7 @@ def test_frontier_with_a_target_gives_every_budget_a_plan() -> None:
         conversions=[[1.0, 1.2], [1.0, 1.2]],  # type: ignore[list-item]
     )
     front = bid_frontier(land, [0.0, 5.0, 10.0], target_cpa=12.0)  # raised InfeasibleError
-    assert front.value.tolist() == [0.0, 0.0, 1.0]
+    assert front.fun.tolist() == [0.0, 0.0, 1.0]
     answer = budget_for_target(land, conversions=2.2)
     assert answer.lower_bound <= answer.budget
     assert optimize_bids(land, 30.0, method="milp").conversions >= 2.2 - 1e-12

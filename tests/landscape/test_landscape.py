@@ -120,7 +120,8 @@ def test_from_ipinyou_training_histogram() -> None:
 
 
 def test_estimated_landscapes_track_the_truth(account: SearchAccount) -> None:
-    est, model = estimate_landscapes(account.log)
+    estimate = estimate_landscapes(account.log)
+    est, model = estimate.landscapes, estimate.model
     assert est.n_keywords == account.n_keywords
     assert est.keywords is not None
     np.testing.assert_array_equal(est.keywords, account.keywords)  # one row per keyword
@@ -154,7 +155,7 @@ def test_paused_keyword_days_are_left_out_of_the_fit(account: SearchAccount) -> 
     bids[:10] = 0.0  # ten keywords paused for a day
     day = account.simulate(bids, rng=3)
     day = day.take(day.keyword.codes < keep)
-    est, _ = estimate_landscapes(KeywordLog.concat([base, day]))
+    est = estimate_landscapes(KeywordLog.concat([base, day])).landscapes
     assert est.n_keywords == keep  # paused keywords keep their rows
     assert np.isfinite(est.cost).all() and np.isfinite(est.clicks).all()
     impressions = day.impressions.copy()

@@ -64,7 +64,8 @@ def test_built_landscapes_are_read_only_without_a_second_copy() -> None:
     owner = land.cost.base
     assert isinstance(owner, np.ndarray) and owner.flags.owndata and not owner.flags.writeable
     account = make_search_account(30, n_days=5, rng=0)
-    estimated, model = estimate_landscapes(account.log)
+    estimate = estimate_landscapes(account.log)
+    estimated, model = estimate.landscapes, estimate.model
     assert not estimated.clicks.flags.writeable
     assert not model.volume.flags.writeable
 

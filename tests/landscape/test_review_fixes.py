@@ -45,7 +45,7 @@ def test_stored_arrays_cannot_be_made_writeable(how: str) -> None:
             {"keyword": ["a", "a"], "bid": [1.0, 2.0], "clicks": [1.0, 2.0], "cost": [1.0, 3.0]}
         )
     else:
-        land, _ = estimate_landscapes(make_search_account(20, n_days=5, rng=0).log)
+        land = estimate_landscapes(make_search_account(20, n_days=5, rng=0).log).landscapes
     for name in ("bids", "clicks", "cost", "impressions", "keywords"):
         array = getattr(land, name)
         if array is None:
@@ -57,7 +57,7 @@ def test_stored_arrays_cannot_be_made_writeable(how: str) -> None:
 
 
 def test_model_arrays_cannot_be_made_writeable() -> None:
-    _, model = estimate_landscapes(make_search_account(20, n_days=5, rng=0).log)
+    model = estimate_landscapes(make_search_account(20, n_days=5, rng=0).log).model
     with pytest.raises(ValueError, match="WRITEABLE"):
         model.volume.flags.writeable = True
     vol = np.array(model.volume)
@@ -91,7 +91,7 @@ def test_estimate_at_a_zero_bid_is_silent_and_buys_nothing() -> None:
     log = make_search_account(8, n_days=5, rng=2).log
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        land, _ = estimate_landscapes(log, bids=[0, 0.5, 1, 2])
+        land = estimate_landscapes(log, bids=[0, 0.5, 1, 2]).landscapes
     for name in ("clicks", "cost", "impressions"):
         np.testing.assert_array_equal(getattr(land, name)[:, 0], 0.0)
     assert (land.cost[:, 1:] > 0).all()
@@ -131,7 +131,8 @@ def test_copies_of_a_landscape_stay_read_only(how: str) -> None:
     import copy
     import pickle
 
-    land, model = estimate_landscapes(make_search_account(10, n_days=3, rng=0).log)
+    estimate = estimate_landscapes(make_search_account(10, n_days=3, rng=0).log)
+    land, model = estimate.landscapes, estimate.model
     for obj in (land, model):
         again = pickle.loads(pickle.dumps(obj)) if how == "pickle" else copy.deepcopy(obj)
         for name in ("clicks", "volume"):

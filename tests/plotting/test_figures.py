@@ -45,7 +45,7 @@ def check_figure(fig: Any) -> None:
 @pytest.fixture(scope="module")
 def account_plan() -> Any:
     account = make_search_account(300, n_days=14, rng=3)
-    landscape, _ = estimate_landscapes(account.log)
+    landscape = estimate_landscapes(account.log).landscapes
     budget = account.expected().totals()["cost"]
     return landscape, optimize_bids(landscape, budget, max_cpc=22.0), budget
 

@@ -31,8 +31,9 @@ class Frontier:
     ----------
     budgets, spend : ndarray of float64, shape (n_budgets,)
         Budgets asked for and what the optimal plan spends, yuan.
-    value, bound : ndarray of float64, shape (n_budgets,)
-        Objective of the plan and the proven upper bound at each budget.
+    fun, bound : ndarray of float64, shape (n_budgets,)
+        Objective value of the plan (:attr:`BidPlan.fun`) and the proven upper bound
+        at each budget.
     clicks, conversions, revenue : ndarray of float64, shape (n_budgets,)
         Plan totals (NaN where the landscape lacks the metric).
     shadow_price : ndarray of float64, shape (n_budgets,)
@@ -42,7 +43,7 @@ class Frontier:
 
     budgets: FloatArray
     spend: FloatArray
-    value: FloatArray
+    fun: FloatArray
     bound: FloatArray
     clicks: FloatArray
     conversions: FloatArray
@@ -61,7 +62,7 @@ class Frontier:
     def average_cost(self) -> FloatArray:
         """Spend per unit of the objective (the average CPA for conversions)."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.value > 0, self.spend / self.value, np.nan)
+            return np.where(self.fun > 0, self.spend / self.fun, np.nan)
 
     def to_frame(self) -> Any:
         """One row per budget (needs pandas)."""
@@ -70,7 +71,7 @@ class Frontier:
             {
                 "budget": self.budgets,
                 "spend": self.spend,
-                self.objective: self.value,
+                self.objective: self.fun,
                 "bound": self.bound,
                 "clicks": self.clicks,
                 "conversions": self.conversions,
@@ -79,6 +80,25 @@ class Frontier:
                 "average_cost": self.average_cost,
             }
         )
+
+    def summary(self, max_rows: int = 12) -> str:
+        """One line per budget (at most ``max_rows``, evenly spaced): spend, objective,
+        bound and marginal cost."""
+        n = self.budgets.size
+        rows = np.unique(np.linspace(0, n - 1, min(n, max(max_rows, 2))).round().astype(int))
+        lines = [
+            f"Frontier of {self.objective} over {n} budgets",
+            f"  {'budget':>14} {'spend':>14} {self.objective:>14} {'bound':>14} "
+            f"{'marginal_cost':>14}",
+        ]
+        lines.extend(
+            f"  {self.budgets[i]:>14,.2f} {self.spend[i]:>14,.2f} {self.fun[i]:>14,.4f} "
+            f"{self.bound[i]:>14,.4f} {self.marginal_cost[i]:>14,.4g}"
+            for i in rows
+        )
+        if rows.size < n:
+            lines.append(f"  ({n - rows.size} budgets not shown; to_frame() has them all)")
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         return (
@@ -180,7 +200,7 @@ def bid_frontier(
     return Frontier(
         budgets=grid,
         spend=np.array([p.spend for p in plans]),
-        value=np.array([p.fun for p in plans]),
+        fun=np.array([p.fun for p in plans]),
         bound=np.array([p.bound for p in plans]),
         clicks=np.array([p.clicks for p in plans]),
         conversions=np.array([p.conversions for p in plans]),
@@ -224,6 +244,37 @@ class BudgetForTarget:
     lower_bound: float
     plan: BidPlan
     max_reachable: float
+
+    @property
+    def success(self) -> bool:
+        """Whether the plan at ``budget`` passed its certificate (target reached, every
+        constraint held)."""
+        return self.plan.success
+
+    @property
+    def status(self) -> int:
+        """The plan's status (0: reached, as certified)."""
+        return self.plan.status
+
+    @property
+    def message(self) -> str:
+        """The plan's message."""
+        return self.plan.message
+
+    def summary(self) -> str:
+        """The budget found, its lower bound, and the plan at that budget."""
+        lines = [
+            f"Least budget for {self.metric}={self.target:,.4g}: {self.budget:,.2f} yuan "
+            f"(no plan reaches it under {self.lower_bound:,.2f}; at most "
+            f"{self.max_reachable:,.4g} {self.metric} at any budget)",
+            "  " + self.plan.summary().replace("\n", "\n  "),
+        ]
+        return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per keyword: the plan at ``budget`` (:meth:`BidPlan.to_frame`, needs
+        pandas)."""
+        return self.plan.to_frame()
 
     def __repr__(self) -> str:
         return (

@@ -124,6 +124,19 @@ class LoadReport:
             lines.append(f"  ... and {len(self.reasons) - max_reasons} more dropped rows.")
         return "\n".join(lines)
 
+    def to_frame(self) -> Any:
+        """One row per dropped or flagged source row: ``row`` (0-based among the
+        source's data rows), ``action`` (``"dropped"`` or ``"flagged"``) and ``reason``
+        (needs pandas)."""
+        pd = require_pandas("LoadReport.to_frame()")
+        return pd.DataFrame(
+            {
+                "row": np.r_[self.dropped_rows, self.flagged_rows].astype(np.int64),
+                "action": ["dropped"] * self.n_dropped + ["flagged"] * len(self.flags),
+                "reason": [*self.reasons, *self.flags],
+            }
+        )
+
     def __repr__(self) -> str:
         return (
             f"LoadReport(source={self.source!r}, n_read={self.n_read}, n_dropped={self.n_dropped})"

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_random_state, check_scalar, frozen
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
@@ -272,6 +273,45 @@ class SearchAccount:
             for name in ("campaign", "ad_group", "match_type")
         }
         return _assemble_log(sim, self.keywords, labels, days, "SearchAccount.simulate")
+
+    def to_frame(self) -> Any:
+        """One row per keyword: its labels, current bid, theme and true parameters
+        (needs pandas).  ``log.to_frame()`` gives the observed rows."""
+        pd = require_pandas("SearchAccount.to_frame()")
+        truth = self.truth
+        return pd.DataFrame(
+            {
+                "keyword": self.keywords,
+                "campaign": self.campaigns,
+                "ad_group": self.ad_groups,
+                "match_type": self.match_types,
+                "current_bid": self.current_bids,
+                "theme": self.themes,
+                "theme_name": self.theme_names[self.themes],
+                "volume": truth.volume,
+                "ctr": truth.ctr,
+                "cvr": truth.cvr,
+                "order_value": truth.order_value,
+                "price_mu": truth.price_mu,
+                "price_sigma": truth.price_sigma,
+            }
+        )
+
+    def summary(self) -> str:
+        """The account's size and its true performance at the current bids."""
+        t = self.expected().totals()
+        return "\n".join(
+            [
+                f"SearchAccount: {self.n_keywords} keywords in {self.theme_names.size} themes, "
+                f"{np.unique(self.campaigns).size} campaigns, "
+                f"{np.unique(self.ad_groups).size} ad groups; log of {len(self.log)} rows",
+                f"  at the current bids, per average day (true): cost {t['cost']:,.2f} yuan, "
+                f"clicks {t['clicks']:,.1f}, conversions {t['conversions']:,.2f}, "
+                f"revenue {t['revenue']:,.2f} yuan",
+                f"  CTR {t['ctr']:.2%}, CVR {t['cvr']:.2%}, CPC {t['cpc']:.2f} yuan, "
+                f"CPA {t['cpa']:.2f} yuan, ROAS {t['roas']:.2f}",
+            ]
+        )
 
     def __repr__(self) -> str:
         t = self.expected().totals()

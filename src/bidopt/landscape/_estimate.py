@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from bidopt._optional import require_pandas
 from bidopt._validation import (
     as_float_array,
     as_owned,
@@ -23,7 +24,7 @@ from bidopt.grouping import pool_rates
 from bidopt.landscape._landscape import BidLandscape
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["LandscapeModel", "estimate_landscapes", "landscape_error"]
+__all__ = ["LandscapeEstimate", "LandscapeModel", "estimate_landscapes", "landscape_error"]
 
 _SIGMA_GRID = np.round(np.arange(0.25, 1.401, 0.05), 2)
 _Z_TABLE = np.linspace(-8.0, 8.0, 3201)
@@ -98,6 +99,47 @@ class LandscapeModel:
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return rebuild_on_unpickle(self)
 
+    @property
+    def n_keywords(self) -> int:
+        """Number of keywords (landscape rows)."""
+        return int(self.volume.size)
+
+    def to_frame(self) -> Any:
+        """One row per keyword with its fitted parameters (needs pandas)."""
+        pd = require_pandas("LandscapeModel.to_frame()")
+        columns: dict[str, Any] = {"keyword": self.keywords}
+        for name in ("campaign", "ad_group"):
+            if getattr(self, name) is not None:
+                columns[name] = getattr(self, name)
+        for name in ("volume", "ctr", "cvr", "order_value", "price_mu", "price_sigma"):
+            if getattr(self, name) is not None:
+                columns[name] = getattr(self, name)
+        return pd.DataFrame(columns)
+
+    def summary(self) -> str:
+        """The fitted parameters in a few lines (medians over keywords)."""
+        median_price = np.exp(self.price_mu)  # the log-normal's median competitor price
+        lines = [
+            f"LandscapeModel: {self.n_keywords} keywords from {self.row_of.size} log rows",
+            f"  daily volume     {self.volume.sum():,.0f} impressions in all",
+            f"  median price     {np.median(median_price):.4g} yuan "
+            f"(keywords' medians {median_price.min():.4g}..{median_price.max():.4g})",
+            f"  price_sigma      {', '.join(f'{v:g}' for v in np.unique(self.price_sigma))}",
+            f"  ctr              median {np.median(self.ctr):.4%}",
+        ]
+        if self.cvr is not None:
+            lines.append(f"  cvr              median {np.median(self.cvr):.4%}")
+        if self.order_value is not None:
+            lines.append(f"  order_value      median {np.median(self.order_value):.4g} yuan")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"LandscapeModel(n_keywords={self.n_keywords}, n_log_rows={self.row_of.size}, "
+            f"conversions={'yes' if self.cvr is not None else 'no'}, "
+            f"revenue={'yes' if self.order_value is not None else 'no'})"
+        )
+
     def landscape(self, bids: npt.ArrayLike) -> BidLandscape:
         """The landscape at ``bids`` (shape (n_keywords, n_levels)) on an average day."""
         bids = as_float_array(bids, "bids", ndim=2, nonnegative=True, owned=True)
@@ -137,6 +179,48 @@ class LandscapeModel:
         )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class LandscapeEstimate:
+    """What :func:`estimate_landscapes` returns: the landscapes and the model behind them.
+
+    Attributes
+    ----------
+    landscapes : BidLandscape
+        One row per keyword (campaign x ad group x keyword x match type), expected
+        values for an average day at the bid grid.
+    model : LandscapeModel
+        The fitted per-keyword parameters, to evaluate other grids
+        (``model.landscape(bids)``).
+    """
+
+    landscapes: BidLandscape
+    model: LandscapeModel
+
+    @property
+    def n_keywords(self) -> int:
+        """Number of keywords (landscape rows)."""
+        return self.landscapes.n_keywords
+
+    def to_frame(self) -> Any:
+        """One row per keyword and bid level: the landscape (needs pandas).
+
+        ``model.to_frame()`` gives the fitted parameters, one row per keyword.
+        """
+        return self.landscapes.to_frame()
+
+    def summary(self) -> str:
+        """The grid and the fitted parameters in a few lines."""
+        head = (
+            f"Estimated landscapes: {self.landscapes.n_keywords} keywords x "
+            f"{self.landscapes.n_levels} bid levels "
+            f"({self.landscapes.bids.min():.4g}..{self.landscapes.bids.max():.4g} yuan)"
+        )
+        return "\n".join([head, self.model.summary()])
+
+    def __repr__(self) -> str:
+        return f"LandscapeEstimate(landscapes={self.landscapes!r}, model={self.model!r})"
+
+
 def _entities(log: KeywordLog) -> tuple[IntArray, IntArray]:
     """Code of the (campaign, ad group, keyword, match type) of each row; first rows."""
     parts = [log.keyword.codes.astype(np.int64)]
@@ -173,7 +257,7 @@ def estimate_landscapes(
     bids: npt.ArrayLike | None = None,
     n_levels: int = 20,
     min_clicks: float = 5.0,
-) -> tuple[BidLandscape, LandscapeModel]:
+) -> LandscapeEstimate:
     """Estimate each keyword's bid landscape from a keyword log with varying bids.
 
     Model: a log-normal competitor price per keyword (the standard bid-landscape model
@@ -209,11 +293,17 @@ def estimate_landscapes(
 
     Returns
     -------
-    landscape : BidLandscape
-        One row per keyword (campaign x ad group x keyword x match type), expected
-        values for an average day.
-    model : LandscapeModel
-        The fitted parameters, to evaluate other grids.
+    LandscapeEstimate
+        ``landscapes``: one row per keyword (campaign x ad group x keyword x match
+        type), expected values for an average day; ``model``: the fitted parameters, to
+        evaluate other grids.
+
+    Examples
+    --------
+    >>> from bidopt.datasets import make_search_account
+    >>> estimate = estimate_landscapes(make_search_account(50, n_days=7, rng=0).log)
+    >>> estimate.landscapes.shape
+    (50, 20)
     """
     if not isinstance(log, KeywordLog):
         raise InvalidInputError(
@@ -362,7 +452,7 @@ def estimate_landscapes(
             raise InvalidInputError(
                 f"`bids` must have shape (n_levels,) or ({n}, n_levels). Got {grid.shape}."
             )
-    return model.landscape(grid), model
+    return LandscapeEstimate(landscapes=model.landscape(grid), model=model)
 
 
 def landscape_error(estimated: BidLandscape, reference: BidLandscape) -> dict[str, float]:

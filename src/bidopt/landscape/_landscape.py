@@ -403,7 +403,7 @@ class BidLandscape:
         volume: npt.ArrayLike = 1.0,
         ctr: npt.ArrayLike = 1.0,
         cvr: npt.ArrayLike | None = None,
-        value_per_conversion: npt.ArrayLike | None = None,
+        order_value: npt.ArrayLike | None = None,
         price_unit: float = 1.0,
         keywords: npt.ArrayLike | None = None,
     ) -> BidLandscape:
@@ -424,7 +424,7 @@ class BidLandscape:
             Auctions per period of each row (segment or keyword).
         ctr : float or array-like of shape (n_keywords,), default 1.0
             Click probability of a won auction, in [0, 1], per row.
-        cvr, value_per_conversion : float or array-like, optional
+        cvr, order_value : float or array-like, optional
             Conversions per click and value per conversion, to fill ``conversions`` and
             ``revenue``.
         price_unit : float, default 1.0
@@ -470,11 +470,9 @@ class BidLandscape:
         if cvr is not None:
             cvr_arr = as_float_array(cvr, "cvr", ndim=None, nonnegative=True)
             rows["cvr"] = cvr_arr.size if cvr_arr.ndim else 1
-            if value_per_conversion is not None:
-                vpc = as_float_array(
-                    value_per_conversion, "value_per_conversion", ndim=None, nonnegative=True
-                )
-                rows["value_per_conversion"] = vpc.size if vpc.ndim else 1
+            if order_value is not None:
+                vpc = as_float_array(order_value, "order_value", ndim=None, nonnegative=True)
+                rows["order_value"] = vpc.size if vpc.ndim else 1
         # the row count is set by a 2-d `bids`, else by the first per-row argument;
         # an argument that disagrees is the one named
         sized = [name for name, size in rows.items() if size != 1 or name == "bids"]

@@ -154,7 +154,7 @@ def plot_frontier(frontier: Frontier, *, budget: float | None = None) -> Any:
     unit = {"conversions": "orders", "clicks": "clicks", "revenue": "revenue (yuan)"}.get(
         frontier.objective, frontier.objective
     )
-    ax.plot(frontier.spend, frontier.value, marker="o", color="C0", label=unit)
+    ax.plot(frontier.spend, frontier.fun, marker="o", color="C0", label=unit)
     ax.set_xlabel("spend (yuan per day)")
     ax.set_ylabel(unit)
     if budget is not None:
