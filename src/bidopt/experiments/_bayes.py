@@ -1,0 +1,121 @@
+"""Bayesian summaries of a comparison: chance to beat the control, chance of a lift
+of at least x, and expected loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from bidopt._optional import require_pandas
+from bidopt._validation import check_scalar
+from bidopt.exceptions import InvalidInputError
+from bidopt.experiments._compare import Comparison
+from bidopt.typing import FloatArray, ObjectArray
+
+__all__ = ["BayesSummary", "bayes_summary"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BayesSummary:
+    """Posterior summaries of each arm against the control.
+
+    The posterior of each arm's value is normal around the estimate with its standard
+    error (a flat prior and the large-sample likelihood, as in GrowthBook's and
+    Spotify's engines), so the absolute lift ``D`` is ``N(lift, lift_se^2)`` and the
+    relative lift ``N(relative_lift, relative_se^2)`` (delta method).
+
+    Attributes
+    ----------
+    arms : ndarray of str, shape (n_arms,)
+    control : str
+    prob_beats_control : ndarray of float64, shape (n_arms,)
+        ``P(D > 0)``; NaN for the control.
+    prob_lift_above : ndarray of float64, shape (n_arms,)
+        ``P(relative lift >= threshold)``.
+    threshold : float
+        Relative lift of :attr:`prob_lift_above` (0.05 is +5%).
+    expected_loss : ndarray of float64, shape (n_arms,)
+        ``E[max(-D, 0)]``: the value (metric units per unit) lost on average by
+        choosing the arm if it is in fact worse than the control.
+    control_loss : ndarray of float64, shape (n_arms,)
+        ``E[max(D, 0)]``: the loss of keeping the control instead of the arm.
+    """
+
+    arms: ObjectArray
+    control: str
+    prob_beats_control: FloatArray
+    prob_lift_above: FloatArray
+    threshold: float
+    expected_loss: FloatArray
+    control_loss: FloatArray
+
+    def summary(self) -> str:
+        """One line per arm."""
+        lines = [f"Bayesian summary against {self.control!r} (normal posterior, flat prior):"]
+        for i, a in enumerate(self.arms):
+            if a == self.control:
+                continue
+            lines.append(
+                f"  {a}: P(beats control) {self.prob_beats_control[i]:.1%}, "
+                f"P(lift >= {self.threshold:+.1%}) {self.prob_lift_above[i]:.1%}, "
+                f"expected loss if chosen {self.expected_loss[i]:.4g}"
+            )
+        return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per arm (needs pandas)."""
+        pd = require_pandas("BayesSummary.to_frame()")
+        return pd.DataFrame(
+            {
+                "arm": self.arms.tolist(),
+                "prob_beats_control": self.prob_beats_control,
+                "prob_lift_above": self.prob_lift_above,
+                "expected_loss": self.expected_loss,
+                "control_loss": self.control_loss,
+            }
+        )
+
+
+def _loss(mean: FloatArray, sd: FloatArray) -> FloatArray:
+    """``E[max(-X, 0)]`` for ``X ~ N(mean, sd^2)``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = mean / sd
+        out = sd * stats.norm.pdf(z) - mean * stats.norm.sf(z)
+    return np.asarray(np.where(sd > 0, out, np.maximum(-mean, 0.0)), dtype=np.float64)
+
+
+def bayes_summary(result: Comparison, *, threshold: float = 0.0) -> BayesSummary:
+    """Bayesian summaries of a :class:`Comparison`.
+
+    Parameters
+    ----------
+    result : Comparison
+        From :func:`compare` (the unadjusted standard errors are used: the Bayesian
+        summaries need no multiplicity correction).
+    threshold : float, default 0.0
+        Relative lift for ``prob_lift_above`` (0.05: the chance of a lift of +5% or more).
+
+    Returns
+    -------
+    BayesSummary
+    """
+    if not isinstance(result, Comparison):
+        raise InvalidInputError(
+            f"`result` must be a Comparison from compare(). Got {type(result).__name__} instead."
+        )
+    threshold = check_scalar(threshold, "threshold", lower=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beats = stats.norm.sf(0.0, loc=result.lift, scale=result.lift_se)
+        above = stats.norm.sf(threshold, loc=result.relative_lift, scale=result.relative_se)
+    return BayesSummary(
+        arms=result.arms,
+        control=result.control,
+        prob_beats_control=np.asarray(beats, dtype=np.float64),
+        prob_lift_above=np.asarray(above, dtype=np.float64),
+        threshold=threshold,
+        expected_loss=_loss(result.lift, result.lift_se),
+        control_loss=_loss(-result.lift, result.lift_se),
+    )

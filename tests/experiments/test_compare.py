@@ -1,0 +1,200 @@
+"""compare(): lifts and intervals against statsmodels/scipy references, SRM, CUPED."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from bidopt.exceptions import InvalidInputError, MissingColumnError
+from bidopt.experiments import ArmStatistics, compare, srm_check, summarize
+from tests.conftest import shared_file
+
+sm_prop = pytest.importorskip("statsmodels.stats.proportion")
+sm_ws = pytest.importorskip("statsmodels.stats.weightstats")
+sm_mt = pytest.importorskip("statsmodels.stats.multitest")
+
+
+def _rows(seed: int = 0, n: int = 3000) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    arm = rng.choice(np.array(["control", "b", "c"], dtype=object), size=n)
+    pre = rng.gamma(2.0, 5.0, n)
+    rate = np.where(arm == "b", 0.14, np.where(arm == "c", 0.11, 0.10))
+    click = (rng.random(n) < rate).astype(float)
+    spend = click * rng.gamma(2.0, 20.0, n) + 0.5 * pre
+    impressions = rng.integers(1, 30, n).astype(float)
+    clicks = rng.binomial(impressions.astype(int), np.where(arm == "b", 0.06, 0.05)).astype(float)
+    return {
+        "arm": arm,
+        "click": click,
+        "spend": spend,
+        "pre": pre,
+        "imp": impressions,
+        "clicks": clicks,
+    }
+
+
+def test_proportion_lifts_equal_statsmodels_wald():
+    data = _rows()
+    res = compare(data, arm="arm", metric="click", control="control")
+    assert res.kind == "proportion"
+    c = data["arm"] == "control"
+    for name in ("b", "c"):
+        t = data["arm"] == name
+        i = int(np.flatnonzero(res.arms == name)[0])
+        low, high = sm_prop.confint_proportions_2indep(
+            data["click"][t].sum(),
+            t.sum(),
+            data["click"][c].sum(),
+            c.sum(),
+            method="wald",
+            compare="diff",
+            alpha=0.05 / 2,  # Bonferroni over 2 arms
+        )
+        np.testing.assert_allclose([res.ci_low[i], res.ci_high[i]], [low, high], rtol=0, atol=1e-12)
+        _, p = sm_prop.test_proportions_2indep(
+            data["click"][t].sum(),
+            t.sum(),
+            data["click"][c].sum(),
+            c.sum(),
+            method="wald",
+            compare="diff",
+        )
+        np.testing.assert_allclose(res.p_value[i], p, rtol=1e-9)
+
+
+def test_mean_lifts_equal_statsmodels_z_interval_and_holm():
+    data = _rows(1)
+    res = compare(data, arm="arm", metric="spend", control="control")
+    assert res.kind == "mean"
+    c = data["arm"] == "control"
+    raw = []
+    for name in ("b", "c"):
+        t = data["arm"] == name
+        i = int(np.flatnonzero(res.arms == name)[0])
+        cm = sm_ws.CompareMeans(
+            sm_ws.DescrStatsW(data["spend"][t]), sm_ws.DescrStatsW(data["spend"][c])
+        )
+        low, high = cm.zconfint_diff(alpha=0.05 / 2, usevar="unequal")
+        np.testing.assert_allclose([res.ci_low[i], res.ci_high[i]], [low, high], atol=1e-12)
+        _, p = cm.ztest_ind(usevar="unequal")
+        np.testing.assert_allclose(res.p_value[i], p, rtol=1e-9)
+        raw.append((i, p))
+    _, holm, _, _ = sm_mt.multipletests([p for _, p in raw], method="holm")
+    np.testing.assert_allclose([res.p_adjusted[i] for i, _ in raw], holm, rtol=1e-12)
+    frame = res.to_frame()
+    assert list(frame.columns[:7]) == ["arm", "n", "mean", "std_error", "lift", "ci_low", "ci_high"]
+    assert np.isnan(frame.loc[frame.arm == "control", "lift"]).all()
+
+
+def test_sufficient_statistics_give_the_raw_rows_answer():
+    data = _rows(2)
+    raw = compare(data, arm="arm", metric="click", control="control")
+    s = summarize(data, arm="arm", metric="click")
+    counts = ArmStatistics.from_counts(s.arms.tolist(), s.n, s.total, metric="click")
+    for other in (compare(s, control="control"), compare(counts, control="control")):
+        np.testing.assert_allclose(other.ci_low, raw.ci_low, equal_nan=True)
+        np.testing.assert_allclose(other.p_value, raw.p_value, equal_nan=True)
+    spend = summarize(data, arm="arm", metric="spend")
+    mean = spend.total / spend.n
+    std = np.sqrt((spend.total_sq - spend.n * mean**2) / (spend.n - 1))
+    moments = ArmStatistics.from_moments(spend.arms.tolist(), spend.n, mean, std)
+    np.testing.assert_allclose(
+        compare(moments, control="control").ci_high,
+        compare(data, arm="arm", metric="spend", control="control").ci_high,
+        equal_nan=True,
+        rtol=1e-9,
+    )
+
+
+def test_ratio_metric_delta_method_equals_linearisation():
+    data = _rows(3)
+    res = compare(data, arm="arm", metric="clicks", denominator="imp", control="control")
+    assert res.kind == "ratio"
+    for i, name in enumerate(res.arms):
+        m = data["arm"] == name
+        y, x = data["clicks"][m], data["imp"][m]
+        r = y.sum() / x.sum()
+        # the delta method: var of the mean of the linearised (y - r x) / xbar
+        se = np.std((y - r * x) / x.mean(), ddof=1) / np.sqrt(m.sum())
+        np.testing.assert_allclose(res.value[i], r, rtol=1e-12)
+        np.testing.assert_allclose(res.std_error[i], se, rtol=1e-9)
+
+
+def test_cuped_lift_equals_ols_with_arm_dummies_and_reduces_variance():
+    data = _rows(4)
+    res = compare(
+        data, arm="arm", metric="spend", control="control", covariates=["pre"], correction="none"
+    )
+    assert res.unadjusted is not None
+    assert res.variance_reduction is not None
+    assert (res.variance_reduction > 0.02).all()
+    # OLS of spend on arm dummies and the covariate: the arm coefficient is the CUPED lift
+    arms = res.arms.tolist()
+    design = np.column_stack(
+        [np.ones(len(data["arm"]))]
+        + [(data["arm"] == a).astype(float) for a in arms if a != "control"]
+        + [data["pre"]]
+    )
+    beta = np.linalg.lstsq(design, data["spend"], rcond=None)[0]
+    treated = [a for a in arms if a != "control"]
+    for j, a in enumerate(treated):
+        np.testing.assert_allclose(res.lift[arms.index(a)], beta[1 + j], rtol=1e-9)
+    np.testing.assert_allclose(res.theta, [beta[-1]], rtol=1e-9)
+    treated_rows = res.arms != "control"
+    assert (res.lift_se[treated_rows] < res.unadjusted.lift_se[treated_rows]).all()
+
+
+def test_srm_equals_scipy_chisquare_and_flags_a_mismatch():
+    check = srm_check([5000, 5100], [0.5, 0.5])
+    stat, p = stats.chisquare([5000, 5100])
+    np.testing.assert_allclose([check.statistic, check.p_value], [stat, p])
+    assert check.passed
+    bad = srm_check([5000, 5400])
+    assert not bad.passed
+    assert "FAILED" in bad.summary()
+    uneven = srm_check([2000, 8000], [0.2, 0.8])
+    assert uneven.passed
+
+
+def test_hillstrom_arms_and_lifts_match_references():
+    pd = pytest.importorskip("pandas")
+    df = pd.read_csv(shared_file("experiments/hillstrom_email.csv"))
+    res = compare(df, arm="treatment", metric="visit", control="No E-Mail")
+    frame = res.to_frame().set_index("arm")
+    np.testing.assert_allclose(frame.loc["No E-Mail", "rate"], 0.106167, atol=1e-6)
+    np.testing.assert_allclose(frame.loc["Mens E-Mail", "rate"], 0.182757, atol=1e-6)
+    assert res.srm.passed
+    assert res.winner() == "Mens E-Mail"
+    c = df.treatment == "No E-Mail"
+    t = df.treatment == "Mens E-Mail"
+    low, high = sm_prop.confint_proportions_2indep(
+        df.visit[t].sum(),
+        t.sum(),
+        df.visit[c].sum(),
+        c.sum(),
+        method="wald",
+        compare="diff",
+        alpha=0.025,
+    )
+    np.testing.assert_allclose(
+        frame.loc["Mens E-Mail", ["ci_low", "ci_high"]], [low, high], atol=1e-6
+    )
+
+
+def test_errors_name_the_parameter():
+    data = _rows()
+    with pytest.raises(MissingColumnError, match="`metric` names column 'nope'"):
+        compare(data, arm="arm", metric="nope")
+    with pytest.raises(InvalidInputError, match="`control` must be one of the arms"):
+        compare(data, arm="arm", metric="click", control="zzz")
+    with pytest.raises(InvalidInputError, match="must be 0 or 1 for kind='proportion'"):
+        compare(data, arm="arm", metric="spend", kind="proportion")
+    with pytest.raises(InvalidInputError, match="Unknown correction 'sidak'"):
+        compare(data, arm="arm", metric="click", correction="sidak")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="at least 2 arms"):
+        compare({"a": ["x"] * 5, "y": [0, 1, 0, 1, 1]}, arm="a", metric="y")
+    with pytest.raises(InvalidInputError, match="`alpha` must be a finite number"):
+        compare(data, arm="arm", metric="click", alpha=1.5)
+    with pytest.raises(InvalidInputError, match="`successes` must be <= `n`"):
+        ArmStatistics.from_counts(["a", "b"], [10, 10], [11, 3])

@@ -1,0 +1,114 @@
+"""Designs: fixed horizon against statsmodels, group-sequential boundaries, mSPRT."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from bidopt.exceptions import InvalidInputError
+from bidopt.experiments import (
+    always_valid,
+    fixed_design,
+    group_sequential,
+    spending_function,
+)
+
+sm_power = pytest.importorskip("statsmodels.stats.power")
+
+
+@pytest.mark.parametrize(
+    ("base", "rel", "sd"), [(0.106, 0.05, None), (0.0057, 0.2, None), (0.65, 0.1, 15.0)]
+)
+def test_fixed_horizon_equals_normal_ind_power(base, rel, sd):
+    d = fixed_design(baseline=base, relative_lift=rel, power=0.8, sd=sd)
+    if sd is None:
+        p1 = base * (1 + rel)
+        sd = np.sqrt((base * (1 - base) + p1 * (1 - p1)) / 2)  # equal arms: average variance
+    n_ref = sm_power.NormalIndPower().solve_power(effect_size=d.lift / sd, power=0.8, alpha=0.05)
+    np.testing.assert_allclose(d.n_control, n_ref, rtol=1e-6)
+    # solving for the other two gives the inputs back
+    np.testing.assert_allclose(
+        fixed_design(baseline=base, n=d.n_control, power=0.8, sd=d.sd).lift, d.lift, rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        fixed_design(baseline=base, n=d.n_control, lift=d.lift, sd=d.sd).power, 0.8, rtol=1e-9
+    )
+
+
+def test_fixed_design_errors():
+    with pytest.raises(InvalidInputError, match="Exactly one of the effect"):
+        fixed_design(baseline=0.1, lift=0.01, n=1000, power=0.8)
+    with pytest.raises(InvalidInputError, match="`baseline` must be a finite number > 0"):
+        fixed_design(baseline=1.5, lift=0.01, power=0.8)
+
+
+def test_first_bounds_are_analytic_and_pocock_matches_published_values():
+    d = group_sequential(5, spending="obrien_fleming")
+    np.testing.assert_allclose(d.bounds[0], stats.norm.isf(0.025) / np.sqrt(0.2), rtol=1e-8)
+    # Lan-DeMets Pocock-type, 5 equally spaced looks, two-sided 0.05 (Jennison & Turnbull
+    # 2000, table 7.x; gsDesign sfLDPocock): 2.438 2.427 2.410 2.397 2.386
+    p = group_sequential(5, spending="pocock")
+    np.testing.assert_allclose(p.bounds, [2.438, 2.427, 2.410, 2.397, 2.386], atol=1.5e-3)
+    # each look spends exactly its alpha under no effect
+    exits = p.exit_probabilities(0.0)
+    np.testing.assert_allclose(
+        np.cumsum(exits), spending_function(p.information, 0.05, "pocock"), rtol=1e-7
+    )
+
+
+@pytest.mark.parametrize("spending", ["obrien_fleming", "pocock"])
+def test_boundaries_decrease_and_type_one_error_holds_in_simulation(spending):
+    t = np.array([0.1, 0.25, 0.3, 0.6, 0.75, 1.0])  # uneven looks
+    d = group_sequential(t, spending=spending)
+    if spending == "obrien_fleming":
+        assert np.all(np.diff(d.bounds) < 0)
+    else:  # Pocock-type bounds fall on equally spaced looks (uneven ones spend unevenly)
+        assert np.all(np.diff(group_sequential(8, spending=spending).bounds) < 0)
+    rng = np.random.default_rng(7)
+    steps = rng.standard_normal((40_000, t.size)) * np.sqrt(np.diff(t, prepend=0))
+    z = np.cumsum(steps, axis=1) / np.sqrt(t)
+    rejected = (d.stopped_at(z) >= 0).mean()
+    assert abs(rejected - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 40_000)
+
+
+def test_more_alpha_gives_lower_bounds_and_power_sizing_saves_samples():
+    low = group_sequential(10, alpha=0.01)
+    high = group_sequential(10, alpha=0.05)
+    assert np.all(high.bounds < low.bounds)
+    d = group_sequential(10, power=0.8)
+    assert 1 < d.inflation < 1.1
+    np.testing.assert_allclose(d.rejection_probability(d.drift), 0.8, rtol=1e-6)
+    assert d.expected_sample_ratio(1.0) < 0.85
+    assert d.expected_sample_ratio(2.0) < 0.5
+
+
+def test_always_valid_type_one_error_under_continuous_peeking():
+    rng = np.random.default_rng(3)
+    n, looks = 4000, 200
+    x = rng.standard_normal((n, looks))  # one N(0, 1) difference per step
+    counts = np.arange(1, looks + 1)
+    lift = np.cumsum(x, axis=1) / counts
+    se = 1 / np.sqrt(counts)
+    res = always_valid(lift, se, tau=0.3)
+    rate = (res.first_rejection() >= 0).mean()
+    assert rate <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / n)
+    naive = (np.abs(lift / se) >= 1.96).any(axis=1).mean()
+    assert naive > 0.25  # peeking at a fixed-horizon test inflates its error
+    assert np.all(np.diff(res.p_value, axis=1) <= 0)
+    covered = ((res.ci_low <= 0) & (res.ci_high >= 0)).all(axis=1).mean()
+    assert covered >= 0.95 - 3 * np.sqrt(0.05 * 0.95 / n)
+
+
+def test_always_valid_detects_a_real_effect_and_errors():
+    counts = np.arange(1, 2001)
+    lift = np.full(counts.size, 0.3)
+    res = always_valid(lift, 1 / np.sqrt(counts), tau=0.3)
+    assert res.first_rejection() > 0
+    assert res.reject[-1]
+    with pytest.raises(InvalidInputError, match="`tau` must be a finite number > 0"):
+        always_valid(lift, 1 / np.sqrt(counts), tau=0.0)
+    with pytest.raises(InvalidInputError, match="broadcastable"):
+        always_valid(lift, np.ones(3), tau=1.0)
+    with pytest.raises(InvalidInputError, match="`information` must be a number of looks"):
+        group_sequential([0.5, 0.4, 1.0])
