@@ -4,6 +4,7 @@ Every test here failed on the code at b38b426."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -78,11 +79,13 @@ def test_kkt_label_only_when_checked() -> None:
     curves = {"s": hill(5000.0, 800.0, 3.0), "c": expo(1500.0, 400.0)}
     split = split_budget(curves, 1000.0)
     assert split.status == 0 and kkt_holds(split) and "KKT conditions hold" in split.message
-    import bidopt.channels._split as module
+    from bidopt.channels._checks import kkt_report
+    from bidopt.channels._curveset import CurveSet
+    from bidopt.channels._problem import build_split_problem
 
-    bad = module._kkt_report(
-        module.CurveSet(list(curves.values())),
-        module.build_split_problem(("s", "c"), 1000.0, None, None, None, None),
+    bad = kkt_report(
+        CurveSet(list(curves.values())),
+        build_split_problem(("s", "c"), 1000.0, None, None, None, None),
         np.array([500.0, 500.0]),
         0.0,
         True,
@@ -175,13 +178,13 @@ def test_a_split_that_breaks_a_constraint_is_not_a_success(
     """Whatever the algorithm returns, the certificate is checked on it."""
     import bidopt.channels._split as module
 
-    real = module._solve
+    real = module.solve
 
     def broken(*args: Any, **kwargs: Any) -> Any:
-        x, shadow, nit, message = real(*args, **kwargs)
-        return x * 1.01, shadow, nit, message  # 1% over the budget
+        solved = real(*args, **kwargs)
+        return dataclasses.replace(solved, x=solved.x * 1.01)  # 1% over the budget
 
-    monkeypatch.setattr(module, "_solve", broken)
+    monkeypatch.setattr(module, "solve", broken)
     split = split_budget(TWO, 50.0, groups={"g": ["a"]}, group_shares={"g": 0.5})
     assert not split.success and split.status == 3
     assert not split.certificate.holds

@@ -236,18 +236,18 @@ def test_last_newton_step_shortcut_matches_full_convergence(
 ) -> None:
     """The root finders stop on a last Newton step moved along the slopes instead of
     evaluated; the split must match the one evaluated to convergence."""
-    import bidopt.channels._split as split_module
+    import bidopt.channels._waterfill as waterfill
 
     names = list(curves)
     groups = {"g1": names[: len(names) // 2], "g2": names[len(names) // 2 :]}
     kwargs = {"groups": groups, "group_shares": {"g1": (low, low + 0.1)}}
     fast = split_budget(curves, budget, **kwargs)  # type: ignore[arg-type]
-    original = split_module._NEAR
+    original = waterfill.NEAR
     try:
-        split_module._NEAR = 0.0  # every root evaluated to the tolerance
+        waterfill.NEAR = 0.0  # every root evaluated to the tolerance
         full = split_budget(curves, budget, **kwargs)  # type: ignore[arg-type]
     finally:
-        split_module._NEAR = original
+        waterfill.NEAR = original
     assert fast.response == pytest.approx(full.response, rel=1e-12)
     np.testing.assert_allclose(fast.spend, full.spend, rtol=1e-8, atol=1e-8 * budget)
     assert fast.unconstrained_response == pytest.approx(full.unconstrained_response, rel=1e-12)
@@ -304,7 +304,7 @@ def test_shortcut_on_many_channels_keeps_marginals_equal(n: int, objective: str)
     """At sizes where the levels are found on floats (and on numpy arrays, at 120), the
     split with the last-Newton-step shortcut matches full convergence, and interior
     channels of a group share one marginal ROI; some channels held by bounds."""
-    import bidopt.channels._split as split_module
+    import bidopt.channels._waterfill as waterfill
     from bidopt.datasets import make_channel_plan
 
     plan = make_channel_plan(n, rng=n)
@@ -315,12 +315,12 @@ def test_shortcut_on_many_channels_keeps_marginals_equal(n: int, objective: str)
     bounds = {names[i]: (0.5 * spend[i], 1.2 * spend[i]) for i in range(0, n, 7)}
     kwargs = {"groups": groups, "group_shares": shares, "bounds": bounds, "objective": objective}
     fast = split_budget(curves, budget, **kwargs)  # type: ignore[arg-type]
-    original = split_module._NEAR
+    original = waterfill.NEAR
     try:
-        split_module._NEAR = 0.0
+        waterfill.NEAR = 0.0
         full = split_budget(curves, budget, **kwargs)  # type: ignore[arg-type]
     finally:
-        split_module._NEAR = original
+        waterfill.NEAR = original
     np.testing.assert_allclose(fast.spend, full.spend, rtol=1e-8, atol=1e-8 * budget / n)
     if objective == "revenue":
         assert fast.unconstrained_response == pytest.approx(full.unconstrained_response, rel=1e-12)

@@ -162,6 +162,11 @@ class CurveSet:
             out[sl] = unit_value(k, z[sl], self._shape[sl])
         return self._out(self._size * out)
 
+    def objective(self, x: FloatArray, offset: float) -> float:
+        """The split's objective at spend ``x``: the true response less ``offset`` per
+        yuan spent (``offset`` 1 for profit, 0 for revenue)."""
+        return float(self.value(x).sum() - offset * x.sum())
+
     def envelope_value(self, x: FloatArray) -> FloatArray:
         """Response of each channel on the curve this set optimises: an S-shaped curve's
         concave envelope (the line to its tangent point), the curve itself elsewhere.

@@ -9,18 +9,17 @@ from typing import Any
 import numpy as np
 
 from bidopt._validation import check_scalar
-from bidopt.channels._constraints import SplitProblem
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
+from bidopt.channels._problem import SplitProblem, build_split_problem, check_curves, restrict
+from bidopt.channels._solve import solve
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 
 __all__ = ["budget_for_target", "largest_budget_for_roi", "least_budget"]
 
 
 def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: float) -> float:
-    from bidopt.channels._split import _replace, _solve
-
-    # group share limits scale with the budget; channel bounds do not (``_replace``
+    # group share limits scale with the budget; channel bounds do not (``restrict``
     # then tightens the group limits to what the channels' bounds allow)
     base = problem.budget
     scaled = dataclasses.replace(
@@ -29,10 +28,10 @@ def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: fl
         group_lower=np.where(problem.shared, problem.group_lower / base, 0.0) * budget,
         group_upper=np.where(problem.shared, problem.group_upper / base, np.inf) * budget,
     )
-    scaled = _replace(scaled, problem.lower, np.minimum(problem.upper, budget))
+    scaled = restrict(scaled, problem.lower, np.minimum(problem.upper, budget))
     # the split_budget answer itself (S-shaped curves included), so that the budget
     # found reaches its target in split_budget; without random SLSQP starts
-    x, _, _, _ = _solve(curves, scaled, 0.0, True, "kkt", {"xtol": xtol, "n_starts": 0, "rng": 0})
+    x = solve(curves, scaled, 0.0, True, "kkt", {"xtol": xtol, "n_starts": 0, "rng": 0}).x
     return float(curves.value(x).sum())
 
 
@@ -113,9 +112,6 @@ def budget_for_target(
     float
         Yuan per period.  Split it with :func:`split_budget` for the allocation.
     """
-    from bidopt.channels._constraints import build_split_problem
-    from bidopt.channels._split import check_curves
-
     check_curves(curves)
     if (revenue is None) == (roas is None):
         raise InvalidInputError(

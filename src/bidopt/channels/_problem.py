@@ -1,21 +1,39 @@
-"""User-facing constraint specs of a channel split (pydantic at the boundary)."""
+"""The problem of a split and its constraints.
+
+The group rules and bounds as a user writes them (:class:`SplitConstraints`, pydantic at
+the boundary), checked and turned into normalised arrays (:class:`SplitProblem`, by
+:func:`build_split_problem`), and the operations on a problem the solvers share: a
+problem with tighter channel bounds (:func:`restrict`), without its group rules
+(:func:`without_groups`), and whether a spend meets it (:func:`is_feasible`).
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bidopt._validation import short_repr
+from bidopt.channels._curves import ResponseCurve
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["SplitConstraints", "SplitProblem", "as_mapping", "build_split_problem"]
+__all__ = [
+    "SplitConstraints",
+    "SplitProblem",
+    "as_mapping",
+    "build_split_problem",
+    "check_curves",
+    "is_feasible",
+    "is_infeasible",
+    "restrict",
+    "without_groups",
+]
 
 Share = float | tuple[float, float]
 
@@ -319,3 +337,70 @@ def build_split_problem(
         share_lower=share_lo,
         share_upper=share_hi,
     )
+
+
+def is_infeasible(problem: SplitProblem, full: bool) -> bool:
+    """Whether the channel bounds and group limits of ``problem`` cannot hold together."""
+    tol = 1e-12 * max(problem.budget, 1.0)
+    if np.any(problem.group_lower > problem.group_upper + tol):
+        return True
+    if problem.group_lower.sum() > problem.budget + tol:
+        return True
+    return bool(full and problem.group_upper.sum() < problem.budget - tol)
+
+
+def restrict(problem: SplitProblem, lower: FloatArray, upper: FloatArray) -> SplitProblem:
+    """The same problem with channel bounds ``lower`` and ``upper`` (yuan), its group
+    limits tightened to what those bounds allow."""
+    g_min = np.bincount(problem.group_of, weights=lower, minlength=len(problem.group_names))
+    g_max = np.bincount(problem.group_of, weights=upper, minlength=len(problem.group_names))
+    return replace(
+        problem,
+        lower=lower,
+        upper=upper,
+        group_lower=np.maximum(problem.group_lower, g_min),
+        group_upper=np.minimum(problem.group_upper, g_max),
+    )
+
+
+def check_curves(curves: Any) -> None:
+    """``curves`` must be a non-empty mapping of channel name -> ResponseCurve."""
+    if not isinstance(curves, Mapping) or not curves:
+        raise InvalidInputError(
+            "`curves` must be a non-empty mapping of channel -> ResponseCurve. "
+            f"Got {short_repr(curves)} instead."
+        )
+    bad = [k for k, v in curves.items() if not isinstance(v, ResponseCurve)]
+    if bad:
+        raise InvalidInputError(
+            f"`curves` values must be ResponseCurve. Got {short_repr(curves[bad[0]])} for "
+            f"channel(s) {bad} instead."
+        )
+
+
+def without_groups(problem: SplitProblem) -> SplitProblem:
+    """The same budget and channel bounds, every channel in a group of its own."""
+    n = len(problem.channels)
+    return replace(
+        problem,
+        group_of=np.arange(n, dtype=np.int64),
+        group_names=problem.channels,  # one group per channel, named after it
+        group_lower=problem.lower.copy(),
+        group_upper=problem.upper.copy(),
+        shared=np.zeros(n, dtype=bool),
+    )
+
+
+def is_feasible(problem: SplitProblem, x: FloatArray, full: bool) -> bool:
+    """Whether spend ``x`` meets the budget (spent exactly when ``full``), the channel
+    bounds and the group limits of ``problem``, to 1e-9 of the budget (1e-6 for the
+    budget spent exactly)."""
+    tol = 1e-9 * max(problem.budget, 1.0)
+    if full and abs(x.sum() - problem.budget) > max(tol, 1e-6 * problem.budget):
+        return False
+    if x.sum() > problem.budget + tol:
+        return False
+    if np.any(x < problem.lower - tol) or np.any(x > problem.upper + tol):
+        return False
+    g = np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names))
+    return bool(np.all(g >= problem.group_lower - tol) and np.all(g <= problem.group_upper + tol))

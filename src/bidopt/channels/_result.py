@@ -1,0 +1,152 @@
+"""The result of a budget split: :class:`BudgetSplit`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bidopt._certificate import Certificate
+from bidopt._optional import require_pandas
+from bidopt.typing import FloatArray
+
+__all__ = ["BudgetSplit"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BudgetSplit:
+    """A budget split across channels.
+
+    Attributes
+    ----------
+    channels : tuple of str
+    spend : ndarray of float64, shape (n_channels,)
+        Yuan per period for each channel.
+    channel_response : ndarray of float64, shape (n_channels,)
+        Expected response (revenue) of each channel at its spend.
+    marginal_roi : ndarray of float64, shape (n_channels,)
+        Response per extra yuan at each channel's spend.
+    total_budget : float
+    objective : str
+    group_names : tuple of str
+    group_spend : ndarray of float64
+        Spend per group (ungrouped channels appear as ``<channel>``).
+    shadow_prices : dict of str to float
+        Objective per extra yuan of each binding constraint (``budget``,
+        ``group:<name>`` for a group share, ``bound:<channel>`` for a channel bound).
+    current_response : float or None
+        Response of the ``current`` spend, if given.
+    unconstrained_response : float or None
+        Response of the best split without the group rules (same budget and bounds).
+    success, status, message, method, nit
+        Solver status in scipy's fields.  ``success``: the certificate holds.
+        ``status`` 0: the KKT conditions were checked to hold on the split; 1: the
+        ``current`` spend is returned (the optimiser did not beat it); 2: the split meets
+        every constraint but the KKT conditions do not hold on it (the best split found,
+        not a proven optimum; the message says which condition fails); 3: the
+        certificate fails (``success`` False; the message says what and by how much).
+    certificate : Certificate
+        Every constraint (budget, channel bounds, group shares, revenue and ROI
+        targets) checked on the returned spend itself, relative tolerance 1e-9; printed
+        by :meth:`summary`.
+    """
+
+    channels: tuple[str, ...]
+    spend: FloatArray
+    channel_response: FloatArray
+    marginal_roi: FloatArray
+    total_budget: float
+    objective: str
+    group_names: tuple[str, ...]
+    group_spend: FloatArray
+    shadow_prices: dict[str, float]
+    current_spend: FloatArray | None
+    current_response: float | None
+    unconstrained_response: float | None
+    success: bool
+    status: int
+    message: str
+    method: str
+    nit: int
+    certificate: Certificate | None = None
+
+    @property
+    def allocation(self) -> dict[str, float]:
+        """Channel -> yuan."""
+        return {c: float(x) for c, x in zip(self.channels, self.spend, strict=True)}
+
+    @property
+    def response(self) -> float:
+        """Total expected response (revenue), per period."""
+        return float(self.channel_response.sum())
+
+    @property
+    def total_spend(self) -> float:
+        """Yuan spent in all."""
+        return float(self.spend.sum())
+
+    @property
+    def roi(self) -> float:
+        """Response per yuan spent."""
+        return self.response / self.total_spend if self.total_spend > 0 else float("nan")
+
+    @property
+    def rule_cost(self) -> float | None:
+        """Response given up to the group rules: unconstrained optimum minus this split."""
+        if self.unconstrained_response is None:
+            return None
+        return self.unconstrained_response - self.response
+
+    @property
+    def uplift(self) -> float | None:
+        """Response gained over the current spend."""
+        return None if self.current_response is None else self.response - self.current_response
+
+    def summary(self) -> str:
+        """A readable account of the split."""
+        lines = [
+            f"BudgetSplit ({self.method}, objective={self.objective}): {self.message}",
+            f"  budget {self.total_budget:,.0f} yuan, spent {self.total_spend:,.0f}, "
+            f"response {self.response:,.0f}, ROI {self.roi:.3f}",
+        ]
+        width = max(len(c) for c in self.channels)
+        for c, x, r, m in zip(
+            self.channels, self.spend, self.channel_response, self.marginal_roi, strict=True
+        ):
+            lines.append(
+                f"  {c:<{width}}  {x:>14,.0f} yuan  response {r:>14,.0f}  "
+                f"ROI {r / x if x > 0 else float('nan'):6.2f}  marginal {m:6.3f}"
+            )
+        if self.current_response is not None:
+            lines.append(f"  vs current: {self.uplift:+,.0f} ({self.current_response:,.0f} now)")
+        if self.rule_cost is not None:
+            lines.append(
+                f"  the group rules cost {self.rule_cost:,.0f} against the "
+                f"unconstrained optimum ({self.unconstrained_response:,.0f})"
+            )
+        if self.shadow_prices:
+            lines.append(
+                "  shadow prices: "
+                + ", ".join(f"{k} {v:.4g}" for k, v in self.shadow_prices.items())
+            )
+        if self.certificate is not None:
+            lines.extend("  " + line for line in self.certificate.summary().splitlines())
+        return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per channel (needs pandas)."""
+        pd = require_pandas("BudgetSplit.to_frame()")
+        data: dict[str, Any] = {
+            "channel": list(self.channels),
+            "spend": self.spend,
+            "response": self.channel_response,
+            "marginal_roi": self.marginal_roi,
+        }
+        if self.current_spend is not None:
+            data["current_spend"] = self.current_spend
+        return pd.DataFrame(data)
+
+    def __repr__(self) -> str:
+        return (
+            f"BudgetSplit(method={self.method!r}, response={self.response:.6g}, "
+            f"spend={self.total_spend:.6g}, success={self.success})"
+        )
