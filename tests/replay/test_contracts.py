@@ -17,15 +17,8 @@ from hypothesis import strategies as st
 
 from bidopt.datasets import AuctionLog, IpinyouInfo, make_auction_log
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay import (
-    BudgetPacer,
-    baseline_bids,
-    open_loop_multiplier,
-    paced_replay,
-    replay,
-    spend_plan,
-    won_auctions,
-)
+from bidopt.pacing import BudgetPacer, open_loop_multiplier, spend_plan
+from bidopt.replay import baseline_bids, paced_replay, replay, won_auctions
 
 PROFILE = settings(derandomize=True, database=None, deadline=None, max_examples=25)
 MAX_BID = 300.0
@@ -175,14 +168,14 @@ def test_pid_multiplier_stays_within_its_bounds(
     log = make_auction_log(3000, rng=5)
     budget = fraction * log.total_market_price
     # at b38b426: OverflowError (math range error), or lam 0 and bids pCTR / 0
-    paced = paced_replay(log, budget, 1e-4, controller="pid", gains=gains, n_slots=500)
+    paced = paced_replay(log, budget, 1e-4, controller="pid", options={"gains": gains}, n_slots=500)
     assert np.all((paced.multipliers >= FLOOR) & (paced.multipliers <= CEILING))
     assert np.all(np.isfinite(paced.bids)) and paced.result.spend <= budget
 
 
 @pytest.mark.parametrize("controller", ["dual", "pid"])
 def test_a_live_pacer_survives_a_late_overspend(controller: str) -> None:
-    pacer = BudgetPacer(1000.0, 1e-4, controller=controller, n_slots=4, step=1e300)  # type: ignore[arg-type]
+    pacer = BudgetPacer(1000.0, 1e-4, controller=controller, n_slots=4, options={"step": 1e300})  # type: ignore[arg-type]
     for spent in (10.0, 10.0, 979.0):  # the third slot leaves 1 yuan for the last
         lam = pacer.update(spent)  # at b38b426 (pid): OverflowError
         assert FLOOR <= lam <= CEILING
@@ -204,7 +197,9 @@ def test_filter_with_a_huge_drift_stays_finite() -> None:
     log, training = make_auction_log(3000, rng=5), make_auction_log(3000, rng=6)
     budget = 0.1 * log.total_market_price
     # at b38b426: OverflowError (34, 'Numerical result out of range')
-    paced = paced_replay(log, budget, 1e-4, controller="filter", training=training, drift=1e300)
+    paced = paced_replay(
+        log, budget, 1e-4, controller="filter", training=training, options={"drift": 1e300}
+    )
     assert np.all((paced.multipliers >= FLOOR) & (paced.multipliers <= CEILING))
     assert paced.result.spend <= budget
 
@@ -236,7 +231,8 @@ def test_filter_with_a_huge_drift_stays_finite() -> None:
 def test_paced_replay_options_are_checked(changes: dict[str, Any], message: str) -> None:
     log = make_auction_log(200, rng=5)
     args: dict[str, Any] = {"budget": 100.0, "lam0": 1e-4, "controller": "pid"}
-    args.update(changes)
+    knobs = {k: changes.pop(k) for k in ("gains", "drift") if k in changes}
+    args.update(changes, options=knobs or None)
     # at b38b426: negative gains and any drift accepted under the PID, MemoryError, ...
     with pytest.raises(InvalidInputError, match=message):
         paced_replay(log, args.pop("budget"), args.pop("lam0"), **args)
@@ -413,12 +409,12 @@ def test_spend_plan_calibrate_accepts_numpy_bools() -> None:
     edges = [0.0, 0.5, 1.0]
     for flag in (True, False):
         np.testing.assert_array_equal(
-            spend_plan(training, 1e-4, edges, calibrate=np.bool_(flag)),  # type: ignore[arg-type]
-            spend_plan(training, 1e-4, edges, calibrate=flag),
+            spend_plan(training, 1e-4, edges, calibrate=np.bool_(flag)).shares,  # type: ignore[arg-type]
+            spend_plan(training, 1e-4, edges, calibrate=flag).shares,
         )
     assert not np.array_equal(
-        spend_plan(training, 1e-4, edges, calibrate=True),
-        spend_plan(training, 1e-4, edges, calibrate=False),
+        spend_plan(training, 1e-4, edges, calibrate=True).shares,
+        spend_plan(training, 1e-4, edges, calibrate=False).shares,
     )
 
 
@@ -537,8 +533,8 @@ def test_spend_plan_with_a_multiplier_near_zero_bids_the_cap_silently() -> None:
     edges = [0.0, 0.25, 0.5, 1.0]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # at 85029bb: RuntimeWarning, overflow in divide
-        tiny = spend_plan(training, 5e-324, edges)
-    np.testing.assert_array_equal(tiny, spend_plan(training, 1e-12, edges))  # all at the cap
+        tiny = spend_plan(training, 5e-324, edges).shares
+    np.testing.assert_array_equal(tiny, spend_plan(training, 1e-12, edges).shares)  # all at the cap
 
 
 @pytest.mark.parametrize("name", ["lin", "ortb1", "ortb2"])

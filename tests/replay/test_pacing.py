@@ -6,7 +6,8 @@ import pytest
 
 from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay import open_loop_multiplier, paced_replay, replay, spend_plan, won_auctions
+from bidopt.pacing import open_loop_multiplier, spend_plan
+from bidopt.replay import paced_replay, replay, won_auctions
 from bidopt.typing import FloatArray
 from tests.conftest import shared_file
 
@@ -62,7 +63,7 @@ def test_pacing_corrects_a_bad_starting_multiplier() -> None:
                 too_high,
                 controller=controller,  # type: ignore[arg-type]
                 training=training,
-                **params,  # type: ignore[arg-type]
+                options=params,
             ).result
             for params in ({}, fast)
         )
@@ -183,14 +184,14 @@ def test_spend_plan_follows_the_spend_of_a_constant_bid_over_the_day() -> None:
     assert training.pctr is not None
     edges = np.linspace(0.0, 1.0, 25)
     lam = open_loop_multiplier(training, 0.2 * training.total_market_price, len(training))
-    plan = spend_plan(training, lam, edges)
+    plan = spend_plan(training, lam, edges).shares
     assert plan.shape == (24,) and plan.sum() == pytest.approx(1.0, rel=1e-12)
     # against what the bids spent on that log, slot by slot (many wins per slot here)
     np.testing.assert_allclose(plan, _slot_spend(training, lam, edges), rtol=0.15)
     # the pCTR swing makes it differ from the traffic shares
     assert np.abs(plan - np.diff(edges)).max() > 0.01
     # bids that win nothing spend nothing: the traffic shares
-    np.testing.assert_allclose(spend_plan(training, 1e9, edges), np.diff(edges))
+    np.testing.assert_allclose(spend_plan(training, 1e9, edges).shares, np.diff(edges))
     with pytest.raises(InvalidInputError, match="`edges` must rise from 0 to 1"):
         spend_plan(training, lam, [0.0, 0.7, 0.5, 1.0])
     with pytest.raises(InvalidInputError, match="`lam` must be"):
@@ -218,8 +219,8 @@ def test_calibrated_spend_plan_follows_prices_that_swing_over_the_day() -> None:
     for fraction in (4, 32):
         lam = open_loop_multiplier(training, training.total_market_price / fraction, 100_000)
         actual = _slot_spend(test, lam, edges)
-        model = spend_plan(training, lam, edges, calibrate=False)
-        calibrated = spend_plan(training, lam, edges)
+        model = spend_plan(training, lam, edges, calibrate=False).shares
+        calibrated = spend_plan(training, lam, edges).shares
         assert calibrated.sum() == pytest.approx(1.0, rel=1e-12)
         model_error = np.abs(model / actual - 1).mean()
         calibrated_error = np.abs(calibrated / actual - 1).mean()
@@ -228,15 +229,17 @@ def test_calibrated_spend_plan_follows_prices_that_swing_over_the_day() -> None:
 
 def test_slot_calibration_is_the_ratio_between_the_plans() -> None:
     from bidopt.datasets import make_auction_log
-    from bidopt.replay._plan import slot_calibration
-    from bidopt.replay._spend_model import SpendModel
+    from bidopt.pacing._plan import slot_calibration
+    from bidopt.pacing._spend_model import SpendModel
 
     training = make_auction_log(40_000, price_swing=0.4, rng=46)
     edges = np.linspace(0.0, 1.0, 25)
     lam = open_loop_multiplier(training, training.total_market_price / 8, 40_000)
     ratio = slot_calibration(training, lam, edges, SpendModel(training, 300.0))
     assert ratio.shape == (24,) and np.all(ratio > 0) and np.ptp(ratio) > 0.2
-    plain, calibrated = (spend_plan(training, lam, edges, calibrate=c) for c in (False, True))
+    plain, calibrated = (
+        spend_plan(training, lam, edges, calibrate=c).shares for c in (False, True)
+    )
     np.testing.assert_allclose(calibrated, plain * ratio / (plain * ratio).sum(), rtol=1e-12)
 
 
@@ -249,14 +252,14 @@ def test_calibrated_spend_plan_shrinks_noise_towards_the_model() -> None:
     training = make_auction_log(60_000, rng=43)
     edges = np.linspace(0.0, 1.0, 49)
     lam = open_loop_multiplier(training, training.total_market_price / 64, 60_000)
-    model = spend_plan(training, lam, edges, calibrate=False)
+    model = spend_plan(training, lam, edges, calibrate=False).shares
     fell = _slot_spend(training, lam, edges)
-    calibrated = spend_plan(training, lam, edges)
+    calibrated = spend_plan(training, lam, edges).shares
     noise = np.abs(fell / model - 1).mean()
     assert noise > 0.08  # few auctions won per slot: the raw ratios are noisy
     assert np.abs(calibrated / model - 1).mean() < 0.4 * noise
     # nothing expected anywhere: the traffic shares, calibrated or not
-    np.testing.assert_allclose(spend_plan(training, 1e9, edges), np.diff(edges))
+    np.testing.assert_allclose(spend_plan(training, 1e9, edges).shares, np.diff(edges))
 
 
 @pytest.mark.parametrize(
@@ -269,7 +272,7 @@ def test_pacing_calibrated_to_the_hours_buys_more_on_days_whose_prices_swing(
     spend plan, and the filter reading each slot against its calibration, buy more
     expected clicks with the same budget than with the price model pooled over the day
     (the calibration, which both take from ``_plan``, turned off: every ratio 1)."""
-    import bidopt.replay._plan as plan_module
+    import bidopt.pacing._plan as plan_module
     from bidopt.datasets import make_auction_log
 
     training = make_auction_log(80_000, price_swing=0.4, rng=44)
@@ -329,7 +332,9 @@ def test_pacing_to_the_spend_plan_beats_pacing_to_traffic_on_a_swinging_day() ->
             # the multiplier swings less when the targets follow the expected spend
             assert np.std(np.log(spend.multipliers)) < np.std(np.log(traffic.multipliers))
     info = IpinyouInfo.from_log(training)
-    with pytest.raises(InvalidInputError, match="plan='spend' needs `training` as an AuctionLog"):
+    with pytest.raises(
+        InvalidInputError, match="`training` must be an AuctionLog with pctr for plan='spend'"
+    ):
         paced_replay(test, 1e5, 1e-4, controller="pid", training=info, plan="spend")
 
 
@@ -372,7 +377,13 @@ def test_level_plan_with_exponent_zero_is_the_traffic_plan_and_errors() -> None:
     budget = 0.05 * log.total_market_price
     traffic = paced_replay(log, budget, 1e-4, controller="pid", training=info, plan="traffic")
     flat = paced_replay(
-        log, budget, 1e-4, controller="pid", training=info, plan="level", level_exponent=0.0
+        log,
+        budget,
+        1e-4,
+        controller="pid",
+        training=info,
+        plan="level",
+        options={"level_exponent": 0.0},
     )
     np.testing.assert_array_equal(traffic.multipliers, flat.multipliers)
     leveled = paced_replay(log, budget, 1e-4, controller="pid", training=info, plan="level")
@@ -380,9 +391,12 @@ def test_level_plan_with_exponent_zero_is_the_traffic_plan_and_errors() -> None:
     # without training data the default is the traffic plan
     alone = paced_replay(log, budget, 1e-4, controller="pid")
     np.testing.assert_array_equal(traffic.multipliers, alone.multipliers)
-    with pytest.raises(InvalidInputError, match="plan='level' needs `training`"):
+    level_needs = "`training` must be an IpinyouInfo, or a training AuctionLog with pctr, for plan="
+    with pytest.raises(InvalidInputError, match=level_needs):
         paced_replay(log, budget, 1e-4, controller="pid", plan="level")
     with pytest.raises(InvalidInputError, match="`level_exponent` must be"):
-        paced_replay(log, budget, 1e-4, controller="pid", training=info, level_exponent=-1.0)
+        paced_replay(
+            log, budget, 1e-4, controller="pid", training=info, options={"level_exponent": -1.0}
+        )
     with pytest.raises(InvalidInputError, match="Unknown plan 'levels'"):
         paced_replay(log, budget, 1e-4, training=info, plan="levels")  # type: ignore[arg-type]

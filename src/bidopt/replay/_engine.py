@@ -67,6 +67,21 @@ class ReplayResult:
         """Spend per 1000 impressions (NaN without impressions)."""
         return 1000.0 * self.spend / self.impressions if self.impressions else float("nan")
 
+    def summary(self) -> str:
+        """A few lines: what was bought, for how much, and where the budget ran out."""
+        stop = (
+            "the budget lasted the whole log"
+            if self.stopped_at is None
+            else f"the budget ran out at auction {self.stopped_at}"
+        )
+        return (
+            f"Replay of {self.n_auctions} auctions: {self.clicks} clicks "
+            f"({self.expected_clicks:.2f} expected) from {self.impressions} impressions\n"
+            f"  spend {self.spend:.2f} of {self.budget:.2f}; eCPC {self.ecpc:.4g}, "
+            f"CPM {self.cpm:.4g}\n"
+            f"  {stop}"
+        )
+
     def to_frame(self) -> Any:
         """A one-row DataFrame (needs pandas)."""
         pd = require_pandas("ReplayResult.to_frame()")
@@ -225,7 +240,7 @@ def _won(
     """The auctions the bids beat (a fresh array), the index where bidding ends, and
     (``stop="budget"``) the running total of the prices of the auctions beaten."""
     if not isinstance(log, AuctionLog):
-        raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__}.")
+        raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__} instead.")
     n = len(log)
     if bids is None:  # (as an array of numbers, a NaN)
         raise InvalidInputError(
@@ -241,7 +256,8 @@ def _won(
         b = np.full(n, float(b))
     if b.shape != (n,):
         raise InvalidInputError(
-            f"`bids` must be a scalar or have shape ({n},), one per auction. Got {b.shape}."
+            f"`bids` must be a scalar or have shape ({n},), one per auction. Got shape "
+            f"{b.shape} instead."
         )
     mode = check_choice(stop, "stop", ("budget", "none"))
     win = b > log.market_price

@@ -20,12 +20,12 @@ import numpy.typing as npt
 
 from bidopt._validation import (
     check_choice,
+    check_pctr,
     check_random_state,
     check_scalar,
     short_repr,
 )
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._checks import check_pctr
 from bidopt.typing import FloatArray, RandomState
 
 __all__ = ["BASELINES", "baseline_bids"]

@@ -1,49 +1,60 @@
 """Online budget pacing: the multiplier ``lam`` of bids ``min(pCTR / lam, max_bid)``,
 adjusted from one time slot of the day to the next from the spend seen.
 
-:class:`BudgetPacer` is the controller alone, for a live campaign: read
-:attr:`~BudgetPacer.multiplier`, bid with it for a slot, report what the slot spent with
-:meth:`~BudgetPacer.update`.  :func:`bidopt.replay.paced_replay` drives the same object
-over a historical log.
+:class:`BudgetPacer` paces a live campaign: read :attr:`~BudgetPacer.multiplier`, bid
+with it for a slot, report what the slot spent with :meth:`~BudgetPacer.update`.  It
+books the slots and sets each slot's target from its spend plan; its controller (a
+:class:`~bidopt.pacing.PacingController`) decides the next ``lam``.
+:func:`bidopt.replay.paced_replay` drives the same object over a historical log.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-from typing import Any, Literal, cast, get_args
+from collections.abc import Mapping
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, check_choice, check_scalar, short_repr
+from bidopt._validation import (
+    as_float_array,
+    check_choice,
+    check_options,
+    check_pctr,
+    check_scalar,
+)
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._checks import check_in_bounds, check_pctr
-from bidopt.replay._plan import slot_calibration, spend_plan
-from bidopt.replay._spend_model import (
-    SpendFilter,
-    SpendModel,
-    bounded,
-    check_training,
-    multiplier_bounds,
-    slot_bounds,
+from bidopt.pacing._checks import check_in_bounds
+from bidopt.pacing._controllers import (
+    DualUpdate,
+    OpenLoop,
+    PacingController,
+    PIDController,
+    SlotOutcome,
+    check_gains,
 )
+from bidopt.pacing._filter import FilterController
+from bidopt.pacing._plan import slot_calibration, spend_plan
+from bidopt.pacing._spend_model import SpendModel, check_training, multiplier_bounds, slot_bounds
 from bidopt.typing import FloatArray
 
-__all__ = ["BudgetPacer", "slot_frame"]
+__all__ = ["OPTIONS", "BudgetPacer", "Controller", "Plan", "slot_frame"]
 
-#: the controllers that pace; ``"auto"`` picks one of them for the training data given
-PacingController = Literal["none", "dual", "pid", "filter"]
+#: the controllers by name; ``"auto"`` picks one of them for the training data given
 Controller = Literal["auto", "none", "dual", "pid", "filter"]
 Plan = Literal["traffic", "level", "spend"]
+#: The options of :class:`BudgetPacer` and :func:`bidopt.replay.paced_replay`, with
+#: their defaults: the controllers' knobs and the ``"level"`` plan's exponent.
+OPTIONS: dict[str, Any] = {
+    "step": 0.3,
+    "gains": (0.4, 0.0, 0.0),
+    "drift": 0.03,
+    "level_exponent": 0.25,
+}
 #: The most time slots a day may have (one a tenth of a second; memory is n_slots floats).
 MAX_SLOTS = 1_000_000
-#: Each term of the PID's step in ``log(lam)`` is clipped to +-this (and the spend error
-#: to at most ``_MAX_ERROR``), far beyond the ``log`` of the multiplier's whole range
-#: (about 55), so that no gain makes the step infinite or NaN.
-_MAX_TERM, _MAX_ERROR = 1e6, 1e12
 
 
 class BudgetPacer:
@@ -53,20 +64,25 @@ class BudgetPacer:
     Before each slot, bid with :attr:`multiplier`; after it, call :meth:`update` with
     what the slot spent (and the pCTRs of its auctions, which the ``"level"`` plan and
     the ``"filter"`` controller read).  The pacer aims each slot at a share of the
-    budget left (see ``plan``) and moves ``lam`` by the slot's relative spend error
-    ``spent / target - 1``:
+    budget left (see ``plan``) and its controller moves ``lam`` from the slot's spend
+    against that target:
 
-    * ``"none"``: keeps ``lam0`` (open loop);
+    * ``"none"``: keeps ``lam0`` (open loop; :class:`~bidopt.pacing.OpenLoop`);
     * ``"dual"``: an online (multiplicative) dual update,
-      ``lam *= exp(step * clip(error, -0.95, 3))``;
-    * ``"pid"``: a PID controller on ``log(lam)``;
+      ``lam *= exp(step * clip(error, -0.95, 3))``, ``error = spent / target - 1``
+      (:class:`~bidopt.pacing.DualUpdate`);
+    * ``"pid"``: a PID controller on ``log(lam)`` (:class:`~bidopt.pacing.PIDController`);
     * ``"filter"``: a Kalman filter on the ratio of test to training prices
-      (:class:`SpendFilter`; from a training log, relative to the training prices at
-      the same hours), and the ``lam`` that meets the budget left per auction left at
-      prices so corrected;
-    * ``"auto"`` (the default): the controller best on synthetic days for the data
-      given, ``"filter"`` when ``training`` is a training log and ``n_auctions`` is
-      known, ``"pid"`` otherwise (see Notes).
+      (:class:`~bidopt.pacing.SpendFilter`; from a training log, relative to the
+      training prices at the same hours), and the ``lam`` that meets the budget left per
+      auction left at prices so corrected (:class:`~bidopt.pacing.FilterController`);
+    * ``"auto"`` (the default): ``"filter"`` when ``training`` is a training log and
+      ``n_auctions`` is known, ``"pid"`` otherwise: the controller that got the most
+      expected clicks on synthetic days for that kind of training data
+      (``benchmarks/tune_pacing.py``; figures in ``benchmarks/results/tune_pacing.md``).
+
+    A :class:`~bidopt.pacing.PacingController` instance may be given instead of a name
+    (one instance paces one day).
 
     Whatever the controller, its gains and the spend reported, the multiplier stays
     within a floor and a ceiling, ``1e-12 / max_bid`` and ``1e12 / max_bid``
@@ -80,32 +96,25 @@ class BudgetPacer:
     budget : float
         The day's budget (>= 0), in the price unit of the spend reported (e.g. yuan).
     lam0 : float
-        Starting multiplier, e.g. :func:`bidopt.replay.open_loop_multiplier`, within
+        Starting multiplier, e.g. :func:`bidopt.pacing.open_loop_multiplier`, within
         the bounds ``1e-12 / max_bid`` and ``1e12 / max_bid`` (see above), up to a
         relative ``4 * eps`` (a bound computed in another order, an ulp off, is
         taken as the bound itself).
-    controller : {"auto", "none", "dual", "pid", "filter"}, default "auto"
-        ``"filter"`` needs ``training`` and ``n_auctions``.  ``"auto"`` is resolved
-        once, here: :attr:`controller` holds the controller used.
+    controller : {"auto", "none", "dual", "pid", "filter"} or PacingController
+        Default ``"auto"``.  ``"filter"`` needs ``training`` and ``n_auctions``.
+        ``"auto"`` is resolved once, here: :attr:`controller` holds the name of the
+        controller used.
     n_slots : int, default 48
         Slots of equal traffic, 1 to 1,000,000; ignored when ``shares`` is given.
     shares : array-like, optional
         Expected traffic share of each slot (e.g. an hourly profile); normalised to
         sum to 1.
-    step : float, default 0.3
-        Dual step (>= 0): ``lam *= exp(step * error)``, the error clipped as above.
-    gains : (kp, ki, kd), default (0.4, 0.0, 0.0)
-        PID gains (finite, >= 0) on the relative spend error, acting on ``log(lam)``.
     training : IpinyouInfo or AuctionLog, optional
         The ``"filter"`` controller's spend model (price histograms by pCTR
         segment), and the dual and PID controllers' spend plan (see ``plan``): training
         statistics, or a training log with pCTRs, in time order.  The filter needs a
         good model: from a price histogram alone, which forgets that prices rise with
         pCTR, it misreads the price ratio, and ``"dual"`` or ``"pid"`` do better.
-    drift : float, default 0.03
-        ``"filter"``: standard deviation, per slot, of the change in the log of the
-        ratio of test to training prices (>= 0).  Larger follows the spend faster, and
-        its noise too.
     plan : {"traffic", "level", "spend"}, optional
         What share of the budget left the dual and PID controllers aim each slot at:
 
@@ -120,16 +129,11 @@ class BudgetPacer:
           instead of dearer bids;
         * ``"spend"``: its share of what the starting bids ``pCTR / lam0`` are
           expected to spend in the slots left, read from a training log at the same
-          place in its day (:func:`bidopt.replay.spend_plan`: the spend of a constant
+          place in its day (:func:`bidopt.pacing.spend_plan`: the spend of a constant
           bid, which follows the pCTRs and prices over the day, not just the traffic).
 
         Default: ``"spend"`` when ``training`` is an AuctionLog, ``"level"`` when it
         is training statistics, ``"traffic"`` without ``training``.
-    level_exponent : float, default 0.25
-        ``plan="level"``: how far a slot's target follows its pCTR level (>= 0; 0 is
-        the traffic plan, 1 trusts the price model fully).  Partial, because the
-        price model of statistics (one histogram) forgets that dear auctions have high
-        pCTRs, and the slots to come are unknown.
     max_bid : float, default 300
         Bid cap (> 0; at most 1e6 when a spend model is learnt from ``training``, for
         the ``"filter"`` controller and the ``"level"`` and ``"spend"`` plans).
@@ -137,11 +141,28 @@ class BudgetPacer:
         Auctions expected over the day (>= 0).  The filter needs it: it meets the budget
         left per auction left, counting the auctions seen from the ``pctr`` passed to
         :meth:`update`; once they reach ``n_auctions`` it holds its last multiplier.
+    options : mapping, optional
+        The knobs of the named controllers and of the ``"level"`` plan (an unknown key
+        raises; each is checked whichever controller runs):
+
+        * ``step`` (0.3): the dual update's step (>= 0);
+        * ``gains`` ((0.4, 0.0, 0.0)): the PID's ``(kp, ki, kd)``, finite, >= 0, on the
+          relative spend error, acting on ``log(lam)``;
+        * ``drift`` (0.03): the filter's standard deviation, per slot, of the change in
+          the log of the ratio of test to training prices (>= 0);
+        * ``level_exponent`` (0.25): ``plan="level"``: how far a slot's target follows
+          its pCTR level (>= 0; 0 is the traffic plan, 1 trusts the price model fully).
+
+        The defaults are the best of a grid on synthetic days, not on the iPinYou log
+        (``benchmarks/tune_pacing.py``; the record is in
+        ``benchmarks/results/pacing_history.md``).
 
     Attributes
     ----------
-    controller : {"none", "dual", "pid", "filter"}
-        The controller used (``"auto"`` resolved).
+    controller : str
+        The name of the controller used (``"auto"`` resolved).
+    control : PacingController
+        The controller itself.
     multiplier : float
         The ``lam`` to bid with in the next slot, within :attr:`lam_bounds`.
     lam_bounds : (float, float)
@@ -152,38 +173,16 @@ class BudgetPacer:
     slot : int
         Slots reported so far.
     n_slots : int
+    stopped : bool
+        Whether :meth:`stop` ended the day.
     history : list of (float, float)
         ``(lam, spend)`` of each slot reported, in order (as arrays:
         :attr:`multipliers` and :attr:`slot_spend`).
 
-    Notes
-    -----
-    The defaults of ``step``, ``gains`` and ``drift`` are the best of a grid on
-    synthetic days (``benchmarks/tune_pacing.py``: 432 test days and budgets from 24
-    seeds of :func:`bidopt.datasets.make_auction_log`, learnt from statistics and from a
-    training log, scored in expected clicks), not on the iPinYou log the replay
-    benchmark reports.  ``plan="level"`` and its exponent 0.25 were chosen on the same
-    synthetic seeds, in expected clicks, over six variants of the day (prices linked to
-    pCTR or not, no pCTR swing, the day reversed, a test pCTR level below training's):
-    0.25 gained in all but the day with no swing (-0.06 points), 0.5 and 1 lost in
-    some.  Small gains suit a multiplier that starts near the right value (from training
-    data); one that starts far off is corrected slowly, by about ``exp(kp)`` per slot.
-
-    ``"auto"`` picks, for each kind of training data, the controller that gets the most
-    expected clicks with it on the same synthetic days, each at its defaults, compared
-    day by day.  From a training log, the filter beat the PID on 87% of the 432 tuning
-    days and budgets, by +0.054 points of the hindsight ceiling's expected clicks
-    (standard error 0.003; 99.82% against 99.77%), and on 89% of the 288 held-out days
-    of ``benchmarks/replay_synthetic.py`` (+0.079 ± 0.007, with and without an hourly
-    price swing).  From training statistics, a single price histogram, the filter
-    misreads the price ratio (96.17% against the PID's 98.58%), and the PID edges the
-    dual update (+0.040 ± 0.004 points, better on 60% of the days), so ``"auto"`` paces
-    with the PID, as it does without training data, where the filter cannot run.
-
     Examples
     --------
     >>> import numpy as np
-    >>> from bidopt.replay import BudgetPacer
+    >>> from bidopt.pacing import BudgetPacer
     >>> pacer = BudgetPacer(1000.0, lam0=1e-4, controller="pid", n_slots=4)
     >>> for spent in (400.0, 250.0, 200.0, 150.0):   # what each slot spent, yuan
     ...     lam = pacer.multiplier                    # bid min(pCTR / lam, 300) now
@@ -197,17 +196,14 @@ class BudgetPacer:
         budget: float,
         lam0: float,
         *,
-        controller: Controller = "auto",
+        controller: Controller | PacingController = "auto",
         n_slots: int = 48,
         shares: npt.ArrayLike | None = None,
-        step: float = 0.3,
-        gains: tuple[float, float, float] = (0.4, 0.0, 0.0),
         training: IpinyouInfo | AuctionLog | None = None,
-        drift: float = 0.03,
         plan: Plan | None = None,
-        level_exponent: float = 0.25,
         max_bid: float = 300.0,
         n_auctions: int | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         self.budget = check_scalar(budget, "budget", lower=0)
         self.max_bid = check_scalar(max_bid, "max_bid", lower=0, lower_inclusive=False)
@@ -222,9 +218,11 @@ class BudgetPacer:
             ">= 1e-12 bids the cap, at the ceiling no bid exceeds 1e-12 x max_bid; "
             "open_loop_multiplier gives one",
         )
-        self.step = check_scalar(step, "step", lower=0)
-        self.gains = _check_gains(gains)
-        drift = check_scalar(drift, "drift", lower=0)
+        name = controller.name if isinstance(controller, PacingController) else controller
+        knobs = check_options(options, OPTIONS, method=str(name))
+        step = check_scalar(knobs["step"], "step", lower=0)
+        gains = check_gains(knobs["gains"])
+        drift = check_scalar(knobs["drift"], "drift", lower=0)
         if training is not None:
             training = check_training(training)
         self.n_auctions = (
@@ -232,7 +230,10 @@ class BudgetPacer:
             if n_auctions is None
             else int(check_scalar(n_auctions, "n_auctions", lower=0, integer=True))
         )
-        self.controller = _resolve_controller(controller, training, self.n_auctions)
+        if isinstance(controller, PacingController):
+            self.controller: str = controller.name
+        else:
+            self.controller = _resolve_controller(controller, training, self.n_auctions)
         if shares is None:
             slots = int(check_scalar(n_slots, "n_slots", lower=1, upper=MAX_SLOTS, integer=True))
             weights = np.full(slots, 1.0 / slots)
@@ -241,7 +242,7 @@ class BudgetPacer:
             if weights.size == 0 or weights.sum() <= 0:
                 raise InvalidInputError(
                     f"`shares` must have a positive sum. Got {weights.size} values "
-                    f"summing to {weights.sum():g}."
+                    f"summing to {weights.sum():g} instead."
                 )
             weights = weights / weights.sum()
         #: slot boundaries as fractions of the day's traffic, shape (n_slots + 1,)
@@ -254,33 +255,41 @@ class BudgetPacer:
                 if training is None
                 else "level"
             )
-        self.plan = check_choice(plan, "plan", ("traffic", "level", "spend"))
-        self.level_exponent = check_scalar(level_exponent, "level_exponent", lower=0)
+        self.plan = check_choice(plan, "plan", get_args(Plan))
+        self.level_exponent = check_scalar(knobs["level_exponent"], "level_exponent", lower=0)
         self._level: SpendModel | None = None
-        paced_to_plan = self.controller in ("dual", "pid")
+        paced_to_plan = (
+            controller.follows_plan
+            if isinstance(controller, PacingController)
+            else self.controller in ("dual", "pid")
+        )
         if self.plan == "spend" and paced_to_plan:
             if not isinstance(training, AuctionLog):
                 raise InvalidInputError(
-                    "plan='spend' needs `training` as an AuctionLog with pctr (a training "
-                    f"log, whose spend over the day it reads); got {type(training).__name__}."
+                    "`training` must be an AuctionLog with pctr for plan='spend' (a training "
+                    f"log, whose spend over the day it reads). Got {type(training).__name__} "
+                    "instead."
                 )
-            weights = spend_plan(training, self.multiplier, self.edges, self.max_bid)
+            weights = spend_plan(training, self.multiplier, self.edges, self.max_bid).shares
         elif self.plan == "level" and paced_to_plan and self.level_exponent > 0:
             if training is None:
                 raise InvalidInputError(
-                    "plan='level' needs `training` (an IpinyouInfo, or a training "
-                    "AuctionLog with pctr): its prices and pCTR level weigh each slot; "
-                    "got None."
+                    "`training` must be an IpinyouInfo, or a training AuctionLog with pctr, "
+                    "for plan='level' (its prices and pCTR level weigh each slot). "
+                    "Got None instead."
                 )
             self._level = SpendModel(training, self.max_bid)
-        self._filter = None
-        if self.controller == "filter":
+        self.control: PacingController
+        if isinstance(controller, PacingController):
+            self.control = controller
+        elif self.controller == "filter":
             if training is None or self.n_auctions is None:
                 missing = "`training`" if training is None else "`n_auctions`"
                 raise InvalidInputError(
-                    f"controller='filter' needs {missing}: an IpinyouInfo or a training "
-                    "AuctionLog with pctr for its spend model, and the auctions expected "
-                    "over the day for the budget left per auction left; got None."
+                    f"{missing} must be given for controller='filter': an IpinyouInfo or a "
+                    "training AuctionLog with pctr for its spend model, and the auctions "
+                    "expected over the day for the budget left per auction left. Got None "
+                    "instead."
                 )
             model = SpendModel(training, self.max_bid)
             calibration = None
@@ -289,14 +298,20 @@ class BudgetPacer:
                     self.edges,
                     slot_calibration(training, self.multiplier, self.edges, model),
                 )
-            self._filter = SpendFilter(model, drift, calibration)
+            self.control = FilterController(model, drift, calibration)
+        elif self.controller == "dual":
+            self.control = DualUpdate(step)
+        elif self.controller == "pid":
+            self.control = PIDController(gains)
+        else:
+            self.control = OpenLoop()
         self._weights = weights
         self.n_slots = int(weights.size)
         self.left = self.budget
         self.slot = 0
+        self.stopped = False
         self.history: list[tuple[float, float]] = []
         self._seen = 0
-        self._integral = self._previous = 0.0
 
     def update(self, spend: float, pctr: npt.ArrayLike | None = None) -> float:
         """Report the slot just played and return the multiplier for the next one.
@@ -317,61 +332,60 @@ class BudgetPacer:
             that a live campaign stops buying (but ``controller="none"``, which keeps
             ``lam0``: open loop).
         """
-        if self.slot >= self.n_slots:
-            raise InvalidInputError(
-                f"update() called after the last of the {self.n_slots} slots; a "
-                "BudgetPacer paces one day: make a new one for the next."
-            )
+        self._check_open()
         spent = check_scalar(spend, "spend", lower=0)
         theta = None if pctr is None else check_pctr(pctr)
-        if theta is None and (self._level is not None or self._filter is not None):
-            need = "plan='level'" if self._level is not None else "controller='filter'"
+        if theta is None and (self._level is not None or self.control.needs_pctr):
+            need = "plan='level'" if self._level is not None else f"controller={self.controller!r}"
             raise InvalidInputError(
-                f"{need} needs `pctr`, the pCTRs of the slot's auctions; got None."
+                f"`pctr` must be given for {need}: the pCTRs of the slot's auctions. "
+                "Got None instead."
             )
-        return self._update(spent, theta)
-
-    def _update(self, spend: float, pctr: FloatArray | None) -> float:
-        """:meth:`update` without the checks (``pctr`` present when needed)."""
         s, lam = self.slot, self.multiplier
         here = float(self._weights[s])
         if self._level is not None:
-            assert pctr is not None
-            here *= self._level.level_ratio(pctr, lam) ** self.level_exponent
+            assert theta is not None
+            here *= self._level.level_ratio(theta, lam) ** self.level_exponent
         target = self.left * here / max(here + float(self._weights[s + 1 :].sum()), 1e-12)
-        self._record(spend, 0 if pctr is None else pctr.size)
+        self._record(spent, 0 if theta is None else theta.size)
         if self.left <= 0 and self.controller != "none":  # spent: bid nothing (but free auctions)
             self.multiplier = self.lam_bounds[1]
             return self.multiplier
         if target <= 0:
             return lam
-        error = spend / target - 1.0  # > 0: spending too fast, raise lam
-        low, high = self.lam_bounds
-        if self.controller == "dual":
-            lam = bounded(lam, self.step * max(min(error, 3.0), -0.95), low, high)
-        elif self.controller == "pid":
-            kp, ki, kd = self.gains
-            error = min(error, _MAX_ERROR)  # (a target of 1e-300 would make it inf)
-            self._integral += error
-            lam = bounded(
-                lam,
-                _clip(kp * error)
-                + _clip(ki * self._integral)
-                + _clip(kd * (error - self._previous)),
-                low,
-                high,
+        outcome = SlotOutcome(
+            slot=s,
+            multiplier=lam,
+            spend=spent,
+            target=target,
+            pctr=theta,
+            budget_left=self.left,
+            auctions_seen=self._seen,
+            n_auctions=self.n_auctions,
+            lam_bounds=self.lam_bounds,
+            max_bid=self.max_bid,
+        )
+        self.multiplier = self.control.next_multiplier(outcome)
+        return self.multiplier
+
+    def stop(self, spend: float, n_auctions: int = 0) -> None:
+        """Report a last slot, cut short because the budget ran out, that spent
+        ``spend`` over ``n_auctions`` auctions: it is booked (its multiplier and spend
+        join :attr:`history`), no next multiplier is computed, and the day is over
+        (:meth:`update` then raises)."""
+        self._check_open()
+        spent = check_scalar(spend, "spend", lower=0)
+        count = int(check_scalar(n_auctions, "n_auctions", lower=0, integer=True))
+        self._record(spent, count)
+        self.stopped = True
+
+    def _check_open(self) -> None:
+        if self.stopped or self.slot >= self.n_slots:
+            why = "stop()" if self.stopped else f"the last of the {self.n_slots} slots"
+            raise InvalidInputError(
+                f"update() and stop() must come before the day ends. Got a call after {why}; "
+                "a BudgetPacer paces one day: make a new one for the next."
             )
-            self._previous = error
-        elif self._filter is not None and self.n_auctions is not None:
-            assert pctr is not None
-            if self._seen < self.n_auctions:
-                self._filter.update(pctr, np.minimum(pctr / lam, self.max_bid), spend, s)
-                lam = self._filter.multiplier(
-                    self.left / (self.n_auctions - self._seen), start=self._seen / self.n_auctions
-                )
-                lam = min(max(lam, low), high)
-        self.multiplier = lam
-        return lam
 
     def _record(self, spend: float, n_auctions: int) -> None:
         """Book a slot of ``n_auctions`` auctions that spent ``spend`` at :attr:`multiplier`."""
@@ -396,6 +410,17 @@ class BudgetPacer:
         """The spend of each slot reported, shape ``(slot,)``."""
         return np.array([spend for _, spend in self.history], dtype=np.float64)
 
+    def summary(self) -> str:
+        """A few lines: the controller and plan, the slots reported and the budget left."""
+        return (
+            f"BudgetPacer: controller {self.controller!r} ({self.control!r}), plan "
+            f"{self.plan!r}\n"
+            f"  slots reported: {self.slot} of {self.n_slots}"
+            f"{' (stopped)' if self.stopped else ''}\n"
+            f"  spent {self.budget - self.left:.2f} of {self.budget:.2f}; next multiplier "
+            f"{self.multiplier:.4g}"
+        )
+
     def to_frame(self) -> Any:
         """One row per slot reported: the multiplier, the spend and the cumulative
         spend (needs pandas)."""
@@ -410,14 +435,14 @@ class BudgetPacer:
 
 
 def _resolve_controller(
-    controller: str, training: IpinyouInfo | AuctionLog | None, n_auctions: int | None
-) -> PacingController:
+    controller: object, training: IpinyouInfo | AuctionLog | None, n_auctions: int | None
+) -> str:
     """``controller`` checked, and ``"auto"`` replaced by the controller best on synthetic
     days for ``training``: ``"filter"`` for a training log when ``n_auctions`` is known,
-    ``"pid"`` otherwise (:class:`BudgetPacer`'s Notes give the figures)."""
+    ``"pid"`` otherwise (``benchmarks/results/tune_pacing.md`` gives the figures)."""
     chosen = check_choice(controller, "controller", get_args(Controller))
     if chosen != "auto":
-        return cast(PacingController, chosen)
+        return chosen
     return "filter" if isinstance(training, AuctionLog) and n_auctions is not None else "pid"
 
 
@@ -433,25 +458,3 @@ def slot_frame(multipliers: FloatArray, spend: FloatArray, caller: str) -> Any:
             "cumulative_spend": np.cumsum(spend),
         }
     )
-
-
-def _clip(term: float) -> float:
-    """A term of the PID's step, within +-``_MAX_TERM``."""
-    return min(max(term, -_MAX_TERM), _MAX_TERM)
-
-
-def _check_gains(gains: object) -> tuple[float, float, float]:
-    """``gains`` as three finite floats ``(kp, ki, kd)``, each >= 0 (a negative gain
-    moves ``lam`` the wrong way: down, bids up, when the slot spent too much)."""
-    try:
-        items = list(gains)  # type: ignore[call-overload]
-    except TypeError:
-        items = []
-    numeric = all(isinstance(g, numbers.Real) and not isinstance(g, bool) for g in items)
-    values = tuple(float(g) for g in items) if numeric else ()
-    if len(values) != 3 or not all(math.isfinite(v) and v >= 0 for v in values):
-        raise InvalidInputError(
-            "`gains` must be three finite numbers >= 0 (kp, ki, kd). "
-            f"Got {short_repr(gains)} instead."
-        )
-    return values[0], values[1], values[2]

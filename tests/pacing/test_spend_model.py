@@ -7,8 +7,8 @@ import pytest
 
 from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay import open_loop_multiplier, paced_replay, replay
-from bidopt.replay._spend_model import SpendFilter, SpendModel
+from bidopt.pacing import SpendFilter, SpendModel, open_loop_multiplier
+from bidopt.replay import paced_replay, replay
 from tests.conftest import shared_file
 
 
@@ -176,10 +176,10 @@ def test_filter_from_statistics_survives_a_reading_its_pooled_prices_cannot_expl
 
 def test_filter_errors() -> None:
     log = linked_log(n=1_000)
-    with pytest.raises(InvalidInputError, match="controller='filter' needs `training`"):
+    with pytest.raises(InvalidInputError, match="`training` must be given for controller='filter'"):
         paced_replay(log, 1e3, 1e-4, controller="filter")
     with pytest.raises(InvalidInputError, match="`drift` must be"):
-        paced_replay(log, 1e3, 1e-4, controller="filter", training=log, drift=-1.0)
+        paced_replay(log, 1e3, 1e-4, controller="filter", training=log, options={"drift": -1.0})
     with pytest.raises(InvalidInputError, match="must be an IpinyouInfo or an AuctionLog"):
         SpendModel(AuctionLog(click=log.click, market_price=log.market_price), 300.0)
 

@@ -1,19 +1,76 @@
 """The spend plan of the pacing controllers: what share of the day's spend each time
-slot should take (:func:`spend_plan`), and the slot arithmetic they share."""
+slot should take (:func:`spend_plan`, a :class:`SpendPlan`), and the calibration of the
+spend model to a training log's hours that the ``"filter"`` controller shares."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_bool, check_scalar
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._engine import won_auctions
-from bidopt.replay._spend_model import SpendModel, check_training, slot_bounds
+from bidopt.pacing._spend_model import SpendModel, check_training, slot_bounds
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["slot_calibration", "spend_plan"]
+__all__ = ["SpendPlan", "slot_calibration", "spend_plan"]
+
+
+@dataclass(frozen=True, slots=True)
+class SpendPlan:
+    """What share of the day's spend each time slot should take (:func:`spend_plan`).
+
+    Attributes
+    ----------
+    shares : ndarray of float64, shape (n_slots,)
+        Each slot's share, summing to 1.
+    edges : ndarray of float64, shape (n_slots + 1,)
+        Slot boundaries as fractions of the day's auctions, from 0 to 1.
+    multiplier : float
+        The ``lam`` of the bids ``min(pCTR / lam, max_bid)`` whose spend is planned.
+    max_bid : float
+    calibrated : bool
+        Whether the price model's slot spend was calibrated to the training log.
+    """
+
+    shares: npt.NDArray[np.float64]
+    edges: npt.NDArray[np.float64]
+    multiplier: float
+    max_bid: float
+    calibrated: bool
+
+    @property
+    def n_slots(self) -> int:
+        """Slots of the plan."""
+        return int(self.shares.size)
+
+    def summary(self) -> str:
+        """A few lines: the slots, the bids planned and the range of the shares."""
+        traffic = np.diff(self.edges)
+        ratio = np.divide(self.shares, traffic, out=np.ones_like(traffic), where=traffic > 0)
+        return (
+            f"SpendPlan: {self.n_slots} slots, bids min(pCTR / {self.multiplier:.4g}, "
+            f"{self.max_bid:g}){', calibrated' if self.calibrated else ''}\n"
+            f"  shares from {self.shares.min():.4g} to {self.shares.max():.4g}; "
+            f"share over traffic share from {ratio.min():.3g} to {ratio.max():.3g}"
+        )
+
+    def to_frame(self) -> Any:
+        """One row per slot: where it starts and ends (fractions of the day's auctions)
+        and its share of the spend (needs pandas)."""
+        pd = require_pandas("SpendPlan.to_frame()")
+        return pd.DataFrame(
+            {
+                "slot": np.arange(self.n_slots),
+                "start": self.edges[:-1],
+                "end": self.edges[1:],
+                "share": self.shares,
+            }
+        )
 
 
 def spend_plan(
@@ -23,7 +80,7 @@ def spend_plan(
     max_bid: float = 300.0,
     *,
     calibrate: bool = True,
-) -> npt.NDArray[np.float64]:
+) -> SpendPlan:
     """Share of each time slot in the spend of the bids ``min(pCTR / lam, max_bid)`` on
     a training log.
 
@@ -56,18 +113,14 @@ def spend_plan(
 
     Returns
     -------
-    ndarray of float64, shape (n_slots,)
-        Shares summing to 1 (the traffic shares ``diff(edges)`` when the bids are
+    SpendPlan
+        ``shares`` sum to 1 (the traffic shares ``diff(edges)`` when the bids are
         expected to spend nothing).
 
     Notes
     -----
-    On synthetic days whose prices swing over the day (``make_auction_log(...,
-    price_swing=0.3)``), calibrating lifted the PID learning from a training log from
-    99.07% to 99.59% of the pCTR LP ceiling in expected clicks (tuning seeds 100-107,
-    every budget and price scale; 96.3% to 98.9% at 1/64 of the spend; on the held-out
-    seeds 0-7, 99.08% to 99.58%); on days without the swing it changed it by -0.003
-    points (-0.004 on seeds 0-7).
+    What calibrating changed on synthetic days whose prices swing over the hours is
+    recorded in ``benchmarks/results/pacing_history.md``.
     """
     log = check_training(training, statistics=False)
     assert isinstance(log, AuctionLog)  # (checked)
@@ -84,9 +137,11 @@ def spend_plan(
         )
     spend, ratio = _slot_spend(log, lam, cut, cap, SpendModel(log, cap), calibrate=calibrate)
     if spend.sum() <= 0:
-        return np.diff(cut)
-    spend = spend * ratio
-    return np.asarray(spend / spend.sum(), dtype=np.float64)
+        shares = np.diff(cut)
+    else:
+        spend = spend * ratio
+        shares = np.asarray(spend / spend.sum(), dtype=np.float64)
+    return SpendPlan(shares, cut, lam, cap, calibrate)
 
 
 def slot_calibration(
@@ -119,7 +174,7 @@ def _slot_spend(
     spend = _slot_sums(mean, at)
     if not calibrate:
         return spend, np.ones_like(spend)
-    won = won_auctions(log, bids, 0.0, stop="none")
+    won = bids > log.market_price  # (the replay rule: ties lose; no budget)
     fell = _slot_sums(np.where(won, log.market_price, 0.0), at)
     return spend, _shrunk_ratio(fell, spend, _slot_sums(variance, at))
 

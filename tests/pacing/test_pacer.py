@@ -5,7 +5,8 @@ import pytest
 
 from bidopt.datasets import AuctionLog, IpinyouInfo, make_auction_log
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay import BudgetPacer, open_loop_multiplier, paced_replay, replay
+from bidopt.pacing import BudgetPacer, open_loop_multiplier
+from bidopt.replay import paced_replay, replay
 
 
 @pytest.mark.parametrize(
@@ -117,14 +118,14 @@ def test_pacer_errors() -> None:
     with pytest.raises(InvalidInputError, match="`training`"):
         BudgetPacer(100.0, 1e-3, controller="filter", n_auctions=10)
     with pytest.raises(InvalidInputError, match="`gains` must be three finite numbers"):
-        BudgetPacer(100.0, 1e-3, controller="pid", gains=(0.4, 0.0))  # type: ignore[arg-type]
+        BudgetPacer(100.0, 1e-3, controller="pid", options={"gains": (0.4, 0.0)})  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="`step` must be"):
-        BudgetPacer(100.0, 1e-3, step=-0.1)
+        BudgetPacer(100.0, 1e-3, options={"step": -0.1})
     with pytest.raises(InvalidInputError, match="`shares` must have a positive sum"):
         BudgetPacer(100.0, 1e-3, shares=[0.0, 0.0])
     level = BudgetPacer(100.0, 1e-3, controller="pid", training=IpinyouInfo.from_log(training))
     assert level.plan == "level"
-    with pytest.raises(InvalidInputError, match="plan='level' needs `pctr`"):
+    with pytest.raises(InvalidInputError, match="`pctr` must be given for plan='level'"):
         level.update(10.0)
     pacer = BudgetPacer(100.0, 1e-3, n_slots=1)
     with pytest.raises(InvalidInputError, match="`spend` must be"):

@@ -1,34 +1,18 @@
-"""Input checks that only replay needs (the shared ones live in ``bidopt._validation``)."""
+"""Input checks that only pacing needs (the shared ones live in ``bidopt._validation``)."""
 
 from __future__ import annotations
 
 import sys
 
-import numpy as np
-import numpy.typing as npt
-
-from bidopt._validation import as_float_array, check_scalar, short_repr
+from bidopt._validation import check_scalar, short_repr
 from bidopt.exceptions import InvalidInputError
-from bidopt.typing import FloatArray
 
-__all__ = ["BOUND_RTOL", "check_in_bounds", "check_pctr", "describe"]
+__all__ = ["BOUND_RTOL", "check_in_bounds", "describe"]
 
 #: Relative tolerance of a multiplier checked against its bounds: a few ulps, so that a
 #: bound the caller computed in another order (``1e-12 / max_bid`` against
 #: ``1 / (1e12 * max_bid)``, one ulp apart) is within them.
 BOUND_RTOL = 4.0 * sys.float_info.epsilon
-
-
-def check_pctr(values: npt.ArrayLike, name: str = "pctr") -> FloatArray:
-    """``values`` as a 1-D float array of click probabilities, each in [0, 1]."""
-    theta = as_float_array(values, name, ndim=1, nonnegative=True)
-    above = theta > 1.0
-    if above.any():
-        at = int(np.argmax(above))
-        raise InvalidInputError(
-            f"`{name}` must be in [0, 1]. Got {float(theta[at])!r} at index {at} instead."
-        )
-    return theta
 
 
 def check_in_bounds(value: object, name: str, low: float, high: float, why: str) -> float:

@@ -1,22 +1,21 @@
-"""What the bids ``min(pCTR / lam, max_bid)`` spend, as learnt from training data, and
-a Kalman filter that learns online how far the test prices are from them (the
-``"filter"`` controller of :func:`bidopt.replay.paced_replay`)."""
+"""What the bids ``min(pCTR / lam, max_bid)`` spend, as learnt from training data (the
+model the ``"filter"`` controller and the ``"level"`` and ``"spend"`` plans read), the
+multiplier's bounds, and the checks of training data."""
 
 from __future__ import annotations
 
 import math
-from typing import cast
 
 import numpy as np
 
 from bidopt._validation import as_float_array, check_scalar, short_repr
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
-from bidopt.replay._checks import describe
+from bidopt.landscape import PriceHistogram
+from bidopt.pacing._checks import describe
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = [
-    "SpendFilter",
     "SpendModel",
     "bounded",
     "check_training",
@@ -26,18 +25,12 @@ __all__ = [
 
 #: Iterations of the bisection on ``log(lam)`` (a bracket of about 60 e-folds).
 _BISECT = 64
-#: SpendFilter's way out of a price level at which the model expects no spend: steps
-#: of ``log(a)`` down, and how many (up to a factor e**8 below).
-_RESTART_STEP, _RESTART_STEPS = 0.25, 32
 #: The multiplier's range, relative to the bid cap: at ``_LAM_RANGE / max_bid`` every
 #: bid ``pCTR / lam`` is at most ``1e-12 * max_bid``; at ``1 / (_LAM_RANGE * max_bid)``
 #: every pCTR >= 1e-12 bids the cap (see :func:`multiplier_bounds`).
 _LAM_RANGE = 1e12
 #: The largest bid cap a SpendModel accepts (a histogram column per whole price unit).
 MAX_MODEL_BID = 1e6
-#: SpendFilter: the largest variance of ``log(a)`` (a standard deviation of 100 e-folds:
-#: no reading is trusted less), and the largest ``|log(a)|``.
-_MAX_VARIANCE, _MAX_LOG_SCALE = 1e4, 100.0
 
 
 def multiplier_bounds(max_bid: float) -> tuple[float, float]:
@@ -204,18 +197,15 @@ class SpendModel:
             self._bin_of = (np.cumsum(used) - 1)[bins]
             self.level = float(theta.mean())
         pmf = hist / np.maximum(hist.sum(axis=1, keepdims=True), 1.0)
-        prices = np.arange(top + 1, dtype=np.float64)
-        zero = np.zeros((pmf.shape[0], 1))
         # E[price; price < k] and E[price^2; price < k] per segment, k = 0 .. top + 1
-        self._first = np.hstack([zero, np.cumsum(pmf * prices, axis=1)])
-        self._second = np.hstack([zero, np.cumsum(pmf * prices**2, axis=1)])
+        self._prices = PriceHistogram(pmf, second_moment=True)
+        self._first = self._prices.first
         self._forecast, self._weight = forecast, weight
         self._forecast_segment = np.searchsorted(self._edges, forecast)
 
     def _step(self, bids: FloatArray) -> IntArray:
         # a bid wins the prices below it: whole prices 0 .. ceil(bid) - 1
-        step = np.minimum(np.ceil(bids), self._first.shape[1] - 1)
-        return cast(IntArray, step.astype(np.int64))
+        return self._prices.won_prices(bids)
 
     def expected(self, pctr: FloatArray, bids: FloatArray) -> tuple[float, float]:
         """Expected total spend (price units) of ``bids`` on auctions with ``pctr``
@@ -227,9 +217,7 @@ class SpendModel:
         """Expected spend (price units) of each bid on an auction with its ``pctr``, and
         the variance of that spend (squared price units); arrays of the shape of
         ``pctr``."""
-        seg, k = np.searchsorted(self._edges, pctr), self._step(bids)
-        first = self._first[seg, k]
-        return first, self._second[seg, k] - first * first
+        return self._prices.spend_moments(bids, np.searchsorted(self._edges, pctr))
 
     def level_ratio(self, pctr: FloatArray, lam: float) -> float:
         """Expected spend of bids ``min(pCTR / lam, max_bid)`` on auctions with ``pctr``
@@ -296,151 +284,3 @@ class SpendModel:
             else:
                 high = mid
         return math.exp(high)
-
-
-class SpendFilter:
-    """An extended Kalman filter on ``log(a)``, where the test prices are taken to be
-    the training prices times ``a`` (so bids ``b`` spend ``a`` times what bids
-    ``b / a`` spend under the :class:`SpendModel`).
-
-    Each time slot is one noisy reading: the spend seen against the spend expected
-    for that slot's own bids and pCTRs (so a stretch of low-pCTR traffic, which wins
-    less, does not read as cheaper prices).  Its noise is the variance the model gives
-    for the slot's spend, so a slot with few wins (a small budget) moves the estimate
-    little.  ``log(a)`` starts at 0 with a standard deviation of 1 (test prices within
-    a factor of e of the training prices) and may drift by ``drift`` per slot.  The
-    next ``lam`` makes the expected spend of the traffic to come, at prices times
-    ``a``, meet the budget left per auction left (certainty equivalence).
-
-    The model pools the prices of the day, so hours whose prices are dear (at a given
-    pCTR) would read as a rise of ``a``, and the forecast of the traffic to come would
-    miss them.  With ``calibration``, each slot's expected spend is multiplied by its
-    ratio (from :func:`bidopt.replay._plan.slot_calibration`: the spend that fell on the
-    training log over the model's, shrunk by empirical Bayes), in the readings and in
-    the forecast alike, so that ``a`` is the price level relative to the training day
-    at the same hours.
-
-    Parameters
-    ----------
-    model : SpendModel
-    drift : float
-        Standard deviation of the change in ``log(a)`` per slot (>= 0).
-    calibration : (edges, ratio), optional
-        Slot boundaries as fractions of the day, shape ``(n_slots + 1,)``, and each
-        slot's spend ratio, shape ``(n_slots,)``.  Ignored for a model learnt from
-        statistics, which has no hours.
-
-    Notes
-    -----
-    On synthetic days learnt from a training log whose prices swing over the hours
-    (``make_auction_log(..., price_swing=0.3)``, seeds 0-7, every price scale and
-    budget), the calibration lifted the filter from 99.26% to 99.69% of the pCTR LP
-    ceiling in expected clicks (97.1% to 99.4% at 1/64 of the spend); without the
-    swing it changed it by -0.006 points (on the tuning seeds 100-107: 99.24% to 99.70%,
-    and -0.002).
-
-    A reading's noise is the model's sampling variance plus a floor, a 5% relative
-    error of the model's expected spend (``_MODEL_ERROR``).  Without it, a slot whose
-    spend the model cannot produce at any price level near the current one (its
-    expected spend flat in ``a``, e.g. a price histogram pooled over pCTRs, when prices
-    rise with pCTR) got a huge gain: the estimate jumped (``a`` read as 420 on one
-    synthetic day at 1/2 of the spend), bids went to the cap and the budget was gone
-    by 60% of the day.  Learnt from statistics, the floor lifted the filter from 93.82%
-    to 96.34% of the pCTR LP ceiling in expected clicks (92.19% to 98.58% at 1/2),
-    and from 94.06% to 94.69% on days whose prices swing; learnt from a training log,
-    it changed it by +0.01 and 0.00 points (held-out seeds 0-7, every price scale and
-    budget; on the tuning seeds 100-107: statistics 94.56% to 95.89% and 92.68% to
-    94.27%, a log +0.01 and -0.01 points).
-
-    A slot that spends at a price level where the model says its bids win nothing
-    (the estimate far too high) cannot be read by linearising, as the expected spend is
-    flat there: the filter then steps ``log(a)`` down to the nearest level that
-    explains the spend and widens its variance back to the prior's.  No slot of the
-    held-out synthetic days reaches that state since the floor above.
-    """
-
-    #: Step in ``log(a)`` of the central difference for the reading's slope.
-    _DELTA = 0.05
-    #: Relative error of the model's expected spend of a slot, beyond the sampling noise
-    #: it gives (its pooled prices are not the test day's): a floor under each
-    #: reading's noise, in log units.
-    _MODEL_ERROR = 0.05
-
-    def __init__(
-        self,
-        model: SpendModel,
-        drift: float,
-        calibration: tuple[FloatArray, FloatArray] | None = None,
-    ) -> None:
-        self.model, self.drift = model, drift
-        self.log_scale, self.variance = 0.0, 1.0
-        self._ratio: FloatArray | None = None
-        self._auction_ratio: FloatArray | None = None
-        if calibration is not None and model.n_training:
-            edges, ratio = calibration
-            self._ratio = ratio
-            at = slot_bounds(edges, model.n_training)
-            self._auction_ratio = np.repeat(ratio, np.diff(at))
-
-    def _expected(
-        self, log_scale: float, pctr: FloatArray, bids: FloatArray, ratio: float = 1.0
-    ) -> tuple[float, float]:
-        scale = math.exp(log_scale)
-        mean, variance = self.model.expected(pctr, bids / scale)
-        return ratio * scale * mean, (ratio * scale) ** 2 * variance
-
-    def update(
-        self, pctr: FloatArray, bids: FloatArray, spend: float, slot: int | None = None
-    ) -> None:
-        """Take in a slot whose ``bids`` on auctions with ``pctr`` spent ``spend``
-        (``slot``: its index, which picks its calibration, if any)."""
-        # (a drift beyond 1e150 would overflow its square: the variance is capped anyway)
-        spread_2 = self.drift**2 if self.drift < 1e150 else math.inf
-        self.variance = min(self.variance + spread_2, _MAX_VARIANCE)
-        ratio = 1.0 if self._ratio is None or slot is None else float(self._ratio[slot])
-        expected, variance = self._expected(self.log_scale, pctr, bids, ratio)
-        spread = math.sqrt(max(variance, 0.0))
-        # one auction's worth of spread keeps a slot that won nothing finite
-        pad = spread + math.sqrt(max(variance, 0.0) / max(pctr.size, 1))
-        if pad <= 0.0:  # the model says the slot could win nothing
-            if spend > 0.0:  # ... but it did: prices are lower than the estimate
-                self._restart_below(pctr, bids, spend, ratio)
-            return
-        up = self._expected(self.log_scale + self._DELTA, pctr, bids, ratio)[0]
-        down = self._expected(self.log_scale - self._DELTA, pctr, bids, ratio)[0]
-        slope = (math.log(up + pad) - math.log(down + pad)) / (2 * self._DELTA)
-        reading = math.log((spend + pad) / (expected + pad))
-        noise = (spread / (expected + pad)) ** 2 + self._MODEL_ERROR**2
-        total = slope * slope * self.variance + noise
-        if total <= 0.0:
-            return
-        gain = self.variance * slope / total
-        self.log_scale += gain * reading
-        self.log_scale = min(max(self.log_scale, -_MAX_LOG_SCALE), _MAX_LOG_SCALE)
-        self.variance *= 1.0 - gain * slope
-
-    def _restart_below(
-        self, pctr: FloatArray, bids: FloatArray, spend: float, ratio: float
-    ) -> None:
-        """Leave a price level at which the model says the slot's bids win nothing,
-        although the slot spent ``spend``: no reading can be linearised there (the
-        expected spend is flat at 0), so ``log(a)`` steps down by quarters, up to 8, to
-        the highest level at which the model expects at least ``spend`` (the smallest
-        move that explains it; or, if none does, to the level where the model expects
-        the most), and its variance returns to the prior's, so that the readings to come
-        settle it."""
-        steps = self.log_scale - _RESTART_STEP * np.arange(1, _RESTART_STEPS + 1)
-        expected = np.array([self._expected(float(s), pctr, bids, ratio)[0] for s in steps])
-        if expected.max() <= 0.0:
-            return
-        enough = np.flatnonzero(expected >= spend)
-        self.log_scale = float(steps[enough[0] if enough.size else np.argmax(expected)])
-        self.variance = max(self.variance, 1.0)
-
-    def multiplier(self, per_auction: float, start: float | None = None) -> float:
-        """The ``lam`` for the traffic to come (after a fraction ``start`` of the day:
-        :meth:`SpendModel.rest_of_day`; the whole day's if None), to spend
-        ``per_auction`` per auction."""
-        scale = math.exp(self.log_scale)
-        weight = None if start is None else self.model.rest_of_day(start, self._auction_ratio)
-        return self.model.multiplier(per_auction / scale, weight) / scale
