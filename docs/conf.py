@@ -63,6 +63,7 @@ PACKAGES = [
     "bidopt.landscape",
     "bidopt.bidding",
     "bidopt.channels",
+    "bidopt.pacing",
     "bidopt.replay",
     "bidopt.plotting",
     "bidopt.exceptions",
