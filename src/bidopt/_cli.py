@@ -13,7 +13,8 @@ import numpy as np
 from bidopt.bidding import BidPlan, Frontier, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, ResponseCurve, compare_splits
 from bidopt.datasets import SearchAccount, double11_channels, make_search_account
-from bidopt.exceptions import InfeasibleError
+from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingColumnError
+from bidopt.experiments import Comparison, bayes_summary, compare
 from bidopt.grouping import KeywordGroups, group_keywords
 from bidopt.landscape import BidLandscape, estimate_landscapes
 
@@ -275,5 +276,88 @@ def run_demo(
                 curves=curves,
                 splits=splits,
             ),
+        ]
+    return "\n".join(lines)
+
+
+def _read_columns(path: Path, names: Sequence[str]) -> dict[str, list[str]]:
+    """The named columns of a CSV file (header row first), as text."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise InvalidInputError(f"`DATA` {str(path)!r} is empty: it needs a header row.")
+        header = [h.strip() for h in header]
+        for name in names:
+            if name not in header:
+                raise MissingColumnError(
+                    f"Column {name!r} is not in {path.name}. Its columns: "
+                    f"{', '.join(repr(h) for h in header[:20])}."
+                )
+        index = [header.index(n) for n in names]
+        columns: dict[str, list[str]] = {n: [] for n in names}
+        for line, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) < len(header):
+                raise InvalidInputError(
+                    f"{path.name} line {line} has {len(row)} fields; the header has {len(header)}."
+                )
+            for n, i in zip(names, index, strict=True):
+                columns[n].append(row[i].strip())
+    return columns
+
+
+def _numbers(values: list[str], name: str, path: Path) -> np.ndarray:
+    out = np.empty(len(values))
+    for i, text in enumerate(values):
+        try:
+            out[i] = float(text)
+        except ValueError:
+            raise InvalidInputError(
+                f"Column {name!r} of {path.name} must hold numbers. Got {text!r} on line "
+                f"{i + 2} instead."
+            ) from None
+    return out
+
+
+def run_abtest(
+    path: Path,
+    *,
+    arm: str,
+    metric: str,
+    control: str | None = None,
+    denominator: str | None = None,
+    covariates: Sequence[str] = (),
+    alpha: float = 0.05,
+) -> str:
+    """The report of ``python -m bidopt abtest``: each arm against the control on one
+    metric of a CSV file (one row per unit), with a verdict."""
+    names = [arm, metric, *([denominator] if denominator else []), *covariates]
+    columns = _read_columns(path, list(dict.fromkeys(names)))
+    data: dict[str, object] = {arm: columns[arm]}
+    for name in names[1:]:
+        data[name] = _numbers(columns[name], name, path)
+    result: Comparison = compare(
+        data,
+        arm=arm,
+        metric=metric,
+        control=control,
+        denominator=denominator,
+        covariates=list(covariates) or None,
+        alpha=alpha,
+    )
+    lines = [
+        f"A/B test on {path.name}: {int(result.n.sum()):,} units in {result.arms.size} arms",
+        "",
+        result.summary(),
+        "",
+        bayes_summary(result).summary(),
+    ]
+    if not result.srm.passed:
+        lines += [
+            "",
+            "Do not trust the lifts above: the arm sizes do not match the design's split, so "
+            "the assignment or the logging is broken somewhere.",
         ]
     return "\n".join(lines)
