@@ -58,10 +58,15 @@ class BayesSummary:
         for i, a in enumerate(self.arms):
             if a == self.control:
                 continue
-            lines.append(
-                f"  {a}: P(beats control) {self.prob_beats_control[i]:.1%}, "
+            above = (
                 f"P(lift >= {self.threshold:+.1%}) {self.prob_lift_above[i]:.1%}, "
-                f"expected loss if chosen {self.expected_loss[i]:.4g}"
+                if self.threshold != 0
+                else ""
+            )
+            lines.append(
+                f"  {a}: P(beats control) {self.prob_beats_control[i]:.1%}, {above}"
+                f"expected loss if chosen {self.expected_loss[i]:.3g} (per unit), "
+                f"if not {self.control_loss[i]:.3g}"
             )
         return "\n".join(lines)
 

@@ -207,8 +207,11 @@ class Comparison:
 
     def summary(self) -> str:
         """A readable verdict: each arm against the control, then the checks."""
-        unit = "{:.4%}" if self.kind == "proportion" else "{:.4g}"
-        lift_unit = "{:+.4%}" if self.kind == "proportion" else "{:+.4g}"
+        unit = "{:.3%}" if self.kind == "proportion" else "{:.4g}"
+
+        def lift_text(x: float) -> str:
+            return f"{100 * x:+.3f} pp" if self.kind == "proportion" else f"{x:+.4g}"
+
         adjusted = " CUPED-adjusted" if self.covariates else ""
         m = self.arms.size - 1
         multiplicity = (
@@ -221,7 +224,9 @@ class Comparison:
             f"{self.metric} ({self.kind}{adjusted}), control {self.control!r}; {multiplicity}:"
         ]
         width = max(len(a) for a in self.arms)
-        for i, a in enumerate(self.arms):
+        c = int(np.flatnonzero(self.arms == self.control)[0])
+        for i in [c, *(j for j in range(self.arms.size) if j != c)]:
+            a = self.arms[i]
             value = unit.format(self.value[i])
             head = f"  {a:<{width}}  n={self.n[i]:>9,.0f}  {self.value_name} {value}"
             if a == self.control:
@@ -229,8 +234,8 @@ class Comparison:
                 continue
             verdict = "significant" if self.significant[i] else "not significant"
             lines.append(
-                f"{head}  lift {lift_unit.format(self.lift[i])} "
-                f"[{lift_unit.format(self.ci_low[i])}, {lift_unit.format(self.ci_high[i])}]"
+                f"{head}  lift {lift_text(self.lift[i])} "
+                f"[{lift_text(self.ci_low[i])}, {lift_text(self.ci_high[i])}]"
                 f" = {self.relative_lift[i]:+.1%} [{self.relative_low[i]:+.1%}, "
                 f"{self.relative_high[i]:+.1%}]  p = {self.p_adjusted[i]:.3g}  {verdict}"
             )
@@ -242,7 +247,15 @@ class Comparison:
         elif winner == self.control:
             lines.append(f"Verdict: keep {self.control!r}; the arms that differ are worse.")
         else:
-            lines.append(f"Verdict: {winner!r} beats {self.control!r} (alpha = {self.alpha:g}).")
+            others = (
+                " (the largest lift among the arms that beat it; arms are not tested against "
+                "each other)"
+                if int(self.significant.sum()) > 1
+                else ""
+            )
+            lines.append(
+                f"Verdict: {winner!r} beats {self.control!r} (alpha = {self.alpha:g}){others}."
+            )
         lines.append(self.srm.summary())
         if self.variance_reduction is not None:
             lines.append(
