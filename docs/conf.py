@@ -65,6 +65,7 @@ PACKAGES = [
     "bidopt.channels",
     "bidopt.pacing",
     "bidopt.replay",
+    "bidopt.experiments",
     "bidopt.plotting",
     "bidopt.exceptions",
     "bidopt.typing",
@@ -79,6 +80,7 @@ BENCHMARKS = {
     "channels_split": "Channel budget split",
     "replay_ipinyou": "iPinYou 2997 replay",
     "replay_synthetic": "Pacing on synthetic auction logs",
+    "experiments": "Experiments: A/B tests, sequential designs, creative bandits",
     "tune_pacing": "Tuning the pacing controllers",
     "backtest_keywords": "Keyword backtest",
 }
