@@ -5,6 +5,8 @@ Sub-packages
 ------------
 datasets
     Keyword and auction logs, their loaders, and a synthetic search account.
+experiments
+    A/B comparisons, fixed and sequential designs, creative bandits, lift tests.
 """
 
 from importlib.metadata import PackageNotFoundError, version
