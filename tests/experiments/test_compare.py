@@ -87,6 +87,20 @@ def test_mean_lifts_equal_statsmodels_z_interval_and_holm():
     assert np.isnan(frame.loc[frame.arm == "control", "lift"]).all()
 
 
+def test_relative_lift_intervals_equal_statsmodels_delta_method():
+    from statsmodels.stats._delta_method import NonlinearDeltaCov
+
+    res = compare(_rows(5), arm="arm", metric="spend", control="control", correction="none")
+    c = int(np.flatnonzero(res.arms == "control")[0])
+    for i in np.flatnonzero(res.arms != "control"):
+        ref = NonlinearDeltaCov(
+            lambda v: np.array([v[0] / v[1] - 1]),
+            np.array([res.value[i], res.value[c]]),
+            np.diag([res.std_error[i] ** 2, res.std_error[c] ** 2]),
+        ).conf_int(alpha=0.05)[0]
+        np.testing.assert_allclose([res.relative_low[i], res.relative_high[i]], ref, atol=1e-7)
+
+
 def test_sufficient_statistics_give_the_raw_rows_answer():
     data = _rows(2)
     raw = compare(data, arm="arm", metric="click", control="control")

@@ -53,9 +53,10 @@ class FixedDesign:
 
     def summary(self) -> str:
         """One paragraph: what the design detects, with how many units."""
-        what = f"{self.baseline:.4%}" if self.sd is None else f"{self.baseline:.4g}"
+        what = f"{self.baseline:.3%}" if self.sd is None else f"{self.baseline:.4g}"
+        lift = f"{100 * self.lift:+.3f} pp" if self.sd is None else f"{self.lift:+.4g}"
         return (
-            f"Fixed-horizon design: from a baseline of {what}, a lift of {self.lift:+.4g} "
+            f"Fixed-horizon design: from a baseline of {what}, a lift of {lift} "
             f"({self.relative_lift:+.2%}) is detected with power {self.power:.1%} at two-sided "
             f"alpha {self.alpha:g} with {math.ceil(self.n_control):,} control and "
             f"{math.ceil(self.n_treatment):,} treatment units ({math.ceil(self.n_total):,} in all)."
