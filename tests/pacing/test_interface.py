@@ -6,10 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bidopt.bidding import linear_threshold
 from bidopt.datasets import make_auction_log
 from bidopt.exceptions import InvalidInputError
-from bidopt.landscape import BidLandscape, PriceHistogram
 from bidopt.pacing import (
     BudgetPacer,
     DualUpdate,
@@ -110,27 +108,3 @@ def test_deprecated_pacer_alias_takes_the_old_knobs() -> None:
     pacer = old(100.0, 1e-3, controller="dual", n_slots=2, step=0.7)
     assert isinstance(pacer, BudgetPacer) and isinstance(pacer.control, DualUpdate)
     assert pacer.control.step == 0.7
-
-
-def test_linear_threshold_buys_by_value_per_cost() -> None:
-    t = linear_threshold([0.0, 0.02, 0.01, 0.03, 0.5], [5.0, 10.0, 10.0, 10.0, 0.0], 15.0)
-    assert t.order.tolist()[:4] == [4, 3, 1, 2]  # the free one first, value 0 last
-    assert t.n_whole == 2 and t.multiplier == pytest.approx(0.002)
-    assert t.n_reach == 3  # the fewest items whose cost reaches 15
-    with pytest.raises(InvalidInputError, match="`cost` must have the shape"):
-        linear_threshold([1.0], [1.0, 2.0], 1.0)
-
-
-def test_price_histogram_is_the_landscape_spend() -> None:
-    counts = np.array([3.0, 0.0, 5.0, 2.0])
-    pmf = counts / counts.sum()
-    prices = PriceHistogram(pmf)
-    bids = np.array([0.0, 0.5, 2.0, 2.01, 9.0])
-    expected = [0.0, 0.0, 0.0, 1.0, 1.6]  # E[price; price < bid]: prices 0, 2, 3
-    np.testing.assert_allclose(prices.spend(bids), expected)
-    np.testing.assert_allclose(prices.win_rate(bids), [0.0, 0.3, 0.3, 0.8, 1.0])
-    land = BidLandscape.from_market_prices(counts, bids[1:])
-    np.testing.assert_array_equal(land.cost[0], prices.spend(bids[1:]))
-    assert prices.spend_reached(1.0) == 3
-    with pytest.raises(InvalidInputError, match="`second_moment` must be True"):
-        prices.spend_moments(bids)

@@ -383,8 +383,9 @@ class BudgetPacer:
         if self.stopped or self.slot >= self.n_slots:
             why = "stop()" if self.stopped else f"the last of the {self.n_slots} slots"
             raise InvalidInputError(
-                f"update() and stop() must come before the day ends. Got a call after {why}; "
-                "a BudgetPacer paces one day: make a new one for the next."
+                f"`update()` and `stop()` must be called within the day ({self.n_slots} slots, "
+                f"none after stop()). Got a call after {why} instead; a BudgetPacer paces one "
+                "day: make a new one for the next."
             )
 
     def _record(self, spend: float, n_auctions: int) -> None:

@@ -84,7 +84,7 @@ def check_training(training: object, *, statistics: bool = True) -> IpinyouInfo 
         )
     else:
         got = describe(training)
-    raise InvalidInputError(f"`training` must be {expected} with `pctr`. Got {got}.")
+    raise InvalidInputError(f"`training` must be {expected} with `pctr`. Got {got} instead.")
 
 
 def _check_statistics(info: IpinyouInfo) -> IpinyouInfo:

@@ -131,7 +131,7 @@ def baseline_bids(
     if not np.all(np.isfinite(bids)):
         raise InvalidInputError(
             f"`params` of {kind!r} must give bids within the float range (or give "
-            f"`max_bid`); {p} give infinite ones."
+            f"`max_bid`). Got {p}, whose bids are infinite, instead."
         )
     return np.asarray(bids, dtype=np.float64)
 
