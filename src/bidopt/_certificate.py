@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
+from bidopt.exceptions import MissingColumnError
 
 __all__ = [
     "RTOL",
@@ -245,7 +246,10 @@ class Certificate:
         for c in self.checks:
             if c.name == name:
                 return c
-        raise KeyError(name)
+        raise MissingColumnError(
+            f"`name` must be one of the certificate's checks {[c.name for c in self.checks]}. "
+            f"Got {name!r} instead."
+        )
 
     def __contains__(self, name: object) -> bool:
         return any(c.name == name for c in self.checks)

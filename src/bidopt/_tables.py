@@ -102,7 +102,8 @@ def _decode(data: bytes, source: str) -> str:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         raise InvalidInputError(
-            f"Could not decode {source} as UTF-8 or GB18030; re-export the report as UTF-8."
+            f"The file must be UTF-8 or GB18030 text. Got {source}, which is neither, "
+            "instead; re-export the report as UTF-8."
         ) from None
     share, rare = _rare_share(text, "gb2312")
     private = any("\ue000" <= c <= "\uf8ff" for c in rare)
@@ -117,7 +118,8 @@ def _decode(data: bytes, source: str) -> str:
         sample = "".join(sorted({c for c in big5 if not c.isascii()})[:8])
         hint = f" It decodes as Big5 (traditional Chinese: {sample!r}...)."
     raise InvalidInputError(
-        f"Could not decode {source} reliably: it is not UTF-8, and as GB18030 it reads as "
+        f"The file must be UTF-8 or GB18030 text. Got {source} instead: it is not UTF-8, "
+        "and as GB18030 it reads as "
         f"mojibake ({share:.0%} of its distinct characters are rare or private-use, such "
         f"as {''.join(rare[:8])!r}).{hint} Tried UTF-8 and GB18030. Re-export the report as "
         "UTF-8 (in Excel: Save As > CSV UTF-8)."
@@ -157,16 +159,22 @@ def _parse_rows(reader: Any, path: Path) -> RawTable:
             continue
         if len(record) != len(header):
             raise InvalidInputError(
-                f"Line {reader.line_num} of {path} has {len(record)} fields; the header has "
-                f"{len(header)} ({', '.join(header)}). Got {short_repr(record)} instead."
+                f"Every line of {path} must have as many fields as its header "
+                f"({len(header)}: {', '.join(header)}). Got {short_repr(record)} "
+                f"({len(record)} fields) on line {reader.line_num} instead."
             )
         rows.append(record)
         lines.append(reader.line_num)
     if header is None:
-        raise InvalidInputError(f"{path} is empty: expected a header row and data rows.")
+        raise InvalidInputError(
+            f"The file must have a header row and data rows. Got the empty file {path} instead."
+        )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
-        raise InvalidInputError(f"{path} has duplicated header(s) {duplicated}.")
+        raise InvalidInputError(
+            f"The header of {path} must name each column once. Got {duplicated} more than "
+            "once instead."
+        )
     if rows:
         matrix = np.array(rows, dtype=object)
         columns = {h: matrix[:, j] for j, h in enumerate(header)}
@@ -201,7 +209,9 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
-            raise InvalidInputError(f"`{name}` must be an existing file. Got {str(path)!r}.")
+            raise InvalidInputError(
+                f"`{name}` must be an existing file. Got {str(path)!r} instead."
+            )
         return _read_text(path)
     if isinstance(source, Mapping):
         labels = [str(k) for k in source]
@@ -212,7 +222,8 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
         duplicated = sorted({c for c in labels if labels.count(c) > 1})
         if duplicated:
             raise InvalidInputError(
-                f"`{name}` has duplicated column(s) {duplicated}; keep one of each."
+                f"`{name}` must name each column once. Got {duplicated} more than once "
+                "instead; keep one of each."
             )
         columns = {str(c): np.asarray(source[c]) for c in source.columns}
         where = "<DataFrame>"
@@ -223,12 +234,15 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
         )
     if len(columns) != len(labels):
         raise InvalidInputError(
-            f"`{name}` has column names that are equal as text ({labels}); keep one of each."
+            f"`{name}` must have column names that differ as text. Got {labels} instead; "
+            "keep one of each."
         )
     lengths = {k: (v.shape[0] if v.ndim >= 1 else -1) for k, v in columns.items()}
     bad = {k: n for k, n in lengths.items() if n < 0}
     if bad:
-        raise InvalidInputError(f"`{name}` columns must be 1-dimensional; {bad} are scalars.")
+        raise InvalidInputError(
+            f"`{name}` columns must be 1-dimensional. Got scalars in {bad} instead."
+        )
     shaped = {k: v.shape for k, v in columns.items() if v.ndim > 1}
     if shaped:
         raise InvalidInputError(
@@ -236,6 +250,6 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
         )
     if len(set(lengths.values())) > 1:
         raise InvalidInputError(
-            f"`{name}` columns must all have the same length. Got lengths {lengths}."
+            f"`{name}` columns must all have the same length. Got lengths {lengths} instead."
         )
     return RawTable(columns, where, None)

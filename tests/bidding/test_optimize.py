@@ -220,7 +220,7 @@ def test_plan_reports_and_frame() -> None:
         ),
         ({"groups": [0]}, "`groups` and `group_budgets` must be given together"),
         ({"groups": [0, 1], "group_budgets": {0: 5.0}}, "`groups` must have shape \\(1,\\)"),
-        ({"groups": [0], "group_budgets": {7: 5.0}}, "no keyword belongs to"),
+        ({"groups": [0], "group_budgets": {7: 5.0}}, "must name groups that keywords belong to"),
     ],
 )
 def test_invalid_arguments_are_explained(kwargs: dict[str, object], message: str) -> None:
@@ -276,7 +276,7 @@ def test_frontier_and_reverse_question_agree() -> None:
     assert exact.conversions < goal  # nothing reaches the goal under the lower bound
     with pytest.raises(InfeasibleError, match="unreachable: at most"):
         budget_for_target(land, conversions=10 * front.fun[-1])
-    with pytest.raises(InvalidInputError, match="exactly one target"):
+    with pytest.raises(InvalidInputError, match="Exactly one of `conversions`"):
         budget_for_target(land, conversions=1.0, clicks=2.0)
 
 

@@ -61,10 +61,12 @@ def test_small_handmade_replay_file(tmp_path: Path) -> None:
 def test_unrecognised_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.txt"
     path.write_text("a b c d\n")
-    with pytest.raises(InvalidInputError, match="neither the 'click payprice pCTR'"):
+    with pytest.raises(
+        InvalidInputError, match="iPinYou log in the 'click payprice pCTR' replay format"
+    ):
         read_ipinyou(path)
     path.write_text("0 1 x\n")
-    with pytest.raises(InvalidInputError, match="Could not parse"):
+    with pytest.raises(InvalidInputError, match="must hold numbers 'click payprice pCTR'"):
         read_ipinyou(path)
     with pytest.raises(InvalidInputError, match="must be an existing file"):
         read_ipinyou(tmp_path / "missing.txt")
@@ -73,7 +75,7 @@ def test_unrecognised_file(tmp_path: Path) -> None:
 def test_info_missing_fields(tmp_path: Path) -> None:
     path = tmp_path / "info.json"
     path.write_text('{"imp_train": 1}')
-    with pytest.raises(InvalidInputError, match="lacks the field"):
+    with pytest.raises(InvalidInputError, match=r"must hold the fields .* without \['clk_train'"):
         read_ipinyou_info(path)
 
 

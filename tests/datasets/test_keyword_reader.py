@@ -89,7 +89,7 @@ def test_optional_columns_are_absent_not_invented() -> None:
     )
     assert log.columns == ("date", "keyword", "impressions", "clicks")
     assert log.cost is None and log.bid is None and log.campaign is None
-    with pytest.raises(KeyError, match="no `cost` column"):
+    with pytest.raises(KeyError, match="must be a column this log has .* Got 'cost' instead"):
         log.column("cost")
     assert np.isnan(log.totals()["cpc"])
 
@@ -223,12 +223,12 @@ def test_several_bad_rows_are_counted() -> None:
 
 
 def test_missing_required_column_lists_what_is_there() -> None:
-    with pytest.raises(InvalidInputError, match=r"no column for \['clicks'\].*点击量"):
+    with pytest.raises(InvalidInputError, match=r"must have columns for \['clicks'\].*点击量"):
         read_keyword_log({"date": ["2024-11-01"], "keyword": ["a"], "impressions": [1]})
 
 
 def test_two_headers_for_one_column_is_an_error() -> None:
-    with pytest.raises(InvalidInputError, match="both map to the keyword-log column `clicks`"):
+    with pytest.raises(InvalidInputError, match="both map to `clicks` instead"):
         read_keyword_log(
             {
                 "date": ["2024-11-01"],
@@ -263,7 +263,7 @@ def test_bad_arguments() -> None:
 
 
 def test_ragged_csv_line_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="Line 3 .* has 3 fields"):
+    with pytest.raises(InvalidInputError, match=r"Got \['1', '2', '3'\] \(3 fields\) on line 3"):
         read_keyword_log(
             write(tmp_path, "date,keyword,impressions,clicks\n2024-11-01,a,1,0\n1,2,3\n")
         )

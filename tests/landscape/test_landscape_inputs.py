@@ -114,7 +114,10 @@ def test_take_and_at_levels_name_bad_selections() -> None:
 
 
 def test_missing_or_complex_metrics_are_named() -> None:
-    with pytest.raises(InvalidInputError, match=r"`clicks` is required"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"`clicks` must be an array of shape .* Got None instead",
+    ):
         BidLandscape(bids=[[1.0]], clicks=None, cost=[[1.0]])  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match=r"`bids` must be an array of real numbers"):
         BidLandscape(bids=np.array([[1.0 + 1j]]), clicks=[[1.0]], cost=[[1.0]])
@@ -127,7 +130,10 @@ def test_from_points_rejects_missing_keywords() -> None:
         "clicks": [1.0, 2.0, 3.0],
         "cost": [0.5, 1.5, 1.0],
     }
-    with pytest.raises(InvalidInputError, match=r"`table` column `keyword` is missing at row 1"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"`keyword` must be given on every row\. Got a missing keyword at row 1",
+    ):
         BidLandscape.from_points(table)
 
 

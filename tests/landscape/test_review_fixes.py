@@ -81,7 +81,8 @@ def test_a_bid_of_zero_must_buy_nothing(metric: str) -> None:
     BidLandscape(**values)  # nothing at bid 0: fine
     values[metric] = [[1.0, 9.0], [0.5, 9.0]]
     with pytest.raises(
-        InvalidInputError, match=rf"bid 0 means not bidding.*row 1, level 0.*{metric} 0\.5"
+        InvalidInputError,
+        match=rf"not bidding.*Got {metric} 0\.5 at bid 0 for row 1, level 0",
     ):
         BidLandscape(**values)
 

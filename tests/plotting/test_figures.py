@@ -94,7 +94,7 @@ def test_split_figures(splits: Any) -> None:
     fig = plot_response_curves(curves, result["60/40 rule"], others={"optimal": result["optimal"]})
     check_figure(fig)
     assert sum(ax.get_visible() for ax in fig.axes) == 5
-    with pytest.raises(InvalidInputError, match="lacks the split's channel"):
+    with pytest.raises(InvalidInputError, match="must have a curve for every channel of the split"):
         plot_response_curves({}, result["optimal"])
     with pytest.raises(InvalidInputError, match="at least one"):
         plot_split({})
@@ -117,7 +117,7 @@ def test_replay_figure() -> None:
     fig = plot_replay(results)
     check_figure(fig)
     assert len(fig.axes[0].lines) == 2
-    with pytest.raises(InvalidInputError, match="no replays"):
+    with pytest.raises(InvalidInputError, match="at least one replay per strategy"):
         plot_replay({"empty": []})
 
 

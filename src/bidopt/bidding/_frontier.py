@@ -137,7 +137,9 @@ def bid_frontier(
     """
     grid = as_float_array(budgets, "budgets", ndim=1, nonnegative=True)
     if grid.size == 0:
-        raise InvalidInputError("`budgets` must hold at least one budget.")
+        raise InvalidInputError(
+            "`budgets` must hold at least one budget. Got an empty array instead."
+        )
     constraints: dict[str, Any] = {
         "objective": objective,
         "max_cpc": max_cpc,
@@ -312,8 +314,8 @@ def budget_for_target(
     }
     if len(given) != 1:
         raise InvalidInputError(
-            "Give exactly one target among `conversions`, `revenue` and `clicks`. "
-            f"Got {sorted(given) or 'none'}."
+            "Exactly one of `conversions`, `revenue` and `clicks` must be given. Got "
+            f"{sorted(given) or 'none'} instead."
         )
     ((metric, raw),) = given.items()
     target = check_scalar(raw, metric, lower=0, lower_inclusive=False)

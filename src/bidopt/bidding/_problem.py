@@ -157,7 +157,7 @@ def make_problem(
     high = _optional_positive(max_bid, "max_bid")
     if low is not None and high is not None and low > high:
         raise InvalidInputError(
-            f"`min_bid` must be <= `max_bid`. Got min_bid={low:g} and max_bid={high:g}."
+            f"`min_bid` must be <= `max_bid`. Got min_bid={low:g} and max_bid={high:g} instead."
         )
     allowed: BoolArray | None = None
     if low is not None or high is not None or cap is not None:
@@ -180,28 +180,40 @@ def make_problem(
     cpa = _optional_positive(target_cpa, "target_cpa")
     roas = _optional_positive(target_roas, "target_roas")
     if cpa is not None and roas is not None:
-        raise InvalidInputError("Give `target_cpa` or `target_roas`, not both.")
+        raise InvalidInputError(
+            "`target_cpa` and `target_roas` must not both be given. Got "
+            f"target_cpa={target_cpa!r} and target_roas={target_roas!r} instead."
+        )
     target = target_scale = None
     target_name: str | None = None
     target_level: float | None = None
     if cpa is not None:
         conversions = landscape.conversions
         if conversions is None:
-            raise InvalidInputError("`target_cpa` needs `conversions` in the landscape.")
+            raise InvalidInputError(
+                "`target_cpa` must come with `conversions` in the landscape. Got a "
+                f"landscape with {list(landscape.metrics)} instead."
+            )
         target, target_name, target_level = cost - cpa * conversions, "target_cpa", cpa
         target_scale = cpa * conversions
         _check_reachable(landscape, allowed, total, target, target_name, cpa)
     elif roas is not None:
         revenue = landscape.revenue
         if revenue is None:
-            raise InvalidInputError("`target_roas` needs `revenue` in the landscape.")
+            raise InvalidInputError(
+                "`target_roas` must come with `revenue` in the landscape. Got a "
+                f"landscape with {list(landscape.metrics)} instead."
+            )
         target, target_name, target_level = roas * cost - revenue, "target_roas", roas
         target_scale = roas * cost
         _check_reachable(landscape, allowed, total, target, target_name, roas)
 
     group_of = group_budget = labels = None
     if (groups is None) != (group_budgets is None):
-        raise InvalidInputError("`groups` and `group_budgets` must be given together.")
+        raise InvalidInputError(
+            "`groups` and `group_budgets` must be given together. Got only "
+            f"`{'groups' if groups is not None else 'group_budgets'}` instead."
+        )
     if groups is not None and group_budgets is not None:
         group_array = np.asarray(groups, dtype=object)
         if group_array.shape != (landscape.n_keywords,):
@@ -219,9 +231,9 @@ def make_problem(
         unknown = [k for k in group_budgets if k not in lookup]
         if unknown:
             raise InvalidInputError(
-                f"`group_budgets` names group(s) {unknown[:5]} that no keyword belongs to "
-                f"(labels are compared as given: 1 and '1' differ). Groups: "
-                f"{short_repr(labels.tolist())}."
+                "`group_budgets` must name groups that keywords belong to (labels are "
+                "compared as given: 1 and '1' differ). Got group(s) "
+                f"{unknown[:5]} instead; the groups are {short_repr(labels.tolist())}."
             )
         group_budget = np.full(labels.size, np.inf)
         for key, amount in group_budgets.items():

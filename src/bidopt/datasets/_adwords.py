@@ -44,7 +44,9 @@ def read_adwords_keyword_daily(
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise InvalidInputError(
-            f"{table.source} lacks the AdWords column(s) {missing}; got {list(table.columns)}."
+            f"`path` must be the AdWords keyword-day file, with columns {list(needed)}. "
+            f"Got {table.source} with columns {list(table.columns)} instead (missing "
+            f"{missing})."
         )
     columns = {
         "date": table.columns["date"],

@@ -41,7 +41,7 @@ def _check_column(
         row = int(np.flatnonzero(~ok)[0])
         raise InvalidInputError(
             f"AuctionLog `{name}` must be {contract}. Got {values[row].item()!r} at row {row} "
-            f"({int((~ok).sum())} bad rows in all)."
+            f"instead ({int((~ok).sum())} bad rows in all)."
         )
 
 
@@ -130,8 +130,8 @@ class AuctionLog:
         for name in ("click", "market_price"):
             if getattr(self, name) is None:
                 raise InvalidInputError(
-                    f"AuctionLog `{name}` is required: a 1-dimensional array with one entry "
-                    "per auction. Got None."
+                    f"AuctionLog `{name}` must be a 1-dimensional array with one entry per "
+                    "auction. Got None instead."
                 )
         for f in fields(self):
             value = getattr(self, f.name)
@@ -220,8 +220,8 @@ class AuctionLog:
         missing = [c for c in ("click", "market_price") if c not in raw.columns]
         if missing:
             raise InvalidInputError(
-                f"An auction table needs columns click and market_price; it lacks {missing} "
-                f"(columns: {sorted(raw.columns)})."
+                "`table` must have columns click and market_price. Got columns "
+                f"{sorted(raw.columns)} instead (missing {missing})."
             )
         whole = ("click", "conversion", "hour")
         arrays: dict[str, Any] = {}
@@ -349,7 +349,7 @@ class IpinyouInfo:
         if len(log) == 0:
             raise InvalidInputError(
                 "`log` must have at least one auction to give training statistics. Got an "
-                "empty log."
+                "empty log instead."
             )
         prices = np.rint(log.market_price).astype(np.int64)
         return cls(
@@ -375,7 +375,7 @@ def _open_text(path: Path) -> str:
 def _existing(path: str | os.PathLike[str], name: str) -> Path:
     p = Path(path)
     if not p.is_file():
-        raise InvalidInputError(f"`{name}` must be an existing file. Got {str(p)!r}.")
+        raise InvalidInputError(f"`{name}` must be an existing file. Got {str(p)!r} instead.")
     return p
 
 
@@ -409,24 +409,29 @@ def read_ipinyou(path: str | os.PathLike[str]) -> AuctionLog:
     text = _open_text(p)
     first = text.split("\n", 1)[0].strip()
     if not first:
-        raise InvalidInputError(f"{str(p)!r} is empty: expected an iPinYou log.")
+        raise InvalidInputError(
+            f"`path` must be a non-empty iPinYou log. Got the empty file {str(p)!r} instead."
+        )
     if "payprice" in first.split("\t"):
         return _read_raw_ipinyou(text, p)
     parts = first.split()
     if len(parts) != 3:
         raise InvalidInputError(
-            f"{str(p)!r} is neither the 'click payprice pCTR' replay format (3 fields) nor "
-            f"the raw iPinYou format (a header with 'payprice'). First line: {short_repr(first)}."
+            "`path` must be an iPinYou log in the 'click payprice pCTR' replay format (3 "
+            "fields) or the raw format (a header with 'payprice'). Got the first line "
+            f"{short_repr(first)} of {str(p)!r} instead."
         )
     try:
         data = np.loadtxt(io.StringIO(text), dtype=np.float64, ndmin=2)
     except ValueError as exc:
         raise InvalidInputError(
-            f"Could not parse {str(p)!r} as 'click payprice pCTR': {exc}"
+            f"`path` must hold numbers 'click payprice pCTR' on every line. Got {str(p)!r} "
+            f"instead: {exc}"
         ) from None
     if data.shape[1] != 3:
         raise InvalidInputError(
-            f"{str(p)!r} must have 3 columns (click payprice pCTR). Got {data.shape[1]}."
+            f"`path` must have 3 columns (click payprice pCTR). Got {data.shape[1]} in "
+            f"{str(p)!r} instead."
         )
     return AuctionLog(
         click=data[:, 0],  # type: ignore[arg-type]  # (checked there: 0 or 1, not truncated)
@@ -443,13 +448,17 @@ def _read_raw_ipinyou(text: str, path: Path) -> AuctionLog:
     needed = ("click", "hour", "payprice")
     missing = [c for c in needed if c not in index]
     if missing:
-        raise InvalidInputError(f"{str(path)!r} has no column(s) {missing} in its header.")
+        raise InvalidInputError(
+            f"`path` must have the columns {list(needed)} in its header. Got {str(path)!r} "
+            f"without {missing} instead."
+        )
     rows = [line.rstrip("\r").split("\t") for line in lines[1:]]
     bad = [k for k, r in enumerate(rows) if len(r) != len(header)]
     if bad:
         raise InvalidInputError(
-            f"Line {bad[0] + 2} of {str(path)!r} has {len(rows[bad[0]])} fields; the header "
-            f"has {len(header)}."
+            f"`path` must have as many fields on every line as in its header "
+            f"({len(header)}). Got {len(rows[bad[0]])} on line {bad[0] + 2} of "
+            f"{str(path)!r} instead."
         )
     table = np.array(rows, dtype=object).reshape(len(rows), len(header))
     try:
@@ -458,7 +467,8 @@ def _read_raw_ipinyou(text: str, path: Path) -> AuctionLog:
         price = table[:, index["payprice"]].astype(np.float64)
     except ValueError as exc:
         raise InvalidInputError(
-            f"A numeric field of {str(path)!r} is not a number: {exc}"
+            f"`path` must hold numbers in click, hour and payprice. Got {str(path)!r} "
+            f"instead: {exc}"
         ) from None
     return AuctionLog(click=click, market_price=price, hour=hour, source=str(path))
 
@@ -480,11 +490,12 @@ def _histogram(value: Any, path: Path) -> IntArray:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise InvalidInputError(
-            f"{contract}. Got {float(counts[k])!r} at price {k} ({int(bad.sum())} bad entries)."
+            f"{contract}. Got {float(counts[k])!r} at price {k} instead "
+            f"({int(bad.sum())} bad entries)."
         )
     if counts.sum() == 0 or counts.max() >= 2.0**53:
         raise InvalidInputError(
-            f"{contract} with a positive total below 2**53. Got total {counts.sum():g}."
+            f"{contract} with a positive total below 2**53. Got total {counts.sum():g} instead."
         )
     return frozen(counts.astype(np.int64))
 
@@ -530,7 +541,9 @@ def read_ipinyou_info(path: str | os.PathLike[str]) -> IpinyouInfo:
     try:
         data = json.loads(_open_text(p))
     except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"{str(p)!r} is not valid JSON: {exc}") from None
+        raise InvalidInputError(
+            f"`path` must be a JSON file. Got {str(p)!r} instead: {exc}"
+        ) from None
     required = ("imp_train", "clk_train", "cost_train", "price_counter_train")
     if not isinstance(data, dict):
         raise InvalidInputError(
@@ -539,7 +552,10 @@ def read_ipinyou_info(path: str | os.PathLike[str]) -> IpinyouInfo:
         )
     missing = [k for k in required if k not in data]
     if missing:
-        raise InvalidInputError(f"{str(p)!r} lacks the field(s) {missing}.")
+        raise InvalidInputError(
+            f"`path` must hold the fields {list(required)}. Got {str(p)!r} without "
+            f"{missing} instead."
+        )
     counter = _histogram(data["price_counter_train"], p)
     known = {*required, "imp_test", "clk_test", "cost_test"}
     imp_train = _count(data, "imp_train", p, lower=1)

@@ -46,8 +46,8 @@ class Categorical:
         categories = np.asarray(self.categories, dtype=object)
         if codes.ndim != 1 or categories.ndim != 1:
             raise InvalidInputError(
-                "Categorical codes and categories must be 1-dimensional. Got shapes "
-                f"{codes.shape} and {categories.shape}."
+                "Categorical `codes` and `categories` must be 1-dimensional. Got shapes "
+                f"{codes.shape} and {categories.shape} instead."
             )
         if codes.dtype.kind not in "iu":
             raise InvalidInputError(
@@ -57,8 +57,9 @@ class Categorical:
         object.__setattr__(self, "categories", as_owned(categories, self.categories))
         if self.codes.size and (self.codes.min() < 0 or self.codes.max() >= self.categories.size):
             raise InvalidInputError(
-                f"Categorical codes must index into categories (0..{self.categories.size - 1})."
-                f" Got codes from {int(self.codes.min())} to {int(self.codes.max())}."
+                "Categorical `codes` must index into `categories` "
+                f"(0..{self.categories.size - 1}). Got codes from {int(self.codes.min())} "
+                f"to {int(self.codes.max())} instead."
             )
 
     @classmethod
@@ -84,7 +85,7 @@ class Categorical:
         if array.size and not np.array_equal(sorted_table[position], array):
             unknown = sorted(set(array.tolist()) - set(sorted_table.tolist()))
             raise InvalidInputError(
-                f"Values {unknown[:5]} are not among the categories {list(table)}."
+                f"`values` must be among the categories {list(table)}. Got {unknown[:5]} instead."
             )
         return cls(frozen(order[position].astype(np.int32)), table)
 

@@ -46,7 +46,7 @@ def _check_rows(
         row = int(np.flatnonzero(~ok)[0])
         raise InvalidInputError(
             f"KeywordLog `{name}` must be {contract}. Got {values[row]} at row {row} "
-            f"({int((~ok).sum())} bad rows in all)."
+            f"instead ({int((~ok).sum())} bad rows in all)."
         )
 
 
@@ -219,13 +219,14 @@ class KeywordLog:
             if value is None:
                 if name in ("keyword", "impressions", "clicks"):
                     raise InvalidInputError(
-                        f"KeywordLog column `{name}` is required (every log has date, "
-                        "keyword, impressions and clicks). Got None."
+                        f"KeywordLog column `{name}` must be given (every log has date, "
+                        "keyword, impressions and clicks). Got None instead."
                     )
                 continue
             if len(value) != n:
                 raise InvalidInputError(
-                    f"KeywordLog column `{name}` has {len(value)} rows; `date` has {n}."
+                    f"KeywordLog column `{name}` must have one row per `date` ({n}). Got "
+                    f"{len(value)} rows instead."
                 )
             if name in _STRING_COLUMNS:
                 if not isinstance(value, Categorical):
@@ -275,14 +276,14 @@ class KeywordLog:
         available = ", ".join(self.columns)
         if name not in KEYWORD_LOG_COLUMNS:
             raise MissingColumnError(
-                f"Unknown column {name!r}; a keyword log's columns are "
-                f"{', '.join(KEYWORD_LOG_COLUMNS)}, and this one has {available}."
+                f"`name` must be a keyword-log column ({', '.join(KEYWORD_LOG_COLUMNS)}). Got "
+                f"{name!r} instead; this log has {available}."
             )
         value = getattr(self, name)
         if value is None:
             raise MissingColumnError(
-                f"This keyword log has no `{name}` column (source: {self.report.source}); "
-                f"it has {available}."
+                f"`name` must be a column this log has ({available}). Got {name!r} instead "
+                f"(source: {self.report.source})."
             )
         return value.to_numpy() if isinstance(value, Categorical) else np.asarray(value)
 
@@ -308,16 +309,16 @@ class KeywordLog:
         """Stack logs (same columns) row-wise; string columns are re-encoded on the union
         of their categories, so codes stay consistent.  The report is the first log's."""
         if not logs:
-            raise InvalidInputError("KeywordLog.concat needs at least one log. Got [].")
+            raise InvalidInputError("`logs` must hold at least one KeywordLog. Got [] instead.")
         if not all(isinstance(log, KeywordLog) for log in logs):
             raise InvalidInputError(
-                f"KeywordLog.concat needs a list of KeywordLog. Got {short_repr(logs)} instead."
+                f"`logs` must be a list of KeywordLog. Got {short_repr(logs)} instead."
             )
         columns = logs[0].columns
         other = next((log.columns for log in logs[1:] if log.columns != columns), None)
         if other is not None:
             raise InvalidInputError(
-                f"KeywordLog.concat needs logs with the same columns. Got {columns} and {other}."
+                f"`logs` must all have the same columns. Got {columns} and {other} instead."
             )
         values: dict[str, Any] = {"report": logs[0].report}
         for name in KEYWORD_LOG_COLUMNS:
@@ -367,7 +368,8 @@ class KeywordLog:
         values = self.column(name)  # (MissingColumnError for a column the log lacks)
         if values.dtype.kind not in "iuf":
             raise InvalidInputError(
-                f"`name` must be a numeric column of the log, such as clicks or cost; got {name!r}."
+                f"`name` must be a numeric column of the log, such as clicks or cost. Got {name!r} "
+                "instead."
             )
         return np.asarray(
             np.bincount(

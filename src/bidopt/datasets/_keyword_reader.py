@@ -70,16 +70,17 @@ def _map_headers(table: RawTable) -> tuple[dict[str, str], tuple[str, ...]]:
             continue
         if column in used:
             raise InvalidInputError(
-                f"Columns {used[column]!r} and {header!r} of {table.source} both map to the "
-                f"keyword-log column `{column}`; keep one of them."
+                f"`source` must have one column per keyword-log field. Got columns "
+                f"{used[column]!r} and {header!r} of {table.source} that both map to "
+                f"`{column}` instead; keep one of them."
             )
         used[column] = header
         mapping[header] = column
     missing = [c for c in _REQUIRED if c not in used]
     if missing:
         raise InvalidInputError(
-            f"The keyword log from {table.source} has no column for {missing}. Got columns "
-            f"{list(table.columns)}. Recognised headers: "
+            f"`source` must have columns for {missing}. Got columns "
+            f"{list(table.columns)} from {table.source} instead. Recognised headers: "
             + "; ".join(f"{c}: {'/'.join(HEADER_ALIASES[c][:4])}" for c in missing)
             + "."
         )
@@ -315,8 +316,8 @@ def read_keyword_log(
                 f"{', ...' if bad_rows.size > 6 else ''})."
             )
         raise InvalidInputError(
-            f"Bad row in the keyword log: {first}.{more} Fix the source, or pass "
-            "errors='drop' to drop bad rows and list them in `log.report`."
+            f"`source` must have valid rows. Got a bad row instead: {first}.{more} Fix the "
+            "source, or pass errors='drop' to drop bad rows and list them in `log.report`."
         )
 
     keep = ~bad_any

@@ -37,7 +37,7 @@ from bidopt._validation import as_float_array, check_random_state, check_scalar,
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
 from bidopt.datasets._vocabulary import CATEGORIES, GENERAL_ATTRIBUTES, TRADITIONAL
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import BidoptError, InvalidInputError
 from bidopt.typing import FloatArray, IntArray, ObjectArray, RandomState
 
 __all__ = ["AccountTruth", "ExpectedPerformance", "SearchAccount", "make_search_account"]
@@ -257,7 +257,9 @@ class SearchAccount:
         """
         b = self.truth._as_bids(bids)
         if b.ndim != 1:
-            raise InvalidInputError(f"`bids` must have shape ({self.n_keywords},).")
+            raise InvalidInputError(
+                f"`bids` must have shape ({self.n_keywords},). Got shape {b.shape} instead."
+            )
         days = int(check_scalar(n_days, "n_days", lower=1, integer=True))
         start = (
             len(self.log) // self.n_keywords
@@ -459,7 +461,7 @@ def _make_keywords(
             extra[rows] = fresh
         text[rows] = compose(rows)
     else:  # pragma: no cover - defensive: a theme far larger than the attribute space
-        raise RuntimeError("could not make the synthetic keywords unique")
+        raise BidoptError("could not make the synthetic keywords unique")
     return np.asarray(text, dtype=object)
 
 

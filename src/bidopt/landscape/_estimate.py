@@ -313,10 +313,11 @@ def estimate_landscapes(
     for column in ("bid", "cost"):
         if getattr(log, column) is None:
             raise InvalidInputError(
-                f"estimate_landscapes needs a `{column}` column in the log; it has none."
+                f"`log` must have a `{column}` column to estimate landscapes. Got a log "
+                f"with columns {list(log.columns)} instead."
             )
     if len(log) == 0:
-        raise InvalidInputError("`log` has no rows.")
+        raise InvalidInputError("`log` must have at least one row. Got an empty log instead.")
     levels = int(check_scalar(n_levels, "n_levels", lower=2, integer=True))
     weight_clicks = check_scalar(min_clicks, "min_clicks", lower=0, lower_inclusive=False)
     bid_log = np.asarray(log.bid, dtype=np.float64)
@@ -327,9 +328,9 @@ def estimate_landscapes(
     if inconsistent.any():
         row = int(np.flatnonzero(inconsistent)[0])
         raise InvalidInputError(
-            f"Row {row} of the log has bid {bid_log[row]:g} but "
-            f"{int(log.impressions[row])} impressions: a keyword-day with impressions must "
-            "have a positive bid."
+            "`log` must have a positive bid on every keyword-day with impressions. Got "
+            f"bid {bid_log[row]:g} with {int(log.impressions[row])} impressions at row "
+            f"{row} instead."
         )
     cost_log = np.asarray(log.cost, dtype=np.float64)
     imps = log.impressions.astype(np.float64)
@@ -450,7 +451,8 @@ def estimate_landscapes(
             grid = np.broadcast_to(grid, (n, grid.size)).copy()
         elif grid.shape[0] != n:
             raise InvalidInputError(
-                f"`bids` must have shape (n_levels,) or ({n}, n_levels). Got {grid.shape}."
+                f"`bids` must have shape (n_levels,) or ({n}, n_levels). Got shape "
+                f"{grid.shape} instead."
             )
     return LandscapeEstimate(landscapes=model.landscape(grid), model=model)
 
@@ -477,7 +479,7 @@ def landscape_error(estimated: BidLandscape, reference: BidLandscape) -> dict[st
         raise InvalidInputError(
             "`estimated` and `reference` must be landscapes at the same bids. Got bid "
             f"{estimated.bids[row, col]:g} and {reference.bids[row, col]:g} at row {row}, "
-            f"level {col} ({int(differs.sum())} bids differ in all)."
+            f"level {col} instead ({int(differs.sum())} bids differ in all)."
         )
     out: dict[str, float] = {}
     for name in ("impressions", "clicks", "cost", "conversions", "revenue"):

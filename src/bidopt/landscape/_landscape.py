@@ -104,7 +104,7 @@ class BidLandscape:
         for name in ("bids", "clicks", "cost"):
             if getattr(self, name) is None:
                 raise InvalidInputError(
-                    f"`{name}` is required: an array of shape (n_keywords, n_levels). Got None."
+                    f"`{name}` must be an array of shape (n_keywords, n_levels). Got None instead."
                 )
         # every caller array is copied (see ``as_owned``) and stored read-only: editing
         # the caller's arrays afterwards cannot reach a validated landscape, and editing
@@ -112,7 +112,8 @@ class BidLandscape:
         bids = as_float_array(self.bids, "bids", ndim=2, nonnegative=True, owned=True)
         if bids.shape[0] < 1 or bids.shape[1] < 1:
             raise InvalidInputError(
-                f"`bids` must have at least one keyword and one level. Got shape {bids.shape}."
+                f"`bids` must have at least one keyword and one level. Got shape {bids.shape} "
+                "instead."
             )
         object.__setattr__(self, "bids", bids)
         keywords = self.keywords
@@ -142,8 +143,9 @@ class BidLandscape:
         if falls.any():
             row, col = _first_bad(falls)
             raise InvalidInputError(
-                f"`bids` must be non-decreasing along each row. {_label(keywords, row)} has "
-                f"bid {bids[row, col + 1]:g} after {bids[row, col]:g} at level {col + 1}."
+                "`bids` must be non-decreasing along each row. Got bid "
+                f"{bids[row, col + 1]:g} after {bids[row, col]:g} at level {col + 1} of "
+                f"{_label(keywords, row)} instead."
             )
         del falls
         at_zero = bids == 0.0
@@ -158,9 +160,9 @@ class BidLandscape:
                     row, col = _first_bad(buys)
                     raise InvalidInputError(
                         f"`{name}` must be 0 where the bid is 0 (bid 0 means not bidding: "
-                        f"nothing bought, nothing spent). {_label(keywords, row)}, level {col} "
-                        f"has bid 0 with {name} {array[row, col]:g}. Drop the level or give "
-                        "it its real bid."
+                        f"nothing bought, nothing spent). Got {name} {array[row, col]:g} "
+                        f"at bid 0 for {_label(keywords, row)}, level {col} instead. Drop "
+                        "the level or give it its real bid."
                     )
         del at_zero
         for name in ("clicks", "cost"):
@@ -169,9 +171,10 @@ class BidLandscape:
             if drop.any():
                 row, col = _first_bad(drop)
                 raise InvalidInputError(
-                    f"`{name}` must not fall as the bid rises. {_label(keywords, row)} has "
-                    f"{name} {array[row, col + 1]:g} at bid {bids[row, col + 1]:g} after "
-                    f"{array[row, col]:g} at bid {bids[row, col]:g}."
+                    f"`{name}` must not fall as the bid rises. Got {name} "
+                    f"{array[row, col + 1]:g} at bid {bids[row, col + 1]:g} after "
+                    f"{array[row, col]:g} at bid {bids[row, col]:g} for "
+                    f"{_label(keywords, row)} instead."
                 )
         padding = bids[:, 1:] == bids[:, :-1]
         if padding.any():
@@ -183,10 +186,10 @@ class BidLandscape:
                 if differs.any():
                     row, col = _first_bad(differs)
                     raise InvalidInputError(
-                        f"`bids` must increase along each row; a repeated bid is padding and "
-                        f"must repeat the whole point. {_label(keywords, row)} has bid "
-                        f"{bids[row, col]:g} twice with {name} {array[row, col]:g} and "
-                        f"{array[row, col + 1]:g}."
+                        "`bids` must increase along each row (a repeated bid is padding and "
+                        "must repeat the whole point). Got bid "
+                        f"{bids[row, col]:g} twice for {_label(keywords, row)} with {name} "
+                        f"{array[row, col]:g} and {array[row, col + 1]:g} instead."
                     )
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
@@ -209,14 +212,22 @@ class BidLandscape:
         """``(n_keywords, n_levels)``."""
         return self.n_keywords, self.n_levels
 
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics this landscape has (``clicks`` and ``cost`` always)."""
+        return tuple(m for m in _METRICS if getattr(self, m) is not None)
+
     def metric(self, name: str) -> FloatArray:
         """One metric array by name; raises a clear error if the landscape lacks it."""
         if name not in _METRICS:
-            raise InvalidInputError(f"Unknown metric {name!r}; expected one of {_METRICS}.")
+            raise InvalidInputError(
+                f"`name` must be one of {_METRICS}. Got {short_repr(name)} instead."
+            )
         value = getattr(self, name)
         if value is None:
             raise InvalidInputError(
-                f"This landscape has no `{name}`; build it with {name} to use it."
+                f"`name` must be a metric this landscape has ({list(self.metrics)}). Got "
+                f"{name!r} instead: build the landscape with `{name}` to use it."
             )
         return np.asarray(value)
 
@@ -230,12 +241,14 @@ class BidLandscape:
         if objective == "profit":
             if self.revenue is None:
                 raise InvalidInputError(
-                    "objective='profit' needs `revenue` in the landscape; it has none."
+                    "`objective` 'profit' must have `revenue` in the landscape. Got a "
+                    f"landscape with {list(self.metrics)} instead."
                 )
             return np.asarray(self.revenue - self.cost, dtype=np.float64)
         if getattr(self, objective) is None:
             raise InvalidInputError(
-                f"objective={objective!r} needs `{objective}` in the landscape; it has none."
+                f"`objective` must be a metric the landscape has ({list(self.metrics)}). "
+                f"Got {objective!r} instead."
             )
         return self.metric(objective)
 
@@ -244,7 +257,8 @@ class BidLandscape:
         rows = check_rows(rows, self.n_keywords, what="keywords")
         if not (rows.sum() if rows.dtype == np.bool_ else rows.size):
             raise InvalidInputError(
-                "`rows` must select at least one keyword: a landscape is never empty."
+                "`rows` must select at least one keyword (a landscape is never empty). Got "
+                "an empty selection instead."
             )
         values = {
             name: (None if getattr(self, name) is None else _fresh(getattr(self, name)[rows]))
@@ -315,10 +329,9 @@ class BidLandscape:
         return pd.DataFrame(data)
 
     def __repr__(self) -> str:
-        present = [m for m in _METRICS if getattr(self, m) is not None]
         return (
             f"BidLandscape(n_keywords={self.n_keywords}, n_levels={self.n_levels}, "
-            f"metrics={present})"
+            f"metrics={list(self.metrics)})"
         )
 
     # --- constructors -------------------------------------------------------------------
@@ -345,19 +358,21 @@ class BidLandscape:
         missing = [c for c in ("keyword", "bid", "clicks", "cost") if c not in raw.columns]
         if missing:
             raise InvalidInputError(
-                f"`table` must have columns keyword, bid, clicks, cost; it lacks {missing}. "
-                f"Got columns {list(raw.columns)}."
+                f"`table` must have columns keyword, bid, clicks and cost. Got columns "
+                f"{list(raw.columns)} instead (missing {missing})."
             )
         if raw.n_rows == 0:
-            raise InvalidInputError("`table` has no rows: expected bid-simulator points.")
+            raise InvalidInputError(
+                "`table` must have at least one row of bid-simulator points. Got no rows instead."
+            )
         key_column = np.asarray(raw.columns["keyword"])
         if key_column.dtype == object or key_column.dtype.kind == "f":
             missing_key = missing_mask(key_column)
             if missing_key.any():
                 row_at = int(np.argmax(missing_key))
                 raise InvalidInputError(
-                    f"`table` column `keyword` is missing at row {row_at} "
-                    f"({int(missing_key.sum())} rows in all): every point needs its keyword."
+                    "`table` column `keyword` must be given on every row. Got a missing "
+                    f"keyword at row {row_at} instead ({int(missing_key.sum())} rows in all)."
                 )
         keys = key_column.astype(str)
         uniques, first, codes = np.unique(keys, return_index=True, return_inverse=True)
@@ -373,7 +388,7 @@ class BidLandscape:
                 except (TypeError, ValueError):
                     raise InvalidInputError(
                         f"`table` column `{name}` must be numeric. Got "
-                        f"{short_repr(raw.columns[name][:5].tolist())}..."
+                        f"{short_repr(raw.columns[name][:5].tolist())}... instead."
                     ) from None
         order = np.lexsort((numbers["bid"], row))
         row = row[order]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_matplotlib
-from bidopt._validation import check_choice
+from bidopt._validation import check_choice, short_repr
 from bidopt.bidding import BidPlan, Frontier
 from bidopt.channels import BudgetSplit, ResponseCurve
 from bidopt.exceptions import InvalidInputError
@@ -107,7 +107,8 @@ def plot_landscape(
         rows = np.asarray(keywords, dtype=np.int64)
         if rows.size == 0 or rows.min() < 0 or rows.max() >= landscape.n_keywords:
             raise InvalidInputError(
-                f"`keywords` must be row numbers in [0, {landscape.n_keywords}); got {keywords!r}."
+                f"`keywords` must be row numbers in [0, {landscape.n_keywords}). Got "
+                f"{short_repr(keywords)} instead."
             )
     names = [
         str(landscape.keywords[i]) if landscape.keywords is not None else f"#{i}"
@@ -194,7 +195,10 @@ def plot_response_curves(
     """
     missing = [c for c in split.channels if c not in curves]
     if missing:
-        raise InvalidInputError(f"`curves` lacks the split's channel(s) {missing}.")
+        raise InvalidInputError(
+            f"`curves` must have a curve for every channel of the split. Got none for "
+            f"{missing} instead."
+        )
     marks: dict[str, np.ndarray] = {}
     if split.current_spend is not None:
         marks["current"] = split.current_spend
@@ -253,11 +257,17 @@ def plot_split(splits: Mapping[str, BudgetSplit]) -> Any:
     matplotlib.figure.Figure
     """
     if not splits:
-        raise InvalidInputError("`splits` must hold at least one BudgetSplit.")
+        raise InvalidInputError(
+            "`splits` must hold at least one BudgetSplit. Got an empty mapping instead."
+        )
     channels = next(iter(splits.values())).channels
     for name, s in splits.items():
         if s.channels != channels:
-            raise InvalidInputError(f"split {name!r} is over other channels than the first.")
+            raise InvalidInputError(
+                "`splits` must all be over the same channels. Got split "
+                f"{name!r} over {list(s.channels)} and the first over {list(channels)} "
+                "instead."
+            )
     fig = _figure(8.0, 4.5)
     ax = fig.add_subplot()
     width = 0.8 / len(splits)
@@ -287,13 +297,18 @@ def plot_replay(results: Mapping[str, Sequence[ReplayResult | PacedResult]]) -> 
     matplotlib.figure.Figure
     """
     if not results:
-        raise InvalidInputError("`results` must name at least one strategy.")
+        raise InvalidInputError(
+            "`results` must name at least one strategy. Got an empty mapping instead."
+        )
     fig = _figure(7.0, 4.5)
     ax = fig.add_subplot()
     for name, runs in results.items():
         plain = [r.result if isinstance(r, PacedResult) else r for r in runs]
         if not plain:
-            raise InvalidInputError(f"strategy {name!r} has no replays.")
+            raise InvalidInputError(
+                f"`results` must hold at least one replay per strategy. Got none for "
+                f"{name!r} instead."
+            )
         order = np.argsort([r.budget for r in plain])
         budgets = np.array([plain[i].budget for i in order])
         clicks = np.array([plain[i].clicks for i in order])
