@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bidopt._cli import run_demo
+from bidopt._cli import run_abtest, run_demo
 from bidopt.exceptions import BidoptError
 
 
@@ -75,7 +75,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="directory for the plans (CSV) and the figures (PNG, needs matplotlib)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    abtest = sub.add_parser(
+        "abtest", help="compare the arms of an experiment in a CSV file (one row per unit)"
+    )
+    abtest.add_argument("data", type=Path, help="CSV file with a header row")
+    abtest.add_argument("--arm", required=True, help="column of the arm labels")
+    abtest.add_argument("--metric", required=True, help="column of the outcome (0/1 or a number)")
+    abtest.add_argument("--control", default=None, help="control arm (default: the first in DATA)")
+    abtest.add_argument("--denominator", default=None, help="column of a ratio's denominator")
+    abtest.add_argument(
+        "--covariate", action="append", default=[], help="pre-period column for CUPED (repeat)"
+    )
+    abtest.add_argument("--alpha", type=_positive_float, default=0.05, help="default 0.05")
     args = parser.parse_args(argv)
+    if args.command == "abtest":
+        try:
+            print(
+                run_abtest(
+                    args.data,
+                    arm=args.arm,
+                    metric=args.metric,
+                    control=args.control,
+                    denominator=args.denominator,
+                    covariates=args.covariate,
+                    alpha=args.alpha,
+                )
+            )
+        except (BidoptError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         parser.error(f"argument --out: {str(args.out)!r} exists and is not a directory")
     start = time.perf_counter()
