@@ -44,3 +44,16 @@ def test_report_warns_on_a_sample_ratio_mismatch_and_names_bad_columns(tmp_path)
     bad.write_text("arm,click\na,1\nb,yes\n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="must hold numbers. Got 'yes' on line 3"):
         run_abtest(bad, arm="arm", metric="click")
+
+
+def test_command_line_entry_point(tmp_path, capsys):
+    from bidopt.__main__ import main
+
+    path = _csv(tmp_path)
+    assert (
+        main(["abtest", str(path), "--arm", "arm", "--metric", "click", "--control", "control"])
+        == 0
+    )
+    assert "Verdict: 'new' beats 'control'" in capsys.readouterr().out
+    assert main(["abtest", str(path), "--arm", "arm", "--metric", "nope"]) == 2
+    assert "Column 'nope' is not in test.csv" in capsys.readouterr().err
