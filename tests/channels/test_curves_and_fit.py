@@ -5,6 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from bidopt.channels import ResponseCurve, fit_response, geometric_adstock, weibull_adstock
+from bidopt.exceptions import InvalidInputError
 from tests.conftest import shared_file
 
 CURVES = [
@@ -56,14 +57,55 @@ def test_from_roi_hill() -> None:
 
 
 def test_invalid_curves_are_explained() -> None:
-    with pytest.raises(ValidationError, match="takes params \\['ceiling', 'scale'\\]"):
-        ResponseCurve(kind="exponential", params={"ceiling": 1.0})
-    with pytest.raises(ValidationError, match="must be a finite number > 0"):
-        ResponseCurve(kind="log", params={"coef": -1.0, "scale": 1.0})
-    with pytest.raises(ValidationError):
-        ResponseCurve(kind="cubic", params={})  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="`elasticity` must be a finite number > 0 and < 1"):
+    """Bad curves raise InvalidInputError (never pydantic's ValidationError) in the
+    template "`param` must be <contract>. Got <value> instead."."""
+    cases = [
+        (
+            {"kind": "exponential", "params": {"ceiling": 1.0}},
+            r"`params` of a 'exponential' curve must be a mapping with keys "
+            r"\['ceiling', 'scale'\]. Got \['ceiling'\] instead",
+        ),
+        (
+            {"kind": "log", "params": {"coef": -1.0, "scale": 1.0}},
+            r"`params\['coef'\]` must be a finite number > 0. Got -1.0 instead",
+        ),
+        (
+            {"kind": "log", "params": {"coef": "1", "scale": 1.0}},
+            r"`params\['coef'\]` must be a finite number > 0. Got '1' instead",
+        ),
+        ({"kind": "cubic", "params": {}}, r"`kind` must be one of 'exponential'.*Got 'cubic'"),
+        (
+            {"kind": "log", "params": {"coef": 1.0, "scale": 1.0}, "colour": 1},
+            r"`ResponseCurve` takes only `kind` and `params`. Got \['colour'\] instead",
+        ),
+    ]
+    for spec, message in cases:
+        with pytest.raises(InvalidInputError, match=message) as info:
+            ResponseCurve(**spec)
+        assert not isinstance(info.value, ValidationError)
+    with pytest.raises(InvalidInputError, match="`elasticity` must be a finite number > 0 and < 1"):
         ResponseCurve.from_roi(1.0, 4.0, elasticity=1.5)
+
+
+def test_curve_and_fit_tables() -> None:
+    curve = ResponseCurve(kind="hill", params={"ceiling": 10.0, "half": 2.0, "shape": 3.0})
+    frame = curve.to_frame([0.0, 2.0, 4.0])
+    np.testing.assert_allclose(frame["response"], curve([0.0, 2.0, 4.0]))
+    np.testing.assert_allclose(frame["marginal_roi"], curve.derivative([0.0, 2.0, 4.0]))
+    assert frame["roi"].iloc[1] == pytest.approx(5.0 / 2.0)
+    assert len(curve.to_frame()) == 11
+    assert "hill" in curve.summary() and "S-shaped" in curve.summary()
+    with pytest.raises(InvalidInputError, match="`spend` must be a 1-d array"):
+        curve.to_frame([-1.0])
+    rng = np.random.default_rng(0)
+    spend = {"a": rng.uniform(0, 10, 30)}
+    kpi = 5 + 3 * np.tanh(spend["a"] / 4) + rng.normal(0, 0.01, 30)
+    fit = fit_response(spend, kpi, adstock="none", rng=0, options={"n_starts": 1})
+    table = fit.to_frame()
+    assert list(table["parameter"]) == list(fit.params)
+    np.testing.assert_allclose(table["value"], list(fit.params.values()))
+    with pytest.raises(InvalidInputError, match="Unknown option\\(s\\) 'starts'"):
+        fit_response(spend, kpi, options={"starts": 2})
 
 
 def test_adstock() -> None:
@@ -86,7 +128,9 @@ def test_fit_recovers_curves_it_generated() -> None:
     for name, (alpha, lam, beta) in truth.items():
         y = y + beta * np.tanh(0.5 * lam * geometric_adstock(spend[name], alpha))
     y = y + rng.normal(0, 2.0, n)
-    fit = fit_response(spend, y, controls={"trend": trend}, burn_in=3, n_starts=6, rng=0)
+    fit = fit_response(
+        spend, y, controls={"trend": trend}, burn_in=3, rng=0, options={"n_starts": 6}
+    )
     assert fit.r2 > 0.98
     for name, (alpha, lam, beta) in truth.items():
         assert fit.adstock[name]["alpha"] == pytest.approx(alpha, abs=0.05)
@@ -106,7 +150,7 @@ def test_fit_on_pymc_marketing_data_recovers_the_generating_process() -> None:
         data.y,
         controls={"trend": data.trend, "seasonality": data.seasonality, "z": data.z},
         burn_in=3,
-        n_starts=6,
+        options={"n_starts": 6},
         rng=0,
     )
     # README: alpha 0.3 / 0.5, logistic lam 1.0 / 2.5, effect = 100 * (2.0, 1.5) * saturated

@@ -197,7 +197,8 @@ def test_a_split_that_breaks_a_constraint_is_not_a_success(
 def test_budget_for_target_reaches_its_target_with_s_curves() -> None:
     target = 12.0
     need = budget_for_target(REPRO, revenue=target, max_budget=20.0)
-    assert split_budget(REPRO, need).response >= target * (1 - 1e-9)
+    assert need.success and need.split.response >= target * (1 - 1e-9)
+    assert split_budget(REPRO, need.budget).response >= target * (1 - 1e-9)
 
 
 def test_from_roi_log_with_a_low_elasticity() -> None:

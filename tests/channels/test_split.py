@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -138,9 +139,17 @@ def test_budget_for_target() -> None:
     curves = double11()
     best = split_budget(curves, 2_000_000)
     need = budget_for_target(curves, revenue=best.response, max_budget=5_000_000)
-    assert need == pytest.approx(2_000_000, rel=1e-6)
+    assert need.budget == pytest.approx(2_000_000, rel=1e-6)
+    assert need.success and need.status == 0 and need.metric == "revenue"
+    assert need.split.response >= best.response * (1 - 1e-9)
+    assert need.split.total_budget == need.budget
     keep = budget_for_target(curves, roas=best.roi, max_budget=5_000_000)
-    assert keep == pytest.approx(2_000_000, rel=1e-6)
+    assert keep.budget == pytest.approx(2_000_000, rel=1e-6)
+    assert keep.success and keep.split.roi >= best.roi * (1 - 1e-9)
+    assert "Largest budget keeping roas" in keep.summary()
+    assert keep.to_frame()["spend"].sum() == pytest.approx(keep.budget, rel=1e-9)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        keep.budget = 1.0  # type: ignore[misc]
     with pytest.raises(InfeasibleError, match="unreachable"):
         budget_for_target(curves, revenue=1e12, max_budget=5_000_000)
 
@@ -211,7 +220,7 @@ def test_compare_splits_on_the_reference_plan() -> None:
     from bidopt.datasets import double11_channels
 
     plan = double11_channels()
-    curves = plan.curves()
+    curves = plan.curves(ResponseCurve.from_roi)
     splits = compare_splits(
         curves,
         plan.budget,
@@ -308,7 +317,7 @@ def test_shortcut_on_many_channels_keeps_marginals_equal(n: int, objective: str)
     from bidopt.datasets import make_channel_plan
 
     plan = make_channel_plan(n, rng=n)
-    curves, groups, budget = plan.curves(), plan.groups, plan.budget
+    curves, groups, budget = plan.curves(ResponseCurve.from_roi), plan.groups, plan.budget
     names = list(curves)
     spend = np.array([plan.current[c] for c in names])
     shares = {"g0": 0.3, "g1": (0.2, 0.5), "g2": (0.05, 0.25)}

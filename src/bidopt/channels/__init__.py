@@ -1,16 +1,17 @@
 """Channel budget splitting: adstock, response curves, fitting, and group-rule splits."""
 
 from bidopt.channels._adstock import geometric_adstock, weibull_adstock
+from bidopt.channels._budget_for_target import ChannelBudgetForTarget, budget_for_target
 from bidopt.channels._curves import CURVE_PARAMS, CurveKind, ResponseCurve
 from bidopt.channels._fit import ResponseFit, fit_response
 from bidopt.channels._problem import SplitConstraints
 from bidopt.channels._result import BudgetSplit
 from bidopt.channels._split import compare_splits, split_budget
-from bidopt.channels._target import budget_for_target
 
 __all__ = [
     "CURVE_PARAMS",
     "BudgetSplit",
+    "ChannelBudgetForTarget",
     "CurveKind",
     "ResponseCurve",
     "ResponseFit",

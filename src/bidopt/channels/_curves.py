@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Literal, cast
+import numbers
+from collections.abc import Mapping
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy import optimize
 
-from bidopt._validation import check_choice, check_scalar
+from bidopt._optional import require_pandas
+from bidopt._validation import check_choice, check_scalar, short_repr
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -20,6 +23,7 @@ __all__ = [
     "HILL",
     "LOG",
     "LOGISTIC",
+    "SIZE_PARAM",
     "CurveKind",
     "ResponseCurve",
     "hill_tangent",
@@ -36,6 +40,14 @@ CURVE_PARAMS: dict[str, tuple[str, ...]] = {
     "hill": ("ceiling", "half", "shape"),
     "log": ("coef", "scale"),
     "logistic": ("ceiling", "lam"),
+}
+
+#: The parameter of each kind that scales its response (the others shape it).
+SIZE_PARAM: dict[str, str] = {
+    "exponential": "ceiling",
+    "hill": "ceiling",
+    "log": "coef",
+    "logistic": "ceiling",
 }
 
 
@@ -116,6 +128,16 @@ class ResponseCurve(BaseModel):
     kind: CurveKind
     params: dict[str, float]
 
+    def __init__(self, **data: Any) -> None:
+        _check_curve_spec(data)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:  # pragma: no cover - the checks above come first
+            raise InvalidInputError(
+                "`ResponseCurve` must be given `kind` and `params` (a mapping of parameter "
+                f"name -> finite number > 0). Got {short_repr(data)} instead ({exc})."
+            ) from None
+
     @model_validator(mode="after")
     def _check(self) -> ResponseCurve:
         expected = CURVE_PARAMS[self.kind]
@@ -157,7 +179,7 @@ class ResponseCurve(BaseModel):
     def scaled(self, factor: float) -> ResponseCurve:
         """The same curve with its response multiplied by ``factor`` (> 0)."""
         f = check_scalar(factor, "factor", lower=0, lower_inclusive=False)
-        key = "coef" if self.kind == "log" else "ceiling"
+        key = SIZE_PARAM[self.kind]
         return ResponseCurve(kind=self.kind, params={**self.params, key: self.params[key] * f})
 
     # --- construction without history ---------------------------------------------------
@@ -250,6 +272,72 @@ class ResponseCurve(BaseModel):
             return f"{p['coef']:.6g} * log(1 + x / {p['scale']:.6g})"
         return f"{p['ceiling']:.6g} * tanh({p['lam']:.6g} * x / 2)"
 
+    def summary(self) -> str:
+        """The curve's kind, formula and parameters (and its tangent point if S-shaped)."""
+        lines = [f"ResponseCurve ({self.kind}): {self.describe()}"]
+        lines.extend(f"  {name:<8} {value:14.6g}" for name, value in self.params.items())
+        if not self.is_concave:
+            lines.append(
+                f"  S-shaped: concave envelope is a line up to {self.tangent_point():,.6g}"
+            )
+        return "\n".join(lines)
+
+    def to_frame(self, spend: npt.ArrayLike | None = None) -> Any:
+        """One row per spend: response, marginal ROI and ROI (needs pandas).
+
+        Parameters
+        ----------
+        spend : array-like of float, optional
+            Spends per period, yuan (>= 0).  Default: 11 points from 0 to 4 times the
+            curve's scale (``scale``, ``half`` or ``2 / lam``).
+        """
+        pd = require_pandas("ResponseCurve.to_frame()")
+        if spend is None:
+            x = np.linspace(0.0, 4.0 * scaled_form(self)[2], 11)
+        else:
+            x = np.atleast_1d(np.asarray(spend, dtype=np.float64))
+            if x.ndim != 1 or not np.all(np.isfinite(x)) or np.any(x < 0):
+                raise InvalidInputError(
+                    "`spend` must be a 1-d array of finite numbers >= 0 (yuan). "
+                    f"Got {short_repr(spend)} instead."
+                )
+        response = self(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            roi = np.where(x > 0, response / np.where(x > 0, x, 1.0), np.nan)
+        return pd.DataFrame(
+            {"spend": x, "response": response, "marginal_roi": self.derivative(x), "roi": roi}
+        )
+
+
+def _check_curve_spec(data: Mapping[str, Any]) -> None:
+    """The fields of a :class:`ResponseCurve`, checked with messages that name the
+    parameter, the contract and the value."""
+    unknown = sorted(set(data) - {"kind", "params"})
+    if unknown:
+        raise InvalidInputError(
+            f"`ResponseCurve` takes only `kind` and `params`. Got {unknown} instead."
+        )
+    kind = data.get("kind")
+    if kind not in CURVE_PARAMS:
+        expected = ", ".join(repr(k) for k in CURVE_PARAMS)
+        raise InvalidInputError(
+            f"`kind` must be one of {expected}. Got {short_repr(kind)} instead."
+        )
+    expected_params = CURVE_PARAMS[kind]
+    params = data.get("params")
+    if not isinstance(params, Mapping) or set(params) != set(expected_params):
+        shown = sorted(map(str, params)) if isinstance(params, Mapping) else short_repr(params)
+        raise InvalidInputError(
+            f"`params` of a {kind!r} curve must be a mapping with keys "
+            f"{list(expected_params)}. Got {shown} instead."
+        )
+    for name, value in params.items():
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not (ok and math.isfinite(float(value)) and float(value) > 0):
+            raise InvalidInputError(
+                f"`params[{name!r}]` must be a finite number > 0. Got {short_repr(value)} instead."
+            )
+
 
 #: Range of ``log(spend / scale)`` searched by :meth:`ResponseCurve.from_roi`.
 _LOG_U = (-30.0, 60.0)
@@ -263,4 +351,6 @@ def _unit_curve(kind: str, u: float) -> ResponseCurve:
         return ResponseCurve(kind="log", params={"coef": 1.0, "scale": 1.0 / u})
     if kind == "logistic":
         return ResponseCurve(kind="logistic", params={"ceiling": 1.0, "lam": u})
-    raise InvalidInputError(f"Unknown curve kind {kind!r}.")
+    raise InvalidInputError(
+        f"`kind` must be 'exponential', 'log' or 'logistic'. Got {kind!r} instead."
+    )

@@ -10,15 +10,26 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize
 
+from bidopt._optional import require_pandas
 from bidopt._validation import (
     as_float_array,
     check_choice,
+    check_options,
     check_random_state,
     check_scalar,
     short_repr,
 )
 from bidopt.channels._adstock import geometric_adstock, weibull_adstock
-from bidopt.channels._curves import ResponseCurve
+from bidopt.channels._curves import (
+    CURVE_PARAMS,
+    EXP,
+    HILL,
+    LOG,
+    LOGISTIC,
+    SIZE_PARAM,
+    ResponseCurve,
+    unit_value,
+)
 from bidopt.exceptions import InvalidInputError, SolverError
 from bidopt.typing import FloatArray, RandomState
 
@@ -26,6 +37,9 @@ __all__ = ["ResponseFit", "fit_response"]
 
 Adstock = Literal["geometric", "weibull", "none"]
 Saturation = Literal["logistic", "exponential", "hill", "log"]
+
+#: The options of :func:`fit_response` and their defaults.
+_OPTIONS: dict[str, Any] = {"n_starts": 8}
 
 # nonlinear parameters per channel: (name, lower, upper, start range) in scaled spend units
 _ADSTOCK_PARAMS: dict[str, list[tuple[str, float, float]]] = {
@@ -86,6 +100,19 @@ class ResponseFit:
             lines.append(f"  {key:<24} {value:12.6g}  +- {self.stderr.get(key, np.nan):.3g}")
         return "\n".join(lines)
 
+    def to_frame(self) -> Any:
+        """One row per parameter (``<channel>.<name>``, ``intercept``,
+        ``control.<name>``): its value and standard error (needs pandas)."""
+        pd = require_pandas("ResponseFit.to_frame()")
+        names = list(self.params)
+        return pd.DataFrame(
+            {
+                "parameter": names,
+                "value": [self.params[k] for k in names],
+                "stderr": [self.stderr.get(k, np.nan) for k in names],
+            }
+        )
+
 
 def _columns(data: Any, name: str, n: int | None) -> tuple[list[str], FloatArray]:
     if isinstance(data, Mapping) or (hasattr(data, "columns") and hasattr(data, "__getitem__")):
@@ -122,16 +149,15 @@ def _transform(
         a = weibull_adstock(x, float(ad[0]), float(ad[1]), l_max=l_max)
     else:
         a = x
+    # the kind's unit curve (:func:`unit_value`) at the scaled spend of the fit's own
+    # parameters: ``lam`` (logistic: z = lam a / 2), else a scale (z = a / scale)
     if sat == "logistic":
-        out = np.tanh(0.5 * sp[0] * a)
-    elif sat == "exponential":
-        out = -np.expm1(-a / sp[0])
-    elif sat == "hill":
-        r = (np.maximum(a, 0) / sp[0]) ** sp[1]
-        out = r / (1 + r)
-    else:
-        out = np.log1p(a / sp[0])
-    return np.asarray(out, dtype=np.float64)
+        return unit_value(LOGISTIC, 0.5 * sp[0] * a, 1.0)
+    if sat == "exponential":
+        return unit_value(EXP, a / sp[0], 1.0)
+    if sat == "hill":
+        return unit_value(HILL, np.maximum(a, 0) / sp[0], sp[1])
+    return unit_value(LOG, a / sp[0], 1.0)
 
 
 def fit_response(
@@ -143,8 +169,8 @@ def fit_response(
     controls: Any = None,
     l_max: int = 4,
     burn_in: int = 0,
-    n_starts: int = 8,
     rng: RandomState = None,
+    options: Mapping[str, Any] | None = None,
 ) -> ResponseFit:
     """Fit per-channel adstock and saturation to a KPI by bounded least squares.
 
@@ -170,9 +196,11 @@ def fit_response(
     burn_in : int, default 0
         Leave the first periods out of the loss (their adstock depends on spend before
         the data starts).
-    n_starts : int, default 8
     rng : int, Generator or None
         For the random starts.
+    options : mapping, optional
+        The least-squares search's knobs: ``n_starts`` (int >= 1, default 8), the
+        number of random starts of the nonlinear parameters.  An unknown option raises.
 
     Returns
     -------
@@ -198,7 +226,8 @@ def fit_response(
             f"`burn_in` must be an integer >= 0 and <= {n - 3} (3 periods must remain). "
             f"Got {skip} instead."
         )
-    starts = int(check_scalar(n_starts, "n_starts", lower=1, integer=True))
+    opts = check_options(options, _OPTIONS, method="fit_response")
+    starts = int(check_scalar(opts["n_starts"], "options['n_starts']", lower=1, integer=True))
     gen = check_random_state(rng)
     control_names: list[str] = []
     control_matrix = np.zeros((n, 0))
@@ -305,7 +334,6 @@ def fit_response(
         if "wscale" in ad:
             ad["scale"] = ad.pop("wscale")
         adstock_out[name] = ad
-        sp = t[n_ad:]
         for i, (pname, *_rest) in enumerate(spec):
             value, err = float(t[i]), float(t_se[i])
             if pname in ("lam",):
@@ -315,24 +343,11 @@ def fit_response(
             params[f"{name}.{'scale' if pname == 'wscale' else pname}"] = value
             stderr[f"{name}.{'scale' if pname == 'wscale' else pname}"] = err
         params[f"{name}.beta"], stderr[f"{name}.beta"] = beta, beta_se
-        curve_beta = max(beta, 1e-12)
-        if sat_kind == "logistic":
-            curves[name] = ResponseCurve(
-                kind="logistic", params={"ceiling": curve_beta, "lam": float(sp[0]) / s}
-            )
-        elif sat_kind == "exponential":
-            curves[name] = ResponseCurve(
-                kind="exponential", params={"ceiling": curve_beta, "scale": float(sp[0]) * s}
-            )
-        elif sat_kind == "hill":
-            curves[name] = ResponseCurve(
-                kind="hill",
-                params={"ceiling": curve_beta, "half": float(sp[0]) * s, "shape": float(sp[1])},
-            )
-        else:
-            curves[name] = ResponseCurve(
-                kind="log", params={"coef": curve_beta, "scale": float(sp[0]) * s}
-            )
+        # the curve in spend units: the size is beta, the shape parameters as reported
+        size = SIZE_PARAM[sat_kind]
+        curve_params = {size: max(beta, 1e-12)}
+        curve_params.update({p: params[f"{name}.{p}"] for p in CURVE_PARAMS[sat_kind] if p != size})
+        curves[name] = ResponseCurve(kind=sat_kind, params=curve_params)
     return ResponseFit(
         curves=curves,
         adstock=adstock_out,

@@ -361,12 +361,13 @@ def compare_splits(
     current: Mapping[str, float] | Any = None,
     bounds: Any = None,
     method: SplitMethod = "kkt",
+    options: Mapping[str, Any] | None = None,
 ) -> dict[str, BudgetSplit]:
     """The same budget split under several group rules, next to today's and the optimum.
 
     Parameters
     ----------
-    curves, total_budget, groups, bounds, method
+    curves, total_budget, groups, bounds, method, options
         As in :func:`split_budget`.
     scenarios : mapping of str to group shares
         Name -> ``group_shares``, e.g. ``{"60/40 rule": {"core": 0.6, "emerging": 0.4},
@@ -395,6 +396,7 @@ def compare_splits(
             total_budget,
             current=current,
             method=method,
+            options=options,
             bounds={c: (x, x) for c, x in current.items()},
         )
     for name, shares in scenarios.items():
@@ -406,8 +408,9 @@ def compare_splits(
             current=current,
             bounds=bounds,
             method=method,
+            options=options,
         )
     out["optimal"] = split_budget(
-        curves, total_budget, current=current, bounds=bounds, method=method
+        curves, total_budget, current=current, bounds=bounds, method=method, options=options
     )
     return out

@@ -1,4 +1,8 @@
-"""The reverse questions: least budget for a revenue, largest budget for a ROAS."""
+"""The reverse questions by bisection: least budget for a revenue, largest for a ROAS.
+
+Each budget tried is solved as :func:`split_budget` solves it (S-shaped curves
+included, without random SLSQP starts), so the budget found reaches its target there.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._validation import check_scalar
-from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
-from bidopt.channels._problem import SplitProblem, build_split_problem, check_curves, restrict
+from bidopt.channels._problem import SplitProblem, restrict
 from bidopt.channels._solve import solve
-from bidopt.exceptions import InfeasibleError, InvalidInputError
+from bidopt.exceptions import InfeasibleError
 
-__all__ = ["budget_for_target", "largest_budget_for_roi", "least_budget"]
+__all__ = ["largest_budget_for_roi", "least_budget"]
 
 
 def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: float) -> float:
@@ -81,49 +83,3 @@ def largest_budget_for_roi(
         if high - low <= 1e-10 * high:
             break
     return low
-
-
-def budget_for_target(
-    curves: Mapping[str, ResponseCurve],
-    *,
-    revenue: float | None = None,
-    roas: float | None = None,
-    max_budget: float,
-    groups: Mapping[str, Any] | None = None,
-    group_shares: Mapping[str, Any] | None = None,
-    bounds: Any = None,
-) -> float:
-    """The least budget reaching a revenue target, or the largest keeping a target ROAS.
-
-    Parameters
-    ----------
-    curves : mapping of str to ResponseCurve
-    revenue : float, optional
-        Revenue per period to reach.
-    roas : float, optional
-        Revenue per yuan to keep.
-    max_budget : float
-        Search up to this budget, yuan.
-    groups, group_shares, bounds
-        As in :func:`split_budget` (group shares scale with the budget).
-
-    Returns
-    -------
-    float
-        Yuan per period.  Split it with :func:`split_budget` for the allocation.
-    """
-    check_curves(curves)
-    if (revenue is None) == (roas is None):
-        raise InvalidInputError(
-            "Give exactly one of `revenue` (a revenue to reach) and `roas` (a revenue per "
-            f"yuan to keep). Got revenue={revenue!r}, roas={roas!r} instead."
-        )
-    top = check_scalar(max_budget, "max_budget", lower=0, lower_inclusive=False)
-    channels = tuple(curves)
-    problem = build_split_problem(channels, top, groups, group_shares, bounds, None)
-    curve_set = CurveSet([curves[c] for c in channels])
-    if revenue is not None:
-        goal = check_scalar(revenue, "revenue", lower=0, lower_inclusive=False)
-        return least_budget(curve_set, problem, goal, {})
-    goal = check_scalar(roas, "roas", lower=0, lower_inclusive=False)
-    return largest_budget_for_roi(curve_set, problem, goal, {})
