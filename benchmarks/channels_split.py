@@ -39,7 +39,7 @@ def random_problem(n: int, seed: int) -> tuple[dict[str, ResponseCurve], dict, d
     shares: dict[str, object] = {"g0": 0.3, "g1": 0.7}  # exact, like 60/40
     if n > 10:
         shares = {"g0": 0.3, "g1": (0.2, 0.5), "g2": (0.05, 0.25)}
-    return plan.curves(), plan.groups, shares, plan.budget
+    return plan.curves(ResponseCurve.from_roi), plan.groups, shares, plan.budget
 
 
 def best_time(func, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
@@ -167,7 +167,7 @@ def s_shaped_rows(count: int = 100) -> list[dict[str, object]]:
 
 def double11() -> tuple[list[dict[str, object]], str]:
     plan = double11_channels()
-    curves = plan.curves()
+    curves = plan.curves(ResponseCurve.from_roi)
     splits = compare_splits(
         curves,
         plan.budget,

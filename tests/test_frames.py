@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import bid_frontier, budget_for_target, optimize_bids
-from bidopt.channels import split_budget
+from bidopt.channels import ResponseCurve, split_budget
 from bidopt.datasets import (
     AuctionLog,
     double11_channels,
@@ -47,7 +47,7 @@ def results() -> dict[str, tuple[Any, int]]:
     pooled = pool_rates([1, 0, 3], [10, 5, 30], [[0, 0, 1]])
     channels = double11_channels()
     split = split_budget(
-        channels.curves(),
+        channels.curves(ResponseCurve.from_roi),
         channels.budget,
         groups=channels.groups,
         group_shares={"core": 0.6, "emerging": 0.4},

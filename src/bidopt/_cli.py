@@ -52,7 +52,7 @@ def _channel_report(
     budget: float,
 ) -> tuple[list[str], dict[str, ResponseCurve], dict[str, BudgetSplit]]:
     plan = double11_channels()
-    curves = plan.curves()
+    curves = plan.curves(ResponseCurve.from_roi)
     current = {c: x * budget / plan.budget for c, x in plan.current.items()}
     splits = compare_splits(
         curves,

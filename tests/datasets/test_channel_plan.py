@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bidopt.channels import ResponseCurve
 from bidopt.datasets import double11_channels, make_channel_plan
 from bidopt.exceptions import InvalidInputError
 
@@ -20,14 +21,15 @@ def test_make_channel_plan_is_seeded_and_consistent() -> None:
     assert all(2 <= r <= 10 for r in plan.roi.values())
     assert all(0.2 <= e <= 0.8 for e in plan.elasticity.values())
     # each curve passes through today's spend at today's ROI, of the channel's kind
-    for name, curve in plan.curves().items():
+    for name, curve in plan.curves(ResponseCurve.from_roi).items():
         assert curve.kind == plan.kinds[name]
         x = plan.current[name]
         assert float(curve(x)) == pytest.approx(plan.roi[name] * x, rel=1e-9)
 
 
 def test_channel_plan_without_kinds_stays_exponential() -> None:
-    assert {c.kind for c in double11_channels().curves().values()} == {"exponential"}
+    curves = double11_channels().curves(ResponseCurve.from_roi)
+    assert {c.kind for c in curves.values()} == {"exponential"}
 
 
 def test_make_channel_plan_errors() -> None:

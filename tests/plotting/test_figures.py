@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("matplotlib", reason="the figures need the optional matplotlib")
 
 from bidopt.bidding import bid_frontier, optimize_bids
-from bidopt.channels import compare_splits
+from bidopt.channels import ResponseCurve, compare_splits
 from bidopt.datasets import AuctionLog, double11_channels, make_search_account
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import estimate_landscapes
@@ -53,7 +53,7 @@ def account_plan() -> Any:
 @pytest.fixture(scope="module")
 def splits() -> Any:
     plan = double11_channels()
-    curves = plan.curves()
+    curves = plan.curves(ResponseCurve.from_roi)
     return curves, compare_splits(
         curves,
         plan.budget,

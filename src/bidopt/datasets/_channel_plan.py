@@ -3,16 +3,17 @@ plans of many channels."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from bidopt._validation import check_random_state, check_scalar
 from bidopt.typing import RandomState
 
-if TYPE_CHECKING:
-    from bidopt.channels import ResponseCurve
+#: What ``from_roi`` builds (a :class:`bidopt.channels.ResponseCurve`).
+Curve = TypeVar("Curve")
 
 __all__ = ["ChannelPlan", "double11_channels", "make_channel_plan"]
 
@@ -47,17 +48,34 @@ class ChannelPlan:
     groups: dict[str, list[str]] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
 
-    def curves(self) -> dict[str, ResponseCurve]:
+    def curves(self, from_roi: Callable[..., Curve]) -> dict[str, Curve]:
         """Each channel's response curve through today's spend and ROI with the assumed
-        elasticity (:meth:`bidopt.channels.ResponseCurve.from_roi`, of the channel's
-        kind)."""
-        from bidopt.channels import ResponseCurve
+        elasticity, of the channel's kind.
 
+        Parameters
+        ----------
+        from_roi : callable
+            The curve constructor, :meth:`bidopt.channels.ResponseCurve.from_roi`
+            (called as ``from_roi(spend, roi, kind=..., elasticity=...)``).  It is passed
+            in rather than imported: data packages never import an optimiser.
+
+        Returns
+        -------
+        dict of str to ResponseCurve
+            One curve per channel, in the order of ``current``.
+
+        Examples
+        --------
+        >>> from bidopt.channels import ResponseCurve
+        >>> curves = double11_channels().curves(ResponseCurve.from_roi)
+        >>> round(float(curves["douyin"](500_000.0)) / 500_000.0, 6)  # today's ROI
+        8.5
+        """
         return {
-            c: ResponseCurve.from_roi(
+            c: from_roi(
                 x,
                 self.roi[c],
-                kind=self.kinds.get(c, "exponential"),  # type: ignore[arg-type]
+                kind=self.kinds.get(c, "exponential"),
                 elasticity=self.elasticity[c],
             )
             for c, x in self.current.items()
