@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from bidopt.bidding import linear_threshold
+
 #: Where results are written: ``benchmarks/results`` (committed), or the folder in
 #: ``BIDOPT_BENCH_RESULTS`` (``run_all.py --quick`` writes to ``results/quick``, which is
 #: not committed, so that quick runs never overwrite the full ones).
@@ -77,11 +79,10 @@ def write_results(name: str, payload: Any, markdown: str) -> None:
 def pctr_ceiling_auctions(log: Any, budget: float) -> Any:
     """The auctions the pCTR LP ceiling of an auction log buys (a
     ``bidopt.datasets.AuctionLog`` with pCTRs): every price known in hindsight, auctions
-    bought by pCTR per price until the budget is spent.  Returns their indices."""
-    ratio = log.pctr / np.maximum(log.market_price, 1e-9)
-    order = np.argsort(-ratio, kind="stable")
-    k = int(np.searchsorted(np.cumsum(log.market_price[order]), budget, side="right"))
-    return order[:k]
+    bought by pCTR per price until the budget is spent (the bidding core's LP threshold,
+    :func:`bidopt.bidding.linear_threshold`, whole items only).  Returns their indices."""
+    threshold = linear_threshold(log.pctr, log.market_price, budget)
+    return threshold.order[: threshold.n_whole]
 
 
 def pctr_ceiling(log: Any, budget: float) -> tuple[int, float]:

@@ -23,12 +23,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, markdown_table, pctr_ceiling, pctr_ceiling_auctions, targets_line
 from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_info
+from bidopt.pacing import BudgetPacer, open_loop_multiplier
 from bidopt.replay import (
-    BudgetPacer,
     PacedResult,
     ReplayResult,
     baseline_bids,
-    open_loop_multiplier,
     paced_replay,
     replay,
     won_auctions,

@@ -31,7 +31,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, paired_rows, pctr_ceiling_auctions, write_results
 from bidopt.datasets import AuctionLog, IpinyouInfo, make_auction_log
-from bidopt.replay import BudgetPacer, ReplayResult, open_loop_multiplier, paced_replay
+from bidopt.pacing import BudgetPacer, open_loop_multiplier
+from bidopt.replay import ReplayResult, paced_replay
 
 FRACTIONS = (2, 4, 8, 16, 32, 64)
 SCALES = (0.7, 1.0, 1.4)
@@ -58,7 +59,7 @@ class Case:
     expected_ceiling: float
 
     def replay(self, controller: str, **params: Any) -> ReplayResult:
-        """bidopt's bid paced by ``controller`` on this case."""
+        """bidopt's bid paced by ``controller`` on this case (``params``: its options)."""
         return paced_replay(
             self.test,
             self.budget,
@@ -66,7 +67,7 @@ class Case:
             controller=controller,  # type: ignore[arg-type]
             training=self.training,
             max_bid=MAX_BID,
-            **params,
+            options=params or None,
         ).result
 
 

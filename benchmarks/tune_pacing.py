@@ -5,8 +5,9 @@ Each configuration (a controller and its parameters) replays the same synthetic 
 as ``replay_synthetic.py`` but on other seeds (100 and up), so the figures that
 script reports are held out.  The score is the expected clicks (the pCTRs won) over the
 pCTR LP ceiling's, summed over the cases, averaged over learning from statistics and
-from a training log.  The best configuration of each controller sets its defaults in
-``paced_replay``; for each kind of training data (statistics, or a log), the controller
+from a training log.  The best configuration of each controller sets its defaults
+(:data:`bidopt.pacing.OPTIONS`, the ``options=`` of ``BudgetPacer`` and
+``paced_replay``); for each kind of training data (statistics, or a log), the controller
 that, at its defaults, gets the most expected clicks is what ``controller="auto"``
 picks, and is compared case by case with the others (the difference of the shares of
 the ceiling, its standard error over the cases, and how often each does better).
