@@ -72,6 +72,30 @@ class ArmStatistics:
     metric: str = "metric"
 
     def __post_init__(self) -> None:
+        # direct construction is public: normalise what a caller passes (lists, ints)
+        check_choice(self.kind, "kind", ("proportion", "mean", "ratio"))
+        labels = np.asarray(self.arms, dtype=object)
+        if labels.ndim != 1:
+            raise InvalidInputError(
+                f"`arms` must be a 1-dimensional sequence of labels. Got "
+                f"{short_repr(self.arms)} instead."
+            )
+        object.__setattr__(self, "arms", np.asarray([str(a) for a in labels], dtype=object))
+        for name in (
+            "n",
+            "total",
+            "total_sq",
+            "den_total",
+            "den_total_sq",
+            "cross_total",
+            "cov_total",
+            "cov_cross",
+            "cov_metric",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, as_float_array(value, name, ndim=None))
+        object.__setattr__(self, "covariates", tuple(str(c) for c in self.covariates))
         n_arms = self.arms.shape[0]
         for name in ("n", "total", "total_sq", "den_total", "den_total_sq", "cross_total"):
             value = getattr(self, name)
