@@ -17,7 +17,6 @@ from bidopt.typing import FloatArray, IntArray
 
 __all__ = [
     "SpendModel",
-    "bounded",
     "check_training",
     "multiplier_bounds",
     "slot_bounds",
@@ -46,16 +45,6 @@ def multiplier_bounds(max_bid: float) -> tuple[float, float]:
     """
     low = min(max(1.0 / (_LAM_RANGE * max_bid), 1e-300), 1e300)
     return low, min(max(_LAM_RANGE / max_bid, low), 1e300)
-
-
-def bounded(lam: float, exponent: float, low: float, high: float) -> float:
-    """``lam * exp(exponent)`` clipped to ``[low, high]``, without overflow (``lam`` in
-    the range; ``exponent`` may be infinite, not NaN)."""
-    if exponent >= math.log(high / lam):
-        return high
-    if exponent <= math.log(low / lam):
-        return low
-    return min(max(lam * math.exp(exponent), low), high)
 
 
 def check_training(training: object, *, statistics: bool = True) -> IpinyouInfo | AuctionLog:
