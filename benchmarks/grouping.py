@@ -38,7 +38,7 @@ import numpy as np
 from bidopt.datasets import make_search_account
 from bidopt.grouping import group_keywords
 from bidopt.grouping._groups import EXACT_LIMIT, neighbor_graph
-from bidopt.grouping._features import tfidf_features
+from bidopt.grouping._features import role_features
 from bidopt.grouping._neighbors import neighbor_recall
 from bidopt.grouping._normalize import normalize_keywords
 from sklearn.metrics import adjusted_rand_score
@@ -46,7 +46,7 @@ n, by_campaign = int(sys.argv[1]), sys.argv[2] == "campaigns"
 account = make_search_account(n, n_days=1, rng=7)
 blocks = account.campaigns if by_campaign else None
 start = time.perf_counter()
-groups = group_keywords(account.keywords.tolist(), threshold=0.4, blocks=blocks)
+groups = group_keywords(account.keywords.tolist(), blocks=blocks)  # default settings
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 labels = np.asarray(account.campaigns) if by_campaign else np.zeros(n, dtype=np.int64)
@@ -55,17 +55,18 @@ largest = int(counts.max())
 row = {"n_keywords": n, "blocks": "campaigns" if by_campaign else "none",
        "largest_block": largest,
        "search": "rare n-grams" if largest > EXACT_LIMIT else "exact",
-       "hashing": largest > 200_000, "seconds": seconds, "peak_rss_gb": peak,
+       "seconds": seconds, "peak_rss_gb": peak,
        "groups": groups.n_groups, "largest": int(groups.sizes.max()),
        "ari_vs_themes": adjusted_rand_score(account.themes, groups.labels)}
 if largest > EXACT_LIMIT:
     # recall@15 of the rare-n-gram index against brute force, on the largest block
     rows = np.flatnonzero(inverse == int(np.argmax(counts)))
     texts = normalize_keywords([account.keywords[i] for i in rows])
-    features, informative = tfidf_features(texts, hashing=largest > 200_000)
-    graph = neighbor_graph(features, informative, 15, 0.2)  # as group_keywords does
+    features, informative, _ = role_features(texts)
+    # as group_keywords does: candidates down to half the default threshold
+    graph = neighbor_graph(features, informative, 15, 0.1)
     row["max_df"] = graph.max_df
-    row["recall_at_15"] = neighbor_recall(features, graph, 15, 0.2, sample=1000)
+    row["recall_at_15"] = neighbor_recall(features, graph, 15, 0.1, sample=1000)
 print(json.dumps(row))
 """
 

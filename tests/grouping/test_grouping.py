@@ -29,7 +29,7 @@ def test_one_character_tokens_are_kept() -> None:
     assert "恤" in grams and "<t>" in grams
 
 
-def test_groups_respect_the_size_cap_and_name_by_volume() -> None:
+def test_groups_respect_the_size_cap_and_are_named_by_brand_and_product() -> None:
     words = [f"海尔冰箱{x}" for x in ["双门", "家用", "静音", "小型", "节能", "变频"]]
     words += ["耐克运动鞋", "耐克运动鞋男", "耐克运动鞋女"]
     volumes = np.arange(len(words), dtype=float)
@@ -39,7 +39,8 @@ def test_groups_respect_the_size_cap_and_name_by_volume() -> None:
     shoes = {groups.labels[i] for i in (6, 7, 8)}
     assert len(shoes) == 1  # the shoe keywords belong together
     shoe_group = shoes.pop()
-    assert groups.names[shoe_group] == "耐克运动鞋女"  # highest volume
+    # named after what the keywords share (brand + product), not an audience word
+    assert groups.names[shoe_group] == "耐克运动鞋"
     assert groups.labels[0] != shoe_group
 
 
@@ -80,7 +81,7 @@ def test_blocks_are_never_crossed() -> None:
 
 
 def test_bad_input() -> None:
-    with pytest.raises(InvalidInputError, match="is empty"):
+    with pytest.raises(InvalidInputError, match="must hold at least one keyword"):
         group_keywords([])
     with pytest.raises(InvalidInputError, match="not one string"):
         group_keywords("冰箱")

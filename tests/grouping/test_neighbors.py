@@ -118,8 +118,9 @@ def test_profiles_split_keywords_that_read_alike_but_perform_apart() -> None:
 def test_hashed_features_group_like_learned_ones() -> None:
     account = make_search_account(1500, n_days=1, rng=11)
     words = account.keywords.tolist()
-    learned = group_keywords(words, threshold=0.4, hashing=False)
-    hashed = group_keywords(words, threshold=0.4, hashing=True)
+    ngrams = {"features": "ngrams"}
+    learned = group_keywords(words, threshold=0.4, options={**ngrams, "hashing": False})
+    hashed = group_keywords(words, threshold=0.4, options={**ngrams, "hashing": True})
     from sklearn.metrics import adjusted_rand_score
 
     # 2**20 hashed columns: collisions are rare, the groups nearly the same

@@ -35,7 +35,7 @@ def test_single_member_levels_and_no_levels() -> None:
 
 
 def test_bad_input() -> None:
-    with pytest.raises(InvalidInputError, match="unit 0 has 5 successes in 2 trials"):
+    with pytest.raises(InvalidInputError, match="Got 5 successes in 2 trials for unit 0 instead"):
         pool_rates([5.0], [2.0])
     with pytest.raises(InvalidInputError, match="`successes` must be >= 0"):
         pool_rates([-1.0], [2.0])

@@ -66,8 +66,11 @@ def test_every_interval_contains_its_mean_on_sparse_data(
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"hashing": "yes"}, r"`hashing` must be True, False or None\. Got 'yes' instead\."),
-        ({"hashing": 1}, r"`hashing` must be True, False or None\. Got 1 instead\."),
+        (
+            {"options": {"hashing": "yes"}},
+            r"`hashing` must be True, False or None\. Got 'yes' instead\.",
+        ),
+        ({"options": {"hashing": 1}}, r"`hashing` must be True, False or None\. Got 1 instead\."),
         ({"traditional": "False"}, r"`traditional` must be True or False\. Got 'False'"),
     ],
 )
@@ -75,7 +78,10 @@ def test_bool_options_must_be_bool(options: dict[str, object], message: str) -> 
     # S8: hashing='yes' was read by truthiness
     with pytest.raises(InvalidInputError, match=message):
         group_keywords(["a b", "a c"], **options)  # type: ignore[arg-type]
-    assert group_keywords(["a b", "a c"], hashing=np.bool_(True)).labels.size == 2
+    hashed = group_keywords(
+        ["a b", "a c"], options={"features": "ngrams", "hashing": np.bool_(True)}
+    )
+    assert hashed.labels.size == 2
 
 
 def test_normalize_traditional_must_be_bool() -> None:

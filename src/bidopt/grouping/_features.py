@@ -1,14 +1,28 @@
-"""Character n-gram features for short, mixed-script keywords."""
+"""Keyword features: role-weighted words (the default) or character n-grams."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["keyword_ngrams", "tfidf_features"]
+from bidopt.grouping._tokens import GENERIC_CATEGORIES, KeywordRoles, keyword_roles
+
+__all__ = ["ROLE_WEIGHTS", "keyword_ngrams", "role_features", "tfidf_features"]
+
+#: Weight of each role's features before rows are L2-normalised: the product word
+#: dominates; brands and model numbers count only together with the product word.
+ROLE_WEIGHTS: Mapping[str, float] = {
+    "product": 1.0,
+    "category": 0.4,
+    "bigrams": 0.3,
+    "qualifier": 0.35,
+    "brand": 0.5,
+    "model": 0.35,
+    "attribute": 0.1,
+}
 
 _RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\s\u3400-\u9fff\uf900-\ufaff]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -64,3 +78,75 @@ def tfidf_features(
     names = vectorizer.get_feature_names_out()
     mask = np.array([not (len(f) == 1 and _CJK.match(f)) for f in names], dtype=bool)
     return sparse.csr_matrix(matrix), mask
+
+
+def _role_pairs(roles: KeywordRoles, text: str, w: Mapping[str, float]) -> list[tuple[str, float]]:
+    """(feature, weight) pairs of one keyword.
+
+    The product word and the qualifiers share one namespace of words, so a keyword
+    whose qualifier is another keyword's product word ("冲锋衣 抓绒" / "冲锋衣") meets it,
+    more weakly than two keywords naming the same product.
+    """
+    product = roles.product
+    pairs: list[tuple[str, float]] = []
+    if product:
+        pairs.append(("w:" + product, w["product"]))
+        category = roles.category
+        if category != product and category not in GENERIC_CATEGORIES:
+            pairs.append(("c:" + category, w["category"]))
+        if len(product) > 2 and _CJK.match(product):
+            grams = [product[i : i + 2] for i in range(len(product) - 1)]
+            pairs.extend(("g:" + g, w["bigrams"] / np.sqrt(len(grams))) for g in grams)
+    pairs.extend(("w:" + q, w["qualifier"]) for q in roles.qualifiers)
+    pairs.extend((f"b:{b}|{product}", w["brand"]) for b in roles.brands if b != product)
+    pairs.extend((f"m:{m}|{product}", w["model"]) for m in roles.models if m != product)
+    pairs.extend(("a:" + a, w["attribute"]) for a in roles.attributes)
+    if not any(v > 0 for _, v in pairs):
+        pairs = [("x:" + text, 1.0)]  # nothing but modifiers: the text itself
+    return pairs
+
+
+def role_features(
+    texts: Sequence[str], weights: Mapping[str, float] | None = None
+) -> tuple[sparse.csr_matrix, np.ndarray, list[KeywordRoles]]:
+    """L2-normalised rows of role-weighted word features, one per keyword.
+
+    Features: the product word, its category character and character bigrams, each
+    qualifier word, ``brand|product`` and ``model|product`` pairs (a brand alone binds
+    nothing) and attributes, weighted by :data:`ROLE_WEIGHTS` (or ``weights``).  Equal
+    texts are analysed once.
+
+    Returns the matrix, a mask of the columns that may nominate neighbours (all but
+    category characters and attributes, which many keywords share), and each keyword's
+    roles.
+    """
+    w = dict(ROLE_WEIGHTS) if weights is None else {**ROLE_WEIGHTS, **weights}
+    vocabulary: dict[str, int] = {}
+    cache: dict[str, tuple[KeywordRoles, list[int], list[float]]] = {}
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    roles_out: list[KeywordRoles] = []
+    for text in texts:
+        hit = cache.get(text)
+        if hit is None:
+            roles = keyword_roles(text)
+            merged: dict[int, float] = {}
+            for name, value in _role_pairs(roles, text, w):
+                col = vocabulary.setdefault(name, len(vocabulary))
+                merged[col] = merged.get(col, 0.0) + value
+            hit = cache[text] = (roles, list(merged), list(merged.values()))
+        roles_out.append(hit[0])
+        indices.extend(hit[1])
+        data.extend(hit[2])
+        indptr.append(len(indices))
+    matrix = sparse.csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
+        shape=(len(texts), len(vocabulary)),
+    )
+    matrix.eliminate_zeros()
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    matrix = sparse.csr_matrix(sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix)
+    names = np.array(list(vocabulary), dtype=object)
+    mask = np.array([not n.startswith(("c:", "a:")) for n in names], dtype=bool)
+    return matrix, mask, roles_out

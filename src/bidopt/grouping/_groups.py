@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,39 +15,60 @@ from bidopt._validation import (
     as_float_array,
     check_bool,
     check_choice,
+    check_options,
     check_random_state,
     check_scalar,
     missing_mask,
     short_repr,
 )
 from bidopt.exceptions import InvalidInputError
-from bidopt.grouping._features import tfidf_features
+from bidopt.grouping._features import ROLE_WEIGHTS, role_features, tfidf_features
 from bidopt.grouping._linkage import average_linkage
 from bidopt.grouping._neighbors import NeighborGraph, knn_graph, rare_df_cap
 from bidopt.grouping._normalize import normalize_keywords
+from bidopt.grouping._themes import group_names_and_themes
+from bidopt.grouping._tokens import KeywordRoles, keyword_roles
 from bidopt.typing import FloatArray, IntArray, ObjectArray, RandomState
 
-__all__ = ["EXACT_LIMIT", "KeywordGroups", "group_keywords", "neighbor_graph"]
+__all__ = ["DEFAULT_OPTIONS", "EXACT_LIMIT", "KeywordGroups", "group_keywords", "neighbor_graph"]
 
 #: Blocks with more keywords than this search neighbours through the rare-n-gram index
 #: (n-grams held by few keywords nominate candidates) instead of all informative ones.
 EXACT_LIMIT = 5_000
 
+#: ``options`` of :func:`group_keywords` and their defaults.
+DEFAULT_OPTIONS: Mapping[str, Any] = {
+    "features": "words",
+    "weights": None,
+    "smoothing": 0,
+    "smoothing_weight": 0.3,
+    "n_neighbors": 15,
+    "hashing": None,
+}
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class KeywordGroups:
-    """Keywords grouped into themed ad groups.
+    """Keywords grouped into themed ad groups, and the groups into themes.
+
+    Two levels a merchant maps to campaign and ad group: a theme is a product word
+    ("吸顶灯", "chair"); its ad groups split it by brand, qualifier or model.
 
     Attributes
     ----------
     keywords : ndarray of object, shape (n_keywords,)
         The keywords as given.
     labels : ndarray of int64, shape (n_keywords,)
-        Group of each keyword (0 .. n_groups - 1).
+        Ad group of each keyword (0 .. n_groups - 1).
     names : ndarray of object, shape (n_groups,)
-        Each group named after its highest-volume keyword.
+        Each group named after what its keywords share: the brand and qualifier words
+        at least half of them carry, then their product word (no shopping modifiers).
     sizes : ndarray of int64, shape (n_groups,)
     method : str
+    themes : ndarray of int64, shape (n_groups,)
+        Theme of each group (0 .. n_themes - 1).
+    theme_names : ndarray of object, shape (n_themes,)
+        The product word of each theme.
     """
 
     keywords: ObjectArray
@@ -55,26 +76,73 @@ class KeywordGroups:
     names: ObjectArray
     sizes: IntArray
     method: str
+    themes: IntArray
+    theme_names: ObjectArray
 
     @property
     def n_groups(self) -> int:
         """Number of groups (singletons included)."""
         return int(self.names.size)
 
+    @property
+    def n_themes(self) -> int:
+        """Number of themes."""
+        return int(self.theme_names.size)
+
+    @property
+    def grouped_share(self) -> float:
+        """Share of keywords in groups of two keywords or more."""
+        if self.labels.size == 0:
+            return 0.0
+        return float(np.mean(self.sizes[self.labels] >= 2))
+
     def members(self, group: int) -> list[str]:
         """The keywords of one group."""
         return [str(k) for k in self.keywords[self.labels == group]]
 
     def to_frame(self) -> Any:
-        """One row per keyword: keyword, group id, group name (needs pandas)."""
+        """One row per keyword: keyword, group id, group name, theme id, theme name
+        (needs pandas)."""
         pd = require_pandas("KeywordGroups.to_frame()")
+        theme = self.themes[self.labels]
         return pd.DataFrame(
-            {"keyword": self.keywords, "group": self.labels, "group_name": self.names[self.labels]}
+            {
+                "keyword": self.keywords,
+                "group": self.labels,
+                "group_name": self.names[self.labels],
+                "theme": theme,
+                "theme_name": self.theme_names[theme],
+            }
         )
+
+    def summary(self, top: int = 10) -> str:
+        """A short text report: counts, the share grouped, and the largest groups.
+
+        Parameters
+        ----------
+        top : int, default 10
+            How many of the largest groups to list.
+        """
+        top = int(check_scalar(top, "top", lower=0, integer=True))
+        lines = [
+            f"KeywordGroups ({self.method}): {self.keywords.size:,} keywords in "
+            f"{self.n_groups:,} ad groups under {self.n_themes:,} themes",
+            f"  in groups of 2 or more: {self.grouped_share:.1%}; largest group: "
+            f"{int(self.sizes.max()) if self.sizes.size else 0}",
+        ]
+        for g in np.argsort(-self.sizes, kind="stable")[:top].tolist():
+            if self.sizes[g] < 2:
+                break
+            lines.append(
+                f"  {self.theme_names[self.themes[g]]} > {self.names[g]} "
+                f"({int(self.sizes[g])}): " + ", ".join(self.members(g)[:4])
+            )
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         return (
             f"KeywordGroups(n_keywords={self.keywords.size}, n_groups={self.n_groups}, "
+            f"n_themes={self.n_themes}, "
             f"largest={int(self.sizes.max()) if self.sizes.size else 0})"
         )
 
@@ -84,56 +152,79 @@ def group_keywords(
     *,
     volumes: npt.ArrayLike | None = None,
     blocks: Sequence[Any] | npt.NDArray[Any] | None = None,
-    threshold: float = 0.5,
+    threshold: float = 0.2,
     max_group_size: int = 30,
-    n_neighbors: int = 15,
     method: Literal["agglomerative", "dense"] = "agglomerative",
     traditional: bool = False,
-    hashing: bool | None = None,
     profiles: npt.ArrayLike | None = None,
     profile_weight: float = 0.3,
+    options: Mapping[str, Any] | None = None,
     rng: RandomState = None,
 ) -> KeywordGroups:
-    """Group keywords into themed ad groups by their text.
+    """Group keywords into themed ad groups by their text, and the groups into themes.
 
-    Features are TF-IDF of character n-grams (1-3 for Chinese runs, word-boundary 2-4
-    for Latin / digit tokens) of the normalised keywords.  ``"agglomerative"`` (the
-    default) builds an exact sparse k-nearest-neighbour graph in blocks (memory O(n k))
-    and merges clusters along it by true average linkage, best pair first, while the
-    average cosine similarity is at least ``threshold`` and the group stays within
-    ``max_group_size``; keywords that match nothing stay singletons, and keywords
-    with no text left after normalising (emoji, punctuation) share groups of at most
-    ``max_group_size``.  ``"dense"`` is the
+    Each normalised keyword is split into words (jieba for Chinese, when installed) and
+    each word gets a role (:mod:`bidopt.grouping._tokens`): the **product word** (the
+    head of the noun phrase: "吸顶灯", "chair") dominates the features; qualifiers
+    (other words, such as a Chinese brand or a use) count less; Latin brands and model
+    numbers count only paired with the product word, so a brand alone never binds two
+    products; numbers with units, audience, colour and size words are light
+    attributes; shopping modifiers (价格, 哪个好, 包邮, 旗舰店, 同款 ...) are dropped.
+
+    ``"agglomerative"`` (the default) builds an exact sparse k-nearest-neighbour graph
+    in blocks (memory O(n k); above :data:`EXACT_LIMIT` keywords per block, a
+    rare-feature index nominates the candidates) and merges clusters along it by true
+    average linkage, best pair first, while the average cosine similarity is at least
+    ``threshold`` and the group stays within ``max_group_size``; keywords that match
+    nothing stay singletons, and keywords with no text left after normalising (emoji,
+    punctuation) share groups of at most ``max_group_size``.  ``"dense"`` is the
     reference: scikit-learn's average-linkage ``AgglomerativeClustering`` on the dense
-    cosine distances (small inputs only; no size cap).
+    cosine distances of the same features (small inputs only; no size cap).
+
+    Without jieba, Chinese runs are not segmented: each run is one word (a
+    ``UserWarning`` says so once), and the product word's character bigrams still let
+    keywords meet.
 
     Parameters
     ----------
     keywords : sequence of str
     volumes : array-like of shape (n_keywords,), optional
-        Search volume or impressions per keyword, used to name each group after its
-        biggest keyword (ties and no volumes: the shortest, then alphabetical).
+        Search volume or impressions per keyword: the words of the biggest keywords
+        weigh most when a group's product word is chosen (no volumes: all equal).
     blocks : sequence, optional
         A block label per keyword (campaign, category): groups never cross blocks.
-    threshold : float, default 0.5
+    threshold : float, default 0.2
         Least average cosine similarity within a group, in (0, 1].
     max_group_size : int, default 30
         Most keywords per group (themed ad groups hold 20-30).
-    n_neighbors : int, default 15
-        Neighbours per keyword in the graph.
     method : {"agglomerative", "dense"}
     traditional : bool, default False
         Convert traditional Chinese to simplified first (needs the ``chinese`` extra).
-    hashing : bool, optional
-        Hash n-grams (bounded memory); by default above 200,000 keywords.
     profiles : array-like of shape (n_keywords, n_metrics), optional
         Performance profile per keyword (e.g. pooled CTR, CVR and log CPC), for bid
         groups: keywords that read alike *and* perform alike.  Each metric is
         standardised, each row L2-normalised, and the similarity of two keywords becomes
         ``(1 - profile_weight) * text + profile_weight * profile`` cosine similarity.
-        Text still nominates the neighbours (keywords sharing no n-gram never meet).
+        Text still nominates the neighbours (keywords sharing no feature never meet).
     profile_weight : float, default 0.3
         Weight of the profile similarity, in [0, 1).
+    options : mapping, optional
+        Feature and search knobs (defaults in :data:`DEFAULT_OPTIONS`); an unknown key
+        raises:
+
+        * ``"features"`` -- ``"words"`` (role-weighted words, the default) or
+          ``"ngrams"`` (TF-IDF of character n-grams: 1-3 for Chinese runs,
+          word-boundary 2-4 for Latin / digit tokens, the features of bidopt <= 0.x);
+        * ``"weights"`` -- mapping of role to weight, over
+          :data:`bidopt.grouping._features.ROLE_WEIGHTS` (``"words"`` only);
+        * ``"smoothing"`` -- int, default 0: the number of truncated-SVD components of
+          the block's feature matrix learnt from the keywords themselves; their cosine
+          similarity is mixed in with weight ``"smoothing_weight"`` (default 0.3), so
+          that words used alike (手机壳 / 手机套) meet without a dictionary.  Text
+          features still nominate the neighbours;
+        * ``"n_neighbors"`` -- int, default 15: neighbours per keyword in the graph;
+        * ``"hashing"`` -- bool or None: hash the n-grams (bounded memory) of
+          ``"ngrams"`` features; by default above 200,000 keywords per block.
     rng : int or numpy.random.Generator, optional
         Breaks ties between equally similar merges: by a random order of the distinct
         keyword texts drawn from ``rng``; by default alphabetically.  Either way the
@@ -148,30 +239,50 @@ def group_keywords(
     ------
     InvalidInputError
         For empty input, non-strings, or bad parameters.
+
+    Examples
+    --------
+    >>> groups = group_keywords(["花王湿巾", "花王湿巾包邮", "哪个好花王湿巾", "花王奶粉"])
+    >>> groups.names[groups.labels].tolist()
+    ['花王湿巾', '花王湿巾', '花王湿巾', '花王奶粉']
     """
     if isinstance(keywords, str):
-        raise InvalidInputError("`keywords` must be a sequence of strings, not one string.")
+        raise InvalidInputError(
+            "`keywords` must be a sequence of strings, not one string. Got "
+            f"{short_repr(keywords)} instead; pass [{short_repr(keywords)}] for one keyword."
+        )
     if not isinstance(keywords, Iterable):
         raise InvalidInputError(
             f"`keywords` must be a sequence of strings. Got {short_repr(keywords)} instead."
         )
-    hashing = check_bool(hashing, "hashing", allow_none=True)
+    opts = check_options(options, DEFAULT_OPTIONS, method=str(method))
+    features_kind = check_choice(opts["features"], "features", ("words", "ngrams"))
+    hashing = check_bool(opts["hashing"], "hashing", allow_none=True)
+    k = int(check_scalar(opts["n_neighbors"], "n_neighbors", lower=1, integer=True))
+    n_components = int(check_scalar(opts["smoothing"], "smoothing", lower=0, integer=True))
+    smooth_weight = check_scalar(
+        opts["smoothing_weight"], "smoothing_weight", lower=0, upper=1, upper_inclusive=False
+    )
+    weights = _check_weights(opts["weights"])
     keywords = list(keywords)  # (once: an iterator is read a single time)
     texts = normalize_keywords(keywords, traditional=traditional)
     n = len(texts)
     if n == 0:
-        raise InvalidInputError("`keywords` is empty: there is nothing to group.")
+        raise InvalidInputError(
+            "`keywords` must hold at least one keyword. Got an empty sequence instead."
+        )
     name = check_choice(method, "method", ("agglomerative", "dense"))
     sim = check_scalar(threshold, "threshold", lower=0, upper=1, lower_inclusive=False)
     cap = int(check_scalar(max_group_size, "max_group_size", lower=1, integer=True))
-    k = int(check_scalar(n_neighbors, "n_neighbors", lower=1, integer=True))
     vol = (
         np.ones(n)
         if volumes is None
         else as_float_array(volumes, "volumes", ndim=1, nonnegative=True)
     )
     if vol.size != n:
-        raise InvalidInputError(f"`volumes` must have {n} entries. Got {vol.size}.")
+        raise InvalidInputError(
+            f"`volumes` must have one entry per keyword ({n}). Got {vol.size} instead."
+        )
     block = np.zeros(n, dtype=np.int64)
     if blocks is not None:
         block_obj = np.asarray(list(blocks), dtype=object)
@@ -179,19 +290,24 @@ def group_keywords(
         if missing:
             raise InvalidInputError(
                 f"`blocks` must give every keyword a block label. Got "
-                f"{block_obj.ravel()[missing[0]]!r} for keyword {missing[0]} "
+                f"{block_obj.ravel()[missing[0]]!r} for keyword {missing[0]} instead "
                 f"({len(missing)} missing)."
             )
         block_arr = block_obj.astype(str)
         if block_arr.size != n:
-            raise InvalidInputError(f"`blocks` must have {n} entries. Got {block_arr.size}.")
+            raise InvalidInputError(
+                f"`blocks` must have one label per keyword ({n}). Got {block_arr.size} instead."
+            )
         block = np.unique(block_arr, return_inverse=True)[1].ravel()
     profile_rows = None
     weight = check_scalar(profile_weight, "profile_weight", lower=0, upper=1, upper_inclusive=False)
     if profiles is not None:
         profile_rows = _profile_rows(profiles, n, weight)
         if name == "dense":
-            raise InvalidInputError("`profiles` needs method='agglomerative'.")
+            raise InvalidInputError(
+                "`profiles` must be None with method='dense' (profiles need "
+                "method='agglomerative'). Got an array instead."
+            )
     keyword_arr = np.asarray(keywords, dtype=object)
     # content-based order for deterministic tie-breaking, whatever the input order
     text_arr = np.array(texts, dtype=object).astype(str)
@@ -204,6 +320,7 @@ def group_keywords(
     order_key[np.lexsort((np.arange(n), content))] = np.arange(n)
     labels = np.full(n, -1, dtype=np.int64)
     next_label = 0
+    roles: list[KeywordRoles | None] = [None] * n
     for b in np.unique(block):
         rows = np.flatnonzero(block == b)
         sub = [texts[i] for i in rows]
@@ -211,7 +328,18 @@ def group_keywords(
         use_hashing = rows.size > 200_000 if hashing is None else hashing
         if (~blank).sum() > 1:
             nonblank = rows[~blank]
-            features, for_graph = tfidf_features([texts[i] for i in nonblank], hashing=use_hashing)
+            block_texts = [texts[i] for i in nonblank]
+            if features_kind == "words":
+                features, for_graph, block_roles = role_features(block_texts, weights)
+                for i, r in zip(nonblank.tolist(), block_roles, strict=True):
+                    roles[i] = r
+            else:
+                features, for_graph = tfidf_features(block_texts, hashing=use_hashing)
+            text_only = profile_rows is None and n_components == 0
+            if n_components:
+                features, for_graph = _with_profiles(
+                    features, for_graph, _semantic_rows(features, n_components), smooth_weight
+                )
             if profile_rows is not None:
                 features, for_graph = _with_profiles(
                     features, for_graph, profile_rows[nonblank], weight
@@ -221,9 +349,7 @@ def group_keywords(
             else:
                 # pairs down to half the threshold are linkage candidates (average
                 # linkage can still join them through their clusters)
-                graph = neighbor_graph(
-                    features, for_graph, k, 0.5 * sim, text_only=profile_rows is None
-                )
+                graph = neighbor_graph(features, for_graph, k, 0.5 * sim, text_only=text_only)
                 edges = (graph.rows, graph.cols, graph.similarity)  # deduplicated there
                 part = average_linkage(features, edges, sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label
@@ -255,12 +381,18 @@ def group_keywords(
     _, labels = np.unique(labels, return_inverse=True)
     labels = labels.ravel().astype(np.int64)
     sizes = np.bincount(labels).astype(np.int64)
+    # fallback name (blank keywords): the highest-volume keyword, then the shortest,
+    # then alphabetical
     lengths = np.array([len(t) for t in texts])
-    # name: highest volume, then shortest, then alphabetical
-    pick = np.lexsort((np.array(texts, dtype=object).astype(str), lengths, -vol, labels))
+    pick = np.lexsort((text_arr, lengths, -vol, labels))
     first = np.r_[True, labels[pick][1:] != labels[pick][:-1]]
-    names = keyword_arr[pick[first]]
-    return KeywordGroups(keyword_arr, labels, names.astype(object), sizes, name)
+    fallback = keyword_arr[pick[first]].astype(object)
+    filled = [r if r is not None else keyword_roles(t) for r, t in zip(roles, texts, strict=True)]
+    # each keyword's say in its group's name: its volume, ties to the earlier in content
+    # order (a tiny term that never outweighs a difference in volume)
+    say = vol + 1e-9 * (1.0 - order_key / max(n, 1))
+    names, themes, theme_names = group_names_and_themes(filled, labels, say, fallback)
+    return KeywordGroups(keyword_arr, labels, names, sizes, name, themes, theme_names)
 
 
 def neighbor_graph(
@@ -298,7 +430,7 @@ def _profile_rows(profiles: npt.ArrayLike, n: int, weight: float) -> FloatArray:
     values = as_float_array(profiles, "profiles", ndim=2)
     if values.shape[0] != n:
         raise InvalidInputError(
-            f"`profiles` must have one row per keyword ({n}). Got {values.shape[0]} rows."
+            f"`profiles` must have one row per keyword ({n}). Got {values.shape[0]} rows instead."
         )
     spread = values.std(axis=0)
     z = (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
@@ -319,13 +451,51 @@ def _with_profiles(
     return combined, np.r_[search, np.zeros(profile.shape[1], dtype=bool)]
 
 
+def _check_weights(weights: object) -> dict[str, float] | None:
+    """The ``"weights"`` option: None, or a mapping of known roles to weights >= 0."""
+    if weights is None:
+        return None
+    if not isinstance(weights, Mapping):
+        raise InvalidInputError(
+            "`options['weights']` must be a mapping of role to weight or None. "
+            f"Got {short_repr(weights)} instead."
+        )
+    unknown = sorted(set(weights) - set(ROLE_WEIGHTS))
+    if unknown:
+        raise InvalidInputError(
+            f"`options['weights']` must have keys among {sorted(ROLE_WEIGHTS)}. "
+            f"Got {unknown} instead."
+        )
+    return {
+        str(role): check_scalar(value, f"options['weights']['{role}']", lower=0)
+        for role, value in weights.items()
+    }
+
+
+def _semantic_rows(features: sparse.csr_matrix, n_components: int) -> FloatArray:
+    """L2-normalised truncated-SVD coordinates of the rows (deterministic solver).
+
+    Words that appear with the same other words get close coordinates, so keywords
+    that use them meet without a dictionary.
+    """
+    from sklearn.decomposition import TruncatedSVD
+
+    rank = min(n_components, features.shape[0] - 1, features.shape[1] - 1)
+    if rank < 1:
+        return np.zeros((features.shape[0], 1))
+    coords = TruncatedSVD(rank, algorithm="arpack", random_state=0).fit_transform(features)
+    norm = np.linalg.norm(coords, axis=1, keepdims=True)
+    return np.asarray(coords / np.where(norm > 0, norm, 1.0), dtype=np.float64)
+
+
 def _dense(features: Any, threshold: float) -> IntArray:
     from sklearn.cluster import AgglomerativeClustering
 
     if features.shape[0] > 20_000:
         raise InvalidInputError(
-            "method='dense' builds an n x n matrix and is for small inputs (<= 20,000 "
-            f"keywords); got {features.shape[0]}. Use method='agglomerative'."
+            "`keywords` must number at most 20,000 per block with method='dense' (it "
+            f"builds an n x n matrix). Got {features.shape[0]} instead; use "
+            "method='agglomerative'."
         )
     model = AgglomerativeClustering(
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - threshold

@@ -25,8 +25,9 @@ def _opencc() -> Any:
         from opencc import OpenCC
     except ImportError:
         raise MissingDependencyError(
-            "Traditional -> simplified Chinese needs OpenCC, which is not installed. "
-            "Install it with `pip install bidopt[chinese]`, or pass traditional=False."
+            "`traditional` must be False when OpenCC is not installed (traditional -> "
+            "simplified Chinese needs it). Got True instead; install it with "
+            "`pip install bidopt[chinese]`."
         ) from None
     return OpenCC("t2s")
 
@@ -73,7 +74,7 @@ def normalize_keywords(keywords: Iterable[Any], *, traditional: bool = False) ->
     if isinstance(keywords, (str, bytes)):
         raise InvalidInputError(
             "`keywords` must be a sequence of strings, not one string. Got "
-            f"{short_repr(keywords)}; pass [{short_repr(keywords)}] for one keyword."
+            f"{short_repr(keywords)} instead; pass [{short_repr(keywords)}] for one keyword."
         )
     if not isinstance(keywords, Iterable):
         raise InvalidInputError(

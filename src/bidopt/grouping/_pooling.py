@@ -61,6 +61,23 @@ class PooledRates:
         pd = require_pandas("PooledRates.to_frame()")
         return pd.DataFrame({"mean": self.mean, "lower": self.lower, "upper": self.upper})
 
+    def summary(self) -> str:
+        """A short text report: units, prior strengths, and the spread of the rates and
+        of their intervals."""
+        n = self.mean.size
+        lines = [
+            f"PooledRates: {n:,} units, {self.level:.0%} intervals",
+            "  prior strength per level (pseudo-trials, coarsest first): "
+            + ", ".join(f"{s:.4g}" for s in self.prior_strength),
+        ]
+        if n:
+            width = self.upper - self.lower
+            lines.append(
+                f"  mean rate: min {self.mean.min():.4g}, median {np.median(self.mean):.4g}, "
+                f"max {self.mean.max():.4g}; interval width median {np.median(width):.4g}"
+            )
+        return "\n".join(lines)
+
 
 def _fit_strength(successes: FloatArray, trials: FloatArray, prior_mean: FloatArray) -> float:
     """Beta-binomial prior strength ``s`` (Beta(s m, s (1 - m))) by marginal likelihood."""
@@ -104,7 +121,8 @@ def _check_nested(codes: list[npt.NDArray[np.intp]], levels: Sequence[Any]) -> N
             raise InvalidInputError(
                 f"`levels` must be nested, finest first: levels[{k}] group "
                 f"{str(label)!r} spans several groups of levels[{k + 1}] (unit {unit} is in "
-                f"{str(np.asarray(levels[k + 1])[unit])!r}, another unit of the group is not)."
+                f"{str(np.asarray(levels[k + 1])[unit])!r}, another unit of the group is not) "
+                "instead."
             )
 
 
@@ -169,13 +187,15 @@ def pool_rates(
     n = as_float_array(trials, "trials", ndim=1, nonnegative=True)
     if x.shape != n.shape:
         raise InvalidInputError(
-            f"`successes` and `trials` must have the same shape. Got {x.shape} and {n.shape}."
+            f"`successes` and `trials` must have the same shape. Got {x.shape} and {n.shape} "
+            "instead."
         )
     over = x > n
     if over.any():
         i = int(np.flatnonzero(over)[0])
         raise InvalidInputError(
-            f"`successes` must be <= `trials`; unit {i} has {x[i]:g} successes in {n[i]:g} trials."
+            f"`successes` must be <= `trials` for every unit. Got {x[i]:g} successes in "
+            f"{n[i]:g} trials for unit {i} instead."
         )
     prob = check_scalar(
         level, "level", lower=0, upper=1, lower_inclusive=False, upper_inclusive=False
@@ -190,12 +210,14 @@ def pool_rates(
                 unit = int(np.argmax(missing))
                 raise InvalidInputError(
                     f"`levels[{k}]` must give every unit a group label. Got "
-                    f"{arr.ravel()[unit]!r} for unit {unit} ({int(missing.sum())} missing)."
+                    f"{arr.ravel()[unit]!r} for unit {unit} instead ({int(missing.sum())} "
+                    "missing)."
                 )
             arr = arr.astype(str)
         if arr.shape != x.shape:
             raise InvalidInputError(
-                f"`levels[{k}]` must have shape {x.shape}, one label per unit. Got {arr.shape}."
+                f"`levels[{k}]` must have shape {x.shape}, one label per unit. Got {arr.shape} "
+                "instead."
             )
         codes.append(np.unique(arr, return_inverse=True)[1].ravel())
     _check_nested(codes, levels)

@@ -1,0 +1,251 @@
+"""Keyword words and their roles: product word, brand, model number, attribute, modifier.
+
+A merchant's ad group is one product (often of one brand): "花王湿巾", "nike 连衣裙".  The
+query words around the product say who it is for, what size or colour, or how the user
+shops (价格, 哪个好, 包邮, 旗舰店); they must not decide the group.  This module splits a
+normalised keyword into words and gives each a role:
+
+* **modifier** -- shopping words (:data:`MODIFIERS`), removed before anything else; they
+  neither bind keywords nor name groups;
+* **attribute** -- numbers with their units (``80w``, ``10斤``, ``42码``), years, and the
+  words of :data:`ATTRIBUTES` (audience, season, colour, size, material, style);
+* **model** -- Latin tokens that mix letters and digits (``r50``, ``hwy14``);
+* **brand** -- Latin words in a Chinese keyword (``nike``, ``zippo``);
+* **product** -- the head: the last remaining word that can name a thing (Chinese noun
+  phrases end in their head: "吸顶灯", "保温水杯"); the other remaining words are
+  **qualifiers** (Chinese brands, product types, uses).
+
+Chinese is segmented with jieba (the ``chinese`` extra) when it is installed: a maintained
+dictionary segmenter, deterministic, about 40,000 short queries a second, whose
+dictionary also carries part-of-speech tags that tell verbs and adjectives from nouns.
+Without jieba each Chinese run stays one word (warned once); the character bigrams of
+the product word still let keywords meet.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "ATTRIBUTES",
+    "GENERIC_CATEGORIES",
+    "MODIFIERS",
+    "KeywordRoles",
+    "keyword_roles",
+    "segmenter",
+]
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+#: Shopping words removed before segmentation (longest first when they overlap).
+MODIFIERS = _words(
+    "价格 多少钱 哪个好 哪个牌子好 什么牌子好 什么牌子 哪家好 哪里买 怎么样 好不好 推荐 包邮 "
+    "官方旗舰店 官方旗舰 官方 官网 旗舰店 旗舰 专营店 专卖店 天猫店 天猫 京东 淘宝 同款 正品 "
+    "新款 爆款 网红 特价 优惠券 优惠 代购 批发 厂家直销 厂家 直销 便宜 实惠装 排行榜 排名 "
+    "十大 品牌 图片 大全 顺丰 现货 最新版 新版 神器"
+)
+
+#: Words that qualify a product and never name it: audience, season, size, colour,
+#: material, style, use.
+ATTRIBUTES = frozenset(
+    _words(
+        "男 女 男士 女士 男款 女款 男式 女式 男童 女童 儿童 童 宝宝 婴儿 婴幼儿 新生儿 孩子 小孩 "
+        "小孩子 学生 小学生 中学生 初中生 大学生 中年 老人 老年 成人 大人 孕妇 家用 家庭 商用 专用 "
+        "通用 户外 室内 冬季 夏季 春季 秋季 冬天 夏天 春秋 四季 冬款 夏款 加厚 加绒 加大 加长 加宽 "
+        "大号 小号 中号 迷你 便携 便携式 折叠 可折叠 多功能 全自动 自动 智能 防水 防滑 高档 高端 "
+        "简约 复古 韩版 潮流 时尚 可爱 大 小 新 老 单 双 套装 套 件套 一对 礼盒 礼物 定制 二手 "
+        "全新 进口 国产 原装 原厂 正版 纯棉 不锈钢 实木 真皮 硅胶 塑料 金属 铝合金 红色 黑色 白色 "
+        "蓝色 绿色 黄色 紫色 粉色 灰色 棕色 金色 银色 米色 橙色 咖啡色 透明 红 黑 白 蓝 绿 黄 紫 "
+        "粉 灰 款 风 色 装 系列 型 式 版 号 码 个 只 件 轻便 超薄 新鲜 高级感 ins 潮 升级 老款 "
+        "新品 日本 美国 德国 韩国 英国 法国 意大利 泰国 中国 进口 国外 海外"
+    )
+)
+
+_MODIFIER = re.compile("|".join(sorted(map(re.escape, MODIFIERS), key=len, reverse=True)))
+_CJK_UNITS = (
+    "英寸|寸|厘米|毫米|米|码|号|岁|斤|千克|公斤|克|吨|毫升|升|瓦|伏|安|件套|件|个|只|片|层|色|年|月|"
+    "天|元|张|瓶|袋|串|孔|档|针|匹|人|代|系"
+)
+_LATIN_UNITS = "cm|mm|ml|kg|mah|gb|tb|p|m|g|l|w|v|a|t|k"
+# a number with its unit (or a year, or a size such as 30x30)
+_NUMBER = re.compile(
+    rf"(?<![a-z0-9.])(?:\d+(?:[.x*]\d+)*|[一二两三四五六七八九十百千万]+(?=(?:{_CJK_UNITS})))"
+    rf"(?:\s*(?:{_CJK_UNITS})|(?:{_LATIN_UNITS})(?![a-z0-9])|(?![a-z0-9.]))"
+)
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9+#.]+")
+_LETTERS = re.compile(r"[a-z]+")
+# jieba part-of-speech tags that never head a noun phrase: verbs, adjectives, adverbs,
+# numerals, measure words, pronouns, prepositions, conjunctions, particles, time, place
+_NOT_HEAD = ("v", "a", "d", "z", "m", "q", "r", "p", "c", "u", "y", "e", "f", "t", "o", "b")
+# tags of words that describe rather than name: verbs, adjectives, adverbs, states
+_DESCRIBING = ("v", "a", "d", "z")
+# single characters that end many words without saying what the thing is
+_WEAK_SUFFIX = frozenset("子儿头的")
+#: Last characters that end product words of many unrelated kinds (机: washing machine,
+#: cutting machine; 器: feeder, amplifier): a shared one says nothing about the product.
+GENERIC_CATEGORIES = frozenset(
+    "器机品件套头线片板条架包袋盒剂液贴管座仪具车表卡网杆环扣料物用宝王神类型款式系装体块面边口"
+    "门台罩盖圈轮针钉扇器材器计机器粒丸素霜膜纸垫"
+)
+# first characters of two-character properties ("防水", "免洗", "抗菌", "耐磨", "加厚")
+_PROPERTY = frozenset("防免抗耐加单双多")
+# jieba tags of proper names (people, places, organisations, other names: brands)
+_NAMES = ("nr", "ns", "nt", "nz")
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordRoles:
+    """The words of one keyword by role (each a tuple of words in keyword order)."""
+
+    product: str
+    qualifiers: tuple[str, ...]
+    brands: tuple[str, ...]
+    models: tuple[str, ...]
+    attributes: tuple[str, ...]
+
+    @property
+    def category(self) -> str:
+        """The product word's last meaningful character (``灯`` of ``吸顶灯``), or the
+        product word itself when it is Latin."""
+        word = self.product
+        if not _CJK_RUN.fullmatch(word):
+            return word
+        if len(word) > 1 and word[-1] in _WEAK_SUFFIX:
+            return word[-2]
+        return word[-1]
+
+
+class _Fallback:
+    """Segmenter used without jieba: a Chinese run is one word; no tags."""
+
+    tags: dict[str, str] = {}  # noqa: RUF012 (read-only)
+
+    def cut(self, run: str) -> list[str]:
+        return [run]
+
+
+class _Jieba:
+    def __init__(self, jieba: Any, posseg: Any) -> None:
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        self.tags: dict[str, str] = posseg.dt.word_tag_tab
+
+    def cut(self, run: str) -> list[str]:
+        return [w for w in self._tokenizer.lcut(run, HMM=True) if w.strip()]
+
+
+@lru_cache(maxsize=1)
+def segmenter() -> _Jieba | _Fallback:
+    """jieba's tokenizer (with its part-of-speech table), or the plain-words fallback."""
+    try:
+        import logging
+
+        import jieba
+        import jieba.posseg as posseg
+    except ImportError:
+        warnings.warn(
+            "jieba is not installed: Chinese keywords are read as whole runs of characters "
+            "(no word segmentation), which groups fewer of them. Install it with "
+            "`pip install bidopt[chinese]`.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return _Fallback()
+    jieba.setLogLevel(logging.WARNING)
+    return _Jieba(jieba, posseg)
+
+
+@lru_cache(maxsize=1 << 18)
+def _cut(run: str) -> tuple[str, ...]:
+    """The words of one Chinese run (cached: accounts repeat their brand and product
+    runs many times)."""
+    return tuple(segmenter().cut(run))
+
+
+def _singular(word: str) -> str:
+    """Plural English nouns to singular (``chairs`` -> ``chair``), conservatively."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-2] if word.endswith(("ches", "shes", "xes")) else word[:-1]
+    return word
+
+
+def _is_attribute(word: str, tags: dict[str, str]) -> bool:
+    """An attribute word: listed, or a two-character property such as 防水 / 免洗 / 加厚
+    / 双门 (not a name such as the brand 耐克)."""
+    if word in ATTRIBUTES:
+        return True
+    return (
+        len(word) == 2
+        and word[0] in _PROPERTY
+        and word[1] != "器"
+        and not tags.get(word, "").startswith(_NAMES)
+    )
+
+
+def keyword_roles(text: str) -> KeywordRoles:
+    """Roles of the words of one normalised keyword (see the module docstring)."""
+    seg = segmenter()
+    text = _MODIFIER.sub(" ", text)
+    attributes = [m.group().replace(" ", "") for m in _NUMBER.finditer(text)]
+    text = _NUMBER.sub(" ", text)
+    chinese = bool(_CJK_RUN.search(text))
+    words: list[str] = []  # candidate product words and qualifiers, in order
+    brands: list[str] = []
+    models: list[str] = []
+    for token in _TOKEN.findall(text):
+        if _CJK_RUN.fullmatch(token):
+            words.extend(_cut(token))
+        elif not _LETTERS.search(token):
+            attributes.append(token)
+        elif _LETTERS.fullmatch(token):
+            if token in ATTRIBUTES:
+                attributes.append(token)
+            elif chinese:
+                brands.append(token)
+            else:
+                words.append(_singular(token))
+        else:
+            models.append(token)
+    content = [w for w in words if not _is_attribute(w, seg.tags)]
+    attributes.extend(w for w in words if _is_attribute(w, seg.tags))
+    head = -1
+    for i in range(len(content) - 1, -1, -1):
+        # a one-character word ending the keyword ("垫" of "按摩 垫") is a head
+        tag = (
+            "n" if len(content[i]) == 1 and i == len(content) - 1 else seg.tags.get(content[i], "n")
+        )
+        if not tag.startswith(_NOT_HEAD) or i == 0:
+            head = i
+            break
+    if head >= 0:
+        product = content[head]
+        start = head
+        # a one-character head names the thing with the word before it ("按摩垫")
+        if len(product) == 1 and head > 0 and _CJK_RUN.fullmatch(content[head - 1]):
+            start = head - 1
+            product = content[start] + product
+        # before the head, verbs and adjectives (柔顺, 控油, 可折叠) describe the product:
+        # attributes; nouns and names (brands, uses, parts) stay qualifiers
+        before = content[:start]
+        describing = [w for w in before if seg.tags.get(w, "n").startswith(_DESCRIBING)]
+        attributes.extend(describing)
+        content = [w for w in before if w not in describing] + content[head + 1 :]
+    elif brands or models:  # nothing but a brand or a model: it is what the user wants
+        product = (brands or models)[-1]
+    else:
+        product = ""
+    return KeywordRoles(
+        product=product,
+        qualifiers=tuple(content),
+        brands=tuple(brands),
+        models=tuple(models),
+        attributes=tuple(attributes),
+    )

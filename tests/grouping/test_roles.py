@@ -1,0 +1,185 @@
+"""Product words first: word roles, brand and model binding, names, themes, the fallback
+without jieba, and the labelled real Taobao queries."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bidopt.exceptions import InvalidInputError
+from bidopt.grouping import group_keywords
+from bidopt.grouping._tokens import MODIFIERS, _cut, keyword_roles, segmenter
+from tests.conftest import shared_file
+
+LABELS = Path(__file__).parent / "data" / "taobao_products.tsv"
+
+
+def same(groups: object, i: int, j: int) -> bool:
+    labels = groups.labels  # type: ignore[attr-defined]
+    return bool(labels[i] == labels[j])
+
+
+def test_roles_of_words() -> None:
+    pytest.importorskip("jieba", reason="word roles of Chinese need jieba (bidopt[chinese])")
+    roles = keyword_roles("飞利浦80w木雅吸顶灯")
+    assert roles.product == "吸顶灯" and roles.category == "灯"
+    assert "80w" in roles.attributes  # a number with its unit is an attribute
+    roles = keyword_roles("启辰r50大灯罩")
+    assert roles.product == "灯罩" and roles.models == ("r50",)
+    roles = keyword_roles("白色nike连衣裙")
+    assert roles.product == "连衣裙" and roles.brands == ("nike",) and "白色" in roles.attributes
+    # shopping modifiers are gone before roles are given
+    roles = keyword_roles("哪个好花王湿巾包邮")
+    assert roles.product == "湿巾" and roles.qualifiers == ("花王",) and not roles.attributes
+    # verbs and adjectives before the product describe it
+    assert keyword_roles("海飞丝柔顺吹风机").attributes == ("柔顺",)
+    # English: the last word, singular, is the product
+    assert keyword_roles("salon chairs").product == "chair"
+
+
+def test_a_brand_alone_does_not_bind_different_products() -> None:
+    pytest.importorskip("jieba", reason="needs jieba (bidopt[chinese])")
+    words = ["nike跑步鞋", "nike跑步鞋男", "nike连衣裙", "nike连衣裙女", "花王湿巾", "花王湿巾超薄"]
+    words += ["花王奶粉", "推荐花王奶粉"]
+    groups = group_keywords(words)
+    assert same(groups, 0, 1) and same(groups, 2, 3)
+    assert same(groups, 4, 5) and same(groups, 6, 7)
+    assert not same(groups, 0, 2)  # nike shoes and nike dresses
+    assert not same(groups, 4, 6)  # 花王 wipes and 花王 milk powder
+    # a model number binds only with the same product word
+    parts = group_keywords(["r50灯罩", "启辰r50灯罩", "r50刹车片"])
+    assert same(parts, 0, 1) and not same(parts, 0, 2)
+    # sizes are attributes, not themes
+    sizes = group_keywords(["40x40瓷砖", "瓷砖60x60", "40x40角铁"])
+    assert same(sizes, 0, 1) and not same(sizes, 0, 2)
+
+
+def test_modifiers_do_not_name_groups_and_names_read_as_brand_plus_product() -> None:
+    pytest.importorskip("jieba", reason="needs jieba (bidopt[chinese])")
+    words = [
+        "价格微波炉",
+        "微波炉哪个好",
+        "美的微波炉推荐",
+        "美的微波炉包邮",
+        "美的微波炉官方旗舰店",
+    ]
+    words += ["同款美的微波炉", "nike跑步鞋", "nike跑步鞋男"]
+    groups = group_keywords(words, volumes=[9, 8, 1, 1, 1, 1, 1, 1])
+    assert same(groups, 0, 5)
+    names = groups.names.tolist()
+    assert names[groups.labels[0]] == "美的微波炉"  # 美的 is on most of them
+    assert names[groups.labels[6]] == "nike跑步鞋"  # no audience word
+    for name in names:
+        assert not any(m in name for m in MODIFIERS), name
+
+
+def test_two_levels_theme_and_ad_group() -> None:
+    pytest.importorskip("jieba", reason="needs jieba (bidopt[chinese])")
+    brands = ["tcl", "海尔", "西门子"]
+    words = [f"{b}洗衣机{x}" for b in brands for x in ("", "节能", "变频", "家用")]
+    words += ["耳机", "蓝牙耳机"]
+    groups = group_keywords(words, max_group_size=5)
+    washers = np.unique(groups.labels[:12])
+    assert washers.size >= 3  # the size cap splits the product into ad groups
+    themes = groups.themes[washers]
+    assert np.unique(themes).size == 1  # ... under one theme
+    assert groups.theme_names[themes[0]] == "洗衣机"
+    assert groups.themes[groups.labels[12]] != themes[0]
+    frame_cols = ("keyword", "group", "group_name", "theme", "theme_name")
+    pd = pytest.importorskip("pandas")
+    assert isinstance(groups.to_frame(), pd.DataFrame)
+    assert tuple(groups.to_frame().columns) == frame_cols
+    text = groups.summary()
+    assert "14 keywords" in text and "洗衣机 >" in text
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(InvalidInputError, match="Unknown option"):
+        group_keywords(["a", "b"], options={"n_neighbours": 5})
+    with pytest.raises(InvalidInputError, match=r"Unknown features 'chars'"):
+        group_keywords(["a", "b"], options={"features": "chars"})
+    with pytest.raises(InvalidInputError, match=r"`options\['weights'\]` must have keys"):
+        group_keywords(["a", "b"], options={"weights": {"colour": 1.0}})
+    with pytest.raises(InvalidInputError, match=r"`smoothing` must be an integer >= 0"):
+        group_keywords(["a", "b"], options={"smoothing": -1})
+    with pytest.raises(InvalidInputError, match=r"`n_neighbors` must be an integer >= 1"):
+        group_keywords(["a", "b"], options={"n_neighbors": 0})
+
+
+def test_smoothing_lets_words_used_alike_meet() -> None:
+    pytest.importorskip("jieba", reason="needs jieba (bidopt[chinese])")
+    words = [
+        f"{b}{p}" for p in ("手机壳", "手机套", "充电器", "耳机") for b in ("华为", "苹果", "小米")
+    ]
+    plain = group_keywords(words, threshold=0.3)
+    smooth = group_keywords(words, threshold=0.3, options={"smoothing": 3})
+    assert not same(plain, 0, 3)  # 手机壳 / 手机套: different product words
+    assert same(smooth, 0, 3)  # learnt from the words around them
+    assert not same(smooth, 0, 6)  # phone cases are still not chargers
+    again = group_keywords(words, threshold=0.3, options={"smoothing": 3})
+    np.testing.assert_array_equal(smooth.labels, again.labels)
+
+
+def test_without_jieba_a_warning_and_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    segmenter.cache_clear()
+    _cut.cache_clear()
+    monkeypatch.setitem(sys.modules, "jieba", None)  # import jieba -> ImportError
+    try:
+        with pytest.warns(UserWarning, match="jieba is not installed"):
+            groups = group_keywords(["花王湿巾", "花王湿巾", "蓝牙耳机"])
+        assert same(groups, 0, 1) and not same(groups, 0, 2)
+        # the product word is the whole run; bigrams still let near-duplicates meet
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # warned once only
+            near = group_keywords(["花王湿巾纸", "花王湿巾"], threshold=0.2)
+        assert near.n_groups >= 1
+    finally:
+        segmenter.cache_clear()
+        _cut.cache_clear()
+
+
+def _taobao_scores() -> tuple[dict[str, tuple[float, float]], object, list[str], np.ndarray]:
+    path = shared_file("keywords/multicpr_ecom_dev_queries.tsv")
+    text = dict(
+        line.rstrip("\n").split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines()
+    )
+    rows = [line.split("\t") for line in LABELS.read_text(encoding="utf-8").splitlines()[1:]]
+    ids = [r[0] for r in rows]
+    product = np.array([r[1] for r in rows])
+    keywords = [text[i] for i in ids]
+    groups = group_keywords(keywords)  # default settings
+    labels = groups.labels
+    grouped = groups.sizes[labels] >= 2
+    majority = {
+        g: Counter(product[labels == g].tolist()).most_common(1)[0][0]
+        for g in np.unique(labels[grouped]).tolist()
+    }
+    pure = np.array([grouped[i] and majority[labels[i]] == product[i] for i in range(len(ids))])
+    odd = np.array([int(i) % 2 == 1 for i in ids])
+    scores = {}
+    for name, mask in (("all", np.ones(len(ids), bool)), ("even", ~odd), ("odd", odd)):
+        scores[name] = (
+            float(grouped[mask].mean()),
+            float(pure[mask].sum() / max(grouped[mask].sum(), 1)),
+        )
+    return scores, groups, keywords, product
+
+
+def test_labelled_taobao_queries_coverage_and_purity() -> None:
+    """The product-labelled real Taobao queries (query ids and labels in
+    data/taobao_products.tsv; the query text is read from the shared data folder, never
+    stored here).  Floors just under what the default reaches (coverage is far from the
+    issue's 60% target: most queries of a product share no product word); tuned on the
+    even query ids, the odd ones held out."""
+    pytest.importorskip("jieba", reason="the Chinese defaults need jieba (bidopt[chinese])")
+    scores, groups, _, _ = _taobao_scores()
+    for half in ("all", "even", "odd"):
+        coverage, purity = scores[half]
+        assert coverage >= 0.25, (half, coverage)
+        assert purity >= 0.92, (half, purity)
+    assert groups.sizes.max() <= 30  # type: ignore[attr-defined]
