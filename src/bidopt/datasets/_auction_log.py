@@ -245,6 +245,28 @@ class AuctionLog:
         }
         return pd.DataFrame(data)
 
+    def summary(self) -> str:
+        """Auctions, clicks and market prices in a few lines."""
+        n = len(self)
+        price = self.market_price
+        lines = [
+            f"AuctionLog from {self.source}: {n:,} auctions, {self.n_clicks:,} clicks "
+            f"(CTR {self.n_clicks / n:.4%})"
+            if n
+            else f"AuctionLog from {self.source}: empty",
+        ]
+        if n:
+            lines.append(
+                f"  market price: mean {price.mean():.4g}, median {np.median(price):.4g}, "
+                f"max {price.max():.4g} (total {self.total_market_price:,.6g})"
+            )
+        present = [
+            f.name for f in fields(self) if f.name in ("pctr", "conversion", "value", "hour")
+        ]
+        given = [name for name in present if getattr(self, name) is not None]
+        lines.append(f"  optional columns: {', '.join(given) if given else 'none'}")
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         return (
             f"AuctionLog(n_auctions={len(self)}, clicks={self.n_clicks}, "

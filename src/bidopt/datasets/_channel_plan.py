@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from bidopt._optional import require_pandas
 from bidopt._validation import check_random_state, check_scalar
 from bidopt.typing import RandomState
 
@@ -47,6 +48,43 @@ class ChannelPlan:
     elasticity: dict[str, float] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+
+    def _group_of(self) -> dict[str, str | None]:
+        """Each channel's group (None for a channel in no group)."""
+        owner = {c: g for g, members in self.groups.items() for c in members}
+        return {c: owner.get(c) for c in self.current}
+
+    def to_frame(self) -> Any:
+        """One row per channel: group, kind, current spend (yuan), ROI and elasticity
+        (needs pandas)."""
+        pd = require_pandas("ChannelPlan.to_frame()")
+        group = self._group_of()
+        return pd.DataFrame(
+            {
+                "channel": list(self.current),
+                "group": [group[c] for c in self.current],
+                "kind": [self.kinds.get(c, "exponential") for c in self.current],
+                "current": list(self.current.values()),
+                "roi": [self.roi[c] for c in self.current],
+                "elasticity": [self.elasticity[c] for c in self.current],
+            }
+        )
+
+    def summary(self) -> str:
+        """The budget and today's split by group, in a few lines."""
+        lines = [f"ChannelPlan: {len(self.current)} channels, budget {self.budget:,.2f} yuan"]
+        group = self._group_of()
+        for g in [*self.groups, None]:
+            members = [c for c in self.current if group[c] == g]
+            if not members:
+                continue
+            spend = sum(self.current[c] for c in members)
+            revenue = sum(self.current[c] * self.roi[c] for c in members)
+            lines.append(
+                f"  {g if g is not None else '(no group)'}: {len(members)} channels, "
+                f"{spend:,.2f} yuan ({spend / self.budget:.1%}), ROI {revenue / spend:.2f}"
+            )
+        return "\n".join(lines)
 
     def curves(self, from_roi: Callable[..., Curve]) -> dict[str, Curve]:
         """Each channel's response curve through today's spend and ROI with the assumed

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._optional import require_pandas
 from bidopt._validation import (
     as_owned,
     check_scalar,
@@ -125,6 +126,34 @@ class IpinyouInfo:
             clk_train=int(log.click.sum()),
             cost_train=float(log.market_price.sum()),
             price_counter_train=frozen(np.bincount(prices).astype(np.int64)),
+        )
+
+    def summary(self) -> str:
+        """The training statistics in a few lines."""
+        lines = [
+            f"IpinyouInfo: {self.imp_train:,} training impressions, {self.clk_train:,} clicks "
+            f"(CTR {self.ctr_train:.4%}), cost {self.cost_train:,.6g}",
+            f"  eCPC {self.ecpc_train:.6g}, CPM {self.cpm_train:.6g}; market prices "
+            f"0..{self.price_counter_train.size - 1}",
+        ]
+        if self.imp_test is not None:
+            lines.append(
+                f"  test: {self.imp_test:,} impressions, {self.clk_test} clicks, "
+                f"cost {self.cost_test}"
+            )
+        return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per market price of the training histogram: ``price``, ``count`` and
+        ``share`` (needs pandas)."""
+        pd = require_pandas("IpinyouInfo.to_frame()")
+        counts = self.price_counter_train
+        return pd.DataFrame(
+            {
+                "price": np.arange(counts.size),
+                "count": counts,
+                "share": counts / counts.sum(),
+            }
         )
 
     def market_price_pmf(self) -> FloatArray:

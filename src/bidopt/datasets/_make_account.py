@@ -43,7 +43,7 @@ def make_search_account(
     Parameters
     ----------
     n_keywords : int
-        Number of keywords, >= 1 (100 to 1,000,000 in the project's benchmarks).
+        Number of keywords, >= 1.
     n_days : int, default 28
         Days of history in the log, >= 1.
     rng : int, numpy.random.Generator or None

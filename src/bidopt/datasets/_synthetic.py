@@ -93,6 +93,35 @@ class ExpectedPerformance:
         t["roas"] = t["revenue"] / t["cost"] if t["cost"] else nan
         return t
 
+    def summary(self) -> str:
+        """The totals and ratios on one line each."""
+        t = self.totals()
+        return "\n".join(
+            [
+                f"ExpectedPerformance over {self.clicks.size} bids (average day)",
+                f"  impressions {t['impressions']:,.1f}, clicks {t['clicks']:,.1f}, "
+                f"cost {t['cost']:,.2f} yuan, conversions {t['conversions']:,.2f}, "
+                f"revenue {t['revenue']:,.2f} yuan",
+                f"  CTR {t['ctr']:.2%}, CVR {t['cvr']:.2%}, CPC {t['cpc']:.2f} yuan, "
+                f"CPA {t['cpa']:.2f} yuan, ROAS {t['roas']:.2f}",
+            ]
+        )
+
+    def to_frame(self) -> Any:
+        """One row per bid: ``keyword`` (row index), ``level`` for a grid of bids, and the
+        five expected metrics (needs pandas)."""
+        pd = require_pandas("ExpectedPerformance.to_frame()")
+        shape = self.clicks.shape
+        data: dict[str, Any] = {}
+        if len(shape) == 2:
+            data["keyword"] = np.repeat(np.arange(shape[0]), shape[1])
+            data["level"] = np.tile(np.arange(shape[1]), shape[0])
+        else:
+            data["keyword"] = np.arange(self.clicks.size)
+        for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
+            data[name] = getattr(self, name).ravel()
+        return pd.DataFrame(data)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class AccountTruth:
@@ -124,6 +153,21 @@ class AccountTruth:
     def n_keywords(self) -> int:
         """Number of keywords."""
         return int(self.volume.size)
+
+    def to_frame(self) -> Any:
+        """One row per keyword with its true parameters (needs pandas)."""
+        pd = require_pandas("AccountTruth.to_frame()")
+        names = ("volume", "ctr", "cvr", "order_value", "price_mu", "price_sigma")
+        return pd.DataFrame({name: getattr(self, name) for name in names})
+
+    def summary(self) -> str:
+        """Medians of the true parameters over keywords."""
+        return (
+            f"AccountTruth: {self.n_keywords} keywords; median volume "
+            f"{np.median(self.volume):,.4g} impressions/day, CTR {np.median(self.ctr):.3%}, "
+            f"CVR {np.median(self.cvr):.3%}, order value {np.median(self.order_value):.4g} "
+            f"yuan, competitor price {np.exp(np.median(self.price_mu)):.4g} yuan (median)"
+        )
 
     def _as_bids(self, bids: npt.ArrayLike) -> FloatArray:
         b = as_float_array(bids, "bids", ndim=None, nonnegative=True)

@@ -333,6 +333,16 @@ class BidLandscape:
                 data["bid" if name == "bids" else name] = value.ravel()
         return pd.DataFrame(data)
 
+    def summary(self) -> str:
+        """Shape, bid range and what the highest bids buy in all, in a few lines."""
+        lines = [
+            f"BidLandscape: {self.n_keywords} keywords x {self.n_levels} bid levels, bids "
+            f"{self.bids.min():.4g}..{self.bids.max():.4g} yuan",
+            "  at every keyword's highest bid, per period: "
+            + ", ".join(f"{m} {getattr(self, m)[:, -1].sum():,.6g}" for m in self.metrics),
+        ]
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         return (
             f"BidLandscape(n_keywords={self.n_keywords}, n_levels={self.n_levels}, "
