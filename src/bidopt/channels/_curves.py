@@ -28,8 +28,11 @@ __all__ = [
     "ResponseCurve",
     "hill_tangent",
     "scaled_form",
+    "spend_at_level",
+    "spend_at_level_float",
     "unit_derivative",
     "unit_value",
+    "unit_value_and_derivative",
 ]
 
 CurveKind = Literal["exponential", "hill", "log", "logistic"]
@@ -96,6 +99,60 @@ def unit_derivative(code: int, z: FloatArray, shape: FloatArray | float) -> Floa
         out = shape * r / (z * (1.0 + r) ** 2)
     at_zero = np.where(shape == 1, 1.0, np.where(np.less(shape, 1), np.inf, 0.0))
     return np.asarray(np.where(z > 0, out, at_zero), dtype=np.float64)
+
+
+def unit_value_and_derivative(
+    code: int, z: FloatArray, shape: FloatArray | float
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`unit_value` and :func:`unit_derivative` together, sharing one exponential
+    for the exponential and logistic kinds (``tanh`` and ``sech^2`` from one
+    ``e^(-2z)``); equal to them up to rounding."""
+    if code == EXP:
+        e = np.exp(-z)
+        return 1.0 - e, e
+    if code == LOG:
+        return np.log1p(z), 1.0 / (1.0 + z)
+    if code == LOGISTIC:
+        e = np.exp(-2.0 * z)
+        one_e = 1.0 + e
+        return (1.0 - e) / one_e, 4.0 * e / (one_e * one_e)
+    return unit_value(code, z, shape), unit_derivative(code, z, shape)
+
+
+def spend_at_level(
+    code: int, scale: FloatArray, u: FloatArray, e: FloatArray, on: npt.NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray]:
+    """Inverse of a closed-form kind's marginal return: the spend (yuan) at which it
+    is ``e^-u`` times its value at zero spend, and the spend's derivative in ``log m``
+    (``-d/du``).
+
+    ``u`` is clipped at 0 (``u <= 0``: the first yuan already returns less; spend 0),
+    ``e = exp(u)`` (needed by the log and logistic kinds), ``on`` is 1 where ``u > 0``
+    (else 0).  The scaled spend is ``u`` for exponential curves, ``e^u - 1`` for log
+    curves and ``arccosh(e^(u/2))`` for logistic curves.  (Hill curves have no closed
+    form: see :meth:`CurveSet.spend_and_slope_log`.)
+    """
+    neg_scale = -scale
+    if code == EXP:
+        return scale * u, neg_scale * on
+    if code == LOG:
+        return scale * (e - 1.0), neg_scale * e * on
+    # d/du arccosh(e^(u/2)) = sqrt(e^u / (e^u - 1)) / 2
+    ratio = np.sqrt(e / np.maximum(e - 1.0, 1e-300))
+    return scale * np.arccosh(np.sqrt(e)), 0.5 * neg_scale * on * ratio
+
+
+def spend_at_level_float(code: int, scale: float, u: float) -> tuple[float, float]:
+    """:func:`spend_at_level` of one channel on Python floats (``u > 0``): its spend
+    and the spend's derivative in ``u``.  For a few channels a loop over floats costs
+    less than the fixed cost of numpy calls."""
+    if code == EXP:
+        return scale * u, scale
+    e = math.exp(u)
+    if code == LOG:
+        return scale * (e - 1.0), scale * e
+    r = math.sqrt(e)
+    return scale * math.acosh(r), 0.5 * scale * r / math.sqrt(max(e - 1.0, 1e-300))
 
 
 def hill_tangent(shape: FloatArray | float) -> FloatArray:
