@@ -244,7 +244,7 @@ class Certificate:
 
     def __getitem__(self, name: str) -> ConstraintCheck:
         for c in self.checks:
-            if c.name == name:
+            if isinstance(name, str) and c.name == name:
                 return c
         raise MissingColumnError(
             f"`name` must be one of the certificate's checks {[c.name for c in self.checks]}. "

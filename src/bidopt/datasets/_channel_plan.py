@@ -11,6 +11,7 @@ import numpy as np
 
 from bidopt._optional import require_pandas
 from bidopt._validation import check_random_state, check_scalar
+from bidopt.exceptions import InvalidInputError
 from bidopt.typing import RandomState
 
 #: What ``from_roi`` builds (a :class:`bidopt.channels.ResponseCurve`).
@@ -109,6 +110,11 @@ class ChannelPlan:
         >>> round(float(curves["douyin"](500_000.0)) / 500_000.0, 6)  # today's ROI
         8.5
         """
+        if not callable(from_roi):
+            raise InvalidInputError(
+                "`from_roi` must be a curve constructor such as "
+                f"bidopt.channels.ResponseCurve.from_roi. Got {from_roi!r} instead."
+            )
         return {
             c: from_roi(
                 x,

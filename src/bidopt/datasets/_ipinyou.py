@@ -170,6 +170,10 @@ def _open_text(path: Path) -> str:
 
 
 def _existing(path: str | os.PathLike[str], name: str) -> Path:
+    if not isinstance(path, str | os.PathLike):
+        raise InvalidInputError(
+            f"`{name}` must be a path (str or os.PathLike). Got {short_repr(path)} instead."
+        )
     p = Path(path)
     if not p.is_file():
         raise InvalidInputError(f"`{name}` must be an existing file. Got {str(p)!r} instead.")

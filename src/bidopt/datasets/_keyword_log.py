@@ -274,7 +274,7 @@ class KeywordLog:
             also a KeyError.  The message lists the columns the log has.
         """
         available = ", ".join(self.columns)
-        if name not in KEYWORD_LOG_COLUMNS:
+        if not isinstance(name, str) or name not in KEYWORD_LOG_COLUMNS:
             raise MissingColumnError(
                 f"`name` must be a keyword-log column ({', '.join(KEYWORD_LOG_COLUMNS)}). Got "
                 f"{name!r} instead; this log has {available}."
@@ -308,12 +308,14 @@ class KeywordLog:
     def concat(cls, logs: list[KeywordLog]) -> KeywordLog:
         """Stack logs (same columns) row-wise; string columns are re-encoded on the union
         of their categories, so codes stay consistent.  The report is the first log's."""
-        if not logs:
-            raise InvalidInputError("`logs` must hold at least one KeywordLog. Got [] instead.")
-        if not all(isinstance(log, KeywordLog) for log in logs):
+        if not isinstance(logs, list | tuple) or not all(
+            isinstance(log, KeywordLog) for log in logs
+        ):
             raise InvalidInputError(
                 f"`logs` must be a list of KeywordLog. Got {short_repr(logs)} instead."
             )
+        if not logs:
+            raise InvalidInputError("`logs` must hold at least one KeywordLog. Got [] instead.")
         columns = logs[0].columns
         other = next((log.columns for log in logs[1:] if log.columns != columns), None)
         if other is not None:

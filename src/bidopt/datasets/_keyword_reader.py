@@ -172,8 +172,11 @@ def read_keyword_log(
     array([  12.3, 1234.5])
     """
     errors = check_choice(errors, "errors", ("raise", "drop"))  # type: ignore[assignment]
-    relaxed = set(relax)
-    unknown = sorted(relaxed - set(RELAXABLE_RULES))
+    try:
+        relaxed: set[Any] = set(relax)
+    except TypeError:  # not a collection of hashable names
+        relaxed = {None}
+    unknown = sorted(relaxed - set(RELAXABLE_RULES), key=repr)
     if unknown or isinstance(relax, str):
         raise InvalidInputError(
             f"`relax` must be a collection of rule names from {RELAXABLE_RULES}. "

@@ -447,6 +447,11 @@ def estimate_landscapes(
         grid = np.clip(np.round(grid, 2), _MIN_BID, _MAX_BID)
     else:
         grid = as_float_array(bids, "bids", ndim=None, nonnegative=True)
+        if grid.ndim not in (1, 2):
+            raise InvalidInputError(
+                f"`bids` must have shape (n_levels,) or ({n}, n_levels). Got shape "
+                f"{grid.shape} instead."
+            )
         if grid.ndim == 1:
             grid = np.broadcast_to(grid, (n, grid.size)).copy()
         elif grid.shape[0] != n:

@@ -224,7 +224,7 @@ class BidLandscape:
 
     def metric(self, name: str) -> FloatArray:
         """One metric array by name; raises a clear error if the landscape lacks it."""
-        if name not in _METRICS:
+        if not isinstance(name, str) or name not in _METRICS:
             raise InvalidInputError(
                 f"`name` must be one of {_METRICS}. Got {short_repr(name)} instead."
             )
