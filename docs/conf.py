@@ -66,6 +66,7 @@ PACKAGES = [
     "bidopt.pacing",
     "bidopt.replay",
     "bidopt.experiments",
+    "bidopt.customers",
     "bidopt.plotting",
     "bidopt.exceptions",
     "bidopt.typing",
@@ -83,6 +84,7 @@ BENCHMARKS = {
     "experiments": "Experiments: A/B tests, sequential designs, creative bandits",
     "tune_pacing": "Tuning the pacing controllers",
     "backtest_keywords": "Keyword backtest",
+    "customers": "Customer value: BG/NBD, Pareto/NBD and Gamma-Gamma on CDNOW",
 }
 
 

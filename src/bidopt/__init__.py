@@ -7,6 +7,8 @@ datasets
     Keyword and auction logs, their loaders, and a synthetic search account.
 experiments
     A/B comparisons, fixed and sequential designs, creative bandits, lift tests.
+customers
+    RFM tables and segments, buy-till-you-die models, customer lifetime value.
 pacing
     Budget pacing of the linear bid over a day's time slots: the pacer and its controllers.
 """
