@@ -62,9 +62,14 @@ if largest > EXACT_LIMIT:
     # recall@15 of the rare-n-gram index against brute force, on the largest block
     rows = np.flatnonzero(inverse == int(np.argmax(counts)))
     texts = normalize_keywords([account.keywords[i] for i in rows])
-    features, informative, _ = role_features(texts)
-    # as group_keywords does: candidates down to half the default threshold
-    graph = neighbor_graph(features, informative, 15, 0.1)
+    features, informative, roles = role_features(texts)
+    # as group_keywords does: candidates down to half the default threshold, and the
+    # sorted neighbourhood of each product word
+    products = np.unique([r.product for r in roles], return_inverse=True)[1].ravel()
+    order_key = np.argsort(np.lexsort((np.arange(len(texts)), np.array(texts))))
+    graph = neighbor_graph(
+        features, informative, 15, 0.1, products=products, order_key=order_key
+    )
     row["max_df"] = graph.max_df
     row["recall_at_15"] = neighbor_recall(features, graph, 15, 0.1, sample=1000)
 print(json.dumps(row))

@@ -96,7 +96,8 @@ def test_grouping_through_the_rare_index_respects_cap_and_order(
     assert adjusted_rand_score(exact.labels, approx.labels) > 0.9
     perm = np.random.default_rng(0).permutation(len(words))
     shuffled = group_keywords([words[i] for i in perm], threshold=0.4, max_group_size=20)
-    assert adjusted_rand_score(approx.labels[perm], shuffled.labels) > 0.95
+    # computed in content order: the same groups whatever the input order
+    assert adjusted_rand_score(approx.labels[perm], shuffled.labels) == 1.0
 
 
 def test_profiles_split_keywords_that_read_alike_but_perform_apart() -> None:

@@ -24,17 +24,33 @@ from bidopt._validation import (
 from bidopt.exceptions import InvalidInputError
 from bidopt.grouping._features import ROLE_WEIGHTS, role_features, tfidf_features
 from bidopt.grouping._linkage import average_linkage
-from bidopt.grouping._neighbors import NeighborGraph, knn_graph, rare_df_cap
+from bidopt.grouping._neighbors import (
+    NeighborGraph,
+    knn_graph,
+    rare_df_cap,
+    with_sorted_neighbors,
+)
 from bidopt.grouping._normalize import normalize_keywords
 from bidopt.grouping._themes import group_names_and_themes
 from bidopt.grouping._tokens import KeywordRoles, keyword_roles
 from bidopt.typing import FloatArray, IntArray, ObjectArray, RandomState
 
-__all__ = ["DEFAULT_OPTIONS", "EXACT_LIMIT", "KeywordGroups", "group_keywords", "neighbor_graph"]
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "EXACT_LIMIT",
+    "SORTED_WIDTH",
+    "KeywordGroups",
+    "group_keywords",
+    "neighbor_graph",
+]
 
 #: Blocks with more keywords than this search neighbours through the rare-n-gram index
 #: (n-grams held by few keywords nominate candidates) instead of all informative ones.
 EXACT_LIMIT = 5_000
+
+#: Keywords naming the same product word each meet this many next ones (in content
+#: order) as candidates in blocks searched through the rare-feature index.
+SORTED_WIDTH = 8
 
 #: ``options`` of :func:`group_keywords` and their defaults.
 DEFAULT_OPTIONS: Mapping[str, Any] = {
@@ -328,6 +344,9 @@ def group_keywords(
         use_hashing = rows.size > 200_000 if hashing is None else hashing
         if (~blank).sum() > 1:
             nonblank = rows[~blank]
+            # computed in content order: features, neighbours and ties are then the same
+            # whatever the input order
+            nonblank = nonblank[np.argsort(order_key[nonblank], kind="stable")]
             block_texts = [texts[i] for i in nonblank]
             if features_kind == "words":
                 features, for_graph, block_roles = role_features(block_texts, weights)
@@ -349,7 +368,21 @@ def group_keywords(
             else:
                 # pairs down to half the threshold are linkage candidates (average
                 # linkage can still join them through their clusters)
-                graph = neighbor_graph(features, for_graph, k, 0.5 * sim, text_only=text_only)
+                products = None
+                if features_kind == "words":
+                    products = np.unique(
+                        np.array([r.product for r in block_roles], dtype=object).astype(str),
+                        return_inverse=True,
+                    )[1].ravel()
+                graph = neighbor_graph(
+                    features,
+                    for_graph,
+                    k,
+                    0.5 * sim,
+                    text_only=text_only,
+                    products=products,
+                    order_key=order_key[nonblank],
+                )
                 edges = (graph.rows, graph.cols, graph.similarity)  # deduplicated there
                 part = average_linkage(features, edges, sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label
@@ -402,20 +435,26 @@ def neighbor_graph(
     min_similarity: float,
     *,
     text_only: bool = True,
+    products: IntArray | None = None,
+    order_key: IntArray | None = None,
 ) -> NeighborGraph:
     """The neighbour graph :func:`group_keywords` builds for one block.
 
     Exact up to :data:`EXACT_LIMIT` keywords (with performance profiles, text nominates
-    and all features score); above, the rare-n-gram index: informative n-grams held by
-    at most :func:`rare_df_cap` keywords nominate 100 candidates per keyword (150 above
-    50,000 keywords, where the index prunes more), scored by true similarity.
+    and all features score); above, the rare-feature index: informative features held
+    by at most :func:`rare_df_cap` keywords nominate 100 candidates per keyword (150
+    above 50,000 keywords, where the index prunes more), scored by true similarity.
+    With ``products`` (a product-word id per keyword), keywords naming the same product
+    are also paired with the :data:`SORTED_WIDTH` next ones in ``order_key`` order
+    (:func:`bidopt.grouping._neighbors.with_sorted_neighbors`): a common product word
+    is too frequent for the index.
     """
     n = features.shape[0]
     if n <= EXACT_LIMIT and text_only:
         return knn_graph(features, k, min_similarity)
     if n <= EXACT_LIMIT:
         return knn_graph(features, k, min_similarity, search_columns=informative)
-    return knn_graph(
+    graph = knn_graph(
         features,
         k,
         min_similarity,
@@ -423,6 +462,11 @@ def neighbor_graph(
         max_df=rare_df_cap(features, informative),
         n_candidates=max(100 if n <= 50_000 else 150, 6 * k),
     )
+    if products is None:
+        return graph
+    key = np.arange(n) if order_key is None else order_key
+    order = np.lexsort((key, products))
+    return with_sorted_neighbors(graph, features, products, order, SORTED_WIDTH, min_similarity)
 
 
 def _profile_rows(profiles: npt.ArrayLike, n: int, weight: float) -> FloatArray:

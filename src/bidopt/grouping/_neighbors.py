@@ -21,7 +21,14 @@ from scipy import sparse
 
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["NeighborGraph", "knn_graph", "neighbor_recall", "rare_df_cap"]
+__all__ = [
+    "NeighborGraph",
+    "knn_graph",
+    "neighbor_recall",
+    "rare_df_cap",
+    "row_similarity",
+    "with_sorted_neighbors",
+]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -90,7 +97,7 @@ def _top_per_row(
     return rows[keep], cols[keep], vals[keep]
 
 
-def _row_dots(features: sparse.csr_matrix, a: IntArray, b: IntArray) -> FloatArray:
+def row_similarity(features: sparse.csr_matrix, a: IntArray, b: IntArray) -> FloatArray:
     """Dot products of rows ``a[e]`` and ``b[e]`` of a CSR matrix."""
     if a.size == 0:
         return np.zeros(0)
@@ -169,7 +176,7 @@ def knn_graph(
         if not exact_scores:
             r, c, v = _top_per_row(r, c, v, stop - start, nominate)
             if rest is not None:  # (else the search had every column: v is true)
-                v = v + _row_dots(rest, r + start, c)
+                v = v + row_similarity(rest, r + start, c)
             keep = v >= min_similarity
             r, c, v = r[keep], c[keep], v[keep]
         r, c, v = _top_per_row(r, c, v, stop - start, k)
@@ -218,3 +225,41 @@ def neighbor_recall(
     hits = np.minimum(np.bincount(p[found], minlength=rows.size), n_true)
     total = int(n_true.sum())
     return float(hits.sum() / total) if total else 1.0
+
+
+def with_sorted_neighbors(
+    graph: NeighborGraph,
+    features: sparse.csr_matrix,
+    keys: IntArray,
+    order: IntArray,
+    width: int,
+    min_similarity: float,
+) -> NeighborGraph:
+    """``graph`` plus the pairs of rows within ``width`` places of each other in
+    ``order`` that share a ``keys`` value (a sorted neighbourhood), scored by true
+    similarity and kept from ``min_similarity`` up.
+
+    A feature held by very many rows (a common product word) cannot nominate through
+    the rare-feature index; sorting the rows that hold it (by their text, so that
+    variants of one keyword sit together) and pairing each with the next few gives
+    every row candidates among them in O(n * width).
+    """
+    ordered_keys = keys[order]
+    rows, cols = [graph.rows], [graph.cols]
+    sims = [graph.similarity]
+    for offset in range(1, width + 1):
+        a, b = order[:-offset], order[offset:]
+        same = ordered_keys[:-offset] == ordered_keys[offset:]
+        a, b = a[same], b[same]
+        v = row_similarity(features, a, b)
+        keep = v >= min_similarity
+        rows += [a[keep], b[keep]]
+        cols += [b[keep], a[keep]]
+        sims += [v[keep], v[keep]]
+    return NeighborGraph(
+        rows=np.concatenate(rows),
+        cols=np.concatenate(cols),
+        similarity=np.concatenate(sims),
+        approximate=graph.approximate,
+        max_df=graph.max_df,
+    )

@@ -64,7 +64,8 @@ ATTRIBUTES = frozenset(
         "全新 进口 国产 原装 原厂 正版 纯棉 不锈钢 实木 真皮 硅胶 塑料 金属 铝合金 红色 黑色 白色 "
         "蓝色 绿色 黄色 紫色 粉色 灰色 棕色 金色 银色 米色 橙色 咖啡色 透明 红 黑 白 蓝 绿 黄 紫 "
         "粉 灰 款 风 色 装 系列 型 式 版 号 码 个 只 件 轻便 超薄 新鲜 高级感 ins 潮 升级 老款 "
-        "新品 日本 美国 德国 韩国 英国 法国 意大利 泰国 中国 进口 国外 海外"
+        "静音 节能 变频 无线 大容量 充电式 新品 日本 美国 德国 韩国 英国 法国 意大利 泰国 中国 "
+        "国外 海外"
     )
 )
 
@@ -80,7 +81,12 @@ _NUMBER = re.compile(
     rf"(?:\s*(?:{_CJK_UNITS})|(?:{_LATIN_UNITS})(?![a-z0-9])|(?![a-z0-9.]))"
 )
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9+#.]+")
+# one Latin letter fused to a Chinese character is one word: t恤, u盘, k歌, b超
+_TOKEN = re.compile(
+    r"(?<![a-z0-9+#.])[a-z][\u3400-\u9fff]|"
+    r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9+#.]+"
+)
+_FUSED = re.compile(r"[a-z][\u3400-\u9fff]")
 _LETTERS = re.compile(r"[a-z]+")
 # jieba part-of-speech tags that never head a noun phrase: verbs, adjectives, adverbs,
 # numerals, measure words, pronouns, prepositions, conjunctions, particles, time, place
@@ -139,7 +145,9 @@ class _Jieba:
         self.tags: dict[str, str] = posseg.dt.word_tag_tab
 
     def cut(self, run: str) -> list[str]:
-        return [w for w in self._tokenizer.lcut(run, HMM=True) if w.strip()]
+        # without the HMM for unknown words: it glues unknown brands to the product
+        # ("太平鸟卫衣" -> "鸟卫衣"); unknown names fall apart into characters instead
+        return [w for w in self._tokenizer.lcut(run, HMM=False) if w.strip()]
 
 
 @lru_cache(maxsize=1)
@@ -201,7 +209,9 @@ def keyword_roles(text: str) -> KeywordRoles:
     brands: list[str] = []
     models: list[str] = []
     for token in _TOKEN.findall(text):
-        if _CJK_RUN.fullmatch(token):
+        if _FUSED.fullmatch(token):
+            words.append(token)
+        elif _CJK_RUN.fullmatch(token):
             words.extend(_cut(token))
         elif not _LETTERS.search(token):
             attributes.append(token)
