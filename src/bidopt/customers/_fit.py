@@ -114,13 +114,15 @@ def group_rows(*columns: FloatArray) -> tuple[tuple[FloatArray, ...], FloatArray
     return tuple(np.ascontiguousarray(c[first]) for c in sorted_cols), counts
 
 
-def _observed_information(objective: Objective, phi: FloatArray, n: float) -> FloatArray:
+def _observed_information(
+    objective: Objective, phi: FloatArray, n: float, step: float
+) -> FloatArray:
     """Hessian of the total negative log-likelihood in log-parameters, by central
-    differences of the analytic gradient (symmetrised)."""
+    differences of the gradient with step ``step`` (symmetrised)."""
     k = phi.size
     hess = np.empty((k, k))
     for j in range(k):
-        h = 1e-5 * max(1.0, abs(float(phi[j])))
+        h = step * max(1.0, abs(float(phi[j])))
         up = phi.copy()
         up[j] += h
         down = phi.copy()
@@ -149,6 +151,7 @@ def maximize(
     *,
     method: object,
     options: Mapping[str, Any] | None,
+    hessian_step: float = 1e-5,
 ) -> _Solution:
     """Maximise a log-likelihood over log-parameters.
 
@@ -157,6 +160,8 @@ def maximize(
     log-parameters.  Standard errors come from the observed information (the inverse
     Hessian of the total negative log-likelihood, by the delta method from log to natural
     parameters); they are NaN when that Hessian is not positive definite.
+    ``hessian_step`` is the difference step in log-parameters: small for an analytic
+    gradient, larger (1e-3) for a gradient that is itself a finite difference.
     """
     chosen = check_choice(method, "method", _METHODS)
     opts = check_options(options, {"maxiter": 1000, "tol": 1e-10}, method=chosen)
@@ -207,7 +212,7 @@ def maximize(
         )
     ses = np.full(start.size, np.nan)
     try:
-        info = _observed_information(objective, phi, n_customers)
+        info = _observed_information(objective, phi, n_customers, hessian_step)
         cov = np.linalg.inv(info)
         var = np.diag(cov)
         if np.all(np.isfinite(var)) and np.all(var > 0) and np.all(np.linalg.eigvalsh(info) > 0):

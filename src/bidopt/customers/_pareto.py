@@ -72,7 +72,7 @@ def _pareto_objective(x: FloatArray, t_x: FloatArray, big_t: FloatArray, weight:
         # hypergeometric terms is not worth its code at these sizes)
         grad = np.empty(phi.size)
         for j in range(phi.size):
-            h = 1e-6
+            h = 1e-5
             up = phi.copy()
             up[j] += h
             down = phi.copy()
@@ -155,7 +155,13 @@ def fit_pareto_nbd(
     rate = float(gw @ gx) / float(gw @ gT)
     start = np.log(np.array([1.0, 1.0 / max(rate, 1e-6), 1.0, float(gw @ gT) / n]))
     sol = maximize(
-        _pareto_objective(gx, gt_x, gT, gw), start, _NAMES, n, method=method, options=options
+        _pareto_objective(gx, gt_x, gT, gw),
+        start,
+        _NAMES,
+        n,
+        method=method,
+        options=options,
+        hessian_step=1e-3,
     )
     fit: ParetoNBDFit = ParetoNBDFit._from_solution(sol, round(n), str(method))
     return fit

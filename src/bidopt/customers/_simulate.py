@@ -58,6 +58,16 @@ class SimulatedCustomers:
     def __len__(self) -> int:
         return int(self.frequency.size)
 
+    def summary(self) -> str:
+        """Customers, repeat buyers, purchases and the share still active."""
+        return (
+            f"{len(self):,} simulated customers: {int((self.frequency > 0).sum()):,} repeat "
+            f"buyers, {int(self.frequency.sum()):,} repeat purchases, "
+            f"{self.alive.mean():.1%} still active at T; "
+            f"{int(self.frequency_holdout.sum()):,} purchases in the {self.holdout:g}-unit "
+            "holdout."
+        )
+
     def to_frame(self) -> Any:
         """One row per customer (needs pandas)."""
         pd = require_pandas("SimulatedCustomers.to_frame()")
