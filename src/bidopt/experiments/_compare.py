@@ -342,7 +342,10 @@ def _cuped(s: ArmStatistics) -> tuple[FloatArray, FloatArray, FloatArray]:
     grand = s.cov_total.sum(axis=0) / n.sum()
     value = s.total / n - (zbar - grand) @ theta
     resid = cyy - 2 * czy @ theta + np.einsum("j,ajk,k->a", theta, czz, theta)
-    variance = np.maximum(resid, 0.0) / (n - 1) / n
+    # the same divisor as the unadjusted variance: n for a proportion's p (1 - p) / n,
+    # n - 1 for a mean's sample variance
+    dof = n if s.kind == "proportion" else n - 1
+    variance = np.maximum(resid, 0.0) / dof / n
     return value, variance, theta
 
 
