@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -155,10 +154,11 @@ def _taobao_scores() -> tuple[dict[str, tuple[float, float]], object, list[str],
     groups = group_keywords(keywords)  # default settings
     labels = groups.labels
     grouped = groups.sizes[labels] >= 2
-    majority = {
-        g: Counter(product[labels == g].tolist()).most_common(1)[0][0]
-        for g in np.unique(labels[grouped]).tolist()
-    }
+    # each group's majority product (ties: the first alphabetically, as the benchmark)
+    majority = {}
+    for g in np.unique(labels[grouped]).tolist():
+        names, counts = np.unique(product[labels == g], return_counts=True)
+        majority[g] = names[np.argmax(counts)]
     pure = np.array([grouped[i] and majority[labels[i]] == product[i] for i in range(len(ids))])
     odd = np.array([int(i) % 2 == 1 for i in ids])
     scores = {}

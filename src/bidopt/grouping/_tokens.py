@@ -16,7 +16,7 @@ normalised keyword into words and gives each a role:
   **qualifiers** (Chinese brands, product types, uses).
 
 Chinese is segmented with jieba (the ``chinese`` extra) when it is installed: a maintained
-dictionary segmenter, deterministic, about 40,000 short queries a second, whose
+dictionary segmenter, deterministic and fast enough for a million keywords, whose
 dictionary also carries part-of-speech tags that tell verbs and adjectives from nouns.
 Without jieba each Chinese run stays one word (warned once); the character bigrams of
 the product word still let keywords meet.
