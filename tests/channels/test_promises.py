@@ -360,11 +360,11 @@ def test_profit_with_a_group_held_above_what_pays() -> None:
         ),
         (
             lambda: fit_response({"a": [1.0, 2.0]}, [1.0, 2.0]),
-            r"`spend` must have at least 3 periods \(after `burn_in`\). Got 2 periods",
+            r"`spend` must have at least 3 periods \(after `burn_in`\). Got 2 instead",
         ),
         (
             lambda: fit_response({"a": []}, []),
-            r"`spend` must have at least 3 periods \(after `burn_in`\). Got 0 periods",
+            r"`spend` must have at least 3 periods \(after `burn_in`\). Got 0 instead",
         ),
         (
             lambda: fit_response({}, [1.0, 2.0, 3.0]),

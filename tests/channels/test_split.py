@@ -150,7 +150,7 @@ def test_budget_for_target() -> None:
     assert keep.to_frame()["spend"].sum() == pytest.approx(keep.budget, rel=1e-9)
     with pytest.raises(dataclasses.FrozenInstanceError):
         keep.budget = 1.0  # type: ignore[misc]
-    with pytest.raises(InfeasibleError, match="unreachable"):
+    with pytest.raises(InfeasibleError, match="`revenue` must be reachable.*Got 1.*unreachable"):
         budget_for_target(curves, revenue=1e12, max_budget=5_000_000)
 
 
@@ -174,7 +174,11 @@ def test_never_worse_than_a_feasible_current() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"group_shares": {"core": 0.6, "emerging": 0.3}}, InfeasibleError, "sum to 0.9, not 1"),
+        (
+            {"group_shares": {"core": 0.6, "emerging": 0.3}},
+            InfeasibleError,
+            "`group_shares` must sum to 1.*sum to 0.9",
+        ),
         ({"group_shares": {"core": 1.2}}, InvalidInputError, "must be a fraction in \\[0, 1\\]"),
         (
             {
@@ -182,7 +186,8 @@ def test_never_worse_than_a_feasible_current() -> None:
                 "bounds": {"zhitongche": (500_000, None)},
             },
             InfeasibleError,
-            "Group 'core': its channels' minimums add to 500,000.00 yuan, above its maximum share",
+            "Group 'core' must fit its maximum share 0.1 x 2,000,000.00 = 200,000.00 yuan: its "
+            "channels' minimums must not be above it. Got minimums that add to 500,000.00",
         ),
         (
             {
@@ -190,19 +195,30 @@ def test_never_worse_than_a_feasible_current() -> None:
                 "bounds": {"douyin": (None, 200_000), "xiaohongshu": (None, 300_000)},
             },
             InfeasibleError,
-            "Group 'emerging': its channels' maximums add to 500,000.00 yuan, below its "
-            "minimum share",
+            "Group 'emerging' must fit its minimum share.*Got maximums that add to 500,000.00",
         ),
         (
             {"bounds": dict.fromkeys(CURRENT, (0, 100000))},
             InfeasibleError,
-            "cannot hold the budget",
+            "`total_budget` must fit within the channel and group maximums.*Got 2,000,000.00",
         ),
-        ({"groups": {"core": ["tmall_tv"]}}, InvalidInputError, "not in `curves`"),
-        ({"groups": {"a": ["douyin"], "b": ["douyin"]}}, InvalidInputError, "in two groups"),
-        ({"bounds": 0.3}, InvalidInputError, "needs `current`"),
+        (
+            {"groups": {"core": ["tmall_tv"]}},
+            InvalidInputError,
+            "`groups\\['core'\\]` must name channels of `curves`.*Got \\['tmall_tv'\\]",
+        ),
+        (
+            {"groups": {"a": ["douyin"], "b": ["douyin"]}},
+            InvalidInputError,
+            "at most one group. Got 'douyin' in two groups",
+        ),
+        ({"bounds": 0.3}, InvalidInputError, "`bounds` as a fraction must come with the `current`"),
         ({"method": "nelder"}, InvalidInputError, "Unknown method 'nelder'"),
-        ({"objective": "roi"}, InvalidInputError, "needs `min_revenue`"),
+        (
+            {"objective": "roi"},
+            InvalidInputError,
+            "`min_revenue` must be a number > 0 with objective='roi'",
+        ),
     ],
 )
 def test_invalid_or_infeasible_inputs_are_explained(
@@ -287,7 +303,7 @@ def test_pandas_tables_as_inputs() -> None:
     np.testing.assert_array_equal(framed.spend, plain.spend)
     assert framed.current_response == plain.current_response
     assert plain.allocation["zhitongche"] <= 650_000 + 1e-6
-    with pytest.raises(InvalidInputError, match="needs columns 'min' and 'max'"):
+    with pytest.raises(InvalidInputError, match="must have columns 'min' and 'max'.*Got columns"):
         split_budget(curves, 2_000_000, bounds=pd.DataFrame({"low": [0.0]}, index=["douyin"]))
 
 

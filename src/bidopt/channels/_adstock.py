@@ -38,7 +38,10 @@ def geometric_adstock(
     """
     x = as_float_array(spend, "spend", ndim=None, nonnegative=True)
     if x.ndim not in (1, 2):
-        raise InvalidInputError(f"`spend` must be 1- or 2-dimensional. Got {x.shape}.")
+        raise InvalidInputError(
+            f"`spend` must be a 1- or 2-dimensional array (periods first). Got shape "
+            f"{x.shape} instead."
+        )
     a = check_scalar(alpha, "alpha", lower=0, upper=1, upper_inclusive=False)
     lags = int(check_scalar(l_max, "l_max", lower=1, integer=True))
     weights = a ** np.arange(lags, dtype=np.float64)
@@ -62,7 +65,10 @@ def weibull_adstock(
     """
     x = as_float_array(spend, "spend", ndim=None, nonnegative=True)
     if x.ndim not in (1, 2):
-        raise InvalidInputError(f"`spend` must be 1- or 2-dimensional. Got {x.shape}.")
+        raise InvalidInputError(
+            f"`spend` must be a 1- or 2-dimensional array (periods first). Got shape "
+            f"{x.shape} instead."
+        )
     k = check_scalar(shape, "shape", lower=0, lower_inclusive=False)
     lam = check_scalar(scale, "scale", lower=0, lower_inclusive=False)
     lags = int(check_scalar(l_max, "l_max", lower=1, integer=True))

@@ -200,11 +200,14 @@ class ResponseCurve(BaseModel):
         expected = CURVE_PARAMS[self.kind]
         if set(self.params) != set(expected):
             raise ValueError(
-                f"a {self.kind!r} curve takes params {list(expected)}; got {sorted(self.params)}"
+                f"`params` of a {self.kind!r} curve must be a mapping with keys "
+                f"{list(expected)}. Got {sorted(self.params)} instead."
             )
         for name, value in self.params.items():
             if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"param {name!r} must be a finite number > 0; got {value!r}")
+                raise ValueError(
+                    f"`params[{name!r}]` must be a finite number > 0. Got {value!r} instead."
+                )
         return self
 
     # --- evaluation ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ from bidopt.channels._curves import (
     unit_value,
     unit_value_and_derivative,
 )
+from bidopt.exceptions import SolverError
 from bidopt.typing import FloatArray
 
 __all__ = ["CurveSet", "ScalarSpend"]
@@ -287,7 +288,10 @@ class CurveSet:
         :meth:`ScalarSpend.by_group`.  The level ``t`` is a log level: the marginal
         return is ``e^t + offset``."""
         if not self.closed_form:
-            raise ValueError("scalar_group needs closed-form curves (no Hill curves)")
+            raise SolverError(
+                "`CurveSet.scalar_group` must be called on closed-form curves (no Hill "
+                "curves). Got a curve set with Hill curves instead (an internal error)."
+            )
         if self._lists is None:  # (computed once per curve set)
             sizes = [sl.stop - sl.start for _, sl, _ in self._parts]
             kinds = np.repeat([k for k, _, _ in self._parts], sizes).tolist()

@@ -136,7 +136,9 @@ def _columns(data: Any, name: str, n: int | None) -> tuple[list[str], FloatArray
             f"{type(data).__name__} instead."
         )
     if n is not None and matrix.shape[0] != n:
-        raise InvalidInputError(f"`{name}` must have {n} periods. Got {matrix.shape[0]}.")
+        raise InvalidInputError(
+            f"`{name}` must have {n} periods, like `spend`. Got {matrix.shape[0]} instead."
+        )
     return names, matrix
 
 
@@ -208,17 +210,19 @@ def fit_response(
     """
     names, x = _columns(spend, "spend", None)
     if (x < 0).any():
-        raise InvalidInputError("`spend` must be >= 0.")
+        raise InvalidInputError(
+            f"`spend` must be >= 0 in every period. Got a minimum of {float(x.min())!r} instead."
+        )
     n = x.shape[0]
     y = as_float_array(kpi, "kpi", ndim=1)
     if y.size != n:
-        raise InvalidInputError(f"`kpi` must have {n} periods like `spend`. Got {y.size}.")
+        raise InvalidInputError(f"`kpi` must have {n} periods, like `spend`. Got {y.size} instead.")
     ad_kind = check_choice(adstock, "adstock", tuple(_ADSTOCK_PARAMS))
     sat_kind = check_choice(saturation, "saturation", tuple(_SAT_PARAMS))
     lags = int(check_scalar(l_max, "l_max", lower=1, integer=True))
     if n < 3:
         raise InvalidInputError(
-            f"`spend` must have at least 3 periods (after `burn_in`). Got {n} periods."
+            f"`spend` must have at least 3 periods (after `burn_in`). Got {n} instead."
         )
     skip = int(check_scalar(burn_in, "burn_in", lower=0, integer=True))
     if n - skip < 3:
@@ -279,7 +283,10 @@ def fit_response(
         if best is None or res.cost < best.cost:
             best = res
     if best is None:
-        raise SolverError("fit_response: every start failed; check the data for constants.")
+        raise SolverError(
+            "fit_response: every start of the least-squares search failed; check the "
+            "data for constant or non-finite columns."
+        )
     theta = np.asarray(best.x)
     coef, _ = project(theta)
 

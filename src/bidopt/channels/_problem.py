@@ -59,6 +59,18 @@ class SplitConstraints(BaseModel):
     group_shares: dict[str, Share] = {}
     bounds: dict[str, tuple[float | None, float | None]] | float | None = None
 
+    def __init__(self, **data: Any) -> None:
+        _check_specs(data.get("groups"), data.get("bounds"), data.get("group_shares"))
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise InvalidInputError(
+                "`SplitConstraints` must be given `groups` (group -> list of channels), "
+                "`group_shares` (group -> share or (low, high)) and `bounds`. Got "
+                f"{short_repr(data)} instead ({exc.error_count()} error(s): "
+                f"{exc.errors()[0]['msg']})."
+            ) from None
+
     @field_validator("group_shares")
     @classmethod
     def _shares(cls, value: dict[str, Share]) -> dict[str, Share]:
@@ -66,8 +78,8 @@ class SplitConstraints(BaseModel):
             lo, hi = (share, share) if isinstance(share, float | int) else share
             if not (0.0 <= lo <= hi <= 1.0) or not (math.isfinite(lo) and math.isfinite(hi)):
                 raise ValueError(
-                    f"share of group {name!r} must be a fraction in [0, 1] or a range "
-                    f"(low, high) with 0 <= low <= high <= 1; got {share!r}"
+                    f"`group_shares[{name!r}]` must be a fraction in [0, 1] or a range "
+                    f"(low, high) with 0 <= low <= high <= 1. Got {share!r} instead."
                 )
         return value
 
@@ -75,14 +87,20 @@ class SplitConstraints(BaseModel):
     @classmethod
     def _bounds(cls, value: Any) -> Any:
         if isinstance(value, float | int) and not (math.isfinite(value) and value >= 0):
-            raise ValueError(f"a relative bound must be a fraction >= 0; got {value!r}")
+            raise ValueError(
+                f"`bounds` as a fraction must be a finite number >= 0. Got {value!r} instead."
+            )
         if isinstance(value, dict):
             for name, (lo, hi) in value.items():
                 if lo is not None and hi is not None and lo > hi:
-                    raise ValueError(f"bounds of {name!r}: min {lo} is above max {hi}")
+                    raise ValueError(
+                        f"`bounds[{name!r}]` must be (min, max) with min <= max. "
+                        f"Got ({lo}, {hi}) instead."
+                    )
                 if any(v is not None and not (math.isfinite(v) and v >= 0) for v in (lo, hi)):
                     raise ValueError(
-                        f"bounds of {name!r} must be finite numbers >= 0 or None; got ({lo}, {hi})"
+                        f"`bounds[{name!r}]` must be (min, max) with finite numbers >= 0 or "
+                        f"None (open), yuan. Got ({lo}, {hi}) instead."
                     )
         return value
 
@@ -130,8 +148,8 @@ def as_mapping(value: Any, name: str) -> Any:
     names = [str(c) for c in columns]
     if "min" not in names or "max" not in names:
         raise InvalidInputError(
-            f"`{name}` as a DataFrame needs columns 'min' and 'max' (yuan, one row per "
-            f"channel); got columns {names}."
+            f"`{name}` as a DataFrame must have columns 'min' and 'max' (yuan, one row "
+            f"per channel). Got columns {names} instead."
         )
 
     def cell(v: Any) -> float | None:
@@ -240,7 +258,10 @@ def build_split_problem(
             bounds=bounds if not isinstance(bounds, Mapping) else dict(bounds),
         )
     except ValidationError as exc:
-        raise InvalidInputError(f"Invalid split constraints: {exc}") from None
+        raise InvalidInputError(
+            "`groups`, `group_shares` and `bounds` must be as SplitConstraints describes "
+            f"them. Got an invalid combination instead: {exc}"
+        ) from None
     known = set(channels)
     index = {c: i for i, c in enumerate(channels)}
     codes = [-1] * len(channels)  # group code per channel (a list: cheap to index)
@@ -249,19 +270,23 @@ def build_split_problem(
         unknown = [m for m in members if m not in known]
         if unknown:
             raise InvalidInputError(
-                f"`groups[{g!r}]` names channel(s) {unknown} that are not in `curves` "
-                f"({sorted(known)})."
+                f"`groups[{g!r}]` must name channels of `curves` ({sorted(known)}). "
+                f"Got {unknown} instead."
             )
         for m in members:
             if codes[index[m]] >= 0:
                 raise InvalidInputError(
-                    f"Channel {m!r} is in two groups ({names[codes[index[m]]]!r} and {g!r})."
+                    f"`groups` must put each channel in at most one group. Got {m!r} in "
+                    f"two groups ({names[codes[index[m]]]!r} and {g!r}) instead."
                 )
             codes[index[m]] = len(names)
         names.append(g)
     unknown_groups = [g for g in spec.group_shares if g not in spec.groups]
     if unknown_groups:
-        raise InvalidInputError(f"`group_shares` names group(s) {unknown_groups} not in `groups`.")
+        raise InvalidInputError(
+            f"`group_shares` must name groups of `groups` ({list(spec.groups)}). "
+            f"Got {unknown_groups} instead."
+        )
     n_named = len(names)
     for i, code in enumerate(codes):
         if code < 0:
@@ -272,13 +297,18 @@ def build_split_problem(
     upper = np.full(len(channels), budget)
     if isinstance(spec.bounds, float | int):
         if current is None:
-            raise InvalidInputError("A relative `bounds` (a fraction) needs `current` spend.")
+            raise InvalidInputError(
+                "`bounds` as a fraction must come with the `current` spend it is relative "
+                f"to. Got bounds={spec.bounds!r} and current=None instead."
+            )
         lower = np.maximum(current * (1 - float(spec.bounds)), 0.0)
         upper = np.minimum(current * (1 + float(spec.bounds)), budget)
     elif isinstance(spec.bounds, dict):
         for c, (lo, hi) in spec.bounds.items():
             if c not in known:
-                raise InvalidInputError(f"`bounds` names channel {c!r}, not in `curves`.")
+                raise InvalidInputError(
+                    f"`bounds` must name channels of `curves` ({sorted(known)}). Got {c!r} instead."
+                )
             if lo is not None:
                 lower[index[c]] = lo
             if hi is not None:
@@ -295,8 +325,9 @@ def build_split_problem(
     exact = covered and share_lo.tolist() == share_hi.tolist()
     if exact and not math.isclose(float(share_lo.sum()), 1.0, abs_tol=1e-9):
         raise InfeasibleError(
-            f"The group shares {dict(spec.group_shares)} sum to {share_lo.sum():.4g}, not 1; "
-            "every channel is in a group, so they must.",
+            "`group_shares` must sum to 1 when every channel is in a group with an exact "
+            f"share. Got {dict(spec.group_shares)}, which sum to {share_lo.sum():.4g}, not 1, "
+            "instead.",
             {"group_shares": float(share_lo.sum()) - 1.0},
         )
     g_min = np.bincount(group_of, weights=lower, minlength=n_groups)
@@ -313,15 +344,16 @@ def build_split_problem(
         if over.size:
             k = int(over[0])
             raise InfeasibleError(
-                f"Group {names[k]!r}: its channels' {bound} add to {amount[k]:,.2f} yuan, "
-                f"{side} its {limit} share {fraction[k]:.4g} x {budget:,.2f} = "
-                f"{fraction[k] * budget:,.2f} yuan.",
+                f"Group {names[k]!r} must fit its {limit} share {fraction[k]:.4g} x "
+                f"{budget:,.2f} = {fraction[k] * budget:,.2f} yuan: its channels' {bound} "
+                f"must not be {side} it. Got {bound} that add to {amount[k]:,.2f} yuan "
+                "instead.",
                 {f"group:{names[k]}": float(excess[k])},
             )
     if group_lower.sum() > budget + 1e-9:
         raise InfeasibleError(
-            f"The minimums (channel bounds and group shares) add to {group_lower.sum():,.2f} "
-            f"yuan, above the budget of {budget:,.2f} yuan.",
+            "`total_budget` must cover the minimums (channel bounds and group shares), "
+            f"which add to {group_lower.sum():,.2f} yuan. Got {budget:,.2f} yuan instead.",
             {"budget": float(group_lower.sum()) - budget},
         )
     return SplitProblem(

@@ -76,15 +76,21 @@ def scipy_split(
         else:
             start = lo + gen.dirichlet(np.ones(n)) * max(budget - lo.sum(), 0.0)
             start = np.clip(start, lo, hi) / budget
-        res = optimize.minimize(
-            fun,
-            start,
-            jac=jac,
-            method="SLSQP" if method == "slsqp" else "trust-constr",
-            bounds=optimize.Bounds(lo / budget, hi / budget),
-            constraints=constraints,
-            options=cast(Any, {"maxiter": int(options["maxiter"]), **extra}),
-        )
+        try:
+            res = optimize.minimize(
+                fun,
+                start,
+                jac=jac,
+                method="SLSQP" if method == "slsqp" else "trust-constr",
+                bounds=optimize.Bounds(lo / budget, hi / budget),
+                constraints=constraints,
+                options=cast(Any, {"maxiter": int(options["maxiter"]), **extra}),
+            )
+        except ValueError as exc:  # e.g. trust-constr on an infinite marginal return
+            raise SolverError(
+                f"`method` {method!r} must evaluate the curves at every point it tries. "
+                f"Got scipy's error {str(exc)!r} instead; try method='kkt' or 'slsqp'."
+            ) from exc
         nit += int(getattr(res, "nit", 0) or 0)
         x = repair(np.asarray(res.x, dtype=np.float64) * budget, problem, full)
         spent = float(x.sum())

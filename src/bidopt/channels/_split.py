@@ -183,7 +183,10 @@ def split_budget(
     if current is not None:
         missing = [c for c in channels if c not in current]
         if missing:
-            raise InvalidInputError(f"`current` lacks channel(s) {missing}.")
+            raise InvalidInputError(
+                f"`current` must give a spend for every channel of `curves`. Got none for "
+                f"{missing} instead."
+            )
         current_arr = np.array(
             [check_scalar(current[c], f"current[{c!r}]", lower=0) for c in channels]
         )
@@ -191,8 +194,9 @@ def split_budget(
     full = goal == "revenue"
     if full and problem.group_upper.sum() < budget * (1 - 1e-12):
         raise InfeasibleError(
-            f"The channel and group maximums add to {problem.group_upper.sum():,.2f} yuan, "
-            f"below the budget of {budget:,.2f} yuan: the bounds cannot hold the budget.",
+            "`total_budget` must fit within the channel and group maximums, which add to "
+            f"{problem.group_upper.sum():,.2f} yuan (the bounds cannot hold more). Got "
+            f"{budget:,.2f} yuan instead.",
             {"budget": budget - float(problem.group_upper.sum())},
         )
     curve_set = CurveSet([curves[c] for c in channels])
@@ -200,7 +204,10 @@ def split_budget(
     note = ""
     if goal == "roi":
         if min_revenue is None:
-            raise InvalidInputError("objective='roi' needs `min_revenue`.")
+            raise InvalidInputError(
+                "`min_revenue` must be a number > 0 with objective='roi' (the least spend "
+                "reaching it), which needs it. Got None instead."
+            )
         target_revenue = check_scalar(min_revenue, "min_revenue", lower=0, lower_inclusive=False)
         spend_needed = least_budget(curve_set, problem, target_revenue, opts)
         problem = _with_budget(problem, spend_needed, groups, group_shares, bounds, current_arr)

@@ -38,16 +38,21 @@ def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: fl
 
 
 def least_budget(
-    curves: CurveSet, problem: SplitProblem, revenue: float, options: Mapping[str, Any]
+    curves: CurveSet,
+    problem: SplitProblem,
+    revenue: float,
+    options: Mapping[str, Any],
+    name: str = "min_revenue",
 ) -> float:
     """Least budget whose best split reaches ``revenue`` (bisection; at most the budget)."""
     xtol = float(options.get("xtol", 1e-12))
     top = _revenue_at(curves, problem, problem.budget, xtol)
     if top < revenue:
         raise InfeasibleError(
-            f"min_revenue={revenue:,.2f} is unreachable within the budget: the best split "
-            f"of {problem.budget:,.2f} yuan returns {top:,.2f}.",
-            {"min_revenue": revenue - top},
+            f"`{name}` must be reachable within the budget: the best split of "
+            f"{problem.budget:,.2f} yuan returns {top:,.2f}. Got {revenue:,.2f} (unreachable) "
+            "instead.",
+            {name: revenue - top},
         )
     low, high = float(problem.lower.sum()), problem.budget
     for _ in range(100):
@@ -62,16 +67,20 @@ def least_budget(
 
 
 def largest_budget_for_roi(
-    curves: CurveSet, problem: SplitProblem, roi: float, options: Mapping[str, Any]
+    curves: CurveSet,
+    problem: SplitProblem,
+    roi: float,
+    options: Mapping[str, Any],
+    name: str = "min_roi",
 ) -> float:
     """Largest budget (up to the budget) whose best split keeps revenue/spend >= ``roi``."""
     xtol = float(options.get("xtol", 1e-12))
     low = max(float(problem.lower.sum()), 1e-9 * problem.budget)
     if _revenue_at(curves, problem, low, xtol) < roi * low:
         raise InfeasibleError(
-            f"min_roi={roi:g} is unreachable: even the least spend the bounds allow "
-            f"({low:,.2f} yuan) returns less.",
-            {"min_roi": roi},
+            f"`{name}` must be reachable: even the least spend the bounds allow "
+            f"({low:,.2f} yuan) returns less. Got {roi:g} (unreachable) instead.",
+            {name: roi},
         )
     high = problem.budget
     for _ in range(100):
