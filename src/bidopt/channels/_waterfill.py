@@ -46,7 +46,7 @@ NEAR = 1e-4
 #: Up to this many channels (in the groups of the second stage), levels are found on
 #: Python floats (:meth:`CurveSet.scalar_group`) rather than by numpy evaluations: near
 #: this size one float evaluation costs about as much as a numpy one (the timings are
-#: in ``benchmarks/results/channels_split.md``).
+#: in ``benchmarks/results/channels_split_notes.md``).
 SCALAR_CHANNELS = 80
 #: ``np.add.reduce``: a sum without ``ndarray.sum``'s Python-level wrapper, which costs
 #: as much as the sum itself on arrays of a few dozen channels.
