@@ -10,7 +10,8 @@
 - :func:`customer_value` combines them into the discounted expected value of each
   customer over a horizon, and :meth:`CustomerValue.by_segment` into the lifetime value
   per order of each segment or crowd, what value bidding uses instead of the first
-  basket.
+  basket; :func:`value_per_order` gives a new customer's lifetime value per order by
+  segment or crowd (models fitted per segment).
 - :func:`simulate_customers` draws BG/NBD and Gamma-Gamma customers with their truth.
 """
 
@@ -19,7 +20,7 @@ from bidopt.customers._gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from bidopt.customers._pareto import ParetoNBDFit, fit_pareto_nbd
 from bidopt.customers._rfm import SEGMENT_NAMES, RFMSegments, RFMTable, rfm_segments, rfm_table
 from bidopt.customers._simulate import SimulatedCustomers, simulate_customers
-from bidopt.customers._value import CustomerValue, SegmentValue, customer_value
+from bidopt.customers._value import CustomerValue, SegmentValue, customer_value, value_per_order
 
 __all__ = [
     "SEGMENT_NAMES",
@@ -39,4 +40,5 @@ __all__ = [
     "rfm_segments",
     "rfm_table",
     "simulate_customers",
+    "value_per_order",
 ]

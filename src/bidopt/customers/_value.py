@@ -10,13 +10,13 @@ import numpy as np
 
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_scalar, missing_mask, short_repr
-from bidopt.customers._bgnbd import PurchaseModelFit
-from bidopt.customers._fit import prediction_inputs
-from bidopt.customers._gamma_gamma import GammaGammaFit
+from bidopt.customers._bgnbd import PurchaseModelFit, fit_bgnbd
+from bidopt.customers._fit import check_summary, prediction_inputs
+from bidopt.customers._gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from bidopt.exceptions import InvalidInputError
-from bidopt.typing import FloatArray, IntArray, ObjectArray
+from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
 
-__all__ = ["CustomerValue", "SegmentValue", "customer_value"]
+__all__ = ["CustomerValue", "SegmentValue", "customer_value", "value_per_order"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -40,6 +40,12 @@ class SegmentValue:
     value_multiplier : ndarray of float64, shape (n_segments,)
         ``lifetime_value_per_order / first_value_per_customer`` (NaN without first
         values): the factor by which lifetime-value bidding scales a first-basket value.
+    basis : ndarray of object, shape (n_segments,)
+        Where the future value comes from: ``"customers"`` (the mean prediction for the
+        segment's existing customers, :meth:`CustomerValue.by_segment`), ``"segment
+        fit"`` (a new customer under models fitted on the segment alone,
+        :func:`value_per_order`) or ``"pooled fit"`` (a new customer under the models
+        fitted on every customer, for a segment too small to fit alone).
     """
 
     segment: ObjectArray
@@ -49,6 +55,7 @@ class SegmentValue:
     first_value_per_customer: FloatArray
     lifetime_value_per_order: FloatArray
     value_multiplier: FloatArray
+    basis: ObjectArray
 
     def as_dict(self) -> dict[str, float]:
         """Segment label -> lifetime value per order."""
@@ -65,7 +72,7 @@ class SegmentValue:
                 f"  {name}: {int(self.n_customers[i]):,} customers, future value "
                 f"{self.value_per_customer[i]:.4g} per customer, lifetime value per order "
                 f"{self.lifetime_value_per_order[i]:.4g} (x{self.value_multiplier[i]:.3g} the "
-                "first basket)"
+                f"first basket; {self.basis[i]})"
             )
         return "\n".join(lines)
 
@@ -81,6 +88,7 @@ class SegmentValue:
                 "first_value_per_customer": self.first_value_per_customer,
                 "lifetime_value_per_order": self.lifetime_value_per_order,
                 "value_multiplier": self.value_multiplier,
+                "basis": self.basis,
             }
         )
 
@@ -156,18 +164,7 @@ class CustomerValue:
         -------
         SegmentValue
         """
-        raw = np.asarray(labels, dtype=object)
-        if raw.ndim != 1 or raw.size != len(self):
-            raise InvalidInputError(
-                f"`labels` must be a 1-dimensional array with one label per customer "
-                f"({len(self)}). Got shape {raw.shape} instead."
-            )
-        if missing_mask(raw).any():
-            at = int(np.argmax(missing_mask(raw)))
-            raise InvalidInputError(
-                f"`labels` must have a label for every customer. Got {raw[at]!r} at index "
-                f"{at} instead."
-            )
+        raw = _labels(labels, len(self))
         if first_value is None:
             first = np.zeros(len(self))
         else:
@@ -198,6 +195,7 @@ class CustomerValue:
             first_value_per_customer=basket,
             lifetime_value_per_order=lifetime,
             value_multiplier=multiplier,
+            basis=np.full(names.size, "customers", dtype=object),
         )
 
 
@@ -268,4 +266,131 @@ def customer_value(
         probability_alive=purchases.probability_alive(x, t_x, big_t),
         horizon=length,
         discount_rate=rate,
+    )
+
+
+def _labels(labels: object, n: int) -> ObjectArray:
+    raw = np.asarray(labels, dtype=object)
+    if raw.ndim != 1 or raw.size != n:
+        raise InvalidInputError(
+            f"`labels` must be a 1-dimensional array with one label per customer ({n}). "
+            f"Got shape {raw.shape} instead."
+        )
+    if missing_mask(raw).any():
+        at = int(np.argmax(missing_mask(raw)))
+        raise InvalidInputError(
+            f"`labels` must have a label for every customer. Got {raw[at]!r} at index {at} instead."
+        )
+    out: ObjectArray = raw.astype(str).astype(object)
+    return out
+
+
+def value_per_order(
+    frequency: object,
+    recency: object,
+    T: object,
+    monetary_value: object,
+    first_value: object,
+    labels: object,
+    *,
+    horizon: float,
+    discount_rate: float = 0.0,
+    step: float = 1.0,
+    min_customers: int = 500,
+    min_repeat_buyers: int = 50,
+) -> SegmentValue:
+    """Lifetime value of an order that brings in a new customer, by segment (crowd).
+
+    For each segment, a BG/NBD and a Gamma-Gamma model are fitted on its customers
+    alone; a new customer's discounted expected future value is the BG/NBD expectation
+    for a customer acquired now (``frequency = recency = T = 0``) times the Gamma-Gamma
+    population mean per purchase ``p gamma / (q - 1)``.  The lifetime value per order
+    adds the segment's mean first basket; the multiplier divides it by that basket: the
+    factor by which value bidding scales an order's first-basket value for the segment.
+    A segment with fewer than ``min_customers`` customers or ``min_repeat_buyers``
+    repeat buyers, or whose fits do not converge (or give ``q <= 1``), takes the models
+    fitted on every customer (``basis`` says which).
+
+    Parameters
+    ----------
+    frequency, recency, T : array-like of shape (n_customers,)
+        Calibration summaries (see :func:`rfm_table`), in one time unit.
+    monetary_value : array-like of shape (n_customers,)
+        Mean value of the repeat purchases (money units).
+    first_value : array-like of shape (n_customers,)
+        First-basket value of each customer (money units, >= 0).
+    labels : array-like of shape (n_customers,)
+        Each customer's segment or crowd (the one known when the first order is bid for).
+    horizon : float
+        In the summaries' time unit (> 0).
+    discount_rate : float, default 0.0
+        Per time unit (>= 0).
+    step : float, default 1.0
+        Discounting grid step.
+    min_customers, min_repeat_buyers : int, default 500 and 50
+        The smallest segment fitted alone.
+
+    Returns
+    -------
+    SegmentValue
+        ``value_per_customer`` and ``purchases_per_customer`` are those of a new
+        customer of the segment.
+    """
+    x, t_x, big_t = check_summary(frequency, recency, T)
+    n = x.size
+    z = as_float_array(monetary_value, "monetary_value", nonnegative=True)
+    first = as_float_array(first_value, "first_value", nonnegative=True)
+    for name, array in (("monetary_value", z), ("first_value", first)):
+        if array.size != n:
+            raise InvalidInputError(
+                f"`{name}` must have one entry per customer ({n}). Got {array.size} instead."
+            )
+    names, code = np.unique(_labels(labels, n).astype(str), return_inverse=True)
+    length = check_scalar(horizon, "horizon", lower=0, lower_inclusive=False)
+    rate = check_scalar(discount_rate, "discount_rate", lower=0)
+    least = int(check_scalar(min_customers, "min_customers", lower=1, integer=True))
+    least_repeat = int(check_scalar(min_repeat_buyers, "min_repeat_buyers", lower=1, integer=True))
+
+    def new_customer(rows: BoolArray) -> tuple[float, float] | None:
+        purchases = fit_bgnbd(x[rows], t_x[rows], big_t[rows])
+        spend = fit_gamma_gamma(x[rows], z[rows])
+        if not (purchases.success and spend.success) or spend.params["q"] <= 1:
+            return None
+        future = purchases.discounted_purchases(length, discount_rate=rate, step=step)[0]
+        count = purchases.expected_purchases(length)[0]
+        return float(future * spend.expected_spend()[0]), float(count)
+
+    pooled = new_customer(np.ones(n, dtype=bool))
+    if pooled is None:
+        raise InvalidInputError(
+            "`frequency` and `monetary_value` must identify the purchase and spend models on "
+            "all customers together (both fits converged with q > 1). Got fits that did "
+            "not instead; check the data and the time unit."
+        )
+    k = names.size
+    value = np.empty(k)
+    count = np.empty(k)
+    basis = np.empty(k, dtype=object)
+    for i in range(k):  # a loop over segments (a handful), each fit vectorised
+        rows = code == i
+        own = None
+        if rows.sum() >= least and (x[rows] > 0).sum() >= least_repeat:
+            own = new_customer(rows)
+        value[i], count[i] = own if own is not None else pooled
+        basis[i] = "segment fit" if own is not None else "pooled fit"
+    sizes = np.bincount(code, minlength=k)
+    basket = np.bincount(code, weights=first, minlength=k) / sizes
+    lifetime = basket + value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        multiplier = np.where(basket > 0, lifetime / np.where(basket > 0, basket, 1), np.nan)
+    segment: ObjectArray = names.astype(object)
+    return SegmentValue(
+        segment=segment,
+        n_customers=sizes.astype(np.int64),
+        value_per_customer=value,
+        purchases_per_customer=count,
+        first_value_per_customer=basket,
+        lifetime_value_per_order=lifetime,
+        value_multiplier=multiplier,
+        basis=basis,
     )

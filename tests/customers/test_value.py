@@ -1,0 +1,104 @@
+"""Customer value: per customer, by segment, and a new customer's value per order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.customers import customer_value, simulate_customers, value_per_order
+from bidopt.exceptions import InvalidInputError
+
+LOYAL = {"r": 2.0, "alpha": 10.0, "a": 0.6, "b": 6.0}
+CHURNY = {"r": 0.5, "alpha": 4.0, "a": 2.0, "b": 2.0}
+SPEND_HIGH = {"p": 6.0, "q": 4.0, "gamma": 30.0}  # mean per purchase 6 * 30 / 3 = 60
+SPEND_LOW = {"p": 6.0, "q": 4.0, "gamma": 10.0}  # 20
+
+
+def _crowds(seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    loyal = simulate_customers(
+        6000, purchase_params=LOYAL, spend_params=SPEND_HIGH, T=rng.uniform(20, 40, 6000), rng=rng
+    )
+    churny = simulate_customers(
+        6000, purchase_params=CHURNY, spend_params=SPEND_LOW, T=rng.uniform(20, 40, 6000), rng=rng
+    )
+    tiny = simulate_customers(40, purchase_params=LOYAL, spend_params=SPEND_LOW, rng=rng)
+    parts = (loyal, churny, tiny)
+    return {
+        "x": np.concatenate([s.frequency for s in parts]),
+        "t_x": np.concatenate([s.recency for s in parts]),
+        "T": np.concatenate([s.T for s in parts]),
+        "m": np.concatenate([s.monetary_value for s in parts]),
+        "first": np.concatenate([np.full(6000, 50.0), np.full(6000, 40.0), np.full(40, 45.0)]),
+        "crowd": np.array(["loyal"] * 6000 + ["churny"] * 6000 + ["tiny"] * 40),
+    }
+
+
+@pytest.fixture(scope="module")
+def data() -> dict[str, np.ndarray]:
+    return _crowds(4)
+
+
+def test_value_per_order_recovers_each_crowds_new_customer_value(
+    data: dict[str, np.ndarray],
+) -> None:
+    result = value_per_order(
+        data["x"], data["t_x"], data["T"], data["m"], data["first"], data["crowd"], horizon=52.0
+    )
+    assert list(result.segment) == ["churny", "loyal", "tiny"]
+    assert list(result.basis) == ["segment fit", "segment fit", "pooled fit"]
+    # truth: a new cohort observed for 52 weeks makes `frequency` repeat purchases
+    for i, (params, spend) in enumerate(((CHURNY, SPEND_LOW), (LOYAL, SPEND_HIGH))):
+        cohort = simulate_customers(200_000, purchase_params=params, T=52.0, rng=9)
+        truth = cohort.frequency.mean()
+        assert result.purchases_per_customer[i] == pytest.approx(truth, rel=0.08)
+        mean_spend = spend["p"] * spend["gamma"] / (spend["q"] - 1)
+        assert result.value_per_customer[i] == pytest.approx(truth * mean_spend, rel=0.15)
+    np.testing.assert_allclose(
+        result.lifetime_value_per_order, result.first_value_per_customer + result.value_per_customer
+    )
+    assert result.value_multiplier[1] > result.value_multiplier[0] > 1
+    assert set(result.as_dict()) == {"churny", "loyal", "tiny"}
+    assert "segment fit" in result.summary()
+
+
+def test_discounting_lowers_value_and_by_segment_averages_customers(
+    data: dict[str, np.ndarray],
+) -> None:
+    plain = value_per_order(
+        data["x"], data["t_x"], data["T"], data["m"], data["first"], data["crowd"], horizon=52.0
+    )
+    discounted = value_per_order(
+        data["x"],
+        data["t_x"],
+        data["T"],
+        data["m"],
+        data["first"],
+        data["crowd"],
+        horizon=52.0,
+        discount_rate=0.01,
+        step=4.0,
+    )
+    assert (discounted.value_per_customer < plain.value_per_customer).all()
+    from bidopt.customers import fit_bgnbd, fit_gamma_gamma
+
+    purchases = fit_bgnbd(data["x"], data["t_x"], data["T"])
+    spend = fit_gamma_gamma(data["x"], data["m"])
+    value = customer_value(
+        purchases, spend, data["x"], data["t_x"], data["T"], data["m"], horizon=26.0, step=13.0
+    )
+    seg = value.by_segment(data["crowd"], data["first"])
+    for i, name in enumerate(seg.segment):
+        rows = data["crowd"] == name
+        assert seg.value_per_customer[i] == pytest.approx(value.value[rows].mean())
+    assert (seg.basis == "customers").all()
+
+
+def test_value_per_order_errors(data: dict[str, np.ndarray]) -> None:
+    args = (data["x"], data["t_x"], data["T"], data["m"], data["first"])
+    with pytest.raises(InvalidInputError, match="`labels` must be a 1-dimensional array"):
+        value_per_order(*args, data["crowd"][:-1], horizon=52.0)
+    with pytest.raises(InvalidInputError, match="`horizon` must be a finite number > 0"):
+        value_per_order(*args, data["crowd"], horizon=0.0)
+    with pytest.raises(InvalidInputError, match="`first_value` must have one entry"):
+        value_per_order(*args[:4], data["first"][:3], data["crowd"], horizon=52.0)
