@@ -247,3 +247,39 @@ def _fit_with(params: dict[str, float]) -> BGNBDFit:
         nit=0,
         method="given",
     )
+
+
+@pytest.mark.parametrize(
+    "theta",
+    [
+        (0.55, 10.58, 0.61, 11.67),
+        (0.55, 12.0, 0.61, 3.0),
+        (2.0, 5.0, 0.3, 40.0),
+        (0.3, 1.0, 1.5, 1.0),
+    ],
+)
+def test_pareto_likelihood_equals_the_integral(theta: tuple[float, ...]) -> None:
+    """The log-space Euler-transformed likelihood against the integral it stands for,
+    on both branches (alpha >= beta and alpha < beta)."""
+    from scipy import integrate
+
+    from bidopt.customers._pareto import _log_likelihood
+
+    r, alpha, s, beta = theta
+    for x, t_x, T in [(0, 0.0, 39.0), (2, 30.0, 39.0), (10, 5.0, 39.0), (1, 39.0, 39.0)]:
+        head = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        tail = integrate.quad(
+            lambda u, k=x: (alpha + u) ** -(r + k) * (beta + u) ** -(s + 1),
+            t_x,
+            T,
+            epsabs=0,
+            epsrel=1e-12,
+        )[0]
+        survive = (alpha + T) ** -(r + x) * (beta + T) ** -s
+        expected = head + np.log(survive + s * tail)
+        got = _log_likelihood(np.array(theta), np.array([x]), np.array([t_x]), np.array([T]))
+        assert got[0] == pytest.approx(expected, rel=1e-8)
+    heavy = _log_likelihood(
+        np.array(theta), np.array([500.0, 2000.0]), np.full(2, 30.0), np.full(2, 39.0)
+    )
+    assert np.isfinite(heavy).all()
