@@ -16,6 +16,7 @@
 """
 
 from bidopt.customers._bgnbd import BGNBDFit, PurchaseModelFit, fit_bgnbd
+from bidopt.customers._fit import ModelFit
 from bidopt.customers._gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from bidopt.customers._pareto import ParetoNBDFit, fit_pareto_nbd
 from bidopt.customers._rfm import SEGMENT_NAMES, RFMSegments, RFMTable, rfm_segments, rfm_table
@@ -27,6 +28,7 @@ __all__ = [
     "BGNBDFit",
     "CustomerValue",
     "GammaGammaFit",
+    "ModelFit",
     "ParetoNBDFit",
     "PurchaseModelFit",
     "RFMSegments",

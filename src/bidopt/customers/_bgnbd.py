@@ -32,7 +32,8 @@ _NAMES = ("r", "alpha", "a", "b")
 @dataclass(frozen=True, slots=True)
 class PurchaseModelFit(ModelFit):
     """A fitted purchase-count model (BG/NBD or Pareto/NBD): what every such model
-    predicts.  See :class:`BGNBDFit` and :class:`ParetoNBDFit`."""
+    predicts.  See :class:`BGNBDFit` and :class:`ParetoNBDFit`, and :class:`ModelFit` for
+    the fields."""
 
     def expected_purchases(
         self, t: object, frequency: object = 0, recency: object = 0, T: object = 0
@@ -210,7 +211,7 @@ class BGNBDFit(PurchaseModelFit):
     drops out for good with probability ``p ~ Beta(a, b)``.  ``params`` holds ``r``,
     ``alpha``, ``a`` and ``b``; ``alpha`` carries the data's time unit (weeks in, weekly
     ``alpha`` out).  See :class:`~bidopt.customers.PurchaseModelFit` for the predictions
-    and the fields shared by every fit.
+    and :class:`~bidopt.customers.ModelFit` for the fields.
     """
 
     _title = "BG/NBD"

@@ -137,7 +137,7 @@ def _observed_information(
 def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
     """Limit BLAS to one thread while a fit runs (threadpoolctl, a scikit-learn
     dependency).  L-BFGS-B calls BLAS on tiny matrices (a few parameters), where
-    OpenBLAS threads only add synchronisation: ten times slower on a busy machine."""
+    OpenBLAS threads only add synchronisation, which dominates on a busy machine."""
     try:
         module = importlib.import_module("threadpoolctl")
     except ImportError:  # pragma: no cover - scikit-learn brings it
@@ -262,7 +262,9 @@ def _maximize(
 
 @dataclass(frozen=True, slots=True)
 class ModelFit:
-    """Fields every fitted customer model has (see the subclasses).
+    """What every fitted customer model holds: the maximum-likelihood parameters with
+    their standard errors and the optimiser's report (see :class:`BGNBDFit`,
+    :class:`ParetoNBDFit` and :class:`GammaGammaFit` for the models).
 
     Attributes
     ----------

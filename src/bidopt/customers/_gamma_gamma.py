@@ -63,7 +63,8 @@ class GammaGammaFit(ModelFit):
     purchase frequency: check it on the data (the correlation of ``frequency`` and
     ``monetary_value`` among repeat buyers should be near 0) before multiplying its
     predictions with a purchase model's.  The population mean value per purchase is
-    ``p * gamma / (q - 1)`` (finite when ``q > 1``).
+    ``p * gamma / (q - 1)`` (finite when ``q > 1``).  See
+    :class:`~bidopt.customers.ModelFit` for the fields.
     """
 
     _title = "Gamma-Gamma"

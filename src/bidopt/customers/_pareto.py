@@ -91,7 +91,8 @@ class ParetoNBDFit(PurchaseModelFit):
     exponential with rate ``mu ~ Gamma(s, beta)`` (shapes ``r``, ``s``; rates ``alpha``,
     ``beta`` per time unit of the data).  ``params`` holds ``r``, ``alpha``, ``s`` and
     ``beta``.  The expected-purchase formula needs ``s != 1``.  See
-    :class:`~bidopt.customers.PurchaseModelFit` for the predictions.
+    :class:`~bidopt.customers.PurchaseModelFit` for the predictions and
+    :class:`~bidopt.customers.ModelFit` for the fields.
     """
 
     _title = "Pareto/NBD"

@@ -62,7 +62,8 @@ class RFMTable:
     Attributes
     ----------
     customer_id : ndarray of object, shape (n_customers,)
-        Customers whose first purchase falls in the calibration period, sorted.
+        Customers whose first purchase falls in the calibration period, as text
+        (``str(id)``), sorted.
     frequency : ndarray of float64, shape (n_customers,)
         Repeat purchases in the calibration period (purchase days after the first).
     recency : ndarray of float64, shape (n_customers,)
@@ -212,7 +213,7 @@ def rfm_table(
     orders : mapping of str to array, pandas DataFrame, or path to a CSV file
         One row per order.
     customer, date, amount : str
-        Column names: the customer id (any hashable labels), the order date (datetime64,
+        Column names: the customer id (any labels, compared as text), the order date (datetime64,
         ``datetime`` or ISO text), the order value in money units (>= 0).  ``amount``
         None: no values (the monetary columns are 0).
     calibration_end : date, optional
