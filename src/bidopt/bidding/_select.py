@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from bidopt.bidding import _kernels
 from bidopt.bidding._hull import N_BUCKETS, SHIFT, Hull
 from bidopt.typing import FloatArray, IntArray
 
@@ -210,11 +211,15 @@ def _threshold_histogram(
     spent_above = total - float(below[edge])
     # buckets fall along each row's steps, so the steps above the edge are a prefix and
     # the edge bucket's steps of a row are contiguous right after it
-    taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
-    if edge:
+    if edge and _kernels.ENABLED:
+        taken, rows = _kernels.edge_rows(hull.bucket, edge)
+    elif edge:
+        taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
         # the edge bucket's steps, by row then level (buckets sit at vertex levels)
         rows = np.flatnonzero(hull.bucket.reshape(-1) == edge) // hull.shape[1]
-    else:  # bucket 0 also marks levels that are not vertices: every remaining step
+    else:
+        # bucket 0 also marks levels that are not vertices: every remaining step
+        taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
         spans = hull.n_steps - taken
         rows = np.repeat(np.arange(spans.size), spans)
     head = np.empty(rows.size, dtype=bool)
