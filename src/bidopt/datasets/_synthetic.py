@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
+from bidopt._lognormal import cost_per_click, win_rate
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_random_state, check_scalar, frozen
 from bidopt.datasets._categorical import Categorical
@@ -181,15 +181,12 @@ class AccountTruth:
     def win_rate(self, bids: npt.ArrayLike) -> FloatArray:
         """Probability that each bid beats the competitor price (impression share)."""
         b = self._as_bids(bids)
-        mu, sigma = _broadcast(self.price_mu, b), _broadcast(self.price_sigma, b)
-        with np.errstate(divide="ignore"):
-            z = (np.log(b) - mu) / sigma
-        return np.asarray(special.ndtr(z), dtype=np.float64)
+        return win_rate(b, _broadcast(self.price_mu, b), _broadcast(self.price_sigma, b))
 
     def cost_per_click(self, bids: npt.ArrayLike) -> FloatArray:
         """Expected price paid per click, E[price | price < bid], yuan (0 where bid is 0)."""
         b = self._as_bids(bids)
-        return _cpc(b, _broadcast(self.price_mu, b), _broadcast(self.price_sigma, b))
+        return cost_per_click(b, _broadcast(self.price_mu, b), _broadcast(self.price_sigma, b))
 
     def expected(
         self, bids: npt.ArrayLike, *, day_of_week: int | None = None
@@ -225,16 +222,6 @@ class AccountTruth:
 
 def _broadcast(per_keyword: FloatArray, bids: FloatArray) -> FloatArray:
     return per_keyword if bids.ndim == 1 else per_keyword[:, None]
-
-
-def _cpc(bids: FloatArray, mu: FloatArray, sigma: FloatArray) -> FloatArray:
-    """E[price | price < bid] for a log-normal price, computed in log space."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (np.log(bids) - mu) / sigma
-        log_ratio = special.log_ndtr(z - sigma) - special.log_ndtr(z)
-        cpc = np.exp(mu + 0.5 * sigma**2 + log_ratio)
-    cpc = np.where(bids > 0, cpc, 0.0)
-    return np.asarray(np.minimum(np.nan_to_num(cpc, nan=0.0), bids), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from bidopt._lognormal import cost_per_click, win_rate
 from bidopt._optional import require_pandas
 from bidopt._validation import (
     as_float_array,
@@ -149,17 +150,9 @@ class LandscapeModel:
                 f"Got shape {bids.shape} instead."
             )
         mu, sigma = self.price_mu[:, None], self.price_sigma[:, None]
-        with np.errstate(divide="ignore"):
-            z = (np.log(bids) - mu) / sigma
-        impressions = self.volume[:, None] * special.ndtr(z)
+        impressions = self.volume[:, None] * win_rate(bids, mu, sigma)
         clicks = impressions * self.ctr[:, None]
-        # at bid 0, z = -inf and log_ratio = -inf - -inf = nan: cpc is set to 0 below,
-        # which is right (nothing is bought), so the warning is noise
-        with np.errstate(invalid="ignore"):
-            log_ratio = special.log_ndtr(z - sigma) - special.log_ndtr(z)
-            cpc = np.exp(mu + 0.5 * sigma**2 + log_ratio)
-        cpc = np.minimum(np.nan_to_num(cpc, nan=0.0), bids)
-        cost = clicks * cpc
+        cost = clicks * cost_per_click(bids, mu, sigma)
         # guard the monotonicity the landscape requires against round-off
         cost = np.maximum.accumulate(cost, axis=1)
         clicks = np.maximum.accumulate(clicks, axis=1)
@@ -237,7 +230,11 @@ def _entities(log: KeywordLog) -> tuple[IntArray, IntArray]:
 
 
 def _ratio_table(sigma: float) -> FloatArray:
-    """CPC / bid as a function of z = (log bid - mu) / sigma (decreasing from 1 to 0)."""
+    """CPC / bid as a function of z = (log bid - mu) / sigma (decreasing from 1 to 0).
+
+    The same relation as :func:`bidopt._lognormal.cost_per_click`, written per unit bid
+    so that it can be inverted on a grid of z without knowing mu.
+    """
     z = _Z_TABLE
     log_g = 0.5 * sigma**2 - sigma * z + special.log_ndtr(z - sigma) - special.log_ndtr(z)
     return np.asarray(np.exp(log_g), dtype=np.float64)
