@@ -283,3 +283,17 @@ def test_pareto_likelihood_equals_the_integral(theta: tuple[float, ...]) -> None
         np.array(theta), np.array([500.0, 2000.0]), np.full(2, 30.0), np.full(2, 39.0)
     )
     assert np.isfinite(heavy).all()
+
+
+def test_fits_are_deterministic_and_order_invariant() -> None:
+    sim = simulate_customers(3000, purchase_params=TRUTH, spend_params=SPEND, rng=8)
+    one = fit_bgnbd(sim.frequency, sim.recency, sim.T)
+    two = fit_bgnbd(sim.frequency, sim.recency, sim.T)
+    assert dict(one.params) == dict(two.params) and one.log_likelihood == two.log_likelihood
+    order = np.random.default_rng(0).permutation(len(sim))
+    shuffled = fit_bgnbd(sim.frequency[order], sim.recency[order], sim.T[order])
+    # rows are grouped and sorted before the likelihood is summed: same answer exactly
+    assert dict(shuffled.params) == dict(one.params)
+    spend = fit_gamma_gamma(sim.frequency, sim.monetary_value)
+    again = fit_gamma_gamma(sim.frequency[order], sim.monetary_value[order])
+    assert dict(spend.params) == dict(again.params)
