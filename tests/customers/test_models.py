@@ -297,3 +297,12 @@ def test_fits_are_deterministic_and_order_invariant() -> None:
     spend = fit_gamma_gamma(sim.frequency, sim.monetary_value)
     again = fit_gamma_gamma(sim.frequency[order], sim.monetary_value[order])
     assert dict(spend.params) == dict(again.params)
+
+
+def test_horizons_broadcast_for_one_customer_and_refuse_a_mismatch() -> None:
+    fit = _fit_with(TRUTH)
+    curve = fit.expected_purchases([1.0, 10.0, 52.0])  # a new customer, three horizons
+    assert (np.diff(curve) > 0).all()
+    assert curve[2] == pytest.approx(fit.expected_purchases(52.0)[0])
+    with pytest.raises(InvalidInputError, match="`t` must be a number or an array"):
+        fit.expected_purchases([1.0, 2.0], [0, 1, 2], [0.0, 3.0, 5.0], [39.0] * 3)

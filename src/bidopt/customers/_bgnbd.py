@@ -22,6 +22,7 @@ from bidopt.customers._fit import (
     prediction_inputs,
     wdot,
 )
+from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
 __all__ = ["BGNBDFit", "PurchaseModelFit", "fit_bgnbd"]
@@ -56,6 +57,13 @@ class PurchaseModelFit(ModelFit):
         """
         x, t_x, big_t = prediction_inputs(frequency, recency, T)
         horizon = check_horizon(t)
+        if horizon.size not in (1, x.size):
+            if x.size != 1:
+                raise InvalidInputError(
+                    f"`t` must be a number or an array with one entry per customer ({x.size}). "
+                    f"Got {horizon.size} entries instead."
+                )
+            x, t_x, big_t = (np.full(horizon.size, v[0]) for v in (x, t_x, big_t))
         return self._expected(horizon, x, t_x, big_t)
 
     def probability_alive(self, frequency: object, recency: object, T: object) -> FloatArray:
