@@ -120,7 +120,7 @@ def test_simulator_is_seeded() -> None:
 
 
 def _fhl_expected(params: dict[str, float], t: float, x: float, t_x: float, T: float) -> float:
-    """FHL (2005) eq. 10 as printed, with scipy's hyp2f1 (fine for small x)."""
+    """FHL (2005)'s conditional expectation as printed, with scipy's hyp2f1 (fine for small x)."""
     r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
     z = t / (alpha + T + t)
     hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)

@@ -282,7 +282,7 @@ def fit_bgnbd(
 ) -> BGNBDFit:
     """Fit the BG/NBD purchase-count model by maximum likelihood.
 
-    The likelihood (FHL 2005, eq. 6) is evaluated in log-space on the distinct
+    The likelihood (Fader, Hardie & Lee 2005) is evaluated in log-space on the distinct
     ``(frequency, recency, T)`` rows, each weighted by how many customers share it, and
     maximised over the log-parameters (each in ``[e^-12, e^12]``) with the analytic
     gradient.  Deterministic: same data, same answer.

@@ -73,7 +73,7 @@ class GammaGammaFit(ModelFit):
         """Expected value of each customer's future purchases (per purchase).
 
         ``(p * (gamma + x * zbar)) / (p * x + q - 1)``: a weighted mean of the
-        population mean and the customer's own mean (FHL 2005, eq. 5).
+        population mean and the customer's own mean (Fader, Hardie & Lee 2005, "RFM and CLV").
 
         Parameters
         ----------
