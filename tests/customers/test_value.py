@@ -102,3 +102,21 @@ def test_value_per_order_errors(data: dict[str, np.ndarray]) -> None:
         value_per_order(*args, data["crowd"], horizon=0.0)
     with pytest.raises(InvalidInputError, match="`first_value` must have one entry"):
         value_per_order(*args[:4], data["first"][:3], data["crowd"], horizon=52.0)
+
+
+def test_customer_value_checks_its_inputs(data: dict[str, np.ndarray]) -> None:
+    from bidopt.customers import fit_bgnbd, fit_gamma_gamma
+
+    purchases = fit_bgnbd(data["x"], data["t_x"], data["T"])
+    spend = fit_gamma_gamma(data["x"], data["m"])
+    with pytest.raises(InvalidInputError, match="`monetary_value` must be a number or an array"):
+        customer_value(
+            purchases, spend, data["x"], data["t_x"], data["T"], data["m"][:5], horizon=4.0
+        )
+    with pytest.raises(InvalidInputError, match="`purchases` must be a fitted purchase model"):
+        customer_value(spend, spend, horizon=4.0)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="`discount_rate` must be a finite number >= 0"):
+        customer_value(purchases, 10.0, horizon=4.0, discount_rate=-0.1)
+    # a new customer (the defaults) with a fixed value per purchase
+    new = customer_value(purchases, 10.0, horizon=52.0)
+    assert new.value[0] == pytest.approx(10.0 * purchases.expected_purchases(52.0)[0])

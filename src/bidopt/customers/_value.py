@@ -249,8 +249,13 @@ def customer_value(
     rate = check_scalar(discount_rate, "discount_rate", lower=0)
     x, t_x, big_t = prediction_inputs(frequency, recency, T)
     if isinstance(spend, GammaGammaFit):
-        z = np.broadcast_to(np.atleast_1d(np.asarray(monetary_value, dtype=object)), x.shape).copy()
-        per_purchase = spend.expected_spend(x, z)
+        z = np.atleast_1d(np.asarray(monetary_value, dtype=object))
+        if z.ndim != 1 or z.size not in (1, x.size):
+            raise InvalidInputError(
+                f"`monetary_value` must be a number or an array with one entry per customer "
+                f"({x.size}). Got shape {z.shape} instead."
+            )
+        per_purchase = spend.expected_spend(x, np.broadcast_to(z, x.shape))
     else:
         constant = check_scalar(spend, "spend", lower=0)
         per_purchase = np.full(x.size, constant)
