@@ -82,10 +82,13 @@ class Hull:
         Total step cost in each bucket.
     odd_rows : ndarray of int64, shape (n_odd,)
         Rows whose vertices are not consecutive levels, increasing.
-    odd_level : ndarray of int16, shape (n_odd, n_levels)
-        Their vertex levels (the last one repeated after the top).
+    odd_level : ndarray of int16, shape (n_odd or n_keywords, n_levels)
+        Their vertex levels (the last one repeated after the top), row ``odd_pos[k]``
+        for keyword ``k``.
     odd_pos : ndarray of int32, shape (n_keywords,)
-        Position of each row in ``odd_rows``, -1 for the others.
+        Row of each odd keyword in ``odd_level`` (its position in ``odd_rows``, or the
+        keyword itself when the kernels built a table with a row per keyword), -1 for
+        the others.
     """
 
     cost: FloatArray
@@ -153,7 +156,7 @@ class Hull:
         return self._levels_block(0, self.shape[0])
 
     @property
-    def _tables(self) -> tuple[IntArray, Any, Any, FloatArray, FloatArray]:
+    def tables(self) -> tuple[IntArray, Any, Any, FloatArray, FloatArray]:
         """What the kernels read: ``(first, odd_pos, odd_level, cost, value)``."""
         return self.first, self.odd_pos, self.odd_level, self.cost, self.value
 
@@ -170,7 +173,7 @@ class Hull:
     def step(self, rows: IntArray, index: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``(dc, dv, slope)`` of step ``index[i]`` of keyword ``rows[i]``."""
         if _kernels.ENABLED:
-            return _kernels.step(*self._tables, rows, index)
+            return _kernels.step(*self.tables, rows, index)
         width = self.shape[1]
         l1 = self.vertex_level(rows, index)
         first = index == 0
@@ -189,7 +192,7 @@ class Hull:
     def next_cost(self, rows: IntArray, taken: IntArray) -> FloatArray:
         """Cost of the next step (``taken[i]`` steps taken) of keyword ``rows[i]``."""
         if _kernels.ENABLED:
-            return _kernels.step(*self._tables, rows, taken, with_value=False)[0]
+            return _kernels.step(*self.tables, rows, taken, with_value=False)[0]
         width = self.shape[1]
         base = rows * width
         c1 = np.take(self.cost, base + self.vertex_level(rows, taken))
@@ -205,7 +208,8 @@ class Hull:
         out = self.first + taken - 1
         if self.odd_rows.size:
             k = taken[self.odd_rows]
-            out[self.odd_rows] = self.odd_level[np.arange(k.size), np.maximum(k - 1, 0)]
+            at = self.odd_pos[self.odd_rows]
+            out[self.odd_rows] = self.odd_level[at, np.maximum(k - 1, 0)]
         out[taken <= 0] = -1
         return out
 
@@ -217,7 +221,7 @@ class Hull:
         (``BidLandscape.at_levels(...)["cost"].sum()``).
         """
         if _kernels.ENABLED:
-            return _kernels.totals_after(*self._tables, taken)
+            return _kernels.totals_after(*self.tables, taken)
         level = self.level_after(taken)
         off = level < 0
         flat = np.arange(taken.size) * self.shape[1] + np.maximum(level, 0)
@@ -250,19 +254,22 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
     if levels >= 1 << 15:
         raise ValueError(f"At most {(1 << 15) - 1} levels per keyword. Got {levels}.")
     if _kernels.ENABLED:
-        bucket, bucket_cost, first, n_steps, odd, unsure = _kernels.hull_rows(
+        bucket, bucket_cost, first, n_steps, odd, unsure, odd_table = _kernels.hull_rows(
             cost, value, allowed, SHIFT, N_BUCKETS
         )
         redo = np.flatnonzero(unsure)
-        if redo.size:  # near-collinear points: these rows as the numpy reference has them
+        if redo.size:  # beyond the exact test's range: these rows as the numpy path has them
             a = None if allowed is None else allowed[redo]
-            f, k, b, b_cost, odd_redo, _ = build_arrays(cost[redo], value[redo], a)
+            f, k, b, b_cost, odd_redo, table = build_arrays(cost[redo], value[redo], a)
             first[redo], n_steps[redo], bucket[redo] = f, k, b
             odd[redo] = False
             odd[redo[odd_redo]] = True
+            odd_table[redo[odd_redo]] = table
             bucket_cost += b_cost
         odd_rows = np.flatnonzero(odd)
-        odd_table = _kernels.odd_table(bucket, odd_rows)
+        odd_pos = np.full(n, -1, dtype=np.int32)
+        odd_pos[odd_rows] = odd_rows  # the table has a row per keyword
+        return Hull(cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos)
     else:
         first, n_steps, bucket, bucket_cost, odd_rows, odd_table = build_arrays(
             cost, value, allowed

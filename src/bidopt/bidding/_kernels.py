@@ -28,9 +28,9 @@ __all__ = [
     "AVAILABLE",
     "ENABLED",
     "edge_rows",
+    "fill_pool",
     "hull_rows",
     "level_after",
-    "odd_table",
     "step",
     "totals_after",
     "vertex_level",
@@ -135,6 +135,7 @@ def _hull_rows(
     n_steps: Any,
     odd: Any,
     unsure: Any,
+    table: Any,
 ) -> None:  # pragma: no cover - compiled
     n, width = c.shape
     sc = np.zeros(width + 1)
@@ -190,6 +191,8 @@ def _hull_rows(
             first[r] = sl[1]
         else:
             odd[r] = True
+            for i in range(width):
+                table[r, i] = sl[min(i + 1, top)]
         for i in range(1, top + 1):
             dc = sc[i] - sc[i - 1]
             cell[0] = (sv[i] - sv[i - 1]) / dc
@@ -202,13 +205,15 @@ def _hull_rows(
 
 def hull_rows(
     cost: FloatArray, value: FloatArray, allowed: BoolArray | None, shift: int, n_buckets: int
-) -> tuple[Any, FloatArray, IntArray, IntArray, BoolArray, BoolArray]:
-    """Hull of every row: ``(bucket, bucket_cost, first, n_steps, odd, unsure)``.
+) -> tuple[Any, FloatArray, IntArray, IntArray, BoolArray, BoolArray, Any]:
+    """Hull of every row: ``(bucket, bucket_cost, first, n_steps, odd, unsure, table)``.
 
     ``bucket`` (uint16, shape of ``cost``) holds each step's slope bucket at its vertex
     level (0 elsewhere); ``bucket_cost`` the total step cost per bucket; ``first`` the
     first vertex level of rows whose vertices are consecutive levels (0 for the others);
-    ``odd`` marks the rows whose vertices are not consecutive; ``unsure`` the rows where
+    ``odd`` marks the rows whose vertices are not consecutive, and ``table`` (int16,
+    shape of ``cost``) holds their vertex levels, the last repeated (its other rows are
+    not written); ``unsure`` marks the rows where
     rounding could have decided a vertex (near-collinear points): their ``bucket`` row
     and ``bucket_cost`` share are left out, for the caller to compute another way.
     """
@@ -219,6 +224,7 @@ def hull_rows(
     n_steps = np.empty(n, dtype=np.int64)
     odd = np.empty(n, dtype=np.bool_)
     unsure = np.empty(n, dtype=np.bool_)
+    table = np.empty((n, width), dtype=np.int16)  # only odd rows' pages get touched
     mask = (
         np.zeros((1, 1), np.bool_) if allowed is None else np.ascontiguousarray(allowed, np.bool_)
     )
@@ -234,32 +240,9 @@ def hull_rows(
         n_steps,
         odd,
         unsure,
+        table,
     )
-    return bucket, bucket_cost, first, n_steps, odd, unsure
-
-
-@_jit
-def _odd_table(bucket: Any, rows: Any, table: Any) -> None:  # pragma: no cover - compiled
-    width = bucket.shape[1]
-    for i in range(rows.size):
-        r = rows[i]
-        k = 0
-        for j in range(width):
-            if bucket[r, j] != 0:
-                table[i, k] = j
-                k += 1
-        last = table[i, k - 1] if k else 0
-        for j in range(k, width):
-            table[i, j] = last
-
-
-def odd_table(bucket: Any, rows: IntArray) -> Any:
-    """Vertex levels (int16) of ``rows``, the last repeated: the levels where ``bucket``
-    is non-zero."""
-    table = np.zeros((rows.size, bucket.shape[1]), dtype=np.int16)
-    if rows.size:
-        _odd_table(bucket, rows, table)
-    return table
+    return bucket, bucket_cost, first, n_steps, odd, unsure, table
 
 
 @_jit
@@ -414,3 +397,45 @@ def totals_after(
     v = np.empty(taken.size)
     _picked(first, odd_pos, odd_level, cost, value, taken, c, v)
     return float(c.sum()), float(v.sum())
+
+
+@_jit
+def _fill_pool(
+    first: Any,
+    odd_pos: Any,
+    odd_level: Any,
+    cost: Any,
+    n_steps: Any,
+    taken: Any,
+    remaining: float,
+    out: Any,
+) -> int:  # pragma: no cover - compiled
+    m = 0
+    for r in range(taken.size):
+        k = taken[r]
+        if k >= n_steps[r]:
+            continue
+        pos = odd_pos[r]
+        c0 = 0.0
+        if k > 0:
+            c0 = cost[r, first[r] + k - 1 if pos < 0 else odd_level[pos, k - 1]]
+        if cost[r, first[r] + k if pos < 0 else odd_level[pos, k]] - c0 <= remaining:
+            out[m] = r
+            m += 1
+    return m
+
+
+def fill_pool(
+    first: IntArray,
+    odd_pos: Any,
+    odd_level: Any,
+    cost: FloatArray,
+    n_steps: IntArray,
+    taken: IntArray,
+    remaining: float,
+) -> IntArray:
+    """Keywords with a next step whose cost is at most ``remaining``, increasing."""
+    out = np.empty(taken.size, dtype=np.int64)
+    m = _fill_pool(first, odd_pos, odd_level, cost, n_steps, taken, remaining, out)
+    pool: IntArray = out[:m].copy()
+    return pool

@@ -80,9 +80,13 @@ def _greedy_fill(
     Returns the new ``taken``, the leftover and the value added.
     """
     added = 0.0
-    pool = np.flatnonzero(taken < hull.n_steps)
     # a first filter on the next step's cost alone
-    pool = pool[hull.next_cost(pool, taken[pool]) <= remaining]
+    if _kernels.ENABLED:
+        f, pos, table, cost, _ = hull.tables
+        pool = _kernels.fill_pool(f, pos, table, cost, hull.n_steps, taken, remaining)
+    else:
+        pool = np.flatnonzero(taken < hull.n_steps)
+        pool = pool[hull.next_cost(pool, taken[pool]) <= remaining]
     grouped = group_left is not None and group_of is not None
     for _ in range(_FILL_ROUNDS):
         pool = pool[taken[pool] < hull.n_steps[pool]]
