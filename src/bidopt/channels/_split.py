@@ -15,64 +15,28 @@ import numpy as np
 
 from bidopt._certificate import Certificate, ConstraintCheck, lower
 from bidopt._validation import (
-    check_choice,
-    check_options,
-    check_random_state,
-    check_scalar,
     short_repr,
 )
 from bidopt.channels._checks import certify, kkt_report
 from bidopt.channels._curves import ResponseCurve
-from bidopt.channels._curveset import CurveSet
 from bidopt.channels._problem import (
     SplitProblem,
     as_mapping,
-    build_split_problem,
-    check_curves,
     is_feasible,
     without_groups,
 )
 from bidopt.channels._reference import scipy_split
+from bidopt.channels._request import Request, check_request, with_budget
 from bidopt.channels._result import BudgetSplit
-from bidopt.channels._solve import solve
+from bidopt.channels._solve import Solved, solve
 from bidopt.channels._target import largest_budget_for_roi, least_budget
-from bidopt.exceptions import InfeasibleError, InvalidInputError, SolverError
+from bidopt.exceptions import InvalidInputError, SolverError
 from bidopt.typing import FloatArray
 
 __all__ = ["SplitMethod", "SplitObjective", "compare_splits", "split_budget"]
 
 SplitMethod = Literal["kkt", "slsqp", "trust-constr"]
 SplitObjective = Literal["revenue", "profit", "roi"]
-_OPTIONS: dict[str, dict[str, Any]] = {
-    "kkt": {"xtol": 1e-12, "n_starts": 4, "rng": 0},
-    "slsqp": {"n_starts": 10, "maxiter": 500, "rng": None},
-    "trust-constr": {"n_starts": 10, "maxiter": 1000, "rng": None},
-}
-
-
-def _check_split_options(options: Mapping[str, Any] | None, method: str) -> dict[str, Any]:
-    """The per-method options, merged over the defaults and each value checked."""
-    opts = check_options(options, _OPTIONS[method], method=method)
-    if "xtol" in opts:
-        opts["xtol"] = check_scalar(opts["xtol"], "options['xtol']", lower=0, lower_inclusive=False)
-    if "n_starts" in opts:
-        least = 0 if method == "kkt" else 1
-        opts["n_starts"] = check_scalar(
-            opts["n_starts"], "options['n_starts']", lower=least, integer=True
-        )
-    if "maxiter" in opts:
-        opts["maxiter"] = check_scalar(opts["maxiter"], "options['maxiter']", lower=1, integer=True)
-    rng = opts.get("rng")
-    plain_seed = isinstance(rng, int) and not isinstance(rng, bool) and rng >= 0
-    if "rng" in opts and not (rng is None or plain_seed):
-        try:
-            check_random_state(opts["rng"])
-        except InvalidInputError:
-            raise InvalidInputError(
-                "`options['rng']` must be a non-negative int seed, a numpy.random.Generator, "
-                f"a numpy.random.SeedSequence or None. Got {short_repr(opts['rng'])} instead."
-            ) from None
-    return opts
 
 
 def split_budget(
@@ -163,134 +127,60 @@ def split_budget(
     >>> print(split.certificate.summary().splitlines()[0])
     Certificate: every constraint holds
     """
-    check_curves(curves)
-    budget = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
-    name = check_choice(method, "method", ("kkt", "slsqp", "trust-constr"))
-    goal = check_choice(objective, "objective", ("revenue", "profit", "roi"))
-    opts = _check_split_options(options, name)
-    if min_revenue is not None and goal != "roi":
-        raise InvalidInputError(
-            "`min_revenue` is the revenue floor of objective='roi' (the least spend "
-            f"reaching it); with objective={goal!r} it would be ignored. Got "
-            f"min_revenue={short_repr(min_revenue)} with objective={goal!r}: drop it or "
-            "pass objective='roi'."
-        )
-    channels = tuple(map(str, curves))
-    # tables (pandas Series and DataFrames) as plain mappings, once, at the boundary
-    groups, group_shares = as_mapping(groups, "groups"), as_mapping(group_shares, "group_shares")
-    bounds, current = as_mapping(bounds, "bounds"), as_mapping(current, "current")
-    current_arr = None
-    if current is not None:
-        missing = [c for c in channels if c not in current]
-        if missing:
-            raise InvalidInputError(
-                f"`current` must give a spend for every channel of `curves`. Got none for "
-                f"{missing} instead."
-            )
-        current_arr = np.array(
-            [check_scalar(current[c], f"current[{c!r}]", lower=0) for c in channels]
-        )
-    problem = build_split_problem(channels, budget, groups, group_shares, bounds, current_arr)
-    full = goal == "revenue"
-    if full and problem.group_upper.sum() < budget * (1 - 1e-12):
-        raise InfeasibleError(
-            "`total_budget` must fit within the channel and group maximums, which add to "
-            f"{problem.group_upper.sum():,.2f} yuan (the bounds cannot hold more). Got "
-            f"{budget:,.2f} yuan instead.",
-            {"budget": budget - float(problem.group_upper.sum())},
-        )
-    curve_set = CurveSet([curves[c] for c in channels])
-    offset = 1.0 if goal == "profit" else 0.0
-    note = ""
-    if goal == "roi":
-        if min_revenue is None:
-            raise InvalidInputError(
-                "`min_revenue` must be a number > 0 with objective='roi' (the least spend "
-                "reaching it), which needs it. Got None instead."
-            )
-        target_revenue = check_scalar(min_revenue, "min_revenue", lower=0, lower_inclusive=False)
-        spend_needed = least_budget(curve_set, problem, target_revenue, opts)
-        problem = _with_budget(problem, spend_needed, groups, group_shares, bounds, current_arr)
-        full = True
-        note = f" Least spend reaching revenue {target_revenue:,.0f}: {spend_needed:,.2f} yuan."
-    # the split without the group rules, for the rule's cost: kkt may find it on the way
-    want_free = bool(groups and group_shares)
-    solved = solve(curve_set, problem, offset, full, name, opts, None, want_free)
-    x, shadow, nit, message, free_x = (
-        solved.x,
-        solved.shadow,
-        solved.nit,
-        solved.message,
-        solved.free_x,
+    req = check_request(
+        curves,
+        total_budget,
+        groups,
+        group_shares,
+        bounds,
+        current,
+        objective,
+        min_roi,
+        min_revenue,
+        method,
+        options,
     )
-    cut = False  # whether min_roi cut the spend below the budget
-    if min_roi is not None:
-        floor = check_scalar(min_roi, "min_roi", lower=0, lower_inclusive=False)
-        value = float(curve_set.value(x).sum())
-        if value < floor * x.sum() * (1 - 1e-12):
-            cut_to = largest_budget_for_roi(curve_set, problem, floor, opts)
-            problem = _with_budget(problem, cut_to, groups, group_shares, bounds, current_arr)
-            solved = solve(curve_set, problem, offset, True, name, opts)
-            x, shadow, nit, message = solved.x, solved.shadow, solved.nit, solved.message
-            free_x = None  # (it was for the old budget)
-            note += f" Spends {cut_to:,.2f} of {budget:,.2f} yuan to keep ROI >= {floor:g}."
-            cut = True
-    status, success = 0, True
+    curve_set, offset, budget = req.curves, req.offset, req.budget
+    solved, problem, full, cut, note = _solve_goal(req)
+    x, shadow, nit, message = solved.x, solved.shadow, solved.nit, solved.message
+    status = 0
     current_response = None
-    if current_arr is not None:
-        current_response = float(curve_set.value(current_arr).sum())
-        feasible = is_feasible(problem, current_arr, full)
-        mine = curve_set.objective(x, offset)
-        theirs = current_response - offset * float(current_arr.sum())
-        if feasible and theirs > mine + 1e-9 * max(abs(theirs), 1.0):
-            x = current_arr.copy()
+    if req.current is not None:
+        current_response = float(curve_set.value(req.current).sum())
+        theirs = current_response - offset * float(req.current.sum())
+        if is_feasible(problem, req.current, full) and theirs > curve_set.objective(
+            x, offset
+        ) + 1e-9 * max(abs(theirs), 1.0):
+            x = req.current.copy()
             message = (
                 "The optimiser did not beat the current spend, which meets every "
                 "constraint; returning the current spend."
             )
             status = 1
     unconstrained = None
-    if want_free:
-        if free_x is not None:
-            y = free_x
-        else:
-            y = solve(curve_set, without_groups(problem), offset, full, name, opts, start=x).x
+    if req.want_free:
+        y = solved.free_x
+        if y is None:
+            y = solve(curve_set, without_groups(problem), offset, full, req.method, req.opts, x).x
         unconstrained = float(curve_set.value(y).sum())
     if offset > 0 and x.sum() < budget * (1 - 1e-9):
         note += f" Spends {x.sum():,.2f} of {budget:,.2f} yuan: more would lose profit."
-    spend_g = np.asarray(
-        np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names)),
-        dtype=np.float64,
-    )
-    response, marginal = curve_set.value_and_derivative(x)
-    at_bound = (x <= problem.lower + 1e-9) | (x >= problem.upper - 1e-9)
-    if name == "kkt" and "budget" in shadow and at_bound.any():
-        for i in np.flatnonzero(at_bound).tolist():
-            group = problem.group_names[problem.group_of[i]]
-            level = shadow["budget"] + shadow.get(f"group:{group}", 0.0)
-            price = float(marginal[i]) - offset - level
-            if abs(price) > 1e-9:
-                shadow[f"bound:{channels[i]}"] = price
+    if req.method == "kkt" and "budget" in shadow:
+        marginal = curve_set.value_and_derivative(x)[1]
+        _add_bound_prices(shadow, problem, x, marginal, offset)
     report = kkt_report(curve_set, problem, x, offset, full)
-    if name == "kkt" and not report.holds and status == 0:
+    if req.method == "kkt" and not report.holds and status == 0:
         # the water-filling missed (e.g. a group held above what is profitable, whose
         # level lies below the offset): SLSQP from its split, and random starts
-        try:
-            slsqp = {"n_starts": opts["n_starts"], "maxiter": 500, "rng": opts["rng"]}
-            y, n_more, _ = scipy_split(curve_set, problem, offset, full, "slsqp", slsqp, [x], 1e-14)
+        found = _slsqp_from(req, problem, full, x)
+        if found is not None:
+            y, n_more = found
             nit += n_more
             gain = curve_set.objective(y, offset) - curve_set.objective(x, offset)
             if gain > 0:
                 x, shadow = y, {}
                 message += f" The KKT check failed on it; SLSQP from it added {gain:.6g}."
-                response, marginal = curve_set.value_and_derivative(x)
-                spend_g = np.asarray(
-                    np.bincount(problem.group_of, weights=x, minlength=spend_g.size),
-                    dtype=np.float64,
-                )
                 report = kkt_report(curve_set, problem, x, offset, full)
-        except SolverError:
-            pass
     if report.holds:
         if not shadow:
             shadow = dict(report.shadow)
@@ -301,62 +191,115 @@ def split_budget(
             f" The KKT conditions do not hold on the returned split: {report.message}; "
             "it is the best split found, not a proven optimum."
         )
-    targets: list[ConstraintCheck] = []
-    total_response = float(response.sum())
-    if goal == "roi":
-        targets.append(
-            lower("min_revenue", total_response, target_revenue, scale=total_response, unit="yuan")
-        )
-    if min_roi is not None:
-        targets.append(
-            lower(
-                "min_roi",
-                total_response,
-                floor * float(x.sum()),
-                scale=total_response,
-                unit="yuan of revenue",
-            )
-        )
-    certificate = certify(problem, x, budget, goal == "revenue" and not cut)
-    certificate = Certificate.of([*certificate.checks, *targets])
-    if not certificate.holds:
-        success, status = False, 3
+    response, marginal = curve_set.value_and_derivative(x)
+    certificate = _certificate(req, problem, x, float(response.sum()), cut)
+    success = certificate.holds
+    if not success:
+        status = 3
         message = (
             certificate.message()
             + " Check the constraints (or try another method=). Solver: "
             + message
         )
     return BudgetSplit(
-        channels=channels,
+        channels=req.channels,
         spend=x,
         channel_response=response,
         marginal_roi=marginal,
         total_budget=budget,
-        objective=goal,
+        objective=req.goal,
         group_names=problem.group_names,
-        group_spend=spend_g,
+        group_spend=np.asarray(
+            np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names)),
+            dtype=np.float64,
+        ),
         shadow_prices=shadow,
-        current_spend=current_arr,
+        current_spend=req.current,
         current_response=current_response,
         unconstrained_response=unconstrained,
         success=success,
         status=status,
         message=message + note,
-        method=name,
+        method=req.method,
         nit=nit,
         certificate=certificate,
     )
 
 
-def _with_budget(
+def _solve_goal(req: Request) -> tuple[Solved, SplitProblem, bool, bool, str]:
+    """Solve the request's objective: for ``roi`` first the least budget reaching
+    ``min_revenue``; with ``min_roi``, the split cut to the largest budget keeping it
+    when the full one does not.  Returns the solve, the problem solved, whether it
+    spends the budget exactly, whether ``min_roi`` cut it, and a note for the message."""
+    problem, full, note = req.problem, req.full, ""
+    if req.min_revenue is not None:  # objective="roi"
+        spend_needed = least_budget(req.curves, problem, req.min_revenue, req.opts)
+        problem = with_budget(req, spend_needed)
+        full = True
+        note = f" Least spend reaching revenue {req.min_revenue:,.0f}: {spend_needed:,.2f} yuan."
+    # the split without the group rules, for the rule's cost: kkt may find it on the way
+    solved = solve(req.curves, problem, req.offset, full, req.method, req.opts, None, req.want_free)
+    cut = False  # whether min_roi cut the spend below the budget
+    if req.min_roi is not None:
+        x = solved.x
+        if float(req.curves.value(x).sum()) < req.min_roi * x.sum() * (1 - 1e-12):
+            cut_to = largest_budget_for_roi(req.curves, problem, req.min_roi, req.opts)
+            problem = with_budget(req, cut_to)
+            # (the split without the rules is then solved again, for the new budget)
+            solved = solve(req.curves, problem, req.offset, True, req.method, req.opts)
+            note += (
+                f" Spends {cut_to:,.2f} of {req.budget:,.2f} yuan to keep ROI >= {req.min_roi:g}."
+            )
+            cut = True
+    return solved, problem, full, cut, note
+
+
+def _add_bound_prices(
+    shadow: dict[str, float],
     problem: SplitProblem,
-    budget: float,
-    groups: Any,
-    group_shares: Any,
-    bounds: Any,
-    current: FloatArray | None,
-) -> SplitProblem:
-    return build_split_problem(problem.channels, budget, groups, group_shares, bounds, current)
+    x: FloatArray,
+    marginal: FloatArray,
+    offset: float,
+) -> None:
+    """Add the shadow price of each channel held at a bound (``bound:<channel>``): its
+    marginal return less its group's level, where that is not 0."""
+    at_bound = (x <= problem.lower + 1e-9) | (x >= problem.upper - 1e-9)
+    for i in np.flatnonzero(at_bound).tolist():
+        group = problem.group_names[problem.group_of[i]]
+        level = shadow["budget"] + shadow.get(f"group:{group}", 0.0)
+        price = float(marginal[i]) - offset - level
+        if abs(price) > 1e-9:
+            shadow[f"bound:{problem.channels[i]}"] = price
+
+
+def _slsqp_from(
+    req: Request, problem: SplitProblem, full: bool, x: FloatArray
+) -> tuple[FloatArray, int] | None:
+    """SLSQP from ``x`` and the request's random starts: its best split and its
+    iterations, or None when it found no feasible split."""
+    slsqp = {"n_starts": req.opts["n_starts"], "maxiter": 500, "rng": req.opts["rng"]}
+    try:
+        y, n_more, _ = scipy_split(
+            req.curves, problem, req.offset, full, "slsqp", slsqp, [x], 1e-14
+        )
+    except SolverError:
+        return None
+    return y, n_more
+
+
+def _certificate(
+    req: Request, problem: SplitProblem, x: FloatArray, response: float, cut: bool
+) -> Certificate:
+    """Every constraint checked on ``x`` (:func:`certify`), with the revenue targets
+    (``min_revenue``, ``min_roi``) the request set."""
+    targets: list[ConstraintCheck] = []
+    if req.min_revenue is not None:
+        targets.append(lower("min_revenue", response, req.min_revenue, scale=response, unit="yuan"))
+    if req.min_roi is not None:
+        floor = req.min_roi * float(x.sum())
+        targets.append(lower("min_roi", response, floor, scale=response, unit="yuan of revenue"))
+    certificate = certify(problem, x, req.budget, req.goal == "revenue" and not cut)
+    return Certificate.of([*certificate.checks, *targets])
 
 
 def compare_splits(
