@@ -7,7 +7,7 @@ included, without random SLSQP starts), so the budget found reaches its target t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,21 @@ def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: fl
     return float(curves.value(x).sum())
 
 
+def _bisect(low: float, high: float, above: Callable[[float], bool]) -> tuple[float, float]:
+    """Bisection of a budget in ``[low, high]``: ``above(mid)`` tells whether the answer
+    is at or below ``mid`` (then ``mid`` becomes ``high``, else ``low``).  Stops at a
+    relative width of 1e-10 (or after 100 halvings) and returns the bracket."""
+    for _ in range(100):
+        mid = 0.5 * (low + high)
+        if above(mid):
+            high = mid
+        else:
+            low = mid
+        if high - low <= 1e-10 * high:
+            break
+    return low, high
+
+
 def least_budget(
     curves: CurveSet,
     problem: SplitProblem,
@@ -54,15 +69,11 @@ def least_budget(
             "instead.",
             {name: revenue - top},
         )
-    low, high = float(problem.lower.sum()), problem.budget
-    for _ in range(100):
-        mid = 0.5 * (low + high)
-        if _revenue_at(curves, problem, mid, xtol) >= revenue:
-            high = mid
-        else:
-            low = mid
-        if high - low <= 1e-10 * high:
-            break
+    _, high = _bisect(
+        float(problem.lower.sum()),
+        problem.budget,
+        lambda mid: _revenue_at(curves, problem, mid, xtol) >= revenue,
+    )
     return high
 
 
@@ -82,13 +93,9 @@ def largest_budget_for_roi(
             f"({low:,.2f} yuan) returns less. Got {roi:g} (unreachable) instead.",
             {name: roi},
         )
-    high = problem.budget
-    for _ in range(100):
-        mid = 0.5 * (low + high)
-        if _revenue_at(curves, problem, mid, xtol) >= roi * mid:
-            low = mid
-        else:
-            high = mid
-        if high - low <= 1e-10 * high:
-            break
+    low, _ = _bisect(
+        low,
+        problem.budget,
+        lambda mid: not _revenue_at(curves, problem, mid, xtol) >= roi * mid,
+    )
     return low
