@@ -66,11 +66,7 @@ if largest > EXACT_LIMIT:
     features, informative, roles = role_features(texts)
     # as group_keywords does: candidates down to half the default threshold, and the
     # sorted neighbourhood of each product word
-    products = np.unique([r.product for r in roles], return_inverse=True)[1].ravel()
-    order_key = np.argsort(np.lexsort((np.arange(len(texts)), np.array(texts))))
-    graph = neighbor_graph(
-        features, informative, 15, 0.1, products=products, order_key=order_key
-    )
+    graph = neighbor_graph(features, informative, 15, 0.1, roles=roles)
     row["max_df"] = graph.max_df
     row["recall_at_15"] = neighbor_recall(features, graph, 15, 0.1, sample=1000)
 print(json.dumps(row))

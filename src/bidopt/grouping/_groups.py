@@ -267,20 +267,13 @@ def group_keywords(
             else:
                 # pairs down to half the threshold are linkage candidates (average
                 # linkage can still join them through their clusters)
-                products = None
-                if features_kind == "words":
-                    products = np.unique(
-                        np.array([r.product for r in block_roles], dtype=object).astype(str),
-                        return_inverse=True,
-                    )[1].ravel()
                 graph = neighbor_graph(
                     features,
                     for_graph,
                     k,
                     0.5 * sim,
                     text_only=text_only,
-                    products=products,
-                    order_key=order_key[nonblank],
+                    roles=block_roles if features_kind == "words" else None,
                 )
                 edges = (graph.rows, graph.cols, graph.similarity)  # deduplicated there
                 part = average_linkage(features, edges, sim, cap, order_key[nonblank])
@@ -334,8 +327,7 @@ def neighbor_graph(
     min_similarity: float,
     *,
     text_only: bool = True,
-    products: IntArray | None = None,
-    order_key: IntArray | None = None,
+    roles: Sequence[KeywordRoles] | None = None,
 ) -> NeighborGraph:
     """The neighbour graph :func:`group_keywords` builds for one block.
 
@@ -343,10 +335,11 @@ def neighbor_graph(
     and all features score); above, the rare-feature index: informative features held
     by at most :func:`rare_df_cap` keywords nominate 100 candidates per keyword (150
     above 50,000 keywords, where the index prunes more), scored by true similarity.
-    With ``products`` (a product-word id per keyword), keywords naming the same product
-    are also paired with the :data:`SORTED_WIDTH` next ones in ``order_key`` order
+    With the keywords' ``roles``, keywords naming the same product word are also paired
+    with the :data:`SORTED_WIDTH` next ones sorted by the rest of their words
     (:func:`bidopt.grouping._neighbors.with_sorted_neighbors`): a common product word
-    is too frequent for the index.
+    is too frequent for the index, and keywords that differ only by shopping modifiers
+    have the same words and sort next to each other.
     """
     n = features.shape[0]
     if n <= EXACT_LIMIT and text_only:
@@ -361,11 +354,16 @@ def neighbor_graph(
         max_df=rare_df_cap(features, informative),
         n_candidates=max(100 if n <= 50_000 else 150, 6 * k),
     )
-    if products is None:
+    if roles is None:
         return graph
-    key = np.arange(n) if order_key is None else order_key
-    order = np.lexsort((key, products))
-    return with_sorted_neighbors(graph, features, products, order, SORTED_WIDTH, min_similarity)
+    products = np.array([r.product for r in roles], dtype=object).astype(str)
+    rest = np.array(
+        ["|".join((*r.brands, "", *r.qualifiers, "", *r.models, "", *r.attributes)) for r in roles],
+        dtype=object,
+    ).astype(str)
+    order = np.lexsort((rest, products))
+    keys = np.unique(products, return_inverse=True)[1].ravel()
+    return with_sorted_neighbors(graph, features, keys, order, SORTED_WIDTH, min_similarity)
 
 
 def _profile_rows(profiles: npt.ArrayLike, n: int, weight: float) -> FloatArray:
