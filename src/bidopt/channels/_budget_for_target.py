@@ -136,10 +136,10 @@ def budget_for_target(
     metric: Literal["revenue", "roas"]
     if revenue is not None:
         metric, goal = "revenue", check_scalar(revenue, "revenue", lower=0, lower_inclusive=False)
-        budget = least_budget(curve_set, problem, goal, {}, name="revenue")
+        budget = least_budget(curve_set, problem, goal, name="revenue")
     else:
         metric, goal = "roas", check_scalar(roas, "roas", lower=0, lower_inclusive=False)
-        budget = largest_budget_for_roi(curve_set, problem, goal, {}, name="roas")
+        budget = largest_budget_for_roi(curve_set, problem, goal, name="roas")
     # the split as the bisection solved it: no random SLSQP starts for S-shaped curves
     split = split_budget(
         curves,

@@ -24,7 +24,7 @@ from bidopt.typing import FloatArray
 __all__ = ["OPTIONS", "Request", "check_request", "with_budget"]
 
 OPTIONS: dict[str, dict[str, Any]] = {
-    "kkt": {"xtol": 1e-12, "n_starts": 4, "rng": 0},
+    "kkt": {"n_starts": 4, "rng": 0},
     "slsqp": {"n_starts": 10, "maxiter": 500, "rng": None},
     "trust-constr": {"n_starts": 10, "maxiter": 1000, "rng": None},
 }
@@ -33,8 +33,6 @@ OPTIONS: dict[str, dict[str, Any]] = {
 def _check_split_options(options: Mapping[str, Any] | None, method: str) -> dict[str, Any]:
     """The per-method options, merged over the defaults and each value checked."""
     opts = check_options(options, OPTIONS[method], method=method)
-    if "xtol" in opts:
-        opts["xtol"] = check_scalar(opts["xtol"], "options['xtol']", lower=0, lower_inclusive=False)
     if "n_starts" in opts:
         least = 0 if method == "kkt" else 1
         opts["n_starts"] = check_scalar(

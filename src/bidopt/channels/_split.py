@@ -93,8 +93,9 @@ def split_budget(
         method's answer has its KKT conditions checked (``status`` 0 when they hold)
         and its constraints certified (``certificate``, ``success``).
     options : mapping, optional
-        Per-method options; ``kkt`` takes ``xtol`` (> 0), and for S-shaped curves
-        ``n_starts`` (>= 0, default 4) and ``rng`` (default 0) of its SLSQP starts.
+        Per-method options (an unknown one raises); ``kkt`` takes, for S-shaped curves,
+        ``n_starts`` (>= 0, default 4) and ``rng`` (default 0) of its SLSQP starts (its
+        root finders stop at 1e-10 of the budget and the sums are then made exact).
 
     Returns
     -------
@@ -233,7 +234,7 @@ def _solve_goal(req: Request) -> tuple[Solved, SplitProblem, bool, bool, str]:
     spends the budget exactly, whether ``min_roi`` cut it, and a note for the message."""
     problem, full, note = req.problem, req.full, ""
     if req.min_revenue is not None:  # objective="roi"
-        spend_needed = least_budget(req.curves, problem, req.min_revenue, req.opts)
+        spend_needed = least_budget(req.curves, problem, req.min_revenue)
         problem = with_budget(req, spend_needed)
         full = True
         note = f" Least spend reaching revenue {req.min_revenue:,.0f}: {spend_needed:,.2f} yuan."
@@ -243,7 +244,7 @@ def _solve_goal(req: Request) -> tuple[Solved, SplitProblem, bool, bool, str]:
     if req.min_roi is not None:
         x = solved.x
         if float(req.curves.value(x).sum()) < req.min_roi * x.sum() * (1 - 1e-12):
-            cut_to = largest_budget_for_roi(req.curves, problem, req.min_roi, req.opts)
+            cut_to = largest_budget_for_roi(req.curves, problem, req.min_roi)
             problem = with_budget(req, cut_to)
             # (the split without the rules is then solved again, for the new budget)
             solved = solve(req.curves, problem, req.offset, True, req.method, req.opts)

@@ -7,8 +7,7 @@ included, without random SLSQP starts), so the budget found reaches its target t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from bidopt.exceptions import InfeasibleError
 __all__ = ["largest_budget_for_roi", "least_budget"]
 
 
-def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: float) -> float:
+def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float) -> float:
     # group share limits scale with the budget; channel bounds do not (``restrict``
     # then tightens the group limits to what the channels' bounds allow)
     base = problem.budget
@@ -33,7 +32,7 @@ def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float, xtol: fl
     scaled = restrict(scaled, problem.lower, np.minimum(problem.upper, budget))
     # the split_budget answer itself (S-shaped curves included), so that the budget
     # found reaches its target in split_budget; without random SLSQP starts
-    x = solve(curves, scaled, 0.0, True, "kkt", {"xtol": xtol, "n_starts": 0, "rng": 0}).x
+    x = solve(curves, scaled, 0.0, True, "kkt", {"n_starts": 0, "rng": 0}).x
     return float(curves.value(x).sum())
 
 
@@ -56,12 +55,10 @@ def least_budget(
     curves: CurveSet,
     problem: SplitProblem,
     revenue: float,
-    options: Mapping[str, Any],
     name: str = "min_revenue",
 ) -> float:
     """Least budget whose best split reaches ``revenue`` (bisection; at most the budget)."""
-    xtol = float(options.get("xtol", 1e-12))
-    top = _revenue_at(curves, problem, problem.budget, xtol)
+    top = _revenue_at(curves, problem, problem.budget)
     if top < revenue:
         raise InfeasibleError(
             f"`{name}` must be reachable within the budget: the best split of "
@@ -72,7 +69,7 @@ def least_budget(
     _, high = _bisect(
         float(problem.lower.sum()),
         problem.budget,
-        lambda mid: _revenue_at(curves, problem, mid, xtol) >= revenue,
+        lambda mid: _revenue_at(curves, problem, mid) >= revenue,
     )
     return high
 
@@ -81,13 +78,11 @@ def largest_budget_for_roi(
     curves: CurveSet,
     problem: SplitProblem,
     roi: float,
-    options: Mapping[str, Any],
     name: str = "min_roi",
 ) -> float:
     """Largest budget (up to the budget) whose best split keeps revenue/spend >= ``roi``."""
-    xtol = float(options.get("xtol", 1e-12))
     low = max(float(problem.lower.sum()), 1e-9 * problem.budget)
-    if _revenue_at(curves, problem, low, xtol) < roi * low:
+    if _revenue_at(curves, problem, low) < roi * low:
         raise InfeasibleError(
             f"`{name}` must be reachable: even the least spend the bounds allow "
             f"({low:,.2f} yuan) returns less. Got {roi:g} (unreachable) instead.",
@@ -96,6 +91,6 @@ def largest_budget_for_roi(
     low, _ = _bisect(
         low,
         problem.budget,
-        lambda mid: not _revenue_at(curves, problem, mid, xtol) >= roi * mid,
+        lambda mid: not _revenue_at(curves, problem, mid) >= roi * mid,
     )
     return low
