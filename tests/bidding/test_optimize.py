@@ -682,3 +682,18 @@ def test_milp_finds_a_plan_that_spends_a_group_budget_exactly() -> None:
     assert plan.success
     assert plan.fun >= 68.13432187078769 * (1 - 1e-9)
     assert plan.keyword_cost[groups == 2].sum() <= 58.67774389926305
+
+
+def test_milp_repair_of_a_hair_over_the_budget_keeps_the_affordable_level() -> None:
+    # HiGHS takes the level costing 3 against a budget 4e-16 below 3 (its tolerance); the
+    # repair's best-ratio move is "no bid", which freed 2 yuan more than needed: milp
+    # returned 0 conversions with success=True while level 0 (cost 2) buys 0.5 within
+    # every constraint (found by the target property in a full run)
+    land = BidLandscape(
+        bids=[[1, 2, 3]], clicks=[[1, 1, 2]], cost=[[2, 3, 3]], conversions=[[0.5, 0.5, 1]]
+    )
+    for method in ("dual", "lp", "milp"):
+        plan = optimize_bids(land, 2.9999999999999996, target_cpa=4, method=method)
+        assert plan.success, method
+        assert plan.fun == pytest.approx(0.5), method
+        assert plan.spend <= 2.9999999999999996

@@ -489,8 +489,10 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         # target broken on the whole plan: move keywords down until it holds exactly
         levels = repair_target(problem, levels)
         note += f" {problem.target_name} repaired after rounding (keywords moved down)."
-    if not integral:
-        levels = fill_levels(problem, levels)  # use what rounding down left unspent
+    if not integral or note:
+        # use what rounding down (lp) or a repair's move down (either) left unspent: a
+        # repair takes whole moves and can free far more than a hair over the budget
+        levels = fill_levels(problem, levels)
     status = 0 if res.status == 0 else 1
     message = "Optimal (HiGHS)." if status == 0 else f"HiGHS stopped early: {res.message}"
     if not integral:
