@@ -95,6 +95,14 @@ def _exact_cross_sign(
     top = max(abs(a), abs(b), abs(d), abs(e))
     if not top < 1e150:
         return 2
+    if ae == 0.0 and be == 0.0 and de == 0.0 and ee == 0.0:  # exact differences
+        p, pe = _two_product(a, b)
+        q, qe = _two_product(d, e)
+        # exact products (no underflow either): points on grids, where ties are common
+        if (a == 0.0 or b == 0.0 or (pe == 0.0 and abs(p) > 1e-250)) and (
+            d == 0.0 or e == 0.0 or (qe == 0.0 and abs(q) > 1e-250)
+        ):
+            return 1 if p > q else (0 if p == q else -1)
     n = 0
     for x, y, sign in (
         (a, b, 1.0),

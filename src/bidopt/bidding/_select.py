@@ -24,6 +24,7 @@ __all__ = ["Selection", "select"]
 
 _FILL_ROUNDS = 64
 _SORT_AT_MOST = 4096  # the edge of a selection is sorted exactly below this many items
+_FILL_HEAD = 256  # the greedy fill sorts its steepest items this many at a time
 _REFINE_BITS = 7
 
 
@@ -149,14 +150,14 @@ def _take_best_first(
     slope: FloatArray, dc: FloatArray, remaining: float
 ) -> tuple[npt.NDArray[np.intp], float]:
     """:func:`_take_in_order` over all items in :func:`_order`, without sorting a big
-    pool whole: the steepest ``_SORT_AT_MOST`` items (``argpartition``) are sorted and
+    pool whole: the steepest ``_FILL_HEAD`` items (``argpartition``) are sorted and
     walked, then the next ones among those that still fit, and so on."""
     rest = np.arange(slope.size)
     parts: list[npt.NDArray[np.intp]] = []
     while rest.size:
-        if rest.size > _SORT_AT_MOST:
-            split = np.argpartition(-slope[rest], _SORT_AT_MOST - 1)
-            head, rest = rest[split[:_SORT_AT_MOST]], rest[split[_SORT_AT_MOST:]]
+        if rest.size > _FILL_HEAD:
+            split = np.argpartition(-slope[rest], _FILL_HEAD - 1)
+            head, rest = rest[split[:_FILL_HEAD]], rest[split[_FILL_HEAD:]]
         else:
             head, rest = rest, rest[:0]
         head = head[_order(slope[head], dc[head])]
