@@ -53,69 +53,27 @@ def branch_and_bound(
     otherwise (SLSQP's), the best to beat from the start (fewer nodes)."""
     if not curves.any_s_shaped:
         return x, ""
-    s_shaped = curves.s_shaped
     lo, hi = problem.lower, problem.upper
     on_lower = np.minimum(np.maximum(lo, curves.inflection), hi)
-
-    def inside(cs: CurveSet, y: FloatArray) -> FloatArray:
-        """How much the envelope overstates each undecided channel at ``y``."""
-        gap = cs.envelope_value(y) - curves.value(y)
-        return np.where(cs.s_shaped, gap, 0.0)
-
     root_bound = float(curves.envelope_value(x).sum() - offset * x.sum())
     best_x = x
     best_v = curves.objective(x, offset) if is_feasible(problem, x, full) else -np.inf
     if incumbent is not None and curves.objective(incumbent, offset) > best_v:
         best_x, best_v = incumbent, curves.objective(incumbent, offset)
     # a node: per channel -1 (undecided), 0 (off: at its minimum), 1 (on its concave part)
-    state0 = np.where(s_shaped, -1, 2).astype(np.int8)
-    stack: list[tuple[np.ndarray, FloatArray, CurveSet, float]] = []
-
-    def branch(state: np.ndarray, y: FloatArray, cs: CurveSet, bound: float) -> None:
-        gap = inside(cs, y)
-        tol = 1e-12 * max(abs(bound), 1.0)
-        if not (gap > tol).any():
-            return  # exact on the true curves: nothing below to try
-        i = int(gap.argmax())
-        children = []
-        for side in (0, 1):
-            child = state.copy()
-            child[i] = side
-            children.append(child)
-        # the side nearer the envelope's answer last (explored first)
-        if y[i] < 0.5 * max(float(curves.tangent[i]), lo[i]):
-            children.reverse()
-        for child in children:
-            stack.append((child, y, cs, bound))
-
-    def solve_node(state: np.ndarray) -> tuple[FloatArray, CurveSet, float] | None:
-        lower, upper = lo.copy(), hi.copy()
-        off, on = state == 0, state == 1
-        upper[off] = lo[off]
-        lower[on] = on_lower[on]
-        sub = restrict(problem, lower, upper)
-        if is_infeasible(sub, full):
-            return None
-        cs = curves.with_concave_part(on)
-        try:
-            y = WaterFilling(cs, sub, offset).solve(full).x
-        except (InfeasibleError, ValueError):
-            return None
-        if not np.all(np.isfinite(y)) or not is_feasible(problem, y, full):
-            return None
-        return y, cs, float(cs.envelope_value(y).sum() - offset * y.sum())
-
-    branch(state0, x, curves, root_bound)
+    # and its parent's bound; the last pushed is explored first
+    state0 = np.where(curves.s_shaped, -1, 2).astype(np.int8)
+    stack = _children(curves, lo, state0, x, curves, root_bound)
     nodes, complete = 1, True
     while stack:
-        state, _, _, parent_bound = stack.pop()
+        state, parent_bound = stack.pop()
         if parent_bound <= best_v + 1e-12 * max(abs(best_v), 1.0):
             continue  # nothing below can beat the best split found
         if nodes >= MAX_NODES:
             complete = False
             break
         nodes += 1
-        found = solve_node(state)
+        found = _solve_node(curves, problem, offset, full, on_lower, state)
         if found is None:
             continue
         y, cs, bound = found
@@ -123,8 +81,8 @@ def branch_and_bound(
         if value > best_v:
             best_x, best_v = y, value
         if bound > best_v + 1e-12 * max(abs(best_v), 1.0):
-            branch(state, y, cs, bound)
-    names = [problem.channels[i] for i in np.flatnonzero(s_shaped)]
+            stack.extend(_children(curves, lo, state, y, cs, bound))
+    names = [problem.channels[i] for i in np.flatnonzero(curves.s_shaped)]
     gap = max(root_bound - best_v, 0.0) / max(abs(root_bound), 1e-300)
     how = "searched completely" if complete else f"stopped at {MAX_NODES} nodes"
     return best_x, (
@@ -132,6 +90,62 @@ def branch_and_bound(
         f"({nodes} node(s), {how}); the best split is within {gap:.3g} (relative) of "
         "the envelope bound."
     )
+
+
+def _children(
+    curves: CurveSet,
+    lo: FloatArray,
+    state: np.ndarray,
+    y: FloatArray,
+    cs: CurveSet,
+    bound: float,
+) -> list[tuple[np.ndarray, float]]:
+    """The two children of a node whose envelope solution is ``y`` (on the curve set
+    ``cs`` of the node, bound ``bound``): the channel where the envelope overstates the
+    true curve most, off and on; the side nearer the envelope's answer last (explored
+    first).  Empty when the envelope is exact at ``y`` (nothing below to try)."""
+    gap = np.where(cs.s_shaped, cs.envelope_value(y) - curves.value(y), 0.0)
+    tol = 1e-12 * max(abs(bound), 1.0)
+    if not (gap > tol).any():
+        return []  # exact on the true curves: nothing below to try
+    i = int(gap.argmax())
+    children = []
+    for side in (0, 1):
+        child = state.copy()
+        child[i] = side
+        children.append((child, bound))
+    if y[i] < 0.5 * max(float(curves.tangent[i]), lo[i]):
+        children.reverse()
+    return children
+
+
+def _solve_node(
+    curves: CurveSet,
+    problem: SplitProblem,
+    offset: float,
+    full: bool,
+    on_lower: FloatArray,
+    state: np.ndarray,
+) -> tuple[FloatArray, CurveSet, float] | None:
+    """The envelope problem of a node (its channels off held at their minimum, those
+    on at or above ``on_lower`` on their concave part): its split, curve set and bound
+    (the envelope objective), or None when the node is infeasible."""
+    lo, hi = problem.lower, problem.upper
+    lower, upper = lo.copy(), hi.copy()
+    off, on = state == 0, state == 1
+    upper[off] = lo[off]
+    lower[on] = on_lower[on]
+    sub = restrict(problem, lower, upper)
+    if is_infeasible(sub, full):
+        return None
+    cs = curves.with_concave_part(on)
+    try:
+        y = WaterFilling(cs, sub, offset).solve(full).x
+    except (InfeasibleError, ValueError):
+        return None
+    if not np.all(np.isfinite(y)) or not is_feasible(problem, y, full):
+        return None
+    return y, cs, float(cs.envelope_value(y).sum() - offset * y.sum())
 
 
 def consolidate_convex(
