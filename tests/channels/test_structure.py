@@ -91,6 +91,7 @@ def test_constraint_specs_raise_bidopt_errors() -> None:
         SplitConstraints(colour="red")  # type: ignore[call-arg]
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_a_scipy_failure_is_a_solver_error() -> None:
     """trust-constr cannot start where a marginal return is infinite (a Hill curve of
     shape < 1 at zero spend): scipy's ValueError becomes a SolverError."""
