@@ -166,3 +166,21 @@ def test_fit_on_pymc_marketing_data_recovers_the_generating_process() -> None:
     # the controls enter with coefficient 100 in the generating process
     for name in ("trend", "seasonality", "z"):
         assert fit.controls[name] == pytest.approx(100.0, rel=0.15)
+
+
+@pytest.mark.parametrize("saturation", ["exponential", "hill"])
+def test_weibull_adstock_parameters_do_not_overwrite_the_curve_s(saturation: str) -> None:
+    # a Weibull adstock's shape/scale and a Hill shape / exponential scale were all
+    # reported as "<channel>.shape" / "<channel>.scale": one overwrote the other
+    rng = np.random.default_rng(0)
+    spend = {"a": rng.uniform(0, 10, 80), "b": rng.uniform(0, 5, 80)}
+    kpi = 5 + 3 * -np.expm1(-spend["a"] / 4) + 2 * -np.expm1(-spend["b"] / 2)
+    kpi = kpi + rng.normal(0, 0.05, 80)
+    fit = fit_response(spend, kpi, adstock="weibull", saturation=saturation, rng=0)
+    for name in ("a", "b"):
+        assert fit.params[f"{name}.adstock_shape"] == fit.adstock[name]["shape"]
+        assert fit.params[f"{name}.adstock_scale"] == fit.adstock[name]["scale"]
+        assert set(fit.stderr) == set(fit.params)
+        for key, value in fit.curves[name].params.items():
+            if key != "ceiling":
+                assert fit.params[f"{name}.{key}"] == value

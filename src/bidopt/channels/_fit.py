@@ -47,6 +47,8 @@ _ADSTOCK_PARAMS: dict[str, list[tuple[str, float, float]]] = {
     "weibull": [("shape", 0.2, 5.0), ("wscale", 0.3, 10.0)],
     "none": [],
 }
+#: Names of the Weibull adstock's parameters (reported with an ``adstock_`` prefix).
+_WEIBULL = frozenset(name for name, *_ in _ADSTOCK_PARAMS["weibull"])
 _SAT_PARAMS: dict[str, list[tuple[str, float, float]]] = {
     "logistic": [("lam", 0.01, 50.0)],
     "exponential": [("scale", 0.02, 100.0)],
@@ -72,7 +74,8 @@ class ResponseFit:
     r2, nrmse : float
         Fit quality on the fitted periods (NRMSE: RMSE over the KPI's range, as Robyn).
     params, stderr : dict of str to float
-        Every parameter (``<channel>.<name>``) and its Jacobian-based standard error.
+        Every parameter (``<channel>.<name>``) and its Jacobian-based standard error;
+        a Weibull adstock's are ``<channel>.adstock_shape`` and ``<channel>.adstock_scale``.
     fitted, residuals : ndarray of float64, shape (n_periods,)
     success : bool
     message : str
@@ -347,8 +350,13 @@ def fit_response(
                 value, err = value / s, err / s
             elif pname in ("scale", "half") and i >= n_ad:
                 value, err = value * s, err * s
-            params[f"{name}.{'scale' if pname == 'wscale' else pname}"] = value
-            stderr[f"{name}.{'scale' if pname == 'wscale' else pname}"] = err
+            # Weibull adstock's shape and scale are reported as adstock_shape and
+            # adstock_scale: a Hill curve's shape and an exponential/log curve's scale
+            # use the plain names (they overwrote each other's entries before)
+            weibull = i < n_ad and pname in _WEIBULL
+            key = f"{name}.adstock_{pname.removeprefix('w')}" if weibull else f"{name}.{pname}"
+            params[key] = value
+            stderr[key] = err
         params[f"{name}.beta"], stderr[f"{name}.beta"] = beta, beta_se
         # the curve in spend units: the size is beta, the shape parameters as reported
         size = SIZE_PARAM[sat_kind]
