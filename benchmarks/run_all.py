@@ -35,6 +35,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("tune_pacing", [], ["--seeds", "1", "--auctions", "50000"]),
     ("backtest_keywords", [], ["--keywords", "2000", "--days", "14"]),
     ("grouping", [], ["--sizes", "10000"]),
+    ("experiments", [], ["--orders", "50", "--sims", "1000", "--seeds", "5"]),
+    ("customers", [], ["--customers", "100000"]),
 ]
 
 

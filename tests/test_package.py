@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,14 +11,10 @@ import pytest
 import bidopt
 from bidopt import exceptions
 
+#: bidopt and every sub-package, found on disk so that a new package cannot be missed
 PACKAGES = [
     "bidopt",
-    "bidopt.bidding",
-    "bidopt.channels",
-    "bidopt.datasets",
-    "bidopt.grouping",
-    "bidopt.landscape",
-    "bidopt.replay",
+    *sorted(f"bidopt.{m.name}" for m in pkgutil.iter_modules(bidopt.__path__) if m.ispkg),
 ]
 
 
