@@ -9,9 +9,10 @@ import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck
 from bidopt._validation import check_choice, check_options, check_scalar
+from bidopt.bidding._highs import solve_highs
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import BidProblem, make_problem, picked
-from bidopt.bidding._solvers import Solution, solve_dual, solve_highs
+from bidopt.bidding._solvers import Solution, solve_dual
 from bidopt.landscape import BidLandscape, Objective
 
 __all__ = ["METHODS", "Method", "optimize_bids"]
