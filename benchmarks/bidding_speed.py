@@ -222,6 +222,27 @@ def _speed_row(
     return row
 
 
+def _kernels_note() -> str:
+    """Which hull/selection code ran: numba's compiled kernels or the numpy path."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("numba") is None:
+        return "numpy path (numba not installed)"
+    if os.environ.get("BIDOPT_NUMBA", "1") == "0":
+        return "numpy path (BIDOPT_NUMBA=0)"
+    import numba
+
+    return f"compiled kernels (numba {numba.__version__})"
+
+
+def _load() -> str:
+    """The 1/5/15-minute load averages (a shared machine inflates every wall time)."""
+    import os
+
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
@@ -234,6 +255,7 @@ def main() -> None:
         help="skip HiGHS where it would take longer than this (s)",
     )
     args = parser.parse_args()
+    load_start = _load()
 
     speed = []
     for family in args.families:
@@ -319,6 +341,9 @@ def main() -> None:
         "Dual vs HiGHS `linprog` in the same run (dual best of 10, HiGHS once); "
         "budget = share x total top-level cost.",
         "",
+        f"Dual: {_kernels_note()}. Load average (1/5/15 min) at the start {load_start}, "
+        f"at the end {_load()} on {machine()['cpus']} CPUs.",
+        "",
         markdown_table(
             speed,
             [
@@ -363,7 +388,8 @@ def main() -> None:
     write_results(
         "bidding_speed",
         {
-            "machine": machine(),
+            "machine": {**machine(), "load_start": load_start, "load_end": _load()},
+            "dual_code": _kernels_note(),
             "speed": speed,
             "million": big,
             "quality": quality,
