@@ -45,7 +45,9 @@ def test_fixed_design_errors():
 
 def test_first_bounds_are_analytic_and_pocock_matches_published_values():
     d = group_sequential(5, spending="obrien_fleming")
-    np.testing.assert_allclose(d.bounds[0], stats.norm.isf(0.025) / np.sqrt(0.2), rtol=1e-8)
+    # each side spends alpha / 2 with 2 - 2 Phi(z_{alpha/4} / sqrt(t))
+    first = stats.norm.isf(2 * stats.norm.sf(stats.norm.isf(0.0125) / np.sqrt(0.2)))
+    np.testing.assert_allclose(d.bounds[0], first, rtol=1e-8)
     # Lan-DeMets Pocock-type, 5 equally spaced looks, two-sided 0.05 (Jennison & Turnbull
     # 2000, table 7.x; gsDesign sfLDPocock): 2.438 2.427 2.410 2.397 2.386
     p = group_sequential(5, spending="pocock")
@@ -112,3 +114,21 @@ def test_always_valid_detects_a_real_effect_and_errors():
         always_valid(lift, np.ones(3), tau=1.0)
     with pytest.raises(InvalidInputError, match="`information` must be a number of looks"):
         group_sequential([0.5, 0.4, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("looks", "published"),
+    [
+        (2, [2.963, 1.969]),
+        (3, [3.710, 2.511, 1.993]),
+        (4, [4.333, 2.963, 2.359, 2.014]),
+        (5, [4.877, 3.357, 2.680, 2.290, 2.031]),
+    ],
+)
+def test_obrien_fleming_bounds_match_published_lan_demets_values(looks, published):
+    # Lan-DeMets O'Brien-Fleming-type, equally spaced looks, two-sided 0.05 (gsDesign
+    # sfLDOF, rpact asOF, ldbounds; Jennison & Turnbull 2000 ch. 7). The spending
+    # function once used z_{alpha/2} for the two-sided level: 4.383 ... 2.064 at K = 5.
+    d = group_sequential(looks, spending="obrien_fleming")
+    np.testing.assert_allclose(d.bounds, published, atol=1.5e-3)
+    np.testing.assert_allclose(d.rejection_probability(0.0), 0.05, rtol=1e-6)

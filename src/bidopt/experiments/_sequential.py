@@ -37,7 +37,9 @@ def spending_function(
 ) -> FloatArray:
     """Lan-DeMets alpha spent by information fraction ``t`` (two-sided).
 
-    ``"obrien_fleming"``: ``2 - 2 Phi(z_{alpha/2} / sqrt(t))``;
+    ``"obrien_fleming"``: ``4 - 4 Phi(z_{alpha/4} / sqrt(t))``, the Lan-DeMets
+    O'Brien-Fleming-type function ``2 - 2 Phi(z_{a/2} / sqrt(t))`` of each one-sided
+    level ``a = alpha / 2`` (the bounds of gsDesign, rpact and Jennison and Turnbull);
     ``"pocock"``: ``alpha log(1 + (e - 1) t)``.
 
     Parameters
@@ -54,7 +56,7 @@ def spending_function(
     frac = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0)
     if spending == "obrien_fleming":
         with np.errstate(divide="ignore"):
-            out = 2 * stats.norm.sf(stats.norm.isf(alpha / 2) / np.sqrt(frac))
+            out = 4 * stats.norm.sf(stats.norm.isf(alpha / 4) / np.sqrt(frac))
         return np.asarray(np.where(frac > 0, out, 0.0), dtype=np.float64)
     return np.asarray(alpha * np.log1p((math.e - 1) * frac), dtype=np.float64)
 
