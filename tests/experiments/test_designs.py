@@ -132,3 +132,14 @@ def test_obrien_fleming_bounds_match_published_lan_demets_values(looks, publishe
     d = group_sequential(looks, spending="obrien_fleming")
     np.testing.assert_allclose(d.bounds, published, atol=1.5e-3)
     np.testing.assert_allclose(d.rejection_probability(0.0), 0.05, rtol=1e-6)
+
+
+@pytest.mark.parametrize("lift", [0.5, 3.0, 10.0])
+def test_large_effects_are_solved_for_n(lift):
+    # the solver's bracket started at n = 1, where a large effect already has the
+    # power asked for: scipy's "f(a) and f(b) must have different signs" ValueError
+    d = fixed_design(baseline=0.0, sd=1.0, lift=lift, power=0.8)
+    z = stats.norm.isf(0.025)
+    drift = lift / np.sqrt(2 / d.n_control)
+    power = stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift)
+    np.testing.assert_allclose(power, 0.8, rtol=1e-9)

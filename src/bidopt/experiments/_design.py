@@ -178,7 +178,8 @@ def fixed_design(
             hi *= 2
             if hi > 200:  # pragma: no cover - astronomically small effects
                 raise InvalidInputError(f"`lift` {effect!r} is too small to detect.")
-        n = math.exp(optimize.brentq(gap_n, math.log(1.0 + 1e-9), hi, xtol=1e-12))
+        # a large effect can need less than one unit per arm: the bracket starts far below
+        n = math.exp(optimize.brentq(gap_n, -30.0, hi, xtol=1e-12))
     else:
         target = power
         # the effect in the direction of sign: positive lifts (a proportion near 1 could
