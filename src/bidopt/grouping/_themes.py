@@ -78,7 +78,7 @@ def group_names_and_themes(
     on_theme = product_ids == main[labels]
     members = np.bincount(labels[on_theme], minlength=n_groups)
     rows, words, position = [], [], []
-    for i in np.flatnonzero(on_theme & (members[labels] > 1)).tolist():
+    for i in np.flatnonzero(on_theme).tolist():
         r = roles[i]
         extra = (*r.brands, *r.qualifiers)
         for p, w in enumerate(dict.fromkeys(extra)):
