@@ -212,3 +212,37 @@ def test_errors_name_the_parameter():
         compare(data, arm="arm", metric="click", alpha=1.5)
     with pytest.raises(InvalidInputError, match="`successes` must be <= `n`"):
         ArmStatistics.from_counts(["a", "b"], [10, 10], [11, 3])
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # statsmodels' odds ratio
+@pytest.mark.parametrize(
+    ("n", "x"),
+    [([2, 2], [0, 2]), ([100, 100], [0, 5]), ([100, 100], [0, 100]), ([50, 80], [50, 70])],
+)
+def test_a_rate_of_zero_or_one_uses_agresti_caffo_not_a_zero_variance(n, x):
+    # the Wald variance of a 0% or 100% arm is 0: 0/2 against 2/2 was "significant"
+    # with p = 0 and an interval [+100 pp, +100 pp]
+    from statsmodels.stats.proportion import (
+        confint_proportions_2indep,
+        test_proportions_2indep,
+    )
+
+    c = compare(ArmStatistics.from_counts(["A", "B"], n, x))
+    low, high = confint_proportions_2indep(x[1], n[1], x[0], n[0], method="agresti-caffo")
+    ref_p = test_proportions_2indep(x[1], n[1], x[0], n[0], method="agresti-caffo").pvalue
+    np.testing.assert_allclose(c.p_value[1], ref_p, rtol=1e-9)
+    np.testing.assert_allclose(
+        [c.ci_low[1], c.ci_high[1]], [max(low, -1.0), min(high, 1.0)], rtol=1e-9
+    )
+    assert c.lift[1] == x[1] / n[1] - x[0] / n[0]
+    assert c.ci_low[1] < c.ci_high[1]
+    if x[0] == 0:
+        assert np.isnan(c.relative_lift[1])
+        assert "no relative lift" in c.summary()
+        assert "nan" not in c.summary() and "inf" not in c.summary()
+
+
+def test_two_units_per_arm_at_the_extremes_are_not_significant():
+    c = compare(ArmStatistics.from_counts(["A", "B"], [2, 2], [0, 2]))
+    assert not c.significant[1]
+    assert c.winner() is None

@@ -120,7 +120,11 @@ class Comparison:
     Intervals and tests are large-sample normal (Wald) ones on the difference of the
     arms' values: for a proportion the variance is ``p (1 - p) / n`` per arm, for a mean
     the sample variance (``ddof=1``) over ``n``, for a ratio metric the delta method.
-    The relative lift ``value / control - 1`` uses the delta method too.  With several
+    The relative lift ``value / control - 1`` uses the delta method too (NaN when the
+    control's value is 0).  A proportion comparison in which either arm has a rate of 0
+    or 1 (whose Wald variance is 0) uses the Agresti-Caffo interval and test instead
+    (one success and one failure added to each arm; ``lift`` stays the raw difference,
+    ``lift_se`` is the adjusted one); proportion intervals are clipped to [-1, 1].  With several
     treatment arms, ``p_adjusted`` is Holm's (or Bonferroni's) adjustment over the
     ``m = n_arms - 1`` comparisons with the control, and every interval is a Bonferroni
     interval at level ``1 - alpha / m``: simultaneous coverage, and an interval that
@@ -236,8 +240,13 @@ class Comparison:
             lines.append(
                 f"{head}  lift {lift_text(self.lift[i])} "
                 f"[{lift_text(self.ci_low[i])}, {lift_text(self.ci_high[i])}]"
-                f" = {self.relative_lift[i]:+.1%} [{self.relative_low[i]:+.1%}, "
-                f"{self.relative_high[i]:+.1%}]  p = {self.p_adjusted[i]:.3g}  {verdict}"
+                + (
+                    f" = {self.relative_lift[i]:+.1%} [{self.relative_low[i]:+.1%}, "
+                    f"{self.relative_high[i]:+.1%}]"
+                    if np.isfinite(self.relative_lift[i])
+                    else " (no relative lift: the control is 0)"
+                )
+                + f"  p = {self.p_adjusted[i]:.3g}  {verdict}"
             )
         winner = self.winner()
         if winner is None:
@@ -393,17 +402,38 @@ def _from_stats(
     treated = np.arange(arms.size) != c
     lift = np.where(treated, value - value[c], np.nan)
     lift_se = np.where(treated, np.sqrt(variance + variance[c]), np.nan)
+    # the centre of the interval and test: the lift, except at a boundary (below)
+    centre = lift.copy()
+    if s.kind == "proportion" and theta is None:
+        # a rate of 0% or 100% has a Wald variance of 0, which made 0/2 against 2/2
+        # "significant" with p = 0 and an interval of zero width: a comparison with such
+        # an arm uses Agresti-Caffo (one success and one failure added to each arm)
+        edge = (s.total == 0) | (s.total == s.n)
+        ac = treated & (edge | edge[c])
+        if ac.any():
+            pt = (s.total + 1) / (s.n + 2)
+            vt = pt * (1 - pt) / (s.n + 2)
+            centre = np.where(ac, pt - pt[c], centre)
+            lift_se = np.where(ac, np.sqrt(vt + vt[c]), lift_se)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = lift / lift_se
+        z = centre / lift_se
         p = np.where(treated, 2 * stats.norm.sf(np.abs(z)), np.nan)
-        p = np.where(treated & (lift_se == 0), np.where(lift == 0, 1.0, 0.0), p)
+        p = np.where(treated & (lift_se == 0), np.where(centre == 0, 1.0, 0.0), p)
         mc = value[c]
-        relative = np.where(treated, value / mc - 1, np.nan)
+        # no relative lift over a control of 0 (NaN, not inf)
+        relative = np.where(treated & (mc != 0), value / mc - 1, np.nan)
         relative_se = np.where(
-            treated, np.sqrt(variance / mc**2 + value**2 * variance[c] / mc**4), np.nan
+            treated & (mc != 0),
+            np.sqrt(variance / mc**2 + value**2 * variance[c] / mc**4),
+            np.nan,
         )
     level_alpha = alpha / m if correction != "none" else alpha
     q = stats.norm.isf(level_alpha / 2)
+    ci_low = centre - q * lift_se
+    ci_high = centre + q * lift_se
+    if s.kind == "proportion":  # a difference of rates lies in [-1, 1]
+        ci_low = np.maximum(ci_low, -1.0)
+        ci_high = np.minimum(ci_high, 1.0)
     p_adj = adjust_pvalues(p, correction)
     srm = srm_check(s.n, expected_split, arms=arms.tolist(), alpha=srm_alpha)
     return Comparison(
@@ -416,8 +446,8 @@ def _from_stats(
         std_error=np.sqrt(variance),
         lift=lift,
         lift_se=lift_se,
-        ci_low=lift - q * lift_se,
-        ci_high=lift + q * lift_se,
+        ci_low=ci_low,
+        ci_high=ci_high,
         relative_lift=relative,
         relative_se=relative_se,
         relative_low=relative - q * relative_se,
