@@ -201,7 +201,7 @@ def test_result_is_frozen_and_explains_itself() -> None:
         (([1, 0], [2.0, 0.0], [1.0, 5.0]), "`recency` must be <= `T`"),
         (([1.5, 0], [1.0, 0.0], [3.0, 5.0]), "`frequency` must hold whole numbers"),
         (([0, 0], [1.0, 0.0], [3.0, 5.0]), "`recency` must be 0 for a customer without"),
-        (([1, 0], [1.0, 0.0], [3.0, 0.0]), "`T` must be > 0"),
+        (([1, 0], [1.0, 0.0], [3.0, -1.0]), "`T` must be >= 0"),
         (([1, 0], [1.0], [3.0, 4.0]), "must have the same length"),
         (([1, -1], [1.0, 0.0], [3.0, 4.0]), "`frequency` must be >= 0"),
     ],

@@ -14,8 +14,8 @@ from bidopt._validation import check_scalar
 from bidopt.customers._fit import (
     FitMethod,
     ModelFit,
+    check_fit_summary,
     check_horizon,
-    check_summary,
     check_weights,
     group_rows,
     maximize,
@@ -295,8 +295,9 @@ def fit_bgnbd(
     recency : array-like of shape (n_customers,)
         Time from the first to the last purchase (0 without repeat purchases).
     T : array-like of shape (n_customers,)
-        Time from the first purchase to the end of the calibration period (> 0), in
-        the same unit as ``recency``.
+        Time from the first purchase to the end of the calibration period (>= 0, at
+        least one > 0), in the same unit as ``recency``.  A customer with ``T == 0``
+        (first purchase on the period's last day) adds nothing to the likelihood.
     weights : array-like of shape (n_customers,), optional
         Customers per row (for a summary already grouped), > 0; default 1 each.
     method : {"l-bfgs-b", "nelder-mead"}, default "l-bfgs-b"
@@ -318,7 +319,7 @@ def fit_bgnbd(
     SolverError
         When the likelihood is not finite at the optimiser's answer.
     """
-    x, t_x, big_t = check_summary(frequency, recency, T)
+    x, t_x, big_t = check_fit_summary(frequency, recency, T)
     w = check_weights(weights, x.size)
     if weights is None:
         (gx, gt_x, gT), gw = group_rows(x, t_x, big_t)

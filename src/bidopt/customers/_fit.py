@@ -24,6 +24,7 @@ __all__ = [
     "FitMethod",
     "ModelFit",
     "check_counts",
+    "check_fit_summary",
     "check_horizon",
     "check_params",
     "check_summary",
@@ -99,6 +100,21 @@ def check_summary(
             f"Got {float(t_x[at])!r} at index {at} instead."
         )
     return x, np.minimum(t_x, big_t), big_t
+
+
+def check_fit_summary(
+    frequency: object, recency: object, T: object
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`check_summary` for a fit: ``T == 0`` is allowed (a customer whose first
+    purchase is on the calibration period's last day, as :func:`rfm_table` makes them;
+    its likelihood is 1, so it changes nothing), but at least one ``T`` must be > 0."""
+    x, t_x, big_t = check_summary(frequency, recency, T, allow_zero_T=True)
+    if not (big_t > 0).any():
+        raise InvalidInputError(
+            "`T` must be > 0 for at least one customer (customers observed for no time "
+            f"carry no information). Got only zeros ({big_t.size} customers) instead."
+        )
+    return x, t_x, big_t
 
 
 def group_rows(*columns: FloatArray) -> tuple[tuple[FloatArray, ...], FloatArray]:

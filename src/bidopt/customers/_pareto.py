@@ -13,7 +13,7 @@ from scipy import special
 from bidopt.customers._bgnbd import PurchaseModelFit
 from bidopt.customers._fit import (
     FitMethod,
-    check_summary,
+    check_fit_summary,
     check_weights,
     group_rows,
     maximize,
@@ -145,7 +145,7 @@ def fit_pareto_nbd(
     ParetoNBDFit
         ``params`` has ``r``, ``alpha``, ``s``, ``beta``.
     """
-    x, t_x, big_t = check_summary(frequency, recency, T)
+    x, t_x, big_t = check_fit_summary(frequency, recency, T)
     w = check_weights(weights, x.size)
     if weights is None:
         (gx, gt_x, gT), gw = group_rows(x, t_x, big_t)

@@ -11,7 +11,7 @@ import numpy as np
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_scalar, missing_mask, short_repr
 from bidopt.customers._bgnbd import PurchaseModelFit, fit_bgnbd
-from bidopt.customers._fit import check_summary, prediction_inputs
+from bidopt.customers._fit import check_fit_summary, prediction_inputs
 from bidopt.customers._gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
@@ -341,7 +341,7 @@ def value_per_order(
         ``value_per_customer`` and ``purchases_per_customer`` are those of a new
         customer of the segment.
     """
-    x, t_x, big_t = check_summary(frequency, recency, T)
+    x, t_x, big_t = check_fit_summary(frequency, recency, T)
     n = x.size
     z = as_float_array(monetary_value, "monetary_value", nonnegative=True)
     first = as_float_array(first_value, "first_value", nonnegative=True)

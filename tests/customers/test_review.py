@@ -1,0 +1,47 @@
+"""Regression tests from the adversarial review of bidopt.customers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.customers import fit_bgnbd, fit_pareto_nbd, rfm_table, simulate_customers
+from bidopt.exceptions import InvalidInputError
+
+TRUTH = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
+
+
+@pytest.mark.parametrize("fit", [fit_bgnbd, fit_pareto_nbd])
+def test_a_customer_first_seen_on_the_last_day_does_not_break_the_fit(fit: object) -> None:
+    # rfm_table's default calibration end is the last order's day, so a customer whose
+    # first order is that day has T == 0; such a customer carries no information (its
+    # likelihood is 1) and the fit must equal the fit without it.
+    orders = {
+        "customer_id": ["a", "a", "b", "b", "b", "c", "d"],
+        "date": [
+            "2024-01-01",
+            "2024-01-20",
+            "2024-01-03",
+            "2024-01-10",
+            "2024-02-01",
+            "2024-01-05",
+            "2024-02-01",  # d: first order on the calibration end
+        ],
+        "amount": [1.0] * 7,
+    }
+    table = rfm_table(orders)
+    assert table.T[-1] == 0.0
+    sim = simulate_customers(400, purchase_params=TRUTH, T=5.0, rng=1)
+    x = np.append(sim.frequency, table.frequency)
+    t_x = np.append(sim.recency, table.recency)
+    big_t = np.append(sim.T, table.T)
+    with_new = fit(x, t_x, big_t)  # type: ignore[operator]
+    without = fit(x[:-1], t_x[:-1], big_t[:-1])  # type: ignore[operator]
+    assert with_new.log_likelihood == pytest.approx(without.log_likelihood, abs=1e-3)
+    for name, value in without.params.items():
+        assert with_new.params[name] == pytest.approx(value, rel=1e-3)
+
+
+def test_a_summary_where_every_customer_is_new_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="`T` must be > 0 for at least one customer"):
+        fit_bgnbd([0, 0], [0.0, 0.0], [0.0, 0.0])
