@@ -31,7 +31,7 @@ def test_a_customer_first_seen_on_the_last_day_does_not_break_the_fit(fit: objec
     }
     table = rfm_table(orders)
     assert table.T[-1] == 0.0
-    sim = simulate_customers(400, purchase_params=TRUTH, T=5.0, rng=1)
+    sim = simulate_customers(1000, purchase_params=TRUTH, T=39.0, rng=1)
     x = np.append(sim.frequency, table.frequency)
     t_x = np.append(sim.recency, table.recency)
     big_t = np.append(sim.T, table.T)
