@@ -246,3 +246,13 @@ def test_two_units_per_arm_at_the_extremes_are_not_significant():
     c = compare(ArmStatistics.from_counts(["A", "B"], [2, 2], [0, 2]))
     assert not c.significant[1]
     assert c.winner() is None
+
+
+def test_labels_that_read_the_same_are_not_merged_silently():
+    # 1 and "1" both became arm "1": two arms were pooled into one without a word
+    data = {"a": np.array([1, "1", 2, 2, 1, "1"], dtype=object), "y": [1, 0, 1, 0, 1, 1]}
+    with pytest.raises(InvalidInputError, match=r"`arm` column 'a' must not mix labels.*1 \(int\)"):
+        compare(data, arm="a", metric="y")
+    # one type per column still works, and an int control matches int labels
+    c = compare({"a": [1, 1, 2, 2], "y": [1.0, 0.0, 1.0, 0.5]}, arm="a", metric="y", control=2)
+    assert c.control == "2"

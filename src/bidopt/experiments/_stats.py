@@ -279,6 +279,22 @@ def column(data: Any, name: str, what: str) -> Any:
     return values.to_numpy() if hasattr(values, "to_numpy") else values
 
 
+def _check_distinct_labels(raw: list[Any], arm: str) -> None:
+    """Raise if two different labels (1 and "1") would become the same arm."""
+    if len(set(map(type, raw))) < 2:  # labels of one type read the same only if equal
+        return
+    seen: dict[str, Any] = {}
+    for v in raw:
+        key = str(v)
+        first = seen.setdefault(key, v)
+        if first is not v and (type(first) is not type(v) or first != v):
+            raise InvalidInputError(
+                f"`arm` column {arm!r} must not mix labels that read the same. Got "
+                f"{first!r} ({type(first).__name__}) and {v!r} ({type(v).__name__}) "
+                "instead; convert the column to one type."
+            )
+
+
 def summarize(
     data: Mapping[str, Any] | Any,
     *,
@@ -328,7 +344,9 @@ def summarize(
             f"Columns {arm!r} and {metric!r} must have the same length. Got {labels_raw.size} "
             f"and {y.size} instead."
         )
-    labels = np.asarray([str(v) for v in labels_raw.tolist()], dtype=object)
+    raw = labels_raw.tolist()
+    labels = np.asarray([str(v) for v in raw], dtype=object)
+    _check_distinct_labels(raw, arm)
     names, first, codes = np.unique(labels, return_index=True, return_inverse=True)
     order = np.argsort(first)  # arms in order of first appearance
     rank = np.empty_like(order)
