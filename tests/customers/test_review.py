@@ -45,3 +45,12 @@ def test_a_customer_first_seen_on_the_last_day_does_not_break_the_fit(fit: objec
 def test_a_summary_where_every_customer_is_new_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="`T` must be > 0 for at least one customer"):
         fit_bgnbd([0, 0], [0.0, 0.0], [0.0, 0.0])
+
+
+def test_a_calibration_end_before_every_order_is_refused() -> None:
+    # a mistyped year used to return an empty table without a word
+    orders = {"customer_id": [1, 1], "date": ["2024-01-01", "2024-01-09"], "amount": [1.0, 2.0]}
+    with pytest.raises(InvalidInputError, match="`calibration_end` must be on or after") as info:
+        rfm_table(orders, calibration_end="2023-01-09")
+    assert "2024-01-01" in str(info.value) and "Got 2023-01-09 instead" in str(info.value)
+    assert len(rfm_table(orders, calibration_end="2024-01-01")) == 1  # the boundary day counts

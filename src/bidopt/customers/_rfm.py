@@ -255,6 +255,12 @@ def rfm_table(
     cal_end = (
         int(days.max()) if calibration_end is None else _as_day(calibration_end, "calibration_end")
     )
+    if cal_end < int(days.min()):
+        raise InvalidInputError(
+            "`calibration_end` must be on or after the first order's day "
+            f"({np.datetime64(int(days.min()), 'D')}), or no customer is left. Got "
+            f"{np.datetime64(cal_end, 'D')} instead."
+        )
     obs_end = cal_end if observation_end is None else _as_day(observation_end, "observation_end")
     if obs_end < cal_end:
         raise InvalidInputError(
