@@ -256,3 +256,13 @@ def test_labels_that_read_the_same_are_not_merged_silently():
     # one type per column still works, and an int control matches int labels
     c = compare({"a": [1, 1, 2, 2], "y": [1.0, 0.0, 1.0, 0.5]}, arm="a", metric="y", control=2)
     assert c.control == "2"
+
+
+def test_a_failed_sample_ratio_check_is_flagged_before_the_verdict():
+    # the verdict "'B' beats 'A'" was printed as if valid, the failure only on the last line
+    c = compare(ArmStatistics.from_counts(["A", "B"], [10_000, 12_000], [1_000, 1_400]))
+    assert not c.srm.passed
+    text = c.summary()
+    assert text.index("WARNING: the sample-ratio check failed") < text.index("Verdict:")
+    ok = compare(ArmStatistics.from_counts(["A", "B"], [10_000, 10_050], [1_000, 1_100]))
+    assert "WARNING" not in ok.summary()

@@ -249,6 +249,11 @@ class Comparison:
                 + f"  p = {self.p_adjusted[i]:.3g}  {verdict}"
             )
         winner = self.winner()
+        if not self.srm.passed:
+            lines.append(
+                "WARNING: the sample-ratio check failed (below): assignment or logging is "
+                "broken, so the lifts and the verdict may be biased; do not act on them."
+            )
         if winner is None:
             lines.append(
                 f"Verdict: no arm differs from {self.control!r} at alpha = {self.alpha:g}."
