@@ -92,3 +92,16 @@ def test_lift_test_design_solves_both_ways_and_the_table_validates():
         lift_tests_table([{k: v for k, v in row.items() if k != "se"}])
     with pytest.raises(InvalidInputError, match="exactly one of `spend_change`"):
         design_lift_test(kpi_sd=1.0, se_return=0.1)
+
+
+@pytest.mark.parametrize(("n", "x"), [(200, (5, 12)), (50, (1, 4)), (1000, (100, 120))])
+def test_chance_of_a_relative_lift_is_close_to_exact_beta_posteriors(n, x):
+    # the delta-method normal of the ratio gave 0.75 for an exact 0.89 (1/50 vs 4/50)
+    c = compare(ArmStatistics.from_counts(["A", "B"], [n, n], list(x)))
+    b = bayes_summary(c, threshold=0.05)
+    gen = np.random.default_rng(0)
+    pa = gen.beta(1 + x[0], 1 + n - x[0], 200_000)
+    pb = gen.beta(1 + x[1], 1 + n - x[1], 200_000)
+    exact = float(np.mean(pb >= 1.05 * pa))
+    assert abs(b.prob_lift_above[1] - exact) < 0.03
+    assert np.isnan(b.prob_lift_above[0])

@@ -24,8 +24,9 @@ class BayesSummary:
 
     The posterior of each arm's value is normal around the estimate with its standard
     error (a flat prior and the large-sample likelihood, as in GrowthBook's and
-    Spotify's engines), so the absolute lift ``D`` is ``N(lift, lift_se^2)`` and the
-    relative lift ``N(relative_lift, relative_se^2)`` (delta method).
+    Spotify's engines), so the absolute lift ``D`` is ``N(lift, lift_se^2)``, and the
+    chance of a relative lift of at least ``x`` is that of ``B - (1 + x) A >= 0`` under
+    the arms' independent normal posteriors (no delta-method ratio).
 
     Attributes
     ----------
@@ -114,7 +115,15 @@ def bayes_summary(result: Comparison, *, threshold: float = 0.0) -> BayesSummary
     threshold = check_scalar(threshold, "threshold", lower=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         beats = stats.norm.sf(0.0, loc=result.lift, scale=result.lift_se)
-        above = stats.norm.sf(threshold, loc=result.relative_lift, scale=result.relative_se)
+        # P(B >= (1 + x) A) from the arms' independent normal posteriors: a linear
+        # combination, exact under them (the delta-method ratio was 0.75 for an exact
+        # 0.89 at 1/50 against 4/50)
+        c = int(np.flatnonzero(result.arms == result.control)[0])
+        gap = result.value - (1 + threshold) * result.value[c]
+        spread = np.sqrt(result.std_error**2 + (1 + threshold) ** 2 * result.std_error[c] ** 2)
+        above = np.where(
+            result.arms == result.control, np.nan, stats.norm.sf(0.0, loc=gap, scale=spread)
+        )
     return BayesSummary(
         arms=result.arms,
         control=result.control,
