@@ -118,7 +118,7 @@ def _group_report(account: SearchAccount, seed: int) -> tuple[KeywordGroups, lis
     took = time.perf_counter() - start
     ari = adjusted_rand_score(account.themes, groups.labels)
     multi = int((groups.sizes > 1).sum())
-    rows = [["group (named after its top keyword)", "keywords", "examples"]]
+    rows = [["group (brand + product)", "keywords", "examples"]]
     for g in np.argsort(-groups.sizes, kind="stable")[:6].tolist():
         members = groups.members(g)
         rows.append([str(groups.names[g]), str(len(members)), ", ".join(members[1:4])])
