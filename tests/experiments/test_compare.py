@@ -266,3 +266,15 @@ def test_a_failed_sample_ratio_check_is_flagged_before_the_verdict():
     assert text.index("WARNING: the sample-ratio check failed") < text.index("Verdict:")
     ok = compare(ArmStatistics.from_counts(["A", "B"], [10_000, 10_050], [1_000, 1_100]))
     assert "WARNING" not in ok.summary()
+
+
+def test_sample_ratio_check_needs_two_arms_and_names_srm_alpha():
+    # one arm or no units gave a NaN statistic and p-value; a bad srm_alpha was
+    # reported as `alpha`
+    with pytest.raises(InvalidInputError, match="`counts` must have at least 2 arms"):
+        srm_check([10])
+    with pytest.raises(InvalidInputError, match="`counts` must have at least 2 arms"):
+        srm_check([0, 0])
+    s = ArmStatistics.from_counts(["A", "B"], [100, 100], [10, 20])
+    with pytest.raises(InvalidInputError, match="`srm_alpha` must be"):
+        compare(s, srm_alpha=2)

@@ -143,3 +143,11 @@ def test_large_effects_are_solved_for_n(lift):
     drift = lift / np.sqrt(2 / d.n_control)
     power = stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift)
     np.testing.assert_allclose(power, 0.8, rtol=1e-9)
+
+
+def test_bad_inputs_of_spending_function_are_refused():
+    # t outside [0, 1] was clipped and alpha = 2 returned "spent" alpha 2.0
+    with pytest.raises(InvalidInputError, match=r"`t` must be information fractions in \[0, 1\]"):
+        spending_function([-0.5, 2.0])
+    with pytest.raises(InvalidInputError, match="`alpha` must be a finite number > 0 and < 1"):
+        spending_function([0.5], alpha=2)

@@ -86,6 +86,11 @@ def srm_check(
     SampleRatioCheck
     """
     observed = as_float_array(counts, "counts", nonnegative=True)
+    if observed.size < 2 or not observed.sum() > 0:
+        raise InvalidInputError(
+            "`counts` must have at least 2 arms and some units. Got "
+            f"{short_repr(observed.tolist())} instead."
+        )
     alpha = check_scalar(alpha, "alpha", lower=0, upper=1, lower_inclusive=False)
     if expected_split is None:
         share = np.full(observed.size, 1.0 / observed.size)
@@ -531,6 +536,7 @@ def compare(
     alpha = check_scalar(
         alpha, "alpha", lower=0, upper=1, lower_inclusive=False, upper_inclusive=False
     )
+    srm_alpha = check_scalar(srm_alpha, "srm_alpha", lower=0, upper=1, lower_inclusive=False)
     if isinstance(data, ArmStatistics):
         extra = {
             "arm": arm,

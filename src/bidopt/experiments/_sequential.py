@@ -53,7 +53,15 @@ def spending_function(
     ndarray of float64, the shape of ``t``
     """
     check_choice(spending, "spending", _SPENDINGS)
-    frac = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0)
+    alpha = check_scalar(
+        alpha, "alpha", lower=0, upper=1, lower_inclusive=False, upper_inclusive=False
+    )
+    frac = as_float_array(t, "t", ndim=None)
+    outside = (frac < 0) | (frac > 1)
+    if outside.any():
+        raise InvalidInputError(
+            f"`t` must be information fractions in [0, 1]. Got {frac[outside].flat[0]!r} instead."
+        )
     if spending == "obrien_fleming":
         with np.errstate(divide="ignore"):
             out = 4 * stats.norm.sf(stats.norm.isf(alpha / 4) / np.sqrt(frac))
