@@ -54,3 +54,29 @@ def test_a_calibration_end_before_every_order_is_refused() -> None:
         rfm_table(orders, calibration_end="2023-01-09")
     assert "2024-01-01" in str(info.value) and "Got 2023-01-09 instead" in str(info.value)
     assert len(rfm_table(orders, calibration_end="2024-01-01")) == 1  # the boundary day counts
+
+
+def test_the_pareto_nbd_likelihood_stays_finite_where_scipys_2f1_fails() -> None:
+    # at s = 252.6, beta = 2512.7 scipy's hyp2f1 returns NaN for a customer without
+    # repeat purchases; the fit met such points on short histories and warned
+    # "invalid value encountered in logaddexp".  Reference: the latent-variable model
+    # integrated over the drop-out time tau (lambda and mu integrated in closed form):
+    # P(no repeat purchase in (0, T]) = (alpha/(alpha+T))^r (beta/(beta+T))^s
+    #   + int_0^T (s/beta) (beta/(beta+tau))^(s+1) (alpha/(alpha+tau))^r dtau.
+    from scipy import integrate
+
+    from bidopt.customers._pareto import _log_likelihood
+
+    r, alpha, s, beta = 0.3426, 4.8716, 252.6, 2512.7
+    big_t = 5.0
+
+    def died_at(tau: float) -> float:
+        return float(s / beta * (beta / (beta + tau)) ** (s + 1) * (alpha / (alpha + tau)) ** r)
+
+    survived = (alpha / (alpha + big_t)) ** r * (beta / (beta + big_t)) ** s
+    expected = survived + integrate.quad(died_at, 0.0, big_t, epsrel=1e-12)[0]
+    with np.errstate(all="raise"):
+        got = _log_likelihood(
+            np.array([r, alpha, s, beta]), np.array([0.0]), np.array([0.0]), np.array([big_t])
+        )
+    assert np.exp(got[0]) == pytest.approx(expected, rel=1e-6)

@@ -3,12 +3,13 @@ its likelihood in log-space."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
+from scipy import integrate, special
 
 from bidopt.customers._bgnbd import PurchaseModelFit
 from bidopt.customers._fit import (
@@ -36,13 +37,41 @@ def _log_tail(
     large ``x`` and near ``z = 1``; Euler's transformation turns it into a 2F1 with first
     parameter 1, bounded and smooth, times powers taken in logs.
     """
-    if alpha >= beta:
-        z = (alpha - beta) / (alpha + y)
-        hyp = special.hyp2f1(1.0, r + x, r + s + x + 1, z)
-        return -(r + x) * np.log(alpha + y) - s * np.log(beta + y) + np.log(hyp)
-    z = (beta - alpha) / (beta + y)
-    hyp = special.hyp2f1(1.0, s + 1, r + s + x + 1, z)
-    return (1 - r - x) * np.log(alpha + y) - (1 + s) * np.log(beta + y) + np.log(hyp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if alpha >= beta:
+            z = (alpha - beta) / (alpha + y)
+            hyp = special.hyp2f1(1.0, r + x, r + s + x + 1, z)
+            out = -(r + x) * np.log(alpha + y) - s * np.log(beta + y) + np.log(hyp)
+        else:
+            z = (beta - alpha) / (beta + y)
+            hyp = special.hyp2f1(1.0, s + 1, r + s + x + 1, z)
+            out = (1 - r - x) * np.log(alpha + y) - (1 + s) * np.log(beta + y) + np.log(hyp)
+    failed = ~np.isfinite(out)
+    if failed.any():  # scipy's 2F1 gives NaN for large parameters with z near 1
+        out = np.array(out, dtype=np.float64)
+        for i in np.flatnonzero(failed):  # rare rows (extreme parameters), one quadrature each
+            out[i] = _log_tail_quad(r, alpha, s, beta, float(x[i]), float(y[i]))
+    result: FloatArray = out
+    return result
+
+
+def _log_tail_quad(r: float, alpha: float, s: float, beta: float, x: float, y: float) -> float:
+    """``log F(y)`` of :func:`_log_tail` by quadrature of ``int_y^inf (alpha + u)^-(r+x)
+    (beta + u)^-(s+1) du``, scaled by its integrand at ``y`` (so the integrand starts
+    at 1 and decreases): the fallback where the hypergeometric function fails."""
+
+    def scaled(v: float) -> float:
+        return math.exp(
+            -(r + x) * math.log1p(v / (alpha + y)) - (s + 1) * math.log1p(v / (beta + y))
+        )
+
+    integral = integrate.quad(scaled, 0.0, math.inf, epsrel=1e-10, epsabs=0.0, limit=200)[0]
+    return (
+        math.log(r + s + x)
+        + math.log(integral)
+        - (r + x) * math.log(alpha + y)
+        - (s + 1) * math.log(beta + y)
+    )
 
 
 def _log_likelihood(
