@@ -80,3 +80,20 @@ def test_the_pareto_nbd_likelihood_stays_finite_where_scipys_2f1_fails() -> None
             np.array([r, alpha, s, beta]), np.array([0.0]), np.array([0.0]), np.array([big_t])
         )
     assert np.exp(got[0]) == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_parameter_stopped_just_short_of_the_box_is_not_called_converged() -> None:
+    # a Pareto/NBD fit on 400 customers over 5 weeks stopped at beta = 162,287 (the box
+    # ends at e^12 = 162,755) and said "converged"; the same shape, made cheap: a
+    # likelihood that keeps rising towards the edge, where L-BFGS-B stops early.
+    from bidopt.customers._fit import maximize
+
+    def objective(phi: np.ndarray) -> tuple[float, np.ndarray]:
+        slope = np.array([0.0, -1e-9])  # nearly flat in phi[1], rising to the edge
+        return float((phi[0] - 1.0) ** 2 + slope @ phi), np.array([2 * (phi[0] - 1.0), -1e-9])
+
+    sol = maximize(
+        objective, np.array([0.0, 11.995]), ("r", "beta"), 100.0, method="l-bfgs-b", options=None
+    )
+    assert sol.params["beta"] < np.exp(12.0) * 0.9999
+    assert not sol.success and sol.status == 9 and "beta" in sol.message

@@ -246,7 +246,9 @@ def _maximize(
     success = bool(res.success)
     status = int(res.status)
     message = str(res.message)
-    at_bound = np.abs(phi) >= _LOG_BOUND - 1e-6
+    # within 1% of the box's edge: the optimiser often stops just short of it when the
+    # likelihood keeps rising towards it (a parameter the data do not identify)
+    at_bound = np.abs(phi) >= _LOG_BOUND - 0.01
     if at_bound.any():
         success = False
         status = 9
@@ -296,7 +298,7 @@ class ModelFit:
     success : bool
         Whether the optimiser converged inside the parameter box.
     status : int
-        The optimiser's status code (9: a parameter at the box's bound).
+        The optimiser's status code (9: a parameter at, or within 1% of, the box's bound).
     message : str
         The optimiser's message, or what to change when ``success`` is False.
     nit : int
