@@ -97,3 +97,21 @@ def test_a_parameter_stopped_just_short_of_the_box_is_not_called_converged() -> 
     )
     assert sol.params["beta"] < np.exp(12.0) * 0.9999
     assert not sol.success and sol.status == 9 and "beta" in sol.message
+
+
+def test_the_segment_summary_says_the_pooled_fallback_in_plain_words() -> None:
+    from bidopt.customers import SegmentValue
+
+    seg = SegmentValue(
+        segment=np.array(["big", "tiny"], dtype=object),
+        n_customers=np.array([5000, 12]),
+        value_per_customer=np.array([50.0, 40.0]),
+        purchases_per_customer=np.array([1.5, 1.2]),
+        first_value_per_customer=np.array([20.0, 20.0]),
+        lifetime_value_per_order=np.array([70.0, 60.0]),
+        value_multiplier=np.array([3.5, 3.0]),
+        basis=np.array(["segment fit", "pooled fit"], dtype=object),
+    )
+    tiny = seg.summary().splitlines()[2]
+    assert "tiny" in tiny and "takes the models fitted on every customer" in tiny
+    assert "fitted on this segment's customers alone" in seg.summary().splitlines()[1]

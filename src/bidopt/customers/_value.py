@@ -19,6 +19,16 @@ from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
 __all__ = ["CustomerValue", "SegmentValue", "customer_value", "value_per_order"]
 
 
+# what summary() says for each basis, in plain words
+_BASIS_WORDS = {
+    "pooled fit": (
+        "pooled fit: too few customers or repeat buyers, or the segment's own fit failed, "
+        "so this segment takes the models fitted on every customer"
+    ),
+    "segment fit": "segment fit: models fitted on this segment's customers alone",
+}
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class SegmentValue:
     """Customer value summed up by segment (an RFM segment, a crowd, a channel).
@@ -72,7 +82,7 @@ class SegmentValue:
                 f"  {name}: {int(self.n_customers[i]):,} customers, future value "
                 f"{self.value_per_customer[i]:.4g} per customer, lifetime value per order "
                 f"{self.lifetime_value_per_order[i]:.4g} (x{self.value_multiplier[i]:.3g} the "
-                f"first basket; {self.basis[i]})"
+                f"first basket; {_BASIS_WORDS.get(str(self.basis[i]), self.basis[i])})"
             )
         return "\n".join(lines)
 
