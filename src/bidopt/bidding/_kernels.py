@@ -17,6 +17,7 @@ allowed point before them), a point on or under the chord of its neighbours
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from typing import Any
 
@@ -36,23 +37,39 @@ __all__ = [
     "vertex_level",
 ]
 
-try:
-    _numba: Any = importlib.import_module("numba")
-except ImportError:  # pragma: no cover - the numpy path is tested with ENABLED = False
-    _numba = None
-
-#: numba is installed.
-AVAILABLE = _numba is not None
+#: numba is installed (found without importing it: numba is imported, and the kernels
+#: compiled or loaded from the disk cache, on the first kernel call, so importing
+#: bidopt does not pay for it).
+AVAILABLE = importlib.util.find_spec("numba") is not None
 #: Use the compiled kernels (numba installed and ``BIDOPT_NUMBA`` not ``0``).
 ENABLED = AVAILABLE and os.environ.get("BIDOPT_NUMBA", "1") != "0"
 
+#: The kernels' Python functions, in definition order (callees before callers).
+_PYTHON: dict[str, Any] = {}
+_compiled = False
+
 
 def _jit(function: Any) -> Any:
-    return (
-        _numba.njit(cache=True, nogil=True, error_model="numpy")(function)
-        if AVAILABLE
-        else function
-    )
+    """Register ``function`` to be compiled by :func:`_compile` (returned unchanged)."""
+    _PYTHON[function.__name__] = function
+    return function
+
+
+def _compile() -> None:
+    """Replace every registered kernel by its numba dispatcher, once.
+
+    Kernels call each other through module globals, which numba resolves when a caller is
+    first compiled, so all of them are swapped before any runs.
+    """
+    global _compiled
+    if _compiled:
+        return
+    numba = importlib.import_module("numba")
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    namespace = globals()
+    for name, function in _PYTHON.items():
+        namespace[name] = jit(function)
+    _compiled = True
 
 
 @_jit
@@ -225,6 +242,7 @@ def hull_rows(
     rounding could have decided a vertex (near-collinear points): their ``bucket`` row
     and ``bucket_cost`` share are left out, for the caller to compute another way.
     """
+    _compile()
     n, width = cost.shape
     bucket = np.empty((n, width), dtype=np.uint16)
     bucket_cost = np.zeros(n_buckets)
@@ -274,6 +292,7 @@ def _edge_rows(bucket: Any, edge: int, taken: Any, counts: Any) -> int:  # pragm
 
 def edge_rows(bucket: Any, edge: int) -> tuple[IntArray, IntArray]:
     """Steps above bucket ``edge`` per row, and the row of each step in it (by row)."""
+    _compile()
     n = bucket.shape[0]
     taken = np.empty(n, dtype=np.int64)
     counts = np.empty(n, dtype=np.int64)
@@ -295,6 +314,7 @@ def vertex_level(
     first: IntArray, odd_pos: Any, odd_level: Any, rows: IntArray, index: IntArray
 ) -> IntArray:
     """:meth:`Hull.vertex_level <bidopt.bidding._hull.Hull.vertex_level>` in one pass."""
+    _compile()
     out = np.empty(rows.size, dtype=np.int64)
     _vertex_level(first, odd_pos, odd_level, rows, index, out)
     return out
@@ -317,6 +337,7 @@ def _level_after(
 
 def level_after(first: IntArray, odd_pos: Any, odd_level: Any, taken: IntArray) -> IntArray:
     """:meth:`Hull.level_after <bidopt.bidding._hull.Hull.level_after>` in one pass."""
+    _compile()
     out = np.empty(taken.size, dtype=np.int64)
     _level_after(first, odd_pos, odd_level, np.ascontiguousarray(taken, dtype=np.int64), out)
     return out
@@ -366,6 +387,7 @@ def step(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """:meth:`Hull.step <bidopt.bidding._hull.Hull.step>` in one pass (only ``dc`` filled
     when ``with_value`` is false)."""
+    _compile()
     m = rows.size
     dc = np.empty(m)
     dv = np.empty(m if with_value else 0)
@@ -401,6 +423,7 @@ def totals_after(
 ) -> tuple[float, float]:
     """:meth:`Hull.totals_after <bidopt.bidding._hull.Hull.totals_after>`: the picked
     points gathered in one pass, summed by numpy (the same rounding as a plan's sums)."""
+    _compile()
     c = np.empty(taken.size)
     v = np.empty(taken.size)
     _picked(first, odd_pos, odd_level, cost, value, taken, c, v)
@@ -443,6 +466,7 @@ def fill_pool(
     remaining: float,
 ) -> IntArray:
     """Keywords with a next step whose cost is at most ``remaining``, increasing."""
+    _compile()
     out = np.empty(taken.size, dtype=np.int64)
     m = _fill_pool(first, odd_pos, odd_level, cost, n_steps, taken, remaining, out)
     pool: IntArray = out[:m].copy()
