@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bidopt.customers import fit_bgnbd, fit_pareto_nbd, rfm_table, simulate_customers
+from bidopt.customers import (
+    fit_bgnbd,
+    fit_pareto_nbd,
+    rfm_segments,
+    rfm_table,
+    simulate_customers,
+)
 from bidopt.exceptions import InvalidInputError
 
 TRUTH = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
@@ -115,3 +121,17 @@ def test_the_segment_summary_says_the_pooled_fallback_in_plain_words() -> None:
     tiny = seg.summary().splitlines()[2]
     assert "tiny" in tiny and "takes the models fitted on every customer" in tiny
     assert "fitted on this segment's customers alone" in seg.summary().splitlines()[1]
+
+
+def test_one_time_buyers_score_1_on_frequency_however_many_they_are() -> None:
+    # 6 of 10 customers bought once: with the mid-rank they all scored 2, no customer
+    # scored 1, and the grid's "new customers" (R5 F1) could never be reached
+    ids = [str(i) for i in range(10)] + ["6", "7", "7", "8", "8", "8", "9", "9", "9", "9"]
+    days = [f"2024-01-{1 + i:02d}" for i in range(10)] + [
+        f"2024-02-{d:02d}" for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+    ]
+    table = rfm_table({"customer_id": ids, "date": days, "amount": [1.0] * 20})
+    seg = rfm_segments(table)
+    once = table.frequency == 0
+    assert once.sum() == 6 and (seg.frequency_score[once] == 1).all()
+    assert seg.frequency_score[~once].min() > 1 and seg.frequency_score.max() == 5

@@ -333,7 +333,9 @@ class RFMSegments:
     customer_id : ndarray of object, shape (n_customers,)
     recency_score, frequency_score, monetary_score : ndarray of int64, shape (n_customers,)
         Quantile scores from 1 to ``n_bins``; higher is better (more recent, more
-        purchases, more money).  Tied customers share a score (from their mid-rank).
+        purchases, more money).  Tied customers share a score, that of their lowest
+        rank: the smallest value always scores 1 (one-time buyers have frequency score
+        1 however many they are).
     code : ndarray of object, shape (n_customers,)
         The three scores as text, recency first (``"545"``).
     segment : ndarray of object, shape (n_customers,)
@@ -380,8 +382,10 @@ class RFMSegments:
 
 def _scores(values: FloatArray, n_bins: int) -> IntArray:
     """Quantile score 1..n_bins of each value (higher value, higher score); ties share
-    the score of their mid-rank."""
-    pct = (stats.rankdata(values, method="average") - 0.5) / values.size
+    the score of their lowest rank, so the smallest value always scores 1 (with the
+    mid-rank, the 60% of one-time buyers of a typical log all scored 2 and no customer
+    scored 1)."""
+    pct = (stats.rankdata(values, method="min") - 1.0) / values.size
     return np.minimum(np.floor(pct * n_bins).astype(np.int64) + 1, n_bins)
 
 
