@@ -16,36 +16,7 @@ from bidopt.datasets import AuctionLog, IpinyouInfo, make_auction_log
 from bidopt.exceptions import InvalidInputError
 from bidopt.pacing import BudgetPacer, open_loop_multiplier, spend_plan
 from bidopt.replay import replay
-
-MAX_BID = 300.0
-FLOOR, CEILING = 1e-12 / MAX_BID, 1e12 / MAX_BID  # the documented multiplier bounds
-
-
-def info(**changes: Any) -> IpinyouInfo:
-    fields: dict[str, Any] = {
-        "imp_train": 100,
-        "clk_train": 2,
-        "cost_train": 500.0,
-        "price_counter_train": np.array([0, 10, 40, 50]),
-    }
-    fields.update(changes)
-    return IpinyouInfo(**fields)
-
-
-def log_of(price: npt.ArrayLike, pctr: npt.ArrayLike) -> AuctionLog:
-    p = np.asarray(price, dtype=np.float64)
-    return AuctionLog(
-        click=np.zeros(p.size, dtype=np.int64),
-        market_price=p,
-        pctr=np.asarray(pctr, dtype=np.float64),
-    )
-
-
-def with_zero_pctrs(log: AuctionLog, count: int) -> AuctionLog:
-    assert log.pctr is not None
-    pctr = log.pctr.copy()
-    pctr[:count] = 0.0
-    return AuctionLog(click=log.click, market_price=log.market_price, pctr=pctr)
+from tests.auction_logs import CEILING, FLOOR, MAX_BID, info, log_of, with_zero_pctrs
 
 
 @pytest.mark.parametrize(

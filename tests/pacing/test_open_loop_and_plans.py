@@ -11,15 +11,8 @@ from bidopt.exceptions import InvalidInputError
 from bidopt.pacing import open_loop_multiplier, spend_plan
 from bidopt.replay import replay
 from bidopt.typing import FloatArray
+from tests.auction_logs import synthetic_log
 from tests.conftest import shared_file
-
-
-def synthetic_log(n: int = 20_000, seed: int = 3) -> AuctionLog:
-    rng = np.random.default_rng(seed)
-    pctr = rng.beta(1.0, 200.0, n)
-    price = rng.gamma(2.0, 30.0, n)
-    click = (rng.random(n) < pctr).astype(np.int64)
-    return AuctionLog(click=click, market_price=price, pctr=pctr)
 
 
 def _slot_spend(log: AuctionLog, lam: float, edges: npt.NDArray[np.float64]) -> FloatArray:

@@ -7,15 +7,8 @@ from bidopt.datasets import AuctionLog, IpinyouInfo, read_ipinyou, read_ipinyou_
 from bidopt.exceptions import InvalidInputError
 from bidopt.pacing import open_loop_multiplier
 from bidopt.replay import paced_replay, won_auctions
+from tests.auction_logs import synthetic_log
 from tests.conftest import shared_file
-
-
-def synthetic_log(n: int = 20_000, seed: int = 3) -> AuctionLog:
-    rng = np.random.default_rng(seed)
-    pctr = rng.beta(1.0, 200.0, n)
-    price = rng.gamma(2.0, 30.0, n)
-    click = (rng.random(n) < pctr).astype(np.int64)
-    return AuctionLog(click=click, market_price=price, pctr=pctr)
 
 
 @pytest.mark.parametrize("learnt_from", ["log", "statistics"])
