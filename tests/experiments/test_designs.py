@@ -151,3 +151,10 @@ def test_bad_inputs_of_spending_function_are_refused():
         spending_function([-0.5, 2.0])
     with pytest.raises(InvalidInputError, match="`alpha` must be a finite number > 0 and < 1"):
         spending_function([0.5], alpha=2)
+
+
+@pytest.mark.parametrize("looks", [5.0, 2.5, True])
+def test_a_number_of_looks_that_is_not_an_integer_is_named_as_such(looks):
+    # a scalar float was read as an array: "must be a 1-dimensional array ... shape ()"
+    with pytest.raises(InvalidInputError, match="`information` must be an integer >= 1"):
+        group_sequential(looks)

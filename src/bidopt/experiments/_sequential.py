@@ -289,7 +289,7 @@ def group_sequential(
         alpha, "alpha", lower=0, upper=1, lower_inclusive=False, upper_inclusive=False
     )
     check_choice(spending, "spending", _SPENDINGS)
-    if isinstance(information, (int, np.integer)) and not isinstance(information, bool):
+    if np.ndim(information) == 0:  # a number of looks (5.0 or True: the integer check says so)
         k = check_scalar(information, "information", lower=1, upper=1000, integer=True)
         t = np.arange(1, int(k) + 1, dtype=np.float64) / k
     else:
