@@ -1,4 +1,8 @@
-"""Fixed-horizon comparison of arms: lifts, intervals, multiplicity, SRM and CUPED."""
+"""Fixed-horizon comparison of arms: lifts, intervals, multiplicity, SRM and CUPED.
+
+One module although over 500 lines: the public entry point, its input reading (rows or
+counts) and the result share the per-arm sufficient statistics and one result type.
+"""
 
 from __future__ import annotations
 
