@@ -697,3 +697,11 @@ def test_milp_repair_of_a_hair_over_the_budget_keeps_the_affordable_level() -> N
         assert plan.success, method
         assert plan.fun == pytest.approx(0.5), method
         assert plan.spend <= 2.9999999999999996
+
+
+def test_too_many_levels_is_refused_by_name() -> None:
+    n = 1 << 15
+    bids = np.arange(1, n + 1, dtype=np.float64)[None, :]
+    land = BidLandscape(bids=bids, clicks=bids, cost=bids * 2, conversions=bids / 10)
+    with pytest.raises(InvalidInputError, match="at most 32767 bid levels per keyword. Got 32768"):
+        optimize_bids(land, 10.0)

@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from bidopt.bidding import _kernels
 from bidopt.bidding._hull_numpy import BLOCK_ROWS, N_BUCKETS, SHIFT, build_arrays
+from bidopt.exceptions import InvalidInputError
 from bidopt.typing import BoolArray, FloatArray, IntArray
 
 __all__ = ["BLOCK_ROWS", "N_BUCKETS", "SHIFT", "Hull", "build_hull", "steps"]
@@ -252,7 +253,10 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
     value = np.ascontiguousarray(value, dtype=np.float64)
     n, levels = cost.shape
     if levels >= 1 << 15:
-        raise ValueError(f"At most {(1 << 15) - 1} levels per keyword. Got {levels}.")
+        raise InvalidInputError(
+            f"`landscape` must have at most {(1 << 15) - 1} bid levels per keyword. "
+            f"Got {levels} instead."
+        )
     if _kernels.ENABLED:
         bucket, bucket_cost, first, n_steps, odd, unsure, odd_table = _kernels.hull_rows(
             cost, value, allowed, SHIFT, N_BUCKETS
