@@ -1,26 +1,31 @@
-"""Every public result of the data and bidding packages is a frozen dataclass that can
-explain itself: ``summary()`` (text) and ``to_frame()`` (a DataFrame, with pandas)."""
+"""Every public result of every bidopt package is a frozen dataclass that can explain
+itself: ``summary()`` (text) and ``to_frame()`` (a DataFrame, with pandas)."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 
 import pytest
 
 import bidopt
-from bidopt import bidding, datasets, landscape
 
 #: Public dataclasses that are not results, and why.
 NOT_RESULTS = {
     "Categorical": "a column type of KeywordLog, not a result",
     "ConstraintCheck": "one row of a Certificate (Certificate.to_frame() lists them)",
     "PriceHistogram": "a model of market prices with methods, like ResponseCurve",
+    "ArmStatistics": "the per-arm sufficient statistics compare() takes (its input)",
+    "SlotOutcome": "what a pacing controller is told after each slot (its input)",
 }
 
 
 def _public_dataclasses() -> list[tuple[str, type]]:
     found = {}
-    for module in (bidopt, datasets, landscape, bidding):
+    packages = sorted(m.name for m in pkgutil.iter_modules(bidopt.__path__) if m.ispkg)
+    modules = [bidopt, *(importlib.import_module(f"bidopt.{name}") for name in packages)]
+    for module in modules:
         for name in module.__all__:
             obj = getattr(module, name)
             if isinstance(obj, type) and dataclasses.is_dataclass(obj):

@@ -65,6 +65,13 @@ class SampleRatioCheck:
             f"p = {self.p_value:.3g} (threshold {self.alpha:g}); {shares}"
         )
 
+    def to_frame(self) -> Any:
+        """One row per arm: observed and expected units (needs pandas)."""
+        pd = require_pandas("SampleRatioCheck.to_frame()")
+        return pd.DataFrame(
+            {"arm": self.arms, "observed": self.observed, "expected": self.expected}
+        )
+
 
 def srm_check(
     counts: npt.ArrayLike,

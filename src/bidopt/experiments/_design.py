@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from scipy import optimize, stats
 
+from bidopt._optional import require_pandas
 from bidopt._validation import check_scalar
 from bidopt.exceptions import InvalidInputError
 
@@ -61,6 +63,11 @@ class FixedDesign:
             f"alpha {self.alpha:g} with {math.ceil(self.n_control):,} control and "
             f"{math.ceil(self.n_treatment):,} treatment units ({math.ceil(self.n_total):,} in all)."
         )
+
+    def to_frame(self) -> Any:
+        """One row with every field (needs pandas)."""
+        pd = require_pandas("FixedDesign.to_frame()")
+        return pd.DataFrame([asdict(self)])
 
 
 def _se(baseline: float, lift: float, sd: float | None, n: float, ratio: float) -> float:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import optimize, stats
 
+from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar, short_repr
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import BoolArray, FloatArray
@@ -256,6 +257,20 @@ class GroupSequentialDesign:
             )
         return "\n".join(lines)
 
+    def to_frame(self) -> Any:
+        """One row per look: information fraction, bound, nominal p and alpha spent
+        (needs pandas)."""
+        pd = require_pandas("GroupSequentialDesign.to_frame()")
+        return pd.DataFrame(
+            {
+                "look": np.arange(1, self.information.size + 1),
+                "information": self.information,
+                "bound": self.bounds,
+                "nominal_p": self.nominal_p,
+                "alpha_spent": self.alpha_spent,
+            }
+        )
+
 
 def group_sequential(
     information: int | npt.ArrayLike,
@@ -415,6 +430,25 @@ class AlwaysValidTest:
                 f"{'  (rejected)' if ps[i, -1] <= self.alpha else ''}"
             )
         return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per look (and sequence): lift, se, interval, p-value, rejected
+        (needs pandas)."""
+        pd = require_pandas("AlwaysValidTest.to_frame()")
+        lift = np.atleast_2d(self.lift)
+        n_seq, n_looks = lift.shape
+        return pd.DataFrame(
+            {
+                "sequence": np.repeat(np.arange(n_seq), n_looks),
+                "look": np.tile(np.arange(1, n_looks + 1), n_seq),
+                "lift": lift.ravel(),
+                "se": np.broadcast_to(np.atleast_2d(self.se), lift.shape).ravel(),
+                "ci_low": np.atleast_2d(self.ci_low).ravel(),
+                "ci_high": np.atleast_2d(self.ci_high).ravel(),
+                "p_value": np.atleast_2d(self.p_value).ravel(),
+                "reject": np.atleast_2d(self.reject).ravel(),
+            }
+        )
 
 
 def always_valid(
