@@ -15,6 +15,7 @@ sequential tests, Bayesian summaries, creative bandits and channel lift tests.
   the results (:data:`LIFT_TESTS_COLUMNS`).
 """
 
+from bidopt.experiments._always_valid import AlwaysValidTest, always_valid
 from bidopt.experiments._bandit import BanditResult, TopTwoThompson, replay_bandit, simulate_bandit
 from bidopt.experiments._bayes import BayesSummary, bayes_summary
 from bidopt.experiments._compare import Comparison, SampleRatioCheck, compare, srm_check
@@ -27,9 +28,7 @@ from bidopt.experiments._lift import (
     lift_tests_table,
 )
 from bidopt.experiments._sequential import (
-    AlwaysValidTest,
     GroupSequentialDesign,
-    always_valid,
     group_sequential,
     spending_function,
 )
