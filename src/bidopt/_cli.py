@@ -349,6 +349,11 @@ def run_abtest(
     )
     lines = [
         f"A/B test on {path.name}: {int(result.n.sum()):,} units in {result.arms.size} arms",
+        *(
+            [f"(control '{result.control}' is the first arm in the file; --control picks another)"]
+            if control is None
+            else []
+        ),
         "",
         result.summary(),
         "",

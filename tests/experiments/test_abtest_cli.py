@@ -57,3 +57,12 @@ def test_command_line_entry_point(tmp_path, capsys):
     assert "Verdict: 'new' beats 'control'" in capsys.readouterr().out
     assert main(["abtest", str(path), "--arm", "arm", "--metric", "nope"]) == 2
     assert "Column 'nope' is not in test.csv" in capsys.readouterr().err
+
+
+def test_report_says_which_arm_is_the_control_when_none_is_given(tmp_path):
+    path = _csv(tmp_path)
+    first = path.read_text(encoding="utf-8").splitlines()[1].split(",")[0]
+    text = run_abtest(path, arm="arm", metric="click")
+    assert f"(control '{first}' is the first arm in the file; --control picks another)" in text
+    chosen = run_abtest(path, arm="arm", metric="click", control="control")
+    assert "is the first arm in the file" not in chosen
