@@ -321,11 +321,7 @@ def fit_bgnbd(
     """
     x, t_x, big_t = check_fit_summary(frequency, recency, T)
     w = check_weights(weights, x.size)
-    if weights is None:
-        (gx, gt_x, gT), gw = group_rows(x, t_x, big_t)
-    else:
-        (gx, gt_x, gT, gw_index), counts = group_rows(x, t_x, big_t, w)
-        gw = counts * gw_index
+    (gx, gt_x, gT), gw = group_rows(x, t_x, big_t, weights=None if weights is None else w)
     objective = _bgnbd_objective(gx, gt_x, gT, gw)
     n = float(gw.sum())
     sol = maximize(objective, _bgnbd_start(gx, gT, gw), _NAMES, n, method=method, options=options)

@@ -117,9 +117,18 @@ def check_fit_summary(
     return x, t_x, big_t
 
 
-def group_rows(*columns: FloatArray) -> tuple[tuple[FloatArray, ...], FloatArray]:
+def group_rows(
+    *columns: FloatArray, weights: FloatArray | None = None
+) -> tuple[tuple[FloatArray, ...], FloatArray]:
     """The distinct rows of ``columns`` and how many customers share each (the
-    sufficient statistics of a likelihood that is a sum over customers), sorted."""
+    sufficient statistics of a likelihood that is a sum over customers), sorted.
+
+    With ``weights`` (customers per input row), rows are distinct in their columns and
+    weight, and each gets its count times its weight.
+    """
+    if weights is not None:
+        (*distinct, weight), counts = group_rows(*columns, weights)
+        return tuple(distinct), counts * weight
     order = np.lexsort(columns[::-1])
     sorted_cols = [c[order] for c in columns]
     starts = np.ones(order.size, dtype=bool)

@@ -179,11 +179,7 @@ def fit_gamma_gamma(
     x, z = _check_spend(frequency, monetary_value, fitting=True)
     w = check_weights(weights, x.size)
     keep = x > 0
-    if weights is None:
-        (gx, gz), gw = group_rows(x[keep], z[keep])
-    else:
-        (gx, gz, gw_index), counts = group_rows(x[keep], z[keep], w[keep])
-        gw = counts * gw_index
+    (gx, gz), gw = group_rows(x[keep], z[keep], weights=None if weights is None else w[keep])
     n = float(gw.sum())
     mean = float(gw @ gz) / n
     var = float(gw @ (gz - mean) ** 2) / n

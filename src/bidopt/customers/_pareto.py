@@ -176,11 +176,7 @@ def fit_pareto_nbd(
     """
     x, t_x, big_t = check_fit_summary(frequency, recency, T)
     w = check_weights(weights, x.size)
-    if weights is None:
-        (gx, gt_x, gT), gw = group_rows(x, t_x, big_t)
-    else:
-        (gx, gt_x, gT, gw_index), counts = group_rows(x, t_x, big_t, w)
-        gw = counts * gw_index
+    (gx, gt_x, gT), gw = group_rows(x, t_x, big_t, weights=None if weights is None else w)
     n = float(gw.sum())
     rate = float(gw @ gx) / float(gw @ gT)
     start = np.log(np.array([1.0, 1.0 / max(rate, 1e-6), 1.0, float(gw @ gT) / n]))
