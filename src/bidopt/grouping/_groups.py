@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -28,7 +28,7 @@ from bidopt.grouping._neighbors import (
     rare_df_cap,
     with_sorted_neighbors,
 )
-from bidopt.grouping._normalize import normalize_keywords
+from bidopt.grouping._normalize import keyword_list, normalize_keywords
 from bidopt.grouping._result import KeywordGroups
 from bidopt.grouping._themes import group_names_and_themes
 from bidopt.grouping._tokens import KeywordRoles, keyword_roles
@@ -161,15 +161,7 @@ def group_keywords(
     >>> groups.names[groups.labels].tolist()
     ['花王湿巾', '花王湿巾', '花王湿巾', '花王奶粉']
     """
-    if isinstance(keywords, str):
-        raise InvalidInputError(
-            "`keywords` must be a sequence of strings, not one string. Got "
-            f"{short_repr(keywords)} instead; pass [{short_repr(keywords)}] for one keyword."
-        )
-    if not isinstance(keywords, Iterable):
-        raise InvalidInputError(
-            f"`keywords` must be a sequence of strings. Got {short_repr(keywords)} instead."
-        )
+    keywords = keyword_list(keywords)  # (once: an iterator is read a single time)
     opts = check_options(options, DEFAULT_OPTIONS, method=str(method))
     features_kind = check_choice(opts["features"], "features", ("words", "ngrams"))
     hashing = check_bool(opts["hashing"], "hashing", allow_none=True)
@@ -179,7 +171,6 @@ def group_keywords(
         opts["smoothing_weight"], "smoothing_weight", lower=0, upper=1, upper_inclusive=False
     )
     weights = _check_weights(opts["weights"])
-    keywords = list(keywords)  # (once: an iterator is read a single time)
     texts = normalize_keywords(keywords, traditional=traditional)
     n = len(texts)
     if n == 0:

@@ -11,7 +11,7 @@ from typing import Any
 from bidopt._validation import check_bool, short_repr
 from bidopt.exceptions import InvalidInputError, MissingDependencyError
 
-__all__ = ["normalize_keywords"]
+__all__ = ["keyword_list", "normalize_keywords"]
 
 _SPACE = re.compile(r"\s+")
 # punctuation and symbols become spaces (NFKC has already folded full-width forms);
@@ -39,6 +39,21 @@ def _one(text: str, to_simplified: Any) -> str:
     if to_simplified is not None:
         s = to_simplified.convert(s)
     return s
+
+
+def keyword_list(keywords: Any) -> list[Any]:
+    """``keywords`` as a list (an iterator is read once), refusing one string or bytes
+    object (which would otherwise be split into characters) and non-iterables."""
+    if isinstance(keywords, (str, bytes)):
+        raise InvalidInputError(
+            "`keywords` must be a sequence of strings, not one string. Got "
+            f"{short_repr(keywords)} instead; pass [{short_repr(keywords)}] for one keyword."
+        )
+    if not isinstance(keywords, Iterable):
+        raise InvalidInputError(
+            f"`keywords` must be a sequence of strings. Got {short_repr(keywords)} instead."
+        )
+    return list(keywords)
 
 
 def normalize_keywords(keywords: Iterable[Any], *, traditional: bool = False) -> list[str]:
@@ -71,15 +86,7 @@ def normalize_keywords(keywords: Iterable[Any], *, traditional: bool = False) ->
     >>> normalize_keywords(["ＴＡＳＣＯ望远镜", "Haier  冰箱-双门"])
     ['tasco望远镜', 'haier 冰箱 双门']
     """
-    if isinstance(keywords, (str, bytes)):
-        raise InvalidInputError(
-            "`keywords` must be a sequence of strings, not one string. Got "
-            f"{short_repr(keywords)} instead; pass [{short_repr(keywords)}] for one keyword."
-        )
-    if not isinstance(keywords, Iterable):
-        raise InvalidInputError(
-            f"`keywords` must be a sequence of strings. Got {short_repr(keywords)} instead."
-        )
+    keywords = keyword_list(keywords)
     convert = _opencc() if check_bool(traditional, "traditional") else None
     out: list[str] = []
     for i, k in enumerate(keywords):
