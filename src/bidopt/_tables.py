@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._optional import require_pandas
 from bidopt._validation import short_repr
 from bidopt.exceptions import InvalidInputError
 
@@ -253,3 +254,19 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
             f"`{name}` columns must all have the same length. Got lengths {lengths} instead."
         )
     return RawTable(columns, where, None)
+
+
+def slot_frame(
+    multipliers: npt.NDArray[np.float64], spend: npt.NDArray[np.float64], caller: str
+) -> Any:
+    """One row per time slot: the multiplier, the spend and the cumulative spend (a
+    pandas DataFrame; ``caller`` names what needs pandas when it is missing)."""
+    pd = require_pandas(caller)
+    return pd.DataFrame(
+        {
+            "slot": np.arange(multipliers.size),
+            "multiplier": multipliers,
+            "spend": spend,
+            "cumulative_spend": np.cumsum(spend),
+        }
+    )

@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._optional import require_pandas
+from bidopt._tables import slot_frame
 from bidopt._validation import (
     as_float_array,
     check_choice,
@@ -40,7 +40,7 @@ from bidopt.pacing._plan import slot_calibration, spend_plan
 from bidopt.pacing._spend_model import SpendModel, check_training, multiplier_bounds, slot_bounds
 from bidopt.typing import FloatArray
 
-__all__ = ["OPTIONS", "BudgetPacer", "Controller", "Plan", "slot_frame"]
+__all__ = ["OPTIONS", "BudgetPacer", "Controller", "Plan"]
 
 #: the controllers by name; ``"auto"`` picks one of them for the training data given
 Controller = Literal["auto", "none", "dual", "pid", "filter"]
@@ -445,17 +445,3 @@ def _resolve_controller(
     if chosen != "auto":
         return chosen
     return "filter" if isinstance(training, AuctionLog) and n_auctions is not None else "pid"
-
-
-def slot_frame(multipliers: FloatArray, spend: FloatArray, caller: str) -> Any:
-    """One row per time slot: the multiplier, the spend and the cumulative spend (a
-    pandas DataFrame; ``caller`` names what needs pandas when it is missing)."""
-    pd = require_pandas(caller)
-    return pd.DataFrame(
-        {
-            "slot": np.arange(multipliers.size),
-            "multiplier": multipliers,
-            "spend": spend,
-            "cumulative_spend": np.cumsum(spend),
-        }
-    )

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._optional import require_pandas
+from bidopt._tables import slot_frame
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
 from bidopt.pacing import BudgetPacer, Controller, PacingController, Plan
@@ -62,15 +62,7 @@ class PacedResult:
     def to_frame(self) -> Any:
         """One row per time slot: the multiplier, the spend and the cumulative spend
         (needs pandas); the totals are in ``result.to_frame()``."""
-        pd = require_pandas("PacedResult.to_frame()")
-        return pd.DataFrame(
-            {
-                "slot": np.arange(self.multipliers.size),
-                "multiplier": self.multipliers,
-                "spend": self.slot_spend,
-                "cumulative_spend": np.cumsum(self.slot_spend),
-            }
-        )
+        return slot_frame(self.multipliers, self.slot_spend, "PacedResult.to_frame()")
 
 
 def paced_replay(
