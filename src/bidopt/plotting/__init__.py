@@ -5,12 +5,11 @@ built without pyplot: save it with ``fig.savefig("x.png")`` or show it in a note
 Importing :mod:`bidopt` never imports matplotlib; these functions import it when called.
 """
 
+from bidopt.plotting._channels import plot_response_curves, plot_split
 from bidopt.plotting._figures import (
     plot_frontier,
     plot_landscape,
     plot_replay,
-    plot_response_curves,
-    plot_split,
 )
 
 __all__ = [

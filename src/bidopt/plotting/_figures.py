@@ -1,9 +1,8 @@
-"""The figures: bid landscapes, the spend/return frontier, channel response curves, budget
-splits, and replay clicks against budget."""
+"""The figures: bid landscapes, the spend/return frontier, and replay clicks against budget
+(channel figures are in :mod:`bidopt.plotting._channels`)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,7 +11,6 @@ import numpy as np
 from bidopt._optional import require_matplotlib
 from bidopt._validation import check_choice, short_repr
 from bidopt.bidding import BidPlan, Frontier
-from bidopt.channels import BudgetSplit, ResponseCurve
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
 from bidopt.replay import PacedResult, ReplayResult
@@ -21,8 +19,6 @@ __all__ = [
     "plot_frontier",
     "plot_landscape",
     "plot_replay",
-    "plot_response_curves",
-    "plot_split",
 ]
 
 _METRIC_LABELS = {
@@ -169,118 +165,6 @@ def plot_frontier(frontier: Frontier, *, budget: float | None = None) -> Any:
     ax.legend(handles=handles, loc="lower right", fontsize="small")
     ax.set_title("What each budget buys, and what the last yuan buys")
     ax.grid(alpha=0.3)
-    return fig
-
-
-def plot_response_curves(
-    curves: Mapping[str, ResponseCurve],
-    split: BudgetSplit,
-    *,
-    others: Mapping[str, BudgetSplit] | None = None,
-) -> Any:
-    """Each channel's response curve with its current and optimal spend.
-
-    Parameters
-    ----------
-    curves : mapping of str to ResponseCurve
-        The curves the split was made with.
-    split : BudgetSplit
-        Its spend is marked ("optimal"), and its ``current_spend`` if it has one.
-    others : mapping of str to BudgetSplit, optional
-        More splits to mark by name (e.g. ``{"60/40 rule": rule}``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    missing = [c for c in split.channels if c not in curves]
-    if missing:
-        raise InvalidInputError(
-            f"`curves` must have a curve for every channel of the split. Got none for "
-            f"{missing} instead."
-        )
-    marks: dict[str, np.ndarray] = {}
-    if split.current_spend is not None:
-        marks["current"] = split.current_spend
-    marks["optimal" if others else "split"] = split.spend
-    for name, other in (others or {}).items():
-        marks[name] = np.array([other.allocation[c] for c in split.channels])
-    from matplotlib import ticker
-
-    n = len(split.channels)
-    cols = min(n, 3)
-    rows = math.ceil(n / cols)
-    fig = _figure(4.0 * cols, 3.2 * rows)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    top = max(float(v.max()) for v in marks.values())
-    for i, channel in enumerate(split.channels):
-        ax = axes[i]
-        grid = np.linspace(0.0, 1.6 * max(top / n * 2, *(float(v[i]) for v in marks.values())), 200)
-        curve = curves[channel]
-        ax.plot(grid / 1e3, curve(grid) / 1e3, color="0.3")
-        for k, (name, spend) in enumerate(marks.items()):
-            x = float(spend[i])
-            style = {"mfc": "none", "markersize": 11} if name == "current" else {}
-            ax.plot(
-                [x / 1e3],
-                [float(curve(x)) / 1e3],
-                marker="oDs^v"[k % 5],
-                linestyle="none",
-                label=name,
-                **style,
-            )
-        ax.set_title(channel, fontsize="medium")
-        ax.set_xlabel("spend (thousand yuan per period)")
-        ax.set_ylabel("revenue (thousand yuan)")
-        ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
-        ax.grid(alpha=0.3)
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    axes[0].legend(fontsize="small")
-    fig.suptitle("Response curves: where each split puts each channel")
-    return fig
-
-
-def plot_split(splits: Mapping[str, BudgetSplit]) -> Any:
-    """Spend per channel under several splits, as grouped bars, with each split's revenue.
-
-    Parameters
-    ----------
-    splits : mapping of str to BudgetSplit
-        E.g. the result of :func:`bidopt.channels.compare_splits` (current, 60/40,
-        optimal, ...); all over the same channels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    if not splits:
-        raise InvalidInputError(
-            "`splits` must hold at least one BudgetSplit. Got an empty mapping instead."
-        )
-    channels = next(iter(splits.values())).channels
-    for name, s in splits.items():
-        if s.channels != channels:
-            raise InvalidInputError(
-                "`splits` must all be over the same channels. Got split "
-                f"{name!r} over {list(s.channels)} and the first over {list(channels)} "
-                "instead."
-            )
-    fig = _figure(8.0, 4.5)
-    ax = fig.add_subplot()
-    width = 0.8 / len(splits)
-    x = np.arange(len(channels))
-    for k, (name, s) in enumerate(splits.items()):
-        label = f"{name}: revenue {s.response:,.0f}, ROI {s.roi:.2f}"
-        ax.bar(x + (k - (len(splits) - 1) / 2) * width, s.spend, width, label=label)
-    ax.set_xticks(x, list(channels))
-    ax.set_xlabel("channel")
-    ax.set_ylabel("spend (yuan)")
-    ax.set_title("Budget split by channel")
-    ax.legend(fontsize="small")
-    ax.grid(axis="y", alpha=0.3)
     return fig
 
 
