@@ -7,7 +7,7 @@ from typing import Any
 
 from bidopt.exceptions import MissingDependencyError
 
-__all__ = ["require_matplotlib", "require_pandas"]
+__all__ = ["require_matplotlib", "require_openpyxl", "require_pandas"]
 
 
 def _require(module: str, what: str, extra: str, package: str) -> Any:
@@ -31,3 +31,9 @@ def require_matplotlib(what: str) -> Any:
     """Import ``matplotlib.figure`` for ``what`` (figures are built without pyplot: no
     global state, no GUI backend) or raise ImportError saying how to install it."""
     return _require("matplotlib.figure", what, "plot", "matplotlib")
+
+
+def require_openpyxl(what: str) -> Any:
+    """Import openpyxl (Excel ``.xlsx`` files) for ``what`` or raise ImportError saying
+    how to install it."""
+    return _require("openpyxl", what, "excel", "openpyxl")

@@ -5,6 +5,7 @@ comes in three shapes and becomes a dict of column name -> numpy array, without 
 
 * a path to a delimited text file (comma, tab or semicolon; UTF-8, UTF-8 with BOM, or
   GB18030 as Chinese report exports often are; ``.gz`` is decompressed);
+* a path to an Excel workbook (``.xlsx``, its first sheet; needs openpyxl);
 * a mapping of column name -> array-like;
 * a pandas DataFrame (duck-typed: anything with ``columns`` and ``__getitem__``).
 """
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._excel import EXCEL_SUFFIXES, read_xlsx
 from bidopt._optional import require_pandas
 from bidopt._validation import short_repr
 from bidopt.exceptions import InvalidInputError
@@ -213,6 +215,8 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
             raise InvalidInputError(
                 f"`{name}` must be an existing file. Got {str(path)!r} instead."
             )
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            return RawTable(*read_xlsx(path))
         return _read_text(path)
     if isinstance(source, Mapping):
         labels = [str(k) for k in source]

@@ -187,7 +187,7 @@ def test_every_kind_of_bad_row_raises_with_row_column_and_value(
     changes: dict[str, str], message: str
 ) -> None:
     with pytest.raises(InvalidInputError) as info:
-        read_keyword_log(with_bad(changes))
+        read_keyword_log(with_bad(changes), relax=())  # strict: every rule enforced
     text = str(info.value)
     assert message in text
     assert "errors='drop'" in text
@@ -197,7 +197,7 @@ def test_every_kind_of_bad_row_raises_with_row_column_and_value(
 def test_drop_lists_every_dropped_row_with_its_reason(
     changes: dict[str, str], message: str
 ) -> None:
-    log = read_keyword_log(with_bad(changes), errors="drop")
+    log = read_keyword_log(with_bad(changes), errors="drop", relax=())
     assert len(log) == 2
     assert list(log.column("keyword")) == ["a", "c"]
     assert log.report.n_read == 3

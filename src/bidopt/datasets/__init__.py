@@ -15,12 +15,13 @@ from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._channel_plan import ChannelPlan, double11_channels, make_channel_plan
 from bidopt.datasets._ipinyou import IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.datasets._keyword_log import KEYWORD_LOG_COLUMNS, MATCH_TYPES, KeywordLog, LoadReport
-from bidopt.datasets._keyword_reader import HEADER_ALIASES, read_keyword_log
+from bidopt.datasets._keyword_reader import DEFAULT_RELAX, HEADER_ALIASES, read_keyword_log
 from bidopt.datasets._make_account import make_search_account
 from bidopt.datasets._synthetic import AccountTruth, ExpectedPerformance, SearchAccount
 from bidopt.datasets._synthetic_auctions import make_auction_log
 
 __all__ = [
+    "DEFAULT_RELAX",
     "HEADER_ALIASES",
     "KEYWORD_LOG_COLUMNS",
     "MATCH_TYPES",

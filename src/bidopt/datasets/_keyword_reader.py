@@ -19,7 +19,7 @@ from bidopt.datasets._parsing import parse_dates, parse_match_types, parse_numbe
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import BoolArray
 
-__all__ = ["HEADER_ALIASES", "RELAXABLE_RULES", "read_keyword_log"]
+__all__ = ["DEFAULT_RELAX", "HEADER_ALIASES", "RELAXABLE_RULES", "read_keyword_log"]
 
 #: Recognised report headers for each keyword-log column (compared after NFKC,
 #: lower-casing, and removing white space, ``_``, ``-``, ``.`` and unit suffixes such as
@@ -111,26 +111,49 @@ RELAXABLE_RULES = (
     "bid_zero_means_paused",
 )
 
+#: Rules waived by default: Taobao / Tmall reports count an order against the click that
+#: led to it within the attribution window (up to 15 days), so a keyword-day can show
+#: more orders (成交笔数) than clicks (点击量).  Such rows are kept and counted in the
+#: load report; pass ``relax=()`` to reject them.
+DEFAULT_RELAX: tuple[str, ...] = ("conversions_le_clicks",)
+
+_ATTRIBUTION_NOTE = (
+    " (orders counted against earlier clicks under Taobao's attribution window; kept)"
+)
+
+
+def _attribution(check: _Check) -> _Check:
+    """The conversions-above-clicks rule, described as Taobao attribution when waived."""
+
+    def describe(i: int) -> str:
+        text = check.describe(i).replace("must be <= `clicks`", "exceeds `clicks`", 1)
+        return text + _ATTRIBUTION_NOTE
+
+    return _Check(check.column, check.mask, describe, check.rule)
+
 
 def read_keyword_log(
     source: Any,
     *,
     errors: Literal["raise", "drop"] = "raise",
-    relax: Collection[str] = (),
+    relax: Collection[str] = DEFAULT_RELAX,
 ) -> KeywordLog:
     """Read a keyword performance report into a :class:`KeywordLog`.
 
     Parameters
     ----------
     source : path, mapping of str to array-like, or pandas.DataFrame
-        A CSV/TSV file (UTF-8 or GB18030, optionally ``.gz``), a mapping of column name
+        A CSV/TSV file (UTF-8 or GB18030, optionally ``.gz``), an Excel workbook
+        (``.xlsx``, its first sheet; needs openpyxl, ``pip install bidopt[excel]``), a
+        mapping of column name
         -> values, or a DataFrame.  Headers may be English (``date, campaign, ad_group,
         keyword, match_type, bid, impressions, clicks, cost, conversions, revenue``) or
         the Chinese headers of Tmall/Taobao report exports (日期, 推广计划, 推广单元,
         关键词, 匹配方式, 出价, 展现量, 点击量, 花费, 成交笔数, 成交金额).  ``date``,
         ``keyword``, ``impressions`` and ``clicks`` are required; other columns are
         optional and None on the log when absent.  Money may be written ``"1,234.50"``
-        or ``"¥12.3"``; dates ``2024-11-11``, ``2024/11/11``, ``20241111`` or
+        or ``"¥12.3"``, counts and money ``"1.2万"`` (12,000) or ``"3亿"``; dates
+        ``2024-11-11``, ``2024/11/11``, ``20241111`` or
         ``2024年11月11日``; match types in English or Chinese (精确匹配, 中心词匹配 /
         短语匹配, 广泛匹配).
     errors : {"raise", "drop"}, default "raise"
@@ -142,13 +165,15 @@ def read_keyword_log(
         equal; the first copy is kept).  ``"raise"`` raises
         :class:`~bidopt.exceptions.InvalidInputError` naming the first bad row, its column
         and value; ``"drop"`` drops the bad rows and lists each, with its reason, in ``log.report``.
-    relax : collection of str, optional
+    relax : collection of str, default ``DEFAULT_RELAX``
         Cross-column rules to waive for sources known to break them (real AdWords
         exports have a few keyword-days with more clicks than impressions):
         ``"clicks_le_impressions"``, ``"conversions_le_clicks"``,
         ``"cost_needs_clicks"``, ``"bid_zero_means_paused"``.  Rows that break a waived
         rule are kept and listed, with the reason, in ``log.report.flagged_rows`` /
-        ``log.report.flags``.
+        ``log.report.flags``.  By default ``"conversions_le_clicks"`` is waived: under
+        Taobao's attribution window a keyword-day may show more orders than clicks
+        (the report says how many such rows it kept); ``relax=()`` rejects them.
 
     Returns
     -------
@@ -296,7 +321,8 @@ def read_keyword_log(
         )
     )
 
-    waived = [c for c in checks if c.rule in relaxed]
+    waived = [_attribution(c) if c.rule == "conversions_le_clicks" else c for c in checks]
+    waived = [c for c in waived if c.rule in relaxed]
     checks = [c for c in checks if c.rule not in relaxed]
     bad_any = np.zeros(n, dtype=bool)
     for check in checks:

@@ -1,0 +1,121 @@
+"""Reading and writing Excel workbooks (``.xlsx``) through the optional openpyxl.
+
+Taobao / Tmall report downloads are usually ``.xlsx``; :func:`read_xlsx` reads the first
+worksheet into the columns ``bidopt._tables.read_table`` gives for a CSV file (cells as
+Python values: numbers stay numbers, text such as ``"1.2万"`` is parsed later by the
+loaders), and :func:`write_xlsx` writes one sheet for the bid file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._optional import require_openpyxl
+from bidopt._validation import short_repr
+from bidopt.exceptions import InvalidInputError
+
+__all__ = ["EXCEL_SUFFIXES", "read_xlsx", "write_xlsx"]
+
+#: File suffixes read as Excel workbooks.
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def read_xlsx(path: Path) -> tuple[dict[str, npt.NDArray[Any]], str, npt.NDArray[np.int64]]:
+    """The first worksheet of ``path``: columns (header -> object array of cell values),
+    a description of the source, and the Excel row number of each data row.  The first
+    non-blank row is the header; blank rows are skipped."""
+    openpyxl = require_openpyxl(f"Reading {path.name}")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile / KeyError / InvalidFileException
+        raise InvalidInputError(
+            f"The file must be an Excel workbook (.xlsx). Got {str(path)!r}, which openpyxl "
+            f"cannot open ({type(exc).__name__}: {exc}), instead; re-export it from Excel."
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        header: list[str] | None = None
+        rows: list[list[Any]] = []
+        lines: list[int] = []
+        for number, record in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = list(record)
+            if all(_blank(c) for c in cells):
+                continue
+            if header is None:
+                while cells and _blank(cells[-1]):
+                    cells.pop()
+                header = ["" if c is None else str(c).strip() for c in cells]
+                continue
+            if len(cells) > len(header):
+                extra = cells[len(header) :]
+                if not all(_blank(c) for c in extra):
+                    raise InvalidInputError(
+                        f"Every row of {path} must fit under its header ({len(header)} "
+                        f"columns: {', '.join(header)}). Got {short_repr(extra)} beyond the "
+                        f"last header column on row {number} instead."
+                    )
+                cells = cells[: len(header)]
+            cells += [None] * (len(header) - len(cells))
+            rows.append(cells)
+            lines.append(number)
+        title = sheet.title
+    finally:
+        book.close()
+    if header is None:
+        raise InvalidInputError(
+            f"The workbook must have a header row and data rows. Got the empty first sheet "
+            f"of {path} instead."
+        )
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise InvalidInputError(
+            f"The header of {path} must name each column once. Got {duplicated} more than "
+            "once instead."
+        )
+    if rows:
+        matrix = np.empty((len(rows), len(header)), dtype=object)
+        matrix[:] = rows
+        columns = {h: matrix[:, j] for j, h in enumerate(header)}
+    else:
+        columns = {h: np.zeros(0, dtype=object) for h in header}
+    return columns, f"{str(path)!r} (sheet {title!r})", np.asarray(lines, dtype=np.int64)
+
+
+def write_xlsx(
+    path: Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    sheet: str = "Sheet1",
+    number_formats: dict[int, str] | None = None,
+) -> None:
+    """Write one sheet: the header row (bold, frozen) and the rows; ``number_formats``
+    maps a column index to an Excel number format such as ``"0.00"``."""
+    openpyxl = require_openpyxl(f"Writing {path.name}")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(list(header))
+    for cell in ws[1]:
+        cell.font = openpyxl.styles.Font(bold=True)
+    for row in rows:
+        ws.append(list(row))
+    for j, fmt in (number_formats or {}).items():
+        for (cell,) in ws.iter_rows(min_row=2, min_col=j + 1, max_col=j + 1):
+            cell.number_format = fmt
+    ws.freeze_panes = "A2"
+    for j, name in enumerate(header):
+        width = max([len(str(name)) * 2] + [len(str(r[j])) for r in rows[:200]])
+        ws.column_dimensions[openpyxl.utils.get_column_letter(j + 1)].width = min(
+            60, max(8, width + 2)
+        )
+    book.save(path)
