@@ -7,67 +7,51 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from bidopt._optional import require_matplotlib
 from bidopt._validation import check_choice, short_repr
 from bidopt.bidding import BidPlan, Frontier
+from bidopt.channels import BudgetSplit
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
+from bidopt.plotting._style import format_number, get_style, new_figure
 from bidopt.replay import PacedResult, ReplayResult
 
 __all__ = [
     "plot_frontier",
     "plot_landscape",
     "plot_replay",
+    "plot_spend_change",
 ]
 
 _METRIC_LABELS = {
     "clicks": "clicks",
-    "cost": "cost (yuan)",
+    "cost": "cost",
     "conversions": "orders",
-    "revenue": "revenue (yuan)",
+    "revenue": "revenue",
 }
+_MONEY = frozenset({"cost", "revenue"})
 
 
-#: Fonts with Chinese glyphs, tried in this order for keyword labels.
-_CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Heiti SC",
-    "Arial Unicode MS",
-)
+def _keyword_labels(labels: list[str]) -> tuple[list[str], str]:
+    """Legend labels and a note: keywords the fonts cannot draw (no CJK font installed)
+    are replaced by their row numbers, with a note saying so, not drawn as boxes."""
+    if all(label.isascii() for label in labels) or len(get_style().fonts()) > 1:
+        return labels, ""
+    return [], "\n(keywords by row: install a CJK font, e.g. fonts-wqy-zenhei, to see them)"
 
 
-def _figure(width: float, height: float) -> Any:
-    return require_matplotlib("bidopt.plotting").Figure(
-        figsize=(width, height), layout="constrained"
-    )
-
-
-def _cjk_font() -> str | None:
-    """The first installed font of :data:`_CJK_FONTS`, or None."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
-
-
-def _keyword_labels(labels: list[str]) -> tuple[list[str], dict[str, Any], str]:
-    """Legend labels, font properties for them, and a note: keywords outside Latin-1 are
-    drawn with a CJK font when one is installed, else replaced by their row numbers
-    (with a note saying so) rather than drawn as empty boxes."""
-    if all(label.isascii() for label in labels):
-        return labels, {}, ""
-    font = _cjk_font()
-    if font is not None:
-        return labels, {"prop": {"family": [font, "DejaVu Sans"]}}, ""
-    return [], {}, "\n(keywords by row: install a CJK font, e.g. Noto Sans CJK, to see them)"
+def _per_keyword(value: npt.ArrayLike | None, name: str, shape: tuple[int, ...]) -> Any:
+    """``value`` as a finite float array of ``shape`` (>= 0), or None."""
+    if value is None:
+        return None
+    out = np.asarray(value, dtype=np.float64)
+    if out.shape != shape or not np.all(np.isfinite(out)) or np.any(out < 0):
+        raise InvalidInputError(
+            f"`{name}` must be finite bids >= 0 (yuan) of shape {shape}. Got "
+            f"{short_repr(value)} of shape {out.shape} instead."
+        )
+    return out
 
 
 def plot_landscape(
@@ -77,19 +61,29 @@ def plot_landscape(
     metric: str = "clicks",
     keywords: Sequence[int] | None = None,
     max_keywords: int = 8,
+    current_bids: npt.ArrayLike | None = None,
+    observed_bids: npt.ArrayLike | None = None,
 ) -> Any:
-    """Bid landscapes of a few keywords (bid -> ``metric``), with the plan's bids marked.
+    """Bid landscapes of a few keywords (bid -> ``metric``), with today's bids and the
+    plan's bids marked and the stretch of bids seen in the data shaded.
 
     Parameters
     ----------
     landscape : BidLandscape
     plan : BidPlan, optional
-        Its chosen bid on each drawn keyword is marked (a hollow marker: paused).
+        Its chosen bid on each drawn keyword is marked with a circle (hollow: paused).
     metric : {"clicks", "cost", "conversions", "revenue"}, default "clicks"
     keywords : sequence of int, optional
         Rows of the landscape to draw; by default the ``max_keywords`` with the most
         clicks at their top bid.
     max_keywords : int, default 8
+    current_bids : array-like of shape (n_keywords,), optional
+        Today's CPC bid of every keyword of the landscape (account currency), marked
+        with a hollow square on its curve.
+    observed_bids : array-like of shape (n_keywords, 2), optional
+        Lowest and highest bid of every keyword in the history the landscape was
+        estimated from. Inside that range the curve is solid and shaded; outside it
+        (extrapolation, not evidence) it is dashed.
 
     Returns
     -------
@@ -97,37 +91,65 @@ def plot_landscape(
     """
     name = check_choice(metric, "metric", tuple(_METRIC_LABELS))
     values = landscape.metric(name)
+    n = landscape.n_keywords
+    current = _per_keyword(current_bids, "current_bids", (n,))
+    observed = _per_keyword(observed_bids, "observed_bids", (n, 2))
     if keywords is None:
         rows = np.argsort(-landscape.clicks[:, -1], kind="stable")[:max_keywords]
     else:
         rows = np.asarray(keywords, dtype=np.int64)
-        if rows.size == 0 or rows.min() < 0 or rows.max() >= landscape.n_keywords:
+        if rows.size == 0 or rows.min() < 0 or rows.max() >= n:
             raise InvalidInputError(
-                f"`keywords` must be row numbers in [0, {landscape.n_keywords}). Got "
-                f"{short_repr(keywords)} instead."
+                f"`keywords` must be row numbers in [0, {n}). Got {short_repr(keywords)} instead."
             )
     names = [
         str(landscape.keywords[i]) if landscape.keywords is not None else f"#{i}"
         for i in rows.tolist()
     ]
-    labels, legend_font, note = _keyword_labels(names)
+    labels, note = _keyword_labels(names)
     if not labels:
         labels = [f"row {i}" for i in rows.tolist()]
-    fig = _figure(7.0, 4.5)
+    style = get_style()
+    fig = new_figure(7.0, 4.5)
     ax = fig.add_subplot()
     for i, label in zip(rows.tolist(), labels, strict=True):
-        (line,) = ax.plot(landscape.bids[i], values[i], marker=".", label=label)
+        x, y = landscape.bids[i], values[i]
+        if observed is None:
+            (line,) = ax.plot(x, y, marker=".", label=label)
+        else:
+            lo, hi = sorted(observed[i].tolist())
+            inside = (x >= lo) & (x <= hi)
+            (line,) = ax.plot(x, y, linestyle="--", linewidth=1.0, label=label)
+            fine = np.linspace(lo, hi, 50)
+            seen = np.interp(fine, x, y)
+            ax.plot(fine, seen, color=line.get_color(), linewidth=2.0)
+            ax.fill_between(fine, 0.0, seen, color=line.get_color(), alpha=0.08, linewidth=0)
+            ax.plot(x[inside], y[inside], ".", color=line.get_color())
+        color = line.get_color()
+        if current is not None:
+            bid = float(current[i])
+            ax.plot([bid], [float(np.interp(bid, x, y))], "s", mfc="none", ms=9, color=color)
         if plan is not None:
-            level = int(plan.levels[i])
             bid = float(plan.bids[i])
-            y = float(values[i, level]) if bid > 0 else 0.0
-            face = line.get_color() if bid > 0 else "none"
-            ax.plot([bid], [y], marker="o", markersize=9, color=line.get_color(), mfc=face)
-    ax.set_xlabel("CPC bid (yuan)")
-    ax.set_ylabel(f"{_METRIC_LABELS[name]} per day")
-    title = "Bid landscapes" + (" and the chosen bids (circles)" if plan is not None else "")
+            level = int(plan.levels[i])
+            at = float(y[level]) if bid > 0 else 0.0
+            ax.plot([bid], [at], "o", ms=9, color=color, mfc=color if bid > 0 else "none")
+    ax.set_xlabel(style.money("CPC bid"))
+    unit = style.money(_METRIC_LABELS[name]) if name in _MONEY else _METRIC_LABELS[name]
+    ax.set_ylabel(f"{unit} per day")
+    marks = [
+        text
+        for given, text in (
+            (current is not None, "today's bids (squares)"),
+            (plan is not None, "the plan's bids (circles)"),
+        )
+        if given
+    ]
+    title = "Bid landscapes" + (" with " + " and ".join(marks) if marks else "")
+    if observed is not None:
+        title += "\nsolid and shaded: bids seen in the data; dashed: extrapolated"
     ax.set_title(title + note, fontsize="medium")
-    ax.legend(fontsize="small", ncols=2, **legend_font)
+    ax.legend(fontsize="small", ncols=2)
     ax.grid(alpha=0.3)
     return fig
 
@@ -146,25 +168,118 @@ def plot_frontier(frontier: Frontier, *, budget: float | None = None) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    fig = _figure(7.0, 4.5)
+    style = get_style()
+    fig = new_figure(7.0, 4.5)
     ax = fig.add_subplot()
-    unit = {"conversions": "orders", "clicks": "clicks", "revenue": "revenue (yuan)"}.get(
-        frontier.objective, frontier.objective
-    )
+    what = {"conversions": "orders", "clicks": "clicks"}.get(frontier.objective)
+    unit = what if what is not None else style.money(frontier.objective)
     ax.plot(frontier.spend, frontier.fun, marker="o", color="C0", label=unit)
-    ax.set_xlabel("spend (yuan per day)")
+    ax.set_xlabel(style.money("spend") + " per day")
     ax.set_ylabel(unit)
     if budget is not None:
-        ax.axvline(budget, color="0.4", linestyle=":", label=f"budget {budget:,.0f}")
+        ax.axvline(budget, color="0.4", linestyle=":", label=f"budget {format_number(budget)}")
     marginal = frontier.marginal_cost
     finite = np.isfinite(marginal)
     right = ax.twinx()
     right.plot(frontier.spend[finite], marginal[finite], marker="s", color="C3", label="marginal")
-    right.set_ylabel(f"marginal cost per {unit.split(' ')[0].rstrip('s')} (yuan)")
+    per = {"conversions": "order", "clicks": "click"}.get(frontier.objective, "unit")
+    right.set_ylabel(style.money(f"marginal cost per {per}"))
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="lower right", fontsize="small")
-    ax.set_title("What each budget buys, and what the last yuan buys")
+    ax.set_title(f"What each budget buys, and what the last {style.currency} buys")
     ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_spend_change(
+    plan: BidPlan | BudgetSplit,
+    today: npt.ArrayLike | None = None,
+    *,
+    names: Sequence[str] | None = None,
+    max_items: int = 15,
+) -> Any:
+    """Spend today against spend in the plan, per keyword or channel: the biggest changes.
+
+    Parameters
+    ----------
+    plan : BidPlan or BudgetSplit
+        The plan: a bid plan's spend per keyword (``keyword_cost``) or a split's spend
+        per channel.
+    today : array-like of shape (n_keywords,) or (n_channels,), optional
+        Today's spend of each keyword or channel (account currency, same period as the
+        plan). Default for a split: its ``current_spend``; a bid plan needs it, e.g.
+        ``landscape.cost`` at today's bids.
+    names : sequence of str, optional
+        Label of each row. Default: the plan's keywords or channels, else row numbers.
+    max_items : int, default 15
+        Draw the ``max_items`` rows whose spend changes most.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if isinstance(plan, BudgetSplit):
+        planned = np.asarray(plan.spend, dtype=np.float64)
+        default_names: list[str] = list(plan.channels)
+        if today is None:
+            today = plan.current_spend
+        what = "channel"
+    elif isinstance(plan, BidPlan):
+        planned = np.asarray(plan.keyword_cost, dtype=np.float64)
+        default_names = (
+            [str(k) for k in plan.keywords.tolist()]
+            if plan.keywords is not None
+            else [f"#{i}" for i in range(planned.size)]
+        )
+        what = "keyword"
+    else:
+        raise InvalidInputError(
+            f"`plan` must be a BidPlan or a BudgetSplit. Got {type(plan).__name__} instead."
+        )
+    if today is None:
+        raise InvalidInputError(
+            f"`today` must be today's spend per {what} for this plan (it has none). Got "
+            "None instead."
+        )
+    now = _per_keyword(today, "today", planned.shape)
+    labels = default_names if names is None else [str(n) for n in names]
+    if len(labels) != planned.size:
+        raise InvalidInputError(
+            f"`names` must have one name per {what} ({planned.size}). Got {len(labels)} instead."
+        )
+    if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1:
+        raise InvalidInputError(f"`max_items` must be an integer >= 1. Got {max_items!r} instead.")
+    delta = planned - now
+    rows = np.argsort(-np.abs(delta), kind="stable")[:max_items][::-1]
+    style = get_style()
+    fig = new_figure(8.0, 1.2 + 0.38 * rows.size)
+    ax = fig.add_subplot()
+    y = np.arange(rows.size)
+    ax.barh(y + 0.2, now[rows], 0.4, color="0.65", label="today")
+    ax.barh(y - 0.2, planned[rows], 0.4, color="C0", label="plan")
+    top = float(max(now[rows].max(), planned[rows].max(), 0.0))
+    for k, r in enumerate(rows.tolist()):
+        sign = "+" if delta[r] > 0 else ""
+        ax.text(
+            max(now[r], planned[r]) + 0.01 * top,
+            k,
+            f"{sign}{format_number(float(delta[r]))}",
+            va="center",
+            fontsize="small",
+            color="C2" if delta[r] > 0 else ("C3" if delta[r] < 0 else "0.3"),
+        )
+    ax.set_yticks(y, [labels[r] for r in rows.tolist()])
+    ax.set_xlim(0.0, 1.18 * top if top > 0 else 1.0)
+    ax.set_xlabel(style.money("spend"))
+    ax.set_ylabel(what)
+    total = format_number(float(delta.sum()))
+    ax.set_title(
+        f"Spend today and in the plan: the {rows.size} biggest changes "
+        f"(all {planned.size} {what}s: {'+' if delta.sum() > 0 else ''}{total})",
+        fontsize="medium",
+    )
+    ax.legend(fontsize="small", loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
     return fig
 
 
@@ -184,7 +299,7 @@ def plot_replay(results: Mapping[str, Sequence[ReplayResult | PacedResult]]) -> 
         raise InvalidInputError(
             "`results` must name at least one strategy. Got an empty mapping instead."
         )
-    fig = _figure(7.0, 4.5)
+    fig = new_figure(7.0, 4.5)
     ax = fig.add_subplot()
     for name, runs in results.items():
         plain = [r.result if isinstance(r, PacedResult) else r for r in runs]
@@ -204,3 +319,7 @@ def plot_replay(results: Mapping[str, Sequence[ReplayResult | PacedResult]]) -> 
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     return fig
+
+
+#: The figure factory the channel figures import (one place that makes styled figures).
+_figure = new_figure

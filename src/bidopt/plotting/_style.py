@@ -1,0 +1,320 @@
+"""One look for every figure: the font that draws Chinese labels, the currency in axis
+labels, and how numbers are written (thousands separator, decimal mark).
+
+Every figure is made by :func:`new_figure`: a matplotlib Figure that, each time it is
+drawn, gives every text (titles, labels, legends, tick labels, including ticks made at
+draw time and text added after the figure was returned) the same font list: DejaVu Sans
+for Latin text and, glyph by glyph, the installed CJK font for Chinese text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import warnings
+from typing import Any
+
+from bidopt._optional import require_matplotlib, require_pandas
+from bidopt.exceptions import InvalidInputError
+
+__all__ = [
+    "CJK_FONTS",
+    "PlotStyle",
+    "cjk_font",
+    "format_number",
+    "get_style",
+    "new_figure",
+    "number_formatter",
+    "set_style",
+]
+
+#: Fonts with Chinese glyphs, tried in this order.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+)
+
+#: What to install when no font of :data:`CJK_FONTS` is found.
+_FONT_HINT = (
+    "No font with Chinese glyphs is installed, so Chinese labels in bidopt's figures are "
+    "drawn as empty boxes. Install one, e.g. on Debian/Ubuntu `apt-get install "
+    "fonts-wqy-zenhei` (or `fonts-noto-cjk`), on other systems Noto Sans CJK SC, then "
+    "restart Python; or name an installed font with "
+    "`bidopt.plotting.set_style(font=...)`."
+)
+
+_LATIN_FONT = "DejaVu Sans"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlotStyle:
+    """How bidopt's figures write money and numbers, and which font draws Chinese text.
+
+    Change it for every later figure with :func:`set_style`; read it with
+    :func:`get_style`.
+
+    Attributes
+    ----------
+    currency : str, default "yuan"
+        The money unit in axis labels, e.g. ``"元"``, ``"¥"``, ``"CNY"``.
+    thousands : str, default ","
+        Thousands separator of tick labels and numbers in legends (``""`` for none,
+        ``" "`` or ``"\u2009"`` for a space).
+    decimal : str, default "."
+        Decimal mark.
+    font : str or None, default None
+        A font family for Chinese (or other non-Latin) text. None: the first installed
+        font of :data:`CJK_FONTS`.
+    """
+
+    currency: str = "yuan"
+    thousands: str = ","
+    decimal: str = "."
+    font: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("currency", "thousands", "decimal"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise InvalidInputError(
+                    f"`{name}` must be a string. Got {value!r} of type "
+                    f"{type(value).__name__} instead."
+                )
+        if not self.currency.strip():
+            raise InvalidInputError(
+                f"`currency` must be a non-empty string. Got {self.currency!r} instead."
+            )
+        if len(self.decimal) != 1 or self.decimal.isdigit() or self.decimal == self.thousands:
+            raise InvalidInputError(
+                "`decimal` must be one non-digit character other than `thousands`. Got "
+                f"{self.decimal!r} (thousands {self.thousands!r}) instead."
+            )
+        if any(ch.isdigit() or ch in "+-" for ch in self.thousands):
+            raise InvalidInputError(
+                f"`thousands` must not contain digits or signs. Got {self.thousands!r} instead."
+            )
+        if self.font is not None and (not isinstance(self.font, str) or not self.font):
+            raise InvalidInputError(
+                f"`font` must be a font family name or None. Got {self.font!r} instead."
+            )
+
+    def money(self, what: str) -> str:
+        """``what`` followed by the currency in parentheses: ``money("cost")`` is
+        ``"cost (yuan)"``."""
+        return f"{what} ({self.currency})"
+
+    def fonts(self) -> list[str]:
+        """The font list given to every text: the Latin font, then the CJK font (if any)."""
+        cjk = self.font if self.font is not None else cjk_font()
+        return [_LATIN_FONT] if cjk is None else [_LATIN_FONT, cjk]
+
+    def summary(self) -> str:
+        """The style in one line per option."""
+        font = self.font if self.font is not None else f"{cjk_font()} (found)"
+        return (
+            "Plot style\n"
+            f"  currency:  {self.currency}\n"
+            f"  numbers:   {format_number(1234567.89, 2, style=self)}\n"
+            f"  CJK font:  {font}"
+        )
+
+    def to_frame(self) -> Any:
+        """One row per option (needs pandas)."""
+        pd = require_pandas("PlotStyle.to_frame")
+        return pd.DataFrame(
+            {
+                "option": ["currency", "thousands", "decimal", "font"],
+                "value": [self.currency, self.thousands, self.decimal, self.font],
+            }
+        )
+
+
+_current = PlotStyle()
+_hinted = False
+
+
+def get_style() -> PlotStyle:
+    """The :class:`PlotStyle` in force for the next figure."""
+    return _current
+
+
+def set_style(style: PlotStyle | None = None, **changes: Any) -> PlotStyle:
+    """Set how every later figure writes money and numbers and draws Chinese text.
+
+    Parameters
+    ----------
+    style : PlotStyle, optional
+        A whole style (e.g. one returned earlier, to restore it). None: the style in
+        force.
+    **changes
+        Options of :class:`PlotStyle` to change: ``currency``, ``thousands``,
+        ``decimal``, ``font``.
+
+    Returns
+    -------
+    PlotStyle
+        The style in force before the call, so it can be restored with
+        ``set_style(previous)``.
+
+    Examples
+    --------
+    >>> from bidopt.plotting import set_style
+    >>> previous = set_style(currency="元", thousands=",")
+    >>> _ = set_style(previous)
+    """
+    global _current
+    unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(PlotStyle)})
+    if unknown:
+        raise InvalidInputError(
+            "`changes` must be options of PlotStyle (currency, decimal, font, thousands). "
+            f"Got {unknown} instead."
+        )
+    if style is not None and not isinstance(style, PlotStyle):
+        raise InvalidInputError(
+            f"`style` must be a PlotStyle or None. Got {type(style).__name__} instead."
+        )
+    previous = _current
+    _current = dataclasses.replace(style if style is not None else _current, **changes)
+    return previous
+
+
+@functools.cache
+def _installed_cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    installed = {f.name for f in manager.ttflist}
+    found = next((name for name in CJK_FONTS if name in installed), None)
+    if found is not None:
+        return found
+    # matplotlib's font cache predates a font installed since: look at the system's
+    # fonts it does not know yet (once per session).
+    known = {f.fname for f in manager.ttflist}
+    for path in font_manager.findSystemFonts():
+        if path in known:
+            continue
+        try:
+            name = font_manager.get_font(path).family_name
+        except (OSError, RuntimeError, ValueError):  # pragma: no cover - unreadable file
+            continue
+        if name in CJK_FONTS:
+            manager.addfont(path)
+            installed.add(name)
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def cjk_font() -> str | None:
+    """The first installed font of :data:`CJK_FONTS` (looked up once), or None."""
+    return _installed_cjk_font()
+
+
+def _needs_cjk(text: str) -> bool:
+    return any(ord(ch) > 0x2E7F for ch in text)
+
+
+def _hint_once(texts: list[str], style: PlotStyle) -> None:
+    """Warn, once per session, when Chinese text is drawn and no CJK font is found."""
+    global _hinted
+    if _hinted or style.font is not None or cjk_font() is not None:
+        return
+    if any(_needs_cjk(t) for t in texts):
+        _hinted = True
+        warnings.warn(_FONT_HINT, UserWarning, stacklevel=2)
+
+
+def format_number(value: float, decimals: int = 0, *, style: PlotStyle | None = None) -> str:
+    """``value`` written with the style's thousands separator and decimal mark.
+
+    Parameters
+    ----------
+    value : float
+    decimals : int, default 0
+        Digits after the decimal mark.
+    style : PlotStyle, optional
+        Default: the style in force.
+
+    Returns
+    -------
+    str
+        E.g. ``"1,234,568"`` for ``format_number(1234567.8)``.
+    """
+    s = style if style is not None else _current
+    if not math.isfinite(value):
+        return str(value)
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", s.decimal).replace("\0", s.thousands)
+
+
+def _tick(value: float, style: PlotStyle) -> str:
+    """A tick label: separators, no scientific notation, at most 2 decimals, trailing
+    zeros dropped."""
+    if value == 0:
+        return "0"
+    decimals = 0 if abs(value) >= 100 else 2
+    text = format_number(value, decimals, style=style)
+    if decimals:
+        text = text.rstrip("0").rstrip(style.decimal)
+    return text
+
+
+def number_formatter(style: PlotStyle | None = None) -> Any:
+    """A matplotlib tick formatter writing numbers with ``style``'s separators (default:
+    the style in force now), without scientific notation or offsets."""
+    from matplotlib import ticker
+
+    s = style if style is not None else _current
+    return ticker.FuncFormatter(lambda value, _pos: _tick(float(value), s))
+
+
+def _finish(fig: Any, style: PlotStyle) -> None:
+    """Give every text of ``fig`` the style's font list, now and for ticks made later;
+    write linear axes' numbers with the style's separators (unless a function chose
+    another formatter)."""
+    from matplotlib import ticker
+    from matplotlib.text import Text
+
+    fonts = style.fonts()
+    texts = fig.findobj(Text)
+    _hint_once([t.get_text() for t in texts], style)
+    for text in texts:
+        text.set_fontfamily(fonts)
+    for ax in fig.axes:
+        ax.tick_params(labelfontfamily=fonts)
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "linear" and type(axis.get_major_formatter()) is (
+                ticker.ScalarFormatter
+            ):
+                axis.set_major_formatter(number_formatter(style))
+
+
+@functools.cache
+def _figure_class() -> type:
+    """A matplotlib Figure that applies its :class:`PlotStyle` each time it is drawn
+    (defined on first use: importing bidopt never imports matplotlib)."""
+    figure = require_matplotlib("bidopt.plotting")
+
+    class StyledFigure(figure.Figure):  # type: ignore[misc, name-defined]
+        bidopt_style: PlotStyle = PlotStyle()
+
+        def draw(self, renderer: Any) -> None:
+            _finish(self, self.bidopt_style)
+            super().draw(renderer)
+
+    return StyledFigure
+
+
+def new_figure(width: float, height: float) -> Any:
+    """A figure of ``width`` x ``height`` inches (constrained layout) drawn in the style
+    in force now: every text, including any added later, gets the style's fonts."""
+    fig = _figure_class()(figsize=(width, height), layout="constrained")
+    fig.bidopt_style = _current
+    return fig

@@ -1,0 +1,263 @@
+"""The figure style: every public figure draws Chinese labels with a CJK font (no
+missing-glyph warnings), currency and separators follow set_style, and a missing font
+gives one clear hint."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib", reason="the figures need the optional matplotlib")
+
+import bidopt.plotting
+from bidopt.bidding import bid_frontier, optimize_bids
+from bidopt.channels import ResponseCurve, compare_splits
+from bidopt.datasets import AuctionLog, double11_channels
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import BidLandscape
+from bidopt.plotting import (
+    PlotStyle,
+    _style,
+    get_style,
+    plot_frontier,
+    plot_landscape,
+    plot_replay,
+    plot_response_curves,
+    plot_spend_change,
+    plot_split,
+    set_style,
+)
+from bidopt.replay import replay
+
+CHANNELS = {
+    "zhitongche": "直通车",
+    "diamond": "钻展",
+    "taobaoke": "淘宝客",
+    "douyin": "抖音",
+    "xiaohongshu": "小红书",
+}
+KEYWORDS = ["连衣裙 夏", "男士 T恤", "蓝牙耳机", "儿童 雨靴", "保温杯 316"]
+
+
+@pytest.fixture(autouse=True)
+def restore_style() -> Iterator[None]:
+    previous = get_style()
+    yield
+    set_style(previous)
+
+
+@pytest.fixture(scope="module")
+def chinese_results() -> dict[str, Any]:
+    plan = double11_channels()
+
+    def rename(d: dict[str, Any]) -> dict[str, Any]:
+        return {CHANNELS[k]: v for k, v in d.items()}
+
+    plan = dataclasses.replace(
+        plan,
+        current=rename(plan.current),
+        roi=rename(plan.roi),
+        elasticity=rename(plan.elasticity),
+        groups={"核心": [CHANNELS[c] for c in plan.groups["core"]], "新兴": ["抖音", "小红书"]},
+    )
+    curves = plan.curves(ResponseCurve.from_roi)
+    splits = compare_splits(
+        curves,
+        plan.budget,
+        groups=plan.groups,
+        current=plan.current,
+        scenarios={"六四规则": {"核心": 0.6, "新兴": 0.4}},
+    )
+    rng = np.random.default_rng(1)
+    bids = np.sort(rng.uniform(0.2, 6.0, (5, 6)), axis=1)
+    clicks = np.cumsum(rng.uniform(1.0, 30.0, (5, 6)), axis=1)
+    landscape = BidLandscape(
+        bids=bids,
+        clicks=clicks,
+        cost=clicks * bids * 0.8,
+        conversions=clicks * 0.05,
+        keywords=np.array(KEYWORDS, dtype=object),
+    )
+    bid_plan = optimize_bids(landscape, float(landscape.cost[:, 3].sum()))
+    n = 2_000
+    pctr = rng.beta(1, 200, n)
+    log = AuctionLog(
+        click=(rng.random(n) < pctr).astype(np.int64),
+        market_price=rng.gamma(2.0, 40.0, n),
+        pctr=pctr,
+    )
+    budgets = [log.total_market_price / k for k in (2, 4)]
+    return {
+        "curves": curves,
+        "splits": splits,
+        "landscape": landscape,
+        "plan": bid_plan,
+        "frontier": bid_frontier(landscape, [100.0, 200.0, 300.0]),
+        "replays": {"固定出价": [replay(log, np.full(n, 80.0), b) for b in budgets]},
+    }
+
+
+def _figures(r: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    landscape = r["landscape"]
+    observed = np.column_stack([landscape.bids[:, 1], landscape.bids[:, 4]])
+    return {
+        "plot_landscape": lambda: plot_landscape(
+            landscape,
+            r["plan"],
+            current_bids=landscape.bids[:, 2],
+            observed_bids=observed,
+        ),
+        "plot_frontier": lambda: _titled(plot_frontier(r["frontier"], budget=250.0)),
+        "plot_replay": lambda: plot_replay(r["replays"]),
+        "plot_response_curves": lambda: plot_response_curves(
+            r["curves"], r["splits"]["六四规则"], others={"最优": r["splits"]["optimal"]}
+        ),
+        "plot_split": lambda: plot_split(r["splits"]),
+        "plot_spend_change": lambda: plot_spend_change(r["plan"], landscape.cost[:, 2]),
+    }
+
+
+def _titled(fig: Any) -> Any:
+    fig.suptitle("每日预算与订单")  # added after the function returned: styled at draw
+    return fig
+
+
+def _render(fig: Any) -> list[str]:
+    """Save ``fig`` to PNG; the messages of the warnings that raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=50)
+    return [str(w.message) for w in caught]
+
+
+FIGURES = (
+    "plot_frontier",
+    "plot_landscape",
+    "plot_replay",
+    "plot_response_curves",
+    "plot_spend_change",
+    "plot_split",
+)
+
+
+def test_every_public_figure_is_tested(chinese_results: dict[str, Any]) -> None:
+    public = {name for name in bidopt.plotting.__all__ if name.startswith("plot_")}
+    assert public == set(FIGURES) == set(_figures(chinese_results))
+
+
+@pytest.mark.skipif(_style.cjk_font() is None, reason="no CJK font installed (fonts-wqy-zenhei)")
+@pytest.mark.parametrize("name", FIGURES)
+def test_chinese_labels_render_without_missing_glyphs(
+    name: str, chinese_results: dict[str, Any]
+) -> None:
+    fig = _figures(chinese_results)[name]()
+    texts = " ".join(t.get_text() for t in fig.findobj(_text_type()))
+    assert any(ord(ch) > 0x2E7F for ch in texts), "the figure has no Chinese text"
+    messages = _render(fig)
+    glyphs = [m for m in messages if "missing from" in m or "Glyph" in m]
+    assert not glyphs, glyphs[:2]
+
+
+def test_a_font_without_chinese_glyphs_is_caught(chinese_results: dict[str, Any]) -> None:
+    # The check above can fail: with only a Latin font the same figure warns.
+    set_style(font="DejaVu Sans")
+    messages = _render(plot_split(chinese_results["splits"]))
+    assert any("missing from font" in m for m in messages)
+
+
+@pytest.mark.filterwarnings("ignore:Glyph")
+def test_missing_cjk_font_hints_once(
+    chinese_results: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_style, "cjk_font", lambda: None)
+    monkeypatch.setattr(_style, "_hinted", False)
+    with pytest.warns(UserWarning, match="apt-get install fonts-wqy-zenhei"):
+        plot_split(chinese_results["splits"]).savefig(io.BytesIO(), format="png", dpi=30)
+    messages = _render(plot_split(chinese_results["splits"]))
+    assert not any("apt-get" in m for m in messages)
+
+
+def test_currency_and_separators(chinese_results: dict[str, Any]) -> None:
+    assert set_style(currency="元", thousands=" ") == PlotStyle()
+    fig = plot_spend_change(chinese_results["splits"]["optimal"])
+    fig.savefig(io.BytesIO(), format="png", dpi=30)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "spend (元)"
+    assert ax.xaxis.get_major_formatter()(700000.0, 0) == "700 000"
+    assert ax.xaxis.get_major_formatter()(2.5, 0) == "2.5"
+    assert "yuan" not in " ".join(t.get_text() for t in fig.findobj(_text_type()))
+    set_style(thousands=".", decimal=",")
+    assert _style.format_number(1234567.891, 2) == "1.234.567,89"
+    set_style(thousands="")
+    assert _style.format_number(-700000.0) == "-700000"
+    frame = get_style().to_frame()
+    assert list(frame["option"]) == ["currency", "thousands", "decimal", "font"]
+    assert "元" in get_style().summary()
+
+
+def _text_type() -> type:
+    from matplotlib.text import Text
+
+    return Text
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"currency": ""}, "`currency` must be a non-empty string"),
+        ({"decimal": ","}, "`decimal` must be one non-digit character"),
+        ({"thousands": "1"}, "`thousands` must not contain digits"),
+        ({"colour": "red"}, "`changes` must be options of PlotStyle"),
+        ({"font": ""}, "`font` must be a font family name"),
+    ],
+)
+def test_bad_style_options_raise(changes: dict[str, Any], match: str) -> None:
+    with pytest.raises(InvalidInputError, match=match):
+        set_style(**changes)
+
+
+def test_spend_change_marks_the_biggest_changes(chinese_results: dict[str, Any]) -> None:
+    landscape, plan = chinese_results["landscape"], chinese_results["plan"]
+    today = landscape.cost[:, 2]
+    fig = plot_spend_change(plan, today, max_items=3)
+    ax = fig.axes[0]
+    delta = plan.keyword_cost - today
+    top3 = np.argsort(-np.abs(delta), kind="stable")[:3][::-1]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [KEYWORDS[i] for i in top3]
+    bars = ax.patches
+    np.testing.assert_allclose([b.get_width() for b in bars[:3]], today[top3])
+    np.testing.assert_allclose([b.get_width() for b in bars[3:]], plan.keyword_cost[top3])
+    with pytest.raises(InvalidInputError, match="`today` must be today's spend per keyword"):
+        plot_spend_change(plan)
+    with pytest.raises(InvalidInputError, match="`today` must be finite bids"):
+        plot_spend_change(plan, today[:2])
+    with pytest.raises(InvalidInputError, match="`names` must have one name per keyword"):
+        plot_spend_change(plan, today, names=["a"])
+
+
+def test_landscape_marks_current_bids_and_observed_range(
+    chinese_results: dict[str, Any],
+) -> None:
+    landscape = chinese_results["landscape"]
+    observed = np.column_stack([landscape.bids[:, 1], landscape.bids[:, 4]])
+    fig = plot_landscape(
+        landscape, current_bids=landscape.bids[:, 2], observed_bids=observed, keywords=[0]
+    )
+    ax = fig.axes[0]
+    squares = [line for line in ax.lines if line.get_marker() == "s"]
+    assert len(squares) == 1
+    assert squares[0].get_xdata()[0] == landscape.bids[0, 2]
+    assert squares[0].get_ydata()[0] == pytest.approx(landscape.clicks[0, 2])
+    assert len(ax.collections) == 1  # the shaded observed range
+    shaded = ax.collections[0].get_paths()[0].vertices[:, 0]
+    assert shaded.min() == pytest.approx(observed[0, 0])
+    assert shaded.max() == pytest.approx(observed[0, 1])
+    assert any(line.get_linestyle() == "--" for line in ax.lines)
+    with pytest.raises(InvalidInputError, match="`observed_bids` must be finite bids"):
+        plot_landscape(landscape, observed_bids=observed[:, 0])
