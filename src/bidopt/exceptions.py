@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 __all__ = [
     "BidoptError",
+    "IdentifiabilityWarning",
     "InfeasibleError",
     "InvalidInputError",
     "MissingColumnError",
@@ -51,6 +52,15 @@ class InfeasibleError(BidoptError, ValueError):
 
 class SolverError(BidoptError, RuntimeError):
     """A numerical solver failed to return a usable answer."""
+
+
+class IdentifiabilityWarning(UserWarning):
+    """The log cannot identify what a plan relies on (for example how keywords respond
+    to a bid change, when their bids never varied).
+
+    The message names the cause (which keywords, what the log lacks) and the remedy
+    (what to vary or collect); the plan stays within what the evidence supports.
+    """
 
 
 class MissingDependencyError(BidoptError, ImportError):
