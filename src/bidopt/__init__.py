@@ -16,6 +16,7 @@ pacing
 from importlib.metadata import PackageNotFoundError, version
 
 from bidopt._certificate import Certificate, ConstraintCheck
+from bidopt._progress import show_progress
 from bidopt.datasets import (
     AuctionLog,
     KeywordLog,
@@ -52,4 +53,5 @@ __all__ = [
     "make_search_account",
     "read_ipinyou",
     "read_keyword_log",
+    "show_progress",
 ]

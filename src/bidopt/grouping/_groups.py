@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from bidopt._progress import logged, step
 from bidopt._validation import (
     as_float_array,
     check_bool,
@@ -62,6 +63,7 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {
 }
 
 
+@logged("group_keywords")
 def group_keywords(
     keywords: Sequence[str],
     *,
@@ -173,6 +175,7 @@ def group_keywords(
     weights = _check_weights(opts["weights"])
     texts = normalize_keywords(keywords, traditional=traditional)
     n = len(texts)
+    step("normalised %s keywords", f"{n:,}")
     if n == 0:
         raise InvalidInputError(
             "`keywords` must hold at least one keyword. Got an empty sequence instead."
@@ -267,6 +270,11 @@ def group_keywords(
                     roles=block_roles if features_kind == "words" else None,
                 )
                 edges = (graph.rows, graph.cols, graph.similarity)  # deduplicated there
+                step(
+                    "neighbour graph of %s keywords: %s pairs",
+                    f"{nonblank.size:,}",
+                    f"{graph.rows.size:,}",
+                )
                 part = average_linkage(features, edges, sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label
             next_label += int(part.max()) + 1

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
+from bidopt._progress import logged
 from bidopt._validation import as_float_array, check_choice, check_scalar
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
@@ -102,6 +103,7 @@ class ReplayResult:
         )
 
 
+@logged("replay")
 def replay(
     log: AuctionLog,
     bids: npt.ArrayLike,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._progress import logged
 from bidopt._tables import slot_frame
 from bidopt.datasets import AuctionLog, IpinyouInfo
 from bidopt.exceptions import InvalidInputError
@@ -65,6 +66,7 @@ class PacedResult:
         return slot_frame(self.multipliers, self.slot_spend, "PacedResult.to_frame()")
 
 
+@logged("paced_replay")
 def paced_replay(
     log: AuctionLog,
     budget: float,
