@@ -11,6 +11,7 @@ import numpy.typing as npt
 from scipy import optimize
 
 from bidopt._optional import require_pandas
+from bidopt._progress import logged
 from bidopt._validation import (
     as_float_array,
     check_choice,
@@ -165,6 +166,7 @@ def _transform(
     return unit_value(LOG, a / sp[0], 1.0)
 
 
+@logged("fit_response")
 def fit_response(
     spend: Any,
     kpi: npt.ArrayLike,

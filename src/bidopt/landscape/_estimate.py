@@ -11,6 +11,7 @@ from scipy import special
 
 from bidopt._lognormal import cost_per_click, win_rate
 from bidopt._optional import require_pandas
+from bidopt._progress import logged
 from bidopt._validation import (
     as_float_array,
     as_owned,
@@ -248,6 +249,7 @@ def _group_mean(values: FloatArray, weights: FloatArray, codes: IntArray) -> Flo
     return np.where(w > 0, s / np.where(w > 0, w, 1), overall)
 
 
+@logged("estimate_landscapes")
 def estimate_landscapes(
     log: KeywordLog,
     *,
