@@ -68,6 +68,7 @@ PACKAGES = [
     "bidopt.experiments",
     "bidopt.customers",
     "bidopt.plotting",
+    "bidopt.io",
     "bidopt.exceptions",
     "bidopt.typing",
     "bidopt",
