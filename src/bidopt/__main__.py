@@ -1,4 +1,4 @@
-"""Command line: ``python -m bidopt demo`` runs the main job on an embedded synthetic account."""
+"""Command line of bidopt: python -m bidopt {plan,split,demo,abtest} ..."""
 
 from __future__ import annotations
 
@@ -9,8 +9,41 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import bidopt
 from bidopt._cli import run_abtest, run_demo
-from bidopt.exceptions import BidoptError
+from bidopt._cli_workflow import run_plan, run_split
+from bidopt.exceptions import BidoptError, MissingColumnError
+
+_DESCRIPTION = """\
+bidopt: keyword bids under a budget and channel budget splits for e-commerce search ads.
+
+  plan    your keyword report (CSV/TSV/XLSX) -> an upload-ready bid file and a report
+  split   your channel spend history -> a budget split under a group rule, and its cost
+  demo    the whole job on an embedded synthetic account
+  abtest  compare the arms of an experiment
+
+Exit codes: 0 done, 1 the data could not be used (a one-line message says why),
+2 a wrong command line. Run 'python -m bidopt COMMAND --help' for a command's options.
+"""
+
+_PLAN_EPILOG = """\
+The report may have Chinese (Zhitongche) or English headers: 日期/date, 推广计划/campaign,
+推广单元/ad group, 关键词/keyword, 匹配方式/match type, 出价/bid, 展现量/impressions,
+点击量/clicks, 花费/cost, 成交笔数/orders, 成交金额/revenue. Numbers such as 1.2万, 3亿,
+1,234.50 and ¥12.3 are read; rows with more orders than clicks (Taobao's attribution
+window) are kept and counted. Bad rows are dropped and listed (--strict stops instead).
+Writes DIR/bids.xlsx and DIR/bids.csv (UTF-8 with BOM: campaign, ad group, keyword, match
+type, current bid, new bid, change, action, reason) and DIR/report.html.
+"""
+
+_SPLIT_EPILOG = """\
+HISTORY has one row per period (day or week): a date column, one spend column per
+channel (yuan) and a revenue column (成交金额/revenue/GMV/sales, or --kpi NAME). BUDGET is
+per period of the history. Example:
+  python -m bidopt split history.csv --budget 2000000 \\
+      --rule core=直通车,钻展,淘宝客:0.6 --rule emerging=抖音,小红书:0.4
+A share may be a range, core=直通车,钻展,淘宝客:55%-65%.
+"""
 
 
 def _positive_int(text: str) -> int:
@@ -35,6 +68,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0. Got {text!r} instead.") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0. Got {text!r} instead.")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error (no usage block) and exit code 2."""
 
@@ -51,9 +94,79 @@ def _progress(start: float) -> Callable[[str], None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    parser = _Parser(prog="python -m bidopt", description=__doc__)
+    parser = _Parser(
+        prog="python -m bidopt",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"bidopt {bidopt.__version__}")
+    common = _Parser(add_help=False)
+    talk = common.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    talk.add_argument("-v", "--verbose", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    demo = sub.add_parser("demo", help="run the end-to-end example on a synthetic account")
+    raw = argparse.RawDescriptionHelpFormatter
+    plan = sub.add_parser(
+        "plan",
+        parents=[common],
+        help="bids for your keyword report under a daily budget -> bid file and report",
+        description="Optimise the bids of your own keyword report under a daily budget.",
+        epilog=_PLAN_EPILOG,
+        formatter_class=raw,
+    )
+    plan.add_argument("report", type=Path, help="keyword report: .csv, .tsv or .xlsx")
+    plan.add_argument("--budget", type=_positive_float, required=True, help="daily budget, yuan")
+    plan.add_argument(
+        "--objective",
+        choices=("conversions", "clicks", "revenue", "profit"),
+        default="conversions",
+        help="what to maximise (default conversions, i.e. orders)",
+    )
+    plan.add_argument("--target-cpa", type=_positive_float, help="keep cost per order <= X yuan")
+    plan.add_argument("--target-roas", type=_positive_float, help="keep revenue / spend >= X")
+    plan.add_argument(
+        "--max-cpc",
+        type=_positive_float,
+        help="cap on each keyword's average cost per click, yuan (not on its bid)",
+    )
+    plan.add_argument(
+        "--min-bid", type=_positive_float, default=0.05, help="lowest bid, yuan (default 0.05)"
+    )
+    plan.add_argument(
+        "--max-bid", type=_positive_float, default=99.99, help="highest bid, yuan (default 99.99)"
+    )
+    plan.add_argument("--out", type=Path, required=True, help="directory for the outputs")
+    plan.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="language of the files (default zh)"
+    )
+    plan.add_argument("--strict", action="store_true", help="stop at the first bad row")
+    split = sub.add_parser(
+        "split",
+        parents=[common],
+        help="split a channel budget under group rules, from your spend history",
+        description="Split a budget across channels under group rules, from a spend history.",
+        epilog=_SPLIT_EPILOG,
+        formatter_class=raw,
+    )
+    split.add_argument("history", type=Path, help="channel spend history: .csv or .xlsx")
+    split.add_argument(
+        "--budget", type=_positive_float, required=True, help="yuan per period of the history"
+    )
+    split.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        required=True,
+        metavar="GROUP=CH,CH:SHARE",
+        help="a group of channels and its share of the budget (repeat)",
+    )
+    split.add_argument("--kpi", default=None, help="revenue column (default: found by name)")
+    split.add_argument("--out", type=Path, default=None, help="directory for report.html")
+    split.add_argument("--lang", choices=("zh", "en"), default="zh", help="default zh")
+    split.add_argument("--seed", type=int, default=0, help="seed of the curve fit (default 0)")
+    demo = sub.add_parser(
+        "demo", parents=[common], help="run the end-to-end example on a synthetic account"
+    )
     demo.add_argument(
         "--keywords",
         type=_positive_int,
@@ -74,9 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="directory for the plans (CSV) and the figures (PNG, needs matplotlib)",
     )
-    demo.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     abtest = sub.add_parser(
-        "abtest", help="compare the arms of an experiment in a CSV file (one row per unit)"
+        "abtest",
+        parents=[common],
+        help="compare the arms of an experiment in a CSV file (one row per unit)",
     )
     abtest.add_argument("data", type=Path, help="CSV file with a header row")
     abtest.add_argument("--arm", required=True, help="column of the arm labels")
@@ -88,40 +202,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     abtest.add_argument("--alpha", type=_positive_float, default=0.05, help="default 0.05")
     args = parser.parse_args(argv)
-    if args.command == "abtest":
-        try:
-            print(
-                run_abtest(
-                    args.data,
-                    arm=args.arm,
-                    metric=args.metric,
-                    control=args.control,
-                    denominator=args.denominator,
-                    covariates=args.covariate,
-                    alpha=args.alpha,
-                )
-            )
-        except (BidoptError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        return 0
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        parser.error(f"argument --out: {str(args.out)!r} exists and is not a directory")
+    out = getattr(args, "out", None)
+    if out is not None and out.exists() and not out.is_dir():
+        parser.error(f"argument --out: {str(out)!r} exists and is not a directory")
     start = time.perf_counter()
+    say = None if args.quiet else _progress(start)
     try:
-        report = run_demo(
-            n_keywords=args.keywords,
-            n_days=args.days,
-            seed=args.seed,
-            channel_budget=args.budget,
-            out=args.out,
-            progress=None if args.quiet else _progress(start),
-        )
+        if args.command == "abtest":
+            report = run_abtest(
+                args.data,
+                arm=args.arm,
+                metric=args.metric,
+                control=args.control,
+                denominator=args.denominator,
+                covariates=args.covariate,
+                alpha=args.alpha,
+            )
+        elif args.command == "plan":
+            report = run_plan(
+                args.report,
+                budget=args.budget,
+                objective=args.objective,
+                max_cpc=args.max_cpc,
+                target_cpa=args.target_cpa,
+                target_roas=args.target_roas,
+                min_bid=args.min_bid,
+                max_bid=args.max_bid,
+                out=args.out,
+                lang=args.lang,
+                strict=args.strict,
+                progress=say,
+            )
+        elif args.command == "split":
+            report = run_split(
+                args.history,
+                budget=args.budget,
+                rules=args.rule,
+                kpi=args.kpi,
+                out=args.out,
+                lang=args.lang,
+                seed=args.seed,
+                progress=say,
+            )
+        else:
+            report = run_demo(
+                n_keywords=args.keywords,
+                n_days=args.days,
+                seed=args.seed,
+                channel_budget=args.budget,
+                out=args.out,
+                progress=say,
+            )
     except (BidoptError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        if args.verbose:
+            raise
+        message = " ".join(str(exc).split())  # one line, whatever the exception held
+        print(f"error: {message}", file=sys.stderr)
+        # a column named on the command line that the file lacks is a usage error
+        return 2 if isinstance(exc, MissingColumnError) else 1
     print(report)
-    print(f"\n(done in {time.perf_counter() - start:.1f} s)")
+    if args.command == "demo":
+        print(f"\n(done in {time.perf_counter() - start:.1f} s)")
     return 0
 
 

@@ -3,6 +3,8 @@
 * :class:`KeywordLog` / :func:`read_keyword_log` - keyword x day performance reports
   (English or Tmall/Taobao Chinese headers); :func:`read_adwords_keyword_daily` for the
   public AdWords keyword-day file.
+* :class:`ChannelHistory` / :func:`read_channel_history` - spend per channel and period
+  with its revenue, for fitting response curves.
 * :class:`AuctionLog` / :func:`read_ipinyou` / :func:`read_ipinyou_info` - auction logs
   for replay, in the iPinYou formats.
 * :func:`make_search_account` - a seeded, realistic synthetic account with known truth.
@@ -12,6 +14,7 @@
 from bidopt.datasets._adwords import read_adwords_keyword_daily
 from bidopt.datasets._auction_log import AuctionLog
 from bidopt.datasets._categorical import Categorical
+from bidopt.datasets._channel_history import ChannelHistory, read_channel_history
 from bidopt.datasets._channel_plan import ChannelPlan, double11_channels, make_channel_plan
 from bidopt.datasets._ipinyou import IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.datasets._keyword_log import KEYWORD_LOG_COLUMNS, MATCH_TYPES, KeywordLog, LoadReport
@@ -28,6 +31,7 @@ __all__ = [
     "AccountTruth",
     "AuctionLog",
     "Categorical",
+    "ChannelHistory",
     "ChannelPlan",
     "ExpectedPerformance",
     "IpinyouInfo",
@@ -39,6 +43,7 @@ __all__ = [
     "make_channel_plan",
     "make_search_account",
     "read_adwords_keyword_daily",
+    "read_channel_history",
     "read_ipinyou",
     "read_ipinyou_info",
     "read_keyword_log",

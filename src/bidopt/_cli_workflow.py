@@ -1,0 +1,333 @@
+"""The merchant's commands: ``python -m bidopt plan`` (a keyword report -> a bid file and
+a one-page report) and ``python -m bidopt split`` (a channel spend history -> a split
+under a group rule and what the rule costs)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bidopt.bidding import bid_frontier, optimize_bids
+from bidopt.channels import compare_splits, fit_response
+from bidopt.datasets import KeywordLog, read_channel_history, read_keyword_log
+from bidopt.exceptions import InvalidInputError, MissingDependencyError
+from bidopt.landscape import estimate_landscapes
+from bidopt.report import (
+    KEY_COLUMNS,
+    make_bid_sheet,
+    render_plan_report,
+    render_split_report,
+    write_bid_sheet,
+    write_html,
+)
+
+__all__ = ["Rule", "canonical_order", "parse_rule", "run_plan", "run_split"]
+
+Say = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    return None
+
+
+def canonical_order(log: KeywordLog) -> KeywordLog:
+    """The log's rows sorted by key, date and values, so that everything computed from it
+    (landscapes, plans, the bid file) is the same whatever the order of the report."""
+    keys: list[np.ndarray] = []
+    for name in (*KEY_COLUMNS, "date"):
+        column = getattr(log, name)
+        if column is None:
+            continue
+        keys.append(column.to_numpy().astype(str) if name != "date" else column)
+    for name in ("bid", "impressions", "clicks", "cost", "conversions", "revenue"):
+        column = getattr(log, name)
+        if column is not None:
+            keys.append(column)
+    order = np.lexsort(tuple(reversed(keys)))
+    return log.take(order)
+
+
+def run_plan(
+    path: Path,
+    *,
+    budget: float,
+    objective: str = "conversions",
+    max_cpc: float | None = None,
+    target_cpa: float | None = None,
+    target_roas: float | None = None,
+    min_bid: float = 0.05,
+    max_bid: float = 99.99,
+    out: Path,
+    lang: str = "zh",
+    strict: bool = False,
+    progress: Say | None = None,
+) -> str:
+    """Read a keyword report, estimate landscapes, optimise bids under the daily budget,
+    and write ``bids.xlsx`` (with openpyxl), ``bids.csv`` and ``report.html`` to ``out``;
+    return what to print."""
+    say = progress or _quiet
+    say(f"reading {path.name}")
+    log = read_keyword_log(path, errors="raise" if strict else "drop")
+    load = log.report
+    if len(log) == 0:
+        raise InvalidInputError(
+            f"{path.name} must have at least one valid row. Got none: "
+            + "; ".join(load.reasons[:3])
+        )
+    log = canonical_order(log)
+    say(f"estimating bid landscapes of {len(log):,} keyword-days")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimate = estimate_landscapes(log)
+        say(f"optimising {estimate.n_keywords:,} bids under {budget:,.2f} yuan a day")
+        plan = optimize_bids(
+            estimate.landscapes,
+            budget,
+            objective=objective,  # type: ignore[arg-type]
+            max_cpc=max_cpc,
+            target_cpa=target_cpa,
+            target_roas=target_roas,
+            min_bid=min_bid,
+            max_bid=max_bid,
+        )
+        sheet = make_bid_sheet(log, estimate, plan, min_bid=min_bid, max_bid=max_bid)
+    # what the library warned about (e.g. bids that never varied) goes into the report
+    said = tuple(dict.fromkeys(str(w.message) for w in caught))
+    sheet = dataclasses.replace(sheet, warnings=sheet.warnings + said)
+    say("tracing the spend/return frontier")
+    frontier = bid_frontier(
+        estimate.landscapes,
+        np.linspace(0.25, 2.0, 15) * budget,
+        objective=objective,  # type: ignore[arg-type]
+        max_cpc=max_cpc,
+        min_bid=min_bid,
+        max_bid=max_bid,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_bid_sheet(sheet, out / "bids.csv", lang=lang)]  # type: ignore[arg-type]
+    try:
+        written.append(write_bid_sheet(sheet, out / "bids.xlsx", lang=lang))  # type: ignore[arg-type]
+    except MissingDependencyError as exc:
+        written_note = f" (no bids.xlsx: {exc})"
+    else:
+        written_note = ""
+    say("writing the report")
+    html = render_plan_report(
+        sheet,
+        frontier=frontier,
+        load_report=load,
+        source=path.name,
+        lang=lang,  # type: ignore[arg-type]
+    )
+    written.append(write_html(html, out / "report.html"))
+    t = sheet.totals()
+    attribution = sum("attribution window" in f for f in load.flags)
+    counts = {a: int((sheet.action == a).sum()) for a in ("raise", "lower", "pause", "start")}
+    lines = [
+        f"Read {load.n_read:,} rows of {path.name}: kept {load.n_kept:,}, dropped "
+        f"{load.n_dropped:,}"
+        + (f" (first: {load.reasons[0]})" if load.reasons else "")
+        + (
+            f"; {attribution:,} rows with more orders than clicks kept (Taobao attribution)"
+            if attribution
+            else ""
+        )
+        + ".",
+        f"{sheet.n_rows:,} keywords (campaign x ad group x keyword x match type), "
+        f"{np.unique(log.date).size} days.",
+        "",
+        f"{'per day':<14}{'today':>12}{'plan':>12}",
+        *(
+            f"{label:<14}{t['today'][key]:>12,.2f}{t['plan'][key]:>12,.2f}"
+            for label, key in (
+                ("spend (yuan)", "spend"),
+                ("clicks", "clicks"),
+                ("orders", "orders"),
+                ("CPA (yuan)", "cpa"),
+            )
+        ),
+        "",
+        f"Bids: {counts['raise']:,} raised, {counts['lower']:,} lowered, "
+        f"{counts['pause']:,} paused, {counts['start']:,} started; rounded {sheet.rounding} "
+        f"to {sheet.step:g} yuan within {sheet.min_bid:g}-{sheet.max_bid:g}: expected spend "
+        f"{sheet.spend:,.2f} of the {sheet.budget:,.2f} budget "
+        f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message}).",
+        *(f"warning: {w}" for w in sheet.warnings),
+        "",
+        f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One ``--rule``: a group of channels and its share of the budget (exact or range)."""
+
+    group: str
+    channels: tuple[str, ...]
+    share: float | tuple[float, float]
+
+    def label(self) -> str:
+        """E.g. ``core 60%`` or ``core 55-65%``."""
+        if isinstance(self.share, tuple):
+            return f"{self.group} {self.share[0]:.0%}-{self.share[1]:.0%}"
+        return f"{self.group} {self.share:.0%}"
+
+
+_RULE = re.compile(r"^\s*([^=]+?)\s*=\s*(.+?)\s*:\s*([0-9.]+%?)(?:\s*-\s*([0-9.]+%?))?\s*$")
+
+
+def _share(text: str) -> float:
+    value = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(text)
+    return value
+
+
+def parse_rule(text: str) -> Rule:
+    """``core=直通车,钻展,淘宝客:0.6`` (or ``:60%``, or a range ``:0.55-0.65``)."""
+    match = _RULE.match(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        channels = tuple(c.strip() for c in re.split(r"[,，、]", match.group(2)) if c.strip())
+        low = _share(match.group(3))
+        share: float | tuple[float, float] = low
+        if match.group(4):
+            share = (low, _share(match.group(4)))
+            if share[0] > share[1]:
+                raise ValueError(text)
+    except ValueError:
+        raise InvalidInputError(
+            "`--rule` must look like GROUP=CHANNEL,CHANNEL:SHARE, the share a fraction or "
+            f"percentage or a range (core=直通车,钻展:0.6 or core=直通车,钻展:55%-65%). Got "
+            f"{text!r} instead."
+        ) from None
+    if not channels:
+        raise InvalidInputError(f"`--rule` must name at least one channel. Got {text!r} instead.")
+    return Rule(match.group(1).strip(), channels, share)
+
+
+def run_split(
+    path: Path,
+    *,
+    budget: float,
+    rules: Sequence[str],
+    kpi: str | None = None,
+    out: Path | None = None,
+    lang: str = "zh",
+    seed: int = 0,
+    progress: Say | None = None,
+) -> str:
+    """Fit response curves to a channel spend history, split ``budget`` (yuan per period
+    of the history) under the rules and without them, and write ``report.html`` and
+    ``split.csv`` to ``out``; return what to print."""
+    say = progress or _quiet
+    parsed = [parse_rule(r) for r in rules]
+    if not parsed:
+        raise InvalidInputError("`--rule` must be given at least once. Got none.")
+    say(f"reading {path.name}")
+    history = read_channel_history(path, kpi=kpi)
+    known = set(history.channels)
+    for rule in parsed:
+        unknown = [c for c in rule.channels if c not in known]
+        if unknown:
+            raise InvalidInputError(
+                f"`--rule` {rule.group} must name channels of {path.name}. Got {unknown} "
+                f"instead; its channels: {', '.join(history.channels)}."
+            )
+    say(f"fitting response curves to {history.n_periods} periods of {len(known)} channels")
+    fit = fit_response(history.spend_by_channel(), history.kpi, rng=seed)
+    recent = history.spend[-min(4, history.n_periods) :].mean(axis=0)
+    current = None
+    if recent.sum() > 0:
+        current = {
+            c: float(x) * budget / float(recent.sum())
+            for c, x in zip(history.channels, recent, strict=True)
+        }
+    name = ", ".join(r.label() for r in parsed)
+    say("splitting the budget")
+    splits = compare_splits(
+        fit.curves,
+        budget,
+        groups={r.group: list(r.channels) for r in parsed},
+        scenarios={name: {r.group: r.share for r in parsed}},
+        current=current,
+    )
+    observed = history.observed_range()
+    warnings: list[str] = []
+    if fit.r2 < 0.5:
+        warnings.append(
+            f"The fitted curves explain only {fit.r2:.0%} of the revenue's ups and downs (R²): "
+            "treat the split as a rough guide."
+        )
+    if history.n_periods < 26:
+        warnings.append(
+            f"Only {history.n_periods} periods of history: the curves rest on few points."
+        )
+    for j, c in enumerate(history.channels):
+        spend = history.spend[:, j]
+        if spend.mean() > 0 and spend.std() < 0.1 * spend.mean():
+            warnings.append(
+                f"{c}'s spend barely varied in the history, so how its revenue responds to "
+                "more or less money is not observed: its curve's shape is a guess."
+            )
+        lo, hi = observed[c]
+        for key in (name, "optimal"):
+            planned = splits[key].spend[j]
+            if planned > hi * 1.001:
+                warnings.append(
+                    f"The {key} split puts {planned:,.0f} yuan on {c}, beyond the most it ever "
+                    f"spent ({hi:,.0f}): revenue there is extrapolated."
+                )
+                break
+    rule_split = splits[name]
+    lines = [
+        history.summary(),
+        f"Fit: R2 {fit.r2:.3f}, NRMSE {fit.nrmse:.3f}.",
+        "",
+        f"Split of {budget:,.0f} yuan per period under {name}:",
+        f"{'channel':<12}" + "".join(f"{k[:16]:>18}" for k in splits) + f"{'observed':>22}",
+    ]
+    for j, c in enumerate(history.channels):
+        lo, hi = observed[c]
+        lines.append(
+            f"{c:<12}"
+            + "".join(f"{s.spend[j]:>18,.0f}" for s in splits.values())
+            + f"{f'{lo:,.0f}-{hi:,.0f}':>22}"
+        )
+    lines.append(f"{'revenue':<12}" + "".join(f"{s.response:>18,.0f}" for s in splits.values()))
+    if rule_split.rule_cost is not None:
+        lines += [
+            "",
+            f"The rule costs {rule_split.rule_cost:,.0f} yuan of revenue per period against "
+            "the optimum.",
+        ]
+    lines += [f"warning: {w}" for w in warnings]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        html = render_split_report(
+            splits,
+            fit.curves,
+            rule=name,
+            observed=observed,
+            fit=fit,
+            warnings=tuple(warnings),
+            source=path.name,
+            lang=lang,  # type: ignore[arg-type]
+        )
+        write_html(html, out / "report.html")
+        with (out / "split.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["channel", *splits])
+            for j, c in enumerate(history.channels):
+                writer.writerow([c, *(f"{s.spend[j]:.2f}" for s in splits.values())])
+        lines += ["", f"Wrote report.html, split.csv to {out}."]
+    return "\n".join(lines)

@@ -1,0 +1,188 @@
+"""``read_channel_history``: a spend history per channel and period, with its KPI."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._optional import require_pandas
+from bidopt._tables import read_table
+from bidopt._validation import frozen
+from bidopt.datasets._parsing import parse_dates, parse_numbers
+from bidopt.exceptions import InvalidInputError, MissingColumnError
+from bidopt.typing import FloatArray
+
+__all__ = ["ChannelHistory", "read_channel_history"]
+
+#: Headers read as the period column and as the KPI column (compared after NFKC and
+#: lower-casing, without spaces).
+PERIOD_HEADERS = ("date", "day", "week", "period", "日期", "周", "统计日期", "时间")
+KPI_HEADERS = ("revenue", "gmv", "sales", "kpi", "成交金额", "总成交金额", "销售额", "gmv(元)")
+
+
+def _canon(header: str) -> str:
+    return unicodedata.normalize("NFKC", header).strip().lower().replace(" ", "")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ChannelHistory:
+    """Spend per channel and period, and the KPI (revenue) of each period.
+
+    Attributes
+    ----------
+    periods : ndarray of datetime64[D] or None, shape (n_periods,)
+        The period's date (None when the file has no date column).
+    channels : tuple of str
+    spend : ndarray of float64, shape (n_periods, n_channels)
+        Yuan per period.
+    kpi : ndarray of float64, shape (n_periods,)
+        Revenue (or the KPI column named) per period.
+    kpi_name : str
+        The KPI's column in the file.
+    source : str
+    """
+
+    periods: npt.NDArray[np.datetime64] | None
+    channels: tuple[str, ...]
+    spend: FloatArray
+    kpi: FloatArray
+    kpi_name: str
+    source: str
+
+    @property
+    def n_periods(self) -> int:
+        """Number of periods (rows)."""
+        return int(self.kpi.size)
+
+    def spend_by_channel(self) -> dict[str, FloatArray]:
+        """Channel -> its spend per period (the input of ``fit_response``)."""
+        return {c: self.spend[:, j] for j, c in enumerate(self.channels)}
+
+    def observed_range(self) -> dict[str, tuple[float, float]]:
+        """Channel -> (lowest, highest) spend per period in the history, yuan."""
+        return {
+            c: (float(self.spend[:, j].min()), float(self.spend[:, j].max()))
+            for j, c in enumerate(self.channels)
+        }
+
+    def summary(self) -> str:
+        """Periods, channels and their spend ranges."""
+        lines = [
+            f"ChannelHistory from {self.source}: {self.n_periods} periods, "
+            f"{len(self.channels)} channels, KPI {self.kpi_name!r} "
+            f"(total {self.kpi.sum():,.0f})"
+        ]
+        for c, (lo, hi) in self.observed_range().items():
+            lines.append(f"  {c}: spend {lo:,.0f}..{hi:,.0f} per period")
+        return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per period: date (if any), each channel's spend, the KPI (needs pandas)."""
+        pd = require_pandas("ChannelHistory.to_frame()")
+        data: dict[str, Any] = {}
+        if self.periods is not None:
+            data["date"] = self.periods
+        data.update(self.spend_by_channel())
+        data[self.kpi_name] = self.kpi
+        return pd.DataFrame(data)
+
+
+def read_channel_history(
+    source: Any,
+    *,
+    kpi: str | None = None,
+    channels: Sequence[str] | None = None,
+) -> ChannelHistory:
+    """Read a channel spend history: one row per period (day or week), one spend column
+    per channel, and a KPI column.
+
+    Parameters
+    ----------
+    source : path, mapping of str to array-like, or pandas.DataFrame
+        CSV/TSV (UTF-8 or GB18030) or ``.xlsx``, as :func:`read_keyword_log` reads.
+        Numbers may be written ``"1,234"``, ``"¥12.3"``, ``"1.2万"``.
+    kpi : str, optional
+        The KPI column.  Default: the column headed revenue / GMV / sales / 成交金额 /
+        销售额.
+    channels : sequence of str, optional
+        The spend columns.  Default: every column but the period and the KPI.
+
+    Returns
+    -------
+    ChannelHistory
+
+    Raises
+    ------
+    MissingColumnError
+        If ``kpi`` or a channel is not a column, or no KPI column is found.
+    InvalidInputError
+        For a cell that is not a number >= 0, or fewer than 3 periods.
+    """
+    table = read_table(source)
+    headers = list(table.columns)
+    canon = {_canon(h): h for h in headers}
+    period = next((canon[p] for p in PERIOD_HEADERS if p in canon), None)
+    if kpi is None:
+        kpi = next((canon[k] for k in KPI_HEADERS if k in canon), None)
+        if kpi is None:
+            raise MissingColumnError(
+                f"`kpi` must name the revenue column of {table.source}; none of its columns "
+                f"{headers} is headed {', '.join(KPI_HEADERS[:6])}. Name it (--kpi COLUMN)."
+            )
+    elif kpi not in table.columns:
+        raise MissingColumnError(
+            f"`kpi` must be a column of {table.source}. Got {kpi!r} instead; its columns: "
+            f"{headers}."
+        )
+    if channels is None:
+        names = [h for h in headers if h not in (period, kpi)]
+    else:
+        names = list(channels)
+        missing = [c for c in names if c not in table.columns]
+        if missing:
+            raise MissingColumnError(
+                f"`channels` must be columns of {table.source}. Got {missing} instead; its "
+                f"columns: {headers}."
+            )
+    if not names:
+        raise InvalidInputError(
+            f"`source` must have at least one spend column besides the period and the KPI. "
+            f"Got columns {headers} instead."
+        )
+    n = table.n_rows
+    if n < 3:
+        raise InvalidInputError(
+            f"`source` must have at least 3 periods to fit response curves. Got {n} instead."
+        )
+    matrix = np.empty((n, len(names)))
+    for j, name in enumerate([*names, kpi]):
+        values, missing_cells, bad = parse_numbers(table.columns[name])
+        wrong = missing_cells | bad | ~(np.nan_to_num(values, nan=-1.0) >= 0)
+        if wrong.any():
+            row = int(np.flatnonzero(wrong)[0])
+            raise InvalidInputError(
+                f"Column {name!r} of {table.source} must hold numbers >= 0. Got "
+                f"{table.columns[name][row]!r} at {table.where(row)} instead."
+            )
+        if j < len(names):
+            matrix[:, j] = values
+        else:
+            kpi_values = values
+    dates = None
+    if period is not None:
+        parsed, bad_dates = parse_dates(table.columns[period])
+        if not bad_dates.any():
+            dates = frozen(parsed)
+    return ChannelHistory(
+        periods=dates,
+        channels=tuple(names),
+        spend=frozen(matrix),
+        kpi=frozen(kpi_values),
+        kpi_name=kpi,
+        source=table.source,
+    )

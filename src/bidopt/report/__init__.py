@@ -1,0 +1,25 @@
+"""What a merchant acts on: the upload-ready bid file and one-page HTML reports.
+
+* :func:`make_bid_sheet` / :class:`BidSheet` / :func:`write_bid_sheet` - a bid plan as
+  rows keyed by (campaign, ad group, keyword, match type), bids rounded to the platform's
+  0.01-yuan step within its bid limits, the rounded plan's spend checked against the
+  budget; written as ``.xlsx`` or UTF-8-with-BOM ``.csv``.
+* :func:`render_plan_report` / :func:`render_split_report` / :func:`write_html` -
+  self-contained HTML pages (figures embedded, nothing fetched), in Chinese or English.
+
+``python -m bidopt plan`` and ``python -m bidopt split`` use these.
+"""
+
+from bidopt.report._bidsheet import KEY_COLUMNS, BidSheet, make_bid_sheet, write_bid_sheet
+from bidopt.report._html import write_html
+from bidopt.report._pages import render_plan_report, render_split_report
+
+__all__ = [
+    "KEY_COLUMNS",
+    "BidSheet",
+    "make_bid_sheet",
+    "render_plan_report",
+    "render_split_report",
+    "write_bid_sheet",
+    "write_html",
+]

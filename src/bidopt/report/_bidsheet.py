@@ -1,0 +1,551 @@
+"""The upload-ready bid file: one row per (campaign, ad group, keyword, match type)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._excel import write_xlsx
+from bidopt._optional import require_pandas
+from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt.bidding import BidPlan
+from bidopt.datasets import KeywordLog
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import LandscapeEstimate
+from bidopt.typing import FloatArray, ObjectArray
+
+__all__ = ["KEY_COLUMNS", "BidSheet", "make_bid_sheet", "write_bid_sheet"]
+
+#: The columns that identify a row of a plan, end to end.
+KEY_COLUMNS = ("campaign", "ad_group", "keyword", "match_type")
+
+Lang = Literal["zh", "en"]
+
+#: Keywords with fewer clicks than this in the history are flagged as resting on
+#: their ad group's averages.
+FEW_CLICKS = 5
+
+_HEADERS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "campaign",
+        "ad_group",
+        "keyword",
+        "match_type",
+        "current_bid",
+        "new_bid",
+        "change",
+        "action",
+        "reason",
+    ),
+    "zh": (
+        "推广计划",
+        "推广单元",
+        "关键词",
+        "匹配方式",
+        "当前出价",
+        "新出价",
+        "变化",
+        "操作",
+        "原因",
+    ),
+}
+_MATCH_ZH = {"exact": "精确匹配", "phrase": "短语匹配", "broad": "广泛匹配", "": ""}
+_ACTION_ZH = {
+    "raise": "提价",
+    "lower": "降价",
+    "keep": "不变",
+    "pause": "暂停",
+    "start": "开始出价",
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BidSheet:
+    """A bid plan as the rows a merchant uploads, keyed by campaign, ad group, keyword and
+    match type (never by position), with bids rounded to the platform's step.
+
+    Attributes
+    ----------
+    campaign, ad_group, keyword, match_type : ndarray of object, shape (n_rows,)
+        The key of each row (empty text where the report has no such column); rows are
+        sorted by key, so the sheet does not depend on the order of the report's rows.
+    current_bid : ndarray of float64, shape (n_rows,)
+        The bid on the report's latest day for the key, yuan.
+    new_bid : ndarray of float64, shape (n_rows,)
+        The plan's bid rounded to ``step`` and within [``min_bid``, ``max_bid``], yuan;
+        0 means pause the keyword (a bid of 0 cannot be uploaded: pause it instead).
+    action : ndarray of object, shape (n_rows,)
+        ``"raise"``, ``"lower"``, ``"keep"``, ``"pause"`` or ``"start"`` (bid on a
+        keyword that had no bid on the latest day).
+    current_cost, current_clicks, current_orders : ndarray of float64, shape (n_rows,)
+        What the current bid buys per day on the estimated landscape (orders NaN without
+        an orders column).
+    cost, clicks, orders : ndarray of float64, shape (n_rows,)
+        What the new (rounded) bid buys per day.
+    history_clicks : ndarray of float64, shape (n_rows,)
+        Clicks of the key in the whole report (the evidence behind its landscape).
+    max_history_bid : ndarray of float64, shape (n_rows,)
+        The highest bid the key had in the report, yuan.
+    budget : float
+        The daily budget, yuan.
+    planned_spend : float
+        The optimiser's expected spend before rounding, yuan.
+    spend : float
+        Expected spend of the rounded bids, yuan (``cost.sum()``).
+    rounding : str
+        ``"nearest"``, or ``"down"`` when rounding to the nearest step would have spent
+        more than the budget.
+    step, min_bid, max_bid : float
+        The platform's bid step and bid limits, yuan.
+    objective : str
+        What the plan maximised.
+    marginal_cpa : float
+        Yuan per extra order (or click) at the plan's margin (inf when the budget does
+        not bind).
+    warnings : tuple of str
+        What the data cannot tell, in plain words.
+    success : bool
+        The rounded plan spends at most the budget and every bid is within the limits.
+    message : str
+    """
+
+    campaign: ObjectArray
+    ad_group: ObjectArray
+    keyword: ObjectArray
+    match_type: ObjectArray
+    current_bid: FloatArray
+    new_bid: FloatArray
+    action: ObjectArray
+    current_cost: FloatArray
+    current_clicks: FloatArray
+    current_orders: FloatArray
+    cost: FloatArray
+    clicks: FloatArray
+    orders: FloatArray
+    history_clicks: FloatArray
+    max_history_bid: FloatArray
+    budget: float
+    planned_spend: float
+    spend: float
+    rounding: str
+    step: float
+    min_bid: float
+    max_bid: float
+    objective: str
+    marginal_cpa: float
+    warnings: tuple[str, ...]
+    success: bool
+    message: str
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows (keys)."""
+        return int(self.new_bid.size)
+
+    @property
+    def change(self) -> FloatArray:
+        """``new_bid - current_bid``, yuan (rounded to the step)."""
+        return np.round(self.new_bid - self.current_bid, 2)
+
+    def keys(self) -> list[tuple[str, str, str, str]]:
+        """The (campaign, ad group, keyword, match type) of each row."""
+        return list(
+            zip(
+                self.campaign.tolist(),
+                self.ad_group.tolist(),
+                self.keyword.tolist(),
+                self.match_type.tolist(),
+                strict=True,
+            )
+        )
+
+    def bid_of(self, campaign: str, ad_group: str, keyword: str, match_type: str) -> float:
+        """The new bid of one key (raises KeyError for an unknown key)."""
+        index = {k: i for i, k in enumerate(self.keys())}
+        return float(self.new_bid[index[(campaign, ad_group, keyword, match_type)]])
+
+    def totals(self) -> dict[str, dict[str, float]]:
+        """Per day at the current bids (``"today"``) and at the new bids (``"plan"``):
+        spend, clicks, orders, CPC, CPA."""
+        out = {}
+        for name, cost, clicks, orders in (
+            ("today", self.current_cost, self.current_clicks, self.current_orders),
+            ("plan", self.cost, self.clicks, self.orders),
+        ):
+            c, k, o = float(cost.sum()), float(clicks.sum()), float(orders.sum())
+            out[name] = {
+                "spend": c,
+                "clicks": k,
+                "orders": o,
+                "cpc": c / k if k > 0 else float("nan"),
+                "cpa": c / o if o > 0 else float("nan"),
+            }
+        return out
+
+    def reasons(self, lang: Lang = "en") -> list[str]:
+        """Why each row's bid changes, in plain words (``lang`` "en" or "zh")."""
+        lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
+        d_cost = self.cost - self.current_cost
+        with_orders = bool(np.isfinite(self.orders).all())
+        gain = (
+            (self.orders - self.current_orders)
+            if with_orders
+            else self.clicks - self.current_clicks
+        )
+        unit = ("orders", "单") if with_orders else ("clicks", "次点击")
+        out = []
+        for i in range(self.n_rows):
+            act, dc, dg = str(self.action[i]), float(d_cost[i]), float(gain[i])
+            if lang == "en":
+                if act == "keep":
+                    text = "keep: the current bid is already the plan's"
+                elif act == "pause":
+                    text = (
+                        f"pause: saves {-dc:,.2f} yuan/day for {-dg:,.2f} fewer {unit[0]}/day, "
+                        "money that buys more elsewhere; pause it in the platform"
+                    )
+                elif act == "start":
+                    text = f"start: {dc:,.2f} yuan/day for {dg:,.2f} {unit[0]}/day"
+                elif act == "raise":
+                    text = f"raise: +{dc:,.2f} yuan/day buys +{dg:,.2f} {unit[0]}/day"
+                else:
+                    text = f"lower: saves {-dc:,.2f} yuan/day for {-dg:,.2f} fewer {unit[0]}/day"
+                if self.history_clicks[i] < FEW_CLICKS and act != "keep":
+                    text += f" (little data: {self.history_clicks[i]:g} clicks in the report)"
+            else:
+                if act == "keep":
+                    text = "不变：当前出价已是最优"
+                elif act == "pause":
+                    text = (
+                        f"暂停：每天省 {-dc:,.2f} 元，少 {-dg:,.2f} {unit[1]}，"
+                        "这笔钱用在别处更划算；请在后台暂停该词"
+                    )
+                elif act == "start":
+                    text = f"开始出价：每天 {dc:,.2f} 元，预计 {dg:,.2f} {unit[1]}"
+                elif act == "raise":
+                    text = f"提价：每天多花 {dc:,.2f} 元，多 {dg:,.2f} {unit[1]}"
+                else:
+                    text = f"降价：每天省 {-dc:,.2f} 元，少 {-dg:,.2f} {unit[1]}"
+                if self.history_clicks[i] < FEW_CLICKS and act != "keep":
+                    text += f"（数据少：报表中仅 {self.history_clicks[i]:g} 次点击）"
+            out.append(text)
+        return out
+
+    def rows(self, lang: Lang = "en") -> list[list[Any]]:
+        """The file's rows (without the header), in ``lang``."""
+        change = self.change
+        reasons = self.reasons(lang)
+        match = self.match_type.tolist()
+        action = self.action.tolist()
+        if lang == "zh":
+            match = [_MATCH_ZH.get(m, m) for m in match]
+            action = [_ACTION_ZH[a] for a in action]
+        return [
+            [
+                self.campaign[i],
+                self.ad_group[i],
+                self.keyword[i],
+                match[i],
+                float(self.current_bid[i]),
+                float(self.new_bid[i]),
+                float(change[i]),
+                action[i],
+                reasons[i],
+            ]
+            for i in range(self.n_rows)
+        ]
+
+    def summary(self) -> str:
+        """The sheet in a few lines: counts of each action, spend against budget, warnings."""
+        counts = {
+            a: int((self.action == a).sum()) for a in ("raise", "lower", "pause", "start", "keep")
+        }
+        t = self.totals()
+        lines = [
+            f"BidSheet: {self.n_rows} keywords (campaign x ad group x keyword x match type): "
+            + ", ".join(f"{n} {a}" for a, n in counts.items() if n),
+            f"  spend {t['plan']['spend']:,.2f} of the {self.budget:,.2f} yuan daily budget after "
+            f"rounding bids {self.rounding} to {self.step:g} yuan "
+            f"(the optimiser planned {self.planned_spend:,.2f}); today {t['today']['spend']:,.2f}",
+            f"  orders per day {t['today']['orders']:,.2f} today -> {t['plan']['orders']:,.2f} "
+            f"planned; clicks {t['today']['clicks']:,.1f} -> {t['plan']['clicks']:,.1f}",
+            f"  {self.message}",
+        ]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per key: the bid file's columns and the expected metrics (needs pandas)."""
+        pd = require_pandas("BidSheet.to_frame()")
+        return pd.DataFrame(
+            {
+                **{c: getattr(self, c) for c in KEY_COLUMNS},
+                "current_bid": self.current_bid,
+                "new_bid": self.new_bid,
+                "change": self.change,
+                "action": self.action,
+                "reason": self.reasons("en"),
+                "current_cost": self.current_cost,
+                "cost": self.cost,
+                "current_orders": self.current_orders,
+                "orders": self.orders,
+                "clicks": self.clicks,
+                "history_clicks": self.history_clicks,
+            }
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"BidSheet(n_rows={self.n_rows}, spend={self.spend:.2f}, budget={self.budget:.2f}, "
+            f"rounding={self.rounding!r}, success={self.success})"
+        )
+
+
+def _column(log: KeywordLog, name: str, first: npt.NDArray[np.int64]) -> ObjectArray:
+    values = getattr(log, name)
+    if values is None:
+        return np.full(first.size, "", dtype=object)
+    return np.asarray(values.to_numpy()[first], dtype=object)
+
+
+def _evaluate(
+    estimate: LandscapeEstimate, bids: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Cost, clicks and orders per day at one bid per key (0: nothing)."""
+    safe = np.where(bids > 0, bids, 1.0)
+    land = estimate.model.landscape(safe[:, None])
+    on = bids > 0
+    cost = np.where(on, land.cost[:, 0], 0.0)
+    clicks = np.where(on, land.clicks[:, 0], 0.0)
+    orders = (
+        np.where(on, land.conversions[:, 0], 0.0)
+        if land.conversions is not None
+        else np.full(bids.size, np.nan)
+    )
+    return cost, clicks, orders
+
+
+def make_bid_sheet(
+    log: KeywordLog,
+    estimate: LandscapeEstimate,
+    plan: BidPlan,
+    *,
+    step: float = 0.01,
+    min_bid: float = 0.05,
+    max_bid: float = 99.99,
+) -> BidSheet:
+    """Turn a plan into the rows of an upload-ready bid file.
+
+    Each landscape row of ``estimate`` is one (campaign, ad group, keyword, match type)
+    of ``log``; the sheet finds each row's key and current bid from the log itself (the
+    bid of the key's latest day), so nothing is lined up by position.  Bids are rounded
+    to ``step`` and kept within [``min_bid``, ``max_bid``]; the rounded plan's expected
+    spend is evaluated again on the estimated landscapes and, if rounding to the nearest
+    step would break the budget, every bid is rounded down instead (spend is
+    non-decreasing in the bid, so this never spends more than the plan).
+
+    Parameters
+    ----------
+    log : KeywordLog
+        The log ``estimate`` was fitted on (same rows, same order).
+    estimate : LandscapeEstimate
+        From :func:`bidopt.landscape.estimate_landscapes`.
+    plan : BidPlan
+        From :func:`bidopt.bidding.optimize_bids` on ``estimate.landscapes``.
+    step : float, default 0.01
+        The platform's bid step, yuan (Zhitongche: 0.01).
+    min_bid, max_bid : float, default 0.05 and 99.99
+        The platform's bid limits, yuan (Zhitongche: 0.05 and 99.99); pass the same
+        limits to ``optimize_bids`` so the plan respects them before rounding.
+
+    Returns
+    -------
+    BidSheet
+        Rows sorted by key; ``success`` says whether the rounded plan keeps the budget.
+
+    Raises
+    ------
+    InvalidInputError
+        If the log, the estimate and the plan do not belong together, or a limit is bad.
+    """
+    step_ = check_scalar(step, "step", lower=0, lower_inclusive=False)
+    low = check_scalar(min_bid, "min_bid", lower=0, lower_inclusive=False)
+    high = check_scalar(max_bid, "max_bid", lower=low)
+    for name, value, kind in (
+        ("log", log, KeywordLog),
+        ("estimate", estimate, LandscapeEstimate),
+        ("plan", plan, BidPlan),
+    ):
+        if not isinstance(value, kind):
+            raise InvalidInputError(
+                f"`{name}` must be a {kind.__name__}. Got {short_repr(value)} instead."
+            )
+    row_of = estimate.model.row_of
+    n = estimate.n_keywords
+    if row_of.size != len(log):
+        raise InvalidInputError(
+            f"`log` must be the log `estimate` was fitted on ({row_of.size} rows). Got a log "
+            f"of {len(log)} rows instead."
+        )
+    if plan.bids.size != n:
+        raise InvalidInputError(
+            f"`plan` must have one bid per landscape row of `estimate` ({n}). Got "
+            f"{plan.bids.size} bids instead."
+        )
+    if log.bid is None:
+        raise InvalidInputError("`log` must have a `bid` column (the current bids). Got none.")
+    # the latest day of each key, and its highest bid that day (order-free)
+    order = np.lexsort((log.bid, log.date, row_of))
+    last = np.r_[np.flatnonzero(np.diff(row_of[order])), order.size - 1]
+    latest = order[last]
+    current = np.asarray(log.bid, dtype=np.float64)[latest]
+    first = np.zeros(n, dtype=np.int64)
+    first[row_of[order]] = order  # any row of each key: the key columns agree within a key
+    history_clicks = np.asarray(
+        np.bincount(row_of, weights=log.clicks.astype(np.float64), minlength=n), dtype=np.float64
+    )
+    max_history_bid = np.zeros(n)
+    np.maximum.at(max_history_bid, row_of, np.asarray(log.bid, dtype=np.float64))
+
+    def rounded(mode: str) -> FloatArray:
+        ticks = plan.bids / step_
+        ticks = np.round(ticks) if mode == "nearest" else np.floor(ticks + 1e-9)
+        bids = np.clip(np.round(ticks * step_, 10), low, high)
+        return np.where(plan.bids > 0, bids, 0.0)
+
+    mode = "nearest"
+    new = rounded(mode)
+    cost, clicks, orders = _evaluate(estimate, new)
+    tolerance = 1e-9 * max(plan.budget, 1.0)
+    if cost.sum() > plan.budget + tolerance:
+        mode = "down"
+        new = rounded(mode)
+        cost, clicks, orders = _evaluate(estimate, new)
+    now_cost, now_clicks, now_orders = _evaluate(estimate, current)
+    action = np.where(
+        new == 0,
+        np.where(current > 0, "pause", "keep"),
+        np.where(
+            current <= 0,
+            "start",
+            np.where(np.isclose(new, current), "keep", np.where(new > current, "raise", "lower")),
+        ),
+    ).astype(object)
+    spend = float(cost.sum())
+    within = bool(((new == 0) | ((new >= low - 1e-12) & (new <= high + 1e-12))).all())
+    keeps_budget = spend <= plan.budget + tolerance
+    warnings: list[str] = []
+    if not plan.success:
+        warnings.append(f"The optimiser did not certify its plan: {plan.message}")
+    if not keeps_budget:
+        warnings.append(
+            f"Even with bids rounded down the plan spends {spend:,.2f} yuan a day, over the "
+            f"{plan.budget:,.2f} budget (the {low:g}-yuan minimum bid raises some bids)."
+        )
+    elif mode == "down":
+        warnings.append(
+            f"Rounding bids to the nearest {step_:g} yuan would have spent more than the budget, "
+            "so every bid was rounded down."
+        )
+    changed = action != "keep"
+    few = int((changed & (history_clicks < FEW_CLICKS)).sum())
+    if few:
+        warnings.append(
+            f"{few} changed bids are on keywords with fewer than {FEW_CLICKS} clicks in the "
+            "report: their landscapes lean on their ad group's and campaign's averages, so "
+            "watch them after the change."
+        )
+    beyond = int(((new > 1.5 * max_history_bid) & (new > 0)).sum())
+    if beyond:
+        warnings.append(
+            f"{beyond} new bids are more than 1.5 times the highest bid their keyword had in "
+            "the report: what those bids buy is extrapolated from lower bids, not observed."
+        )
+    days = int(np.unique(log.date).size)
+    if days < 7:
+        warnings.append(
+            f"The report covers {days} days only: day-of-week swings are not averaged out."
+        )
+    shadow = plan.shadow_price
+    key_cols = {c: _column(log, c, first) for c in KEY_COLUMNS}
+    sort = np.lexsort(tuple(key_cols[c].astype(str) for c in reversed(KEY_COLUMNS)))
+    message = (
+        "the rounded plan keeps the budget and the bid limits"
+        if keeps_budget and within
+        else "the rounded plan breaks "
+        + " and ".join(
+            w
+            for w, bad in (("the budget", not keeps_budget), ("the bid limits", not within))
+            if bad
+        )
+    )
+    return BidSheet(
+        **{c: v[sort] for c, v in key_cols.items()},
+        current_bid=current[sort],
+        new_bid=new[sort],
+        action=action[sort],
+        current_cost=now_cost[sort],
+        current_clicks=now_clicks[sort],
+        current_orders=now_orders[sort],
+        cost=cost[sort],
+        clicks=clicks[sort],
+        orders=orders[sort],
+        history_clicks=history_clicks[sort],
+        max_history_bid=max_history_bid[sort],
+        budget=float(plan.budget),
+        planned_spend=float(plan.spend),
+        spend=spend,
+        rounding=mode,
+        step=float(step_),
+        min_bid=float(low),
+        max_bid=float(high),
+        objective=plan.objective,
+        marginal_cpa=1.0 / shadow if shadow > 0 else float("inf"),
+        warnings=tuple(warnings),
+        success=bool(keeps_budget and within),
+        message=message,
+    )
+
+
+def write_bid_sheet(sheet: BidSheet, path: str | Path, *, lang: Lang = "zh") -> Path:
+    """Write the bid file: ``.xlsx`` (needs openpyxl) or ``.csv`` (UTF-8 with a BOM, so
+    Excel on Chinese Windows shows the text); headers and words in ``lang``.
+
+    Columns: campaign, ad group, keyword, match type, current bid, new bid, change,
+    action, reason (推广计划, 推广单元, 关键词, 匹配方式, 当前出价, 新出价, 变化, 操作,
+    原因 in Chinese).  Bids are written with two decimals.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    if not isinstance(sheet, BidSheet):
+        raise InvalidInputError(f"`sheet` must be a BidSheet. Got {short_repr(sheet)} instead.")
+    lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise InvalidInputError(f"`path` must end in .xlsx or .csv. Got {str(out)!r} instead.")
+    header = _HEADERS[lang]
+    rows = sheet.rows(lang)
+    if suffix == ".xlsx":
+        write_xlsx(
+            out,
+            header,
+            rows,
+            sheet="bids",
+            number_formats={4: "0.00", 5: "0.00", 6: "+0.00;-0.00;0.00"},
+        )
+        return out
+    with out.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([f"{v:.2f}" if isinstance(v, float) else v for v in row])
+    return out

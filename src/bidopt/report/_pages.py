@@ -1,0 +1,324 @@
+"""The two one-page reports: a bid plan (today vs plan, frontier, biggest changes,
+warnings) and a channel split (the rule's cost, response curves with the observed range)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from bidopt._validation import check_scalar, short_repr
+from bidopt.bidding import Frontier
+from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
+from bidopt.datasets import LoadReport
+from bidopt.exceptions import InvalidInputError
+from bidopt.report._bidsheet import BidSheet
+from bidopt.report._html import (
+    WORDS,
+    Lang,
+    check_lang,
+    figure_img,
+    number,
+    page,
+    table,
+    text,
+    warnings_block,
+)
+
+__all__ = ["render_plan_report", "render_split_report"]
+
+_ACTIONS = {
+    "en": {"raise": "raise", "lower": "lower", "pause": "pause", "start": "start", "keep": "keep"},
+    "zh": {"raise": "提价", "lower": "降价", "pause": "暂停", "start": "开始出价", "keep": "不变"},
+}
+_MATCH_ZH = {"exact": "精确匹配", "phrase": "短语匹配", "broad": "广泛匹配"}
+
+
+def _stamp(source: str, words: dict[str, str]) -> str:
+    today = datetime.date.today().isoformat()
+    return f"{words['made']} {source or '-'} · {today}"
+
+
+def _load_section(load: LoadReport | None, lang: Lang) -> str:
+    if load is None:
+        return ""
+    attribution = sum("attribution window" in f for f in load.flags)
+    if lang == "zh":
+        lines = [
+            f"读取 {load.n_read:,} 行，保留 {load.n_kept:,} 行，丢弃 {load.n_dropped:,} 行。",
+            f"其中 {attribution:,} 行成交笔数多于点击量"
+            "（淘宝归因窗口内的成交记在之前的点击上），已保留。"
+            if attribution
+            else "",
+        ]
+    else:
+        lines = [
+            f"Read {load.n_read:,} rows, kept {load.n_kept:,}, dropped {load.n_dropped:,}.",
+            f"{attribution:,} rows show more orders than clicks (orders counted against earlier "
+            "clicks under Taobao's attribution window); they are kept."
+            if attribution
+            else "",
+        ]
+    body = "".join(f"<p>{text(line)}</p>" for line in lines if line)
+    reasons = list(load.reasons[:10])
+    if reasons:
+        body += "<ul>" + "".join(f"<li>{text(r)}</li>" for r in reasons) + "</ul>"
+    return body
+
+
+def _frontier_figure(frontier: Frontier, sheet: BidSheet, lang: Lang) -> str:
+    try:
+        from bidopt import plotting
+
+        fig = plotting.plot_frontier(frontier, budget=sheet.budget)
+    except ImportError as exc:
+        return f'<p class="note">{text(exc)}</p>'
+    if frontier.objective == "conversions":
+        totals = sheet.totals()
+        ax = fig.axes[0]
+        for name, marker in (("today", "D"), ("plan", "*")):
+            label = WORDS[lang][name]
+            ax.plot(
+                [totals[name]["spend"]],
+                [totals[name]["orders"]],
+                marker=marker,
+                markersize=12,
+                linestyle="none",
+                label=label,
+            )
+        ax.legend(fontsize="small", loc="lower right")
+    return figure_img(fig, WORDS[lang]["frontier"])
+
+
+def render_plan_report(
+    sheet: BidSheet,
+    *,
+    frontier: Frontier | None = None,
+    load_report: LoadReport | None = None,
+    source: str = "",
+    lang: Lang = "en",
+    top: int = 15,
+) -> str:
+    """A one-page, self-contained HTML report of a bid plan.
+
+    Sections: today vs the plan (spend, clicks, orders, CPC, CPA per day), the
+    spend/orders frontier with today and the plan marked, the ``top`` biggest bid changes
+    (by the change in daily spend), the count of each action, the warnings in plain
+    words, and what was read (rows kept and dropped, Taobao attribution rows).
+
+    Parameters
+    ----------
+    sheet : BidSheet
+        From :func:`make_bid_sheet`.
+    frontier : Frontier, optional
+        From :func:`bidopt.bidding.bid_frontier`; drawn when matplotlib is installed.
+    load_report : LoadReport, optional
+        ``log.report`` of the keyword report.
+    source : str, optional
+        The report's name, shown under the title.
+    lang : {"en", "zh"}, default "en"
+    top : int, default 15
+
+    Returns
+    -------
+    str
+        The HTML text (write it with :func:`write_html`).
+    """
+    if not isinstance(sheet, BidSheet):
+        raise InvalidInputError(f"`sheet` must be a BidSheet. Got {short_repr(sheet)} instead.")
+    lang = check_lang(lang)
+    n_top = int(check_scalar(top, "top", lower=1, integer=True))
+    words = WORDS[lang]
+    t = sheet.totals()
+    rows = []
+    for key, digits in (("spend", 2), ("clicks", 1), ("orders", 2), ("cpc", 2), ("cpa", 2)):
+        a, b = t["today"][key], t["plan"][key]
+        rows.append([words[key], number(a, digits), number(b, digits), number(b - a, digits)])
+    compare = table(
+        ["", words["today"], words["plan"], words["change"]],
+        rows,
+        numeric=[False, True, True, True],
+    )
+    if lang == "zh":
+        budget_line = (
+            f"每日预算 {sheet.budget:,.2f} 元；出价按 {sheet.step:g} 元取整后预计花费 "
+            f"{sheet.spend:,.2f} 元（{'未超预算' if sheet.success else '超出预算或出价限制'}）。"
+            f"出价限制 {sheet.min_bid:g}–{sheet.max_bid:g} 元。"
+        )
+    else:
+        budget_line = (
+            f"Daily budget {sheet.budget:,.2f} yuan; with bids rounded {sheet.rounding} to "
+            f"{sheet.step:g} yuan the plan is expected to spend {sheet.spend:,.2f} yuan "
+            f"({'within the budget' if sheet.success else sheet.message}). Bid limits "
+            f"{sheet.min_bid:g}-{sheet.max_bid:g} yuan."
+        )
+    compare += f'<p class="{"ok" if sheet.success else "bad"}">{text(budget_line)}</p>'
+    counts = [[_ACTIONS[lang][a], int((sheet.action == a).sum())] for a in _ACTIONS[lang]]
+    action_table = table([words["action"], "n"], counts, numeric=[False, True])
+    delta = np.abs(sheet.cost - sheet.current_cost) + np.abs(sheet.change) * 1e-6
+    order = np.argsort(-delta, kind="stable")
+    order = order[sheet.action[order] != "keep"][:n_top]
+    reasons = sheet.reasons(lang)
+    big = [
+        [
+            sheet.campaign[i],
+            sheet.ad_group[i],
+            sheet.keyword[i],
+            _MATCH_ZH.get(sheet.match_type[i], sheet.match_type[i])
+            if lang == "zh"
+            else sheet.match_type[i],
+            number(float(sheet.current_bid[i])),
+            number(float(sheet.new_bid[i])),
+            reasons[i],
+        ]
+        for i in order.tolist()
+    ]
+    changes = table(
+        [words[k] for k in ("campaign", "ad_group", "keyword", "match_type", "current_bid")]
+        + [words["new_bid"], words["reason"]],
+        big,
+        numeric=[False, False, False, False, True, True, False],
+    )
+    sections = [
+        (words["today_vs_plan"], compare),
+        *([(words["frontier"], _frontier_figure(frontier, sheet, lang))] if frontier else []),
+        (words["biggest"], changes),
+        (words["actions"], action_table),
+        (words["warnings"], warnings_block(sheet.warnings, lang)),
+    ]
+    if load_report is not None:
+        sections.append((words["data"], _load_section(load_report, lang)))
+    return page(words["plan_title"], _stamp(source, words), sections, lang)
+
+
+def _shade_observed(fig: Any, curves: Mapping[str, ResponseCurve], observed: Any) -> bool:
+    """Shade each channel's observed spend range on its response-curve panel; False when
+    the panels cannot be matched to channels and their axis units (nothing is drawn)."""
+    done = False
+    for ax in fig.axes:
+        channel = ax.get_title()
+        if channel not in curves or channel not in observed or not ax.lines:
+            continue
+        x = np.asarray(ax.lines[0].get_xdata(), dtype=float)
+        y = np.asarray(ax.lines[0].get_ydata(), dtype=float)
+        for scale in (1.0, 1e3, 1e4, 1e6):
+            if np.allclose(np.asarray(curves[channel](x * scale)) / scale, y, rtol=1e-6, atol=1e-9):
+                lo, hi = observed[channel]
+                ax.axvspan(lo / scale, hi / scale, color="0.85", zorder=0)
+                done = True
+                break
+    return done
+
+
+def render_split_report(
+    splits: Mapping[str, BudgetSplit],
+    curves: Mapping[str, ResponseCurve],
+    *,
+    rule: str,
+    observed: Mapping[str, tuple[float, float]] | None = None,
+    fit: ResponseFit | None = None,
+    warnings: tuple[str, ...] = (),
+    source: str = "",
+    lang: Lang = "en",
+) -> str:
+    """A one-page, self-contained HTML report of a channel budget split under a rule.
+
+    Sections: spend per channel today, under the rule and at the optimum (with each
+    channel's observed spend range and whether the plan leaves it), what the rule costs
+    in revenue, the split bars and the response curves (the observed range shaded), the
+    curves' fit, and the warnings.
+
+    Parameters
+    ----------
+    splits : mapping of str to BudgetSplit
+        From :func:`bidopt.channels.compare_splits`: ``"current"`` (optional), the rule,
+        ``"optimal"``.
+    curves : mapping of str to ResponseCurve
+        The curves the splits were made with.
+    rule : str
+        The key of the rule's split in ``splits``.
+    observed : mapping of str to (float, float), optional
+        Each channel's lowest and highest spend per period in the history, yuan.
+    fit : ResponseFit, optional
+        The fit behind ``curves`` (its R² and NRMSE are shown).
+    warnings : tuple of str
+        Plain-word warnings to show.
+    source : str, optional
+    lang : {"en", "zh"}, default "en"
+
+    Returns
+    -------
+    str
+        The HTML text.
+    """
+    lang = check_lang(lang)
+    words = WORDS[lang]
+    if rule not in splits or "optimal" not in splits:
+        raise InvalidInputError(
+            f"`splits` must hold the rule's split ({rule!r}) and 'optimal'. Got keys "
+            f"{list(splits)} instead."
+        )
+    channels = splits["optimal"].channels
+    names = [n for n in ("current", rule, "optimal") if n in splits]
+    label = {
+        "current": words["today"],
+        rule: rule,
+        "optimal": "optimal" if lang == "en" else "最优",
+    }
+    rows = []
+    notes: list[str] = list(warnings)
+    for j, c in enumerate(channels):
+        row: list[Any] = [c, *(number(float(splits[n].spend[j]), 0) for n in names)]
+        if observed is not None and c in observed:
+            lo, hi = observed[c]
+            outside = [n for n in names if not lo * 0.999 <= splits[n].spend[j] <= hi * 1.001]
+            row += [f"{lo:,.0f}–{hi:,.0f}", words["outside"] if outside else words["inside"]]
+        rows.append(row)
+    totals: list[Any] = [words["revenue"], *(number(splits[n].response, 0) for n in names)]
+    rois: list[Any] = [words["roi"], *(number(splits[n].roi, 2) for n in names)]
+    extra = [words["observed"], ""] if observed is not None else []
+    header = [words["channel"], *(label[n] for n in names), *extra]
+    pad = [""] * len(extra)
+    body = table(
+        header,
+        [*rows, totals + pad, rois + pad],
+        numeric=[False, *([True] * len(names)), False, False],
+    )
+    cost = splits[rule].rule_cost
+    if cost is not None:
+        share = cost / splits["optimal"].response if splits["optimal"].response > 0 else 0.0
+        line = (
+            f"规则“{rule}”比最优分配少 {cost:,.0f} 元成交金额（{share:.1%}）。"
+            if lang == "zh"
+            else f"The rule '{rule}' gives up {cost:,.0f} yuan of revenue per period against "
+            f"the optimum ({share:.1%})."
+        )
+        body += f"<p><b>{text(line)}</b></p>"
+    figures = ""
+    try:
+        from bidopt import plotting
+
+        figures += figure_img(
+            plotting.plot_split({label[n]: splits[n] for n in names}), words["splits"]
+        )
+        fig = plotting.plot_response_curves(curves, splits["optimal"], others={rule: splits[rule]})
+        shaded = observed is not None and _shade_observed(fig, curves, observed)
+        if observed is not None and not shaded:
+            notes.append(
+                "The observed spend ranges could not be drawn on the curves; see the table."
+            )
+        figures += figure_img(fig, words["curves"])
+    except ImportError as exc:
+        figures = f'<p class="note">{text(exc)}</p>'
+    sections = [
+        (words["rule_cost"], body),
+        (words["curves"], figures),
+    ]
+    if fit is not None:
+        sections.append(
+            (words["fit"], f"<p>R² {fit.r2:.3f}, NRMSE {fit.nrmse:.3f} ({text(fit.message)})</p>")
+        )
+    sections.append((words["warnings"], warnings_block(notes, lang)))
+    return page(words["split_title"], _stamp(source, words), sections, lang)

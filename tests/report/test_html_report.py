@@ -1,0 +1,152 @@
+"""The one-page HTML reports open in a real browser (headless Chromium): their text is
+there, every embedded figure decodes, and nothing is fetched from anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bidopt.bidding import bid_frontier, optimize_bids
+from bidopt.channels import ResponseCurve, compare_splits
+from bidopt.datasets import double11_channels, make_search_account
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import estimate_landscapes
+from bidopt.report import make_bid_sheet, render_plan_report, render_split_report, write_html
+
+pytest.importorskip("matplotlib", reason="the report's figures need the optional matplotlib")
+
+_PROBE = (
+    '<script>window.addEventListener("load",function(){var im=document.images,w=[];'
+    "for(var i=0;i<im.length;i++){w.push(im[i].naturalWidth)}"
+    'document.body.setAttribute("data-probe",JSON.stringify(w));});</script>'
+)
+_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("CI"):
+        pytest.fail("CI must have chromium (.ci/run installs the Debian package `chromium`)")
+    pytest.skip("chromium is not installed (apt-get install chromium); CI always runs this test")
+
+
+def _render(page: str, tmp_path: Path, name: str) -> tuple[str, list[int]]:
+    """The DOM after load, and the natural width of each image, from headless Chromium."""
+    probe = tmp_path / f"{name}.html"
+    probe.write_text(page.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+    run = subprocess.run(
+        [
+            _chromium(),
+            *_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = re.search(r'data-probe="([^"]*)"', run.stdout)
+    assert found is not None, "the page's load handler did not run"
+    return run.stdout, json.loads(found.group(1).replace("&quot;", '"'))
+
+
+def _self_contained(page: str) -> None:
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page)
+    assert "url(http" not in page and "@import" not in page
+    assert "<script" not in page  # (the probe is added to a copy only)
+
+
+@pytest.fixture(scope="module")
+def plan_pages() -> dict[str, str]:
+    account = make_search_account(60, n_days=10, rng=4)
+    log = account.log
+    estimate = estimate_landscapes(log)
+    budget = float(account.expected().totals()["cost"])
+    plan = optimize_bids(estimate.landscapes, budget, min_bid=0.05, max_bid=99.99)
+    sheet = make_bid_sheet(log, estimate, plan)
+    frontier = bid_frontier(estimate.landscapes, np.linspace(0.3, 1.8, 6) * budget)
+    return {
+        lang: render_plan_report(
+            sheet, frontier=frontier, load_report=log.report, source="报表.xlsx", lang=lang
+        )
+        for lang in ("zh", "en")
+    } | {"keyword": str(sheet.keyword[np.argmax(np.abs(sheet.change))])}
+
+
+def test_plan_report_renders_in_chromium(plan_pages: dict[str, str], tmp_path: Path) -> None:
+    page = plan_pages["zh"]
+    _self_contained(page)
+    dom, widths = _render(page, tmp_path, "plan")
+    for words in ("出价方案", "当前与方案对比", "变化最大的出价", "提醒", plan_pages["keyword"]):
+        assert words in dom
+    assert len(widths) == page.count("<img") >= 1
+    assert all(w > 0 for w in widths), widths  # every embedded PNG decoded
+    assert 'lang="zh-CN"' in page
+    english = plan_pages["en"]
+    assert "Today vs the plan" in english and 'lang="en"' in english
+    # a screenshot of the page: Chromium paints it
+    shot = tmp_path / "plan.png"
+    subprocess.run(
+        [
+            _chromium(),
+            *_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1000,1400",
+            (tmp_path / "plan.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
+
+
+def test_split_report_renders_in_chromium(tmp_path: Path) -> None:
+    plan = double11_channels()
+    curves = plan.curves(ResponseCurve.from_roi)
+    groups = {k: list(v) for k, v in plan.groups.items()}
+    splits = compare_splits(
+        curves,
+        plan.budget,
+        groups=groups,
+        scenarios={"core 60%": {"core": 0.6, "emerging": 0.4}},
+        current=plan.current,
+    )
+    observed = {c: (0.5 * x, 1.2 * x) for c, x in plan.current.items()}
+    page = render_split_report(
+        splits, curves, rule="core 60%", observed=observed, source="history.csv", lang="en"
+    )
+    _self_contained(page)
+    dom, widths = _render(page, tmp_path, "split")
+    assert "Channel budget split" in dom and "What the rule costs" in dom
+    cost = splits["core 60%"].rule_cost
+    assert cost is not None and f"{cost:,.0f}" in dom
+    assert "outside the history" in dom  # some split leaves the observed range
+    assert len(widths) == 2 and all(w > 0 for w in widths), widths
+    out = write_html(page, tmp_path / "report.html")
+    assert out.read_text(encoding="utf-8") == page
+    with pytest.raises(InvalidInputError, match="must be the HTML text"):
+        write_html("not html", tmp_path / "x.html")

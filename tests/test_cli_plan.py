@@ -1,0 +1,226 @@
+"""``python -m bidopt plan`` on a realistic Chinese .xlsx export, ``split`` on a channel
+history, the bid file checked row by row against the plan, and row-order invariance."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from bidopt.__main__ import main
+from bidopt._cli_workflow import canonical_order
+from bidopt.bidding import optimize_bids
+from bidopt.datasets import read_keyword_log
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import estimate_landscapes
+from bidopt.report import make_bid_sheet
+
+openpyxl = pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "zhitongche_export.py"
+MATCH_ZH = {"精确匹配": "exact", "中心词匹配": "phrase", "短语匹配": "phrase", "广泛匹配": "broad"}
+BUDGET = 3000.0
+HEADER_ZH = ("推广计划", "推广单元", "关键词", "匹配方式", "当前出价", "新出价", "变化", "操作")
+HEADER_ZH += ("原因",)
+
+
+def _examples() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("zhitongche_export", EXAMPLES)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[list[object]], Path]:
+    """A Zhitongche-style .xlsx report: 7 campaigns, a keyword in two ad groups, 万 numbers,
+    thousands separators, attribution rows (more orders than clicks); and its rows."""
+    z = _examples()
+    rows = z.keyword_report_rows(300, n_days=7)
+    folder = tmp_path_factory.mktemp("export")
+    path = folder / "报表.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(z.HEADER)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    out = folder / "out"
+    assert main(["plan", str(path), "--budget", str(BUDGET), "--out", str(out), "-q"]) == 0
+    return path, rows, out
+
+
+def test_the_export_is_realistic(export: tuple[Path, list[list[object]], Path]) -> None:
+    _, rows, _ = export
+    assert len({r[1] for r in rows}) >= 5  # campaigns
+    assert any("万" in str(r[6]) for r in rows)
+    assert any("," in str(r[8]) for r in rows)
+    assert any(int(str(r[9])) > int(str(r[7])) for r in rows if "万" not in str(r[7]))
+    by_keyword: dict[object, set[object]] = {}
+    for r in rows:
+        by_keyword.setdefault(r[3], set()).add(r[2])
+    assert any(len(groups) > 1 for groups in by_keyword.values())
+
+
+def _read_bid_file(path: Path) -> dict[tuple[str, str, str, str], list[str]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    book.close()
+    header = rows[0]
+    assert header == list(HEADER_ZH)
+    keys = [(r[0], r[1], r[2], MATCH_ZH[r[3]]) for r in rows[1:]]
+    assert len(set(keys)) == len(keys), "one row per (campaign, ad group, keyword, match type)"
+    return dict(zip(keys, rows[1:], strict=True))
+
+
+def test_bid_file_matches_the_plan_row_by_row(
+    export: tuple[Path, list[list[object]], Path],
+) -> None:
+    path, rows, out = export
+    written = _read_bid_file(out / "bids.xlsx")
+    # the reference: the library's chain on the same file, keyed by the log itself
+    log = canonical_order(read_keyword_log(path))
+    estimate = estimate_landscapes(log)
+    plan = optimize_bids(estimate.landscapes, BUDGET, min_bid=0.05, max_bid=99.99)
+    sheet = make_bid_sheet(log, estimate, plan)
+    assert sheet.success
+    model = estimate.model
+    first = np.zeros(estimate.n_keywords, dtype=np.int64)
+    first[model.row_of] = np.arange(len(log))
+    assert log.match_type is not None
+    match = log.match_type.to_numpy()
+    key_of = [
+        (
+            str(model.campaign[k]),
+            str(model.ad_group[k]),
+            str(model.keywords[k]),
+            str(match[first[k]]),
+        )
+        for k in range(estimate.n_keywords)
+    ]
+    assert set(written) == set(key_of)
+    assert len(written) == len({(r[1], r[2], r[3], r[4]) for r in rows})
+    for k, key in enumerate(key_of):  # the plan's bid of the same key, rounded to 0.01
+        expected = round(float(plan.bids[k]), 2) if sheet.rounding == "nearest" else None
+        if expected is not None:
+            expected = min(max(expected, 0.05), 99.99) if plan.bids[k] > 0 else 0.0
+            assert float(written[key][5]) == pytest.approx(expected, abs=1e-9), key
+        assert float(written[key][5]) == pytest.approx(sheet.bid_of(*key), abs=1e-9)
+    # the keyword in two ad groups keeps two rows, each with its own current bid
+    twins = [k for k in written if k[1].endswith("-活动")]
+    assert len(twins) == 1
+    campaign, _, keyword, _ = twins[0]
+    assert sum(1 for k in written if k[2] == keyword and k[0] == campaign) == 2
+    latest = max(str(r[0]) for r in rows)
+    for key, row in written.items():
+        current, new, change = (float(v) for v in row[4:7])
+        # current bid: the key's bid on the report's latest day
+        day_bids = [
+            float(str(r[5]))
+            for r in rows
+            if (r[1], r[2], r[3], MATCH_ZH[str(r[4])]) == key and r[0] == latest
+        ]
+        if day_bids:
+            assert current == pytest.approx(max(day_bids))
+        assert change == pytest.approx(round(new - current, 2), abs=1e-9)
+        assert new == 0 or 0.05 <= new <= 99.99
+        assert abs(new * 100 - round(new * 100)) < 1e-6  # the platform's 0.01-yuan step
+    # the CSV says the same, UTF-8 with a BOM for Excel
+    raw = (out / "bids.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with (out / "bids.csv").open(encoding="utf-8-sig", newline="") as handle:
+        csv_rows = list(csv.reader(handle))
+    assert len(csv_rows) == len(written) + 1
+    for r in csv_rows[1:]:
+        assert float(r[5]) == pytest.approx(float(written[(r[0], r[1], r[2], MATCH_ZH[r[3]])][5]))
+    assert (out / "report.html").stat().st_size > 10_000
+
+
+def test_rounded_plan_keeps_the_budget(export: tuple[Path, list[list[object]], Path]) -> None:
+    path, _, _ = export
+    log = canonical_order(read_keyword_log(path))
+    estimate = estimate_landscapes(log)
+    plan = optimize_bids(estimate.landscapes, BUDGET, min_bid=0.05, max_bid=99.99)
+    sheet = make_bid_sheet(log, estimate, plan)
+    assert sheet.success and sheet.spend <= BUDGET * (1 + 1e-9)
+    # spend is re-evaluated at the rounded bids on the estimated landscapes
+    land = estimate.model.landscape(np.where(plan.bids > 0, np.round(plan.bids, 2), 1.0)[:, None])
+    again = float(np.where(plan.bids > 0, land.cost[:, 0], 0.0).sum())
+    if sheet.rounding == "nearest":
+        assert sheet.spend == pytest.approx(again, rel=1e-12)
+    # a budget that nearest-rounding breaks is kept by rounding down, and said
+    odd = optimize_bids(estimate.landscapes, BUDGET, min_bid=0.05, max_bid=99.99)
+    tight = make_bid_sheet(log, estimate, odd, step=0.5)
+    assert tight.spend <= BUDGET * (1 + 1e-9)
+    if tight.rounding == "down":
+        assert any("rounded down" in w for w in tight.warnings)
+
+
+def test_shuffled_report_gives_the_same_bid_per_key(
+    export: tuple[Path, list[list[object]], Path], tmp_path: Path
+) -> None:
+    _, rows, out = export
+    z = _examples()
+    shuffled = [rows[i] for i in np.random.default_rng(5).permutation(len(rows))]
+    csv_path = tmp_path / "shuffled.csv"
+    with csv_path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([z.HEADER, *shuffled])
+    out2 = tmp_path / "out"
+    assert main(["plan", str(csv_path), "--budget", str(BUDGET), "--out", str(out2), "-q"]) == 0
+    first = _read_bid_file(out / "bids.xlsx")
+    second = _read_bid_file(out2 / "bids.xlsx")
+    assert first.keys() == second.keys()
+    for key in first:
+        assert first[key][5] == second[key][5], key
+
+
+def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    z = _examples()
+    header, history = z.channel_history_rows()
+    path = tmp_path / "history.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *history])
+    args = ["split", str(path), "--budget", "500000", "--out", str(tmp_path / "s"), "-q"]
+    rule = ["--rule", "core=直通车,钻展,淘宝客:0.6", "--rule", "emerging=抖音,小红书:0.4"]
+    assert main(args + rule) == 0
+    text = capsys.readouterr().out
+    assert "The rule costs" in text
+    with (tmp_path / "s" / "split.csv").open(encoding="utf-8-sig") as handle:
+        table = list(csv.reader(handle))
+    rule_column = table[0].index("core 60%, emerging 40%")
+    spend = {r[0]: float(r[rule_column]) for r in table[1:]}
+    assert sum(spend.values()) == pytest.approx(500_000, rel=1e-9)
+    core = spend["直通车"] + spend["钻展"] + spend["淘宝客"]
+    assert core == pytest.approx(300_000, rel=1e-9)
+    html = (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
+    assert "渠道预算分配" in html and "data:image/png;base64," in html
+    # a channel the history does not have is a data error: exit 1, one line
+    assert main([*args, "--rule", "core=直通车,天猫:0.6"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "天猫" in err
+
+
+def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("bidopt ")
+    for args in (["--help"], ["plan", "--help"], ["split", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            main(args)
+        text = capsys.readouterr().out
+        assert done.value.code == 0 and "usage:" in text
+        assert "``" not in text and ":func:" not in text  # no raw reST
+    with pytest.raises(SystemExit) as done:  # no --budget: a usage error
+        main(["plan", "report.csv", "--out", str(tmp_path)])
+    assert done.value.code == 2 and "--budget" in capsys.readouterr().err
+    missing = ["plan", str(tmp_path / "nope.xlsx"), "--budget", "10", "--out", str(tmp_path)]
+    assert main([*missing, "-q"]) == 1  # a data error: one line, no traceback
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    with pytest.raises(InvalidInputError, match="must be an existing file"):
+        main([*missing, "--verbose"])  # the exception itself, with its traceback
