@@ -68,6 +68,7 @@ PACKAGES = [
     "bidopt.experiments",
     "bidopt.customers",
     "bidopt.plotting",
+    "bidopt.report",
     "bidopt.io",
     "bidopt.exceptions",
     "bidopt.typing",
