@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._wording import target_message
 from bidopt.bidding._hull import Hull, build_hull
 from bidopt.bidding._problem import BidProblem, picked
 from bidopt.bidding._select import select
@@ -74,7 +75,7 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
             0.0,
             nit,
             0,
-            f"Optimal up to the reported gap; {problem.target_name} holds without binding.",
+            target_message(problem.target_name, binding=False),
         )
     best_bound = bound
     best: tuple[IntArray, float, float, float] | None = None  # levels, fun, lam, mu
@@ -123,7 +124,7 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
         mu,
         nit,
         0,
-        f"Optimal up to the reported gap; {problem.target_name} binds.",
+        target_message(problem.target_name, binding=True),
     )
 
 

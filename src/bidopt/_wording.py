@@ -1,0 +1,43 @@
+"""Plain-language wording shared by results' messages (see docs/glossary.md).
+
+Messages keep the parameter's name (``target_cpa``) so a user can find it, and say in
+words what it means for the plan; the machine-readable outcome stays in ``status``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["target_message"]
+
+#: What each target is, in a merchant's words.
+_TARGETS = {
+    "target_cpa": ("target CPA (cost per order, target_cpa)", "at a higher cost per order"),
+    "target_roas": (
+        "target ROAS (revenue per yuan of spend, target_roas)",
+        "at a lower revenue per yuan",
+    ),
+}
+
+
+def target_message(target_name: str | None, *, binding: bool) -> str:
+    """The optimiser's message about a CPA / ROAS target: whether it held the plan back.
+
+    Parameters
+    ----------
+    target_name : {"target_cpa", "target_roas"} or None
+    binding : bool
+        True when the target limits the plan (without it the plan would buy more).
+
+    Returns
+    -------
+    str
+    """
+    what, cost = _TARGETS.get(str(target_name), (f"target {target_name}", "otherwise"))
+    if binding:
+        return (
+            f"Optimal up to the reported gap. The {what} limits the plan: without it the "
+            f"plan would buy more, {cost}."
+        )
+    return (
+        f"Optimal up to the reported gap. The {what} is met with room to spare: it does "
+        "not limit the plan."
+    )
