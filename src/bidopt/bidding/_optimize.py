@@ -58,7 +58,10 @@ def optimize_bids(
         What to maximise; ``profit`` is revenue minus cost.
     max_cpc : float, optional
         Cap on each keyword's average cost per click at its chosen bid, yuan
-        (22 in the reference account): levels above it are not used.
+        (22 in the reference account): levels above it are not used. It caps what
+        clicks cost on average, not the bid: a click usually costs less than the bid
+        (second-price auction), so a chosen bid may exceed ``max_cpc``. Use
+        ``max_bid`` to cap the bids themselves.
     target_cpa : float, optional
         The plan's cost per order must not exceed this, yuan.
     target_roas : float, optional

@@ -177,7 +177,8 @@ class BidPlan:
         lines.append(
             f"  objective {self.fun:,.4f}, bound {self.bound:,.4f} "
             f"(gap <= {self.gap_bound:.3g}, {self.relative_gap:.2e} relative); "
-            f"shadow price {self.shadow_price:.4g} per yuan"
+            f"shadow price {self.shadow_price:.4g} per yuan (what one more yuan of budget "
+            "would add; 0: the budget is not what limits the plan)"
         )
         lines.append("  " + self.certificate.summary().replace("\n", "\n  "))
         return "\n".join(lines)
