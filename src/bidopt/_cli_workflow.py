@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bidopt._cli import _table
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import compare_splits, fit_response
 from bidopt.datasets import KeywordLog, read_channel_history, read_keyword_log
@@ -143,15 +144,19 @@ def run_plan(
         f"{sheet.n_rows:,} keywords (campaign x ad group x keyword x match type), "
         f"{np.unique(log.date).size} days.",
         "",
-        f"{'per day':<14}{'today':>12}{'plan':>12}",
-        *(
-            f"{label:<14}{t['today'][key]:>12,.2f}{t['plan'][key]:>12,.2f}"
-            for label, key in (
-                ("spend (yuan)", "spend"),
-                ("clicks", "clicks"),
-                ("orders", "orders"),
-                ("CPA (yuan)", "cpa"),
-            )
+        _table(
+            [
+                ["per day", "today", "plan"],
+                *(
+                    [label, f"{t['today'][key]:,.2f}", f"{t['plan'][key]:,.2f}"]
+                    for label, key in (
+                        ("spend (yuan)", "spend"),
+                        ("clicks", "clicks"),
+                        ("orders", "orders"),
+                        ("CPA (yuan)", "cpa"),
+                    )
+                ),
+            ]
         ),
         "",
         f"Bids: {counts['raise']:,} raised, {counts['lower']:,} lowered, "
@@ -159,6 +164,8 @@ def run_plan(
         f"to {sheet.step:g} yuan within {sheet.min_bid:g}-{sheet.max_bid:g}: expected spend "
         f"{sheet.spend:,.2f} of the {sheet.budget:,.2f} budget "
         f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message}).",
+        f"At the plan's margin one more order costs {sheet.marginal_cpa:,.2f} yuan "
+        "(the last yuan of the budget buys orders at this price).",
         *(f"warning: {w}" for w in sheet.warnings),
         "",
         f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
@@ -282,10 +289,11 @@ def run_split(
         lo, hi = observed[c]
         for key in (name, "optimal"):
             planned = splits[key].spend[j]
-            if planned > hi * 1.001:
+            if planned > hi * 1.001 or planned < lo * 0.999:
+                where = "above the most" if planned > hi else "below the least"
                 warnings.append(
-                    f"The {key} split puts {planned:,.0f} yuan on {c}, beyond the most it ever "
-                    f"spent ({hi:,.0f}): revenue there is extrapolated."
+                    f"The {key} split puts {planned:,.0f} yuan on {c}, {where} it ever spent "
+                    f"({hi if planned > hi else lo:,.0f}): revenue there is extrapolated."
                 )
                 break
     rule_split = splits[name]
@@ -294,16 +302,14 @@ def run_split(
         f"Fit: R2 {fit.r2:.3f}, NRMSE {fit.nrmse:.3f}.",
         "",
         f"Split of {budget:,.0f} yuan per period under {name}:",
-        f"{'channel':<12}" + "".join(f"{k[:16]:>18}" for k in splits) + f"{'observed':>22}",
+        "",
     ]
+    rows = [["channel", *splits, "observed range"]]
     for j, c in enumerate(history.channels):
         lo, hi = observed[c]
-        lines.append(
-            f"{c:<12}"
-            + "".join(f"{s.spend[j]:>18,.0f}" for s in splits.values())
-            + f"{f'{lo:,.0f}-{hi:,.0f}':>22}"
-        )
-    lines.append(f"{'revenue':<12}" + "".join(f"{s.response:>18,.0f}" for s in splits.values()))
+        rows.append([c, *(f"{s.spend[j]:,.0f}" for s in splits.values()), f"{lo:,.0f}..{hi:,.0f}"])
+    rows.append(["revenue", *(f"{s.response:,.0f}" for s in splits.values()), ""])
+    lines.append(_table(rows))
     if rule_split.rule_cost is not None:
         lines += [
             "",
