@@ -279,6 +279,21 @@ def run_split(
         warnings.append(
             f"Only {history.n_periods} periods of history: the curves rest on few points."
         )
+    for c in history.channels:
+        loose = [
+            key
+            for key, value in fit.params.items()
+            if key.startswith(f"{c}.")
+            and not key.endswith(".alpha")
+            and ".adstock_" not in key
+            and not fit.stderr.get(key, np.inf) <= abs(value)
+        ]
+        if loose:
+            warnings.append(
+                f"The history cannot pin down how {c}'s revenue responds to its spend (the "
+                "standard errors of its curve's parameters exceed their values): the split's "
+                f"advice for {c} is unreliable; vary its spend more, or test it with a lift test."
+            )
     for j, c in enumerate(history.channels):
         spend = history.spend[:, j]
         if spend.mean() > 0 and spend.std() < 0.1 * spend.mean():
