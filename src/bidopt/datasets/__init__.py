@@ -7,7 +7,9 @@
   with its revenue, for fitting response curves.
 * :class:`AuctionLog` / :func:`read_ipinyou` / :func:`read_ipinyou_info` - auction logs
   for replay, in the iPinYou formats.
-* :func:`make_search_account` - a seeded, realistic synthetic account with known truth.
+* :func:`make_search_account` - a seeded, realistic synthetic account with known truth
+  (optionally with crowds, :class:`CrowdTruth`).
+* :class:`CrowdReport` / :func:`read_crowd_report` - keyword x crowd reports (人群报表).
 * :func:`make_auction_log` - a seeded synthetic auction log for replay.
 """
 
@@ -16,6 +18,8 @@ from bidopt.datasets._auction_log import AuctionLog
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._channel_history import ChannelHistory, read_channel_history
 from bidopt.datasets._channel_plan import ChannelPlan, double11_channels, make_channel_plan
+from bidopt.datasets._crowd_report import CROWD_HEADER_ALIASES, CrowdReport, read_crowd_report
+from bidopt.datasets._crowds import CROWD_PROFILES, CrowdTruth
 from bidopt.datasets._ipinyou import IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.datasets._keyword_log import KEYWORD_LOG_COLUMNS, MATCH_TYPES, KeywordLog, LoadReport
 from bidopt.datasets._keyword_reader import DEFAULT_RELAX, HEADER_ALIASES, read_keyword_log
@@ -24,6 +28,8 @@ from bidopt.datasets._synthetic import AccountTruth, ExpectedPerformance, Search
 from bidopt.datasets._synthetic_auctions import make_auction_log
 
 __all__ = [
+    "CROWD_HEADER_ALIASES",
+    "CROWD_PROFILES",
     "DEFAULT_RELAX",
     "HEADER_ALIASES",
     "KEYWORD_LOG_COLUMNS",
@@ -33,6 +39,8 @@ __all__ = [
     "Categorical",
     "ChannelHistory",
     "ChannelPlan",
+    "CrowdReport",
+    "CrowdTruth",
     "ExpectedPerformance",
     "IpinyouInfo",
     "KeywordLog",
@@ -44,6 +52,7 @@ __all__ = [
     "make_search_account",
     "read_adwords_keyword_daily",
     "read_channel_history",
+    "read_crowd_report",
     "read_ipinyou",
     "read_ipinyou_info",
     "read_keyword_log",

@@ -8,6 +8,7 @@ import numpy as np
 
 from bidopt._validation import check_random_state, check_scalar
 from bidopt.datasets._categorical import Categorical
+from bidopt.datasets._crowds import CROWD_PROFILES, make_crowds
 from bidopt.datasets._keyword_log import MATCH_TYPES
 from bidopt.datasets._synthetic import (
     MAX_BID,
@@ -36,7 +37,7 @@ __all__ = ["make_search_account"]
 
 
 def make_search_account(
-    n_keywords: int, *, n_days: int = 28, rng: RandomState = None
+    n_keywords: int, *, n_days: int = 28, n_crowds: int = 0, rng: RandomState = None
 ) -> SearchAccount:
     """Generate a realistic synthetic Tmall/Taobao search-ads account with known truth.
 
@@ -46,6 +47,10 @@ def make_search_account(
         Number of keywords, >= 1.
     n_days : int, default 28
         Days of history in the log, >= 1.
+    n_crowds : int, default 0
+        Crowds (人群) to add, 0 to 8: ``crowds`` then holds the keyword x crowd truth
+        (see :class:`CrowdTruth`).  They are drawn after everything else, so the rest of
+        the account is the same with or without them.
     rng : int, numpy.random.Generator or None
         Seed or generator; the same seed gives the same account on every platform.
 
@@ -70,6 +75,9 @@ def make_search_account(
     """
     n = int(check_scalar(n_keywords, "n_keywords", lower=1, integer=True))
     days = int(check_scalar(n_days, "n_days", lower=1, integer=True))
+    crowds = int(
+        check_scalar(n_crowds, "n_crowds", lower=0, upper=len(CROWD_PROFILES), integer=True)
+    )
     gen = check_random_state(rng)
 
     # --- themes and keyword text ----------------------------------------------------
@@ -182,6 +190,7 @@ def make_search_account(
         "match_type": Categorical(match.astype(np.int32), np.array(MATCH_TYPES, dtype=object)),
     }
     log = assemble_log(sim, keywords, labels, days, "make_search_account")
+    crowd_truth = make_crowds(truth, current_bids, crowds, gen) if crowds else None
     return SearchAccount(
         log=log,
         keywords=keywords,
@@ -192,4 +201,5 @@ def make_search_account(
         themes=theme_of.astype(np.int64),
         theme_names=theme_names,
         truth=truth,
+        crowds=crowd_truth,
     )

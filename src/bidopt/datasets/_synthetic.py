@@ -25,7 +25,7 @@ the bid and saturate at ``V_k * ctr_k``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,9 @@ from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import KeywordLog, LoadReport
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, IntArray, ObjectArray, RandomState
+
+if TYPE_CHECKING:
+    from bidopt.datasets._crowds import CrowdTruth
 
 __all__ = [
     "AccountTruth",
@@ -244,6 +247,9 @@ class SearchAccount:
         A readable name per theme.
     truth : AccountTruth
         The true per-keyword parameters, with ``expected(bids)``.
+    crowds : CrowdTruth or None
+        The keyword x crowd truth (shares, rates, prices, lifetime value and today's
+        premiums) when the account was made with ``n_crowds``; None otherwise.
     """
 
     log: KeywordLog
@@ -255,6 +261,7 @@ class SearchAccount:
     themes: IntArray
     theme_names: ObjectArray
     truth: AccountTruth
+    crowds: CrowdTruth | None = None
 
     @property
     def n_keywords(self) -> int:

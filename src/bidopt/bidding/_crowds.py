@@ -1,0 +1,624 @@
+"""``optimize_crowd_bids``: keyword bids times (1 + crowd premium), jointly optimised.
+
+The problem: choose a bid ``b_k`` per keyword and a premium ``m_a`` per crowd (0, not
+targeted, or 0.05 .. 3.00 on the 0.01 grid; at most ``max_crowds`` targeted) so that cell
+``(k, a)`` bids ``b_k * (1 + m_a)``, maximising the objective under the budget, a CPC cap
+per cell and a target CPA / ROAS.
+
+How it is solved (method ``"alternate"``):
+
+1. The per-cell optimum, every cell its own bid, is :func:`optimize_bids` on the cell
+   landscape: its value is the reference and its bound a proven upper bound on any plan.
+2. For fixed premiums the problem is a keyword-bid problem: each keyword's landscape on
+   a geometric grid of base bids is the sum of its cells read at ``b * (1 + m_a)``; it is
+   solved exactly (up to its certified gap) by :func:`optimize_bids`, which also gives the
+   budget multiplier ``lam`` and the target multiplier ``mu``.  All premiums 0 gives the
+   keyword-only plan.
+3. With ``lam`` and ``mu`` fixed, the Lagrangian separates over keywords, and each premium
+   is searched in one dimension (a coarse grid, then a ternary search on the 0.01 grid
+   around the best point) on precomputed tables; the crowds with the largest gains are
+   kept (at most ``max_crowds``), then refined one at a time.  The premiums are accepted
+   only if the exact solve of step 2 improves on the best plan so far; the loop repeats
+   with the new multipliers.
+
+The plan is read exactly from the cell landscapes and certified; its value is reported
+against the per-cell optimum (``share_of_per_cell``) and the bound (``relative_gap``).
+The premium search is a heuristic: the certified gap, not the search, is the guarantee.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
+from bidopt._validation import check_choice, check_options, check_scalar, missing_mask
+from bidopt.bidding._crowds_cells import CellCurves, SearchTables
+from bidopt.bidding._crowds_plan import CrowdBidPlan
+from bidopt.bidding._optimize import optimize_bids
+from bidopt.bidding._plan import BidPlan
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import BidLandscape, Objective
+from bidopt.typing import FloatArray, IntArray, ObjectArray
+
+__all__ = [
+    "CROWD_OBJECTIVES",
+    "PREMIUM_RANGE",
+    "CrowdObjective",
+    "optimize_crowd_bids",
+]
+
+CrowdObjective = Literal["clicks", "conversions", "revenue", "lifetime_value"]
+#: Objectives of :func:`optimize_crowd_bids`.
+CROWD_OBJECTIVES: tuple[str, ...] = ("clicks", "conversions", "revenue", "lifetime_value")
+#: Smallest and largest crowd premium (a fraction), on a grid of 0.01 (Zhitongche's box).
+PREMIUM_RANGE: tuple[float, float] = (0.05, 3.00)
+
+_STEP = 100  # premiums in hundredths
+_LOW, _HIGH = 5, 300
+_COARSE = (5, 10, 20, 35, 50, 75, 100, 150, 200, 300)
+_LADDER = 1.25  # ratio of neighbouring grid log-ratios
+_OPTIONS: dict[str, Any] = {"n_levels": 24, "max_sweeps": 3, "min_ratio": 1.05}
+
+
+def optimize_crowd_bids(
+    landscape: BidLandscape,
+    budget: float,
+    *,
+    keywords: npt.ArrayLike,
+    crowds: npt.ArrayLike,
+    objective: CrowdObjective = "conversions",
+    value_per_order: Mapping[Any, float] | npt.ArrayLike | None = None,
+    base_crowd: Any = None,
+    max_crowds: int = 8,
+    max_cpc: float | None = None,
+    target_cpa: float | None = None,
+    target_roas: float | None = None,
+    min_bid: float | None = None,
+    max_bid: float | None = None,
+    method: Literal["alternate"] = "alternate",
+    options: Mapping[str, Any] | None = None,
+) -> CrowdBidPlan:
+    """Choose keyword bids and crowd premiums together (bid = keyword bid x (1 + premium)).
+
+    Parameters
+    ----------
+    landscape : BidLandscape
+        One row per keyword x crowd cell: what bids buy from that keyword's shoppers in
+        that crowd, per period.  A keyword need not have a row for every crowd.
+    budget : float
+        Spend limit per period, yuan (>= 0).
+    keywords, crowds : array-like of shape (n_rows,)
+        Keyword and crowd label of each row; each (keyword, crowd) pair once.
+    objective : {"conversions", "revenue", "clicks", "lifetime_value"}, default "conversions"
+        What to maximise.  ``"lifetime_value"`` values each order at ``value_per_order``
+        of its crowd (predicted lifetime value per order, e.g. from
+        :func:`bidopt.customers.value_per_order`) instead of its first basket.
+    value_per_order : mapping of crowd label to float, or array-like of shape (n_rows,)
+        Lifetime value per order, yuan (>= 0); required by, and only used with,
+        ``objective="lifetime_value"``.  A crowd missing from the mapping raises.
+    base_crowd : label, optional
+        The crowd label of shoppers outside every crowd (they always get the keyword
+        bid: premium fixed at 0, never counted as targeted).
+    max_crowds : int, default 8
+        At most this many crowds get a premium.
+    max_cpc : float, optional
+        Cap on every cell's average cost per click, yuan.
+    target_cpa : float, optional
+        The plan's cost per order must not exceed this, yuan.
+    target_roas : float, optional
+        The plan's value per yuan must be at least this (first-basket revenue; with
+        ``objective="lifetime_value"`` the lifetime value).
+    min_bid, max_bid : float, optional
+        Bounds, yuan: ``min_bid`` on each non-zero keyword bid, ``max_bid`` on each
+        cell's bid (keyword bid times 1 + premium).
+    method : {"alternate"}, default "alternate"
+        Alternate exact keyword solves (:func:`optimize_bids`) for fixed premiums with a
+        one-dimensional search per premium at the solve's multipliers (module notes).
+    options : mapping, optional
+        ``n_levels`` (base bids per keyword, geometric grid, default 24), ``max_sweeps``
+        (premium searches, default 3), ``min_ratio`` (least ratio of neighbouring base
+        bids, default 1.05).
+
+    Returns
+    -------
+    CrowdBidPlan
+        Keyword bids, premiums, per-cell bids and metrics, the per-cell optimum
+        (``per_cell``) and keyword-only plan (``keyword_only``), and a certificate.
+
+    Raises
+    ------
+    InvalidInputError
+        For a bad argument (the message names it and the value received).
+    InfeasibleError
+        If the target cannot be met even with a bid per cell (from
+        :func:`optimize_bids` on the cell landscape).
+
+    Notes
+    -----
+    A cell's outcome between two of its levels is read by linear interpolation in the
+    bid, and bids above a cell's last usable level (within the CPC cap and ``max_bid``)
+    are not used, so every plan is feasible for the per-cell problem's relaxation and
+    ``bound`` bounds it.  Bids are not rounded to cents.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bidopt.landscape import BidLandscape, Objective
+    >>> from bidopt.bidding import optimize_crowd_bids
+    >>> bids = np.array([[1.0, 2.0, 4.0]] * 2)
+    >>> land = BidLandscape(
+    ...     bids=bids,
+    ...     clicks=np.array([[10.0, 16.0, 19.0], [4.0, 7.0, 9.0]]),
+    ...     cost=np.array([[6.0, 20.0, 50.0], [2.0, 9.0, 25.0]]),
+    ...     conversions=np.array([[0.5, 0.8, 0.95], [0.8, 1.4, 1.8]]),
+    ... )
+    >>> plan = optimize_crowd_bids(land, 30.0, keywords=["dress", "dress"],
+    ...                            crowds=["others", "past buyers"], base_crowd="others")
+    >>> plan.success, plan.spend <= 30.0, plan.premiums[1] > 0
+    (True, True, True)
+    """
+    check_choice(method, "method", ("alternate",))
+    opts = check_options(options, _OPTIONS, method="alternate")
+    n_levels = int(check_scalar(opts["n_levels"], "options['n_levels']", lower=2, integer=True))
+    max_sweeps = int(
+        check_scalar(opts["max_sweeps"], "options['max_sweeps']", lower=0, integer=True)
+    )
+    min_ratio = check_scalar(opts["min_ratio"], "options['min_ratio']", lower=1.001, upper=4.0)
+    if not isinstance(landscape, BidLandscape):
+        raise InvalidInputError(
+            f"`landscape` must be a BidLandscape with one row per keyword x crowd cell. Got "
+            f"{type(landscape).__name__} instead."
+        )
+    objective = check_choice(objective, "objective", CROWD_OBJECTIVES)  # type: ignore[assignment]
+    budget = check_scalar(budget, "budget", lower=0)
+    max_crowds = int(check_scalar(max_crowds, "max_crowds", lower=0, integer=True))
+    n_rows = landscape.bids.shape[0]
+    kw_labels, kw_of = _labels(keywords, "keywords", n_rows)
+    crowd_labels, crowd_of = _labels(crowds, "crowds", n_rows)
+    cells = np.full((kw_labels.size, crowd_labels.size), -1, dtype=np.int64)
+    cells[kw_of, crowd_of] = np.arange(n_rows)
+    if (cells >= 0).sum() != n_rows:
+        pair = np.flatnonzero(np.bincount(kw_of * crowd_labels.size + crowd_of) > 1)[0]
+        kw, crowd = kw_labels[pair // crowd_labels.size], crowd_labels[pair % crowd_labels.size]
+        raise InvalidInputError(
+            "`keywords` and `crowds` must name each (keyword, crowd) cell once. Got "
+            f"({kw!r}, {crowd!r}) on more than one row instead."
+        )
+    fixed = np.zeros(crowd_labels.size, dtype=bool)
+    if base_crowd is not None:
+        found = np.flatnonzero(crowd_labels == str(base_crowd))
+        if found.size == 0:
+            raise InvalidInputError(
+                f"`base_crowd` must be one of the crowd labels {crowd_labels.tolist()[:10]}. "
+                f"Got {base_crowd!r} instead."
+            )
+        fixed[found] = True
+    value = _objective_value(landscape, objective, value_per_order, crowd_labels, crowd_of)
+    for name, bound_value in (("max_cpc", max_cpc), ("min_bid", min_bid), ("max_bid", max_bid)):
+        if bound_value is not None:
+            check_scalar(bound_value, name, lower=0, lower_inclusive=False)
+
+    # 1. the per-cell optimum: the reference and the bound
+    kw_objective: Objective = "revenue" if objective == "lifetime_value" else objective
+    cell_land = landscape
+    if objective == "lifetime_value":
+        cell_land = BidLandscape(
+            bids=landscape.bids,
+            clicks=landscape.clicks,
+            cost=landscape.cost,
+            conversions=landscape.conversions,
+            revenue=value,
+            impressions=landscape.impressions,
+        )
+    per_cell = optimize_bids(
+        cell_land,
+        budget,
+        objective=kw_objective,
+        max_cpc=max_cpc,
+        target_cpa=target_cpa,
+        target_roas=target_roas,
+        min_bid=min_bid,
+        max_bid=max_bid,
+    )
+
+    # 2. the keyword problem for fixed premiums
+    curves = CellCurves.build(landscape, value, max_cpc=max_cpc, max_bid=max_bid)
+    low, log_ratio = _base_grid(curves, cells, n_levels, min_ratio, min_bid)
+    has = {n: getattr(landscape, n) is not None for n in ("conversions", "revenue", "impressions")}
+    revenue_name = "value" if objective == "lifetime_value" else "revenue"
+
+    def solve(premiums: FloatArray) -> BidPlan:
+        land = _keyword_landscape(
+            curves, cells, low, log_ratio, n_levels, premiums, has, revenue_name, kw_labels
+        )
+        return optimize_bids(
+            land,
+            budget,
+            objective=kw_objective,
+            target_cpa=target_cpa,
+            target_roas=target_roas,
+        )
+
+    premiums = np.zeros(crowd_labels.size)
+    keyword_only = best = solve(premiums)
+    nit = 1
+    # 3. premium search on tables, at the exact solve's multipliers
+    aux = "conversions" if target_cpa is not None else None
+    if target_roas is not None and objective != "lifetime_value":
+        aux = "revenue"
+    searchable = np.flatnonzero(~fixed)
+    if max_crowds > 0 and searchable.size and max_sweeps > 0 and best.fun > 0:
+        n_columns = n_levels + math.ceil(math.log(1 + PREMIUM_RANGE[1]) / math.log(min_ratio)) + 1
+        order = np.argsort(log_ratio, kind="stable")  # runs of one grid ratio
+        tables = SearchTables.build(
+            curves, cells[order], low[order], log_ratio[order], n_levels, n_columns, aux
+        )
+        for sweep in range(max_sweeps):
+            weights = _weights(best, target_cpa, target_roas, objective)
+            score = tables.score(*weights)
+            trial = _search(tables, score, premiums, searchable, max_crowds, first=sweep == 0)
+            if np.array_equal(trial, premiums):
+                break
+            plan = solve(trial)
+            nit += 1
+            if plan.success and plan.fun > best.fun * (1 + 1e-9):
+                best, premiums = plan, trial
+            else:
+                break
+        del tables
+    return _finish(
+        best, keyword_only, per_cell, premiums, curves, cells, low, log_ratio, kw_labels,
+        crowd_labels, kw_of, crowd_of, value, budget, objective, max_crowds, max_cpc,
+        target_cpa, target_roas, min_bid, max_bid, nit, has,
+    )  # fmt: skip
+
+
+def _labels(values: npt.ArrayLike, name: str, n: int) -> tuple[ObjectArray, IntArray]:
+    raw = np.asarray(values, dtype=object)
+    if raw.shape != (n,):
+        raise InvalidInputError(
+            f"`{name}` must have shape ({n},), one label per landscape row. Got shape "
+            f"{raw.shape} instead."
+        )
+    bad = missing_mask(raw)
+    if bad.any():
+        at = int(np.argmax(bad))
+        raise InvalidInputError(
+            f"`{name}` must have a label on every row. Got {raw[at]!r} at row {at} instead."
+        )
+    text = raw.astype(str)
+    uniq, first, inverse = np.unique(text, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # labels in order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return uniq[order].astype(object), rank[inverse.ravel()].astype(np.int64)
+
+
+def _objective_value(
+    landscape: BidLandscape,
+    objective: str,
+    value_per_order: Any,
+    crowd_labels: ObjectArray,
+    crowd_of: IntArray,
+) -> FloatArray:
+    if objective != "lifetime_value":
+        if value_per_order is not None:
+            raise InvalidInputError(
+                "`value_per_order` must be None unless objective='lifetime_value'. Got "
+                f"{type(value_per_order).__name__} with objective={objective!r} instead."
+            )
+        array = getattr(landscape, objective)
+        if array is None:
+            raise InvalidInputError(
+                f"`landscape` must have `{objective}` for objective={objective!r}. Got a "
+                "landscape without it instead."
+            )
+        return np.asarray(array, dtype=np.float64)
+    if landscape.conversions is None:
+        raise InvalidInputError(
+            "`landscape` must have `conversions` for objective='lifetime_value'. Got a "
+            "landscape without them instead."
+        )
+    if value_per_order is None:
+        raise InvalidInputError(
+            "`value_per_order` must be given for objective='lifetime_value' (lifetime "
+            "value per order by crowd, yuan). Got None instead."
+        )
+    if isinstance(value_per_order, Mapping):
+        table = {str(k): v for k, v in value_per_order.items()}
+        missing = [c for c in crowd_labels.tolist() if c not in table]
+        if missing:
+            raise InvalidInputError(
+                f"`value_per_order` must have a value for every crowd. Got none for "
+                f"{missing[:5]} instead."
+            )
+        per_crowd = np.array([table[c] for c in crowd_labels.tolist()], dtype=np.float64)
+        per_row = per_crowd[crowd_of]
+    else:
+        per_row = np.asarray(value_per_order, dtype=np.float64)
+        if per_row.shape != crowd_of.shape:
+            raise InvalidInputError(
+                f"`value_per_order` must be a mapping of crowd to yuan or an array of shape "
+                f"({crowd_of.size},). Got shape {per_row.shape} instead."
+            )
+    if not np.all(np.isfinite(per_row) & (per_row >= 0)):
+        at = int(np.argmin(np.isfinite(per_row) & (per_row >= 0)))
+        raise InvalidInputError(
+            "`value_per_order` must be finite numbers >= 0 (yuan per order). Got "
+            f"{per_row[at]!r} (row {at}) instead."
+        )
+    return np.asarray(landscape.conversions, dtype=np.float64) * per_row[:, None]
+
+
+def _base_grid(
+    curves: CellCurves, cells: IntArray, n_levels: int, min_ratio: float, min_bid: float | None
+) -> tuple[FloatArray, FloatArray]:
+    """Per keyword: lowest base bid and log ratio of the geometric grid.
+
+    The base bid reaches from the lowest first level of the keyword's cells to the
+    lowest usable bid of its cells (every cell gets at least the base bid)."""
+    present = cells >= 0
+    rows = np.maximum(cells, 0)
+    first = np.where(present, curves.first_bid()[rows], np.inf).min(axis=1)
+    usable = np.where(present, curves.usable[rows], np.inf).min(axis=1)
+    if min_bid is not None:
+        first = np.maximum(first, min_bid)
+    first = np.where(np.isfinite(first), first, 1.0)
+    top = np.where(np.isfinite(usable) & (usable > first), usable, first)
+    # the smallest ratio of a ladder whose grid reaches ``top``: few distinct ratios,
+    # so the premium search shifts runs of keywords by one number each
+    need = np.log(top / first) / (n_levels - 1)
+    ladder = math.log(min_ratio) * _LADDER ** np.arange(40)
+    step = np.minimum(np.searchsorted(ladder, need * (1 - 1e-12)), ladder.size - 1)
+    return np.asarray(first, dtype=np.float64), np.asarray(ladder[step], dtype=np.float64)
+
+
+def _keyword_landscape(
+    curves: CellCurves,
+    cells: IntArray,
+    low: FloatArray,
+    log_ratio: FloatArray,
+    n_levels: int,
+    premiums: FloatArray,
+    has: dict[str, bool],
+    revenue_name: str,
+    kw_labels: ObjectArray,
+) -> BidLandscape:
+    """Each keyword's landscape over its base bids, cells read at ``b * (1 + m_a)``.
+
+    Base bids that would send a cell above its usable bid are replaced by the last
+    feasible level (padding); a keyword with none does not bid (a row of zeros)."""
+    grid = low[:, None] * np.exp(log_ratio[:, None] * np.arange(n_levels)[None, :])
+    names = ["clicks", "cost"] + [n for n in ("conversions", "impressions") if has[n]]
+    if revenue_name == "value" or has["revenue"]:
+        names.append(revenue_name)
+    sums = {n: np.zeros(grid.shape) for n in names}
+    feasible = np.ones(grid.shape, dtype=bool)
+    for a in range(cells.shape[1]):
+        rows = cells[:, a]
+        q = grid * (1 + premiums[a])
+        usable = np.where(rows >= 0, curves.usable[np.maximum(rows, 0)], np.inf)
+        ok = q <= usable[:, None] * (1 + 1e-12)
+        feasible &= ok
+        read = curves.read(np.broadcast_to(rows[:, None], q.shape), np.where(ok, q, 0.0),
+                           tuple(names))  # fmt: skip
+        for n in names:
+            sums[n] += read[n]
+    feasible = np.logical_and.accumulate(feasible, axis=1)
+    last = feasible.sum(axis=1) - 1  # last feasible level, -1 if none
+    take = np.minimum(np.arange(n_levels)[None, :], np.maximum(last, 0)[:, None])
+    dead = last < 0
+
+    def padded(array: FloatArray) -> FloatArray:
+        out = np.take_along_axis(array, take, axis=1)
+        out[dead] = 0.0
+        return out
+
+    metrics = {n: np.maximum.accumulate(padded(sums[n]), axis=1) for n in ("clicks", "cost")}
+    extra = {n: padded(sums[n]) for n in names if n not in metrics}
+    return BidLandscape(
+        bids=padded(grid),
+        clicks=metrics["clicks"],
+        cost=metrics["cost"],
+        conversions=extra.get("conversions"),
+        revenue=extra.get(revenue_name),
+        impressions=extra.get("impressions"),
+        keywords=kw_labels,
+    )
+
+
+def _weights(
+    plan: BidPlan, target_cpa: float | None, target_roas: float | None, objective: str
+) -> tuple[float, float, float]:
+    """(w_value, w_aux, w_cost) of the Lagrangian ``value - lam cost - mu g``."""
+    lam, mu = max(plan.shadow_price, 0.0), max(plan.target_multiplier, 0.0)
+    if target_cpa is not None:  # g = cost - T conversions
+        return 1.0, mu * target_cpa, lam + mu
+    if target_roas is not None:  # g = R cost - revenue
+        if objective == "lifetime_value":
+            return 1.0 + mu, 0.0, lam + mu * target_roas
+        return 1.0, mu, lam + mu * target_roas
+    return 1.0, 0.0, lam
+
+
+def _search(
+    tables: SearchTables,
+    score: np.ndarray,
+    premiums: FloatArray,
+    searchable: IntArray,
+    max_crowds: int,
+    *,
+    first: bool,
+) -> FloatArray:
+    """New premiums by a one-dimensional search per crowd on the Lagrangian tables."""
+    cents = np.round(premiums * _STEP).astype(np.int64)
+    shifted = [tables.shifted(score[:, a], cents[a] / _STEP) for a in range(score.shape[1])]
+
+    def best_for(a: int, others: np.ndarray, start: int | None) -> tuple[int, float]:
+        """Best premium (hundredths) of crowd ``a``: a coarse grid then a pattern search
+        on the 0.01 grid (from ``start`` when given), and its gain over 0."""
+        cache: dict[int, float] = {}
+
+        def total(c: int) -> float:
+            c = 0 if c < _LOW else min(c, _HIGH)
+            if c not in cache:
+                s = others + tables.shifted(score[:, a], c / _STEP)
+                cache[c] = float(np.maximum(s.max(axis=1), 0.0).sum(dtype=np.float64))
+            return cache[c]
+
+        if start is None:
+            current = max((0, *_COARSE), key=lambda c: (total(c), -c))
+            step = 16
+        else:
+            current, step = start, 8
+            total(0)
+        if current > 0:
+            while step >= 1:
+                moved = False
+                for c in (current - step, current + step):
+                    if _LOW <= c <= _HIGH and total(c) > total(current):
+                        current, moved = c, True
+                if not moved:
+                    step //= 2
+        best = max(cache, key=lambda c: (cache[c], -c))
+        return best, cache[best] - cache[0]
+
+    def others_of(a: int) -> np.ndarray:
+        out = np.zeros_like(shifted[0])
+        for b, s in enumerate(shifted):
+            if b != a:
+                out += s
+        return out
+
+    if first:
+        gains = {}
+        choice = {}
+        for a in searchable.tolist():
+            c, gain = best_for(a, others_of(a), None)
+            choice[a], gains[a] = c, gain
+        ranked = sorted((a for a in choice if choice[a] > 0 and gains[a] > 0),
+                        key=lambda a: -gains[a])[:max_crowds]  # fmt: skip
+        cents[:] = np.where(np.isin(np.arange(cents.size), searchable), 0, cents)
+        for a in ranked:
+            cents[a] = choice[a]
+        shifted = [tables.shifted(score[:, a], cents[a] / _STEP) for a in range(score.shape[1])]
+    for a in searchable.tolist():  # refine one crowd at a time, others fixed
+        targeted = int((cents[searchable] > 0).sum()) - int(cents[a] > 0)
+        if targeted >= max_crowds and cents[a] == 0:
+            continue
+        c, _ = best_for(a, others_of(a), int(cents[a]) if cents[a] > 0 else None)
+        cents[a] = c
+        shifted[a] = tables.shifted(score[:, a], c / _STEP)
+    return np.asarray(cents / _STEP, dtype=np.float64)
+
+
+def _finish(
+    best: BidPlan,
+    keyword_only: BidPlan,
+    per_cell: BidPlan,
+    premiums: FloatArray,
+    curves: CellCurves,
+    cells: IntArray,
+    low: FloatArray,
+    log_ratio: FloatArray,
+    kw_labels: ObjectArray,
+    crowd_labels: ObjectArray,
+    kw_of: IntArray,
+    crowd_of: IntArray,
+    value: FloatArray,
+    budget: float,
+    objective: str,
+    max_crowds: int,
+    max_cpc: float | None,
+    target_cpa: float | None,
+    target_roas: float | None,
+    min_bid: float | None,
+    max_bid: float | None,
+    nit: int,
+    has: dict[str, bool],
+) -> CrowdBidPlan:
+    """Read the plan's cells exactly, certify it, and assemble the result."""
+    base = np.asarray(best.bids, dtype=np.float64)
+    rows = np.arange(kw_of.size)
+    cell_bids = base[kw_of] * (1 + premiums[crowd_of])
+    names = ["clicks", "cost", "value"] + [
+        n for n in ("conversions", "revenue", "impressions") if has[n]
+    ]
+    read = curves.read(rows, cell_bids, tuple(names))
+    spend = float(read["cost"].sum())
+    fun = float(read["value"].sum())
+    checks: list[ConstraintCheck] = [upper("budget", spend, budget, scale=spend, unit="yuan")]
+    if target_cpa is not None:
+        conv = float(read["conversions"].sum())
+        checks.append(upper("target_cpa", spend, target_cpa * conv, scale=spend, unit="yuan"))
+    if target_roas is not None:
+        got = fun if objective == "lifetime_value" else float(read["revenue"].sum())
+        checks.append(lower("target_roas", got, target_roas * spend, scale=got, unit="yuan"))
+    if max_cpc is not None:
+        checks.append(
+            upper_each("max_cpc", read["cost"], max_cpc * read["clicks"], unit="yuan", item="cell")
+        )
+    bidding = cell_bids > 0
+    checks.append(
+        upper_each(
+            "usable_bid", cell_bids[bidding], curves.usable[bidding], unit="yuan", item="cell"
+        )
+    )
+    if max_bid is not None:
+        checks.append(upper_each("max_bid", cell_bids[bidding], max_bid, unit="yuan", item="cell"))
+    if min_bid is not None:
+        checks.append(lower_each("min_bid", base[base > 0], min_bid, unit="yuan", item="keyword"))
+    targeted = premiums[premiums > 0]
+    checks.append(lower_each("premium_min", targeted, PREMIUM_RANGE[0], item="crowd"))
+    checks.append(upper_each("premium_max", targeted, PREMIUM_RANGE[1], item="crowd"))
+    off_grid = np.abs(premiums * _STEP - np.round(premiums * _STEP))
+    checks.append(upper_each("premium_grid", off_grid, 1e-6, item="crowd"))
+    checks.append(upper("max_crowds", float(targeted.size), float(max_crowds), unit="crowds"))
+    certificate = Certificate.of(checks)
+    bound = max(per_cell.bound, fun)
+    status, success = best.status, bool(best.success)
+    message = (
+        f"{targeted.size} crowd premium(s); the plan reaches {fun / per_cell.fun:.2%} of the "
+        f"per-cell optimum and at most {(bound - fun) / bound if bound > 0 else 0.0:.2%} "
+        f"below its bound; the keyword-only plan reaches "
+        f"{keyword_only.fun / per_cell.fun if per_cell.fun > 0 else float('nan'):.2%}."
+    )
+    if not best.success:
+        message = best.message + " " + message
+    if not certificate.holds:
+        status, success = 2, False
+        message = certificate.message() + " " + message
+    empty = None
+    return CrowdBidPlan(
+        base_bids=base,
+        premiums=premiums,
+        keywords=kw_labels,
+        crowds=crowd_labels,
+        cell_keyword=kw_of,
+        cell_crowd=crowd_of,
+        cell_bids=cell_bids,
+        cell_cost=read["cost"],
+        cell_clicks=read["clicks"],
+        cell_value=read["value"],
+        cell_conversions=read.get("conversions", empty),
+        cell_revenue=read.get("revenue", empty),
+        cell_impressions=read.get("impressions", empty),
+        budget=budget,
+        objective=objective,
+        fun=fun,
+        bound=bound,
+        keyword_only_fun=float(keyword_only.fun),
+        per_cell=per_cell,
+        keyword_only=keyword_only,
+        success=success,
+        status=status,
+        message=message,
+        method="alternate",
+        nit=nit,
+        certificate=certificate,
+    )

@@ -1,0 +1,248 @@
+"""The result of a joint keyword-bid and crowd-premium optimisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bidopt._certificate import Certificate
+from bidopt._optional import require_pandas
+from bidopt.bidding._plan import BidPlan
+from bidopt.typing import FloatArray, IntArray, ObjectArray
+
+__all__ = ["CrowdBidPlan"]
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("nan")
+
+
+def _total(values: FloatArray | None) -> float:
+    return float("nan") if values is None else float(values.sum())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CrowdBidPlan:
+    """Keyword bids and crowd premiums, and what they are expected to buy per cell.
+
+    A keyword ``k`` shown to a shopper of crowd ``a`` bids ``base_bids[k] * (1 +
+    premiums[a])``; a premium of 0 means the crowd is not targeted (its shoppers get the
+    keyword's bid).  The arrays ``cell_*`` follow the rows of the landscape the plan was
+    optimised on (one row per keyword x crowd cell).
+
+    Attributes
+    ----------
+    base_bids : ndarray of float64, shape (n_keywords,)
+        Keyword bid, yuan; 0 means the keyword does not bid.
+    premiums : ndarray of float64, shape (n_crowds,)
+        Premium per crowd, a fraction (0.3 is +30%); 0 or in [0.05, 3.00] on the 0.01 grid.
+    keywords, crowds : ndarray of object, shapes (n_keywords,) and (n_crowds,)
+        Keyword and crowd labels, in order of first appearance in the input rows.
+    cell_keyword, cell_crowd : ndarray of int64, shape (n_rows,)
+        Index into ``keywords`` / ``crowds`` of each landscape row.
+    cell_bids : ndarray of float64, shape (n_rows,)
+        The bid each cell gets, yuan.
+    cell_cost, cell_clicks, cell_value : ndarray of float64, shape (n_rows,)
+        Expected spend (yuan), clicks and objective value per cell and period.
+    cell_conversions, cell_revenue, cell_impressions : ndarray of float64 or None
+        Expected orders, first-basket order value (yuan) and impressions per cell, when
+        the landscape has them.
+    budget : float
+    objective : str
+    fun : float
+        The plan's objective value.
+    bound : float
+        Proven upper bound on the objective of any plan, premiums or not: the bound of
+        the per-cell optimum (every cell its own bid).
+    keyword_only_fun : float
+        Objective value of the best plan found with every premium 0 (keyword bids only).
+    per_cell : BidPlan
+        The per-cell optimum, the reference (one bid per keyword x crowd cell).
+    keyword_only : BidPlan
+        The keyword-only plan (on the keyword landscape with every premium 0).
+    success : bool
+        True only when every check of ``certificate`` holds on this plan.
+    status : int
+        0 solved; 2 a check fails (see ``message``).
+    message : str
+    method : str
+    nit : int
+        Exact keyword solves made (one per accepted or rejected premium sweep, plus one).
+    certificate : Certificate
+        Budget, target, CPC cap per cell, bid bounds, premium box and grid and the
+        number of targeted crowds, checked on this plan.
+    """
+
+    base_bids: FloatArray
+    premiums: FloatArray
+    keywords: ObjectArray
+    crowds: ObjectArray
+    cell_keyword: IntArray
+    cell_crowd: IntArray
+    cell_bids: FloatArray
+    cell_cost: FloatArray
+    cell_clicks: FloatArray
+    cell_value: FloatArray
+    cell_conversions: FloatArray | None
+    cell_revenue: FloatArray | None
+    cell_impressions: FloatArray | None
+    budget: float
+    objective: str
+    fun: float
+    bound: float
+    keyword_only_fun: float
+    per_cell: BidPlan
+    keyword_only: BidPlan
+    success: bool
+    status: int
+    message: str
+    method: str
+    nit: int
+    certificate: Certificate
+
+    @property
+    def spend(self) -> float:
+        """Total expected spend, yuan."""
+        return float(self.cell_cost.sum())
+
+    @property
+    def clicks(self) -> float:
+        """Total expected clicks."""
+        return float(self.cell_clicks.sum())
+
+    @property
+    def conversions(self) -> float:
+        """Total expected orders (NaN without conversions)."""
+        return _total(self.cell_conversions)
+
+    @property
+    def revenue(self) -> float:
+        """Total expected first-basket order value, yuan (NaN without revenue)."""
+        return _total(self.cell_revenue)
+
+    @property
+    def impressions(self) -> float:
+        """Total expected impressions (NaN without impressions)."""
+        return _total(self.cell_impressions)
+
+    @property
+    def cpc(self) -> float:
+        """Average cost per click, yuan."""
+        return _ratio(self.spend, self.clicks)
+
+    @property
+    def cpa(self) -> float:
+        """Cost per order, yuan."""
+        return _ratio(self.spend, self.conversions)
+
+    @property
+    def roas(self) -> float:
+        """First-basket revenue per yuan."""
+        return _ratio(self.revenue, self.spend)
+
+    @property
+    def ctr(self) -> float:
+        """Clicks per impression."""
+        return _ratio(self.clicks, self.impressions)
+
+    @property
+    def relative_gap(self) -> float:
+        """``(bound - fun) / bound``: how far below the per-cell bound the plan may be."""
+        return max(0.0, self.bound - self.fun) / self.bound if self.bound > 0 else 0.0
+
+    @property
+    def share_of_per_cell(self) -> float:
+        """``fun`` over the per-cell optimum's objective value."""
+        return _ratio(self.fun, self.per_cell.fun)
+
+    @property
+    def n_targeted(self) -> int:
+        """Crowds with a premium (> 0)."""
+        return int((self.premiums > 0).sum())
+
+    def totals(self) -> dict[str, float]:
+        """Totals and ratios in one mapping."""
+        return {
+            "spend": self.spend,
+            "clicks": self.clicks,
+            "conversions": self.conversions,
+            "revenue": self.revenue,
+            "value": self.fun,
+            "impressions": self.impressions,
+            "cpc": self.cpc,
+            "cpa": self.cpa,
+            "roas": self.roas,
+            "ctr": self.ctr,
+        }
+
+    def summary(self) -> str:
+        """A readable account of the plan."""
+        targeted = ", ".join(
+            f"{c} +{p:.0%}" for c, p in zip(self.crowds, self.premiums, strict=True) if p > 0
+        )
+        lines = [
+            f"CrowdBidPlan ({self.method}, objective={self.objective}): {self.message}",
+            f"  budget {self.budget:,.2f} yuan, spend {self.spend:,.2f} yuan, "
+            f"{int((self.base_bids > 0).sum())}/{self.base_bids.size} keywords bid",
+            f"  premiums ({self.n_targeted}/{self.premiums.size} crowds): {targeted or 'none'}",
+            f"  clicks {self.clicks:,.1f}, CPC {self.cpc:.2f} yuan",
+        ]
+        if self.cell_conversions is not None:
+            lines.append(f"  conversions {self.conversions:,.2f}, CPA {self.cpa:.2f} yuan")
+        lines.append(
+            f"  objective {self.fun:,.4f}: {self.share_of_per_cell:.2%} of the per-cell "
+            f"optimum {self.per_cell.fun:,.4f} (bound {self.bound:,.4f}, gap <= "
+            f"{self.relative_gap:.2%}); keyword-only plan {self.keyword_only_fun:,.4f}"
+        )
+        lines.append("  " + self.certificate.summary().replace("\n", "\n  "))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"CrowdBidPlan(success={self.success}, fun={self.fun:.6g}, spend={self.spend:.6g}, "
+            f"budget={self.budget:.6g}, n_targeted={self.n_targeted}, "
+            f"relative_gap={self.relative_gap:.3g})"
+        )
+
+    def to_frame(self) -> Any:
+        """One row per keyword x crowd cell: labels, premium, bid and expected metrics
+        (needs pandas)."""
+        pd = require_pandas("CrowdBidPlan.to_frame()")
+        data: dict[str, Any] = {
+            "keyword": self.keywords[self.cell_keyword],
+            "crowd": self.crowds[self.cell_crowd],
+            "base_bid": self.base_bids[self.cell_keyword],
+            "premium": self.premiums[self.cell_crowd],
+            "bid": self.cell_bids,
+            "cost": self.cell_cost,
+            "clicks": self.cell_clicks,
+            "value": self.cell_value,
+        }
+        for name in ("conversions", "revenue", "impressions"):
+            values = getattr(self, f"cell_{name}")
+            if values is not None:
+                data[name] = values
+        return pd.DataFrame(data)
+
+    def premium_frame(self) -> Any:
+        """One row per crowd: premium and expected totals (needs pandas)."""
+        pd = require_pandas("CrowdBidPlan.premium_frame()")
+        n = self.crowds.size
+
+        def by_crowd(values: FloatArray) -> FloatArray:
+            return np.asarray(
+                np.bincount(self.cell_crowd, weights=values, minlength=n), dtype=np.float64
+            )
+
+        data: dict[str, Any] = {
+            "crowd": self.crowds,
+            "premium": self.premiums,
+            "cost": by_crowd(self.cell_cost),
+            "clicks": by_crowd(self.cell_clicks),
+            "value": by_crowd(self.cell_value),
+        }
+        if self.cell_conversions is not None:
+            data["conversions"] = by_crowd(self.cell_conversions)
+        return pd.DataFrame(data)

@@ -1,0 +1,295 @@
+"""The keyword x crowd report (人群报表): :class:`CrowdReport` and ``read_crowd_report``.
+
+Header and number parsing are the keyword reader's (``_keyword_reader``, ``_parsing``):
+the same aliases for keyword, date and metrics, plus the crowd name and its premium.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from bidopt._optional import require_pandas
+from bidopt._tables import read_table
+from bidopt._validation import check_choice, short_repr
+from bidopt.datasets._keyword_log import LoadReport
+from bidopt.datasets._keyword_reader import HEADER_ALIASES, _canonical_header
+from bidopt.datasets._parsing import parse_dates, parse_numbers, parse_text
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray, IntArray, ObjectArray
+
+__all__ = ["CROWD_HEADER_ALIASES", "CrowdReport", "read_crowd_report"]
+
+#: Recognised headers of the crowd report, compared as the keyword reader compares them
+#: (NFKC, lower case, no spaces, ``_``, ``-``, ``.`` or unit suffixes).
+CROWD_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "date": HEADER_ALIASES["date"],
+    "keyword": HEADER_ALIASES["keyword"],
+    "crowd": ("crowd", "audience", "crowdname", "audiencename", "人群名称", "人群", "定向人群"),
+    "premium": ("premium", "bidmodifier", "bidadjustment", "溢价比例", "溢价", "人群溢价"),
+    "impressions": HEADER_ALIASES["impressions"],
+    "clicks": HEADER_ALIASES["clicks"],
+    "cost": HEADER_ALIASES["cost"],
+    "conversions": HEADER_ALIASES["conversions"],
+    "revenue": HEADER_ALIASES["revenue"],
+}
+_REQUIRED = ("keyword", "crowd", "impressions", "clicks", "cost")
+_LOOKUP = {
+    _canonical_header(alias): column
+    for column, aliases in CROWD_HEADER_ALIASES.items()
+    for alias in aliases
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CrowdReport:
+    """Keyword x crowd performance rows (one per keyword, crowd and day when dated).
+
+    Attributes
+    ----------
+    date : ndarray of datetime64[D] or None, shape (n_rows,)
+    keyword, crowd : ndarray of object, shape (n_rows,)
+    premium : ndarray of float64 or None, shape (n_rows,)
+        The premium in force, a fraction (0.3 is +30%; 0 not targeted).
+    impressions, clicks : ndarray of int64, shape (n_rows,)
+    cost : ndarray of float64, shape (n_rows,)
+        Spend, yuan.
+    conversions : ndarray of int64 or None, shape (n_rows,)
+        Orders.
+    revenue : ndarray of float64 or None, shape (n_rows,)
+        Order value, yuan.
+    report : LoadReport
+        Source, rows read and dropped (with reasons), header mapping.
+    """
+
+    date: npt.NDArray[np.datetime64] | None
+    keyword: ObjectArray
+    crowd: ObjectArray
+    premium: FloatArray | None
+    impressions: IntArray
+    clicks: IntArray
+    cost: FloatArray
+    conversions: IntArray | None
+    revenue: FloatArray | None
+    report: LoadReport
+
+    def __len__(self) -> int:
+        return int(self.keyword.size)
+
+    def by_crowd(self) -> dict[str, dict[str, float]]:
+        """Totals per crowd: impressions, clicks, cost, orders, revenue, CTR, CPC, CVR."""
+        out: dict[str, dict[str, float]] = {}
+        names, code = np.unique(self.crowd.astype(str), return_inverse=True)
+        code = code.ravel()
+        for j, name in enumerate(names.tolist()):
+            rows = code == j
+            t = {
+                "impressions": float(self.impressions[rows].sum()),
+                "clicks": float(self.clicks[rows].sum()),
+                "cost": float(self.cost[rows].sum()),
+                "conversions": float("nan")
+                if self.conversions is None
+                else float(self.conversions[rows].sum()),
+                "revenue": float("nan")
+                if self.revenue is None
+                else float(self.revenue[rows].sum()),
+            }
+            nan = float("nan")
+            t["ctr"] = t["clicks"] / t["impressions"] if t["impressions"] else nan
+            t["cpc"] = t["cost"] / t["clicks"] if t["clicks"] else nan
+            t["cvr"] = t["conversions"] / t["clicks"] if t["clicks"] else nan
+            out[name] = t
+        return out
+
+    def summary(self) -> str:
+        """Rows, keywords and crowds, and each crowd's totals."""
+        lines = [
+            f"CrowdReport from {self.report.source}: {len(self)} rows, "
+            f"{np.unique(self.keyword.astype(str)).size} keywords, "
+            f"{np.unique(self.crowd.astype(str)).size} crowds"
+            + (
+                f"; {self.report.dropped_rows.size} bad rows dropped"
+                if self.report.dropped_rows.size
+                else ""
+            )
+        ]
+        for name, t in self.by_crowd().items():
+            lines.append(
+                f"  {name}: {t['impressions']:,.0f} impressions, {t['clicks']:,.0f} clicks, "
+                f"cost {t['cost']:,.2f} yuan, CTR {t['ctr']:.2%}, CPC {t['cpc']:.2f} yuan, "
+                f"CVR {t['cvr']:.2%}"
+            )
+        return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per report row (needs pandas)."""
+        pd = require_pandas("CrowdReport.to_frame()")
+        data: dict[str, Any] = {}
+        for name in ("date", "keyword", "crowd", "premium", "impressions", "clicks", "cost",
+                     "conversions", "revenue"):  # fmt: skip
+            values = getattr(self, name)
+            if values is not None:
+                data[name] = values
+        return pd.DataFrame(data)
+
+
+def _parse_premiums(values: npt.NDArray[Any]) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Premiums as fractions: ``"30%"`` is 0.30; a plain number of 5 to 300 is a percent
+    and one of 0 to 3 a fraction (the platform's box is 5% .. 300%, so the two never
+    overlap); numbers strictly between 3 and 5 are ambiguous and bad."""
+    raw = values.astype(object) if values.dtype.kind not in "iuf" else values
+    percent = np.zeros(raw.shape, dtype=bool)
+    if raw.dtype == object:
+        text = np.array(
+            [unicodedata.normalize("NFKC", str(v)).strip() if v is not None else "" for v in raw],
+            dtype=object,
+        )
+        percent = np.array([t.endswith("%") for t in text.tolist()], dtype=bool)
+        raw = np.array(
+            [t[:-1] if p else t for t, p in zip(text, percent, strict=True)], dtype=object
+        )
+    numbers, missing, unparseable = parse_numbers(raw)
+    out = numbers.copy()
+    out[percent] = numbers[percent] / 100.0
+    plain = ~percent
+    out[plain] = np.where(numbers[plain] >= 5.0, numbers[plain] / 100.0, numbers[plain])
+    with np.errstate(invalid="ignore"):
+        ambiguous = plain & (numbers > 3.0) & (numbers < 5.0)
+        bad = missing | unparseable | ambiguous | (out < 0) | (out > 3.0 + 1e-9)
+    return out, bad
+
+
+def read_crowd_report(source: Any, *, errors: Literal["raise", "drop"] = "raise") -> CrowdReport:
+    """Read a keyword x crowd report (English or Tmall/Taobao Chinese headers).
+
+    Parameters
+    ----------
+    source : path, mapping of str to array-like, or pandas.DataFrame
+        A CSV/TSV file (UTF-8 or GB18030), a mapping of column -> values or a DataFrame.
+        Columns: ``keyword`` (关键词), ``crowd`` (人群名称), ``impressions`` (展现量),
+        ``clicks`` (点击量) and ``cost`` (花费) are required; ``date`` (日期),
+        ``premium`` (溢价比例), ``conversions`` (成交笔数) and ``revenue`` (成交金额)
+        are optional.  Numbers are read as by :func:`read_keyword_log` (``"1,234.50"``,
+        ``"¥12.3"``, ``"1.2万"``).  A premium ``"30%"`` is 0.30; a plain number from 5
+        to 300 is read as a percent and one from 0 to 3 as a fraction.
+    errors : {"raise", "drop"}, default "raise"
+        A bad row (missing or non-numeric value, negative or fractional count, clicks
+        above impressions, orders above clicks, an empty keyword or crowd, a bad date or
+        premium) raises :class:`~bidopt.exceptions.InvalidInputError` naming the row, or
+        with ``"drop"`` is dropped and listed in ``report``.
+
+    Returns
+    -------
+    CrowdReport
+
+    Examples
+    --------
+    >>> from bidopt.datasets import read_crowd_report
+    >>> report = read_crowd_report({
+    ...     "关键词": ["连衣裙", "连衣裙"], "人群名称": ["店铺老客", "高价值人群"],
+    ...     "溢价比例": ["30%", "120%"], "展现量": [200, 150], "点击量": [12, 9],
+    ...     "花费": ["¥20.40", "18.90"], "成交笔数": [2, 3], "成交金额": ["356", "1.2万"],
+    ... })
+    >>> report.premium.tolist(), report.revenue.tolist()
+    ([0.3, 1.2], [356.0, 12000.0])
+    """
+    errors = check_choice(errors, "errors", ("raise", "drop"))  # type: ignore[assignment]
+    table = read_table(source)
+    mapping: dict[str, str] = {}
+    ignored: list[str] = []
+    for header in table.columns:
+        column = _LOOKUP.get(_canonical_header(header))
+        if column is None:
+            ignored.append(header)
+        elif column in mapping.values():
+            raise InvalidInputError(
+                f"`source` must have one column per crowd-report field. Got two columns "
+                f"that map to `{column}` (the second is {header!r}) instead; keep one."
+            )
+        else:
+            mapping[header] = column
+    missing = [c for c in _REQUIRED if c not in mapping.values()]
+    if missing:
+        raise InvalidInputError(
+            f"`source` must have columns for {missing}. Got columns {list(table.columns)} "
+            f"from {table.source} instead. Recognised headers: "
+            + "; ".join(f"{c}: {'/'.join(CROWD_HEADER_ALIASES[c][:5])}" for c in missing)
+            + "."
+        )
+    raw = {column: table.columns[header] for header, column in mapping.items()}
+    n = table.n_rows
+    parsed: dict[str, Any] = {}
+    problems: list[tuple[str, npt.NDArray[np.bool_], str]] = []
+    for column in ("keyword", "crowd"):
+        parsed[column], bad = parse_text(raw[column])
+        problems.append((column, bad, "is empty"))
+    if "date" in raw:
+        parsed["date"], bad = parse_dates(raw["date"])
+        problems.append(("date", bad, "is not a date"))
+    if "premium" in raw:
+        parsed["premium"], bad = _parse_premiums(raw["premium"])
+        problems.append(("premium", bad, "is not a premium (0, or 5% .. 300%)"))
+    for column in ("impressions", "clicks", "cost", "conversions", "revenue"):
+        if column not in raw:
+            continue
+        values, miss, unparseable = parse_numbers(raw[column])
+        with np.errstate(invalid="ignore"):
+            bad = miss | unparseable | (values < 0)
+            if column in ("impressions", "clicks", "conversions"):
+                bad |= np.isfinite(values) & (values != np.round(values))
+        problems.append((column, bad, "must be a number >= 0 (whole for counts)"))
+        parsed[column] = values
+    with np.errstate(invalid="ignore"):
+        problems.append(
+            ("clicks", parsed["clicks"] > parsed["impressions"], "must be <= impressions")
+        )
+        if "conversions" in parsed:
+            problems.append(
+                ("conversions", parsed["conversions"] > parsed["clicks"], "must be <= clicks")
+            )
+    bad_any = np.zeros(n, dtype=bool)
+    for _, mask, _ in problems:
+        bad_any |= mask
+    bad_rows = np.flatnonzero(bad_any)
+
+    def reason(row: int) -> str:
+        for column, mask, contract in problems:
+            if mask[row]:
+                cell = raw[column][row] if column in raw else parsed[column][row]
+                return f"{table.where(row)}: `{column}` {contract}; got {short_repr(cell)}"
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    if bad_rows.size and errors == "raise":
+        raise InvalidInputError(
+            f"`source` must have valid rows. Got a bad row instead: {reason(int(bad_rows[0]))}"
+            f" ({bad_rows.size} bad row(s) in all). Fix the source, or pass errors='drop'."
+        )
+    keep = ~bad_any
+    report = LoadReport(
+        source=table.source,
+        n_read=n,
+        dropped_rows=bad_rows.astype(np.int64),
+        reasons=tuple(reason(int(r)) for r in bad_rows),
+        column_map=dict(mapping),
+        ignored_columns=tuple(ignored),
+    )
+
+    def counts(name: str) -> IntArray | None:
+        return None if name not in parsed else parsed[name][keep].astype(np.int64)
+
+    return CrowdReport(
+        date=parsed["date"][keep] if "date" in parsed else None,
+        keyword=parsed["keyword"][keep],
+        crowd=parsed["crowd"][keep],
+        premium=parsed["premium"][keep] if "premium" in parsed else None,
+        impressions=parsed["impressions"][keep].astype(np.int64),
+        clicks=parsed["clicks"][keep].astype(np.int64),
+        cost=parsed["cost"][keep],
+        conversions=counts("conversions"),
+        revenue=parsed["revenue"][keep] if "revenue" in parsed else None,
+        report=report,
+    )

@@ -1,0 +1,118 @@
+"""optimize_crowd_bids: joint keyword bids and crowd premiums against the per-cell optimum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.bidding import CrowdBidPlan, optimize_bids, optimize_crowd_bids
+from bidopt.datasets import make_search_account
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import BidLandscape
+
+OTHERS = "其他访客"
+
+
+@pytest.fixture(scope="module")
+def account_cells():
+    account = make_search_account(120, n_crowds=8, n_days=1, rng=11)
+    crowds = account.crowds
+    cols = crowds.landscape_columns(12)
+    land = BidLandscape(
+        **{k: cols[k] for k in ("bids", "impressions", "clicks", "cost", "conversions", "revenue")}
+    )
+    today = crowds.expected(crowds.cell_bids(account.current_bids))
+    return account, cols, land, float(today.cost.sum())
+
+
+def _solve(cols, land, budget, **kwargs):
+    return optimize_crowd_bids(
+        land, budget, keywords=cols["keyword"], crowds=cols["crowd"], base_crowd=OTHERS, **kwargs
+    )
+
+
+def test_joint_plan_between_keyword_only_and_per_cell_bound(account_cells):
+    account, cols, land, budget = account_cells
+    plan = _solve(cols, land, budget, max_cpc=22.0)
+    assert isinstance(plan, CrowdBidPlan) and plan.success
+    assert plan.spend <= budget * (1 + 1e-9)
+    assert plan.keyword_only_fun <= plan.fun <= plan.bound
+    assert plan.share_of_per_cell >= 0.97
+    # the plan's cells are its keyword bid times (1 + premium), on the platform's grid
+    expect = plan.base_bids[plan.cell_keyword] * (1 + plan.premiums[plan.cell_crowd])
+    np.testing.assert_allclose(plan.cell_bids, expect)
+    targeted = plan.premiums[plan.premiums > 0]
+    assert np.all((targeted >= 0.05) & (targeted <= 3.0))
+    np.testing.assert_allclose(targeted * 100, np.round(targeted * 100), atol=1e-9)
+    assert plan.premiums[list(plan.crowds).index(OTHERS)] == 0
+    assert np.all(plan.cell_cost <= 22.0 * plan.cell_clicks * (1 + 1e-9))
+    # read on the truth at the plan's bids, the promised orders hold (interpolation is
+    # a chord of a concave curve: it promises no more than the truth gives)
+    true = account.crowds.expected(plan.cell_bids.reshape(account.crowds.volume.shape))
+    assert true.conversions.sum() >= plan.conversions * (1 - 1e-3)
+    frame = plan.to_frame()
+    assert len(frame) == land.bids.shape[0] and "premium" in frame
+    assert "per-cell optimum" in plan.summary()
+
+
+def test_max_crowds_and_identical_crowds(account_cells):
+    _, cols, land, budget = account_cells
+    plan = _solve(cols, land, budget, max_crowds=2)
+    assert plan.success and plan.n_targeted <= 2
+    none = _solve(cols, land, budget, max_crowds=0)
+    assert none.n_targeted == 0 and none.fun == pytest.approx(none.keyword_only_fun)
+    # two copies of one keyword's shoppers: a premium cannot beat the keyword bid
+    rows = np.flatnonzero(cols["crowd"] == OTHERS)
+    sub = land.take(rows)
+    both = BidLandscape(
+        bids=np.vstack([sub.bids, sub.bids]),
+        clicks=np.vstack([sub.clicks, sub.clicks]),
+        cost=np.vstack([sub.cost, sub.cost]),
+        conversions=np.vstack([sub.conversions, sub.conversions]),
+    )
+    kws = np.r_[rows, rows]
+    twins = optimize_crowd_bids(both, budget, keywords=kws, crowds=np.repeat(["a", "b"], rows.size))
+    assert twins.success
+    assert twins.fun >= 0.995 * twins.per_cell.fun
+
+
+def test_target_cpa_and_lifetime_value(account_cells):
+    account, cols, land, budget = account_cells
+    plan = _solve(cols, land, budget, target_cpa=25.0)
+    assert plan.success and plan.cpa <= 25.0 * (1 + 1e-9)
+    assert "target_cpa" in plan.certificate
+    ltv = dict(zip(account.crowds.names, account.crowds.lifetime_value_per_order(), strict=True))
+    value = _solve(cols, land, budget, objective="lifetime_value", value_per_order=ltv)
+    assert value.success
+    per_order = np.array([ltv[c] for c in value.crowds])[value.cell_crowd]
+    np.testing.assert_allclose(value.fun, (value.cell_conversions * per_order).sum())
+    basket = _solve(cols, land, budget, objective="revenue")
+    # valuing orders by lifetime value buys more lifetime value than first-basket bidding
+    assert value.fun >= (basket.cell_conversions * per_order).sum() * (1 - 1e-9)
+
+
+def test_per_cell_reference_is_optimize_bids(account_cells):
+    _, cols, land, budget = account_cells
+    plan = _solve(cols, land, budget)
+    ref = optimize_bids(land, budget)
+    assert plan.per_cell.fun == pytest.approx(ref.fun)
+
+
+def test_bad_inputs(account_cells):
+    _, cols, land, budget = account_cells
+    with pytest.raises(InvalidInputError, match="`value_per_order` must be given"):
+        _solve(cols, land, budget, objective="lifetime_value")
+    with pytest.raises(InvalidInputError, match="Unknown objective"):
+        _solve(cols, land, budget, objective="likes")
+    with pytest.raises(InvalidInputError, match="`base_crowd` must be one of"):
+        optimize_crowd_bids(land, budget, keywords=cols["keyword"], crowds=cols["crowd"],
+                            base_crowd="nobody")  # fmt: skip
+    with pytest.raises(InvalidInputError, match="each \\(keyword, crowd\\) cell once"):
+        optimize_crowd_bids(land, budget, keywords=np.zeros(land.bids.shape[0]),
+                            crowds=cols["crowd"])  # fmt: skip
+    with pytest.raises(InvalidInputError, match="`keywords` must have shape"):
+        optimize_crowd_bids(land, budget, keywords=[1, 2], crowds=cols["crowd"])
+    with pytest.raises(InvalidInputError, match="Unknown option"):
+        _solve(cols, land, budget, options={"sweeps": 2})
+    with pytest.raises(InvalidInputError, match="every crowd"):
+        _solve(cols, land, budget, objective="lifetime_value", value_per_order={OTHERS: 1.0})

@@ -1,0 +1,84 @@
+"""Crowds in the synthetic account, and the keyword x crowd report reader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import make_search_account, read_crowd_report
+from bidopt.exceptions import InvalidInputError
+
+
+@pytest.fixture(scope="module")
+def account():
+    return make_search_account(150, n_days=2, n_crowds=8, rng=5)
+
+
+def test_crowds_leave_the_rest_of_the_account_unchanged(account):
+    plain = make_search_account(150, n_days=2, rng=5)
+    assert plain.crowds is None
+    np.testing.assert_array_equal(plain.current_bids, account.current_bids)
+    np.testing.assert_array_equal(plain.log.cost, account.log.cost)
+    np.testing.assert_array_equal(plain.truth.price_mu, account.truth.price_mu)
+
+
+def test_crowd_calibration(account):
+    crowds = account.crowds
+    assert crowds.n_crowds == 8 and crowds.names[0] == "其他访客"
+    today = crowds.expected(crowds.cell_bids(account.current_bids))
+    orders = today.conversions.sum(axis=0)
+    assert orders[1] / orders.sum() == pytest.approx(0.35, abs=0.005)  # high-value crowd
+    non_hv = np.r_[0, np.arange(2, 9)]
+    mean_repeat = (orders[non_hv] * crowds.repeat_orders[non_hv]).sum() / orders[non_hv].sum()
+    assert crowds.repeat_orders[1] / mean_repeat == pytest.approx(1.6)
+    ltv = (today.conversions * crowds.lifetime_value).sum(axis=0) / orders
+    assert ltv[1] == pytest.approx(1_100.0) and ltv[1] > 1_000
+    # prices differ by crowd; the shares of searches add up per keyword
+    assert np.ptp(np.median(crowds.price_mu - crowds.price_mu[:, :1], axis=0)) > 0.2
+    np.testing.assert_allclose(crowds.volume.sum(axis=1), account.truth.volume)
+    with pytest.raises(InvalidInputError, match="`n_crowds` must be an integer"):
+        make_search_account(10, n_crowds=9, rng=1)
+
+
+def test_report_round_trip_with_chinese_headers(account):
+    crowds = account.crowds
+    report = crowds.simulate_report(account.current_bids, n_days=2, rng=3,
+                                    keywords=account.keywords)  # fmt: skip
+    frame = {
+        "日期": report.date.astype(str),
+        "关键词": report.keyword,
+        "人群名称": report.crowd,
+        "溢价比例": [f"{p:.0%}" for p in report.premium],
+        "展现量": report.impressions,
+        "点击量": report.clicks,
+        "花费(元)": [f"{c:,.2f}" for c in report.cost],
+        "成交笔数": report.conversions,
+        "成交金额": report.revenue,
+    }
+    back = read_crowd_report(frame)
+    assert len(back) == len(report) > 0
+    np.testing.assert_allclose(back.cost, report.cost)
+    np.testing.assert_allclose(back.premium, report.premium)
+    np.testing.assert_array_equal(back.crowd, report.crowd)
+    totals = back.by_crowd()
+    assert set(totals) <= set(crowds.names) and len(totals) >= 2
+    assert "CrowdReport" in back.summary() and len(back.to_frame()) == len(back)
+
+
+def test_reader_premiums_numbers_and_bad_rows():
+    source = {
+        "keyword": ["a", "a", "b", "b", "c"],
+        "crowd": ["x", "y", "x", "y", "x"],
+        "premium": ["30%", 120, 0.5, 4, "0"],
+        "impressions": ["1.2万", 10, 10, 10, 10],
+        "clicks": [5, 1, 1, 20, 1],
+        "cost": ["¥3.50", "1,234.50", 1, 1, 1],
+    }
+    with pytest.raises(InvalidInputError, match="row 3.*premium"):
+        read_crowd_report(source)
+    report = read_crowd_report(source, errors="drop")
+    assert report.premium.tolist() == [0.3, 1.2, 0.5, 0.0]
+    assert report.impressions[0] == 12_000 and report.cost[1] == 1234.5
+    assert report.report.dropped_rows.tolist() == [3]
+    with pytest.raises(InvalidInputError, match="must have columns for \\['crowd'\\]"):
+        read_crowd_report({"关键词": ["a"], "展现量": [1], "点击量": [0], "花费": [0]})
