@@ -71,7 +71,7 @@ def estimate() -> LandscapeEstimate:
     account = make_search_account(150, n_days=14, rng=11)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return estimate_landscapes(account.log, rng=0)
+        return estimate_landscapes(account.log)
 
 
 def test_landscape_estimate_predicts_the_same(estimate: LandscapeEstimate, tmp_path: Path) -> None:
@@ -100,16 +100,13 @@ def test_response_fit_predicts_the_same(tmp_path: Path) -> None:
     for channel, curve in fit.curves.items():
         assert_identical(curve(grid), loaded.curves[channel](grid))
         assert_identical(curve.derivative(grid), loaded.curves[channel].derivative(grid))
-    assert_identical(fit.intervals(), loaded.intervals())
     assert "直通车" in io.to_json(fit)  # written as UTF-8 text, not escaped
 
 
 def test_response_fit_on_real_data(tmp_path: Path) -> None:
     pd = pytest.importorskip("pandas")
     data = pd.read_csv(shared_file("channels/pymc_marketing_mmm_roas_data.csv"))
-    fit = fit_response(
-        {"x1": data.x1, "x2": data.x2}, data.y, rng=0, options={"n_starts": 1, "n_draws": 30}
-    )
+    fit = fit_response({"x1": data.x1, "x2": data.x2}, data.y, rng=0, options={"n_starts": 1})
     loaded = roundtrip(fit, tmp_path)
     grid = np.linspace(0.0, 2.0, 21)
     for channel in ("x1", "x2"):
@@ -118,7 +115,9 @@ def test_response_fit_on_real_data(tmp_path: Path) -> None:
 
 def test_keyword_groups_are_the_same(tmp_path: Path) -> None:
     words = ["dress", "floral dress", "summer dress", "earbuds", "wireless earbuds", "anc buds"]
-    groups = group_keywords([f"{w} {i % 3}" for i, w in enumerate(words * 5)])
+    groups = group_keywords(
+        [f"{w} {i % 3}" for i, w in enumerate(words * 5)], options={"features": "ngrams"}
+    )
     loaded = roundtrip(groups, tmp_path)
     assert isinstance(loaded, KeywordGroups)
     assert [loaded.members(g) for g in range(loaded.n_groups)] == [
