@@ -87,8 +87,20 @@ def test_target_cpa_and_lifetime_value(account_cells):
     per_order = np.array([ltv[c] for c in value.crowds])[value.cell_crowd]
     np.testing.assert_allclose(value.fun, (value.cell_conversions * per_order).sum())
     basket = _solve(cols, land, budget, objective="revenue")
-    # valuing orders by lifetime value buys more lifetime value than first-basket bidding
+    # valuing orders by lifetime value buys more (modelled) lifetime value than
+    # first-basket bidding; with the truth's multipliers, more true lifetime value too
     assert value.fun >= (basket.cell_conversions * per_order).sum() * (1 - 1e-9)
+    crowds = account.crowds
+    multiplier = dict(zip(crowds.names, 1 + crowds.repeat_orders, strict=True))
+    scaled = _solve(cols, land, budget, objective="lifetime_value", value_multiplier=multiplier)
+    assert scaled.success
+    shape = crowds.volume.shape
+
+    def true_ltv(plan):
+        true = crowds.expected(plan.cell_bids.reshape(shape))
+        return (true.conversions * crowds.lifetime_value).sum() / true.cost.sum()
+
+    assert true_ltv(scaled) > true_ltv(basket)
 
 
 def test_per_cell_reference_is_optimize_bids(account_cells):
@@ -100,7 +112,7 @@ def test_per_cell_reference_is_optimize_bids(account_cells):
 
 def test_bad_inputs(account_cells):
     _, cols, land, budget = account_cells
-    with pytest.raises(InvalidInputError, match="`value_per_order` must be given"):
+    with pytest.raises(InvalidInputError, match="exactly one"):
         _solve(cols, land, budget, objective="lifetime_value")
     with pytest.raises(InvalidInputError, match="Unknown objective"):
         _solve(cols, land, budget, objective="likes")

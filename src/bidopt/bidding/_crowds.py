@@ -73,6 +73,7 @@ def optimize_crowd_bids(
     crowds: npt.ArrayLike,
     objective: CrowdObjective = "conversions",
     value_per_order: Mapping[Any, float] | npt.ArrayLike | None = None,
+    value_multiplier: Mapping[Any, float] | npt.ArrayLike | None = None,
     base_crowd: Any = None,
     max_crowds: int = 8,
     max_cpc: float | None = None,
@@ -95,12 +96,17 @@ def optimize_crowd_bids(
     keywords, crowds : array-like of shape (n_rows,)
         Keyword and crowd label of each row; each (keyword, crowd) pair once.
     objective : {"conversions", "revenue", "clicks", "lifetime_value"}, default "conversions"
-        What to maximise.  ``"lifetime_value"`` values each order at ``value_per_order``
-        of its crowd (predicted lifetime value per order, e.g. from
+        What to maximise.  ``"lifetime_value"`` values each order at its crowd's
+        predicted lifetime value (``value_per_order`` or ``value_multiplier``, e.g. from
         :func:`bidopt.customers.value_per_order`) instead of its first basket.
     value_per_order : mapping of crowd label to float, or array-like of shape (n_rows,)
-        Lifetime value per order, yuan (>= 0); required by, and only used with,
-        ``objective="lifetime_value"``.  A crowd missing from the mapping raises.
+        Lifetime value per order, yuan (>= 0), the same for every keyword of a crowd
+        (``SegmentValue.lifetime_value_per_order``).  With ``objective="lifetime_value"``
+        give this or ``value_multiplier``; a crowd missing from a mapping raises.
+    value_multiplier : mapping of crowd label to float, or array-like of shape (n_rows,)
+        Lifetime value per yuan of first basket (>= 0; ``SegmentValue.value_multiplier``):
+        an order is worth its first basket (the landscape's ``revenue``) times this, so
+        keywords keep their own basket sizes.  Usually the better of the two.
     base_crowd : label, optional
         The crowd label of shoppers outside every crowd (they always get the keyword
         bid: premium fixed at 0, never counted as targeted).
@@ -198,7 +204,9 @@ def optimize_crowd_bids(
                 f"Got {base_crowd!r} instead."
             )
         fixed[found] = True
-    value = _objective_value(landscape, objective, value_per_order, crowd_labels, crowd_of)
+    value = _objective_value(
+        landscape, objective, value_per_order, value_multiplier, crowd_labels, crowd_of
+    )
     for name, bound_value in (("max_cpc", max_cpc), ("min_bid", min_bid), ("max_bid", max_bid)):
         if bound_value is not None:
             check_scalar(bound_value, name, lower=0, lower_inclusive=False)
@@ -303,14 +311,17 @@ def _objective_value(
     landscape: BidLandscape,
     objective: str,
     value_per_order: Any,
+    value_multiplier: Any,
     crowd_labels: ObjectArray,
     crowd_of: IntArray,
 ) -> FloatArray:
+    given = [n for n, v in (("value_per_order", value_per_order),
+                            ("value_multiplier", value_multiplier)) if v is not None]  # fmt: skip
     if objective != "lifetime_value":
-        if value_per_order is not None:
+        if given:
             raise InvalidInputError(
-                "`value_per_order` must be None unless objective='lifetime_value'. Got "
-                f"{type(value_per_order).__name__} with objective={objective!r} instead."
+                f"`{given[0]}` must be None unless objective='lifetime_value'. Got a value "
+                f"with objective={objective!r} instead."
             )
         array = getattr(landscape, objective)
         if array is None:
@@ -319,40 +330,48 @@ def _objective_value(
                 "landscape without it instead."
             )
         return np.asarray(array, dtype=np.float64)
-    if landscape.conversions is None:
+    if len(given) != 1:
         raise InvalidInputError(
-            "`landscape` must have `conversions` for objective='lifetime_value'. Got a "
-            "landscape without them instead."
+            "`value_per_order` or `value_multiplier` (exactly one) must be given for "
+            f"objective='lifetime_value'. Got {given or 'neither'} instead."
         )
-    if value_per_order is None:
+    name = given[0]
+    base = landscape.conversions if name == "value_per_order" else landscape.revenue
+    if base is None:
+        column = "conversions" if name == "value_per_order" else "revenue"
         raise InvalidInputError(
-            "`value_per_order` must be given for objective='lifetime_value' (lifetime "
-            "value per order by crowd, yuan). Got None instead."
+            f"`landscape` must have `{column}` for objective='lifetime_value' with "
+            f"`{name}`. Got a landscape without it instead."
         )
-    if isinstance(value_per_order, Mapping):
-        table = {str(k): v for k, v in value_per_order.items()}
+    per_row = _per_row(value_per_order if name == "value_per_order" else value_multiplier,
+                       name, crowd_labels, crowd_of)  # fmt: skip
+    return np.asarray(base, dtype=np.float64) * per_row[:, None]
+
+
+def _per_row(values: Any, name: str, crowd_labels: ObjectArray, crowd_of: IntArray) -> FloatArray:
+    """A per-crowd mapping or a per-row array, as one finite number >= 0 per row."""
+    if isinstance(values, Mapping):
+        table = {str(k): v for k, v in values.items()}
         missing = [c for c in crowd_labels.tolist() if c not in table]
         if missing:
             raise InvalidInputError(
-                f"`value_per_order` must have a value for every crowd. Got none for "
-                f"{missing[:5]} instead."
+                f"`{name}` must have a value for every crowd. Got none for {missing[:5]} instead."
             )
-        per_crowd = np.array([table[c] for c in crowd_labels.tolist()], dtype=np.float64)
-        per_row = per_crowd[crowd_of]
+        per_row = np.array([table[c] for c in crowd_labels.tolist()], dtype=np.float64)[crowd_of]
     else:
-        per_row = np.asarray(value_per_order, dtype=np.float64)
+        per_row = np.asarray(values, dtype=np.float64)
         if per_row.shape != crowd_of.shape:
             raise InvalidInputError(
-                f"`value_per_order` must be a mapping of crowd to yuan or an array of shape "
+                f"`{name}` must be a mapping of crowd to a number or an array of shape "
                 f"({crowd_of.size},). Got shape {per_row.shape} instead."
             )
-    if not np.all(np.isfinite(per_row) & (per_row >= 0)):
-        at = int(np.argmin(np.isfinite(per_row) & (per_row >= 0)))
+    ok = np.isfinite(per_row) & (per_row >= 0)
+    if not ok.all():
+        at = int(np.argmin(ok))
         raise InvalidInputError(
-            "`value_per_order` must be finite numbers >= 0 (yuan per order). Got "
-            f"{per_row[at]!r} (row {at}) instead."
+            f"`{name}` must be finite numbers >= 0. Got {per_row[at]!r} (row {at}) instead."
         )
-    return np.asarray(landscape.conversions, dtype=np.float64) * per_row[:, None]
+    return np.asarray(per_row, dtype=np.float64)
 
 
 def _base_grid(

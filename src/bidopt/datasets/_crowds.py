@@ -69,9 +69,12 @@ class CrowdTruth:
         Mean first-basket value per order, yuan.
     lifetime_value : ndarray of float64, shape (n_keywords, n_crowds + 1)
         Expected value of a new customer's first order and repeat orders over
-        ``horizon`` years, yuan per first order (undiscounted).
+        ``horizon`` years, yuan per first order (undiscounted): ``order_value * (1 +
+        repeat_orders)``.
     repeat_orders : ndarray of float64, shape (n_crowds + 1,)
-        Expected repeat orders per new customer over the horizon.
+        Expected repeat orders per new customer over the horizon; ``1 + repeat_orders``
+        is each crowd's lifetime value per yuan of first basket (the ``value_multiplier``
+        of :func:`~bidopt.bidding.optimize_crowd_bids`).
     price_mu : ndarray of float64, shape (n_keywords, n_crowds + 1)
     price_sigma : ndarray of float64, shape (n_keywords,)
         Competitor price per click ~ LogNormal(price_mu, price_sigma), yuan.
