@@ -101,7 +101,9 @@ def run_plan(
         sheet = make_bid_sheet(log, estimate, plan, min_bid=min_bid, max_bid=max_bid)
     # what the library warned about (e.g. bids that never varied) goes into the report
     said = tuple(dict.fromkeys(str(w.message) for w in caught))
-    sheet = dataclasses.replace(sheet, warnings=sheet.warnings + said)
+    sheet = dataclasses.replace(
+        sheet, warnings=sheet.warnings + said, warnings_zh=sheet.warnings_zh + said
+    )
     say("tracing the spend/return frontier")
     frontier = bid_frontier(
         estimate.landscapes,

@@ -17,6 +17,14 @@ from bidopt.bidding import BidPlan
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import LandscapeEstimate
+from bidopt.report._words import (
+    ACTION_ZH,
+    FEW_CLICKS,
+    HEADERS,
+    MATCH_ZH,
+    bid_reasons,
+    sheet_warnings,
+)
 from bidopt.typing import FloatArray, ObjectArray
 
 __all__ = ["KEY_COLUMNS", "BidSheet", "make_bid_sheet", "write_bid_sheet"]
@@ -25,43 +33,6 @@ __all__ = ["KEY_COLUMNS", "BidSheet", "make_bid_sheet", "write_bid_sheet"]
 KEY_COLUMNS = ("campaign", "ad_group", "keyword", "match_type")
 
 Lang = Literal["zh", "en"]
-
-#: Keywords with fewer clicks than this in the history are flagged as resting on
-#: their ad group's averages.
-FEW_CLICKS = 5
-
-_HEADERS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "campaign",
-        "ad_group",
-        "keyword",
-        "match_type",
-        "current_bid",
-        "new_bid",
-        "change",
-        "action",
-        "reason",
-    ),
-    "zh": (
-        "推广计划",
-        "推广单元",
-        "关键词",
-        "匹配方式",
-        "当前出价",
-        "新出价",
-        "变化",
-        "操作",
-        "原因",
-    ),
-}
-_MATCH_ZH = {"exact": "精确匹配", "phrase": "短语匹配", "broad": "广泛匹配", "": ""}
-_ACTION_ZH = {
-    "raise": "提价",
-    "lower": "降价",
-    "keep": "不变",
-    "pause": "暂停",
-    "start": "开始出价",
-}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -109,6 +80,8 @@ class BidSheet:
         not bind).
     warnings : tuple of str
         What the data cannot tell, in plain words.
+    warnings_zh : tuple of str
+        The same warnings in Chinese (see :meth:`warnings_in`).
     success : bool
         The rounded plan spends at most the budget and every bid is within the limits.
     message : str
@@ -139,6 +112,7 @@ class BidSheet:
     objective: str
     marginal_cpa: float
     warnings: tuple[str, ...]
+    warnings_zh: tuple[str, ...]
     success: bool
     message: str
 
@@ -190,51 +164,28 @@ class BidSheet:
     def reasons(self, lang: Lang = "en") -> list[str]:
         """Why each row's bid changes, in plain words (``lang`` "en" or "zh")."""
         lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
-        d_cost = self.cost - self.current_cost
         with_orders = bool(np.isfinite(self.orders).all())
         gain = (
             (self.orders - self.current_orders)
             if with_orders
             else self.clicks - self.current_clicks
         )
-        unit = ("orders", "单") if with_orders else ("clicks", "次点击")
-        out = []
-        for i in range(self.n_rows):
-            act, dc, dg = str(self.action[i]), float(d_cost[i]), float(gain[i])
-            if lang == "en":
-                if act == "keep":
-                    text = "keep: the current bid is already the plan's"
-                elif act == "pause":
-                    text = (
-                        f"pause: saves {-dc:,.2f} yuan/day for {-dg:,.2f} fewer {unit[0]}/day, "
-                        "money that buys more elsewhere; pause it in the platform"
-                    )
-                elif act == "start":
-                    text = f"start: {dc:,.2f} yuan/day for {dg:,.2f} {unit[0]}/day"
-                elif act == "raise":
-                    text = f"raise: +{dc:,.2f} yuan/day buys +{dg:,.2f} {unit[0]}/day"
-                else:
-                    text = f"lower: saves {-dc:,.2f} yuan/day for {-dg:,.2f} fewer {unit[0]}/day"
-                if self.history_clicks[i] < FEW_CLICKS and act != "keep":
-                    text += f" (little data: {self.history_clicks[i]:g} clicks in the report)"
-            else:
-                if act == "keep":
-                    text = "不变：当前出价已是最优"
-                elif act == "pause":
-                    text = (
-                        f"暂停：每天省 {-dc:,.2f} 元，少 {-dg:,.2f} {unit[1]}，"
-                        "这笔钱用在别处更划算；请在后台暂停该词"
-                    )
-                elif act == "start":
-                    text = f"开始出价：每天 {dc:,.2f} 元，预计 {dg:,.2f} {unit[1]}"
-                elif act == "raise":
-                    text = f"提价：每天多花 {dc:,.2f} 元，多 {dg:,.2f} {unit[1]}"
-                else:
-                    text = f"降价：每天省 {-dc:,.2f} 元，少 {-dg:,.2f} {unit[1]}"
-                if self.history_clicks[i] < FEW_CLICKS and act != "keep":
-                    text += f"（数据少：报表中仅 {self.history_clicks[i]:g} 次点击）"
-            out.append(text)
-        return out
+        return bid_reasons(
+            self.action,
+            self.cost - self.current_cost,
+            gain,
+            self.history_clicks,
+            unit="orders" if with_orders else "clicks",
+            lang=lang,
+        )
+
+    def warnings_in(self, lang: Lang = "en") -> tuple[str, ...]:
+        """:attr:`warnings` in ``lang`` ("en" or "zh"; warnings added by the caller with
+        :func:`dataclasses.replace` on ``warnings`` alone stay as written)."""
+        lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
+        if lang == "en":
+            return self.warnings
+        return self.warnings_zh + self.warnings[len(self.warnings_zh) :]
 
     def rows(self, lang: Lang = "en") -> list[list[Any]]:
         """The file's rows (without the header), in ``lang``."""
@@ -243,8 +194,8 @@ class BidSheet:
         match = self.match_type.tolist()
         action = self.action.tolist()
         if lang == "zh":
-            match = [_MATCH_ZH.get(m, m) for m in match]
-            action = [_ACTION_ZH[a] for a in action]
+            match = [MATCH_ZH.get(m, m) for m in match]
+            action = [ACTION_ZH[a] for a in action]
         return [
             [
                 self.campaign[i],
@@ -439,38 +390,17 @@ def make_bid_sheet(
     spend = float(cost.sum())
     within = bool(((new == 0) | ((new >= low - 1e-12) & (new <= high + 1e-12))).all())
     keeps_budget = spend <= plan.budget + tolerance
-    warnings: list[str] = []
-    if not plan.success:
-        warnings.append(f"The optimiser did not certify its plan: {plan.message}")
-    if not keeps_budget:
-        warnings.append(
-            f"Even with bids rounded down the plan spends {spend:,.2f} yuan a day, over the "
-            f"{plan.budget:,.2f} budget (the {low:g}-yuan minimum bid raises some bids)."
-        )
-    elif mode == "down":
-        warnings.append(
-            f"Rounding bids to the nearest {step_:g} yuan would have spent more than the budget, "
-            "so every bid was rounded down."
-        )
     changed = action != "keep"
-    few = int((changed & (history_clicks < FEW_CLICKS)).sum())
-    if few:
-        warnings.append(
-            f"{few} changed bids are on keywords with fewer than {FEW_CLICKS} clicks in the "
-            "report: their landscapes lean on their ad group's and campaign's averages, so "
-            "watch them after the change."
-        )
-    beyond = int(((new > 1.5 * max_history_bid) & (new > 0)).sum())
-    if beyond:
-        warnings.append(
-            f"{beyond} new bids are more than 1.5 times the highest bid their keyword had in "
-            "the report: what those bids buy is extrapolated from lower bids, not observed."
-        )
-    days = int(np.unique(log.date).size)
-    if days < 7:
-        warnings.append(
-            f"The report covers {days} days only: day-of-week swings are not averaged out."
-        )
+    warnings, warnings_zh = sheet_warnings(
+        certified=(plan.success, plan.message),
+        over_budget=(spend, plan.budget) if not keeps_budget else None,
+        rounded_down=mode == "down",
+        step=step_,
+        min_bid=low,
+        few_clicks=int((changed & (history_clicks < FEW_CLICKS)).sum()),
+        beyond_history=int(((new > 1.5 * max_history_bid) & (new > 0)).sum()),
+        days=int(np.unique(log.date).size),
+    )
     shadow = plan.shadow_price
     key_cols = {c: _column(log, c, first) for c in KEY_COLUMNS}
     sort = np.lexsort(tuple(key_cols[c].astype(str) for c in reversed(KEY_COLUMNS)))
@@ -506,7 +436,8 @@ def make_bid_sheet(
         max_bid=float(high),
         objective=plan.objective,
         marginal_cpa=1.0 / shadow if shadow > 0 else float("inf"),
-        warnings=tuple(warnings),
+        warnings=warnings,
+        warnings_zh=warnings_zh,
         success=bool(keeps_budget and within),
         message=message,
     )
@@ -532,7 +463,7 @@ def write_bid_sheet(sheet: BidSheet, path: str | Path, *, lang: Lang = "zh") -> 
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise InvalidInputError(f"`path` must end in .xlsx or .csv. Got {str(out)!r} instead.")
-    header = _HEADERS[lang]
+    header = HEADERS[lang]
     rows = sheet.rows(lang)
     if suffix == ".xlsx":
         write_xlsx(

@@ -26,14 +26,12 @@ from bidopt.report._html import (
     text,
     warnings_block,
 )
+from bidopt.report._words import ACTION_ZH, MATCH_ZH
 
 __all__ = ["render_plan_report", "render_split_report"]
 
-_ACTIONS = {
-    "en": {"raise": "raise", "lower": "lower", "pause": "pause", "start": "start", "keep": "keep"},
-    "zh": {"raise": "提价", "lower": "降价", "pause": "暂停", "start": "开始出价", "keep": "不变"},
-}
-_MATCH_ZH = {"exact": "精确匹配", "phrase": "短语匹配", "broad": "广泛匹配"}
+_ORDER = ("raise", "lower", "pause", "start", "keep")
+_ACTIONS = {"en": {a: a for a in _ORDER}, "zh": {a: ACTION_ZH[a] for a in _ORDER}}
 
 
 def _stamp(source: str, words: dict[str, str]) -> str:
@@ -166,7 +164,7 @@ def render_plan_report(
             sheet.campaign[i],
             sheet.ad_group[i],
             sheet.keyword[i],
-            _MATCH_ZH.get(sheet.match_type[i], sheet.match_type[i])
+            MATCH_ZH.get(sheet.match_type[i], sheet.match_type[i])
             if lang == "zh"
             else sheet.match_type[i],
             number(float(sheet.current_bid[i])),
@@ -186,7 +184,7 @@ def render_plan_report(
         *([(words["frontier"], _frontier_figure(frontier, sheet, lang))] if frontier else []),
         (words["biggest"], changes),
         (words["actions"], action_table),
-        (words["warnings"], warnings_block(sheet.warnings, lang)),
+        (words["warnings"], warnings_block(sheet.warnings_in(lang), lang)),
     ]
     if load_report is not None:
         sections.append((words["data"], _load_section(load_report, lang)))

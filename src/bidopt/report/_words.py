@@ -1,0 +1,166 @@
+"""The bid file's words in English and Chinese: headers, match types, actions, the reason
+for each bid change and the warnings about what the data cannot tell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ACTION_ZH", "FEW_CLICKS", "HEADERS", "MATCH_ZH", "bid_reasons", "sheet_warnings"]
+
+#: Keywords with fewer clicks than this in the history are flagged as resting on their
+#: ad group's averages.
+FEW_CLICKS = 5
+
+#: The bid file's columns, by language.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "campaign",
+        "ad_group",
+        "keyword",
+        "match_type",
+        "current_bid",
+        "new_bid",
+        "change",
+        "action",
+        "reason",
+    ),
+    "zh": (
+        "推广计划",
+        "推广单元",
+        "关键词",
+        "匹配方式",
+        "当前出价",
+        "新出价",
+        "变化",
+        "操作",
+        "原因",
+    ),
+}
+MATCH_ZH = {"exact": "精确匹配", "phrase": "短语匹配", "broad": "广泛匹配", "": ""}
+ACTION_ZH = {"raise": "提价", "lower": "降价", "keep": "不变", "pause": "暂停"} | {
+    "start": "开始出价"
+}
+
+
+def _reason_en(act: str, dc: float, dg: float, unit: str) -> str:
+    if act == "keep":
+        return "keep: the current bid is already the plan's"
+    if act == "pause":
+        return (
+            f"pause: saves {-dc:,.2f} yuan/day for {-dg:,.2f} fewer {unit}/day, money that "
+            "buys more elsewhere; pause it in the platform (a bid of 0 cannot be uploaded)"
+        )
+    if act == "start":
+        return f"start: {dc:,.2f} yuan/day for {dg:,.2f} {unit}/day"
+    if act == "raise":
+        return f"raise: +{dc:,.2f} yuan/day buys +{dg:,.2f} {unit}/day"
+    return f"lower: saves {-dc:,.2f} yuan/day for {-dg:,.2f} fewer {unit}/day"
+
+
+def _reason_zh(act: str, dc: float, dg: float, unit: str) -> str:
+    if act == "keep":
+        return "不变：当前出价已是最优"
+    if act == "pause":
+        return (
+            f"暂停：每天省 {-dc:,.2f} 元，少 {-dg:,.2f} {unit}，这笔钱用在别处更划算；"
+            "请在后台暂停该词（出价 0 无法上传）"
+        )
+    if act == "start":
+        return f"开始出价：每天 {dc:,.2f} 元，预计 {dg:,.2f} {unit}"
+    if act == "raise":
+        return f"提价：每天多花 {dc:,.2f} 元，多 {dg:,.2f} {unit}"
+    return f"降价：每天省 {-dc:,.2f} 元，少 {-dg:,.2f} {unit}"
+
+
+def bid_reasons(
+    action: Any,
+    d_cost: Any,
+    gain: Any,
+    history_clicks: Any,
+    *,
+    unit: str,
+    lang: str,
+) -> list[str]:
+    """One plain-word reason per row: the action, the change in daily spend and in orders
+    (or clicks, ``unit``) it buys or gives up, and a note when the key has little data."""
+    words = {"orders": "单", "clicks": "次点击"}[unit] if lang == "zh" else unit
+    out = []
+    for act, dc, dg, clicks in zip(
+        np.asarray(action).tolist(),
+        np.asarray(d_cost, dtype=float).tolist(),
+        np.asarray(gain, dtype=float).tolist(),
+        np.asarray(history_clicks, dtype=float).tolist(),
+        strict=True,
+    ):
+        if lang == "zh":
+            text = _reason_zh(str(act), dc, dg, words)
+            if clicks < FEW_CLICKS and act != "keep":
+                text += f"（数据少：报表中仅 {clicks:g} 次点击）"
+        else:
+            text = _reason_en(str(act), dc, dg, words)
+            if clicks < FEW_CLICKS and act != "keep":
+                text += f" (little data: {clicks:g} clicks in the report)"
+        out.append(text)
+    return out
+
+
+def sheet_warnings(
+    *,
+    certified: tuple[bool, str],
+    over_budget: tuple[float, float] | None,
+    rounded_down: bool,
+    step: float,
+    min_bid: float,
+    few_clicks: int,
+    beyond_history: int,
+    days: int,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The bid sheet's warnings in English and in Chinese (same order)."""
+    en: list[str] = []
+    zh: list[str] = []
+    ok, message = certified
+    if not ok:
+        en.append(f"The optimiser did not certify its plan: {message}")
+        zh.append(f"优化器未能确认方案满足所有约束：{message}")
+    if over_budget is not None:
+        spend, budget = over_budget
+        en.append(
+            f"Even with bids rounded down the plan spends {spend:,.2f} yuan a day, over the "
+            f"{budget:,.2f} budget (the {min_bid:g}-yuan minimum bid raises some bids)."
+        )
+        zh.append(
+            f"即使出价向下取整，方案每天仍花费 {spend:,.2f} 元，超过 {budget:,.2f} 元的预算"
+            f"（{min_bid:g} 元的最低出价抬高了部分出价）。"
+        )
+    elif rounded_down:
+        en.append(
+            f"Rounding bids to the nearest {step:g} yuan would have spent more than the "
+            "budget, so every bid was rounded down."
+        )
+        zh.append(f"出价四舍五入到 {step:g} 元会超出预算，因此所有出价都向下取整。")
+    if few_clicks:
+        en.append(
+            f"{few_clicks} changed bids are on keywords with fewer than {FEW_CLICKS} clicks in "
+            "the report: their landscapes lean on their ad group's and campaign's averages, "
+            "so watch them after the change."
+        )
+        zh.append(
+            f"{few_clicks} 个调整的出价所属关键词在报表中点击少于 {FEW_CLICKS} 次：它们的"
+            "出价曲线主要借用所在单元和计划的平均水平，调整后请留意。"
+        )
+    if beyond_history:
+        en.append(
+            f"{beyond_history} new bids are more than 1.5 times the highest bid their keyword "
+            "had in the report: what those bids buy is extrapolated from lower bids, not "
+            "observed."
+        )
+        zh.append(
+            f"{beyond_history} 个新出价超过该词报表中最高出价的 1.5 倍：这些出价能带来多少"
+            "流量是从较低出价外推的，并未实际观察到。"
+        )
+    if days < 7:
+        en.append(f"The report covers {days} days only: day-of-week swings are not averaged out.")
+        zh.append(f"报表只有 {days} 天：一周内各天的波动没有被平均掉。")
+    return tuple(en), tuple(zh)

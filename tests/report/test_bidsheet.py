@@ -1,0 +1,113 @@
+"""make_bid_sheet: keys from the log, current bids from the latest day, rounding to the
+platform's step with the budget re-checked, and the bid file's two formats."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bidopt.bidding import optimize_bids
+from bidopt.datasets import make_search_account, read_keyword_log
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import estimate_landscapes
+from bidopt.report import BidSheet, make_bid_sheet, write_bid_sheet
+
+
+def _log() -> dict[str, list[object]]:
+    """Two days of one keyword in two ad groups, and a second keyword; bids vary."""
+    days = ["2024-11-01"] * 3 + ["2024-11-02"] * 3
+    return {
+        "日期": days,
+        "推广计划": ["A", "A", "B"] * 2,
+        "推广单元": ["u1", "u2", "u3"] * 2,
+        "关键词": ["连衣裙", "连衣裙", "望远镜"] * 2,
+        "匹配方式": ["精确匹配", "广泛匹配", "广泛匹配"] * 2,
+        "出价": [1.0, 2.0, 0.5, 1.5, 2.5, 0.7],
+        "展现量": [1000, 800, 300, 1400, 1000, 380],
+        "点击量": [40, 30, 9, 60, 38, 12],
+        "花费": [30.0, 45.0, 3.0, 60.0, 70.0, 5.5],
+        "成交笔数": [3, 2, 1, 5, 3, 1],
+    }
+
+
+def test_keys_current_bids_and_rounding() -> None:
+    log = read_keyword_log(_log())
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    plan = optimize_bids(estimate.landscapes, 150.0)
+    sheet = make_bid_sheet(log, estimate, plan, max_bid=3.0)
+    assert sheet.keys() == [
+        ("A", "u1", "连衣裙", "exact"),
+        ("A", "u2", "连衣裙", "broad"),
+        ("B", "u3", "望远镜", "broad"),
+    ]
+    # current bid: the key's bid on the latest day, never a neighbour's
+    np.testing.assert_allclose(sheet.current_bid, [1.5, 2.5, 0.7])
+    on = sheet.new_bid > 0
+    assert np.all((sheet.new_bid[on] >= 0.05) & (sheet.new_bid[on] <= 3.0))
+    np.testing.assert_allclose(sheet.new_bid * 100, np.round(sheet.new_bid * 100), atol=1e-9)
+    assert sheet.spend <= 150.0 * (1 + 1e-9) and sheet.success
+    np.testing.assert_allclose(sheet.change, np.round(sheet.new_bid - sheet.current_bid, 2))
+    frame = sheet.to_frame()
+    assert list(frame.columns[:4]) == ["campaign", "ad_group", "keyword", "match_type"]
+    assert "keywords" in sheet.summary() and "budget" in sheet.summary()
+    assert len(sheet.warnings_in("zh")) == len(sheet.warnings)
+    assert any("报表只有 2 天" in w for w in sheet.warnings_in("zh"))
+
+
+def test_a_coarse_step_that_breaks_the_budget_rounds_down_and_says_so() -> None:
+    log = read_keyword_log(_log())
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    spends = []
+    for budget in np.linspace(20.0, 200.0, 19):
+        plan = optimize_bids(estimate.landscapes, float(budget))
+        sheet = make_bid_sheet(log, estimate, plan, step=0.5)
+        assert sheet.spend <= budget * (1 + 1e-9)
+        spends.append(sheet.rounding)
+        if sheet.rounding == "down":
+            assert any("rounded down" in w for w in sheet.warnings)
+            assert any("向下取整" in w for w in sheet.warnings_zh)
+    assert "down" in spends  # the grid's 0.333-yuan steps round up somewhere
+
+
+def test_bid_file_formats(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
+    account = make_search_account(30, n_days=7, rng=1)
+    estimate = estimate_landscapes(account.log)
+    plan = optimize_bids(estimate.landscapes, 200.0)
+    sheet = make_bid_sheet(account.log, estimate, plan)
+    path = write_bid_sheet(sheet, tmp_path / "bids.csv", lang="en")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = ["campaign", "ad_group", "keyword", "match_type", "current_bid", "new_bid"]
+    assert rows[0][:6] == header
+    assert all(len(r[5].split(".")[1]) == 2 for r in rows[1:])  # 0.01-yuan step, 2 decimals
+    import openpyxl
+
+    write_bid_sheet(sheet, tmp_path / "bids.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "bids.xlsx", read_only=True)
+    cells = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    book.close()
+    assert cells[0][0] == "推广计划" and len(cells) == sheet.n_rows + 1
+    assert [float(r[5]) for r in cells[1:]] == pytest.approx(sheet.new_bid.tolist())
+    with pytest.raises(InvalidInputError, match="must end in .xlsx or .csv"):
+        write_bid_sheet(sheet, tmp_path / "bids.txt")
+
+
+def test_mismatched_inputs_are_refused() -> None:
+    log = read_keyword_log(_log())
+    estimate = estimate_landscapes(log)
+    plan = optimize_bids(estimate.landscapes, 100.0)
+    other = read_keyword_log({k: v[:3] for k, v in _log().items()})
+    with pytest.raises(InvalidInputError, match="must be the log `estimate` was fitted on"):
+        make_bid_sheet(other, estimate, plan)
+    with pytest.raises(InvalidInputError, match="`step` must be"):
+        make_bid_sheet(log, estimate, plan, step=0)
+    with pytest.raises(InvalidInputError, match="`plan` must be a BidPlan"):
+        make_bid_sheet(log, estimate, "plan")  # type: ignore[arg-type]
+    sheet = make_bid_sheet(log, estimate, plan)
+    assert isinstance(dataclasses.replace(sheet, warnings=("x",)), BidSheet)
