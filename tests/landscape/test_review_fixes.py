@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bidopt.datasets import make_search_account
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import BidLandscape, estimate_landscapes, landscape_error
 
 
@@ -92,6 +92,9 @@ def test_estimate_at_a_zero_bid_is_silent_and_buys_nothing() -> None:
     log = make_search_account(8, n_days=5, rng=2).log
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # (8 keywords over 5 days cannot identify their bid response: that warning is
+        # right and pinned in test_identify.py; this test is about numerical warnings)
+        warnings.simplefilter("ignore", IdentifiabilityWarning)
         land = estimate_landscapes(log, bids=[0, 0.5, 1, 2]).landscapes
     for name in ("clicks", "cost", "impressions"):
         np.testing.assert_array_equal(getattr(land, name)[:, 0], 0.0)

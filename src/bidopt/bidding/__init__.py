@@ -11,6 +11,7 @@ from bidopt.bidding._frontier import BudgetForTarget, Frontier, bid_frontier, bu
 from bidopt.bidding._linear import LinearThreshold, linear_threshold
 from bidopt.bidding._optimize import METHODS, Method, optimize_bids
 from bidopt.bidding._plan import BidPlan
+from bidopt.bidding._ranges import PlanRanges
 
 __all__ = [
     "CROWD_OBJECTIVES",
@@ -23,6 +24,7 @@ __all__ = [
     "Frontier",
     "LinearThreshold",
     "Method",
+    "PlanRanges",
     "bid_frontier",
     "budget_for_target",
     "linear_threshold",

@@ -13,7 +13,9 @@ from bidopt.bidding._highs import solve_highs
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import BidProblem, make_problem, picked
 from bidopt.bidding._solvers import Solution, solve_dual
-from bidopt.landscape import BidLandscape, Objective
+from bidopt.bidding._trust import plan_on_estimate
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import OBJECTIVES, BidLandscape, LandscapeEstimate, Objective
 
 __all__ = ["METHODS", "Method", "optimize_bids"]
 
@@ -29,7 +31,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
 
 
 def optimize_bids(
-    landscape: BidLandscape,
+    landscape: BidLandscape | LandscapeEstimate,
     budget: float,
     *,
     objective: Objective = "conversions",
@@ -42,16 +44,28 @@ def optimize_bids(
     group_budgets: Mapping[Any, float] | None = None,
     method: Method = "dual",
     options: Mapping[str, Any] | None = None,
+    current_bids: Mapping[str, float] | None = None,
+    safe: bool = True,
 ) -> BidPlan:
     """Choose one bid per keyword to maximise an objective under a budget.
 
     Each keyword bids at one of its landscape levels or not at all (bid 0, which is
     always allowed); this is a multiple-choice knapsack.
 
+    Given an estimate from :func:`~bidopt.landscape.estimate_landscapes` rather than a
+    fixed landscape, the plan knows what the log cannot tell: it is optimised on the
+    landscape averaged over the estimate's draws (so it spends the budget in
+    expectation), reports 80% ranges of what it promises (``plan.ranges``) and, with
+    ``safe=True``, keeps each keyword's bid within a trust region around today's bid
+    that widens with the bid changes the log has seen (+-20% where the bid never
+    moved), and falls back towards today's bids unless the plan beats them, at the same
+    spend, in at least 80% of the draws (the no-loss guard).
+
     Parameters
     ----------
-    landscape : BidLandscape
-        What each candidate bid buys, per keyword (per period, e.g. per day).
+    landscape : BidLandscape or LandscapeEstimate
+        What each candidate bid buys, per keyword (per period, e.g. per day); or an
+        estimate, planned on as described above.
     budget : float
         Spend limit per period, yuan (>= 0). Hard: the plan never spends more.
     objective : {"conversions", "clicks", "revenue", "profit"}, default "conversions"
@@ -84,12 +98,20 @@ def optimize_bids(
     options : mapping, optional
         Per-method knobs.  dual: ``max_outer`` (bisection steps for a target, 60).
         milp: ``time_limit`` (s), ``mip_rel_gap`` (1e-9).  lp: ``time_limit`` (s).
+    current_bids : mapping of keyword to float, optional
+        Today's bid per keyword (yuan), keyed by keyword text, for a plan on an estimate;
+        keywords not named keep the log's last-day bid.  Not for a fixed landscape.
+    safe : bool, default True
+        For a plan on an estimate: the trust region and the no-loss guard.  ``False``
+        plans on the whole grid (and warns when it moves bids the log cannot support).
+        Either way the plan spends the budget in expectation over the draws.
 
     Returns
     -------
     BidPlan
         Bids, expected spend, clicks, conversions and revenue (per keyword and in
-        total), ``fun``, ``bound``, ``gap_bound``, ``shadow_price`` and status fields.
+        total), ``fun``, ``bound``, ``gap_bound``, ``shadow_price`` and status fields;
+        ``ranges`` for a plan on an estimate with draws.
 
     Raises
     ------
@@ -100,6 +122,12 @@ def optimize_bids(
         the message says what is reachable.
     SolverError
         If HiGHS fails.
+
+    Warns
+    -----
+    IdentifiabilityWarning
+        With ``safe=False`` on an estimate, when the plan moves bids whose response the
+        log cannot identify beyond +-20% of today's.
 
     Examples
     --------
@@ -116,6 +144,33 @@ def optimize_bids(
     >>> plan.bids.tolist(), round(plan.conversions, 2), plan.spend <= 30.0
     ([2.0, 1.0], 2.0, True)
     """
+    if isinstance(landscape, LandscapeEstimate):
+        constraints: dict[str, Any] = {
+            "objective": objective,
+            "max_cpc": max_cpc,
+            "target_cpa": target_cpa,
+            "target_roas": target_roas,
+            "min_bid": min_bid,
+            "max_bid": max_bid,
+            "groups": groups,
+            "group_budgets": group_budgets,
+            "method": method,
+            "options": options,
+        }
+        budget = check_scalar(budget, "budget", lower=0)
+        return plan_on_estimate(
+            landscape,
+            budget,
+            lambda land, spend: optimize_bids(land, spend, **constraints),
+            objective=check_choice(objective, "objective", OBJECTIVES),
+            current_bids=current_bids,
+            safe=safe,
+        )
+    if current_bids is not None:
+        raise InvalidInputError(
+            "`current_bids` must be None for a fixed BidLandscape (today's bids matter to a "
+            "plan on an estimate from estimate_landscapes). Got a mapping instead."
+        )
     name = check_choice(method, "method", METHODS)
     opts = _check_method_options(name, check_options(options, _OPTIONS[name], method=name))
     problem = make_problem(

@@ -9,6 +9,7 @@ import numpy as np
 
 from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
+from bidopt.bidding._ranges import PlanRanges
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
 __all__ = ["BidPlan"]
@@ -62,6 +63,11 @@ class BidPlan:
         Every constraint (budget, group budgets, CPC cap, bid bounds, target) checked on
         this plan itself, with its slack; ``success`` is True only when all hold.
         ``print(plan.certificate.summary())`` shows them.
+    ranges : PlanRanges or None
+        For a plan made on an estimate with draws (``optimize_bids(estimate, ...)``):
+        80% ranges of spend, clicks, orders and revenue over the draws, today's bids'
+        ranges beside them, and the plan's gain over today's bids per draw.  None for a
+        plan on a fixed landscape.
     """
 
     bids: FloatArray
@@ -84,6 +90,7 @@ class BidPlan:
     method: str
     nit: int
     certificate: Certificate
+    ranges: PlanRanges | None = None
 
     @property
     def gap_bound(self) -> float:
@@ -181,6 +188,8 @@ class BidPlan:
             "would add; 0: the budget is not what limits the plan)"
         )
         lines.append("  " + self.certificate.summary().replace("\n", "\n  "))
+        if self.ranges is not None:
+            lines.append("  " + self.ranges.summary().replace("\n", "\n  "))
         return "\n".join(lines)
 
     def __repr__(self) -> str:

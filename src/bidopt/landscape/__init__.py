@@ -6,16 +6,26 @@ from bidopt.landscape._estimate import (
     estimate_landscapes,
     landscape_error,
 )
+from bidopt.landscape._identify import SOURCES, Identifiability
+from bidopt.landscape._identify_api import identifiability
+from bidopt.landscape._identify_design import BidTest, design_bid_test
 from bidopt.landscape._landscape import OBJECTIVES, BidLandscape, Objective
 from bidopt.landscape._prices import PriceHistogram
+from bidopt.landscape._uncertainty import LandscapeDraws
 
 __all__ = [
     "OBJECTIVES",
+    "SOURCES",
     "BidLandscape",
+    "BidTest",
+    "Identifiability",
+    "LandscapeDraws",
     "LandscapeEstimate",
     "LandscapeModel",
     "Objective",
     "PriceHistogram",
+    "design_bid_test",
     "estimate_landscapes",
+    "identifiability",
     "landscape_error",
 ]

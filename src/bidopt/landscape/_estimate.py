@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,22 +10,38 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from bidopt._lognormal import cost_per_click, win_rate
 from bidopt._optional import require_pandas
 from bidopt._progress import logged
 from bidopt._validation import (
     as_float_array,
     as_owned,
+    check_random_state,
     check_scalar,
     frozen,
     rebuild_on_unpickle,
     short_repr,
 )
 from bidopt.datasets import KeywordLog
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.grouping import pool_rates
+from bidopt.landscape._identify import (
+    MAX_POSTERIOR_RATIO,
+    MIN_SPREAD,
+    Identifiability,
+    keyword_bids,
+)
 from bidopt.landscape._landscape import BidLandscape
-from bidopt.typing import FloatArray, IntArray
+from bidopt.landscape._uncertainty import LandscapeDraws, expected_metrics
+from bidopt.landscape._uncertainty_fit import (
+    LogRows,
+    between_sd,
+    draw_parameters,
+    posterior_sd,
+    prior_sd,
+    row_fit,
+    sigma_posterior,
+)
+from bidopt.typing import FloatArray, IntArray, RandomState
 
 __all__ = ["LandscapeEstimate", "LandscapeModel", "estimate_landscapes", "landscape_error"]
 
@@ -150,26 +167,17 @@ class LandscapeModel:
                 f"`bids` must have one row per keyword of the model ({self.volume.size}). "
                 f"Got shape {bids.shape} instead."
             )
-        mu, sigma = self.price_mu[:, None], self.price_sigma[:, None]
-        impressions = self.volume[:, None] * win_rate(bids, mu, sigma)
-        clicks = impressions * self.ctr[:, None]
-        cost = clicks * cost_per_click(bids, mu, sigma)
-        # guard the monotonicity the landscape requires against round-off
-        cost = np.maximum.accumulate(cost, axis=1)
-        clicks = np.maximum.accumulate(clicks, axis=1)
-        conversions = revenue = None
-        if self.cvr is not None:
-            conversions = clicks * self.cvr[:, None]
-            if self.order_value is not None:
-                revenue = conversions * self.order_value[:, None]
+        metrics = expected_metrics(
+            bids,
+            self.volume,
+            self.ctr,
+            self.cvr,
+            self.order_value,
+            self.price_mu,
+            self.price_sigma,
+        )
         return BidLandscape(
-            bids=bids,
-            clicks=frozen(clicks),
-            cost=frozen(cost),
-            conversions=None if conversions is None else frozen(conversions),
-            revenue=None if revenue is None else frozen(revenue),
-            impressions=frozen(np.maximum.accumulate(impressions, axis=1)),
-            keywords=self.keywords,
+            bids=bids, keywords=self.keywords, **{k: frozen(v) for k, v in metrics.items()}
         )
 
 
@@ -185,10 +193,19 @@ class LandscapeEstimate:
     model : LandscapeModel
         The fitted per-keyword parameters, to evaluate other grids
         (``model.landscape(bids)``).
+    identifiability : Identifiability or None
+        What the log can identify per keyword (bid spread, days, clicks, and whether the
+        bid response is learnt from the keyword, its group or only the prior), with
+        today's bid per keyword (the log's last day).
+    draws : LandscapeDraws or None
+        Draws of the per-keyword parameters (``n_draws`` of them); a plan made with
+        ``optimize_bids(estimate, ...)`` reports ranges over them.
     """
 
     landscapes: BidLandscape
     model: LandscapeModel
+    identifiability: Identifiability | None = None
+    draws: LandscapeDraws | None = None
 
     @property
     def n_keywords(self) -> int:
@@ -209,10 +226,18 @@ class LandscapeEstimate:
             f"{self.landscapes.n_levels} bid levels "
             f"({self.landscapes.bids.min():.4g}..{self.landscapes.bids.max():.4g} yuan)"
         )
-        return "\n".join([head, self.model.summary()])
+        parts = [head, self.model.summary()]
+        if self.identifiability is not None:
+            parts.append(self.identifiability.summary())
+        if self.draws is not None:
+            parts.append(self.draws.summary())
+        return "\n".join(parts)
 
     def __repr__(self) -> str:
-        return f"LandscapeEstimate(landscapes={self.landscapes!r}, model={self.model!r})"
+        return (
+            f"LandscapeEstimate(landscapes={self.landscapes!r}, model={self.model!r}, "
+            f"identifiability={self.identifiability!r}, draws={self.draws!r})"
+        )
 
 
 def _entities(log: KeywordLog) -> tuple[IntArray, IntArray]:
@@ -256,6 +281,9 @@ def estimate_landscapes(
     bids: npt.ArrayLike | None = None,
     n_levels: int = 20,
     min_clicks: float = 5.0,
+    n_draws: int = 20,
+    sigma_prior: tuple[float, float] = (0.6, 0.4),
+    rng: RandomState = 0,
 ) -> LandscapeEstimate:
     """Estimate each keyword's bid landscape from a keyword log with varying bids.
 
@@ -269,7 +297,11 @@ def estimate_landscapes(
       offset of their ad group (then campaign, then account), weighted by
       ``clicks / (clicks + min_clicks)``.
     * ``sigma`` is chosen per campaign by the Poisson likelihood of the daily
-      impressions, which move with the day-to-day bid changes.
+      impressions, which move with the day-to-day bid changes, scaled by the
+      campaign's over-dispersion and times a log-normal prior (``sigma_prior``): the
+      posterior mode on a grid of 0.25..1.4.  Where bids never moved the likelihood is
+      flat and the prior decides; :class:`Identifiability` says so and an
+      :class:`~bidopt.exceptions.IdentifiabilityWarning` is raised.
     * Volume comes from impressions, corrected for the share won at each day's bid and
       for the traffic of each day (so the landscape is for an average day).
     * CTR, CVR and order value are pooled through ad group -> campaign -> account with
@@ -289,13 +321,32 @@ def estimate_landscapes(
         Levels of the default grid.
     min_clicks : float, default 5.0
         Clicks at which a keyword's own price estimate gets half the weight.
+    n_draws : int, default 20
+        Draws of the per-keyword parameters to carry (0 for none).  Each draws the
+        campaign's ``sigma`` from its posterior, the account's traffic level and each
+        keyword's volume, price level and order value from their spread over the log's
+        days (a sandwich variance, widened by the group's spread where the keyword has
+        few clicks), and CTR and CVR from their pooled Beta posteriors.
+    sigma_prior : (float, float), default (0.6, 0.4)
+        Median and log-standard deviation of the log-normal prior on ``sigma``: a
+        weakly informative default (80% of its mass within about 0.36..1.0).  Set it
+        from keywords whose bids did vary, where you have them.
+    rng : int, Generator or None, default 0
+        Seed of the draws; the default makes an estimate reproducible.
 
     Returns
     -------
     LandscapeEstimate
         ``landscapes``: one row per keyword (campaign x ad group x keyword x match
         type), expected values for an average day; ``model``: the fitted parameters, to
-        evaluate other grids.
+        evaluate other grids; ``identifiability``: what the log can identify per
+        keyword; ``draws``: the parameter draws.
+
+    Warns
+    -----
+    IdentifiabilityWarning
+        When keywords with at least 5% of the log's spend have a bid response that
+        only the prior sets (their bids, and their campaign's, never varied).
 
     Examples
     --------
@@ -319,6 +370,9 @@ def estimate_landscapes(
         raise InvalidInputError("`log` must have at least one row. Got an empty log instead.")
     levels = int(check_scalar(n_levels, "n_levels", lower=2, integer=True))
     weight_clicks = check_scalar(min_clicks, "min_clicks", lower=0, lower_inclusive=False)
+    draws_wanted = int(check_scalar(n_draws, "n_draws", lower=0, integer=True))
+    prior = _check_prior(sigma_prior)
+    gen = check_random_state(rng)
     bid_log = np.asarray(log.bid, dtype=np.float64)
     # a paused keyword-day (bid 0) took part in no auction: it carries no information
     # about the landscape and is left out of the fit (its keyword keeps its row)
@@ -378,8 +432,8 @@ def estimate_landscapes(
     ratio = np.clip(ratio, 1e-6, 1 - 1e-6)
     own = k_clicks / (k_clicks + weight_clicks)
 
-    best_dev = np.full(int(campaign_codes.max()) + 1, np.inf)
-    best = {"mu": np.zeros(n), "sigma": np.zeros(n), "volume": np.zeros(n)}
+    n_campaigns = int(campaign_codes.max()) + 1
+    mus, volumes, deviances = [], [], []
     for sigma in _SIGMA_GRID:
         table = _ratio_table(float(sigma))
         z_own = np.interp(np.nan_to_num(ratio, nan=0.5), table[::-1], _Z_TABLE[::-1])
@@ -398,35 +452,79 @@ def estimate_landscapes(
         with np.errstate(divide="ignore", invalid="ignore"):
             term = np.where(imps > 0, imps * np.log(imps / np.maximum(predicted, 1e-300)), 0.0)
         deviance = 2.0 * (term - (imps - predicted))
-        per_campaign = np.bincount(
-            campaign_codes[entity], weights=deviance, minlength=best_dev.size
-        )
-        better = per_campaign < best_dev
-        best_dev = np.where(better, per_campaign, best_dev)
-        take = better[campaign_codes]
-        best["mu"] = np.where(take, mu, best["mu"])
-        best["sigma"] = np.where(take, sigma, best["sigma"])
-        best["volume"] = np.where(take, volume, best["volume"])
+        deviances.append(np.bincount(entity, weights=deviance, minlength=n))
+        mus.append(mu)
+        volumes.append(volume)
+    mu_by_sigma, volume_by_sigma = np.stack(mus), np.stack(volumes)
+    campaign_rows = np.bincount(
+        campaign_codes[entity], weights=active.astype(np.float64), minlength=n_campaigns
+    )
+    campaign_units = np.bincount(
+        campaign_codes, weights=(k_days > 0).astype(np.float64), minlength=n_campaigns
+    )
+    # quasi-likelihood per keyword: each keyword's deviance over its own dispersion (its
+    # days vary far more than Poisson, and the more so the larger its volume)
+    per_keyword = np.stack(deviances)
+    dispersion = np.maximum(per_keyword.min(axis=0) / np.maximum(k_days - 1.0, 1.0), 1.0)
+    scaled = per_keyword / dispersion
+    campaign_dev = np.stack(
+        [np.bincount(campaign_codes, weights=d, minlength=n_campaigns) for d in scaled]
+    ).astype(np.float64)
+    rows_c = np.asarray(campaign_rows, dtype=np.float64)
+    units_c = np.asarray(campaign_units, dtype=np.float64)
+    posterior = sigma_posterior(campaign_dev, rows_c, units_c, _SIGMA_GRID, prior)
+    # a campaign whose own days leave sigma vague borrows the account's (all campaigns
+    # pooled) when that one is learnt: source "group"; otherwise the prior stands
+    account = sigma_posterior(
+        campaign_dev.sum(axis=1, keepdims=True),
+        rows_c.sum(keepdims=True),
+        units_c.sum(keepdims=True),
+        _SIGMA_GRID,
+        prior,
+    )
+    p_sd = prior_sd(_SIGMA_GRID, prior)
+    sharp = posterior_sd(posterior, _SIGMA_GRID) <= MAX_POSTERIOR_RATIO * p_sd
+    borrow = ~sharp & (posterior_sd(account, _SIGMA_GRID)[0] <= MAX_POSTERIOR_RATIO * p_sd)
+    posterior[:, borrow] = account
+    mode = posterior.argmax(axis=0)[campaign_codes]
+    cols = np.arange(n)
+    best = {
+        "mu": mu_by_sigma[mode, cols],
+        "sigma": _SIGMA_GRID[mode],
+        "volume": volume_by_sigma[mode, cols],
+    }
 
     hierarchy = [group_codes, campaign_codes]
     # (a log may keep flagged keyword-days with more clicks than impressions, see
     # ``read_keyword_log(relax=...)``: a rate is at most 1)
-    ctr = pool_rates(np.minimum(k_clicks, k_imps), k_imps, hierarchy).mean
-    cvr = order_value = None
+    ctr_pooled = pool_rates(np.minimum(k_clicks, k_imps), k_imps, hierarchy)
+    ctr = ctr_pooled.mean
+    cvr = order_value = cvr_pooled = se_log_aov = None
     if log.conversions is not None:
+        conv_rows = log.conversions.astype(np.float64)
         k_conv = np.asarray(
-            np.bincount(entity, weights=log.conversions.astype(np.float64), minlength=n),
+            np.bincount(entity, weights=conv_rows, minlength=n),
             dtype=np.float64,
         )
-        cvr = pool_rates(np.minimum(k_conv, k_clicks), k_clicks, hierarchy).mean
+        cvr_pooled = pool_rates(np.minimum(k_conv, k_clicks), k_clicks, hierarchy)
+        cvr = cvr_pooled.mean
         if log.revenue is not None:
             k_rev = np.asarray(
                 np.bincount(entity, weights=log.revenue, minlength=n), dtype=np.float64
             )
-            aov_group = _group_mean(
-                np.where(k_conv > 0, k_rev / np.maximum(k_conv, 1), 0.0), k_conv, group_codes
-            )[group_codes]
+            own_aov = np.where(k_conv > 0, k_rev / np.maximum(k_conv, 1), 0.0)
+            aov_group = _group_mean(own_aov, k_conv, group_codes)[group_codes]
             order_value = (k_rev + 3.0 * aov_group) / (k_conv + 3.0)
+            # spread: the keyword's own days (sandwich) and, for the prior's share, the
+            # spread of order values among the keywords of its ad group
+            resid = np.asarray(log.revenue, dtype=np.float64) - order_value[entity] * conv_rows
+            se_own = np.sqrt(np.bincount(entity, weights=resid**2, minlength=n)) / (k_conv + 3)
+            spread = between_sd(
+                np.log(np.maximum(own_aov, 1e-9)), k_conv * (own_aov > 0), group_codes
+            )
+            se_log_aov = np.sqrt(
+                (se_own / np.maximum(order_value, 1e-9)) ** 2 + (3.0 / (k_conv + 3) * spread) ** 2
+            )
 
     model = LandscapeModel(
         keywords=log.keyword.categories[log.keyword.codes[first]],
@@ -440,6 +538,60 @@ def estimate_landscapes(
         price_sigma=best["sigma"],
         row_of=entity.astype(np.int64),
     )
+    spread, bid_ratio, current, n_active = keyword_bids(bid_log, entity, day_codes, n)
+    campaign_sd = posterior_sd(posterior, _SIGMA_GRID)
+    source = np.where(
+        sharp[campaign_codes],
+        np.where(spread >= MIN_SPREAD, "keyword", "group"),
+        np.where(borrow[campaign_codes], "group", "prior"),
+    ).astype(object)
+    ident = Identifiability(
+        keywords=model.keywords,
+        campaign=model.campaign,
+        n_days=n_active,
+        impressions=k_imps,
+        clicks=k_clicks,
+        cost=k_cost,
+        bid_spread=spread,
+        bid_ratio=bid_ratio,
+        current_bid=current,
+        sigma_sd=campaign_sd[campaign_codes],
+        prior_sd=p_sd,
+        source=source,
+        n_log_days=int(day_codes.max()) + 1,
+    )
+    draws = None
+    if draws_wanted > 0:
+        rows = LogRows(
+            entity,
+            active,
+            log_bid,
+            bid_log,
+            np.asarray(w_day, dtype=np.float64),
+            imps,
+            clicks,
+            cost_log,
+            np.asarray(traffic, dtype=np.float64),
+        )
+        fit = row_fit(
+            rows,
+            model,
+            campaign_codes=campaign_codes,
+            group_codes=group_codes,
+            grid=_SIGMA_GRID,
+            posterior=posterior,
+            mu_by_sigma=mu_by_sigma,
+            volume_by_sigma=volume_by_sigma,
+            ratio=ratio,
+            own=own,
+            ratio_table=(_ratio_table(0.6), _Z_TABLE),
+            pooled=(ctr_pooled, cvr_pooled),
+            se_log_order_value=se_log_aov,
+        )
+        draws = draw_parameters(fit, draws_wanted, gen)
+    message = ident.warning_message()
+    if message is not None:
+        warnings.warn(message, IdentifiabilityWarning, stacklevel=3)  # 3: past @logged
     if bids is None:
         z_levels = special.ndtri(np.linspace(0.01, 0.999, levels))
         grid = np.exp(model.price_mu[:, None] + model.price_sigma[:, None] * z_levels[None, :])
@@ -458,7 +610,22 @@ def estimate_landscapes(
                 f"`bids` must have shape (n_levels,) or ({n}, n_levels). Got shape "
                 f"{grid.shape} instead."
             )
-    return LandscapeEstimate(landscapes=model.landscape(grid), model=model)
+    return LandscapeEstimate(
+        landscapes=model.landscape(grid), model=model, identifiability=ident, draws=draws
+    )
+
+
+def _check_prior(sigma_prior: object) -> tuple[float, float]:
+    if (
+        not isinstance(sigma_prior, tuple | list)
+        or len(sigma_prior) != 2
+        or not all(isinstance(v, int | float) and np.isfinite(v) and v > 0 for v in sigma_prior)
+    ):
+        raise InvalidInputError(
+            "`sigma_prior` must be a pair (median, log_sd) of finite numbers > 0. Got "
+            f"{short_repr(sigma_prior)} instead."
+        )
+    return float(sigma_prior[0]), float(sigma_prior[1])
 
 
 def landscape_error(estimated: BidLandscape, reference: BidLandscape) -> dict[str, float]:

@@ -1,0 +1,202 @@
+"""What a keyword log can identify: per keyword, where its bid response comes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bidopt._optional import require_pandas
+from bidopt._validation import rebuild_on_unpickle
+from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
+
+__all__ = ["SOURCES", "Identifiability"]
+
+#: Where a keyword's response to a bid change is learnt from, most to least direct.
+SOURCES: tuple[str, ...] = ("keyword", "group", "prior")
+
+#: Bid spread (standard deviation of the log bid over active days) below which a
+#: keyword's own bids are treated as constant.
+MIN_SPREAD = 0.05
+#: A campaign's price dispersion counts as learnt when its posterior standard deviation
+#: is at most this fraction of the prior's.
+MAX_POSTERIOR_RATIO = 0.5
+#: Share of the log's spend on keywords whose bid response is only the prior above which
+#: estimate_landscapes warns.
+WARN_SHARE = 0.05
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Identifiability:
+    """What the log can tell about each keyword's response to a bid change.
+
+    The landscape model's bid response is the competitor-price dispersion
+    ``price_sigma`` (fitted per campaign, from days when bids differ) and the price
+    level ``price_mu`` (from the cost per click relative to the bid).  A keyword's
+    ``source`` says where its bid response comes from:
+
+    * ``"keyword"``: its own bids varied (``bid_spread >= 0.05``) and its campaign's
+      dispersion is learnt from the log;
+    * ``"group"``: its own bids did not vary, but its campaign's did: the response is
+      pooled from the keywords around it;
+    * ``"prior"``: nothing in its campaign varied enough; the dispersion is the prior's
+      and a plan cannot know how far a bid change moves its clicks.
+
+    Attributes
+    ----------
+    keywords : ndarray of object, shape (n_keywords,)
+    campaign : ndarray of object or None, shape (n_keywords,)
+    n_days : ndarray of int64, shape (n_keywords,)
+        Days with a positive bid.
+    impressions, clicks, cost : ndarray of float64, shape (n_keywords,)
+        Totals over the log (cost in yuan).
+    bid_spread : ndarray of float64, shape (n_keywords,)
+        Standard deviation of the log bid over the keyword's active days (0 for a bid
+        that never changed; 0.1 is about +-10%).
+    bid_ratio : ndarray of float64, shape (n_keywords,)
+        Highest over lowest active bid (1 for a constant bid).
+    current_bid : ndarray of float64, shape (n_keywords,)
+        The bid on the log's last day with a row for the keyword, yuan (0 if paused).
+    sigma_sd : ndarray of float64, shape (n_keywords,)
+        Posterior standard deviation of the keyword's campaign dispersion.
+    prior_sd : float
+        Its standard deviation under the prior alone.
+    source : ndarray of object (str), shape (n_keywords,)
+        ``"keyword"``, ``"group"`` or ``"prior"`` (see above).
+    n_log_days : int
+        Distinct dates in the log.
+    """
+
+    keywords: ObjectArray
+    campaign: ObjectArray | None
+    n_days: IntArray
+    impressions: FloatArray
+    clicks: FloatArray
+    cost: FloatArray
+    bid_spread: FloatArray
+    bid_ratio: FloatArray
+    current_bid: FloatArray
+    sigma_sd: FloatArray
+    prior_sd: float
+    source: ObjectArray
+    n_log_days: int
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
+
+    @property
+    def n_keywords(self) -> int:
+        """Number of keywords (landscape rows)."""
+        return int(self.keywords.size)
+
+    @property
+    def identified(self) -> BoolArray:
+        """Mask of keywords whose bid response is learnt from the log (not the prior)."""
+        return np.asarray(self.source != "prior")
+
+    def counts(self) -> dict[str, int]:
+        """Number of keywords per source."""
+        return {s: int((self.source == s).sum()) for s in SOURCES}
+
+    def spend_share(self) -> dict[str, float]:
+        """Share of the log's spend per source (fractions summing to 1)."""
+        total = float(self.cost.sum())
+        if total <= 0:
+            return {s: float((self.source == s).mean()) for s in SOURCES}
+        return {s: float(self.cost[self.source == s].sum() / total) for s in SOURCES}
+
+    def warning_message(self) -> str | None:
+        """The :class:`~bidopt.exceptions.IdentifiabilityWarning` text, or None when the
+        log supports a plan (few keywords, by spend, rely on the prior)."""
+        share = self.spend_share()["prior"]
+        if share < WARN_SHARE:
+            return None
+        blind = self.source == "prior"
+        n_prior = int(blind.sum())
+        n_constant = int((blind & (self.bid_spread < MIN_SPREAD)).sum())
+        cause = (
+            "their bids did not vary"
+            if n_constant == n_prior
+            else f"{n_constant} kept a constant bid and the others' bids varied too little"
+        )
+        return (
+            f"The log cannot identify how {n_prior} of {self.n_keywords} keywords "
+            f"({share:.0%} of spend) respond to a bid change: over {self.n_log_days} days "
+            f"{cause} (bid spread < {MIN_SPREAD:g}, or too few days and impressions in "
+            "their campaign and the account to learn the price dispersion), so their bid "
+            "response is the prior's. Plans made with optimize_bids(estimate, ...) keep "
+            "their bids near today's and report wide ranges. Remedy: vary their bids for "
+            "two weeks (see bidopt.landscape.design_bid_test) and estimate again."
+        )
+
+    def summary(self) -> str:
+        """Counts and spend share per source, and the bid spread, in a few lines."""
+        counts, share = self.counts(), self.spend_share()
+        lines = [
+            f"Identifiability: {self.n_keywords} keywords over {self.n_log_days} days",
+            "  bid response learnt from: "
+            + ", ".join(f"{s} {counts[s]} ({share[s]:.0%} of spend)" for s in SOURCES),
+            f"  median bid spread {np.median(self.bid_spread):.3g} (log sd); "
+            f"{int((self.bid_spread < MIN_SPREAD).sum())} keywords with a constant bid",
+            f"  price dispersion sd: prior {self.prior_sd:.3g}, campaigns' posterior "
+            f"{np.min(self.sigma_sd):.3g}..{np.max(self.sigma_sd):.3g}",
+        ]
+        message = self.warning_message()
+        if message is not None:
+            lines.append("  warning: " + message)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        counts = self.counts()
+        return (
+            f"Identifiability(n_keywords={self.n_keywords}, n_log_days={self.n_log_days}, "
+            + ", ".join(f"{s}={counts[s]}" for s in SOURCES)
+            + ")"
+        )
+
+    def to_frame(self) -> Any:
+        """One row per keyword with its diagnostics (needs pandas)."""
+        pd = require_pandas("Identifiability.to_frame()")
+        columns: dict[str, Any] = {"keyword": self.keywords}
+        if self.campaign is not None:
+            columns["campaign"] = self.campaign
+        for name in (
+            "source",
+            "n_days",
+            "impressions",
+            "clicks",
+            "cost",
+            "bid_spread",
+            "bid_ratio",
+            "current_bid",
+            "sigma_sd",
+        ):
+            columns[name] = getattr(self, name)
+        return pd.DataFrame(columns)
+
+
+def keyword_bids(
+    bid: FloatArray, entity: IntArray, day: IntArray, n: int
+) -> tuple[FloatArray, FloatArray, FloatArray, IntArray]:
+    """Per keyword: spread (sd of log bid) and max/min ratio over active days, the bid
+    on its last day, and the number of active days."""
+    active = bid > 0
+    log_bid = np.log(np.where(active, bid, 1.0))
+    k_days = np.bincount(entity, weights=active.astype(np.float64), minlength=n)
+    safe = np.maximum(k_days, 1.0)
+    mean = np.bincount(entity, weights=log_bid * active, minlength=n) / safe
+    deviation = (log_bid - mean[entity]) * active
+    spread = np.sqrt(np.bincount(entity, weights=deviation**2, minlength=n) / safe)
+    hi = np.full(n, -np.inf)
+    lo = np.full(n, np.inf)
+    np.maximum.at(hi, entity[active], log_bid[active])
+    np.minimum.at(lo, entity[active], log_bid[active])
+    ratio = np.where(k_days > 0, np.exp(np.where(k_days > 0, hi - lo, 0.0)), 1.0)
+    spread = np.where(ratio > 1.0, spread, 0.0)  # a constant bid: exactly 0, no round-off
+    # the last day's bid: rows by day, the last occurrence of each keyword
+    order = np.argsort(day, kind="stable")[::-1]
+    _, first_in_reversed = np.unique(entity[order], return_index=True)
+    current = np.zeros(n)
+    current[entity[order][first_in_reversed]] = bid[order][first_in_reversed]
+    return spread, ratio, current, k_days.astype(np.int64)

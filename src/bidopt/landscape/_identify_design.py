@@ -1,0 +1,192 @@
+"""``design_bid_test``: a bid test that makes the log identify what it cannot yet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bidopt._optional import require_pandas
+from bidopt._validation import check_random_state, check_scalar, rebuild_on_unpickle, short_repr
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape._estimate import LandscapeEstimate
+from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray, RandomState
+
+__all__ = ["BidTest", "design_bid_test"]
+
+_MIN_BID, _MAX_BID = 0.05, 99.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BidTest:
+    """A bid test: which keywords move, by how much, on which days.
+
+    Attributes
+    ----------
+    keywords : ndarray of object, shape (n_keywords,)
+        Every keyword of the estimate (landscape rows), tested or not.
+    today : ndarray of float64, shape (n_keywords,)
+        Today's bid per keyword, yuan.
+    tested : ndarray of bool, shape (n_keywords,)
+        The keywords in the test.
+    arm : ndarray of int64, shape (n_keywords,)
+        0 or 1 for tested keywords (-1 otherwise): on even days arm 0 bids up and arm 1
+        down, on odd days the reverse, so each day half of the tested spend moves each
+        way and day effects cancel between arms and within each keyword.
+    step : float
+        The multiplicative step: up is ``today * step``, down ``today / step``.
+    schedule : ndarray of float64, shape (n_days, n_keywords)
+        The bid of every keyword on every day of the test, yuan (untested keywords keep
+        today's).
+    """
+
+    keywords: ObjectArray
+    today: FloatArray
+    tested: BoolArray
+    arm: IntArray
+    step: float
+    schedule: FloatArray
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return rebuild_on_unpickle(self)
+
+    @property
+    def n_days(self) -> int:
+        """Days of the test."""
+        return int(self.schedule.shape[0])
+
+    @property
+    def n_tested(self) -> int:
+        """Keywords in the test."""
+        return int(self.tested.sum())
+
+    def bids(self, day: int) -> FloatArray:
+        """Every keyword's bid on ``day`` (0-based) of the test, yuan."""
+        d = int(check_scalar(day, "day", lower=0, upper=self.n_days - 1, integer=True))
+        return np.array(self.schedule[d])
+
+    def summary(self) -> str:
+        """The test in a few lines."""
+        return "\n".join(
+            [
+                f"BidTest: {self.n_tested} of {self.keywords.size} keywords for {self.n_days} "
+                f"days, bids x{self.step:g} / /{self.step:g} around today's",
+                f"  arm 0: {int((self.arm == 0).sum())} keywords up on even days, down on odd;"
+                f" arm 1: {int((self.arm == 1).sum())} the reverse",
+            ]
+        )
+
+    def __repr__(self) -> str:
+        return f"BidTest(n_tested={self.n_tested}, n_days={self.n_days}, step={self.step:g})"
+
+    def to_frame(self) -> Any:
+        """One row per tested keyword and day: day, keyword, arm, today's bid and the
+        test bid (needs pandas)."""
+        pd = require_pandas("BidTest.to_frame()")
+        rows = np.flatnonzero(self.tested)
+        days = self.n_days
+        return pd.DataFrame(
+            {
+                "day": np.repeat(np.arange(days), rows.size),
+                "keyword": np.tile(self.keywords[rows], days),
+                "arm": np.tile(self.arm[rows], days),
+                "today_bid": np.tile(self.today[rows], days),
+                "bid": self.schedule[:, rows].ravel(),
+            }
+        )
+
+
+def design_bid_test(
+    estimate: LandscapeEstimate,
+    *,
+    n_days: int = 14,
+    step: float = 1.25,
+    current_bids: Mapping[str, float] | None = None,
+    include: str = "unidentified",
+    rng: RandomState = 0,
+) -> BidTest:
+    """Design a bid test for the keywords whose bid response the log cannot identify.
+
+    Tested keywords are split into two arms balanced by spend (largest first, each to
+    the arm with less spend so far: the arms differ by at most one keyword's spend).
+    On even days arm 0 bids ``today * step`` and arm 1 ``today / step``; on odd days
+    the reverse.  Every keyword sees both
+    bids on alternate days (its bid response is then learnt from its own log) and on
+    each day half of the tested spend moves up and half down, so the account's spend
+    stays near today's and day-to-day traffic cancels.
+
+    Parameters
+    ----------
+    estimate : LandscapeEstimate
+        From :func:`estimate_landscapes`; its ``identifiability`` picks the keywords.
+    n_days : int, default 14
+        Length of the test, >= 2 days.
+    step : float, default 1.25
+        Multiplicative bid step, > 1 (1.25: +25% / -20%).
+    current_bids : mapping of keyword to float, optional
+        Today's bids by keyword; by default the log's last day.
+    include : {"unidentified", "all"}, default "unidentified"
+        Test the keywords whose response comes from their group or the prior, or every
+        keyword with a bid.
+    rng : int, Generator or None, default 0
+        Seed of the assignment to arms.
+
+    Returns
+    -------
+    BidTest
+        ``schedule`` holds every keyword's bid per day; ``bids(day)`` one day's.
+    """
+    if not isinstance(estimate, LandscapeEstimate) or estimate.identifiability is None:
+        raise InvalidInputError(
+            "`estimate` must be a LandscapeEstimate from estimate_landscapes. Got "
+            f"{short_repr(estimate)} instead."
+        )
+    days = int(check_scalar(n_days, "n_days", lower=2, integer=True))
+    factor = check_scalar(step, "step", lower=1, lower_inclusive=False, upper=4)
+    if include not in ("unidentified", "all"):
+        raise InvalidInputError(
+            f"`include` must be 'unidentified' or 'all'. Got {short_repr(include)} instead."
+        )
+    gen = check_random_state(rng)
+    ident = estimate.identifiability
+    today = np.array(ident.current_bid, dtype=np.float64)
+    if current_bids is not None:
+        position = {k: i for i, k in enumerate(ident.keywords.tolist())}
+        for keyword, bid in current_bids.items():
+            if keyword not in position:
+                raise InvalidInputError(
+                    "`current_bids` must name keywords of the estimate. Got "
+                    f"{short_repr(keyword)} instead."
+                )
+            today[ident.keywords == keyword] = float(bid)
+    tested = today > 0
+    if include == "unidentified":
+        tested &= ident.source != "keyword"
+    rows = np.flatnonzero(tested)
+    # balanced by spend: largest first, each to the arm with less spend so far (the arms
+    # then differ by at most one keyword's spend); ties and the first keyword at random
+    spend = np.asarray(estimate.model.landscape(today[:, None]).cost[:, 0])
+    order = rows[np.lexsort((gen.random(rows.size), -spend[rows]))]
+    arm = np.full(today.size, -1, dtype=np.int64)
+    load = [0.0, 0.0]
+    first = int(gen.random() < 0.5)
+    for i, row in enumerate(order.tolist()):
+        side = first if i == 0 else int(load[1] < load[0])
+        arm[row] = side
+        load[side] += float(spend[row])
+    up = np.clip(np.round(today * factor, 2), _MIN_BID, _MAX_BID)
+    down = np.clip(np.round(today / factor, 2), _MIN_BID, _MAX_BID)
+    schedule = np.tile(today, (days, 1))
+    for d in range(days):
+        schedule[d] = np.where(arm == d % 2, up, schedule[d])
+        schedule[d] = np.where(arm == 1 - d % 2, down, schedule[d])
+    return BidTest(
+        keywords=ident.keywords,
+        today=today,
+        tested=tested,
+        arm=arm,
+        step=float(factor),
+        schedule=schedule,
+    )

@@ -1,0 +1,246 @@
+"""How :func:`~bidopt.landscape.estimate_landscapes` turns a log into parameter draws.
+
+Two pieces, both cheap (a few passes over the log's rows):
+
+* the campaign's price dispersion ``sigma`` gets a posterior on the estimator's grid:
+  the Poisson deviance of the daily impressions (scaled by the campaign's
+  over-dispersion) times a log-normal prior.  Bids that never move leave the deviance
+  flat, so the posterior is the prior: nothing was learnt about the bid response;
+* the other parameters get a spread from the log itself: a sandwich (day-resampling)
+  variance per keyword for volume, price level and order value, plus the spread of the
+  keyword's group where its own data are thin; Beta posteriors for CTR and CVR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import special
+
+from bidopt.grouping import PooledRates
+from bidopt.landscape._uncertainty import LandscapeDraws
+from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
+
+if TYPE_CHECKING:
+    from bidopt.landscape._estimate import LandscapeModel
+
+__all__ = [
+    "LogRows",
+    "RowFit",
+    "between_sd",
+    "draw_parameters",
+    "posterior_sd",
+    "prior_sd",
+    "row_fit",
+    "sigma_posterior",
+]
+
+
+def sigma_posterior(
+    deviance: FloatArray,
+    n_rows: FloatArray,
+    n_units: FloatArray,
+    grid: FloatArray,
+    prior: tuple[float, float],
+) -> FloatArray:
+    """Posterior weights of each grid ``sigma`` per campaign, shape (n_sigma, n_campaigns).
+
+    ``deviance`` (n_sigma, n_campaigns) is the campaign's Poisson deviance of daily
+    impressions at each sigma; it is divided by the campaign's dispersion (minimum
+    deviance per residual degree of freedom, at least 1) so over-dispersed days do not
+    count as more evidence than they are.  ``prior`` is the median and log-sd of a
+    log-normal prior on sigma.
+    """
+    low = deviance.min(axis=0)
+    dof = np.maximum(n_rows - n_units, 1.0)
+    dispersion = np.maximum(low / dof, 1.0)
+    median, log_sd = prior
+    log_prior = -0.5 * ((np.log(grid) - np.log(median)) / log_sd) ** 2 - np.log(grid)
+    log_post = -(deviance - low) / (2.0 * dispersion) + log_prior[:, None]
+    log_post -= log_post.max(axis=0)
+    weights = np.exp(log_post)
+    return np.asarray(weights / weights.sum(axis=0), dtype=np.float64)
+
+
+def between_sd(values: FloatArray, weights: FloatArray, codes: IntArray) -> FloatArray:
+    """Weighted standard deviation of ``values`` within each group, per unit.
+
+    Groups with no weight get the weighted spread over all units.
+    """
+    size = int(codes.max()) + 1 if codes.size else 1
+    w = np.bincount(codes, weights=weights, minlength=size)
+    s1 = np.bincount(codes, weights=weights * values, minlength=size)
+    s2 = np.bincount(codes, weights=weights * values**2, minlength=size)
+    total = weights.sum()
+    if total > 0:
+        m = (weights * values).sum() / total
+        overall = float(np.sqrt(max((weights * (values - m) ** 2).sum() / total, 0.0)))
+    else:
+        overall = 0.0
+    safe = np.where(w > 0, w, 1.0)
+    var = np.maximum(s2 / safe - (s1 / safe) ** 2, 0.0)
+    return np.asarray(np.where(w > 0, np.sqrt(var), overall)[codes], dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class RowFit:
+    """What the estimator knows after its fit, for :func:`draw_parameters`.
+
+    Per keyword (n_keywords,): the point estimates, the log-sd of volume, the sd of
+    ``mu`` at the chosen sigma, the log-sd of order value, the keyword's campaign, and
+    the per-sigma ``mu`` and ``volume`` (n_sigma, n_keywords) so a drawn sigma comes
+    with its matching price level and volume.
+    """
+
+    keywords: ObjectArray
+    campaign_codes: IntArray
+    grid: FloatArray
+    posterior: FloatArray
+    mu_by_sigma: FloatArray
+    volume_by_sigma: FloatArray
+    mode: IntArray
+    se_log_volume: FloatArray
+    se_mu: FloatArray
+    se_traffic: float
+    ctr: PooledRates
+    cvr: PooledRates | None
+    order_value: FloatArray | None
+    se_log_order_value: FloatArray | None
+
+
+def draw_parameters(fit: RowFit, n_draws: int, rng: np.random.Generator) -> LandscapeDraws:
+    """``n_draws`` draws of every keyword's parameters (see the module docstring)."""
+    n = fit.keywords.size
+    n_campaigns = fit.posterior.shape[1]
+    cdf = np.cumsum(fit.posterior, axis=0)
+    u = rng.random((n_draws, n_campaigns))
+    # inverse-CDF sampling of each campaign's sigma index on the grid
+    idx = np.minimum((u[:, None, :] > cdf[None, :, :]).sum(axis=1), fit.grid.size - 1)
+    sigma_idx = idx[:, fit.campaign_codes]  # (n_draws, n)
+    cols = np.arange(n)
+    mu = fit.mu_by_sigma[sigma_idx, cols] + fit.se_mu * rng.standard_normal((n_draws, n))
+    # log-normal draws centred on the estimate's scale (mean-preserving: - se**2 / 2)
+    common = fit.se_traffic * rng.standard_normal((n_draws, 1)) - fit.se_traffic**2 / 2
+    volume = fit.volume_by_sigma[sigma_idx, cols] * np.exp(
+        fit.se_log_volume * rng.standard_normal((n_draws, n)) - fit.se_log_volume**2 / 2 + common
+    )
+    ctr = rng.beta(fit.ctr.alpha, fit.ctr.beta, size=(n_draws, n))
+    cvr = order_value = None
+    if fit.cvr is not None:
+        cvr = rng.beta(fit.cvr.alpha, fit.cvr.beta, size=(n_draws, n))
+    if fit.order_value is not None and fit.se_log_order_value is not None:
+        se = fit.se_log_order_value
+        order_value = fit.order_value * np.exp(se * rng.standard_normal((n_draws, n)) - se**2 / 2)
+    return LandscapeDraws(
+        volume=volume,
+        ctr=ctr,
+        cvr=cvr,
+        order_value=order_value,
+        price_mu=mu,
+        price_sigma=fit.grid[sigma_idx],
+        keywords=fit.keywords,
+    )
+
+
+def ratio_slope(ratio: FloatArray, table: FloatArray, z_table: FloatArray) -> FloatArray:
+    """``|dz / d ratio|`` of the inverted CPC/bid relation, by central differences."""
+    eps = 1e-3
+    hi = np.interp(np.clip(ratio * (1 + eps), 1e-6, 1 - 1e-6), table[::-1], z_table[::-1])
+    lo = np.interp(np.clip(ratio * (1 - eps), 1e-6, 1 - 1e-6), table[::-1], z_table[::-1])
+    return np.asarray(np.abs(hi - lo) / np.maximum(2 * eps * ratio, 1e-12), dtype=np.float64)
+
+
+def prior_sd(grid: FloatArray, prior: tuple[float, float]) -> float:
+    """Standard deviation of sigma under the prior alone, on the grid."""
+    median, log_sd = prior
+    w = np.exp(-0.5 * ((np.log(grid) - np.log(median)) / log_sd) ** 2) / grid
+    w /= w.sum()
+    m = (w * grid).sum()
+    return float(np.sqrt((w * (grid - m) ** 2).sum()))
+
+
+def posterior_sd(posterior: FloatArray, grid: FloatArray) -> FloatArray:
+    """Standard deviation of sigma under each campaign's posterior."""
+    m = (posterior * grid[:, None]).sum(axis=0)
+    var = (posterior * (grid[:, None] - m) ** 2).sum(axis=0)
+    return np.asarray(np.sqrt(np.maximum(var, 0.0)), dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class LogRows:
+    """The log's rows as the estimator reads them (each of shape (n_rows,)): keyword
+    row, active flag, log bid, bid, day traffic weight, impressions, clicks, cost; and
+    the traffic index of each day (n_days,)."""
+
+    entity: IntArray
+    active: BoolArray
+    log_bid: FloatArray
+    bid: FloatArray
+    w_day: FloatArray
+    impressions: FloatArray
+    clicks: FloatArray
+    cost: FloatArray
+    traffic: FloatArray
+
+
+def row_fit(
+    rows: LogRows,
+    model: LandscapeModel,
+    *,
+    campaign_codes: IntArray,
+    group_codes: IntArray,
+    grid: FloatArray,
+    posterior: FloatArray,
+    mu_by_sigma: FloatArray,
+    volume_by_sigma: FloatArray,
+    ratio: FloatArray,
+    own: FloatArray,
+    ratio_table: tuple[FloatArray, FloatArray],
+    pooled: tuple[PooledRates, PooledRates | None],
+    se_log_order_value: FloatArray | None,
+) -> RowFit:
+    """The spread of each keyword's volume and price level over the log's days (a
+    sandwich variance at the chosen sigma), widened by its ad group's spread of price
+    level where the keyword has few clicks (``own`` is the weight of its own data)."""
+    n = model.n_keywords
+    e = rows.entity
+    mu, sigma, volume = model.price_mu, model.price_sigma, model.volume
+    share = special.ndtr((rows.log_bid - mu[e]) / sigma[e]) * rows.active
+    exposure = np.bincount(e, weights=rows.w_day * share, minlength=n)
+    k_imps = np.bincount(e, weights=rows.impressions, minlength=n)
+    resid = rows.impressions - volume[e] * rows.w_day * share
+    var_volume = np.bincount(e, weights=resid**2, minlength=n)
+    se_log_volume = np.sqrt(
+        var_volume / np.maximum(volume * exposure, 1e-12) ** 2 + 1.0 / (k_imps + 1.0)
+    )
+    safe_ratio = np.nan_to_num(ratio, nan=0.5)
+    resid_cost = rows.cost - safe_ratio[e] * rows.clicks * rows.bid
+    k_click_bid = np.bincount(e, weights=rows.clicks * rows.bid, minlength=n)
+    se_ratio = np.sqrt(np.bincount(e, weights=resid_cost**2, minlength=n)) / np.maximum(
+        k_click_bid, 1e-12
+    )
+    table, z_table = ratio_table
+    se_z_own = ratio_slope(safe_ratio, table, z_table) * se_ratio
+    z_own = np.interp(safe_ratio, table[::-1], z_table[::-1])
+    k_clicks = np.asarray(np.bincount(e, weights=rows.clicks, minlength=n), dtype=np.float64)
+    z_spread = between_sd(z_own, k_clicks, group_codes)
+    se_mu = sigma * np.sqrt((own * se_z_own) ** 2 + ((1 - own) * z_spread) ** 2)
+    log_traffic = np.log(np.maximum(rows.traffic, 1e-12))
+    return RowFit(
+        keywords=model.keywords,
+        campaign_codes=campaign_codes,
+        grid=grid,
+        posterior=posterior,
+        mu_by_sigma=mu_by_sigma,
+        volume_by_sigma=volume_by_sigma,
+        mode=np.searchsorted(grid, sigma),
+        se_log_volume=np.where(k_imps > 0, se_log_volume, 0.0),
+        se_mu=np.nan_to_num(se_mu),
+        se_traffic=float(log_traffic.std() / np.sqrt(max(rows.traffic.size, 1))),
+        ctr=pooled[0],
+        cvr=pooled[1],
+        order_value=model.order_value,
+        se_log_order_value=se_log_order_value,
+    )

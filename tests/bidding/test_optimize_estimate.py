@@ -1,0 +1,101 @@
+"""optimize_bids on an estimate: ranges, the trust region, the no-loss guard (issue #23)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from bidopt.bidding import PlanRanges, optimize_bids
+from bidopt.datasets import make_search_account
+from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
+from bidopt.landscape import estimate_landscapes
+
+
+@pytest.fixture(scope="module")
+def account():
+    return make_search_account(200, n_days=1, rng=21)
+
+
+@pytest.fixture(scope="module")
+def constant(account):
+    log = account.simulate(account.current_bids, n_days=14, first_day=0, rng=22)
+    with pytest.warns(IdentifiabilityWarning):
+        return estimate_landscapes(log, n_draws=12, rng=1)
+
+
+@pytest.fixture(scope="module")
+def budget(account):
+    return float(account.expected().totals()["cost"])
+
+
+def test_plan_on_an_estimate_reports_ranges(constant, budget):
+    plan = optimize_bids(constant, budget)
+    assert plan.success
+    ranges = plan.ranges
+    assert isinstance(ranges, PlanRanges)
+    assert ranges.metrics == ("spend", "clicks", "conversions", "revenue")
+    assert ranges.plan.shape == (12, 4) and ranges.today.shape == (12, 4)
+    for name in ranges.metrics:
+        lo, hi = ranges.interval(name)
+        assert lo <= ranges.mean(name) <= hi
+        np.testing.assert_allclose(
+            (lo, hi), np.quantile(ranges.plan[:, ranges.metrics.index(name)], [0.1, 0.9])
+        )
+    # the plan is made on the mean landscape over draws: its expected spend is the
+    # draws' mean spend at its bids, within the budget
+    np.testing.assert_allclose(plan.spend, ranges.mean("spend"), rtol=1e-9)
+    np.testing.assert_allclose(plan.conversions, ranges.mean("conversions"), rtol=1e-9)
+    assert plan.spend <= budget * (1 + 1e-9)
+    assert "Ranges over 12 draws" in plan.summary()
+    assert list(ranges.to_frame()["metric"]) == list(ranges.metrics)
+
+
+def test_safe_plan_stays_near_today_s_bids_and_beats_them(constant, account, budget):
+    plan = optimize_bids(constant, budget)
+    today = constant.identifiability.current_bid
+    np.testing.assert_array_equal(today, account.current_bids)  # same keyword order
+    moved = plan.bids > 0
+    # +-20% (bids rounded to cents) where nothing was learnt about the bid response
+    assert np.all(plan.bids[moved] <= np.round(today[moved] * 1.2, 2) + 1e-9)
+    assert np.all(plan.bids[moved] >= np.round(today[moved] / 1.2, 2) - 1e-9)
+    ranges = plan.ranges
+    assert ranges.trust_scale == 0.0 or ranges.probability_better >= 0.8
+
+
+def test_unsafe_plan_moves_freely_and_warns(constant, budget):
+    with pytest.warns(IdentifiabilityWarning, match="never varied"):
+        plan = optimize_bids(constant, budget, safe=False)
+    assert np.isnan(plan.ranges.trust_scale)
+    today = constant.identifiability.current_bid
+    assert np.any(np.abs(np.log(np.maximum(plan.bids, 1e-9) / today)) > np.log(1.2) + 0.01)
+
+
+def test_current_bids_are_keyed_by_keyword(constant, account, budget):
+    keywords = account.keywords.tolist()
+    doubled = {k: 2 * b for k, b in zip(keywords, account.current_bids.tolist(), strict=True)}
+    shuffled = dict(reversed(list(doubled.items())))  # order of the mapping is irrelevant
+    a = optimize_bids(constant, budget, current_bids=doubled)
+    b = optimize_bids(constant, budget, current_bids=shuffled)
+    np.testing.assert_array_equal(a.bids, b.bids)
+    # the trust region is now around the doubled bids
+    moved = a.bids > 0
+    assert np.all(a.bids[moved] >= np.round(2 * account.current_bids[moved] / 1.2, 2) - 1e-9)
+    with pytest.raises(InvalidInputError, match="current_bids"):
+        optimize_bids(constant, budget, current_bids={"no such keyword": 1.0})
+    with pytest.raises(InvalidInputError, match="current_bids"):
+        optimize_bids(constant, budget, current_bids=[1.0, 2.0])  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="current_bids"):
+        optimize_bids(constant.landscapes, budget, current_bids={keywords[0]: 1.0})
+    with pytest.raises(InvalidInputError, match="safe"):
+        optimize_bids(constant, budget, safe="yes")  # type: ignore[arg-type]
+
+
+def test_without_draws_the_plan_has_no_ranges_spread(account, budget):
+    log = account.simulate(account.current_bids, n_days=7, first_day=0, rng=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentifiabilityWarning)
+        estimate = estimate_landscapes(log, n_draws=0)
+    plan = optimize_bids(estimate, budget)
+    assert plan.success and plan.ranges is not None and plan.ranges.n_draws == 1

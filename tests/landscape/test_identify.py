@@ -1,0 +1,161 @@
+"""Identifiability diagnostics, parameter draws and the bid-test design (issue #23)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import make_search_account
+from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
+from bidopt.landscape import (
+    Identifiability,
+    LandscapeDraws,
+    LandscapeModel,
+    design_bid_test,
+    estimate_landscapes,
+    identifiability,
+)
+from bidopt.landscape._uncertainty_fit import prior_sd, sigma_posterior
+
+
+@pytest.fixture(scope="module")
+def account():
+    return make_search_account(300, n_days=28, rng=11)
+
+
+@pytest.fixture(scope="module")
+def constant_log(account):
+    return account.simulate(account.current_bids, n_days=14, first_day=0, rng=12)
+
+
+def test_constant_bids_warn_with_cause_and_remedy(constant_log):
+    with pytest.warns(IdentifiabilityWarning, match="did not vary") as record:
+        estimate = estimate_landscapes(constant_log)
+    message = str(record[0].message)
+    assert "design_bid_test" in message  # the remedy
+    assert "300 of 300 keywords" in message
+    ident = estimate.identifiability
+    assert isinstance(ident, Identifiability)
+    assert ident.counts() == {"keyword": 0, "group": 0, "prior": 300}
+    assert np.all(ident.bid_spread == 0) and np.all(ident.bid_ratio == 1)
+    assert ident.n_log_days == 14
+    # the bid response is the prior's: every campaign's posterior is the prior
+    np.testing.assert_allclose(ident.sigma_sd, ident.prior_sd, rtol=1e-9)
+
+
+def test_varying_bids_do_not_warn_and_are_learnt_from_the_keyword(account):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IdentifiabilityWarning)
+        estimate = estimate_landscapes(account.log)
+    ident = estimate.identifiability
+    assert ident is not None
+    assert ident.spend_share()["keyword"] > 0.9
+    assert ident.warning_message() is None
+    frame = ident.to_frame()
+    assert set(frame["source"]) <= {"keyword", "group", "prior"}
+    assert "keyword" in ident.summary()
+
+
+def test_identifiability_of_a_log_is_the_estimate_s_without_warning(constant_log):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IdentifiabilityWarning)
+        ident = identifiability(constant_log)
+    assert ident.counts()["prior"] == 300
+    with pytest.raises(InvalidInputError, match="log_or_estimate"):
+        identifiability([1, 2])  # type: ignore[arg-type]
+
+
+def test_current_bid_is_the_last_day_s_bid_by_keyword(account):
+    ident = identifiability(account.log)
+    last_day = account.log.date == account.log.date.max()
+    rows = account.log.keyword.codes[last_day]
+    expected = dict(zip(account.keywords[rows].tolist(), account.log.bid[last_day], strict=True))
+    got = dict(zip(ident.keywords.tolist(), ident.current_bid, strict=True))
+    assert got == expected
+
+
+def test_draws_carry_shapes_and_average_to_an_exact_reference(account):
+    estimate = estimate_landscapes(account.log, n_draws=5, rng=3)
+    draws = estimate.draws
+    assert isinstance(draws, LandscapeDraws)
+    assert draws.price_mu.shape == (5, 300) and draws.n_draws == 5
+    grid = np.asarray(estimate.landscapes.bids)
+    mean = draws.mean_landscape(grid)
+    # reference: each draw's parameters as a LandscapeModel, landscapes averaged by hand
+    total = 0.0
+    for d in range(5):
+        model = LandscapeModel(
+            keywords=draws.keywords,
+            campaign=None,
+            ad_group=None,
+            volume=draws.volume[d],
+            ctr=draws.ctr[d],
+            cvr=draws.cvr[d],
+            order_value=draws.order_value[d],
+            price_mu=draws.price_mu[d],
+            price_sigma=draws.price_sigma[d],
+            row_of=np.zeros(0, dtype=np.int64),
+        )
+        total = total + model.landscape(grid).conversions
+    np.testing.assert_allclose(mean.conversions, total / 5, rtol=1e-12)
+    at = draws.at_bids(grid[:, 3])
+    np.testing.assert_allclose(at["cost"].mean(axis=0), mean.cost[:, 3], rtol=1e-12)
+    # same seed, same draws; no draws on request
+    again = estimate_landscapes(account.log, n_draws=5, rng=3).draws
+    np.testing.assert_array_equal(again.volume, draws.volume)
+    assert estimate_landscapes(account.log, n_draws=0).draws is None
+
+
+def test_flat_deviance_gives_the_prior_and_a_sharp_one_does_not():
+    grid = np.round(np.arange(0.25, 1.401, 0.05), 2)
+    flat = sigma_posterior(
+        np.zeros((grid.size, 1)), np.array([100.0]), np.array([10.0]), grid, (0.6, 0.4)
+    )
+    prior = np.exp(-0.5 * ((np.log(grid) - np.log(0.6)) / 0.4) ** 2) / grid
+    np.testing.assert_allclose(flat[:, 0], prior / prior.sum(), rtol=1e-12)
+    sharp = sigma_posterior(
+        (1e4 * (grid - 0.8) ** 2)[:, None], np.array([100.0]), np.array([10.0]), grid, (0.6, 0.4)
+    )
+    assert grid[sharp[:, 0].argmax()] == 0.8
+    sd = np.sqrt((sharp[:, 0] * (grid - 0.8) ** 2).sum())
+    assert sd < 0.5 * prior_sd(grid, (0.6, 0.4))
+
+
+def test_bad_prior_and_draws_are_rejected(constant_log):
+    with pytest.raises(InvalidInputError, match="sigma_prior"):
+        estimate_landscapes(constant_log, sigma_prior=(0.6, -1.0))
+    with pytest.raises(InvalidInputError, match="n_draws"):
+        estimate_landscapes(constant_log, n_draws=-1)
+
+
+def test_bid_test_alternates_balanced_arms(constant_log):
+    with pytest.warns(IdentifiabilityWarning):
+        estimate = estimate_landscapes(constant_log, n_draws=0)
+    test = design_bid_test(estimate, n_days=4, step=1.25, rng=0)
+    today = estimate.identifiability.current_bid
+    assert test.schedule.shape == (4, 300)
+    assert test.n_tested == 300  # nothing identified: every keyword is tested
+    arm0, arm1 = test.arm == 0, test.arm == 1
+    assert arm0.sum() > 100 and arm1.sum() > 100
+    up = np.clip(np.round(today * 1.25, 2), 0.05, 99)
+    down = np.clip(np.round(today / 1.25, 2), 0.05, 99)
+    for day in range(4):
+        high, low = (arm0, arm1) if day % 2 == 0 else (arm1, arm0)
+        np.testing.assert_array_equal(test.bids(day)[high], up[high])
+        np.testing.assert_array_equal(test.bids(day)[low], down[low])
+    # the arms carry the same spend at today's bids, up to one keyword's
+    spend = estimate.model.landscape(today[:, None]).cost[:, 0]
+    assert abs(spend[arm0].sum() - spend[arm1].sum()) <= spend.max() + 1e-9
+    assert len(test.to_frame()) == 4 * 300
+    with pytest.raises(InvalidInputError, match="step"):
+        design_bid_test(estimate, step=1.0)
+
+
+def test_bid_test_leaves_identified_keywords_alone(account):
+    estimate = estimate_landscapes(account.log, n_draws=0)
+    test = design_bid_test(estimate, n_days=2)
+    learnt = estimate.identifiability.source == "keyword"
+    assert not test.tested[learnt].any()
+    np.testing.assert_array_equal(test.schedule[:, learnt], np.tile(test.today[learnt], (2, 1)))
