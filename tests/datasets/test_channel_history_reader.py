@@ -1,0 +1,46 @@
+"""read_channel_history: spend per channel and period with its revenue column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import ChannelHistory, read_channel_history
+from bidopt.exceptions import InvalidInputError, MissingColumnError
+
+CSV = """日期,直通车,抖音,成交金额
+2025-01-06,"12,000",1.5万,"300,000"
+2025-01-13,9000,8000,2.1万
+2025-01-20,¥11000.50,20000,310000
+"""
+
+
+def test_reads_chinese_headers_and_taobao_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    path.write_text(CSV, encoding="utf-8")
+    history = read_channel_history(path)
+    assert isinstance(history, ChannelHistory)
+    assert history.channels == ("直通车", "抖音") and history.kpi_name == "成交金额"
+    np.testing.assert_allclose(history.spend, [[12_000, 15_000], [9000, 8000], [11_000.5, 20_000]])
+    np.testing.assert_allclose(history.kpi, [300_000, 21_000, 310_000])
+    assert history.periods is not None and str(history.periods[1]) == "2025-01-13"
+    assert history.observed_range()["抖音"] == (8000.0, 20_000.0)
+    assert "3 periods, 2 channels" in history.summary()
+    frame = history.to_frame()
+    assert list(frame.columns) == ["date", "直通车", "抖音", "成交金额"] and len(frame) == 3
+
+
+def test_errors_name_the_column_and_the_cell(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    path.write_text(CSV.replace("成交金额", "收入"), encoding="utf-8")
+    with pytest.raises(MissingColumnError, match="--kpi COLUMN"):
+        read_channel_history(path)
+    history = read_channel_history(path, kpi="收入", channels=["抖音"])
+    assert history.channels == ("抖音",)
+    with pytest.raises(MissingColumnError, match="`channels` must be columns"):
+        read_channel_history(path, kpi="收入", channels=["天猫"])
+    path.write_text(CSV.replace("9000", "-9000"), encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="'直通车'.*numbers >= 0. Got '-9000' at row 1"):
+        read_channel_history(path)
