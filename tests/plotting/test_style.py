@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -154,14 +155,17 @@ def test_every_public_figure_is_tested(chinese_results: dict[str, Any]) -> None:
 @pytest.mark.skipif(_style.cjk_font() is None, reason="no CJK font installed (fonts-wqy-zenhei)")
 @pytest.mark.parametrize("name", FIGURES)
 def test_chinese_labels_render_without_missing_glyphs(
-    name: str, chinese_results: dict[str, Any]
+    name: str, chinese_results: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="matplotlib.font_manager")
     fig = _figures(chinese_results)[name]()
     texts = " ".join(t.get_text() for t in fig.findobj(_text_type()))
     assert any(ord(ch) > 0x2E7F for ch in texts), "the figure has no Chinese text"
     messages = _render(fig)
     glyphs = [m for m in messages if "missing from" in m or "Glyph" in m]
     assert not glyphs, glyphs[:2]
+    notes = [r.getMessage() for r in caplog.records if r.getMessage().startswith("findfont")]
+    assert not notes, notes[:2]
 
 
 def test_a_font_without_chinese_glyphs_is_caught(chinese_results: dict[str, Any]) -> None:
@@ -189,6 +193,9 @@ def test_currency_and_separators(chinese_results: dict[str, Any]) -> None:
     fig.savefig(io.BytesIO(), format="png", dpi=30)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "spend (元)"
+    assert ax.get_title().endswith("(all 5 channels: 0)")  # same total: no "-0"
+    changes = {t.get_text() for t in ax.texts}
+    assert all(c[0] in "+-" for c in changes) and any(" " in c for c in changes)
     assert ax.xaxis.get_major_formatter()(700000.0, 0) == "700 000"
     assert ax.xaxis.get_major_formatter()(2.5, 0) == "2.5"
     assert "yuan" not in " ".join(t.get_text() for t in fig.findobj(_text_type()))

@@ -88,6 +88,23 @@ def plot_landscape(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    The bids seen per keyword, from the log the landscapes were estimated from
+    (``estimate.model.row_of`` is the landscape row of every log row):
+
+    >>> import numpy as np
+    >>> from bidopt.datasets import make_search_account
+    >>> from bidopt.landscape import estimate_landscapes
+    >>> log = make_search_account(40, n_days=14, rng=0).log
+    >>> estimate = estimate_landscapes(log)  # doctest: +SKIP
+    >>> rows, n = estimate.model.row_of, estimate.landscapes.n_keywords  # doctest: +SKIP
+    >>> low, high = np.full(n, np.inf), np.zeros(n)  # doctest: +SKIP
+    >>> np.minimum.at(low, rows, log.bid); np.maximum.at(high, rows, log.bid)  # doctest: +SKIP
+    >>> fig = plot_landscape(
+    ...     estimate.landscapes, observed_bids=np.column_stack([low, high])
+    ... )  # doctest: +SKIP
     """
     name = check_choice(metric, "metric", tuple(_METRIC_LABELS))
     values = landscape.metric(name)
@@ -119,10 +136,10 @@ def plot_landscape(
         else:
             lo, hi = sorted(observed[i].tolist())
             inside = (x >= lo) & (x <= hi)
-            (line,) = ax.plot(x, y, linestyle="--", linewidth=1.0, label=label)
+            (line,) = ax.plot(x, y, linestyle="--", linewidth=1.0)
             fine = np.linspace(lo, hi, 50)
             seen = np.interp(fine, x, y)
-            ax.plot(fine, seen, color=line.get_color(), linewidth=2.0)
+            ax.plot(fine, seen, color=line.get_color(), linewidth=2.0, label=label)
             ax.fill_between(fine, 0.0, seen, color=line.get_color(), alpha=0.08, linewidth=0)
             ax.plot(x[inside], y[inside], ".", color=line.get_color())
         color = line.get_color()
@@ -189,6 +206,14 @@ def plot_frontier(frontier: Frontier, *, budget: float | None = None) -> Any:
     ax.set_title(f"What each budget buys, and what the last {style.currency} buys")
     ax.grid(alpha=0.3)
     return fig
+
+
+def _signed(change: float) -> str:
+    """A change of money as text: "+1,234", "-56" or "0" (no "-0")."""
+    text = format_number(abs(change))
+    if text.strip("0") in ("", get_style().decimal):
+        return "0"
+    return ("+" if change > 0 else "-") + text
 
 
 def plot_spend_change(
@@ -259,11 +284,10 @@ def plot_spend_change(
     ax.barh(y - 0.2, planned[rows], 0.4, color="C0", label="plan")
     top = float(max(now[rows].max(), planned[rows].max(), 0.0))
     for k, r in enumerate(rows.tolist()):
-        sign = "+" if delta[r] > 0 else ""
         ax.text(
             max(now[r], planned[r]) + 0.01 * top,
             k,
-            f"{sign}{format_number(float(delta[r]))}",
+            _signed(float(delta[r])),
             va="center",
             fontsize="small",
             color="C2" if delta[r] > 0 else ("C3" if delta[r] < 0 else "0.3"),
@@ -272,10 +296,9 @@ def plot_spend_change(
     ax.set_xlim(0.0, 1.18 * top if top > 0 else 1.0)
     ax.set_xlabel(style.money("spend"))
     ax.set_ylabel(what)
-    total = format_number(float(delta.sum()))
     ax.set_title(
         f"Spend today and in the plan: the {rows.size} biggest changes "
-        f"(all {planned.size} {what}s: {'+' if delta.sum() > 0 else ''}{total})",
+        f"(all {planned.size} {what}s: {_signed(float(delta.sum()))})",
         fontsize="medium",
     )
     ax.legend(fontsize="small", loc="lower right")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import math
 import warnings
 from typing import Any
@@ -217,6 +218,24 @@ def cjk_font() -> str | None:
     return _installed_cjk_font()
 
 
+class _WeightFallbackFilter(logging.Filter):
+    """Drop matplotlib's "findfont: Failed to find font weight normal for <CJK font>"
+    message: a CJK font with a single weight (WenQuanYi Zen Hei is Medium) is chosen on
+    purpose for Chinese glyphs, and the note would follow every figure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return not (
+            message.startswith("findfont: Failed to find font weight")
+            and isinstance(record.args, tuple)
+            and len(record.args) > 1
+            and str(record.args[1]) in CJK_FONTS
+        )
+
+
+_WEIGHT_FILTER = _WeightFallbackFilter()
+
+
 def _needs_cjk(text: str) -> bool:
     return any(ord(ch) > 0x2E7F for ch in text)
 
@@ -283,6 +302,8 @@ def _finish(fig: Any, style: PlotStyle) -> None:
     from matplotlib.text import Text
 
     fonts = style.fonts()
+    if len(fonts) > 1:
+        logging.getLogger("matplotlib.font_manager").addFilter(_WEIGHT_FILTER)  # idempotent
     texts = fig.findobj(Text)
     _hint_once([t.get_text() for t in texts], style)
     for text in texts:
