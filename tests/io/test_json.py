@@ -202,3 +202,42 @@ def test_what_cannot_be_saved_is_named(estimate: LandscapeEstimate, tmp_path: Pa
     io.save(estimate.model, path)
     with pytest.raises(InvalidInputError, match="holds a LandscapeModel"):
         io.load(path, expected=KeywordGroups)
+
+
+def test_other_results_round_trip(tmp_path: Path) -> None:
+    """Generic, not one function per type: logs, frontiers, splits, replays."""
+    from bidopt.bidding import bid_frontier
+    from bidopt.channels import compare_splits
+    from bidopt.datasets import AuctionLog, double11_channels
+    from bidopt.replay import paced_replay, replay
+
+    account = make_search_account(40, n_days=7, rng=3)
+    channels = double11_channels()
+    splits = compare_splits(
+        channels.curves(ResponseCurve.from_roi),
+        channels.budget,
+        groups=channels.groups,
+        current=channels.current,
+        scenarios={"rule": {"core": 0.6, "emerging": 0.4}},
+    )
+    rng = np.random.default_rng(0)
+    n = 300
+    pctr = rng.beta(1, 100, n)
+    log = AuctionLog(
+        click=(rng.random(n) < pctr).astype(np.int64),
+        market_price=rng.gamma(2.0, 40.0, n),
+        pctr=pctr,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        landscapes = estimate_landscapes(account.log).landscapes
+    for obj in (
+        account,  # SearchAccount: the log and the true parameters
+        bid_frontier(landscapes, [50.0, 100.0]),
+        channels,
+        splits,  # a dict of BudgetSplit
+        log,
+        replay(log, np.full(n, 80.0), log.total_market_price / 2),
+        paced_replay(log, log.total_market_price / 4, 1e4),
+    ):
+        assert_identical(obj, io.from_json(io.to_json(obj)))
