@@ -176,7 +176,7 @@ def test_a_split_that_breaks_a_constraint_is_not_a_success(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Whatever the algorithm returns, the certificate is checked on it."""
-    import bidopt.channels._split as module
+    import bidopt.channels._split_core as module
 
     real = module.solve
 

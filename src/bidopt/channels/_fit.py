@@ -21,15 +21,21 @@ from bidopt._validation import (
     short_repr,
 )
 from bidopt.channels._adstock import geometric_adstock, weibull_adstock
+from bidopt.channels._calendar import calendar_controls, check_lift_tests
 from bidopt.channels._curves import (
-    CURVE_PARAMS,
     EXP,
     HILL,
     LOG,
     LOGISTIC,
-    SIZE_PARAM,
     ResponseCurve,
     unit_value,
+)
+from bidopt.channels._fit_report import fit_draws, fit_report
+from bidopt.channels._uncertainty import (
+    ChannelIntervals,
+    CurveDraws,
+    channel_intervals,
+    laplace_draws,
 )
 from bidopt.exceptions import InvalidInputError, SolverError
 from bidopt.typing import FloatArray, RandomState
@@ -40,7 +46,11 @@ Adstock = Literal["geometric", "weibull", "none"]
 Saturation = Literal["logistic", "exponential", "hill", "log"]
 
 #: The options of :func:`fit_response` and their defaults.
-_OPTIONS: dict[str, Any] = {"n_starts": 8}
+_OPTIONS: dict[str, Any] = {"n_starts": 8, "n_draws": 200, "prior_sd": 1.5}
+
+#: Saturation parameters with a log-normal prior centred at 1 in scaled spend (spend
+#: over the channel's mean spend): the curve bends around the spend seen.
+_PRIOR_PARAMS = frozenset({"lam", "scale", "half", "shape"})
 
 # nonlinear parameters per channel: (name, lower, upper, start range) in scaled spend units
 _ADSTOCK_PARAMS: dict[str, list[tuple[str, float, float]]] = {
@@ -48,8 +58,6 @@ _ADSTOCK_PARAMS: dict[str, list[tuple[str, float, float]]] = {
     "weibull": [("shape", 0.2, 5.0), ("wscale", 0.3, 10.0)],
     "none": [],
 }
-#: Names of the Weibull adstock's parameters (reported with an ``adstock_`` prefix).
-_WEIBULL = frozenset(name for name, *_ in _ADSTOCK_PARAMS["weibull"])
 _SAT_PARAMS: dict[str, list[tuple[str, float, float]]] = {
     "logistic": [("lam", 0.01, 50.0)],
     "exponential": [("scale", 0.02, 100.0)],
@@ -81,6 +89,15 @@ class ResponseFit:
     success : bool
     message : str
     n_starts : int
+    draws : CurveDraws or None
+        Draws of the curves from the Laplace approximation at the fit (None when
+        ``n_draws`` is 0): :func:`split_budget` given this fit splits over them.
+    mean_spend, max_spend : dict of str to float
+        Each channel's mean and largest spend per fitted period (yuan): the default
+        spend of :meth:`intervals`, and the observed range the split's extrapolation
+        guard and the figures use.
+    n_lift_tests : int
+        Lift tests that entered the fit.
     """
 
     curves: dict[str, ResponseCurve]
@@ -96,12 +113,44 @@ class ResponseFit:
     success: bool
     message: str
     n_starts: int
+    draws: CurveDraws | None = None
+    mean_spend: dict[str, float] | None = None
+    max_spend: dict[str, float] | None = None
+    n_lift_tests: int = 0
+
+    def intervals(self, spend: Any = None, *, level: float = 0.8) -> ChannelIntervals:
+        """Intervals of each channel's ROI and marginal ROI over the fit's draws.
+
+        Parameters
+        ----------
+        spend : mapping of str to float, optional
+            Spend per period per channel (yuan, > 0); default each channel's mean spend
+            over the fitted periods.
+        level : float, default 0.8
+            Probability of the intervals (0.8: the 10% to 90% quantiles of the draws).
+
+        Returns
+        -------
+        ChannelIntervals
+            With ``identified`` False for channels whose marginal-ROI interval is wider
+            than its median.
+        """
+        if self.draws is None or self.mean_spend is None:
+            raise InvalidInputError(
+                "`ResponseFit.intervals` needs draws: fit with options={'n_draws': >= 2}. "
+                "Got a fit with n_draws 0 instead."
+            )
+        default = np.array([self.mean_spend[c] for c in self.draws.channels])
+        return channel_intervals(self.draws, spend, default, level)
 
     def summary(self) -> str:
-        """Fit quality and parameters with standard errors."""
+        """Fit quality and parameters with standard errors (and channel intervals when
+        the fit has draws)."""
         lines = [f"ResponseFit: R2 {self.r2:.4f}, NRMSE {self.nrmse:.4f} ({self.message})"]
         for key, value in self.params.items():
             lines.append(f"  {key:<24} {value:12.6g}  +- {self.stderr.get(key, np.nan):.3g}")
+        if self.draws is not None:
+            lines.append(self.intervals().summary())
         return "\n".join(lines)
 
     def to_frame(self) -> Any:
@@ -174,19 +223,34 @@ def fit_response(
     adstock: Adstock = "geometric",
     saturation: Saturation = "logistic",
     controls: Any = None,
+    trend: bool = False,
+    seasonality: int = 0,
+    periods_per_year: float = 52.0,
+    events: Any = None,
+    lift_tests: Any = None,
     l_max: int = 4,
     burn_in: int = 0,
     rng: RandomState = None,
     options: Mapping[str, Any] | None = None,
 ) -> ResponseFit:
-    """Fit per-channel adstock and saturation to a KPI by bounded least squares.
+    """Fit per-channel adstock and saturation to a KPI by bounded least squares, with
+    weakly informative priors, lift tests as evidence, and draws of the curves.
 
     Model: ``kpi[t] = intercept + sum_j gamma_j control_j[t] +
     sum_k beta_k * sat_k(adstock_k(spend_k)[t])``, with ``beta_k >= 0``.  The linear
     coefficients are solved exactly for each trial of the nonlinear parameters
     (variable projection, :func:`scipy.optimize.lsq_linear`); the nonlinear ones by
     :func:`scipy.optimize.least_squares` from ``n_starts`` random starts; a last joint
-    fit gives the Jacobian for standard errors.
+    fit gives the Jacobian for standard errors and for the draws (a Laplace
+    approximation: the normal distribution at the optimum with the inverse Hessian of
+    the penalised loss as covariance, clipped to the parameters' bounds).
+
+    The penalised loss adds, in the KPI's noise units, a log-normal prior (median 1,
+    log-sd ``prior_sd``) on each saturation parameter in scaled spend (spend over the
+    channel's mean spend): curves are pulled towards bending around the spends seen,
+    which keeps a channel whose history is nearly straight from promising an unbounded
+    return.  Each lift test adds one observation: the steady-state KPI change of moving
+    the channel's spend from ``spend_from`` to ``spend_to``, weighted by ``lift_se``.
 
     Parameters
     ----------
@@ -197,21 +261,40 @@ def fit_response(
     adstock : {"geometric", "weibull", "none"}, default "geometric"
     saturation : {"logistic", "exponential", "hill", "log"}, default "logistic"
     controls : mapping of str to array-like, or DataFrame, optional
-        Other drivers of the KPI (trend, seasonality, promotions), entered linearly.
+        Other drivers of the KPI (price, competitors, promotions), entered linearly.
+    trend : bool, default False
+        Add a linear trend control (``trend``: 0 at the first period, 1 at the last).
+    seasonality : int, default 0
+        Number ``K`` of yearly Fourier pairs (``sin1, cos1, ..., sinK, cosK``; K
+        cycles a year at most), below ``periods_per_year / 2``.
+    periods_per_year : float, default 52.0
+        Periods in a year (52 for weekly data, 365.25 for daily data).
+    events : mapping of str to array-like, or DataFrame, optional
+        Event name -> a column of ``n_periods`` numbers (1 in the event's periods, e.g.
+        Double-11 or 618) or a list of the event's period indices; each enters as a
+        control named ``event.<name>``.
+    lift_tests : DataFrame, mapping of column -> values, or list of row mappings, optional
+        Experiments with columns ``channel``, ``spend_from`` and ``spend_to`` (steady
+        spend per period before and during the test, yuan), ``lift`` (the measured
+        steady-state KPI change per period) and ``lift_se`` (its standard error, > 0).
     l_max : int, default 4
         Longest adstock carry-over, periods.
     burn_in : int, default 0
         Leave the first periods out of the loss (their adstock depends on spend before
         the data starts).
     rng : int, Generator or None
-        For the random starts.
+        For the random starts and the draws.
     options : mapping, optional
-        The least-squares search's knobs: ``n_starts`` (int >= 1, default 8), the
-        number of random starts of the nonlinear parameters.  An unknown option raises.
+        ``n_starts`` (int >= 1, default 8): random starts of the nonlinear parameters;
+        ``n_draws`` (int >= 0, default 200): draws of the curves (0: none);
+        ``prior_sd`` (float > 0, default 1.5; ``inf`` for none): log-sd of the
+        saturation priors.  An unknown option raises.
 
     Returns
     -------
     ResponseFit
+        With ``draws`` (for :meth:`ResponseFit.intervals` and for
+        :func:`split_budget`, which splits over them).
     """
     names, x = _columns(spend, "spend", None)
     if (x < 0).any():
@@ -237,11 +320,26 @@ def fit_response(
         )
     opts = check_options(options, _OPTIONS, method="fit_response")
     starts = int(check_scalar(opts["n_starts"], "options['n_starts']", lower=1, integer=True))
+    n_draws = int(check_scalar(opts["n_draws"], "options['n_draws']", lower=0, integer=True))
+    if n_draws == 1:
+        raise InvalidInputError("`options['n_draws']` must be 0 or >= 2. Got 1 instead.")
+    prior_sd = opts["prior_sd"]
+    if prior_sd != float("inf"):
+        prior_sd = check_scalar(prior_sd, "options['prior_sd']", lower=0, lower_inclusive=False)
     gen = check_random_state(rng)
     control_names: list[str] = []
     control_matrix = np.zeros((n, 0))
     if controls is not None:
         control_names, control_matrix = _columns(controls, "controls", n)
+    cal_names, cal_matrix = calendar_controls(n, trend, seasonality, periods_per_year, events)
+    clash = sorted(set(cal_names) & set(control_names))
+    if clash:
+        raise InvalidInputError(
+            f"`controls` must not repeat the calendar's columns. Got {clash} in both instead."
+        )
+    control_names = control_names + cal_names
+    control_matrix = np.column_stack([control_matrix, cal_matrix])
+    tests = check_lift_tests(lift_tests, names)
     scale = np.array([col[col > 0].mean() if (col > 0).any() else 1.0 for col in x.T])
     xs = x / scale
     k = len(names)
@@ -250,10 +348,19 @@ def fit_response(
     n_ad = len(_ADSTOCK_PARAMS[ad_kind])
     lower = np.tile([s[1] for s in spec], k)
     upper = np.tile([s[2] for s in spec], k)
+    prior_at = np.tile([i >= n_ad and s[0] in _PRIOR_PARAMS for i, s in enumerate(spec)], k)
     base = np.column_stack([np.ones(n), control_matrix])
     n_base = base.shape[1]
     lin_lo = np.r_[np.full(n_base, -np.inf), np.zeros(k)]
     rows = slice(skip, n)
+    # the noise level that weights priors and lift tests against the history: from a
+    # linear fit first, then from the best nonlinear fit
+    ols = np.linalg.lstsq(np.column_stack([base, xs])[rows], y[rows], rcond=None)[0]
+    ols_resid = np.column_stack([base, xs])[rows] @ ols - y[rows]
+    sigma = [max(float(np.sqrt(ols_resid @ ols_resid / max(n - skip - n_base - k, 1))), 1e-12)]
+
+    def sat_params(theta: FloatArray, j: int) -> FloatArray:
+        return theta[j * per + n_ad : (j + 1) * per]
 
     def design(theta: FloatArray) -> FloatArray:
         media = [
@@ -262,20 +369,44 @@ def fit_response(
                 ad_kind,
                 theta[j * per : j * per + n_ad],
                 sat_kind,
-                theta[j * per + n_ad : (j + 1) * per],
+                sat_params(theta, j),
                 lags,
             )
             for j in range(k)
         ]
         return np.column_stack([base, *media]) if media else base
 
+    def lift_rows(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Each lift test as a weighted row of the linear problem (and its target)."""
+        assert tests is not None
+        d = np.zeros((tests.n, n_base + k))
+        w = sigma[0] / tests.lift_se
+        for i in range(tests.n):
+            j = int(tests.channel[i])
+            pair = np.array([tests.spend_from[i], tests.spend_to[i]]) / scale[j]
+            u = _transform(pair, "none", theta[:0], sat_kind, sat_params(theta, j), 1)
+            d[i, n_base + j] = w[i] * (u[1] - u[0])
+        return d, w * tests.lift
+
+    def prior_rows(theta: FloatArray) -> FloatArray:
+        if not np.isfinite(prior_sd):
+            return np.zeros(0)
+        return np.asarray(sigma[0] * np.log(theta[prior_at]) / prior_sd, dtype=np.float64)
+
+    def full_design(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        d, target = design(theta)[rows], y[rows]
+        if tests is not None:
+            dl, tl = lift_rows(theta)
+            d, target = np.vstack([d, dl]), np.r_[target, tl]
+        return d, target
+
     def project(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
-        d = design(theta)[rows]
-        sol = optimize.lsq_linear(d, y[rows], bounds=(lin_lo, np.inf), method="bvls")
-        return np.asarray(sol.x), d @ sol.x - y[rows]
+        d, target = full_design(theta)
+        sol = optimize.lsq_linear(d, target, bounds=(lin_lo, np.inf), method="bvls")
+        return np.asarray(sol.x), d @ sol.x - target
 
     def residual(theta: FloatArray) -> FloatArray:
-        return project(theta)[1]
+        return np.concatenate([project(theta)[1], prior_rows(theta)])
 
     best = None
     for _ in range(starts):
@@ -294,6 +425,10 @@ def fit_response(
         )
     theta = np.asarray(best.x)
     coef, _ = project(theta)
+    data_resid = (design(theta) @ coef - y)[rows]
+    dof = max(data_resid.size - theta.size - coef.size, 1)
+    sigma[0] = max(float(np.sqrt(data_resid @ data_resid / dof)), 1e-12)
+    best_cost = float(residual(theta) @ residual(theta)) / 2
 
     # joint fit of all parameters for the Jacobian (and a last polish)
     full0 = np.r_[theta, coef]
@@ -302,22 +437,25 @@ def fit_response(
     full0 = np.clip(full0, full_lo + 1e-12, full_hi)
 
     def joint(p: FloatArray) -> FloatArray:
-        return (design(p[: theta.size]) @ p[theta.size :] - y)[rows]
+        th, c = p[: theta.size], p[theta.size :]
+        d, target = full_design(th)
+        return np.concatenate([d @ c - target, prior_rows(th)])
 
     polish = optimize.least_squares(joint, full0, bounds=(full_lo, full_hi), x_scale="jac")
-    if polish.cost <= best.cost * (1 + 1e-9):
+    if polish.cost <= best_cost * (1 + 1e-9):
         theta, coef = polish.x[: theta.size], polish.x[theta.size :]
-    resid = joint(np.r_[theta, coef])
-    dof = max(resid.size - full0.size, 1)
-    sigma2 = float(resid @ resid) / dof
+    data_resid = (design(theta) @ coef - y)[rows]
+    sigma2 = float(data_resid @ data_resid) / dof
     # covariance in parameter-scaled coordinates (parameters differ by orders of
     # magnitude); an unidentified direction gets a huge, not a truncated, variance
-    scale_p = np.maximum(np.abs(np.r_[theta, coef]), 1e-8)
+    p_hat = np.r_[theta, coef]
+    scale_p = np.maximum(np.abs(p_hat), 1e-8)
     jac = np.asarray(polish.jac) * scale_p
     try:
-        cov_scaled = np.linalg.inv(jac.T @ jac)
-        se = scale_p * np.sqrt(np.maximum(np.diag(cov_scaled) * sigma2, 0.0))
+        cov_scaled = np.linalg.inv(jac.T @ jac) * sigma2
+        se = scale_p * np.sqrt(np.maximum(np.diag(cov_scaled), 0.0))
     except np.linalg.LinAlgError:
+        cov_scaled = np.full((p_hat.size, p_hat.size), np.inf)
         se = np.full(scale_p.size, np.inf)
 
     fitted = design(theta) @ coef
@@ -328,43 +466,16 @@ def fit_response(
     span = float(y_fit.max() - y_fit.min())
     nrmse = float(np.sqrt(np.mean(residuals[rows] ** 2)) / span) if span > 0 else float("nan")
 
-    curves: dict[str, ResponseCurve] = {}
-    adstock_out: dict[str, dict[str, float]] = {}
-    params: dict[str, float] = {"intercept": float(coef[0])}
-    stderr: dict[str, float] = {"intercept": float(se[theta.size])}
-    for name, value, err in zip(
-        control_names, coef[1:n_base], se[theta.size + 1 : theta.size + n_base], strict=True
-    ):
-        params[f"control.{name}"] = float(value)
-        stderr[f"control.{name}"] = float(err)
-    for j, name in enumerate(names):
-        t = theta[j * per : (j + 1) * per]
-        t_se = se[j * per : (j + 1) * per]
-        beta, beta_se = float(coef[n_base + j]), float(se[theta.size + n_base + j])
-        s = float(scale[j])
-        ad = {spec[i][0]: float(t[i]) for i in range(n_ad)}
-        if "wscale" in ad:
-            ad["scale"] = ad.pop("wscale")
-        adstock_out[name] = ad
-        for i, (pname, *_rest) in enumerate(spec):
-            value, err = float(t[i]), float(t_se[i])
-            if pname in ("lam",):
-                value, err = value / s, err / s
-            elif pname in ("scale", "half") and i >= n_ad:
-                value, err = value * s, err * s
-            # Weibull adstock's shape and scale are reported as adstock_shape and
-            # adstock_scale: a Hill curve's shape and an exponential/log curve's scale
-            # use the plain names (they overwrote each other's entries before)
-            weibull = i < n_ad and pname in _WEIBULL
-            key = f"{name}.adstock_{pname.removeprefix('w')}" if weibull else f"{name}.{pname}"
-            params[key] = value
-            stderr[key] = err
-        params[f"{name}.beta"], stderr[f"{name}.beta"] = beta, beta_se
-        # the curve in spend units: the size is beta, the shape parameters as reported
-        size = SIZE_PARAM[sat_kind]
-        curve_params = {size: max(beta, 1e-12)}
-        curve_params.update({p: params[f"{name}.{p}"] for p in CURVE_PARAMS[sat_kind] if p != size})
-        curves[name] = ResponseCurve(kind=sat_kind, params=curve_params)
+    params, stderr, curves, adstock_out = fit_report(
+        names, control_names, spec, n_ad, sat_kind, scale, theta, coef, se, n_base
+    )
+    draws = None
+    if n_draws:
+        positive = np.r_[lower >= 0, lin_lo >= 0]
+        sample = laplace_draws(p_hat, cov_scaled, positive, full_lo, full_hi, n_draws, gen)
+        draws = fit_draws(names, spec, n_ad, sat_kind, scale, sample, theta.size, n_base)
+    mean_spend = {c: float(x[rows, j].mean()) for j, c in enumerate(names)}
+    max_spend = {c: float(x[rows, j].max()) for j, c in enumerate(names)}
     return ResponseFit(
         curves=curves,
         adstock=adstock_out,
@@ -379,4 +490,8 @@ def fit_response(
         success=bool(best.success),
         message=str(best.message),
         n_starts=starts,
+        draws=draws,
+        mean_spend=mean_spend,
+        max_spend=max_spend,
+        n_lift_tests=0 if tests is None else tests.n,
     )

@@ -87,8 +87,10 @@ def check_request(
     min_revenue: Any,
     method: Any,
     options: Any,
+    curve_set: CurveSet | None = None,
 ) -> Request:
-    """Check and normalise the inputs of :func:`split_budget`; build its problem."""
+    """Check and normalise the inputs of :func:`split_budget`; build its problem (on
+    ``curve_set`` in place of the curves' own when given: a fit's draws)."""
     check_curves(curves)
     budget = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
     name = check_choice(method, "method", ("kkt", "slsqp", "trust-constr"))
@@ -148,7 +150,7 @@ def check_request(
         current=current_arr,
         min_revenue=target_revenue,
         min_roi=floor,
-        curves=CurveSet([curves[c] for c in channels]),
+        curves=curve_set or CurveSet([curves[c] for c in channels]),
         problem=problem,
         offset=1.0 if goal == "profit" else 0.0,
         full=full,

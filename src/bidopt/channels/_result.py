@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
 from bidopt.typing import FloatArray
@@ -48,6 +50,17 @@ class BudgetSplit:
         Every constraint (budget, channel bounds, group shares, revenue and ROI
         targets) checked on the returned spend itself, relative tolerance 1e-9; printed
         by :meth:`summary`.
+    response_draws : ndarray of float64, shape (n_draws,), or None
+        Total response of the split under each curve draw (a split of a
+        :class:`ResponseFit`); ``channel_response`` is then the mean over the draws.
+    current_response_draws : ndarray of float64, shape (n_draws,), or None
+        The same for the ``current`` spend.
+    guarded : tuple of str
+        Channels held at the extrapolation guard's bound (a multiple of their largest
+        observed spend; see :func:`split_budget`).
+    risk : str
+        What the split maximises over draws: ``"mean"``, or ``"cvar<a>"`` (the mean
+        response of the worst fraction ``a`` of the draws).
     """
 
     channels: tuple[str, ...]
@@ -68,6 +81,10 @@ class BudgetSplit:
     method: str
     nit: int
     certificate: Certificate | None = None
+    response_draws: FloatArray | None = None
+    current_response_draws: FloatArray | None = None
+    guarded: tuple[str, ...] = ()
+    risk: str = "mean"
 
     @property
     def allocation(self) -> dict[str, float]:
@@ -127,6 +144,20 @@ class BudgetSplit:
             lines.append(
                 "  shadow prices: "
                 + ", ".join(f"{k} {v:.4g}" for k, v in self.shadow_prices.items())
+            )
+        if self.response_draws is not None:
+            q = np.quantile(self.response_draws, [0.1, 0.5, 0.9])
+            lines.append(
+                f"  over {self.response_draws.size} curve draws ({self.risk}): response median "
+                f"{q[1]:,.0f}, 80% range {q[0]:,.0f} - {q[2]:,.0f}"
+            )
+            if self.current_response_draws is not None:
+                beats = float(np.mean(self.response_draws >= self.current_response_draws))
+                lines.append(f"  beats the current spend in {beats:.0%} of the draws")
+        if self.guarded:
+            lines.append(
+                f"  held at the extrapolation guard (a multiple of the largest spend seen): "
+                f"{', '.join(self.guarded)}"
             )
         if self.certificate is not None:
             lines.extend("  " + line for line in self.certificate.summary().splitlines())

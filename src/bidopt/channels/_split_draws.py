@@ -1,0 +1,203 @@
+"""A budget split over a fit's curve draws (:func:`bidopt.channels.split_budget` given a
+:class:`ResponseFit`): expected response or CVaR, with the extrapolation guard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from bidopt._validation import check_scalar, short_repr
+from bidopt.channels._drawset import ExpectedCurveSet
+from bidopt.channels._fit import ResponseFit
+from bidopt.channels._problem import as_mapping
+from bidopt.channels._request import check_request
+from bidopt.channels._result import BudgetSplit
+from bidopt.channels._split_core import solve_request
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray
+
+__all__ = ["split_fit"]
+
+#: Frank-Wolfe steps of the CVaR split (each one water-filling).
+_CVAR_STEPS = 40
+
+
+def _guarded_bounds(
+    channels: tuple[str, ...],
+    fit: ResponseFit,
+    budget: float,
+    bounds: Any,
+    current: Any,
+    multiple: float,
+) -> tuple[dict[str, tuple[float | None, float | None]], dict[str, float], str]:
+    """The user's bounds with each channel's upper bound cut to ``multiple`` times its
+    largest observed spend; raised together when they cannot hold the budget."""
+    assert fit.max_spend is not None
+    user: dict[str, tuple[float | None, float | None]] = dict.fromkeys(channels, (None, None))
+    bounds = as_mapping(bounds, "bounds")
+    if isinstance(bounds, Mapping):
+        for c, pair in bounds.items():
+            if c in user and pair is not None:
+                lo, hi = pair
+                user[str(c)] = (lo, hi)
+    elif bounds is not None:  # a fraction of the current spend
+        r = check_scalar(bounds, "bounds", lower=0, upper=1)
+        cur = as_mapping(current, "current")
+        if not isinstance(cur, Mapping):
+            raise InvalidInputError(
+                "`bounds` given as a fraction needs `current` (each channel within +-r of "
+                f"it). Got bounds={short_repr(bounds)} without current instead."
+            )
+        user = {c: (float(cur[c]) * (1 - r), float(cur[c]) * (1 + r)) for c in channels}
+    cap = {c: multiple * fit.max_spend[c] for c in channels}
+    total = sum(min(cap[c], float(hi) if hi is not None else np.inf) for c, (_, hi) in user.items())
+    note = ""
+    if total < budget * (1 + 1e-6):
+        factor = budget * (1 + 1e-6) / max(total, 1e-300)
+        cap = {c: v * factor for c, v in cap.items()}
+        note = (
+            f" The budget is above {multiple:g} times the largest spends seen together: "
+            f"the guard is raised to {multiple * factor:.3g} times them."
+        )
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for c, (lo, hi) in user.items():
+        top = cap[c] if hi is None else min(float(hi), cap[c])
+        if lo is not None and float(lo) > top:
+            top = float(lo)
+        out[c] = (lo, top)
+    return out, cap, note
+
+
+def split_fit(
+    fit: ResponseFit,
+    total_budget: float,
+    *,
+    extrapolation: float | None,
+    risk: float | None,
+    **kwargs: Any,
+) -> BudgetSplit:
+    """See :func:`bidopt.channels.split_budget` (``curves`` a fit)."""
+    if fit.draws is None or fit.max_spend is None:
+        raise InvalidInputError(
+            "`curves` must be a ResponseFit with draws to split over them (fit with "
+            "options={'n_draws': >= 2}). Got a fit without draws instead."
+        )
+    draws = fit.draws
+    channels = draws.channels
+    curve_list = draws.curve_list()
+    n = len(channels)
+    expected = ExpectedCurveSet(curve_list, n)
+    method = kwargs.get("method", "kkt")
+    note = ""
+    if expected.nonconcave and method == "kkt":
+        kwargs["method"] = "slsqp"
+        note += " Some curve draws are S-shaped: SLSQP on the expected response."
+    budget = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
+    cap: dict[str, float] = {}
+    if extrapolation is not None:
+        multiple = check_scalar(extrapolation, "extrapolation", lower=1)
+        kwargs["bounds"], cap, more = _guarded_bounds(
+            channels, fit, budget, kwargs.get("bounds"), kwargs.get("current"), multiple
+        )
+        note += more
+    level = None
+    if risk is not None:
+        level = check_scalar(risk, "risk", lower=0, upper=1, lower_inclusive=False)
+    req = check_request(fit.curves, budget, curve_set=expected, **_request_args(kwargs))
+    if level is None or level >= 1:
+        split = solve_request(req)
+        risk_name = "mean"
+    else:
+        split, gap = _cvar_split(req, expected, level)
+        risk_name = f"cvar{level:g}"
+        note += (
+            f" Maximises the mean response of the worst {level:.0%} of the draws (CVaR; "
+            f"Frank-Wolfe over the draws' weights, within {gap:,.4g} of its bound)."
+        )
+    x = split.spend
+    value, slope = expected.value_and_derivative(x)
+    guarded = tuple(
+        c for j, c in enumerate(channels) if c in cap and x[j] >= cap[c] * (1 - 1e-7) and x[j] > 0
+    )
+    beyond = [
+        c
+        for j, c in enumerate(channels)
+        if x[j] > fit.max_spend[c] * (1 + 1e-9) and c not in guarded
+    ]
+    if beyond:
+        note += f" Spends above the largest spend seen (extrapolated curves): {beyond}."
+    current_draws, current_value = None, None
+    if split.current_spend is not None:
+        current_draws = expected.per_draw(split.current_spend)
+        current_value = float(expected.value(split.current_spend).sum())
+    return replace(
+        split,
+        channel_response=value,
+        marginal_roi=slope,
+        current_response=current_value,
+        message=split.message + note,
+        response_draws=expected.per_draw(x),
+        current_response_draws=current_draws,
+        guarded=guarded,
+        risk=risk_name,
+    )
+
+
+def _request_args(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "groups": kwargs.get("groups"),
+        "group_shares": kwargs.get("group_shares"),
+        "bounds": kwargs.get("bounds"),
+        "current": kwargs.get("current"),
+        "objective": kwargs.get("objective", "revenue"),
+        "min_roi": kwargs.get("min_roi"),
+        "min_revenue": kwargs.get("min_revenue"),
+        "method": kwargs.get("method", "kkt"),
+        "options": kwargs.get("options"),
+    }
+
+
+def _cvar(per_draw: FloatArray, level: float) -> float:
+    """Mean of the worst ``level`` fraction of the draws (fractional at the edge)."""
+    return float(per_draw @ _worst_weights(per_draw, level))
+
+
+def _worst_weights(per_draw: FloatArray, level: float) -> FloatArray:
+    """The weights (summing to 1, each at most ``1 / (level n)``) on the worst draws."""
+    n = per_draw.size
+    cap = 1.0 / (level * n)
+    w = np.zeros(n)
+    left = 1.0
+    for d in np.argsort(per_draw, kind="stable").tolist():
+        w[d] = min(cap, left)
+        left -= w[d]
+        if left <= 0:
+            break
+    return w
+
+
+def _cvar_split(req: Any, expected: ExpectedCurveSet, level: float) -> tuple[BudgetSplit, float]:
+    """The split maximising CVaR: Frank-Wolfe on the convex dual ``phi(w) = max_x sum_d
+    w_d R_d(x)`` over the draws' capped weights (each step a water-filling on the
+    re-weighted draws); the best split found by its CVaR, and its gap to the dual
+    bound ``min phi``."""
+    w = np.full(expected.n_draws, 1.0 / expected.n_draws)
+    best: BudgetSplit | None = None
+    best_cvar, bound = -np.inf, np.inf
+    for k in range(_CVAR_STEPS):
+        weighted = expected.reweighted(w)
+        split = solve_request(replace(req, curves=weighted))
+        per = expected.per_draw(split.spend)
+        bound = min(bound, float(w @ per))
+        value = _cvar(per, level)
+        if value > best_cvar:
+            best, best_cvar = split, value
+        if bound - best_cvar <= 1e-9 * max(abs(bound), 1.0):
+            break
+        step = 2.0 / (k + 2.0)
+        w = (1 - step) * w + step * _worst_weights(per, level)
+    assert best is not None
+    return best, bound - best_cvar
