@@ -105,9 +105,10 @@ def run_plan(
         sheet, warnings=sheet.warnings + said, warnings_zh=sheet.warnings_zh + said
     )
     say("tracing the spend/return frontier")
+    today = sheet.totals()["today"]["spend"] or budget  # the frontier spans today and the plan
     frontier = bid_frontier(
         estimate.landscapes,
-        np.linspace(0.25, 2.0, 15) * budget,
+        np.linspace(0.25 * min(budget, today), 1.5 * max(budget, today), 12),
         objective=objective,  # type: ignore[arg-type]
         max_cpc=max_cpc,
         min_bid=min_bid,
