@@ -125,7 +125,7 @@ def _group_report(account: SearchAccount, seed: int) -> tuple[KeywordGroups, lis
     return groups, [
         f"Keyword groups: {groups.n_groups:,} groups ({multi:,} with two keywords or more) from "
         f"{account.n_keywords:,} keywords, campaigns as blocks, in {took:.1f} s; agreement with "
-        f"the account's true themes ARI {ari:.3f}. The largest:",
+        f"the account's true themes ARI {ari:.3f} (1: the same groups, 0: chance). The largest:",
         "",
         _table(rows),
     ]
