@@ -7,6 +7,7 @@ import csv
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -55,6 +56,15 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[list[ob
     return path, rows, out
 
 
+@pytest.fixture(scope="module")
+def reference(export: tuple[Path, list[list[object]], Path]) -> tuple[Any, Any, Any, Any]:
+    """The library's chain on the same file: log (sorted by key), estimate, plan, sheet."""
+    log = canonical_order(read_keyword_log(export[0]))
+    estimate = estimate_landscapes(log)
+    plan = optimize_bids(estimate.landscapes, BUDGET, min_bid=0.05, max_bid=99.99)
+    return log, estimate, plan, make_bid_sheet(log, estimate, plan)
+
+
 def test_the_export_is_realistic(export: tuple[Path, list[list[object]], Path]) -> None:
     _, rows, _ = export
     assert len({r[1] for r in rows}) >= 5  # campaigns
@@ -79,15 +89,12 @@ def _read_bid_file(path: Path) -> dict[tuple[str, str, str, str], list[str]]:
 
 
 def test_bid_file_matches_the_plan_row_by_row(
-    export: tuple[Path, list[list[object]], Path],
+    export: tuple[Path, list[list[object]], Path], reference: tuple[Any, Any, Any, Any]
 ) -> None:
-    path, rows, out = export
+    _, rows, out = export
     written = _read_bid_file(out / "bids.xlsx")
     # the reference: the library's chain on the same file, keyed by the log itself
-    log = canonical_order(read_keyword_log(path))
-    estimate = estimate_landscapes(log)
-    plan = optimize_bids(estimate.landscapes, BUDGET, min_bid=0.05, max_bid=99.99)
-    sheet = make_bid_sheet(log, estimate, plan)
+    log, estimate, plan, sheet = reference
     assert sheet.success
     model = estimate.model
     first = np.zeros(estimate.n_keywords, dtype=np.int64)
@@ -141,12 +148,8 @@ def test_bid_file_matches_the_plan_row_by_row(
     assert (out / "report.html").stat().st_size > 10_000
 
 
-def test_rounded_plan_keeps_the_budget(export: tuple[Path, list[list[object]], Path]) -> None:
-    path, _, _ = export
-    log = canonical_order(read_keyword_log(path))
-    estimate = estimate_landscapes(log)
-    plan = optimize_bids(estimate.landscapes, BUDGET, min_bid=0.05, max_bid=99.99)
-    sheet = make_bid_sheet(log, estimate, plan)
+def test_rounded_plan_keeps_the_budget(reference: tuple[Any, Any, Any, Any]) -> None:
+    log, estimate, plan, sheet = reference
     assert sheet.success and sheet.spend <= BUDGET * (1 + 1e-9)
     # spend is re-evaluated at the rounded bids on the estimated landscapes
     land = estimate.model.landscape(np.where(plan.bids > 0, np.round(plan.bids, 2), 1.0)[:, None])
