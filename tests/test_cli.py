@@ -94,12 +94,30 @@ def test_demo_writes_plans_and_figures(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == names
     for png in out.glob("*.png"):
         assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 10_000
-    with (out / "bid_plan.csv").open(encoding="utf-8") as handle:
+    raw = (out / "bid_plan.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
+    with (out / "bid_plan.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["keyword", "group", "bid", "cost", "clicks", "orders"]
+    assert rows[0] == [
+        "campaign",
+        "ad_group",
+        "keyword",
+        "match_type",
+        "group",
+        "current_bid",
+        "bid",
+        "cost",
+        "clicks",
+        "orders",
+    ]
     assert len(rows) == 601
-    assert all(float(r[2]) >= 0 for r in rows[1:])
-    split = list(csv.reader((out / "channel_split.csv").open(encoding="utf-8")))
+    keys = {tuple(r[:4]) for r in rows[1:]}
+    assert len(keys) == 600  # one row per (campaign, ad group, keyword, match type)
+    for r in rows[1:]:
+        assert float(r[6]) == 0 or 0.05 <= float(r[6]) <= 99.99
+        assert all(len(v.split(".")[1]) <= 3 for v in r[5:])  # no 15-decimal costs
+    assert sum(1 for r in rows[1:] if r[4]) == 600  # every keyword has its group
+    split = list(csv.reader((out / "channel_split.csv").open(encoding="utf-8-sig")))
     assert split[0] == ["channel", "current", "60/40 rule", "core 55-65%", "optimal"]
     assert sum(float(r[2]) for r in split[1:]) == pytest.approx(2_000_000, rel=1e-9)
 

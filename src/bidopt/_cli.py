@@ -17,6 +17,7 @@ from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingColumnE
 from bidopt.experiments import Comparison, bayes_summary, compare
 from bidopt.grouping import KeywordGroups, group_keywords
 from bidopt.landscape import BidLandscape, estimate_landscapes
+from bidopt.report import KEY_COLUMNS, BidSheet, make_bid_sheet
 
 MAX_CPC = 22.0
 TARGET_CPA = 25.0
@@ -136,6 +137,7 @@ def _write_outputs(
     *,
     landscape: BidLandscape,
     plan: BidPlan | None,
+    sheet: BidSheet | None,
     groups: KeywordGroups,
     frontier: Frontier | None,
     budget: float,
@@ -145,22 +147,26 @@ def _write_outputs(
     """The plans as CSV files and, with matplotlib installed, the figures as PNG files."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    if plan is not None:
+    if sheet is not None:
+        # keyed by (campaign, ad group, keyword, match type), never by position; the
+        # keyword group is looked up by the keyword's text
+        group_of = dict(
+            zip(groups.keywords.tolist(), groups.names[groups.labels].tolist(), strict=True)
+        )
         _write_csv(
             out / "bid_plan.csv",
-            ["keyword", "group", "bid", "cost", "clicks", "orders"],
-            zip(
-                groups.keywords.tolist(),
-                groups.names[groups.labels].tolist(),
-                plan.bids.tolist(),
-                plan.keyword_cost.tolist(),
-                plan.keyword_clicks.tolist(),
-                (
-                    plan.keyword_conversions
-                    if plan.keyword_conversions is not None
-                    else np.zeros(plan.bids.size)
-                ).tolist(),
-                strict=True,
+            [*KEY_COLUMNS, "group", "current_bid", "bid", "cost", "clicks", "orders"],
+            (
+                [
+                    *key,
+                    group_of.get(key[2], ""),
+                    f"{sheet.current_bid[i]:.2f}",
+                    f"{sheet.new_bid[i]:.2f}",
+                    f"{sheet.cost[i]:.2f}",
+                    f"{sheet.clicks[i]:.2f}",
+                    f"{sheet.orders[i]:.3f}",
+                ]
+                for i, key in enumerate(sheet.keys())
             ),
         )
         written.append("bid_plan.csv")
@@ -193,7 +199,7 @@ def _write_outputs(
 
 
 def _write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads it
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
@@ -219,7 +225,8 @@ def run_demo(
     say("grouping the keywords")
     groups, group_lines = _group_report(account, seed)
     say("estimating bid landscapes from the log")
-    landscape = estimate_landscapes(account.log).landscapes
+    estimate = estimate_landscapes(account.log)
+    landscape = estimate.landscapes
     now = account.expected().totals()
     budget = now["cost"]
     lines = [
@@ -270,6 +277,7 @@ def run_demo(
                 out,
                 landscape=landscape,
                 plan=plan,
+                sheet=None if plan is None else make_bid_sheet(account.log, estimate, plan),
                 groups=groups,
                 frontier=frontier,
                 budget=budget,
