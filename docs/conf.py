@@ -87,6 +87,7 @@ BENCHMARKS = {
     "tune_pacing": "Tuning the pacing controllers",
     "backtest_keywords": "Keyword backtest",
     "customers": "Customer value: BG/NBD, Pareto/NBD and Gamma-Gamma on CDNOW",
+    "crowds": "Crowd premiums: joint keyword bids and premiums, value bidding",
 }
 
 

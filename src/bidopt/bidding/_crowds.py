@@ -238,11 +238,19 @@ def optimize_crowd_bids(
     curves = CellCurves.build(landscape, value, max_cpc=max_cpc, max_bid=max_bid)
     low, log_ratio = _base_grid(curves, cells, n_levels, min_ratio, min_bid)
     has = {n: getattr(landscape, n) is not None for n in ("conversions", "revenue", "impressions")}
-    revenue_name = "value" if objective == "lifetime_value" else "revenue"
+    # the keyword landscape needs clicks, cost and what the objective and target read:
+    # landscape field -> cell metric (the objective's own column is ``value``)
+    fields = {"conversions": "value"} if objective == "conversions" else {}
+    if objective in ("revenue", "lifetime_value"):
+        fields["revenue"] = "value"
+    if target_cpa is not None:
+        fields.setdefault("conversions", "conversions")
+    if target_roas is not None:
+        fields.setdefault("revenue", "revenue")
 
     def solve(premiums: FloatArray) -> BidPlan:
         land = _keyword_landscape(
-            curves, cells, low, log_ratio, n_levels, premiums, has, revenue_name, kw_labels
+            curves, cells, low, log_ratio, n_levels, premiums, fields, kw_labels
         )
         return optimize_bids(
             land,
@@ -404,18 +412,16 @@ def _keyword_landscape(
     log_ratio: FloatArray,
     n_levels: int,
     premiums: FloatArray,
-    has: dict[str, bool],
-    revenue_name: str,
+    fields: dict[str, str],
     kw_labels: ObjectArray,
 ) -> BidLandscape:
     """Each keyword's landscape over its base bids, cells read at ``b * (1 + m_a)``.
 
-    Base bids that would send a cell above its usable bid are replaced by the last
-    feasible level (padding); a keyword with none does not bid (a row of zeros)."""
+    ``fields`` maps the landscape's optional fields to cell metrics.  Base bids that
+    would send a cell above its usable bid are replaced by the last feasible level
+    (padding); a keyword with none does not bid (a row of zeros)."""
     grid = low[:, None] * np.exp(log_ratio[:, None] * np.arange(n_levels)[None, :])
-    names = ["clicks", "cost"] + [n for n in ("conversions", "impressions") if has[n]]
-    if revenue_name == "value" or has["revenue"]:
-        names.append(revenue_name)
+    names = ["clicks", "cost", *sorted(set(fields.values()))]
     sums = {n: np.zeros(grid.shape) for n in names}
     feasible = np.ones(grid.shape, dtype=bool)
     for a in range(cells.shape[1]):
@@ -439,14 +445,13 @@ def _keyword_landscape(
         return out
 
     metrics = {n: np.maximum.accumulate(padded(sums[n]), axis=1) for n in ("clicks", "cost")}
-    extra = {n: padded(sums[n]) for n in names if n not in metrics}
+    extra = {field: padded(sums[name]) for field, name in fields.items()}
     return BidLandscape(
         bids=padded(grid),
         clicks=metrics["clicks"],
         cost=metrics["cost"],
         conversions=extra.get("conversions"),
-        revenue=extra.get(revenue_name),
-        impressions=extra.get("impressions"),
+        revenue=extra.get("revenue"),
         keywords=kw_labels,
     )
 
