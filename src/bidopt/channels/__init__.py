@@ -7,11 +7,14 @@ from bidopt.channels._fit import ResponseFit, fit_response
 from bidopt.channels._problem import SplitConstraints
 from bidopt.channels._result import BudgetSplit
 from bidopt.channels._split import compare_splits, split_budget
+from bidopt.channels._uncertainty import ChannelIntervals, CurveDraws
 
 __all__ = [
     "CURVE_PARAMS",
     "BudgetSplit",
     "ChannelBudgetForTarget",
+    "ChannelIntervals",
+    "CurveDraws",
     "CurveKind",
     "ResponseCurve",
     "ResponseFit",

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import optimize
 
-from bidopt._optional import require_pandas
 from bidopt._progress import logged
 from bidopt._validation import (
     as_float_array,
@@ -27,14 +25,11 @@ from bidopt.channels._curves import (
     HILL,
     LOG,
     LOGISTIC,
-    ResponseCurve,
     unit_value,
 )
 from bidopt.channels._fit_report import fit_draws, fit_report
+from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._uncertainty import (
-    ChannelIntervals,
-    CurveDraws,
-    channel_intervals,
     laplace_draws,
 )
 from bidopt.exceptions import InvalidInputError, SolverError
@@ -64,107 +59,6 @@ _SAT_PARAMS: dict[str, list[tuple[str, float, float]]] = {
     "hill": [("half", 0.02, 100.0), ("shape", 0.3, 5.0)],
     "log": [("scale", 0.02, 100.0)],
 }
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ResponseFit:
-    """Fitted response curves and how well they fit.
-
-    Attributes
-    ----------
-    curves : dict of str to ResponseCurve
-        Steady-state response per channel, in the spend's own units (yuan per period).
-    adstock : dict of str to dict of str to float
-        Adstock parameters per channel (``alpha`` for geometric; ``shape``, ``scale``
-        in periods for Weibull).
-    intercept : float
-    controls : dict of str to float
-        Coefficients of the control variables.
-    r2, nrmse : float
-        Fit quality on the fitted periods (NRMSE: RMSE over the KPI's range, as Robyn).
-    params, stderr : dict of str to float
-        Every parameter (``<channel>.<name>``) and its Jacobian-based standard error;
-        a Weibull adstock's are ``<channel>.adstock_shape`` and ``<channel>.adstock_scale``.
-    fitted, residuals : ndarray of float64, shape (n_periods,)
-    success : bool
-    message : str
-    n_starts : int
-    draws : CurveDraws or None
-        Draws of the curves from the Laplace approximation at the fit (None when
-        ``n_draws`` is 0): :func:`split_budget` given this fit splits over them.
-    mean_spend, max_spend : dict of str to float
-        Each channel's mean and largest spend per fitted period (yuan): the default
-        spend of :meth:`intervals`, and the observed range the split's extrapolation
-        guard and the figures use.
-    n_lift_tests : int
-        Lift tests that entered the fit.
-    """
-
-    curves: dict[str, ResponseCurve]
-    adstock: dict[str, dict[str, float]]
-    intercept: float
-    controls: dict[str, float]
-    r2: float
-    nrmse: float
-    params: dict[str, float]
-    stderr: dict[str, float]
-    fitted: FloatArray
-    residuals: FloatArray
-    success: bool
-    message: str
-    n_starts: int
-    draws: CurveDraws | None = None
-    mean_spend: dict[str, float] | None = None
-    max_spend: dict[str, float] | None = None
-    n_lift_tests: int = 0
-
-    def intervals(self, spend: Any = None, *, level: float = 0.8) -> ChannelIntervals:
-        """Intervals of each channel's ROI and marginal ROI over the fit's draws.
-
-        Parameters
-        ----------
-        spend : mapping of str to float, optional
-            Spend per period per channel (yuan, > 0); default each channel's mean spend
-            over the fitted periods.
-        level : float, default 0.8
-            Probability of the intervals (0.8: the 10% to 90% quantiles of the draws).
-
-        Returns
-        -------
-        ChannelIntervals
-            With ``identified`` False for channels whose marginal-ROI interval is wider
-            than its median.
-        """
-        if self.draws is None or self.mean_spend is None:
-            raise InvalidInputError(
-                "`ResponseFit.intervals` needs draws: fit with options={'n_draws': >= 2}. "
-                "Got a fit with n_draws 0 instead."
-            )
-        default = np.array([self.mean_spend[c] for c in self.draws.channels])
-        return channel_intervals(self.draws, spend, default, level)
-
-    def summary(self) -> str:
-        """Fit quality and parameters with standard errors (and channel intervals when
-        the fit has draws)."""
-        lines = [f"ResponseFit: R2 {self.r2:.4f}, NRMSE {self.nrmse:.4f} ({self.message})"]
-        for key, value in self.params.items():
-            lines.append(f"  {key:<24} {value:12.6g}  +- {self.stderr.get(key, np.nan):.3g}")
-        if self.draws is not None:
-            lines.append(self.intervals().summary())
-        return "\n".join(lines)
-
-    def to_frame(self) -> Any:
-        """One row per parameter (``<channel>.<name>``, ``intercept``,
-        ``control.<name>``): its value and standard error (needs pandas)."""
-        pd = require_pandas("ResponseFit.to_frame()")
-        names = list(self.params)
-        return pd.DataFrame(
-            {
-                "parameter": names,
-                "value": [self.params[k] for k in names],
-                "stderr": [self.stderr.get(k, np.nan) for k in names],
-            }
-        )
 
 
 def _columns(data: Any, name: str, n: int | None) -> tuple[list[str], FloatArray]:
@@ -449,10 +343,20 @@ def fit_response(
     # covariance in parameter-scaled coordinates (parameters differ by orders of
     # magnitude); an unidentified direction gets a huge, not a truncated, variance
     p_hat = np.r_[theta, coef]
-    scale_p = np.maximum(np.abs(p_hat), 1e-8)
+    # (floors: a coefficient at its bound 0 is scaled like the channel's others)
+    floor = np.r_[
+        np.full(theta.size, 1e-3),
+        np.full(n_base, 1e-8),
+        np.full(k, 1e-3 * max(float(np.abs(coef[n_base:]).max(initial=0.0)), 1e-8)),
+    ]
+    scale_p = np.maximum(np.abs(p_hat), floor)
     jac = np.asarray(polish.jac) * scale_p
     try:
-        cov_scaled = np.linalg.inv(jac.T @ jac) * sigma2
+        # (a tiny ridge: a direction the data cannot see, e.g. the shape of a curve
+        # whose coefficient is 0, gets a huge variance, not a singular matrix)
+        info = jac.T @ jac
+        ridge = 1e-12 * float(np.max(np.diag(info), initial=1.0)) * np.eye(info.shape[0])
+        cov_scaled = np.linalg.inv(info + ridge) * sigma2
         se = scale_p * np.sqrt(np.maximum(np.diag(cov_scaled), 0.0))
     except np.linalg.LinAlgError:
         cov_scaled = np.full((p_hat.size, p_hat.size), np.inf)
@@ -472,8 +376,12 @@ def fit_response(
     draws = None
     if n_draws:
         positive = np.r_[lower >= 0, lin_lo >= 0]
-        sample = laplace_draws(p_hat, cov_scaled, positive, full_lo, full_hi, n_draws, gen)
-        draws = fit_draws(names, spec, n_ad, sat_kind, scale, sample, theta.size, n_base)
+        sample, held = laplace_draws(
+            p_hat, cov_scaled, scale_p, positive, full_lo, full_hi, n_draws, gen
+        )
+        owner = np.r_[np.repeat(np.arange(k), per), np.full(n_base, -1), np.arange(k)]
+        unknown = tuple(names[j] for j in sorted(set(owner[held].tolist()) - {-1}))
+        draws = fit_draws(names, spec, n_ad, sat_kind, scale, sample, theta.size, n_base, unknown)
     mean_spend = {c: float(x[rows, j].mean()) for j, c in enumerate(names)}
     max_spend = {c: float(x[rows, j].max()) for j, c in enumerate(names)}
     return ResponseFit(

@@ -85,6 +85,7 @@ def fit_draws(
     sample: FloatArray,
     n_theta: int,
     n_base: int,
+    held: tuple[str, ...] = (),
 ) -> CurveDraws:
     """The sampled joint parameters (n_draws, n_params) as curve and adstock draws in
     spend units."""
@@ -101,4 +102,6 @@ def fit_draws(
         else:
             curve_params[pname] = cols * factor
     ordered = {p: curve_params[p] for p in CURVE_PARAMS[sat_kind]}
-    return CurveDraws(channels=tuple(names), kind=sat_kind, params=ordered, adstock=adstock)
+    return CurveDraws(
+        channels=tuple(names), kind=sat_kind, params=ordered, adstock=adstock, held=held
+    )

@@ -11,7 +11,7 @@ import numpy as np
 
 from bidopt._validation import check_scalar, short_repr
 from bidopt.channels._drawset import ExpectedCurveSet
-from bidopt.channels._fit import ResponseFit
+from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import as_mapping
 from bidopt.channels._request import check_request
 from bidopt.channels._result import BudgetSplit
@@ -111,10 +111,12 @@ def split_fit(
         split = solve_request(req)
         risk_name = "mean"
     else:
-        split, gap = _cvar_split(req, expected, level)
+        base = None if req.current is None else expected.per_draw(req.current)
+        split, gap = _cvar_split(req, expected, level, base)
         risk_name = f"cvar{level:g}"
+        what = "gain over the current spend" if base is not None else "response"
         note += (
-            f" Maximises the mean response of the worst {level:.0%} of the draws (CVaR; "
+            f" Maximises the mean {what} of the worst {level:.0%} of the draws (CVaR; "
             f"Frank-Wolfe over the draws' weights, within {gap:,.4g} of its bound)."
         )
     x = split.spend
@@ -179,18 +181,22 @@ def _worst_weights(per_draw: FloatArray, level: float) -> FloatArray:
     return w
 
 
-def _cvar_split(req: Any, expected: ExpectedCurveSet, level: float) -> tuple[BudgetSplit, float]:
+def _cvar_split(
+    req: Any, expected: ExpectedCurveSet, level: float, base: FloatArray | None
+) -> tuple[BudgetSplit, float]:
     """The split maximising CVaR: Frank-Wolfe on the convex dual ``phi(w) = max_x sum_d
     w_d R_d(x)`` over the draws' capped weights (each step a water-filling on the
     re-weighted draws); the best split found by its CVaR, and its gap to the dual
-    bound ``min phi``."""
+    bound ``min phi``.  With ``base`` (each draw's response at the current spend) the
+    draws are ranked by their gain over it."""
+    offset = np.zeros(expected.n_draws) if base is None else base
     w = np.full(expected.n_draws, 1.0 / expected.n_draws)
     best: BudgetSplit | None = None
     best_cvar, bound = -np.inf, np.inf
     for k in range(_CVAR_STEPS):
         weighted = expected.reweighted(w)
         split = solve_request(replace(req, curves=weighted))
-        per = expected.per_draw(split.spend)
+        per = expected.per_draw(split.spend) - offset
         bound = min(bound, float(w @ per))
         value = _cvar(per, level)
         if value > best_cvar:

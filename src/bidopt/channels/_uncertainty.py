@@ -35,12 +35,17 @@ class CurveDraws:
         Each curve parameter per draw and channel, in spend units (yuan per period).
     adstock : dict of str to ndarray of float64, shape (n_draws, n_channels)
         Adstock parameters per draw (``alpha``; or ``shape``, ``scale`` in periods).
+    held : tuple of str
+        Channels with a parameter the data and priors leave unbounded (infinite or
+        huge variance): it is held at the fit's value in every draw, so their draws
+        understate the uncertainty; they are flagged as not identified.
     """
 
     channels: tuple[str, ...]
     kind: str
     params: dict[str, FloatArray]
     adstock: dict[str, FloatArray]
+    held: tuple[str, ...] = ()
 
     @property
     def n_draws(self) -> int:
@@ -101,18 +106,19 @@ class CurveDraws:
 def laplace_draws(
     p_hat: FloatArray,
     cov_scaled: FloatArray,
+    scale: FloatArray,
     positive: np.ndarray,
     lower: FloatArray,
     upper: FloatArray,
     n_draws: int,
     rng: np.random.Generator,
-) -> FloatArray:
+) -> tuple[FloatArray, np.ndarray]:
     """``n_draws`` draws of the fit's parameters from the normal approximation at the
     optimum ``p_hat``, with covariance ``cov_scaled`` in relative coordinates
-    (``dp / |p_hat|``): log-normal for the ``positive`` parameters (their relative
+    (``dp / scale``): log-normal for the ``positive`` parameters (their relative
     change is a change of log), normal for the others; clipped to the bounds.  The
     first draw is ``p_hat`` itself.  A parameter with infinite (or a relative variance
-    above 1e6) is held at its optimum (the channel is then flagged by its intervals)."""
+    above 1e6) is held at its optimum; the second result marks those parameters."""
     ok = np.isfinite(cov_scaled).all(axis=0) & (np.abs(np.diag(cov_scaled)) < 1e6)
     z = rng.standard_normal((n_draws, p_hat.size))
     rel = np.zeros((n_draws, p_hat.size))
@@ -124,9 +130,9 @@ def laplace_draws(
             vals, vecs = np.zeros(int(ok.sum())), np.eye(int(ok.sum()))
         rel[:, ok] = (z[:, ok] * np.sqrt(np.maximum(vals, 0.0))) @ vecs.T
     rel[0] = 0.0
-    scale = np.maximum(np.abs(p_hat), 1e-8)
-    out = np.where(positive, p_hat * np.exp(np.clip(rel, -50.0, 50.0)), p_hat + scale * rel)
-    return np.asarray(np.clip(out, lower, upper), dtype=np.float64)
+    log_normal = positive & (p_hat >= scale)
+    out = np.where(log_normal, p_hat * np.exp(np.clip(rel, -50.0, 50.0)), p_hat + scale * rel)
+    return np.asarray(np.clip(out, lower, upper), dtype=np.float64), ~ok
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -236,5 +242,9 @@ def channel_intervals(
         marginal_roi=mroi[1],
         marginal_low=mroi[0],
         marginal_high=mroi[2],
-        identified=np.asarray(np.isfinite(width) & (width <= UNIDENTIFIED_WIDTH)),
+        identified=np.asarray(
+            np.isfinite(width)
+            & (width <= UNIDENTIFIED_WIDTH)
+            & ~np.isin(np.array(draws.channels), np.array(draws.held, dtype=str))
+        ),
     )
