@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import logging
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -61,7 +62,7 @@ def reference(export: tuple[Path, list[list[object]], Path]) -> tuple[Any, Any, 
     """The library's chain on the same file: log (sorted by key), estimate, plan, sheet."""
     log = canonical_order(read_keyword_log(export[0]))
     estimate = estimate_landscapes(log)
-    plan = optimize_bids(estimate.landscapes, BUDGET, min_bid=0.05, max_bid=99.99)
+    plan = optimize_bids(estimate, BUDGET, min_bid=0.05, max_bid=99.99)  # as the CLI does
     return log, estimate, plan, make_bid_sheet(log, estimate, plan)
 
 
@@ -151,14 +152,16 @@ def test_bid_file_matches_the_plan_row_by_row(
 def test_rounded_plan_keeps_the_budget(reference: tuple[Any, Any, Any, Any]) -> None:
     log, estimate, plan, sheet = reference
     assert sheet.success and sheet.spend <= BUDGET * (1 + 1e-9)
-    # spend is re-evaluated at the rounded bids on the estimated landscapes
-    land = estimate.model.landscape(np.where(plan.bids > 0, np.round(plan.bids, 2), 1.0)[:, None])
+    # spend is re-evaluated at the rounded bids on the landscape the plan was made on (the
+    # mean over the estimate's draws)
+    assert plan.ranges is not None
+    bids = np.where(plan.bids > 0, np.round(plan.bids, 2), 1.0)[:, None]
+    land = estimate.draws.mean_landscape(bids)
     again = float(np.where(plan.bids > 0, land.cost[:, 0], 0.0).sum())
     if sheet.rounding == "nearest":
         assert sheet.spend == pytest.approx(again, rel=1e-12)
     # a budget that nearest-rounding breaks is kept by rounding down, and said
-    odd = optimize_bids(estimate.landscapes, BUDGET, min_bid=0.05, max_bid=99.99)
-    tight = make_bid_sheet(log, estimate, odd, step=0.5)
+    tight = make_bid_sheet(log, estimate, plan, step=0.5)
     assert tight.spend <= BUDGET * (1 + 1e-9)
     if tight.rounding == "down":
         assert any("rounded down" in w for w in tight.warnings)
@@ -225,5 +228,7 @@ def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main([*missing, "-q"]) == 1  # a data error: one line, no traceback
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    handlers = list(logging.getLogger("bidopt").handlers)
     with pytest.raises(InvalidInputError, match="must be an existing file"):
         main([*missing, "--verbose"])  # the exception itself, with its traceback
+    assert logging.getLogger("bidopt").handlers == handlers  # progress reports off again

@@ -103,7 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     common = _Parser(add_help=False)
     talk = common.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
-    talk.add_argument("-v", "--verbose", action="store_true", help="show the traceback of an error")
+    talk.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print the library's own progress reports, and an error's traceback",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     raw = argparse.RawDescriptionHelpFormatter
     plan = sub.add_parser(
@@ -140,6 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--lang", choices=("zh", "en"), default="zh", help="language of the files (default zh)"
     )
     plan.add_argument("--strict", action="store_true", help="stop at the first bad row")
+    plan.add_argument(
+        "--no-trust-region",
+        action="store_true",
+        help="let bids move far from today's even where the report cannot tell what that "
+        "buys (by default such bids stay near today's)",
+    )
     split = sub.add_parser(
         "split",
         parents=[common],
@@ -207,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"argument --out: {str(out)!r} exists and is not a directory")
     start = time.perf_counter()
     say = None if args.quiet else _progress(start)
+    if args.verbose:
+        bidopt.show_progress()
     try:
         if args.command == "abtest":
             report = run_abtest(
@@ -231,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out=args.out,
                 lang=args.lang,
                 strict=args.strict,
+                safe=not args.no_trust_region,
                 progress=say,
             )
         elif args.command == "split":
@@ -260,6 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {message}", file=sys.stderr)
         # a column named on the command line that the file lacks is a usage error
         return 2 if isinstance(exc, MissingColumnError) else 1
+    finally:
+        if args.verbose:
+            bidopt.show_progress(False)
     print(report)
     if args.command == "demo":
         print(f"\n(done in {time.perf_counter() - start:.1f} s)")

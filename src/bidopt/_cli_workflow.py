@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from bidopt._cli import _table
-from bidopt.bidding import bid_frontier, optimize_bids
+from bidopt.bidding import PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import compare_splits, fit_response
 from bidopt.datasets import KeywordLog, read_channel_history, read_keyword_log
 from bidopt.exceptions import InvalidInputError, MissingDependencyError
@@ -68,6 +68,7 @@ def run_plan(
     out: Path,
     lang: str = "zh",
     strict: bool = False,
+    safe: bool = True,
     progress: Say | None = None,
 ) -> str:
     """Read a keyword report, estimate landscapes, optimise bids under the daily budget,
@@ -88,8 +89,10 @@ def run_plan(
         warnings.simplefilter("always")
         estimate = estimate_landscapes(log)
         say(f"optimising {estimate.n_keywords:,} bids under {budget:,.2f} yuan a day")
+        # planned on the estimate: the mean landscape over its draws, 80% ranges, and
+        # (safe) bids kept near today's where the log cannot tell what a change buys
         plan = optimize_bids(
-            estimate.landscapes,
+            estimate,
             budget,
             objective=objective,  # type: ignore[arg-type]
             max_cpc=max_cpc,
@@ -97,6 +100,7 @@ def run_plan(
             target_roas=target_roas,
             min_bid=min_bid,
             max_bid=max_bid,
+            safe=safe,
         )
         sheet = make_bid_sheet(log, estimate, plan, min_bid=min_bid, max_bid=max_bid)
     # what the library warned about (e.g. bids that never varied) goes into the report
@@ -126,6 +130,7 @@ def run_plan(
     html = render_plan_report(
         sheet,
         frontier=frontier,
+        ranges=plan.ranges,
         load_report=load,
         source=path.name,
         lang=lang,  # type: ignore[arg-type]
@@ -169,11 +174,25 @@ def run_plan(
         f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message}).",
         f"At the plan's margin one more order costs {sheet.marginal_cpa:,.2f} yuan "
         "(the last yuan of the budget buys orders at this price).",
+        *_range_lines(plan.ranges),
         *(f"warning: {w}" for w in sheet.warnings),
         "",
         f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
     ]
     return "\n".join(lines)
+
+
+def _range_lines(ranges: PlanRanges | None) -> list[str]:
+    """Orders per day: the plan's and today's ranges over the estimate's draws."""
+    if ranges is None or "conversions" not in ranges.metrics:
+        return []
+    lo, hi = ranges.interval("conversions")
+    tlo, thi = ranges.interval("conversions", today=True)
+    return [
+        f"Orders per day, {ranges.level:.0%} range over the estimate's draws: plan "
+        f"{lo:,.1f}..{hi:,.1f}, today {tlo:,.1f}..{thi:,.1f}; the plan beats today's bids at "
+        f"the same spend in {ranges.probability_better:.0%} of the draws."
+    ]
 
 
 @dataclass(frozen=True, slots=True)

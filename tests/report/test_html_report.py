@@ -84,12 +84,17 @@ def plan_pages() -> dict[str, str]:
     log = account.log
     estimate = estimate_landscapes(log)
     budget = float(account.expected().totals()["cost"])
-    plan = optimize_bids(estimate.landscapes, budget, min_bid=0.05, max_bid=99.99)
+    plan = optimize_bids(estimate, budget, min_bid=0.05, max_bid=99.99)
     sheet = make_bid_sheet(log, estimate, plan)
     frontier = bid_frontier(estimate.landscapes, np.linspace(0.3, 1.8, 6) * budget)
     return {
         "zh": render_plan_report(
-            sheet, frontier=frontier, load_report=log.report, source="报表.xlsx", lang="zh"
+            sheet,
+            frontier=frontier,
+            ranges=plan.ranges,
+            load_report=log.report,
+            source="报表.xlsx",
+            lang="zh",
         ),
         "en": render_plan_report(sheet, load_report=log.report, lang="en"),  # (no figure)
         "keyword": str(sheet.keyword[np.argmax(np.abs(sheet.change))]),
@@ -100,7 +105,13 @@ def test_plan_report_renders_in_chromium(plan_pages: dict[str, str], tmp_path: P
     page = plan_pages["zh"]
     _self_contained(page)
     dom, widths = _render(page, tmp_path, "plan")
-    for words in ("出价方案", "当前与方案对比", "变化最大的出价", "提醒", plan_pages["keyword"]):
+    for words in (
+        "出价方案",
+        "当前与方案对比",
+        "80% 区间",
+        "变化最大的出价",
+        plan_pages["keyword"],
+    ):
         assert words in dom
     assert len(widths) == page.count("<img") >= 1
     assert all(w > 0 for w in widths), widths  # every embedded PNG decoded

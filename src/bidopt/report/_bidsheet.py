@@ -265,11 +265,16 @@ def _column(log: KeywordLog, name: str, first: npt.NDArray[np.int64]) -> ObjectA
 
 
 def _evaluate(
-    estimate: LandscapeEstimate, bids: FloatArray
+    estimate: LandscapeEstimate, bids: FloatArray, over_draws: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Cost, clicks and orders per day at one bid per key (0: nothing)."""
+    """Cost, clicks and orders per day at one bid per key (0: nothing), on the landscape
+    the plan was made on: the mean over the estimate's draws, or its point estimate."""
     safe = np.where(bids > 0, bids, 1.0)
-    land = estimate.model.landscape(safe[:, None])
+    draws = estimate.draws
+    if over_draws and draws is not None:
+        land = draws.mean_landscape(safe[:, None])
+    else:
+        land = estimate.model.landscape(safe[:, None])
     on = bids > 0
     cost = np.where(on, land.cost[:, 0], 0.0)
     clicks = np.where(on, land.clicks[:, 0], 0.0)
@@ -298,7 +303,10 @@ def make_bid_sheet(
     to ``step`` and kept within [``min_bid``, ``max_bid``]; the rounded plan's expected
     spend is evaluated again on the estimated landscapes and, if rounding to the nearest
     step would break the budget, every bid is rounded down instead (spend is
-    non-decreasing in the bid, so this never spends more than the plan).
+    non-decreasing in the bid, so this never spends more than the plan).  The landscape
+    is the one the plan was made on: the mean over the estimate's draws for a plan made
+    with ``optimize_bids(estimate, ...)`` (it carries ``ranges``), else the point
+    estimate ``estimate.model``.
 
     Parameters
     ----------
@@ -307,7 +315,8 @@ def make_bid_sheet(
     estimate : LandscapeEstimate
         From :func:`bidopt.landscape.estimate_landscapes`.
     plan : BidPlan
-        From :func:`bidopt.bidding.optimize_bids` on ``estimate.landscapes``.
+        From :func:`bidopt.bidding.optimize_bids` on ``estimate`` or on
+        ``estimate.landscapes``.
     step : float, default 0.01
         The platform's bid step, yuan (Zhitongche: 0.01).
     min_bid, max_bid : float, default 0.05 and 99.99
@@ -369,15 +378,18 @@ def make_bid_sheet(
         bids = np.clip(np.round(ticks * step_, 10), low, high)
         return np.where(plan.bids > 0, bids, 0.0)
 
+    # a plan made on the estimate itself (optimize_bids(estimate, ...)) was optimised on
+    # the landscape averaged over its draws, and carries their ranges
+    over_draws = plan.ranges is not None
     mode = "nearest"
     new = rounded(mode)
-    cost, clicks, orders = _evaluate(estimate, new)
+    cost, clicks, orders = _evaluate(estimate, new, over_draws)
     tolerance = 1e-9 * max(plan.budget, 1.0)
     if cost.sum() > plan.budget + tolerance:
         mode = "down"
         new = rounded(mode)
-        cost, clicks, orders = _evaluate(estimate, new)
-    now_cost, now_clicks, now_orders = _evaluate(estimate, current)
+        cost, clicks, orders = _evaluate(estimate, new, over_draws)
+    now_cost, now_clicks, now_orders = _evaluate(estimate, current, over_draws)
     action = np.where(
         new == 0,
         np.where(current > 0, "pause", "keep"),

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._validation import check_scalar, short_repr
-from bidopt.bidding import Frontier
+from bidopt.bidding import Frontier, PlanRanges
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.datasets import LoadReport
 from bidopt.exceptions import InvalidInputError
@@ -66,6 +66,33 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
     return body
 
 
+def _ranges_block(ranges: PlanRanges, lang: Lang) -> str:
+    """The plan's and today's 80% ranges per metric, and how often the plan wins."""
+    words = WORDS[lang]
+    names = {"spend": "spend", "clicks": "clicks", "conversions": "orders"}
+    rows = []
+    for metric, key in names.items():
+        if metric not in ranges.metrics:
+            continue
+        lo, hi = ranges.interval(metric)
+        tlo, thi = ranges.interval(metric, today=True)
+        rows.append([words[key], f"{number(tlo)} – {number(thi)}", f"{number(lo)} – {number(hi)}"])
+    level = f"{ranges.level:.0%}"
+    head = (
+        f"{level} 区间（估计的不确定性）"
+        if lang == "zh"
+        else f"{level} range (estimate's uncertainty)"
+    )
+    better = ranges.probability_better
+    line = (
+        f"在 {better:.0%} 的抽样中，方案在相同花费下优于当前出价。"
+        if lang == "zh"
+        else f"The plan beats today's bids at the same spend in {better:.0%} of the draws."
+    )
+    body = table([head, words["today"], words["plan"]], rows, numeric=[False, True, True])
+    return body + f"<p>{text(line)}</p>"
+
+
 def _frontier_figure(frontier: Frontier, sheet: BidSheet, lang: Lang) -> str:
     try:
         from bidopt import plotting
@@ -94,6 +121,7 @@ def render_plan_report(
     sheet: BidSheet,
     *,
     frontier: Frontier | None = None,
+    ranges: PlanRanges | None = None,
     load_report: LoadReport | None = None,
     source: str = "",
     lang: Lang = "en",
@@ -112,6 +140,9 @@ def render_plan_report(
         From :func:`make_bid_sheet`.
     frontier : Frontier, optional
         From :func:`bidopt.bidding.bid_frontier`; drawn when matplotlib is installed.
+    ranges : PlanRanges, optional
+        ``plan.ranges`` of a plan made on an estimate: the 80% ranges of the plan's and
+        today's totals over the estimate's draws, shown under the comparison.
     load_report : LoadReport, optional
         ``log.report`` of the keyword report.
     source : str, optional
@@ -153,6 +184,8 @@ def render_plan_report(
             f"{sheet.min_bid:g}-{sheet.max_bid:g} yuan."
         )
     compare += f'<p class="{"ok" if sheet.success else "bad"}">{text(budget_line)}</p>'
+    if ranges is not None:
+        compare += _ranges_block(ranges, lang)
     counts = [[_ACTIONS[lang][a], int((sheet.action == a).sum())] for a in _ACTIONS[lang]]
     action_table = table([words["action"], "n"], counts, numeric=[False, True])
     delta = np.abs(sheet.cost - sheet.current_cost) + np.abs(sheet.change) * 1e-6
