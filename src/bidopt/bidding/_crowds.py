@@ -39,6 +39,14 @@ from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each,
 from bidopt._validation import check_choice, check_options, check_scalar, missing_mask
 from bidopt.bidding._crowds_cells import CellCurves, SearchTables
 from bidopt.bidding._crowds_plan import CrowdBidPlan
+from bidopt.bidding._crowds_search import (
+    PREMIUM_RANGE,
+    STEP,
+    base_grid,
+    keyword_landscape,
+    lagrangian_weights,
+    search_premiums,
+)
 from bidopt.bidding._optimize import optimize_bids
 from bidopt.bidding._plan import BidPlan
 from bidopt.exceptions import InvalidInputError
@@ -55,13 +63,6 @@ __all__ = [
 CrowdObjective = Literal["clicks", "conversions", "revenue", "lifetime_value"]
 #: Objectives of :func:`optimize_crowd_bids`.
 CROWD_OBJECTIVES: tuple[str, ...] = ("clicks", "conversions", "revenue", "lifetime_value")
-#: Smallest and largest crowd premium (a fraction), on a grid of 0.01 (Zhitongche's box).
-PREMIUM_RANGE: tuple[float, float] = (0.05, 3.00)
-
-_STEP = 100  # premiums in hundredths
-_LOW, _HIGH = 5, 300
-_COARSE = (5, 10, 20, 35, 50, 75, 100, 150, 200, 300)
-_LADDER = 1.25  # ratio of neighbouring grid log-ratios
 _OPTIONS: dict[str, Any] = {"n_levels": 24, "max_sweeps": 3, "min_ratio": 1.05}
 
 
@@ -236,7 +237,7 @@ def optimize_crowd_bids(
 
     # 2. the keyword problem for fixed premiums
     curves = CellCurves.build(landscape, value, max_cpc=max_cpc, max_bid=max_bid)
-    low, log_ratio = _base_grid(curves, cells, n_levels, min_ratio, min_bid)
+    low, log_ratio = base_grid(curves, cells, n_levels, min_ratio, min_bid)
     has = {n: getattr(landscape, n) is not None for n in ("conversions", "revenue", "impressions")}
     # the keyword landscape needs clicks, cost and what the objective and target read:
     # landscape field -> cell metric (the objective's own column is ``value``)
@@ -248,9 +249,11 @@ def optimize_crowd_bids(
     if target_roas is not None:
         fields.setdefault("revenue", "revenue")
 
+    zero_reads: dict[int, Any] = {}  # reads of crowds at premium 0, reused
+
     def solve(premiums: FloatArray) -> BidPlan:
-        land = _keyword_landscape(
-            curves, cells, low, log_ratio, n_levels, premiums, fields, kw_labels
+        land = keyword_landscape(
+            curves, cells, low, log_ratio, n_levels, premiums, fields, kw_labels, zero_reads
         )
         return optimize_bids(
             land,
@@ -275,9 +278,11 @@ def optimize_crowd_bids(
             curves, cells[order], low[order], log_ratio[order], n_levels, n_columns, aux
         )
         for sweep in range(max_sweeps):
-            weights = _weights(best, target_cpa, target_roas, objective)
+            weights = lagrangian_weights(best, target_cpa, target_roas, objective)
             score = tables.score(*weights)
-            trial = _search(tables, score, premiums, searchable, max_crowds, first=sweep == 0)
+            trial = search_premiums(
+                tables, score, premiums, searchable, max_crowds, first=sweep == 0
+            )
             if np.array_equal(trial, premiums):
                 break
             plan = solve(trial)
@@ -382,165 +387,6 @@ def _per_row(values: Any, name: str, crowd_labels: ObjectArray, crowd_of: IntArr
     return np.asarray(per_row, dtype=np.float64)
 
 
-def _base_grid(
-    curves: CellCurves, cells: IntArray, n_levels: int, min_ratio: float, min_bid: float | None
-) -> tuple[FloatArray, FloatArray]:
-    """Per keyword: lowest base bid and log ratio of the geometric grid.
-
-    The base bid reaches from the lowest first level of the keyword's cells to the
-    lowest usable bid of its cells (every cell gets at least the base bid)."""
-    present = cells >= 0
-    rows = np.maximum(cells, 0)
-    first = np.where(present, curves.first_bid()[rows], np.inf).min(axis=1)
-    usable = np.where(present, curves.usable[rows], np.inf).min(axis=1)
-    if min_bid is not None:
-        first = np.maximum(first, min_bid)
-    first = np.where(np.isfinite(first), first, 1.0)
-    top = np.where(np.isfinite(usable) & (usable > first), usable, first)
-    # the smallest ratio of a ladder whose grid reaches ``top``: few distinct ratios,
-    # so the premium search shifts runs of keywords by one number each
-    need = np.log(top / first) / (n_levels - 1)
-    ladder = math.log(min_ratio) * _LADDER ** np.arange(40)
-    step = np.minimum(np.searchsorted(ladder, need * (1 - 1e-12)), ladder.size - 1)
-    return np.asarray(first, dtype=np.float64), np.asarray(ladder[step], dtype=np.float64)
-
-
-def _keyword_landscape(
-    curves: CellCurves,
-    cells: IntArray,
-    low: FloatArray,
-    log_ratio: FloatArray,
-    n_levels: int,
-    premiums: FloatArray,
-    fields: dict[str, str],
-    kw_labels: ObjectArray,
-) -> BidLandscape:
-    """Each keyword's landscape over its base bids, cells read at ``b * (1 + m_a)``.
-
-    ``fields`` maps the landscape's optional fields to cell metrics.  Base bids that
-    would send a cell above its usable bid are replaced by the last feasible level
-    (padding); a keyword with none does not bid (a row of zeros)."""
-    grid = low[:, None] * np.exp(log_ratio[:, None] * np.arange(n_levels)[None, :])
-    names = ["clicks", "cost", *sorted(set(fields.values()))]
-    sums = {n: np.zeros(grid.shape) for n in names}
-    feasible = np.ones(grid.shape, dtype=bool)
-    for a in range(cells.shape[1]):
-        rows = cells[:, a]
-        q = grid * (1 + premiums[a])
-        usable = np.where(rows >= 0, curves.usable[np.maximum(rows, 0)], np.inf)
-        ok = q <= usable[:, None] * (1 + 1e-12)
-        feasible &= ok
-        read = curves.read(np.broadcast_to(rows[:, None], q.shape), np.where(ok, q, 0.0),
-                           tuple(names))  # fmt: skip
-        for n in names:
-            sums[n] += read[n]
-    feasible = np.logical_and.accumulate(feasible, axis=1)
-    last = feasible.sum(axis=1) - 1  # last feasible level, -1 if none
-    take = np.minimum(np.arange(n_levels)[None, :], np.maximum(last, 0)[:, None])
-    dead = last < 0
-
-    def padded(array: FloatArray) -> FloatArray:
-        out = np.take_along_axis(array, take, axis=1)
-        out[dead] = 0.0
-        return out
-
-    metrics = {n: np.maximum.accumulate(padded(sums[n]), axis=1) for n in ("clicks", "cost")}
-    extra = {field: padded(sums[name]) for field, name in fields.items()}
-    return BidLandscape(
-        bids=padded(grid),
-        clicks=metrics["clicks"],
-        cost=metrics["cost"],
-        conversions=extra.get("conversions"),
-        revenue=extra.get("revenue"),
-        keywords=kw_labels,
-    )
-
-
-def _weights(
-    plan: BidPlan, target_cpa: float | None, target_roas: float | None, objective: str
-) -> tuple[float, float, float]:
-    """(w_value, w_aux, w_cost) of the Lagrangian ``value - lam cost - mu g``."""
-    lam, mu = max(plan.shadow_price, 0.0), max(plan.target_multiplier, 0.0)
-    if target_cpa is not None:  # g = cost - T conversions
-        return 1.0, mu * target_cpa, lam + mu
-    if target_roas is not None:  # g = R cost - revenue
-        if objective == "lifetime_value":
-            return 1.0 + mu, 0.0, lam + mu * target_roas
-        return 1.0, mu, lam + mu * target_roas
-    return 1.0, 0.0, lam
-
-
-def _search(
-    tables: SearchTables,
-    score: np.ndarray,
-    premiums: FloatArray,
-    searchable: IntArray,
-    max_crowds: int,
-    *,
-    first: bool,
-) -> FloatArray:
-    """New premiums by a one-dimensional search per crowd on the Lagrangian tables."""
-    cents = np.round(premiums * _STEP).astype(np.int64)
-    shifted = [tables.shifted(score[:, a], cents[a] / _STEP) for a in range(score.shape[1])]
-
-    def best_for(a: int, others: np.ndarray, start: int | None) -> tuple[int, float]:
-        """Best premium (hundredths) of crowd ``a``: a coarse grid then a pattern search
-        on the 0.01 grid (from ``start`` when given), and its gain over 0."""
-        cache: dict[int, float] = {}
-
-        def total(c: int) -> float:
-            c = 0 if c < _LOW else min(c, _HIGH)
-            if c not in cache:
-                s = others + tables.shifted(score[:, a], c / _STEP)
-                cache[c] = float(np.maximum(s.max(axis=1), 0.0).sum(dtype=np.float64))
-            return cache[c]
-
-        if start is None:
-            current = max((0, *_COARSE), key=lambda c: (total(c), -c))
-            step = 16
-        else:
-            current, step = start, 8
-            total(0)
-        if current > 0:
-            while step >= 1:
-                moved = False
-                for c in (current - step, current + step):
-                    if _LOW <= c <= _HIGH and total(c) > total(current):
-                        current, moved = c, True
-                if not moved:
-                    step //= 2
-        best = max(cache, key=lambda c: (cache[c], -c))
-        return best, cache[best] - cache[0]
-
-    def others_of(a: int) -> np.ndarray:
-        out = np.zeros_like(shifted[0])
-        for b, s in enumerate(shifted):
-            if b != a:
-                out += s
-        return out
-
-    if first:
-        gains = {}
-        choice = {}
-        for a in searchable.tolist():
-            c, gain = best_for(a, others_of(a), None)
-            choice[a], gains[a] = c, gain
-        ranked = sorted((a for a in choice if choice[a] > 0 and gains[a] > 0),
-                        key=lambda a: -gains[a])[:max_crowds]  # fmt: skip
-        cents[:] = np.where(np.isin(np.arange(cents.size), searchable), 0, cents)
-        for a in ranked:
-            cents[a] = choice[a]
-        shifted = [tables.shifted(score[:, a], cents[a] / _STEP) for a in range(score.shape[1])]
-    for a in searchable.tolist():  # refine one crowd at a time, others fixed
-        targeted = int((cents[searchable] > 0).sum()) - int(cents[a] > 0)
-        if targeted >= max_crowds and cents[a] == 0:
-            continue
-        c, _ = best_for(a, others_of(a), int(cents[a]) if cents[a] > 0 else None)
-        cents[a] = c
-        shifted[a] = tables.shifted(score[:, a], c / _STEP)
-    return np.asarray(cents / _STEP, dtype=np.float64)
-
-
 def _finish(
     best: BidPlan,
     keyword_only: BidPlan,
@@ -573,7 +419,7 @@ def _finish(
     names = ["clicks", "cost", "value"] + [
         n for n in ("conversions", "revenue", "impressions") if has[n]
     ]
-    read = curves.read(rows, cell_bids, tuple(names))
+    read = {k: v[:, 0] for k, v in curves.read(rows, cell_bids[:, None], tuple(names)).items()}
     spend = float(read["cost"].sum())
     fun = float(read["value"].sum())
     checks: list[ConstraintCheck] = [upper("budget", spend, budget, scale=spend, unit="yuan")]
@@ -600,7 +446,7 @@ def _finish(
     targeted = premiums[premiums > 0]
     checks.append(lower_each("premium_min", targeted, PREMIUM_RANGE[0], item="crowd"))
     checks.append(upper_each("premium_max", targeted, PREMIUM_RANGE[1], item="crowd"))
-    off_grid = np.abs(premiums * _STEP - np.round(premiums * _STEP))
+    off_grid = np.abs(premiums * STEP - np.round(premiums * STEP))
     checks.append(upper_each("premium_grid", off_grid, 1e-6, item="crowd"))
     checks.append(upper("max_crowds", float(targeted.size), float(max_crowds), unit="crowds"))
     certificate = Certificate.of(checks)

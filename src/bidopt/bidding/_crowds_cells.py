@@ -42,8 +42,6 @@ class CellCurves:
     bids: FloatArray
     metrics: dict[str, FloatArray]
     usable: FloatArray
-    _keys: FloatArray
-    _span: float
 
     @classmethod
     def build(
@@ -70,9 +68,7 @@ class CellCurves:
             ok &= bids <= max_bid
         ok = np.logical_and.accumulate(ok, axis=1)  # every lower level usable too
         usable = np.where(ok, bids, 0.0).max(axis=1)
-        span = float(bids.max()) * 2.0 + 1.0
-        keys = (bids + span * np.arange(bids.shape[0])[:, None]).ravel()
-        return cls(bids, metrics, usable, keys, span)
+        return cls(bids, metrics, usable)
 
     @property
     def n_levels(self) -> int:
@@ -86,39 +82,37 @@ class CellCurves:
     def read(
         self, rows: IntArray, bids: FloatArray, names: tuple[str, ...]
     ) -> dict[str, FloatArray]:
-        """Metrics of cells ``rows`` at ``bids`` (same shape), by interpolation.
+        """Metrics of cells ``rows`` (shape (n,)) at ``bids`` (shape (n, m)), by interpolation.
 
-        ``rows`` of -1 (a missing cell) and bids of 0 read 0.  Bids above a cell's
-        usable bid must have been excluded by the caller.
+        A row of -1 (a missing cell) and bids of 0 read 0.  Bids above a cell's usable
+        bid must have been excluded by the caller.
         """
-        shape = bids.shape
-        r = rows.ravel()
-        q = bids.ravel()
-        present = r >= 0
-        rr = np.where(present, r, 0)
         n_levels = self.n_levels
-        # one binary search for every query: rows' levels laid end to end, each row
-        # offset by ``span`` (more than any bid), so a query only meets its own row
-        count = np.searchsorted(self._keys, q + self._span * rr, side="right") - rr * n_levels
-        np.clip(count, 0, n_levels, out=count)
-        base = rr * n_levels
+        present = rows >= 0
+        rr = np.where(present, rows, 0)
+        level_bids = self.bids[rr]  # (n, n_levels)
+        # levels at or below each bid: one comparison per level (no binary search)
+        count = np.zeros(bids.shape, dtype=np.int64)
+        for level in range(n_levels):
+            count += level_bids[:, level : level + 1] <= bids
         below = count == 0  # below the first level: between "not bidding" and level 0
+        base = (rr * n_levels)[:, None]
         flat_hi = base + np.minimum(count, n_levels - 1)
         flat_lo = np.where(below, flat_hi, base + count - 1)
         bids_flat = self.bids.ravel()
         b_lo = np.where(below, 0.0, bids_flat.take(flat_lo))
         width = bids_flat.take(flat_hi) - b_lo
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(width > 0, (q - b_lo) / width, 0.0)
+            w = np.where(width > 0, (bids - b_lo) / width, 0.0)
         np.clip(w, 0.0, 1.0, out=w)
-        live = present & (q > 0)
+        dead = ~(present[:, None] & (bids > 0))
         out: dict[str, FloatArray] = {}
         for name in names:
             m = self.metrics[name].ravel()
             y_lo = np.where(below, 0.0, m.take(flat_lo))
             y = y_lo + w * (m.take(flat_hi) - y_lo)
-            y[~live] = 0.0
-            out[name] = y.reshape(shape)
+            y[dead] = 0.0
+            out[name] = y
         return out
 
 
@@ -159,7 +153,7 @@ class SearchTables:
         aux_table = np.empty(shape, dtype=np.float32) if aux else None
         names = ("cost", "value") + ((aux,) if aux else ())
         for a in range(n_crowds):  # one crowd at a time: bounded memory
-            rows = np.broadcast_to(cells[:, a : a + 1], grid.shape)
+            rows = cells[:, a]
             usable = np.where(cells[:, a] >= 0, curves.usable[np.maximum(cells[:, a], 0)], np.inf)
             too_high = grid > usable[:, None] * (1 + 1e-12)
             read = curves.read(rows, np.where(too_high, 0.0, grid), names)
