@@ -174,6 +174,8 @@ def _document(obj: Any) -> str:
     [
         ({"__type__": "os.system", "fields": {}}, "must name only bidopt classes"),
         ({"__type__": "subprocess.Popen", "fields": {}}, "must name only bidopt classes"),
+        ({"__type__": "bidopt.__main__.main", "fields": {}}, "must name only bidopt classes"),
+        ({"__type__": "bidopt..x", "fields": {}}, "must name only bidopt classes"),
         ({"__type__": "bidopt.io.to_json", "fields": {}}, "must name bidopt result classes"),
         ({"__type__": "bidopt.landscape.Nope", "fields": {}}, "that exist in this version"),
         (

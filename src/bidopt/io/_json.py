@@ -151,7 +151,11 @@ def _encode(value: Any, where: str) -> Any:
 
 def _resolve(name: str) -> type:
     """The bidopt class called ``name`` (dotted path); nothing outside bidopt."""
-    if not isinstance(name, str) or not (name == "bidopt" or name.startswith("bidopt.")):
+    if (
+        not isinstance(name, str)
+        or not name.startswith("bidopt.")
+        or any(not part.isidentifier() or part.startswith("__") for part in name.split("."))
+    ):
         raise InvalidInputError(
             f"`text` must name only bidopt classes. Got {name!r} instead (not loaded)."
         )
