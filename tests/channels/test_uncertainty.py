@@ -183,3 +183,19 @@ def test_fit_without_draws_cannot_be_split() -> None:
     assert fit.draws is None
     with pytest.raises(InvalidInputError, match="with draws"):
         split_budget(fit, 4000.0)
+
+
+def test_fit_figure_draws_the_observed_range_and_band(fit: ResponseFit) -> None:
+    pytest.importorskip("matplotlib")
+    from bidopt.plotting import plot_response_curves
+
+    split = split_budget(fit, 4500.0, current={"a": 1500.0, "b": 3000.0})
+    fig = plot_response_curves(fit, split)
+    ax = fig.axes[0]
+    solid = [line for line in ax.lines if line.get_label() == "observed range"]
+    (line,) = solid
+    x = line.get_xdata() * 1e3
+    assert fit.min_spend is not None and fit.max_spend is not None
+    assert x.min() >= fit.min_spend["a"] and x.max() <= fit.max_spend["a"]
+    assert any(line.get_linestyle() == "--" for line in ax.lines)
+    assert len(ax.collections) == 1  # the band of the draws

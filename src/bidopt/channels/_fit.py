@@ -401,5 +401,6 @@ def fit_response(
         draws=draws,
         mean_spend=mean_spend,
         max_spend=max_spend,
+        min_spend={c: float(x[rows, j].min()) for j, c in enumerate(names)},
         n_lift_tests=0 if tests is None else tests.n,
     )

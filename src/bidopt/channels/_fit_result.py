@@ -42,10 +42,10 @@ class ResponseFit:
     draws : CurveDraws or None
         Draws of the curves from the Laplace approximation at the fit (None when
         ``n_draws`` is 0): :func:`split_budget` given this fit splits over them.
-    mean_spend, max_spend : dict of str to float
-        Each channel's mean and largest spend per fitted period (yuan): the default
-        spend of :meth:`intervals`, and the observed range the split's extrapolation
-        guard and the figures use.
+    mean_spend, min_spend, max_spend : dict of str to float
+        Each channel's mean, smallest and largest spend per fitted period (yuan): the
+        default spend of :meth:`intervals`, and the observed range the split's
+        extrapolation guard and the figures use.
     n_lift_tests : int
         Lift tests that entered the fit.
     """
@@ -66,6 +66,7 @@ class ResponseFit:
     draws: CurveDraws | None = None
     mean_spend: dict[str, float] | None = None
     max_spend: dict[str, float] | None = None
+    min_spend: dict[str, float] | None = None
     n_lift_tests: int = 0
 
     def intervals(self, spend: Any = None, *, level: float = 0.8) -> ChannelIntervals:

@@ -67,6 +67,21 @@ class CurveDraws:
             out.extend(self.curves(d).values())
         return out
 
+    def channel_values(self, channel: str, spend: FloatArray) -> FloatArray:
+        """One channel's response of every draw at each of the spends ``spend`` (yuan
+        per period, shape (m,)): shape (n_draws, m)."""
+        j = self.channels.index(channel)
+        curves = CurveSet(
+            [
+                ResponseCurve(
+                    kind=self.kind, params={p: float(v[d, j]) for p, v in self.params.items()}
+                )
+                for d in range(self.n_draws)
+            ]
+        )
+        x = np.asarray(spend, dtype=np.float64)
+        return np.column_stack([curves.value(np.full(self.n_draws, xi)) for xi in x.tolist()])
+
     def value_and_derivative(self, spend: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Response and marginal ROI of every draw at ``spend`` (yuan per period, shape
         (n_channels,)): two arrays of shape (n_draws, n_channels)."""

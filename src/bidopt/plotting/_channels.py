@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from bidopt.channels import BudgetSplit, ResponseCurve
+from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.exceptions import InvalidInputError
-from bidopt.plotting._figures import _figure
+from bidopt.plotting._style import new_figure as _figure
 
 __all__ = [
     "plot_response_curves",
@@ -19,27 +19,34 @@ __all__ = [
 
 
 def plot_response_curves(
-    curves: Mapping[str, ResponseCurve],
+    curves: Mapping[str, ResponseCurve] | ResponseFit,
     split: BudgetSplit,
     *,
     others: Mapping[str, BudgetSplit] | None = None,
+    level: float = 0.8,
 ) -> Any:
     """Each channel's response curve with its current and optimal spend.
 
     Parameters
     ----------
-    curves : mapping of str to ResponseCurve
-        The curves the split was made with.
+    curves : mapping of str to ResponseCurve, or ResponseFit
+        The curves the split was made with.  A fit's curves are drawn solid over the
+        spends seen in its history (its smallest to its largest spend per period) and
+        dashed outside them, with a band holding the middle ``level`` of its draws.
     split : BudgetSplit
         Its spend is marked ("optimal"), and its ``current_spend`` if it has one.
     others : mapping of str to BudgetSplit, optional
         More splits to mark by name (e.g. ``{"60/40 rule": rule}``).
+    level : float, default 0.8
+        Probability of the band of a fit's draws (0.8: from the 10% to the 90% quantile).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    missing = [c for c in split.channels if c not in curves]
+    fit = curves if isinstance(curves, ResponseFit) else None
+    curve_map: Mapping[str, ResponseCurve] = fit.curves if fit is not None else curves  # type: ignore[assignment]
+    missing = [c for c in split.channels if c not in curve_map]
     if missing:
         raise InvalidInputError(
             f"`curves` must have a curve for every channel of the split. Got none for "
@@ -62,8 +69,11 @@ def plot_response_curves(
     for i, channel in enumerate(split.channels):
         ax = axes[i]
         grid = np.linspace(0.0, 1.6 * max(top / n * 2, *(float(v[i]) for v in marks.values())), 200)
-        curve = curves[channel]
-        ax.plot(grid / 1e3, curve(grid) / 1e3, color="0.3")
+        curve = curve_map[channel]
+        if fit is None or fit.max_spend is None or fit.min_spend is None:
+            ax.plot(grid / 1e3, curve(grid) / 1e3, color="0.3")
+        else:
+            _fit_curve(ax, fit, channel, grid, level)
         for k, (name, spend) in enumerate(marks.items()):
             x = float(spend[i])
             style = {"mfc": "none", "markersize": 11} if name == "current" else {}
@@ -128,3 +138,19 @@ def plot_split(splits: Mapping[str, BudgetSplit]) -> Any:
     ax.legend(fontsize="small")
     ax.grid(axis="y", alpha=0.3)
     return fig
+
+
+def _fit_curve(ax: Any, fit: ResponseFit, channel: str, grid: np.ndarray, level: float) -> None:
+    """A fit's curve: solid over the spends seen, dashed outside; the draws' band."""
+    assert fit.max_spend is not None
+    assert fit.min_spend is not None
+    lo, hi = fit.min_spend[channel], fit.max_spend[channel]
+    curve = fit.curves[channel]
+    y = curve(grid) / 1e3
+    ax.plot(grid / 1e3, y, color="0.3", linestyle="--", linewidth=1.0)
+    inside = (grid >= lo) & (grid <= hi)
+    ax.plot(grid[inside] / 1e3, y[inside], color="0.2", linewidth=2.0, label="observed range")
+    if fit.draws is not None:
+        values = fit.draws.channel_values(channel, grid)
+        q = np.quantile(values, [(1 - level) / 2, (1 + level) / 2], axis=0) / 1e3
+        ax.fill_between(grid / 1e3, q[0], q[1], color="0.5", alpha=0.25, label=f"{level:.0%} band")
