@@ -203,7 +203,7 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert sum(spend.values()) == pytest.approx(500_000, rel=1e-9)
     core = spend["直通车"] + spend["钻展"] + spend["淘宝客"]
     assert core == pytest.approx(300_000, rel=1e-9)
-    html = (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "s" / "split_report.html").read_text(encoding="utf-8")
     assert "渠道预算分配" in html and "data:image/png;base64," in html
     # a channel the history does not have is a data error: exit 1, one line
     assert main([*args, "--rule", "core=直通车,天猫:0.6"]) == 1

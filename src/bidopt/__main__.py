@@ -172,7 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a group of channels and its share of the budget (repeat)",
     )
     split.add_argument("--kpi", default=None, help="revenue column (default: found by name)")
-    split.add_argument("--out", type=Path, default=None, help="directory for report.html")
+    split.add_argument(
+        "--out", type=Path, default=None, help="directory for split_report.html and split.csv"
+    )
     split.add_argument("--lang", choices=("zh", "en"), default="zh", help="default zh")
     split.add_argument("--seed", type=int, default=0, help="seed of the curve fit (default 0)")
     demo = sub.add_parser(

@@ -256,7 +256,7 @@ def run_split(
     progress: Say | None = None,
 ) -> str:
     """Fit response curves to a channel spend history, split ``budget`` (yuan per period
-    of the history) under the rules and without them, and write ``report.html`` and
+    of the history) under the rules and without them, and write ``split_report.html`` and
     ``split.csv`` to ``out``; return what to print."""
     say = progress or _quiet
     parsed = [parse_rule(r) for r in rules]
@@ -366,11 +366,11 @@ def run_split(
             source=path.name,
             lang=lang,  # type: ignore[arg-type]
         )
-        write_html(html, out / "report.html")
+        write_html(html, out / "split_report.html")  # (beside a plan's report.html)
         with (out / "split.csv").open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["channel", *splits])
             for j, c in enumerate(history.channels):
                 writer.writerow([c, *(f"{s.spend[j]:.2f}" for s in splits.values())])
-        lines += ["", f"Wrote report.html, split.csv to {out}."]
+        lines += ["", f"Wrote split_report.html, split.csv to {out}."]
     return "\n".join(lines)
