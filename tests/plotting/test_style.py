@@ -208,6 +208,15 @@ def test_currency_and_separators(chinese_results: dict[str, Any]) -> None:
     assert ax.xaxis.get_major_formatter()(700000.0, 0) == "700 000"
     assert ax.xaxis.get_major_formatter()(2.5, 0) == "2.5"
     assert "yuan" not in " ".join(t.get_text() for t in fig.findobj(_text_type()))
+    # the channel figures follow the style too
+    split_fig = plot_split(chinese_results["splits"])
+    assert split_fig.axes[0].get_ylabel() == "spend (元)"
+    assert "revenue 11 " in split_fig.axes[0].get_legend().get_texts()[0].get_text()
+    curves_fig = plot_response_curves(
+        chinese_results["curves"], chinese_results["splits"]["optimal"]
+    )
+    assert curves_fig.axes[0].get_xlabel() == "spend (thousand 元 per period)"
+    assert curves_fig.axes[0].yaxis.get_major_formatter()(12000.0, 0) == "12 000"
     set_style(thousands=".", decimal=",")
     assert _style.format_number(1234567.891, 2) == "1.234.567,89"
     set_style(thousands="")

@@ -10,6 +10,7 @@ import numpy as np
 
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.exceptions import InvalidInputError
+from bidopt.plotting._style import format_number, get_style, number_formatter
 from bidopt.plotting._style import new_figure as _figure
 
 __all__ = [
@@ -86,11 +87,11 @@ def plot_response_curves(
                 **style,
             )
         ax.set_title(channel, fontsize="medium")
-        ax.set_xlabel("spend (thousand yuan per period)")
-        ax.set_ylabel("revenue (thousand yuan)")
+        ax.set_xlabel(f"spend (thousand {get_style().currency} per period)")
+        ax.set_ylabel(f"revenue (thousand {get_style().currency})")
         ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
         for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
+            axis.set_major_formatter(number_formatter())
         ax.grid(alpha=0.3)
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -129,11 +130,11 @@ def plot_split(splits: Mapping[str, BudgetSplit]) -> Any:
     width = 0.8 / len(splits)
     x = np.arange(len(channels))
     for k, (name, s) in enumerate(splits.items()):
-        label = f"{name}: revenue {s.response:,.0f}, ROI {s.roi:.2f}"
+        label = f"{name}: revenue {format_number(s.response)}, ROI {s.roi:.2f}"
         ax.bar(x + (k - (len(splits) - 1) / 2) * width, s.spend, width, label=label)
     ax.set_xticks(x, list(channels))
     ax.set_xlabel("channel")
-    ax.set_ylabel("spend (yuan)")
+    ax.set_ylabel(get_style().money("spend"))
     ax.set_title("Budget split by channel")
     ax.legend(fontsize="small")
     ax.grid(axis="y", alpha=0.3)
