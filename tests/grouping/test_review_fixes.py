@@ -71,7 +71,7 @@ def test_every_interval_contains_its_mean_on_sparse_data(
             r"`hashing` must be True, False or None\. Got 'yes' instead\.",
         ),
         ({"options": {"hashing": 1}}, r"`hashing` must be True, False or None\. Got 1 instead\."),
-        ({"traditional": "False"}, r"`traditional` must be True or False\. Got 'False'"),
+        ({"traditional": "False"}, r"`traditional` must be True, False or None\. Got 'False'"),
     ],
 )
 def test_bool_options_must_be_bool(options: dict[str, object], message: str) -> None:
@@ -85,7 +85,7 @@ def test_bool_options_must_be_bool(options: dict[str, object], message: str) -> 
 
 
 def test_normalize_traditional_must_be_bool() -> None:
-    with pytest.raises(InvalidInputError, match=r"`traditional` must be True or False"):
+    with pytest.raises(InvalidInputError, match=r"`traditional` must be True, False or None"):
         normalize_keywords(["a"], traditional=1)  # type: ignore[arg-type]
 
 

@@ -8,7 +8,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
-from bidopt.grouping._tokens import GENERIC_CATEGORIES, KeywordRoles, keyword_roles
+from bidopt.grouping._tokens import (
+    KeywordRoles,
+    is_product_character,
+    keyword_roles,
+    learned_products,
+)
 
 __all__ = ["ROLE_WEIGHTS", "keyword_ngrams", "role_features", "tfidf_features"]
 
@@ -16,11 +21,11 @@ __all__ = ["ROLE_WEIGHTS", "keyword_ngrams", "role_features", "tfidf_features"]
 #: dominates; brands and model numbers count only together with the product word.
 ROLE_WEIGHTS: Mapping[str, float] = {
     "product": 1.0,
-    "category": 0.4,
+    "category": 0.5,
     "bigrams": 0.3,
     "qualifier": 0.35,
     "brand": 0.5,
-    "model": 0.35,
+    "model": 1.0,
     "attribute": 0.1,
 }
 
@@ -92,7 +97,7 @@ def _role_pairs(roles: KeywordRoles, text: str, w: Mapping[str, float]) -> list[
     if product:
         pairs.append(("w:" + product, w["product"]))
         category = roles.category
-        if category != product and category not in GENERIC_CATEGORIES:
+        if category != product and is_product_character(category):
             pairs.append(("c:" + category, w["category"]))
         if len(product) > 2 and _CJK.match(product):
             grams = [product[i : i + 2] for i in range(len(product) - 1)]
@@ -121,25 +126,27 @@ def role_features(
     roles.
     """
     w = dict(ROLE_WEIGHTS) if weights is None else {**ROLE_WEIGHTS, **weights}
+    distinct = list(dict.fromkeys(texts))
+    analysed = dict(
+        zip(distinct, learned_products([keyword_roles(t) for t in distinct]), strict=True)
+    )
     vocabulary: dict[str, int] = {}
-    cache: dict[str, tuple[KeywordRoles, list[int], list[float]]] = {}
+    cache: dict[str, tuple[list[int], list[float]]] = {}
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
-    roles_out: list[KeywordRoles] = []
     for text in texts:
         hit = cache.get(text)
         if hit is None:
-            roles = keyword_roles(text)
             merged: dict[int, float] = {}
-            for name, value in _role_pairs(roles, text, w):
+            for name, value in _role_pairs(analysed[text], text, w):
                 col = vocabulary.setdefault(name, len(vocabulary))
                 merged[col] = merged.get(col, 0.0) + value
-            hit = cache[text] = (roles, list(merged), list(merged.values()))
-        roles_out.append(hit[0])
-        indices.extend(hit[1])
-        data.extend(hit[2])
+            hit = cache[text] = (list(merged), list(merged.values()))
+        indices.extend(hit[0])
+        data.extend(hit[1])
         indptr.append(len(indices))
+    roles_out = [analysed[t] for t in texts]
     matrix = sparse.csr_matrix(
         (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
         shape=(len(texts), len(vocabulary)),

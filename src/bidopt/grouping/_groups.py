@@ -27,6 +27,7 @@ from bidopt.grouping._neighbors import (
     NeighborGraph,
     knn_graph,
     rare_df_cap,
+    with_hub_neighbors,
     with_sorted_neighbors,
 )
 from bidopt.grouping._normalize import keyword_list, normalize_keywords
@@ -38,6 +39,7 @@ from bidopt.typing import FloatArray, IntArray, RandomState
 __all__ = [
     "DEFAULT_OPTIONS",
     "EXACT_LIMIT",
+    "RARE_WORK",
     "SORTED_WIDTH",
     "KeywordGroups",
     "group_keywords",
@@ -51,6 +53,12 @@ EXACT_LIMIT = 5_000
 #: Keywords naming the same product word each meet this many next ones (in content
 #: order) as candidates in blocks searched through the rare-feature index.
 SORTED_WIDTH = 8
+
+#: Shared-feature incidences per keyword the rare-feature index may cost with word
+#: features (see :func:`bidopt.grouping._neighbors.rare_df_cap`): lower than for
+#: n-grams, as the sorted neighbourhood and the hubs of each product word find the
+#: neighbours that common words would have nominated.
+RARE_WORK = 1000.0
 
 #: ``options`` of :func:`group_keywords` and their defaults.
 DEFAULT_OPTIONS: Mapping[str, Any] = {
@@ -72,7 +80,7 @@ def group_keywords(
     threshold: float = 0.2,
     max_group_size: int = 30,
     method: Literal["agglomerative", "dense"] = "agglomerative",
-    traditional: bool = False,
+    traditional: bool | None = None,
     profiles: npt.ArrayLike | None = None,
     profile_weight: float = 0.3,
     options: Mapping[str, Any] | None = None,
@@ -115,8 +123,10 @@ def group_keywords(
     max_group_size : int, default 30
         Most keywords per group (themed ad groups hold 20-30).
     method : {"agglomerative", "dense"}
-    traditional : bool, default False
-        Convert traditional Chinese to simplified first (needs the ``chinese`` extra).
+    traditional : bool or None, default None
+        How traditional Chinese becomes simplified first, as in
+        :func:`~bidopt.grouping.normalize_keywords`: None, character by character when
+        the ``chinese`` extra is installed; True, OpenCC's full conversion; False, not.
     profiles : array-like of shape (n_keywords, n_metrics), optional
         Performance profile per keyword (e.g. pooled CTR, CVR and log CPC), for bid
         groups: keywords that read alike *and* perform alike.  Each metric is
@@ -334,11 +344,15 @@ def neighbor_graph(
     and all features score); above, the rare-feature index: informative features held
     by at most :func:`rare_df_cap` keywords nominate 100 candidates per keyword (150
     above 50,000 keywords, where the index prunes more), scored by true similarity.
-    With the keywords' ``roles``, keywords naming the same product word are also paired
+    With the keywords' ``roles`` (the index then costs at most :data:`RARE_WORK`
+    incidences per keyword), keywords naming the same product word are also paired
     with the :data:`SORTED_WIDTH` next ones sorted by the rest of their words
     (:func:`bidopt.grouping._neighbors.with_sorted_neighbors`): a common product word
     is too frequent for the index, and keywords that differ only by shopping modifiers
-    have the same words and sort next to each other.
+    have the same words and sort next to each other; and each with the ``k`` plainest
+    keywords of its product word (fewest features first,
+    :func:`bidopt.grouping._neighbors.with_hub_neighbors`), its nearest neighbours when
+    its own variant has few keywords.
     """
     n = features.shape[0]
     if n <= EXACT_LIMIT and text_only:
@@ -350,7 +364,7 @@ def neighbor_graph(
         k,
         min_similarity,
         search_columns=informative,
-        max_df=rare_df_cap(features, informative),
+        max_df=rare_df_cap(features, informative, RARE_WORK if roles is not None else 3000.0),
         n_candidates=max(100 if n <= 50_000 else 150, 6 * k),
     )
     if roles is None:
@@ -362,7 +376,10 @@ def neighbor_graph(
     ).astype(str)
     order = np.lexsort((rest, products))
     keys = np.unique(products, return_inverse=True)[1].ravel()
-    return with_sorted_neighbors(graph, features, keys, order, SORTED_WIDTH, min_similarity)
+    graph = with_sorted_neighbors(graph, features, keys, order, SORTED_WIDTH, min_similarity)
+    # and the plainest keywords of each product word (fewest features first)
+    plain = np.lexsort((rest, np.diff(features.indptr), products))
+    return with_hub_neighbors(graph, features, keys, plain, k, min_similarity)
 
 
 def _profile_rows(profiles: npt.ArrayLike, n: int, weight: float) -> FloatArray:

@@ -27,6 +27,7 @@ __all__ = [
     "neighbor_recall",
     "rare_df_cap",
     "row_similarity",
+    "with_hub_neighbors",
     "with_sorted_neighbors",
 ]
 
@@ -251,6 +252,52 @@ def with_sorted_neighbors(
         a, b = order[:-offset], order[offset:]
         same = ordered_keys[:-offset] == ordered_keys[offset:]
         a, b = a[same], b[same]
+        v = row_similarity(features, a, b)
+        keep = v >= min_similarity
+        rows += [a[keep], b[keep]]
+        cols += [b[keep], a[keep]]
+        sims += [v[keep], v[keep]]
+    return NeighborGraph(
+        rows=np.concatenate(rows),
+        cols=np.concatenate(cols),
+        similarity=np.concatenate(sims),
+        approximate=graph.approximate,
+        max_df=graph.max_df,
+    )
+
+
+def with_hub_neighbors(
+    graph: NeighborGraph,
+    features: sparse.csr_matrix,
+    keys: IntArray,
+    order: IntArray,
+    width: int,
+    min_similarity: float,
+) -> NeighborGraph:
+    """``graph`` plus the pairs of every row with the first ``width`` rows of its
+    ``keys`` value in ``order`` (its hubs), scored by true similarity and kept from
+    ``min_similarity`` up.
+
+    With ``order`` putting the plainest rows first (fewest features: the bare product
+    word), every keyword meets the plain keywords of its product, its nearest
+    neighbours once its own variant (a model number, a brand) has few keywords; a
+    sorted neighbourhood alone places them far apart.  O(n * width).
+    """
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    first = np.full(int(keys.max()) + 1 if keys.size else 0, -1, dtype=np.int64)
+    first[ordered[starts]] = starts
+    sizes = np.diff(np.r_[starts, ordered.size])
+    size_of = np.zeros_like(first)
+    size_of[ordered[starts]] = sizes
+    rows, cols = [graph.rows], [graph.cols]
+    sims = [graph.similarity]
+    for h in range(width):
+        has = size_of[keys] > h
+        a = np.flatnonzero(has)
+        b = order[first[keys[a]] + h]
+        keep = a != b
+        a, b = a[keep], b[keep]
         v = row_similarity(features, a, b)
         keep = v >= min_similarity
         rows += [a[keep], b[keep]]

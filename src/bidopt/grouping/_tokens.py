@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,7 +36,9 @@ __all__ = [
     "GENERIC_CATEGORIES",
     "MODIFIERS",
     "KeywordRoles",
+    "is_product_character",
     "keyword_roles",
+    "learned_products",
     "segmenter",
 ]
 
@@ -101,6 +104,8 @@ GENERIC_CATEGORIES = frozenset(
     "器机品件套头线片板条架包袋盒剂液贴管座仪具车表卡网杆环扣料物用宝王神类型款式系装体块面边口"
     "门台罩盖圈轮针钉扇器材器计机器粒丸素霜膜纸垫"
 )
+# jieba tags of a character that names a kind of product by itself (common nouns)
+_PRODUCT_TAGS = frozenset(("n", "nz"))
 # first characters of two-character properties ("防水", "免洗", "抗菌", "耐磨", "加厚")
 _PROPERTY = frozenset("防免抗耐加单双多")
 # jieba tags of proper names (people, places, organisations, other names: brands)
@@ -198,6 +203,17 @@ def _is_attribute(word: str, tags: dict[str, str]) -> bool:
     )
 
 
+def is_product_character(char: str) -> bool:
+    """Whether a product word's last character names a kind of product by itself
+    (灯, 锅, 鞋, 靴): a noun in the segmenter's dictionary, not a person's name, and not
+    one of :data:`GENERIC_CATEGORIES`.  Without jieba every non-generic character counts.
+    """
+    if char in GENERIC_CATEGORIES or not _CJK_RUN.fullmatch(char):
+        return False
+    tags = segmenter().tags
+    return not tags or tags.get(char, "") in _PRODUCT_TAGS
+
+
 def keyword_roles(text: str) -> KeywordRoles:
     """Roles of the words of one normalised keyword (see the module docstring)."""
     seg = segmenter()
@@ -259,3 +275,59 @@ def keyword_roles(text: str) -> KeywordRoles:
         models=tuple(models),
         attributes=tuple(attributes),
     )
+
+
+def learned_products(
+    roles: Sequence[KeywordRoles], *, min_keywords: int = 5, low: float = 0.5, high: float = 0.75
+) -> list[KeywordRoles]:
+    """Product words re-read from the keywords themselves: a last word that rarely heads
+    the keywords holding it is an attribute.
+
+    Queries often end in a describing word ("耳机蓝牙", "空调挂机", "床垫卧室") that the
+    last-noun rule takes for the product.  Across a block, each word's *head rate* is
+    the share of the (distinct) keywords holding it as product word or qualifier in
+    which it is the product word.  A product word held by at least ``min_keywords``
+    keywords with a head rate below ``low`` gives way to the keyword's qualifier with
+    the highest head rate, if that rate is at least ``high`` (same support); the
+    displaced word becomes an attribute.  Words seen less often keep the last-noun rule.
+
+    Parameters
+    ----------
+    roles : sequence of KeywordRoles
+        Roles of distinct keywords of one block.
+
+    Returns
+    -------
+    list of KeywordRoles
+        Same length and order.
+    """
+    heads: dict[str, int] = {}
+    held: dict[str, int] = {}
+    for r in roles:
+        heads[r.product] = heads.get(r.product, 0) + 1
+        for w in {r.product, *r.qualifiers}:
+            held[w] = held.get(w, 0) + 1
+
+    def rate(word: str) -> float:
+        n = held.get(word, 0)
+        return heads.get(word, 0) / n if n >= min_keywords else -1.0
+
+    out = []
+    for r in roles:
+        if not r.qualifiers or not 0.0 <= rate(r.product) < low:
+            out.append(r)
+            continue
+        best = max(reversed(r.qualifiers), key=rate)  # ties: the last
+        if rate(best) < high:
+            out.append(r)
+            continue
+        out.append(
+            KeywordRoles(
+                product=best,
+                qualifiers=tuple(q for q in r.qualifiers if q != best),
+                brands=r.brands,
+                models=r.models,
+                attributes=(*r.attributes, r.product),
+            )
+        )
+    return out
