@@ -8,6 +8,7 @@ from bidopt.channels._problem import SplitConstraints
 from bidopt.channels._result import BudgetSplit
 from bidopt.channels._split import compare_splits, split_budget
 from bidopt.channels._uncertainty import ChannelIntervals, CurveDraws
+from bidopt.channels._window import WindowSplit, split_window
 
 __all__ = [
     "CURVE_PARAMS",
@@ -19,10 +20,12 @@ __all__ = [
     "ResponseCurve",
     "ResponseFit",
     "SplitConstraints",
+    "WindowSplit",
     "budget_for_target",
     "compare_splits",
     "fit_response",
     "geometric_adstock",
     "split_budget",
+    "split_window",
     "weibull_adstock",
 ]

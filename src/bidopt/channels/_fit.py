@@ -381,7 +381,9 @@ def fit_response(
         )
         owner = np.r_[np.repeat(np.arange(k), per), np.full(n_base, -1), np.arange(k)]
         unknown = tuple(names[j] for j in sorted(set(owner[held].tolist()) - {-1}))
-        draws = fit_draws(names, spec, n_ad, sat_kind, scale, sample, theta.size, n_base, unknown)
+        draws = fit_draws(
+            names, spec, n_ad, sat_kind, scale, sample, theta.size, n_base, unknown, lags, ad_kind
+        )
     mean_spend = {c: float(x[rows, j].mean()) for j, c in enumerate(names)}
     max_spend = {c: float(x[rows, j].max()) for j, c in enumerate(names)}
     return ResponseFit(

@@ -86,6 +86,8 @@ def fit_draws(
     n_theta: int,
     n_base: int,
     held: tuple[str, ...] = (),
+    l_max: int = 4,
+    adstock_kind: str = "geometric",
 ) -> CurveDraws:
     """The sampled joint parameters (n_draws, n_params) as curve and adstock draws in
     spend units."""
@@ -103,5 +105,11 @@ def fit_draws(
             curve_params[pname] = cols * factor
     ordered = {p: curve_params[p] for p in CURVE_PARAMS[sat_kind]}
     return CurveDraws(
-        channels=tuple(names), kind=sat_kind, params=ordered, adstock=adstock, held=held
+        channels=tuple(names),
+        kind=sat_kind,
+        params=ordered,
+        adstock=adstock,
+        l_max=l_max,
+        adstock_kind=adstock_kind,
+        held=held,
     )

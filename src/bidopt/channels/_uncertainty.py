@@ -35,6 +35,9 @@ class CurveDraws:
         Each curve parameter per draw and channel, in spend units (yuan per period).
     adstock : dict of str to ndarray of float64, shape (n_draws, n_channels)
         Adstock parameters per draw (``alpha``; or ``shape``, ``scale`` in periods).
+    l_max : int
+        Longest adstock carry-over, periods (as fitted).
+    adstock_kind : {"geometric", "weibull", "none"}
     held : tuple of str
         Channels with a parameter the data and priors leave unbounded (infinite or
         huge variance): it is held at the fit's value in every draw, so their draws
@@ -45,6 +48,8 @@ class CurveDraws:
     kind: str
     params: dict[str, FloatArray]
     adstock: dict[str, FloatArray]
+    l_max: int = 4
+    adstock_kind: str = "geometric"
     held: tuple[str, ...] = ()
 
     @property

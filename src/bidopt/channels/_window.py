@@ -1,0 +1,406 @@
+"""A budget split over a campaign window (pre-heat, pre-sale, Double-11 day, tail):
+spend per channel and phase, with adstock carry-over into, within and out of the
+window, averaged over curve draws."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from scipy import optimize
+
+from bidopt._optional import require_pandas
+from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt.channels._adstock import geometric_adstock, weibull_adstock
+from bidopt.channels._curves import ResponseCurve, scaled_form, unit_derivative, unit_value
+from bidopt.channels._fit_result import ResponseFit
+from bidopt.channels._uncertainty import CurveDraws
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray
+
+__all__ = ["WindowSplit", "split_window"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WindowSplit:
+    """A budget split over the phases of a campaign window.
+
+    Attributes
+    ----------
+    channels, phases : tuple of str
+    lengths : ndarray of int64, shape (n_phases,)
+        Periods in each phase.
+    spend : ndarray of float64, shape (n_channels, n_phases)
+        Spend per period of each channel in each phase (yuan).
+    response : float
+        Expected KPI over the window and, with ``tail``, the periods after it that its
+        carry-over reaches (mean over the draws).
+    tail_response : float
+        The part of ``response`` earned after the window.
+    channel_response : ndarray of float64, shape (n_channels,)
+    response_draws : ndarray of float64, shape (n_draws,)
+    success : bool
+        The budget, phase budgets, shares and bounds hold on ``spend`` (1e-6 relative).
+    message : str
+    nit : int
+    """
+
+    channels: tuple[str, ...]
+    phases: tuple[str, ...]
+    lengths: np.ndarray
+    spend: FloatArray
+    response: float
+    tail_response: float
+    channel_response: FloatArray
+    response_draws: FloatArray
+    success: bool
+    message: str
+    nit: int
+
+    @property
+    def phase_spend(self) -> FloatArray:
+        """Spend of each channel over each whole phase (yuan), (n_channels, n_phases)."""
+        return np.asarray(self.spend * self.lengths, dtype=np.float64)
+
+    @property
+    def total_spend(self) -> float:
+        return float(self.phase_spend.sum())
+
+    def summary(self) -> str:
+        """The plan per phase and channel."""
+        lines = [
+            f"WindowSplit: {self.message}",
+            f"  spend {self.total_spend:,.0f} yuan, expected response {self.response:,.0f} "
+            f"(of which {self.tail_response:,.0f} after the window)",
+        ]
+        head = "".join(f"{p[:12]:>14}" for p in self.phases)
+        lines.append(f"  {'yuan per period':<16}{head}")
+        for j, c in enumerate(self.channels):
+            row = "".join(f"{v:>14,.0f}" for v in self.spend[j])
+            lines.append(f"  {c:<16}{row}")
+        q = np.quantile(self.response_draws, [0.1, 0.9])
+        lines.append(
+            f"  over {self.response_draws.size} draws: 80% range {q[0]:,.0f} - {q[1]:,.0f}"
+        )
+        return "\n".join(lines)
+
+    def to_frame(self) -> Any:
+        """One row per channel and phase (needs pandas)."""
+        pd = require_pandas("WindowSplit.to_frame()")
+        n, f = self.spend.shape
+        return pd.DataFrame(
+            {
+                "channel": np.repeat(np.array(self.channels, dtype=object), f),
+                "phase": np.tile(np.array(self.phases, dtype=object), n),
+                "periods": np.tile(self.lengths, n),
+                "spend_per_period": self.spend.ravel(),
+                "phase_spend": self.phase_spend.ravel(),
+            }
+        )
+
+
+def _weights(draws: CurveDraws) -> FloatArray:
+    """Adstock weights per draw and channel, shape (n_draws, n_channels, l_max)."""
+    d, n, lags = draws.n_draws, len(draws.channels), draws.l_max
+    impulse = np.zeros(lags)
+    impulse[0] = 1.0
+    out = np.zeros((d, n, lags))
+    for i in range(d):
+        for j in range(n):
+            if draws.adstock_kind == "geometric":
+                a = float(draws.adstock["alpha"][i, j])
+                out[i, j] = geometric_adstock(impulse, min(a, 1 - 1e-12), l_max=lags)
+            elif draws.adstock_kind == "weibull":
+                k, lam = draws.adstock["shape"][i, j], draws.adstock["scale"][i, j]
+                out[i, j] = weibull_adstock(impulse, float(k), float(lam), l_max=lags)
+            else:
+                out[i, j] = impulse
+    return out
+
+
+def _phases(phases: Any) -> tuple[tuple[str, ...], np.ndarray]:
+    if not isinstance(phases, Mapping) or not phases:
+        raise InvalidInputError(
+            "`phases` must be a mapping of phase name -> number of periods (e.g. "
+            f"{{'pre-heat': 7, 'double11': 1}}). Got {short_repr(phases)} instead."
+        )
+    lengths = [
+        int(check_scalar(v, f"phases[{k!r}]", lower=1, integer=True)) for k, v in phases.items()
+    ]
+    return tuple(map(str, phases)), np.array(lengths, dtype=np.int64)
+
+
+def split_window(
+    curves: ResponseFit | CurveDraws,
+    total_budget: float | None = None,
+    *,
+    phases: Mapping[str, int],
+    phase_budgets: Mapping[str, float] | None = None,
+    before: Mapping[str, float] | None = None,
+    tail: bool = True,
+    groups: Mapping[str, Any] | None = None,
+    group_shares: Mapping[str, float] | None = None,
+    shares_per: Literal["window", "phase"] = "window",
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+    extrapolation: float | None = 1.5,
+    options: Mapping[str, Any] | None = None,
+) -> WindowSplit:
+    """Split a campaign's budget over channels and the phases of its window.
+
+    Spend is steady within a phase.  Each channel's adstock carries spend from before
+    the window (``before``) into it, from phase to phase, and (``tail``) past its end
+    for ``l_max - 1`` periods; the response of every period is the saturation curve of
+    that period's adstock, as :func:`fit_response` models it.  The expected response
+    over the draws is maximised by SLSQP (:func:`scipy.optimize.minimize`) with its
+    exact gradient; the objective is concave (linear adstock, concave curves), so its
+    optimum is the global one for concave curves.
+
+    Parameters
+    ----------
+    curves : ResponseFit or CurveDraws
+        A fit (its draws, adstock and observed spends) or curve draws with adstock.
+    total_budget : float, optional
+        Yuan over the whole window (> 0); or give ``phase_budgets``.
+    phases : mapping of str to int
+        Phase name -> number of periods, in time order, e.g. ``{"pre-heat": 7,
+        "pre-sale": 3, "double11": 1, "return": 3}`` (days).
+    phase_budgets : mapping of str to float, optional
+        Yuan per phase (every phase): each phase spends exactly its budget.
+    before : mapping of str to float, optional
+        Steady spend per period of each channel before the window (its carry-over into
+        the window is counted; its cost is not).  Default none.
+    tail : bool, default True
+        Count the response of the ``l_max - 1`` periods after the window that its
+        carry-over reaches (PyMC-Marketing's time-based optimiser counts them).
+    groups, group_shares : optional
+        As in :func:`split_budget` (exact shares, e.g. ``{"core": 0.6}``).
+    shares_per : {"window", "phase"}, default "window"
+        The shares hold over the window's total, or within every phase.
+    bounds : mapping of str to (min, max), optional
+        Spend per period of a channel (yuan; None for open).
+    extrapolation : float or None, default 1.5
+        With a fit: no channel spends more per period than this multiple of its
+        largest spend per period in the fitted history.  None: no guard.
+    options : mapping, optional
+        ``maxiter`` (default 1000) and ``ftol`` (default 1e-12) of SLSQP.
+
+    Returns
+    -------
+    WindowSplit
+    """
+    fit = curves if isinstance(curves, ResponseFit) else None
+    draws = fit.draws if fit is not None else curves
+    if not isinstance(draws, CurveDraws):
+        raise InvalidInputError(
+            "`curves` must be a ResponseFit with draws or CurveDraws. Got "
+            f"{type(curves).__name__} instead."
+        )
+    names, lengths = _phases(phases)
+    opts = {"maxiter": 1000, "ftol": 1e-12, **(options or {})}
+    unknown = sorted(set(opts) - {"maxiter", "ftol"})
+    if unknown:
+        raise InvalidInputError(
+            f"`options` must be among ['ftol', 'maxiter']. Got {unknown} instead."
+        )
+    per = check_choice(shares_per, "shares_per", ("window", "phase"))
+    channels = draws.channels
+    n, f = len(channels), len(names)
+    if phase_budgets is not None:
+        missing = [p for p in names if p not in phase_budgets]
+        if missing:
+            raise InvalidInputError(
+                f"`phase_budgets` must give every phase's budget. Got none for {missing} instead."
+            )
+        budgets = np.array(
+            [check_scalar(phase_budgets[p], f"phase_budgets[{p!r}]", lower=0) for p in names]
+        )
+        total = float(budgets.sum())
+    elif total_budget is not None:
+        total = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
+        budgets = None
+    else:
+        raise InvalidInputError(
+            "`total_budget` or `phase_budgets` must be given. Got neither instead."
+        )
+    model = _WindowModel(draws, lengths, before, bool(tail))
+    lo = np.zeros((n, f))
+    hi = np.full((n, f), np.inf)
+    for c, pair in (bounds or {}).items():
+        if c not in channels:
+            raise InvalidInputError(f"`bounds` must name channels of `curves`. Got {c!r} instead.")
+        a, b = pair
+        j = channels.index(c)
+        lo[j] = 0.0 if a is None else check_scalar(a, f"bounds[{c!r}]", lower=0)
+        hi[j] = np.inf if b is None else check_scalar(b, f"bounds[{c!r}]", lower=0)
+    if fit is not None and extrapolation is not None and fit.max_spend is not None:
+        m = check_scalar(extrapolation, "extrapolation", lower=1)
+        cap = np.array([m * fit.max_spend[c] for c in channels])[:, None]
+        hi = np.minimum(hi, np.maximum(cap, lo))
+    cons = _constraints(channels, lengths, total, budgets, groups, group_shares, per)
+    scale = total / max(float(lengths.sum()) * n, 1.0)
+    x0 = np.clip(np.full((n, f), scale), lo, hi)
+    r0 = max(abs(model.value(x0)), 1e-12)
+
+    def fun(u: FloatArray) -> float:
+        return -model.value(u.reshape(n, f) * scale) / r0
+
+    def jac(u: FloatArray) -> FloatArray:
+        return -model.gradient(u.reshape(n, f) * scale).ravel() * scale / r0
+
+    scaled = [
+        {
+            "type": c["type"],
+            "fun": (lambda u, g=c["fun"]: g(u * scale) / total),
+            "jac": (lambda u, g=c["jac"]: g(u * scale) * scale / total),
+        }
+        for c in cons
+    ]
+    res = optimize.minimize(  # type: ignore[call-overload]
+        fun,
+        x0.ravel() / scale,
+        jac=jac,
+        method="SLSQP",
+        bounds=optimize.Bounds((lo / scale).ravel(), (hi / scale).ravel()),
+        constraints=scaled,
+        options={"maxiter": int(opts["maxiter"]), "ftol": float(opts["ftol"])},
+    )
+    x = np.clip(res.x.reshape(n, f) * scale, lo, hi)
+    worst = max((float(np.max(np.abs(c["fun"](x.ravel())))) for c in cons), default=0.0)
+    ok = worst <= 1e-6 * total
+    per_draw = model.per_draw(x)
+    return WindowSplit(
+        channels=channels,
+        phases=names,
+        lengths=lengths,
+        spend=x,
+        response=float(per_draw.mean()),
+        tail_response=float(model.per_draw(x, tail_only=True).mean()),
+        channel_response=model.channel_value(x),
+        response_draws=per_draw,
+        success=bool(ok),
+        message=(
+            f"SLSQP: {res.message}; constraints hold to {worst:.3g} yuan"
+            if ok
+            else f"SLSQP: {res.message}; a constraint fails by {worst:,.6g} yuan: check "
+            "the budgets and bounds"
+        ),
+        nit=int(res.nit),
+    )
+
+
+def _constraints(
+    channels: tuple[str, ...],
+    lengths: np.ndarray,
+    total: float,
+    budgets: FloatArray | None,
+    groups: Mapping[str, Any] | None,
+    shares: Mapping[str, float] | None,
+    per: str,
+) -> list[dict[str, Any]]:
+    """Linear constraints on the flat spend (n_channels x n_phases, per period)."""
+    n, f = len(channels), lengths.size
+    rows: list[FloatArray] = []
+    rhs: list[float] = []
+    if budgets is None:
+        rows.append(np.tile(lengths.astype(float), n))
+        rhs.append(total)
+    else:
+        for p in range(f):
+            a = np.zeros((n, f))
+            a[:, p] = lengths[p]
+            rows.append(a.ravel())
+            rhs.append(float(budgets[p]))
+    for g, members in (groups or {}).items():
+        if shares is None or g not in shares:
+            continue
+        share = check_scalar(shares[g], f"group_shares[{g!r}]", lower=0, upper=1)
+        bad = [c for c in members if c not in channels]
+        if bad:
+            raise InvalidInputError(f"`groups[{g!r}]` must name channels. Got {bad} instead.")
+        mask = np.zeros((n, 1))
+        mask[[channels.index(c) for c in members]] = 1.0
+        if per == "window":
+            rows.append((mask * lengths).ravel())
+            rhs.append(share * total)
+        else:
+            for p in range(f):
+                a = np.zeros((n, f))
+                a[:, p] = mask[:, 0] * lengths[p]
+                rows.append(a.ravel())
+                phase_total = total * lengths[p] / lengths.sum() if budgets is None else budgets[p]
+                rhs.append(share * float(phase_total))
+    if per == "phase" and budgets is None and groups and shares:
+        raise InvalidInputError(
+            "`shares_per='phase'` needs `phase_budgets` (each phase's total). Got only "
+            "total_budget instead."
+        )
+    a_mat, b_vec = np.array(rows), np.array(rhs)
+    return [{"type": "eq", "fun": lambda x: a_mat @ x - b_vec, "jac": lambda x: a_mat}]
+
+
+class _WindowModel:
+    """Response of a window's spend over draws: adstock as a linear map from phase
+    spends to period adstocks, then each draw's saturation curve."""
+
+    def __init__(
+        self, draws: CurveDraws, lengths: np.ndarray, before: Mapping[str, float] | None, tail: bool
+    ) -> None:
+        w = _weights(draws)  # (d, n, L)
+        d, n, lags = w.shape
+        f = lengths.size
+        pre = lags - 1
+        window = int(lengths.sum())
+        out = window + (pre if tail else 0)
+        self.window = window
+        # phase -> period indicator over [pre-window, window, tail]
+        m = np.zeros((pre + out, f))
+        start = pre
+        for p, length in enumerate(lengths.tolist()):
+            m[start : start + length, p] = 1.0
+            start += length
+        # a[t] = sum_i w_i s[t - i] for t in the output periods
+        b = np.zeros((d, n, out, f))
+        for i in range(lags):
+            b += w[:, :, i, None, None] * m[pre - i : pre - i + out][None, None]
+        self.b = b
+        s0 = np.zeros((n, pre + out))
+        for c, v in (before or {}).items():
+            if c not in draws.channels:
+                raise InvalidInputError(f"`before` must name channels. Got {c!r} instead.")
+            s0[draws.channels.index(c), :pre] = check_scalar(v, f"before[{c!r}]", lower=0)
+        a0 = np.zeros((d, n, out))
+        for i in range(lags):
+            a0 += w[:, :, i, None] * s0[None, :, pre - i : pre - i + out]
+        self.a0 = a0
+        forms = [scaled_form(c) for c in _curves(draws)]
+        self.code = forms[0][0]
+        self.size = np.array([x[1] for x in forms]).reshape(d, n, 1)
+        self.scale = np.array([x[2] for x in forms]).reshape(d, n, 1)
+        self.shape = np.array([x[3] for x in forms]).reshape(d, n, 1)
+
+    def _z(self, x: FloatArray) -> FloatArray:
+        a = np.einsum("dntf,nf->dnt", self.b, x) + self.a0
+        return np.asarray(np.maximum(a, 0.0) / self.scale, dtype=np.float64)
+
+    def per_draw(self, x: FloatArray, tail_only: bool = False) -> FloatArray:
+        v = self.size * unit_value(self.code, self._z(x), self.shape)
+        if tail_only:
+            v = v[:, :, self.window :]
+        return np.asarray(v.sum(axis=(1, 2)), dtype=np.float64)
+
+    def channel_value(self, x: FloatArray) -> FloatArray:
+        v = self.size * unit_value(self.code, self._z(x), self.shape)
+        return np.asarray(v.sum(axis=2).mean(axis=0), dtype=np.float64)
+
+    def value(self, x: FloatArray) -> float:
+        return float(self.per_draw(x).mean())
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        g = self.size / self.scale * unit_derivative(self.code, self._z(x), self.shape)
+        return np.asarray(np.einsum("dnt,dntf->nf", g, self.b) / self.b.shape[0], dtype=np.float64)
+
+
+def _curves(draws: CurveDraws) -> list[ResponseCurve]:
+    return draws.curve_list()

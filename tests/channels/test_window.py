@@ -1,0 +1,70 @@
+"""split_window: PyMC-Marketing's time-based budget case and a Double-11 window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.channels import CurveDraws, WindowSplit, split_window
+from bidopt.exceptions import InvalidInputError
+
+
+@pytest.fixture(scope="module")
+def draws() -> CurveDraws:
+    """PyMC-Marketing's test_allocate_budget posterior: 4 draws (2 chains x 2), logistic
+    saturation and geometric adstock with l_max 4."""
+    lam = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6], [0.7, 0.8]])
+    beta = np.array([[0.5, 1.0]] * 4)
+    alpha = np.array([[0.5, 0.7]] * 4)
+    return CurveDraws(
+        channels=("channel_1", "channel_2"),
+        kind="logistic",
+        params={"ceiling": beta, "lam": lam},
+        adstock={"alpha": alpha},
+        l_max=4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        (False, (58.976, 41.024)),  # the window's 30 periods only
+        (True, (54.7836, 45.2164)),  # with the carry-over after it (PyMC-Marketing >= 0.13)
+    ],
+)
+def test_pymc_marketing_time_based_allocation(
+    draws: CurveDraws, tail: bool, expected: tuple[float, float]
+) -> None:
+    split = split_window(draws, phases={"weeks": 30}, phase_budgets={"weeks": 3000.0}, tail=tail)
+    assert isinstance(split, WindowSplit) and split.success
+    np.testing.assert_allclose(split.spend[:, 0], expected, atol=1e-3)
+    assert split.total_spend == pytest.approx(3000.0, rel=1e-9)
+    assert (split.tail_response > 0) == tail
+
+
+def test_double11_window_with_shares_per_phase(draws: CurveDraws) -> None:
+    phases = {"pre-heat": 7, "pre-sale": 3, "double11": 1, "return": 3}
+    budgets = {"pre-heat": 700.0, "pre-sale": 600.0, "double11": 400.0, "return": 150.0}
+    split = split_window(
+        draws,
+        phases=phases,
+        phase_budgets=budgets,
+        before={"channel_1": 20.0, "channel_2": 20.0},
+        groups={"core": ["channel_1"]},
+        group_shares={"core": 0.6},
+        shares_per="phase",
+    )
+    assert split.success
+    np.testing.assert_allclose(split.phase_spend.sum(axis=0), list(budgets.values()), rtol=1e-8)
+    np.testing.assert_allclose(split.phase_spend[0] / split.phase_spend.sum(axis=0), 0.6, rtol=1e-7)
+    assert split.to_frame().shape == (8, 5) and "double11" in split.summary()
+    # with the rule over the whole window only, the response is no lower
+    free = split_window(
+        draws,
+        phases=phases,
+        phase_budgets=budgets,
+        before={"channel_1": 20.0, "channel_2": 20.0},
+    )
+    assert free.response >= split.response - 1e-9
+    with pytest.raises(InvalidInputError, match="`phases` must be a mapping"):
+        split_window(draws, 100.0, phases={})
