@@ -44,6 +44,7 @@ def optimize_bids(
     group_budgets: Mapping[Any, float] | None = None,
     method: Method = "dual",
     options: Mapping[str, Any] | None = None,
+    client: Any = None,
     current_bids: Mapping[str, float] | None = None,
     safe: bool = True,
 ) -> BidPlan:
@@ -98,6 +99,12 @@ def optimize_bids(
     options : mapping, optional
         Per-method knobs.  dual: ``max_outer`` (bisection steps for a target, 60).
         milp: ``time_limit`` (s), ``mip_rel_gap`` (1e-9).  lp: ``time_limit`` (s).
+    client : distributed.Client, optional
+        Solve on this Dask cluster (``pip install bidopt[cluster]``): ``landscape`` may
+        then also be a :class:`~bidopt.landscape.LandscapeDataset` (Parquet partitions,
+        each read by a worker) or a list of Dask futures of landscapes.  Each worker
+        keeps its partitions' hulls; the plan is the in-process plan (method "dual",
+        no group budgets).  None (default) solves in this process.
     current_bids : mapping of keyword to float, optional
         Today's bid per keyword (yuan), keyed by keyword text, for a plan on an estimate;
         keywords not named keep the log's last-day bid.  Not for a fixed landscape.
@@ -144,6 +151,15 @@ def optimize_bids(
     >>> plan.bids.tolist(), round(plan.conversions, 2), plan.spend <= 30.0
     ([2.0, 1.0], 2.0, True)
     """
+    if client is not None:  # the same solver with the keywords on Dask workers
+        from bidopt.bidding._distributed import optimize_on_cluster
+
+        kw: dict[str, Any] = {"objective": objective, "max_cpc": max_cpc, "target_cpa": target_cpa}
+        kw |= {"target_roas": target_roas, "min_bid": min_bid, "max_bid": max_bid}
+        kw |= {"groups": groups, "group_budgets": group_budgets, "options": options}
+        return optimize_on_cluster(
+            landscape, budget, client=client, method=method, finish=make_plan, **kw
+        )
     if isinstance(landscape, LandscapeEstimate):
         constraints: dict[str, Any] = {
             "objective": objective,

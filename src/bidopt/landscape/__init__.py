@@ -10,6 +10,12 @@ from bidopt.landscape._identify import SOURCES, Identifiability
 from bidopt.landscape._identify_api import identifiability
 from bidopt.landscape._identify_design import BidTest, design_bid_test
 from bidopt.landscape._landscape import OBJECTIVES, BidLandscape, Objective
+from bidopt.landscape._parquet import (
+    LandscapeDataset,
+    read_landscape_parquet,
+    write_landscape_parquet,
+    write_plan_parquet,
+)
 from bidopt.landscape._prices import PriceHistogram
 from bidopt.landscape._uncertainty import LandscapeDraws
 
@@ -19,6 +25,7 @@ __all__ = [
     "BidLandscape",
     "BidTest",
     "Identifiability",
+    "LandscapeDataset",
     "LandscapeDraws",
     "LandscapeEstimate",
     "LandscapeModel",
@@ -28,4 +35,7 @@ __all__ = [
     "estimate_landscapes",
     "identifiability",
     "landscape_error",
+    "read_landscape_parquet",
+    "write_landscape_parquet",
+    "write_plan_parquet",
 ]

@@ -1,0 +1,726 @@
+"""``optimize_bids(..., client=...)``: the dual solver with the keywords on Dask workers.
+
+Each partition lives on a worker as a :class:`~bidopt.bidding._shard.Shard` (a Dask
+actor) that builds its hulls once per multiplier and keeps them.  The driver runs the
+in-process solver's steps (``_solvers.solve_dual``, ``dual_plan``, ``fill_levels``,
+``repair_target``; ``_select.select`` without group budgets) with the global arrays
+replaced by per-shard reductions: the slope histogram (nonzero buckets), sums, and the
+few items near the threshold.  The greedy fills work on the keywords whose next step fits
+what is left, as the in-process ones do; the driver walks them with the same code in the
+same order.  So the plan is the in-process plan: the same steps taken in the same order,
+the totals summed shard by shard (sums may differ in the last bits, which can change a
+decision only when a budget or target sits within round-off of a breakpoint).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from bidopt._dask import require_distributed
+from bidopt._validation import check_choice, check_options, check_scalar, frozen
+from bidopt._wording import target_message
+from bidopt.bidding._hull import N_BUCKETS, SHIFT
+from bidopt.bidding._plan import BidPlan
+from bidopt.bidding._problem import TARGET_RTOL, BidProblem
+from bidopt.bidding._select import _REFINE_BITS, _SORT_AT_MOST, _order, _take_best_first
+from bidopt.bidding._shard import _COARSE, ShardGroup
+from bidopt.bidding._solvers import _FILL_ROWS, _FILL_TOL, Solution
+from bidopt.exceptions import InfeasibleError, InvalidInputError, SolverError
+from bidopt.landscape import BidLandscape, LandscapeDataset
+from bidopt.typing import FloatArray, IntArray
+
+__all__ = ["ClusterStats", "Shards", "last_stats", "optimize_on_cluster", "split_landscape"]
+
+_FILL_ROUNDS = 64
+
+
+@dataclass
+class ClusterStats:
+    """Rounds (one call to every worker), bytes the driver received (the arrays' and
+    scalars' sizes, not the wire's) and wall seconds, in all and per kind of round."""
+
+    rounds: int = 0
+    bytes_in: int = 0
+    seconds: float = 0.0
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, kind: str, nbytes: int, seconds: float = 0.0) -> None:
+        self.rounds += 1
+        self.bytes_in += nbytes
+        self.seconds += seconds
+        entry = self.by_kind.setdefault(kind, [0, 0, 0.0])
+        entry[0] += 1
+        entry[1] += nbytes
+        entry[2] += seconds
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, str):
+        return len(value)
+    return 8
+
+
+class Shards:
+    """The driver's handle on the partitions: one actor per worker (a
+    :class:`~bidopt.bidding._shard.ShardGroup`), ``members[g]`` the partitions (in
+    keyword order) that group ``g`` holds."""
+
+    def __init__(self, groups: Sequence[Any], members: Sequence[Sequence[int]]) -> None:
+        self.groups = list(groups)
+        self.members = [list(m) for m in members]
+        self.n_parts = sum(len(m) for m in self.members)
+        self.stats = ClusterStats()
+        sizes = [n for n, _ in self.all("info")]
+        self.sizes = np.asarray(sizes, dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
+        self.each("set_offset", [(int(o),) for o in self.offsets[:-1]])
+        self.coarse: FloatArray = np.zeros(_COARSE)
+
+    @property
+    def n_keywords(self) -> int:
+        return int(self.offsets[-1])
+
+    def _gather(self, kind: str, futures: list[Any], start: float) -> list[Any]:
+        out: list[Any] = [None] * self.n_parts
+        for members, future in zip(self.members, futures, strict=True):
+            for i, value in zip(members, future.result(), strict=True):
+                out[i] = value
+        self.stats.add(kind, _nbytes(out), time.perf_counter() - start)
+        return out
+
+    def all(self, name: str, *args: Any) -> list[Any]:
+        """``name(*args)`` on every partition; results in partition order."""
+        start = time.perf_counter()
+        return self._gather(name, [g.all(name, args) for g in self.groups], start)
+
+    def each(self, name: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """``name(*args[i])`` on partition ``i``; results in partition order."""
+        start = time.perf_counter()
+        pairs = zip(self.groups, self.members, strict=True)
+        futures = [g.each(name, [args[i] for i in m]) for g, m in pairs]
+        return self._gather(name, futures, start)
+
+    def per_group(self, name: str, *args: Any) -> list[Any]:
+        """A group-level reduction (``ShardGroup.name``), one result per worker."""
+        start = time.perf_counter()
+        out = [f.result() for f in [getattr(g, name)(*args) for g in self.groups]]
+        self.stats.add(name, _nbytes(out), time.perf_counter() - start)
+        return out
+
+    def one(self, partition: int, name: str, *args: Any) -> Any:
+        for g, m in zip(self.groups, self.members, strict=True):
+            if partition in m:
+                start = time.perf_counter()
+                value = g.one(m.index(partition), name, args).result()
+                self.stats.add(name, _nbytes(value), time.perf_counter() - start)
+                return value
+        raise IndexError(partition)
+
+    def split(self, rows: IntArray) -> list[IntArray]:
+        """Global rows (increasing or not) by partition, keeping their order."""
+        owner = np.searchsorted(self.offsets, rows, side="right") - 1
+        return [rows[owner == i] for i in range(self.n_parts)]
+
+    def add(self, slot: str, rows: IntArray, delta: int) -> None:
+        parts = self.split(np.asarray(rows, dtype=np.int64))
+        self.each("add", [(slot, p, delta) for p in parts])
+
+    def totals(self, slot: str) -> tuple[float, float]:
+        parts = self.all("totals", slot)
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+    def sums(self, lslot: str) -> tuple[float, float, float, float]:
+        parts = self.all("sums", lslot)
+        total = [sum(p[i] for p in parts) for i in range(4)]
+        return total[0], total[1], total[2], total[3]
+
+    def prepare(self, mu: float | None) -> None:
+        """Hulls of ``value - mu * g`` on every shard; the coarse slope histogram."""
+        self.coarse = np.sum(self.all("prepare", mu), axis=0)
+
+    def fine(self, coarse: int) -> FloatArray:
+        """The slope histogram inside one coarse bucket."""
+        return np.asarray(np.sum(self.all("fine", coarse), axis=0))
+
+
+# --------------------------------------------------------------------------------------
+# ``_select.select`` (no group budgets), step by step
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Sel:
+    lp_value: float
+    value: float
+    spend: float
+    multiplier: float
+
+
+def _threshold(s: Shards, slot: str, budget: float) -> tuple[float, float, float, float, int]:
+    """``_threshold_histogram``: (spend, value, multiplier, LP value, partial row)."""
+    # the histogram in two rounds: coarse buckets, then the fine ones of the coarse edge
+    coarse = s.coarse
+    below_c = np.cumsum(coarse)
+    total = float(below_c[-1])
+    width = N_BUCKETS // _COARSE
+    ce = int(np.searchsorted(below_c, total - budget, side="left"))
+    if total <= budget or ce >= _COARSE:
+        ce = int(np.flatnonzero(coarse)[0])
+        edge = ce * width + int(np.flatnonzero(s.fine(ce))[0])
+        spent_above = total - (float(below_c[ce - 1]) if ce else 0.0)
+    else:
+        below = (float(below_c[ce - 1]) if ce else 0.0) + np.cumsum(s.fine(ce))
+        e = min(int(np.searchsorted(below, total - budget, side="left")), width - 1)
+        edge = ce * width + e
+        spent_above = total - float(below[e])
+    count = sum(s.all("edge_start", slot, edge))
+    room = budget - spent_above
+    # ``_edge``: refine the edge bucket on the next bits while it holds many items
+    shift = SHIFT
+    while count > _SORT_AT_MOST and shift > 0:
+        shift = max(shift - _REFINE_BITS, 0)
+        parts = s.all("refine", shift)
+        keys = np.concatenate([k for k, _ in parts])
+        weights = np.concatenate([w for _, w in parts])
+        kmin = int(keys.min())
+        width = int(keys.max()) - kmin + 1
+        sub_below = np.cumsum(np.bincount(keys - kmin, weights=weights, minlength=width))
+        sub_total = float(sub_below[-1])
+        sub = int(np.searchsorted(sub_below, sub_total - room, side="left"))
+        if sub >= width:
+            break
+        count = sum(s.all("narrow", slot, shift, kmin + sub))
+        room -= sub_total - float(sub_below[sub])
+    items = s.all("edge_items")
+    rows = np.concatenate([p[0] for p in items])
+    dc, dv, slope = (np.concatenate([p[i] for p in items]) for i in (1, 2, 3))
+    order = _order(slope, dc)
+    o_dc = dc[order]
+    k = int(np.searchsorted(np.cumsum(o_dc), room, side="right"))
+    s.add(slot, rows[order[:k]], 1)
+    spend, value = s.totals(slot)
+    if spend > budget and k > 0:
+        back = np.cumsum(o_dc[:k][::-1])
+        j = int(np.searchsorted(back, spend - budget, side="left")) + 1
+        if j > k:
+            raise SolverError(
+                "The distributed threshold would give back steps above the edge bucket "
+                f"(a budget within round-off of a breakpoint: spend {spend!r}, budget "
+                f"{budget!r}); solve this problem in one process."
+            )
+        s.add(slot, rows[order[k - j : k]], -1)
+        k -= j
+        spend, value = s.totals(slot)
+    if k < order.size and spend <= budget:
+        more = int(np.searchsorted(np.cumsum(o_dc[k:]), budget - spend, side="right"))
+        if more:
+            s.add(slot, rows[order[k : k + more]], 1)
+            k += more
+            spend, value = s.totals(slot)
+    while k < order.size and abs(spend + float(o_dc[k]) - budget) <= 1e-12 * abs(budget):
+        s.add(slot, rows[order[k : k + 1]], 1)
+        trial, trial_value = s.totals(slot)
+        if trial > budget:
+            s.add(slot, rows[order[k : k + 1]], -1)
+            break
+        spend, value = trial, trial_value
+        k += 1
+    if k >= order.size:
+        lam = float(slope[order[-1]]) if order.size else 0.0
+        return spend, value, lam, value + max(budget - spend, 0.0) * lam, -1
+    at = order[k]
+    lam = float(slope[at])
+    frac = (budget - spend) / float(dc[at]) if dc[at] > 0 else 0.0
+    return spend, value, lam, value + min(max(frac, 0.0), 1.0) * float(dv[at]), int(rows[at])
+
+
+def _shed(s: Shards, slot: str, budget: float) -> tuple[float, float, int]:
+    """``_select._shed``: give back the flattest last step until the budget holds."""
+    spend, value = s.totals(slot)
+    row = -1
+    while spend > budget:
+        found = [f for f in s.all("flattest", slot) if f is not None]
+        if not found:
+            break
+        _, row = min(found)  # least slope, then lowest row (np.argmin's first)
+        s.add(slot, np.array([row]), -1)
+        spend, value = s.totals(slot)
+    return spend, value, row
+
+
+def _greedy_fill(s: Shards, slot: str, remaining: float) -> tuple[float, float]:
+    """``_select._greedy_fill`` (no groups), the candidates walked in the same order.
+
+    Returns ``(remaining, value added)``.
+    """
+    added = 0.0
+    s.all("pool_start", slot, remaining)
+    walk: IntArray | None = None  # shard of each pool item, in the pool's order
+    for _ in range(_FILL_ROUNDS):
+        parts = s.all("pool_steps", slot, remaining)
+        sizes = np.array([p[0].size for p in parts])
+        if sizes.sum() == 0:
+            break
+        dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        shard = np.repeat(np.arange(sizes.size), sizes)
+        if walk is not None:  # put the shards' items back in the order of the last walk
+            fits = np.concatenate([p[3] for p in parts])
+            perm = np.argsort(walk, kind="stable")  # concatenated position -> walk position
+            at_walk = np.empty(perm.size, dtype=np.int64)
+            at_walk[perm] = np.arange(perm.size)
+            kept = np.cumsum(fits) - 1  # position among the kept items, concatenated
+            keep_walk = np.flatnonzero(fits[at_walk])
+            index = kept[at_walk[keep_walk]]
+            dc, dv, slope, shard = dc[index], dv[index], slope[index], shard[index]
+            local = index - np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)[index]
+        else:
+            local = np.arange(shard.size) - np.repeat(
+                np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes
+            )
+        chosen, remaining = _take_best_first(slope, dc, remaining)
+        if chosen.size == 0:
+            break
+        added += float(dv[chosen].sum())
+        walk = shard[chosen]
+        s.each("pool_take", [(slot, local[chosen][walk == i]) for i in range(sizes.size)])
+    return remaining, added
+
+
+def _round_up_and_repair(
+    s: Shards, slot: str, budget: float, spend: float, value: float, row: int
+) -> tuple[float, float] | None:
+    """``_select._round_up_and_repair`` into slot ``"rep"``: (spend, value) or None."""
+    if row < 0:
+        return None
+    owner = int(np.searchsorted(s.offsets, row, side="right") - 1)
+    ok, dc_up, dv_up = s.one(owner, "next_step", slot, row)
+    if not ok:
+        return None
+    excess = max(spend + dc_up - budget, 4 * float(np.spacing(abs(budget))))
+    parts = s.per_group("flattest", slot, row, _SORT_AT_MOST + 1)
+    n = sum(p[0] for p in parts)
+    if n == 0:
+        return None
+    rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
+    if n > _SORT_AT_MOST:
+        cheap = np.argpartition(slope, _SORT_AT_MOST)[:_SORT_AT_MOST]
+        if dc[cheap].sum() < excess:
+            parts = s.per_group("flattest", slot, row, None)
+            rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
+            cheap = np.arange(rows.size)
+    else:
+        cheap = np.arange(rows.size)
+    order = cheap[np.lexsort((-dc[cheap], slope[cheap]))]
+    freed = np.cumsum(dc[order])
+    k = int(np.searchsorted(freed, excess, side="left"))
+    if k >= order.size:
+        return None
+    drop = order[: k + 1]
+    s.all("copy", slot, "rep")
+    s.add("rep", np.array([row]), 1)
+    s.add("rep", rows[drop], -1)
+    return spend + dc_up - float(dc[drop].sum()), value + dv_up - float(dv[drop].sum())
+
+
+def _select(s: Shards, slot: str, budget: float, fill_tol: float = _FILL_TOL) -> _Sel:
+    """``_select.select`` without group budgets; the plan's steps in ``slot``."""
+    if float(s.coarse.sum()) <= budget * (1 + 1e-9):
+        parts = s.all("set_all", slot)
+        total_cost, total_value = sum(p[0] for p in parts), sum(p[1] for p in parts)
+        if total_cost <= budget:
+            return _Sel(total_value, total_value, total_cost, 0.0)
+    spend, value, lam, lp_value, row = _threshold(s, slot, budget)
+    if spend > budget:
+        spend, value, row = _shed(s, slot, budget)
+    if lp_value - value > fill_tol * lp_value:
+        cap = budget - 1e-12 * abs(budget)
+        s.all("copy", slot, "down")
+        left, added = _greedy_fill(s, "down", cap - spend)
+        best = ("down", cap - left, value + added)
+        if lp_value - best[2] > fill_tol * lp_value:
+            repaired = _round_up_and_repair(s, slot, budget, spend, value, row)
+            if repaired is not None:
+                left, added = _greedy_fill(s, "rep", cap - repaired[0])
+                if repaired[1] + added > best[2]:
+                    best = ("rep", cap - left, repaired[1] + added)
+        s.all("copy", best[0], slot)
+        spend, value = best[1], best[2]
+        if spend >= budget * (1 - 1e-12):
+            spend, value, _ = _shed(s, slot, budget)
+    return _Sel(max(lp_value, value), value, spend, lam)
+
+
+# --------------------------------------------------------------------------------------
+# ``_solvers``: fill_levels, repair_target, dual_plan, solve_dual
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """What the driver knows of the problem (no per-keyword arrays)."""
+
+    budget: float
+    objective: str
+    n_levels: int
+    target_name: str | None
+    target_level: float | None
+    max_cpc: float | None
+    min_bid: float | None
+    max_bid: float | None
+
+    @property
+    def has_target(self) -> bool:
+        return self.target_name is not None
+
+
+def _excess(s: Shards, lslot: str) -> float:
+    _, _, g, scale = s.sums(lslot)
+    return g - TARGET_RTOL * scale
+
+
+def _fill_levels(s: Shards, spec: _Spec, lslot: str) -> None:
+    """``_solvers.fill_levels``, round by round: the shards score their candidates'
+    moves (at most ``_FILL_ROWS`` rows, the steepest); the driver takes them in the same
+    order while the running totals fit, with the same arithmetic."""
+    s.all("fl_start", lslot)
+    cost_sum, _, g_sum, scale_sum = s.sums(lslot)
+    room_c = spec.budget - cost_sum
+    room_g = -(g_sum - TARGET_RTOL * scale_sum) if spec.has_target else np.inf
+    for _ in range(_FILL_ROUNDS):
+        if room_c < 0 or room_g < 0:
+            break
+        n = sum(p[0] for p in s.all("fl_candidates", room_c, None))
+        if n == 0:
+            break
+        parts = s.per_group("steepest", room_c, _FILL_ROWS + 1)
+        rows = np.concatenate([p[1] for p in parts])
+        if n > _FILL_ROWS:
+            steep = np.concatenate([p[2] for p in parts])
+            rows = np.sort(rows[np.argpartition(-steep, _FILL_ROWS)[:_FILL_ROWS]])
+        got = s.each("fl_scores", [(lslot, r, room_c, room_g) for r in s.split(rows)])
+        rows, score, step_c, step_g, pick = (np.concatenate([g[i] for g in got]) for i in range(5))
+        if rows.size == 0:
+            break
+        order = np.lexsort((rows, -score))
+        step_c, step_g = step_c[order], step_g[order]
+        fits = np.cumsum(step_c) <= room_c
+        if spec.has_target:
+            fits &= np.cumsum(step_g) <= room_g
+        k = int(np.argmin(fits)) if not fits.all() else fits.size
+        if k == 0:
+            break
+        take = order[:k]
+        room_c -= float(step_c[:k].sum())
+        if spec.has_target:
+            room_g -= float(step_g[:k].sum())
+        moved, new = rows[take], pick[take]
+        owner = np.searchsorted(s.offsets, moved, side="right") - 1
+        s.each("fl_move", [(lslot, moved[owner == i], new[owner == i]) for i in range(s.n_parts)])
+
+
+def _merged_moves(s: Shards, lslot: str, excess: float) -> list[int]:
+    """How many of each shard's moves ``repair_target``'s round takes: the moves of all
+    shards merged in the in-process order (score, then row) until they cover ``excess``."""
+    k = 1024
+    parts = s.all("moves", lslot, 0, k)
+    total = [p[0] for p in parts]
+    rows = [p[1] for p in parts]
+    score = [p[2] for p in parts]
+    gain = [p[3] for p in parts]
+    while True:
+        r, sc, gn = np.concatenate(rows), np.concatenate(score), np.concatenate(gain)
+        shard = np.repeat(np.arange(len(rows)), [x.size for x in rows])
+        order = np.lexsort((r, -sc))
+        open_ = [i for i in range(len(rows)) if rows[i].size < total[i]]
+        safe = order.size
+        if open_:  # items after the first unsent one of an open shard may come later
+            bound = min((-score[i][-1], rows[i][-1]) for i in open_)
+            keys = list(zip((-sc[order]).tolist(), r[order].tolist(), strict=True))
+            safe = sum(1 for key in keys if key <= bound)
+        cum = np.cumsum(gn[order[:safe]])
+        j = int(np.searchsorted(cum, excess, side="left"))
+        if j < safe or not open_:
+            take = order[: j + 1]
+            return [int(np.count_nonzero(shard[take] == i)) for i in range(len(rows))]
+        more = s.each(
+            "moves", [(lslot, rows[i].size if i in open_ else 0, k) for i in range(len(rows))]
+        )
+        for i in open_:
+            rows[i] = np.concatenate([rows[i], more[i][1]])
+            score[i] = np.concatenate([score[i], more[i][2]])
+            gain[i] = np.concatenate([gain[i], more[i][3]])
+        k *= 2
+
+
+def _repair_target(s: Shards, lslot: str, max_rounds: int = 200) -> None:
+    """``_solvers.repair_target``: moves down, best first, until the target holds."""
+    for _ in range(max_rounds):
+        excess = _excess(s, lslot)
+        if excess <= 0:
+            return
+        counts = _merged_moves(s, lslot, excess)
+        if not any(counts):
+            break
+        s.each("apply_moves", [(lslot, c) for c in counts])
+    if _excess(s, lslot) > 0:
+        s.all("clear", lslot)
+
+
+def _evaluate(s: Shards, spec: _Spec, mu: float | None) -> tuple[float, float, float, float]:
+    """Plan of one target multiplier in level slot ``cur``: (bound, lam, fun, slack)."""
+    s.prepare(mu)
+    sel = _select(s, "t", spec.budget)
+    s.all("to_levels", "t", "cur")
+    _, fun, g, scale = s.sums("cur")
+    return sel.lp_value, sel.multiplier, fun, g - TARGET_RTOL * scale
+
+
+def _solve(s: Shards, spec: _Spec, max_outer: int) -> tuple[str, Solution]:
+    """``_solvers.solve_dual``; returns the level slot of the plan and its Solution."""
+    empty = np.zeros(0, dtype=np.int64)
+    if not spec.has_target:
+        s.prepare(None)
+        sel = _select(s, "t", spec.budget)
+        s.all("to_levels", "t", "cur")
+        if sel.lp_value - sel.value > _FILL_TOL * abs(sel.lp_value):
+            _fill_levels(s, spec, "cur")
+        msg = "Optimal up to the reported gap."
+        return "cur", Solution(empty, sel.lp_value, sel.multiplier, 0.0, 1, 0, msg)
+    bound, lam, fun, slack = _evaluate(s, spec, 0.0)
+    nit = 1
+    if slack <= 0:
+        _fill_levels(s, spec, "cur")
+        msg = target_message(spec.target_name, binding=False)
+        return "cur", Solution(empty, bound, lam, 0.0, nit, 0, msg)
+    best_bound = bound
+    best: tuple[float, float, float] | None = None  # fun, lam, mu (levels in "best")
+    s.all("copy_levels", "cur", "over")
+    over = (lam, 0.0)
+    scales = s.all("scales")
+    value_scale = max(v for v, _ in scales) or 1.0
+    g_scale = max(g for _, g in scales) or 1.0
+    lo, hi = 0.0, value_scale / g_scale
+    for _ in range(80):
+        bound, lam, fun, slack = _evaluate(s, spec, hi)
+        nit += 1
+        best_bound = min(best_bound, bound)
+        if slack <= 0:
+            best = (fun, lam, hi)
+            s.all("copy_levels", "cur", "best")
+            break
+        s.all("copy_levels", "cur", "over")
+        over = (lam, hi)
+        lo, hi = hi, hi * 4.0
+    if best is not None:
+        for _ in range(max_outer):
+            if hi - lo <= 1e-12 * hi:
+                break
+            mid = 0.5 * (lo + hi) if lo > 0 else hi / 16.0
+            if lo == 0 and mid < 1e-12 * value_scale / g_scale:
+                mid = 0.5 * hi
+            bound, lam, fun, slack = _evaluate(s, spec, mid)
+            nit += 1
+            best_bound = min(best_bound, bound)
+            if slack <= 0:
+                hi = mid
+                if fun > best[0]:
+                    best = (fun, lam, mid)
+                    s.all("copy_levels", "cur", "best")
+            else:
+                lo = mid
+                s.all("copy_levels", "cur", "over")
+                over = (lam, mid)
+    s.all("drop_hull")
+    s.all("copy_levels", "over", "rep")
+    _repair_target(s, "rep")
+    _fill_levels(s, spec, "rep")
+    repaired_fun = s.sums("rep")[1]
+    best_fun = -np.inf
+    if best is not None:
+        _fill_levels(s, spec, "best")
+        best_fun = s.sums("best")[1]
+    slot, fun, lam, mu = "best", best_fun, 0.0, 0.0
+    if best is not None:
+        lam, mu = best[1], best[2]
+    if best is None or repaired_fun > best_fun:
+        slot, fun, lam, mu = "rep", repaired_fun, over[0], over[1]
+    msg = target_message(spec.target_name, binding=True)
+    return slot, Solution(empty, max(best_bound, fun), lam, mu, nit, 0, msg)
+
+
+# --------------------------------------------------------------------------------------
+# entry point
+# --------------------------------------------------------------------------------------
+
+
+def split_landscape(landscape: BidLandscape, n_partitions: int) -> list[BidLandscape]:
+    """Consecutive blocks of keywords (about equal sizes), in order."""
+    bounds = np.linspace(0, landscape.n_keywords, n_partitions + 1).astype(np.int64)
+    return [landscape.take(np.arange(a, b)) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _check_reachable(infos: list[tuple[int, Any]]) -> None:
+    """Raise the in-process InfeasibleError when no shard can meet the target."""
+    errors = [e for _, e in infos]
+    if not errors or any(e is None for e in errors):
+        return
+    budget_type = [e for e in errors if "budget" in e[1]]
+    if budget_type:  # some point meets the target, none within the budget
+        message, conflicts = min(budget_type, key=lambda e: e[1]["budget"])
+    else:
+        message, conflicts = min(errors, key=lambda e: next(iter(e[1].values())))
+    raise InfeasibleError(message, conflicts)
+
+
+def optimize_on_cluster(
+    landscape: Any,
+    budget: object,
+    *,
+    client: Any,
+    method: object,
+    options: Mapping[str, Any] | None,
+    finish: Callable[[BidProblem, Solution, str], BidPlan],
+    **constraints: Any,
+) -> BidPlan:
+    """``optimize_bids(..., client=client)``: the dual with the partitions on the workers.
+
+    ``landscape`` is a :class:`BidLandscape` (split into consecutive blocks, four per
+    worker, and scattered), a :class:`~bidopt.landscape.LandscapeDataset` (each worker
+    reads its own Parquet partitions), or a sequence of Dask futures of landscapes (in
+    keyword order).  ``constraints`` are ``optimize_bids``' keyword arguments;
+    ``finish`` is ``make_plan`` (passed in: ``_optimize`` imports this module).  The
+    plan's ``cluster`` statistics (rounds, bytes) are in :func:`last_stats`.
+    """
+    require_distributed("optimize_bids(client=...)")
+    check_choice(method, "method", ("dual",))
+    opts = check_options(options, {"max_outer": 60}, method="dual")
+    max_outer = int(check_scalar(opts["max_outer"], "options['max_outer']", lower=0, integer=True))
+    if constraints.get("groups") is not None or constraints.get("group_budgets") is not None:
+        raise InvalidInputError(
+            "`group_budgets` must be None with `client` (group budgets are solved in one "
+            "process). Got a mapping instead."
+        )
+    spec = dict(constraints, budget=budget)
+    sources = _sources(landscape, client)
+    members = _placement(sources, client)
+    futures = [
+        client.submit(ShardGroup, [sources[i] for i in m], spec, actor=True, workers=[w])
+        for w, m in members.items()
+    ]
+    shards = Shards([f.result() for f in futures], list(members.values()))
+    _check_reachable(shards.all("info"))
+    # every shard has checked the arguments; the driver reads them back as validated
+    done = shards.one(0, "spec")
+    dspec = _Spec(n_levels=shards.one(0, "n_levels"), **done)
+    slot, solution = _solve(shards, dspec, max_outer)
+    plan = _assemble(shards, slot, solution, dspec, finish)
+    _LAST.clear()
+    _LAST.append(shards.stats)
+    del futures
+    return plan
+
+
+_LAST: list[ClusterStats] = []
+
+
+def last_stats() -> ClusterStats | None:
+    """Rounds and bytes of the last ``optimize_bids(client=...)`` call in this process."""
+    return _LAST[0] if _LAST else None
+
+
+def _sources(landscape: Any, client: Any) -> list[Any]:
+    if isinstance(landscape, BidLandscape):
+        parts = split_landscape(landscape, 4 * _n_workers(client))
+        return list(client.scatter(parts))
+    if isinstance(landscape, LandscapeDataset):
+        return list(landscape.readers())
+    if isinstance(landscape, Sequence) and len(landscape) > 0:
+        return list(landscape)
+    raise InvalidInputError(
+        "`landscape` must be a BidLandscape, a LandscapeDataset or a non-empty sequence of "
+        f"Dask futures of landscapes with `client`. Got {type(landscape).__name__} instead."
+    )
+
+
+def _n_workers(client: Any) -> int:
+    return max(len(client.scheduler_info().get("workers", {})), 1)
+
+
+def _placement(sources: list[Any], client: Any) -> dict[str, list[int]]:
+    """Which worker holds which partitions: a future's partition where its data is,
+    the others (readers) in consecutive blocks of about equal size."""
+    workers = sorted(client.scheduler_info().get("workers", {}))
+    if not workers:
+        raise InvalidInputError("`client` must have at least one worker. Got none instead.")
+    futures = [i for i, s in enumerate(sources) if hasattr(s, "key") and hasattr(s, "status")]
+    where: dict[int, str] = {}
+    if futures:
+        require_distributed("optimize_bids(client=...)").wait([sources[i] for i in futures])
+        who = client.who_has([sources[i] for i in futures])
+        for i in futures:
+            holders = sorted(who.get(sources[i].key, ()))
+            if holders:
+                where[i] = holders[0]
+    rest = [i for i in range(len(sources)) if i not in where]
+    for j, i in enumerate(rest):
+        where[i] = workers[j * len(workers) // max(len(rest), 1)]
+    members: dict[str, list[int]] = {}
+    for i in range(len(sources)):
+        members.setdefault(where[i], []).append(i)
+    return members
+
+
+def _assemble(
+    s: Shards,
+    slot: str,
+    solution: Solution,
+    spec: _Spec,
+    finish: Callable[[BidProblem, Solution, str], BidPlan],
+) -> BidPlan:
+    """The BidPlan, certified as ``make_plan`` certifies an in-process one, from the
+    metrics at the chosen levels (gathered: one row per keyword): ``make_plan`` runs on
+    a one-level landscape of the chosen points, then the plan gets the real levels."""
+    cols = s.all("plan_columns", slot)
+    levels = np.concatenate([c["levels"] for c in cols]).astype(np.int64)
+    metric = {
+        name: frozen(np.concatenate([c[name] for c in cols])[:, None])
+        for name in ("bids", "clicks", "cost", "conversions", "revenue", "impressions")
+        if name in cols[0]
+    }
+    keywords = None
+    if cols[0]["keywords"] is not None:
+        keywords = np.concatenate([c["keywords"] for c in cols])
+    chosen = BidLandscape(**metric, keywords=keywords)
+    value = np.concatenate([c["value"] for c in cols])[:, None]
+    on = np.where(levels >= 0, 0, -1).astype(np.int64)
+    problem = BidProblem(
+        landscape=chosen,
+        objective=spec.objective,
+        budget=spec.budget,
+        value=value,
+        cost=chosen.cost,
+        allowed=None,
+        target=None,
+        target_name=spec.target_name,
+        target_level=spec.target_level,
+        group_of=None,
+        group_budget=None,
+        group_labels=None,
+        max_cpc=spec.max_cpc,
+        min_bid=spec.min_bid,
+        max_bid=spec.max_bid,
+    )
+    plan = finish(problem, replace(solution, levels=on), "dual")
+    return replace(plan, levels=levels)

@@ -1,0 +1,438 @@
+"""One partition of a distributed bid problem, as a worker keeps it (see ``_distributed``).
+
+A :class:`Shard` holds its keywords' cost, objective value and target coefficients,
+builds its hulls once per multiplier and keeps them; the driver only sends multipliers
+and row lists and receives sums, histograms and the few items near a threshold.  Every
+method works on the shard's own rows with the same code as the in-process solver
+(``_hull``, ``_select``, ``_solvers``), so each shard's part of a plan is the part the
+in-process solver builds for these rows.  Global row ids are ``offset + local row``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from bidopt.bidding import _kernels
+from bidopt.bidding._hull import Hull, build_hull
+from bidopt.bidding._problem import BidProblem, make_problem, picked
+from bidopt.bidding._solvers import _moves_down
+from bidopt.exceptions import InfeasibleError
+from bidopt.landscape import BidLandscape
+from bidopt.typing import BoolArray, FloatArray, IntArray
+
+__all__ = ["Shard", "Source"]
+
+#: What a shard is built from: a landscape, or a function that reads one (lazily, on the worker).
+Source = BidLandscape | Callable[[], BidLandscape]
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+#: Coarse slope buckets sent per round (each the sum of N_BUCKETS / _COARSE buckets).
+_COARSE = 256
+
+
+def _load(source: Source) -> BidLandscape:
+    return source if isinstance(source, BidLandscape) else source()
+
+
+class Shard:
+    """A partition's problem, its hull for the current multiplier, and named plans.
+
+    ``spec`` holds the keyword arguments of ``make_problem`` (budget, objective, caps,
+    targets).  The landscape's bids and clicks are dropped after validation when the
+    source can be read again (a Parquet partition); the plan's metrics re-read it.
+    """
+
+    def __init__(self, source: Source, spec: dict[str, Any]) -> None:
+        land = _load(source)
+        self.n = land.n_keywords
+        self.offset = 0
+        self.error: tuple[str, dict[str, float]] | None = None
+        try:
+            problem = make_problem(land, **spec)
+        except InfeasibleError as exc:  # infeasible here; the driver decides for all shards
+            self.error = (str(exc), dict(exc.conflicts))
+            base = dict(spec, target_cpa=None, target_roas=None)
+            problem = make_problem(land, **base)
+            cpa, roas = spec.get("target_cpa"), spec.get("target_roas")
+            if cpa is not None:  # the coefficients make_problem builds
+                conv = land.metric("conversions")
+                problem = replace(
+                    problem,
+                    target=land.cost - float(cpa) * conv,
+                    target_name="target_cpa",
+                    target_level=float(cpa),
+                    target_scale=float(cpa) * conv,
+                )
+            elif roas is not None:
+                problem = replace(
+                    problem,
+                    target=float(roas) * land.cost - land.metric("revenue"),
+                    target_name="target_roas",
+                    target_level=float(roas),
+                    target_scale=float(roas) * land.cost,
+                )
+        self.source: Source | None = None if isinstance(source, BidLandscape) else source
+        self.landscape: BidLandscape | None = land if self.source is None else None
+        if self.source is not None:  # keep only what the solver reads
+            problem = replace(problem, landscape=_placeholder(land))
+        self.problem: BidProblem = problem
+        self.hull: Hull | None = None
+        self.taken: dict[str, IntArray] = {}
+        self.levels: dict[str, IntArray] = {}
+        self._edge: tuple[IntArray, FloatArray, FloatArray, FloatArray] | None = None
+        self._cur: IntArray = _EMPTY
+        self._pool: IntArray = _EMPTY
+        self._fill: dict[str, Any] = {}
+        self._moves: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
+
+    # -- set-up --------------------------------------------------------------------
+    def info(self) -> tuple[int, tuple[str, dict[str, float]] | None]:
+        return self.n, self.error
+
+    def set_offset(self, offset: int) -> None:
+        self.offset = int(offset)
+
+    def spec(self) -> dict[str, Any]:
+        """The validated scalars of the problem (the driver's view of it)."""
+        p = self.problem
+        return {
+            "budget": p.budget,
+            "objective": p.objective,
+            "target_name": p.target_name,
+            "target_level": p.target_level,
+            "max_cpc": p.max_cpc,
+            "min_bid": p.min_bid,
+            "max_bid": p.max_bid,
+        }
+
+    def n_levels(self) -> int:
+        return int(self.problem.cost.shape[1])
+
+    def scales(self) -> tuple[float, float]:
+        """Largest ``|value|`` and ``|g|`` (the target multiplier's first bracket)."""
+        p = self.problem
+        value = float(np.abs(p.value).max()) if p.value.size else 0.0
+        g = float(np.abs(p.target).max()) if p.target is not None and p.target.size else 0.0
+        return value, g
+
+    def prepare(self, mu: float | None) -> FloatArray:
+        """Build the hull of ``value - mu * g`` (``value`` for None); the cost of its steps
+        per coarse slope bucket (``_COARSE`` sums of consecutive buckets)."""
+        p = self.problem
+        value = p.value if mu is None or p.target is None else p.value - mu * p.target
+        self.hull = build_hull(p.cost, value, p.allowed)
+        coarse: FloatArray = self.hull.bucket_cost.reshape(_COARSE, -1).sum(axis=1)
+        return coarse
+
+    def fine(self, coarse: int) -> FloatArray:
+        """The slope buckets inside coarse bucket ``coarse``."""
+        fine: FloatArray = self._h().bucket_cost.reshape(_COARSE, -1)[int(coarse)].copy()
+        return fine
+
+    def _h(self) -> Hull:
+        assert self.hull is not None
+        return self.hull
+
+    # -- plans in steps (taken) and in levels ----------------------------------------
+    def set_all(self, slot: str) -> tuple[float, float]:
+        self.taken[slot] = self._h().n_steps.copy()
+        return self._h().totals_after(self.taken[slot])
+
+    def copy(self, src: str, dst: str) -> None:
+        self.taken[dst] = self.taken[src].copy()
+
+    def totals(self, slot: str) -> tuple[float, float]:
+        return self._h().totals_after(self.taken[slot])
+
+    def add(self, slot: str, rows: IntArray, delta: int) -> None:
+        np.add.at(self.taken[slot], np.asarray(rows, dtype=np.int64) - self.offset, delta)
+
+    def to_levels(self, slot: str, lslot: str) -> None:
+        self.levels[lslot] = self._h().level_after(self.taken[slot])
+
+    def copy_levels(self, src: str, dst: str) -> None:
+        self.levels[dst] = self.levels[src].copy()
+
+    def sums(self, lslot: str) -> tuple[float, float, float, float]:
+        """(cost, objective value, target ``g``, ``|target scale|``) of a plan."""
+        p, lv = self.problem, self.levels[lslot]
+        g = sc = 0.0
+        if p.target is not None and p.target_scale is not None:
+            g = float(picked(p.target, lv).sum())
+            sc = float(np.abs(picked(p.target_scale, lv)).sum())
+        return float(picked(p.cost, lv).sum()), float(picked(p.value, lv).sum()), g, sc
+
+    # -- the LP threshold (``_select._threshold_histogram``, this shard's rows) -------
+    def edge_start(self, slot: str, edge: int) -> int:
+        """Steps above bucket ``edge`` taken; the edge bucket's real steps kept."""
+        hull = self._h()
+        if edge and _kernels.ENABLED:
+            taken, rows = _kernels.edge_rows(hull.bucket, edge)
+        elif edge:
+            taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
+            rows = np.flatnonzero(hull.bucket.reshape(-1) == edge) // hull.shape[1]
+        else:
+            taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
+            spans = hull.n_steps - taken
+            rows = np.repeat(np.arange(spans.size), spans)
+        head = np.empty(rows.size, dtype=bool)
+        head[:1] = True
+        np.not_equal(rows[1:], rows[:-1], out=head[1:])
+        starts = np.flatnonzero(head)
+        rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.append(starts, rows.size)))
+        dc, dv, slope = hull.step(rows, taken[rows] + rank)
+        real = slope > 0
+        self._edge = (rows[real], dc[real], dv[real], slope[real])
+        self._cur = np.arange(int(real.sum()))
+        self.taken[slot] = taken
+        return int(self._cur.size)
+
+    def refine(self, shift: int) -> tuple[IntArray, FloatArray]:
+        """Keys (``slope bits >> shift``) of the current edge items and their cost per key."""
+        assert self._edge is not None
+        _, dc, _, slope = self._edge
+        key = slope[self._cur].view(np.int64) >> shift
+        keys, inverse = np.unique(key, return_inverse=True)
+        cost = np.bincount(inverse.ravel(), weights=dc[self._cur], minlength=keys.size)
+        return keys.astype(np.int64), cost.astype(np.float64, copy=False)
+
+    def narrow(self, slot: str, shift: int, sub: int) -> int:
+        """Take the items whose key is above ``sub``; keep those equal to it."""
+        assert self._edge is not None
+        rows, _, _, slope = self._edge
+        key = slope[self._cur].view(np.int64) >> shift
+        np.add.at(self.taken[slot], rows[self._cur[key > sub]], 1)
+        self._cur = self._cur[key == sub]
+        return int(self._cur.size)
+
+    def edge_items(self) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+        assert self._edge is not None
+        rows, dc, dv, slope = self._edge
+        c = self._cur
+        return rows[c] + self.offset, dc[c], dv[c], slope[c]
+
+    # -- give back the flattest last step (``_select._shed``) ---------------------------
+    def flattest(self, slot: str) -> tuple[float, int] | None:
+        taken = self.taken[slot]
+        rows = np.flatnonzero(taken > 0)
+        if rows.size == 0:
+            return None
+        _, _, slope = self._h().step(rows, taken[rows] - 1)
+        at = int(np.argmin(slope))
+        return float(slope[at]), int(rows[at]) + self.offset
+
+    # -- the greedy fill (``_select._greedy_fill`` without groups) ---------------------
+    def pool_start(self, slot: str, remaining: float) -> None:
+        hull, taken = self._h(), self.taken[slot]
+        if _kernels.ENABLED:
+            f, pos, table, cost, _ = hull.tables
+            pool = _kernels.fill_pool(f, pos, table, cost, hull.n_steps, taken, remaining)
+        else:
+            pool = np.flatnonzero(taken < hull.n_steps)
+            pool = pool[hull.next_cost(pool, taken[pool]) <= remaining]
+        self._pool = pool
+
+    def pool_steps(
+        self, slot: str, remaining: float
+    ) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+        hull, taken = self._h(), self.taken[slot]
+        alive = np.flatnonzero(taken[self._pool] < hull.n_steps[self._pool])
+        pool = self._pool[alive]
+        dc, dv, slope = hull.step(pool, taken[pool])
+        fits = (dc <= remaining) & (slope > 0)
+        kept = np.zeros(self._pool.size, dtype=bool)  # over the pool as it came in
+        kept[alive[fits]] = True
+        self._pool = pool[fits]
+        return dc[fits], dv[fits], slope[fits], kept
+
+    def pool_take(self, slot: str, picked_at: IntArray) -> None:
+        rows = self._pool[picked_at]
+        self.taken[slot][rows] += 1
+        self._pool = rows
+
+    # -- the other rounding (``_select._round_up_and_repair``) -------------------------
+    def next_step(self, slot: str, row: int) -> tuple[bool, float, float]:
+        r = int(row) - self.offset
+        taken = self.taken[slot]
+        if taken[r] >= self._h().n_steps[r]:
+            return False, 0.0, 0.0
+        dc, dv, _ = self._h().step(np.array([r]), np.array([taken[r]]))
+        return True, float(dc[0]), float(dv[0])
+
+    def last_steps(
+        self, slot: str, exclude: int, k: int | None
+    ) -> tuple[int, IntArray, FloatArray, FloatArray, FloatArray]:
+        """Last steps of bidding rows (not ``exclude``): all, or the ``k`` flattest."""
+        taken = self.taken[slot]
+        rows = np.flatnonzero(taken > 0)
+        rows = rows[rows != int(exclude) - self.offset]
+        dc, dv, slope = self._h().step(rows, taken[rows] - 1)
+        n = int(rows.size)
+        if k is not None and n > k:
+            keep = np.sort(np.argpartition(slope, k - 1)[:k])
+            rows, dc, dv, slope = rows[keep], dc[keep], dv[keep], slope[keep]
+        return n, rows + self.offset, dc, dv, slope
+
+    # -- ``_solvers.fill_levels``: this shard's candidates and their rows ----------------
+    def fl_start(self, lslot: str) -> None:
+        p, out = self.problem, self.levels[lslot]
+        n_levels = p.cost.shape[1]
+        cur_c, cur_v = picked(p.cost, out), picked(p.value, out)
+        has_next = out + 1 < n_levels
+        nxt = np.where(has_next, out + 1, 0)
+        self._fill = {
+            "next_dc": np.where(has_next, picked(p.cost, nxt) - cur_c, np.inf),
+            "next_dv": np.where(has_next, picked(p.value, nxt) - cur_v, 0.0),
+        }
+
+    def fl_candidates(self, room_c: float, k: int | None) -> tuple[int, IntArray, FloatArray]:
+        """How many rows' next level fits ``room_c``; the ``k`` steepest (or all)."""
+        next_dc, next_dv = self._fill["next_dc"], self._fill["next_dv"]
+        rows = np.flatnonzero(next_dc <= room_c)
+        tiny = np.finfo(np.float64).tiny
+        with np.errstate(divide="ignore", invalid="ignore"):
+            steep = next_dv[rows] / np.maximum(next_dc[rows], tiny)
+        n = int(rows.size)
+        if k is None:
+            return n, _EMPTY, steep[:0]
+        if n > k:
+            keep = np.sort(np.argpartition(-steep, k - 1)[:k])
+            rows, steep = rows[keep], steep[keep]
+        return n, rows + self.offset, steep
+
+    def fl_scores(
+        self, lslot: str, rows: IntArray, room_c: float, room_g: float
+    ) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, IntArray]:
+        """Each row's best move up, scored as one round of ``_solvers.fill_levels`` scores
+        it (objective per share of the room left in the budget and the target): the rows
+        with a move, their score, the move's cost and target change, and its level."""
+        p, out = self.problem, self.levels[lslot]
+        r = np.asarray(rows, dtype=np.int64) - self.offset
+        tiny = np.finfo(np.float64).tiny
+        n_levels = p.cost.shape[1]
+        lv, cost, value = out[r], p.cost[r], p.value[r]
+        dc = cost - picked(cost, lv)[:, None]
+        dv = value - picked(value, lv)[:, None]
+        ok = (np.arange(n_levels)[None, :] > lv[:, None]) & (dv > 0) & (dc <= room_c)
+        dg = np.zeros_like(dc)
+        with np.errstate(over="ignore"):
+            use = np.maximum(dc, 0.0) / max(room_c, tiny)
+            if p.target is not None:
+                target = p.target[r]
+                dg = target - picked(target, lv)[:, None]
+                ok &= dg <= room_g
+                use = use + np.maximum(dg, 0.0) / max(room_g, tiny)
+        if p.allowed is not None:
+            ok &= p.allowed[r]
+        keep = np.flatnonzero(ok.any(axis=1))
+        ok, dc, dv, dg, use = ok[keep], dc[keep], dv[keep], dg[keep], use[keep]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            score = np.where(ok, dv / np.maximum(use, tiny), -np.inf)
+        pick = np.argmax(score, axis=1)
+        at = np.arange(keep.size)
+        return r[keep] + self.offset, score[at, pick], dc[at, pick], dg[at, pick], pick
+
+    def fl_move(self, lslot: str, rows: IntArray, new: IntArray) -> None:
+        p, out = self.problem, self.levels[lslot]
+        r = np.asarray(rows, dtype=np.int64) - self.offset
+        out[r] = new
+        n_levels = p.cost.shape[1]
+        more = new + 1 < n_levels
+        nxt = np.minimum(new + 1, n_levels - 1)
+        self._fill["next_dc"][r] = np.where(more, p.cost[r, nxt] - p.cost[r, new], np.inf)
+        self._fill["next_dv"][r] = np.where(more, p.value[r, nxt] - p.value[r, new], 0.0)
+
+    # -- ``_solvers.repair_target``: moves down, best first ----------------------------
+    def moves(self, lslot: str, start: int, k: int) -> tuple[int, IntArray, FloatArray, FloatArray]:
+        """This shard's useful moves down in order (``start`` 0 computes them): the next
+        ``k`` as (global row, score, cut)."""
+        p, out = self.problem, self.levels[lslot]
+        if start == 0:
+            assert p.target is not None
+            rows = np.flatnonzero(out >= 0)
+            pick, score, gain = _moves_down(p, out, rows, p.target)
+            useful = np.flatnonzero(score > -np.inf)
+            order = useful[np.argsort(-score[useful], kind="stable")]
+            self._moves = (rows[order], pick[order], score[order], gain[order])
+        assert self._moves is not None
+        rows, _, score, gain = self._moves
+        stop = start + k
+        return int(rows.size), rows[start:stop] + self.offset, score[start:stop], gain[start:stop]
+
+    def apply_moves(self, lslot: str, count: int) -> None:
+        """Take this shard's first ``count`` moves."""
+        assert self._moves is not None
+        rows, pick, _, _ = self._moves
+        n_levels = self.problem.cost.shape[1]
+        new = pick[:count]
+        self.levels[lslot][rows[:count]] = np.where(new == n_levels, -1, new)
+
+    def clear(self, lslot: str) -> None:
+        self.levels[lslot][:] = -1
+
+    # -- the plan ----------------------------------------------------------------------
+    def plan_columns(self, lslot: str) -> dict[str, Any]:
+        """Levels, the metrics at them, the objective value and keywords of this shard."""
+        land = self.landscape if self.landscape is not None else _load(self.source)  # type: ignore[arg-type]
+        lv = self.levels[lslot]
+        out: dict[str, Any] = dict(land.at_levels(lv))
+        out["levels"] = lv
+        out["value"] = picked(self.problem.value, lv)
+        out["keywords"] = land.keywords
+        return out
+
+    def drop_hull(self) -> None:
+        self.hull = None
+        self._edge = None
+
+
+def _placeholder(land: BidLandscape) -> BidLandscape:
+    """A one-keyword landscape standing in for a dropped one (never solved on)."""
+    return land.take(np.zeros(1, dtype=np.int64))
+
+
+class ShardGroup:
+    """The partitions one worker holds (one Dask actor per worker, so a round costs one
+    call per worker); calls are passed to each partition in turn."""
+
+    def __init__(self, sources: list[Source], spec: dict[str, Any]) -> None:
+        self.shards = [Shard(src, spec) for src in sources]
+
+    def each(self, name: str, args: list[tuple[Any, ...]]) -> list[Any]:
+        """``name(*args[i])`` on partition ``i`` of this group."""
+        return [getattr(sh, name)(*a) for sh, a in zip(self.shards, args, strict=True)]
+
+    def all(self, name: str, args: tuple[Any, ...]) -> list[Any]:
+        """``name(*args)`` on every partition of this group."""
+        return [getattr(sh, name)(*args) for sh in self.shards]
+
+    def one(self, index: int, name: str, args: tuple[Any, ...]) -> Any:
+        return getattr(self.shards[index], name)(*args)
+
+    def steepest(self, room_c: float, k: int) -> tuple[int, IntArray, FloatArray]:
+        """The group's ``k`` steepest fill candidates (``Shard.fl_candidates``) and how
+        many candidates it has in all."""
+        parts = [sh.fl_candidates(room_c, k) for sh in self.shards]
+        n = sum(p[0] for p in parts)
+        rows = np.concatenate([p[1] for p in parts])
+        steep = np.concatenate([p[2] for p in parts])
+        if rows.size > k:
+            keep = np.argpartition(-steep, k - 1)[:k]
+            rows, steep = rows[keep], steep[keep]
+        return n, rows, steep
+
+    def flattest(
+        self, slot: str, exclude: int, k: int | None
+    ) -> tuple[int, IntArray, FloatArray, FloatArray, FloatArray]:
+        """The group's ``k`` flattest last steps (``Shard.last_steps``), or all."""
+        parts = [sh.last_steps(slot, exclude, k) for sh in self.shards]
+        n = sum(p[0] for p in parts)
+        rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
+        if k is not None and rows.size > k:
+            keep = np.sort(np.argpartition(slope, k - 1)[:k])
+            rows, dc, dv, slope = rows[keep], dc[keep], dv[keep], slope[keep]
+        return n, rows, dc, dv, slope

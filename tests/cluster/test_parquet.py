@@ -1,0 +1,74 @@
+"""Landscapes and plans as partitioned Parquet datasets; a plan from one on the cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bidopt.bidding import optimize_bids
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import (
+    LandscapeDataset,
+    read_landscape_parquet,
+    write_landscape_parquet,
+    write_plan_parquet,
+)
+from tests.cluster._families import partition
+
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+def test_round_trip_by_campaign(tmp_path: Path) -> None:
+    land = partition(3, 600, 6)
+    campaign = np.array(["鞋", "包", "a/b"] * 200, dtype=object)
+    ds = write_landscape_parquet(land, tmp_path / "land", partition_by=campaign)
+    assert isinstance(ds, LandscapeDataset)
+    assert ds.labels == ("鞋", "包", "a/b") and ds.sizes == (200, 200, 200)
+    assert "campaign=a_b" in ds.files[2]  # labels made safe for a directory name
+    again = read_landscape_parquet(tmp_path / "land")
+    assert again == ds
+    first = again.read(0)
+    rows = np.flatnonzero(campaign == "鞋")
+    np.testing.assert_array_equal(first.cost, land.cost[rows])
+    np.testing.assert_array_equal(first.conversions, land.conversions[rows])
+    whole = again.read()
+    assert whole.n_keywords == 600 and whole.revenue is None
+    assert "3 partitions" in again.summary()
+    assert list(again.to_frame()["n_keywords"]) == [200, 200, 200]
+
+
+def test_bad_inputs(tmp_path: Path) -> None:
+    land = partition(3, 10, 3)
+    with pytest.raises(InvalidInputError, match="partition_by"):
+        write_landscape_parquet(land, tmp_path / "x", partition_by=[1, 2])
+    with pytest.raises(InvalidInputError, match="n_partitions"):
+        write_landscape_parquet(land, tmp_path / "y", n_partitions=0)
+    with pytest.raises(InvalidInputError, match="manifest"):
+        read_landscape_parquet(tmp_path)
+    write_landscape_parquet(land, tmp_path / "z")
+    with pytest.raises(InvalidInputError, match="empty directory"):
+        write_landscape_parquet(land, tmp_path / "z")
+
+
+def test_plan_from_parquet_on_the_cluster(client: Any, tmp_path: Path) -> None:
+    land = partition(11, 30_000, 8)
+    ds = write_landscape_parquet(land, tmp_path / "land", n_partitions=6)
+    budget = 0.2 * float(land.cost[:, -1].sum())
+    ref = optimize_bids(land, budget, objective="clicks", max_cpc=3.0)
+    got = optimize_bids(ds, budget, objective="clicks", max_cpc=3.0, client=client)
+    np.testing.assert_array_equal(got.bids, ref.bids)
+    np.testing.assert_allclose(got.fun, ref.fun, rtol=1e-12)
+    assert got.success and got.certificate.holds
+    files = write_plan_parquet(got, tmp_path / "plan", like=ds)
+    assert len(files) == 6
+    back = np.concatenate([pq.read_table(f).column("bid").to_numpy() for f in files])
+    np.testing.assert_array_equal(back, got.bids)
+    with pytest.raises(InvalidInputError, match="one bid per keyword"):
+        write_plan_parquet(
+            ref,
+            tmp_path / "plan2",
+            like=write_landscape_parquet(partition(1, 10, 8), tmp_path / "tiny"),
+        )
