@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+import bidopt.bidding._kernels_exact as _kernels_exact
 from bidopt.typing import BoolArray, FloatArray, IntArray
 
 __all__ = [
@@ -44,107 +45,42 @@ AVAILABLE = importlib.util.find_spec("numba") is not None
 #: Use the compiled kernels (numba installed and ``BIDOPT_NUMBA`` not ``0``).
 ENABLED = AVAILABLE and os.environ.get("BIDOPT_NUMBA", "1") != "0"
 
-#: The kernels' Python functions, in definition order (callees before callers).
+#: The kernels' Python functions, in definition order (callees before callers), from
+#: this module and the others that register theirs (:mod:`bidopt.bidding._kernels_fill`).
 _PYTHON: dict[str, Any] = {}
-_compiled = False
+_compiled: set[str] = set()
 
 
 def _jit(function: Any) -> Any:
     """Register ``function`` to be compiled by :func:`_compile` (returned unchanged)."""
-    _PYTHON[function.__name__] = function
+    _PYTHON[f"{function.__module__}.{function.__name__}"] = function
     return function
 
 
 def _compile() -> None:
-    """Replace every registered kernel by its numba dispatcher, once.
+    """Replace every registered kernel by its numba dispatcher in its own module, once.
 
     Kernels call each other through module globals, which numba resolves when a caller is
     first compiled, so all of them are swapped before any runs.
     """
-    global _compiled
-    if _compiled:
+    if len(_compiled) == len(_PYTHON):
         return
     numba = importlib.import_module("numba")
     jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    namespace = globals()
-    for name, function in _PYTHON.items():
-        namespace[name] = jit(function)
-    _compiled = True
+    for key, function in _PYTHON.items():
+        if key not in _compiled:
+            function.__globals__[function.__name__] = jit(function)
+            _compiled.add(key)
 
 
-@_jit
-def _two_sum(a: float, b: float) -> tuple[float, float]:  # pragma: no cover - compiled
-    """``(s, e)`` with ``s = fl(a + b)`` and ``a + b == s + e`` exactly (Knuth)."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-@_jit
-def _two_product(a: float, b: float) -> tuple[float, float]:  # pragma: no cover - compiled
-    """``(p, e)`` with ``p = fl(a * b)`` and ``a * b == p + e`` exactly (Dekker, no
-    over- or underflow)."""
-    p = a * b
-    t = 134217729.0 * a  # 2**27 + 1: Veltkamp's split
-    ah = t - (t - a)
-    al = a - ah
-    t = 134217729.0 * b
-    bh = t - (t - b)
-    bl = b - bh
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-@_jit
-def _exact_cross_sign(
-    c2: float, v2: float, c1: float, v1: float, c: float, v: float, terms: Any
-) -> int:  # pragma: no cover - compiled
-    """Exact sign of ``(c2 - c1) * (v - v1) - (v2 - v1) * (c - c1)`` for floats, or 2
-    where the magnitudes leave the range in which the error-free transformations hold.
-
-    Each difference is a two-term expansion (TwoSum), each product of terms two more
-    (TwoProduct): 16 terms, summed exactly into a non-overlapping expansion (Shewchuk's
-    Grow-Expansion) whose largest non-zero component carries the sign.
-    """
-    a, ae = _two_sum(c2, -c1)
-    b, be = _two_sum(v, -v1)
-    d, de = _two_sum(v2, -v1)
-    e, ee = _two_sum(c, -c1)
-    top = max(abs(a), abs(b), abs(d), abs(e))
-    if not top < 1e150:
-        return 2
-    if ae == 0.0 and be == 0.0 and de == 0.0 and ee == 0.0:  # exact differences
-        p, pe = _two_product(a, b)
-        q, qe = _two_product(d, e)
-        # exact products (no underflow either): points on grids, where ties are common
-        if (a == 0.0 or b == 0.0 or (pe == 0.0 and abs(p) > 1e-250)) and (
-            d == 0.0 or e == 0.0 or (qe == 0.0 and abs(q) > 1e-250)
-        ):
-            return 1 if p > q else (0 if p == q else -1)
-    n = 0
-    for x, y, sign in (
-        (a, b, 1.0),
-        (a, be, 1.0),
-        (ae, b, 1.0),
-        (ae, be, 1.0),
-        (d, e, -1.0),
-        (d, ee, -1.0),
-        (de, e, -1.0),
-        (de, ee, -1.0),
-    ):
-        if x == 0.0 or y == 0.0:
-            continue
-        if abs(x) < 1e-140 or abs(y) < 1e-140:
-            return 2  # the product's error term could underflow
-        p, pe = _two_product(x, y)
-        for q in (sign * pe, sign * p):
-            for i in range(n):  # Grow-Expansion: add q to the expansion exactly
-                q, terms[i] = _two_sum(q, terms[i])
-            terms[n] = q
-            n += 1
-    for i in range(n - 1, -1, -1):
-        if terms[i] != 0.0:
-            return 1 if terms[i] > 0 else -1
-    return 0
+# the exact orientation test (plain functions in their own module, compiled here)
+for _function in (
+    _kernels_exact.two_sum,
+    _kernels_exact.two_product,
+    _kernels_exact.exact_cross_sign,
+    _kernels_exact.orient_adapt,
+):
+    _jit(_function)
 
 
 @_jit
@@ -168,7 +104,6 @@ def _hull_rows(
     sl = np.zeros(width + 1, np.int64)
     cell = np.zeros(1)
     bits = cell.view(np.int64)
-    terms = np.zeros(16)
     for r in range(n):
         # the stack is sc/sv/sl[0..top] (0: the origin); its top two points are also
         # kept in registers, (ct, vt) and (cp, vp), off the loop's dependency chain
@@ -184,14 +119,15 @@ def _hull_rows(
                 continue
             cj = c[r, j]
             while top >= 1:
-                # the cross product's sign, exact (>= 0: the top is on or under the chord)
+                # the cross product's sign, exact (>= 0: the top is on or under the chord):
+                # decided in floating point beyond its error bound, else adaptively
                 p = (ct - cp) * (vj - vp)
                 q = (vt - vp) * (cj - cp)
-                if abs(p - q) > 1e-12 * (abs(p) + abs(q)):
+                if abs(p - q) > _kernels_exact.ERRBOUND_A * (abs(p) + abs(q)):
                     if p < q:
                         break
                 else:  # rounding may decide it
-                    sign = _exact_cross_sign(ct, vt, cp, vp, cj, vj, terms)
+                    sign = _kernels_exact.orient_adapt(ct, vt, cp, vp, cj, vj, p, q)
                     if sign == 2:  # beyond the exact arithmetic's range: numpy redoes it
                         doubt = True
                     if sign < 0:

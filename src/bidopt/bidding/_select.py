@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bidopt.bidding import _kernels
-from bidopt.bidding._hull import N_BUCKETS, SHIFT, Hull
+from bidopt.bidding import _kernels, _kernels_fill
+from bidopt.bidding._hull import SHIFT, Hull
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["Selection", "select"]
@@ -75,11 +75,20 @@ def _greedy_fill(
 
     Only keywords whose next step fits the leftover can ever take one (the leftover
     only shrinks), so the pool is filtered once over all keywords; each round then
-    walks its candidates in slope order (a step that does not fit is skipped), and the
-    keywords that moved offer their following step in the next round.  With group
+    walks its candidates in slope order (ties: the cheaper step, then the earlier in
+    the pool; a step that does not fit is skipped), and the keywords that moved offer
+    their following step in the next round, in the order they moved.  With group
     budgets a round takes at most one step per group, so the group caps stay exact.
-    Returns the new ``taken``, the leftover and the value added.
+    Without them the compiled kernel does the same
+    (:func:`bidopt.bidding._kernels_fill.greedy_fill`).  Returns the new ``taken``
+    (updated in place), the leftover and the value added.
     """
+    grouped = group_left is not None and group_of is not None
+    if _kernels.ENABLED and not grouped:
+        left, added = _kernels_fill.greedy_fill(
+            hull.tables, hull.n_steps, taken, remaining, _FILL_HEAD, _FILL_ROUNDS
+        )
+        return taken, left, added
     added = 0.0
     # a first filter on the next step's cost alone
     if _kernels.ENABLED:
@@ -88,7 +97,6 @@ def _greedy_fill(
     else:
         pool = np.flatnonzero(taken < hull.n_steps)
         pool = pool[hull.next_cost(pool, taken[pool]) <= remaining]
-    grouped = group_left is not None and group_of is not None
     for _ in range(_FILL_ROUNDS):
         pool = pool[taken[pool] < hull.n_steps[pool]]
         if pool.size == 0:
@@ -150,14 +158,16 @@ def _take_best_first(
     slope: FloatArray, dc: FloatArray, remaining: float
 ) -> tuple[npt.NDArray[np.intp], float]:
     """:func:`_take_in_order` over all items in :func:`_order`, without sorting a big
-    pool whole: the steepest ``_FILL_HEAD`` items (``argpartition``) are sorted and
-    walked, then the next ones among those that still fit, and so on."""
+    pool whole: the steepest ``_FILL_HEAD`` items and their ties (``partition``) are
+    sorted and walked, then the next ones among those that still fit, and so on.  Items
+    keep their input order within equal slopes and costs."""
     rest = np.arange(slope.size)
     parts: list[npt.NDArray[np.intp]] = []
     while rest.size:
         if rest.size > _FILL_HEAD:
-            split = np.argpartition(-slope[rest], _FILL_HEAD - 1)
-            head, rest = rest[split[:_FILL_HEAD]], rest[split[_FILL_HEAD:]]
+            kth = np.partition(slope[rest], rest.size - _FILL_HEAD)[rest.size - _FILL_HEAD]
+            steep = slope[rest] >= kth
+            head, rest = rest[steep], rest[~steep]
         else:
             head, rest = rest, rest[:0]
         head = head[_order(slope[head], dc[head])]
@@ -199,21 +209,33 @@ def _edge(
     return head, sum(p.size for p in taken_parts) + fit
 
 
+def _bucket_span(bucket_cost: FloatArray) -> tuple[int, int]:
+    """First and last bucket that holds steps (``(size, size - 1)`` for none)."""
+    if _kernels.ENABLED:
+        return _kernels_fill.bucket_span(bucket_cost)
+    full = np.flatnonzero(bucket_cost)
+    if full.size == 0:
+        return bucket_cost.size, bucket_cost.size - 1
+    return int(full[0]), int(full[-1])
+
+
 def _threshold_histogram(
     hull: Hull, budget: float
 ) -> tuple[IntArray, float, float, float, float, int, int]:
     """Full steps per keyword, their spend and value, the multiplier, the LP value,
     the number of partial steps and the keyword of the partial step (-1 if none)."""
-    below = np.cumsum(hull.bucket_cost)
+    # the cumulative cost over the buckets that hold steps (the others add zeros)
+    lo, hi = _bucket_span(hull.bucket_cost)
+    below = np.cumsum(hull.bucket_cost[lo : hi + 1])
     total = float(below[-1])
     # the edge bucket: the highest b whose cost at or above b exceeds the budget,
     # i.e. total - below[b - 1] > budget
-    edge = int(np.searchsorted(below, total - budget, side="left"))
-    if total <= budget or edge >= N_BUCKETS:
+    edge = lo + int(np.searchsorted(below, total - budget, side="left"))
+    if total <= budget or edge > hi:
         # the bucket sums say everything fits, the plan's spend (checked by the caller)
         # says not: round-off at the very top, settled on the lowest bucket's steps
-        edge = int(np.flatnonzero(hull.bucket_cost)[0])
-    spent_above = total - float(below[edge])
+        edge = lo
+    spent_above = total - float(below[edge - lo])
     # buckets fall along each row's steps, so the steps above the edge are a prefix and
     # the edge bucket's steps of a row are contiguous right after it
     if edge and _kernels.ENABLED:
@@ -299,38 +321,45 @@ def _round_up_and_repair(
     hull: Hull, taken: IntArray, budget: float, spend: float, value: float, row: int
 ) -> tuple[IntArray, float, float] | None:
     """The other rounding: finish the partial step of keyword ``row``, then give back
-    the cheapest-value last steps of other keywords until the budget holds again.
+    the cheapest-value last steps of other keywords (ties: the larger step, then the
+    lower keyword) until the budget holds again.
 
     Returns ``(taken, spend, value)`` or None when it cannot be repaired that way.
     """
     if row < 0 or taken[row] >= hull.n_steps[row]:
         return None
-    dc_up, dv_up, _ = hull.step(np.array([row]), np.array([taken[row]]))
+    dc_up, dv_up, _ = hull.step(np.array([row]), taken[row : row + 1])
     # <= 0 only by round-off (the threshold takes every step the plan's sum fits):
     # free at least a little
     excess = max(spend + float(dc_up[0]) - budget, 4 * float(np.spacing(abs(budget))))
-    rows = np.flatnonzero(taken > 0)
-    rows = rows[rows != row]
-    if rows.size == 0:
-        return None
-    dc, dv, slope = hull.step(rows, taken[rows] - 1)
-    if rows.size > _SORT_AT_MOST:
-        cheap = np.argpartition(slope, _SORT_AT_MOST)[:_SORT_AT_MOST]
-        if dc[cheap].sum() < excess:
-            cheap = np.arange(rows.size)
+    if _kernels.ENABLED:
+        dropped = _kernels_fill.round_up_drops(hull.tables, taken, row, excess)
+        if dropped is None:
+            return None
     else:
+        rows = np.flatnonzero(taken > 0)
+        rows = rows[rows != row]
+        if rows.size == 0:
+            return None
+        dc, _, slope = hull.step(rows, taken[rows] - 1)
         cheap = np.arange(rows.size)
-    order = cheap[np.lexsort((-dc[cheap], slope[cheap]))]
-    freed = np.cumsum(dc[order])
-    k = int(np.searchsorted(freed, excess, side="left"))
-    if k >= order.size:
-        return None
-    drop = order[: k + 1]
+        if rows.size > _SORT_AT_MOST:
+            kth = np.partition(slope, _SORT_AT_MOST - 1)[_SORT_AT_MOST - 1]
+            cheap = np.flatnonzero(slope <= kth)
+            if dc[cheap].sum() < excess:
+                cheap = np.arange(rows.size)
+        order = cheap[np.lexsort((-dc[cheap], slope[cheap]))]
+        freed = np.cumsum(dc[order])
+        k = int(np.searchsorted(freed, excess, side="left"))
+        if k >= order.size:
+            return None
+        dropped = rows[order[: k + 1]]
+    dc, dv, _ = hull.step(dropped, taken[dropped] - 1)
     out = taken.copy()
     out[row] += 1
-    out[rows[drop]] -= 1
-    new_spend = spend + float(dc_up[0]) - float(dc[drop].sum())
-    new_value = value + float(dv_up[0]) - float(dv[drop].sum())
+    out[dropped] -= 1
+    new_spend = spend + float(dc_up[0]) - float(dc.sum())
+    new_value = value + float(dv_up[0]) - float(dv.sum())
     return out, new_spend, new_value
 
 
@@ -423,7 +452,8 @@ def select(
     if group_of is None or group_budget is None:
         # compare the budget with the plan's own spend, summed as every plan's is (the
         # histogram's sum of step costs rounds differently: it only settles clear cases)
-        histogram_total = float(hull.bucket_cost.sum())
+        lo, hi = _bucket_span(hull.bucket_cost)
+        histogram_total = float(hull.bucket_cost[lo : hi + 1].sum())
         if histogram_total <= budget * (1 + 1e-9):
             total_cost, total_value = hull.totals_after(hull.n_steps)
             if total_cost <= budget:
