@@ -147,7 +147,9 @@ class ExpectedCurveSet(CurveSet):
         s = hi.copy()
         for it in range(200):
             # regula falsi (Illinois) with bisection every third step
-            t = np.where(it % 3 == 2, 0.5 * (lo + hi), hi - g_hi * (hi - lo) / (g_hi - g_lo))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                secant = hi - g_hi * (hi - lo) / (g_hi - g_lo)
+            t = np.where(it % 3 == 2, 0.5 * (lo + hi), secant)
             t = np.where(np.isfinite(t) & (t > lo) & (t < hi), t, 0.5 * (lo + hi))
             g_t = np.log(np.maximum(self.derivative(np.exp(t)), 1e-300)) - np.log(m)
             above = g_t > 0
