@@ -241,12 +241,18 @@ def main() -> None:
                     if "test_lift" in rs[0]
                     else float("nan"),
                 }
-                cell["pass"] = bool(
-                    cell["orders vs today"] >= 0
-                    and cell["spend/budget"] <= 1.02
-                    and cell["covered"] >= 0.75
-                    and (variation != "constant" or cell["warned"] == len(rs))
-                )
+                misses = [
+                    name
+                    for name, ok in (
+                        ("orders", cell["orders vs today"] >= 0),
+                        ("spend", cell["spend/budget"] <= 1.02),
+                        ("coverage", cell["covered"] >= 0.75),
+                        ("warning", variation != "constant" or cell["warned"] == len(rs)),
+                    )
+                    if not ok
+                ]
+                cell["pass"] = not misses
+                cell["misses"] = ", ".join(misses) or "-"
                 cells.append(cell)
     big = [c for c in cells if c["keywords"] == 5000 and c["days"] == 28 and c["bids"] == "normal"]
     lifts = [c["test lift"] for c in cells if c["bids"] == "constant"]
@@ -265,7 +271,10 @@ def main() -> None:
         "`warned`: runs whose estimate raised IdentifiabilityWarning; `oracle share`: the "
         "plan's true orders over the true optimum at the plan's true spend; `unsafe`: "
         "`safe=False`; `test lift`: true orders of the plan after a 14-day bid test over "
-        "the plan from the constant-bid log alone.",
+        "the plan from the constant-bid log alone. A cell passes when its mean orders are "
+        ">= today's, its mean true spend <= 1.02 x budget, coverage >= 75% and (constant "
+        "bids) every run warned; `misses` names the criteria a cell fails. `runs >= today` "
+        "and `max spend/budget` show the runs behind the means.",
         "",
         markdown_table(cells, columns),
         "",

@@ -55,6 +55,9 @@ def test_varying_bids_do_not_warn_and_are_learnt_from_the_keyword(account):
     assert ident.warning_message() is None
     frame = ident.to_frame()
     assert set(frame["source"]) <= {"keyword", "group", "prior"}
+    campaigns = ident.by_campaign()
+    assert campaigns["keywords"].sum() == 300
+    assert (campaigns[["keyword", "group", "prior"]].sum(axis=1) == campaigns["keywords"]).all()
     assert "keyword" in ident.summary()
 
 

@@ -155,6 +155,23 @@ class Identifiability:
             + ")"
         )
 
+    def by_campaign(self) -> Any:
+        """One row per campaign: keywords, keywords per source, spend, median bid
+        spread and the posterior sd of its price dispersion (needs pandas)."""
+        frame = self.to_frame()
+        if "campaign" not in frame:
+            frame["campaign"] = "(all)"
+        grouped = frame.groupby("campaign", sort=True)
+        out = grouped.agg(
+            keywords=("keyword", "size"),
+            cost=("cost", "sum"),
+            bid_spread=("bid_spread", "median"),
+            sigma_sd=("sigma_sd", "first"),
+        )
+        for source in SOURCES:
+            out[source] = grouped["source"].apply(lambda s, src=source: int((s == src).sum()))
+        return out.reset_index()
+
     def to_frame(self) -> Any:
         """One row per keyword with its diagnostics (needs pandas)."""
         pd = require_pandas("Identifiability.to_frame()")

@@ -72,7 +72,7 @@ class BidTest:
         return "\n".join(
             [
                 f"BidTest: {self.n_tested} of {self.keywords.size} keywords for {self.n_days} "
-                f"days, bids x{self.step:g} / /{self.step:g} around today's",
+                f"days, bids up x{self.step:g} and down /{self.step:g} around today's",
                 f"  arm 0: {int((self.arm == 0).sum())} keywords up on even days, down on odd;"
                 f" arm 1: {int((self.arm == 1).sum())} the reverse",
             ]

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 
-from bidopt._lognormal import cost_per_click, win_rate
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, frozen, rebuild_on_unpickle
 from bidopt.exceptions import InvalidInputError
@@ -33,22 +33,31 @@ def expected_metrics(
     order_value: FloatArray | None,
     mu: FloatArray,
     sigma: FloatArray,
+    *,
+    monotone: bool = True,
 ) -> dict[str, FloatArray]:
     """Expected impressions, clicks, cost, conversions and revenue at ``bids``.
 
-    ``bids`` has shape (n_keywords, n_levels); the parameters shape (n_keywords,).  Clicks,
-    cost and impressions are made non-decreasing along each row (a guard against
-    round-off, which the landscape checks).
+    ``bids`` has shape (n_keywords, n_levels); the parameters shape (n_keywords,).  With
+    ``monotone`` clicks, cost and impressions are made non-decreasing along each row (a
+    guard against round-off, which the landscape checks).
+
+    The cost is ``clicks * cost_per_click`` (:mod:`bidopt._lognormal`) in its closed form
+    ``volume * ctr * exp(mu + sigma**2 / 2) * Phi(z - sigma)`` (one normal CDF instead of
+    two log-CDFs and an exponential per point), capped at ``clicks * bid`` as there.
     """
     mu_, sigma_ = mu[:, None], sigma[:, None]
-    impressions = volume[:, None] * win_rate(bids, mu_, sigma_)
+    with np.errstate(divide="ignore"):
+        z = (np.log(bids) - mu_) / sigma_
+    scale = volume[:, None] * ctr[:, None]
+    impressions = volume[:, None] * special.ndtr(z)
     clicks = impressions * ctr[:, None]
-    cost = clicks * cost_per_click(bids, mu_, sigma_)
-    out = {
-        "impressions": np.maximum.accumulate(impressions, axis=1),
-        "clicks": np.maximum.accumulate(clicks, axis=1),
-        "cost": np.maximum.accumulate(cost, axis=1),
-    }
+    cost = np.minimum(
+        scale * np.exp(mu_ + 0.5 * sigma_**2) * special.ndtr(z - sigma_), clicks * bids
+    )
+    out = {"impressions": impressions, "clicks": clicks, "cost": cost}
+    if monotone:
+        out = {k: np.maximum.accumulate(v, axis=1) for k, v in out.items()}
     if cvr is not None:
         out["conversions"] = out["clicks"] * cvr[:, None]
         if order_value is not None:
@@ -110,7 +119,7 @@ class LandscapeDraws:
         """Number of keywords."""
         return int(self.volume.shape[1])
 
-    def _metrics(self, draw: int, bids: FloatArray) -> dict[str, FloatArray]:
+    def _metrics(self, draw: int, bids: FloatArray, monotone: bool = True) -> dict[str, FloatArray]:
         pick = {n: getattr(self, n) for n in _PARAMETERS}
         return expected_metrics(
             bids,
@@ -120,6 +129,7 @@ class LandscapeDraws:
             None if pick["order_value"] is None else pick["order_value"][draw],
             pick["price_mu"][draw],
             pick["price_sigma"][draw],
+            monotone=monotone,
         )
 
     def mean_landscape(self, bids: npt.ArrayLike) -> BidLandscape:
@@ -136,11 +146,14 @@ class LandscapeDraws:
             )
         total: dict[str, FloatArray] = {}
         for draw in range(self.n_draws):
-            for name, value in self._metrics(draw, grid).items():
+            for name, value in self._metrics(draw, grid, monotone=False).items():
                 if name in total:
                     total[name] += value
                 else:
                     total[name] = value
+        # each draw is non-decreasing up to round-off: guard the mean once
+        for name in ("impressions", "clicks", "cost"):
+            total[name] = np.maximum.accumulate(total[name], axis=1)
         mean = {name: frozen(value / self.n_draws) for name, value in total.items()}
         return BidLandscape(bids=grid, keywords=self.keywords, **mean)
 
