@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+import bidopt.bidding._kernels_levels as _kernels_levels
 from bidopt._wording import target_message
+from bidopt.bidding import _kernels
 from bidopt.bidding._hull import Hull, build_hull
 from bidopt.bidding._problem import BidProblem, picked
 from bidopt.bidding._select import select
@@ -160,13 +162,24 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
     target, in the target); moves are taken in that order while their running totals
     fit (with group budgets, at most one move per group per round).  Totals are kept
     up to date move by move, so a round costs O(n_keywords) plus its candidates.
-    Returns a new array.
+    Without a target and group budgets the compiled kernel does the same
+    (:func:`bidopt.bidding._kernels_levels.fill_levels`).  Returns a new array.
     """
     g = problem.target
     out = np.array(levels, dtype=np.int64, copy=True)
     n, n_levels = problem.cost.shape
     if n == 0 or n_levels == 0:
         return out
+    if _kernels.ENABLED and g is None and problem.group_of is None:
+        return _kernels_levels.fill_levels(
+            problem.cost,
+            problem.value,
+            problem.allowed,
+            problem.budget,
+            out,
+            max_rounds,
+            _FILL_ROWS,
+        )
     tiny = np.finfo(np.float64).tiny
     cost, value = problem.cost, problem.value
     cur_c = picked(cost, out)
@@ -189,10 +202,11 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
         rows = np.flatnonzero(next_dc <= room_c)
         if rows.size == 0:
             break
-        if rows.size > _FILL_ROWS:
+        if rows.size > _FILL_ROWS:  # the steepest next levels and their ties
             with np.errstate(divide="ignore", invalid="ignore"):
                 steep = next_dv[rows] / np.maximum(next_dc[rows], tiny)
-            rows = rows[np.argpartition(-steep, _FILL_ROWS)[:_FILL_ROWS]]
+            kth = np.partition(steep, rows.size - _FILL_ROWS)[rows.size - _FILL_ROWS]
+            rows = rows[steep >= kth]
         dc = cost[rows] - cur_c[rows, None]
         dv = value[rows] - cur_v[rows, None]
         ok = (levels_row > out[rows, None]) & (dv > 0) & (dc <= room_c)
