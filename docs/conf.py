@@ -81,6 +81,7 @@ BENCHMARKS = {
     "bidding_outcome": "Bid optimisation: outcome on a synthetic account",
     "channels_fit": "Response-curve fitting",
     "channels_split": "Channel budget split",
+    "channels_uncertainty": "Channel splits from fitted curves, scored on the truth",
     "replay_ipinyou": "iPinYou 2997 replay",
     "replay_synthetic": "Pacing on synthetic auction logs",
     "experiments": "Experiments: A/B tests, sequential designs, creative bandits",
