@@ -58,6 +58,12 @@ def main() -> None:
                 "r2": fit.r2,
                 "nrmse": fit.nrmse,
                 "seconds": time.perf_counter() - start,
+                "not_identified": ", ".join(
+                    c
+                    for c, ok in zip(fit.curves, fit.intervals().identified, strict=True)
+                    if not ok
+                )
+                or "-",
             }
         )
         truth = {
@@ -94,9 +100,10 @@ def main() -> None:
             saturation="hill",
             l_max=8,
             rng=0,
-            controls={
-                "competitor_sales_B": r.competitor_sales_B,
-                "newsletter": r.newsletter,
+            controls={"competitor_sales_B": r.competitor_sales_B, "newsletter": r.newsletter},
+            trend=True,
+            seasonality=2,
+            events={
                 "event1": (r.events == "event1").astype(float),
                 "event2": (r.events == "event2").astype(float),
             },
@@ -106,10 +113,16 @@ def main() -> None:
                 "dataset": "Robyn simulated weekly",
                 "channels": 5,
                 "weeks": len(r),
-                "model": "geometric + Hill",
+                "model": "geometric + Hill, trend, 2 yearly Fourier pairs, events",
                 "r2": fit.r2,
                 "nrmse": fit.nrmse,
                 "seconds": time.perf_counter() - start,
+                "not_identified": ", ".join(
+                    c
+                    for c, ok in zip(fit.curves, fit.intervals().identified, strict=True)
+                    if not ok
+                )
+                or "-",
             }
         )
     else:
@@ -117,17 +130,15 @@ def main() -> None:
     path = DATA / "meridian_national_all_channels.csv"
     if path.is_file():
         m = pd.read_csv(path)
-        week = np.arange(len(m), dtype=float)
         start = time.perf_counter()
         fit = fit_response(
             {f"Channel{i}": m[f"Channel{i}_spend"] for i in range(5)},
             m.conversions,
             saturation="exponential",
             rng=0,
+            trend=True,
+            seasonality=2,
             controls={
-                "trend": week / week.max(),
-                "sin52": np.sin(2 * np.pi * week / 52),
-                "cos52": np.cos(2 * np.pi * week / 52),
                 "competitor": m.competitor_sales_control,
                 "sentiment": m.sentiment_score_control,
                 "promo": m.Promo,
@@ -139,10 +150,16 @@ def main() -> None:
                 "dataset": "Meridian national",
                 "channels": 5,
                 "weeks": len(m),
-                "model": "geometric + exponential",
+                "model": "geometric + exponential, trend, 2 yearly Fourier pairs",
                 "r2": fit.r2,
                 "nrmse": fit.nrmse,
                 "seconds": time.perf_counter() - start,
+                "not_identified": ", ".join(
+                    c
+                    for c, ok in zip(fit.curves, fit.intervals().identified, strict=True)
+                    if not ok
+                )
+                or "-",
             }
         )
     else:
@@ -152,7 +169,17 @@ def main() -> None:
             "# Response-curve fitting",
             "",
             markdown_table(
-                rows, ["dataset", "channels", "weeks", "model", "r2", "nrmse", "seconds"]
+                rows,
+                [
+                    "dataset",
+                    "channels",
+                    "weeks",
+                    "model",
+                    "r2",
+                    "nrmse",
+                    "seconds",
+                    "not_identified",
+                ],
             ),
             "",
             "## PyMC-Marketing: recovered against the generating process",

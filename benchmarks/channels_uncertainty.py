@@ -173,11 +173,12 @@ def main(quick: bool = False) -> None:
             }
         )
     speed = split_speed()
+    n_histories = len({(r["channels"], r["noise"], r["seed"]) for r in rows})
     text = "\n".join(
         [
             "# Splits from fitted curves, scored on the truth",
             "",
-            f"{len(rows) // 2} seeded weekly histories ({WEEKS} weeks; 3, 5, 8 channels; noise 3% "
+            f"{n_histories} seeded weekly histories ({WEEKS} weeks; 3, 5, 8 channels; noise 3% "
             "and 8%); fit with trend, 2 yearly Fourier pairs and the Double-11 event; split "
             "of today's budget over 200 draws with the default extrapolation guard (1.5x).",
             "",
