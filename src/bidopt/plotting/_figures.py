@@ -342,7 +342,3 @@ def plot_replay(results: Mapping[str, Sequence[ReplayResult | PacedResult]]) -> 
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     return fig
-
-
-#: The figure factory the channel figures import (one place that makes styled figures).
-_figure = new_figure
