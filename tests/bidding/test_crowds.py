@@ -110,6 +110,14 @@ def test_per_cell_reference_is_optimize_bids(account_cells):
     assert plan.per_cell.fun == pytest.approx(ref.fun)
 
 
+def test_zero_budget_and_budget_monotone(account_cells):
+    _, cols, land, budget = account_cells
+    zero = _solve(cols, land, 0.0)
+    assert zero.success and zero.spend == 0 and zero.fun == 0
+    small, large = _solve(cols, land, budget / 4), _solve(cols, land, budget / 2)
+    assert small.fun <= large.fun and small.spend <= budget / 4 * (1 + 1e-9)
+
+
 def test_bad_inputs(account_cells):
     _, cols, land, budget = account_cells
     with pytest.raises(InvalidInputError, match="exactly one"):
@@ -126,5 +134,10 @@ def test_bad_inputs(account_cells):
         optimize_crowd_bids(land, budget, keywords=[1, 2], crowds=cols["crowd"])
     with pytest.raises(InvalidInputError, match="Unknown option"):
         _solve(cols, land, budget, options={"sweeps": 2})
+    with pytest.raises(InvalidInputError, match="exactly one"):
+        _solve(cols, land, budget, objective="lifetime_value", value_per_order={OTHERS: 1.0},
+               value_multiplier={OTHERS: 1.0})  # fmt: skip
+    with pytest.raises(InvalidInputError, match="`value_multiplier` must be None unless"):
+        _solve(cols, land, budget, value_multiplier={OTHERS: 1.0})
     with pytest.raises(InvalidInputError, match="every crowd"):
         _solve(cols, land, budget, objective="lifetime_value", value_per_order={OTHERS: 1.0})

@@ -452,12 +452,18 @@ def _finish(
     certificate = Certificate.of(checks)
     bound = max(per_cell.bound, fun)
     status, success = best.status, bool(best.success)
+    ref = per_cell.fun if per_cell.fun > 0 else float("nan")
     message = (
-        f"{targeted.size} crowd premium(s); the plan reaches {fun / per_cell.fun:.2%} of the "
+        f"{targeted.size} crowd premium(s); the plan reaches {fun / ref:.2%} of the "
         f"per-cell optimum and at most {(bound - fun) / bound if bound > 0 else 0.0:.2%} "
-        f"below its bound; the keyword-only plan reaches "
-        f"{keyword_only.fun / per_cell.fun if per_cell.fun > 0 else float('nan'):.2%}."
+        f"below its bound; the keyword-only plan reaches {keyword_only.fun / ref:.2%}."
     )
+    at_cap = [str(c) for c, p in zip(crowd_labels, premiums, strict=True) if p >= PREMIUM_RANGE[1]]
+    if at_cap:
+        message += (
+            f" The premium of {', '.join(at_cap)} is at the platform's largest (300%): those "
+            "shoppers are worth more than the premium box lets the plan pay for them."
+        )
     if not best.success:
         message = best.message + " " + message
     if not certificate.holds:

@@ -193,9 +193,18 @@ class CrowdTruth:
         return out
 
     def lifetime_value_per_order(self, cell_bids: npt.ArrayLike | None = None) -> FloatArray:
-        """Mean lifetime value per first order of each column, yuan, weighted by the
-        orders bought at ``cell_bids`` (default today's bids are not known here: equal
-        weights over keywords' full-volume orders)."""
+        """Mean lifetime value per first order of each column, yuan.
+
+        Parameters
+        ----------
+        cell_bids : array-like of shape (n_keywords, n_crowds + 1), optional
+            Weight each keyword's lifetime value by the orders these bids buy; by default
+            by the orders of every search (all auctions won).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_crowds + 1,)
+        """
         if cell_bids is None:
             weight = self.volume * self.ctr * self.cvr
         else:
@@ -217,8 +226,22 @@ class CrowdTruth:
     ) -> CrowdReport:
         """Observe ``n_days`` of the keyword x crowd report at fixed bids and premiums.
 
-        Returns a :class:`CrowdReport` with one row per keyword, crowd and day (cells
-        with no impression that day are left out, as platform exports do).
+        Parameters
+        ----------
+        bids : array-like of shape (n_keywords,)
+            Keyword bids, yuan.
+        premiums : array-like of shape (n_crowds,) or (n_crowds + 1,), optional
+            Premium per crowd (default today's).
+        n_days : int, default 7
+        rng : int, Generator or None
+        keywords : array of object, shape (n_keywords,), optional
+            Keyword labels for the report (default the keyword index).
+
+        Returns
+        -------
+        CrowdReport
+            One row per keyword, crowd and day; cells with no impression that day are
+            left out, as platform exports do.
         """
         days = int(check_scalar(n_days, "n_days", lower=1, integer=True))
         gen = check_random_state(rng)
