@@ -56,11 +56,12 @@ def test_show_progress_reports_start_steps_and_end() -> None:
     show_progress(False)
     group_keywords(KEYWORDS)  # off again: nothing more
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 4, lines
+    assert len(lines) == 5, lines
     assert lines[0].endswith("group_keywords: started")
     assert "group_keywords: normalised 62 keywords (" in lines[1]
-    assert "neighbour graph of" in lines[2]
-    assert "group_keywords: done in " in lines[3]
+    assert "group_keywords: features of 62 keywords (" in lines[2]
+    assert "neighbour graph of" in lines[3]
+    assert "group_keywords: done in " in lines[4]
     assert groups.n_groups >= 2
 
 

@@ -257,6 +257,7 @@ def group_keywords(
                     roles[i] = r
             else:
                 features, for_graph = tfidf_features(block_texts, hashing=use_hashing)
+            step("features of %s keywords", f"{nonblank.size:,}")
             text_only = profile_rows is None and n_components == 0
             if n_components:
                 features, for_graph = _with_profiles(
