@@ -33,7 +33,7 @@ DATA = Path(
 )
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 import numpy as np
 from bidopt.datasets import make_search_account
 from bidopt.grouping import group_keywords
@@ -54,6 +54,7 @@ labels = np.asarray(account.campaigns) if by_campaign else np.zeros(n, dtype=np.
 _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
 largest = int(counts.max())
 row = {"n_keywords": n, "blocks": "campaigns" if by_campaign else "none",
+       "load_1min": os.getloadavg()[0],
        "largest_block": largest,
        "search": "rare n-grams" if largest > EXACT_LIMIT else "exact",
        "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_gb": peak,
@@ -86,7 +87,20 @@ SCALE_RUNS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", help="only the scale runs of these sizes")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="only rewrite results/grouping.md from results/grouping.json (no runs)",
+    )
     args = parser.parse_args()
+    if args.render:
+        saved = json.loads(
+            (Path(__file__).resolve().parent / "results" / "grouping.json").read_text()
+        )
+        text = _render(saved["quality"], saved["taobao"], saved["scale"], saved["pooling"])
+        print(text)
+        write_results("grouping", saved, text)
+        return
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     quality = []
@@ -187,6 +201,28 @@ def main() -> None:
     raw = np.where(clicks > 0, orders / np.maximum(clicks, 1), orders.sum() / clicks.sum())
     pooling["synthetic_cvr_mse_pooled"] = float(np.mean((pooled - account.truth.cvr) ** 2))
     pooling["synthetic_cvr_mse_raw"] = float(np.mean((raw - account.truth.cvr) ** 2))
+    text = _render(quality, taobao, scale, pooling)
+    print(text)
+    write_results(
+        "grouping",
+        {
+            "machine": machine(),
+            "quality": quality,
+            "taobao": taobao,
+            "scale": scale,
+            "pooling": pooling,
+        },
+        text,
+    )
+
+
+def _render(
+    quality: list[dict[str, object]],
+    taobao: list[dict[str, object]],
+    scale: list[dict[str, object]],
+    pooling: dict[str, float],
+) -> str:
+    """The markdown report of one run."""
     text = "\n".join(
         [
             "# Keyword grouping and pooling",
@@ -216,6 +252,7 @@ def main() -> None:
                     "search",
                     "seconds",
                     "cpu_seconds",
+                    "load_1min",
                     "peak_rss_gb",
                     "groups",
                     "largest",
@@ -230,19 +267,14 @@ def main() -> None:
             "Pooling: " + ", ".join(f"{k} {v:.6g}" for k, v in pooling.items()),
         ]
     )
-    text += "\n\n" + _targets(quality, taobao, scale, pooling)
-    print(text)
-    write_results(
-        "grouping",
-        {
-            "machine": machine(),
-            "quality": quality,
-            "taobao": taobao,
-            "scale": scale,
-            "pooling": pooling,
-        },
-        text,
+    text += (
+        "\n\nWall seconds include time spent waiting for a CPU on a shared machine "
+        "(load_1min: the 1-minute load average when the run started, on "
+        f"{os.cpu_count()} cores); cpu_seconds is the fairer figure there, and the "
+        "speed targets are checked on both."
     )
+    text += "\n\n" + _targets(quality, taobao, scale, pooling)
+    return text
 
 
 def _targets(
@@ -274,8 +306,14 @@ def _targets(
             continue
         if r["n_keywords"] == 100_000:
             out["100k_under_20s_and_1.5gb"] = r["seconds"] < 20 and r["peak_rss_gb"] < 1.5  # type: ignore[operator]
+            out["100k_under_20s_cpu_and_1.5gb"] = (
+                r["cpu_seconds"] < 20 and r["peak_rss_gb"] < 1.5  # type: ignore[operator]
+            )
         if r["n_keywords"] == 1_000_000:
             out["1m_under_6min_and_5gb"] = r["seconds"] < 360 and r["peak_rss_gb"] < 5  # type: ignore[operator]
+            out["1m_under_6min_cpu_and_5gb"] = (
+                r["cpu_seconds"] < 360 and r["peak_rss_gb"] < 5  # type: ignore[operator]
+            )
             out["1m_recall_at_15_ge_0.95"] = float(r.get("recall_at_15", 0.0)) >= 0.95  # type: ignore[arg-type]
     if "adwords_logloss_pooled" in pooling:
         out["adwords_pooled_beats_raw_and_account"] = pooling["adwords_logloss_pooled"] < min(
