@@ -98,10 +98,11 @@ def split_budget(
 
     extrapolation : float or None, default 1.5
         With a fit: no channel is given more than this multiple of its largest spend
-        per period in the fitted history (its curve there is the priors' guess more
-        than the data's); channels held there are listed in ``guarded`` and the
-        summary.  When the budget does not fit under the guard, all its bounds are
-        raised by one factor (and the message says so).  None: no guard (spends above
+        per period in the fitted history, nor less than its smallest over this multiple
+        (outside that range its curve is the priors' guess more than the data's);
+        channels held at the upper end are listed in ``guarded`` and the summary.  When
+        the budget does not fit within the guard, its upper (or lower) ends are moved
+        together by one factor (and the message says so).  None: no guard (spends above
         the largest seen are named in the message).  Ignored for plain curves.
     risk : float or None, default None
         With a fit: maximise the mean response of the worst ``risk`` fraction of the

@@ -33,9 +33,12 @@ def _guarded_bounds(
     current: Any,
     multiple: float,
 ) -> tuple[dict[str, tuple[float | None, float | None]], dict[str, float], str]:
-    """The user's bounds with each channel's upper bound cut to ``multiple`` times its
-    largest observed spend; raised together when they cannot hold the budget."""
+    """The user's bounds cut to each channel's observed range widened by ``multiple``:
+    at most ``multiple`` times its largest spend seen, at least its smallest over
+    ``multiple``.  The upper ends are raised together when they cannot hold the budget,
+    the lower ends lowered together when they add to more than it."""
     assert fit.max_spend is not None
+    assert fit.min_spend is not None
     user: dict[str, tuple[float | None, float | None]] = dict.fromkeys(channels, (None, None))
     bounds = as_mapping(bounds, "bounds")
     if isinstance(bounds, Mapping):
@@ -62,12 +65,20 @@ def _guarded_bounds(
             f" The budget is above {multiple:g} times the largest spends seen together: "
             f"the guard is raised to {multiple * factor:.3g} times them."
         )
+    floor = {c: fit.min_spend[c] / multiple for c in channels}
+    least = sum(max(floor[c], float(lo) if lo is not None else 0.0) for c, (lo, _) in user.items())
+    if least > budget * (1 - 1e-6):
+        shrink = budget * (1 - 1e-6) / least
+        floor = {c: v * shrink for c, v in floor.items()}
+        note += (
+            " The budget is below the smallest spends seen together: the lower guard is lowered."
+        )
     out: dict[str, tuple[float | None, float | None]] = {}
     for c, (lo, hi) in user.items():
         top = cap[c] if hi is None else min(float(hi), cap[c])
-        if lo is not None and float(lo) > top:
-            top = float(lo)
-        out[c] = (lo, top)
+        bottom = floor[c] if lo is None else max(float(lo), floor[c])
+        bottom = min(bottom, top) if hi is None or lo is None else bottom
+        out[c] = (bottom, max(top, bottom))
     return out, cap, note
 
 
