@@ -38,6 +38,7 @@ from bidopt.landscape._uncertainty_fit import (
     draw_parameters,
     posterior_sd,
     prior_sd,
+    robust_temper,
     row_fit,
     sigma_posterior,
 )
@@ -297,10 +298,12 @@ def estimate_landscapes(
       offset of their ad group (then campaign, then account), weighted by
       ``clicks / (clicks + min_clicks)``.
     * ``sigma`` is chosen per campaign by the Poisson likelihood of the daily
-      impressions, which move with the day-to-day bid changes, scaled by the
-      campaign's over-dispersion and times a log-normal prior (``sigma_prior``): the
-      posterior mode on a grid of 0.25..1.4.  Where bids never moved the likelihood is
-      flat and the prior decides; :class:`Identifiability` says so and an
+      impressions, which move with the day-to-day bid changes (each keyword's deviance
+      over its own over-dispersion, the campaign's sum tempered when its keywords
+      disagree), times a log-normal prior (``sigma_prior``): the posterior mode on a
+      grid of 0.25..1.4; a campaign whose own data leave it vague borrows the
+      account's.  Where bids never moved the likelihood is flat and the prior decides;
+      :class:`Identifiability` says so and an
       :class:`~bidopt.exceptions.IdentifiabilityWarning` is raised.
     * Volume comes from impressions, corrected for the share won at each day's bid and
       for the traffic of each day (so the landscape is for an average day).
@@ -472,16 +475,19 @@ def estimate_landscapes(
     ).astype(np.float64)
     rows_c = np.asarray(campaign_rows, dtype=np.float64)
     units_c = np.asarray(campaign_units, dtype=np.float64)
-    posterior = sigma_posterior(campaign_dev, rows_c, units_c, _SIGMA_GRID, prior)
+    # keywords that disagree about sigma temper their campaign's likelihood (sandwich)
+    step = float(_SIGMA_GRID[1] - _SIGMA_GRID[0])
+    start = sigma_posterior(campaign_dev, rows_c, units_c, _SIGMA_GRID, prior).argmax(axis=0)
+    temper = robust_temper(scaled, campaign_codes, start, n_campaigns, step)
+    posterior = sigma_posterior(campaign_dev * temper, rows_c, units_c, _SIGMA_GRID, prior)
     # a campaign whose own days leave sigma vague borrows the account's (all campaigns
     # pooled) when that one is learnt: source "group"; otherwise the prior stands
-    account = sigma_posterior(
-        campaign_dev.sum(axis=1, keepdims=True),
-        rows_c.sum(keepdims=True),
-        units_c.sum(keepdims=True),
-        _SIGMA_GRID,
-        prior,
-    )
+    whole = campaign_dev.sum(axis=1, keepdims=True)
+    totals = (rows_c.sum(keepdims=True), units_c.sum(keepdims=True))
+    start_all = sigma_posterior(whole, *totals, _SIGMA_GRID, prior).argmax(axis=0)
+    zeros = np.zeros(n, dtype=np.int64)
+    whole = whole * robust_temper(scaled, zeros, start_all, 1, step)
+    account = sigma_posterior(whole, *totals, _SIGMA_GRID, prior)
     p_sd = prior_sd(_SIGMA_GRID, prior)
     sharp = posterior_sd(posterior, _SIGMA_GRID) <= MAX_POSTERIOR_RATIO * p_sd
     borrow = ~sharp & (posterior_sd(account, _SIGMA_GRID)[0] <= MAX_POSTERIOR_RATIO * p_sd)

@@ -33,6 +33,7 @@ __all__ = [
     "draw_parameters",
     "posterior_sd",
     "prior_sd",
+    "robust_temper",
     "row_fit",
     "sigma_posterior",
 ]
@@ -62,6 +63,30 @@ def sigma_posterior(
     log_post -= log_post.max(axis=0)
     weights = np.exp(log_post)
     return np.asarray(weights / weights.sum(axis=0), dtype=np.float64)
+
+
+def robust_temper(
+    scaled: FloatArray, codes: IntArray, mode: IntArray, n_groups: int, step: float
+) -> FloatArray:
+    """Per group, the factor (<= 1) that tempers its summed deviance so the posterior's
+    spread is the sandwich one (Chandler and Bate, 2007).
+
+    ``scaled`` (n_sigma, n_units) is each unit's deviance on the sigma grid (spacing
+    ``step``), ``mode`` each group's grid index.  With units that disagree about sigma
+    (keywords differ; the model gives one sigma per campaign), the summed likelihood is
+    overconfident: the units' score variance ``sum g_k**2`` exceeds the curvature
+    ``sum H_k``; the factor is ``sum H_k / sum g_k**2`` (1 when they agree).
+    """
+    n_sigma = scaled.shape[0]
+    i = np.clip(mode, 1, n_sigma - 2)[codes]
+    cols = np.arange(scaled.shape[1])
+    up, mid, down = scaled[i + 1, cols], scaled[i, cols], scaled[i - 1, cols]
+    grad = (up - down) / (4.0 * step)  # d(deviance / 2) / d sigma
+    curv = (up - 2.0 * mid + down) / (2.0 * step**2)
+    sum_h = np.bincount(codes, weights=curv, minlength=n_groups)
+    sum_g2 = np.bincount(codes, weights=grad**2, minlength=n_groups)
+    factor = np.where((sum_g2 > 0) & (sum_h > 0), sum_h / np.where(sum_g2 > 0, sum_g2, 1.0), 1.0)
+    return np.asarray(np.clip(factor, 0.0, 1.0), dtype=np.float64)
 
 
 def between_sd(values: FloatArray, weights: FloatArray, codes: IntArray) -> FloatArray:
