@@ -147,6 +147,10 @@ def test_extrapolation_guard(fit: ResponseFit) -> None:
     guarded = split_budget(fit, big * 0.5, extrapolation=1.5)
     caps = np.array([1.5 * fit.max_spend[c] for c in guarded.channels])
     assert np.all(guarded.spend <= caps * (1 + 1e-9)) and guarded.success
+    assert fit.min_spend is not None
+    floors = np.array([fit.min_spend[c] / 1.5 for c in guarded.channels])
+    small = split_budget(fit, 1.2 * floors.sum(), extrapolation=1.5)
+    assert small.success and np.all(small.spend >= floors * (1 - 1e-9))
     # more budget than the guard holds: the guard is raised, and said
     over = split_budget(fit, big, extrapolation=1.5)
     assert over.success and "guard is raised" in over.message
