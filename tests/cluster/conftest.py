@@ -19,6 +19,11 @@ cloudpickle.register_pickle_by_value(_families)
 
 @pytest.fixture(scope="session")
 def client() -> Iterator[Any]:
+    import dask
+
+    from bidopt._dask import WORKER_CONFIG
+
+    dask.config.set(WORKER_CONFIG)
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )

@@ -79,6 +79,14 @@ class Shard:
         self.landscape: BidLandscape | None = land if self.source is None else None
         if self.source is not None:  # keep only what the solver reads
             problem = replace(problem, landscape=_placeholder(land))
+        # the target's coefficients are rebuilt when needed (the same arithmetic as
+        # make_problem's), so a worker holds two arrays per partition, not four
+        self.metric: FloatArray | None = None
+        if problem.target_name == "target_cpa":
+            self.metric = land.metric("conversions")
+        elif problem.target_name == "target_roas":
+            self.metric = land.metric("revenue")
+        problem = replace(problem, target=None, target_scale=None)
         self.problem: BidProblem = problem
         self.hull: Hull | None = None
         self.taken: dict[str, IntArray] = {}
@@ -88,6 +96,39 @@ class Shard:
         self._pool: IntArray = _EMPTY
         self._fill: dict[str, Any] = {}
         self._moves: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
+
+    # -- the target's coefficients (``make_problem``'s arithmetic) -------------------
+    def _g(self, rows: IntArray | None = None) -> FloatArray | None:
+        """``g`` of the target (``cost - cpa * conversions`` or ``roas * cost - revenue``)
+        for all rows or ``rows``; None without a target."""
+        p, m = self.problem, self.metric
+        if m is None or p.target_level is None:
+            return None
+        cost = p.cost if rows is None else p.cost[rows]
+        metric = m if rows is None else m[rows]
+        if p.target_name == "target_cpa":
+            return cost - p.target_level * metric
+        return p.target_level * cost - metric
+
+    def _scale_picked(self, levels: IntArray) -> FloatArray:
+        """The target's scale (``cpa * conversions`` or ``roas * cost``) at ``levels``."""
+        p, m = self.problem, self.metric
+        assert m is not None
+        assert p.target_level is not None
+        base = picked(m, levels) if p.target_name == "target_cpa" else picked(p.cost, levels)
+        out: FloatArray = p.target_level * base
+        return out
+
+    def _with_target(self) -> BidProblem:
+        """The problem with its target arrays (for ``_moves_down``)."""
+        p = self.problem
+        if self.metric is None:
+            return p
+        g = self._g()
+        assert g is not None
+        assert p.target_level is not None
+        scale = p.target_level * (self.metric if p.target_name == "target_cpa" else p.cost)
+        return replace(p, target=g, target_scale=scale)
 
     # -- set-up --------------------------------------------------------------------
     def info(self) -> tuple[int, tuple[str, dict[str, float]] | None]:
@@ -116,14 +157,16 @@ class Shard:
         """Largest ``|value|`` and ``|g|`` (the target multiplier's first bracket)."""
         p = self.problem
         value = float(np.abs(p.value).max()) if p.value.size else 0.0
-        g = float(np.abs(p.target).max()) if p.target is not None and p.target.size else 0.0
+        target = self._g()
+        g = float(np.abs(target).max()) if target is not None and target.size else 0.0
         return value, g
 
     def prepare(self, mu: float | None) -> FloatArray:
         """Build the hull of ``value - mu * g`` (``value`` for None); the cost of its steps
         per coarse slope bucket (``_COARSE`` sums of consecutive buckets)."""
         p = self.problem
-        value = p.value if mu is None or p.target is None else p.value - mu * p.target
+        target = None if mu is None else self._g()
+        value = p.value if mu is None or target is None else p.value - mu * target
         self.hull = build_hull(p.cost, value, p.allowed)
         coarse: FloatArray = self.hull.bucket_cost.reshape(_COARSE, -1).sum(axis=1)
         return coarse
@@ -161,9 +204,16 @@ class Shard:
         """(cost, objective value, target ``g``, ``|target scale|``) of a plan."""
         p, lv = self.problem, self.levels[lslot]
         g = sc = 0.0
-        if p.target is not None and p.target_scale is not None:
-            g = float(picked(p.target, lv).sum())
-            sc = float(np.abs(picked(p.target_scale, lv)).sum())
+        if self.metric is not None:  # picked(g) and picked(scale), point by point
+            m, level = picked(self.metric, lv), p.target_level
+            assert level is not None
+            c = picked(p.cost, lv)
+            on = lv >= 0
+            g_at = np.where(
+                on, c - level * m if p.target_name == "target_cpa" else level * c - m, 0.0
+            )
+            g = float(g_at.sum())
+            sc = float(np.abs(self._scale_picked(lv)).sum())
         return float(picked(p.cost, lv).sum()), float(picked(p.value, lv).sum()), g, sc
 
     # -- the LP threshold (``_select._threshold_histogram``, this shard's rows) -------
@@ -321,8 +371,8 @@ class Shard:
         dg = np.zeros_like(dc)
         with np.errstate(over="ignore"):
             use = np.maximum(dc, 0.0) / max(room_c, tiny)
-            if p.target is not None:
-                target = p.target[r]
+            target = self._g(r)
+            if target is not None:
                 dg = target - picked(target, lv)[:, None]
                 ok &= dg <= room_g
                 use = use + np.maximum(dg, 0.0) / max(room_g, tiny)
@@ -350,11 +400,12 @@ class Shard:
     def moves(self, lslot: str, start: int, k: int) -> tuple[int, IntArray, FloatArray, FloatArray]:
         """This shard's useful moves down in order (``start`` 0 computes them): the next
         ``k`` as (global row, score, cut)."""
-        p, out = self.problem, self.levels[lslot]
+        out = self.levels[lslot]
         if start == 0:
-            assert p.target is not None
+            full = self._with_target()
+            assert full.target is not None
             rows = np.flatnonzero(out >= 0)
-            pick, score, gain = _moves_down(p, out, rows, p.target)
+            pick, score, gain = _moves_down(full, out, rows, full.target)
             useful = np.flatnonzero(score > -np.inf)
             order = useful[np.argsort(-score[useful], kind="stable")]
             self._moves = (rows[order], pick[order], score[order], gain[order])

@@ -14,6 +14,7 @@ from bidopt.landscape._parquet import (
     LandscapeDataset,
     read_landscape_parquet,
     write_landscape_parquet,
+    write_landscape_partitions,
     write_plan_parquet,
 )
 from bidopt.landscape._prices import PriceHistogram
@@ -37,5 +38,6 @@ __all__ = [
     "landscape_error",
     "read_landscape_parquet",
     "write_landscape_parquet",
+    "write_landscape_partitions",
     "write_plan_parquet",
 ]

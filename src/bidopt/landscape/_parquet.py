@@ -11,7 +11,7 @@ worker reads only its partitions (see ``optimize_bids(client=...)``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ __all__ = [
     "LandscapeDataset",
     "read_landscape_parquet",
     "write_landscape_parquet",
+    "write_landscape_partitions",
     "write_plan_parquet",
 ]
 
@@ -83,48 +84,94 @@ def write_landscape_parquet(
     LandscapeDataset
         The dataset written (nothing is read back).
     """
-    pq = require_pyarrow("write_landscape_parquet")
-    import pyarrow as pa
-
     if not isinstance(landscape, BidLandscape):
         raise InvalidInputError(
             f"`landscape` must be a BidLandscape. Got {type(landscape).__name__} instead."
         )
-    root = Path(path)
-    if root.exists() and any(root.iterdir()):
-        raise InvalidInputError(
-            f"`path` must be a new or empty directory. Got {str(root)!r}, which is not empty."
-        )
-    n, width = landscape.shape
+    n = landscape.n_keywords
     if partition_by is not None:
         labels, codes = _labels(partition_by, n)
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(labels) + 1))
     else:
-        parts = 1 if n_partitions is None else int(n_partitions)
-        if parts < 1:
-            raise InvalidInputError(f"`n_partitions` must be an int >= 1. Got {parts} instead.")
+        parts = 1 if n_partitions is None else n_partitions
+        if not isinstance(parts, int) or isinstance(parts, bool) or parts < 1:
+            raise InvalidInputError(f"`n_partitions` must be an int >= 1. Got {parts!r} instead.")
         labels = list(range(parts))
         order = np.arange(n)
         bounds = np.linspace(0, n, parts + 1).astype(np.int64)
-    files = []
-    for i, label in enumerate(labels):
-        rows = order[bounds[i] : bounds[i + 1]]
-        if rows.size == 0:
-            continue
+    blocks = (order[bounds[i] : bounds[i + 1]] for i in range(len(labels)))
+    return write_landscape_partitions(
+        (landscape.take(rows) for rows in blocks if rows.size),
+        path,
+        labels=[lab for i, lab in enumerate(labels) if bounds[i + 1] > bounds[i]],
+        name=name,
+    )
+
+
+def write_landscape_partitions(
+    partitions: Iterable[BidLandscape],
+    path: str | Path,
+    *,
+    labels: Sequence[Any] | None = None,
+    name: str = "campaign",
+) -> LandscapeDataset:
+    """Write partitions one by one (each read, or built, only when its turn comes).
+
+    Parameters
+    ----------
+    partitions : iterable of BidLandscape
+        The partitions in keyword order, all with the same number of levels.
+    path : str or Path
+        Directory to create (new or empty).
+    labels : sequence, optional
+        A label per partition (account or campaign); 0, 1, ... by default.
+    name : str, default "campaign"
+        What a label is (the directories are ``<name>=<label>``).
+
+    Returns
+    -------
+    LandscapeDataset
+    """
+    pq = require_pyarrow("write_landscape_partitions")
+    import pyarrow as pa
+
+    root = Path(path)
+    if root.exists() and any(root.iterdir()):
+        raise InvalidInputError(
+            f"`path` must be a new or empty directory. Got {str(root)!r}, which is not empty."
+        )
+    files: list[dict[str, Any]] = []
+    width = -1
+    for i, part in enumerate(partitions):
+        if not isinstance(part, BidLandscape):
+            raise InvalidInputError(
+                f"`partitions` must yield BidLandscape objects. Got {type(part).__name__} "
+                f"at position {i} instead."
+            )
+        if width >= 0 and part.n_levels != width:
+            raise InvalidInputError(
+                f"`partitions` must all have {width} levels. Got {part.n_levels} at "
+                f"position {i} instead."
+            )
+        width = part.n_levels
+        label = labels[i] if labels is not None else i
         columns: dict[str, Any] = {}
-        if landscape.keywords is not None:
-            columns["keyword"] = pa.array([str(k) for k in landscape.keywords[rows]])
+        if part.keywords is not None:
+            columns["keyword"] = pa.array([str(k) for k in part.keywords])
         for metric in _METRICS:
-            array = getattr(landscape, metric)
-            if array is None:
-                continue
-            flat = pa.array(np.ascontiguousarray(array[rows]).reshape(-1))
-            columns[metric] = pa.FixedSizeListArray.from_arrays(flat, width)
+            array = getattr(part, metric)
+            if array is not None:
+                flat = pa.array(np.ascontiguousarray(array).reshape(-1))
+                columns[metric] = pa.FixedSizeListArray.from_arrays(flat, width)
         rel = f"{name}={_safe(label)}/part.parquet"
+        if any(f["file"] == rel for f in files):
+            rel = f"{name}={_safe(label)}-{i}/part.parquet"
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.table(columns), root / rel)
-        files.append({"file": rel, "label": str(label), "n_keywords": int(rows.size)})
+        files.append({"file": rel, "label": str(label), "n_keywords": part.n_keywords})
+    if not files:
+        raise InvalidInputError("`partitions` must hold at least one partition. Got none.")
     manifest = {"format": "bidopt-landscape", "n_levels": width, "name": name, "parts": files}
     (root / _MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return read_landscape_parquet(root)
@@ -187,6 +234,13 @@ class LandscapeDataset:
     def n_partitions(self) -> int:
         """Number of partitions."""
         return len(self.files)
+
+    def head(self, n_partitions: int) -> LandscapeDataset:
+        """The first ``n_partitions`` partitions, as a dataset of their own."""
+        k = int(n_partitions)
+        return LandscapeDataset(
+            self.path, self.files[:k], self.labels[:k], self.sizes[:k], self.n_levels
+        )
 
     def readers(self) -> list[Callable[[], BidLandscape]]:
         """One reader per partition, in order (for workers to call)."""
