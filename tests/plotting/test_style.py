@@ -115,7 +115,9 @@ def _figures(r: dict[str, Any]) -> dict[str, Callable[[], Any]]:
             current_bids=landscape.bids[:, 2],
             observed_bids=observed,
         ),
-        "plot_frontier": lambda: _titled(plot_frontier(r["frontier"], budget=250.0)),
+        "plot_frontier": lambda: _titled(
+            plot_frontier(r["frontier"], budget=250.0, plan=r["plan"], current=(200.0, 5.0))
+        ),
         "plot_replay": lambda: plot_replay(r["replays"]),
         "plot_response_curves": lambda: plot_response_curves(
             r["curves"], r["splits"]["六四规则"], others={"最优": r["splits"]["optimal"]}
@@ -286,3 +288,18 @@ def test_landscape_marks_current_bids_and_observed_range(
     assert any(line.get_linestyle() == "--" for line in ax.lines)
     with pytest.raises(InvalidInputError, match="`observed_bids` must be finite bids"):
         plot_landscape(landscape, observed_bids=observed[:, 0])
+
+
+def test_frontier_marks_the_plan_and_today(chinese_results: dict[str, Any]) -> None:
+    plan, frontier = chinese_results["plan"], chinese_results["frontier"]
+    fig = plot_frontier(frontier, plan=plan, current=(200.0, 5.0))
+    ax = fig.axes[0]
+    marks = {line.get_label(): line for line in ax.lines}
+    assert marks["plan"].get_xdata()[0] == pytest.approx(plan.spend)
+    assert marks["plan"].get_ydata()[0] == pytest.approx(plan.fun)
+    assert list(marks["today"].get_xydata()[0]) == [200.0, 5.0]
+    with pytest.raises(InvalidInputError, match="`current` must be today's"):
+        plot_frontier(frontier, current=(200.0,))  # type: ignore[arg-type]
+    clicks_plan = optimize_bids(chinese_results["landscape"], 100.0, objective="clicks")
+    with pytest.raises(InvalidInputError, match="`plan` must have the frontier's objective"):
+        plot_frontier(frontier, plan=clicks_plan)

@@ -171,20 +171,45 @@ def plot_landscape(
     return fig
 
 
-def plot_frontier(frontier: Frontier, *, budget: float | None = None) -> Any:
-    """The spend -> objective frontier, with the marginal cost per unit on a second axis.
+def plot_frontier(
+    frontier: Frontier,
+    *,
+    budget: float | None = None,
+    plan: BidPlan | None = None,
+    current: tuple[float, float] | None = None,
+) -> Any:
+    """The spend -> objective frontier, with the marginal cost per unit on a second axis,
+    and where the plan and today's bids stand.
 
     Parameters
     ----------
     frontier : Frontier
         From :func:`bidopt.bidding.bid_frontier`.
     budget : float, optional
-        A budget to mark (yuan), e.g. today's.
+        A budget to mark (account currency), e.g. today's.
+    plan : BidPlan, optional
+        Marked at its spend and objective value (a filled star), e.g. the plan a report
+        recommends. Same objective as the frontier.
+    current : tuple of float, optional
+        Today's ``(spend, objective value)``, marked with a hollow square: its distance
+        below the frontier is what better bids would gain at today's spend.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    if plan is not None and plan.objective != frontier.objective:
+        raise InvalidInputError(
+            f"`plan` must have the frontier's objective {frontier.objective!r}. Got a plan "
+            f"for {plan.objective!r} instead."
+        )
+    if current is not None:
+        point = np.asarray(current, dtype=np.float64)
+        if point.shape != (2,) or not np.all(np.isfinite(point)) or np.any(point < 0):
+            raise InvalidInputError(
+                "`current` must be today's (spend, objective value), two finite numbers "
+                f">= 0. Got {short_repr(current)} instead."
+            )
     style = get_style()
     fig = new_figure(7.0, 4.5)
     ax = fig.add_subplot()
@@ -195,6 +220,10 @@ def plot_frontier(frontier: Frontier, *, budget: float | None = None) -> Any:
     ax.set_ylabel(unit)
     if budget is not None:
         ax.axvline(budget, color="0.4", linestyle=":", label=f"budget {format_number(budget)}")
+    if current is not None:
+        ax.plot([current[0]], [current[1]], "s", ms=10, mfc="none", color="0.25", label="today")
+    if plan is not None:
+        ax.plot([plan.spend], [plan.fun], "*", ms=15, color="C1", label="plan")
     marginal = frontier.marginal_cost
     finite = np.isfinite(marginal)
     right = ax.twinx()
