@@ -14,6 +14,7 @@ from bidopt.landscape import (
     LandscapeDataset,
     read_landscape_parquet,
     write_landscape_parquet,
+    write_landscape_partitions,
     write_plan_parquet,
 )
 from tests.cluster._families import partition
@@ -51,6 +52,27 @@ def test_bad_inputs(tmp_path: Path) -> None:
     write_landscape_parquet(land, tmp_path / "z")
     with pytest.raises(InvalidInputError, match="empty directory"):
         write_landscape_parquet(land, tmp_path / "z")
+
+
+def test_partitions_written_one_by_one(tmp_path: Path) -> None:
+    made: list[int] = []
+
+    def parts() -> Any:
+        for seed in (1, 2, 3):
+            made.append(seed)
+            yield partition(seed, 50, 5)
+
+    ds = write_landscape_partitions(parts(), tmp_path / "p", labels=["x", "y", "x"])
+    assert made == [1, 2, 3] and ds.sizes == (50, 50, 50)
+    assert ds.labels == ("x", "y", "x") and len(set(ds.files)) == 3  # a repeated label
+    np.testing.assert_array_equal(ds.read(2).bids, partition(3, 50, 5).bids)
+    assert ds.head(2).n_keywords == 100
+    with pytest.raises(InvalidInputError, match="all have 5 levels"):
+        write_landscape_partitions([partition(1, 5, 5), partition(2, 5, 4)], tmp_path / "q")
+    with pytest.raises(InvalidInputError, match="BidLandscape"):
+        write_landscape_partitions([np.ones((2, 2))], tmp_path / "r")  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="at least one"):
+        write_landscape_partitions([], tmp_path / "s")
 
 
 def test_plan_from_parquet_on_the_cluster(client: Any, tmp_path: Path) -> None:
