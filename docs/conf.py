@@ -89,6 +89,7 @@ BENCHMARKS = {
     "backtest_keywords": "Keyword backtest",
     "customers": "Customer value: BG/NBD, Pareto/NBD and Gamma-Gamma on CDNOW",
     "crowds": "Crowd premiums: joint keyword bids and premiums, value bidding",
+    "cluster": "Bid plans on a Dask cluster: 10M keywords from Parquet",
 }
 
 
