@@ -250,30 +250,22 @@ def _greedy_fill(
     rounds: int,
 ) -> tuple[float, float]:  # pragma: no cover - compiled
     n = taken.size
+    # the first round's candidates are every keyword whose next step fits (the numpy
+    # code's pool), so it walks all keywords; later rounds only those that moved
     pool = np.empty(n, np.int64)
-    m = 0
-    for r in range(n):
-        k = taken[r]
-        if k < n_steps[r]:
-            pos = odd_pos[r]
-            c0 = 0.0
-            if k > 0:
-                c0 = cost[r, first[r] + k - 1 if pos < 0 else odd_level[pos, k - 1]]
-            if cost[r, first[r] + k if pos < 0 else odd_level[pos, k]] - c0 <= remaining:
-                pool[m] = r
-                m += 1
-    rows = np.empty(m, np.int64)
-    dcs = np.empty(m)
-    dvs = np.empty(m)
-    slopes = np.empty(m)
-    neg = np.empty(m)
-    picked = np.empty(m, np.int64)
-    gained = np.empty(m)
+    m = n
+    rows = np.empty(n, np.int64)
+    dcs = np.empty(n)
+    dvs = np.empty(n)
+    slopes = np.empty(n)
+    neg = np.empty(n)
+    picked = np.empty(n, np.int64)
+    gained = np.empty(n)
     added = 0.0
-    for _ in range(rounds):
+    for round_ in range(rounds):
         a = 0
         for i in range(m):
-            r = pool[i]
+            r = i if round_ == 0 else pool[i]
             k = taken[r]
             if k >= n_steps[r]:
                 continue
