@@ -1,11 +1,12 @@
 """``optimize_bids(..., client=...)``: the dual solver with the keywords on Dask workers.
 
-Each partition lives on a worker as a :class:`~bidopt.bidding._shard.Shard` (a Dask
-actor) that builds its hulls once per multiplier and keeps them.  The driver runs the
-in-process solver's steps (``_solvers.solve_dual``, ``dual_plan``, ``fill_levels``,
-``repair_target``; ``_select.select`` without group budgets) with the global arrays
-replaced by per-shard reductions: the slope histogram (nonzero buckets), sums, and the
-few items near the threshold.  The greedy fills work on the keywords whose next step fits
+Each partition lives on a worker as a :class:`~bidopt.bidding._shard.Shard` (one Dask
+actor per worker holds its partitions) that builds its hulls once per multiplier and
+keeps them.  The driver runs the in-process solver's steps (``_solvers.solve_dual``,
+``dual_plan``, ``fill_levels``, ``repair_target`` here; ``_select.select`` without group
+budgets in :mod:`~bidopt.bidding._distributed_select`) with the global arrays replaced by
+per-partition reductions: the slope histogram, sums, and the few items near the
+threshold.  The greedy fills work on the keywords whose next step fits
 what is left, as the in-process ones do; the driver walks them with the same code in the
 same order.  So the plan is the in-process plan: the same steps taken in the same order,
 the totals summed shard by shard (sums may differ in the last bits, which can change a
@@ -15,9 +16,8 @@ decision only when a budget or target sits within round-off of a breakpoint).
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,342 +25,18 @@ import numpy as np
 from bidopt._dask import require_distributed
 from bidopt._validation import check_choice, check_options, check_scalar, frozen
 from bidopt._wording import target_message
-from bidopt.bidding._hull import N_BUCKETS, SHIFT
+from bidopt.bidding._cluster_shards import ClusterStats, Shards
+from bidopt.bidding._distributed_select import select_on
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import TARGET_RTOL, BidProblem
-from bidopt.bidding._select import _REFINE_BITS, _SORT_AT_MOST, _order, _take_best_first
-from bidopt.bidding._shard import _COARSE, ShardGroup
+from bidopt.bidding._shard import ShardGroup
 from bidopt.bidding._solvers import _FILL_ROWS, _FILL_TOL, Solution
-from bidopt.exceptions import InfeasibleError, InvalidInputError, SolverError
+from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, LandscapeDataset
-from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["ClusterStats", "Shards", "last_stats", "optimize_on_cluster", "split_landscape"]
+__all__ = ["last_stats", "optimize_on_cluster", "split_landscape"]
 
 _FILL_ROUNDS = 64
-
-
-@dataclass
-class ClusterStats:
-    """Rounds (one call to every worker), bytes the driver received (the arrays' and
-    scalars' sizes, not the wire's) and wall seconds, in all and per kind of round."""
-
-    rounds: int = 0
-    bytes_in: int = 0
-    seconds: float = 0.0
-    by_kind: dict[str, list[float]] = field(default_factory=dict)
-
-    def add(self, kind: str, nbytes: int, seconds: float = 0.0) -> None:
-        self.rounds += 1
-        self.bytes_in += nbytes
-        self.seconds += seconds
-        entry = self.by_kind.setdefault(kind, [0, 0, 0.0])
-        entry[0] += 1
-        entry[1] += nbytes
-        entry[2] += seconds
-
-
-def _nbytes(value: Any) -> int:
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if isinstance(value, (tuple, list)):
-        return sum(_nbytes(v) for v in value)
-    if isinstance(value, dict):
-        return sum(_nbytes(v) for v in value.values())
-    if isinstance(value, str):
-        return len(value)
-    return 8
-
-
-class Shards:
-    """The driver's handle on the partitions: one actor per worker (a
-    :class:`~bidopt.bidding._shard.ShardGroup`), ``members[g]`` the partitions (in
-    keyword order) that group ``g`` holds."""
-
-    def __init__(self, groups: Sequence[Any], members: Sequence[Sequence[int]]) -> None:
-        self.groups = list(groups)
-        self.members = [list(m) for m in members]
-        self.n_parts = sum(len(m) for m in self.members)
-        self.stats = ClusterStats()
-        sizes = [n for n, _ in self.all("info")]
-        self.sizes = np.asarray(sizes, dtype=np.int64)
-        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
-        self.each("set_offset", [(int(o),) for o in self.offsets[:-1]])
-        self.coarse: FloatArray = np.zeros(_COARSE)
-
-    @property
-    def n_keywords(self) -> int:
-        return int(self.offsets[-1])
-
-    def _gather(self, kind: str, futures: list[Any], start: float) -> list[Any]:
-        out: list[Any] = [None] * self.n_parts
-        for members, future in zip(self.members, futures, strict=True):
-            for i, value in zip(members, future.result(), strict=True):
-                out[i] = value
-        self.stats.add(kind, _nbytes(out), time.perf_counter() - start)
-        return out
-
-    def all(self, name: str, *args: Any) -> list[Any]:
-        """``name(*args)`` on every partition; results in partition order."""
-        start = time.perf_counter()
-        return self._gather(name, [g.all(name, args) for g in self.groups], start)
-
-    def each(self, name: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
-        """``name(*args[i])`` on partition ``i``; results in partition order."""
-        start = time.perf_counter()
-        pairs = zip(self.groups, self.members, strict=True)
-        futures = [g.each(name, [args[i] for i in m]) for g, m in pairs]
-        return self._gather(name, futures, start)
-
-    def per_group(self, name: str, *args: Any) -> list[Any]:
-        """A group-level reduction (``ShardGroup.name``), one result per worker."""
-        start = time.perf_counter()
-        out = [f.result() for f in [getattr(g, name)(*args) for g in self.groups]]
-        self.stats.add(name, _nbytes(out), time.perf_counter() - start)
-        return out
-
-    def one(self, partition: int, name: str, *args: Any) -> Any:
-        for g, m in zip(self.groups, self.members, strict=True):
-            if partition in m:
-                start = time.perf_counter()
-                value = g.one(m.index(partition), name, args).result()
-                self.stats.add(name, _nbytes(value), time.perf_counter() - start)
-                return value
-        raise IndexError(partition)
-
-    def split(self, rows: IntArray) -> list[IntArray]:
-        """Global rows (increasing or not) by partition, keeping their order."""
-        owner = np.searchsorted(self.offsets, rows, side="right") - 1
-        return [rows[owner == i] for i in range(self.n_parts)]
-
-    def add(self, slot: str, rows: IntArray, delta: int) -> None:
-        parts = self.split(np.asarray(rows, dtype=np.int64))
-        self.each("add", [(slot, p, delta) for p in parts])
-
-    def totals(self, slot: str) -> tuple[float, float]:
-        parts = self.all("totals", slot)
-        return sum(p[0] for p in parts), sum(p[1] for p in parts)
-
-    def sums(self, lslot: str) -> tuple[float, float, float, float]:
-        parts = self.all("sums", lslot)
-        total = [sum(p[i] for p in parts) for i in range(4)]
-        return total[0], total[1], total[2], total[3]
-
-    def prepare(self, mu: float | None) -> None:
-        """Hulls of ``value - mu * g`` on every shard; the coarse slope histogram."""
-        self.coarse = np.sum(self.all("prepare", mu), axis=0)
-
-    def fine(self, coarse: int) -> FloatArray:
-        """The slope histogram inside one coarse bucket."""
-        return np.asarray(np.sum(self.all("fine", coarse), axis=0))
-
-
-# --------------------------------------------------------------------------------------
-# ``_select.select`` (no group budgets), step by step
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Sel:
-    lp_value: float
-    value: float
-    spend: float
-    multiplier: float
-
-
-def _threshold(s: Shards, slot: str, budget: float) -> tuple[float, float, float, float, int]:
-    """``_threshold_histogram``: (spend, value, multiplier, LP value, partial row)."""
-    # the histogram in two rounds: coarse buckets, then the fine ones of the coarse edge
-    coarse = s.coarse
-    below_c = np.cumsum(coarse)
-    total = float(below_c[-1])
-    width = N_BUCKETS // _COARSE
-    ce = int(np.searchsorted(below_c, total - budget, side="left"))
-    if total <= budget or ce >= _COARSE:
-        ce = int(np.flatnonzero(coarse)[0])
-        edge = ce * width + int(np.flatnonzero(s.fine(ce))[0])
-        spent_above = total - (float(below_c[ce - 1]) if ce else 0.0)
-    else:
-        below = (float(below_c[ce - 1]) if ce else 0.0) + np.cumsum(s.fine(ce))
-        e = min(int(np.searchsorted(below, total - budget, side="left")), width - 1)
-        edge = ce * width + e
-        spent_above = total - float(below[e])
-    count = sum(s.all("edge_start", slot, edge))
-    room = budget - spent_above
-    # ``_edge``: refine the edge bucket on the next bits while it holds many items
-    shift = SHIFT
-    while count > _SORT_AT_MOST and shift > 0:
-        shift = max(shift - _REFINE_BITS, 0)
-        parts = s.all("refine", shift)
-        keys = np.concatenate([k for k, _ in parts])
-        weights = np.concatenate([w for _, w in parts])
-        kmin = int(keys.min())
-        width = int(keys.max()) - kmin + 1
-        sub_below = np.cumsum(np.bincount(keys - kmin, weights=weights, minlength=width))
-        sub_total = float(sub_below[-1])
-        sub = int(np.searchsorted(sub_below, sub_total - room, side="left"))
-        if sub >= width:
-            break
-        count = sum(s.all("narrow", slot, shift, kmin + sub))
-        room -= sub_total - float(sub_below[sub])
-    items = s.all("edge_items")
-    rows = np.concatenate([p[0] for p in items])
-    dc, dv, slope = (np.concatenate([p[i] for p in items]) for i in (1, 2, 3))
-    order = _order(slope, dc)
-    o_dc = dc[order]
-    k = int(np.searchsorted(np.cumsum(o_dc), room, side="right"))
-    s.add(slot, rows[order[:k]], 1)
-    spend, value = s.totals(slot)
-    if spend > budget and k > 0:
-        back = np.cumsum(o_dc[:k][::-1])
-        j = int(np.searchsorted(back, spend - budget, side="left")) + 1
-        if j > k:
-            raise SolverError(
-                "The distributed threshold would give back steps above the edge bucket "
-                f"(a budget within round-off of a breakpoint: spend {spend!r}, budget "
-                f"{budget!r}); solve this problem in one process."
-            )
-        s.add(slot, rows[order[k - j : k]], -1)
-        k -= j
-        spend, value = s.totals(slot)
-    if k < order.size and spend <= budget:
-        more = int(np.searchsorted(np.cumsum(o_dc[k:]), budget - spend, side="right"))
-        if more:
-            s.add(slot, rows[order[k : k + more]], 1)
-            k += more
-            spend, value = s.totals(slot)
-    while k < order.size and abs(spend + float(o_dc[k]) - budget) <= 1e-12 * abs(budget):
-        s.add(slot, rows[order[k : k + 1]], 1)
-        trial, trial_value = s.totals(slot)
-        if trial > budget:
-            s.add(slot, rows[order[k : k + 1]], -1)
-            break
-        spend, value = trial, trial_value
-        k += 1
-    if k >= order.size:
-        lam = float(slope[order[-1]]) if order.size else 0.0
-        return spend, value, lam, value + max(budget - spend, 0.0) * lam, -1
-    at = order[k]
-    lam = float(slope[at])
-    frac = (budget - spend) / float(dc[at]) if dc[at] > 0 else 0.0
-    return spend, value, lam, value + min(max(frac, 0.0), 1.0) * float(dv[at]), int(rows[at])
-
-
-def _shed(s: Shards, slot: str, budget: float) -> tuple[float, float, int]:
-    """``_select._shed``: give back the flattest last step until the budget holds."""
-    spend, value = s.totals(slot)
-    row = -1
-    while spend > budget:
-        found = [f for f in s.all("flattest", slot) if f is not None]
-        if not found:
-            break
-        _, row = min(found)  # least slope, then lowest row (np.argmin's first)
-        s.add(slot, np.array([row]), -1)
-        spend, value = s.totals(slot)
-    return spend, value, row
-
-
-def _greedy_fill(s: Shards, slot: str, remaining: float) -> tuple[float, float]:
-    """``_select._greedy_fill`` (no groups), the candidates walked in the same order.
-
-    Returns ``(remaining, value added)``.
-    """
-    added = 0.0
-    s.all("pool_start", slot, remaining)
-    walk: IntArray | None = None  # shard of each pool item, in the pool's order
-    for _ in range(_FILL_ROUNDS):
-        parts = s.all("pool_steps", slot, remaining)
-        sizes = np.array([p[0].size for p in parts])
-        if sizes.sum() == 0:
-            break
-        dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in range(3))
-        shard = np.repeat(np.arange(sizes.size), sizes)
-        if walk is not None:  # put the shards' items back in the order of the last walk
-            fits = np.concatenate([p[3] for p in parts])
-            perm = np.argsort(walk, kind="stable")  # concatenated position -> walk position
-            at_walk = np.empty(perm.size, dtype=np.int64)
-            at_walk[perm] = np.arange(perm.size)
-            kept = np.cumsum(fits) - 1  # position among the kept items, concatenated
-            keep_walk = np.flatnonzero(fits[at_walk])
-            index = kept[at_walk[keep_walk]]
-            dc, dv, slope, shard = dc[index], dv[index], slope[index], shard[index]
-            local = index - np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)[index]
-        else:
-            local = np.arange(shard.size) - np.repeat(
-                np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes
-            )
-        chosen, remaining = _take_best_first(slope, dc, remaining)
-        if chosen.size == 0:
-            break
-        added += float(dv[chosen].sum())
-        walk = shard[chosen]
-        s.each("pool_take", [(slot, local[chosen][walk == i]) for i in range(sizes.size)])
-    return remaining, added
-
-
-def _round_up_and_repair(
-    s: Shards, slot: str, budget: float, spend: float, value: float, row: int
-) -> tuple[float, float] | None:
-    """``_select._round_up_and_repair`` into slot ``"rep"``: (spend, value) or None."""
-    if row < 0:
-        return None
-    owner = int(np.searchsorted(s.offsets, row, side="right") - 1)
-    ok, dc_up, dv_up = s.one(owner, "next_step", slot, row)
-    if not ok:
-        return None
-    excess = max(spend + dc_up - budget, 4 * float(np.spacing(abs(budget))))
-    parts = s.per_group("flattest", slot, row, _SORT_AT_MOST + 1)
-    n = sum(p[0] for p in parts)
-    if n == 0:
-        return None
-    rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
-    if n > _SORT_AT_MOST:
-        cheap = np.argpartition(slope, _SORT_AT_MOST)[:_SORT_AT_MOST]
-        if dc[cheap].sum() < excess:
-            parts = s.per_group("flattest", slot, row, None)
-            rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
-            cheap = np.arange(rows.size)
-    else:
-        cheap = np.arange(rows.size)
-    order = cheap[np.lexsort((-dc[cheap], slope[cheap]))]
-    freed = np.cumsum(dc[order])
-    k = int(np.searchsorted(freed, excess, side="left"))
-    if k >= order.size:
-        return None
-    drop = order[: k + 1]
-    s.all("copy", slot, "rep")
-    s.add("rep", np.array([row]), 1)
-    s.add("rep", rows[drop], -1)
-    return spend + dc_up - float(dc[drop].sum()), value + dv_up - float(dv[drop].sum())
-
-
-def _select(s: Shards, slot: str, budget: float, fill_tol: float = _FILL_TOL) -> _Sel:
-    """``_select.select`` without group budgets; the plan's steps in ``slot``."""
-    if float(s.coarse.sum()) <= budget * (1 + 1e-9):
-        parts = s.all("set_all", slot)
-        total_cost, total_value = sum(p[0] for p in parts), sum(p[1] for p in parts)
-        if total_cost <= budget:
-            return _Sel(total_value, total_value, total_cost, 0.0)
-    spend, value, lam, lp_value, row = _threshold(s, slot, budget)
-    if spend > budget:
-        spend, value, row = _shed(s, slot, budget)
-    if lp_value - value > fill_tol * lp_value:
-        cap = budget - 1e-12 * abs(budget)
-        s.all("copy", slot, "down")
-        left, added = _greedy_fill(s, "down", cap - spend)
-        best = ("down", cap - left, value + added)
-        if lp_value - best[2] > fill_tol * lp_value:
-            repaired = _round_up_and_repair(s, slot, budget, spend, value, row)
-            if repaired is not None:
-                left, added = _greedy_fill(s, "rep", cap - repaired[0])
-                if repaired[1] + added > best[2]:
-                    best = ("rep", cap - left, repaired[1] + added)
-        s.all("copy", best[0], slot)
-        spend, value = best[1], best[2]
-        if spend >= budget * (1 - 1e-12):
-            spend, value, _ = _shed(s, slot, budget)
-    return _Sel(max(lp_value, value), value, spend, lam)
-
 
 # --------------------------------------------------------------------------------------
 # ``_solvers``: fill_levels, repair_target, dual_plan, solve_dual
@@ -481,7 +157,7 @@ def _repair_target(s: Shards, lslot: str, max_rounds: int = 200) -> None:
 def _evaluate(s: Shards, spec: _Spec, mu: float | None) -> tuple[float, float, float, float]:
     """Plan of one target multiplier in level slot ``cur``: (bound, lam, fun, slack)."""
     s.prepare(mu)
-    sel = _select(s, "t", spec.budget)
+    sel = select_on(s, "t", spec.budget)
     s.all("to_levels", "t", "cur")
     _, fun, g, scale = s.sums("cur")
     return sel.lp_value, sel.multiplier, fun, g - TARGET_RTOL * scale
@@ -492,7 +168,7 @@ def _solve(s: Shards, spec: _Spec, max_outer: int) -> tuple[str, Solution]:
     empty = np.zeros(0, dtype=np.int64)
     if not spec.has_target:
         s.prepare(None)
-        sel = _select(s, "t", spec.budget)
+        sel = select_on(s, "t", spec.budget)
         s.all("to_levels", "t", "cur")
         if sel.lp_value - sel.value > _FILL_TOL * abs(sel.lp_value):
             _fill_levels(s, spec, "cur")

@@ -1,0 +1,131 @@
+"""The driver's side of a cluster solve: the partitions' actors and the round statistics
+(see :mod:`bidopt.bidding._distributed`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bidopt.bidding._shard import _COARSE
+from bidopt.typing import FloatArray, IntArray
+
+__all__ = ["ClusterStats", "Shards"]
+
+
+@dataclass
+class ClusterStats:
+    """Rounds (one call to every worker), bytes the driver received (the arrays' and
+    scalars' sizes, not the wire's) and wall seconds, in all and per kind of round."""
+
+    rounds: int = 0
+    bytes_in: int = 0
+    seconds: float = 0.0
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, kind: str, nbytes: int, seconds: float = 0.0) -> None:
+        self.rounds += 1
+        self.bytes_in += nbytes
+        self.seconds += seconds
+        entry = self.by_kind.setdefault(kind, [0, 0, 0.0])
+        entry[0] += 1
+        entry[1] += nbytes
+        entry[2] += seconds
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, str):
+        return len(value)
+    return 8
+
+
+class Shards:
+    """The driver's handle on the partitions: one actor per worker (a
+    :class:`~bidopt.bidding._shard.ShardGroup`), ``members[g]`` the partitions (in
+    keyword order) that group ``g`` holds."""
+
+    def __init__(self, groups: Sequence[Any], members: Sequence[Sequence[int]]) -> None:
+        self.groups = list(groups)
+        self.members = [list(m) for m in members]
+        self.n_parts = sum(len(m) for m in self.members)
+        self.stats = ClusterStats()
+        sizes = [n for n, _ in self.all("info")]
+        self.sizes = np.asarray(sizes, dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
+        self.each("set_offset", [(int(o),) for o in self.offsets[:-1]])
+        self.coarse: FloatArray = np.zeros(_COARSE)
+
+    @property
+    def n_keywords(self) -> int:
+        return int(self.offsets[-1])
+
+    def _gather(self, kind: str, futures: list[Any], start: float) -> list[Any]:
+        out: list[Any] = [None] * self.n_parts
+        for members, future in zip(self.members, futures, strict=True):
+            for i, value in zip(members, future.result(), strict=True):
+                out[i] = value
+        self.stats.add(kind, _nbytes(out), time.perf_counter() - start)
+        return out
+
+    def all(self, name: str, *args: Any) -> list[Any]:
+        """``name(*args)`` on every partition; results in partition order."""
+        start = time.perf_counter()
+        return self._gather(name, [g.all(name, args) for g in self.groups], start)
+
+    def each(self, name: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """``name(*args[i])`` on partition ``i``; results in partition order."""
+        start = time.perf_counter()
+        pairs = zip(self.groups, self.members, strict=True)
+        futures = [g.each(name, [args[i] for i in m]) for g, m in pairs]
+        return self._gather(name, futures, start)
+
+    def per_group(self, name: str, *args: Any) -> list[Any]:
+        """A group-level reduction (``ShardGroup.name``), one result per worker."""
+        start = time.perf_counter()
+        out = [f.result() for f in [getattr(g, name)(*args) for g in self.groups]]
+        self.stats.add(name, _nbytes(out), time.perf_counter() - start)
+        return out
+
+    def one(self, partition: int, name: str, *args: Any) -> Any:
+        for g, m in zip(self.groups, self.members, strict=True):
+            if partition in m:
+                start = time.perf_counter()
+                value = g.one(m.index(partition), name, args).result()
+                self.stats.add(name, _nbytes(value), time.perf_counter() - start)
+                return value
+        raise IndexError(partition)
+
+    def split(self, rows: IntArray) -> list[IntArray]:
+        """Global rows (increasing or not) by partition, keeping their order."""
+        owner = np.searchsorted(self.offsets, rows, side="right") - 1
+        return [rows[owner == i] for i in range(self.n_parts)]
+
+    def add(self, slot: str, rows: IntArray, delta: int) -> None:
+        parts = self.split(np.asarray(rows, dtype=np.int64))
+        self.each("add", [(slot, p, delta) for p in parts])
+
+    def totals(self, slot: str) -> tuple[float, float]:
+        parts = self.all("totals", slot)
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+    def sums(self, lslot: str) -> tuple[float, float, float, float]:
+        parts = self.all("sums", lslot)
+        total = [sum(p[i] for p in parts) for i in range(4)]
+        return total[0], total[1], total[2], total[3]
+
+    def prepare(self, mu: float | None) -> None:
+        """Hulls of ``value - mu * g`` on every shard; the coarse slope histogram."""
+        self.coarse = np.sum(self.all("prepare", mu), axis=0)
+
+    def fine(self, coarse: int) -> FloatArray:
+        """The slope histogram inside one coarse bucket."""
+        return np.asarray(np.sum(self.all("fine", coarse), axis=0))
