@@ -11,6 +11,7 @@ from typing import NoReturn
 
 import bidopt
 from bidopt._cli import run_abtest, run_demo
+from bidopt._cli_cluster import run_plan_dataset
 from bidopt._cli_workflow import run_plan, run_split
 from bidopt.exceptions import BidoptError, MissingColumnError
 
@@ -142,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     plan.add_argument("--out", type=Path, required=True, help="directory for the outputs")
     plan.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with a Parquet landscape directory as REPORT: plan on this Dask cluster",
+    )
+    plan.add_argument(
         "--lang", choices=("zh", "en"), default="zh", help="language of the files (default zh)"
     )
     plan.add_argument("--strict", action="store_true", help="stop at the first bad row")
@@ -232,6 +238,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 denominator=args.denominator,
                 covariates=args.covariate,
                 alpha=args.alpha,
+            )
+        elif args.command == "plan" and args.report.is_dir():  # a Parquet landscape dataset
+            report = run_plan_dataset(
+                args.report,
+                budget=args.budget,
+                objective=args.objective,
+                max_cpc=args.max_cpc,
+                target_cpa=args.target_cpa,
+                target_roas=args.target_roas,
+                min_bid=args.min_bid,
+                max_bid=args.max_bid,
+                out=args.out,
+                scheduler=args.scheduler,
+                progress=say,
             )
         elif args.command == "plan":
             report = run_plan(
