@@ -90,6 +90,7 @@ BENCHMARKS = {
     "customers": "Customer value: BG/NBD, Pareto/NBD and Gamma-Gamma on CDNOW",
     "crowds": "Crowd premiums: joint keyword bids and premiums, value bidding",
     "cluster": "Bid plans on a Dask cluster: 10M keywords from Parquet",
+    "identifiability": "Bid plans from logs that cannot tell everything",
 }
 
 
