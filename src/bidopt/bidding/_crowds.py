@@ -166,7 +166,7 @@ def optimize_crowd_bids(
     ... )
     >>> plan = optimize_crowd_bids(land, 30.0, keywords=["dress", "dress"],
     ...                            crowds=["others", "past buyers"], base_crowd="others")
-    >>> plan.success, plan.spend <= 30.0, plan.premiums[1] > 0
+    >>> plan.success, plan.spend <= 30.0, bool(plan.premiums[1] > 0)
     (True, True, True)
     """
     check_choice(method, "method", ("alternate",))
