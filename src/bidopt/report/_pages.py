@@ -334,7 +334,10 @@ def render_split_report(
         figures += figure_img(
             plotting.plot_split({label[n]: splits[n] for n in names}), words["splits"]
         )
-        fig = plotting.plot_response_curves(curves, splits["optimal"], others={rule: splits[rule]})
+        # a fit's curves are drawn with the band of its draws, solid over the spends
+        # seen and dashed outside them; bare curves as they are
+        drawn = fit if fit is not None and fit.draws is not None else curves
+        fig = plotting.plot_response_curves(drawn, splits["optimal"], others={rule: splits[rule]})
         shaded = observed is not None and _shade_observed(fig, curves, observed)
         if observed is not None and not shaded:
             notes.append(
