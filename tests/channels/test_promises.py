@@ -119,6 +119,30 @@ def test_s_shaped_group_held_at_its_share_on_an_envelope_line() -> None:
     assert split.success and split.status == 0
 
 
+def test_s_shaped_jump_into_a_group_within_its_share_range_is_kept() -> None:
+    """Found by the S-shaped property (ci profile): the budget's level fell on c1's
+    envelope line, the jump put c1's spend into group g (inside its share range), and the
+    settling step then forced g back to its spend before the jump, moving it to c3: the
+    envelope split was 11.22 (envelope) and the answer 14.853 against 16.262, while
+    the branch and bound claimed a gap of 0 to a bound it had not got."""
+    curves = {
+        "c0": hill(1.0, 1.0, 2.0),
+        "c1": hill(5.0, 1.75, 3.0625),
+        "c2": hill(7.0, 1.0, 3.0),
+        "c3": hill(9.0, 2.0, 3.0),
+    }
+    kwargs: dict[str, Any] = {
+        "groups": {"g": ["c0", "c1", "c2"]},
+        "group_shares": {"g": (0.175, 0.575)},
+    }
+    split = split_budget(curves, 7.0, **kwargs)
+    ref = split_budget(curves, 7.0, method="slsqp", options={"n_starts": 6, "rng": 0}, **kwargs)
+    assert ref.response == pytest.approx(16.2622, abs=1e-4)
+    assert split.response >= ref.response * (1 - 1e-9)
+    assert split.success and split.status == 0
+    assert "no bound on the optimum is claimed" not in split.message
+
+
 def test_s_shaped_share_forced_into_the_convex_part() -> None:
     """A share range forces a group's few yuan below its S-curves' inflection points,
     where neither branch (off, or on the concave part) reaches: the spend goes to the

@@ -83,12 +83,19 @@ def branch_and_bound(
         if bound > best_v + 1e-12 * max(abs(best_v), 1.0):
             stack.extend(_children(curves, lo, state, y, cs, bound))
     names = [problem.channels[i] for i in np.flatnonzero(curves.s_shaped)]
-    gap = max(root_bound - best_v, 0.0) / max(abs(root_bound), 1e-300)
     how = "searched completely" if complete else f"stopped at {MAX_NODES} nodes"
+    head = f" S-shaped channel(s) {names}: branch and bound over their concave envelopes "
+    if root_bound < best_v - 1e-9 * max(abs(best_v), 1.0):
+        # the envelope problem's answer is below a split found otherwise: it was not
+        # the envelope's optimum, so it bounds nothing
+        return best_x, (
+            f"{head}({nodes} node(s)); its root solution ({root_bound:.6g}) fell below the "
+            f"best split found ({best_v:.6g}), so no bound on the optimum is claimed."
+        )
+    gap = max(root_bound - best_v, 0.0) / max(abs(root_bound), 1e-300)
     return best_x, (
-        f" S-shaped channel(s) {names}: branch and bound over their concave envelopes "
-        f"({nodes} node(s), {how}); the best split is within {gap:.3g} (relative) of "
-        "the envelope bound."
+        f"{head}({nodes} node(s), {how}); the best split is within {gap:.3g} (relative) "
+        "of the envelope bound."
     )
 
 

@@ -286,6 +286,18 @@ class WaterFilling:
             fill_segments(
                 x, curves, problem, full or mu > 0, mu, shadow, target, clipped, self.offset
             )
+            if problem.n_shared and not problem.exact_cover:
+                # the lines' jumps put spend into groups not clipped at mu: their
+                # targets are their new sums (within their shares), not the sums at
+                # mu, which would take the jumps back out again
+                sums = np.bincount(problem.group_of, weights=x, minlength=self.n_groups)
+                free = np.ones(self.n_groups, dtype=bool)
+                free[clipped] = False
+                target = np.where(
+                    free,
+                    np.minimum(np.maximum(sums, problem.group_lower), problem.group_upper),
+                    target,
+                )
         settle(x, problem, target, full or mu > 0, -x_slope[curves.inverse])
         return Levels(x, shadow, self.evaluations, free_x)
 
