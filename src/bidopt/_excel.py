@@ -12,9 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from bidopt._optional import require_openpyxl
 from bidopt._validation import short_repr
 from bidopt.exceptions import InvalidInputError
@@ -29,10 +26,10 @@ def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def read_xlsx(path: Path) -> tuple[dict[str, npt.NDArray[Any]], str, npt.NDArray[np.int64]]:
-    """The first worksheet of ``path``: columns (header -> object array of cell values),
-    a description of the source, and the Excel row number of each data row.  The first
-    non-blank row is the header; blank rows are skipped."""
+def read_xlsx(path: Path) -> tuple[list[str], list[list[Any]], list[int], str]:
+    """The first worksheet of ``path``: its header, its data rows (cell values, each row
+    as long as the header), the Excel row number of each data row, and a description of
+    the source.  The first non-blank row is the header; blank rows are skipped."""
     openpyxl = require_openpyxl(f"Reading {path.name}")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -75,19 +72,7 @@ def read_xlsx(path: Path) -> tuple[dict[str, npt.NDArray[Any]], str, npt.NDArray
             f"The workbook must have a header row and data rows. Got the empty first sheet "
             f"of {path} instead."
         )
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if duplicated:
-        raise InvalidInputError(
-            f"The header of {path} must name each column once. Got {duplicated} more than "
-            "once instead."
-        )
-    if rows:
-        matrix = np.empty((len(rows), len(header)), dtype=object)
-        matrix[:] = rows
-        columns = {h: matrix[:, j] for j, h in enumerate(header)}
-    else:
-        columns = {h: np.zeros(0, dtype=object) for h in header}
-    return columns, f"{str(path)!r} (sheet {title!r})", np.asarray(lines, dtype=np.int64)
+    return header, rows, lines, f"{str(path)!r} (sheet {title!r})"
 
 
 def write_xlsx(

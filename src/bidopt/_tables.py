@@ -16,7 +16,7 @@ import csv
 import gzip
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,6 +172,14 @@ def _parse_rows(reader: Any, path: Path) -> RawTable:
         raise InvalidInputError(
             f"The file must have a header row and data rows. Got the empty file {path} instead."
         )
+    return _rows_table(header, rows, lines, path, repr(str(path)))
+
+
+def _rows_table(
+    header: list[str], rows: Sequence[Sequence[Any]], lines: list[int], path: Path, where: str
+) -> RawTable:
+    """The table of a file read as a header and rows of cells (CSV lines or worksheet
+    rows, each as long as the header), ``lines`` the file's line (row) number of each."""
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         raise InvalidInputError(
@@ -179,11 +187,12 @@ def _parse_rows(reader: Any, path: Path) -> RawTable:
             "once instead."
         )
     if rows:
-        matrix = np.array(rows, dtype=object)
+        matrix = np.empty((len(rows), len(header)), dtype=object)
+        matrix[:] = rows
         columns = {h: matrix[:, j] for j, h in enumerate(header)}
     else:
         columns = {h: np.zeros(0, dtype=object) for h in header}
-    return RawTable(columns, repr(str(path)), np.asarray(lines, dtype=np.int64))
+    return RawTable(columns, where, np.asarray(lines, dtype=np.int64))
 
 
 def _column(values: Any) -> npt.NDArray[Any]:
@@ -216,7 +225,8 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
                 f"`{name}` must be an existing file. Got {str(path)!r} instead."
             )
         if path.suffix.lower() in EXCEL_SUFFIXES:
-            return RawTable(*read_xlsx(path))
+            header, rows, lines, where = read_xlsx(path)
+            return _rows_table(header, rows, lines, path, where)
         return _read_text(path)
     if isinstance(source, Mapping):
         labels = [str(k) for k in source]
