@@ -22,7 +22,7 @@ The dataset is deleted at the end unless ``--keep``.  Writes
 Usage::
 
     python benchmarks/cluster.py [--n 10000000] [--levels 20] [--parts 50]
-        [--dir /work/tmp_cluster] [--memory-limit 3.5GB] [--keep]
+        [--dir /work/tmp_cluster] [--memory-limit 4.5GB] [--keep]
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=50)
     parser.add_argument("--ref-parts", type=int, default=5)
     parser.add_argument("--dir", default="/work/tmp_cluster")
-    parser.add_argument("--memory-limit", default="3.5GB")
+    parser.add_argument("--memory-limit", default="4.5GB")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     import dask
