@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
 from bidopt.bidding._plan import BidPlan
+from bidopt.bidding._totals import PlanTotals, ratio
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
 __all__ = ["CrowdBidPlan"]
 
 
-def _ratio(a: float, b: float) -> float:
-    return a / b if b > 0 else float("nan")
-
-
-def _total(values: FloatArray | None) -> float:
-    return float("nan") if values is None else float(values.sum())
-
-
 @dataclass(frozen=True, slots=True, eq=False)
-class CrowdBidPlan:
+class CrowdBidPlan(PlanTotals):
     """Keyword bids and crowd premiums, and what they are expected to buy per cell.
 
     A keyword ``k`` shown to a shopper of crowd ``a`` bids ``base_bids[k] * (1 +
@@ -75,6 +68,8 @@ class CrowdBidPlan:
         number of targeted crowds, checked on this plan.
     """
 
+    _prefix: ClassVar[str] = "cell_"
+
     base_bids: FloatArray
     premiums: FloatArray
     keywords: ObjectArray
@@ -103,51 +98,6 @@ class CrowdBidPlan:
     certificate: Certificate
 
     @property
-    def spend(self) -> float:
-        """Total expected spend, yuan."""
-        return float(self.cell_cost.sum())
-
-    @property
-    def clicks(self) -> float:
-        """Total expected clicks."""
-        return float(self.cell_clicks.sum())
-
-    @property
-    def conversions(self) -> float:
-        """Total expected orders (NaN without conversions)."""
-        return _total(self.cell_conversions)
-
-    @property
-    def revenue(self) -> float:
-        """Total expected first-basket order value, yuan (NaN without revenue)."""
-        return _total(self.cell_revenue)
-
-    @property
-    def impressions(self) -> float:
-        """Total expected impressions (NaN without impressions)."""
-        return _total(self.cell_impressions)
-
-    @property
-    def cpc(self) -> float:
-        """Average cost per click, yuan."""
-        return _ratio(self.spend, self.clicks)
-
-    @property
-    def cpa(self) -> float:
-        """Cost per order, yuan."""
-        return _ratio(self.spend, self.conversions)
-
-    @property
-    def roas(self) -> float:
-        """First-basket revenue per yuan."""
-        return _ratio(self.revenue, self.spend)
-
-    @property
-    def ctr(self) -> float:
-        """Clicks per impression."""
-        return _ratio(self.clicks, self.impressions)
-
-    @property
     def relative_gap(self) -> float:
         """``(bound - fun) / bound``: how far below the per-cell bound the plan may be."""
         return max(0.0, self.bound - self.fun) / self.bound if self.bound > 0 else 0.0
@@ -155,7 +105,7 @@ class CrowdBidPlan:
     @property
     def share_of_per_cell(self) -> float:
         """``fun`` over the per-cell optimum's objective value."""
-        return _ratio(self.fun, self.per_cell.fun)
+        return ratio(self.fun, self.per_cell.fun)
 
     @property
     def n_targeted(self) -> int:

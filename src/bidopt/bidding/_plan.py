@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
 from bidopt.bidding._ranges import PlanRanges
+from bidopt.bidding._totals import PlanTotals
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
 __all__ = ["BidPlan"]
 
 
-def _ratio(a: float, b: float) -> float:
-    return a / b if b > 0 else float("nan")
-
-
 @dataclass(frozen=True, slots=True, eq=False)
-class BidPlan:
+class BidPlan(PlanTotals):
     """Bids for every keyword and what they are expected to buy.
 
     Attributes
@@ -70,6 +67,8 @@ class BidPlan:
         plan on a fixed landscape.
     """
 
+    _prefix: ClassVar[str] = "keyword_"
+
     bids: FloatArray
     levels: IntArray
     keywords: ObjectArray | None
@@ -101,54 +100,6 @@ class BidPlan:
     def relative_gap(self) -> float:
         """``gap_bound / bound`` (0 when the bound is 0)."""
         return self.gap_bound / self.bound if self.bound > 0 else 0.0
-
-    @property
-    def spend(self) -> float:
-        """Total expected spend, yuan."""
-        return float(self.keyword_cost.sum())
-
-    @property
-    def clicks(self) -> float:
-        """Total expected clicks."""
-        return float(self.keyword_clicks.sum())
-
-    @property
-    def conversions(self) -> float:
-        """Total expected orders (NaN if the landscape has none)."""
-        k = self.keyword_conversions
-        return float("nan") if k is None else float(k.sum())
-
-    @property
-    def revenue(self) -> float:
-        """Total expected order value, yuan (NaN if the landscape has none)."""
-        k = self.keyword_revenue
-        return float("nan") if k is None else float(k.sum())
-
-    @property
-    def impressions(self) -> float:
-        """Total expected impressions (NaN if the landscape has none)."""
-        k = self.keyword_impressions
-        return float("nan") if k is None else float(k.sum())
-
-    @property
-    def cpc(self) -> float:
-        """Average cost per click, yuan."""
-        return _ratio(self.spend, self.clicks)
-
-    @property
-    def cpa(self) -> float:
-        """Cost per order, yuan."""
-        return _ratio(self.spend, self.conversions)
-
-    @property
-    def roas(self) -> float:
-        """Revenue per yuan spent."""
-        return _ratio(self.revenue, self.spend)
-
-    @property
-    def ctr(self) -> float:
-        """Clicks per impression."""
-        return _ratio(self.clicks, self.impressions)
 
     @property
     def n_bidding(self) -> int:
