@@ -1,11 +1,7 @@
 """Bid landscapes: what each bid buys, per keyword, and how to estimate it from a log."""
 
-from bidopt.landscape._estimate import (
-    LandscapeEstimate,
-    LandscapeModel,
-    estimate_landscapes,
-    landscape_error,
-)
+from bidopt.landscape._estimate import estimate_landscapes, landscape_error
+from bidopt.landscape._estimate_result import LandscapeEstimate, LandscapeModel
 from bidopt.landscape._identify import SOURCES, Identifiability
 from bidopt.landscape._identify_api import identifiability
 from bidopt.landscape._identify_design import BidTest, design_bid_test

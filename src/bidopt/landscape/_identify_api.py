@@ -7,7 +7,8 @@ import warnings
 from bidopt._validation import short_repr
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
-from bidopt.landscape._estimate import LandscapeEstimate, estimate_landscapes
+from bidopt.landscape._estimate import estimate_landscapes
+from bidopt.landscape._estimate_result import LandscapeEstimate
 from bidopt.landscape._identify import Identifiability
 
 __all__ = ["identifiability"]

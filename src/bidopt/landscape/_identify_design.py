@@ -11,7 +11,7 @@ import numpy as np
 from bidopt._optional import require_pandas
 from bidopt._validation import check_random_state, check_scalar, rebuild_on_unpickle, short_repr
 from bidopt.exceptions import InvalidInputError
-from bidopt.landscape._estimate import LandscapeEstimate
+from bidopt.landscape._estimate_result import LandscapeEstimate
 from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray, RandomState
 
 __all__ = ["BidTest", "design_bid_test"]

@@ -24,7 +24,7 @@ from bidopt.landscape._uncertainty import LandscapeDraws
 from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
 
 if TYPE_CHECKING:
-    from bidopt.landscape._estimate import LandscapeModel
+    from bidopt.landscape._estimate_result import LandscapeModel
 
 __all__ = [
     "LogRows",
