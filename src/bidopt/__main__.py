@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import bidopt
 from bidopt._cli import run_abtest, run_demo
@@ -239,36 +239,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 covariates=args.covariate,
                 alpha=args.alpha,
             )
-        elif args.command == "plan" and args.report.is_dir():  # a Parquet landscape dataset
-            report = run_plan_dataset(
-                args.report,
-                budget=args.budget,
-                objective=args.objective,
-                max_cpc=args.max_cpc,
-                target_cpa=args.target_cpa,
-                target_roas=args.target_roas,
-                min_bid=args.min_bid,
-                max_bid=args.max_bid,
-                out=args.out,
-                scheduler=args.scheduler,
-                progress=say,
-            )
         elif args.command == "plan":
-            report = run_plan(
-                args.report,
-                budget=args.budget,
-                objective=args.objective,
-                max_cpc=args.max_cpc,
-                target_cpa=args.target_cpa,
-                target_roas=args.target_roas,
-                min_bid=args.min_bid,
-                max_bid=args.max_bid,
-                out=args.out,
-                lang=args.lang,
-                strict=args.strict,
-                safe=not args.no_trust_region,
-                progress=say,
-            )
+            options: dict[str, Any] = {
+                "budget": args.budget,
+                "objective": args.objective,
+                "max_cpc": args.max_cpc,
+                "target_cpa": args.target_cpa,
+                "target_roas": args.target_roas,
+                "min_bid": args.min_bid,
+                "max_bid": args.max_bid,
+                "out": args.out,
+                "progress": say,
+            }
+            if args.report.is_dir():  # a Parquet landscape dataset
+                report = run_plan_dataset(args.report, scheduler=args.scheduler, **options)
+            else:
+                report = run_plan(
+                    args.report,
+                    lang=args.lang,
+                    strict=args.strict,
+                    safe=not args.no_trust_region,
+                    **options,
+                )
         elif args.command == "split":
             report = run_split(
                 args.history,
