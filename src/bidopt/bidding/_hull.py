@@ -190,6 +190,36 @@ class Hull:
             slope = np.fmax(dv / dc, 0.0)
         return dc, dv, slope
 
+    def edge_steps(
+        self, edge: int
+    ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+        """The steps of slope bucket ``edge``: per keyword the steps above the bucket
+        (``taken``, shape (n_keywords,)), and the bucket's steps with a positive slope,
+        by keyword then level, as ``(taken, rows, dc, dv, slope)``.
+
+        Buckets fall along each row's steps, so the steps above the edge are a prefix
+        and the edge bucket's steps of a row are contiguous right after it.
+        """
+        if edge and _kernels.ENABLED:
+            taken, rows = _kernels.edge_rows(self.bucket, edge)
+        elif edge:
+            taken = np.count_nonzero(self.bucket > edge, axis=1).astype(np.int64)
+            # the edge bucket's steps, by row then level (buckets sit at vertex levels)
+            rows = np.flatnonzero(self.bucket.reshape(-1) == edge) // self.shape[1]
+        else:
+            # bucket 0 also marks levels that are not vertices: every remaining step
+            taken = np.count_nonzero(self.bucket > edge, axis=1).astype(np.int64)
+            spans = self.n_steps - taken
+            rows = np.repeat(np.arange(spans.size), spans)
+        head = np.empty(rows.size, dtype=bool)
+        head[:1] = True
+        np.not_equal(rows[1:], rows[:-1], out=head[1:])
+        starts = np.flatnonzero(head)
+        rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.append(starts, rows.size)))
+        dc, dv, slope = self.step(rows, taken[rows] + rank)
+        real = slope > 0
+        return taken, rows[real], dc[real], dv[real], slope[real]
+
     def next_cost(self, rows: IntArray, taken: IntArray) -> FloatArray:
         """Cost of the next step (``taken[i]`` steps taken) of keyword ``rows[i]``."""
         if _kernels.ENABLED:

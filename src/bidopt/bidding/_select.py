@@ -236,28 +236,7 @@ def _threshold_histogram(
         # says not: round-off at the very top, settled on the lowest bucket's steps
         edge = lo
     spent_above = total - float(below[edge - lo])
-    # buckets fall along each row's steps, so the steps above the edge are a prefix and
-    # the edge bucket's steps of a row are contiguous right after it
-    if edge and _kernels.ENABLED:
-        taken, rows = _kernels.edge_rows(hull.bucket, edge)
-    elif edge:
-        taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
-        # the edge bucket's steps, by row then level (buckets sit at vertex levels)
-        rows = np.flatnonzero(hull.bucket.reshape(-1) == edge) // hull.shape[1]
-    else:
-        # bucket 0 also marks levels that are not vertices: every remaining step
-        taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
-        spans = hull.n_steps - taken
-        rows = np.repeat(np.arange(spans.size), spans)
-    head = np.empty(rows.size, dtype=bool)
-    head[:1] = True
-    np.not_equal(rows[1:], rows[:-1], out=head[1:])
-    starts = np.flatnonzero(head)
-    rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.append(starts, rows.size)))
-    cols = taken[rows] + rank
-    b_dc, b_dv, b_slope = hull.step(rows, cols)
-    real = b_slope > 0
-    rows, b_dc, b_dv, b_slope = rows[real], b_dc[real], b_dv[real], b_slope[real]
+    taken, rows, b_dc, b_dv, b_slope = hull.edge_steps(edge)
     order, k = _edge(b_slope, b_dc, budget - spent_above, SHIFT)
     # the histogram's sums are rounded differently from the plan's spend: settle the
     # edge on the real spend, taking further edge items while they fit and giving the

@@ -219,25 +219,9 @@ class Shard:
     # -- the LP threshold (``_select._threshold_histogram``, this shard's rows) -------
     def edge_start(self, slot: str, edge: int) -> int:
         """Steps above bucket ``edge`` taken; the edge bucket's real steps kept."""
-        hull = self._h()
-        if edge and _kernels.ENABLED:
-            taken, rows = _kernels.edge_rows(hull.bucket, edge)
-        elif edge:
-            taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
-            rows = np.flatnonzero(hull.bucket.reshape(-1) == edge) // hull.shape[1]
-        else:
-            taken = np.count_nonzero(hull.bucket > edge, axis=1).astype(np.int64)
-            spans = hull.n_steps - taken
-            rows = np.repeat(np.arange(spans.size), spans)
-        head = np.empty(rows.size, dtype=bool)
-        head[:1] = True
-        np.not_equal(rows[1:], rows[:-1], out=head[1:])
-        starts = np.flatnonzero(head)
-        rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.append(starts, rows.size)))
-        dc, dv, slope = hull.step(rows, taken[rows] + rank)
-        real = slope > 0
-        self._edge = (rows[real], dc[real], dv[real], slope[real])
-        self._cur = np.arange(int(real.sum()))
+        taken, rows, dc, dv, slope = self._h().edge_steps(edge)
+        self._edge = (rows, dc, dv, slope)
+        self._cur = np.arange(rows.size)
         self.taken[slot] = taken
         return int(self._cur.size)
 
