@@ -14,6 +14,7 @@ Two searches share one block loop:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -246,24 +247,13 @@ def with_sorted_neighbors(
     every row candidates among them in O(n * width).
     """
     ordered_keys = keys[order]
-    rows, cols = [graph.rows], [graph.cols]
-    sims = [graph.similarity]
-    for offset in range(1, width + 1):
-        a, b = order[:-offset], order[offset:]
-        same = ordered_keys[:-offset] == ordered_keys[offset:]
-        a, b = a[same], b[same]
-        v = row_similarity(features, a, b)
-        keep = v >= min_similarity
-        rows += [a[keep], b[keep]]
-        cols += [b[keep], a[keep]]
-        sims += [v[keep], v[keep]]
-    return NeighborGraph(
-        rows=np.concatenate(rows),
-        cols=np.concatenate(cols),
-        similarity=np.concatenate(sims),
-        approximate=graph.approximate,
-        max_df=graph.max_df,
-    )
+
+    def pairs() -> Iterator[tuple[IntArray, IntArray]]:
+        for offset in range(1, width + 1):
+            same = ordered_keys[:-offset] == ordered_keys[offset:]
+            yield order[:-offset][same], order[offset:][same]
+
+    return _with_pairs(graph, features, pairs(), min_similarity)
 
 
 def with_hub_neighbors(
@@ -290,14 +280,28 @@ def with_hub_neighbors(
     sizes = np.diff(np.r_[starts, ordered.size])
     size_of = np.zeros_like(first)
     size_of[ordered[starts]] = sizes
+
+    def pairs() -> Iterator[tuple[IntArray, IntArray]]:
+        for h in range(width):
+            a = np.flatnonzero(size_of[keys] > h)
+            b = order[first[keys[a]] + h]
+            keep = a != b
+            yield a[keep], b[keep]
+
+    return _with_pairs(graph, features, pairs(), min_similarity)
+
+
+def _with_pairs(
+    graph: NeighborGraph,
+    features: sparse.csr_matrix,
+    pairs: Iterable[tuple[IntArray, IntArray]],
+    min_similarity: float,
+) -> NeighborGraph:
+    """``graph`` plus the candidate pairs ``(a, b)`` (row arrays, both directions added),
+    scored by true similarity and kept from ``min_similarity`` up."""
     rows, cols = [graph.rows], [graph.cols]
     sims = [graph.similarity]
-    for h in range(width):
-        has = size_of[keys] > h
-        a = np.flatnonzero(has)
-        b = order[first[keys[a]] + h]
-        keep = a != b
-        a, b = a[keep], b[keep]
+    for a, b in pairs:
         v = row_similarity(features, a, b)
         keep = v >= min_similarity
         rows += [a[keep], b[keep]]
