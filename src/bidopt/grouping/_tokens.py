@@ -12,8 +12,10 @@ normalised keyword into words and gives each a role:
 * **model** -- Latin tokens that mix letters and digits (``r50``, ``hwy14``);
 * **brand** -- Latin words in a Chinese keyword (``nike``, ``zippo``);
 * **product** -- the head: the last remaining word that can name a thing (Chinese noun
-  phrases end in their head: "吸顶灯", "保温水杯"); the other remaining words are
-  **qualifiers** (Chinese brands, product types, uses).
+  phrases end in their head: "吸顶灯", "保温水杯"), with the word before it when it
+  names a part, tool or material of something (:data:`GENERIC_PRODUCTS`: "相机支架",
+  "蒸锅配件"); the other remaining words are **qualifiers** (Chinese brands, product
+  types, uses).
 
 Chinese is segmented with jieba (the ``chinese`` extra) when it is installed: a maintained
 dictionary segmenter, deterministic and fast enough for a million keywords, whose
@@ -34,6 +36,7 @@ from typing import Any
 __all__ = [
     "ATTRIBUTES",
     "GENERIC_CATEGORIES",
+    "GENERIC_PRODUCTS",
     "MODIFIERS",
     "KeywordRoles",
     "is_product_character",
@@ -51,7 +54,7 @@ def _words(text: str) -> tuple[str, ...]:
 MODIFIERS = _words(
     "价格 多少钱 哪个好 哪个牌子好 什么牌子好 什么牌子 哪家好 哪里买 怎么样 好不好 推荐 包邮 "
     "官方旗舰店 官方旗舰 官方 官网 旗舰店 旗舰 专营店 专卖店 天猫店 天猫 京东 淘宝 同款 正品 "
-    "新款 爆款 网红 特价 优惠券 优惠 代购 批发 厂家直销 厂家 直销 便宜 实惠装 排行榜 排名 "
+    "新款 爆款 网红 快递 特价 优惠券 优惠 代购 批发 厂家直销 厂家 直销 便宜 实惠装 排行榜 排名 "
     "十大 品牌 图片 大全 顺丰 现货 最新版 新版 神器"
 )
 
@@ -103,6 +106,12 @@ _WEAK_SUFFIX = frozenset("子儿头的")
 GENERIC_CATEGORIES = frozenset(
     "器机品件套头线片板条架包袋盒剂液贴管座仪具车表卡网杆环扣料物用宝王神类型款式系装体块面边口"
     "门台罩盖圈轮针钉扇器材器计机器粒丸素霜膜纸垫"
+)
+#: Product words that name a part, tool, material or service *of* something else
+#: (支架: a microphone stand, a camera mount; 配件: spare parts of a car, a pot, a nail
+#: gun): the thing named before them is part of the product word.
+GENERIC_PRODUCTS = frozenset(
+    _words("配件 零件 部件 支架 底座 工具 材料 原料 用品 周边 装饰 五金 科技 服务 套餐")
 )
 # jieba tags of a character that names a kind of product by itself (common nouns)
 _PRODUCT_TAGS = frozenset(("n", "nz"))
@@ -257,6 +266,10 @@ def keyword_roles(text: str) -> KeywordRoles:
         # a one-character head names the thing with the word before it ("按摩垫")
         if len(product) == 1 and head > 0 and _CJK_RUN.fullmatch(content[head - 1]):
             start = head - 1
+            product = content[start] + product
+        # a part, tool or material of something names that thing too ("相机支架")
+        if product in GENERIC_PRODUCTS and start > 0 and _CJK_RUN.fullmatch(content[start - 1]):
+            start -= 1
             product = content[start] + product
         # before the head, verbs and adjectives (柔顺, 控油, 可折叠) describe the product:
         # attributes; nouns and names (brands, uses, parts) stay qualifiers
