@@ -110,8 +110,12 @@ def _children(
     """The two children of a node whose envelope solution is ``y`` (on the curve set
     ``cs`` of the node, bound ``bound``): the channel where the envelope overstates the
     true curve most, off and on; the side nearer the envelope's answer last (explored
-    first).  Empty when the envelope is exact at ``y`` (nothing below to try)."""
-    gap = np.where(cs.s_shaped, cs.envelope_value(y) - curves.value(y), 0.0)
+    first).  Empty when the envelope is exact at ``y`` for every undecided channel
+    (nothing below to try)."""
+    # only channels not decided yet: one held off sits at its minimum, a constant (its
+    # envelope's excess there shifts the node's bound, not its answer), and one held on
+    # is on its concave part, where the envelope is the curve
+    gap = np.where(cs.s_shaped & (state < 0), cs.envelope_value(y) - curves.value(y), 0.0)
     tol = 1e-12 * max(abs(bound), 1.0)
     if not (gap > tol).any():
         return []  # exact on the true curves: nothing below to try
