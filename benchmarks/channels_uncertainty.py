@@ -5,9 +5,14 @@ saturation, a trend, yearly seasonality, a Double-11 event and noise of 3% or 8%
 the mean KPI.  Each history is fitted by :func:`bidopt.channels.fit_response` with
 ``trend=True, seasonality=2`` and the event, once from history alone and once with two
 lift tests per channel; the budget (today's: the mean weekly spend) is split over the
-fit's draws with the default extrapolation guard and scored on the true curves against
-today's split and the true optimum.  Also: coverage of the 80% intervals of marginal
-ROI at today's spend, and the time of a split at 10 channels x 200 draws.
+fit's draws with the default options (extrapolation guard 1.5x, the safe default) and
+with ``safe=False`` (the best split over the draws), and scored on the true curves
+against today's split and the true optimum.  Also: coverage of the 80% intervals of
+marginal ROI at today's spend, and the time of a split at 10 channels x 200 draws.
+
+The reported histories use seeds 0-5 of each (channels, noise) family; the safe
+default's settings were chosen on seeds 100-105 (``--tune``, written to
+``results/channels_uncertainty_tune.*``), which share no history with them.
 
 Writes ``results/channels_uncertainty.json`` and ``.md``.  ``--quick``: fewer histories.
 """
@@ -100,8 +105,8 @@ def true_total(truth: dict[str, ResponseCurve], spend: dict[str, float]) -> floa
     return float(sum(truth[c](spend[c]) for c in truth))
 
 
-def main(quick: bool = False) -> None:
-    seeds = range(2) if quick else range(6)
+def main(quick: bool = False, tune: bool = False) -> None:
+    seeds = range(100, 106) if tune else range(2) if quick else range(6)
     rows: list[dict[str, object]] = []
     for k in (3, 5, 8):
         for noise in (0.03, 0.08):
@@ -127,9 +132,9 @@ def main(quick: bool = False) -> None:
                     iv = fit.intervals(today)
                     true_m = np.array([float(truth[c].derivative(today[c])) for c in iv.channels])
                     hit = (iv.marginal_low <= true_m) & (true_m <= iv.marginal_high)
-                    for risk in (None, 0.2) if label == "history" else (None,):
+                    for safe in (True, False):
                         start = time.perf_counter()
-                        split = split_budget(fit, budget, current=today, risk=risk)
+                        split = split_budget(fit, budget, current=today, safe=safe)
                         t_split = time.perf_counter() - start
                         r = true_total(truth, split.allocation)
                         gap = r_best - r_today
@@ -138,7 +143,7 @@ def main(quick: bool = False) -> None:
                                 "channels": k,
                                 "noise": noise,
                                 "seed": seed,
-                                "fit": label + ("" if risk is None else f", risk={risk}"),
+                                "fit": label + ("" if safe else ", safe=False"),
                                 "today_pct_of_opt": r_today / r_best,
                                 "split_pct_of_opt": r / r_best,
                                 "beats_today": r >= r_today * (1 - 1e-9),
@@ -146,14 +151,17 @@ def main(quick: bool = False) -> None:
                                 "gain": r - r_today,
                                 "gap": gap,
                                 "mroi_coverage": float(hit.mean()),
+                                "safe_step": np.nan if split.safe_step is None else split.safe_step,
+                                "p_gain": split.gain_probability,
+                                "success": split.success,
                                 "guarded": len(split.guarded),
                                 "fit_s": t_fit,
                                 "split_s": t_split,
                             }
                         )
-                print([round(float(r["gap_captured"]), 3) for r in rows[-3:]], flush=True)
+                print([round(float(r["gap_captured"]), 3) for r in rows[-4:]], flush=True)
     summary = []
-    for label in ("history", "history, risk=0.2", "lift tests"):
+    for label in ("history", "history, safe=False", "lift tests", "lift tests, safe=False"):
         sel = [r for r in rows if r["fit"] == label]
         summary.append(
             {
@@ -165,6 +173,9 @@ def main(quick: bool = False) -> None:
                     np.sum([r["gain"] for r in sel]) / np.sum([r["gap"] for r in sel])
                 ),
                 "median_gap_captured": float(np.median([r["gap_captured"] for r in sel])),
+                "min_gap_captured": float(np.min([r["gap_captured"] for r in sel])),
+                "stayed_share": float(np.mean([r["safe_step"] == 0 for r in sel])),
+                "all_success": bool(all(r["success"] for r in sel)),
                 "mroi_80pct_coverage": float(np.mean([r["mroi_coverage"] for r in sel])),
                 "mean_split_pct_of_opt": float(np.mean([r["split_pct_of_opt"] for r in sel])),
                 "mean_today_pct_of_opt": float(np.mean([r["today_pct_of_opt"] for r in sel])),
@@ -172,7 +183,7 @@ def main(quick: bool = False) -> None:
                 "median_split_s": float(np.median([r["split_s"] for r in sel])),
             }
         )
-    speed = split_speed()
+    speed = split_speed() if not tune else {"best_s": float("nan"), "median_s": float("nan")}
     n_histories = len({(r["channels"], r["noise"], r["seed"]) for r in rows})
     text = "\n".join(
         [
@@ -180,7 +191,13 @@ def main(quick: bool = False) -> None:
             "",
             f"{n_histories} seeded weekly histories ({WEEKS} weeks; 3, 5, 8 channels; noise 3% "
             "and 8%); fit with trend, 2 yearly Fourier pairs and the Double-11 event; split "
-            "of today's budget over 200 draws with the default extrapolation guard (1.5x).",
+            "of today's budget over 200 draws with the default options (extrapolation guard "
+            "1.5x, safe default) and with safe=False. "
+            + (
+                "Tuning seeds 100-105 (the safe default's settings were chosen on these)."
+                if tune
+                else "Seeds 0-5 (the safe default's settings were chosen on seeds 100-105)."
+            ),
             "",
             markdown_table(summary, list(summary[0])),
             "",
@@ -194,7 +211,7 @@ def main(quick: bool = False) -> None:
     )
     print(text)
     write_results(
-        "channels_uncertainty",
+        "channels_uncertainty_tune" if tune else "channels_uncertainty",
         {"machine": machine(), "summary": summary, "speed": speed, "rows": rows},
         text,
     )
@@ -222,4 +239,4 @@ def split_speed() -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    main(quick="--quick" in sys.argv, tune="--tune" in sys.argv)

@@ -130,7 +130,7 @@ def _expected_reference(draws: CurveDraws, budget: float, upper: np.ndarray) -> 
 
 def test_split_over_draws_is_the_expected_optimum(fit: ResponseFit) -> None:
     budget = 4500.0
-    split = split_budget(fit, budget, extrapolation=None)
+    split = split_budget(fit, budget, extrapolation=None, safe=False)
     assert split.success and split.status == 0
     assert split.response_draws is not None and split.response_draws.size == 200
     assert split.response == pytest.approx(float(split.response_draws.mean()), rel=1e-12)
@@ -142,17 +142,17 @@ def test_split_over_draws_is_the_expected_optimum(fit: ResponseFit) -> None:
 def test_extrapolation_guard(fit: ResponseFit) -> None:
     assert fit.max_spend is not None
     big = 2.5 * sum(fit.max_spend.values())
-    free = split_budget(fit, big, extrapolation=None)
+    free = split_budget(fit, big, extrapolation=None, safe=False)
     assert "above the largest spend seen" in free.message
-    guarded = split_budget(fit, big * 0.5, extrapolation=1.5)
+    guarded = split_budget(fit, big * 0.5, extrapolation=1.5, safe=False)
     caps = np.array([1.5 * fit.max_spend[c] for c in guarded.channels])
     assert np.all(guarded.spend <= caps * (1 + 1e-9)) and guarded.success
     assert fit.min_spend is not None
     floors = np.array([fit.min_spend[c] / 1.5 for c in guarded.channels])
-    small = split_budget(fit, 1.2 * floors.sum(), extrapolation=1.5)
+    small = split_budget(fit, 1.2 * floors.sum(), extrapolation=1.5, safe=False)
     assert small.success and np.all(small.spend >= floors * (1 - 1e-9))
     # more budget than the guard holds: the guard is raised, and said
-    over = split_budget(fit, big, extrapolation=1.5)
+    over = split_budget(fit, big, extrapolation=1.5, safe=False)
     assert over.success and "guard is raised" in over.message
 
 
@@ -168,8 +168,8 @@ def test_cvar_split_is_no_worse_in_its_worst_draws() -> None:
     )
     budget = 4500.0
     current = {"a": 1500.0, "b": 3000.0}
-    mean = split_budget(fit, budget, current=current, extrapolation=None)
-    risky = split_budget(fit, budget, current=current, extrapolation=None, risk=0.2)
+    mean = split_budget(fit, budget, current=current, extrapolation=None, safe=False)
+    risky = split_budget(fit, budget, current=current, extrapolation=None, risk=0.2, safe=False)
     assert risky.success and risky.risk == "cvar0.2"
 
     def cvar(split: Any) -> float:

@@ -45,7 +45,10 @@ class BudgetSplit:
         ``current`` spend is returned (the optimiser did not beat it); 2: the split meets
         every constraint but the KKT conditions do not hold on it (the best split found,
         not a proven optimum; the message says which condition fails); 3: the
-        certificate fails (``success`` False; the message says what and by how much).
+        certificate fails (``success`` False; the message says what and by how much);
+        4: the safe default of a split over a fit's draws stopped short of the best
+        split (it moved only as far as the draws support; the message says how far
+        and why).
     certificate : Certificate
         Every constraint (budget, channel bounds, group shares, revenue and ROI
         targets) checked on the returned spend itself, relative tolerance 1e-9; printed
@@ -61,6 +64,17 @@ class BudgetSplit:
     risk : str
         What the split maximises over draws: ``"mean"``, or ``"cvar<a>"`` (the mean
         response of the worst fraction ``a`` of the draws).
+    gain_probability : float or None
+        Share of the curve draws in which the split beats the current spend (in the
+        objective: revenue, or profit); None without draws or a current spend.
+    gain_interval : (float, float) or None
+        The 80% interval (10% and 90% quantiles over the draws) of that gain, yuan per
+        period.
+    safe_step : float or None
+        With the safe default (``split_budget(fit, ..., safe=True)``): how far the split
+        moved from today's split towards the best split over the draws within the
+        trust region (0: it stayed at today's split; 1: all the way); None when the
+        safe default was off or not applied.
     """
 
     channels: tuple[str, ...]
@@ -85,6 +99,9 @@ class BudgetSplit:
     current_response_draws: FloatArray | None = None
     guarded: tuple[str, ...] = ()
     risk: str = "mean"
+    gain_probability: float | None = None
+    gain_interval: tuple[float, float] | None = None
+    safe_step: float | None = None
 
     @property
     def allocation(self) -> dict[str, float]:
@@ -151,9 +168,17 @@ class BudgetSplit:
                 f"  over {self.response_draws.size} curve draws ({self.risk}): response median "
                 f"{q[1]:,.0f}, 80% range {q[0]:,.0f} - {q[2]:,.0f}"
             )
-            if self.current_response_draws is not None:
-                beats = float(np.mean(self.response_draws >= self.current_response_draws))
-                lines.append(f"  beats the current spend in {beats:.0%} of the draws")
+            if self.gain_probability is not None and self.gain_interval is not None:
+                lo, hi = self.gain_interval
+                lines.append(
+                    f"  beats the current spend in {self.gain_probability:.0%} of the draws; "
+                    f"gain 80% interval {lo:+,.0f} to {hi:+,.0f}"
+                )
+            if self.safe_step is not None:
+                lines.append(
+                    f"  safe default: moved {self.safe_step:.0%} of the way from its start "
+                    "towards the best split over the draws within the trust region"
+                )
         if self.guarded:
             lines.append(
                 f"  held at the extrapolation guard (a multiple of the largest spend seen): "

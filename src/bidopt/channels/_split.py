@@ -46,6 +46,7 @@ def split_budget(
     options: Mapping[str, Any] | None = None,
     extrapolation: float | None = 1.5,
     risk: float | None = None,
+    safe: bool = True,
 ) -> BudgetSplit:
     """Split a budget across channels to maximise the response under group rules.
 
@@ -107,6 +108,21 @@ def split_budget(
     risk : float or None, default None
         With a fit: maximise the mean response of the worst ``risk`` fraction of the
         draws (their CVaR, e.g. 0.2) in place of the mean over all draws.
+    safe : bool, default True
+        With a fit: move from today's split (``current``, else the fit's mean spend per
+        period; scaled to the budget) only as far as the draws support.  Each channel
+        stays within a trust region ``today * exp(+-r)``, ``r`` wider where the draws
+        pin its marginal ROI at today's spend down (lift tests do); the split takes
+        the step on the path from today's split to the best split within that region
+        that maximises the 20% quantile of its gain over today across the draws,
+        among steps that gain in at least 90% of them, and stays at today's split when
+        no step does.  The message says how far it moved and why; ``safe_step``,
+        ``gain_probability`` and ``gain_interval`` report it.  When today's split
+        breaks the constraints (a new group rule), the path starts from today's split
+        moved just enough to meet them.  Not applied (and said) with
+        ``objective="roi"``.
+        False: the best split over the draws (within the guard).  Ignored for plain
+        curves.
 
     Returns
     -------
@@ -145,6 +161,7 @@ def split_budget(
             total_budget,
             extrapolation=extrapolation,
             risk=risk,
+            safe=safe,
             groups=groups,
             group_shares=group_shares,
             bounds=bounds,

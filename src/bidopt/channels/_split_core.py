@@ -4,6 +4,8 @@ comparison with the current spend, the KKT check and the certificate.  Shared by
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from bidopt._certificate import Certificate, ConstraintCheck, lower
@@ -17,7 +19,7 @@ from bidopt.channels._target import largest_budget_for_roi, least_budget
 from bidopt.exceptions import SolverError
 from bidopt.typing import FloatArray
 
-__all__ = ["solve_request"]
+__all__ = ["at_spend", "solve_request"]
 
 
 def solve_request(req: Request) -> BudgetSplit:
@@ -104,6 +106,46 @@ def solve_request(req: Request) -> BudgetSplit:
         message=message + note,
         method=req.method,
         nit=nit,
+        certificate=certificate,
+    )
+
+
+def at_spend(
+    req: Request, split: BudgetSplit, x: FloatArray, status: int, message: str
+) -> BudgetSplit:
+    """``split`` moved to spend ``x`` (a point the caller chose, e.g. the safe default's
+    step): its response, certificate (every constraint of ``req``) and status; with
+    ``status`` 0 the KKT conditions of ``req`` are checked on ``x`` (4 when they do not
+    hold: a point short of the optimum by choice)."""
+    shadow: dict[str, float] = {}
+    if status == 0:
+        report = kkt_report(req.curves, req.problem, x, req.offset, req.full)
+        if report.holds:
+            shadow = dict(report.shadow)
+            message += " KKT conditions hold on the returned split (checked)."
+        else:
+            status = 4
+    response, marginal = req.curves.value_and_derivative(x)
+    cut = req.min_roi is not None and float(x.sum()) < req.budget * (1 - 1e-9)
+    certificate = _certificate(req, req.problem, x, float(response.sum()), cut)
+    if not certificate.holds:
+        status = 3
+        message = certificate.message() + " " + message
+    problem = req.problem
+    return replace(
+        split,
+        spend=x,
+        channel_response=response,
+        marginal_roi=marginal,
+        group_spend=np.asarray(
+            np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names)),
+            dtype=np.float64,
+        ),
+        shadow_prices=shadow,
+        current_spend=req.current,
+        success=certificate.holds,
+        status=status,
+        message=message,
         certificate=certificate,
     )
 

@@ -12,10 +12,19 @@ import numpy as np
 from bidopt._validation import check_scalar, short_repr
 from bidopt.channels._drawset import ExpectedCurveSet
 from bidopt.channels._fit_result import ResponseFit
-from bidopt.channels._problem import as_mapping
+from bidopt.channels._problem import as_mapping, is_feasible, restrict
 from bidopt.channels._request import check_request
 from bidopt.channels._result import BudgetSplit
-from bidopt.channels._split_core import solve_request
+from bidopt.channels._settle import repair
+from bidopt.channels._split_core import at_spend, solve_request
+from bidopt.channels._split_safe import (
+    CONFIDENCE,
+    GAIN_QUANTILE,
+    SafeStep,
+    choose_step,
+    gain_stats,
+    trust_radius,
+)
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -88,6 +97,7 @@ def split_fit(
     *,
     extrapolation: float | None,
     risk: float | None,
+    safe: bool = True,
     **kwargs: Any,
 ) -> BudgetSplit:
     """See :func:`bidopt.channels.split_budget` (``curves`` a fit)."""
@@ -107,6 +117,8 @@ def split_fit(
         kwargs["method"] = "slsqp"
         note += " Some curve draws are S-shaped: SLSQP on the expected response."
     budget = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
+    if not isinstance(safe, bool | np.bool_):
+        raise InvalidInputError(f"`safe` must be True or False. Got {short_repr(safe)} instead.")
     cap: dict[str, float] = {}
     if extrapolation is not None:
         multiple = check_scalar(extrapolation, "extrapolation", lower=1)
@@ -118,18 +130,39 @@ def split_fit(
     if risk is not None:
         level = check_scalar(risk, "risk", lower=0, upper=1, lower_inclusive=False)
     req = check_request(fit.curves, budget, curve_set=expected, **_request_args(kwargs))
+    today, start, why_not = None, None, ""
+    if safe:
+        today, start, why_not = _today(fit, req)
+        if today is not None:
+            req = replace(req, current=today)
+    radius = None
+    solve_on = req
+    if start is not None:
+        radius = trust_radius(draws, start)
+        box = restrict(
+            req.problem,
+            np.maximum(req.problem.lower, start * np.exp(-radius)),
+            np.minimum(req.problem.upper, start * np.exp(radius)),
+        )
+        solve_on = replace(req, problem=box)
     if level is None or level >= 1:
-        split = solve_request(req)
+        split = solve_request(solve_on)
         risk_name = "mean"
     else:
         base = None if req.current is None else expected.per_draw(req.current)
-        split, gap = _cvar_split(req, expected, level, base)
+        split, gap = _cvar_split(solve_on, expected, level, base)
         risk_name = f"cvar{level:g}"
         what = "gain over the current spend" if base is not None else "response"
         note += (
             f" Maximises the mean {what} of the worst {level:.0%} of the draws (CVaR; "
             f"Frank-Wolfe over the draws' weights, within {gap:,.4g} of its bound)."
         )
+    safe_note = why_not
+    step: float | None = None
+    if start is not None and radius is not None and split.success:
+        chosen = choose_step(expected, start, split.spend, req.offset)
+        step = chosen.step
+        split = _safe_result(req, expected, split, chosen, radius, solve_on.problem, start)
     x = split.spend
     value, slope = expected.value_and_derivative(x)
     guarded = tuple(
@@ -143,20 +176,144 @@ def split_fit(
     if beyond:
         note += f" Spends above the largest spend seen (extrapolated curves): {beyond}."
     current_draws, current_value = None, None
+    p_gain, interval = None, None
+    response_draws = expected.per_draw(x)
     if split.current_spend is not None:
         current_draws = expected.per_draw(split.current_spend)
         current_value = float(expected.value(split.current_spend).sum())
+        offset = req.offset
+        gain = (response_draws - offset * float(x.sum())) - (
+            current_draws - offset * float(split.current_spend.sum())
+        )
+        p_gain, interval = gain_stats(gain)
     return replace(
         split,
         channel_response=value,
         marginal_roi=slope,
         current_response=current_value,
-        message=split.message + note,
-        response_draws=expected.per_draw(x),
+        message=split.message + note + safe_note,
+        response_draws=response_draws,
         current_response_draws=current_draws,
         guarded=guarded,
         risk=risk_name,
+        gain_probability=p_gain,
+        gain_interval=interval,
+        safe_step=step,
     )
+
+
+def _today(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArray | None, str]:
+    """Today's split and where the safe default starts from: ``current`` (else the
+    fit's mean spend per period), scaled to the budget when the objective spends it
+    all; the start is today's split, or when that breaks the constraints, today's split
+    moved just enough to meet them (bounds clipped, group and budget sums settled).
+    None and the reason when there is no such start (or the objective is ``roi``)."""
+    if req.goal == "roi":
+        return None, None, " Safe default: not applied with objective='roi'."
+    if req.current is not None:
+        x0, source = np.asarray(req.current, dtype=np.float64), "the current spend"
+    else:
+        assert fit.mean_spend is not None
+        x0 = np.array([fit.mean_spend[c] for c in req.channels], dtype=np.float64)
+        source = "the fitted history's mean spend per period"
+    total = float(x0.sum())
+    if total <= 0:
+        return None, None, f" Safe default: not applied ({source} is 0)."
+    if req.full or total > req.budget:
+        x0 = x0 * (req.budget / total)
+    if is_feasible(req.problem, x0, req.full):
+        return x0, x0, ""
+    start = repair(x0.copy(), req.problem, req.full)
+    if is_feasible(req.problem, start, req.full):
+        return x0, start, ""
+    return (
+        None,
+        None,
+        (  # pragma: no cover - repair meets every feasible problem
+            f" Safe default: not applied: today's split ({source}) could not be moved to meet "
+            "the constraints."
+        ),
+    )
+
+
+def _safe_result(
+    req: Any,
+    expected: ExpectedCurveSet,
+    split: BudgetSplit,
+    chosen: SafeStep,
+    radius: FloatArray,
+    box: Any,
+    start: FloatArray,
+) -> BudgetSplit:
+    """The split at the safe step, its status and the plain-words note."""
+    assert req.current is not None
+    channels = req.channels
+    moved = bool(np.any(np.abs(start - req.current) > 1e-9 * req.budget))
+    origin = (
+        "today's split moved just enough to meet the constraints (bounds clipped, group "
+        "and budget sums settled)"
+        if moved
+        else "today's split"
+    )
+    p = f"{chosen.gain_probability:.0%}"
+    lo, hi = chosen.gain_interval
+    at_edge = [
+        c
+        for j, c in enumerate(channels)
+        if (
+            (box.lower[j] > req.problem.lower[j] * (1 + 1e-9) + 1e-12)
+            and (split.spend[j] <= box.lower[j] * (1 + 1e-9))
+        )
+        or (
+            (box.upper[j] < req.problem.upper[j] * (1 - 1e-9))
+            and (split.spend[j] >= box.upper[j] * (1 - 1e-9))
+        )
+    ]
+    if chosen.step <= 0:
+        best = _beats(expected, req.offset, split.spend, start)
+        return at_spend(
+            req,
+            split,
+            start,
+            4 if moved else 1,
+            f"Safe default: stayed at {origin}. No move towards the best split over "
+            f"the draws gains in at least {CONFIDENCE:.0%} of them with a positive "
+            f"{GAIN_QUANTILE:.0%} quantile (the full move gains in {best:.0%} of the "
+            "draws): the history does not support reallocating; lift tests on the "
+            "channels flagged not identified would.",
+        )
+    region = (
+        "each channel within its starting spend x exp(+-r), r from "
+        f"{float(radius.min()):.2f} to {float(radius.max()):.2f} (wider where the "
+        "draws pin its marginal ROI down)"
+    )
+    if chosen.step >= 1:
+        text = (
+            "Safe default: the best split over the draws within the trust region around "
+            f"{origin} ({region})"
+        )
+    else:
+        text = (
+            f"Safe default: moved {chosen.step:.0%} of the way from {origin} "
+            f"towards the best split over the draws within the trust region ({region}); "
+            "further moves are not supported by the draws"
+        )
+    text += (
+        f"; the gain over {'that start' if moved else 'today'} is positive in {p} of the "
+        "draws, 80% interval "
+        f"{lo:+,.4g} to {hi:+,.4g}."
+    )
+    if at_edge:
+        text += f" Held at the trust region's edge: {at_edge}."
+    return at_spend(req, split, chosen.spend, 0 if chosen.step >= 1 else 4, text)
+
+
+def _beats(expected: ExpectedCurveSet, offset: float, x: FloatArray, today: FloatArray) -> float:
+    """Share of the draws in which ``x`` beats ``today`` (in the objective)."""
+    gain = (expected.per_draw(x) - offset * float(x.sum())) - (
+        expected.per_draw(today) - offset * float(today.sum())
+    )
+    return float(np.mean(gain > 0))
 
 
 def _request_args(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,109 @@
+"""The safe default of a split over a fit's draws (``split_budget(fit, ..., safe=True)``):
+move from today's split only as far as the draws support.
+
+History alone pins down each channel's marginal ROI at today's spend far better than
+the curvature away from it (that comes from the priors as much as from the data), so
+the split that maximises the expected response can move spend the wrong way.  The safe
+default therefore
+
+* keeps each channel within a trust region around today's spend, ``today *
+  exp(+-r)``, with ``r = TRUST_SCALE / w`` between ``TRUST_MIN`` and ``TRUST_MAX``,
+  where ``w`` is the relative width of the channel's 80% marginal-ROI interval at
+  today's spend (the region widens with evidence: lift tests narrow the interval);
+* finds the split over the draws within that region, and then
+* walks the straight path from today's split towards it, taking the step that
+  maximises the ``GAIN_QUANTILE`` quantile of the gain over today across the draws,
+  among the steps whose gain is positive in at least ``CONFIDENCE`` of the draws; with
+  no such step it stays at today's split.
+
+Every point of that path meets the same linear constraints (budget, bounds, group
+shares) as its two ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bidopt.channels._drawset import ExpectedCurveSet
+from bidopt.channels._uncertainty import CurveDraws
+from bidopt.typing import FloatArray
+
+__all__ = [
+    "CONFIDENCE",
+    "GAIN_QUANTILE",
+    "TRUST_MAX",
+    "TRUST_MIN",
+    "TRUST_SCALE",
+    "SafeStep",
+    "choose_step",
+    "gain_stats",
+    "trust_radius",
+]
+
+#: Log-radius of a channel's trust region: this over the relative width of its 80%
+#: marginal-ROI interval at today's spend ...
+TRUST_SCALE = 0.3
+#: ... but at least this (spend may move by up to ``exp(0.3) - 1``, 35%, up or down by
+#: ``1 - exp(-0.3)``, 26%, even where the interval is wide) ...
+TRUST_MIN = 0.3
+#: ... and at most this.
+TRUST_MAX = 2.0
+#: The step maximises this quantile of the gain over today across the draws ...
+GAIN_QUANTILE = 0.2
+#: ... among the steps whose gain is positive in at least this share of the draws.
+CONFIDENCE = 0.9
+#: Steps tried on the path from today's split to the trust region's optimum.
+_STEPS = np.linspace(0.0, 1.0, 41)
+
+
+@dataclass(frozen=True, slots=True)
+class SafeStep:
+    """The step the safe default took: ``spend = today + step * (target - today)``."""
+
+    step: float
+    spend: FloatArray
+    gain_probability: float
+    gain_interval: tuple[float, float]
+
+
+def trust_radius(draws: CurveDraws, today: FloatArray) -> FloatArray:
+    """Each channel's log-radius around ``today`` (yuan per period, shape (n,)):
+    ``TRUST_SCALE`` over the relative width of its 80% marginal-ROI interval over the
+    draws, clipped to ``[TRUST_MIN, TRUST_MAX]`` (a channel whose interval is not
+    finite, or which the draws hold fixed, gets ``TRUST_MIN``)."""
+    slope = draws.value_and_derivative(np.maximum(today, 1e-12))[1]
+    low, mid, high = np.quantile(slope, [0.1, 0.5, 0.9], axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        width = (high - low) / np.abs(mid)
+    held = np.isin(np.array(draws.channels), np.array(draws.held, dtype=str))
+    pinned = TRUST_SCALE / np.maximum(width, 1e-300)  # a zero width: pinned down exactly
+    radius = np.where(np.isfinite(width) & ~held, pinned, TRUST_MIN)
+    return np.asarray(np.clip(radius, TRUST_MIN, TRUST_MAX), dtype=np.float64)
+
+
+def gain_stats(gain: FloatArray) -> tuple[float, tuple[float, float]]:
+    """Share of draws with a positive gain, and the gain's 80% interval."""
+    low, high = np.quantile(gain, [0.1, 0.9])
+    return float(np.mean(gain > 0)), (float(low), float(high))
+
+
+def choose_step(
+    expected: ExpectedCurveSet, today: FloatArray, target: FloatArray, offset: float
+) -> SafeStep:
+    """The step from ``today`` towards ``target`` (both feasible splits, shape (n,))
+    that maximises the ``GAIN_QUANTILE`` quantile of each draw's gain in objective
+    (response less ``offset`` times spend), among steps with a positive gain in at
+    least ``CONFIDENCE`` of the draws; step 0 (today) when there is none."""
+    base = expected.per_draw(today) - offset * float(today.sum())
+    best_t, best_q, best_x = 0.0, 0.0, today
+    best_gain = np.zeros(expected.n_draws)
+    for t in _STEPS[1:].tolist():
+        x = target if t == 1.0 else today + t * (target - today)
+        gain = expected.per_draw(x) - offset * float(x.sum()) - base
+        q = float(np.quantile(gain, GAIN_QUANTILE))
+        if np.mean(gain > 0) >= CONFIDENCE and q > best_q:
+            best_t, best_q, best_x, best_gain = t, q, x, gain
+    p, interval = gain_stats(best_gain)
+    return SafeStep(step=best_t, spend=best_x, gain_probability=p, gain_interval=interval)

@@ -1,0 +1,125 @@
+"""The safe default of a split over a fit's draws: from today's split only as far as the
+draws support (``split_budget(fit, ..., safe=True)``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.channels import CurveDraws, ResponseFit, split_budget
+from bidopt.channels._split_safe import CONFIDENCE, GAIN_QUANTILE, TRUST_MIN
+from bidopt.exceptions import InvalidInputError
+
+TODAY = {"a": 1000.0, "b": 3000.0}
+
+
+def _fit(ceiling_a: np.ndarray, ceiling_b: np.ndarray) -> ResponseFit:
+    """A fit by hand: logistic curves whose ceilings are the draws given (lam fixed)."""
+    lam = np.array([1.0 / 1000, 0.6 / 3000])
+    ceiling = np.column_stack([ceiling_a, ceiling_b])
+    n = ceiling.shape[0]
+    draws = CurveDraws(
+        channels=("a", "b"),
+        kind="logistic",
+        params={"ceiling": ceiling, "lam": np.tile(lam, (n, 1))},
+        adstock={"alpha": np.zeros((n, 2))},
+    )
+    curves = draws.curves(0)
+    return ResponseFit(
+        curves=curves,
+        adstock={c: {"alpha": 0.0} for c in curves},
+        intercept=0.0,
+        controls={},
+        r2=1.0,
+        nrmse=0.0,
+        params={},
+        stderr={},
+        fitted=np.zeros(3),
+        residuals=np.zeros(3),
+        success=True,
+        message="by hand",
+        n_starts=1,
+        draws=draws,
+        mean_spend=dict(TODAY),
+        max_spend={"a": 2000.0, "b": 6000.0},
+        min_spend={"a": 400.0, "b": 1500.0},
+    )
+
+
+def _gain(split: object) -> np.ndarray:
+    return np.asarray(split.response_draws - split.current_response_draws)  # type: ignore[attr-defined]
+
+
+def test_disagreeing_draws_keep_todays_split() -> None:
+    # half the draws favour channel a, half channel b: no move gains in 90% of them
+    rng = np.random.default_rng(0)
+    up = rng.random(200) < 0.5
+    fit = _fit(np.where(up, 9000.0, 2500.0), np.where(up, 6000.0, 14000.0))
+    split = split_budget(fit, 4000.0, current=TODAY)
+    assert split.success and split.status == 1 and split.safe_step == 0.0
+    np.testing.assert_allclose(split.spend, [1000.0, 3000.0])
+    assert "stayed at today's split" in split.message
+    assert split.gain_probability == 0.0 and split.gain_interval == (0.0, 0.0)
+    free = split_budget(fit, 4000.0, current=TODAY, safe=False)
+    assert free.safe_step is None and np.abs(free.spend - split.spend).max() > 100
+    assert free.gain_probability is not None and free.gain_probability < CONFIDENCE
+
+
+def test_safe_step_is_the_best_supported_point_on_the_path() -> None:
+    rng = np.random.default_rng(1)
+    fit = _fit(5000.0 * np.exp(rng.normal(0, 0.5, 200)), 9000.0 * np.exp(rng.normal(0, 0.5, 200)))
+    split = split_budget(fit, 4000.0, current=TODAY)
+    assert split.success and split.certificate is not None and split.certificate.holds
+    step = split.safe_step
+    assert step is not None and 0 < step <= 1
+    gain = _gain(split)
+    assert np.mean(gain > 0) >= CONFIDENCE and np.quantile(gain, GAIN_QUANTILE) > 0
+    assert split.gain_probability == pytest.approx(np.mean(gain > 0))
+    assert split.gain_interval == pytest.approx(tuple(np.quantile(gain, [0.1, 0.9])))
+    # the draws' 80% interval of marginal ROI is wider than its median (TRUST_SCALE /
+    # TRUST_MIN = 1): the trust region is today x exp(+-TRUST_MIN), its optimum on the edge
+    x0 = np.array([1000.0, 3000.0])
+    target = x0 + (split.spend - x0) / step
+    assert np.abs(np.log(target / x0)).max() == pytest.approx(TRUST_MIN, rel=1e-6)
+    assert np.all(np.abs(np.log(split.spend / x0)) <= TRUST_MIN + 1e-9)
+    # no other step on the same path has a larger supported 20% quantile
+    draws = fit.draws
+    assert draws is not None
+    base = np.array(
+        [sum(c(x0[j]) for j, c in enumerate(draws.curves(d).values())) for d in range(200)]
+    )
+    for t in np.linspace(0.05, 1.0, 20):
+        x = x0 + t * (target - x0)
+        other = np.array(
+            [sum(c(x[j]) for j, c in enumerate(draws.curves(d).values())) for d in range(200)]
+        )
+        g = other - base
+        if np.mean(g > 0) >= CONFIDENCE:
+            assert np.quantile(g, GAIN_QUANTILE) <= np.quantile(gain, GAIN_QUANTILE) + 1e-6
+
+
+def test_pinned_curves_reach_the_expected_optimum() -> None:
+    # every draw the same curve: the region is as wide as TRUST_MAX allows (exp(2))
+    fit = _fit(np.full(50, 5000.0), np.full(50, 9000.0))
+    safe = split_budget(fit, 4000.0, current=TODAY)
+    free = split_budget(fit, 4000.0, current=TODAY, safe=False)
+    assert safe.status == 0 and safe.safe_step == 1.0
+    np.testing.assert_allclose(safe.spend, free.spend, rtol=1e-9)
+
+
+def test_safe_default_starts_from_the_mean_spend_or_a_feasible_today() -> None:
+    fit = _fit(np.full(20, 5000.0), np.full(20, 9000.0))
+    # no current: the fit's mean spend, scaled to the budget
+    split = split_budget(fit, 8000.0)
+    np.testing.assert_allclose(split.current_spend, [2000.0, 6000.0])
+    assert split.safe_step is not None
+    # today's split breaks the group rule: the start is today's split moved to meet it
+    rule = split_budget(
+        fit, 4000.0, current=TODAY, groups={"g": ["a"]}, group_shares={"g": (0.5, 0.6)}
+    )
+    assert rule.success and rule.safe_step is not None
+    assert "moved just enough to meet the constraints" in rule.message
+    np.testing.assert_allclose(rule.current_spend, [1000.0, 3000.0])
+    assert 0.5 * 4000 * (1 - 1e-9) <= rule.spend[0] <= 0.6 * 4000 * (1 + 1e-9)
+    with pytest.raises(InvalidInputError, match="`safe` must be True or False"):
+        split_budget(fit, 4000.0, safe="yes")  # type: ignore[arg-type]
