@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bidopt.bidding import CrowdBidPlan, optimize_bids, optimize_crowd_bids
+from bidopt.bidding import CrowdBidPlan, _kernels, optimize_bids, optimize_crowd_bids
+from bidopt.bidding._crowds_cells import CellCurves, SearchTables
+from bidopt.bidding._crowds_search import base_grid, keyword_landscape
 from bidopt.datasets import make_search_account
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
@@ -141,3 +143,41 @@ def test_bad_inputs(account_cells):
         _solve(cols, land, budget, value_multiplier={OTHERS: 1.0})
     with pytest.raises(InvalidInputError, match="every crowd"):
         _solve(cols, land, budget, objective="lifetime_value", value_per_order={OTHERS: 1.0})
+
+
+@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+def test_compiled_search_matches_numpy(account_cells, monkeypatch):
+    """The compiled reads, scores and premium moves give the numpy path's numbers bit for
+    bit (so plans are the same with or without numba)."""
+    _, _, land, _ = account_cells
+    curves = CellCurves.build(land, np.asarray(land.conversions), max_cpc=6.0, max_bid=30.0)
+    n_kw = land.bids.shape[0] // 9
+    cells = np.arange(n_kw * 9).reshape(n_kw, 9)
+    cells[np.random.default_rng(0).random(cells.shape) < 0.1] = -1  # missing cells
+    low, log_ratio = base_grid(curves, cells, 12, 1.05, None)
+    order = np.argsort(log_ratio, kind="stable")
+    tables = SearchTables.build(curves, cells[order], low[order], log_ratio[order], 12, 3.0, "cost")
+    premiums = np.array([0.0, 0.3, 0.0, 1.2, 0.05, 3.0, 0.0, 0.0, 0.77])
+    labels = np.arange(n_kw).astype(object)
+    rows = np.r_[np.arange(300), -1]
+    bids = np.random.default_rng(1).gamma(2.0, 2.0, (rows.size, 5))  # unsorted, some above
+
+    def land_k():
+        fields = {"conversions": "value"}
+        return keyword_landscape(curves, cells, low, log_ratio, 12, premiums, fields, labels)
+
+    out = {}
+    for enabled in (True, False):
+        monkeypatch.setattr(_kernels, "ENABLED", enabled)
+        score = tables.score(1.0, 0.2, 0.05)
+        others = sum(tables.shifted(score[a], 0.3) for a in range(1, 9))
+        out[enabled] = [
+            score,
+            *(tables.shifted(score[a], p) for a in range(9) for p in (0.0, 0.05, 0.37, 3.0)),
+            tables.maxima(score[0], others, [0.0, 0.05, 0.13, 1.0, 3.0]),
+            *curves.read(rows, bids, ("clicks", "cost", "value")).values(),
+            *(getattr(land_k(), n) for n in ("bids", "clicks", "cost", "conversions")),
+        ]
+    assert np.isinf(out[True][0]).any()  # the CPC cap and max_bid leave cells infeasible
+    for fast, reference in zip(out[True], out[False], strict=True):
+        np.testing.assert_array_equal(fast, reference)

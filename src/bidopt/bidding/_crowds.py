@@ -28,7 +28,6 @@ The premium search is a heuristic: the certified gap, not the search, is the gua
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -272,10 +271,9 @@ def optimize_crowd_bids(
         aux = "revenue"
     searchable = np.flatnonzero(~fixed)
     if max_crowds > 0 and searchable.size and max_sweeps > 0 and best.fun > 0:
-        n_columns = n_levels + math.ceil(math.log(1 + PREMIUM_RANGE[1]) / math.log(min_ratio)) + 1
         order = np.argsort(log_ratio, kind="stable")  # runs of one grid ratio
         tables = SearchTables.build(
-            curves, cells[order], low[order], log_ratio[order], n_levels, n_columns, aux
+            curves, cells[order], low[order], log_ratio[order], n_levels, PREMIUM_RANGE[1], aux
         )
         for sweep in range(max_sweeps):
             weights = lagrangian_weights(best, target_cpa, target_roas, objective)
@@ -300,24 +298,52 @@ def optimize_crowd_bids(
 
 
 def _labels(values: npt.ArrayLike, name: str, n: int) -> tuple[ObjectArray, IntArray]:
+    """Labels as text in order of first appearance, and each row's index into them.
+
+    Rows are coded by their raw value first (a hash per row), then the few distinct
+    values are read as text (so ``1`` and ``"1"`` are one label) and checked."""
+    array = np.asarray(values)
+    if array.shape == (n,) and array.dtype.kind in "iu":  # integer codes: no text to hash
+        uniq, first, inverse = np.unique(array, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # labels in order of first appearance
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        return uniq[order].astype(str).astype(object), rank[inverse.ravel()].astype(np.int64)
     raw = np.asarray(values, dtype=object)
     if raw.shape != (n,):
         raise InvalidInputError(
             f"`{name}` must have shape ({n},), one label per landscape row. Got shape "
             f"{raw.shape} instead."
         )
-    bad = missing_mask(raw)
+    items = raw.tolist()
+    if len(set(map(type, items))) > 1:
+        # mixed types (1 and 1.0 are one dict key but two labels): check, then code text
+        bad = missing_mask(raw)
+        if bad.any():
+            at = int(np.argmax(bad))
+            raise InvalidInputError(
+                f"`{name}` must have a label on every row. Got {raw[at]!r} at row {at} instead."
+            )
+        items = [str(v) for v in items]
+    try:
+        first_seen = dict.fromkeys(items)
+    except TypeError:  # unhashable labels: their text
+        first_seen = dict.fromkeys(items := [str(v) for v in items])
+    distinct = np.empty(len(first_seen), dtype=object)
+    distinct[:] = list(first_seen)
+    index = {v: i for i, v in enumerate(distinct.tolist())}
+    code = np.fromiter(map(index.__getitem__, items), np.int64, n)
+    bad = missing_mask(distinct)
     if bad.any():
-        at = int(np.argmax(bad))
+        at = int(np.argmax(bad[code]))
         raise InvalidInputError(
             f"`{name}` must have a label on every row. Got {raw[at]!r} at row {at} instead."
         )
-    text = raw.astype(str)
-    uniq, first, inverse = np.unique(text, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # labels in order of first appearance
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return uniq[order].astype(object), rank[inverse.ravel()].astype(np.int64)
+    text: dict[str, int] = {}
+    to_text = np.array([text.setdefault(str(v), len(text)) for v in distinct], dtype=np.int64)
+    labels = np.empty(len(text), dtype=object)
+    labels[:] = list(text)
+    return labels, to_text[code]
 
 
 def _objective_value(

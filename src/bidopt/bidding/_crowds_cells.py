@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bidopt.bidding import _crowds_kernels
 from bidopt.landscape import BidLandscape
 from bidopt.typing import FloatArray, IntArray
 
@@ -87,6 +88,11 @@ class CellCurves:
         A row of -1 (a missing cell) and bids of 0 read 0.  Bids above a cell's usable
         bid must have been excluded by the caller.
         """
+        if _crowds_kernels.enabled():
+            out = _crowds_kernels.read_cells(
+                self.bids, tuple(self.metrics[n] for n in names), rows, bids
+            )
+            return {name: out[i] for i, name in enumerate(names)}
         n_levels = self.n_levels
         present = rows >= 0
         rr = np.where(present, rows, 0)
@@ -106,32 +112,34 @@ class CellCurves:
             w = np.where(width > 0, (bids - b_lo) / width, 0.0)
         np.clip(w, 0.0, 1.0, out=w)
         dead = ~(present[:, None] & (bids > 0))
-        out: dict[str, FloatArray] = {}
+        out_: dict[str, FloatArray] = {}
         for name in names:
             m = self.metrics[name].ravel()
             y_lo = np.where(below, 0.0, m.take(flat_lo))
             y = y_lo + w * (m.take(flat_hi) - y_lo)
             y[dead] = 0.0
-            out[name] = y
-        return out
+            out_[name] = y
+        return out_
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SearchTables:
-    """Each cell's metrics on a per-keyword geometric bid grid, for the premium search.
+    """The keywords' geometric bid grids on which the premium search scores the cells.
 
     Column ``c`` of keyword ``k`` is the bid ``low[k] * ratio[k] ** c``; the keyword's
     base bids are the first ``n_base`` columns, and a premium ``m`` shifts a crowd's
-    column by ``log(1 + m) / log(ratio[k])``.  ``cost`` is +inf where a bid is above the
-    cell's usable bid.  Float32: the tables only rank premiums; plans are read exactly.
+    column by ``log(1 + m) / log(ratio[k])``; a row's -inf (infeasible or out of reach)
+    are a suffix.  :meth:`score` reads every cell on the grid
+    at the solve's multipliers (float32: the scores only rank premiums; plans are read
+    exactly); nothing else of size keywords x crowds x columns is kept.
     """
 
-    low: FloatArray  # (n_keywords,)
-    log_ratio: FloatArray  # (n_keywords,)
+    curves: CellCurves
+    cells: IntArray  # (n_keywords, n_crowds), keywords sorted by grid ratio
+    grid: FloatArray  # (n_keywords, n_columns)
+    reach: IntArray  # (n_keywords,) columns a premium in the box can read
     n_base: int
-    cost: np.ndarray  # (n_keywords, n_crowds, n_columns) float32
-    value: np.ndarray
-    aux: np.ndarray | None
+    aux: str | None
     runs: tuple[tuple[int, int, float], ...]  # (start, stop, log_ratio) of keywords in runs
 
     @classmethod
@@ -142,43 +150,77 @@ class SearchTables:
         low: FloatArray,
         log_ratio: FloatArray,
         n_base: int,
-        n_columns: int,
+        max_premium: float,
         aux: str | None,
     ) -> SearchTables:
-        n_kw, n_crowds = cells.shape
+        """Tables for premiums up to ``max_premium``: a keyword's columns reach its base
+        bids times ``1 + max_premium`` (and one more, for the blend); the columns past a
+        keyword's reach are never read and score -inf."""
+        reach = n_base + np.ceil(math.log1p(max_premium) / log_ratio).astype(np.int64) + 1
+        n_columns = int(reach.max(initial=n_base + 1))
         grid = low[:, None] * np.exp(log_ratio[:, None] * np.arange(n_columns)[None, :])
-        shape = (n_kw, n_crowds, n_columns)
-        cost = np.empty(shape, dtype=np.float32)
-        value = np.empty(shape, dtype=np.float32)
-        aux_table = np.empty(shape, dtype=np.float32) if aux else None
-        names = ("cost", "value") + ((aux,) if aux else ())
-        for a in range(n_crowds):  # one crowd at a time: bounded memory
-            rows = cells[:, a]
-            usable = np.where(cells[:, a] >= 0, curves.usable[np.maximum(cells[:, a], 0)], np.inf)
-            too_high = grid > usable[:, None] * (1 + 1e-12)
-            read = curves.read(rows, np.where(too_high, 0.0, grid), names)
-            cost[:, a] = np.where(too_high, np.inf, read["cost"])
-            value[:, a] = read["value"]
-            if aux_table is not None and aux is not None:
-                aux_table[:, a] = read[aux]
         edges = np.flatnonzero(np.diff(log_ratio)) + 1
         starts, stops = np.r_[0, edges], np.r_[edges, log_ratio.size]
         runs = tuple(
             (int(a), int(b), float(log_ratio[a])) for a, b in zip(starts, stops, strict=True)
         )
-        return cls(low, log_ratio, n_base, cost, value, aux_table, runs)
+        return cls(curves, np.ascontiguousarray(cells), grid, reach, n_base, aux, runs)
 
     def score(self, w_value: float, w_aux: float, w_cost: float) -> np.ndarray:
-        """Lagrangian score ``w_value * value + w_aux * aux - w_cost * cost`` per cell
-        and column (-inf where infeasible), float32, shape (n_keywords, n_crowds,
-        n_columns)."""
-        s = np.float32(w_value) * self.value
-        if self.aux is not None and w_aux != 0.0:
-            s += np.float32(w_aux) * self.aux
-        finite = np.isfinite(self.cost)
-        s -= np.float32(w_cost) * np.where(finite, self.cost, 0.0).astype(np.float32)
-        s[~finite] = -np.inf
-        return np.asarray(s, dtype=np.float32)
+        """Lagrangian score ``w_value * value + w_aux * aux - w_cost * cost`` per crowd,
+        cell and column (-inf above a cell's usable bid), float32, shape (n_crowds,
+        n_keywords, n_columns)."""
+        n_kw, n_crowds = self.cells.shape
+        out = np.empty((n_crowds, n_kw, self.grid.shape[1]), dtype=np.float32)
+        curves = self.curves
+        aux = curves.metrics[self.aux] if self.aux else None
+        for a in range(n_crowds):  # one crowd at a time: bounded memory
+            rows = np.ascontiguousarray(self.cells[:, a])
+            if _crowds_kernels.enabled():
+                _crowds_kernels.score_table(
+                    curves.bids, curves.usable, curves.metrics["value"],
+                    curves.metrics["cost"], aux, rows, self.grid, self.reach,
+                    (w_value, w_aux, w_cost), out[a],
+                )  # fmt: skip
+                continue
+            usable = np.where(rows >= 0, curves.usable[np.maximum(rows, 0)], np.inf)
+            too_high = self.grid > usable[:, None] * (1 + 1e-12)
+            too_high |= np.arange(self.grid.shape[1])[None, :] >= self.reach[:, None]
+            names = ("cost", "value") + ((self.aux,) if self.aux else ())
+            read = curves.read(rows, np.where(too_high, 0.0, self.grid), names)
+            s = np.float32(w_value) * read["value"].astype(np.float32)
+            if self.aux and w_aux != 0.0:
+                s += np.float32(w_aux) * read[self.aux].astype(np.float32)
+            s -= np.float32(w_cost) * np.where(too_high, 0.0, read["cost"]).astype(np.float32)
+            s[too_high] = -np.inf
+            out[a] = s
+        return out
+
+    def _shifts(self, premiums: list[float]) -> tuple[IntArray, np.ndarray, IntArray]:
+        """Per run and premium: the column shift's integer part, its fraction (float32) and
+        how to read it (0 blend two columns, 1 one column, 2 off the table)."""
+        n_columns = self.grid.shape[1]
+        shape = (len(self.runs), len(premiums))
+        lo = np.zeros(shape, dtype=np.int64)
+        w = np.zeros(shape, dtype=np.float32)
+        mode = np.full(shape, 2, dtype=np.int64)
+        for r, (_, _, log_ratio) in enumerate(self.runs):
+            for i, premium in enumerate(premiums):
+                shift = math.log1p(premium) / log_ratio
+                lo[r, i] = math.floor(shift)
+                w[r, i] = np.float32(shift - lo[r, i])
+                if lo[r, i] + self.n_base > n_columns:
+                    continue
+                if w[r, i] == 0:
+                    mode[r, i] = 1
+                elif lo[r, i] + 1 + self.n_base <= n_columns:
+                    mode[r, i] = 0
+        return lo, w, mode
+
+    def _run_bounds(self) -> tuple[IntArray, IntArray]:
+        starts = np.array([r[0] for r in self.runs], dtype=np.int64)
+        stops = np.array([r[1] for r in self.runs], dtype=np.int64)
+        return starts, stops
 
     def shifted(self, score: np.ndarray, premium: float) -> np.ndarray:
         """One crowd's score (n_keywords, n_columns) read at base bid ``j`` times
@@ -186,21 +228,37 @@ class SearchTables:
 
         Keywords come sorted by grid ratio (``log_ratio`` takes few values, in runs), so
         each run shifts by one number: two slices and a blend, no gather."""
-        n_kw, n_columns = score.shape
+        lo, w, mode = self._shifts([premium])
+        if _crowds_kernels.enabled():
+            return _crowds_kernels.shifted_rows(
+                score, self._run_bounds(), lo[:, 0], w[:, 0], mode[:, 0], self.n_base
+            )
+        n_kw = score.shape[0]
         out = np.full((n_kw, self.n_base), -np.inf, dtype=np.float32)
-        for start, stop, log_ratio in self.runs:
-            shift = math.log1p(premium) / log_ratio
-            lo = math.floor(shift)
-            w = np.float32(shift - lo)
-            if lo + self.n_base > n_columns:
+        for r, (start, stop, _) in enumerate(self.runs):
+            a, f = int(lo[r, 0]), w[r, 0]
+            if mode[r, 0] == 2:
                 continue
-            s_lo = score[start:stop, lo : lo + self.n_base]
-            if w == 0 or lo + 1 + self.n_base > n_columns:
-                if w == 0:
-                    out[start:stop] = s_lo
+            s_lo = score[start:stop, a : a + self.n_base]
+            if mode[r, 0] == 1:
+                out[start:stop] = s_lo
                 continue
-            s_hi = score[start:stop, lo + 1 : lo + 1 + self.n_base]
+            s_hi = score[start:stop, a + 1 : a + 1 + self.n_base]
             with np.errstate(invalid="ignore"):
-                blend = s_lo + w * (s_hi - s_lo)
+                blend = s_lo + f * (s_hi - s_lo)
             out[start:stop] = np.where(np.isfinite(s_lo) & np.isfinite(s_hi), blend, -np.inf)
+        return out
+
+    def maxima(self, score: np.ndarray, others: np.ndarray, premiums: list[float]) -> np.ndarray:
+        """Each keyword's best Lagrangian over its base bids (0 for not bidding) with one
+        crowd (``score``, shape (n_keywords, n_columns)) at each of ``premiums`` and the
+        rest at ``others`` (shape (n_keywords, n_base)): float32, shape (n_premiums,
+        n_keywords)."""
+        if _crowds_kernels.enabled():
+            lo, w, mode = self._shifts(premiums)
+            return _crowds_kernels.shift_maxima(score, others, self._run_bounds(), lo, w, mode)
+        out = np.empty((len(premiums), score.shape[0]), dtype=np.float32)
+        for i, premium in enumerate(premiums):
+            s = others + self.shifted(score, premium)
+            out[i] = np.maximum(s.max(axis=1), 0.0)
         return out

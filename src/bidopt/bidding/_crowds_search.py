@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from bidopt.bidding import _crowds_kernels
 from bidopt.bidding._crowds_cells import CellCurves, SearchTables
 from bidopt.bidding._plan import BidPlan
 from bidopt.landscape import BidLandscape
@@ -72,22 +73,14 @@ def keyword_landscape(
     reads of crowds at premium 0 between calls (they recur in every solve)."""
     grid = low[:, None] * np.exp(log_ratio[:, None] * np.arange(n_levels)[None, :])
     names = ["clicks", "cost", *sorted(set(fields.values()))]
-    sums = {n: np.zeros(grid.shape) for n in names}
-    feasible = np.ones(grid.shape, dtype=bool)
-    for a in range(cells.shape[1]):
-        if cache is not None and premiums[a] == 0 and a in cache:
-            ok, read = cache[a]
-        else:
-            rows = cells[:, a]
-            q = grid * (1 + premiums[a])
-            usable = np.where(rows >= 0, curves.usable[np.maximum(rows, 0)], np.inf)
-            ok = q <= usable[:, None] * (1 + 1e-12)
-            read = curves.read(rows, np.where(ok, q, 0.0), tuple(names))
-            if cache is not None and premiums[a] == 0:
-                cache[a] = (ok, read)
-        feasible &= ok
-        for n in names:
-            sums[n] += read[n]
+    if _crowds_kernels.enabled():
+        stacked, feasible = _crowds_kernels.keyword_sums(
+            curves.bids, curves.usable, tuple(curves.metrics[n] for n in names), cells, grid,
+            premiums,
+        )  # fmt: skip
+        sums = dict(zip(names, stacked, strict=True))
+    else:
+        sums, feasible = _keyword_sums(curves, cells, grid, premiums, names, cache)
     feasible = np.logical_and.accumulate(feasible, axis=1)
     last = feasible.sum(axis=1) - 1  # last feasible level, -1 if none
     take = np.minimum(np.arange(n_levels)[None, :], np.maximum(last, 0)[:, None])
@@ -108,6 +101,34 @@ def keyword_landscape(
         revenue=extra.get("revenue"),
         keywords=kw_labels,
     )
+
+
+def _keyword_sums(
+    curves: CellCurves,
+    cells: IntArray,
+    grid: FloatArray,
+    premiums: FloatArray,
+    names: list[str],
+    cache: dict[int, tuple[BoolArray, dict[str, FloatArray]]] | None,
+) -> tuple[dict[str, FloatArray], BoolArray]:
+    """The numpy path of :func:`_crowds_kernels.keyword_sums`, crowd by crowd."""
+    sums = {n: np.zeros(grid.shape) for n in names}
+    feasible = np.ones(grid.shape, dtype=bool)
+    for a in range(cells.shape[1]):
+        if cache is not None and premiums[a] == 0 and a in cache:
+            ok, read = cache[a]
+        else:
+            rows = cells[:, a]
+            q = grid * (1 + premiums[a])
+            usable = np.where(rows >= 0, curves.usable[np.maximum(rows, 0)], np.inf)
+            ok = q <= usable[:, None] * (1 + 1e-12)
+            read = curves.read(rows, np.where(ok, q, 0.0), tuple(names))
+            if cache is not None and premiums[a] == 0:
+                cache[a] = (ok, read)
+        feasible &= ok
+        for n in names:
+            sums[n] += read[n]
+    return sums, feasible
 
 
 def lagrangian_weights(
@@ -135,29 +156,38 @@ def search_premiums(
 ) -> FloatArray:
     """New premiums by a one-dimensional search per crowd on the Lagrangian tables."""
     cents = np.round(premiums * STEP).astype(np.int64)
-    shifted = [tables.shifted(score[:, a], cents[a] / STEP) for a in range(score.shape[1])]
+    shifted = [tables.shifted(score[a], cents[a] / STEP) for a in range(score.shape[0])]
 
     def best_for(a: int, others: np.ndarray, start: int | None) -> tuple[int, float]:
         """Best premium (hundredths) of crowd ``a``: a coarse grid then a pattern search
-        on the 0.01 grid (from ``start`` when given), and its gain over 0."""
+        on the 0.01 grid (from ``start`` when given), and its gain over 0.  The premiums
+        a step may compare are scored together, in one pass over the keywords."""
         cache: dict[int, float] = {}
+
+        def evaluate(candidates: list[int]) -> None:
+            todo = sorted({0 if c < _LOW else min(c, _HIGH) for c in candidates} - set(cache))
+            if todo:
+                best = tables.maxima(score[a], others, [c / STEP for c in todo])
+                for c, row in zip(todo, best, strict=True):
+                    cache[c] = float(row.sum(dtype=np.float64))
 
         def total(c: int) -> float:
             c = 0 if c < _LOW else min(c, _HIGH)
-            if c not in cache:
-                s = others + tables.shifted(score[:, a], c / STEP)
-                cache[c] = float(np.maximum(s.max(axis=1), 0.0).sum(dtype=np.float64))
+            evaluate([c])
             return cache[c]
 
         if start is None:
+            evaluate([0, *_COARSE])
             current = max((0, *_COARSE), key=lambda c: (total(c), -c))
             step = 16
         else:
             current, step = start, 8
-            total(0)
+            evaluate([0])
         if current > 0:
             while step >= 1:
                 moved = False
+                evaluate([current, *(c for c in (current - step, current + step)
+                                     if _LOW <= c <= _HIGH)])  # fmt: skip
                 for c in (current - step, current + step):
                     if _LOW <= c <= _HIGH and total(c) > total(current):
                         current, moved = c, True
@@ -184,12 +214,12 @@ def search_premiums(
         cents[:] = np.where(np.isin(np.arange(cents.size), searchable), 0, cents)
         for a in ranked:
             cents[a] = choice[a]
-        shifted = [tables.shifted(score[:, a], cents[a] / STEP) for a in range(score.shape[1])]
+        shifted = [tables.shifted(score[a], cents[a] / STEP) for a in range(score.shape[0])]
     for a in searchable.tolist():  # refine one crowd at a time, others fixed
         targeted = int((cents[searchable] > 0).sum()) - int(cents[a] > 0)
         if targeted >= max_crowds and cents[a] == 0:
             continue
         c, _ = best_for(a, others_of(a), int(cents[a]) if cents[a] > 0 else None)
         cents[a] = c
-        shifted[a] = tables.shifted(score[:, a], c / STEP)
+        shifted[a] = tables.shifted(score[a], c / STEP)
     return np.asarray(cents / STEP, dtype=np.float64)
