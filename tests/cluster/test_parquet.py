@@ -94,3 +94,21 @@ def test_plan_from_parquet_on_the_cluster(client: Any, tmp_path: Path) -> None:
             tmp_path / "plan2",
             like=write_landscape_parquet(partition(1, 10, 8), tmp_path / "tiny"),
         )
+
+
+def test_target_plan_from_parquet_with_values_on_disk(client: Any, tmp_path: Path) -> None:
+    """Parquet partitions keep their values and target metric in a worker file
+    (clicks and conversions: two files), mapped back when a step reads them."""
+    land = partition(12, 12_000, 6)
+    ds = write_landscape_parquet(land, tmp_path / "land", n_partitions=4)
+    budget = 0.3 * float(land.cost[:, -1].sum())
+    free = optimize_bids(land, budget, objective="clicks")
+    cpa = 0.9 * free.spend / free.conversions  # binds
+    opts = {"max_outer": 6}
+    kw: dict[str, Any] = {"objective": "clicks", "target_cpa": cpa, "options": opts}
+    ref = optimize_bids(land, budget, **kw)
+    got = optimize_bids(ds, budget, client=client, **kw)
+    np.testing.assert_array_equal(got.bids, ref.bids)
+    np.testing.assert_allclose(got.fun, ref.fun, rtol=1e-12)
+    assert got.success and got.nit == ref.nit
+    assert got.spend / got.conversions <= cpa * (1 + 1e-9)

@@ -283,11 +283,16 @@ def optimize_on_cluster(
     check_choice(method, "method", ("dual",))
     opts = check_options(options, {"max_outer": 60}, method="dual")
     max_outer = int(check_scalar(opts["max_outer"], "options['max_outer']", lower=0, integer=True))
-    if constraints.get("groups") is not None or constraints.get("group_budgets") is not None:
-        raise InvalidInputError(
-            "`group_budgets` must be None with `client` (group budgets are solved in one "
-            "process). Got a mapping instead."
-        )
+    for name in ("group_budgets", "groups"):
+        if constraints.get(name) is not None:
+            raise InvalidInputError(
+                f"`{name}` must be None with `client`: group budgets add one multiplier "
+                "per group to the dual, which the cluster solver does not carry (it keeps "
+                "one budget multiplier and one target multiplier). Solve a plan with "
+                "group budgets in one process (client=None), or give each group its own "
+                f"optimize_bids call with its budget. Got {type(constraints[name]).__name__} "
+                "instead."
+            )
     spec = dict(constraints, budget=budget)
     sources = _sources(landscape, client)
     members = _placement(sources, client)

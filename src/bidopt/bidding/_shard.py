@@ -19,6 +19,7 @@ import numpy as np
 from bidopt.bidding import _kernels
 from bidopt.bidding._hull import Hull, build_hull
 from bidopt.bidding._problem import BidProblem, make_problem, picked
+from bidopt.bidding._shard_store import SpillDir, Stored
 from bidopt.bidding._solvers import _moves_down
 from bidopt.exceptions import InfeasibleError
 from bidopt.landscape import BidLandscape
@@ -43,10 +44,14 @@ class Shard:
 
     ``spec`` holds the keyword arguments of ``make_problem`` (budget, objective, caps,
     targets).  The landscape's bids and clicks are dropped after validation when the
-    source can be read again (a Parquet partition); the plan's metrics re-read it.
+    source can be read again (a Parquet partition); the plan's metrics re-read it.  With
+    ``spill`` (and such a source) the objective's values and the target's metric go to
+    a file of that directory (:mod:`~bidopt.bidding._shard_store`): in memory the shard
+    keeps its cost, its hull and its plans.  Plans in levels are kept as ``int8`` (up to
+    126 levels) or ``int16``.
     """
 
-    def __init__(self, source: Source, spec: dict[str, Any]) -> None:
+    def __init__(self, source: Source, spec: dict[str, Any], spill: SpillDir | None = None) -> None:
         land = _load(source)
         self.n = land.n_keywords
         self.offset = 0
@@ -81,12 +86,23 @@ class Shard:
             problem = replace(problem, landscape=_placeholder(land))
         # the target's coefficients are rebuilt when needed (the same arithmetic as
         # make_problem's), so a worker holds two arrays per partition, not four
-        self.metric: FloatArray | None = None
+        metric: FloatArray | None = None
         if problem.target_name == "target_cpa":
-            self.metric = land.metric("conversions")
+            metric = land.metric("conversions")
         elif problem.target_name == "target_roas":
-            self.metric = land.metric("revenue")
+            metric = land.metric("revenue")
+        keep = spill if self.source is not None else None
+        self._value = Stored(problem.value) if keep is None else keep.store(problem.value)
+        self._metric: Stored | None = None
+        if metric is not None:
+            same = metric is problem.value or np.shares_memory(metric, problem.value)
+            self._metric = self._value if same else Stored(metric)
+            if keep is not None and not same:
+                self._metric = keep.store(metric)
+        self._lv_dtype = np.int8 if problem.cost.shape[1] < 127 else np.int16
         problem = replace(problem, target=None, target_scale=None)
+        if keep is not None:  # the values are read from the file (``value``)
+            problem = replace(problem, value=np.zeros((0, problem.cost.shape[1])))
         self.problem: BidProblem = problem
         self.hull: Hull | None = None
         self.taken: dict[str, IntArray] = {}
@@ -96,6 +112,21 @@ class Shard:
         self._pool: IntArray = _EMPTY
         self._fill: dict[str, Any] = {}
         self._moves: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
+
+    # -- the values and the target's metric (in memory or mapped from the spill file) --
+    @property
+    def value(self) -> FloatArray:
+        """The objective's value of each (keyword, level)."""
+        return self._value.get()
+
+    @property
+    def metric(self) -> FloatArray | None:
+        """Conversions (target CPA) or revenue (target ROAS); None without a target."""
+        return None if self._metric is None else self._metric.get()
+
+    def _compact(self, levels: IntArray) -> IntArray:
+        out: IntArray = levels.astype(self._lv_dtype)
+        return out
 
     # -- the target's coefficients (``make_problem``'s arithmetic) -------------------
     def _g(self, rows: IntArray | None = None) -> FloatArray | None:
@@ -120,15 +151,15 @@ class Shard:
         return out
 
     def _with_target(self) -> BidProblem:
-        """The problem with its target arrays (for ``_moves_down``)."""
-        p = self.problem
-        if self.metric is None:
-            return p
+        """The problem with its values and target arrays (for ``_moves_down``)."""
+        p, m = self.problem, self.metric
+        if m is None:
+            return replace(p, value=self.value)
         g = self._g()
         assert g is not None
         assert p.target_level is not None
-        scale = p.target_level * (self.metric if p.target_name == "target_cpa" else p.cost)
-        return replace(p, target=g, target_scale=scale)
+        scale = p.target_level * (m if p.target_name == "target_cpa" else p.cost)
+        return replace(p, value=self.value, target=g, target_scale=scale)
 
     # -- set-up --------------------------------------------------------------------
     def info(self) -> tuple[int, tuple[str, dict[str, float]] | None]:
@@ -155,8 +186,8 @@ class Shard:
 
     def scales(self) -> tuple[float, float]:
         """Largest ``|value|`` and ``|g|`` (the target multiplier's first bracket)."""
-        p = self.problem
-        value = float(np.abs(p.value).max()) if p.value.size else 0.0
+        values = self.value
+        value = float(np.abs(values).max()) if values.size else 0.0
         target = self._g()
         g = float(np.abs(target).max()) if target is not None and target.size else 0.0
         return value, g
@@ -164,9 +195,23 @@ class Shard:
     def prepare(self, mu: float | None) -> FloatArray:
         """Build the hull of ``value - mu * g`` (``value`` for None); the cost of its steps
         per coarse slope bucket (``_COARSE`` sums of consecutive buckets)."""
-        p = self.problem
-        target = None if mu is None else self._g()
-        value = p.value if mu is None or target is None else p.value - mu * target
+        p, m = self.problem, self.metric
+        # the last hull, and the plans in steps on it, go before this one is built
+        self.hull, self._edge, self._pool = None, None, _EMPTY
+        self.taken.clear()
+        if mu is None or m is None:
+            value = self._value.load()
+        else:  # ``value - mu * g``, g as in ``_g``, in one buffer: the same operations
+            assert p.target_level is not None
+            value = np.empty(p.cost.shape)
+            if p.target_name == "target_cpa":
+                np.multiply(p.target_level, m, out=value)
+                np.subtract(p.cost, value, out=value)
+            else:
+                np.multiply(p.target_level, p.cost, out=value)
+                np.subtract(value, m, out=value)
+            np.multiply(mu, value, out=value)
+            np.subtract(self.value, value, out=value)
         self.hull = build_hull(p.cost, value, p.allowed)
         coarse: FloatArray = self.hull.bucket_cost.reshape(_COARSE, -1).sum(axis=1)
         return coarse
@@ -195,7 +240,7 @@ class Shard:
         np.add.at(self.taken[slot], np.asarray(rows, dtype=np.int64) - self.offset, delta)
 
     def to_levels(self, slot: str, lslot: str) -> None:
-        self.levels[lslot] = self._h().level_after(self.taken[slot])
+        self.levels[lslot] = self._compact(self._h().level_after(self.taken[slot]))
 
     def copy_levels(self, src: str, dst: str) -> None:
         self.levels[dst] = self.levels[src].copy()
@@ -204,8 +249,9 @@ class Shard:
         """(cost, objective value, target ``g``, ``|target scale|``) of a plan."""
         p, lv = self.problem, self.levels[lslot]
         g = sc = 0.0
-        if self.metric is not None:  # picked(g) and picked(scale), point by point
-            m, level = picked(self.metric, lv), p.target_level
+        metric = self.metric
+        if metric is not None:  # picked(g) and picked(scale), point by point
+            m, level = picked(metric, lv), p.target_level
             assert level is not None
             c = picked(p.cost, lv)
             on = lv >= 0
@@ -214,7 +260,7 @@ class Shard:
             )
             g = float(g_at.sum())
             sc = float(np.abs(self._scale_picked(lv)).sum())
-        return float(picked(p.cost, lv).sum()), float(picked(p.value, lv).sum()), g, sc
+        return float(picked(p.cost, lv).sum()), float(picked(self.value, lv).sum()), g, sc
 
     # -- the LP threshold (``_select._threshold_histogram``, this shard's rows) -------
     def edge_start(self, slot: str, edge: int) -> int:
@@ -315,12 +361,13 @@ class Shard:
     def fl_start(self, lslot: str) -> None:
         p, out = self.problem, self.levels[lslot]
         n_levels = p.cost.shape[1]
-        cur_c, cur_v = picked(p.cost, out), picked(p.value, out)
+        values = self.value
+        cur_c, cur_v = picked(p.cost, out), picked(values, out)
         has_next = out + 1 < n_levels
         nxt = np.where(has_next, out + 1, 0)
         self._fill = {
             "next_dc": np.where(has_next, picked(p.cost, nxt) - cur_c, np.inf),
-            "next_dv": np.where(has_next, picked(p.value, nxt) - cur_v, 0.0),
+            "next_dv": np.where(has_next, picked(values, nxt) - cur_v, 0.0),
         }
 
     def fl_candidates(self, room_c: float, k: int | None) -> tuple[int, IntArray, FloatArray]:
@@ -348,7 +395,7 @@ class Shard:
         r = np.asarray(rows, dtype=np.int64) - self.offset
         tiny = np.finfo(np.float64).tiny
         n_levels = p.cost.shape[1]
-        lv, cost, value = out[r], p.cost[r], p.value[r]
+        lv, cost, value = out[r], p.cost[r], self.value[r]
         dc = cost - picked(cost, lv)[:, None]
         dv = value - picked(value, lv)[:, None]
         ok = (np.arange(n_levels)[None, :] > lv[:, None]) & (dv > 0) & (dc <= room_c)
@@ -378,13 +425,14 @@ class Shard:
         more = new + 1 < n_levels
         nxt = np.minimum(new + 1, n_levels - 1)
         self._fill["next_dc"][r] = np.where(more, p.cost[r, nxt] - p.cost[r, new], np.inf)
-        self._fill["next_dv"][r] = np.where(more, p.value[r, nxt] - p.value[r, new], 0.0)
+        values = self.value
+        self._fill["next_dv"][r] = np.where(more, values[r, nxt] - values[r, new], 0.0)
 
     # -- ``_solvers.repair_target``: moves down, best first ----------------------------
     def moves(self, lslot: str, start: int, k: int) -> tuple[int, IntArray, FloatArray, FloatArray]:
         """This shard's useful moves down in order (``start`` 0 computes them): the next
         ``k`` as (global row, score, cut)."""
-        out = self.levels[lslot]
+        out = self.levels[lslot].astype(np.int64)
         if start == 0:
             full = self._with_target()
             assert full.target is not None
@@ -413,10 +461,10 @@ class Shard:
     def plan_columns(self, lslot: str) -> dict[str, Any]:
         """Levels, the metrics at them, the objective value and keywords of this shard."""
         land = self.landscape if self.landscape is not None else _load(self.source)  # type: ignore[arg-type]
-        lv = self.levels[lslot]
+        lv = self.levels[lslot].astype(np.int64)
         out: dict[str, Any] = dict(land.at_levels(lv))
         out["levels"] = lv
-        out["value"] = picked(self.problem.value, lv)
+        out["value"] = picked(self.value, lv)
         out["keywords"] = land.keywords
         return out
 
@@ -435,7 +483,8 @@ class ShardGroup:
     call per worker); calls are passed to each partition in turn."""
 
     def __init__(self, sources: list[Source], spec: dict[str, Any]) -> None:
-        self.shards = [Shard(src, spec) for src in sources]
+        self.spill = SpillDir()
+        self.shards = [Shard(src, spec, self.spill) for src in sources]
 
     def each(self, name: str, args: list[tuple[Any, ...]]) -> list[Any]:
         """``name(*args[i])`` on partition ``i`` of this group."""

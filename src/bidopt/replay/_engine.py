@@ -110,6 +110,7 @@ def replay(
     budget: float,
     *,
     stop: Literal["budget", "none"] = "budget",
+    client: Any = None,
 ) -> ReplayResult:
     """Replay bids on an auction log under the standard rule (Zhang et al., KDD 2014).
 
@@ -134,6 +135,11 @@ def replay(
         does not enforce it, it may also be ``inf``.
     stop : {"budget", "none"}, default "budget"
         ``"none"`` ignores the budget (for the unconstrained reference).
+    client : distributed.Client, optional
+        Replay on this Dask cluster, ``log`` an AuctionLog (split into blocks) or a
+        sequence of Dask futures of AuctionLog blocks in auction order: each block is
+        scanned on its worker, the same result as in one process (see
+        ``docs/scaling.md``; needs ``bidopt[cluster]``).
 
     Returns
     -------
@@ -148,6 +154,20 @@ def replay(
     1
     """
     limit = _check_budget(budget, stop)
+    if client is not None:  # the same replay with the log in blocks on Dask workers
+        from bidopt.replay._distributed import replay_on_cluster
+
+        mode = check_choice(stop, "stop", ("budget", "none"))
+        return replay_on_cluster(  # type: ignore[no-any-return]
+            log,
+            bids,
+            limit,
+            stop=mode,
+            client=client,
+            won=_won,
+            explain=_explain_infinite_bids,
+            result=ReplayResult,
+        )
     win, end, spent = _won(log, bids, limit, stop)
     won = win[:end]
     clicks = int(log.click[:end][won].sum())
