@@ -40,6 +40,7 @@ def _same_hull(fast: Hull, slow: Hull) -> None:
     np.testing.assert_array_equal(fast.bucket, slow.bucket)
     # the same step costs per bucket, summed in another order
     np.testing.assert_allclose(fast.bucket_cost, slow.bucket_cost, rtol=1e-12, atol=1e-300)
+    assert fast.span == slow.span  # the first and last non-empty bucket
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -143,6 +144,7 @@ def test_hull_methods_agree_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> No
     rows = np.flatnonzero(hull.n_steps > 0)
     index = (rng.random(rows.size) * hull.n_steps[rows]).astype(np.int64)
     taken = (rng.random(hull.shape[0]) * (hull.n_steps + 1)).astype(np.int64)
+    edge = int(np.median(hull.bucket[hull.bucket > 0]))
     out = []
     for enabled in (True, False):
         monkeypatch.setattr(_kernels, "ENABLED", enabled)
@@ -153,6 +155,7 @@ def test_hull_methods_agree_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> No
                 hull.next_cost(rows, index),
                 hull.level_after(taken),
                 hull.totals_after(taken),
+                *hull.edge_steps(edge),
             )
         )
     for fast, slow in zip(*out, strict=True):

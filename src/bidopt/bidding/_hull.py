@@ -90,6 +90,9 @@ class Hull:
         Row of each odd keyword in ``odd_level`` (its position in ``odd_rows``, or the
         keyword itself when the kernels built a table with a row per keyword), -1 for
         the others.
+    span : tuple of int
+        First and last non-zero bucket of ``bucket_cost`` (``(N_BUCKETS, N_BUCKETS - 1)``
+        when there is none).
     """
 
     cost: FloatArray
@@ -101,6 +104,7 @@ class Hull:
     odd_rows: IntArray
     odd_level: npt.NDArray[np.int16]
     odd_pos: npt.NDArray[np.int32]
+    span: tuple[int, int]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -201,8 +205,8 @@ class Hull:
         and the edge bucket's steps of a row are contiguous right after it.
         """
         if edge and _kernels.ENABLED:
-            taken, rows = _kernels.edge_rows(self.bucket, edge)
-        elif edge:
+            return _kernels.edge_steps(self.bucket, edge, *self.tables)
+        if edge:
             taken = np.count_nonzero(self.bucket > edge, axis=1).astype(np.int64)
             # the edge bucket's steps, by row then level (buckets sit at vertex levels)
             rows = np.flatnonzero(self.bucket.reshape(-1) == edge) // self.shape[1]
@@ -288,7 +292,7 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
             f"Got {levels} instead."
         )
     if _kernels.ENABLED:
-        bucket, bucket_cost, first, n_steps, odd, unsure, odd_table = _kernels.hull_rows(
+        bucket, bucket_cost, first, n_steps, odd, unsure, odd_table, span = _kernels.hull_rows(
             cost, value, allowed, SHIFT, N_BUCKETS
         )
         redo = np.flatnonzero(unsure)
@@ -300,14 +304,33 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
             odd[redo[odd_redo]] = True
             odd_table[redo[odd_redo]] = table
             bucket_cost += b_cost
+            span = _span(bucket_cost)
         odd_rows = np.flatnonzero(odd)
         odd_pos = np.full(n, -1, dtype=np.int32)
         odd_pos[odd_rows] = odd_rows  # the table has a row per keyword
-        return Hull(cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos)
-    else:
-        first, n_steps, bucket, bucket_cost, odd_rows, odd_table = build_arrays(
-            cost, value, allowed
+        return Hull(
+            cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos, span
         )
+    first, n_steps, bucket, bucket_cost, odd_rows, odd_table = build_arrays(cost, value, allowed)
     odd_pos = np.full(n, -1, dtype=np.int32)
     odd_pos[odd_rows] = np.arange(odd_rows.size, dtype=np.int32)
-    return Hull(cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos)
+    return Hull(
+        cost,
+        value,
+        first,
+        n_steps,
+        bucket,
+        bucket_cost,
+        odd_rows,
+        odd_table,
+        odd_pos,
+        _span(bucket_cost),
+    )
+
+
+def _span(bucket_cost: FloatArray) -> tuple[int, int]:
+    """First and last non-zero bucket (``(size, size - 1)`` when all are zero)."""
+    full = np.flatnonzero(bucket_cost)
+    if full.size == 0:
+        return bucket_cost.size, bucket_cost.size - 1
+    return int(full[0]), int(full[-1])

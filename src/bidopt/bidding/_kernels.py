@@ -29,7 +29,7 @@ from bidopt.typing import BoolArray, FloatArray, IntArray
 __all__ = [
     "AVAILABLE",
     "ENABLED",
-    "edge_rows",
+    "edge_steps",
     "fill_pool",
     "hull_rows",
     "level_after",
@@ -97,8 +97,11 @@ def _hull_rows(
     odd: Any,
     unsure: Any,
     table: Any,
+    span: Any,
 ) -> None:  # pragma: no cover - compiled
     n, width = c.shape
+    lo = bucket_cost.size
+    hi = -1
     sc = np.zeros(width + 1)
     sv = np.zeros(width + 1)
     sl = np.zeros(width + 1, np.int64)
@@ -162,12 +165,18 @@ def _hull_rows(
                 key = 1
             bucket[r, sl[i]] = key
             bucket_cost[key] += dc
+            if dc != 0.0:  # a bucket of free steps alone stays empty
+                lo = min(lo, key)
+                hi = max(hi, key)
+    span[0] = lo
+    span[1] = max(hi, lo - 1)
 
 
 def hull_rows(
     cost: FloatArray, value: FloatArray, allowed: BoolArray | None, shift: int, n_buckets: int
-) -> tuple[Any, FloatArray, IntArray, IntArray, BoolArray, BoolArray, Any]:
-    """Hull of every row: ``(bucket, bucket_cost, first, n_steps, odd, unsure, table)``.
+) -> tuple[Any, FloatArray, IntArray, IntArray, BoolArray, BoolArray, Any, tuple[int, int]]:
+    """Hull of every row: ``(bucket, bucket_cost, first, n_steps, odd, unsure, table,
+    span)``.
 
     ``bucket`` (uint16, shape of ``cost``) holds each step's slope bucket at its vertex
     level (0 elsewhere); ``bucket_cost`` the total step cost per bucket; ``first`` the
@@ -176,7 +185,9 @@ def hull_rows(
     shape of ``cost``) holds their vertex levels, the last repeated (its other rows are
     not written); ``unsure`` marks the rows where
     rounding could have decided a vertex (near-collinear points): their ``bucket`` row
-    and ``bucket_cost`` share are left out, for the caller to compute another way.
+    and ``bucket_cost`` share are left out, for the caller to compute another way;
+    ``span`` is the first and last non-zero bucket of ``bucket_cost`` (``(n_buckets,
+    n_buckets - 1)`` when all are zero), where the LP threshold's search starts.
     """
     _compile()
     n, width = cost.shape
@@ -187,6 +198,7 @@ def hull_rows(
     odd = np.empty(n, dtype=np.bool_)
     unsure = np.empty(n, dtype=np.bool_)
     table = np.empty((n, width), dtype=np.int16)  # only odd rows' pages get touched
+    span = np.empty(2, dtype=np.int64)
     mask = (
         np.zeros((1, 1), np.bool_) if allowed is None else np.ascontiguousarray(allowed, np.bool_)
     )
@@ -203,8 +215,9 @@ def hull_rows(
         odd,
         unsure,
         table,
+        span,
     )
-    return bucket, bucket_cost, first, n_steps, odd, unsure, table
+    return bucket, bucket_cost, first, n_steps, odd, unsure, table, (int(span[0]), int(span[1]))
 
 
 @_jit
@@ -226,14 +239,63 @@ def _edge_rows(bucket: Any, edge: int, taken: Any, counts: Any) -> int:  # pragm
     return total
 
 
-def edge_rows(bucket: Any, edge: int) -> tuple[IntArray, IntArray]:
-    """Steps above bucket ``edge`` per row, and the row of each step in it (by row)."""
+@_jit
+def _edge_steps(
+    first: Any,
+    odd_pos: Any,
+    odd_level: Any,
+    cost: Any,
+    value: Any,
+    taken: Any,
+    counts: Any,
+    rows: Any,
+    dc: Any,
+    dv: Any,
+    slope: Any,
+) -> int:  # pragma: no cover - compiled
+    m = 0
+    for r in range(taken.size):
+        pos = odd_pos[r]
+        for k in range(taken[r], taken[r] + counts[r]):  # as _step computes step k
+            l1 = first[r] + k if pos < 0 else odd_level[pos, k]
+            c0 = 0.0
+            v0 = 0.0
+            if k > 0:
+                l0 = first[r] + k - 1 if pos < 0 else odd_level[pos, k - 1]
+                c0 = cost[r, l0]
+                v0 = value[r, l0]
+            d = cost[r, l1] - c0
+            e = value[r, l1] - v0
+            s = e / d
+            if s > 0:  # steps that add nothing are left out
+                rows[m] = r
+                dc[m] = d
+                dv[m] = e
+                slope[m] = s
+                m += 1
+    return m
+
+
+def edge_steps(
+    bucket: Any,
+    edge: int,
+    first: IntArray,
+    odd_pos: Any,
+    odd_level: Any,
+    cost: FloatArray,
+    value: FloatArray,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    """:meth:`Hull.edge_steps <bidopt.bidding._hull.Hull.edge_steps>` for ``edge >= 1``
+    in two passes: ``(taken, rows, dc, dv, slope)``."""
     _compile()
     n = bucket.shape[0]
     taken = np.empty(n, dtype=np.int64)
     counts = np.empty(n, dtype=np.int64)
-    _edge_rows(bucket, edge, taken, counts)
-    return taken, np.repeat(np.arange(n), counts)
+    total = _edge_rows(bucket, edge, taken, counts)
+    rows = np.empty(total, dtype=np.int64)
+    dc, dv, slope = np.empty(total), np.empty(total), np.empty(total)
+    m = _edge_steps(first, odd_pos, odd_level, cost, value, taken, counts, rows, dc, dv, slope)
+    return taken, rows[:m], dc[:m], dv[:m], slope[:m]
 
 
 @_jit

@@ -1,11 +1,11 @@
 """Compiled loops for the integral plan of a single budget (optional: numba).
 
-The greedy fill, the other rounding of the partial step and the span of the slope
-histogram, each in one pass where the numpy code in :mod:`bidopt.bidding._select` makes
-many whole-array calls (tens of microseconds each, which is most of a 10,000-keyword
-solve).  They follow the numpy code's order and arithmetic operation by operation, so
-both paths build the same plan; the numpy code stays the reference they are tested
-against.  Compiled with the other kernels (:mod:`bidopt.bidding._kernels`) on first use.
+The greedy fill and the other rounding of the partial step, each in one pass where the
+numpy code in :mod:`bidopt.bidding._select` makes many whole-array calls (tens of
+microseconds each, which is most of a 10,000-keyword solve).  They follow the numpy
+code's order and arithmetic operation by operation, so both paths build the same plan;
+the numpy code stays the reference they are tested against.  Compiled with the other
+kernels (:mod:`bidopt.bidding._kernels`) on first use.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bidopt.bidding import _kernels
 from bidopt.bidding._kernels import _jit
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["bucket_span", "greedy_fill", "round_up_drops"]
+__all__ = ["greedy_fill", "next_steps", "round_up_drops"]
 
 _FEW = 32  # the other rounding sorts this many of the flattest last steps first
 
@@ -248,12 +248,15 @@ def _greedy_fill(
     remaining: float,
     head_size: int,
     rounds: int,
+    next_dc: Any,
+    next_dv: Any,
 ) -> tuple[float, float]:  # pragma: no cover - compiled
     n = taken.size
     # the first round's candidates are every keyword whose next step fits (the numpy
-    # code's pool), so it walks all keywords; later rounds only those that moved
+    # code's pool), so it walks all keywords, their next steps given (next_steps);
+    # later rounds only those that moved
     pool = np.empty(n, np.int64)
-    m = n
+    m = 0
     rows = np.empty(n, np.int64)
     dcs = np.empty(n)
     dvs = np.empty(n)
@@ -264,8 +267,22 @@ def _greedy_fill(
     added = 0.0
     for round_ in range(rounds):
         a = 0
+        if round_ == 0:
+            for r in range(n):
+                dc = next_dc[r]
+                if dc <= remaining:  # (inf for a keyword with no step left)
+                    dv = next_dv[r]
+                    s = dv / dc
+                    if s > 0:
+                        rows[a] = r
+                        dcs[a] = dc
+                        dvs[a] = dv
+                        slopes[a] = s
+                        neg[a] = -s
+                        a += 1
+            m = 0
         for i in range(m):
-            r = i if round_ == 0 else pool[i]
+            r = pool[i]
             k = taken[r]
             if k >= n_steps[r]:
                 continue
@@ -313,15 +330,91 @@ def greedy_fill(
     remaining: float,
     head_size: int,
     rounds: int,
+    steps: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[float, float]:
     """``_select._greedy_fill`` without group budgets: ``taken`` is updated in place;
-    returns what is left of ``remaining`` and the value added (summed as numpy sums)."""
+    returns what is left of ``remaining`` and the value added (summed as numpy sums).
+
+    ``steps`` may pass :func:`next_steps` of ``taken`` when the caller has them.
+    """
     _kernels._compile()
     first, odd_pos, odd_level, cost, value = tables
+    next_dc, next_dv = next_steps(tables, n_steps, taken) if steps is None else steps
     left, added = _greedy_fill(
-        first, odd_pos, odd_level, cost, value, n_steps, taken, remaining, head_size, rounds
+        first,
+        odd_pos,
+        odd_level,
+        cost,
+        value,
+        n_steps,
+        taken,
+        remaining,
+        head_size,
+        rounds,
+        next_dc,
+        next_dv,
     )
     return float(left), float(added)
+
+
+@_jit
+def _next_steps(
+    first: Any,
+    odd_pos: Any,
+    odd_level: Any,
+    cost: Any,
+    value: Any,
+    n_steps: Any,
+    taken: Any,
+    rows: Any,
+    all_rows: bool,
+    next_dc: Any,
+    next_dv: Any,
+) -> None:  # pragma: no cover - compiled
+    for i in range(taken.size if all_rows else rows.size):
+        r = i if all_rows else rows[i]
+        k = taken[r]
+        if k >= n_steps[r]:
+            next_dc[r] = np.inf
+            next_dv[r] = 0.0
+            continue
+        # step k of row r as Hull.step computes it
+        pos = odd_pos[r]
+        l1 = first[r] + k if pos < 0 else odd_level[pos, k]
+        c0 = 0.0
+        v0 = 0.0
+        if k > 0:
+            l0 = first[r] + k - 1 if pos < 0 else odd_level[pos, k - 1]
+            c0 = cost[r, l0]
+            v0 = value[r, l0]
+        next_dc[r] = cost[r, l1] - c0
+        next_dv[r] = value[r, l1] - v0
+
+
+def next_steps(
+    tables: tuple[Any, ...],
+    n_steps: IntArray,
+    taken: IntArray,
+    rows: IntArray | None = None,
+    like: tuple[FloatArray, FloatArray] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Each keyword's next hull step ``(dc, dv)`` after ``taken`` steps (``dc`` inf
+    when none is left), for :func:`greedy_fill`.  With ``rows`` and ``like``: a copy of
+    ``like`` with only those keywords' steps recomputed (the others' ``taken`` equal).
+    """
+    _kernels._compile()
+    first, odd_pos, odd_level, cost, value = tables
+    if rows is None or like is None:
+        next_dc, next_dv = np.empty(taken.size), np.empty(taken.size)
+        rows = np.zeros(0, dtype=np.int64)
+        every = True
+    else:
+        next_dc, next_dv = like[0].copy(), like[1].copy()
+        every = False
+    _next_steps(
+        first, odd_pos, odd_level, cost, value, n_steps, taken, rows, every, next_dc, next_dv
+    )
+    return next_dc, next_dv
 
 
 @_jit
@@ -400,21 +493,3 @@ def round_up_drops(
     out = np.empty(taken.size, dtype=np.int64)
     k = _round_up_drops(first, odd_pos, odd_level, cost, value, taken, row, excess, out)
     return None if k < 0 else out[:k]
-
-
-@_jit
-def _bucket_span(bucket_cost: Any) -> tuple[int, int]:  # pragma: no cover - compiled
-    lo = 0
-    while lo < bucket_cost.size and bucket_cost[lo] == 0.0:
-        lo += 1
-    hi = bucket_cost.size - 1
-    while hi > lo and bucket_cost[hi] == 0.0:
-        hi -= 1
-    return lo, hi
-
-
-def bucket_span(bucket_cost: FloatArray) -> tuple[int, int]:
-    """First and last non-zero bucket (``(size, size - 1)`` when all are zero)."""
-    _kernels._compile()
-    lo, hi = _bucket_span(bucket_cost)
-    return int(lo), int(hi)

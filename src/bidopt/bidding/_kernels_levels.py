@@ -111,6 +111,8 @@ def _fill_levels(
             best_score = -np.inf
             for j in range(out[r] + 1, width):
                 dc = cost[r, j] - cur_c[r]
+                if dc > room:  # cost does not fall along a row: no later level fits
+                    break
                 dv = value[r, j] - cur_v[r]
                 if not (dv > 0 and dc <= room):
                     continue

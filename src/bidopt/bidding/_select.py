@@ -70,6 +70,7 @@ def _greedy_fill(
     remaining: float,
     group_of: IntArray | None = None,
     group_left: FloatArray | None = None,
+    steps: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[IntArray, float, float]:
     """Add keywords' next steps, best slope first, skipping those that do not fit.
 
@@ -80,13 +81,15 @@ def _greedy_fill(
     their following step in the next round, in the order they moved.  With group
     budgets a round takes at most one step per group, so the group caps stay exact.
     Without them the compiled kernel does the same
-    (:func:`bidopt.bidding._kernels_fill.greedy_fill`).  Returns the new ``taken``
-    (updated in place), the leftover and the value added.
+    (:func:`bidopt.bidding._kernels_fill.greedy_fill`; ``steps``, the kernel's
+    :func:`~bidopt.bidding._kernels_fill.next_steps` of ``taken``, saves it a pass when
+    the caller has them).  Returns the new ``taken`` (updated in place), the leftover
+    and the value added.
     """
     grouped = group_left is not None and group_of is not None
     if _kernels.ENABLED and not grouped:
         left, added = _kernels_fill.greedy_fill(
-            hull.tables, hull.n_steps, taken, remaining, _FILL_HEAD, _FILL_ROUNDS
+            hull.tables, hull.n_steps, taken, remaining, _FILL_HEAD, _FILL_ROUNDS, steps
         )
         return taken, left, added
     added = 0.0
@@ -209,23 +212,13 @@ def _edge(
     return head, sum(p.size for p in taken_parts) + fit
 
 
-def _bucket_span(bucket_cost: FloatArray) -> tuple[int, int]:
-    """First and last bucket that holds steps (``(size, size - 1)`` for none)."""
-    if _kernels.ENABLED:
-        return _kernels_fill.bucket_span(bucket_cost)
-    full = np.flatnonzero(bucket_cost)
-    if full.size == 0:
-        return bucket_cost.size, bucket_cost.size - 1
-    return int(full[0]), int(full[-1])
-
-
 def _threshold_histogram(
     hull: Hull, budget: float
 ) -> tuple[IntArray, float, float, float, float, int, int]:
     """Full steps per keyword, their spend and value, the multiplier, the LP value,
     the number of partial steps and the keyword of the partial step (-1 if none)."""
     # the cumulative cost over the buckets that hold steps (the others add zeros)
-    lo, hi = _bucket_span(hull.bucket_cost)
+    lo, hi = hull.span
     below = np.cumsum(hull.bucket_cost[lo : hi + 1])
     total = float(below[-1])
     # the edge bucket: the highest b whose cost at or above b exceeds the budget,
@@ -431,7 +424,7 @@ def select(
     if group_of is None or group_budget is None:
         # compare the budget with the plan's own spend, summed as every plan's is (the
         # histogram's sum of step costs rounds differently: it only settles clear cases)
-        lo, hi = _bucket_span(hull.bucket_cost)
+        lo, hi = hull.span
         histogram_total = float(hull.bucket_cost[lo : hi + 1].sum())
         if histogram_total <= budget * (1 + 1e-9):
             total_cost, total_value = hull.totals_after(hull.n_steps)
@@ -445,12 +438,20 @@ def select(
             # the fill adds step costs one by one; keep clear of the budget by more
             # than the plan's own sum can round, so that the plan it builds fits
             cap = budget - 1e-12 * abs(budget)
-            down = _greedy_fill(hull, taken.copy(), cap - spend)
+            steps = None  # the compiled fills' first candidates, computed once
+            if _kernels.ENABLED:
+                steps = _kernels_fill.next_steps(hull.tables, hull.n_steps, taken)
+            down = _greedy_fill(hull, taken.copy(), cap - spend, steps=steps)
             best = (down[0], cap - down[1], value + down[2])
             if lp_value - best[2] > fill_tol * lp_value:
                 repaired = _round_up_and_repair(hull, taken, budget, spend, value, row)
                 if repaired is not None:
-                    up = _greedy_fill(hull, repaired[0], cap - repaired[1])
+                    if steps is not None:  # only the keywords the repair moved differ
+                        moved = np.flatnonzero(repaired[0] != taken)
+                        steps = _kernels_fill.next_steps(
+                            hull.tables, hull.n_steps, repaired[0], moved, steps
+                        )
+                    up = _greedy_fill(hull, repaired[0], cap - repaired[1], steps=steps)
                     if repaired[2] + up[2] > best[2]:
                         best = (up[0], cap - up[1], repaired[2] + up[2])
             taken, spend, value = best
