@@ -314,8 +314,19 @@ def _shift_maxima(
         for k in range(starts[run], stops[run]):
             # a row's -inf (above the usable bid) are a suffix: read its finite columns
             finite = 0
+            top = -np.inf
             while finite < n_columns and score[k, finite] > _NEG_INF:
+                top = max(top, float(score[k, finite]))
                 finite += 1
+            rest = -np.inf
+            for j in range(n_base):
+                rest = max(rest, float(others[k, j]))
+            # no premium can make the keyword worth bidding: every candidate reads 0 (the
+            # margin covers the float32 rounding of a blend and a sum)
+            if rest + top < -1e-5 * (abs(rest) + abs(top)) or finite == 0 or rest == -np.inf:
+                for i in range(n_candidates):
+                    out[i, k] = np.float32(0.0)
+                continue
             for i in range(n_candidates):
                 best = _NEG_INF
                 shift, f = lo[run, i], w[run, i]
