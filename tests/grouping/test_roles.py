@@ -204,3 +204,12 @@ def test_a_part_or_tool_is_named_with_its_thing() -> None:
     groups = group_keywords([*words, "快递招牌", "儿童足球鞋顺丰快递"])
     assert same(groups, 0, 1) and not same(groups, 0, 2) and not same(groups, 3, 4)
     assert not same(groups, 5, 6)  # a shipping word binds nothing
+
+
+def test_one_keywords_brand_does_not_name_a_shared_group() -> None:
+    pytest.importorskip("jieba", reason="word roles of Chinese need jieba (bidopt[chinese])")
+    groups = group_keywords(["华为手机", "手机", "小米手机壳"])
+    assert same(groups, 0, 1) and groups.names[groups.labels[0]] == "手机"
+    assert groups.names[groups.labels[2]] == "小米手机壳"  # alone: its whole name
+    groups = group_keywords(["华为手机", "华为手机 价格", "手机"])
+    assert groups.names.tolist() == ["华为手机"]  # 华为 on two of three

@@ -1,10 +1,10 @@
 """Names and themes of keyword groups, from the roles of their keywords' words.
 
 A group is named after what its keywords share: the product word most of them name,
-preceded by the brand and qualifier words at least half of them carry ("花王湿巾",
-"nike连衣裙"); shopping modifiers never appear (they are removed before roles are
-given).  Groups naming the same product word form one theme: the two levels a merchant
-maps to campaign (theme) and ad group.
+preceded by the brand and qualifier words most of them carry, and at least two of
+them in a group of two or more ("花王湿巾", "nike连衣裙"); shopping modifiers never
+appear (they are removed before roles are given).  Groups naming the same product word
+form one theme: the two levels a merchant maps to campaign (theme) and ad group.
 """
 
 from __future__ import annotations
@@ -101,7 +101,10 @@ def group_names_and_themes(
             weights=np.asarray(position, dtype=np.float64),
             minlength=pairs.shape[0],
         ) / np.maximum(counts, 1)
-        keep = 2 * counts > members[pairs[:, 0]]
+        # held by most keywords naming the product, and by two of them in a group of
+        # two or more (one keyword's brand or use does not name a group it shares)
+        sizes = np.bincount(labels, minlength=n_groups)[pairs[:, 0]]
+        keep = (2 * counts > members[pairs[:, 0]]) & ((counts >= 2) | (sizes == 1))
         for g, w, at in zip(
             pairs[keep, 0].tolist(), pairs[keep, 1].tolist(), where[keep].tolist(), strict=True
         ):
