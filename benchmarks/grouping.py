@@ -273,6 +273,8 @@ def _render(
                 ],
             ),
             "",
+            _frontier_text(taobao),
+            "",
             _lexicon_text(lexicons),
             "",
             markdown_table(
@@ -307,6 +309,56 @@ def _render(
     )
     text += "\n\n" + _targets(quality, taobao, scale, pooling)
     return text
+
+
+def _frontier_text(taobao: list[dict[str, object]]) -> str:
+    """The coverage / purity trade-off of the labelled-only runs, in one sentence."""
+    rows = [t for t in taobao if t["keywords"] == "labelled only" and t["half"] == "all"]
+    if not rows:
+        return ""
+    pure = [t for t in rows if float(t["purity"]) >= 0.95]  # type: ignore[arg-type]
+    best = max(pure, key=lambda t: float(t["grouped"])) if pure else None  # type: ignore[arg-type]
+    points = "; ".join(
+        f"{t['features']} {t['threshold']}"
+        + (f" + SVD {t['smoothing']}" if t.get("smoothing") else "")
+        + f": {float(t['grouped']):.1%} at {float(t['purity']):.1%}"  # type: ignore[arg-type]
+        for t in rows
+    )
+    head = (
+        f"Most grouped at purity >= 95%: {float(best['grouped']):.1%} "  # type: ignore[arg-type]
+        f"({best['features']}, threshold {best['threshold']}); "
+        if best
+        else "No run reaches purity >= 95%; "
+    )
+    return (
+        head
+        + f"the labels' ceiling is {float(rows[0]['ceiling']):.1%}. Grouped at purity: "  # type: ignore[arg-type]
+        + points
+        + "."
+        + _marginal(rows)
+    )
+
+
+def _marginal(rows: list[dict[str, object]]) -> str:
+    """How many of the queries a lower threshold adds to groups are rightly grouped."""
+    words = {
+        float(t["threshold"]): t  # type: ignore[arg-type]
+        for t in rows
+        if t["features"] == "words" and not t.get("smoothing")
+    }
+    if 0.2 not in words or 0.15 not in words:
+        return ""
+    a, b = words[0.2], words[0.15]
+    n = int(a["n"])  # type: ignore[call-overload]
+    added = (float(b["grouped"]) - float(a["grouped"])) * n  # type: ignore[arg-type]
+    right = (
+        float(b["grouped"]) * float(b["purity"])  # type: ignore[arg-type]
+        - float(a["grouped"]) * float(a["purity"])  # type: ignore[arg-type]
+    ) * n
+    return (
+        f" From threshold 0.2 to 0.15, {added:.0f} more labelled queries are grouped, "
+        f"{right:.0f} of them rightly ({right / max(added, 1):.0%})."
+    )
 
 
 def _lexicon_text(lexicons: dict[str, object]) -> str:
