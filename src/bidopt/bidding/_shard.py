@@ -141,15 +141,6 @@ class Shard:
             return cost - p.target_level * metric
         return p.target_level * cost - metric
 
-    def _scale_picked(self, levels: IntArray) -> FloatArray:
-        """The target's scale (``cpa * conversions`` or ``roas * cost``) at ``levels``."""
-        p, m = self.problem, self.metric
-        assert m is not None
-        assert p.target_level is not None
-        base = picked(m, levels) if p.target_name == "target_cpa" else picked(p.cost, levels)
-        out: FloatArray = p.target_level * base
-        return out
-
     def _with_target(self) -> BidProblem:
         """The problem with its values and target arrays (for ``_moves_down``)."""
         p, m = self.problem, self.metric
@@ -249,18 +240,18 @@ class Shard:
         """(cost, objective value, target ``g``, ``|target scale|``) of a plan."""
         p, lv = self.problem, self.levels[lslot]
         g = sc = 0.0
-        metric = self.metric
-        if metric is not None:  # picked(g) and picked(scale), point by point
-            m, level = picked(metric, lv), p.target_level
+        c = picked(p.cost, lv)
+        v = picked(self.value, lv)  # each array (or its file) read once
+        if self._metric is not None:  # picked(g) and picked(scale), point by point
+            m = v if self._metric is self._value else picked(self._metric.get(), lv)
+            level = p.target_level
             assert level is not None
-            c = picked(p.cost, lv)
+            cpa = p.target_name == "target_cpa"
             on = lv >= 0
-            g_at = np.where(
-                on, c - level * m if p.target_name == "target_cpa" else level * c - m, 0.0
-            )
+            g_at = np.where(on, c - level * m if cpa else level * c - m, 0.0)
             g = float(g_at.sum())
-            sc = float(np.abs(self._scale_picked(lv)).sum())
-        return float(picked(p.cost, lv).sum()), float(picked(self.value, lv).sum()), g, sc
+            sc = float(np.abs(level * (m if cpa else c)).sum())
+        return float(c.sum()), float(v.sum()), g, sc
 
     # -- the LP threshold (``_select._threshold_histogram``, this shard's rows) -------
     def edge_start(self, slot: str, edge: int) -> int:
