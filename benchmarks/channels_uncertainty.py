@@ -201,7 +201,9 @@ def main(quick: bool = False, tune: bool = False) -> None:
             "",
             markdown_table(summary, list(summary[0])),
             "",
-            f"Split over 10 channels x 200 draws: best of 5 {speed['best_s']:.3f} s "
+            "Split over 10 channels x 200 draws: not measured in the tuning run (--tune)."
+            if tune
+            else f"Split over 10 channels x 200 draws: best of 5 {speed['best_s']:.3f} s "
             f"(median {speed['median_s']:.3f} s) on a shared 2-core machine.",
             "",
             "## Per history",
