@@ -25,6 +25,7 @@ Writes ``results/identifiability.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -194,7 +195,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="60,500,5000")
     parser.add_argument("--days", default="7,28")
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10, help="runs per cell")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="seeds first-seed.. (the reported run uses 0..; settings were chosen on 100..)",
+    )
+    parser.add_argument(
+        "--cells", default=None, help="only these cells, e.g. 5000x7xnormal,500x28xlow"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print, do not write results")
+    parser.add_argument("--rows", default=None, help="also write every run's row (JSON) here")
     parser.add_argument("--speed-keywords", type=int, default=100_000)
     parser.add_argument("--base", default=None, help="src/ of a worktree of the start commit")
     args = parser.parse_args()
@@ -202,10 +214,14 @@ def main() -> None:
     print(f"speed: {timing}", flush=True)
     rows = []
     t0 = time.time()
+    wanted = None if args.cells is None else set(args.cells.split(","))
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     for n in (int(s) for s in args.sizes.split(",")):
         for days in (int(d) for d in args.days.split(",")):
             for variation in VARIATION:
-                for seed in range(args.seeds):
+                if wanted is not None and f"{n}x{days}x{variation}" not in wanted:
+                    continue
+                for seed in seeds:
                     rows.append(run(n, days, variation, seed, backtest=variation == "constant"))
                 print(f"{n} kw x {days} d {variation}: {time.time() - t0:.0f} s", flush=True)
     cells = []
@@ -283,6 +299,11 @@ def main() -> None:
         "",
         targets_line(targets),
     ]
+    if args.rows:
+        Path(args.rows).write_text(json.dumps(rows, indent=1, default=float))
+    if args.no_write:
+        print("\n".join(md))
+        return
     write_results(
         "identifiability",
         {"machine": machine(), "cells": cells, "runs": rows, "speed": timing, "targets": targets},

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import PlanRanges, optimize_bids
-from bidopt.datasets import make_search_account
+from bidopt.bidding._trust import trust_half_widths
+from bidopt.datasets import Categorical, KeywordLog, make_search_account
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import estimate_landscapes
 
@@ -48,6 +49,10 @@ def test_plan_on_an_estimate_reports_ranges(constant, budget):
     np.testing.assert_allclose(plan.spend, ranges.mean("spend"), rtol=1e-9)
     np.testing.assert_allclose(plan.conversions, ranges.mean("conversions"), rtol=1e-9)
     assert plan.spend <= budget * (1 + 1e-9)
+    # and its spend, at each draw's traffic level for today's bids, stays within the
+    # budget in at least 60% of the draws, not only on average (SPEND_QUANTILE)
+    level = ranges.today[:, 0].mean() / ranges.today[:, 0]
+    assert np.mean(ranges.plan[:, 0] * level <= budget * (1 + 1e-9)) >= 0.6 - 1e-12
     assert "Ranges over 12 draws" in plan.summary()
     assert list(ranges.to_frame()["metric"]) == list(ranges.metrics)
 
@@ -79,9 +84,12 @@ def test_current_bids_are_keyed_by_keyword(constant, account, budget):
     a = optimize_bids(constant, budget, current_bids=doubled)
     b = optimize_bids(constant, budget, current_bids=shuffled)
     np.testing.assert_array_equal(a.bids, b.bids)
-    # the trust region is now around the doubled bids
+    # the trust region now spans the log's bids and the doubled ones, 20% beyond each
     moved = a.bids > 0
-    assert np.all(a.bids[moved] >= np.round(2 * account.current_bids[moved] / 1.2, 2) - 1e-9)
+    today = account.current_bids[moved]
+    assert np.all(a.bids[moved] >= np.round(today / 1.2, 2) - 1e-9)
+    assert np.all(a.bids[moved] <= np.round(2 * today * 1.2, 2) + 1e-9)
+    assert np.any(a.bids[moved] > 1.2 * today)  # beyond the log's own region
     with pytest.raises(InvalidInputError, match="current_bids"):
         optimize_bids(constant, budget, current_bids={"no such keyword": 1.0})
     with pytest.raises(InvalidInputError, match="current_bids"):
@@ -99,3 +107,25 @@ def test_without_draws_the_plan_has_no_ranges_spread(account, budget):
         estimate = estimate_landscapes(log, n_draws=0)
     plan = optimize_bids(estimate, budget)
     assert plan.success and plan.ranges is not None and plan.ranges.n_draws == 1
+
+
+def test_trust_region_spans_today_and_the_log_s_bids_plus_20_percent(account):
+    # three keywords: a constant bid, bids 1..2 with today at 1.5, today above the log's
+    days = np.repeat(np.datetime64("2026-10-05") + np.arange(4), 3)
+    bids = np.array([1.0, 1.0, 3.0, 1.0, 2.0, 3.0, 1.0, 1.5, 3.0, 1.0, 1.5, 3.0])
+    log = KeywordLog(
+        date=days,
+        keyword=Categorical.from_values(["a", "b", "c"] * 4),
+        bid=bids,
+        impressions=np.full(12, 100),
+        clicks=np.full(12, 5),
+        cost=np.round(bids * 5 * 0.6, 2),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentifiabilityWarning)
+        ident = estimate_landscapes(log, n_draws=0).identifiability
+    today = np.array([1.0, 1.5, 4.0])
+    down, up = trust_half_widths(today, ident)
+    step = np.log(1.2)
+    np.testing.assert_allclose(down, [step, step + np.log(1.5), step + np.log(4.0 / 3.0)])
+    np.testing.assert_allclose(up, [step, step + np.log(2.0 / 1.5), step])

@@ -17,7 +17,14 @@ from bidopt.landscape import (
     estimate_landscapes,
     identifiability,
 )
-from bidopt.landscape._uncertainty_fit import prior_sd, robust_temper, sigma_posterior
+from bidopt.landscape._estimate import _ratio_table, _z_own
+from bidopt.landscape._uncertainty_fit import (
+    posterior_sd,
+    prior_sd,
+    robust_temper,
+    sigma_posterior,
+    widen_posterior,
+)
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +190,40 @@ def test_robust_temper_is_one_when_keywords_agree_and_the_sandwich_ratio_otherwi
     expected = 4 * a / np.sum((a * (0.7 - centres)) ** 2)
     assert expected < 0.2  # (they disagree: the summed likelihood is tempered)
     np.testing.assert_allclose(robust_temper(differ, codes, mode, 1, step), [expected])
+
+
+def test_price_level_reproduces_the_cost_per_click_at_the_log_s_own_bids():
+    # one keyword, exact second-price costs at bids that moved: the fitted z makes the
+    # model's ratio at those bids the observed one, so mu is recovered
+    sigma, mu = 0.6, np.log(2.0)
+    bids = np.array([1.5, 2.0, 3.0, 4.0, 2.5])
+    clicks = np.array([3.0, 8.0, 20.0, 30.0, 12.0])
+    grid_z = np.linspace(-8.0, 8.0, 3201)
+    z = (np.log(bids) - mu) / sigma
+    cost = clicks * bids * np.interp(z, grid_z, _ratio_table(sigma))
+    typical = np.log((clicks * bids).sum() / clicks.sum())
+    ratio = np.array([cost.sum() / (clicks * bids).sum()])
+    rows = (
+        np.zeros(5, np.int64),
+        np.log(bids) - typical,
+        clicks * bids,
+        np.array([ratio.size * (clicks * bids).sum()]),
+    )
+    fitted = typical - sigma * _z_own(ratio, sigma, rows)[0]
+    naive = typical - sigma * np.interp(ratio[0], _ratio_table(sigma)[::-1], grid_z[::-1])
+    assert abs(fitted - mu) < 2e-3 < abs(naive - mu)
+    # a bid that never moved inverts exactly, as before
+    still = (np.zeros(5, np.int64), np.zeros(5), clicks * 2.0, np.array([(clicks * 2.0).sum()]))
+    exact = np.interp(ratio[0], _ratio_table(sigma)[::-1], grid_z[::-1])
+    assert _z_own(ratio, sigma, still)[0] == exact
+
+
+def test_draws_widen_an_overconfident_dispersion_posterior_around_its_mode():
+    grid = np.round(np.arange(0.25, 1.401, 0.05), 2)
+    sharp = np.exp(-0.5 * ((grid - 0.6) / 0.02) ** 2)
+    wide = np.exp(-0.5 * ((grid - 0.8) / 0.2) ** 2)
+    posterior = np.stack([sharp / sharp.sum(), wide / wide.sum()], axis=1)
+    out = widen_posterior(posterior, grid, 0.08)
+    sd = posterior_sd(out, grid)
+    assert 0.08 <= sd[0] < 0.1 and grid[out[:, 0].argmax()] == 0.6
+    np.testing.assert_array_equal(out[:, 1], posterior[:, 1])  # wide enough already

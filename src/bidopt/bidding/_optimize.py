@@ -56,11 +56,13 @@ def optimize_bids(
     Given an estimate from :func:`~bidopt.landscape.estimate_landscapes` rather than a
     fixed landscape, the plan knows what the log cannot tell: it is optimised on the
     landscape averaged over the estimate's draws (so it spends the budget in
-    expectation), reports 80% ranges of what it promises (``plan.ranges``) and, with
-    ``safe=True``, keeps each keyword's bid within a trust region around today's bid
-    that widens with the bid changes the log has seen (+-20% where the bid never
-    moved), and falls back towards today's bids unless the plan beats them, at the same
-    spend, in at least 80% of the draws (the no-loss guard).
+    expectation, aiming lower where needed so that its spend stays within the budget in
+    at least 60% of the draws), reports 80% ranges of what it promises
+    (``plan.ranges``) and, with ``safe=True``, keeps each keyword's bid within a trust
+    region around today's bid that widens with the bid changes the log has seen (+-20%
+    where the bid never moved, the log's bids plus 20% where it did), and falls back
+    towards today's bids unless the plan beats them, at the same spend, in at least 80%
+    of the draws (the no-loss guard).
 
     Parameters
     ----------
@@ -111,7 +113,8 @@ def optimize_bids(
     safe : bool, default True
         For a plan on an estimate: the trust region and the no-loss guard.  ``False``
         plans on the whole grid (and warns when it moves bids the log cannot support).
-        Either way the plan spends the budget in expectation over the draws.
+        Either way the plan spends the budget in expectation over the draws (at most;
+        its spend stays within the budget in at least 60% of them).
 
     Returns
     -------

@@ -2,13 +2,16 @@
 no-loss guard, with ranges over the estimate's draws.
 
 ``optimize_bids(estimate, budget)`` lands here.  The plan is optimised on the landscape
-averaged over the estimate's draws (so it spends its budget in expectation).  With
-``safe=True`` (the default):
+averaged over the estimate's draws (so it spends its budget in expectation); where its
+spend would exceed the budget in more than 40% of the draws, it aims lower, so that its
+spend stays within the budget in at least 60% of them (``SPEND_QUANTILE``; the message
+says so).  With ``safe=True`` (the default):
 
-* each keyword's bid stays within a trust region around today's bid, ``today *
-  exp(+-h)`` with ``h = log(1.2) + log(highest / lowest bid in the log)``: +-20% for a
-  keyword whose bid never moved, as wide as the bids the log has seen plus 20% where
-  it did (the region widens with evidence);
+* each keyword's bid stays within a trust region: from 20% below the lower of today's
+  bid and the lowest bid in the log to 20% above the higher of today's bid and the
+  highest bid in the log.  +-20% around today's bid for a keyword whose bid never
+  moved; the bids the log has seen, plus 20%, where it did (the region widens with
+  evidence, and never reaches far beyond it, where the fitted curve is extrapolated);
 * the no-loss guard evaluates the plan and today's bids under every draw; unless the
   plan's objective beats today's (at the same spend) in at least 80% of draws, the trust
   region is halved, then halved again, and finally the plan is today's bids, lowered
@@ -28,10 +31,10 @@ from bidopt._validation import short_repr
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._ranges import PlanRanges
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
-from bidopt.landscape import BidLandscape, LandscapeEstimate
+from bidopt.landscape import BidLandscape, Identifiability, LandscapeEstimate
 from bidopt.typing import FloatArray
 
-__all__ = ["TRUST_STEP", "plan_on_estimate", "today_bids"]
+__all__ = ["SPEND_QUANTILE", "TRUST_STEP", "plan_on_estimate", "today_bids", "trust_half_widths"]
 
 #: Half-width (log scale) of the trust region of a keyword whose bid never moved.
 TRUST_STEP = float(np.log(1.2))
@@ -39,6 +42,17 @@ TRUST_STEP = float(np.log(1.2))
 _SCALES = (1.0, 0.5, 0.25, 0.0)
 #: The guard accepts a plan that beats today's bids in at least this share of draws.
 _CONFIDENCE = 0.8
+#: The plan's spend stays within the budget in at least this share of the draws (not
+#: only on average over them).
+SPEND_QUANTILE = 0.6
+_AIM_STEPS = 4
+
+
+def _within(spends: FloatArray, budget: float) -> bool:
+    """Whether the spend is within the budget in at least SPEND_QUANTILE of the draws."""
+    return bool(np.mean(spends <= budget * (1 + 1e-9)) >= SPEND_QUANTILE - 1e-12)
+
+
 _LEVELS = 21
 _MIN_BID, _MAX_BID = 0.05, 99.0
 
@@ -86,9 +100,21 @@ def _objective(metrics: dict[str, FloatArray], objective: str) -> FloatArray:
     return metrics[objective]
 
 
-def _grid(today: FloatArray, half: FloatArray, low: float, high: float) -> FloatArray:
-    steps = np.linspace(low, high, _LEVELS)
-    grid = today[:, None] * np.exp(half[:, None] * steps[None, :])
+def trust_half_widths(today: FloatArray, ident: Identifiability) -> tuple[FloatArray, FloatArray]:
+    """Log half-widths (down, up) of each keyword's full trust region around ``today``:
+    to 20% beyond the lower (higher) of today's bid and the log's lowest (highest)."""
+    low = np.where(ident.bid_low > 0, ident.bid_low, today)
+    high = low * ident.bid_ratio
+    safe = np.maximum(today, 1e-9)
+    down = TRUST_STEP + np.log(np.maximum(safe / np.maximum(low, 1e-9), 1.0))
+    up = TRUST_STEP + np.log(np.maximum(high / safe, 1.0))
+    return np.asarray(down, dtype=np.float64), np.asarray(up, dtype=np.float64)
+
+
+def _grid(today: FloatArray, down: FloatArray, up: FloatArray, lower_only: bool) -> FloatArray:
+    steps = np.linspace(-1.0, 0.0 if lower_only else 1.0, _LEVELS)[None, :]
+    width = np.where(steps < 0, down[:, None], up[:, None])
+    grid = today[:, None] * np.exp(width * steps)
     grid = np.where(today[:, None] > 0, np.clip(np.round(grid, 2), _MIN_BID, _MAX_BID), 0.0)
     return np.asarray(np.maximum.accumulate(grid, axis=1), dtype=np.float64)
 
@@ -131,12 +157,50 @@ def plan_on_estimate(
         metrics = totals(plan.bids)
         return metrics, _objective(metrics, objective).sum(axis=1) - same_spend * today_obj
 
-    if not safe:
-        plan = solve(expected(np.asarray(estimate.landscapes.bids)), budget)
+    today_cost = today_metrics["cost"].sum(axis=1)
+
+    def level_free(metrics: dict[str, FloatArray]) -> FloatArray:
+        # the plan's spend under each draw at the draws' mean traffic level for today's
+        # bids: what moves today's spend as much as the plan's is not the plan's risk
+        spends = metrics["cost"].sum(axis=1)
+        if today_spend <= 0 or np.any(today_cost <= 0):
+            return np.asarray(spends, dtype=np.float64)
+        return np.asarray(spends * today_spend / today_cost, dtype=np.float64)
+
+    def solve_within(land: BidLandscape) -> tuple[BidPlan, dict[str, FloatArray], FloatArray]:
+        # spend the budget in expectation; aim lower while the plan's spend exceeds the
+        # budget in more draws than SPEND_QUANTILE allows (a few re-solves at most)
+        plan, aim = solve(land, budget), budget
         metrics, gain = evaluate(plan)
+        for _ in range(_AIM_STEPS):
+            spends = level_free(metrics)
+            if draws is None or budget <= 0 or _within(spends, budget):
+                break
+            aim *= budget / float(np.quantile(spends, SPEND_QUANTILE, method="higher"))
+            plan = solve(land, aim)
+            metrics, gain = evaluate(plan)
+        if aim < budget:
+            spends = level_free(metrics)
+            plan = replace(
+                plan,
+                message=plan.message
+                + f" The plan aims at {aim:,.2f} of the budget {budget:,.2f} so that its "
+                f"spend stays within the budget in {SPEND_QUANTILE:.0%} of the estimate's "
+                "draws"
+                + (
+                    "."
+                    if _within(spends, budget)
+                    else f"; it does so in only {np.mean(spends <= budget * (1 + 1e-9)):.0%}."
+                ),
+            )
+        return plan, metrics, gain
+
+    if not safe:
+        plan, metrics, gain = solve_within(expected(np.asarray(estimate.landscapes.bids)))
         scale = float("nan")
-        half = TRUST_STEP + np.log(ident.bid_ratio)
-        moved = np.abs(np.log(np.maximum(plan.bids, 1e-9) / np.maximum(today, 1e-9))) > half
+        down, up = trust_half_widths(today, ident)
+        step = np.log(np.maximum(plan.bids, 1e-9) / np.maximum(today, 1e-9))
+        moved = (step > up) | (-step > down)
         blind = moved & (ident.source == "prior") & (plan.bids > 0)
         if blind.any():
             warnings.warn(
@@ -149,11 +213,12 @@ def plan_on_estimate(
                 stacklevel=3,
             )
     else:
-        half = TRUST_STEP + np.log(ident.bid_ratio)
+        down, up = trust_half_widths(today, ident)
         for scale in _SCALES:
-            low, high = (-1.0, 1.0) if scale > 0 else (-1.0, 0.0)
-            plan = solve(expected(_grid(today, half * (scale or 1.0), low, high)), budget)
-            metrics, gain = evaluate(plan)
+            width = scale or 1.0
+            plan, metrics, gain = solve_within(
+                expected(_grid(today, down * width, up * width, scale == 0))
+            )
             if scale == 0.0 or (plan.success and (gain >= 0).mean() >= _CONFIDENCE):
                 break
         if scale < 1.0:

@@ -71,6 +71,36 @@ def _ratio_table(sigma: float) -> FloatArray:
     return np.asarray(np.exp(log_g), dtype=np.float64)
 
 
+def _z_own(
+    ratio: FloatArray,
+    sigma: float,
+    rows: tuple[IntArray, FloatArray, FloatArray, FloatArray],
+) -> FloatArray:
+    """Each keyword's z = (typical log bid - mu) / sigma from its cost per click / bid.
+
+    With one bid the ratio inverts exactly.  Bids that moved mix several points of the
+    ratio curve, so inverting the average ratio at the typical bid is biased: two
+    fixed-point steps move z until the ratio the model predicts at the log's own bids
+    (weighted by clicks x bid, as observed) is the observed one.  ``rows``: the keyword
+    of each row with clicks, its log bid minus the keyword's typical log bid, its clicks
+    x bid, and each keyword's total clicks x bid.
+    """
+    table = _ratio_table(sigma)
+    inverse = table[::-1], _Z_TABLE[::-1]
+    z_obs = np.interp(np.nan_to_num(ratio, nan=0.5), *inverse)
+    keyword, offset, weight, total = rows
+    if not np.any(offset):  # bids never moved: exact
+        return np.asarray(z_obs, dtype=np.float64)
+    z, step = z_obs.copy(), offset / sigma
+    for _ in range(2):
+        g = np.interp(step + z[keyword], _Z_TABLE, table)
+        fitted = np.bincount(keyword, weights=weight * g, minlength=z.size) / np.maximum(
+            total, 1e-12
+        )
+        z += z_obs - np.interp(np.clip(fitted, 1e-6, 1 - 1e-6), *inverse)
+    return np.asarray(np.where(total > 0, z, z_obs), dtype=np.float64)
+
+
 def _group_mean(values: FloatArray, weights: FloatArray, codes: IntArray) -> FloatArray:
     size = int(codes.max()) + 1
     w = np.bincount(codes, weights=weights, minlength=size)
@@ -240,10 +270,13 @@ def estimate_landscapes(
     own = k_clicks / (k_clicks + weight_clicks)
 
     n_campaigns = int(campaign_codes.max()) + 1
+    # rows with clicks, for the cost-per-click fit of each keyword's price level
+    clicked = np.flatnonzero(clicks > 0)
+    e_c = entity[clicked]
+    click_rows = (e_c, log_bid[clicked] - typical[e_c], (clicks * bid_log)[clicked], k_click_bid)
     mus, volumes, deviances = [], [], []
     for sigma in _SIGMA_GRID:
-        table = _ratio_table(float(sigma))
-        z_own = np.interp(np.nan_to_num(ratio, nan=0.5), table[::-1], _Z_TABLE[::-1])
+        z_own = _z_own(ratio, float(sigma), click_rows)
         # pool z through ad group -> campaign for keywords with few clicks
         z_group = _group_mean(z_own, k_clicks, group_codes)
         z_campaign = _group_mean(z_own, k_clicks, campaign_codes)
@@ -348,7 +381,7 @@ def estimate_landscapes(
         price_sigma=best["sigma"],
         row_of=entity.astype(np.int64),
     )
-    spread, bid_ratio, current, n_active = keyword_bids(bid_log, entity, day_codes, n)
+    spread, bid_ratio, bid_low, current, n_active = keyword_bids(bid_log, entity, day_codes, n)
     campaign_sd = posterior_sd(posterior, _SIGMA_GRID)
     source = np.where(
         sharp[campaign_codes],
@@ -364,6 +397,7 @@ def estimate_landscapes(
         cost=k_cost,
         bid_spread=spread,
         bid_ratio=bid_ratio,
+        bid_low=bid_low,
         current_bid=current,
         sigma_sd=campaign_sd[campaign_codes],
         prior_sd=p_sd,

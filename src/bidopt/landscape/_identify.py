@@ -56,6 +56,9 @@ class Identifiability:
         that never changed; 0.1 is about +-10%).
     bid_ratio : ndarray of float64, shape (n_keywords,)
         Highest over lowest active bid (1 for a constant bid).
+    bid_low : ndarray of float64, shape (n_keywords,)
+        Lowest active bid in the log, yuan (0 if never active); the highest is
+        ``bid_low * bid_ratio``.
     current_bid : ndarray of float64, shape (n_keywords,)
         The bid on the log's last day with a row for the keyword, yuan (0 if paused).
     sigma_sd : ndarray of float64, shape (n_keywords,)
@@ -76,6 +79,7 @@ class Identifiability:
     cost: FloatArray
     bid_spread: FloatArray
     bid_ratio: FloatArray
+    bid_low: FloatArray
     current_bid: FloatArray
     sigma_sd: FloatArray
     prior_sd: float
@@ -186,6 +190,7 @@ class Identifiability:
             "cost",
             "bid_spread",
             "bid_ratio",
+            "bid_low",
             "current_bid",
             "sigma_sd",
         ):
@@ -195,9 +200,9 @@ class Identifiability:
 
 def keyword_bids(
     bid: FloatArray, entity: IntArray, day: IntArray, n: int
-) -> tuple[FloatArray, FloatArray, FloatArray, IntArray]:
-    """Per keyword: spread (sd of log bid) and max/min ratio over active days, the bid
-    on its last day, and the number of active days."""
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray]:
+    """Per keyword: spread (sd of log bid), max/min ratio and lowest bid over active
+    days, the bid on its last day, and the number of active days."""
     active = bid > 0
     log_bid = np.log(np.where(active, bid, 1.0))
     k_days = np.bincount(entity, weights=active.astype(np.float64), minlength=n)
@@ -216,4 +221,5 @@ def keyword_bids(
     _, first_in_reversed = np.unique(entity[order], return_index=True)
     current = np.zeros(n)
     current[entity[order][first_in_reversed]] = bid[order][first_in_reversed]
-    return spread, ratio, current, k_days.astype(np.int64)
+    low = np.where(k_days > 0, np.exp(np.where(k_days > 0, lo, 0.0)), 0.0)
+    return spread, ratio, low, current, k_days.astype(np.int64)
