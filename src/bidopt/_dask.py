@@ -8,11 +8,16 @@ call :func:`require_distributed` / :func:`require_pyarrow`, which raise
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import functools
+import sys
 from typing import Any
 
 from bidopt._optional import _require
 
-__all__ = ["WORKER_CONFIG", "require_distributed", "require_pyarrow"]
+__all__ = ["WORKER_CONFIG", "release_memory", "require_distributed", "require_pyarrow"]
 
 #: Dask settings for workers that build hulls (``dask.config.set(WORKER_CONFIG)`` before
 #: starting a cluster): Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``,
@@ -33,3 +38,27 @@ def require_distributed(what: str) -> Any:
 def require_pyarrow(what: str) -> Any:
     """``pyarrow.parquet``, or an ImportError naming the ``cluster`` extra."""
     return _require("pyarrow.parquet", what, "cluster", "pyarrow")
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the operating system: pyarrow's pool (mimalloc or
+    jemalloc keep what a Parquet read freed, about half a partition's size) and glibc's
+    heap (``malloc_trim``).  Called by a worker after it reads a partition, so the
+    memory its reads freed does not count against its memory limit."""
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None (another C library or system)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    name = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, AttributeError):
+        return ctypes.CDLL(name).malloc_trim if name else None
+    return None

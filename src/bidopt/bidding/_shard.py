@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._dask import release_memory
 from bidopt.bidding import _kernels
 from bidopt.bidding._hull import Hull, build_hull
 from bidopt.bidding._problem import BidProblem, make_problem, picked
@@ -475,7 +476,10 @@ class ShardGroup:
 
     def __init__(self, sources: list[Source], spec: dict[str, Any]) -> None:
         self.spill = SpillDir()
-        self.shards = [Shard(src, spec, self.spill) for src in sources]
+        self.shards = []
+        for src in sources:  # what each read freed goes back before the next read
+            self.shards.append(Shard(src, spec, self.spill))
+            release_memory()
 
     def each(self, name: str, args: list[tuple[Any, ...]]) -> list[Any]:
         """``name(*args[i])`` on partition ``i`` of this group."""
