@@ -458,6 +458,9 @@ class Shard:
         out["levels"] = lv
         out["value"] = picked(self.value, lv)
         out["keywords"] = land.keywords
+        if self.landscape is None:  # read again: what the read freed goes back
+            del land
+            release_memory()
         return out
 
     def drop_hull(self) -> None:
