@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import logging
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -195,16 +196,45 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     rule = ["--rule", "core=直通车,钻展,淘宝客:0.6", "--rule", "emerging=抖音,小红书:0.4"]
     assert main(args + rule) == 0
     text = capsys.readouterr().out
-    assert "The rule costs" in text
+    # the safe default over the fit's draws: today's split, the rule's and the split
+    # without the rule; the gain over today with its 80% interval and probability
+    assert "Safe default: from today's split" in text
+    assert re.search(
+        r"Recommended split under core 60%, emerging 40%: revenue \+[0-9,]+ yuan per period "
+        r"against today's split \(80% interval [-+][0-9,]+ to [-+][0-9,]+ over the curve "
+        r"draws\); it gains in [0-9]+% of the draws\.",
+        text,
+    ), text
+    assert "The rule costs" in text and "against the same safe split without the rule" in text
     with (tmp_path / "s" / "split.csv").open(encoding="utf-8-sig") as handle:
         table = list(csv.reader(handle))
-    rule_column = table[0].index("core 60%, emerging 40%")
-    spend = {r[0]: float(r[rule_column]) for r in table[1:]}
+    assert table[0] == ["channel", "today", "core 60%, emerging 40%", "no rule"]
+    today = {r[0]: float(r[1]) for r in table[1:]}
+    spend = {r[0]: float(r[2]) for r in table[1:]}
+    assert sum(today.values()) == pytest.approx(500_000, rel=1e-9)
     assert sum(spend.values()) == pytest.approx(500_000, rel=1e-9)
     core = spend["直通车"] + spend["钻展"] + spend["淘宝客"]
     assert core == pytest.approx(300_000, rel=1e-9)
+    # this history does not support reallocating: today's split (62% core) is moved just
+    # enough to meet the rule (直通车 -> 抖音) and stays there, and says so
+    assert "Safe default: stayed at today's split moved just enough" in text
+    for c in ("钻展", "淘宝客", "小红书"):
+        assert spend[c] == pytest.approx(today[c], abs=0.01)
+    assert today["直通车"] - spend["直通车"] == pytest.approx(
+        spend["抖音"] - today["抖音"], abs=0.02
+    )
+    assert spend["直通车"] < today["直通车"]
     html = (tmp_path / "s" / "split_report.html").read_text(encoding="utf-8")
     assert "渠道预算分配" in html and "data:image/png;base64," in html
+    assert "无规则" in html and "曲线抽样 80% 区间" in html and "的抽样中高于当前" in html
+    # --no-safe: the expected-revenue split over the draws, which moves further
+    assert main([*args, *rule, "--no-safe"]) == 0
+    text = capsys.readouterr().out
+    assert "most expected revenue over the fit's 200 curve draws" in text
+    assert "Safe default" not in text and "against the split without the rule" in text
+    with (tmp_path / "s" / "split.csv").open(encoding="utf-8-sig") as handle:
+        free = {r[0]: float(r[2]) for r in list(csv.reader(handle))[1:]}
+    assert abs(free["钻展"] - today["钻展"]) > 1_000
     # a channel the history does not have is a data error: exit 1, one line
     assert main([*args, "--rule", "core=直通车,天猫:0.6"]) == 1
     err = capsys.readouterr().err.strip()

@@ -183,6 +183,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     split.add_argument("--lang", choices=("zh", "en"), default="zh", help="default zh")
     split.add_argument("--seed", type=int, default=0, help="seed of the curve fit (default 0)")
+    split.add_argument(
+        "--no-safe",
+        action="store_true",
+        help="the split with the most expected revenue over the curve draws (by default the "
+        "split moves from today's only as far as the draws support)",
+    )
     demo = sub.add_parser(
         "demo", parents=[common], help="run the end-to-end example on a synthetic account"
     )
@@ -270,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out=args.out,
                 lang=args.lang,
                 seed=args.seed,
+                safe=not args.no_safe,
                 progress=say,
             )
         else:

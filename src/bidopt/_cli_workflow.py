@@ -11,12 +11,14 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from bidopt._cli import _table
+from bidopt._split_words import gain_lines, rule_cost
 from bidopt.bidding import PlanRanges, bid_frontier, optimize_bids
-from bidopt.channels import compare_splits, fit_response
+from bidopt.channels import BudgetSplit, fit_response, split_budget
 from bidopt.datasets import KeywordLog, read_channel_history, read_keyword_log
 from bidopt.exceptions import InvalidInputError, MissingDependencyError
 from bidopt.landscape import estimate_landscapes
@@ -253,11 +255,14 @@ def run_split(
     out: Path | None = None,
     lang: str = "zh",
     seed: int = 0,
+    safe: bool = True,
     progress: Say | None = None,
 ) -> str:
-    """Fit response curves to a channel spend history, split ``budget`` (yuan per period
-    of the history) under the rules and without them, and write ``split_report.html`` and
-    ``split.csv`` to ``out``; return what to print."""
+    """Fit response curves (with their draws) to a channel spend history, split ``budget``
+    (yuan per period of the history) over the draws under the rules and without them,
+    each from today's split (:func:`bidopt.channels.split_budget` of the fit; ``safe``:
+    moving only as far as the draws support, else the expected-revenue split), and write
+    ``split_report.html`` and ``split.csv`` to ``out``; return what to print."""
     say = progress or _quiet
     parsed = [parse_rule(r) for r in rules]
     if not parsed:
@@ -282,14 +287,17 @@ def run_split(
             for c, x in zip(history.channels, recent, strict=True)
         }
     name = ", ".join(r.label() for r in parsed)
-    say("splitting the budget")
-    splits = compare_splits(
-        fit.curves,
+    say("splitting the budget over the curve draws")
+    ruled = split_budget(
+        fit,
         budget,
         groups={r.group: list(r.channels) for r in parsed},
-        scenarios={name: {r.group: r.share for r in parsed}},
+        group_shares={r.group: r.share for r in parsed},
         current=current,
+        safe=safe,
     )
+    free = split_budget(fit, budget, current=current, safe=safe)
+    splits = {name: ruled, NO_RULE: free}
     observed = history.observed_range()
     warnings: list[str] = []
     if fit.r2 < 0.5:
@@ -324,40 +332,40 @@ def run_split(
                 "more or less money is not observed: its curve's shape is a guess."
             )
         lo, hi = observed[c]
-        for key in (name, "optimal"):
+        for key in (name, NO_RULE):
             planned = splits[key].spend[j]
             if planned > hi * 1.001 or planned < lo * 0.999:
                 where = "above the most" if planned > hi else "below the least"
+                which = "split without the rule" if key == NO_RULE else f"{key} split"
                 warnings.append(
-                    f"The {key} split puts {planned:,.0f} yuan on {c}, {where} it ever spent "
+                    f"The {which} puts {planned:,.0f} yuan on {c}, {where} it ever spent "
                     f"({hi if planned > hi else lo:,.0f}): revenue there is extrapolated."
                 )
                 break
-    rule_split = splits[name]
     lines = [
         history.summary(),
         f"Fit: R2 {fit.r2:.3f}, NRMSE {fit.nrmse:.3f}.",
         "",
-        f"Split of {budget:,.0f} yuan per period under {name}:",
+        f"Split of {budget:,.0f} yuan per period under {name}. {_how(ruled, safe)}",
         "",
     ]
-    rows = [["channel", *splits, "observed range"]]
+    columns: dict[str, Any] = {} if ruled.current_spend is None else {"today": ruled.current_spend}
+    columns.update({key: s.spend for key, s in splits.items()})
+    rows = [["channel", *columns, "observed range"]]
     for j, c in enumerate(history.channels):
         lo, hi = observed[c]
-        rows.append([c, *(f"{s.spend[j]:,.0f}" for s in splits.values()), f"{lo:,.0f}..{hi:,.0f}"])
-    rows.append(["revenue", *(f"{s.response:,.0f}" for s in splits.values()), ""])
+        rows.append([c, *(f"{x[j]:,.0f}" for x in columns.values()), f"{lo:,.0f}..{hi:,.0f}"])
+    revenue = [s.response for s in splits.values()]
+    if ruled.current_response is not None:
+        revenue.insert(0, ruled.current_response)
+    rows.append(["revenue", *(f"{r:,.0f}" for r in revenue), ""])
     lines.append(_table(rows))
-    if rule_split.rule_cost is not None:
-        lines += [
-            "",
-            f"The rule costs {rule_split.rule_cost:,.0f} yuan of revenue per period against "
-            "the optimum.",
-        ]
+    lines += ["", *gain_lines(ruled, name), *_rule_cost_lines(ruled, free, safe)]
     lines += [f"warning: {w}" for w in warnings]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         html = render_split_report(
-            splits,
+            {name: ruled, "optimal": free},
             fit.curves,
             rule=name,
             observed=observed,
@@ -369,8 +377,35 @@ def run_split(
         write_html(html, out / "split_report.html")  # (beside a plan's report.html)
         with (out / "split.csv").open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["channel", *splits])
+            writer.writerow(["channel", *columns])
             for j, c in enumerate(history.channels):
-                writer.writerow([c, *(f"{s.spend[j]:.2f}" for s in splits.values())])
+                writer.writerow([c, *(f"{x[j]:.2f}" for x in columns.values())])
         lines += ["", f"Wrote split_report.html, split.csv to {out}."]
     return "\n".join(lines)
+
+
+NO_RULE = "no rule"
+
+
+def _how(split: BudgetSplit, safe: bool) -> str:
+    """How the split was made, in words (the table's caption)."""
+    n = 0 if split.response_draws is None else split.response_draws.size
+    how = (
+        "Safe default: from today's split, only as far as the fit's "
+        f"{n} curve draws support (--no-safe: the expected-revenue split)."
+        if safe
+        else f"The split with the most expected revenue over the fit's {n} curve draws."
+    )
+    return how + " Revenue: the mean over the draws."
+
+
+def _rule_cost_lines(ruled: BudgetSplit, free: BudgetSplit, safe: bool) -> list[str]:
+    """What the rule costs against the split without it, over the same curve draws."""
+    cost, spread = rule_cost(ruled, free)
+    against = "the same safe split without the rule" if safe else "the split without the rule"
+    interval = (
+        ""
+        if spread is None
+        else (f" (80% interval {spread[0]:,.0f} to {spread[1]:,.0f} over the curve draws)")
+    )
+    return [f"The rule costs {cost:,.0f} yuan of revenue per period{interval} against {against}."]

@@ -3,12 +3,14 @@ warnings) and a channel split (the rule's cost, response curves with the observe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from bidopt._split_words import gain_lines, rule_cost
 from bidopt._validation import check_scalar, short_repr
 from bidopt.bidding import Frontier, PlanRanges
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
@@ -291,24 +293,36 @@ def render_split_report(
             f"`splits` must hold the rule's split ({rule!r}) and 'optimal'. Got keys "
             f"{list(splits)} instead."
         )
-    channels = splits["optimal"].channels
-    names = [n for n in ("current", rule, "optimal") if n in splits]
+    split = splits[rule]
+    free = splits["optimal"]
+    over_draws = split.response_draws is not None and free.response_draws is not None
+    shown = dict(splits)
+    if "current" not in shown and split.current_spend is not None:
+        # today's split as the split over a fit's draws saw it (its expected revenue)
+        response = float(split.current_response or 0.0)
+        shown["current"] = dataclasses.replace(
+            split,
+            spend=split.current_spend,
+            channel_response=np.full(len(split.channels), response / len(split.channels)),
+        )
+    channels = free.channels
+    names = [n for n in ("current", rule, "optimal") if n in shown]
     label = {
         "current": words["today"],
         rule: rule,
-        "optimal": "optimal" if lang == "en" else "最优",
+        "optimal": words["no_rule"] if over_draws else words["optimal"],
     }
     rows = []
     notes: list[str] = list(warnings)
     for j, c in enumerate(channels):
-        row: list[Any] = [c, *(number(float(splits[n].spend[j]), 0) for n in names)]
+        row: list[Any] = [c, *(number(float(shown[n].spend[j]), 0) for n in names)]
         if observed is not None and c in observed:
             lo, hi = observed[c]
-            outside = [n for n in names if not lo * 0.999 <= splits[n].spend[j] <= hi * 1.001]
+            outside = [n for n in names if not lo * 0.999 <= shown[n].spend[j] <= hi * 1.001]
             row += [f"{lo:,.0f}–{hi:,.0f}", words["outside"] if outside else words["inside"]]
         rows.append(row)
-    totals: list[Any] = [words["revenue"], *(number(splits[n].response, 0) for n in names)]
-    rois: list[Any] = [words["roi"], *(number(splits[n].roi, 2) for n in names)]
+    totals: list[Any] = [words["revenue"], *(number(shown[n].response, 0) for n in names)]
+    rois: list[Any] = [words["roi"], *(number(shown[n].roi, 2) for n in names)]
     extra = [words["observed"], ""] if observed is not None else []
     header = [words["channel"], *(label[n] for n in names), *extra]
     pad = [""] * len(extra)
@@ -317,14 +331,24 @@ def render_split_report(
         [*rows, totals + pad, rois + pad],
         numeric=[False, *([True] * len(names)), False, False],
     )
-    cost = splits[rule].rule_cost
+    body += "".join(f"<p>{text(line)}</p>" for line in gain_lines(split, rule, lang))
+    cost, spread = rule_cost(split, free) if over_draws else (split.rule_cost, None)
     if cost is not None:
-        share = cost / splits["optimal"].response if splits["optimal"].response > 0 else 0.0
+        share = cost / free.response if free.response > 0 else 0.0
+        interval = ""
+        if spread is not None:
+            interval = (
+                f"，曲线抽样 80% 区间 {spread[0]:,.0f} 至 {spread[1]:,.0f} 元"
+                if lang == "zh"
+                else f"; 80% interval {spread[0]:,.0f} to {spread[1]:,.0f} over the curve draws"
+            )
+        against = words["no_rule"] if over_draws else words["optimal"]
         line = (
-            f"规则“{rule}”比最优分配少 {cost:,.0f} 元成交金额（{share:.1%}）。"
+            f"规则“{rule}”比{against}的分配少 {cost:,.0f} 元成交金额（{share:.1%}{interval}）。"
             if lang == "zh"
             else f"The rule '{rule}' gives up {cost:,.0f} yuan of revenue per period against "
-            f"the optimum ({share:.1%})."
+            f"the {'split without the rule' if over_draws else 'optimum'} ({share:.1%}"
+            f"{interval})."
         )
         body += f"<p><b>{text(line)}</b></p>"
     figures = ""
@@ -332,12 +356,12 @@ def render_split_report(
         from bidopt import plotting
 
         figures += figure_img(
-            plotting.plot_split({label[n]: splits[n] for n in names}), words["splits"]
+            plotting.plot_split({label[n]: shown[n] for n in names}), words["splits"]
         )
         # a fit's curves are drawn with the band of its draws, solid over the spends
         # seen and dashed outside them; bare curves as they are
         drawn = fit if fit is not None and fit.draws is not None else curves
-        fig = plotting.plot_response_curves(drawn, splits["optimal"], others={rule: splits[rule]})
+        fig = plotting.plot_response_curves(drawn, free, others={rule: split})
         shaded = observed is not None and _shade_observed(fig, curves, observed)
         if observed is not None and not shaded:
             notes.append(

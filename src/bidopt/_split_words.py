@@ -1,0 +1,47 @@
+"""What a split over a fit's curve draws says against today's split and without its rule,
+in plain words: shared by ``python -m bidopt split`` and its HTML page."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from bidopt.channels import BudgetSplit
+
+__all__ = ["gain_lines", "rule_cost"]
+
+
+def gain_lines(split: BudgetSplit, rule: str, lang: Literal["en", "zh"] = "en") -> list[str]:
+    """The split's revenue gain over today's split (yuan per period) with its 80% interval
+    over the curve draws and the share of draws in which it gains; and the safe default's
+    own words when it stopped short of the best split or stayed at today's (empty for a
+    split without draws or without today's split)."""
+    lines: list[str] = []
+    if split.uplift is not None and split.gain_interval is not None:
+        lo, hi = split.gain_interval
+        p = split.gain_probability
+        lines.append(
+            f"“{rule}”的推荐分配比当前分配每期成交金额变化 {split.uplift:+,.0f} 元（曲线抽样 "
+            f"80% 区间 {lo:+,.0f} 至 {hi:+,.0f} 元），在 {p:.0%} 的抽样中高于当前。"
+            if lang == "zh"
+            else f"Recommended split under {rule}: revenue {split.uplift:+,.0f} yuan per period "
+            f"against today's split (80% interval {lo:+,.0f} to {hi:+,.0f} over the curve "
+            f"draws); it gains in {p:.0%} of the draws."
+        )
+    if split.safe_step is not None and split.safe_step < 1 and "Safe default:" in split.message:
+        words = split.message[split.message.index("Safe default:") :]
+        cut = words.find("; the gain over")  # the gain is said above, in yuan
+        lines.append(words if cut < 0 else words[:cut] + ".")
+    return lines
+
+
+def rule_cost(ruled: BudgetSplit, free: BudgetSplit) -> tuple[float, tuple[float, float] | None]:
+    """Revenue per period the rule gives up: the split without the rule minus the split
+    under it (yuan), and the 80% interval of that difference over the same curve draws
+    (None when either split has no draws)."""
+    cost = free.response - ruled.response
+    if ruled.response_draws is None or free.response_draws is None:
+        return cost, None
+    lo, hi = np.quantile(free.response_draws - ruled.response_draws, [0.1, 0.9])
+    return cost, (float(lo), float(hi))
