@@ -43,7 +43,10 @@ channel (yuan) and a revenue column (成交金额/revenue/GMV/sales, or --kpi NA
 per period of the history. Example:
   python -m bidopt split history.csv --budget 2000000 \\
       --rule core=直通车,钻展,淘宝客:0.6 --rule emerging=抖音,小红书:0.4
-A share may be a range, core=直通车,钻展,淘宝客:55%-65%.
+A share may be a range, core=直通车,钻展,淘宝客:55%-65%. By default the split starts from
+today's (the last 4 periods' mix, scaled to BUDGET) and moves only as far as the fitted
+curves' draws support; it prints the revenue gain's 80% interval and how often it gains.
+--no-safe gives the split with the most expected revenue over the draws.
 """
 
 

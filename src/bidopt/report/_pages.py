@@ -267,7 +267,13 @@ def render_split_report(
     ----------
     splits : mapping of str to BudgetSplit
         From :func:`bidopt.channels.compare_splits`: ``"current"`` (optional), the rule,
-        ``"optimal"``.
+        ``"optimal"``; or splits of a fit over its draws (:func:`bidopt.channels.split_budget`
+        of a :class:`~bidopt.channels.ResponseFit`): the rule's and, under ``"optimal"``,
+        the same split without the rule (shown as *no rule*). With draws, today's column
+        comes from the rule split's ``current_spend`` when ``"current"`` is absent, and
+        the page gives the gain over today with its 80% interval and the share of draws
+        it gains in, the safe default's words when it stopped short, and the rule's cost
+        with its 80% interval over the same draws.
     curves : mapping of str to ResponseCurve
         The curves the splits were made with.
     rule : str
