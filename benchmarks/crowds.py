@@ -356,7 +356,7 @@ def report(rows: list[dict[str, Any]], fast: list[dict[str, Any]], n_keywords: i
         "",
         "## Today's click volume: CPC and CTR against today's bids and premiums",
         "",
-        "The reverse question: the least budget that buys today's clicks (bisection on the "
+        "The reverse question: the least budget that buys today's clicks (regula falsi on the "
         "budget to 0.1% of today's true clicks; the plan's clicks rise with its budget); "
         "`cpc_cut` is 1 - plan CPC / today's CPC at those clicks.  `cpc_cut_bound` is the "
         "truth's limit: 1 - (least cost of today's clicks with a bid per cell, the LP bound "
