@@ -7,7 +7,7 @@ known), per seed and family:
    against the per-cell optimum (a bid per keyword x crowd cell, ``optimize_bids`` on the
    cell landscape) and the keyword-only plan, each scored on the truth at its bids.
 2. At today's click volume (the reverse question: the least budget that buys today's
-   clicks, found by bisection on the budget with objective ``clicks``; also with
+   clicks, found by regula falsi on the budget with objective ``clicks``; also with
    ``conversions``): the joint plan's CPC and CTR against today's bids and premiums.  The
    truth's own limit is the per-cell optimum at today's clicks:
    ``budget_for_target(cell landscape, clicks=today)`` gives the least cost any plan on
