@@ -256,6 +256,11 @@ def main() -> None:
                     "test lift": float(np.mean([r["test_lift"] for r in rs]))
                     if "test_lift" in rs[0]
                     else float("nan"),
+                    "test days vs today": float(
+                        np.mean([r["test_orders_per_day"] / r["today_orders"] - 1 for r in rs])
+                    )
+                    if "test_lift" in rs[0]
+                    else float("nan"),
                 }
                 misses = [
                     name
@@ -287,7 +292,8 @@ def main() -> None:
         "`warned`: runs whose estimate raised IdentifiabilityWarning; `oracle share`: the "
         "plan's true orders over the true optimum at the plan's true spend; `unsafe`: "
         "`safe=False`; `test lift`: true orders of the plan after a 14-day bid test over "
-        "the plan from the constant-bid log alone. A cell passes when its mean orders are "
+        "the plan from the constant-bid log alone; `test days vs today`: true orders per "
+        "day during the test against today's bids. A cell passes when its mean orders are "
         ">= today's, its mean true spend <= 1.02 x budget, coverage >= 75% and (constant "
         "bids) every run warned; `misses` names the criteria a cell fails. `runs >= today` "
         "and `max spend/budget` show the runs behind the means.",

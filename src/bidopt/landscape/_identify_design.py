@@ -102,7 +102,7 @@ def design_bid_test(
     estimate: LandscapeEstimate,
     *,
     n_days: int = 14,
-    step: float = 1.25,
+    step: float = 1.5,
     current_bids: Mapping[str, float] | None = None,
     include: str = "unidentified",
     rng: RandomState = 0,
@@ -123,8 +123,10 @@ def design_bid_test(
         From :func:`estimate_landscapes`; its ``identifiability`` picks the keywords.
     n_days : int, default 14
         Length of the test, >= 2 days.
-    step : float, default 1.25
-        Multiplicative bid step, > 1 (1.25: +25% / -20%).
+    step : float, default 1.5
+        Multiplicative bid step, > 1 (1.5: +50% / -33%).  After the test the plan's trust
+        region reaches 20% beyond the bids tested, so the step bounds how far the next
+        plan can move a tested bid.
     current_bids : mapping of keyword to float, optional
         Today's bids by keyword; by default the log's last day.
     include : {"unidentified", "all"}, default "unidentified"
