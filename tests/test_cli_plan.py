@@ -224,6 +224,8 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
         spend["抖音"] - today["抖音"], abs=0.02
     )
     assert spend["直通车"] < today["直通车"]
+    moved = today["直通车"] - spend["直通车"]
+    assert f"Changes from today's split (yuan per period): 直通车 {-moved:+,.0f}, 抖音 " in text
     html = (tmp_path / "s" / "split_report.html").read_text(encoding="utf-8")
     assert "渠道预算分配" in html and "data:image/png;base64," in html
     assert "无规则" in html and "曲线抽样 80% 区间" in html and "的抽样中高于当前" in html

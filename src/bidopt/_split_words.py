@@ -14,9 +14,10 @@ __all__ = ["gain_lines", "rule_cost"]
 
 def gain_lines(split: BudgetSplit, rule: str, lang: Literal["en", "zh"] = "en") -> list[str]:
     """The split's revenue gain over today's split (yuan per period) with its 80% interval
-    over the curve draws and the share of draws in which it gains; and the safe default's
-    own words when it stopped short of the best split or stayed at today's (empty for a
-    split without draws or without today's split)."""
+    over the curve draws and the share of draws in which it gains; each channel's change
+    from today's split, largest first; and the safe default's own words when it stopped
+    short of the best split or stayed at today's (empty for a split without draws or
+    without today's split)."""
     lines: list[str] = []
     if split.uplift is not None and split.gain_interval is not None:
         lo, hi = split.gain_interval
@@ -29,6 +30,20 @@ def gain_lines(split: BudgetSplit, rule: str, lang: Literal["en", "zh"] = "en") 
             f"against today's split (80% interval {lo:+,.0f} to {hi:+,.0f} over the curve "
             f"draws); it gains in {p:.0%} of the draws."
         )
+    if split.current_spend is not None and split.response_draws is not None:
+        change = split.spend - split.current_spend
+        order = np.argsort(-np.abs(change), kind="stable")
+        moves = [f"{split.channels[j]} {change[j]:+,.0f}" for j in order if abs(change[j]) >= 0.5]
+        if moves:
+            lines.append(
+                f"与当前分配相比（元/期）：{'，'.join(moves)}。"
+                if lang == "zh"
+                else f"Changes from today's split (yuan per period): {', '.join(moves)}."
+            )
+        else:
+            lines.append(
+                "推荐分配与当前分配相同。" if lang == "zh" else "The split is today's split."
+            )
     if split.safe_step is not None and split.safe_step < 1 and "Safe default:" in split.message:
         words = split.message[split.message.index("Safe default:") :]
         cut = words.find("; the gain over")  # the gain is said above, in yuan
