@@ -245,6 +245,17 @@ def _shade_observed(fig: Any, curves: Mapping[str, ResponseCurve], observed: Any
     return done
 
 
+def _rename_legend(fig: Any, names: Mapping[str, str]) -> None:
+    """Rename legend entries of a figure in place (``old -> new``)."""
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        for entry in legend.get_texts():
+            if entry.get_text() in names:
+                entry.set_text(names[entry.get_text()])
+
+
 def render_split_report(
     splits: Mapping[str, BudgetSplit],
     curves: Mapping[str, ResponseCurve],
@@ -368,6 +379,8 @@ def render_split_report(
         # seen and dashed outside them; bare curves as they are
         drawn = fit if fit is not None and fit.draws is not None else curves
         fig = plotting.plot_response_curves(drawn, free, others={rule: split})
+        if over_draws:  # the split without the rule is not the optimum here
+            _rename_legend(fig, {"optimal": label["optimal"]})
         shaded = observed is not None and _shade_observed(fig, curves, observed)
         if observed is not None and not shaded:
             notes.append(
