@@ -279,7 +279,7 @@ def main() -> None:
             ["what", "seconds", "s per 1M", "nit", "success"],
         ),
         "",
-        "Worker peak RSS (GB, VmHWM): "
+        "Worker peak RSS (GiB, VmHWM): "
         + ", ".join(f"{v:.2f}" for v in peaks.values())
         + f"; driver {peak_rss_gb():.2f} GB.  Same plan as in-process at 1M: {same_1m}.",
         "",
