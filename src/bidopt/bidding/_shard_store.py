@@ -12,7 +12,9 @@ from the file (from the operating system's page cache while it has room).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sys
 import tempfile
 import weakref
 from pathlib import Path
@@ -57,10 +59,12 @@ class Stored:
 
 
 class SpillDir:
-    """A temporary directory for one worker's shards, removed with this object."""
+    """A temporary directory for one worker's shards, removed with this object; inside
+    the Dask worker's own directory when there is one (Dask removes the directories of
+    workers that died)."""
 
     def __init__(self) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="bidopt-shard-"))
+        self.path = Path(tempfile.mkdtemp(prefix="bidopt-shard-", dir=_worker_dir()))
         self._count = 0
         self._done = weakref.finalize(self, shutil.rmtree, str(self.path), True)
 
@@ -68,3 +72,13 @@ class SpillDir:
         """``array`` written to a new file of this directory."""
         self._count += 1
         return Stored(array, self.path / f"{self._count}.npy")
+
+
+def _worker_dir() -> str | None:
+    """The local directory of the Dask worker running this code, else None."""
+    distributed = sys.modules.get("distributed")  # a worker has imported it
+    if distributed is None:
+        return None
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(distributed.get_worker().local_directory)
+    return None
