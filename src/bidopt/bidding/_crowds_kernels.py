@@ -58,6 +58,22 @@ def _count_at_most(level_bids: Any, r: int, bid: float) -> int:  # pragma: no co
 
 
 @_jit
+def _between_levels(
+    level_bids: Any, metric: Any, r: int, count: int, bid: float
+) -> float:  # pragma: no cover - compiled
+    """``metric`` of row ``r`` at ``bid``, linear between the levels around it (``count``
+    levels at or below it; from 0 below the first level, flat past the last)."""
+    hi = min(count, level_bids.shape[1] - 1)
+    lo = count - 1
+    b_lo = 0.0 if count == 0 else level_bids[r, lo]
+    width = level_bids[r, hi] - b_lo
+    w = (bid - b_lo) / width if width > 0 else 0.0
+    w = min(max(w, 0.0), 1.0)
+    y_lo = 0.0 if count == 0 else metric[r, lo]
+    return float(y_lo + w * (metric[r, hi] - y_lo))
+
+
+@_jit
 def _read_cells(level_bids: Any, metrics: Any, rows: Any, bids: Any, out: Any) -> None:
     n, m = bids.shape  # pragma: no cover - compiled
     n_levels = level_bids.shape[1]
@@ -78,16 +94,8 @@ def _read_cells(level_bids: Any, metrics: Any, rows: Any, bids: Any, out: Any) -
                 while count < n_levels and level_bids[r, count] <= bid:
                     count += 1
             previous = bid
-            hi = min(count, n_levels - 1)
-            lo = count - 1
-            b_lo = 0.0 if count == 0 else level_bids[r, lo]
-            width = level_bids[r, hi] - b_lo
-            w = (bid - b_lo) / width if width > 0 else 0.0
-            w = min(max(w, 0.0), 1.0)
             for i in range(n_metrics):
-                metric = metrics[i]
-                y_lo = 0.0 if count == 0 else metric[r, lo]
-                out[i, t, j] = y_lo + w * (metric[r, hi] - y_lo)
+                out[i, t, j] = _between_levels(level_bids, metrics[i], r, count, bid)
 
 
 def _readonly(array: FloatArray) -> FloatArray:
@@ -148,16 +156,8 @@ def _keyword_sums(
                     continue
                 while count < n_levels and level_bids[r, count] <= bid:
                     count += 1
-                hi = min(count, n_levels - 1)
-                lo = count - 1
-                b_lo = 0.0 if count == 0 else level_bids[r, lo]
-                width = level_bids[r, hi] - b_lo
-                w = (bid - b_lo) / width if width > 0 else 0.0
-                w = min(max(w, 0.0), 1.0)
                 for i in range(n_metrics):
-                    metric = metrics[i]
-                    y_lo = 0.0 if count == 0 else metric[r, lo]
-                    sums[i, k, j] += y_lo + w * (metric[r, hi] - y_lo)
+                    sums[i, k, j] += _between_levels(level_bids, metrics[i], r, count, bid)
 
 
 def keyword_sums(
@@ -221,20 +221,11 @@ def _score_table(
             else:
                 while count < n_levels and level_bids[r, count] <= bid:
                     count += 1
-                hi = min(count, n_levels - 1)
-                lo = count - 1
-                b_lo = 0.0 if count == 0 else level_bids[r, lo]
-                width = level_bids[r, hi] - b_lo
-                w = (bid - b_lo) / width if width > 0 else 0.0
-                w = min(max(w, 0.0), 1.0)
-                y = 0.0 if count == 0 else value[r, lo]
-                v32 = np.float32(y + w * (value[r, hi] - y))
-                y = 0.0 if count == 0 else cost[r, lo]
-                c32 = np.float32(y + w * (cost[r, hi] - y))
+                v32 = np.float32(_between_levels(level_bids, value, r, count, bid))
+                c32 = np.float32(_between_levels(level_bids, cost, r, count, bid))
                 a32 = np.float32(0.0)
                 if has_aux:
-                    y = 0.0 if count == 0 else aux[r, lo]
-                    a32 = np.float32(y + w * (aux[r, hi] - y))
+                    a32 = np.float32(_between_levels(level_bids, aux, r, count, bid))
             s = w_value * v32
             if has_aux:
                 s += w_aux * a32
