@@ -118,7 +118,7 @@ def test_safe_default_starts_from_the_mean_spend_or_a_feasible_today() -> None:
         fit, 4000.0, current=TODAY, groups={"g": ["a"]}, group_shares={"g": (0.5, 0.6)}
     )
     assert rule.success and rule.safe_step is not None
-    assert "moved just enough to meet the constraints" in rule.message
+    assert "changed only as far as the bounds and group rules require" in rule.message
     np.testing.assert_allclose(rule.current_spend, [1000.0, 3000.0])
     assert 0.5 * 4000 * (1 - 1e-9) <= rule.spend[0] <= 0.6 * 4000 * (1 + 1e-9)
     with pytest.raises(InvalidInputError, match="`safe` must be True or False"):

@@ -250,8 +250,7 @@ def _safe_result(
     channels = req.channels
     moved = bool(np.any(np.abs(start - req.current) > 1e-9 * req.budget))
     origin = (
-        "today's split moved just enough to meet the constraints (bounds clipped, group "
-        "and budget sums settled)"
+        "today's split, changed only as far as the bounds and group rules require"
         if moved
         else "today's split"
     )
