@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,7 @@ from bidopt.landscape._uncertainty_fit import (
     row_fit,
     sigma_posterior,
 )
-from bidopt.typing import FloatArray, IntArray, RandomState
+from bidopt.typing import BoolArray, FloatArray, IntArray, RandomState
 
 __all__ = ["estimate_landscapes", "landscape_error"]
 
@@ -109,6 +110,38 @@ def _group_mean(values: FloatArray, weights: FloatArray, codes: IntArray) -> Flo
     return np.where(w > 0, s / np.where(w > 0, w, 1), overall)
 
 
+def volume_deviance(
+    mu_by_sigma: FloatArray,
+    k_imps: FloatArray,
+    entity: IntArray,
+    log_bid: FloatArray,
+    active: BoolArray,
+    w_day: FloatArray,
+    imps: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Each keyword's volume and Poisson deviance of its daily impressions, per sigma.
+
+    ``mu_by_sigma`` (n_sigma, n_keywords) is the price level at each sigma of
+    ``_SIGMA_GRID``, ``k_imps`` (n_keywords,) the keywords' impressions; the rows (each
+    of shape (n_rows,)): keyword, log bid, active flag, day traffic weight, impressions.
+    Each keyword's numbers are sums over its own rows only, in row order, so any subset
+    of whole keywords (rows in log order) gives its keywords the same floats.
+    """
+    n = k_imps.size
+    volumes, deviances = [], []
+    for sigma, mu in zip(_SIGMA_GRID, mu_by_sigma, strict=True):
+        share = special.ndtr((log_bid - mu[entity]) / sigma) * active
+        exposure = np.bincount(entity, weights=w_day * share, minlength=n)
+        volume = k_imps / np.maximum(exposure, 1e-12)
+        predicted = volume[entity] * w_day * share
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(imps > 0, imps * np.log(imps / np.maximum(predicted, 1e-300)), 0.0)
+        deviance = 2.0 * (term - (imps - predicted))
+        deviances.append(np.bincount(entity, weights=deviance, minlength=n))
+        volumes.append(volume)
+    return np.stack(volumes), np.stack(deviances)
+
+
 @logged("estimate_landscapes")
 def estimate_landscapes(
     log: KeywordLog,
@@ -119,6 +152,7 @@ def estimate_landscapes(
     n_draws: int = 20,
     sigma_prior: tuple[float, float] = (0.6, 0.4),
     rng: RandomState = 0,
+    client: Any = None,
 ) -> LandscapeEstimate:
     """Estimate each keyword's bid landscape from a keyword log with varying bids.
 
@@ -170,6 +204,12 @@ def estimate_landscapes(
         from keywords whose bids did vary, where you have them.
     rng : int, Generator or None, default 0
         Seed of the draws; the default makes an estimate reproducible.
+    client : distributed.Client, optional
+        Fit the price spread's likelihood (each keyword's volume and deviance at every
+        sigma of the grid, the bulk of the work) campaign by campaign on this Dask
+        cluster; the account-level steps stay in this process.  The result is the
+        in-process one, array for array (see ``docs/scaling.md``; needs
+        ``bidopt[cluster]``).
 
     Returns
     -------
@@ -274,7 +314,7 @@ def estimate_landscapes(
     clicked = np.flatnonzero(clicks > 0)
     e_c = entity[clicked]
     click_rows = (e_c, log_bid[clicked] - typical[e_c], (clicks * bid_log)[clicked], k_click_bid)
-    mus, volumes, deviances = [], [], []
+    mus = []
     for sigma in _SIGMA_GRID:
         z_own = _z_own(ratio, float(sigma), click_rows)
         # pool z through ad group -> campaign for keywords with few clicks
@@ -284,18 +324,17 @@ def estimate_landscapes(
         g_own = g_clicks / (g_clicks + weight_clicks)
         z_parent = g_own * z_group[group_codes] + (1 - g_own) * z_campaign[campaign_codes]
         z_k = np.where(k_clicks > 0, own * z_own + (1 - own) * z_parent, z_parent)
-        mu = typical - sigma * z_k
-        share = special.ndtr((log_bid - mu[entity]) / sigma) * active
-        exposure = np.bincount(entity, weights=w_day * share, minlength=n)
-        volume = k_imps / np.maximum(exposure, 1e-12)
-        predicted = volume[entity] * w_day * share
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(imps > 0, imps * np.log(imps / np.maximum(predicted, 1e-300)), 0.0)
-        deviance = 2.0 * (term - (imps - predicted))
-        deviances.append(np.bincount(entity, weights=deviance, minlength=n))
-        mus.append(mu)
-        volumes.append(volume)
-    mu_by_sigma, volume_by_sigma = np.stack(mus), np.stack(volumes)
+        mus.append(typical - sigma * z_k)
+    mu_by_sigma = np.stack(mus)
+    day_rows = (entity, log_bid, active, np.asarray(w_day, dtype=np.float64), imps)
+    if client is None:
+        volume_by_sigma, per_keyword = volume_deviance(mu_by_sigma, k_imps, *day_rows)
+    else:  # the same sums, campaign by campaign on the Dask workers
+        from bidopt.landscape._distributed import volume_deviance_on_cluster
+
+        volume_by_sigma, per_keyword = volume_deviance_on_cluster(
+            client, mu_by_sigma, k_imps, day_rows, campaign_codes, volume_deviance
+        )
     campaign_rows = np.bincount(
         campaign_codes[entity], weights=active.astype(np.float64), minlength=n_campaigns
     )
@@ -304,7 +343,6 @@ def estimate_landscapes(
     )
     # quasi-likelihood per keyword: each keyword's deviance over its own dispersion (its
     # days vary far more than Poisson, and the more so the larger its volume)
-    per_keyword = np.stack(deviances)
     dispersion = np.maximum(per_keyword.min(axis=0) / np.maximum(k_days - 1.0, 1.0), 1.0)
     scaled = per_keyword / dispersion
     campaign_dev = np.stack(
