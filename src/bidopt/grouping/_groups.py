@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from bidopt._progress import logged, step
 from bidopt._validation import (
@@ -21,15 +20,16 @@ from bidopt._validation import (
     short_repr,
 )
 from bidopt.exceptions import InvalidInputError
-from bidopt.grouping._features import ROLE_WEIGHTS, role_features, tfidf_features
-from bidopt.grouping._linkage import average_linkage
-from bidopt.grouping._neighbors import (
-    NeighborGraph,
-    knn_graph,
-    rare_df_cap,
-    with_hub_neighbors,
-    with_sorted_neighbors,
+from bidopt.grouping._block import (
+    EXACT_LIMIT,
+    RARE_WORK,
+    SORTED_WIDTH,
+    BlockSettings,
+    BlockTask,
+    group_block,
+    neighbor_graph,
 )
+from bidopt.grouping._features import ROLE_WEIGHTS
 from bidopt.grouping._normalize import keyword_list, normalize_keywords
 from bidopt.grouping._result import KeywordGroups
 from bidopt.grouping._themes import group_names_and_themes
@@ -45,20 +45,6 @@ __all__ = [
     "group_keywords",
     "neighbor_graph",
 ]
-
-#: Blocks with more keywords than this search neighbours through the rare-n-gram index
-#: (n-grams held by few keywords nominate candidates) instead of all informative ones.
-EXACT_LIMIT = 5_000
-
-#: Keywords naming the same product word each meet this many next ones (in content
-#: order) as candidates in blocks searched through the rare-feature index.
-SORTED_WIDTH = 8
-
-#: Shared-feature incidences per keyword the rare-feature index may cost with word
-#: features (see :func:`bidopt.grouping._neighbors.rare_df_cap`): lower than for
-#: n-grams, as the sorted neighbourhood and the hubs of each product word find the
-#: neighbours that common words would have nominated.
-RARE_WORK = 1000.0
 
 #: ``options`` of :func:`group_keywords` and their defaults.
 DEFAULT_OPTIONS: Mapping[str, Any] = {
@@ -85,6 +71,7 @@ def group_keywords(
     profile_weight: float = 0.3,
     options: Mapping[str, Any] | None = None,
     rng: RandomState = None,
+    client: Any = None,
 ) -> KeywordGroups:
     """Group keywords into themed ad groups by their text, and the groups into themes.
 
@@ -157,6 +144,12 @@ def group_keywords(
         keyword texts drawn from ``rng``; by default alphabetically.  Either way the
         result depends on the keywords' content, not on their input order, and the same
         ``rng`` gives the same groups.  Nothing else in the method is random.
+    client : distributed.Client, optional
+        Run each block's features, neighbour graph and linkage on the Dask workers of
+        this client (``pip install bidopt[cluster]``), block by block; the driver
+        prepares the blocks and names the groups and themes as without a client, so
+        the result is the in-process one, field for field.  Only blocks spread the
+        work: without ``blocks`` there is one.
 
     Returns
     -------
@@ -237,60 +230,56 @@ def group_keywords(
         content = check_random_state(rng).permutation(unique.size)[inverse.ravel()]
     order_key = np.empty(n, dtype=np.int64)
     order_key[np.lexsort((np.arange(n), content))] = np.arange(n)
+    settings = BlockSettings(
+        features=features_kind,
+        weights=weights,
+        n_neighbors=k,
+        smoothing=n_components,
+        smoothing_weight=smooth_weight,
+        profile_weight=weight,
+        method=name,
+        threshold=sim,
+        max_group_size=cap,
+    )
+    # each block's rows, its blank keywords, and the rest in content order: features,
+    # neighbours and ties are then the same whatever the input order
+    blocks_rows: list[tuple[IntArray, npt.NDArray[np.bool_], IntArray]] = []
+    tasks: list[BlockTask] = []
+    for b in np.unique(block):
+        rows = np.flatnonzero(block == b)
+        blank = np.array([texts[i] == "" for i in rows])
+        nonblank = rows[~blank]
+        nonblank = nonblank[np.argsort(order_key[nonblank], kind="stable")]
+        blocks_rows.append((rows, blank, nonblank))
+        if nonblank.size > 1:
+            tasks.append(
+                BlockTask(
+                    texts=[texts[i] for i in nonblank],
+                    order_key=order_key[nonblank],
+                    profiles=None if profile_rows is None else profile_rows[nonblank],
+                    hashing=rows.size > 200_000 if hashing is None else hashing,
+                )
+            )
+    if client is None:
+        outcomes = [group_block(task, settings) for task in tasks]
+    else:  # the same step, block by block on the Dask workers
+        from bidopt.grouping._distributed import map_blocks
+
+        outcomes = map_blocks(client, group_block, tasks, settings)
     labels = np.full(n, -1, dtype=np.int64)
     next_label = 0
     roles: list[KeywordRoles | None] = [None] * n
-    for b in np.unique(block):
-        rows = np.flatnonzero(block == b)
-        sub = [texts[i] for i in rows]
-        blank = np.array([t == "" for t in sub])
-        use_hashing = rows.size > 200_000 if hashing is None else hashing
-        if (~blank).sum() > 1:
-            nonblank = rows[~blank]
-            # computed in content order: features, neighbours and ties are then the same
-            # whatever the input order
-            nonblank = nonblank[np.argsort(order_key[nonblank], kind="stable")]
-            block_texts = [texts[i] for i in nonblank]
-            if features_kind == "words":
-                features, for_graph, block_roles = role_features(block_texts, weights)
+    done = iter(outcomes)
+    for rows, blank, nonblank in blocks_rows:
+        if nonblank.size > 1:
+            part, block_roles = next(done)
+            if block_roles is not None:
                 for i, r in zip(nonblank.tolist(), block_roles, strict=True):
                     roles[i] = r
-            else:
-                features, for_graph = tfidf_features(block_texts, hashing=use_hashing)
-            step("features of %s keywords", f"{nonblank.size:,}")
-            text_only = profile_rows is None and n_components == 0
-            if n_components:
-                features, for_graph = _with_profiles(
-                    features, for_graph, _semantic_rows(features, n_components), smooth_weight
-                )
-            if profile_rows is not None:
-                features, for_graph = _with_profiles(
-                    features, for_graph, profile_rows[nonblank], weight
-                )
-            if name == "dense":
-                part = _dense(features, sim)
-            else:
-                # pairs down to half the threshold are linkage candidates (average
-                # linkage can still join them through their clusters)
-                graph = neighbor_graph(
-                    features,
-                    for_graph,
-                    k,
-                    0.5 * sim,
-                    text_only=text_only,
-                    roles=block_roles if features_kind == "words" else None,
-                )
-                edges = (graph.rows, graph.cols, graph.similarity)  # deduplicated there
-                step(
-                    "neighbour graph of %s keywords: %s pairs",
-                    f"{nonblank.size:,}",
-                    f"{graph.rows.size:,}",
-                )
-                part = average_linkage(features, edges, sim, cap, order_key[nonblank])
             labels[nonblank] = part + next_label
             next_label += int(part.max()) + 1
-        elif (~blank).sum() == 1:
-            labels[rows[~blank]] = next_label
+        elif nonblank.size == 1:
+            labels[nonblank] = next_label
             next_label += 1
         # blank keywords (nothing left after normalising: emoji, punctuation) read
         # alike, as nothing: they share groups of at most `max_group_size`, with equal
@@ -330,59 +319,6 @@ def group_keywords(
     return KeywordGroups(keyword_arr, labels, names, sizes, name, themes, theme_names)
 
 
-def neighbor_graph(
-    features: sparse.csr_matrix,
-    informative: np.ndarray,
-    k: int,
-    min_similarity: float,
-    *,
-    text_only: bool = True,
-    roles: Sequence[KeywordRoles] | None = None,
-) -> NeighborGraph:
-    """The neighbour graph :func:`group_keywords` builds for one block.
-
-    Exact up to :data:`EXACT_LIMIT` keywords (with performance profiles, text nominates
-    and all features score); above, the rare-feature index: informative features held
-    by at most :func:`rare_df_cap` keywords nominate 100 candidates per keyword (150
-    above 50,000 keywords, where the index prunes more), scored by true similarity.
-    With the keywords' ``roles`` (the index then costs at most :data:`RARE_WORK`
-    incidences per keyword), keywords naming the same product word are also paired
-    with the :data:`SORTED_WIDTH` next ones sorted by the rest of their words
-    (:func:`bidopt.grouping._neighbors.with_sorted_neighbors`): a common product word
-    is too frequent for the index, and keywords that differ only by shopping modifiers
-    have the same words and sort next to each other; and each with the ``k`` plainest
-    keywords of its product word (fewest features first,
-    :func:`bidopt.grouping._neighbors.with_hub_neighbors`), its nearest neighbours when
-    its own variant has few keywords.
-    """
-    n = features.shape[0]
-    if n <= EXACT_LIMIT and text_only:
-        return knn_graph(features, k, min_similarity)
-    if n <= EXACT_LIMIT:
-        return knn_graph(features, k, min_similarity, search_columns=informative)
-    graph = knn_graph(
-        features,
-        k,
-        min_similarity,
-        search_columns=informative,
-        max_df=rare_df_cap(features, informative, RARE_WORK if roles is not None else 3000.0),
-        n_candidates=max(100 if n <= 50_000 else 150, 6 * k),
-    )
-    if roles is None:
-        return graph
-    products = np.array([r.product for r in roles], dtype=object).astype(str)
-    rest = np.array(
-        ["|".join((*r.brands, "", *r.qualifiers, "", *r.models, "", *r.attributes)) for r in roles],
-        dtype=object,
-    ).astype(str)
-    order = np.lexsort((rest, products))
-    keys = np.unique(products, return_inverse=True)[1].ravel()
-    graph = with_sorted_neighbors(graph, features, keys, order, SORTED_WIDTH, min_similarity)
-    # and the plainest keywords of each product word (fewest features first)
-    plain = np.lexsort((rest, np.diff(features.indptr), products))
-    return with_hub_neighbors(graph, features, keys, plain, k, min_similarity)
-
-
 def _profile_rows(profiles: npt.ArrayLike, n: int, weight: float) -> FloatArray:
     """Standardised (per metric), L2-normalised (per keyword) performance profiles."""
     values = as_float_array(profiles, "profiles", ndim=2)
@@ -394,19 +330,6 @@ def _profile_rows(profiles: npt.ArrayLike, n: int, weight: float) -> FloatArray:
     z = (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
     norm = np.linalg.norm(z, axis=1, keepdims=True)
     return np.asarray(z / np.where(norm > 0, norm, 1.0), dtype=np.float64)
-
-
-def _with_profiles(
-    text: sparse.csr_matrix, search: np.ndarray, profile: FloatArray, weight: float
-) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Text and profile columns side by side, weighted so that the dot product of two
-    rows is the weighted sum of their text and profile cosine similarities.  Only the
-    text columns nominate neighbours."""
-    combined = sparse.hstack(
-        [text * np.sqrt(1.0 - weight), sparse.csr_matrix(profile * np.sqrt(weight))],
-        format="csr",
-    )
-    return combined, np.r_[search, np.zeros(profile.shape[1], dtype=bool)]
 
 
 def _check_weights(weights: object) -> dict[str, float] | None:
@@ -428,34 +351,3 @@ def _check_weights(weights: object) -> dict[str, float] | None:
         str(role): check_scalar(value, f"options['weights']['{role}']", lower=0)
         for role, value in weights.items()
     }
-
-
-def _semantic_rows(features: sparse.csr_matrix, n_components: int) -> FloatArray:
-    """L2-normalised truncated-SVD coordinates of the rows (deterministic solver).
-
-    Words that appear with the same other words get close coordinates, so keywords
-    that use them meet without a dictionary.
-    """
-    from sklearn.decomposition import TruncatedSVD
-
-    rank = min(n_components, features.shape[0] - 1, features.shape[1] - 1)
-    if rank < 1:
-        return np.zeros((features.shape[0], 1))
-    coords = TruncatedSVD(rank, algorithm="arpack", random_state=0).fit_transform(features)
-    norm = np.linalg.norm(coords, axis=1, keepdims=True)
-    return np.asarray(coords / np.where(norm > 0, norm, 1.0), dtype=np.float64)
-
-
-def _dense(features: Any, threshold: float) -> IntArray:
-    from sklearn.cluster import AgglomerativeClustering
-
-    if features.shape[0] > 20_000:
-        raise InvalidInputError(
-            "`keywords` must number at most 20,000 per block with method='dense' (it "
-            f"builds an n x n matrix). Got {features.shape[0]} instead; use "
-            "method='agglomerative'."
-        )
-    model = AgglomerativeClustering(
-        n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - threshold
-    )
-    return np.asarray(model.fit_predict(features.toarray()), dtype=np.int64)
