@@ -76,6 +76,7 @@ def _z_own(
     ratio: FloatArray,
     sigma: float,
     rows: tuple[IntArray, FloatArray, FloatArray, FloatArray],
+    moved: bool | None = None,
 ) -> FloatArray:
     """Each keyword's z = (typical log bid - mu) / sigma from its cost per click / bid.
 
@@ -84,13 +85,14 @@ def _z_own(
     fixed-point steps move z until the ratio the model predicts at the log's own bids
     (weighted by clicks x bid, as observed) is the observed one.  ``rows``: the keyword
     of each row with clicks, its log bid minus the keyword's typical log bid, its clicks
-    x bid, and each keyword's total clicks x bid.
+    x bid, and each keyword's total clicks x bid.  ``moved``: whether any bid of the
+    account moved (by default: any of ``rows``).
     """
     table = _ratio_table(sigma)
     inverse = table[::-1], _Z_TABLE[::-1]
     z_obs = np.interp(np.nan_to_num(ratio, nan=0.5), *inverse)
     keyword, offset, weight, total = rows
-    if not np.any(offset):  # bids never moved: exact
+    if not (np.any(offset) if moved is None else moved):  # bids never moved: exact
         return np.asarray(z_obs, dtype=np.float64)
     z, step = z_obs.copy(), offset / sigma
     for _ in range(2):
@@ -100,6 +102,19 @@ def _z_own(
         )
         z += z_obs - np.interp(np.clip(fitted, 1e-6, 1 - 1e-6), *inverse)
     return np.asarray(np.where(total > 0, z, z_obs), dtype=np.float64)
+
+
+def z_own_by_sigma(
+    ratio: FloatArray,
+    rows: tuple[IntArray, FloatArray, FloatArray, FloatArray],
+    moved: bool,
+) -> FloatArray:
+    """:func:`_z_own` at each sigma of ``_SIGMA_GRID``: shape (n_sigma, n_keywords).
+
+    Each keyword's z depends on its own rows only (given ``moved``), so any subset of
+    whole keywords (rows in log order) gives its keywords the same floats.
+    """
+    return np.stack([_z_own(ratio, float(sigma), rows, moved) for sigma in _SIGMA_GRID])
 
 
 def _group_mean(values: FloatArray, weights: FloatArray, codes: IntArray) -> FloatArray:
@@ -205,11 +220,10 @@ def estimate_landscapes(
     rng : int, Generator or None, default 0
         Seed of the draws; the default makes an estimate reproducible.
     client : distributed.Client, optional
-        Fit the price spread's likelihood (each keyword's volume and deviance at every
-        sigma of the grid, the bulk of the work) campaign by campaign on this Dask
-        cluster; the account-level steps stay in this process.  The result is the
-        in-process one, array for array (see ``docs/scaling.md``; needs
-        ``bidopt[cluster]``).
+        Run the row-by-row steps (each keyword's own price offset, volume and deviance at
+        every sigma of the grid) campaign by campaign on this Dask cluster; the steps
+        that couple keywords stay in this process.  The result is the in-process one,
+        array for array (see ``docs/scaling.md``; needs ``bidopt[cluster]``).
 
     Returns
     -------
@@ -314,9 +328,17 @@ def estimate_landscapes(
     clicked = np.flatnonzero(clicks > 0)
     e_c = entity[clicked]
     click_rows = (e_c, log_bid[clicked] - typical[e_c], (clicks * bid_log)[clicked], k_click_bid)
+    moved = bool(np.any(click_rows[1]))
+    if client is None:
+        z_by_sigma = z_own_by_sigma(ratio, click_rows, moved)
+    else:  # each keyword's own z, campaign by campaign on the Dask workers
+        from bidopt.landscape._distributed import z_own_on_cluster
+
+        z_by_sigma = z_own_on_cluster(
+            client, ratio, click_rows, moved, campaign_codes, z_own_by_sigma
+        )
     mus = []
-    for sigma in _SIGMA_GRID:
-        z_own = _z_own(ratio, float(sigma), click_rows)
+    for sigma, z_own in zip(_SIGMA_GRID, z_by_sigma, strict=True):
         # pool z through ad group -> campaign for keywords with few clicks
         z_group = _group_mean(z_own, k_clicks, group_codes)
         z_campaign = _group_mean(z_own, k_clicks, campaign_codes)
