@@ -32,19 +32,24 @@ def _english(n: int, rng: np.random.Generator) -> list[str]:
 @pytest.fixture(scope="module")
 def account() -> dict[str, Any]:
     """2,400 Chinese keywords of the synthetic account (its campaigns are the blocks),
-    600 English ones in three blocks of their own, and blank keywords (emoji,
-    punctuation) in several blocks."""
+    600 English ones in three blocks of their own, blank keywords (emoji, punctuation)
+    in several blocks, and a block whose product word is re-read from its keywords
+    (the big "耳机蓝牙" keywords name 耳机 only with the block's learned roles)."""
     gen = np.random.default_rng(7)
     acc = make_search_account(2400, n_days=1, rng=11)
     english = _english(600, gen)
     blank = ["!!!", "🙂", "...", "🙂", "？"] * 4
-    keywords = [*acc.keywords.tolist(), *english, *blank]
+    uses = ["无线", "降噪", "运动", "头戴", "入耳式", "跑步", "游戏", "骨传导", "挂耳式"]
+    learned = [u + "蓝牙耳机" for u in uses] + [u + "耳机蓝牙" for u in uses[:3]]
+    keywords = [*acc.keywords.tolist(), *english, *blank, *learned]
     blocks = [
         *acc.campaigns.astype(str).tolist(),
         *(f"en{i % 3}" for i in range(len(english))),
         *(f"en{i % 2}" for i in range(len(blank))),
+        *(["bt"] * len(learned)),
     ]
     volumes = gen.gamma(0.5, 100.0, size=len(keywords)).round()
+    volumes[-3:] = 1e6
     profiles = gen.normal(size=(len(keywords), 3))
     return {"keywords": keywords, "blocks": blocks, "volumes": volumes, "profiles": profiles}
 
