@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from bidopt._dask import require_distributed
-from bidopt._validation import as_float_array
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
 
@@ -77,7 +76,7 @@ def replay_on_cluster(
     stop: str,
     client: Any,
     won: Callable[..., Any],
-    explain: Callable[[Any, AuctionLog], None],
+    check_bids: Callable[[Any, int, AuctionLog | None], Any],
     result: Callable[..., Any],
 ) -> Any:
     """``replay(log, bids, budget, stop=stop, client=client)``, the budget (``limit``)
@@ -86,9 +85,9 @@ def replay_on_cluster(
     ``log`` is an :class:`~bidopt.datasets.AuctionLog` (split into consecutive blocks,
     four per worker, and scattered) or a non-empty sequence of Dask futures of
     AuctionLog blocks, in auction order.  ``bids`` is a number, or an array with one bid
-    per auction of all blocks (each block gets its slice).  ``won``, ``explain`` and
-    ``result`` are ``_engine``'s ``_won``, ``_explain_infinite_bids`` and
-    ``ReplayResult`` (passed in: ``_engine`` imports this module).
+    per auction of all blocks (each block gets its slice).  ``won``, ``check_bids``
+    and ``result`` are ``_engine``'s ``_won``, ``_checked_bids`` and ``ReplayResult``
+    (passed in: ``_engine`` imports this module).
     """
     require_distributed("replay(client=...)")
     mode = stop
@@ -106,27 +105,12 @@ def replay_on_cluster(
             f"AuctionLog blocks with `client`. Got {type(log).__name__} instead."
         )
     n = int(sum(sizes))
-    if bids is None:
-        raise InvalidInputError(
-            f"`bids` must be a number or an array of shape ({n},), one per auction, >= 0. "
-            "Got None instead."
-        )
-    try:
-        b = as_float_array(bids, "bids", ndim=None, nonnegative=True)
-    except InvalidInputError:
-        if isinstance(log, AuctionLog):
-            explain(bids, log)
-        raise
+    b = check_bids(bids, n, log if isinstance(log, AuctionLog) else None)
     if b.ndim == 0:
         parts: list[Any] = [bids] * len(blocks)
-    elif b.shape == (n,):
+    else:
         bounds = np.concatenate([[0], np.cumsum(sizes)])
         parts = [b[bounds[i] : bounds[i + 1]] for i in range(len(blocks))]
-    else:
-        raise InvalidInputError(
-            f"`bids` must be a scalar or have shape ({n},), one per auction. Got shape "
-            f"{b.shape} instead."
-        )
     scans: list[dict[str, Any]] = []
     if mode == "none":
         futures = [

@@ -165,7 +165,7 @@ def replay(
             stop=mode,
             client=client,
             won=_won,
-            explain=_explain_infinite_bids,
+            check_bids=_checked_bids,
             result=ReplayResult,
         )
     win, end, spent = _won(log, bids, limit, stop)
@@ -256,14 +256,9 @@ def _explain_infinite_bids(bids: object, log: AuctionLog) -> None:
         ) from None
 
 
-def _won(
-    log: AuctionLog, bids: npt.ArrayLike, limit: float, stop: str
-) -> tuple[npt.NDArray[np.bool_], int, npt.NDArray[np.float64] | None]:
-    """The auctions the bids beat (a fresh array), the index where bidding ends, and
-    (``stop="budget"``) the running total of the prices of the auctions beaten."""
-    if not isinstance(log, AuctionLog):
-        raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__} instead.")
-    n = len(log)
+def _checked_bids(bids: object, n: int, log: AuctionLog | None) -> npt.NDArray[np.float64]:
+    """``bids`` as a float array: a number (0-d) or one bid per auction (shape (n,)),
+    each >= 0; an infinite bid explained against ``log`` when given."""
     if bids is None:  # (as an array of numbers, a NaN)
         raise InvalidInputError(
             f"`bids` must be a number or an array of shape ({n},), one per auction, >= 0. "
@@ -272,15 +267,28 @@ def _won(
     try:
         b = as_float_array(bids, "bids", ndim=None, nonnegative=True)
     except InvalidInputError:
-        _explain_infinite_bids(bids, log)
+        if log is not None:
+            _explain_infinite_bids(bids, log)
         raise
-    if b.ndim == 0:
-        b = np.full(n, float(b))
-    if b.shape != (n,):
+    if b.ndim != 0 and b.shape != (n,):
         raise InvalidInputError(
             f"`bids` must be a scalar or have shape ({n},), one per auction. Got shape "
             f"{b.shape} instead."
         )
+    return b
+
+
+def _won(
+    log: AuctionLog, bids: npt.ArrayLike, limit: float, stop: str
+) -> tuple[npt.NDArray[np.bool_], int, npt.NDArray[np.float64] | None]:
+    """The auctions the bids beat (a fresh array), the index where bidding ends, and
+    (``stop="budget"``) the running total of the prices of the auctions beaten."""
+    if not isinstance(log, AuctionLog):
+        raise InvalidInputError(f"`log` must be an AuctionLog. Got {type(log).__name__} instead.")
+    n = len(log)
+    b = _checked_bids(bids, n, log)
+    if b.ndim == 0:
+        b = np.full(n, float(b))
     mode = check_choice(stop, "stop", ("budget", "none"))
     win = b > log.market_price
     end = n
