@@ -236,6 +236,15 @@ class Hull:
         c1 -= c0
         return c1
 
+    def affordable(self, taken: IntArray, remaining: float) -> IntArray:
+        """Keywords with a next step (``taken`` steps taken per keyword) that costs at
+        most ``remaining`` on its own (ascending row numbers)."""
+        if _kernels.ENABLED:
+            f, pos, table, cost, _ = self.tables
+            return _kernels.fill_pool(f, pos, table, cost, self.n_steps, taken, remaining)
+        pool = np.flatnonzero(taken < self.n_steps)
+        return pool[self.next_cost(pool, taken[pool]) <= remaining]
+
     def level_after(self, taken: IntArray) -> IntArray:
         """Landscape level reached after ``taken`` steps per keyword (-1 for none)."""
         if _kernels.ENABLED:

@@ -93,13 +93,7 @@ def _greedy_fill(
         )
         return taken, left, added
     added = 0.0
-    # a first filter on the next step's cost alone
-    if _kernels.ENABLED:
-        f, pos, table, cost, _ = hull.tables
-        pool = _kernels.fill_pool(f, pos, table, cost, hull.n_steps, taken, remaining)
-    else:
-        pool = np.flatnonzero(taken < hull.n_steps)
-        pool = pool[hull.next_cost(pool, taken[pool]) <= remaining]
+    pool = hull.affordable(taken, remaining)  # a first filter on the next step's cost alone
     for _ in range(_FILL_ROUNDS):
         pool = pool[taken[pool] < hull.n_steps[pool]]
         if pool.size == 0:

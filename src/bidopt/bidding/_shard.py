@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from bidopt._dask import release_memory
-from bidopt.bidding import _kernels
 from bidopt.bidding._hull import Hull, build_hull
 from bidopt.bidding._problem import BidProblem, make_problem, picked
 from bidopt.bidding._shard_store import SpillDir, Stored
@@ -299,14 +298,7 @@ class Shard:
 
     # -- the greedy fill (``_select._greedy_fill`` without groups) ---------------------
     def pool_start(self, slot: str, remaining: float) -> None:
-        hull, taken = self._h(), self.taken[slot]
-        if _kernels.ENABLED:
-            f, pos, table, cost, _ = hull.tables
-            pool = _kernels.fill_pool(f, pos, table, cost, hull.n_steps, taken, remaining)
-        else:
-            pool = np.flatnonzero(taken < hull.n_steps)
-            pool = pool[hull.next_cost(pool, taken[pool]) <= remaining]
-        self._pool = pool
+        self._pool = self._h().affordable(self.taken[slot], remaining)
 
     def pool_steps(
         self, slot: str, remaining: float
