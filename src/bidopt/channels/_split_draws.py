@@ -23,6 +23,7 @@ from bidopt.channels._split_safe import (
     SafeStep,
     choose_step,
     gain_stats,
+    objective_draws,
     trust_radius,
 )
 from bidopt.exceptions import InvalidInputError
@@ -181,9 +182,8 @@ def split_fit(
     if split.current_spend is not None:
         current_draws = expected.per_draw(split.current_spend)
         current_value = float(expected.value(split.current_spend).sum())
-        offset = req.offset
-        gain = (response_draws - offset * float(x.sum())) - (
-            current_draws - offset * float(split.current_spend.sum())
+        gain = objective_draws(expected, req.offset, x) - objective_draws(
+            expected, req.offset, split.current_spend
         )
         p_gain, interval = gain_stats(gain)
     return replace(
@@ -269,7 +269,10 @@ def _safe_result(
         )
     ]
     if chosen.step <= 0:
-        best = _beats(expected, req.offset, split.spend, start)
+        gain = objective_draws(expected, req.offset, split.spend) - objective_draws(
+            expected, req.offset, start
+        )
+        best = float(np.mean(gain > 0))
         return at_spend(
             req,
             split,
@@ -305,14 +308,6 @@ def _safe_result(
     if at_edge:
         text += f" Held at the trust region's edge: {at_edge}."
     return at_spend(req, split, chosen.spend, 0 if chosen.step >= 1 else 4, text)
-
-
-def _beats(expected: ExpectedCurveSet, offset: float, x: FloatArray, today: FloatArray) -> float:
-    """Share of the draws in which ``x`` beats ``today`` (in the objective)."""
-    gain = (expected.per_draw(x) - offset * float(x.sum())) - (
-        expected.per_draw(today) - offset * float(today.sum())
-    )
-    return float(np.mean(gain > 0))
 
 
 def _request_args(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ __all__ = [
     "SafeStep",
     "choose_step",
     "gain_stats",
+    "objective_draws",
     "trust_radius",
 ]
 
@@ -83,6 +84,12 @@ def trust_radius(draws: CurveDraws, today: FloatArray) -> FloatArray:
     return np.asarray(np.clip(radius, TRUST_MIN, TRUST_MAX), dtype=np.float64)
 
 
+def objective_draws(expected: ExpectedCurveSet, offset: float, x: FloatArray) -> FloatArray:
+    """Each draw's objective at split ``x`` (shape (n,)): its response less ``offset``
+    times the spend (shape (n_draws,))."""
+    return expected.per_draw(x) - offset * float(x.sum())
+
+
 def gain_stats(gain: FloatArray) -> tuple[float, tuple[float, float]]:
     """Share of draws with a positive gain, and the gain's 80% interval."""
     low, high = np.quantile(gain, [0.1, 0.9])
@@ -96,12 +103,12 @@ def choose_step(
     that maximises the ``GAIN_QUANTILE`` quantile of each draw's gain in objective
     (response less ``offset`` times spend), among steps with a positive gain in at
     least ``CONFIDENCE`` of the draws; step 0 (today) when there is none."""
-    base = expected.per_draw(today) - offset * float(today.sum())
+    base = objective_draws(expected, offset, today)
     best_t, best_q, best_x = 0.0, 0.0, today
     best_gain = np.zeros(expected.n_draws)
     for t in _STEPS[1:].tolist():
         x = target if t == 1.0 else today + t * (target - today)
-        gain = expected.per_draw(x) - offset * float(x.sum()) - base
+        gain = objective_draws(expected, offset, x) - base
         q = float(np.quantile(gain, GAIN_QUANTILE))
         if np.mean(gain > 0) >= CONFIDENCE and q > best_q:
             best_t, best_q, best_x, best_gain = t, q, x, gain
