@@ -315,12 +315,20 @@ def render_split_report(
     over_draws = split.response_draws is not None and free.response_draws is not None
     shown = dict(splits)
     if "current" not in shown and split.current_spend is not None:
-        # today's split as the split over a fit's draws saw it (its expected revenue)
-        response = float(split.current_response or 0.0)
+        # today's split as the split over a fit's draws saw it: each channel's expected
+        # revenue over the draws when the fit is given, else its total alone (the page
+        # reads only the total) spread evenly
+        if fit is not None and fit.draws is not None:
+            per_draw = fit.draws.value_and_derivative(
+                np.array([split.current_spend[split.channels.index(c)] for c in fit.draws.channels])
+            )[0]
+            mean = dict(zip(fit.draws.channels, per_draw.mean(axis=0).tolist(), strict=True))
+            today = np.array([mean[c] for c in split.channels])
+        else:
+            response = float(split.current_response or 0.0)
+            today = np.full(len(split.channels), response / len(split.channels))
         shown["current"] = dataclasses.replace(
-            split,
-            spend=split.current_spend,
-            channel_response=np.full(len(split.channels), response / len(split.channels)),
+            split, spend=split.current_spend, channel_response=today
         )
     channels = free.channels
     names = [n for n in ("current", rule, "optimal") if n in shown]
