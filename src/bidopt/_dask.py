@@ -17,7 +17,13 @@ from typing import Any
 
 from bidopt._optional import _require
 
-__all__ = ["WORKER_CONFIG", "release_memory", "require_distributed", "require_pyarrow"]
+__all__ = [
+    "WORKER_CONFIG",
+    "n_workers",
+    "release_memory",
+    "require_distributed",
+    "require_pyarrow",
+]
 
 #: Dask settings for workers that build hulls (``dask.config.set(WORKER_CONFIG)`` before
 #: starting a cluster): Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``,
@@ -38,6 +44,11 @@ def require_distributed(what: str) -> Any:
 def require_pyarrow(what: str) -> Any:
     """``pyarrow.parquet``, or an ImportError naming the ``cluster`` extra."""
     return _require("pyarrow.parquet", what, "cluster", "pyarrow")
+
+
+def n_workers(client: Any) -> int:
+    """How many workers the Dask ``client``'s scheduler knows of (at least 1)."""
+    return max(len(client.scheduler_info().get("workers", {})), 1)
 
 
 def release_memory() -> None:

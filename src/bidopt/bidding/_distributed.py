@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._dask import require_distributed
+from bidopt._dask import n_workers, require_distributed
 from bidopt._validation import check_choice, check_options, check_scalar, frozen
 from bidopt._wording import target_message
 from bidopt.bidding._cluster_shards import ClusterStats, Shards
@@ -323,7 +323,7 @@ def last_stats() -> ClusterStats | None:
 
 def _sources(landscape: Any, client: Any) -> list[Any]:
     if isinstance(landscape, BidLandscape):
-        parts = split_landscape(landscape, 4 * _n_workers(client))
+        parts = split_landscape(landscape, 4 * n_workers(client))
         return list(client.scatter(parts))
     if isinstance(landscape, LandscapeDataset):
         return list(landscape.readers())
@@ -333,10 +333,6 @@ def _sources(landscape: Any, client: Any) -> list[Any]:
         "`landscape` must be a BidLandscape, a LandscapeDataset or a non-empty sequence of "
         f"Dask futures of landscapes with `client`. Got {type(landscape).__name__} instead."
     )
-
-
-def _n_workers(client: Any) -> int:
-    return max(len(client.scheduler_info().get("workers", {})), 1)
 
 
 def _placement(sources: list[Any], client: Any) -> dict[str, list[int]]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._dask import require_distributed
+from bidopt._dask import n_workers, require_distributed
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["volume_deviance_on_cluster", "z_own_on_cluster"]
@@ -31,15 +31,11 @@ __all__ = ["volume_deviance_on_cluster", "z_own_on_cluster"]
 _BLOCKS_PER_WORKER = 4
 
 
-def _n_workers(client: Any) -> int:
-    return max(len(client.scheduler_info().get("workers", {})), 1)
-
-
 def _blocks(client: Any, campaign_codes: IntArray, entity: IntArray) -> list[IntArray]:
     """The keywords (ascending) of each block of consecutive whole campaigns, blocks of
     about equal rows, a few per worker."""
     n_campaigns = int(campaign_codes.max()) + 1
-    n_blocks = min(n_campaigns, _BLOCKS_PER_WORKER * _n_workers(client))
+    n_blocks = min(n_campaigns, _BLOCKS_PER_WORKER * n_workers(client))
     rows_per_campaign = np.bincount(campaign_codes[entity], minlength=n_campaigns)
     cum = np.cumsum(rows_per_campaign)
     block_of = np.minimum(

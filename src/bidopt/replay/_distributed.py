@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._dask import require_distributed
+from bidopt._dask import n_workers, require_distributed
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
 
@@ -64,10 +64,6 @@ def _scan(
     }
 
 
-def _n_workers(client: Any) -> int:
-    return max(len(client.scheduler_info().get("workers", {})), 1)
-
-
 def replay_on_cluster(
     log: Any,
     bids: Any,
@@ -92,7 +88,7 @@ def replay_on_cluster(
     require_distributed("replay(client=...)")
     mode = stop
     if isinstance(log, AuctionLog):
-        pieces = split_log(log, 4 * _n_workers(client))
+        pieces = split_log(log, 4 * n_workers(client))
         sizes = [len(piece) for piece in pieces]
         blocks = list(client.scatter(pieces))
         del pieces
