@@ -48,9 +48,14 @@ SPEND_QUANTILE = 0.6
 _AIM_STEPS = 4
 
 
+def _share_within(spends: FloatArray, budget: float) -> float:
+    """Share of the draws whose spend (shape (n_draws,)) is within the budget."""
+    return float(np.mean(spends <= budget * (1 + 1e-9)))
+
+
 def _within(spends: FloatArray, budget: float) -> bool:
     """Whether the spend is within the budget in at least SPEND_QUANTILE of the draws."""
-    return bool(np.mean(spends <= budget * (1 + 1e-9)) >= SPEND_QUANTILE - 1e-12)
+    return _share_within(spends, budget) >= SPEND_QUANTILE - 1e-12
 
 
 _LEVELS = 21
@@ -190,7 +195,7 @@ def plan_on_estimate(
                 + (
                     "."
                     if _within(spends, budget)
-                    else f"; it does so in only {np.mean(spends <= budget * (1 + 1e-9)):.0%}."
+                    else f"; it does so in only {_share_within(spends, budget):.0%}."
                 ),
             )
         return plan, metrics, gain
