@@ -9,7 +9,7 @@ from bidopt.bidding import CrowdBidPlan, _kernels, optimize_bids, optimize_crowd
 from bidopt.bidding._crowds_cells import CellCurves, SearchTables
 from bidopt.bidding._crowds_search import base_grid, keyword_landscape
 from bidopt.datasets import make_search_account
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape
 
 OTHERS = "其他访客"
@@ -163,8 +163,16 @@ def test_compiled_search_matches_numpy(account_cells, monkeypatch):
     bids = np.random.default_rng(1).gamma(2.0, 2.0, (rows.size, 5))  # unsorted, some above
 
     def land_k():
-        fields = {"conversions": "value"}
+        fields = {"conversions": "value", "impressions": "impressions"}
         return keyword_landscape(curves, cells, low, log_ratio, 12, premiums, fields, labels)
+
+    # a CTR floor: its slack (clicks - min_ctr impressions) is the score's aux metric
+    floor = CellCurves.build(
+        land, np.asarray(land.conversions), max_cpc=6.0, max_bid=30.0, min_ctr=0.02
+    )
+    slack = SearchTables.build(
+        floor, cells[order], low[order], log_ratio[order], 12, 3.0, "ctr_slack"
+    )
 
     out = {}
     for enabled in (True, False):
@@ -177,7 +185,49 @@ def test_compiled_search_matches_numpy(account_cells, monkeypatch):
             tables.maxima(score[0], others, [0.0, 0.05, 0.13, 1.0, 3.0]),
             *curves.read(rows, bids, ("clicks", "cost", "value")).values(),
             *(getattr(land_k(), n) for n in ("bids", "clicks", "cost", "conversions")),
+            land_k().impressions,
+            slack.score(1.0, 0.4, 0.05),
         ]
     assert np.isinf(out[True][0]).any()  # the CPC cap and max_bid leave cells infeasible
     for fast, reference in zip(out[True], out[False], strict=True):
         np.testing.assert_array_equal(fast, reference)
+
+
+def test_ctr_floor_holds_on_the_plan(account_cells):
+    """The cheapest clicks lower CTR here; with ``min_ctr`` = today's CTR the joint plan and
+    the per-cell optimum keep it, the certificate checks it, and the per-cell dual matches
+    the exact LP and MILP references with the floor."""
+    from bidopt.bidding._crowds import solve_with_ctr_floor
+
+    account, cols, land, budget = account_cells
+    today = account.crowds.expected(account.crowds.cell_bids(account.current_bids))
+    ctr = float(today.clicks.sum() / today.impressions.sum())
+    free = _solve(cols, land, 0.8 * budget, objective="clicks", max_cpc=22.0)
+    assert free.success and free.ctr < ctr * 0.99  # the case: cheapest clicks, lower CTR
+    plan = _solve(cols, land, 0.8 * budget, objective="clicks", max_cpc=22.0, min_ctr=ctr)
+    assert plan.success and plan.certificate["min_ctr"].holds
+    assert plan.ctr >= ctr * (1 - 1e-9) and plan.per_cell.ctr >= ctr * (1 - 1e-9)
+    assert plan.spend <= 0.8 * budget * (1 + 1e-9)
+    assert plan.fun <= free.fun and plan.fun <= plan.bound <= free.bound * (1 + 1e-9)
+    assert plan.share_of_per_cell >= 0.97 and plan.fun >= plan.keyword_only_fun
+    assert "min_ctr" in plan.message
+    # the per-cell reference: dual with the floor's multiplier against HiGHS
+    lp = solve_with_ctr_floor(land, 0.8 * budget, "clicks", ctr, max_cpc=22.0, method="lp")
+    assert lp.success and lp.ctr >= ctr * (1 - 1e-9)
+    assert plan.per_cell.bound >= lp.bound * (1 - 1e-7) and plan.per_cell.fun >= lp.fun
+    sub, small = land.take(np.arange(12 * 9)), 0.8 * budget * 12 / 120  # milp: small
+    dual = solve_with_ctr_floor(sub, small, "clicks", ctr, max_cpc=22.0)
+    exact = solve_with_ctr_floor(sub, small, "clicks", ctr, max_cpc=22.0, method="milp",
+                                 options={"mip_rel_gap": 1e-5})  # fmt: skip
+    assert dual.success and exact.success and exact.ctr >= ctr * (1 - 1e-9)
+    assert dual.bound >= exact.fun * (1 - 1e-7) and dual.fun >= exact.fun * (1 - 2e-3)
+    # a floor above every cell's CTR, a landscape without impressions, two targets
+    with pytest.raises(InfeasibleError, match="min_ctr=1 is unreachable"):
+        _solve(cols, land, budget, min_ctr=1.0)
+    bare = BidLandscape(bids=land.bids, clicks=land.clicks, cost=land.cost)
+    with pytest.raises(InvalidInputError, match="`min_ctr` must come with `impressions`"):
+        _solve(cols, bare, budget, objective="clicks", min_ctr=ctr)
+    with pytest.raises(InvalidInputError, match="`min_ctr` must not be given together"):
+        _solve(cols, land, budget, min_ctr=ctr, target_cpa=25.0)
+    with pytest.raises(InvalidInputError, match="`min_ctr` must be"):
+        _solve(cols, land, budget, min_ctr=1.5)

@@ -29,6 +29,7 @@ The premium search is a heuristic: the certified gap, not the search, is the gua
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -46,9 +47,12 @@ from bidopt.bidding._crowds_search import (
     lagrangian_weights,
     search_premiums,
 )
-from bidopt.bidding._optimize import optimize_bids
+from bidopt.bidding._highs import solve_highs
+from bidopt.bidding._optimize import make_plan, optimize_bids
 from bidopt.bidding._plan import BidPlan
-from bidopt.exceptions import InvalidInputError
+from bidopt.bidding._problem import make_problem
+from bidopt.bidding._solvers import solve_dual
+from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, Objective
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
@@ -63,6 +67,12 @@ CrowdObjective = Literal["clicks", "conversions", "revenue", "lifetime_value"]
 #: Objectives of :func:`optimize_crowd_bids`.
 CROWD_OBJECTIVES: tuple[str, ...] = ("clicks", "conversions", "revenue", "lifetime_value")
 _OPTIONS: dict[str, Any] = {"n_levels": 24, "max_sweeps": 3, "min_ratio": 1.05}
+# the options of optimize_bids's methods, for the solves with a CTR floor
+_REFERENCE_OPTIONS: dict[str, dict[str, Any]] = {
+    "dual": {"max_outer": 60},
+    "lp": {"time_limit": None},
+    "milp": {"time_limit": None, "mip_rel_gap": 1e-9},
+}
 
 
 def optimize_crowd_bids(
@@ -79,6 +89,7 @@ def optimize_crowd_bids(
     max_cpc: float | None = None,
     target_cpa: float | None = None,
     target_roas: float | None = None,
+    min_ctr: float | None = None,
     min_bid: float | None = None,
     max_bid: float | None = None,
     method: Literal["alternate"] = "alternate",
@@ -119,6 +130,15 @@ def optimize_crowd_bids(
     target_roas : float, optional
         The plan's value per yuan must be at least this (first-basket revenue; with
         ``objective="lifetime_value"`` the lifetime value).
+    min_ctr : float, optional
+        The plan's click-through rate (its clicks over its impressions, a fraction in
+        (0, 1]) must be at least this: a plan that buys the same clicks as today with
+        ``min_ctr`` = today's CTR shows them to no more impressions than today.  Needs
+        ``impressions`` in the landscape; not together with ``target_cpa`` or
+        ``target_roas`` (the keyword solver carries one plan-level target).  It is a
+        second linear constraint, ``clicks - min_ctr * impressions >= 0``, priced by its
+        own multiplier in the keyword solves, the premium search and the per-cell
+        reference (module notes), and checked on the plan (``certificate["min_ctr"]``).
     min_bid, max_bid : float, optional
         Bounds, yuan: ``min_bid`` on each non-zero keyword bid, ``max_bid`` on each
         cell's bid (keyword bid times 1 + premium).
@@ -142,10 +162,17 @@ def optimize_crowd_bids(
         For a bad argument (the message names it and the value received).
     InfeasibleError
         If the target cannot be met even with a bid per cell (from
-        :func:`optimize_bids` on the cell landscape).
+        :func:`optimize_bids` on the cell landscape), or ``min_ctr`` is above every
+        cell's CTR.
 
     Notes
     -----
+    With ``min_ctr`` the keyword solves and the per-cell optimum are the dual of
+    :func:`optimize_bids` with the floor as its target (``g = min_ctr * impressions -
+    clicks`` per point, a second multiplier found by bisection); the premium search adds
+    that multiplier times ``clicks - min_ctr * impressions`` to each cell's score.  The
+    per-cell bound then bounds every plan that meets the floor.
+
     A cell's outcome between two of its levels is read by linear interpolation in the
     bid, and bids above a cell's last usable level (within the CPC cap and ``max_bid``)
     are not used, so every plan is feasible for the per-cell problem's relaxation and
@@ -210,6 +237,8 @@ def optimize_crowd_bids(
     for name, bound_value in (("max_cpc", max_cpc), ("min_bid", min_bid), ("max_bid", max_bid)):
         if bound_value is not None:
             check_scalar(bound_value, name, lower=0, lower_inclusive=False)
+    if min_ctr is not None:
+        min_ctr = _check_min_ctr(min_ctr, landscape, target_cpa, target_roas)
 
     # 1. the per-cell optimum: the reference and the bound
     kw_objective: Objective = "revenue" if objective == "lifetime_value" else objective
@@ -223,19 +252,25 @@ def optimize_crowd_bids(
             revenue=value,
             impressions=landscape.impressions,
         )
-    per_cell = optimize_bids(
-        cell_land,
-        budget,
-        objective=kw_objective,
-        max_cpc=max_cpc,
-        target_cpa=target_cpa,
-        target_roas=target_roas,
-        min_bid=min_bid,
-        max_bid=max_bid,
-    )
+    if min_ctr is None:
+        per_cell = optimize_bids(
+            cell_land,
+            budget,
+            objective=kw_objective,
+            max_cpc=max_cpc,
+            target_cpa=target_cpa,
+            target_roas=target_roas,
+            min_bid=min_bid,
+            max_bid=max_bid,
+        )
+    else:
+        per_cell = solve_with_ctr_floor(
+            cell_land, budget, kw_objective, min_ctr, max_cpc=max_cpc, min_bid=min_bid,
+            max_bid=max_bid,
+        )  # fmt: skip
 
     # 2. the keyword problem for fixed premiums
-    curves = CellCurves.build(landscape, value, max_cpc=max_cpc, max_bid=max_bid)
+    curves = CellCurves.build(landscape, value, max_cpc=max_cpc, max_bid=max_bid, min_ctr=min_ctr)
     low, log_ratio = base_grid(curves, cells, n_levels, min_ratio, min_bid)
     has = {n: getattr(landscape, n) is not None for n in ("conversions", "revenue", "impressions")}
     # the keyword landscape needs clicks, cost and what the objective and target read:
@@ -247,6 +282,8 @@ def optimize_crowd_bids(
         fields.setdefault("conversions", "conversions")
     if target_roas is not None:
         fields.setdefault("revenue", "revenue")
+    if min_ctr is not None:
+        fields["impressions"] = "impressions"
 
     zero_reads: dict[int, Any] = {}  # reads of crowds at premium 0, reused
 
@@ -254,6 +291,8 @@ def optimize_crowd_bids(
         land = keyword_landscape(
             curves, cells, low, log_ratio, n_levels, premiums, fields, kw_labels, zero_reads
         )
+        if min_ctr is not None:
+            return solve_with_ctr_floor(land, budget, kw_objective, min_ctr)
         return optimize_bids(
             land,
             budget,
@@ -269,6 +308,8 @@ def optimize_crowd_bids(
     aux = "conversions" if target_cpa is not None else None
     if target_roas is not None and objective != "lifetime_value":
         aux = "revenue"
+    if min_ctr is not None:
+        aux = "ctr_slack"
     searchable = np.flatnonzero(~fixed)
     if max_crowds > 0 and searchable.size and max_sweeps > 0 and best.fun > 0:
         order = np.argsort(log_ratio, kind="stable")  # runs of one grid ratio
@@ -276,7 +317,7 @@ def optimize_crowd_bids(
             curves, cells[order], low[order], log_ratio[order], n_levels, PREMIUM_RANGE[1], aux
         )
         for sweep in range(max_sweeps):
-            weights = lagrangian_weights(best, target_cpa, target_roas, objective)
+            weights = lagrangian_weights(best, target_cpa, target_roas, objective, min_ctr)
             score = tables.score(*weights)
             trial = search_premiums(
                 tables, score, premiums, searchable, max_crowds, first=sweep == 0
@@ -293,8 +334,105 @@ def optimize_crowd_bids(
     return _finish(
         best, keyword_only, per_cell, premiums, curves, cells, low, log_ratio, kw_labels,
         crowd_labels, kw_of, crowd_of, value, budget, objective, max_crowds, max_cpc,
-        target_cpa, target_roas, min_bid, max_bid, nit, has,
+        target_cpa, target_roas, min_ctr, min_bid, max_bid, nit, has,
     )  # fmt: skip
+
+
+def _check_min_ctr(
+    min_ctr: float, landscape: BidLandscape, target_cpa: float | None, target_roas: float | None
+) -> float:
+    """``min_ctr`` as a float in (0, 1], with the impressions it needs and no other target."""
+    floor = check_scalar(min_ctr, "min_ctr", lower=0, lower_inclusive=False, upper=1)
+    if landscape.impressions is None:
+        raise InvalidInputError(
+            "`min_ctr` must come with `impressions` in the landscape (CTR is clicks over "
+            f"impressions). Got a landscape with {list(landscape.metrics)} instead."
+        )
+    if target_cpa is not None or target_roas is not None:
+        other = "target_cpa" if target_cpa is not None else "target_roas"
+        raise InvalidInputError(
+            f"`min_ctr` must not be given together with `{other}` (the keyword solver "
+            f"carries one plan-level target). Got min_ctr={min_ctr!r} and "
+            f"{other}={target_cpa if target_cpa is not None else target_roas!r} instead."
+        )
+    clicks, shown = landscape.clicks, landscape.impressions
+    with np.errstate(divide="ignore", invalid="ignore"):
+        best = float(np.where(shown > 0, clicks / np.where(shown > 0, shown, 1.0), 0.0).max())
+    if best < floor * (1 - 1e-9):
+        raise InfeasibleError(
+            f"min_ctr={floor:g} is unreachable: the highest CTR of any cell is {best:.4%}. "
+            "Lower the floor.",
+            {"min_ctr": floor - best},
+        )
+    return floor
+
+
+def ctr_floor_check(clicks: FloatArray, impressions: FloatArray, min_ctr: float) -> ConstraintCheck:
+    """The plan-level check ``sum clicks >= min_ctr * sum impressions`` (per-row arrays)."""
+    total = float(np.sum(clicks))
+    return lower("min_ctr", total, min_ctr * float(np.sum(impressions)), scale=total, unit="clicks")
+
+
+def solve_with_ctr_floor(
+    landscape: BidLandscape,
+    budget: float,
+    objective: Objective,
+    min_ctr: float,
+    *,
+    max_cpc: float | None = None,
+    min_bid: float | None = None,
+    max_bid: float | None = None,
+    method: Literal["dual", "lp", "milp"] = "dual",
+    options: Mapping[str, Any] | None = None,
+) -> BidPlan:
+    """:func:`optimize_bids` with the CTR floor ``clicks >= min_ctr * impressions`` as its
+    plan-level target (``g = min_ctr * impressions - clicks`` per point, ``<= 0`` summed).
+
+    ``method="dual"`` finds the floor's multiplier by bisection (as for a target CPA);
+    ``"lp"`` and ``"milp"`` are the exact references (HiGHS); ``options`` as for
+    :func:`optimize_bids` (``max_outer``; ``time_limit``, ``mip_rel_gap``).  The plan's certificate
+    checks the floor (``"min_ctr"``) besides the budget, the CPC cap and the bid bounds.
+    """
+    problem = make_problem(
+        landscape,
+        budget,
+        objective=objective,
+        max_cpc=max_cpc,
+        target_cpa=None,
+        target_roas=None,
+        min_bid=min_bid,
+        max_bid=max_bid,
+        groups=None,
+        group_budgets=None,
+    )
+    impressions = landscape.impressions
+    assert impressions is not None  # checked by the caller
+    problem = replace(
+        problem,
+        target=min_ctr * impressions - landscape.clicks,
+        target_scale=min_ctr * impressions,
+        target_name="min_ctr",
+        target_level=min_ctr,
+    )
+    opts = check_options(options, _REFERENCE_OPTIONS[method], method=method)
+    if method == "dual":
+        solution = solve_dual(problem, opts)
+    else:
+        solution = solve_highs(problem, opts, integral=method == "milp")
+    binding = solution.target_multiplier > 0
+    solution = replace(
+        solution,
+        message=f"Optimal up to the reported gap. The CTR floor (min_ctr={min_ctr:g}) "
+        + ("limits the plan: without it the plan would buy more, at a lower CTR."
+           if binding else "is met with room to spare: it does not limit the plan."),
+    )  # fmt: skip
+    levels = solution.levels
+    rows = np.arange(levels.size)
+    on = levels >= 0
+    at = np.maximum(levels, 0)
+    clicks = np.where(on, landscape.clicks[rows, at], 0.0)
+    shown = np.where(on, impressions[rows, at], 0.0)
+    return make_plan(problem, solution, method, extra=(ctr_floor_check(clicks, shown, min_ctr),))
 
 
 def _labels(values: npt.ArrayLike, name: str, n: int) -> tuple[ObjectArray, IntArray]:
@@ -433,6 +571,7 @@ def _finish(
     max_cpc: float | None,
     target_cpa: float | None,
     target_roas: float | None,
+    min_ctr: float | None,
     min_bid: float | None,
     max_bid: float | None,
     nit: int,
@@ -455,6 +594,8 @@ def _finish(
     if target_roas is not None:
         got = fun if objective == "lifetime_value" else float(read["revenue"].sum())
         checks.append(lower("target_roas", got, target_roas * spend, scale=got, unit="yuan"))
+    if min_ctr is not None:
+        checks.append(ctr_floor_check(read["clicks"], read["impressions"], min_ctr))
     if max_cpc is not None:
         checks.append(
             upper_each("max_cpc", read["cost"], max_cpc * read["clicks"], unit="yuan", item="cell")
@@ -484,6 +625,10 @@ def _finish(
         f"per-cell optimum and at most {(bound - fun) / bound if bound > 0 else 0.0:.2%} "
         f"below its bound; the keyword-only plan reaches {keyword_only.fun / ref:.2%}."
     )
+    if min_ctr is not None:
+        shown = float(read["impressions"].sum())
+        ctr = float(read["clicks"].sum()) / shown if shown > 0 else float("nan")
+        message += f" CTR {ctr:.4%} (floor min_ctr {min_ctr:.4%})."
     at_cap = [str(c) for c, p in zip(crowd_labels, premiums, strict=True) if p >= PREMIUM_RANGE[1]]
     if at_cap:
         message += (

@@ -35,7 +35,8 @@ class CellCurves:
     bids : ndarray, shape (n_rows, n_levels)
     metrics : dict of str to ndarray, shape (n_rows, n_levels)
         ``clicks``, ``cost`` and, when present, ``conversions``, ``revenue``,
-        ``impressions``; ``value`` is the objective's value per cell and level.
+        ``impressions``; ``value`` is the objective's value per cell and level;
+        ``ctr_slack`` (with a CTR floor) is ``clicks - min_ctr * impressions``.
     usable : ndarray, shape (n_rows,)
         Largest bid a cell may be given (0: the cell cannot be bid at all).
     """
@@ -52,7 +53,10 @@ class CellCurves:
         *,
         max_cpc: float | None,
         max_bid: float | None,
+        min_ctr: float | None = None,
     ) -> CellCurves:
+        """The curves of ``landscape``; with ``min_ctr`` also the metric ``ctr_slack``,
+        ``clicks - min_ctr * impressions`` (the landscape must have impressions)."""
         bids = np.asarray(landscape.bids, dtype=np.float64)
         metrics: dict[str, FloatArray] = {}
         for name in _METRICS:
@@ -60,6 +64,8 @@ class CellCurves:
             if array is not None:
                 metrics[name] = np.asarray(array, dtype=np.float64)
         metrics["value"] = value
+        if min_ctr is not None:
+            metrics["ctr_slack"] = metrics["clicks"] - min_ctr * metrics["impressions"]
         ok = bids > 0
         if max_cpc is not None:
             clicks, cost = metrics["clicks"], metrics["cost"]

@@ -64,8 +64,8 @@ class CrowdBidPlan(PlanTotals):
     nit : int
         Exact keyword solves made (one per accepted or rejected premium sweep, plus one).
     certificate : Certificate
-        Budget, target, CPC cap per cell, bid bounds, premium box and grid and the
-        number of targeted crowds, checked on this plan.
+        Budget, target, CTR floor (``min_ctr``), CPC cap per cell, bid bounds, premium
+        box and grid and the number of targeted crowds, checked on this plan.
     """
 
     _prefix: ClassVar[str] = "cell_"

@@ -99,6 +99,7 @@ def keyword_landscape(
         cost=metrics["cost"],
         conversions=extra.get("conversions"),
         revenue=extra.get("revenue"),
+        impressions=extra.get("impressions"),
         keywords=kw_labels,
     )
 
@@ -132,10 +133,18 @@ def _keyword_sums(
 
 
 def lagrangian_weights(
-    plan: BidPlan, target_cpa: float | None, target_roas: float | None, objective: str
+    plan: BidPlan,
+    target_cpa: float | None,
+    target_roas: float | None,
+    objective: str,
+    min_ctr: float | None = None,
 ) -> tuple[float, float, float]:
-    """(w_value, w_aux, w_cost) of the Lagrangian ``value - lam cost - mu g``."""
+    """(w_value, w_aux, w_cost) of the Lagrangian ``value - lam cost - mu g``.
+
+    With ``min_ctr`` the aux metric is ``clicks - min_ctr * impressions`` (``-g``)."""
     lam, mu = max(plan.shadow_price, 0.0), max(plan.target_multiplier, 0.0)
+    if min_ctr is not None:  # g = min_ctr impressions - clicks
+        return 1.0, mu, lam
     if target_cpa is not None:  # g = cost - T conversions
         return 1.0, mu * target_cpa, lam + mu
     if target_roas is not None:  # g = R cost - revenue
