@@ -107,6 +107,7 @@ def main() -> None:
             saved["scale"],
             saved["pooling"],
             saved.get("lexicons", {}),
+            saved.get("misses", {}),
         )
         print(text)
         write_results("grouping", saved, text)
@@ -163,8 +164,16 @@ def main() -> None:
             }
         )
     taobao = _taobao()
+    misses = _misses()
     lexicons = _lexicons()
-    scale = json.loads(saved_path.read_text())["scale"] if args.no_scale else []
+    saved_scale = json.loads(saved_path.read_text())["scale"] if saved_path.is_file() else []
+    # scale rows not run now (--no-scale, or sizes left out of --sizes) are kept from the
+    # previous results, marked as such
+    scale = [
+        {**r, "previous_run": True}
+        for r in saved_scale
+        if args.no_scale or (args.sizes and r["n_keywords"] not in args.sizes)
+    ]
     for n, blocks in SCALE_RUNS:
         if args.no_scale or (args.sizes and n not in args.sizes):
             continue
@@ -212,7 +221,7 @@ def main() -> None:
     raw = np.where(clicks > 0, orders / np.maximum(clicks, 1), orders.sum() / clicks.sum())
     pooling["synthetic_cvr_mse_pooled"] = float(np.mean((pooled - account.truth.cvr) ** 2))
     pooling["synthetic_cvr_mse_raw"] = float(np.mean((raw - account.truth.cvr) ** 2))
-    text = _render(quality, taobao, scale, pooling, lexicons)
+    text = _render(quality, taobao, scale, pooling, lexicons, misses)
     print(text)
     write_results(
         "grouping",
@@ -223,6 +232,7 @@ def main() -> None:
             "scale": scale,
             "pooling": pooling,
             "lexicons": lexicons,
+            "misses": misses,
         },
         text,
     )
@@ -234,6 +244,7 @@ def _render(
     scale: list[dict[str, object]],
     pooling: dict[str, float],
     lexicons: dict[str, object],
+    misses: dict[str, object],
 ) -> str:
     """The markdown report of one run."""
     text = "\n".join(
@@ -263,6 +274,7 @@ def _render(
                     "features",
                     "threshold",
                     "smoothing",
+                    "qualifier_product",
                     "half",
                     "n",
                     "ceiling",
@@ -274,6 +286,8 @@ def _render(
             ),
             "",
             _frontier_text(taobao),
+            "",
+            _misses_text(misses),
             "",
             _lexicon_text(lexicons),
             "",
@@ -301,6 +315,13 @@ def _render(
             "Pooling: " + ", ".join(f"{k} {v:.6g}" for k, v in pooling.items()),
         ]
     )
+    if any(r.get("previous_run") for r in scale):
+        sizes = sorted({int(r["n_keywords"]) for r in scale if r.get("previous_run")})  # type: ignore[call-overload]
+        text += (
+            "\n\nScale rows of "
+            + ", ".join(f"{n:,}" for n in sizes)
+            + " keywords were not run this time: they are the previous results, kept."
+        )
     text += (
         "\n\nWall seconds include time spent waiting for a CPU on a shared machine "
         "(load_1min: the 1-minute load average when the run started, on "
@@ -321,6 +342,11 @@ def _frontier_text(taobao: list[dict[str, object]]) -> str:
     points = "; ".join(
         f"{t['features']} {t['threshold']}"
         + (f" + SVD {t['smoothing']}" if t.get("smoothing") else "")
+        + (
+            f" + qualifier_product {t['qualifier_product']}"
+            if t.get("qualifier_product", "") != ""
+            else ""
+        )
         + f": {float(t['grouped']):.1%} at {float(t['purity']):.1%}"  # type: ignore[arg-type]
         for t in rows
     )
@@ -344,7 +370,9 @@ def _marginal(rows: list[dict[str, object]]) -> str:
     words = {
         float(t["threshold"]): t  # type: ignore[arg-type]
         for t in rows
-        if t["features"] == "words" and not t.get("smoothing")
+        if t["features"] == "words"
+        and not t.get("smoothing")
+        and t.get("qualifier_product", "") == ""
     }
     if 0.2 not in words or 0.15 not in words:
         return ""
@@ -400,7 +428,12 @@ def _targets(
         if q["data"] == "synthetic 5,000 (themes)" and q["features"] == "words":
             out["synthetic_5000_ari_ge_0.462"] = float(q["ari"]) >= 0.462  # type: ignore[arg-type]
     for t in taobao:
-        default = t["features"] == "words" and t["threshold"] == 0.2 and not t.get("smoothing")
+        default = (
+            t["features"] == "words"
+            and t["threshold"] == 0.2
+            and not t.get("smoothing")
+            and t.get("qualifier_product", "") == ""
+        )
         if t["keywords"] == "labelled only" and default:
             out[f"taobao_{t['half']}_grouped_ge_60pct"] = float(t["grouped"]) >= 0.60  # type: ignore[arg-type]
             out[f"taobao_{t['half']}_purity_ge_95pct"] = float(t["purity"]) >= 0.95  # type: ignore[arg-type]
@@ -443,17 +476,21 @@ def _taobao_data() -> tuple[dict[str, str], list[str], np.ndarray] | None:
     return text, [r[0] for r in rows], np.array([r[1] for r in rows])
 
 
-#: (keywords, features, threshold, smoothing) of the Taobao runs: the default first,
-#: then the same features at a lower and a higher threshold, and with the keywords' own
-#: truncated-SVD smoothing (200 components): the coverage / purity trade-off.
-TAOBAO_RUNS = [
-    ("labelled only", "words", 0.2, 0),
-    ("labelled only", "ngrams", 0.5, 0),  # the default before issue 25
-    ("all 1,000", "words", 0.2, 0),
-    ("labelled only", "words", 0.15, 0),
-    ("labelled only", "words", 0.25, 0),
-    ("labelled only", "words", 0.2, 200),
-    ("all 1,000", "words", 0.2, 200),
+#: (keywords, features, threshold, smoothing, qualifier_product) of the Taobao runs: the
+#: default first, then the same features at a lower and a higher threshold, with the
+#: keywords' own truncated-SVD smoothing (200 components), and with qualifiers kept from
+#: meeting other keywords' product words (qualifier_product 0): the coverage / purity
+#: trade-off.  None: the default weight.
+TAOBAO_RUNS: list[tuple[str, str, float, int, float | None]] = [
+    ("labelled only", "words", 0.2, 0, None),
+    ("labelled only", "ngrams", 0.5, 0, None),  # the default before issue 25
+    ("all 1,000", "words", 0.2, 0, None),
+    ("labelled only", "words", 0.15, 0, None),
+    ("labelled only", "words", 0.25, 0, None),
+    ("labelled only", "words", 0.2, 200, None),
+    ("all 1,000", "words", 0.2, 200, None),
+    ("labelled only", "words", 0.2, 0, 0.0),
+    ("all 1,000", "words", 0.2, 0, 0.0),
 ]
 
 
@@ -477,13 +514,12 @@ def _taobao() -> list[dict[str, object]]:
     has_partner = counts[inverse.ravel()] >= 2
     every = list(text)
     out: list[dict[str, object]] = []
-    for scope, features, threshold, smoothing in TAOBAO_RUNS:
+    for scope, features, threshold, smoothing, qualifier_product in TAOBAO_RUNS:
         pool = ids if scope == "labelled only" else every
-        g = group_keywords(
-            [text[i] for i in pool],
-            threshold=threshold,
-            options={"features": features, "smoothing": smoothing},
-        )
+        options: dict[str, object] = {"features": features, "smoothing": smoothing}
+        if qualifier_product is not None:
+            options["weights"] = {"qualifier_product": qualifier_product}
+        g = group_keywords([text[i] for i in pool], threshold=threshold, options=options)
         at = {q: j for j, q in enumerate(pool)}
         lab = g.labels[[at[i] for i in ids]]
         grouped = g.sizes[lab] >= 2
@@ -499,8 +535,8 @@ def _taobao() -> list[dict[str, object]]:
             [bool(grouped[j]) and majority[lab[j]][1] >= 2 for j in range(len(ids))]
         )
         odd = np.array([int(i) % 2 == 1 for i in ids])
-        if (scope, features, threshold, smoothing) == TAOBAO_RUNS[2]:
-            _print_groups(g, pool, text)
+        if scope == "all 1,000" and features == "words" and not smoothing:
+            _print_groups(g, pool, text, qualifier_product)
         for half, mask in (
             ("all", np.ones(len(ids), bool)),
             ("even", ~odd),
@@ -513,6 +549,7 @@ def _taobao() -> list[dict[str, object]]:
                     "features": features,
                     "threshold": threshold,
                     "smoothing": smoothing,
+                    "qualifier_product": "" if qualifier_product is None else qualifier_product,
                     "half": half,
                     "n": int(mask.sum()),
                     "ceiling": float(has_partner[mask].mean()),
@@ -525,12 +562,134 @@ def _taobao() -> list[dict[str, object]]:
     return out
 
 
-def _print_groups(groups: KeywordGroups, pool: list[str], text: dict[str, str]) -> None:
-    """Print (never write: the queries have no licence) 20 groups of 2 or more at the
-    default settings, spread over the groups ordered by name."""
+#: Why a labelled query is not grouped with any query of its product (see :func:`_misses`).
+MISS_CLASSES = {
+    "below_threshold": "same product word, similarity below the threshold",
+    "cap_or_linkage": "same product word, split by the size cap or the linkage",
+    "glued_piece": "product words differ, share a character, one holds a lone character "
+    "of an unknown name or a bad cut (威鞋 of 匡威儿童鞋, 儿钙 of 天狮儿钙, 焰灶 of 电焰灶)",
+    "compound": "product words differ, share a character, both read as words or "
+    "compounds (长筒靴 / 靴子, 运动裤 / 裤子, 不粘锅 / 铁锅, 音响 / 音箱)",
+    "not_last_noun": "one query's product word is another word of the other "
+    "(充电器 of 电动车充电器锂电)",
+    "no_shared_character": "no shared character: other words for the product "
+    "(挂历 / 日历, 切尔西 / 靴子, 音箱 / 扩音器, q币 / 皮肤)",
+}
+
+
+def _misses() -> dict[str, object]:
+    """Why each labelled query with a partner (another labelled query of its product)
+    is not grouped with one at the default settings (labelled queries only).
+
+    A missed query's class comes from its partners, first match wins: a partner with
+    the same product word (then: is the best such pair's cosine similarity below the
+    threshold, or did the cap or the linkage split them); a partner whose product word
+    shares a character with its own (one of the two holding a lone character before
+    its last piece: a piece of an unknown name or a bad cut; or neither); a partner
+    whose product word is another word of the other query; none of these.  Also
+    counts, over pairs of labelled queries with different product words ending in the
+    same character, how many are of one product: what joining on that character alone
+    would do.
+    """
+    data = _taobao_data()
+    if data is None:
+        return {}
+    from bidopt.grouping._features import role_features
+    from bidopt.grouping._normalize import normalize_keywords
+    from bidopt.grouping._tokens import _cut, is_product_character
+
+    def _glued(word: str) -> bool:
+        # a piece of one character before the last: a character of an unknown name
+        # glued to the product character (威鞋, 儿钙, 焰灶), not a compound (长筒靴)
+        pieces = _cut(word) if word else ()
+        return any(len(p) == 1 for p in pieces[:-1])
+
+    text, ids, product = data
+    texts = normalize_keywords([text[i] for i in ids])
+    groups = group_keywords([text[i] for i in ids])
+    features, _, roles = role_features(texts)
+    similarity = (features @ features.T).toarray()
+    threshold = 0.2  # group_keywords' default
+    odd = np.array([int(i) % 2 == 1 for i in ids])
+    counts = {half: dict.fromkeys(("grouped", *MISS_CLASSES), 0) for half in ("even", "odd")}
+    for j in range(len(ids)):
+        mates = [k for k in np.flatnonzero(product == product[j]).tolist() if k != j]
+        if not mates:
+            continue
+        half = "odd" if odd[j] else "even"
+        if any(groups.labels[k] == groups.labels[j] for k in mates):
+            counts[half]["grouped"] += 1
+            continue
+        mine = roles[j].product
+        same = [k for k in mates if roles[k].product == mine]
+        sharing = [k for k in mates if set(roles[k].product) & set(mine)]
+        if same:
+            best = max(float(similarity[j, k]) for k in same)
+            kind = "below_threshold" if best < threshold else "cap_or_linkage"
+        elif sharing:
+            glued = any(_glued(roles[k].product) or _glued(mine) for k in sharing)
+            kind = "glued_piece" if glued else "compound"
+        elif any(roles[k].product in texts[j] or mine in texts[k] for k in mates):
+            kind = "not_last_noun"
+        else:
+            kind = "no_shared_character"
+        counts[half][kind] += 1
+    # pairs with different product words ending in the same character
+    ending: dict[str, dict[str, int]] = {}
+    for a, b in itertools.combinations(range(len(ids)), 2):
+        ca, cb = roles[a].category, roles[b].category
+        if ca != cb or roles[a].product == roles[b].product:
+            continue
+        kind = "product_character" if is_product_character(ca) else "other_character"
+        tally = ending.setdefault(kind, {"same": 0, "different": 0})
+        tally["same" if product[a] == product[b] else "different"] += 1
+    return {"counts": counts, "same_last_character": ending}
+
+
+def _misses_text(misses: dict[str, object]) -> str:
+    """The miss analysis as a table and a sentence."""
+    if not misses:
+        return ""
+    counts: dict[str, dict[str, int]] = misses["counts"]  # type: ignore[assignment]
+    rows = [
+        {
+            "class": key,
+            "meaning": MISS_CLASSES.get(key, "grouped with a query of its product"),
+            "even": counts["even"][key],
+            "odd": counts["odd"][key],
+            "all": counts["even"][key] + counts["odd"][key],
+        }
+        for key in ("grouped", *MISS_CLASSES)
+    ]
+    ending: dict[str, dict[str, int]] = misses["same_last_character"]  # type: ignore[assignment]
+    noun = ending.get("product_character", {"same": 0, "different": 0})
+    other = ending.get("other_character", {"same": 0, "different": 0})
+    return (
+        "Why a labelled query with a partner is not grouped with one (default settings, "
+        "labelled queries only; classes in order, first match wins):\n\n"
+        + markdown_table(rows, ["class", "meaning", "even", "odd", "all"])
+        + "\n\nPairs of labelled queries with different product words ending in the same "
+        f"character: a noun naming a kind of thing (灯, 书, 裤, 锅): {noun['same']} of one "
+        f"product, {noun['different']} of different products; another character (机, 器, "
+        f"板, 纸): {other['same']} of one product, {other['different']} of different "
+        "products. Joining on the last character alone would join different products "
+        "more often than one."
+    )
+
+
+def _print_groups(
+    groups: KeywordGroups, pool: list[str], text: dict[str, str], qualifier_product: float | None
+) -> None:
+    """Print (never write: the queries have no licence) 20 groups of 2 or more, spread
+    over the groups ordered by name."""
     big = np.flatnonzero(groups.sizes >= 2)
     big = big[np.argsort(groups.names[big].astype(str), kind="stable")]
-    print(f"20 of the {big.size} groups of 2 or more (all 1,000 queries, default settings):")
+    setting = (
+        "default settings"
+        if qualifier_product is None
+        else f"default settings but qualifier_product {qualifier_product}"
+    )
+    print(f"20 of the {big.size} groups of 2 or more (all 1,000 queries, {setting}):")
     for group in big[np.linspace(0, big.size - 1, min(20, big.size)).astype(int)].tolist():
         members = [text[pool[j]] for j in np.flatnonzero(groups.labels == group)]
         print(f"  {groups.names[group]}: " + " | ".join(members))

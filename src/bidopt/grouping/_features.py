@@ -19,11 +19,16 @@ __all__ = ["ROLE_WEIGHTS", "keyword_ngrams", "role_features", "tfidf_features"]
 
 #: Weight of each role's features before rows are L2-normalised: the product word
 #: dominates; brands and model numbers count only together with the product word.
+#: ``"qualifier_product"`` (at most ``"qualifier"``) is the part of a qualifier's
+#: weight with which it meets the same word as another keyword's product word (冲锋衣
+#: of "冲锋衣 抓绒" and of "冲锋衣"; also 三轮车 of "儿童三轮车围栏" and of "电动三轮车");
+#: two keywords sharing a qualifier meet with the full ``"qualifier"`` weight either way.
 ROLE_WEIGHTS: Mapping[str, float] = {
     "product": 1.0,
     "category": 0.5,
     "bigrams": 0.3,
     "qualifier": 0.35,
+    "qualifier_product": 0.35,
     "brand": 0.5,
     "model": 1.0,
     "attribute": 0.1,
@@ -90,7 +95,10 @@ def _role_pairs(roles: KeywordRoles, text: str, w: Mapping[str, float]) -> list[
 
     The product word and the qualifiers share one namespace of words, so a keyword
     whose qualifier is another keyword's product word ("冲锋衣 抓绒" / "冲锋衣") meets it,
-    more weakly than two keywords naming the same product.
+    more weakly than two keywords naming the same product: with weight
+    ``qualifier_product``; the rest of the qualifier's weight sits in a namespace of
+    qualifiers only (squares adding up to ``qualifier``'s, so two keywords sharing a
+    qualifier meet as strongly whatever the split, and the row's norm is the same).
     """
     product = roles.product
     pairs: list[tuple[str, float]] = []
@@ -102,7 +110,13 @@ def _role_pairs(roles: KeywordRoles, text: str, w: Mapping[str, float]) -> list[
         if len(product) > 2 and _CJK.match(product):
             grams = [product[i : i + 2] for i in range(len(product) - 1)]
             pairs.extend(("g:" + g, w["bigrams"] / np.sqrt(len(grams))) for g in grams)
-    pairs.extend(("w:" + q, w["qualifier"]) for q in roles.qualifiers)
+    meets_product = min(w["qualifier_product"], w["qualifier"])
+    only_qualifiers = float(np.sqrt(w["qualifier"] ** 2 - meets_product**2))
+    for q in roles.qualifiers:
+        if meets_product > 0:
+            pairs.append(("w:" + q, meets_product))
+        if only_qualifiers > 0:
+            pairs.append(("q:" + q, only_qualifiers))
     pairs.extend((f"b:{b}|{product}", w["brand"]) for b in roles.brands if b != product)
     pairs.extend((f"m:{m}|{product}", w["model"]) for m in roles.models if m != product)
     pairs.extend(("a:" + a, w["attribute"]) for a in roles.attributes)

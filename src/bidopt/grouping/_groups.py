@@ -131,6 +131,10 @@ def group_keywords(
           word-boundary 2-4 for Latin / digit tokens, the features of bidopt <= 0.x);
         * ``"weights"`` -- mapping of role to weight, over
           :data:`bidopt.grouping._features.ROLE_WEIGHTS` (``"words"`` only);
+          ``{"qualifier_product": 0.0}`` stops a qualifier from meeting the same word
+          as another keyword's product word (三轮车 of "儿童三轮车围栏" and of
+          "电动三轮车"): fewer groups, fewer of them mixed, and a keyword whose product
+          word was misread ("冲锋衣抓绒") no longer meets its product's keywords;
         * ``"smoothing"`` -- int, default 0: the number of truncated-SVD components of
           the block's feature matrix learnt from the keywords themselves; their cosine
           similarity is mixed in with weight ``"smoothing_weight"`` (default 0.3), so
