@@ -129,3 +129,22 @@ def test_trust_region_spans_today_and_the_log_s_bids_plus_20_percent(account):
     step = np.log(1.2)
     np.testing.assert_allclose(down, [step, step + np.log(1.5), step + np.log(4.0 / 3.0)])
     np.testing.assert_allclose(up, [step, step + np.log(2.0 / 1.5), step])
+
+
+def test_guard_keeps_today_s_bids_whose_spend_the_estimate_cannot_rule_out(constant):
+    # a budget at the low end of the draws' range of today's spend: the estimate cannot
+    # tell that today's bids overspend it, so when no wider plan beats them the guard
+    # keeps them as they are (it used to lower them, losing what they get)
+    today = constant.identifiability.current_bid
+    spend = constant.draws.at_bids(today)["cost"].sum(axis=1)
+    budget = float(np.quantile(spend, 0.1, method="higher"))
+    plan = optimize_bids(constant, budget, objective="revenue")
+    assert plan.success and plan.ranges.trust_scale == 0.0
+    np.testing.assert_array_equal(plan.bids, today)
+    assert "kept as they are" in plan.message and f"{budget:,.2f}" in plan.message
+    np.testing.assert_allclose(plan.ranges.gain, 0.0, atol=1e-6 * plan.revenue)
+    # a budget the draws all say today's bids overspend: the plan fits within it
+    low = float(spend.min()) * 0.6
+    lowered = optimize_bids(constant, low, objective="revenue")
+    assert lowered.spend <= low * (1 + 1e-9)
+    assert "kept as they are" not in lowered.message

@@ -19,6 +19,7 @@ from bidopt.landscape import (
 )
 from bidopt.landscape._estimate import _ratio_table, _z_own
 from bidopt.landscape._uncertainty_fit import (
+    cvr_level,
     posterior_sd,
     prior_sd,
     robust_temper,
@@ -227,3 +228,23 @@ def test_draws_widen_an_overconfident_dispersion_posterior_around_its_mode():
     sd = posterior_sd(out, grid)
     assert 0.08 <= sd[0] < 0.1 and grid[out[:, 0].argmax()] == 0.6
     np.testing.assert_array_equal(out[:, 1], posterior[:, 1])  # wide enough already
+
+
+def test_draws_share_the_account_s_conversion_level():
+    # the log's orders pin the account's conversion rate to about 1 / sqrt(orders): the
+    # draws' click-weighted rate carries that spread (independent per-keyword Beta
+    # draws alone averaged it away, about half of it on a small account)
+    account = make_search_account(60, n_days=1, rng=5)
+    log = account.simulate(account.current_bids, n_days=7, first_day=0, rng=6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentifiabilityWarning)
+        estimate = estimate_landscapes(log, n_draws=400, rng=0)
+    clicks = estimate.draws.at_bids(estimate.identifiability.current_bid)["clicks"].mean(axis=0)
+    level = np.log((estimate.draws.cvr * clicks).sum(axis=1))
+    orders = float(log.conversions.sum())
+    assert level.std() >= 0.9 / np.sqrt(orders + 1)
+    normal = np.random.default_rng(0).standard_normal(200_000)
+    factor = cvr_level(orders, normal)
+    assert factor.shape == normal.shape
+    np.testing.assert_allclose(factor.mean(), 1.0, atol=2e-3)
+    np.testing.assert_allclose(np.log(factor).std(), 1 / np.sqrt(orders + 1), rtol=1e-2)

@@ -62,7 +62,10 @@ def optimize_bids(
     region around today's bid that widens with the bid changes the log has seen (+-20%
     where the bid never moved, the log's bids plus 20% where it did), and falls back
     towards today's bids unless the plan beats them, at the same spend, in at least 80%
-    of the draws (the no-loss guard).
+    of the draws (the no-loss guard).  Where the budget is within the 80% range of
+    today's bids' spend over the draws, the estimate cannot tell that they overspend
+    it: the plan must then beat them as they are, and the guard's last step keeps them
+    unchanged (its message says so, and the plan's ``budget`` is their expected spend).
 
     Parameters
     ----------
@@ -70,7 +73,9 @@ def optimize_bids(
         What each candidate bid buys, per keyword (per period, e.g. per day); or an
         estimate, planned on as described above.
     budget : float
-        Spend limit per period, yuan (>= 0). Hard: the plan never spends more.
+        Spend limit per period, yuan (>= 0). Hard: the plan never spends more (on an
+        estimate, its expected spend; except that the no-loss guard may keep today's
+        bids, see above).
     objective : {"conversions", "clicks", "revenue", "profit"}, default "conversions"
         What to maximise; ``profit`` is revenue minus cost.
     max_cpc : float, optional

@@ -16,6 +16,13 @@ says so).  With ``safe=True`` (the default):
   plan's objective beats today's (at the same spend) in at least 80% of draws, the trust
   region is halved, then halved again, and finally the plan is today's bids, lowered
   only where the budget requires.
+
+Today's bids count as a plan within the budget unless the estimate is sure they spend
+more: when their spend is within the budget in at least 10% of the draws
+(``TODAY_WITHIN``, the low end of its 80% range), the plan must beat their objective as
+it is (otherwise: scaled down in proportion to the budget), and the guard's last step
+keeps them as they are rather than lowering them (the plan's ``budget`` is then their
+expected spend, and its message says so).
 """
 
 from __future__ import annotations
@@ -34,7 +41,14 @@ from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import BidLandscape, Identifiability, LandscapeEstimate
 from bidopt.typing import FloatArray
 
-__all__ = ["SPEND_QUANTILE", "TRUST_STEP", "plan_on_estimate", "today_bids", "trust_half_widths"]
+__all__ = [
+    "SPEND_QUANTILE",
+    "TODAY_WITHIN",
+    "TRUST_STEP",
+    "plan_on_estimate",
+    "today_bids",
+    "trust_half_widths",
+]
 
 #: Half-width (log scale) of the trust region of a keyword whose bid never moved.
 TRUST_STEP = float(np.log(1.2))
@@ -46,6 +60,10 @@ _CONFIDENCE = 0.8
 #: only on average over them).
 SPEND_QUANTILE = 0.6
 _AIM_STEPS = 4
+#: Today's bids count as a plan within the budget (the plan must beat them as they are,
+#: not scaled down to the budget) when their spend is within it in at least this share
+#: of the draws: the lower end of the 80% range.
+TODAY_WITHIN = 0.1
 
 
 def _share_within(spends: FloatArray, budget: float) -> float:
@@ -155,14 +173,16 @@ def plan_on_estimate(
 
     today_metrics = totals(today)
     today_obj = _objective(today_metrics, objective).sum(axis=1)
-    today_spend = float(today_metrics["cost"].sum(axis=1).mean())
-    same_spend = min(1.0, budget / today_spend) if today_spend > 0 else 1.0
+    today_cost = today_metrics["cost"].sum(axis=1)
+    today_spend = float(today_cost.mean())
+    # today's bids are a plan within the budget unless the estimate is sure they spend
+    # more: then (only) the plan is compared with them scaled down to the budget
+    affordable = draws is not None and _share_within(today_cost, budget) >= TODAY_WITHIN
+    same_spend = 1.0 if affordable or today_spend <= 0 else min(1.0, budget / today_spend)
 
     def evaluate(plan: BidPlan) -> tuple[dict[str, FloatArray], FloatArray]:
         metrics = totals(plan.bids)
         return metrics, _objective(metrics, objective).sum(axis=1) - same_spend * today_obj
-
-    today_cost = today_metrics["cost"].sum(axis=1)
 
     def level_free(metrics: dict[str, FloatArray]) -> FloatArray:
         # the plan's spend under each draw at the draws' mean traffic level for today's
@@ -221,6 +241,22 @@ def plan_on_estimate(
         down, up = trust_half_widths(today, ident)
         for scale in _SCALES:
             width = scale or 1.0
+            if scale == 0.0 and affordable and today_spend > budget:
+                # today's bids as they are: the estimate cannot tell that they spend
+                # more than the budget, and lowering them loses what they get
+                kept = expected(today[:, None])
+                plan = solve(kept, float(kept.cost.sum()) * (1 + 1e-9))
+                metrics, gain = evaluate(plan)
+                lo, hi = np.quantile(today_cost, [0.1, 0.9])
+                plan = replace(
+                    plan,
+                    message=plan.message
+                    + f" Today's bids are kept as they are: the estimate puts their spend "
+                    f"at {today_spend:,.2f} (80% range {lo:,.2f} .. {hi:,.2f}), which does "
+                    f"not rule out that they spend within the budget {budget:,.2f}, and "
+                    "lowering them would lose what they get.",
+                )
+                break
             plan, metrics, gain = solve_within(
                 expected(_grid(today, down * width, up * width, scale == 0))
             )

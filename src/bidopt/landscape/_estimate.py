@@ -212,7 +212,8 @@ def estimate_landscapes(
         campaign's ``sigma`` from its posterior, the account's traffic level and each
         keyword's volume, price level and order value from their spread over the log's
         days (a sandwich variance, widened by the group's spread where the keyword has
-        few clicks), and CTR and CVR from their pooled Beta posteriors.
+        few clicks), and CTR and CVR from their pooled Beta posteriors (CVR times an
+        account-wide level with log-sd ``1 / sqrt(orders + 1)``, the log's orders).
     sigma_prior : (float, float), default (0.6, 0.4)
         Median and log-standard deviation of the log-normal prior on ``sigma``: a
         weakly informative default (80% of its mass within about 0.36..1.0).  Set it
@@ -491,6 +492,7 @@ def estimate_landscapes(
             ratio_table=(_ratio_table(0.6), _Z_TABLE),
             pooled=(ctr_pooled, cvr_pooled),
             se_log_order_value=se_log_aov,
+            orders=0.0 if log.conversions is None else float(log.conversions.sum()),
         )
         draws = draw_parameters(fit, draws_wanted, gen)
     message = ident.warning_message()

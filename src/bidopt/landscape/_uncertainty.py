@@ -73,8 +73,9 @@ class LandscapeDraws:
     ``price_sigma`` from its campaign's posterior (the prior where bids never moved),
     and volume, CTR, CVR, order value and price level around their estimates with the
     spread the log supports (day-to-day variation and counts).  Draws are independent
-    across keywords except for the shared ones: the campaign's ``price_sigma`` and the
-    account's traffic level.
+    across keywords except for the shared ones: the campaign's ``price_sigma``, the
+    account's traffic level and its conversion-rate level (the log's orders are one
+    count, known to about ``1 / sqrt(orders)``).
 
     Attributes
     ----------

@@ -8,7 +8,8 @@ Two pieces, both cheap (a few passes over the log's rows):
   flat, so the posterior is the prior: nothing was learnt about the bid response;
 * the other parameters get a spread from the log itself: a sandwich (day-resampling)
   variance per keyword for volume, price level and order value, plus the spread of the
-  keyword's group where its own data are thin; Beta posteriors for CTR and CVR.
+  keyword's group where its own data are thin; Beta posteriors for CTR and CVR, the
+  latter times an account-wide level (:func:`cvr_level`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "LogRows",
     "RowFit",
     "between_sd",
+    "cvr_level",
     "draw_parameters",
     "posterior_sd",
     "prior_sd",
@@ -138,7 +140,7 @@ class RowFit:
     Per keyword (n_keywords,): the point estimates, the log-sd of volume, the sd of
     ``mu`` at the chosen sigma, the log-sd of order value, the keyword's campaign, and
     the per-sigma ``mu`` and ``volume`` (n_sigma, n_keywords) so a drawn sigma comes
-    with its matching price level and volume.
+    with its matching price level and volume; ``orders``: the log's total orders.
     """
 
     keywords: ObjectArray
@@ -151,6 +153,7 @@ class RowFit:
     se_log_volume: FloatArray
     se_mu: FloatArray
     se_traffic: float
+    orders: float
     ctr: PooledRates
     cvr: PooledRates | None
     order_value: FloatArray | None
@@ -201,7 +204,8 @@ def draw_parameters(fit: RowFit, n_draws: int, rng: np.random.Generator) -> Land
     ctr = rng.beta(fit.ctr.alpha, fit.ctr.beta, size=(n_draws, n))
     cvr = order_value = None
     if fit.cvr is not None:
-        cvr = rng.beta(fit.cvr.alpha, fit.cvr.beta, size=(n_draws, n))
+        level = cvr_level(fit.orders, rng.standard_normal((n_draws, 1)))
+        cvr = np.minimum(rng.beta(fit.cvr.alpha, fit.cvr.beta, size=(n_draws, n)) * level, 1.0)
     if fit.order_value is not None and fit.se_log_order_value is not None:
         se = fit.se_log_order_value
         order_value = fit.order_value * np.exp(se * rng.standard_normal((n_draws, n)) - se**2 / 2)
@@ -214,6 +218,20 @@ def draw_parameters(fit: RowFit, n_draws: int, rng: np.random.Generator) -> Land
         price_sigma=fit.grid[sigma_idx],
         keywords=fit.keywords,
     )
+
+
+def cvr_level(orders: float, normal: FloatArray) -> FloatArray:
+    """The account-wide factor on every keyword's drawn conversion rate, from standard
+    normals ``normal`` (any shape, e.g. (n_draws, 1)); the same shape.
+
+    The pooled Beta posteriors are drawn independently per keyword, so over many
+    keywords their errors average out, while the log's conversion level is one count
+    shared by every keyword: a total of ``orders`` orders pins the account's rate only
+    to a relative error of about ``1 / sqrt(orders)`` (Poisson), which the plan's
+    orders share.  The factor puts it back: log-normal with that log-sd, mean one.
+    """
+    sd = 1.0 / np.sqrt(max(orders, 0.0) + 1.0)
+    return np.asarray(np.exp(sd * normal - sd**2 / 2), dtype=np.float64)
 
 
 def ratio_slope(ratio: FloatArray, table: FloatArray, z_table: FloatArray) -> FloatArray:
@@ -272,10 +290,12 @@ def row_fit(
     ratio_table: tuple[FloatArray, FloatArray],
     pooled: tuple[PooledRates, PooledRates | None],
     se_log_order_value: FloatArray | None,
+    orders: float = 0.0,
 ) -> RowFit:
     """The spread of each keyword's volume and price level over the log's days (a
     sandwich variance at the chosen sigma), widened by its ad group's spread of price
-    level where the keyword has few clicks (``own`` is the weight of its own data)."""
+    level where the keyword has few clicks (``own`` is the weight of its own data);
+    ``orders`` is the log's total orders (0 without conversions)."""
     n = model.n_keywords
     e = rows.entity
     mu, sigma, volume = model.price_mu, model.price_sigma, model.volume
@@ -311,6 +331,7 @@ def row_fit(
         se_log_volume=np.where(k_imps > 0, se_log_volume, 0.0),
         se_mu=np.nan_to_num(se_mu),
         se_traffic=float(log_traffic.std() / np.sqrt(max(rows.traffic.size, 1))),
+        orders=orders,
         ctr=pooled[0],
         cvr=pooled[1],
         order_value=model.order_value,
