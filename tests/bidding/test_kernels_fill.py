@@ -126,3 +126,29 @@ def test_pairwise_sum_rounds_as_numpy() -> None:
         assert _kernels_fill._pairwise_sum(x, 0, n) == float(x.sum())
         if n > 3:
             assert _kernels_fill._pairwise_sum(x, 3, n - 3) == float(x[3:].sum())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_best_first_walk_does_not_depend_on_the_heads(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """The greedy fill's walk, cut into heads of the steepest items, adds the costs as
+    one walk over every item in order does: the same items and, to the last bit, the
+    same leftover, on both paths (costs that round when added, equal slopes)."""
+    from bidopt.bidding import _kernels_fill
+    from bidopt.bidding._select import _order, _take_best_first, _take_in_order
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    slope = rng.integers(1, 400, n) / 7.0  # many equal slopes
+    dc = rng.choice([0.1, 0.2, 0.3, 0.7], n) * rng.uniform(0.5, 1.5, n)
+    for remaining in (1.3, 17.1, 0.35 * float(dc.sum())):
+        whole = _take_in_order(_order(slope, dc), dc, remaining)
+        cut = _take_best_first(slope, dc, remaining)
+        np.testing.assert_array_equal(np.sort(cut[0]), np.sort(whole[0]))
+        assert cut[1] == whole[1]
+        _kernels._compile()  # the compiled walk, with its own first head
+        picked = np.empty(n, dtype=np.int64)
+        k, left = _kernels_fill._take_best_first(slope, -slope, dc, n, remaining, 8, picked)
+        np.testing.assert_array_equal(picked[:k], cut[0])
+        assert left == cut[1]

@@ -184,17 +184,20 @@ def _take_best_first(
     slope: Any, neg_slope: Any, dc: Any, a: int, remaining: float, head_size: int, picked: Any
 ) -> tuple[int, float]:  # pragma: no cover - compiled
     """``_select._take_best_first`` on items ``0 .. a-1``: heads of the steepest
-    ``head_size`` items (and their ties), each sorted and walked in runs."""
+    ``head_size`` items (and their ties), twice as many each time, each sorted and
+    walked in runs, the walk going on from one head to the next."""
     live = np.arange(a)
     nl = a
     head = np.empty(a, np.int64)
     tmp = np.empty(a, np.int64)
-    heap = np.empty(head_size)
+    heap = np.empty(a)
     n_picked = 0
+    size = head_size
+    cum = 0.0  # the open run
     while nl > 0:
         h = 0
-        if nl > head_size:
-            kth = _kth_largest(slope, live, nl, head_size, heap)
+        if nl > size:
+            kth = _kth_largest(slope, live, nl, size, heap)
             rest = 0
             for i in range(nl):
                 p = live[i]
@@ -211,7 +214,6 @@ def _take_best_first(
             nl = 0
         order = head[:h]
         _sort(order, neg_slope, dc, tmp)
-        cum = 0.0
         for i in range(h):
             p = order[i]
             d = dc[p]
@@ -225,7 +227,6 @@ def _take_best_first(
             else:  # the run ends: this item is skipped
                 remaining = remaining - cum
                 cum = 0.0
-        remaining = remaining - cum
         rest = 0
         for i in range(nl):
             p = live[i]
@@ -233,7 +234,8 @@ def _take_best_first(
                 live[rest] = p
                 rest += 1
         nl = rest
-    return n_picked, remaining
+        size *= 2
+    return n_picked, remaining - cum
 
 
 @_jit

@@ -24,7 +24,7 @@ __all__ = ["Selection", "select"]
 
 _FILL_ROUNDS = 64
 _SORT_AT_MOST = 4096  # the edge of a selection is sorted exactly below this many items
-_FILL_HEAD = 256  # the greedy fill sorts its steepest items this many at a time
+_FILL_HEAD = 32  # the greedy fill sorts its steepest items this many first (then x2)
 _REFINE_BITS = 7
 
 
@@ -137,18 +137,33 @@ def _take_in_order(
     """Walk ``order``, taking every item whose cost fits what is left (a run of items
     that fit at once, then skip the first that does not).  Returns the items taken and
     what is left."""
+    picked, remaining, cum = _walk(order, dc, remaining, 0.0)
+    return picked, remaining - cum
+
+
+def _walk(
+    order: npt.NDArray[np.intp], dc: FloatArray, remaining: float, cum: float
+) -> tuple[npt.NDArray[np.intp], float, float]:
+    """:func:`_take_in_order` continuing a run whose items taken so far cost ``cum``
+    (every item's cost at most ``remaining``).  The run left open at the end is not
+    settled: returns ``(picked, remaining, cum)``, what is left being ``remaining -
+    cum``, so that a walk split into pieces adds its costs as one walk does."""
     chosen: list[npt.NDArray[np.intp]] = []
     index = order
     while index.size:
-        cum = np.cumsum(dc[index])
-        k = int(np.searchsorted(cum, remaining, side="right"))
+        run = np.cumsum(np.concatenate(([cum], dc[index])))[1:]  # added one by one
+        k = int(np.searchsorted(run, remaining, side="right"))
         if k:
             chosen.append(index[:k])
-            remaining -= float(cum[k - 1])
+        if k == index.size:
+            cum = float(run[-1])
+            break
+        remaining -= float(run[k - 1]) if k else cum
+        cum = 0.0
         index = index[k + 1 :]  # skip the first step that does not fit
         index = index[dc[index] <= remaining]
     picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.intp)
-    return picked, remaining
+    return picked, remaining, cum
 
 
 def _take_best_first(
@@ -156,22 +171,26 @@ def _take_best_first(
 ) -> tuple[npt.NDArray[np.intp], float]:
     """:func:`_take_in_order` over all items in :func:`_order`, without sorting a big
     pool whole: the steepest ``_FILL_HEAD`` items and their ties (``partition``) are
-    sorted and walked, then the next ones among those that still fit, and so on.  Items
-    keep their input order within equal slopes and costs."""
+    sorted and walked, then the steepest of those that still fit, twice as many each
+    time, and so on.  The walk goes on across the pieces as one walk (:func:`_walk`),
+    so the plan does not depend on where they are cut.  Items keep their input order
+    within equal slopes and costs."""
     rest = np.arange(slope.size)
     parts: list[npt.NDArray[np.intp]] = []
+    size, cum = _FILL_HEAD, 0.0
     while rest.size:
-        if rest.size > _FILL_HEAD:
-            kth = np.partition(slope[rest], rest.size - _FILL_HEAD)[rest.size - _FILL_HEAD]
+        if rest.size > size:
+            kth = np.partition(slope[rest], rest.size - size)[rest.size - size]
             steep = slope[rest] >= kth
             head, rest = rest[steep], rest[~steep]
         else:
             head, rest = rest, rest[:0]
         head = head[_order(slope[head], dc[head])]
-        picked, remaining = _take_in_order(head, dc, remaining)
+        picked, remaining, cum = _walk(head, dc, remaining, cum)
         parts.append(picked)
         rest = rest[dc[rest] <= remaining]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp), remaining
+        size *= 2
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp), remaining - cum
 
 
 def _edge(
