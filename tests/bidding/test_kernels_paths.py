@@ -160,3 +160,36 @@ def test_hull_methods_agree_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> No
         )
     for fast, slow in zip(*out, strict=True):
         np.testing.assert_array_equal(fast, slow)
+
+
+def test_plan_metrics_gathered_as_at_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's per-keyword metrics gathered in one compiled pass equal
+    ``BidLandscape.at_levels`` (every metric, not bidding as 0); levels it cannot take
+    go to ``at_levels``, which names the bad level."""
+    from bidopt.bidding._problem import make_problem
+    from bidopt.exceptions import InvalidInputError
+
+    rng = np.random.default_rng(5)
+    cost, value = make_rows("s_shaped", 400, 7, rng)
+    land = BidLandscape(
+        bids=np.cumsum(rng.uniform(0.1, 1.0, cost.shape), axis=1),
+        clicks=value,
+        cost=cost,
+        conversions=0.1 * value,
+        revenue=4.0 * value,
+        impressions=np.round(20 * value),
+    )
+    none = dict.fromkeys(("max_cpc", "target_cpa", "target_roas", "min_bid", "max_bid"))
+    problem = make_problem(land, 10.0, objective="clicks", groups=None, group_budgets=None, **none)
+    levels = rng.integers(-1, 7, 400)
+    want = land.at_levels(levels)
+    for enabled in (True, False):
+        monkeypatch.setattr(_kernels, "ENABLED", enabled)
+        got = problem.metrics(levels)
+        assert list(got) == list(want)
+        for name in want:
+            np.testing.assert_array_equal(got[name], want[name])
+    monkeypatch.setattr(_kernels, "ENABLED", True)
+    levels[3] = 7
+    with pytest.raises(InvalidInputError, match="levels"):
+        problem.metrics(levels)

@@ -31,6 +31,7 @@ __all__ = [
     "ENABLED",
     "edge_steps",
     "fill_pool",
+    "gather_levels",
     "hull_rows",
     "level_after",
     "step",
@@ -469,3 +470,41 @@ def fill_pool(
     m = _fill_pool(first, odd_pos, odd_level, cost, n_steps, taken, remaining, out)
     pool: IntArray = out[:m].copy()
     return pool
+
+
+@_jit
+def _gather_levels(
+    a: Any, b: Any, c: Any, d: Any, e: Any, f: Any, count: int, levels: Any, out: Any
+) -> bool:  # pragma: no cover - compiled
+    width = a.shape[1]
+    for r in range(levels.size):
+        k = levels[r]
+        if k < -1 or k >= width:
+            return False
+        if k < 0:
+            for i in range(count):
+                out[i, r] = 0.0
+            continue
+        out[0, r] = a[r, k]
+        if count > 1:
+            out[1, r] = b[r, k]
+        if count > 2:
+            out[2, r] = c[r, k]
+        if count > 3:
+            out[3, r] = d[r, k]
+        if count > 4:
+            out[4, r] = e[r, k]
+        if count > 5:
+            out[5, r] = f[r, k]
+    return True
+
+
+def gather_levels(arrays: list[FloatArray], levels: IntArray) -> FloatArray | None:
+    """``arrays[i][k, levels[k]]`` (0 where ``levels[k] == -1``) for up to six float64
+    C-contiguous arrays of one shape (n_keywords, n_levels), in one pass over the
+    keywords: shape (len(arrays), n_keywords), or None when a level is out of range."""
+    _compile()
+    out = np.empty((len(arrays), levels.size))
+    six = [*arrays, *[arrays[0]] * (6 - len(arrays))]
+    ok = _gather_levels(*six, len(arrays), levels, out)
+    return out if ok else None

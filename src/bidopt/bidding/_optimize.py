@@ -249,7 +249,7 @@ def make_plan(
     target).  The plan says ``success`` only when every check holds on the plan itself.
     """
     land = problem.landscape
-    metrics = land.at_levels(solution.levels)
+    metrics = problem.metrics(solution.levels)
     if problem.objective in metrics:
         fun = float(metrics[problem.objective].sum())
     else:

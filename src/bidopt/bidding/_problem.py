@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
 from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt.bidding import _kernels
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import OBJECTIVES, BidLandscape
 from bidopt.typing import BoolArray, FloatArray, IntArray
@@ -19,6 +20,8 @@ __all__ = ["TARGET_RTOL", "BidProblem", "make_problem", "picked"]
 
 #: Relative tolerance the solvers allow on a target (half the certificate's, 1e-9).
 TARGET_RTOL = 5e-10
+#: The landscape's per-level metrics, in ``BidLandscape.at_levels``'s order.
+_METRICS = ("bids", "impressions", "clicks", "cost", "conversions", "revenue")
 
 
 def picked(matrix: FloatArray, levels: IntArray) -> FloatArray:
@@ -71,6 +74,27 @@ class BidProblem:
         scale = float(np.abs(picked(self.target_scale, levels)).sum())
         return g - TARGET_RTOL * scale
 
+    def metrics(self, levels: IntArray) -> dict[str, FloatArray]:
+        """``landscape.at_levels(levels)``: each metric at the chosen levels, float64 of
+        shape (n_keywords,), 0 where ``levels`` is -1.  With the compiled kernels the
+        metrics are gathered in one pass over the keywords (same values); levels that
+        are not int64 of shape (n_keywords,) in -1..n_levels-1 go to ``at_levels``,
+        which says what is wrong with them."""
+        land = self.landscape
+        arrays = {name: getattr(land, name) for name in _METRICS}
+        present = {name: a for name, a in arrays.items() if a is not None}
+        if (
+            _kernels.ENABLED
+            and isinstance(levels, np.ndarray)
+            and levels.dtype == np.int64
+            and levels.shape == (land.n_keywords,)
+            and all(a.dtype == np.float64 and a.flags.c_contiguous for a in present.values())
+        ):
+            out = _kernels.gather_levels(list(present.values()), levels)
+            if out is not None:
+                return dict(zip(present, out, strict=True))
+        return land.at_levels(levels)
+
     def certificate(
         self, levels: IntArray, metrics: Mapping[str, FloatArray] | None = None
     ) -> Certificate:
@@ -82,7 +106,7 @@ class BidProblem:
         may pass ``landscape.at_levels(levels)`` when the caller has it already.
         """
         if metrics is None:
-            metrics = self.landscape.at_levels(levels)
+            metrics = self.metrics(levels)
         cost = metrics["cost"]
         spend = float(cost.sum())
         on = levels >= 0
