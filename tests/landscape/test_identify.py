@@ -17,7 +17,7 @@ from bidopt.landscape import (
     estimate_landscapes,
     identifiability,
 )
-from bidopt.landscape._estimate import _ratio_table, _z_own
+from bidopt.landscape._estimate import _ratio_table, _z_own, traffic_weights
 from bidopt.landscape._uncertainty_fit import (
     cvr_level,
     posterior_sd,
@@ -248,3 +248,19 @@ def test_draws_share_the_account_s_conversion_level():
     assert factor.shape == normal.shape
     np.testing.assert_allclose(factor.mean(), 1.0, atol=2e-3)
     np.testing.assert_allclose(np.log(factor).std(), 1 / np.sqrt(orders + 1), rtol=1e-2)
+
+
+def test_a_keyword_s_traffic_index_leaves_out_its_own_impressions():
+    # two keywords over three days: A doubles its impressions on day 1 (its own bid), B
+    # follows the day's traffic; A's index is B's days, B's is A's, a lone keyword's 1
+    day = np.array([0, 0, 1, 1, 2, 2])
+    keyword = np.array([0, 1, 0, 1, 0, 1])
+    imps = np.array([100.0, 10.0, 200.0, 12.0, 100.0, 8.0])
+    per_day = np.bincount(day, weights=imps)
+    w = traffic_weights(per_day, day, keyword, imps, 2)
+    np.testing.assert_allclose(w[keyword == 0], [1.0, 1.2, 0.8])
+    np.testing.assert_allclose(w[keyword == 1], [0.75, 1.5, 0.75])
+    alone = traffic_weights(
+        np.array([5.0, 9.0]), np.array([0, 1]), np.zeros(2, int), np.array([5.0, 9.0]), 1
+    )
+    np.testing.assert_array_equal(alone, [1.0, 1.0])

@@ -117,6 +117,28 @@ def z_own_by_sigma(
     return np.stack([_z_own(ratio, float(sigma), rows, moved) for sigma in _SIGMA_GRID])
 
 
+def traffic_weights(
+    per_day: FloatArray, day_codes: IntArray, entity: IntArray, imps: FloatArray, n: int
+) -> FloatArray:
+    """Each row's traffic weight: its day's impressions of the *other* keywords over
+    their mean day (shape (n_rows,); 1 for a keyword alone in the log).
+
+    A keyword's own impressions are left out of its day's index: where a few keywords
+    carry most of the account (a small account), the account's days move with their
+    own bid changes and noise, and an index that includes them reads a keyword's
+    response to its own bid as traffic (flattening the response it is fitted on).
+    ``per_day`` (n_days,) holds the account's impressions per day; the rows (each of
+    shape (n_rows,)): day code, keyword, impressions; ``n`` keywords.
+    """
+    n_days = per_day.size
+    others = per_day[day_codes] - imps
+    k_imps = np.bincount(entity, weights=imps, minlength=n)
+    mean_others = (per_day.sum() - k_imps) / max(n_days, 1)
+    base = mean_others[entity]
+    out = np.where(base > 0, np.maximum(others, 0.0) / np.where(base > 0, base, 1.0), 1.0)
+    return np.asarray(out, dtype=np.float64)
+
+
 def _group_mean(values: FloatArray, weights: FloatArray, codes: IntArray) -> FloatArray:
     size = int(codes.max()) + 1
     w = np.bincount(codes, weights=weights, minlength=size)
@@ -189,7 +211,9 @@ def estimate_landscapes(
       :class:`Identifiability` says so and an
       :class:`~bidopt.exceptions.IdentifiabilityWarning` is raised.
     * Volume comes from impressions, corrected for the share won at each day's bid and
-      for the traffic of each day (so the landscape is for an average day).
+      for the traffic of each day (so the landscape is for an average day): the day's
+      impressions of the account's other keywords, so that a keyword carrying much of a
+      small account does not read its own bid changes as traffic.
     * CTR, CVR and order value are pooled through ad group -> campaign -> account with
       empirical-Bayes shrinkage (:func:`bidopt.grouping.pool_rates`).
 
@@ -301,7 +325,7 @@ def estimate_landscapes(
     day_codes = np.unique(log.date, return_inverse=True)[1].ravel()
     per_day = np.bincount(day_codes, weights=imps)
     traffic = per_day / per_day.mean() if per_day.mean() > 0 else np.ones_like(per_day)
-    w_day = traffic[day_codes]
+    w_day = traffic_weights(np.asarray(per_day, dtype=np.float64), day_codes, entity, imps, n)
 
     k_clicks = np.asarray(np.bincount(entity, weights=clicks, minlength=n), dtype=np.float64)
     k_cost = np.asarray(np.bincount(entity, weights=cost_log, minlength=n), dtype=np.float64)
