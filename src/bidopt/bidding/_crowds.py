@@ -48,7 +48,14 @@ from bidopt.bidding._crowds_search import (
     search_premiums,
 )
 from bidopt.bidding._highs import solve_highs
-from bidopt.bidding._optimize import make_plan, optimize_bids
+from bidopt.bidding._optimize import _OPTIONS as _METHOD_OPTIONS
+from bidopt.bidding._optimize import (
+    METHODS,
+    Method,
+    _check_method_options,
+    make_plan,
+    optimize_bids,
+)
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import make_problem
 from bidopt.bidding._solvers import solve_dual
@@ -67,12 +74,6 @@ CrowdObjective = Literal["clicks", "conversions", "revenue", "lifetime_value"]
 #: Objectives of :func:`optimize_crowd_bids`.
 CROWD_OBJECTIVES: tuple[str, ...] = ("clicks", "conversions", "revenue", "lifetime_value")
 _OPTIONS: dict[str, Any] = {"n_levels": 24, "max_sweeps": 3, "min_ratio": 1.05}
-# the options of optimize_bids's methods, for the solves with a CTR floor
-_REFERENCE_OPTIONS: dict[str, dict[str, Any]] = {
-    "dual": {"max_outer": 60},
-    "lp": {"time_limit": None},
-    "milp": {"time_limit": None, "mip_rel_gap": 1e-9},
-}
 
 
 def optimize_crowd_bids(
@@ -382,7 +383,7 @@ def solve_with_ctr_floor(
     max_cpc: float | None = None,
     min_bid: float | None = None,
     max_bid: float | None = None,
-    method: Literal["dual", "lp", "milp"] = "dual",
+    method: Method = "dual",
     options: Mapping[str, Any] | None = None,
 ) -> BidPlan:
     """:func:`optimize_bids` with the CTR floor ``clicks >= min_ctr * impressions`` as its
@@ -414,11 +415,12 @@ def solve_with_ctr_floor(
         target_name="min_ctr",
         target_level=min_ctr,
     )
-    opts = check_options(options, _REFERENCE_OPTIONS[method], method=method)
-    if method == "dual":
+    name = check_choice(method, "method", METHODS)
+    opts = _check_method_options(name, check_options(options, _METHOD_OPTIONS[name], method=name))
+    if name == "dual":
         solution = solve_dual(problem, opts)
     else:
-        solution = solve_highs(problem, opts, integral=method == "milp")
+        solution = solve_highs(problem, opts, integral=name == "milp")
     binding = solution.target_multiplier > 0
     solution = replace(
         solution,
@@ -432,7 +434,7 @@ def solve_with_ctr_floor(
     at = np.maximum(levels, 0)
     clicks = np.where(on, landscape.clicks[rows, at], 0.0)
     shown = np.where(on, impressions[rows, at], 0.0)
-    return make_plan(problem, solution, method, extra=(ctr_floor_check(clicks, shown, min_ctr),))
+    return make_plan(problem, solution, name, extra=(ctr_floor_check(clicks, shown, min_ctr),))
 
 
 def _labels(values: npt.ArrayLike, name: str, n: int) -> tuple[ObjectArray, IntArray]:
