@@ -62,16 +62,11 @@ def _fill_levels(
     cur_v = np.empty(n)
     next_dc = np.empty(n)
     next_dv = np.empty(n)
+    known = np.zeros(n, np.bool_)  # cur_v and next_dv read: only the candidates' values
     for r in range(n):
         k = out[r]
         cur_c[r] = cost[r, k] if k >= 0 else 0.0
-        cur_v[r] = value[r, k] if k >= 0 else 0.0
-        if k + 1 < width:
-            next_dc[r] = cost[r, k + 1] - cur_c[r]
-            next_dv[r] = value[r, k + 1] - cur_v[r]
-        else:
-            next_dc[r] = np.inf
-            next_dv[r] = 0.0
+        next_dc[r] = cost[r, k + 1] - cur_c[r] if k + 1 < width else np.inf
     room = budget - _kernels_fill._pairwise_sum(cur_c, 0, n)
     rows = np.empty(n, np.int64)
     steep = np.empty(n)
@@ -89,6 +84,11 @@ def _fill_levels(
             if next_dc[r] <= room:
                 rows[m] = r
                 m += 1
+                if not known[r]:
+                    known[r] = True
+                    k = out[r]
+                    cur_v[r] = value[r, k] if k >= 0 else 0.0
+                    next_dv[r] = value[r, k + 1] - cur_v[r] if k + 1 < width else 0.0
         if m == 0:
             break
         if m > max_rows:  # the steepest next levels (and their ties)
