@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import PlanRanges, optimize_bids
-from bidopt.bidding._trust import trust_half_widths
+from bidopt.bidding._trust import SPEND_QUANTILE, trust_half_widths
 from bidopt.datasets import Categorical, KeywordLog, make_search_account
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import estimate_landscapes
@@ -50,9 +50,10 @@ def test_plan_on_an_estimate_reports_ranges(constant, budget):
     np.testing.assert_allclose(plan.conversions, ranges.mean("conversions"), rtol=1e-9)
     assert plan.spend <= budget * (1 + 1e-9)
     # and its spend, at each draw's traffic level for today's bids, stays within the
-    # budget in at least 60% of the draws, not only on average (SPEND_QUANTILE)
+    # budget in at least half of the draws, not only on average (SPEND_QUANTILE)
     level = ranges.today[:, 0].mean() / ranges.today[:, 0]
-    assert np.mean(ranges.plan[:, 0] * level <= budget * (1 + 1e-9)) >= 0.6 - 1e-12
+    assert np.mean(ranges.plan[:, 0] * level <= budget * (1 + 1e-9)) >= SPEND_QUANTILE - 1e-12
+    assert SPEND_QUANTILE == 0.5  # the median draw: 0.6 left small accounts' spend short
     assert "Ranges over 12 draws" in plan.summary()
     assert list(ranges.to_frame()["metric"]) == list(ranges.metrics)
 

@@ -57,7 +57,7 @@ def optimize_bids(
     fixed landscape, the plan knows what the log cannot tell: it is optimised on the
     landscape averaged over the estimate's draws (so it spends the budget in
     expectation, aiming lower where needed so that its spend stays within the budget in
-    at least 60% of the draws), reports 80% ranges of what it promises
+    at least half of the draws), reports 80% ranges of what it promises
     (``plan.ranges``) and, with ``safe=True``, keeps each keyword's bid within a trust
     region around today's bid that widens with the bid changes the log has seen (+-20%
     where the bid never moved, the log's bids plus 20% where it did), and falls back
@@ -119,7 +119,7 @@ def optimize_bids(
         For a plan on an estimate: the trust region and the no-loss guard.  ``False``
         plans on the whole grid (and warns when it moves bids the log cannot support).
         Either way the plan spends the budget in expectation over the draws (at most;
-        its spend stays within the budget in at least 60% of them).
+        its spend stays within the budget in at least half of them).
 
     Returns
     -------

@@ -3,8 +3,8 @@ no-loss guard, with ranges over the estimate's draws.
 
 ``optimize_bids(estimate, budget)`` lands here.  The plan is optimised on the landscape
 averaged over the estimate's draws (so it spends its budget in expectation); where its
-spend would exceed the budget in more than 40% of the draws, it aims lower, so that its
-spend stays within the budget in at least 60% of them (``SPEND_QUANTILE``; the message
+spend would exceed the budget in more than half of the draws, it aims lower, so that its
+spend stays within the budget in at least half of them (``SPEND_QUANTILE``; the message
 says so).  With ``safe=True`` (the default):
 
 * each keyword's bid stays within a trust region: from 20% below the lower of today's
@@ -57,8 +57,11 @@ _SCALES = (1.0, 0.5, 0.25, 0.0)
 #: The guard accepts a plan that beats today's bids in at least this share of draws.
 _CONFIDENCE = 0.8
 #: The plan's spend stays within the budget in at least this share of the draws (not
-#: only on average over them).
-SPEND_QUANTILE = 0.6
+#: only on average over them).  Chosen on the synthetic truth on seeds the published
+#: benchmark does not report (benchmarks/identifiability.py, seeds 100-131): 0.6 left
+#: small accounts' plans spending about 2-3% below the budget on average in truth, and
+#: with it some of their gain.
+SPEND_QUANTILE = 0.5
 _AIM_STEPS = 4
 #: Today's bids count as a plan within the budget (the plan must beat them as they are,
 #: not scaled down to the budget) when their spend is within it in at least this share
