@@ -81,9 +81,14 @@ def test_fill_levels_identical_on_both_paths(monkeypatch: pytest.MonkeyPatch, fa
             group_budgets=None,
         )
         start = np.where(rng.random(800) < 0.5, -1, rng.integers(-1, 3, 800))
+        hull = build_hull(problem.cost, problem.value, problem.allowed)
+        top = hull.level_after(hull.n_steps)  # each keyword's most valuable level
+        start[::40] = top[::40]
         fast, slow = _on_both(monkeypatch, fill_levels, problem, start)
         np.testing.assert_array_equal(fast, slow)
         assert not (fast == start).all()  # the fill did something
+        # the rows of keywords at their top are skipped: the same plan
+        np.testing.assert_array_equal(fill_levels(problem, start, top=top), slow)
 
 
 def test_orientation_is_exact_on_near_collinear_points() -> None:

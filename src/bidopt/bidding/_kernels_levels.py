@@ -55,6 +55,8 @@ def _fill_levels(
     out: Any,
     max_rounds: int,
     max_rows: int,
+    top_level: Any,
+    has_top: bool,
 ) -> None:  # pragma: no cover - compiled
     n, width = cost.shape
     tiny = np.finfo(np.float64).tiny
@@ -109,6 +111,8 @@ def _fill_levels(
             r = rows[i]
             best = -1
             best_score = -np.inf
+            if has_top and out[r] == top_level[r]:  # at its most valuable level: no move up
+                continue
             for j in range(out[r] + 1, width):
                 dc = cost[r, j] - cur_c[r]
                 if dc > room:  # cost does not fall along a row: no later level fits
@@ -175,8 +179,14 @@ def fill_levels(
     levels: IntArray,
     max_rounds: int,
     max_rows: int,
+    top: IntArray | None = None,
 ) -> IntArray:
-    """``_solvers.fill_levels`` for a problem without target and group budgets."""
+    """``_solvers.fill_levels`` for a problem without target and group budgets.
+
+    ``top`` (optional, int64 of shape (n_keywords,)): each keyword's most valuable
+    allowed level (its hull's last vertex, -1 for none), whose row is not scanned for a
+    move up when the plan is there (none is worth more).
+    """
     _kernels._compile()
     out = np.array(levels, dtype=np.int64, copy=True)
     mask = (
@@ -191,5 +201,7 @@ def fill_levels(
         out,
         max_rounds,
         max_rows,
+        np.zeros(0, dtype=np.int64) if top is None else np.ascontiguousarray(top, np.int64),
+        top is not None,
     )
     return out

@@ -147,11 +147,13 @@ def dual_plan(
     sel = select(hull, problem.budget, group_of=problem.group_of, group_budget=problem.group_budget)
     levels = hull.level_after(sel.taken)
     if sel.lp_value - sel.value > fill_tol * abs(sel.lp_value):
-        levels = fill_levels(problem, levels)
+        levels = fill_levels(problem, levels, top=hull.level_after(hull.n_steps))
     return levels, sel.lp_value, sel.multiplier
 
 
-def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> IntArray:
+def fill_levels(
+    problem: BidProblem, levels: IntArray, max_rounds: int = 64, top: IntArray | None = None
+) -> IntArray:
     """Move keywords up to any higher allowed level while every constraint still holds.
 
     The hull-based plan only climbs hull vertices; a level off the hull (or a target's
@@ -163,7 +165,10 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
     fit (with group budgets, at most one move per group per round).  Totals are kept
     up to date move by move, so a round costs O(n_keywords) plus its candidates.
     Without a target and group budgets the compiled kernel does the same
-    (:func:`bidopt.bidding._kernels_levels.fill_levels`).  Returns a new array.
+    (:func:`bidopt.bidding._kernels_levels.fill_levels`), which skips the rows of
+    keywords at their ``top`` level when given (each keyword's most valuable allowed
+    level, ``hull.level_after(hull.n_steps)`` of the problem's hull: no move up is worth
+    more; the same plan).  Returns a new array.
     """
     g = problem.target
     out = np.array(levels, dtype=np.int64, copy=True)
@@ -179,6 +184,7 @@ def fill_levels(problem: BidProblem, levels: IntArray, max_rounds: int = 64) -> 
             out,
             max_rounds,
             _FILL_ROWS,
+            top,
         )
     tiny = np.finfo(np.float64).tiny
     cost, value = problem.cost, problem.value
