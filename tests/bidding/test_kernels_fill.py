@@ -16,6 +16,7 @@ import pytest
 
 from bidopt.bidding import _kernels
 from bidopt.bidding._hull import build_hull
+from bidopt.bidding._kernels_fill import next_steps, steps_around
 from bidopt.bidding._problem import make_problem
 from bidopt.bidding._select import _greedy_fill, _round_up_and_repair, _threshold_histogram
 from bidopt.bidding._solvers import fill_levels
@@ -54,10 +55,17 @@ def test_greedy_fill_and_round_up_identical_on_both_paths(
         fast, slow = _on_both(
             monkeypatch, _round_up_and_repair, hull, taken, budget, spend, value_, row
         )
-        assert (fast is None) == (slow is None)
-        if fast is not None and slow is not None:
+        # the last steps taken from the pass that finds the next ones: the same repair
+        around = steps_around(hull.tables, hull.n_steps, taken)
+        for got, want in zip(around[:2], next_steps(hull.tables, hull.n_steps, taken), strict=True):
+            np.testing.assert_array_equal(got, want)
+        last = around[2:]
+        again = _round_up_and_repair(hull, taken, budget, spend, value_, row, last)
+        assert (fast is None) == (slow is None) == (again is None)
+        if fast is not None and slow is not None and again is not None:
             np.testing.assert_array_equal(fast[0], slow[0])
-            assert fast[1:] == slow[1:]
+            np.testing.assert_array_equal(again[0], slow[0])
+            assert fast[1:] == slow[1:] == again[1:]
 
 
 @pytest.mark.parametrize("family", FAMILIES)

@@ -18,7 +18,7 @@ from bidopt.bidding import _kernels
 from bidopt.bidding._kernels import _jit
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["greedy_fill", "next_steps", "round_up_drops"]
+__all__ = ["greedy_fill", "next_steps", "round_up_drops", "steps_around"]
 
 _FEW = 32  # the other rounding sorts this many of the flattest last steps first
 
@@ -372,23 +372,37 @@ def _next_steps(
     all_rows: bool,
     next_dc: Any,
     next_dv: Any,
+    with_last: bool,
+    last_dc: Any,
+    last_slope: Any,
 ) -> None:  # pragma: no cover - compiled
     for i in range(taken.size if all_rows else rows.size):
         r = i if all_rows else rows[i]
         k = taken[r]
-        if k >= n_steps[r]:
-            next_dc[r] = np.inf
-            next_dv[r] = 0.0
-            continue
-        # step k of row r as Hull.step computes it
+        # step k of row r as Hull.step computes it; with_last: step k - 1 too
         pos = odd_pos[r]
-        l1 = first[r] + k if pos < 0 else odd_level[pos, k]
         c0 = 0.0
         v0 = 0.0
         if k > 0:
             l0 = first[r] + k - 1 if pos < 0 else odd_level[pos, k - 1]
             c0 = cost[r, l0]
             v0 = value[r, l0]
+            if with_last:
+                cp = 0.0
+                vp = 0.0
+                if k > 1:
+                    lp = first[r] + k - 2 if pos < 0 else odd_level[pos, k - 2]
+                    cp = cost[r, lp]
+                    vp = value[r, lp]
+                d = c0 - cp
+                s = (v0 - vp) / d
+                last_dc[r] = d
+                last_slope[r] = s if s > 0 else 0.0
+        if k >= n_steps[r]:
+            next_dc[r] = np.inf
+            next_dv[r] = 0.0
+            continue
+        l1 = first[r] + k if pos < 0 else odd_level[pos, k]
         next_dc[r] = cost[r, l1] - c0
         next_dv[r] = value[r, l1] - v0
 
@@ -413,14 +427,58 @@ def next_steps(
     else:
         next_dc, next_dv = like[0].copy(), like[1].copy()
         every = False
+    none = np.zeros(0)
     _next_steps(
-        first, odd_pos, odd_level, cost, value, n_steps, taken, rows, every, next_dc, next_dv
+        first,
+        odd_pos,
+        odd_level,
+        cost,
+        value,
+        n_steps,
+        taken,
+        rows,
+        every,
+        next_dc,
+        next_dv,
+        False,
+        none,
+        none,
     )
     return next_dc, next_dv
 
 
+def steps_around(
+    tables: tuple[Any, ...], n_steps: IntArray, taken: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`next_steps` of every keyword, and in the same pass the last step taken
+    (``taken - 1``) of those that took one: ``(next_dc, next_dv, last_dc,
+    last_slope)``, the last slope clipped at 0 as :func:`round_up_drops` has it
+    (``last_*`` is not written where ``taken`` is 0), each of shape (n_keywords,)."""
+    _kernels._compile()
+    first, odd_pos, odd_level, cost, value = tables
+    n = taken.size
+    next_dc, next_dv, last_dc, last_slope = (np.empty(n) for _ in range(4))
+    _next_steps(
+        first,
+        odd_pos,
+        odd_level,
+        cost,
+        value,
+        n_steps,
+        taken,
+        np.zeros(0, dtype=np.int64),
+        True,
+        next_dc,
+        next_dv,
+        True,
+        last_dc,
+        last_slope,
+    )
+    return next_dc, next_dv, last_dc, last_slope
+
+
 @_jit
-def _round_up_drops(
+def _last_steps(
     first: Any,
     odd_pos: Any,
     odd_level: Any,
@@ -428,15 +486,14 @@ def _round_up_drops(
     value: Any,
     taken: Any,
     row: int,
-    excess: float,
-    out: Any,
+    rows: Any,
+    dcs: Any,
+    slopes: Any,
 ) -> int:  # pragma: no cover - compiled
-    n = taken.size
-    rows = np.empty(n, np.int64)
-    dcs = np.empty(n)
-    slopes = np.empty(n)
+    """The last step taken of every keyword but ``row`` that took one: ``(rows, dcs,
+    slopes)[:m]``, slopes clipped at 0; returns ``m``."""
     m = 0
-    for r in range(n):
+    for r in range(taken.size):
         k = taken[r] - 1
         if k >= 0 and r != row:  # the last step taken, as Hull.step computes it
             pos = odd_pos[r]
@@ -453,6 +510,28 @@ def _round_up_drops(
             dcs[m] = dc
             slopes[m] = s if s > 0 else 0.0
             m += 1
+    return m
+
+
+@_jit
+def _collect_last(
+    taken: Any, row: int, last_dc: Any, last_slope: Any, rows: Any, dcs: Any, slopes: Any
+) -> int:  # pragma: no cover - compiled
+    """:func:`_last_steps` from the steps :func:`steps_around` computed."""
+    m = 0
+    for r in range(taken.size):
+        if taken[r] >= 1 and r != row:
+            rows[m] = r
+            dcs[m] = last_dc[r]
+            slopes[m] = last_slope[r]
+            m += 1
+    return m
+
+
+@_jit
+def _round_up_drops(
+    rows: Any, dcs: Any, slopes: Any, m: int, excess: float, out: Any
+) -> int:  # pragma: no cover - compiled
     # the least value per yuan first, then the larger step, then the lower row: sort the
     # few flattest steps (and their ties) while they free enough, else all of them
     index = np.arange(m)
@@ -486,12 +565,23 @@ def _round_up_drops(
 
 
 def round_up_drops(
-    tables: tuple[Any, ...], taken: IntArray, row: int, excess: float
+    tables: tuple[Any, ...],
+    taken: IntArray,
+    row: int,
+    excess: float,
+    last: tuple[FloatArray, FloatArray] | None = None,
 ) -> IntArray | None:
     """The keywords whose last step ``_select._round_up_and_repair`` gives back (in
-    order), or None when all of them free less than ``excess``."""
+    order), or None when all of them free less than ``excess``.  ``last`` may pass the
+    last steps ``(last_dc, last_slope)`` of :func:`steps_around` of ``taken``."""
     _kernels._compile()
     first, odd_pos, odd_level, cost, value = tables
-    out = np.empty(taken.size, dtype=np.int64)
-    k = _round_up_drops(first, odd_pos, odd_level, cost, value, taken, row, excess, out)
+    n = taken.size
+    rows, dcs, slopes = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+    if last is None:
+        m = _last_steps(first, odd_pos, odd_level, cost, value, taken, row, rows, dcs, slopes)
+    else:
+        m = _collect_last(taken, row, last[0], last[1], rows, dcs, slopes)
+    out = np.empty(n, dtype=np.int64)
+    k = _round_up_drops(rows, dcs, slopes, m, excess, out)
     return None if k < 0 else out[:k]

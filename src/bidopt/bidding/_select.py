@@ -303,11 +303,18 @@ def _shed(hull: Hull, taken: IntArray, budget: float) -> tuple[IntArray, float, 
 
 
 def _round_up_and_repair(
-    hull: Hull, taken: IntArray, budget: float, spend: float, value: float, row: int
+    hull: Hull,
+    taken: IntArray,
+    budget: float,
+    spend: float,
+    value: float,
+    row: int,
+    last: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[IntArray, float, float] | None:
     """The other rounding: finish the partial step of keyword ``row``, then give back
     the cheapest-value last steps of other keywords (ties: the larger step, then the
-    lower keyword) until the budget holds again.
+    lower keyword) until the budget holds again.  ``last`` may pass the compiled
+    kernels' last steps of ``taken`` (:func:`~bidopt.bidding._kernels_fill.steps_around`).
 
     Returns ``(taken, spend, value)`` or None when it cannot be repaired that way.
     """
@@ -318,7 +325,7 @@ def _round_up_and_repair(
     # free at least a little
     excess = max(spend + float(dc_up[0]) - budget, 4 * float(np.spacing(abs(budget))))
     if _kernels.ENABLED:
-        dropped = _kernels_fill.round_up_drops(hull.tables, taken, row, excess)
+        dropped = _kernels_fill.round_up_drops(hull.tables, taken, row, excess, last)
         if dropped is None:
             return None
     else:
@@ -451,13 +458,14 @@ def select(
             # the fill adds step costs one by one; keep clear of the budget by more
             # than the plan's own sum can round, so that the plan it builds fits
             cap = budget - 1e-12 * abs(budget)
-            steps = None  # the compiled fills' first candidates, computed once
-            if _kernels.ENABLED:
-                steps = _kernels_fill.next_steps(hull.tables, hull.n_steps, taken)
+            steps = last = None  # the compiled fills' first candidates, computed once
+            if _kernels.ENABLED:  # (with the last steps, for the other rounding)
+                around = _kernels_fill.steps_around(hull.tables, hull.n_steps, taken)
+                steps, last = around[:2], around[2:]
             down = _greedy_fill(hull, taken.copy(), cap - spend, steps=steps)
             best = (down[0], cap - down[1], value + down[2])
             if lp_value - best[2] > fill_tol * lp_value:
-                repaired = _round_up_and_repair(hull, taken, budget, spend, value, row)
+                repaired = _round_up_and_repair(hull, taken, budget, spend, value, row, last)
                 if repaired is not None:
                     if steps is not None:  # only the keywords the repair moved differ
                         moved = np.flatnonzero(repaired[0] != taken)
