@@ -48,6 +48,17 @@ def test_greedy_fill_and_round_up_identical_on_both_paths(
     for share in (0.05, 0.3, 0.7):
         budget = share * total
         taken, spend, value_, _, _, _, row = _threshold_histogram(hull, budget)
+        box: list[Any] = []  # the steps around the threshold, from its spend's pass
+        again = _threshold_histogram(hull, budget, box)
+        np.testing.assert_array_equal(again[0], taken)
+        assert again[1:] == (spend, value_, *again[3:6], row)
+        assert box  # the last pass was on the returned steps
+        want = steps_around(hull.tables, hull.n_steps, taken)
+        took = taken > 0  # (the last steps are written for these keywords only)
+        for i, (got, expect) in enumerate(zip(box[0], want, strict=True)):
+            np.testing.assert_array_equal(
+                got[took] if i in (2, 3) else got, expect[took] if i in (2, 3) else expect
+            )
         for room in (budget - spend, 0.02 * budget):
             fast, slow = _on_both(monkeypatch, _greedy_fill, hull, taken, room)
             np.testing.assert_array_equal(fast[0], slow[0])

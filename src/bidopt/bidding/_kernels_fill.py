@@ -372,14 +372,17 @@ def _next_steps(
     all_rows: bool,
     next_dc: Any,
     next_dv: Any,
-    with_last: bool,
+    around: bool,
     last_dc: Any,
     last_slope: Any,
+    cost_at: Any,
+    value_at: Any,
 ) -> None:  # pragma: no cover - compiled
     for i in range(taken.size if all_rows else rows.size):
         r = i if all_rows else rows[i]
         k = taken[r]
-        # step k of row r as Hull.step computes it; with_last: step k - 1 too
+        # step k of row r as Hull.step computes it; around: step k - 1 too, and the
+        # point reached (as Hull.totals_after picks it)
         pos = odd_pos[r]
         c0 = 0.0
         v0 = 0.0
@@ -387,7 +390,7 @@ def _next_steps(
             l0 = first[r] + k - 1 if pos < 0 else odd_level[pos, k - 1]
             c0 = cost[r, l0]
             v0 = value[r, l0]
-            if with_last:
+            if around:
                 cp = 0.0
                 vp = 0.0
                 if k > 1:
@@ -398,6 +401,9 @@ def _next_steps(
                 s = (v0 - vp) / d
                 last_dc[r] = d
                 last_slope[r] = s if s > 0 else 0.0
+        if around:
+            cost_at[r] = c0
+            value_at[r] = v0
         if k >= n_steps[r]:
             next_dc[r] = np.inf
             next_dv[r] = 0.0
@@ -443,21 +449,25 @@ def next_steps(
         False,
         none,
         none,
+        none,
+        none,
     )
     return next_dc, next_dv
 
 
 def steps_around(
     tables: tuple[Any, ...], n_steps: IntArray, taken: IntArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """:func:`next_steps` of every keyword, and in the same pass the last step taken
-    (``taken - 1``) of those that took one: ``(next_dc, next_dv, last_dc,
-    last_slope)``, the last slope clipped at 0 as :func:`round_up_drops` has it
-    (``last_*`` is not written where ``taken`` is 0), each of shape (n_keywords,)."""
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`next_steps` of every keyword and, in the same pass, the last step taken
+    (``taken - 1``) of those that took one and the point reached: ``(next_dc, next_dv,
+    last_dc, last_slope, cost_at, value_at)``, each of shape (n_keywords,).  The last
+    slope is clipped at 0 as :func:`round_up_drops` has it (``last_*`` is not written
+    where ``taken`` is 0); ``cost_at`` and ``value_at`` are 0 there, so their numpy
+    sums are :meth:`Hull.totals_after <bidopt.bidding._hull.Hull.totals_after>`."""
     _kernels._compile()
     first, odd_pos, odd_level, cost, value = tables
     n = taken.size
-    next_dc, next_dv, last_dc, last_slope = (np.empty(n) for _ in range(4))
+    next_dc, next_dv, last_dc, last_slope, cost_at, value_at = (np.empty(n) for _ in range(6))
     _next_steps(
         first,
         odd_pos,
@@ -473,8 +483,10 @@ def steps_around(
         True,
         last_dc,
         last_slope,
+        cost_at,
+        value_at,
     )
-    return next_dc, next_dv, last_dc, last_slope
+    return next_dc, next_dv, last_dc, last_slope, cost_at, value_at
 
 
 @_jit

@@ -226,10 +226,22 @@ def _edge(
 
 
 def _threshold_histogram(
-    hull: Hull, budget: float
+    hull: Hull, budget: float, around: list[tuple[FloatArray, ...]] | None = None
 ) -> tuple[IntArray, float, float, float, float, int, int]:
     """Full steps per keyword, their spend and value, the multiplier, the LP value,
-    the number of partial steps and the keyword of the partial step (-1 if none)."""
+    the number of partial steps and the keyword of the partial step (-1 if none).
+
+    With the compiled kernels, a list ``around`` receives
+    :func:`~bidopt.bidding._kernels_fill.steps_around` of the returned steps, computed
+    in the pass that sums the plan's spend (left empty when that pass was not the last).
+    """
+
+    def totals(taken: IntArray) -> tuple[float, float]:
+        if around is None or not _kernels.ENABLED:
+            return hull.totals_after(taken)
+        around[:] = [_kernels_fill.steps_around(hull.tables, hull.n_steps, taken)]
+        return float(around[0][4].sum()), float(around[0][5].sum())
+
     # the cumulative cost over the buckets that hold steps (the others add zeros)
     lo, hi = hull.span
     below = np.cumsum(hull.bucket_cost[lo : hi + 1])
@@ -248,27 +260,29 @@ def _threshold_histogram(
     # edge on the real spend, taking further edge items while they fit and giving the
     # last ones back while the plan is over (items in slope order, so the LP's order)
     taken += np.bincount(rows[order[:k]], minlength=taken.size)
-    spend, value_full = hull.totals_after(taken)
+    spend, value_full = totals(taken)
     o_dc = b_dc[order]
     if spend > budget and k > 0:
         back = np.cumsum(o_dc[:k][::-1])
         j = min(int(np.searchsorted(back, spend - budget, side="left")) + 1, k)
         np.subtract.at(taken, rows[order[k - j : k]], 1)
         k -= j
-        spend, value_full = hull.totals_after(taken)
+        spend, value_full = totals(taken)
     if k < order.size and spend <= budget:
         more = int(np.searchsorted(np.cumsum(o_dc[k:]), budget - spend, side="right"))
         if more:
             np.add.at(taken, rows[order[k : k + more]], 1)
             k += more
-            spend, value_full = hull.totals_after(taken)
+            spend, value_full = totals(taken)
     # a step that fits only up to round-off (a budget at a breakpoint): ask the plan's
     # own sum, so that the breakpoint's plan is the LP's integral solution
     while k < order.size and abs(spend + float(o_dc[k]) - budget) <= 1e-12 * abs(budget):
         taken[rows[order[k]]] += 1
-        trial, trial_value = hull.totals_after(taken)
+        trial, trial_value = totals(taken)
         if trial > budget:
             taken[rows[order[k]]] -= 1
+            if around is not None:
+                around.clear()  # its steps are those of the step taken back
             break
         spend, value_full = trial, trial_value
         k += 1
@@ -451,17 +465,21 @@ def select(
             if total_cost <= budget:
                 taken = hull.n_steps.copy()
                 return Selection(taken, total_value, total_value, total_cost, 0.0, 0)
-        taken, spend, value, lam, lp_value, n_frac, row = _threshold_histogram(hull, budget)
+        around: list[tuple[FloatArray, ...]] = []  # the compiled passes' steps of taken
+        taken, spend, value, lam, lp_value, n_frac, row = _threshold_histogram(hull, budget, around)
         if spend > budget:
             taken, spend, value, row = _shed(hull, taken, budget)
+            around.clear()
         if lp_value - value > fill_tol * lp_value:
             # the fill adds step costs one by one; keep clear of the budget by more
             # than the plan's own sum can round, so that the plan it builds fits
             cap = budget - 1e-12 * abs(budget)
             steps = last = None  # the compiled fills' first candidates, computed once
             if _kernels.ENABLED:  # (with the last steps, for the other rounding)
-                around = _kernels_fill.steps_around(hull.tables, hull.n_steps, taken)
-                steps, last = around[:2], around[2:]
+                if not around:
+                    around.append(_kernels_fill.steps_around(hull.tables, hull.n_steps, taken))
+                next_dc, next_dv, last_dc, last_slope = around[0][:4]
+                steps, last = (next_dc, next_dv), (last_dc, last_slope)
             down = _greedy_fill(hull, taken.copy(), cap - spend, steps=steps)
             best = (down[0], cap - down[1], value + down[2])
             if lp_value - best[2] > fill_tol * lp_value:
