@@ -8,11 +8,13 @@ known), per seed and family:
    cell landscape) and the keyword-only plan, each scored on the truth at its bids.
 2. At today's click volume (the reverse question: the least budget that buys today's
    clicks, found by regula falsi on the budget with objective ``clicks``; also with
-   ``conversions``): the joint plan's CPC and CTR against today's bids and premiums.  The
-   truth's own limit is the per-cell optimum at today's clicks:
+   ``conversions``), CTR held at least today's (``min_ctr`` = today's CTR): the joint
+   plan's CPC and CTR against today's bids and premiums, and the plan without the floor.
+   The truth's own limit is the per-cell optimum at today's clicks:
    ``budget_for_target(cell landscape, clicks=today)`` gives the least cost any plan on
-   the cells' landscapes can pay (the LP bound), so ``1 - bound / today's cost`` is the
-   largest CPC cut the account allows.
+   the cells' landscapes can pay (the LP bound), and :func:`least_cost_lp` the same with
+   CTR not lower, so ``1 - bound / today's cost`` is the largest CPC cut the account
+   allows.
 3. Value bidding against first-basket bidding (objective ``revenue``) at the same
    budget, true lifetime value bought per yuan: (a) ``value_multiplier``, the first basket
    times the crowd's true 1 + repeat orders; (b) ``value_per_order``, one lifetime value
@@ -47,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import optimize, sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, machine, markdown_table, targets_line, write_results
@@ -87,6 +90,12 @@ def solve(cols: dict[str, Any], land: BidLandscape, budget: float, **kw: Any) ->
     )  # fmt: skip
 
 
+#: The reverse question's tolerance on clicks (relative).  At 1e-3 a plan could buy up to
+#: 0.1% more clicks than today's and be charged for them at the marginal CPC (crowds4
+#: seed 1: 21.998% cut at 1.0009x today's clicks, 22.115% at 1.00001x).
+CLICKS_RTOL = 1e-5
+
+
 def at_clicks(
     cols: dict[str, Any],
     land: BidLandscape,
@@ -95,12 +104,14 @@ def at_clicks(
     budget: float,
     objective: str,
     max_crowds: int = 8,
+    min_ctr: float | None = None,
 ) -> tuple[Any, dict[str, float]]:
-    """The least-budget plan whose true clicks equal ``clicks`` (to 0.1%), by regula falsi
-    (Illinois) on the budget: the plan's clicks rise with its budget, from 0 at 0."""
+    """The least-budget plan whose true clicks equal ``clicks`` (to ``CLICKS_RTOL``), by
+    regula falsi (Illinois) on the budget: the plan's clicks rise with its budget, from 0
+    at 0.  ``min_ctr``: the plans keep at least this CTR (on the cell landscapes)."""
 
     def run(b: float) -> tuple[Any, dict[str, float], float]:
-        plan = solve(cols, land, b, objective=objective, max_crowds=max_crowds)
+        plan = solve(cols, land, b, objective=objective, max_crowds=max_crowds, min_ctr=min_ctr)
         t = true_totals(crowds, plan.cell_bids)
         return plan, t, t["clicks"] - clicks
 
@@ -111,11 +122,11 @@ def at_clicks(
         hi *= 1.5
         best = run(hi)
     f_hi, side = best[2], 0
-    for _ in range(30):
+    for _ in range(40):
         mid = hi - f_hi * (hi - lo) / (f_hi - f_lo)
         best = run(mid)
         f_mid = best[2]
-        if abs(f_mid) < 0.001 * clicks:
+        if abs(f_mid) < CLICKS_RTOL * clicks:
             break
         if f_mid > 0:
             hi, f_hi = mid, f_mid
@@ -128,6 +139,31 @@ def at_clicks(
                 f_hi /= 2
             side = -1
     return best[0], best[1]
+
+
+def least_cost_lp(land: BidLandscape, clicks: float, min_ctr: float, max_cpc: float) -> float:
+    """The least cost of ``clicks`` clicks at a CTR of at least ``min_ctr`` with a bid per
+    cell: the LP over convex combinations of each cell's levels (and not bidding) within
+    the CPC cap (HiGHS), a lower bound on any plan read from the cell landscapes."""
+    impressions = np.asarray(land.impressions)
+    ok = land.cost <= max_cpc * land.clicks * (1 + 1e-12)
+    ok = np.logical_and.accumulate(ok, axis=1)  # as the plans: every lower level too
+    rows, cols_ = np.nonzero(ok)
+    cost, got = land.cost[rows, cols_], land.clicks[rows, cols_]
+    slack = min_ctr * impressions[rows, cols_] - got  # <= 0 summed: CTR >= min_ctr
+    n, m = land.bids.shape[0], rows.size
+    scale = 1.0 / clicks
+    a_ub = sparse.vstack([
+        sparse.csr_array((np.ones(m), (rows, np.arange(m))), shape=(n, m)),
+        sparse.csr_array((-got * scale)[None, :]),
+        sparse.csr_array((slack * scale)[None, :]),
+    ]).tocsr()  # fmt: skip
+    b_ub = np.r_[np.ones(n), -1.0, 0.0]
+    res = optimize.linprog(cost / cost.max(), A_ub=a_ub, b_ub=b_ub, bounds=(0, 1),
+                           method="highs")  # fmt: skip
+    if res.status != 0:
+        raise RuntimeError(f"least-cost LP failed: {res.message}")
+    return float(cost @ res.x)
 
 
 def quality(n: int, n_crowds: int, seed: int, family: str) -> dict[str, Any]:
@@ -176,18 +212,24 @@ def quality(n: int, n_crowds: int, seed: int, family: str) -> dict[str, Any]:
     row["cpc_cut_bound"] = 1 - limit.lower_bound / today["clicks"] / today["cpc"]
     row["cpc_cut_per_cell"] = 1 - cell["cpc"] / today["cpc"]
     row["ctr_ratio_per_cell"] = cell["ctr"] / today["ctr"]
-    for objective in ("clicks", "conversions"):
-        _, t = at_clicks(cols, land, crowds, today["clicks"], budget, objective)
-        row[f"cpc_cut_{objective}"] = 1 - t["cpc"] / today["cpc"]
-        row[f"ctr_ratio_{objective}"] = t["ctr"] / today["ctr"]
-        row[f"clicks_ratio_{objective}"] = t["clicks"] / today["clicks"]
-        if objective == "conversions":
-            continue
-        # the keyword-only plan (no premium) at the same clicks: what crowds add
-        _, k = at_clicks(cols, land, crowds, today["clicks"], budget, objective, max_crowds=0)
-        row[f"cpc_cut_{objective}_keyword_only"] = 1 - k["cpc"] / today["cpc"]
-        row[f"ctr_ratio_{objective}_keyword_only"] = k["ctr"] / today["ctr"]
-    row["share_of_cut_bound"] = row["cpc_cut_clicks"] / row["cpc_cut_bound"]
+    # the same with CTR not lower than today's (a second linear constraint)
+    least = least_cost_lp(land, today["clicks"], today["ctr"], 22.0)
+    row["cpc_cut_bound_ctr"] = 1 - least / today["clicks"] / today["cpc"]
+    floor = today["ctr"]
+    for objective, name, crowds_, ctr in (
+        ("clicks", "clicks", 8, floor),  # the claim: cheapest clicks, CTR not lower
+        ("clicks", "clicks_no_floor", 8, None),  # without the floor
+        ("clicks", "clicks_keyword_only", 0, floor),  # every premium 0: what crowds add
+        ("conversions", "conversions", 8, floor),
+    ):
+        p, t = at_clicks(cols, land, crowds, today["clicks"], budget, objective, crowds_, ctr)
+        row[f"cpc_cut_{name}"] = 1 - t["cpc"] / today["cpc"]
+        row[f"ctr_ratio_{name}"] = t["ctr"] / today["ctr"]
+        row[f"clicks_ratio_{name}"] = t["clicks"] / today["clicks"]
+        row[f"success_{name}"] = bool(p.success)
+        if ctr is not None:  # the floor on the plan's own (landscape) reading
+            row[f"ctr_floor_holds_{name}"] = bool(p.certificate["min_ctr"].holds)
+    row["share_of_cut_bound"] = row["cpc_cut_clicks"] / row["cpc_cut_bound_ctr"]
     row["today_cpc"], row["today_ctr"] = today["cpc"], today["ctr"]
     # 3. value bidding at the same budget: the first basket times the crowd's lifetime
     # multiplier (1 + repeat orders), and a flat lifetime value per order by crowd
@@ -292,7 +334,10 @@ def speed(n: int, seed: int, repeat: int, compare_src: str | None) -> list[dict[
                 [sys.executable, str(here), "--child", path, repr(budget), str(repeat)],
                 env=env, capture_output=True, text=True, check=True,
             )  # fmt: skip
-            row = {"version": name, "keywords": n, "cells": n * 9, "levels": 24}
+            rev = subprocess.run(["git", "-C", str(Path(src) if src else here.parent),
+                                  "rev-parse", "--short", "HEAD"], capture_output=True,
+                                 text=True).stdout.strip()  # fmt: skip
+            row = {"version": name, "rev": rev, "keywords": n, "cells": n * 9, "levels": 24}
             row.update(json.loads(out.stdout.strip().splitlines()[-1]))
             row["load_average"] = [round(x, 2) for x in (*load, *os.getloadavg())]
             rows.append(row)
@@ -316,10 +361,17 @@ def report(rows: list[dict[str, Any]], fast: list[dict[str, Any]], n_keywords: i
         "cpc_22%_below_today_same_clicks_ctr_not_lower": all(
             r["cpc_cut_clicks"] >= 0.22 and r["ctr_ratio_clicks"] >= 1 for r in main_rows
         ),
-        "truth_allows_22%_cut(per_cell_bound)": all(r["cpc_cut_bound"] >= 0.22 for r in main_rows),
+        "truth_allows_22%_cut_ctr_not_lower(per_cell_bound)": all(
+            r["cpc_cut_bound_ctr"] >= 0.22 for r in main_rows
+        ),
+        "ctr_floor_holds_on_every_reverse_plan": all(
+            r[k] for r in main_rows for k in r if k.startswith("ctr_floor_holds_")
+        ),
         "ltv_per_yuan_up(multiplier)": all(r["ltv_gain_multiplier"] > 0 for r in main_rows),
         "ltv_per_yuan_up(flat_per_order)": all(r["ltv_gain_per_order"] > 0 for r in main_rows),
-        "all_success": all(r["success"] for r in rows),
+        "all_success": all(
+            v for r in rows for k, v in r.items() if k == "success" or k.startswith("success_")
+        ),
     }
     if this:
         targets["100k_x_8_crowds_under_10s_cpu"] = this[0]["joint_cpu_s"] < 10
@@ -329,15 +381,34 @@ def report(rows: list[dict[str, Any]], fast: list[dict[str, Any]], n_keywords: i
     print(line)
     columns = ["family", "seed", "targeted", "joint_share", "keyword_only_share",
                "certified_gap", "joint_spend", "keyword_only_spend", "cpu_s"]  # fmt: skip
-    clicks_columns = ["family", "seed", "today_cpc", "cpc_cut_bound", "cpc_cut_per_cell",
-                      "ctr_ratio_per_cell", "cpc_cut_clicks", "ctr_ratio_clicks",
-                      "share_of_cut_bound", "cpc_cut_clicks_keyword_only",
+    clicks_columns = ["family", "seed", "today_cpc", "cpc_cut_bound", "ctr_ratio_per_cell",
+                      "cpc_cut_bound_ctr", "cpc_cut_clicks", "ctr_ratio_clicks",
+                      "clicks_ratio_clicks", "share_of_cut_bound", "cpc_cut_clicks_no_floor",
+                      "ctr_ratio_clicks_no_floor", "cpc_cut_clicks_keyword_only",
                       "ctr_ratio_clicks_keyword_only", "cpc_cut_conversions",
                       "ctr_ratio_conversions"]  # fmt: skip
+    cuts = np.array([r["cpc_cut_clicks"] for r in main_rows])
+    allowed = np.array([r["cpc_cut_bound_ctr"] for r in main_rows])
+    holds = [r["cpc_cut_clicks"] >= 0.22 and r["ctr_ratio_clicks"] >= 1 for r in main_rows]
+    shares = np.array([r["share_of_cut_bound"] for r in main_rows])
+    claim = (
+        f"The claim (CPC at least 22% below today's at today's clicks, CTR not lower) holds "
+        f"in {sum(holds)} of {len(holds)} runs; the cut is {cuts.mean():.2%} on average over "
+        f"the runs (from {cuts.min():.2%} to {cuts.max():.2%}).  The truth allows at least "
+        f"22% with CTR not lower in {int((allowed >= 0.22).sum())} of {allowed.size} runs "
+        f"(largest cut allowed: {allowed.mean():.2%} on average, from {allowed.min():.2%} "
+        f"to {allowed.max():.2%}); the joint plan reaches {shares.min():.1%}-"
+        f"{shares.max():.1%} of it.  Runs where the plan misses 22%: "
+        + (", ".join(f"{r['family']} seed {r['seed']} ({r['cpc_cut_clicks']:.2%} cut, "
+                     f"{r['cpc_cut_bound_ctr']:.2%} allowed, CTR "
+                     f"{r['ctr_ratio_clicks']:.4f}x)"
+                     for r, h in zip(main_rows, holds, strict=True) if not h) or "none")
+        + "."
+    ) if main_rows else ""  # fmt: skip
     value_columns = ["family", "seed", "ltv_per_yuan_basket", "ltv_gain_multiplier",
                      "ltv_gain_per_order", "ltv_gain_per_cell", "multiplier_spread",
                      "ltv_variance_share_crowd"]  # fmt: skip
-    speed_columns = ["version", "keywords", "cells", "joint_cpu_s", "joint_wall_s",
+    speed_columns = ["version", "rev", "keywords", "cells", "joint_cpu_s", "joint_wall_s",
                      "per_cell_cpu_s", "per_cell_wall_s", "solve_peak_gb", "peak_rss_gb",
                      "input_rss_gb",
                      "joint_share", "success", "nit", "load_average"]  # fmt: skip
@@ -357,15 +428,23 @@ def report(rows: list[dict[str, Any]], fast: list[dict[str, Any]], n_keywords: i
         "## Today's click volume: CPC and CTR against today's bids and premiums",
         "",
         "The reverse question: the least budget that buys today's clicks (regula falsi on the "
-        "budget to 0.1% of today's true clicks; the plan's clicks rise with its budget); "
-        "`cpc_cut` is 1 - plan CPC / today's CPC at those clicks.  `cpc_cut_bound` is the "
-        "truth's limit: 1 - (least cost of today's clicks with a bid per cell, the LP bound "
-        "of `budget_for_target` on the cell landscape) / today's cost; no plan on these "
-        "landscapes, with premiums or a bid per cell, cuts more.  `_per_cell` is the "
-        "per-cell plan at that least budget.  Objective `clicks` (the cheapest clicks, "
-        "the plan's claim) and `conversions`; `_keyword_only` is every premium 0.",
+        f"budget to {CLICKS_RTOL:.0e} of today's true clicks, `clicks_ratio`; the plan's "
+        "clicks rise with its budget); `cpc_cut` is 1 - plan CPC / today's CPC at those "
+        "clicks, `ctr_ratio` the plan's true CTR over today's.  The plans keep CTR at least "
+        "today's by construction (`min_ctr` = today's CTR: a second linear constraint, "
+        "checked on each plan's certificate) except `_no_floor`.  `cpc_cut_bound` is the "
+        "truth's limit without the CTR condition: 1 - (least cost of today's clicks with a "
+        "bid per cell, the LP bound of `budget_for_target` on the cell landscape) / today's "
+        "cost, `ctr_ratio_per_cell` the CTR of that per-cell plan; `cpc_cut_bound_ctr` the "
+        "limit with CTR not lower (the same LP with the CTR row, HiGHS): no plan on these "
+        "landscapes, with premiums or a bid per cell, cuts more at CTR not lower.  "
+        "`share_of_cut_bound`: `cpc_cut_clicks` over `cpc_cut_bound_ctr`.  Objective "
+        "`clicks` (the cheapest clicks, the plan's claim) and `conversions`; "
+        "`_keyword_only` is every premium 0.",
         "",
         markdown_table(main_rows, clicks_columns),
+        "",
+        claim,
         "",
         "## Value bidding: true lifetime value bought per yuan",
         "",
@@ -394,8 +473,8 @@ def report(rows: list[dict[str, Any]], fast: list[dict[str, Any]], n_keywords: i
             "throughout; measured by resetting the peak after loading); `peak_rss_gb`: the "
             "process's peak, with `input_rss_gb` its peak while loading (the file's arrays "
             "and the landscape's copies).  "
-            "`before` is the code before the compiled premium search (an older checkout), "
-            "in the same run.  The machine was shared (load average before and after each "
+            "`before` is an older checkout (`--compare-src`, its commit in `rev`), in the "
+            "same run.  The machine was shared (load average before and after each "
             "version in the table): compare CPU times, not wall times.",
             "",
             markdown_table(fast, speed_columns),
