@@ -162,6 +162,25 @@ def test_hull_methods_agree_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> No
         np.testing.assert_array_equal(fast, slow)
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_edge_steps_agree_on_both_paths_at_every_edge(
+    monkeypatch: pytest.MonkeyPatch, family: str
+) -> None:
+    """The kernel walks each row's vertices only (stopping below the edge); the numpy
+    path counts the whole bucket table: the same steps at every bucket in use."""
+    rng = np.random.default_rng(8 + FAMILIES.index(family))
+    cost, value = make_rows(family, 300, 9, rng)
+    hull = build_hull(cost, value, rng.random(cost.shape) < 0.85)
+    for edge in np.unique(hull.bucket[hull.bucket > 0])[::3]:
+        out = []
+        for enabled in (True, False):
+            monkeypatch.setattr(_kernels, "ENABLED", enabled)
+            out.append(hull.edge_steps(int(edge)))
+        monkeypatch.setattr(_kernels, "ENABLED", True)
+        for fast, slow in zip(*out, strict=True):
+            np.testing.assert_array_equal(fast, slow)
+
+
 def test_plan_metrics_gathered_as_at_levels(monkeypatch: pytest.MonkeyPatch) -> None:
     """The plan's per-keyword metrics gathered in one compiled pass equal
     ``BidLandscape.at_levels`` (every metric, not bidding as 0); levels it cannot take
