@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bidopt.channels import CurveDraws, ResponseFit, split_budget
-from bidopt.channels._split_safe import CONFIDENCE, GAIN_QUANTILE, STEP_SHARE, TRUST_MIN
+from bidopt.channels._split_safe import CONFIDENCE, GAIN_QUANTILE, TRUST_MIN
 from bidopt.exceptions import InvalidInputError
 
 TODAY = {"a": 1000.0, "b": 3000.0}
@@ -65,14 +65,13 @@ def test_disagreeing_draws_keep_todays_split() -> None:
     assert free.gain_probability is not None and free.gain_probability < CONFIDENCE
 
 
-def test_safe_step_is_a_share_of_the_best_supported_point_on_the_path() -> None:
+def test_safe_step_is_the_best_supported_point_on_the_path() -> None:
     rng = np.random.default_rng(1)
     fit = _fit(5000.0 * np.exp(rng.normal(0, 0.5, 200)), 9000.0 * np.exp(rng.normal(0, 0.5, 200)))
     split = split_budget(fit, 4000.0, current=TODAY)
     assert split.success and split.certificate is not None and split.certificate.holds
     step = split.safe_step
-    assert step is not None and 0 < step <= STEP_SHARE
-    assert split.status == 4 and f"{STEP_SHARE:.0%} of the step the draws support" in split.message
+    assert step is not None and 0 < step <= 1
     gain = _gain(split)
     assert np.mean(gain > 0) >= CONFIDENCE and np.quantile(gain, GAIN_QUANTILE) > 0
     assert split.gain_probability == pytest.approx(np.mean(gain > 0))
@@ -80,41 +79,32 @@ def test_safe_step_is_a_share_of_the_best_supported_point_on_the_path() -> None:
     # the draws' 80% interval of marginal ROI is wider than its median (TRUST_SCALE /
     # TRUST_MIN = 1): the trust region is today x exp(+-TRUST_MIN), its optimum on the edge
     x0 = np.array([1000.0, 3000.0])
-    supported = step / STEP_SHARE
     target = x0 + (split.spend - x0) / step
     assert np.abs(np.log(target / x0)).max() == pytest.approx(TRUST_MIN, rel=1e-6)
     assert np.all(np.abs(np.log(split.spend / x0)) <= TRUST_MIN + 1e-9)
-    # the split is STEP_SHARE of the way to the step on the same path with the largest
-    # supported 20% quantile
+    # no other step on the same path has a larger supported 20% quantile
     draws = fit.draws
     assert draws is not None
-
-    def gain_at(x: np.ndarray) -> np.ndarray:
-        return np.array(
-            [sum(c(x[j]) for j, c in enumerate(draws.curves(d).values())) for d in range(200)]
-        ) - np.array(
-            [sum(c(x0[j]) for j, c in enumerate(draws.curves(d).values())) for d in range(200)]
-        )
-
-    best = gain_at(x0 + supported * (target - x0))
-    assert np.mean(best > 0) >= CONFIDENCE
-    assert np.mean(gain > 0) >= np.mean(best > 0)  # concave gains: a shorter step keeps them
+    base = np.array(
+        [sum(c(x0[j]) for j, c in enumerate(draws.curves(d).values())) for d in range(200)]
+    )
     for t in np.linspace(0.05, 1.0, 20):
-        g = gain_at(x0 + t * (target - x0))
+        x = x0 + t * (target - x0)
+        other = np.array(
+            [sum(c(x[j]) for j, c in enumerate(draws.curves(d).values())) for d in range(200)]
+        )
+        g = other - base
         if np.mean(g > 0) >= CONFIDENCE:
-            assert np.quantile(g, GAIN_QUANTILE) <= np.quantile(best, GAIN_QUANTILE) + 1e-6
+            assert np.quantile(g, GAIN_QUANTILE) <= np.quantile(gain, GAIN_QUANTILE) + 1e-6
 
 
-def test_pinned_curves_move_the_step_share_towards_the_expected_optimum() -> None:
-    # every draw the same curve: the region is as wide as TRUST_MAX allows (exp(2)), the
-    # whole way is supported, and the safe split takes STEP_SHARE of it
+def test_pinned_curves_reach_the_expected_optimum() -> None:
+    # every draw the same curve: the region is as wide as TRUST_MAX allows (exp(2))
     fit = _fit(np.full(50, 5000.0), np.full(50, 9000.0))
     safe = split_budget(fit, 4000.0, current=TODAY)
     free = split_budget(fit, 4000.0, current=TODAY, safe=False)
-    assert safe.status == 4 and safe.safe_step == STEP_SHARE
-    x0 = np.array([1000.0, 3000.0])
-    np.testing.assert_allclose(safe.spend, x0 + STEP_SHARE * (free.spend - x0), rtol=1e-9)
-    assert safe.gain_probability == 1.0
+    assert safe.status == 0 and safe.safe_step == 1.0
+    np.testing.assert_allclose(safe.spend, free.spend, rtol=1e-9)
 
 
 def test_safe_default_starts_from_the_mean_spend_or_a_feasible_today() -> None:

@@ -73,8 +73,8 @@ class BudgetSplit:
     safe_step : float or None
         With the safe default (``split_budget(fit, ..., safe=True)``): how far the split
         moved from today's split towards the best split over the draws within the
-        trust region, as a share of the way (0: it stayed at today's split; at most
-        ``STEP_SHARE`` of the way); None when the safe default was off or not applied.
+        trust region (0: it stayed at today's split; 1: all the way); None when the
+        safe default was off or not applied.
     """
 
     channels: tuple[str, ...]

@@ -113,10 +113,10 @@ def split_budget(
         period; scaled to the budget) only as far as the draws support.  Each channel
         stays within a trust region ``today * exp(+-r)``, ``r`` wider where the draws
         pin its marginal ROI at today's spend down (lift tests do); the split takes
-        3/4 of the step on the path from today's split to the best split within that
-        region that maximises the 20% quantile of its gain over today across the
-        draws, among steps that gain in at least 90% of them, and stays at today's
-        split when no step does.  The message says how far it moved and why; ``safe_step``,
+        the step on the path from today's split to the best split within that region
+        that maximises the 20% quantile of its gain over today across the draws,
+        among steps that gain in at least 90% of them, and stays at today's split when
+        no step does.  The message says how far it moved and why; ``safe_step``,
         ``gain_probability`` and ``gain_interval`` report it.  When today's split
         breaks the constraints (a new group rule), the path starts from today's split
         moved just enough to meet them.  Not applied (and said) with

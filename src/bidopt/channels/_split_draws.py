@@ -20,7 +20,6 @@ from bidopt.channels._split_core import at_spend, solve_request
 from bidopt.channels._split_safe import (
     CONFIDENCE,
     GAIN_QUANTILE,
-    STEP_SHARE,
     SafeStep,
     choose_step,
     gain_stats,
@@ -290,13 +289,17 @@ def _safe_result(
         f"{float(radius.min()):.2f} to {float(radius.max()):.2f} (wider where the "
         "draws pin its marginal ROI down)"
     )
-    supported = chosen.step / STEP_SHARE
-    text = (
-        f"Safe default: moved {chosen.step:.0%} of the way from {origin} towards the best "
-        f"split over the draws within the trust region ({region}): {STEP_SHARE:.0%} of the "
-        f"step the draws support best ({supported:.0%} of the way; the draws' curvature "
-        "away from today's spend is less certain than their marginal ROI at it)"
-    )
+    if chosen.step >= 1:
+        text = (
+            "Safe default: the best split over the draws within the trust region around "
+            f"{origin} ({region})"
+        )
+    else:
+        text = (
+            f"Safe default: moved {chosen.step:.0%} of the way from {origin} "
+            f"towards the best split over the draws within the trust region ({region}); "
+            "further moves are not supported by the draws"
+        )
     text += (
         f"; the gain over {'that start' if moved else 'today'} is positive in {p} of the "
         "draws, 80% interval "

@@ -11,17 +11,10 @@ default therefore
   where ``w`` is the relative width of the channel's 80% marginal-ROI interval at
   today's spend (the region widens with evidence: lift tests narrow the interval);
 * finds the split over the draws within that region, and then
-* walks the straight path from today's split towards it, finds the step that
+* walks the straight path from today's split towards it, taking the step that
   maximises the ``GAIN_QUANTILE`` quantile of the gain over today across the draws,
-  among the steps whose gain is positive in at least ``CONFIDENCE`` of the draws, and
-  takes ``STEP_SHARE`` of it (with no such step it stays at today's split).
-
-The share guards against the draws' curvature, which is not calibrated: along the path
-each draw's gain is concave and 0 at today, so a shorter step gains in at least the same
-draws (and its quantile is at least ``STEP_SHARE`` times as large), gives up little when
-the draws are right (a quarter of the way short of a true peak loses 1/16 of its gain on a
-parabola) and still gains when they overshoot the true peak by up to ``2 / STEP_SHARE``
-times.
+  among the steps whose gain is positive in at least ``CONFIDENCE`` of the draws; with
+  no such step it stays at today's split.
 
 Every point of that path meets the same linear constraints (budget, bounds, group
 shares) as its two ends.
@@ -40,7 +33,6 @@ from bidopt.typing import FloatArray
 __all__ = [
     "CONFIDENCE",
     "GAIN_QUANTILE",
-    "STEP_SHARE",
     "TRUST_MAX",
     "TRUST_MIN",
     "TRUST_SCALE",
@@ -63,8 +55,6 @@ TRUST_MAX = 2.0
 GAIN_QUANTILE = 0.2
 #: ... among the steps whose gain is positive in at least this share of the draws.
 CONFIDENCE = 0.9
-#: ... and takes this share of that step.
-STEP_SHARE = 0.75
 #: Steps tried on the path from today's split to the trust region's optimum.
 _STEPS = np.linspace(0.0, 1.0, 41)
 
@@ -109,23 +99,18 @@ def gain_stats(gain: FloatArray) -> tuple[float, tuple[float, float]]:
 def choose_step(
     expected: ExpectedCurveSet, today: FloatArray, target: FloatArray, offset: float
 ) -> SafeStep:
-    """``STEP_SHARE`` of the step from ``today`` towards ``target`` (both feasible
-    splits, shape (n,)) that maximises the ``GAIN_QUANTILE`` quantile of each draw's
-    gain in objective (response less ``offset`` times spend), among steps with a
-    positive gain in at least ``CONFIDENCE`` of the draws; step 0 (today) when there is
-    none.  The gain statistics are those of the step taken."""
+    """The step from ``today`` towards ``target`` (both feasible splits, shape (n,))
+    that maximises the ``GAIN_QUANTILE`` quantile of each draw's gain in objective
+    (response less ``offset`` times spend), among steps with a positive gain in at
+    least ``CONFIDENCE`` of the draws; step 0 (today) when there is none."""
     base = objective_draws(expected, offset, today)
-    best_t, best_q = 0.0, 0.0
+    best_t, best_q, best_x = 0.0, 0.0, today
+    best_gain = np.zeros(expected.n_draws)
     for t in _STEPS[1:].tolist():
         x = target if t == 1.0 else today + t * (target - today)
         gain = objective_draws(expected, offset, x) - base
         q = float(np.quantile(gain, GAIN_QUANTILE))
         if np.mean(gain > 0) >= CONFIDENCE and q > best_q:
-            best_t, best_q = t, q
-    if best_t <= 0:
-        p, interval = gain_stats(np.zeros(expected.n_draws))
-        return SafeStep(step=0.0, spend=today, gain_probability=p, gain_interval=interval)
-    step = STEP_SHARE * best_t
-    x = today + step * (target - today)
-    p, interval = gain_stats(objective_draws(expected, offset, x) - base)
-    return SafeStep(step=step, spend=x, gain_probability=p, gain_interval=interval)
+            best_t, best_q, best_x, best_gain = t, q, x, gain
+    p, interval = gain_stats(best_gain)
+    return SafeStep(step=best_t, spend=best_x, gain_probability=p, gain_interval=interval)
