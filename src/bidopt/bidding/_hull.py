@@ -205,7 +205,7 @@ class Hull:
         and the edge bucket's steps of a row are contiguous right after it.
         """
         if edge and _kernels.ENABLED:
-            return _kernels.edge_steps(self.bucket, edge, *self.tables, self.n_steps)
+            return _kernels.edge_steps(self.bucket, edge, *self.tables)
         if edge:
             taken = np.count_nonzero(self.bucket > edge, axis=1).astype(np.int64)
             # the edge bucket's steps, by row then level (buckets sit at vertex levels)

@@ -222,31 +222,18 @@ def hull_rows(
 
 
 @_jit
-def _edge_rows(
-    bucket: Any,
-    edge: int,
-    first: Any,
-    odd_pos: Any,
-    odd_level: Any,
-    n_steps: Any,
-    taken: Any,
-    counts: Any,
-) -> int:  # pragma: no cover - compiled
-    # a row's buckets fall along its vertices (0 elsewhere, and edge >= 1): the steps
-    # above the edge are a prefix, the edge's own right after it
+def _edge_rows(bucket: Any, edge: int, taken: Any, counts: Any) -> int:  # pragma: no cover
+    n, width = bucket.shape
     total = 0
-    for r in range(taken.size):
-        pos = odd_pos[r]
+    for r in range(n):
         above = 0
         at = 0
-        for i in range(n_steps[r]):
-            b = bucket[r, first[r] + i if pos < 0 else odd_level[pos, i]]
+        for j in range(width):
+            b = bucket[r, j]
             if b > edge:
                 above += 1
             elif b == edge:
                 at += 1
-            else:
-                break
         taken[r] = above
         counts[r] = at
         total += at
@@ -298,16 +285,14 @@ def edge_steps(
     odd_level: Any,
     cost: FloatArray,
     value: FloatArray,
-    n_steps: IntArray,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
     """:meth:`Hull.edge_steps <bidopt.bidding._hull.Hull.edge_steps>` for ``edge >= 1``
-    in two passes over each row's vertices (those above the edge and at it):
-    ``(taken, rows, dc, dv, slope)``."""
+    in two passes: ``(taken, rows, dc, dv, slope)``."""
     _compile()
     n = bucket.shape[0]
     taken = np.empty(n, dtype=np.int64)
     counts = np.empty(n, dtype=np.int64)
-    total = _edge_rows(bucket, edge, first, odd_pos, odd_level, n_steps, taken, counts)
+    total = _edge_rows(bucket, edge, taken, counts)
     rows = np.empty(total, dtype=np.int64)
     dc, dv, slope = np.empty(total), np.empty(total), np.empty(total)
     m = _edge_steps(first, odd_pos, odd_level, cost, value, taken, counts, rows, dc, dv, slope)
