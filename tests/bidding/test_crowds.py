@@ -231,3 +231,21 @@ def test_ctr_floor_holds_on_the_plan(account_cells):
         _solve(cols, land, budget, min_ctr=ctr, target_cpa=25.0)
     with pytest.raises(InvalidInputError, match="`min_ctr` must be"):
         _solve(cols, land, budget, min_ctr=1.5)
+
+
+def test_ctr_floor_broken_on_the_plan_is_not_a_success(account_cells, monkeypatch):
+    """The floor is checked on the returned plan itself: a solve that ignores it (here
+    patched in) yields ``success=False`` with the check named in the message."""
+    from bidopt.bidding import _crowds
+
+    account, cols, land, budget = account_cells
+    today = account.crowds.expected(account.crowds.cell_bids(account.current_bids))
+    ctr = float(today.clicks.sum() / today.impressions.sum())
+
+    def ignore_floor(land_, budget_, objective, min_ctr, **bounds):
+        return optimize_bids(land_, budget_, objective=objective, **bounds)
+
+    monkeypatch.setattr(_crowds, "solve_with_ctr_floor", ignore_floor)
+    plan = _solve(cols, land, 0.8 * budget, objective="clicks", max_cpc=22.0, min_ctr=ctr)
+    assert plan.ctr < ctr and not plan.certificate["min_ctr"].holds
+    assert not plan.success and plan.status == 2 and "min_ctr" in plan.message
