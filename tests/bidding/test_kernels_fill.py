@@ -40,7 +40,7 @@ def _on_both(monkeypatch: pytest.MonkeyPatch, function: Any, *args: Any) -> list
 def test_greedy_fill_and_round_up_identical_on_both_paths(
     monkeypatch: pytest.MonkeyPatch, family: str
 ) -> None:
-    """Many keywords with tiny next steps (pools beyond one head of 256) and exact ties."""
+    """Many keywords with tiny next steps (pools beyond the first heads) and exact ties."""
     rng = np.random.default_rng(11 + FAMILIES.index(family))
     cost, value = make_rows(family, 1500, 9, rng)
     hull = build_hull(cost, value)
