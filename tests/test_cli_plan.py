@@ -260,6 +260,18 @@ def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main([*missing, "-q"]) == 1  # a data error: one line, no traceback
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    assert "REPORT (the keyword report) must be an existing file" in err  # not `source`
+    assert "nope.xlsx" in err and "no such file" in err
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("日期,关键词,出价,展现量,点击量,花费\n", encoding="utf-8")
+    assert main(["plan", str(header_only), "--budget", "10", "--out", str(tmp_path), "-q"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("Got a header and no data rows instead."), err
+    history = ["split", str(tmp_path / "h.csv"), "--budget", "10", "--rule", "a=b:1", "-q"]
+    assert main(history) == 1
+    assert "HISTORY (the channel spend history) must be an existing file" in (
+        capsys.readouterr().err
+    )
     handlers = list(logging.getLogger("bidopt").handlers)
     with pytest.raises(InvalidInputError, match="must be an existing file"):
         main([*missing, "--verbose"])  # the exception itself, with its traceback

@@ -57,6 +57,15 @@ def canonical_order(log: KeywordLog) -> KeywordLog:
     return log.take(order)
 
 
+def _check_file(path: Path, what: str) -> None:
+    """The command's input file must exist, named as the command line names it."""
+    if not path.is_file():
+        raise InvalidInputError(
+            f"{what} must be an existing file. Got {str(path)!r} instead"
+            + (" (a directory)." if path.is_dir() else ": no such file.")
+        )
+
+
 def run_plan(
     path: Path,
     *,
@@ -78,12 +87,15 @@ def run_plan(
     return what to print."""
     say = progress or _quiet
     say(f"reading {path.name}")
+    _check_file(path, "REPORT (the keyword report)")
     log = read_keyword_log(path, errors="raise" if strict else "drop")
     load = log.report
     if len(log) == 0:
+        why = "; ".join(load.reasons[:3])
         raise InvalidInputError(
-            f"{path.name} must have at least one valid row. Got none: "
-            + "; ".join(load.reasons[:3])
+            f"{path.name} must have at least one valid row. Got "
+            + (f"none: {why}" if why else "a header and no data rows")
+            + " instead."
         )
     log = canonical_order(log)
     say(f"estimating bid landscapes of {len(log):,} keyword-days")
@@ -104,7 +116,7 @@ def run_plan(
             max_bid=max_bid,
             safe=safe,
         )
-        sheet = make_bid_sheet(log, estimate, plan, min_bid=min_bid, max_bid=max_bid)
+        sheet = make_bid_sheet(log, estimate, plan, min_bid=min_bid, max_bid=max_bid, budget=budget)
     # what the library warned about (e.g. bids that never varied) goes into the report
     said = tuple(dict.fromkeys(str(w.message) for w in caught))
     sheet = dataclasses.replace(
@@ -173,7 +185,8 @@ def run_plan(
         f"{counts['pause']:,} paused, {counts['start']:,} started; rounded {sheet.rounding} "
         f"to {sheet.step:g} yuan within {sheet.min_bid:g}-{sheet.max_bid:g}: expected spend "
         f"{sheet.spend:,.2f} of the {sheet.budget:,.2f} budget "
-        f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message}).",
+        f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message})"
+        + (f"; {note}." if (note := sheet.aim_note("en")) else "."),
         f"At the plan's margin one more order costs {sheet.marginal_cpa:,.2f} yuan "
         "(the last yuan of the budget buys orders at this price).",
         *_range_lines(plan.ranges),
@@ -268,6 +281,7 @@ def run_split(
     if not parsed:
         raise InvalidInputError("`--rule` must be given at least once. Got none.")
     say(f"reading {path.name}")
+    _check_file(path, "HISTORY (the channel spend history)")
     history = read_channel_history(path, kpi=kpi)
     known = set(history.channels)
     for rule in parsed:

@@ -111,3 +111,32 @@ def test_mismatched_inputs_are_refused() -> None:
         make_bid_sheet(log, estimate, "plan")  # type: ignore[arg-type]
     sheet = make_bid_sheet(log, estimate, plan)
     assert isinstance(dataclasses.replace(sheet, warnings=("x",)), BidSheet)
+
+
+def test_sheet_reports_against_the_merchants_budget_and_says_why_the_plan_aims_lower() -> None:
+    # a plan made on an estimate may aim below the budget it was given (plan.budget is
+    # the aim): the sheet, the CLI and the report must show the merchant's budget
+    log = read_keyword_log(_log())
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    plan = optimize_bids(estimate.landscapes, 150.0)
+    sheet = make_bid_sheet(log, estimate, plan, budget=160.0)
+    assert sheet.budget == 160.0 and sheet.aim == pytest.approx(plan.budget)
+    assert sheet.success and sheet.spend <= plan.budget * (1 + 1e-9)
+    assert "aims at 150.00 yuan a day" in sheet.aim_note("en")
+    assert "方案按 150.00 元/天规划" in sheet.aim_note("zh")
+    assert "of the 160.00 yuan daily budget" in sheet.summary()
+    default = make_bid_sheet(log, estimate, plan)  # no budget: the plan's, nothing to say
+    assert default.budget == default.aim == plan.budget and default.aim_note("zh") == ""
+    with pytest.raises(InvalidInputError, match=r"`budget` must be at least .* Got 100.0"):
+        make_bid_sheet(log, estimate, plan, budget=100.0)
+
+
+def test_reasons_never_print_minus_zero() -> None:
+    from bidopt.report._words import bid_reasons
+
+    for lang in ("en", "zh"):
+        reasons = bid_reasons(
+            ["pause", "lower", "raise"], [0.0, -0.001, 0.001], [0.0, 1e-6, -1e-6],
+            [10.0, 10.0, 10.0], unit="orders", lang=lang,
+        )  # fmt: skip
+        assert not any("-0.00" in r for r in reasons), reasons

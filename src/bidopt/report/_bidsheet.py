@@ -22,6 +22,7 @@ from bidopt.report._words import (
     FEW_CLICKS,
     HEADERS,
     MATCH_ZH,
+    aim_note,
     bid_reasons,
     sheet_warnings,
 )
@@ -63,7 +64,12 @@ class BidSheet:
     max_history_bid : ndarray of float64, shape (n_rows,)
         The highest bid the key had in the report, yuan.
     budget : float
-        The daily budget, yuan.
+        The merchant's daily budget, yuan.
+    aim : float
+        The budget the plan was optimised for, yuan (``plan.budget``): at most ``budget``;
+        below it when a plan made on an estimate aims lower so that its spend stays within
+        the budget in at least half of the estimate's draws.  The rounded bids spend at
+        most this much (up to the rounding step's tolerance).
     planned_spend : float
         The optimiser's expected spend before rounding, yuan.
     spend : float
@@ -103,6 +109,7 @@ class BidSheet:
     history_clicks: FloatArray
     max_history_bid: FloatArray
     budget: float
+    aim: float
     planned_spend: float
     spend: float
     rounding: str
@@ -211,6 +218,11 @@ class BidSheet:
             for i in range(self.n_rows)
         ]
 
+    def aim_note(self, lang: Lang = "en") -> str:
+        """Why the plan spends less than the budget, in plain words (``lang``), when it
+        aims below it (``aim < budget``); ``""`` otherwise."""
+        return aim_note(self.budget, self.aim, check_choice(lang, "lang", ("en", "zh")))
+
     def summary(self) -> str:
         """The sheet in a few lines: counts of each action, spend against budget, warnings."""
         counts = {
@@ -294,6 +306,7 @@ def make_bid_sheet(
     step: float = 0.01,
     min_bid: float = 0.05,
     max_bid: float = 99.99,
+    budget: float | None = None,
 ) -> BidSheet:
     """Turn a plan into the rows of an upload-ready bid file.
 
@@ -322,6 +335,10 @@ def make_bid_sheet(
     min_bid, max_bid : float, default 0.05 and 99.99
         The platform's bid limits, yuan (Zhitongche: 0.05 and 99.99); pass the same
         limits to ``optimize_bids`` so the plan respects them before rounding.
+    budget : float, optional
+        The merchant's daily budget, yuan, the one given to ``optimize_bids`` (default
+        ``plan.budget``).  A plan made on an estimate may aim below it (``plan.budget``,
+        kept as the sheet's ``aim``); the sheet reports against this budget.
 
     Returns
     -------
@@ -345,6 +362,13 @@ def make_bid_sheet(
             raise InvalidInputError(
                 f"`{name}` must be a {kind.__name__}. Got {short_repr(value)} instead."
             )
+    aim = float(plan.budget)
+    asked = aim if budget is None else float(check_scalar(budget, "budget", lower=0))
+    if asked < aim * (1 - 1e-9):
+        raise InvalidInputError(
+            f"`budget` must be at least the plan's budget ({aim:,.2f} yuan), the one given to "
+            f"optimize_bids. Got {asked!r} instead."
+        )
     row_of = estimate.model.row_of
     n = estimate.n_keywords
     if row_of.size != len(log):
@@ -401,11 +425,11 @@ def make_bid_sheet(
     ).astype(object)
     spend = float(cost.sum())
     within = bool(((new == 0) | ((new >= low - 1e-12) & (new <= high + 1e-12))).all())
-    keeps_budget = spend <= plan.budget + tolerance
+    keeps_budget = spend <= asked + tolerance
     changed = action != "keep"
     warnings, warnings_zh = sheet_warnings(
         certified=(plan.success, plan.message),
-        over_budget=(spend, plan.budget) if not keeps_budget else None,
+        over_budget=(spend, asked) if not keeps_budget else None,
         rounded_down=mode == "down",
         step=step_,
         min_bid=low,
@@ -439,7 +463,8 @@ def make_bid_sheet(
         orders=orders[sort],
         history_clicks=history_clicks[sort],
         max_history_bid=max_history_bid[sort],
-        budget=float(plan.budget),
+        budget=asked,
+        aim=aim,
         planned_spend=float(plan.spend),
         spend=spend,
         rounding=mode,

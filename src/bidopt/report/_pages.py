@@ -176,14 +176,16 @@ def render_plan_report(
         budget_line = (
             f"每日预算 {sheet.budget:,.2f} 元；出价按 {sheet.step:g} 元取整后预计花费 "
             f"{sheet.spend:,.2f} 元（{'未超预算' if sheet.success else '超出预算或出价限制'}）。"
-            f"出价限制 {sheet.min_bid:g}–{sheet.max_bid:g} 元。"
+            + (f"{note}。" if (note := sheet.aim_note("zh")) else "")
+            + f"出价限制 {sheet.min_bid:g}–{sheet.max_bid:g} 元。"
         )
     else:
         budget_line = (
             f"Daily budget {sheet.budget:,.2f} yuan; with bids rounded {sheet.rounding} to "
             f"{sheet.step:g} yuan the plan is expected to spend {sheet.spend:,.2f} yuan "
-            f"({'within the budget' if sheet.success else sheet.message}). Bid limits "
-            f"{sheet.min_bid:g}-{sheet.max_bid:g} yuan."
+            f"({'within the budget' if sheet.success else sheet.message}). "
+            + (f"{note[0].upper()}{note[1:]}. " if (note := sheet.aim_note("en")) else "")
+            + f"Bid limits {sheet.min_bid:g}-{sheet.max_bid:g} yuan."
         )
     compare += f'<p class="{"ok" if sheet.success else "bad"}">{text(budget_line)}</p>'
     if ranges is not None:

@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ACTION_ZH", "FEW_CLICKS", "HEADERS", "MATCH_ZH", "bid_reasons", "sheet_warnings"]
+__all__ = [
+    "ACTION_ZH",
+    "FEW_CLICKS",
+    "HEADERS",
+    "MATCH_ZH",
+    "aim_note",
+    "bid_reasons",
+    "sheet_warnings",
+]
 
 #: Keywords with fewer clicks than this in the history are flagged as resting on their
 #: ad group's averages.
@@ -44,19 +52,24 @@ ACTION_ZH = {"raise": "提价", "lower": "降价", "keep": "不变", "pause": "�
 }
 
 
+def _num(value: float) -> str:
+    """``value`` to two decimals, never ``-0.00``."""
+    return f"{round(value, 2) + 0.0:,.2f}"
+
+
 def _reason_en(act: str, dc: float, dg: float, unit: str) -> str:
     if act == "keep":
         return "keep: the current bid is already the plan's"
     if act == "pause":
         return (
-            f"pause: saves {-dc:,.2f} yuan/day for {-dg:,.2f} fewer {unit}/day, money that "
+            f"pause: saves {_num(-dc)} yuan/day for {_num(-dg)} fewer {unit}/day, money that "
             "buys more elsewhere; pause it in the platform (a bid of 0 cannot be uploaded)"
         )
     if act == "start":
-        return f"start: {dc:,.2f} yuan/day for {dg:,.2f} {unit}/day"
+        return f"start: {_num(dc)} yuan/day for {_num(dg)} {unit}/day"
     if act == "raise":
-        return f"raise: +{dc:,.2f} yuan/day buys +{dg:,.2f} {unit}/day"
-    return f"lower: saves {-dc:,.2f} yuan/day for {-dg:,.2f} fewer {unit}/day"
+        return f"raise: +{_num(dc)} yuan/day buys +{_num(dg)} {unit}/day"
+    return f"lower: saves {_num(-dc)} yuan/day for {_num(-dg)} fewer {unit}/day"
 
 
 def _reason_zh(act: str, dc: float, dg: float, unit: str) -> str:
@@ -64,14 +77,14 @@ def _reason_zh(act: str, dc: float, dg: float, unit: str) -> str:
         return "不变：当前出价已是最优"
     if act == "pause":
         return (
-            f"暂停：每天省 {-dc:,.2f} 元，少 {-dg:,.2f} {unit}，这笔钱用在别处更划算；"
+            f"暂停：每天省 {_num(-dc)} 元，少 {_num(-dg)} {unit}，这笔钱用在别处更划算；"
             "请在后台暂停该词（出价 0 无法上传）"
         )
     if act == "start":
-        return f"开始出价：每天 {dc:,.2f} 元，预计 {dg:,.2f} {unit}"
+        return f"开始出价：每天 {_num(dc)} 元，预计 {_num(dg)} {unit}"
     if act == "raise":
-        return f"提价：每天多花 {dc:,.2f} 元，多 {dg:,.2f} {unit}"
-    return f"降价：每天省 {-dc:,.2f} 元，少 {-dg:,.2f} {unit}"
+        return f"提价：每天多花 {_num(dc)} 元，多 {_num(dg)} {unit}"
+    return f"降价：每天省 {_num(-dc)} 元，少 {_num(-dg)} {unit}"
 
 
 def bid_reasons(
@@ -104,6 +117,19 @@ def bid_reasons(
                 text += f" (little data: {clicks:g} clicks in the report)"
         out.append(text)
     return out
+
+
+def aim_note(budget: float, aim: float, lang: str) -> str:
+    """Why the plan spends less than the merchant's budget ``budget`` (yuan/day) when it
+    aims at ``aim`` below it; ``""`` when it aims at the whole budget."""
+    if not aim < budget * (1 - 1e-9):
+        return ""
+    if lang == "zh":
+        return f"方案按 {aim:,.2f} 元/天规划（低于预算），使估计的抽样中至少一半的花费不超过预算"
+    return (
+        f"the plan aims at {aim:,.2f} yuan a day, below the budget, so that its spend stays "
+        "within the budget in at least half of the estimate's draws"
+    )
 
 
 def sheet_warnings(
