@@ -229,6 +229,9 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     html = (tmp_path / "s" / "split_report.html").read_text(encoding="utf-8")
     assert "渠道预算分配" in html and "data:image/png;base64," in html
     assert "无规则" in html and "曲线抽样 80% 区间" in html and "的抽样中高于当前" in html
+    # the Chinese page says the safe default in Chinese, and no optimiser jargon
+    assert "稳妥默认：停在当前分配" in html and "Safe default" not in html
+    assert "termination condition" not in html and "`ftol`" not in html
     # --no-safe: the expected-revenue split over the draws, which moves further
     assert main([*args, *rule, "--no-safe"]) == 0
     text = capsys.readouterr().out

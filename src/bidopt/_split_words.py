@@ -45,10 +45,28 @@ def gain_lines(split: BudgetSplit, rule: str, lang: Literal["en", "zh"] = "en") 
                 "推荐分配与当前分配相同。" if lang == "zh" else "The split is today's split."
             )
     if split.safe_step is not None and split.safe_step < 1 and "Safe default:" in split.message:
-        words = split.message[split.message.index("Safe default:") :]
-        cut = words.find("; the gain over")  # the gain is said above, in yuan
-        lines.append(words if cut < 0 else words[:cut] + ".")
+        if lang == "zh":
+            lines.append(_safe_zh(split.safe_step))
+        else:
+            words = split.message[split.message.index("Safe default:") :]
+            cut = words.find("; the gain over")  # the gain is said above, in yuan
+            lines.append(words if cut < 0 else words[:cut] + ".")
     return lines
+
+
+def _safe_zh(step: float) -> str:
+    """The safe default's words in Chinese: how far it moved from today's split (``step``,
+    0 to 1) towards the best split over the draws, and why it stopped."""
+    if step <= 0:
+        return (
+            "稳妥默认：停在当前分配（只做渠道上下限和分组规则要求的调整）。曲线抽样不支持"
+            "朝最优分配做任何调整：历史数据不足以支持重新分配预算；对提醒中无法确定的渠道"
+            "做增量（lift）测试才能回答。"
+        )
+    return (
+        f"稳妥默认：从当前分配朝曲线抽样下的最优分配只调整了 {step:.0%}；更大的调整得不到"
+        "曲线抽样的支持。"
+    )
 
 
 def rule_cost(ruled: BudgetSplit, free: BudgetSplit) -> tuple[float, tuple[float, float] | None]:

@@ -162,3 +162,30 @@ def test_split_report_renders_in_chromium(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8") == page
     with pytest.raises(InvalidInputError, match="must be the HTML text"):
         write_html("not html", tmp_path / "x.html")
+
+
+def test_split_report_says_a_failed_fit_in_plain_words() -> None:
+    # the optimiser's own message ("`ftol` termination condition is satisfied.") is not
+    # for a merchant: shown only when the fit failed, and then said as a failure; and a
+    # page without `observed` (optional) renders (it raised in the table's zip before)
+    from types import SimpleNamespace
+
+    plan = double11_channels()
+    curves = plan.curves(ResponseCurve.from_roi)
+    groups = {k: list(v) for k, v in plan.groups.items()}
+    splits = compare_splits(
+        curves,
+        plan.budget,
+        groups=groups,
+        scenarios={"core 60%": {"core": 0.6, "emerging": 0.4}},
+        current=plan.current,
+    )
+    for success, lang in ((True, "en"), (False, "en"), (False, "zh")):
+        fit = SimpleNamespace(
+            draws=None, r2=0.9, nrmse=0.05, success=success, message="`ftol` condition"
+        )
+        page = render_split_report(splits, curves, rule="core 60%", fit=fit, lang=lang)  # type: ignore[arg-type]
+        assert "R² 0.900, NRMSE 0.050" in page
+        assert ("`ftol` condition" in page) is not success
+        if not success:
+            assert ("未收敛" if lang == "zh" else "did not converge") in page

@@ -356,7 +356,7 @@ def render_split_report(
     body = table(
         header,
         [*rows, totals + pad, rois + pad],
-        numeric=[False, *([True] * len(names)), False, False],
+        numeric=[False, *([True] * len(names)), *([False] * len(extra))],
     )
     body += "".join(f"<p>{text(line)}</p>" for line in gain_lines(split, rule, lang))
     cost, spread = rule_cost(split, free) if over_draws else (split.rule_cost, None)
@@ -404,8 +404,19 @@ def render_split_report(
         (words["curves"], figures),
     ]
     if fit is not None:
-        sections.append(
-            (words["fit"], f"<p>R² {fit.r2:.3f}, NRMSE {fit.nrmse:.3f} ({text(fit.message)})</p>")
+        # the optimiser's own message only when the fit failed, in plain words
+        failed = (
+            ""
+            if fit.success
+            else (
+                f"响应曲线拟合未收敛，结果不可靠：{fit.message}"
+                if lang == "zh"
+                else f"The curve fit did not converge, so the curves are unreliable: {fit.message}"
+            )
         )
+        fit_line = f"<p>R² {fit.r2:.3f}, NRMSE {fit.nrmse:.3f}</p>"
+        if failed:
+            fit_line += f'<p class="bad">{text(failed)}</p>'
+        sections.append((words["fit"], fit_line))
     sections.append((words["warnings"], warnings_block(notes, lang)))
     return page(words["split_title"], _stamp(source, words), sections, lang)
