@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from bidopt.__main__ import main
-from bidopt._cli_workflow import canonical_order
+from bidopt._cli_workflow import canonical_order, parse_rule
 from bidopt.bidding import optimize_bids
 from bidopt.datasets import read_keyword_log
 from bidopt.exceptions import InvalidInputError
@@ -279,3 +279,14 @@ def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(InvalidInputError, match="must be an existing file"):
         main([*missing, "--verbose"])  # the exception itself, with its traceback
     assert logging.getLogger("bidopt").handlers == handlers  # progress reports off again
+
+
+def test_rules_typed_on_a_chinese_keyboard() -> None:
+    # full-width ：＝％ (and ，、 between channels) read as their ASCII twins
+    rule = parse_rule("core＝直通车，钻展、淘宝客：60％")
+    assert rule.group == "core" and rule.channels == ("直通车", "钻展", "淘宝客")
+    assert rule.share == pytest.approx(0.6)
+    assert parse_rule("core=直通车：55％～65％").share == pytest.approx((0.55, 0.65))
+    # a share outside 0..1 is named as such, with the value and the rule
+    with pytest.raises(InvalidInputError, match=r"share between 0 and 1 .* Got '1.6' in"):
+        parse_rule("core=直通车,钻展:1.6")

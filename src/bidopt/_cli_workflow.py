@@ -228,26 +228,35 @@ class Rule:
 _RULE = re.compile(r"^\s*([^=]+?)\s*=\s*(.+?)\s*:\s*([0-9.]+%?)(?:\s*-\s*([0-9.]+%?))?\s*$")
 
 
-def _share(text: str) -> float:
+#: Full-width punctuation a Chinese keyboard types in a rule, read as its ASCII twin.
+_FULL_WIDTH = str.maketrans({"：": ":", "＝": "=", "％": "%", "－": "-", "～": "-", "．": "."})
+
+
+def _share(text: str, rule: str) -> float:
     value = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
     if not 0.0 <= value <= 1.0:
-        raise ValueError(text)
+        raise InvalidInputError(
+            f"`--rule` must give a share between 0 and 1 (or 0% and 100%) of the budget. Got "
+            f"{text!r} in {rule!r} instead."
+        )
     return value
 
 
 def parse_rule(text: str) -> Rule:
     """``core=直通车,钻展,淘宝客:0.6`` (or ``:60%``, or a range ``:0.55-0.65``)."""
-    match = _RULE.match(text)
+    match = _RULE.match(text.translate(_FULL_WIDTH))
     try:
         if match is None:
             raise ValueError(text)
         channels = tuple(c.strip() for c in re.split(r"[,，、]", match.group(2)) if c.strip())
-        low = _share(match.group(3))
+        low = _share(match.group(3), text)
         share: float | tuple[float, float] = low
         if match.group(4):
-            share = (low, _share(match.group(4)))
+            share = (low, _share(match.group(4), text))
             if share[0] > share[1]:
                 raise ValueError(text)
+    except InvalidInputError:
+        raise  # a share out of range, said as such
     except ValueError:
         raise InvalidInputError(
             "`--rule` must look like GROUP=CHANNEL,CHANNEL:SHARE, the share a fraction or "
