@@ -188,7 +188,7 @@ def run_plan(
         f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message})"
         + (f"; {note}." if (note := sheet.aim_note("en")) else "."),
         f"At the plan's margin one more order costs {sheet.marginal_cpa:,.2f} yuan "
-        "(the last yuan of the budget buys orders at this price).",
+        "(the last yuan the plan spends buys orders at this price).",
         *_range_lines(plan.ranges),
         *(f"warning: {w}" for w in sheet.warnings),
         "",
