@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -189,3 +190,33 @@ def test_split_report_says_a_failed_fit_in_plain_words() -> None:
         assert ("`ftol` condition" in page) is not success
         if not success:
             assert ("未收敛" if lang == "zh" else "did not converge") in page
+
+
+def test_frontier_figure_keeps_the_marginal_line_in_its_legend_and_speaks_chinese(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the plan page re-draws the legend to add today and the plan: the right axis's
+    # marginal-cost line must stay in it, and the zh page labels the figure in Chinese
+    import bidopt.report._pages as pages
+
+    account = make_search_account(40, n_days=8, rng=4)
+    estimate = estimate_landscapes(account.log)
+    budget = float(account.expected().totals()["cost"])
+    plan = optimize_bids(estimate, budget)
+    sheet = make_bid_sheet(account.log, estimate, plan)
+    frontier = bid_frontier(estimate.landscapes, np.linspace(0.3, 1.8, 6) * budget)
+    seen: dict[str, Any] = {}
+
+    def keep(fig: Any, alt: str) -> str:
+        seen[alt] = fig
+        return ""
+
+    monkeypatch.setattr(pages, "figure_img", keep)
+    for lang, marginal in (("en", "marginal"), ("zh", "边际每单花费")):
+        render_plan_report(sheet, frontier=frontier, lang=lang)  # type: ignore[arg-type]
+        fig = seen.pop(pages.WORDS[lang]["frontier"])
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert marginal in labels and pages.WORDS[lang]["plan"] in labels, labels
+        if lang == "zh":
+            assert fig.axes[0].get_xlabel() == "每天花费（元）"
+            assert any(label.startswith("预算 ") for label in labels), labels

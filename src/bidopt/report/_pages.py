@@ -115,8 +115,30 @@ def _frontier_figure(frontier: Frontier, sheet: BidSheet, lang: Lang) -> str:
                 linestyle="none",
                 label=label,
             )
-        ax.legend(fontsize="small", loc="lower right")
+        # one legend for both axes, as plot_frontier draws it (the marginal-cost line is
+        # on the right axis)
+        handles = [h for a in fig.axes for h in a.get_legend_handles_labels()[0]]
+        ax.legend(handles=handles, fontsize="small", loc="lower right")
+        if lang == "zh":
+            _frontier_zh(fig, sheet.budget)
     return figure_img(fig, WORDS[lang]["frontier"])
+
+
+def _frontier_zh(fig: Any, budget: float) -> None:
+    """The frontier figure's title, axes and legend in Chinese (orders objective)."""
+    ax, right = fig.axes[0], fig.axes[-1]
+    ax.set_title("不同预算能买到的成交，以及最后一元的边际成本")
+    ax.set_xlabel("每天花费（元）")
+    ax.set_ylabel("成交笔数/天")
+    right.set_ylabel("边际每单花费（元）")
+    legend = ax.get_legend()
+    names = {"orders": "成交笔数", "marginal": "边际每单花费"}
+    for entry in legend.get_texts() if legend is not None else ():
+        label = entry.get_text()
+        if label.startswith("budget "):
+            entry.set_text(f"预算 {budget:,.0f}")
+        elif label in names:
+            entry.set_text(names[label])
 
 
 def render_plan_report(
