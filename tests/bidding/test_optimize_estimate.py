@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import PlanRanges, optimize_bids
-from bidopt.bidding._trust import SPEND_QUANTILE, trust_half_widths
+from bidopt.bidding._trust import SPEND_QUANTILE, TODAY_OVER, trust_half_widths
 from bidopt.datasets import Categorical, KeywordLog, make_search_account
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import estimate_landscapes
@@ -132,18 +132,20 @@ def test_trust_region_spans_today_and_the_log_s_bids_plus_20_percent(account):
     np.testing.assert_allclose(up, [step, step + np.log(2.0 / 1.5), step])
 
 
-def test_guard_keeps_today_s_bids_whose_spend_the_estimate_cannot_rule_out(constant):
-    # a budget at the low end of the draws' range of today's spend: the estimate cannot
-    # tell that today's bids overspend it, so when no wider plan beats them the guard
-    # keeps them as they are (it used to lower them, losing what they get)
+def test_guard_honours_a_cut_the_estimate_cannot_rule_out(constant):
+    # a budget at the low end of the draws' range of today's spend (about 12% below its
+    # mean): the estimate cannot tell that today's bids overspend it, but it is a real
+    # cut, which the plan honours (the guard used to keep today's bids, 1.13 x the
+    # budget); keeping them is for a budget within TODAY_OVER of their spend
+    # (test_optimize_estimate_budget.py)
     today = constant.identifiability.current_bid
     spend = constant.draws.at_bids(today)["cost"].sum(axis=1)
     budget = float(np.quantile(spend, 0.1, method="higher"))
+    assert budget < spend.mean() / (1 + TODAY_OVER)
     plan = optimize_bids(constant, budget, objective="revenue")
-    assert plan.success and plan.ranges.trust_scale == 0.0
-    np.testing.assert_array_equal(plan.bids, today)
-    assert "kept as they are" in plan.message and f"{budget:,.2f}" in plan.message
-    np.testing.assert_allclose(plan.ranges.gain, 0.0, atol=1e-6 * plan.revenue)
+    assert plan.success and "kept as they are" not in plan.message
+    assert 0.9 * budget <= plan.spend <= budget * (1 + 1e-9)
+    assert plan.ranges.trust_scale == 0.0 or plan.ranges.probability_better >= 0.8
     # a budget the draws all say today's bids overspend: the plan fits within it
     low = float(spend.min()) * 0.6
     lowered = optimize_bids(constant, low, objective="revenue")

@@ -17,12 +17,16 @@ says so).  With ``safe=True`` (the default):
   region is halved, then halved again, and finally the plan is today's bids, lowered
   only where the budget requires.
 
-Today's bids count as a plan within the budget unless the estimate is sure they spend
-more: when their spend is within the budget in at least 10% of the draws
-(``TODAY_WITHIN``, the low end of its 80% range), the plan must beat their objective as
-it is (otherwise: scaled down in proportion to the budget), and the guard's last step
-keeps them as they are rather than lowering them (the plan's ``budget`` is then their
-expected spend, and its message says so).
+Today's bids count as a plan within the budget when the estimate cannot tell that they
+spend more and the budget is no real cut: when their spend is within the budget in at
+least 10% of the draws (``TODAY_WITHIN``, the low end of its 80% range) and their
+expected spend is at most 5% above it (``TODAY_OVER``), the plan must beat their
+objective as it is (otherwise: scaled down in proportion to the budget), and the guard's
+last step keeps them as they are rather than lowering them (the plan's ``budget`` is then
+their expected spend, and its message says plainly that it is above the budget and why).
+A larger cut is honoured.  Where the budget is below what the trust region's lowest bids
+spend, the region reaches further down, to bids (today's times one factor) that spend
+half the budget, so that the plan lowers bids rather than switching keywords off.
 """
 
 from __future__ import annotations
@@ -67,6 +71,9 @@ _AIM_STEPS = 4
 #: not scaled down to the budget) when their spend is within it in at least this share
 #: of the draws: the lower end of the 80% range.
 TODAY_WITHIN = 0.1
+#: ... and only when their expected spend is at most this much above the budget: a
+#: larger gap is the merchant's budget cut, which the plan honours (it lowers bids).
+TODAY_OVER = 0.05
 
 
 def _share_within(spends: FloatArray, budget: float) -> float:
@@ -80,6 +87,9 @@ def _within(spends: FloatArray, budget: float) -> bool:
 
 
 _LEVELS = 21
+#: Where the budget requires lowering today's bids beyond the trust region, its lowest
+#: bids spend this share of the budget.
+_CUT_ROOM = 0.5
 _MIN_BID, _MAX_BID = 0.05, 99.0
 
 
@@ -145,6 +155,32 @@ def _grid(today: FloatArray, down: FloatArray, up: FloatArray, lower_only: bool)
     return np.asarray(np.maximum.accumulate(grid, axis=1), dtype=np.float64)
 
 
+def _budget_cut(
+    today: FloatArray, down: FloatArray, budget: float, spend: Callable[[FloatArray], float]
+) -> float:
+    """Log step down (>= 0) below today's bids (shape (n_keywords,)) that the trust region
+    must reach, at least, for the budget (yuan): 0 when its lowest bids, ``today *
+    exp(-down)``, spend within it; else the step at which ``today * exp(-max(down, step))``
+    spends ``_CUT_ROOM`` of it (``spend(bids)``: expected spend, yuan).  Without it a
+    budget below the region's reach can only be met by switching keywords off (a head
+    keyword with most of the spend leaves the plan far below the budget); the room lets
+    the solver lower some keywords more than others, and aim lower (the spend rule)."""
+
+    def lowest(step: float) -> float:
+        return spend(today * np.exp(-np.maximum(down, step)))
+
+    if budget <= 0 or lowest(0.0) <= budget:
+        return 0.0
+    target = budget * _CUT_ROOM
+    lo, hi = 0.0, float(np.log(max(float(today.max()), _MIN_BID) / _MIN_BID)) + TRUST_STEP
+    if lowest(hi) > target:
+        return hi
+    for _ in range(30):  # bisection: the spend falls as the step grows
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if lowest(mid) > target else (lo, mid)
+    return hi
+
+
 def plan_on_estimate(
     estimate: LandscapeEstimate,
     budget: float,
@@ -180,7 +216,11 @@ def plan_on_estimate(
     today_spend = float(today_cost.mean())
     # today's bids are a plan within the budget unless the estimate is sure they spend
     # more: then (only) the plan is compared with them scaled down to the budget
-    affordable = draws is not None and _share_within(today_cost, budget) >= TODAY_WITHIN
+    affordable = (
+        draws is not None
+        and _share_within(today_cost, budget) >= TODAY_WITHIN
+        and today_spend <= budget * (1 + TODAY_OVER)
+    )
     same_spend = 1.0 if affordable or today_spend <= 0 else min(1.0, budget / today_spend)
 
     def evaluate(plan: BidPlan) -> tuple[dict[str, FloatArray], FloatArray]:
@@ -242,6 +282,11 @@ def plan_on_estimate(
             )
     else:
         down, up = trust_half_widths(today, ident)
+        # where the budget is below what the trust region's lowest bids spend, every
+        # width reaches down to the bids (today's times one factor) that spend it
+        cut = _budget_cut(
+            today, down, budget, lambda bids: float(expected(bids[:, None]).cost.sum())
+        )
         for scale in _SCALES:
             width = scale or 1.0
             if scale == 0.0 and affordable and today_spend > budget:
@@ -254,14 +299,16 @@ def plan_on_estimate(
                 plan = replace(
                     plan,
                     message=plan.message
-                    + f" Today's bids are kept as they are: the estimate puts their spend "
-                    f"at {today_spend:,.2f} (80% range {lo:,.2f} .. {hi:,.2f}), which does "
-                    f"not rule out that they spend within the budget {budget:,.2f}, and "
-                    "lowering them would lose what they get.",
+                    + f" Today's bids are kept as they are, so the plan's expected spend "
+                    f"{today_spend:,.2f} is {today_spend / budget - 1:.1%} above the budget "
+                    f"{budget:,.2f}: the estimate cannot tell them apart (80% range of "
+                    f"today's spend {lo:,.2f} .. {hi:,.2f}, within {TODAY_OVER:.0%} of the "
+                    "budget), no plan beat today's bids, and lowering them would lose "
+                    "what they get.",
                 )
                 break
             plan, metrics, gain = solve_within(
-                expected(_grid(today, down * width, up * width, scale == 0))
+                expected(_grid(today, np.maximum(down * width, cut), up * width, scale == 0))
             )
             if scale == 0.0 or (plan.success and (gain >= 0).mean() >= _CONFIDENCE):
                 break
