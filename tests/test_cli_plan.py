@@ -4,6 +4,7 @@ history, the bid file checked row by row against the plan, and row-order invaria
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import logging
 import re
@@ -290,3 +291,18 @@ def test_rules_typed_on_a_chinese_keyboard() -> None:
     # a share outside 0..1 is named as such, with the value and the rule
     with pytest.raises(InvalidInputError, match=r"share between 0 and 1 .* Got '1.6' in"):
         parse_rule("core=直通车,钻展:1.6")
+
+
+def test_margin_line_in_the_objectives_unit(reference: tuple[Any, Any, Any, Any]) -> None:
+    from bidopt._cli_workflow import _margin_line
+
+    sheet = reference[3]
+    line = _margin_line(dataclasses.replace(sheet, marginal_cpa=40.0))
+    assert line.startswith("At the plan's margin one more order costs 40.00 yuan")
+    clicks = dataclasses.replace(sheet, objective="clicks", marginal_cpa=4.0)
+    assert "one more click costs 4.00 yuan" in _margin_line(clicks)
+    revenue = dataclasses.replace(sheet, objective="revenue", marginal_cpa=0.5)
+    assert "one more yuan of budget adds 2.00 yuan of revenue" in _margin_line(revenue)
+    # a budget that does not bind: no 'costs inf yuan'
+    loose = _margin_line(dataclasses.replace(sheet, marginal_cpa=float("inf")))
+    assert "inf" not in loose and loose.startswith("The budget does not limit the plan")

@@ -24,6 +24,7 @@ from bidopt.exceptions import InvalidInputError, MissingDependencyError
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import (
     KEY_COLUMNS,
+    BidSheet,
     make_bid_sheet,
     render_plan_report,
     render_split_report,
@@ -187,14 +188,32 @@ def run_plan(
         f"{sheet.spend:,.2f} of the {sheet.budget:,.2f} budget "
         f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message})"
         + (f"; {note}." if (note := sheet.aim_note("en")) else "."),
-        f"At the plan's margin one more order costs {sheet.marginal_cpa:,.2f} yuan "
-        "(the last yuan the plan spends buys orders at this price).",
+        _margin_line(sheet),
         *_range_lines(plan.ranges),
         *(f"warning: {w}" for w in sheet.warnings),
         "",
         f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
     ]
     return "\n".join(lines)
+
+
+def _margin_line(sheet: BidSheet) -> str:
+    """What the last yuan the plan spends buys, in the plan objective's unit."""
+    unit = {"conversions": "orders", "clicks": "clicks"}.get(sheet.objective)
+    if not np.isfinite(sheet.marginal_cpa) or sheet.marginal_cpa <= 0:
+        return (
+            f"The budget does not limit the plan: more of it would buy no more "
+            f"{unit or sheet.objective} (the bid limits, the trust region or a target limit it)."
+        )
+    if unit is not None:
+        return (
+            f"At the plan's margin one more {unit[:-1]} costs {sheet.marginal_cpa:,.2f} yuan "
+            f"(the last yuan the plan spends buys {unit} at this price)."
+        )
+    return (
+        f"At the plan's margin one more yuan of budget adds {1.0 / sheet.marginal_cpa:,.2f} "
+        f"yuan of {sheet.objective}."
+    )
 
 
 def _range_lines(ranges: PlanRanges | None) -> list[str]:

@@ -66,10 +66,12 @@ class BidSheet:
     budget : float
         The merchant's daily budget, yuan.
     aim : float
-        The budget the plan was optimised for, yuan (``plan.budget``): at most ``budget``;
-        below it when a plan made on an estimate aims lower so that its spend stays within
-        the budget in at least half of the estimate's draws.  The rounded bids spend at
-        most this much (up to the rounding step's tolerance).
+        The budget the plan was optimised for, yuan (``plan.budget``): below ``budget``
+        when a plan made on an estimate aims lower so that its spend stays within the
+        budget in at least half of the estimate's draws; above it when the plan keeps
+        today's bids because the estimate cannot tell that they overspend the budget
+        (:func:`~bidopt.bidding.optimize_bids`).  ``success`` checks the rounded bids'
+        spend against this.
     planned_spend : float
         The optimiser's expected spend before rounding, yuan.
     spend : float
@@ -219,8 +221,8 @@ class BidSheet:
         ]
 
     def aim_note(self, lang: Lang = "en") -> str:
-        """Why the plan spends less than the budget, in plain words (``lang``), when it
-        aims below it (``aim < budget``); ``""`` otherwise."""
+        """Why the plan was made for another budget than the merchant's (``aim`` not
+        ``budget``), in plain words (``lang``); ``""`` when it was not."""
         return aim_note(self.budget, self.aim, check_choice(lang, "lang", ("en", "zh")))
 
     def summary(self) -> str:
@@ -337,8 +339,9 @@ def make_bid_sheet(
         limits to ``optimize_bids`` so the plan respects them before rounding.
     budget : float, optional
         The merchant's daily budget, yuan, the one given to ``optimize_bids`` (default
-        ``plan.budget``).  A plan made on an estimate may aim below it (``plan.budget``,
-        kept as the sheet's ``aim``); the sheet reports against this budget.
+        ``plan.budget``).  A plan made on an estimate may be made for another budget
+        (``plan.budget``, kept as the sheet's ``aim``, see ``BidSheet.aim_note``); the
+        sheet shows this one.
 
     Returns
     -------
@@ -364,11 +367,6 @@ def make_bid_sheet(
             )
     aim = float(plan.budget)
     asked = aim if budget is None else float(check_scalar(budget, "budget", lower=0))
-    if asked < aim * (1 - 1e-9):
-        raise InvalidInputError(
-            f"`budget` must be at least the plan's budget ({aim:,.2f} yuan), the one given to "
-            f"optimize_bids. Got {asked!r} instead."
-        )
     row_of = estimate.model.row_of
     n = estimate.n_keywords
     if row_of.size != len(log):
@@ -425,11 +423,11 @@ def make_bid_sheet(
     ).astype(object)
     spend = float(cost.sum())
     within = bool(((new == 0) | ((new >= low - 1e-12) & (new <= high + 1e-12))).all())
-    keeps_budget = spend <= asked + tolerance
+    keeps_budget = spend <= aim + tolerance  # what the plan was made and certified for
     changed = action != "keep"
     warnings, warnings_zh = sheet_warnings(
         certified=(plan.success, plan.message),
-        over_budget=(spend, asked) if not keeps_budget else None,
+        over_budget=(spend, aim) if not keeps_budget else None,
         rounded_down=mode == "down",
         step=step_,
         min_bid=low,

@@ -120,15 +120,30 @@ def bid_reasons(
 
 
 def aim_note(budget: float, aim: float, lang: str) -> str:
-    """Why the plan spends less than the merchant's budget ``budget`` (yuan/day) when it
-    aims at ``aim`` below it; ``""`` when it aims at the whole budget."""
-    if not aim < budget * (1 - 1e-9):
+    """Why the plan was made for ``aim`` rather than the merchant's ``budget`` (yuan/day):
+    below it so that its spend stays within the budget in at least half of the estimate's
+    draws, or above it when it keeps today's bids (their expected spend), which the
+    estimate cannot tell overspend the budget; ``""`` when ``aim`` is the budget."""
+    if abs(aim - budget) <= 1e-9 * max(budget, 1.0):
         return ""
+    if aim < budget:
+        if lang == "zh":
+            return (
+                f"方案按 {aim:,.2f} 元/天规划（低于预算），使估计的抽样中至少一半的花费不超过预算"
+            )
+        return (
+            f"the plan aims at {aim:,.2f} yuan a day, below the budget, so that its spend "
+            "stays within the budget in at least half of the estimate's draws"
+        )
     if lang == "zh":
-        return f"方案按 {aim:,.2f} 元/天规划（低于预算），使估计的抽样中至少一半的花费不超过预算"
+        return (
+            f"优化器按当前出价的预计花费 {aim:,.2f} 元/天（高于预算）规划：预算在当前出价花费的 "
+            "80% 区间内，报表无法判断当前出价是否超支"
+        )
     return (
-        f"the plan aims at {aim:,.2f} yuan a day, below the budget, so that its spend stays "
-        "within the budget in at least half of the estimate's draws"
+        f"the optimiser made the plan for {aim:,.2f} yuan a day, today's bids' expected "
+        "spend, above the budget: the budget is within the 80% range of their spend over "
+        "the estimate's draws, so the report cannot tell that they overspend it"
     )
 
 
