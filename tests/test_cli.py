@@ -4,6 +4,7 @@ import csv
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,14 @@ def test_out_must_be_a_directory(tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert "is not a directory" in run.stderr
+
+
+def test_demo_on_thin_data_says_what_it_misses(capsys: pytest.CaptureFixture[str]) -> None:
+    # one day of 50 keywords: the library's warning is a report line (not a raw Python
+    # warning on stderr), and the plan's miss on the truth is said in words
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning escaping the demo fails the test
+        assert main(["demo", "--keywords", "50", "--days", "1", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: The log cannot identify how 50 of 50 keywords" in out
+    assert re.search(r"On the true landscapes the plan spends \d+% more than the budget", out)

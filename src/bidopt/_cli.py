@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import time
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -225,7 +226,9 @@ def run_demo(
     say("grouping the keywords")
     groups, group_lines = _group_report(account, seed)
     say("estimating bid landscapes from the log")
-    estimate = estimate_landscapes(account.log)
+    with warnings.catch_warnings(record=True) as caught:  # said in the report, not raw
+        warnings.simplefilter("always")
+        estimate = estimate_landscapes(account.log)
     landscape = estimate.landscapes
     now = account.expected().totals()
     budget = now["cost"]
@@ -250,8 +253,9 @@ def run_demo(
         plan = optimize_bids(landscape, budget, max_cpc=MAX_CPC, target_cpa=TARGET_CPA)
     except InfeasibleError as exc:
         lines.append(f"target CPA not reachable: {exc}")
-    if plan is not None:
-        rows.append(["bidopt", *_metrics(account.truth.expected(plan.bids).totals())])
+    truth = None if plan is None else account.truth.expected(plan.bids).totals()
+    if truth is not None:
+        rows.append(["bidopt", *_metrics(truth)])
     lines.append(_table(rows))
     if plan is not None:
         raised = int((plan.bids > account.current_bids).sum())
@@ -263,6 +267,9 @@ def run_demo(
             f"Solver: {plan.message} gap <= {plan.relative_gap:.1e} of the optimum; "
             f"one more yuan of budget buys {plan.shadow_price:.4f} orders.",
         ]
+    if truth is not None:
+        lines += _judged_on_truth(truth, budget, warned=bool(caught))
+    lines += [f"warning: {m}" for m in dict.fromkeys(str(w.message) for w in caught)]
     say("splitting the channel budget")
     channel_lines, curves, splits = _channel_report(channel_budget)
     lines += ["", *channel_lines]
@@ -286,6 +293,22 @@ def run_demo(
             ),
         ]
     return "\n".join(lines)
+
+
+def _judged_on_truth(truth: dict[str, float], budget: float, *, warned: bool) -> list[str]:
+    """What the plan misses on the account's true landscapes: the budget (by more than
+    1%) or the target CPA, in plain words (empty when it keeps both)."""
+    missed = []
+    if truth["cost"] > 1.01 * budget:
+        missed.append(f"spends {truth['cost'] / budget - 1:.0%} more than the budget")
+    if truth["cpa"] > TARGET_CPA:
+        missed.append(f"pays {truth['cpa']:.2f} yuan per order, above the target CPA")
+    if not missed:
+        return []
+    return [
+        f"On the true landscapes the plan {' and '.join(missed)}: the landscapes estimated "
+        "from the log are off there" + (" (see the warnings)." if warned else ".")
+    ]
 
 
 def _read_columns(path: Path, names: Sequence[str]) -> dict[str, list[str]]:
