@@ -63,9 +63,13 @@ def optimize_bids(
     where the bid never moved, the log's bids plus 20% where it did), and falls back
     towards today's bids unless the plan beats them, at the same spend, in at least 80%
     of the draws (the no-loss guard).  Where the budget is within the 80% range of
-    today's bids' spend over the draws, the estimate cannot tell that they overspend
-    it: the plan must then beat them as they are, and the guard's last step keeps them
-    unchanged (its message says so, and the plan's ``budget`` is their expected spend).
+    today's bids' spend over the draws and at most 5% below its mean (no real cut), the
+    estimate cannot tell that they overspend it: the plan must then beat them as they
+    are, and the guard's last step keeps them unchanged (its message says that the plan
+    spends more than the budget, and why; the plan's ``budget`` is their expected
+    spend).  A deeper cut is honoured: where the trust region's lowest bids spend more
+    than the budget, it reaches further down, so the plan lowers bids rather than
+    switching keywords off.
 
     Parameters
     ----------
@@ -75,7 +79,7 @@ def optimize_bids(
     budget : float
         Spend limit per period, yuan (>= 0). Hard: the plan never spends more (on an
         estimate, its expected spend; except that the no-loss guard may keep today's
-        bids, see above).
+        bids, at most 5% above it, see above).
     objective : {"conversions", "clicks", "revenue", "profit"}, default "conversions"
         What to maximise; ``profit`` is revenue minus cost.
     max_cpc : float, optional
