@@ -260,6 +260,11 @@ def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit) as done:  # no --budget: a usage error
         main(["plan", "report.csv", "--out", str(tmp_path)])
     assert done.value.code == 2 and "--budget" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:  # bid limits the wrong way round: the flags named
+        main(["plan", "r.csv", "--budget", "9", "--max-bid", "0.01", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "--min-bid: must be <= --max-bid" in err
+    assert "--min-bid 0.05 and --max-bid 0.01" in err
     missing = ["plan", str(tmp_path / "nope.xlsx"), "--budget", "10", "--out", str(tmp_path)]
     assert main([*missing, "-q"]) == 1  # a data error: one line, no traceback
     err = capsys.readouterr().err

@@ -233,6 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = getattr(args, "out", None)
     if out is not None and out.exists() and not out.is_dir():
         parser.error(f"argument --out: {str(out)!r} exists and is not a directory")
+    if args.command == "plan" and args.min_bid > args.max_bid:
+        parser.error(
+            f"argument --min-bid: must be <= --max-bid. Got --min-bid {args.min_bid:g} and "
+            f"--max-bid {args.max_bid:g} instead"
+        )
     start = time.perf_counter()
     say = None if args.quiet else _progress(start)
     if args.verbose:
