@@ -311,3 +311,17 @@ def test_margin_line_in_the_objectives_unit(reference: tuple[Any, Any, Any, Any]
     # a budget that does not bind: no 'costs inf yuan'
     loose = _margin_line(dataclasses.replace(sheet, marginal_cpa=float("inf")))
     assert "inf" not in loose and loose.startswith("The budget does not limit the plan")
+
+
+def test_a_report_without_bids_names_the_column_and_its_headers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "no_bid.csv"
+    path.write_text(
+        "日期,关键词,展现量,点击量,花费\n2024-11-01,连衣裙,100,5,3.5\n2024-11-02,连衣裙,90,4,3.0\n",
+        encoding="utf-8",
+    )
+    assert main(["plan", str(path), "--budget", "10", "--out", str(tmp_path / "o"), "-q"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no_bid.csv must have a bid column") and "出价" in err, err
+    assert "`log`" not in err  # not the library's parameter name

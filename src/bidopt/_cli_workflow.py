@@ -19,7 +19,7 @@ from bidopt._cli import _table
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt.bidding import PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, fit_response, split_budget
-from bidopt.datasets import KeywordLog, read_channel_history, read_keyword_log
+from bidopt.datasets import HEADER_ALIASES, KeywordLog, read_channel_history, read_keyword_log
 from bidopt.exceptions import InvalidInputError, MissingDependencyError
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import (
@@ -98,6 +98,13 @@ def run_plan(
             + (f"none: {why}" if why else "a header and no data rows")
             + " instead."
         )
+    for column in ("bid", "cost"):  # the landscapes need both: say it with the headers
+        if getattr(log, column) is None:
+            raise InvalidInputError(
+                f"{path.name} must have a {column} column (a header such as "
+                f"{' / '.join(HEADER_ALIASES[column][:4])}) to plan bids. Got none among "
+                f"the columns read: {', '.join(log.columns)}."
+            )
     log = canonical_order(log)
     say(f"estimating bid landscapes of {len(log):,} keyword-days")
     with warnings.catch_warnings(record=True) as caught:
