@@ -137,7 +137,8 @@ def test_plan_report_renders_in_chromium(plan_pages: dict[str, str], tmp_path: P
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
 
 
-def test_split_report_renders_in_chromium(tmp_path: Path) -> None:
+def _double11_splits() -> tuple[Any, dict[str, ResponseCurve], dict[str, Any]]:
+    """The Double-11 plan, its curves from ROI and its splits under core 60%."""
     plan = double11_channels()
     curves = plan.curves(ResponseCurve.from_roi)
     groups = {k: list(v) for k, v in plan.groups.items()}
@@ -148,6 +149,11 @@ def test_split_report_renders_in_chromium(tmp_path: Path) -> None:
         scenarios={"core 60%": {"core": 0.6, "emerging": 0.4}},
         current=plan.current,
     )
+    return plan, curves, splits
+
+
+def test_split_report_renders_in_chromium(tmp_path: Path) -> None:
+    plan, curves, splits = _double11_splits()
     observed = {c: (0.5 * x, 1.2 * x) for c, x in plan.current.items()}
     page = render_split_report(
         splits, curves, rule="core 60%", observed=observed, source="history.csv", lang="en"
@@ -171,16 +177,7 @@ def test_split_report_says_a_failed_fit_in_plain_words() -> None:
     # page without `observed` (optional) renders (it raised in the table's zip before)
     from types import SimpleNamespace
 
-    plan = double11_channels()
-    curves = plan.curves(ResponseCurve.from_roi)
-    groups = {k: list(v) for k, v in plan.groups.items()}
-    splits = compare_splits(
-        curves,
-        plan.budget,
-        groups=groups,
-        scenarios={"core 60%": {"core": 0.6, "emerging": 0.4}},
-        current=plan.current,
-    )
+    _, curves, splits = _double11_splits()
     for success, lang in ((True, "en"), (False, "en"), (False, "zh")):
         fit = SimpleNamespace(
             draws=None, r2=0.9, nrmse=0.05, success=success, message="`ftol` condition"
