@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -144,3 +145,18 @@ def test_reasons_never_print_minus_zero() -> None:
             [10.0, 10.0, 10.0], unit="orders", lang=lang,
         )  # fmt: skip
         assert not any("-0.00" in r for r in reasons), reasons
+
+
+def test_a_plan_buying_far_fewer_orders_than_today_is_warned() -> None:
+    # e.g. --target-cpa 5 on the example export: 259 keywords paused, 191 -> 16 orders a
+    # day, and no warning said so
+    from bidopt.report._words import sheet_warnings
+
+    common: dict[str, Any] = {"certified": (True, ""), "over_budget": None, "step": 0.01}
+    common |= {"rounded_down": False, "min_bid": 0.05, "few_clicks": 0, "beyond_history": 0}
+    common["days"] = 14
+    en, zh = sheet_warnings(**common, orders=(191.14, 15.95))
+    assert en[0].startswith("The plan buys 92% fewer orders a day than today's bids")
+    assert "少 92%" in zh[0]
+    for orders in ((100.0, 95.0), (float("nan"), 1.0), (0.0, 0.0)):
+        assert sheet_warnings(**common, orders=orders) == ((), ())

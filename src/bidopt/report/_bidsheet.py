@@ -434,6 +434,7 @@ def make_bid_sheet(
         few_clicks=int((changed & (history_clicks < FEW_CLICKS)).sum()),
         beyond_history=int(((new > 1.5 * max_history_bid) & (new > 0)).sum()),
         days=int(np.unique(log.date).size),
+        orders=(float(np.sum(now_orders)), float(np.sum(orders))),
     )
     shadow = plan.shadow_price
     key_cols = {c: _column(log, c, first) for c in KEY_COLUMNS}

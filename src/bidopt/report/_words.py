@@ -21,6 +21,9 @@ __all__ = [
 #: ad group's averages.
 FEW_CLICKS = 5
 
+#: A plan buying more than this share fewer orders than today's bids is warned about.
+FEWER_ORDERS = 0.1
+
 #: The bid file's columns, by language.
 HEADERS: dict[str, tuple[str, ...]] = {
     "en": (
@@ -157,10 +160,24 @@ def sheet_warnings(
     few_clicks: int,
     beyond_history: int,
     days: int,
+    orders: tuple[float, float] = (float("nan"), float("nan")),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The bid sheet's warnings in English and in Chinese (same order)."""
+    """The bid sheet's warnings in English and in Chinese (same order); ``orders`` is
+    (today's, the plan's) orders per day (NaN without an orders column)."""
     en: list[str] = []
     zh: list[str] = []
+    today, planned = orders
+    if today > 0 and planned < (1 - FEWER_ORDERS) * today:
+        drop = 1 - planned / today
+        en.append(
+            f"The plan buys {drop:.0%} fewer orders a day than today's bids ({planned:,.2f} "
+            f"vs {today:,.2f}): what limits it (the budget, a target or a cap) costs them; "
+            "check that this is what you want."
+        )
+        zh.append(
+            f"方案每天的成交笔数比当前出价少 {drop:.0%}（{planned:,.2f} 对 {today:,.2f}）："
+            "限制方案的预算、目标或上限让它少了这些成交，请确认这是您想要的。"
+        )
     ok, message = certified
     if not ok:
         en.append(f"The optimiser did not certify its plan: {message}")
