@@ -219,6 +219,8 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     # this history does not support reallocating: today's split (62% core) is moved just
     # enough to meet the rule (直通车 -> 抖音) and stays there, and says so
     assert "Safe default: stayed at today's split, changed only as far as" in text
+    # ... and the no-rule column moves, so the words are about this split's start only
+    assert "under these bounds and rules the history does not support reallocating" in text
     for c in ("钻展", "淘宝客", "小红书"):
         assert spend[c] == pytest.approx(today[c], abs=0.01)
     assert today["直通车"] - spend["直通车"] == pytest.approx(
