@@ -327,3 +327,19 @@ def test_a_report_without_bids_names_the_column_and_its_headers(
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: no_bid.csv must have a bid column") and "出价" in err, err
     assert "`log`" not in err  # not the library's parameter name
+
+
+def test_an_excel_workbook_under_another_name_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Zhitongche users often have .xls files: an old binary workbook, or an .xlsx renamed;
+    # the reader's "must be UTF-8 or GB18030 text" did not say what to do
+    for name, head, words in (
+        ("old.xls", b"\xd0\xcf\x11\xe0", "old binary Excel (.xls) workbook"),
+        ("renamed.xls", b"PK\x03\x04", "or rename it to .xlsx"),
+    ):
+        (tmp_path / name).write_bytes(head + b"\x00" * 64)
+        args = ["plan", str(tmp_path / name), "--budget", "10", "--out", str(tmp_path / "o")]
+        assert main([*args, "-q"]) == 1
+        err = capsys.readouterr().err
+        assert "must be .csv, .tsv or .xlsx" in err and words in err, err

@@ -58,12 +58,25 @@ def canonical_order(log: KeywordLog) -> KeywordLog:
     return log.take(order)
 
 
+#: The first bytes of an Excel workbook: .xlsx (a zip) and the old binary .xls (OLE2).
+_WORKBOOK = {b"PK\x03\x04": ".xlsx", b"\xd0\xcf\x11\xe0": "old binary Excel (.xls)"}
+
+
 def _check_file(path: Path, what: str) -> None:
-    """The command's input file must exist, named as the command line names it."""
+    """The command's input file must exist, named as the command line names it, and a
+    workbook must be one that can be read (.xlsx, saved under that name)."""
     if not path.is_file():
         raise InvalidInputError(
             f"{what} must be an existing file. Got {str(path)!r} instead"
             + (" (a directory)." if path.is_dir() else ": no such file.")
+        )
+    with path.open("rb") as handle:
+        kind = _WORKBOOK.get(handle.read(4))
+    if kind is not None and path.suffix.lower() != ".xlsx":
+        raise InvalidInputError(
+            f"{what} must be .csv, .tsv or .xlsx. Got {path.name!r}, an {kind} workbook, "
+            "instead: open it in Excel and save it as .xlsx (or CSV UTF-8)"
+            + (", or rename it to .xlsx." if kind == ".xlsx" else ".")
         )
 
 
