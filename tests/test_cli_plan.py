@@ -253,11 +253,13 @@ def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("bidopt ")
-    for args in (["--help"], ["plan", "--help"], ["split", "--help"]):
+    for args in (["--help"], *([c, "--help"] for c in ("plan", "split", "demo", "abtest"))):
         with pytest.raises(SystemExit) as done:
             main(args)
         text = capsys.readouterr().out
         assert done.value.code == 0 and "usage:" in text
+        # every command says what it does above its options
+        assert re.search(r"\n\n[A-Z][^\n]+\n", text.split("options:")[0]), text
         assert "``" not in text and ":func:" not in text  # no raw reST
     with pytest.raises(SystemExit) as done:  # no --budget: a usage error
         main(["plan", "report.csv", "--out", str(tmp_path)])

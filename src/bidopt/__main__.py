@@ -193,7 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "split moves from today's only as far as the draws support)",
     )
     demo = sub.add_parser(
-        "demo", parents=[common], help="run the end-to-end example on a synthetic account"
+        "demo",
+        parents=[common],
+        help="run the end-to-end example on a synthetic account",
+        description="The main job end to end on a seeded synthetic account: group its "
+        "keywords, estimate bid landscapes, optimise bids under today's spend (22-yuan CPC "
+        "cap, 25-yuan target CPA) judged on the account's truth, and split a channel budget "
+        "under the 60/40 core/emerging rule.",
     )
     demo.add_argument(
         "--keywords",
@@ -219,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "abtest",
         parents=[common],
         help="compare the arms of an experiment in a CSV file (one row per unit)",
+        description="Compare the arms of an experiment (one row per unit): each arm's lift "
+        "over the control with its interval and p-value, a sample-ratio check and the "
+        "Bayesian probability of beating the control.",
     )
     abtest.add_argument("data", type=Path, help="CSV file with a header row")
     abtest.add_argument("--arm", required=True, help="column of the arm labels")
