@@ -95,3 +95,21 @@ def test_guard_keeps_today_s_bids_within_the_tolerance_and_says_so(logs):
     assert "kept as they are" in plan.message and "above the budget" in plan.message
     assert f"{budget:,.2f}" in plan.message
     np.testing.assert_allclose(plan.ranges.gain, 0.0, atol=1e-6 * plan.conversions)
+
+
+def test_guard_never_says_today_s_bids_are_kept_when_a_target_pauses_them(logs):
+    # the same budget, with a target CPA today's bids miss: solving "today's bids as they
+    # are" under the target pauses keywords, so they are not kept, and the message must
+    # not say they are (it said "kept as they are ... expected spend 5,077" for a plan
+    # spending 80 with most keywords paused)
+    estimate, _ = logs[3]
+    today = estimate.identifiability.current_bid
+    metrics = estimate.draws.at_bids(today)
+    spend = metrics["cost"].sum(axis=1)
+    budget = float(spend.mean()) / (1 + TODAY_OVER) * (1 + 1e-6)
+    cpa_today = float(spend.mean() / metrics["conversions"].sum(axis=1).mean())
+    plan = optimize_bids(estimate, budget, target_cpa=0.5 * cpa_today)
+    assert plan.success
+    assert "kept as they are" not in plan.message
+    assert plan.spend <= budget * (1 + 1e-9)
+    assert plan.spend <= plan.conversions * 0.5 * cpa_today * (1 + 1e-9)

@@ -293,7 +293,15 @@ def plan_on_estimate(
                 # today's bids as they are: the estimate cannot tell that they spend
                 # more than the budget, and lowering them loses what they get
                 kept = expected(today[:, None])
-                plan = solve(kept, float(kept.cost.sum()) * (1 + 1e-9))
+                held = solve(kept, float(kept.cost.sum()) * (1 + 1e-9))
+                # the caller's other constraints (a target CPA or ROAS) may pause some of
+                # them: then the bids are not kept, and the plan is made below instead
+                if np.any(~np.isclose(held.bids, today) & (kept.cost.max(axis=1) > 0)):
+                    plan, metrics, gain = solve_within(
+                        expected(_grid(today, np.maximum(down, cut), up, True))
+                    )
+                    break
+                plan = held
                 metrics, gain = evaluate(plan)
                 lo, hi = np.quantile(today_cost, [0.1, 0.9])
                 plan = replace(
