@@ -51,15 +51,7 @@ def gain_lines(split: BudgetSplit, rule: str, lang: Literal["en", "zh"] = "en") 
             words = split.message[split.message.index("Safe default:") :]
             cut = words.find("; the gain over")  # the gain is said above, in yuan
             words = words if cut < 0 else words[:cut] + "."
-            # said of this split, which starts from today's moved onto its bounds and
-            # rules: the same history may support moving a split without them
-            lines.append(
-                words.replace(
-                    "the history does not support reallocating;",
-                    "under these bounds and rules the history does not support reallocating "
-                    "further;",
-                )
-            )
+            lines.append(words)
     return lines
 
 

@@ -281,8 +281,9 @@ def _safe_result(
             f"Safe default: stayed at {origin}. No move towards the best split over "
             f"the draws gains in at least {CONFIDENCE:.0%} of them with a positive "
             f"{GAIN_QUANTILE:.0%} quantile (the full move gains in {best:.0%} of the "
-            "draws): the history does not support reallocating; lift tests on the "
-            "channels flagged not identified would.",
+            "draws): under these bounds and rules the history does not support "
+            "reallocating further; lift tests on the channels flagged not identified "
+            "would.",
         )
     region = (
         "each channel within its starting spend x exp(+-r), r from "
