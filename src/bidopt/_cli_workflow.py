@@ -145,13 +145,15 @@ def run_plan(
     )
     say("tracing the spend/return frontier")
     today = sheet.totals()["today"]["spend"] or budget  # the frontier spans today and the plan
+    # on the landscape the plan was made on (the draws' mean, within the trust region)
     frontier = bid_frontier(
-        estimate.landscapes,
+        estimate,
         np.linspace(0.25 * min(budget, today), 1.5 * max(budget, today), 12),
         objective=objective,  # type: ignore[arg-type]
         max_cpc=max_cpc,
         min_bid=min_bid,
         max_bid=max_bid,
+        safe=safe,
     )
     out.mkdir(parents=True, exist_ok=True)
     written = [write_bid_sheet(sheet, out / "bids.csv", lang=lang)]  # type: ignore[arg-type]

@@ -113,3 +113,25 @@ def test_guard_never_says_today_s_bids_are_kept_when_a_target_pauses_them(logs):
     assert "kept as they are" not in plan.message
     assert plan.spend <= budget * (1 + 1e-9)
     assert plan.spend <= plan.conversions * 0.5 * cpa_today * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_frontier_on_an_estimate_is_traced_where_the_plan_is_made(logs, safe):
+    # the report's frontier was traced on the point landscapes over their whole bid grid,
+    # while the plan is made on the draws' mean within the trust region: on the example
+    # export the figure read 165.91 yuan per order at the plan's spend, the plan 135.32
+    from bidopt.bidding import bid_frontier
+
+    estimate, observed = logs[1]
+    plan = optimize_bids(estimate, observed, safe=safe)
+    if safe:
+        assert plan.ranges.trust_scale == 1.0  # the guard kept the full region here
+    assert "aims at" not in plan.message  # planned at the budget itself
+    front = bid_frontier(estimate, [0.5 * observed, observed], safe=safe)
+    # (the region reaches lower for the frontier's half budget: its grid differs a little)
+    np.testing.assert_allclose(front.spend[1], plan.spend, rtol=1e-5)
+    np.testing.assert_allclose(front.conversions[1], plan.conversions, rtol=1e-5)
+    assert front.shadow_price[1] == pytest.approx(plan.shadow_price, rel=1e-5)
+    # the point landscapes' frontier is another curve
+    point = bid_frontier(estimate.landscapes, [observed])
+    assert abs(point.shadow_price[0] / plan.shadow_price - 1) > 0.01

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,9 @@ from bidopt.bidding._optimize import make_plan, optimize_bids
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import make_problem, picked
 from bidopt.bidding._solvers import Solution, dual_plan
+from bidopt.bidding._trust import frontier_landscapes
 from bidopt.exceptions import InfeasibleError, InvalidInputError
-from bidopt.landscape import BidLandscape, Objective
+from bidopt.landscape import BidLandscape, LandscapeEstimate, Objective
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["BudgetForTarget", "Frontier", "bid_frontier", "budget_for_target"]
@@ -108,7 +110,7 @@ class Frontier:
 
 
 def bid_frontier(
-    landscape: BidLandscape,
+    landscape: BidLandscape | LandscapeEstimate,
     budgets: npt.ArrayLike,
     *,
     objective: Objective = "conversions",
@@ -117,6 +119,8 @@ def bid_frontier(
     target_roas: float | None = None,
     min_bid: float | None = None,
     max_bid: float | None = None,
+    current_bids: Mapping[str, float] | None = None,
+    safe: bool = True,
 ) -> Frontier:
     """The optimal objective and its marginal cost at each budget.
 
@@ -125,11 +129,19 @@ def bid_frontier(
 
     Parameters
     ----------
-    landscape : BidLandscape
+    landscape : BidLandscape or LandscapeEstimate
+        With an estimate (from :func:`bidopt.landscape.estimate_landscapes`), the
+        frontier is traced on the landscape :func:`optimize_bids` plans an estimate on:
+        averaged over its draws, at the bids of the full trust region around today's
+        bids (``safe=True``) or at the estimate's bid grid (``safe=False``).  It is the
+        frontier before the no-loss guard and the spend rule, which may keep a plan
+        below it.
     budgets : array-like of shape (n_budgets,)
         Budgets in yuan (>= 0), in any order.
     objective, max_cpc, target_cpa, target_roas, min_bid, max_bid
         As in :func:`optimize_bids`.
+    current_bids, safe
+        As in :func:`optimize_bids` on an estimate (ignored for a ``BidLandscape``).
 
     Returns
     -------
@@ -146,6 +158,35 @@ def bid_frontier(
         "min_bid": min_bid,
         "max_bid": max_bid,
     }
+    if isinstance(landscape, LandscapeEstimate):
+        # each budget on its plan's landscape (one frontier per distinct landscape)
+        parts = [
+            (
+                where,
+                bid_frontier(
+                    land, grid[where], **constraints, target_cpa=target_cpa, target_roas=target_roas
+                ),
+            )
+            for land, where in frontier_landscapes(
+                landscape, grid, current_bids=current_bids, safe=safe
+            )
+        ]
+        return Frontier(
+            budgets=grid,
+            **{
+                name: _scatter(grid.size, [(w, getattr(f, name)) for w, f in parts])
+                for name in (
+                    "spend",
+                    "fun",
+                    "bound",
+                    "clicks",
+                    "conversions",
+                    "revenue",
+                    "shadow_price",
+                )
+            },
+            objective=parts[0][1].objective,
+        )
     plans: list[BidPlan] = []
     if target_cpa is None and target_roas is None:
         problem = make_problem(
@@ -210,6 +251,14 @@ def bid_frontier(
         shadow_price=np.array([p.shadow_price for p in plans]),
         objective=plans[0].objective,
     )
+
+
+def _scatter(n: int, parts: list[tuple[IntArray, FloatArray]]) -> FloatArray:
+    """Values of shape (n,) put together from ``(indices, values)`` parts."""
+    out = np.empty(n)
+    for where, values in parts:
+        out[where] = values
+    return out
 
 
 def _with_budget(problem: Any, budget: float) -> Any:

@@ -43,12 +43,13 @@ from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._ranges import PlanRanges
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import BidLandscape, Identifiability, LandscapeEstimate
-from bidopt.typing import FloatArray
+from bidopt.typing import FloatArray, IntArray
 
 __all__ = [
     "SPEND_QUANTILE",
     "TODAY_WITHIN",
     "TRUST_STEP",
+    "frontier_landscapes",
     "plan_on_estimate",
     "today_bids",
     "trust_half_widths",
@@ -179,6 +180,49 @@ def _budget_cut(
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if lowest(mid) > target else (lo, mid)
     return hi
+
+
+def frontier_landscapes(
+    estimate: LandscapeEstimate,
+    budgets: FloatArray,
+    *,
+    current_bids: Mapping[str, float] | None,
+    safe: bool,
+) -> list[tuple[BidLandscape, IntArray]]:
+    """The landscapes a plan on ``estimate`` is made on at each of ``budgets`` (yuan,
+    shape (n_budgets,)), for a spend frontier: averaged over the estimate's draws (the
+    point estimate without draws), at the bids of the full trust region around today's
+    bids (``safe=True``; reaching lower for a budget below what its lowest bids spend, as
+    the plan does) or at the estimate's own bid grid (``safe=False``).  Budgets sharing a
+    landscape share an entry: ``[(landscape, indices into budgets), ...]``."""
+    if not isinstance(safe, bool):
+        raise InvalidInputError(f"`safe` must be True or False. Got {short_repr(safe)} instead.")
+    draws = estimate.draws
+
+    def expected(bids: FloatArray) -> BidLandscape:
+        if draws is None:
+            return estimate.model.landscape(bids)
+        return draws.mean_landscape(bids)
+
+    every = np.arange(budgets.size)
+    if not safe:
+        return [(expected(np.asarray(estimate.landscapes.bids)), every)]
+    today = today_bids(estimate, current_bids)
+    ident = estimate.identifiability
+    assert ident is not None  # checked by today_bids
+    down, up = trust_half_widths(today, ident)
+    cuts = np.array(
+        [
+            _budget_cut(
+                today, down, float(b), lambda bids: float(expected(bids[:, None]).cost.sum())
+            )
+            for b in budgets
+        ]
+    )
+    return [
+        (expected(_grid(today, np.maximum(down, cut), up, False)), every[cuts == cut])
+        for cut in np.unique(cuts)
+    ]
 
 
 def plan_on_estimate(
