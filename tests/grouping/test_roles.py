@@ -215,6 +215,18 @@ def test_one_keywords_brand_does_not_name_a_shared_group() -> None:
     assert groups.names.tolist() == ["华为手机"]  # 华为 on two of three
 
 
+def test_a_lone_character_never_names_a_group() -> None:
+    # jieba without its HMM cuts the unknown brand 戴森 into 戴 (a verb: an attribute) and
+    # 森 (a qualifier); the demo's group of 戴森 shampoos was named "森洗发水"
+    pytest.importorskip("jieba", reason="word roles of Chinese need jieba (bidopt[chinese])")
+    words = ["24新款戴森洗发水", "同款戴森洗发水", "官方戴森洗发水", "戴森去屑洗发水"]
+    words.append("飞利浦洗发水")
+    assert "森" in keyword_roles(words[0]).qualifiers  # the cut this guards against
+    groups = group_keywords(words)
+    assert groups.names[groups.labels[0]] == "洗发水"
+    assert all(not name.startswith("森") for name in groups.names.tolist())
+
+
 def test_a_qualifier_meets_a_product_word_with_its_own_weight() -> None:
     """``weights={"qualifier_product": w}``: how strongly a qualifier meets the same word
     as another keyword's product word (三轮车 of 儿童三轮车围栏 and of 客货电动三轮车);

@@ -82,7 +82,9 @@ def group_names_and_themes(
         r = roles[i]
         extra = (*r.brands, *r.qualifiers)
         for p, w in enumerate(dict.fromkeys(extra)):
-            if w != r.product:
+            # a lone character is a piece of a word the segmenter did not know (森 of
+            # 戴森), never a name a merchant would read
+            if w != r.product and len(w) > 1:
                 rows.append(i)
                 words.append(w)
                 position.append(p if w in r.brands else p + 100)
