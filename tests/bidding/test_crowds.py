@@ -249,3 +249,67 @@ def test_ctr_floor_broken_on_the_plan_is_not_a_success(account_cells, monkeypatc
     plan = _solve(cols, land, 0.8 * budget, objective="clicks", max_cpc=22.0, min_ctr=ctr)
     assert plan.ctr < ctr and not plan.certificate["min_ctr"].holds
     assert not plan.success and plan.status == 2 and "min_ctr" in plan.message
+
+
+def _two_crowd_floor_case():
+    """One keyword, a base crowd at CTR 1% and a crowd at CTR 10-13%: keyword bids alone
+    never reach CTR 2%, the crowd at +300% does (keyword bid 0.75: 27.5 clicks, CTR 2.9%)."""
+    bids = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    clicks = np.array([[10.0, 20.0, 30.0], [10.0, 15.0, 20.0]])
+    land = BidLandscape(
+        bids=bids,
+        impressions=np.array([[1000.0, 2000.0, 3000.0], [100.0, 150.0, 200.0]]),
+        clicks=clicks,
+        cost=clicks * np.array([[0.8, 1.6, 2.4]]),
+        conversions=clicks * 0.1,
+    )
+    return land, {"keywords": ["k", "k"], "crowds": ["base", "B"], "base_crowd": "base"}
+
+
+def test_ctr_floor_keyword_bids_cannot_meet_is_met_by_a_premium():
+    """The keyword-only plan is empty (its CTR is at most 1.8%); the premium search still
+    runs, from the premiums the per-cell optimum implies or the box's top, and finds a plan
+    meeting the floor.
+    (Before: success, status 0, an empty plan.)"""
+    land, labels = _two_crowd_floor_case()
+    plan = optimize_crowd_bids(land, 100.0, objective="clicks", min_ctr=0.02, **labels)
+    assert plan.keyword_only_fun == 0 and plan.per_cell.fun == pytest.approx(30.0)
+    assert plan.success and plan.status == 0 and plan.certificate["min_ctr"].holds
+    assert plan.premiums[1] >= 0.05 and plan.fun >= 27.5  # at least the plan in the docstring
+    assert plan.ctr >= 0.02 and plan.spend <= 100.0 * (1 + 1e-9)
+    assert "nan" not in plan.message
+
+
+def test_empty_plan_while_per_cell_buys_is_not_a_plain_success():
+    """With no premium allowed to the crowd (``max_crowds=0``) nothing meets the floor:
+    the empty plan says so (status 1, not a success) instead of 'optimal'."""
+    land, labels = _two_crowd_floor_case()
+    plan = optimize_crowd_bids(
+        land, 100.0, objective="clicks", min_ctr=0.02, max_crowds=0, **labels
+    )
+    assert plan.fun == 0 and plan.per_cell.fun > 0
+    assert not plan.success and plan.status == 1
+    assert plan.message.startswith("No plan found that meets the CTR floor (min_ctr=0.02)")
+    assert "nan" not in plan.message
+
+
+def test_ctr_floor_messages_in_plain_words():
+    """Budget 0: no 'nan%' in the message; a floor only unusable cells reach raises
+    naming the cap; a dual/LP/MILP plan left empty by the floor does not say the floor
+    is 'met with room to spare'."""
+    from bidopt.bidding._crowds import solve_with_ctr_floor
+
+    land, labels = _two_crowd_floor_case()
+    plan = optimize_crowd_bids(land, 0.0, objective="clicks", min_ctr=0.02, **labels)
+    assert plan.success and plan.fun == 0 and "nan" not in plan.message
+    assert "per-cell optimum (a bid per cell) buys nothing" in plan.message
+    assert "No impressions" in plan.message
+    # the 10% cells cost 0.8-2.4 per click: under max_cpc=0.5 none is usable
+    with pytest.raises(InfeasibleError, match=r"min_ctr=0.02 is unreachable under max_cpc=0.5"):
+        optimize_crowd_bids(land, 100.0, objective="clicks", min_ctr=0.02, max_cpc=0.5, **labels)
+    with pytest.raises(InfeasibleError, match=r"unreachable under max_bid=0.5.*raise max_bid"):
+        optimize_crowd_bids(land, 100.0, objective="clicks", min_ctr=0.02, max_bid=0.5, **labels)
+    for method in ("dual", "lp", "milp"):
+        empty = solve_with_ctr_floor(land, 100.0, "clicks", 0.2, method=method)
+        assert empty.fun == 0 and "room to spare" not in empty.message
+        assert "leave the plan empty" in empty.message

@@ -61,7 +61,7 @@ from bidopt.bidding._problem import make_problem
 from bidopt.bidding._solvers import solve_dual
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, Objective
-from bidopt.typing import FloatArray, IntArray, ObjectArray
+from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
 
 __all__ = [
     "CROWD_OBJECTIVES",
@@ -240,6 +240,9 @@ def optimize_crowd_bids(
             check_scalar(bound_value, name, lower=0, lower_inclusive=False)
     if min_ctr is not None:
         min_ctr = _check_min_ctr(min_ctr, landscape, target_cpa, target_roas)
+    curves = CellCurves.build(landscape, value, max_cpc=max_cpc, max_bid=max_bid, min_ctr=min_ctr)
+    if min_ctr is not None:
+        _check_ctr_reachable(min_ctr, landscape, curves.usable, max_cpc, max_bid)
 
     # 1. the per-cell optimum: the reference and the bound
     kw_objective: Objective = "revenue" if objective == "lifetime_value" else objective
@@ -271,7 +274,6 @@ def optimize_crowd_bids(
         )  # fmt: skip
 
     # 2. the keyword problem for fixed premiums
-    curves = CellCurves.build(landscape, value, max_cpc=max_cpc, max_bid=max_bid, min_ctr=min_ctr)
     low, log_ratio = base_grid(curves, cells, n_levels, min_ratio, min_bid)
     has = {n: getattr(landscape, n) is not None for n in ("conversions", "revenue", "impressions")}
     # the keyword landscape needs clicks, cost and what the objective and target read:
@@ -312,6 +314,21 @@ def optimize_crowd_bids(
     if min_ctr is not None:
         aux = "ctr_slack"
     searchable = np.flatnonzero(~fixed)
+    seeded = False
+    if max_crowds > 0 and searchable.size and best.fun <= 0 < per_cell.fun:
+        # the keyword-only plan is empty (a CTR floor or target keyword bids alone cannot
+        # meet) while a bid per cell can: start from crowds at the box's top premium, on a
+        # base grid reaching below the cells' first levels (the crowds' bids start there)
+        low, log_ratio = base_grid(
+            curves, cells, n_levels, min_ratio, min_bid, reach=1 + PREMIUM_RANGE[1]
+        )
+        zero_reads.clear()
+        seeds = _seed_premiums(curves, cells, searchable, max_crowds, min_ctr, per_cell, fixed)
+        for trial in seeds:
+            plan = solve(trial)
+            nit += 1
+            if plan.success and plan.fun > best.fun:
+                best, premiums, seeded = plan, trial, True
     if max_crowds > 0 and searchable.size and max_sweeps > 0 and best.fun > 0:
         order = np.argsort(log_ratio, kind="stable")  # runs of one grid ratio
         tables = SearchTables.build(
@@ -321,7 +338,7 @@ def optimize_crowd_bids(
             weights = lagrangian_weights(best, target_cpa, target_roas, objective, min_ctr)
             score = tables.score(*weights)
             trial = search_premiums(
-                tables, score, premiums, searchable, max_crowds, first=sweep == 0
+                tables, score, premiums, searchable, max_crowds, first=sweep == 0 and not seeded
             )
             if np.array_equal(trial, premiums):
                 break
@@ -356,16 +373,110 @@ def _check_min_ctr(
             f"carries one plan-level target). Got min_ctr={min_ctr!r} and "
             f"{other}={target_cpa if target_cpa is not None else target_roas!r} instead."
         )
-    clicks, shown = landscape.clicks, landscape.impressions
-    with np.errstate(divide="ignore", invalid="ignore"):
-        best = float(np.where(shown > 0, clicks / np.where(shown > 0, shown, 1.0), 0.0).max())
-    if best < floor * (1 - 1e-9):
-        raise InfeasibleError(
-            f"min_ctr={floor:g} is unreachable: the highest CTR of any cell is {best:.4%}. "
-            "Lower the floor.",
-            {"min_ctr": floor - best},
-        )
     return floor
+
+
+def _check_ctr_reachable(
+    min_ctr: float,
+    landscape: BidLandscape,
+    usable: FloatArray,
+    max_cpc: float | None,
+    max_bid: float | None,
+) -> None:
+    """Raise :class:`InfeasibleError` unless some usable level of some cell (a positive bid
+    within its usable bid, ``usable`` of shape (n_rows,)) has a CTR of at least ``min_ctr``."""
+    clicks, shown = landscape.clicks, landscape.impressions
+    assert shown is not None  # checked by _check_min_ctr
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ctr = np.where(shown > 0, clicks / np.where(shown > 0, shown, 1.0), 0.0)
+    bids = landscape.bids
+    allowed = (bids > 0) & (bids <= usable[:, None])
+    best = float(ctr.max())
+    best_usable = float(np.where(allowed, ctr, 0.0).max())
+    if best < min_ctr * (1 - 1e-9):
+        raise InfeasibleError(
+            f"min_ctr={min_ctr:g} is unreachable: the highest CTR of any cell is {best:.4%}. "
+            "Lower the floor.",
+            {"min_ctr": min_ctr - best},
+        )
+    if best_usable < min_ctr * (1 - 1e-9):
+        caps = [(n, v) for n, v in (("max_cpc", max_cpc), ("max_bid", max_bid)) if v is not None]
+        given = " and ".join(f"{n}={v:g}" for n, v in caps) or "positive bids"
+        raise InfeasibleError(
+            f"min_ctr={min_ctr:g} is unreachable under {given}: the cells' levels within "
+            f"them reach a CTR of at most {best_usable:.4%} (the highest of any level is "
+            f"{best:.4%}). Lower the floor, or raise "
+            f"{' or '.join(n for n, _ in caps) or 'the bids'}.",
+            {"min_ctr": min_ctr - best_usable},
+        )
+
+
+def _seed_premiums(
+    curves: CellCurves,
+    cells: IntArray,
+    searchable: IntArray,
+    max_crowds: int,
+    min_ctr: float | None,
+    per_cell: BidPlan,
+    fixed: BoolArray,
+) -> list[FloatArray]:
+    """Premium vectors (shape (n_crowds,)) to start from when the keyword-only plan is empty.
+
+    A premium raises a crowd's bids against the others', which is what a floor or a target
+    that keyword bids alone cannot meet needs.  First the premiums the per-cell optimum
+    implies (per crowd, the median over the keywords it bids of its cell bid over the
+    keyword's reference bid, less 1, on the box; the reference: the fixed crowds' cell bid,
+    else the keyword's lowest cell bid; the ``max_crowds`` crowds of most per-cell spend);
+    then each searchable crowd alone at the box's top premium; then the best 2, 3, ..
+    ``max_crowds`` together at the top (best: highest CTR over the crowd's usable cells
+    with a CTR floor, else most value per yuan), and those best less one crowd each.
+    Duplicates are dropped."""
+    present = cells >= 0
+    rows = np.maximum(cells, 0)
+    x = np.where(present, np.asarray(per_cell.bids, dtype=np.float64)[rows], 0.0)
+    lowest = np.where(x > 0, x, np.inf).min(axis=1)
+    lowest = np.where(np.isfinite(lowest), lowest, 0.0)
+    ref = np.where(fixed.any(), x[:, fixed].max(axis=1) if fixed.any() else 0.0, lowest)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        implied = np.where(ref[:, None] > 0, x / ref[:, None] - 1, np.inf)
+    implied = np.clip(implied, *PREMIUM_RANGE)
+    cell_value = np.where(present, per_cell.keyword_cost[rows], 0)
+    start = np.zeros(cells.shape[1])
+    worth = sorted(
+        (a for a in searchable.tolist() if (x[:, a] > 0).any()),
+        key=lambda a: -cell_value[:, a].sum(),
+    )
+    for a in worth[:max_crowds]:
+        start[a] = np.round(float(np.median(implied[x[:, a] > 0, a])) * STEP) / STEP
+    starts = [start] if worth else []
+    pooled = np.zeros(cells.shape[1])
+    for a in searchable.tolist():
+        own = cells[present[:, a], a]
+        top = curves.bids[own] <= curves.usable[own, None]
+        if min_ctr is not None:
+            num, den = curves.metrics["clicks"][own], curves.metrics["impressions"][own]
+        else:
+            num, den = curves.metrics["value"][own], curves.metrics["cost"][own]
+        num_sum, den_sum = float(np.where(top, num, 0).sum()), float(np.where(top, den, 0).sum())
+        pooled[a] = num_sum / den_sum if den_sum > 0 else (np.inf if num_sum > 0 else 0.0)
+    ranked = sorted(searchable.tolist(), key=lambda a: -pooled[a])
+    for a in ranked:
+        trial = np.zeros(cells.shape[1])
+        trial[a] = PREMIUM_RANGE[1]
+        starts.append(trial)
+    top_set = ranked[:max_crowds]
+    for k in range(2, len(top_set) + 1):
+        trial = np.zeros(cells.shape[1])
+        trial[top_set[:k]] = PREMIUM_RANGE[1]
+        starts.append(trial)
+    for a in top_set if len(top_set) > 2 else []:  # the top set less one crowd
+        trial = np.zeros(cells.shape[1])
+        trial[[b for b in top_set if b != a]] = PREMIUM_RANGE[1]
+        starts.append(trial)
+    unique: dict[bytes, FloatArray] = {}
+    for trial in starts:
+        unique.setdefault(trial.tobytes(), trial)
+    return list(unique.values())
 
 
 def ctr_floor_check(clicks: FloatArray, impressions: FloatArray, min_ctr: float) -> ConstraintCheck:
@@ -421,16 +532,23 @@ def solve_with_ctr_floor(
         solution = solve_dual(problem, opts)
     else:
         solution = solve_highs(problem, opts, integral=name == "milp")
+    levels = solution.levels
+    on = levels >= 0
     binding = solution.target_multiplier > 0
+    if not on.any():
+        clause = (
+            "and the budget and bounds leave the plan empty: no bids within them buy "
+            "anything at that CTR."
+        )
+    elif binding:
+        clause = "limits the plan: without it the plan would buy more, at a lower CTR."
+    else:
+        clause = "is met with room to spare: it does not limit the plan."
     solution = replace(
         solution,
-        message=f"Optimal up to the reported gap. The CTR floor (min_ctr={min_ctr:g}) "
-        + ("limits the plan: without it the plan would buy more, at a lower CTR."
-           if binding else "is met with room to spare: it does not limit the plan."),
-    )  # fmt: skip
-    levels = solution.levels
+        message=f"Optimal up to the reported gap. The CTR floor (min_ctr={min_ctr:g}) {clause}",
+    )
     rows = np.arange(levels.size)
-    on = levels >= 0
     at = np.maximum(levels, 0)
     clicks = np.where(on, landscape.clicks[rows, at], 0.0)
     shown = np.where(on, impressions[rows, at], 0.0)
@@ -621,16 +739,25 @@ def _finish(
     certificate = Certificate.of(checks)
     bound = max(per_cell.bound, fun)
     status, success = best.status, bool(best.success)
-    ref = per_cell.fun if per_cell.fun > 0 else float("nan")
-    message = (
-        f"{targeted.size} crowd premium(s); the plan reaches {fun / ref:.2%} of the "
-        f"per-cell optimum and at most {(bound - fun) / bound if bound > 0 else 0.0:.2%} "
-        f"below its bound; the keyword-only plan reaches {keyword_only.fun / ref:.2%}."
-    )
+    ref = per_cell.fun
+    if ref > 0:
+        message = (
+            f"{targeted.size} crowd premium(s); the plan reaches {fun / ref:.2%} of the "
+            f"per-cell optimum and at most {(bound - fun) / bound if bound > 0 else 0.0:.2%} "
+            f"below its bound; the keyword-only plan reaches {keyword_only.fun / ref:.2%}."
+        )
+    else:
+        message = (
+            f"{targeted.size} crowd premium(s); the per-cell optimum (a bid per cell) buys "
+            "nothing under this budget and these constraints, so neither does the plan."
+        )
     if min_ctr is not None:
         shown = float(read["impressions"].sum())
-        ctr = float(read["clicks"].sum()) / shown if shown > 0 else float("nan")
-        message += f" CTR {ctr:.4%} (floor min_ctr {min_ctr:.4%})."
+        if shown > 0:
+            ctr = float(read["clicks"].sum()) / shown
+            message += f" CTR {ctr:.4%} (floor min_ctr {min_ctr:.4%})."
+        else:
+            message += f" No impressions, so no CTR (floor min_ctr {min_ctr:.4%})."
     at_cap = [str(c) for c, p in zip(crowd_labels, premiums, strict=True) if p >= PREMIUM_RANGE[1]]
     if at_cap:
         message += (
@@ -639,6 +766,17 @@ def _finish(
         )
     if not best.success:
         message = best.message + " " + message
+    elif fun <= 0 < ref:
+        status, success = 1, False
+        what = (
+            f"the CTR floor (min_ctr={min_ctr:g})" if min_ctr is not None
+            else "the constraints"
+        )  # fmt: skip
+        message = (
+            f"No plan found that meets {what}: the search over keyword bids and crowd "
+            f"premiums found none that buys anything, while a bid per cell meets it with "
+            f"{ref:g} ({objective}); the plan is empty. " + message
+        )
     if not certificate.holds:
         status, success = 2, False
         message = certificate.message() + " " + message

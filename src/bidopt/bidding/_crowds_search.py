@@ -32,15 +32,21 @@ _LADDER = 1.25  # ratio of neighbouring grid log-ratios
 
 
 def base_grid(
-    curves: CellCurves, cells: IntArray, n_levels: int, min_ratio: float, min_bid: float | None
+    curves: CellCurves,
+    cells: IntArray,
+    n_levels: int,
+    min_ratio: float,
+    min_bid: float | None,
+    reach: float = 1.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Per keyword: lowest base bid and log ratio of the geometric grid.
 
-    The base bid reaches from the lowest first level of the keyword's cells to the
-    lowest usable bid of its cells (every cell gets at least the base bid)."""
+    The base bid reaches from the lowest first level of the keyword's cells, divided by
+    ``reach`` (1 + the largest premium the grid must serve below every cell's first level;
+    1: none), to the lowest usable bid of its cells (every cell gets at least the base bid)."""
     present = cells >= 0
     rows = np.maximum(cells, 0)
-    first = np.where(present, curves.first_bid()[rows], np.inf).min(axis=1)
+    first = np.where(present, curves.first_bid()[rows], np.inf).min(axis=1) / reach
     usable = np.where(present, curves.usable[rows], np.inf).min(axis=1)
     if min_bid is not None:
         first = np.maximum(first, min_bid)
