@@ -20,6 +20,12 @@ How it is solved (method ``"alternate"``):
    kept (at most ``max_crowds``), then refined one at a time.  The premiums are accepted
    only if the exact solve of step 2 improves on the best plan so far; the loop repeats
    with the new multipliers.
+4. If the keyword-only plan is empty (a CTR floor or target that keyword bids alone
+   cannot meet) while the per-cell optimum buys, step 3 starts instead from the best of
+   a few exact solves at premiums that separate the crowds (the premiums the per-cell
+   plan implies, crowds at the box's top; ``_seed_premiums``), on a base-bid grid reaching
+   below the cells' first levels.  If none buys anything the plan is empty, with status 1
+   ("No plan found that meets ...") and ``success`` False.
 
 The plan is read exactly from the cell landscapes and certified; its value is reported
 against the per-cell optimum (``share_of_per_cell``) and the bound (``relative_gap``).
@@ -156,6 +162,9 @@ def optimize_crowd_bids(
     CrowdBidPlan
         Keyword bids, premiums, per-cell bids and metrics, the per-cell optimum
         (``per_cell``) and keyword-only plan (``keyword_only``), and a certificate.
+        An empty plan while the per-cell optimum buys something is ``status`` 1,
+        ``success`` False ("No plan found that meets ..."): the search found no keyword
+        bids and premiums that meet the floor or target.
 
     Raises
     ------
@@ -164,7 +173,8 @@ def optimize_crowd_bids(
     InfeasibleError
         If the target cannot be met even with a bid per cell (from
         :func:`optimize_bids` on the cell landscape), or ``min_ctr`` is above every
-        cell's CTR.
+        cell's CTR (or above the CTR of every level ``max_cpc`` and ``max_bid`` leave
+        usable: the message names them).
 
     Notes
     -----
@@ -436,15 +446,15 @@ def _seed_premiums(
     x = np.where(present, np.asarray(per_cell.bids, dtype=np.float64)[rows], 0.0)
     lowest = np.where(x > 0, x, np.inf).min(axis=1)
     lowest = np.where(np.isfinite(lowest), lowest, 0.0)
-    ref = np.where(fixed.any(), x[:, fixed].max(axis=1) if fixed.any() else 0.0, lowest)
+    ref = x[:, fixed].max(axis=1) if fixed.any() else lowest
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = np.where(ref[:, None] > 0, x / ref[:, None] - 1, np.inf)
     implied = np.clip(implied, *PREMIUM_RANGE)
-    cell_value = np.where(present, per_cell.keyword_cost[rows], 0)
+    cell_spend = np.where(present, per_cell.keyword_cost[rows], 0.0)
     start = np.zeros(cells.shape[1])
     worth = sorted(
         (a for a in searchable.tolist() if (x[:, a] > 0).any()),
-        key=lambda a: -cell_value[:, a].sum(),
+        key=lambda a: -cell_spend[:, a].sum(),
     )
     for a in worth[:max_crowds]:
         start[a] = np.round(float(np.median(implied[x[:, a] > 0, a])) * STEP) / STEP
