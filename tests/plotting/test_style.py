@@ -1,6 +1,7 @@
 """The figure style: every public figure draws Chinese labels with a CJK font (no
-missing-glyph warnings), currency and separators follow set_style, and a missing font
-gives one clear hint."""
+missing-glyph warnings), writes its own words in Chinese with ``lang="zh"`` (English by
+default, unchanged), currency and separators follow set_style, and a missing font gives
+one clear hint."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import dataclasses
 import io
 import logging
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,7 +21,7 @@ pytest.importorskip("matplotlib", reason="the figures need the optional matplotl
 
 import bidopt.plotting
 from bidopt.bidding import bid_frontier, optimize_bids
-from bidopt.channels import ResponseCurve, compare_splits
+from bidopt.channels import ResponseCurve, compare_splits, fit_response, split_budget
 from bidopt.datasets import AuctionLog, double11_channels
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
@@ -105,7 +107,9 @@ def chinese_results() -> dict[str, Any]:
     }
 
 
-def _figures(r: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+def _figures(r: dict[str, Any], **lang: Any) -> dict[str, Callable[[], Any]]:
+    """Every public figure of the Chinese results; ``lang`` (``lang="zh"``), when given,
+    is passed to each."""
     landscape = r["landscape"]
     observed = np.column_stack([landscape.bids[:, 1], landscape.bids[:, 4]])
     return {
@@ -114,16 +118,17 @@ def _figures(r: dict[str, Any]) -> dict[str, Callable[[], Any]]:
             r["plan"],
             current_bids=landscape.bids[:, 2],
             observed_bids=observed,
+            **lang,
         ),
         "plot_frontier": lambda: _titled(
-            plot_frontier(r["frontier"], budget=250.0, plan=r["plan"], current=(200.0, 5.0))
+            plot_frontier(r["frontier"], budget=250.0, plan=r["plan"], current=(200.0, 5.0), **lang)
         ),
-        "plot_replay": lambda: plot_replay(r["replays"]),
+        "plot_replay": lambda: plot_replay(r["replays"], **lang),
         "plot_response_curves": lambda: plot_response_curves(
-            r["curves"], r["splits"]["六四规则"], others={"最优": r["splits"]["optimal"]}
+            r["curves"], r["splits"]["六四规则"], others={"最优": r["splits"]["optimal"]}, **lang
         ),
-        "plot_split": lambda: plot_split(r["splits"]),
-        "plot_spend_change": lambda: plot_spend_change(r["plan"], landscape.cost[:, 2]),
+        "plot_split": lambda: plot_split(r["splits"], **lang),
+        "plot_spend_change": lambda: plot_spend_change(r["plan"], landscape.cost[:, 2], **lang),
     }
 
 
@@ -303,3 +308,132 @@ def test_frontier_marks_the_plan_and_today(chinese_results: dict[str, Any]) -> N
     clicks_plan = optimize_bids(chinese_results["landscape"], 100.0, objective="clicks")
     with pytest.raises(InvalidInputError, match="`plan` must have the frontier's objective"):
         plot_frontier(frontier, plan=clicks_plan)
+
+
+def _labels(fig: Any) -> list[str]:
+    """The words of ``fig`` read from matplotlib: the figure's and every axes' titles,
+    the axis labels and the legend entries."""
+    out = [fig.get_suptitle()]
+    for ax in fig.axes:
+        out += [ax.get_title(loc) for loc in ("left", "center", "right")]
+        out += [ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        if legend is not None:
+            out += [t.get_text() for t in legend.get_texts()]
+    return [t for t in out if t]
+
+
+def _latin(texts: Any) -> set[str]:
+    return set(re.findall(r"[A-Za-z]{2,}", " ".join(texts)))
+
+
+def _left_over(english: list[str], chinese: list[str], given: Any = ()) -> list[str]:
+    """The Latin words of the English figure (names the caller gave aside) that the
+    Chinese figure still has."""
+    words = _latin(english) - _latin(given)
+    assert words, english  # the English figure has words of its own
+    text = " ".join(chinese)
+    return sorted(w for w in words if re.search(rf"(?<![A-Za-z]){w}(?![A-Za-z])", text))
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_chinese_figures_have_no_english_words(name: str, chinese_results: dict[str, Any]) -> None:
+    english = _labels(_figures(chinese_results)[name]())
+    chinese = _labels(_figures(chinese_results, lang="zh")[name]())
+    # plot_split's legend starts with the split names given ("current", "optimal")
+    given = chinese_results["splits"] if name == "plot_split" else ()
+    assert not _left_over(english, chinese, given), chinese
+    assert len(chinese) == len(english)
+    assert all(any(ord(ch) > 0x2E7F for ch in t) or not _latin([t]) for t in chinese), chinese
+
+
+def test_chinese_figures_on_the_other_paths(chinese_results: dict[str, Any]) -> None:
+    # the paths the test above does not take: a landscape without marks, in money; a
+    # clicks frontier; the spend change of a split; a fit's curves (observed range, band)
+    landscape, splits = chinese_results["landscape"], chinese_results["splits"]
+    rng = np.random.default_rng(5)
+    channels = ["直通车", "钻展"]
+    spend = {c: rng.uniform(2e4, 8e4, 30) for c in channels}
+    kpi = 3.0 * spend["直通车"] ** 0.8 + 2.0 * spend["钻展"] ** 0.8 + rng.normal(0, 500, 30)
+    fit = fit_response(spend, kpi, adstock="none", rng=0, options={"n_starts": 1})
+    split = split_budget(fit, 1e5, current={"直通车": 6e4, "钻展": 4e4})
+    figures: dict[str, Callable[..., Any]] = {
+        "landscape": lambda **k: (
+            plot_landscape(landscape, metric="revenue", **k)
+            if landscape.revenue is not None
+            else plot_landscape(landscape, metric="cost", **k)
+        ),
+        "frontier": lambda **k: plot_frontier(
+            bid_frontier(landscape, [100.0, 200.0], objective="clicks"), **k
+        ),
+        "spend_change": lambda **k: plot_spend_change(splits["optimal"], **k),
+        "fit_curves": lambda **k: plot_response_curves(fit, split, **k),
+    }
+    for name, make in figures.items():
+        english, chinese = _labels(make()), _labels(make(lang="zh"))
+        assert english == _labels(make(lang="en")), name
+        assert not _left_over(english, chinese), (name, chinese)
+    curves = _labels(figures["fit_curves"](lang="zh"))
+    assert "历史花费范围" in curves and "80% 区间" in curves and "当前" in curves
+
+
+def test_english_figures_are_unchanged(chinese_results: dict[str, Any]) -> None:
+    # the words of every figure before ``lang`` (read at 8733711), and lang="en" the same
+    figures, english = _figures(chinese_results), _figures(chinese_results, lang="en")
+    assert {n: _labels(f()) for n, f in figures.items()} == {
+        n: _labels(f()) for n, f in english.items()
+    }
+    seen = {n: _labels(f()) for n, f in figures.items()}
+    assert seen["plot_frontier"] == [
+        "每日预算与订单",
+        "What each budget buys, and what the last yuan buys",
+        "spend (yuan) per day",
+        "orders",
+        "orders",
+        "budget 250",
+        "today",
+        "plan",
+        "marginal",
+        "marginal cost per order (yuan)",
+    ]
+    assert seen["plot_landscape"][:3] == [
+        "Bid landscapes with today's bids (squares) and the plan's bids (circles)\n"
+        "solid and shaded: bids seen in the data; dashed: extrapolated",
+        "CPC bid (yuan)",
+        "clicks per day",
+    ]
+    assert seen["plot_replay"] == [
+        "Replay: clicks against budget",
+        "budget (the log's price unit, log scale)",
+        "clicks won",
+        "固定出价",
+    ]
+    assert seen["plot_response_curves"][:4] == [
+        "Response curves: where each split puts each channel",
+        "直通车",
+        "spend (thousand yuan per period)",
+        "revenue (thousand yuan)",
+    ]
+    assert seen["plot_response_curves"][4:7] == ["current", "optimal", "最优"]
+    assert seen["plot_split"][:3] == ["Budget split by channel", "channel", "spend (yuan)"]
+    assert (
+        seen["plot_split"][3].startswith("current: revenue ") and ", ROI " in seen["plot_split"][3]
+    )
+    assert seen["plot_spend_change"][0].startswith("Spend today and in the plan: the 5 biggest")
+    assert seen["plot_spend_change"][1:] == ["spend (yuan)", "keyword", "today", "plan"]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_an_unknown_language_is_refused(name: str, chinese_results: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInputError, match=r"Unknown lang 'fr'; expected one of 'en', 'zh'"):
+        _figures(chinese_results, lang="fr")[name]()
+
+
+def test_chinese_money_follows_the_style(chinese_results: dict[str, Any]) -> None:
+    # the default currency is written 元 in Chinese; a currency set by the merchant as set
+    set_style(currency="CNY")
+    fig = plot_split(chinese_results["splits"], lang="zh")
+    assert fig.axes[0].get_ylabel() == "花费（CNY）"
+    set_style(currency="yuan")
+    fig = plot_split(chinese_results["splits"], lang="zh")
+    assert fig.axes[0].get_ylabel() == "花费（元）"

@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import bid_frontier, optimize_bids
-from bidopt.channels import ResponseCurve, compare_splits
+from bidopt.channels import ResponseCurve, compare_splits, fit_response, split_budget
 from bidopt.datasets import double11_channels, make_search_account
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import make_bid_sheet, render_plan_report, render_split_report, write_html
+from bidopt.report._html import WORDS
 
 pytest.importorskip("matplotlib", reason="the report's figures need the optional matplotlib")
 
@@ -189,19 +190,21 @@ def test_split_report_says_a_failed_fit_in_plain_words() -> None:
             assert ("未收敛" if lang == "zh" else "did not converge") in page
 
 
-def test_frontier_figure_keeps_the_marginal_line_in_its_legend_and_speaks_chinese(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # the plan page re-draws the legend to add today and the plan: the right axis's
-    # marginal-cost line must stay in it, and the zh page labels the figure in Chinese
+def _figure_labels(fig: Any) -> list[str]:
+    """A figure's titles, axis labels and legend entries, read from matplotlib."""
+    out = [fig.get_suptitle()]
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        if legend is not None:
+            out += [t.get_text() for t in legend.get_texts()]
+    return [t for t in out if t]
+
+
+def _keep_figures(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The figures the pages embed, by their alt text (not rendered to PNG)."""
     import bidopt.report._pages as pages
 
-    account = make_search_account(40, n_days=8, rng=4)
-    estimate = estimate_landscapes(account.log)
-    budget = float(account.expected().totals()["cost"])
-    plan = optimize_bids(estimate, budget)
-    sheet = make_bid_sheet(account.log, estimate, plan)
-    frontier = bid_frontier(estimate.landscapes, np.linspace(0.3, 1.8, 6) * budget)
     seen: dict[str, Any] = {}
 
     def keep(fig: Any, alt: str) -> str:
@@ -209,11 +212,79 @@ def test_frontier_figure_keeps_the_marginal_line_in_its_legend_and_speaks_chines
         return ""
 
     monkeypatch.setattr(pages, "figure_img", keep)
+    return seen
+
+
+def _english_words(labels: list[str], names: Any = ()) -> set[str]:
+    """The Latin words of ``labels``, the names given to the page (rules, channels) aside."""
+    given = set(re.findall(r"[A-Za-z]{2,}", " ".join(names)))
+    return set(re.findall(r"[A-Za-z]{2,}", " ".join(labels))) - given
+
+
+def test_frontier_figure_keeps_the_marginal_line_in_its_legend_and_speaks_chinese(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the plan page re-draws the legend to add today and the plan: the right axis's
+    # marginal-cost line must stay in it, and the zh page's figure has no English word
+    account = make_search_account(40, n_days=8, rng=4)
+    estimate = estimate_landscapes(account.log)
+    budget = float(account.expected().totals()["cost"])
+    plan = optimize_bids(estimate, budget)
+    sheet = make_bid_sheet(account.log, estimate, plan)
+    frontier = bid_frontier(estimate.landscapes, np.linspace(0.3, 1.8, 6) * budget)
+    seen = _keep_figures(monkeypatch)
+    labels = {}
     for lang, marginal in (("en", "marginal"), ("zh", "边际每单花费")):
         render_plan_report(sheet, frontier=frontier, lang=lang)  # type: ignore[arg-type]
-        fig = seen.pop(pages.WORDS[lang]["frontier"])
-        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-        assert marginal in labels and pages.WORDS[lang]["plan"] in labels, labels
-        if lang == "zh":
-            assert fig.axes[0].get_xlabel() == "每天花费（元）"
-            assert any(label.startswith("预算 ") for label in labels), labels
+        fig = seen.pop(WORDS[lang]["frontier"])
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert marginal in legend and WORDS[lang]["plan"] in legend, legend
+        labels[lang] = _figure_labels(fig)
+    assert labels["zh"][:3] == [
+        "不同预算能买到的成交笔数，以及最后一元的边际成本",
+        "每天花费（元）",
+        "成交笔数",
+    ]
+    assert any(label.startswith("预算 ") for label in labels["zh"]), labels["zh"]
+    english = _english_words(labels["en"])
+    assert english and not english & _english_words(labels["zh"]), labels["zh"]
+    assert labels["en"][:3] == [
+        "What each budget buys, and what the last yuan buys",
+        "spend (yuan) per day",
+        "orders",
+    ]
+
+
+def test_split_page_figures_speak_the_pages_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a fit with draws, as `python -m bidopt split` makes: the bars, and the curves with
+    # the observed range, the band of the draws, today, the rule and "no rule"
+    rng = np.random.default_rng(5)
+    channels = ["search", "display"]
+    spend = {c: rng.uniform(2e4, 8e4, 30) for c in channels}
+    kpi = 3.0 * spend["search"] ** 0.8 + 2.0 * spend["display"] ** 0.8 + rng.normal(0, 500, 30)
+    fit = fit_response(spend, kpi, adstock="none", rng=0, options={"n_starts": 1})
+    current = {"search": 6e4, "display": 4e4}
+    rule = "search 70%"
+    groups = {"a": ["search"], "b": ["display"]}
+    splits = {
+        rule: split_budget(
+            fit, 1e5, groups=groups, group_shares={"a": 0.7, "b": 0.3}, current=current
+        ),
+        "optimal": split_budget(fit, 1e5, current=current),
+    }
+    observed = {c: (float(v.min()), float(v.max())) for c, v in spend.items()}
+    seen = _keep_figures(monkeypatch)
+    labels: dict[str, list[str]] = {}
+    for lang in ("en", "zh"):
+        render_split_report(splits, fit.curves, rule=rule, observed=observed, fit=fit, lang=lang)
+        labels[lang] = [
+            label
+            for alt in (WORDS[lang]["splits"], WORDS[lang]["curves"])
+            for label in _figure_labels(seen.pop(alt))
+        ]
+    names = [*channels, rule]
+    english = _english_words(labels["en"], names)
+    assert {"observed", "range", "band", "current", "revenue", "ROI"} <= english
+    assert not english & _english_words(labels["zh"], names), labels["zh"]
+    assert {"历史花费范围", "80% 区间", "当前", "无规则"} <= set(labels["zh"]), labels["zh"]
+    assert "no rule" in labels["en"] and "optimal" not in labels["en"]

@@ -4,9 +4,13 @@ Every function takes a result object and returns a :class:`matplotlib.figure.Fig
 built without pyplot: save it with ``fig.savefig("x.png")`` or show it in a notebook.
 Importing :mod:`bidopt` never imports matplotlib; these functions import it when called.
 
-Every figure draws Chinese text with the first installed CJK font (looked up once; a
-warning says which package to install when there is none) and writes money and numbers
-as :func:`set_style` says (currency label, thousands separator, decimal mark).
+Every function takes ``lang="en"`` or ``lang="zh"``: the language of the figure's own
+words (titles, axis labels, legend marks such as "today" and "observed range"); names the
+caller gives (keywords, channels, splits, strategies) are drawn as given. Every figure
+draws Chinese text with the first installed CJK font (looked up once; a warning says
+which package to install when there is none) and writes money and numbers as
+:func:`set_style` says (currency label, thousands separator, decimal mark; the default
+currency "yuan" is written 元 in Chinese).
 """
 
 from bidopt.plotting._channels import plot_response_curves, plot_split

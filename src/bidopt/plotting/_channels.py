@@ -12,6 +12,7 @@ from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.exceptions import InvalidInputError
 from bidopt.plotting._style import format_number, get_style, number_formatter
 from bidopt.plotting._style import new_figure as _figure
+from bidopt.plotting._words import Lang, check_lang, currency, money, words
 
 __all__ = [
     "plot_response_curves",
@@ -25,6 +26,7 @@ def plot_response_curves(
     *,
     others: Mapping[str, BudgetSplit] | None = None,
     level: float = 0.8,
+    lang: Lang = "en",
 ) -> Any:
     """Each channel's response curve with its current and optimal spend.
 
@@ -40,11 +42,16 @@ def plot_response_curves(
         More splits to mark by name (e.g. ``{"60/40 rule": rule}``).
     level : float, default 0.8
         Probability of the band of a fit's draws (0.8: from the 10% to the 90% quantile).
+    lang : {"en", "zh"}, default "en"
+        Language of the titles, axis labels and legend marks ("current", "optimal",
+        "observed range", the band); channel and ``others`` names are drawn as given.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    lang = check_lang(lang)
+    w = words(lang)
     fit = curves if isinstance(curves, ResponseFit) else None
     curve_map: Mapping[str, ResponseCurve] = fit.curves if fit is not None else curves  # type: ignore[assignment]
     missing = [c for c in split.channels if c not in curve_map]
@@ -53,12 +60,14 @@ def plot_response_curves(
             f"`curves` must have a curve for every channel of the split. Got none for "
             f"{missing} instead."
         )
-    marks: dict[str, np.ndarray] = {}
+    # (legend label, spend per channel, today's?): a list, as a name in ``others`` may
+    # read like one of the figure's own words
+    marks: list[tuple[str, np.ndarray, bool]] = []
     if split.current_spend is not None:
-        marks["current"] = split.current_spend
-    marks["optimal" if others else "split"] = split.spend
+        marks.append((w["current"], split.current_spend, True))
+    marks.append((w["optimal"] if others else w["split"], split.spend, False))
     for name, other in (others or {}).items():
-        marks[name] = np.array([other.allocation[c] for c in split.channels])
+        marks.append((name, np.array([other.allocation[c] for c in split.channels]), False))
     from matplotlib import ticker
 
     n = len(split.channels)
@@ -66,18 +75,18 @@ def plot_response_curves(
     rows = math.ceil(n / cols)
     fig = _figure(4.0 * cols, 3.2 * rows)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    top = max(float(v.max()) for v in marks.values())
+    top = max(float(v.max()) for _, v, _ in marks)
     for i, channel in enumerate(split.channels):
         ax = axes[i]
-        grid = np.linspace(0.0, 1.6 * max(top / n * 2, *(float(v[i]) for v in marks.values())), 200)
+        grid = np.linspace(0.0, 1.6 * max(top / n * 2, *(float(v[i]) for _, v, _ in marks)), 200)
         curve = curve_map[channel]
         if fit is None or fit.max_spend is None or fit.min_spend is None:
             ax.plot(grid / 1e3, curve(grid) / 1e3, color="0.3")
         else:
-            _fit_curve(ax, fit, channel, grid, level)
-        for k, (name, spend) in enumerate(marks.items()):
+            _fit_curve(ax, fit, channel, grid, level, w)
+        for k, (name, spend, today) in enumerate(marks):
             x = float(spend[i])
-            style = {"mfc": "none", "markersize": 11} if name == "current" else {}
+            style = {"mfc": "none", "markersize": 11} if today else {}
             ax.plot(
                 [x / 1e3],
                 [float(curve(x)) / 1e3],
@@ -87,8 +96,9 @@ def plot_response_curves(
                 **style,
             )
         ax.set_title(channel, fontsize="medium")
-        ax.set_xlabel(f"spend (thousand {get_style().currency} per period)")
-        ax.set_ylabel(f"revenue (thousand {get_style().currency})")
+        unit = currency(get_style(), lang)
+        ax.set_xlabel(w["curve_x"].format(currency=unit))
+        ax.set_ylabel(w["curve_y"].format(currency=unit))
         ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(number_formatter())
@@ -96,11 +106,11 @@ def plot_response_curves(
     for ax in axes[n:]:
         ax.set_visible(False)
     axes[0].legend(fontsize="small")
-    fig.suptitle("Response curves: where each split puts each channel")
+    fig.suptitle(w["curves_title"])
     return fig
 
 
-def plot_split(splits: Mapping[str, BudgetSplit]) -> Any:
+def plot_split(splits: Mapping[str, BudgetSplit], *, lang: Lang = "en") -> Any:
     """Spend per channel under several splits, as grouped bars, with each split's revenue.
 
     Parameters
@@ -108,11 +118,16 @@ def plot_split(splits: Mapping[str, BudgetSplit]) -> Any:
     splits : mapping of str to BudgetSplit
         E.g. the result of :func:`bidopt.channels.compare_splits` (current, 60/40,
         optimal, ...); all over the same channels.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend words (split and channel names as
+        given).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    lang = check_lang(lang)
+    w = words(lang)
     if not splits:
         raise InvalidInputError(
             "`splits` must hold at least one BudgetSplit. Got an empty mapping instead."
@@ -130,18 +145,22 @@ def plot_split(splits: Mapping[str, BudgetSplit]) -> Any:
     width = 0.8 / len(splits)
     x = np.arange(len(channels))
     for k, (name, s) in enumerate(splits.items()):
-        label = f"{name}: revenue {format_number(s.response)}, ROI {s.roi:.2f}"
+        label = w["split_entry"].format(
+            name=name, revenue=format_number(s.response), roi=f"{s.roi:.2f}"
+        )
         ax.bar(x + (k - (len(splits) - 1) / 2) * width, s.spend, width, label=label)
     ax.set_xticks(x, list(channels))
-    ax.set_xlabel("channel")
-    ax.set_ylabel(get_style().money("spend"))
-    ax.set_title("Budget split by channel")
+    ax.set_xlabel(w["channel"])
+    ax.set_ylabel(money(get_style(), w["spend"], lang))
+    ax.set_title(w["split_title"])
     ax.legend(fontsize="small")
     ax.grid(axis="y", alpha=0.3)
     return fig
 
 
-def _fit_curve(ax: Any, fit: ResponseFit, channel: str, grid: np.ndarray, level: float) -> None:
+def _fit_curve(
+    ax: Any, fit: ResponseFit, channel: str, grid: np.ndarray, level: float, w: dict[str, str]
+) -> None:
     """A fit's curve: solid over the spends seen, dashed outside; the draws' band."""
     assert fit.max_spend is not None
     assert fit.min_spend is not None
@@ -150,8 +169,9 @@ def _fit_curve(ax: Any, fit: ResponseFit, channel: str, grid: np.ndarray, level:
     y = curve(grid) / 1e3
     ax.plot(grid / 1e3, y, color="0.3", linestyle="--", linewidth=1.0)
     inside = (grid >= lo) & (grid <= hi)
-    ax.plot(grid[inside] / 1e3, y[inside], color="0.2", linewidth=2.0, label="observed range")
+    ax.plot(grid[inside] / 1e3, y[inside], color="0.2", linewidth=2.0, label=w["observed_range"])
     if fit.draws is not None:
         values = fit.draws.channel_values(channel, grid)
         q = np.quantile(values, [(1 - level) / 2, (1 + level) / 2], axis=0) / 1e3
-        ax.fill_between(grid / 1e3, q[0], q[1], color="0.5", alpha=0.25, label=f"{level:.0%} band")
+        band = w["band"].format(level=f"{level:.0%}")
+        ax.fill_between(grid / 1e3, q[0], q[1], color="0.5", alpha=0.25, label=band)

@@ -15,6 +15,7 @@ from bidopt.channels import BudgetSplit
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
 from bidopt.plotting._style import format_number, get_style, new_figure
+from bidopt.plotting._words import Lang, check_lang, currency, money, words
 from bidopt.replay import PacedResult, ReplayResult
 
 __all__ = [
@@ -24,12 +25,7 @@ __all__ = [
     "plot_spend_change",
 ]
 
-_METRIC_LABELS = {
-    "clicks": "clicks",
-    "cost": "cost",
-    "conversions": "orders",
-    "revenue": "revenue",
-}
+_METRICS = ("clicks", "cost", "conversions", "revenue")
 _MONEY = frozenset({"cost", "revenue"})
 
 
@@ -63,6 +59,7 @@ def plot_landscape(
     max_keywords: int = 8,
     current_bids: npt.ArrayLike | None = None,
     observed_bids: npt.ArrayLike | None = None,
+    lang: Lang = "en",
 ) -> Any:
     """Bid landscapes of a few keywords (bid -> ``metric``), with today's bids and the
     plan's bids marked and the stretch of bids seen in the data shaded.
@@ -84,6 +81,8 @@ def plot_landscape(
         Lowest and highest bid of every keyword in the history the landscape was
         estimated from. Inside that range the curve is solid and shaded; outside it
         (extrapolation, not evidence) it is dashed.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend marks (keywords as given).
 
     Returns
     -------
@@ -106,7 +105,9 @@ def plot_landscape(
     ...     estimate.landscapes, observed_bids=np.column_stack([low, high])
     ... )  # doctest: +SKIP
     """
-    name = check_choice(metric, "metric", tuple(_METRIC_LABELS))
+    name = check_choice(metric, "metric", _METRICS)
+    lang = check_lang(lang)
+    w = words(lang)
     values = landscape.metric(name)
     n = landscape.n_keywords
     current = _per_keyword(current_bids, "current_bids", (n,))
@@ -125,6 +126,7 @@ def plot_landscape(
     ]
     labels, note = _keyword_labels(names)
     if not labels:
+        # no CJK font is installed (else the keywords are drawn): Latin text only
         labels = [f"row {i}" for i in rows.tolist()]
     style = get_style()
     fig = new_figure(7.0, 4.5)
@@ -151,20 +153,20 @@ def plot_landscape(
             level = int(plan.levels[i])
             at = float(y[level]) if bid > 0 else 0.0
             ax.plot([bid], [at], "o", ms=9, color=color, mfc=color if bid > 0 else "none")
-    ax.set_xlabel(style.money("CPC bid"))
-    unit = style.money(_METRIC_LABELS[name]) if name in _MONEY else _METRIC_LABELS[name]
-    ax.set_ylabel(f"{unit} per day")
+    ax.set_xlabel(money(style, w["cpc_bid"], lang))
+    unit = money(style, w[name], lang) if name in _MONEY else w[name]
+    ax.set_ylabel(w["per_day"].format(unit=unit))
     marks = [
         text
         for given, text in (
-            (current is not None, "today's bids (squares)"),
-            (plan is not None, "the plan's bids (circles)"),
+            (current is not None, w["today_bids"]),
+            (plan is not None, w["plan_bids"]),
         )
         if given
     ]
-    title = "Bid landscapes" + (" with " + " and ".join(marks) if marks else "")
+    title = w["landscapes_with"].format(marks=w["and"].join(marks)) if marks else w["landscapes"]
     if observed is not None:
-        title += "\nsolid and shaded: bids seen in the data; dashed: extrapolated"
+        title += "\n" + w["seen"]
     ax.set_title(title + note, fontsize="medium")
     ax.legend(fontsize="small", ncols=2)
     ax.grid(alpha=0.3)
@@ -177,6 +179,7 @@ def plot_frontier(
     budget: float | None = None,
     plan: BidPlan | None = None,
     current: tuple[float, float] | None = None,
+    lang: Lang = "en",
 ) -> Any:
     """The spend -> objective frontier, with the marginal cost per unit on a second axis,
     and where the plan and today's bids stand.
@@ -193,6 +196,8 @@ def plot_frontier(
     current : tuple of float, optional
         Today's ``(spend, objective value)``, marked with a hollow square: its distance
         below the frontier is what better bids would gain at today's spend.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
 
     Returns
     -------
@@ -210,29 +215,35 @@ def plot_frontier(
                 "`current` must be today's (spend, objective value), two finite numbers "
                 f">= 0. Got {short_repr(current)} instead."
             )
+    lang = check_lang(lang)
+    w = words(lang)
     style = get_style()
     fig = new_figure(7.0, 4.5)
     ax = fig.add_subplot()
-    what = {"conversions": "orders", "clicks": "clicks"}.get(frontier.objective)
-    unit = what if what is not None else style.money(frontier.objective)
+    objective = frontier.objective
+    what = w[objective] if objective in ("conversions", "clicks") else None
+    unit = what if what is not None else money(style, w.get(objective, objective), lang)
     ax.plot(frontier.spend, frontier.fun, marker="o", color="C0", label=unit)
-    ax.set_xlabel(style.money("spend") + " per day")
+    ax.set_xlabel(w["spend_per_day"].format(spend=money(style, w["spend"], lang)))
     ax.set_ylabel(unit)
     if budget is not None:
-        ax.axvline(budget, color="0.4", linestyle=":", label=f"budget {format_number(budget)}")
+        mark = w["budget_mark"].format(budget=format_number(budget))
+        ax.axvline(budget, color="0.4", linestyle=":", label=mark)
     if current is not None:
-        ax.plot([current[0]], [current[1]], "s", ms=10, mfc="none", color="0.25", label="today")
+        today = w["today"]
+        ax.plot([current[0]], [current[1]], "s", ms=10, mfc="none", color="0.25", label=today)
     if plan is not None:
-        ax.plot([plan.spend], [plan.fun], "*", ms=15, color="C1", label="plan")
+        ax.plot([plan.spend], [plan.fun], "*", ms=15, color="C1", label=w["plan"])
     marginal = frontier.marginal_cost
     finite = np.isfinite(marginal)
     right = ax.twinx()
-    right.plot(frontier.spend[finite], marginal[finite], marker="s", color="C3", label="marginal")
-    per = {"conversions": "order", "clicks": "click"}.get(frontier.objective, "unit")
-    right.set_ylabel(style.money(f"marginal cost per {per}"))
+    per = w[{"conversions": "order", "clicks": "click"}.get(objective, "unit")]
+    mark = w["marginal"].format(per=per)
+    right.plot(frontier.spend[finite], marginal[finite], marker="s", color="C3", label=mark)
+    right.set_ylabel(money(style, w["marginal_cost"].format(per=per), lang))
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="lower right", fontsize="small")
-    ax.set_title(f"What each budget buys, and what the last {style.currency} buys")
+    ax.set_title(w["frontier_title"].format(currency=currency(style, lang), unit=unit))
     ax.grid(alpha=0.3)
     return fig
 
@@ -251,6 +262,7 @@ def plot_spend_change(
     *,
     names: Sequence[str] | None = None,
     max_items: int = 15,
+    lang: Lang = "en",
 ) -> Any:
     """Spend today against spend in the plan, per keyword or channel: the biggest changes.
 
@@ -267,11 +279,15 @@ def plot_spend_change(
         Label of each row. Default: the plan's keywords or channels, else row numbers.
     max_items : int, default 15
         Draw the ``max_items`` rows whose spend changes most.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend (names as given).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    lang = check_lang(lang)
+    w = words(lang)
     if isinstance(plan, BudgetSplit):
         planned = np.asarray(plan.spend, dtype=np.float64)
         default_names: list[str] = list(plan.channels)
@@ -309,8 +325,8 @@ def plot_spend_change(
     fig = new_figure(8.0, 1.2 + 0.38 * rows.size)
     ax = fig.add_subplot()
     y = np.arange(rows.size)
-    ax.barh(y + 0.2, now[rows], 0.4, color="0.65", label="today")
-    ax.barh(y - 0.2, planned[rows], 0.4, color="C0", label="plan")
+    ax.barh(y + 0.2, now[rows], 0.4, color="0.65", label=w["today"])
+    ax.barh(y - 0.2, planned[rows], 0.4, color="C0", label=w["plan"])
     top = float(max(now[rows].max(), planned[rows].max(), 0.0))
     for k, r in enumerate(rows.tolist()):
         ax.text(
@@ -323,30 +339,34 @@ def plot_spend_change(
         )
     ax.set_yticks(y, [labels[r] for r in rows.tolist()])
     ax.set_xlim(0.0, 1.18 * top if top > 0 else 1.0)
-    ax.set_xlabel(style.money("spend"))
-    ax.set_ylabel(what)
-    ax.set_title(
-        f"Spend today and in the plan: the {rows.size} biggest changes "
-        f"(all {planned.size} {what}s: {_signed(float(delta.sum()))})",
-        fontsize="medium",
+    ax.set_xlabel(money(style, w["spend"], lang))
+    ax.set_ylabel(w[what])
+    title = w["change_title"].format(
+        shown=rows.size, n=planned.size, what=w[what + "s"], total=_signed(float(delta.sum()))
     )
+    ax.set_title(title, fontsize="medium")
     ax.legend(fontsize="small", loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     return fig
 
 
-def plot_replay(results: Mapping[str, Sequence[ReplayResult | PacedResult]]) -> Any:
+def plot_replay(
+    results: Mapping[str, Sequence[ReplayResult | PacedResult]], *, lang: Lang = "en"
+) -> Any:
     """Clicks won against budget, one line per strategy (the iPinYou replay).
 
     Parameters
     ----------
     results : mapping of str to sequence of ReplayResult or PacedResult
         Strategy name -> its replays at several budgets.
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels (strategy names as given).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    w = words(check_lang(lang))
     if not results:
         raise InvalidInputError(
             "`results` must name at least one strategy. Got an empty mapping instead."
@@ -365,9 +385,9 @@ def plot_replay(results: Mapping[str, Sequence[ReplayResult | PacedResult]]) -> 
         clicks = np.array([plain[i].clicks for i in order])
         ax.plot(budgets, clicks, marker="o", label=name)
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("budget (the log's price unit, log scale)")
-    ax.set_ylabel("clicks won")
-    ax.set_title("Replay: clicks against budget")
+    ax.set_xlabel(w["replay_x"])
+    ax.set_ylabel(w["replay_y"])
+    ax.set_title(w["replay_title"])
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     return fig

@@ -12,14 +12,13 @@ import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from bidopt._validation import check_choice
 from bidopt.exceptions import InvalidInputError
+from bidopt.plotting._words import Lang, check_lang
 
 __all__ = ["Lang", "check_lang", "figure_img", "page", "table", "text", "write_html"]
 
-Lang = Literal["zh", "en"]
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei","Microsoft YaHei","PingFang SC",
@@ -120,11 +119,6 @@ WORDS: dict[str, dict[str, str]] = {
         "fit": "响应曲线的拟合",
     },
 }
-
-
-def check_lang(lang: Any) -> Lang:
-    """``lang`` checked: "zh" or "en"."""
-    return check_choice(lang, "lang", ("zh", "en"))  # type: ignore[return-value]
 
 
 def text(value: Any) -> str:

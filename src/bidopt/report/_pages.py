@@ -16,6 +16,7 @@ from bidopt.bidding import Frontier, PlanRanges
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.datasets import LoadReport
 from bidopt.exceptions import InvalidInputError
+from bidopt.plotting._words import words as plotting_words
 from bidopt.report._bidsheet import BidSheet
 from bidopt.report._html import (
     WORDS,
@@ -99,7 +100,7 @@ def _frontier_figure(frontier: Frontier, sheet: BidSheet, lang: Lang) -> str:
     try:
         from bidopt import plotting
 
-        fig = plotting.plot_frontier(frontier, budget=sheet.budget)
+        fig = plotting.plot_frontier(frontier, budget=sheet.budget, lang=lang)
     except ImportError as exc:
         return f'<p class="note">{text(exc)}</p>'
     if frontier.objective == "conversions":
@@ -119,26 +120,7 @@ def _frontier_figure(frontier: Frontier, sheet: BidSheet, lang: Lang) -> str:
         # on the right axis)
         handles = [h for a in fig.axes for h in a.get_legend_handles_labels()[0]]
         ax.legend(handles=handles, fontsize="small", loc="lower right")
-        if lang == "zh":
-            _frontier_zh(fig, sheet.budget)
     return figure_img(fig, WORDS[lang]["frontier"])
-
-
-def _frontier_zh(fig: Any, budget: float) -> None:
-    """The frontier figure's title, axes and legend in Chinese (orders objective)."""
-    ax, right = fig.axes[0], fig.axes[-1]
-    ax.set_title("不同预算能买到的成交，以及最后一元的边际成本")
-    ax.set_xlabel("每天花费（元）")
-    ax.set_ylabel("成交笔数/天")
-    right.set_ylabel("边际每单花费（元）")
-    legend = ax.get_legend()
-    names = {"orders": "成交笔数", "marginal": "边际每单花费"}
-    for entry in legend.get_texts() if legend is not None else ():
-        label = entry.get_text()
-        if label.startswith("budget "):
-            entry.set_text(f"预算 {budget:,.0f}")
-        elif label in names:
-            entry.set_text(names[label])
 
 
 def render_plan_report(
@@ -405,18 +387,20 @@ def render_split_report(
         from bidopt import plotting
 
         figures += figure_img(
-            plotting.plot_split({label[n]: shown[n] for n in names}), words["splits"]
+            plotting.plot_split({label[n]: shown[n] for n in names}, lang=lang), words["splits"]
         )
         # a fit's curves are drawn with the band of its draws, solid over the spends
         # seen and dashed outside them; bare curves as they are
         drawn = fit if fit is not None and fit.draws is not None else curves
-        fig = plotting.plot_response_curves(drawn, free, others={rule: split})
+        fig = plotting.plot_response_curves(drawn, free, others={rule: split}, lang=lang)
         if over_draws:  # the split without the rule is not the optimum here
-            _rename_legend(fig, {"optimal": label["optimal"]})
+            _rename_legend(fig, {plotting_words(lang)["optimal"]: label["optimal"]})
         shaded = observed is not None and _shade_observed(fig, curves, observed)
         if observed is not None and not shaded:
             notes.append(
-                "The observed spend ranges could not be drawn on the curves; see the table."
+                "历史花费范围无法画在曲线上，请看上面的表。"
+                if lang == "zh"
+                else "The observed spend ranges could not be drawn on the curves; see the table."
             )
         figures += figure_img(fig, words["curves"])
     except ImportError as exc:
