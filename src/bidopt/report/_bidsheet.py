@@ -5,18 +5,19 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from bidopt._excel import write_xlsx
 from bidopt._optional import require_pandas
-from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt._validation import check_scalar, short_repr
 from bidopt.bidding import BidPlan
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import LandscapeEstimate
+from bidopt.plotting._words import Lang, check_lang
 from bidopt.report._words import (
     ACTION_ZH,
     FEW_CLICKS,
@@ -32,8 +33,6 @@ __all__ = ["KEY_COLUMNS", "BidSheet", "make_bid_sheet", "write_bid_sheet"]
 
 #: The columns that identify a row of a plan, end to end.
 KEY_COLUMNS = ("campaign", "ad_group", "keyword", "match_type")
-
-Lang = Literal["zh", "en"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -172,7 +171,7 @@ class BidSheet:
 
     def reasons(self, lang: Lang = "en") -> list[str]:
         """Why each row's bid changes, in plain words (``lang`` "en" or "zh")."""
-        lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
+        lang = check_lang(lang)
         with_orders = bool(np.isfinite(self.orders).all())
         gain = (
             (self.orders - self.current_orders)
@@ -191,7 +190,7 @@ class BidSheet:
     def warnings_in(self, lang: Lang = "en") -> tuple[str, ...]:
         """:attr:`warnings` in ``lang`` ("en" or "zh"; warnings added by the caller with
         :func:`dataclasses.replace` on ``warnings`` alone stay as written)."""
-        lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
+        lang = check_lang(lang)
         if lang == "en":
             return self.warnings
         return self.warnings_zh + self.warnings[len(self.warnings_zh) :]
@@ -223,7 +222,7 @@ class BidSheet:
     def aim_note(self, lang: Lang = "en") -> str:
         """Why the plan was made for another budget than the merchant's (``aim`` not
         ``budget``), in plain words (``lang``); ``""`` when it was not."""
-        return aim_note(self.budget, self.aim, check_choice(lang, "lang", ("en", "zh")))
+        return aim_note(self.budget, self.aim, check_lang(lang))
 
     def summary(self) -> str:
         """The sheet in a few lines: counts of each action, spend against budget, warnings."""
@@ -494,7 +493,7 @@ def write_bid_sheet(sheet: BidSheet, path: str | Path, *, lang: Lang = "zh") -> 
     """
     if not isinstance(sheet, BidSheet):
         raise InvalidInputError(f"`sheet` must be a BidSheet. Got {short_repr(sheet)} instead.")
-    lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
+    lang = check_lang(lang)
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
