@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ __all__ = [
     "repair_budget",
     "repair_target",
     "solve_dual",
+    "swap_in",
 ]
 
 
@@ -131,6 +132,8 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
 
 
 _FILL_TOL = 1e-7  # as select(): a plan this close to the LP bound is not filled further
+#: A plan still this far (relative) below the LP bound after the fill tries swap_in.
+_SWAP_GAP = 1e-3
 _FILL_ROWS = 16_384  # candidate keywords examined per round of fill_levels
 
 
@@ -147,8 +150,57 @@ def dual_plan(
     sel = select(hull, problem.budget, group_of=problem.group_of, group_budget=problem.group_budget)
     levels = hull.level_after(sel.taken)
     if sel.lp_value - sel.value > fill_tol * abs(sel.lp_value):
-        levels = fill_levels(problem, levels, top=hull.level_after(hull.n_steps))
+        top = hull.level_after(hull.n_steps)
+        levels = fill_levels(problem, levels, top=top)
+        value = float(picked(problem.value, levels).sum())
+        if sel.lp_value - value > _SWAP_GAP * abs(sel.lp_value):
+            levels = swap_in(problem, levels, top=top)
     return levels, sel.lp_value, sel.multiplier
+
+
+def swap_in(
+    problem: BidProblem, levels: IntArray, *, top: IntArray | None = None, candidates: int = 8
+) -> IntArray:
+    """Bring in a keyword the rounding left out, planning the others around it.
+
+    The LP's split keyword is rounded down, and when its cheapest level costs more than
+    the budget left, no level of it fits again (a keyword with most of the spend on a
+    flat landscape can leave most of the budget unspent).  For the ``candidates`` keywords
+    not bidding whose cheapest allowed level is worth most, this fixes that level and
+    plans the other keywords on the budget left (hull, threshold and :func:`fill_levels`,
+    as :func:`dual_plan`); the best plan is kept when it is worth more than ``levels``.
+    Only for a budget alone (no target, no group budgets): the plan is ``levels``
+    otherwise.  Every plan kept fits the budget (checked on its own totals).  Returns a
+    new array of shape (n_keywords,).
+    """
+    out = np.array(levels, dtype=np.int64, copy=True)
+    n, n_levels = problem.cost.shape
+    if problem.target is not None or problem.group_of is not None or n < 2 or n_levels == 0:
+        return out
+    cost, value = problem.cost, problem.value
+    allowed = np.ones(cost.shape, bool) if problem.allowed is None else problem.allowed
+    usable = allowed & (value > 0)  # each keyword's cheapest allowed level worth something
+    first = np.where(usable.any(axis=1), usable.argmax(axis=1), -1)
+    off = np.flatnonzero((out < 0) & (first >= 0))
+    if off.size == 0:
+        return out
+    order = off[np.argsort(-value[off, first[off]], kind="stable")][:candidates]
+    best, best_value = out, float(picked(value, out).sum())
+    for k in order.tolist():
+        left = problem.budget - float(cost[k, first[k]])
+        if left < 0:
+            continue
+        mask = allowed.copy()
+        mask[k] = False  # the others, planned on what the keyword leaves
+        rest = replace(problem, budget=left, allowed=mask)
+        hull = build_hull(rest.cost, rest.value, rest.allowed)
+        sel = select(hull, left)
+        trial = fill_levels(rest, hull.level_after(sel.taken), top=hull.level_after(hull.n_steps))
+        trial[k] = first[k]
+        trial_value = float(picked(value, trial).sum())
+        if trial_value > best_value and float(picked(cost, trial).sum()) <= problem.budget:
+            best, best_value = trial, trial_value
+    return best
 
 
 def fill_levels(
