@@ -171,6 +171,33 @@ def test_hull_adversarial_rows() -> None:
     assert hull_levels(build_hull(cost, value)) == [[3], [1, 2, 3], [1], [1, 3], [], [0, 3], [3]]
 
 
+def near_tie_rows(rng: np.random.Generator, n: int = 400, levels: int = 6) -> tuple:
+    """Rows a few ulps above or below collinear through the origin (as rounded), on
+    integer costs: every shortcut on rounded slopes or ratios is a close call."""
+    cost = np.cumsum(rng.integers(1, 4, (n, levels)).astype(float), axis=1)
+    value = cost * rng.uniform(0.2, 2.0, (n, 1))
+    ulps = rng.integers(-3, 4, (n, levels)).astype(float)
+    return cost, value + ulps * np.spacing(value)
+
+
+@pytest.mark.parametrize(
+    "top", [3 * 0.7740318055183292, 2.3220954165549874], ids=["3v", "3v_rounded_down"]
+)
+def test_hull_exact_a_ulp_from_collinear(top: float) -> None:
+    """On the active path (numba, or numpy with ``BIDOPT_NUMBA=0``): at costs 1 and 3,
+    ``3 * v2 - v3 = 2**-53 > 0`` exactly, so level 2 is a vertex though ``v3 / 3``
+    rounds to ``v2`` (numpy's first vertex, the largest rounded ratio, was level 3 alone);
+    and rows a few ulps from collinear are as the exact reference has them."""
+    v2 = 0.7740318055183292
+    cost, value = np.array([[0.0, 0.0, 1.0, 3.0]]), np.array([[0.0, 0.0, v2, top]])
+    assert 3 * Fraction(v2) - Fraction(top) == Fraction(1, 2**53) and top / 3 == v2
+    assert hull_levels(build_hull(cost, value)) == [[2, 3]]
+    rng = np.random.default_rng(7)
+    cost, value = near_tie_rows(rng)
+    for allowed in (None, rng.random(cost.shape) < 0.8):
+        assert hull_levels(build_hull(cost, value, allowed)) == reference_hull(cost, value, allowed)
+
+
 def test_hull_padding_after_a_convex_run() -> None:
     """The point of largest ratio repeated as padding (its first level is the vertex),
     several convex stretches, and a ratio that falls then rises again."""

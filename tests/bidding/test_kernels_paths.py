@@ -1,12 +1,14 @@
 """The compiled kernels (numba) against the numpy reference path and the exact hull.
 
-The kernels' hull decides every vertex with an exact orientation test, so it equals the
-exact rational reference everywhere; the numpy path decides with floating point and can
-drop a vertex that lies a few ulps above its neighbours' chord.  Hulls are compared with
+Both paths decide every vertex with an exact orientation test (floating point beyond its
+error bound, exact arithmetic for the closer calls), so both equal the exact rational
+reference, even for a vertex an ulp above its neighbours' chord.  Hulls are compared with
 both; plans on both paths must hold every constraint and agree within the certified gap.
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -14,7 +16,13 @@ import pytest
 from bidopt.bidding import _kernels, optimize_bids
 from bidopt.bidding._hull import Hull, build_hull
 from bidopt.landscape import BidLandscape
-from tests.bidding.test_hull_select import FAMILIES, hull_levels, make_rows, reference_hull
+from tests.bidding.test_hull_select import (
+    FAMILIES,
+    hull_levels,
+    make_rows,
+    near_tie_rows,
+    reference_hull,
+)
 
 pytestmark = pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
 
@@ -98,7 +106,7 @@ def test_kernel_hull_keeps_a_vertex_an_ulp_above_the_chord(
 ) -> None:
     """Levels 7, 14, 15 of a ties-and-plateaus row: level 14 is above the chord from 7
     to 15 by less than rounding (0.0625 = 0.0125 * 5 rounded).  The exact test keeps
-    it, as the rational reference does; the numpy path's floating-point test drops it."""
+    it on both paths, as the rational reference does."""
     cost = np.array(
         [[0.0, 0.5, 0.5, 0.5, 1, 1, 1.5, 1.5, 2, 2, 2, 2.5, 2.5, 3, 3, 3.5, 3.5, 4, 4, 4.5]]
     )
@@ -107,7 +115,42 @@ def test_kernel_hull_keeps_a_vertex_an_ulp_above_the_chord(
     value[0, 14:] = [0.08750000000000001, *[0.1] * 5]
     fast, slow = _both(monkeypatch, cost, value)
     assert hull_levels(fast) == reference_hull(cost, value, None) == [[7, 14, 15]]
-    assert hull_levels(slow) == [[7, 15]]
+    _same_hull(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [0.0, 0.0, 0.7740318055183292, 3 * 0.7740318055183292],
+        [0.0, 0.0, 0.7740318055183292, 2.3220954165549874],
+    ],
+)
+def test_both_paths_keep_a_vertex_whose_ratio_ties_when_rounded(
+    monkeypatch: pytest.MonkeyPatch, value: list[float]
+) -> None:
+    """Levels 2 and 3 at costs 1 and 3: ``3 * v2 - v3`` is 2**-53 > 0 exactly, so level 2
+    is a vertex, though ``v3 / 3`` rounds to ``v2`` (the numpy path's first vertex, the
+    largest rounded ratio, was level 3 alone)."""
+    cost = np.array([[0.0, 0.0, 1.0, 3.0]])
+    row = np.array([value])
+    assert 3 * Fraction(value[2]) > Fraction(value[3])
+    assert value[3] / 3 == value[2]
+    fast, slow = _both(monkeypatch, cost, row)
+    assert hull_levels(fast) == hull_levels(slow) == reference_hull(cost, row, None) == [[2, 3]]
+    _same_hull(fast, slow)
+
+
+def test_numpy_path_decides_near_ties_exactly_in_every_branch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows a few ulps from collinear (masked or not): the numpy path's rounded-slope
+    shortcuts leave every close call to the exact test, so both paths agree."""
+    rng = np.random.default_rng(7)
+    cost, value = near_tie_rows(rng)
+    for allowed in (None, rng.random(cost.shape) < 0.8):
+        fast, slow = _both(monkeypatch, cost, value, allowed)
+        assert hull_levels(slow) == reference_hull(cost, value, allowed)
+        _same_hull(fast, slow)
 
 
 def _landscape(family: str, rng: np.random.Generator, n: int = 300) -> BidLandscape:

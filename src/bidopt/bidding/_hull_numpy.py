@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from bidopt.bidding._kernels_exact import orient_signs
 from bidopt.typing import BoolArray, FloatArray, IntArray
 
 __all__ = ["BLOCK_ROWS", "N_BUCKETS", "SHIFT", "build_arrays"]
@@ -22,6 +23,24 @@ BLOCK_ROWS = 4096
 #: (sign, exponent and 5 mantissa bits: 32 buckets per octave), below 2**16.
 SHIFT = 47
 N_BUCKETS = 1 << (63 - SHIFT)
+#: A rounded slope ``fl(fl(dv) / fl(dc))`` is within a relative 3.01 ulps of the exact
+#: one, a rounded ratio ``fl(v / c)`` within 1: ``b * _MARGIN < a`` (rounded) proves
+#: ``b < a`` exactly when ``a`` is a normal number; closer calls are peeled exactly.
+_MARGIN = 1.0 + 2.0**-48
+#: Below this a rounded slope's relative error is not bounded (subnormal quotients).
+_TINY = 2.0**-1000
+
+
+def _surely_below(
+    b: FloatArray, a: FloatArray, vertical: BoolArray, out: BoolArray, tmp: FloatArray
+) -> None:
+    """``out = b < a`` where rounding cannot have decided it, for rounded slopes or
+    ratios ``a, b >= 0``: ``vertical`` marks the ``a`` that are exactly infinite (a free
+    step); an infinite ``a`` otherwise (overflow), or a tiny one, is in doubt (False).
+    ``tmp`` is a buffer of ``b``'s shape."""
+    np.multiply(b, _MARGIN, out=tmp)
+    np.less(tmp, a, out=out)
+    out &= (a >= _TINY) & ((a < np.inf) | vertical)
 
 
 def _bucket_of(slope: FloatArray) -> IntArray:
@@ -51,8 +70,10 @@ def _peel(
     """Hull vertices of the rows of a block from their candidate points, by peeling.
 
     A point on or below the chord of its two neighbours is not a vertex (``cross >= 0``,
-    so collinear points go); all such points go at once, and only rows that lost a point
-    are looked at again, until no row changes.  Returns ``(row, level, cost, value)`` of
+    so collinear points go, decided exactly by
+    :func:`~bidopt.bidding._kernels_exact.orient_signs`, as the compiled kernel decides);
+    all such points go at once, and only rows that lost a point are looked at again,
+    until no row changes.  Returns ``(row, level, cost, value)`` of
     the vertices, by row then level.
     """
     rows, levels = c.shape
@@ -75,9 +96,18 @@ def _peel(
         nc, nv = np.empty(m), np.empty(m)
         nc[:-1], nv[:-1] = cc[1:], vv[1:]
         nc[-1] = nv[-1] = 0.0
-        with np.errstate(over="ignore", invalid="ignore"):  # NaN: kept, as a vertex
-            cross = (cc - pc) * (nv - pv) - (vv - pv) * (nc - pc)
-        drop = (cross >= 0) & ~end
+        inner = np.flatnonzero(~end)
+        sign = orient_signs(cc[inner], vv[inner], pc[inner], pv[inner], nc[inner], nv[inner])
+        far = np.flatnonzero(sign == 2)  # beyond the exact range: floating point decides
+        if far.size:
+            at = inner[far]
+            with np.errstate(over="ignore", invalid="ignore"):  # NaN: kept, as a vertex
+                cross = (cc[at] - pc[at]) * (nv[at] - pv[at]) - (vv[at] - pv[at]) * (
+                    nc[at] - pc[at]
+                )
+            sign[far] = np.where(cross >= 0, 0, -1)
+        drop = np.zeros(m, dtype=bool)
+        drop[inner] = sign >= 0
         if not drop.any():
             done.append((row, col, cc, vv))
             break
@@ -142,8 +172,11 @@ def _build_block(
     A row is regular when, from its first vertex ``t`` (the candidate of largest
     ``v / c``, as rounded) to its last candidate, every level is a candidate and the
     slopes fall strictly: then every candidate before ``t`` lies below the segment from
-    the origin to ``t``, and the vertices are the levels ``t ..`` in order.  The other
-    rows (ties included: an exactly tied ratio fails the strict test) are peeled.
+    the origin to ``t``, and the vertices are the levels ``t ..`` in order.  Every one of
+    these comparisons of rounded slopes and ratios must hold beyond rounding
+    (:func:`_surely_below`, and no earlier level with ``t``'s rounded ratio), so a
+    regular row's hull is exact.  The other rows (ties and near-ties included) are
+    peeled, with the exact orientation test.
     """
     rows, levels = c.shape
     size = rows * levels
@@ -161,7 +194,7 @@ def _build_block(
     np.fmax(flat, 0.0, out=flat)  # NaN (0/0) and negative steps: 0
     slope = flat.reshape(rows, levels)
     falling = work.falling[:size]
-    np.less(flat[1:], flat[:-1], out=falling[1:])
+    _surely_below(flat[1:], flat[:-1], dc[:-1] == 0.0, falling[1:], work.ratio[: size - 1])
     falling[::levels] = True  # a row's first step (the pair across rows is ignored)
     falling2 = falling.reshape(rows, levels)
     first = np.zeros(rows, dtype=np.int64)
@@ -200,12 +233,17 @@ def _build_block(
     at = np.arange(rows) * levels + t  # flat positions of the first vertices
     top = np.take(ratio, at)
     has = (top > 0) & np.take(cand.reshape(-1), at)
+    # a point before t with t's rounded ratio may be above the ray through t by less
+    # than rounding: such rows are peeled (exactly)
+    has &= (t == 0) | (np.take(rf, np.maximum(at - 1, 0)) < top)
     col = np.arange(levels)[None, :]
     before = np.less_equal(col, t[:, None], out=work.mask[:size].reshape(rows, levels))
     falling2 &= cand
     # the step after the first vertex must fall below the first step (from the origin)
     nxt = np.minimum(at + 1, np.arange(1, rows + 1) * levels - 1)
-    falling[nxt] &= np.take(flat, nxt) < top
+    below = np.empty(rows, dtype=bool)
+    _surely_below(np.take(flat, nxt), top, np.take(c, at) == 0.0, below, np.empty(rows))
+    falling[nxt] &= below
     # regular: up to t, anything; on (t, last], candidates with falling slopes; after
     # last, no candidate (so exactly last + 1 marks)
     falling2 |= before

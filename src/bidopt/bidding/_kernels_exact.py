@@ -13,11 +13,22 @@ registered for compilation by :mod:`bidopt.bidding._kernels`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["ERRBOUND_A", "exact_cross_sign", "orient_adapt", "two_product", "two_sum"]
+from bidopt.typing import FloatArray
+
+__all__ = [
+    "ERRBOUND_A",
+    "exact_cross_sign",
+    "orient_adapt",
+    "orient_signs",
+    "two_product",
+    "two_sum",
+]
 
 _EPS = 2.0**-53  # half an ulp of 1
 #: Relative bound on the floating-point determinant's error (Shewchuk's ccwerrboundA).
@@ -144,3 +155,70 @@ def orient_adapt(
     if det >= bound or -det >= bound:
         return 1 if det > 0 else -1
     return int(exact_cross_sign(c2, v2, c1, v1, c, v, np.empty(16)))
+
+
+#: The error-free transformations as plain Python, which also take arrays elementwise
+#: (:mod:`bidopt.bidding._kernels` swaps this module's names for compiled versions).
+_two_sum: Callable[[Any, Any], Any] = two_sum
+_two_product: Callable[[Any, Any], Any] = two_product
+
+
+def orient_signs(
+    c2: FloatArray, v2: FloatArray, c1: FloatArray, v1: FloatArray, c: FloatArray, v: FloatArray
+) -> npt.NDArray[np.int8]:
+    """:func:`orient_adapt` elementwise on arrays of shape (n,): the exact sign (-1, 0, 1)
+    of ``(c2 - c1) * (v - v1) - (v2 - v1) * (c - c1)``, or 2 where the magnitudes leave
+    the exact arithmetic's range.
+
+    Decided in floating point beyond the error bound :data:`ERRBOUND_A` (as the compiled
+    hull loop does); the points in doubt go through ``orient_adapt``'s stages B and C
+    vectorised, and those still in doubt (or out of range) one by one through
+    :func:`orient_adapt` itself.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = (c2 - c1) * (v - v1)
+        q = (v2 - v1) * (c - c1)
+        sure = np.abs(p - q) > ERRBOUND_A * (np.abs(p) + np.abs(q))
+    sign = np.where(p > q, 1, -1).astype(np.int8)
+    doubt = np.flatnonzero(~sure)
+    if doubt.size == 0:
+        return sign
+    with np.errstate(over="ignore", invalid="ignore"):
+        acx, acx_tail = _two_sum(c2[doubt], -c1[doubt])
+        bcy, bcy_tail = _two_sum(v[doubt], -v1[doubt])
+        acy, acy_tail = _two_sum(v2[doubt], -v1[doubt])
+        bcx, bcx_tail = _two_sum(c[doubt], -c1[doubt])
+        size = np.abs(np.stack([acx, bcy, acy, bcx]))
+        top = size.max(axis=0)
+        low = np.where(size > 0.0, size, top).min(axis=0)
+        exact = (top < 1e150) & (low > 1e-100)  # error-free products (orient_adapt's range)
+        tails_zero = (acx_tail == 0.0) & (bcy_tail == 0.0) & (acy_tail == 0.0)
+        tails_zero &= bcx_tail == 0.0
+        left, left_tail = _two_product(acx, bcy)
+        right, right_tail = _two_product(acy, bcx)
+        i, b0 = _two_sum(left_tail, -right_tail)
+        j, zero = _two_sum(left, i)
+        k, b1 = _two_sum(zero, -right)
+        b3, b2 = _two_sum(j, k)
+        det = ((b0 + b1) + b2) + b3  # stage B
+        detsum = np.abs(p[doubt]) + np.abs(q[doubt])
+        bound = _ERRBOUND_B * detsum
+        decided = exact & ((np.abs(det) >= bound) | tails_zero)
+        # stage C: the differences' rounding terms, to first order
+        bound = _ERRBOUND_C * detsum + _RESULT_ERRBOUND * np.abs(det)
+        det_c = det + ((acx * bcy_tail + bcy * acx_tail) - (acy * bcx_tail + bcx * acy_tail))
+        stage_c = exact & ~decided & (np.abs(det_c) >= bound)
+    sign[doubt[decided]] = np.sign(det[decided]).astype(np.int8)
+    sign[doubt[stage_c]] = np.sign(det_c[stage_c]).astype(np.int8)
+    for at in doubt[~(decided | stage_c)].tolist():  # stage D, or out of range: rare
+        sign[at] = orient_adapt(
+            float(c2[at]),
+            float(v2[at]),
+            float(c1[at]),
+            float(v1[at]),
+            float(c[at]),
+            float(v[at]),
+            float(p[at]),
+            float(q[at]),
+        )
+    return sign
