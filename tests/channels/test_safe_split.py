@@ -8,7 +8,7 @@ import pytest
 
 from bidopt.channels import CurveDraws, ResponseFit, split_budget
 from bidopt.channels._split_safe import CONFIDENCE, GAIN_QUANTILE, TRUST_MIN
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import InfeasibleError, InvalidInputError
 
 TODAY = {"a": 1000.0, "b": 3000.0}
 
@@ -123,3 +123,29 @@ def test_safe_default_starts_from_the_mean_spend_or_a_feasible_today() -> None:
     assert 0.5 * 4000 * (1 - 1e-9) <= rule.spend[0] <= 0.6 * 4000 * (1 + 1e-9)
     with pytest.raises(InvalidInputError, match="`safe` must be True or False"):
         split_budget(fit, 4000.0, safe="yes")  # type: ignore[arg-type]
+
+
+def test_group_rule_beyond_the_extrapolation_guard_names_it() -> None:
+    """A 60/40 group rule whose small group needs 6,000 yuan, with no bounds given: the
+    default guard (1.5 x the largest spend seen, 3,000 yuan for channel a) makes it
+    infeasible, so the error names `extrapolation`; extrapolation=None solves it."""
+    fit = _fit(np.full(8, 9000.0), np.full(8, 14000.0))
+    rule = {"groups": {"small": ["a"], "big": ["b"]}, "group_shares": {"small": 0.6, "big": 0.4}}
+    with pytest.raises(InfeasibleError) as info:
+        split_budget(fit, 10000.0, **rule)  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "Group 'small' must fit its minimum share 0.6 x 10,000.00 = 6,000.00 yuan: its "
+        "channels' maximums must not be below it. Got maximums that add to 3,000.00 yuan "
+        "instead. The cause is the extrapolation guard: `extrapolation` must leave room for "
+        "the bounds and group rules, and extrapolation=1.5 caps each channel at 1.5 x its "
+        "largest spend seen (yuan: a: 3,000.00, b: 9,000.00), which they cannot fit; they "
+        "can without the guard. Pass extrapolation=None to lift it, or a larger multiple "
+        "(`bounds` are cut to the guard too). Got extrapolation=1.5 instead."
+    )
+    assert info.value.conflicts == {"group:small": 3000.0, "extrapolation": 1.5}
+    split = split_budget(fit, 10000.0, extrapolation=None, **rule)  # type: ignore[arg-type]
+    assert split.success
+    np.testing.assert_allclose(split.spend, [6000.0, 4000.0], rtol=1e-6)
+    # the user's own bounds break the rule: their error alone, the guard not named
+    with pytest.raises(InfeasibleError, match="add to 1,000.00 yuan instead.$"):
+        split_budget(fit, 10000.0, bounds={"a": (None, 1000.0)}, **rule)  # type: ignore[arg-type]

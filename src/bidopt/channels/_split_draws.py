@@ -26,7 +26,7 @@ from bidopt.channels._split_safe import (
     objective_draws,
     trust_radius,
 )
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray
 
 __all__ = ["split_fit"]
@@ -92,6 +92,23 @@ def _guarded_bounds(
     return out, cap, note
 
 
+def _guard_error(
+    err: InfeasibleError, multiple: float, cap: Mapping[str, float]
+) -> InfeasibleError:
+    """``err`` (the rules cannot hold within the guarded bounds, they can without them)
+    with the extrapolation guard named as its cause and the ways to lift it."""
+    caps = ", ".join(f"{c}: {v:,.2f}" for c, v in cap.items())
+    return InfeasibleError(
+        f"{err} The cause is the extrapolation guard: `extrapolation` must leave room for "
+        f"the bounds and group rules, and extrapolation={multiple:g} caps each channel at "
+        f"{multiple:g} x its largest spend seen (yuan: {caps}), which they cannot fit; "
+        "they can without the guard. Pass extrapolation=None to lift it, or a larger "
+        f"multiple (`bounds` are cut to the guard too). Got extrapolation={multiple:g} "
+        "instead.",
+        {**err.conflicts, "extrapolation": multiple},
+    )
+
+
 def split_fit(
     fit: ResponseFit,
     total_budget: float,
@@ -121,6 +138,8 @@ def split_fit(
     if not isinstance(safe, bool | np.bool_):
         raise InvalidInputError(f"`safe` must be True or False. Got {short_repr(safe)} instead.")
     cap: dict[str, float] = {}
+    user_bounds = kwargs.get("bounds")
+    multiple = 0.0
     if extrapolation is not None:
         multiple = check_scalar(extrapolation, "extrapolation", lower=1)
         kwargs["bounds"], cap, more = _guarded_bounds(
@@ -130,7 +149,18 @@ def split_fit(
     level = None
     if risk is not None:
         level = check_scalar(risk, "risk", lower=0, upper=1, lower_inclusive=False)
-    req = check_request(fit.curves, budget, curve_set=expected, **_request_args(kwargs))
+    try:
+        req = check_request(fit.curves, budget, curve_set=expected, **_request_args(kwargs))
+    except InfeasibleError as err:
+        if not cap:
+            raise
+        check_request(  # the rules cannot hold without the guard either: its own error
+            fit.curves,
+            budget,
+            curve_set=expected,
+            **_request_args(kwargs | {"bounds": user_bounds}),
+        )
+        raise _guard_error(err, multiple, cap) from err
     today, start, why_not = None, None, ""
     if safe:
         today, start, why_not = _today(fit, req)
