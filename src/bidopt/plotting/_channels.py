@@ -27,6 +27,7 @@ def plot_response_curves(
     others: Mapping[str, BudgetSplit] | None = None,
     level: float = 0.8,
     lang: Lang = "en",
+    name: str | None = None,
 ) -> Any:
     """Each channel's response curve with its current and optimal spend.
 
@@ -45,6 +46,9 @@ def plot_response_curves(
     lang : {"en", "zh"}, default "en"
         Language of the titles, axis labels and legend marks ("current", "optimal",
         "observed range", the band); channel and ``others`` names are drawn as given.
+    name : str, optional
+        Legend name of ``split``'s mark (default: "optimal" in ``lang`` when ``others``
+        are given, else "split"), drawn as given.
 
     Returns
     -------
@@ -65,9 +69,11 @@ def plot_response_curves(
     marks: list[tuple[str, np.ndarray, bool]] = []
     if split.current_spend is not None:
         marks.append((w["current"], split.current_spend, True))
-    marks.append((w["optimal"] if others else w["split"], split.spend, False))
-    for name, other in (others or {}).items():
-        marks.append((name, np.array([other.allocation[c] for c in split.channels]), False))
+    if name is None:
+        name = w["optimal"] if others else w["split"]
+    marks.append((str(name), split.spend, False))
+    for other_name, other in (others or {}).items():
+        marks.append((other_name, np.array([other.allocation[c] for c in split.channels]), False))
     from matplotlib import ticker
 
     n = len(split.channels)

@@ -7,17 +7,10 @@ channel, strategy and split names) are drawn as given.
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from bidopt._validation import check_choice
+from bidopt._lang import LANGS, Lang, check_lang
 from bidopt.plotting._style import PlotStyle
 
 __all__ = ["LANGS", "WORDS", "Lang", "check_lang", "currency", "money", "words"]
-
-Lang = Literal["en", "zh"]
-
-#: The languages of the figures.
-LANGS: tuple[Lang, ...] = ("en", "zh")
 
 #: Every user-visible string of the figures, by language (``str.format`` templates).
 WORDS: dict[str, dict[str, str]] = {
@@ -120,11 +113,6 @@ WORDS: dict[str, dict[str, str]] = {
         "split_title": "各渠道预算分配",
     },
 }
-
-
-def check_lang(lang: Any) -> Lang:
-    """``lang`` checked: "en" or "zh" (else an InvalidInputError naming ``lang``)."""
-    return check_choice(lang, "lang", LANGS)  # type: ignore[return-value]
 
 
 def words(lang: Lang) -> dict[str, str]:

@@ -11,13 +11,13 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._excel import write_xlsx
+from bidopt._lang import Lang, check_lang
 from bidopt._optional import require_pandas
 from bidopt._validation import check_scalar, short_repr
 from bidopt.bidding import BidPlan
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import LandscapeEstimate
-from bidopt.plotting._words import Lang, check_lang
 from bidopt.report._words import (
     ACTION_ZH,
     FEW_CLICKS,

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bidopt._lang import Lang, check_lang
 from bidopt.exceptions import InvalidInputError
-from bidopt.plotting._words import Lang, check_lang
 
 __all__ = ["Lang", "check_lang", "figure_img", "page", "table", "text", "write_html"]
 

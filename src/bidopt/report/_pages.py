@@ -16,7 +16,6 @@ from bidopt.bidding import Frontier, PlanRanges
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.datasets import LoadReport
 from bidopt.exceptions import InvalidInputError
-from bidopt.plotting._words import words as plotting_words
 from bidopt.report._bidsheet import BidSheet
 from bidopt.report._html import (
     WORDS,
@@ -251,17 +250,6 @@ def _shade_observed(fig: Any, curves: Mapping[str, ResponseCurve], observed: Any
     return done
 
 
-def _rename_legend(fig: Any, names: Mapping[str, str]) -> None:
-    """Rename legend entries of a figure in place (``old -> new``)."""
-    for ax in fig.axes:
-        legend = ax.get_legend()
-        if legend is None:
-            continue
-        for entry in legend.get_texts():
-            if entry.get_text() in names:
-                entry.set_text(names[entry.get_text()])
-
-
 def render_split_report(
     splits: Mapping[str, BudgetSplit],
     curves: Mapping[str, ResponseCurve],
@@ -392,9 +380,14 @@ def render_split_report(
         # a fit's curves are drawn with the band of its draws, solid over the spends
         # seen and dashed outside them; bare curves as they are
         drawn = fit if fit is not None and fit.draws is not None else curves
-        fig = plotting.plot_response_curves(drawn, free, others={rule: split}, lang=lang)
-        if over_draws:  # the split without the rule is not the optimum here
-            _rename_legend(fig, {plotting_words(lang)["optimal"]: label["optimal"]})
+        # the split without the rule is not the optimum over draws: named as the page does
+        fig = plotting.plot_response_curves(
+            drawn,
+            free,
+            others={rule: split},
+            lang=lang,
+            name=label["optimal"] if over_draws else None,
+        )
         shaded = observed is not None and _shade_observed(fig, curves, observed)
         if observed is not None and not shaded:
             notes.append(
