@@ -13,7 +13,7 @@ from bidopt._wording import target_message
 from bidopt.bidding import _kernels
 from bidopt.bidding._hull import Hull, build_hull
 from bidopt.bidding._problem import BidProblem, picked
-from bidopt.bidding._select import select
+from bidopt.bidding._select import Selection, select
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = [
@@ -40,10 +40,16 @@ class Solution:
     message: str
 
 
-def _solve_value(problem: BidProblem, value: FloatArray) -> tuple[IntArray, float, float]:
-    hull = build_hull(problem.cost, value, problem.allowed)
+def _on_hull(problem: BidProblem, hull: Hull) -> tuple[IntArray, Selection]:
+    """The LP threshold over ``hull`` at the problem's budget (and group budgets), rounded
+    to whole hull steps by :func:`select`: ``(levels, selection)``."""
     sel = select(hull, problem.budget, group_of=problem.group_of, group_budget=problem.group_budget)
-    return hull.level_after(sel.taken), sel.lp_value, sel.multiplier
+    return hull.level_after(sel.taken), sel
+
+
+def _solve_value(problem: BidProblem, value: FloatArray) -> tuple[IntArray, float, float]:
+    levels, sel = _on_hull(problem, build_hull(problem.cost, value, problem.allowed))
+    return levels, sel.lp_value, sel.multiplier
 
 
 def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
@@ -145,10 +151,11 @@ def dual_plan(
     The LP threshold over ``hull`` at ``problem.budget`` (and its group budgets),
     rounded to whole hull steps by :func:`select`; then, when that plan is more than
     ``fill_tol`` (relative) below the LP bound, :func:`fill_levels` spends what is left
-    on any level, off the hull too.  Returns ``(levels, lp_bound, budget multiplier)``.
+    on any level, off the hull too, and when it is still more than ``_SWAP_GAP`` below,
+    :func:`swap_in` tries the keywords the rounding left out.  Returns ``(levels,
+    lp_bound, budget multiplier)``.
     """
-    sel = select(hull, problem.budget, group_of=problem.group_of, group_budget=problem.group_budget)
-    levels = hull.level_after(sel.taken)
+    levels, sel = _on_hull(problem, hull)
     if sel.lp_value - sel.value > fill_tol * abs(sel.lp_value):
         top = hull.level_after(hull.n_steps)
         levels = fill_levels(problem, levels, top=top)
@@ -194,8 +201,7 @@ def swap_in(
         mask[k] = False  # the others, planned on what the keyword leaves
         rest = replace(problem, budget=left, allowed=mask)
         hull = build_hull(rest.cost, rest.value, rest.allowed)
-        sel = select(hull, left)
-        trial = fill_levels(rest, hull.level_after(sel.taken), top=hull.level_after(hull.n_steps))
+        trial = fill_levels(rest, _on_hull(rest, hull)[0], top=hull.level_after(hull.n_steps))
         trial[k] = first[k]
         trial_value = float(picked(value, trial).sum())
         if trial_value > best_value and float(picked(cost, trial).sum()) <= problem.budget:

@@ -182,6 +182,36 @@ def _budget_cut(
     return hi
 
 
+def _check_safe(safe: Any) -> None:
+    if not isinstance(safe, bool):
+        raise InvalidInputError(f"`safe` must be True or False. Got {short_repr(safe)} instead.")
+
+
+def _expected(estimate: LandscapeEstimate, bids: FloatArray) -> BidLandscape:
+    """The landscape at ``bids`` (shape (n_keywords, levels)) averaged over the estimate's
+    draws (the point estimate without draws)."""
+    if estimate.draws is None:
+        return estimate.model.landscape(bids)
+    return estimate.draws.mean_landscape(bids)
+
+
+def _cut(estimate: LandscapeEstimate, today: FloatArray, down: FloatArray, budget: float) -> float:
+    """:func:`_budget_cut` at the estimate's expected spend (yuan)."""
+    return _budget_cut(
+        today, down, budget, lambda bids: float(_expected(estimate, bids[:, None]).cost.sum())
+    )
+
+
+def _region(
+    today: FloatArray, down: FloatArray, up: FloatArray, cut: float, scale: float
+) -> FloatArray:
+    """The trust region's bid grid at a share ``scale`` of its width (0: today's bids and
+    below, at full width down), reaching down by at least the log step ``cut`` (where
+    the budget is below what the region's lowest bids spend, :func:`_cut`)."""
+    width = scale or 1.0
+    return _grid(today, np.maximum(down * width, cut), up * width, scale == 0)
+
+
 def frontier_landscapes(
     estimate: LandscapeEstimate,
     budgets: FloatArray,
@@ -195,32 +225,17 @@ def frontier_landscapes(
     bids (``safe=True``; reaching lower for a budget below what its lowest bids spend, as
     the plan does) or at the estimate's own bid grid (``safe=False``).  Budgets sharing a
     landscape share an entry: ``[(landscape, indices into budgets), ...]``."""
-    if not isinstance(safe, bool):
-        raise InvalidInputError(f"`safe` must be True or False. Got {short_repr(safe)} instead.")
-    draws = estimate.draws
-
-    def expected(bids: FloatArray) -> BidLandscape:
-        if draws is None:
-            return estimate.model.landscape(bids)
-        return draws.mean_landscape(bids)
-
+    _check_safe(safe)
     every = np.arange(budgets.size)
     if not safe:
-        return [(expected(np.asarray(estimate.landscapes.bids)), every)]
+        return [(_expected(estimate, np.asarray(estimate.landscapes.bids)), every)]
     today = today_bids(estimate, current_bids)
     ident = estimate.identifiability
     assert ident is not None  # checked by today_bids
     down, up = trust_half_widths(today, ident)
-    cuts = np.array(
-        [
-            _budget_cut(
-                today, down, float(b), lambda bids: float(expected(bids[:, None]).cost.sum())
-            )
-            for b in budgets
-        ]
-    )
+    cuts = np.array([_cut(estimate, today, down, float(b)) for b in budgets])
     return [
-        (expected(_grid(today, np.maximum(down, cut), up, False)), every[cuts == cut])
+        (_expected(estimate, _region(today, down, up, cut, 1.0)), every[cuts == cut])
         for cut in np.unique(cuts)
     ]
 
@@ -236,17 +251,11 @@ def plan_on_estimate(
 ) -> BidPlan:
     """The plan on an estimate (see the module docstring); ``solve`` optimises one
     landscape with the caller's constraints."""
-    if not isinstance(safe, bool):
-        raise InvalidInputError(f"`safe` must be True or False. Got {short_repr(safe)} instead.")
+    _check_safe(safe)
     today = today_bids(estimate, current_bids)
     ident = estimate.identifiability
     assert ident is not None  # checked by today_bids
     draws = estimate.draws
-
-    def expected(bids: FloatArray) -> BidLandscape:
-        if draws is None:
-            return estimate.model.landscape(bids)
-        return draws.mean_landscape(bids)
 
     def totals(bids: FloatArray) -> dict[str, FloatArray]:
         if draws is None:
@@ -308,7 +317,9 @@ def plan_on_estimate(
         return plan, metrics, gain
 
     if not safe:
-        plan, metrics, gain = solve_within(expected(np.asarray(estimate.landscapes.bids)))
+        plan, metrics, gain = solve_within(
+            _expected(estimate, np.asarray(estimate.landscapes.bids))
+        )
         scale = float("nan")
         down, up = trust_half_widths(today, ident)
         step = np.log(np.maximum(plan.bids, 1e-9) / np.maximum(today, 1e-9))
@@ -326,41 +337,38 @@ def plan_on_estimate(
             )
     else:
         down, up = trust_half_widths(today, ident)
-        # where the budget is below what the trust region's lowest bids spend, every
-        # width reaches down to the bids (today's times one factor) that spend it
-        cut = _budget_cut(
-            today, down, budget, lambda bids: float(expected(bids[:, None]).cost.sum())
-        )
+        cut = _cut(estimate, today, down, budget)
+
+        def keep_today() -> tuple[BidPlan, dict[str, FloatArray], FloatArray] | None:
+            # today's bids as they are: the estimate cannot tell that they spend more
+            # than the budget, and lowering them loses what they get; None when the
+            # caller's other constraints (a target CPA or ROAS, caps) pause some of them
+            kept = _expected(estimate, today[:, None])
+            held = solve(kept, float(kept.cost.sum()) * (1 + 1e-9))
+            if np.any(~np.isclose(held.bids, today) & (kept.cost.max(axis=1) > 0)):
+                return None
+            metrics, gain = evaluate(held)
+            lo, hi = np.quantile(today_cost, [0.1, 0.9])
+            held = replace(
+                held,
+                message=held.message
+                + f" Today's bids are kept as they are, so the plan's expected spend "
+                f"{today_spend:,.2f} is {today_spend / budget - 1:.1%} above the budget "
+                f"{budget:,.2f}: the estimate cannot tell them apart (80% range of "
+                f"today's spend {lo:,.2f} .. {hi:,.2f}, within {TODAY_OVER:.0%} of the "
+                "budget), no plan beat today's bids, and lowering them would lose "
+                "what they get.",
+            )
+            return held, metrics, gain
+
         for scale in _SCALES:
-            width = scale or 1.0
             if scale == 0.0 and affordable and today_spend > budget:
-                # today's bids as they are: the estimate cannot tell that they spend
-                # more than the budget, and lowering them loses what they get
-                kept = expected(today[:, None])
-                held = solve(kept, float(kept.cost.sum()) * (1 + 1e-9))
-                # the caller's other constraints (a target CPA or ROAS) may pause some of
-                # them: then the bids are not kept, and the plan is made below instead
-                if np.any(~np.isclose(held.bids, today) & (kept.cost.max(axis=1) > 0)):
-                    plan, metrics, gain = solve_within(
-                        expected(_grid(today, np.maximum(down, cut), up, True))
-                    )
+                found = keep_today()
+                if found is not None:
+                    plan, metrics, gain = found
                     break
-                plan = held
-                metrics, gain = evaluate(plan)
-                lo, hi = np.quantile(today_cost, [0.1, 0.9])
-                plan = replace(
-                    plan,
-                    message=plan.message
-                    + f" Today's bids are kept as they are, so the plan's expected spend "
-                    f"{today_spend:,.2f} is {today_spend / budget - 1:.1%} above the budget "
-                    f"{budget:,.2f}: the estimate cannot tell them apart (80% range of "
-                    f"today's spend {lo:,.2f} .. {hi:,.2f}, within {TODAY_OVER:.0%} of the "
-                    "budget), no plan beat today's bids, and lowering them would lose "
-                    "what they get.",
-                )
-                break
             plan, metrics, gain = solve_within(
-                expected(_grid(today, np.maximum(down * width, cut), up * width, scale == 0))
+                _expected(estimate, _region(today, down, up, cut, scale))
             )
             if scale == 0.0 or (plan.success and (gain >= 0).mean() >= _CONFIDENCE):
                 break
