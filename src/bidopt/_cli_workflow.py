@@ -186,6 +186,7 @@ def run_plan(
             else ""
         )
         + ".",
+        *([load.title_note()] if load.title_rows else []),
         f"{sheet.n_rows:,} keywords (campaign x ad group x keyword x match type), "
         f"{np.unique(log.date).size} days.",
         "",

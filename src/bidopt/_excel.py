@@ -8,7 +8,7 @@ loaders), and :func:`write_xlsx` writes one sheet for the bid file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,17 @@ def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def read_xlsx(path: Path) -> tuple[list[str], list[list[Any]], list[int], str]:
+def read_xlsx(
+    path: Path, *, pick: Callable[[list[tuple[int, list[Any]]], str], int] | None = None
+) -> tuple[list[str], list[list[Any]], list[int], str, int, list[tuple[int, list[Any]]]]:
     """The first worksheet of ``path``: its header, its data rows (cell values, each row
-    as long as the header), the Excel row number of each data row, and a description of
-    the source.  The first non-blank row is the header; blank rows are skipped."""
+    as long as the header), the Excel row number of each data row, a description of the
+    source, the header's Excel row number, and the rows above the header (Excel row
+    number and cells: an export's title rows, skipped).
+
+    Blank rows are skipped.  The header is the first non-blank row, or the one ``pick``
+    chooses: it is given the non-blank rows (lists of cells, in order) and returns the
+    index of the header among them."""
     openpyxl = require_openpyxl(f"Reading {path.name}")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -40,39 +47,41 @@ def read_xlsx(path: Path) -> tuple[list[str], list[list[Any]], list[int], str]:
         ) from None
     try:
         sheet = book.worksheets[0]
-        header: list[str] | None = None
-        rows: list[list[Any]] = []
-        lines: list[int] = []
-        for number, record in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = list(record)
-            if all(_blank(c) for c in cells):
-                continue
-            if header is None:
-                while cells and _blank(cells[-1]):
-                    cells.pop()
-                header = ["" if c is None else str(c).strip() for c in cells]
-                continue
-            if len(cells) > len(header):
-                extra = cells[len(header) :]
-                if not all(_blank(c) for c in extra):
-                    raise InvalidInputError(
-                        f"Every row of {path} must fit under its header ({len(header)} "
-                        f"columns: {', '.join(header)}). Got {short_repr(extra)} beyond the "
-                        f"last header column on row {number} instead."
-                    )
-                cells = cells[: len(header)]
-            cells += [None] * (len(header) - len(cells))
-            rows.append(cells)
-            lines.append(number)
+        records = [
+            (number, list(record))
+            for number, record in enumerate(sheet.iter_rows(values_only=True), start=1)
+            if not all(_blank(c) for c in record)
+        ]
         title = sheet.title
     finally:
         book.close()
-    if header is None:
+    if not records:
         raise InvalidInputError(
             f"The workbook must have a header row and data rows. Got the empty first sheet "
             f"of {path} instead."
         )
-    return header, rows, lines, f"{str(path)!r} (sheet {title!r})"
+    where = f"{str(path)!r} (sheet {title!r})"
+    at = 0 if pick is None else pick(records, where)
+    header_row, cells = records[at]
+    while cells and _blank(cells[-1]):
+        cells.pop()
+    header = ["" if c is None else str(c).strip() for c in cells]
+    rows: list[list[Any]] = []
+    lines: list[int] = []
+    for number, cells in records[at + 1 :]:
+        if len(cells) > len(header):
+            extra = cells[len(header) :]
+            if not all(_blank(c) for c in extra):
+                raise InvalidInputError(
+                    f"Every row of {path} must fit under its header ({len(header)} "
+                    f"columns: {', '.join(header)}). Got {short_repr(extra)} beyond the "
+                    f"last header column on row {number} instead."
+                )
+            cells = cells[: len(header)]
+        cells += [None] * (len(header) - len(cells))
+        rows.append(cells)
+        lines.append(number)
+    return header, rows, lines, where, header_row, records[:at]
 
 
 def write_xlsx(

@@ -8,6 +8,12 @@ comes in three shapes and becomes a dict of column name -> numpy array, without 
 * a path to an Excel workbook (``.xlsx``, its first sheet; needs openpyxl);
 * a mapping of column name -> array-like;
 * a pandas DataFrame (duck-typed: anything with ``columns`` and ``__getitem__``).
+
+A report export may carry title rows above its header ("推广计划报告 2026-11-01~2026-11-07",
+the shop's name, the export time): a reader that knows its columns passes a
+:class:`HeaderSpec`, and the header of a file is the first of its first rows that holds
+the reader's required columns; the rows above it are skipped and kept in
+``RawTable.skipped`` for the reader to say so.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ import csv
 import gzip
 import io
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +35,10 @@ from bidopt._optional import require_pandas
 from bidopt._validation import short_repr
 from bidopt.exceptions import InvalidInputError
 
-__all__ = ["RawTable", "read_table"]
+__all__ = ["HEADER_SEARCH_ROWS", "HeaderSpec", "RawTable", "read_table"]
+
+#: How many non-blank rows at the top of a file are searched for the header row.
+HEADER_SEARCH_ROWS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +52,19 @@ class RawTable:
     source : str
         A description of where the table came from, for messages.
     line_numbers : ndarray of int64 or None
-        For text files, the 1-based line number of each data row.
+        For files, the 1-based line (Excel row) number of each data row.
+    header_line : int or None
+        For files, the 1-based line (Excel row) number of the header row.
+    skipped : tuple of str
+        For files, the rows above the header row (an export's title rows), each as its
+        non-blank cells joined by spaces; empty when the header is the first row.
     """
 
     columns: dict[str, npt.NDArray[Any]]
     source: str
     line_numbers: npt.NDArray[np.int64] | None = None
+    header_line: int | None = None
+    skipped: tuple[str, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -60,6 +76,66 @@ class RawTable:
         if self.line_numbers is not None:
             return f"row {row} (line {int(self.line_numbers[row])} of {self.source})"
         return f"row {row}"
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderSpec:
+    """How a reader recognises its header row among the first rows of a file.
+
+    Attributes
+    ----------
+    column : callable of str to str or None
+        A header cell -> the reader's column it names (None: not one of its columns).
+    required : tuple of str
+        The reader's columns a header row must hold.
+    hint : mapping of str to str
+        For a required column, the headers recognised for it (for the error message).
+    """
+
+    column: Callable[[str], str | None]
+    required: tuple[str, ...]
+    hint: Mapping[str, str] = field(default_factory=dict)
+
+    def pick(self, records: Sequence[tuple[int, Sequence[Any]]], source: str) -> int:
+        """The index of the header among ``records`` (a file's non-blank rows as (line,
+        cells), in order): the first of the first :data:`HEADER_SEARCH_ROWS` that holds
+        every required column.
+
+        Raises
+        ------
+        InvalidInputError
+            If none does: it names the columns missing from the row holding the most
+            of the reader's columns, and that row's line.
+        """
+        best, most = 0, -1
+        for i, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
+            named = {self.column(str(c).strip()) for c in cells if c is not None}
+            if all(r in named for r in self.required):
+                return i
+            named.discard(None)
+            if len(named) > most:
+                best, most = i, len(named)
+        line, cells = records[best]
+        named = {self.column(str(c).strip()) for c in cells if c is not None}
+        missing = [r for r in self.required if r not in named]
+        closest = (
+            f"the closest, line {line}, lacks {missing}: {short_repr(_joined(cells))}"
+            if most > 0
+            else f"none of them names any of its columns (line {line}: "
+            f"{short_repr(_joined(cells))})"
+        )
+        raise InvalidInputError(
+            f"`source` must have a header row with columns for {list(self.required)} "
+            f"within its first {HEADER_SEARCH_ROWS} rows. Got no such row in {source} "
+            f"instead: {closest}. Recognised headers: "
+            + "; ".join(f"{c}: {self.hint[c]}" for c in missing if c in self.hint)
+            + "."
+        )
+
+
+def _joined(cells: Sequence[Any]) -> str:
+    """A skipped row's non-blank cells, joined by spaces."""
+    return " ".join(str(c).strip() for c in cells if c is not None and str(c).strip())
 
 
 def _is_common(char: str, encoding: str) -> bool:
@@ -129,7 +205,7 @@ def _decode(data: bytes, source: str) -> str:
     )
 
 
-def _read_text(path: Path) -> RawTable:
+def _read_text(path: Path, header: HeaderSpec | None) -> RawTable:
     raw = path.read_bytes()
     if path.suffix == ".gz":
         raw = gzip.decompress(raw)
@@ -145,46 +221,65 @@ def _read_text(path: Path) -> RawTable:
     limit = csv.field_size_limit()
     try:
         csv.field_size_limit(max(limit, len(text) + 1))
-        return _parse_rows(csv.reader(io.StringIO(text, newline=""), dialect), path)
+        return _parse_rows(csv.reader(io.StringIO(text, newline=""), dialect), path, header)
     finally:
         csv.field_size_limit(limit)
 
 
-def _parse_rows(reader: Any, path: Path) -> RawTable:
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
+def _parse_rows(reader: Any, path: Path, spec: HeaderSpec | None) -> RawTable:
+    records: list[tuple[int, list[str]]] = []
     for record in reader:
         if not record or all(not cell.strip() for cell in record):
             continue  # blank lines carry no data
-        if header is None:
-            header = [cell.strip() for cell in record]
-            continue
+        records.append((reader.line_num, record))
+    if not records:
+        raise InvalidInputError(
+            f"The file must have a header row and data rows. Got the empty file {path} instead."
+        )
+    at = 0 if spec is None else spec.pick(records, repr(str(path)))
+    header_line, cells = records[at]
+    header = [cell.strip() for cell in cells]
+    for line, record in records[at + 1 :]:
         if len(record) != len(header):
             raise InvalidInputError(
                 f"Every line of {path} must have as many fields as its header "
                 f"({len(header)}: {', '.join(header)}). Got {short_repr(record)} "
-                f"({len(record)} fields) on line {reader.line_num} instead."
+                f"({len(record)} fields) on line {line} instead."
             )
-        rows.append(record)
-        lines.append(reader.line_num)
-    if header is None:
-        raise InvalidInputError(
-            f"The file must have a header row and data rows. Got the empty file {path} instead."
-        )
-    return _rows_table(header, rows, lines, path, repr(str(path)))
+    return _rows_table(
+        header,
+        [cells for _, cells in records[at + 1 :]],
+        [line for line, _ in records[at + 1 :]],
+        path,
+        repr(str(path)),
+        header_line=header_line,
+        skipped=records[:at],
+    )
 
 
 def _rows_table(
-    header: list[str], rows: Sequence[Sequence[Any]], lines: list[int], path: Path, where: str
+    header: list[str],
+    rows: Sequence[Sequence[Any]],
+    lines: list[int],
+    path: Path,
+    where: str,
+    *,
+    header_line: int,
+    skipped: Sequence[tuple[int, Sequence[Any]]],
 ) -> RawTable:
     """The table of a file read as a header and rows of cells (CSV lines or worksheet
-    rows, each as long as the header), ``lines`` the file's line (row) number of each."""
+    rows, each as long as the header), ``lines`` the file's line (row) number of each,
+    ``header_line`` the header's and ``skipped`` the rows above it (number, cells)."""
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         raise InvalidInputError(
             f"The header of {path} must name each column once. Got {duplicated} more than "
-            "once instead."
+            "once instead"
+            + (
+                f" (line {header_line}; {len(skipped)} row(s) above it were skipped as titles)."
+                if skipped
+                else "."
+            )
         )
     if rows:
         matrix = np.empty((len(rows), len(header)), dtype=object)
@@ -192,7 +287,13 @@ def _rows_table(
         columns = {h: matrix[:, j] for j, h in enumerate(header)}
     else:
         columns = {h: np.zeros(0, dtype=object) for h in header}
-    return RawTable(columns, where, np.asarray(lines, dtype=np.int64))
+    return RawTable(
+        columns,
+        where,
+        np.asarray(lines, dtype=np.int64),
+        header_line,
+        tuple(_joined(cells) for _, cells in skipped),
+    )
 
 
 def _column(values: Any) -> npt.NDArray[Any]:
@@ -209,8 +310,11 @@ def _column(values: Any) -> npt.NDArray[Any]:
     return array
 
 
-def read_table(source: Any, *, name: str = "source") -> RawTable:
+def read_table(source: Any, *, name: str = "source", header: HeaderSpec | None = None) -> RawTable:
     """Read a path, a mapping of columns, or a DataFrame into a :class:`RawTable`.
+
+    ``header`` (files only): how to find the header row below an export's title rows
+    (:class:`HeaderSpec`); without it the first non-blank row is the header.
 
     Raises
     ------
@@ -225,9 +329,11 @@ def read_table(source: Any, *, name: str = "source") -> RawTable:
                 f"`{name}` must be an existing file. Got {str(path)!r} instead."
             )
         if path.suffix.lower() in EXCEL_SUFFIXES:
-            header, rows, lines, where = read_xlsx(path)
-            return _rows_table(header, rows, lines, path, where)
-        return _read_text(path)
+            names, rows, lines, where, at, skipped = read_xlsx(
+                path, pick=None if header is None else header.pick
+            )
+            return _rows_table(names, rows, lines, path, where, header_line=at, skipped=skipped)
+        return _read_text(path, header)
     if isinstance(source, Mapping):
         labels = [str(k) for k in source]
         columns = {str(k): _column(v) for k, v in source.items()}

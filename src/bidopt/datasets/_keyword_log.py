@@ -72,6 +72,11 @@ class LoadReport:
         0-based indices of rows kept although they break a rule waived with ``relax=``.
     flags : tuple of str, length n_flagged
         Which waived rule each flagged row breaks, with its values.
+    title_rows : tuple of str
+        Rows of a file above its header row (an export's title, shop name, date range),
+        skipped, each as its non-blank cells joined by spaces.
+    header_line : int or None
+        The 1-based line (Excel row) of a file's header row.
     """
 
     source: str = "<unknown>"
@@ -82,6 +87,8 @@ class LoadReport:
     ignored_columns: tuple[str, ...] = ()
     flagged_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     flags: tuple[str, ...] = ()
+    title_rows: tuple[str, ...] = ()
+    header_line: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("dropped_rows", "flagged_rows"):
@@ -108,6 +115,8 @@ class LoadReport:
             f"Read {self.n_read} rows from {self.source}: kept {self.n_kept}, "
             f"dropped {self.n_dropped}."
         ]
+        if self.title_rows:
+            lines.append(self.title_note())
         if self.column_map:
             mapped = ", ".join(f"{k!r} -> {v}" for k, v in self.column_map.items())
             lines.append(f"Columns: {mapped}.")
@@ -123,6 +132,17 @@ class LoadReport:
         if len(self.reasons) > max_reasons:
             lines.append(f"  ... and {len(self.reasons) - max_reasons} more dropped rows.")
         return "\n".join(lines)
+
+    def title_note(self) -> str:
+        """What was skipped above the header row, in a line ("" when nothing was)."""
+        if not self.title_rows:
+            return ""
+        shown = "; ".join(repr(t) for t in self.title_rows[:3])
+        more = f"; ... ({len(self.title_rows) - 3} more)" if len(self.title_rows) > 3 else ""
+        return (
+            f"Header on line {self.header_line}: skipped {len(self.title_rows)} row(s) above "
+            f"it as the export's title: {shown}{more}."
+        )
 
     def to_frame(self) -> Any:
         """One row per dropped or flagged source row: ``row`` (0-based among the

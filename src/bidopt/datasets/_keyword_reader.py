@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._tables import RawTable, read_table
+from bidopt._tables import HeaderSpec, RawTable, read_table
 from bidopt._validation import check_choice, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
@@ -85,6 +85,14 @@ def _map_headers(table: RawTable) -> tuple[dict[str, str], tuple[str, ...]]:
             + "."
         )
     return mapping, tuple(ignored)
+
+
+#: A file's header row: the first of its first rows with the required columns.
+_HEADER = HeaderSpec(
+    lambda h: _LOOKUP.get(_canonical_header(h)),
+    _REQUIRED,
+    {c: "/".join(HEADER_ALIASES[c][:4]) for c in _REQUIRED},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +215,9 @@ def read_keyword_log(
             f"`relax` must be a collection of rule names from {RELAXABLE_RULES}. "
             f"Got {relax!r} instead."
         )
-    table = read_table(source)
+    # a file's header may sit below an export's title rows: it is the row holding the
+    # required columns
+    table = read_table(source, header=_HEADER)
     mapping, ignored = _map_headers(table)
     raw = {column: table.columns[header] for header, column in mapping.items()}
     n = table.n_rows
@@ -379,6 +389,8 @@ def read_keyword_log(
         flags=tuple(reason(int(r), waived) for r in flagged_rows),
         column_map=dict(mapping),
         ignored_columns=ignored,
+        title_rows=table.skipped,
+        header_line=table.header_line,
     )
     return _build_log(parsed, keep, report)
 

@@ -61,6 +61,13 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
             if attribution
             else "",
         ]
+    if load.title_rows:
+        titles = "；".join(load.title_rows[:3]) if lang == "zh" else "; ".join(load.title_rows[:3])
+        lines.append(
+            f"表头在第 {load.header_line} 行：跳过了其上方的 {len(load.title_rows)} 行标题（{titles}）。"
+            if lang == "zh"
+            else load.title_note()
+        )
     body = "".join(f"<p>{text(line)}</p>" for line in lines if line)
     reasons = list(load.reasons[:10])
     if reasons:
