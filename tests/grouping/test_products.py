@@ -11,6 +11,7 @@ from bidopt.grouping import group_keywords, normalize_keywords
 from bidopt.grouping._neighbors import NeighborGraph, with_hub_neighbors
 from bidopt.grouping._tokens import (
     KeywordRoles,
+    compound_heads,
     is_product_character,
     keyword_roles,
     learned_products,
@@ -81,3 +82,23 @@ def test_hub_neighbors_pair_each_row_with_the_first_rows_of_its_key() -> None:
     np.testing.assert_allclose(
         graph.similarity, np.einsum("ij,ij->i", dense[graph.rows], dense[graph.cols])
     )
+
+
+def test_a_compound_meets_its_head_only_where_keywords_name_the_head_alone() -> None:
+    pytest.importorskip("jieba", reason="product characters need jieba (bidopt[chinese])")
+    heads = compound_heads(
+        ["长筒靴", "靴子", "靴子", "登山绳", "绳", "吊灯", "尾灯", "洗衣机", "机"]
+    )
+    # 靴子 and 绳 are named alone; 灯 is not; 机 is, but names no kind of product
+    assert heads == {"长筒靴": ("靴子",), "登山绳": ("绳",)}
+    assert compound_heads(["靴", "靴子", "长筒靴"]) == {"长筒靴": ("靴", "靴子")}
+    on = {"weights": {"head": 0.5}}
+    # with the head named alone, the compound joins its keywords (it stayed apart)
+    groups = group_keywords(["真皮靴子", "保暖靴子", "过膝长筒靴"], options=on)
+    assert groups.n_groups == 1 and groups.theme_names.tolist() == ["靴子"]
+    # without that evidence, compounds of one last character stay apart
+    groups = group_keywords(["客厅吊灯", "汽车尾灯", "led吊灯"], options=on)
+    assert groups.labels[0] == groups.labels[2] != groups.labels[1]
+    # by default (head weight 0) the compound stays apart, as before
+    off = group_keywords(["真皮靴子", "保暖靴子", "过膝长筒靴"])
+    assert off.labels[2] != off.labels[1]

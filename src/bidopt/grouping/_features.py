@@ -10,6 +10,7 @@ from scipy import sparse
 
 from bidopt.grouping._tokens import (
     KeywordRoles,
+    compound_heads,
     is_product_character,
     keyword_roles,
     learned_products,
@@ -23,12 +24,20 @@ __all__ = ["ROLE_WEIGHTS", "keyword_ngrams", "role_features", "tfidf_features"]
 #: weight with which it meets the same word as another keyword's product word (冲锋衣
 #: of "冲锋衣 抓绒" and of "冲锋衣"; also 三轮车 of "儿童三轮车围栏" and of "电动三轮车");
 #: two keywords sharing a qualifier meet with the full ``"qualifier"`` weight either way.
+#: ``"head"`` is the weight with which a compound product word (长筒靴) meets its head
+#: word where other keywords of the block name that head alone (靴子): see
+#: :func:`~bidopt.grouping._tokens.compound_heads`; it replaces the compound's category
+#: character, so two compounds of one head (长筒靴 / 短靴) meet only through it.  Off (0)
+#: by default: on the labelled Taobao queries it grouped more of them but joined
+#: different products through a shared head (拉拉裤 / 秋裤 through 裤子) as often as one
+#: (benchmarks/results/grouping.md); ``{"head": 0.5}`` turns it on.
 ROLE_WEIGHTS: Mapping[str, float] = {
     "product": 1.0,
     "category": 0.5,
     "bigrams": 0.3,
     "qualifier": 0.35,
     "qualifier_product": 0.35,
+    "head": 0.0,
     "brand": 0.5,
     "model": 1.0,
     "attribute": 0.1,
@@ -90,7 +99,9 @@ def tfidf_features(
     return sparse.csr_matrix(matrix), mask
 
 
-def _role_pairs(roles: KeywordRoles, text: str, w: Mapping[str, float]) -> list[tuple[str, float]]:
+def _role_pairs(
+    roles: KeywordRoles, text: str, w: Mapping[str, float], heads: tuple[str, ...] = ()
+) -> list[tuple[str, float]]:
     """(feature, weight) pairs of one keyword.
 
     The product word and the qualifiers share one namespace of words, so a keyword
@@ -105,7 +116,9 @@ def _role_pairs(roles: KeywordRoles, text: str, w: Mapping[str, float]) -> list[
     if product:
         pairs.append(("w:" + product, w["product"]))
         category = roles.category
-        if category != product and is_product_character(category):
+        if heads:  # the head named alone by other keywords, instead of the category
+            pairs.extend(("w:" + h, w["head"] / np.sqrt(len(heads))) for h in heads)
+        elif category != product and is_product_character(category):
             pairs.append(("c:" + category, w["category"]))
         if len(product) > 2 and _CJK.match(product):
             grams = [product[i : i + 2] for i in range(len(product) - 1)]
@@ -130,8 +143,9 @@ def role_features(
 ) -> tuple[sparse.csr_matrix, np.ndarray, list[KeywordRoles]]:
     """L2-normalised rows of role-weighted word features, one per keyword.
 
-    Features: the product word, its category character and character bigrams, each
-    qualifier word, ``brand|product`` and ``model|product`` pairs (a brand alone binds
+    Features: the product word, its category character (or, for a compound whose head
+    other keywords name alone, that head's product words: 长筒靴 -> 靴子) and character
+    bigrams, each qualifier word, ``brand|product`` and ``model|product`` pairs (a brand alone binds
     nothing) and attributes, weighted by :data:`ROLE_WEIGHTS` (or ``weights``).  Equal
     texts are analysed once.
 
@@ -144,6 +158,7 @@ def role_features(
     analysed = dict(
         zip(distinct, learned_products([keyword_roles(t) for t in distinct]), strict=True)
     )
+    heads = compound_heads([r.product for r in analysed.values()]) if w["head"] > 0 else {}
     vocabulary: dict[str, int] = {}
     cache: dict[str, tuple[list[int], list[float]]] = {}
     indptr = [0]
@@ -153,7 +168,8 @@ def role_features(
         hit = cache.get(text)
         if hit is None:
             merged: dict[int, float] = {}
-            for name, value in _role_pairs(analysed[text], text, w):
+            roles = analysed[text]
+            for name, value in _role_pairs(roles, text, w, heads.get(roles.product, ())):
                 col = vocabulary.setdefault(name, len(vocabulary))
                 merged[col] = merged.get(col, 0.0) + value
             hit = cache[text] = (list(merged), list(merged.values()))

@@ -135,6 +135,10 @@ def group_keywords(
           as another keyword's product word (三轮车 of "儿童三轮车围栏" and of
           "电动三轮车"): fewer groups, fewer of them mixed, and a keyword whose product
           word was misread ("冲锋衣抓绒") no longer meets its product's keywords;
+          ``{"head": 0.5}`` lets a compound product word (长筒靴) meet its head where
+          other keywords name the head alone (靴子): more keywords grouped, and
+          different products sharing a head (拉拉裤 / 秋裤 / 裤子) joined too (off by
+          default);
         * ``"smoothing"`` -- int, default 0: the number of truncated-SVD components of
           the block's feature matrix learnt from the keywords themselves; their cosine
           similarity is mixed in with weight ``"smoothing_weight"`` (default 0.3), so

@@ -39,6 +39,7 @@ __all__ = [
     "GENERIC_PRODUCTS",
     "MODIFIERS",
     "KeywordRoles",
+    "compound_heads",
     "is_product_character",
     "keyword_roles",
     "learned_products",
@@ -101,6 +102,8 @@ _NOT_HEAD = ("v", "a", "d", "z", "m", "q", "r", "p", "c", "u", "y", "e", "f", "t
 _DESCRIBING = ("v", "a", "d", "z")
 # single characters that end many words without saying what the thing is
 _WEAK_SUFFIX = frozenset("子儿头的")
+# noun suffixes of a word that names the same thing without them (靴子 / 靴, 裤子 / 裤)
+_NOUN_SUFFIX = frozenset("子儿")
 #: Last characters that end product words of many unrelated kinds (机: washing machine,
 #: cutting machine; 器: feeder, amplifier): a shared one says nothing about the product.
 GENERIC_CATEGORIES = frozenset(
@@ -343,4 +346,50 @@ def learned_products(
                 attributes=(*r.attributes, r.product),
             )
         )
+    return out
+
+
+def _bare(word: str) -> str:
+    """A word without its noun suffix (靴子 -> 靴, 裤子 -> 裤; 子 alone stays)."""
+    return word[:-1] if len(word) > 1 and word[-1] in _NOUN_SUFFIX else word
+
+
+def compound_heads(products: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The head of each compound product word, where the keywords name that head alone.
+
+    A Chinese product word X+Y (长筒靴, 登山裤, 登山绳) has the head Y when another of
+    the keywords names Y alone as its product word, with or without the noun suffix
+    子 / 儿 (靴子, 裤子, 绳子): the keywords themselves say that Y is a product.  Y is the
+    longest proper suffix of the word (without its own noun suffix) that is such a
+    product word; a one-character Y must also name a kind of product by itself
+    (:func:`is_product_character`: 靴, 裤, 绳; not 机, 器, 片).  Without such
+    evidence a compound has no head here: different compounds of one last character
+    (吊灯 / 尾灯, 拖鞋 / 皮鞋) name different products about as often as one.
+
+    Parameters
+    ----------
+    products : sequence of str
+        The product words of the keywords of one block (repeats allowed).
+
+    Returns
+    -------
+    dict of str to tuple of str
+        For each compound product word with a head, the product words naming that head
+        alone (靴 and 靴子 alike), sorted; words without a head are left out.
+    """
+    distinct = sorted(set(products))
+    alone: dict[str, set[str]] = {}
+    for word in distinct:
+        if _CJK_RUN.fullmatch(word):
+            alone.setdefault(_bare(word), set()).add(word)
+    out: dict[str, tuple[str, ...]] = {}
+    for word in distinct:
+        bare = _bare(word)
+        if len(bare) < 2 or not _CJK_RUN.fullmatch(word):
+            continue
+        for start in range(1, len(bare)):
+            head = bare[start:]
+            if head in alone and (len(head) > 1 or is_product_character(head)):
+                out[word] = tuple(sorted(alone[head]))
+                break
     return out
