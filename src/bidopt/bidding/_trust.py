@@ -40,7 +40,7 @@ import numpy as np
 
 from bidopt._validation import short_repr
 from bidopt.bidding._plan import BidPlan
-from bidopt.bidding._ranges import PlanRanges
+from bidopt.bidding._ranges import PlanRanges, central_interval
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import BidLandscape, Identifiability, LandscapeEstimate
 from bidopt.typing import FloatArray, IntArray
@@ -348,7 +348,7 @@ def plan_on_estimate(
             if np.any(~np.isclose(held.bids, today) & (kept.cost.max(axis=1) > 0)):
                 return None
             metrics, gain = evaluate(held)
-            lo, hi = np.quantile(today_cost, [0.1, 0.9])
+            lo, hi = central_interval(today_cost, 0.8)
             held = replace(
                 held,
                 message=held.message
