@@ -234,10 +234,12 @@ def split_window(
         j = channels.index(c)
         lo[j] = 0.0 if a is None else check_scalar(a, f"bounds[{c!r}]", lower=0)
         hi[j] = np.inf if b is None else check_scalar(b, f"bounds[{c!r}]", lower=0)
-    if fit is not None and extrapolation is not None and fit.max_spend is not None:
+    seen = None if fit is None or fit.max_spend is None else fit.max_spend
+    guard: FloatArray | None = None
+    if seen is not None and extrapolation is not None:
         m = check_scalar(extrapolation, "extrapolation", lower=1)
-        cap = np.array([m * fit.max_spend[c] for c in channels])[:, None]
-        hi = np.minimum(hi, np.maximum(cap, lo))
+        guard = np.array([m * seen[c] for c in channels])
+        hi = np.minimum(hi, np.maximum(guard[:, None], lo))
     cons = _constraints(channels, lengths, total, budgets, groups, group_shares, per)
     scale = total / max(float(lengths.sum()) * n, 1.0)
     x0 = np.clip(np.full((n, f), scale), lo, hi)
@@ -281,13 +283,62 @@ def split_window(
         response_draws=per_draw,
         success=bool(ok),
         message=(
-            f"SLSQP: {res.message}; constraints hold to {worst:.3g} yuan"
+            f"SLSQP: {res.message}; constraints hold to {worst:.3g} yuan."
             if ok
             else f"SLSQP: {res.message}; a constraint fails by {worst:,.6g} yuan: check "
-            "the budgets and bounds"
-        ),
+            "the budgets and bounds."
+        )
+        + _extrapolation_note(x, lengths, channels, seen, guard, extrapolation, total, ok),
         nit=int(res.nit),
     )
+
+
+def _extrapolation_note(
+    x: FloatArray,
+    lengths: np.ndarray,
+    channels: tuple[str, ...],
+    seen: Mapping[str, float] | None,
+    guard: FloatArray | None,
+    multiple: float | None,
+    total: float,
+    ok: bool,
+) -> str:
+    """What the split says about spends beyond the fitted history: the channels held at
+    the extrapolation guard (``guard``, yuan per period, ``multiple`` x the largest spend
+    per period seen), the channels above their largest spend seen (extrapolated curves),
+    and, when the split fails and the guard's caps over the window cannot hold the
+    budget, the guard as the cause; "" without a fit's observed spends.
+
+    ``x`` is the spend per period, shape (n_channels, n_phases), yuan."""
+    if seen is None:
+        return ""
+    top = x.max(axis=1)
+    largest = np.array([seen[c] for c in channels])
+    note = ""
+    held: list[str] = []
+    if guard is not None:
+        held = [c for j, c in enumerate(channels) if top[j] >= guard[j] * (1 - 1e-7) > 0]
+        if held:
+            caps = ", ".join(f"{c} {guard[channels.index(c)]:,.2f}" for c in held)
+            note += (
+                f" Held at the extrapolation guard ({multiple:g} x the largest spend per "
+                f"period seen; yuan per period: {caps}) in at least one phase: their curves "
+                "are extrapolated up to it; extrapolation=None or a larger multiple lifts "
+                "the cap."
+            )
+        room = float((guard[:, None] * lengths).sum())
+        if not ok and room < total * (1 - 1e-9):
+            note += (
+                f" The cause is the extrapolation guard: its caps allow {room:,.2f} yuan over "
+                f"the window, below the {total:,.2f} budget; pass extrapolation=None or a "
+                "larger multiple, or a smaller budget."
+            )
+    beyond = [
+        c for j, c in enumerate(channels) if c not in held and top[j] > largest[j] * (1 + 1e-6)
+    ]
+    if beyond:
+        note += f" Spends above the largest spend seen (extrapolated curves): {beyond}."
+    return note
 
 
 def _constraints(
