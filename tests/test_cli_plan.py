@@ -235,6 +235,10 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     # the Chinese page says the safe default in Chinese, and no optimiser jargon
     assert "稳妥默认：停在当前分配" in html and "Safe default" not in html
     assert "termination condition" not in html and "`ftol`" not in html
+    # ... and its warnings in Chinese (printed in English)
+    assert "The history cannot pin down how 直通车's revenue" in text
+    assert "历史数据无法确定直通车的成交金额如何随花费变化" in html
+    assert "cannot pin down" not in html
     # --no-safe: the expected-revenue split over the draws, which moves further
     assert main([*args, *rule, "--no-safe"]) == 0
     text = capsys.readouterr().out

@@ -139,10 +139,9 @@ def run_plan(
         )
         sheet = make_bid_sheet(log, estimate, plan, min_bid=min_bid, max_bid=max_bid, budget=budget)
     # what the library warned about (e.g. bids that never varied) goes into the report
+    # (in English; a Chinese page gives the known kinds in Chinese, BidSheet.warnings_in)
     said = tuple(dict.fromkeys(str(w.message) for w in caught))
-    sheet = dataclasses.replace(
-        sheet, warnings=sheet.warnings + said, warnings_zh=sheet.warnings_zh + said
-    )
+    sheet = dataclasses.replace(sheet, warnings=sheet.warnings + said)
     say("tracing the spend/return frontier")
     today = sheet.totals()["today"]["spend"] or budget  # the frontier spans today and the plan
     # on the landscape the plan was made on (the draws' mean, within the trust region)
@@ -364,15 +363,24 @@ def run_split(
     free = split_budget(fit, budget, current=current, safe=safe)
     splits = {name: ruled, NO_RULE: free}
     observed = history.observed_range()
+    # each warning in English (printed) and Chinese (the zh page)
     warnings: list[str] = []
+    warnings_zh: list[str] = []
+
+    def warn(en: str, zh: str) -> None:
+        warnings.append(en)
+        warnings_zh.append(zh)
+
     if fit.r2 < 0.5:
-        warnings.append(
+        warn(
             f"The fitted curves explain only {fit.r2:.0%} of the revenue's ups and downs (R²): "
-            "treat the split as a rough guide."
+            "treat the split as a rough guide.",
+            f"拟合的曲线只解释了成交金额波动的 {fit.r2:.0%}（R²）：分配结果仅供粗略参考。",
         )
     if history.n_periods < 26:
-        warnings.append(
-            f"Only {history.n_periods} periods of history: the curves rest on few points."
+        warn(
+            f"Only {history.n_periods} periods of history: the curves rest on few points.",
+            f"历史只有 {history.n_periods} 期：曲线依据的数据点很少。",
         )
     for c in history.channels:
         loose = [
@@ -384,27 +392,36 @@ def run_split(
             and not fit.stderr.get(key, np.inf) <= abs(value)
         ]
         if loose:
-            warnings.append(
+            warn(
                 f"The history cannot pin down how {c}'s revenue responds to its spend (the "
                 "standard errors of its curve's parameters exceed their values): the split's "
-                f"advice for {c} is unreliable; vary its spend more, or test it with a lift test."
+                f"advice for {c} is unreliable; vary its spend more, or test it with a lift test.",
+                f"历史数据无法确定{c}的成交金额如何随花费变化（其曲线参数的标准误大于参数"
+                f"本身）：对{c}的分配建议不可靠；请让它的花费有更多变化，或做增量（lift）测试。",
             )
     for j, c in enumerate(history.channels):
         spend = history.spend[:, j]
         if spend.mean() > 0 and spend.std() < 0.1 * spend.mean():
-            warnings.append(
+            warn(
                 f"{c}'s spend barely varied in the history, so how its revenue responds to "
-                "more or less money is not observed: its curve's shape is a guess."
+                "more or less money is not observed: its curve's shape is a guess.",
+                f"{c}的花费在历史上几乎没有变化，看不到多花或少花钱时成交金额如何变化："
+                "它的曲线形状是猜测。",
             )
         lo, hi = observed[c]
         for key in (name, NO_RULE):
             planned = splits[key].spend[j]
             if planned > hi * 1.001 or planned < lo * 0.999:
-                where = "above the most" if planned > hi else "below the least"
+                above = planned > hi
+                edge = hi if above else lo
                 which = "split without the rule" if key == NO_RULE else f"{key} split"
-                warnings.append(
-                    f"The {which} puts {planned:,.0f} yuan on {c}, {where} it ever spent "
-                    f"({hi if planned > hi else lo:,.0f}): revenue there is extrapolated."
+                warn(
+                    f"The {which} puts {planned:,.0f} yuan on {c}, "
+                    f"{'above the most' if above else 'below the least'} it ever spent "
+                    f"({edge:,.0f}): revenue there is extrapolated.",
+                    f"{'无规则的分配' if key == NO_RULE else f'“{key}”分配'}给{c} {planned:,.0f} "
+                    f"元，{'高于历史最高花费' if above else '低于历史最低花费'}（{edge:,.0f}）："
+                    "那里的成交金额是外推的。",
                 )
                 break
     lines = [
@@ -435,7 +452,7 @@ def run_split(
             rule=name,
             observed=observed,
             fit=fit,
-            warnings=tuple(warnings),
+            warnings=tuple(warnings_zh if lang == "zh" else warnings),
             source=path.name,
             lang=lang,  # type: ignore[arg-type]
         )

@@ -26,6 +26,7 @@ from bidopt.report._words import (
     aim_note,
     bid_reasons,
     sheet_warnings,
+    warning_zh,
 )
 from bidopt.typing import FloatArray, ObjectArray
 
@@ -188,12 +189,14 @@ class BidSheet:
         )
 
     def warnings_in(self, lang: Lang = "en") -> tuple[str, ...]:
-        """:attr:`warnings` in ``lang`` ("en" or "zh"; warnings added by the caller with
-        :func:`dataclasses.replace` on ``warnings`` alone stay as written)."""
+        """:attr:`warnings` in ``lang`` ("en" or "zh").  Warnings added by the caller
+        with :func:`dataclasses.replace` on ``warnings`` alone (the library's warnings
+        during the plan) are given in Chinese when their kind is known, else as written."""
         lang = check_lang(lang)
         if lang == "en":
             return self.warnings
-        return self.warnings_zh + self.warnings[len(self.warnings_zh) :]
+        extra = self.warnings[len(self.warnings_zh) :]
+        return self.warnings_zh + tuple(warning_zh(w) for w in extra)
 
     def rows(self, lang: Lang = "en") -> list[list[Any]]:
         """The file's rows (without the header), in ``lang``."""

@@ -62,9 +62,9 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
             else "",
         ]
     if load.title_rows:
-        titles = "；".join(load.title_rows[:3]) if lang == "zh" else "; ".join(load.title_rows[:3])
         lines.append(
-            f"表头在第 {load.header_line} 行：跳过了其上方的 {len(load.title_rows)} 行标题（{titles}）。"
+            f"表头在第 {load.header_line} 行：跳过了其上方的 {len(load.title_rows)} 行标题"
+            f"（{'；'.join(load.title_rows[:3])}）。"
             if lang == "zh"
             else load.title_note()
         )

@@ -1,8 +1,10 @@
 """The bid file's words in English and Chinese: headers, match types, actions, the reason
-for each bid change and the warnings about what the data cannot tell."""
+for each bid change and the warnings about what the data cannot tell (the sheet's own,
+and the library's warnings as a Chinese page shows them, :func:`warning_zh`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,7 @@ __all__ = [
     "aim_note",
     "bid_reasons",
     "sheet_warnings",
+    "warning_zh",
 ]
 
 #: Keywords with fewer clicks than this in the history are flagged as resting on their
@@ -222,3 +225,63 @@ def sheet_warnings(
         en.append(f"The report covers {days} days only: day-of-week swings are not averaged out.")
         zh.append(f"报表只有 {days} 天：一周内各天的波动没有被平均掉。")
     return tuple(en), tuple(zh)
+
+
+def _cause_zh(cause: str) -> str:
+    if cause == "their bids did not vary":
+        return "这些词的出价从未变动"
+    kept = re.fullmatch(
+        r"(\d[\d,]*) kept a constant bid and the others' bids varied too little", cause
+    )
+    if kept is None:
+        return ""
+    return f"其中 {kept[1]} 个词出价始终不变，其余词的出价变动太小"
+
+
+#: The library's warnings a report shows (English, as ``warnings.warn`` gives them),
+#: each as a pattern over its text and its Chinese rendering; :func:`warning_zh` falls
+#: back to the English text for a warning not listed here.
+_WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (  # bidopt.landscape.estimate_landscapes (IdentifiabilityWarning)
+        re.compile(
+            r"The log cannot identify how (?P<n>\d[\d,]*) of (?P<m>\d[\d,]*) keywords "
+            r"\((?P<share>[\d.]+%) of spend\) respond to a bid change: over (?P<days>\d+) "
+            r"days (?P<cause>.+?) \(bid spread < (?P<spread>[\d.]+), .*"
+        ),
+        lambda m: (
+            f"报表无法判断 {m['m']} 个关键词中的 {m['n']} 个（占花费的 {m['share']}）对出价"
+            f"变化的反应：{m['days']} 天里{_cause_zh(m['cause'])}（出价离散度低于 "
+            f"{m['spread']}，或所在计划和账户的天数与展现量不足以估计价格离散度），因此它们"
+            "的出价反应来自先验。用 optimize_bids(estimate, ...) 做的方案会让这些词的出价"
+            "保持在当前附近，并给出较宽的区间。补救：让这些词的出价变动两周（见 "
+            "bidopt.landscape.design_bid_test）后重新估计。"
+            if _cause_zh(m["cause"])
+            else None
+        ),
+    ),
+    (  # bidopt.bidding.optimize_bids(estimate, ..., safe=False) (IdentifiabilityWarning)
+        re.compile(
+            r"The plan moves the bids of (?P<n>\d[\d,]*) keywords whose response to a bid "
+            r"change the log cannot identify \(their bids never varied\) beyond "
+            r"\+-(?P<pct>\d+)% of today's \(safe=False\).*"
+        ),
+        lambda m: (
+            f"方案把 {m['n']} 个关键词的出价调整到当前出价的 ±{m['pct']}% 以外，而报表无法"
+            "判断这些词对出价变化的反应（它们的出价从未变动）（safe=False / --no-trust-region）"
+            "：方案对它们的预期只来自先验。补救：使用默认的信任区域（safe=True）规划，或先"
+            "做出价测试（bidopt.landscape.design_bid_test）。"
+        ),
+    ),
+)
+
+
+def warning_zh(text: str) -> str:
+    """A library warning (its English text) as a Chinese report page shows it: the
+    Chinese rendering of a known warning kind, else the English text unchanged."""
+    for pattern, render in _WARNINGS_ZH:
+        match = pattern.fullmatch(text.strip())
+        if match is not None:
+            out = render(match)
+            if out:
+                return str(out)
+    return text

@@ -1,0 +1,75 @@
+"""A Chinese page gives the library's warnings in Chinese: the known kinds (the estimate's
+and the unsafe plan's IdentifiabilityWarning) mapped in the report layer, unknown ones as
+written; the library's own warnings stay English."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from bidopt.bidding import optimize_bids
+from bidopt.datasets import make_search_account
+from bidopt.exceptions import IdentifiabilityWarning
+from bidopt.landscape import estimate_landscapes
+from bidopt.report import make_bid_sheet, render_plan_report
+from bidopt.report._words import warning_zh
+
+_SENTENCE = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}")  # three English words
+
+
+@pytest.fixture(scope="module")
+def caught() -> tuple[object, object, object, list[str]]:
+    """The library's warnings on a 20-keyword week whose bids never varied, planned with
+    safe=False (the estimate's warning and the unsafe plan's)."""
+    account = make_search_account(20, n_days=7, rng=3)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        estimate = estimate_landscapes(account.log)
+        plan = optimize_bids(estimate, account.expected().totals()["cost"], safe=False)
+    texts = [str(w.message) for w in seen if issubclass(w.category, IdentifiabilityWarning)]
+    return account.log, estimate, plan, texts
+
+
+def test_known_library_warnings_are_given_in_chinese(caught: tuple) -> None:
+    *_, texts = caught
+    assert any(t.startswith("The log cannot identify") for t in texts)
+    assert any(t.startswith("The plan moves the bids of") for t in texts)
+    for text in texts:
+        zh = warning_zh(text)
+        assert zh != text
+        assert not _SENTENCE.search(zh), zh  # no English sentence left
+        numbers = re.findall(r"\d+%?", text.split("(bid spread")[0].split("(their bids")[0])
+        assert all(n in zh for n in numbers), (numbers, zh)  # the same figures
+    # the kept-a-constant-bid variant of the cause
+    other = texts[0].replace(
+        "their bids did not vary", "2 kept a constant bid and the others' bids varied too little"
+    )
+    if other != texts[0]:
+        assert "其中 2 个词出价始终不变" in warning_zh(other)
+
+
+def test_unknown_warnings_stay_as_written() -> None:
+    text = "Something new the report layer does not know (3 keywords)."
+    assert warning_zh(text) == text
+
+
+def test_chinese_plan_page_shows_library_warnings_in_chinese(caught: tuple) -> None:
+    log, estimate, plan, texts = caught
+    sheet = make_bid_sheet(log, estimate, plan)
+    unknown = "Something new the report layer does not know."
+    sheet = dataclasses.replace(sheet, warnings=(*sheet.warnings, *texts, unknown))
+    zh = sheet.warnings_in("zh")
+    assert len(zh) == len(sheet.warnings)
+    assert zh[-1] == unknown
+    assert sheet.warnings_in("en")[-1 - len(texts) : -1] == tuple(texts)  # English kept
+    page = render_plan_report(sheet, lang="zh")
+    assert "报表无法判断" in page and "出价从未变动" in page
+    assert "The log cannot identify" not in page
+    assert unknown in page
+    english = render_plan_report(sheet, lang="en")
+    assert "The log cannot identify" in english
+    assert np.isfinite(sheet.spend)
