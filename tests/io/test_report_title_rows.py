@@ -93,10 +93,10 @@ def test_cli_plan_says_it_skipped_the_title_rows(tmp_path: Path) -> None:
     for day in range(1, 8):
         for k, bid in enumerate((1.0, 1.5, 2.0)):
             b = bid * (1 + 0.1 * (day % 3))
-            rows.append(
-                [f"2026-11-0{day}", "个护", "洗发水-01", f"洗发水{k}", "精确匹配", f"{b:.2f}"]
-                + [str(400 + 50 * k), str(20 + day + k), f"{(20 + day + k) * b * 0.8:.2f}", "2"]
-            )
+            clicks = 20 + day + k
+            key = [f"2026-11-0{day}", "个护", "洗发水-01", f"洗发水{k}", "精确匹配"]
+            rows.append([*key, f"{b:.2f}", str(400 + 50 * k), str(clicks)])
+            rows[-1] += [f"{clicks * b * 0.8:.2f}", "2"]
     path = _csv(tmp_path / "r.csv", [[TITLE], header, *rows])
     out = run_plan(path, budget=100.0, out=tmp_path / "out")
     assert f"Header on line 2: skipped 1 row(s) above it as the export's title: '{TITLE}'" in out
