@@ -137,7 +137,33 @@ def run_plan(
             max_bid=max_bid,
             safe=safe,
         )
-        sheet = make_bid_sheet(log, estimate, plan, min_bid=min_bid, max_bid=max_bid, budget=budget)
+    uncapped = None
+    if max_cpc is not None and bool((plan.bids == 0).any()):
+        # the same plan without the CPC cap: the keywords it bids on and the plan pauses
+        # are paused by the cap (the sheet says how many and what they buy today)
+        say("planning without the CPC cap, to see what it pauses")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said for the plan itself above
+            uncapped = optimize_bids(
+                estimate,
+                budget,
+                objective=objective,  # type: ignore[arg-type]
+                target_cpa=target_cpa,
+                target_roas=target_roas,
+                min_bid=min_bid,
+                max_bid=max_bid,
+                safe=safe,
+            )
+    sheet = make_bid_sheet(
+        log,
+        estimate,
+        plan,
+        min_bid=min_bid,
+        max_bid=max_bid,
+        budget=budget,
+        max_cpc=None if uncapped is None else max_cpc,
+        uncapped=uncapped,
+    )
     # what the library warned about (e.g. bids that never varied) goes into the report
     # (in English; a Chinese page gives the known kinds in Chinese, BidSheet.warnings_in)
     said = tuple(dict.fromkeys(str(w.message) for w in caught))
@@ -210,7 +236,7 @@ def run_plan(
         f"{sheet.spend:,.2f} of the {sheet.budget:,.2f} budget "
         f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message})"
         + (f"; {note}." if (note := sheet.aim_note("en")) else "."),
-        _margin_line(sheet),
+        _margin_line(sheet, capped=max_cpc is not None),
         *_range_lines(plan.ranges),
         *(f"warning: {w}" for w in sheet.warnings),
         "",
@@ -219,13 +245,15 @@ def run_plan(
     return "\n".join(lines)
 
 
-def _margin_line(sheet: BidSheet) -> str:
-    """What the last yuan the plan spends buys, in the plan objective's unit."""
+def _margin_line(sheet: BidSheet, *, capped: bool = False) -> str:
+    """What the last yuan the plan spends buys, in the plan objective's unit (``capped``:
+    the plan has a CPC cap, named among what may limit it)."""
     unit = {"conversions": "orders", "clicks": "clicks"}.get(sheet.objective)
     if not np.isfinite(sheet.marginal_cpa) or sheet.marginal_cpa <= 0:
+        limits = "the CPC cap, the bid limits" if capped else "the bid limits"
         return (
             f"The budget does not limit the plan: more of it would buy no more "
-            f"{unit or sheet.objective} (the bid limits, the trust region or a target limit it)."
+            f"{unit or sheet.objective} ({limits}, the trust region or a target limit it)."
         )
     if unit is not None:
         return (

@@ -25,10 +25,11 @@ from bidopt.report._words import (
     MATCH_ZH,
     aim_note,
     bid_reasons,
+    cap_warning,
     sheet_warnings,
     warning_zh,
 )
-from bidopt.typing import FloatArray, ObjectArray
+from bidopt.typing import BoolArray, FloatArray, ObjectArray
 
 __all__ = ["KEY_COLUMNS", "BidSheet", "make_bid_sheet", "write_bid_sheet"]
 
@@ -93,6 +94,9 @@ class BidSheet:
     success : bool
         The rounded plan spends at most the budget and every bid is within the limits.
     message : str
+    capped : ndarray of bool, shape (n_rows,), or None
+        Rows paused by the CPC cap: paused in the plan, bidding in the same plan made
+        without ``max_cpc`` (``make_bid_sheet(..., uncapped=)``); None when not known.
     """
 
     campaign: ObjectArray
@@ -124,6 +128,7 @@ class BidSheet:
     warnings_zh: tuple[str, ...]
     success: bool
     message: str
+    capped: BoolArray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -186,6 +191,7 @@ class BidSheet:
             self.history_clicks,
             unit="orders" if with_orders else "clicks",
             lang=lang,
+            capped=self.capped,
         )
 
     def warnings_in(self, lang: Lang = "en") -> tuple[str, ...]:
@@ -311,6 +317,8 @@ def make_bid_sheet(
     min_bid: float = 0.05,
     max_bid: float = 99.99,
     budget: float | None = None,
+    max_cpc: float | None = None,
+    uncapped: BidPlan | None = None,
 ) -> BidSheet:
     """Turn a plan into the rows of an upload-ready bid file.
 
@@ -344,6 +352,13 @@ def make_bid_sheet(
         ``plan.budget``).  A plan made on an estimate may be made for another budget
         (``plan.budget``, kept as the sheet's ``aim``, see ``BidSheet.aim_note``); the
         sheet shows this one.
+    max_cpc : float, optional
+        The CPC cap ``plan`` was made with (yuan per click), with ``uncapped``.
+    uncapped : BidPlan, optional
+        The same plan made without ``max_cpc``.  Rows it bids on that ``plan`` pauses
+        are paused by the CPC cap: their reason says so (``BidSheet.capped``) and a
+        warning counts them, gives what they buy today and how much more the plan
+        buys without the cap.
 
     Returns
     -------
@@ -376,10 +391,22 @@ def make_bid_sheet(
             f"`log` must be the log `estimate` was fitted on ({row_of.size} rows). Got a log "
             f"of {len(log)} rows instead."
         )
-    if plan.bids.size != n:
+    if uncapped is not None and not isinstance(uncapped, BidPlan):
         raise InvalidInputError(
-            f"`plan` must have one bid per landscape row of `estimate` ({n}). Got "
-            f"{plan.bids.size} bids instead."
+            f"`uncapped` must be a BidPlan or None. Got {short_repr(uncapped)} instead."
+        )
+    for name, made in (("plan", plan), ("uncapped", uncapped)):
+        if made is not None and made.bids.size != n:
+            raise InvalidInputError(
+                f"`{name}` must have one bid per landscape row of `estimate` ({n}). Got "
+                f"{made.bids.size} bids instead."
+            )
+    cap = None if max_cpc is None else check_scalar(max_cpc, "max_cpc", lower=0)
+    if (cap is None) != (uncapped is None):
+        raise InvalidInputError(
+            "`max_cpc` and `uncapped` must be given together (the cap `plan` was made with "
+            f"and the plan without it). Got max_cpc={max_cpc!r} and "
+            f"uncapped={short_repr(uncapped)} instead."
         )
     if log.bid is None:
         raise InvalidInputError("`log` must have a `bid` column (the current bids). Got none.")
@@ -438,6 +465,25 @@ def make_bid_sheet(
         days=int(np.unique(log.date).size),
         orders=(float(np.sum(now_orders)), float(np.sum(orders))),
     )
+    capped = None
+    if uncapped is not None and cap is not None:
+        capped = (new == 0) & (current > 0) & (uncapped.bids > 0)
+        if capped.any():
+            free = _evaluate(estimate, uncapped.bids, over_draws)
+            with_orders = bool(np.isfinite(orders).all())
+            k = 2 if with_orders else 1
+            en, zh = cap_warning(
+                int(capped.sum()),
+                float(cap),
+                (
+                    float(now_clicks[capped].sum()),
+                    float(now_orders[capped].sum()) if with_orders else float("nan"),
+                    float(now_cost[capped].sum()),
+                ),
+                float(free[k].sum() - (orders if with_orders else clicks).sum()),
+                "orders" if with_orders else "clicks",
+            )
+            warnings, warnings_zh = (en, *warnings), (zh, *warnings_zh)
     shadow = plan.shadow_price
     key_cols = {c: _column(log, c, first) for c in KEY_COLUMNS}
     sort = np.lexsort(tuple(key_cols[c].astype(str) for c in reversed(KEY_COLUMNS)))
@@ -478,6 +524,7 @@ def make_bid_sheet(
         warnings_zh=warnings_zh,
         success=bool(keeps_budget and within),
         message=message,
+        capped=None if capped is None else capped[sort],
     )
 
 

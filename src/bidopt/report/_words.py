@@ -16,6 +16,7 @@ __all__ = [
     "MATCH_ZH",
     "aim_note",
     "bid_reasons",
+    "cap_warning",
     "sheet_warnings",
     "warning_zh",
 ]
@@ -63,9 +64,15 @@ def _num(value: float) -> str:
     return f"{round(value, 2) + 0.0:,.2f}"
 
 
-def _reason_en(act: str, dc: float, dg: float, unit: str) -> str:
+def _reason_en(act: str, dc: float, dg: float, unit: str, capped: bool = False) -> str:
     if act == "keep":
         return "keep: the current bid is already the plan's"
+    if act == "pause" and capped:
+        return (
+            f"pause: the CPC cap (max_cpc) rules out every bid the plan may use (their cost "
+            f"per click is above it); gives up {_num(-dg)} {unit}/day and {_num(-dc)} "
+            "yuan/day; pause it in the platform (a bid of 0 cannot be uploaded)"
+        )
     if act == "pause":
         return (
             f"pause: saves {_num(-dc)} yuan/day for {_num(-dg)} fewer {unit}/day, money that "
@@ -78,9 +85,14 @@ def _reason_en(act: str, dc: float, dg: float, unit: str) -> str:
     return f"lower: saves {_num(-dc)} yuan/day for {_num(-dg)} fewer {unit}/day"
 
 
-def _reason_zh(act: str, dc: float, dg: float, unit: str) -> str:
+def _reason_zh(act: str, dc: float, dg: float, unit: str, capped: bool = False) -> str:
     if act == "keep":
         return "不变：当前出价已是最优"
+    if act == "pause" and capped:
+        return (
+            f"暂停：方案可用的出价下平均点击花费都高于点击花费上限（max_cpc）；每天少 "
+            f"{_num(-dg)} {unit}，少花 {_num(-dc)} 元；请在后台暂停该词（出价 0 无法上传）"
+        )
     if act == "pause":
         return (
             f"暂停：每天省 {_num(-dc)} 元，少 {_num(-dg)} {unit}，这笔钱用在别处更划算；"
@@ -101,24 +113,29 @@ def bid_reasons(
     *,
     unit: str,
     lang: str,
+    capped: Any = None,
 ) -> list[str]:
     """One plain-word reason per row: the action, the change in daily spend and in orders
-    (or clicks, ``unit``) it buys or gives up, and a note when the key has little data."""
+    (or clicks, ``unit``) it buys or gives up, and a note when the key has little data;
+    ``capped`` (bool per row, optional) marks pauses the CPC cap forces."""
     words = {"orders": "单", "clicks": "次点击"}[unit] if lang == "zh" else unit
+    n = np.asarray(action).size
+    by_cap = np.zeros(n, dtype=bool) if capped is None else np.asarray(capped, dtype=bool)
     out = []
-    for act, dc, dg, clicks in zip(
+    for act, dc, dg, clicks, cap in zip(
         np.asarray(action).tolist(),
         np.asarray(d_cost, dtype=float).tolist(),
         np.asarray(gain, dtype=float).tolist(),
         np.asarray(history_clicks, dtype=float).tolist(),
+        by_cap.tolist(),
         strict=True,
     ):
         if lang == "zh":
-            text = _reason_zh(str(act), dc, dg, words)
+            text = _reason_zh(str(act), dc, dg, words, cap)
             if clicks < FEW_CLICKS and act != "keep":
                 text += f"（数据少：报表中仅 {clicks:g} 次点击）"
         else:
-            text = _reason_en(str(act), dc, dg, words)
+            text = _reason_en(str(act), dc, dg, words, cap)
             if clicks < FEW_CLICKS and act != "keep":
                 text += f" (little data: {clicks:g} clicks in the report)"
         out.append(text)
@@ -151,6 +168,36 @@ def aim_note(budget: float, aim: float, lang: str) -> str:
         "spend, above the budget: the budget is within the 80% range of their spend over "
         "the estimate's draws, so the report cannot tell that they overspend it"
     )
+
+
+def cap_warning(
+    n_keys: int,
+    max_cpc: float,
+    today: tuple[float, float, float],
+    more: float,
+    unit: str,
+) -> tuple[str, str]:
+    """The warning about keywords the CPC cap pauses, in English and Chinese: how many
+    (``n_keys``), what they buy today (``today``: clicks, orders or NaN, yuan per day)
+    and how many more orders (or clicks, ``unit``) a day the plan buys without the cap
+    (``more``)."""
+    clicks, orders, cost = today
+    bought = f"{clicks:,.1f} clicks" + (f" and {orders:,.2f} orders" if orders == orders else "")
+    bought_zh = f"{clicks:,.1f} 次点击" + (f"、{orders:,.2f} 单" if orders == orders else "")
+    unit_zh = {"orders": "单", "clicks": "次点击"}[unit]
+    en = (
+        f"The CPC cap (max_cpc {max_cpc:g} yuan) pauses {n_keys} keywords that the plan "
+        "without the cap keeps bidding: every bid the plan may use costs more per click than "
+        f"the cap on them. Today they buy {bought} a day for {cost:,.2f} yuan; without the cap "
+        f"the plan buys {more:,.2f} more {unit} a day. Raise the cap to keep them."
+    )
+    zh = (
+        f"点击花费上限（max_cpc {max_cpc:g} 元）让 {n_keys} 个关键词暂停（不设上限的方案会继续"
+        f"为它们出价）：方案可用的出价下它们的平均点击花费都高于上限。当前它们每天带来 "
+        f"{bought_zh}，花费 {cost:,.2f} 元；不设上限时方案每天多 {more:,.2f} {unit_zh}。"
+        "提高上限可保留这些词。"
+    )
+    return en, zh
 
 
 def sheet_warnings(
