@@ -131,6 +131,7 @@ def test_orientation_is_exact_on_near_collinear_points() -> None:
     off[5] += rng.integers(-2, 3, n) * np.spacing(off[5])
     scaled = line * 10.0 ** rng.uniform(-80, 80, n)
     signs = set()
+    decided = {False: 0, True: 0}
     for points in (grid, line, tenth, off, scaled):
         for c1_, v1_, c2, v2, c, v in points.T:
             p = (c2 - c1_) * (v - v1_)
@@ -140,7 +141,12 @@ def test_orientation_is_exact_on_near_collinear_points() -> None:
             exact = (f[0] - f[2]) * (f[5] - f[3]) - (f[1] - f[3]) * (f[4] - f[2])
             assert got == (exact > 0) - (exact < 0)
             signs.add(got)
+            # the hull loop's shortcut for exact differences: the same sign, or 3
+            quick = _kernels_exact.exact_products_sign(c2, v2, c1_, v1_, c, v)
+            assert quick in (3, got)
+            decided[quick != 3] += 1
     assert signs == {-1, 0, 1}
+    assert decided[True] > 1000  # the grids' ties are decided by the shortcut
 
 
 def test_pairwise_sum_rounds_as_numpy() -> None:

@@ -79,6 +79,7 @@ for _function in (
     _kernels_exact.two_sum,
     _kernels_exact.two_product,
     _kernels_exact.exact_cross_sign,
+    _kernels_exact.exact_products_sign,
     _kernels_exact.orient_adapt,
 ):
     _jit(_function)
@@ -130,8 +131,11 @@ def _hull_rows(
                 if abs(p - q) > _kernels_exact.ERRBOUND_A * (abs(p) + abs(q)):
                     if p < q:
                         break
-                else:  # rounding may decide it
-                    sign = _kernels_exact.orient_adapt(ct, vt, cp, vp, cj, vj, p, q)
+                else:  # rounding may decide it: exactly, on grids without the
+                    # adaptive stages' setup
+                    sign = _kernels_exact.exact_products_sign(ct, vt, cp, vp, cj, vj)
+                    if sign == 3:
+                        sign = _kernels_exact.orient_adapt(ct, vt, cp, vp, cj, vj, p, q)
                     if sign == 2:  # beyond the exact arithmetic's range: numpy redoes it
                         doubt = True
                     if sign < 0:
@@ -477,25 +481,30 @@ def _gather_levels(
     a: Any, b: Any, c: Any, d: Any, e: Any, f: Any, count: int, levels: Any, out: Any
 ) -> bool:  # pragma: no cover - compiled
     width = a.shape[1]
+    bad = False
     for r in range(levels.size):
         k = levels[r]
-        if k < -1 or k >= width:
-            return False
-        if k < 0:
-            for i in range(count):
-                out[i, r] = 0.0
-            continue
-        out[0, r] = a[r, k]
+        bad |= (k < -1) | (k >= width)
+    if bad:
+        return False
+    if width == 0:  # no level to read: every keyword is off
+        out[:count] = 0.0
+        return True
+    for r in range(levels.size):  # without branches: whether a keyword bids is data
+        k = levels[r]
+        on = k >= 0
+        at = max(k, 0)
+        out[0, r] = a[r, at] if on else 0.0
         if count > 1:
-            out[1, r] = b[r, k]
+            out[1, r] = b[r, at] if on else 0.0
         if count > 2:
-            out[2, r] = c[r, k]
+            out[2, r] = c[r, at] if on else 0.0
         if count > 3:
-            out[3, r] = d[r, k]
+            out[3, r] = d[r, at] if on else 0.0
         if count > 4:
-            out[4, r] = e[r, k]
+            out[4, r] = e[r, at] if on else 0.0
         if count > 5:
-            out[5, r] = f[r, k]
+            out[5, r] = f[r, at] if on else 0.0
     return True
 
 

@@ -24,6 +24,7 @@ from bidopt.typing import FloatArray
 __all__ = [
     "ERRBOUND_A",
     "exact_cross_sign",
+    "exact_products_sign",
     "orient_adapt",
     "orient_signs",
     "two_product",
@@ -108,6 +109,43 @@ def exact_cross_sign(
         if terms[i] != 0.0:
             return 1 if terms[i] > 0 else -1
     return 0
+
+
+def exact_products_sign(
+    c2: float, v2: float, c1: float, v1: float, c: float, v: float
+) -> int:  # pragma: no cover - compiled
+    """Exact sign (-1, 0, 1) of ``(c2 - c1) * (v - v1) - (v2 - v1) * (c - c1)`` when its
+    four differences are exact in floating point (points on grids, where ties are
+    common), else 3 (not decided here: ask :func:`orient_adapt`).
+
+    The two products are then two-term expansions (TwoProduct); rounding is monotone,
+    so rounded products that differ order the exact ones, and equal ones leave the
+    sign to their error terms.  Decided only where :func:`orient_adapt` decides too
+    (differences between 1e-100 and 1e150, products above 1e-250: no under- or
+    overflow), so both give the same sign.  Small, so the hull loop inlines it.
+    """
+    acx = c2 - c1
+    bcy = v - v1
+    acy = v2 - v1
+    bcx = c - c1
+    if (
+        two_sum(c2, -c1)[1] != 0.0
+        or two_sum(v, -v1)[1] != 0.0
+        or two_sum(v2, -v1)[1] != 0.0
+        or two_sum(c, -c1)[1] != 0.0
+    ):
+        return 3
+    top = max(abs(acx), abs(bcy), abs(acy), abs(bcx))
+    low = min(abs(acx), abs(bcy), abs(acy), abs(bcx))
+    if not (top < 1e150 and low > 1e-100):
+        return 3
+    left, left_tail = two_product(acx, bcy)
+    right, right_tail = two_product(acy, bcx)
+    if not (abs(left) > 1e-250 and abs(right) > 1e-250):
+        return 3
+    if left != right:
+        return 1 if left > right else -1
+    return 1 if left_tail > right_tail else (0 if left_tail == right_tail else -1)
 
 
 def orient_adapt(
