@@ -6,7 +6,7 @@ from scipy import sparse
 
 from bidopt.datasets import make_search_account
 from bidopt.exceptions import InvalidInputError
-from bidopt.grouping import _groups, group_keywords
+from bidopt.grouping import _groups, _neighbors, group_keywords
 from bidopt.grouping._features import tfidf_features
 from bidopt.grouping._neighbors import knn_graph, neighbor_recall, rare_df_cap
 from bidopt.grouping._normalize import normalize_keywords
@@ -145,3 +145,25 @@ def test_rng_breaks_ties_reproducibly_and_order_free() -> None:
 
     assert adjusted_rand_score(a.labels[perm], c.labels) == 1.0
     assert a.sizes.max() <= 2
+
+
+def test_top_per_row_prefilter_keeps_every_row_top_k(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The value-bin prefilter of large inputs keeps each row's k largest values, ties
+    included: the same rows and values, in the same order, as the plain sort."""
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        n_rows, m = int(rng.integers(1, 200)), int(rng.integers(1, 40_000))
+        k = int(rng.integers(1, 150))
+        rows = np.sort(rng.integers(0, n_rows, m))
+        # few distinct values: many ties at each row's k-th value
+        vals = np.round(rng.random(m) ** 2, int(rng.integers(1, 6)))
+        cols = rng.permutation(m)
+        monkeypatch.setattr(_neighbors, "_PREFILTER", 10**9)  # never
+        plain = _neighbors._top_per_row(rows, cols, vals, n_rows, k)
+        monkeypatch.setattr(_neighbors, "_PREFILTER", 0)  # always
+        fast = _neighbors._top_per_row(rows, cols, vals, n_rows, k)
+        np.testing.assert_array_equal(fast[0], plain[0])
+        np.testing.assert_array_equal(fast[2], plain[2])
+    # one row of 1,000 distinct values: the prefilter keeps its 10 largest and little else
+    kept = _neighbors._within_kth_bin(np.zeros(1000, np.int64), np.linspace(0, 1, 1000), 1, 10)
+    assert 10 <= kept.sum() <= 12 and kept[-10:].all()

@@ -78,6 +78,28 @@ def rare_df_cap(
     return max(int(df[fits - 1]), 2)
 
 
+#: Entries per row above which :func:`_top_per_row` first drops, per row, the entries
+#: below the value bin holding its ``k``-th largest (they cannot be among the ``k``).
+_PREFILTER = 64
+_BINS = 256
+
+
+def _within_kth_bin(rows: IntArray, vals: FloatArray, n_rows: int, k: int) -> np.ndarray:
+    """Mask of the entries whose value bin (``_BINS`` equal bins over the values' range)
+    is at or above the bin holding their row's ``k``-th largest value (all of a row with
+    ``k`` entries or fewer).  An entry in a lower bin has at least ``k`` strictly larger
+    values in its row, so the ``k`` largest of every row are kept, ties included; the
+    bin is monotone in the value, so no rounding can reorder them."""
+    lo = float(vals.min())
+    width = (float(vals.max()) - lo) / _BINS or 1.0
+    # bins numbered from the top (0: the largest values)
+    top = (_BINS - 1) - np.minimum(((vals - lo) / width).astype(np.int64), _BINS - 1)
+    table = np.bincount(rows * _BINS + top, minlength=n_rows * _BINS).reshape(n_rows, _BINS)
+    reached = np.cumsum(table, axis=1) >= k
+    last = np.where(reached[:, -1], np.argmax(reached, axis=1), _BINS - 1)
+    return np.asarray(top <= last[rows])
+
+
 def _top_per_row(
     rows: IntArray, cols: IntArray, vals: FloatArray, n_rows: int, k: int
 ) -> tuple[IntArray, IntArray, FloatArray]:
@@ -89,6 +111,10 @@ def _top_per_row(
     counts = np.bincount(rows, minlength=n_rows)
     if rows.size == 0 or counts.max() <= k:
         return rows, cols, vals
+    if rows.size > _PREFILTER * n_rows:
+        keep = _within_kth_bin(rows, vals, n_rows, k)
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
+        counts = np.bincount(rows, minlength=n_rows)
     span = float(vals.max() - vals.min()) or 1.0
     key = rows + 0.5 * (vals.max() - vals) / span
     order = np.argsort(key)
