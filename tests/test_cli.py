@@ -27,6 +27,9 @@ def test_demo_prints_a_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert spend_new <= spend_now * 1.05
     assert orders_new > 1.05 * orders_now
     assert float(bidopt.group(4)) <= 26.0
+    # planned as the plan command plans a report: on the estimate, safe default, ranges
+    assert "Bids planned as 'bidopt plan' plans a report" in out
+    assert re.search(r"Orders per day, 80% range over the estimate's draws: plan [\d,.]+\.\.", out)
     # the channel split: the rule's cost is the optimum's revenue minus the rule's
     revenue = {
         m.group(1): float(m.group(2).replace(",", ""))
@@ -77,6 +80,8 @@ def test_demo_writes_plans_and_figures(tmp_path: Path) -> None:
             "14",
             "--out",
             str(out),
+            "--lang",
+            "zh",
         ],
         capture_output=True,
         text=True,
@@ -123,6 +128,28 @@ def test_demo_writes_plans_and_figures(tmp_path: Path) -> None:
     assert sum(float(r[2]) for r in split[1:]) == pytest.approx(2_000_000, rel=1e-9)
 
 
+def test_demo_figures_speak_the_language_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("matplotlib", reason="the figures need the optional matplotlib")
+    from bidopt import _cli, plotting
+
+    langs: dict[str, str] = {}
+    for name in ("plot_landscape", "plot_response_curves", "plot_split", "plot_frontier"):
+        real = getattr(plotting, name)
+
+        def spy(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
+            langs[_name] = str(kw.get("lang"))
+            return _real(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(plotting, name, spy)
+    _cli.run_demo(n_keywords=60, n_days=7, seed=1, out=tmp_path, lang="zh")
+    assert langs == dict.fromkeys(langs, "zh") and len(langs) == 4
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--lang", "fr"])
+    assert exit_.value.code == 2
+
+
 def test_out_must_be_a_directory(tmp_path: Path) -> None:
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
@@ -145,4 +172,14 @@ def test_demo_on_thin_data_says_what_it_misses(capsys: pytest.CaptureFixture[str
         assert main(["demo", "--keywords", "50", "--days", "1", "-q"]) == 0
     out = capsys.readouterr().out
     assert "warning: The log cannot identify how 50 of 50 keywords" in out
-    assert re.search(r"On the true landscapes the plan spends \d+% more than the budget", out)
+    # planned with the safe default (as 'plan' does), the thin-data plan keeps its bids
+    # near today's; a plan that misses on the truth says so in words
+    from bidopt._cli import _judged_on_truth
+
+    missed = _judged_on_truth({"cost": 130.0, "cpa": 30.0}, 100.0, warned=True)
+    assert missed == [
+        "On the true landscapes the plan spends 30% more than the budget and pays 30.00 "
+        "yuan per order, above the target CPA: the landscapes estimated from the log are "
+        "off there (see the warnings)."
+    ]
+    assert _judged_on_truth({"cost": 100.0, "cpa": 20.0}, 100.0, warned=False) == []

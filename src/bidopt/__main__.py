@@ -197,9 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parents=[common],
         help="run the end-to-end example on a synthetic account",
         description="The main job end to end on a seeded synthetic account: group its "
-        "keywords, estimate bid landscapes, optimise bids under today's spend (22-yuan CPC "
-        "cap, 25-yuan target CPA) judged on the account's truth, and split a channel budget "
-        "under the 60/40 core/emerging rule.",
+        "keywords, estimate bid landscapes, plan bids under today's spend (22-yuan CPC "
+        "cap, 25-yuan target CPA) as 'plan' does (on the estimate, bids kept near today's "
+        "where the log cannot tell what a change buys, 80% ranges), judged on the "
+        "account's truth, and split a channel budget under the 60/40 core/emerging rule.",
     )
     demo.add_argument(
         "--keywords",
@@ -220,6 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         default=None,
         help="directory for the plans (CSV) and the figures (PNG, needs matplotlib)",
+    )
+    demo.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the figures written with --out (default en, as the demo's text)",
     )
     abtest = sub.add_parser(
         "abtest",
@@ -303,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed,
                 channel_budget=args.budget,
                 out=args.out,
+                lang=args.lang,
                 progress=say,
             )
     except (BidoptError, OSError) as exc:

@@ -11,14 +11,16 @@ from pathlib import Path
 
 import numpy as np
 
-from bidopt.bidding import BidPlan, Frontier, bid_frontier, optimize_bids
+from bidopt._lang import Lang, check_lang
+from bidopt.bidding import BidPlan, Frontier, PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, ResponseCurve, compare_splits
-from bidopt.datasets import SearchAccount, double11_channels, make_search_account
+from bidopt.datasets import KeywordLog, SearchAccount, double11_channels, make_search_account
 from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingColumnError
 from bidopt.experiments import Comparison, bayes_summary, compare
 from bidopt.grouping import KeywordGroups, group_keywords
-from bidopt.landscape import BidLandscape, estimate_landscapes
+from bidopt.landscape import BidLandscape, LandscapeEstimate, estimate_landscapes
 from bidopt.report import KEY_COLUMNS, BidSheet, make_bid_sheet
+from bidopt.typing import FloatArray
 
 MAX_CPC = 22.0
 TARGET_CPA = 25.0
@@ -48,6 +50,19 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
         ).rstrip()
         for row in rows
     )
+
+
+def _range_lines(ranges: PlanRanges | None) -> list[str]:
+    """Orders per day: the plan's and today's ranges over the estimate's draws."""
+    if ranges is None or "conversions" not in ranges.metrics:
+        return []
+    lo, hi = ranges.interval("conversions")
+    tlo, thi = ranges.interval("conversions", today=True)
+    return [
+        f"Orders per day, {ranges.level:.0%} range over the estimate's draws: plan "
+        f"{lo:,.1f}..{hi:,.1f}, today {tlo:,.1f}..{thi:,.1f}; the plan beats today's bids at "
+        f"the same spend in {ranges.probability_better:.0%} of the draws."
+    ]
 
 
 def _channel_report(
@@ -144,8 +159,13 @@ def _write_outputs(
     budget: float,
     curves: dict[str, ResponseCurve],
     splits: dict[str, BudgetSplit],
+    lang: Lang,
+    current: FloatArray,
+    observed: FloatArray,
 ) -> list[str]:
-    """The plans as CSV files and, with matplotlib installed, the figures as PNG files."""
+    """The plans as CSV files and, with matplotlib installed, the figures as PNG files
+    (in ``lang``; the landscapes with today's bids ``current`` marked, solid over the
+    bids ``observed`` per keyword, shape (n_keywords, 2))."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if sheet is not None:
@@ -183,14 +203,21 @@ def _write_outputs(
         from bidopt import plotting
 
         figures = {
-            "landscapes.png": plotting.plot_landscape(landscape, plan, metric="conversions"),
-            "response_curves.png": plotting.plot_response_curves(
-                curves, splits["optimal"], others={"60/40 rule": splits["60/40 rule"]}
+            "landscapes.png": plotting.plot_landscape(
+                landscape,
+                plan,
+                metric="conversions",
+                current_bids=current,
+                observed_bids=observed,
+                lang=lang,
             ),
-            "channel_split.png": plotting.plot_split(splits),
+            "response_curves.png": plotting.plot_response_curves(
+                curves, splits["optimal"], others={"60/40 rule": splits["60/40 rule"]}, lang=lang
+            ),
+            "channel_split.png": plotting.plot_split(splits, lang=lang),
         }
         if frontier is not None:
-            figures["frontier.png"] = plotting.plot_frontier(frontier, budget=budget)
+            figures["frontier.png"] = plotting.plot_frontier(frontier, budget=budget, lang=lang)
     except ImportError as exc:
         return [f"Wrote {', '.join(written)} to {out}; no figures: {exc}"]
     for name, fig in figures.items():
@@ -213,13 +240,17 @@ def run_demo(
     seed: int,
     channel_budget: float = 2_000_000.0,
     out: Path | None = None,
+    lang: str = "en",
     progress: Callable[[str], None] | None = None,
 ) -> str:
     """The main job on a synthetic account: group its keywords, estimate landscapes,
-    optimise bids under the budget, split a channel budget; return the report.
+    optimise bids under the budget as ``python -m bidopt plan`` does (on the estimate,
+    safe default), split a channel budget; return the report.
 
     ``progress`` is called with a short message before each step; ``out`` is a
-    directory for the plans (CSV) and figures (PNG, needs matplotlib)."""
+    directory for the plans (CSV) and figures (PNG, needs matplotlib, in ``lang``,
+    "en" or "zh")."""
+    lang = check_lang(lang)
     say = progress or (lambda message: None)
     say(f"building a synthetic account of {n_keywords:,} keywords x {n_days} days")
     account = make_search_account(n_keywords, n_days=n_days, rng=seed)
@@ -241,8 +272,10 @@ def run_demo(
         *group_lines,
         "",
         f"Daily budget {budget:,.0f} yuan (today's spend), CPC cap {MAX_CPC:g} yuan, "
-        f"target CPA {TARGET_CPA:g} yuan. Bids optimised on landscapes estimated from the "
-        "log, evaluated on the account's true landscapes:",
+        f"target CPA {TARGET_CPA:g} yuan. Bids planned as 'bidopt plan' plans a report: on "
+        "the landscapes estimated from the log (the mean over the estimate's draws, with "
+        "80% ranges), each bid kept near today's where the log cannot tell what a change "
+        "buys (the trust region); judged on the account's true landscapes:",
         "",
     ]
     header = ["plan", "spend", "clicks", "orders", "CPA", "CPC", "CTR", "ROAS"]
@@ -250,7 +283,11 @@ def run_demo(
     plan: BidPlan | None = None
     say("optimising bids under the budget")
     try:
-        plan = optimize_bids(landscape, budget, max_cpc=MAX_CPC, target_cpa=TARGET_CPA)
+        # on the estimate, with the safe default, as the plan command does
+        with warnings.catch_warnings(record=True) as planning:
+            warnings.simplefilter("always")
+            plan = optimize_bids(estimate, budget, max_cpc=MAX_CPC, target_cpa=TARGET_CPA)
+        caught += planning
     except InfeasibleError as exc:
         lines.append(f"target CPA not reachable: {exc}")
     truth = None if plan is None else account.truth.expected(plan.bids).totals()
@@ -264,8 +301,9 @@ def run_demo(
         lines += [
             "",
             f"Bids raised on {raised:,} keywords, lowered on {lowered:,}, paused on {paused:,}.",
-            f"Solver: {plan.message} gap <= {plan.relative_gap:.1e} of the optimum; "
+            f"Solver: {plan.message} Gap <= {plan.relative_gap:.1e} of the optimum; "
             f"one more yuan of budget buys {plan.shadow_price:.4f} orders.",
+            *_range_lines(plan.ranges),
         ]
     if truth is not None:
         lines += _judged_on_truth(truth, budget, warned=bool(caught))
@@ -277,7 +315,8 @@ def run_demo(
         frontier = None
         if plan is not None:
             say("tracing the spend/orders frontier for the figures")
-            frontier = bid_frontier(landscape, np.linspace(0.3, 1.5, 9) * budget, max_cpc=MAX_CPC)
+            # on the landscape the plan was made on (the draws' mean, in the trust region)
+            frontier = bid_frontier(estimate, np.linspace(0.3, 1.5, 9) * budget, max_cpc=MAX_CPC)
         lines += [
             "",
             *_write_outputs(
@@ -290,9 +329,22 @@ def run_demo(
                 budget=budget,
                 curves=curves,
                 splits=splits,
+                lang=lang,
+                current=account.current_bids,
+                observed=_observed_bids(account.log, estimate),
             ),
         ]
     return "\n".join(lines)
+
+
+def _observed_bids(log: KeywordLog, estimate: LandscapeEstimate) -> FloatArray:
+    """Lowest and highest bid of each landscape row in the log, shape (n_keywords, 2)."""
+    rows, n = estimate.model.row_of, estimate.n_keywords
+    bids = np.asarray(log.bid, dtype=np.float64)
+    low, high = np.full(n, np.inf), np.zeros(n)
+    np.minimum.at(low, rows, bids)
+    np.maximum.at(high, rows, bids)
+    return np.column_stack([low, high])
 
 
 def _judged_on_truth(truth: dict[str, float], budget: float, *, warned: bool) -> list[str]:

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._cli import _table
+from bidopt._cli import _range_lines, _table
 from bidopt._split_words import gain_lines, rule_cost
-from bidopt.bidding import PlanRanges, bid_frontier, optimize_bids
+from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, fit_response, split_budget
 from bidopt.datasets import HEADER_ALIASES, KeywordLog, read_channel_history, read_keyword_log
 from bidopt.exceptions import InvalidInputError, MissingDependencyError
@@ -264,19 +264,6 @@ def _margin_line(sheet: BidSheet, *, capped: bool = False) -> str:
         f"At the plan's margin one more yuan of budget adds {1.0 / sheet.marginal_cpa:,.2f} "
         f"yuan of {sheet.objective}."
     )
-
-
-def _range_lines(ranges: PlanRanges | None) -> list[str]:
-    """Orders per day: the plan's and today's ranges over the estimate's draws."""
-    if ranges is None or "conversions" not in ranges.metrics:
-        return []
-    lo, hi = ranges.interval("conversions")
-    tlo, thi = ranges.interval("conversions", today=True)
-    return [
-        f"Orders per day, {ranges.level:.0%} range over the estimate's draws: plan "
-        f"{lo:,.1f}..{hi:,.1f}, today {tlo:,.1f}..{thi:,.1f}; the plan beats today's bids at "
-        f"the same spend in {ranges.probability_better:.0%} of the draws."
-    ]
 
 
 @dataclass(frozen=True, slots=True)

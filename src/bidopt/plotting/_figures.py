@@ -149,9 +149,8 @@ def plot_landscape(
             bid = float(current[i])
             ax.plot([bid], [float(np.interp(bid, x, y))], "s", mfc="none", ms=9, color=color)
         if plan is not None:
-            bid = float(plan.bids[i])
-            level = int(plan.levels[i])
-            at = float(y[level]) if bid > 0 else 0.0
+            bid = float(plan.bids[i])  # (read off this landscape: the plan may be made on another)
+            at = float(np.interp(bid, x, y)) if bid > 0 else 0.0
             ax.plot([bid], [at], "o", ms=9, color=color, mfc=color if bid > 0 else "none")
     ax.set_xlabel(money(style, w["cpc_bid"], lang))
     unit = money(style, w[name], lang) if name in _MONEY else w[name]
