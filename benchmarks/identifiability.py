@@ -256,6 +256,11 @@ def main() -> None:
                     "test lift": float(np.mean([r["test_lift"] for r in rs]))
                     if "test_lift" in rs[0]
                     else float("nan"),
+                    "test lift se": float(
+                        np.std([r["test_lift"] for r in rs], ddof=1) / np.sqrt(len(rs))
+                    )
+                    if "test_lift" in rs[0] and len(rs) > 1
+                    else float("nan"),
                     "test days vs today": float(
                         np.mean([r["test_orders_per_day"] / r["today_orders"] - 1 for r in rs])
                     )
@@ -292,7 +297,8 @@ def main() -> None:
         "`warned`: runs whose estimate raised IdentifiabilityWarning; `oracle share`: the "
         "plan's true orders over the true optimum at the plan's true spend; `unsafe`: "
         "`safe=False`; `test lift`: true orders of the plan after a 14-day bid test over "
-        "the plan from the constant-bid log alone; `test days vs today`: true orders per "
+        "the plan from the constant-bid log alone (`test lift se`: its standard error over the "
+        "cell's runs); `test days vs today`: true orders per "
         "day during the test against today's bids. A cell passes when its mean orders are "
         ">= today's, its mean true spend <= 1.02 x budget, coverage >= 75% and (constant "
         "bids) every run warned; `misses` names the criteria a cell fails. `runs >= today` "
