@@ -301,22 +301,20 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
             f"Got {levels} instead."
         )
     if _kernels.ENABLED:
-        bucket, bucket_cost, first, n_steps, odd, unsure, odd_table, span = _kernels.hull_rows(
-            cost, value, allowed, SHIFT, N_BUCKETS
+        bucket, bucket_cost, first, n_steps, odd_pos, unsure, n_unsure, odd_table, span = (
+            _kernels.hull_rows(cost, value, allowed, SHIFT, N_BUCKETS)
         )
-        redo = np.flatnonzero(unsure)
-        if redo.size:  # beyond the exact test's range: these rows as the numpy path has them
+        if n_unsure:  # beyond the exact test's range: these rows as the numpy path has them
+            redo = np.flatnonzero(unsure)
             a = None if allowed is None else allowed[redo]
             f, k, b, b_cost, odd_redo, table = build_arrays(cost[redo], value[redo], a)
             first[redo], n_steps[redo], bucket[redo] = f, k, b
-            odd[redo] = False
-            odd[redo[odd_redo]] = True
+            odd_pos[redo] = -1
+            odd_pos[redo[odd_redo]] = redo[odd_redo]
             odd_table[redo[odd_redo]] = table
             bucket_cost += b_cost
             span = _span(bucket_cost)
-        odd_rows = np.flatnonzero(odd)
-        odd_pos = np.full(n, -1, dtype=np.int32)
-        odd_pos[odd_rows] = odd_rows  # the table has a row per keyword
+        odd_rows = np.flatnonzero(odd_pos >= 0)
         return Hull(
             cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos, span
         )

@@ -96,12 +96,13 @@ def _hull_rows(
     bucket_cost: Any,
     first: Any,
     n_steps: Any,
-    odd: Any,
+    odd_pos: Any,
     unsure: Any,
     table: Any,
     span: Any,
-) -> None:  # pragma: no cover - compiled
+) -> int:  # pragma: no cover - compiled
     n, width = c.shape
+    n_unsure = 0
     lo = bucket_cost.size
     hi = -1
     sc = np.zeros(width + 1)
@@ -151,15 +152,16 @@ def _hull_rows(
             sl[top] = j
             cp, vp, ct, vt = ct, vt, cj, vj
         unsure[r] = doubt
+        n_unsure += doubt
         n_steps[r] = top
         first[r] = 0
-        odd[r] = False
+        odd_pos[r] = -1
         if top == 0 or doubt:
             continue
         if sl[top] - sl[1] == top - 1:
             first[r] = sl[1]
         else:
-            odd[r] = True
+            odd_pos[r] = r  # the table has a row per keyword
             for i in range(width):
                 table[r, i] = sl[min(i + 1, top)]
         for i in range(1, top + 1):
@@ -175,21 +177,23 @@ def _hull_rows(
                 hi = max(hi, key)
     span[0] = lo
     span[1] = max(hi, lo - 1)
+    return n_unsure
 
 
 def hull_rows(
     cost: FloatArray, value: FloatArray, allowed: BoolArray | None, shift: int, n_buckets: int
-) -> tuple[Any, FloatArray, IntArray, IntArray, BoolArray, BoolArray, Any, tuple[int, int]]:
-    """Hull of every row: ``(bucket, bucket_cost, first, n_steps, odd, unsure, table,
-    span)``.
+) -> tuple[Any, FloatArray, IntArray, IntArray, Any, BoolArray, int, Any, tuple[int, int]]:
+    """Hull of every row: ``(bucket, bucket_cost, first, n_steps, odd_pos, unsure,
+    n_unsure, table, span)``.
 
     ``bucket`` (uint16, shape of ``cost``) holds each step's slope bucket at its vertex
     level (0 elsewhere); ``bucket_cost`` the total step cost per bucket; ``first`` the
     first vertex level of rows whose vertices are consecutive levels (0 for the others);
-    ``odd`` marks the rows whose vertices are not consecutive, and ``table`` (int16,
-    shape of ``cost``) holds their vertex levels, the last repeated (its other rows are
-    not written); ``unsure`` marks the rows where
-    rounding could have decided a vertex (near-collinear points): their ``bucket`` row
+    ``odd_pos`` (int32) is the row itself for the rows whose vertices are not
+    consecutive ("odd"), -1 for the others, and ``table`` (int16, shape of ``cost``)
+    holds the odd rows' vertex levels, the last repeated (its other rows are not
+    written); ``unsure`` marks the ``n_unsure`` rows where rounding could have decided
+    a vertex (near-collinear points beyond the exact test's range): their ``bucket`` row
     and ``bucket_cost`` share are left out, for the caller to compute another way;
     ``span`` is the first and last non-zero bucket of ``bucket_cost`` (``(n_buckets,
     n_buckets - 1)`` when all are zero), where the LP threshold's search starts.
@@ -200,14 +204,14 @@ def hull_rows(
     bucket_cost = np.zeros(n_buckets)
     first = np.empty(n, dtype=np.int64)
     n_steps = np.empty(n, dtype=np.int64)
-    odd = np.empty(n, dtype=np.bool_)
+    odd_pos = np.empty(n, dtype=np.int32)
     unsure = np.empty(n, dtype=np.bool_)
     table = np.empty((n, width), dtype=np.int16)  # only odd rows' pages get touched
     span = np.empty(2, dtype=np.int64)
     mask = (
         np.zeros((1, 1), np.bool_) if allowed is None else np.ascontiguousarray(allowed, np.bool_)
     )
-    _hull_rows(
+    n_unsure = _hull_rows(
         cost,
         value,
         mask,
@@ -217,12 +221,22 @@ def hull_rows(
         bucket_cost,
         first,
         n_steps,
-        odd,
+        odd_pos,
         unsure,
         table,
         span,
     )
-    return bucket, bucket_cost, first, n_steps, odd, unsure, table, (int(span[0]), int(span[1]))
+    return (
+        bucket,
+        bucket_cost,
+        first,
+        n_steps,
+        odd_pos,
+        unsure,
+        int(n_unsure),
+        table,
+        (int(span[0]), int(span[1])),
+    )
 
 
 @_jit
