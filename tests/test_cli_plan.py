@@ -349,3 +349,23 @@ def test_an_excel_workbook_under_another_name_is_named_as_such(
         assert main([*args, "-q"]) == 1
         err = capsys.readouterr().err
         assert "must be .csv, .tsv or .xlsx" in err and words in err, err
+
+
+def test_split_reads_a_history_with_unit_suffixes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # headers as Taobao writes money columns, 成交金额(元): the revenue column is found
+    z = _examples()
+    header, history = z.channel_history_rows()
+    header = [header[0], *(f"{h}(元)" for h in header[1:])]
+    path = tmp_path / "history.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *history])
+    rule = ["--rule", "core=直通车(元),钻展(元),淘宝客(元):0.6"]
+    assert main(["split", str(path), "--budget", "500000", "-q", *rule]) == 0
+    assert "KPI '成交金额(元)'" in capsys.readouterr().out
+    # plan --help names the inputs as its epilog does
+    with pytest.raises(SystemExit):
+        main(["plan", "--help"])
+    text = capsys.readouterr().out
+    assert "--out DIR" in text and "REPORT\n" in text and "Title rows above the header" in text

@@ -32,7 +32,8 @@ The report may have Chinese (Zhitongche) or English headers: 日期/date, 推广
 推广单元/ad group, 关键词/keyword, 匹配方式/match type, 出价/bid, 展现量/impressions,
 点击量/clicks, 花费/cost, 成交笔数/orders, 成交金额/revenue. Numbers such as 1.2万, 3亿,
 1,234.50 and ¥12.3 are read; rows with more orders than clicks (Taobao's attribution
-window) are kept and counted. Bad rows are dropped and listed (--strict stops instead).
+window) are kept and counted. Title rows above the header (a report title, the shop's
+name) are skipped and named. Bad rows are dropped and listed (--strict stops instead).
 Writes DIR/bids.xlsx and DIR/bids.csv (UTF-8 with BOM: campaign, ad group, keyword, match
 type, current bid, new bid, change, action, reason) and DIR/report.html.
 """
@@ -123,7 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog=_PLAN_EPILOG,
         formatter_class=raw,
     )
-    plan.add_argument("report", type=Path, help="keyword report: .csv, .tsv or .xlsx")
+    plan.add_argument(
+        "report", type=Path, metavar="REPORT", help="keyword report: .csv, .tsv or .xlsx"
+    )
     plan.add_argument("--budget", type=_positive_float, required=True, help="daily budget, yuan")
     plan.add_argument(
         "--objective",
@@ -131,11 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="conversions",
         help="what to maximise (default conversions, i.e. orders)",
     )
-    plan.add_argument("--target-cpa", type=_positive_float, help="keep cost per order <= X yuan")
-    plan.add_argument("--target-roas", type=_positive_float, help="keep revenue / spend >= X")
+    plan.add_argument(
+        "--target-cpa", type=_positive_float, metavar="X", help="keep cost per order <= X yuan"
+    )
+    plan.add_argument(
+        "--target-roas", type=_positive_float, metavar="X", help="keep revenue / spend >= X"
+    )
     plan.add_argument(
         "--max-cpc",
         type=_positive_float,
+        metavar="YUAN",
         help="cap on each keyword's average cost per click, yuan (not on its bid)",
     )
     plan.add_argument(
@@ -144,7 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan.add_argument(
         "--max-bid", type=_positive_float, default=99.99, help="highest bid, yuan (default 99.99)"
     )
-    plan.add_argument("--out", type=Path, required=True, help="directory for the outputs")
+    plan.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="directory for the outputs"
+    )
     plan.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -168,7 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog=_SPLIT_EPILOG,
         formatter_class=raw,
     )
-    split.add_argument("history", type=Path, help="channel spend history: .csv or .xlsx")
+    split.add_argument(
+        "history", type=Path, metavar="HISTORY", help="channel spend history: .csv or .xlsx"
+    )
     split.add_argument(
         "--budget", type=_positive_float, required=True, help="yuan per period of the history"
     )
@@ -182,9 +194,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     split.add_argument("--kpi", default=None, help="revenue column (default: found by name)")
     split.add_argument(
-        "--out", type=Path, default=None, help="directory for split_report.html and split.csv"
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory for split_report.html and split.csv",
     )
-    split.add_argument("--lang", choices=("zh", "en"), default="zh", help="default zh")
+    split.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="language of the page (default zh)"
+    )
     split.add_argument("--seed", type=int, default=0, help="seed of the curve fit (default 0)")
     split.add_argument(
         "--no-safe",
@@ -220,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out",
         type=Path,
         default=None,
+        metavar="DIR",
         help="directory for the plans (CSV) and the figures (PNG, needs matplotlib)",
     )
     demo.add_argument(
@@ -236,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "over the control with its interval and p-value, a sample-ratio check and the "
         "Bayesian probability of beating the control.",
     )
-    abtest.add_argument("data", type=Path, help="CSV file with a header row")
+    abtest.add_argument("data", type=Path, metavar="DATA", help="CSV file with a header row")
     abtest.add_argument("--arm", required=True, help="column of the arm labels")
     abtest.add_argument("--metric", required=True, help="column of the outcome (0/1 or a number)")
     abtest.add_argument("--control", default=None, help="control arm (default: the first in DATA)")

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from bidopt._optional import require_pandas
 from bidopt._tables import read_table
 from bidopt._validation import frozen
+from bidopt.datasets._keyword_reader import _UNIT_SUFFIX
 from bidopt.datasets._parsing import parse_dates, parse_numbers
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray
@@ -26,7 +27,10 @@ KPI_HEADERS = ("revenue", "gmv", "sales", "kpi", "成交金额", "总成交金�
 
 
 def _canon(header: str) -> str:
-    return unicodedata.normalize("NFKC", header).strip().lower().replace(" ", "")
+    # a unit suffix is not part of the name: 成交金额(元) is 成交金额, as in keyword reports
+    return _UNIT_SUFFIX.sub(
+        "", unicodedata.normalize("NFKC", header).strip().lower().replace(" ", "")
+    )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
