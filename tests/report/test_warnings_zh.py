@@ -70,6 +70,7 @@ def test_chinese_plan_page_shows_library_warnings_in_chinese(caught: tuple) -> N
     assert "报表无法判断" in page and "出价从未变动" in page
     assert "The log cannot identify" not in page
     assert unknown in page
+    assert "<th>关键词数</th>" in page and "<th>n</th>" not in page  # the actions' count
     english = render_plan_report(sheet, lang="en")
     assert "The log cannot identify" in english
     assert np.isfinite(sheet.spend)

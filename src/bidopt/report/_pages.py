@@ -201,7 +201,7 @@ def render_plan_report(
     if ranges is not None:
         compare += _ranges_block(ranges, lang)
     counts = [[_ACTIONS[lang][a], int((sheet.action == a).sum())] for a in _ACTIONS[lang]]
-    action_table = table([words["action"], "n"], counts, numeric=[False, True])
+    action_table = table([words["action"], words["keywords"]], counts, numeric=[False, True])
     delta = np.abs(sheet.cost - sheet.current_cost) + np.abs(sheet.change) * 1e-6
     order = np.argsort(-delta, kind="stable")
     order = order[sheet.action[order] != "keep"][:n_top]
