@@ -126,17 +126,15 @@ def run_plan(
         say(f"optimising {estimate.n_keywords:,} bids under {budget:,.2f} yuan a day")
         # planned on the estimate: the mean landscape over its draws, 80% ranges, and
         # (safe) bids kept near today's where the log cannot tell what a change buys
-        plan = optimize_bids(
-            estimate,
-            budget,
-            objective=objective,  # type: ignore[arg-type]
-            max_cpc=max_cpc,
-            target_cpa=target_cpa,
-            target_roas=target_roas,
-            min_bid=min_bid,
-            max_bid=max_bid,
-            safe=safe,
-        )
+        limits: dict[str, Any] = {
+            "objective": objective,
+            "target_cpa": target_cpa,
+            "target_roas": target_roas,
+            "min_bid": min_bid,
+            "max_bid": max_bid,
+            "safe": safe,
+        }
+        plan = optimize_bids(estimate, budget, max_cpc=max_cpc, **limits)
     uncapped = None
     if max_cpc is not None and bool((plan.bids == 0).any()):
         # the same plan without the CPC cap: the keywords it bids on and the plan pauses
@@ -144,16 +142,7 @@ def run_plan(
         say("planning without the CPC cap, to see what it pauses")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # said for the plan itself above
-            uncapped = optimize_bids(
-                estimate,
-                budget,
-                objective=objective,  # type: ignore[arg-type]
-                target_cpa=target_cpa,
-                target_roas=target_roas,
-                min_bid=min_bid,
-                max_bid=max_bid,
-                safe=safe,
-            )
+            uncapped = optimize_bids(estimate, budget, **limits)  # the same, without the cap
     sheet = make_bid_sheet(
         log,
         estimate,
