@@ -220,8 +220,8 @@ def run_plan(
         ),
         "",
         f"Bids: {counts['raise']:,} raised, {counts['lower']:,} lowered, "
-        f"{counts['pause']:,} paused, {counts['start']:,} started; rounded {sheet.rounding} "
-        f"to {sheet.step:g} yuan within {sheet.min_bid:g}-{sheet.max_bid:g}: expected spend "
+        f"{counts['pause']:,} paused, {counts['start']:,} started; rounded {sheet.rounded()} "
+        f"within {sheet.min_bid:g}-{sheet.max_bid:g}: expected spend "
         f"{sheet.spend:,.2f} of the {sheet.budget:,.2f} budget "
         f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message})"
         + (f"; {note}." if (note := sheet.aim_note("en")) else "."),

@@ -57,6 +57,10 @@ def test_keys_current_bids_and_rounding() -> None:
     assert "keywords" in sheet.summary() and "budget" in sheet.summary()
     assert len(sheet.warnings_in("zh")) == len(sheet.warnings)
     assert any("报表只有 2 天" in w for w in sheet.warnings_in("zh"))
+    # the rounding in words, as the CLI and the page say it
+    assert sheet.rounded() == "to the nearest 0.01 yuan"
+    assert dataclasses.replace(sheet, rounding="down").rounded() == "down to 0.01 yuan"
+    assert "after rounding bids to the nearest 0.01 yuan" in sheet.summary()
 
 
 def test_a_coarse_step_that_breaks_the_budget_rounds_down_and_says_so() -> None:

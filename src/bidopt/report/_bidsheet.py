@@ -228,6 +228,12 @@ class BidSheet:
             for i in range(self.n_rows)
         ]
 
+    def rounded(self) -> str:
+        """How the bids were rounded, in words: "to the nearest 0.01 yuan" or "down to
+        0.01 yuan" (``rounding`` and ``step``)."""
+        how = "to the nearest" if self.rounding == "nearest" else "down to"
+        return f"{how} {self.step:g} yuan"
+
     def aim_note(self, lang: Lang = "en") -> str:
         """Why the plan was made for another budget than the merchant's (``aim`` not
         ``budget``), in plain words (``lang``); ``""`` when it was not."""
@@ -243,7 +249,7 @@ class BidSheet:
             f"BidSheet: {self.n_rows} keywords (campaign x ad group x keyword x match type): "
             + ", ".join(f"{n} {a}" for a, n in counts.items() if n),
             f"  spend {t['plan']['spend']:,.2f} of the {self.budget:,.2f} yuan daily budget after "
-            f"rounding bids {self.rounding} to {self.step:g} yuan "
+            f"rounding bids {self.rounded()} "
             f"(the optimiser planned {self.planned_spend:,.2f}); today {t['today']['spend']:,.2f}",
             f"  orders per day {t['today']['orders']:,.2f} today -> {t['plan']['orders']:,.2f} "
             f"planned; clicks {t['today']['clicks']:,.1f} -> {t['plan']['clicks']:,.1f}",

@@ -191,8 +191,8 @@ def render_plan_report(
         )
     else:
         budget_line = (
-            f"Daily budget {sheet.budget:,.2f} yuan; with bids rounded {sheet.rounding} to "
-            f"{sheet.step:g} yuan the plan is expected to spend {sheet.spend:,.2f} yuan "
+            f"Daily budget {sheet.budget:,.2f} yuan; with bids rounded {sheet.rounded()} "
+            f"the plan is expected to spend {sheet.spend:,.2f} yuan "
             f"({'within the budget' if sheet.success else sheet.message}). "
             + (f"{note[0].upper()}{note[1:]}. " if (note := sheet.aim_note("en")) else "")
             + f"Bid limits {sheet.min_bid:g}-{sheet.max_bid:g} yuan."
