@@ -7,6 +7,7 @@ from typing import Literal
 
 import numpy as np
 
+from bidopt._quantiles import central_interval
 from bidopt.channels import BudgetSplit
 
 __all__ = ["gain_lines", "rule_cost"]
@@ -72,10 +73,10 @@ def _safe_zh(step: float) -> str:
 
 def rule_cost(ruled: BudgetSplit, free: BudgetSplit) -> tuple[float, tuple[float, float] | None]:
     """Revenue per period the rule gives up: the split without the rule minus the split
-    under it (yuan), and the 80% interval of that difference over the same curve draws
-    (None when either split has no draws)."""
+    under it (yuan), and the central 80% interval of that difference over the same curve
+    draws (:func:`bidopt._quantiles.central_interval`; None when either split has no
+    draws)."""
     cost = free.response - ruled.response
     if ruled.response_draws is None or free.response_draws is None:
         return cost, None
-    lo, hi = np.quantile(free.response_draws - ruled.response_draws, [0.1, 0.9])
-    return cost, (float(lo), float(hi))
+    return cost, central_interval(free.response_draws - ruled.response_draws, 0.8)

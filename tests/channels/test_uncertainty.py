@@ -203,3 +203,24 @@ def test_fit_figure_draws_the_observed_range_and_band(fit: ResponseFit) -> None:
     assert x.min() >= fit.min_spend["a"] and x.max() <= fit.max_spend["a"]
     assert any(line.get_linestyle() == "--" for line in ax.lines)
     assert len(ax.collections) == 1  # the band of the draws
+
+
+def test_fit_figure_band_is_the_central_interval_of_the_draws(fit: ResponseFit) -> None:
+    # at each spend of the figure's grid the band holds a further draw with its level
+    # (the Weibull ranks), not numpy's default quantiles (72% for 80% of 20 draws)
+    pytest.importorskip("matplotlib")
+    from bidopt._quantiles import central_band
+    from bidopt.plotting import plot_response_curves
+
+    split = split_budget(fit, 4500.0, current={"a": 1500.0, "b": 3000.0})
+    assert fit.draws is not None
+    fig = plot_response_curves(fit, split, level=0.8)
+    ax = fig.axes[0]
+    (band,) = ax.collections
+    xy = np.concatenate([path.vertices for path in band.get_paths()])
+    grid = np.unique(xy[:, 0]) * 1e3
+    lo, hi = central_band(fit.draws.channel_values("a", grid), 0.8)
+    for k, x in enumerate(grid):
+        ys = xy[np.isclose(xy[:, 0] * 1e3, x, rtol=1e-12, atol=1e-9), 1] * 1e3
+        assert ys.min() == pytest.approx(lo[k], rel=1e-9, abs=1e-9)
+        assert ys.max() == pytest.approx(hi[k], rel=1e-9, abs=1e-9)

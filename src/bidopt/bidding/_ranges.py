@@ -8,27 +8,11 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_pandas
+from bidopt._quantiles import central_interval
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
-__all__ = ["PlanRanges", "central_interval"]
-
-
-def central_interval(values: FloatArray, level: float) -> tuple[float, float]:
-    """The central ``level`` interval of draws ``values`` (shape (n_draws,)).
-
-    Its ends are the order statistics at ranks ``(n_draws + 1) * (1 -+ level) / 2``
-    (interpolated; Hyndman and Fan's type 6, numpy's ``method="weibull"``): a value
-    exchangeable with the draws, such as the truth when the draws are a calibrated
-    posterior, falls inside with probability ``level``.  The usual interpolated
-    quantiles (numpy's default) take the ranks ``1 + (n_draws - 1) * (1 -+ level) / 2``,
-    which for 20 draws and ``level`` 0.8 are 2.9 and 18.1 of 20: such an interval holds
-    a further draw with probability ``(18.1 - 2.9) / 21``, about 0.72, not 0.8.  With
-    fewer draws than the level needs, the ends are the extreme draws.
-    """
-    tail = (1.0 - level) / 2.0
-    lo, hi = np.quantile(values, [tail, 1.0 - tail], method="weibull")
-    return float(lo), float(hi)
+__all__ = ["PlanRanges"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -38,10 +22,11 @@ class PlanRanges:
     Each draw is one plausible set of landscape parameters given the log (see
     :class:`~bidopt.landscape.LandscapeDraws`); the plan's bids, and today's bids, are
     evaluated under every draw.  The interval of a metric is the central ``level``
-    (80% by default) of its totals over the draws (:func:`central_interval`: the order
-    statistics that hold one more draw with that probability, not the interpolated
-    quantiles, which hold it less often with few draws): for a plan on a log that
-    identifies the landscape, the true expected total falls inside it about that often.
+    (80% by default) of its totals over the draws (``bidopt._quantiles.central_interval``:
+    the order statistics that hold one more draw with that probability, not the
+    interpolated quantiles, which hold it less often with few draws): for a plan on a log
+    that identifies the landscape, the true expected total falls inside it about that
+    often.
 
     Attributes
     ----------

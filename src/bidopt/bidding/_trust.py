@@ -38,9 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._quantiles import central_interval
 from bidopt._validation import short_repr
 from bidopt.bidding._plan import BidPlan
-from bidopt.bidding._ranges import PlanRanges, central_interval
+from bidopt.bidding._ranges import PlanRanges
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import BidLandscape, Identifiability, LandscapeEstimate
 from bidopt.typing import FloatArray, IntArray

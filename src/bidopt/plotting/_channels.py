@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._quantiles import central_band
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.exceptions import InvalidInputError
 from bidopt.plotting._style import format_number, get_style, number_formatter
@@ -42,7 +43,9 @@ def plot_response_curves(
     others : mapping of str to BudgetSplit, optional
         More splits to mark by name (e.g. ``{"60/40 rule": rule}``).
     level : float, default 0.8
-        Probability of the band of a fit's draws (0.8: from the 10% to the 90% quantile).
+        Probability of the band of a fit's draws: at each spend, the central ``level``
+        interval of the draws' responses, which holds a further draw with that
+        probability (see ``bidopt._quantiles.central_band``).
     lang : {"en", "zh"}, default "en"
         Language of the titles, axis labels and legend marks ("current", "optimal",
         "observed range", the band); channel and ``others`` names are drawn as given.
@@ -178,6 +181,8 @@ def _fit_curve(
     ax.plot(grid[inside] / 1e3, y[inside], color="0.2", linewidth=2.0, label=w["observed_range"])
     if fit.draws is not None:
         values = fit.draws.channel_values(channel, grid)
-        q = np.quantile(values, [(1 - level) / 2, (1 + level) / 2], axis=0) / 1e3
+        lo_band, hi_band = central_band(values, level)
         band = w["band"].format(level=f"{level:.0%}")
-        ax.fill_between(grid / 1e3, q[0], q[1], color="0.5", alpha=0.25, label=band)
+        ax.fill_between(
+            grid / 1e3, lo_band / 1e3, hi_band / 1e3, color="0.5", alpha=0.25, label=band
+        )
