@@ -369,3 +369,33 @@ def test_split_reads_a_history_with_unit_suffixes(
         main(["plan", "--help"])
     text = capsys.readouterr().out
     assert "--out DIR" in text and "REPORT\n" in text and "Title rows above the header" in text
+
+
+def test_split_refuses_or_flags_curve_draws_that_leave_the_fit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a short history: the fit's draws put revenue orders of magnitude off the fit (10
+    # periods: 5.7e31 yuan per period printed as the split's revenue before), refused;
+    # 30 periods: the mean over the draws 2.6 times the fit's, said as a warning
+    z = _examples()
+    header, history = z.channel_history_rows()
+    rule = ["--rule", "core=直通车,钻展,淘宝客:0.6", "-q"]
+    for n in (10, 30):
+        path = tmp_path / f"h{n}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([header, *history[:n]])
+        code = main(["split", str(path), "--budget", "500000", "--out", str(tmp_path), *rule])
+        out, err = capsys.readouterr()
+        if n == 10:
+            assert code == 1
+            assert "error: The history must pin the response curves down" in err
+            assert "Got 10 periods whose fit's 200 curve draws" in err
+        else:
+            assert code == 0
+            assert re.search(
+                r"warning: Over the fit's 200 curve draws today's split earns "
+                r"\d+\.\d times what the fitted curves say",
+                out,
+            )
+            page = (tmp_path / "split_report.html").read_text(encoding="utf-8")
+            assert "按 200 条曲线抽样，当前分配的成交金额是拟合曲线的" in page

@@ -364,6 +364,7 @@ def run_split(
         current=current,
         safe=safe,
     )
+    skewed = _check_draws(ruled, fit, history.n_periods, history.kpi)
     free = split_budget(fit, budget, current=current, safe=safe)
     splits = {name: ruled, NO_RULE: free}
     observed = history.observed_range()
@@ -375,6 +376,8 @@ def run_split(
         warnings.append(en)
         warnings_zh.append(zh)
 
+    if skewed is not None:
+        warn(*skewed)
     if fit.r2 < 0.5:
         warn(
             f"The fitted curves explain only {fit.r2:.0%} of the revenue's ups and downs (R²): "
@@ -471,6 +474,61 @@ def run_split(
 
 
 NO_RULE = "no rule"
+
+#: The curve draws' mean (the figures printed) or median revenue at today's split more
+#: than this factor off the fitted curves' (either way): the split is refused.
+DRAWS_REFUSE = 10.0
+#: ... more than this factor off: the figures are said to be inflated (or deflated).
+DRAWS_WARN = 2.0
+
+
+def _check_draws(
+    split: BudgetSplit, fit: Any, n_periods: int, kpi: np.ndarray
+) -> tuple[str, str] | None:
+    """Compare the curve draws with the fit itself at today's split: the mean over the
+    draws of its revenue (the figure the split prints) and the median, against the
+    fitted curves'.  Raise when either is more than :data:`DRAWS_REFUSE` times off (the
+    parameters' standard errors so wide that the draws leave the history's scale, e.g.
+    on a short history: every figure would be meaningless); return a warning in English
+    and Chinese when the mean is more than :data:`DRAWS_WARN` times off; else None."""
+    draws = split.current_response_draws
+    if draws is None or split.current_spend is None:
+        return None
+    point = float(
+        sum(
+            float(np.asarray(fit.curves[c](np.array([x])))[0])
+            for c, x in zip(split.channels, split.current_spend, strict=True)
+        )
+    )
+    mean, median = float(np.mean(draws)), float(np.median(draws))
+    if point <= 0:
+        return None
+
+    def off(value: float, factor: float) -> bool:
+        return not factor**-1 <= value / point <= factor
+
+    if off(mean, DRAWS_REFUSE) or off(median, DRAWS_REFUSE):
+        raise InvalidInputError(
+            f"The history must pin the response curves down well enough to split on. Got "
+            f"{n_periods} periods whose fit's {draws.size} curve draws put today's split at "
+            f"{mean:,.0f} yuan of revenue per period (mean; median {median:,.0f}; the fitted "
+            f"curves: {point:,.0f}; the history's largest period: {float(np.max(kpi)):,.0f}) "
+            "instead: the curves' parameters are not identified, so the split's figures "
+            "would be meaningless. Give a longer history in which each channel's spend "
+            "varies, or lift-test the channels."
+        )
+    if not off(mean, DRAWS_WARN):
+        return None
+    ratio = mean / point
+    return (
+        f"Over the fit's {draws.size} curve draws today's split earns {ratio:.1f} times what "
+        f"the fitted curves say ({mean:,.0f} against {point:,.0f} yuan per period): a few "
+        "draws far from the fit pull the means, so the revenue figures and gains below are "
+        "off by about as much; a longer history narrows the draws.",
+        f"按 {draws.size} 条曲线抽样，当前分配的成交金额是拟合曲线的 {ratio:.1f} 倍（{mean:,.0f} "
+        f"对 {point:,.0f} 元/期）：少数远离拟合的抽样拉高了平均值，下面的成交金额和增益也会"
+        "偏差这么多；更长的历史能收窄抽样。",
+    )
 
 
 def _how(split: BudgetSplit, safe: bool) -> str:
