@@ -117,26 +117,70 @@ def z_own_by_sigma(
     return np.stack([_z_own(ratio, float(sigma), rows, moved) for sigma in _SIGMA_GRID])
 
 
+def _traffic_levels(
+    day_codes: IntArray, entity: IntArray, imps: FloatArray, active: BoolArray, n: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each keyword's mean impressions over its active days (n,), and per day (n_days,)
+    the impressions of its active rows and the sum of their keywords' means."""
+    weight = active.astype(np.float64)
+    level = np.bincount(entity, weights=imps * weight, minlength=n) / np.maximum(
+        np.bincount(entity, weights=weight, minlength=n), 1.0
+    )
+    n_days = int(day_codes.max()) + 1 if day_codes.size else 0
+    day_imps = np.bincount(day_codes, weights=imps * weight, minlength=n_days)
+    day_level = np.bincount(day_codes, weights=level[entity] * weight, minlength=n_days)
+    return (
+        np.asarray(level, dtype=np.float64),
+        np.asarray(day_imps, dtype=np.float64),
+        np.asarray(day_level, dtype=np.float64),
+    )
+
+
 def traffic_weights(
-    per_day: FloatArray, day_codes: IntArray, entity: IntArray, imps: FloatArray, n: int
+    per_day: FloatArray,
+    day_codes: IntArray,
+    entity: IntArray,
+    imps: FloatArray,
+    n: int,
+    active: BoolArray | None = None,
 ) -> FloatArray:
-    """Each row's traffic weight: its day's impressions of the *other* keywords over
-    their mean day (shape (n_rows,); 1 for a keyword alone in the log).
+    """Each row's traffic weight: its day's impressions of the *other* active keywords
+    over the sum of their mean days (shape (n_rows,); 1 where no other keyword was
+    active that day, e.g. for a keyword alone in the log).
 
     A keyword's own impressions are left out of its day's index: where a few keywords
     carry most of the account (a small account), the account's days move with their
     own bid changes and noise, and an index that includes them reads a keyword's
-    response to its own bid as traffic (flattening the response it is fitted on).
-    ``per_day`` (n_days,) holds the account's impressions per day; the rows (each of
-    shape (n_rows,)): day code, keyword, impressions; ``n`` keywords.
+    response to its own bid as traffic (flattening the response it is fitted on).  Only
+    active rows count (``active``, shape (n_rows,), default all): a paused keyword-day
+    took part in no auction, so it says nothing about the day's traffic, and each
+    keyword's mean day is over its active days (a ratio estimator: pausing some
+    keywords on a day leaves the index of the others at the day's traffic).  A day on
+    which the account served nothing should be passed as inactive for every keyword.
+    ``per_day`` (n_days,) holds the account's impressions per day (it sets the number
+    of days); the rows (each of shape (n_rows,)): day code, keyword, impressions; ``n``
+    keywords.
     """
-    n_days = per_day.size
-    others = per_day[day_codes] - imps
-    k_imps = np.bincount(entity, weights=imps, minlength=n)
-    mean_others = (per_day.sum() - k_imps) / max(n_days, 1)
-    base = mean_others[entity]
-    out = np.where(base > 0, np.maximum(others, 0.0) / np.where(base > 0, base, 1.0), 1.0)
+    on = np.ones(imps.size, dtype=bool) if active is None else np.asarray(active, dtype=bool)
+    level, day_imps, day_level = _traffic_levels(day_codes, entity, imps, on, n)
+    others = day_imps[day_codes] - imps * on
+    base = day_level[day_codes] - level[entity] * on
+    # a base below round-off of the day's sum means no other active keyword
+    empty = base <= 1e-9 * np.maximum(day_level[day_codes], 1.0)
+    out = np.where(empty, 1.0, np.maximum(others, 0.0) / np.where(empty, 1.0, base))
     return np.asarray(out, dtype=np.float64)
+
+
+def day_traffic(
+    day_codes: IntArray, entity: IntArray, imps: FloatArray, active: BoolArray, n: int
+) -> FloatArray:
+    """The account's traffic index of each day with an active keyword (its active
+    rows' impressions over their keywords' mean days), shape (n_served_days,)."""
+    _, day_imps, day_level = _traffic_levels(day_codes, entity, imps, active, n)
+    served = day_level > 0
+    if not served.any():  # nothing served: no day says anything about traffic
+        return np.ones(1, dtype=np.float64)
+    return np.asarray(day_imps[served] / day_level[served], dtype=np.float64)
 
 
 def _group_mean(values: FloatArray, weights: FloatArray, codes: IntArray) -> FloatArray:
@@ -223,7 +267,9 @@ def estimate_landscapes(
         Needs ``bid``, ``cost``, ``impressions`` and ``clicks``; ``conversions`` and
         ``revenue`` fill the matching landscape metrics when present.  Paused
         keyword-days (bid 0, no impressions) take part in no auction and are left out of
-        the fit; a keyword paused every day gets its ad group's price and no volume.
+        the fit; a keyword paused every day gets its ad group's price and no volume.  So
+        are the days on which the whole account served nothing (no impressions on any
+        keyword, whatever the bids): they say nothing about the traffic of served days.
     bids : array-like of shape (n_levels,) or (n_keywords, n_levels), optional
         Bid grid.  By default each keyword gets ``n_levels`` bids from the 1st to the
         99.9th percentile of its estimated competitor price, within 0.05-99 yuan.
@@ -321,11 +367,15 @@ def estimate_landscapes(
         else campaign_codes
     )
 
-    # traffic index of each day (mean 1): account impressions per day
+    # a day on which the whole account served nothing (paused, out of balance) says
+    # nothing about the traffic of the days it served: its rows are left out like paused
+    # ones (a day's traffic index comes from the keywords active on it, see
+    # traffic_weights, so pausing some keywords leaves the others' index unbiased)
     day_codes = np.unique(log.date, return_inverse=True)[1].ravel()
-    per_day = np.bincount(day_codes, weights=imps)
-    traffic = per_day / per_day.mean() if per_day.mean() > 0 else np.ones_like(per_day)
-    w_day = traffic_weights(np.asarray(per_day, dtype=np.float64), day_codes, entity, imps, n)
+    per_day = np.asarray(np.bincount(day_codes, weights=imps), dtype=np.float64)
+    active = active & (per_day[day_codes] > 0)
+    traffic = day_traffic(day_codes, entity, imps, active, n)
+    w_day = traffic_weights(per_day, day_codes, entity, imps, n, active)
 
     k_clicks = np.asarray(np.bincount(entity, weights=clicks, minlength=n), dtype=np.float64)
     k_cost = np.asarray(np.bincount(entity, weights=cost_log, minlength=n), dtype=np.float64)
