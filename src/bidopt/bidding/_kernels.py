@@ -226,17 +226,8 @@ def hull_rows(
         table,
         span,
     )
-    return (
-        bucket,
-        bucket_cost,
-        first,
-        n_steps,
-        odd_pos,
-        unsure,
-        int(n_unsure),
-        table,
-        (int(span[0]), int(span[1])),
-    )
+    out = (bucket, bucket_cost, first, n_steps, odd_pos, unsure, int(n_unsure), table)
+    return (*out, (int(span[0]), int(span[1])))
 
 
 @_jit
