@@ -107,6 +107,8 @@ def _top_per_row(
 
     One float sort: rows are whole numbers apart and the value ranks within a row as a
     fraction of 1.  Ties are broken by the sort (deterministic for the same input).
+    Above ``_PREFILTER`` entries per row on average, the sort only sees the entries
+    :func:`_within_kth_bin` keeps (the same rows and values come out, in the same order).
     """
     counts = np.bincount(rows, minlength=n_rows)
     if rows.size == 0 or counts.max() <= k:
