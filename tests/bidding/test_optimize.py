@@ -705,3 +705,56 @@ def test_too_many_levels_is_refused_by_name() -> None:
     land = BidLandscape(bids=bids, clicks=bids, cost=bids * 2, conversions=bids / 10)
     with pytest.raises(InvalidInputError, match="at most 32767 bid levels per keyword. Got 32768"):
         optimize_bids(land, 10.0)
+
+
+def _brute_force(land: BidLandscape, budget: float, objective: str) -> float:
+    """The best objective over every plan (one level or none per keyword) within budget."""
+    value = {"clicks": land.clicks, "conversions": land.conversions}[objective]
+    best = 0.0
+    for plan in itertools.product(range(-1, land.n_levels), repeat=land.n_keywords):
+        on = [(k, level) for k, level in enumerate(plan) if level >= 0]
+        if sum(land.cost[k, level] for k, level in on) <= budget:
+            best = max(best, sum(value[k, level] for k, level in on))
+    return best
+
+
+def test_milp_is_exact_a_hair_below_a_plans_cost() -> None:
+    # HiGHS took plan [1, 0] (9.3 yuan) against 9.3 - 1e-9 (its tolerance), and the
+    # repair moved keyword 0 down (most yuan freed per click lost) for 5.6 clicks with
+    # success=True, where dropping keyword 1 keeps 7.0; lp rounded to the same 5.6
+    land = BidLandscape(
+        bids=[[1.0, 2.0], [1.0, 2.0]],  # type: ignore[list-item]
+        clicks=[[4.0, 7.0], [1.6, 1.6]],  # type: ignore[list-item]
+        cost=[[5.0, 9.0], [0.3, 0.3]],  # type: ignore[list-item]
+    )
+    for method in ("milp", "lp"):
+        plan = optimize_bids(land, 9.3 - 1e-9, objective="clicks", method=method)  # type: ignore[arg-type]
+        assert plan.success, plan.message
+        assert plan.fun == pytest.approx(7.0), method
+    exact = optimize_bids(land, 9.3 - 1e-9, objective="clicks", method="milp")
+    assert exact.bound == pytest.approx(7.0)  # proven optimal, not "up to the gap"
+    assert "up to the gap" not in exact.message
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_milp_matches_brute_force_at_budget_edges(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, levels = 3, 3
+    clicks = np.cumsum(rng.integers(1, 6, (n, levels)), axis=1) / 10
+    cost = np.cumsum(rng.integers(1, 30, (n, levels)), axis=1) / 10
+    land = BidLandscape(
+        bids=np.cumsum(np.ones((n, levels)), axis=1),
+        clicks=clicks,
+        cost=cost,
+        conversions=clicks * rng.uniform(0.05, 0.3, (n, 1)),
+    )
+    plans = itertools.product(range(-1, levels), repeat=n)
+    totals = sorted({sum(cost[k, lv] for k, lv in enumerate(p) if lv >= 0) for p in plans})
+    for total in rng.choice(totals[1:], 4, replace=False):
+        for budget in (total, total - 1e-9, total - 1e-7):
+            for objective in ("clicks", "conversions"):
+                plan = optimize_bids(land, budget, objective=objective, method="milp")  # type: ignore[arg-type]
+                best = _brute_force(land, budget, objective)
+                assert plan.success, plan.message
+                assert plan.spend <= budget
+                assert plan.fun == pytest.approx(best, rel=1e-9, abs=1e-12), (budget, objective)

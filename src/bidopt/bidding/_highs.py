@@ -4,6 +4,7 @@ relaxation (``linprog``), each plan checked and repaired to hold exactly."""
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -75,31 +76,101 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
     matrix = sparse.vstack(blocks).tocsr()
     ub = np.concatenate(upper)
     if integral:
+        return _solve_exact(problem, rows, cols, value, matrix, ub, v_scale, options)
+    lp_options: Any = {}
+    if options["time_limit"] is not None:
+        lp_options["time_limit"] = float(options["time_limit"])
+    linprog: Any = optimize.linprog  # scipy-stubs do not know sparse A_ub
+    res = linprog(
+        -value, A_ub=matrix, b_ub=ub, bounds=(0.0, 1.0), method="highs", options=lp_options
+    )
+    _check_status(res)
+    bound = -float(res.fun) * v_scale
+    marginals = getattr(getattr(res, "ineqlin", None), "marginals", None)
+    shadow = -float(marginals[n]) * v_scale / c_scale if marginals is not None else 0.0
+    levels, note = _repair(problem, _round_down(problem, rows, cols, np.asarray(res.x)))
+    # use what rounding down, or a repair's whole moves down, left unspent
+    levels = fill_levels(problem, levels)
+    fun = float(picked(problem.value, levels).sum())
+    message = "LP relaxation solved (HiGHS); plan rounded down to whole levels." + note
+    nit = int(getattr(res, "nit", 0) or 0)
+    return Solution(levels, max(bound, fun), shadow, 0.0, nit, 0 if res.status == 0 else 1, message)
+
+
+#: Plans over a constraint by HiGHS's tolerance that milp excludes before it repairs.
+_MAX_CUTS = 8
+
+
+def _check_status(res: Any) -> None:
+    """``milp``/``linprog`` return ``x=None`` when they fail: raise with HiGHS's words."""
+    if res.x is None or res.status not in (0, 1):
+        raise SolverError(f"HiGHS failed (status {res.status}): {res.message}")
+
+
+def _breaks(problem: BidProblem, levels: IntArray) -> bool:
+    """Whether the plan breaks its budget, a group budget or its target (exactly)."""
+    return _budget_excess(problem, levels) > 0 or (
+        problem.target is not None and problem.target_excess(levels) > 0
+    )
+
+
+def _repair(problem: BidProblem, levels: IntArray) -> tuple[IntArray, str]:
+    """Move keywords down until every constraint holds exactly: ``(levels, note)``, the
+    note empty when the plan already held."""
+    note = ""
+    if _budget_excess(problem, levels) > 0:
+        levels = repair_budget(problem, levels)
+        note = " Plan moved down to fit the budget exactly (HiGHS tolerance)."
+    if problem.target is not None and problem.target_excess(levels) > 0:
+        levels = repair_target(problem, levels)
+        note += f" {problem.target_name} repaired after rounding (keywords moved down)."
+    return levels, note
+
+
+def _solve_exact(
+    problem: BidProblem,
+    rows: IntArray,
+    cols: IntArray,
+    value: FloatArray,
+    matrix: Any,
+    ub: FloatArray,
+    v_scale: float,
+    options: dict[str, Any],
+) -> Solution:
+    """The exact MCKP with ``scipy.optimize.milp``, exact on the problem's own numbers.
+
+    ``matrix`` (one row per keyword, then the budget, target and group rows) and ``ub``
+    are the scaled constraints over the points ``(rows, cols)``, ``value`` the scaled
+    objective.  HiGHS meets rows only to an absolute tolerance (about 1e-6 of a scaled
+    row), so its plan can break the budget, a group budget or the target by a hair.
+    Such a plan is excluded by a no-good cut (its chosen points minus the points of its
+    keywords not bidding sum to at most ``n_chosen - 1``, which every other plan meets)
+    and the problem is solved again, up to ``_MAX_CUTS`` times: the first plan that
+    holds exactly is optimal (to ``mip_rel_gap``) among those that do, as every plan
+    cut breaks a constraint, and HiGHS's dual bound stays a bound for the same reason.
+    Should every try break a constraint, the last plan is repaired (keywords moved
+    down, then filled) and the message gives its gap to the bound.
+    """
+    n = problem.landscape.n_keywords
+    m = rows.size
+    time_limit = options["time_limit"]
+    start = time.perf_counter()
+    cuts: list[FloatArray] = []
+    for tries in range(_MAX_CUTS + 1):
         milp_options: Any = {"mip_rel_gap": float(options["mip_rel_gap"])}
-        if options["time_limit"] is not None:
-            milp_options["time_limit"] = float(options["time_limit"])
-        res = optimize.milp(
+        if time_limit is not None:
+            milp_options["time_limit"] = max(time_limit - (time.perf_counter() - start), 1e-3)
+        a = sparse.vstack([matrix, sparse.csr_array(np.array(cuts))]) if cuts else matrix
+        upper = np.concatenate([ub, [float((c > 0).sum()) - 1.0 for c in cuts]])
+        res: Any = optimize.milp(
             -value,
-            constraints=optimize.LinearConstraint(matrix, -np.inf, ub),
+            constraints=optimize.LinearConstraint(a, -np.inf, upper),
             integrality=np.ones(m, dtype=np.int64),
             bounds=optimize.Bounds(0.0, 1.0),
             options=milp_options,
         )
-    else:
-        lp_options: Any = {}
-        if options["time_limit"] is not None:
-            lp_options["time_limit"] = float(options["time_limit"])
-        linprog: Any = optimize.linprog  # scipy-stubs do not know sparse A_ub
-        res = linprog(
-            -value, A_ub=matrix, b_ub=ub, bounds=(0.0, 1.0), method="highs", options=lp_options
-        )
-    if res.x is None or res.status not in (0, 1):
-        raise SolverError(f"HiGHS failed (status {res.status}): {res.message}")
-    x = np.asarray(res.x)
-    nit = int(getattr(res, "nit", 0) or 0)
-    note = ""
-    if integral:
-        chosen = x > 0.5
+        _check_status(res)
+        chosen = np.asarray(res.x) > 0.5
         levels = np.full(n, -1, np.int64)
         levels[rows[chosen]] = cols[chosen]
         dual_bound = getattr(res, "mip_dual_bound", None)
@@ -108,43 +179,29 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
             if dual_bound is not None and math.isfinite(dual_bound)
             else -float(res.fun)
         )
-        shadow = 0.0
-    else:
-        bound = -float(res.fun) * v_scale
-        levels = _round_down(problem, rows, cols, x)
-        marginals = getattr(getattr(res, "ineqlin", None), "marginals", None)
-        shadow = -float(marginals[n]) * v_scale / c_scale if marginals is not None else 0.0
-    over_budget = _budget_excess(problem, levels) > 0
-    if over_budget:
-        # HiGHS's absolute feasibility tolerance (about 1e-7) can leave a plan a hair
-        # over the budget: move keywords down (least value lost per yuan) until it fits
-        levels = repair_budget(problem, levels)
-        note = " Plan moved down to fit the budget exactly (HiGHS tolerance)."
-    if problem.target is not None and problem.target_excess(levels) > 0:
-        # rounding (lp) or HiGHS's absolute feasibility tolerance (milp) left the
-        # target broken on the whole plan: move keywords down until it holds exactly
-        levels = repair_target(problem, levels)
-        note += f" {problem.target_name} repaired after rounding (keywords moved down)."
-    if not integral or note:
-        # use what rounding down (lp) or a repair's move down (either) left unspent: a
-        # repair takes whole moves and can free far more than a hair over the budget
-        levels = fill_levels(problem, levels)
+        out_of_time = time_limit is not None and time.perf_counter() - start >= time_limit
+        if not _breaks(problem, levels) or tries == _MAX_CUTS or out_of_time:
+            break
+        cuts.append(np.where(chosen, 1.0, np.where(levels[rows] < 0, -1.0, 0.0)))
     status = 0 if res.status == 0 else 1
     message = "Optimal (HiGHS)." if status == 0 else f"HiGHS stopped early: {res.message}"
-    if not integral:
-        message = "LP relaxation solved (HiGHS); plan rounded down to whole levels."
-    elif note and status == 0:
-        message = "HiGHS's optimum, repaired to hold exactly (so optimal only up to the gap)."
-    message += note
-    return Solution(
-        levels,
-        max(bound, float(picked(problem.value, levels).sum())),
-        shadow,
-        0.0,
-        nit,
-        status,
-        message,
-    )
+    levels, note = _repair(problem, levels)
+    if cuts and not note:
+        message += (
+            f" Solved again without the {len(cuts)} plan(s) HiGHS returned that break a"
+            " constraint by less than its tolerance."
+        )
+    fun = float(picked(problem.value, levels).sum())
+    if note:
+        levels = fill_levels(problem, levels)  # a repair frees whole moves: refill
+        fun = float(picked(problem.value, levels).sum())
+        gap = (bound - fun) / abs(bound) if bound > fun else 0.0
+        message = (
+            f"HiGHS's plan broke a constraint by less than its tolerance {len(cuts) + 1}"
+            f" time(s) and was repaired: it may be up to {gap:.2%} below the optimum." + note
+        )
+    nit = int(getattr(res, "nit", 0) or 0)
+    return Solution(levels, max(bound, fun), 0.0, 0.0, nit, status, message)
 
 
 #: Largest magnitudes in [1/_UNSCALED, _UNSCALED] go to HiGHS as they are.

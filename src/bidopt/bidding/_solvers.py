@@ -344,16 +344,15 @@ def _budget_excess(problem: BidProblem, levels: IntArray) -> float:
     return max(total_over, float(group_over.max()))
 
 
-def _moves_down(
+def _candidates_down(
     problem: BidProblem, out: IntArray, rows: IntArray, measure: FloatArray
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Each keyword's best move down, for a constraint ``sum measure <= limit``.
+) -> tuple[FloatArray, FloatArray]:
+    """Every move down of keywords ``rows``, for a constraint ``sum measure <= limit``.
 
-    The candidates of keyword ``rows[i]`` are its allowed lower levels that cost no more,
-    and not bidding (returned as level ``n_levels``).  A move's ``cut`` is how much it
-    lowers ``measure``; its score is ``cut`` per unit of objective lost (``inf`` when it
-    loses nothing), ``-inf`` when it cuts nothing.  Returns ``(level, score, cut)`` of
-    each keyword's best move, each of shape (rows.size,).
+    The candidates of keyword ``rows[i]`` are its allowed lower levels that cost no more
+    (column ``l``) and not bidding (the last column, ``n_levels``).  Returns ``(cut,
+    lost)`` of shape (rows.size, n_levels + 1): how much each move lowers ``measure``
+    (``-inf`` where it is no candidate) and the objective it loses.
     """
     n_levels = problem.cost.shape[1]
     cur = out[rows]
@@ -364,9 +363,23 @@ def _moves_down(
     )
     if problem.allowed is not None:
         ok &= problem.allowed[rows]
-    # candidate moves: each lower level, and (last column) no bid at all
     cut = np.concatenate([np.where(ok, m0[:, None] - measure[rows], -np.inf), m0[:, None]], 1)
     lost = np.concatenate([v0[:, None] - problem.value[rows], v0[:, None]], 1)
+    return cut, lost
+
+
+def _moves_down(
+    problem: BidProblem, out: IntArray, rows: IntArray, measure: FloatArray
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Each keyword's best move down, for a constraint ``sum measure <= limit``.
+
+    Of the candidates of :func:`_candidates_down` (level ``n_levels`` is not bidding), a
+    move's ``cut`` is how much it lowers ``measure``; its score is ``cut`` per unit of
+    objective lost (``inf`` when it loses nothing), ``-inf`` when it cuts nothing.
+    Returns ``(level, score, cut)`` of each keyword's best move, each of shape
+    (rows.size,).
+    """
+    cut, lost = _candidates_down(problem, out, rows, measure)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         score = np.where(
             cut > 0, np.where(lost > 0, cut / np.where(lost > 0, lost, 1.0), np.inf), -np.inf
@@ -382,11 +395,16 @@ def repair_budget(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
     Each round every bidding keyword in an over-spent scope (the whole plan, or its
     group) offers its best move down (most yuan freed per unit of objective lost, see
     :func:`_moves_down`); moves are taken in that order until the total excess is
-    covered, and one per over-spent group.  The empty plan fits every budget, so this
-    ends.  Returns a new array.
+    covered, and one per over-spent group.  When the plan is over its total budget, the
+    single move down (to any allowed level that costs no more, or no bid) that frees
+    the whole excess at the least objective lost is taken instead when it loses less
+    than those moves together: a plan a hair over the budget loses its cheapest
+    affordable move, not the one freeing most yuan per unit lost.  The empty plan fits
+    every budget, so this ends.  Returns a new array.
     """
     out = np.array(levels, dtype=np.int64, copy=True)
     n_levels = problem.cost.shape[1]
+    value = problem.value
     for _ in range(max_rounds):
         total_over, group_over = _overspend(problem, out)
         if total_over <= 0 and (group_over is None or (group_over <= 0).all()):
@@ -404,6 +422,14 @@ def repair_budget(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
         if total_over > 0:
             k = int(np.searchsorted(np.cumsum(gain[order]), total_over, side="left"))
             take = order[: k + 1]
+            new = pick[take]
+            lost = value[rows[take], out[rows[take]]] - np.where(
+                new == n_levels, 0.0, value[rows[take], np.minimum(new, n_levels - 1)]
+            )
+            single = _least_loss_cover(problem, out, rows, total_over)
+            if single is not None and single[2] < float(lost.sum()):
+                out[single[0]] = single[1]
+                continue
         else:
             assert problem.group_of is not None
             _, first = np.unique(problem.group_of[rows[order]], return_index=True)
@@ -413,6 +439,20 @@ def repair_budget(problem: BidProblem, levels: IntArray, max_rounds: int = 200) 
     if _budget_excess(problem, out) > 0:
         out[:] = -1
     return out
+
+
+def _least_loss_cover(
+    problem: BidProblem, out: IntArray, rows: IntArray, excess: float
+) -> tuple[int, int, float] | None:
+    """The move down of one keyword of ``rows`` (see :func:`_candidates_down`) that
+    frees at least ``excess`` yuan and loses least objective: ``(keyword, new level
+    (-1: no bid), objective lost)``, or None when no single move frees that much."""
+    cut, lost = _candidates_down(problem, out, rows, problem.cost)
+    cover = cut >= excess
+    if not cover.any():
+        return None
+    i, level = divmod(int(np.argmin(np.where(cover, lost, np.inf))), cut.shape[1])
+    return int(rows[i]), (-1 if level == cut.shape[1] - 1 else level), float(lost[i, level])
 
 
 def repair_target(problem: BidProblem, levels: IntArray, max_rounds: int = 200) -> IntArray:
