@@ -125,27 +125,82 @@ def test_safe_default_starts_from_the_mean_spend_or_a_feasible_today() -> None:
         split_budget(fit, 4000.0, safe="yes")  # type: ignore[arg-type]
 
 
-def test_group_rule_beyond_the_extrapolation_guard_names_it() -> None:
+def test_group_rule_beyond_the_extrapolation_guard_is_met() -> None:
     """A 60/40 group rule whose small group needs 6,000 yuan, with no bounds given: the
-    default guard (1.5 x the largest spend seen, 3,000 yuan for channel a) makes it
-    infeasible, so the error names `extrapolation`; extrapolation=None solves it."""
+    default guard (1.5 x the largest spend seen, 3,000 yuan for channel a) cannot hold
+    it, so the guard gives way to the rule (and says so); the user's own bounds that
+    break the rule raise their own error, the guard not named."""
     fit = _fit(np.full(8, 9000.0), np.full(8, 14000.0))
     rule = {"groups": {"small": ["a"], "big": ["b"]}, "group_shares": {"small": 0.6, "big": 0.4}}
-    with pytest.raises(InfeasibleError) as info:
-        split_budget(fit, 10000.0, **rule)  # type: ignore[arg-type]
-    assert str(info.value) == (
-        "Group 'small' must fit its minimum share 0.6 x 10,000.00 = 6,000.00 yuan: its "
-        "channels' maximums must not be below it. Got maximums that add to 3,000.00 yuan "
-        "instead. The cause is the extrapolation guard: `extrapolation` must leave room for "
-        "the bounds and group rules, and extrapolation=1.5 caps each channel at 1.5 x its "
-        "largest spend seen (yuan: a: 3,000.00, b: 9,000.00), which they cannot fit; they "
-        "can without the guard. Pass extrapolation=None to lift it, or a larger multiple "
-        "(`bounds` are cut to the guard too). Got extrapolation=1.5 instead."
-    )
-    assert info.value.conflicts == {"group:small": 3000.0, "extrapolation": 1.5}
-    split = split_budget(fit, 10000.0, extrapolation=None, **rule)  # type: ignore[arg-type]
+    split = split_budget(fit, 10000.0, **rule)  # type: ignore[arg-type]
     assert split.success
     np.testing.assert_allclose(split.spend, [6000.0, 4000.0], rtol=1e-6)
-    # the user's own bounds break the rule: their error alone, the guard not named
+    assert "group 'small' add to less than its share rule needs: its upper guard gives way" in (
+        split.message
+    )
     with pytest.raises(InfeasibleError, match="add to 1,000.00 yuan instead.$"):
         split_budget(fit, 10000.0, bounds={"a": (None, 1000.0)}, **rule)  # type: ignore[arg-type]
+
+
+def test_group_max_share_below_the_guards_floors_is_met() -> None:
+    """Channel b's guard floor (1,500 / 1.5 = 1,000 yuan) above its group's largest
+    share (0.4 x 1,500 = 600 yuan): the floors give way to the rule, said."""
+    fit = _fit(np.full(8, 9000.0), np.full(8, 14000.0))
+    rule = {"groups": {"small": ["a"], "big": ["b"]}, "group_shares": {"big": (0.0, 0.4)}}
+    for safe in (True, False):
+        split = split_budget(fit, 1500.0, safe=safe, **rule)  # type: ignore[arg-type]
+        assert split.success and split.certificate.holds
+        assert split.spend[1] <= 600.0 * (1 + 1e-9)
+        assert "group 'big' add to more than its share rule allows: its lower guard" in (
+            split.message
+        )
+
+
+def test_user_bounds_win_over_the_guard_and_are_certified() -> None:
+    """Bounds outside the guard's range (b's floor is 1,000 yuan, a's cap 3,000): the
+    user's bounds hold, the channel sits at the end of them nearest to the data, the
+    message says so, and the certificate checks the user's bounds."""
+    fit = _fit(np.full(8, 9000.0), np.full(8, 14000.0))
+    for hi in (0.0, 500.0):
+        split = split_budget(fit, 4000.0, bounds={"b": (0.0, hi)})
+        assert split.success
+        assert split.spend[1] == pytest.approx(hi, abs=1e-6)
+        assert "b (max " in split.message and "they win" in split.message
+        maximums = split.certificate["channel maximums"]
+        assert maximums.holds and maximums.limit == pytest.approx(hi, abs=1e-9)
+    split = split_budget(fit, 8000.0, bounds={"a": (5000.0, None)}, safe=False)
+    assert split.success and split.spend[0] == pytest.approx(5000.0, rel=1e-9)
+    assert "a (min 5,000.00 > cap 3,000.00)" in split.message
+    assert "a" not in split.guarded  # held by the user's minimum, not the guard
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        {"bb": (0.0, 0.0)},
+        {"b": (500.0, 100.0)},
+        {"b": (-5.0, 100.0)},
+        {"b": (0.0, -1.0)},
+        {"b": ("x", None)},
+        {"b": 5},
+    ],
+)
+def test_bad_bounds_with_a_fit_raise_as_for_plain_curves(bounds: dict[str, object]) -> None:
+    """The bounds of a split over a fit are checked as for plain curves (one check):
+    the same InvalidInputError, never ignored (a typo) nor a bare error."""
+    fit = _fit(np.full(8, 9000.0), np.full(8, 14000.0))
+    with pytest.raises(InvalidInputError) as plain:
+        split_budget(dict(fit.curves), 4000.0, bounds=bounds)
+    with pytest.raises(InvalidInputError) as on_fit:
+        split_budget(fit, 4000.0, bounds=bounds)
+    assert str(on_fit.value) == str(plain.value)
+
+
+def test_rules_that_fit_only_beyond_the_guard_lift_it() -> None:
+    """Group 'small' needs half of 1,500 yuan and b's guard floor (1,000 yuan) leaves
+    less: no factor on one group's guard fits both, so the guard is lifted, said."""
+    fit = _fit(np.full(8, 9000.0), np.full(8, 14000.0))
+    rule = {"groups": {"small": ["a"], "big": ["b"]}, "group_shares": {"small": (0.5, 1.0)}}
+    split = split_budget(fit, 1500.0, safe=False, **rule)  # type: ignore[arg-type]
+    assert split.success and split.spend[0] >= 750.0 * (1 - 1e-9)
+    assert "The extrapolation guard (1.5 x the spends seen) is lifted" in split.message

@@ -13,12 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bidopt._certificate import Certificate, equal, lower, lower_each, upper, upper_each
+from bidopt._certificate import (
+    Certificate,
+    ConstraintCheck,
+    equal,
+    lower,
+    lower_each,
+    upper,
+    upper_each,
+)
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._problem import SplitProblem
 from bidopt.typing import FloatArray
 
-__all__ = ["KktReport", "certify", "kkt_report"]
+__all__ = ["KktReport", "certify", "kkt_report", "on_bounds"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +154,7 @@ def certify(problem: SplitProblem, x: FloatArray, total_budget: float, exact: bo
     spent = float(x.sum())
     checks = [
         (equal if exact else upper)("budget", spent, total_budget, scale=size, unit="yuan"),
-        lower_each("channel minimums", x, problem.lower, unit="yuan", item="channel"),
-        upper_each("channel maximums", x, problem.upper, unit="yuan", item="channel"),
+        *_bound_checks(x, problem.lower, problem.upper).values(),
     ]
     if problem.share_lower is not None and problem.share_upper is not None:
         spend_g = np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names))
@@ -162,3 +169,23 @@ def certify(problem: SplitProblem, x: FloatArray, total_budget: float, exact: bo
                 checks.append(lower(name + " min", value, low, scale=size, unit="yuan"))
                 checks.append(upper(name + " max", value, high, scale=size, unit="yuan"))
     return Certificate.of(checks)
+
+
+def on_bounds(
+    certificate: Certificate, x: FloatArray, lower: FloatArray, upper: FloatArray
+) -> Certificate:
+    """``certificate`` with its channel bound checks made on ``lower`` and ``upper``
+    (yuan per channel): the user's own bounds, for a split solved within tighter ones
+    (a fit's extrapolation guard).  Every other check is kept as it is."""
+    redone = _bound_checks(x, lower, upper)
+    return Certificate.of(redone.get(c.name, c) for c in certificate.checks)
+
+
+def _bound_checks(
+    x: FloatArray, lower: FloatArray, upper: FloatArray
+) -> dict[str, ConstraintCheck]:
+    """The checks of each channel's spend ``x`` against its bounds (yuan), by name."""
+    return {
+        "channel minimums": lower_each("channel minimums", x, lower, unit="yuan", item="channel"),
+        "channel maximums": upper_each("channel maximums", x, upper, unit="yuan", item="channel"),
+    }

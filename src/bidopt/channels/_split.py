@@ -101,10 +101,15 @@ def split_budget(
         With a fit: no channel is given more than this multiple of its largest spend
         per period in the fitted history, nor less than its smallest over this multiple
         (outside that range its curve is the priors' guess more than the data's);
-        channels held at the upper end are listed in ``guarded`` and the summary.  When
-        the budget does not fit within the guard, its upper (or lower) ends are moved
-        together by one factor (and the message says so).  None: no guard (spends above
-        the largest seen are named in the message).  Ignored for plain curves.
+        channels held at the upper end are listed in ``guarded`` and the summary.  The
+        guard always gives way to the user's constraints (and the message says so): a
+        channel whose ``bounds`` lie outside its guarded range is held at the end of
+        them nearest to the data; when a group's share rule (then the budget) does not
+        fit within the guard, that group's (then every channel's) upper or lower ends
+        are moved together by one factor; when the rules still cannot hold within it,
+        the guard is lifted.  The certificate checks the user's ``bounds``.  None: no
+        guard (spends above the largest seen are named in the message).  Ignored for
+        plain curves.
     risk : float or None, default None
         With a fit: maximise the mean response of the worst ``risk`` fraction of the
         draws (their CVaR, e.g. 0.2) in place of the mean over all draws.

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from bidopt._validation import check_scalar, short_repr
+from bidopt.channels._checks import on_bounds
 from bidopt.channels._drawset import ExpectedCurveSet
 from bidopt.channels._fit_result import ResponseFit
-from bidopt.channels._problem import as_mapping, is_feasible, restrict
+from bidopt.channels._problem import SplitProblem, is_feasible, restrict
 from bidopt.channels._request import check_request
 from bidopt.channels._result import BudgetSplit
 from bidopt.channels._settle import repair
@@ -35,78 +35,106 @@ __all__ = ["split_fit"]
 _CVAR_STEPS = 40
 
 
+def _clip_sum(scale: float, guard: FloatArray, lo: FloatArray, hi: FloatArray) -> float:
+    """The sum of ``scale * guard`` clipped to each channel's own bounds."""
+    return float(np.clip(scale * guard, lo, hi).sum())
+
+
+def _floor_factor(floor: FloatArray, lo: FloatArray, hi: FloatArray, limit: float) -> float:
+    """The largest factor in [0, 1] by which the guard's floors (clipped to the user's
+    bounds ``lo``..``hi``) add to at most ``limit`` less 1e-6 of it (at least the
+    user's own minimums)."""
+    target = max(limit * (1 - 1e-6), _clip_sum(0.0, floor, lo, hi))
+    if _clip_sum(1.0, floor, lo, hi) <= target:
+        return 1.0
+    a, b = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (a + b)
+        a, b = (mid, b) if _clip_sum(mid, floor, lo, hi) <= target else (a, mid)
+    return a
+
+
+def _cap_factor(cap: FloatArray, lo: FloatArray, hi: FloatArray, limit: float) -> float:
+    """The smallest factor >= 1 by which the guard's caps (clipped to the user's
+    bounds) add to at least ``limit`` plus 1e-6 of it (at most the user's own maximums)."""
+    top = float(np.max(hi / np.maximum(cap, 1e-300), initial=1.0))
+    target = min(limit * (1 + 1e-6), _clip_sum(top, cap, lo, hi))
+    if _clip_sum(1.0, cap, lo, hi) >= target:
+        return 1.0
+    a, b = 0.0, float(np.log(max(top, 1.0)))
+    for _ in range(60):
+        mid = 0.5 * (a + b)
+        a, b = (a, mid) if _clip_sum(float(np.exp(mid)), cap, lo, hi) >= target else (mid, b)
+    return float(np.exp(b))
+
+
 def _guarded_bounds(
-    channels: tuple[str, ...],
-    fit: ResponseFit,
-    budget: float,
-    bounds: Any,
-    current: Any,
-    multiple: float,
-) -> tuple[dict[str, tuple[float | None, float | None]], dict[str, float], str]:
-    """The user's bounds cut to each channel's observed range widened by ``multiple``:
-    at most ``multiple`` times its largest spend seen, at least its smallest over
-    ``multiple``.  The upper ends are raised together when they cannot hold the budget,
-    the lower ends lowered together when they add to more than it."""
+    problem: SplitProblem, fit: ResponseFit, multiple: float
+) -> tuple[dict[str, tuple[float, float]], dict[str, float], str]:
+    """The user's channel bounds (``problem``, already checked) cut to each channel's
+    observed range widened by ``multiple``: at most ``multiple`` times its largest spend
+    seen, at least its smallest over ``multiple``.  Returns the bounds (yuan), the caps
+    that bind (yuan, the channels the guard holds below the user's maximum) and a note.
+
+    The guard always gives way to the user's constraints: a channel whose own bounds
+    lie outside its guarded range is held at the end of them nearest to it (and the
+    note says so); the floors of a group with a share rule are lowered together by one
+    factor when they add to more than its largest share allows (its caps raised
+    together when they add to less than its smallest share), then all floors (caps)
+    when they add to more (less) than the budget."""
     assert fit.max_spend is not None
     assert fit.min_spend is not None
-    user: dict[str, tuple[float | None, float | None]] = dict.fromkeys(channels, (None, None))
-    bounds = as_mapping(bounds, "bounds")
-    if isinstance(bounds, Mapping):
-        for c, pair in bounds.items():
-            if c in user and pair is not None:
-                lo, hi = pair
-                user[str(c)] = (lo, hi)
-    elif bounds is not None:  # a fraction of the current spend
-        r = check_scalar(bounds, "bounds", lower=0, upper=1)
-        cur = as_mapping(current, "current")
-        if not isinstance(cur, Mapping):
-            raise InvalidInputError(
-                "`bounds` given as a fraction needs `current` (each channel within +-r of "
-                f"it). Got bounds={short_repr(bounds)} without current instead."
+    channels, lo, hi = problem.channels, problem.lower, problem.upper
+    floor = np.array([fit.min_spend[c] / multiple for c in channels])
+    cap = np.array([multiple * fit.max_spend[c] for c in channels])
+    notes: list[str] = []
+    overridden = [
+        f"{c} (max {hi[j]:,.2f} < floor {floor[j]:,.2f})"
+        if hi[j] < floor[j]
+        else f"{c} (min {lo[j]:,.2f} > cap {cap[j]:,.2f})"
+        for j, c in enumerate(channels)
+        if (hi[j] < floor[j] and hi[j] < problem.budget) or lo[j] > cap[j]
+    ]
+    if overridden:
+        notes.append(
+            "Your bounds lie outside the extrapolation guard's range for "
+            f"{', '.join(overridden)} (yuan): they win, the channel is held at the end of "
+            "them nearest to the data."
+        )
+    for k in np.flatnonzero(problem.shared).tolist():
+        members = problem.group_of == k
+        name = problem.group_names[k]
+        down = _floor_factor(floor[members], lo[members], hi[members], problem.group_upper[k])
+        up = _cap_factor(cap[members], lo[members], hi[members], problem.group_lower[k])
+        if down < 1:
+            floor[members] *= down
+            notes.append(
+                f"The smallest spends seen in group {name!r} add to more than its share rule "
+                f"allows: its lower guard gives way to the rule (lowered to {down:.3g} times)."
             )
-        user = {c: (float(cur[c]) * (1 - r), float(cur[c]) * (1 + r)) for c in channels}
-    cap = {c: multiple * fit.max_spend[c] for c in channels}
-    total = sum(min(cap[c], float(hi) if hi is not None else np.inf) for c, (_, hi) in user.items())
-    note = ""
-    if total < budget * (1 + 1e-6):
-        factor = budget * (1 + 1e-6) / max(total, 1e-300)
-        cap = {c: v * factor for c, v in cap.items()}
-        note = (
-            f" The budget is above {multiple:g} times the largest spends seen together: "
-            f"the guard is raised to {multiple * factor:.3g} times them."
+        if up > 1:
+            cap[members] *= up
+            notes.append(
+                f"The largest spends seen in group {name!r} add to less than its share rule "
+                f"needs: its upper guard gives way to the rule (raised to {up:.3g} times)."
+            )
+    up = _cap_factor(cap, lo, hi, problem.budget)
+    if up > 1:
+        cap *= up
+        notes.append(
+            f"The budget is above {multiple:g} times the largest spends seen together: "
+            f"the guard is raised to {multiple * up:.3g} times them."
         )
-    floor = {c: fit.min_spend[c] / multiple for c in channels}
-    least = sum(max(floor[c], float(lo) if lo is not None else 0.0) for c, (lo, _) in user.items())
-    if least > budget * (1 - 1e-6):
-        shrink = budget * (1 - 1e-6) / least
-        floor = {c: v * shrink for c, v in floor.items()}
-        note += (
-            " The budget is below the smallest spends seen together: the lower guard is lowered."
+    down = _floor_factor(floor, lo, hi, problem.budget)
+    if down < 1:
+        floor *= down
+        notes.append(
+            "The budget is below the smallest spends seen together: the lower guard is lowered."
         )
-    out: dict[str, tuple[float | None, float | None]] = {}
-    for c, (lo, hi) in user.items():
-        top = cap[c] if hi is None else min(float(hi), cap[c])
-        bottom = floor[c] if lo is None else max(float(lo), floor[c])
-        bottom = min(bottom, top) if hi is None or lo is None else bottom
-        out[c] = (bottom, max(top, bottom))
-    return out, cap, note
-
-
-def _guard_error(
-    err: InfeasibleError, multiple: float, cap: Mapping[str, float]
-) -> InfeasibleError:
-    """``err`` (the rules cannot hold within the guarded bounds, they can without them)
-    with the extrapolation guard named as its cause and the ways to lift it."""
-    caps = ", ".join(f"{c}: {v:,.2f}" for c, v in cap.items())
-    return InfeasibleError(
-        f"{err} The cause is the extrapolation guard: `extrapolation` must leave room for "
-        f"the bounds and group rules, and extrapolation={multiple:g} caps each channel at "
-        f"{multiple:g} x its largest spend seen (yuan: {caps}), which they cannot fit; "
-        "they can without the guard. Pass extrapolation=None to lift it, or a larger "
-        f"multiple (`bounds` are cut to the guard too). Got extrapolation={multiple:g} "
-        "instead.",
-        {**err.conflicts, "extrapolation": multiple},
-    )
+    bottom, top = np.clip(floor, lo, hi), np.clip(cap, lo, hi)
+    out = {c: (float(bottom[j]), float(top[j])) for j, c in enumerate(channels)}
+    binding = {c: float(cap[j]) for j, c in enumerate(channels) if lo[j] <= cap[j] < hi[j]}
+    return out, binding, "".join(" " + n for n in notes)
 
 
 def split_fit(
@@ -138,29 +166,32 @@ def split_fit(
     if not isinstance(safe, bool | np.bool_):
         raise InvalidInputError(f"`safe` must be True or False. Got {short_repr(safe)} instead.")
     cap: dict[str, float] = {}
-    user_bounds = kwargs.get("bounds")
-    multiple = 0.0
+    multiple = None
     if extrapolation is not None:
         multiple = check_scalar(extrapolation, "extrapolation", lower=1)
-        kwargs["bounds"], cap, more = _guarded_bounds(
-            channels, fit, budget, kwargs.get("bounds"), kwargs.get("current"), multiple
-        )
-        note += more
     level = None
     if risk is not None:
         level = check_scalar(risk, "risk", lower=0, upper=1, lower_inclusive=False)
-    try:
-        req = check_request(fit.curves, budget, curve_set=expected, **_request_args(kwargs))
-    except InfeasibleError as err:
-        if not cap:
-            raise
-        check_request(  # the rules cannot hold without the guard either: its own error
-            fit.curves,
-            budget,
-            curve_set=expected,
-            **_request_args(kwargs | {"bounds": user_bounds}),
-        )
-        raise _guard_error(err, multiple, cap) from err
+    # the user's own constraints, checked as for plain curves (and certified below)
+    user = check_request(fit.curves, budget, curve_set=expected, **_request_args(kwargs))
+    req, within = user, None
+    if multiple is not None:
+        bounds, cap, more = _guarded_bounds(user.problem, fit, multiple)
+        try:
+            req = check_request(
+                fit.curves,
+                budget,
+                curve_set=expected,
+                **_request_args(kwargs | {"bounds": bounds}),
+            )
+            note += more
+            within = req.problem
+        except InfeasibleError:  # the rules hold together only beyond the guard
+            cap = {}  # (the user's own constraints hold: checked above)
+            note += (
+                f" The extrapolation guard ({multiple:g} x the spends seen) is lifted: the "
+                "bounds and group rules cannot hold together within it."
+            )
     today, start, why_not = None, None, ""
     if safe:
         today, start, why_not = _today(fit, req)
@@ -216,6 +247,11 @@ def split_fit(
             expected, req.offset, split.current_spend
         )
         p_gain, interval = gain_stats(gain)
+    if within is not None and split.certificate is not None:  # the user's own bounds
+        certificate = on_bounds(split.certificate, x, user.problem.lower, user.problem.upper)
+        if not certificate.holds and split.success:  # pragma: no cover - guard within them
+            split = replace(split, success=False, status=3, message=certificate.message())
+        split = replace(split, certificate=certificate)
     return replace(
         split,
         channel_response=value,
