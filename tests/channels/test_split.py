@@ -180,6 +180,15 @@ def test_never_worse_than_a_feasible_current() -> None:
             "`group_shares` must sum to 1.*sum to 0.9",
         ),
         ({"group_shares": {"core": 1.2}}, InvalidInputError, "must be a fraction in \\[0, 1\\]"),
+        (  # smallest shares above 1 (some channels in no group): the shares, not the budget
+            {
+                "groups": {"core": ["zhitongche"], "emerging": ["douyin"]},
+                "group_shares": {"core": 0.7, "emerging": (0.7, 0.9)},
+            },
+            InfeasibleError,
+            "`group_shares` must leave the groups' smallest shares adding to at most 1.*add "
+            "to 1.4, instead",
+        ),
         (
             {
                 "group_shares": {"core": 0.1, "emerging": 0.9},

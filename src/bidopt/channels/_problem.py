@@ -330,6 +330,13 @@ def build_split_problem(
             "instead.",
             {"group_shares": float(share_lo.sum()) - 1.0},
         )
+    if share_lo.sum() > 1.0 + 1e-9:
+        raise InfeasibleError(
+            "`group_shares` must leave the groups' smallest shares adding to at most 1 (each "
+            f"is a share of the same budget). Got {dict(spec.group_shares)}, whose smallest "
+            f"shares add to {share_lo.sum():.4g}, instead.",
+            {"group_shares": float(share_lo.sum()) - 1.0},
+        )
     g_min = np.bincount(group_of, weights=lower, minlength=n_groups)
     g_max = np.bincount(group_of, weights=upper, minlength=n_groups)
     group_lower = np.maximum(share_lo * budget, g_min)
