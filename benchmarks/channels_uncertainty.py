@@ -15,10 +15,15 @@ default's settings were chosen on seeds 100-105 (``--tune``, written to
 ``results/channels_uncertainty_tune.*``), which share no history with them.
 
 Writes ``results/channels_uncertainty.json`` and ``.md``.  ``--quick``: fewer histories.
+``--cache DIR``: reuse the fits pickled in ``DIR`` (one file per history and fit,
+written there on the first run; a fit is deterministic given its seed), so that a
+change to the split can be measured without refitting; empty ``DIR`` after changing
+``fit_response``.  The reported fit times are then those of the first run.
 """
 
 from __future__ import annotations
 
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -27,7 +32,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, write_results
-from bidopt.channels import ResponseCurve, fit_response, geometric_adstock, split_budget
+from bidopt.channels import (
+    ResponseCurve,
+    ResponseFit,
+    fit_response,
+    geometric_adstock,
+    split_budget,
+)
 
 WEEKS = 156
 
@@ -105,7 +116,37 @@ def true_total(truth: dict[str, ResponseCurve], spend: dict[str, float]) -> floa
     return float(sum(truth[c](spend[c]) for c in truth))
 
 
-def main(quick: bool = False, tune: bool = False) -> None:
+def cached_fit(
+    cache: Path | None, name: str, h: dict[str, object], tests: object, seed: int
+) -> tuple[ResponseFit, float]:
+    """The fit of history ``h`` (with lift tests ``tests`` or None) and its time in
+    seconds: read from ``cache/name.pkl`` when it is there, else fitted (and written
+    there when ``cache`` is given)."""
+    path = None if cache is None else cache / f"{name}.pkl"
+    if path is not None and path.exists():
+        with path.open("rb") as f:
+            fit, seconds = pickle.load(f)
+        return fit, seconds
+    start = time.perf_counter()
+    fit = fit_response(
+        h["spend"],
+        h["kpi"],
+        trend=True,
+        seasonality=2,
+        events={"double11": h["event"]},
+        lift_tests=tests,
+        burn_in=4,
+        rng=seed,
+    )
+    seconds = time.perf_counter() - start
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as f:
+            pickle.dump((fit, seconds), f)
+    return fit, seconds
+
+
+def main(quick: bool = False, tune: bool = False, cache: Path | None = None) -> None:
     seeds = range(100, 106) if tune else range(2) if quick else range(6)
     rows: list[dict[str, object]] = []
     for k in (3, 5, 8):
@@ -117,18 +158,8 @@ def main(quick: bool = False, tune: bool = False) -> None:
                 best = split_budget(truth, budget)
                 r_today, r_best = true_total(truth, today), best.response
                 for label, tests in (("history", None), ("lift tests", lift_tests(h, h["rng"]))):
-                    start = time.perf_counter()
-                    fit = fit_response(
-                        h["spend"],
-                        h["kpi"],
-                        trend=True,
-                        seasonality=2,
-                        events={"double11": h["event"]},
-                        lift_tests=tests,
-                        burn_in=4,
-                        rng=seed,
-                    )
-                    t_fit = time.perf_counter() - start
+                    name = f"k{k}_noise{noise:g}_seed{seed}_" + label.replace(" ", "_")
+                    fit, t_fit = cached_fit(cache, name, h, tests, seed)
                     iv = fit.intervals(today)
                     true_m = np.array([float(truth[c].derivative(today[c])) for c in iv.channels])
                     hit = (iv.marginal_low <= true_m) & (true_m <= iv.marginal_high)
@@ -241,4 +272,9 @@ def split_speed() -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv, tune="--tune" in sys.argv)
+    args = sys.argv[1:]
+    main(
+        quick="--quick" in args,
+        tune="--tune" in args,
+        cache=Path(args[args.index("--cache") + 1]) if "--cache" in args else None,
+    )
