@@ -68,3 +68,69 @@ def test_double11_window_with_shares_per_phase(draws: CurveDraws) -> None:
     assert free.response >= split.response - 1e-9
     with pytest.raises(InvalidInputError, match="`phases` must be a mapping"):
         split_window(draws, 100.0, phases={})
+
+
+PHASES = {"pre": 7, "sale": 3, "d11": 1}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"groups": {"core": ["channel_1"]}, "group_shares": {"cor": 0.9}},
+            r"`group_shares` must name groups of `groups` \(\['core'\]\). Got \['cor'\]",
+        ),
+        ({"group_shares": {"core": 0.9}}, r"`group_shares` must name groups of `groups`"),
+        (
+            {"groups": {"g": ["channel_1"], "h": ["channel_2"]}, "group_shares": {"g": 0.7}},
+            None,  # valid: the control case
+        ),
+        (
+            {"phase_budgets": {"pre": 1000.0, "sale": 1000.0, "d11": 500.0}},
+            r"`total_budget` must equal the sum of `phase_budgets`.*3,000.00.*2,500.00",
+        ),
+        (
+            {
+                "total_budget": None,
+                "phase_budgets": {"pre": 1000.0, "sale": 1000.0, "d11": 500.0, "d12": 700.0},
+            },
+            r"`phase_budgets` must give a budget for each phase.*unknown phases \['d12'\]",
+        ),
+        (
+            {"total_budget": None, "phase_budgets": dict.fromkeys(PHASES, 0.0)},
+            r"`phase_budgets` must add to a number > 0",
+        ),
+        ({"bounds": {"channel_1": (100.0, 10.0)}}, r"`bounds\['channel_1'\]` must be .*min <= max"),
+        ({"bounds": {"channel_1": 5}}, r"`bounds\['channel_1'\]` must be \(min, max\)"),
+        ({"bounds": {"x": (0.0, 5.0)}}, r"`bounds` must name channels of `curves`"),
+        ({"options": {"ftol": "x"}}, r"`options\['ftol'\]` must be a finite number > 0"),
+        ({"options": {"maxiter": -5}}, r"`options\['maxiter'\]` must be an integer >= 1"),
+        ({"tail": "no"}, r"`tail` must be True or False. Got 'no'"),
+    ],
+)
+def test_bad_window_inputs_are_named_never_ignored(
+    draws: CurveDraws, kwargs: dict[str, object], message: str | None
+) -> None:
+    """split_window checks its groups, shares, bounds, budgets and options with the
+    helpers split_budget uses: an InvalidInputError naming the parameter, never a typo
+    silently ignored, a bare ValueError/TypeError or a NaN response."""
+    args: dict[str, object] = {"total_budget": 3000.0, "phases": PHASES, **kwargs}
+    if message is None:
+        assert split_window(draws, **args).success  # type: ignore[arg-type]
+        return
+    with pytest.raises(InvalidInputError, match=message):
+        split_window(draws, **args)  # type: ignore[arg-type]
+
+
+def test_window_share_ranges_hold(draws: CurveDraws) -> None:
+    """A share range (low, high), as split_budget takes it, holds over the window."""
+    split = split_window(
+        draws,
+        3000.0,
+        phases=PHASES,
+        groups={"core": ["channel_2"]},
+        group_shares={"core": (0.1, 0.2)},
+    )
+    assert split.success
+    share = split.phase_spend[1].sum() / split.total_spend
+    assert 0.1 - 1e-7 <= share <= 0.2 + 1e-7

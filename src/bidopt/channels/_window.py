@@ -12,10 +12,17 @@ import numpy as np
 from scipy import optimize
 
 from bidopt._optional import require_pandas
-from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt._validation import (
+    check_bool,
+    check_choice,
+    check_options,
+    check_scalar,
+    short_repr,
+)
 from bidopt.channels._adstock import geometric_adstock, weibull_adstock
 from bidopt.channels._curves import ResponseCurve, scaled_form, unit_derivative, unit_value
 from bidopt.channels._fit_result import ResponseFit
+from bidopt.channels._problem import SplitProblem, as_mapping, build_split_problem
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
@@ -167,7 +174,8 @@ def split_window(
         Phase name -> number of periods, in time order, e.g. ``{"pre-heat": 7,
         "pre-sale": 3, "double11": 1, "return": 3}`` (days).
     phase_budgets : mapping of str to float, optional
-        Yuan per phase (every phase): each phase spends exactly its budget.
+        Yuan per phase (every phase of ``phases``, no other; adding to > 0): each phase
+        spends exactly its budget.  With ``total_budget`` too, they must add to it.
     before : mapping of str to float, optional
         Steady spend per period of each channel before the window (its carry-over into
         the window is counted; its cost is not).  Default none.
@@ -175,11 +183,13 @@ def split_window(
         Count the response of the ``l_max - 1`` periods after the window that its
         carry-over reaches (PyMC-Marketing's time-based optimiser counts them).
     groups, group_shares : optional
-        As in :func:`split_budget` (exact shares, e.g. ``{"core": 0.6}``).
+        As in :func:`split_budget` and checked as it checks them: exact shares (e.g.
+        ``{"core": 0.6}``) or ranges (``{"core": (0.55, 0.65)}``).
     shares_per : {"window", "phase"}, default "window"
         The shares hold over the window's total, or within every phase.
-    bounds : mapping of str to (min, max), optional
-        Spend per period of a channel (yuan; None for open).
+    bounds : mapping of str to (min, max), or DataFrame, optional
+        Spend per period of a channel (yuan; None for open), checked as
+        :func:`split_budget` checks its bounds.
     extrapolation : float or None, default 1.5
         With a fit: no channel spends more per period than this multiple of its
         largest spend per period in the fitted history.  None: no guard.
@@ -198,49 +208,31 @@ def split_window(
             f"{type(curves).__name__} instead."
         )
     names, lengths = _phases(phases)
-    opts = {"maxiter": 1000, "ftol": 1e-12, **(options or {})}
-    unknown = sorted(set(opts) - {"maxiter", "ftol"})
-    if unknown:
-        raise InvalidInputError(
-            f"`options` must be among ['ftol', 'maxiter']. Got {unknown} instead."
-        )
+    opts = check_options(options, {"maxiter": 1000, "ftol": 1e-12}, method="slsqp")
+    maxiter = int(check_scalar(opts["maxiter"], "options['maxiter']", lower=1, integer=True))
+    ftol = check_scalar(opts["ftol"], "options['ftol']", lower=0, lower_inclusive=False)
     per = check_choice(shares_per, "shares_per", ("window", "phase"))
+    with_tail = bool(check_bool(tail, "tail"))
     channels = draws.channels
     n, f = len(channels), len(names)
-    if phase_budgets is not None:
-        missing = [p for p in names if p not in phase_budgets]
-        if missing:
-            raise InvalidInputError(
-                f"`phase_budgets` must give every phase's budget. Got none for {missing} instead."
-            )
-        budgets = np.array(
-            [check_scalar(phase_budgets[p], f"phase_budgets[{p!r}]", lower=0) for p in names]
-        )
-        total = float(budgets.sum())
-    elif total_budget is not None:
-        total = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
-        budgets = None
-    else:
-        raise InvalidInputError(
-            "`total_budget` or `phase_budgets` must be given. Got neither instead."
-        )
-    model = _WindowModel(draws, lengths, before, bool(tail))
-    lo = np.zeros((n, f))
+    total, budgets = _budgets(total_budget, phase_budgets, names)
+    # the groups, shares and bounds checked as split_budget checks them (one check);
+    # bounds are per period, so they are checked apart from the window's share rules
+    rules = build_split_problem(channels, total, groups, group_shares, None, None)
+    limits = build_split_problem(channels, total, None, None, bounds, None)
+    model = _WindowModel(draws, lengths, before, with_tail)
+    lo = np.repeat(limits.lower[:, None], f, axis=1)
     hi = np.full((n, f), np.inf)
-    for c, pair in (bounds or {}).items():
-        if c not in channels:
-            raise InvalidInputError(f"`bounds` must name channels of `curves`. Got {c!r} instead.")
-        a, b = pair
-        j = channels.index(c)
-        lo[j] = 0.0 if a is None else check_scalar(a, f"bounds[{c!r}]", lower=0)
-        hi[j] = np.inf if b is None else check_scalar(b, f"bounds[{c!r}]", lower=0)
+    for c, (_, b) in (as_mapping(bounds, "bounds") or {}).items():
+        if b is not None and b == b:  # an open (None or NaN) maximum stays infinite
+            hi[channels.index(str(c))] = float(b)
     seen = None if fit is None or fit.max_spend is None else fit.max_spend
     guard: FloatArray | None = None
     if seen is not None and extrapolation is not None:
         m = check_scalar(extrapolation, "extrapolation", lower=1)
         guard = np.array([m * seen[c] for c in channels])
         hi = np.minimum(hi, np.maximum(guard[:, None], lo))
-    cons = _constraints(channels, lengths, total, budgets, groups, group_shares, per)
+    cons = _constraints(rules, lengths, total, budgets, per)
     scale = total / max(float(lengths.sum()) * n, 1.0)
     x0 = np.clip(np.full((n, f), scale), lo, hi)
     r0 = max(abs(model.value(x0)), 1e-12)
@@ -266,10 +258,10 @@ def split_window(
         method="SLSQP",
         bounds=optimize.Bounds((lo / scale).ravel(), (hi / scale).ravel()),
         constraints=scaled,
-        options={"maxiter": int(opts["maxiter"]), "ftol": float(opts["ftol"])},
+        options={"maxiter": maxiter, "ftol": ftol},
     )
     x = np.clip(res.x.reshape(n, f) * scale, lo, hi)
-    worst = max((float(np.max(np.abs(c["fun"](x.ravel())))) for c in cons), default=0.0)
+    worst = max((_violation(c, x.ravel()) for c in cons), default=0.0)
     ok = worst <= 1e-6 * total
     per_draw = model.per_draw(x)
     return WindowSplit(
@@ -341,17 +333,73 @@ def _extrapolation_note(
     return note
 
 
+def _budgets(
+    total_budget: Any, phase_budgets: Any, names: tuple[str, ...]
+) -> tuple[float, FloatArray | None]:
+    """The window's total (yuan, > 0) and each phase's budget (None: only the total)."""
+    if phase_budgets is None:
+        if total_budget is None:
+            raise InvalidInputError(
+                "`total_budget` or `phase_budgets` must be given. Got neither instead."
+            )
+        return check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False), None
+    phase_budgets = as_mapping(phase_budgets, "phase_budgets")
+    if not isinstance(phase_budgets, Mapping):
+        raise InvalidInputError(
+            "`phase_budgets` must be a mapping of phase -> yuan. Got "
+            f"{short_repr(phase_budgets)} instead."
+        )
+    missing = [p for p in names if p not in phase_budgets]
+    unknown = [p for p in phase_budgets if p not in names]
+    if missing or unknown:
+        raise InvalidInputError(
+            f"`phase_budgets` must give a budget for each phase of `phases` ({list(names)}) "
+            "and no other. Got "
+            + " and ".join(
+                ([f"none for {missing}"] if missing else [])
+                + ([f"unknown phases {unknown}"] if unknown else [])
+            )
+            + " instead."
+        )
+    budgets = np.array(
+        [check_scalar(phase_budgets[p], f"phase_budgets[{p!r}]", lower=0) for p in names]
+    )
+    total = float(budgets.sum())
+    if total <= 0:
+        raise InvalidInputError(
+            "`phase_budgets` must add to a number > 0 (yuan over the window). Got "
+            f"{short_repr(dict(phase_budgets))} instead."
+        )
+    if total_budget is not None:
+        given = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
+        if abs(given - total) > 1e-9 * max(given, total):
+            raise InvalidInputError(
+                "`total_budget` must equal the sum of `phase_budgets` when both are given "
+                f"(or pass one of them). Got total_budget={given:,.2f} and phase budgets "
+                f"adding to {total:,.2f} instead."
+            )
+    return total, budgets
+
+
+def _violation(con: Mapping[str, Any], x: FloatArray) -> float:
+    """How far ``x`` breaks a constraint (yuan; 0 when it holds)."""
+    value = np.asarray(con["fun"](x), dtype=np.float64)
+    if con["type"] == "ineq":
+        return float(np.max(np.maximum(-value, 0.0), initial=0.0))
+    return float(np.max(np.abs(value), initial=0.0))
+
+
 def _constraints(
-    channels: tuple[str, ...],
+    rules: SplitProblem,
     lengths: np.ndarray,
     total: float,
     budgets: FloatArray | None,
-    groups: Mapping[str, Any] | None,
-    shares: Mapping[str, float] | None,
     per: str,
 ) -> list[dict[str, Any]]:
-    """Linear constraints on the flat spend (n_channels x n_phases, per period)."""
-    n, f = len(channels), lengths.size
+    """Linear constraints on the flat spend (n_channels x n_phases, per period): the
+    budget (or each phase's), and each group's share rule (``rules``: exact shares as
+    equalities, ranges as two inequalities) over the window or within every phase."""
+    n, f = len(rules.channels), lengths.size
     rows: list[FloatArray] = []
     rhs: list[float] = []
     if budgets is None:
@@ -363,32 +411,44 @@ def _constraints(
             a[:, p] = lengths[p]
             rows.append(a.ravel())
             rhs.append(float(budgets[p]))
-    for g, members in (groups or {}).items():
-        if shares is None or g not in shares:
-            continue
-        share = check_scalar(shares[g], f"group_shares[{g!r}]", lower=0, upper=1)
-        bad = [c for c in members if c not in channels]
-        if bad:
-            raise InvalidInputError(f"`groups[{g!r}]` must name channels. Got {bad} instead.")
-        mask = np.zeros((n, 1))
-        mask[[channels.index(c) for c in members]] = 1.0
-        if per == "window":
-            rows.append((mask * lengths).ravel())
-            rhs.append(share * total)
-        else:
-            for p in range(f):
-                a = np.zeros((n, f))
-                a[:, p] = mask[:, 0] * lengths[p]
-                rows.append(a.ravel())
-                phase_total = total * lengths[p] / lengths.sum() if budgets is None else budgets[p]
-                rhs.append(share * float(phase_total))
-    if per == "phase" and budgets is None and groups and shares:
+    if per == "phase" and budgets is None and rules.n_shared:
         raise InvalidInputError(
             "`shares_per='phase'` needs `phase_budgets` (each phase's total). Got only "
             "total_budget instead."
         )
+    low: list[FloatArray] = []  # share rows >= their lower limit, <= their upper one
+    low_rhs: list[float] = []
+    high_rhs: list[float] = []
+    assert rules.share_lower is not None
+    assert rules.share_upper is not None
+    for k in np.flatnonzero(rules.shared).tolist():
+        mask = (rules.group_of == k).astype(float)[:, None]
+        if per == "window":
+            parts = [((mask * lengths).ravel(), total)]
+        else:
+            parts = []
+            for p in range(f):
+                a = np.zeros((n, f))
+                a[:, p] = mask[:, 0] * lengths[p]
+                parts.append((a.ravel(), float(budgets[p]) if budgets is not None else 0.0))
+        share_lo, share_hi = float(rules.share_lower[k]), float(rules.share_upper[k])
+        for row, base in parts:
+            if share_lo == share_hi:
+                rows.append(row)
+                rhs.append(share_lo * base)
+            else:
+                low.append(row)
+                low_rhs.append(share_lo * base)
+                high_rhs.append(share_hi * base)
     a_mat, b_vec = np.array(rows), np.array(rhs)
-    return [{"type": "eq", "fun": lambda x: a_mat @ x - b_vec, "jac": lambda x: a_mat}]
+    cons: list[dict[str, Any]] = [
+        {"type": "eq", "fun": lambda x: a_mat @ x - b_vec, "jac": lambda x: a_mat}
+    ]
+    if low:
+        s_mat = np.vstack([np.array(low), -np.array(low)])
+        s_vec = np.concatenate([low_rhs, -np.array(high_rhs)])
+        cons.append({"type": "ineq", "fun": lambda x: s_mat @ x - s_vec, "jac": lambda x: s_mat})
+    return cons
 
 
 class _WindowModel:
