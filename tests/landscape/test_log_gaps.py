@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -81,3 +82,63 @@ def test_traffic_index_counts_only_active_keywords() -> None:
     # A's mean day 110, B's 50, C's 11
     np.testing.assert_allclose(w[[0, 2]], [60 / 61, 150 / 160])
     np.testing.assert_allclose(w[[3, 5]], [12 / 11, 120 / 110])
+
+
+def _two_keywords(ratio: float, *, vary: bool, days: int = 7):  # type: ignore[no-untyped-def]
+    """kw0 pays ``ratio`` x its bid per click (bid 1, or varying), kw1 half its bid."""
+    rows = []
+    for d in range(1, days + 1):
+        bid = 1.0 + 0.1 * (d % 3) if vary else 1.0
+        rows.append((f"2024-11-0{d}", "kw0", bid, 1000, 30, round(30 * bid * ratio, 2), 2, 100.0))
+        rows.append((f"2024-11-0{d}", "kw1", 2.0, 1000, 30, 30.0, 2, 100.0))
+    return _log(rows)
+
+
+@pytest.mark.parametrize("vary", [False, True])
+@pytest.mark.parametrize("ratio", [0.97, 1.0])
+def test_cost_per_click_at_the_bid_keeps_the_logged_clicks(ratio: float, vary: bool) -> None:
+    # CPC >= ~0.95 x bid (usual at the minimum bid) read as a win share of 1e-15: the
+    # estimate bought nothing at the keyword's own bid (0 clicks for 30 logged), or its
+    # draws' mean was 1,000x the log; now its price level is at most Z_FLOOR sd above
+    # the bid, the log's clicks are kept and the cost is under the log's by a bounded
+    # amount the warning states
+    log = _two_keywords(ratio, vary=vary)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = estimate_landscapes(log)
+    said = [str(w.message) for w in caught if "(kw0)" in str(w.message)]
+    assert len(said) == 1
+    gap = re.search(r"1 keyword \(\d+% of spend\) paid .* their cost (\d+)% below it", said[0])
+    assert gap is not None
+    i = list(est.landscapes.keywords).index("kw0")
+    today = np.asarray(est.identifiability.current_bid)
+    point = est.model.landscape(today[:, None])
+    draws = est.draws.at_bids(today)
+    observed_cost = 30 * today[i] * ratio
+    assert 29.0 <= point.clicks[i, 0] <= 31.0
+    assert 27.0 <= draws["clicks"][:, i].mean() <= 33.0
+    # the cost is below the log's by what the warning says (within 5 points)
+    assert point.cost[i, 0] <= observed_cost
+    assert abs(1 - point.cost[i, 0] / observed_cost - int(gap[1]) / 100) <= 0.05
+    assert draws["cost"][:, i].max() <= 2.0 * observed_cost
+
+
+def test_cost_per_click_above_the_bid_is_named_and_read_at_the_cpc() -> None:
+    # CPC = 2 x the logged bid (the bid changed within the day) was neither flagged nor
+    # handled: the keyword's volume at its bid came out 1e-255
+    rows = [("2024-11-01", "kw0", 1.0, 1000, 30, 30.0, 2, 100.0)]
+    rows += [(f"2024-11-0{d}", "kw0", 1.0, 1000, 30, 60.0, 2, 100.0) for d in (2, 3)]
+    rows += [(f"2024-11-0{d}", "kw1", 2.0, 1000, 30, 30.0, 2, 100.0) for d in (1, 2, 3)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = estimate_landscapes(_log(rows))
+    said = [str(w.message) for w in caught if "paid more per click" in str(w.message)]
+    assert len(said) == 1
+    assert said[0].startswith("2 keyword-days paid more per click than the logged bid")
+    assert "kw0 on 2024-11-02, kw0 on 2024-11-03" in said[0]
+    # the days are named; today's bid stays the log's; at the cost per click (the least
+    # bid in force) the estimate buys about the log's clicks
+    i = list(est.landscapes.keywords).index("kw0")
+    assert est.identifiability.current_bid[i] == 1.0
+    clicks = est.model.landscape(np.array([[2.0], [2.0]])).clicks[i, 0]
+    assert 25.0 <= clicks <= 45.0

@@ -23,6 +23,7 @@ from bidopt.landscape._estimate_result import LandscapeEstimate, LandscapeModel
 from bidopt.landscape._identify import (
     MAX_POSTERIOR_RATIO,
     MIN_SPREAD,
+    WARN_SHARE,
     Identifiability,
     keyword_bids,
 )
@@ -37,13 +38,20 @@ from bidopt.landscape._uncertainty_fit import (
     row_fit,
     sigma_posterior,
 )
-from bidopt.typing import BoolArray, FloatArray, IntArray, RandomState
+from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray, RandomState
 
 __all__ = ["estimate_landscapes", "landscape_error"]
 
 _SIGMA_GRID = np.round(np.arange(0.25, 1.401, 0.05), 2)
 _Z_TABLE = np.linspace(-8.0, 8.0, 3201)
 _MIN_BID, _MAX_BID = 0.05, 99.0
+#: Least z = (log bid - mu) / sigma a keyword's own cost per click can set (a win share
+#: of 2.3% at its typical bid).  The model's cost per click nears the bid only in the
+#: far tail of the competitor prices (a win share of 1e-15 at 0.93 x the bid for sigma
+#: 0.6), so a cost per click at ~the bid (the platform's minimum bid or reserve price)
+#: would read as a keyword winning almost nothing and, at its bid, a volume that one
+#: cent more multiplies: the log says only that the price is near the bid.
+Z_FLOOR = -2.0
 
 
 def _entities(log: KeywordLog) -> tuple[IntArray, IntArray]:
@@ -78,7 +86,8 @@ def _z_own(
     rows: tuple[IntArray, FloatArray, FloatArray, FloatArray],
     moved: bool | None = None,
 ) -> FloatArray:
-    """Each keyword's z = (typical log bid - mu) / sigma from its cost per click / bid.
+    """Each keyword's z = (typical log bid - mu) / sigma from its cost per click / bid,
+    at least ``Z_FLOOR``.
 
     With one bid the ratio inverts exactly.  Bids that moved mix several points of the
     ratio curve, so inverting the average ratio at the typical bid is biased: two
@@ -90,7 +99,7 @@ def _z_own(
     """
     table = _ratio_table(sigma)
     inverse = table[::-1], _Z_TABLE[::-1]
-    z_obs = np.interp(np.nan_to_num(ratio, nan=0.5), *inverse)
+    z_obs = np.maximum(np.interp(np.nan_to_num(ratio, nan=0.5), *inverse), Z_FLOOR)
     keyword, offset, weight, total = rows
     if not (np.any(offset) if moved is None else moved):  # bids never moved: exact
         return np.asarray(z_obs, dtype=np.float64)
@@ -101,7 +110,7 @@ def _z_own(
             total, 1e-12
         )
         z += z_obs - np.interp(np.clip(fitted, 1e-6, 1 - 1e-6), *inverse)
-    return np.asarray(np.where(total > 0, z, z_obs), dtype=np.float64)
+    return np.asarray(np.where(total > 0, np.maximum(z, Z_FLOOR), z_obs), dtype=np.float64)
 
 
 def z_own_by_sigma(
@@ -350,6 +359,11 @@ def estimate_landscapes(
     cost_log = np.asarray(log.cost, dtype=np.float64)
     imps = log.impressions.astype(np.float64)
     clicks = log.clicks.astype(np.float64)
+    # a keyword-day that paid more per click than its logged bid had a higher bid in
+    # force for part of the day (the bid changed within it): the fit reads it at its
+    # cost per click, the least bid that buys those clicks (the log's bid stays today's)
+    above = active & (clicks > 0) & (cost_log > clicks * bid_log * (1 + 1e-9) + 0.01)
+    fit_bid = np.where(above, cost_log / np.maximum(clicks, 1.0), bid_log)
     entity, first = _entities(log)
     n = first.size
     campaign_codes = (
@@ -380,10 +394,10 @@ def estimate_landscapes(
     k_clicks = np.asarray(np.bincount(entity, weights=clicks, minlength=n), dtype=np.float64)
     k_cost = np.asarray(np.bincount(entity, weights=cost_log, minlength=n), dtype=np.float64)
     k_click_bid = np.asarray(
-        np.bincount(entity, weights=clicks * bid_log, minlength=n), dtype=np.float64
+        np.bincount(entity, weights=clicks * fit_bid, minlength=n), dtype=np.float64
     )
     k_imps = np.asarray(np.bincount(entity, weights=imps, minlength=n), dtype=np.float64)
-    log_bid = np.log(np.where(active, bid_log, 1.0))
+    log_bid = np.log(np.where(active, fit_bid, 1.0))
     k_days = np.bincount(entity, weights=active.astype(np.float64), minlength=n)
     mean_log_bid = np.bincount(entity, weights=log_bid * active, minlength=n) / np.maximum(
         k_days, 1.0
@@ -402,7 +416,7 @@ def estimate_landscapes(
     # rows with clicks, for the cost-per-click fit of each keyword's price level
     clicked = np.flatnonzero(clicks > 0)
     e_c = entity[clicked]
-    click_rows = (e_c, log_bid[clicked] - typical[e_c], (clicks * bid_log)[clicked], k_click_bid)
+    click_rows = (e_c, log_bid[clicked] - typical[e_c], (clicks * fit_bid)[clicked], k_click_bid)
     moved = bool(np.any(click_rows[1]))
     if client is None:
         z_by_sigma = z_own_by_sigma(ratio, click_rows, moved)
@@ -545,7 +559,7 @@ def estimate_landscapes(
             entity,
             active,
             log_bid,
-            bid_log,
+            fit_bid,
             np.asarray(w_day, dtype=np.float64),
             imps,
             clicks,
@@ -563,15 +577,20 @@ def estimate_landscapes(
             volume_by_sigma=volume_by_sigma,
             ratio=ratio,
             own=own,
-            ratio_table=(_ratio_table(0.6), _Z_TABLE),
+            ratio_table=(_ratio_table(0.6)[_Z_TABLE >= Z_FLOOR], _Z_TABLE[_Z_TABLE >= Z_FLOOR]),
             pooled=(ctr_pooled, cvr_pooled),
             se_log_order_value=se_log_aov,
             orders=0.0 if log.conversions is None else float(log.conversions.sum()),
         )
         draws = draw_parameters(fit, draws_wanted, gen)
-    message = ident.warning_message()
-    if message is not None:
-        warnings.warn(message, IdentifiabilityWarning, stacklevel=3)  # 3: past @logged
+    at_floor = (k_clicks > 0) & (z_by_sigma[mode, cols] <= Z_FLOOR + 1e-9)
+    for message in (
+        _above_bid_message(above, entity, model.keywords, log.date),
+        _floor_message(at_floor, model.keywords, k_cost, k_click_bid, best["sigma"]),
+        ident.warning_message(),
+    ):
+        if message is not None:
+            warnings.warn(message, IdentifiabilityWarning, stacklevel=3)  # 3: past @logged
     if bids is None:
         z_levels = special.ndtri(np.linspace(0.01, 0.999, levels))
         grid = np.exp(model.price_mu[:, None] + model.price_sigma[:, None] * z_levels[None, :])
@@ -592,6 +611,58 @@ def estimate_landscapes(
             )
     return LandscapeEstimate(
         landscapes=model.landscape(grid), model=model, identifiability=ident, draws=draws
+    )
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
+
+
+def _above_bid_message(
+    above: BoolArray, entity: IntArray, keywords: ObjectArray, dates: Any
+) -> str | None:
+    """The warning for keyword-days whose cost per click is above their bid, or None."""
+    rows = np.flatnonzero(above)
+    if rows.size == 0:
+        return None
+    days = np.asarray(dates)[rows]
+    named = [f"{keywords[entity[r]]} on {str(d)[:10]}" for r, d in zip(rows, days, strict=True)]
+    return (
+        f"{rows.size:,} keyword-day{'s' if rows.size > 1 else ''} paid more per click "
+        "than the logged bid "
+        f"({_names(named)}): their bid changed within the day, and the log cannot tell "
+        "the bid in force. The estimate reads each at its cost per click as the bid (the "
+        "least bid that buys those clicks); today's bid is still the log's last one."
+    )
+
+
+def _floor_message(
+    at_floor: BoolArray,
+    keywords: ObjectArray,
+    cost: FloatArray,
+    click_bid: FloatArray,
+    sigma: FloatArray,
+) -> str | None:
+    """The warning for keywords whose cost per click is so near their bid that their
+    price level is set by ``Z_FLOOR`` (when they carry at least 5% of the spend)."""
+    total = cost.sum()
+    if not at_floor.any() or total <= 0 or cost[at_floor].sum() < WARN_SHARE * total:
+        return None
+    observed = cost[at_floor].sum() / click_bid[at_floor].sum()
+    ceiling = np.array([np.interp(Z_FLOOR, _Z_TABLE, _ratio_table(float(v))) for v in sigma])
+    modelled = float((click_bid[at_floor] * ceiling[at_floor]).sum())
+    names = [str(k) for k in keywords[at_floor]]
+    return (
+        f"{len(names):,} keyword{'s' if len(names) > 1 else ''} "
+        f"({cost[at_floor].sum() / total:.0%} of spend) paid "
+        f"{observed:.0%} of their bid per click ({_names(names)}): at the platform's minimum "
+        "bid or reserve price, or at the edge of their auctions, the log cannot tell how "
+        "much of their traffic they win. The estimate reads them as winning "
+        f"{special.ndtr(Z_FLOOR):.1%} of it at their bid (their price level is at most "
+        f"{-Z_FLOOR:g} price sd above the bid): their clicks at the log's bids are the log's, "
+        f"their cost {1 - modelled / max(cost[at_floor].sum(), 1e-12):.0%} below it. Remedy: "
+        "vary their bids (see bidopt.landscape.design_bid_test) and estimate again."
     )
 
 
