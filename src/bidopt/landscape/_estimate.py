@@ -254,7 +254,15 @@ def estimate_landscapes(
     * ``mu_k`` comes from inverting the second-price relation on the keyword's observed
       cost per click relative to its bid; keywords with few clicks borrow the typical
       offset of their ad group (then campaign, then account), weighted by
-      ``clicks / (clicks + min_clicks)``.
+      ``clicks / (clicks + min_clicks)``.  A cost per click at about the bid (the
+      platform's minimum bid or reserve price) cannot tell how much traffic the keyword
+      wins; its price level is read at most ``-Z_FLOOR`` (2) sigmas above its typical
+      bid (a win share of at least 2.3%): its clicks at the log's bids stay the log's,
+      its cost falls below the log's, and an
+      :class:`~bidopt.exceptions.IdentifiabilityWarning` names the keywords and the gap
+      when they carry 5% of the spend or more.  A keyword-day that paid more per click
+      than its bid (the bid changed within the day) is read at its cost per click as
+      the bid, and named in a warning.
     * ``sigma`` is chosen per campaign by the Poisson likelihood of the daily
       impressions, which move with the day-to-day bid changes (each keyword's deviance
       over its own over-dispersion, the campaign's sum tempered when its keywords
@@ -317,7 +325,9 @@ def estimate_landscapes(
     -----
     IdentifiabilityWarning
         When keywords with at least 5% of the log's spend have a bid response that
-        only the prior sets (their bids, and their campaign's, never varied).
+        only the prior sets (their bids, and their campaign's, never varied), or a
+        cost per click at about their bid; and when keyword-days paid more per click
+        than their bid.
 
     Examples
     --------
