@@ -102,3 +102,15 @@ def test_cli_plan_says_it_skipped_the_title_rows(tmp_path: Path) -> None:
     assert f"Header on line 2: skipped 1 row(s) above it as the export's title: '{TITLE}'" in out
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "表头在第 2 行：跳过了其上方的 1 行标题" in page
+
+
+def test_crowd_report_title_rows_are_skipped_too(tmp_path: Path) -> None:
+    from bidopt.datasets import read_crowd_report
+
+    header = ["关键词", "人群名称", "溢价比例", "展现量", "点击量", "花费"]
+    rows = [["连衣裙", "店铺老客", "30%", "200", "12", "20.40"]]
+    report = read_crowd_report(_csv(tmp_path / "c.csv", [["人群报告 2026-11-01"], header, *rows]))
+    assert report.clicks.tolist() == [12]
+    assert report.report.title_rows == ("人群报告 2026-11-01",)
+    with pytest.raises(InvalidInputError, match=r"lacks \['crowd'\]"):
+        read_crowd_report(_csv(tmp_path / "d.csv", [[h for h in header if h != "人群名称"]]))

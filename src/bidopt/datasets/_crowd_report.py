@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._tables import read_table
+from bidopt._tables import HeaderSpec, read_table
 from bidopt._validation import check_choice, short_repr
 from bidopt.datasets._keyword_log import LoadReport
 from bidopt.datasets._keyword_reader import HEADER_ALIASES, _canonical_header
@@ -43,6 +43,13 @@ _LOOKUP = {
     for column, aliases in CROWD_HEADER_ALIASES.items()
     for alias in aliases
 }
+#: A file's header row: the first of its first rows with the required columns (an
+#: export's title rows above it are skipped, as in keyword reports).
+_HEADER = HeaderSpec(
+    lambda h: _LOOKUP.get(_canonical_header(h)),
+    _REQUIRED,
+    {c: "/".join(CROWD_HEADER_ALIASES[c][:5]) for c in _REQUIRED},
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -198,7 +205,7 @@ def read_crowd_report(source: Any, *, errors: Literal["raise", "drop"] = "raise"
     ([0.3, 1.2], [356.0, 12000.0])
     """
     errors = check_choice(errors, "errors", ("raise", "drop"))  # type: ignore[assignment]
-    table = read_table(source)
+    table = read_table(source, header=_HEADER)
     mapping: dict[str, str] = {}
     ignored: list[str] = []
     for header in table.columns:
@@ -276,6 +283,8 @@ def read_crowd_report(source: Any, *, errors: Literal["raise", "drop"] = "raise"
         reasons=tuple(reason(int(r)) for r in bad_rows),
         column_map=dict(mapping),
         ignored_columns=tuple(ignored),
+        title_rows=table.skipped,
+        header_line=table.header_line,
     )
 
     def counts(name: str) -> IntArray | None:
