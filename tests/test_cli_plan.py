@@ -335,6 +335,43 @@ def test_a_report_without_bids_names_the_column_and_its_headers(
     assert "`log`" not in err  # not the library's parameter name
 
 
+@pytest.mark.parametrize(
+    ("columns", "options", "said"),
+    [
+        ("", [], "must have an orders column (a header such as conversions / orders / 成交笔数"),
+        (",成交笔数", ["--objective", "profit"], "must have a revenue column"),
+        ("", ["--objective", "clicks", "--target-cpa", "5"], "to plan with --target-cpa"),
+    ],
+)
+def test_a_report_without_the_objectives_column_names_it_and_an_objective_it_has(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    columns: str,
+    options: list[str],
+    said: str,
+) -> None:
+    # no orders column: a traceback, KeyError: 'conversions'
+    path = tmp_path / "noconv.csv"
+    extra = ",1" if columns else ""
+    rows = [
+        f"2024-11-0{d},kw{k},{1.0 + 0.1 * d},1000,30,{20.0 + k}{extra}"
+        for d in (1, 2, 3)
+        for k in (0, 1)
+    ]
+    path.write_text(
+        f"日期,关键词,出价,展现量,点击量,花费{columns}\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )
+    out = str(tmp_path / "o")
+    assert main(["plan", str(path), "--budget", "100", "--out", out, "-q", *options]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: noconv.csv must have") and said in err, err
+    assert "Traceback" not in err
+    if "--target-cpa" not in options:
+        assert (
+            "--objective conversions instead" if columns else "--objective clicks instead"
+        ) in err
+
+
 def test_an_excel_workbook_under_another_name_is_named_as_such(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -80,6 +80,49 @@ def _check_file(path: Path, what: str) -> None:
         )
 
 
+#: The log column each objective of ``plan --objective`` is counted in.
+_OBJECTIVE_COLUMN = {
+    "clicks": "clicks",
+    "conversions": "conversions",
+    "revenue": "revenue",
+    "profit": "revenue",
+}
+
+
+def _check_plan_columns(
+    log: Any, name: str, objective: str, target_cpa: float | None, target_roas: float | None
+) -> None:
+    """The report must have the columns the plan counts: orders for ``--objective
+    conversions`` and ``--target-cpa``, revenue for ``--objective revenue / profit`` and
+    ``--target-roas``.  Say which is missing, its headers, and what the report supports."""
+    needs = [(f"--objective {objective}", _OBJECTIVE_COLUMN.get(objective))]
+    if target_cpa is not None:
+        needs.append(("--target-cpa", "conversions"))
+    if target_roas is not None:
+        needs.append(("--target-roas", "revenue"))
+    for option, column in needs:
+        if column is None or getattr(log, column) is not None:
+            continue
+        usable = next(
+            o for o in ("revenue", "conversions", "clicks") if getattr(log, o) is not None
+        )
+        label = "an orders" if column == "conversions" else f"a {column}"
+        aliases = HEADER_ALIASES[column]
+        heads = [a for a in aliases if a.isascii()][:2] + [a for a in aliases if not a.isascii()][
+            :2
+        ]
+        remedy = (
+            f"Plan for --objective {usable} instead"
+            if option.startswith("--objective")
+            else f"Plan without {option}"
+        )
+        raise InvalidInputError(
+            f"{name} must have {label} column (a header such as {' / '.join(heads)}) to plan "
+            f"with {option}. Got none among the columns read: {', '.join(log.columns)}. "
+            f"{remedy}, or export the report with that column."
+        )
+
+
 def run_plan(
     path: Path,
     *,
@@ -118,6 +161,7 @@ def run_plan(
                 f"{' / '.join(HEADER_ALIASES[column][:4])}) to plan bids. Got none among "
                 f"the columns read: {', '.join(log.columns)}."
             )
+    _check_plan_columns(log, path.name, objective, target_cpa, target_roas)
     log = canonical_order(log)
     say(f"estimating bid landscapes of {len(log):,} keyword-days")
     with warnings.catch_warnings(record=True) as caught:

@@ -172,3 +172,37 @@ def test_guard_honours_a_cut_the_estimate_cannot_rule_out(constant):
     lowered = optimize_bids(constant, low, objective="revenue")
     assert lowered.spend <= low * (1 + 1e-9)
     assert "kept as they are" not in lowered.message
+
+
+@pytest.mark.parametrize("objective", ["revenue", "profit"])
+@pytest.mark.parametrize("safe", [True, False])
+def test_an_objective_the_log_cannot_count_is_refused_by_name(objective, safe):
+    # a log without revenue raised KeyError: 'revenue' from the no-loss guard
+    from bidopt.bidding import bid_frontier
+    from bidopt.datasets import read_keyword_log
+
+    log = read_keyword_log(
+        {
+            "date": ["2024-11-01", "2024-11-02", "2024-11-03"] * 2,
+            "keyword": ["a"] * 3 + ["b"] * 3,
+            "bid": [1.0, 1.1, 1.2, 2.0, 2.2, 2.1],
+            "impressions": [1000] * 6,
+            "clicks": [30] * 6,
+            "cost": [20.0, 21, 22, 40, 41, 42],
+            "conversions": [2] * 6,
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = estimate_landscapes(log, n_draws=4, rng=0)
+        with pytest.raises(InvalidInputError) as frontier:
+            bid_frontier(est, [50.0], objective=objective, safe=safe)
+        with pytest.raises(InvalidInputError) as plan:
+            optimize_bids(est, 50.0, objective=objective, safe=safe)
+    assert str(plan.value) == str(frontier.value)
+    assert "revenue" in str(plan.value)
+
+
+def test_safe_is_checked_on_a_fixed_landscape_too(constant):
+    with pytest.raises(InvalidInputError, match="`safe` must be True or False. Got 'yes'"):
+        optimize_bids(constant.landscapes, 10.0, safe="yes")  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck
-from bidopt._validation import check_choice, check_options, check_scalar
+from bidopt._validation import check_bool, check_choice, check_options, check_scalar
 from bidopt.bidding._highs import solve_highs
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import BidProblem, make_problem, picked
@@ -163,6 +163,7 @@ def optimize_bids(
     >>> plan.bids.tolist(), round(plan.conversions, 2), plan.spend <= 30.0
     ([2.0, 1.0], 2.0, True)
     """
+    check_bool(safe, "safe")  # checked even where it is ignored (a fixed landscape)
     if client is not None:  # the same solver with the keywords on Dask workers
         from bidopt.bidding._distributed import optimize_on_cluster
 

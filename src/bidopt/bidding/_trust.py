@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._quantiles import central_interval
-from bidopt._validation import short_repr
+from bidopt._validation import check_bool, short_repr
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._ranges import PlanRanges
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
@@ -183,11 +183,6 @@ def _budget_cut(
     return hi
 
 
-def _check_safe(safe: Any) -> None:
-    if not isinstance(safe, bool):
-        raise InvalidInputError(f"`safe` must be True or False. Got {short_repr(safe)} instead.")
-
-
 def _expected(estimate: LandscapeEstimate, bids: FloatArray) -> BidLandscape:
     """The landscape at ``bids`` (shape (n_keywords, levels)) averaged over the estimate's
     draws (the point estimate without draws)."""
@@ -226,7 +221,7 @@ def frontier_landscapes(
     bids (``safe=True``; reaching lower for a budget below what its lowest bids spend, as
     the plan does) or at the estimate's own bid grid (``safe=False``).  Budgets sharing a
     landscape share an entry: ``[(landscape, indices into budgets), ...]``."""
-    _check_safe(safe)
+    check_bool(safe, "safe")
     every = np.arange(budgets.size)
     if not safe:
         return [(_expected(estimate, np.asarray(estimate.landscapes.bids)), every)]
@@ -252,7 +247,10 @@ def plan_on_estimate(
 ) -> BidPlan:
     """The plan on an estimate (see the module docstring); ``solve`` optimises one
     landscape with the caller's constraints."""
-    _check_safe(safe)
+    check_bool(safe, "safe")
+    # the objective's metric must be in the log (revenue for profit): the error a
+    # fixed landscape, or bid_frontier, gives
+    estimate.landscapes.objective_values(objective)  # type: ignore[arg-type]
     today = today_bids(estimate, current_bids)
     ident = estimate.identifiability
     assert ident is not None  # checked by today_bids
