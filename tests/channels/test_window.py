@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bidopt.channels import CurveDraws, WindowSplit, split_window
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import InfeasibleError, InvalidInputError
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +134,34 @@ def test_window_share_ranges_hold(draws: CurveDraws) -> None:
     assert split.success
     share = split.phase_spend[1].sum() / split.total_spend
     assert 0.1 - 1e-7 <= share <= 0.2 + 1e-7
+
+
+def test_s_shaped_curves_get_random_starts_and_say_so() -> None:
+    """Two identical S-shaped channels and a small budget: the uniform split is a
+    stationary point far below putting the budget on one channel and phase; the random
+    starts (options n_starts, rng) find it, and the message says it is a local optimum."""
+    nd = 4
+    draws = CurveDraws(
+        channels=("a", "b"),
+        kind="hill",
+        params={
+            "ceiling": np.full((nd, 2), 3000.0),
+            "half": np.full((nd, 2), 500.0),
+            "shape": np.full((nd, 2), 3.0),
+        },
+        adstock={"alpha": np.full((nd, 2), 0.3)},
+    )
+    phases = {"pre": 3, "d11": 1}
+    one = split_window(draws, 800.0, phases=phases, options={"n_starts": 0})
+    split = split_window(draws, 800.0, phases=phases)
+    assert split.success and split.response > 2 * one.response
+    assert "S-shaped: the best of SLSQP from 9 starts" in split.message
+    assert "local optimum" in split.message
+    assert split.total_spend == pytest.approx(800.0, rel=1e-9)
+
+
+def test_window_minimums_above_the_budget_are_named(draws: CurveDraws) -> None:
+    """A per-period minimum that needs more than the window's budget: InfeasibleError
+    naming `bounds`, not a failed solve."""
+    with pytest.raises(InfeasibleError, match=r"`bounds` minimums .* 8,000.00 yuan more"):
+        split_window(draws, 3000.0, phases=PHASES, bounds={"channel_1": (1000.0, None)})

@@ -16,15 +16,17 @@ from bidopt._validation import (
     check_bool,
     check_choice,
     check_options,
+    check_random_state,
     check_scalar,
     short_repr,
 )
 from bidopt.channels._adstock import geometric_adstock, weibull_adstock
 from bidopt.channels._curves import ResponseCurve, scaled_form, unit_derivative, unit_value
+from bidopt.channels._curveset import CurveSet
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import SplitProblem, as_mapping, build_split_problem
 from bidopt.channels._uncertainty import CurveDraws
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray
 
 __all__ = ["WindowSplit", "split_window"]
@@ -162,7 +164,7 @@ def split_window(
     that period's adstock, as :func:`fit_response` models it.  The expected response
     over the draws is maximised by SLSQP (:func:`scipy.optimize.minimize`) with its
     exact gradient; the objective is concave (linear adstock, concave curves), so its
-    optimum is the global one for concave curves.
+    optimum is the global one for concave curves (with S-shaped ones, see ``options``).
 
     Parameters
     ----------
@@ -194,7 +196,10 @@ def split_window(
         With a fit: no channel spends more per period than this multiple of its
         largest spend per period in the fitted history.  None: no guard.
     options : mapping, optional
-        ``maxiter`` (default 1000) and ``ftol`` (default 1e-12) of SLSQP.
+        ``maxiter`` (default 1000) and ``ftol`` (default 1e-12) of SLSQP; when some
+        curve draws are S-shaped (Hill, shape > 1) the objective is not concave and
+        SLSQP also starts from ``n_starts`` (default 8) random splits drawn with ``rng``
+        (default 0): the best is returned, a local optimum (the message says so).
 
     Returns
     -------
@@ -208,9 +213,11 @@ def split_window(
             f"{type(curves).__name__} instead."
         )
     names, lengths = _phases(phases)
-    opts = check_options(options, {"maxiter": 1000, "ftol": 1e-12}, method="slsqp")
+    opts = check_options(options, _OPTIONS, method="slsqp")
     maxiter = int(check_scalar(opts["maxiter"], "options['maxiter']", lower=1, integer=True))
     ftol = check_scalar(opts["ftol"], "options['ftol']", lower=0, lower_inclusive=False)
+    n_starts = int(check_scalar(opts["n_starts"], "options['n_starts']", lower=0, integer=True))
+    rng = check_random_state(opts["rng"])
     per = check_choice(shares_per, "shares_per", ("window", "phase"))
     with_tail = bool(check_bool(tail, "tail"))
     channels = draws.channels
@@ -233,6 +240,16 @@ def split_window(
         guard = np.array([m * seen[c] for c in channels])
         hi = np.minimum(hi, np.maximum(guard[:, None], lo))
     cons = _constraints(rules, lengths, total, budgets, per)
+    need = lo * lengths  # the minimums' yuan per channel and phase
+    short = need.sum() - total if budgets is None else float(np.max(need.sum(axis=0) - budgets))
+    if short > 1e-9 * total:
+        raise InfeasibleError(
+            "`bounds` minimums (yuan per period) must fit the budget over the window"
+            + ("" if budgets is None else " and in every phase")
+            + f": they need {short:,.2f} yuan more than it holds. Got bounds="
+            + f"{short_repr(bounds)} instead.",
+            {"bounds": short},
+        )
     scale = total / max(float(lengths.sum()) * n, 1.0)
     x0 = np.clip(np.full((n, f), scale), lo, hi)
     r0 = max(abs(model.value(x0)), 1e-12)
@@ -251,18 +268,41 @@ def split_window(
         }
         for c in cons
     ]
-    res = optimize.minimize(  # type: ignore[call-overload]
-        fun,
-        x0.ravel() / scale,
-        jac=jac,
-        method="SLSQP",
-        bounds=optimize.Bounds((lo / scale).ravel(), (hi / scale).ravel()),
-        constraints=scaled,
-        options={"maxiter": maxiter, "ftol": ftol},
-    )
-    x = np.clip(res.x.reshape(n, f) * scale, lo, hi)
+    starts = [x0]
+    s_shaped = CurveSet(draws.curve_list()).any_s_shaped
+    if s_shaped:  # random starts: Dirichlet(0.5) shares of the budget per channel and phase
+        cells = rng.dirichlet(np.full(n * f, 0.5), size=n_starts).reshape(-1, n, f)
+        starts += [np.clip(w * total / lengths, lo, hi) for w in cells]
+    best: tuple[float, float, FloatArray, Any] | None = None
+    nit = 0
+    for start in starts:
+        res = optimize.minimize(  # type: ignore[call-overload]
+            fun,
+            start.ravel() / scale,
+            jac=jac,
+            method="SLSQP",
+            bounds=optimize.Bounds((lo / scale).ravel(), (hi / scale).ravel()),
+            constraints=scaled,
+            options={"maxiter": maxiter, "ftol": ftol},
+        )
+        nit += int(res.nit)
+        y = np.clip(res.x.reshape(n, f) * scale, lo, hi)
+        broken = max((_violation(c, y.ravel()) for c in cons), default=0.0)
+        # the feasible split with the most response, else the least broken one
+        key = (0.0 if broken <= 1e-6 * total else broken, -model.value(y))
+        if best is None or key < best[:2]:
+            best = (*key, y, res)
+    assert best is not None
+    x, res = best[2], best[3]
     worst = max((_violation(c, x.ravel()) for c in cons), default=0.0)
     ok = worst <= 1e-6 * total
+    local = (
+        f" Some curve draws are S-shaped: the best of SLSQP from {len(starts)} starts (the "
+        "uniform split and options['n_starts'] random ones), a local optimum not proven "
+        "the best split."
+        if s_shaped
+        else ""
+    )
     per_draw = model.per_draw(x)
     return WindowSplit(
         channels=channels,
@@ -280,8 +320,9 @@ def split_window(
             else f"SLSQP: {res.message}; a constraint fails by {worst:,.6g} yuan: check "
             "the budgets and bounds."
         )
+        + local
         + _extrapolation_note(x, lengths, channels, seen, guard, extrapolation, total, ok),
-        nit=int(res.nit),
+        nit=nit,
     )
 
 
@@ -331,6 +372,10 @@ def _extrapolation_note(
     if beyond:
         note += f" Spends above the largest spend seen (extrapolated curves): {beyond}."
     return note
+
+
+#: SLSQP's options and the random starts used when some curve draws are S-shaped.
+_OPTIONS: dict[str, Any] = {"maxiter": 1000, "ftol": 1e-12, "n_starts": 8, "rng": 0}
 
 
 def _budgets(
