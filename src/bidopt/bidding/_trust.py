@@ -37,6 +37,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bidopt._quantiles import central_interval
 from bidopt._validation import check_bool, short_repr
@@ -136,6 +137,28 @@ def _objective(metrics: dict[str, FloatArray], objective: str) -> FloatArray:
     if objective == "profit":
         return metrics["revenue"] - metrics["cost"]
     return metrics[objective]
+
+
+def _unbid(kept: BidLandscape, changed: npt.NDArray[np.bool_], objective: str) -> str:
+    """Words for the keywords of today's bids (``kept``, one level each) that the plan
+    does not bid on, all expected to spend nothing at today's bid: empty when none."""
+    rows = np.flatnonzero(changed)
+    if rows.size == 0:
+        return ""
+    labels = kept.keywords
+    shown = rows[:3] if labels is None else labels[rows[:3]]
+    names = ", ".join(repr(str(k)) if labels is not None else f"row {k}" for k in shown.tolist())
+    more = f" and {rows.size - 3} more" if rows.size > 3 else ""
+    worth = kept.objective_values(objective)[rows, 0]  # type: ignore[arg-type]
+    why = (
+        f"at no spend they would add no {objective}"
+        if np.all(worth <= 0)
+        else "the plan's bid limits or caps exclude today's bid"
+    )
+    return (
+        f", except {rows.size} keyword(s) expected to spend nothing at today's bid "
+        f"({names}{more}), which the plan does not bid on ({why})"
+    )
 
 
 def trust_half_widths(today: FloatArray, ident: Identifiability) -> tuple[FloatArray, FloatArray]:
@@ -344,14 +367,16 @@ def plan_on_estimate(
             # caller's other constraints (a target CPA or ROAS, caps) pause some of them
             kept = _expected(estimate, today[:, None])
             held = solve(kept, float(kept.cost.sum()) * (1 + 1e-9))
-            if np.any(~np.isclose(held.bids, today) & (kept.cost.max(axis=1) > 0)):
+            changed = ~np.isclose(held.bids, today)
+            if np.any(changed & (kept.cost.max(axis=1) > 0)):
                 return None
             metrics, gain = evaluate(held)
             lo, hi = central_interval(today_cost, 0.8)
             held = replace(
                 held,
                 message=held.message
-                + f" Today's bids are kept as they are, so the plan's expected spend "
+                + f" Today's bids are kept as they are{_unbid(kept, changed, objective)}, "
+                f"so the plan's expected spend "
                 f"{today_spend:,.2f} is {today_spend / budget - 1:.1%} above the budget "
                 f"{budget:,.2f}: the estimate cannot tell them apart (80% range of "
                 f"today's spend {lo:,.2f} .. {hi:,.2f}, within {TODAY_OVER:.0%} of the "
