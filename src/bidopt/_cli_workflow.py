@@ -20,7 +20,7 @@ from bidopt._split_words import gain_lines, rule_cost
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, fit_response, split_budget
 from bidopt.datasets import HEADER_ALIASES, KeywordLog, read_channel_history, read_keyword_log
-from bidopt.exceptions import InvalidInputError, MissingDependencyError
+from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingDependencyError
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import (
     KEY_COLUMNS,
@@ -357,6 +357,18 @@ def parse_rule(text: str) -> Rule:
     return Rule(match.group(1).strip(), channels, share)
 
 
+def _in_flags(err: InfeasibleError) -> InfeasibleError:
+    """A split's infeasibility in the command line's words: the parameters it names as
+    the flags that set them, and the remedy."""
+    text = (
+        str(err)
+        .replace("`group_shares`", "the --rule shares")
+        .replace("`total_budget`", "--budget")
+    )
+    text = text[:1].upper() + text[1:]
+    return InfeasibleError(f"{text} Change the --rule shares (or --budget).", err.conflicts)
+
+
 def run_split(
     path: Path,
     *,
@@ -400,14 +412,17 @@ def run_split(
         }
     name = ", ".join(r.label() for r in parsed)
     say("splitting the budget over the curve draws")
-    ruled = split_budget(
-        fit,
-        budget,
-        groups={r.group: list(r.channels) for r in parsed},
-        group_shares={r.group: r.share for r in parsed},
-        current=current,
-        safe=safe,
-    )
+    try:
+        ruled = split_budget(
+            fit,
+            budget,
+            groups={r.group: list(r.channels) for r in parsed},
+            group_shares={r.group: r.share for r in parsed},
+            current=current,
+            safe=safe,
+        )
+    except InfeasibleError as err:
+        raise _in_flags(err) from err
     skewed = _check_draws(ruled, fit, history.n_periods, history.kpi)
     free = split_budget(fit, budget, current=current, safe=safe)
     splits = {name: ruled, NO_RULE: free}

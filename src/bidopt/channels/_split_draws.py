@@ -27,7 +27,7 @@ from bidopt.channels._split_safe import (
     trust_radius,
 )
 from bidopt.exceptions import InfeasibleError, InvalidInputError
-from bidopt.typing import FloatArray
+from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["split_fit"]
 
@@ -35,36 +35,60 @@ __all__ = ["split_fit"]
 _CVAR_STEPS = 40
 
 
-def _clip_sum(scale: float, guard: FloatArray, lo: FloatArray, hi: FloatArray) -> float:
-    """The sum of ``scale * guard`` clipped to each channel's own bounds."""
-    return float(np.clip(scale * guard, lo, hi).sum())
+#: A group code per channel and a limit per group (yuan): the sums of the channels'
+#: guarded ends are taken per group and held at least (floors) or at most (caps) at it.
+Groups = tuple[IntArray, FloatArray]
 
 
-def _floor_factor(floor: FloatArray, lo: FloatArray, hi: FloatArray, limit: float) -> float:
+def _clip_sum(
+    scale: float,
+    guard: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    groups: Groups | None = None,
+    floors: bool = True,
+) -> float:
+    """The sum of ``scale * guard`` clipped to each channel's own bounds; with
+    ``groups``, each group's part at least (``floors``) or at most its limit."""
+    v = np.clip(scale * guard, lo, hi)
+    if groups is None:
+        return float(v.sum())
+    group_of, limit = groups
+    per = np.bincount(group_of, weights=v, minlength=limit.size)
+    return float((np.maximum(per, limit) if floors else np.minimum(per, limit)).sum())
+
+
+def _floor_factor(
+    floor: FloatArray, lo: FloatArray, hi: FloatArray, limit: float, groups: Groups | None = None
+) -> float:
     """The largest factor in [0, 1] by which the guard's floors (clipped to the user's
-    bounds ``lo``..``hi``) add to at most ``limit`` less 1e-6 of it (at least the
-    user's own minimums)."""
-    target = max(limit * (1 - 1e-6), _clip_sum(0.0, floor, lo, hi))
-    if _clip_sum(1.0, floor, lo, hi) <= target:
+    bounds ``lo``..``hi``; with ``groups``, each group's at least its smallest spend)
+    add to at most ``limit`` less 1e-6 of it (at least the user's own minimums)."""
+    target = max(limit * (1 - 1e-6), _clip_sum(0.0, floor, lo, hi, groups))
+    if _clip_sum(1.0, floor, lo, hi, groups) <= target:
         return 1.0
     a, b = 0.0, 1.0
     for _ in range(60):
         mid = 0.5 * (a + b)
-        a, b = (mid, b) if _clip_sum(mid, floor, lo, hi) <= target else (a, mid)
+        a, b = (mid, b) if _clip_sum(mid, floor, lo, hi, groups) <= target else (a, mid)
     return a
 
 
-def _cap_factor(cap: FloatArray, lo: FloatArray, hi: FloatArray, limit: float) -> float:
+def _cap_factor(
+    cap: FloatArray, lo: FloatArray, hi: FloatArray, limit: float, groups: Groups | None = None
+) -> float:
     """The smallest factor >= 1 by which the guard's caps (clipped to the user's
-    bounds) add to at least ``limit`` plus 1e-6 of it (at most the user's own maximums)."""
+    bounds; with ``groups``, each group's at most its largest spend) add to at least
+    ``limit`` plus 1e-6 of it (at most the user's own maximums)."""
     top = float(np.max(hi / np.maximum(cap, 1e-300), initial=1.0))
-    target = min(limit * (1 + 1e-6), _clip_sum(top, cap, lo, hi))
-    if _clip_sum(1.0, cap, lo, hi) >= target:
+    target = min(limit * (1 + 1e-6), _clip_sum(top, cap, lo, hi, groups, False))
+    if _clip_sum(1.0, cap, lo, hi, groups, False) >= target:
         return 1.0
     a, b = 0.0, float(np.log(max(top, 1.0)))
     for _ in range(60):
         mid = 0.5 * (a + b)
-        a, b = (a, mid) if _clip_sum(float(np.exp(mid)), cap, lo, hi) >= target else (mid, b)
+        fits = _clip_sum(float(np.exp(mid)), cap, lo, hi, groups, False) >= target
+        a, b = (a, mid) if fits else (mid, b)
     return float(np.exp(b))
 
 
@@ -81,7 +105,8 @@ def _guarded_bounds(
     note says so); the floors of a group with a share rule are lowered together by one
     factor when they add to more than its largest share allows (its caps raised
     together when they add to less than its smallest share), then all floors (caps)
-    when they add to more (less) than the budget."""
+    when they, with each group's smallest (largest) share, add to more (less) than the
+    budget."""
     assert fit.max_spend is not None
     assert fit.min_spend is not None
     channels, lo, hi = problem.channels, problem.lower, problem.upper
@@ -118,18 +143,19 @@ def _guarded_bounds(
                 f"The largest spends seen in group {name!r} add to less than its share rule "
                 f"needs: its upper guard gives way to the rule (raised to {up:.3g} times)."
             )
-    up = _cap_factor(cap, lo, hi, problem.budget)
+    up = _cap_factor(cap, lo, hi, problem.budget, (problem.group_of, problem.group_upper))
     if up > 1:
         cap *= up
         notes.append(
             f"The budget is above {multiple:g} times the largest spends seen together: "
             f"the guard is raised to {multiple * up:.3g} times them."
         )
-    down = _floor_factor(floor, lo, hi, problem.budget)
+    down = _floor_factor(floor, lo, hi, problem.budget, (problem.group_of, problem.group_lower))
     if down < 1:
         floor *= down
         notes.append(
-            "The budget is below the smallest spends seen together: the lower guard is lowered."
+            "The budget is below the smallest spends seen together (with the groups' "
+            "minimum shares): the lower guard is lowered."
         )
     bottom, top = np.clip(floor, lo, hi), np.clip(cap, lo, hi)
     out = {c: (float(bottom[j]), float(top[j])) for j, c in enumerate(channels)}
@@ -186,7 +212,7 @@ def split_fit(
             )
             note += more
             within = req.problem
-        except InfeasibleError:  # the rules hold together only beyond the guard
+        except InfeasibleError:  # pragma: no cover - the guard is moved to fit them
             cap = {}  # (the user's own constraints hold: checked above)
             note += (
                 f" The extrapolation guard ({multiple:g} x the spends seen) is lifted: the "
