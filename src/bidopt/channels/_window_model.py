@@ -1,0 +1,103 @@
+"""The response of a campaign window's spend (:func:`bidopt.channels.split_window`):
+adstock as a linear map from phase spends to period adstocks, then each draw's
+saturation curve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from bidopt._validation import check_scalar
+from bidopt.channels._adstock import geometric_adstock, weibull_adstock
+from bidopt.channels._curves import ResponseCurve, scaled_form, unit_derivative, unit_value
+from bidopt.channels._uncertainty import CurveDraws
+from bidopt.exceptions import InvalidInputError
+from bidopt.typing import FloatArray
+
+__all__ = ["WindowModel"]
+
+
+def _weights(draws: CurveDraws) -> FloatArray:
+    """Adstock weights per draw and channel, shape (n_draws, n_channels, l_max)."""
+    d, n, lags = draws.n_draws, len(draws.channels), draws.l_max
+    impulse = np.zeros(lags)
+    impulse[0] = 1.0
+    out = np.zeros((d, n, lags))
+    for i in range(d):
+        for j in range(n):
+            if draws.adstock_kind == "geometric":
+                a = float(draws.adstock["alpha"][i, j])
+                out[i, j] = geometric_adstock(impulse, min(a, 1 - 1e-12), l_max=lags)
+            elif draws.adstock_kind == "weibull":
+                k, lam = draws.adstock["shape"][i, j], draws.adstock["scale"][i, j]
+                out[i, j] = weibull_adstock(impulse, float(k), float(lam), l_max=lags)
+            else:
+                out[i, j] = impulse
+    return out
+
+
+class WindowModel:
+    """Response of a window's spend over draws: adstock as a linear map from phase
+    spends to period adstocks, then each draw's saturation curve."""
+
+    def __init__(
+        self, draws: CurveDraws, lengths: np.ndarray, before: Mapping[str, float] | None, tail: bool
+    ) -> None:
+        w = _weights(draws)  # (d, n, L)
+        d, n, lags = w.shape
+        f = lengths.size
+        pre = lags - 1
+        window = int(lengths.sum())
+        out = window + (pre if tail else 0)
+        self.window = window
+        # phase -> period indicator over [pre-window, window, tail]
+        m = np.zeros((pre + out, f))
+        start = pre
+        for p, length in enumerate(lengths.tolist()):
+            m[start : start + length, p] = 1.0
+            start += length
+        # a[t] = sum_i w_i s[t - i] for t in the output periods
+        b = np.zeros((d, n, out, f))
+        for i in range(lags):
+            b += w[:, :, i, None, None] * m[pre - i : pre - i + out][None, None]
+        self.b = b
+        s0 = np.zeros((n, pre + out))
+        for c, v in (before or {}).items():
+            if c not in draws.channels:
+                raise InvalidInputError(f"`before` must name channels. Got {c!r} instead.")
+            s0[draws.channels.index(c), :pre] = check_scalar(v, f"before[{c!r}]", lower=0)
+        a0 = np.zeros((d, n, out))
+        for i in range(lags):
+            a0 += w[:, :, i, None] * s0[None, :, pre - i : pre - i + out]
+        self.a0 = a0
+        forms = [scaled_form(c) for c in _curves(draws)]
+        self.code = forms[0][0]
+        self.size = np.array([x[1] for x in forms]).reshape(d, n, 1)
+        self.scale = np.array([x[2] for x in forms]).reshape(d, n, 1)
+        self.shape = np.array([x[3] for x in forms]).reshape(d, n, 1)
+
+    def _z(self, x: FloatArray) -> FloatArray:
+        a = np.einsum("dntf,nf->dnt", self.b, x) + self.a0
+        return np.asarray(np.maximum(a, 0.0) / self.scale, dtype=np.float64)
+
+    def per_draw(self, x: FloatArray, tail_only: bool = False) -> FloatArray:
+        v = self.size * unit_value(self.code, self._z(x), self.shape)
+        if tail_only:
+            v = v[:, :, self.window :]
+        return np.asarray(v.sum(axis=(1, 2)), dtype=np.float64)
+
+    def channel_value(self, x: FloatArray) -> FloatArray:
+        v = self.size * unit_value(self.code, self._z(x), self.shape)
+        return np.asarray(v.sum(axis=2).mean(axis=0), dtype=np.float64)
+
+    def value(self, x: FloatArray) -> float:
+        return float(self.per_draw(x).mean())
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        g = self.size / self.scale * unit_derivative(self.code, self._z(x), self.shape)
+        return np.asarray(np.einsum("dnt,dntf->nf", g, self.b) / self.b.shape[0], dtype=np.float64)
+
+
+def _curves(draws: CurveDraws) -> list[ResponseCurve]:
+    return draws.curve_list()
