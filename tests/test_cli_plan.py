@@ -438,6 +438,16 @@ def test_split_refuses_or_flags_curve_draws_that_leave_the_fit(
             assert "按 200 条曲线抽样，当前分配的成交金额是拟合曲线的" in page
 
 
+def _channel_history(tmp_path: Path) -> Path:
+    """The example channel history (52 weeks, 5 channels) written to a CSV."""
+    z = _examples()
+    header, history = z.channel_history_rows()
+    path = tmp_path / "history.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *history])
+    return path
+
+
 def test_split_rule_below_the_historys_mix_is_met(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -445,11 +455,7 @@ def test_split_rule_below_the_historys_mix_is_met(
     1.5) put core at 60.6% of them, above the rule's 60%; the guard's floors give way to
     the rule (said) and the split exits 0 (it said 'Pass extrapolation=None', an option
     the CLI does not have, and exited 1)."""
-    z = _examples()
-    header, history = z.channel_history_rows()
-    path = tmp_path / "history.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([header, *history])
+    path = _channel_history(tmp_path)
     rule = ["--rule", "core=直通车,钻展,淘宝客:0.6", "--rule", "emerging=抖音,小红书:0.4"]
     args = ["split", str(path), "--budget", "150000", "--out", str(tmp_path / "s"), "-q"]
     assert main(args + rule) == 0, capsys.readouterr().err
@@ -466,11 +472,7 @@ def test_split_rules_that_cannot_hold_name_the_flags(
 ) -> None:
     """Rules covering every channel whose shares add to 1.1: the error names the --rule
     shares and the remedy in flag names, not the Python parameters."""
-    z = _examples()
-    header, history = z.channel_history_rows()
-    path = tmp_path / "history.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([header, *history])
+    path = _channel_history(tmp_path)
     rule = ["--rule", "core=直通车,钻展,淘宝客:0.7", "--rule", "emerging=抖音,小红书:0.4"]
     assert main(["split", str(path), "--budget", "150000", "-q", *rule]) == 1
     err = capsys.readouterr().err
