@@ -180,6 +180,12 @@ def test_never_worse_than_a_feasible_current() -> None:
             "`group_shares` must sum to 1.*sum to 0.9",
         ),
         ({"group_shares": {"core": 1.2}}, InvalidInputError, "must be a fraction in \\[0, 1\\]"),
+        (  # a channel in no group whose minimum is above the budget: its bound named
+            {"groups": None, "bounds": {"zhitongche": (3_000_000, None)}},
+            InfeasibleError,
+            "`bounds\\['zhitongche'\\]` must have a minimum within `total_budget`, "
+            "2,000,000.00 yuan. Got a minimum of 3,000,000.00",
+        ),
         (  # smallest shares above 1 (some channels in no group): the shares, not the budget
             {
                 "groups": {"core": ["zhitongche"], "emerging": ["douyin"]},

@@ -350,6 +350,12 @@ def build_split_problem(
         over = np.flatnonzero(excess > 1e-9)
         if over.size:
             k = int(over[0])
+            if names[k].startswith("<"):  # a channel in no group: its own minimum
+                raise InfeasibleError(
+                    f"`bounds[{names[k][1:-1]!r}]` must have a minimum within `total_budget`, "
+                    f"{budget:,.2f} yuan. Got a minimum of {amount[k]:,.2f} yuan instead.",
+                    {f"bound:{names[k][1:-1]}": float(excess[k])},
+                )
             raise InfeasibleError(
                 f"Group {names[k]!r} must fit its {limit} share {fraction[k]:.4g} x "
                 f"{budget:,.2f} = {fraction[k] * budget:,.2f} yuan: its channels' {bound} "
