@@ -142,3 +142,22 @@ def test_cost_per_click_above_the_bid_is_named_and_read_at_the_cpc() -> None:
     assert est.identifiability.current_bid[i] == 1.0
     clicks = est.model.landscape(np.array([[2.0], [2.0]])).clicks[i, 0]
     assert 25.0 <= clicks <= 45.0
+
+
+@pytest.mark.parametrize(("clicks", "what"), [(0, "clicks"), (30, "orders")])
+def test_a_log_without_clicks_or_orders_says_the_rates_are_a_default(
+    clicks: int, what: str
+) -> None:
+    # a log with no clicks (no orders) anywhere planned as if its prior rates were the
+    # account's: the report said the plan beat today's bids in 100% of the draws
+    rows = [
+        (f"2024-11-0{d}", f"kw{k}", 1.0 + k, 100, clicks, 0.5 * clicks, 0, 0.0)
+        for d in range(1, 4)
+        for k in range(3)
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimate_landscapes(_log(rows))
+    said = [str(w.message) for w in caught if str(w.message).startswith("The log has no")]
+    assert said == [said[0]]
+    assert said[0].startswith(f"The log has no {what} on any keyword (900 impressions over 3 days)")

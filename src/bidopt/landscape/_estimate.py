@@ -595,6 +595,7 @@ def estimate_landscapes(
         draws = draw_parameters(fit, draws_wanted, gen)
     at_floor = (k_clicks > 0) & (z_by_sigma[mode, cols] <= Z_FLOOR + 1e-9)
     for message in (
+        _no_counts_message(k_imps, k_clicks, log.conversions, int(day_codes.max()) + 1),
         _above_bid_message(above, entity, model.keywords, log.date),
         _floor_message(at_floor, model.keywords, k_cost, k_click_bid, best["sigma"]),
         ident.warning_message(),
@@ -627,6 +628,24 @@ def estimate_landscapes(
 def _names(names: list[str], most: int = 5) -> str:
     shown = ", ".join(names[:most])
     return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
+
+
+def _no_counts_message(
+    imps: FloatArray, clicks: FloatArray, conversions: Any, n_days: int
+) -> str | None:
+    """The warning for a log without clicks (or, with a conversions column, without
+    orders) on any keyword, or None."""
+    if clicks.sum() > 0 and (conversions is None or float(np.sum(conversions)) > 0):
+        return None
+    what = "clicks" if clicks.sum() <= 0 else "orders"
+    rates = "click-through and conversion rates are" if what == "clicks" else "conversion rate is"
+    return (
+        f"The log has no {what} on any keyword ({imps.sum():,.0f} impressions over {n_days} "
+        f"days): the {rates} a weak default, not the account's, so the estimate cannot "
+        f"tell what any bid buys in {what if what == 'orders' else 'clicks and orders'}; "
+        "a plan's ranges, and how often it beats today's bids, only restate that default. "
+        f"Remedy: estimate again on a log with {what}."
+    )
 
 
 def _above_bid_message(
