@@ -23,21 +23,15 @@ def _agreeing_fit(scale: float) -> object:
 
 
 _RULE = {"groups": {"g": ["a"]}, "group_shares": {"g": (0.3, 0.5)}}
-_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="the message states the gain over the moved start, not over today, with 4 "
-    "significant digits (+2.544e+05): fix in channels/_split_draws.py (another helper's "
-    "file), /tmp/walk/item5_split_draws.patch",
-)
 
 
 @pytest.mark.parametrize(
     ("rule", "scale"),
     [
         pytest.param(None, 1.0, id="from today"),
-        pytest.param(None, 100.0, id="from today, large gains", marks=_PENDING),
-        pytest.param(_RULE, 1.0, id="from a start the rule moved", marks=_PENDING),
-        pytest.param(_RULE, 100.0, id="moved start, large gains", marks=_PENDING),
+        pytest.param(None, 100.0, id="from today, large gains"),
+        pytest.param(_RULE, 1.0, id="from a start the rule moved"),
+        pytest.param(_RULE, 100.0, id="moved start, large gains"),
     ],
 )
 def test_split_message_states_the_results_gain_interval(rule: dict | None, scale: float) -> None:

@@ -346,8 +346,13 @@ def _safe_result(
         if moved
         else "today's split"
     )
-    p = f"{chosen.gain_probability:.0%}"
-    lo, hi = chosen.gain_interval
+    # the gain the message states is the result's own (gain_probability, gain_interval):
+    # over today's split, also when the start had to move to meet the rules
+    p_today, (lo, hi) = gain_stats(
+        objective_draws(expected, req.offset, chosen.spend)
+        - objective_draws(expected, req.offset, req.current)
+    )
+    p = f"{p_today:.0%}"
     at_edge = [
         c
         for j, c in enumerate(channels)
@@ -394,9 +399,8 @@ def _safe_result(
             "further moves are not supported by the draws"
         )
     text += (
-        f"; the gain over {'that start' if moved else 'today'} is positive in {p} of the "
-        "draws, 80% interval "
-        f"{lo:+,.4g} to {hi:+,.4g}."
+        f"; the gain over today's split is positive in {p} of the draws, 80% interval "
+        "{} to {}.".format(*_signed(lo, hi))
     )
     if at_edge:
         text += f" Held at the trust region's edge: {at_edge}."
@@ -462,3 +466,11 @@ def _cvar_split(
         w = (1 - step) * w + step * _worst_weights(per, level)
     assert best is not None
     return best, bound - best_cvar
+
+
+def _signed(lo: float, hi: float) -> tuple[str, str]:
+    """Both ends of an interval with a sign, whole numbers when either end reaches 100
+    (yuan), else two decimals (a KPI counted in orders); never an exponent."""
+    if max(abs(lo), abs(hi)) >= 100:
+        return f"{lo:+,.0f}", f"{hi:+,.0f}"
+    return f"{lo:+,.2f}", f"{hi:+,.2f}"
