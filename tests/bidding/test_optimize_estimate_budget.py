@@ -160,3 +160,27 @@ def test_kept_today_s_bids_name_every_keyword_the_plan_does_not_bid_on() -> None
     assert (
         f"except 1 keyword(s) expected to spend nothing at today's bid ('{name}')" in plan.message
     )
+
+
+def test_under_a_binding_target_cpa_a_larger_budget_never_gives_fewer_orders() -> None:
+    # today's bids miss the target: the guard compared plans with them as they are, no
+    # plan meeting the target beat them, and it fell to today's bids and below (budget
+    # 552 -> 23.9 orders, 604 and 649 -> 22.3, 13.4 in truth); then the region's reach,
+    # set by the budget alone, left 604 short of lower bids 552 could use (23.1)
+    from bidopt.datasets import KeywordLog
+
+    account = make_search_account(68, n_days=1, rng=0)
+    logs = [account.simulate(account.current_bids, n_days=1, first_day=d, rng=d) for d in range(7)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = estimate_landscapes(KeywordLog.concat(logs), n_draws=10, rng=0)
+    assert est.identifiability is not None and est.draws is not None
+    today = np.asarray(est.identifiability.current_bid)
+    spend = float(est.draws.at_bids(today)["cost"].sum(axis=1).mean())
+    orders = []
+    for share in (0.85, 0.93, 1.0):
+        plan = optimize_bids(est, share * spend, target_cpa=22.137693341164052)
+        assert plan.success and plan.ranges is not None
+        assert plan.ranges.trust_scale == 1.0, plan.message
+        orders.append(plan.conversions)
+    assert np.all(np.diff(orders) >= -1e-6 * orders[0]), orders

@@ -39,8 +39,9 @@ class PlanRanges:
         Today's bids' totals under each draw.
     gain : ndarray of float64, shape (n_draws,)
         The plan's objective minus today's at the same spend, under each draw (today's
-        objective is scaled down in proportion when today's bids spend more than the
-        budget).
+        bids under the plan's constraints: keywords a target, a cap or the bid limits
+        rule out are paused; their objective is scaled down in proportion when they
+        spend more than the budget).
     level : float
         Probability of the central intervals (0.8).
     trust_scale : float

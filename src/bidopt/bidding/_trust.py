@@ -15,7 +15,13 @@ says so).  With ``safe=True`` (the default):
 * the no-loss guard evaluates the plan and today's bids under every draw; unless the
   plan's objective beats today's (at the same spend) in at least 80% of draws, the trust
   region is halved, then halved again, and finally the plan is today's bids, lowered
-  only where the budget requires.
+  only where the budget requires.  Today's bids here are what they can do under the
+  caller's constraints: keywords a target CPA / ROAS, a cap or the bid limits rule out
+  are paused (all of them when no plan of today's bids meets those);
+* a plan that spends 5% or more below the budget (a target holds it there) is made
+  again on the region a budget equal to its spend would have (reaching further down),
+  and the better of the two is kept: otherwise a larger budget under a target had fewer
+  low bids to choose from than a smaller one.
 
 Today's bids count as a plan within the budget when the estimate cannot tell that they
 spend more and the budget is no real cut: when their spend is within the budget in at
@@ -43,7 +49,7 @@ from bidopt._quantiles import central_interval
 from bidopt._validation import check_bool, short_repr
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._ranges import PlanRanges
-from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
+from bidopt.exceptions import IdentifiabilityWarning, InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, Identifiability, LandscapeEstimate
 from bidopt.typing import FloatArray, IntArray
 
@@ -94,6 +100,9 @@ _LEVELS = 21
 #: bids spend this share of the budget.
 _CUT_ROOM = 0.5
 _MIN_BID, _MAX_BID = 0.05, 99.0
+#: A plan spending this share below its budget (a target or the region's top holds it)
+#: is tried again with the region's reach of its own spend.
+_SHORT = 0.05
 
 
 def today_bids(estimate: LandscapeEstimate, current_bids: Mapping[str, float] | None) -> FloatArray:
@@ -286,7 +295,6 @@ def plan_on_estimate(
         return draws.at_bids(bids)
 
     today_metrics = totals(today)
-    today_obj = _objective(today_metrics, objective).sum(axis=1)
     today_cost = today_metrics["cost"].sum(axis=1)
     today_spend = float(today_cost.mean())
     # today's bids are a plan within the budget unless the estimate is sure they spend
@@ -296,11 +304,25 @@ def plan_on_estimate(
         and _share_within(today_cost, budget) >= TODAY_WITHIN
         and today_spend <= budget * (1 + TODAY_OVER)
     )
-    same_spend = 1.0 if affordable or today_spend <= 0 else min(1.0, budget / today_spend)
+    # the guard's reference: what today's bids can do under the caller's constraints,
+    # the keywords a target CPA / ROAS, a cap or the bid limits rule out paused (none
+    # when no non-empty plan of today's bids meets them).  Today's bids as they are miss
+    # a binding target: no plan that meets it beat them, and the guard fell to today's
+    # bids and below, with fewer orders at a larger budget than at a smaller one
+    kept = _expected(estimate, today[:, None])
+    try:
+        held: BidPlan | None = solve(kept, float(kept.cost.sum()) * (1 + 1e-9))
+    except InfeasibleError:
+        held = None
+    reference = np.zeros_like(today) if held is None else np.asarray(held.bids, np.float64)
+    ref_metrics = today_metrics if np.array_equal(reference, today) else totals(reference)
+    ref_obj = _objective(ref_metrics, objective).sum(axis=1)
+    ref_spend = float(ref_metrics["cost"].sum(axis=1).mean())
+    same_spend = 1.0 if affordable or ref_spend <= 0 else min(1.0, budget / ref_spend)
 
     def evaluate(plan: BidPlan) -> tuple[dict[str, FloatArray], FloatArray]:
         metrics = totals(plan.bids)
-        return metrics, _objective(metrics, objective).sum(axis=1) - same_spend * today_obj
+        return metrics, _objective(metrics, objective).sum(axis=1) - same_spend * ref_obj
 
     def level_free(metrics: dict[str, FloatArray]) -> FloatArray:
         # the plan's spend under each draw at the draws' mean traffic level for today's
@@ -365,14 +387,14 @@ def plan_on_estimate(
             # today's bids as they are: the estimate cannot tell that they spend more
             # than the budget, and lowering them loses what they get; None when the
             # caller's other constraints (a target CPA or ROAS, caps) pause some of them
-            kept = _expected(estimate, today[:, None])
-            held = solve(kept, float(kept.cost.sum()) * (1 + 1e-9))
+            if held is None:
+                return None
             changed = ~np.isclose(held.bids, today)
             if np.any(changed & (kept.cost.max(axis=1) > 0)):
                 return None
             metrics, gain = evaluate(held)
             lo, hi = central_interval(today_cost, 0.8)
-            held = replace(
+            kept_plan = replace(
                 held,
                 message=held.message
                 + f" Today's bids are kept as they are{_unbid(kept, changed, objective)}, "
@@ -383,7 +405,7 @@ def plan_on_estimate(
                 "budget), no plan beat today's bids, and lowering them would lose "
                 "what they get.",
             )
-            return held, metrics, gain
+            return kept_plan, metrics, gain
 
         for scale in _SCALES:
             if scale == 0.0 and affordable and today_spend > budget:
@@ -394,6 +416,15 @@ def plan_on_estimate(
             plan, metrics, gain = solve_within(
                 _expected(estimate, _region(today, down, up, cut, scale))
             )
+            # a plan that a target (or the region's top) holds below the budget is given
+            # the reach of its own spend, as a budget that small would have: without it
+            # a larger budget gave fewer orders than a smaller one under a target CPA
+            short = plan.spend < budget * (1 - _SHORT)
+            deeper = _cut(estimate, today, down, plan.spend) if short else cut
+            if deeper > cut:
+                trial = solve_within(_expected(estimate, _region(today, down, up, deeper, scale)))
+                if trial[0].success and trial[0].fun > plan.fun:
+                    plan, metrics, gain = trial
             if scale == 0.0 or (plan.success and (gain >= 0).mean() >= _CONFIDENCE):
                 break
         if scale < 1.0:
