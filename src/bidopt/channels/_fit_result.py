@@ -78,7 +78,8 @@ class ResponseFit:
             Spend per period per channel (yuan, > 0); default each channel's mean spend
             over the fitted periods.
         level : float, default 0.8
-            Probability of the intervals (0.8: the 10% to 90% quantiles of the draws).
+            Probability of the intervals (0.8: the draws at ranks (n + 1) x 0.1 and
+            (n + 1) x 0.9).
 
         Returns
         -------

@@ -9,6 +9,7 @@ import numpy as np
 
 from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
+from bidopt._quantiles import central_interval
 from bidopt.typing import FloatArray
 
 __all__ = ["BudgetSplit"]
@@ -68,8 +69,9 @@ class BudgetSplit:
         Share of the curve draws in which the split beats the current spend (in the
         objective: revenue, or profit); None without draws or a current spend.
     gain_interval : (float, float) or None
-        The 80% interval (10% and 90% quantiles over the draws) of that gain, yuan per
-        period.
+        The central 80% interval of that gain over the draws (the draws at ranks
+        (n + 1) x 0.1 and (n + 1) x 0.9, as every interval over draws in bidopt), yuan
+        per period.
     safe_step : float or None
         With the safe default (``split_budget(fit, ..., safe=True)``): how far the split
         moved from today's split towards the best split over the draws within the
@@ -163,7 +165,8 @@ class BudgetSplit:
                 + ", ".join(f"{k} {v:.4g}" for k, v in self.shadow_prices.items())
             )
         if self.response_draws is not None:
-            q = np.quantile(self.response_draws, [0.1, 0.5, 0.9])
+            lo, hi = central_interval(self.response_draws, 0.8)
+            q = (lo, float(np.median(self.response_draws)), hi)
             lines.append(
                 f"  over {self.response_draws.size} curve draws ({self.risk}): response median "
                 f"{q[1]:,.0f}, 80% range {q[0]:,.0f} - {q[2]:,.0f}"

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bidopt._quantiles import central_interval
 from bidopt.channels._drawset import ExpectedCurveSet
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.typing import FloatArray
@@ -92,8 +93,7 @@ def objective_draws(expected: ExpectedCurveSet, offset: float, x: FloatArray) ->
 
 def gain_stats(gain: FloatArray) -> tuple[float, tuple[float, float]]:
     """Share of draws with a positive gain, and the gain's 80% interval."""
-    low, high = np.quantile(gain, [0.1, 0.9])
-    return float(np.mean(gain > 0)), (float(low), float(high))
+    return float(np.mean(gain > 0)), central_interval(gain, 0.8)
 
 
 def choose_step(

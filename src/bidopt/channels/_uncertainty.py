@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_pandas
+from bidopt._quantiles import central_band, central_interval
 from bidopt._validation import check_scalar, short_repr
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
@@ -104,7 +105,8 @@ class CurveDraws:
             **{f"adstock_{k}": a for k, a in self.adstock.items()},
         }.items():
             for j, c in enumerate(self.channels):
-                q = np.quantile(v[:, j], [0.1, 0.5, 0.9])
+                lo, hi = central_interval(v[:, j], 0.8)
+                q = (lo, float(np.median(v[:, j])), hi)
                 lines.append(f"  {c + '.' + name:<28} {q[1]:12.6g}  [{q[0]:.4g}, {q[2]:.4g}]")
         return "\n".join(lines)
 
@@ -165,7 +167,8 @@ class ChannelIntervals:
     spend : ndarray of float64, shape (n_channels,)
         The spend per period the intervals are at (yuan).
     level : float
-        The intervals' probability (e.g. 0.8: from the 10% to the 90% quantile).
+        The intervals' probability (e.g. 0.8: from the draw at rank (n + 1) x 0.1 to
+        the one at (n + 1) x 0.9).
     roi, roi_low, roi_high : ndarray of float64, shape (n_channels,)
         Median and interval of response / spend.
     marginal_roi, marginal_low, marginal_high : ndarray of float64, shape (n_channels,)
@@ -247,9 +250,8 @@ def channel_intervals(
             ]
         )
     value, slope = draws.value_and_derivative(x)
-    q = [(1 - lvl) / 2, 0.5, (1 + lvl) / 2]
-    roi = np.quantile(value / x, q, axis=0)
-    mroi = np.quantile(slope, q, axis=0)
+    roi = _low_mid_high(value / x, lvl)
+    mroi = _low_mid_high(slope, lvl)
     with np.errstate(divide="ignore", invalid="ignore"):
         width = (mroi[2] - mroi[0]) / np.abs(mroi[1])
     return ChannelIntervals(
@@ -268,3 +270,10 @@ def channel_intervals(
             & ~np.isin(np.array(draws.channels), np.array(draws.held, dtype=str))
         ),
     )
+
+
+def _low_mid_high(values: FloatArray, level: float) -> FloatArray:
+    """Lower end, median and upper end of the central ``level`` interval of draws
+    ``values`` (shape (n_draws, n_channels)), stacked (shape (3, n_channels))."""
+    lo, hi = central_band(values, level)
+    return np.stack([lo, np.median(values, axis=0), hi])

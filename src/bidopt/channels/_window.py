@@ -12,6 +12,7 @@ import numpy as np
 from scipy import optimize
 
 from bidopt._optional import require_pandas
+from bidopt._quantiles import central_interval
 from bidopt._validation import (
     check_bool,
     check_choice,
@@ -88,7 +89,7 @@ class WindowSplit:
         for j, c in enumerate(self.channels):
             row = "".join(f"{v:>14,.0f}" for v in self.spend[j])
             lines.append(f"  {c:<16}{row}")
-        q = np.quantile(self.response_draws, [0.1, 0.9])
+        q = central_interval(self.response_draws, 0.8)
         lines.append(
             f"  over {self.response_draws.size} draws: 80% range {q[0]:,.0f} - {q[1]:,.0f}"
         )
