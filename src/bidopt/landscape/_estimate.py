@@ -86,8 +86,7 @@ def _z_own(
     rows: tuple[IntArray, FloatArray, FloatArray, FloatArray],
     moved: bool | None = None,
 ) -> FloatArray:
-    """Each keyword's z = (typical log bid - mu) / sigma from its cost per click / bid,
-    at least ``Z_FLOOR``.
+    """Each keyword's z = (typical log bid - mu) / sigma from its cost per click / bid.
 
     With one bid the ratio inverts exactly.  Bids that moved mix several points of the
     ratio curve, so inverting the average ratio at the typical bid is biased: two
@@ -99,7 +98,7 @@ def _z_own(
     """
     table = _ratio_table(sigma)
     inverse = table[::-1], _Z_TABLE[::-1]
-    z_obs = np.maximum(np.interp(np.nan_to_num(ratio, nan=0.5), *inverse), Z_FLOOR)
+    z_obs = np.interp(np.nan_to_num(ratio, nan=0.5), *inverse)
     keyword, offset, weight, total = rows
     if not (np.any(offset) if moved is None else moved):  # bids never moved: exact
         return np.asarray(z_obs, dtype=np.float64)
@@ -110,7 +109,7 @@ def _z_own(
             total, 1e-12
         )
         z += z_obs - np.interp(np.clip(fitted, 1e-6, 1 - 1e-6), *inverse)
-    return np.asarray(np.where(total > 0, np.maximum(z, Z_FLOOR), z_obs), dtype=np.float64)
+    return np.asarray(np.where(total > 0, z, z_obs), dtype=np.float64)
 
 
 def z_own_by_sigma(
@@ -436,7 +435,7 @@ def estimate_landscapes(
         z_by_sigma = z_own_on_cluster(
             client, ratio, click_rows, moved, campaign_codes, z_own_by_sigma
         )
-    mus = []
+    mus, floored = [], []
     for sigma, z_own in zip(_SIGMA_GRID, z_by_sigma, strict=True):
         # pool z through ad group -> campaign for keywords with few clicks
         z_group = _group_mean(z_own, k_clicks, group_codes)
@@ -445,7 +444,10 @@ def estimate_landscapes(
         g_own = g_clicks / (g_clicks + weight_clicks)
         z_parent = g_own * z_group[group_codes] + (1 - g_own) * z_campaign[campaign_codes]
         z_k = np.where(k_clicks > 0, own * z_own + (1 - own) * z_parent, z_parent)
-        mus.append(typical - sigma * z_k)
+        # the price level at most -Z_FLOOR sigmas above the typical bid (a cost per click
+        # at about the bid says only that the price is near it)
+        floored.append(z_k <= Z_FLOOR)
+        mus.append(typical - sigma * np.maximum(z_k, Z_FLOOR))
     mu_by_sigma = np.stack(mus)
     day_rows = (entity, log_bid, active, np.asarray(w_day, dtype=np.float64), imps)
     if client is None:
@@ -563,6 +565,7 @@ def estimate_landscapes(
         source=source,
         n_log_days=int(day_codes.max()) + 1,
     )
+    at_floor = (k_clicks > 0) & np.stack(floored)[mode, cols]
     draws = None
     if draws_wanted > 0:
         rows = LogRows(
@@ -587,13 +590,14 @@ def estimate_landscapes(
             volume_by_sigma=volume_by_sigma,
             ratio=ratio,
             own=own,
-            ratio_table=(_ratio_table(0.6)[_Z_TABLE >= Z_FLOOR], _Z_TABLE[_Z_TABLE >= Z_FLOOR]),
+            ratio_table=(_ratio_table(0.6), _Z_TABLE),
             pooled=(ctr_pooled, cvr_pooled),
             se_log_order_value=se_log_aov,
             orders=0.0 if log.conversions is None else float(log.conversions.sum()),
+            # a floored keyword's price level spreads as at the floor, not as in the tail
+            read_at=np.where(at_floor, np.interp(Z_FLOOR, _Z_TABLE, _ratio_table(0.6)), ratio),
         )
         draws = draw_parameters(fit, draws_wanted, gen)
-    at_floor = (k_clicks > 0) & (z_by_sigma[mode, cols] <= Z_FLOOR + 1e-9)
     for message in (
         _no_counts_message(k_imps, k_clicks, log.conversions, int(day_codes.max()) + 1),
         _above_bid_message(above, entity, model.keywords, log.date),

@@ -291,11 +291,15 @@ def row_fit(
     pooled: tuple[PooledRates, PooledRates | None],
     se_log_order_value: FloatArray | None,
     orders: float = 0.0,
+    read_at: FloatArray | None = None,
 ) -> RowFit:
     """The spread of each keyword's volume and price level over the log's days (a
     sandwich variance at the chosen sigma), widened by its ad group's spread of price
     level where the keyword has few clicks (``own`` is the weight of its own data);
-    ``orders`` is the log's total orders (0 without conversions)."""
+    ``orders`` is the log's total orders (0 without conversions); ``read_at`` (shape
+    (n_keywords,), default ``ratio``) the cost per click / bid each keyword's price
+    level is read at (the floor's, for a keyword whose level the estimator floors),
+    where the spread of its days' ratios is turned into a spread of its price level."""
     n = model.n_keywords
     e = rows.entity
     mu, sigma, volume = model.price_mu, model.price_sigma, model.volume
@@ -314,8 +318,9 @@ def row_fit(
         k_click_bid, 1e-12
     )
     table, z_table = ratio_table
-    se_z_own = ratio_slope(safe_ratio, table, z_table) * se_ratio
-    z_own = np.interp(safe_ratio, table[::-1], z_table[::-1])
+    at = safe_ratio if read_at is None else np.nan_to_num(read_at, nan=0.5)
+    se_z_own = ratio_slope(at, table, z_table) * se_ratio
+    z_own = np.interp(at, table[::-1], z_table[::-1])
     k_clicks = np.asarray(np.bincount(e, weights=rows.clicks, minlength=n), dtype=np.float64)
     z_spread = between_sd(z_own, k_clicks, group_codes)
     se_mu = sigma * np.sqrt((own * se_z_own) ** 2 + ((1 - own) * z_spread) ** 2)
