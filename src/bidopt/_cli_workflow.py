@@ -252,7 +252,7 @@ def run_plan(
             [
                 ["per day", "today", "plan"],
                 *(
-                    [label, f"{t['today'][key]:,.2f}", f"{t['plan'][key]:,.2f}"]
+                    [label, _per_day(t["today"][key]), _per_day(t["plan"][key])]
                     for label, key in (
                         ("spend (yuan)", "spend"),
                         ("clicks", "clicks"),
@@ -276,6 +276,11 @@ def run_plan(
         f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
     ]
     return "\n".join(lines)
+
+
+def _per_day(value: float) -> str:
+    """A figure of the today/plan table; "-" where it has no value (a CPA without orders)."""
+    return f"{value:,.2f}" if np.isfinite(value) else "-"
 
 
 def _margin_line(sheet: BidSheet, *, capped: bool = False) -> str:

@@ -132,6 +132,11 @@ def today_bids(estimate: LandscapeEstimate, current_bids: Mapping[str, float] | 
                 f"{short_repr(keyword)}, which is not among its {ident.n_keywords} keywords, "
                 "instead."
             )
+        if isinstance(bid, bool) or not isinstance(bid, int | float | np.integer | np.floating):
+            raise InvalidInputError(
+                "`current_bids` must map each keyword to a finite bid >= 0 (a number, "
+                f"yuan). Got {bid!r} ({type(bid).__name__}) for {short_repr(keyword)} instead."
+            )
         value = float(bid)
         if not np.isfinite(value) or value < 0:
             raise InvalidInputError(
@@ -140,6 +145,15 @@ def today_bids(estimate: LandscapeEstimate, current_bids: Mapping[str, float] | 
             )
         today[index[keyword]] = value
     return today
+
+
+def history_bids(today: FloatArray, ident: Identifiability) -> FloatArray:
+    """The bid each keyword's trust region is centred on (shape (n_keywords,)): today's,
+    or for a keyword paused today (bid 0) that was active in the log, the geometric
+    middle of its logged bids (its trust region then spans its history, and 0 keeps it
+    paused)."""
+    middle = ident.bid_low * np.sqrt(ident.bid_ratio)
+    return np.asarray(np.where((today <= 0) & (ident.bid_low > 0), middle, today), np.float64)
 
 
 def _objective(metrics: dict[str, FloatArray], objective: str) -> FloatArray:
@@ -231,13 +245,26 @@ def _cut(estimate: LandscapeEstimate, today: FloatArray, down: FloatArray, budge
 
 
 def _region(
-    today: FloatArray, down: FloatArray, up: FloatArray, cut: float, scale: float
+    today: FloatArray,
+    down: FloatArray,
+    up: FloatArray,
+    cut: float,
+    scale: float,
+    centre: FloatArray | None = None,
 ) -> FloatArray:
     """The trust region's bid grid at a share ``scale`` of its width (0: today's bids and
     below, at full width down), reaching down by at least the log step ``cut`` (where
-    the budget is below what the region's lowest bids spend, :func:`_cut`)."""
+    the budget is below what the region's lowest bids spend, :func:`_cut`).  ``centre``
+    (:func:`history_bids`) centres a keyword paused today on its logged bids, with 0 (stay
+    paused) as its lowest level (its only one at ``scale`` 0)."""
     width = scale or 1.0
-    return _grid(today, np.maximum(down * width, cut), up * width, scale == 0)
+    mid = today if centre is None else centre
+    grid = _grid(mid, np.maximum(down * width, cut), up * width, scale == 0)
+    restart = (today <= 0) & (mid > 0)
+    grid[restart, 0] = 0.0
+    if scale == 0:
+        grid[restart] = 0.0
+    return grid
 
 
 def frontier_landscapes(
@@ -260,10 +287,11 @@ def frontier_landscapes(
     today = today_bids(estimate, current_bids)
     ident = estimate.identifiability
     assert ident is not None  # checked by today_bids
-    down, up = trust_half_widths(today, ident)
+    centre = history_bids(today, ident)
+    down, up = trust_half_widths(centre, ident)
     cuts = np.array([_cut(estimate, today, down, float(b)) for b in budgets])
     return [
-        (_expected(estimate, _region(today, down, up, cut, 1.0)), every[cuts == cut])
+        (_expected(estimate, _region(today, down, up, cut, 1.0, centre)), every[cuts == cut])
         for cut in np.unique(cuts)
     ]
 
@@ -380,7 +408,8 @@ def plan_on_estimate(
                 stacklevel=3,
             )
     else:
-        down, up = trust_half_widths(today, ident)
+        centre = history_bids(today, ident)
+        down, up = trust_half_widths(centre, ident)
         cut = _cut(estimate, today, down, budget)
 
         def keep_today() -> tuple[BidPlan, dict[str, FloatArray], FloatArray] | None:
@@ -414,7 +443,7 @@ def plan_on_estimate(
                     plan, metrics, gain = found
                     break
             plan, metrics, gain = solve_within(
-                _expected(estimate, _region(today, down, up, cut, scale))
+                _expected(estimate, _region(today, down, up, cut, scale, centre))
             )
             # a plan that a target (or the region's top) holds below the budget is given
             # the reach of its own spend, as a budget that small would have: without it
