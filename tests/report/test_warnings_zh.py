@@ -74,3 +74,37 @@ def test_chinese_plan_page_shows_library_warnings_in_chinese(caught: tuple) -> N
     english = render_plan_report(sheet, lang="en")
     assert "The log cannot identify" in english
     assert np.isfinite(sheet.spend)
+
+
+def _said(rows: list[list[object]]) -> list[str]:
+    from bidopt.datasets import read_keyword_log
+
+    cols = ["date", "keyword", "bid", "impressions", "clicks", "cost", "conversions", "revenue"]
+    log = read_keyword_log({c: [r[i] for r in rows] for i, c in enumerate(cols)})
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        estimate_landscapes(log)
+    return [str(w.message) for w in seen]
+
+
+def test_the_estimates_log_gap_warnings_are_given_in_chinese() -> None:
+    # kw0 pays more per click than its bid, kw1 pays its bid (minimum bid / reserve);
+    # then logs without clicks, and without orders, anywhere
+    rows: list[list[object]] = [
+        [f"2024-11-0{d}", "kw0", 1.0, 1000, 30, 60.0, 2, 100] for d in range(1, 8)
+    ]
+    rows += [[f"2024-11-0{d}", "kw1", 2.0, 1000, 30, 60.0, 2, 100] for d in range(1, 8)]
+    texts = _said(rows)
+    days = (1, 2)
+    texts += _said(
+        [[f"2024-11-0{d}", f"k{k}", 1.0 + k, 100, 0, 0, 0, 0] for d in days for k in (0, 1)]
+    )
+    texts += _said(
+        [[f"2024-11-0{d}", f"k{k}", 1.0 + k, 100, 5, 2, 0, 0] for d in days for k in (0, 1)]
+    )
+    starts = ("keyword-day", "of their bid per click", "no clicks on any", "no orders on any")
+    for start in starts:
+        said = [t for t in texts if start in t]
+        assert said, (start, texts)
+        zh = warning_zh(said[0])
+        assert zh != said[0] and "报表" in zh, zh

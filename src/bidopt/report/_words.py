@@ -319,6 +319,48 @@ _WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
             "做出价测试（bidopt.landscape.design_bid_test）。"
         ),
     ),
+    (  # bidopt.landscape.estimate_landscapes: cost per click above the logged bid
+        re.compile(
+            r"(?P<n>\d[\d,]*) keyword-days? paid more per click than the logged bid "
+            r"\((?P<names>.*)\): their bid changed within the day, .*"
+        ),
+        lambda m: (
+            f"{m['n']} 个关键词-天的平均点击花费高于报表中的出价（{m['names']}）：出价在当天"
+            "内改过，报表无法得知当时生效的出价。估计把它们的平均点击花费当作出价（买到这些"
+            "点击的最低出价）；当前出价仍取报表最后一天的。"
+        ),
+    ),
+    (  # bidopt.landscape.estimate_landscapes: cost per click at about the bid (Z_FLOOR)
+        re.compile(
+            r"(?P<n>\d[\d,]*) keywords? \((?P<share>\d+%) of spend\) paid (?P<pct>\d+%) of "
+            r"their bid per click \((?P<names>.*)\): at the platform's minimum bid .* winning "
+            r"(?P<win>[\d.]+%) of it at their bid .* their cost (?P<gap>-?\d+)% below it\. .*"
+        ),
+        lambda m: (
+            f"{m['n']} 个关键词（占花费的 {m['share']}）的平均点击花费是出价的 {m['pct']}"
+            f"（{m['names']}）：处于平台最低出价或保留价，或处于竞价边缘，报表无法判断它们"
+            f"赢得了多少流量。估计按它们在当前出价下赢得 {m['win']} 的流量来读：按报表中的"
+            f"出价，点击与报表一致，花费比报表低 {m['gap']}%。补救：让这些词的出价变动（见 "
+            "bidopt.landscape.design_bid_test）后重新估计。"
+        ),
+    ),
+    (  # bidopt.landscape.estimate_landscapes: no clicks / no orders in the whole log
+        re.compile(
+            r"The log has no (?P<what>clicks|orders) on any keyword \((?P<imps>[\d,]+) "
+            r"impressions over (?P<days>\d+) days\): .*"
+        ),
+        lambda m: (
+            "报表中所有关键词都没有"
+            + ("点击" if m["what"] == "clicks" else "成交")
+            + f"（{m['days']} 天共 {m['imps']} 次展现）："
+            + ("点击率和转化率" if m["what"] == "clicks" else "转化率")
+            + "只是较弱的默认值，而不是本账户的，因此估计无法判断任何出价能带来多少"
+            + ("点击和成交" if m["what"] == "clicks" else "成交")
+            + "；方案的区间以及它胜过当前出价的比例只是在复述这个默认值。补救：用有"
+            + ("点击" if m["what"] == "clicks" else "成交")
+            + "的报表重新估计。"
+        ),
+    ),
 )
 
 
