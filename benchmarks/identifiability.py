@@ -242,8 +242,7 @@ def subset_lines(
         f"before any result; reported whatever it shows) because at {n_subset} seeds the "
         f"lift's standard error at {smallest} keywords was "
         f"{100 * min(ses):.1f}-{100 * max(ses):.1f} points (target: a lift >= 3%). "
-        "The library, generator, settings and criteria are those of the "
-        f"{n_subset}-seed run.",
+        f"The first {n_subset} seeds' columns come from this same run (same library).",
         "",
         markdown_table(subset, list(subset[0])),
         "",
