@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,29 @@ def test_customer_value_checks_its_inputs(data: dict[str, np.ndarray]) -> None:
     # a new customer (the defaults) with a fixed value per purchase
     new = customer_value(purchases, 10.0, horizon=52.0)
     assert new.value[0] == pytest.approx(10.0 * purchases.expected_purchases(52.0)[0])
+
+
+def test_customer_value_refuses_a_failed_or_infinite_spend_fit() -> None:
+    # review 2: a Gamma-Gamma fit with success=False and q < 1 gave value [inf], silently
+    from bidopt.customers import fit_bgnbd, fit_gamma_gamma
+
+    x = np.array([1.0, 2, 3, 1, 2] * 20)
+    t_x = np.array([5.0, 10, 20, 3, 30] * 20)
+    big_t = np.full(100, 40.0)
+    z = (np.random.default_rng(0).pareto(0.7, 100) + 1) * 10  # heavy-tailed baskets
+    purchases, spend = fit_bgnbd(x, t_x, big_t), fit_gamma_gamma(x, z)
+    assert purchases.success and not spend.success
+    with pytest.raises(InvalidInputError, match="`spend` must be a converged fit.*Gamma-Gamma"):
+        customer_value(purchases, spend, horizon=52.0)
+    with pytest.raises(InvalidInputError, match="`spend` must be a converged fit"):
+        customer_value(purchases, spend, x, t_x, big_t, z, horizon=52.0)
+    failed = dataclasses.replace(purchases, success=False, message="did not converge")
+    with pytest.raises(InvalidInputError, match="`purchases` must be a converged fit.*BG/NBD"):
+        customer_value(failed, 10.0, horizon=52.0)
+    # a converged fit with q <= 1 values repeat buyers (finite) but not new customers
+    heavy = dataclasses.replace(spend, success=True)
+    assert heavy.params["q"] <= 1
+    with pytest.raises(InvalidInputError, match="`spend` must be a Gamma-Gamma fit with q > 1"):
+        customer_value(purchases, heavy, horizon=52.0)
+    repeat = customer_value(purchases, heavy, x, t_x, big_t, z, horizon=52.0)
+    assert np.isfinite(repeat.value).all()

@@ -249,6 +249,12 @@ def customer_value(
     Returns
     -------
     CustomerValue
+
+    Raises
+    ------
+    InvalidInputError
+        When a fit did not converge (``success=False``), or the Gamma-Gamma fit has
+        ``q <= 1`` and a customer has no repeat purchases (an infinite value).
     """
     if not isinstance(purchases, PurchaseModelFit):
         raise InvalidInputError(
@@ -258,7 +264,13 @@ def customer_value(
     length = check_scalar(horizon, "horizon", lower=0, lower_inclusive=False)
     rate = check_scalar(discount_rate, "discount_rate", lower=0)
     x, t_x, big_t = prediction_inputs(frequency, recency, T)
+    problem = _fit_problem(purchases, "purchases")
+    if problem is not None:
+        raise InvalidInputError(problem)
     if isinstance(spend, GammaGammaFit):
+        problem = _fit_problem(spend, "spend", new_customers=bool((x == 0).any()))
+        if problem is not None:
+            raise InvalidInputError(problem)
         z = np.atleast_1d(np.asarray(monetary_value, dtype=object))
         if z.ndim != 1 or z.size not in (1, x.size):
             raise InvalidInputError(
@@ -282,6 +294,31 @@ def customer_value(
         horizon=length,
         discount_rate=rate,
     )
+
+
+def _fit_problem(
+    fit: PurchaseModelFit | GammaGammaFit, name: str, *, new_customers: bool = True
+) -> str | None:
+    """Why ``fit`` cannot value customers (an error message), or None when it can.
+
+    A fit that did not converge is refused; so is a Gamma-Gamma fit with ``q <= 1``
+    when it must value a customer without repeat purchases (its mean value per purchase
+    ``p gamma / (q - 1)`` is then infinite).
+    """
+    if not fit.success:
+        return (
+            f"`{name}` must be a converged fit. Got a {fit._title} fit with success=False "
+            f"instead ({fit.message.rstrip('.')}); check the data and the time unit, or "
+            "pass a fixed value per purchase."
+        )
+    if isinstance(fit, GammaGammaFit) and new_customers and fit.params["q"] <= 1:
+        return (
+            f"`{name}` must be a Gamma-Gamma fit with q > 1 to value customers without "
+            f"repeat purchases (its mean value per purchase p gamma / (q - 1) is infinite "
+            f"otherwise). Got q = {fit.params['q']:.4g} instead; the basket values are too "
+            "heavy-tailed for the model: cap outliers or pass a fixed value per purchase."
+        )
+    return None
 
 
 def _labels(labels: object, n: int) -> ObjectArray:
@@ -369,7 +406,7 @@ def value_per_order(
     def new_customer(rows: BoolArray) -> tuple[float, float] | None:
         purchases = fit_bgnbd(x[rows], t_x[rows], big_t[rows])
         spend = fit_gamma_gamma(x[rows], z[rows])
-        if not (purchases.success and spend.success) or spend.params["q"] <= 1:
+        if _fit_problem(purchases, "purchases") or _fit_problem(spend, "spend"):
             return None
         future = purchases.discounted_purchases(length, discount_rate=rate, step=step)[0]
         count = purchases.expected_purchases(length)[0]
