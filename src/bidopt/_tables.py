@@ -210,11 +210,7 @@ def _read_text(path: Path, header: HeaderSpec | None) -> RawTable:
     if path.suffix == ".gz":
         raw = gzip.decompress(raw)
     text = _decode(raw, str(path))
-    sample = text[:8192]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = _dialect(text, header)
     # a field may be as long as the whole file (the csv module's default cap is 128 KiB,
     # which a long keyword list or note pasted into a cell can pass); the cap is the
     # module's global state, so it is restored afterwards
@@ -224,6 +220,45 @@ def _read_text(path: Path, header: HeaderSpec | None) -> RawTable:
         return _parse_rows(csv.reader(io.StringIO(text, newline=""), dialect), path, header)
     finally:
         csv.field_size_limit(limit)
+
+
+_DELIMITERS = ",\t;"
+
+
+def _dialect(text: str, spec: HeaderSpec | None) -> Any:
+    """The csv dialect of ``text``: the one :class:`csv.Sniffer` finds on its start.
+
+    An export's title row (one cell, no delimiter) can mislead the sniffer (or make it
+    give up, which means commas): when a reader's ``spec`` finds no header row among the
+    first rows as sniffed, each of comma, tab and semicolon is tried in turn and the
+    first under which a header row holds the required columns is used. When none does,
+    the sniffed dialect is kept and the header search raises its error.
+    """
+    try:
+        sniffed: Any = csv.Sniffer().sniff(text[:8192], delimiters=_DELIMITERS)
+    except csv.Error:
+        sniffed = csv.excel
+    if spec is None or not text.strip():
+        return sniffed
+    candidates = [sniffed] + [
+        type(f"_{ord(d)}", (csv.excel,), {"delimiter": d})
+        for d in _DELIMITERS
+        if d != sniffed.delimiter
+    ]
+    for dialect in candidates:
+        records: list[tuple[int, list[str]]] = []
+        reader = csv.reader(io.StringIO(text[:65536], newline=""), dialect)
+        try:
+            for record in reader:
+                if record and any(cell.strip() for cell in record):
+                    records.append((reader.line_num, record))
+                    if len(records) >= HEADER_SEARCH_ROWS:
+                        break
+            spec.pick(records, "")
+        except (csv.Error, InvalidInputError):
+            continue
+        return dialect
+    return sniffed
 
 
 def _parse_rows(reader: Any, path: Path, spec: HeaderSpec | None) -> RawTable:

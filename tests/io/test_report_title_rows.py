@@ -114,3 +114,27 @@ def test_crowd_report_title_rows_are_skipped_too(tmp_path: Path) -> None:
     assert report.report.title_rows == ("人群报告 2026-11-01",)
     with pytest.raises(InvalidInputError, match=r"lacks \['crowd'\]"):
         read_crowd_report(_csv(tmp_path / "d.csv", [[h for h in header if h != "人群名称"]]))
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";", ","])
+def test_a_delimited_report_with_a_title_row_is_read_whatever_its_delimiter(
+    tmp_path: Path, delimiter: str
+) -> None:
+    # the title line (one cell, no delimiter) made the sniffer give up (-> commas) on a
+    # tab- or semicolon-separated export, and no header row was found
+    from bidopt.datasets import read_crowd_report
+
+    path = tmp_path / "r.txt"
+    lines = [TITLE, *(delimiter.join(r) for r in [HEADER, *ROWS])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log = read_keyword_log(path)
+    assert log.impressions.tolist() == [300, 320, 12_000]
+    assert log.report.title_rows == (TITLE,)
+    crowd = tmp_path / "c.txt"
+    header = ["关键词", "人群名称", "溢价比例", "展现量", "点击量", "花费"]
+    row = ["连衣裙", "店铺老客", "30%", "200", "12", "20.40"]
+    crowd.write_text(
+        "\n".join(["人群报表", delimiter.join(header), delimiter.join(row)]) + "\n",
+        encoding="utf-8",
+    )
+    assert read_crowd_report(crowd).clicks.tolist() == [12]
