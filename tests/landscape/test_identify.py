@@ -175,6 +175,28 @@ def test_bid_test_leaves_identified_keywords_alone(account):
     np.testing.assert_array_equal(test.schedule[:, learnt], np.tile(test.today[learnt], (2, 1)))
 
 
+def test_bid_test_leaves_out_keywords_the_bid_limits_stop_from_varying(constant_log):
+    # review 2: a bid of 150 was clipped to 99 both up and down yet counted as tested,
+    # silently; a negative bid was blamed on `bids ... at index (0, 0)`
+    with pytest.warns(IdentifiabilityWarning):
+        estimate = estimate_landscapes(constant_log, n_draws=0)
+    words = [str(k) for k in estimate.identifiability.keywords[:2]]
+    with pytest.warns(IdentifiabilityWarning) as record:
+        test = design_bid_test(estimate, n_days=2, current_bids={words[0]: 150.0, words[1]: 80.0})
+    message = " ".join(str(w.message) for w in record)
+    assert "1 keyword(s) cannot vary" in message and words[0] in message and "150" in message
+    assert "1 keyword(s) are tested with bids clipped" in message and words[1] in message
+    assert not test.tested[0] and test.arm[0] == -1
+    np.testing.assert_array_equal(test.schedule[:, 0], [150.0, 150.0])
+    assert test.tested[1] and sorted(test.schedule[:, 1]) == [53.33, 99.0]
+    assert test.n_tested == 299
+    with pytest.raises(InvalidInputError, match=r"current_bids\['" + words[0] + r"'\].*-1"):
+        design_bid_test(estimate, current_bids={words[0]: -1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # bids inside the limits: no warning
+        design_bid_test(estimate, n_days=2)
+
+
 def test_robust_temper_is_one_when_keywords_agree_and_the_sandwich_ratio_otherwise():
     grid = np.round(np.arange(0.25, 1.401, 0.05), 2)
     step = 0.05

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,13 +11,60 @@ import numpy as np
 
 from bidopt._optional import require_pandas
 from bidopt._validation import check_random_state, check_scalar, rebuild_on_unpickle, short_repr
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape._estimate_result import LandscapeEstimate
 from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray, RandomState
 
 __all__ = ["BidTest", "design_bid_test"]
 
+#: The platform's bid limits, yuan: test bids are clipped to them.
 _MIN_BID, _MAX_BID = 0.05, 99.0
+
+
+def _names(keywords: ObjectArray, rows: IntArray) -> str:
+    """Up to five keywords of ``rows``, with how many more."""
+    shown = ", ".join(str(k) for k in keywords[rows[:5]])
+    return shown + (f" and {rows.size - 5} more" if rows.size > 5 else "")
+
+
+def _test_levels(
+    keywords: ObjectArray, today: FloatArray, factor: float, tested: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """The up and down test bids of every keyword, shape (n_keywords,) each, yuan:
+    ``today * factor`` and ``today / factor`` rounded to 0.01 yuan and clipped to the
+    bid limits.
+
+    Warns (:class:`~bidopt.exceptions.IdentifiabilityWarning`) naming the keywords meant
+    for the test (``tested``) whose up and down bids come to one bid (the caller leaves
+    them out: they cannot vary), and those whose bids the limits clip (tested with a
+    narrower step than asked).
+    """
+    raw_up, raw_down = np.round(today * factor, 2), np.round(today / factor, 2)
+    up = np.clip(raw_up, _MIN_BID, _MAX_BID)
+    down = np.clip(raw_down, _MIN_BID, _MAX_BID)
+    flat = np.flatnonzero(tested & (up <= down))
+    narrow = np.flatnonzero(tested & (up > down) & ((up != raw_up) | (down != raw_down)))
+    parts = []
+    if flat.size:
+        parts.append(
+            f"{flat.size} keyword(s) cannot vary their bid and are left out of the test "
+            f"({_names(keywords, flat)}; today's bids "
+            f"{', '.join(f'{b:g}' for b in today[flat[:5]])}): check that today's bids are "
+            "in yuan and within the limits"
+        )
+    if narrow.size:
+        parts.append(
+            f"{narrow.size} keyword(s) are tested with bids clipped to the limits, a narrower "
+            f"step than asked ({_names(keywords, narrow)})"
+        )
+    if parts:
+        warnings.warn(
+            f"The test bids must lie within the platform's bid limits "
+            f"[{_MIN_BID:g}, {_MAX_BID:g}] yuan, in steps of 0.01 yuan: " + "; ".join(parts) + ".",
+            IdentifiabilityWarning,
+            stacklevel=3,
+        )
+    return up, down
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -162,10 +210,14 @@ def design_bid_test(
                     "`current_bids` must name keywords of the estimate. Got "
                     f"{short_repr(keyword)} instead."
                 )
-            today[ident.keywords == keyword] = float(bid)
+            today[ident.keywords == keyword] = check_scalar(
+                bid, f"current_bids[{keyword!r}]", lower=0
+            )
     tested = today > 0
     if include == "unidentified":
         tested &= ident.source != "keyword"
+    up, down = _test_levels(ident.keywords, today, factor, tested)
+    tested &= up > down
     rows = np.flatnonzero(tested)
     # balanced by spend: largest first, each to the arm with less spend so far (the arms
     # then differ by at most one keyword's spend); ties and the first keyword at random
@@ -178,8 +230,6 @@ def design_bid_test(
         side = first if i == 0 else int(load[1] < load[0])
         arm[row] = side
         load[side] += float(spend[row])
-    up = np.clip(np.round(today * factor, 2), _MIN_BID, _MAX_BID)
-    down = np.clip(np.round(today / factor, 2), _MIN_BID, _MAX_BID)
     schedule = np.tile(today, (days, 1))
     for d in range(days):
         schedule[d] = np.where(arm == d % 2, up, schedule[d])
