@@ -19,6 +19,7 @@ from bidopt.channels import (
 )
 from bidopt.channels._calendar import calendar_controls
 from bidopt.exceptions import InvalidInputError
+from bidopt.experiments import lift_tests_table
 
 
 def _history(seed: int = 0, weeks: int = 104, flat: bool = False) -> dict[str, Any]:
@@ -106,6 +107,17 @@ def test_lift_tests_pin_down_a_channel_history_cannot() -> None:
     assert iv.marginal_low[1] <= m <= iv.marginal_high[1]
     with pytest.raises(InvalidInputError, match="`lift_tests` must have columns"):
         fit_response(h["spend"], h["kpi"], lift_tests={"channel": ["b"]})
+    # review 2: the experiments package's table (spend, spend_change, se) is taken as it is
+    rows = [
+        {"channel": "b", "spend": 3000.0, "spend_change": hi - 3000.0, "lift": lift,
+         "se": 50.0, "periods": 28.0}
+        for hi, lift in zip(tests["spend_to"], tests["lift"], strict=True)
+    ]  # fmt: skip
+    table = lift_tests_table(rows)
+    for given in (rows, table):
+        same = fit_response(h["spend"], h["kpi"], lift_tests=given, **kw)
+        assert same.n_lift_tests == 2
+        np.testing.assert_allclose(same.curves["b"](6000.0), curve(6000.0), rtol=1e-9)
 
 
 def _expected_reference(draws: CurveDraws, budget: float, upper: np.ndarray) -> float:

@@ -94,6 +94,20 @@ def test_lift_test_design_solves_both_ways_and_the_table_validates():
         design_lift_test(kpi_sd=1.0, se_return=0.1)
 
 
+def test_lift_test_result_refuses_no_change_a_constant_kpi_and_a_cut_above_the_spend():
+    # review 2: all three gave a row (se 0, or spend_to -100) that fit_response then refused
+    kpi = [1200.0, 1150.0, 1250.0]
+    with pytest.raises(InvalidInputError, match="`spend_change` must be nonzero.*Got 0.0"):
+        lift_test_result(kpi, kpi, channel="search", spend=100.0, spend_change=0.0)
+    with pytest.raises(InvalidInputError, match="`kpi_test` and `kpi_control` must vary"):
+        lift_test_result([5.0] * 4, [3.0] * 4, channel="search", spend=100.0, spend_change=50.0)
+    with pytest.raises(InvalidInputError, match="`spend_change` must be >= -spend.*Got -200"):
+        lift_test_result(kpi, kpi, channel="search", spend=100.0, spend_change=-200.0)
+    row = lift_test_result(kpi, kpi, channel="search", spend=100.0, spend_change=-100.0)
+    with pytest.raises(InvalidInputError, match="`spend_change` >= -`spend`.*row 1"):
+        lift_tests_table([row, {**row, "spend_change": -200.0}])
+
+
 @pytest.mark.parametrize(("n", "x"), [(200, (5, 12)), (50, (1, 4)), (1000, (100, 120))])
 def test_chance_of_a_relative_lift_is_close_to_exact_beta_posteriors(n, x):
     # the delta-method normal of the ratio gave 0.75 for an exact 0.89 (1/50 vs 4/50)

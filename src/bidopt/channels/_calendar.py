@@ -99,11 +99,20 @@ class LiftTests:
 
 
 _LIFT_COLUMNS = ("channel", "spend_from", "spend_to", "lift", "lift_se")
+# the columns of bidopt.experiments.lift_tests_table (LIFT_TESTS_COLUMNS), read as
+# spend_from = spend, spend_to = spend + spend_change, lift_se = se
+_EXPERIMENT_COLUMNS = ("channel", "spend", "spend_change", "lift", "se")
 
 
 def check_lift_tests(table: Any, channels: list[str]) -> LiftTests | None:
     """The lift-test table (a DataFrame, a mapping of column -> values, or a list of
-    row mappings) checked against the fitted ``channels``."""
+    row mappings) checked against the fitted ``channels``.
+
+    The table has the columns ``channel, spend_from, spend_to, lift, lift_se``, or those
+    of :func:`bidopt.experiments.lift_tests_table` (``channel, spend, spend_change,
+    lift, se``; ``periods`` is not used), read as ``spend_from = spend``, ``spend_to =
+    spend + spend_change`` and ``lift_se = se``.
+    """
     if table is None:
         return None
     if isinstance(table, list | tuple):
@@ -112,13 +121,27 @@ def check_lift_tests(table: Any, channels: list[str]) -> LiftTests | None:
                 "`lift_tests` must be a table with columns channel, spend_from, spend_to, "
                 f"lift, lift_se (rows as mappings). Got {short_repr(table)} instead."
             )
-        table = {c: [r.get(c) for r in table] for c in _LIFT_COLUMNS}
+        table = {c: [r[c] for r in table] for c in table[0] if all(c in r for r in table)}
     cols = list(table.columns) if hasattr(table, "columns") else list(table)
     missing = [c for c in _LIFT_COLUMNS if c not in cols]
+    if missing and all(c in cols for c in _EXPERIMENT_COLUMNS):
+        spend, change = (
+            as_float_array(np.asarray(table[c], dtype=object), f"lift_tests[{c!r}]", ndim=1)
+            for c in ("spend", "spend_change")
+        )
+        table = {
+            "channel": table["channel"],
+            "spend_from": spend,
+            "spend_to": spend + change,
+            "lift": table["lift"],
+            "lift_se": table["se"],
+        }
+        cols, missing = list(table), []
     if missing:
         raise InvalidInputError(
-            f"`lift_tests` must have columns {list(_LIFT_COLUMNS)}. Got columns {cols} "
-            f"(missing {missing}) instead."
+            f"`lift_tests` must have columns {list(_LIFT_COLUMNS)} (or the experiments "
+            f"table's {list(_EXPERIMENT_COLUMNS)}). Got columns {cols} (missing {missing}) "
+            "instead."
         )
     names = [str(c) for c in np.asarray(table["channel"], dtype=object).ravel()]
     unknown = sorted({c for c in names if c not in channels})

@@ -170,7 +170,10 @@ def fit_response(
     lift_tests : DataFrame, mapping of column -> values, or list of row mappings, optional
         Experiments with columns ``channel``, ``spend_from`` and ``spend_to`` (steady
         spend per period before and during the test, yuan), ``lift`` (the measured
-        steady-state KPI change per period) and ``lift_se`` (its standard error, > 0).
+        steady-state KPI change per period) and ``lift_se`` (its standard error, > 0);
+        or the table of :func:`bidopt.experiments.lift_tests_table` (rows of
+        :func:`~bidopt.experiments.lift_test_result`) as it is, read as ``spend_from =
+        spend``, ``spend_to = spend + spend_change`` and ``lift_se = se``.
     l_max : int, default 4
         Longest adstock carry-over, periods.
     burn_in : int, default 0

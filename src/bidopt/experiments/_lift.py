@@ -29,9 +29,11 @@ __all__ = [
 #: period before the change, yuan); ``spend_change`` (yuan per period added, negative
 #: for a cut); ``lift`` (change of the KPI per period caused by the spend change, KPI
 #: units such as yuan of revenue); ``se`` (standard error of ``lift``); ``periods``
-#: (length of the test, periods).  This is the table that
-#: :func:`bidopt.channels.fit_response` is to take to pin down response curves
-#: (issue #24; not consumed yet).
+#: (length of the test, periods).  :func:`bidopt.channels.fit_response` takes this
+#: table as its ``lift_tests`` directly, reading ``spend_from = spend``, ``spend_to =
+#: spend + spend_change`` and ``lift_se = se`` (``periods`` is not used; ``lift`` is
+#: taken as the steady-state change, so a test shorter than the channel's carry-over
+#: under-states it).
 LIFT_TESTS_COLUMNS: tuple[str, ...] = (
     "channel",
     "spend",
@@ -244,13 +246,20 @@ def lift_test_result(
     spend : float
         The channel's spend per period before the change, yuan.
     spend_change : float
-        Yuan per period added (negative for a cut).
+        Yuan per period added (negative for a cut; nonzero, >= ``-spend``).
 
     Returns
     -------
     dict
         Keys :data:`LIFT_TESTS_COLUMNS`: ``lift`` is the difference of the mean KPIs,
-        ``se`` its (Welch) standard error.
+        ``se`` its (Welch) standard error.  A list of such rows is a ``lift_tests``
+        table for :func:`bidopt.channels.fit_response`.
+
+    Raises
+    ------
+    InvalidInputError
+        When ``spend_change`` is 0 or cuts more than ``spend``, or both KPIs are
+        constant (no standard error can be estimated).
     """
     test = as_float_array(kpi_test, "kpi_test")
     control = as_float_array(kpi_control, "kpi_control")
@@ -259,11 +268,28 @@ def lift_test_result(
             raise InvalidInputError(
                 f"`{name}` must have at least 2 periods. Got {arr.size} instead."
             )
+    before = check_scalar(spend, "spend", lower=0)
+    change = check_scalar(spend_change, "spend_change")
+    if change == 0:
+        raise InvalidInputError(
+            "`spend_change` must be nonzero (a test changes the spend). Got 0.0 instead."
+        )
+    if before + change < 0:
+        raise InvalidInputError(
+            f"`spend_change` must be >= -spend (a cut cannot exceed the spend of {before:,.6g} "
+            f"yuan per period). Got {change:,.6g} instead."
+        )
     se = math.sqrt(test.var(ddof=1) / test.size + control.var(ddof=1) / control.size)
+    if not se > 0:
+        raise InvalidInputError(
+            "`kpi_test` and `kpi_control` must vary from period to period (the lift's "
+            "standard error is estimated from that variation). Got constant KPIs "
+            f"({short_repr(test.tolist())} and {short_repr(control.tolist())}) instead."
+        )
     return {
         "channel": str(channel),
-        "spend": check_scalar(spend, "spend", lower=0),
-        "spend_change": check_scalar(spend_change, "spend_change"),
+        "spend": before,
+        "spend_change": change,
         "lift": float(test.mean() - control.mean()),
         "se": se,
         "periods": float(test.size),
@@ -319,4 +345,11 @@ def lift_tests_table(
         )
     if (out["spend"] < 0).any():
         raise InvalidInputError("A lift_tests table must have `spend` >= 0 in every row.")
+    if (out["spend"] + out["spend_change"] < 0).any():
+        at = int(np.argmax(out["spend"] + out["spend_change"] < 0))
+        raise InvalidInputError(
+            "A lift_tests table must have `spend_change` >= -`spend` (a cut no larger than "
+            f"the spend) in every row. Got spend {out['spend'][at]:,.6g} and spend_change "
+            f"{out['spend_change'][at]:,.6g} in row {at} instead."
+        )
     return out
