@@ -62,14 +62,12 @@ def optimize_bids(
     region around today's bid that widens with the bid changes the log has seen (+-20%
     where the bid never moved, the log's bids plus 20% where it did), and falls back
     towards today's bids unless the plan beats them, at the same spend, in at least 80%
-    of the draws (the no-loss guard).  Where the budget is within the 80% range of
-    today's bids' spend over the draws and at most 5% below its mean (no real cut), the
+    of the draws (the no-loss guard).  Where today's bids' expected spend is within the
+    budget and the budget within the 80% range of their spend over the draws, the
     estimate cannot tell that they overspend it: the plan must then beat them as they
-    are, and the guard's last step keeps them unchanged (its message says that the plan
-    spends more than the budget, and why; the plan's ``budget`` is their expected
-    spend).  A deeper cut is honoured: where the trust region's lowest bids spend more
-    than the budget, it reaches further down, so the plan lowers bids rather than
-    switching keywords off.
+    are.  A budget below their expected spend, however slightly, is a cut, and the plan
+    honours it: where the trust region's lowest bids spend more than the budget, it
+    reaches further down, so the plan lowers bids rather than switching keywords off.
 
     Parameters
     ----------
@@ -78,8 +76,7 @@ def optimize_bids(
         estimate, planned on as described above.
     budget : float
         Spend limit per period, yuan (>= 0). Hard: the plan never spends more (on an
-        estimate, its expected spend; except that the no-loss guard may keep today's
-        bids, at most 5% above it, see above).
+        estimate, its expected spend), and ``plan.certificate`` checks this budget.
     objective : {"conversions", "clicks", "revenue", "profit"}, default "conversions"
         What to maximise; ``profit`` is revenue minus cost.
     max_cpc : float, optional

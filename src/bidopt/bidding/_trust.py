@@ -24,13 +24,12 @@ says so).  With ``safe=True`` (the default):
   low bids to choose from than a smaller one.
 
 Today's bids count as a plan within the budget when the estimate cannot tell that they
-spend more and the budget is no real cut: when their spend is within the budget in at
-least 10% of the draws (``TODAY_WITHIN``, the low end of its 80% range) and their
-expected spend is at most 5% above it (``TODAY_OVER``), the plan must beat their
-objective as it is (otherwise: scaled down in proportion to the budget), and the guard's
-last step keeps them as they are rather than lowering them (the plan's ``budget`` is then
-their expected spend, and its message says plainly that it is above the budget and why).
-A larger cut is honoured.  Where the budget is below what the trust region's lowest bids
+spend more and they fit it: when their spend is within the budget in at least 10% of the
+draws (``TODAY_WITHIN``, the low end of its 80% range) and their expected spend is within
+the budget, the plan must beat their objective as it is (otherwise: scaled down in
+proportion to the budget).  The budget is hard: a budget below today's expected spend,
+however slightly, is a cut, and the plan's expected spend stays within it (its bids are
+lowered).  Where the budget is below what the trust region's lowest bids
 spend, the region reaches further down, to bids (today's times one factor) that spend
 half the budget, so that the plan lowers bids rather than switching keywords off.
 """
@@ -43,9 +42,8 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from bidopt._quantiles import central_interval
+from bidopt._certificate import RTOL, Certificate, upper
 from bidopt._validation import check_bool, short_repr
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._ranges import PlanRanges
@@ -80,9 +78,6 @@ _AIM_STEPS = 4
 #: not scaled down to the budget) when their spend is within it in at least this share
 #: of the draws: the lower end of the 80% range.
 TODAY_WITHIN = 0.1
-#: ... and only when their expected spend is at most this much above the budget: a
-#: larger gap is the merchant's budget cut, which the plan honours (it lowers bids).
-TODAY_OVER = 0.05
 
 
 def _share_within(spends: FloatArray, budget: float) -> float:
@@ -103,6 +98,19 @@ _MIN_BID, _MAX_BID = 0.05, 99.0
 #: A plan spending this share below its budget (a target or the region's top holds it)
 #: is tried again with the region's reach of its own spend.
 _SHORT = 0.05
+
+
+def _on_budget(certificate: Certificate, spend: float, budget: float) -> Certificate:
+    """``certificate`` with its budget check on the user's ``budget`` (yuan), for a plan
+    solved at a lower aim (its ``budget``, kept for the report's aim note): the
+    certificate checks the user's budget, not the aim."""
+    checks = tuple(
+        upper("budget", spend, budget, scale=c.tolerance / RTOL, unit=c.unit)
+        if c.name == "budget"
+        else c
+        for c in certificate.checks
+    )
+    return Certificate.of(checks)
 
 
 def today_bids(estimate: LandscapeEstimate, current_bids: Mapping[str, float] | None) -> FloatArray:
@@ -160,28 +168,6 @@ def _objective(metrics: dict[str, FloatArray], objective: str) -> FloatArray:
     if objective == "profit":
         return metrics["revenue"] - metrics["cost"]
     return metrics[objective]
-
-
-def _unbid(kept: BidLandscape, changed: npt.NDArray[np.bool_], objective: str) -> str:
-    """Words for the keywords of today's bids (``kept``, one level each) that the plan
-    does not bid on, all expected to spend nothing at today's bid: empty when none."""
-    rows = np.flatnonzero(changed)
-    if rows.size == 0:
-        return ""
-    labels = kept.keywords
-    shown = rows[:3] if labels is None else labels[rows[:3]]
-    names = ", ".join(repr(str(k)) if labels is not None else f"row {k}" for k in shown.tolist())
-    more = f" and {rows.size - 3} more" if rows.size > 3 else ""
-    worth = kept.objective_values(objective)[rows, 0]  # type: ignore[arg-type]
-    why = (
-        f"at no spend they would add no {objective}"
-        if np.all(worth <= 0)
-        else "the plan's bid limits or caps exclude today's bid"
-    )
-    return (
-        f", except {rows.size} keyword(s) expected to spend nothing at today's bid "
-        f"({names}{more}), which the plan does not bid on ({why})"
-    )
 
 
 def trust_half_widths(today: FloatArray, ident: Identifiability) -> tuple[FloatArray, FloatArray]:
@@ -325,12 +311,14 @@ def plan_on_estimate(
     today_metrics = totals(today)
     today_cost = today_metrics["cost"].sum(axis=1)
     today_spend = float(today_cost.mean())
-    # today's bids are a plan within the budget unless the estimate is sure they spend
-    # more: then (only) the plan is compared with them scaled down to the budget
+    # today's bids are a plan within the budget when they fit it in expectation and the
+    # estimate is not sure they spend more; otherwise the budget is a cut and the plan is
+    # compared with them scaled down to the budget (the budget is hard: no plan of
+    # today's bids above it is kept)
     affordable = (
         draws is not None
         and _share_within(today_cost, budget) >= TODAY_WITHIN
-        and today_spend <= budget * (1 + TODAY_OVER)
+        and today_spend <= budget * (1 + 1e-9)
     )
     # the guard's reference: what today's bids can do under the caller's constraints,
     # the keywords a target CPA / ROAS, a cap or the bid limits rule out paused (none
@@ -376,6 +364,7 @@ def plan_on_estimate(
             spends = level_free(metrics)
             plan = replace(
                 plan,
+                certificate=_on_budget(plan.certificate, plan.spend, budget),
                 message=plan.message
                 + f" The plan aims at {aim:,.2f} of the budget {budget:,.2f} so that its "
                 f"spend stays within the budget in {SPEND_QUANTILE:.0%} of the estimate's "
@@ -412,36 +401,7 @@ def plan_on_estimate(
         down, up = trust_half_widths(centre, ident)
         cut = _cut(estimate, today, down, budget)
 
-        def keep_today() -> tuple[BidPlan, dict[str, FloatArray], FloatArray] | None:
-            # today's bids as they are: the estimate cannot tell that they spend more
-            # than the budget, and lowering them loses what they get; None when the
-            # caller's other constraints (a target CPA or ROAS, caps) pause some of them
-            if held is None:
-                return None
-            changed = ~np.isclose(held.bids, today)
-            if np.any(changed & (kept.cost.max(axis=1) > 0)):
-                return None
-            metrics, gain = evaluate(held)
-            lo, hi = central_interval(today_cost, 0.8)
-            kept_plan = replace(
-                held,
-                message=held.message
-                + f" Today's bids are kept as they are{_unbid(kept, changed, objective)}, "
-                f"so the plan's expected spend "
-                f"{today_spend:,.2f} is {today_spend / budget - 1:.1%} above the budget "
-                f"{budget:,.2f}: the estimate cannot tell them apart (80% range of "
-                f"today's spend {lo:,.2f} .. {hi:,.2f}, within {TODAY_OVER:.0%} of the "
-                "budget), no plan beat today's bids, and lowering them would lose "
-                "what they get.",
-            )
-            return kept_plan, metrics, gain
-
         for scale in _SCALES:
-            if scale == 0.0 and affordable and today_spend > budget:
-                found = keep_today()
-                if found is not None:
-                    plan, metrics, gain = found
-                    break
             plan, metrics, gain = solve_within(
                 _expected(estimate, _region(today, down, up, cut, scale, centre))
             )
