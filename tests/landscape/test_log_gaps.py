@@ -161,3 +161,35 @@ def test_a_log_without_clicks_or_orders_says_the_rates_are_a_default(
     said = [str(w.message) for w in caught if str(w.message).startswith("The log has no")]
     assert said == [said[0]]
     assert said[0].startswith(f"The log has no {what} on any keyword (900 impressions over 3 days)")
+
+
+def test_cost_in_fen_and_bids_in_yuan_are_refused_naming_the_units() -> None:
+    # review 2: cost x100 (fen) against bids in yuan gave a plan spending 8.73 of a
+    # 314,705 budget with success=True; the warning blamed bid changes within the day
+    from bidopt.datasets import make_search_account
+    from bidopt.exceptions import InvalidInputError
+
+    d = make_search_account(30, n_days=14, rng=11).log.to_dict()
+    d["cost"] = np.asarray(d["cost"]) * 100
+    with pytest.raises(InvalidInputError) as info:
+        estimate_landscapes(read_keyword_log(d), n_draws=0)
+    said = str(info.value)
+    assert "`bid` and `cost`" in said and "fen" in said
+    assert re.search(r"Got 100% of the spend .* median cost per click [\d.]+ times the bid", said)
+
+
+def test_an_estimate_far_from_the_logs_spend_warns_with_the_gap() -> None:
+    # bids in fen and cost in yuan: nothing pays above the bid, but the estimate's spend
+    # at the log's bids is 4.5x the log's; say so instead of planning on it
+    from bidopt.datasets import make_search_account
+
+    d = make_search_account(30, n_days=14, rng=11).log.to_dict()
+    with warnings.catch_warnings(record=True) as made:
+        warnings.simplefilter("always")
+        estimate_landscapes(read_keyword_log(d), n_draws=0)
+    assert not [x for x in made if "reproduce" in str(x.message)]  # the log as made
+    d["bid"] = np.asarray(d["bid"]) * 100
+    with pytest.warns(IdentifiabilityWarning, match=r"does not reproduce the log's spend") as w:
+        estimate_landscapes(read_keyword_log(d), n_draws=0)
+    said = next(str(x.message) for x in w if "reproduce" in str(x.message))
+    assert re.search(r"spends [\d,.]+ where the log spent [\d,.]+ \([\d.]+ times\)", said)

@@ -28,6 +28,7 @@ from bidopt.landscape._identify import (
     keyword_bids,
 )
 from bidopt.landscape._landscape import BidLandscape
+from bidopt.landscape._uncertainty import expected_metrics
 from bidopt.landscape._uncertainty_fit import (
     LogRows,
     between_sd,
@@ -52,6 +53,14 @@ _MIN_BID, _MAX_BID = 0.05, 99.0
 #: would read as a keyword winning almost nothing and, at its bid, a volume that one
 #: cent more multiplies: the log says only that the price is near the bid.
 Z_FLOOR = -2.0
+#: Largest share of the spend of clicked keyword-days that may have paid more per click
+#: than the logged bid: beyond it ``bid`` and ``cost`` are not read as the same account's
+#: bids and costs (units, or a bid column that is not the keyword's bid) and the log is
+#: refused; below it the keyword-days are read at their cost per click and named.
+MAX_ABOVE_BID_SHARE = 0.5
+#: How far (a factor either way) the estimate's spend at the log's bids may be from the
+#: log's spend before an IdentifiabilityWarning names the gap.
+SPEND_GAP_FACTOR = 1.5
 
 
 def _entities(log: KeywordLog) -> tuple[IntArray, IntArray]:
@@ -261,7 +270,10 @@ def estimate_landscapes(
       :class:`~bidopt.exceptions.IdentifiabilityWarning` names the keywords and the gap
       when they carry 5% of the spend or more.  A keyword-day that paid more per click
       than its bid (the bid changed within the day) is read at its cost per click as
-      the bid, and named in a warning.
+      the bid, and named in a warning; when such keyword-days carry more than
+      :data:`MAX_ABOVE_BID_SHARE` of the spend of the keyword-days with clicks, ``bid``
+      and ``cost`` are not the same account's bids and costs (cost in fen and bids in
+      yuan, or a bid column that is not the keyword's bid) and the log is refused.
     * ``sigma`` is chosen per campaign by the Poisson likelihood of the daily
       impressions, which move with the day-to-day bid changes (each keyword's deviance
       over its own over-dispersion, the campaign's sum tempered when its keywords
@@ -320,13 +332,21 @@ def estimate_landscapes(
         evaluate other grids; ``identifiability``: what the log can identify per
         keyword; ``draws``: the parameter draws.
 
+    Raises
+    ------
+    InvalidInputError
+        For a log that is not a KeywordLog, lacks ``bid`` or ``cost``, has impressions
+        on a day with bid 0, or in which most of the spend paid more per click than the
+        logged bid (see above); and for bad parameters.
+
     Warns
     -----
     IdentifiabilityWarning
         When keywords with at least 5% of the log's spend have a bid response that
         only the prior sets (their bids, and their campaign's, never varied), or a
-        cost per click at about their bid; and when keyword-days paid more per click
-        than their bid.
+        cost per click at about their bid; when keyword-days paid more per click
+        than their bid; and when the estimate's spend at the log's bids is more than
+        :data:`SPEND_GAP_FACTOR` either way from the log's spend.
 
     Examples
     --------
@@ -372,6 +392,7 @@ def estimate_landscapes(
     # force for part of the day (the bid changed within it): the fit reads it at its
     # cost per click, the least bid that buys those clicks (the log's bid stays today's)
     above = active & (clicks > 0) & (cost_log > clicks * bid_log * (1 + 1e-9) + 0.01)
+    _check_cost_units(above, active & (clicks > 0), cost_log, clicks, bid_log)
     fit_bid = np.where(above, cost_log / np.maximum(clicks, 1.0), bid_log)
     entity, first = _entities(log)
     n = first.size
@@ -602,6 +623,7 @@ def estimate_landscapes(
         _no_counts_message(k_imps, k_clicks, log.conversions, int(day_codes.max()) + 1),
         _above_bid_message(above, entity, model.keywords, log.date),
         _floor_message(at_floor, model.keywords, k_cost, k_click_bid, best["sigma"]),
+        _spend_gap_message(model, entity, fit_bid, active, cost_log),
         ident.warning_message(),
     ):
         if message is not None:
@@ -667,6 +689,82 @@ def _above_bid_message(
         f"({_names(named)}): their bid changed within the day, and the log cannot tell "
         "the bid in force. The estimate reads each at its cost per click as the bid (the "
         "least bid that buys those clicks); today's bid is still the log's last one."
+    )
+
+
+def _check_cost_units(
+    above: BoolArray,
+    clicked: BoolArray,
+    cost: FloatArray,
+    clicks: FloatArray,
+    bid: FloatArray,
+) -> None:
+    """Refuse a log in which more than :data:`MAX_ABOVE_BID_SHARE` of the spend of the
+    clicked keyword-days (``clicked``) paid more per click than the logged bid
+    (``above``); all arrays have one entry per log row, ``cost`` and ``bid`` in yuan.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``bid`` and ``cost``, the share, the median cost per click over the bid,
+        and the likely causes.
+    """
+    paid = float(cost[clicked].sum())
+    if paid <= 0 or float(cost[above].sum()) <= MAX_ABOVE_BID_SHARE * paid:
+        return
+    share = float(cost[above].sum()) / paid
+    ratio = float(np.median(cost[clicked] / (clicks[clicked] * bid[clicked])))
+    raise InvalidInputError(
+        "`log` must have `bid` and `cost` in the same units, with `bid` the keyword's bid "
+        f"(a cost per click above it is an occasional day on which the bid changed). Got "
+        f"{share:.0%} of the spend of keyword-days with clicks ({int(above.sum()):,} of "
+        f"{int(clicked.sum()):,} keyword-days) paying more per click than the logged bid, "
+        f"the median cost per click {ratio:,.3g} times the bid, instead. Likely causes: "
+        "cost exported in fen and bids in yuan (divide cost by 100"
+        + (f": the median would be {ratio / 100:.2g}, under the bid" if ratio < 100 else "")
+        + "), or a bid column that is not the keyword's bid (a crowd premium, a default "
+        "bid, the day's first bid before it was raised)."
+    )
+
+
+def _spend_gap_message(
+    model: LandscapeModel,
+    entity: IntArray,
+    fit_bid: FloatArray,
+    active: BoolArray,
+    cost: FloatArray,
+) -> str | None:
+    """The warning when the estimate's spend at the log's bids (each served
+    keyword-day's bid as the estimate reads it, on an average day) is more than
+    :data:`SPEND_GAP_FACTOR` either way from the log's spend, or None.
+
+    ``entity``, ``fit_bid``, ``active`` and ``cost`` have one entry per log row (bids and
+    cost in yuan)."""
+    logged_spend = float(cost[active].sum())
+    if logged_spend <= 0:
+        return None
+    e = entity[active]
+    modelled = float(
+        expected_metrics(
+            fit_bid[active][:, None],
+            model.volume[e],
+            model.ctr[e],
+            None,
+            None,
+            model.price_mu[e],
+            model.price_sigma[e],
+            monotone=False,
+        )["cost"].sum()
+    )
+    gap = modelled / logged_spend
+    if 1 / SPEND_GAP_FACTOR <= gap <= SPEND_GAP_FACTOR:
+        return None
+    return (
+        f"The estimate does not reproduce the log's spend: at the log's own bids it spends "
+        f"{modelled:,.2f} where the log spent {logged_spend:,.2f} ({gap:.2g} times), beyond "
+        f"the {SPEND_GAP_FACTOR:g}x either way it should be within. Its costs and what a plan "
+        "spends cannot be trusted: check that `bid` and `cost` are in the same units and "
+        "that `bid` is the keyword's bid, and see the other warnings."
     )
 
 
