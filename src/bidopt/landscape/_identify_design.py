@@ -12,6 +12,7 @@ import numpy as np
 from bidopt._optional import require_pandas
 from bidopt._validation import check_random_state, check_scalar, rebuild_on_unpickle, short_repr
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
+from bidopt.landscape._estimate import _names
 from bidopt.landscape._estimate_result import LandscapeEstimate
 from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray, RandomState
 
@@ -19,12 +20,6 @@ __all__ = ["BidTest", "design_bid_test"]
 
 #: The platform's bid limits, yuan: test bids are clipped to them.
 _MIN_BID, _MAX_BID = 0.05, 99.0
-
-
-def _names(keywords: ObjectArray, rows: IntArray) -> str:
-    """Up to five keywords of ``rows``, with how many more."""
-    shown = ", ".join(str(k) for k in keywords[rows[:5]])
-    return shown + (f" and {rows.size - 5} more" if rows.size > 5 else "")
 
 
 def _test_levels(
@@ -48,14 +43,14 @@ def _test_levels(
     if flat.size:
         parts.append(
             f"{flat.size} keyword(s) cannot vary their bid and are left out of the test "
-            f"({_names(keywords, flat)}; today's bids "
+            f"({_names([str(k) for k in keywords[flat]])}; today's bids "
             f"{', '.join(f'{b:g}' for b in today[flat[:5]])}): check that today's bids are "
             "in yuan and within the limits"
         )
     if narrow.size:
         parts.append(
             f"{narrow.size} keyword(s) are tested with bids clipped to the limits, a narrower "
-            f"step than asked ({_names(keywords, narrow)})"
+            f"step than asked ({_names([str(k) for k in keywords[narrow]])})"
         )
     if parts:
         warnings.warn(
