@@ -88,10 +88,11 @@ def _said(rows: list[list[object]]) -> list[str]:
 
 
 def test_the_estimates_log_gap_warnings_are_given_in_chinese() -> None:
-    # kw0 pays more per click than its bid, kw1 pays its bid (minimum bid / reserve);
+    # kw0 pays more per click than its bid (43% of spend: below the share refused as a
+    # units error), kw1 pays its bid (minimum bid / reserve);
     # then logs without clicks, and without orders, anywhere
     rows: list[list[object]] = [
-        [f"2024-11-0{d}", "kw0", 1.0, 1000, 30, 60.0, 2, 100] for d in range(1, 8)
+        [f"2024-11-0{d}", "kw0", 1.0, 1000, 30, 45.0, 2, 100] for d in range(1, 8)
     ]
     rows += [[f"2024-11-0{d}", "kw1", 2.0, 1000, 30, 60.0, 2, 100] for d in range(1, 8)]
     texts = _said(rows)
@@ -108,3 +109,15 @@ def test_the_estimates_log_gap_warnings_are_given_in_chinese() -> None:
         assert said, (start, texts)
         zh = warning_zh(said[0])
         assert zh != said[0] and "报表" in zh, zh
+
+
+def test_the_spend_gap_warning_is_given_in_chinese() -> None:
+    # bids exported in fen with costs in yuan: the estimate spends 4.3 times the log
+    log = make_search_account(40, n_days=14, rng=7).log
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        estimate_landscapes(dataclasses.replace(log, bid=np.asarray(log.bid) * 100))
+    said = [str(w.message) for w in seen if "reproduce the log's spend" in str(w.message)]
+    assert said
+    zh = warning_zh(said[0])
+    assert "估计没有再现报表的花费" in zh and "倍" in zh, zh

@@ -344,6 +344,18 @@ _WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
             "bidopt.landscape.design_bid_test）后重新估计。"
         ),
     ),
+    (  # bidopt.landscape.estimate_landscapes: the estimate does not reproduce the spend
+        re.compile(
+            r"The estimate does not reproduce the log's spend: at the log's own bids it "
+            r"spends (?P<model>[\d,.]+) where the log spent (?P<log>[\d,.]+) "
+            r"\((?P<gap>[\d.e+-]+) times\), .*"
+        ),
+        lambda m: (
+            f"估计没有再现报表的花费：按报表中的出价，估计花费 {m['model']} 元，而报表花费 "
+            f"{m['log']} 元（{m['gap']} 倍），超出应有的范围。它的花费以及方案的花费都不可信："
+            "请检查出价与花费的单位是否一致（元或分），出价列是否是关键词的出价，并参看其他警告。"
+        ),
+    ),
     (  # bidopt.landscape.estimate_landscapes: no clicks / no orders in the whole log
         re.compile(
             r"The log has no (?P<what>clicks|orders) on any keyword \((?P<imps>[\d,]+) "
