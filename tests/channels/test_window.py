@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from bidopt.channels import CurveDraws, WindowSplit, split_window
 from bidopt.exceptions import InfeasibleError, InvalidInputError
+from tests.channels.test_safe_split import _fit as hand_fit
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +168,29 @@ def test_window_minimums_above_the_budget_are_named(draws: CurveDraws) -> None:
     naming `bounds`, not a failed solve."""
     with pytest.raises(InfeasibleError, match=r"`bounds` minimums .* 8,000.00 yuan more"):
         split_window(draws, 3000.0, phases=PHASES, bounds={"channel_1": (1000.0, None)})
+
+
+def test_the_guard_gives_way_to_the_phase_budgets_and_says_by_how_much() -> None:
+    # review 2: a phase budget above the guard's caps (12,000 a period here) failed with
+    # "a constraint fails by ... check the budgets and bounds" although no bounds were given
+    # largest spends seen 2,000 and 6,000 yuan per period: the 1.5 x guard caps 3,000 and 9,000
+    fit = hand_fit(np.linspace(8000.0, 10000.0, 4), np.linspace(18000.0, 22000.0, 4))
+    w = split_window(
+        fit, phases={"pre": 7, "main": 1}, phase_budgets={"pre": 35000.0, "main": 15000.0}
+    )
+    assert w.success, w.message
+    np.testing.assert_allclose(w.phase_spend.sum(axis=0), [35000.0, 15000.0], rtol=1e-6)
+    assert (w.spend[:, 0] <= np.array([3000.0, 9000.0]) * (1 + 1e-9)).all()  # guard holds
+    assert "gives way to your budgets" in w.message
+    assert re.search(r"a [\d,.]+ \([\d,.]+ above its guard of 3,000\.00\)", w.message)
+    # the window's total alone above the guard's room: the same
+    total = split_window(fit, 8 * 13000.0, phases={"pre": 7, "main": 1})
+    assert total.success and total.total_spend == pytest.approx(104000.0)
+    assert "above its guard" in total.message
+    # a share rule the guard cannot hold: the guard is lifted, and the message says so
+    shared = split_window(
+        fit, 8 * 8000.0, phases={"pre": 7, "main": 1}, groups={"g": ["a"]}, group_shares={"g": 0.5}
+    )
+    assert shared.success and shared.phase_spend[0].sum() == pytest.approx(32000.0)
+    assert "the guard is lifted" in shared.message
+    assert re.search(r"a [\d,.]+ \([\d,.]+ above its guard of 3,000\.00\)", shared.message)

@@ -23,9 +23,17 @@ from bidopt._validation import (
 )
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._fit_result import ResponseFit
-from bidopt.channels._problem import SplitProblem, as_mapping, build_split_problem
+from bidopt.channels._problem import as_mapping, build_split_problem
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.channels._window_model import WindowModel as _WindowModel
+from bidopt.channels._window_rules import (
+    extrapolation_note,
+    guard_caps,
+    violation,
+    window_budgets,
+    window_constraints,
+    worst_violation,
+)
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -175,7 +183,12 @@ def split_window(
         :func:`split_budget` checks its bounds.
     extrapolation : float or None, default 1.5
         With a fit: no channel spends more per period than this multiple of its
-        largest spend per period in the fitted history.  None: no guard.
+        largest spend per period in the fitted history.  The guard gives way to the
+        user's constraints, as in :func:`split_budget`: in a phase whose budget (without
+        ``phase_budgets``, the window's) the guarded channels cannot spend, every
+        channel's guard is raised by one factor until they can (never above ``bounds``);
+        when the share rules still cannot hold within it, the guard is lifted.  The
+        message names the channels above the guard and by how much.  None: no guard.
     options : mapping, optional
         ``maxiter`` (default 1000) and ``ftol`` (default 1e-12) of SLSQP; when some
         curve draws are S-shaped (Hill, shape > 1) the objective is not concave and
@@ -203,7 +216,7 @@ def split_window(
     with_tail = bool(check_bool(tail, "tail"))
     channels = draws.channels
     n, f = len(channels), len(names)
-    total, budgets = _budgets(total_budget, phase_budgets, names)
+    total, budgets = window_budgets(total_budget, phase_budgets, names)
     # the groups, shares and bounds checked as split_budget checks them (one check);
     # bounds are per period, so they are checked apart from the window's share rules
     rules = build_split_problem(channels, total, groups, group_shares, None, None)
@@ -216,11 +229,12 @@ def split_window(
             hi[channels.index(str(c))] = float(b)
     seen = None if fit is None or fit.max_spend is None else fit.max_spend
     guard: FloatArray | None = None
+    user_hi = hi
     if seen is not None and extrapolation is not None:
         m = check_scalar(extrapolation, "extrapolation", lower=1)
         guard = np.array([m * seen[c] for c in channels])
-        hi = np.minimum(hi, np.maximum(guard[:, None], lo))
-    cons = _constraints(rules, lengths, total, budgets, per)
+        hi = guard_caps(guard, lo, hi, lengths, total, budgets)
+    cons = window_constraints(rules, lengths, total, budgets, per)
     need = lo * lengths  # the minimums' yuan per channel and phase
     short = need.sum() - total if budgets is None else float(np.max(need.sum(axis=0) - budgets))
     if short > 1e-9 * total:
@@ -232,53 +246,72 @@ def split_window(
             {"bounds": short},
         )
     scale = total / max(float(lengths.sum()) * n, 1.0)
-    x0 = np.clip(np.full((n, f), scale), lo, hi)
-    r0 = max(abs(model.value(x0)), 1e-12)
-
-    def fun(u: FloatArray) -> float:
-        return -model.value(u.reshape(n, f) * scale) / r0
-
-    def jac(u: FloatArray) -> FloatArray:
-        return -model.gradient(u.reshape(n, f) * scale).ravel() * scale / r0
-
-    scaled = [
-        {
-            "type": c["type"],
-            "fun": (lambda u, g=c["fun"]: g(u * scale) / total),
-            "jac": (lambda u, g=c["jac"]: g(u * scale) * scale / total),
-        }
-        for c in cons
-    ]
-    starts = [x0]
     s_shaped = CurveSet(draws.curve_list()).any_s_shaped
-    if s_shaped:  # random starts: Dirichlet(0.5) shares of the budget per channel and phase
-        cells = rng.dirichlet(np.full(n * f, 0.5), size=n_starts).reshape(-1, n, f)
-        starts += [np.clip(w * total / lengths, lo, hi) for w in cells]
-    best: tuple[float, float, FloatArray, Any] | None = None
-    nit = 0
-    for start in starts:
-        res = optimize.minimize(  # type: ignore[call-overload]
-            fun,
-            start.ravel() / scale,
-            jac=jac,
-            method="SLSQP",
-            bounds=optimize.Bounds((lo / scale).ravel(), (hi / scale).ravel()),
-            constraints=scaled,
-            options={"maxiter": maxiter, "ftol": ftol},
-        )
-        nit += int(res.nit)
-        y = np.clip(res.x.reshape(n, f) * scale, lo, hi)
-        broken = max((_violation(c, y.ravel()) for c in cons), default=0.0)
-        # the feasible split with the most response, else the least broken one
-        key = (0.0 if broken <= 1e-6 * total else broken, -model.value(y))
-        if best is None or key < best[:2]:
-            best = (*key, y, res)
-    assert best is not None
-    x, res = best[2], best[3]
-    worst = max((_violation(c, x.ravel()) for c in cons), default=0.0)
+    cells = (
+        rng.dirichlet(np.full(n * f, 0.5), size=n_starts).reshape(-1, n, f) * total / lengths
+        if s_shaped  # random starts: Dirichlet(0.5) shares of the budget per cell
+        else np.empty((0, n, f))
+    )
+
+    def solve(upper: FloatArray) -> tuple[FloatArray, Any, int, int]:
+        """The best split within ``lo``..``upper``, SLSQP's result, its iterations and
+        the number of starts."""
+        x0 = np.clip(np.full((n, f), scale), lo, upper)
+        r0 = max(abs(model.value(x0)), 1e-12)
+
+        def fun(u: FloatArray) -> float:
+            return -model.value(u.reshape(n, f) * scale) / r0
+
+        def jac(u: FloatArray) -> FloatArray:
+            return -model.gradient(u.reshape(n, f) * scale).ravel() * scale / r0
+
+        scaled = [
+            {
+                "type": c["type"],
+                "fun": (lambda u, g=c["fun"]: g(u * scale) / total),
+                "jac": (lambda u, g=c["jac"]: g(u * scale) * scale / total),
+            }
+            for c in cons
+        ]
+        starts = [x0, *(np.clip(w, lo, upper) for w in cells)]
+        best: tuple[float, float, FloatArray, Any] | None = None
+        nit = 0
+        for start in starts:
+            res = optimize.minimize(  # type: ignore[call-overload]
+                fun,
+                start.ravel() / scale,
+                jac=jac,
+                method="SLSQP",
+                bounds=optimize.Bounds((lo / scale).ravel(), (upper / scale).ravel()),
+                constraints=scaled,
+                options={"maxiter": maxiter, "ftol": ftol},
+            )
+            nit += int(res.nit)
+            y = np.clip(res.x.reshape(n, f) * scale, lo, upper)
+            broken = max((violation(c, y.ravel()) for c in cons), default=0.0)
+            # the feasible split with the most response, else the least broken one
+            key = (0.0 if broken <= 1e-6 * total else broken, -model.value(y))
+            if best is None or key < best[:2]:
+                best = (*key, y, res)
+        assert best is not None
+        return best[2], best[3], nit, len(starts)
+
+    x, res, nit, n_tried = solve(hi)
+    lifted = ""
+    if guard is not None and worst_violation(cons, x) > 1e-6 * total:
+        # the guard gives way to the user's rules (as in split_budget): solve without it
+        y, res_y, nit_y, _ = solve(user_hi)
+        nit += nit_y
+        if worst_violation(cons, y) < worst_violation(cons, x):
+            x, res = y, res_y
+            lifted = (
+                " The budgets and share rules cannot hold within the extrapolation guard: "
+                "the guard is lifted (your bounds still hold)."
+            )
+    worst = worst_violation(cons, x)
     ok = worst <= 1e-6 * total
     local = (
-        f" Some curve draws are S-shaped: the best of SLSQP from {len(starts)} starts (the "
+        f" Some curve draws are S-shaped: the best of SLSQP from {n_tried} starts (the "
         "uniform split and options['n_starts'] random ones), a local optimum not proven "
         "the best split."
         if s_shaped
@@ -302,176 +335,11 @@ def split_window(
             "the budgets and bounds."
         )
         + local
-        + _extrapolation_note(x, lengths, channels, seen, guard, extrapolation, total, ok),
+        + lifted
+        + extrapolation_note(x, channels, seen, guard, extrapolation),
         nit=nit,
     )
 
 
-def _extrapolation_note(
-    x: FloatArray,
-    lengths: np.ndarray,
-    channels: tuple[str, ...],
-    seen: Mapping[str, float] | None,
-    guard: FloatArray | None,
-    multiple: float | None,
-    total: float,
-    ok: bool,
-) -> str:
-    """What the split says about spends beyond the fitted history: the channels held at
-    the extrapolation guard (``guard``, yuan per period, ``multiple`` x the largest spend
-    per period seen), the channels above their largest spend seen (extrapolated curves),
-    and, when the split fails and the guard's caps over the window cannot hold the
-    budget, the guard as the cause; "" without a fit's observed spends.
-
-    ``x`` is the spend per period, shape (n_channels, n_phases), yuan."""
-    if seen is None:
-        return ""
-    top = x.max(axis=1)
-    largest = np.array([seen[c] for c in channels])
-    note = ""
-    held: list[str] = []
-    if guard is not None:
-        held = [c for j, c in enumerate(channels) if top[j] >= guard[j] * (1 - 1e-7) > 0]
-        if held:
-            caps = ", ".join(f"{c} {guard[channels.index(c)]:,.2f}" for c in held)
-            note += (
-                f" Held at the extrapolation guard ({multiple:g} x the largest spend per "
-                f"period seen; yuan per period: {caps}) in at least one phase: their curves "
-                "are extrapolated up to it; extrapolation=None or a larger multiple lifts "
-                "the cap."
-            )
-        room = float((guard[:, None] * lengths).sum())
-        if not ok and room < total * (1 - 1e-9):
-            note += (
-                f" The cause is the extrapolation guard: its caps allow {room:,.2f} yuan over "
-                f"the window, below the {total:,.2f} budget; pass extrapolation=None or a "
-                "larger multiple, or a smaller budget."
-            )
-    beyond = [
-        c for j, c in enumerate(channels) if c not in held and top[j] > largest[j] * (1 + 1e-6)
-    ]
-    if beyond:
-        note += f" Spends above the largest spend seen (extrapolated curves): {beyond}."
-    return note
-
-
 #: SLSQP's options and the random starts used when some curve draws are S-shaped.
 _OPTIONS: dict[str, Any] = {"maxiter": 1000, "ftol": 1e-12, "n_starts": 8, "rng": 0}
-
-
-def _budgets(
-    total_budget: Any, phase_budgets: Any, names: tuple[str, ...]
-) -> tuple[float, FloatArray | None]:
-    """The window's total (yuan, > 0) and each phase's budget (None: only the total)."""
-    if phase_budgets is None:
-        if total_budget is None:
-            raise InvalidInputError(
-                "`total_budget` or `phase_budgets` must be given. Got neither instead."
-            )
-        return check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False), None
-    phase_budgets = as_mapping(phase_budgets, "phase_budgets")
-    if not isinstance(phase_budgets, Mapping):
-        raise InvalidInputError(
-            "`phase_budgets` must be a mapping of phase -> yuan. Got "
-            f"{short_repr(phase_budgets)} instead."
-        )
-    missing = [p for p in names if p not in phase_budgets]
-    unknown = [p for p in phase_budgets if p not in names]
-    if missing or unknown:
-        raise InvalidInputError(
-            f"`phase_budgets` must give a budget for each phase of `phases` ({list(names)}) "
-            "and no other. Got "
-            + " and ".join(
-                ([f"none for {missing}"] if missing else [])
-                + ([f"unknown phases {unknown}"] if unknown else [])
-            )
-            + " instead."
-        )
-    budgets = np.array(
-        [check_scalar(phase_budgets[p], f"phase_budgets[{p!r}]", lower=0) for p in names]
-    )
-    total = float(budgets.sum())
-    if total <= 0:
-        raise InvalidInputError(
-            "`phase_budgets` must add to a number > 0 (yuan over the window). Got "
-            f"{short_repr(dict(phase_budgets))} instead."
-        )
-    if total_budget is not None:
-        given = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
-        if abs(given - total) > 1e-9 * max(given, total):
-            raise InvalidInputError(
-                "`total_budget` must equal the sum of `phase_budgets` when both are given "
-                f"(or pass one of them). Got total_budget={given:,.2f} and phase budgets "
-                f"adding to {total:,.2f} instead."
-            )
-    return total, budgets
-
-
-def _violation(con: Mapping[str, Any], x: FloatArray) -> float:
-    """How far ``x`` breaks a constraint (yuan; 0 when it holds)."""
-    value = np.asarray(con["fun"](x), dtype=np.float64)
-    if con["type"] == "ineq":
-        return float(np.max(np.maximum(-value, 0.0), initial=0.0))
-    return float(np.max(np.abs(value), initial=0.0))
-
-
-def _constraints(
-    rules: SplitProblem,
-    lengths: np.ndarray,
-    total: float,
-    budgets: FloatArray | None,
-    per: str,
-) -> list[dict[str, Any]]:
-    """Linear constraints on the flat spend (n_channels x n_phases, per period): the
-    budget (or each phase's), and each group's share rule (``rules``: exact shares as
-    equalities, ranges as two inequalities) over the window or within every phase."""
-    n, f = len(rules.channels), lengths.size
-    rows: list[FloatArray] = []
-    rhs: list[float] = []
-    if budgets is None:
-        rows.append(np.tile(lengths.astype(float), n))
-        rhs.append(total)
-    else:
-        for p in range(f):
-            a = np.zeros((n, f))
-            a[:, p] = lengths[p]
-            rows.append(a.ravel())
-            rhs.append(float(budgets[p]))
-    if per == "phase" and budgets is None and rules.n_shared:
-        raise InvalidInputError(
-            "`shares_per='phase'` needs `phase_budgets` (each phase's total). Got only "
-            "total_budget instead."
-        )
-    low: list[FloatArray] = []  # share rows >= their lower limit, <= their upper one
-    low_rhs: list[float] = []
-    high_rhs: list[float] = []
-    assert rules.share_lower is not None
-    assert rules.share_upper is not None
-    for k in np.flatnonzero(rules.shared).tolist():
-        mask = (rules.group_of == k).astype(float)[:, None]
-        if per == "window":
-            parts = [((mask * lengths).ravel(), total)]
-        else:
-            parts = []
-            for p in range(f):
-                a = np.zeros((n, f))
-                a[:, p] = mask[:, 0] * lengths[p]
-                parts.append((a.ravel(), float(budgets[p]) if budgets is not None else 0.0))
-        share_lo, share_hi = float(rules.share_lower[k]), float(rules.share_upper[k])
-        for row, base in parts:
-            if share_lo == share_hi:
-                rows.append(row)
-                rhs.append(share_lo * base)
-            else:
-                low.append(row)
-                low_rhs.append(share_lo * base)
-                high_rhs.append(share_hi * base)
-    a_mat, b_vec = np.array(rows), np.array(rhs)
-    cons: list[dict[str, Any]] = [
-        {"type": "eq", "fun": lambda x: a_mat @ x - b_vec, "jac": lambda x: a_mat}
-    ]
-    if low:
-        s_mat = np.vstack([np.array(low), -np.array(low)])
-        s_vec = np.concatenate([low_rhs, -np.array(high_rhs)])
-        cons.append({"type": "ineq", "fun": lambda x: s_mat @ x - s_vec, "jac": lambda x: s_mat})
-    return cons
