@@ -93,6 +93,7 @@ def test_bad_input() -> None:
     assert blank.n_groups == 2  # a blank keyword is its own group; duplicates join
 
 
+@pytest.mark.filterwarnings("ignore:`max_group_size`=30 is not enforced:UserWarning")
 def test_wands_at_least_as_good_as_dense_average_linkage() -> None:
     pd = pytest.importorskip("pandas")
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -113,3 +114,13 @@ def test_wands_at_least_as_good_as_dense_average_linkage() -> None:
         )
         # no chaining: the largest group stays small (single-link style chaining gives ~419)
         assert ours.sizes.max() < 40
+
+
+def test_dense_says_it_does_not_enforce_max_group_size() -> None:
+    # review 2: method="dense" with max_group_size=3 gave groups of 95 without a word
+    keywords = [f"{c}色儿童三轮车" for c in "红黄蓝绿白黑紫灰粉橙"]
+    with pytest.warns(UserWarning, match=r"`max_group_size`=3 is not enforced by method='dense'"):
+        dense = group_keywords(keywords, method="dense", max_group_size=3, threshold=0.1)
+    assert dense.sizes.max() > 3
+    capped = group_keywords(keywords, max_group_size=3, threshold=0.1)
+    assert capped.sizes.max() <= 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -91,7 +92,8 @@ def group_keywords(
     nothing stay singletons, and keywords with no text left after normalising (emoji,
     punctuation) share groups of at most ``max_group_size``.  ``"dense"`` is the
     reference: scikit-learn's average-linkage ``AgglomerativeClustering`` on the dense
-    cosine distances of the same features (small inputs only; no size cap).
+    cosine distances of the same features (small inputs only; no size cap: a
+    ``UserWarning`` names the groups above ``max_group_size``).
 
     Without jieba, Chinese runs are not segmented: each run is one word (a
     ``UserWarning`` says so once), and the product word's character bigrams still let
@@ -313,6 +315,15 @@ def group_keywords(
     _, labels = np.unique(labels, return_inverse=True)
     labels = labels.ravel().astype(np.int64)
     sizes = np.bincount(labels).astype(np.int64)
+    if name == "dense" and sizes.max() > cap:
+        warnings.warn(
+            f"`max_group_size`={cap} is not enforced by method='dense' (scikit-learn's "
+            f"average linkage, the reference, has no size cap): {int((sizes > cap).sum())} "
+            f"groups hold more, the largest {int(sizes.max())} keywords. Use "
+            "method='agglomerative' for groups within the cap.",
+            UserWarning,
+            stacklevel=3,
+        )
     # fallback name (blank keywords): the highest-volume keyword, then the shortest,
     # then alphabetical
     lengths = np.array([len(t) for t in texts])
