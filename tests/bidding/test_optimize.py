@@ -736,6 +736,36 @@ def test_milp_is_exact_a_hair_below_a_plans_cost() -> None:
     assert "up to the gap" not in exact.message
 
 
+def test_milp_is_exact_with_identical_keywords_a_hair_below_a_plans_cost() -> None:
+    # 4 identical keywords, budget 18 - 1e-7: every reordering of the 18-yuan plan HiGHS
+    # returned (25 clicks, over by its tolerance) was a new plan, the no-good cuts ran
+    # out and the repair gave 23 clicks ("up to 4.17% below"); all go at once now
+    n = 4
+    land = BidLandscape(
+        bids=np.tile([1.0, 2.0, 3.0], (n, 1)),
+        clicks=np.tile([4.0, 6.0, 7.0], (n, 1)),
+        cost=np.tile([2.0, 4.0, 6.0], (n, 1)),
+    )
+    plan = optimize_bids(land, 18 - 1e-7, objective="clicks", method="milp")
+    assert plan.success and plan.spend <= 18 - 1e-7
+    assert plan.fun == pytest.approx(24.0) and plan.bound == pytest.approx(24.0)
+    assert "repaired" not in plan.message
+
+
+def test_milp_keeps_a_plan_exactly_at_the_budget_a_rounding_below_another() -> None:
+    # budget 4 - 4e-16 (a plan's cost summed in floats): HiGHS returns plans a float
+    # rounding over it; tightening the budget row for them would drop the 20-click plan
+    # exactly at the budget as well (19 clicks), so they are cut alone (4 of them here)
+    third = 1.0 / 3.0
+    cost = np.array([[2, 3, 4], [1, 3, 6], [2, 4, 6], [1, 4, 5], [3, 5, 7]]) * third
+    clicks = np.array([[1, 3, 5], [2, 6, 9], [4, 7, 11], [2, 5, 7], [1, 4, 6]], dtype=float)
+    land = BidLandscape(bids=np.tile([1.0, 2.0, 3.0], (5, 1)), clicks=clicks, cost=cost)
+    budget = cost[1, 1] + cost[2, 1] + cost[3, 2]
+    plan = optimize_bids(land, budget, objective="clicks", method="milp")
+    assert plan.success and plan.spend <= budget
+    assert plan.fun == pytest.approx(_brute_force(land, budget, "clicks"), rel=1e-12)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_milp_matches_brute_force_at_budget_edges(seed: int) -> None:
     rng = np.random.default_rng(seed)

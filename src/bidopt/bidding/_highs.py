@@ -99,6 +99,12 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
 
 #: Plans over a constraint by HiGHS's tolerance that milp excludes before it repairs.
 _MAX_CUTS = 8
+#: A scaled row a plan is over by more than this (more than float rounding) is tightened.
+_ROUNDING = 1e-12
+#: A tightened row moves by the plan's excess over it plus this, times 4 per new solve:
+#: small first (a plan a float rounding put over a bound keeps its exact neighbours),
+#: growing past HiGHS's tolerance within a few solves.
+_FIRST_STEP = 1e-9
 
 
 def _check_status(res: Any) -> None:
@@ -143,33 +149,45 @@ def _solve_exact(
     are the scaled constraints over the points ``(rows, cols)``, ``value`` the scaled
     objective.  HiGHS meets rows only to an absolute tolerance (about 1e-6 of a scaled
     row), so its plan can break the budget, a group budget or the target by a hair.
-    Such a plan is excluded by a no-good cut (its chosen points minus the points of its
-    keywords not bidding sum to at most ``n_chosen - 1``, which every other plan meets)
-    and the problem is solved again, up to ``_MAX_CUTS`` times: the first plan that
-    holds exactly is optimal (to ``mip_rel_gap``) among those that do, as every plan
-    cut breaks a constraint, and HiGHS's dual bound stays a bound for the same reason.
-    Should every try break a constraint, the last plan is repaired (keywords moved
-    down, then filled) and the message gives its gap to the bound.
+    Such a plan is solved again, up to ``_MAX_CUTS`` times, excluded by a no-good cut
+    (its chosen points minus the points of its keywords not bidding sum to at most
+    ``n_chosen - 1``), and each bound row it is over by more than float rounding
+    (``_ROUNDING``) tightened by its excess over the row HiGHS was given plus a step
+    growing from ``_FIRST_STEP``, so that every plan of the same cost (a reordering of
+    identical keywords) goes at once.  The first plan that holds exactly is kept, with
+    the last solve's bound: both pass over only plans within the tightening (about
+    HiGHS's tolerance, 1e-6 of a scaled row) of a bound.  Should every try break a
+    constraint, or a tightened problem have no plan, the last plan that broke one is
+    repaired (keywords moved down, then filled) and the message gives its gap to
+    HiGHS's bound.
     """
     n = problem.landscape.n_keywords
     m = rows.size
     time_limit = options["time_limit"]
     start = time.perf_counter()
     cuts: list[FloatArray] = []
+    tighter = np.zeros(ub.size)  # how much each row is tightened, scaled units
+    bound_rows = np.arange(ub.size) >= n  # budget, target and group rows
+    res: Any = None
+    levels = np.full(n, -1, np.int64)
     for tries in range(_MAX_CUTS + 1):
         milp_options: Any = {"mip_rel_gap": float(options["mip_rel_gap"])}
         if time_limit is not None:
             milp_options["time_limit"] = max(time_limit - (time.perf_counter() - start), 1e-3)
         a = sparse.vstack([matrix, sparse.csr_array(np.array(cuts))]) if cuts else matrix
-        upper = np.concatenate([ub, [float((c > 0).sum()) - 1.0 for c in cuts]])
-        res: Any = optimize.milp(
+        given = ub - tighter
+        upper = np.concatenate([given, [float((c > 0).sum()) - 1.0 for c in cuts]])
+        found: Any = optimize.milp(
             -value,
             constraints=optimize.LinearConstraint(a, -np.inf, upper),
             integrality=np.ones(m, dtype=np.int64),
             bounds=optimize.Bounds(0.0, 1.0),
             options=milp_options,
         )
-        _check_status(res)
+        if res is not None and (found.x is None or found.status not in (0, 1)):
+            break  # tightened past every plan: repair the last one
+        _check_status(found)
+        res = found
         chosen = np.asarray(res.x) > 0.5
         levels = np.full(n, -1, np.int64)
         levels[rows[chosen]] = cols[chosen]
@@ -182,15 +200,23 @@ def _solve_exact(
         out_of_time = time_limit is not None and time.perf_counter() - start >= time_limit
         if not _breaks(problem, levels) or tries == _MAX_CUTS or out_of_time:
             break
+        # tighten every bound row the plan (nearly) binds by its excess over the row
+        # given plus HiGHS's tolerance, and exclude the plan itself
+        # (a plan over a bound by a float rounding only is cut alone: tightening would
+        # drop the plans exactly at the bound HiGHS cannot tell from it)
+        activity = np.asarray(matrix @ chosen.astype(np.float64))
+        over = bound_rows & (activity - ub > _ROUNDING)
+        tighter[over] += activity[over] - given[over] + _FIRST_STEP * 4.0**tries
         cuts.append(np.where(chosen, 1.0, np.where(levels[rows] < 0, -1.0, 0.0)))
     status = 0 if res.status == 0 else 1
     message = "Optimal (HiGHS)." if status == 0 else f"HiGHS stopped early: {res.message}"
     levels, note = _repair(problem, levels)
     if cuts and not note:
         message += (
-            f" Solved again without the {len(cuts)} plan(s) HiGHS returned that break a"
-            " constraint by less than its tolerance."
+            f" Solved again {len(cuts)} time(s) without the plans HiGHS returned that break"
+            " a constraint by less than its tolerance."
         )
+
     fun = float(picked(problem.value, levels).sum())
     if note:
         levels = fill_levels(problem, levels)  # a repair frees whole moves: refill
