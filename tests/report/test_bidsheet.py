@@ -132,12 +132,12 @@ def test_sheet_reports_against_the_merchants_budget_and_says_why_the_plan_aims_l
     assert "of the 160.00 yuan daily budget" in sheet.summary()
     default = make_bid_sheet(log, estimate, plan)  # no budget: the plan's, nothing to say
     assert default.budget == default.aim == plan.budget and default.aim_note("zh") == ""
-    # a plan made for more than the budget (today's spend, which the estimate cannot
-    # tell overspends it): checked against what it was made for, and said
+    # a plan made for more than the merchant's budget (a caller's mismatch: optimize_bids
+    # never aims above the budget) does not keep it, and the sheet says so
     above = make_bid_sheet(log, estimate, plan, budget=140.0)
-    assert above.budget == 140.0 and above.success
-    assert "made the plan for 150.00 yuan a day" in above.aim_note("en")
-    assert "高于预算" in above.aim_note("zh")
+    assert above.budget == 140.0 and not above.success
+    assert "made for 150.00 yuan a day" in above.aim_note("en")
+    assert "方案按 150.00 元/天规划" in above.aim_note("zh")
 
 
 def test_reasons_never_print_minus_zero() -> None:

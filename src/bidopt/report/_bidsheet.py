@@ -69,10 +69,9 @@ class BidSheet:
     aim : float
         The budget the plan was optimised for, yuan (``plan.budget``): below ``budget``
         when a plan made on an estimate aims lower so that its spend stays within the
-        budget in at least half of the estimate's draws; above it when the plan keeps
-        today's bids because the estimate cannot tell that they overspend the budget
-        (:func:`~bidopt.bidding.optimize_bids`).  ``success`` checks the rounded bids'
-        spend against this.
+        budget in at least half of the estimate's draws
+        (:func:`~bidopt.bidding.optimize_bids`), never above it.  ``success`` checks the
+        rounded bids' spend against this.
     planned_spend : float
         The optimiser's expected spend before rounding, yuan.
     spend : float
@@ -458,11 +457,13 @@ def make_bid_sheet(
     ).astype(object)
     spend = float(cost.sum())
     within = bool(((new == 0) | ((new >= low - 1e-12) & (new <= high + 1e-12))).all())
-    keeps_budget = spend <= aim + tolerance  # what the plan was made and certified for
+    # what the plan was made and certified for, and never above the merchant's budget
+    limit = min(aim, asked)
+    keeps_budget = spend <= limit + tolerance
     changed = action != "keep"
     warnings, warnings_zh = sheet_warnings(
         certified=(plan.success, plan.message),
-        over_budget=(spend, aim) if not keeps_budget else None,
+        over_budget=(spend, limit) if not keeps_budget else None,
         rounded_down=mode == "down",
         step=step_,
         min_bid=low,

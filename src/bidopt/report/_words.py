@@ -145,8 +145,8 @@ def bid_reasons(
 def aim_note(budget: float, aim: float, lang: str) -> str:
     """Why the plan was made for ``aim`` rather than the merchant's ``budget`` (yuan/day):
     below it so that its spend stays within the budget in at least half of the estimate's
-    draws, or above it when it keeps today's bids (their expected spend), which the
-    estimate cannot tell overspend the budget; ``""`` when ``aim`` is the budget."""
+    draws; ``""`` when ``aim`` is the budget.  (A plan never aims above the budget: the
+    budget is a hard constraint; such an ``aim`` is only stated.)"""
     if abs(aim - budget) <= 1e-9 * max(budget, 1.0):
         return ""
     if aim < budget:
@@ -159,15 +159,8 @@ def aim_note(budget: float, aim: float, lang: str) -> str:
             "stays within the budget in at least half of the estimate's draws"
         )
     if lang == "zh":
-        return (
-            f"优化器按当前出价的预计花费 {aim:,.2f} 元/天（高于预算）规划：预算在当前出价花费的 "
-            "80% 区间内，报表无法判断当前出价是否超支"
-        )
-    return (
-        f"the optimiser made the plan for {aim:,.2f} yuan a day, today's bids' expected "
-        "spend, above the budget: the budget is within the 80% range of their spend over "
-        "the estimate's draws, so the report cannot tell that they overspend it"
-    )
+        return f"方案按 {aim:,.2f} 元/天规划"
+    return f"the plan was made for {aim:,.2f} yuan a day"
 
 
 def cap_warning(
