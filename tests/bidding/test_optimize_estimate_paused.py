@@ -64,3 +64,26 @@ def test_the_plan_table_says_dash_for_a_cpa_without_orders() -> None:
 
     assert _per_day(float("nan")) == "-"
     assert _per_day(1234.5) == "1,234.50"
+
+
+def test_keywords_paused_today_stay_plannable_when_a_target_reaches_lower() -> None:
+    # a plan a target CPA holds well below its budget is solved again on a region
+    # reaching lower; that second region was centred on today's bid 0 for keywords
+    # paused today, so they could not be restarted there and, when it won, a larger
+    # budget gave fewer orders (12.24 at 0.9 x spend against 12.52 at 0.6 x)
+    account = make_search_account(30, n_days=7, rng=8)
+    totals = account.expected().totals()
+    spend, orders = float(totals["cost"]), float(totals["conversions"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentifiabilityWarning)
+        est = estimate_landscapes(account.log)
+        keywords = list(est.landscapes.keywords)
+        current = dict(zip(keywords, est.identifiability.current_bid, strict=True))
+        current.update(dict.fromkeys(keywords[:8], 0.0))
+        plans = [
+            optimize_bids(est, share * spend, target_cpa=0.7 * spend / orders, current_bids=current)
+            for share in (0.6, 0.9)
+        ]
+    assert all(p.success for p in plans)
+    assert plans[1].fun >= plans[0].fun * (1 - 1e-9)
+    assert (plans[1].bids[:8] > 0).sum() > 0

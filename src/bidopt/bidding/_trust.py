@@ -236,7 +236,7 @@ def _region(
     up: FloatArray,
     cut: float,
     scale: float,
-    centre: FloatArray | None = None,
+    centre: FloatArray,
 ) -> FloatArray:
     """The trust region's bid grid at a share ``scale`` of its width (0: today's bids and
     below, at full width down), reaching down by at least the log step ``cut`` (where
@@ -244,9 +244,8 @@ def _region(
     (:func:`history_bids`) centres a keyword paused today on its logged bids, with 0 (stay
     paused) as its lowest level (its only one at ``scale`` 0)."""
     width = scale or 1.0
-    mid = today if centre is None else centre
-    grid = _grid(mid, np.maximum(down * width, cut), up * width, scale == 0)
-    restart = (today <= 0) & (mid > 0)
+    grid = _grid(centre, np.maximum(down * width, cut), up * width, scale == 0)
+    restart = (today <= 0) & (centre > 0)
     grid[restart, 0] = 0.0
     if scale == 0:
         grid[restart] = 0.0
@@ -411,7 +410,9 @@ def plan_on_estimate(
             short = plan.spend < budget * (1 - _SHORT)
             deeper = _cut(estimate, today, down, plan.spend) if short else cut
             if deeper > cut:
-                trial = solve_within(_expected(estimate, _region(today, down, up, deeper, scale)))
+                trial = solve_within(
+                    _expected(estimate, _region(today, down, up, deeper, scale, centre))
+                )
                 if trial[0].success and trial[0].fun > plan.fun:
                     plan, metrics, gain = trial
             if scale == 0.0 or (plan.success and (gain >= 0).mean() >= _CONFIDENCE):
