@@ -22,7 +22,9 @@ from bidopt.exceptions import InvalidInputError
 from bidopt.experiments import lift_tests_table
 
 
-def _history(seed: int = 0, weeks: int = 104, flat: bool = False) -> dict[str, Any]:
+def _history(
+    seed: int = 0, weeks: int = 104, flat: bool = False, noise: float = 150.0
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     t = np.arange(weeks)
     spend = {
@@ -38,7 +40,7 @@ def _history(seed: int = 0, weeks: int = 104, flat: bool = False) -> dict[str, A
         alpha = 0.4
         a = geometric_adstock(spend[c], alpha, l_max=4)
         kpi = kpi + curve(a)
-    kpi = kpi + rng.normal(0, 150, weeks)
+    kpi = kpi + rng.normal(0, noise, weeks)
     return {"spend": spend, "kpi": kpi, "truth": truth}
 
 
@@ -83,6 +85,46 @@ def test_draws_and_intervals(fit: ResponseFit) -> None:
     assert np.all((iv.marginal_low <= true_m) & (true_m <= iv.marginal_high))
     assert "marginal" in iv.summary() and "channel" in iv.to_frame().columns
     assert draws.to_frame().shape[0] == 400
+
+
+def test_baseline_is_non_negative_by_default() -> None:
+    """A noisy history (seed 5) whose unconstrained fit puts channel a on the flat part
+    of a curve with a ceiling of about 1e7, cancelled by an intercept of about -1.9e7
+    against a KPI of about 2.5e4: its 80% marginal-ROI interval misses the truth.  By
+    default the baseline (intercept and controls at their mean) stays >= 0, and the
+    interval covers the truth."""
+    h = _history(5, noise=1500.0)
+    fits = [
+        fit_response(
+            h["spend"],
+            h["kpi"],
+            trend=True,
+            seasonality=1,
+            burn_in=3,
+            rng=0,
+            options={"n_starts": 3, "n_draws": 100, **sign},
+        )
+        for sign in ({}, {"intercept_sign": "unconstrained"})
+    ]
+    default, free = fits
+    true_a = float(h["truth"]["a"].derivative(default.mean_spend["a"]))
+    _, columns = calendar_controls(104, True, 1, 52.0, None)
+    assert free.intercept < -100 * h["kpi"].mean()
+    assert not free.intervals().marginal_low[0] <= true_a <= free.intervals().marginal_high[0]
+    gamma = np.array(list(default.controls.values()))
+    baseline = default.intercept + float(columns[3:].mean(axis=0) @ gamma)
+    assert baseline >= -1e-6 * h["kpi"].mean()
+    iv = default.intervals()
+    assert iv.marginal_low[0] <= true_a <= iv.marginal_high[0]
+    # the reported intercept is at the controls' zero, as the fitted values use it
+    fitted = default.intercept + columns @ gamma
+    for c, curve in default.curves.items():
+        fitted = fitted + curve(
+            geometric_adstock(h["spend"][c], default.adstock[c]["alpha"], l_max=4)
+        )
+    np.testing.assert_allclose(fitted[3:], default.fitted[3:], rtol=1e-9)
+    with pytest.raises(InvalidInputError, match="Unknown options\\['intercept_sign'\\] 'x'"):
+        fit_response(h["spend"], h["kpi"], options={"intercept_sign": "x"})
 
 
 def test_lift_tests_pin_down_a_channel_history_cannot() -> None:

@@ -41,7 +41,15 @@ Adstock = Literal["geometric", "weibull", "none"]
 Saturation = Literal["logistic", "exponential", "hill", "log"]
 
 #: The options of :func:`fit_response` and their defaults.
-_OPTIONS: dict[str, Any] = {"n_starts": 8, "n_draws": 200, "prior_sd": 1.5}
+_OPTIONS: dict[str, Any] = {
+    "n_starts": 8,
+    "n_draws": 200,
+    "prior_sd": 1.5,
+    "intercept_sign": "non_negative",
+}
+
+#: Values of the ``intercept_sign`` option (Robyn's names).
+_INTERCEPT_SIGNS = ("non_negative", "unconstrained")
 
 #: Saturation parameters with a log-normal prior centred at 1 in scaled spend (spend
 #: over the channel's mean spend): the curve bends around the spend seen.
@@ -131,7 +139,8 @@ def fit_response(
     weakly informative priors, lift tests as evidence, and draws of the curves.
 
     Model: ``kpi[t] = intercept + sum_j gamma_j control_j[t] +
-    sum_k beta_k * sat_k(adstock_k(spend_k)[t])``, with ``beta_k >= 0``.  The linear
+    sum_k beta_k * sat_k(adstock_k(spend_k)[t])``, with ``beta_k >= 0`` and, by
+    default, a baseline (intercept and controls at their mean) >= 0.  The linear
     coefficients are solved exactly for each trial of the nonlinear parameters
     (variable projection, :func:`scipy.optimize.lsq_linear`); the nonlinear ones by
     :func:`scipy.optimize.least_squares` from ``n_starts`` random starts; a last joint
@@ -185,7 +194,15 @@ def fit_response(
         ``n_starts`` (int >= 1, default 8): random starts of the nonlinear parameters;
         ``n_draws`` (int >= 0, default 200): draws of the curves (0: none);
         ``prior_sd`` (float > 0, default 1.5; ``inf`` for none): log-sd of the
-        saturation priors.  An unknown option raises.
+        saturation priors;
+        ``intercept_sign`` (``"non_negative"``, the default, or ``"unconstrained"``;
+        Robyn's names): whether the baseline, the KPI without media at the controls'
+        mean over the fitted periods (``intercept + sum_j gamma_j mean(control_j)``),
+        must be >= 0.  Without it a channel fitted on the flat part of its curve can
+        take a near-constant contribution far above the KPI, cancelled by an intercept
+        far below zero, and its marginal ROI is then unreliable.  Pass
+        ``"unconstrained"`` when a baseline below zero is plausible (a KPI that is a
+        change, or controls that explain more than the KPI).  An unknown option raises.
 
     Returns
     -------
@@ -220,6 +237,9 @@ def fit_response(
     n_draws = int(check_scalar(opts["n_draws"], "options['n_draws']", lower=0, integer=True))
     if n_draws == 1:
         raise InvalidInputError("`options['n_draws']` must be 0 or >= 2. Got 1 instead.")
+    intercept_sign = check_choice(
+        opts["intercept_sign"], "options['intercept_sign']", _INTERCEPT_SIGNS
+    )
     prior_sd = opts["prior_sd"]
     if prior_sd != float("inf"):
         prior_sd = check_scalar(prior_sd, "options['prior_sd']", lower=0, lower_inclusive=False)
@@ -246,10 +266,16 @@ def fit_response(
     lower = np.tile([s[1] for s in spec], k)
     upper = np.tile([s[2] for s in spec], k)
     prior_at = np.tile([i >= n_ad and s[0] in _PRIOR_PARAMS for i, s in enumerate(spec)], k)
-    base = np.column_stack([np.ones(n), control_matrix])
-    n_base = base.shape[1]
-    lin_lo = np.r_[np.full(n_base, -np.inf), np.zeros(k)]
     rows = slice(skip, n)
+    # the controls enter centred on their mean over the fitted periods, so the fitted
+    # constant is the KPI without media at the controls' mean (the baseline): that is
+    # what ``intercept_sign="non_negative"`` keeps >= 0; the reported intercept is
+    # taken back to the controls' zero
+    centre = control_matrix[rows].mean(axis=0) if control_matrix.shape[1] else np.zeros(0)
+    base = np.column_stack([np.ones(n), control_matrix - centre])
+    n_base = base.shape[1]
+    base_lo = 0.0 if intercept_sign == "non_negative" else -np.inf
+    lin_lo = np.r_[base_lo, np.full(n_base - 1, -np.inf), np.zeros(k)]
     # the noise level that weights priors and lift tests against the history: from a
     # linear fit first, then from the best nonlinear fit
     ols = np.linalg.lstsq(np.column_stack([base, xs])[rows], y[rows], rcond=None)[0]
@@ -373,8 +399,17 @@ def fit_response(
     span = float(y_fit.max() - y_fit.min())
     nrmse = float(np.sqrt(np.mean(residuals[rows] ** 2)) / span) if span > 0 else float("nan")
 
+    # the intercept at the controls' zero: baseline - centre . gamma (and its error)
+    at_zero = np.zeros(p_hat.size)
+    at_zero[theta.size] = 1.0
+    at_zero[theta.size + 1 : theta.size + n_base] = -centre
+    coef_out = coef.copy()
+    coef_out[0] = float(at_zero @ p_hat)
+    if np.isfinite(cov_scaled).all():
+        w = at_zero * scale_p
+        se[theta.size] = float(np.sqrt(max(float(w @ cov_scaled @ w), 0.0)))
     params, stderr, curves, adstock_out = fit_report(
-        names, control_names, spec, n_ad, sat_kind, scale, theta, coef, se, n_base
+        names, control_names, spec, n_ad, sat_kind, scale, theta, coef_out, se, n_base
     )
     draws = None
     if n_draws:
@@ -392,7 +427,7 @@ def fit_response(
     return ResponseFit(
         curves=curves,
         adstock=adstock_out,
-        intercept=float(coef[0]),
+        intercept=float(coef_out[0]),
         controls={c: params[f"control.{c}"] for c in control_names},
         r2=r2,
         nrmse=nrmse,
