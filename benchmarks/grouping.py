@@ -5,7 +5,10 @@
 * the synthetic account: ARI against the true themes;
 * scale: time and peak memory at 10k and 100k keywords (fresh subprocess each);
 * pooling: AdWords CTR hold-out log-loss (fit on the first 300 days, predict the last
-  65) and synthetic CVR error against the truth.
+  65) and synthetic CVR error against the truth;
+* product knowledge (``--knowledge``; when the packages are installed, none a bidopt
+  dependency): text encoders, a segmenter and a synonym lexicon from PyPI on the labelled
+  Taobao queries.
 
 Writes ``results/grouping.json`` and ``.md``.
 """
@@ -1083,9 +1086,13 @@ def _knowledge() -> dict[str, object]:
     encoders = {name: _encoder(name) for name in ENCODERS}
     segmenters = {"jieba": jieba_cut, **{name: _segmenter(name) for name in SEGMENTERS}}
     embedded_by = {name: _Embedded(e) for name, e in encoders.items() if e is not None}
+    skipped: set[tuple[str, str | None]] = set()
     for segmenter, encoder, embedded, weight, threshold, weights in KNOWLEDGE_RUNS:
         if segmenters[segmenter] is None or (encoder and encoder not in embedded_by):
-            print(f"skipped the run with {segmenter} and {encoder}: a package is absent")
+            missing = (segmenter, encoder)
+            if missing not in skipped:
+                print(f"skipped the runs with {segmenter} and {encoder}: a package is absent")
+                skipped.add(missing)
             continue
 
         def extended(
