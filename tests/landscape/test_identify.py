@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from bidopt.datasets import make_search_account
+from bidopt.datasets import KeywordLog, make_search_account
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.landscape import (
     Identifiability,
@@ -17,7 +17,7 @@ from bidopt.landscape import (
     estimate_landscapes,
     identifiability,
 )
-from bidopt.landscape._estimate import _ratio_table, _z_own, traffic_weights
+from bidopt.landscape._estimate import _ratio_table, _z_own, relative_shares, traffic_weights
 from bidopt.landscape._uncertainty_fit import (
     cvr_level,
     posterior_sd,
@@ -286,3 +286,49 @@ def test_a_keyword_s_traffic_index_leaves_out_its_own_impressions():
         np.array([5.0, 9.0]), np.array([0, 1]), np.zeros(2, int), np.array([5.0, 9.0]), 1
     )
     np.testing.assert_array_equal(alone, [1.0, 1.0])
+
+
+def test_the_traffic_index_takes_out_the_other_keywords_bid_changes():
+    # A bids up on day 1 and wins twice its mean share: without `relative` B reads that
+    # as traffic (index 1.5 on day 1); with A's relative share B's days are flat
+    day = np.array([0, 0, 1, 1, 2, 2])
+    keyword = np.array([0, 1, 0, 1, 0, 1])
+    imps = np.array([75.0, 10.0, 150.0, 10.0, 75.0, 10.0])
+    per_day = np.bincount(day, weights=imps)
+    plain = traffic_weights(per_day, day, keyword, imps, 2)
+    np.testing.assert_allclose(plain[keyword == 1], [0.75, 1.5, 0.75])
+    relative = np.array([0.75, 1.0, 1.5, 1.0, 0.75, 1.0])
+    w = traffic_weights(per_day, day, keyword, imps, 2, None, relative)
+    np.testing.assert_allclose(w[keyword == 1], [1.0, 1.0, 1.0])
+
+
+def test_relative_shares_are_exactly_one_for_bids_that_never_moved():
+    entity = np.array([0, 0, 0, 1, 1, 1])
+    log_bid = np.log(np.array([1.0, 1.0, 1.0, 1.0, 2.0, 1.0]))
+    active = np.ones(6, dtype=bool)
+    out = relative_shares(log_bid, np.array([0.3, 0.3]), 0.6, entity, active, 2)
+    np.testing.assert_array_equal(out[:3], 1.0)
+    assert out[4] > 1.0 > out[3] and np.isclose(out[3:].mean(), 1.0)
+
+
+def test_a_bid_test_s_own_moves_do_not_flatten_the_fitted_response():
+    # 28 constant days, then a two-arm bid test: each day half of the 60 keywords bid up
+    # and half down, so the day's impressions of a keyword's arm-mates move with its own
+    # bid; read as traffic they flattened the fitted response (sigma about 1.0 for a
+    # true 0.59 in this account)
+    account = make_search_account(60, n_days=1, rng=200)
+    log = account.simulate(account.current_bids, n_days=28, first_day=0, rng=201)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentifiabilityWarning)
+        test = design_bid_test(estimate_landscapes(log, n_draws=0), n_days=14, step=2.5)
+        gen = np.random.default_rng(202)
+        days = [
+            account.simulate(test.bids(d), n_days=1, first_day=28 + d, rng=gen) for d in range(14)
+        ]
+        after = estimate_landscapes(KeywordLog.concat([log, *days]), n_draws=0)
+    position = {k: i for i, k in enumerate(account.keywords.tolist())}
+    rows = np.array([position[k] for k in after.model.keywords.tolist()])
+    spend = account.truth.expected(account.current_bids).cost[rows]
+    fitted = np.average(after.model.price_sigma, weights=spend)
+    true = np.average(account.truth.price_sigma[rows], weights=spend)
+    assert abs(fitted - true) < 0.1, (fitted, true)

@@ -135,17 +135,25 @@ def z_own_by_sigma(
 
 
 def _traffic_levels(
-    day_codes: IntArray, entity: IntArray, imps: FloatArray, active: BoolArray, n: int
+    day_codes: IntArray,
+    entity: IntArray,
+    imps: FloatArray,
+    active: BoolArray,
+    n: int,
+    relative: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Each keyword's mean impressions over its active days (n,), and per day (n_days,)
-    the impressions of its active rows and the sum of their keywords' means."""
+    the impressions of its active rows and the sum of their keywords' means, each
+    times the row's ``relative`` share (its share of the auctions at the day's bid over
+    the keyword's mean share over its active days; default 1)."""
     weight = active.astype(np.float64)
     level = np.bincount(entity, weights=imps * weight, minlength=n) / np.maximum(
         np.bincount(entity, weights=weight, minlength=n), 1.0
     )
     n_days = int(day_codes.max()) + 1 if day_codes.size else 0
     day_imps = np.bincount(day_codes, weights=imps * weight, minlength=n_days)
-    day_level = np.bincount(day_codes, weights=level[entity] * weight, minlength=n_days)
+    expected = level[entity] * weight if relative is None else level[entity] * relative * weight
+    day_level = np.bincount(day_codes, weights=expected, minlength=n_days)
     return (
         np.asarray(level, dtype=np.float64),
         np.asarray(day_imps, dtype=np.float64),
@@ -160,10 +168,13 @@ def traffic_weights(
     imps: FloatArray,
     n: int,
     active: BoolArray | None = None,
+    relative: FloatArray | None = None,
 ) -> FloatArray:
     """Each row's traffic weight: its day's impressions of the *other* active keywords
     over the sum of their mean days (shape (n_rows,); 1 where no other keyword was
-    active that day, e.g. for a keyword alone in the log).
+    active that day, e.g. for a keyword alone in the log), each mean day times the
+    keyword's ``relative`` share that day (shape (n_rows,), default 1; see
+    :func:`relative_shares`).
 
     A keyword's own impressions are left out of its day's index: where a few keywords
     carry most of the account (a small account), the account's days move with their
@@ -177,11 +188,19 @@ def traffic_weights(
     ``per_day`` (n_days,) holds the account's impressions per day (it sets the number
     of days); the rows (each of shape (n_rows,)): day code, keyword, impressions; ``n``
     keywords.
+
+    Without ``relative``, the other keywords' own bid changes read as traffic: on the
+    days of a bid test that moves half of the account's keywords up and half down, the
+    index of a keyword moves with its arm's bids (and the test's days, whose bids win
+    less on average, read as days of less traffic), flattening the response it is
+    fitted on.  ``relative`` takes the share each keyword-day's bid wins out of the
+    index.
     """
     on = np.ones(imps.size, dtype=bool) if active is None else np.asarray(active, dtype=bool)
-    level, day_imps, day_level = _traffic_levels(day_codes, entity, imps, on, n)
+    level, day_imps, day_level = _traffic_levels(day_codes, entity, imps, on, n, relative)
     others = day_imps[day_codes] - imps * on
-    base = day_level[day_codes] - level[entity] * on
+    own = level[entity] * on if relative is None else level[entity] * relative * on
+    base = day_level[day_codes] - own
     # a base below round-off of the day's sum means no other active keyword
     empty = base <= 1e-9 * np.maximum(day_level[day_codes], 1.0)
     out = np.where(empty, 1.0, np.maximum(others, 0.0) / np.where(empty, 1.0, base))
@@ -189,15 +208,46 @@ def traffic_weights(
 
 
 def day_traffic(
-    day_codes: IntArray, entity: IntArray, imps: FloatArray, active: BoolArray, n: int
+    day_codes: IntArray,
+    entity: IntArray,
+    imps: FloatArray,
+    active: BoolArray,
+    n: int,
+    relative: FloatArray | None = None,
 ) -> FloatArray:
     """The account's traffic index of each day with an active keyword (its active
-    rows' impressions over their keywords' mean days), shape (n_served_days,)."""
-    _, day_imps, day_level = _traffic_levels(day_codes, entity, imps, active, n)
+    rows' impressions over their keywords' mean days, each times the row's
+    ``relative`` share), shape (n_served_days,)."""
+    _, day_imps, day_level = _traffic_levels(day_codes, entity, imps, active, n, relative)
     served = day_level > 0
     if not served.any():  # nothing served: no day says anything about traffic
         return np.ones(1, dtype=np.float64)
     return np.asarray(day_imps[served] / day_level[served], dtype=np.float64)
+
+
+def relative_shares(
+    log_bid: FloatArray, mu: FloatArray, sigma: float, entity: IntArray, active: BoolArray, n: int
+) -> FloatArray:
+    """Each row's share of its keyword's auctions at its bid over the keyword's mean
+    share over its active days, under the competitor-price curve ``Phi((log bid - mu) /
+    sigma)`` (shape (n_rows,); 1 for inactive rows and for every row of a keyword whose
+    bid never moved, exactly).
+
+    ``log_bid`` (n_rows,) is each row's log bid, ``mu`` (n,) each keyword's price level
+    and ``sigma`` one dispersion (the prior's median: the index is taken before sigma is
+    fitted, and needs only the rough size of each bid change's effect).
+    """
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    np.minimum.at(lo, entity[active], log_bid[active])
+    np.maximum.at(hi, entity[active], log_bid[active])
+    moved = (hi > lo)[entity] & active
+    share = special.ndtr((log_bid - mu[entity]) / sigma) * moved
+    days = np.bincount(entity, weights=moved.astype(np.float64), minlength=n)
+    mean = np.bincount(entity, weights=share, minlength=n) / np.maximum(days, 1.0)
+    safe = np.where(moved, mean[entity], 1.0)
+    out = np.where(moved & (safe > 0), share / np.where(safe > 0, safe, 1.0), 1.0)
+    return np.asarray(out, dtype=np.float64)
 
 
 def _group_mean(values: FloatArray, weights: FloatArray, codes: IntArray) -> FloatArray:
@@ -418,8 +468,6 @@ def estimate_landscapes(
     day_codes = np.unique(log.date, return_inverse=True)[1].ravel()
     per_day = np.asarray(np.bincount(day_codes, weights=imps), dtype=np.float64)
     active = active & (per_day[day_codes] > 0)
-    traffic = day_traffic(day_codes, entity, imps, active, n)
-    w_day = traffic_weights(per_day, day_codes, entity, imps, n, active)
 
     k_clicks = np.asarray(np.bincount(entity, weights=clicks, minlength=n), dtype=np.float64)
     k_cost = np.asarray(np.bincount(entity, weights=cost_log, minlength=n), dtype=np.float64)
@@ -470,6 +518,14 @@ def estimate_landscapes(
         floored.append(z_k <= Z_FLOOR)
         mus.append(typical - sigma * np.maximum(z_k, Z_FLOOR))
     mu_by_sigma = np.stack(mus)
+    # each day's traffic index with the other keywords' bid changes taken out (at the
+    # prior's median sigma): a bid test's own moves are not traffic
+    at_prior = int(np.argmin(np.abs(_SIGMA_GRID - prior[0])))
+    relative = relative_shares(
+        log_bid, mu_by_sigma[at_prior], float(_SIGMA_GRID[at_prior]), entity, active, n
+    )
+    traffic = day_traffic(day_codes, entity, imps, active, n, relative)
+    w_day = traffic_weights(per_day, day_codes, entity, imps, n, active, relative)
     day_rows = (entity, log_bid, active, np.asarray(w_day, dtype=np.float64), imps)
     if client is None:
         volume_by_sigma, per_keyword = volume_deviance(mu_by_sigma, k_imps, *day_rows)
