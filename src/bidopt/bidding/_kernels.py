@@ -90,7 +90,6 @@ def _hull_rows(
     c: Any,
     v: Any,
     allowed: Any,
-    masked: bool,
     shift: int,
     bucket: Any,
     bucket_cost: Any,
@@ -118,7 +117,9 @@ def _hull_rows(
         doubt = False
         for j in range(width):
             bucket[r, j] = 0
-            if masked and not allowed[r, j]:
+            # None: numba compiles a version without the test (a runtime flag cost
+            # every point a test and kept the loop from being simplified)
+            if allowed is not None and not allowed[r, j]:
                 continue
             vj = v[r, j]
             if not vj > vt:  # costs no less, worth no more: dominated
@@ -208,14 +209,11 @@ def hull_rows(
     unsure = np.empty(n, dtype=np.bool_)
     table = np.empty((n, width), dtype=np.int16)  # only odd rows' pages get touched
     span = np.empty(2, dtype=np.int64)
-    mask = (
-        np.zeros((1, 1), np.bool_) if allowed is None else np.ascontiguousarray(allowed, np.bool_)
-    )
+    mask = None if allowed is None else np.ascontiguousarray(allowed, np.bool_)
     n_unsure = _hull_rows(
         cost,
         value,
         mask,
-        allowed is not None,
         shift,
         bucket,
         bucket_cost,

@@ -50,7 +50,6 @@ def _fill_levels(
     cost: Any,
     value: Any,
     allowed: Any,
-    masked: bool,
     budget: float,
     out: Any,
     max_rounds: int,
@@ -120,7 +119,7 @@ def _fill_levels(
                 dv = value[r, j] - cur_v[r]
                 if not (dv > 0 and dc <= room):
                     continue
-                if masked and not allowed[r, j]:
+                if allowed is not None and not allowed[r, j]:  # (None: compiled out)
                     continue
                 s = dv / max(max(dc, 0.0) / scale, tiny)
                 if best < 0 or s > best_score:
@@ -189,14 +188,10 @@ def fill_levels(
     """
     _kernels._compile()
     out = np.array(levels, dtype=np.int64, copy=True)
-    mask = (
-        np.zeros((1, 1), np.bool_) if allowed is None else np.ascontiguousarray(allowed, np.bool_)
-    )
     _fill_levels(
         np.ascontiguousarray(cost, dtype=np.float64),
         np.ascontiguousarray(value, dtype=np.float64),
-        mask,
-        allowed is not None,
+        None if allowed is None else np.ascontiguousarray(allowed, np.bool_),
         budget,
         out,
         max_rounds,
