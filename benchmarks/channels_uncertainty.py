@@ -14,7 +14,8 @@ The reported histories use seeds 0-5 of each (channels, noise) family; the safe
 default's settings were chosen on seeds 100-105 (``--tune``, written to
 ``results/channels_uncertainty_tune.*``), which share no history with them.
 
-Writes ``results/channels_uncertainty.json`` and ``.md``.  ``--quick``: fewer histories.
+Writes ``results/channels_uncertainty.json`` and ``.md``.  ``--quick``: fewer histories;
+``--tune``: the tuning seeds 100-105 (written to the ``_tune`` results); ``--help``: this.
 ``--cache DIR``: reuse the fits pickled in ``DIR`` (one file per history and fit,
 written there on the first run; a fit is deterministic given its seed), so that a
 change to the split can be measured without refitting; empty ``DIR`` after changing
@@ -269,6 +270,9 @@ def split_speed() -> dict[str, float]:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if "-h" in args or "--help" in args:
+        print(__doc__)
+        sys.exit(0)
     main(
         quick="--quick" in args,
         tune="--tune" in args,
