@@ -1,0 +1,140 @@
+"""Coverage of pool_rates' 90% intervals by simulation, per design.
+
+True rates are drawn from a Beta (per unit, or per group then per unit), counts are
+binomial; a design's coverage is the share of true rates inside their intervals over
+all units and seeds (units other than the dominant one are reported apart).  Point
+error: RMSE of the posterior means relative to the mean true rate.
+
+    python benchmarks/pooling_coverage.py --label after [--first 1000 --seeds 200]
+
+merges its rows under ``--label`` into ``results/pooling_coverage.json`` and renders
+``results/pooling_coverage.md`` from every label there (run the before side with
+``PYTHONPATH=<worktree of the old commit>/src``).  Seeds 0-99 were used to choose the
+method's settings; 1000-1199 are the held-out ones reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, machine, markdown_table, write_results
+from bidopt.grouping import pool_rates
+
+DESIGNS = {
+    "balanced": "40 units, rates Beta(2, 60), 100-300 trials each",
+    "dominant10": "40 units, Beta(2, 60), 0-300 trials; one unit 6,000",
+    "dominant100": "as dominant10, the one unit 60,000 trials",
+    "dominant1000": "as dominant10, the one unit 600,000 trials",
+    "tiny": "2,000 units, Beta(2, 20), Poisson(2) trials",
+    "few": "6 units, Beta(4, 40), 20-200 trials",
+    "near0": "60 units, Beta(1.2, 800), 0-3,000 trials",
+    "near1": "60 units, Beta(80, 1.3), 0-100 trials",
+    "hier_bal": "10 groups (Beta(2, 60)) x 15 units (strength 100), 0-300 trials",
+    "hier_dom": "as hier_bal, one unit 200,000 trials",
+}
+
+
+def simulate(name: str, rng: np.random.Generator) -> tuple[Any, Any, Any, list[Any]]:
+    """Successes, trials, true rates and levels of one simulated account."""
+    levels: list[Any] = []
+    if name == "balanced":
+        p, n = rng.beta(2, 60, 40), rng.integers(100, 300, 40).astype(float)
+    elif name.startswith("dominant"):
+        p, n = rng.beta(2, 60, 40), rng.integers(0, 300, 40).astype(float)
+        n[0] = 600.0 * int(name[8:])
+    elif name == "tiny":
+        p, n = rng.beta(2, 20, 2000), rng.poisson(2, 2000).astype(float)
+    elif name == "few":
+        p, n = rng.beta(4, 40, 6), rng.integers(20, 200, 6).astype(float)
+    elif name == "near0":
+        p, n = rng.beta(1.2, 800, 60), rng.integers(0, 3000, 60).astype(float)
+    elif name == "near1":
+        p, n = rng.beta(80, 1.3, 60), rng.integers(0, 100, 60).astype(float)
+    else:
+        group_rate = rng.beta(2, 60, 10)
+        group = np.repeat(np.arange(10), 15)
+        p = rng.beta(group_rate[group] * 100, (1 - group_rate[group]) * 100)
+        n = rng.integers(0, 300, p.size).astype(float)
+        if name == "hier_dom":
+            n[0] = 200_000.0
+        levels = [group]
+    x = rng.binomial(n.astype(int), p).astype(float)
+    return x, n, p, levels
+
+
+def run(first: int, seeds: int) -> list[dict[str, Any]]:
+    rows = []
+    for name, what in DESIGNS.items():
+        cover, others, width, error = [], [], [], []
+        t0 = time.process_time()
+        for seed in range(first, first + seeds):
+            x, n, p, levels = simulate(name, np.random.default_rng(seed))
+            pooled = pool_rates(x, n, levels)
+            inside = (pooled.lower <= p) & (p <= pooled.upper)
+            cover.append(inside.mean())
+            others.append(inside[1:].mean() if "dom" in name else inside.mean())
+            width.append(np.mean(pooled.upper - pooled.lower) / np.mean(p))
+            error.append(np.mean((pooled.mean - p) ** 2) / np.mean(p) ** 2)
+        rows.append(
+            {
+                "design": name,
+                "what": what,
+                "coverage": float(np.mean(cover)),
+                "coverage_others": float(np.mean(others)),
+                "relative_width": float(np.mean(width)),
+                "relative_rmse": float(np.sqrt(np.mean(error))),
+                "cpu_s": time.process_time() - t0,
+            }
+        )
+        print(rows[-1])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--label", required=True)
+    parser.add_argument("--first", type=int, default=1000)
+    parser.add_argument("--seeds", type=int, default=200)
+    parser.add_argument("--note", default="")
+    args = parser.parse_args()
+    path = RESULTS / "pooling_coverage.json"
+    payload = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+    payload["runs"][args.label] = {
+        "seeds": [args.first, args.first + args.seeds - 1],
+        "note": args.note,
+        "machine": machine(),
+        "rows": run(args.first, args.seeds),
+    }
+    lines = [
+        "# pool_rates: coverage of 90% intervals (simulation)",
+        "",
+        "`python benchmarks/pooling_coverage.py --label <label>`; target 0.88-0.92 per design.",
+        "Coverage: share of true rates inside their intervals over all units and seeds",
+        "(`others`: units other than the dominant one).  Width: mean interval width over the",
+        "mean true rate.  RMSE of the point estimates over the mean true rate.",
+        "",
+        markdown_table([{"design": k, "what": v} for k, v in DESIGNS.items()], ["design", "what"]),
+    ]
+    for label, entry in payload["runs"].items():
+        lines += [
+            "",
+            f"## {label}: seeds {entry['seeds'][0]}-{entry['seeds'][1]} {entry['note']}",
+            "",
+            markdown_table(
+                entry["rows"],
+                ["design", "coverage", "coverage_others", "relative_width", "relative_rmse"],
+            ),
+        ]
+    write_results("pooling_coverage", payload, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
