@@ -91,6 +91,7 @@ BENCHMARKS = {
     "crowds": "Crowd premiums: joint keyword bids and premiums, value bidding",
     "cluster": "Bid plans on a Dask cluster: 10M keywords from Parquet",
     "identifiability": "Bid plans from logs that cannot tell everything",
+    "pooling_coverage": "Pooled rates: coverage of their intervals",
 }
 
 
