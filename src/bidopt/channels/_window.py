@@ -4,7 +4,7 @@ window, averaged over curve draws."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -192,8 +192,14 @@ def split_window(
     options : mapping, optional
         ``maxiter`` (default 1000) and ``ftol`` (default 1e-12) of SLSQP; when some
         curve draws are S-shaped (Hill, shape > 1) the objective is not concave and
-        SLSQP also starts from ``n_starts`` (default 8) random splits drawn with ``rng``
-        (default 0): the best is returned, a local optimum (the message says so).
+        SLSQP also starts from the optimum of the problem on the curves' concave
+        envelopes (concave, so solved exactly: its value bounds every split from above)
+        and from ``n_starts`` (default 8) random splits drawn with ``rng`` (default 0);
+        from the best, cells (a channel in a phase) are switched off (held at their
+        minimum) or on (at least the spend whose steady adstock reaches the curve's
+        tangent point), alone and in pairs within a channel or phase, and SLSQP solves
+        again, keeping any gain, until no switch gains.  The message gives the gap to
+        the envelope bound: the split is proven optimal only when it closes it.
 
     Returns
     -------
@@ -253,18 +259,15 @@ def split_window(
         else np.empty((0, n, f))
     )
 
-    def solve(upper: FloatArray) -> tuple[FloatArray, Any, int, int]:
-        """The best split within ``lo``..``upper``, SLSQP's result, its iterations and
-        the number of starts."""
+    envelope = model.envelope() if s_shaped else None
+    max_tries = 1 + (envelope is not None) + n_starts + 4 * n * f  # SLSQP starts at most
+
+    def solve(upper: FloatArray) -> tuple[FloatArray, Any, int, int, float | None]:
+        """The best split within ``lo``..``upper``, SLSQP's result, its iterations, the
+        number of starts and (S-shaped curves) the concave-envelope bound, or None when
+        that solve did not converge to a feasible split."""
         x0 = np.clip(np.full((n, f), scale), lo, upper)
         r0 = max(abs(model.value(x0)), 1e-12)
-
-        def fun(u: FloatArray) -> float:
-            return -model.value(u.reshape(n, f) * scale) / r0
-
-        def jac(u: FloatArray) -> FloatArray:
-            return -model.gradient(u.reshape(n, f) * scale).ravel() * scale / r0
-
         scaled = [
             {
                 "type": c["type"],
@@ -273,50 +276,89 @@ def split_window(
             }
             for c in cons
         ]
-        starts = [x0, *(np.clip(w, lo, upper) for w in cells)]
-        best: tuple[float, float, FloatArray, Any] | None = None
-        nit = 0
-        for start in starts:
+
+        def run(
+            on: _WindowModel,
+            start: FloatArray,
+            low: FloatArray | None = None,
+            top: FloatArray | None = None,
+        ) -> tuple[FloatArray, Any, float]:
+            """SLSQP on ``on`` from ``start`` (within ``low``..``top``, default
+            ``lo``..``upper``): the split, the result, the worst broken constraint."""
+            low = lo if low is None else low
+            top = upper if top is None else top
             res = optimize.minimize(  # type: ignore[call-overload]
-                fun,
+                lambda u: -on.value(u.reshape(n, f) * scale) / r0,
                 start.ravel() / scale,
-                jac=jac,
+                jac=lambda u: -on.gradient(u.reshape(n, f) * scale).ravel() * scale / r0,
                 method="SLSQP",
-                bounds=optimize.Bounds((lo / scale).ravel(), (upper / scale).ravel()),
+                bounds=optimize.Bounds((low / scale).ravel(), (top / scale).ravel()),
                 constraints=scaled,
                 options={"maxiter": maxiter, "ftol": ftol},
             )
+            y = np.clip(res.x.reshape(n, f) * scale, low, top)
+            return y, res, max((violation(c, y.ravel()) for c in cons), default=0.0)
+
+        starts = [x0]
+        nit = 0
+        bound = None
+        if envelope is not None:
+            # the concave-envelope problem is concave: SLSQP's answer is its optimum, a
+            # bound on the true one, and a start near the best split
+            y, res_e, broken = run(envelope, x0)
+            nit += int(res_e.nit)
+            starts.append(y)
+            if res_e.success and broken <= 1e-6 * total:
+                bound = envelope.value(y)
+        starts += [np.clip(w, lo, upper) for w in cells]
+        best: tuple[float, float, FloatArray, Any] | None = None
+        for start in starts:
+            y, res, broken = run(model, start)
             nit += int(res.nit)
-            y = np.clip(res.x.reshape(n, f) * scale, lo, upper)
-            broken = max((violation(c, y.ravel()) for c in cons), default=0.0)
             # the feasible split with the most response, else the least broken one
             key = (0.0 if broken <= 1e-6 * total else broken, -model.value(y))
             if best is None or key < best[:2]:
                 best = (*key, y, res)
         assert best is not None
-        return best[2], best[3], nit, len(starts)
+        tried = len(starts)
+        # S-shaped curves: a cell (channel and phase) is best either off or well on its
+        # curve; from the best split, cells are switched (held at their minimum if they
+        # spend, else at least at their channel's on_spend): each cell alone, then pairs
+        # of a cell switched off and one switched on in the same channel or phase; the
+        # split is solved again, then freed and polished; the first switch that gains
+        # is kept, and the search repeats until none does (or max_tries SLSQP runs)
+        room = (total if budgets is None else budgets) / lengths
+        while envelope is not None and best[0] == 0.0 and tried < max_tries:
+            for low, top in _switches(best[2], lo, upper, model.on_spend, room, 1e-9 * scale):
+                y, res, broken = run(model, best[2], low, top)
+                if broken <= 1e-6 * total:
+                    y, res, broken = run(model, y)
+                nit += int(res.nit)
+                tried += 1
+                if broken <= 1e-6 * total and model.value(y) > -best[1] * (1 + 1e-9):
+                    best = (0.0, -model.value(y), y, res)
+                    break
+                if tried >= max_tries:
+                    break
+            else:
+                break
+        return best[2], best[3], nit, tried, bound
 
-    x, res, nit, n_tried = solve(hi)
+    x, res, nit, n_tried, bound = solve(hi)
     lifted = ""
     if guard is not None and worst_violation(cons, x) > 1e-6 * total:
         # the guard gives way to the user's rules (as in split_budget): solve without it
-        y, res_y, nit_y, _ = solve(user_hi)
+        y, res_y, nit_y, _, bound_y = solve(user_hi)
         nit += nit_y
         if worst_violation(cons, y) < worst_violation(cons, x):
-            x, res = y, res_y
+            x, res, bound = y, res_y, bound_y
             lifted = (
                 " The budgets and share rules cannot hold within the extrapolation guard: "
                 "the guard is lifted (your bounds still hold)."
             )
     worst = worst_violation(cons, x)
     ok = worst <= 1e-6 * total
-    local = (
-        f" Some curve draws are S-shaped: the best of SLSQP from {n_tried} starts (the "
-        "uniform split and options['n_starts'] random ones), a local optimum not proven "
-        "the best split."
-        if s_shaped
-        else ""
-    )
+    local = _optimality_note(s_shaped, n_tried, model.value(x), bound)
     per_draw = model.per_draw(x)
     return WindowSplit(
         channels=channels,
@@ -343,3 +385,67 @@ def split_window(
 
 #: SLSQP's options and the random starts used when some curve draws are S-shaped.
 _OPTIONS: dict[str, Any] = {"maxiter": 1000, "ftol": 1e-12, "n_starts": 8, "rng": 0}
+
+
+def _optimality_note(s_shaped: bool, n_tried: int, value: float, bound: float | None) -> str:
+    """What the message says of the split's optimality with S-shaped curve draws: its
+    gap to the concave-envelope bound (proven optimal only when within 1e-6), or that
+    no bound was found."""
+    if not s_shaped:
+        return ""
+    head = (
+        f" Some curve draws are S-shaped: the best of {n_tried} SLSQP runs (from the "
+        "uniform split, the optimum on the curves' concave envelopes and "
+        "options['n_starts'] random splits, then switching channel-phase cells off and on)"
+    )
+    if bound is None:
+        return head + (
+            ", a local optimum not proven the best split (the envelope problem did not "
+            "converge, so no bound)."
+        )
+    gap = max(bound - value, 0.0) / max(abs(bound), 1e-300)
+    if gap <= 1e-6:
+        return head + f"; it reaches the concave-envelope bound (gap {gap:.2g}): proven optimal."
+    return head + (
+        f", a local optimum not proven the best split: no split can beat it by more than "
+        f"{gap:.3g} (relative; the optimum on the concave envelopes bounds every split)."
+    )
+
+
+def _switches(
+    x: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    on_spend: FloatArray,
+    room: FloatArray,
+    tol: float,
+) -> Iterator[tuple[FloatArray, FloatArray]]:
+    """Bounds (lower, upper), each of shape (n_channels, n_phases), that switch cells of
+    the split ``x``: a spending cell held at its minimum ``lo`` (off), a cell at its
+    minimum held at least at its channel's ``on_spend`` (on; at most ``hi`` and the
+    phase's ``room`` per period); each cell alone (smallest spend first), then every
+    pair of one switched off and one switched on in the same channel or phase."""
+    f = x.shape[1]
+    on = x > lo + tol
+    can_start = ~on & (on_spend[:, None] > lo)
+    start_at = np.minimum(np.minimum(on_spend[:, None], hi), room[None, :])
+
+    def switched(cells: list[tuple[int, int]]) -> tuple[FloatArray, FloatArray]:
+        low, top = lo.copy(), hi.copy()
+        for i, j in cells:
+            if on[i, j]:
+                top[i, j] = lo[i, j]
+            else:
+                low[i, j] = start_at[i, j]
+        return low, top
+
+    order = [divmod(c, f) for c in np.argsort(x, axis=None).tolist()]
+    singles = [(i, j) for i, j in order if on[i, j] or can_start[i, j]]
+    for cell in singles:
+        yield switched([cell])
+    for i, j in order:
+        if not on[i, j]:
+            continue
+        for k, m in order:
+            if can_start[k, m] and (k == i or m == j):
+                yield switched([(i, j), (k, m)])

@@ -4,13 +4,21 @@ saturation curve."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 
 import numpy as np
 
 from bidopt._validation import check_scalar
 from bidopt.channels._adstock import geometric_adstock, weibull_adstock
-from bidopt.channels._curves import ResponseCurve, scaled_form, unit_derivative, unit_value
+from bidopt.channels._curves import (
+    HILL,
+    ResponseCurve,
+    hill_tangent,
+    scaled_form,
+    unit_derivative,
+    unit_value,
+)
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
@@ -76,26 +84,59 @@ class WindowModel:
         self.size = np.array([x[1] for x in forms]).reshape(d, n, 1)
         self.scale = np.array([x[2] for x in forms]).reshape(d, n, 1)
         self.shape = np.array([x[3] for x in forms]).reshape(d, n, 1)
+        # S-shaped (Hill, shape > 1) draws: their scaled tangent point and the slope of
+        # the line from the origin to it, the concave envelope's straight part
+        s_shaped = (self.code == HILL) & (self.shape > 1)
+        self.tangent = np.where(s_shaped, hill_tangent(np.maximum(self.shape, 1.0)), 0.0)
+        safe = np.where(s_shaped, self.tangent, 1.0)
+        self.line = np.where(s_shaped, unit_value(self.code, safe, self.shape) / safe, 0.0)
+        self.s_shaped = bool(s_shaped.any())
+        # spend per period whose steady adstock reaches the tangent point (mean over
+        # the draws; 0 for concave curves): an S-shaped channel's spend "on its curve"
+        steady = w.sum(axis=2)[:, :, None]
+        self.on_spend = np.asarray((self.tangent * self.scale / steady).mean(axis=0)[:, 0])
+        #: Evaluate on each curve's concave envelope instead of the curve (see
+        #: :meth:`envelope`).
+        self.relaxed = False
+
+    def envelope(self) -> WindowModel:
+        """The same window on each draw's concave envelope (the line from the origin to
+        an S-curve's tangent point, then the curve): a concave objective (a sum of
+        concave functions of the linear adstock), at least the true one everywhere, so
+        its maximum bounds the true maximum from above."""
+        out = copy.copy(self)
+        out.relaxed = True
+        return out
 
     def _z(self, x: FloatArray) -> FloatArray:
         a = np.einsum("dntf,nf->dnt", self.b, x) + self.a0
         return np.asarray(np.maximum(a, 0.0) / self.scale, dtype=np.float64)
 
+    def _unit(self, z: FloatArray) -> FloatArray:
+        v = unit_value(self.code, z, self.shape)
+        if self.relaxed:
+            v = np.where(z < self.tangent, self.line * z, v)
+        return np.asarray(v, dtype=np.float64)
+
     def per_draw(self, x: FloatArray, tail_only: bool = False) -> FloatArray:
-        v = self.size * unit_value(self.code, self._z(x), self.shape)
+        v = self.size * self._unit(self._z(x))
         if tail_only:
             v = v[:, :, self.window :]
         return np.asarray(v.sum(axis=(1, 2)), dtype=np.float64)
 
     def channel_value(self, x: FloatArray) -> FloatArray:
-        v = self.size * unit_value(self.code, self._z(x), self.shape)
+        v = self.size * self._unit(self._z(x))
         return np.asarray(v.sum(axis=2).mean(axis=0), dtype=np.float64)
 
     def value(self, x: FloatArray) -> float:
         return float(self.per_draw(x).mean())
 
     def gradient(self, x: FloatArray) -> FloatArray:
-        g = self.size / self.scale * unit_derivative(self.code, self._z(x), self.shape)
+        z = self._z(x)
+        slope = unit_derivative(self.code, z, self.shape)
+        if self.relaxed:
+            slope = np.where(z < self.tangent, self.line, slope)
+        g = self.size / self.scale * slope
         return np.asarray(np.einsum("dnt,dntf->nf", g, self.b) / self.b.shape[0], dtype=np.float64)
 
 
