@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import optimize_bids
-from bidopt.bidding._distributed import last_stats
+from bidopt.bidding._distributed import _sources, last_stats
 from bidopt.exceptions import InfeasibleError, InvalidInputError
+from bidopt.landscape import BidLandscape
 from tests.cluster._families import concat, partition
 
 N_PARTS, LEVELS = 50, 4
@@ -96,3 +97,27 @@ def test_same_errors_as_in_process(client: Any, small: Any) -> None:
         optimize_bids(small, 1e3, options={"max_outer": -1}, client=client)
     with pytest.raises(InvalidInputError, match="landscape"):
         optimize_bids([], 1e3, client=client)
+
+
+def _tiny(seed: int, n: int = 6, levels: int = 3) -> BidLandscape:
+    rng = np.random.default_rng(seed)
+    bids = np.sort(rng.uniform(0.1, 5, (n, levels)), axis=1)
+    clicks = np.cumsum(rng.exponential(3, (n, levels)), axis=1)
+    return BidLandscape(
+        bids=bids, clicks=clicks, cost=clicks * 0.5 * bids, conversions=0.1 * clicks
+    )
+
+
+def test_repeated_calls_on_one_landscape_use_fresh_keys(client: Any) -> None:
+    """A loop over budgets on one landscape: each call scatters its partitions under new
+    keys, so the previous call releasing its futures cannot cancel this call's shards
+    (hashed keys were shared and failed about 1 call in 30 with 'lost dependencies')."""
+    land = _tiny(0)
+    first = {f.key for f in _sources(land, client)}
+    again = {f.key for f in _sources(land, client)}
+    assert first.isdisjoint(again)
+    top = float(land.cost[:, -1].sum())
+    for f in (0.2, 0.3, 0.3, 0.3, 0.5):
+        ref = optimize_bids(land, f * top)
+        got = optimize_bids(land, f * top, client=client)
+        np.testing.assert_array_equal(got.levels, ref.levels)

@@ -324,7 +324,10 @@ def last_stats() -> ClusterStats | None:
 def _sources(landscape: Any, client: Any) -> list[Any]:
     if isinstance(landscape, BidLandscape):
         parts = split_landscape(landscape, 4 * n_workers(client))
-        return list(client.scatter(parts))
+        # hash=False: fresh keys per call.  Hashed keys are the same on every call with
+        # the same landscape, so a loop's previous call, releasing its futures, could
+        # make the scheduler drop the data this call's shards depend on.
+        return list(client.scatter(parts, hash=False))
     if isinstance(landscape, LandscapeDataset):
         return list(landscape.readers())
     if isinstance(landscape, Sequence) and len(landscape) > 0:
