@@ -37,6 +37,6 @@ def map_blocks(client: Any, step: Callable[[T, S], R], tasks: Sequence[T], setti
         )
     if not tasks:
         return []
-    data = client.scatter(list(tasks))
+    data = client.scatter(list(tasks), hash=False)  # fresh keys: see bidding/_distributed
     futures = client.map(step, data, settings=settings, pure=False)
     return list(client.gather(futures))

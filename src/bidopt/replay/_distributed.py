@@ -90,7 +90,7 @@ def replay_on_cluster(
     if isinstance(log, AuctionLog):
         pieces = split_log(log, 4 * n_workers(client))
         sizes = [len(piece) for piece in pieces]
-        blocks = list(client.scatter(pieces))
+        blocks = list(client.scatter(pieces, hash=False))  # fresh keys: see bidding/_distributed
         del pieces
     elif isinstance(log, Sequence) and len(log) > 0 and not isinstance(log, str):
         blocks = list(log)
