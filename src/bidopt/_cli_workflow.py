@@ -442,6 +442,12 @@ def run_split(
 
     if skewed is not None:
         warn(*skewed)
+    if history.dropped:
+        left_out = "; ".join(history.dropped[:3])
+        warn(
+            f"Left out {len(history.dropped)} totals row(s) (not periods): {left_out}",
+            f"已剔除 {len(history.dropped)} 行合计行（不是一期）：{left_out}",
+        )
     if fit.r2 < 0.5:
         warn(
             f"The fitted curves explain only {fit.r2:.0%} of the revenue's ups and downs (R²): "

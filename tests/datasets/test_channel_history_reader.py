@@ -44,3 +44,22 @@ def test_errors_name_the_column_and_the_cell(tmp_path: Path) -> None:
     path.write_text(CSV.replace("9000", "-9000"), encoding="utf-8")
     with pytest.raises(InvalidInputError, match="'直通车'.*numbers >= 0. Got '-9000' at row 1"):
         read_channel_history(path)
+
+
+@pytest.mark.parametrize("label", ["合计", "总计", "Total", "-", " 合计: "])
+def test_a_totals_row_is_left_out_and_listed(tmp_path: Path, label: str) -> None:
+    # review 3: a 合计 row at the bottom was read as one more period (kpi doubled)
+    path = tmp_path / "history.csv"
+    path.write_text(CSV + f'{label},"32,000.50",4.3万,631000\n', encoding="utf-8")
+    history = read_channel_history(path)
+    assert history.n_periods == 3 and history.periods is not None
+    np.testing.assert_allclose(history.kpi, [300_000, 21_000, 310_000])
+    assert len(history.dropped) == 1 and "line 5" in history.dropped[0]
+    assert "totals row" in history.dropped[0] and "left out" in history.summary()
+
+
+def test_a_stray_period_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    path.write_text(CSV + "oops,1,2,3\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"'日期'.*'oops' at row 3"):
+        read_channel_history(path)

@@ -288,3 +288,21 @@ def test_relax_keeps_and_flags_rows_breaking_a_waived_rule() -> None:
         read_keyword_log(data, relax=["no_such_rule"])
     with pytest.raises(InvalidInputError, match="`relax` must be"):
         read_keyword_log(data, relax="clicks_le_impressions")
+
+
+def test_a_totals_row_is_dropped_and_listed_even_with_errors_raise() -> None:
+    # the export's 合计 row is not a keyword-day: listed, never raised on (shared with
+    # read_channel_history and read_crowd_report through datasets._parsing.totals_rows)
+    log = read_keyword_log(
+        {
+            "日期": ["2024-11-01", "2024-11-02", "合计"],
+            "关键词": ["连衣裙", "连衣裙", "-"],
+            "展现量": [100, 120, 220],
+            "点击量": [5, 6, 11],
+        }
+    )
+    assert len(log) == 2 and log.report.dropped_rows.tolist() == [2]
+    assert "totals row" in log.report.reasons[0]
+    with pytest.raises(InvalidInputError, match="row 1"):  # other bad rows still raise
+        read_keyword_log({"日期": ["2024-11-01", "x", "合计"], "关键词": ["a", "b", "-"],
+                          "展现量": [1, 1, 2], "点击量": [0, 0, 0]})  # fmt: skip

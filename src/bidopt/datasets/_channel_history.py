@@ -14,7 +14,7 @@ from bidopt._optional import require_pandas
 from bidopt._tables import read_table
 from bidopt._validation import frozen
 from bidopt.datasets._keyword_reader import _UNIT_SUFFIX
-from bidopt.datasets._parsing import parse_dates, parse_numbers
+from bidopt.datasets._parsing import parse_dates, parse_numbers, totals_rows
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray
 
@@ -49,6 +49,10 @@ class ChannelHistory:
     kpi_name : str
         The KPI's column in the file.
     source : str
+    dropped : tuple of str
+        The source rows left out, each with its reason: an export's totals row (合计,
+        总计, Total, or a dash in the period cell), which is the sum of the periods and
+        not one more period.
     """
 
     periods: npt.NDArray[np.datetime64] | None
@@ -57,6 +61,7 @@ class ChannelHistory:
     kpi: FloatArray
     kpi_name: str
     source: str
+    dropped: tuple[str, ...] = ()
 
     @property
     def n_periods(self) -> int:
@@ -81,6 +86,7 @@ class ChannelHistory:
             f"{len(self.channels)} channels, KPI {self.kpi_name!r} "
             f"(total {self.kpi.sum():,.0f})"
         ]
+        lines += [f"  left out {reason}" for reason in self.dropped]
         for c, (lo, hi) in self.observed_range().items():
             lines.append(f"  {c}: spend {lo:,.0f}..{hi:,.0f} per period")
         return "\n".join(lines)
@@ -125,7 +131,13 @@ def read_channel_history(
     MissingColumnError
         If ``kpi`` or a channel is not a column, or no KPI column is found.
     InvalidInputError
-        For a cell that is not a number >= 0, or fewer than 3 periods.
+        For a cell that is not a number >= 0, a period cell that is not a date when
+        others are, or fewer than 3 periods.
+
+    Notes
+    -----
+    An export's totals row (合计, 总计, 汇总, 小计, Total, Sum or a dash in the period
+    cell) is left out and listed in ``dropped``.
     """
     table = read_table(source)
     headers = list(table.columns)
@@ -158,20 +170,35 @@ def read_channel_history(
             f"`source` must have at least one spend column besides the period and the KPI. "
             f"Got columns {headers} instead."
         )
-    n = table.n_rows
+    # an export's totals row (合计 in the period cell) is the sum of the periods, not one
+    # more period: it is left out and listed (as the keyword reader drops it)
+    totals = (
+        totals_rows(table.columns[period])
+        if period is not None
+        else np.zeros(table.n_rows, dtype=bool)
+    )
+    rows = np.flatnonzero(~totals)
+    dropped = tuple(
+        f"{table.where(int(r))}: {table.columns[period][r]!r} in {period!r} is the export's "
+        "totals row (the sum of the periods, not a period)"
+        for r in np.flatnonzero(totals)
+        if period is not None
+    )
+    n = rows.size
     if n < 3:
         raise InvalidInputError(
             f"`source` must have at least 3 periods to fit response curves. Got {n} instead."
         )
     matrix = np.empty((n, len(names)))
     for j, name in enumerate([*names, kpi]):
-        values, missing_cells, bad = parse_numbers(table.columns[name])
+        column = table.columns[name][rows]
+        values, missing_cells, bad = parse_numbers(column)
         wrong = missing_cells | bad | ~(np.nan_to_num(values, nan=-1.0) >= 0)
         if wrong.any():
             row = int(np.flatnonzero(wrong)[0])
             raise InvalidInputError(
                 f"Column {name!r} of {table.source} must hold numbers >= 0. Got "
-                f"{table.columns[name][row]!r} at {table.where(row)} instead."
+                f"{column[row]!r} at {table.where(int(rows[row]))} instead."
             )
         if j < len(names):
             matrix[:, j] = values
@@ -179,9 +206,18 @@ def read_channel_history(
             kpi_values = values
     dates = None
     if period is not None:
-        parsed, bad_dates = parse_dates(table.columns[period])
+        cells = table.columns[period][rows]
+        parsed, bad_dates = parse_dates(cells)
         if not bad_dates.any():
             dates = frozen(parsed)
+        elif not bad_dates.all():
+            # some periods are dates and some are not: a stray row, not a period label
+            row = int(np.flatnonzero(bad_dates)[0])
+            raise InvalidInputError(
+                f"Column {period!r} of {table.source} must hold a date in every row (or in "
+                f"none). Got {cells[row]!r} at {table.where(int(rows[row]))} instead; a "
+                "totals row is recognised by 合计/总计/汇总/Total/Sum/- in this column."
+            )
     return ChannelHistory(
         periods=dates,
         channels=tuple(names),
@@ -189,4 +225,5 @@ def read_channel_history(
         kpi=frozen(kpi_values),
         kpi_name=kpi,
         source=table.source,
+        dropped=dropped,
     )

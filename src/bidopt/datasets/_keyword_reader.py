@@ -15,7 +15,13 @@ from bidopt._tables import HeaderSpec, RawTable, read_table
 from bidopt._validation import check_choice, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
-from bidopt.datasets._parsing import parse_dates, parse_match_types, parse_numbers, parse_text
+from bidopt.datasets._parsing import (
+    parse_dates,
+    parse_match_types,
+    parse_numbers,
+    parse_text,
+    totals_rows,
+)
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import BoolArray
 
@@ -205,22 +211,12 @@ def read_keyword_log(
     array([  12.3, 1234.5])
     """
     errors = check_choice(errors, "errors", ("raise", "drop"))  # type: ignore[assignment]
-    try:
-        relaxed: set[Any] = set(relax)
-    except TypeError:  # not a collection of hashable names
-        relaxed = {None}
-    unknown = sorted(relaxed - set(RELAXABLE_RULES), key=repr)
-    if unknown or isinstance(relax, str):
-        raise InvalidInputError(
-            f"`relax` must be a collection of rule names from {RELAXABLE_RULES}. "
-            f"Got {relax!r} instead."
-        )
+    relaxed = _check_relax(relax, RELAXABLE_RULES)
     # a file's header may sit below an export's title rows: it is the row holding the
     # required columns
     table = read_table(source, header=_HEADER)
     mapping, ignored = _map_headers(table)
     raw = {column: table.columns[header] for header, column in mapping.items()}
-    n = table.n_rows
     checks: list[_Check] = []
     parsed: dict[str, Any] = {}
 
@@ -316,21 +312,90 @@ def read_keyword_log(
                     "bid_zero_means_paused",
                 )
             )
+    totals = totals_rows(raw["date"])
+    keep, report = _screen_rows(
+        table,
+        checks,
+        parsed,
+        totals=totals,
+        day_columns=_DAY_COLUMNS,
+        relaxed=relaxed,
+        errors=errors,
+        column_map=mapping,
+        ignored=ignored,
+    )
+    return _build_log(parsed, keep, report)
+
+
+def _check_relax(relax: Any, rules: tuple[str, ...]) -> set[str]:
+    """``relax=`` as a set of rule names from ``rules`` (else InvalidInputError)."""
+    try:
+        relaxed: set[Any] = set(relax)
+    except TypeError:  # not a collection of hashable names
+        relaxed = {None}
+    unknown = sorted(relaxed - set(rules), key=repr)
+    if unknown or isinstance(relax, str):
+        raise InvalidInputError(
+            f"`relax` must be a collection of rule names from {rules}. Got {relax!r} instead."
+        )
+    return relaxed
+
+
+#: The columns that identify a keyword-day (a row of a keyword report).
+_DAY_COLUMNS = ("date", "campaign", "ad_group", "keyword", "match_type")
+
+
+def _screen_rows(
+    table: RawTable,
+    checks: list[_Check],
+    parsed: dict[str, Any],
+    *,
+    totals: BoolArray,
+    day_columns: tuple[str, ...],
+    relaxed: Collection[str],
+    errors: str,
+    column_map: dict[str, str],
+    ignored: tuple[str, ...],
+    key_name: str = "keyword-day",
+) -> tuple[BoolArray, LoadReport]:
+    """Apply a reader's row rules: which rows to keep, and the load report.
+
+    Shared by the report readers (keyword log, crowd report).  ``checks`` are the
+    reader's cell and cross-column rules; on top of them, a row that repeats an earlier
+    row exactly (every parsed column equal) is bad, and a row that repeats the key of an
+    earlier row (``day_columns``) with other values is kept and flagged.  Rules named in
+    ``relaxed`` are waived (rows kept and flagged; orders above clicks described as
+    Taobao attribution).  ``totals`` rows (the export's 合计 row, see
+    :func:`~bidopt.datasets._parsing.totals_rows`) are always dropped and listed, never
+    raised on.  With ``errors="raise"`` any other bad row raises
+    :class:`InvalidInputError` naming the first one.
+
+    Returns
+    -------
+    keep : ndarray of bool, shape (n_rows,)
+    report : LoadReport
+    """
+    n = table.n_rows
     # exact duplicates: a row equal in every column to an earlier one (a report exported
     # twice, or pasted together with an overlap) would count the keyword-day twice
-    first_copy, first_of_day = _first_copy(parsed, n)
+    first_copy, first_of_day = _first_copy(parsed, n, day_columns)
     repeats = first_copy != np.arange(n)
-    checks.append(
+    checks = [
+        _Check(
+            "date",
+            totals,
+            lambda i: "is the export's totals row (合计: the sum of the other rows); dropped",
+        ),
+        *checks,
         _Check(
             "keyword",
-            repeats,
+            repeats & ~totals,
             lambda i: (
-                f"repeats row {int(first_copy[i])} exactly (same keyword-day and values); "
-                "keep one copy"
+                f"repeats row {int(first_copy[i])} exactly (same {key_name} and values); keep "
+                "one copy"
             ),
-        )
-    )
-
+        ),
+    ]
     waived = [_attribution(c) if c.rule == "conversions_le_clicks" else c for c in checks]
     waived = [c for c in waived if c.rule in relaxed]
     checks = [c for c in checks if c.rule not in relaxed]
@@ -345,14 +410,15 @@ def read_keyword_log(
                 return f"{table.where(row)}: `{check.column}` {check.describe(row)}"
         raise AssertionError("unreachable")  # pragma: no cover
 
-    if bad_rows.size and errors == "raise":
-        first = reason(int(bad_rows[0]), checks)
+    refused = np.flatnonzero(bad_any & ~totals)
+    if refused.size and errors == "raise":
+        first = reason(int(refused[0]), checks)
         more = ""
-        if bad_rows.size > 1:
-            shown = ", ".join(str(r) for r in bad_rows[1:6])
+        if refused.size > 1:
+            shown = ", ".join(str(r) for r in refused[1:6])
             more = (
-                f" {bad_rows.size - 1} more bad row(s) (rows {shown}"
-                f"{', ...' if bad_rows.size > 6 else ''})."
+                f" {refused.size - 1} more bad row(s) (rows {shown}"
+                f"{', ...' if refused.size > 6 else ''})."
             )
         raise InvalidInputError(
             f"`source` must have valid rows. Got a bad row instead: {first}.{more} Fix the "
@@ -372,9 +438,8 @@ def read_keyword_log(
             "keyword",
             split_day,
             lambda i: (
-                f"repeats the keyword-day of row {int(first_of_day[i])} with different "
-                "values; both rows are kept and add up (drop one if the report was "
-                "exported twice)"
+                f"repeats the {key_name} of row {int(first_of_day[i])} with different values; "
+                "both rows are kept and add up (drop one if the report was exported twice)"
             ),
         )
     )
@@ -387,12 +452,12 @@ def read_keyword_log(
         reasons=tuple(reason(int(r), checks) for r in bad_rows),
         flagged_rows=flagged_rows.astype(np.int64),
         flags=tuple(reason(int(r), waived) for r in flagged_rows),
-        column_map=dict(mapping),
+        column_map=dict(column_map),
         ignored_columns=ignored,
         title_rows=table.skipped,
         header_line=table.header_line,
     )
-    return _build_log(parsed, keep, report)
+    return keep, report
 
 
 def _codes(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
@@ -402,13 +467,13 @@ def _codes(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
 
 
 def _first_copy(
-    parsed: dict[str, Any], n: int
+    parsed: dict[str, Any], n: int, day_columns: tuple[str, ...] = _DAY_COLUMNS
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """For each row, the first row equal to it in every parsed column (itself if none),
-    and the first row of its keyword-day (itself if none).
+    and the first row with the same key (``day_columns``; itself if none).
 
-    The keyword-day columns (date and text) are compared first; only rows whose
-    keyword-day repeats are compared on every column.
+    The key columns (date and text) are compared first; only rows whose key repeats are
+    compared on every column.
     """
     first = np.arange(n, dtype=np.int64)
     if n < 2:
@@ -421,7 +486,6 @@ def _first_copy(
         return np.asarray(inverse.ravel(), dtype=np.int64)
 
     key = np.zeros(n, dtype=np.int64)
-    day_columns = ("date", "campaign", "ad_group", "keyword", "match_type")
     for column in day_columns:
         if column in parsed:
             key = combine(key, parsed[column])

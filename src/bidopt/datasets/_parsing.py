@@ -21,7 +21,15 @@ import numpy.typing as npt
 from bidopt._validation import missing_mask
 from bidopt.typing import BoolArray, FloatArray
 
-__all__ = ["MATCH_TYPE_ALIASES", "parse_dates", "parse_match_types", "parse_numbers", "parse_text"]
+__all__ = [
+    "MATCH_TYPE_ALIASES",
+    "TOTALS_LABELS",
+    "parse_dates",
+    "parse_match_types",
+    "parse_numbers",
+    "parse_text",
+    "totals_rows",
+]
 
 _T = TypeVar("_T")
 
@@ -185,6 +193,39 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
     else:
         dates = _map_unique(values, lambda v: _parse_date(str(v)), "datetime64[D]")
     return dates, np.isnat(dates)
+
+
+#: Labels of an export's totals row (compared after NFKC, lower-casing and removing white
+#: space, and ignoring a trailing colon): Taobao / Tmall exports end with a 合计 (or
+#: 总计, 汇总, 小计) row whose date cell holds the label, or a dash.
+_TOTALS = "合计 合計 总计 總計 汇总 匯總 小计 小計 total totals grandtotal sum - --"
+TOTALS_LABELS = frozenset(_TOTALS.split())
+
+
+def _is_totals_label(text: str) -> bool:
+    s = re.sub(r"\s", "", unicodedata.normalize("NFKC", text).lower()).rstrip(":")
+    return s in TOTALS_LABELS
+
+
+def totals_rows(values: npt.NDArray[Any]) -> BoolArray:
+    """Rows whose date (period) cell labels them as an export's totals row.
+
+    A totals row (合计, 总计, 汇总, 小计, Total, Sum, or a dash in the date cell) is the
+    sum of the other rows, not one more day or week: readers drop it and list it, so
+    that it is neither counted twice nor read as an extra period.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_rows,)
+        The raw cells of the date (period) column.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_rows,)
+    """
+    if values.dtype.kind != "O" and values.dtype.kind != "U":
+        return np.zeros(values.shape, dtype=bool)
+    return _map_unique(values, lambda v: _is_totals_label(str(v)), bool)
 
 
 def parse_text(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_], BoolArray]:
