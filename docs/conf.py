@@ -92,6 +92,7 @@ BENCHMARKS = {
     "cluster": "Bid plans on a Dask cluster: 10M keywords from Parquet",
     "identifiability": "Bid plans from logs that cannot tell everything",
     "pooling_coverage": "Pooled rates: coverage of their intervals",
+    "channels_window": "Campaign-window splits on S-shaped curves",
 }
 
 
