@@ -82,3 +82,37 @@ def test_reader_premiums_numbers_and_bad_rows():
     assert report.report.dropped_rows.tolist() == [3]
     with pytest.raises(InvalidInputError, match="must have columns for \\['crowd'\\]"):
         read_crowd_report({"关键词": ["a"], "展现量": [1], "点击量": [0], "花费": [0]})
+
+
+def _crowd_rows(clicks):
+    return {
+        "日期": ["2024-11-01"] * 3,
+        "关键词": ["连衣裙"] * 3,
+        "人群名称": ["店铺老客", "高价值人群", "店铺老客"],
+        "溢价比例": ["30%", "120%", "30%"],
+        "展现量": [200, 150, 200],
+        "点击量": clicks,
+        "花费": ["¥20.40", "18.90", "¥20.40"],
+        "成交笔数": [3, 3, 3],
+        "成交金额": ["356", "1.2万", "356"],
+    }
+
+
+def test_crowd_report_screens_rows_as_the_keyword_reader_does():
+    # review 3: an exact repeat was kept and counted twice; orders above clicks (Taobao
+    # attribution, #26) raised, or were dropped with errors="drop"
+    rows = _crowd_rows([5, 9, 5])
+    with pytest.raises(InvalidInputError, match="row 2: `keyword` repeats row 0 exactly"):
+        read_crowd_report(rows)
+    report = read_crowd_report(rows, errors="drop")
+    assert len(report) == 2 and report.report.dropped_rows.tolist() == [2]
+    assert report.cost.sum() == pytest.approx(39.30)
+    rows = _crowd_rows([2, 9, 2])
+    rows["展现量"] = [200, 150, 201]  # not a repeat: two attribution rows
+    kept = read_crowd_report(rows)
+    assert len(kept) == 3 and kept.report.flagged_rows.tolist() == [0, 2]
+    assert "attribution" in kept.report.flags[0]
+    with pytest.raises(InvalidInputError, match="`conversions` must be <= `clicks`"):
+        read_crowd_report(rows, relax=())
+    with pytest.raises(InvalidInputError, match="`relax` must be"):
+        read_crowd_report(rows, relax=("bid_zero_means_paused",))

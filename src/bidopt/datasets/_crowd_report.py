@@ -7,6 +7,7 @@ the same aliases for keyword, date and metrics, plus the crowd name and its prem
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,12 +16,20 @@ import numpy.typing as npt
 
 from bidopt._optional import require_pandas
 from bidopt._tables import HeaderSpec, read_table
-from bidopt._validation import check_choice, short_repr
+from bidopt._validation import check_choice
 from bidopt.datasets._keyword_log import LoadReport
-from bidopt.datasets._keyword_reader import HEADER_ALIASES, _canonical_header
-from bidopt.datasets._parsing import parse_dates, parse_numbers, parse_text
+from bidopt.datasets._keyword_reader import (
+    DEFAULT_RELAX,
+    HEADER_ALIASES,
+    _canonical_header,
+    _Check,
+    _check_relax,
+    _describe_cell,
+    _screen_rows,
+)
+from bidopt.datasets._parsing import parse_dates, parse_numbers, parse_text, totals_rows
 from bidopt.exceptions import InvalidInputError
-from bidopt.typing import FloatArray, IntArray, ObjectArray
+from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
 
 __all__ = ["CROWD_HEADER_ALIASES", "CrowdReport", "read_crowd_report"]
 
@@ -38,6 +47,8 @@ CROWD_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "revenue": HEADER_ALIASES["revenue"],
 }
 _REQUIRED = ("keyword", "crowd", "impressions", "clicks", "cost")
+#: Cross-column rules of a crowd report that ``relax=`` can waive.
+CROWD_RELAXABLE_RULES = ("clicks_le_impressions", "conversions_le_clicks")
 _LOOKUP = {
     _canonical_header(alias): column
     for column, aliases in CROWD_HEADER_ALIASES.items()
@@ -170,7 +181,12 @@ def _parse_premiums(values: npt.NDArray[Any]) -> tuple[FloatArray, npt.NDArray[n
     return out, bad
 
 
-def read_crowd_report(source: Any, *, errors: Literal["raise", "drop"] = "raise") -> CrowdReport:
+def read_crowd_report(
+    source: Any,
+    *,
+    errors: Literal["raise", "drop"] = "raise",
+    relax: Collection[str] = DEFAULT_RELAX,
+) -> CrowdReport:
     """Read a keyword x crowd report (English or Tmall/Taobao Chinese headers).
 
     Parameters
@@ -185,9 +201,18 @@ def read_crowd_report(source: Any, *, errors: Literal["raise", "drop"] = "raise"
         to 300 is read as a percent and one from 0 to 3 as a fraction.
     errors : {"raise", "drop"}, default "raise"
         A bad row (missing or non-numeric value, negative or fractional count, clicks
-        above impressions, orders above clicks, an empty keyword or crowd, a bad date or
-        premium) raises :class:`~bidopt.exceptions.InvalidInputError` naming the row, or
-        with ``"drop"`` is dropped and listed in ``report``.
+        above impressions, an empty keyword or crowd, a bad date or premium, or a row
+        that repeats an earlier row exactly: the first copy is kept) raises
+        :class:`~bidopt.exceptions.InvalidInputError` naming the row, or with ``"drop"``
+        is dropped and listed in ``report``.  The export's totals row (合计 in the date
+        cell) is always dropped and listed.  Rows are screened as
+        :func:`read_keyword_log` screens them.
+    relax : collection of str, default ``DEFAULT_RELAX``
+        Rules to waive, from ``"clicks_le_impressions"`` and ``"conversions_le_clicks"``;
+        rows breaking them are kept and listed in ``report.flagged_rows`` /
+        ``report.flags``.  By default orders above clicks are kept (Taobao counts an
+        order against the click that led to it within its attribution window, so a
+        keyword-crowd-day can show more orders than clicks); ``relax=()`` rejects them.
 
     Returns
     -------
@@ -205,6 +230,7 @@ def read_crowd_report(source: Any, *, errors: Literal["raise", "drop"] = "raise"
     ([0.3, 1.2], [356.0, 12000.0])
     """
     errors = check_choice(errors, "errors", ("raise", "drop"))  # type: ignore[assignment]
+    relaxed = _check_relax(relax, CROWD_RELAXABLE_RULES)
     table = read_table(source, header=_HEADER)
     mapping: dict[str, str] = {}
     ignored: list[str] = []
@@ -228,18 +254,18 @@ def read_crowd_report(source: Any, *, errors: Literal["raise", "drop"] = "raise"
             + "."
         )
     raw = {column: table.columns[header] for header, column in mapping.items()}
-    n = table.n_rows
     parsed: dict[str, Any] = {}
-    problems: list[tuple[str, npt.NDArray[np.bool_], str]] = []
+    checks: list[_Check] = []
     for column in ("keyword", "crowd"):
         parsed[column], bad = parse_text(raw[column])
-        problems.append((column, bad, "is empty"))
+        checks.append(_Check(column, bad, _describe_cell(raw[column], "is empty")))
     if "date" in raw:
         parsed["date"], bad = parse_dates(raw["date"])
-        problems.append(("date", bad, "is not a date"))
+        checks.append(_Check("date", bad, _describe_cell(raw["date"], "is not a date")))
     if "premium" in raw:
         parsed["premium"], bad = _parse_premiums(raw["premium"])
-        problems.append(("premium", bad, "is not a premium (0, or 5% .. 300%)"))
+        contract = "is not a premium (0, or 5% .. 300%)"
+        checks.append(_Check("premium", bad, _describe_cell(raw["premium"], contract)))
     for column in ("impressions", "clicks", "cost", "conversions", "revenue"):
         if column not in raw:
             continue
@@ -248,43 +274,38 @@ def read_crowd_report(source: Any, *, errors: Literal["raise", "drop"] = "raise"
             bad = miss | unparseable | (values < 0)
             if column in ("impressions", "clicks", "conversions"):
                 bad |= np.isfinite(values) & (values != np.round(values))
-        problems.append((column, bad, "must be a number >= 0 (whole for counts)"))
+        contract = "must be a number >= 0 (whole for counts)"
+        checks.append(_Check(column, bad, _describe_cell(raw[column], contract)))
         parsed[column] = values
+
+    def pair(a: str, b: str, mask: BoolArray, rule: str) -> _Check:
+        va, vb = parsed[a], parsed[b]
+        contract = f"must be <= `{b}`"
+        return _Check(a, mask, lambda i: f"{contract}; got {a}={va[i]:g}, {b}={vb[i]:g}", rule)
+
     with np.errstate(invalid="ignore"):
-        problems.append(
-            ("clicks", parsed["clicks"] > parsed["impressions"], "must be <= impressions")
+        clicks = parsed["clicks"]
+        checks.append(
+            pair("clicks", "impressions", clicks > parsed["impressions"], "clicks_le_impressions")
         )
         if "conversions" in parsed:
-            problems.append(
-                ("conversions", parsed["conversions"] > parsed["clicks"], "must be <= clicks")
+            checks.append(
+                pair(
+                    "conversions", "clicks", parsed["conversions"] > clicks, "conversions_le_clicks"
+                )
             )
-    bad_any = np.zeros(n, dtype=bool)
-    for _, mask, _ in problems:
-        bad_any |= mask
-    bad_rows = np.flatnonzero(bad_any)
-
-    def reason(row: int) -> str:
-        for column, mask, contract in problems:
-            if mask[row]:
-                cell = raw[column][row] if column in raw else parsed[column][row]
-                return f"{table.where(row)}: `{column}` {contract}; got {short_repr(cell)}"
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    if bad_rows.size and errors == "raise":
-        raise InvalidInputError(
-            f"`source` must have valid rows. Got a bad row instead: {reason(int(bad_rows[0]))}"
-            f" ({bad_rows.size} bad row(s) in all). Fix the source, or pass errors='drop'."
-        )
-    keep = ~bad_any
-    report = LoadReport(
-        source=table.source,
-        n_read=n,
-        dropped_rows=bad_rows.astype(np.int64),
-        reasons=tuple(reason(int(r)) for r in bad_rows),
-        column_map=dict(mapping),
-        ignored_columns=tuple(ignored),
-        title_rows=table.skipped,
-        header_line=table.header_line,
+    # the keyword reader's screening: exact repeats dropped, attribution rows kept (#26)
+    keep, report = _screen_rows(
+        table,
+        checks,
+        parsed,
+        totals=totals_rows(raw["date"]) if "date" in raw else np.zeros(table.n_rows, bool),
+        day_columns=("date", "keyword", "crowd"),
+        relaxed=relaxed,
+        errors=errors,
+        column_map=mapping,
+        ignored=tuple(ignored),
+        key_name="keyword-crowd-day",
     )
 
     def counts(name: str) -> IntArray | None:

@@ -422,7 +422,7 @@ def _screen_rows(
             )
         raise InvalidInputError(
             f"`source` must have valid rows. Got a bad row instead: {first}.{more} Fix the "
-            "source, or pass errors='drop' to drop bad rows and list them in `log.report`."
+            "source, or pass errors='drop' to drop bad rows and list them in its `.report`."
         )
 
     keep = ~bad_any
