@@ -15,6 +15,10 @@ from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["ClusterStats", "Shards"]
 
+#: Relative distance from the budget within which a plan's cost is summed as the plan's
+#: own (far above what adding the shards' sums can round).
+_ROUND_OFF = 1e-9
+
 
 @dataclass
 class ClusterStats:
@@ -113,14 +117,34 @@ class Shards:
         parts = self.split(np.asarray(rows, dtype=np.int64))
         self.each("add", [(slot, p, delta) for p in parts])
 
-    def totals(self, slot: str) -> tuple[float, float]:
+    def totals(self, slot: str, budget: float | None = None) -> tuple[float, float]:
+        """(cost, value) of the plan in steps ``slot``, the shards' sums added; with
+        ``budget``, the cost is :meth:`settled` against it."""
         parts = self.all("totals", slot)
-        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+        cost = sum(p[0] for p in parts)
+        if budget is not None:
+            cost = self.settled(cost, budget, slot, levels=False)
+        return cost, sum(p[1] for p in parts)
 
-    def sums(self, lslot: str) -> tuple[float, float, float, float]:
+    def sums(self, lslot: str, budget: float | None = None) -> tuple[float, float, float, float]:
+        """(cost, value, target ``g``, target scale) of the plan in levels ``lslot``;
+        with ``budget``, the cost is :meth:`settled` against it."""
         parts = self.all("sums", lslot)
         total = [sum(p[i] for p in parts) for i in range(4)]
+        if budget is not None:
+            total[0] = self.settled(total[0], budget, lslot, levels=True)
         return total[0], total[1], total[2], total[3]
+
+    def settled(self, cost: float, budget: float, slot: str, *, levels: bool) -> float:
+        """``cost`` (the shards' sums added) or, within round-off of ``budget``, the
+        plan's own spend: each keyword's cost gathered (n_keywords floats) and summed in
+        one array, as the plan's certificate and the in-process solver sum it
+        (``BidLandscape.at_levels(...)["cost"].sum()``).  A sum of the shards' sums
+        rounds differently, so at a budget on a breakpoint (every keyword's top level)
+        it could say a plan that fits does not, or the reverse."""
+        if abs(cost - budget) > _ROUND_OFF * abs(budget):
+            return cost
+        return float(np.concatenate(self.all("picked_cost", slot, levels)).sum())
 
     def prepare(self, mu: float | None) -> None:
         """Hulls of ``value - mu * g`` on every shard; the coarse slope histogram."""

@@ -71,7 +71,7 @@ def _fill_levels(s: Shards, spec: _Spec, lslot: str) -> None:
     moves (at most ``_FILL_ROWS`` rows, the steepest); the driver takes them in the same
     order while the running totals fit, with the same arithmetic."""
     s.all("fl_start", lslot)
-    cost_sum, _, g_sum, scale_sum = s.sums(lslot)
+    cost_sum, _, g_sum, scale_sum = s.sums(lslot, spec.budget)
     room_c = spec.budget - cost_sum
     room_g = -(g_sum - TARGET_RTOL * scale_sum) if spec.has_target else np.inf
     for _ in range(_FILL_ROUNDS):

@@ -71,7 +71,7 @@ def _threshold(s: Shards, slot: str, budget: float) -> tuple[float, float, float
     o_dc = dc[order]
     k = int(np.searchsorted(np.cumsum(o_dc), room, side="right"))
     s.add(slot, rows[order[:k]], 1)
-    spend, value = s.totals(slot)
+    spend, value = s.totals(slot, budget)
     if spend > budget and k > 0:
         back = np.cumsum(o_dc[:k][::-1])
         j = int(np.searchsorted(back, spend - budget, side="left")) + 1
@@ -83,16 +83,16 @@ def _threshold(s: Shards, slot: str, budget: float) -> tuple[float, float, float
             )
         s.add(slot, rows[order[k - j : k]], -1)
         k -= j
-        spend, value = s.totals(slot)
+        spend, value = s.totals(slot, budget)
     if k < order.size and spend <= budget:
         more = int(np.searchsorted(np.cumsum(o_dc[k:]), budget - spend, side="right"))
         if more:
             s.add(slot, rows[order[k : k + more]], 1)
             k += more
-            spend, value = s.totals(slot)
+            spend, value = s.totals(slot, budget)
     while k < order.size and abs(spend + float(o_dc[k]) - budget) <= 1e-12 * abs(budget):
         s.add(slot, rows[order[k : k + 1]], 1)
-        trial, trial_value = s.totals(slot)
+        trial, trial_value = s.totals(slot, budget)
         if trial > budget:
             s.add(slot, rows[order[k : k + 1]], -1)
             break
@@ -109,7 +109,7 @@ def _threshold(s: Shards, slot: str, budget: float) -> tuple[float, float, float
 
 def _shed(s: Shards, slot: str, budget: float) -> tuple[float, float, int]:
     """``_select._shed``: give back the flattest last step until the budget holds."""
-    spend, value = s.totals(slot)
+    spend, value = s.totals(slot, budget)
     row = -1
     while spend > budget:
         found = [f for f in s.all("flattest", slot) if f is not None]
@@ -117,7 +117,7 @@ def _shed(s: Shards, slot: str, budget: float) -> tuple[float, float, int]:
             break
         _, row = min(found)  # least slope, then lowest row (np.argmin's first)
         s.add(slot, np.array([row]), -1)
-        spend, value = s.totals(slot)
+        spend, value = s.totals(slot, budget)
     return spend, value, row
 
 
@@ -200,6 +200,7 @@ def select_on(s: Shards, slot: str, budget: float, fill_tol: float = _FILL_TOL) 
     if float(s.coarse.sum()) <= budget * (1 + 1e-9):
         parts = s.all("set_all", slot)
         total_cost, total_value = sum(p[0] for p in parts), sum(p[1] for p in parts)
+        total_cost = s.settled(total_cost, budget, slot, levels=False)
         if total_cost <= budget:
             return Sel(total_value, total_value, total_cost, 0.0)
     spend, value, lam, lp_value, row = _threshold(s, slot, budget)

@@ -227,6 +227,12 @@ class Shard:
     def totals(self, slot: str) -> tuple[float, float]:
         return self._h().totals_after(self.taken[slot])
 
+    def picked_cost(self, slot: str, levels: bool) -> FloatArray:
+        """Each keyword's cost (yuan, shape (n,)) in the plan in steps ``slot``, or in
+        levels ``slot`` with ``levels``; 0 where it does not bid."""
+        lv = self.levels[slot] if levels else self._h().level_after(self.taken[slot])
+        return picked(self.problem.cost, lv.astype(np.int64))
+
     def add(self, slot: str, rows: IntArray, delta: int) -> None:
         np.add.at(self.taken[slot], np.asarray(rows, dtype=np.int64) - self.offset, delta)
 
