@@ -18,6 +18,7 @@ import pytest
 from bidopt.__main__ import main
 from bidopt._cli_workflow import canonical_order, parse_rule
 from bidopt.bidding import optimize_bids
+from bidopt.channels import _fit as channels_fit
 from bidopt.datasets import read_keyword_log
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import estimate_landscapes
@@ -409,11 +410,14 @@ def test_split_reads_a_history_with_unit_suffixes(
 
 
 def test_split_refuses_or_flags_curve_draws_that_leave_the_fit(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a short history: the fit's draws put revenue orders of magnitude off the fit (10
     # periods: 5.7e31 yuan per period printed as the split's revenue before), refused;
-    # 30 periods: the mean over the draws 2.6 times the fit's, said as a warning
+    # 30 periods: the mean over the draws 2.6 times the fit's, said as a warning.  Both
+    # with the fit's baseline unconstrained (its default before the non-negative
+    # baseline, which keeps these 30 periods' draws within 2 times the fit)
+    monkeypatch.setitem(channels_fit._OPTIONS, "intercept_sign", "unconstrained")
     z = _examples()
     header, history = z.channel_history_rows()
     rule = ["--rule", "core=直通车,钻展,淘宝客:0.6", "-q"]
@@ -478,3 +482,27 @@ def test_split_rules_that_cannot_hold_name_the_flags(
     err = capsys.readouterr().err
     assert "The --rule shares must sum to 1" in err and "Change the --rule shares" in err, err
     assert "group_shares" not in err and "extrapolation=None" not in err
+
+
+def test_keywords_left_out_of_the_bid_file_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # review 3 (r9): every row of one keyword bad -> "dropped 14", the bid file had no row
+    # for it and nothing named it
+    z = _examples()
+    rows = z.keyword_report_rows(12, n_days=7)
+    lost = str(rows[0][z.HEADER.index("关键词")])
+    clicks = z.HEADER.index("点击量")
+    for row in rows:
+        if row[z.HEADER.index("关键词")] == lost:
+            row[clicks] = "abc"
+    path = tmp_path / "report.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([z.HEADER, *rows])
+    out = tmp_path / "out"
+    assert main(["plan", str(path), "--budget", "300", "--out", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert "keyword(s) have no row in the bid file" in printed and lost in printed
+    assert "`clicks` is not a number" in printed.split("no row in the bid file")[1]
+    assert lost not in (out / "bids.csv").read_text(encoding="utf-8-sig")
+    assert lost in (out / "report.html").read_text(encoding="utf-8")
