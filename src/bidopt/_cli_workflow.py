@@ -19,7 +19,13 @@ from bidopt._cli import _range_lines, _table
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, fit_response, split_budget
-from bidopt.datasets import HEADER_ALIASES, KeywordLog, read_channel_history, read_keyword_log
+from bidopt.datasets import (
+    HEADER_ALIASES,
+    KeywordLog,
+    LoadReport,
+    read_channel_history,
+    read_keyword_log,
+)
 from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingDependencyError
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import (
@@ -245,6 +251,7 @@ def run_plan(
         )
         + ".",
         *([load.title_note()] if load.title_rows else []),
+        *_lost_lines(load),
         f"{sheet.n_rows:,} keywords (campaign x ad group x keyword x match type), "
         f"{np.unique(log.date).size} days.",
         "",
@@ -276,6 +283,19 @@ def run_plan(
         f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
     ]
     return "\n".join(lines)
+
+
+def _lost_lines(load: LoadReport, shown: int = 5) -> list[str]:
+    """The keywords with no row in the bid file (every row of theirs dropped), named."""
+    if not load.lost_keys:
+        return []
+    more = len(load.lost_keys) - shown
+    return [
+        f"warning: {len(load.lost_keys):,} keyword(s) have no row in the bid file (every row "
+        "of theirs was dropped; their bids are left as they are):",
+        *(f"  {key}" for key in load.lost_keys[:shown]),
+        *([f"  ... and {more:,} more (see report.html)"] if more > 0 else []),
+    ]
 
 
 def _per_day(value: float) -> str:

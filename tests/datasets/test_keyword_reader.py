@@ -306,3 +306,19 @@ def test_a_totals_row_is_dropped_and_listed_even_with_errors_raise() -> None:
     with pytest.raises(InvalidInputError, match="row 1"):  # other bad rows still raise
         read_keyword_log({"日期": ["2024-11-01", "x", "合计"], "关键词": ["a", "b", "-"],
                           "展现量": [1, 1, 2], "点击量": [0, 0, 0]})  # fmt: skip
+
+
+def test_keywords_that_lose_every_row_are_named() -> None:
+    log = read_keyword_log(
+        {
+            "日期": ["2024-11-01", "2024-11-02", "2024-11-01", "2024-11-02", "合计"],
+            "关键词": ["连衣裙", "连衣裙", "t恤", "t恤", "-"],
+            "展现量": [100, 120, 50, 60, 330],
+            "点击量": [5, "abc", "x", "y", 11],
+        },
+        errors="drop",
+    )
+    assert len(log) == 1 and log.report.n_dropped == 4
+    (lost,) = log.report.lost_keys  # 连衣裙 keeps a row; the totals row is not a keyword
+    assert lost.startswith("'t恤': all 2 of its rows dropped (first: row 2")
+    assert "lost 't恤'" in log.report.summary()

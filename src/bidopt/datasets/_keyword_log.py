@@ -77,6 +77,11 @@ class LoadReport:
         skipped, each as its non-blank cells joined by spaces.
     header_line : int or None
         The 1-based line (Excel row) of a file's header row.
+    lost_keys : tuple of str
+        The keywords (campaign / ad group / keyword / match type as the source has them;
+        keyword / crowd for a crowd report) every row of which was dropped, so that
+        nothing read from the source speaks for them, each with its row count and the
+        first row's reason.
     """
 
     source: str = "<unknown>"
@@ -89,6 +94,7 @@ class LoadReport:
     flags: tuple[str, ...] = ()
     title_rows: tuple[str, ...] = ()
     header_line: int | None = None
+    lost_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("dropped_rows", "flagged_rows"):
@@ -127,6 +133,9 @@ class LoadReport:
                 f"Kept {len(self.flags)} rows that break a waived rule (see `flagged_rows`):"
             )
             lines.extend(f"  flagged {flag}" for flag in self.flags[:max_reasons])
+        if self.lost_keys:
+            lines.append(f"{len(self.lost_keys)} keywords lost every row (none is read):")
+            lines.extend(f"  lost {key}" for key in self.lost_keys[:max_reasons])
         for reason in self.reasons[:max_reasons]:
             lines.append(f"  dropped {reason}")
         if len(self.reasons) > max_reasons:

@@ -426,6 +426,7 @@ def _screen_rows(
         )
 
     keep = ~bad_any
+    lost = _lost_keys(parsed, keep, totals, day_columns, lambda r: reason(r, checks))
     flagged_any = np.zeros(n, dtype=bool)
     for check in waived:
         flagged_any |= check.mask
@@ -456,8 +457,37 @@ def _screen_rows(
         ignored_columns=ignored,
         title_rows=table.skipped,
         header_line=table.header_line,
+        lost_keys=lost,
     )
     return keep, report
+
+
+def _lost_keys(
+    parsed: dict[str, Any],
+    keep: BoolArray,
+    totals: BoolArray,
+    day_columns: tuple[str, ...],
+    reason: Callable[[int], str],
+) -> tuple[str, ...]:
+    """The keys (``day_columns`` but the date, joined by " / ") of the dropped rows
+    (not totals rows) that no kept row has, each with its row count and first reason."""
+    dropped = ~keep & ~totals
+    if not dropped.any():
+        return ()
+    columns = [c for c in day_columns if c != "date" and c in parsed]
+    key = np.zeros(keep.size, dtype=np.int64)
+    for column in columns:
+        code = _codes(parsed[column])
+        key = np.unique(key * (int(code.max()) + 1) + code, return_inverse=True)[1].ravel()
+    lost = np.setdiff1d(key[dropped], key[keep])
+    rows = np.flatnonzero(np.isin(key, lost))  # (every row of a lost key is dropped)
+    _, first, count = np.unique(key[rows], return_index=True, return_counts=True)
+    out = []
+    order = np.argsort(rows[first])  # in source order
+    for row, k in zip(rows[first][order].tolist(), count[order].tolist(), strict=True):
+        name = " / ".join(str(parsed[c][row]) for c in columns)
+        out.append(f"{name!r}: all {k} of its rows dropped (first: {reason(row)})")
+    return tuple(out)
 
 
 def _codes(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:

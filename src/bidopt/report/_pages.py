@@ -69,6 +69,20 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
             else load.title_note()
         )
     body = "".join(f"<p>{text(line)}</p>" for line in lines if line)
+    if load.lost_keys:
+        # keywords with no row in the bid file: said by name, not left to the row count
+        shown = 500
+        more = len(load.lost_keys) - shown
+        n_lost = f"{len(load.lost_keys):,}"
+        intro = (
+            f"{n_lost} 个关键词的所有行都被丢弃，出价表中没有它们（平台上的出价保持不变）："
+            if lang == "zh"
+            else f"{n_lost} keywords have no row in the bid file (every row of theirs was "
+            "dropped; their bids on the platform are left as they are):"
+        )
+        body += f"<p>{text(intro)}</p>"
+        body += "<ul>" + "".join(f"<li>{text(k)}</li>" for k in load.lost_keys[:shown])
+        body += (f"<li>… {more:,}</li>" if more > 0 else "") + "</ul>"
     reasons = list(load.reasons[:10])
     if reasons:
         body += "<ul>" + "".join(f"<li>{text(r)}</li>" for r in reasons) + "</ul>"
