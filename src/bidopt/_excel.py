@@ -93,7 +93,10 @@ def write_xlsx(
     number_formats: dict[int, str] | None = None,
 ) -> None:
     """Write one sheet: the header row (bold, frozen) and the rows; ``number_formats``
-    maps a column index to an Excel number format such as ``"0.00"``."""
+    maps a column index to an Excel number format such as ``"0.00"``.
+
+    Every ``str`` cell is written as text, never as a formula, whatever its first
+    character (a keyword may start with ``=``, ``+``, ``-`` or ``@``)."""
     openpyxl = require_openpyxl(f"Writing {path.name}")
     book = openpyxl.Workbook()
     ws = book.active
@@ -101,8 +104,13 @@ def write_xlsx(
     ws.append(list(header))
     for cell in ws[1]:
         cell.font = openpyxl.styles.Font(bold=True)
-    for row in rows:
+    for r, row in enumerate(rows, start=2):
         ws.append(list(row))
+        for j, value in enumerate(row, start=1):
+            # text is text: openpyxl would store "=braun洗发水" as a formula, which Excel
+            # evaluates (#NAME? or worse) instead of showing the keyword
+            if isinstance(value, str) and value.startswith("="):
+                ws.cell(row=r, column=j).data_type = "s"
     for j, fmt in (number_formats or {}).items():
         for (cell,) in ws.iter_rows(min_row=2, min_col=j + 1, max_col=j + 1):
             cell.number_format = fmt

@@ -164,3 +164,28 @@ def test_a_plan_buying_far_fewer_orders_than_today_is_warned() -> None:
     assert "少 92%" in zh[0]
     for orders in ((100.0, 95.0), (float("nan"), 1.0), (0.0, 0.0)):
         assert sheet_warnings(**common, orders=orders) == ((), ())
+
+
+def test_a_keyword_starting_with_a_formula_sign_stays_text(tmp_path: Path) -> None:
+    # review 3 (r8): "=braun洗发水" was written to bids.xlsx as a formula (data_type 'f')
+    openpyxl = pytest.importorskip("openpyxl", reason="the excel extra is not installed")
+    rows = _log()
+    rows["关键词"] = ["=连衣裙", "=连衣裙", "@望远镜"] * 2
+    log = read_keyword_log(rows)
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    write_bid_sheet(sheet, tmp_path / "bids.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "bids.xlsx").active
+    cells = [ws.cell(row=r, column=3) for r in (2, 3, 4)]
+    assert [(c.value, c.data_type) for c in cells] == [
+        ("=连衣裙", "s"),
+        ("=连衣裙", "s"),
+        ("@望远镜", "s"),
+    ]
+    # the upload file keeps the keyword byte for byte (no apostrophe), and the sheet says so
+    write_bid_sheet(sheet, tmp_path / "bids.csv")
+    with (tmp_path / "bids.csv").open(encoding="utf-8-sig", newline="") as handle:
+        keywords = [r[2] for r in list(csv.reader(handle))[1:]]
+    assert keywords == ["=连衣裙", "=连衣裙", "@望远镜"]
+    assert any("3 rows have a campaign, ad group or keyword" in w for w in sheet.warnings)
+    assert len(sheet.warnings_in("zh")) == len(sheet.warnings)

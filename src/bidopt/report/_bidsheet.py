@@ -291,6 +291,16 @@ def _column(log: KeywordLog, name: str, first: npt.NDArray[np.int64]) -> ObjectA
     return np.asarray(values.to_numpy()[first], dtype=object)
 
 
+def _formula_like(log: KeywordLog, first: npt.NDArray[np.int64]) -> int:
+    """Rows of the sheet whose text (campaign, ad group, keyword) a spreadsheet would read
+    as a formula: starting with ``=``, ``+``, ``-`` or ``@``."""
+    hit = np.zeros(first.size, dtype=bool)
+    for name in ("campaign", "ad_group", "keyword"):
+        initial = _column(log, name, first).astype(str).astype("<U1")  # first characters
+        hit |= np.isin(initial, ("=", "+", "-", "@"))
+    return int(hit.sum())
+
+
 def _evaluate(
     estimate: LandscapeEstimate, bids: FloatArray, over_draws: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -471,6 +481,7 @@ def make_bid_sheet(
         beyond_history=int(((new > 1.5 * max_history_bid) & (new > 0)).sum()),
         days=int(np.unique(log.date).size),
         orders=(float(np.sum(now_orders)), float(np.sum(orders))),
+        formula_like=_formula_like(log, first),
     )
     capped = None
     if uncapped is not None and cap is not None:
@@ -542,6 +553,14 @@ def write_bid_sheet(sheet: BidSheet, path: str | Path, *, lang: Lang = "zh") -> 
     Columns: campaign, ad group, keyword, match type, current bid, new bid, change,
     action, reason (推广计划, 推广单元, 关键词, 匹配方式, 当前出价, 新出价, 变化, 操作,
     原因 in Chinese).  Bids are written with two decimals.
+
+    Text is written as it is.  In ``.xlsx`` every text cell is a text cell, never a
+    formula, even when a keyword starts with ``=``, ``+``, ``-`` or ``@``.  The ``.csv``
+    is the upload file: its keywords stay byte for byte as in the report (no ``'``
+    prefix, which would change the keyword the platform matches), so a spreadsheet that
+    opens the CSV may read such a keyword as a formula; the sheet's warnings say when a
+    keyword starts with one of these characters (view and edit the ``.xlsx``, upload
+    the ``.csv`` untouched).
 
     Returns
     -------

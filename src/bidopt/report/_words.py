@@ -204,11 +204,26 @@ def sheet_warnings(
     beyond_history: int,
     days: int,
     orders: tuple[float, float] = (float("nan"), float("nan")),
+    formula_like: int = 0,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The bid sheet's warnings in English and in Chinese (same order); ``orders`` is
-    (today's, the plan's) orders per day (NaN without an orders column)."""
+    (today's, the plan's) orders per day (NaN without an orders column); ``formula_like``
+    the number of rows whose campaign, ad group or keyword starts with ``=``, ``+``,
+    ``-`` or ``@``."""
     en: list[str] = []
     zh: list[str] = []
+    if formula_like:
+        en.append(
+            f"{formula_like} rows have a campaign, ad group or keyword starting with =, +, - "
+            "or @. bids.csv keeps them byte for byte, as the upload must match the keyword; "
+            "Excel would read them as formulas if it opened bids.csv, so view and edit "
+            "bids.xlsx (text cells) and upload bids.csv untouched."
+        )
+        zh.append(
+            f"{formula_like} 行的推广计划、推广单元或关键词以 =、+、- 或 @ 开头。bids.csv 原样"
+            "保留它们（上传时关键词须逐字一致）；用 Excel 打开 bids.csv 会把它们当作公式，"
+            "请在 bids.xlsx（文本单元格）中查看和修改，并直接上传未经改动的 bids.csv。"
+        )
     today, planned = orders
     if today > 0 and planned < (1 - FEWER_ORDERS) * today:
         drop = 1 - planned / today
