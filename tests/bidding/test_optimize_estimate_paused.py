@@ -85,5 +85,8 @@ def test_keywords_paused_today_stay_plannable_when_a_target_reaches_lower() -> N
             for share in (0.6, 0.9)
         ]
     assert all(p.success for p in plans)
-    assert plans[1].fun >= plans[0].fun * (1 - 1e-9)
+    # (both 13.39 since the regions a target deepens are nested: the same plan up to
+    # the dual's tie-breaking, a few 1e-7 apart)
+    assert plans[1].fun >= plans[0].fun * (1 - 1e-6)
+    assert plans[1].bound >= plans[0].fun
     assert (plans[1].bids[:8] > 0).sum() > 0

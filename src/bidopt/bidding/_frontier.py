@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from bidopt.bidding._optimize import make_plan, optimize_bids
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import make_problem, picked
 from bidopt.bidding._solvers import Solution, dual_plan
-from bidopt.bidding._trust import frontier_landscapes
+from bidopt.bidding._trust import frontier_landscapes, plan_on_region
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, LandscapeEstimate, Objective
 from bidopt.typing import FloatArray, IntArray
@@ -135,7 +135,9 @@ def bid_frontier(
         averaged over its draws, at the bids of the full trust region around today's
         bids (``safe=True``) or at the estimate's bid grid (``safe=False``).  It is the
         frontier before the no-loss guard and the spend rule, which may keep a plan
-        below it.
+        below it.  Under a target CPA / ROAS or a CPC cap (``safe=True``) each
+        budget's region reaches as far down as they need, as :func:`optimize_bids`
+        does (each budget is then a full solve).
     budgets : array-like of shape (n_budgets,)
         Budgets in yuan (>= 0), in any order.
     objective, max_cpc, target_cpa, target_roas, min_bid, max_bid
@@ -158,15 +160,35 @@ def bid_frontier(
         "min_bid": min_bid,
         "max_bid": max_bid,
     }
+    targets: dict[str, Any] = {"target_cpa": target_cpa, "target_roas": target_roas}
     if isinstance(landscape, LandscapeEstimate):
+        if safe is True and any(x is not None for x in (target_cpa, target_roas, max_cpc)):
+            # each budget on the trust region reaching as far down as its target or cap
+            # needs (plan_on_region: the plan optimize_bids makes first), so that the
+            # points are optimize_bids' at their budgets (before the guard and the spend
+            # rule); one region per budget and landscape kept a larger budget from the
+            # lower bids a smaller one planned with
+            estimate = landscape
+            return _frontier_of(
+                grid,
+                [
+                    _target_point(
+                        lambda b: plan_on_region(
+                            estimate,
+                            b,
+                            lambda land, aim: optimize_bids(land, aim, **constraints, **targets),
+                            current_bids=current_bids,
+                        ),
+                        estimate.landscapes,
+                        float(budget),
+                        constraints,
+                    )
+                    for budget in grid
+                ],
+            )
         # each budget on its plan's landscape (one frontier per distinct landscape)
         parts = [
-            (
-                where,
-                bid_frontier(
-                    land, grid[where], **constraints, target_cpa=target_cpa, target_roas=target_roas
-                ),
-            )
+            (where, bid_frontier(land, grid[where], **constraints, **targets))
             for land, where in frontier_landscapes(
                 landscape, grid, current_bids=current_bids, safe=safe
             )
@@ -205,43 +227,59 @@ def bid_frontier(
             solution = Solution(levels, bound, lam, 0.0, 1, 0, "Optimal up to the reported gap.")
             plans.append(make_plan(sub, solution, "dual"))
     else:
-        for budget in grid:
-            try:
-                plans.append(
-                    optimize_bids(
-                        landscape,
-                        float(budget),
-                        target_cpa=target_cpa,
-                        target_roas=target_roas,
-                        **constraints,
-                    )
-                )
-            except InfeasibleError as exc:
-                if "budget" not in exc.conflicts:  # the target is out of reach at any budget
-                    raise
-                # too small a budget for any plan meeting the target: not bidding is
-                # the optimum (value 0, and 0 bounds every feasible plan)
-                bare = make_problem(
-                    landscape,
-                    float(budget),
-                    target_cpa=None,
-                    target_roas=None,
-                    groups=None,
-                    group_budgets=None,
-                    **constraints,
-                )
-                empty = Solution(
-                    np.full(landscape.n_keywords, -1, np.int64),
-                    0.0,
-                    0.0,
-                    0.0,
-                    0,
-                    0,
-                    f"No plan meets the target within this budget ({exc}); not bidding is best.",
-                )
-                plans.append(make_plan(bare, empty, "dual"))
+        plans.extend(
+            _target_point(
+                lambda b: optimize_bids(landscape, b, **constraints, **targets),
+                landscape,
+                float(budget),
+                constraints,
+            )
+            for budget in grid
+        )
+    return _frontier_of(grid, plans)
+
+
+def _target_point(
+    solve: Callable[[float], BidPlan],
+    landscape: BidLandscape,
+    budget: float,
+    constraints: dict[str, Any],
+) -> BidPlan:
+    """The frontier's plan at ``budget`` (yuan) under a target: ``solve(budget)``, or not
+    bidding (a plan of ``landscape``'s keywords with every bid 0) where the target is
+    reachable only above the budget."""
+    try:
+        return solve(budget)
+    except InfeasibleError as exc:
+        if "budget" not in exc.conflicts:  # the target is out of reach at any budget
+            raise
+        # too small a budget for any plan meeting the target: not bidding is the optimum
+        # (value 0, and 0 bounds every feasible plan)
+        bare = make_problem(
+            landscape,
+            budget,
+            target_cpa=None,
+            target_roas=None,
+            groups=None,
+            group_budgets=None,
+            **constraints,
+        )
+        empty = Solution(
+            np.full(landscape.n_keywords, -1, np.int64),
+            0.0,
+            0.0,
+            0.0,
+            0,
+            0,
+            f"No plan meets the target within this budget ({exc}); not bidding is best.",
+        )
+        return make_plan(bare, empty, "dual")
+
+
+def _frontier_of(budgets: FloatArray, plans: list[BidPlan]) -> Frontier:
+    """The frontier of ``plans``, one per budget (yuan, shape (n_budgets,))."""
     return Frontier(
-        budgets=grid,
+        budgets=budgets,
         spend=np.array([p.spend for p in plans]),
         fun=np.array([p.fun for p in plans]),
         bound=np.array([p.bound for p in plans]),

@@ -68,6 +68,10 @@ def optimize_bids(
     are.  A budget below their expected spend, however slightly, is a cut, and the plan
     honours it: where the trust region's lowest bids spend more than the budget, it
     reaches further down, so the plan lowers bids rather than switching keywords off.
+    Where a target CPA / ROAS (or a CPC cap) rules out every plan of the region, or
+    holds the plan 5% or more below the budget, the region reaches further down (a
+    larger budget never has fewer low bids to choose from than a smaller one), and the
+    message says how many keywords bid below the region the budget alone gives.
 
     Parameters
     ----------
@@ -135,7 +139,8 @@ def optimize_bids(
         For a bad argument (the message names it and the value received).
     InfeasibleError
         If a target CPA / ROAS cannot be met by any non-empty plan within the budget;
-        the message says what is reachable.
+        the message says what is reachable (on an estimate: at any bid it covers, down
+        to 0.05 yuan, not only within the trust region).
     SolverError
         If HiGHS fails.
 

@@ -18,10 +18,15 @@ says so).  With ``safe=True`` (the default):
   only where the budget requires.  Today's bids here are what they can do under the
   caller's constraints: keywords a target CPA / ROAS, a cap or the bid limits rule out
   are paused (all of them when no plan of today's bids meets those);
-* a plan that spends 5% or more below the budget (a target holds it there) is made
-  again on the region a budget equal to its spend would have (reaching further down),
-  and the better of the two is kept: otherwise a larger budget under a target had fewer
-  low bids to choose from than a smaller one.
+* a target CPA / ROAS (or a CPC cap) that rules out every plan of the region, or holds
+  its plan 5% or more below the budget, is given the region reaching down to the lowest
+  bid as well (its levels below the region's own lie on a fixed lattice, so it holds
+  every level of any region reaching less far), and the better plan is kept, its
+  message saying how many keywords bid below the region the budget gives: otherwise a
+  larger budget under a target had fewer low bids to choose from than a smaller one,
+  and planned worse or not at all.  A target no region meets raises the InfeasibleError
+  of the whole estimate (every bid it covers, down to the lowest), so its figures are
+  the account's.
 
 Today's bids count as a plan within the budget when the estimate cannot tell that they
 spend more and they fit it: when their spend is within the budget in at least 10% of the
@@ -30,16 +35,18 @@ the budget, the plan must beat their objective as it is (otherwise: scaled down 
 proportion to the budget).  The budget is hard: a budget below today's expected spend,
 however slightly, is a cut, and the plan's expected spend stays within it (its bids are
 lowered).  Where the budget is below what the trust region's lowest bids
-spend, the region reaches further down, to bids (today's times one factor) that spend
-half the budget, so that the plan lowers bids rather than switching keywords off.
+spend, the region reaches further down (levels on a fixed lattice below its own, about
+10% apart at first), to bids (today's times one factor) that spend half the
+budget, so that the plan lowers bids rather than switching keywords off.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -96,8 +103,22 @@ _LEVELS = 21
 _CUT_ROOM = 0.5
 _MIN_BID, _MAX_BID = 0.05, 99.0
 #: A plan spending this share below its budget (a target or the region's top holds it)
-#: is tried again with the region's reach of its own spend.
+#: is tried again on a region reaching further down (:func:`_deepen`).
 _SHORT = 0.05
+#: Log step between the first levels a region adds below its own where a budget or a
+#: target needs lower bids.
+_REACH_STEP = TRUST_STEP / 2
+#: The log steps below the centre of those levels (today's bid times exp(-step)), fixed
+#: for every reach: _REACH_STEP apart down to a third of the centre, then twice and
+#: four times that apart (the lowest bids matter only to the tightest targets), to
+#: beyond _MAX_BID / _MIN_BID.
+_LATTICE = np.concatenate(
+    [
+        _REACH_STEP * np.arange(1, 13),
+        _REACH_STEP * np.arange(14, 25, 2),
+        _REACH_STEP * np.arange(28, np.log(_MAX_BID / _MIN_BID) / _REACH_STEP + 5, 4),
+    ]
+)
 
 
 def _on_budget(certificate: Certificate, spend: float, budget: float) -> Certificate:
@@ -238,18 +259,191 @@ def _region(
     scale: float,
     centre: FloatArray,
 ) -> FloatArray:
-    """The trust region's bid grid at a share ``scale`` of its width (0: today's bids and
-    below, at full width down), reaching down by at least the log step ``cut`` (where
-    the budget is below what the region's lowest bids spend, :func:`_cut`).  ``centre``
-    (:func:`history_bids`) centres a keyword paused today on its logged bids, with 0 (stay
-    paused) as its lowest level (its only one at ``scale`` 0)."""
+    """The trust region's bid grid (shape (n_keywords, levels)) at a share ``scale`` of
+    its width (0: today's bids and below, at full width down), reaching down by at least
+    the log step ``cut`` (where the budget is below what the region's lowest bids spend,
+    :func:`_cut`, or a target needs lower bids, :func:`_deepen`): below its own levels it
+    adds ``centre * exp(-step)`` for the steps of ``_LATTICE`` down to ``cut``, a lattice
+    fixed for every ``cut``, so a region reaching further down holds every level of one
+    at the same ``scale`` reaching less far.  ``centre`` (:func:`history_bids`) centres a
+    keyword paused today on its logged bids, with 0 (stay paused) as its lowest level (its
+    only one at ``scale`` 0)."""
     width = scale or 1.0
-    grid = _grid(centre, np.maximum(down * width, cut), up * width, scale == 0)
+    grid = _grid(centre, down * width, up * width, scale == 0)
+    if cut > 0:
+        steps = _LATTICE[: int(np.searchsorted(_LATTICE, cut - 1e-9)) + 1]
+        lattice = np.clip(
+            np.round(centre[:, None] * np.exp(-steps[None, :]), 2), _MIN_BID, _MAX_BID
+        )
+        lattice = np.where(centre[:, None] > 0, lattice, 0.0)
+        grid = np.sort(np.concatenate([lattice, grid], axis=1), axis=1)
     restart = (today <= 0) & (centre > 0)
     grid[restart, 0] = 0.0
     if scale == 0:
         grid[restart] = 0.0
     return grid
+
+
+_R = TypeVar("_R")
+
+
+def _deepen(
+    solve_at: Callable[[float], _R],
+    plan_of: Callable[[_R], BidPlan],
+    cut: float,
+    budget: float,
+    deepest: float,
+) -> tuple[_R, float]:
+    """The solve on the region reaching down by the log step ``cut`` (``solve_at(reach)``,
+    which may raise InfeasibleError), and, where a target makes it infeasible or holds
+    its plan ``_SHORT`` or more below ``budget`` (yuan), on the region reaching down to
+    the lowest bids (``deepest``).  The regions are nested (:func:`_region`): that one
+    holds every level of any region reaching less far, so its plan is the best the
+    target allows at any reach (up to the solver's gap), and a larger budget has every
+    plan a smaller one had.  Returns the better plan's result and the higher upper
+    bound (over both regions, so over the plan's too); raises the deepest region's
+    InfeasibleError when neither has a plan."""
+    try:
+        first: _R | None = solve_at(cut)
+    except InfeasibleError:
+        if cut >= deepest:
+            raise
+        first = None
+    if first is not None and (plan_of(first).spend >= budget * (1 - _SHORT) or cut >= deepest):
+        return first, plan_of(first).bound
+    deep = solve_at(deepest)
+    if first is None:
+        return deep, plan_of(deep).bound
+    plan, kept = plan_of(deep), plan_of(first)
+    bound = max(plan.bound, kept.bound)
+    if plan.success and (not kept.success or plan.fun > kept.fun * (1 + 1e-9)):
+        return deep, bound
+    return first, bound
+
+
+def _deepest(centre: FloatArray) -> float:
+    """The log step below ``centre`` (shape (n_keywords,)) at which every keyword's
+    bid is at the lowest, ``_MIN_BID``."""
+    return float(np.log(max(float(centre.max(initial=0.0)), _MIN_BID) / _MIN_BID)) + _REACH_STEP
+
+
+def _account_error(
+    error: InfeasibleError,
+    estimate: LandscapeEstimate,
+    region: FloatArray,
+    solve: Callable[[BidLandscape, float], BidPlan],
+    budget: float,
+) -> InfeasibleError:
+    """The InfeasibleError for a target no trust region has a plan for (``error``, on the
+    deepest ``region``, shape (n_keywords, levels)): the account's, on the estimate at
+    every bid it covers and down to the region's lowest (the message's figures are the
+    account's), or, where bids outside the trust region would meet it, ``error`` saying
+    so."""
+    every = np.sort(np.concatenate([region, np.asarray(estimate.landscapes.bids)], axis=1), axis=1)
+    span = f"any bid from {every[every > 0].min(initial=_MIN_BID):.2f} to {every.max():.2f} yuan"
+    try:
+        solve(_expected(estimate, every), budget)
+    except InfeasibleError as exc:
+        return InfeasibleError(
+            f"{exc} (On the estimate at {span}, not only within the trust region around "
+            "today's bids.)",
+            exc.conflicts,
+        )
+    return InfeasibleError(
+        f"{error} (Within the trust region around today's bids, reaching down to the lowest "
+        f"bid.) The estimate meets it only at bids outside the region ({span}): plan with "
+        "safe=False to use them.",
+        error.conflicts,
+    )
+
+
+def _reaching(
+    estimate: LandscapeEstimate,
+    region: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    budget: float,
+    scale: float,
+    solve_on: Callable[[BidLandscape], _R],
+    plan_of: Callable[[_R], BidPlan],
+    solve: Callable[[BidLandscape, float], BidPlan],
+) -> tuple[_R, BidPlan]:
+    """``solve_on`` (a plan's solve at ``budget``, yuan, on a landscape; ``plan_of`` its
+    result's plan) on the trust region at the share ``scale`` of its width, reaching
+    down as far as the budget (:func:`_cut`) and a target (:func:`_deepen`) need.
+    ``region``: today's bids, the region's centre and its log half-widths down and up
+    (shape (n_keywords,) each).  Returns the result and its plan with the upper bound
+    over every region tried and, where a target took bids below the region the budget
+    gives, a note saying so.  Raises the account's InfeasibleError
+    (:func:`_account_error`; ``solve`` is the caller's solve) when no region down to the
+    lowest bids has a plan."""
+    today, centre, down, up = region
+    cut = _cut(estimate, today, down, budget)
+
+    def at(reach: float) -> _R:
+        return solve_on(_expected(estimate, _region(today, down, up, reach, scale, centre)))
+
+    deepest = _deepest(centre)
+    try:
+        result, bound = _deepen(at, plan_of, cut, budget, deepest)
+    except InfeasibleError as exc:
+        lowest = _region(today, down, up, deepest, scale, centre)
+        raise _account_error(exc, estimate, lowest, solve, budget) from None
+    plan = _with_bound(plan_of(result), bound)
+    floor = _region(today, down, up, cut, scale, centre)
+    floor = np.where(floor > 0, floor, np.inf).min(axis=1)
+    below = (plan.bids > 0) & (plan.bids < floor - 1e-9)
+    if below.any():
+        lowest_share = float((plan.bids[below] / centre[below]).min())
+        plan = replace(
+            plan,
+            message=plan.message
+            + " A target or cap holds the plan below the budget: the trust region reaches "
+            f"lower for it, and {int(below.sum())} keywords bid below the region the budget "
+            f"gives (as low as {lowest_share:.0%} of the bid it is centred on), where the "
+            "estimate extrapolates its fitted response further from the log's bids.",
+        )
+    return result, plan
+
+
+def _centred(
+    estimate: LandscapeEstimate, current_bids: Mapping[str, float] | None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Today's bids, the trust region's centre (:func:`history_bids`) and its full log
+    half-widths down and up (:func:`trust_half_widths`), shape (n_keywords,) each."""
+    today = today_bids(estimate, current_bids)
+    ident = estimate.identifiability
+    assert ident is not None  # checked by today_bids
+    centre = history_bids(today, ident)
+    return (today, centre, *trust_half_widths(centre, ident))
+
+
+def plan_on_region(
+    estimate: LandscapeEstimate,
+    budget: float,
+    solve: Callable[[BidLandscape, float], BidPlan],
+    *,
+    current_bids: Mapping[str, float] | None,
+) -> BidPlan:
+    """The plan at ``budget`` (yuan) on the full trust region around today's bids (the
+    draws' mean landscape), reaching down as far as the budget and a target need: the
+    plan :func:`plan_on_estimate` makes first, before its no-loss guard and spend rule
+    (a spend frontier's point under a target).  Raises the account's InfeasibleError."""
+    region = _centred(estimate, current_bids)
+    return _reaching(
+        estimate, region, budget, 1.0, lambda land: solve(land, budget), lambda p: p, solve
+    )[1]
+
+
+def _with_bound(plan: BidPlan, bound: float) -> BidPlan:
+    """``plan`` with the upper bound ``bound`` where it is higher than its own (the
+    bound over every region :func:`_deepen` tried), its message's certified gap too."""
+    if bound <= plan.bound:
+        return plan
+    gap = (bound - plan.fun) / bound
+    note = f"up to {gap:.1%} below the optimum"
+    message, found = re.subn(r"up to [0-9.]+% below the optimum", note, plan.message)
+    if not found and gap > 0.01 and plan.certificate.holds:
+        message += f" The plan may be {note} (its certified gap)."
+    return replace(plan, bound=bound, message=message)
 
 
 def frontier_landscapes(
@@ -269,11 +463,7 @@ def frontier_landscapes(
     every = np.arange(budgets.size)
     if not safe:
         return [(_expected(estimate, np.asarray(estimate.landscapes.bids)), every)]
-    today = today_bids(estimate, current_bids)
-    ident = estimate.identifiability
-    assert ident is not None  # checked by today_bids
-    centre = history_bids(today, ident)
-    down, up = trust_half_widths(centre, ident)
+    today, centre, down, up = _centred(estimate, current_bids)
     cuts = np.array([_cut(estimate, today, down, float(b)) for b in budgets])
     return [
         (_expected(estimate, _region(today, down, up, cut, 1.0, centre)), every[cuts == cut])
@@ -398,23 +588,17 @@ def plan_on_estimate(
     else:
         centre = history_bids(today, ident)
         down, up = trust_half_widths(centre, ident)
-        cut = _cut(estimate, today, down, budget)
 
         for scale in _SCALES:
-            plan, metrics, gain = solve_within(
-                _expected(estimate, _region(today, down, up, cut, scale, centre))
+            (_, metrics, gain), plan = _reaching(
+                estimate,
+                (today, centre, down, up),
+                budget,
+                scale,
+                solve_within,
+                lambda result: result[0],
+                solve,
             )
-            # a plan that a target (or the region's top) holds below the budget is given
-            # the reach of its own spend, as a budget that small would have: without it
-            # a larger budget gave fewer orders than a smaller one under a target CPA
-            short = plan.spend < budget * (1 - _SHORT)
-            deeper = _cut(estimate, today, down, plan.spend) if short else cut
-            if deeper > cut:
-                trial = solve_within(
-                    _expected(estimate, _region(today, down, up, deeper, scale, centre))
-                )
-                if trial[0].success and trial[0].fun > plan.fun:
-                    plan, metrics, gain = trial
             if scale == 0.0 or (plan.success and (gain >= 0).mean() >= _CONFIDENCE):
                 break
         if scale < 1.0:
