@@ -26,7 +26,8 @@ def planned() -> tuple[object, object, object, object, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimate = estimate_landscapes(account.log)
-    budget = float(account.expected().totals()["cost"])
+    # a budget that binds: with room to spare the plan bids lower to meet the cap
+    budget = 0.1 * float(account.expected().totals()["cost"])
     plan = optimize_bids(estimate, budget, max_cpc=CAP)
     free = optimize_bids(estimate, budget)
     return account.log, estimate, plan, free, budget
