@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,6 +184,24 @@ def _as_days(values: npt.NDArray[Any], name: str) -> npt.NDArray[np.int64]:
     return days.astype(np.int64)
 
 
+def _check_not_future(days: npt.NDArray[np.int64], name: str) -> None:
+    """Refuse orders dated after tomorrow (UTC; a day's slack for time zones ahead of
+    UTC): a typo such as 2030 would move the calibration period's end, and every
+    customer's age ``T`` with it."""
+    utc = datetime.datetime.now(datetime.timezone.utc).date()
+    today = (utc - datetime.date(1970, 1, 1)).days
+    when = np.datetime64(today, "D")
+    late = days > today + 1
+    if late.any():
+        at = np.flatnonzero(late)
+        shown = ", ".join(f"{np.datetime64(int(days[i]), 'D')} at row {i}" for i in at[:5].tolist())
+        raise InvalidInputError(
+            f"`{name}` must not lie in the future (after {when}, today in UTC, with a "
+            f"day's slack). Got {shown}{', ...' if at.size > 5 else ''} ({at.size} "
+            "order(s) in all) instead; fix the dates, or leave those orders out."
+        )
+
+
 def _as_day(value: object, name: str) -> int:
     try:
         day = np.datetime64(value, "D")  # type: ignore[call-overload]
@@ -229,6 +248,13 @@ def rfm_table(
     -------
     RFMTable
         Sorted by customer id; see its attributes for the conventions.
+
+    Raises
+    ------
+    InvalidInputError
+        For a missing customer id or date, a negative amount, or an order dated in the
+        future (after tomorrow in UTC), which would move the default
+        ``calibration_end`` and every customer's ``T``; the error names the rows.
     """
     if time_unit not in _UNITS:
         raise InvalidInputError(
@@ -252,6 +278,7 @@ def rfm_table(
         )
     if days.size == 0:
         raise InvalidInputError("`orders` must hold at least one order. Got 0 rows instead.")
+    _check_not_future(days, f"orders['{date}']")
     cal_end = (
         int(days.max()) if calibration_end is None else _as_day(calibration_end, "calibration_end")
     )
