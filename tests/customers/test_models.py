@@ -174,7 +174,8 @@ def test_discounting_and_value() -> None:
 def test_grouped_weights_equal_expanded_rows() -> None:
     sim = simulate_customers(2000, purchase_params=TRUTH, T=np.repeat([30.0, 39.0], 1000), rng=2)
     x = np.round(sim.frequency)
-    t_x = np.round(sim.recency)  # coarse, so that rows repeat
+    # coarse, so that rows repeat (a repeat buyer's recency stays > 0, as fits require)
+    t_x = np.where(x > 0, np.maximum(np.round(sim.recency), 1.0), 0.0)
     T = sim.T
     rows = np.column_stack([x, t_x, T])
     unique, counts = np.unique(rows, axis=0, return_counts=True)

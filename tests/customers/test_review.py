@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -135,3 +138,24 @@ def test_one_time_buyers_score_1_on_frequency_however_many_they_are() -> None:
     once = table.frequency == 0
     assert once.sum() == 6 and (seg.frequency_score[once] == 1).all()
     assert seg.frequency_score[~once].min() > 1 and seg.frequency_score.max() == 5
+
+
+def test_a_future_dated_order_is_refused_by_row() -> None:
+    # review 3 (r10): one typo'd order in 2030 moved calibration_end, every T ~310 weeks
+    tomorrow = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=1)
+    orders = {
+        "customer_id": ["a", "a", "b", "c"],
+        "date": ["2024-01-01", "2024-03-01", "2024-01-05", "2999-01-01"],
+        "amount": [10.0, 20.0, 5.0, 100.0],
+    }
+    with pytest.raises(InvalidInputError, match=r"future .* Got 2999-01-01 at row 3 \(1 order"):
+        rfm_table(orders)
+    orders["date"][3] = tomorrow.isoformat()  # a day's slack for time zones ahead of UTC
+    assert str(rfm_table(orders).calibration_end) == tomorrow.isoformat()
+
+
+@pytest.mark.parametrize("fit", [fit_bgnbd, fit_pareto_nbd])
+def test_repeat_buyers_with_recency_zero_are_refused(fit: Any) -> None:
+    # review 3 (r10): frequency > 0 with recency 0 gave a positive log-likelihood (+28)
+    with pytest.raises(InvalidInputError, match=r"`recency` must be > 0 .* index 0, 1 \(2 cus"):
+        fit(np.array([1, 2.0, 0]), np.array([0, 0.0, 0]), np.array([10, 10.0, 10]))

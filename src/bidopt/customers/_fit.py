@@ -107,8 +107,21 @@ def check_fit_summary(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """:func:`check_summary` for a fit: ``T == 0`` is allowed (a customer whose first
     purchase is on the calibration period's last day, as :func:`rfm_table` makes them;
-    its likelihood is 1, so it changes nothing), but at least one ``T`` must be > 0."""
+    its likelihood is 1, so it changes nothing), but at least one ``T`` must be > 0, and
+    a customer with repeat purchases must have ``recency > 0``."""
     x, t_x, big_t = check_summary(frequency, recency, T, allow_zero_T=True)
+    # a repeat purchase falls on a later day than the first, so its recency is > 0; a
+    # summary with repeats at recency 0 is corrupt (a positive log-likelihood, no fit)
+    instant = (x > 0) & (t_x == 0)
+    if instant.any():
+        at = np.flatnonzero(instant)
+        shown = ", ".join(str(i) for i in at[:5]) + (", ..." if at.size > 5 else "")
+        raise InvalidInputError(
+            "`recency` must be > 0 for a customer with repeat purchases (frequency > 0: "
+            "the last purchase comes after the first). Got recency 0 with frequency "
+            f"{float(x[at[0]]):g} at index {shown} ({at.size} customers) instead; if the "
+            "times were rounded, give them unrounded or in a finer unit (days)."
+        )
     if not (big_t > 0).any():
         raise InvalidInputError(
             "`T` must be > 0 for at least one customer (customers observed for no time "
