@@ -6,7 +6,7 @@ words what it means for the plan; the machine-readable outcome stays in ``status
 
 from __future__ import annotations
 
-__all__ = ["target_message"]
+__all__ = ["apart", "target_message"]
 
 #: What each target is, in a merchant's words.
 _TARGETS = {
@@ -41,3 +41,13 @@ def target_message(target_name: str | None, *, binding: bool) -> str:
         f"Optimal up to the reported gap. The {what} is met with room to spare: it does "
         "not limit the plan."
     )
+
+
+def apart(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` (yuan) with 2 decimals, or as many more (up to 12) as show that
+    they differ: 2 - 1e-9 is not "2.00" next to 2 (``repr`` when even 12 do not)."""
+    for digits in range(2, 13):
+        pair = f"{a:,.{digits}f}", f"{b:,.{digits}f}"
+        if pair[0] != pair[1]:
+            return pair
+    return f"{a!r}", f"{b!r}"

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
 from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt._wording import apart
 from bidopt.bidding import _kernels
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import OBJECTIVES, BidLandscape
@@ -350,19 +351,9 @@ def _check_reachable(
             )
     if not (meets & (cost <= budget)).any():
         cheapest = float(np.where(meets, cost, np.inf).min()) if meets.size else np.inf
-        need, have = _apart(cheapest, budget)
+        need, have = apart(cheapest, budget)
         raise InfeasibleError(
             f"{name}={level:g} is reachable only by spending at least {need} yuan, "
             f"more than the budget of {have} yuan.",
             {"budget": cheapest - budget},
         )
-
-
-def _apart(a: float, b: float) -> tuple[str, str]:
-    """``a`` and ``b`` (yuan) with 2 decimals, or as many more (up to 12) as show that
-    they differ: 2 - 1e-9 is not "2.00" next to 2."""
-    for digits in range(2, 13):
-        pair = f"{a:,.{digits}f}", f"{b:,.{digits}f}"
-        if pair[0] != pair[1]:
-            return pair
-    return f"{a!r}", f"{b!r}"

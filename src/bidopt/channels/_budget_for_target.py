@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bidopt._certificate import RTOL
 from bidopt._validation import check_scalar
+from bidopt._wording import apart
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._problem import build_split_problem, check_curves
@@ -17,8 +19,8 @@ from bidopt.exceptions import InvalidInputError
 
 __all__ = ["ChannelBudgetForTarget", "budget_for_target"]
 
-#: Relative tolerance of "the split reaches the target".
-_RTOL = 1e-9
+#: Relative tolerance of "the split reaches the target": the certificate's.
+_RTOL = RTOL
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -156,10 +158,8 @@ def budget_for_target(
     elif not split.success:
         message = f"the split at this budget breaks a constraint: {split.message}"
     else:
-        message = (
-            f"the split at this budget reaches {metric} {reached:,.6g}, below the "
-            f"target {goal:,.6g}."
-        )
+        shown, wanted = apart(reached, goal)
+        message = f"the split at this budget reaches {metric} {shown}, below the target {wanted}."
     return ChannelBudgetForTarget(
         metric=metric,
         target=goal,

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bidopt._certificate import RTOL
+from bidopt._wording import apart
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._problem import SplitProblem, restrict
 from bidopt.channels._solve import solve
@@ -57,13 +59,18 @@ def least_budget(
     revenue: float,
     name: str = "min_revenue",
 ) -> float:
-    """Least budget whose best split reaches ``revenue`` (bisection; at most the budget)."""
+    """Least budget whose best split reaches ``revenue`` (bisection; at most the budget).
+
+    ``revenue`` counts as reachable when the best split of the whole budget reaches it
+    to the certificate's relative tolerance (:data:`bidopt._certificate.RTOL`): the
+    budget is then returned whole when no smaller one reaches it exactly.
+    """
     top = _revenue_at(curves, problem, problem.budget)
-    if top < revenue:
+    if top < revenue * (1 - RTOL):
+        got, best = apart(revenue, top)
         raise InfeasibleError(
             f"`{name}` must be reachable within the budget: the best split of "
-            f"{problem.budget:,.2f} yuan returns {top:,.2f}. Got {revenue:,.2f} (unreachable) "
-            "instead.",
+            f"{problem.budget:,.2f} yuan returns {best}. Got {got} (unreachable) instead.",
             {name: revenue - top},
         )
     _, high = _bisect(
