@@ -147,8 +147,8 @@ def test_today_s_bids_above_the_budget_are_never_kept() -> None:
     assert est.identifiability is not None and est.draws is not None
     today = np.asarray(est.identifiability.current_bid)
     spend = est.draws.at_bids(today)["cost"].sum(axis=1)
-    budget = float(np.quantile(spend, 0.3))
-    assert budget < spend.mean()
+    # today's bids expected 2% over the budget (within the old guard's 5%)
+    budget = 0.98 * float(spend.mean())
     plan = optimize_bids(est, budget, objective="clicks")
     assert plan.success and "kept as they are" not in plan.message
     assert plan.spend <= budget * (1 + 1e-9) and plan.certificate["budget"].limit == budget

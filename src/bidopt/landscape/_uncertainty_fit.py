@@ -21,6 +21,7 @@ import numpy as np
 from scipy import special
 
 from bidopt.grouping import PooledRates
+from bidopt.landscape._keyed_random import KeyedStreams, key_hashes
 from bidopt.landscape._uncertainty import LandscapeDraws
 from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
 
@@ -61,6 +62,10 @@ KEYWORD_SIGMA_SD = 0.1
 #: published benchmark does not report (benchmarks/identifiability.py, seeds 100-107):
 #: without it the 80% orders range held the truth in 38-50% of 5,000-keyword runs.
 MODEL_SD = 0.045
+
+# the draws' streams (see draw_parameters): one number per quantity
+_S_CAMPAIGN_SIGMA, _S_SIGMA_JITTER, _S_MU, _S_COMMON, _S_VOLUME = 1, 2, 3, 4, 5
+_S_CTR, _S_CVR_LEVEL, _S_CVR, _S_ORDER_VALUE = 6, 7, 8, 9
 
 
 def sigma_posterior(
@@ -141,9 +146,14 @@ class RowFit:
     ``mu`` at the chosen sigma, the log-sd of order value, the keyword's campaign, and
     the per-sigma ``mu`` and ``volume`` (n_sigma, n_keywords) so a drawn sigma comes
     with its matching price level and volume; ``orders``: the log's total orders.
+    ``keys`` (n_keywords,) and ``campaign_keys`` (n_campaigns,) are stable 64-bit keys
+    (uint64, :func:`~bidopt.landscape._keyed_random.key_hashes`) of each keyword and
+    campaign: the draws are keyed by them, not by position.
     """
 
     keywords: ObjectArray
+    keys: np.ndarray
+    campaign_keys: np.ndarray
     campaign_codes: IntArray
     grid: FloatArray
     posterior: FloatArray
@@ -178,37 +188,46 @@ def widen_posterior(posterior: FloatArray, grid: FloatArray, floor: float) -> Fl
 
 
 def draw_parameters(fit: RowFit, n_draws: int, rng: np.random.Generator) -> LandscapeDraws:
-    """``n_draws`` draws of every keyword's parameters (see the module docstring)."""
+    """``n_draws`` draws of every keyword's parameters (see the module docstring).
+
+    Each keyword's draws come from its own streams, keyed by its stable key (campaign,
+    ad group, text) and by its campaign's for the campaign's sigma, under one root
+    drawn from ``rng`` (:mod:`~bidopt.landscape._keyed_random`): renaming, dropping or
+    reordering other keywords leaves a keyword's draws unchanged.  Shapes (n_draws,
+    n_keywords).
+    """
     n = fit.keywords.size
-    n_campaigns = fit.posterior.shape[1]
+    root = KeyedStreams.root_of(rng)
+    own = KeyedStreams(root, fit.keys, n_draws)
+    shared = KeyedStreams(root, np.zeros(1, dtype=np.uint64), n_draws)  # account-wide
     cdf = np.cumsum(widen_posterior(fit.posterior, fit.grid, SIGMA_SD_FLOOR), axis=0)
-    u = rng.random((n_draws, n_campaigns))
+    u = KeyedStreams(root, fit.campaign_keys, n_draws).uniform(_S_CAMPAIGN_SIGMA)
     # inverse-CDF sampling of each campaign's sigma index on the grid
     idx = np.minimum((u[:, None, :] > cdf[None, :, :]).sum(axis=1), fit.grid.size - 1)
     sigma_idx = idx[:, fit.campaign_codes]  # (n_draws, n)
     # each keyword's own dispersion around its campaign's (on the grid, with the price
     # level and volume that match it on the log)
     step = float(fit.grid[1] - fit.grid[0]) if fit.grid.size > 1 else 1.0
-    jitter = np.rint(KEYWORD_SIGMA_SD / step * rng.standard_normal((n_draws, n))).astype(np.int64)
+    jitter = np.rint(KEYWORD_SIGMA_SD / step * own.normal(_S_SIGMA_JITTER)).astype(np.int64)
     sigma_idx = np.clip(sigma_idx + jitter, 0, fit.grid.size - 1)
     cols = np.arange(n)
-    mu = fit.mu_by_sigma[sigma_idx, cols] + fit.se_mu * rng.standard_normal((n_draws, n))
+    mu = fit.mu_by_sigma[sigma_idx, cols] + fit.se_mu * own.normal(_S_MU)
     # log-normal draws centred on the estimate's scale (mean-preserving: - se**2 / 2); the
     # account-wide factor carries the traffic level of the log's days and the model's own
     # error (MODEL_SD), both shared by every keyword
     se_common = float(np.hypot(fit.se_traffic, MODEL_SD))
-    common = se_common * rng.standard_normal((n_draws, 1)) - se_common**2 / 2
+    common = se_common * shared.normal(_S_COMMON) - se_common**2 / 2
     volume = fit.volume_by_sigma[sigma_idx, cols] * np.exp(
-        fit.se_log_volume * rng.standard_normal((n_draws, n)) - fit.se_log_volume**2 / 2 + common
+        fit.se_log_volume * own.normal(_S_VOLUME) - fit.se_log_volume**2 / 2 + common
     )
-    ctr = rng.beta(fit.ctr.alpha, fit.ctr.beta, size=(n_draws, n))
+    ctr = own.beta(_S_CTR, fit.ctr.alpha, fit.ctr.beta)
     cvr = order_value = None
     if fit.cvr is not None:
-        level = cvr_level(fit.orders, rng.standard_normal((n_draws, 1)))
-        cvr = np.minimum(rng.beta(fit.cvr.alpha, fit.cvr.beta, size=(n_draws, n)) * level, 1.0)
+        level = cvr_level(fit.orders, shared.normal(_S_CVR_LEVEL))
+        cvr = np.minimum(own.beta(_S_CVR, fit.cvr.alpha, fit.cvr.beta) * level, 1.0)
     if fit.order_value is not None and fit.se_log_order_value is not None:
         se = fit.se_log_order_value
-        order_value = fit.order_value * np.exp(se * rng.standard_normal((n_draws, n)) - se**2 / 2)
+        order_value = fit.order_value * np.exp(se * own.normal(_S_ORDER_VALUE) - se**2 / 2)
     return LandscapeDraws(
         volume=volume,
         ctr=ctr,
@@ -325,8 +344,16 @@ def row_fit(
     z_spread = between_sd(z_own, k_clicks, group_codes)
     se_mu = sigma * np.sqrt((own * se_z_own) ** 2 + ((1 - own) * z_spread) ** 2)
     log_traffic = np.log(np.maximum(rows.traffic, 1e-12))
+    keys = key_hashes(model.campaign, model.ad_group, model.keywords)
+    n_campaigns = posterior.shape[1]
+    campaign_keys = key_hashes(np.arange(n_campaigns))  # codes without a keyword
+    if model.campaign is not None and n:
+        codes, first = np.unique(campaign_codes, return_index=True)
+        campaign_keys[codes] = key_hashes(model.campaign[first])
     return RowFit(
         keywords=model.keywords,
+        keys=keys,
+        campaign_keys=campaign_keys,
         campaign_codes=campaign_codes,
         grid=grid,
         posterior=posterior,
