@@ -183,3 +183,20 @@ def test_demo_on_thin_data_says_what_it_misses(capsys: pytest.CaptureFixture[str
         "off there (see the warnings)."
     ]
     assert _judged_on_truth({"cost": 100.0, "cpa": 20.0}, 100.0, warned=False) == []
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    # review 3: `bidopt plan|split ... | head` printed a BrokenPipeError traceback, exit 1
+    script = (
+        "import sys, bidopt.__main__ as m\n"
+        "m.run_abtest = lambda *a, **k: 'line\\n' * 200_000\n"
+        "sys.exit(m.main(['abtest', 'x.csv', '--arm', 'a', '--metric', 'y']))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()  # as `head` does
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0 and "Traceback" not in err, err

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import bidopt
-from bidopt._cli import run_abtest, run_demo
+from bidopt._cli import quiet_broken_pipe, run_abtest, run_demo
 from bidopt._cli_cluster import run_plan_dataset
 from bidopt._cli_workflow import run_plan, run_split
 from bidopt.exceptions import BidoptError, MissingColumnError
@@ -342,9 +342,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if args.verbose:
             bidopt.show_progress(False)
-    print(report)
-    if args.command == "demo":
-        print(f"\n(done in {time.perf_counter() - start:.1f} s)")
+    try:
+        print(report)
+        if args.command == "demo":
+            print(f"\n(done in {time.perf_counter() - start:.1f} s)")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `... | head` stopped reading: the files are written
+        quiet_broken_pipe()
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import sys
 import time
 import unicodedata
 import warnings
@@ -449,3 +451,17 @@ def run_abtest(
             "the assignment or the logging is broken somewhere.",
         ]
     return "\n".join(lines)
+
+
+def quiet_broken_pipe() -> None:
+    """After a ``BrokenPipeError`` on stdout (``python -m bidopt plan ... | head``: the
+    reader stopped reading), point stdout at the null device so that the interpreter's
+    flush at exit raises nothing more; the command then ends quietly, as CLI tools do
+    (the Python documentation's recipe for SIGPIPE)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
