@@ -63,3 +63,11 @@ def test_a_stray_period_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
     path.write_text(CSV + "oops,1,2,3\n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match=r"'日期'.*'oops' at row 3"):
         read_channel_history(path)
+
+
+def test_a_repeated_period_is_refused_by_row(tmp_path: Path) -> None:
+    # (as the keyword reader refuses a repeated row): the week would be fitted twice
+    path = tmp_path / "history.csv"
+    path.write_text(CSV + '2025-01-06,"12,000",1.5万,"300,000"\n', encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"each period once.*line 5.*repeats row 0"):
+        read_channel_history(path)

@@ -132,7 +132,7 @@ def read_channel_history(
         If ``kpi`` or a channel is not a column, or no KPI column is found.
     InvalidInputError
         For a cell that is not a number >= 0, a period cell that is not a date when
-        others are, or fewer than 3 periods.
+        others are, a period that repeats an earlier one, or fewer than 3 periods.
 
     Notes
     -----
@@ -210,6 +210,19 @@ def read_channel_history(
         parsed, bad_dates = parse_dates(cells)
         if not bad_dates.any():
             dates = frozen(parsed)
+            # a period twice (a history exported twice, or pasted with an overlap) would be
+            # fitted as two periods: refused, as the keyword reader refuses a repeated row
+            _, first, inverse = np.unique(parsed, return_index=True, return_inverse=True)
+            repeats = np.flatnonzero(first[inverse.ravel()] != np.arange(n))
+            if repeats.size:
+                row = int(repeats[0])
+                earlier = int(first[inverse.ravel()[row]])
+                raise InvalidInputError(
+                    f"Column {period!r} of {table.source} must hold each period once. Got "
+                    f"{cells[row]!r} at {table.where(int(rows[row]))}, which repeats "
+                    f"{table.where(int(rows[earlier]))}, instead ({repeats.size} repeated "
+                    "row(s) in all); keep one row per period."
+                )
         elif not bad_dates.all():
             # some periods are dates and some are not: a stray row, not a period label
             row = int(np.flatnonzero(bad_dates)[0])

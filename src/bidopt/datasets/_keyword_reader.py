@@ -179,6 +179,9 @@ def read_keyword_log(
         equal; the first copy is kept).  ``"raise"`` raises
         :class:`~bidopt.exceptions.InvalidInputError` naming the first bad row, its column
         and value; ``"drop"`` drops the bad rows and lists each, with its reason, in ``log.report``.
+        Either way the export's totals row (合计, 总计, 汇总, 小计, Total, Sum or a dash in
+        the date cell) is dropped and listed, and ``log.report.lost_keys`` names the
+        keywords every row of which was dropped.
     relax : collection of str, default ``DEFAULT_RELAX``
         Cross-column rules to waive for sources known to break them (real AdWords
         exports have a few keyword-days with more clicks than impressions):
