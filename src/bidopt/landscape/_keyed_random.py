@@ -117,7 +117,7 @@ class KeyedStreams:
         """Uniforms in (0, 1) of stream ``stream`` at draws ``draw`` of keys ``col``."""
         with np.errstate(over="ignore"):
             head = _mix(self.root + np.uint64(stream) * _GOLDEN)
-            base = _mix(self.keys[col] ^ head)
+            base = _mix(self.keys ^ head)[col]
             x = _mix(base + (draw.astype(np.uint64) + np.uint64(1)) * _DRAW)
         out: FloatArray = ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
         return out
