@@ -17,7 +17,7 @@ from bidopt.bidding._optimize import make_plan, optimize_bids
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import make_problem, picked
 from bidopt.bidding._solvers import Solution, dual_plan
-from bidopt.bidding._trust import frontier_landscapes, plan_on_region
+from bidopt.bidding._trust import frontier_landscapes, held_short, plan_on_region
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, LandscapeEstimate, Objective
 from bidopt.typing import FloatArray, IntArray
@@ -137,7 +137,8 @@ def bid_frontier(
         frontier before the no-loss guard and the spend rule, which may keep a plan
         below it.  Under a target CPA / ROAS or a CPC cap (``safe=True``) each
         budget's region reaches as far down as they need, as :func:`optimize_bids`
-        does (each budget is then a full solve).
+        does (each budget under a target, and each the cap holds 5% or more below it,
+        is then a full solve).
     budgets : array-like of shape (n_budgets,)
         Budgets in yuan (>= 0), in any order.
     objective, max_cpc, target_cpa, target_roas, min_bid, max_bid
@@ -162,29 +163,25 @@ def bid_frontier(
     }
     targets: dict[str, Any] = {"target_cpa": target_cpa, "target_roas": target_roas}
     if isinstance(landscape, LandscapeEstimate):
-        if safe is True and any(x is not None for x in (target_cpa, target_roas, max_cpc)):
-            # each budget on the trust region reaching as far down as its target or cap
-            # needs (plan_on_region: the plan optimize_bids makes first), so that the
-            # points are optimize_bids' at their budgets (before the guard and the spend
-            # rule); one region per budget and landscape kept a larger budget from the
-            # lower bids a smaller one planned with
-            estimate = landscape
+        estimate = landscape
+
+        def reaching(budget: float) -> BidPlan:
+            # the plan optimize_bids makes first: on the trust region reaching as far
+            # down as the budget and a target or cap need
+            return plan_on_region(
+                estimate,
+                budget,
+                lambda land, aim: optimize_bids(land, aim, **constraints, **targets),
+                current_bids=current_bids,
+            )
+
+        if safe is True and (target_cpa is not None or target_roas is not None):
+            # each budget on its own region (one region per budget and landscape kept a
+            # larger budget from the lower bids a smaller one planned with, and raised
+            # InfeasibleError where optimize_bids planned)
             return _frontier_of(
                 grid,
-                [
-                    _target_point(
-                        lambda b: plan_on_region(
-                            estimate,
-                            b,
-                            lambda land, aim: optimize_bids(land, aim, **constraints, **targets),
-                            current_bids=current_bids,
-                        ),
-                        estimate.landscapes,
-                        float(budget),
-                        constraints,
-                    )
-                    for budget in grid
-                ],
+                [_target_point(reaching, estimate.landscapes, float(b), constraints) for b in grid],
             )
         # each budget on its plan's landscape (one frontier per distinct landscape)
         parts = [
@@ -193,22 +190,17 @@ def bid_frontier(
                 landscape, grid, current_bids=current_bids, safe=safe
             )
         ]
-        return Frontier(
-            budgets=grid,
-            **{
-                name: _scatter(grid.size, [(w, getattr(f, name)) for w, f in parts])
-                for name in (
-                    "spend",
-                    "fun",
-                    "bound",
-                    "clicks",
-                    "conversions",
-                    "revenue",
-                    "shadow_price",
-                )
-            },
-            objective=parts[0][1].objective,
-        )
+        names = ("spend", "fun", "bound", "clicks", "conversions", "revenue", "shadow_price")
+        values = {
+            name: _scatter(grid.size, [(w, getattr(f, name)) for w, f in parts]) for name in names
+        }
+        if safe is True and max_cpc is not None:
+            # a cap holding a point short of its budget: optimize_bids reaches lower
+            for i in np.flatnonzero(held_short(values["spend"], grid)):
+                plan = reaching(float(grid[i]))
+                for name in names:
+                    values[name][i] = getattr(plan, name)
+        return Frontier(budgets=grid, **values, objective=parts[0][1].objective)
     plans: list[BidPlan] = []
     if target_cpa is None and target_roas is None:
         problem = make_problem(

@@ -56,14 +56,16 @@ from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._ranges import PlanRanges
 from bidopt.exceptions import IdentifiabilityWarning, InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, Identifiability, LandscapeEstimate
-from bidopt.typing import FloatArray, IntArray
+from bidopt.typing import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "SPEND_QUANTILE",
     "TODAY_WITHIN",
     "TRUST_STEP",
     "frontier_landscapes",
+    "held_short",
     "plan_on_estimate",
+    "plan_on_region",
     "today_bids",
     "trust_half_widths",
 ]
@@ -319,6 +321,12 @@ def _deepen(
     if plan.success and (not kept.success or plan.fun > kept.fun * (1 + 1e-9)):
         return deep, bound
     return first, bound
+
+
+def held_short(spend: FloatArray, budget: FloatArray) -> BoolArray:
+    """Whether each plan's spend (yuan) is ``_SHORT`` or more below its budget (yuan):
+    held there by a target, a cap or the trust region's top (same shapes)."""
+    return np.asarray(spend < budget * (1 - _SHORT), dtype=bool)
 
 
 def _deepest(centre: FloatArray) -> float:
