@@ -175,3 +175,18 @@ def test_a_larger_budget_under_a_cpc_cap_plans_at_least_as_well():
     for plan, fun in zip(plans, front.fun, strict=True):
         if plan.ranges.trust_scale == 1.0 and "aims at" not in plan.message:
             np.testing.assert_allclose(plan.fun, fun, rtol=1e-9)
+
+
+def test_without_the_trust_region_a_target_below_the_estimate_s_grid_is_planned(tight):
+    # safe=False planned on the estimate's own bid grid only and raised "the lowest plan
+    # CPA is 5.46 yuan" for a target that the safe plan (reaching lower bids) met
+    estimate, spend, target = tight
+    low = 0.24 * target  # 0.12 x today's CPA
+    safe = optimize_bids(estimate, spend, target_cpa=low)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        free = optimize_bids(estimate, spend, target_cpa=low, safe=False)
+    for plan in (safe, free):
+        assert plan.success and plan.conversions > 0
+        assert plan.spend <= plan.conversions * low * (1 + 1e-9)
+    assert free.bids.min() < np.asarray(estimate.landscapes.bids).min(axis=1).max()

@@ -335,6 +335,12 @@ def _deepest(centre: FloatArray) -> float:
     return float(np.log(max(float(centre.max(initial=0.0)), _MIN_BID) / _MIN_BID)) + _REACH_STEP
 
 
+def _every_bid(estimate: LandscapeEstimate, region: FloatArray) -> FloatArray:
+    """The estimate's own bid grid and ``region``'s levels together (shape (n_keywords,
+    levels)), sorted per keyword."""
+    return np.sort(np.concatenate([region, np.asarray(estimate.landscapes.bids)], axis=1), axis=1)
+
+
 def _account_error(
     error: InfeasibleError,
     estimate: LandscapeEstimate,
@@ -347,7 +353,7 @@ def _account_error(
     every bid it covers and down to the region's lowest (the message's figures are the
     account's), or, where bids outside the trust region would meet it, ``error`` saying
     so."""
-    every = np.sort(np.concatenate([region, np.asarray(estimate.landscapes.bids)], axis=1), axis=1)
+    every = _every_bid(estimate, region)
     span = f"any bid from {every[every > 0].min(initial=_MIN_BID):.2f} to {every.max():.2f} yuan"
     try:
         solve(_expected(estimate, every), budget)
@@ -575,9 +581,24 @@ def plan_on_estimate(
         return plan, metrics, gain
 
     if not safe:
-        plan, metrics, gain = solve_within(
-            _expected(estimate, np.asarray(estimate.landscapes.bids))
-        )
+        try:
+            plan, metrics, gain = solve_within(
+                _expected(estimate, np.asarray(estimate.landscapes.bids))
+            )
+        except InfeasibleError as exc:
+            # a target (or cap) the estimate's grid cannot meet may be met at lower bids,
+            # down to the lowest a safe plan may reach: the grid with those, or the
+            # account's error (a safe plan was made where this raised)
+            centre = history_bids(today, ident)
+            region = _region(
+                today, *trust_half_widths(centre, ident), _deepest(centre), 1.0, centre
+            )
+            try:
+                plan, metrics, gain = solve_within(
+                    _expected(estimate, _every_bid(estimate, region))
+                )
+            except InfeasibleError:
+                raise _account_error(exc, estimate, region, solve, budget) from None
         scale = float("nan")
         down, up = trust_half_widths(today, ident)
         step = np.log(np.maximum(plan.bids, 1e-9) / np.maximum(today, 1e-9))
