@@ -299,7 +299,11 @@ def read_crowd_report(
         table,
         checks,
         parsed,
-        totals=totals_rows(raw["date"]) if "date" in raw else np.zeros(table.n_rows, bool),
+        totals=(
+            totals_rows(raw["date"], among=np.isnat(parsed["date"]))
+            if "date" in raw
+            else np.zeros(table.n_rows, bool)
+        ),
         day_columns=("date", "keyword", "crowd"),
         relaxed=relaxed,
         errors=errors,

@@ -315,7 +315,7 @@ def read_keyword_log(
                     "bid_zero_means_paused",
                 )
             )
-    totals = totals_rows(raw["date"])
+    totals = totals_rows(raw["date"], among=np.isnat(dates))
     keep, report = _screen_rows(
         table,
         checks,

@@ -207,7 +207,7 @@ def _is_totals_label(text: str) -> bool:
     return s in TOTALS_LABELS
 
 
-def totals_rows(values: npt.NDArray[Any]) -> BoolArray:
+def totals_rows(values: npt.NDArray[Any], among: BoolArray | None = None) -> BoolArray:
     """Rows whose date (period) cell labels them as an export's totals row.
 
     A totals row (合计, 总计, 汇总, 小计, Total, Sum, or a dash in the date cell) is the
@@ -218,14 +218,21 @@ def totals_rows(values: npt.NDArray[Any]) -> BoolArray:
     ----------
     values : ndarray, shape (n_rows,)
         The raw cells of the date (period) column.
+    among : ndarray of bool, shape (n_rows,), optional
+        Only these rows are looked at (those whose date did not parse: a label is never a
+        date); the others are not totals rows.
 
     Returns
     -------
     ndarray of bool, shape (n_rows,)
     """
-    if values.dtype.kind != "O" and values.dtype.kind != "U":
-        return np.zeros(values.shape, dtype=bool)
-    return _map_unique(values, lambda v: _is_totals_label(str(v)), bool)
+    out = np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind not in "OU":
+        return out
+    rows = np.arange(values.size) if among is None else np.flatnonzero(among)
+    if rows.size:
+        out[rows] = _map_unique(values[rows], lambda v: _is_totals_label(str(v)), bool)
+    return out
 
 
 def parse_text(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_], BoolArray]:
