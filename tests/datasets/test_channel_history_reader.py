@@ -71,3 +71,14 @@ def test_a_repeated_period_is_refused_by_row(tmp_path: Path) -> None:
     path.write_text(CSV + '2025-01-06,"12,000",1.5万,"300,000"\n', encoding="utf-8")
     with pytest.raises(InvalidInputError, match=r"each period once.*line 5.*repeats row 0"):
         read_channel_history(path)
+
+
+def test_an_unlabelled_totals_row_without_a_period_column_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    body = CSV.replace("日期,", "").replace("2025-01-06,", "").replace("2025-01-13,", "")
+    body = body.replace("2025-01-20,", "")
+    path.write_text(body + '"32,000.50",4.3万,631000\n', encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"line 5 .* equals the sum of the rows above"):
+        read_channel_history(path)
+    path.write_text(body + '"32,000.50",4.3万,631001\n', encoding="utf-8")
+    assert read_channel_history(path).n_periods == 4  # a period, not the sum

@@ -102,6 +102,22 @@ class ChannelHistory:
         return pd.DataFrame(data)
 
 
+def _check_unlabelled_totals(values: FloatArray, table: Any, rows: npt.NDArray[np.intp]) -> None:
+    """Refuse a last row that equals the sum of the rows above it in every column (spend
+    and KPI, to the cent): without a period column a totals row has no label to drop it
+    by, and it would be fitted as one more period."""
+    above = values[:-1].sum(axis=0)
+    tolerance = 0.005 * values.shape[0] + 1e-9 * np.abs(above)
+    informative = bool(above[-1] > 0 and (above[:-1] > 0).any())  # (not all zeros)
+    if informative and bool((np.abs(values[-1] - above) <= tolerance).all()):
+        raise InvalidInputError(
+            f"`source` must hold one row per period. Got {table.where(int(rows[-1]))} of "
+            f"{table.source}, which equals the sum of the rows above it in every column "
+            "(a totals row), instead; remove it, or give the file a period column (日期) "
+            "where the totals row reads 合计."
+        )
+
+
 def read_channel_history(
     source: Any,
     *,
@@ -137,7 +153,8 @@ def read_channel_history(
     Notes
     -----
     An export's totals row (合计, 总计, 汇总, 小计, Total, Sum or a dash in the period
-    cell) is left out and listed in ``dropped``.
+    cell) is left out and listed in ``dropped``.  Without a period column, a last row that
+    equals the sum of the rows above it in every column is refused as a totals row.
     """
     table = read_table(source)
     headers = list(table.columns)
@@ -204,6 +221,8 @@ def read_channel_history(
             matrix[:, j] = values
         else:
             kpi_values = values
+    if period is None:
+        _check_unlabelled_totals(np.column_stack([matrix, kpi_values]), table, rows)
     dates = None
     if period is not None:
         cells = table.columns[period][rows]
