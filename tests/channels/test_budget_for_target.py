@@ -8,6 +8,7 @@ with and without a group share rule (exact or a range) covering part of the chan
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import pytest
@@ -50,6 +51,23 @@ def test_a_tiny_spend_has_its_response_to_full_precision() -> None:
         split = split_budget(curves, 1e-7)
         exact = sum(float(c(x)) for c, x in zip(curves.values(), split.spend, strict=True))
         assert split.response == pytest.approx(exact, rel=1e-12, abs=0.0)
+
+
+def test_tiny_budget_with_hill_curves_of_shape_below_one_warns_nothing() -> None:
+    # their marginal return is infinite at 0: the root finder's first level was
+    # 0 x inf (a RuntimeWarning and a NaN guess) when such a channel spent nothing
+    curves = {
+        "c0": ResponseCurve(kind="hill", params={"ceiling": 8271.0, "half": 1594.0, "shape": 0.64}),
+        "c1": ResponseCurve(kind="hill", params={"ceiling": 4450.0, "half": 1285.0, "shape": 0.52}),
+        "c2": ResponseCurve(kind="exponential", params={"ceiling": 1439.0, "scale": 9992.0}),
+        "c3": ResponseCurve(kind="exponential", params={"ceiling": 3111.0, "scale": 4406.0}),
+    }
+    rules = {"groups": {"core": ["c0", "c1"], "rest": ["c2", "c3"]}, "group_shares": {"core": 0.6}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert split_budget(curves, 1e-12, **rules).success
+        answer = budget_for_target(curves, revenue=1e-6, max_budget=20_000.0, **rules)
+    assert answer.success, answer.message
 
 
 def _numbers(message: str) -> tuple[str, str]:

@@ -482,9 +482,13 @@ class WaterFilling:
 
 def first_level(curves: CurveSet, budget: float, offset: float, start: FloatArray | None) -> float:
     """A first log level for the root finders: the mean marginal return of an even
-    split, or the spend-weighted mean of a given plan near the answer (``start``)."""
+    split, or the spend-weighted mean of a given plan near the answer (``start``; its
+    channels without spend weigh nothing, even where their marginal return is infinite:
+    a Hill curve of shape < 1 at 0)."""
     if start is None:
         mean = curves.mean_derivative_at(budget / curves.n)
     else:
-        mean = float(start @ curves.derivative(start)) / max(float(_add(start)), 1e-300)
+        on = start > 0
+        slope = curves.derivative(start)[on]
+        mean = float(start[on] @ slope) / max(float(_add(start)), 1e-300)
     return math.log(max(mean - offset, 1e-300))
