@@ -97,11 +97,15 @@ def _fit_strength(
         # as with too few units, the parent's uncertainty alone sets the prior
         return 1e6, np.array([1e6]), np.ones(1)
     m = np.clip(prior_mean[used], 1e-9, 1 - 1e-9)
-    count = np.ones(x.size)
-    if m.size > 1000 and m.min() == m.max():
-        # one prior mean (no levels): units alike in (successes, trials) counted once
-        rows, repeats = np.unique(np.stack([x, n]), axis=1, return_counts=True)
-        x, n, m, count = rows[0], rows[1], m[: rows.shape[1]], repeats.astype(np.float64)
+    # units alike in (successes, trials, prior mean) counted once, the rest in a
+    # canonical order: the likelihood's sums (and so the fitted strength) do not depend
+    # on the units' (or groups') order, which moved every pooled rate by up to ~1e-5
+    order = np.lexsort((m, n, x))
+    x, n, m = x[order], n[order], m[order]
+    new = np.r_[True, (x[1:] != x[:-1]) | (n[1:] != n[:-1]) | (m[1:] != m[:-1])]
+    first = np.flatnonzero(new)
+    count = np.diff(np.r_[first, x.size]).astype(np.float64)
+    x, n, m = x[first], n[first], m[first]
 
     def negative_log_likelihood(log_s: float) -> float:
         s = np.exp(log_s)
@@ -284,6 +288,29 @@ def pool_rates(
     if x.size == 0:
         empty = np.zeros(0)
         return PooledRates(empty, empty, empty, [], prob)
+    # the units in a canonical order (by group, then counts), so that every sum below
+    # adds the same numbers in the same order whatever the rows' order: the same rates
+    # bit for bit for a shuffled input (an estimate's draws stay put when its log's rows
+    # move or another keyword is renamed); undone on return
+    order = np.lexsort((n, x, *codes))
+    x, n, codes = x[order], n[order], [code[order] for code in codes]
+    pooled = _pool_sorted(x, n, codes, prob)
+    back = np.empty_like(order)
+    back[order] = np.arange(order.size)
+    return PooledRates(
+        mean=pooled.mean[back],
+        alpha=pooled.alpha[back],
+        beta=pooled.beta[back],
+        prior_strength=pooled.prior_strength,
+        level=prob,
+    )
+
+
+def _pool_sorted(
+    x: FloatArray, n: FloatArray, codes: list[npt.NDArray[np.intp]], prob: float
+) -> PooledRates:
+    """:func:`pool_rates` on validated units (shape (n_units,) each, ``codes`` the group
+    of each unit per level, finest first), in the order given."""
     total = n.sum()
     # the account's rate under a uniform prior: never exactly 0 or 1 (a unit of an
     # account that clicked every time is not certain to click)
