@@ -306,7 +306,7 @@ def split_window(
             # the concave-envelope problem is concave: SLSQP's answer is its optimum, a
             # bound on the true one, and a start near the best split
             y, res_e, broken = run(envelope, x0)
-            nit += int(res_e.nit)
+            nit += int(res_e.get("nit", 0))
             starts.append(y)
             if res_e.success and broken <= 1e-6 * total:
                 bound = envelope.value(y)
@@ -314,7 +314,7 @@ def split_window(
         best: tuple[float, float, FloatArray, Any] | None = None
         for start in starts:
             y, res, broken = run(model, start)
-            nit += int(res.nit)
+            nit += int(res.get("nit", 0))  # none when every bound is fixed
             # the feasible split with the most response, else the least broken one
             key = (0.0 if broken <= 1e-6 * total else broken, -model.value(y))
             if best is None or key < best[:2]:
@@ -333,7 +333,7 @@ def split_window(
                 y, res, broken = run(model, best[2], low, top)
                 if broken <= 1e-6 * total:
                     y, res, broken = run(model, y)
-                nit += int(res.nit)
+                nit += int(res.get("nit", 0))  # none when every bound is fixed
                 tried += 1
                 if broken <= 1e-6 * total and model.value(y) > -best[1] * (1 + 1e-9):
                     best = (0.0, -model.value(y), y, res)
