@@ -70,6 +70,21 @@ def test_tiny_budget_with_hill_curves_of_shape_below_one_warns_nothing() -> None
     assert answer.success, answer.message
 
 
+def test_roas_target_with_an_s_shaped_curve_finds_the_largest_budget() -> None:
+    # the best split's ROI is 0 at a tiny spend, then rises: the search started there
+    # and said every target unreachable
+    curves = {
+        "s": ResponseCurve(kind="hill", params={"ceiling": 9000.0, "half": 1500.0, "shape": 2.5}),
+        "e": ResponseCurve(kind="exponential", params={"ceiling": 3000.0, "scale": 4000.0}),
+    }
+    roi = split_budget(curves, 10_000.0).roi
+    whole = budget_for_target(curves, roas=roi, max_budget=10_000.0)
+    assert whole.success and whole.budget == 10_000.0, whole.message
+    higher = budget_for_target(curves, roas=1.2 * roi, max_budget=10_000.0)
+    assert higher.success, higher.message
+    assert split_budget(curves, higher.budget * 1.01).roi < 1.2 * roi  # the largest
+
+
 def _numbers(message: str) -> tuple[str, str]:
     found = re.search(r"returns ([\d,.e+-]+)\. Got ([\d,.e+-]+) ", message)
     assert found is not None, message

@@ -20,6 +20,10 @@ from bidopt.exceptions import InfeasibleError
 
 __all__ = ["largest_budget_for_roi", "least_budget"]
 
+#: Budgets tried (log-spaced, least spend to the budget) for the largest budget keeping
+#: an ROI with S-shaped curves.
+_GRID = 25
+
 
 def _revenue_at(curves: CurveSet, problem: SplitProblem, budget: float) -> float:
     # group share limits scale with the budget; channel bounds do not (``restrict``
@@ -87,17 +91,38 @@ def largest_budget_for_roi(
     roi: float,
     name: str = "min_roi",
 ) -> float:
-    """Largest budget (up to the budget) whose best split keeps revenue/spend >= ``roi``."""
+    """Largest budget (up to the budget) whose best split keeps revenue/spend >= ``roi``.
+
+    The whole budget when its best split keeps ``roi`` (to the certificate's relative
+    tolerance).  Otherwise bisection from the largest budget that keeps it: the least
+    spend the bounds allow for concave curves (their best split's ROI falls with the
+    budget); with S-shaped curves, whose ROI first rises with the budget (nothing at a
+    tiny spend), the largest of ``_GRID`` log-spaced budgets from the least spend up
+    that keeps it.
+    """
     low = max(float(problem.lower.sum()), 1e-9 * problem.budget)
-    if _revenue_at(curves, problem, low) < roi * low:
-        raise InfeasibleError(
-            f"`{name}` must be reachable: even the least spend the bounds allow "
-            f"({low:,.2f} yuan) returns less. Got {roi:g} (unreachable) instead.",
-            {name: roi},
-        )
-    low, _ = _bisect(
-        low,
-        problem.budget,
-        lambda mid: not _revenue_at(curves, problem, mid) >= roi * mid,
+    top = problem.budget
+    if _revenue_at(curves, problem, top) >= roi * top * (1 - RTOL):
+        return top
+    grid = np.geomspace(low, top, _GRID)[:-1] if curves.any_s_shaped else np.array([low])
+    best = (-np.inf, low)  # (ROI, budget): the best seen, for the message
+    for i in range(grid.size - 1, -1, -1):
+        budget = float(grid[i])
+        ratio = _revenue_at(curves, problem, budget) / budget
+        best = max(best, (ratio, budget))
+        if ratio >= roi:
+            above = float(grid[i + 1]) if i + 1 < grid.size else top
+            found, _ = _bisect(
+                budget,
+                above,
+                lambda mid: not _revenue_at(curves, problem, mid) >= roi * mid,
+            )
+            return found
+    where = (
+        "the least spend the bounds allow" if grid.size == 1 else "the best of the budgets tried"
     )
-    return low
+    raise InfeasibleError(
+        f"`{name}` must be reachable: {where} ({best[1]:,.2f} yuan) returns "
+        f"{best[0]:,.6g} per yuan. Got {roi:g} (unreachable) instead.",
+        {name: roi - best[0]},
+    )
