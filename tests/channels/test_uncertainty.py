@@ -18,7 +18,7 @@ from bidopt.channels import (
     split_budget,
 )
 from bidopt.channels._calendar import calendar_controls
-from bidopt.exceptions import InvalidInputError
+from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.experiments import lift_tests_table
 
 
@@ -278,3 +278,30 @@ def test_fit_figure_band_is_the_central_interval_of_the_draws(fit: ResponseFit) 
         ys = xy[np.isclose(xy[:, 0] * 1e3, x, rtol=1e-12, atol=1e-9), 1] * 1e3
         assert ys.min() == pytest.approx(lo[k], rel=1e-9, abs=1e-9)
         assert ys.max() == pytest.approx(hi[k], rel=1e-9, abs=1e-9)
+
+
+def _loss_history(seed: int, shift: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    spend = {"a": rng.uniform(500, 3000, 60), "b": rng.uniform(200, 1500, 60)}
+    kpi = 5000 + 2.0 * spend["a"] ** 0.8 + 1.5 * spend["b"] ** 0.85 + rng.normal(0, 200, 60)
+    return spend, kpi + shift
+
+
+def test_non_negative_baseline_refuses_a_kpi_below_zero_on_average() -> None:
+    # review 4: the default bound (baseline >= 0, media >= 0) cannot fit a KPI whose mean
+    # is below 0; it returned R2 -4,588 with every curve at 0, without a word
+    spend, kpi = _loss_history(2, -30000.0)
+    opts = {"n_starts": 2, "n_draws": 0}
+    with pytest.raises(InvalidInputError, match=r"intercept_sign.*Got a mean of -2"):
+        fit_response(spend, kpi, rng=0, options=opts)
+    free = fit_response(spend, kpi, rng=0, options={**opts, "intercept_sign": "unconstrained"})
+    assert free.r2 > 0.5
+
+
+def test_baseline_held_at_zero_with_negative_kpi_warns() -> None:
+    # review 4: a KPI that is a change (mean near 0, half the periods negative) was fitted
+    # with the baseline held at 0, R2 0.04 (0.56 unconstrained), silently
+    spend, kpi = _loss_history(6, 0.0)
+    change = np.diff(np.r_[kpi[0], kpi])
+    with pytest.warns(IdentifiabilityWarning, match="intercept_sign"):
+        fit_response(spend, change, rng=0, options={"n_starts": 2, "n_draws": 0})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -32,7 +33,7 @@ from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._uncertainty import (
     laplace_draws,
 )
-from bidopt.exceptions import InvalidInputError, SolverError
+from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError, SolverError
 from bidopt.typing import FloatArray, RandomState
 
 __all__ = ["ResponseFit", "fit_response"]
@@ -275,6 +276,17 @@ def fit_response(
     base = np.column_stack([np.ones(n), control_matrix - centre])
     n_base = base.shape[1]
     base_lo = 0.0 if intercept_sign == "non_negative" else -np.inf
+    kpi_mean = float(y[rows].mean())
+    if intercept_sign == "non_negative" and kpi_mean < 0:
+        # every fit then has a mean of at least 0 (a baseline >= 0, media >= 0, the
+        # controls centred): it could only be wrong, and was, silently (R2 -4,588)
+        raise InvalidInputError(
+            "`kpi` must have a mean >= 0 over the fitted periods for "
+            "options['intercept_sign']='non_negative' (the default: a baseline >= 0 and "
+            f"media effects >= 0 cannot fit a KPI below zero). Got a mean of {kpi_mean:.6g} "
+            "instead: for a KPI that is a change or a loss, pass "
+            "options={'intercept_sign': 'unconstrained'}."
+        )
     lin_lo = np.r_[base_lo, np.full(n_base - 1, -np.inf), np.zeros(k)]
     # the noise level that weights priors and lift tests against the history: from a
     # linear fit first, then from the best nonlinear fit
@@ -391,6 +403,17 @@ def fit_response(
         cov_scaled = np.full((p_hat.size, p_hat.size), np.inf)
         se = np.full(scale_p.size, np.inf)
 
+    at_bound = coef[0] <= 1e-6 * float(np.abs(y[rows]).max())
+    if intercept_sign == "non_negative" and at_bound and (y[rows] < 0).any():
+        warnings.warn(
+            "The fitted baseline (KPI without media at the controls' mean) sits at its "
+            "bound 0 (options['intercept_sign']='non_negative', the default) and the KPI "
+            f"is below 0 in {int((y[rows] < 0).sum())} of {n - skip} fitted periods: the "
+            "bound may be what shapes this fit. If the KPI is a change or can be "
+            "negative, pass options={'intercept_sign': 'unconstrained'}.",
+            IdentifiabilityWarning,
+            stacklevel=2,
+        )
     fitted = design(theta) @ coef
     residuals = fitted - y
     y_fit = y[rows]
