@@ -159,6 +159,28 @@ def violation(con: Mapping[str, Any], x: FloatArray) -> float:
     return float(np.max(np.abs(value), initial=0.0))
 
 
+def _independent(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The equalities ``a @ x == b`` without the rows that are linear combinations of
+    earlier ones (kept first: the budget rows).  Exact shares of groups that cover every
+    channel add up to the budget (their sum to 1 is checked when the rules are read), so
+    with the budget row they are dependent, which SLSQP cannot take ("Singular matrix C
+    in LSQ subproblem"); the dropped rows hold whenever the kept ones do."""
+    keep: list[int] = []
+    for i in range(a.shape[0]):
+        if np.linalg.matrix_rank(a[[*keep, i]]) > len(keep):
+            keep.append(i)
+    return a[keep], b[keep]
+
+
+def _fixed_value(a: FloatArray, b: FloatArray, row: FloatArray) -> float | None:
+    """``row @ x`` when the equalities ``a @ x == b`` fix it (``row`` a combination of
+    their rows), else None."""
+    c = np.linalg.lstsq(a.T, row, rcond=None)[0]
+    if np.abs(a.T @ c - row).max() > 1e-9 * np.abs(row).max():
+        return None
+    return float(c @ b)
+
+
 def window_constraints(
     rules: SplitProblem,
     lengths: np.ndarray,
@@ -210,7 +232,19 @@ def window_constraints(
                 low.append(row)
                 low_rhs.append(share_lo * base)
                 high_rhs.append(share_hi * base)
-    a_mat, b_vec = np.array(rows), np.array(rhs)
+    a_mat, b_vec = _independent(np.array(rows), np.array(rhs))
+    # a range whose row the equalities fix (the last group's range when the others have
+    # exact shares) holds or fails whatever the split: kept only when it fails (the
+    # split then reports it), else SLSQP meets a dependent active set
+    fixed = [_fixed_value(a_mat, b_vec, row) for row in low]
+    keep = [
+        i
+        for i, v in enumerate(fixed)
+        if v is None or not low_rhs[i] - 1e-9 * total <= v <= high_rhs[i] + 1e-9 * total
+    ]
+    low = [low[i] for i in keep]
+    low_rhs = [low_rhs[i] for i in keep]
+    high_rhs = [high_rhs[i] for i in keep]
     cons: list[dict[str, Any]] = [
         {"type": "eq", "fun": lambda x: a_mat @ x - b_vec, "jac": lambda x: a_mat}
     ]
