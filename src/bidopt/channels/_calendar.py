@@ -97,6 +97,46 @@ class LiftTests:
     def n(self) -> int:
         return int(self.channel.size)
 
+    def mismatch(self, fitted: FloatArray, channels: list[str], limit: float = 3.0) -> str:
+        """What a fit cannot match: each test whose lift the fitted curves give
+        (``fitted``, KPI per period, shape (n,)) is more than ``limit`` standard errors
+        from the measured one, with the likely cause; "" when every test is matched.
+
+        A response curve rises with spend, so a lift of the opposite sign to the spend
+        change (beyond ``limit`` standard errors) can never be matched: the test's sign,
+        spend change or period is likely wrong.  Otherwise the test conflicts with the
+        history or another test, and the fit sides with the rest of the evidence."""
+        z = (fitted - self.lift) / self.lift_se
+        off = np.flatnonzero(np.abs(z) > limit)
+        if off.size == 0:
+            return ""
+        parts = []
+        for i in off.tolist():
+            up = self.spend_to[i] > self.spend_from[i]
+            wrong_sign = (
+                (self.lift[i] < -limit * self.lift_se[i])
+                if up
+                else (self.lift[i] > limit * self.lift_se[i])
+            )
+            cause = (
+                "a response curve rises with spend, so no curve can give a lift of this "
+                "sign for this spend change: check the test's sign, spends and period"
+                if wrong_sign
+                else "it conflicts with the history or another test, and the fit follows "
+                "them: check the test, or compare with a fit without it"
+            )
+            parts.append(
+                f"test {i} ({channels[int(self.channel[i])]!r}, spend "
+                f"{self.spend_from[i]:,.2f} -> {self.spend_to[i]:,.2f} yuan per period): "
+                f"measured {self.lift[i]:+,.6g} +- {self.lift_se[i]:,.3g}, the fit gives "
+                f"{fitted[i]:+,.6g} ({abs(z[i]):,.1f} standard errors off); {cause}"
+            )
+        return (
+            f"{off.size} of {self.n} lift tests do not fit (more than {limit:g} standard "
+            "errors from the fitted curves), so the curves of their channels do not "
+            "follow them: " + "; ".join(parts) + "."
+        )
+
 
 _LIFT_COLUMNS = ("channel", "spend_from", "spend_to", "lift", "lift_se")
 # the columns of bidopt.experiments.lift_tests_table (LIFT_TESTS_COLUMNS), read as

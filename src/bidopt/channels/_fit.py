@@ -381,6 +381,13 @@ def fit_response(
         theta, coef = polish.x[: theta.size], polish.x[theta.size :]
     data_resid = (design(theta) @ coef - y)[rows]
     sigma2 = float(data_resid @ data_resid) / dof
+    message = str(best.message)
+    if tests is not None:
+        dl, _ = lift_rows(theta)  # rows weighted by sigma / lift_se
+        note = tests.mismatch(dl @ coef * tests.lift_se / sigma[0], names)
+        if note:
+            warnings.warn(note, UserWarning, stacklevel=3)  # 3: past @logged
+            message += " " + note
     # covariance in parameter-scaled coordinates (parameters differ by orders of
     # magnitude); an unidentified direction gets a huge, not a truncated, variance
     p_hat = np.r_[theta, coef]
@@ -459,7 +466,7 @@ def fit_response(
         fitted=fitted,
         residuals=residuals,
         success=bool(best.success),
-        message=str(best.message),
+        message=message,
         n_starts=starts,
         draws=draws,
         mean_spend=mean_spend,
