@@ -28,6 +28,7 @@ from bidopt.channels._curves import (
     LOGISTIC,
     unit_value,
 )
+from bidopt.channels._fit_controls import dependent_controls
 from bidopt.channels._fit_report import fit_draws, fit_report
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._uncertainty import (
@@ -166,6 +167,10 @@ def fit_response(
     saturation : {"logistic", "exponential", "hill", "log"}, default "logistic"
     controls : mapping of str to array-like, or DataFrame, optional
         Other drivers of the KPI (price, competitors, promotions), entered linearly.
+        A control (or calendar column) that is a linear combination of the constant
+        and the other controls over the fitted periods (all zero, constant, or a
+        duplicate) is left out: coefficient 0, standard error nan, and an
+        :class:`~bidopt.exceptions.IdentifiabilityWarning` naming it.
     trend : bool, default False
         Add a linear trend control (``trend``: 0 at the first period, 1 at the last).
     seasonality : int, default 0
@@ -268,6 +273,16 @@ def fit_response(
     upper = np.tile([s[2] for s in spec], k)
     prior_at = np.tile([i >= n_ad and s[0] in _PRIOR_PARAMS for i, s in enumerate(spec)], k)
     rows = slice(skip, n)
+    # a control that is a linear combination of the constant and the other controls
+    # over the fitted periods (an all-zero or constant one too) is left out of the
+    # solve: its coefficient is reported as 0 with an unknown (nan) standard error
+    all_controls = control_names
+    dropped, why = dependent_controls(control_matrix[rows], control_names)
+    kept = [i for i in range(len(all_controls)) if i not in set(dropped)]
+    if dropped:
+        warnings.warn("; ".join(why) + ".", IdentifiabilityWarning, stacklevel=3)
+        control_names = [all_controls[i] for i in kept]
+        control_matrix = control_matrix[:, kept]
     # the controls enter centred on their mean over the fitted periods, so the fitted
     # constant is the KPI without media at the controls' mean (the baseline): that is
     # what ``intercept_sign="non_negative"`` keeps >= 0; the reported intercept is
@@ -438,8 +453,15 @@ def fit_response(
     if np.isfinite(cov_scaled).all():
         w = at_zero * scale_p
         se[theta.size] = float(np.sqrt(max(float(w @ cov_scaled @ w), 0.0)))
+    # the report's layout has every control: the dropped ones at 0 (stderr nan)
+    n_all = 1 + len(all_controls)
+    at = np.r_[0, 1 + np.asarray(kept, dtype=np.int64), n_all + np.arange(k)]
+    coef_all = np.zeros(n_all + k)
+    coef_all[at] = coef_out
+    se_all = np.r_[se[: theta.size], np.full(n_all + k, np.nan)]
+    se_all[theta.size + at] = se[theta.size :]
     params, stderr, curves, adstock_out = fit_report(
-        names, control_names, spec, n_ad, sat_kind, scale, theta, coef_out, se, n_base
+        names, all_controls, spec, n_ad, sat_kind, scale, theta, coef_all, se_all, n_all
     )
     draws = None
     if n_draws:
@@ -458,7 +480,7 @@ def fit_response(
         curves=curves,
         adstock=adstock_out,
         intercept=float(coef_out[0]),
-        controls={c: params[f"control.{c}"] for c in control_names},
+        controls={c: params[f"control.{c}"] for c in all_controls},
         r2=r2,
         nrmse=nrmse,
         params=params,
