@@ -99,7 +99,14 @@ def plan_pages() -> dict[str, str]:
             lang="zh",
         ),
         "en": render_plan_report(sheet, load_report=log.report, lang="en"),  # (no figure)
-        "keyword": str(sheet.keyword[np.argmax(np.abs(sheet.change))]),
+        # the table lists the changed keywords whose spend moves most
+        "keyword": str(
+            sheet.keyword[
+                np.argmax(
+                    np.where(sheet.action != "keep", np.abs(sheet.cost - sheet.current_cost), -1)
+                )
+            ]
+        ),
     }
 
 

@@ -135,6 +135,31 @@ class KeyedStreams:
         """Standard normals, shape (n_draws, n_keys)."""
         return np.asarray(special.ndtri(self.uniform(stream)), dtype=np.float64)
 
+    def stratified_uniform(self, stream: int) -> FloatArray:
+        """Uniforms in (0, 1), shape (n_draws, n_keys), one in each of the ``n_draws``
+        equal strata of (0, 1) per key (a Latin hypercube over the draws): the stratum of
+        each draw a random permutation (from stream ``stream``), its place within it
+        uniform (from the next stream).
+
+        For a quantity one key stands for across many rows (the account's traffic
+        level, a campaign's dispersion), a few plain draws can sit on one side of their
+        distribution in every draw set a fixed ``rng`` gives (with ``rng=0``, the
+        default, the same draws for every account); stratified ones cover it.
+        """
+        rank = np.argsort(np.argsort(self.uniform(stream), axis=0, kind="stable"), axis=0)
+        out: FloatArray = (rank + self.uniform(stream + 1)) / self.n_draws
+        return out
+
+    def stratified_normal(self, stream: int) -> FloatArray:
+        """Standard normals, shape (n_draws, n_keys), one at the middle of each of the
+        ``n_draws`` equal-probability strata per key, in a random order (from stream
+        ``stream``), scaled so that their mean is 0 and their standard deviation 1 over
+        the draws exactly (for a single draw: 0)."""
+        rank = np.argsort(np.argsort(self.uniform(stream), axis=0, kind="stable"), axis=0)
+        z = special.ndtri((rank + 0.5) / self.n_draws)
+        rms = np.sqrt(np.mean(z**2, axis=0, keepdims=True))
+        return np.asarray(np.where(rms > 0, z / np.where(rms > 0, rms, 1.0), 0.0), dtype=np.float64)
+
     def gamma(self, stream: int, shape: FloatArray) -> FloatArray:
         """Gamma(``shape``, 1) draws, shape (n_draws, n_keys); ``shape`` (n_keys,) > 0.
 

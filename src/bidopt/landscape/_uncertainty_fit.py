@@ -64,8 +64,11 @@ KEYWORD_SIGMA_SD = 0.1
 MODEL_SD = 0.045
 
 # the draws' streams (see draw_parameters): one number per quantity
-_S_CAMPAIGN_SIGMA, _S_SIGMA_JITTER, _S_MU, _S_COMMON, _S_VOLUME = 1, 2, 3, 4, 5
-_S_CTR, _S_CVR_LEVEL, _S_CVR, _S_ORDER_VALUE = 6, 7, 8, 9
+# (the campaigns' sigma is drawn stratified, on its stream and the next: 11-12; the
+# account-wide factors stratified too: 13, 15)
+_S_SIGMA_JITTER, _S_MU, _S_VOLUME = 2, 3, 5
+_S_CTR, _S_CVR, _S_ORDER_VALUE = 6, 8, 9
+_S_CAMPAIGN_SIGMA, _S_COMMON, _S_CVR_LEVEL = 11, 13, 15
 
 
 def sigma_posterior(
@@ -201,7 +204,7 @@ def draw_parameters(fit: RowFit, n_draws: int, rng: np.random.Generator) -> Land
     own = KeyedStreams(root, fit.keys, n_draws)
     shared = KeyedStreams(root, np.zeros(1, dtype=np.uint64), n_draws)  # account-wide
     cdf = np.cumsum(widen_posterior(fit.posterior, fit.grid, SIGMA_SD_FLOOR), axis=0)
-    u = KeyedStreams(root, fit.campaign_keys, n_draws).uniform(_S_CAMPAIGN_SIGMA)
+    u = KeyedStreams(root, fit.campaign_keys, n_draws).stratified_uniform(_S_CAMPAIGN_SIGMA)
     # inverse-CDF sampling of each campaign's sigma index on the grid
     idx = np.minimum((u[:, None, :] > cdf[None, :, :]).sum(axis=1), fit.grid.size - 1)
     sigma_idx = idx[:, fit.campaign_codes]  # (n_draws, n)
@@ -216,14 +219,14 @@ def draw_parameters(fit: RowFit, n_draws: int, rng: np.random.Generator) -> Land
     # account-wide factor carries the traffic level of the log's days and the model's own
     # error (MODEL_SD), both shared by every keyword
     se_common = float(np.hypot(fit.se_traffic, MODEL_SD))
-    common = se_common * shared.normal(_S_COMMON) - se_common**2 / 2
+    common = se_common * shared.stratified_normal(_S_COMMON) - se_common**2 / 2
     volume = fit.volume_by_sigma[sigma_idx, cols] * np.exp(
         fit.se_log_volume * own.normal(_S_VOLUME) - fit.se_log_volume**2 / 2 + common
     )
     ctr = own.beta(_S_CTR, fit.ctr.alpha, fit.ctr.beta)
     cvr = order_value = None
     if fit.cvr is not None:
-        level = cvr_level(fit.orders, shared.normal(_S_CVR_LEVEL))
+        level = cvr_level(fit.orders, shared.stratified_normal(_S_CVR_LEVEL))
         cvr = np.minimum(own.beta(_S_CVR, fit.cvr.alpha, fit.cvr.beta) * level, 1.0)
     if fit.order_value is not None and fit.se_log_order_value is not None:
         se = fit.se_log_order_value
