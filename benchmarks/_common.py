@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -74,6 +75,24 @@ def write_results(name: str, payload: Any, markdown: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown + "\n")
+
+
+def labelled_run(
+    name: str, first: int, count_flag: str, count: int
+) -> tuple[argparse.Namespace, dict[str, Any]]:
+    """Arguments and saved runs of a benchmark that keeps one run per ``--label`` in
+    ``results/<name>.json`` (``{"runs": {label: ...}}``): ``--label`` (required),
+    ``--first`` (first seed, default ``first``), ``--<count_flag>`` (how many, default
+    ``count``) and ``--note``.  Returns the parsed arguments and the saved payload (empty
+    runs when the file is absent)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--label", required=True)
+    parser.add_argument("--first", type=int, default=first)
+    parser.add_argument(f"--{count_flag}", type=int, default=count)
+    parser.add_argument("--note", default="")
+    path = RESULTS / f"{name}.json"
+    payload: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+    return parser.parse_args(), payload
 
 
 def pctr_ceiling_auctions(log: Any, budget: float) -> Any:

@@ -16,8 +16,6 @@ the held-out ones reported.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -29,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.channels.s_shaped_windows import multistart, window
 
-from _common import RESULTS, machine, markdown_table, write_results
+from _common import labelled_run, machine, markdown_table, write_results
 from bidopt.channels import split_window
 
 
@@ -60,14 +58,7 @@ def run(first: int, windows: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--label", required=True)
-    parser.add_argument("--first", type=int, default=6000)
-    parser.add_argument("--windows", type=int, default=100)
-    parser.add_argument("--note", default="")
-    args = parser.parse_args()
-    path = RESULTS / "channels_window.json"
-    payload = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+    args, payload = labelled_run("channels_window", 6000, "windows", 100)
     row = run(args.first, args.windows)
     row.update(label=args.label, seeds=f"{args.first}-{args.first + args.windows - 1}")
     payload["runs"][args.label] = {"note": args.note, "machine": machine(), "row": row}

@@ -15,8 +15,6 @@ method's settings; 1000-1199 are the held-out ones reported.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, machine, markdown_table, write_results
+from _common import labelled_run, machine, markdown_table, write_results
 from bidopt.grouping import pool_rates
 
 DESIGNS = {
@@ -99,14 +97,7 @@ def run(first: int, seeds: int) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--label", required=True)
-    parser.add_argument("--first", type=int, default=1000)
-    parser.add_argument("--seeds", type=int, default=200)
-    parser.add_argument("--note", default="")
-    args = parser.parse_args()
-    path = RESULTS / "pooling_coverage.json"
-    payload = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+    args, payload = labelled_run("pooling_coverage", 1000, "seeds", 200)
     payload["runs"][args.label] = {
         "seeds": [args.first, args.first + args.seeds - 1],
         "note": args.note,
