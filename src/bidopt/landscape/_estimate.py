@@ -155,10 +155,11 @@ def _traffic_levels(
     n: int,
     relative: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Each keyword's mean impressions over its active days (n,), and per day (n_days,)
-    the impressions of its active rows and the sum of their keywords' means, each
-    times the row's ``relative`` share (its share of the auctions at the day's bid over
-    the keyword's mean share over its active days; default 1)."""
+    """Each active row's expected impressions (n_rows,: its keyword's mean impressions
+    over its active days times the row's ``relative`` share, its share of the auctions
+    at the day's bid over the keyword's mean share over its active days, default 1; 0
+    for inactive rows), and per day (n_days,) the impressions of its active rows and
+    the sum of their expected impressions."""
     weight = active.astype(np.float64)
     level = np.bincount(entity, weights=imps * weight, minlength=n) / np.maximum(
         np.bincount(entity, weights=weight, minlength=n), 1.0
@@ -168,7 +169,7 @@ def _traffic_levels(
     expected = level[entity] * weight if relative is None else level[entity] * relative * weight
     day_level = np.bincount(day_codes, weights=expected, minlength=n_days)
     return (
-        np.asarray(level, dtype=np.float64),
+        np.asarray(expected, dtype=np.float64),
         np.asarray(day_imps, dtype=np.float64),
         np.asarray(day_level, dtype=np.float64),
     )
@@ -210,9 +211,8 @@ def traffic_weights(
     index.
     """
     on = np.ones(imps.size, dtype=bool) if active is None else np.asarray(active, dtype=bool)
-    level, day_imps, day_level = _traffic_levels(day_codes, entity, imps, on, n, relative)
+    own, day_imps, day_level = _traffic_levels(day_codes, entity, imps, on, n, relative)
     others = day_imps[day_codes] - imps * on
-    own = level[entity] * on if relative is None else level[entity] * relative * on
     base = day_level[day_codes] - own
     # a base below round-off of the day's sum means no other active keyword
     empty = base <= 1e-9 * np.maximum(day_level[day_codes], 1.0)
