@@ -131,7 +131,7 @@ def _fit_strength(
     # tell the units apart stays flat (chosen over Gelman et al.'s s ** -1.5, which
     # leaves more weight on large s, by simulated coverage on tuning seeds)
     grid = np.unique(
-        np.concatenate([np.linspace(low, high, 10), np.clip(res.x + _LOCAL, low, high)])
+        np.concatenate([np.linspace(low, high, _GRID_POINTS), np.clip(res.x + _LOCAL, low, high)])
     )
     log_prior = grid - 2.0 * np.logaddexp(grid, 0.0)
     log_post = np.array([-negative_log_likelihood(g) for g in grid]) + log_prior
@@ -148,11 +148,9 @@ _SHARP = 0.05
 _MIN_WEIGHT = 1e-4
 #: Offsets in ``log s`` of the fine grid around the fitted strength.
 _LOCAL = np.linspace(-2.5, 2.5, 11)
-
-
-#: Points of the grid over ``log s`` (from 1e-2 to 1e7) on which the prior strength's
-#: uncertainty is integrated.
-_GRID_POINTS = 25
+#: Points of the coarse grid over ``log s`` (from 1e-2 to 1e7) on which the prior
+#: strength's uncertainty is integrated (beside the fine one, :data:`_LOCAL`).
+_GRID_POINTS = 10
 
 
 def _check_nested(codes: list[npt.NDArray[np.intp]], levels: Sequence[Any]) -> None:
