@@ -248,7 +248,7 @@ def read_channel_history(
             raise InvalidInputError(
                 f"Column {period!r} of {table.source} must hold a date in every row (or in "
                 f"none). Got {cells[row]!r} at {table.where(int(rows[row]))} instead; a "
-                "totals row is recognised by 合计/总计/汇总/Total/Sum/- in this column."
+                "totals row is recognised by 合计/总计/汇总/小计/Total/Sum/- in this column."
             )
     return ChannelHistory(
         periods=dates,
