@@ -158,3 +158,12 @@ def test_a_number_of_looks_that_is_not_an_integer_is_named_as_such(looks):
     # a scalar float was read as an array: "must be a 1-dimensional array ... shape ()"
     with pytest.raises(InvalidInputError, match="`information` must be an integer >= 1"):
         group_sequential(looks)
+
+
+@pytest.mark.parametrize("kwargs", [{"lift": 0.01}, {"n": 1000.0}], ids=["solve-n", "solve-lift"])
+def test_a_power_no_effect_can_reach_is_named(kwargs):
+    # two-sided power counts both tails, so it is alpha at a vanishing effect: a power in
+    # (alpha/2, alpha] was accepted and then solved into scipy's bare ValueError
+    # "f(a) and f(b) must have different signs"
+    with pytest.raises(InvalidInputError, match=r"`power` must be a finite number > 0.05"):
+        fixed_design(baseline=0.1, power=0.03, **kwargs)

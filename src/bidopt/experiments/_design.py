@@ -116,7 +116,7 @@ def fixed_design(
     n : float, optional
         Control units; the treatment arm has ``ratio * n``.
     power : float, optional
-        In (alpha/2, 1).
+        In (alpha, 1): the power of a vanishing effect is alpha (both tails count).
     sd : float, optional
         Per-unit standard deviation of a mean metric; None for a proportion.
     alpha : float, default 0.05
@@ -157,8 +157,10 @@ def fixed_design(
     if n is not None:
         n = check_scalar(n, "n", lower=1, lower_inclusive=False)
     if power is not None:
+        # both tails count, so a vanishing effect already rejects with probability alpha:
+        # a power <= alpha is reached by no effect and no sample size
         power = check_scalar(
-            power, "power", lower=alpha / 2, upper=1, lower_inclusive=False, upper_inclusive=False
+            power, "power", lower=alpha, upper=1, lower_inclusive=False, upper_inclusive=False
         )
     if effect is not None:
         if effect == 0:
