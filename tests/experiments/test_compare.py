@@ -278,3 +278,29 @@ def test_sample_ratio_check_needs_two_arms_and_names_srm_alpha():
     s = ArmStatistics.from_counts(["A", "B"], [100, 100], [10, 20])
     with pytest.raises(InvalidInputError, match="`srm_alpha` must be"):
         compare(s, srm_alpha=2)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kind": "proportion", "total": [20.0, 5.0], "total_sq": [20.0, 5.0]}, "in \\[0, n\\]"),
+        ({"kind": "proportion", "total": [-1.0, 5.0], "total_sq": [1.0, 5.0]}, "in \\[0, n\\]"),
+        ({"kind": "mean", "total": [10.0, 50.0], "total_sq": [1.0, 5.0]}, "sum of squares"),
+    ],
+)
+def test_statistics_no_data_can_give_are_refused(fields, message):
+    # at f2b6e04 a rate of 200% or a negative sum of squares printed "p = nan, not
+    # significant" and an interval of [nan, nan]
+    with pytest.raises(InvalidInputError, match=f"`total(_sq)?` .*{message}"):
+        ArmStatistics(arms=["a", "b"], n=[10.0, 10.0], **fields)
+
+
+@pytest.mark.parametrize("value", [0.1, 0.3, 1.1])
+def test_constant_arms_have_a_standard_error_of_zero_not_rounding_noise(value):
+    # at f2b6e04 the centred sum of squares of constant rows was -6e-19 (a NaN standard
+    # error and p-value) or +4e-17 (a standard error of 3e-9)
+    rows = {"arm": ["a"] * 3 + ["b"] * 7, "y": [value] * 3 + [value + 0.5] * 7}
+    res = compare(rows, arm="arm", metric="y", kind="mean")
+    assert res.std_error.tolist() == [0.0, 0.0]
+    moments = ArmStatistics.from_moments(["a", "b"], [3, 7], [value, value + 0.5], [0, 0])
+    assert moments.variance_of_value().tolist() == [0.0, 0.0]

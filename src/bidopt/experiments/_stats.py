@@ -17,6 +17,9 @@ __all__ = ["ArmStatistics", "MetricKind", "summarize"]
 
 MetricKind = Literal["proportion", "mean", "ratio"]
 _KINDS = ("auto", "proportion", "mean", "ratio")
+#: Relative rounding error of a centred sum of squares ``sum y^2 - (sum y)^2 / n`` from
+#: float64 raw sums (a few hundred ulps of ``sum y^2``).
+_ROUNDING = 256 * np.finfo(np.float64).eps
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -122,6 +125,28 @@ class ArmStatistics:
             )
         if self.kind == "ratio" and self.den_total is None:
             raise InvalidInputError("A ratio metric needs the denominator's sums per arm.")
+        if self.kind == "proportion":
+            outside = (self.total < 0) | (self.total > self.n)
+            if outside.any():
+                i = int(np.argmax(outside))
+                raise InvalidInputError(
+                    f"`total` of a proportion must be successes in [0, n] per arm. Got "
+                    f"{self.total[i]:g} with n = {self.n[i]:g} in arm {self.arms[i]!r} instead."
+                )
+        for name, sq, a in (
+            ("total_sq", self.total_sq, self.total),
+            ("den_total_sq", self.den_total_sq, self.den_total),
+        ):
+            if self.kind == "proportion" or sq is None or a is None:
+                continue
+            short = _sum_of_squares(sq, a, a, self.n) < 0
+            if short.any():
+                i = int(np.argmax(short))
+                raise InvalidInputError(
+                    f"`{name}` must be a sum of squares, >= the squared sum over n in each "
+                    f"arm. Got {float(sq[i])!r} < {float(a[i] ** 2 / self.n[i])!r} in arm "
+                    f"{self.arms[i]!r} instead."
+                )
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -224,13 +249,13 @@ class ArmStatistics:
             p = self.total / n
             return p * (1 - p) / n
         if self.kind == "mean":
-            return _centred(self.total_sq, self.total, self.total, n) / (n - 1) / n
+            return _sum_of_squares(self.total_sq, self.total, self.total, n) / (n - 1) / n
         assert self.den_total is not None
         assert self.den_total_sq is not None
         assert self.cross_total is not None
         r = self.total / self.den_total
-        syy = _centred(self.total_sq, self.total, self.total, n)
-        sxx = _centred(self.den_total_sq, self.den_total, self.den_total, n)
+        syy = _sum_of_squares(self.total_sq, self.total, self.total, n)
+        sxx = _sum_of_squares(self.den_total_sq, self.den_total, self.den_total, n)
         sxy = _centred(self.cross_total, self.total, self.den_total, n)
         xbar = self.den_total / n
         return np.maximum(syy - 2 * r * sxy + r**2 * sxx, 0.0) / (n - 1) / n / xbar**2
@@ -245,6 +270,16 @@ class ArmStatistics:
 def _centred(sq: FloatArray, a: FloatArray, b: FloatArray, n: FloatArray) -> FloatArray:
     """Centred cross-product sum: sum (a - abar)(b - bbar) from raw sums."""
     return np.asarray(sq - a * b / n, dtype=np.float64)
+
+
+def _sum_of_squares(sq: FloatArray, a: FloatArray, b: FloatArray, n: FloatArray) -> FloatArray:
+    """:func:`_centred` of a sum of squares (``a`` is ``b``), with a value within the
+    rounding error of the raw sums (``_ROUNDING`` x ``sq``) taken as 0: constant values
+    such as 0.1 in every row left a centred sum of -6e-19 (a NaN standard error) or
+    +4e-17 (a spurious nonzero one).  Negative beyond rounding: a corrupt sum, kept
+    negative for the caller to refuse."""
+    centred = _centred(sq, a, b, n)
+    return np.where(np.abs(centred) <= _ROUNDING * np.abs(sq), 0.0, centred)
 
 
 def _labels(arms: Sequence[Any], n_arms: int) -> ObjectArray:
