@@ -304,3 +304,11 @@ def test_constant_arms_have_a_standard_error_of_zero_not_rounding_noise(value):
     assert res.std_error.tolist() == [0.0, 0.0]
     moments = ArmStatistics.from_moments(["a", "b"], [3, 7], [value, value + 0.5], [0, 0])
     assert moments.variance_of_value().tolist() == [0.0, 0.0]
+
+
+def test_a_metric_name_given_with_statistics_is_refused_not_ignored():
+    # at f2b6e04 compare(stats, metric="revenue") reported the statistics' own metric
+    # ("rate") as if "revenue" had been compared
+    counts = ArmStatistics.from_counts(["a", "b"], [100, 100], [10, 20])
+    with pytest.raises(InvalidInputError, match="`metric` must be None"):
+        compare(counts, metric="revenue")

@@ -551,6 +551,7 @@ def compare(
     if isinstance(data, ArmStatistics):
         extra = {
             "arm": arm,
+            "metric": metric,
             "denominator": denominator,
             "covariates": covariates,
         }
