@@ -119,3 +119,19 @@ def test_chance_of_a_relative_lift_is_close_to_exact_beta_posteriors(n, x):
     exact = float(np.mean(pb >= 1.05 * pa))
     assert abs(b.prob_lift_above[1] - exact) < 0.03
     assert np.isnan(b.prob_lift_above[0])
+
+
+def test_bayes_summary_has_no_nan_and_agrees_with_itself_at_the_edges():
+    # at f2b6e04: 0/100 against 0/100 gave prob_lift_above NaN (both posteriors of sd 0);
+    # two constant arms gave prob_beats_control NaN; and 0/100 against 5/100 gave
+    # P(beats) 0.976 but P(lift >= 0) 0.989 (Agresti-Caffo for one, Wald for the other)
+    none = bayes_summary(
+        compare(ArmStatistics.from_counts(["a", "b"], [100, 100], [0, 0])), threshold=0.05
+    )
+    assert np.isfinite(none.prob_lift_above[1]) and none.prob_beats_control[1] == 0.5
+    flat = ArmStatistics.from_moments(["a", "b", "c"], [10, 10, 10], [1.0, 1.0, 2.0], [0, 0, 0])
+    exact = bayes_summary(compare(flat))
+    np.testing.assert_array_equal(exact.prob_beats_control[1:], [0.5, 1.0])
+    np.testing.assert_array_equal(exact.prob_lift_above[1:], [0.5, 1.0])
+    edge = bayes_summary(compare(ArmStatistics.from_counts(["a", "b"], [100, 100], [0, 5])))
+    np.testing.assert_allclose(edge.prob_lift_above[1], edge.prob_beats_control[1], rtol=1e-12)

@@ -26,7 +26,11 @@ class BayesSummary:
     error (a flat prior and the large-sample likelihood, as in GrowthBook's and
     Spotify's engines), so the absolute lift ``D`` is ``N(lift, lift_se^2)``, and the
     chance of a relative lift of at least ``x`` is that of ``B - (1 + x) A >= 0`` under
-    the arms' independent normal posteriors (no delta-method ratio).
+    the arms' independent normal posteriors (no delta-method ratio).  Where
+    :func:`compare` used Agresti-Caffo (a rate of 0 or 1 in the arm or the control),
+    both posteriors are its adjusted ones, so that ``prob_lift_above`` at a threshold
+    of 0 is ``prob_beats_control``; a posterior of standard deviation 0 gives
+    probabilities of 0, 1/2 or 1.
 
     Attributes
     ----------
@@ -85,6 +89,15 @@ class BayesSummary:
         )
 
 
+def _prob_positive(mean: FloatArray, sd: FloatArray) -> FloatArray:
+    """``P(X > 0)`` for ``X ~ N(mean, sd^2)``; with ``sd`` 0, 1 or 0 by the sign of
+    ``mean`` and 1/2 at 0 (scipy's ``norm.sf`` is NaN at a scale of 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = stats.norm.sf(0.0, loc=mean, scale=np.where(sd > 0, sd, 1.0))
+    point = np.where(mean > 0, 1.0, np.where(mean < 0, 0.0, 0.5))
+    return np.asarray(np.where(sd > 0, p, point), dtype=np.float64)
+
+
 def _loss(mean: FloatArray, sd: FloatArray) -> FloatArray:
     """``E[max(-X, 0)]`` for ``X ~ N(mean, sd^2)``."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -113,23 +126,39 @@ def bayes_summary(result: Comparison, *, threshold: float = 0.0) -> BayesSummary
             f"`result` must be a Comparison from compare(). Got {type(result).__name__} instead."
         )
     threshold = check_scalar(threshold, "threshold", lower=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        beats = stats.norm.sf(0.0, loc=result.lift, scale=result.lift_se)
-        # P(B >= (1 + x) A) from the arms' independent normal posteriors: a linear
-        # combination, exact under them (the delta-method ratio was 0.75 for an exact
-        # 0.89 at 1/50 against 4/50)
-        c = int(np.flatnonzero(result.arms == result.control)[0])
-        gap = result.value - (1 + threshold) * result.value[c]
-        spread = np.sqrt(result.std_error**2 + (1 + threshold) ** 2 * result.std_error[c] ** 2)
-        above = np.where(
-            result.arms == result.control, np.nan, stats.norm.sf(0.0, loc=gap, scale=spread)
-        )
+    c = int(np.flatnonzero(result.arms == result.control)[0])
+    treated = result.arms != result.control
+    mean, var = result.value, result.std_error**2
+    if result.kind == "proportion" and result.theta is None:
+        # the posteriors compare() tested with: a rate of 0 or 1 (a Wald variance of 0)
+        # in the arm or the control moves the pair to Agresti-Caffo (one success and one
+        # failure added to each arm), whose variance lift_se holds
+        edge = (mean == 0) | (mean == 1)
+        ac = treated & (edge | edge[c])
+        shrunk = (mean * result.n + 1) / (result.n + 2)
+        ac_var = shrunk * (1 - shrunk) / (result.n + 2)
+    else:
+        ac = np.zeros(result.arms.size, dtype=bool)
+        shrunk, ac_var = mean, var
+    arm_mean, arm_var = np.where(ac, shrunk, mean), np.where(ac, ac_var, var)
+    control_mean, control_var = np.where(ac, shrunk[c], mean[c]), np.where(ac, ac_var[c], var[c])
+    # P(B >= (1 + x) A) from the arms' independent normal posteriors: a linear
+    # combination, exact under them (the delta-method ratio was 0.75 for an exact
+    # 0.89 at 1/50 against 4/50)
+    lift = arm_mean - control_mean
+    lift_sd = np.sqrt(arm_var + control_var)
+    gap = arm_mean - (1 + threshold) * control_mean
+    spread = np.sqrt(arm_var + (1 + threshold) ** 2 * control_var)
+    beats = np.where(treated, _prob_positive(lift, lift_sd), np.nan)
+    above = np.where(treated, _prob_positive(gap, spread), np.nan)
+    loss = np.where(treated, _loss(lift, lift_sd), np.nan)
+    control_loss = np.where(treated, _loss(-lift, lift_sd), np.nan)
     return BayesSummary(
         arms=result.arms,
         control=result.control,
         prob_beats_control=np.asarray(beats, dtype=np.float64),
         prob_lift_above=np.asarray(above, dtype=np.float64),
         threshold=threshold,
-        expected_loss=_loss(result.lift, result.lift_se),
-        control_loss=_loss(-result.lift, result.lift_se),
+        expected_loss=np.asarray(loss, dtype=np.float64),
+        control_loss=np.asarray(control_loss, dtype=np.float64),
     )
