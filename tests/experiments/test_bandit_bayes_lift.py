@@ -135,3 +135,9 @@ def test_bayes_summary_has_no_nan_and_agrees_with_itself_at_the_edges():
     np.testing.assert_array_equal(exact.prob_lift_above[1:], [0.5, 1.0])
     edge = bayes_summary(compare(ArmStatistics.from_counts(["a", "b"], [100, 100], [0, 5])))
     np.testing.assert_allclose(edge.prob_lift_above[1], edge.prob_beats_control[1], rtol=1e-12)
+
+
+def test_a_constant_kpi_history_is_refused_by_the_lift_design():
+    # at f2b6e04 a constant history gave kpi_sd 0: "0 periods" with a NaN standard error
+    with pytest.raises(InvalidInputError, match="`kpi` must vary from period to period"):
+        design_lift_test(kpi=[5.0, 5.0, 5.0, 5.0], spend_change=100.0, se_return=0.1)

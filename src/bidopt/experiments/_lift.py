@@ -172,6 +172,12 @@ def design_lift_test(
                 f"`kpi` must have at least 3 periods. Got {history.size} instead."
             )
         sd = float(history.std(ddof=1))
+        if not sd > 0:
+            raise InvalidInputError(
+                "`kpi` must vary from period to period (its standard deviation is the noise "
+                f"the test must overcome). Got a constant history ({short_repr(history.tolist())}) "
+                "instead; give `kpi_sd` if the noise is known."
+            )
     else:
         sd = check_scalar(kpi_sd, "kpi_sd", lower=0, lower_inclusive=False)
     ratio = check_scalar(control_ratio, "control_ratio", lower=0, lower_inclusive=False)
