@@ -226,3 +226,13 @@ def test_spend_plan_with_a_multiplier_near_zero_bids_the_cap_silently() -> None:
         warnings.simplefilter("error")  # at 85029bb: RuntimeWarning, overflow in divide
         tiny = spend_plan(training, 5e-324, edges).shares
     np.testing.assert_array_equal(tiny, spend_plan(training, 1e-12, edges).shares)  # all at the cap
+
+
+@pytest.mark.parametrize("controller", ["dual", "pid"])
+def test_a_zero_budget_bids_nothing_from_the_first_slot(controller: str) -> None:
+    # at f2b6e04 the first slot bid pCTR / lam0 whatever the budget: a live campaign with
+    # a budget of 0 bought a slot's worth of clicks before the pacer stopped it
+    pacer = BudgetPacer(0.0, 1e-4, controller=controller, n_slots=4)  # type: ignore[arg-type]
+    assert pacer.multiplier == CEILING
+    assert pacer.update(0.0) == CEILING
+    assert BudgetPacer(0.0, 1e-4, controller="none", n_slots=4).multiplier == 1e-4  # open loop

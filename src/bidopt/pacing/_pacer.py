@@ -164,7 +164,8 @@ class BudgetPacer:
     control : PacingController
         The controller itself.
     multiplier : float
-        The ``lam`` to bid with in the next slot, within :attr:`lam_bounds`.
+        The ``lam`` to bid with in the next slot, within :attr:`lam_bounds`: ``lam0``
+        at the start, or the ceiling when ``budget`` is 0 (but ``controller="none"``).
     lam_bounds : (float, float)
         The floor and ceiling of the multiplier, ``1e-12 / max_bid`` and
         ``1e12 / max_bid``.
@@ -308,6 +309,10 @@ class BudgetPacer:
         self._weights = weights
         self.n_slots = int(weights.size)
         self.left = self.budget
+        if self.left <= 0 and self.controller != "none":
+            # a budget of 0 is spent before the first slot: bid nothing from the start
+            # (as update() does once the spend reaches the budget), not pCTR / lam0
+            self.multiplier = self.lam_bounds[1]
         self.slot = 0
         self.stopped = False
         self.history: list[tuple[float, float]] = []
