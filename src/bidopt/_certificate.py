@@ -94,10 +94,6 @@ class ConstraintCheck:
         return text + (f"; {self.detail}" if self.detail else "")
 
 
-def _finite(*values: float) -> bool:
-    return all(math.isfinite(v) for v in values)
-
-
 def _check(
     name: str,
     sense: Sense,
@@ -122,9 +118,10 @@ def _check(
         return ConstraintCheck(
             name, sense, value, limit, math.inf, 0.0, ok_inf and math.isfinite(value), unit, detail
         )
-    size = max(abs(limit), abs(float(scale))) if _finite(scale) else abs(limit)
+    size = max(abs(limit), abs(float(scale))) if math.isfinite(scale) else abs(limit)
     tolerance = rtol * size
-    holds = _finite(value, limit, slack) and slack >= -tolerance
+    finite = math.isfinite(value) and math.isfinite(limit) and math.isfinite(slack)
+    holds = finite and slack >= -tolerance
     return ConstraintCheck(name, sense, value, limit, slack, tolerance, holds, unit, detail)
 
 

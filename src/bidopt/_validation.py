@@ -175,9 +175,13 @@ def check_scalar(
     InvalidInputError
         For example ``\\`budget\\` must be a finite number > 0. Got -5.0 instead.``
     """
-    ok_type = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if integer:
+    given = type(value)  # plain floats and ints first: the ABC checks cost more
+    if given is float or given is int:
+        ok_type = given is int or not integer
+    elif integer:
         ok_type = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    else:
+        ok_type = isinstance(value, numbers.Real) and not isinstance(value, bool)
     number = float(value) if ok_type else math.nan  # type: ignore[arg-type]
     too_low = lower is not None and (number < lower or (not lower_inclusive and number == lower))
     too_high = upper is not None and (number > upper or (not upper_inclusive and number == upper))

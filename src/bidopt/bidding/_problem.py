@@ -29,7 +29,23 @@ def picked(matrix: FloatArray, levels: IntArray) -> FloatArray:
     """``matrix[k, levels[k]]`` per keyword, 0 where ``levels[k] == -1`` (not bidding).
 
     ``matrix`` is (n_keywords, n_levels); the result is float64 of shape (n_keywords,).
+    A float64 C-contiguous matrix with int64 levels, one per row, is read by the compiled
+    gather in one pass (same values); anything else, or a level out of range, by numpy.
     """
+    if (
+        _kernels.ENABLED
+        and type(matrix) is np.ndarray
+        and type(levels) is np.ndarray
+        and matrix.dtype == np.float64
+        and levels.dtype == np.int64
+        and matrix.ndim == 2
+        and levels.shape == matrix.shape[:1]
+        and matrix.flags.c_contiguous
+    ):
+        gathered = _kernels.gather_levels([matrix], levels)
+        if gathered is not None:
+            row: FloatArray = gathered[0]
+            return row
     flat = np.arange(levels.size, dtype=np.int64) * matrix.shape[1] + np.maximum(levels, 0)
     out = np.take(matrix, flat).astype(np.float64, copy=False)
     return np.where(levels < 0, 0.0, out)
@@ -82,18 +98,18 @@ class BidProblem:
         are not int64 of shape (n_keywords,) in -1..n_levels-1 go to ``at_levels``,
         which says what is wrong with them."""
         land = self.landscape
-        arrays = {name: getattr(land, name) for name in _METRICS}
-        present = {name: a for name, a in arrays.items() if a is not None}
+        names = [name for name in _METRICS if getattr(land, name) is not None]
         if (
             _kernels.ENABLED
             and isinstance(levels, np.ndarray)
             and levels.dtype == np.int64
             and levels.shape == (land.n_keywords,)
-            and all(a.dtype == np.float64 and a.flags.c_contiguous for a in present.values())
         ):
-            out = _kernels.gather_levels(list(present.values()), levels)
-            if out is not None:
-                return dict(zip(present, out, strict=True))
+            arrays = [getattr(land, name) for name in names]
+            if all(a.dtype == np.float64 and a.flags.c_contiguous for a in arrays):
+                out = _kernels.gather_levels(arrays, levels)
+                if out is not None:
+                    return dict(zip(names, out, strict=True))
         return land.at_levels(levels)
 
     def certificate(
@@ -110,9 +126,10 @@ class BidProblem:
             metrics = self.metrics(levels)
         cost = metrics["cost"]
         spend = float(cost.sum())
-        on = levels >= 0
+        # the budget's scale is sum |cost| of the plan: a landscape's costs are >= 0
+        # (checked when it is built, and its arrays are read-only), so that is the spend
         checks: list[ConstraintCheck] = [
-            upper("budget", spend, self.budget, scale=float(np.abs(cost).sum()), unit="yuan")
+            upper("budget", spend, self.budget, scale=abs(spend), unit="yuan")
         ]
         if self.group_of is not None and self.group_budget is not None:
             used = np.bincount(self.group_of, weights=cost, minlength=self.group_budget.size)
@@ -121,20 +138,18 @@ class BidProblem:
             )
         if self.max_cpc is not None:
             clicks = metrics["clicks"]
-            paid = on & (cost > 0)
+            paid = (levels >= 0) & (cost > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 cpc = np.where(clicks[paid] > 0, cost[paid] / clicks[paid], np.inf)
             checks.append(
                 upper_each("max_cpc", cpc, self.max_cpc, unit="yuan/click", item="keyword")
             )
-        if self.min_bid is not None:
-            checks.append(
-                lower_each("min_bid", metrics["bids"][on], self.min_bid, unit="yuan", item="bid")
-            )
-        if self.max_bid is not None:
-            checks.append(
-                upper_each("max_bid", metrics["bids"][on], self.max_bid, unit="yuan", item="bid")
-            )
+        if self.min_bid is not None or self.max_bid is not None:
+            bids = metrics["bids"][levels >= 0]  # each non-zero bid
+            if self.min_bid is not None:
+                checks.append(lower_each("min_bid", bids, self.min_bid, unit="yuan", item="bid"))
+            if self.max_bid is not None:
+                checks.append(upper_each("max_bid", bids, self.max_bid, unit="yuan", item="bid"))
         if self.target_name == "target_cpa" and self.target_level is not None:
             conversions = float(metrics["conversions"].sum())
             cpa = spend / conversions if conversions > 0 else (np.inf if spend > 0 else 0.0)

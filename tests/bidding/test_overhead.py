@@ -1,0 +1,130 @@
+"""The per-call work around the dual's solver core: the same numbers, cheaper.
+
+``picked`` reads through the compiled gather when it can (numpy otherwise), the
+certificate's budget scale is the plan's spend (a landscape's costs are >= 0) and
+``check_scalar`` takes plain floats and ints without the ABC checks.  Each must give
+what the general path gives, and the certificate must still catch a plan that breaks a
+constraint by more than its relative 1e-9.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bidopt._validation import check_scalar
+from bidopt.bidding import _kernels, optimize_bids
+from bidopt.bidding._problem import make_problem, picked
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import BidLandscape
+
+
+def _landscape(rng: np.random.Generator, n: int, levels: int) -> BidLandscape:
+    bids = np.cumsum(rng.uniform(0.1, 1.0, (n, levels)), axis=1)
+    clicks = np.cumsum(rng.uniform(0.0, 3.0, (n, levels)), axis=1)
+    cost = clicks * bids * rng.uniform(0.5, 0.9, (n, 1))
+    return BidLandscape(bids=bids, clicks=clicks, cost=cost, conversions=clicks * 0.1)
+
+
+def _numpy_picked(matrix: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    rows = np.arange(levels.size)
+    return np.where(levels < 0, 0.0, matrix[rows, np.maximum(levels, 0)])
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_picked_equals_the_reference_on_both_paths(
+    monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    if enabled and not _kernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_kernels, "ENABLED", enabled)
+    rng = np.random.default_rng(3)
+    for n, width in ((1, 1), (5, 3), (300, 20)):
+        matrix = rng.normal(size=(n, width))
+        matrix[0, 0] = -0.0
+        levels = rng.integers(-1, width, n).astype(np.int64)
+        for given in (matrix, np.asfortranarray(matrix), matrix.astype(np.float32)):
+            for lv in (levels, levels.astype(np.int32)):
+                out = picked(given, lv)
+                assert out.dtype == np.float64 and out.shape == (n,)
+                expected = _numpy_picked(given.astype(np.float64), lv)
+                np.testing.assert_array_equal(out, expected)
+                assert np.signbit(out).tolist() == np.signbit(expected).tolist()
+
+
+def test_picked_out_of_range_level_goes_to_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A level past the last one is numpy's business (the compiled gather declines it)."""
+    matrix = np.arange(12.0).reshape(4, 3)
+    levels = np.array([3, 0, -1, 1], dtype=np.int64)  # 3 reads on into the next row
+    fast = picked(matrix, levels)
+    monkeypatch.setattr(_kernels, "ENABLED", False)
+    np.testing.assert_array_equal(fast, picked(matrix, levels))
+
+
+def _problem(budget: float) -> Any:
+    land = _landscape(np.random.default_rng(11), 40, 6)
+    return make_problem(
+        land,
+        budget,
+        objective="conversions",
+        max_cpc=None,
+        target_cpa=None,
+        target_roas=None,
+        min_bid=None,
+        max_bid=None,
+        groups=None,
+        group_budgets=None,
+    )
+
+
+def test_certificate_budget_scale_is_the_plans_spend() -> None:
+    problem = _problem(50.0)
+    plan = optimize_bids(problem.landscape, 50.0)
+    check = plan.certificate["budget"]
+    scale = max(50.0, float(np.abs(plan.keyword_cost).sum()))
+    assert check.tolerance == 1e-9 * scale
+    assert check.value == plan.spend and check.holds
+
+
+@pytest.mark.parametrize("over", [3e-9, 1e-6])
+def test_certificate_still_checks_the_plan_itself(over: float) -> None:
+    """Levels spending more than the budget by more than 1e-9 of it fail the check,
+    whatever a solver said; a plan within 1e-9 holds."""
+    levels = np.full(40, 2, dtype=np.int64)
+    levels[::3] = -1
+    spend = float(picked(_problem(1.0).cost, levels).sum())
+    tight = _problem(spend / (1 + over))
+    assert not tight.certificate(levels).holds
+    assert "budget" in tight.certificate(levels).message()
+    assert _problem(spend / (1 + 0.2e-9)).certificate(levels).holds
+
+
+@pytest.mark.parametrize(
+    ("value", "integer", "expected"),
+    [
+        (2.5, False, 2.5),
+        (3, False, 3.0),
+        (3, True, 3),
+        (np.float64(2.0), False, 2.0),
+        (np.int64(4), True, 4),
+        (Fraction(1, 2), False, 0.5),
+        (True, False, None),
+        (False, True, None),
+        (3.0, True, None),
+        (np.float64(3.0), True, None),
+        ("3", False, None),
+        (float("nan"), False, None),
+        (float("inf"), False, None),
+        (-1, False, None),
+    ],
+)
+def test_check_scalar_types(value: object, integer: bool, expected: float | None) -> None:
+    if expected is None:
+        with pytest.raises(InvalidInputError, match="`x` must be"):
+            check_scalar(value, "x", lower=0, integer=integer)
+        return
+    got = check_scalar(value, "x", lower=0, integer=integer)
+    assert got == expected and type(got) is (int if integer else float)
