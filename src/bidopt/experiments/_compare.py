@@ -133,9 +133,11 @@ def srm_check(
 class Comparison:
     """Every arm compared with the control on one metric.
 
-    Intervals and tests are large-sample normal (Wald) ones on the difference of the
-    arms' values: for a proportion the variance is ``p (1 - p) / n`` per arm, for a mean
-    the sample variance (``ddof=1``) over ``n``, for a ratio metric the delta method.
+    Intervals and tests are on the difference of the arms' values: for a proportion
+    large-sample normal (Wald) ones with the variance ``p (1 - p) / n`` per arm, for a
+    mean Welch's t with the sample variance (``ddof=1``) over ``n`` and
+    Welch-Satterthwaite degrees of freedom (also for the relative lift, and with CUPED
+    from the adjusted variances), for a ratio metric normal ones by the delta method.
     The relative lift ``value / control - 1`` uses the delta method too (NaN when the
     control's value is 0).  A proportion comparison in which either arm has a rate of 0
     or 1 (whose Wald variance is 0) uses the Agresti-Caffo interval and test instead
@@ -379,6 +381,19 @@ def _cuped(s: ArmStatistics) -> tuple[FloatArray, FloatArray, FloatArray]:
     return value, variance, theta
 
 
+def _welch_df(s: ArmStatistics, variance: FloatArray, c: int) -> FloatArray:
+    """Degrees of freedom of each arm's comparison with the control, shape (n_arms,):
+    Welch-Satterthwaite's for a mean (each arm's variance of its mean on ``n - 1``
+    degrees of freedom), inf (the normal test) for proportions and ratios, and where
+    both variances are 0."""
+    if s.kind != "mean":
+        return np.full(s.arms.size, np.inf)
+    dof = s.n - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (variance + variance[c]) ** 2 / (variance**2 / dof + variance[c] ** 2 / dof[c])
+    return np.asarray(np.where(np.isfinite(df) & (df > 0), df, np.inf), dtype=np.float64)
+
+
 def _from_stats(
     s: ArmStatistics,
     *,
@@ -436,9 +451,10 @@ def _from_stats(
             vt = pt * (1 - pt) / (s.n + 2)
             centre = np.where(ac, pt - pt[c], centre)
             lift_se = np.where(ac, np.sqrt(vt + vt[c]), lift_se)
+    df = _welch_df(s, variance, c)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = centre / lift_se
-        p = np.where(treated, 2 * stats.norm.sf(np.abs(z)), np.nan)
+        p = np.where(treated, 2 * stats.t.sf(np.abs(z), df), np.nan)
         p = np.where(treated & (lift_se == 0), np.where(centre == 0, 1.0, 0.0), p)
         mc = value[c]
         # no relative lift over a control of 0 (NaN, not inf)
@@ -449,7 +465,7 @@ def _from_stats(
             np.nan,
         )
     level_alpha = alpha / m if correction != "none" else alpha
-    q = stats.norm.isf(level_alpha / 2)
+    q = stats.t.isf(level_alpha / 2, df)
     ci_low = centre - q * lift_se
     ci_high = centre + q * lift_se
     if s.kind == "proportion":  # a difference of rates lies in [-1, 1]
