@@ -8,7 +8,9 @@ from scipy import stats
 
 from bidopt.exceptions import InvalidInputError
 from bidopt.experiments import (
+    ArmStatistics,
     always_valid,
+    compare,
     fixed_design,
     group_sequential,
     spending_function,
@@ -24,9 +26,16 @@ def test_fixed_horizon_equals_normal_ind_power(base, rel, sd):
     d = fixed_design(baseline=base, relative_lift=rel, power=0.8, sd=sd)
     if sd is None:
         p1 = base * (1 + rel)
-        sd = np.sqrt((base * (1 - base) + p1 * (1 - p1)) / 2)  # equal arms: average variance
-    n_ref = sm_power.NormalIndPower().solve_power(effect_size=d.lift / sd, power=0.8, alpha=0.05)
-    np.testing.assert_allclose(d.n_control, n_ref, rtol=1e-6)
+        sd_ref = np.sqrt((base * (1 - base) + p1 * (1 - p1)) / 2)  # equal arms: average
+        ref, rtol = sm_power.NormalIndPower(), 1e-6
+    else:  # a mean is tested by Welch's t: the t-test power, and the normal one within 1%
+        sd_ref, ref, rtol = sd, sm_power.TTestIndPower(), 1e-6
+        n_normal = sm_power.NormalIndPower().solve_power(
+            effect_size=d.lift / sd, power=0.8, alpha=0.05
+        )
+        np.testing.assert_allclose(d.n_control, n_normal, rtol=0.01)
+    n_ref = ref.solve_power(effect_size=d.lift / sd_ref, power=0.8, alpha=0.05)
+    np.testing.assert_allclose(d.n_control, n_ref, rtol=rtol)
     # solving for the other two gives the inputs back
     np.testing.assert_allclose(
         fixed_design(baseline=base, n=d.n_control, power=0.8, sd=d.sd).lift, d.lift, rtol=1e-6
@@ -137,12 +146,41 @@ def test_obrien_fleming_bounds_match_published_lan_demets_values(looks, publishe
 @pytest.mark.parametrize("lift", [0.5, 3.0, 10.0])
 def test_large_effects_are_solved_for_n(lift):
     # the solver's bracket started at n = 1, where a large effect already has the
-    # power asked for: scipy's "f(a) and f(b) must have different signs" ValueError
+    # power asked for: scipy's "f(a) and f(b) must have different signs" ValueError;
+    # then (to f2b6e04) it solved n < 2, a design compare() cannot analyse
     d = fixed_design(baseline=0.0, sd=1.0, lift=lift, power=0.8)
-    z = stats.norm.isf(0.025)
+    df = 2 * d.n_control - 2  # Welch's degrees of freedom for equal arms
+    crit = stats.t.isf(0.025, df)
     drift = lift / np.sqrt(2 / d.n_control)
-    power = stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift)
-    np.testing.assert_allclose(power, 0.8, rtol=1e-9)
+    power = stats.nct.sf(crit, df, drift) + stats.nct.cdf(-crit, df, drift)
+    np.testing.assert_allclose(d.power, power, rtol=1e-9)
+    if d.n_control > 2:
+        np.testing.assert_allclose(power, 0.8, rtol=1e-9)
+    else:  # the smallest design (2 units per arm) has more power than asked
+        assert d.n_control == 2.0 and power > 0.8
+
+
+def test_a_design_gives_the_power_it_claims_with_compare():
+    # to f2b6e04 a mean design used the normal power (5.09 units per arm for a lift of
+    # 2 sd) while compare tested with z, and a rate design at base 0.1 and +800% asked for
+    # 2.2 units per arm, where compare's test has 53% power, not the 80% claimed
+    # (20,000 simulated); now a rate design keeps 5 expected successes and failures per
+    # arm, and its power, simulated with compare, is what it claims
+    rng = np.random.default_rng(11)
+    d = fixed_design(baseline=0.3, relative_lift=0.5, power=0.8)
+    n = int(np.ceil(d.n_control))
+    hits = rng.binomial(n, [0.3, 0.3 + d.lift], size=(1000, 2))
+    significant = [
+        compare(ArmStatistics.from_counts(["a", "b"], [n, n], row)).significant[1] for row in hits
+    ]
+    assert abs(np.mean(significant) - d.power) <= 4 * np.sqrt(0.8 * 0.2 / 1000) + 0.01
+    with pytest.raises(InvalidInputError, match="at least 5 successes and 5 failures"):
+        fixed_design(baseline=0.1, n=1.5, power=0.8)
+    np.testing.assert_allclose(
+        fixed_design(baseline=0.1, relative_lift=8.0, power=0.8).n_control, 50.0, rtol=1e-12
+    )
+    with pytest.raises(InvalidInputError, match="`n` must give each arm at least 2 units"):
+        fixed_design(baseline=0.0, sd=1.0, n=1.5, power=0.8)
 
 
 def test_bad_inputs_of_spending_function_are_refused():

@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 from scipy import optimize, stats
 
 from bidopt._optional import require_pandas
@@ -34,8 +35,8 @@ class FixedDesign:
         Units per arm (not rounded; round up to plan).
     n_total : float
     power : float
-        Probability of a significant result at ``lift`` (both tails counted, as in
-        statsmodels' ``NormalIndPower``).
+        Probability of a significant result at ``lift`` by :func:`compare`'s test (both
+        tails counted, as in statsmodels' ``NormalIndPower`` and ``TTestIndPower``).
     alpha : float
         Two-sided significance level.
     ratio : float
@@ -78,12 +79,56 @@ def _se(baseline: float, lift: float, sd: float | None, n: float, ratio: float) 
     return sd * math.sqrt(1 / n + 1 / (ratio * n))
 
 
+#: The fewest units per arm of a mean design: a sample variance in each arm, as
+#: :func:`compare` requires.
+_MIN_MEAN_UNITS = 2.0
+#: The fewest expected successes, and failures, in each arm of a rate design: below
+#: that the normal approximation behind its power fails (compare's test falls well
+#: short of the power promised), the textbook ``n p >= 5`` rule.
+_MIN_RATE_COUNT = 5.0
+#: Above this many degrees of freedom the t power is the normal one (to 1e-7).
+_NORMAL_DF = 1e7
+
+
+def _expected_counts(baseline: float, lift: float, n: float, ratio: float) -> list[float]:
+    """Expected successes and failures of both arms of a rate design."""
+    p1 = baseline + lift
+    return [n * baseline, n * (1 - baseline), ratio * n * p1, ratio * n * (1 - p1)]
+
+
+def _min_n(baseline: float, lift: float, sd: float | None, ratio: float) -> float:
+    """The fewest control units of a design: ``_MIN_MEAN_UNITS`` in each arm of a
+    mean, ``_MIN_RATE_COUNT`` expected successes and failures in each arm of a rate."""
+    if sd is not None:
+        return max(_MIN_MEAN_UNITS, _MIN_MEAN_UNITS / ratio)
+    counts = _expected_counts(baseline, lift, 1.0, ratio)
+    return _MIN_RATE_COUNT / min(counts)
+
+
+def _welch_df(n: float, ratio: float) -> float:
+    """Welch-Satterthwaite degrees of freedom of two arms of ``n`` and ``ratio * n``
+    units with equal standard deviations (``n + ratio n - 2`` when ``ratio`` is 1)."""
+    v1, v2 = 1 / n, 1 / (ratio * n)
+    return (v1 + v2) ** 2 / (v1**2 / (n - 1) + v2**2 / (ratio * n - 1))
+
+
 def _power(
     baseline: float, lift: float, sd: float | None, n: float, ratio: float, alpha: float
 ) -> float:
-    z = stats.norm.isf(alpha / 2)
+    """Power of :func:`compare`'s test: normal for a rate, Welch's t (noncentral t with
+    Welch-Satterthwaite degrees of freedom) for a mean."""
     drift = abs(lift) / _se(baseline, lift, sd, n, ratio)
-    return float(stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift))
+    df = math.inf if sd is None else _welch_df(n, ratio)
+    if df > _NORMAL_DF:
+        z = stats.norm.isf(alpha / 2)
+        return float(stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift))
+    crit = stats.t.isf(alpha / 2, df)
+    with np.errstate(all="ignore"):
+        power = float(stats.nct.sf(crit, df, drift) + stats.nct.cdf(-crit, df, drift))
+    if not math.isfinite(power):  # scipy's nct fails far in the tail (a power of ~1)
+        z = stats.norm.isf(alpha / 2)
+        power = float(stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift))
+    return power
 
 
 def fixed_design(
@@ -101,9 +146,17 @@ def fixed_design(
     missing.
 
     Give exactly two of: the effect (``lift`` or ``relative_lift``), ``n`` (control
-    units) and ``power``; the third is solved.  The test is the two-sided normal test
-    of :func:`compare`; power counts both tails, so a mean design equals statsmodels'
-    ``NormalIndPower().solve_power(effect_size=lift / sd, nobs1=n, ratio=ratio)``.
+    units) and ``power``; the third is solved.  The test is the two-sided test of
+    :func:`compare` and power counts both tails: for a rate the normal test, so a design
+    equals statsmodels' ``NormalIndPower`` with the unpooled variances; for a mean
+    Welch's t, so a design with ``ratio`` 1 equals statsmodels'
+    ``TTestIndPower().solve_power(effect_size=lift / sd, nobs1=n, ratio=1)``.
+
+    A design has at least 2 units per arm for a mean (a sample variance), and for a rate
+    at least 5 expected successes and 5 expected failures in each arm (below that the
+    normal approximation of the power fails: compare's test falls well short of it).
+    A design below that raises, except that an effect so large that fewer units would
+    do gets the smallest design, whose ``power`` is then the higher power it has.
 
     Parameters
     ----------
@@ -156,6 +209,12 @@ def fixed_design(
         )
     if n is not None:
         n = check_scalar(n, "n", lower=1, lower_inclusive=False)
+        if sd is not None and n < _min_n(baseline, 0.0, sd, ratio) * (1 - 1e-12):
+            raise InvalidInputError(
+                f"`n` must give each arm at least {_MIN_MEAN_UNITS:g} units (a mean needs "
+                f"a sample variance in each arm). Got n = {n:g} control and {ratio * n:g} "
+                "treatment units instead."
+            )
     if power is not None:
         # both tails count, so a vanishing effect already rejects with probability alpha:
         # a power <= alpha is reached by no effect and no sample size
@@ -182,13 +241,19 @@ def fixed_design(
         def gap_n(log_n: float) -> float:
             return _power(baseline, fixed_effect, sd, math.exp(log_n), ratio, alpha) - target
 
-        hi = 1.0
-        while gap_n(hi) < 0:
-            hi *= 2
-            if hi > 200:  # pragma: no cover - astronomically small effects
-                raise InvalidInputError(f"`lift` {effect!r} is too small to detect.")
-        # a large effect can need less than one unit per arm: the bracket starts far below
-        n = math.exp(optimize.brentq(gap_n, -30.0, hi, xtol=1e-12))
+        lo = math.log(_min_n(baseline, effect, sd, ratio))
+        if gap_n(lo) >= 0:
+            # a large effect reaches the power with fewer units than the smallest design:
+            # the smallest design, with the (higher) power it has
+            n = math.exp(lo)
+            power = _power(baseline, effect, sd, n, ratio, alpha)
+        else:
+            hi = lo + 1.0
+            while gap_n(hi) < 0:
+                hi = lo + 2 * (hi - lo)
+                if hi > 200:  # pragma: no cover - astronomically small effects
+                    raise InvalidInputError(f"`lift` {effect!r} is too small to detect.")
+            n = math.exp(optimize.brentq(gap_n, lo, hi, xtol=1e-12))
     else:
         target = power
         # the effect in the direction of sign: positive lifts (a proportion near 1 could
@@ -204,6 +269,18 @@ def fixed_design(
                 "reaches it."
             )
         effect = optimize.brentq(gap_d, 1e-15, upper, xtol=1e-15, rtol=1e-12)
+    assert effect is not None
+    assert n is not None
+    if sd is None and n < _min_n(baseline, effect, sd, ratio) * (1 - 1e-9):
+        counts = _expected_counts(baseline, effect, n, ratio)
+        raise InvalidInputError(
+            f"A rate design must expect at least {_MIN_RATE_COUNT:g} successes and "
+            f"{_MIN_RATE_COUNT:g} failures in each arm (the normal approximation of its "
+            "power fails below that: compare's test falls short of it). Got "
+            f"{min(counts):.3g} with baseline {baseline:g}, lift {effect:+.4g} and n = {n:g} "
+            "instead; plan more units (or, solving for the lift, more power is not "
+            "reachable with this n)."
+        )
     assert effect is not None
     assert n is not None
     return FixedDesign(
