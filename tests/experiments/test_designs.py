@@ -205,3 +205,17 @@ def test_a_power_no_effect_can_reach_is_named(kwargs):
     # "f(a) and f(b) must have different signs"
     with pytest.raises(InvalidInputError, match=r"`power` must be a finite number > 0.05"):
         fixed_design(baseline=0.1, power=0.03, **kwargs)
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e200])
+def test_always_valid_is_the_same_test_in_any_unit(scale):
+    # at f2b6e04 se^2 and tau^2 under- or overflowed: NaN p-values at 1e-150 (and for se
+    # and tau of 1e-300), a bare OverflowError from tau**2 at 1e200
+    rng = np.random.default_rng(3)
+    lift = rng.normal(0.0, 0.01, (20, 10))
+    se = np.abs(rng.normal(0.01, 0.002, (20, 10))) + 1e-4
+    base = always_valid(lift, se, tau=0.02)
+    scaled = always_valid(lift * scale, se * scale, tau=0.02 * scale)
+    np.testing.assert_allclose(scaled.p_value, base.p_value, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(scaled.ci_low / scale, base.ci_low, rtol=1e-10)
+    np.testing.assert_allclose(scaled.ci_high / scale, base.ci_high, rtol=1e-10)

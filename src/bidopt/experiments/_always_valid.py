@@ -143,23 +143,30 @@ def always_valid(
     alpha = check_scalar(
         alpha, "alpha", lower=0, upper=1, lower_inclusive=False, upper_inclusive=False
     )
-    v = s**2
-    t2 = tau**2
-    ok = np.isfinite(d) & np.isfinite(v)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        log_lr = 0.5 * np.log(v / (v + t2)) + t2 * d**2 / (2 * v * (v + t2))
+    ok = np.isfinite(d) & np.isfinite(s)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore", under="ignore"):
+        # in the scale-free terms z = lift / se and log(tau / se) (with v = se^2 and
+        # t2 = tau^2: log((v + t2) / v) = log(1 + (tau / se)^2) and t2 / (v + t2) =
+        # 1 / (1 + (se / tau)^2)), so that no square under- or overflows: se and tau of
+        # 1e-300 gave v = 0 and a NaN p-value and interval
+        log_ratio = np.log(tau) - np.log(s)
+        widen = np.logaddexp(0.0, 2 * log_ratio)  # log((v + t2) / v)
+        rel_var = np.exp(-2 * log_ratio)  # v / t2
+        z = d / s
+        log_lr = -0.5 * widen + 0.5 * z**2 / (1 + rel_var)
         log_lr = np.where(ok, log_lr, -np.inf)
         p_now = np.minimum(np.exp(-log_lr), 1.0)
-        half = np.sqrt(v * (v + t2) / t2 * (2 * math.log(1 / alpha) + np.log((v + t2) / v)))
+        half = s * np.sqrt((1 + rel_var) * (2 * math.log(1 / alpha) + widen))
         low = np.where(ok, d - half, -np.inf)
         high = np.where(ok, d + half, np.inf)
+        likelihood_ratio = np.exp(log_lr)
     p_value = np.minimum.accumulate(p_now, axis=-1)
     return AlwaysValidTest(
         lift=d,
         se=s,
         tau=tau,
         alpha=alpha,
-        likelihood_ratio=np.exp(log_lr),
+        likelihood_ratio=likelihood_ratio,
         p_value=p_value,
         ci_low=np.maximum.accumulate(low, axis=-1),
         ci_high=np.minimum.accumulate(high, axis=-1),
