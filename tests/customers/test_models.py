@@ -233,6 +233,18 @@ def test_unidentified_data_is_reported_not_hidden() -> None:
     assert "bound" in fit.message
 
 
+def test_a_fit_stopped_on_a_ridge_to_infinity_is_not_called_converged() -> None:
+    # at f2b6e04 one customer gave r = 17,433 and alpha = 109,387 (se 2.6e6), and 100
+    # customers of one repeating pattern r = 17,629 (se 4.5e5): "converged", because the
+    # optimiser stopped on the ridge before the box's edge, where the same data fail
+    one = fit_bgnbd([2], [10.0], [20.0])
+    assert not one.success and one.status == 10 and "identif" in one.message
+    same = fit_bgnbd([1.0, 2, 3, 1, 2] * 20, [5.0, 10, 20, 3, 30] * 20, [40.0] * 100)
+    assert not same.success and same.status == 10
+    assert not fit_pareto_nbd([2], [10.0], [20.0]).success
+    # (the CDNOW fits stay converged: test_cdnow_bgnbd_matches_fader_hardie_lee)
+
+
 def _fit_with(params: dict[str, float]) -> BGNBDFit:
     """A BG/NBD result holding given parameters (for the closed-form checks)."""
     import types

@@ -128,8 +128,10 @@ def test_customer_value_refuses_a_failed_or_infinite_spend_fit() -> None:
     # review 2: a Gamma-Gamma fit with success=False and q < 1 gave value [inf], silently
     from bidopt.customers import fit_bgnbd, fit_gamma_gamma
 
-    x = np.array([1.0, 2, 3, 1, 2] * 20)
-    t_x = np.array([5.0, 10, 20, 3, 30] * 20)
+    # (customers without repeat purchases among them: with none, the BG/NBD fit runs
+    # to infinite parameters, which is not a converged fit either)
+    x = np.array([1.0, 2, 3, 1, 2, 0, 0, 5, 0, 1] * 10)
+    t_x = np.array([5.0, 10, 20, 3, 30, 0, 0, 38, 0, 12] * 10)
     big_t = np.full(100, 40.0)
     z = (np.random.default_rng(0).pareto(0.7, 100) + 1) * 10  # heavy-tailed baskets
     purchases, spend = fit_bgnbd(x, t_x, big_t), fit_gamma_gamma(x, z)
@@ -146,5 +148,8 @@ def test_customer_value_refuses_a_failed_or_infinite_spend_fit() -> None:
     assert heavy.params["q"] <= 1
     with pytest.raises(InvalidInputError, match="`spend` must be a Gamma-Gamma fit with q > 1"):
         customer_value(purchases, heavy, horizon=52.0)
-    repeat = customer_value(purchases, heavy, x, t_x, big_t, z, horizon=52.0)
+    buyers = x > 0
+    repeat = customer_value(
+        purchases, heavy, x[buyers], t_x[buyers], big_t[buyers], z[buyers], horizon=52.0
+    )
     assert np.isfinite(repeat.value).all()

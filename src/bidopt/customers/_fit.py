@@ -40,6 +40,8 @@ FitMethod = Literal["l-bfgs-b", "nelder-mead"]
 _METHODS = ("l-bfgs-b", "nelder-mead")
 # log-parameter box: every parameter between e^-12 and e^12 (about 6e-6 to 1.6e5)
 _LOG_BOUND = 12.0
+# the largest standard error of a log-parameter of a fit called converged
+_MAX_LOG_SE = 10.0
 
 #: ``objective(log_params) -> (mean negative log-likelihood, its gradient)``
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
@@ -288,6 +290,8 @@ def _maximize(
             ses = theta * np.sqrt(var)
     except np.linalg.LinAlgError:  # pragma: no cover - singular information
         pass
+    if success:
+        success, status, message = _identified(names, theta, ses, success, status, message)
     del grad
     return _Solution(
         params=dict(zip(names, theta.tolist(), strict=True)),
@@ -298,6 +302,47 @@ def _maximize(
         message=message,
         nit=int(getattr(res, "nit", 0)),
     )
+
+
+def _identified(
+    names: tuple[str, ...],
+    theta: FloatArray,
+    ses: FloatArray,
+    success: bool,
+    status: int,
+    message: str,
+) -> tuple[bool, int, str]:
+    """``(success, status, message)`` of a converged fit, turned into a failure (status
+    10) when the data do not identify its parameters: the observed information is not
+    positive definite (no standard errors), or a parameter's standard error exceeds
+    ``_MAX_LOG_SE`` times its value (the standard error of its log: a 95% interval
+    wider than a factor e^40).  On such data the likelihood keeps rising along a
+    ridge towards infinite parameters and the optimiser stops somewhere on it (one
+    customer: r = 17,433 and alpha = 109,387, "converged")."""
+    if not np.all(np.isfinite(ses)):
+        return (
+            False,
+            10,
+            (
+                "the observed information is not positive definite at the optimum: the "
+                "likelihood is flat along some direction, so the data do not identify the "
+                "parameters (too few customers or repeat buyers); fit more customers, or pool "
+                "segments."
+            ),
+        )
+    log_se = ses / theta
+    if log_se.max() > _MAX_LOG_SE:
+        worst = int(np.argmax(log_se))
+        return (
+            False,
+            10,
+            (
+                f"{names[worst]} has a standard error {log_se[worst]:.3g} times its value: the "
+                "data do not identify it (the likelihood rises along a ridge towards infinite "
+                "parameters); fit more customers, or pool segments."
+            ),
+        )
+    return success, status, message
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,9 +363,12 @@ class ModelFit:
     n_customers : int
         Customers in the fit.
     success : bool
-        Whether the optimiser converged inside the parameter box.
+        Whether the optimiser converged inside the parameter box to parameters the data
+        identify (a positive definite observed information, and no standard error over
+        10 times its parameter).
     status : int
-        The optimiser's status code (9: a parameter at, or within 1% of, the box's bound).
+        The optimiser's status code (9: a parameter at, or within 1% of, the box's
+        bound; 10: the parameters are not identified, see ``success``).
     message : str
         The optimiser's message, or what to change when ``success`` is False.
     nit : int
