@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bidopt.__main__ import main
+from bidopt.exceptions import InvalidInputError
 
 
 def test_demo_prints_a_report(capsys: pytest.CaptureFixture[str]) -> None:
@@ -200,3 +201,21 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> N
     process.stdout.close()  # as `head` does
     err = process.stderr.read().decode()
     assert process.wait(timeout=60) == 0 and "Traceback" not in err, err
+
+
+def test_abtest_reads_a_gbk_csv_and_names_a_missing_file(tmp_path: Path) -> None:
+    """Excel on Chinese Windows saves CSV as GBK: abtest reads it as the plan and split
+    readers do (it raised UnicodeDecodeError, a traceback); a wrong path is a bidopt
+    error naming DATA (it was the OS's '[Errno 2]')."""
+    from bidopt._cli import run_abtest
+
+    rows = ["创意,点击"] + [f"{'A' if i % 2 else 'B'},{int(i % 7 == 0)}" for i in range(400)]
+    utf8, gbk = tmp_path / "utf8.csv", tmp_path / "gbk.csv"
+    utf8.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    gbk.write_bytes(("\n".join(rows) + "\n").encode("gbk"))
+    expected = run_abtest(utf8, arm="创意", metric="点击", control="A")
+    assert run_abtest(gbk, arm="创意", metric="点击", control="A") == expected.replace(
+        "utf8.csv", "gbk.csv"
+    )
+    with pytest.raises(InvalidInputError, match="`DATA` must be an existing file"):
+        run_abtest(tmp_path / "nothere.csv", arm="创意", metric="点击")

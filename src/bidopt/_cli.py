@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bidopt._lang import Lang, check_lang
+from bidopt._tables import read_table
 from bidopt.bidding import BidPlan, Frontier, PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, ResponseCurve, compare_splits
 from bidopt.datasets import KeywordLog, SearchAccount, double11_channels, make_search_account
@@ -365,35 +366,26 @@ def _judged_on_truth(truth: dict[str, float], budget: float, *, warned: bool) ->
     ]
 
 
-def _read_columns(path: Path, names: Sequence[str]) -> dict[str, list[str]]:
-    """The named columns of a CSV file (header row first), as text."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise InvalidInputError(f"`DATA` {str(path)!r} is empty: it needs a header row.")
-        header = [h.strip() for h in header]
-        for name in names:
-            if name not in header:
-                raise MissingColumnError(
-                    f"Column {name!r} is not in {path.name}. Its columns: "
-                    f"{', '.join(repr(h) for h in header[:20])}."
-                )
-        index = [header.index(n) for n in names]
-        columns: dict[str, list[str]] = {n: [] for n in names}
-        for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) < len(header):
-                raise InvalidInputError(
-                    f"{path.name} line {line} has {len(row)} fields; the header has {len(header)}."
-                )
-            for n, i in zip(names, index, strict=True):
-                columns[n].append(row[i].strip())
-    return columns
+def _read_columns(path: Path, names: Sequence[str]) -> tuple[dict[str, list[str]], list[int]]:
+    """The named columns of a data file (CSV, TSV or XLSX, header row first; UTF-8 or
+    GB18030 text as ``bidopt._tables.read_table`` reads it), as text, and each data row's
+    line (Excel row) number in the file."""
+    table = read_table(path, name="DATA")
+    header = list(table.columns)
+    for name in names:
+        if name not in header:
+            raise MissingColumnError(
+                f"Column {name!r} is not in {path.name}. Its columns: "
+                f"{', '.join(repr(h) for h in header[:20])}."
+            )
+    columns = {
+        n: ["" if v is None else str(v).strip() for v in table.columns[n].tolist()] for n in names
+    }
+    lines = [] if table.line_numbers is None else table.line_numbers.tolist()
+    return columns, lines
 
 
-def _numbers(values: list[str], name: str, path: Path) -> np.ndarray:
+def _numbers(values: list[str], name: str, path: Path, lines: list[int]) -> np.ndarray:
     out = np.empty(len(values))
     for i, text in enumerate(values):
         try:
@@ -401,7 +393,7 @@ def _numbers(values: list[str], name: str, path: Path) -> np.ndarray:
         except ValueError:
             raise InvalidInputError(
                 f"Column {name!r} of {path.name} must hold numbers. Got {text!r} on line "
-                f"{i + 2} instead."
+                f"{lines[i]} instead."
             ) from None
     return out
 
@@ -417,12 +409,12 @@ def run_abtest(
     alpha: float = 0.05,
 ) -> str:
     """The report of ``python -m bidopt abtest``: each arm against the control on one
-    metric of a CSV file (one row per unit), with a verdict."""
+    metric of a CSV, TSV or XLSX file (one row per unit; UTF-8 or GB18030 text), with a verdict."""
     names = [arm, metric, *([denominator] if denominator else []), *covariates]
-    columns = _read_columns(path, list(dict.fromkeys(names)))
+    columns, line_numbers = _read_columns(path, list(dict.fromkeys(names)))
     data: dict[str, object] = {arm: columns[arm]}
     for name in names[1:]:
-        data[name] = _numbers(columns[name], name, path)
+        data[name] = _numbers(columns[name], name, path, line_numbers)
     result: Comparison = compare(
         data,
         arm=arm,
