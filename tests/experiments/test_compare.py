@@ -341,3 +341,14 @@ def test_small_mean_arms_keep_the_type_one_error():
         )
         significant += bool(compare(moments).significant[1])
     assert significant / reps <= 0.05 + 4 * np.sqrt(0.05 * 0.95 / reps)
+
+
+def test_a_tiny_significant_lift_is_not_printed_as_zero():
+    # at f2b6e04 a lift of 1e-4 pp on 10^12 units per arm, significant (p = 0.018), read
+    # "lift +0.000 pp [+0.000 pp, +0.000 pp] = +0.0% [+0.0%, +0.0%] ... significant"
+    counts = ArmStatistics.from_counts(["a", "b"], [10**12, 10**12], [10**11, 10**11 + 10**6])
+    res = compare(counts)
+    assert res.significant[1]
+    line = res.summary().splitlines()[2]
+    assert "+0.000 pp" not in line and "+0.0%" not in line
+    assert "lift +0.0001 pp" in line

@@ -232,7 +232,14 @@ class Comparison:
         unit = "{:.3%}" if self.kind == "proportion" else "{:.4g}"
 
         def lift_text(x: float) -> str:
-            return f"{100 * x:+.3f} pp" if self.kind == "proportion" else f"{x:+.4g}"
+            if self.kind != "proportion":
+                return f"{x:+.4g}"
+            # three decimals, or three significant digits for a lift under 0.0005 pp
+            # (a significant lift of 1e-4 pp printed as +0.000 [+0.000, +0.000])
+            return f"{100 * x:+.3f} pp" if x == 0 or abs(x) >= 5e-6 else f"{100 * x:+.3g} pp"
+
+        def percent(x: float) -> str:
+            return f"{x:+.1%}" if x == 0 or abs(x) >= 5e-4 else f"{100 * x:+.3g}%"
 
         adjusted = " CUPED-adjusted" if self.covariates else ""
         m = self.arms.size - 1
@@ -259,8 +266,8 @@ class Comparison:
                 f"{head}  lift {lift_text(self.lift[i])} "
                 f"[{lift_text(self.ci_low[i])}, {lift_text(self.ci_high[i])}]"
                 + (
-                    f" = {self.relative_lift[i]:+.1%} [{self.relative_low[i]:+.1%}, "
-                    f"{self.relative_high[i]:+.1%}]"
+                    f" = {percent(self.relative_lift[i])} [{percent(self.relative_low[i])}, "
+                    f"{percent(self.relative_high[i])}]"
                     if np.isfinite(self.relative_lift[i])
                     else " (no relative lift: the control is 0)"
                 )
