@@ -138,3 +138,50 @@ def test_missing_group_labels_are_named() -> None:
         pool_rates([1, 2], [10, 20], [[float("nan"), "b"]])
     with pytest.raises(InvalidInputError, match=r"`blocks` must give every keyword a block"):
         group_keywords(["a b", "a c"], blocks=["x", None])
+
+
+# Session 20 review (review2): letter sizes read as product words
+
+
+@pytest.mark.parametrize(
+    ("keyword", "product", "size"),
+    [
+        ("花王纸尿裤l码", "纸尿裤", "l码"),
+        ("纸尿裤s码", "纸尿裤", "s码"),
+        ("衣服m号", "衣服", "m号"),
+        ("花王纸尿裤xl码", "纸尿裤", "xl码"),
+        ("连衣裙 xxl", "连衣裙", "xxl"),
+        ("外套2xl", "外套", "2xl"),
+    ],
+)
+def test_a_letter_size_is_an_attribute_not_a_product_brand_or_model(
+    keyword: str, product: str, size: str
+) -> None:
+    # "l码" was the product word of "花王纸尿裤l码" (纸尿裤 a qualifier), "xl" / "xxl" a
+    # brand and "2xl" a model
+    from bidopt.grouping._tokens import keyword_roles
+
+    roles = keyword_roles(keyword)
+    assert roles.product == product
+    assert size in roles.attributes
+    assert size not in (*roles.brands, *roles.models, *roles.qualifiers)
+
+
+def test_a_model_name_after_a_latin_word_is_not_read_as_a_size() -> None:
+    from bidopt.grouping._tokens import keyword_roles
+
+    assert "xs" in keyword_roles("iphone xs 手机壳").brands
+
+
+def test_keywords_of_one_size_are_not_grouped_across_products() -> None:
+    # the size made a theme "l码" of diapers, wipes and formula of every brand
+    pytest.importorskip("jieba", reason="needs jieba (bidopt[chinese])")
+    brands = ["花王", "帮宝适", "妈咪宝贝"]
+    products = ["纸尿裤", "湿巾", "奶粉"]
+    suffixes = ["", "包邮", "旗舰店", "l码", "m码"]
+    keywords = [b + p + s for b in brands for p in products for s in suffixes]
+    groups = group_keywords(keywords)
+    assert sorted(groups.theme_names.tolist()) == sorted(products)
+    for g in range(groups.n_groups):
+        members = groups.members(g)
+        assert len({p for p in products for k in members if p in k}) == 1, members

@@ -7,7 +7,8 @@ normalised keyword into words and gives each a role:
 
 * **modifier** -- shopping words (:data:`MODIFIERS`), removed before anything else; they
   neither bind keywords nor name groups;
-* **attribute** -- numbers with their units (``80w``, ``10斤``, ``42码``), years, and the
+* **attribute** -- numbers with their units (``80w``, ``10斤``, ``42码``), years, letter
+  sizes (``l码``, ``xl号``; in a Chinese keyword ``xxl`` or ``m`` alone too), and the
   words of :data:`ATTRIBUTES` (audience, season, colour, size, material, style);
 * **model** -- Latin tokens that mix letters and digits (``r50``, ``hwy14``);
 * **brand** -- Latin words in a Chinese keyword (``nike``, ``zippo``);
@@ -95,6 +96,11 @@ _TOKEN = re.compile(
 )
 _FUSED = re.compile(r"[a-z][\u3400-\u9fff]")
 _LETTERS = re.compile(r"[a-z]+")
+# clothing letter sizes: s, m, l, xs, xxs, xl .. xxxl, 2xl .. 6xl
+_SIZE_WORD = r"(?:[2-6]?x{1,3}l|x{1,2}s|[sml])"
+# a letter size with the size unit (码 / 号): never a product, brand or model
+_SIZE_UNIT = re.compile(rf"(?<![a-z0-9+#.]){_SIZE_WORD}\s*[码号]")
+_SIZE = re.compile(_SIZE_WORD)
 # jieba part-of-speech tags that never head a noun phrase: verbs, adjectives, adverbs,
 # numerals, measure words, pronouns, prepositions, conjunctions, particles, time, place
 _NOT_HEAD = ("v", "a", "d", "z", "m", "q", "r", "p", "c", "u", "y", "e", "f", "t", "o", "b")
@@ -232,12 +238,21 @@ def keyword_roles(text: str) -> KeywordRoles:
     text = _MODIFIER.sub(" ", text)
     attributes = [m.group().replace(" ", "") for m in _NUMBER.finditer(text)]
     text = _NUMBER.sub(" ", text)
+    attributes.extend(m.group().replace(" ", "") for m in _SIZE_UNIT.finditer(text))
+    text = _SIZE_UNIT.sub(" ", text)
     chinese = bool(_CJK_RUN.search(text))
     words: list[str] = []  # candidate product words and qualifiers, in order
     brands: list[str] = []
     models: list[str] = []
+    latin_before = False  # whether the previous token was a Latin word or model
     for token in _TOKEN.findall(text):
-        if _FUSED.fullmatch(token):
+        after_latin = latin_before
+        latin_before = bool(_LETTERS.match(token)) and not _FUSED.fullmatch(token)
+        if chinese and not after_latin and _SIZE.fullmatch(token):
+            # a letter size alone in a Chinese keyword (连衣裙 xxl), not a brand; after
+            # a Latin word it may be a model's name (iphone xs)
+            attributes.append(token)
+        elif _FUSED.fullmatch(token):
             words.append(token)
         elif _CJK_RUN.fullmatch(token):
             words.extend(_cut(token))
