@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._cli import _range_lines, _table
+from bidopt._excel import sheet_note
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, fit_response, split_budget
@@ -241,8 +242,8 @@ def run_plan(
     attribution = sum("attribution window" in f for f in load.flags)
     counts = {a: int((sheet.action == a).sum()) for a in ("raise", "lower", "pause", "start")}
     lines = [
-        f"Read {load.n_read:,} rows of {path.name}: kept {load.n_kept:,}, dropped "
-        f"{load.n_dropped:,}"
+        f"Read {load.n_read:,} rows of {path.name}{sheet_note(load.source)}: "
+        f"kept {load.n_kept:,}, dropped {load.n_dropped:,}"
         + (f" (first: {load.reasons[0]})" if load.reasons else "")
         + (
             f"; {attribution:,} rows with more orders than clicks kept (Taobao attribution)"

@@ -1,9 +1,10 @@
 """Reading and writing Excel workbooks (``.xlsx``) through the optional openpyxl.
 
 Taobao / Tmall report downloads are usually ``.xlsx``; :func:`read_xlsx` reads the first
-worksheet into the columns ``bidopt._tables.read_table`` gives for a CSV file (cells as
-Python values: numbers stay numbers, text such as ``"1.2万"`` is parsed later by the
-loaders), and :func:`write_xlsx` writes one sheet for the bid file.
+worksheet (for a reader that looks for its header row, the first sheet that has one)
+into the columns ``bidopt._tables.read_table`` gives for a CSV file (cells as Python
+values: numbers stay numbers, text such as ``"1.2万"`` is parsed later by the loaders),
+and :func:`write_xlsx` writes one sheet for the bid file.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bidopt._optional import require_openpyxl
 from bidopt._validation import short_repr
 from bidopt.exceptions import InvalidInputError
 
-__all__ = ["EXCEL_SUFFIXES", "read_xlsx", "write_xlsx"]
+__all__ = ["EXCEL_SUFFIXES", "read_xlsx", "sheet_note", "write_xlsx"]
 
 #: File suffixes read as Excel workbooks.
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -26,13 +27,68 @@ def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+def _empty(path: Path) -> str:
+    return (
+        f"The workbook must have a header row and data rows. Got the empty first sheet of "
+        f"{path} instead."
+    )
+
+
+_LATER = ": the first sheet, "
+
+
+def sheet_note(source: str) -> str:
+    """`` (sheet 'X': the first sheet, 'Y', has no header row)`` when ``source`` (a
+    description :func:`read_xlsx` gave) is a sheet after the first, else ``""``: for a
+    message that names the file alone."""
+    at = source.find(" (sheet ")
+    return source[at:] if at >= 0 and _LATER in source[at:] else ""
+
+
+def _records(sheet: Any) -> list[tuple[int, list[Any]]]:
+    """The non-blank rows of a worksheet, as (Excel row number, cells)."""
+    return [
+        (number, list(record))
+        for number, record in enumerate(sheet.iter_rows(values_only=True), start=1)
+        if not all(_blank(c) for c in record)
+    ]
+
+
+def _later_sheet(
+    sheets: Sequence[Any],
+    pick: Callable[[list[tuple[int, list[Any]]], str], int],
+    path: Path,
+    error: InvalidInputError,
+) -> tuple[list[tuple[int, list[Any]]], str, int]:
+    """The first sheet after the first whose rows ``pick`` accepts: its rows,
+    description and header index; ``error`` (the first sheet's), extended, when none."""
+    first = sheets[0].title
+    for sheet in sheets[1:]:
+        records = _records(sheet)
+        where = (
+            f"{str(path)!r} (sheet {sheet.title!r}: the first sheet, {first!r}, has no header row)"
+        )
+        if not records:
+            continue
+        try:
+            return records, where, pick(records, where)
+        except InvalidInputError:
+            continue
+    others = ", ".join(repr(sheet.title) for sheet in sheets[1:])
+    raise InvalidInputError(
+        f"{error}"
+        + (f" The workbook's other sheets ({others}) have none either." if others else "")
+    ) from None
+
+
 def read_xlsx(
     path: Path, *, pick: Callable[[list[tuple[int, list[Any]]], str], int] | None = None
 ) -> tuple[list[str], list[list[Any]], list[int], str, int, list[tuple[int, list[Any]]]]:
-    """The first worksheet of ``path``: its header, its data rows (cell values, each row
-    as long as the header), the Excel row number of each data row, a description of the
-    source, the header's Excel row number, and the rows above the header (Excel row
-    number and cells: an export's title rows, skipped).
+    """The first worksheet of ``path`` (with ``pick``: the first whose rows ``pick``
+    accepts, when the first holds no header row): its header, its data rows (cell values,
+    each row as long as the header), the Excel row number of each data row, a description
+    of the source (naming the sheet), the header's Excel row number, and the rows above
+    the header (Excel row number and cells: an export's title rows, skipped).
 
     Blank rows are skipped.  The header is the first non-blank row, or the one ``pick``
     chooses: it is given the non-blank rows (lists of cells, in order) and returns the
@@ -46,22 +102,23 @@ def read_xlsx(
             f"cannot open ({type(exc).__name__}: {exc}), instead; re-export it from Excel."
         ) from None
     try:
-        sheet = book.worksheets[0]
-        records = [
-            (number, list(record))
-            for number, record in enumerate(sheet.iter_rows(values_only=True), start=1)
-            if not all(_blank(c) for c in record)
-        ]
-        title = sheet.title
+        records = _records(book.worksheets[0])
+        where = f"{str(path)!r} (sheet {book.worksheets[0].title!r})"
+        at = 0
+        if pick is not None:
+            # a workbook whose first sheet is a note (说明, 汇总) or empty and whose data
+            # is on a later sheet: the first sheet with a header row is read, and its
+            # source says which and why
+            try:
+                if not records:
+                    raise InvalidInputError(_empty(path))
+                at = pick(records, where)
+            except InvalidInputError as error:
+                records, where, at = _later_sheet(book.worksheets, pick, path, error)
     finally:
         book.close()
     if not records:
-        raise InvalidInputError(
-            f"The workbook must have a header row and data rows. Got the empty first sheet "
-            f"of {path} instead."
-        )
-    where = f"{str(path)!r} (sheet {title!r})"
-    at = 0 if pick is None else pick(records, where)
+        raise InvalidInputError(_empty(path))
     header_row, cells = records[at]
     while cells and _blank(cells[-1]):
         cells.pop()

@@ -138,3 +138,44 @@ def test_a_delimited_report_with_a_title_row_is_read_whatever_its_delimiter(
         encoding="utf-8",
     )
     assert read_crowd_report(crowd).clicks.tolist() == [12]
+
+
+def test_xlsx_whose_first_sheet_is_a_note_is_read_from_the_sheet_with_the_header(
+    tmp_path: Path,
+) -> None:
+    """A workbook a merchant saved with a note sheet (说明) in front of the report: the
+    first sheet with a header row is read and the source names it (the first sheet was
+    read and the load failed: no header row); with no such sheet the error says the other
+    sheets were searched."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from bidopt._excel import sheet_note
+
+    book = openpyxl.Workbook()
+    note = book.active
+    note.title = "说明"
+    note.append(["报表说明：数据来自直通车"])
+    note.append(["导出时间 2026-11-08"])
+    data = book.create_sheet("关键词报表")
+    data.append(HEADER)
+    for row in ROWS:
+        data.append(row)
+    book.save(tmp_path / "r.xlsx")
+    log = read_keyword_log(tmp_path / "r.xlsx")
+    assert log.impressions.tolist() == [300, 320, 12_000]
+    assert log.report.title_rows == ()
+    assert sheet_note(log.report.source) == (
+        " (sheet '关键词报表': the first sheet, '说明', has no header row)"
+    )
+    book.remove(data)
+    book.create_sheet("汇总").append(["合计", 1, 2])
+    book.save(tmp_path / "none.xlsx")
+    with pytest.raises(InvalidInputError, match=r"other sheets \('汇总'\) have none either"):
+        read_keyword_log(tmp_path / "none.xlsx")
+    # a workbook with its report on the first sheet reads it, however many follow
+    first = openpyxl.Workbook()
+    first.active.append(HEADER)
+    for row in ROWS:
+        first.active.append(row)
+    first.create_sheet("说明").append(["note"])
+    first.save(tmp_path / "first.xlsx")
+    assert sheet_note(read_keyword_log(tmp_path / "first.xlsx").report.source) == ""
