@@ -399,8 +399,9 @@ def estimate_landscapes(
     ------
     InvalidInputError
         For a log that is not a KeywordLog, lacks ``bid`` or ``cost``, has impressions
-        on a day with bid 0, or in which most of the spend paid more per click than the
-        logged bid (see above); and for bad parameters.
+        on a day with bid 0, has two rows for one keyword-day (sum a report split by
+        device or hour first), or in which most of the spend paid more per click than
+        the logged bid (see above); and for bad parameters.
 
     Warns
     -----
@@ -479,6 +480,7 @@ def estimate_landscapes(
     # ones (a day's traffic index comes from the keywords active on it, see
     # traffic_weights, so pausing some keywords leaves the others' index unbiased)
     day_codes = np.unique(log.date, return_inverse=True)[1].ravel()
+    _check_one_row_per_day(log, entity, day_codes)
     per_day = np.asarray(np.bincount(day_codes, weights=imps), dtype=np.float64)
     active = active & (per_day[day_codes] > 0)
 
@@ -758,6 +760,37 @@ def _above_bid_message(
         f"({_names(named)}): their bid changed within the day, and the log cannot tell "
         "the bid in force. The estimate reads each at its cost per click as the bid (the "
         "least bid that buys those clicks); today's bid is still the log's last one."
+    )
+
+
+def _check_one_row_per_day(log: KeywordLog, entity: IntArray, day_codes: IntArray) -> None:
+    """Refuse a log with two rows for one keyword-day (same campaign, ad group, keyword,
+    match type and date): the fit reads every row as a day of its own, so a report split
+    by device or hour halved the keyword's volume per day and its landscape's clicks."""
+    n_days = int(day_codes.max()) + 1
+    key = entity.astype(np.int64) * n_days + day_codes
+    size = (int(entity.max()) + 1) * n_days
+    if size <= 4 * key.size:  # a dense log: count the keyword-days, O(n_rows)
+        counts = np.bincount(key, minlength=size)
+        if counts.max() <= 1:
+            return
+        n_keys = int(np.count_nonzero(counts > 1))
+        first = int(np.argmax(counts[key] > 1))
+    else:  # a sparse one: sort the keys
+        order = np.argsort(key, kind="stable")
+        repeated = np.flatnonzero(key[order][1:] == key[order][:-1])
+        if repeated.size == 0:
+            return
+        n_keys = np.unique(key[order][repeated]).size
+        first = int(order[repeated[0]])
+    second = int(np.flatnonzero(key == key[first])[1])
+    keyword = str(log.keyword.categories[log.keyword.codes[first]])
+    raise InvalidInputError(
+        "`log` must have one row per keyword-day (campaign, ad group, keyword, match type "
+        f"and date). Got rows {first} and {second} for keyword {keyword!r} on "
+        f"{log.date[first]} ({n_keys} keyword-days with more than one row) instead. Sum "
+        "each keyword-day's rows first (a report split by device or hour), or tell them "
+        "apart by `ad_group` or `match_type`."
     )
 
 
