@@ -219,3 +219,34 @@ def test_abtest_reads_a_gbk_csv_and_names_a_missing_file(tmp_path: Path) -> None
     )
     with pytest.raises(InvalidInputError, match="`DATA` must be an existing file"):
         run_abtest(tmp_path / "nothere.csv", arm="创意", metric="点击")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("5000", 5000.0),
+        ("5,000", 5000.0),
+        ("5000元", 5000.0),
+        ("¥5,000.50", 5000.5),
+        ("0.5万", 5000.0),
+        ("５０００", 5000.0),
+    ],
+)
+def test_budget_is_read_as_a_report_writes_money(text: str, value: float) -> None:
+    """--budget 5,000 or 5000元 (as the report itself writes money) is 5000 yuan; they
+    were refused ('must be a number > 0. Got '5,000' instead.')."""
+    from bidopt._cli import parse_yuan
+
+    assert parse_yuan(text) == value
+
+
+def test_a_budget_that_is_no_amount_is_a_usage_error_with_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for text in ("5.000,00", "-5", "0", "abc"):
+        with pytest.raises(SystemExit) as info:
+            main(["split", "h.csv", "--budget", text, "--rule", "core=a:0.6"])
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert "argument --budget: must be an amount of yuan > 0 (such as 5000, 5,000" in err
+        assert repr(text) in err

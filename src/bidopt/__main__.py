@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import bidopt
-from bidopt._cli import quiet_broken_pipe, run_abtest, run_demo
+from bidopt._cli import parse_yuan, quiet_broken_pipe, run_abtest, run_demo
 from bidopt._cli_cluster import run_plan_dataset
 from bidopt._cli_workflow import run_plan, run_split
 from bidopt.exceptions import BidoptError, MissingColumnError
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan.add_argument(
         "report", type=Path, metavar="REPORT", help="keyword report: .csv, .tsv or .xlsx"
     )
-    plan.add_argument("--budget", type=_positive_float, required=True, help="daily budget, yuan")
+    plan.add_argument("--budget", type=parse_yuan, required=True, help="daily budget, yuan")
     plan.add_argument(
         "--objective",
         choices=("conversions", "clicks", "revenue", "profit"),
@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "history", type=Path, metavar="HISTORY", help="channel spend history: .csv or .xlsx"
     )
     split.add_argument(
-        "--budget", type=_positive_float, required=True, help="yuan per period of the history"
+        "--budget", type=parse_yuan, required=True, help="yuan per period of the history"
     )
     split.add_argument(
         "--rule",
@@ -230,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     demo.add_argument(
         "--budget",
-        type=_positive_float,
+        type=parse_yuan,
         default=2_000_000.0,
         help="channel budget to split, yuan (default 2,000,000)",
     )
@@ -255,7 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "over the control with its interval and p-value, a sample-ratio check and the "
         "Bayesian probability of beating the control.",
     )
-    abtest.add_argument("data", type=Path, metavar="DATA", help="CSV file with a header row")
+    abtest.add_argument(
+        "data", type=Path, metavar="DATA", help="CSV, TSV or XLSX file with a header row"
+    )
     abtest.add_argument("--arm", required=True, help="column of the arm labels")
     abtest.add_argument("--metric", required=True, help="column of the outcome (0/1 or a number)")
     abtest.add_argument("--control", default=None, help="control arm (default: the first in DATA)")

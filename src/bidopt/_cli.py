@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
+import math
 import os
 import sys
 import time
@@ -18,6 +20,7 @@ from bidopt._tables import read_table
 from bidopt.bidding import BidPlan, Frontier, PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, ResponseCurve, compare_splits
 from bidopt.datasets import KeywordLog, SearchAccount, double11_channels, make_search_account
+from bidopt.datasets._parsing import parse_numbers
 from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingColumnError
 from bidopt.experiments import Comparison, bayes_summary, compare
 from bidopt.grouping import KeywordGroups, group_keywords
@@ -364,6 +367,25 @@ def _judged_on_truth(truth: dict[str, float], budget: float, *, warned: bool) ->
         f"On the true landscapes the plan {' and '.join(missed)}: the landscapes estimated "
         "from the log are off there" + (" (see the warnings)." if warned else ".")
     ]
+
+
+def parse_yuan(text: str) -> float:
+    """A positive amount of money given on the command line (yuan), written as a report
+    writes it: ``5000``, ``5,000``, ``5000元``, ``¥5000``, ``0.5万`` (the keyword report's
+    number reader, ``bidopt.datasets``); an ``argparse`` type.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``text`` is not such an amount, or not > 0.
+    """
+    value = float(parse_numbers(np.array([text], dtype=object))[0][0])
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"must be an amount of yuan > 0 (such as 5000, 5,000, 5000元, ¥5000 or 0.5万). "
+            f"Got {text!r} instead."
+        )
+    return value
 
 
 def _read_columns(path: Path, names: Sequence[str]) -> tuple[dict[str, list[str]], list[int]]:
