@@ -64,20 +64,23 @@ def test_picked_out_of_range_level_goes_to_numpy(monkeypatch: pytest.MonkeyPatch
     np.testing.assert_array_equal(fast, picked(matrix, levels))
 
 
+def _problem_of(land: BidLandscape, budget: float = 1.0, **kw: Any) -> Any:
+    args: dict[str, Any] = {
+        "objective": "clicks",
+        "max_cpc": None,
+        "target_cpa": None,
+        "target_roas": None,
+        "min_bid": None,
+        "max_bid": None,
+        "groups": None,
+        "group_budgets": None,
+    }
+    return make_problem(land, budget, **(args | kw))
+
+
 def _problem(budget: float) -> Any:
     land = _landscape(np.random.default_rng(11), 40, 6)
-    return make_problem(
-        land,
-        budget,
-        objective="conversions",
-        max_cpc=None,
-        target_cpa=None,
-        target_roas=None,
-        min_bid=None,
-        max_bid=None,
-        groups=None,
-        group_budgets=None,
-    )
+    return _problem_of(land, budget, objective="conversions")
 
 
 def test_certificate_budget_scale_is_the_plans_spend() -> None:
@@ -128,3 +131,71 @@ def test_check_scalar_types(value: object, integer: bool, expected: float | None
         return
     got = check_scalar(value, "x", lower=0, integer=integer)
     assert got == expected and type(got) is (int if integer else float)
+
+
+def test_cpc_cap_mask_on_zeros_signed_zeros_and_extremes() -> None:
+    """A level is within the cap when cost / clicks <= cap (1 + 1e-12); no clicks for
+    money is an infinite CPC (also with a -0.0 click count), nothing for nothing a CPC
+    of 0; the same mask as the formula written out with np.where."""
+    rng = np.random.default_rng(5)
+    values = np.array([0.0, 5e-324, 1e-300, 0.25, 1.0, 3.0, 1e300, 1.7e308])
+    n = 2000
+    clicks = np.sort(rng.choice(values, (n, 4)), axis=1)
+    cost = np.sort(rng.choice(values, (n, 4)), axis=1)
+    for array in (clicks, cost):  # some zeros negative
+        array[:, 0] = np.where(array[:, 0] == 0, rng.choice([0.0, -0.0], n), array[:, 0])
+    bids = np.cumsum(rng.uniform(0.1, 1.0, (n, 4)), axis=1)
+    land = BidLandscape(bids=bids, clicks=clicks, cost=cost)
+    for cap in (1e-300, 0.5, 1.0, 3.0, 1e300):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            cpc = np.where(
+                clicks > 0,
+                cost / np.where(clicks > 0, clicks, 1.0),
+                np.where(cost > 0, np.inf, 0.0),
+            )
+        expected = cpc <= cap * (1 + 1e-12)
+        np.testing.assert_array_equal(_problem_of(land, max_cpc=cap).allowed, expected)
+    both = _problem_of(land, max_cpc=1.0, min_bid=0.5, max_bid=2.0).allowed
+    np.testing.assert_array_equal(
+        both, _problem_of(land, max_cpc=1.0).allowed & (bids >= 0.5) & (bids <= 2.0)
+    )
+
+
+def test_roas_of_a_point_that_costs_minus_zero_is_infinite() -> None:
+    """Revenue for a -0.0 cost is an infinite ROAS (reachable), never -inf."""
+    land = BidLandscape(
+        bids=[[1.0, 2.0]],
+        clicks=[[1.0, 2.0]],
+        cost=[[-0.0, 4.0]],
+        conversions=[[0.1, 0.2]],
+        revenue=[[1.0, 2.0]],
+    )
+    problem = _problem_of(land, objective="revenue", target_roas=1e6)
+    assert problem.target_level == 1e6
+    plan = optimize_bids(land, 1.0, objective="revenue", target_roas=1e6)
+    assert plan.success and plan.levels.tolist() == [0]
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"target_cpa": 1e-3}, r"target_cpa=0\.001 is unreachable: the lowest plan CPA is 10\.00"),
+        ({"target_roas": 50.0}, r"target_roas=50 is unreachable: the highest plan ROAS is 2\.000"),
+        (
+            {"target_cpa": 15.0, "min_bid": 1.5},
+            r"target_cpa=15 is reachable only by spending at least 4(\.0+)? yuan, more than",
+        ),
+    ],
+)
+def test_target_infeasible_messages(kw: dict[str, Any], message: str) -> None:
+    from bidopt.exceptions import InfeasibleError
+
+    land = BidLandscape(
+        bids=[[1.0, 2.0], [1.0, 2.0]],
+        clicks=[[1.0, 2.0], [1.0, 3.0]],
+        cost=[[1.0, 4.0], [2.0, 6.0]],
+        conversions=[[0.1, 0.3], [0.1, 0.2]],
+        revenue=[[2.0, 6.0], [2.0, 4.0]],
+    )
+    with pytest.raises(InfeasibleError, match=message):
+        optimize_bids(land, 3.0, objective="conversions", **kw)

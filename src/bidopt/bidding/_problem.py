@@ -88,7 +88,8 @@ class BidProblem:
         if self.target is None or self.target_scale is None:
             return 0.0
         g = float(picked(self.target, levels).sum())
-        scale = float(np.abs(picked(self.target_scale, levels)).sum())
+        # target_scale is a positive target times a metric >= 0: no sign to take off
+        scale = float(picked(self.target_scale, levels).sum())
         return g - TARGET_RTOL * scale
 
     def metrics(self, levels: IntArray) -> dict[str, FloatArray]:
@@ -98,18 +99,23 @@ class BidProblem:
         are not int64 of shape (n_keywords,) in -1..n_levels-1 go to ``at_levels``,
         which says what is wrong with them."""
         land = self.landscape
-        names = [name for name in _METRICS if getattr(land, name) is not None]
         if (
             _kernels.ENABLED
             and isinstance(levels, np.ndarray)
             and levels.dtype == np.int64
-            and levels.shape == (land.n_keywords,)
+            and levels.shape == land.bids.shape[:1]
         ):
-            arrays = [getattr(land, name) for name in names]
-            if all(a.dtype == np.float64 and a.flags.c_contiguous for a in arrays):
-                out = _kernels.gather_levels(arrays, levels)
-                if out is not None:
-                    return dict(zip(names, out, strict=True))
+            names, arrays = [], []
+            for name in _METRICS:
+                array = getattr(land, name)
+                if array is not None:  # a landscape's arrays are float64 (checked when built)
+                    if not (array.dtype == np.float64 and array.flags.c_contiguous):
+                        return land.at_levels(levels)
+                    names.append(name)
+                    arrays.append(array)
+            out = _kernels.gather_levels(arrays, levels)
+            if out is not None:
+                return dict(zip(names, out, strict=True))
         return land.at_levels(levels)
 
     def certificate(
@@ -199,23 +205,29 @@ def make_problem(
         raise InvalidInputError(
             f"`min_bid` must be <= `max_bid`. Got min_bid={low:g} and max_bid={high:g} instead."
         )
-    allowed: BoolArray | None = None
-    if low is not None or high is not None or cap is not None:
-        allowed = np.ones(bids.shape, dtype=bool)
-    if allowed is not None and low is not None:
-        allowed &= bids >= low
-    if allowed is not None and high is not None:
-        allowed &= bids <= high
-    if allowed is not None and cap is not None:
-        clicks = landscape.clicks
+    masks: list[BoolArray] = []  # the levels each bound allows; ``allowed`` is all of them
+    if low is not None:
+        masks.append(bids >= low)
+    if high is not None:
+        masks.append(bids <= high)
+    if cap is not None:
+        # the level's average CPC cost / clicks within the cap; a level that costs money
+        # and buys no clicks has an infinite CPC (``+ 0.0`` makes a -0.0 click count
+        # +0.0, so that is +inf, never -inf), one that costs nothing a CPC of 0 (0 / 0
+        # is NaN, which fails the comparison: allowed by the cost test)
+        cpc = landscape.clicks + 0.0  # one temporary, divided in place
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            # a level that costs money and buys no clicks has an infinite CPC
-            cpc = np.where(
-                clicks > 0,
-                cost / np.where(clicks > 0, clicks, 1.0),
-                np.where(cost > 0, np.inf, 0.0),
-            )
-        allowed &= cpc <= cap * (1 + 1e-12)
+            np.divide(cost, cpc, out=cpc)
+        within = cpc <= cap * (1 + 1e-12)
+        del cpc
+        within |= cost == 0.0
+        masks.append(within)
+    allowed: BoolArray | None = None
+    for mask in masks:
+        if allowed is None:
+            allowed = mask
+        else:
+            allowed &= mask
 
     cpa = _optional_positive(target_cpa, "target_cpa")
     roas = _optional_positive(target_roas, "target_roas")
@@ -234,8 +246,8 @@ def make_problem(
                 "`target_cpa` must come with `conversions` in the landscape. Got a "
                 f"landscape with {list(landscape.metrics)} instead."
             )
-        target, target_name, target_level = cost - cpa * conversions, "target_cpa", cpa
         target_scale = cpa * conversions
+        target, target_name, target_level = cost - target_scale, "target_cpa", cpa
         _check_reachable(landscape, allowed, total, target, target_name, cpa)
     elif roas is not None:
         revenue = landscape.revenue
@@ -244,8 +256,8 @@ def make_problem(
                 "`target_roas` must come with `revenue` in the landscape. Got a "
                 f"landscape with {list(landscape.metrics)} instead."
             )
-        target, target_name, target_level = roas * cost - revenue, "target_roas", roas
         target_scale = roas * cost
+        target, target_name, target_level = target_scale - revenue, "target_roas", roas
         _check_reachable(landscape, allowed, total, target, target_name, roas)
 
     group_of = group_budget = labels = None
@@ -332,16 +344,17 @@ def _check_reachable(
     count (CPA 0, ROAS infinite), and a point exactly at the target meets it (relative
     ``TARGET_RTOL``, as the solvers and the certificate).
     """
-    usable = np.ones(landscape.cost.shape, dtype=bool) if allowed is None else allowed
     cost = landscape.cost
     if name == "target_cpa":
         metric = landscape.conversions
         assert metric is not None
-        useful = usable & (metric > 0)
+        useful = metric > 0
+        if allowed is not None:
+            useful &= allowed
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = np.where(useful, cost / np.where(useful, metric, 1.0), np.inf)
-        best = float(ratio.min()) if ratio.size else np.inf
-        meets = useful & (target <= TARGET_RTOL * level * metric)
+            ratio = cost / metric  # each point's CPA
+        ratio[~useful] = np.inf  # (masked reductions and np.where cost more here)
+        best = float(ratio.min())
         if not np.isfinite(best) or best > level * (1 + 2 * TARGET_RTOL):
             raise InfeasibleError(
                 f"target_cpa={level:g} is unreachable: the lowest plan CPA is "
@@ -349,21 +362,31 @@ def _check_reachable(
                 + " Raise the target or relax the CPC cap and bid bounds.",
                 {"target_cpa": (best - level) if np.isfinite(best) else np.inf},
             )
+        np.multiply(TARGET_RTOL * level, metric, out=ratio)
     else:
         metric = landscape.revenue
         assert metric is not None
-        useful = usable & (metric > 0)
+        useful = metric > 0
+        if allowed is not None:
+            useful &= allowed
+        # each point's ROAS; a point that costs nothing has an infinite one (``+ 0.0``:
+        # a -0.0 cost is +0.0, so that is +inf, never -inf)
+        ratio = cost + 0.0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = np.where(useful, metric / np.where(cost > 0, cost, 1.0), 0.0)
-            ratio = np.where(useful & (cost == 0), np.inf, ratio)
-        best = float(ratio.max()) if ratio.size else 0.0
-        meets = useful & (target <= TARGET_RTOL * level * cost)
+            np.divide(metric, ratio, out=ratio)
+        ratio[~useful] = 0.0
+        best = float(ratio.max())
         if best < level * (1 - 2 * TARGET_RTOL):
             raise InfeasibleError(
                 f"target_roas={level:g} is unreachable: the highest plan ROAS is {best:.3f}. "
                 "Lower the target or relax the CPC cap and bid bounds.",
                 {"target_roas": level - best},
             )
+        np.multiply(TARGET_RTOL * level, cost, out=ratio)
+    # the points that meet the target on their own (to the solvers' tolerance)
+    meets = np.less_equal(target, ratio)
+    meets &= useful
+    del ratio, useful
     if not (meets & (cost <= budget)).any():
         cheapest = float(np.where(meets, cost, np.inf).min()) if meets.size else np.inf
         need, have = apart(cheapest, budget)
