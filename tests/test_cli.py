@@ -62,7 +62,7 @@ def test_bad_argument_is_one_line_and_nonzero() -> None:
     )
     assert run.returncode != 0
     assert "Traceback" not in run.stderr
-    assert "--budget: must be a number > 0" in run.stderr
+    assert "--budget: must be an amount of yuan > 0" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
 
 
