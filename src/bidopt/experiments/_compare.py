@@ -134,10 +134,11 @@ class Comparison:
     """Every arm compared with the control on one metric.
 
     Intervals and tests are on the difference of the arms' values: for a proportion
-    large-sample normal (Wald) ones with the variance ``p (1 - p) / n`` per arm, for a
+    large-sample normal (Wald) ones with the variance ``p (1 - p) / n`` per arm; for a
     mean Welch's t with the sample variance (``ddof=1``) over ``n`` and
     Welch-Satterthwaite degrees of freedom (also for the relative lift, and with CUPED
-    from the adjusted variances), for a ratio metric normal ones by the delta method.
+    from the adjusted variances); for a ratio metric the delta method's variance with
+    the same Welch t.
     The relative lift ``value / control - 1`` uses the delta method too (NaN when the
     control's value is 0).  A proportion comparison in which either arm has a rate of 0
     or 1 (whose Wald variance is 0) uses the Agresti-Caffo interval and test instead
@@ -390,10 +391,11 @@ def _cuped(s: ArmStatistics) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 def _welch_df(s: ArmStatistics, variance: FloatArray, c: int) -> FloatArray:
     """Degrees of freedom of each arm's comparison with the control, shape (n_arms,):
-    Welch-Satterthwaite's for a mean (each arm's variance of its mean on ``n - 1``
-    degrees of freedom), inf (the normal test) for proportions and ratios, and where
+    Welch-Satterthwaite's for a mean or a ratio (each arm's variance of its value on
+    ``n - 1`` degrees of freedom: the sample variance of the values, or of the delta
+    method's linearised ``y - R x``), inf (the normal test) for proportions and where
     both variances are 0."""
-    if s.kind != "mean":
+    if s.kind == "proportion":
         return np.full(s.arms.size, np.inf)
     dof = s.n - 1
     with np.errstate(divide="ignore", invalid="ignore"):
