@@ -129,3 +129,21 @@ def test_importing_bidopt_does_not_import_matplotlib() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_split_legend_covers_no_bar(splits: Any) -> None:
+    """The demo's split figure (current, 60/40, 55-65%, optimal over five channels) had its
+    legend in the upper right over the optimal split's douyin bar, the tallest there."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    _, result = splits
+    for lang in ("en", "zh"):
+        fig = plot_split(result, lang=lang)  # type: ignore[arg-type]
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        legend = fig.axes[0].get_legend().get_window_extent(renderer)
+        bars = [p.get_window_extent(renderer) for p in fig.axes[0].patches]
+        assert bars and not any(legend.overlaps(b) for b in bars)
+        # and the legend is still inside the saved image
+        assert legend.y0 >= 0 and legend.y1 <= fig.bbox.height

@@ -162,7 +162,15 @@ def plot_split(splits: Mapping[str, BudgetSplit], *, lang: Lang = "en") -> Any:
     ax.set_xlabel(w["channel"])
     ax.set_ylabel(money(get_style(), w["spend"], lang))
     ax.set_title(w["split_title"])
-    ax.legend(fontsize="small")
+    # below the axes, not inside: inside, the legend covered the tallest bars (the split
+    # that moves most money into one channel, the one a reader looks for)
+    ax.legend(
+        fontsize="small",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=1 if len(splits) > 2 else len(splits),
+        frameon=False,
+    )
     ax.grid(axis="y", alpha=0.3)
     return fig
 
