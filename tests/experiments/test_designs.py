@@ -164,7 +164,7 @@ def test_a_design_gives_the_power_it_claims_with_compare():
     # to f2b6e04 a mean design used the normal power (5.09 units per arm for a lift of
     # 2 sd) while compare tested with z, and a rate design at base 0.1 and +800% asked for
     # 2.2 units per arm, where compare's test has 53% power, not the 80% claimed
-    # (20,000 simulated); now a rate design keeps 5 expected successes and failures per
+    # (20,000 simulated); now a rate design keeps 10 expected successes and failures per
     # arm, and its power, simulated with compare, is what it claims
     rng = np.random.default_rng(11)
     d = fixed_design(baseline=0.3, relative_lift=0.5, power=0.8)
@@ -174,10 +174,10 @@ def test_a_design_gives_the_power_it_claims_with_compare():
         compare(ArmStatistics.from_counts(["a", "b"], [n, n], row)).significant[1] for row in hits
     ]
     assert abs(np.mean(significant) - d.power) <= 4 * np.sqrt(0.8 * 0.2 / 1000) + 0.01
-    with pytest.raises(InvalidInputError, match="at least 5 successes and 5 failures"):
+    with pytest.raises(InvalidInputError, match="at least 10 successes and 10 failures"):
         fixed_design(baseline=0.1, n=1.5, power=0.8)
     np.testing.assert_allclose(
-        fixed_design(baseline=0.1, relative_lift=8.0, power=0.8).n_control, 50.0, rtol=1e-12
+        fixed_design(baseline=0.1, relative_lift=8.0, power=0.8).n_control, 100.0, rtol=1e-12
     )
     with pytest.raises(InvalidInputError, match="`n` must give each arm at least 2 units"):
         fixed_design(baseline=0.0, sd=1.0, n=1.5, power=0.8)

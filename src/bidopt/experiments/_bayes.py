@@ -12,7 +12,7 @@ from scipy import stats
 from bidopt._optional import require_pandas
 from bidopt._validation import check_scalar
 from bidopt.exceptions import InvalidInputError
-from bidopt.experiments._compare import Comparison
+from bidopt.experiments._compare import Comparison, agresti_caffo_rows
 from bidopt.typing import FloatArray, ObjectArray
 
 __all__ = ["BayesSummary", "bayes_summary"]
@@ -27,9 +27,9 @@ class BayesSummary:
     Spotify's engines), so the absolute lift ``D`` is ``N(lift, lift_se^2)``, and the
     chance of a relative lift of at least ``x`` is that of ``B - (1 + x) A >= 0`` under
     the arms' independent normal posteriors (no delta-method ratio).  Where
-    :func:`compare` used Agresti-Caffo (a rate of 0 or 1 in the arm or the control),
-    both posteriors are its adjusted ones, so that ``prob_lift_above`` at a threshold
-    of 0 is ``prob_beats_control``; a posterior of standard deviation 0 gives
+    :func:`compare` used Agresti-Caffo (few successes or failures in the arm or the
+    control), both posteriors are its adjusted ones, so that ``prob_lift_above`` at a
+    threshold of 0 is ``prob_beats_control``; a posterior of standard deviation 0 gives
     probabilities of 0, 1/2 or 1.
 
     Attributes
@@ -130,11 +130,11 @@ def bayes_summary(result: Comparison, *, threshold: float = 0.0) -> BayesSummary
     treated = result.arms != result.control
     mean, var = result.value, result.std_error**2
     if result.kind == "proportion" and result.theta is None:
-        # the posteriors compare() tested with: a rate of 0 or 1 (a Wald variance of 0)
-        # in the arm or the control moves the pair to Agresti-Caffo (one success and one
-        # failure added to each arm), whose variance lift_se holds
-        edge = (mean == 0) | (mean == 1)
-        ac = treated & (edge | edge[c])
+        # the posteriors compare() tested with: few successes or failures in the arm or
+        # the control move the pair to Agresti-Caffo (one success and one failure added
+        # to each arm), whose variance lift_se holds
+        # (the successes back from the rates, to 1e-6: 10 read 9.999999999999998)
+        ac = agresti_caffo_rows(np.round(mean * result.n, 6), result.n, c)
         shrunk = (mean * result.n + 1) / (result.n + 2)
         ac_var = shrunk * (1 - shrunk) / (result.n + 2)
     else:

@@ -12,6 +12,7 @@ from scipy import optimize, stats
 from bidopt._optional import require_pandas
 from bidopt._validation import check_scalar
 from bidopt.exceptions import InvalidInputError
+from bidopt.experiments._compare import AC_COUNT
 
 __all__ = ["FixedDesign", "fixed_design"]
 
@@ -83,9 +84,9 @@ def _se(baseline: float, lift: float, sd: float | None, n: float, ratio: float) 
 #: :func:`compare` requires.
 _MIN_MEAN_UNITS = 2.0
 #: The fewest expected successes, and failures, in each arm of a rate design: below
-#: that the normal approximation behind its power fails (compare's test falls well
-#: short of the power promised), the textbook ``n p >= 5`` rule.
-_MIN_RATE_COUNT = 5.0
+#: that the normal approximation behind its power fails (compare's test, Agresti-Caffo
+#: below :data:`~bidopt.experiments._compare.AC_COUNT` observed, falls short of it).
+_MIN_RATE_COUNT = float(AC_COUNT)
 #: Above this many degrees of freedom the t power is the normal one (to 1e-7).
 _NORMAL_DF = 1e7
 
@@ -153,8 +154,8 @@ def fixed_design(
     ``TTestIndPower().solve_power(effect_size=lift / sd, nobs1=n, ratio=1)``.
 
     A design has at least 2 units per arm for a mean (a sample variance), and for a rate
-    at least 5 expected successes and 5 expected failures in each arm (below that the
-    normal approximation of the power fails: compare's test falls well short of it).
+    at least 10 expected successes and 10 expected failures in each arm (below that the
+    normal approximation of the power fails: compare's test falls short of it).
     A design below that raises, except that an effect so large that fewer units would
     do gets the smallest design, whose ``power`` is then the higher power it has.
 
