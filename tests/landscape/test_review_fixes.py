@@ -166,3 +166,32 @@ def test_a_keyword_day_split_over_two_rows_is_refused() -> None:
         split["revenue"][-1] = 0.0
     with pytest.raises(InvalidInputError, match=r"one row per keyword-day.*rows 0 and"):
         estimate_landscapes(read_keyword_log(split))
+
+
+def test_a_keyword_at_the_reserve_price_does_not_set_its_campaigns_sigma() -> None:
+    # session 20 review: one keyword paying 99.5% of its bid per click (at the platform's
+    # minimum bid) sat on the price floor at every sigma; its days, read at the floor,
+    # and its own z at the ratio table's end (-8), pooled into its ad group, drove the
+    # campaign's sigma from 0.55 to the grid's end, 1.4 (truth 0.5-0.9), and moved the
+    # other keywords' landscapes
+    from bidopt.datasets import read_keyword_log
+
+    log = make_search_account(60, n_days=28, rng=1).log
+    codes = log.keyword.codes
+    target = int(np.argmax(np.bincount(codes, weights=log.cost)))
+    columns = log.to_dict()
+    cost = np.array(columns["cost"], dtype=np.float64)
+    rows = (codes == target) & (log.clicks > 0)
+    cost[rows] = np.round(log.clicks[rows] * log.bid[rows] * 0.995, 2)
+    columns["cost"] = cost
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentifiabilityWarning)
+        plain = estimate_landscapes(log, n_draws=0)
+        reserve = estimate_landscapes(read_keyword_log(columns), n_draws=0)
+    name = log.keyword.categories[target]
+    sigma = [
+        float(e.model.price_sigma[np.flatnonzero(e.model.keywords == name)[0]])
+        for e in (plain, reserve)
+    ]
+    assert sigma[0] == pytest.approx(0.55)
+    assert abs(sigma[1] - sigma[0]) <= 0.1

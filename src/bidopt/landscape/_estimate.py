@@ -328,8 +328,10 @@ def estimate_landscapes(
       ``clicks / (clicks + min_clicks)``.  A cost per click at about the bid (the
       platform's minimum bid or reserve price) cannot tell how much traffic the keyword
       wins; its price level is read at most ``-Z_FLOOR`` (2) sigmas above its typical
-      bid (a win share of at least 2.3%): its clicks at the log's bids stay the log's,
-      its cost falls below the log's, and an
+      bid (a win share of at least 2.3%), and counts at that level in its ad group's
+      typical offset; one on the floor at every sigma of the grid says nothing about its
+      campaign's ``sigma``.  Its clicks at the log's bids stay the log's, its cost falls
+      below the log's, and an
       :class:`~bidopt.exceptions.IdentifiabilityWarning` names the keywords and the gap
       when they carry 5% of the spend or more.  A keyword-day that paid more per click
       than its bid (the bid changed within the day) is read at its cost per click as
@@ -521,9 +523,12 @@ def estimate_landscapes(
         )
     mus, floored = [], []
     for sigma, z_own in zip(_SIGMA_GRID, z_by_sigma, strict=True):
-        # pool z through ad group -> campaign for keywords with few clicks
-        z_group = _group_mean(z_own, k_clicks, group_codes)
-        z_campaign = _group_mean(z_own, k_clicks, campaign_codes)
+        # pool z through ad group -> campaign for keywords with few clicks; a keyword's
+        # own z below the floor says only that its price is near its bid, so it weighs
+        # in at the floor (at the ratio table's end, z -8, it dragged its group there)
+        z_said = np.maximum(z_own, Z_FLOOR)
+        z_group = _group_mean(z_said, k_clicks, group_codes)
+        z_campaign = _group_mean(z_said, k_clicks, campaign_codes)
         g_clicks = np.bincount(group_codes, weights=k_clicks)[group_codes]
         g_own = g_clicks / (g_clicks + weight_clicks)
         z_parent = g_own * z_group[group_codes] + (1 - g_own) * z_campaign[campaign_codes]
@@ -550,16 +555,24 @@ def estimate_landscapes(
         volume_by_sigma, per_keyword = volume_deviance_on_cluster(
             client, mu_by_sigma, k_imps, day_rows, campaign_codes, volume_deviance
         )
+    # a keyword whose price level sits on the floor at every sigma of the grid (a cost
+    # per click at about its bid) has no price level the log identifies: the floor's
+    # arbitrary level would make its days say how sigma bends its volume, and such a
+    # keyword pulled its campaign's sigma to the grid's end, moving every other
+    # keyword's landscape; it says nothing about sigma
+    informs = ~np.all(np.stack(floored), axis=0)
     campaign_rows = np.bincount(
-        campaign_codes[entity], weights=active.astype(np.float64), minlength=n_campaigns
+        campaign_codes[entity],
+        weights=(active & informs[entity]).astype(np.float64),
+        minlength=n_campaigns,
     )
     campaign_units = np.bincount(
-        campaign_codes, weights=(k_days > 0).astype(np.float64), minlength=n_campaigns
+        campaign_codes, weights=((k_days > 0) & informs).astype(np.float64), minlength=n_campaigns
     )
     # quasi-likelihood per keyword: each keyword's deviance over its own dispersion (its
     # days vary far more than Poisson, and the more so the larger its volume)
     dispersion = np.maximum(per_keyword.min(axis=0) / np.maximum(k_days - 1.0, 1.0), 1.0)
-    scaled = per_keyword / dispersion
+    scaled = np.where(informs, per_keyword / dispersion, 0.0)
     campaign_dev = np.stack(
         [np.bincount(campaign_codes, weights=d, minlength=n_campaigns) for d in scaled]
     ).astype(np.float64)
