@@ -202,7 +202,8 @@ def _write_outputs(
     _write_csv(
         out / "channel_split.csv",
         ["channel", *names],
-        ([c, *(splits[n].allocation[c] for n in names)] for c in channels),
+        # yuan to the fen, as split.csv (not 699150.7599063285)
+        ([c, *(f"{splits[n].allocation[c]:.2f}" for n in names)] for c in channels),
     )
     written.append("channel_split.csv")
     try:
