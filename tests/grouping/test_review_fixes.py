@@ -185,3 +185,14 @@ def test_keywords_of_one_size_are_not_grouped_across_products() -> None:
     for g in range(groups.n_groups):
         members = groups.members(g)
         assert len({p for p in products for k in members if p in k}) == 1, members
+
+
+@pytest.mark.parametrize("group", [2, -1, 1.5, "0", True, None])
+def test_members_of_a_group_that_does_not_exist_raises(group: object) -> None:
+    # members(5) or members(-1) returned [] (an empty group) instead of saying that no
+    # group has that id
+    groups = group_keywords(["花王湿巾", "花王湿巾包邮", "花王奶粉"])
+    assert groups.n_groups == 2
+    with pytest.raises(InvalidInputError, match=r"`group` must be an integer >= 0 and <= 1"):
+        groups.members(group)  # type: ignore[arg-type]
+    assert groups.members(1) + groups.members(0) == ["花王湿巾", "花王湿巾包邮", "花王奶粉"]

@@ -64,8 +64,16 @@ class KeywordGroups:
         return float(np.mean(self.sizes[self.labels] >= 2))
 
     def members(self, group: int) -> list[str]:
-        """The keywords of one group."""
-        return [str(k) for k in self.keywords[self.labels == group]]
+        """The keywords of one group.
+
+        Parameters
+        ----------
+        group : int
+            A group id, 0 .. ``n_groups - 1`` (another number raises: it names no
+            group).
+        """
+        g = int(check_scalar(group, "group", lower=0, upper=self.n_groups - 1, integer=True))
+        return [str(k) for k in self.keywords[self.labels == g]]
 
     def to_frame(self) -> Any:
         """One row per keyword: keyword, group id, group name, theme id, theme name
