@@ -327,7 +327,9 @@ class BudgetPacer:
             What the slot spent (>= 0), bidding with :attr:`multiplier`.
         pctr : array-like, shape (n_auctions_in_slot,), optional
             The pCTRs of the slot's auctions (won or not), each in [0, 1].  Needed by
-            ``plan="level"`` and the ``"filter"`` controller.
+            ``plan="level"`` and the ``"filter"`` controller.  An empty array (a slot
+            without auctions) keeps the multiplier: the slot is booked, but says
+            nothing of the prices.
 
         Returns
         -------
@@ -347,6 +349,14 @@ class BudgetPacer:
                 "Got None instead."
             )
         s, lam = self.slot, self.multiplier
+        if theta is not None and theta.size == 0:
+            # a slot without auctions (an outage, a gap in the traffic) says nothing of
+            # the prices: it is booked and lam kept; stepping the controller on its spend
+            # of 0 raised the bids 33-49% for the slots after it
+            self._record(spent, 0)
+            if self.left <= 0 and self.controller != "none":
+                self.multiplier = self.lam_bounds[1]
+            return self.multiplier
         here = float(self._weights[s])
         if self._level is not None:
             assert theta is not None
