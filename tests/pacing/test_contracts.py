@@ -251,3 +251,11 @@ def test_a_slot_without_auctions_keeps_the_multiplier(controller: str) -> None:
     lam = pacer.multiplier
     assert pacer.update(0.0, pctr=np.zeros(0)) == lam
     assert pacer.slot == 1 and pacer.left == 100.0
+
+
+def test_the_report_of_a_huge_budget_is_readable() -> None:
+    # at f2b6e04 a budget of 1e300 printed as 301 digits in summary() and repr()
+    pacer = BudgetPacer(1e300, 1e-4, controller="pid", n_slots=4)
+    pacer.update(1e299)
+    assert "1e+300" in pacer.summary() and "9e+299" in repr(pacer)
+    assert max(len(w) for w in pacer.summary().split()) < 30

@@ -433,7 +433,7 @@ class BudgetPacer:
             f"{self.plan!r}\n"
             f"  slots reported: {self.slot} of {self.n_slots}"
             f"{' (stopped)' if self.stopped else ''}\n"
-            f"  spent {self.budget - self.left:.2f} of {self.budget:.2f}; next multiplier "
+            f"  spent {_money(self.budget - self.left)} of {_money(self.budget)}; next multiplier "
             f"{self.multiplier:.4g}"
         )
 
@@ -446,8 +446,14 @@ class BudgetPacer:
         return (
             f"BudgetPacer(controller={self.controller!r}, plan={self.plan!r}, "
             f"slot={self.slot}/{self.n_slots}, multiplier={self.multiplier:.4g}, "
-            f"left={self.left:.2f} of {self.budget:.2f})"
+            f"left={_money(self.left)} of {_money(self.budget)})"
         )
+
+
+def _money(x: float) -> str:
+    """An amount for a report: two decimals, or 6 significant digits from 1e15 up (a
+    budget of 1e300 printed 300 digits)."""
+    return f"{x:.2f}" if abs(x) < 1e15 else f"{x:.6g}"
 
 
 def _resolve_controller(
