@@ -195,3 +195,31 @@ def test_a_keyword_at_the_reserve_price_does_not_set_its_campaigns_sigma() -> No
     ]
     assert sigma[0] == pytest.approx(0.55)
     assert abs(sigma[1] - sigma[0]) <= 0.1
+
+
+def test_cost_on_a_day_without_clicks_does_not_set_the_price_level() -> None:
+    # session 20 review: read with relax=("cost_needs_clicks",), keyword-days with a cost
+    # but no click put their cost into the cost per click over the bid: with one clicked
+    # row in 8 made so, every keyword's price level moved (the first from 0.58, as
+    # without that cost, to 1.21)
+    from bidopt.datasets import read_keyword_log
+
+    columns = make_search_account(12, n_days=14, rng=3).log.to_dict()
+    clicks = np.array(columns["clicks"])
+    rows = np.flatnonzero(clicks > 0)[::8]
+    clicks[rows] = 0
+    columns["clicks"] = clicks
+    if "conversions" in columns:
+        conversions = np.array(columns["conversions"])
+        conversions[rows] = 0
+        columns["conversions"] = conversions
+    free = dict(columns)
+    free["cost"] = np.where(clicks > 0, columns["cost"], 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentifiabilityWarning)
+        paid = estimate_landscapes(
+            read_keyword_log(columns, relax=("cost_needs_clicks",)), n_draws=0
+        )
+        unpaid = estimate_landscapes(read_keyword_log(free), n_draws=0)
+    np.testing.assert_array_equal(paid.model.price_mu, unpaid.model.price_mu)
+    np.testing.assert_array_equal(paid.landscapes.clicks, unpaid.landscapes.clicks)

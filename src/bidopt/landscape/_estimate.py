@@ -325,7 +325,9 @@ def estimate_landscapes(
     * ``mu_k`` comes from inverting the second-price relation on the keyword's observed
       cost per click relative to its bid; keywords with few clicks borrow the typical
       offset of their ad group (then campaign, then account), weighted by
-      ``clicks / (clicks + min_clicks)``.  A cost per click at about the bid (the
+      ``clicks / (clicks + min_clicks)``; a cost on a keyword-day without clicks (a log
+      read with ``relax=("cost_needs_clicks",)``) bought no click and is left out of it.
+      A cost per click at about the bid (the
       platform's minimum bid or reserve price) cannot tell how much traffic the keyword
       wins; its price level is read at most ``-Z_FLOOR`` (2) sigmas above its typical
       bid (a win share of at least 2.3%), and counts at that level in its ad group's
@@ -503,7 +505,16 @@ def estimate_landscapes(
         np.log(np.where(k_clicks > 0, k_click_bid, 1) / np.maximum(k_clicks, 1)),
         mean_log_bid,
     )
-    ratio = np.where(k_click_bid > 0, k_cost / np.where(k_click_bid > 0, k_click_bid, 1), np.nan)
+    # the cost per click over the bid, of the keyword-days that bought clicks: a cost on a
+    # day without clicks (kept by read_keyword_log(relax=("cost_needs_clicks",))) bought
+    # none, and read into the ratio it put every price near the bid
+    k_click_cost = np.asarray(
+        np.bincount(entity, weights=np.where(clicks > 0, cost_log, 0.0), minlength=n),
+        dtype=np.float64,
+    )
+    ratio = np.where(
+        k_click_bid > 0, k_click_cost / np.where(k_click_bid > 0, k_click_bid, 1), np.nan
+    )
     ratio = np.clip(ratio, 1e-6, 1 - 1e-6)
     own = k_clicks / (k_clicks + weight_clicks)
 
@@ -706,7 +717,7 @@ def estimate_landscapes(
     for message in (
         _no_counts_message(k_imps, k_clicks, log.conversions, int(day_codes.max()) + 1),
         _above_bid_message(above, entity, model.keywords, log.date),
-        _floor_message(at_floor, model.keywords, k_cost, k_click_bid, best["sigma"]),
+        _floor_message(at_floor, model.keywords, k_click_cost, k_click_bid, best["sigma"]),
         _spend_gap_message(model, entity, fit_bid, active, cost_log),
         ident.warning_message(),
     ):
