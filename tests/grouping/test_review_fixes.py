@@ -171,6 +171,8 @@ def test_a_model_name_after_a_latin_word_is_not_read_as_a_size() -> None:
     from bidopt.grouping._tokens import keyword_roles
 
     assert "xs" in keyword_roles("iphone xs 手机壳").brands
+    assert "xs" in keyword_roles("苹果xs手机壳").brands
+    assert "xs码" in keyword_roles("连衣裙xs码").attributes
 
 
 def test_keywords_of_one_size_are_not_grouped_across_products() -> None:

@@ -100,7 +100,9 @@ _LETTERS = re.compile(r"[a-z]+")
 _SIZE_WORD = r"(?:[2-6]?x{1,3}l|x{1,2}s|[sml])"
 # a letter size with the size unit (码 / 号): never a product, brand or model
 _SIZE_UNIT = re.compile(rf"(?<![a-z0-9+#.]){_SIZE_WORD}\s*[码号]")
-_SIZE = re.compile(_SIZE_WORD)
+# a letter size alone (without 码 / 号); not xs, which names a phone model (苹果xs) as
+# often as a size
+_SIZE = re.compile(r"[2-6]?x{1,3}l|xxs|[sml]")
 # jieba part-of-speech tags that never head a noun phrase: verbs, adjectives, adverbs,
 # numerals, measure words, pronouns, prepositions, conjunctions, particles, time, place
 _NOT_HEAD = ("v", "a", "d", "z", "m", "q", "r", "p", "c", "u", "y", "e", "f", "t", "o", "b")
@@ -250,7 +252,7 @@ def keyword_roles(text: str) -> KeywordRoles:
         latin_before = bool(_LETTERS.match(token)) and not _FUSED.fullmatch(token)
         if chinese and not after_latin and _SIZE.fullmatch(token):
             # a letter size alone in a Chinese keyword (连衣裙 xxl), not a brand; after
-            # a Latin word it may be a model's name (iphone xs)
+            # a Latin word it may be part of a model's name (galaxy s)
             attributes.append(token)
         elif _FUSED.fullmatch(token):
             words.append(token)
