@@ -248,10 +248,12 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     with (tmp_path / "s" / "split.csv").open(encoding="utf-8-sig") as handle:
         free = {r[0]: float(r[2]) for r in list(csv.reader(handle))[1:]}
     assert abs(free["钻展"] - today["钻展"]) > 1_000
-    # a channel the history does not have is a data error: exit 1, one line
-    assert main([*args, "--rule", "core=直通车,天猫:0.6"]) == 1
+    # a channel the history does not have is a column named on the command line that the
+    # file lacks, as a wrong --kpi: a usage error (exit 2), one line with its channels
+    assert main([*args, "--rule", "core=直通车,天猫:0.6"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "天猫" in err
+    assert "its channels: 直通车, 钻展, 淘宝客, 抖音, 小红书." in err
 
 
 def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,12 @@ from bidopt.datasets import (
     read_channel_history,
     read_keyword_log,
 )
-from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingDependencyError
+from bidopt.exceptions import (
+    InfeasibleError,
+    InvalidInputError,
+    MissingColumnError,
+    MissingDependencyError,
+)
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import (
     KEY_COLUMNS,
@@ -423,7 +428,9 @@ def run_split(
     for rule in parsed:
         unknown = [c for c in rule.channels if c not in known]
         if unknown:
-            raise InvalidInputError(
+            # a channel is a column of the history: a name the file lacks is a usage
+            # error (exit 2), as --kpi's
+            raise MissingColumnError(
                 f"`--rule` {rule.group} must name channels of {path.name}. Got {unknown} "
                 f"instead; its channels: {', '.join(history.channels)}."
             )
