@@ -322,6 +322,14 @@ def test_margin_line_in_the_objectives_unit(reference: tuple[Any, Any, Any, Any]
     # a budget that does not bind: no 'costs inf yuan'
     loose = _margin_line(dataclasses.replace(sheet, marginal_cpa=float("inf")))
     assert "inf" not in loose and loose.startswith("The budget does not limit the plan")
+    # a target CPA the plan is at is named as what limits it ('--target-cpa 20' said only
+    # 'the bid limits, the trust region or a target limit it' with the plan's CPA at 20.00)
+    cpa = sheet.totals()["plan"]["cpa"]
+    at = _margin_line(dataclasses.replace(sheet, marginal_cpa=float("inf")), target_cpa=cpa)
+    assert at.startswith("The budget does not limit the plan: the target CPA does (the plan's")
+    assert f"at the {cpa:,.2f}-yuan target" in at
+    above = _margin_line(dataclasses.replace(sheet, marginal_cpa=float("inf")), target_cpa=2 * cpa)
+    assert above == loose  # a target with room to spare is not named
 
 
 def test_a_report_without_bids_names_the_column_and_its_headers(

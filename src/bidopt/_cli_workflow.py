@@ -282,7 +282,7 @@ def run_plan(
         f"{sheet.spend:,.2f} of the {sheet.budget:,.2f} budget "
         f"({'kept' if sheet.success else 'NOT kept: ' + sheet.message})"
         + (f"; {note}." if (note := sheet.aim_note("en")) else "."),
-        _margin_line(sheet, capped=max_cpc is not None),
+        _margin_line(sheet, capped=max_cpc is not None, target_cpa=target_cpa),
         *_range_lines(plan.ranges),
         *(f"warning: {w}" for w in sheet.warnings),
         "",
@@ -309,11 +309,19 @@ def _per_day(value: float) -> str:
     return f"{value:,.2f}" if np.isfinite(value) else "-"
 
 
-def _margin_line(sheet: BidSheet, *, capped: bool = False) -> str:
+def _margin_line(sheet: BidSheet, *, capped: bool = False, target_cpa: float | None = None) -> str:
     """What the last yuan the plan spends buys, in the plan objective's unit (``capped``:
-    the plan has a CPC cap, named among what may limit it)."""
+    the plan has a CPC cap, named among what may limit it; ``target_cpa``, yuan: the
+    target, named as what limits the plan when the plan's cost per order is at it)."""
     unit = {"conversions": "orders", "clicks": "clicks"}.get(sheet.objective)
     if not np.isfinite(sheet.marginal_cpa) or sheet.marginal_cpa <= 0:
+        cpa = sheet.totals()["plan"]["cpa"]
+        if target_cpa is not None and np.isfinite(cpa) and cpa >= target_cpa * (1 - 1e-3):
+            return (
+                f"The budget does not limit the plan: the target CPA does (the plan's cost "
+                f"per order is at the {target_cpa:,.2f}-yuan target; a higher --target-cpa "
+                "buys more orders, at a higher cost per order)."
+            )
         limits = "the CPC cap, the bid limits" if capped else "the bid limits"
         return (
             f"The budget does not limit the plan: more of it would buy no more "
