@@ -532,12 +532,15 @@ def estimate_landscapes(
         z_by_sigma = z_own_on_cluster(
             client, ratio, click_rows, moved, campaign_codes, z_own_by_sigma
         )
+    # keywords whose own cost per click is at about their bid at every sigma of the grid
+    # (the platform's minimum bid or reserve price): their own z says only that their
+    # price is near the bid, so they weigh in at the floor when z is pooled (at the
+    # ratio table's end, z -8, one of them dragged its group's offset there)
+    at_bid = np.all(z_by_sigma <= Z_FLOOR, axis=0) & (k_clicks > 0)
     mus, floored = [], []
     for sigma, z_own in zip(_SIGMA_GRID, z_by_sigma, strict=True):
-        # pool z through ad group -> campaign for keywords with few clicks; a keyword's
-        # own z below the floor says only that its price is near its bid, so it weighs
-        # in at the floor (at the ratio table's end, z -8, it dragged its group there)
-        z_said = np.maximum(z_own, Z_FLOOR)
+        # pool z through ad group -> campaign for keywords with few clicks
+        z_said = np.where(at_bid, Z_FLOOR, z_own)
         z_group = _group_mean(z_said, k_clicks, group_codes)
         z_campaign = _group_mean(z_said, k_clicks, campaign_codes)
         g_clicks = np.bincount(group_codes, weights=k_clicks)[group_codes]
