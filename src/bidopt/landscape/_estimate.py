@@ -330,8 +330,8 @@ def estimate_landscapes(
       A cost per click at about the bid (the
       platform's minimum bid or reserve price) cannot tell how much traffic the keyword
       wins; its price level is read at most ``-Z_FLOOR`` (2) sigmas above its typical
-      bid (a win share of at least 2.3%), and counts at that level in its ad group's
-      typical offset; one on the floor at every sigma of the grid says nothing about its
+      bid (a win share of at least 2.3%); one on that floor at every sigma of the grid
+      counts at the floor in its ad group's typical offset and says nothing about its
       campaign's ``sigma``.  Its clicks at the log's bids stay the log's, its cost falls
       below the log's, and an
       :class:`~bidopt.exceptions.IdentifiabilityWarning` names the keywords and the gap
