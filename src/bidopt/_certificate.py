@@ -157,25 +157,29 @@ def _each(
     item: str,
 ) -> ConstraintCheck:
     v = np.asarray(values, dtype=np.float64).ravel()
-    lim = np.broadcast_to(np.asarray(limits, dtype=np.float64), v.shape).ravel()
+    lim = np.asarray(limits, dtype=np.float64)
     if v.size == 0:
         return ConstraintCheck(name, sense, 0.0, 0.0, math.inf, 0.0, True, unit, f"0 {item}s")
+    if lim.ndim:  # one bound per item; a single bound is used as a scalar (no per-item copy)
+        lim = np.broadcast_to(lim, v.shape).ravel()
     with np.errstate(invalid="ignore"):
         slack = lim - v if sense == "<=" else v - lim
         tol = rtol * np.abs(lim)
-        # an infinite bound in the right direction always holds
-        slack = np.where(np.isinf(lim) & np.isfinite(v), np.inf, slack)
+        infinite = np.isinf(lim)
+        if infinite.any():  # an infinite bound in the right direction always holds
+            slack = np.where(infinite & np.isfinite(v), np.inf, slack)
         fails = ~(slack >= -tol)  # NaN fails
-    worst = int(np.argmax(fails)) if fails.any() else int(np.argmin(slack - (-tol)))
-    n_fail = int(fails.sum())
+        n_fail = int(np.count_nonzero(fails))
+        worst = int(np.argmax(fails)) if n_fail else int(np.argmin(slack - (-tol)))
+    at = worst if lim.ndim else ()
     detail = f"{v.size} {item}s, {n_fail} violate" + (f" (first: {item} {worst})" if n_fail else "")
     return ConstraintCheck(
         name,
         sense,
         float(v[worst]),
-        float(lim[worst]),
+        float(lim[at]),
         float(slack[worst]),
-        float(tol[worst]),
+        float(tol[at]),
         n_fail == 0,
         unit,
         detail,

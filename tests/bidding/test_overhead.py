@@ -199,3 +199,34 @@ def test_target_infeasible_messages(kw: dict[str, Any], message: str) -> None:
     )
     with pytest.raises(InfeasibleError, match=message):
         optimize_bids(land, 3.0, objective="conversions", **kw)
+
+
+def _each_reference(sense: str, values: np.ndarray, limits: Any) -> tuple[Any, ...]:
+    """The per-item check written out on arrays (the bound broadcast to every item)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    lim = np.broadcast_to(np.asarray(limits, dtype=np.float64), v.shape).ravel()
+    with np.errstate(invalid="ignore"):
+        slack = lim - v if sense == "<=" else v - lim
+        tol = 1e-9 * np.abs(lim)
+        slack = np.where(np.isinf(lim) & np.isfinite(v), np.inf, slack)
+        fails = ~(slack >= -tol)
+        worst = int(np.argmax(fails)) if fails.any() else int(np.argmin(slack - (-tol)))
+    return (float(v[worst]), float(lim[worst]), float(slack[worst]), float(tol[worst]))
+
+
+@pytest.mark.parametrize("sense", ["<=", ">="])
+def test_each_check_with_one_bound_equals_the_bound_broadcast(sense: str) -> None:
+    from bidopt._certificate import lower_each, upper_each
+
+    check = upper_each if sense == "<=" else lower_each
+    rng = np.random.default_rng(17)
+    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, 1.0 + 1e-10, 1.0 - 1e-10]
+    for trial in range(200):
+        values = rng.choice([*specials, *rng.normal(1.0, 0.5, 8)], rng.integers(1, 30))
+        for bound in (1.0, 0.0, -2.5, np.inf, -np.inf, np.nan, float(values[0])):
+            got = check("x", values, bound, item="k")
+            as_array = check("x", values, np.full(values.size, bound), item="k")
+            expected = _each_reference(sense, values, bound)
+            fields = (got.value, got.limit, got.slack, got.tolerance)
+            np.testing.assert_array_equal(np.array(fields), np.array(expected), err_msg=trial)
+            assert repr(got) == repr(as_array)  # every field, the verdict and the detail

@@ -143,10 +143,11 @@ class BidProblem:
                 upper_each("group_budgets", used, self.group_budget, unit="yuan", item="group")
             )
         if self.max_cpc is not None:
-            clicks = metrics["clicks"]
-            paid = (levels >= 0) & (cost > 0)
+            # each paid keyword's cost per click; money for no clicks is +inf (``+ 0.0``
+            # makes a -0.0 click count +0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                cpc = np.where(clicks[paid] > 0, cost[paid] / clicks[paid], np.inf)
+                cpc = cost / (metrics["clicks"] + 0.0)
+            cpc = cpc[(levels >= 0) & (cost > 0)]
             checks.append(
                 upper_each("max_cpc", cpc, self.max_cpc, unit="yuan/click", item="keyword")
             )
