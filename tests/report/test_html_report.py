@@ -295,3 +295,22 @@ def test_split_page_figures_speak_the_pages_language(monkeypatch: pytest.MonkeyP
     assert not english & _english_words(labels["zh"], names), labels["zh"]
     assert {"历史花费范围", "80% 区间", "当前", "无规则"} <= set(labels["zh"]), labels["zh"]
     assert "no rule" in labels["en"] and "optimal" not in labels["en"]
+
+
+def test_split_page_heads_every_column_and_gives_the_bars_their_own_section() -> None:
+    """The split table's last column (within / outside the history) had an empty header,
+    and the bars sat under the curves' heading ('shaded: the spend range seen'), which
+    does not describe them."""
+    plan, curves, splits = _double11_splits()
+    observed = {c: (0.5 * x, 1.2 * x) for c, x in plan.current.items()}
+    for lang in ("en", "zh"):
+        page = render_split_report(splits, curves, rule="core 60%", observed=observed, lang=lang)  # type: ignore[arg-type]
+        first = page.split("<tr>", 2)[1]  # the table's header row
+        assert "<th></th>" not in first and WORDS[lang]["in_range"] in first
+        headings = re.findall(r"<h2>(.*?)</h2>", page)
+        splits_at = headings.index(WORDS[lang]["splits"])
+        assert headings[splits_at + 1] == WORDS[lang]["curves"]
+        # each figure under its own heading: the bars before the curves' heading
+        bars = page.index(f'alt="{WORDS[lang]["splits"]}"')
+        assert page.index(f"<h2>{WORDS[lang]['splits']}</h2>") < bars
+        assert bars < page.index(f"<h2>{WORDS[lang]['curves']}</h2>")

@@ -77,6 +77,7 @@ WORDS: dict[str, dict[str, str]] = {
         "roi": "ROI",
         "outside": "outside the history",
         "inside": "within the history",
+        "in_range": "splits vs the range",
         "fit": "Fit of the response curves",
     },
     "zh": {
@@ -118,6 +119,7 @@ WORDS: dict[str, dict[str, str]] = {
         "roi": "投产比",
         "outside": "超出历史范围",
         "inside": "在历史范围内",
+        "in_range": "各方案是否在范围内",
         "fit": "响应曲线的拟合",
     },
 }

@@ -363,7 +363,7 @@ def render_split_report(
         rows.append(row)
     totals: list[Any] = [words["revenue"], *(number(shown[n].response, 0) for n in names)]
     rois: list[Any] = [words["roi"], *(number(shown[n].roi, 2) for n in names)]
-    extra = [words["observed"], ""] if observed is not None else []
+    extra = [words["observed"], words["in_range"]] if observed is not None else []
     header = [words["channel"], *(label[n] for n in names), *extra]
     pad = [""] * len(extra)
     body = table(
@@ -391,11 +391,13 @@ def render_split_report(
             f"{interval})."
         )
         body += f"<p><b>{text(line)}</b></p>"
-    figures = ""
+    figures = bars = ""
     try:
         from bidopt import plotting
 
-        figures += figure_img(
+        # the bars under their own heading (they sat under the curves' "shaded: the
+        # spend range seen" heading, which says nothing about them)
+        bars = figure_img(
             plotting.plot_split({label[n]: shown[n] for n in names}, lang=lang), words["splits"]
         )
         # a fit's curves are drawn with the band of its draws, solid over the spends
@@ -421,6 +423,7 @@ def render_split_report(
         figures = f'<p class="note">{text(exc)}</p>'
     sections = [
         (words["rule_cost"], body),
+        *([(words["splits"], bars)] if bars else []),
         (words["curves"], figures),
     ]
     if fit is not None:
