@@ -230,3 +230,20 @@ def test_each_check_with_one_bound_equals_the_bound_broadcast(sense: str) -> Non
             fields = (got.value, got.limit, got.slack, got.tolerance)
             np.testing.assert_array_equal(np.array(fields), np.array(expected), err_msg=trial)
             assert repr(got) == repr(as_array)  # every field, the verdict and the detail
+
+
+def test_group_labels_read_the_same_from_arrays_lists_and_objects() -> None:
+    land = _landscape(np.random.default_rng(23), 30, 5)
+    labels = np.arange(30) % 4
+    budget = float(land.cost[:, -1].sum()) * 0.4
+    caps = {0: budget / 5, 2: budget / 8}
+    plans = [
+        optimize_bids(land, budget, groups=given, group_budgets=caps)
+        for given in (labels, labels.tolist(), labels.astype(object))
+    ]
+    for plan in plans[1:]:
+        np.testing.assert_array_equal(plan.levels, plans[0].levels)
+        assert repr(plan.certificate) == repr(plans[0].certificate)
+    for bad in (labels[:-1], labels.reshape(2, 15), labels[:-1].tolist()):
+        with pytest.raises(InvalidInputError, match=r"`groups` must have shape \(30,\)"):
+            optimize_bids(land, budget, groups=bad, group_budgets=caps)

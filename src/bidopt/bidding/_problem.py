@@ -268,7 +268,13 @@ def make_problem(
             f"`{'groups' if groups is not None else 'group_budgets'}` instead."
         )
     if groups is not None and group_budgets is not None:
-        group_array = np.asarray(groups, dtype=object)
+        # a numpy array of one dtype is kept (np.unique reads it); anything else is read
+        # label by label, as objects (see _group_codes)
+        group_array: npt.NDArray[Any] = (
+            groups
+            if isinstance(groups, np.ndarray) and groups.dtype != object
+            else np.asarray(groups, dtype=object)
+        )
         if group_array.shape != (landscape.n_keywords,):
             raise InvalidInputError(
                 f"`groups` must have shape ({landscape.n_keywords},), one label per keyword. "
@@ -313,7 +319,7 @@ def make_problem(
     )
 
 
-def _group_codes(groups: Any, as_objects: npt.NDArray[np.object_]) -> tuple[Any, IntArray]:
+def _group_codes(groups: Any, as_objects: npt.NDArray[Any]) -> tuple[Any, IntArray]:
     """Distinct labels (as given: 1 and '1' differ) and each keyword's label code."""
     # a numpy array of one dtype is compared as is; anything else label by label (a
     # list [1, "1"] would become two "1" strings in np.asarray)
