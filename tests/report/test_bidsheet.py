@@ -189,3 +189,27 @@ def test_a_keyword_starting_with_a_formula_sign_stays_text(tmp_path: Path) -> No
     assert keywords == ["=连衣裙", "=连衣裙", "@望远镜"]
     assert any("3 rows have a campaign, ad group or keyword" in w for w in sheet.warnings)
     assert len(sheet.warnings_in("zh")) == len(sheet.warnings)
+
+
+def test_bids_far_below_the_logged_ones_are_warned() -> None:
+    """--budget 100 on the example export (today 5,217 yuan a day): 190 bids cut below
+    two thirds of every bid their keyword ran at, and the plan's CPA of 3.45 yuan (today
+    26.95) came with no word that it is extrapolated (bids above 1.5 x the highest were
+    warned, bids far below the lowest were not)."""
+    log = read_keyword_log(_log())
+    estimate = estimate_landscapes(log, bids=np.linspace(0.05, 4.777, 12))
+    plan = optimize_bids(estimate.landscapes, 1.0, min_bid=0.05, max_bid=99.99)
+    sheet = make_bid_sheet(log, estimate, plan)
+    assert sheet.keyword.tolist() == ["连衣裙", "连衣裙", "望远镜"]  # A/u1, A/u2, B/u3
+    lowest = np.array([1.0, 2.0, 0.5])  # each key's lowest logged bid
+    below = int(((sheet.new_bid > 0) & (sheet.new_bid < lowest / 1.5)).sum())
+    assert below > 0
+    assert any(w.startswith(f"{below} new bids are below two thirds") for w in sheet.warnings)
+    assert any(
+        w.startswith(f"{below} 个新出价低于该词报表中最低出价的三分之二") for w in sheet.warnings_zh
+    )
+    # at today's spend the bids stay among the logged ones: no such warning
+    today = optimize_bids(estimate.landscapes, 60.0, min_bid=0.05, max_bid=99.99)
+    calm = make_bid_sheet(log, estimate, today)
+    calm_below = int(((calm.new_bid > 0) & (calm.new_bid < lowest / 1.5)).sum())
+    assert (calm_below == 0) == (not any("two thirds" in w for w in calm.warnings))

@@ -435,8 +435,12 @@ def make_bid_sheet(
     history_clicks = np.asarray(
         np.bincount(row_of, weights=log.clicks.astype(np.float64), minlength=n), dtype=np.float64
     )
+    logged = np.asarray(log.bid, dtype=np.float64)
     max_history_bid = np.zeros(n)
-    np.maximum.at(max_history_bid, row_of, np.asarray(log.bid, dtype=np.float64))
+    np.maximum.at(max_history_bid, row_of, logged)
+    # the lowest bid each key ran at (a paused day's 0 is no bid; inf: never bid)
+    min_history_bid = np.full(n, np.inf)
+    np.minimum.at(min_history_bid, row_of, np.where(logged > 0, logged, np.inf))
 
     def rounded(mode: str) -> FloatArray:
         ticks = plan.bids / step_
@@ -479,6 +483,7 @@ def make_bid_sheet(
         min_bid=low,
         few_clicks=int((changed & (history_clicks < FEW_CLICKS)).sum()),
         beyond_history=int(((new > 1.5 * max_history_bid) & (new > 0)).sum()),
+        below_history=int(((new < min_history_bid / 1.5) & (new > 0)).sum()),
         days=int(np.unique(log.date).size),
         orders=(float(np.sum(now_orders)), float(np.sum(orders))),
         formula_like=_formula_like(log, first),

@@ -205,11 +205,14 @@ def sheet_warnings(
     days: int,
     orders: tuple[float, float] = (float("nan"), float("nan")),
     formula_like: int = 0,
+    below_history: int = 0,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The bid sheet's warnings in English and in Chinese (same order); ``orders`` is
     (today's, the plan's) orders per day (NaN without an orders column); ``formula_like``
     the number of rows whose campaign, ad group or keyword starts with ``=``, ``+``,
-    ``-`` or ``@``."""
+    ``-`` or ``@``; ``beyond_history`` / ``below_history`` the number of new bids above
+    1.5 times the highest / below two thirds of the lowest bid their keyword had in the
+    report."""
     en: list[str] = []
     zh: list[str] = []
     if formula_like:
@@ -275,6 +278,16 @@ def sheet_warnings(
         zh.append(
             f"{beyond_history} 个新出价超过该词报表中最高出价的 1.5 倍：这些出价能带来多少"
             "流量是从较低出价外推的，并未实际观察到。"
+        )
+    if below_history:
+        en.append(
+            f"{below_history} new bids are below two thirds of the lowest bid their keyword "
+            "had in the report: what those bids buy is extrapolated from higher bids, not "
+            "observed, so the plan's figures lean on that guess."
+        )
+        zh.append(
+            f"{below_history} 个新出价低于该词报表中最低出价的三分之二：这些出价能带来多少"
+            "流量是从较高出价外推的，并未实际观察到，方案的数字依赖这一推测。"
         )
     if days < 7:
         en.append(f"The report covers {days} days only: day-of-week swings are not averaged out.")
