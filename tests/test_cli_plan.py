@@ -516,3 +516,25 @@ def test_keywords_left_out_of_the_bid_file_are_named(
     assert "`clicks` is not a number" in printed.split("no row in the bid file")[1]
     assert lost not in (out / "bids.csv").read_text(encoding="utf-8-sig")
     assert lost in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_each_command_given_the_others_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """plan on the channel history named the reader's parameter ('`source` must have a
+    header row ...'), and split on the keyword report said only that '推广计划名称' must
+    hold numbers: now plan names REPORT, and split says the file looks like a keyword
+    report, which plan reads."""
+    history = _channel_history(tmp_path)
+    assert main(["plan", str(history), "--budget", "10", "--out", str(tmp_path), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: REPORT (the keyword report) must have a header row"), err
+    z = _examples()
+    report = tmp_path / "report.csv"
+    with report.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([z.HEADER, *z.keyword_report_rows(20, n_days=3)])
+    rule = ["--rule", "core=直通车:0.6"]
+    assert main(["split", str(report), "--budget", "10", "-q", *rule]) == 1
+    err = capsys.readouterr().err
+    assert "report.csv has a keyword column: it looks like a keyword report, which " in err
+    assert "'python -m bidopt plan' reads" in err and len(err.strip().splitlines()) == 1

@@ -18,6 +18,7 @@ import numpy as np
 from bidopt._cli import _range_lines, _table
 from bidopt._excel import sheet_note
 from bidopt._split_words import gain_lines, rule_cost
+from bidopt._tables import read_table
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, fit_response, split_budget
 from bidopt.datasets import (
@@ -72,6 +73,38 @@ def canonical_order(log: KeywordLog) -> KeywordLog:
 
 #: The first bytes of an Excel workbook: .xlsx (a zip) and the old binary .xls (OLE2).
 _WORKBOOK = {b"PK\x03\x04": ".xlsx", b"\xd0\xcf\x11\xe0": "old binary Excel (.xls)"}
+
+
+def _renamed(exc: InvalidInputError, old: str, new: str) -> InvalidInputError:
+    """``exc`` with a leading ``old`` (a reader's parameter name) read as ``new`` (the
+    command line's name for it); other errors as they are."""
+    text = str(exc)
+    if type(exc) not in (InvalidInputError, MissingColumnError) or not text.startswith(old):
+        return exc
+    return type(exc)(new + text[len(old) :])
+
+
+def _with_hint(exc: InvalidInputError, hint: str) -> InvalidInputError:
+    """``exc`` with ``hint`` added to its message (``exc`` itself when there is none)."""
+    if not hint or type(exc) not in (InvalidInputError, MissingColumnError):
+        return exc
+    return type(exc)(f"{exc} {hint}")
+
+
+def _keyword_report_hint(path: Path) -> str:
+    """A sentence when the file at ``path`` has a keyword column (a keyword report, not a
+    channel history), else ``""``."""
+    try:
+        header = {re.sub(r"[\s_]", "", h).lower() for h in read_table(path).columns}
+    except InvalidInputError:
+        return ""
+    if not header & set(HEADER_ALIASES["keyword"]):
+        return ""
+    return (
+        f"{path.name} has a keyword column: it looks like a keyword report, which "
+        "'python -m bidopt plan' reads; split reads a channel spend history (one row per "
+        "period, a spend column per channel and a revenue column)."
+    )
 
 
 def _check_file(path: Path, what: str) -> None:
@@ -157,7 +190,11 @@ def run_plan(
     say = progress or _quiet
     say(f"reading {path.name}")
     _check_file(path, "REPORT (the keyword report)")
-    log = read_keyword_log(path, errors="raise" if strict else "drop")
+    try:
+        log = read_keyword_log(path, errors="raise" if strict else "drop")
+    except InvalidInputError as exc:
+        # the reader names its Python parameter; the command line calls it REPORT
+        raise _renamed(exc, "`source`", "REPORT (the keyword report)") from None
     load = log.report
     if len(log) == 0:
         why = "; ".join(load.reasons[:3])
@@ -431,7 +468,11 @@ def run_split(
         raise InvalidInputError("`--rule` must be given at least once. Got none.")
     say(f"reading {path.name}")
     _check_file(path, "HISTORY (the channel spend history)")
-    history = read_channel_history(path, kpi=kpi)
+    try:
+        history = read_channel_history(path, kpi=kpi)
+    except InvalidInputError as exc:
+        # a keyword report given to split (the other command's file): say so
+        raise _with_hint(exc, _keyword_report_hint(path)) from None
     known = set(history.channels)
     for rule in parsed:
         unknown = [c for c in rule.channels if c not in known]
