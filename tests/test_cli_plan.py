@@ -538,3 +538,21 @@ def test_each_command_given_the_others_file_says_so(
     err = capsys.readouterr().err
     assert "report.csv has a keyword column: it looks like a keyword report, which " in err
     assert "'python -m bidopt plan' reads" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_draws_line_says_today_is_held_to_the_budget(
+    reference: tuple[Any, Any, Any, Any],
+) -> None:
+    """'the plan beats today's bids at the same spend' was printed under a table where the
+    plan spends 5,000.00 and today 5,216.67: the comparison holds today's bids to the plan's
+    budget (PlanRanges.gain), which the line now says (CLI, en and zh page)."""
+    from bidopt._cli import _range_lines
+    from bidopt.report import render_plan_report
+
+    plan, sheet = reference[2], reference[3]
+    (line,) = _range_lines(plan.ranges)
+    assert "the plan beats today's bids held to the same budget in" in line
+    assert "same spend" not in line
+    for lang, words in (("en", "held to the same budget"), ("zh", "方案优于同样预算下的当前出价")):
+        page = render_plan_report(sheet, ranges=plan.ranges, lang=lang)  # type: ignore[arg-type]
+        assert words in page and "same spend" not in page and "相同花费" not in page
