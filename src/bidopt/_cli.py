@@ -8,7 +8,6 @@ import math
 import os
 import sys
 import time
-import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 
 from bidopt._lang import Lang, check_lang
 from bidopt._tables import read_table
+from bidopt._wording import display_width
 from bidopt.bidding import BidPlan, Frontier, PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, ResponseCurve, compare_splits
 from bidopt.datasets import KeywordLog, SearchAccount, double11_channels, make_search_account
@@ -32,22 +32,17 @@ MAX_CPC = 22.0
 TARGET_CPA = 25.0
 
 
-def _width(text: str) -> int:
-    """Columns the text takes in a terminal (Chinese characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _numeric(cell: str) -> bool:
     return cell.replace(",", "").replace(".", "").replace("%", "").lstrip("+-").isdigit()
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     # numbers (and their headers) right-aligned, text left-aligned
     right = [j > 0 and all(_numeric(r[j]) for r in rows[1:]) for j in range(len(widths))]
 
     def pad(cell: str, width: int, right: bool) -> str:
-        space = " " * (width - _width(cell))
+        space = " " * (width - display_width(cell))
         return space + cell if right else cell + space
 
     return "\n".join(

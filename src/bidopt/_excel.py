@@ -15,6 +15,7 @@ from typing import Any
 
 from bidopt._optional import require_openpyxl
 from bidopt._validation import short_repr
+from bidopt._wording import display_width
 from bidopt.exceptions import InvalidInputError
 
 __all__ = ["EXCEL_SUFFIXES", "read_xlsx", "sheet_note", "write_xlsx"]
@@ -173,7 +174,9 @@ def write_xlsx(
             cell.number_format = fmt
     ws.freeze_panes = "A2"
     for j, name in enumerate(header):
-        width = max([len(str(name)) * 2] + [len(str(r[j])) for r in rows[:200]])
+        # in display columns: a Chinese keyword takes two per character (len() cut
+        # "轻量yonex跑步机" to 13 columns where it needs 17)
+        width = max(display_width(str(c)) for c in [name, *(r[j] for r in rows[:200])])
         ws.column_dimensions[openpyxl.utils.get_column_letter(j + 1)].width = min(
             60, max(8, width + 2)
         )

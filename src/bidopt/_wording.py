@@ -6,7 +6,9 @@ words what it means for the plan; the machine-readable outcome stays in ``status
 
 from __future__ import annotations
 
-__all__ = ["apart", "target_message"]
+import unicodedata
+
+__all__ = ["apart", "display_width", "target_message"]
 
 #: What each target is, in a merchant's words.
 _TARGETS = {
@@ -51,3 +53,9 @@ def apart(a: float, b: float) -> tuple[str, str]:
         if pair[0] != pair[1]:
             return pair
     return f"{a!r}", f"{b!r}"
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a spreadsheet cell: wide characters
+    (Chinese, full-width forms) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -213,3 +213,20 @@ def test_bids_far_below_the_logged_ones_are_warned() -> None:
     calm = make_bid_sheet(log, estimate, today)
     calm_below = int(((calm.new_bid > 0) & (calm.new_bid < lowest / 1.5)).sum())
     assert (calm_below == 0) == (not any("two thirds" in w for w in calm.warnings))
+
+
+def test_bid_xlsx_columns_are_wide_enough_for_chinese_keywords(tmp_path: Path) -> None:
+    """Column widths counted characters, not display columns: the keyword column of the
+    example export's bids.xlsx was 13 wide where '轻量yonex跑步机' needs 17, so Excel cut it
+    (the match-type cell next to it is never empty)."""
+    openpyxl = pytest.importorskip("openpyxl", reason="the excel extra is not installed")
+    from bidopt._excel import write_xlsx
+
+    rows = [["个护", "沐浴露-01", "轻量yonex跑步机", "精确匹配", 1.5]]
+    rows.append(["运动户外", "跑步机-01", "哪个好海尔电饭煲特价", "广泛匹配", 2.0])
+    path = tmp_path / "bids.xlsx"
+    write_xlsx(path, ["推广计划", "推广单元", "关键词", "匹配方式", "新出价"], rows)
+    sheet = openpyxl.load_workbook(path).active
+    widths = [sheet.column_dimensions[c].width for c in "ABCDE"]
+    # 哪个好海尔电饭煲特价: 10 characters, 20 columns (+2 margin)
+    assert widths[2] == 22 and widths[1] >= 11 and widths[3] >= 10, widths
