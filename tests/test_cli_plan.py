@@ -545,14 +545,16 @@ def test_the_draws_line_says_today_is_held_to_the_budget(
 ) -> None:
     """'the plan beats today's bids at the same spend' was printed under a table where the
     plan spends 5,000.00 and today 5,216.67: the comparison holds today's bids to the plan's
-    budget (PlanRanges.gain), which the line now says (CLI, en and zh page)."""
+    budget and targets (PlanRanges.gain: with a target CPA today's bids that break it
+    are paused), which the line now says (CLI, en and zh page)."""
     from bidopt._cli import _range_lines
     from bidopt.report import render_plan_report
 
     plan, sheet = reference[2], reference[3]
     (line,) = _range_lines(plan.ranges)
-    assert "the plan beats today's bids held to the same budget in" in line
+    assert "the plan beats today's bids held to its budget and targets in" in line
     assert "same spend" not in line
-    for lang, words in (("en", "held to the same budget"), ("zh", "方案优于同样预算下的当前出价")):
+    zh = "方案优于受同样预算和目标约束的当前出价"
+    for lang, words in (("en", "held to its budget and targets"), ("zh", zh)):
         page = render_plan_report(sheet, ranges=plan.ranges, lang=lang)  # type: ignore[arg-type]
         assert words in page and "same spend" not in page and "相同花费" not in page

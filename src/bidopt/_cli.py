@@ -62,7 +62,7 @@ def _range_lines(ranges: PlanRanges | None) -> list[str]:
     return [
         f"Orders per day, {ranges.level:.0%} range over the estimate's draws: plan "
         f"{lo:,.1f}..{hi:,.1f}, today {tlo:,.1f}..{thi:,.1f}; the plan beats today's bids "
-        f"held to the same budget in {ranges.probability_better:.0%} of the draws."
+        f"held to its budget and targets in {ranges.probability_better:.0%} of the draws."
     ]
 
 

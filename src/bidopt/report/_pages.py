@@ -108,9 +108,10 @@ def _ranges_block(ranges: PlanRanges, lang: Lang) -> str:
     )
     better = ranges.probability_better
     line = (
-        f"在 {better:.0%} 的抽样中，方案优于同样预算下的当前出价。"
+        f"在 {better:.0%} 的抽样中，方案优于受同样预算和目标约束的当前出价。"
         if lang == "zh"
-        else f"The plan beats today's bids held to the same budget in {better:.0%} of the draws."
+        else f"The plan beats today's bids held to its budget and targets in {better:.0%} of the "
+        "draws."
     )
     body = table([head, words["today"], words["plan"]], rows, numeric=[False, True, True])
     return body + f"<p>{text(line)}</p>"
