@@ -10,7 +10,9 @@ error: RMSE of the posterior means relative to the mean true rate.
 merges its rows under ``--label`` into ``results/pooling_coverage.json`` and renders
 ``results/pooling_coverage.md`` from every label there (run the before side with
 ``PYTHONPATH=<worktree of the old commit>/src``).  Seeds 0-99 were used to choose the
-method's settings; 1000-1199 are the held-out ones reported.
+method's settings (0-39 for the leave-one-out strength fit of session 20 and the
+many-small-groups designs ``many_*``, ``logit*``); 1000-1199 are the held-out ones
+reported.
 """
 
 from __future__ import annotations
@@ -37,12 +39,21 @@ DESIGNS = {
     "near1": "60 units, Beta(80, 1.3), 0-100 trials",
     "hier_bal": "10 groups (Beta(2, 60)) x 15 units (strength 100), 0-300 trials",
     "hier_dom": "as hier_bal, one unit 200,000 trials",
+    "many_j": "30 groups (Beta(0.9, 29.1): J-shaped) x 8 units (strength 30), 50 trials",
+    "many_s30": "30 groups (Beta(2, 60)) x 8 units (strength 30), 50 trials",
+    "many_s100": "as many_s30, strength 100",
+    "many_s300": "as many_s30, strength 300",
+    "logit200": "30 groups (logit-normal, mean logit 0.03, sd 0.7) x 8 units (strength 200), "
+    "log-normal trials (median 60, sd of log 1)",
+    "logit300": "as logit200, strength 300",
 }
 
 
 def simulate(name: str, rng: np.random.Generator) -> tuple[Any, Any, Any, list[Any]]:
     """Successes, trials, true rates and levels of one simulated account."""
     levels: list[Any] = []
+    if name.startswith(("many", "logit")):
+        return _many_small_groups(name, rng)
     if name == "balanced":
         p, n = rng.beta(2, 60, 40), rng.integers(100, 300, 40).astype(float)
     elif name.startswith("dominant"):
@@ -66,6 +77,26 @@ def simulate(name: str, rng: np.random.Generator) -> tuple[Any, Any, Any, list[A
         levels = [group]
     x = rng.binomial(n.astype(int), p).astype(float)
     return x, n, p, levels
+
+
+def _many_small_groups(name: str, rng: np.random.Generator) -> tuple[Any, Any, Any, list[Any]]:
+    """Many small groups (30 x 8 units), the case where the units' strength is barely
+    identified and the group's rate is fitted to the same few units' trials."""
+    group = np.repeat(np.arange(30), 8)
+    if name == "many_j":
+        strength, group_rate = 30.0, rng.beta(0.9, 29.1, 30)
+        n = np.full(group.size, 50.0)
+    elif name.startswith("many_s"):
+        strength, group_rate = float(name[6:]), rng.beta(2, 60, 30)
+        n = np.full(group.size, 50.0)
+    else:
+        strength = float(name[5:])
+        group_rate = 1.0 / (1.0 + np.exp(-rng.normal(np.log(0.03 / 0.97), 0.7, 30)))
+        n = np.floor(rng.lognormal(np.log(60.0), 1.0, group.size))
+    m = group_rate[group]
+    p = rng.beta(m * strength, (1 - m) * strength)
+    x = rng.binomial(n.astype(int), p).astype(float)
+    return x, n, p, [group]
 
 
 def run(first: int, seeds: int) -> list[dict[str, Any]]:

@@ -33,11 +33,13 @@ class PooledRates:
     prior_strength : list of float
         The fitted prior strength (pseudo-trials) of each level, coarsest first, then
         the units' own.  The priors used are widened for the uncertainty of each
-        parent's rate (so never more certain than the parent: see :func:`pool_rates`)
-        and never U-shaped (each pseudo-count at least 1, or the parent's if smaller).
+        parent's rate (so never more certain than the parent: see :func:`pool_rates`),
+        each pseudo-count at least 1 in a group's prior and 0.05 in the prior of a unit
+        with trials (or the parent's if smaller).
     level : float
-        Probability of the intervals :attr:`lower` and :attr:`upper`.  Every Beta is
-        unimodal, so for ``level`` >= 0.3 each interval contains its mean.
+        Probability of the intervals :attr:`lower` and :attr:`upper`.  For ``level``
+        >= 0.3 each interval contains its mean (the interval's Beta has no pseudo-count
+        so small that its mass piles up at 0 or 1 past its mean).
     """
 
     mean: FloatArray
@@ -82,11 +84,20 @@ class PooledRates:
 
 
 def _fit_strength(
-    successes: FloatArray, trials: FloatArray, prior_mean: FloatArray
+    successes: FloatArray, trials: FloatArray, prior_mean: FloatArray, prior_conc: FloatArray
 ) -> tuple[float, FloatArray, FloatArray]:
     """Beta-binomial prior strength ``s`` (Beta(s m, s (1 - m))) by marginal likelihood,
     and its posterior on a grid (values of ``s`` and their probabilities); where ``s``
-    is not identified, ``1e6`` alone."""
+    is not identified, ``1e6`` alone.
+
+    ``prior_mean`` and ``prior_conc`` (shape (n_units,) each) are the pooled rate of
+    each unit's parent and its concentration (pseudo-trials), the unit's own trials
+    included.  Each unit's likelihood uses its parent's rate without the unit's own
+    successes and trials (leave one out), and the prior around that rate widened for
+    its error as :func:`_widened` does: fitted to data that include the unit's own, the
+    parent's rate sits closer to each unit than the true one, which made the spread
+    between units look smaller and the fitted ``s`` too large (too much shrinkage and
+    too narrow intervals) when groups have few units."""
     used = trials > 0
     if used.sum() < 2:
         return 1e6, np.array([1e6]), np.ones(1)
@@ -96,20 +107,24 @@ def _fit_strength(
         # piles its mass at 0 (or 1), so the spread between units is not identified;
         # as with too few units, the parent's uncertainty alone sets the prior
         return 1e6, np.array([1e6]), np.ones(1)
-    m = np.clip(prior_mean[used], 1e-9, 1 - 1e-9)
-    # units alike in (successes, trials, prior mean) counted once, the rest in a
+    # the parent without the unit (its concentration keeps the parent's prior
+    # pseudo-trials, so it stays > 0)
+    c = prior_conc[used] - n
+    m = np.clip((prior_mean[used] * prior_conc[used] - x) / c, 1e-9, 1 - 1e-9)
+    # units alike in (successes, trials, parent) counted once, the rest in a
     # canonical order: the likelihood's sums (and so the fitted strength) do not depend
     # on the units' (or groups') order, which moved every pooled rate by up to ~1e-5
-    order = np.lexsort((m, n, x))
-    x, n, m = x[order], n[order], m[order]
-    new = np.r_[True, (x[1:] != x[:-1]) | (n[1:] != n[:-1]) | (m[1:] != m[:-1])]
+    order = np.lexsort((c, m, n, x))
+    x, n, m, c = x[order], n[order], m[order], c[order]
+    new = np.r_[True, (x[1:] != x[:-1]) | (n[1:] != n[:-1]) | (m[1:] != m[:-1]) | (c[1:] != c[:-1])]
     first = np.flatnonzero(new)
     count = np.diff(np.r_[first, x.size]).astype(np.float64)
-    x, n, m = x[first], n[first], m[first]
+    x, n, m, c = x[first], n[first], m[first], c[first]
 
     def negative_log_likelihood(log_s: float) -> float:
         s = np.exp(log_s)
-        a, b = s * m, s * (1 - m)
+        s_eff = c * s / (c + s + 1.0)  # _widened without its floor
+        a, b = s_eff * m, s_eff * (1 - m)
         return -float(count @ (special.betaln(x + a, n - x + b) - special.betaln(a, b)))
 
     low, high = np.log(1e-2), np.log(1e7)
@@ -137,12 +152,21 @@ def _fit_strength(
     log_post = np.array([-negative_log_likelihood(g) for g in grid]) + log_prior
     width = np.gradient(grid)  # trapezoid-like cell widths of the uneven grid
     weight = np.exp(log_post - log_post.max()) * width
-    return float(np.exp(res.x)), np.exp(grid), weight / weight.sum()
+    # the strength returned (the prior's, for every point estimate) is the posterior's
+    # geometric mean: the maximum of a likelihood that barely identifies ``s`` (a few
+    # units with a few trials) often sits at an extreme (near 0: every unit its own raw
+    # rate)
+    weight = weight / weight.sum()
+    return float(np.exp(weight @ grid)), np.exp(grid), weight
 
 
 #: A strength whose posterior standard deviation in ``log s`` (from the curvature of the
 #: marginal likelihood) is below this is taken as known: its spread moves no interval.
 _SHARP = 0.05
+#: The smallest pseudo-count of the prior of a unit with trials (or its parent's, if
+#: smaller): such priors may be J-shaped (a unit's rate near 0 when its group's is);
+#: groups' priors and units without trials keep 1.
+_MIN_PSEUDO = 0.05
 #: Grid points of the strength's posterior with less than this share of the largest
 #: weight are left out of the mixture.
 _MIN_WEIGHT = 1e-4
@@ -173,25 +197,43 @@ def _check_nested(codes: list[npt.NDArray[np.intp]], levels: Sequence[Any]) -> N
             )
 
 
-def _widened(strength: float, parent: FloatArray, mean: FloatArray) -> FloatArray:
+def _widened(
+    strength: float, parent: FloatArray, mean: FloatArray, least: float | FloatArray = 1.0
+) -> FloatArray:
     """Concentration of a Beta(strength m, strength (1 - m)) prior whose mean m is itself
-    uncertain with concentration ``parent`` (moment-matched: equal variance), never
-    U-shaped.
+    uncertain with concentration ``parent`` (moment-matched: equal variance), shape
+    (n,) like ``parent`` and ``mean``.
 
     The fitted strength can be tiny (a level whose few groups look as different as
     can be sits on the fit's lower bound), and a prior Beta(s m, s (1 - m)) with
-    ``s m < 1`` piles its mass at 0 (or 1): a unit with no trials then got an interval
-    such as [2e-308, 3e-11] that missed its own mean.  So each pseudo-count of the
-    prior is at least 1, or the parent's own if smaller (the parent's Beta has
-    concentration ``parent`` and mean ``m``).  By induction from the account's uniform
-    prior (both pseudo-counts >= 1) every Beta is then unimodal, and its equal-tailed
-    interval (for ``level`` >= 0.3) contains its mean.
+    ``s m`` near 0 piles its mass at 0 (or 1): a unit with no trials then got an
+    interval such as [2e-308, 3e-11] that missed its own mean.  So each pseudo-count of
+    the prior is at least ``least``, or the parent's own if smaller (the
+    parent's Beta has concentration ``parent`` and mean ``m``).  Below 1 the prior is
+    J-shaped, as the rates of units in a group whose rate is near 0 are: a floor of 1
+    (never J-shaped) put a quarter of such true rates below their intervals.  ``least``
+    (a scalar, or shape (n,)) is that floor; groups' priors keep 1.  The interval's
+    Beta has its own floor (:func:`_interval_floor`).
     """
     widened = parent * strength / (parent + strength + 1.0)
     smaller = np.minimum(mean, 1.0 - mean)
     with np.errstate(divide="ignore"):
-        floor = np.minimum(parent, 1.0 / smaller)
+        floor = np.minimum(parent, least / smaller)
     return np.asarray(np.maximum(widened, floor), dtype=np.float64)
+
+
+def _interval_floor(level: float) -> float:
+    """The smallest pseudo-count of an interval's Beta for which its equal-tailed
+    ``level`` interval contains its mean: ``a`` with ``Q(a, a) = (1 - level) / 2``
+    (``Q`` the regularized upper incomplete gamma function: the chance that a
+    Beta(a, b) rate exceeds its mean, which falls with ``b`` towards ``Q(a, a)``), 1 for
+    a ``level`` below 0.27 (where no ``a`` <= 1 will do), and never below
+    :data:`_MIN_PSEUDO`.  With a 1% margin."""
+    tail = (1.0 - level) / 2.0
+    if tail >= float(special.gammaincc(1.0, 1.0)):
+        return 1.0
+    root = optimize.brentq(lambda a: float(special.gammaincc(a, a)) - tail, 1e-12, 1.0)
+    return float(min(max(1.01 * root, _MIN_PSEUDO), 1.0))
 
 
 def pool_rates(
@@ -223,7 +265,13 @@ def pool_rates(
     Notes
     -----
     The point estimate of a unit is its posterior mean given the fitted prior (its
-    parent's pooled rate ``m`` and the level's strength ``s``).  Its interval is the
+    parent's pooled rate ``m`` and the level's strength ``s``, the geometric mean of
+    its posterior unless the data pin it down).  Each level's ``s`` is fitted with every
+    member's likelihood taken around its parent's rate without the member's own
+    trials (leave one out), so that a parent of a few members, whose rate is fitted to
+    their trials, does not make them look alike.  The prior of a unit with trials may
+    be J-shaped (pseudo-counts down to 0.05; a group's, or a unit's without trials,
+    down to 1), as the rates of units in a group whose rate is near 0 are.  Its interval is the
     equal-tailed interval of a Beta with that mean and the variance of the unit's rate
     with the hyper-parameters' uncertainty integrated out, not held known: the
     posterior of ``s`` (marginal likelihood on a grid, uniform prior on the
@@ -336,16 +384,19 @@ def _pool_sorted(
         gm[code] = prior
         gc = np.zeros(size)
         gc[code] = parent_conc
-        s, grid, weight = _fit_strength(gx, gn, gm)
+        s, grid, weight = _fit_strength(gx, gn, gm, gc)
         strengths.append(s)
         s_eff = _widened(s, gc, gm)
         fitted.append((code, gn, gn / (gn + s_eff), float(weight @ (1.0 / (grid + 1.0)))))
         prior = ((gx + s_eff * gm) / (gn + s_eff))[code]
         parent_conc = (gn + s_eff)[code]
-    s, grid, weight = _fit_strength(x, n, prior)
+    s, grid, weight = _fit_strength(x, n, prior, parent_conc)
     strengths.append(s)
     m = np.clip(prior, 1e-12, 1 - 1e-12)
-    s_unit = _widened(s, parent_conc, m)
+    # J-shaped priors for units with trials; a unit without trials keeps an interval
+    # whose pseudo-counts are at least 1 (or its parent's)
+    least = np.where(n > 0, _MIN_PSEUDO, 1.0)
+    s_unit = _widened(s, parent_conc, m, least)
     mean = (x + s_unit * m) / (n + s_unit)
     # the interval's Beta: the same mean, the hyper-parameters' uncertainty added (the
     # mixture over the posterior of the units' strength s; the parent's rate's error
@@ -355,7 +406,7 @@ def _pool_sorted(
     kept = weight >= _MIN_WEIGHT * weight.max()
     share = weight[kept] / weight[kept].sum()
     for s_j, w_j in zip(grid[kept].tolist(), share.tolist(), strict=True):
-        s_unit_j = _widened(s_j, parent_conc, m)
+        s_unit_j = _widened(s_j, parent_conc, m, least)
         mean_j = (x + s_unit_j * m) / (n + s_unit_j)
         error = np.maximum(prior_error(s_j) - 1.0 / (parent_conc + 1.0), 0.0)
         shrink = s_unit_j / (n + s_unit_j)
@@ -364,11 +415,15 @@ def _pool_sorted(
             + shrink**2 * error * m * (1 - m)
             + (mean_j - mean) ** 2
         )
-    conc = n + s_unit
+    # never more certain than the unit's posterior given the fitted prior, and no
+    # pseudo-count below the floor that keeps the mean inside the interval (nor, for a
+    # unit without trials, below its prior's)
     smaller = np.minimum(mean, 1.0 - mean)
+    conc = n + s_unit
+    floor = _interval_floor(prob) / smaller
     with np.errstate(divide="ignore"):
-        floor = np.minimum(conc, 1.0 / smaller)  # unimodal, as _widened keeps the prior
-    conc = np.minimum(np.maximum(mean * (1 - mean) / variance - 1.0, floor), conc)
+        floor = np.where(n > 0, floor, np.maximum(floor, np.minimum(conc, least / smaller)))
+    conc = np.maximum(np.minimum(mean * (1 - mean) / variance - 1.0, conc), floor)
     return PooledRates(
         mean=mean,
         alpha=mean * conc,
