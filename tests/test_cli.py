@@ -138,16 +138,28 @@ def test_demo_figures_speak_the_language_asked(
     from bidopt import _cli, plotting
 
     langs: dict[str, str] = {}
+    given: dict[str, object] = {}
     for name in ("plot_landscape", "plot_response_curves", "plot_split", "plot_frontier"):
         real = getattr(plotting, name)
 
         def spy(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
             langs[_name] = str(kw.get("lang"))
+            given[_name] = args[0]
             return _real(*args, **kw)  # type: ignore[operator]
 
         monkeypatch.setattr(plotting, name, spy)
     _cli.run_demo(n_keywords=60, n_days=7, seed=1, out=tmp_path, lang="zh")
     assert langs == dict.fromkeys(langs, "zh") and len(langs) == 4
+    # the splits and channels too (the zh figures said 'current', 'zhitongche', ...)
+    splits = given["plot_split"]
+    assert list(splits) == ["当前", "60/40 规则", "核心 55-65%", "最优"]  # type: ignore[call-overload]
+    channels = ("直通车", "钻展", "淘宝客", "抖音", "小红书")
+    assert splits["最优"].channels == channels  # type: ignore[index]
+    assert tuple(given["plot_response_curves"]) == channels  # type: ignore[call-overload]
+    # the CSV keeps the English names
+    with (tmp_path / "channel_split.csv").open(encoding="utf-8-sig") as handle:
+        table = list(csv.reader(handle))
+    assert table[0][1] == "current" and table[1][0] == "zhitongche"
     with pytest.raises(SystemExit) as exit_:
         main(["demo", "--lang", "fr"])
     assert exit_.value.code == 2

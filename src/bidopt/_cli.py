@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import math
 import os
 import sys
@@ -30,6 +31,21 @@ from bidopt.typing import FloatArray
 
 MAX_CPC = 22.0
 TARGET_CPA = 25.0
+
+#: The demo's channels and splits in a Chinese figure.
+_CHANNEL_ZH = {
+    "zhitongche": "直通车",
+    "diamond": "钻展",
+    "taobaoke": "淘宝客",
+    "douyin": "抖音",
+    "xiaohongshu": "小红书",
+}
+_SPLIT_ZH = {
+    "current": "当前",
+    "60/40 rule": "60/40 规则",
+    "core 55-65%": "核心 55-65%",
+    "optimal": "最优",
+}
 
 
 def _numeric(cell: str) -> bool:
@@ -201,6 +217,15 @@ def _write_outputs(
         ([c, *(f"{splits[n].allocation[c]:.2f}" for n in names)] for c in channels),
     )
     written.append("channel_split.csv")
+    # the figures in the language asked: a Chinese figure names the channels and the
+    # splits in Chinese too (the CSV files keep the English names)
+    name = {n: (_SPLIT_ZH.get(n, n) if lang == "zh" else n) for n in splits}
+    label = {c: (_CHANNEL_ZH.get(c, c) if lang == "zh" else c) for c in curves}
+    shown = {
+        n: dataclasses.replace(split, channels=tuple(label[c] for c in split.channels))
+        for n, split in splits.items()
+    }
+    shown_curves = {label[c]: curve for c, curve in curves.items()}
     try:
         from bidopt import plotting
 
@@ -214,17 +239,23 @@ def _write_outputs(
                 lang=lang,
             ),
             "response_curves.png": plotting.plot_response_curves(
-                curves, splits["optimal"], others={"60/40 rule": splits["60/40 rule"]}, lang=lang
+                shown_curves,
+                shown["optimal"],
+                others={name["60/40 rule"]: shown["60/40 rule"]},
+                lang=lang,
+                name=name["optimal"],
             ),
-            "channel_split.png": plotting.plot_split(splits, lang=lang),
+            "channel_split.png": plotting.plot_split(
+                {name[n]: split for n, split in shown.items()}, lang=lang
+            ),
         }
         if frontier is not None:
             figures["frontier.png"] = plotting.plot_frontier(frontier, budget=budget, lang=lang)
     except ImportError as exc:
         return [f"Wrote {', '.join(written)} to {out}; no figures: {exc}"]
-    for name, fig in figures.items():
-        fig.savefig(out / name, dpi=110)
-        written.append(name)
+    for file, fig in figures.items():
+        fig.savefig(out / file, dpi=110)
+        written.append(file)
     return [f"Wrote {', '.join(sorted(written))} to {out}."]
 
 
