@@ -264,3 +264,15 @@ def test_a_budget_that_is_no_amount_is_a_usage_error_with_examples(
         err = capsys.readouterr().err
         assert "argument --budget: must be an amount of yuan > 0 (such as 5000, 5,000" in err
         assert repr(text) in err
+
+
+def test_every_yuan_option_of_plan_reads_money_as_the_budget_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--max-cpc 22元, --target-cpa ¥25, --min-bid 0.1元, --max-bid 1,000 were usage errors
+    (exit 2: 'must be a number > 0') while --budget 5,000元 was read: the command line now
+    gets as far as the missing report (exit 1)."""
+    args = ["plan", str(tmp_path / "nope.csv"), "--budget", "5,000元", "--out", str(tmp_path)]
+    args += ["--max-cpc", "22元", "--target-cpa", "¥25", "--min-bid", "0.1元"]
+    assert main([*args, "--max-bid", "1,000", "-q"]) == 1
+    assert "REPORT (the keyword report) must be an existing file" in capsys.readouterr().err

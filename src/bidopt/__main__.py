@@ -135,22 +135,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="what to maximise (default conversions, i.e. orders)",
     )
     plan.add_argument(
-        "--target-cpa", type=_positive_float, metavar="X", help="keep cost per order <= X yuan"
+        "--target-cpa", type=parse_yuan, metavar="X", help="keep cost per order <= X yuan"
     )
     plan.add_argument(
         "--target-roas", type=_positive_float, metavar="X", help="keep revenue / spend >= X"
     )
     plan.add_argument(
         "--max-cpc",
-        type=_positive_float,
+        type=parse_yuan,
         metavar="YUAN",
         help="cap on each keyword's average cost per click, yuan (not on its bid)",
     )
     plan.add_argument(
-        "--min-bid", type=_positive_float, default=0.05, help="lowest bid, yuan (default 0.05)"
+        "--min-bid", type=parse_yuan, default=0.05, help="lowest bid, yuan (default 0.05)"
     )
     plan.add_argument(
-        "--max-bid", type=_positive_float, default=99.99, help="highest bid, yuan (default 99.99)"
+        "--max-bid", type=parse_yuan, default=99.99, help="highest bid, yuan (default 99.99)"
     )
     plan.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="directory for the outputs"
