@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from bidopt._lang import Lang, check_lang
+from bidopt._numbers import parse_numbers
 from bidopt._tables import read_table
 from bidopt._wording import display_width
 from bidopt.bidding import BidPlan, Frontier, PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, ResponseCurve, compare_splits
 from bidopt.datasets import KeywordLog, SearchAccount, double11_channels, make_search_account
-from bidopt.datasets._parsing import parse_numbers
 from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingColumnError
 from bidopt.experiments import Comparison, bayes_summary, compare
 from bidopt.grouping import KeywordGroups, group_keywords

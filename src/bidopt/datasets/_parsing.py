@@ -11,19 +11,19 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._numbers import map_unique, parse_numbers
 from bidopt._validation import missing_mask
-from bidopt.typing import BoolArray, FloatArray
+from bidopt.typing import BoolArray
 
 __all__ = [
     "MATCH_TYPE_ALIASES",
     "TOTALS_LABELS",
+    "match_labels",
     "parse_dates",
     "parse_match_types",
     "parse_numbers",
@@ -33,14 +33,6 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-_MISSING = frozenset({"", "-", "--", "nan", "none", "null", "n/a", "na", "nat"})
-_CURRENCY = re.compile(r"[¥$]|cny|rmb|元|yuan")
-# a plain number, or one with well-formed thousands grouping (1,234 / 12,345,678.50);
-# "1.234,50", "12,34", "5 5" and "1,2,3" are not numbers
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$")
-_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
-# magnitude suffixes of Chinese exports (Tmall, Taobao): 1.2万 = 12,000, 3亿 = 3e8
-_MAGNITUDE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 # a date, optionally followed by a valid time of day (``2024-11-11 08:30:00``,
 # ``...T00:00``, with an optional fraction and time zone); nothing else may follow
 _DATE = re.compile(
@@ -72,84 +64,6 @@ MATCH_TYPE_ALIASES: dict[str, str] = {
     "广泛匹配": "broad",
     "广泛": "broad",
 }
-
-
-def _map_unique(
-    values: npt.NDArray[Any], func: Callable[[Any], _T], out_dtype: Any
-) -> npt.NDArray[Any]:
-    """Apply ``func`` to each distinct value and broadcast back to every row."""
-    if values.size == 0:
-        return np.zeros(0, dtype=out_dtype)
-    keys = values.astype(str) if values.dtype == object else values
-    uniques, inverse = np.unique(keys, return_inverse=True)
-    mapped = np.array([func(u) for u in uniques.tolist()], dtype=out_dtype)
-    return mapped[inverse.ravel()]
-
-
-_UNPARSEABLE = float("-inf")  # sentinel for "present but not a number"
-
-
-def _clean_number(text: str) -> float:
-    s = unicodedata.normalize("NFKC", text).strip().lower()
-    if s in _MISSING:
-        return float("nan")
-    s = _CURRENCY.sub("", s).strip()
-    scale = _MAGNITUDE.get(s[-1:]) if s else None
-    if scale is not None:
-        s = s[:-1].rstrip()
-    if _GROUPED_NUMBER.match(s):
-        s = s.replace(",", "")
-    elif not _PLAIN_NUMBER.match(s):
-        # (also "inf" and "nan" spellings float() would take: missing, as before)
-        try:
-            value = float(s)
-        except ValueError:
-            return _UNPARSEABLE
-        return value if not math.isfinite(value) and s.isalpha() else _UNPARSEABLE
-    if scale is None:
-        return float(s)
-    try:
-        # exact decimal scaling: "1.1万" is 11000, not 11000.000000000002
-        return float(Decimal(s) * scale)
-    except InvalidOperation:  # pragma: no cover - the patterns admit only decimals
-        return _UNPARSEABLE
-
-
-def parse_numbers(values: npt.NDArray[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
-    """Parse numbers and money (``"1,234.50"``, ``"¥12.3"``, ``"１２"``, ``"1.2万"``).
-
-    Commas are accepted only as well-formed thousands separators (``1,234``,
-    ``12,345,678.50``); ``"1.234,50"``, ``"12,34"``, ``"5 5"`` or ``"1,2,3"`` are not
-    numbers.  The magnitude suffixes of Chinese exports (Tmall, Taobao) are read:
-    ``万`` (or ``萬``) is 10,000 and ``亿`` (or ``億``) 100,000,000, so ``"1.2万"`` is
-    12000 and ``"3亿"`` is 3e8.  Currency marks (``¥``, ``$``, ``元``, ``CNY``,
-    ``RMB``) are dropped.
-
-    Returns
-    -------
-    numbers : ndarray of float64
-        The parsed values, NaN where missing or unparseable.
-    missing : ndarray of bool
-        Empty, NaN or ``None`` cells (and non-finite numbers).
-    unparseable : ndarray of bool
-        Cells that are present but are not a number.
-    """
-    if values.dtype.kind in "iuf":
-        numbers = values.astype(np.float64)
-        missing = ~np.isfinite(numbers)
-        return numbers, missing, np.zeros(values.shape, dtype=bool)
-    if values.dtype.kind == "b":
-        return (
-            np.full(values.shape, np.nan),
-            np.zeros(values.shape, dtype=bool),
-            np.ones(values.shape, dtype=bool),
-        )
-    numbers = _map_unique(values, _clean_number, np.float64)
-    unparseable = numbers == _UNPARSEABLE
-    numbers[unparseable] = np.nan
-    missing = ~np.isfinite(numbers) & ~unparseable
-    numbers[missing] = np.nan
-    return numbers, missing, unparseable
 
 
 def _parse_date(text: str) -> np.datetime64:
@@ -189,9 +103,9 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
         dates = values.astype("datetime64[D]")
     elif values.dtype.kind in "iuf":
         # numbers: compact dates such as 20241111 (or 20241111.0 from a column with NaN)
-        dates = _map_unique(values, _parse_numeric_date, "datetime64[D]")
+        dates = map_unique(values, _parse_numeric_date, "datetime64[D]")
     else:
-        dates = _map_unique(values, lambda v: _parse_date(str(v)), "datetime64[D]")
+        dates = map_unique(values, lambda v: _parse_date(str(v)), "datetime64[D]")
     return dates, np.isnat(dates)
 
 
@@ -231,7 +145,7 @@ def totals_rows(values: npt.NDArray[Any], among: BoolArray | None = None) -> Boo
         return out
     rows = np.arange(values.size) if among is None else np.flatnonzero(among)
     if rows.size:
-        out[rows] = _map_unique(values[rows], lambda v: _is_totals_label(str(v)), bool)
+        out[rows] = map_unique(values[rows], lambda v: _is_totals_label(str(v)), bool)
     return out
 
 
@@ -240,9 +154,21 @@ def parse_text(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_], BoolA
     if values.dtype != object:
         values = values.astype(object)
     missing = missing_mask(values)
-    text = _map_unique(values, lambda v: str(v).strip(), object)
+    text = map_unique(values, lambda v: str(v).strip(), object)
     missing |= text == ""
     return text, missing
+
+
+def match_labels(
+    values: npt.NDArray[Any], kinds: npt.NDArray[Any], keep: BoolArray
+) -> dict[str, str]:
+    """Match type -> the one spelling ``values`` (as read, stripped) gives it among the
+    rows ``keep``; a type spelt two ways (``精确匹配`` and ``精准匹配``) is left out."""
+    spellings: dict[str, set[str]] = {}
+    for raw, kind in set(zip(values[keep].tolist(), kinds[keep].tolist(), strict=True)):
+        if kind is not None:
+            spellings.setdefault(kind, set()).add(str(raw).strip())
+    return {kind: next(iter(s)) for kind, s in sorted(spellings.items()) if len(s) == 1}
 
 
 def parse_match_types(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_], BoolArray]:
@@ -250,7 +176,7 @@ def parse_match_types(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.object_]
 
     Unknown spellings map to ``None`` and are flagged bad.
     """
-    mapped = _map_unique(
+    mapped = map_unique(
         values,
         lambda v: MATCH_TYPE_ALIASES.get(unicodedata.normalize("NFKC", str(v)).strip().lower()),
         object,
