@@ -230,3 +230,37 @@ def test_bid_xlsx_columns_are_wide_enough_for_chinese_keywords(tmp_path: Path) -
     widths = [sheet.column_dimensions[c].width for c in "ABCDE"]
     # 哪个好海尔电饭煲特价: 10 characters, 20 columns (+2 margin)
     assert widths[2] == 22 and widths[1] >= 11 and widths[3] >= 10, widths
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_bid_file_gives_each_match_type_back_as_the_report_wrote_it(
+    tmp_path: Path, lang: str
+) -> None:
+    # Zhitongche writes 精准匹配 and 中心词匹配 (read as exact and phrase); the upload is
+    # keyed by match type, so the file must not rename them to 精确匹配 / 短语匹配
+    data = _log()
+    data["匹配方式"] = ["精准匹配", "中心词匹配", "广泛匹配"] * 2
+    log = read_keyword_log(data)
+    assert dict(log.report.match_labels) == {
+        "broad": "广泛匹配",
+        "exact": "精准匹配",
+        "phrase": "中心词匹配",
+    }
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    assert [k[3] for k in sheet.keys()] == ["exact", "phrase", "broad"]
+    path = write_bid_sheet(sheet, tmp_path / "bids.csv", lang=lang)  # type: ignore[arg-type]
+    with path.open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))[1:]
+    assert [r[3] for r in rows] == ["精准匹配", "中心词匹配", "广泛匹配"]
+
+
+def test_a_match_type_spelt_two_ways_is_written_as_the_language_names_it() -> None:
+    data = _log()
+    data["匹配方式"] = ["精准匹配", "广泛匹配", "广泛匹配", "精确匹配", "广泛匹配", "broad"]
+    log = read_keyword_log(data)
+    assert dict(log.report.match_labels) == {}  # exact and broad each spelt two ways
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    assert [r[3] for r in sheet.rows("zh")] == ["精确匹配", "广泛匹配", "广泛匹配"]
+    assert [r[3] for r in sheet.rows("en")] == ["exact", "broad", "broad"]

@@ -82,6 +82,11 @@ class LoadReport:
         keyword / crowd for a crowd report) every row of which was dropped, so that
         nothing read from the source speaks for them, each with its row count and the
         first row's reason.
+    match_labels : dict of str to str
+        Match type (``exact`` / ``phrase`` / ``broad``) -> the spelling the source wrote
+        it in (``精准匹配``, ``中心词匹配``, ...), among the rows kept, for every type the
+        source wrote one way; files written back for the platform (the bid sheet) use it,
+        so that each key reads as in the merchant's own export.
     """
 
     source: str = "<unknown>"
@@ -95,6 +100,7 @@ class LoadReport:
     title_rows: tuple[str, ...] = ()
     header_line: int | None = None
     lost_keys: tuple[str, ...] = ()
+    match_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("dropped_rows", "flagged_rows"):

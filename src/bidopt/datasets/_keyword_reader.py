@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -16,6 +16,7 @@ from bidopt._validation import check_choice, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
 from bidopt.datasets._parsing import (
+    match_labels,
     parse_dates,
     parse_match_types,
     parse_numbers,
@@ -327,6 +328,9 @@ def read_keyword_log(
         column_map=mapping,
         ignored=ignored,
     )
+    if "match_type" in parsed:
+        labels = match_labels(raw["match_type"], parsed["match_type"], keep)
+        report = replace(report, match_labels=labels)
     return _build_log(parsed, keep, report)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,11 @@ class BidSheet:
     capped : ndarray of bool, shape (n_rows,), or None
         Rows paused by the CPC cap: paused in the plan, bidding in the same plan made
         without ``max_cpc`` (``make_bid_sheet(..., uncapped=)``); None when not known.
+    match_labels : dict of str to str
+        Match type -> the spelling the merchant's report wrote it in
+        (``log.report.match_labels``): the file's match-type column gives each key back
+        as the report had it (``精准匹配``, ``中心词匹配``), in either language; a type
+        without one is written as ``lang`` names it.
     """
 
     campaign: ObjectArray
@@ -128,6 +134,7 @@ class BidSheet:
     success: bool
     message: str
     capped: BoolArray | None = None
+    match_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -212,6 +219,9 @@ class BidSheet:
         if lang == "zh":
             match = [MATCH_ZH.get(m, m) for m in match]
             action = [ACTION_ZH[a] for a in action]
+        if self.match_labels:  # the keys as the merchant's report wrote them
+            own = self.match_type.tolist()
+            match = [self.match_labels.get(m, shown) for m, shown in zip(own, match, strict=True)]
         return [
             [
                 self.campaign[i],
@@ -548,6 +558,7 @@ def make_bid_sheet(
         success=bool(keeps_budget and within),
         message=message,
         capped=None if capped is None else capped[sort],
+        match_labels=dict(log.report.match_labels),
     )
 
 
