@@ -322,3 +322,4 @@ def test_keywords_that_lose_every_row_are_named() -> None:
     (lost,) = log.report.lost_keys  # 连衣裙 keeps a row; the totals row is not a keyword
     assert lost.startswith("'t恤': all 2 of its rows dropped (first: row 2")
     assert "lost 't恤'" in log.report.summary()
+    assert "1 keyword lost every row" in log.report.summary()  # not "1 keywords"

@@ -140,7 +140,8 @@ class LoadReport:
             )
             lines.extend(f"  flagged {flag}" for flag in self.flags[:max_reasons])
         if self.lost_keys:
-            lines.append(f"{len(self.lost_keys)} keywords lost every row (none is read):")
+            n_lost = len(self.lost_keys)
+            lines.append(f"{n_lost} keyword{'s' * (n_lost != 1)} lost every row (none is read):")
             lines.extend(f"  lost {key}" for key in self.lost_keys[:max_reasons])
         for reason in self.reasons[:max_reasons]:
             lines.append(f"  dropped {reason}")
