@@ -248,7 +248,7 @@ def test_the_bid_file_gives_each_match_type_back_as_the_report_wrote_it(
     }
     estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
     sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
-    assert [k[3] for k in sheet.keys()] == ["exact", "phrase", "broad"]
+    assert sheet.match_type.tolist() == ["exact", "phrase", "broad"]
     path = write_bid_sheet(sheet, tmp_path / "bids.csv", lang=lang)  # type: ignore[arg-type]
     with path.open(encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))[1:]
