@@ -82,3 +82,35 @@ def test_an_unlabelled_totals_row_without_a_period_column_is_refused(tmp_path: P
         read_channel_history(path)
     path.write_text(body + '"32,000.50",4.3万,631001\n', encoding="utf-8")
     assert read_channel_history(path).n_periods == 4  # a period, not the sum
+
+
+def test_title_rows_and_a_note_sheet_before_the_history_are_skipped_and_said(
+    tmp_path: Path,
+) -> None:
+    # an export's title rows above the header: skipped and listed, not read as the header
+    path = tmp_path / "titled.csv"
+    path.write_text("渠道周报 2025\n\n" + CSV, encoding="utf-8")
+    history = read_channel_history(path)
+    assert history.channels == ("直通车", "抖音") and history.n_periods == 3
+    assert history.dropped == ("a title row above the header (line 3): '渠道周报 2025'",)
+    assert "left out a title row" in history.summary()
+    # a workbook whose first sheet is a note (说明) and whose history is on the next sheet
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["各渠道周花费与成交金额，单位：元"])
+    sheet = book.create_sheet("渠道历史")
+    sheet.append(["日期", "直通车", "抖音", "成交金额"])
+    for row in ([12_000, 15_000, 300_000], [9000, 8000, 21_000], [11_000.5, 20_000, 310_000]):
+        sheet.append(["2025-01-06", *row])
+    sheet["A3"], sheet["A4"] = "2025-01-13", "2025-01-20"
+    book.save(tmp_path / "history.xlsx")
+    history = read_channel_history(tmp_path / "history.xlsx")
+    np.testing.assert_allclose(history.kpi, [300_000, 21_000, 310_000])
+    assert "sheet '渠道历史'" in history.source and "'说明'" in history.source
+    # a KPI named by the caller is searched for too; one no row names is still refused
+    assert read_channel_history(path, kpi="成交金额").n_periods == 3
+    plain = tmp_path / "plain.csv"
+    plain.write_text(CSV, encoding="utf-8")
+    with pytest.raises(MissingColumnError, match="`kpi` must be a column"):
+        read_channel_history(plain, kpi="GMV")

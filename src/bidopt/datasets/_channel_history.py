@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._tables import read_table
+from bidopt._tables import HeaderSpec, read_table
 from bidopt._validation import frozen
 from bidopt.datasets._keyword_reader import _UNIT_SUFFIX
 from bidopt.datasets._parsing import parse_dates, parse_numbers, totals_rows
@@ -118,6 +118,19 @@ def _check_unlabelled_totals(values: FloatArray, table: Any, rows: npt.NDArray[n
         )
 
 
+def _header(kpi: str | None) -> HeaderSpec:
+    """The header row is the first that names the KPI column (``kpi``, or a revenue
+    header when ``kpi`` is None), so an export's title rows, or a note sheet before the
+    history's sheet in a workbook, are skipped as the keyword reader skips them."""
+
+    def column(cell: str) -> str | None:
+        if (cell == kpi) if kpi is not None else (_canon(cell) in KPI_HEADERS):
+            return "kpi"
+        return "period" if _canon(cell) in PERIOD_HEADERS else None
+
+    return HeaderSpec(column, ("kpi",), {"kpi": kpi or "/".join(KPI_HEADERS[:6])})
+
+
 def read_channel_history(
     source: Any,
     *,
@@ -156,7 +169,12 @@ def read_channel_history(
     cell) is left out and listed in ``dropped``.  Without a period column, a last row that
     equals the sum of the rows above it in every column is refused as a totals row.
     """
-    table = read_table(source)
+    try:
+        table = read_table(source, header=_header(kpi))
+    except InvalidInputError:
+        # no row names the KPI: read the first row as the header, and say below what is
+        # missing from it (as before the header search)
+        table = read_table(source)
     headers = list(table.columns)
     canon = {_canon(h): h for h in headers}
     period = next((canon[p] for p in PERIOD_HEADERS if p in canon), None)
@@ -196,6 +214,9 @@ def read_channel_history(
     )
     rows = np.flatnonzero(~totals)
     dropped = tuple(
+        f"a title row above the header (line {table.header_line}): {text!r}"
+        for text in table.skipped
+    ) + tuple(
         f"{table.where(int(r))}: {table.columns[period][r]!r} in {period!r} is the export's "
         "totals row (the sum of the periods, not a period)"
         for r in np.flatnonzero(totals)
