@@ -165,6 +165,9 @@ def read_channel_history(
 
     Notes
     -----
+    The header is the first row that names the KPI column: an export's title rows above it
+    are left out and listed in ``dropped``, and in a workbook whose first sheet holds no
+    such row (a note, 说明) the first sheet that does is read (its name is in ``source``).
     An export's totals row (合计, 总计, 汇总, 小计, Total, Sum or a dash in the period
     cell) is left out and listed in ``dropped``.  Without a period column, a last row that
     equals the sum of the rows above it in every column is refused as a totals row.
