@@ -50,9 +50,9 @@ class ChannelHistory:
         The KPI's column in the file.
     source : str
     dropped : tuple of str
-        The source rows left out, each with its reason: an export's totals row (合计,
-        总计, Total, or a dash in the period cell), which is the sum of the periods and
-        not one more period.
+        The source rows left out, each with its reason: an export's title rows above the
+        header, and its totals row (合计, 总计, Total, or a dash in the period cell), which
+        is the sum of the periods and not one more period.
     """
 
     periods: npt.NDArray[np.datetime64] | None
