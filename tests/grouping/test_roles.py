@@ -223,7 +223,7 @@ def test_a_lone_character_never_names_a_group() -> None:
     words.append("飞利浦洗发水")
     assert "森" in keyword_roles(words[0]).qualifiers  # the cut this guards against
     groups = group_keywords(words)
-    assert groups.names[groups.labels[0]] == "洗发水"
+    assert groups.names[groups.labels[0]] == "戴森洗发水"  # named whole (#25), never 森
     assert all(not name.startswith("森") for name in groups.names.tolist())
 
 

@@ -1,24 +1,36 @@
 """Names and themes of keyword groups, from the roles of their keywords' words.
 
-A group is named after what its keywords share: the product word most of them name,
-preceded by the brand and qualifier words most of them carry, and at least two of
-them in a group of two or more ("花王湿巾", "nike连衣裙"); shopping modifiers never
-appear (they are removed before roles are given).  Groups naming the same product word
-form one theme: the two levels a merchant maps to campaign (theme) and ad group.
+A group is named as a merchant would write its theme on the ad group: the product word
+most of its keywords carry, preceded by the brand and qualifier words most of those
+carry, and at least two of them in a group of two or more ("花王湿巾", "nike连衣裙",
+"良品铺子咖啡").  A keyword carries a product word when its own product word is that
+word, or a compound ending in it (长筒靴 carries 靴子: the head comes last in Chinese).
+Words are whole as the keywords spell them: a name that jieba cut apart (良 / 品 / 铺子)
+is named whole or not at all, and a lone character never names a group.  Shopping
+modifiers and attributes never appear (they are removed before roles are given).  A
+group in which no product word is carried by more than half of the keywords names no
+one product: it is named after its two most common product words ("电脑 / 保护膜"),
+so that the name does not claim a theme its keywords do not share.  Groups whose
+keywords' main product word (by search volume) is the same form one theme: the two
+levels a merchant maps to campaign (theme) and ad group.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from bidopt.grouping._tokens import KeywordRoles
+from bidopt.grouping._tokens import KeywordRoles, is_product_character
 from bidopt.typing import IntArray, ObjectArray
 
 __all__ = ["group_names_and_themes"]
 
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+# at most this many words before the product word in a name
+_MAX_PREFIX = 2
 
 
 def _join(words: Sequence[str]) -> str:
@@ -42,13 +54,77 @@ def _majority(groups: IntArray, values: IntArray, weight: np.ndarray, n_groups: 
     return best
 
 
+def _carries(product: str, head: str) -> bool:
+    """Whether a keyword whose product word is ``product`` carries the product word
+    ``head``: the same word, or a Chinese compound ending in it (长筒靴 carries 靴子 and
+    靴; a one-character head only when it names a kind of product by itself)."""
+    if product == head:
+        return True
+    if not _CHINESE.fullmatch(head) or not _CHINESE.fullmatch(product):
+        return False
+    bare = head[:-1] if len(head) > 1 and head[-1] in "子儿" else head
+    if len(bare) == 1 and not is_product_character(bare):
+        return False
+    return len(product) > len(bare) and product.endswith(bare)
+
+
+def _group_name(roles: Sequence[KeywordRoles], weight: Sequence[float]) -> str:
+    """The name of one group from its keywords' roles and weights ("" when none of them
+    has a product word)."""
+    products = [r.product for r in roles]
+    candidates = sorted({p for p in products if p})
+    if not candidates:
+        return ""
+    size = len(roles)
+
+    def support(head: str) -> tuple[int, float]:
+        held = [k for k, p in enumerate(products) if p and _carries(p, head)]
+        return len(held), float(sum(weight[k] for k in held))
+
+    # the product word carried by most keywords (ties: the larger weight, then the word)
+    scored = sorted(candidates, key=lambda h: (-support(h)[0], -support(h)[1], h))
+    head = scored[0]
+    carriers = [r for r in roles if r.product and _carries(r.product, head)]
+    if 2 * len(carriers) <= size and size > 1:
+        # no product word on most keywords: the two most named, not a claimed theme
+        exact = sorted(
+            candidates,
+            key=lambda h: (
+                -products.count(h),
+                -sum(w for p, w in zip(products, weight, strict=True) if p == h),
+                h,
+            ),
+        )
+        return " / ".join(exact[:2])
+    # brand and qualifier words (spelled whole) held by most of the carrying keywords,
+    # and by two of them in a group of two or more (one keyword's brand or use does not
+    # name a group it shares); brands first, then in keyword order
+    held: dict[str, list[int]] = {}
+    for r in carriers:
+        seen: set[str] = set()
+        for p, w in enumerate((*r.brands, *r.qualifiers)):
+            # a lone character is a piece of a word the segmenter did not know (森 of
+            # 戴森): named whole or not at all
+            whole = r.whole(w)
+            if w == r.product or len(whole) < 2 or whole in head or whole in seen:
+                continue
+            seen.add(whole)
+            held.setdefault(whole, []).append(p if w in r.brands else p + 100)
+    shared = sorted(
+        (sum(at) / len(at), w)
+        for w, at in held.items()
+        if 2 * len(at) > len(carriers) and (len(at) >= 2 or size == 1)
+    )
+    return _join([*(w for _, w in shared[:_MAX_PREFIX]), head])
+
+
 def group_names_and_themes(
     roles: Sequence[KeywordRoles],
     labels: IntArray,
     weight: np.ndarray,
     fallback: ObjectArray,
 ) -> tuple[ObjectArray, IntArray, ObjectArray]:
-    """Each group's name and theme.
+    """Each group's name and theme (see the module docstring).
 
     Parameters
     ----------
@@ -66,7 +142,7 @@ def group_names_and_themes(
     themes : ndarray of int64, shape (n_groups,)
         Theme of each group (0 .. n_themes - 1), themes in order of their name.
     theme_names : ndarray of object, shape (n_themes,)
-        The product word of each theme.
+        The main product word (by weight) of each theme.
     """
     n_groups = int(labels.max()) + 1 if labels.size else 0
     products = np.array([r.product for r in roles], dtype=object).astype(str)
@@ -74,50 +150,13 @@ def group_names_and_themes(
     product_ids = product_ids.ravel().astype(np.int64)
     main = _majority(labels, product_ids, weight, n_groups)
     group_product = product_names[main]
-    # brand and qualifier words held by at least half of the keywords naming the product
-    on_theme = product_ids == main[labels]
-    members = np.bincount(labels[on_theme], minlength=n_groups)
-    rows, words, position = [], [], []
-    for i in np.flatnonzero(on_theme).tolist():
-        r = roles[i]
-        extra = (*r.brands, *r.qualifiers)
-        for p, w in enumerate(dict.fromkeys(extra)):
-            # a lone character is a piece of a word the segmenter did not know (森 of
-            # 戴森), never a name a merchant would read
-            if w != r.product and len(w) > 1:
-                rows.append(i)
-                words.append(w)
-                position.append(p if w in r.brands else p + 100)
-    shared: dict[int, list[tuple[float, str]]] = {}
-    if rows:
-        row_arr = np.asarray(rows, dtype=np.int64)
-        word_names, word_ids = np.unique(
-            np.asarray(words, dtype=object).astype(str), return_inverse=True
-        )
-        pairs, inverse = np.unique(
-            np.stack([labels[row_arr], word_ids.ravel()], axis=1), axis=0, return_inverse=True
-        )
-        counts = np.bincount(inverse.ravel(), minlength=pairs.shape[0])
-        where = np.bincount(
-            inverse.ravel(),
-            weights=np.asarray(position, dtype=np.float64),
-            minlength=pairs.shape[0],
-        ) / np.maximum(counts, 1)
-        # held by most keywords naming the product, and by two of them in a group of
-        # two or more (one keyword's brand or use does not name a group it shares)
-        sizes = np.bincount(labels, minlength=n_groups)[pairs[:, 0]]
-        keep = (2 * counts > members[pairs[:, 0]]) & ((counts >= 2) | (sizes == 1))
-        for g, w, at in zip(
-            pairs[keep, 0].tolist(), pairs[keep, 1].tolist(), where[keep].tolist(), strict=True
-        ):
-            shared.setdefault(g, []).append((at, str(word_names[w])))
+    order = np.argsort(labels, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(labels, minlength=n_groups))].tolist()
+    weights = weight.tolist()
     names = np.empty(n_groups, dtype=object)
     for g in range(n_groups):
-        product = str(group_product[g])
-        if not product:
-            names[g] = fallback[g]
-            continue
-        prefix = [w for _, w in sorted(shared.get(g, []))[:2]]
-        names[g] = _join([*prefix, product])
+        rows = order[bounds[g] : bounds[g + 1]].tolist()
+        name = _group_name([roles[i] for i in rows], [weights[i] for i in rows])
+        names[g] = name if name else fallback[g]
     theme_names, themes = np.unique(group_product.astype(str), return_inverse=True)
     return names, themes.ravel().astype(np.int64), theme_names.astype(object)

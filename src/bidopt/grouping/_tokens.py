@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -106,6 +106,9 @@ _SIZE = re.compile(r"[2-6]?x{1,3}l|xxs|[sml]")
 # jieba part-of-speech tags that never head a noun phrase: verbs, adjectives, adverbs,
 # numerals, measure words, pronouns, prepositions, conjunctions, particles, time, place
 _NOT_HEAD = ("v", "a", "d", "z", "m", "q", "r", "p", "c", "u", "y", "e", "f", "t", "o", "b")
+# tags of function words and numerals: never a piece of a name (measure words may be:
+# 家 of 水星家纺)
+_FUNCTION = ("u", "p", "c", "r", "m", "y", "e", "o")
 # tags of words that describe rather than name: verbs, adjectives, adverbs, states
 _DESCRIBING = ("v", "a", "d", "z")
 # single characters that end many words without saying what the thing is
@@ -134,13 +137,27 @@ _NAMES = ("nr", "ns", "nt", "nz")
 
 @dataclass(frozen=True, slots=True)
 class KeywordRoles:
-    """The words of one keyword by role (each a tuple of words in keyword order)."""
+    """The words of one keyword by role (each a tuple of words in keyword order).
+
+    ``spelled`` (for names only, not compared): ``(word, whole)`` pairs for the
+    qualifiers the segmenter found right after lone characters of its own run, with
+    those characters in front: an unknown name cut apart (铺子 -> 良品铺子 of
+    良品铺子咖啡, which jieba reads 良 / 品 / 铺子).
+    """
 
     product: str
     qualifiers: tuple[str, ...]
     brands: tuple[str, ...]
     models: tuple[str, ...]
     attributes: tuple[str, ...]
+    spelled: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def whole(self, word: str) -> str:
+        """``word`` as the keyword spells it whole (see ``spelled``)."""
+        for w, whole in self.spelled:
+            if w == word:
+                return whole
+        return word
 
     @property
     def category(self) -> str:
@@ -223,6 +240,68 @@ def _is_attribute(word: str, tags: dict[str, str]) -> bool:
     )
 
 
+def _is_piece(word: str, tags: dict[str, str]) -> bool:
+    """A lone character that may be a piece of an unknown name: not an attribute word,
+    not a function word (的, 和, 一)."""
+    return (
+        len(word) == 1 and word not in ATTRIBUTES and not tags.get(word, "").startswith(_FUNCTION)
+    )
+
+
+def _leans_on(
+    pieces: tuple[str, ...], k: int, used: set[int], product: str, keep: set[str]
+) -> bool:
+    """Whether lone characters may lean on piece ``k`` of a run: a qualifier word of two
+    characters or more, not yet leant on."""
+    return (
+        0 <= k < len(pieces)
+        and k not in used
+        and len(pieces[k]) > 1
+        and pieces[k] != product
+        and pieces[k] in keep
+    )
+
+
+def _spelled(
+    runs: Sequence[tuple[str, ...]], product: str, qualifiers: Sequence[str], tags: dict[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """``(qualifier, whole)`` for the qualifiers that are pieces of a name the segmenter
+    cut apart: lone characters of a run (:func:`_is_piece`) with the word they lean on
+    (良 / 品 / 铺子 -> 良品铺子, 花 / 西子 -> 花西子, 太平 / 鸟 -> 太平鸟), or two or more
+    lone characters alone (戴 / 森 -> 戴森).  Lone characters lean on the next word,
+    else on the word before; never on the product word (宽 / 沙发 stays apart)."""
+    keep = set(qualifiers)
+    out: dict[str, str] = {}
+    for pieces in runs:
+        used: set[int] = set()
+        i, n = 0, len(pieces)
+        while i < n:
+            if not _is_piece(pieces[i], tags):
+                i += 1
+                continue
+            j = i
+            while j < n and _is_piece(pieces[j], tags):
+                j += 1
+
+            span = (
+                range(i, j + 1)
+                if _leans_on(pieces, j, used, product, keep)
+                else range(i - 1, j)
+                if _leans_on(pieces, i - 1, used, product, keep)
+                else None
+            )
+            if span is None and j - i >= 2:
+                span = range(i, j)
+            if span is not None:
+                used.update(span)
+                whole = "".join(pieces[k] for k in span)
+                for k in span:
+                    if pieces[k] in keep:
+                        out.setdefault(pieces[k], whole)
+            i = j
+    return tuple((w, out[w]) for w in dict.fromkeys(qualifiers) if w in out)
+
+
 def is_product_character(char: str) -> bool:
     """Whether a product word's last character names a kind of product by itself
     (灯, 锅, 鞋, 靴): a noun in the segmenter's dictionary, not a person's name, and not
@@ -244,6 +323,7 @@ def keyword_roles(text: str) -> KeywordRoles:
     text = _SIZE_UNIT.sub(" ", text)
     chinese = bool(_CJK_RUN.search(text))
     words: list[str] = []  # candidate product words and qualifiers, in order
+    runs: list[tuple[str, ...]] = []  # the segmenter's pieces of each Chinese run
     brands: list[str] = []
     models: list[str] = []
     latin_before = False  # whether the previous token was a Latin word or model
@@ -257,7 +337,9 @@ def keyword_roles(text: str) -> KeywordRoles:
         elif _FUSED.fullmatch(token):
             words.append(token)
         elif _CJK_RUN.fullmatch(token):
-            words.extend(_cut(token))
+            pieces = _cut(token)
+            words.extend(pieces)
+            runs.append(pieces)
         elif not _LETTERS.search(token):
             attributes.append(token)
         elif _LETTERS.fullmatch(token):
@@ -307,6 +389,7 @@ def keyword_roles(text: str) -> KeywordRoles:
         brands=tuple(brands),
         models=tuple(models),
         attributes=tuple(attributes),
+        spelled=_spelled(runs, product, content, seg.tags),
     )
 
 
@@ -361,6 +444,7 @@ def learned_products(
                 brands=r.brands,
                 models=r.models,
                 attributes=(*r.attributes, r.product),
+                spelled=r.spelled,
             )
         )
     return out
