@@ -66,3 +66,19 @@ def test_names_do_not_depend_on_input_order() -> None:
     for _ in range(5):
         shuffled = [words[i] for i in rng.permutation(len(words))]
         assert _names(shuffled) == expected
+
+
+def test_a_compound_carries_its_head() -> None:
+    # 长筒靴 and 雪地靴 are boots: a group of them and 靴子 is named 靴子, not listed
+    pytest.importorskip("jieba", reason="word tags of Chinese need jieba (bidopt[chinese])")
+    from bidopt.grouping._themes import _group_name
+    from bidopt.grouping._tokens import KeywordRoles
+
+    def roles(product: str) -> KeywordRoles:
+        return KeywordRoles(product, (), (), (), ())
+
+    boots = [roles(p) for p in ("长筒靴", "雪地靴", "靴子")]
+    assert _group_name(boots, [3.0, 2.0, 1.0]) == "靴子"
+    # a generic last character carries nothing (机 of 洗衣机 and 切割机)
+    machines = [roles(p) for p in ("洗衣机", "切割机", "机")]
+    assert _group_name(machines, [3.0, 2.0, 1.0]) == "洗衣机 / 切割机"  # by weight

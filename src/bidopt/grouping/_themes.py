@@ -5,14 +5,15 @@ most of its keywords carry, preceded by the brand and qualifier words most of th
 carry, and at least two of them in a group of two or more ("花王湿巾", "nike连衣裙",
 "良品铺子咖啡").  A keyword carries a product word when its own product word is that
 word, or a compound ending in it (长筒靴 carries 靴子: the head comes last in Chinese).
-Words are whole as the keywords spell them: a name that jieba cut apart (良 / 品 / 铺子)
-is named whole or not at all, and a lone character never names a group.  Shopping
-modifiers and attributes never appear (they are removed before roles are given).  A
-group in which no product word is carried by more than half of the keywords names no
-one product: it is named after its two most common product words ("电脑 / 保护膜"),
-so that the name does not claim a theme its keywords do not share.  Groups whose
-keywords' main product word (by search volume) is the same form one theme: the two
-levels a merchant maps to campaign (theme) and ad group.
+Words are whole as most of the keywords holding them spell them: a name that jieba cut
+apart (良 / 品 / 铺子) is named whole, and a lone character never names a group by
+itself; a keyword alone keeps the segmenter's words.  Shopping modifiers and attributes
+never appear (they are removed before roles are given).  A group in which no product
+word is carried by more than half of the keywords names no one product: it is named
+after its two most common product words ("电脑 / 保护膜"), so that the name does not
+claim a theme its keywords do not share.  Groups whose keywords' main product word (by
+search volume) is the same form one theme: the two levels a merchant maps to campaign
+(theme) and ad group.
 """
 
 from __future__ import annotations
@@ -96,25 +97,38 @@ def _group_name(roles: Sequence[KeywordRoles], weight: Sequence[float]) -> str:
             ),
         )
         return " / ".join(exact[:2])
-    # brand and qualifier words (spelled whole) held by most of the carrying keywords,
-    # and by two of them in a group of two or more (one keyword's brand or use does not
-    # name a group it shares); brands first, then in keyword order
+    # brand and qualifier words held by most of the carrying keywords, and by two of
+    # them in a group of two or more (one keyword's brand or use does not name a group
+    # it shares); brands first, then in keyword order.  Each is spelled as most of its
+    # holders spell it whole (良品铺子 for 铺子: never a piece of a name); a keyword
+    # alone keeps the segmenter's words, and a lone character (森 of 戴森) names a
+    # group only spelled whole
     held: dict[str, list[int]] = {}
+    spellings: dict[str, list[str]] = {}
     for r in carriers:
-        seen: set[str] = set()
-        for p, w in enumerate((*r.brands, *r.qualifiers)):
-            # a lone character is a piece of a word the segmenter did not know (森 of
-            # 戴森): named whole or not at all
-            whole = r.whole(w)
-            if w == r.product or len(whole) < 2 or whole in head or whole in seen:
+        for p, w in enumerate(dict.fromkeys((*r.brands, *r.qualifiers))):
+            if w == r.product:
                 continue
-            seen.add(whole)
-            held.setdefault(whole, []).append(p if w in r.brands else p + 100)
-    shared = sorted(
-        (sum(at) / len(at), w)
-        for w, at in held.items()
-        if 2 * len(at) > len(carriers) and (len(at) >= 2 or size == 1)
-    )
+            whole = r.whole(w) if size > 1 else w
+            if head in whole or r.product in whole:
+                whole = w
+            held.setdefault(w, []).append(p if w in r.brands else p + 100)
+            spellings.setdefault(w, []).append(whole)
+    shared: list[tuple[float, str]] = []
+    for w, at in held.items():
+        if 2 * len(at) <= len(carriers) or (len(at) < 2 and size > 1):
+            continue
+        # the longest spelling found inside the whole spelling of most holders (良品铺子
+        # in 良品铺子 and 低脂良品铺子; 耐克 in 耐克低帮 and 低帮耐克)
+        spelled = spellings[w]
+        whole = max(
+            (c for c in {w, *spelled} if 2 * sum(c in v for v in spelled) > len(spelled)),
+            key=lambda c: (len(c), sum(c in v for v in spelled), c),
+        )
+        if len(whole) > 1 and whole not in head:
+            shared.append((sum(at) / len(at), whole))
+    shared = sorted(shared)
+    shared = [(at, w) for k, (at, w) in enumerate(shared) if w not in {v for _, v in shared[:k]}]
     return _join([*(w for _, w in shared[:_MAX_PREFIX]), head])
 
 

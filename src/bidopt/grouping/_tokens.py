@@ -273,14 +273,23 @@ def _spelled(
     keep = set(qualifiers)
     out: dict[str, str] = {}
     for pieces in runs:
+        # the pieces that make up the product word are never part of another name
         used: set[int] = set()
+        for start in range(len(pieces)):
+            end, joined = start, ""
+            while end < len(pieces) and product.startswith(joined + pieces[end]):
+                joined += pieces[end]
+                end += 1
+                if joined == product:
+                    used.update(range(start, end))
+                    break
         i, n = 0, len(pieces)
         while i < n:
-            if not _is_piece(pieces[i], tags):
+            if i in used or not _is_piece(pieces[i], tags):
                 i += 1
                 continue
             j = i
-            while j < n and _is_piece(pieces[j], tags):
+            while j < n and j not in used and _is_piece(pieces[j], tags):
                 j += 1
 
             span = (
