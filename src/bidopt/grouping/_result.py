@@ -28,14 +28,19 @@ class KeywordGroups:
     labels : ndarray of int64, shape (n_keywords,)
         Ad group of each keyword (0 .. n_groups - 1).
     names : ndarray of object, shape (n_groups,)
-        Each group named after what its keywords share: the brand and qualifier words
-        at least half of them carry, then their product word (no shopping modifiers).
+        Each group named as its theme reads: the product word most of its keywords
+        carry (as their own product word or a compound ending in it), after the brand
+        and qualifier words most of those carry, spelled whole ("良品铺子咖啡"; no
+        shopping modifiers or attributes).  A group in which no product word is carried
+        by more than half of the keywords is named after its two most common product
+        words ("电脑 / 保护膜").
     sizes : ndarray of int64, shape (n_groups,)
     method : str
     themes : ndarray of int64, shape (n_groups,)
         Theme of each group (0 .. n_themes - 1).
     theme_names : ndarray of object, shape (n_themes,)
-        The product word of each theme.
+        The product word of each theme: the main product word (by search volume) of
+        its groups' keywords.
     """
 
     keywords: ObjectArray
