@@ -18,18 +18,16 @@ search volume) is the same form one theme: the two levels a merchant maps to cam
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from bidopt.grouping._tokens import KeywordRoles, is_product_character
+from bidopt.grouping._tokens import _CJK_RUN, KeywordRoles, _bare, is_product_character
 from bidopt.typing import IntArray, ObjectArray
 
 __all__ = ["group_names_and_themes"]
 
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-_CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 # at most this many words before the product word in a name
 _MAX_PREFIX = 2
 
@@ -61,9 +59,9 @@ def _carries(product: str, head: str) -> bool:
     靴; a one-character head only when it names a kind of product by itself)."""
     if product == head:
         return True
-    if not _CHINESE.fullmatch(head) or not _CHINESE.fullmatch(product):
+    if not _CJK_RUN.fullmatch(head) or not _CJK_RUN.fullmatch(product):
         return False
-    bare = head[:-1] if len(head) > 1 and head[-1] in "子儿" else head
+    bare = _bare(head)
     if len(bare) == 1 and not is_product_character(bare):
         return False
     return len(product) > len(bare) and product.endswith(bare)
