@@ -309,10 +309,9 @@ class BudgetPacer:
         self._weights = weights
         self.n_slots = int(weights.size)
         self.left = self.budget
-        if self.left <= 0 and self.controller != "none":
-            # a budget of 0 is spent before the first slot: bid nothing from the start
-            # (as update() does once the spend reaches the budget), not pCTR / lam0
-            self.multiplier = self.lam_bounds[1]
+        # a budget of 0 is spent before the first slot: bid nothing from the start (as
+        # update() does once the spend reaches the budget), not pCTR / lam0
+        self._spent_out()
         self.slot = 0
         self.stopped = False
         self.history: list[tuple[float, float]] = []
@@ -354,8 +353,7 @@ class BudgetPacer:
             # the prices: it is booked and lam kept; stepping the controller on its spend
             # of 0 raised the bids 33-49% for the slots after it
             self._record(spent, 0)
-            if self.left <= 0 and self.controller != "none":
-                self.multiplier = self.lam_bounds[1]
+            self._spent_out()
             return self.multiplier
         here = float(self._weights[s])
         if self._level is not None:
@@ -363,8 +361,7 @@ class BudgetPacer:
             here *= self._level.level_ratio(theta, lam) ** self.level_exponent
         target = self.left * here / max(here + float(self._weights[s + 1 :].sum()), 1e-12)
         self._record(spent, 0 if theta is None else theta.size)
-        if self.left <= 0 and self.controller != "none":  # spent: bid nothing (but free auctions)
-            self.multiplier = self.lam_bounds[1]
+        if self._spent_out():
             return self.multiplier
         if target <= 0:
             return lam
@@ -402,6 +399,14 @@ class BudgetPacer:
                 f"none after stop()). Got a call after {why} instead; a BudgetPacer paces one "
                 "day: make a new one for the next."
             )
+
+    def _spent_out(self) -> bool:
+        """Whether the budget is spent; if so (but with ``controller="none"``, open loop)
+        the multiplier goes to its ceiling: bid nothing but free auctions."""
+        if self.left <= 0 and self.controller != "none":
+            self.multiplier = self.lam_bounds[1]
+            return True
+        return False
 
     def _record(self, spend: float, n_auctions: int) -> None:
         """Book a slot of ``n_auctions`` auctions that spent ``spend`` at :attr:`multiplier`."""
