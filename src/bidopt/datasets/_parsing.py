@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,8 +30,6 @@ __all__ = [
     "parse_text",
     "totals_rows",
 ]
-
-_T = TypeVar("_T")
 
 # a date, optionally followed by a valid time of day (``2024-11-11 08:30:00``,
 # ``...T00:00``, with an optional fraction and time zone); nothing else may follow
