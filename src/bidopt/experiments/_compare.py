@@ -27,6 +27,7 @@ __all__ = [
     "agresti_caffo_rows",
     "compare",
     "srm_check",
+    "welch_satterthwaite",
 ]
 
 Correction = Literal["holm", "bonferroni", "none"]
@@ -412,6 +413,18 @@ def agresti_caffo_rows(successes: FloatArray, n: FloatArray, control: int) -> Bo
     return out
 
 
+def welch_satterthwaite(
+    var_a: FloatArray | float,
+    dof_a: FloatArray | float,
+    var_b: FloatArray | float,
+    dof_b: FloatArray | float,
+) -> FloatArray:
+    """Welch-Satterthwaite degrees of freedom of a difference of two estimates whose
+    variances ``var_a`` and ``var_b`` are each estimated on ``dof_a`` and ``dof_b``
+    degrees of freedom (broadcast together)."""
+    return np.asarray((var_a + var_b) ** 2 / (var_a**2 / dof_a + var_b**2 / dof_b))
+
+
 def _welch_df(s: ArmStatistics, variance: FloatArray, c: int) -> FloatArray:
     """Degrees of freedom of each arm's comparison with the control, shape (n_arms,):
     Welch-Satterthwaite's for a mean or a ratio (each arm's variance of its value on
@@ -422,7 +435,7 @@ def _welch_df(s: ArmStatistics, variance: FloatArray, c: int) -> FloatArray:
         return np.full(s.arms.size, np.inf)
     dof = s.n - 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        df = (variance + variance[c]) ** 2 / (variance**2 / dof + variance[c] ** 2 / dof[c])
+        df = welch_satterthwaite(variance, dof, variance[c], dof[c])
     return np.asarray(np.where(np.isfinite(df) & (df > 0), df, np.inf), dtype=np.float64)
 
 

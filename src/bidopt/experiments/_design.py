@@ -12,7 +12,7 @@ from scipy import optimize, stats
 from bidopt._optional import require_pandas
 from bidopt._validation import check_scalar
 from bidopt.exceptions import InvalidInputError
-from bidopt.experiments._compare import AC_COUNT
+from bidopt.experiments._compare import AC_COUNT, welch_satterthwaite
 
 __all__ = ["FixedDesign", "fixed_design"]
 
@@ -109,8 +109,14 @@ def _min_n(baseline: float, lift: float, sd: float | None, ratio: float) -> floa
 def _welch_df(n: float, ratio: float) -> float:
     """Welch-Satterthwaite degrees of freedom of two arms of ``n`` and ``ratio * n``
     units with equal standard deviations (``n + ratio n - 2`` when ``ratio`` is 1)."""
-    v1, v2 = 1 / n, 1 / (ratio * n)
-    return (v1 + v2) ** 2 / (v1**2 / (n - 1) + v2**2 / (ratio * n - 1))
+    return float(welch_satterthwaite(1 / n, n - 1, 1 / (ratio * n), ratio * n - 1))
+
+
+def _normal_power(drift: float, alpha: float) -> float:
+    """Power of the two-sided normal test at ``alpha`` for an effect ``drift`` standard
+    errors from 0 (both tails counted)."""
+    z = stats.norm.isf(alpha / 2)
+    return float(stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift))
 
 
 def _power(
@@ -121,14 +127,12 @@ def _power(
     drift = abs(lift) / _se(baseline, lift, sd, n, ratio)
     df = math.inf if sd is None else _welch_df(n, ratio)
     if df > _NORMAL_DF:
-        z = stats.norm.isf(alpha / 2)
-        return float(stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift))
+        return _normal_power(drift, alpha)
     crit = stats.t.isf(alpha / 2, df)
     with np.errstate(all="ignore"):
         power = float(stats.nct.sf(crit, df, drift) + stats.nct.cdf(-crit, df, drift))
     if not math.isfinite(power):  # scipy's nct fails far in the tail (a power of ~1)
-        z = stats.norm.isf(alpha / 2)
-        power = float(stats.norm.sf(z - drift) + stats.norm.cdf(-z - drift))
+        power = _normal_power(drift, alpha)
     return power
 
 
@@ -282,8 +286,6 @@ def fixed_design(
             "instead; plan more units (or, solving for the lift, more power is not "
             "reachable with this n)."
         )
-    assert effect is not None
-    assert n is not None
     return FixedDesign(
         baseline=baseline,
         sd=sd,
