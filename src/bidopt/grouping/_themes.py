@@ -76,13 +76,13 @@ def _group_name(roles: Sequence[KeywordRoles], weight: Sequence[float]) -> str:
         return ""
     size = len(roles)
 
-    def support(head: str) -> tuple[int, float]:
+    def rank(head: str) -> tuple[int, float, str]:
+        # most carrying keywords first, then the larger weight, then the word
         held = [k for k, p in enumerate(products) if p and _carries(p, head)]
-        return len(held), float(sum(weight[k] for k in held))
+        return -len(held), -float(sum(weight[k] for k in held)), head
 
-    # the product word carried by most keywords (ties: the larger weight, then the word)
-    scored = sorted(candidates, key=lambda h: (-support(h)[0], -support(h)[1], h))
-    head = scored[0]
+    # the product word carried by most keywords
+    head = min(candidates, key=rank)
     carriers = [r for r in roles if r.product and _carries(r.product, head)]
     if 2 * len(carriers) <= size and size > 1:
         # no product word on most keywords: the two most named, not a claimed theme
