@@ -439,7 +439,7 @@ def _screen_rows(
         flagged_any |= check.mask
     # a keyword-day on several rows with different values (a report split by device or
     # hour, or two exports that disagree) is kept, and each later row is flagged: the
-    # rows add up in per-keyword totals and models
+    # rows add up in per-keyword totals (a per-day model needs them summed first)
     split_day = (first_of_day != np.arange(n)) & ~repeats
     waived.append(
         _Check(
@@ -447,7 +447,9 @@ def _screen_rows(
             split_day,
             lambda i: (
                 f"repeats the {key_name} of row {int(first_of_day[i])} with different values; "
-                "both rows are kept and add up (drop one if the report was exported twice)"
+                "both rows are kept and add up in totals, but a model of each "
+                f"{key_name} (such as estimate_landscapes) needs one row: sum them (a "
+                "report split by device or hour), or drop one if the report was exported twice"
             ),
         )
     )
