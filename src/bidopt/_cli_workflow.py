@@ -522,8 +522,8 @@ def run_split(
     if history.dropped:
         left_out = "; ".join(history.dropped[:3])
         warn(
-            f"Left out {len(history.dropped)} totals row(s) (not periods): {left_out}",
-            f"已剔除 {len(history.dropped)} 行合计行（不是一期）：{left_out}",
+            f"Left out {len(history.dropped)} row(s) that are not periods: {left_out}",
+            f"已剔除 {len(history.dropped)} 行（不是一期）：{left_out}",
         )
     if fit.r2 < 0.5:
         warn(
