@@ -135,6 +135,13 @@ class KeyedStreams:
         """Standard normals, shape (n_draws, n_keys)."""
         return np.asarray(special.ndtri(self.uniform(stream)), dtype=np.float64)
 
+    def _ranks(self, stream: int) -> IntArray:
+        """A random permutation of 0 .. n_draws - 1 per key (from stream ``stream``),
+        shape (n_draws, n_keys): each draw's stratum."""
+        order = np.argsort(self.uniform(stream), axis=0, kind="stable")
+        ranks: IntArray = np.argsort(order, axis=0)
+        return ranks
+
     def stratified_uniform(self, stream: int) -> FloatArray:
         """Uniforms in (0, 1), shape (n_draws, n_keys), one in each of the ``n_draws``
         equal strata of (0, 1) per key (a Latin hypercube over the draws): the stratum of
@@ -146,8 +153,7 @@ class KeyedStreams:
         distribution in every draw set a fixed ``rng`` gives (with ``rng=0``, the
         default, the same draws for every account); stratified ones cover it.
         """
-        rank = np.argsort(np.argsort(self.uniform(stream), axis=0, kind="stable"), axis=0)
-        out: FloatArray = (rank + self.uniform(stream + 1)) / self.n_draws
+        out: FloatArray = (self._ranks(stream) + self.uniform(stream + 1)) / self.n_draws
         return out
 
     def stratified_normal(self, stream: int) -> FloatArray:
@@ -155,8 +161,7 @@ class KeyedStreams:
         ``n_draws`` equal-probability strata per key, in a random order (from stream
         ``stream``), scaled so that their mean is 0 and their standard deviation 1 over
         the draws exactly (for a single draw: 0)."""
-        rank = np.argsort(np.argsort(self.uniform(stream), axis=0, kind="stable"), axis=0)
-        z = special.ndtri((rank + 0.5) / self.n_draws)
+        z = special.ndtri((self._ranks(stream) + 0.5) / self.n_draws)
         rms = np.sqrt(np.mean(z**2, axis=0, keepdims=True))
         return np.asarray(np.where(rms > 0, z / np.where(rms > 0, rms, 1.0), 0.0), dtype=np.float64)
 
