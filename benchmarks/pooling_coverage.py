@@ -11,8 +11,8 @@ merges its rows under ``--label`` into ``results/pooling_coverage.json`` and ren
 ``results/pooling_coverage.md`` from every label there (run the before side with
 ``PYTHONPATH=<worktree of the old commit>/src``).  Seeds 0-99 were used to choose the
 method's settings (0-39 for the leave-one-out strength fit of session 20 and the
-many-small-groups designs ``many_*``, ``logit*``); 1000-1199 are the held-out ones
-reported.
+many-small-groups designs ``many_*``, ``logit*``; 3000-3199 for session 21's J-shaped
+intervals, which start at 0); 1000-1199 are the held-out ones reported.
 """
 
 from __future__ import annotations

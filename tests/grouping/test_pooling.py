@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from bidopt.datasets import SearchAccount, read_adwords_keyword_daily
 from bidopt.exceptions import InvalidInputError
@@ -253,7 +254,7 @@ def _many_small_groups_coverage(group_a: float, group_b: float, strength: float)
 
 @pytest.mark.parametrize(
     ("group_a", "group_b", "strength", "least"),
-    [(0.9, 29.1, 30.0, 0.8), (2.0, 60.0, 100.0, 0.865)],
+    [(0.9, 29.1, 30.0, 0.88), (2.0, 60.0, 100.0, 0.865)],
 )
 def test_intervals_cover_with_many_small_groups(
     group_a: float, group_b: float, strength: float, least: float
@@ -264,8 +265,32 @@ def test_intervals_cover_with_many_small_groups(
     # much shrinkage), and every pseudo-count was floored at 1, which put a quarter of
     # the true rates of J-shaped groups (rates near 0) below their intervals: 90%
     # intervals covered 0.64 (J-shaped) and 0.84 (strength 100) on these seeds (now
-    # 0.86 and 0.88)
+    # 0.86 and 0.88); session 21: a J-shaped interval's Beta starts at 0, as the
+    # mixture it stands in for does (the J-shaped design's coverage 0.86 -> 0.91)
     assert _many_small_groups_coverage(group_a, group_b, strength) >= least
+
+
+def test_j_shaped_intervals_start_at_zero() -> None:
+    # session 21: a unit without successes in a group without successes got a Beta of
+    # pseudo-count ~0.05 whose 5% quantile (~1e-26) still sat above rates drawn near 0
+    # from a parent far below the fitted one: 19% of such units' true rates fell below
+    # their intervals.  Where the interval's Beta is J-shaped at 0 the interval starts
+    # at 0 (at 1: ends at 1); elsewhere it is the Beta's equal-tailed interval
+    group = np.repeat(np.arange(6), 8)
+    trials = np.full(group.size, 50.0)
+    successes = np.zeros(group.size)
+    successes[8:] = np.tile([0, 1, 2, 3, 1, 0, 2, 4], 5)
+    pooled = pool_rates(successes, trials, [group])
+    j_shaped = pooled.alpha < 1
+    assert j_shaped[:8].all()
+    assert (pooled.lower[j_shaped] == 0).all()
+    tail = stats.beta.ppf(0.05, pooled.alpha[~j_shaped], pooled.beta[~j_shaped])
+    np.testing.assert_allclose(pooled.lower[~j_shaped], tail)
+    np.testing.assert_allclose(pooled.upper, stats.beta.ppf(0.95, pooled.alpha, pooled.beta))
+    # the mirror image: rates near 1
+    flipped = pool_rates(trials - successes, trials, [group])
+    np.testing.assert_allclose(flipped.upper, 1 - pooled.lower, atol=1e-12)
+    np.testing.assert_allclose(flipped.lower, 1 - pooled.upper, atol=1e-9)
 
 
 @pytest.mark.parametrize("level", [0.3, 0.5, 0.9, 0.99])

@@ -37,9 +37,11 @@ class PooledRates:
         each pseudo-count at least 1 in a group's prior and 0.05 in the prior of a unit
         with trials (or the parent's if smaller).
     level : float
-        Probability of the intervals :attr:`lower` and :attr:`upper`.  For ``level``
-        >= 0.3 each interval contains its mean (the interval's Beta has no pseudo-count
-        so small that its mass piles up at 0 or 1 past its mean).
+        Probability of the intervals :attr:`lower` and :attr:`upper` (each tail
+        ``(1 - level) / 2`` of the interval's Beta; a J-shaped Beta's interval runs from
+        0, or to 1: see :func:`pool_rates`).  For ``level`` >= 0.3 each interval
+        contains its mean (the interval's Beta has no pseudo-count so small that its
+        mass piles up at 0 or 1 past its mean).
     """
 
     mean: FloatArray
@@ -50,15 +52,21 @@ class PooledRates:
 
     @property
     def lower(self) -> FloatArray:
-        """Lower end of each unit's equal-tailed posterior interval (computed on access)."""
+        """Lower end of each unit's posterior interval, shape (n_units,) (computed on
+        access): the Beta's ``(1 - level) / 2`` quantile, or 0 where the Beta is
+        J-shaped at 0 (``alpha < 1``, see :func:`pool_rates`)."""
         tail = (1 - self.level) / 2
-        return np.asarray(stats.beta.ppf(tail, self.alpha, self.beta), dtype=np.float64)
+        end = stats.beta.ppf(tail, self.alpha, self.beta)
+        return np.asarray(np.where(self.alpha < 1.0, 0.0, end), dtype=np.float64)
 
     @property
     def upper(self) -> FloatArray:
-        """Upper end of each unit's equal-tailed posterior interval (computed on access)."""
+        """Upper end of each unit's posterior interval, shape (n_units,) (computed on
+        access): the Beta's ``(1 + level) / 2`` quantile, or 1 where the Beta is
+        J-shaped at 1 (``beta < 1``, see :func:`pool_rates`)."""
         tail = (1 - self.level) / 2
-        return np.asarray(stats.beta.ppf(1 - tail, self.alpha, self.beta), dtype=np.float64)
+        end = stats.beta.ppf(1 - tail, self.alpha, self.beta)
+        return np.asarray(np.where(self.beta < 1.0, 1.0, end), dtype=np.float64)
 
     def to_frame(self) -> Any:
         """One row per unit (needs pandas)."""
@@ -278,9 +286,14 @@ def pool_rates(
     intra-class correlation ``1 / (s + 1)``; a strength the data pin down is taken as
     fitted) and the error of ``m`` as an estimate of its members' mean rate, which is
     large when one member holds most of the parent's trials (``m`` is then mostly that
-    member's own rate).  Averaged over units whose rates are drawn from the pooled
-    prior, about ``level`` of the intervals hold the true rate; a single unit's
-    interval is a Bayesian one, not a frequentist guarantee.  Simulated coverage per
+    member's own rate).  Where that Beta is J-shaped (``alpha < 1``: a unit without
+    successes whose parent's rate is near 0) the interval starts at 0, and where
+    ``beta < 1`` it ends at 1: the mixture over the hyper-parameters that the Beta
+    stands in for piles its lower tail at 0 (a parent's rate that may lie far below the
+    fitted one gives rates that are 0 for any purpose), which the Beta's own lower
+    quantile, tiny but above 0, left out.  Averaged over units whose rates are drawn
+    from the pooled prior, about ``level`` of the intervals hold the true rate; a
+    single unit's interval is a Bayesian one, not a frequentist guarantee.  Simulated coverage per
     design is in ``benchmarks/results/pooling_coverage.md``.
 
     Returns
