@@ -66,7 +66,9 @@ class CellCurves:
         metrics["value"] = value
         if min_ctr is not None:
             metrics["ctr_slack"] = metrics["clicks"] - min_ctr * metrics["impressions"]
-        ok = bids > 0
+        # a level at bid 0 is "not bidding" (nothing bought or spent): it never makes a
+        # cell unusable; a row of such levels has usable bid 0
+        ok = np.ones(bids.shape, dtype=bool)
         if max_cpc is not None:
             clicks, cost = metrics["clicks"], metrics["cost"]
             with np.errstate(divide="ignore", invalid="ignore"):
