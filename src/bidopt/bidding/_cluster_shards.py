@@ -67,6 +67,7 @@ class Shards:
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
         self.each("set_offset", [(int(o),) for o in self.offsets[:-1]])
         self.coarse: FloatArray = np.zeros(_COARSE)
+        self._coarse: list[FloatArray] = []  # each partition's part of ``coarse``
 
     @property
     def n_keywords(self) -> int:
@@ -148,7 +149,19 @@ class Shards:
 
     def prepare(self, mu: float | None) -> None:
         """Hulls of ``value - mu * g`` on every shard; the coarse slope histogram."""
-        self.coarse = np.sum(self.all("prepare", mu), axis=0)
+        self._coarse = self.all("prepare", mu)
+        self.coarse = np.sum(self._coarse, axis=0)
+
+    def owner(self, row: int) -> int:
+        """The partition holding global row ``row``."""
+        return int(np.searchsorted(self.offsets, row, side="right") - 1)
+
+    def exclude(self, row: int | None, partition: int) -> None:
+        """The objective's hulls (``prepare(None)``) with keyword ``row`` not allowed
+        (``None``: allowed again) on ``partition``, the one holding it; the other
+        partitions keep theirs (a row's hull does not depend on the others')."""
+        self._coarse[partition] = self.one(partition, "exclude", row)
+        self.coarse = np.sum(self._coarse, axis=0)
 
     def fine(self, coarse: int) -> FloatArray:
         """The slope histogram inside one coarse bucket."""

@@ -3,9 +3,9 @@
 Each partition lives on a worker as a :class:`~bidopt.bidding._shard.Shard` (one Dask
 actor per worker holds its partitions) that builds its hulls once per multiplier and
 keeps them.  The driver runs the in-process solver's steps (``_solvers.solve_dual``,
-``dual_plan``, ``fill_levels``, ``repair_target`` here; ``_select.select`` without group
-budgets in :mod:`~bidopt.bidding._distributed_select`) with the global arrays replaced by
-per-partition reductions: the slope histogram, sums, and the few items near the
+``dual_plan``, ``fill_levels``, ``swap_in``, ``repair_target`` here; ``_select.select``
+without group budgets in :mod:`~bidopt.bidding._distributed_select`) with the global
+arrays replaced by per-partition reductions: the slope histogram, sums, and the few items near the
 threshold.  The greedy fills work on the keywords whose next step fits
 what is left, as the in-process ones do; the driver walks them with the same code in the
 same order.  So the plan is the in-process plan: the same steps taken in the same order,
@@ -30,7 +30,7 @@ from bidopt.bidding._distributed_select import select_on
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import TARGET_RTOL, BidProblem
 from bidopt.bidding._shard import ShardGroup
-from bidopt.bidding._solvers import _FILL_ROWS, _FILL_TOL, Solution
+from bidopt.bidding._solvers import _FILL_ROWS, _FILL_TOL, _SWAP_GAP, Solution
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import BidLandscape, LandscapeDataset
 
@@ -154,6 +154,34 @@ def _repair_target(s: Shards, lslot: str, max_rounds: int = 200) -> None:
         s.all("clear", lslot)
 
 
+def _swap_in(s: Shards, spec: _Spec, lslot: str, candidates: int = 8) -> None:
+    """``_solvers.swap_in`` on the plan in levels ``lslot`` (a budget alone): for the
+    ``candidates`` keywords not bidding whose cheapest level worth something is worth
+    most, that level fixed and the others planned on the budget left (threshold and
+    fill on hulls without the keyword, rebuilt on its partition only); the best plan
+    that fits the budget replaces ``lslot`` when it is worth more."""
+    if s.n_keywords < 2 or spec.n_levels == 0:
+        return
+    parts = s.all("swap_candidates", lslot, candidates)
+    rows, value, cost, level = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    best_value = s.sums(lslot)[1]
+    for i in np.lexsort((rows, -value))[:candidates].tolist():
+        row, left = int(rows[i]), spec.budget - float(cost[i])
+        if left < 0:
+            continue
+        owner = s.owner(row)
+        s.exclude(row, owner)
+        select_on(s, "t", left)
+        s.all("to_levels", "t", "swap")
+        _fill_levels(s, replace(spec, budget=left), "swap")
+        s.one(owner, "set_level", "swap", row, int(level[i]))
+        s.exclude(None, owner)
+        spend, trial_value, _, _ = s.sums("swap", spec.budget)
+        if trial_value > best_value and spend <= spec.budget:
+            s.all("copy_levels", "swap", lslot)
+            best_value = trial_value
+
+
 def _evaluate(s: Shards, spec: _Spec, mu: float | None) -> tuple[float, float, float, float]:
     """Plan of one target multiplier in level slot ``cur``: (bound, lam, fun, slack)."""
     s.prepare(mu)
@@ -172,6 +200,8 @@ def _solve(s: Shards, spec: _Spec, max_outer: int) -> tuple[str, Solution]:
         s.all("to_levels", "t", "cur")
         if sel.lp_value - sel.value > _FILL_TOL * abs(sel.lp_value):
             _fill_levels(s, spec, "cur")
+            if sel.lp_value - s.sums("cur")[1] > _SWAP_GAP * abs(sel.lp_value):
+                _swap_in(s, spec, "cur")
         msg = "Optimal up to the reported gap."
         return "cur", Solution(empty, sel.lp_value, sel.multiplier, 0.0, 1, 0, msg)
     bound, lam, fun, slack = _evaluate(s, spec, 0.0)

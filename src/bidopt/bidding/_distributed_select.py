@@ -165,7 +165,7 @@ def _round_up_and_repair(
     """``_select._round_up_and_repair`` into slot ``"rep"``: (spend, value) or None."""
     if row < 0:
         return None
-    owner = int(np.searchsorted(s.offsets, row, side="right") - 1)
+    owner = s.owner(row)
     ok, dc_up, dv_up = s.one(owner, "next_step", slot, row)
     if not ok:
         return None

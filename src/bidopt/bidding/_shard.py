@@ -112,6 +112,7 @@ class Shard:
         self._pool: IntArray = _EMPTY
         self._fill: dict[str, Any] = {}
         self._moves: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
+        self._own_allowed: tuple[BoolArray | None] | None = None  # set while one is excluded
 
     # -- the values and the target's metric (in memory or mapped from the spill file) --
     @property
@@ -206,6 +207,25 @@ class Shard:
         self.hull = build_hull(p.cost, value, p.allowed)
         coarse: FloatArray = self.hull.bucket_cost.reshape(_COARSE, -1).sum(axis=1)
         return coarse
+
+    def exclude(self, row: int | None) -> FloatArray:
+        """The hull of the objective (``prepare(None)``) with keyword ``row`` (a global
+        row of this shard) not allowed at any level, as ``_solvers.swap_in`` plans the
+        other keywords; ``None`` allows the problem's own levels again.  Returns the
+        coarse slope histogram of the new hull."""
+        p = self.problem
+        if row is None:
+            if self._own_allowed is not None:
+                self.problem = replace(p, allowed=self._own_allowed[0])
+                self._own_allowed = None
+        else:
+            if self._own_allowed is None:
+                self._own_allowed = (p.allowed,)
+            own = self._own_allowed[0]
+            mask = np.ones(p.cost.shape, dtype=bool) if own is None else own.copy()
+            mask[int(row) - self.offset] = False
+            self.problem = replace(p, allowed=mask)
+        return self.prepare(None)
 
     def fine(self, coarse: int) -> FloatArray:
         """The slope buckets inside coarse bucket ``coarse``."""
@@ -443,6 +463,27 @@ class Shard:
         n_levels = self.problem.cost.shape[1]
         new = pick[:count]
         self.levels[lslot][rows[:count]] = np.where(new == n_levels, -1, new)
+
+    # -- ``_solvers.swap_in``: keywords the rounding left out ---------------------------
+    def swap_candidates(
+        self, lslot: str, k: int
+    ) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
+        """``swap_in``'s candidates among this shard's keywords not bidding in ``lslot``:
+        those with an allowed level worth something, the ``k`` whose cheapest such level
+        is worth most (in that order, ties by row), as (global row, value, cost, level)."""
+        p, values = self.problem, self.value
+        usable = values > 0
+        if p.allowed is not None:
+            usable &= p.allowed
+        first = np.where(usable.any(axis=1), usable.argmax(axis=1), -1)
+        off = np.flatnonzero((self.levels[lslot] < 0) & (first >= 0))
+        rows = off[np.argsort(-values[off, first[off]], kind="stable")][:k]
+        at = first[rows]
+        return rows + self.offset, values[rows, at], p.cost[rows, at], at
+
+    def set_level(self, lslot: str, row: int, level: int) -> None:
+        """Keyword ``row`` (global) at ``level`` in the plan ``lslot``."""
+        self.levels[lslot][int(row) - self.offset] = level
 
     def clear(self, lslot: str) -> None:
         self.levels[lslot][:] = -1
