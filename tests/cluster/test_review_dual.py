@@ -13,6 +13,7 @@ import pytest
 
 from bidopt.bidding import optimize_bids
 from tests.bidding.test_dual_swap import _head_and_tail
+from tests.cluster.test_distributed_bids import _edge_landscape
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -28,3 +29,17 @@ def test_cluster_brings_back_the_head_keyword_as_in_process(client: Any, seed: i
     np.testing.assert_allclose(got.fun, ref.fun, rtol=1e-12)
     assert got.message == ref.message
     assert got.success and got.spend <= budget
+
+
+def test_zero_budget_shadow_price_is_the_in_process_one(client: Any) -> None:
+    """At budget 0 the multiplier is the steepest step's slope (the budget is what
+    limits the plan).  The cluster's fine histogram summed a few ulps below the coarse
+    one, so its edge fell in an empty bucket: shadow price 0, which the summary reads
+    as 'the budget is not what limits the plan'."""
+    for seed in range(12):
+        land = _edge_landscape(seed, 1 + seed % 3, 4, ties=False)
+        ref = optimize_bids(land, 0.0)
+        got = optimize_bids(land, 0.0, client=client)
+        assert ref.shadow_price > 0
+        assert got.shadow_price == ref.shadow_price, seed
+        np.testing.assert_array_equal(got.levels, ref.levels)

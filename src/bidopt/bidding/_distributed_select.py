@@ -42,8 +42,12 @@ def _threshold(s: Shards, slot: str, budget: float) -> tuple[float, float, float
         edge = ce * width + int(np.flatnonzero(s.fine(ce))[0])
         spent_above = total - (float(below_c[ce - 1]) if ce else 0.0)
     else:
-        below = (float(below_c[ce - 1]) if ce else 0.0) + np.cumsum(s.fine(ce))
-        e = min(int(np.searchsorted(below, total - budget, side="left")), width - 1)
+        fine = s.fine(ce)
+        below = (float(below_c[ce - 1]) if ce else 0.0) + np.cumsum(fine)
+        # the fine sums can end a few ulps below the coarse ones (a budget within
+        # round-off of 0): the edge is then the coarse bucket's top bucket with steps
+        top = int(np.flatnonzero(fine)[-1]) if fine.any() else width - 1
+        e = min(int(np.searchsorted(below, total - budget, side="left")), top)
         edge = ce * width + e
         spent_above = total - float(below[e])
     count = sum(s.all("edge_start", slot, edge))
