@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_owned, check_rows, frozen, rebuild_on_unpickle, short_repr
+from bidopt._validation import (
+    as_owned,
+    check_choice,
+    check_rows,
+    frozen,
+    rebuild_on_unpickle,
+    short_repr,
+)
 from bidopt.datasets._categorical import Categorical
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray, IntArray
@@ -87,6 +94,23 @@ class LoadReport:
         it in (``精准匹配``, ``中心词匹配``, ...), among the rows kept, for every type the
         source wrote one way; files written back for the platform (the bid sheet) use it,
         so that each key reads as in the merchant's own export.
+    split_columns : tuple of str
+        The source's headers that split a keyword-day over several rows (a device,
+        hour or traffic-source column such as 设备 / 终端 / 小时 / 流量来源), empty when
+        it has none.
+    n_summed_rows : int
+        Rows summed into one row per keyword-day (each counted once, the first too).
+    n_summed_days : int
+        The keyword-days those rows made (``n_summed_rows`` rows became this many).
+    averaged_days : tuple of str
+        Of those, the keyword-days whose rows carried different bids, summed at their
+        click-weighted bid (``splits="sum_click_weighted"`` or
+        ``KeywordLog.sum_days(bids="click_weighted")``), each named with its rows' bids.
+    unsummed_days : tuple of str
+        The keyword-days left on several rows because their rows carry different bids
+        (device bid premiums, or a bid changed within the day), each named with its
+        rows' split labels and bids; a per-day model (``estimate_landscapes``) refuses
+        them until they are summed.
     """
 
     source: str = "<unknown>"
@@ -101,6 +125,11 @@ class LoadReport:
     header_line: int | None = None
     lost_keys: tuple[str, ...] = ()
     match_labels: Mapping[str, str] = field(default_factory=dict)
+    split_columns: tuple[str, ...] = ()
+    n_summed_rows: int = 0
+    n_summed_days: int = 0
+    averaged_days: tuple[str, ...] = ()
+    unsummed_days: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("dropped_rows", "flagged_rows"):
@@ -129,6 +158,8 @@ class LoadReport:
         ]
         if self.title_rows:
             lines.append(self.title_note())
+        if note := self.split_note():
+            lines.append(note)
         if self.column_map:
             mapped = ", ".join(f"{k!r} -> {v}" for k, v in self.column_map.items())
             lines.append(f"Columns: {mapped}.")
@@ -159,6 +190,61 @@ class LoadReport:
             f"Header on line {self.header_line}: skipped {len(self.title_rows)} row(s) above "
             f"it as the export's title: {shown}{more}."
         )
+
+    def split_note(self, lang: Literal["en", "zh"] = "en") -> str:
+        """What was summed into one row per keyword-day, and what was not, in plain words
+        (``lang``: ``"en"`` or ``"zh"``); ``""`` when nothing was and nothing is left."""
+        lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
+        by = "/".join(self.split_columns)
+        zh = lang == "zh"
+        parts = []
+        if self.n_summed_rows:
+            rows, days = f"{self.n_summed_rows:,}", f"{self.n_summed_days:,}"
+            parts.append(
+                (
+                    f"按{by}拆分的 {rows} 行已合并为 {days} 个关键词-天（每个关键词每天一行："
+                    "展现量、点击量、花费、成交笔数和成交金额相加，点击率、平均点击花费等比率"
+                    "不相加）。"
+                    if by
+                    else f"{rows} 行已合并为 {days} 个关键词-天（展现量、点击量、花费、成交笔数"
+                    "和成交金额相加）。"
+                )
+                if zh
+                else f"Summed {rows} rows"
+                + (f" split by {by}" if by else "")
+                + f" into {days} keyword-days (one row per keyword and day: impressions, "
+                "clicks, cost, orders and revenue added; rates such as CTR or CPC are not "
+                "added)."
+            )
+        if self.averaged_days:
+            n = f"{len(self.averaged_days):,}"
+            parts.append(
+                f"其中 {n} 个关键词-天的各行出价不同（设备溢价或当天改过出价），按点击加权的"
+                f"平均出价合并（第一个：{self.averaged_days[0]}）：出价曲线在这些天读的是平均"
+                "出价，不是后台的某一个出价。"
+                if zh
+                else f"{n} of them had different bids on their rows (device bid premiums, or "
+                "a bid changed within the day) and were summed at their click-weighted bid "
+                f"(first: {self.averaged_days[0]}): the landscape reads those days at an "
+                "average bid, not at a bid the platform shows."
+            )
+        if self.unsummed_days:
+            n = f"{len(self.unsummed_days):,}"
+            first = self.unsummed_days[0]
+            parts.append(
+                f"{n} 个关键词-天的各行出价不同（设备溢价或当天改过出价），未合并（第一个："
+                f"{first}）：按天建模（estimate_landscapes）会拒绝它们；不按{by or '设备'}拆分"
+                "重新导出报表，或用 read_keyword_log(..., splits='sum_click_weighted') 按点击"
+                "加权的平均出价合并。"
+                if zh
+                else f"{n} keyword-days were left on their rows because the rows carry "
+                f"different bids (device bid premiums, or a bid changed within the day; first: "
+                f"{first}): a per-day model (estimate_landscapes) refuses them. Export the "
+                f"report without the {by or 'device'} split, or read it with "
+                "read_keyword_log(..., splits='sum_click_weighted') to sum them at their "
+                "click-weighted bid."
+            )
+        return "".join(parts) if zh else " ".join(parts)
 
     def to_frame(self) -> Any:
         """One row per dropped or flagged source row: ``row`` (0-based among the
@@ -373,6 +459,86 @@ class KeywordLog:
                 values[name] = frozen(np.concatenate(parts))
         return cls(**values)
 
+    def day_key(self) -> IntArray:
+        """Per row, the index of its keyword-day (same campaign, ad group, keyword, match
+        type and date; the columns the log has), numbered in order of first appearance:
+        array of int64, shape (n_rows,)."""
+        n = len(self)
+        key = np.zeros(n, dtype=np.int64)
+        parts = [
+            getattr(self, c).codes
+            for c in ("campaign", "ad_group", "keyword", "match_type")
+            if getattr(self, c) is not None
+        ]
+        for part in (*parts, self.date.view(np.int64)):
+            code = np.unique(part, return_inverse=True)[1].ravel()
+            key = np.unique(key * (int(code.max(initial=0)) + 1) + code, return_inverse=True)[1]
+            key = key.ravel().astype(np.int64)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        rank = np.empty(first.size, dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+        return rank[inverse.ravel()]
+
+    def sum_days(self, *, bids: Literal["same", "click_weighted"] = "same") -> KeywordLog:
+        """The log with the rows of each keyword-day summed into one.
+
+        For a report split by device, hour or traffic source that was read without its
+        split column (``read_keyword_log`` sums such reports itself when it recognises the
+        column): impressions, clicks, cost, conversions and revenue are added; the text
+        columns and the date are the keyword-day's.  Rows keep their source order, each
+        keyword-day at its first row.  ``report`` says how many rows were summed.
+
+        Parameters
+        ----------
+        bids : {"same", "click_weighted"}, default "same"
+            ``"same"``: every row of a keyword-day must carry the same bid (else
+            :class:`~bidopt.exceptions.InvalidInputError` names the keyword-days);
+            ``"click_weighted"``: a keyword-day whose rows carry different bids (device
+            bid premiums, a bid changed within the day) gets its click-weighted bid
+            (weighted by impressions on a day without clicks, a plain mean on a day
+            without either): a per-day model then reads that day at an average bid,
+            which no single platform bid equals.
+
+        Returns
+        -------
+        KeywordLog
+            One row per keyword-day; the log itself when no keyword-day has two rows.
+
+        Examples
+        --------
+        >>> from bidopt.datasets import read_keyword_log
+        >>> log = read_keyword_log(
+        ...     {"date": ["2024-11-11"] * 2, "keyword": ["a", "a"], "bid": [1.0, 1.0],
+        ...      "impressions": [100, 50], "clicks": [5, 2]}
+        ... )
+        >>> summed = log.sum_days()
+        >>> len(summed), int(summed.clicks[0]), summed.report.n_summed_rows
+        (1, 7, 2)
+        """
+        bids = check_choice(bids, "bids", ("same", "click_weighted"))  # type: ignore[assignment]
+        key = self.day_key()
+        counts = np.bincount(key)
+        if counts.size == 0 or counts.max() <= 1:
+            return self
+        differ = _bids_differ(self, key, counts.size)
+        if bids == "same" and differ.any():
+            named = _name_days(self, key, np.flatnonzero(differ)[:3])
+            raise InvalidInputError(
+                "`bids` must be 'click_weighted' to sum keyword-days whose rows carry "
+                f"different bids. Got bids='same' and {int(differ.sum()):,} such keyword-days "
+                f"({'; '.join(named)}{'; ...' if differ.sum() > 3 else ''}) instead. Pass "
+                "bids='click_weighted' to read each such day at its click-weighted bid (an "
+                "average bid, which no single platform bid equals), or keep those rows apart."
+            )
+        report = replace(
+            self.report,
+            n_summed_rows=self.report.n_summed_rows + int(counts[counts > 1].sum()),
+            n_summed_days=self.report.n_summed_days + int(np.count_nonzero(counts > 1)),
+            averaged_days=self.report.averaged_days
+            + tuple(_name_days(self, key, np.flatnonzero(differ))),
+        )
+        return _merge_rows(self, key, report)
+
     def to_dict(self) -> dict[str, npt.NDArray[Any]]:
         """Column name -> numpy array, for every column present."""
         return {c: self.column(c) for c in self.columns}
@@ -472,3 +638,84 @@ class KeywordLog:
             f"KeywordLog(n_rows={len(self)}, n_keywords={self.keyword.n_categories}, "
             f"columns={self.columns})"
         )
+
+
+def _bids_differ(log: KeywordLog, key: IntArray, n_days: int) -> npt.NDArray[np.bool_]:
+    """Per keyword-day (``key``: the row's keyword-day, ``n_days`` of them), whether its
+    rows carry different bids (all False for a log without bids)."""
+    if log.bid is None:
+        return np.zeros(n_days, dtype=bool)
+    low = np.full(n_days, np.inf)
+    high = np.full(n_days, -np.inf)
+    np.minimum.at(low, key, log.bid)
+    np.maximum.at(high, key, log.bid)
+    return np.asarray(low != high)
+
+
+def _name_days(
+    log: KeywordLog,
+    key: IntArray,
+    days: IntArray,
+    labels: npt.NDArray[np.object_] | None = None,
+) -> list[str]:
+    """Each keyword-day of ``days`` (values of ``key``, the rows' keyword-days) as
+    ``'campaign / ad group / keyword / match type' on DATE: bids b1, b2`` (with each
+    row's ``labels``, its split such as ``设备 无线``, before its bid when given)."""
+    order = np.argsort(key, kind="stable")
+    starts = np.searchsorted(key[order], days, side="left")
+    ends = np.searchsorted(key[order], days, side="right")
+    text = {c: getattr(log, c) for c in ("campaign", "ad_group", "keyword", "match_type")}
+    out = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        rows = order[start:end]
+        first = int(rows[0])
+        name = " / ".join(
+            str(column.categories[column.codes[first]])
+            for column in text.values()
+            if column is not None
+        )
+        if log.bid is None:
+            bids = ""
+        elif labels is None:
+            bids = ": bids " + ", ".join(f"{b:g}" for b in log.bid[rows])
+        else:
+            bids = ": " + ", ".join(f"{labels[r]} bid {log.bid[r]:g}" for r in rows.tolist())
+        out.append(f"{name!r} on {log.date[first]}{bids}")
+    return out
+
+
+def _merge_rows(log: KeywordLog, key: IntArray, report: LoadReport) -> KeywordLog:
+    """``log`` with the rows of each ``key`` (array of int64, shape (n_rows,), numbered
+    0.. in order of first appearance) summed into one, at the key's first row; additive
+    columns added, the bid kept where the key's rows share it and click-weighted where
+    they do not (see :meth:`KeywordLog.sum_days`)."""
+    n_keys = int(key.max()) + 1
+    first = np.full(n_keys, len(log), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(log), dtype=np.int64))
+    merged = log.take(first)
+
+    def add(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if values.dtype == np.int64:
+            out = np.zeros(n_keys, dtype=np.int64)
+            np.add.at(out, key, values)
+            return frozen(out)
+        return frozen(np.bincount(key, weights=values, minlength=n_keys))
+
+    columns: dict[str, Any] = {"report": report}
+    for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
+        value = getattr(log, name)
+        if value is not None:
+            columns[name] = add(value)
+    if log.bid is not None:
+        differ = _bids_differ(log, key, n_keys)
+        clicks = columns["clicks"].astype(np.float64)[key]
+        impressions = columns["impressions"].astype(np.float64)[key]
+        weight = np.where(
+            clicks > 0, log.clicks, np.where(impressions > 0, log.impressions, 1)
+        ).astype(np.float64)
+        weighted = np.bincount(key, weights=weight * log.bid, minlength=n_keys) / np.bincount(
+            key, weights=weight, minlength=n_keys
+        )
+        assert merged.bid is not None  # (taken from the log's bids)
+        columns["bid"] = frozen(np.where(differ, weighted, merged.bid))
+    return replace(merged, **columns)

@@ -14,7 +14,14 @@ import numpy.typing as npt
 from bidopt._tables import HeaderSpec, RawTable, read_table
 from bidopt._validation import check_choice, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
-from bidopt.datasets._keyword_log import MATCH_TYPES, KeywordLog, LoadReport
+from bidopt.datasets._keyword_log import (
+    MATCH_TYPES,
+    KeywordLog,
+    LoadReport,
+    _bids_differ,
+    _merge_rows,
+    _name_days,
+)
 from bidopt.datasets._parsing import (
     match_labels,
     parse_dates,
@@ -26,7 +33,13 @@ from bidopt.datasets._parsing import (
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import BoolArray
 
-__all__ = ["DEFAULT_RELAX", "HEADER_ALIASES", "RELAXABLE_RULES", "read_keyword_log"]
+__all__ = [
+    "DEFAULT_RELAX",
+    "HEADER_ALIASES",
+    "RELAXABLE_RULES",
+    "SPLIT_ALIASES",
+    "read_keyword_log",
+]
 
 #: Recognised report headers for each keyword-log column (compared after NFKC,
 #: lower-casing, and removing white space, ``_``, ``-``, ``.`` and unit suffixes such as
@@ -53,10 +66,43 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: Recognised headers of the columns that split a keyword-day over several rows (compared
+#: as :data:`HEADER_ALIASES` are): reports exported by device (PC / 无线 / 移动), by hour,
+#: or by traffic source.  A report with one of them has one row per keyword-day and
+#: split label, which ``read_keyword_log`` sums into one row per keyword-day.
+SPLIT_ALIASES: dict[str, tuple[str, ...]] = {
+    "device": (
+        "device",
+        "devicetype",
+        "terminal",
+        "设备",
+        "终端",
+        "设备类型",
+        "终端类型",
+        "投放设备",
+        "投放终端",
+        "设备平台",
+    ),
+    "hour": ("hour", "hourofday", "小时", "时段", "分时", "投放时段"),
+    "traffic_source": (
+        "trafficsource",
+        "trafficchannel",
+        "network",
+        "流量来源",
+        "流量类型",
+        "流量渠道",
+        "投放平台",
+    ),
+}
+
 _REQUIRED = ("date", "keyword", "impressions", "clicks")
 _UNIT_SUFFIX = re.compile(r"\((?:元|yuan|cny|rmb|¥|次|笔|个)\)$")
 _DROP_CHARS = re.compile(r"[\s_\-.]")
-_LOOKUP = {alias: column for column, aliases in HEADER_ALIASES.items() for alias in aliases}
+_LOOKUP = {
+    alias: column
+    for column, aliases in (HEADER_ALIASES | SPLIT_ALIASES).items()
+    for alias in aliases
+}
 
 
 def _canonical_header(header: str) -> str:
@@ -152,6 +198,7 @@ def read_keyword_log(
     *,
     errors: Literal["raise", "drop"] = "raise",
     relax: Collection[str] = DEFAULT_RELAX,
+    splits: Literal["sum", "sum_click_weighted", "keep"] = "sum",
 ) -> KeywordLog:
     """Read a keyword performance report into a :class:`KeywordLog`.
 
@@ -192,6 +239,23 @@ def read_keyword_log(
         ``log.report.flags``.  By default ``"conversions_le_clicks"`` is waived: under
         Taobao's attribution window a keyword-day may show more orders than clicks
         (the report says how many such rows it kept); ``relax=()`` rejects them.
+    splits : {"sum", "sum_click_weighted", "keep"}, default "sum"
+        What to do with a report split by device, hour or traffic source (a column of
+        :data:`SPLIT_ALIASES`: 设备 / 终端 / 小时 / 流量来源, device, hour, ...), which
+        has several rows per keyword-day, one per split label.  ``"sum"``: the rows of a
+        keyword-day that share one bid are summed into one row (impressions, clicks,
+        cost, conversions and revenue added; rate columns such as CTR or CPC are not
+        read); a keyword-day whose rows carry different bids (device bid premiums, a bid
+        changed within the day) is left on its rows, flagged and named in
+        ``log.report.unsummed_days`` (a per-day model such as
+        :func:`~bidopt.landscape.estimate_landscapes` refuses it).
+        ``"sum_click_weighted"``: those are summed too, at their click-weighted bid
+        (named in ``log.report.averaged_days``: the day is read at an average bid).
+        ``"keep"``: every row is kept (each later row of a keyword-day flagged).  Rows of
+        one keyword-day with the same split label are never summed (a report exported
+        twice; flagged).  ``log.report.split_note()`` says what was summed.  A report
+        without a split column is read row for row; :meth:`KeywordLog.sum_days` sums
+        its keyword-days when the user knows they are a split.
 
     Returns
     -------
@@ -216,6 +280,7 @@ def read_keyword_log(
     """
     errors = check_choice(errors, "errors", ("raise", "drop"))  # type: ignore[assignment]
     relaxed = _check_relax(relax, RELAXABLE_RULES)
+    splits = check_choice(splits, "splits", ("sum", "sum_click_weighted", "keep"))  # type: ignore[assignment]
     # a file's header may sit below an export's title rows: it is the row holding the
     # required columns
     table = read_table(source, header=_HEADER)
@@ -238,6 +303,9 @@ def read_keyword_log(
         contract = "is not a known match type (exact/phrase/broad, 精确匹配/短语匹配/广泛匹配)"
         checks.append(_Check("match_type", bad, _describe_cell(raw["match_type"], contract)))
         parsed["match_type"] = kinds
+    split_columns = tuple(c for c in SPLIT_ALIASES if c in raw)
+    for column in split_columns:  # a label per row; an empty cell is a label of its own
+        parsed[column], _ = parse_text(raw[column])
 
     for column in ("bid", "impressions", "clicks", "cost", "conversions", "revenue"):
         if column not in raw:
@@ -323,6 +391,8 @@ def read_keyword_log(
         parsed,
         totals=totals,
         day_columns=_DAY_COLUMNS,
+        split_columns=() if splits == "keep" else split_columns,
+        sum_remedy="sum them with log.sum_days() if the report is split by device or hour",
         relaxed=relaxed,
         errors=errors,
         column_map=mapping,
@@ -331,7 +401,88 @@ def read_keyword_log(
     if "match_type" in parsed:
         labels = match_labels(raw["match_type"], parsed["match_type"], keep)
         report = replace(report, match_labels=labels)
-    return _build_log(parsed, keep, report)
+    headers = {column: header for header, column in mapping.items()}
+    report = replace(report, split_columns=tuple(headers[c] for c in split_columns))
+    log = _build_log(parsed, keep, report)
+    if split_columns and splits != "keep":
+        split_of = [headers[c] + " " + parsed[c][keep].astype(str) for c in split_columns]
+        label = (
+            split_of[0]
+            if len(split_of) == 1
+            else np.char.add(np.char.add(split_of[0].astype(str), " "), split_of[1].astype(str))
+        )
+        label = np.asarray(label, dtype=object)
+        log = _sum_splits(log, label, np.flatnonzero(keep), splits, table.where)
+    return log
+
+
+def _sum_splits(
+    log: KeywordLog,
+    label: npt.NDArray[np.object_],
+    source_row: npt.NDArray[np.intp],
+    how: str,
+    where: Callable[[int], str],
+) -> KeywordLog:
+    """Sum the rows of each keyword-day of a split report (``label``: each row's split,
+    such as ``设备 无线``; ``source_row``: its row in the source, described by ``where``)
+    as ``splits=how`` says, and say so in the log's report (see
+    :func:`read_keyword_log`)."""
+    key = log.day_key()
+    n_days = int(key.max(initial=-1)) + 1
+    counts = np.bincount(key, minlength=n_days)
+    if n_days == 0 or counts.max() <= 1:
+        return log
+    # a keyword-day with a split label twice is not a split (two exports): not summed
+    code = np.unique(label.astype(str), return_inverse=True)[1].ravel()
+    width = int(code.max()) + 1
+    pairs, pair_counts = np.unique(key * width + code, return_counts=True)
+    clash = np.zeros(n_days, dtype=bool)
+    clash[pairs[pair_counts > 1] // width] = True
+    differ = _bids_differ(log, key, n_days)
+    split = (counts > 1) & ~clash
+    summed = split & (~differ if how == "sum" else True)
+    left = split & differ & ~summed
+    # rows of a summed keyword-day share its key; every other row keeps a key of its own
+    merge = np.where(summed[key], key, n_days + np.arange(key.size))
+    merge = np.unique(merge, return_inverse=True)[1].ravel()
+    _, first, inverse = np.unique(merge, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    merge = rank[inverse.ravel()]
+    named_left = tuple(_name_days(log, key, np.flatnonzero(left), label))
+    report = replace(
+        log.report,
+        n_summed_rows=int(counts[summed].sum()),
+        n_summed_days=int(np.count_nonzero(summed)),
+        averaged_days=tuple(_name_days(log, key, np.flatnonzero(summed & differ), label)),
+        unsummed_days=named_left,
+    )
+    if left.any():  # flag each later row of a keyword-day left unsummed, as other flags
+        rows = np.flatnonzero(left[key])
+        first_row = np.full(n_days, key.size)
+        np.minimum.at(first_row, key, np.arange(key.size))
+        later = rows[first_row[key[rows]] != rows]
+        assert log.bid is not None  # (bids differ only in a log with bids)
+        flags = {
+            int(source_row[r]): (
+                f"{where(int(source_row[r]))}: `bid` {log.bid[r]:g} ({label[r]}) "
+                f"differs from {log.bid[first_row[key[r]]]:g} ({label[first_row[key[r]]]}) on "
+                f"row {int(source_row[first_row[key[r]]])} of the same keyword-day: the rows "
+                "are kept apart, not summed (a per-day model such as estimate_landscapes "
+                "refuses them); splits='sum_click_weighted' sums them at the click-weighted bid"
+            )
+            for r in later.tolist()
+        }
+        merged = dict(zip(report.flagged_rows.tolist(), report.flags, strict=True))
+        for row, text in flags.items():
+            merged[row] = f"{merged[row]}; {text}" if row in merged else text
+        order = sorted(merged)
+        report = replace(
+            report,
+            flagged_rows=np.asarray(order, dtype=np.int64),
+            flags=tuple(merged[r] for r in order),
+        )
+    return _merge_rows(log, merge, report)
 
 
 def _check_relax(relax: Any, rules: tuple[str, ...]) -> set[str]:
@@ -364,13 +515,17 @@ def _screen_rows(
     column_map: dict[str, str],
     ignored: tuple[str, ...],
     key_name: str = "keyword-day",
+    split_columns: tuple[str, ...] = (),
+    sum_remedy: str = "sum them (a report split by device or hour)",
 ) -> tuple[BoolArray, LoadReport]:
     """Apply a reader's row rules: which rows to keep, and the load report.
 
     Shared by the report readers (keyword log, crowd report).  ``checks`` are the
     reader's cell and cross-column rules; on top of them, a row that repeats an earlier
     row exactly (every parsed column equal) is bad, and a row that repeats the key of an
-    earlier row (``day_columns``) with other values is kept and flagged.  Rules named in
+    earlier row (``day_columns``, and the ``split_columns`` that split a key over rows,
+    such as a device column) with other values is kept and flagged (``sum_remedy`` says
+    how to sum such rows when there are no split columns).  Rules named in
     ``relaxed`` are waived (rows kept and flagged; orders above clicks described as
     Taobao attribution).  ``totals`` rows (the export's 合计 row, see
     :func:`~bidopt.datasets._parsing.totals_rows`) are always dropped and listed, never
@@ -385,7 +540,7 @@ def _screen_rows(
     n = table.n_rows
     # exact duplicates: a row equal in every column to an earlier one (a report exported
     # twice, or pasted together with an overlap) would count the keyword-day twice
-    first_copy, first_of_day = _first_copy(parsed, n, day_columns)
+    first_copy, first_of_day = _first_copy(parsed, n, day_columns + split_columns)
     repeats = first_copy != np.arange(n)
     checks = [
         _Check(
@@ -441,15 +596,25 @@ def _screen_rows(
     # hour, or two exports that disagree) is kept, and each later row is flagged: the
     # rows add up in per-keyword totals (a per-day model needs them summed first)
     split_day = (first_of_day != np.arange(n)) & ~repeats
+    if split_columns:  # the same key and split label twice: not a split
+        key_name = f"{key_name} and {' and '.join(split_columns)}".replace("_", " ")
+        remedy = (
+            "both rows are kept and not summed, but a model of each day (such as "
+            "estimate_landscapes) needs one row: drop one if the report was exported twice"
+        )
+    else:
+        remedy = (
+            "both rows are kept and add up in totals, but a model of each "
+            f"{key_name} (such as estimate_landscapes) needs one row: {sum_remedy}, or drop "
+            "one if the report was exported twice"
+        )
     waived.append(
         _Check(
             "keyword",
             split_day,
             lambda i: (
                 f"repeats the {key_name} of row {int(first_of_day[i])} with different values; "
-                "both rows are kept and add up in totals, but a model of each "
-                f"{key_name} (such as estimate_landscapes) needs one row: sum them (a "
-                "report split by device or hour), or drop one if the report was exported twice"
+                + remedy
             ),
         )
     )

@@ -815,9 +815,18 @@ def _check_one_row_per_day(log: KeywordLog, entity: IntArray, day_codes: IntArra
     raise InvalidInputError(
         "`log` must have one row per keyword-day (campaign, ad group, keyword, match type "
         f"and date). Got rows {first} and {second} for keyword {keyword!r} on "
-        f"{log.date[first]} ({n_keys} keyword-days with more than one row) instead. Sum "
-        "each keyword-day's rows first (a report split by device or hour), or tell them "
-        "apart by `ad_group` or `match_type`."
+        f"{log.date[first]} ({n_keys} keyword-days with more than one row) instead. A "
+        "report split by device, hour or traffic source: sum each keyword-day's rows with "
+        "log.sum_days() (bids='click_weighted' where its rows carry different bids: the "
+        "day is then read at an average bid), or read the report with "
+        "read_keyword_log(..., splits='sum_click_weighted'); rows of different keywords: "
+        "tell them apart by `ad_group` or `match_type`."
+        + (
+            f" read_keyword_log left {len(unsummed):,} keyword-days on their rows because "
+            f"their rows carry different bids (first: {unsummed[0]})."
+            if (unsummed := log.report.unsummed_days)
+            else ""
+        )
     )
 
 

@@ -1,0 +1,164 @@
+"""Keyword reports split by device, hour or traffic source: one keyword-day on several
+rows, summed by ``read_keyword_log`` (or ``KeywordLog.sum_days``) into one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import make_search_account, read_keyword_log
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import estimate_landscapes
+
+pytestmark = pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+
+
+def _split(header: str, labels: list[str], bids: tuple[float, float] = (1.2, 1.2)) -> dict:
+    """Keyword 'a' on two days split over ``labels`` (two of them) and 'b' on one row."""
+    return {
+        "日期": ["2024-11-01", "2024-11-01", "2024-11-02", "2024-11-02", "2024-11-01"],
+        "关键词": ["a", "a", "a", "a", "b"],
+        header: [labels[0], labels[1], labels[0], labels[1], labels[1]],
+        "出价": [bids[0], bids[1], 1.3, 1.3, 2.0],
+        "展现量": [100, 300, 0, 0, 40],
+        "点击量": [4, 12, 0, 0, 2],
+        "花费": ["3.20", "9.60", "0", "0", "1.50"],
+        "成交笔数": [0, 1, 0, 0, 0],
+        "成交金额": ["0", "59.90", "0", "0", "0"],
+        "点击率": ["4.00%", "4.00%", "0", "0", "5.00%"],  # a rate: never summed
+        "平均点击花费": ["0.80", "0.80", "0", "0", "0.75"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "labels"),
+    [
+        ("设备", ["PC", "无线"]),
+        ("终端", ["计算机", "移动设备"]),
+        ("流量来源", ["站内", "站外"]),
+        ("Device", ["Computers", "Mobile devices"]),
+        ("小时", ["9", "10"]),
+        ("hour", ["09:00", "10:00"]),
+    ],
+)
+def test_a_split_report_is_summed_per_keyword_day(header: str, labels: list[str]) -> None:
+    log = read_keyword_log(_split(header, labels))
+    # one row per keyword-day, in source order; the additive columns added
+    assert len(log) == 3
+    assert log.column("keyword").tolist() == ["a", "a", "b"]
+    assert log.date.astype(str).tolist() == ["2024-11-01", "2024-11-02", "2024-11-01"]
+    np.testing.assert_array_equal(log.impressions, [400, 0, 40])
+    np.testing.assert_array_equal(log.clicks, [16, 0, 2])
+    np.testing.assert_allclose(log.cost, [12.8, 0.0, 1.5])
+    np.testing.assert_array_equal(log.conversions, [1, 0, 0])
+    np.testing.assert_allclose(log.revenue, [59.9, 0.0, 0.0])
+    np.testing.assert_array_equal(log.bid, [1.2, 1.3, 2.0])
+    # rates are not read (so never summed); the split column is named as such
+    report = log.report
+    assert set(report.ignored_columns) == {"点击率", "平均点击花费"}
+    assert report.split_columns == (header,)
+    assert report.n_summed_rows == 4 and report.n_summed_days == 2
+    assert report.n_dropped == 0 and report.flags == ()  # summed, not flagged
+    note = report.split_note()
+    assert note.startswith(f"Summed 4 rows split by {header} into 2 keyword-days")
+    assert "rates such as CTR or CPC are not added" in note
+    assert report.split_note("zh").startswith(f"按{header}拆分的 4 行已合并为 2 个关键词-天")
+    assert note in report.summary()
+    # the per-day model takes it (it refused the rows before, 6769235)
+    estimate_landscapes(log)
+
+
+def test_device_rows_with_equal_values_are_not_duplicates() -> None:
+    # a PC row and a 无线 row with the same figures (both 0 on a quiet day) repeat no
+    # row: both are read (a row equal in every column but the device was dropped, or
+    # raised on, as an exact duplicate)
+    log = read_keyword_log(_split("设备", ["PC", "无线"]), errors="raise")
+    assert len(log) == 3 and log.report.n_dropped == 0
+    # ... while the same device twice with the same figures is one
+    source = _split("设备", ["PC", "无线"])
+    for column in source.values():
+        column[3] = column[2]
+    with pytest.raises(InvalidInputError, match=r"repeats row 2 exactly"):
+        read_keyword_log(source)
+
+
+def test_different_bids_on_one_keyword_day_are_left_apart_or_averaged_when_asked() -> None:
+    source = _split("设备", ["PC", "无线"], bids=(1.0, 1.5))  # a 50% premium on 无线
+    log = read_keyword_log(source)
+    # the day with two bids is not summed: its rows stay, flagged and named
+    assert len(log) == 4 and log.report.n_summed_days == 1
+    assert log.report.unsummed_days == ("'a' on 2024-11-01: 设备 PC bid 1, 设备 无线 bid 1.5",)
+    assert log.report.flagged_rows.tolist() == [1]
+    assert "`bid` 1.5 (设备 无线) differs from 1 (设备 PC) on row 0" in log.report.flags[0]
+    assert "splits='sum_click_weighted'" in log.report.split_note()
+    with pytest.raises(InvalidInputError, match=r"one row per keyword-day") as refused:
+        estimate_landscapes(log)
+    assert "log.sum_days()" in str(refused.value)
+    assert "left 1 keyword-days on their rows because their rows carry different bids" in str(
+        refused.value
+    )
+    # asked for: summed at the click-weighted bid (4 clicks at 1.0, 12 at 1.5), and said
+    averaged = read_keyword_log(source, splits="sum_click_weighted")
+    assert len(averaged) == 3
+    assert averaged.bid is not None
+    assert averaged.bid[0] == pytest.approx((4 * 1.0 + 12 * 1.5) / 16)
+    assert averaged.report.averaged_days == log.report.unsummed_days
+    assert "the landscape reads those days at an average bid" in averaged.report.split_note()
+    assert "按点击加权的平均出价合并" in averaged.report.split_note("zh")
+    # kept: every row, each later row of a keyword-day flagged as before
+    kept = read_keyword_log(source, splits="keep")
+    assert len(kept) == 5 and kept.report.flagged_rows.tolist() == [1, 3]
+    assert kept.report.n_summed_rows == 0 and kept.report.split_note() == ""
+    with pytest.raises(InvalidInputError, match=r"Unknown splits 'add'; expected one of"):
+        read_keyword_log(source, splits="add")  # type: ignore[arg-type]
+
+
+def test_a_split_label_twice_in_a_keyword_day_is_not_summed() -> None:
+    # 无线 twice on one day with other figures is no split (two exports overlapping):
+    # kept apart and flagged, never added up
+    source = _split("设备", ["PC", "无线"])
+    source["设备"][1] = "PC"
+    log = read_keyword_log(source)
+    assert len(log) == 4 and log.report.n_summed_days == 1  # only 2024-11-02's
+    assert log.report.flagged_rows.tolist() == [1]
+    assert (
+        "repeats the keyword-day and device of row 0 with different values" in (log.report.flags[0])
+    )
+
+
+def test_sum_days_on_a_log_without_its_split_column() -> None:
+    # a log whose rows split a keyword-day, read from a source without the split column:
+    # flagged, and the flag names sum_days, which sums them
+    account = make_search_account(6, n_days=5, rng=0).log
+    account = account.take(account.impressions > 0)  # (two empty halves would be equal)
+    columns = {name: np.asarray(values) for name, values in account.to_dict().items()}
+    half = {k: v.copy() for k, v in columns.items()}
+    for name in ("impressions", "clicks", "conversions"):
+        half[name] = columns[name] * 3 // 10
+    for name in ("cost", "revenue"):
+        half[name] = np.round(columns[name] * 0.3, 2)
+    rest = {k: v.copy() for k, v in columns.items()}
+    for name in ("impressions", "clicks", "conversions", "cost", "revenue"):
+        rest[name] = columns[name] - half[name]
+    both = {k: np.concatenate([half[k], rest[k]]) for k in columns}
+    log = read_keyword_log(both, relax=("conversions_le_clicks", "cost_needs_clicks"))
+    assert len(log) == 2 * len(account)
+    assert any("sum them with log.sum_days()" in flag for flag in log.report.flags)
+    summed = log.sum_days()
+    assert len(summed) == len(account)
+    assert summed.report.n_summed_rows == len(log)
+    assert summed.report.n_summed_days == len(account)
+    for name in ("impressions", "clicks", "conversions"):
+        np.testing.assert_array_equal(getattr(summed, name), getattr(account, name))
+    for name in ("cost", "revenue", "bid"):
+        np.testing.assert_allclose(getattr(summed, name), getattr(account, name), rtol=1e-12)
+    assert summed.sum_days() is summed  # nothing left to sum
+    # different bids: refused by default, named; click-weighted when asked
+    both["bid"][len(account)] += 0.5
+    log = read_keyword_log(both, relax=("conversions_le_clicks", "cost_needs_clicks"))
+    with pytest.raises(InvalidInputError, match=r"Got bids='same' and 1 such keyword-days \("):
+        log.sum_days()
+    weighted = log.sum_days(bids="click_weighted")
+    assert len(weighted.report.averaged_days) == 1
+    with pytest.raises(InvalidInputError, match=r"Unknown bids 'mean'"):
+        log.sum_days(bids="mean")  # type: ignore[arg-type]
