@@ -61,6 +61,7 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
             if attribution
             else "",
         ]
+    lines.append(load.split_note(lang))
     if load.title_rows:
         lines.append(
             f"表头在第 {load.header_line} 行：跳过了其上方的 {len(load.title_rows)} 行标题"
