@@ -558,3 +558,142 @@ def test_the_draws_line_says_today_is_held_to_the_budget(
     for lang, words in (("en", "held to its budget and targets"), ("zh", zh)):
         page = render_plan_report(sheet, ranges=plan.ranges, lang=lang)  # type: ignore[arg-type]
         assert words in page and "same spend" not in page and "相同花费" not in page
+
+
+def _parse_count(cell: object) -> int:
+    text = str(cell)
+    return round(float(text[:-1]) * 10_000) if text.endswith("万") else int(text)
+
+
+def _device_split(
+    rows: list[list[object]], header: list[str], premium: float = 0.0
+) -> tuple[list[str], list[list[object]]]:
+    """The export split by device, as Zhitongche writes it with 设备 = PC / 无线: each row
+    becomes a PC row (about 30% of its traffic) and a 无线 row (the rest), which add up to
+    it exactly; ``premium``: the 无线 rows bid that much more (a device bid premium) on
+    the keywords whose text sorts first in each campaign."""
+    at = header.index("匹配方式") + 1
+    index = {name: header.index(name) for name in header}
+    by_campaign: dict[object, object] = {}
+    for r in rows:
+        by_campaign[r[1]] = min(str(r[3]), str(by_campaign.get(r[1], r[3])))
+    out = []
+    for r in rows:
+        imps, clicks = _parse_count(r[index["展现量"]]), _parse_count(r[index["点击量"]])
+        cost = float(str(r[index["花费(元)"]]).replace(",", ""))
+        orders = int(str(r[index["成交笔数"]]))
+        revenue = float(str(r[index["成交金额(元)"]]).replace(",", ""))
+        imps_pc = round(0.3 * imps)
+        clicks_pc = min(max(round(0.3 * clicks), clicks - (imps - imps_pc)), imps_pc)
+        cost_pc = round(cost * clicks_pc / clicks, 2) if clicks else 0.0
+        orders_pc = orders * clicks_pc // clicks if clicks else 0
+        revenue_pc = round(revenue * orders_pc / orders, 2) if orders else 0.0
+        bid = float(str(r[index["出价(元)"]]))
+        mobile_bid = round(bid * (1 + premium), 2) if by_campaign[r[1]] == r[3] else bid
+        for device, values in (
+            ("PC", (bid, imps_pc, clicks_pc, cost_pc, orders_pc, revenue_pc)),
+            (
+                "无线",
+                (
+                    mobile_bid,
+                    imps - imps_pc,
+                    clicks - clicks_pc,
+                    round(cost - cost_pc, 2),
+                    orders - orders_pc,
+                    round(revenue - revenue_pc, 2),
+                ),
+            ),
+        ):
+            b, i, c, x, o, v = values
+            out.append([*r[:at], device, f"{b:.2f}", i, c, f"{x:,.2f}", o, f"{v:,.2f}"])
+    return [*header[:at], "设备", *header[at:]], out
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]], encoding: str) -> Path:
+    if path.suffix == ".xlsx":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        book.save(path)
+    else:
+        with path.open("w", encoding=encoding, newline="") as handle:
+            csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+@pytest.fixture(scope="module")
+def device_export(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, list[str], list[list[object]]]:
+    """A small export (40 keywords, 7 days), its plan as exported (one row per
+    keyword-day) in ``out``."""
+    z = _examples()
+    rows = z.keyword_report_rows(40, n_days=7)
+    folder = tmp_path_factory.mktemp("device")
+    path = _write(folder / "report.csv", list(z.HEADER), rows, "utf-8")
+    assert main(["plan", str(path), "--budget", "300", "--out", str(folder / "out"), "-q"]) == 0
+    return folder, list(z.HEADER), rows
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"), [("设备.csv", "utf-8"), ("设备.xlsx", ""), ("gbk.csv", "gbk")]
+)
+def test_plan_on_a_report_split_by_device(
+    device_export: tuple[Path, list[str], list[list[object]]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    encoding: str,
+) -> None:
+    # a Zhitongche export split by device (two rows per keyword-day, 设备 PC / 无线)
+    # was refused by estimate_landscapes ('one row per keyword-day ... sum them first');
+    # now its rows are summed on reading, said in the output and the report, and the
+    # bid file is the one the same export without the split gives
+    folder, header, rows = device_export
+    split_header, split_rows = _device_split(rows, header)
+    path = _write(tmp_path / name, split_header, split_rows, encoding)
+    out = tmp_path / "out"
+    assert main(["plan", str(path), "--budget", "300", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        f"Summed {len(split_rows):,} rows split by 设备 into {len(rows):,} keyword-days" in printed
+    ), printed
+    assert "dropped 0" in printed
+    with (out / "bids.csv").open(encoding="utf-8-sig", newline="") as handle:
+        split_bids = list(csv.reader(handle))
+    with (folder / "out" / "bids.csv").open(encoding="utf-8-sig", newline="") as handle:
+        whole_bids = list(csv.reader(handle))
+    assert len(split_bids) == len(whole_bids)
+    keys = [tuple(r[:4]) for r in split_bids[1:]]
+    assert len(set(keys)) == len(keys)  # one row per campaign, ad group, keyword, match type
+    for mine, theirs in zip(split_bids, whole_bids, strict=True):
+        assert mine[:8] == theirs[:8]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert f"按设备拆分的 {len(split_rows):,} 行已合并为 {len(rows):,} 个关键词-天" in page
+
+
+@pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+def test_plan_refuses_device_rows_with_different_bids_and_names_them(
+    device_export: tuple[Path, list[str], list[list[object]]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a 20% bid premium on 无线 for one keyword per campaign: no single bid per day, so
+    # the plan is refused with the keyword-days and both ways out; the Python option
+    # sums them at the click-weighted bid and says so
+    _, header, rows = device_export
+    split_header, split_rows = _device_split(rows, header, premium=0.2)
+    path = _write(tmp_path / "premium.csv", split_header, split_rows, "utf-8")
+    assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "o"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: premium.csv must have one bid per keyword-day to plan"), err
+    assert re.search(r"Got \d+ keyword-days whose rows, split by 设备, carry different bids", err)
+    assert "设备 PC bid " in err and "设备 无线 bid " in err
+    assert "Export the report without the 设备 split" in err
+    assert "splits='sum_click_weighted'" in err
+    log = read_keyword_log(path, splits="sum_click_weighted")
+    assert len(log) == len(rows) and log.report.averaged_days
+    assert "summed at their click-weighted bid" in log.report.split_note()
+    estimate_landscapes(log)  # one row per keyword-day: the estimate takes it

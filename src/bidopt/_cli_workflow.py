@@ -211,6 +211,7 @@ def run_plan(
                 f"the columns read: {', '.join(log.columns)}."
             )
     _check_plan_columns(log, path.name, objective, target_cpa, target_roas)
+    _check_one_bid_per_day(load, path.name)
     log = canonical_order(log)
     say(f"estimating bid landscapes of {len(log):,} keyword-days")
     with warnings.catch_warnings(record=True) as caught:
@@ -294,6 +295,7 @@ def run_plan(
         )
         + ".",
         *([load.title_note()] if load.title_rows else []),
+        *([note] if (note := load.split_note()) else []),
         *_lost_lines(load),
         f"{sheet.n_rows:,} keywords (campaign x ad group x keyword x match type), "
         f"{np.unique(log.date).size} days.",
@@ -326,6 +328,27 @@ def run_plan(
         f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
     ]
     return "\n".join(lines)
+
+
+def _check_one_bid_per_day(load: LoadReport, name: str) -> None:
+    """A report split by device or hour whose rows of one keyword-day carry different bids
+    (left on their rows by the reader, ``load.unsummed_days``) cannot be planned: the bid
+    file writes one bid per keyword, and such a day has none (a device bid premium, or a
+    bid changed within the day).  Say which keyword-days and what to do."""
+    days = load.unsummed_days
+    if not days:
+        return
+    by = "/".join(load.split_columns) or "device"
+    shown = "; ".join(days[:3]) + ("; ..." if len(days) > 3 else "")
+    raise InvalidInputError(
+        f"{name} must have one bid per keyword-day to plan (the bid file writes one bid per "
+        f"keyword). Got {len(days):,} keyword-days whose rows, split by {by}, carry "
+        f"different bids (device bid premiums, or a bid changed within the day): {shown} "
+        "instead. Summing them would read each such day at an average bid that no platform "
+        f"bid equals. Export the report without the {by} split (one row per keyword and "
+        "day), or in Python read it with read_keyword_log(path, splits='sum_click_weighted') "
+        "(each such day at its click-weighted bid, said in the report) and plan from that log."
+    )
 
 
 def _lost_lines(load: LoadReport, shown: int = 5) -> list[str]:
