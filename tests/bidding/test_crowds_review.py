@@ -33,3 +33,43 @@ def test_a_bid_zero_level_does_not_make_a_cell_unusable(max_cpc):
     assert padded.success and padded.status == 0
     np.testing.assert_array_equal(padded.cell_bids, plain.cell_bids)
     assert padded.fun == plain.fun
+
+
+def test_min_bid_plan_stays_within_the_per_cell_bound():
+    """With ``min_bid`` between two levels, the plan's bid of ``min_bid`` reads the chord
+    through the level below it; the per-cell problem now has that point too, so its bound
+    bounds the plan.  (Before: the plan bought 10.95 clicks above the per-cell bound
+    10.63, reported with gap 0, and the message said the plan bought nothing.)"""
+    land = BidLandscape(
+        bids=np.array([[1.0, 3.0]]),
+        clicks=np.array([[10.0, 11.0]]),
+        cost=np.array([[5.0, 30.0]]),
+    )
+    plan = optimize_crowd_bids(
+        land, 29.0, keywords=["k"], crowds=["a"], objective="clicks", min_bid=2.9
+    )
+    assert plan.success and plan.base_bids[0] >= 2.9
+    assert plan.fun == pytest.approx(10.95)  # the chord of the landscape at 2.9
+    assert plan.fun <= plan.per_cell.bound * (1 + 1e-9)
+    assert plan.per_cell.fun == pytest.approx(plan.fun)
+    assert "buys nothing" not in plan.message and "nan" not in plan.summary()
+
+
+def test_plan_that_buys_while_the_per_cell_optimum_is_empty_says_so():
+    """The per-cell optimum takes whole levels; under a CTR floor and a small budget it
+    buys nothing while the plan, reading between levels, buys.  (Before: the message said
+    'so neither does the plan' and the summary printed 'nan%'.)"""
+    land = BidLandscape(
+        bids=np.array([[1.0, 1.0], [0.5, 2.0]]),
+        clicks=np.array([[1.0, 1.0], [1.0, 1.0]]),
+        cost=np.array([[1.0, 1.0], [0.1, 0.1]]),
+        impressions=np.array([[10.0, 10.0], [25.0, 25.0]]),
+    )
+    plan = optimize_crowd_bids(
+        land, 0.75, keywords=["k", "k"], crowds=["a", "b"], objective="clicks", min_ctr=0.05
+    )
+    assert plan.success and plan.per_cell.fun == 0 and plan.fun > 1.5
+    assert plan.fun <= plan.bound and plan.ctr >= 0.05
+    assert "neither does the plan" not in plan.message
+    assert "the plan buys 1.63" in plan.message
+    assert "nan" not in plan.summary()

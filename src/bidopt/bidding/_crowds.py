@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
 from bidopt._validation import check_choice, check_options, check_scalar, missing_mask
-from bidopt.bidding._crowds_cells import CellCurves, SearchTables
+from bidopt.bidding._crowds_cells import CellCurves, SearchTables, from_min_bid
 from bidopt.bidding._crowds_plan import CrowdBidPlan
 from bidopt.bidding._crowds_search import (
     PREMIUM_RANGE,
@@ -148,7 +148,9 @@ def optimize_crowd_bids(
         reference (module notes), and checked on the plan (``certificate["min_ctr"]``).
     min_bid, max_bid : float, optional
         Bounds, yuan: ``min_bid`` on each non-zero keyword bid, ``max_bid`` on each
-        cell's bid (keyword bid times 1 + premium).
+        cell's bid (keyword bid times 1 + premium).  A cell's levels below ``min_bid``
+        are moved to ``min_bid`` on the chord to its next level (what a bid of
+        ``min_bid`` reads), for the plan and the per-cell optimum alike.
     method : {"alternate"}, default "alternate"
         Alternate exact keyword solves (:func:`optimize_bids`) for fixed premiums with a
         one-dimensional search per premium at the solve's multipliers (module notes).
@@ -242,12 +244,16 @@ def optimize_crowd_bids(
                 f"Got {base_crowd!r} instead."
             )
         fixed[found] = True
-    value = _objective_value(
-        landscape, objective, value_per_order, value_multiplier, crowd_labels, crowd_of
-    )
     for name, bound_value in (("max_cpc", max_cpc), ("min_bid", min_bid), ("max_bid", max_bid)):
         if bound_value is not None:
             check_scalar(bound_value, name, lower=0, lower_inclusive=False)
+    if min_bid is not None:
+        # levels below min_bid are points no plan may use: each cell's landscape starts
+        # at min_bid, on its chord, so the per-cell problem and the plan's reads agree
+        landscape = from_min_bid(landscape, min_bid)
+    value = _objective_value(
+        landscape, objective, value_per_order, value_multiplier, crowd_labels, crowd_of
+    )
     if min_ctr is not None:
         min_ctr = _check_min_ctr(min_ctr, landscape, target_cpa, target_roas)
     curves = CellCurves.build(landscape, value, max_cpc=max_cpc, max_bid=max_bid, min_ctr=min_ctr)
@@ -755,6 +761,13 @@ def _finish(
             f"{targeted.size} crowd premium(s); the plan reaches {fun / ref:.2%} of the "
             f"per-cell optimum and at most {(bound - fun) / bound if bound > 0 else 0.0:.2%} "
             f"below its bound; the keyword-only plan reaches {keyword_only.fun / ref:.2%}."
+        )
+    elif fun > 0:  # the per-cell plan takes whole levels; the plan reads between them
+        message = (
+            f"{targeted.size} crowd premium(s); the plan buys {fun:g} ({objective}), at most "
+            f"{(bound - fun) / bound:.2%} below its bound, while the per-cell optimum (a "
+            "bid per cell, on the landscape's levels) buys nothing under this budget and "
+            "these constraints."
         )
     else:
         message = (

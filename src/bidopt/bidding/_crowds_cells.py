@@ -21,7 +21,7 @@ from bidopt.bidding import _crowds_kernels
 from bidopt.landscape import BidLandscape
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["CellCurves", "SearchTables"]
+__all__ = ["CellCurves", "SearchTables", "from_min_bid"]
 
 _METRICS = ("clicks", "cost", "conversions", "revenue", "impressions")
 
@@ -270,3 +270,33 @@ class SearchTables:
             s = others + self.shifted(score, premium)
             out[i] = np.maximum(s.max(axis=1), 0.0)
         return out
+
+
+def from_min_bid(landscape: BidLandscape, min_bid: float) -> BidLandscape:
+    """``landscape`` with every level below ``min_bid`` moved to ``min_bid`` on its chord.
+
+    A cell's outcome at a bid from ``min_bid`` up is read exactly as on ``landscape``
+    (linear between the levels around it), but the levels below ``min_bid``, which no
+    plan may use, become the point at ``min_bid`` (the cell's outcome read there,
+    repeated as padding): the per-cell problem with ``min_bid`` then has every point a
+    plan reads, and its bound bounds the plan.  A row whose every level is below
+    ``min_bid`` becomes "not bidding" (bid 0, nothing bought): no bid it allows reads
+    within its levels.  Returns ``landscape`` itself when no level is below ``min_bid``.
+    """
+    bids = landscape.bids
+    below = bids < min_bid
+    if not below.any():
+        return landscape
+    names = landscape.metrics
+    raw = CellCurves(bids, {n: landscape.metric(n) for n in names}, bids[:, -1])
+    rows = np.flatnonzero(below.any(axis=1))
+    reach = bids[rows, -1] >= min_bid  # rows with a level at or above min_bid
+    at = raw.read(rows, np.full((rows.size, 1), float(min_bid)), names)
+    points = {"bids": np.where(reach, float(min_bid), 0.0)}
+    points.update({n: np.where(reach, at[n][:, 0], 0.0) for n in names})
+    columns: dict[str, FloatArray] = {}
+    for name, point in points.items():
+        out = np.array(bids if name == "bids" else landscape.metric(name), dtype=np.float64)
+        out[rows] = np.where(below[rows], point[:, None], out[rows])
+        columns[name] = out
+    return BidLandscape(**columns, keywords=landscape.keywords)

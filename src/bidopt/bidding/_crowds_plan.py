@@ -141,10 +141,15 @@ class CrowdBidPlan(PlanTotals):
         ]
         if self.cell_conversions is not None:
             lines.append(f"  conversions {self.conversions:,.2f}, CPA {self.cpa:.2f} yuan")
+        share = (
+            f"{self.share_of_per_cell:.2%} of the per-cell optimum"
+            if self.per_cell.fun > 0
+            else "the per-cell optimum buys nothing:"
+        )
         lines.append(
-            f"  objective {self.fun:,.4f}: {self.share_of_per_cell:.2%} of the per-cell "
-            f"optimum {self.per_cell.fun:,.4f} (bound {self.bound:,.4f}, gap <= "
-            f"{self.relative_gap:.2%}); keyword-only plan {self.keyword_only_fun:,.4f}"
+            f"  objective {self.fun:,.4f}: {share} {self.per_cell.fun:,.4f} (bound "
+            f"{self.bound:,.4f}, gap <= {self.relative_gap:.2%}); keyword-only plan "
+            f"{self.keyword_only_fun:,.4f}"
         )
         lines.append("  " + self.certificate.summary().replace("\n", "\n  "))
         return "\n".join(lines)
