@@ -73,7 +73,9 @@ def split_budget(
         within ``+-r`` of its ``current`` spend.
     current : mapping of str to float, or pandas.Series, optional
         Today's spend per channel: the split is compared with it, and if ``current``
-        meets every constraint the result is never worse than it.
+        meets every constraint the result is never worse than it.  With a fit, the
+        extrapolation guard (or ``risk``) can hold the split below it in expected
+        response; the message then says by how much and why.
     objective : {"revenue", "profit", "roi"}, default "revenue"
         ``revenue`` spends the whole budget; ``profit`` (revenue minus spend) may spend
         less; ``roi`` spends the least that reaches ``min_revenue`` (which it needs).

@@ -1,0 +1,45 @@
+"""Review of the split over a fit's draws: what the result says when it is below today's
+split, and why (the extrapolation guard, the user's rules, or a quantile objective)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt.channels import split_budget
+from tests.channels.test_safe_split import _fit
+
+#: Today's split (yuan per period, adding to the budget): channel b far below the
+#: smallest spend seen (1,500 / 1.5 = 1,000), channel a above 1.5 x its largest (3,000).
+OUTSIDE = {"a": 3900.0, "b": 100.0}
+
+
+def _steep_a() -> object:
+    rng = np.random.default_rng(0)
+    return _fit(9000.0 * np.exp(rng.normal(0, 0.1, 200)), 3000.0 * np.exp(rng.normal(0, 0.1, 200)))
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_a_split_below_todays_says_so_and_names_the_guard(safe: bool) -> None:
+    # today's split meets every rule the user gave (none but the budget), but the
+    # extrapolation guard moves both channels: the split earns less than today's in
+    # expectation, and the message must say so and why (it said nothing, or blamed
+    # "the bounds and group rules", which were not given)
+    split = split_budget(_steep_a(), 4000.0, current=OUTSIDE, safe=safe)  # type: ignore[arg-type]
+    assert split.success
+    np.testing.assert_allclose(split.spend, [3000.0, 1000.0])
+    assert split.current_response is not None and split.response < split.current_response
+    loss = split.current_response - split.response
+    assert f"Its expected revenue is {loss:,.0f} below today's split's" in split.message
+    assert "outside the extrapolation guard for ['a', 'b']" in split.message
+    assert "bounds and group rules require" not in split.message
+    if safe:
+        assert "changed only as far as the extrapolation guard requires" in split.message
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_without_the_guard_todays_split_is_kept_and_nothing_is_said(safe: bool) -> None:
+    split = split_budget(_steep_a(), 4000.0, current=OUTSIDE, safe=safe, extrapolation=None)  # type: ignore[arg-type]
+    assert split.current_response is not None
+    assert split.response >= split.current_response * (1 - 1e-12)
+    assert "below today's split" not in split.message
