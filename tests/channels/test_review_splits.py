@@ -43,3 +43,27 @@ def test_without_the_guard_todays_split_is_kept_and_nothing_is_said(safe: bool) 
     assert split.current_response is not None
     assert split.response >= split.current_response * (1 - 1e-12)
     assert "below today's split" not in split.message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.r_[np.zeros(9), 1.0],  # a 0/1 column one period short: read as indices 0 and 1
+        [0.0, 1.0, 0.0, 0.0, 1.0, 0.0],  # another length
+        [4.5],  # a fractional index: truncated to 4
+        [3, 3],  # an index listed twice
+    ],
+)
+def test_an_event_column_of_the_wrong_length_is_refused(value: object) -> None:
+    # a misaligned 0/1 column was taken as a list of period indices (its zeros and
+    # ones: periods 0 and 1), fractional indices were truncated: the event then sat in
+    # the wrong periods without a word
+    from bidopt.channels._calendar import calendar_controls
+    from bidopt.exceptions import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match=r"`events\['d11'\]` must be a column of 11"):
+        calendar_controls(11, False, 0, 52.0, {"d11": value})
+    _, m = calendar_controls(11, False, 0, 52.0, {"d11": [2, 7]})
+    np.testing.assert_array_equal(m[:, 0], np.isin(np.arange(11), [2, 7]))
+    _, m = calendar_controls(11, False, 0, 52.0, {"d11": np.r_[np.zeros(10), 1.0]})
+    np.testing.assert_array_equal(m[:, 0], np.r_[np.zeros(10), 1.0])

@@ -67,14 +67,25 @@ def calendar_controls(
 
 
 def _event_column(value: Any, key: str, n: int) -> FloatArray:
+    """Event ``key``'s column over ``n`` periods: ``value`` itself when it is ``n``
+    numbers, else 1 at the distinct whole-number period indices it lists (0-based), 0
+    elsewhere.  Anything else (a column of another length, which would otherwise read
+    as indices 0 and 1; fractional or repeated indices) is refused."""
     arr = np.asarray(value)
     if arr.ndim == 1 and arr.size == n and arr.dtype != object:
         return as_float_array(arr.astype(np.float64), f"events[{key!r}]", ndim=1)
-    idx = np.asarray(value, dtype=np.int64).ravel() if arr.size else np.zeros(0, np.int64)
-    if idx.size == 0 or idx.min() < -n or idx.max() >= n:
+    try:
+        raw = np.asarray(value, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raw = np.full(1, np.nan)
+    whole = raw.size > 0 and bool(np.all(np.isfinite(raw) & (raw == np.round(raw))))
+    idx = raw.astype(np.int64) if whole else np.zeros(0, np.int64)
+    if not whole or idx.min() < -n or idx.max() >= n or np.unique(idx).size < idx.size:
         raise InvalidInputError(
-            f"`events[{key!r}]` must be a column of {n} numbers or period indices in "
-            f"[0, {n}). Got {short_repr(value)} instead."
+            f"`events[{key!r}]` must be a column of {n} numbers (one per period fitted) or "
+            f"distinct whole-number period indices in [0, {n}). Got {short_repr(value)}"
+            + (f" ({arr.size} values)" if arr.ndim == 1 and arr.size != n else "")
+            + " instead."
         )
     col = np.zeros(n)
     col[idx] = 1.0
