@@ -16,11 +16,13 @@ import sys
 from typing import Any
 
 from bidopt._optional import _require
+from bidopt.exceptions import InvalidInputError
 
 __all__ = [
     "WORKER_CONFIG",
     "n_workers",
     "release_memory",
+    "require_client",
     "require_distributed",
     "require_pyarrow",
 ]
@@ -39,6 +41,19 @@ WORKER_CONFIG: dict[str, Any] = {
 def require_distributed(what: str) -> Any:
     """``distributed``, or an ImportError naming the ``cluster`` extra."""
     return _require("distributed", what, "cluster", "distributed")
+
+
+def require_client(client: Any, what: str) -> Any:
+    """``distributed``, once ``client`` is checked to be a ``distributed.Client``: an
+    ImportError naming the ``cluster`` extra without ``distributed``, an
+    InvalidInputError naming ``client`` for anything else (a scheduler's address, say)."""
+    distributed = require_distributed(what)
+    if not isinstance(client, distributed.Client):
+        raise InvalidInputError(
+            "`client` must be a distributed.Client or None (connect to a scheduler with "
+            f"distributed.Client(address) first). Got {type(client).__name__} instead."
+        )
+    return distributed
 
 
 def require_pyarrow(what: str) -> Any:

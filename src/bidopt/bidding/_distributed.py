@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._dask import n_workers, require_distributed
+from bidopt._dask import n_workers, require_client, require_distributed
 from bidopt._validation import check_choice, check_options, check_scalar, frozen
 from bidopt._wording import target_message
 from bidopt.bidding._cluster_shards import ClusterStats, Shards
@@ -309,7 +309,7 @@ def optimize_on_cluster(
     ``finish`` is ``make_plan`` (passed in: ``_optimize`` imports this module).  The
     plan's ``cluster`` statistics (rounds, bytes) are in :func:`last_stats`.
     """
-    require_distributed("optimize_bids(client=...)")
+    require_client(client, "optimize_bids(client=...)")
     check_choice(method, "method", ("dual",))
     opts = check_options(options, {"max_outer": 60}, method="dual")
     max_outer = int(check_scalar(opts["max_outer"], "options['max_outer']", lower=0, integer=True))

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from bidopt._dask import require_distributed
-from bidopt.exceptions import InvalidInputError
+from bidopt._dask import require_client
 
 __all__ = ["map_blocks"]
 
@@ -30,11 +29,7 @@ def map_blocks(client: Any, step: Callable[[T, S], R], tasks: Sequence[T], setti
     ``step`` is ``_groups.group_block`` (passed in: ``_groups`` imports this module);
     the results come back in the order of ``tasks``.
     """
-    distributed = require_distributed("group_keywords(client=...)")
-    if not isinstance(client, distributed.Client):
-        raise InvalidInputError(
-            f"`client` must be a distributed.Client or None. Got {type(client).__name__} instead."
-        )
+    require_client(client, "group_keywords(client=...)")
     if not tasks:
         return []
     data = client.scatter(list(tasks), hash=False)  # fresh keys: see bidding/_distributed

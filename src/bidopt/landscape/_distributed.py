@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._dask import n_workers, require_distributed
+from bidopt._dask import n_workers, require_client
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["volume_deviance_on_cluster", "z_own_on_cluster"]
@@ -71,7 +71,7 @@ def z_own_on_cluster(
     typical log bid, its clicks x bid, and each keyword's total clicks x bid;
     ``moved``: whether any bid of the account moved (the account's, not the block's).
     """
-    require_distributed("estimate_landscapes(client=...)")
+    require_client(client, "estimate_landscapes(client=...)")
     keyword, offset, weight, total = click_rows
     n = ratio.size
     keys, futures = [], []
@@ -102,7 +102,7 @@ def volume_deviance_on_cluster(
     impressions; ``campaign_codes`` (n_keywords,) each keyword's campaign.  Returns the
     volume and deviance arrays of shape (n_sigma, n_keywords), as ``fit`` on all rows.
     """
-    require_distributed("estimate_landscapes(client=...)")
+    require_client(client, "estimate_landscapes(client=...)")
     entity = day_rows[0]
     n = k_imps.size
     keys, futures = [], []

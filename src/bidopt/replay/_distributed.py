@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._dask import n_workers, require_distributed
+from bidopt._dask import n_workers, require_client
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
 
@@ -85,7 +85,7 @@ def replay_on_cluster(
     and ``result`` are ``_engine``'s ``_won``, ``_checked_bids`` and ``ReplayResult``
     (passed in: ``_engine`` imports this module).
     """
-    require_distributed("replay(client=...)")
+    require_client(client, "replay(client=...)")
     mode = stop
     if isinstance(log, AuctionLog):
         pieces = split_log(log, 4 * n_workers(client))

@@ -1,0 +1,28 @@
+"""Review of the cluster entry points' input checks (session 21): what is not a
+distributed Client, a cluster landscape or a cluster argument is refused with a bidopt
+error that names the parameter, instead of a TypeError from a worker or silence."""
+
+from __future__ import annotations
+
+import pytest
+
+from bidopt.bidding import optimize_bids
+from bidopt.datasets import make_auction_log, make_search_account
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import estimate_landscapes
+from bidopt.replay import replay
+from tests.cluster.test_distributed_bids import _edge_landscape
+
+
+def test_an_address_is_not_a_client() -> None:
+    """Before: AttributeError "'str' object has no attribute 'scheduler_info'"."""
+    land = _edge_landscape(0, 6, 3, ties=False)
+    address = "tcp://127.0.0.1:8786"
+    match = r"`client` must be a distributed.Client or None .*Got str instead"
+    with pytest.raises(InvalidInputError, match=match):
+        optimize_bids(land, 10.0, client=address)
+    with pytest.raises(InvalidInputError, match=match):
+        replay(make_auction_log(100, rng=0), 1.0, 10.0, client=address)
+    log = make_search_account(40, n_days=14, rng=0).log
+    with pytest.raises(InvalidInputError, match=match):
+        estimate_landscapes(log, n_draws=0, client=address)
