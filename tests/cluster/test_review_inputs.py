@@ -4,6 +4,10 @@ error that names the parameter, instead of a TypeError from a worker or silence.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import pytest
 
 from bidopt.bidding import optimize_bids
@@ -26,3 +30,19 @@ def test_an_address_is_not_a_client() -> None:
     log = make_search_account(40, n_days=14, rng=0).log
     with pytest.raises(InvalidInputError, match=match):
         estimate_landscapes(log, n_draws=0, client=address)
+
+
+def test_a_landscape_the_cluster_cannot_read_is_refused(client: Any) -> None:
+    """Before: a path (str is a sequence) or a list of numbers reached the workers, which
+    failed with "TypeError: 'str' object is not callable"."""
+    land = _edge_landscape(1, 6, 3, ties=False)
+    with pytest.raises(InvalidInputError, match="read_landscape_parquet.*Got str instead"):
+        optimize_bids("landscapes/", 10.0, client=client)
+    with pytest.raises(InvalidInputError, match="read_landscape_parquet.*Got PosixPath"):
+        optimize_bids(Path("landscapes"), 10.0, client=client)
+    with pytest.raises(InvalidInputError, match="item 1 is ndarray"):
+        optimize_bids([land, land.cost], 10.0, client=client)
+    # a list of landscapes (or of futures) is planned as their concatenation
+    parts = [land.take(np.arange(3)), land.take(np.arange(3, 6))]
+    got = optimize_bids(parts, 10.0, client=client)
+    np.testing.assert_array_equal(got.levels, optimize_bids(land, 10.0).levels)

@@ -16,6 +16,7 @@ decision only when a budget or target sits within round-off of a breakpoint).
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._dask import n_workers, require_client, require_distributed
-from bidopt._validation import check_choice, check_options, check_scalar, frozen
+from bidopt._validation import check_choice, check_options, check_scalar, frozen, short_repr
 from bidopt._wording import target_message
 from bidopt.bidding._cluster_shards import ClusterStats, Shards
 from bidopt.bidding._distributed_select import select_on
@@ -32,7 +33,7 @@ from bidopt.bidding._problem import TARGET_RTOL, BidProblem
 from bidopt.bidding._shard import ShardGroup
 from bidopt.bidding._solvers import _FILL_ROWS, _FILL_TOL, _SWAP_GAP, Solution
 from bidopt.exceptions import InfeasibleError, InvalidInputError
-from bidopt.landscape import BidLandscape, LandscapeDataset
+from bidopt.landscape import BidLandscape, LandscapeDataset, LandscapeEstimate
 
 __all__ = ["last_stats", "optimize_on_cluster", "split_landscape"]
 
@@ -360,12 +361,31 @@ def _sources(landscape: Any, client: Any) -> list[Any]:
         return list(client.scatter(parts, hash=False))
     if isinstance(landscape, LandscapeDataset):
         return list(landscape.readers())
-    if isinstance(landscape, Sequence) and len(landscape) > 0:
-        return list(landscape)
-    raise InvalidInputError(
+    expected = (
         "`landscape` must be a BidLandscape, a LandscapeDataset or a non-empty sequence of "
-        f"Dask futures of landscapes with `client`. Got {type(landscape).__name__} instead."
+        "Dask futures of landscapes with `client`"
     )
+    if isinstance(landscape, Sequence) and not isinstance(landscape, (str, bytes)):
+        future = require_distributed("optimize_bids(client=...)").Future
+        odd = [
+            (i, part)
+            for i, part in enumerate(landscape)
+            if not isinstance(part, (BidLandscape, future))
+        ]
+        if odd:
+            i, part = odd[0]
+            raise InvalidInputError(
+                f"{expected} (or of BidLandscapes). Got a {type(landscape).__name__} whose "
+                f"item {i} is {type(part).__name__} {short_repr(part)} instead."
+            )
+        if len(landscape) > 0:
+            return list(landscape)
+    hint = ""
+    if isinstance(landscape, (str, bytes, os.PathLike)):
+        hint = " (a Parquet directory is read with read_landscape_parquet(path))"
+    elif isinstance(landscape, LandscapeEstimate):
+        hint = " (a plan on an estimate from estimate_landscapes is made in one process)"
+    raise InvalidInputError(f"{expected}{hint}. Got {type(landscape).__name__} instead.")
 
 
 def _placement(sources: list[Any], client: Any) -> dict[str, list[int]]:
