@@ -94,7 +94,7 @@ def test_different_bids_on_one_keyword_day_are_left_apart_or_averaged_when_asked
     with pytest.raises(InvalidInputError, match=r"one row per keyword-day") as refused:
         estimate_landscapes(log)
     assert "log.sum_days()" in str(refused.value)
-    assert "left 1 keyword-days on their rows because their rows carry different bids" in str(
+    assert "left 1 keyword-day(s) unsummed because their rows carry different bids" in str(
         refused.value
     )
     # asked for: summed at the click-weighted bid (4 clicks at 1.0, 12 at 1.5), and said
@@ -162,3 +162,23 @@ def test_sum_days_on_a_log_without_its_split_column() -> None:
     assert len(weighted.report.averaged_days) == 1
     with pytest.raises(InvalidInputError, match=r"Unknown bids 'mean'"):
         log.sum_days(bids="mean")  # type: ignore[arg-type]
+
+
+def test_a_keyword_days_total_row_over_the_split_is_dropped_and_said() -> None:
+    # an export with an all-devices row (设备 全部) above a keyword-day's device rows:
+    # summed with them it would count the day twice; dropped and listed (never raised
+    # on), while a keyword-day with only its 全部 row keeps it
+    source = {
+        "日期": ["2024-11-01"] * 4 + ["2024-11-02"],
+        "关键词": ["a", "a", "a", "b", "a"],
+        "设备": ["全部", "PC", "无线", "PC", "全部"],
+        "出价": [1.0] * 5,
+        "展现量": [400, 100, 300, 10, 50],
+        "点击量": [16, 4, 12, 1, 2],
+    }
+    log = read_keyword_log(source, errors="raise")
+    np.testing.assert_array_equal(log.impressions, [400, 10, 50])
+    np.testing.assert_array_equal(log.clicks, [16, 1, 2])
+    assert log.report.dropped_rows.tolist() == [0]
+    assert "keyword-day's total over the 设备 split ('全部'" in log.report.reasons[0]
+    assert log.report.split_note().startswith("Summed 2 rows split by 设备 into 1 keyword-day ")

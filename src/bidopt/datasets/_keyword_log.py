@@ -212,7 +212,8 @@ class LoadReport:
                 if zh
                 else f"Summed {rows} rows"
                 + (f" split by {by}" if by else "")
-                + f" into {days} keyword-days (one row per keyword and day: impressions, "
+                + f" into {days} keyword-day{'s' * (self.n_summed_days != 1)} (one row per "
+                "keyword and day: impressions, "
                 "clicks, cost, orders and revenue added; rates such as CTR or CPC are not "
                 "added)."
             )
@@ -237,7 +238,8 @@ class LoadReport:
                 "重新导出报表，或用 read_keyword_log(..., splits='sum_click_weighted') 按点击"
                 "加权的平均出价合并。"
                 if zh
-                else f"{n} keyword-days were left on their rows because the rows carry "
+                else f"{n} keyword-day{'s were' if n != '1' else ' was'} left unsummed "
+                "because its rows carry "
                 f"different bids (device bid premiums, or a bid changed within the day; first: "
                 f"{first}): a per-day model (estimate_landscapes) refuses them. Export the "
                 f"report without the {by or 'device'} split, or read it with "

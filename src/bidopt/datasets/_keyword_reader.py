@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._numbers import map_unique
 from bidopt._tables import HeaderSpec, RawTable, read_table
 from bidopt._validation import check_choice, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
@@ -23,6 +24,7 @@ from bidopt.datasets._keyword_log import (
     _name_days,
 )
 from bidopt.datasets._parsing import (
+    TOTALS_LABELS,
     match_labels,
     parse_dates,
     parse_match_types,
@@ -304,6 +306,7 @@ def read_keyword_log(
         checks.append(_Check("match_type", bad, _describe_cell(raw["match_type"], contract)))
         parsed["match_type"] = kinds
     split_columns = tuple(c for c in SPLIT_ALIASES if c in raw)
+    headers_of = {column: header for header, column in mapping.items()}
     for column in split_columns:  # a label per row; an empty cell is a label of its own
         parsed[column], _ = parse_text(raw[column])
 
@@ -385,6 +388,10 @@ def read_keyword_log(
                 )
             )
     totals = totals_rows(raw["date"], among=np.isnat(dates))
+    subtotals = tuple(
+        _subtotal_check(column, headers_of[column], parsed)
+        for column in (split_columns if splits != "keep" else ())
+    )
     keep, report = _screen_rows(
         table,
         checks,
@@ -393,6 +400,7 @@ def read_keyword_log(
         day_columns=_DAY_COLUMNS,
         split_columns=() if splits == "keep" else split_columns,
         sum_remedy="sum them with log.sum_days() if the report is split by device or hour",
+        subtotals=subtotals,
         relaxed=relaxed,
         errors=errors,
         column_map=mapping,
@@ -414,6 +422,58 @@ def read_keyword_log(
         label = np.asarray(label, dtype=object)
         log = _sum_splits(log, label, np.flatnonzero(keep), splits, table.where)
     return log
+
+
+#: Split labels of a row that totals the others of its keyword-day (all devices, all
+#: hours), compared as totals labels are (NFKC, lower case, no white space).
+_ALL_LABELS = TOTALS_LABELS | frozenset(
+    (
+        "全部",
+        "所有",
+        "全部设备",
+        "所有设备",
+        "全部终端",
+        "全天",
+        "全部时段",
+        "全部流量",
+        "全部来源",
+        "all",
+        "alldevices",
+        "allhours",
+        "allday",
+        "alltraffic",
+    )
+)
+
+
+def _subtotal_check(column: str, header: str, parsed: dict[str, Any]) -> _Check:
+    """The rows whose ``column`` (a split column, source ``header``) labels them as the
+    total of their keyword-day's other rows (全部, 合计, All, ...), when the keyword-day
+    has a row with another label: such a row would count the day twice once summed."""
+    label = parsed[column]
+    total = map_unique(
+        label,
+        lambda v: (
+            re.sub(r"\s", "", unicodedata.normalize("NFKC", str(v)).lower()).rstrip(":")
+            in _ALL_LABELS
+        ),
+        bool,
+    )
+    key = np.zeros(label.size, dtype=np.int64)
+    for name in _DAY_COLUMNS:
+        if name in parsed:
+            code = _codes(parsed[name])
+            key = np.unique(key * (int(code.max()) + 1) + code, return_inverse=True)[1].ravel()
+    parts = np.bincount(key, weights=(~total).astype(np.float64), minlength=int(key.max()) + 1)
+    has_parts = parts > 0
+    return _Check(
+        column,
+        total & has_parts[key],
+        lambda i: (
+            f"labels the row as its keyword-day's total over the {header} split "
+            f"({label[i]!r}: the sum of its other rows); dropped, the other rows are summed"
+        ),
+    )
 
 
 def _sum_splits(
@@ -517,6 +577,7 @@ def _screen_rows(
     key_name: str = "keyword-day",
     split_columns: tuple[str, ...] = (),
     sum_remedy: str = "sum them (a report split by device or hour)",
+    subtotals: tuple[_Check, ...] = (),
 ) -> tuple[BoolArray, LoadReport]:
     """Apply a reader's row rules: which rows to keep, and the load report.
 
@@ -525,7 +586,9 @@ def _screen_rows(
     row exactly (every parsed column equal) is bad, and a row that repeats the key of an
     earlier row (``day_columns``, and the ``split_columns`` that split a key over rows,
     such as a device column) with other values is kept and flagged (``sum_remedy`` says
-    how to sum such rows when there are no split columns).  Rules named in
+    how to sum such rows when there are no split columns).  ``subtotals`` are rows that
+    total others (a keyword-day's 全部 row over its device rows): dropped and listed as
+    the totals rows are.  Rules named in
     ``relaxed`` are waived (rows kept and flagged; orders above clicks described as
     Taobao attribution).  ``totals`` rows (the export's 合计 row, see
     :func:`~bidopt.datasets._parsing.totals_rows`) are always dropped and listed, never
@@ -538,16 +601,20 @@ def _screen_rows(
     report : LoadReport
     """
     n = table.n_rows
+    export_totals = totals
     # exact duplicates: a row equal in every column to an earlier one (a report exported
     # twice, or pasted together with an overlap) would count the keyword-day twice
+    for check in subtotals:
+        totals = totals | check.mask
     first_copy, first_of_day = _first_copy(parsed, n, day_columns + split_columns)
     repeats = first_copy != np.arange(n)
     checks = [
         _Check(
             "date",
-            totals,
+            export_totals,
             lambda i: "is the export's totals row (合计: the sum of the other rows); dropped",
         ),
+        *subtotals,
         *checks,
         _Check(
             "keyword",

@@ -822,7 +822,7 @@ def _check_one_row_per_day(log: KeywordLog, entity: IntArray, day_codes: IntArra
         "read_keyword_log(..., splits='sum_click_weighted'); rows of different keywords: "
         "tell them apart by `ad_group` or `match_type`."
         + (
-            f" read_keyword_log left {len(unsummed):,} keyword-days on their rows because "
+            f" read_keyword_log left {len(unsummed):,} keyword-day(s) unsummed because "
             f"their rows carry different bids (first: {unsummed[0]})."
             if (unsummed := log.report.unsummed_days)
             else ""
