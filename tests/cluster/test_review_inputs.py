@@ -46,3 +46,11 @@ def test_a_landscape_the_cluster_cannot_read_is_refused(client: Any) -> None:
     parts = [land.take(np.arange(3)), land.take(np.arange(3, 6))]
     got = optimize_bids(parts, 10.0, client=client)
     np.testing.assert_array_equal(got.levels, optimize_bids(land, 10.0).levels)
+
+
+def test_current_bids_are_refused_with_a_client(client: Any) -> None:
+    """In process a fixed landscape refuses ``current_bids``; with a client they were
+    silently dropped."""
+    land = _edge_landscape(2, 6, 3, ties=False)
+    with pytest.raises(InvalidInputError, match="`current_bids` must be None with `client`"):
+        optimize_bids(land, 10.0, current_bids={"a": 1.0}, client=client)

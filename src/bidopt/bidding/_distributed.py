@@ -299,6 +299,7 @@ def optimize_on_cluster(
     method: object,
     options: Mapping[str, Any] | None,
     finish: Callable[[BidProblem, Solution, str], BidPlan],
+    current_bids: object = None,
     **constraints: Any,
 ) -> BidPlan:
     """``optimize_bids(..., client=client)``: the dual with the partitions on the workers.
@@ -306,7 +307,8 @@ def optimize_on_cluster(
     ``landscape`` is a :class:`BidLandscape` (split into consecutive blocks, four per
     worker, and scattered), a :class:`~bidopt.landscape.LandscapeDataset` (each worker
     reads its own Parquet partitions), or a sequence of Dask futures of landscapes (in
-    keyword order).  ``constraints`` are ``optimize_bids``' keyword arguments;
+    keyword order).  ``constraints`` are ``optimize_bids``' keyword arguments
+    (``current_bids`` is refused: it belongs to a plan on an estimate);
     ``finish`` is ``make_plan`` (passed in: ``_optimize`` imports this module).  The
     plan's ``cluster`` statistics (rounds, bytes) are in :func:`last_stats`.
     """
@@ -314,6 +316,12 @@ def optimize_on_cluster(
     check_choice(method, "method", ("dual",))
     opts = check_options(options, {"max_outer": 60}, method="dual")
     max_outer = int(check_scalar(opts["max_outer"], "options['max_outer']", lower=0, integer=True))
+    if current_bids is not None:
+        raise InvalidInputError(
+            "`current_bids` must be None with `client`: today's bids matter to a plan on an "
+            "estimate from estimate_landscapes, which is made in one process (client=None). "
+            f"Got {type(current_bids).__name__} instead."
+        )
     for name in ("group_budgets", "groups"):
         if constraints.get(name) is not None:
             raise InvalidInputError(

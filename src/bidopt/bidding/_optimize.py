@@ -172,6 +172,7 @@ def optimize_bids(
         kw: dict[str, Any] = {"objective": objective, "max_cpc": max_cpc, "target_cpa": target_cpa}
         kw |= {"target_roas": target_roas, "min_bid": min_bid, "max_bid": max_bid}
         kw |= {"groups": groups, "group_budgets": group_budgets, "options": options}
+        kw |= {"current_bids": current_bids}
         return optimize_on_cluster(
             landscape, budget, client=client, method=method, finish=make_plan, **kw
         )
