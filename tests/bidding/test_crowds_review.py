@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import optimize_crowd_bids
+from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
 
 
@@ -73,3 +74,26 @@ def test_plan_that_buys_while_the_per_cell_optimum_is_empty_says_so():
     assert "neither does the plan" not in plan.message
     assert "the plan buys 1.63" in plan.message
     assert "nan" not in plan.summary()
+
+
+def test_bad_values_and_options_name_the_parameter():
+    """(Before: a non-number in ``value_multiplier`` raised a bare ValueError, and
+    ``options['n_levels']`` above the keyword solver's limit was reported as a bad
+    ``landscape``.)"""
+    land = BidLandscape(
+        bids=np.array([[1.0, 2.0], [1.0, 2.0]]),
+        clicks=np.array([[10.0, 15.0], [5.0, 8.0]]),
+        cost=np.array([[8.0, 24.0], [4.0, 12.8]]),
+        conversions=np.array([[1.0, 1.5], [0.5, 0.8]]),
+        revenue=np.array([[50.0, 75.0], [25.0, 40.0]]),
+    )
+    labels = {"keywords": ["k", "k"], "crowds": ["a", "b"], "objective": "lifetime_value"}
+    with pytest.raises(InvalidInputError, match=r"`value_multiplier\['a'\]` must be a finite"):
+        optimize_crowd_bids(land, 30.0, value_multiplier={"a": "x", "b": 1.0}, **labels)
+    with pytest.raises(InvalidInputError, match="`value_per_order` must be an array of numbers"):
+        optimize_crowd_bids(land, 30.0, value_per_order=["x", 1.0], **labels)
+    with pytest.raises(InvalidInputError, match="`value_per_order` must be >= 0"):
+        optimize_crowd_bids(land, 30.0, value_per_order=[-1.0, 1.0], **labels)
+    with pytest.raises(InvalidInputError, match=r"`options\['n_levels'\]` must be an integer"):
+        optimize_crowd_bids(land, 30.0, value_per_order=[1.0, 1.0], options={"n_levels": 10**6},
+                            **labels)  # fmt: skip

@@ -42,7 +42,13 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
-from bidopt._validation import check_choice, check_options, check_scalar, missing_mask
+from bidopt._validation import (
+    as_float_array,
+    check_choice,
+    check_options,
+    check_scalar,
+    missing_mask,
+)
 from bidopt.bidding._crowds_cells import CellCurves, SearchTables, from_min_bid
 from bidopt.bidding._crowds_plan import CrowdBidPlan
 from bidopt.bidding._crowds_search import (
@@ -210,7 +216,10 @@ def optimize_crowd_bids(
     """
     check_choice(method, "method", ("alternate",))
     opts = check_options(options, _OPTIONS, method="alternate")
-    n_levels = int(check_scalar(opts["n_levels"], "options['n_levels']", lower=2, integer=True))
+    n_levels = int(  # at most the keyword solver's levels per keyword (_hull)
+        check_scalar(opts["n_levels"], "options['n_levels']", lower=2, upper=(1 << 15) - 1,
+                     integer=True)
+    )  # fmt: skip
     max_sweeps = int(
         check_scalar(opts["max_sweeps"], "options['max_sweeps']", lower=0, integer=True)
     )
@@ -670,21 +679,15 @@ def _per_row(values: Any, name: str, crowd_labels: ObjectArray, crowd_of: IntArr
             raise InvalidInputError(
                 f"`{name}` must have a value for every crowd. Got none for {missing[:5]} instead."
             )
-        per_row = np.array([table[c] for c in crowd_labels.tolist()], dtype=np.float64)[crowd_of]
-    else:
-        per_row = np.asarray(values, dtype=np.float64)
-        if per_row.shape != crowd_of.shape:
-            raise InvalidInputError(
-                f"`{name}` must be a mapping of crowd to a number or an array of shape "
-                f"({crowd_of.size},). Got shape {per_row.shape} instead."
-            )
-    ok = np.isfinite(per_row) & (per_row >= 0)
-    if not ok.all():
-        at = int(np.argmin(ok))
+        per_crowd = [check_scalar(table[c], f"{name}[{c!r}]", lower=0) for c in crowd_labels]
+        return np.asarray(per_crowd, dtype=np.float64)[crowd_of]
+    per_row = as_float_array(values, name, ndim=None, nonnegative=True)
+    if per_row.shape != crowd_of.shape:
         raise InvalidInputError(
-            f"`{name}` must be finite numbers >= 0. Got {per_row[at]!r} (row {at}) instead."
+            f"`{name}` must be a mapping of crowd to a number or an array of shape "
+            f"({crowd_of.size},). Got shape {per_row.shape} instead."
         )
-    return np.asarray(per_row, dtype=np.float64)
+    return per_row
 
 
 def _finish(
