@@ -22,7 +22,12 @@ from bidopt.datasets._crowd_report import CROWD_HEADER_ALIASES, CrowdReport, rea
 from bidopt.datasets._crowds import CROWD_PROFILES, CrowdTruth
 from bidopt.datasets._ipinyou import IpinyouInfo, read_ipinyou, read_ipinyou_info
 from bidopt.datasets._keyword_log import KEYWORD_LOG_COLUMNS, MATCH_TYPES, KeywordLog, LoadReport
-from bidopt.datasets._keyword_reader import DEFAULT_RELAX, HEADER_ALIASES, read_keyword_log
+from bidopt.datasets._keyword_reader import (
+    DEFAULT_RELAX,
+    HEADER_ALIASES,
+    SPLIT_ALIASES,
+    read_keyword_log,
+)
 from bidopt.datasets._make_account import make_search_account
 from bidopt.datasets._synthetic import AccountTruth, ExpectedPerformance, SearchAccount
 from bidopt.datasets._synthetic_auctions import make_auction_log
@@ -34,6 +39,7 @@ __all__ = [
     "HEADER_ALIASES",
     "KEYWORD_LOG_COLUMNS",
     "MATCH_TYPES",
+    "SPLIT_ALIASES",
     "AccountTruth",
     "AuctionLog",
     "Categorical",
