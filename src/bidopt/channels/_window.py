@@ -127,7 +127,13 @@ def _phases(phases: Any) -> tuple[tuple[str, ...], np.ndarray]:
     lengths = [
         int(check_scalar(v, f"phases[{k!r}]", lower=1, integer=True)) for k, v in phases.items()
     ]
-    return tuple(map(str, phases)), np.array(lengths, dtype=np.int64)
+    names = tuple(map(str, phases))
+    if len(set(names)) < len(names):
+        raise InvalidInputError(
+            "`phases` must name each phase once (names are compared as text). Got "
+            f"{short_repr(list(phases))} instead."
+        )
+    return names, np.array(lengths, dtype=np.int64)
 
 
 def split_window(

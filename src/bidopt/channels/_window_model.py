@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from bidopt._validation import check_scalar
+from bidopt._validation import check_scalar, short_repr
 from bidopt.channels._adstock import geometric_adstock, weibull_adstock
 from bidopt.channels._curves import (
     HILL,
@@ -19,6 +19,7 @@ from bidopt.channels._curves import (
     unit_derivative,
     unit_value,
 )
+from bidopt.channels._problem import as_mapping
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
@@ -71,9 +72,18 @@ class WindowModel:
             b += w[:, :, i, None, None] * m[pre - i : pre - i + out][None, None]
         self.b = b
         s0 = np.zeros((n, pre + out))
+        before = as_mapping(before, "before")
+        if before is not None and not isinstance(before, Mapping):
+            raise InvalidInputError(
+                "`before` must be a mapping of channel -> steady spend per period before "
+                f"the window (yuan). Got {short_repr(before)} instead."
+            )
         for c, v in (before or {}).items():
             if c not in draws.channels:
-                raise InvalidInputError(f"`before` must name channels. Got {c!r} instead.")
+                raise InvalidInputError(
+                    f"`before` must name channels of the curves ({list(draws.channels)}). "
+                    f"Got {c!r} instead."
+                )
             s0[draws.channels.index(c), :pre] = check_scalar(v, f"before[{c!r}]", lower=0)
         a0 = np.zeros((d, n, out))
         for i in range(lags):
