@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import optimize_bids
+from bidopt.landscape import BidLandscape
 from tests.bidding.test_dual_swap import _head_and_tail
 from tests.cluster.test_distributed_bids import _edge_landscape
 
@@ -43,3 +44,20 @@ def test_zero_budget_shadow_price_is_the_in_process_one(client: Any) -> None:
         assert ref.shadow_price > 0
         assert got.shadow_price == ref.shadow_price, seed
         np.testing.assert_array_equal(got.levels, ref.levels)
+
+
+def test_milp_advice_counts_the_landscape_levels(client: Any) -> None:
+    """The plan's message suggests method='milp' for up to 20,000 (keyword, level)
+    points, as in process: the cluster certified its plan on a one-level landscape of
+    the chosen points and so counted one level per keyword (3 keywords x 7,000 levels
+    got the advice, which the in-process plan rightly does not give)."""
+    levels = 7_000
+    cost = np.repeat([[60.0], [50.0], [50.0]], levels, axis=1)
+    conv = np.repeat([[62.0], [50.0], [50.0]], levels, axis=1)
+    bids = np.tile(np.linspace(1.0, 2.0, levels), (3, 1))
+    land = BidLandscape(bids=bids, clicks=10 * conv, cost=cost, conversions=conv)
+    ref = optimize_bids(land, 100.0)
+    got = optimize_bids(land, 100.0, client=client)
+    assert "2.0% below the optimum" in ref.message and "milp" not in ref.message
+    assert got.message == ref.message
+    np.testing.assert_array_equal(got.levels, ref.levels)

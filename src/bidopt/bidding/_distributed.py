@@ -298,7 +298,7 @@ def optimize_on_cluster(
     client: Any,
     method: object,
     options: Mapping[str, Any] | None,
-    finish: Callable[[BidProblem, Solution, str], BidPlan],
+    finish: Callable[..., BidPlan],
     current_bids: object = None,
     **constraints: Any,
 ) -> BidPlan:
@@ -425,7 +425,7 @@ def _assemble(
     slot: str,
     solution: Solution,
     spec: _Spec,
-    finish: Callable[[BidProblem, Solution, str], BidPlan],
+    finish: Callable[..., BidPlan],
 ) -> BidPlan:
     """The BidPlan, certified as ``make_plan`` certifies an in-process one, from the
     metrics at the chosen levels (gathered: one row per keyword): ``make_plan`` runs on
@@ -460,5 +460,5 @@ def _assemble(
         min_bid=spec.min_bid,
         max_bid=spec.max_bid,
     )
-    plan = finish(problem, replace(solution, levels=on), "dual")
+    plan = finish(problem, replace(solution, levels=on), "dual", (), spec.n_levels)
     return replace(plan, levels=levels)

@@ -250,11 +250,14 @@ def make_plan(
     solution: Solution,
     method: str,
     extra: tuple[ConstraintCheck, ...] = (),
+    n_levels: int | None = None,
 ) -> BidPlan:
     """Assemble a :class:`BidPlan` from a solver's levels, and certify it.
 
     ``extra`` adds checks beyond the problem's own constraints (the reverse question's
-    target).  The plan says ``success`` only when every check holds on the plan itself.
+    target).  ``n_levels`` is the landscape's number of levels when ``problem`` holds
+    only the chosen ones (a cluster plan), for the advice on ``method='milp'``.  The
+    plan says ``success`` only when every check holds on the plan itself.
     """
     land = problem.landscape
     metrics = problem.metrics(solution.levels)
@@ -272,7 +275,7 @@ def make_plan(
     if method != "milp" and gap > 0.01 and certificate.holds:
         message += f" The plan may be up to {gap:.1%} below the optimum (its certified gap)" + (
             "; for a problem this small, method='milp' finds the exact optimum."
-            if land.n_keywords * land.n_levels <= _SMALL
+            if land.n_keywords * (n_levels or land.n_levels) <= _SMALL
             else "."
         )
     if not certificate.holds:  # never hand back a plan that breaks a constraint as a success
