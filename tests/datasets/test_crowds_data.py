@@ -84,6 +84,24 @@ def test_reader_premiums_numbers_and_bad_rows():
         read_crowd_report({"关键词": ["a"], "展现量": [1], "点击量": [0], "花费": [0]})
 
 
+def test_reader_rejects_premiums_outside_the_box():
+    """A premium above 0 and below 5% is outside the platform's box (the box is what
+    makes a plain 3 read as 300%).  (Before: "3%", "0.5%" and a plain 0.03 were read.)"""
+    source = {
+        "keyword": ["a", "a", "b", "b", "c", "c"],
+        "crowd": ["x", "y", "x", "y", "x", "y"],
+        "premium": ["3%", "0.5%", 0.03, "5%", 3, "300%"],
+        "impressions": [10] * 6,
+        "clicks": [1] * 6,
+        "cost": [1.0] * 6,
+    }
+    with pytest.raises(InvalidInputError, match=r"row 0.*premium.*not a premium \(0, or 5%"):
+        read_crowd_report(source)
+    report = read_crowd_report(source, errors="drop")
+    assert report.report.dropped_rows.tolist() == [0, 1, 2]
+    assert report.premium.tolist() == [0.05, 3.0, 3.0]
+
+
 def _crowd_rows(clicks):
     return {
         "日期": ["2024-11-01"] * 3,

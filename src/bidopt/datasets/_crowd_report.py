@@ -158,7 +158,9 @@ class CrowdReport:
 def _parse_premiums(values: npt.NDArray[Any]) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """Premiums as fractions: ``"30%"`` is 0.30; a plain number of 5 to 300 is a percent
     and one of 0 to 3 a fraction (the platform's box is 5% .. 300%, so the two never
-    overlap); numbers strictly between 3 and 5 are ambiguous and bad."""
+    overlap); numbers strictly between 3 and 5 are ambiguous and bad, and so is a
+    premium outside the box (above 0 and below 5%, or above 300%): a plain 3 is read as
+    300% only because 3% cannot occur."""
     raw = values.astype(object) if values.dtype.kind not in "iuf" else values
     percent = np.zeros(raw.shape, dtype=bool)
     if raw.dtype == object:
@@ -177,7 +179,8 @@ def _parse_premiums(values: npt.NDArray[Any]) -> tuple[FloatArray, npt.NDArray[n
     out[plain] = np.where(numbers[plain] >= 5.0, numbers[plain] / 100.0, numbers[plain])
     with np.errstate(invalid="ignore"):
         ambiguous = plain & (numbers > 3.0) & (numbers < 5.0)
-        bad = missing | unparseable | ambiguous | (out < 0) | (out > 3.0 + 1e-9)
+        outside = (out < 0) | ((out > 0) & (out < 0.05 - 1e-9)) | (out > 3.0 + 1e-9)
+        bad = missing | unparseable | ambiguous | outside
     return out, bad
 
 
@@ -198,7 +201,8 @@ def read_crowd_report(
         ``premium`` (溢价比例), ``conversions`` (成交笔数) and ``revenue`` (成交金额)
         are optional.  Numbers are read as by :func:`read_keyword_log` (``"1,234.50"``,
         ``"¥12.3"``, ``"1.2万"``).  A premium ``"30%"`` is 0.30; a plain number from 5
-        to 300 is read as a percent and one from 0 to 3 as a fraction.
+        to 300 is read as a percent and one from 0 to 3 as a fraction; a premium above 0
+        and below 5%, or above 300% (outside the platform's box), is a bad value.
     errors : {"raise", "drop"}, default "raise"
         A bad row (missing or non-numeric value, negative or fractional count, clicks
         above impressions, an empty keyword or crowd, a bad date or premium, or a row
