@@ -165,8 +165,10 @@ def write_landscape_partitions(
                 flat = pa.array(np.ascontiguousarray(array).reshape(-1))
                 columns[metric] = pa.FixedSizeListArray.from_arrays(flat, width)
         rel = f"{name}={_safe(label)}/part.parquet"
-        if any(f["file"] == rel for f in files):
-            rel = f"{name}={_safe(label)}-{i}/part.parquet"
+        taken, k = {f["file"] for f in files}, i
+        while rel in taken:  # labels equal once made safe, or equal to another's suffix
+            rel = f"{name}={_safe(label)}-{k}/part.parquet"
+            k += 1
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.table(columns), root / rel)
         files.append({"file": rel, "label": str(label), "n_keywords": part.n_keywords})

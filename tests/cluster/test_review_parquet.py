@@ -1,0 +1,25 @@
+"""Review of the Parquet landscape datasets (session 21)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bidopt.landscape import write_landscape_partitions
+from tests.cluster._families import partition
+
+pytest.importorskip("pyarrow.parquet")
+
+
+def test_a_suffixed_directory_never_overwrites_another_partition(tmp_path: Path) -> None:
+    """Labels "x-2", "x", "x": the second "x" was written to "campaign=x-2" (its
+    position as suffix), over the first partition, and the dataset read back 14
+    keywords (the third partition twice) where it listed 3 + 4 + 5."""
+    parts = [partition(seed, size, 3) for seed, size in ((1, 4), (2, 6), (3, 8))]
+    ds = write_landscape_partitions(parts, tmp_path / "land", labels=["x-2", "x", "x"])
+    assert len(set(ds.files)) == 3
+    back = ds.read()
+    assert back.n_keywords == ds.n_keywords == 18
+    np.testing.assert_array_equal(back.cost, np.concatenate([p.cost for p in parts]))
