@@ -134,3 +134,21 @@ def test_crowd_report_screens_rows_as_the_keyword_reader_does():
         read_crowd_report(rows, relax=())
     with pytest.raises(InvalidInputError, match="`relax` must be"):
         read_crowd_report(rows, relax=("bid_zero_means_paused",))
+
+
+def test_report_summary_leaves_out_ratios_with_nothing_under_them():
+    """(Before: 'CVR nan%' without an orders column, 'CTR nan%, CPC nan yuan' for a crowd
+    with no impressions.)"""
+    report = read_crowd_report(
+        {
+            "keyword": ["a", "a"],
+            "crowd": ["x", "y"],
+            "impressions": [10, 0],
+            "clicks": [1, 0],
+            "cost": [1.0, 0.0],
+        }
+    )
+    text = report.summary()
+    assert "nan" not in text
+    assert "x: 10 impressions, 1 clicks, cost 1.00 yuan, CTR 10.00%, CPC 1.00 yuan\n" in text
+    assert text.endswith("y: 0 impressions, 0 clicks, cost 0.00 yuan")

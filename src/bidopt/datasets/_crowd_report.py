@@ -47,6 +47,8 @@ CROWD_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "revenue": HEADER_ALIASES["revenue"],
 }
 _REQUIRED = ("keyword", "crowd", "impressions", "clicks", "cost")
+#: The ratios ``CrowdReport.summary`` prints: key, format and unit.
+_RATIOS = (("ctr", ".2%", ""), ("cpc", ".2f", " yuan"), ("cvr", ".2%", ""))
 #: Cross-column rules of a crowd report that ``relax=`` can waive.
 CROWD_RELAXABLE_RULES = ("clicks_le_impressions", "conversions_le_clicks")
 _LOOKUP = {
@@ -136,10 +138,15 @@ class CrowdReport:
             )
         ]
         for name, t in self.by_crowd().items():
+            # a ratio with nothing under it is left out, not printed as nan
+            ratios = "".join(
+                f", {key.upper()} {t[key]:{spec}}{unit}"
+                for key, spec, unit in _RATIOS
+                if np.isfinite(t[key])
+            )
             lines.append(
                 f"  {name}: {t['impressions']:,.0f} impressions, {t['clicks']:,.0f} clicks, "
-                f"cost {t['cost']:,.2f} yuan, CTR {t['ctr']:.2%}, CPC {t['cpc']:.2f} yuan, "
-                f"CVR {t['cvr']:.2%}"
+                f"cost {t['cost']:,.2f} yuan{ratios}"
             )
         return "\n".join(lines)
 
