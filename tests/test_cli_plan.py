@@ -118,10 +118,14 @@ def test_bid_file_matches_the_plan_row_by_row(
     assert len(written) == len({(r[1], r[2], r[3], r[4]) for r in rows})
     for k, key in enumerate(key_of):  # the plan's bid of the same key, rounded to 0.01
         expected = round(float(plan.bids[k]), 2) if sheet.rounding == "nearest" else None
-        if expected is not None:
-            expected = min(max(expected, 0.05), 99.99) if plan.bids[k] > 0 else 0.0
+        if expected is not None and plan.bids[k] > 0:
+            expected = min(max(expected, 0.05), 99.99)
             assert float(written[key][5]) == pytest.approx(expected, abs=1e-9), key
-        assert float(written[key][5]) == pytest.approx(sheet.bid_of(*key), abs=1e-9)
+        if sheet.bid_of(*key) > 0:
+            assert float(written[key][5]) == pytest.approx(sheet.bid_of(*key), abs=1e-9)
+        else:  # paused: the file keeps the current bid (0.00 cannot be uploaded), says 暂停
+            assert written[key][7] == "暂停" and float(written[key][4]) > 0, key
+            assert float(written[key][5]) == float(written[key][4])
     # the keyword in two ad groups keeps two rows, each with its own current bid
     twins = [k for k in written if k[1].endswith("-活动")]
     assert len(twins) == 1
@@ -139,7 +143,7 @@ def test_bid_file_matches_the_plan_row_by_row(
         if day_bids:
             assert current == pytest.approx(max(day_bids))
         assert change == pytest.approx(round(new - current, 2), abs=1e-9)
-        assert new == 0 or 0.05 <= new <= 99.99
+        assert 0.05 <= new <= 99.99  # every row's bid can be uploaded (a pause keeps today's)
         assert abs(new * 100 - round(new * 100)) < 1e-6  # the platform's 0.01-yuan step
     # the CSV says the same, UTF-8 with a BOM for Excel
     raw = (out / "bids.csv").read_bytes()

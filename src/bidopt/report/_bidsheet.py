@@ -52,7 +52,8 @@ class BidSheet:
         The bid on the report's latest day for the key, yuan.
     new_bid : ndarray of float64, shape (n_rows,)
         The plan's bid rounded to ``step`` and within [``min_bid``, ``max_bid``], yuan;
-        0 means pause the keyword (a bid of 0 cannot be uploaded: pause it instead).
+        0 means pause the keyword.  The bid file writes :attr:`upload_bid` (a bid of 0
+        cannot be uploaded: the file keeps the current bid and says pause).
     action : ndarray of object, shape (n_rows,)
         ``"raise"``, ``"lower"``, ``"keep"``, ``"pause"`` or ``"start"`` (bid on a
         keyword that had no bid on the latest day).
@@ -146,6 +147,20 @@ class BidSheet:
         """``new_bid - current_bid``, yuan (rounded to the step)."""
         return np.round(self.new_bid - self.current_bid, 2)
 
+    @property
+    def upload_bid(self) -> FloatArray:
+        """The bid file's new-bid column, yuan: ``new_bid``, except where the plan bids
+        nothing.  The platform takes bids from its minimum (0.05 yuan) up, so a 0.00 would
+        be refused by the upload or read as the minimum (the keyword stays live): a
+        keyword the plan pauses keeps its current bid (an upload that changes nothing;
+        the action column says pause, to be done in the platform), and a keyword without
+        a bid today that the plan leaves without one is NaN (an empty cell)."""
+        return np.where(
+            self.new_bid > 0,
+            self.new_bid,
+            np.where(self.current_bid > 0, self.current_bid, np.nan),
+        )
+
     def keys(self) -> list[tuple[str, str, str, str]]:
         """The (campaign, ad group, keyword, match type) of each row."""
         return list(
@@ -211,8 +226,11 @@ class BidSheet:
         return self.warnings_zh + tuple(warning_zh(w) for w in extra)
 
     def rows(self, lang: Lang = "en") -> list[list[Any]]:
-        """The file's rows (without the header), in ``lang``."""
-        change = self.change
+        """The file's rows (without the header), in ``lang``: the new bid as
+        :attr:`upload_bid` and the change from the current bid to it (None, an empty
+        cell, where the file has no bid)."""
+        upload = self.upload_bid
+        change = np.round(upload - self.current_bid, 2) + 0.0
         reasons = self.reasons(lang)
         match = self.match_type.tolist()
         action = self.action.tolist()
@@ -229,8 +247,8 @@ class BidSheet:
                 self.keyword[i],
                 match[i],
                 float(self.current_bid[i]),
-                float(self.new_bid[i]),
-                float(change[i]),
+                None if np.isnan(upload[i]) else float(upload[i]),
+                None if np.isnan(change[i]) else float(change[i]),
                 action[i],
                 reasons[i],
             ]
