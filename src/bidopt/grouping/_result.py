@@ -18,8 +18,9 @@ __all__ = ["KeywordGroups"]
 class KeywordGroups:
     """Keywords grouped into themed ad groups, and the groups into themes.
 
-    Two levels a merchant maps to campaign and ad group: a theme is a product word
-    ("吸顶灯", "chair"); its ad groups split it by brand, qualifier or model.
+    Two levels a merchant maps to campaign and ad group: a theme is a kind of product
+    ("灯" over 吊灯 / 吸顶灯 / 台灯 ad groups, "chair"); its ad groups split it by
+    product, brand, qualifier or model.
 
     Attributes
     ----------
@@ -39,8 +40,9 @@ class KeywordGroups:
     themes : ndarray of int64, shape (n_groups,)
         Theme of each group (0 .. n_themes - 1).
     theme_names : ndarray of object, shape (n_themes,)
-        The product word of each theme: the main product word (by search volume) of
-        its groups' keywords.
+        The kind of product of each theme, as its groups' product words share it (灯 of
+        吊灯 / 吸顶灯; the word itself when they are one), spelled as keywords write it
+        alone (裤子).
     """
 
     keywords: ObjectArray

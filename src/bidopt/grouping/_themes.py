@@ -11,9 +11,27 @@ itself; a keyword alone keeps the segmenter's words.  Shopping modifiers and att
 never appear (they are removed before roles are given).  A group in which no product
 word is carried by more than half of the keywords names no one product: it is named
 after its two most common product words ("电脑 / 保护膜"), so that the name does not
-claim a theme its keywords do not share.  Groups whose keywords' main product word (by
-search volume) is the same form one theme: the two levels a merchant maps to campaign
-(theme) and ad group.
+claim a theme its keywords do not share.
+
+A theme joins ad groups of one kind of product: the two levels a merchant maps to
+campaign (theme) and ad group (灯: 吊灯 / 吸顶灯 / 台灯 ad groups; 鞋: 拖鞋 / 皮鞋 /
+儿童鞋).  A group's kind is read from its main product word (by search volume):
+
+* its last character, without a noun suffix (靴子: 靴), when that names a kind of
+  product by itself (:func:`is_product_character`: 灯, 鞋, 裤; not 机 or 器, nor the 头
+  of 罐头);
+* else the compound's head where other keywords name it alone
+  (:func:`compound_heads`, followed down: 电动牙刷 -> 牙刷);
+* else the product word itself: always for a part, tool or service of something
+  (:data:`GENERIC_PRODUCTS`: 相机支架 shares no theme 支架 with 手机支架); an English
+  product word is already its head noun; a keyword naming only a brand gives that
+  brand's theme.
+
+A theme is named by what its groups' product words share (灯 of 吊灯 / 吸顶灯; 巧克力
+when that is the only one, not its last character), spelled as keywords write it alone
+(裤子 for 裤).  Different products share a kind character about as often as one
+product's variants: that is what joins ad groups into one campaign, never keywords into
+one ad group (the groups are not changed here).
 """
 
 from __future__ import annotations
@@ -22,7 +40,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bidopt.grouping._tokens import _CJK_RUN, KeywordRoles, _bare, is_product_character
+from bidopt.grouping._tokens import (
+    _CJK_RUN,
+    _WEAK_SUFFIX,
+    GENERIC_PRODUCTS,
+    KeywordRoles,
+    _bare,
+    compound_heads,
+    is_product_character,
+)
 from bidopt.typing import IntArray, ObjectArray
 
 __all__ = ["group_names_and_themes"]
@@ -130,6 +156,60 @@ def _group_name(roles: Sequence[KeywordRoles], weight: Sequence[float]) -> str:
     return _join([*(w for _, w in shared[:_MAX_PREFIX]), head])
 
 
+# product words that name a part, tool or service *of* something (相机支架, 蒸锅配件,
+# 必胜客套餐): their kind is the whole word, never what they end in
+_OF_SOMETHING = tuple(sorted(GENERIC_PRODUCTS))
+
+
+def _kinds(products: Sequence[str]) -> list[str]:
+    """The kind of product of each of ``products`` (the keywords' distinct product
+    words), as a bare word: the last character (without a noun suffix) where it names
+    a kind by itself, else the compound's head named alone by another of ``products``
+    (followed down to its own kind), else the bare word (see the module docstring)."""
+    heads = compound_heads(products)
+    cache: dict[str, str] = {}
+
+    def kind(word: str) -> str:
+        if word in cache:
+            return cache[word]
+        cache[word] = out = _bare(word)  # a guard against cycles while following heads
+        if _CJK_RUN.fullmatch(word) and not word.endswith(_OF_SOMETHING):
+            # the last character without a noun suffix (靴子: 靴); one that ends many
+            # words without saying what the thing is (头 of 罐头, 充电头) is no kind
+            char = _bare(word)[-1]
+            if char not in _WEAK_SUFFIX and is_product_character(char):
+                out = char
+            elif word in heads:
+                out = kind(heads[word][0])
+        cache[word] = out
+        return out
+
+    return [kind(p) for p in products]
+
+
+def _theme_names(members: list[list[str]], words: list[str], totals: list[float]) -> list[str]:
+    """Per theme, its name from ``members``, the main product words of its groups: the
+    longest suffix they share without a noun suffix (灯 of 吊灯 / 吸顶灯, 电脑 of 电脑 /
+    笔记本电脑, the word itself when they are one), spelled as the heaviest of the
+    keywords' distinct product ``words`` (with the ``totals`` of their keywords'
+    weights) that names it alone, with or without its noun suffix (裤子 for 裤; ties:
+    the shorter, then the first in order)."""
+    spelled: dict[str, tuple[float, str]] = {}
+    for word, total in zip(words, totals, strict=True):
+        bare = _bare(word)
+        best = spelled.get(bare)
+        if word and (best is None or (-total, len(word), word) < (-best[0], len(best[1]), best[1])):
+            spelled[bare] = (total, word)
+    out: list[str] = []
+    for group_words in members:
+        stems = [_bare(w) for w in group_words]
+        shared = min(stems, key=len)
+        while shared and not all(stem.endswith(shared) for stem in stems):
+            shared = shared[1:]
+        out.append(spelled.get(shared, (0.0, shared))[1])
+    return out
+
+
 def group_names_and_themes(
     roles: Sequence[KeywordRoles],
     labels: IntArray,
@@ -154,14 +234,13 @@ def group_names_and_themes(
     themes : ndarray of int64, shape (n_groups,)
         Theme of each group (0 .. n_themes - 1), themes in order of their name.
     theme_names : ndarray of object, shape (n_themes,)
-        The main product word (by weight) of each theme.
+        The kind of product of each theme, as the keywords spell it.
     """
     n_groups = int(labels.max()) + 1 if labels.size else 0
     products = np.array([r.product for r in roles], dtype=object).astype(str)
     product_names, product_ids = np.unique(products, return_inverse=True)
     product_ids = product_ids.ravel().astype(np.int64)
     main = _majority(labels, product_ids, weight, n_groups)
-    group_product = product_names[main]
     order = np.argsort(labels, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(labels, minlength=n_groups))].tolist()
     weights = weight.tolist()
@@ -170,5 +249,20 @@ def group_names_and_themes(
         rows = order[bounds[g] : bounds[g + 1]].tolist()
         name = _group_name([roles[i] for i in rows], [weights[i] for i in rows])
         names[g] = name if name else fallback[g]
-    theme_names, themes = np.unique(group_product.astype(str), return_inverse=True)
-    return names, themes.ravel().astype(np.int64), theme_names.astype(object)
+    # each group's kind of product, from its main product word; themes by kind, named
+    # after what their groups' product words share (see _theme_names)
+    totals = np.bincount(product_ids, weights=weight, minlength=product_names.size)
+    kind_of_word = np.array(_kinds(product_names.tolist()), dtype=object).astype(str)
+    kind_names, kind_of_group = np.unique(kind_of_word[main], return_inverse=True)
+    kind_of_group = kind_of_group.ravel()
+    pairs = np.unique(np.stack([kind_of_group, main]), axis=1)
+    starts = np.searchsorted(pairs[0], np.arange(kind_names.size + 1))
+    words = product_names.tolist()
+    members = [
+        [words[w] for w in pairs[1, starts[k] : starts[k + 1]].tolist()]
+        for k in range(kind_names.size)
+    ]
+    spelled = np.array(_theme_names(members, words, totals.tolist()), dtype=object).astype(str)
+    theme_names, of_kind = np.unique(spelled, return_inverse=True)
+    themes = of_kind.ravel()[kind_of_group]
+    return names, themes.astype(np.int64), theme_names.astype(object)
