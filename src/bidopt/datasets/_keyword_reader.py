@@ -459,11 +459,7 @@ def _subtotal_check(column: str, header: str, parsed: dict[str, Any]) -> _Check:
         ),
         bool,
     )
-    key = np.zeros(label.size, dtype=np.int64)
-    for name in _DAY_COLUMNS:
-        if name in parsed:
-            code = _codes(parsed[name])
-            key = np.unique(key * (int(code.max()) + 1) + code, return_inverse=True)[1].ravel()
+    key = _key(parsed, [c for c in _DAY_COLUMNS if c in parsed], label.size)
     parts = np.bincount(key, weights=(~total).astype(np.float64), minlength=int(key.max()) + 1)
     has_parts = parts > 0
     return _Check(
@@ -716,10 +712,7 @@ def _lost_keys(
     if not dropped.any():
         return ()
     columns = [c for c in day_columns if c != "date" and c in parsed]
-    key = np.zeros(keep.size, dtype=np.int64)
-    for column in columns:
-        code = _codes(parsed[column])
-        key = np.unique(key * (int(code.max()) + 1) + code, return_inverse=True)[1].ravel()
+    key = _key(parsed, columns, keep.size)
     lost = np.setdiff1d(key[dropped], key[keep])
     rows = np.flatnonzero(np.isin(key, lost))  # (every row of a lost key is dropped)
     _, first, count = np.unique(key[rows], return_index=True, return_counts=True)
@@ -729,6 +722,15 @@ def _lost_keys(
         name = " / ".join(str(parsed[c][row]) for c in columns)
         out.append(f"{name!r}: all {k} of its rows dropped (first: {reason(row)})")
     return tuple(out)
+
+
+def _key(parsed: dict[str, Any], columns: list[str], n: int) -> npt.NDArray[np.int64]:
+    """Dense integer codes of the rows' values in ``columns`` together, shape (n,)."""
+    key = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        code = _codes(parsed[column])
+        key = np.unique(key * (int(code.max()) + 1) + code, return_inverse=True)[1].ravel()
+    return key
 
 
 def _codes(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
