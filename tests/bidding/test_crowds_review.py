@@ -97,3 +97,22 @@ def test_bad_values_and_options_name_the_parameter():
     with pytest.raises(InvalidInputError, match=r"`options\['n_levels'\]` must be an integer"):
         optimize_crowd_bids(land, 30.0, value_per_order=[1.0, 1.0], options={"n_levels": 10**6},
                             **labels)  # fmt: skip
+
+
+def test_target_keyword_bids_alone_cannot_meet_is_met_by_a_premium():
+    """Crowd b's orders cost 50 yuan, a's 5: at equal bids the account's CPA is at least
+    14, but a bid for a four times b's (a +300% premium) meets a target CPA of 10.  (Before:
+    the keyword-only solve raised InfeasibleError 'target_cpa=10 is unreachable: the lowest
+    plan CPA is 14.00 yuan', although a bid per cell meets it at about 5.8.)"""
+    land = BidLandscape(
+        bids=np.array([[1.0, 2.0], [4.0, 8.0]]),
+        clicks=np.array([[10.0, 12.0], [10.0, 12.0]]),
+        cost=np.array([[5.0, 7.0], [50.0, 70.0]]),
+        conversions=np.array([[1.0, 1.2], [1.0, 1.2]]),
+    )
+    plan = optimize_crowd_bids(land, 100.0, keywords=["k", "k"], crowds=["a", "b"], target_cpa=10.0)
+    assert plan.success and plan.status == 0 and plan.certificate["target_cpa"].holds
+    assert plan.keyword_only_fun == 0 and "unreachable" in plan.keyword_only.message
+    assert plan.premiums[0] >= 0.05 and plan.premiums[1] == 0
+    assert plan.cpa <= 10.0 * (1 + 1e-9) and plan.fun > 1.0
+    assert plan.fun <= plan.bound

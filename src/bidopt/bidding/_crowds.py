@@ -321,13 +321,20 @@ def optimize_crowd_bids(
         )
         if min_ctr is not None:
             return solve_with_ctr_floor(land, budget, kw_objective, min_ctr)
-        return optimize_bids(
-            land,
-            budget,
-            objective=kw_objective,
-            target_cpa=target_cpa,
-            target_roas=target_roas,
-        )
+        try:
+            return optimize_bids(
+                land,
+                budget,
+                objective=kw_objective,
+                target_cpa=target_cpa,
+                target_roas=target_roas,
+            )
+        except InfeasibleError as error:
+            # keyword bids at these premiums cannot meet the target (a bid per cell can:
+            # the per-cell solve did not raise): the empty plan, which meets it trivially,
+            # so that other premiums are searched (step 4) as under a CTR floor
+            empty = optimize_bids(land, 0.0, objective=kw_objective)
+            return replace(empty, message=f"{error} (keyword bids at these premiums)")
 
     premiums = np.zeros(crowd_labels.size)
     keyword_only = best = solve(premiums)
