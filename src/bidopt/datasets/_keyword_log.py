@@ -476,10 +476,7 @@ class KeywordLog:
             code = np.unique(part, return_inverse=True)[1].ravel()
             key = np.unique(key * (int(code.max(initial=0)) + 1) + code, return_inverse=True)[1]
             key = key.ravel().astype(np.int64)
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        rank = np.empty(first.size, dtype=np.int64)
-        rank[np.argsort(first, kind="stable")] = np.arange(first.size)
-        return rank[inverse.ravel()]
+        return _in_order_of_appearance(key)
 
     def sum_days(self, *, bids: Literal["same", "click_weighted"] = "same") -> KeywordLog:
         """The log with the rows of each keyword-day summed into one.
@@ -640,6 +637,15 @@ class KeywordLog:
             f"KeywordLog(n_rows={len(self)}, n_keywords={self.keyword.n_categories}, "
             f"columns={self.columns})"
         )
+
+
+def _in_order_of_appearance(key: npt.NDArray[Any]) -> IntArray:
+    """``key`` (array of int, shape (n,)) renumbered 0, 1, ... in the order in which its
+    values first appear."""
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[inverse.ravel()]
 
 
 def _bids_differ(log: KeywordLog, key: IntArray, n_days: int) -> npt.NDArray[np.bool_]:

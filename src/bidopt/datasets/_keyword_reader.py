@@ -20,6 +20,7 @@ from bidopt.datasets._keyword_log import (
     KeywordLog,
     LoadReport,
     _bids_differ,
+    _in_order_of_appearance,
     _merge_rows,
     _name_days,
 )
@@ -500,11 +501,7 @@ def _sum_splits(
     left = split & differ & ~summed
     # rows of a summed keyword-day share its key; every other row keeps a key of its own
     merge = np.where(summed[key], key, n_days + np.arange(key.size))
-    merge = np.unique(merge, return_inverse=True)[1].ravel()
-    _, first, inverse = np.unique(merge, return_index=True, return_inverse=True)
-    rank = np.empty(first.size, dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
-    merge = rank[inverse.ravel()]
+    merge = _in_order_of_appearance(merge)
     named_left = tuple(_name_days(log, key, np.flatnonzero(left), label))
     report = replace(
         log.report,
