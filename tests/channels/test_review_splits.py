@@ -67,3 +67,21 @@ def test_an_event_column_of_the_wrong_length_is_refused(value: object) -> None:
     np.testing.assert_array_equal(m[:, 0], np.isin(np.arange(11), [2, 7]))
     _, m = calendar_controls(11, False, 0, 52.0, {"d11": np.r_[np.zeros(10), 1.0]})
     np.testing.assert_array_equal(m[:, 0], np.r_[np.zeros(10), 1.0])
+
+
+@pytest.mark.parametrize(("safe", "risk"), [(True, None), (False, 0.2), (False, None)])
+def test_rule_cost_over_draws_is_against_the_same_split_without_the_rule(
+    safe: bool, risk: float | None
+) -> None:
+    # the safe default's "unconstrained optimum" was the best split without the rule
+    # within the trust region around today's split moved to meet the rule, which can
+    # lie below the safe split without the rule (rule_cost understated); with risk=
+    # it was the response under the last CVaR weights, not the mean over the draws
+    rng = np.random.default_rng(1)
+    fit = _fit(5000.0 * np.exp(rng.normal(0, 0.3, 200)), 9000.0 * np.exp(rng.normal(0, 0.3, 200)))
+    kw = {"current": {"a": 1000.0, "b": 3000.0}, "safe": safe, "risk": risk}
+    ruled = split_budget(fit, 4000.0, groups={"g": ["a"]}, group_shares={"g": 0.6}, **kw)  # type: ignore[arg-type]
+    free = split_budget(fit, 4000.0, **kw)  # type: ignore[arg-type]
+    assert ruled.unconstrained_response == pytest.approx(free.response, rel=1e-12)
+    assert ruled.rule_cost == pytest.approx(free.response - ruled.response, rel=1e-9)
+    assert "against the same split without them" in ruled.summary()

@@ -155,9 +155,14 @@ class BudgetSplit:
         if self.current_response is not None:
             lines.append(f"  vs current: {self.uplift:+,.0f} ({self.current_response:,.0f} now)")
         if self.rule_cost is not None:
+            against = (
+                "unconstrained optimum"
+                if self.response_draws is None
+                else "same split without them"
+            )
             lines.append(
                 f"  the group rules cost {self.rule_cost:,.0f} against the "
-                f"unconstrained optimum ({self.unconstrained_response:,.0f})"
+                f"{against} ({self.unconstrained_response:,.0f})"
             )
         if self.shadow_prices:
             lines.append(

@@ -20,10 +20,13 @@ from bidopt.channels._split_core import at_spend, solve_request
 from bidopt.channels._split_safe import (
     CONFIDENCE,
     GAIN_QUANTILE,
+    RULES,
     SafeStep,
+    below_today,
     choose_step,
     gain_stats,
     objective_draws,
+    outside,
     trust_radius,
 )
 from bidopt.exceptions import InfeasibleError, InvalidInputError
@@ -250,7 +253,7 @@ def split_fit(
     if today is not None and start is not None and radius is not None and split.success:
         chosen = choose_step(expected, start, split.spend, req.offset)
         step = chosen.step
-        reasons = _outside(user.problem, within, today, req.full)[0]
+        reasons = outside(user.problem, within, today, req.full)[0]
         split = _safe_result(req, expected, split, chosen, radius, solve_on.problem, start, reasons)
     x = split.spend
     value, slope = expected.value_and_derivative(x)
@@ -274,17 +277,25 @@ def split_fit(
             expected, req.offset, split.current_spend
         )
         p_gain, interval = gain_stats(gain)
-        note += _below_today(user.problem, within, split.current_spend, gain, req)
+        note += below_today(user.problem, within, split.current_spend, gain, req)
     if within is not None and split.certificate is not None:  # the user's own bounds
         certificate = on_bounds(split.certificate, x, user.problem.lower, user.problem.upper)
         if not certificate.holds and split.success:  # pragma: no cover - guard within them
             split = replace(split, success=False, status=3, message=certificate.message())
         split = replace(split, certificate=certificate)
+    unconstrained = split.unconstrained_response
+    if user.want_free:  # the rules' cost: against the same split without them
+        free_args = kwargs | {"group_shares": None, "method": method}
+        free = split_fit(
+            fit, budget, extrapolation=extrapolation, risk=risk, safe=safe, **free_args
+        )
+        unconstrained = free.response
     return replace(
         split,
         channel_response=value,
         marginal_roi=slope,
         current_response=current_value,
+        unconstrained_response=unconstrained,
         message=split.message + note + safe_note,
         response_draws=response_draws,
         current_response_draws=current_draws,
@@ -346,8 +357,8 @@ def _safe_result(
     channels = req.channels
     moved = bool(np.any(np.abs(start - req.current) > 1e-9 * req.budget))
     origin = (
-        f"today's split, changed only as far as {' and '.join(reasons or [_RULES])} "
-        + ("require" if len(reasons) != 1 or reasons[0] == _RULES else "requires")
+        f"today's split, changed only as far as {' and '.join(reasons or [RULES])} "
+        + ("require" if len(reasons) != 1 or reasons[0] == RULES else "requires")
         if moved
         else "today's split"
     )
@@ -410,61 +421,6 @@ def _safe_result(
     if at_edge:
         text += f" Held at the trust region's edge: {at_edge}."
     return at_spend(req, split, chosen.spend, 0 if chosen.step >= 1 else 4, text)
-
-
-#: What today's split breaks when the safe default's start must move from it.
-_RULES = "the bounds and group rules"
-_GUARD = "the extrapolation guard"
-
-
-def _outside(
-    user: SplitProblem, guarded: SplitProblem | None, x: FloatArray, full: bool
-) -> tuple[list[str], list[str]]:
-    """What split ``x`` (yuan, shape (n,)) breaks: ``_RULES`` when it breaks the user's
-    own budget, bounds or group rules, ``_GUARD`` when a channel lies outside the
-    extrapolation guard's range (``guarded``, None without a guard) but within its own
-    bounds; and the names of those channels."""
-    tol = 1e-9 * max(user.budget, 1.0)
-    reasons = [] if is_feasible(user, x, full) else [_RULES]
-    names: list[str] = []
-    if guarded is not None:
-        own = (x >= user.lower - tol) & (x <= user.upper + tol)
-        off = own & ((x < guarded.lower - tol) | (x > guarded.upper + tol))
-        names = [c for j, c in enumerate(user.channels) if off[j]]
-        if names:
-            reasons.append(_GUARD)
-    return reasons, names
-
-
-def _below_today(
-    user: SplitProblem,
-    guarded: SplitProblem | None,
-    today: FloatArray,
-    gain: FloatArray,
-    req: Any,
-) -> str:
-    """A sentence saying so when the split's expected objective is below today's split's
-    (``gain``: each draw's gain over ``today``, yuan per period, shape (n_draws,)), and
-    why: today's split breaks the rules or lies outside the guard, or the split
-    maximises something else than the mean (the safe step's quantile, a CVaR)."""
-    loss = -float(np.mean(gain))
-    if loss <= 1e-9 * max(float(np.abs(gain).max(initial=0.0)), 1e-300):
-        return ""
-    kpi = "profit" if req.offset > 0 else "revenue"
-    reasons, names = _outside(user, guarded, today, req.full)
-    parts = ["breaks your budget, bounds or group rules"] if _RULES in reasons else []
-    if _GUARD in reasons:
-        parts.append(
-            f"lies outside the extrapolation guard for {names} (extrapolation=None, or a "
-            "larger multiple, lets the split keep it)"
-        )
-    why = (
-        "today's split " + ", and ".join(parts)
-        if parts
-        else f"the split maximises a lower quantile or tail of the draws, not the mean {kpi}"
-    )
-    amount = f"{loss:,.0f}" if loss >= 100 else f"{loss:,.2f}"
-    return f" Its expected {kpi} is {amount} below today's split's: {why}."
 
 
 def _request_args(kwargs: dict[str, Any]) -> dict[str, Any]:

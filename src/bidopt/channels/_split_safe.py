@@ -23,24 +23,30 @@ shares) as its two ends.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from bidopt._quantiles import central_interval
 from bidopt.channels._drawset import ExpectedCurveSet
+from bidopt.channels._problem import SplitProblem, is_feasible
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.typing import FloatArray
 
 __all__ = [
     "CONFIDENCE",
     "GAIN_QUANTILE",
+    "GUARD",
+    "RULES",
     "TRUST_MAX",
     "TRUST_MIN",
     "TRUST_SCALE",
     "SafeStep",
+    "below_today",
     "choose_step",
     "gain_stats",
     "objective_draws",
+    "outside",
     "trust_radius",
 ]
 
@@ -114,3 +120,58 @@ def choose_step(
             best_t, best_q, best_x, best_gain = t, q, x, gain
     p, interval = gain_stats(best_gain)
     return SafeStep(step=best_t, spend=best_x, gain_probability=p, gain_interval=interval)
+
+
+#: What today's split breaks when the safe default's start must move from it.
+RULES = "the bounds and group rules"
+GUARD = "the extrapolation guard"
+
+
+def outside(
+    user: SplitProblem, guarded: SplitProblem | None, x: FloatArray, full: bool
+) -> tuple[list[str], list[str]]:
+    """What split ``x`` (yuan, shape (n,)) breaks: ``RULES`` when it breaks the user's
+    own budget, bounds or group rules, ``GUARD`` when a channel lies outside the
+    extrapolation guard's range (``guarded``, None without a guard) but within its own
+    bounds; and the names of those channels."""
+    tol = 1e-9 * max(user.budget, 1.0)
+    reasons = [] if is_feasible(user, x, full) else [RULES]
+    names: list[str] = []
+    if guarded is not None:
+        own = (x >= user.lower - tol) & (x <= user.upper + tol)
+        off = own & ((x < guarded.lower - tol) | (x > guarded.upper + tol))
+        names = [c for j, c in enumerate(user.channels) if off[j]]
+        if names:
+            reasons.append(GUARD)
+    return reasons, names
+
+
+def below_today(
+    user: SplitProblem,
+    guarded: SplitProblem | None,
+    today: FloatArray,
+    gain: FloatArray,
+    req: Any,
+) -> str:
+    """A sentence saying so when the split's expected objective is below today's split's
+    (``gain``: each draw's gain over ``today``, yuan per period, shape (n_draws,)), and
+    why: today's split breaks the rules or lies outside the guard, or the split
+    maximises something else than the mean (the safe step's quantile, a CVaR)."""
+    loss = -float(np.mean(gain))
+    if loss <= 1e-9 * max(float(np.abs(gain).max(initial=0.0)), 1e-300):
+        return ""
+    kpi = "profit" if req.offset > 0 else "revenue"
+    reasons, names = outside(user, guarded, today, req.full)
+    parts = ["breaks your budget, bounds or group rules"] if RULES in reasons else []
+    if GUARD in reasons:
+        parts.append(
+            f"lies outside the extrapolation guard for {names} (extrapolation=None, or a "
+            "larger multiple, lets the split keep it)"
+        )
+    why = (
+        "today's split " + ", and ".join(parts)
+        if parts
+        else f"the split maximises a lower quantile or tail of the draws, not the mean {kpi}"
+    )
+    amount = f"{loss:,.0f}" if loss >= 100 else f"{loss:,.2f}"
+    return f" Its expected {kpi} is {amount} below today's split's: {why}."
