@@ -125,12 +125,16 @@ def optimize_crowd_bids(
         :func:`bidopt.customers.value_per_order`) instead of its first basket.
     value_per_order : mapping of crowd label to float, or array-like of shape (n_rows,)
         Lifetime value per order, yuan (>= 0), the same for every keyword of a crowd
-        (``SegmentValue.lifetime_value_per_order``).  With ``objective="lifetime_value"``
-        give this or ``value_multiplier``; a crowd missing from a mapping raises.
+        (from :func:`bidopt.customers.value_per_order`: ``SegmentValue.as_dict()``).
+        With ``objective="lifetime_value"`` give this or ``value_multiplier``; a crowd
+        missing from a mapping raises.  An array is one value per landscape row, not
+        ``SegmentValue``'s per-segment arrays (sorted by segment): pass those as a
+        mapping, ``dict(zip(value.segment, value.lifetime_value_per_order))``.
     value_multiplier : mapping of crowd label to float, or array-like of shape (n_rows,)
-        Lifetime value per yuan of first basket (>= 0; ``SegmentValue.value_multiplier``):
-        an order is worth its first basket (the landscape's ``revenue``) times this, so
-        keywords keep their own basket sizes.  Usually the better of the two.
+        Lifetime value per yuan of first basket (>= 0; ``dict(zip(value.segment,
+        value.value_multiplier))`` for a ``SegmentValue``): an order is worth its first
+        basket (the landscape's ``revenue``) times this, so keywords keep their own
+        basket sizes.  Usually the better of the two.
     base_crowd : label, optional
         The crowd label of shoppers outside every crowd (they always get the keyword
         bid: premium fixed at 0, never counted as targeted).

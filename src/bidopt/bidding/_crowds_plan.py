@@ -58,11 +58,14 @@ class CrowdBidPlan(PlanTotals):
     success : bool
         True only when every check of ``certificate`` holds on this plan.
     status : int
-        0 solved; 2 a check fails (see ``message``).
+        0 solved; 1 no plan found that meets the CTR floor or target (the plan is empty
+        while the per-cell optimum buys); 2 a check fails (see ``message``); else the
+        status of the keyword solve that failed.
     message : str
     method : str
     nit : int
-        Exact keyword solves made (one per accepted or rejected premium sweep, plus one).
+        Exact keyword solves made: the keyword-only plan, one per premium sweep (accepted
+        or rejected) and, when the keyword-only plan is empty, one per starting point.
     certificate : Certificate
         Budget, target, CTR floor (``min_ctr``), CPC cap per cell, bid bounds, premium
         box and grid and the number of targeted crowds, checked on this plan.
