@@ -75,3 +75,14 @@ def test_themes_do_not_depend_on_input_order() -> None:
     after = _theme_of(group_keywords(list(np.random.default_rng(5).permutation(words))))
     assert after == before
     assert before["nike"] == before["nike官方"] == "nike"  # a brand alone: its own theme
+
+
+def test_a_brand_line_is_a_theme_where_the_brand_is_the_shared_word() -> None:
+    # keywords naming a brand's models and no product: the brand is their product word,
+    # and its ad groups (split here by the size cap) form the brand's theme
+    words = ["华为mate60", "华为mate60 pro", "华为p60", "华为p60 art", "吊灯", "客厅吊灯"]
+    groups = group_keywords(words, max_group_size=2)
+    theme = _theme_of(groups)
+    assert len({groups.labels[k] for k in range(4)}) == 2
+    assert {theme[k] for k in words[:4]} == {"华为"}
+    assert theme["吊灯"] == "吊灯"
