@@ -11,6 +11,7 @@ from typing import Any
 from bidopt._dask import require_distributed
 from bidopt.bidding import optimize_bids
 from bidopt.landscape import read_landscape_parquet, write_plan_parquet
+from bidopt.landscape._parquet import new_directory
 
 __all__ = ["run_plan_dataset"]
 
@@ -33,6 +34,7 @@ def run_plan_dataset(
     process), write the plan to ``out/plan`` and return what to print."""
     say = progress or (lambda message: None)
     dataset = read_landscape_parquet(path)
+    new_directory(Path(out) / "plan", "`--out`'s plan directory OUT/plan")  # before the solve
     kw: dict[str, Any] = {"objective": objective, "max_cpc": max_cpc, "min_bid": min_bid}
     kw |= {"target_cpa": target_cpa, "target_roas": target_roas, "max_bid": max_bid}
     if scheduler:

@@ -49,6 +49,18 @@ def _labels(partition_by: Any, n: int) -> tuple[list[Any], npt.NDArray[np.int64]
     return list(index), codes
 
 
+def new_directory(path: str | Path, name: str) -> Path:
+    """``path`` as a Path, checked to be a new or empty directory (the parameter is
+    ``name`` in the message)."""
+    root = Path(path)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise InvalidInputError(
+            f"{name} must be a new or empty directory. Got {str(root)!r}, which "
+            + ("is not empty." if root.is_dir() else "is a file.")
+        )
+    return root
+
+
 def _safe(label: Any) -> str:
     text = str(label)
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text) or "_"
@@ -136,11 +148,7 @@ def write_landscape_partitions(
     pq = require_pyarrow("write_landscape_partitions")
     import pyarrow as pa
 
-    root = Path(path)
-    if root.exists() and any(root.iterdir()):
-        raise InvalidInputError(
-            f"`path` must be a new or empty directory. Got {str(root)!r}, which is not empty."
-        )
+    root = new_directory(path, "`path`")
     files: list[dict[str, Any]] = []
     width = -1
     for i, part in enumerate(partitions):
@@ -326,11 +334,7 @@ def write_plan_parquet(plan: Any, path: str | Path, *, like: LandscapeDataset) -
         raise InvalidInputError(
             f"`plan` must have one bid per keyword of `like` ({like.n_keywords}). Got {n} instead."
         )
-    root = Path(path)
-    if root.exists() and any(root.iterdir()):
-        raise InvalidInputError(
-            f"`path` must be a new or empty directory. Got {str(root)!r}, which is not empty."
-        )
+    root = new_directory(path, "`path`")
     columns = {
         "bid": plan.bids,
         "level": plan.levels,
