@@ -91,6 +91,10 @@ def test_different_bids_on_one_keyword_day_are_left_apart_or_averaged_when_asked
     assert log.report.flagged_rows.tolist() == [1]
     assert "`bid` 1.5 (设备 无线) differs from 1 (设备 PC) on row 0" in log.report.flags[0]
     assert "splits='sum_click_weighted'" in log.report.split_note()
+    assert (
+        "（第一个：'a' 2024-11-01：设备 PC 出价 1，设备 无线 出价 1.5）"
+        in log.report.split_note("zh")
+    )
     with pytest.raises(InvalidInputError, match=r"one row per keyword-day") as refused:
         estimate_landscapes(log)
     assert "log.sum_days()" in str(refused.value)
@@ -182,3 +186,28 @@ def test_a_keyword_days_total_row_over_the_split_is_dropped_and_said() -> None:
     assert log.report.dropped_rows.tolist() == [0]
     assert "keyword-day's total over the 设备 split ('全部'" in log.report.reasons[0]
     assert log.report.split_note().startswith("Summed 2 rows split by 设备 into 1 keyword-day ")
+
+
+def test_an_hourly_report_with_a_timestamp_column_is_summed_per_day() -> None:
+    # an hourly export (分时报表) may write one timestamp per row in its date column and
+    # no hour column: its time of day is the split (the rows were flagged as repeats)
+    import datetime
+
+    stamps: list[object] = ["2024-11-01 09:00", "2024-11-01 10:00", "2024-11-02 09:00"]
+    source = {
+        "时间": stamps,
+        "关键词": ["a", "a", "a"],
+        "出价": [1.0, 1.0, 1.0],
+        "展现量": [100, 50, 20],
+        "点击量": [4, 2, 1],
+    }
+    as_datetimes = [datetime.datetime(2024, 11, d, h) for d, h in ((1, 9), (1, 10), (2, 9))]
+    for cells in (stamps, as_datetimes):
+        log = read_keyword_log(source | {"时间": cells})
+        np.testing.assert_array_equal(log.impressions, [150, 20])
+        assert log.report.split_columns == ("时间 (time of day)",)
+        assert log.report.flags == ()
+    # a daily report (no time of day, or midnight on every row) is read row for row
+    midnight = [datetime.datetime(2024, 11, d) for d in (1, 1, 2)]
+    log = read_keyword_log(source | {"时间": midnight})
+    assert len(log) == 3 and log.report.split_columns == () and len(log.report.flags) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
@@ -197,6 +198,14 @@ class LoadReport:
         lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
         by = "/".join(self.split_columns)
         zh = lang == "zh"
+
+        def day(text: str) -> str:  # a keyword-day as _name_days names it, in ``lang``
+            if not zh:
+                return text
+            text = re.sub(r"' on (\d{4}-\d{2}-\d{2}): bids ", r"' \1：出价 ", text)
+            text = re.sub(r"' on (\d{4}-\d{2}-\d{2}): ", r"' \1：", text)
+            return text.replace(" bid ", " 出价 ").replace(", ", "，")
+
         parts = []
         if self.n_summed_rows:
             rows, days = f"{self.n_summed_rows:,}", f"{self.n_summed_days:,}"
@@ -221,7 +230,7 @@ class LoadReport:
             n = f"{len(self.averaged_days):,}"
             parts.append(
                 f"其中 {n} 个关键词-天的各行出价不同（设备溢价或当天改过出价），按点击加权的"
-                f"平均出价合并（第一个：{self.averaged_days[0]}）：出价曲线在这些天读的是平均"
+                f"平均出价合并（第一个：{day(self.averaged_days[0])}）：出价曲线在这些天读的是平均"
                 "出价，不是后台的某一个出价。"
                 if zh
                 else f"{n} of them had different bids on their rows (device bid premiums, or "
@@ -231,7 +240,7 @@ class LoadReport:
             )
         if self.unsummed_days:
             n = f"{len(self.unsummed_days):,}"
-            first = self.unsummed_days[0]
+            first = day(self.unsummed_days[0])
             parts.append(
                 f"{n} 个关键词-天的各行出价不同（设备溢价或当天改过出价），未合并（第一个："
                 f"{first}）：按天建模（estimate_landscapes）会拒绝它们；不按{by or '设备'}拆分"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Callable, Collection
@@ -310,6 +311,11 @@ def read_keyword_log(
     headers_of = {column: header for header, column in mapping.items()}
     for column in split_columns:  # a label per row; an empty cell is a label of its own
         parsed[column], _ = parse_text(raw[column])
+    times = None if "hour" in raw else _times_of_day(raw["date"])
+    if times is not None:  # an hourly report with one timestamp column: split by its time
+        parsed["hour"] = times
+        split_columns += ("hour",)
+        headers_of["hour"] = f"{headers_of['date']} (time of day)"
 
     for column in ("bid", "impressions", "clicks", "cost", "conversions", "revenue"):
         if column not in raw:
@@ -410,7 +416,7 @@ def read_keyword_log(
     if "match_type" in parsed:
         labels = match_labels(raw["match_type"], parsed["match_type"], keep)
         report = replace(report, match_labels=labels)
-    headers = {column: header for header, column in mapping.items()}
+    headers = headers_of
     report = replace(report, split_columns=tuple(headers[c] for c in split_columns))
     log = _build_log(parsed, keep, report)
     if split_columns and splits != "keep":
@@ -536,6 +542,30 @@ def _sum_splits(
             flags=tuple(merged[r] for r in order),
         )
     return _merge_rows(log, merge, report)
+
+
+_TIME = re.compile(r"(?:[\sT]|日)(\d{1,2}[:：]\d{2}(?:[:：]\d{2})?|\d{1,2}\s*[时點点])")
+
+
+def _times_of_day(values: npt.NDArray[Any]) -> npt.NDArray[np.object_] | None:
+    """The time of day each date cell carries (``"13:00"``; ``""`` for none), when the
+    cells carry more than one (an hourly report that writes a timestamp per row); else
+    None.  Array of object, shape (n_rows,)."""
+    if values.dtype.kind == "M":
+        offset = values - values.astype("datetime64[D]")
+        labels = np.asarray(
+            [str(t.astype("timedelta64[s]")) if t == t else "" for t in offset], dtype=object
+        )
+    else:
+
+        def time_of(value: Any) -> str:
+            if isinstance(value, datetime.datetime):
+                return value.time().isoformat(timespec="minutes")
+            found = _TIME.search(str(value))
+            return "" if found is None else found.group(1)
+
+        labels = map_unique(values.astype(object), time_of, object)
+    return labels if np.unique(labels.astype(str)).size > 1 else None
 
 
 def _check_relax(relax: Any, rules: tuple[str, ...]) -> set[str]:
