@@ -245,21 +245,24 @@ def read_keyword_log(
         (the report says how many such rows it kept); ``relax=()`` rejects them.
     splits : {"sum", "sum_click_weighted", "keep"}, default "sum"
         What to do with a report split by device, hour or traffic source (a column of
-        :data:`SPLIT_ALIASES`: 设备 / 终端 / 小时 / 流量来源, device, hour, ...), which
-        has several rows per keyword-day, one per split label.  ``"sum"``: the rows of a
-        keyword-day that share one bid are summed into one row (impressions, clicks,
-        cost, conversions and revenue added; rate columns such as CTR or CPC are not
-        read); a keyword-day whose rows carry different bids (device bid premiums, a bid
-        changed within the day) is left on its rows, flagged and named in
+        :data:`SPLIT_ALIASES`: 设备 / 终端 / 小时 / 流量来源, device, hour, ...; or a date
+        column whose cells carry times of day, ``2024-11-01 09:00``), which has several
+        rows per keyword-day, one per split label.  ``"sum"``: the rows of a keyword-day
+        that share one bid are summed into one row (impressions, clicks, cost,
+        conversions and revenue added; rate columns such as CTR or CPC are not read); a
+        keyword-day whose rows carry different bids (device bid premiums, a bid changed
+        within the day) is left on its rows, flagged and named in
         ``log.report.unsummed_days`` (a per-day model such as
         :func:`~bidopt.landscape.estimate_landscapes` refuses it).
         ``"sum_click_weighted"``: those are summed too, at their click-weighted bid
         (named in ``log.report.averaged_days``: the day is read at an average bid).
         ``"keep"``: every row is kept (each later row of a keyword-day flagged).  Rows of
         one keyword-day with the same split label are never summed (a report exported
-        twice; flagged).  ``log.report.split_note()`` says what was summed.  A report
-        without a split column is read row for row; :meth:`KeywordLog.sum_days` sums
-        its keyword-days when the user knows they are a split.
+        twice; flagged); a row labelled as the keyword-day's total (全部, 合计, All)
+        beside its split rows is dropped and listed.  ``log.report.split_note()`` says
+        what was summed.  A report without a split column is read row for row;
+        :meth:`KeywordLog.sum_days` sums its keyword-days when the user knows they are
+        a split.
 
     Returns
     -------
