@@ -211,3 +211,21 @@ def test_an_hourly_report_with_a_timestamp_column_is_summed_per_day() -> None:
     midnight = [datetime.datetime(2024, 11, d) for d in (1, 1, 2)]
     log = read_keyword_log(source | {"时间": midnight})
     assert len(log) == 3 and log.report.split_columns == () and len(log.report.flags) == 1
+
+
+def test_a_split_keyword_day_that_loses_a_row_is_dropped_whole_and_said() -> None:
+    # errors='drop': the 无线 row of a keyword-day is bad; summed from its PC row alone
+    # the day would show 25% of its traffic, read by the landscape as a bad day at the
+    # same bid. Its PC row goes with it, each listed with its reason
+    source = _split("设备", ["PC", "无线"])
+    source["点击量"][1] = "abc"
+    log = read_keyword_log(source, errors="drop")
+    assert log.column("keyword").tolist() == ["a", "b"]  # 2024-11-02's a, and b
+    assert log.report.dropped_rows.tolist() == [0, 1]
+    assert log.report.reasons[0].startswith(
+        "row 0: `keyword` shares its keyword-day with row 1, which was dropped; the day's "
+        "other split rows alone would undercount it"
+    )
+    assert "`clicks` is not a number" in log.report.reasons[1]
+    with pytest.raises(InvalidInputError, match=r"row 1: `clicks` is not a number"):
+        read_keyword_log(source)  # errors='raise' names the bad row itself

@@ -657,6 +657,26 @@ def _screen_rows(
     bad_any = np.zeros(n, dtype=bool)
     for check in checks:
         bad_any |= check.mask
+    if split_columns and errors != "raise":
+        # a split keyword-day that lost a row (dropped) would be summed from the rest and
+        # undercount the day: its other rows go with it, each saying why
+        day = _key(parsed, [c for c in day_columns if c in parsed], n)
+        first_bad = np.full(int(day.max(initial=0)) + 1, n, dtype=np.int64)
+        np.minimum.at(first_bad, day[bad_any & ~totals], np.flatnonzero(bad_any & ~totals))
+        partial = (first_bad[day] < n) & ~bad_any
+        day_name = key_name  # (key_name names the key with its split label below)
+        checks.append(
+            _Check(
+                "keyword",
+                partial,
+                lambda i: (
+                    f"shares its {day_name} with row {int(first_bad[day[i]])}, which was dropped; "
+                    "the day's other split rows alone would undercount it, so they are dropped "
+                    "with it"
+                ),
+            )
+        )
+        bad_any |= partial
     bad_rows = np.flatnonzero(bad_any)
 
     def reason(row: int, among: list[_Check]) -> str:
