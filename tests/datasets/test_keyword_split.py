@@ -229,3 +229,8 @@ def test_a_split_keyword_day_that_loses_a_row_is_dropped_whole_and_said() -> Non
     assert "`clicks` is not a number" in log.report.reasons[1]
     with pytest.raises(InvalidInputError, match=r"row 1: `clicks` is not a number"):
         read_keyword_log(source)  # errors='raise' names the bad row itself
+    # a row repeated exactly loses nothing: only the copy is dropped, the day is summed
+    twice = {k: [*v[:2], v[1], *v[2:]] for k, v in _split("设备", ["PC", "无线"]).items()}
+    log = read_keyword_log(twice, errors="drop")
+    assert log.report.dropped_rows.tolist() == [2] and len(log) == 3
+    np.testing.assert_array_equal(log.impressions, [400, 0, 40])

@@ -662,7 +662,8 @@ def _screen_rows(
         # undercount the day: its other rows go with it, each saying why
         day = _key(parsed, [c for c in day_columns if c in parsed], n)
         first_bad = np.full(int(day.max(initial=0)) + 1, n, dtype=np.int64)
-        np.minimum.at(first_bad, day[bad_any & ~totals], np.flatnonzero(bad_any & ~totals))
+        lost = bad_any & ~totals & ~repeats  # (an exact repeat loses nothing)
+        np.minimum.at(first_bad, day[lost], np.flatnonzero(lost))
         partial = (first_bad[day] < n) & ~bad_any
         day_name = key_name  # (key_name names the key with its split label below)
         checks.append(
