@@ -13,13 +13,16 @@ import ctypes
 import ctypes.util
 import functools
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from bidopt._optional import _require
+from bidopt._validation import short_repr
 from bidopt.exceptions import InvalidInputError
 
 __all__ = [
     "WORKER_CONFIG",
+    "cluster_parts",
     "n_workers",
     "release_memory",
     "require_client",
@@ -54,6 +57,24 @@ def require_client(client: Any, what: str) -> Any:
             f"distributed.Client(address) first). Got {type(client).__name__} instead."
         )
     return distributed
+
+
+def cluster_parts(parts: Any, kind: type, expected: str) -> list[Any] | None:
+    """``parts`` as a list when it is a non-empty sequence whose items are ``kind``
+    objects or Dask futures (of them, presumably: a worker reads them); None when it is
+    no such sequence (a str is none, nor is an empty one).  An item of another type
+    raises an InvalidInputError: ``expected`` (the contract, naming the parameter) and
+    the first such item."""
+    if not isinstance(parts, Sequence) or isinstance(parts, (str, bytes)):
+        return None
+    future = require_distributed("client=").Future
+    for i, part in enumerate(parts):
+        if not isinstance(part, (kind, future)):
+            raise InvalidInputError(
+                f"{expected}. Got a {type(parts).__name__} whose item {i} is "
+                f"{type(part).__name__} {short_repr(part)} instead."
+            )
+    return list(parts) or None
 
 
 def require_pyarrow(what: str) -> Any:

@@ -54,3 +54,14 @@ def test_current_bids_are_refused_with_a_client(client: Any) -> None:
     land = _edge_landscape(2, 6, 3, ties=False)
     with pytest.raises(InvalidInputError, match="`current_bids` must be None with `client`"):
         optimize_bids(land, 10.0, current_bids={"a": 1.0}, client=client)
+
+
+def test_a_log_the_cluster_cannot_read_is_refused(client: Any) -> None:
+    """Before: a list of numbers reached the workers, which failed with "TypeError:
+    object of type 'int' has no len()"; a list of AuctionLogs is replayed as one log."""
+    log = make_auction_log(300, rng=1)
+    with pytest.raises(InvalidInputError, match="`log` must be .* item 0 is int 1"):
+        replay([1, 2], 1.0, 10.0, client=client)
+    blocks = [log.take(np.arange(0, 100)), log.take(np.arange(100, 300))]
+    got, ref = replay(blocks, 2.0, 50.0, client=client), replay(log, 2.0, 50.0)
+    assert repr(got) == repr(ref)  # NaN conversions: the log has none

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from bidopt._dask import n_workers, require_client, require_distributed
-from bidopt._validation import check_choice, check_options, check_scalar, frozen, short_repr
+from bidopt._dask import cluster_parts, n_workers, require_client, require_distributed
+from bidopt._validation import check_choice, check_options, check_scalar, frozen
 from bidopt._wording import target_message
 from bidopt.bidding._cluster_shards import ClusterStats, Shards
 from bidopt.bidding._distributed_select import select_on
@@ -371,23 +371,11 @@ def _sources(landscape: Any, client: Any) -> list[Any]:
         return list(landscape.readers())
     expected = (
         "`landscape` must be a BidLandscape, a LandscapeDataset or a non-empty sequence of "
-        "Dask futures of landscapes with `client`"
+        "Dask futures of landscapes (or of BidLandscapes) with `client`"
     )
-    if isinstance(landscape, Sequence) and not isinstance(landscape, (str, bytes)):
-        future = require_distributed("optimize_bids(client=...)").Future
-        odd = [
-            (i, part)
-            for i, part in enumerate(landscape)
-            if not isinstance(part, (BidLandscape, future))
-        ]
-        if odd:
-            i, part = odd[0]
-            raise InvalidInputError(
-                f"{expected} (or of BidLandscapes). Got a {type(landscape).__name__} whose "
-                f"item {i} is {type(part).__name__} {short_repr(part)} instead."
-            )
-        if len(landscape) > 0:
-            return list(landscape)
+    given = cluster_parts(landscape, BidLandscape, expected)
+    if given is not None:
+        return given
     hint = ""
     if isinstance(landscape, (str, bytes, os.PathLike)):
         hint = " (a Parquet directory is read with read_landscape_parquet(path))"

@@ -15,12 +15,12 @@ to be summed here, as ``replay`` sums them.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from bidopt._dask import n_workers, require_client
+from bidopt._dask import cluster_parts, n_workers, require_client
 from bidopt.datasets import AuctionLog
 from bidopt.exceptions import InvalidInputError
 
@@ -92,14 +92,16 @@ def replay_on_cluster(
         sizes = [len(piece) for piece in pieces]
         blocks = list(client.scatter(pieces, hash=False))  # fresh keys: see bidding/_distributed
         del pieces
-    elif isinstance(log, Sequence) and len(log) > 0 and not isinstance(log, str):
-        blocks = list(log)
-        sizes = client.gather([client.submit(len, b, pure=False) for b in blocks])
     else:
-        raise InvalidInputError(
+        contract = (
             "`log` must be an AuctionLog or a non-empty sequence of Dask futures of "
-            f"AuctionLog blocks with `client`. Got {type(log).__name__} instead."
+            "AuctionLog blocks (or of AuctionLogs) with `client`"
         )
+        given = cluster_parts(log, AuctionLog, contract)
+        if given is None:
+            raise InvalidInputError(f"{contract}. Got {type(log).__name__} instead.")
+        blocks = given
+        sizes = client.gather([client.submit(len, b, pure=False) for b in blocks])
     n = int(sum(sizes))
     b = check_bids(bids, n, log if isinstance(log, AuctionLog) else None)
     if b.ndim == 0:
