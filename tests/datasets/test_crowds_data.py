@@ -152,3 +152,18 @@ def test_report_summary_leaves_out_ratios_with_nothing_under_them():
     assert "nan" not in text
     assert "x: 10 impressions, 1 clicks, cost 1.00 yuan, CTR 10.00%, CPC 1.00 yuan\n" in text
     assert text.endswith("y: 0 impressions, 0 clicks, cost 0.00 yuan")
+
+
+def test_lifetime_value_per_order_of_a_crowd_the_bids_buy_nothing_in(account):
+    """A crowd whose every bid is 0 buys no orders: its mean lifetime value per order is
+    weighted as by default, the others' by the bids' orders.  (Before: 0 yuan, which as a
+    ``value_per_order`` tells the optimiser the crowd is worth nothing.)"""
+    crowds = account.crowds
+    bids = crowds.cell_bids(account.current_bids)
+    by_bids = crowds.lifetime_value_per_order(bids)
+    bids[:, 3] = 0.0
+    some_zero = crowds.lifetime_value_per_order(bids)
+    default = crowds.lifetime_value_per_order()
+    assert some_zero[3] == default[3] > 0
+    np.testing.assert_array_equal(np.delete(some_zero, 3), np.delete(by_bids, 3))
+    np.testing.assert_array_equal(crowds.lifetime_value_per_order(np.zeros_like(bids)), default)

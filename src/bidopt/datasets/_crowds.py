@@ -199,16 +199,17 @@ class CrowdTruth:
         ----------
         cell_bids : array-like of shape (n_keywords, n_crowds + 1), optional
             Weight each keyword's lifetime value by the orders these bids buy; by default
-            by the orders of every search (all auctions won).
+            by the orders of every search (all auctions won).  A column the bids buy no
+            orders in (every bid 0) is weighted by default: its mean is still defined.
 
         Returns
         -------
         ndarray of float64, shape (n_crowds + 1,)
         """
-        if cell_bids is None:
-            weight = self.volume * self.ctr * self.cvr
-        else:
-            weight = self.expected(cell_bids).conversions
+        weight = self.volume * self.ctr * self.cvr
+        if cell_bids is not None:
+            bought = self.expected(cell_bids).conversions
+            weight = np.where(bought.sum(axis=0) > 0, bought, weight)
         total = weight.sum(axis=0)
         return np.asarray(
             (weight * self.lifetime_value).sum(axis=0) / np.where(total > 0, total, 1.0),
