@@ -463,25 +463,55 @@ def _cvar_split(
     w_d R_d(x)`` over the draws' capped weights (each step a water-filling on the
     re-weighted draws); the best split found by its CVaR, and its gap to the dual
     bound ``min phi``.  With ``base`` (each draw's response at the current spend) the
-    draws are ranked by their gain over it."""
+    draws are ranked by their gain over it.
+
+    The candidates are each step's water-filling split, the running average of those
+    splits with the Frank-Wolfe step weights (feasible, as the constraints are linear,
+    and closer to the optimum where it lies between the steps' splits) and, when it
+    meets the constraints, the current spend (whose gain is 0 in every draw: the
+    optimum when no split gains in the worst draws, which no water-filling reaches)."""
     offset = np.zeros(expected.n_draws) if base is None else base
     w = np.full(expected.n_draws, 1.0 / expected.n_draws)
-    best: BudgetSplit | None = None
+    first: BudgetSplit | None = None
+    best: BudgetSplit | FloatArray | None = None
     best_cvar, bound = -np.inf, np.inf
+    if base is not None and is_feasible(req.problem, req.current, req.full):
+        best, best_cvar = req.current.copy(), 0.0
+    average: FloatArray | None = None
     for k in range(_CVAR_STEPS):
         weighted = expected.reweighted(w)
         split = solve_request(replace(req, curves=weighted))
+        first = split if first is None else first
         per = expected.per_draw(split.spend) - offset
         bound = min(bound, float(w @ per))
         value = _cvar(per, level)
         if value > best_cvar:
             best, best_cvar = split, value
+        if k > 0:  # the step 2 / (k + 1) that moved w to this split's weights
+            average = average + 2.0 / (k + 1.0) * (split.spend - average)  # type: ignore[operator]
+            value = _cvar(expected.per_draw(average) - offset, level)
+            if value > best_cvar:
+                best, best_cvar = average.copy(), value
+        else:
+            average = split.spend.copy()
         if bound - best_cvar <= 1e-9 * max(abs(bound), 1.0):
             break
         step = 2.0 / (k + 2.0)
         w = (1 - step) * w + step * _worst_weights(per, level)
+    assert first is not None
     assert best is not None
-    return best, bound - best_cvar
+    gap = max(bound - best_cvar, 0.0)
+    if isinstance(best, BudgetSplit):
+        return best, gap
+    if best_cvar == 0.0 and base is not None and np.array_equal(best, req.current):
+        text = (
+            "No split found gains over the current spend in the worst "
+            f"{level:.0%} of the draws; returning the current spend, which meets every "
+            "constraint."
+        )
+        return at_spend(req, first, best, 1, text), gap
+    text = "The average of the Frank-Wolfe steps' splits (water-filling on re-weighted draws)."
+    return at_spend(req, first, best, 2, text), gap
 
 
 def _signed(lo: float, hi: float) -> tuple[str, str]:
