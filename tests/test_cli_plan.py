@@ -123,9 +123,9 @@ def test_bid_file_matches_the_plan_row_by_row(
             assert float(written[key][5]) == pytest.approx(expected, abs=1e-9), key
         if sheet.bid_of(*key) > 0:
             assert float(written[key][5]) == pytest.approx(sheet.bid_of(*key), abs=1e-9)
-        else:  # paused: the file keeps the current bid (0.00 cannot be uploaded), says 暂停
+        else:  # paused: the platform's lowest bid (0.00 cannot be uploaded), says 暂停
             assert written[key][7] == "暂停" and float(written[key][4]) > 0, key
-            assert float(written[key][5]) == float(written[key][4])
+            assert float(written[key][5]) == 0.05
     # the keyword in two ad groups keeps two rows, each with its own current bid
     twins = [k for k in written if k[1].endswith("-活动")]
     assert len(twins) == 1

@@ -266,11 +266,11 @@ def test_a_match_type_spelt_two_ways_is_written_as_the_language_names_it() -> No
     assert [r[3] for r in sheet.rows("en")] == ["exact", "broad", "broad"]
 
 
-def test_a_paused_keyword_keeps_an_uploadable_bid_in_the_file(tmp_path: Path) -> None:
+def test_a_paused_keyword_gets_the_lowest_uploadable_bid_in_the_file(tmp_path: Path) -> None:
     # the bid file is the upload file; the platform takes bids of 0.05-99.99 yuan, so a
     # paused keyword written as new bid 0.00 was a row the upload refuses (or reads as the
-    # minimum bid, which keeps the keyword live): never a pause. The file now keeps its
-    # current bid (a valid bid that changes nothing) and says pause in the action column
+    # minimum bid): never a pause. The file gives it the platform's lowest bid (never its
+    # current bid, which an unread upload would leave spending) and says pause
     pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
     import openpyxl
 
@@ -279,22 +279,25 @@ def test_a_paused_keyword_keeps_an_uploadable_bid_in_the_file(tmp_path: Path) ->
     sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 0.5))
     paused = sheet.action == "pause"
     assert paused.sum() == 1 and sheet.new_bid[paused] == 0  # the plan's bid: none
-    np.testing.assert_array_equal(sheet.upload_bid[paused], sheet.current_bid[paused])
+    np.testing.assert_array_equal(sheet.upload_bid[paused], sheet.min_bid)
+    assert sheet.current_bid[paused] > sheet.min_bid  # not the current bid
     np.testing.assert_array_equal(sheet.upload_bid[~paused], sheet.new_bid[~paused])
     (row,) = np.flatnonzero(paused)
-    for lang, words in (("en", "the file keeps its current bid"), ("zh", "新出价保留当前出价")):
+    for lang, words in (("en", "the platform's lowest bid"), ("zh", "新出价为平台最低出价")):
         path = write_bid_sheet(sheet, tmp_path / f"bids_{lang}.csv", lang=lang)  # type: ignore[arg-type]
         with path.open(encoding="utf-8-sig", newline="") as handle:
             written = list(csv.reader(handle))[1:]
         assert all(0.05 <= float(r[5]) <= 99.99 for r in written)  # every bid uploadable
-        assert written[row][5] == f"{sheet.current_bid[row]:.2f}" and written[row][6] == "0.00"
+        assert written[row][5] == "0.05"
+        assert written[row][6] == f"{sheet.min_bid - sheet.current_bid[row]:.2f}"
         assert written[row][7] == ("pause" if lang == "en" else "暂停")
         assert words in written[row][8]
     write_bid_sheet(sheet, tmp_path / "bids.xlsx")
     book = openpyxl.load_workbook(tmp_path / "bids.xlsx", read_only=True)
     cells = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)][1:]
     book.close()
-    assert cells[row][5] == pytest.approx(sheet.current_bid[row]) and cells[row][6] == 0
+    assert cells[row][5] == pytest.approx(0.05)
+    assert cells[row][6] == pytest.approx(0.05 - sheet.current_bid[row])
     # a keyword without a bid today that the plan leaves without one: an empty cell, not 0
     idle = dataclasses.replace(
         sheet,

@@ -53,7 +53,7 @@ class BidSheet:
     new_bid : ndarray of float64, shape (n_rows,)
         The plan's bid rounded to ``step`` and within [``min_bid``, ``max_bid``], yuan;
         0 means pause the keyword.  The bid file writes :attr:`upload_bid` (a bid of 0
-        cannot be uploaded: the file keeps the current bid and says pause).
+        cannot be uploaded: the file gives a paused keyword ``min_bid`` and says pause).
     action : ndarray of object, shape (n_rows,)
         ``"raise"``, ``"lower"``, ``"keep"``, ``"pause"`` or ``"start"`` (bid on a
         keyword that had no bid on the latest day).
@@ -149,16 +149,18 @@ class BidSheet:
 
     @property
     def upload_bid(self) -> FloatArray:
-        """The bid file's new-bid column, yuan: ``new_bid``, except where the plan bids
-        nothing.  The platform takes bids from its minimum (0.05 yuan) up, so a 0.00 would
-        be refused by the upload or read as the minimum (the keyword stays live): a
-        keyword the plan pauses keeps its current bid (an upload that changes nothing;
-        the action column says pause, to be done in the platform), and a keyword without
-        a bid today that the plan leaves without one is NaN (an empty cell)."""
+        """The bid file's new-bid column, yuan, shape (n_rows,): ``new_bid``, except where
+        the plan bids nothing.  The platform takes bids from ``min_bid`` (0.05 yuan) up, so
+        a 0.00 would be refused by the upload: a keyword the plan pauses gets ``min_bid``
+        (the upload holds it at the lowest bid at once, where a Zhitongche keyword wins
+        almost no auctions; the action column says pause, to stop it in the platform), never
+        its current bid, which a merchant uploading the file unread would leave spending
+        against the plan.  A keyword without a bid today that the plan leaves without one
+        is NaN (an empty cell: nothing to upload)."""
         return np.where(
             self.new_bid > 0,
             self.new_bid,
-            np.where(self.current_bid > 0, self.current_bid, np.nan),
+            np.where(self.current_bid > 0, self.min_bid, np.nan),
         )
 
     def keys(self) -> list[tuple[str, str, str, str]]:

@@ -71,14 +71,14 @@ def _reason_en(act: str, dc: float, dg: float, unit: str, capped: bool = False) 
         return (
             f"pause: the CPC cap (max_cpc) rules out every bid the plan may use (their cost "
             f"per click is above it); gives up {_num(-dg)} {unit}/day and {_num(-dc)} "
-            "yuan/day; the file keeps its current bid (a bid of 0 cannot be uploaded): "
-            "pause it in the platform"
+            "yuan/day; the file gives it the platform's lowest bid (a bid of 0 cannot be "
+            "uploaded): pause it in the platform"
         )
     if act == "pause":
         return (
             f"pause: saves {_num(-dc)} yuan/day for {_num(-dg)} fewer {unit}/day, money that "
-            "buys more elsewhere; the file keeps its current bid (a bid of 0 cannot be "
-            "uploaded): pause it in the platform"
+            "buys more elsewhere; the file gives it the platform's lowest bid (a bid of 0 "
+            "cannot be uploaded): pause it in the platform"
         )
     if act == "start":
         return f"start: {_num(dc)} yuan/day for {_num(dg)} {unit}/day"
@@ -93,13 +93,13 @@ def _reason_zh(act: str, dc: float, dg: float, unit: str, capped: bool = False) 
     if act == "pause" and capped:
         return (
             f"暂停：方案可用的出价下平均点击花费都高于点击花费上限（max_cpc）；每天少 "
-            f"{_num(-dg)} {unit}，少花 {_num(-dc)} 元；文件中新出价保留当前出价（出价 0 无法"
+            f"{_num(-dg)} {unit}，少花 {_num(-dc)} 元；文件中新出价为平台最低出价（出价 0 无法"
             "上传），请在后台暂停该词"
         )
     if act == "pause":
         return (
             f"暂停：每天省 {_num(-dc)} 元，少 {_num(-dg)} {unit}，这笔钱用在别处更划算；"
-            "文件中新出价保留当前出价（出价 0 无法上传），请在后台暂停该词"
+            "文件中新出价为平台最低出价（出价 0 无法上传），请在后台暂停该词"
         )
     if act == "start":
         return f"开始出价：每天 {_num(dc)} 元，预计 {_num(dg)} {unit}"
