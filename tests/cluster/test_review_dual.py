@@ -14,6 +14,7 @@ import pytest
 from bidopt.bidding import optimize_bids
 from bidopt.landscape import BidLandscape
 from tests.bidding.test_dual_swap import _head_and_tail
+from tests.cluster._families import partition
 from tests.cluster.test_distributed_bids import _edge_landscape
 
 
@@ -61,3 +62,30 @@ def test_milp_advice_counts_the_landscape_levels(client: Any) -> None:
     assert "2.0% below the optimum" in ref.message and "milp" not in ref.message
     assert got.message == ref.message
     np.testing.assert_array_equal(got.levels, ref.levels)
+
+
+def _zero_click(seed: int, n: int, levels: int) -> BidLandscape:
+    """``_families.partition`` rows whose first levels (bids under the reserve) buy
+    nothing: their next level's value per yuan ties at 0 across many keywords."""
+    land = partition(seed, n, levels)
+    rng = np.random.default_rng(seed)
+    off = np.arange(levels)[None, :] < rng.integers(0, levels - 1, n)[:, None]
+    metric = {m: np.where(off, 0.0, getattr(land, m)) for m in ("clicks", "cost", "conversions")}
+    return BidLandscape(bids=land.bids, **metric)
+
+
+def test_target_fill_takes_the_tied_candidates_as_in_process(client: Any) -> None:
+    """``fill_levels`` scores the 16,384 steepest next levels and their ties.  The
+    cluster kept exactly 16,384 (ties cut arbitrarily), so with a binding target CPA
+    and many keywords whose next level is free and worthless (slope 0) its plan
+    differed (benchmark zero_click family, 60,000 x 10 at 5% of the top spend: 3 of
+    3 seeds, objective 3e-7 lower)."""
+    land = _zero_click(5, 24_000, 6)
+    budget = 0.05 * float(land.cost[:, -1].sum())
+    free = optimize_bids(land, budget)
+    kw: dict[str, Any] = {"target_cpa": 0.85 * free.spend / free.conversions}
+    kw["options"] = {"max_outer": 6}
+    ref = optimize_bids(land, budget, **kw)
+    got = optimize_bids(land, budget, client=client, **kw)
+    np.testing.assert_array_equal(got.levels, ref.levels)
+    assert got.fun == ref.fun and got.message == ref.message

@@ -69,8 +69,8 @@ def _excess(s: Shards, lslot: str) -> float:
 
 def _fill_levels(s: Shards, spec: _Spec, lslot: str) -> None:
     """``_solvers.fill_levels``, round by round: the shards score their candidates'
-    moves (at most ``_FILL_ROWS`` rows, the steepest); the driver takes them in the same
-    order while the running totals fit, with the same arithmetic."""
+    moves (the ``_FILL_ROWS`` steepest rows and their ties); the driver takes them in
+    the same order while the running totals fit, with the same arithmetic."""
     s.all("fl_start", lslot)
     cost_sum, _, g_sum, scale_sum = s.sums(lslot, spec.budget)
     room_c = spec.budget - cost_sum
@@ -83,9 +83,10 @@ def _fill_levels(s: Shards, spec: _Spec, lslot: str) -> None:
             break
         parts = s.per_group("steepest", room_c, _FILL_ROWS + 1)
         rows = np.concatenate([p[1] for p in parts])
-        if n > _FILL_ROWS:
+        if n > _FILL_ROWS:  # the steepest next levels and their ties, as in process
             steep = np.concatenate([p[2] for p in parts])
-            rows = np.sort(rows[np.argpartition(-steep, _FILL_ROWS)[:_FILL_ROWS]])
+            kth = float(np.partition(steep, steep.size - _FILL_ROWS)[steep.size - _FILL_ROWS])
+            rows = np.concatenate([p[1] for p in s.all("fl_candidates", room_c, None, kth)])
         got = s.each("fl_scores", [(lslot, r, room_c, room_g) for r in s.split(rows)])
         rows, score, step_c, step_g, pick = (np.concatenate([g[i] for g in got]) for i in range(5))
         if rows.size == 0:

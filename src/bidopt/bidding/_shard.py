@@ -380,14 +380,21 @@ class Shard:
             "next_dv": np.where(has_next, picked(values, nxt) - cur_v, 0.0),
         }
 
-    def fl_candidates(self, room_c: float, k: int | None) -> tuple[int, IntArray, FloatArray]:
-        """How many rows' next level fits ``room_c``; the ``k`` steepest (or all)."""
+    def fl_candidates(
+        self, room_c: float, k: int | None, at_least: float | None = None
+    ) -> tuple[int, IntArray, FloatArray]:
+        """How many rows' next level fits ``room_c``; the ``k`` steepest (none: ``k``
+        None), or with ``at_least`` every one at least that steep (next level's value
+        per yuan), ties included."""
         next_dc, next_dv = self._fill["next_dc"], self._fill["next_dv"]
         rows = np.flatnonzero(next_dc <= room_c)
         tiny = np.finfo(np.float64).tiny
         with np.errstate(divide="ignore", invalid="ignore"):
             steep = next_dv[rows] / np.maximum(next_dc[rows], tiny)
         n = int(rows.size)
+        if at_least is not None:
+            keep = np.flatnonzero(steep >= at_least)
+            return n, rows[keep] + self.offset, steep[keep]
         if k is None:
             return n, _EMPTY, steep[:0]
         if n > k:
