@@ -140,10 +140,11 @@ class CrowdBidPlan(PlanTotals):
             f"  budget {self.budget:,.2f} yuan, spend {self.spend:,.2f} yuan, "
             f"{int((self.base_bids > 0).sum())}/{self.base_bids.size} keywords bid",
             f"  premiums ({self.n_targeted}/{self.premiums.size} crowds): {targeted or 'none'}",
-            f"  clicks {self.clicks:,.1f}, CPC {self.cpc:.2f} yuan",
+            f"  clicks {self.clicks:,.1f}" + (f", CPC {self.cpc:.2f} yuan" if self.clicks else ""),
         ]
-        if self.cell_conversions is not None:
-            lines.append(f"  conversions {self.conversions:,.2f}, CPA {self.cpa:.2f} yuan")
+        if self.cell_conversions is not None:  # a ratio with nothing under it is left out
+            cpa = f", CPA {self.cpa:.2f} yuan" if self.conversions else ""
+            lines.append(f"  conversions {self.conversions:,.2f}{cpa}")
         share = (
             f"{self.share_of_per_cell:.2%} of the per-cell optimum"
             if self.per_cell.fun > 0
