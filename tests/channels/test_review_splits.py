@@ -100,3 +100,28 @@ def test_cvar_split_is_never_below_the_current_spend_in_its_own_criterion() -> N
     assert split.success and split.status == 1 and split.risk == "cvar0.2"
     np.testing.assert_allclose(split.spend, [today["a"], today["b"]], rtol=1e-12)
     assert "returning the current spend" in split.message
+
+
+def test_cvar_with_profit_ranks_the_draws_by_profit() -> None:
+    # objective="profit" with risk=: the draws were ranked by their response, not their
+    # profit (response less spend), so the split was neither: CVaR of profit 5,709
+    # where a grid of splits reaches 6,512
+    rng = np.random.default_rng(4)
+    fit = _fit(15000.0 * np.exp(rng.normal(0, 0.4, 40)), 20000.0 * np.exp(rng.normal(0, 0.4, 40)))
+    split = split_budget(fit, 20000.0, objective="profit", risk=0.2, safe=False, extrapolation=None)
+    draws = fit.draws
+    assert draws is not None and split.response_draws is not None
+    lam = np.array([1.0 / 1000, 0.6 / 3000])  # the fixture's, the same in every draw
+    ceiling = draws.params["ceiling"]  # (40, 2)
+
+    def cvar_profit(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Mean of the worst 8 of 40 draws' profit at each split (a[i], b[i])."""
+        response = ceiling[None, :, 0] * np.tanh(lam[0] * a[:, None] / 2)
+        response = response + ceiling[None, :, 1] * np.tanh(lam[1] * b[:, None] / 2)
+        return np.sort(response - (a + b)[:, None], axis=1)[:, :8].mean(axis=1)
+
+    got = np.sort(split.response_draws - split.spend.sum())[:8].mean()
+    assert cvar_profit(split.spend[:1], split.spend[1:])[0] == pytest.approx(got, rel=1e-12)
+    a, b = np.meshgrid(np.linspace(0, 6000, 61), np.linspace(0, 12000, 61))
+    assert got >= cvar_profit(a.ravel(), b.ravel()).max() - 1e-9 * abs(got)
+    assert "mean profit of the worst 20%" in split.message

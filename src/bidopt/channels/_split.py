@@ -113,8 +113,9 @@ def split_budget(
         guard (spends above the largest seen are named in the message).  Ignored for
         plain curves.
     risk : float or None, default None
-        With a fit: maximise the mean response of the worst ``risk`` fraction of the
-        draws (their CVaR, e.g. 0.2) in place of the mean over all draws.
+        With a fit: maximise the mean response (profit with ``objective="profit"``) of
+        the worst ``risk`` fraction of the draws (their CVaR, e.g. 0.2) in place of the
+        mean over all draws; with ``current``, of the draws' gain over it.
     safe : bool, default True
         With a fit: move from today's split (``current``, else the fit's mean spend per
         period; scaled to the budget) only as far as the draws support.  Each channel
