@@ -125,3 +125,20 @@ def test_cvar_with_profit_ranks_the_draws_by_profit() -> None:
     a, b = np.meshgrid(np.linspace(0, 6000, 61), np.linspace(0, 12000, 61))
     assert got >= cvar_profit(a.ravel(), b.ravel()).max() - 1e-9 * abs(got)
     assert "mean profit of the worst 20%" in split.message
+
+
+def test_a_zero_weight_draw_with_an_infinite_slope_does_not_make_the_mean_nan() -> None:
+    # a CVaR step gives most draws weight 0; a Hill draw of shape < 1 has an infinite
+    # slope at zero spend, and 0 * inf made the channel's expected slope nan (numpy
+    # RuntimeWarnings in split_budget(hill_fit, risk=...), and nan in the water-filling)
+    from bidopt.channels import ResponseCurve
+    from bidopt.channels._drawset import ExpectedCurveSet
+
+    curves = [
+        ResponseCurve(kind="hill", params={"ceiling": 100.0, "half": 50.0, "shape": s})
+        for s in (0.5, 2.0)
+    ]
+    expected = ExpectedCurveSet(curves, 1).reweighted(np.array([0.0, 1.0]))
+    with np.errstate(all="raise"):
+        slope = expected.derivative(np.zeros(1))
+    np.testing.assert_array_equal(slope, [0.0])  # the shape-2 draw's slope at 0

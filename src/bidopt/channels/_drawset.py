@@ -43,6 +43,7 @@ class ExpectedCurveSet(CurveSet):
         self.inner, self.n, self.n_draws = inner, n, len(curves) // n
         w = np.full(self.n_draws, 1.0) if weights is None else np.asarray(weights, float)
         self.weights = w / w.sum()
+        self._sparse = bool(np.any(self.weights == 0))
         self.curves = curves[:n]
         self.order = self.inverse = np.arange(n, dtype=np.int64)
         self._sorted = True
@@ -64,6 +65,7 @@ class ExpectedCurveSet(CurveSet):
         """The same draws with other weights (shape (n_draws,), >= 0)."""
         out = copy.copy(self)
         out.weights = np.asarray(weights, dtype=np.float64) / float(np.sum(weights))
+        out._sparse = bool(np.any(out.weights == 0))
         out._top = out._mix(self._top_draws)
         out.top_marginal = float(np.max(out._top[np.isfinite(out._top)], initial=1.0))
         return out
@@ -79,7 +81,14 @@ class ExpectedCurveSet(CurveSet):
         return np.asarray(1e-12 * s.reshape(self.n_draws, self.n).min(axis=0), dtype=np.float64)
 
     def _mix(self, per_draw: FloatArray) -> FloatArray:
-        return np.asarray(self.weights @ per_draw.reshape(self.n_draws, self.n), dtype=np.float64)
+        """The weighted mean over the draws of a per-draw quantity (shape (n_draws * n,),
+        draw-major) for each channel; a draw of weight 0 (a CVaR step's) counts 0 even
+        where its value is infinite (a Hill curve of shape < 1 at zero spend), which
+        would otherwise make the mean nan."""
+        v = per_draw.reshape(self.n_draws, self.n)
+        if self._sparse:
+            v = np.where(self.weights[:, None] > 0, v, 0.0)
+        return np.asarray(self.weights @ v, dtype=np.float64)
 
     def _tile(self, x: FloatArray | float) -> FloatArray:
         return np.tile(np.broadcast_to(np.asarray(x, dtype=np.float64), (self.n,)), self.n_draws)
