@@ -89,3 +89,29 @@ def test_target_fill_takes_the_tied_candidates_as_in_process(client: Any) -> Non
     got = optimize_bids(land, budget, client=client, **kw)
     np.testing.assert_array_equal(got.levels, ref.levels)
     assert got.fun == ref.fun and got.message == ref.message
+
+
+def _duplicated(seed: int) -> tuple[BidLandscape, float]:
+    """A few keywords, each repeated 1-5 times in a shuffled order (identical rows tie
+    in every step), costs in 0.1 yuan; a budget in 0.1 yuan."""
+    rng = np.random.default_rng(seed)
+    k, levels = int(rng.integers(2, 8)), int(rng.integers(2, 5))
+    bids = np.sort(rng.uniform(0.1, 5, (k, levels)), axis=1)
+    clicks = np.cumsum(rng.integers(1, 6, (k, levels)), axis=1).astype(float)
+    cost = np.maximum.accumulate(np.round(clicks * bids * 0.6, 1), axis=1)
+    conv = np.round(clicks * 0.1, 2)
+    i = rng.permutation(np.repeat(np.arange(k), rng.integers(1, 6, k)))
+    land = BidLandscape(bids=bids[i], clicks=clicks[i], cost=cost[i], conversions=conv[i])
+    return land, float(np.round(cost[i, -1].sum() * rng.uniform(0.1, 0.9), 1))
+
+
+@pytest.mark.parametrize("seed", [79, 117, 122, 125, 149, 243, 294, 392])
+def test_round_up_gives_back_the_lower_keyword_first(client: Any, seed: int) -> None:
+    """The other rounding gives back last steps least value per yuan first, then the
+    larger step, then the lower keyword.  The cluster broke the last tie by the order
+    the workers' rows came in (worker by worker, not keyword order), so of two
+    identical keywords it lowered the other one."""
+    land, budget = _duplicated(seed)
+    ref = optimize_bids(land, budget)
+    got = optimize_bids(land, budget, client=client)
+    np.testing.assert_array_equal(got.levels, ref.levels)

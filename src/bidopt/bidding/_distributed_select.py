@@ -174,20 +174,21 @@ def _round_up_and_repair(
     if not ok:
         return None
     excess = max(spend + dc_up - budget, 4 * float(np.spacing(abs(budget))))
-    parts = s.per_group("flattest", slot, row, _SORT_AT_MOST + 1)
+    parts = s.per_group("flattest", slot, row, _SORT_AT_MOST)
     n = sum(p[0] for p in parts)
     if n == 0:
         return None
     rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
-    if n > _SORT_AT_MOST:
-        cheap = np.argpartition(slope, _SORT_AT_MOST)[:_SORT_AT_MOST]
-        if dc[cheap].sum() < excess:
+    if n > _SORT_AT_MOST:  # the flattest and their ties, as in process; else all
+        kth = float(np.partition(slope, _SORT_AT_MOST - 1)[_SORT_AT_MOST - 1])
+        parts = s.per_group("flattest", slot, row, None, kth)
+        rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
+        if dc.sum() < excess:
             parts = s.per_group("flattest", slot, row, None)
             rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
-            cheap = np.arange(rows.size)
-    else:
-        cheap = np.arange(rows.size)
-    order = cheap[np.lexsort((-dc[cheap], slope[cheap]))]
+    # least value per yuan, then the larger step, then the lower keyword (the groups'
+    # rows come worker by worker, not in keyword order)
+    order = np.lexsort((rows, -dc, slope))
     freed = np.cumsum(dc[order])
     k = int(np.searchsorted(freed, excess, side="left"))
     if k >= order.size:

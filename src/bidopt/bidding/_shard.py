@@ -354,15 +354,19 @@ class Shard:
         return True, float(dc[0]), float(dv[0])
 
     def last_steps(
-        self, slot: str, exclude: int, k: int | None
+        self, slot: str, exclude: int, k: int | None, at_most: float | None = None
     ) -> tuple[int, IntArray, FloatArray, FloatArray, FloatArray]:
-        """Last steps of bidding rows (not ``exclude``): all, or the ``k`` flattest."""
+        """Last steps of bidding rows (not ``exclude``): all, the ``k`` flattest, or
+        with ``at_most`` every one at most that steep (ties included)."""
         taken = self.taken[slot]
         rows = np.flatnonzero(taken > 0)
         rows = rows[rows != int(exclude) - self.offset]
         dc, dv, slope = self._h().step(rows, taken[rows] - 1)
         n = int(rows.size)
-        if k is not None and n > k:
+        if at_most is not None:
+            keep = np.flatnonzero(slope <= at_most)
+            rows, dc, dv, slope = rows[keep], dc[keep], dv[keep], slope[keep]
+        elif k is not None and n > k:
             keep = np.sort(np.argpartition(slope, k - 1)[:k])
             rows, dc, dv, slope = rows[keep], dc[keep], dv[keep], slope[keep]
         return n, rows + self.offset, dc, dv, slope
@@ -554,13 +558,14 @@ class ShardGroup:
         return n, rows, steep
 
     def flattest(
-        self, slot: str, exclude: int, k: int | None
+        self, slot: str, exclude: int, k: int | None, at_most: float | None = None
     ) -> tuple[int, IntArray, FloatArray, FloatArray, FloatArray]:
-        """The group's ``k`` flattest last steps (``Shard.last_steps``), or all."""
-        parts = [sh.last_steps(slot, exclude, k) for sh in self.shards]
+        """The group's ``k`` flattest last steps (``Shard.last_steps``), all, or those
+        at most ``at_most`` steep."""
+        parts = [sh.last_steps(slot, exclude, k, at_most) for sh in self.shards]
         n = sum(p[0] for p in parts)
         rows, dc, dv, slope = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 4))
-        if k is not None and rows.size > k:
+        if at_most is None and k is not None and rows.size > k:
             keep = np.sort(np.argpartition(slope, k - 1)[:k])
             rows, dc, dv, slope = rows[keep], dc[keep], dv[keep], slope[keep]
         return n, rows, dc, dv, slope
