@@ -115,3 +115,16 @@ def test_round_up_gives_back_the_lower_keyword_first(client: Any, seed: int) -> 
     ref = optimize_bids(land, budget)
     got = optimize_bids(land, budget, client=client)
     np.testing.assert_array_equal(got.levels, ref.levels)
+
+
+def test_round_up_at_a_breakpoint_frees_the_excess_of_the_own_spend(client: Any) -> None:
+    """The other rounding frees ``spend + step - budget``.  With the budget on a
+    breakpoint, one keyword's last step frees exactly that; the cluster's spend (the
+    shards' sums added: 224.7 where the plan's own sum is 224.69999999999993) made the
+    excess a hair larger, so it gave back two steps: 10.9 orders against 11.0."""
+    land, budget = _duplicated(368)
+    ref = optimize_bids(land, budget)
+    got = optimize_bids(land, budget, client=client)
+    assert ref.fun == 11.0
+    np.testing.assert_array_equal(got.levels, ref.levels)
+    assert got.fun == ref.fun

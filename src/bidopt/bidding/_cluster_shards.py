@@ -145,6 +145,10 @@ class Shards:
         it could say a plan that fits does not, or the reverse."""
         if abs(cost - budget) > _ROUND_OFF * abs(budget):
             return cost
+        return self.own_cost(slot, levels=levels)
+
+    def own_cost(self, slot: str, *, levels: bool) -> float:
+        """The plan's own spend (see :meth:`settled`), whatever the budget."""
         return float(np.concatenate(self.all("picked_cost", slot, levels)).sum())
 
     def prepare(self, mu: float | None) -> None:

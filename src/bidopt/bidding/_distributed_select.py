@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bidopt.bidding._cluster_shards import Shards
+from bidopt.bidding._cluster_shards import _ROUND_OFF, Shards
 from bidopt.bidding._hull import N_BUCKETS, SHIFT
 from bidopt.bidding._select import _REFINE_BITS, _SORT_AT_MOST, _order, _take_best_first
 from bidopt.bidding._shard import _COARSE
@@ -190,6 +190,11 @@ def _round_up_and_repair(
     # rows come worker by worker, not in keyword order)
     order = np.lexsort((rows, -dc, slope))
     freed = np.cumsum(dc[order])
+    if (np.abs(freed - excess) <= _ROUND_OFF * abs(budget)).any():
+        # a step frees the excess up to round-off (a budget on a breakpoint): the excess
+        # from the plan's own spend, as in process (the shards' sums round differently)
+        spend = s.own_cost(slot, levels=False)
+        excess = max(spend + dc_up - budget, 4 * float(np.spacing(abs(budget))))
     k = int(np.searchsorted(freed, excess, side="left"))
     if k >= order.size:
         return None
