@@ -178,11 +178,11 @@ def test_compiled_search_matches_numpy(account_cells, monkeypatch):
     for enabled in (True, False):
         monkeypatch.setattr(_kernels, "ENABLED", enabled)
         score = tables.score(1.0, 0.2, 0.05)
-        others = sum(tables.shifted(score[a], 0.3) for a in range(1, 9))
+        others = sum(tables.shifted(score[a], 0.3, a) for a in range(1, 9))
         out[enabled] = [
             score,
-            *(tables.shifted(score[a], p) for a in range(9) for p in (0.0, 0.05, 0.37, 3.0)),
-            tables.maxima(score[0], others, [0.0, 0.05, 0.13, 1.0, 3.0]),
+            *(tables.shifted(score[a], p, a) for a in range(9) for p in (0.0, 0.05, 0.37, 3.0)),
+            tables.maxima(score[0], others, [0.0, 0.05, 0.13, 1.0, 3.0], 0),
             *curves.read(rows, bids, ("clicks", "cost", "value")).values(),
             *(getattr(land_k(), n) for n in ("bids", "clicks", "cost", "conversions")),
             land_k().impressions,

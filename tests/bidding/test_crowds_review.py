@@ -116,3 +116,39 @@ def test_target_keyword_bids_alone_cannot_meet_is_met_by_a_premium():
     assert plan.premiums[0] >= 0.05 and plan.premiums[1] == 0
     assert plan.cpa <= 10.0 * (1 + 1e-9) and plan.fun > 1.0
     assert plan.fun <= plan.bound
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_search_reads_a_shifted_bid_up_to_the_usable_bid(compiled, monkeypatch):
+    """Crowd a's cell can be bid up to 1.13 (its last level); on the keyword's grid (1.05
+    apart) that lies between columns 2 (1.1025) and 3 (1.158).  At +7% the base bid of
+    column 1 sends a to column 2.39, within its usable bid: the premium search scores it
+    (between column 2 and the usable bid) instead of as infeasible.  (Before: -inf, so
+    every premium whose best base bid sat near the top of a cell's range looked worse
+    than it is, and the search chose premiums too low: on seeds 1-6 of the benchmark's
+    accounts every plan now buys more.)"""
+    from bidopt.bidding import _kernels
+    from bidopt.bidding._crowds_cells import CellCurves, SearchTables
+
+    if compiled and not _kernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_kernels, "ENABLED", compiled)
+    land = BidLandscape(
+        bids=np.array([[1.0, 2.0], [1.0, 1.13]]),
+        clicks=np.array([[10.0, 14.0], [10.0, 12.0]]),
+        cost=np.array([[6.0, 20.0], [6.0, 8.0]]),
+    )
+    curves = CellCurves.build(land, np.asarray(land.clicks), max_cpc=None, max_bid=None)
+    cells = np.array([[0, 1]])
+    tables = SearchTables.build(
+        curves, cells, np.array([1.0]), np.array([np.log(1.05)]), 4, 3.0, None
+    )
+    score = tables.score(1.0, 0.0, 0.5)
+    assert np.isfinite(score[1, 0, 2]) and np.isneginf(score[1, 0, 3])
+    edge_score = 12.0 - 0.5 * 8.0  # the score at the usable bid 1.13
+    shifted = tables.shifted(score[1], 0.07, 1)[0]
+    assert np.isfinite(shifted[1]) and np.isneginf(shifted[2])  # 2.39 <= 2.505 < 3.39
+    assert score[1, 0, 2] < shifted[1] < edge_score
+    others = tables.shifted(score[0], 0.0, 0)
+    best = tables.maxima(score[1], others, [0.07], 1)[0, 0]
+    assert best == pytest.approx(float(np.max(others[0, :2] + shifted[:2])), rel=1e-6)

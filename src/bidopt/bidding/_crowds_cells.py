@@ -140,6 +140,12 @@ class SearchTables:
     are a suffix.  :meth:`score` reads every cell on the grid
     at the solve's multipliers (float32: the scores only rank premiums; plans are read
     exactly); nothing else of size keywords x crowds x columns is kept.
+
+    A shifted bid between a row's last finite column and the first above the cell's
+    usable bid is still a bid the cell can take: :meth:`score` also keeps, per crowd and
+    keyword, the usable bid's fractional column (``edge_col``) and its score
+    (``edge_score``), and :meth:`shifted` and :meth:`maxima` read such a bid between the
+    last finite column and the usable bid, instead of as infeasible.
     """
 
     curves: CellCurves
@@ -149,6 +155,9 @@ class SearchTables:
     n_base: int
     aux: str | None
     runs: tuple[tuple[int, int, float], ...]  # (start, stop, log_ratio) of keywords in runs
+    log_ratio: FloatArray  # (n_keywords,)
+    edge_col: FloatArray  # (n_crowds, n_keywords) usable bid's column (-inf: none), by score
+    edge_score: np.ndarray  # (n_crowds, n_keywords) float32 score there, by score
 
     @classmethod
     def build(
@@ -172,18 +181,26 @@ class SearchTables:
         runs = tuple(
             (int(a), int(b), float(log_ratio[a])) for a, b in zip(starts, stops, strict=True)
         )
-        return cls(curves, np.ascontiguousarray(cells), grid, reach, n_base, aux, runs)
+        n_kw, n_crowds = cells.shape
+        return cls(
+            curves, np.ascontiguousarray(cells), grid, reach, n_base, aux, runs,
+            np.ascontiguousarray(log_ratio, dtype=np.float64),
+            np.full((n_crowds, n_kw), -np.inf), np.zeros((n_crowds, n_kw), dtype=np.float32),
+        )  # fmt: skip
 
     def score(self, w_value: float, w_aux: float, w_cost: float) -> np.ndarray:
         """Lagrangian score ``w_value * value + w_aux * aux - w_cost * cost`` per crowd,
         cell and column (-inf above a cell's usable bid), float32, shape (n_crowds,
-        n_keywords, n_columns)."""
+        n_keywords, n_columns).  Also fills ``edge_col`` and ``edge_score`` (the usable
+        bid's column and score, for :meth:`shifted` and :meth:`maxima`)."""
         n_kw, n_crowds = self.cells.shape
         out = np.empty((n_crowds, n_kw, self.grid.shape[1]), dtype=np.float32)
         curves = self.curves
         aux = curves.metrics[self.aux] if self.aux else None
+        names = ("cost", "value") + ((self.aux,) if self.aux else ())
         for a in range(n_crowds):  # one crowd at a time: bounded memory
             rows = np.ascontiguousarray(self.cells[:, a])
+            self._edge(a, rows, names, w_value, w_aux, w_cost)
             if _crowds_kernels.enabled():
                 _crowds_kernels.score_table(
                     curves.bids, curves.usable, curves.metrics["value"],
@@ -194,15 +211,43 @@ class SearchTables:
             usable = np.where(rows >= 0, curves.usable[np.maximum(rows, 0)], np.inf)
             too_high = self.grid > usable[:, None] * (1 + 1e-12)
             too_high |= np.arange(self.grid.shape[1])[None, :] >= self.reach[:, None]
-            names = ("cost", "value") + ((self.aux,) if self.aux else ())
             read = curves.read(rows, np.where(too_high, 0.0, self.grid), names)
-            s = np.float32(w_value) * read["value"].astype(np.float32)
-            if self.aux and w_aux != 0.0:
-                s += np.float32(w_aux) * read[self.aux].astype(np.float32)
-            s -= np.float32(w_cost) * np.where(too_high, 0.0, read["cost"]).astype(np.float32)
+            s = self._combine(read, w_value, w_aux, w_cost)
             s[too_high] = -np.inf
             out[a] = s
         return out
+
+    def _combine(
+        self, read: dict[str, FloatArray], w_value: float, w_aux: float, w_cost: float
+    ) -> np.ndarray:
+        """The float32 score of cells read (the compiled score table's operations)."""
+        s = np.float32(w_value) * read["value"].astype(np.float32)
+        if self.aux and w_aux != 0.0:
+            s += np.float32(w_aux) * read[self.aux].astype(np.float32)
+        s -= np.float32(w_cost) * read["cost"].astype(np.float32)
+        return np.asarray(s, dtype=np.float32)
+
+    def _edge(
+        self,
+        a: int,
+        rows: IntArray,
+        names: tuple[str, ...],
+        w_value: float,
+        w_aux: float,
+        w_cost: float,
+    ) -> None:
+        """Crowd ``a``'s usable bid per keyword as a fractional column, and its score;
+        -inf (no edge) for a missing cell, one that cannot be bid, or a usable bid at or
+        past the table's reach (never the cause of a -inf column that is read)."""
+        present = rows >= 0
+        usable = np.where(present, self.curves.usable[np.maximum(rows, 0)], 0.0)
+        low = self.grid[:, 0]
+        with np.errstate(divide="ignore"):
+            col = np.log(np.where(usable > 0, usable, 1.0) / low) / self.log_ratio
+        col = np.where((usable > 0) & (col < self.reach - 1), col, -np.inf)
+        self.edge_col[a] = col
+        read = self.curves.read(rows, usable[:, None], names)
+        self.edge_score[a] = self._combine(read, w_value, w_aux, w_cost)[:, 0]
 
     def _shifts(self, premiums: list[float]) -> tuple[IntArray, np.ndarray, IntArray]:
         """Per run and premium: the column shift's integer part, its fraction (float32) and
@@ -230,16 +275,18 @@ class SearchTables:
         stops = np.array([r[1] for r in self.runs], dtype=np.int64)
         return starts, stops
 
-    def shifted(self, score: np.ndarray, premium: float) -> np.ndarray:
-        """One crowd's score (n_keywords, n_columns) read at base bid ``j`` times
-        ``1 + premium``: shape (n_keywords, n_base); -inf off the table.
+    def shifted(self, score: np.ndarray, premium: float, crowd: int) -> np.ndarray:
+        """Crowd ``crowd``'s score (n_keywords, n_columns) read at base bid ``j`` times
+        ``1 + premium``: shape (n_keywords, n_base); -inf off the table or above the
+        cell's usable bid.
 
         Keywords come sorted by grid ratio (``log_ratio`` takes few values, in runs), so
         each run shifts by one number: two slices and a blend, no gather."""
         lo, w, mode = self._shifts([premium])
+        edge = (self.edge_col[crowd], self.edge_score[crowd])
         if _crowds_kernels.enabled():
             return _crowds_kernels.shifted_rows(
-                score, self._run_bounds(), lo[:, 0], w[:, 0], mode[:, 0], self.n_base
+                score, self._run_bounds(), lo[:, 0], w[:, 0], mode[:, 0], self.n_base, edge
             )
         n_kw = score.shape[0]
         out = np.full((n_kw, self.n_base), -np.inf, dtype=np.float32)
@@ -254,20 +301,35 @@ class SearchTables:
             s_hi = score[start:stop, a + 1 : a + 1 + self.n_base]
             with np.errstate(invalid="ignore"):
                 blend = s_lo + f * (s_hi - s_lo)
-            out[start:stop] = np.where(np.isfinite(s_lo) & np.isfinite(s_hi), blend, -np.inf)
+            # a bid between the last finite column c and the usable bid (column u < c + 1):
+            # between the score at c and at the usable bid
+            gap = edge[0][start:stop, None] - (a + np.arange(self.n_base))[None, :]
+            at_edge = np.isfinite(s_lo) & ~np.isfinite(s_hi) & (gap > 0) & (gap < 1)
+            at_edge &= float(f) <= gap
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = (float(f) / np.where(at_edge, gap, 1.0)).astype(np.float32)
+                to_edge = s_lo + t * (edge[1][start:stop, None] - s_lo)
+            blend = np.where(at_edge, to_edge, blend)
+            finite = np.isfinite(s_lo) & (np.isfinite(s_hi) | at_edge)
+            out[start:stop] = np.where(finite, blend, -np.inf)
         return out
 
-    def maxima(self, score: np.ndarray, others: np.ndarray, premiums: list[float]) -> np.ndarray:
-        """Each keyword's best Lagrangian over its base bids (0 for not bidding) with one
-        crowd (``score``, shape (n_keywords, n_columns)) at each of ``premiums`` and the
-        rest at ``others`` (shape (n_keywords, n_base)): float32, shape (n_premiums,
-        n_keywords)."""
+    def maxima(
+        self, score: np.ndarray, others: np.ndarray, premiums: list[float], crowd: int
+    ) -> np.ndarray:
+        """Each keyword's best Lagrangian over its base bids (0 for not bidding) with
+        crowd ``crowd`` (``score``, shape (n_keywords, n_columns)) at each of ``premiums``
+        and the rest at ``others`` (shape (n_keywords, n_base)): float32, shape
+        (n_premiums, n_keywords)."""
         if _crowds_kernels.enabled():
             lo, w, mode = self._shifts(premiums)
-            return _crowds_kernels.shift_maxima(score, others, self._run_bounds(), lo, w, mode)
+            edge = (self.edge_col[crowd], self.edge_score[crowd])
+            return _crowds_kernels.shift_maxima(
+                score, others, self._run_bounds(), lo, w, mode, edge
+            )
         out = np.empty((len(premiums), score.shape[0]), dtype=np.float32)
         for i, premium in enumerate(premiums):
-            s = others + self.shifted(score, premium)
+            s = others + self.shifted(score, premium, crowd)
             out[i] = np.maximum(s.max(axis=1), 0.0)
         return out
 

@@ -270,8 +270,22 @@ def score_table(
 
 
 @_jit
-def _blend(score: Any, k: int, lo: int, j: int, w: Any, mode: int) -> Any:  # pragma: no cover
-    """Score of row ``k`` at column ``lo + j + w`` (mode 1: ``w`` is 0; 2: off the table)."""
+def _to_edge(s_lo: Any, w: Any, gap: float, edge_score: Any) -> Any:  # pragma: no cover
+    """Score at ``w`` columns past a finite column whose next column is above the usable
+    bid, ``gap`` columns on: between the column's score and the usable bid's (``-inf``
+    past the usable bid).  The numpy path of ``SearchTables.shifted`` in scalars."""
+    if gap > 0 and gap < 1 and float(w) <= gap:
+        t = np.float32(float(w) / gap)
+        return s_lo + t * (edge_score - s_lo)
+    return _NEG_INF
+
+
+@_jit
+def _blend(
+    score: Any, k: int, lo: int, j: int, w: Any, mode: int, edge_col: Any, edge_score: Any
+) -> Any:  # pragma: no cover - compiled
+    """Score of row ``k`` at column ``lo + j + w`` (mode 1: ``w`` is 0; 2: off the table);
+    between the last finite column and the usable bid (``edge_col[k]``) by ``_to_edge``."""
     if mode == 2:
         return _NEG_INF
     s_lo = score[k, lo + j]
@@ -280,23 +294,42 @@ def _blend(score: Any, k: int, lo: int, j: int, w: Any, mode: int) -> Any:  # pr
     s_hi = score[k, lo + j + 1]
     if np.isfinite(s_lo) and np.isfinite(s_hi):
         return s_lo + w * (s_hi - s_lo)
+    if np.isfinite(s_lo):
+        return _to_edge(s_lo, w, edge_col[k] - (lo + j), edge_score[k])
     return _NEG_INF
 
 
 @_jit
 def _shifted_rows(
-    score: Any, starts: Any, stops: Any, lo: Any, w: Any, mode: Any, out: Any
+    score: Any,
+    starts: Any,
+    stops: Any,
+    lo: Any,
+    w: Any,
+    mode: Any,
+    edge_col: Any,
+    edge_score: Any,
+    out: Any,
 ) -> None:  # pragma: no cover - compiled
     n_base = out.shape[1]
     for run in range(starts.size):
         for k in range(starts[run], stops[run]):
             for j in range(n_base):
-                out[k, j] = _blend(score, k, lo[run], j, w[run], mode[run])
+                out[k, j] = _blend(score, k, lo[run], j, w[run], mode[run], edge_col, edge_score)
 
 
 @_jit
 def _shift_maxima(
-    score: Any, others: Any, starts: Any, stops: Any, lo: Any, w: Any, mode: Any, out: Any
+    score: Any,
+    others: Any,
+    starts: Any,
+    stops: Any,
+    lo: Any,
+    w: Any,
+    mode: Any,
+    edge_col: Any,
+    edge_score: Any,
+    out: Any,
 ) -> None:  # pragma: no cover - compiled
     n_base = others.shape[1]
     n_columns = score.shape[1]
@@ -309,6 +342,8 @@ def _shift_maxima(
             while finite < n_columns and score[k, finite] > _NEG_INF:
                 top = max(top, float(score[k, finite]))
                 finite += 1
+            if finite > 0 and edge_col[k] > finite - 1:  # a bid up to the usable bid
+                top = max(top, float(edge_score[k]))
             rest = -np.inf
             for j in range(n_base):
                 rest = max(rest, float(others[k, j]))
@@ -327,6 +362,12 @@ def _shift_maxima(
                         s = others[k, j] + (s_lo + f * (score[k, shift + j + 1] - s_lo))
                         if s > best:
                             best = s
+                    j = finite - 1 - shift  # the last finite column: up to the usable bid
+                    if 0 <= j < n_base and finite < n_columns:
+                        c = finite - 1
+                        s = others[k, j] + _to_edge(score[k, c], f, edge_col[k] - c, edge_score[k])
+                        if s > best:
+                            best = s
                 elif mode[run, i] == 1:
                     for j in range(min(n_base, finite - shift)):
                         s = others[k, j] + score[k, shift + j]
@@ -336,26 +377,40 @@ def _shift_maxima(
 
 
 def shifted_rows(
-    score: np.ndarray, runs: Any, lo: IntArray, w: np.ndarray, mode: IntArray, n_base: int
+    score: np.ndarray,
+    runs: Any,
+    lo: IntArray,
+    w: np.ndarray,
+    mode: IntArray,
+    n_base: int,
+    edge: tuple[FloatArray, np.ndarray],
 ) -> np.ndarray:
     """``score`` (float32, shape (n_keywords, n_columns)) read at each run's column shift:
-    shape (n_keywords, n_base), -inf off the table (see ``SearchTables.shifted``)."""
+    shape (n_keywords, n_base), -inf off the table or above the usable bid (``edge``: its
+    column and score per keyword; see ``SearchTables.shifted``)."""
     _kernels._compile()
     starts, stops = runs
     out = np.empty((score.shape[0], n_base), dtype=np.float32)
-    _shifted_rows(score, starts, stops, lo, w, mode, out)
+    _shifted_rows(score, starts, stops, lo, w, mode, edge[0], edge[1], out)
     return out
 
 
 def shift_maxima(
-    score: np.ndarray, others: np.ndarray, runs: Any, lo: IntArray, w: np.ndarray, mode: IntArray
+    score: np.ndarray,
+    others: np.ndarray,
+    runs: Any,
+    lo: IntArray,
+    w: np.ndarray,
+    mode: IntArray,
+    edge: tuple[FloatArray, np.ndarray],
 ) -> np.ndarray:
     """Per candidate shift (columns of ``lo``, ``w``, ``mode``: shape (n_runs,
     n_candidates)) and keyword: ``max(0, max_j others[k, j] + shifted[k, j])``, float32,
     shape (n_candidates, n_keywords).  A row's -inf in ``score`` must be a suffix (the
-    bids above a cell's usable bid), as :func:`score_table` makes them."""
+    bids above a cell's usable bid), as :func:`score_table` makes them; ``edge`` as for
+    :func:`shifted_rows`."""
     _kernels._compile()
     starts, stops = runs
     out = np.empty((lo.shape[1], score.shape[0]), dtype=np.float32)
-    _shift_maxima(score, others, starts, stops, lo, w, mode, out)
+    _shift_maxima(score, others, starts, stops, lo, w, mode, edge[0], edge[1], out)
     return out

@@ -171,7 +171,7 @@ def search_premiums(
 ) -> FloatArray:
     """New premiums by a one-dimensional search per crowd on the Lagrangian tables."""
     cents = np.round(premiums * STEP).astype(np.int64)
-    shifted = [tables.shifted(score[a], cents[a] / STEP) for a in range(score.shape[0])]
+    shifted = [tables.shifted(score[a], cents[a] / STEP, a) for a in range(score.shape[0])]
 
     def best_for(a: int, others: np.ndarray, start: int | None) -> tuple[int, float]:
         """Best premium (hundredths) of crowd ``a``: a coarse grid then a pattern search
@@ -182,7 +182,7 @@ def search_premiums(
         def evaluate(candidates: list[int]) -> None:
             todo = sorted({0 if c < _LOW else min(c, _HIGH) for c in candidates} - set(cache))
             if todo:
-                best = tables.maxima(score[a], others, [c / STEP for c in todo])
+                best = tables.maxima(score[a], others, [c / STEP for c in todo], a)
                 for c, row in zip(todo, best, strict=True):
                     cache[c] = float(row.sum(dtype=np.float64))
 
@@ -229,12 +229,12 @@ def search_premiums(
         cents[:] = np.where(np.isin(np.arange(cents.size), searchable), 0, cents)
         for a in ranked:
             cents[a] = choice[a]
-        shifted = [tables.shifted(score[a], cents[a] / STEP) for a in range(score.shape[0])]
+        shifted = [tables.shifted(score[a], cents[a] / STEP, a) for a in range(score.shape[0])]
     for a in searchable.tolist():  # refine one crowd at a time, others fixed
         targeted = int((cents[searchable] > 0).sum()) - int(cents[a] > 0)
         if targeted >= max_crowds and cents[a] == 0:
             continue
         c, _ = best_for(a, others_of(a), int(cents[a]) if cents[a] > 0 else None)
         cents[a] = c
-        shifted[a] = tables.shifted(score[a], c / STEP)
+        shifted[a] = tables.shifted(score[a], c / STEP, a)
     return np.asarray(cents / STEP, dtype=np.float64)
