@@ -28,7 +28,7 @@ from bidopt.channels._curves import (
     LOGISTIC,
     unit_value,
 )
-from bidopt.channels._fit_controls import dependent_controls
+from bidopt.channels._fit_controls import dependent_controls, flat_channels
 from bidopt.channels._fit_report import fit_draws, fit_report
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._uncertainty import (
@@ -273,6 +273,8 @@ def fit_response(
     upper = np.tile([s[2] for s in spec], k)
     prior_at = np.tile([i >= n_ad and s[0] in _PRIOR_PARAMS for i, s in enumerate(spec)], k)
     rows = slice(skip, n)
+    if flat := flat_channels(x[rows], names, None if tests is None else tests.channel):
+        warnings.warn(flat, IdentifiabilityWarning, stacklevel=3)
     # a control that is a linear combination of the constant and the other controls
     # over the fitted periods (an all-zero or constant one too) is left out of the
     # solve: its coefficient is reported as 0 with an unknown (nan) standard error

@@ -1,5 +1,6 @@
-"""Controls a fit cannot identify: linear combinations of the constant and the other
-controls over the fitted periods (:func:`bidopt.channels.fit_response`)."""
+"""What a fit cannot identify (:func:`bidopt.channels.fit_response`): controls that are
+linear combinations of the constant and the other controls over the fitted periods,
+and channels whose spend does not vary over them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from scipy import linalg
 
 from bidopt.typing import FloatArray
 
-__all__ = ["dependent_controls"]
+__all__ = ["dependent_controls", "flat_channels"]
 
 
 #: Relative tolerance on ``|R_ii|`` of the pivoted QR of the centred controls (each
@@ -54,3 +55,22 @@ def dependent_controls(matrix: FloatArray, names: list[str]) -> tuple[list[int],
             )
         why.append(f"{head}{what}: its coefficient is fixed at 0")
     return dropped, why
+
+
+def flat_channels(spend: FloatArray, names: list[str], tested: np.ndarray | None) -> str:
+    """The warning on channels whose spend (yuan per period over the fitted periods,
+    shape (n_periods, n_channels)) is the same in every period, so their effect cannot
+    be told from the baseline; channels with a lift test (column indices ``tested``)
+    are left out.  "" when there is none."""
+    skip = set() if tested is None else set(np.asarray(tested).tolist())
+    flat = [j for j in range(len(names)) if np.ptp(spend[:, j]) == 0 and j not in skip]
+    if not flat:
+        return ""
+    return (
+        f"Channel(s) {[names[j] for j in flat]} spend the same in every fitted period "
+        "(yuan per period: "
+        + ", ".join(f"{names[j]} {spend[0, j]:,.2f}" for j in flat)
+        + "): the history cannot tell their effect from the baseline, so their curves "
+        "are the priors' guess. Lift tests (lift_tests=) or periods with other spends "
+        "would identify them."
+    )

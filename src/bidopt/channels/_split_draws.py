@@ -50,7 +50,8 @@ def _clip_sum(
 ) -> float:
     """The sum of ``scale * guard`` clipped to each channel's own bounds; with
     ``groups``, each group's part at least (``floors``) or at most its limit."""
-    v = np.clip(scale * guard, lo, hi)
+    with np.errstate(over="ignore"):  # a huge factor: clipped to ``hi`` below
+        v = np.clip(np.where(guard > 0, scale * guard, 0.0), lo, hi)
     if groups is None:
         return float(v.sum())
     group_of, limit = groups
@@ -80,7 +81,8 @@ def _cap_factor(
     """The smallest factor >= 1 by which the guard's caps (clipped to the user's
     bounds; with ``groups``, each group's at most its largest spend) add to at least
     ``limit`` plus 1e-6 of it (at most the user's own maximums)."""
-    top = float(np.max(hi / np.maximum(cap, 1e-300), initial=1.0))
+    spent = cap > 0  # a channel never seen spending keeps its cap of 0 at any factor
+    top = float(np.max(hi[spent] / cap[spent], initial=1.0))
     target = min(limit * (1 + 1e-6), _clip_sum(top, cap, lo, hi, groups, False))
     if _clip_sum(1.0, cap, lo, hi, groups, False) >= target:
         return 1.0

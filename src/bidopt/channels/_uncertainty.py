@@ -170,7 +170,8 @@ class ChannelIntervals:
         The intervals' probability (e.g. 0.8: from the draw at rank (n + 1) x 0.1 to
         the one at (n + 1) x 0.9).
     roi, roi_low, roi_high : ndarray of float64, shape (n_channels,)
-        Median and interval of response / spend.
+        Median and interval of response / spend (nan for a channel at spend 0: the
+        default spend of a channel with no spend in the fitted history).
     marginal_roi, marginal_low, marginal_high : ndarray of float64, shape (n_channels,)
         Median and interval of the response's derivative (per yuan).
     identified : ndarray of bool, shape (n_channels,)
@@ -250,7 +251,8 @@ def channel_intervals(
             ]
         )
     value, slope = draws.value_and_derivative(x)
-    roi = _low_mid_high(value / x, lvl)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a default spend of 0: nan
+        roi = _low_mid_high(np.where(x > 0, value / np.where(x > 0, x, 1.0), np.nan), lvl)
     mroi = _low_mid_high(slope, lvl)
     with np.errstate(divide="ignore", invalid="ignore"):
         width = (mroi[2] - mroi[0]) / np.abs(mroi[1])
