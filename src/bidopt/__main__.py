@@ -270,6 +270,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = getattr(args, "out", None)
     if out is not None and out.exists() and not out.is_dir():
         parser.error(f"argument --out: {str(out)!r} exists and is not a directory")
+    if args.command == "plan" and args.scheduler and not args.report.is_dir():
+        parser.error(
+            "argument --scheduler: plans a Parquet landscape directory on a Dask cluster; "
+            f"a report file is planned in this process. Got the file {str(args.report)!r}"
+        )
     if args.command == "plan" and args.min_bid > args.max_bid:
         parser.error(
             f"argument --min-bid: must be <= --max-bid. Got --min-bid {args.min_bid:g} and "

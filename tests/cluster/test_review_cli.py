@@ -32,3 +32,14 @@ def test_an_existing_plan_is_refused_before_the_solve(
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "`--out`'s plan directory" in err and "not empty" in err
+
+
+def test_scheduler_with_a_report_file_is_refused(tmp_path: Path, capsys: Any) -> None:
+    """--scheduler plans a Parquet directory on a cluster; with a keyword report file
+    it was silently ignored and the plan made in this process."""
+    report = tmp_path / "report.csv"
+    report.write_text("keyword,date,impressions,clicks,cost\n", encoding="utf-8")
+    args = ["plan", str(report), "--budget", "100", "--out", str(tmp_path / "out")]
+    with pytest.raises(SystemExit):
+        main([*args, "--scheduler", "tcp://127.0.0.1:8786"])
+    assert "argument --scheduler" in capsys.readouterr().err
