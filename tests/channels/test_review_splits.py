@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bidopt.channels import split_budget
+from bidopt.exceptions import InvalidInputError
 from tests.channels.test_safe_split import _fit
 
 #: Today's split (yuan per period, adding to the budget): channel b far below the
@@ -142,3 +143,13 @@ def test_a_zero_weight_draw_with_an_infinite_slope_does_not_make_the_mean_nan() 
     with np.errstate(all="raise"):
         slope = expected.derivative(np.zeros(1))
     np.testing.assert_array_equal(slope, [0.0])  # the shape-2 draw's slope at 0
+
+
+@pytest.mark.parametrize("over_draws", [True, False])
+def test_current_naming_an_unknown_channel_is_refused(over_draws: bool) -> None:
+    # its spend was dropped without a word: today's split then lost that money (the safe
+    # default scaled the rest up to the budget, moving it into the other channels)
+    fit = _steep_a()
+    curves = fit if over_draws else fit.curves  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInputError, match=r"`current` must name only channels of"):
+        split_budget(curves, 4000.0, current={"a": 1000.0, "b": 2000.0, "zz": 1000.0})

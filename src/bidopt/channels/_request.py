@@ -115,6 +115,12 @@ def check_request(
                 f"`current` must give a spend for every channel of `curves`. Got none for "
                 f"{missing} instead."
             )
+        unknown = [c for c in current if str(c) not in channels]
+        if unknown:  # its spend would silently leave today's split and its total
+            raise InvalidInputError(
+                f"`current` must name only channels of `curves` ({list(channels)}). Got "
+                f"{unknown} as well instead: drop them, or add their curves."
+            )
         current_arr = np.array(
             [check_scalar(current[c], f"current[{c!r}]", lower=0) for c in channels]
         )
