@@ -128,3 +128,23 @@ def test_round_up_at_a_breakpoint_frees_the_excess_of_the_own_spend(client: Any)
     assert ref.fun == 11.0
     np.testing.assert_array_equal(got.levels, ref.levels)
     assert got.fun == ref.fun
+
+
+@pytest.mark.parametrize(
+    ("seed", "target"), [(1, True), (4, True), (7, True), (10, True), (71, False), (152, False)]
+)
+def test_plans_of_equal_value_are_chosen_as_in_process(
+    client: Any, seed: int, target: bool
+) -> None:
+    """Where two candidate plans are worth the same (or a plan sits on the target's
+    edge) up to round-off, the shards' sums decided which the cluster kept: on these
+    repeated keywords 31 of 300 target-CPA plans and 11 of 400 budget plans differed
+    from in process, of equal value.  Such comparisons now use the plans' own sums."""
+    land, budget = _duplicated(seed)
+    kw: dict[str, Any] = {}
+    if target:
+        free = optimize_bids(land, budget)
+        kw["target_cpa"] = float(np.round(0.9 * free.spend / free.conversions, 1))
+    ref = optimize_bids(land, budget, **kw)
+    got = optimize_bids(land, budget, client=client, **kw)
+    np.testing.assert_array_equal(got.levels, ref.levels)

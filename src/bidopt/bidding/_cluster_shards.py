@@ -147,6 +147,23 @@ class Shards:
             return cost
         return self.own_cost(slot, levels=levels)
 
+    def own_value(self, lslot: str) -> float:
+        """The plan's own objective value in levels ``lslot``: each keyword's gathered
+        (n_keywords floats) and summed in one array, as the in-process solver sums it
+        (``picked(value, levels).sum()``); the shards' sums round differently."""
+        return float(np.concatenate([p[0] for p in self.all("own_columns", lslot, False)]).sum())
+
+    def own_target(self, lslot: str) -> tuple[float, float]:
+        """The plan's own target ``g`` and scale in levels ``lslot``, summed as
+        :meth:`own_value` sums the value (``BidProblem.target_excess``'s sums)."""
+        parts = self.all("own_columns", lslot, True)
+        g = float(np.concatenate([p[0] for p in parts]).sum())
+        return g, float(np.concatenate([p[1] for p in parts]).sum())
+
+    def same_levels(self, a: str, b: str) -> bool:
+        """Whether the plans in levels ``a`` and ``b`` are the same plan."""
+        return all(self.all("same_levels", a, b))
+
     def own_cost(self, slot: str, *, levels: bool) -> float:
         """The plan's own spend (see :meth:`settled`), whatever the budget."""
         return float(np.concatenate(self.all("picked_cost", slot, levels)).sum())

@@ -62,9 +62,32 @@ class _Spec:
         return self.target_name is not None
 
 
-def _excess(s: Shards, lslot: str) -> float:
-    _, _, g, scale = s.sums(lslot)
-    return g - TARGET_RTOL * scale
+#: Relative gap under which two totals summed shard by shard may order differently
+#: from the same totals summed in one array (far above the shards' round-off).
+_TIE = 1e-12
+
+
+def _excess(s: Shards, lslot: str, sums: tuple[float, float] | None = None) -> float:
+    """``BidProblem.target_excess`` of the plan in levels ``lslot`` (``sums``: its
+    shard-summed ``g`` and scale, when the caller has them); within round-off of 0
+    (a plan on the target's edge), from the plan's own sums, as in process."""
+    g, scale = s.sums(lslot)[2:] if sums is None else sums
+    excess = g - TARGET_RTOL * scale
+    if abs(excess) <= _TIE * (abs(g) + scale):
+        g, scale = s.own_target(lslot)
+        excess = g - TARGET_RTOL * scale
+    return excess
+
+
+def _more(s: Shards, a: float, a_slot: str, b: float, b_slot: str) -> bool:
+    """``a > b`` for the objective values ``a``, ``b`` of the plans in levels
+    ``a_slot``, ``b_slot`` (shard-summed); within round-off of each other (two plans
+    worth the same), compared on the plans' own sums, as in process."""
+    if abs(a - b) > _TIE * max(abs(a), abs(b)):
+        return a > b
+    if s.same_levels(a_slot, b_slot):  # one plan (the bisection often finds it again)
+        return False
+    return s.own_value(a_slot) > s.own_value(b_slot)
 
 
 def _fill_levels(s: Shards, spec: _Spec, lslot: str) -> None:
@@ -74,7 +97,7 @@ def _fill_levels(s: Shards, spec: _Spec, lslot: str) -> None:
     s.all("fl_start", lslot)
     cost_sum, _, g_sum, scale_sum = s.sums(lslot, spec.budget)
     room_c = spec.budget - cost_sum
-    room_g = -(g_sum - TARGET_RTOL * scale_sum) if spec.has_target else np.inf
+    room_g = -_excess(s, lslot, (g_sum, scale_sum)) if spec.has_target else np.inf
     for _ in range(_FILL_ROUNDS):
         if room_c < 0 or room_g < 0:
             break
@@ -179,7 +202,7 @@ def _swap_in(s: Shards, spec: _Spec, lslot: str, candidates: int = 8) -> None:
         s.one(owner, "set_level", "swap", row, int(level[i]))
         s.exclude(None, owner)
         spend, trial_value, _, _ = s.sums("swap", spec.budget)
-        if trial_value > best_value and spend <= spec.budget:
+        if spend <= spec.budget and _more(s, trial_value, "swap", best_value, lslot):
             s.all("copy_levels", "swap", lslot)
             best_value = trial_value
 
@@ -190,7 +213,7 @@ def _evaluate(s: Shards, spec: _Spec, mu: float | None) -> tuple[float, float, f
     sel = select_on(s, "t", spec.budget)
     s.all("to_levels", "t", "cur")
     _, fun, g, scale = s.sums("cur")
-    return sel.lp_value, sel.multiplier, fun, g - TARGET_RTOL * scale
+    return sel.lp_value, sel.multiplier, fun, _excess(s, "cur", (g, scale))
 
 
 def _solve(s: Shards, spec: _Spec, max_outer: int) -> tuple[str, Solution]:
@@ -243,7 +266,7 @@ def _solve(s: Shards, spec: _Spec, max_outer: int) -> tuple[str, Solution]:
             best_bound = min(best_bound, bound)
             if slack <= 0:
                 hi = mid
-                if fun > best[0]:
+                if _more(s, fun, "cur", best[0], "best"):
                     best = (fun, lam, mid)
                     s.all("copy_levels", "cur", "best")
             else:
@@ -262,7 +285,7 @@ def _solve(s: Shards, spec: _Spec, max_outer: int) -> tuple[str, Solution]:
     slot, fun, lam, mu = "best", best_fun, 0.0, 0.0
     if best is not None:
         lam, mu = best[1], best[2]
-    if best is None or repaired_fun > best_fun:
+    if best is None or _more(s, repaired_fun, "rep", best_fun, "best"):
         slot, fun, lam, mu = "rep", repaired_fun, over[0], over[1]
     msg = target_message(spec.target_name, binding=True)
     return slot, Solution(empty, max(best_bound, fun), lam, mu, nit, 0, msg)

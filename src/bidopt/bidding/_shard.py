@@ -262,21 +262,43 @@ class Shard:
     def copy_levels(self, src: str, dst: str) -> None:
         self.levels[dst] = self.levels[src].copy()
 
-    def sums(self, lslot: str) -> tuple[float, float, float, float]:
-        """(cost, objective value, target ``g``, ``|target scale|``) of a plan."""
+    def picked_metrics(
+        self, lslot: str
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None, FloatArray | None]:
+        """Each keyword's cost, objective value, target ``g`` and ``|target scale|`` in
+        the plan ``lslot``, shape (n,) each (the last two None without a target)."""
         p, lv = self.problem, self.levels[lslot]
-        g = sc = 0.0
         c = picked(p.cost, lv)
         v = picked(self.value, lv)  # each array (or its file) read once
-        if self._metric is not None:  # picked(g) and picked(scale), point by point
-            m = v if self._metric is self._value else picked(self._metric.get(), lv)
-            level = p.target_level
-            assert level is not None
-            cpa = p.target_name == "target_cpa"
-            on = lv >= 0
-            g_at = np.where(on, c - level * m if cpa else level * c - m, 0.0)
-            g = float(g_at.sum())
-            sc = float(np.abs(level * (m if cpa else c)).sum())
+        if self._metric is None:
+            return c, v, None, None
+        # picked(g) and picked(scale), point by point
+        m = v if self._metric is self._value else picked(self._metric.get(), lv)
+        level = p.target_level
+        assert level is not None
+        cpa = p.target_name == "target_cpa"
+        g_at = np.where(lv >= 0, c - level * m if cpa else level * c - m, 0.0)
+        return c, v, g_at, np.abs(level * (m if cpa else c))
+
+    def own_columns(self, lslot: str, target: bool) -> tuple[FloatArray, ...]:
+        """Each keyword's objective value in the plan ``lslot`` or, with ``target``, its
+        target ``g`` and ``|target scale|`` (for the driver to sum in one array)."""
+        _, v, g_at, sc_at = self.picked_metrics(lslot)
+        if not target:
+            return (v,)
+        assert g_at is not None
+        assert sc_at is not None
+        return g_at, sc_at
+
+    def same_levels(self, a: str, b: str) -> bool:
+        """Whether the plans in levels ``a`` and ``b`` are the same on this shard."""
+        return bool(np.array_equal(self.levels[a], self.levels[b]))
+
+    def sums(self, lslot: str) -> tuple[float, float, float, float]:
+        """(cost, objective value, target ``g``, ``|target scale|``) of a plan."""
+        c, v, g_at, sc_at = self.picked_metrics(lslot)
+        g = 0.0 if g_at is None else float(g_at.sum())
+        sc = 0.0 if sc_at is None else float(sc_at.sum())
         return float(c.sum()), float(v.sum()), g, sc
 
     # -- the LP threshold (``_select._threshold_histogram``, this shard's rows) -------
