@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bidopt._validation import frozen
 from bidopt.bidding import _crowds_kernels
 from bidopt.landscape import BidLandscape
 from bidopt.typing import FloatArray, IntArray
@@ -360,5 +361,5 @@ def from_min_bid(landscape: BidLandscape, min_bid: float) -> BidLandscape:
     for name, point in points.items():
         out = np.array(bids if name == "bids" else landscape.metric(name), dtype=np.float64)
         out[rows] = np.where(below[rows], point[:, None], out[rows])
-        columns[name] = out
+        columns[name] = frozen(out)  # built here: the landscape keeps it without a copy
     return BidLandscape(**columns, keywords=landscape.keywords)
