@@ -350,6 +350,9 @@ def optimize_crowd_bids(
     if min_ctr is not None:
         aux = "ctr_slack"
     searchable = np.flatnonzero(~fixed)
+    # searched in order of their labels, not of the rows: the plan does not depend on
+    # the order of the landscape's rows through the order the crowds are tried in
+    searchable = searchable[np.argsort(crowd_labels[searchable].astype(str), kind="stable")]
     seeded = False
     if max_crowds > 0 and searchable.size and best.fun <= 0 < per_cell.fun:
         # the keyword-only plan is empty (a CTR floor or target keyword bids alone cannot
