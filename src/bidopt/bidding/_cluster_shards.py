@@ -18,6 +18,9 @@ __all__ = ["ClusterStats", "Shards"]
 #: Relative distance from the budget within which a plan's cost is summed as the plan's
 #: own (far above what adding the shards' sums can round).
 _ROUND_OFF = 1e-9
+#: Relative gap under which two totals summed shard by shard may order differently
+#: from the same totals summed in one array (far above the shards' round-off).
+_TIE = 1e-12
 
 
 @dataclass
@@ -147,11 +150,14 @@ class Shards:
             return cost
         return self.own_cost(slot, levels=levels)
 
-    def own_value(self, lslot: str) -> float:
-        """The plan's own objective value in levels ``lslot``: each keyword's gathered
-        (n_keywords floats) and summed in one array, as the in-process solver sums it
-        (``picked(value, levels).sum()``); the shards' sums round differently."""
-        return float(np.concatenate([p[0] for p in self.all("own_columns", lslot, False)]).sum())
+    def own_value(self, slot: str, *, levels: bool = True) -> float:
+        """The plan's own objective value in levels ``slot`` (in steps: ``levels``
+        False): each keyword's gathered (n_keywords floats) and summed in one array, as
+        the in-process solver sums it (``picked(value, levels).sum()``,
+        ``Hull.totals_after``); the shards' sums round differently."""
+        if not levels:
+            return float(np.concatenate(self.all("step_values", slot)).sum())
+        return float(np.concatenate([p[0] for p in self.all("own_columns", slot, False)]).sum())
 
     def own_target(self, lslot: str) -> tuple[float, float]:
         """The plan's own target ``g`` and scale in levels ``lslot``, summed as

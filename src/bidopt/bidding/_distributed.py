@@ -26,7 +26,7 @@ import numpy as np
 from bidopt._dask import cluster_parts, n_workers, require_client, require_distributed
 from bidopt._validation import check_choice, check_options, check_scalar, frozen
 from bidopt._wording import target_message
-from bidopt.bidding._cluster_shards import ClusterStats, Shards
+from bidopt.bidding._cluster_shards import _TIE, ClusterStats, Shards
 from bidopt.bidding._distributed_select import select_on
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._problem import TARGET_RTOL, BidProblem
@@ -60,11 +60,6 @@ class _Spec:
     @property
     def has_target(self) -> bool:
         return self.target_name is not None
-
-
-#: Relative gap under which two totals summed shard by shard may order differently
-#: from the same totals summed in one array (far above the shards' round-off).
-_TIE = 1e-12
 
 
 def _excess(s: Shards, lslot: str, sums: tuple[float, float] | None = None) -> float:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bidopt.bidding._cluster_shards import _ROUND_OFF, Shards
+from bidopt.bidding._cluster_shards import _ROUND_OFF, _TIE, Shards
 from bidopt.bidding._hull import N_BUCKETS, SHIFT
 from bidopt.bidding._select import _REFINE_BITS, _SORT_AT_MOST, _order, _take_best_first
 from bidopt.bidding._shard import _COARSE
@@ -165,8 +165,9 @@ def _greedy_fill(s: Shards, slot: str, remaining: float) -> tuple[float, float]:
 
 def _round_up_and_repair(
     s: Shards, slot: str, budget: float, spend: float, value: float, row: int
-) -> tuple[float, float] | None:
-    """``_select._round_up_and_repair`` into slot ``"rep"``: (spend, value) or None."""
+) -> tuple[float, float, float, float] | None:
+    """``_select._round_up_and_repair`` into slot ``"rep"``: (spend, value, the value
+    of the step rounded up, the value of the steps given back) or None."""
     if row < 0:
         return None
     owner = s.owner(row)
@@ -202,7 +203,8 @@ def _round_up_and_repair(
     s.all("copy", slot, "rep")
     s.add("rep", np.array([row]), 1)
     s.add("rep", rows[drop], -1)
-    return spend + dc_up - float(dc[drop].sum()), value + dv_up - float(dv[drop].sum())
+    dv_drop = float(dv[drop].sum())
+    return spend + dc_up - float(dc[drop].sum()), value + dv_up - dv_drop, dv_up, dv_drop
 
 
 def select_on(s: Shards, slot: str, budget: float, fill_tol: float = _FILL_TOL) -> Sel:
@@ -219,13 +221,19 @@ def select_on(s: Shards, slot: str, budget: float, fill_tol: float = _FILL_TOL) 
     if lp_value - value > fill_tol * lp_value:
         cap = budget - 1e-12 * abs(budget)
         s.all("copy", slot, "down")
-        left, added = _greedy_fill(s, "down", cap - spend)
-        best = ("down", cap - left, value + added)
+        left, added_down = _greedy_fill(s, "down", cap - spend)
+        best = ("down", cap - left, value + added_down)
         if lp_value - best[2] > fill_tol * lp_value:
             repaired = _round_up_and_repair(s, slot, budget, spend, value, row)
             if repaired is not None:
                 left, added = _greedy_fill(s, "rep", cap - repaired[0])
-                if repaired[1] + added > best[2]:
+                up, down = repaired[1] + added, best[2]
+                if abs(up - down) <= _TIE * max(abs(up), abs(down)):
+                    # equal up to round-off: the two plans' values from the plan's own
+                    # value before the fills, with the in-process arithmetic
+                    own = s.own_value(slot, levels=False)
+                    up, down = own + repaired[2] - repaired[3] + added, own + added_down
+                if up > down:
                     best = ("rep", cap - left, repaired[1] + added)
         s.all("copy", best[0], slot)
         spend, value = best[1], best[2]

@@ -253,6 +253,10 @@ class Shard:
         lv = self.levels[slot] if levels else self._h().level_after(self.taken[slot])
         return picked(self.problem.cost, lv.astype(np.int64))
 
+    def step_values(self, slot: str) -> FloatArray:
+        """Each keyword's objective value (shape (n,)) in the plan in steps ``slot``."""
+        return picked(self.value, self._h().level_after(self.taken[slot]).astype(np.int64))
+
     def add(self, slot: str, rows: IntArray, delta: int) -> None:
         np.add.at(self.taken[slot], np.asarray(rows, dtype=np.int64) - self.offset, delta)
 
