@@ -65,18 +65,15 @@ def kkt_report(
     tol = rtol * max(float(np.abs(finite).max()) if finite.size else 0.0, 1e-300)
     eps = 1e-8 * max(problem.budget, 1.0)
     fixed = problem.upper - problem.lower <= eps
-    # a channel whose next 1e-9 of the budget (up or down) changes the response by
-    # less than 1e-9 of it has no marginal return the split could act on (a Hill curve
-    # of shape < 1 near 0, whose optimum can lie below the budget's rounding)
+    # a channel at its minimum is judged by its marginal return 1e-9 of the budget
+    # above it: a Hill curve of shape < 1 has an unbounded one at 0, and its optimum can
+    # lie below the budget's rounding (its marginal return there is at the level
+    # already); any other curve's is the same there as at its minimum
     near_zero = (x <= problem.lower + eps) & ~fixed
     if near_zero.any():
         step = 1e-9 * max(problem.budget, 1.0)
-        value = curves.value(x)
-        moved = np.maximum(
-            np.abs(curves.value(np.minimum(x + step, problem.upper)) - value),
-            np.abs(value - curves.value(np.maximum(x - step, problem.lower))),
-        )
-        fixed |= near_zero & (moved <= 1e-9 * max(float(np.abs(value).sum()), 1e-300))
+        ahead = curves.derivative(np.where(near_zero, np.minimum(x + step, problem.upper), x))
+        marginal = np.where(near_zero, ahead - offset, marginal)
     at_lo = (x <= problem.lower + eps) & ~fixed
     at_hi = (x >= problem.upper - eps) & ~fixed
     n_groups = len(names)
