@@ -153,3 +153,48 @@ def test_current_naming_an_unknown_channel_is_refused(over_draws: bool) -> None:
     curves = fit if over_draws else fit.curves  # type: ignore[attr-defined]
     with pytest.raises(InvalidInputError, match=r"`current` must name only channels of"):
         split_budget(curves, 4000.0, current={"a": 1000.0, "b": 2000.0, "zz": 1000.0})
+
+
+def test_a_split_over_s_shaped_draws_is_the_same_every_time() -> None:
+    # with S-shaped draws the default method 'kkt' switches to SLSQP, whose random
+    # starts were unseeded (its default rng is None): the same call gave a different
+    # split each time; kkt's own starts are seeded (rng 0)
+    from bidopt.channels import CurveDraws, ResponseFit
+
+    rng = np.random.default_rng(2)
+    n = 50
+    draws = CurveDraws(
+        channels=("a", "b"),
+        kind="hill",
+        params={
+            "ceiling": np.column_stack([rng.uniform(4e3, 6e3, n), rng.uniform(8e3, 1e4, n)]),
+            "half": np.column_stack([rng.uniform(800, 1200, n), rng.uniform(2e3, 4e3, n)]),
+            "shape": np.column_stack([rng.uniform(0.5, 2.5, n), rng.uniform(1.2, 3.0, n)]),
+        },
+        adstock={"alpha": np.zeros((n, 2))},
+    )
+    curves = draws.curves(0)
+    fit = ResponseFit(
+        curves=curves,
+        adstock={c: {"alpha": 0.0} for c in curves},
+        intercept=0.0,
+        controls={},
+        r2=1.0,
+        nrmse=0.0,
+        params={},
+        stderr={},
+        fitted=np.zeros(3),
+        residuals=np.zeros(3),
+        success=True,
+        message="by hand",
+        n_starts=1,
+        draws=draws,
+        mean_spend={"a": 1000.0, "b": 3000.0},
+        max_spend={"a": 2000.0, "b": 6000.0},
+        min_spend={"a": 400.0, "b": 1500.0},
+    )
+    first = split_budget(fit, 5000.0, safe=False)
+    assert "S-shaped" in first.message
+    for _ in range(3):
+        again = split_budget(fit, 5000.0, safe=False)
+        np.testing.assert_array_equal(again.spend, first.spend)

@@ -189,6 +189,8 @@ def split_fit(
     note = ""
     if expected.nonconcave and method == "kkt":
         kwargs["method"] = "slsqp"
+        # seeded as kkt's own starts are (rng 0 unless given): slsqp's default is unseeded
+        kwargs["options"] = {"rng": 0, **dict(kwargs.get("options") or {})}
         note += " Some curve draws are S-shaped: SLSQP on the expected response."
     budget = check_scalar(total_budget, "total_budget", lower=0, lower_inclusive=False)
     if not isinstance(safe, bool | np.bool_):
