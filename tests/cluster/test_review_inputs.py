@@ -13,7 +13,7 @@ import pytest
 from bidopt.bidding import optimize_bids
 from bidopt.datasets import make_auction_log, make_search_account
 from bidopt.exceptions import InvalidInputError
-from bidopt.landscape import estimate_landscapes
+from bidopt.landscape import BidLandscape, estimate_landscapes
 from bidopt.replay import replay
 from tests.cluster.test_distributed_bids import _edge_landscape
 
@@ -65,3 +65,18 @@ def test_a_log_the_cluster_cannot_read_is_refused(client: Any) -> None:
     blocks = [log.take(np.arange(0, 100)), log.take(np.arange(100, 300))]
     got, ref = replay(blocks, 2.0, 50.0, client=client), replay(log, 2.0, 50.0)
     assert repr(got) == repr(ref)  # NaN conversions: the log has none
+
+
+def test_partitions_unlike_are_refused_before_the_solve(client: Any) -> None:
+    """Partitions with different metrics, or keywords in some only: the solve ran to
+    the end and the plan's assembly failed with a numpy ValueError or KeyError."""
+    a = _edge_landscape(3, 4, 3, ties=False)
+    b = _edge_landscape(4, 4, 3, ties=False)
+    named = BidLandscape(
+        bids=a.bids, clicks=a.clicks, cost=a.cost, keywords=np.array(list("abcd"), dtype=object)
+    )
+    plain = BidLandscape(bids=b.bids, clicks=b.clicks, cost=b.cost)
+    with pytest.raises(InvalidInputError, match="partition 1: metrics .* without keywords"):
+        optimize_bids([named, plain], 10.0, objective="clicks", client=client)
+    with pytest.raises(InvalidInputError, match="partitions alike"):
+        optimize_bids([b, plain], 10.0, objective="clicks", client=client)

@@ -297,6 +297,23 @@ def split_landscape(landscape: BidLandscape, n_partitions: int) -> list[BidLands
     return [landscape.take(np.arange(a, b)) for a, b in itertools.pairwise(bounds) if b > a]
 
 
+def _check_alike(columns: list[tuple[tuple[str, ...], bool]]) -> None:
+    """Raise unless every partition has the same metrics, and keywords in all or none
+    (the plan's columns are the partitions' put end to end)."""
+    odd = next((i for i, c in enumerate(columns) if c != columns[0]), None)
+    if odd is None:
+        return
+    said = [
+        f"partition {i}: metrics {list(columns[i][0])}, "
+        + ("with keywords" if columns[i][1] else "without keywords")
+        for i in (0, odd)
+    ]
+    raise InvalidInputError(
+        "`landscape` must have partitions alike: the same metrics, and keywords in all "
+        f"or none. Got {said[0]}; {said[1]} instead."
+    )
+
+
 def _check_reachable(infos: list[tuple[int, Any]]) -> None:
     """Raise the in-process InfeasibleError when no shard can meet the target."""
     errors = [e for _, e in infos]
@@ -359,6 +376,7 @@ def optimize_on_cluster(
         for w, m in members.items()
     ]
     shards = Shards([f.result() for f in futures], list(members.values()))
+    _check_alike(shards.all("describe"))
     _check_reachable(shards.all("info"))
     # every shard has checked the arguments; the driver reads them back as validated
     done = shards.one(0, "spec")

@@ -54,6 +54,8 @@ class Shard:
     def __init__(self, source: Source, spec: dict[str, Any], spill: SpillDir | None = None) -> None:
         land = _load(source)
         self.n = land.n_keywords
+        #: the landscape's metrics and whether it names its keywords (the plan's columns)
+        self.columns = (land.metrics, land.keywords is not None)
         self.offset = 0
         self.error: tuple[str, dict[str, float]] | None = None
         try:
@@ -156,6 +158,10 @@ class Shard:
     # -- set-up --------------------------------------------------------------------
     def info(self) -> tuple[int, tuple[str, dict[str, float]] | None]:
         return self.n, self.error
+
+    def describe(self) -> tuple[tuple[str, ...], bool]:
+        """The landscape's metrics and whether it names its keywords."""
+        return self.columns
 
     def set_offset(self, offset: int) -> None:
         self.offset = int(offset)
