@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bidopt.landscape import write_landscape_partitions
+from bidopt.exceptions import InvalidInputError
+from bidopt.landscape import write_landscape_parquet, write_landscape_partitions
 from tests.cluster._families import partition
 
 pytest.importorskip("pyarrow.parquet")
@@ -23,3 +24,19 @@ def test_a_suffixed_directory_never_overwrites_another_partition(tmp_path: Path)
     back = ds.read()
     assert back.n_keywords == ds.n_keywords == 18
     np.testing.assert_array_equal(back.cost, np.concatenate([p.cost for p in parts]))
+
+
+def test_a_bad_partition_is_named(tmp_path: Path) -> None:
+    """A NaN cost in one partition file: the error gave the index inside the partition
+    ('at index (1, 2)') without saying which of the dataset's files it is."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ds = write_landscape_parquet(partition(1, 100, 3), tmp_path / "land", n_partitions=4)
+    table = pq.read_table(ds.files[2])
+    cost = table.column("cost").combine_chunks().flatten().to_numpy().copy()
+    cost[5] = np.nan
+    column = pa.FixedSizeListArray.from_arrays(pa.array(cost), 3)
+    pq.write_table(table.set_column(table.column_names.index("cost"), "cost", column), ds.files[2])
+    with pytest.raises(InvalidInputError, match=r"index \(1, 2\).*campaign=2"):
+        ds.read()

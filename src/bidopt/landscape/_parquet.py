@@ -206,7 +206,12 @@ class PartitionReader:
                 arrays[metric] = frozen(np.array(values, dtype=np.float64).reshape(-1, width))
         if "keyword" in table.column_names:
             arrays["keywords"] = np.asarray(table.column("keyword").to_pylist(), dtype=object)
-        return BidLandscape(**arrays)
+        try:
+            return BidLandscape(**arrays)
+        except InvalidInputError as exc:  # say which of the dataset's files it is
+            raise InvalidInputError(
+                f"{exc} In the partition {self.file!r} (indices count from its first keyword)."
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
