@@ -40,3 +40,12 @@ def test_a_bad_partition_is_named(tmp_path: Path) -> None:
     pq.write_table(table.set_column(table.column_names.index("cost"), "cost", column), ds.files[2])
     with pytest.raises(InvalidInputError, match=r"index \(1, 2\).*campaign=2"):
         ds.read()
+
+
+def test_head_takes_a_count_of_partitions(tmp_path: Path) -> None:
+    """head(-1) gave every partition but the last (a slice), head(0) an empty dataset."""
+    ds = write_landscape_parquet(partition(1, 20, 3), tmp_path / "land", n_partitions=4)
+    for bad in (-1, 0, 2.5):
+        with pytest.raises(InvalidInputError, match="`n_partitions` must be an integer >= 1"):
+            ds.head(bad)  # type: ignore[arg-type]
+    assert ds.head(2).n_partitions == 2 and ds.head(9).n_partitions == 4

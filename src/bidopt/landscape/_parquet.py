@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._dask import require_pyarrow
-from bidopt._validation import frozen, short_repr
+from bidopt._validation import check_scalar, frozen, short_repr
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape._landscape import BidLandscape
 
@@ -251,8 +251,9 @@ class LandscapeDataset:
         return len(self.files)
 
     def head(self, n_partitions: int) -> LandscapeDataset:
-        """The first ``n_partitions`` partitions, as a dataset of their own."""
-        k = int(n_partitions)
+        """The first ``n_partitions`` partitions (an int >= 1; all of them when there
+        are fewer), as a dataset of their own."""
+        k = int(check_scalar(n_partitions, "n_partitions", lower=1, integer=True))
         return LandscapeDataset(
             self.path, self.files[:k], self.labels[:k], self.sizes[:k], self.n_levels
         )
