@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from bidopt.exceptions import InvalidInputError
-from bidopt.landscape import write_landscape_parquet, write_landscape_partitions
+from bidopt.landscape import (
+    read_landscape_parquet,
+    write_landscape_parquet,
+    write_landscape_partitions,
+)
 from tests.cluster._families import partition
 
 pytest.importorskip("pyarrow.parquet")
@@ -49,3 +53,11 @@ def test_head_takes_a_count_of_partitions(tmp_path: Path) -> None:
         with pytest.raises(InvalidInputError, match="`n_partitions` must be an integer >= 1"):
             ds.head(bad)  # type: ignore[arg-type]
     assert ds.head(2).n_partitions == 2 and ds.head(9).n_partitions == 4
+
+
+def test_a_manifest_that_is_not_one_is_named(tmp_path: Path) -> None:
+    """Before: KeyError 'parts', JSONDecodeError or TypeError from the manifest's text."""
+    for text in ('{"format": "other"}', "not json", "[]"):
+        (tmp_path / "_bidopt.json").write_text(text, encoding="utf-8")
+        with pytest.raises(InvalidInputError, match="bidopt-landscape manifest"):
+            read_landscape_parquet(tmp_path)

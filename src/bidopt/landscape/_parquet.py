@@ -304,15 +304,24 @@ def read_landscape_parquet(path: str | Path) -> LandscapeDataset:
             f"`path` must be a landscape dataset directory with a {_MANIFEST} manifest. "
             f"Got {str(root)!r} instead."
         )
-    info = json.loads(manifest.read_text(encoding="utf-8"))
-    parts = info["parts"]
-    return LandscapeDataset(
-        path=str(root),
-        files=tuple(str(root / p["file"]) for p in parts),
-        labels=tuple(p["label"] for p in parts),
-        sizes=tuple(int(p["n_keywords"]) for p in parts),
-        n_levels=int(info["n_levels"]),
-    )
+    try:
+        info = json.loads(manifest.read_text(encoding="utf-8"))
+        if info.get("format") != "bidopt-landscape":
+            raise ValueError(f"its format is {info.get('format')!r}")
+        parts = info["parts"]
+        return LandscapeDataset(
+            path=str(root),
+            files=tuple(str(root / p["file"]) for p in parts),
+            labels=tuple(p["label"] for p in parts),
+            sizes=tuple(int(p["n_keywords"]) for p in parts),
+            n_levels=int(info["n_levels"]),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError too
+        raise InvalidInputError(
+            f"`path` must be a landscape dataset whose {_MANIFEST} is a bidopt-landscape "
+            f"manifest (written by write_landscape_parquet). Got {str(manifest)!r}, which "
+            f"is not one ({type(exc).__name__}: {exc})."
+        ) from None
 
 
 def write_plan_parquet(plan: Any, path: str | Path, *, like: LandscapeDataset) -> list[str]:
