@@ -28,7 +28,7 @@ from bidopt.channels._curves import (
     LOGISTIC,
     unit_value,
 )
-from bidopt.channels._fit_controls import dependent_controls, flat_channels
+from bidopt.channels._fit_controls import check_periods, dependent_controls, warn_flat_channels
 from bidopt.channels._fit_report import fit_draws, fit_report
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._uncertainty import (
@@ -273,8 +273,7 @@ def fit_response(
     upper = np.tile([s[2] for s in spec], k)
     prior_at = np.tile([i >= n_ad and s[0] in _PRIOR_PARAMS for i, s in enumerate(spec)], k)
     rows = slice(skip, n)
-    if flat := flat_channels(x[rows], names, None if tests is None else tests.channel):
-        warnings.warn(flat, IdentifiabilityWarning, stacklevel=3)
+    warn_flat_channels(x[rows], names, None if tests is None else tests.channel)
     # a control that is a linear combination of the constant and the other controls
     # over the fitted periods (an all-zero or constant one too) is left out of the
     # solve: its coefficient is reported as 0 with an unknown (nan) standard error
@@ -292,6 +291,7 @@ def fit_response(
     centre = control_matrix[rows].mean(axis=0) if control_matrix.shape[1] else np.zeros(0)
     base = np.column_stack([np.ones(n), control_matrix - centre])
     n_base = base.shape[1]
+    check_periods(n - skip, 0 if tests is None else tests.n, per + 1, k, n_base)
     base_lo = 0.0 if intercept_sign == "non_negative" else -np.inf
     kpi_mean = float(y[rows].mean())
     if intercept_sign == "non_negative" and kpi_mean < 0:

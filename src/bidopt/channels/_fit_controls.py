@@ -4,12 +4,15 @@ and channels whose spend does not vary over them."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import linalg
 
+from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.typing import FloatArray
 
-__all__ = ["dependent_controls", "flat_channels"]
+__all__ = ["check_periods", "dependent_controls", "warn_flat_channels"]
 
 
 #: Relative tolerance on ``|R_ii|`` of the pivoted QR of the centred controls (each
@@ -57,20 +60,40 @@ def dependent_controls(matrix: FloatArray, names: list[str]) -> tuple[list[int],
     return dropped, why
 
 
-def flat_channels(spend: FloatArray, names: list[str], tested: np.ndarray | None) -> str:
-    """The warning on channels whose spend (yuan per period over the fitted periods,
-    shape (n_periods, n_channels)) is the same in every period, so their effect cannot
-    be told from the baseline; channels with a lift test (column indices ``tested``)
-    are left out.  "" when there is none."""
+def warn_flat_channels(spend: FloatArray, names: list[str], tested: np.ndarray | None) -> None:
+    """Warn (:class:`~bidopt.exceptions.IdentifiabilityWarning`) of the channels whose
+    spend (yuan per period over the fitted periods, shape (n_periods, n_channels)) is
+    the same in every period, so their effect cannot be told from the baseline;
+    channels with a lift test (column indices ``tested``) are left out."""
     skip = set() if tested is None else set(np.asarray(tested).tolist())
     flat = [j for j in range(len(names)) if np.ptp(spend[:, j]) == 0 and j not in skip]
     if not flat:
-        return ""
-    return (
+        return
+    warnings.warn(
         f"Channel(s) {[names[j] for j in flat]} spend the same in every fitted period "
         "(yuan per period: "
         + ", ".join(f"{names[j]} {spend[0, j]:,.2f}" for j in flat)
         + "): the history cannot tell their effect from the baseline, so their curves "
         "are the priors' guess. Lift tests (lift_tests=) or periods with other spends "
-        "would identify them."
+        "would identify them.",
+        IdentifiabilityWarning,
+        stacklevel=4,  # past fit_response and @logged
+    )
+
+
+def check_periods(n_fit: int, n_tests: int, per_channel: int, k: int, n_base: int) -> None:
+    """Refuse a fit with no residual degrees of freedom: ``n_fit`` fitted periods and
+    ``n_tests`` lift tests against the parameters (``per_channel`` for each of ``k``
+    channels, the intercept and ``n_base - 1`` controls).  The noise level, and with
+    it the draws' spread, then cannot be estimated: the fit matches every period and
+    its draws would claim every channel pinned down."""
+    n_params = k * per_channel + n_base
+    if n_fit + n_tests > n_params:
+        return
+    raise InvalidInputError(
+        f"`kpi` must cover more fitted periods than the fit has parameters ({n_params}: "
+        f"{per_channel} per channel for {k} channel(s), the intercept and {n_base - 1} "
+        f"control column(s) with the calendar's), counting each lift test as a period. Got "
+        f"{n_fit} fitted period(s) and {n_tests} lift test(s) instead: give a longer "
+        "history, or fit fewer channels or controls (trend, seasonality, events)."
     )
