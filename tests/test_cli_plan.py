@@ -427,24 +427,25 @@ def test_split_refuses_or_flags_curve_draws_that_leave_the_fit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a short history: the fit's draws put revenue orders of magnitude off the fit (10
-    # periods: 5.7e31 yuan per period printed as the split's revenue before), refused;
-    # 30 periods: the mean over the draws 2.6 times the fit's, said as a warning.  Both
+    # periods: 5.7e31 yuan per period printed as the split's revenue before; 10 periods
+    # are now refused by fit_response itself, fewer than its 16 parameters; 20: 2.1e9),
+    # refused; 30 periods: the mean over the draws 2.6 times the fit's, a warning.  Both
     # with the fit's baseline unconstrained (its default before the non-negative
     # baseline, which keeps these 30 periods' draws within 2 times the fit)
     monkeypatch.setitem(channels_fit._OPTIONS, "intercept_sign", "unconstrained")
     z = _examples()
     header, history = z.channel_history_rows()
     rule = ["--rule", "core=直通车,钻展,淘宝客:0.6", "-q"]
-    for n in (10, 30):
+    for n in (20, 30):
         path = tmp_path / f"h{n}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows([header, *history[:n]])
         code = main(["split", str(path), "--budget", "500000", "--out", str(tmp_path), *rule])
         out, err = capsys.readouterr()
-        if n == 10:
+        if n == 20:
             assert code == 1
             assert "error: The history must pin the response curves down" in err
-            assert "Got 10 periods whose fit's 200 curve draws" in err
+            assert "Got 20 periods whose fit's 200 curve draws" in err
         else:
             assert code == 0
             assert re.search(
