@@ -179,3 +179,21 @@ def test_premiums_do_not_depend_on_the_order_of_the_rows():
     premiums = [dict(zip(p.crowds, p.premiums, strict=True)) for p in plans]
     assert premiums[0] == premiums[1] and plans[0].n_targeted >= 2
     assert plans[1].fun == pytest.approx(plans[0].fun, rel=1e-9)
+
+
+def test_ctr_floor_with_no_usable_level_says_so():
+    """(Before: 'the cells' levels within them reach a CTR of at most 0.0000%' when no
+    level of any cell is within max_bid.)"""
+    from bidopt.exceptions import InfeasibleError
+
+    land = BidLandscape(
+        bids=np.array([[1.0, 2.0], [1.0, 2.0]]),
+        clicks=np.array([[1.0, 2.0], [1.0, 2.0]]),
+        cost=np.array([[1.0, 3.0], [1.0, 3.0]]),
+        impressions=np.array([[10.0, 12.0], [50.0, 60.0]]),
+    )
+    labels = {"keywords": ["k", "k"], "crowds": ["a", "b"], "objective": "clicks"}
+    with pytest.raises(InfeasibleError, match="under max_bid=0.5: no level of any cell is"):
+        optimize_crowd_bids(land, 10.0, min_ctr=0.12, max_bid=0.5, **labels)
+    with pytest.raises(InfeasibleError, match=r"reach a CTR of at most 10\.0000%"):
+        optimize_crowd_bids(land, 10.0, min_ctr=0.12, max_cpc=1.2, **labels)

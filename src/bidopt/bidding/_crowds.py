@@ -441,10 +441,14 @@ def _check_ctr_reachable(
     if best_usable < min_ctr * (1 - 1e-9):
         caps = [(n, v) for n, v in (("max_cpc", max_cpc), ("max_bid", max_bid)) if v is not None]
         given = " and ".join(f"{n}={v:g}" for n, v in caps) or "positive bids"
+        reach = (
+            f"the cells' levels within them reach a CTR of at most {best_usable:.4%}"
+            if allowed.any()
+            else "no level of any cell is within them"
+        )
         raise InfeasibleError(
-            f"min_ctr={min_ctr:g} is unreachable under {given}: the cells' levels within "
-            f"them reach a CTR of at most {best_usable:.4%} (the highest of any level is "
-            f"{best:.4%}). Lower the floor, or raise "
+            f"min_ctr={min_ctr:g} is unreachable under {given}: {reach} (the highest CTR "
+            f"of any level is {best:.4%}). Lower the floor, or raise "
             f"{' or '.join(n for n, _ in caps) or 'the bids'}.",
             {"min_ctr": min_ctr - best_usable},
         )
