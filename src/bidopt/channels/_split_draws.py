@@ -279,7 +279,7 @@ def split_fit(
             expected, req.offset, split.current_spend
         )
         p_gain, interval = gain_stats(gain)
-        note += below_today(user.problem, within, split.current_spend, gain, req)
+        note += below_today(user.problem, within, split.current_spend, gain, req, current_value)
     if within is not None and split.certificate is not None:  # the user's own bounds
         certificate = on_bounds(split.certificate, x, user.problem.lower, user.problem.upper)
         if not certificate.holds and split.success:  # pragma: no cover - guard within them

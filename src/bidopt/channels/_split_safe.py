@@ -152,13 +152,15 @@ def below_today(
     today: FloatArray,
     gain: FloatArray,
     req: Any,
+    level: float,
 ) -> str:
     """A sentence saying so when the split's expected objective is below today's split's
-    (``gain``: each draw's gain over ``today``, yuan per period, shape (n_draws,)), and
-    why: today's split breaks the rules or lies outside the guard, or the split
-    maximises something else than the mean (the safe step's quantile, a CVaR)."""
+    (``gain``: each draw's gain over ``today``, yuan per period, shape (n_draws,); by
+    more than 1e-9 of ``level``, today's expected response), and why: today's split
+    breaks the rules or lies outside the guard, or the split maximises something else
+    than the mean (the safe step's quantile, a CVaR)."""
     loss = -float(np.mean(gain))
-    if loss <= 1e-9 * max(float(np.abs(gain).max(initial=0.0)), 1e-300):
+    if loss <= 1e-9 * max(abs(level), 1e-300):
         return ""
     kpi = "profit" if req.offset > 0 else "revenue"
     reasons, names = outside(user, guarded, today, req.full)
