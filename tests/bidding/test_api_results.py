@@ -8,7 +8,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bidopt.bidding import BudgetForTarget, Frontier, bid_frontier, budget_for_target
+from bidopt.bidding import (
+    BudgetForTarget,
+    Frontier,
+    bid_frontier,
+    budget_for_target,
+    optimize_bids,
+)
 from bidopt.landscape import BidLandscape
 
 
@@ -55,3 +61,22 @@ def test_budget_for_target_summary_frame_and_status(landscape: BidLandscape) -> 
     assert isinstance(frame, pd.DataFrame)
     assert frame["bid"].tolist() == result.plan.bids.tolist()
     assert frame["cost"].sum() == pytest.approx(result.plan.spend)
+
+
+def test_summary_of_an_empty_plan_prints_no_nan() -> None:
+    # a budget below every keyword's first level: nothing bid, so CPC, CPA and ROAS have
+    # nothing under them; the summary printed 'CPC nan yuan', 'CPA nan yuan', 'ROAS nan'
+    land = BidLandscape(
+        bids=[[1, 2], [1, 2]],
+        clicks=[[2, 4], [1, 3]],
+        cost=[[1.5, 6], [0.9, 5]],
+        conversions=[[0.2, 0.5], [0.3, 0.6]],
+        revenue=[[2, 5], [3, 6]],
+    )
+    empty = optimize_bids(land, 0.5)
+    assert empty.success and empty.n_bidding == 0
+    text = empty.summary()
+    assert "nan" not in text
+    assert "CPC - (no clicks)" in text and "CPA - (no conversions)" in text
+    assert "ROAS - (no spend)" in text
+    assert "CPA 8.33 yuan" in optimize_bids(land, 5.0).summary()  # a plan that bids: numbers

@@ -16,6 +16,12 @@ from bidopt.typing import FloatArray, IntArray, ObjectArray
 __all__ = ["BidPlan"]
 
 
+def _ratio(value: float, unit: str, under: str) -> str:
+    """A ratio for a summary line: ``value`` to two decimals with ``unit``, or "-" and
+    what it would be divided by (``under``) when there is nothing under it (NaN)."""
+    return f"{value:.2f}{unit}" if np.isfinite(value) else f"- (no {under})"
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class BidPlan(PlanTotals):
     """Bids for every keyword and what they are expected to buy.
@@ -126,12 +132,14 @@ class BidPlan(PlanTotals):
             f"BidPlan ({self.method}, objective={self.objective}): {self.message}",
             f"  budget {self.budget:,.2f} yuan, spend {self.spend:,.2f} yuan, "
             f"{self.n_bidding}/{self.levels.size} keywords bid",
-            f"  clicks {self.clicks:,.1f}, CPC {self.cpc:.2f} yuan",
+            f"  clicks {self.clicks:,.1f}, CPC {_ratio(self.cpc, ' yuan', 'clicks')}",
         ]
         if self.keyword_conversions is not None:
-            lines.append(f"  conversions {self.conversions:,.2f}, CPA {self.cpa:.2f} yuan")
+            cpa = _ratio(self.cpa, " yuan", "conversions")
+            lines.append(f"  conversions {self.conversions:,.2f}, CPA {cpa}")
         if self.keyword_revenue is not None:
-            lines.append(f"  revenue {self.revenue:,.2f} yuan, ROAS {self.roas:.2f}")
+            roas = _ratio(self.roas, "", "spend")
+            lines.append(f"  revenue {self.revenue:,.2f} yuan, ROAS {roas}")
         lines.append(
             f"  objective {self.fun:,.4f}, bound {self.bound:,.4f} "
             f"(gap <= {self.gap_bound:.3g}, {self.relative_gap:.2e} relative); "
