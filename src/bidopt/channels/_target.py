@@ -57,6 +57,26 @@ def _bisect(low: float, high: float, above: Callable[[float], bool]) -> tuple[fl
     return low, high
 
 
+def _peak(low: float, high: float, gain: Callable[[float], float]) -> float:
+    """The budget in ``[low, high]`` maximising ``gain``, a concave function of it
+    (golden-section search to a relative 1e-10, or 100 steps)."""
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+    c, d = high - ratio * (high - low), low + ratio * (high - low)
+    gc, gd = gain(c), gain(d)
+    for _ in range(100):
+        if gc >= gd:
+            high, d, gd = d, c, gc
+            c = high - ratio * (high - low)
+            gc = gain(c)
+        else:
+            low, c, gc = c, d, gd
+            d = low + ratio * (high - low)
+            gd = gain(d)
+        if high - low <= 1e-10 * high:
+            break
+    return float(c if gc >= gd else d)
+
+
 def least_budget(
     curves: CurveSet,
     problem: SplitProblem,
@@ -94,17 +114,25 @@ def largest_budget_for_roi(
     """Largest budget (up to the budget) whose best split keeps revenue/spend >= ``roi``.
 
     The whole budget when its best split keeps ``roi`` (to the certificate's relative
-    tolerance).  Otherwise bisection from the largest budget that keeps it: the least
-    spend the bounds allow for concave curves (their best split's ROI falls with the
-    budget); with S-shaped curves, whose ROI first rises with the budget (nothing at a
-    tiny spend), the largest of ``_GRID`` log-spaced budgets from the least spend up
-    that keeps it.
+    tolerance).  Otherwise bisection from the largest budget that keeps it: for concave
+    curves the least spend the bounds allow (their best split's ROI falls with the
+    budget), or where that misses it (channel minimums in a poor mix), the budget at
+    which revenue less ``roi`` x budget, concave in the budget, peaks; with S-shaped
+    curves, whose ROI first rises with the budget (nothing at a tiny spend), the largest
+    of ``_GRID`` log-spaced budgets from the least spend up that keeps it.
     """
     low = max(float(problem.lower.sum()), 1e-9 * problem.budget)
     top = problem.budget
     if _revenue_at(curves, problem, top) >= roi * top * (1 - RTOL):
         return top
     grid = np.geomspace(low, top, _GRID)[:-1] if curves.any_s_shaped else np.array([low])
+    peaked = False
+    if not curves.any_s_shaped and _revenue_at(curves, problem, low) < roi * low:
+        # channel minimums can hold the least spend in a poor mix, so that the ROI rises
+        # with the budget before it falls: revenue less roi x budget is concave in the
+        # budget, so the budgets keeping roi are an interval around its peak
+        grid = np.array([_peak(low, top, lambda b: _revenue_at(curves, problem, b) - roi * b)])
+        peaked = True
     best = (-np.inf, low)  # (ROI, budget): the best seen, for the message
     for i in range(grid.size - 1, -1, -1):
         budget = float(grid[i])
@@ -119,7 +147,11 @@ def largest_budget_for_roi(
             )
             return found
     where = (
-        "the least spend the bounds allow" if grid.size == 1 else "the best of the budgets tried"
+        "the budget whose best split returns the most per yuan"
+        if peaked
+        else "the least spend the bounds allow"
+        if grid.size == 1
+        else "the best of the budgets tried"
     )
     raise InfeasibleError(
         f"`{name}` must be reachable: {where} ({best[1]:,.2f} yuan) returns "
