@@ -198,3 +198,25 @@ def test_a_split_over_s_shaped_draws_is_the_same_every_time() -> None:
     for _ in range(3):
         again = split_budget(fit, 5000.0, safe=False)
         np.testing.assert_array_equal(again.spend, first.spend)
+
+
+@pytest.mark.parametrize("above", [1.02, 1.1])
+def test_min_roi_above_todays_roi_is_kept_with_the_safe_default(above: float) -> None:
+    # the safe default started from today's split at the full budget, whose ROI is
+    # below min_roi: it stayed there and returned success=False ('breaks min_roi'), or
+    # raised InfeasibleError blaming bounds nobody gave (the trust region's), while
+    # safe=False keeps min_roi by spending less
+    rng = np.random.default_rng(1)
+    fit = _fit(5000.0 * np.exp(rng.normal(0, 0.2, 200)), 9000.0 * np.exp(rng.normal(0, 0.2, 200)))
+    today = {"a": 1000.0, "b": 3000.0}
+    best = split_budget(fit, 4000.0, current=today, safe=False)
+    floor = above * best.response / best.total_spend
+    split = split_budget(fit, 4000.0, current=today, min_roi=floor)
+    assert split.success and split.certificate is not None and split.certificate.holds
+    assert split.response >= floor * split.total_spend * (1 - 1e-9)
+    assert (
+        "Safe default: not applied: today's split (the current spend) returns less" in split.message
+    )
+    assert split.current_response is not None
+    if split.response < split.current_response:  # why it earns less than today's split
+        assert "yuan less to keep ROI >=" in split.message

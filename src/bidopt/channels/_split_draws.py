@@ -237,19 +237,18 @@ def split_fit(
             np.minimum(req.problem.upper, start * np.exp(radius)),
         )
         solve_on = replace(req, problem=box)
-    if level is None or level >= 1:
-        split = solve_request(solve_on)
-        risk_name = "mean"
-    else:
-        base = None if req.current is None else objective_draws(expected, req.offset, req.current)
-        split, gap = cvar_split(solve_on, expected, level, base)
-        risk_name = f"cvar{level:g}"
-        kpi = "profit" if req.offset > 0 else "response"
-        what = f"gain in {kpi} over the current spend" if base is not None else kpi
-        note += (
-            f" Maximises the mean {what} of the worst {level:.0%} of the draws (CVaR; "
-            f"Frank-Wolfe over the draws' weights, within {gap:,.4g} of its bound)."
+    try:
+        split, risk_name, more = _solve_risk(solve_on, expected, level)
+    except InfeasibleError:  # min_roi out of reach within the trust region
+        if start is None:
+            raise
+        start = radius = None
+        why_not = (
+            " Safe default: not applied: min_roi cannot hold within the trust region "
+            "around today's split; the split is the best over the draws that keeps it."
         )
+        split, risk_name, more = _solve_risk(req, expected, level)
+    note += more
     safe_note = why_not
     step: float | None = None
     if today is not None and start is not None and radius is not None and split.success:
@@ -279,7 +278,9 @@ def split_fit(
             expected, req.offset, split.current_spend
         )
         p_gain, interval = gain_stats(gain)
-        note += below_today(user.problem, within, split.current_spend, gain, req, current_value)
+        note += below_today(
+            user.problem, within, split.current_spend, gain, req, current_value, float(x.sum())
+        )
     if within is not None and split.certificate is not None:  # the user's own bounds
         certificate = on_bounds(split.certificate, x, user.problem.lower, user.problem.upper)
         if not certificate.holds and split.success:  # pragma: no cover - guard within them
@@ -309,12 +310,32 @@ def split_fit(
     )
 
 
+def _solve_risk(
+    req: Any, expected: ExpectedCurveSet, level: float | None
+) -> tuple[BudgetSplit, str, str]:
+    """The split maximising the mean over the draws (``level`` None or 1) or their CVaR
+    at ``level``, its ``risk`` name and a note for the message."""
+    if level is None or level >= 1:
+        return solve_request(req), "mean", ""
+    base = None if req.current is None else objective_draws(expected, req.offset, req.current)
+    split, gap = cvar_split(req, expected, level, base)
+    kpi = "profit" if req.offset > 0 else "response"
+    what = f"gain in {kpi} over the current spend" if base is not None else kpi
+    return (
+        split,
+        f"cvar{level:g}",
+        f" Maximises the mean {what} of the worst {level:.0%} of the draws (CVaR; "
+        f"Frank-Wolfe over the draws' weights, within {gap:,.4g} of its bound).",
+    )
+
+
 def _today(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArray | None, str]:
     """Today's split and where the safe default starts from: ``current`` (else the
     fit's mean spend per period), scaled to the budget when the objective spends it
     all; the start is today's split, or when that breaks the constraints, today's split
     moved just enough to meet them (bounds clipped, group and budget sums settled).
-    None and the reason when there is no such start (or the objective is ``roi``)."""
+    None and the reason when there is no such start, when the objective is ``roi``, or
+    when the start returns less than ``min_roi`` per yuan."""
     if req.goal == "roi":
         return None, None, " Safe default: not applied with objective='roi'."
     if req.current is not None:
@@ -328,9 +349,19 @@ def _today(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArray | 
         return None, None, f" Safe default: not applied ({source} is 0)."
     if req.full or total > req.budget:
         x0 = x0 * (req.budget / total)
-    if is_feasible(req.problem, x0, req.full):
-        return x0, x0, ""
-    start = repair(x0.copy(), req.problem, req.full)
+    start = (
+        x0 if is_feasible(req.problem, x0, req.full) else repair(x0.copy(), req.problem, req.full)
+    )
+    if req.min_roi is not None and float(req.curves.value(start).sum()) < req.min_roi * float(
+        start.sum()
+    ):  # it breaks min_roi, and so do the safe steps near it
+        return (
+            None,
+            None,
+            f" Safe default: not applied: today's split ({source}) returns less than "
+            f"min_roi={req.min_roi:g} per yuan; the split is the best over the draws that "
+            "keeps it.",
+        )
     if is_feasible(req.problem, start, req.full):
         return x0, start, ""
     return (

@@ -153,12 +153,14 @@ def below_today(
     gain: FloatArray,
     req: Any,
     level: float,
+    spent: float,
 ) -> str:
     """A sentence saying so when the split's expected objective is below today's split's
     (``gain``: each draw's gain over ``today``, yuan per period, shape (n_draws,); by
     more than 1e-9 of ``level``, today's expected response), and why: today's split
-    breaks the rules or lies outside the guard, or the split maximises something else
-    than the mean (the safe step's quantile, a CVaR)."""
+    breaks the rules or lies outside the guard, the split spends less (``spent``, yuan)
+    to keep ``min_roi``, or it maximises something else than the mean (the safe step's
+    quantile, a CVaR)."""
     loss = -float(np.mean(gain))
     if loss <= 1e-9 * max(abs(level), 1e-300):
         return ""
@@ -170,10 +172,12 @@ def below_today(
             f"lies outside the extrapolation guard for {names} (extrapolation=None, or a "
             "larger multiple, lets the split keep it)"
         )
-    why = (
-        "today's split " + ", and ".join(parts)
-        if parts
-        else f"the split maximises a lower quantile or tail of the draws, not the mean {kpi}"
-    )
+    cut = float(today.sum()) - spent
+    if req.min_roi is not None and cut > 1e-9 * max(float(today.sum()), 1e-300):
+        why = f"it spends {cut:,.2f} yuan less to keep ROI >= {req.min_roi:g}"
+    elif parts:
+        why = "today's split " + ", and ".join(parts)
+    else:
+        why = f"the split maximises a lower quantile or tail of the draws, not the mean {kpi}"
     amount = f"{loss:,.0f}" if loss >= 100 else f"{loss:,.2f}"
     return f" Its expected {kpi} is {amount} below today's split's: {why}."
