@@ -128,7 +128,8 @@ def split_budget(
         ``gain_probability`` and ``gain_interval`` report it.  When today's split
         breaks the constraints (a new group rule), the path starts from today's split
         moved just enough to meet them.  Not applied (and said) with
-        ``objective="roi"``.
+        ``objective="roi"``, nor with a ``min_roi`` that today's split (or the trust
+        region) cannot keep: the split is then the best over the draws keeping it.
         False: the best split over the draws (within the guard).  Ignored for plain
         curves.
 
