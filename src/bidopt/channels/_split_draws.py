@@ -202,6 +202,13 @@ def split_fit(
     level = None
     if risk is not None:
         level = check_scalar(risk, "risk", lower=0, upper=1, lower_inclusive=False)
+    if level is not None and level < 1 and kwargs.get("min_roi") is not None:
+        raise InvalidInputError(
+            "`risk` must be None (or 1) with `min_roi`: min_roi is kept on the mean "
+            "response over the draws, which a CVaR split does not maximise, so it could "
+            f"not hold it. Got risk={level:g} and min_roi={short_repr(kwargs['min_roi'])} "
+            "instead: drop one of them."
+        )
     # the user's own constraints, checked as for plain curves (and certified below)
     user = check_request(fit.curves, budget, curve_set=expected, **_request_args(kwargs))
     req, within = user, None
