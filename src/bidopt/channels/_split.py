@@ -115,7 +115,8 @@ def split_budget(
     risk : float or None, default None
         With a fit: maximise the mean response (profit with ``objective="profit"``) of
         the worst ``risk`` fraction of the draws (their CVaR, e.g. 0.2) in place of the
-        mean over all draws; with ``current``, of the draws' gain over it.
+        mean over all draws; with ``current``, of the draws' gain over it.  Not with
+        ``min_roi`` (kept on the mean over the draws; refused).
     safe : bool, default True
         With a fit: move from today's split (``current``, else the fit's mean spend per
         period; scaled to the budget) only as far as the draws support.  Each channel
