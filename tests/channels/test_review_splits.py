@@ -8,7 +8,7 @@ import pytest
 
 from bidopt.channels import split_budget
 from bidopt.exceptions import InvalidInputError
-from tests.channels.test_safe_split import _fit
+from tests.channels.test_safe_split import _fit, fit_of
 
 #: Today's split (yuan per period, adding to the budget): channel b far below the
 #: smallest spend seen (1,500 / 1.5 = 1,000), channel a above 1.5 x its largest (3,000).
@@ -159,7 +159,7 @@ def test_a_split_over_s_shaped_draws_is_the_same_every_time() -> None:
     # with S-shaped draws the default method 'kkt' switches to SLSQP, whose random
     # starts were unseeded (its default rng is None): the same call gave a different
     # split each time; kkt's own starts are seeded (rng 0)
-    from bidopt.channels import CurveDraws, ResponseFit
+    from bidopt.channels import CurveDraws
 
     rng = np.random.default_rng(2)
     n = 50
@@ -173,26 +173,7 @@ def test_a_split_over_s_shaped_draws_is_the_same_every_time() -> None:
         },
         adstock={"alpha": np.zeros((n, 2))},
     )
-    curves = draws.curves(0)
-    fit = ResponseFit(
-        curves=curves,
-        adstock={c: {"alpha": 0.0} for c in curves},
-        intercept=0.0,
-        controls={},
-        r2=1.0,
-        nrmse=0.0,
-        params={},
-        stderr={},
-        fitted=np.zeros(3),
-        residuals=np.zeros(3),
-        success=True,
-        message="by hand",
-        n_starts=1,
-        draws=draws,
-        mean_spend={"a": 1000.0, "b": 3000.0},
-        max_spend={"a": 2000.0, "b": 6000.0},
-        min_spend={"a": 400.0, "b": 1500.0},
-    )
+    fit = fit_of(draws)
     first = split_budget(fit, 5000.0, safe=False)
     assert "S-shaped" in first.message
     for _ in range(3):

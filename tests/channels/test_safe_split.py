@@ -25,6 +25,12 @@ def _fit(ceiling_a: np.ndarray, ceiling_b: np.ndarray) -> ResponseFit:
         params={"ceiling": ceiling, "lam": np.tile(lam, (n, 1))},
         adstock={"alpha": np.zeros((n, 2))},
     )
+    return fit_of(draws)
+
+
+def fit_of(draws: CurveDraws) -> ResponseFit:
+    """A fit by hand around curve draws of channels a and b (no adstock): today's and
+    the observed spends are TODAY and a, b's ranges 400-2,000 and 1,500-6,000."""
     curves = draws.curves(0)
     return ResponseFit(
         curves=curves,
