@@ -211,3 +211,17 @@ def test_risk_with_min_roi_is_refused() -> None:
     with pytest.raises(InvalidInputError, match=r"`risk` must be None \(or 1\) with `min_roi`"):
         split_budget(fit, 4000.0, risk=0.2, min_roi=1.2)
     assert split_budget(fit, 4000.0, risk=1.0, min_roi=1.2).success
+
+
+def test_the_summary_shows_a_small_kpi_gain_as_the_message_does() -> None:
+    # a KPI counted in orders: the message said '80% interval -0.00 to +0.28' and the
+    # summary 'gain 80% interval -0 to +0', 'vs current: +0 (5 now)'
+    rng = np.random.default_rng(1)
+    fit = _fit(5.0 * np.exp(rng.normal(0, 0.5, 200)), 9.0 * np.exp(rng.normal(0, 0.5, 200)))
+    split = split_budget(fit, 4000.0, current={"a": 1000.0, "b": 3000.0})
+    assert split.gain_interval is not None and split.uplift is not None
+    lo, hi = split.gain_interval
+    text = split.summary()
+    assert f"gain 80% interval {lo:+,.2f} to {hi:+,.2f}" in text
+    assert f"80% interval {lo:+,.2f} to {hi:+,.2f}" in split.message
+    assert f"vs current: {split.uplift:+,.2f}" in text

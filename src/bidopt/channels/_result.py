@@ -12,7 +12,7 @@ from bidopt._optional import require_pandas
 from bidopt._quantiles import central_interval
 from bidopt.typing import FloatArray
 
-__all__ = ["BudgetSplit"]
+__all__ = ["BudgetSplit", "signed_pair"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -152,8 +152,9 @@ class BudgetSplit:
                 f"  {c:<{width}}  {x:>14,.0f} yuan  response {r:>14,.0f}  "
                 f"ROI {r / x if x > 0 else float('nan'):6.2f}  marginal {m:6.3f}"
             )
-        if self.current_response is not None:
-            lines.append(f"  vs current: {self.uplift:+,.0f} ({self.current_response:,.0f} now)")
+        if self.current_response is not None and self.uplift is not None:
+            up, now = signed_pair(self.uplift, self.current_response)
+            lines.append(f"  vs current: {up} ({now.lstrip('+')} now)")
         if self.rule_cost is not None:
             against = (
                 "unconstrained optimum"
@@ -177,10 +178,10 @@ class BudgetSplit:
                 f"{q[1]:,.0f}, 80% range {q[0]:,.0f} - {q[2]:,.0f}"
             )
             if self.gain_probability is not None and self.gain_interval is not None:
-                lo, hi = self.gain_interval
+                low, high = signed_pair(*self.gain_interval)
                 lines.append(
                     f"  beats the current spend in {self.gain_probability:.0%} of the draws; "
-                    f"gain 80% interval {lo:+,.0f} to {hi:+,.0f}"
+                    f"gain 80% interval {low} to {high}"
                 )
             if self.safe_step is not None:
                 lines.append(
@@ -214,3 +215,11 @@ class BudgetSplit:
             f"BudgetSplit(method={self.method!r}, response={self.response:.6g}, "
             f"spend={self.total_spend:.6g}, success={self.success})"
         )
+
+
+def signed_pair(lo: float, hi: float) -> tuple[str, str]:
+    """Two amounts with a sign, whole numbers when either reaches 100 (yuan), else two
+    decimals (a KPI counted in orders); never an exponent."""
+    if max(abs(lo), abs(hi)) >= 100:
+        return f"{lo:+,.0f}", f"{hi:+,.0f}"
+    return f"{lo:+,.2f}", f"{hi:+,.2f}"

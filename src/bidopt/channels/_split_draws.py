@@ -14,7 +14,7 @@ from bidopt.channels._drawset import ExpectedCurveSet
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import SplitProblem, is_feasible, restrict
 from bidopt.channels._request import check_request
-from bidopt.channels._result import BudgetSplit
+from bidopt.channels._result import BudgetSplit, signed_pair
 from bidopt.channels._settle import repair
 from bidopt.channels._split_core import at_spend, solve_request
 from bidopt.channels._split_risk import cvar_split
@@ -456,7 +456,7 @@ def _safe_result(
         )
     text += (
         f"; the gain over today's split is positive in {p} of the draws, 80% interval "
-        "{} to {}.".format(*_signed(lo, hi))
+        "{} to {}.".format(*signed_pair(lo, hi))
     )
     if at_edge:
         text += f" Held at the trust region's edge: {at_edge}."
@@ -475,11 +475,3 @@ def _request_args(kwargs: dict[str, Any]) -> dict[str, Any]:
         "method": kwargs.get("method", "kkt"),
         "options": kwargs.get("options"),
     }
-
-
-def _signed(lo: float, hi: float) -> tuple[str, str]:
-    """Both ends of an interval with a sign, whole numbers when either end reaches 100
-    (yuan), else two decimals (a KPI counted in orders); never an exponent."""
-    if max(abs(lo), abs(hi)) >= 100:
-        return f"{lo:+,.0f}", f"{hi:+,.0f}"
-    return f"{lo:+,.2f}", f"{hi:+,.2f}"
