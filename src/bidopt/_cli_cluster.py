@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from bidopt._dask import require_distributed
+from bidopt._validation import new_directory
 from bidopt.bidding import optimize_bids
 from bidopt.landscape import read_landscape_parquet, write_plan_parquet
-from bidopt.landscape._parquet import new_directory
 
 __all__ = ["run_plan_dataset"]
 

@@ -14,6 +14,7 @@ import math
 import numbers
 import weakref
 from collections.abc import Collection, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "check_scalar",
     "frozen",
     "missing_mask",
+    "new_directory",
     "rebuild_on_unpickle",
     "short_repr",
 ]
@@ -389,3 +391,15 @@ def check_pctr(values: npt.ArrayLike, name: str = "pctr") -> FloatArray:
             f"`{name}` must be in [0, 1]. Got {float(theta[at])!r} at index {at} instead."
         )
     return theta
+
+
+def new_directory(path: str | Path, name: str) -> Path:
+    """``path`` as a Path, checked to be a new or empty directory (the parameter is
+    ``name`` in the message)."""
+    root = Path(path)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise InvalidInputError(
+            f"{name} must be a new or empty directory. Got {str(root)!r}, which "
+            + ("is not empty." if root.is_dir() else "is a file.")
+        )
+    return root

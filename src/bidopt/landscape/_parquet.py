@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._dask import require_pyarrow
-from bidopt._validation import check_scalar, frozen, short_repr
+from bidopt._validation import check_scalar, frozen, new_directory, short_repr
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape._landscape import BidLandscape
 
@@ -47,18 +47,6 @@ def _labels(partition_by: Any, n: int) -> tuple[list[Any], npt.NDArray[np.int64]
     index: dict[Any, int] = {}
     codes = np.array([index.setdefault(v, len(index)) for v in labels.tolist()], dtype=np.int64)
     return list(index), codes
-
-
-def new_directory(path: str | Path, name: str) -> Path:
-    """``path`` as a Path, checked to be a new or empty directory (the parameter is
-    ``name`` in the message)."""
-    root = Path(path)
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise InvalidInputError(
-            f"{name} must be a new or empty directory. Got {str(root)!r}, which "
-            + ("is not empty." if root.is_dir() else "is a file.")
-        )
-    return root
 
 
 def _safe(label: Any) -> str:
