@@ -150,7 +150,8 @@ class BudgetSplit:
         ):
             lines.append(
                 f"  {c:<{width}}  {x:>14,.0f} yuan  response {r:>14,.0f}  "
-                f"ROI {r / x if x > 0 else float('nan'):6.2f}  marginal {m:6.3f}"
+                + (f"ROI {r / x:6.2f}" if x > 0 else f"ROI {'-':>6}")
+                + f"  marginal {m:6.3f}"
             )
         if self.current_response is not None and self.uplift is not None:
             up, now = signed_pair(self.uplift, self.current_response)

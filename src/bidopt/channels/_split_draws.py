@@ -409,16 +409,29 @@ def _safe_result(
         - objective_draws(expected, req.offset, req.current)
     )
     p = f"{p_today:.0%}"
+    # a channel that starts at 0 has the trust region {0}: the safe default never starts it
+    idle = [c for j, c in enumerate(channels) if start[j] <= 0 and box.upper[j] <= 0]
+    not_started = (
+        f" Not started: {idle} spend nothing at the start, and a trust region around 0 "
+        "spend is 0 (the safe default never starts a channel the history did not show "
+        "spending now); to try one, give it a minimum in bounds= or split with "
+        "safe=False, and measure it with a lift test."
+        if idle
+        else ""
+    )
     at_edge = [
         c
         for j, c in enumerate(channels)
-        if (
-            (box.lower[j] > req.problem.lower[j] * (1 + 1e-9) + 1e-12)
-            and (split.spend[j] <= box.lower[j] * (1 + 1e-9))
-        )
-        or (
-            (box.upper[j] < req.problem.upper[j] * (1 - 1e-9))
-            and (split.spend[j] >= box.upper[j] * (1 - 1e-9))
+        if c not in idle
+        and (
+            (
+                (box.lower[j] > req.problem.lower[j] * (1 + 1e-9) + 1e-12)
+                and (split.spend[j] <= box.lower[j] * (1 + 1e-9))
+            )
+            or (
+                (box.upper[j] < req.problem.upper[j] * (1 - 1e-9))
+                and (split.spend[j] >= box.upper[j] * (1 - 1e-9))
+            )
         )
     ]
     if chosen.step <= 0:
@@ -436,7 +449,7 @@ def _safe_result(
             f"{GAIN_QUANTILE:.0%} quantile (the full move gains in {best:.0%} of the "
             "draws): under these bounds and rules the history does not support "
             "reallocating further; lift tests on the channels flagged not identified "
-            "would.",
+            "would." + not_started,
         )
     region = (
         "each channel within its starting spend x exp(+-r), r from "
@@ -460,6 +473,7 @@ def _safe_result(
     )
     if at_edge:
         text += f" Held at the trust region's edge: {at_edge}."
+    text += not_started
     return at_spend(req, split, chosen.spend, 0 if chosen.step >= 1 else 4, text)
 
 
