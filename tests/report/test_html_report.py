@@ -314,3 +314,44 @@ def test_split_page_heads_every_column_and_gives_the_bars_their_own_section() ->
         bars = page.index(f'alt="{WORDS[lang]["splits"]}"')
         assert page.index(f"<h2>{WORDS[lang]['splits']}</h2>") < bars
         assert bars < page.index(f"<h2>{WORDS[lang]['curves']}</h2>")
+
+
+def test_the_pages_biggest_changes_give_the_bid_files_new_bid_and_match_type() -> None:
+    # the bid file writes a paused keyword's new bid as the platform's lowest (0.05, a 0
+    # cannot be uploaded) and each match type as the report wrote it; the page showed the
+    # plan's 0.00 and renamed 精准匹配 to 精确匹配, so page and file disagreed on one row
+    from bidopt.datasets import read_keyword_log
+
+    days = ["2024-11-01"] * 3 + ["2024-11-02"] * 3
+    log = read_keyword_log(
+        {
+            "日期": days,
+            "推广计划": ["A", "A", "B"] * 2,
+            "推广单元": ["u1", "u2", "u3"] * 2,
+            "关键词": ["连衣裙", "连衣裙", "望远镜"] * 2,
+            "匹配方式": ["精准匹配", "中心词匹配", "广泛匹配"] * 2,
+            "出价": [1.0, 2.0, 0.5, 1.5, 2.5, 0.7],
+            "展现量": [1000, 800, 300, 1400, 1000, 380],
+            "点击量": [40, 30, 9, 60, 38, 12],
+            "花费": [30.0, 45.0, 3.0, 60.0, 70.0, 5.5],
+            "成交笔数": [3, 2, 1, 5, 3, 1],
+        }
+    )
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 0.5))
+    paused = np.flatnonzero(sheet.action == "pause")
+    assert paused.size == 1 and sheet.new_bid[paused[0]] == 0
+    for lang in ("zh", "en"):
+        page = render_plan_report(sheet, lang=lang)  # type: ignore[arg-type]
+        cells = [
+            re.findall(r"<td[^>]*>(.*?)</td>", row)
+            for row in re.findall(r"<tr>(.*?)</tr>", page.split(WORDS[lang]["biggest"])[1])
+        ]
+        shown = {tuple(c[:4]): c for c in cells if len(c) == 7}
+        for row in sheet.rows(lang):  # type: ignore[arg-type]
+            if row[7] in ("keep", "不变"):
+                continue
+            cell = shown[tuple(str(v) for v in row[:4])]  # the match type as written
+            assert cell[5] == f"{row[5]:.2f}"
+        assert shown[tuple(str(v) for v in sheet.rows(lang)[paused[0]][:4])][5] == "0.05"  # type: ignore[arg-type]
+    assert "精准匹配" in render_plan_report(sheet, lang="zh")

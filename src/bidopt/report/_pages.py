@@ -28,7 +28,7 @@ from bidopt.report._html import (
     text,
     warnings_block,
 )
-from bidopt.report._words import ACTION_ZH, MATCH_ZH
+from bidopt.report._words import ACTION_ZH
 
 __all__ = ["render_plan_report", "render_split_report"]
 
@@ -221,19 +221,11 @@ def render_plan_report(
     delta = np.abs(sheet.cost - sheet.current_cost) + np.abs(sheet.change) * 1e-6
     order = np.argsort(-delta, kind="stable")
     order = order[sheet.action[order] != "keep"][:n_top]
-    reasons = sheet.reasons(lang)
+    # the rows as the bid file writes them (the same new bid, a paused keyword's 0.05
+    # included, and the match type as the report wrote it), so page and file agree
+    file_rows = sheet.rows(lang)
     big = [
-        [
-            sheet.campaign[i],
-            sheet.ad_group[i],
-            sheet.keyword[i],
-            MATCH_ZH.get(sheet.match_type[i], sheet.match_type[i])
-            if lang == "zh"
-            else sheet.match_type[i],
-            number(float(sheet.current_bid[i])),
-            number(float(sheet.new_bid[i])),
-            reasons[i],
-        ]
+        [*file_rows[i][:4], number(file_rows[i][4]), number(file_rows[i][5]), file_rows[i][8]]
         for i in order.tolist()
     ]
     changes = table(
