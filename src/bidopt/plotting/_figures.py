@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._validation import check_choice, short_repr
+from bidopt._validation import check_choice, check_scalar, short_repr
 from bidopt.bidding import BidPlan, Frontier
 from bidopt.channels import BudgetSplit
 from bidopt.exceptions import InvalidInputError
@@ -112,14 +112,28 @@ def plot_landscape(
     n = landscape.n_keywords
     current = _per_keyword(current_bids, "current_bids", (n,))
     observed = _per_keyword(observed_bids, "observed_bids", (n, 2))
+    count = check_scalar(max_keywords, "max_keywords", lower=1, integer=True)
+    if plan is not None and plan.bids.shape != (n,):
+        raise InvalidInputError(
+            f"`plan` must have one bid per keyword of the landscape ({n}). Got a plan of "
+            f"{plan.bids.shape[0]} keywords instead."
+        )
     if keywords is None:
-        rows = np.argsort(-landscape.clicks[:, -1], kind="stable")[:max_keywords]
+        rows = np.argsort(-landscape.clicks[:, -1], kind="stable")[:count]
     else:
-        rows = np.asarray(keywords, dtype=np.int64)
-        if rows.size == 0 or rows.min() < 0 or rows.max() >= n:
+        given = np.asarray(keywords) if isinstance(keywords, Sequence | np.ndarray) else None
+        if (
+            given is None
+            or given.ndim != 1
+            or given.size == 0
+            or given.dtype.kind not in "iu"
+            or given.min() < 0
+            or given.max() >= n
+        ):
             raise InvalidInputError(
                 f"`keywords` must be row numbers in [0, {n}). Got {short_repr(keywords)} instead."
             )
+        rows = given.astype(np.int64)
     names = [
         str(landscape.keywords[i]) if landscape.keywords is not None else f"#{i}"
         for i in rows.tolist()
@@ -136,14 +150,18 @@ def plot_landscape(
         if observed is None:
             (line,) = ax.plot(x, y, marker=".", label=label)
         else:
+            # the seen bids the curve covers: beyond its grid there is no curve to draw
+            # solid (np.interp would draw a flat line there)
             lo, hi = sorted(observed[i].tolist())
+            lo, hi = max(lo, float(x.min())), min(hi, float(x.max()))
             inside = (x >= lo) & (x <= hi)
-            (line,) = ax.plot(x, y, linestyle="--", linewidth=1.0)
-            fine = np.linspace(lo, hi, 50)
-            seen = np.interp(fine, x, y)
-            ax.plot(fine, seen, color=line.get_color(), linewidth=2.0, label=label)
-            ax.fill_between(fine, 0.0, seen, color=line.get_color(), alpha=0.08, linewidth=0)
-            ax.plot(x[inside], y[inside], ".", color=line.get_color())
+            (line,) = ax.plot(x, y, linestyle="--", linewidth=1.0, label=label if lo > hi else None)
+            if lo <= hi:
+                fine = np.linspace(lo, hi, 50)
+                seen = np.interp(fine, x, y)
+                ax.plot(fine, seen, color=line.get_color(), linewidth=2.0, label=label)
+                ax.fill_between(fine, 0.0, seen, color=line.get_color(), alpha=0.08, linewidth=0)
+                ax.plot(x[inside], y[inside], ".", color=line.get_color())
         color = line.get_color()
         if current is not None:
             bid = float(current[i])
