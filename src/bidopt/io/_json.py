@@ -36,7 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from bidopt.exceptions import InvalidInputError
+from bidopt._validation import short_repr
+from bidopt.exceptions import BidoptError, InvalidInputError
 
 __all__ = ["FORMAT_VERSION", "from_json", "load", "save", "to_json"]
 
@@ -206,6 +207,11 @@ def _decode(node: Any) -> Any:
     if not isinstance(node, dict) or len(node) == 0:
         raise InvalidInputError(f"`text` has an unreadable value {node!r}.")
     if "__float__" in node:
+        if node["__float__"] not in ("nan", "inf", "-inf"):
+            raise InvalidInputError(
+                "`text` must write a non-finite float as 'nan', 'inf' or '-inf'. Got "
+                f"{node['__float__']!r} instead."
+            )
         return float(node["__float__"])
     if "__ndarray__" in node:
         return _decode_array(node["__ndarray__"])
@@ -298,9 +304,14 @@ def from_json(text: str | bytes, *, expected: type | None = None) -> Any:
     Raises
     ------
     InvalidInputError
-        When the text is not a bidopt document, comes from a newer format, names a class
-        outside bidopt, or ``expected`` does not match.
+        When the text is not a bidopt document, is damaged (a value missing its parts,
+        base64 or a shape that does not fit), comes from a newer format, names a class
+        outside bidopt, or ``expected`` is not a class or does not match.
     """
+    if expected is not None and not isinstance(expected, type):
+        raise InvalidInputError(
+            f"`expected` must be a class or None. Got {short_repr(expected)} instead."
+        )
     try:
         document = json.loads(text)
     except (TypeError, ValueError) as exc:
@@ -314,12 +325,33 @@ def from_json(text: str | bytes, *, expected: type | None = None) -> Any:
             f"{str(text)[:60]!r} instead."
         )
     version = document.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InvalidInputError(
+            f"`text` must record its format version, an integer from 1 to {FORMAT_VERSION}. "
+            f"Got version {version!r} instead (not written by bidopt.io.to_json)."
+        )
+    if version > FORMAT_VERSION:
         raise InvalidInputError(
             f"`text` must be in format version <= {FORMAT_VERSION}. Got version {version!r} "
             f"instead (written by bidopt {document.get('bidopt_version')}: upgrade bidopt)."
         )
-    obj = _decode(document.get("object"))
+    if "object" not in document:
+        raise InvalidInputError(
+            "`text` must hold the saved object under 'object'. Got a document with the keys "
+            f"{sorted(document)} instead (truncated or edited?)."
+        )
+    try:
+        obj = _decode(document["object"])
+    except BidoptError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        # a damaged or hand-edited file: a tag without its parts, bad base64, a shape
+        # that does not fit the data, a bidopt class missing fields
+        raise InvalidInputError(
+            "`text` must be a document as bidopt.io.to_json writes it. Got one with a "
+            f"damaged value ({type(exc).__name__}: {exc}) instead (edited, truncated, or "
+            "written by another bidopt version?)."
+        ) from None
     if expected is not None and not isinstance(obj, expected):
         raise InvalidInputError(
             f"`expected` must match the saved object. Got {expected.__qualname__}, but the "
