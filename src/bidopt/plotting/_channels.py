@@ -11,6 +11,7 @@ import numpy as np
 from bidopt._quantiles import central_band
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.exceptions import InvalidInputError
+from bidopt.plotting._figures import check_instance
 from bidopt.plotting._style import format_number, get_style, number_formatter
 from bidopt.plotting._style import new_figure as _figure
 from bidopt.plotting._words import Lang, check_lang, currency, money, words
@@ -59,6 +60,8 @@ def plot_response_curves(
     """
     lang = check_lang(lang)
     w = words(lang)
+    check_instance(split, "split", BudgetSplit, "a BudgetSplit")
+    check_instance(curves, "curves", (Mapping, ResponseFit), "a mapping of curves or a fit")
     fit = curves if isinstance(curves, ResponseFit) else None
     curve_map: Mapping[str, ResponseCurve] = fit.curves if fit is not None else curves  # type: ignore[assignment]
     missing = [c for c in split.channels if c not in curve_map]
@@ -67,6 +70,16 @@ def plot_response_curves(
             f"`curves` must have a curve for every channel of the split. Got none for "
             f"{missing} instead."
         )
+    for channel in split.channels:
+        check_instance(curve_map[channel], f"curves[{channel!r}]", ResponseCurve, "a ResponseCurve")
+    check_instance(others or {}, "others", Mapping, "a mapping of name to BudgetSplit")
+    for other_name, other in (others or {}).items():
+        check_instance(other, f"others[{other_name!r}]", BudgetSplit, "a BudgetSplit")
+        if set(other.channels) != set(split.channels):
+            raise InvalidInputError(
+                f"`others` must be splits over the channels of `split` {list(split.channels)}. "
+                f"Got {other_name!r} over {list(other.channels)} instead."
+            )
     # (legend label, spend per channel, today's?): a list, as a name in ``others`` may
     # read like one of the figure's own words
     marks: list[tuple[str, np.ndarray, bool]] = []
@@ -137,6 +150,9 @@ def plot_split(splits: Mapping[str, BudgetSplit], *, lang: Lang = "en") -> Any:
     """
     lang = check_lang(lang)
     w = words(lang)
+    check_instance(splits, "splits", Mapping, "a mapping of name to BudgetSplit")
+    for split_name, split in splits.items():
+        check_instance(split, f"splits[{split_name!r}]", BudgetSplit, "a BudgetSplit")
     if not splits:
         raise InvalidInputError(
             "`splits` must hold at least one BudgetSplit. Got an empty mapping instead."

@@ -19,6 +19,7 @@ from bidopt.plotting._words import Lang, check_lang, currency, money, words
 from bidopt.replay import PacedResult, ReplayResult
 
 __all__ = [
+    "check_instance",
     "plot_frontier",
     "plot_landscape",
     "plot_replay",
@@ -35,6 +36,15 @@ def _keyword_labels(labels: list[str]) -> tuple[list[str], str]:
     if all(label.isascii() for label in labels) or len(get_style().fonts()) > 1:
         return labels, ""
     return [], "\n(keywords by row: install a CJK font, e.g. fonts-wqy-zenhei, to see them)"
+
+
+def check_instance(value: Any, name: str, kind: type | tuple[type, ...], what: str) -> None:
+    """Raise unless ``value`` is a ``kind`` (``what`` names it in the message)."""
+    if not isinstance(value, kind):
+        raise InvalidInputError(
+            f"`{name}` must be {what}. Got {short_repr(value)} of type "
+            f"{type(value).__name__} instead."
+        )
 
 
 def _per_keyword(value: npt.ArrayLike | None, name: str, shape: tuple[int, ...]) -> Any:
@@ -105,6 +115,9 @@ def plot_landscape(
     ...     estimate.landscapes, observed_bids=np.column_stack([low, high])
     ... )  # doctest: +SKIP
     """
+    check_instance(landscape, "landscape", BidLandscape, "a BidLandscape")
+    if plan is not None:
+        check_instance(plan, "plan", BidPlan, "a BidPlan or None")
     name = check_choice(metric, "metric", _METRICS)
     lang = check_lang(lang)
     w = words(lang)
@@ -220,6 +233,11 @@ def plot_frontier(
     -------
     matplotlib.figure.Figure
     """
+    check_instance(frontier, "frontier", Frontier, "a Frontier (from bid_frontier)")
+    if plan is not None:
+        check_instance(plan, "plan", BidPlan, "a BidPlan or None")
+    if budget is not None:
+        budget = check_scalar(budget, "budget", lower=0.0)
     if plan is not None and plan.objective != frontier.objective:
         raise InvalidInputError(
             f"`plan` must have the frontier's objective {frontier.objective!r}. Got a plan "
@@ -384,6 +402,7 @@ def plot_replay(
     matplotlib.figure.Figure
     """
     w = words(check_lang(lang))
+    check_instance(results, "results", Mapping, "a mapping of strategy name to replays")
     if not results:
         raise InvalidInputError(
             "`results` must name at least one strategy. Got an empty mapping instead."
@@ -391,6 +410,8 @@ def plot_replay(
     fig = new_figure(7.0, 4.5)
     ax = fig.add_subplot()
     for name, runs in results.items():
+        for run in runs:
+            check_instance(run, f"results[{name!r}]", (ReplayResult, PacedResult), "ReplayResults")
         plain = [r.result if isinstance(r, PacedResult) else r for r in runs]
         if not plain:
             raise InvalidInputError(
