@@ -16,7 +16,7 @@ import pytest
 
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import ResponseCurve, compare_splits, fit_response, split_budget
-from bidopt.datasets import double11_channels, make_search_account
+from bidopt.datasets import double11_channels, make_search_account, read_keyword_log
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import make_bid_sheet, render_plan_report, render_split_report, write_html
@@ -316,27 +316,27 @@ def test_split_page_heads_every_column_and_gives_the_bars_their_own_section() ->
         assert bars < page.index(f"<h2>{WORDS[lang]['curves']}</h2>")
 
 
+def _two_days(match: list[str]) -> dict[str, list[Any]]:
+    """A report of two days of one keyword in two ad groups and a second keyword."""
+    return {
+        "日期": ["2024-11-01"] * 3 + ["2024-11-02"] * 3,
+        "推广计划": ["A", "A", "B"] * 2,
+        "推广单元": ["u1", "u2", "u3"] * 2,
+        "关键词": ["连衣裙", "连衣裙", "望远镜"] * 2,
+        "匹配方式": match * 2,
+        "出价": [1.0, 2.0, 0.5, 1.5, 2.5, 0.7],
+        "展现量": [1000, 800, 300, 1400, 1000, 380],
+        "点击量": [40, 30, 9, 60, 38, 12],
+        "花费": [30.0, 45.0, 3.0, 60.0, 70.0, 5.5],
+        "成交笔数": [3, 2, 1, 5, 3, 1],
+    }
+
+
 def test_the_pages_biggest_changes_give_the_bid_files_new_bid_and_match_type() -> None:
     # the bid file writes a paused keyword's new bid as the platform's lowest (0.05, a 0
     # cannot be uploaded) and each match type as the report wrote it; the page showed the
     # plan's 0.00 and renamed 精准匹配 to 精确匹配, so page and file disagreed on one row
-    from bidopt.datasets import read_keyword_log
-
-    days = ["2024-11-01"] * 3 + ["2024-11-02"] * 3
-    log = read_keyword_log(
-        {
-            "日期": days,
-            "推广计划": ["A", "A", "B"] * 2,
-            "推广单元": ["u1", "u2", "u3"] * 2,
-            "关键词": ["连衣裙", "连衣裙", "望远镜"] * 2,
-            "匹配方式": ["精准匹配", "中心词匹配", "广泛匹配"] * 2,
-            "出价": [1.0, 2.0, 0.5, 1.5, 2.5, 0.7],
-            "展现量": [1000, 800, 300, 1400, 1000, 380],
-            "点击量": [40, 30, 9, 60, 38, 12],
-            "花费": [30.0, 45.0, 3.0, 60.0, 70.0, 5.5],
-            "成交笔数": [3, 2, 1, 5, 3, 1],
-        }
-    )
+    log = read_keyword_log(_two_days(["精准匹配", "中心词匹配", "广泛匹配"]))
     estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
     sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 0.5))
     paused = np.flatnonzero(sheet.action == "pause")
@@ -355,3 +355,33 @@ def test_the_pages_biggest_changes_give_the_bid_files_new_bid_and_match_type() -
             assert cell[5] == f"{row[5]:.2f}"
         assert shown[tuple(str(v) for v in sheet.rows(lang)[paused[0]][:4])][5] == "0.05"  # type: ignore[arg-type]
     assert "精准匹配" in render_plan_report(sheet, lang="zh")
+
+
+def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
+    # a 合计 row beside each keyword-day's PC / 无线 rows is dropped (the rows are summed);
+    # the Chinese page listed ten of them as bad rows, in English with the reader's
+    # parameter names ("`device` labels the row as its keyword-day's total ...")
+    data = _two_days(["精确匹配", "广泛匹配", "广泛匹配"])
+    split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
+    for i in range(6):
+        for device in ("合计", "PC", "无线"):
+            for k, v in data.items():
+                whole = v[i]
+                if device != "合计" and k in ("展现量", "点击量", "花费", "成交笔数"):
+                    half = whole // 2  # type: ignore[operator]
+                    whole = half if device == "PC" else whole - half  # type: ignore[operator]
+                split[k].append(whole)
+            split["设备"].append(device)
+    split["点击量"][1] = -1  # a bad PC row: its keyword-day is dropped, each row listed
+    log = read_keyword_log(split, errors="drop")
+    assert log.report.n_dropped == 6 + 2  # six totals; the bad day's PC and 无线 rows
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    zh = render_plan_report(sheet, load_report=log.report, lang="zh")
+    assert "labels the row" not in zh
+    assert "丢弃的行中有 6 行是按设备拆分时每个关键词每天的合计行（合计，即其余各行之和）" in zh
+    en = render_plan_report(sheet, load_report=log.report, lang="en")
+    assert "labels the row" not in en
+    assert "6 of the dropped rows are the 设备 split&#x27;s total rows" in en
+    for page, lang in ((zh, "zh"), (en, "en")):  # the bad day's rows, each listed
+        assert page.split(WORDS[lang]["data"])[-1].count("<li>") == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -84,10 +85,44 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         body += f"<p>{text(intro)}</p>"
         body += "<ul>" + "".join(f"<li>{text(k)}</li>" for k in load.lost_keys[:shown])
         body += (f"<li>… {more:,}</li>" if more > 0 else "") + "</ul>"
-    reasons = list(load.reasons[:10])
+    totals, others = _total_rows(load.reasons)
+    if totals:
+        n_total, by = f"{sum(totals.values()):,}", "/".join(load.split_columns) or "?"
+        labels = "、".join(totals) if lang == "zh" else ", ".join(totals)
+        body += (
+            "<p>"
+            + text(
+                f"丢弃的行中有 {n_total} 行是按{by}拆分时每个关键词每天的合计行（{labels}，"
+                "即其余各行之和），并非数据有误：去掉它们，只把其余各行相加，以免重复计算。"
+                if lang == "zh"
+                else f"{n_total} of the dropped rows are the {by} split's total rows of their "
+                f"keyword-days ({labels}: the sum of the other rows), not bad data: they are "
+                "dropped and the other rows summed, so nothing is counted twice."
+            )
+            + "</p>"
+        )
+    reasons = others[:10]
     if reasons:
         body += "<ul>" + "".join(f"<li>{text(r)}</li>" for r in reasons) + "</ul>"
     return body
+
+
+_TOTAL_ROW = re.compile(r".*labels the row as its keyword-day's total over the .+ split \('(.+?)':")
+
+
+def _total_rows(reasons: tuple[str, ...]) -> tuple[dict[str, int], list[str]]:
+    """The drop reasons of a split report's total rows (全部 / 合计 beside the device
+    rows, as :func:`bidopt.datasets.read_keyword_log` words them), counted by label, and
+    the other reasons in order: the page says the first in one line, not as bad rows."""
+    totals: dict[str, int] = {}
+    others = []
+    for reason in reasons:
+        found = _TOTAL_ROW.match(reason)
+        if found is None:
+            others.append(reason)
+        else:
+            totals[found.group(1)] = totals.get(found.group(1), 0) + 1
+    return totals, others
 
 
 def _ranges_block(ranges: PlanRanges, lang: Lang) -> str:
