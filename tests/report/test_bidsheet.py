@@ -308,3 +308,26 @@ def test_a_paused_keyword_gets_the_lowest_uploadable_bid_in_the_file(tmp_path: P
     path = write_bid_sheet(idle, tmp_path / "idle.csv", lang="en")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         assert list(csv.reader(handle))[1 + row][4:7] == ["0.00", "", ""]
+
+
+def test_reasons_never_claim_money_saved_or_orders_bought_that_round_to_nothing() -> None:
+    # a keyword with no impressions in 14 days (the example export's 海尔洗衣机) is paused:
+    # its reason said "每天省 0.00 元，少 0.00 单，这笔钱用在别处更划算" (money to spend
+    # elsewhere: none); a raise buying 0.003 orders said "多 0.00 单" (buys nothing)
+    from bidopt.report._words import bid_reasons
+
+    actions = ["pause", "pause", "raise", "lower"]
+    d_cost, gain = [-0.001, -188.65, 0.38, -0.05], [0.0, -0.97, 0.003, -0.002]
+    zh = bid_reasons(actions, d_cost, gain, [0.0, 50.0, 50.0, 50.0], unit="orders", lang="zh")
+    assert zh[0].startswith("暂停：按当前出价每天花费不到 0.01 元、成交 0.00 单，方案不再为它出价")
+    assert "别处" not in zh[0] and "平台最低出价" in zh[0] and "仅 0 次点击" in zh[0]
+    assert zh[1].startswith("暂停：每天省 188.65 元，少 0.97 单，这笔钱用在别处更划算")
+    assert zh[2] == "提价：每天多花 0.38 元，多 不到 0.01 单"
+    assert zh[3] == "降价：每天省 0.05 元，少 不到 0.01 单"
+    en = bid_reasons(actions, d_cost, gain, [50.0] * 4, unit="orders", lang="en")
+    assert en[0].startswith("pause: at its current bid it spends under 0.01 yuan/day")
+    assert "elsewhere" not in en[0] and "elsewhere" in en[1]
+    assert en[2:] == [
+        "raise: +0.38 yuan/day buys +<0.01 orders/day",
+        "lower: saves 0.05 yuan/day for <0.01 fewer orders/day",
+    ]

@@ -64,48 +64,68 @@ def _num(value: float) -> str:
     return f"{round(value, 2) + 0.0:,.2f}"
 
 
+def _amount(value: float, lang: str) -> str:
+    """``value`` as :func:`_num` writes it, except a positive amount that rounds to 0.00,
+    written "<0.01" ("不到 0.01"): "+0.38 yuan buys +0.00 orders" reads as buying nothing."""
+    if 0 < value < 0.005:
+        return "不到 0.01" if lang == "zh" else "<0.01"
+    return _num(value)
+
+
 def _reason_en(act: str, dc: float, dg: float, unit: str, capped: bool = False) -> str:
+    more, gain = _amount(dc, "en"), _amount(dg, "en")
+    saved, lost = _amount(-dc, "en"), _amount(-dg, "en")
+    lowest = (
+        "the file gives it the platform's lowest bid (a bid of 0 cannot be uploaded): pause "
+        "it in the platform"
+    )
     if act == "keep":
         return "keep: the current bid is already the plan's"
     if act == "pause" and capped:
         return (
             f"pause: the CPC cap (max_cpc) rules out every bid the plan may use (their cost "
-            f"per click is above it); gives up {_num(-dg)} {unit}/day and {_num(-dc)} "
-            "yuan/day; the file gives it the platform's lowest bid (a bid of 0 cannot be "
-            "uploaded): pause it in the platform"
+            f"per click is above it); gives up {lost} {unit}/day and {saved} yuan/day; {lowest}"
+        )
+    if act == "pause" and -dc < 0.005:
+        # nothing to save: "saves 0.00 yuan/day, money that buys more elsewhere" was false
+        return (
+            f"pause: at its current bid it spends under 0.01 yuan/day (for {lost} {unit}/day), "
+            f"so the plan stops bidding on it; {lowest}"
         )
     if act == "pause":
         return (
-            f"pause: saves {_num(-dc)} yuan/day for {_num(-dg)} fewer {unit}/day, money that "
-            "buys more elsewhere; the file gives it the platform's lowest bid (a bid of 0 "
-            "cannot be uploaded): pause it in the platform"
+            f"pause: saves {saved} yuan/day for {lost} fewer {unit}/day, money that buys more "
+            f"elsewhere; {lowest}"
         )
     if act == "start":
-        return f"start: {_num(dc)} yuan/day for {_num(dg)} {unit}/day"
+        return f"start: {more} yuan/day for {gain} {unit}/day"
     if act == "raise":
-        return f"raise: +{_num(dc)} yuan/day buys +{_num(dg)} {unit}/day"
-    return f"lower: saves {_num(-dc)} yuan/day for {_num(-dg)} fewer {unit}/day"
+        return f"raise: +{more} yuan/day buys +{gain} {unit}/day"
+    return f"lower: saves {saved} yuan/day for {lost} fewer {unit}/day"
 
 
 def _reason_zh(act: str, dc: float, dg: float, unit: str, capped: bool = False) -> str:
+    more, gain = _amount(dc, "zh"), _amount(dg, "zh")
+    saved, lost = _amount(-dc, "zh"), _amount(-dg, "zh")
+    lowest = "文件中新出价为平台最低出价（出价 0 无法上传），请在后台暂停该词"
     if act == "keep":
         return "不变：当前出价已是最优"
     if act == "pause" and capped:
         return (
             f"暂停：方案可用的出价下平均点击花费都高于点击花费上限（max_cpc）；每天少 "
-            f"{_num(-dg)} {unit}，少花 {_num(-dc)} 元；文件中新出价为平台最低出价（出价 0 无法"
-            "上传），请在后台暂停该词"
+            f"{lost} {unit}，少花 {saved} 元；{lowest}"
+        )
+    if act == "pause" and -dc < 0.005:
+        return (
+            f"暂停：按当前出价每天花费不到 0.01 元、成交 {lost} {unit}，方案不再为它出价；{lowest}"
         )
     if act == "pause":
-        return (
-            f"暂停：每天省 {_num(-dc)} 元，少 {_num(-dg)} {unit}，这笔钱用在别处更划算；"
-            "文件中新出价为平台最低出价（出价 0 无法上传），请在后台暂停该词"
-        )
+        return f"暂停：每天省 {saved} 元，少 {lost} {unit}，这笔钱用在别处更划算；{lowest}"
     if act == "start":
-        return f"开始出价：每天 {_num(dc)} 元，预计 {_num(dg)} {unit}"
+        return f"开始出价：每天 {more} 元，预计 {gain} {unit}"
     if act == "raise":
-        return f"提价：每天多花 {_num(dc)} 元，多 {_num(dg)} {unit}"
-    return f"降价：每天省 {_num(-dc)} 元，少 {_num(-dg)} {unit}"
+        return f"提价：每天多花 {more} 元，多 {gain} {unit}"
+    return f"降价：每天省 {saved} 元，少 {lost} {unit}"
 
 
 def bid_reasons(
