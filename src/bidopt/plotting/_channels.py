@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._quantiles import central_band
+from bidopt._validation import check_scalar
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.exceptions import InvalidInputError
 from bidopt.plotting._figures import check_instance
@@ -61,6 +62,9 @@ def plot_response_curves(
     lang = check_lang(lang)
     w = words(lang)
     check_instance(split, "split", BudgetSplit, "a BudgetSplit")
+    level = check_scalar(
+        level, "level", lower=0.0, upper=1.0, lower_inclusive=False, upper_inclusive=False
+    )
     check_instance(curves, "curves", (Mapping, ResponseFit), "a mapping of curves or a fit")
     fit = curves if isinstance(curves, ResponseFit) else None
     curve_map: Mapping[str, ResponseCurve] = fit.curves if fit is not None else curves  # type: ignore[assignment]
@@ -95,7 +99,8 @@ def plot_response_curves(
     n = len(split.channels)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig = _figure(4.0 * cols, 3.2 * rows)
+    # at least 6.5 inches wide: the title of one channel's 4-inch panel was cut at both ends
+    fig = _figure(max(4.0 * cols, 6.5), 3.2 * rows)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     top = max(float(v.max()) for _, v, _ in marks)
     for i, channel in enumerate(split.channels):
