@@ -274,11 +274,14 @@ def format_number(value: float, decimals: int = 0, *, style: PlotStyle | None = 
 
 
 def _tick(value: float, style: PlotStyle) -> str:
-    """A tick label: separators, no scientific notation, at most 2 decimals, trailing
-    zeros dropped."""
+    """A tick label: separators, no scientific notation, trailing zeros dropped; no
+    decimals from 100 on, else 2 decimals or 3 significant digits, whichever is more (a
+    tick at 0.125 read 0.12, and the ticks of a small money scale, 0.001 to 0.004, all
+    read 0)."""
     if value == 0:
         return "0"
-    decimals = 0 if abs(value) >= 100 else 2
+    magnitude = abs(value)
+    decimals = 0 if magnitude >= 100 else max(2, 2 - math.floor(math.log10(magnitude)))
     text = format_number(value, decimals, style=style)
     if decimals:
         text = text.rstrip("0").rstrip(style.decimal)
