@@ -70,3 +70,16 @@ def test_seen_bids_beyond_the_curve_draw_no_solid_line(landscapes: Any) -> None:
     solid = [line for line in ax.lines if line.get_linewidth() == 2.0]
     assert len(solid) == 1
     assert np.max(solid[0].get_xdata()) == pytest.approx(x_max, rel=1e-12)
+
+
+def test_marks_below_the_lowest_bid_sit_on_the_line_to_zero(landscapes: Any) -> None:
+    # a keyword paused today (bid 0) was marked at its clicks at the grid's lowest bid
+    landscape = landscapes[0]
+    assert landscape.bids[0, 0] > 0
+    current = np.zeros(landscape.n_keywords)
+    current[1] = landscape.bids[1, 0] / 2  # half the lowest bid: half its clicks
+    fig = plot_landscape(landscape, current_bids=current, keywords=[0, 1])
+    squares = [line for line in fig.axes[0].lines if line.get_marker() == "s"]
+    assert [float(line.get_ydata()[0]) for line in squares] == pytest.approx(
+        [0.0, landscape.clicks[1, 0] / 2], rel=1e-12
+    )

@@ -60,6 +60,16 @@ def _per_keyword(value: npt.ArrayLike | None, name: str, shape: tuple[int, ...])
     return out
 
 
+def _value_at(bid: float, x: np.ndarray, y: np.ndarray) -> float:
+    """The landscape ``x -> y`` at ``bid``: 0 at a bid of 0 (paused), linear from there to
+    the grid's lowest bid (np.interp alone held the lowest bid's value down to 0)."""
+    if bid <= 0:
+        return 0.0
+    if x[0] > 0:
+        x, y = np.concatenate([[0.0], x]), np.concatenate([[0.0], y])
+    return float(np.interp(bid, x, y))
+
+
 def plot_landscape(
     landscape: BidLandscape,
     plan: BidPlan | None = None,
@@ -178,10 +188,10 @@ def plot_landscape(
         color = line.get_color()
         if current is not None:
             bid = float(current[i])
-            ax.plot([bid], [float(np.interp(bid, x, y))], "s", mfc="none", ms=9, color=color)
+            ax.plot([bid], [_value_at(bid, x, y)], "s", mfc="none", ms=9, color=color)
         if plan is not None:
             bid = float(plan.bids[i])  # (read off this landscape: the plan may be made on another)
-            at = float(np.interp(bid, x, y)) if bid > 0 else 0.0
+            at = _value_at(bid, x, y)
             ax.plot([bid], [at], "o", ms=9, color=color, mfc=color if bid > 0 else "none")
     ax.set_xlabel(money(style, w["cpc_bid"], lang))
     unit = money(style, w[name], lang) if name in _MONEY else w[name]
