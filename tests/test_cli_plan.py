@@ -702,3 +702,36 @@ def test_plan_refuses_device_rows_with_different_bids_and_names_them(
     assert len(log) == len(rows) and log.report.averaged_days
     assert "summed at their click-weighted bid" in log.report.split_note()
     estimate_landscapes(log)  # one row per keyword-day: the estimate takes it
+
+
+def test_a_budget_the_plan_cannot_spend_leaves_the_frontier_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a 5-keyword, 7-day report with the README's --budget 5000: the plan spends about 100
+    # yuan a day. The frontier was traced at twelve budgets up to 1.5 x 5,000 (all but one
+    # the same point) and drawn with the budget line at 5,000, the curve squeezed into the
+    # axis' first 2%; it now spans today's and the plan's spend, and the page says the
+    # budget is off the chart instead of drawing it
+    pytest.importorskip("matplotlib", reason="the report's figure needs matplotlib")
+    import bidopt._cli_workflow as workflow
+    from bidopt import plotting
+
+    z = _examples()
+    rows = z.keyword_report_rows(5, n_days=7)
+    path = tmp_path / "report.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([z.HEADER, *rows])
+    traced: list[Any] = []
+    drawn: list[Any] = []
+    frontier, plot = workflow.bid_frontier, plotting.plot_frontier
+    monkeypatch.setattr(
+        workflow, "bid_frontier", lambda *a, **k: traced.append(a[1]) or frontier(*a, **k)
+    )
+    monkeypatch.setattr(plotting, "plot_frontier", lambda *a, **k: drawn.append(k) or plot(*a, **k))
+    out = tmp_path / "out"
+    assert main(["plan", str(path), "--budget", "5000", "--out", str(out), "-q"]) == 0
+    assert len(_read_bid_file(out / "bids.xlsx")) >= 5  # (a keyword in two ad groups)
+    assert len(traced) == 1 and traced[0].max() < 1000  # not 1.5 x the budget
+    assert drawn == [{"budget": None, "lang": "zh"}]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "每日预算 5,000.00 元远高于图中任何预算下方案会花的钱" in page

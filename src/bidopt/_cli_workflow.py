@@ -253,10 +253,13 @@ def run_plan(
     sheet = dataclasses.replace(sheet, warnings=sheet.warnings + said)
     say("tracing the spend/return frontier")
     today = sheet.totals()["today"]["spend"] or budget  # the frontier spans today and the plan
+    # (the plan's spend, not the budget, when the budget does not limit it: twelve budgets
+    # up to 1.5 x 5,000 on a plan spending 114 drew one point and a flat line)
+    spans = budget if sheet.spend >= 0.9 * budget or sheet.spend <= 0 else sheet.spend
     # on the landscape the plan was made on (the draws' mean, within the trust region)
     frontier = bid_frontier(
         estimate,
-        np.linspace(0.25 * min(budget, today), 1.5 * max(budget, today), 12),
+        np.linspace(0.25 * min(spans, today), 1.5 * max(spans, today), 12),
         objective=objective,  # type: ignore[arg-type]
         max_cpc=max_cpc,
         min_bid=min_bid,

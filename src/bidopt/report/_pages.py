@@ -154,12 +154,30 @@ def _ranges_block(ranges: PlanRanges, lang: Lang) -> str:
 
 
 def _frontier_figure(frontier: Frontier, sheet: BidSheet, lang: Lang) -> str:
+    # a budget far beyond anything the frontier spends (it does not limit the plan) is
+    # said under the figure, not drawn: its line would squeeze the curve against the axis
+    reach = float(np.nanmax(frontier.spend, initial=0.0))
+    off = reach > 0 and sheet.budget > 1.5 * reach
     try:
         from bidopt import plotting
 
-        fig = plotting.plot_frontier(frontier, budget=sheet.budget, lang=lang)
+        fig = plotting.plot_frontier(frontier, budget=None if off else sheet.budget, lang=lang)
     except ImportError as exc:
         return f'<p class="note">{text(exc)}</p>'
+    note = ""
+    if off:
+        unit = {"conversions": ("成交", "orders"), "clicks": ("点击", "clicks")}.get(
+            frontier.objective, ("回报", "return")
+        )
+        note = text(
+            f"每日预算 {sheet.budget:,.2f} 元远高于图中任何预算下方案会花的钱（最多 {reach:,.2f} "
+            f"元/天）：更多预算买不到更多{unit[0]}，图中没有画出预算线。"
+            if lang == "zh"
+            else f"The daily budget, {sheet.budget:,.2f} yuan, is far above what the plan "
+            f"spends at any budget in the figure (at most {reach:,.2f} yuan a day): more "
+            f"budget buys no more {unit[1]}, so the figure does not draw it."
+        )
+        note = f'<p class="note">{note}</p>'
     if frontier.objective == "conversions":
         totals = sheet.totals()
         ax = fig.axes[0]
@@ -177,7 +195,7 @@ def _frontier_figure(frontier: Frontier, sheet: BidSheet, lang: Lang) -> str:
         # on the right axis)
         handles = [h for a in fig.axes for h in a.get_legend_handles_labels()[0]]
         ax.legend(handles=handles, fontsize="small", loc="lower right")
-    return figure_img(fig, WORDS[lang]["frontier"])
+    return figure_img(fig, WORDS[lang]["frontier"]) + note
 
 
 def render_plan_report(
