@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib", reason="the figures need the optional matplotlib")
@@ -35,3 +38,36 @@ def test_small_ticks_are_distinct_with_the_style_marks() -> None:
     formatter = number_formatter(PlotStyle(thousands=".", decimal=","))
     labels = [formatter(v, 0) for v in ticks]
     assert labels == ["0", "0,001", "0,002", "0,003", "0,004"]
+
+
+def test_legend_numbers_follow_the_style_and_the_scale() -> None:
+    from bidopt.bidding import bid_frontier
+    from bidopt.channels import ResponseCurve, split_budget
+    from bidopt.datasets import make_search_account
+    from bidopt.landscape import estimate_landscapes
+    from bidopt.plotting import plot_frontier, plot_spend_change, plot_split, set_style
+
+    curves = {"a": ResponseCurve.from_roi(1e5, 5.0), "b": ResponseCurve.from_roi(1e5, 3.0)}
+    split = split_budget(curves, 1e5)
+    previous = set_style(decimal=",", thousands=".")
+    try:
+        # the ROI was written with "." whatever the decimal mark
+        legend = plot_split({"x": split}).axes[0].get_legend().get_texts()[0].get_text()
+        assert legend.endswith(f"ROI {split.roi:.2f}".replace(".", ","))
+    finally:
+        set_style(previous)
+    # small money: a budget of 0.4 yuan was labelled "budget 0", and spend changes of a
+    # few tenths of a yuan "+0"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        landscape = estimate_landscapes(make_search_account(10, n_days=7, rng=3).log).landscapes
+    fig = plot_frontier(bid_frontier(landscape, [0.2, 0.6]), budget=0.4)
+    assert "budget 0.4" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    small = split_budget(curves, 1.0)
+    fig = plot_spend_change(small, [0.7, 0.3])
+    changes = sorted(t.get_text() for t in fig.axes[0].texts)
+    expected = sorted(
+        ("+" if d > 0 else "-") + f"{abs(d):.3g}" for d in small.spend - np.array([0.7, 0.3])
+    )
+    assert changes == expected
+    assert fig.axes[0].get_title().endswith(": 0)")  # same total: no rounding noise

@@ -13,7 +13,7 @@ from bidopt._validation import check_scalar
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.exceptions import InvalidInputError
 from bidopt.plotting._figures import check_instance
-from bidopt.plotting._style import format_number, get_style, number_formatter
+from bidopt.plotting._style import format_number, get_style, number_formatter, short_number
 from bidopt.plotting._style import new_figure as _figure
 from bidopt.plotting._words import Lang, check_lang, currency, money, words
 
@@ -176,7 +176,9 @@ def plot_split(splits: Mapping[str, BudgetSplit], *, lang: Lang = "en") -> Any:
     x = np.arange(len(channels))
     for k, (name, s) in enumerate(splits.items()):
         label = w["split_entry"].format(
-            name=name, revenue=format_number(s.response), roi=f"{s.roi:.2f}"
+            name=name,
+            revenue=short_number(s.response),
+            roi=format_number(s.roi, 2) if np.isfinite(s.roi) else "-",
         )
         ax.bar(x + (k - (len(splits) - 1) / 2) * width, s.spend, width, label=label)
     ax.set_xticks(x, list(channels))

@@ -14,7 +14,7 @@ from bidopt.bidding import BidPlan, Frontier
 from bidopt.channels import BudgetSplit
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
-from bidopt.plotting._style import format_number, get_style, new_figure
+from bidopt.plotting._style import format_number, get_style, new_figure, short_number
 from bidopt.plotting._words import Lang, check_lang, currency, money, words
 from bidopt.replay import PacedResult, ReplayResult
 
@@ -272,7 +272,7 @@ def plot_frontier(
     ax.set_xlabel(w["spend_per_day"].format(spend=money(style, w["spend"], lang)))
     ax.set_ylabel(unit)
     if budget is not None:
-        mark = w["budget_mark"].format(budget=format_number(budget))
+        mark = w["budget_mark"].format(budget=short_number(budget))
         ax.axvline(budget, color="0.4", linestyle=":", label=mark)
     if current is not None:
         today = w["today"]
@@ -293,9 +293,14 @@ def plot_frontier(
     return fig
 
 
-def _signed(change: float) -> str:
-    """A change of money as text: "+1,234", "-56" or "0" (no "-0")."""
-    text = format_number(abs(change))
+def _signed(change: float, scale: float) -> str:
+    """A change of money as text: "+1,234", "-56" or "0" (no "-0"), written to the
+    precision of ``scale``, the figure's largest spend: whole yuan from 100 on, else
+    :func:`short_number`'s digits (small spends' changes read 0); rounding noise
+    (within 1e-9 of the scale) is 0."""
+    if abs(change) <= 1e-9 * scale:
+        return "0"
+    text = format_number(abs(change)) if scale >= 100 else short_number(abs(change))
     if text.strip("0") in ("", get_style().decimal):
         return "0"
     return ("+" if change > 0 else "-") + text
@@ -373,11 +378,12 @@ def plot_spend_change(
     ax.barh(y + 0.2, now[rows], 0.4, color="0.65", label=w["today"])
     ax.barh(y - 0.2, planned[rows], 0.4, color="C0", label=w["plan"])
     top = float(max(now[rows].max(), planned[rows].max(), 0.0))
+    scale = float(max(now.max(), planned.max(), 0.0))  # the precision of the changes
     for k, r in enumerate(rows.tolist()):
         ax.text(
             max(now[r], planned[r]) + 0.01 * top,
             k,
-            _signed(float(delta[r])),
+            _signed(float(delta[r]), scale),
             va="center",
             fontsize="small",
             color="C2" if delta[r] > 0 else ("C3" if delta[r] < 0 else "0.3"),
@@ -386,8 +392,9 @@ def plot_spend_change(
     ax.set_xlim(0.0, 1.18 * top if top > 0 else 1.0)
     ax.set_xlabel(money(style, w["spend"], lang))
     ax.set_ylabel(w[what])
+    total = _signed(float(delta.sum()), float(max(now.sum(), planned.sum())))
     title = w["change_title"].format(
-        shown=rows.size, n=planned.size, what=w[what + "s"], total=_signed(float(delta.sum()))
+        shown=rows.size, n=planned.size, what=w[what + "s"], total=total
     )
     ax.set_title(title, fontsize="medium")
     ax.legend(fontsize="small", loc="lower right")

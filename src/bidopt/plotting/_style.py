@@ -28,6 +28,7 @@ __all__ = [
     "new_figure",
     "number_formatter",
     "set_style",
+    "short_number",
 ]
 
 #: Fonts with Chinese glyphs, tried in this order.
@@ -273,13 +274,21 @@ def format_number(value: float, decimals: int = 0, *, style: PlotStyle | None = 
     return text.replace(",", "\0").replace(".", s.decimal).replace("\0", s.thousands)
 
 
-def _tick(value: float, style: PlotStyle) -> str:
-    """A tick label: separators, no scientific notation, trailing zeros dropped; no
-    decimals from 100 on, else 2 decimals or 3 significant digits, whichever is more (a
-    tick at 0.125 read 0.12, and the ticks of a small money scale, 0.001 to 0.004, all
-    read 0)."""
-    if value == 0:
-        return "0"
+def short_number(value: float, style: PlotStyle | None = None) -> str:
+    """``value`` as a tick label or a number in a legend or note: the style's separators
+    (default: the style in force), no scientific notation, trailing zeros dropped; no
+    decimals from 100 on, else 2 decimals or 3 significant digits, whichever is more, so
+    that small money (a budget of 0.4 yuan, a tick at 0.0025) is not written 0; ``"-"``
+    for NaN or infinity.
+
+    Examples
+    --------
+    >>> short_number(1234567.8), short_number(0.125), short_number(0.0025)
+    ('1,234,568', '0.125', '0.0025')
+    """
+    style = style if style is not None else _current
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else "-"
     magnitude = abs(value)
     decimals = 0 if magnitude >= 100 else max(2, 2 - math.floor(math.log10(magnitude)))
     text = format_number(value, decimals, style=style)
@@ -294,7 +303,7 @@ def number_formatter(style: PlotStyle | None = None) -> Any:
     from matplotlib import ticker
 
     s = style if style is not None else _current
-    return ticker.FuncFormatter(lambda value, _pos: _tick(float(value), s))
+    return ticker.FuncFormatter(lambda value, _pos: short_number(float(value), s))
 
 
 def _finish(fig: Any, style: PlotStyle) -> None:
