@@ -331,3 +331,26 @@ def test_reasons_never_claim_money_saved_or_orders_bought_that_round_to_nothing(
         "raise: +0.38 yuan/day buys +<0.01 orders/day",
         "lower: saves 0.05 yuan/day for <0.01 fewer orders/day",
     ]
+
+
+def test_a_keyword_without_impressions_on_the_last_day_is_named() -> None:
+    # a keyword paused in the platform on the report's last day has no row that day (or a
+    # row with 0 impressions): the sheet took its last bid as today's, counted it in
+    # today's figures and gave it a new bid, and said nothing
+    data = _log()
+    gone = {k: v[:5] for k, v in data.items()}  # 望远镜's last-day row missing
+    quiet = {k: list(v) for k, v in data.items()}
+    for column in ("展现量", "点击量", "花费", "成交笔数"):
+        quiet[column][5] = 0  # a row, no impressions, after 300 the day before
+    low = {k: list(v) for k, v in quiet.items()}
+    low["展现量"][2], low["点击量"][2], low["花费"][2], low["成交笔数"][2] = 5, 0, 0.0, 0
+    for report, named in ((gone, True), (quiet, True), (low, False), (data, False)):
+        log = read_keyword_log(report)
+        estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+        sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+        en = [w for w in sheet.warnings if "no impressions on the report's last day" in w]
+        zh = [w for w in sheet.warnings_zh if "在报表最后一天（2024-11-02）没有展现" in w]
+        assert len(en) == len(zh) == int(named), sheet.warnings
+        if named:
+            assert en[0].startswith("1 keywords with a bid") and "B / u3 / 望远镜." in en[0]
+            assert "B / u3 / 望远镜" in zh[0] and "上传前请保持暂停" in zh[0]

@@ -24,6 +24,7 @@ from bidopt.report._words import (
     FEW_CLICKS,
     HEADERS,
     MATCH_ZH,
+    QUIET_BEFORE,
     aim_note,
     bid_reasons,
     cap_warning,
@@ -472,6 +473,22 @@ def make_bid_sheet(
     min_history_bid = np.full(n, np.inf)
     np.minimum.at(min_history_bid, row_of, np.where(logged > 0, logged, np.inf))
 
+    # keys with a bid and no impressions on the report's last day (no row, or none after
+    # QUIET_BEFORE a day before): perhaps paused there, which the report cannot say
+    dates = np.asarray(log.date)
+    last_day = dates.max()
+    shown_imps = np.asarray(log.impressions, dtype=np.float64)
+    before = dates < last_day
+    days_before = np.bincount(row_of, weights=before.astype(np.float64), minlength=n)
+    imps_before = np.bincount(row_of, weights=np.where(before, shown_imps, 0.0), minlength=n)
+    latest_quiet = (
+        np.bincount(row_of, weights=np.where(dates == last_day, shown_imps, 0.0), minlength=n) == 0
+    )
+    quiet = (current > 0) & (
+        (dates[latest] < last_day)
+        | (latest_quiet & (imps_before >= QUIET_BEFORE * np.maximum(days_before, 1)))
+    )
+
     def rounded(mode: str) -> FloatArray:
         ticks = plan.bids / step_
         ticks = np.round(ticks) if mode == "nearest" else np.floor(ticks + 1e-9)
@@ -505,6 +522,10 @@ def make_bid_sheet(
     limit = min(aim, asked)
     keeps_budget = spend <= limit + tolerance
     changed = action != "keep"
+    key_cols = {c: _column(log, c, first) for c in KEY_COLUMNS}
+    named = sorted(
+        " / ".join(str(key_cols[c][i]) for c in KEY_COLUMNS[:3]) for i in np.flatnonzero(quiet)
+    )
     warnings, warnings_zh = sheet_warnings(
         certified=(plan.success, plan.message),
         over_budget=(spend, limit) if not keeps_budget else None,
@@ -517,6 +538,7 @@ def make_bid_sheet(
         days=int(np.unique(log.date).size),
         orders=(float(np.sum(now_orders)), float(np.sum(orders))),
         formula_like=_formula_like(log, first),
+        quiet_last_day=(str(last_day), tuple(named)),
     )
     capped = None
     if uncapped is not None and cap is not None:
@@ -538,7 +560,6 @@ def make_bid_sheet(
             )
             warnings, warnings_zh = (en, *warnings), (zh, *warnings_zh)
     shadow = plan.shadow_price
-    key_cols = {c: _column(log, c, first) for c in KEY_COLUMNS}
     sort = np.lexsort(tuple(key_cols[c].astype(str) for c in reversed(KEY_COLUMNS)))
     message = (
         "the rounded plan keeps the budget and the bid limits"

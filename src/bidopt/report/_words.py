@@ -24,6 +24,9 @@ __all__ = [
 #: Keywords with fewer clicks than this in the history are flagged as resting on their
 #: ad group's averages.
 FEW_CLICKS = 5
+#: Impressions a day on the report's earlier days above which none on its last day is
+#: taken for a keyword paused that day (a chance day without any is then unlikely).
+QUIET_BEFORE = 20
 
 #: A plan buying more than this share fewer orders than today's bids is warned about.
 FEWER_ORDERS = 0.1
@@ -229,13 +232,16 @@ def sheet_warnings(
     orders: tuple[float, float] = (float("nan"), float("nan")),
     formula_like: int = 0,
     below_history: int = 0,
+    quiet_last_day: tuple[str, tuple[str, ...]] = ("", ()),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The bid sheet's warnings in English and in Chinese (same order); ``orders`` is
     (today's, the plan's) orders per day (NaN without an orders column); ``formula_like``
     the number of rows whose campaign, ad group or keyword starts with ``=``, ``+``,
     ``-`` or ``@``; ``beyond_history`` / ``below_history`` the number of new bids above
     1.5 times the highest / below two thirds of the lowest bid their keyword had in the
-    report."""
+    report; ``quiet_last_day`` the report's last day and the keys (as the file names them)
+    with a bid that have no row that day, or one without impressions after many a day
+    before (paused there, perhaps)."""
     en: list[str] = []
     zh: list[str] = []
     if formula_like:
@@ -311,6 +317,22 @@ def sheet_warnings(
         zh.append(
             f"{below_history} 个新出价低于该词报表中最低出价的三分之二：这些出价能带来多少"
             "流量是从较高出价外推的，并未实际观察到，方案的数字依赖这一推测。"
+        )
+    last_day, quiet = quiet_last_day
+    if quiet:
+        shown = "; ".join(quiet[:3]) + ("; ..." if len(quiet) > 3 else "")
+        en.append(
+            f"{len(quiet)} keywords with a bid have no impressions on the report's last day, "
+            f"{last_day} (no row that day, or a row without impressions after many a day "
+            f"before): {shown}. If you paused them in the platform, the report cannot tell: "
+            "today's figures count them at their last bid and the file gives them a new one; "
+            "keep them paused (or delete their rows) before you upload."
+        )
+        zh.append(
+            f"{len(quiet)} 个有出价的关键词在报表最后一天（{last_day}）没有展现（当天没有数据行，"
+            f"或之前每天展现很多而当天为 0）：{shown}。若您已在后台暂停它们，报表看不出来："
+            "“当前”一栏仍按它们最后的出价计算，文件也给了它们新出价；上传前请保持暂停"
+            "（或删除这些行）。"
         )
     if days < 7:
         en.append(f"The report covers {days} days only: day-of-week swings are not averaged out.")
