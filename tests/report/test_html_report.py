@@ -21,6 +21,7 @@ from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import make_bid_sheet, render_plan_report, render_split_report, write_html
 from bidopt.report._html import WORDS
+from tests.report.test_bidsheet import _log
 
 pytest.importorskip("matplotlib", reason="the report's figures need the optional matplotlib")
 
@@ -316,27 +317,13 @@ def test_split_page_heads_every_column_and_gives_the_bars_their_own_section() ->
         assert bars < page.index(f"<h2>{WORDS[lang]['curves']}</h2>")
 
 
-def _two_days(match: list[str]) -> dict[str, list[Any]]:
-    """A report of two days of one keyword in two ad groups and a second keyword."""
-    return {
-        "日期": ["2024-11-01"] * 3 + ["2024-11-02"] * 3,
-        "推广计划": ["A", "A", "B"] * 2,
-        "推广单元": ["u1", "u2", "u3"] * 2,
-        "关键词": ["连衣裙", "连衣裙", "望远镜"] * 2,
-        "匹配方式": match * 2,
-        "出价": [1.0, 2.0, 0.5, 1.5, 2.5, 0.7],
-        "展现量": [1000, 800, 300, 1400, 1000, 380],
-        "点击量": [40, 30, 9, 60, 38, 12],
-        "花费": [30.0, 45.0, 3.0, 60.0, 70.0, 5.5],
-        "成交笔数": [3, 2, 1, 5, 3, 1],
-    }
-
-
 def test_the_pages_biggest_changes_give_the_bid_files_new_bid_and_match_type() -> None:
     # the bid file writes a paused keyword's new bid as the platform's lowest (0.05, a 0
     # cannot be uploaded) and each match type as the report wrote it; the page showed the
     # plan's 0.00 and renamed 精准匹配 to 精确匹配, so page and file disagreed on one row
-    log = read_keyword_log(_two_days(["精准匹配", "中心词匹配", "广泛匹配"]))
+    data = _log()
+    data["匹配方式"] = ["精准匹配", "中心词匹配", "广泛匹配"] * 2
+    log = read_keyword_log(data)
     estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
     sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 0.5))
     paused = np.flatnonzero(sheet.action == "pause")
@@ -361,7 +348,7 @@ def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
     # a 合计 row beside each keyword-day's PC / 无线 rows is dropped (the rows are summed);
     # the Chinese page listed ten of them as bad rows, in English with the reader's
     # parameter names ("`device` labels the row as its keyword-day's total ...")
-    data = _two_days(["精确匹配", "广泛匹配", "广泛匹配"])
+    data = _log()
     split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
     for i in range(6):
         for device in ("合计", "PC", "无线"):
