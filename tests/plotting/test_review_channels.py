@@ -46,3 +46,24 @@ def test_the_title_of_one_channel_fits_in_the_figure(lang: str) -> None:
     canvas.draw()  # the fonts and the layout set, as when saved
     box = fig._suptitle.get_window_extent(canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
+@pytest.mark.parametrize(
+    ("budget", "unit"), [(50.0, "yuan"), (1e5, "thousand yuan"), (1e12, "billion yuan")]
+)
+def test_curve_panels_pick_a_money_unit_with_short_tick_labels(budget: float, unit: str) -> None:
+    # at 1e12 the ticks read "200,000,000" thousand yuan and overlapped; at 50 yuan every
+    # tick was a fraction of a thousand
+    curves = {"a": ResponseCurve.from_roi(1e5, 5.0), "b": ResponseCurve.from_roi(1e5, 3.0)}
+    split = split_budget(curves, budget)
+    fig = plot_response_curves(curves, split)
+    FigureCanvasAgg(fig).draw()
+    for ax in fig.axes:
+        assert ax.get_xlabel() == f"spend ({unit} per period)"
+        assert ax.get_ylabel() == f"revenue ({unit})"
+        scale = {"yuan": 1.0, "thousand yuan": 1e3, "billion yuan": 1e9}[unit]
+        mark = ax.lines[-1]  # the split's spend, in the panel's unit
+        channel = ax.get_title()
+        assert float(mark.get_xdata()[0]) == pytest.approx(split.allocation[channel] / scale)
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert labels and max(len(t.replace(",", "")) for t in labels) <= 5

@@ -107,25 +107,28 @@ def plot_response_curves(
         ax = axes[i]
         grid = np.linspace(0.0, 1.6 * max(top / n * 2, *(float(v[i]) for _, v, _ in marks)), 200)
         curve = curve_map[channel]
+        # one money unit for both axes of a panel (yuan, thousand, million, billion), so
+        # that its tick labels stay short at any scale (millions of thousands overlapped)
+        scale = _money_scale(max(float(grid[-1]), float(np.max(curve(grid)))))
         if fit is None or fit.max_spend is None or fit.min_spend is None:
-            ax.plot(grid / 1e3, curve(grid) / 1e3, color="0.3")
+            ax.plot(grid / scale, curve(grid) / scale, color="0.3")
         else:
-            _fit_curve(ax, fit, channel, grid, level, w)
+            _fit_curve(ax, fit, channel, grid, level, w, scale)
         for k, (name, spend, today) in enumerate(marks):
             x = float(spend[i])
             style = {"mfc": "none", "markersize": 11} if today else {}
             ax.plot(
-                [x / 1e3],
-                [float(curve(x)) / 1e3],
+                [x / scale],
+                [float(curve(x)) / scale],
                 marker="oDs^v"[k % 5],
                 linestyle="none",
                 label=name,
                 **style,
             )
         ax.set_title(channel, fontsize="medium")
-        unit = currency(get_style(), lang)
-        ax.set_xlabel(w["curve_x"].format(currency=unit))
-        ax.set_ylabel(w["curve_y"].format(currency=unit))
+        unit = w[_SCALES[scale]].format(currency=currency(get_style(), lang))
+        ax.set_xlabel(w["curve_x"].format(unit=unit))
+        ax.set_ylabel(w["curve_y"].format(unit=unit))
         ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(number_formatter())
@@ -198,22 +201,43 @@ def plot_split(splits: Mapping[str, BudgetSplit], *, lang: Lang = "en") -> Any:
     return fig
 
 
+#: Money units of the response-curve panels, and the word of each.
+_SCALES = {1.0: "money_1", 1e3: "money_1e3", 1e6: "money_1e6", 1e9: "money_1e9"}
+
+
+def _money_scale(top: float) -> float:
+    """The money unit of a panel whose largest value is ``top``: yuan below 1,000,
+    thousands below 10 million, millions below 10 billion, else billions (at most 5
+    digits before the decimal mark in its tick labels)."""
+    for scale, below in zip(_SCALES, (1e3, 1e7, 1e10), strict=False):
+        if top < below:
+            return scale
+    return 1e9
+
+
 def _fit_curve(
-    ax: Any, fit: ResponseFit, channel: str, grid: np.ndarray, level: float, w: dict[str, str]
+    ax: Any,
+    fit: ResponseFit,
+    channel: str,
+    grid: np.ndarray,
+    level: float,
+    w: dict[str, str],
+    scale: float,
 ) -> None:
-    """A fit's curve: solid over the spends seen, dashed outside; the draws' band."""
+    """A fit's curve in units of ``scale``: solid over the spends seen, dashed outside;
+    the draws' band."""
     assert fit.max_spend is not None
     assert fit.min_spend is not None
     lo, hi = fit.min_spend[channel], fit.max_spend[channel]
     curve = fit.curves[channel]
-    y = curve(grid) / 1e3
-    ax.plot(grid / 1e3, y, color="0.3", linestyle="--", linewidth=1.0)
+    y = curve(grid) / scale
+    ax.plot(grid / scale, y, color="0.3", linestyle="--", linewidth=1.0)
     inside = (grid >= lo) & (grid <= hi)
-    ax.plot(grid[inside] / 1e3, y[inside], color="0.2", linewidth=2.0, label=w["observed_range"])
+    ax.plot(grid[inside] / scale, y[inside], color="0.2", linewidth=2.0, label=w["observed_range"])
     if fit.draws is not None:
         values = fit.draws.channel_values(channel, grid)
         lo_band, hi_band = central_band(values, level)
         band = w["band"].format(level=f"{level:.0%}")
         ax.fill_between(
-            grid / 1e3, lo_band / 1e3, hi_band / 1e3, color="0.5", alpha=0.25, label=band
+            grid / scale, lo_band / scale, hi_band / scale, color="0.5", alpha=0.25, label=band
         )
