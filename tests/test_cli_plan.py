@@ -694,7 +694,13 @@ def test_plan_refuses_device_rows_with_different_bids_and_names_them(
     assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "o"), "-q"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: premium.csv must have one bid per keyword-day to plan"), err
-    assert re.search(r"Got \d+ keyword-days whose rows, split by 设备, carry different bids", err)
+    assert re.search(
+        r"Got \d+ keyword-days \(\d+ keywords\) whose rows, split by 设备, carry different bids",
+        err,
+    )
+    # each keyword as the report writes it: its match type was named 'exact' / 'broad'
+    assert re.search(r" / (精确匹配|广泛匹配)' on \d{4}-\d\d-\d\d: ", err), err
+    assert not re.search(r" / (exact|phrase|broad)' on ", err), err
     assert "设备 PC bid " in err and "设备 无线 bid " in err
     assert "Export the report without the 设备 split" in err
     assert "splits='sum_click_weighted'" in err

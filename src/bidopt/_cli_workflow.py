@@ -342,10 +342,18 @@ def _check_one_bid_per_day(load: LoadReport, name: str) -> None:
     if not days:
         return
     by = "/".join(load.split_columns) or "device"
+    # each keyword as the report writes it (its match type too: 精确匹配, not exact)
+    labels = load.match_labels
+    days = tuple(
+        re.sub(r" / (exact|phrase|broad)' on ", lambda m: f" / {labels.get(m[1], m[1])}' on ", d)
+        for d in days
+    )
+    n_keys = len({d.split("' on ")[0] for d in days})
     shown = "; ".join(days[:3]) + ("; ..." if len(days) > 3 else "")
     raise InvalidInputError(
         f"{name} must have one bid per keyword-day to plan (the bid file writes one bid per "
-        f"keyword). Got {len(days):,} keyword-days whose rows, split by {by}, carry "
+        f"keyword). Got {len(days):,} keyword-days ({n_keys:,} keyword"
+        f"{'s' * (n_keys != 1)}) whose rows, split by {by}, carry "
         f"different bids (device bid premiums, or a bid changed within the day): {shown} "
         "instead. Summing them would read each such day at an average bid that no platform "
         f"bid equals. Export the report without the {by} split (one row per keyword and "
