@@ -379,17 +379,21 @@ def plot_spend_change(
     ax.barh(y - 0.2, planned[rows], 0.4, color="C0", label=w["plan"])
     top = float(max(now[rows].max(), planned[rows].max(), 0.0))
     scale = float(max(now.max(), planned.max(), 0.0))  # the precision of the changes
+    changes = [_signed(float(delta[r]), scale) for r in rows.tolist()]
     for k, r in enumerate(rows.tolist()):
         ax.text(
             max(now[r], planned[r]) + 0.01 * top,
             k,
-            _signed(float(delta[r]), scale),
+            changes[k],
             va="center",
             fontsize="small",
             color="C2" if delta[r] > 0 else ("C3" if delta[r] < 0 else "0.3"),
         )
     ax.set_yticks(y, [labels[r] for r in rows.tolist()])
-    ax.set_xlim(0.0, 1.18 * top if top > 0 else 1.0)
+    # room right of the longest bar for its change: about 1.5% of the axes per character
+    # of the longest label ("+500,000,020,328" ran past the axes at 18%)
+    room = min(0.015 * max(len(text) for text in changes), 0.6)
+    ax.set_xlim(0.0, max(1.18, 1.02 / (1.0 - room)) * top if top > 0 else 1.0)
     ax.set_xlabel(money(style, w["spend"], lang))
     ax.set_ylabel(w[what])
     total = _signed(float(delta.sum()), float(max(now.sum(), planned.sum())))
@@ -397,7 +401,9 @@ def plot_spend_change(
         shown=rows.size, n=planned.size, what=w[what + "s"], total=total
     )
     ax.set_title(title, fontsize="medium")
-    ax.legend(fontsize="small", loc="lower right")
+    # beside the axes, not inside: at the lower right it covered the bottom row's bars
+    # and change whenever that row spent the most
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
