@@ -347,7 +347,9 @@ def test_the_pages_biggest_changes_give_the_bid_files_new_bid_and_match_type() -
 def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
     # a 合计 row beside each keyword-day's PC / 无线 rows is dropped (the rows are summed);
     # the Chinese page listed ten of them as bad rows, in English with the reader's
-    # parameter names ("`device` labels the row as its keyword-day's total ...")
+    # parameter names ("`device` labels the row as its keyword-day's total ..."). Rows
+    # dropped only because their keyword-day lost a row are counted in a line: listed
+    # (in row order, ten at most) they hid the bad row itself
     data = _log()
     split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
     for i in range(6):
@@ -370,5 +372,9 @@ def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
     en = render_plan_report(sheet, load_report=log.report, lang="en")
     assert "labels the row" not in en
     assert "6 of the dropped rows are the 设备 split&#x27;s total rows" in en
-    for page, lang in ((zh, "zh"), (en, "en")):  # the bad day's rows, each listed
-        assert page.split(WORDS[lang]["data"])[-1].count("<li>") == 2
+    for page, lang in ((zh, "zh"), (en, "en")):  # the bad row listed, the one it took along
+        read = page.split(WORDS[lang]["data"])[-1]  # said in a line: it hid the bad row
+        assert read.count("<li>") == 1 and "`clicks` must be &gt;= 0; got -1" in read
+        assert "which was dropped" not in read
+    assert "另有 1 行与被丢弃的行同属一个关键词-天，一并丢弃" in zh
+    assert "1 more rows were dropped with them: each shares its keyword-day" in en

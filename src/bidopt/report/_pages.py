@@ -85,7 +85,7 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         body += f"<p>{text(intro)}</p>"
         body += "<ul>" + "".join(f"<li>{text(k)}</li>" for k in load.lost_keys[:shown])
         body += (f"<li>… {more:,}</li>" if more > 0 else "") + "</ul>"
-    totals, others = _total_rows(load.reasons)
+    totals, followers, others = _sorted_reasons(load.reasons)
     if totals:
         n_total, by = f"{sum(totals.values()):,}", "/".join(load.split_columns) or "?"
         labels = "、".join(totals) if lang == "zh" else ", ".join(totals)
@@ -104,25 +104,44 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
     reasons = others[:10]
     if reasons:
         body += "<ul>" + "".join(f"<li>{text(r)}</li>" for r in reasons) + "</ul>"
+    if followers:
+        n_with = f"{followers:,}"
+        body += (
+            "<p>"
+            + text(
+                f"另有 {n_with} 行与被丢弃的行同属一个关键词-天，一并丢弃：只用当天其余拆分行"
+                "相加会少算这一天。"
+                if lang == "zh"
+                else f"{n_with} more rows were dropped with them: each shares its keyword-day "
+                "with a dropped row, and the day's other split rows alone would undercount it."
+            )
+            + "</p>"
+        )
     return body
 
 
 _TOTAL_ROW = re.compile(r".*labels the row as its keyword-day's total over the .+ split \('(.+?)':")
+_FOLLOWER = re.compile(r".*shares its .+ with row \d+, which was dropped; the day's other split")
 
 
-def _total_rows(reasons: tuple[str, ...]) -> tuple[dict[str, int], list[str]]:
-    """The drop reasons of a split report's total rows (全部 / 合计 beside the device
-    rows, as :func:`bidopt.datasets.read_keyword_log` words them), counted by label, and
-    the other reasons in order: the page says the first in one line, not as bad rows."""
+def _sorted_reasons(reasons: tuple[str, ...]) -> tuple[dict[str, int], int, list[str]]:
+    """The drop reasons of a split report as :func:`bidopt.datasets.read_keyword_log`
+    words them: its total rows (全部 / 合计 beside the device rows) counted by label, the
+    rows dropped only because another row of their keyword-day was, counted, and the
+    other reasons in order.  The page says the first two in a line each: listed, the
+    total rows read as bad data and the followers hid the row that was bad."""
     totals: dict[str, int] = {}
+    followers = 0
     others = []
     for reason in reasons:
         found = _TOTAL_ROW.match(reason)
-        if found is None:
-            others.append(reason)
-        else:
+        if found is not None:
             totals[found.group(1)] = totals.get(found.group(1), 0) + 1
-    return totals, others
+        elif _FOLLOWER.match(reason):
+            followers += 1
+        else:
+            others.append(reason)
+    return totals, followers, others
 
 
 def _ranges_block(ranges: PlanRanges, lang: Lang) -> str:
