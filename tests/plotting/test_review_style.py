@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -71,3 +72,33 @@ def test_legend_numbers_follow_the_style_and_the_scale() -> None:
     )
     assert changes == expected
     assert fig.axes[0].get_title().endswith(": 0)")  # same total: no rounding noise
+
+
+def test_the_ticks_of_an_axis_share_the_decimals_that_write_them_exactly() -> None:
+    formatter = number_formatter(PlotStyle())
+    # 100.5 was written 100 (no decimals from 100 on), 0.01725 as 0.0173
+    assert formatter.format_ticks([100.0, 100.5, 101.0]) == ["100", "100.5", "101"]
+    assert formatter.format_ticks([0.017, 0.01725, 0.0175]) == ["0.017", "0.01725", "0.0175"]
+    assert formatter.format_ticks([0.0, 2e5, 4e5]) == ["0", "200,000", "400,000"]
+
+
+def test_long_x_tick_labels_do_not_overlap() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bidopt.landscape import BidLandscape
+    from bidopt.plotting import plot_landscape
+
+    bids = np.array([[1.0, 2.0, 4.0, 8.0]]) * 1e6  # "1,750,000,000"-long labels side by side
+    clicks = np.array([[100.0, 100.5, 101.0, 101.5]])
+    landscape = BidLandscape(bids=bids, clicks=clicks, cost=bids * clicks * 0.6)
+    fig = plot_landscape(landscape)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    shown = [t for t in ax.get_xticklabels() if t.get_text()]
+    boxes = sorted((t.get_window_extent(renderer) for t in shown), key=lambda b: b.x0)
+    assert len(boxes) >= 2
+    assert all(a.x1 < b.x0 for a, b in itertools.pairwise(boxes))
+    y_labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(set(y_labels)) == len(y_labels)  # 100, 100.2, ... not all "100"

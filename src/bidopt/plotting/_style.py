@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import logging
 import math
 import warnings
@@ -297,13 +298,79 @@ def short_number(value: float, style: PlotStyle | None = None) -> str:
     return text
 
 
-def number_formatter(style: PlotStyle | None = None) -> Any:
-    """A matplotlib tick formatter writing numbers with ``style``'s separators (default:
-    the style in force now), without scientific notation or offsets."""
+def _tick_decimals(locs: list[float]) -> int:
+    """The decimals that write every tick of ``locs`` exactly (to 1e-6 of their spacing):
+    0 for 100, 200, ...; 1 for 100.5; 4 for 0.0172, 0.01725, ... (the tick labels of one
+    axis share them, so 100 and 100.5 are not both written 100)."""
+    values = sorted({float(v) for v in locs if math.isfinite(v)})
+    gaps = [b - a for a, b in itertools.pairwise(values) if b > a]
+    if not gaps:
+        return -1
+    tolerance = 1e-6 * min(gaps)
+    for decimals in range(16):
+        if all(abs(round(v, decimals) - v) <= tolerance for v in values):
+            return decimals
+    return 15
+
+
+@functools.cache
+def _formatter_class() -> type:
+    """A matplotlib tick formatter class writing an axis' ticks with a style (defined on
+    first use: importing bidopt never imports matplotlib)."""
     from matplotlib import ticker
 
-    s = style if style is not None else _current
-    return ticker.FuncFormatter(lambda value, _pos: short_number(float(value), s))
+    class StyleFormatter(ticker.Formatter):
+        def __init__(self, style: PlotStyle) -> None:
+            self.style = style
+            self.ticks: list[float] = []
+
+        def set_locs(self, locs: Any) -> None:
+            self.ticks = [float(v) for v in locs]
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            value = float(x)
+            decimals = _tick_decimals(self.ticks)
+            if decimals < 0 or not any(
+                abs(value - tick) <= 1e-9 * max(abs(tick), 1e-300) for tick in self.ticks
+            ):
+                return short_number(value, self.style)  # one tick, or not a tick
+            if abs(value) <= 1e-12 * max(abs(v) for v in self.ticks):
+                return "0"
+            text = format_number(value, decimals, style=self.style)
+            if decimals:
+                text = text.rstrip("0").rstrip(self.style.decimal)
+            return text
+
+    return StyleFormatter
+
+
+def number_formatter(style: PlotStyle | None = None) -> Any:
+    """A matplotlib tick formatter writing numbers with ``style``'s separators (default:
+    the style in force now), without scientific notation or offsets; an axis' ticks
+    share the decimals that write each of them exactly (:func:`short_number` for a
+    number outside an axis)."""
+    return _formatter_class()(style if style is not None else _current)
+
+
+def _fit_x_ticks(ax: Any, fig: Any) -> None:
+    """Fewer x ticks when their labels are long (huge money: "1,750,000,000" side by
+    side overlapped): about one label width plus two characters per tick."""
+    from matplotlib import ticker
+
+    axis = ax.xaxis
+    locator = axis.get_major_locator()
+    if not (
+        type(locator) is ticker.AutoLocator or getattr(locator, "bidopt_fitted", False)
+    ) or not isinstance(axis.get_major_formatter(), _formatter_class()):
+        return
+    lo, hi = ax.get_xlim()
+    chars = len(short_number(max(abs(lo), abs(hi)))) + 3
+    width = ax.get_position().width * fig.get_figwidth()  # inches
+    size = ax.xaxis.get_ticklabels()[0].get_fontsize() if ax.xaxis.get_ticklabels() else 10.0
+    room = max(2, int(width * 72.0 / (chars * 0.62 * float(size))))
+    fitted = ticker.MaxNLocator(nbins=min(room, 9), steps=[1, 2, 2.5, 5, 10])
+    fitted.bidopt_fitted = True  # type: ignore[attr-defined]
+    axis.set_major_locator(fitted)
 
 
 def _finish(fig: Any, style: PlotStyle) -> None:
@@ -327,6 +394,7 @@ def _finish(fig: Any, style: PlotStyle) -> None:
                 ticker.ScalarFormatter
             ):
                 axis.set_major_formatter(number_formatter(style))
+        _fit_x_ticks(ax, fig)
 
 
 @functools.cache
