@@ -14,7 +14,13 @@ from bidopt.bidding import BidPlan, Frontier
 from bidopt.channels import BudgetSplit
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
-from bidopt.plotting._style import format_number, get_style, new_figure, short_number
+from bidopt.plotting._style import (
+    format_number,
+    get_style,
+    new_figure,
+    number_formatter,
+    short_number,
+)
 from bidopt.plotting._words import Lang, check_lang, currency, money, words
 from bidopt.replay import PacedResult, ReplayResult
 
@@ -424,6 +430,8 @@ def plot_replay(
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib.ticker import MaxNLocator
+
     w = words(check_lang(lang))
     check_instance(results, "results", Mapping, "a mapping of strategy name to replays")
     if not results:
@@ -446,6 +454,9 @@ def plot_replay(
         clicks = np.array([plain[i].clicks for i in order])
         ax.plot(budgets, clicks, marker="o", label=name)
     ax.set_xscale("log", base=2)
+    # budgets as numbers in the style ("16,384", not "2^14"); clicks won are whole
+    ax.xaxis.set_major_formatter(number_formatter())
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(w["replay_x"])
     ax.set_ylabel(w["replay_y"])
     ax.set_title(w["replay_title"])
