@@ -102,3 +102,16 @@ def test_long_x_tick_labels_do_not_overlap() -> None:
     assert all(a.x1 < b.x0 for a, b in itertools.pairwise(boxes))
     y_labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert len(set(y_labels)) == len(y_labels)  # 100, 100.2, ... not all "100"
+
+
+def test_a_font_that_is_not_installed_is_refused() -> None:
+    from bidopt.exceptions import InvalidInputError
+    from bidopt.plotting import get_style, set_style
+
+    before = get_style()
+    # it drew every Chinese glyph as an empty box, with one warning per glyph
+    with pytest.raises(InvalidInputError, match="`font` must be an installed font family"):
+        set_style(font="No Such Font 字体")
+    assert get_style() == before  # unchanged
+    previous = set_style(font="DejaVu Sans")  # installed with matplotlib
+    set_style(previous)

@@ -185,9 +185,30 @@ def set_style(style: PlotStyle | None = None, **changes: Any) -> PlotStyle:
         raise InvalidInputError(
             f"`style` must be a PlotStyle or None. Got {type(style).__name__} instead."
         )
+    new = dataclasses.replace(style if style is not None else _current, **changes)
+    if new.font is not None and new.font != _current.font:
+        _check_installed(new.font)
     previous = _current
-    _current = dataclasses.replace(style if style is not None else _current, **changes)
+    _current = new
     return previous
+
+
+def _check_installed(font: str) -> None:
+    """Raise unless matplotlib finds the font family ``font`` (a font that is not
+    installed drew every Chinese glyph as an empty box, with a warning per glyph)."""
+    require_matplotlib("bidopt.plotting.set_style(font=...)")
+    from matplotlib import font_manager
+
+    cjk_font()  # register the system's CJK fonts matplotlib's cache predates
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=font), fallback_to_default=False)
+    except ValueError:
+        found = cjk_font()
+        raise InvalidInputError(
+            f"`font` must be an installed font family. Got {font!r}, which matplotlib "
+            f"does not find, instead"
+            + (f" (installed with Chinese glyphs: {found!r})." if found else ".")
+        ) from None
 
 
 @functools.cache
