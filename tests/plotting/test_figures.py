@@ -142,7 +142,7 @@ def test_split_legend_covers_no_bar(splits: Any) -> None:
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         renderer = canvas.get_renderer()
-        legend = fig.axes[0].get_legend().get_window_extent(renderer)
+        legend = fig.legends[0].get_window_extent(renderer)
         bars = [p.get_window_extent(renderer) for p in fig.axes[0].patches]
         assert bars and not any(legend.overlaps(b) for b in bars)
         # and the legend is still inside the saved image

@@ -53,7 +53,7 @@ def test_legend_numbers_follow_the_style_and_the_scale() -> None:
     previous = set_style(decimal=",", thousands=".")
     try:
         # the ROI was written with "." whatever the decimal mark
-        legend = plot_split({"x": split}).axes[0].get_legend().get_texts()[0].get_text()
+        legend = plot_split({"x": split}).legends[0].get_texts()[0].get_text()
         assert legend.endswith(f"ROI {split.roi:.2f}".replace(".", ","))
     finally:
         set_style(previous)

@@ -218,7 +218,7 @@ def test_currency_and_separators(chinese_results: dict[str, Any]) -> None:
     # the channel figures follow the style too
     split_fig = plot_split(chinese_results["splits"])
     assert split_fig.axes[0].get_ylabel() == "spend (元)"
-    assert "revenue 11 " in split_fig.axes[0].get_legend().get_texts()[0].get_text()
+    assert "revenue 11 " in split_fig.legends[0].get_texts()[0].get_text()
     curves_fig = plot_response_curves(
         chinese_results["curves"], chinese_results["splits"]["optimal"]
     )
@@ -320,6 +320,8 @@ def _labels(fig: Any) -> list[str]:
         legend = ax.get_legend()
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
+    for legend in fig.legends:  # plot_split's legend is the figure's
+        out += [t.get_text() for t in legend.get_texts()]
     return [t for t in out if t]
 
 

@@ -206,6 +206,8 @@ def _figure_labels(fig: Any) -> list[str]:
         legend = ax.get_legend()
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
+    for legend in fig.legends:  # plot_split's legend is the figure's
+        out += [t.get_text() for t in legend.get_texts()]
     return [t for t in out if t]
 
 
