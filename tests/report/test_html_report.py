@@ -380,3 +380,18 @@ def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
         assert "which was dropped" not in read
     assert "另有 1 行与被丢弃的行同属一个关键词-天，一并丢弃" in zh
     assert "1 more rows were dropped with them: each shares its keyword-day" in en
+
+
+def test_observed_spend_is_shaded_on_panels_in_billions() -> None:
+    # plot_response_curves writes a panel whose spend reaches 1e10 in billions (02929ad);
+    # the split report's shading tried yuan, thousands, 万 and millions only, so such
+    # panels lost the observed range without a word
+    pytest.importorskip("matplotlib")
+    from bidopt.channels import ResponseCurve, split_budget
+    from bidopt.plotting import plot_response_curves
+    from bidopt.report._pages import _shade_observed
+
+    today = {"a": 7e10, "b": 3e10}
+    curves = {c: ResponseCurve.from_roi(today[c], 4.0, elasticity=0.5) for c in today}
+    fig = plot_response_curves(curves, split_budget(curves, 1e11, current=today))
+    assert _shade_observed(fig, curves, {"a": (5e10, 8e10), "b": (2e10, 4e10)})

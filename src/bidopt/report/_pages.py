@@ -328,7 +328,7 @@ def _shade_observed(fig: Any, curves: Mapping[str, ResponseCurve], observed: Any
             continue
         x = np.asarray(ax.lines[0].get_xdata(), dtype=float)
         y = np.asarray(ax.lines[0].get_ydata(), dtype=float)
-        for scale in (1.0, 1e3, 1e4, 1e6):
+        for scale in (1.0, 1e3, 1e4, 1e6, 1e9):  # the units plot_response_curves uses (and 1e4: 万)
             if np.allclose(np.asarray(curves[channel](x * scale)) / scale, y, rtol=1e-6, atol=1e-9):
                 lo, hi = observed[channel]
                 ax.axvspan(lo / scale, hi / scale, color="0.85", zorder=0)
