@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import bid_frontier, optimize_bids
-from bidopt.channels import ResponseCurve, compare_splits, fit_response
-from bidopt.datasets import AuctionLog, double11_channels, make_search_account
+from bidopt.channels import fit_response
+from bidopt.datasets import AuctionLog, make_search_account
 from bidopt.grouping import group_keywords
 from bidopt.landscape import estimate_landscapes
 from bidopt.replay import paced_replay, replay
+from tests.splits import double11_splits
 
 GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "glossary.md"
 
@@ -57,15 +58,7 @@ def tables() -> dict[str, Any]:
         account = make_search_account(80, n_days=14, rng=3)
         estimate = estimate_landscapes(account.log)
     plan = optimize_bids(estimate.landscapes, 300.0, max_cpc=3.0)
-    channels = double11_channels()
-    curves = channels.curves(ResponseCurve.from_roi)
-    splits = compare_splits(
-        curves,
-        channels.budget,
-        groups=channels.groups,
-        current=channels.current,
-        scenarios={"rule": {"core": 0.6, "emerging": 0.4}},
-    )
+    curves, splits = double11_splits()
     rng = np.random.default_rng(0)
     n = 400
     pctr = rng.beta(1, 100, n)

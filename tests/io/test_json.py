@@ -24,6 +24,7 @@ from bidopt.exceptions import InvalidInputError
 from bidopt.grouping import KeywordGroups, group_keywords
 from bidopt.landscape import LandscapeEstimate, estimate_landscapes
 from tests.conftest import shared_file
+from tests.splits import double11_splits
 
 
 def assert_identical(a: Any, b: Any, where: str = "obj") -> None:
@@ -209,19 +210,12 @@ def test_what_cannot_be_saved_is_named(estimate: LandscapeEstimate, tmp_path: Pa
 def test_other_results_round_trip(tmp_path: Path) -> None:
     """Generic, not one function per type: logs, frontiers, splits, replays."""
     from bidopt.bidding import bid_frontier
-    from bidopt.channels import compare_splits
     from bidopt.datasets import AuctionLog, double11_channels
     from bidopt.replay import paced_replay, replay
 
     account = make_search_account(40, n_days=7, rng=3)
     channels = double11_channels()
-    splits = compare_splits(
-        channels.curves(ResponseCurve.from_roi),
-        channels.budget,
-        groups=channels.groups,
-        current=channels.current,
-        scenarios={"rule": {"core": 0.6, "emerging": 0.4}},
-    )
+    _, splits = double11_splits()
     rng = np.random.default_rng(0)
     n = 300
     pctr = rng.beta(1, 100, n)

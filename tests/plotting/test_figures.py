@@ -13,8 +13,7 @@ import pytest
 pytest.importorskip("matplotlib", reason="the figures need the optional matplotlib")
 
 from bidopt.bidding import bid_frontier, optimize_bids
-from bidopt.channels import ResponseCurve, compare_splits
-from bidopt.datasets import AuctionLog, double11_channels, make_search_account
+from bidopt.datasets import AuctionLog, make_search_account
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import estimate_landscapes
 from bidopt.plotting import (
@@ -25,6 +24,7 @@ from bidopt.plotting import (
     plot_split,
 )
 from bidopt.replay import paced_replay, replay
+from tests.splits import double11_splits
 
 
 def check_figure(fig: Any) -> None:
@@ -52,15 +52,7 @@ def account_plan() -> Any:
 
 @pytest.fixture(scope="module")
 def splits() -> Any:
-    plan = double11_channels()
-    curves = plan.curves(ResponseCurve.from_roi)
-    return curves, compare_splits(
-        curves,
-        plan.budget,
-        groups=plan.groups,
-        current=plan.current,
-        scenarios={"60/40 rule": {"core": 0.6, "emerging": 0.4}},
-    )
+    return double11_splits("60/40 rule")
 
 
 def test_landscape_figure_marks_the_plan(account_plan: Any) -> None:

@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("matplotlib", reason="the figures need the optional matplotlib")
 
 from bidopt.bidding import bid_frontier
-from bidopt.channels import ResponseCurve, compare_splits, split_budget
-from bidopt.datasets import double11_channels, make_search_account
+from bidopt.channels import split_budget
+from bidopt.datasets import make_search_account
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import estimate_landscapes
 from bidopt.plotting import (
@@ -23,6 +23,7 @@ from bidopt.plotting import (
     plot_response_curves,
     plot_split,
 )
+from tests.splits import double11_splits
 
 
 @pytest.fixture(scope="module")
@@ -30,15 +31,7 @@ def results() -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         landscape = estimate_landscapes(make_search_account(10, n_days=7, rng=3).log).landscapes
-    channels = double11_channels()
-    curves = channels.curves(ResponseCurve.from_roi)
-    splits = compare_splits(
-        curves,
-        channels.budget,
-        groups=channels.groups,
-        current=channels.current,
-        scenarios={"rule": {"core": 0.6, "emerging": 0.4}},
-    )
+    curves, splits = double11_splits()
     one = {"zhitongche": curves["zhitongche"]}
     return {
         "landscape": landscape,
