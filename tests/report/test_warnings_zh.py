@@ -121,3 +121,17 @@ def test_the_spend_gap_warning_is_given_in_chinese() -> None:
     assert said
     zh = warning_zh(said[0])
     assert "估计没有再现报表的花费" in zh and "倍" in zh, zh
+
+
+def test_chinese_warnings_tell_a_command_line_user_what_to_do(caught: tuple) -> None:
+    # the page is read by analysts who use the command line, not Python: the remedy is
+    # said in words (vary the bids by day for two weeks; the default trust region, without
+    # --no-trust-region), with the Python function only as an aside; the estimate's
+    # warning used to say 'the plan made with optimize_bids(estimate, ...)'
+    *_, texts = caught
+    for text in texts:
+        zh = warning_zh(text)
+        assert zh != text and "optimize_bids(" not in zh
+        assert "按天" in zh and "Python 中" in zh
+    unsafe = [warning_zh(t) for t in texts if t.startswith("The plan moves the bids of")]
+    assert unsafe and all("--no-trust-region" in z for z in unsafe)

@@ -365,9 +365,9 @@ _WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
             f"报表无法判断 {m['m']} 个关键词中的 {m['n']} 个（占花费的 {m['share']}）对出价"
             f"变化的反应：{m['days']} 天里{_cause_zh(m['cause'])}（出价离散度低于 "
             f"{m['spread']}，或所在计划和账户的天数与展现量不足以估计价格离散度），因此它们"
-            "的出价反应来自先验。用 optimize_bids(estimate, ...) 做的方案会让这些词的出价"
-            "保持在当前附近，并给出较宽的区间。补救：让这些词的出价变动两周（见 "
-            "bidopt.landscape.design_bid_test）后重新估计。"
+            "的出价反应来自先验。方案会让这些词的出价保持在当前附近，并给出较宽的区间。"
+            "补救：两周内让这些词的出价按天在几个水平之间变动（Python 中可用 "
+            "bidopt.landscape.design_bid_test 生成测试方案），然后重新估计。"
             if _cause_zh(m["cause"])
             else None
         ),
@@ -381,8 +381,9 @@ _WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
         lambda m: (
             f"方案把 {m['n']} 个关键词的出价调整到当前出价的 ±{m['pct']}% 以外，而报表无法"
             "判断这些词对出价变化的反应（它们的出价从未变动）（safe=False / --no-trust-region）"
-            "：方案对它们的预期只来自先验。补救：使用默认的信任区域（safe=True）规划，或先"
-            "做出价测试（bidopt.landscape.design_bid_test）。"
+            "：方案对它们的预期只来自先验。补救：使用默认的信任区域规划（命令行去掉 "
+            "--no-trust-region，Python 中 safe=True），或先做两周出价测试：按天变动这些词"
+            "的出价（Python 中见 bidopt.landscape.design_bid_test）。"
         ),
     ),
     (  # bidopt.landscape.estimate_landscapes: cost per click above the logged bid
@@ -406,8 +407,8 @@ _WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
             f"{m['n']} 个关键词（占花费的 {m['share']}）的平均点击花费是出价的 {m['pct']}"
             f"（{m['names']}）：处于平台最低出价或保留价，或处于竞价边缘，报表无法判断它们"
             f"赢得了多少流量。估计按它们在当前出价下赢得 {m['win']} 的流量来读：按报表中的"
-            f"出价，点击与报表一致，花费比报表低 {m['gap']}%。补救：让这些词的出价变动（见 "
-            "bidopt.landscape.design_bid_test）后重新估计。"
+            f"出价，点击与报表一致，花费比报表低 {m['gap']}%。补救：按天变动这些词的出价"
+            "（Python 中见 bidopt.landscape.design_bid_test）后重新估计。"
         ),
     ),
     (  # bidopt.landscape.estimate_landscapes: the estimate does not reproduce the spend
