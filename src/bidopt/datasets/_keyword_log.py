@@ -657,6 +657,14 @@ def _in_order_of_appearance(key: npt.NDArray[Any]) -> IntArray:
     return rank[inverse.ravel()]
 
 
+def _first_rows(key: IntArray, n_keys: int) -> IntArray:
+    """Per key 0 .. ``n_keys - 1``, the index of its first row in ``key`` (array of int,
+    shape (n_rows,)); ``n_rows`` for a key with no row.  Array of int64, shape (n_keys,)."""
+    first = np.full(n_keys, key.size, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(key.size, dtype=np.int64))
+    return first
+
+
 def _bids_differ(log: KeywordLog, key: IntArray, n_days: int) -> npt.NDArray[np.bool_]:
     """Per keyword-day (``key``: the row's keyword-day, ``n_days`` of them), whether its
     rows carry different bids (all False for a log without bids)."""
@@ -707,9 +715,7 @@ def _merge_rows(log: KeywordLog, key: IntArray, report: LoadReport) -> KeywordLo
     columns added, the bid kept where the key's rows share it and click-weighted where
     they do not (see :meth:`KeywordLog.sum_days`)."""
     n_keys = int(key.max()) + 1
-    first = np.full(n_keys, len(log), dtype=np.int64)
-    np.minimum.at(first, key, np.arange(len(log), dtype=np.int64))
-    merged = log.take(first)
+    merged = log.take(_first_rows(key, n_keys))
 
     def add(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         if values.dtype == np.int64:

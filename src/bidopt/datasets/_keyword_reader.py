@@ -21,6 +21,7 @@ from bidopt.datasets._keyword_log import (
     KeywordLog,
     LoadReport,
     _bids_differ,
+    _first_rows,
     _in_order_of_appearance,
     _merge_rows,
     _name_days,
@@ -521,8 +522,7 @@ def _sum_splits(
     )
     if left.any():  # flag each later row of a keyword-day left unsummed, as other flags
         rows = np.flatnonzero(left[key])
-        first_row = np.full(n_days, key.size)
-        np.minimum.at(first_row, key, np.arange(key.size))
+        first_row = _first_rows(key, n_days)
         later = rows[first_row[key[rows]] != rows]
         assert log.bid is not None  # (bids differ only in a log with bids)
         flags = {
