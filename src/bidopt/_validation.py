@@ -30,6 +30,7 @@ __all__ = [
     "as_owned",
     "check_bool",
     "check_choice",
+    "check_instance",
     "check_options",
     "check_pctr",
     "check_random_state",
@@ -403,3 +404,12 @@ def new_directory(path: str | Path, name: str) -> Path:
             + ("is not empty." if root.is_dir() else "is a file.")
         )
     return root
+
+
+def check_instance(value: Any, name: str, kind: type | tuple[type, ...], what: str) -> None:
+    """Raise unless ``value`` is a ``kind`` (``what`` names it in the message)."""
+    if not isinstance(value, kind):
+        raise InvalidInputError(
+            f"`{name}` must be {what}. Got {short_repr(value)} of type "
+            f"{type(value).__name__} instead."
+        )

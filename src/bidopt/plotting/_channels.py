@@ -9,10 +9,9 @@ from typing import Any
 import numpy as np
 
 from bidopt._quantiles import central_band
-from bidopt._validation import check_scalar
+from bidopt._validation import check_instance, check_scalar
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.exceptions import InvalidInputError
-from bidopt.plotting._figures import check_instance
 from bidopt.plotting._style import format_number, get_style, number_formatter, short_number
 from bidopt.plotting._style import new_figure as _figure
 from bidopt.plotting._words import Lang, check_lang, currency, money, words

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt._validation import check_choice, check_instance, check_scalar, short_repr
 from bidopt.bidding import BidPlan, Frontier
 from bidopt.channels import BudgetSplit
 from bidopt.exceptions import InvalidInputError
@@ -25,7 +25,6 @@ from bidopt.plotting._words import Lang, check_lang, currency, money, words
 from bidopt.replay import PacedResult, ReplayResult
 
 __all__ = [
-    "check_instance",
     "plot_frontier",
     "plot_landscape",
     "plot_replay",
@@ -42,15 +41,6 @@ def _keyword_labels(labels: list[str]) -> tuple[list[str], str]:
     if all(label.isascii() for label in labels) or len(get_style().fonts()) > 1:
         return labels, ""
     return [], "\n(keywords by row: install a CJK font, e.g. fonts-wqy-zenhei, to see them)"
-
-
-def check_instance(value: Any, name: str, kind: type | tuple[type, ...], what: str) -> None:
-    """Raise unless ``value`` is a ``kind`` (``what`` names it in the message)."""
-    if not isinstance(value, kind):
-        raise InvalidInputError(
-            f"`{name}` must be {what}. Got {short_repr(value)} of type "
-            f"{type(value).__name__} instead."
-        )
 
 
 def _per_keyword(value: npt.ArrayLike | None, name: str, shape: tuple[int, ...]) -> Any:
