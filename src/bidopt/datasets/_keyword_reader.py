@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 import unicodedata
 from collections.abc import Callable, Collection
@@ -33,6 +32,7 @@ from bidopt.datasets._parsing import (
     parse_match_types,
     parse_numbers,
     parse_text,
+    times_of_day,
     totals_rows,
 )
 from bidopt.exceptions import InvalidInputError
@@ -547,27 +547,10 @@ def _sum_splits(
     return _merge_rows(log, merge, report)
 
 
-_TIME = re.compile(r"(?:[\sT]|日)(\d{1,2}[:：]\d{2}(?:[:：]\d{2})?|\d{1,2}\s*[时點点])")
-
-
 def _times_of_day(values: npt.NDArray[Any]) -> npt.NDArray[np.object_] | None:
-    """The time of day each date cell carries (``"13:00"``; ``""`` for none), when the
-    cells carry more than one (an hourly report that writes a timestamp per row); else
-    None.  Array of object, shape (n_rows,)."""
-    if values.dtype.kind == "M":
-        offset = values - values.astype("datetime64[D]")
-        labels = np.asarray(
-            [str(t.astype("timedelta64[s]")) if t == t else "" for t in offset], dtype=object
-        )
-    else:
-
-        def time_of(value: Any) -> str:
-            if isinstance(value, datetime.datetime):
-                return value.time().isoformat(timespec="minutes")
-            found = _TIME.search(str(value))
-            return "" if found is None else found.group(1)
-
-        labels = map_unique(values.astype(object), time_of, object)
+    """The time of day each date cell carries (:func:`times_of_day`), when the cells
+    carry more than one (an hourly report that writes a timestamp per row); else None."""
+    labels = times_of_day(values)
     return labels if np.unique(labels.astype(str)).size > 1 else None
 
 

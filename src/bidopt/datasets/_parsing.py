@@ -28,6 +28,7 @@ __all__ = [
     "parse_match_types",
     "parse_numbers",
     "parse_text",
+    "times_of_day",
     "totals_rows",
 ]
 
@@ -105,6 +106,26 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
     else:
         dates = map_unique(values, lambda v: _parse_date(str(v)), "datetime64[D]")
     return dates, np.isnat(dates)
+
+
+def _time_of(text: str) -> str:
+    # (map_unique hands object cells over as text: a datetime as "2024-11-01 09:00:00")
+    match = _DATE.match(unicodedata.normalize("NFKC", text).strip())
+    if match is None or match.group(4) is None:
+        return ""
+    return ":".join(g for g in match.groups()[3:6] if g is not None)
+
+
+def times_of_day(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
+    """The time of day written after each date cell's date, as :func:`parse_dates` reads
+    it (``"09:00"``, ``"09:00:30"``; ``""`` for a cell without one or not a date).  Array
+    of object, shape (n_rows,)."""
+    if values.dtype.kind == "M":
+        offset = values - values.astype("datetime64[D]")
+        return np.asarray(
+            [str(t.astype("timedelta64[s]")) if t == t else "" for t in offset], dtype=object
+        )
+    return map_unique(values.astype(object), _time_of, object)
 
 
 #: Labels of an export's totals row (compared after NFKC, lower-casing and removing white
