@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bidopt._optional import _require
-from bidopt._validation import short_repr
+from bidopt._validation import check_instance, short_repr
 from bidopt.exceptions import InvalidInputError
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "require_client",
     "require_distributed",
     "require_pyarrow",
+    "worker_addresses",
 ]
 
 #: Dask settings for workers that build hulls (``dask.config.set(WORKER_CONFIG)`` before
@@ -47,16 +48,39 @@ def require_distributed(what: str) -> Any:
 
 
 def require_client(client: Any, what: str) -> Any:
-    """``distributed``, once ``client`` is checked to be a ``distributed.Client``: an
-    ImportError naming the ``cluster`` extra without ``distributed``, an
-    InvalidInputError naming ``client`` for anything else (a scheduler's address, say)."""
+    """``distributed``, once ``client`` is checked to be a ``distributed.Client`` with at
+    least one worker: an ImportError naming the ``cluster`` extra without
+    ``distributed``, an InvalidInputError naming ``client`` for anything else (a
+    scheduler's address, say) or for a client whose scheduler has no worker (Dask would
+    wait for one: 30 seconds for a scatter, for ever for a task).  A cluster still
+    starting its workers: ``client.wait_for_workers(n)`` first."""
     distributed = require_distributed(what)
-    if not isinstance(client, distributed.Client):
-        raise InvalidInputError(
-            "`client` must be a distributed.Client or None (connect to a scheduler with "
-            f"distributed.Client(address) first). Got {type(client).__name__} instead."
-        )
+    check_instance(
+        client,
+        "client",
+        distributed.Client,
+        "a distributed.Client or None (connect to a scheduler with "
+        "distributed.Client(address) first)",
+    )
+    worker_addresses(client, what)
     return distributed
+
+
+def worker_addresses(client: Any, what: str) -> list[str]:
+    """The addresses of the Dask ``client``'s workers, sorted, or an InvalidInputError
+    naming ``client`` (and ``what`` needs it) when there is none.
+
+    Read from ``Client.nthreads()``, which lists every worker: ``scheduler_info()``
+    lists at most five by default in distributed 2025.4 to 2026.6, and the sixth and
+    later workers of a larger cluster would get no partitions."""
+    addresses = sorted(client.nthreads())
+    if not addresses:
+        raise InvalidInputError(
+            f"`client` must have at least one worker for {what}. Got a client of the "
+            f"scheduler {short_repr(client.scheduler.address)} with no worker instead: "
+            "start workers, or wait for them with client.wait_for_workers(n) first."
+        )
+    return addresses
 
 
 def cluster_parts(parts: Any, kind: type, expected: str) -> list[Any] | None:
@@ -83,8 +107,9 @@ def require_pyarrow(what: str) -> Any:
 
 
 def n_workers(client: Any) -> int:
-    """How many workers the Dask ``client``'s scheduler knows of (at least 1)."""
-    return max(len(client.scheduler_info().get("workers", {})), 1)
+    """How many workers the Dask ``client``'s scheduler knows of (at least 1; see
+    :func:`worker_addresses`)."""
+    return max(len(client.nthreads()), 1)
 
 
 def release_memory() -> None:

@@ -22,7 +22,9 @@ def test_an_address_is_not_a_client() -> None:
     """Before: AttributeError "'str' object has no attribute 'scheduler_info'"."""
     land = _edge_landscape(0, 6, 3, ties=False)
     address = "tcp://127.0.0.1:8786"
-    match = r"`client` must be a distributed.Client or None .*Got str instead"
+    match = (
+        r"`client` must be a distributed.Client or None .*Got 'tcp://127.0.0.1:8786' of type str"
+    )
     with pytest.raises(InvalidInputError, match=match):
         optimize_bids(land, 10.0, client=address)
     with pytest.raises(InvalidInputError, match=match):

@@ -23,7 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._dask import cluster_parts, n_workers, require_client, require_distributed
+from bidopt._dask import (
+    cluster_parts,
+    n_workers,
+    require_client,
+    require_distributed,
+    worker_addresses,
+)
 from bidopt._validation import check_choice, check_options, check_scalar, frozen
 from bidopt._wording import target_message
 from bidopt.bidding._cluster_shards import _TIE, ClusterStats, Shards
@@ -424,9 +430,7 @@ def _sources(landscape: Any, client: Any) -> list[Any]:
 def _placement(sources: list[Any], client: Any) -> dict[str, list[int]]:
     """Which worker holds which partitions: a future's partition where its data is,
     the others (readers) in consecutive blocks of about equal size."""
-    workers = sorted(client.scheduler_info().get("workers", {}))
-    if not workers:
-        raise InvalidInputError("`client` must have at least one worker. Got none instead.")
+    workers = worker_addresses(client, "optimize_bids(client=...)")
     futures = [i for i, s in enumerate(sources) if hasattr(s, "key") and hasattr(s, "status")]
     where: dict[int, str] = {}
     if futures:
