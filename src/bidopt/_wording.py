@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["apart", "display_width", "target_message"]
+__all__ = ["apart", "counted", "display_width", "target_message"]
 
 #: What each target is, in a merchant's words.
 _TARGETS = {
@@ -59,3 +59,15 @@ def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal or a spreadsheet cell: wide characters
     (Chinese, full-width forms) take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` (with thousands separators) and ``noun``, in the plural unless ``n`` is 1;
+    ``plural`` for a noun that does not take an "s".
+
+    >>> counted(1, "row"), counted(1200, "row"), counted(0, "keyword-day")
+    ('1 row', '1,200 rows', '0 keyword-days')
+    >>> counted(2, "query", "queries")
+    '2 queries'
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
