@@ -234,3 +234,30 @@ def test_a_split_keyword_day_that_loses_a_row_is_dropped_whole_and_said() -> Non
     log = read_keyword_log(twice, errors="drop")
     assert log.report.dropped_rows.tolist() == [2] and len(log) == 3
     np.testing.assert_array_equal(log.impressions, [400, 0, 40])
+
+
+def test_a_total_row_with_its_split_cell_left_empty_is_dropped() -> None:
+    # an export writing each keyword-day's total under its device rows with the 设备
+    # cell empty: read as one more device, the day was counted twice (impressions 800
+    # for 400) and nothing was said. A blank row that its day's labelled rows add up to
+    # is their total: dropped and listed; a blank row they do not add up to is read as
+    # a device of its own, as before
+    source = {
+        "日期": ["2024-11-01"] * 3 + ["2024-11-02"] * 3,
+        "关键词": ["a"] * 6,
+        "设备": ["PC", "无线", "", "PC", "无线", ""],
+        "出价": [1.0] * 6,
+        "展现量": [100, 300, 400, 50, 60, 20],
+        "点击量": [4, 12, 16, 1, 2, 1],
+        "花费": ["3.21", "9.62", "12.83", "1", "2", "0.5"],
+        "成交笔数": [0, 1, 1, 0, 0, 0],
+        "成交金额": ["0", "59.90", "59.90", "0", "0", "0"],
+    }
+    for cells in (source, source | {"设备": ["PC", "无线", None, "PC", "无线", None]}):
+        log = read_keyword_log(cells, errors="raise")
+        np.testing.assert_array_equal(log.impressions, [400, 130])
+        np.testing.assert_array_equal(log.clicks, [16, 4])
+        np.testing.assert_allclose(log.cost, [12.83, 3.5])
+        assert log.report.dropped_rows.tolist() == [2]
+        assert "total over the 设备 split (" in log.report.reasons[0]
+        assert "the label left empty" in log.report.reasons[0]

@@ -395,3 +395,30 @@ def test_observed_spend_is_shaded_on_panels_in_billions() -> None:
     curves = {c: ResponseCurve.from_roi(today[c], 4.0, elasticity=0.5) for c in today}
     fig = plot_response_curves(curves, split_budget(curves, 1e11, current=today))
     assert _shade_observed(fig, curves, {"a": (5e10, 8e10), "b": (2e10, 4e10)})
+
+
+@pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+def test_a_total_row_with_an_empty_split_cell_is_named_blank_on_the_page() -> None:
+    # the keyword-days' totals written with the 设备 cell left empty are dropped as
+    # totals (the reader counted them as a third device); the page counts them in its
+    # totals line, naming the label blank, instead of listing them as bad rows
+    data = _log()
+    split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
+    for i in range(6):
+        for device in ("PC", "无线", ""):
+            for k, v in data.items():
+                whole = v[i]
+                if device and k in ("展现量", "点击量", "花费", "成交笔数"):
+                    half = whole // 2  # type: ignore[operator]
+                    whole = half if device == "PC" else whole - half  # type: ignore[operator]
+                split[k].append(whole)
+            split["设备"].append(device)
+    log = read_keyword_log(split, errors="drop")
+    assert log.report.n_dropped == 6
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    zh = render_plan_report(sheet, load_report=log.report, lang="zh")
+    assert "丢弃的行中有 6 行是按设备拆分时每个关键词每天的合计行（空白，即其余各行之和）" in zh
+    assert "labels the row" not in zh
+    en = render_plan_report(sheet, load_report=log.report, lang="en")
+    assert "total rows of their keyword-days (blank: the sum of the other rows)" in en

@@ -260,7 +260,9 @@ def read_keyword_log(
         ``"keep"``: every row is kept (each later row of a keyword-day flagged).  Rows of
         one keyword-day with the same split label are never summed (a report exported
         twice; flagged); a row labelled as the keyword-day's total (全部, 合计, All)
-        beside its split rows is dropped and listed.  ``log.report.split_note()`` says
+        beside its split rows is dropped and listed, and so is a row whose split cell is
+        empty when the day's labelled rows add up to it (each count, and each amount to
+        the cent).  ``log.report.split_note()`` says
         what was summed.  A report without a split column is read row for row;
         :meth:`KeywordLog.sum_days` sums its keyword-days when the user knows they are
         a split.
@@ -313,8 +315,9 @@ def read_keyword_log(
         parsed["match_type"] = kinds
     split_columns = tuple(c for c in SPLIT_ALIASES if c in raw)
     headers_of = {column: header for header, column in mapping.items()}
+    blank: dict[str, BoolArray] = {}  # split cells left empty
     for column in split_columns:  # a label per row; an empty cell is a label of its own
-        parsed[column], _ = parse_text(raw[column])
+        parsed[column], blank[column] = parse_text(raw[column])
     times = None if "hour" in raw else _times_of_day(raw["date"])
     if times is not None:  # an hourly report with one timestamp column: split by its time
         parsed["hour"] = times
@@ -400,7 +403,7 @@ def read_keyword_log(
             )
     totals = totals_rows(raw["date"], among=np.isnat(dates))
     subtotals = tuple(
-        _subtotal_check(column, headers_of[column], parsed)
+        _subtotal_check(column, headers_of[column], parsed, blank.get(column))
         for column in (split_columns if splits != "keep" else ())
     )
     keep, report = _screen_rows(
@@ -457,10 +460,17 @@ _ALL_LABELS = TOTALS_LABELS | frozenset(
 )
 
 
-def _subtotal_check(column: str, header: str, parsed: dict[str, Any]) -> _Check:
+def _subtotal_check(
+    column: str, header: str, parsed: dict[str, Any], blank: BoolArray | None = None
+) -> _Check:
     """The rows whose ``column`` (a split column, source ``header``) labels them as the
     total of their keyword-day's other rows (全部, 合计, All, ...), when the keyword-day
-    has a row with another label: such a row would count the day twice once summed."""
+    has a row with another label: such a row would count the day twice once summed.  A
+    row whose label is empty (``blank``, shape (n_rows,)) is such a total when each of
+    its counts and amounts equals the sum of the keyword-day's labelled rows (an export
+    that writes each keyword-day's total under its device rows with the device left
+    empty); an empty label beside rows that do not add up to it stays a label of its
+    own."""
     label = parsed[column]
     total = map_unique(
         label,
@@ -471,14 +481,33 @@ def _subtotal_check(column: str, header: str, parsed: dict[str, Any]) -> _Check:
         bool,
     )
     key = _key(parsed, [c for c in _DAY_COLUMNS if c in parsed], label.size)
-    parts = np.bincount(key, weights=(~total).astype(np.float64), minlength=int(key.max()) + 1)
+    n_days = int(key.max(initial=0)) + 1
+    if blank is not None and blank.any():
+        labelled = ~total & ~blank
+        adds_up = blank & (np.bincount(key, weights=labelled, minlength=n_days)[key] > 0)
+        for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
+            if name not in parsed:
+                continue
+            values = parsed[name]
+            with np.errstate(invalid="ignore"):
+                parts = np.bincount(key, weights=np.where(labelled, values, 0.0), minlength=n_days)
+                # (amounts written to the cent on each row: their sum within half a cent
+                # a row of the total's)
+                slack = 0.005 * np.bincount(key, weights=labelled, minlength=n_days) + 1e-9
+                adds_up &= np.abs(values - parts[key]) <= (
+                    slack[key] if name in ("cost", "revenue") else 0.5
+                )
+        total = total | adds_up
+    parts = np.bincount(key, weights=(~total).astype(np.float64), minlength=n_days)
     has_parts = parts > 0
     return _Check(
         column,
         total & has_parts[key],
         lambda i: (
             f"labels the row as its keyword-day's total over the {header} split "
-            f"({label[i]!r}: the sum of its other rows); dropped, the other rows are summed"
+            f"({label[i]!r}: the sum of its other rows"
+            + (", the label left empty" if blank is not None and blank[i] else "")
+            + "); dropped, the other rows are summed"
         ),
     )
 

@@ -88,7 +88,9 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
     totals, followers, others = _sorted_reasons(load.reasons)
     if totals:
         n_total, by = f"{sum(totals.values()):,}", "/".join(load.split_columns) or "?"
-        labels = "、".join(totals) if lang == "zh" else ", ".join(totals)
+        # (a total row whose split cell is empty: named as such)
+        named = [t or ("空白" if lang == "zh" else "blank") for t in totals]
+        labels = "、".join(named) if lang == "zh" else ", ".join(named)
         body += (
             "<p>"
             + text(
@@ -120,7 +122,7 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
     return body
 
 
-_TOTAL_ROW = re.compile(r".*labels the row as its keyword-day's total over the .+ split \('(.+?)':")
+_TOTAL_ROW = re.compile(r".*labels the row as its keyword-day's total over the .+ split \('(.*?)':")
 _FOLLOWER = re.compile(r".*shares its .+ with row \d+, which was dropped; the day's other split")
 
 
