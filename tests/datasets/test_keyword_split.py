@@ -261,3 +261,43 @@ def test_a_total_row_with_its_split_cell_left_empty_is_dropped() -> None:
         assert log.report.dropped_rows.tolist() == [2]
         assert "total over the 设备 split (" in log.report.reasons[0]
         assert "the label left empty" in log.report.reasons[0]
+
+
+def test_an_hourly_reports_time_of_day_is_one_label_however_it_is_written() -> None:
+    # the time of day of a timestamp column is the split label: a DataFrame's datetime64
+    # column labelled the hours '32400 seconds' / '36000 seconds' (in the report and its
+    # messages), Excel datetimes '09:00:00' and text '09:00'; and 9:00 beside 09:00 (or
+    # 09:00:00) was read as two hours and summed, where it is one hour twice (two exports
+    # pasted together): left apart and flagged, as the same device twice is
+    pd = pytest.importorskip("pandas")
+    import datetime
+
+    source = {
+        "时间": ["2024-11-01 09:00", "2024-11-01 10:00"],
+        "关键词": ["a", "a"],
+        "出价": [1.0, 2.0],
+        "展现量": [100, 50],
+        "点击量": [4, 2],
+    }
+    cells: list[object] = [
+        ["2024-11-01 9:00", "2024-11-01 10:00:00"],
+        [datetime.datetime(2024, 11, 1, 9), datetime.datetime(2024, 11, 1, 10)],
+    ]
+    frame = pd.DataFrame(source | {"时间": pd.to_datetime(source["时间"])})
+    expected = "'a' on 2024-11-01: 时间 (time of day) 09:00 bid 1, 时间 (time of day) 10:00 bid 2"
+    for given in (source, *(source | {"时间": c} for c in cells), frame):
+        log = read_keyword_log(given)
+        assert log.report.unsummed_days == (expected,)
+    # the same hour written two ways is not two hours
+    for twice in (["9:00", "09:00"], ["09:00", "09:00:00"]):
+        log = read_keyword_log(
+            {
+                "时间": [f"2024-11-01 {t}" for t in [*twice, "10:00"]],
+                "关键词": ["a"] * 3,
+                "出价": [1.0] * 3,
+                "展现量": [100, 50, 20],
+                "点击量": [4, 2, 1],
+            }
+        )
+        assert len(log) == 3 and log.report.n_summed_rows == 0
+        assert "repeats the keyword-day and hour of row 0" in log.report.flags[0]

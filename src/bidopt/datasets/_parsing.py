@@ -108,22 +108,33 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
     return dates, np.isnat(dates)
 
 
+def _clock(hour: int, minute: int, second: int) -> str:
+    """A time of day as ``"09:00"`` (``"09:00:30"`` when the seconds are not 0)."""
+    return f"{hour:02d}:{minute:02d}" + (f":{second:02d}" if second else "")
+
+
 def _time_of(text: str) -> str:
     # (map_unique hands object cells over as text: a datetime as "2024-11-01 09:00:00")
     match = _DATE.match(unicodedata.normalize("NFKC", text).strip())
     if match is None or match.group(4) is None:
         return ""
-    return ":".join(g for g in match.groups()[3:6] if g is not None)
+    hour, minute, second = (0 if g is None else int(g) for g in match.groups()[3:6])
+    return _clock(hour, minute, second)
 
 
 def times_of_day(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
     """The time of day written after each date cell's date, as :func:`parse_dates` reads
-    it (``"09:00"``, ``"09:00:30"``; ``""`` for a cell without one or not a date).  Array
-    of object, shape (n_rows,)."""
+    it, in one spelling whatever the cell's (``"09:00"`` for ``9:00``, ``09:00:00`` or a
+    datetime at 9 o'clock; ``"09:00:30"`` with seconds; ``""`` for a cell without one or
+    not a date).  Array of object, shape (n_rows,)."""
     if values.dtype.kind == "M":
-        offset = values - values.astype("datetime64[D]")
+        seconds = (values - values.astype("datetime64[D]")).astype("timedelta64[s]")
         return np.asarray(
-            [str(t.astype("timedelta64[s]")) if t == t else "" for t in offset], dtype=object
+            [
+                "" if t != t else _clock(s // 3600, s // 60 % 60, s % 60)
+                for t, s in zip(seconds, seconds.astype(np.int64).tolist(), strict=True)
+            ],
+            dtype=object,
         )
     return map_unique(values.astype(object), _time_of, object)
 
