@@ -374,7 +374,7 @@ _WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     (  # bidopt.bidding.optimize_bids(estimate, ..., safe=False) (IdentifiabilityWarning)
         re.compile(
-            r"The plan moves the bids of (?P<n>\d[\d,]*) keywords whose response to a bid "
+            r"The plan moves the bids of (?P<n>\d[\d,]*) keywords? whose response to a bid "
             r"change the log cannot identify \(their bids never varied\) beyond "
             r"\+-(?P<pct>\d+)% of today's \(safe=False\).*"
         ),
