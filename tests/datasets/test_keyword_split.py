@@ -301,3 +301,22 @@ def test_an_hourly_reports_time_of_day_is_one_label_however_it_is_written() -> N
         )
         assert len(log) == 3 and log.report.n_summed_rows == 0
         assert "repeats the keyword-day and hour of row 0" in log.report.flags[0]
+
+
+def test_splits_keep_drops_the_keyword_days_total_rows_too() -> None:
+    # splits='keep' kept a keyword-day's 全部 row beside its PC / 无线 rows: the log has
+    # no device column to tell it by, so every total (per_keyword, totals()) counted the
+    # day twice, and the flags' remedy, log.sum_days(), summed it in as well
+    source = {
+        "日期": ["2024-11-01"] * 3,
+        "关键词": ["a"] * 3,
+        "设备": ["全部", "PC", "无线"],
+        "出价": [1.0] * 3,
+        "展现量": [400, 100, 300],
+        "点击量": [16, 4, 12],
+    }
+    kept = read_keyword_log(source, splits="keep")
+    np.testing.assert_array_equal(kept.impressions, [100, 300])
+    assert kept.report.dropped_rows.tolist() == [0]
+    assert kept.totals()["clicks"] == 16
+    assert kept.sum_days().impressions.tolist() == [400]

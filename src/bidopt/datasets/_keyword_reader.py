@@ -257,7 +257,8 @@ def read_keyword_log(
         :func:`~bidopt.landscape.estimate_landscapes` refuses it).
         ``"sum_click_weighted"``: those are summed too, at their click-weighted bid
         (named in ``log.report.averaged_days``: the day is read at an average bid).
-        ``"keep"``: every row is kept (each later row of a keyword-day flagged).  Rows of
+        ``"keep"``: every split row is kept (each later row of a keyword-day flagged; the
+        log has no split column, so a total row is dropped as below).  Rows of
         one keyword-day with the same split label are never summed (a report exported
         twice; flagged); a row labelled as the keyword-day's total (全部, 合计, All)
         beside its split rows is dropped and listed, and so is a row whose split cell is
@@ -403,8 +404,9 @@ def read_keyword_log(
             )
     totals = totals_rows(raw["date"], among=np.isnat(dates))
     subtotals = tuple(
+        # (with splits='keep' too: the log has no split column to tell such a row by)
         _subtotal_check(column, headers_of[column], parsed, blank.get(column))
-        for column in (split_columns if splits != "keep" else ())
+        for column in split_columns
     )
     keep, report = _screen_rows(
         table,
