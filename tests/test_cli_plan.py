@@ -741,3 +741,35 @@ def test_a_budget_the_plan_cannot_spend_leaves_the_frontier_readable(
     assert drawn == [{"budget": None, "lang": "zh"}]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "每日预算 5,000.00 元远高于图中任何预算下方案会花的钱" in page
+
+
+def test_plan_refuses_a_keyword_day_on_two_rows_naming_the_reports_lines(
+    device_export: tuple[Path, list[str], list[list[object]]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a row pasted in again with other figures (the same device twice on one day, or a
+    # keyword-day twice in a report without a split): the refusal came from
+    # estimate_landscapes, naming rows of the reordered log ('rows 266 and 267', not the
+    # report's) and a Python remedy, log.sum_days(), that would add the copy in
+    _, header, rows = device_export
+    split_header, split_rows = _device_split(rows, header)
+    at = split_header.index("展现量")
+    again = [*split_rows[2][:at], int(str(split_rows[2][at])) + 5, *split_rows[2][at + 1 :]]
+    path = _write(tmp_path / "twice.csv", split_header, [*split_rows, again], "utf-8")
+    assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "o"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: twice.csv must have one row per keyword, day and 设备 label to plan. Got 1 "
+        f"keyword-days on several rows instead (first: row {len(split_rows)} (line "
+        f"{len(split_rows) + 2} of "
+    ), err
+    assert "repeats the keyword-day and device of row 2 with different values)" in err
+    assert "sum_days" not in err and "keep one copy of each row" in err
+    plain = [*rows, [*rows[4][:6], int(str(rows[4][6])) + 5, *rows[4][7:]]]
+    path = _write(tmp_path / "plain.csv", header, plain, "utf-8")
+    assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "p"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: plain.csv must have one row per keyword and day to plan."), err
+    assert f"line {len(rows) + 2} of " in err and "repeats the keyword-day of row 4" in err
+    assert "sum_days" not in err and "export it with that column (设备 / 小时 / 流量来源" in err

@@ -212,6 +212,7 @@ def run_plan(
             )
     _check_plan_columns(log, path.name, objective, target_cpa, target_roas)
     _check_one_bid_per_day(load, path.name)
+    _check_one_row_per_day(log, path.name)
     log = canonical_order(log)
     say(f"estimating bid landscapes of {len(log):,} keyword-days")
     with warnings.catch_warnings(record=True) as caught:
@@ -359,6 +360,37 @@ def _check_one_bid_per_day(load: LoadReport, name: str) -> None:
         f"bid equals. Export the report without the {by} split (one row per keyword and "
         "day), or in Python read it with read_keyword_log(path, splits='sum_click_weighted') "
         "(each such day at its click-weighted bid, said in the report) and plan from that log."
+    )
+
+
+def _check_one_row_per_day(log: KeywordLog, name: str) -> None:
+    """A report with several rows for one keyword-day that the reader did not sum (no
+    split column, or the same split label twice: a report exported twice, or pasted
+    together from two exports that disagree) cannot be planned.  Say so with the
+    report's own rows and lines (the landscape estimate's refusal named the rows of the
+    reordered log, and a Python remedy that would add the copies up)."""
+    counts = np.bincount(log.day_key())
+    if counts.size == 0 or counts.max() <= 1:
+        return
+    load = log.report
+    # the reader's flag on each such row: "row 574 (line 576 of '...'): `keyword` repeats
+    # the keyword-day and device of row 2 with different values; ..."
+    repeats = [f.split("; ")[0] for f in load.flags if "with different values" in f]
+    split = "/".join(load.split_columns)
+    raise InvalidInputError(
+        f"{name} must have one row per keyword"
+        + (f", day and {split} label" if split else " and day")
+        + f" to plan. Got {int((counts > 1).sum()):,} keyword-days on several rows instead"
+        + (f" (first: {repeats[0]})" if repeats else "")
+        + ". If the report was exported twice or pasted together from two exports, keep "
+        "one copy of each row; "
+        + (
+            f"if {split} labels repeat within a day, export the report again."
+            if split
+            else "if it is split by device, hour or traffic source, export it with that "
+            "column (设备 / 小时 / 流量来源: its rows are then summed per day), or without "
+            "the split."
+        )
     )
 
 
