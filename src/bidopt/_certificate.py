@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._optional import require_pandas
+from bidopt._wording import counted
 from bidopt.exceptions import MissingColumnError
 
 __all__ = [
@@ -172,7 +173,9 @@ def _each(
         n_fail = int(np.count_nonzero(fails))
         worst = int(np.argmax(fails)) if n_fail else int(np.argmin(slack - (-tol)))
     at = worst if lim.ndim else ()
-    detail = f"{v.size} {item}s, {n_fail} violate" + (f" (first: {item} {worst})" if n_fail else "")
+    detail = f"{counted(v.size, item)}, {n_fail} violate{'s' if n_fail == 1 else ''}" + (
+        f" (first: {item} {worst})" if n_fail else ""
+    )
     return ConstraintCheck(
         name,
         sense,
