@@ -354,3 +354,49 @@ def test_a_keyword_without_impressions_on_the_last_day_is_named() -> None:
         if named:
             assert en[0].startswith("1 keywords with a bid") and "B / u3 / 望远镜." in en[0]
             assert "B / u3 / 望远镜" in zh[0] and "上传前请保持暂停" in zh[0]
+
+
+@pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+def test_a_keyword_read_at_its_click_weighted_device_bid_is_named() -> None:
+    # a report split by 设备 with a 无线 premium on 望远镜, read with
+    # splits='sum_click_weighted': its current bid (0.62) and new bid are averages of its
+    # PC and 无线 bids, which the bid file wrote as the keyword's one bid without a word
+    data = _log()
+    split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
+    for i in range(6):
+        for device in ("PC", "无线"):
+            for k, v in data.items():
+                whole = v[i]
+                if k in ("展现量", "点击量", "成交笔数"):
+                    half = whole // 2  # type: ignore[operator]
+                    whole = half if device == "PC" else whole - half  # type: ignore[operator]
+                elif k == "花费":
+                    whole = whole / 2  # type: ignore[operator]
+                elif k == "出价" and device == "无线" and data["关键词"][i] == "望远镜":
+                    whole = round(whole * 1.2, 2)  # type: ignore[operator]
+                split[k].append(whole)
+            split["设备"].append(device)
+    for how, named in (("sum", False), ("sum_click_weighted", True)):
+        source = split if named else {**split, "出价": _same_bids(split)}
+        log = read_keyword_log(source, splits=how)  # type: ignore[arg-type]
+        estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+        sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+        en = [w for w in sheet.warnings if "click-weighted bid" in w]
+        zh = [w for w in sheet.warnings_in("zh") if "按点击加权的平均出价合并" in w]
+        if not named:
+            assert en == [] and zh == []
+            continue
+        assert len(en) == 1 and en[0].startswith(
+            "1 keywords had different bids by 设备 on some days of the report (device bid "
+            "premiums), summed at their click-weighted bid: B / u3 / 望远镜."
+        )
+        assert len(zh) == 1 and "：B / u3 / 望远镜。" in zh[0]
+
+
+def _same_bids(split: dict[str, list[Any]]) -> list[Any]:
+    """The split's bids with each 无线 row at its PC row's bid (no premium)."""
+    bids = list(split["出价"])
+    return [
+        bids[i - 1] if d == "无线" else b
+        for i, (d, b) in enumerate(zip(split["设备"], bids, strict=True))
+    ]

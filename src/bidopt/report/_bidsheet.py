@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -332,6 +333,29 @@ def _formula_like(log: KeywordLog, first: npt.NDArray[np.int64]) -> int:
     return int(hit.sum())
 
 
+#: A keyword-day as the reader names it (``_name_days``): its key's repr, then the date.
+_NAMED_DAY = re.compile(r"(.*?) on \d{4}-\d{2}-\d{2}(?::|$)")
+
+
+def _averaged_keys(
+    log: KeywordLog, first: npt.NDArray[np.int64], key_cols: dict[str, ObjectArray]
+) -> tuple[str, ...]:
+    """The keys (as the bid file names them) with a keyword-day that the reader summed at
+    its rows' click-weighted bid (``log.report.averaged_days``: device bid premiums), in
+    the sheet's key order before sorting; ``first``: a log row of each key."""
+    days = log.report.averaged_days
+    if not days:
+        return ()
+    named = {m[1] for d in days if (m := _NAMED_DAY.match(d)) is not None}
+    text = [getattr(log, c) for c in KEY_COLUMNS]
+    out = []
+    for i, row in enumerate(first.tolist()):
+        name = " / ".join(str(c.categories[c.codes[row]]) for c in text if c is not None)
+        if repr(name) in named:
+            out.append(" / ".join(str(key_cols[c][i]) for c in KEY_COLUMNS[:3]))
+    return tuple(sorted(out))
+
+
 def _evaluate(
     estimate: LandscapeEstimate, bids: FloatArray, over_draws: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -539,6 +563,7 @@ def make_bid_sheet(
         orders=(float(np.sum(now_orders)), float(np.sum(orders))),
         formula_like=_formula_like(log, first),
         quiet_last_day=(str(last_day), tuple(named)),
+        averaged=(_averaged_keys(log, first, key_cols), "/".join(log.report.split_columns)),
     )
     capped = None
     if uncapped is not None and cap is not None:

@@ -233,6 +233,7 @@ def sheet_warnings(
     formula_like: int = 0,
     below_history: int = 0,
     quiet_last_day: tuple[str, tuple[str, ...]] = ("", ()),
+    averaged: tuple[tuple[str, ...], str] = ((), ""),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The bid sheet's warnings in English and in Chinese (same order); ``orders`` is
     (today's, the plan's) orders per day (NaN without an orders column); ``formula_like``
@@ -241,7 +242,8 @@ def sheet_warnings(
     1.5 times the highest / below two thirds of the lowest bid their keyword had in the
     report; ``quiet_last_day`` the report's last day and the keys (as the file names them)
     with a bid that have no row that day, or one without impressions after many a day
-    before (paused there, perhaps)."""
+    before (paused there, perhaps); ``averaged`` the keys with a day summed at its rows'
+    click-weighted bid (device bid premiums) and the report's split column(s)."""
     en: list[str] = []
     zh: list[str] = []
     if formula_like:
@@ -333,6 +335,23 @@ def sheet_warnings(
             f"或之前每天展现很多而当天为 0）：{shown}。若您已在后台暂停它们，报表看不出来："
             "“当前”一栏仍按它们最后的出价计算，文件也给了它们新出价；上传前请保持暂停"
             "（或删除这些行）。"
+        )
+    keys, by = averaged
+    if keys:
+        shown = "; ".join(keys[:3]) + ("; ..." if len(keys) > 3 else "")
+        by = by or "device"
+        en.append(
+            f"{len(keys)} keywords had different bids by {by} on some days of the report "
+            f"(device bid premiums), summed at their click-weighted bid: {shown}. Their "
+            "current and new bids are such averages, not the bid of one device in the "
+            "platform; the file writes one bid per keyword, so where one device carries a "
+            "premium, set the bids so that their click-weighted average is the new bid."
+        )
+        zh.append(
+            f"{len(keys)} 个关键词在报表的某些天按{by}的出价不同（设备溢价），这些天按点击加权的"
+            f"平均出价合并：{shown}。它们的当前出价和新出价都是这种平均出价，不是后台某一设备"
+            "的出价；文件每个关键词只写一个出价，某一设备有溢价时，请让各设备出价按点击加权的"
+            "平均等于新出价。"
         )
     if days < 7:
         en.append(f"The report covers {days} days only: day-of-week swings are not averaged out.")
