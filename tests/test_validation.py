@@ -110,6 +110,11 @@ def test_check_rows_names_the_selection() -> None:
         check_rows([True], 3)
     with pytest.raises(InvalidInputError, match=r"`rows` must be integer indices"):
         check_rows([0.5], 3)
+    # one row reads as one (it said "the 1 rows", "1 entries")
+    with pytest.raises(InvalidInputError, match=r"must index the 1 keyword \(from -1 to 0\)"):
+        check_rows([1], 1, what="keywords")
+    with pytest.raises(InvalidInputError, match=r"must have 1 entry, one per auction\. Got 2"):
+        check_rows([True, False], 1, what="auctions")
 
 
 def test_as_float_array_rejects_complex_numbers() -> None:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._wording import counted
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, RandomState
 
@@ -362,7 +363,8 @@ def check_rows(rows: object, n: int, *, what: str = "rows") -> npt.NDArray[Any]:
     if array.dtype == np.bool_:
         if array.shape != (n,):
             raise InvalidInputError(
-                f"`rows` as a boolean mask must have {n} entries, one per {what[:-1]}. Got "
+                f"`rows` as a boolean mask must have {counted(n, 'entry', 'entries')}, one per "
+                f"{what[:-1]}. Got "
                 f"{array.size} instead."
             )
         return array
@@ -376,7 +378,7 @@ def check_rows(rows: object, n: int, *, what: str = "rows") -> npt.NDArray[Any]:
     bad = (array < -n) | (array >= n)
     if bad.any():
         raise InvalidInputError(
-            f"`rows` must index the {n} {what} (from {-n} to {n - 1}). Got "
+            f"`rows` must index the {counted(n, what[:-1], what)} (from {-n} to {n - 1}). Got "
             f"{int(array[np.argmax(bad)])} instead."
         )
     return array.astype(np.int64, copy=False)

@@ -49,6 +49,7 @@ from bidopt._validation import (
     check_scalar,
     missing_mask,
 )
+from bidopt._wording import counted
 from bidopt.bidding._crowds_cells import CellCurves, SearchTables, from_min_bid
 from bidopt.bidding._crowds_plan import CrowdBidPlan
 from bidopt.bidding._crowds_search import (
@@ -772,28 +773,28 @@ def _finish(
     checks.append(upper_each("premium_max", targeted, PREMIUM_RANGE[1], item="crowd"))
     off_grid = np.abs(premiums * STEP - np.round(premiums * STEP))
     checks.append(upper_each("premium_grid", off_grid, 1e-6, item="crowd"))
-    checks.append(upper("max_crowds", float(targeted.size), float(max_crowds), unit="crowds"))
+    checks.append(upper("max_crowds", float(targeted.size), float(max_crowds)))
     certificate = Certificate.of(checks)
     bound = max(per_cell.bound, fun)
     status, success = best.status, bool(best.success)
     ref = per_cell.fun
     if ref > 0:
         message = (
-            f"{targeted.size} crowd premium(s); the plan reaches {fun / ref:.2%} of the "
+            f"{counted(targeted.size, 'crowd premium')}; the plan reaches {fun / ref:.2%} of the "
             f"per-cell optimum and at most {(bound - fun) / bound if bound > 0 else 0.0:.2%} "
             f"below its bound; the keyword-only plan reaches {keyword_only.fun / ref:.2%}."
         )
     elif fun > 0:  # the per-cell plan takes whole levels; the plan reads between them
         message = (
-            f"{targeted.size} crowd premium(s); the plan buys {fun:g} ({objective}), at most "
-            f"{(bound - fun) / bound:.2%} below its bound, while the per-cell optimum (a "
-            "bid per cell, on the landscape's levels) buys nothing under this budget and "
-            "these constraints."
+            f"{counted(targeted.size, 'crowd premium')}; the plan buys {fun:g} "
+            f"({objective}), at most {(bound - fun) / bound:.2%} below its bound, while the "
+            "per-cell optimum (a bid per cell, on the landscape's levels) buys nothing under "
+            "this budget and these constraints."
         )
     else:
         message = (
-            f"{targeted.size} crowd premium(s); the per-cell optimum (a bid per cell) buys "
-            "nothing under this budget and these constraints, so neither does the plan."
+            f"{counted(targeted.size, 'crowd premium')}; the per-cell optimum (a bid per "
+            "cell) buys nothing under this budget and these constraints, so neither does the plan."
         )
     if min_ctr is not None:
         shown = float(read["impressions"].sum())

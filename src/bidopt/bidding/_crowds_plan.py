@@ -9,7 +9,15 @@ import numpy as np
 
 from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
-from bidopt.bidding._plan import BidPlan
+from bidopt._wording import counted
+from bidopt.bidding._plan import (
+    BidPlan,
+    gap_text,
+    percent,
+    plan_totals,
+    ratio_text,
+    totals_lines,
+)
 from bidopt.bidding._totals import PlanTotals, ratio
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
@@ -116,46 +124,37 @@ class CrowdBidPlan(PlanTotals):
         return int((self.premiums > 0).sum())
 
     def totals(self) -> dict[str, float]:
-        """Totals and ratios in one mapping."""
-        return {
-            "spend": self.spend,
-            "clicks": self.clicks,
-            "conversions": self.conversions,
-            "revenue": self.revenue,
-            "value": self.fun,
-            "impressions": self.impressions,
-            "cpc": self.cpc,
-            "cpa": self.cpa,
-            "roas": self.roas,
-            "ctr": self.ctr,
-        }
+        """Totals and ratios in one mapping, the keys of ``BidPlan.totals()``."""
+        return plan_totals(self, self.fun)
 
     def summary(self) -> str:
-        """A readable account of the plan."""
+        """A readable account of the plan (totals and ratios written as a
+        :class:`BidPlan`'s, so a plan with and without crowd premiums read alike)."""
         targeted = ", ".join(
             f"{c} +{p:.0%}" for c, p in zip(self.crowds, self.premiums, strict=True) if p > 0
         )
+        per_cell = f"{self.per_cell.fun:,.4f}"
+        share = (
+            f"{percent(self.share_of_per_cell)} of the per-cell optimum {per_cell}"
+            if self.per_cell.fun > 0
+            else f"the per-cell optimum buys nothing ({per_cell})"
+        )
+        lifetime = []
+        if self.objective == "lifetime_value":  # what target_roas reads for this objective
+            per_yuan = ratio_text(ratio(self.fun, self.spend), "", "spend")
+            lifetime = [f"  lifetime value {self.fun:,.2f} yuan, per yuan of spend {per_yuan}"]
         lines = [
             f"CrowdBidPlan ({self.method}, objective={self.objective}): {self.message}",
-            f"  budget {self.budget:,.2f} yuan, spend {self.spend:,.2f} yuan, "
-            f"{int((self.base_bids > 0).sum())}/{self.base_bids.size} keywords bid",
-            f"  premiums ({self.n_targeted}/{self.premiums.size} crowds): {targeted or 'none'}",
-            f"  clicks {self.clicks:,.1f}" + (f", CPC {self.cpc:.2f} yuan" if self.clicks else ""),
+            f"  budget {self.budget:,.2f} yuan, spend {self.spend:,.2f} yuan, bids on "
+            f"{int((self.base_bids > 0).sum()):,} of {counted(self.base_bids.size, 'keyword')}",
+            f"  premiums on {self.n_targeted:,} of {counted(self.premiums.size, 'crowd')}: "
+            f"{targeted or 'none'}",
+            *totals_lines(self),
+            *lifetime,
+            f"  objective {self.fun:,.4f}: {share}, "
+            f"{gap_text(self.fun, self.bound)}; keyword-only plan {self.keyword_only_fun:,.4f}",
+            "  " + self.certificate.summary().replace("\n", "\n  "),
         ]
-        if self.cell_conversions is not None:  # a ratio with nothing under it is left out
-            cpa = f", CPA {self.cpa:.2f} yuan" if self.conversions else ""
-            lines.append(f"  conversions {self.conversions:,.2f}{cpa}")
-        share = (
-            f"{self.share_of_per_cell:.2%} of the per-cell optimum"
-            if self.per_cell.fun > 0
-            else "the per-cell optimum buys nothing:"
-        )
-        lines.append(
-            f"  objective {self.fun:,.4f}: {share} {self.per_cell.fun:,.4f} (bound "
-            f"{self.bound:,.4f}, gap <= {self.relative_gap:.2%}); keyword-only plan "
-            f"{self.keyword_only_fun:,.4f}"
-        )
-        lines.append("  " + self.certificate.summary().replace("\n", "\n  "))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -202,6 +201,8 @@ class CrowdBidPlan(PlanTotals):
             "clicks": by_crowd(self.cell_clicks),
             "value": by_crowd(self.cell_value),
         }
-        if self.cell_conversions is not None:
-            data["conversions"] = by_crowd(self.cell_conversions)
+        for name in ("conversions", "revenue", "impressions"):
+            values = getattr(self, f"cell_{name}")
+            if values is not None:
+                data[name] = by_crowd(values)
         return pd.DataFrame(data)

@@ -9,17 +9,74 @@ import numpy as np
 
 from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
+from bidopt._wording import counted
 from bidopt.bidding._ranges import PlanRanges
 from bidopt.bidding._totals import PlanTotals
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
-__all__ = ["BidPlan"]
+__all__ = ["BidPlan", "gap_text", "percent", "plan_totals", "ratio_text", "totals_lines"]
 
 
-def _ratio(value: float, unit: str, under: str) -> str:
+def ratio_text(value: float, unit: str, under: str) -> str:
     """A ratio for a summary line: ``value`` to two decimals with ``unit``, or "-" and
     what it would be divided by (``under``) when there is nothing under it (NaN)."""
     return f"{value:.2f}{unit}" if np.isfinite(value) else f"- (no {under})"
+
+
+def percent(share: float) -> str:
+    """A share (a fraction) as a percentage to two decimals; a positive share too small
+    to show is "< 0.01%", not "0.00%"."""
+    return "< 0.01%" if 0 < share < 5e-5 else f"{share:.2%}"
+
+
+def totals_lines(plan: PlanTotals) -> list[str]:
+    """The lines of a plan's summary with its totals and ratios, written the same way
+    for every plan (:class:`BidPlan`, :class:`~bidopt.bidding.CrowdBidPlan`): clicks and
+    CPC (yuan); orders and CPA (yuan), revenue and ROAS (yuan per yuan), impressions and
+    CTR (a percentage) when the landscape has them.  A ratio with nothing under it (no
+    clicks, orders, spend or impressions) is "-" and says so, never NaN."""
+
+    def has(metric: str) -> bool:
+        return getattr(plan, plan._prefix + metric) is not None
+
+    lines = [f"  clicks {plan.clicks:,.1f}, CPC {ratio_text(plan.cpc, ' yuan', 'clicks')}"]
+    if has("conversions"):
+        cpa = ratio_text(plan.cpa, " yuan", "conversions")
+        lines.append(f"  conversions {plan.conversions:,.2f}, CPA {cpa}")
+    if has("revenue"):
+        lines.append(
+            f"  revenue {plan.revenue:,.2f} yuan, ROAS {ratio_text(plan.roas, '', 'spend')}"
+        )
+    if has("impressions"):
+        ctr = percent(plan.ctr) if np.isfinite(plan.ctr) else "- (no impressions)"
+        lines.append(f"  impressions {plan.impressions:,.0f}, CTR {ctr}")
+    return lines
+
+
+def gap_text(fun: float, bound: float) -> str:
+    """``bound`` and how far ``fun`` may be below it, in objective units and as a share
+    of the bound (one wording for every plan's summary)."""
+    gap = max(0.0, bound - fun)
+    return f"bound {bound:,.4f} (gap <= {gap:.3g}, {percent(gap / bound if bound > 0 else 0.0)})"
+
+
+def plan_totals(plan: PlanTotals, value: float) -> dict[str, float]:
+    """A plan's totals and ratios in one mapping, the same keys for every plan:
+    ``spend``, ``clicks``, ``conversions``, ``revenue``, ``value`` (the objective's,
+    ``fun``), ``impressions``, ``cpc``, ``cpa``, ``roas``, ``ctr``; NaN for a metric the
+    landscape lacks and for a ratio with nothing under it."""
+    return {
+        "spend": plan.spend,
+        "clicks": plan.clicks,
+        "conversions": plan.conversions,
+        "revenue": plan.revenue,
+        "value": value,
+        "impressions": plan.impressions,
+        "cpc": plan.cpc,
+        "cpa": plan.cpa,
+        "roas": plan.roas,
+        "ctr": plan.ctr,
+    }
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -110,42 +167,24 @@ class BidPlan(PlanTotals):
     @property
     def n_bidding(self) -> int:
         """Keywords with a bid (> 0)."""
-        return int((self.levels >= 0).sum())
+        return int((self.bids > 0).sum())
 
     def totals(self) -> dict[str, float]:
-        """Totals and ratios in one mapping."""
-        return {
-            "spend": self.spend,
-            "clicks": self.clicks,
-            "conversions": self.conversions,
-            "revenue": self.revenue,
-            "impressions": self.impressions,
-            "cpc": self.cpc,
-            "cpa": self.cpa,
-            "roas": self.roas,
-            "ctr": self.ctr,
-        }
+        """Totals and ratios in one mapping (:func:`plan_totals`)."""
+        return plan_totals(self, self.fun)
 
     def summary(self) -> str:
-        """A readable account of the plan."""
+        """A readable account of the plan (totals and ratios as :func:`totals_lines`
+        writes them for every plan)."""
         lines = [
             f"BidPlan ({self.method}, objective={self.objective}): {self.message}",
-            f"  budget {self.budget:,.2f} yuan, spend {self.spend:,.2f} yuan, "
-            f"{self.n_bidding}/{self.levels.size} keywords bid",
-            f"  clicks {self.clicks:,.1f}, CPC {_ratio(self.cpc, ' yuan', 'clicks')}",
+            f"  budget {self.budget:,.2f} yuan, spend {self.spend:,.2f} yuan, bids on "
+            f"{self.n_bidding:,} of {counted(self.bids.size, 'keyword')}",
+            *totals_lines(self),
+            f"  objective {self.fun:,.4f}, {gap_text(self.fun, self.bound)}; shadow price "
+            f"{self.shadow_price:.4g} per yuan (what one more yuan of budget would add; 0: "
+            "the budget is not what limits the plan)",
         ]
-        if self.keyword_conversions is not None:
-            cpa = _ratio(self.cpa, " yuan", "conversions")
-            lines.append(f"  conversions {self.conversions:,.2f}, CPA {cpa}")
-        if self.keyword_revenue is not None:
-            roas = _ratio(self.roas, "", "spend")
-            lines.append(f"  revenue {self.revenue:,.2f} yuan, ROAS {roas}")
-        lines.append(
-            f"  objective {self.fun:,.4f}, bound {self.bound:,.4f} "
-            f"(gap <= {self.gap_bound:.3g}, {self.relative_gap:.2e} relative); "
-            f"shadow price {self.shadow_price:.4g} per yuan (what one more yuan of budget "
-            "would add; 0: the budget is not what limits the plan)"
-        )
         lines.append("  " + self.certificate.summary().replace("\n", "\n  "))
         if self.ranges is not None:
             lines.append("  " + self.ranges.summary().replace("\n", "\n  "))

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
 from bidopt._validation import check_choice, check_scalar, short_repr
-from bidopt._wording import apart
+from bidopt._wording import apart, counted
 from bidopt.bidding import _kernels
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.landscape import OBJECTIVES, BidLandscape
@@ -291,8 +291,9 @@ def make_problem(
         if unknown:
             raise InvalidInputError(
                 "`group_budgets` must name groups that keywords belong to (labels are "
-                "compared as given: 1 and '1' differ). Got group(s) "
-                f"{unknown[:5]} instead; the groups are {short_repr(labels.tolist())}."
+                "compared as given: 1 and '1' differ). Got "
+                f"{counted(len(unknown), 'unknown group')} {unknown[:5]} instead; the groups "
+                f"are {short_repr(labels.tolist())}."
             )
         group_budget = np.full(labels.size, np.inf)
         for key, amount in group_budgets.items():

@@ -9,6 +9,7 @@ import numpy as np
 
 from bidopt._optional import require_pandas
 from bidopt._quantiles import central_interval
+from bidopt._wording import counted
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -88,7 +89,8 @@ class PlanRanges:
     def summary(self) -> str:
         """One line per metric: the plan's mean and range, and today's."""
         lines = [
-            f"Ranges over {self.n_draws} draws ({self.level:.0%} intervals), plan vs today's bids:"
+            f"Ranges over {counted(self.n_draws, 'draw')} ({self.level:.0%} intervals), plan vs "
+            "today's bids:"
         ]
         for name in self.metrics:
             lo, hi = self.interval(name)

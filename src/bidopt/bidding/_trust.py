@@ -52,6 +52,7 @@ import numpy as np
 
 from bidopt._certificate import RTOL, Certificate, upper
 from bidopt._validation import check_bool, short_repr
+from bidopt._wording import counted
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._ranges import PlanRanges
 from bidopt.exceptions import IdentifiabilityWarning, InfeasibleError, InvalidInputError
@@ -160,8 +161,8 @@ def today_bids(estimate: LandscapeEstimate, current_bids: Mapping[str, float] | 
         if keyword not in index:
             raise InvalidInputError(
                 "`current_bids` must name keywords of the estimate. Got "
-                f"{short_repr(keyword)}, which is not among its {ident.n_keywords} keywords, "
-                "instead."
+                f"{short_repr(keyword)}, which is not among its "
+                f"{counted(ident.n_keywords, 'keyword')}, instead."
             )
         if isinstance(bid, bool) or not isinstance(bid, int | float | np.integer | np.floating):
             raise InvalidInputError(
@@ -411,9 +412,10 @@ def _reaching(
             plan,
             message=plan.message
             + " A target or cap holds the plan below the budget: the trust region reaches "
-            f"lower for it, and {int(below.sum())} keywords bid below the region the budget "
-            f"gives (as low as {lowest_share:.0%} of the bid it is centred on), where the "
-            "estimate extrapolates its fitted response further from the log's bids.",
+            f"lower for it, and the plan bids below the region the budget gives on "
+            f"{counted(int(below.sum()), 'keyword')} (as low as {lowest_share:.0%} of the bid "
+            "it is centred on), where the estimate extrapolates its fitted response further "
+            "from the log's bids.",
         )
     return result, plan
 
@@ -606,8 +608,8 @@ def plan_on_estimate(
         blind = moved & (ident.source == "prior") & (plan.bids > 0)
         if blind.any():
             warnings.warn(
-                f"The plan moves the bids of {int(blind.sum())} keywords whose response to "
-                "a bid change the log cannot identify (their bids never varied) beyond "
+                f"The plan moves the bids of {counted(int(blind.sum()), 'keyword')} whose "
+                "response to a bid change the log cannot identify (their bids never varied) beyond "
                 "+-20% of today's (safe=False): its promises for them rest on the prior. "
                 "Remedy: plan with safe=True, or run a bid test first "
                 "(bidopt.landscape.design_bid_test).",
