@@ -20,8 +20,15 @@ from bidopt.bidding import _kernels, _kernels_fill
 from bidopt.bidding._hull import SHIFT, Hull
 from bidopt.typing import FloatArray, IntArray
 
-__all__ = ["Selection", "select"]
+__all__ = ["FILL_TOL", "Selection", "select"]
 
+
+#: Relative distance to the LP bound below which a plan is not improved further (the
+#: greedy fills, the other rounding, and ``fill_levels`` after them): the plan's certified
+#: gap is then at most this: one in a million of the objective, far below what a bid
+#: landscape can be known to (``benchmarks/results/bidding_speed_profile.md`` measures the
+#: plans it changes, and by how much).
+FILL_TOL = 1e-6
 _FILL_ROUNDS = 64
 _SORT_AT_MOST = 4096  # the edge of a selection is sorted exactly below this many items
 _FILL_HEAD = 32  # the greedy fill sorts its steepest items this many first (then x2)
@@ -438,7 +445,7 @@ def select(
     *,
     group_of: IntArray | None = None,
     group_budget: FloatArray | None = None,
-    fill_tol: float = 1e-7,
+    fill_tol: float = FILL_TOL,
 ) -> Selection:
     """Solve the LP relaxation over the hulls and build an integral plan.
 
@@ -451,9 +458,9 @@ def select(
         Group code of each keyword, for per-group budgets.
     group_budget : ndarray of float64, shape (n_groups,), optional
         Budget of each group (``inf`` for none).
-    fill_tol : float, default 1e-7
+    fill_tol : float, default :data:`FILL_TOL`
         Skip the greedy fill when rounding down already loses less than this fraction
-        of the LP value.
+        of the LP value, and the other rounding when the fill does.
     """
     if group_of is None or group_budget is None:
         # compare the budget with the plan's own spend, summed as every plan's is (the

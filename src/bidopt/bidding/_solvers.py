@@ -13,7 +13,7 @@ from bidopt._wording import target_message
 from bidopt.bidding import _kernels
 from bidopt.bidding._hull import Hull, build_hull
 from bidopt.bidding._problem import BidProblem, picked
-from bidopt.bidding._select import Selection, select
+from bidopt.bidding._select import FILL_TOL, Selection, select
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = [
@@ -137,7 +137,7 @@ def solve_dual(problem: BidProblem, options: dict[str, Any]) -> Solution:
     )
 
 
-_FILL_TOL = 1e-7  # as select(): a plan this close to the LP bound is not filled further
+_FILL_TOL = FILL_TOL  # as select(): a plan this close to the LP bound is not filled further
 #: A plan still this far (relative) below the LP bound after the fill tries swap_in.
 _SWAP_GAP = 1e-3
 _FILL_ROWS = 16_384  # candidate keywords examined per round of fill_levels
