@@ -146,11 +146,7 @@ def check_options(
     merged = dict(allowed)
     if options is None:
         return merged
-    if not isinstance(options, Mapping):
-        raise InvalidInputError(
-            f"`options` must be a mapping of option name to value or None. "
-            f"Got {short_repr(options)} instead."
-        )
+    check_instance(options, "options", Mapping, "a mapping of option name to value or None")
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         known = ", ".join(f"'{k}'" for k in allowed) or "none"

@@ -122,3 +122,16 @@ def test_messages_count_one_as_one() -> None:
     one = np.ones((1, 2))
     ranges = PlanRanges(metrics=("spend", "clicks"), plan=one, today=one, gain=np.zeros(1))
     assert ranges.summary().startswith("Ranges over 1 draw (80% intervals)")
+
+
+def test_a_value_of_the_wrong_type_is_shown() -> None:
+    """check_instance: the message shows the value and its type (it showed the type
+    alone for the landscapes, the value alone for group_budgets)."""
+    land = _land()
+    with pytest.raises(InvalidInputError, match=r"x crowd cell\. Got \[\[1\.0\]\] of type list"):
+        optimize_crowd_bids([[1.0]], 1.0, keywords=["a"], crowds=["b"])  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"BidLandscape\. Got 'land' of type str"):
+        optimize_bids("land", 1.0)  # type: ignore[arg-type]
+    match = r"`group_budgets` must be a mapping .* Got \[5\.0\] of type list"
+    with pytest.raises(InvalidInputError, match=match):
+        optimize_bids(land, 10.0, groups=["a", "b"], group_budgets=[5.0])  # type: ignore[arg-type]

@@ -45,6 +45,7 @@ from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each,
 from bidopt._validation import (
     as_float_array,
     check_choice,
+    check_instance,
     check_options,
     check_scalar,
     missing_mask,
@@ -229,11 +230,9 @@ def optimize_crowd_bids(
         check_scalar(opts["max_sweeps"], "options['max_sweeps']", lower=0, integer=True)
     )
     min_ratio = check_scalar(opts["min_ratio"], "options['min_ratio']", lower=1.001, upper=4.0)
-    if not isinstance(landscape, BidLandscape):
-        raise InvalidInputError(
-            f"`landscape` must be a BidLandscape with one row per keyword x crowd cell. Got "
-            f"{type(landscape).__name__} instead."
-        )
+    check_instance(
+        landscape, "landscape", BidLandscape, "a BidLandscape with one row per keyword x crowd cell"
+    )
     objective = check_choice(objective, "objective", CROWD_OBJECTIVES)  # type: ignore[assignment]
     budget = check_scalar(budget, "budget", lower=0)
     max_crowds = int(check_scalar(max_crowds, "max_crowds", lower=0, integer=True))

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
-from bidopt._validation import check_choice, check_scalar, short_repr
+from bidopt._validation import check_choice, check_instance, check_scalar, short_repr
 from bidopt._wording import apart, counted
 from bidopt.bidding import _kernels
 from bidopt.exceptions import InfeasibleError, InvalidInputError
@@ -190,10 +190,7 @@ def make_problem(
     group_budgets: Mapping[Any, float] | None,
 ) -> BidProblem:
     """Check every argument and build the :class:`BidProblem` (raises on bad input)."""
-    if not isinstance(landscape, BidLandscape):
-        raise InvalidInputError(
-            f"`landscape` must be a BidLandscape. Got {type(landscape).__name__} instead."
-        )
+    check_instance(landscape, "landscape", BidLandscape, "a BidLandscape")
     total = check_scalar(budget, "budget", lower=0)
     name = check_choice(objective, "objective", OBJECTIVES)
     value = landscape.objective_values(name)  # type: ignore[arg-type]
@@ -280,11 +277,9 @@ def make_problem(
                 f"`groups` must have shape ({landscape.n_keywords},), one label per keyword. "
                 f"Got shape {group_array.shape} instead."
             )
-        if not isinstance(group_budgets, Mapping):
-            raise InvalidInputError(
-                "`group_budgets` must be a mapping of group label -> budget in yuan. "
-                f"Got {short_repr(group_budgets)} instead."
-            )
+        check_instance(
+            group_budgets, "group_budgets", Mapping, "a mapping of group label -> budget in yuan"
+        )
         labels, codes = _group_codes(groups, group_array)
         lookup = {label: i for i, label in enumerate(labels.tolist())}
         unknown = [k for k in group_budgets if k not in lookup]

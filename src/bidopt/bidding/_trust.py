@@ -51,7 +51,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from bidopt._certificate import RTOL, Certificate, upper
-from bidopt._validation import check_bool, short_repr
+from bidopt._validation import check_bool, check_instance, short_repr
 from bidopt._wording import counted
 from bidopt.bidding._plan import BidPlan
 from bidopt.bidding._ranges import PlanRanges
@@ -149,11 +149,12 @@ def today_bids(estimate: LandscapeEstimate, current_bids: Mapping[str, float] | 
     today = np.array(ident.current_bid, dtype=np.float64)
     if current_bids is None:
         return today
-    if not isinstance(current_bids, Mapping):
-        raise InvalidInputError(
-            "`current_bids` must be a mapping of keyword -> bid (yuan), keyed by keyword, "
-            f"never by position. Got {short_repr(current_bids)} instead."
-        )
+    check_instance(
+        current_bids,
+        "current_bids",
+        Mapping,
+        "a mapping of keyword -> bid (yuan), keyed by keyword, never by position",
+    )
     index: dict[Any, list[int]] = {}
     for row, keyword in enumerate(ident.keywords.tolist()):
         index.setdefault(keyword, []).append(row)
