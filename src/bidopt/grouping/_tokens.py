@@ -116,10 +116,12 @@ _WEAK_SUFFIX = frozenset("子儿头的")
 # noun suffixes of a word that names the same thing without them (靴子 / 靴, 裤子 / 裤)
 _NOUN_SUFFIX = frozenset("子儿")
 #: Last characters that end product words of many unrelated kinds (机: washing machine,
-#: cutting machine; 器: feeder, amplifier): a shared one says nothing about the product.
+#: cutting machine; 器: feeder, amplifier; the forms a product comes in, 液 / 霜 / 粉 /
+#: 膏 / 水 / 油: shampoo 洗发水 and mineral water 矿泉水, flour 面粉 and washing powder
+#: 洗衣粉, toothpaste 牙膏 and ointment 药膏): a shared one says nothing about the product.
 GENERIC_CATEGORIES = frozenset(
     "器机品件套头线片板条架包袋盒剂液贴管座仪具车表卡网杆环扣料物用宝王神类型款式系装体块面边口"
-    "门台罩盖圈轮针钉扇器材器计机器粒丸素霜膜纸垫"
+    "门台罩盖圈轮针钉扇器材器计机器粒丸素霜膜纸垫水油粉膏"
 )
 #: Product words that name a part, tool, material or service *of* something else
 #: (支架: a microphone stand, a camera mount; 配件: spare parts of a car, a pot, a nail
