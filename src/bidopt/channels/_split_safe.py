@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._quantiles import central_interval
+from bidopt._quantiles import central_band, central_interval
 from bidopt.channels._drawset import ExpectedCurveSet
 from bidopt.channels._problem import SplitProblem, is_feasible
 from bidopt.channels._uncertainty import CurveDraws
@@ -82,7 +82,8 @@ def trust_radius(draws: CurveDraws, today: FloatArray) -> FloatArray:
     draws, clipped to ``[TRUST_MIN, TRUST_MAX]`` (a channel whose interval is not
     finite, or which the draws hold fixed, gets ``TRUST_MIN``)."""
     slope = draws.value_and_derivative(np.maximum(today, 1e-12))[1]
-    low, mid, high = np.quantile(slope, [0.1, 0.5, 0.9], axis=0)
+    low, high = central_band(slope, 0.8)  # the 80% interval of every band over draws
+    mid = np.median(slope, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         width = (high - low) / np.abs(mid)
     held = np.isin(np.array(draws.channels), np.array(draws.held, dtype=str))
