@@ -98,3 +98,17 @@ def test_the_form_a_product_comes_in_is_no_kind_of_product() -> None:
     assert theme["洗发水"] == theme["去屑洗发水"] == "洗发水"
     for word in words[2:]:
         assert theme[word] == word  # each its own kind
+
+
+def test_groups_naming_no_product_are_not_one_nameless_theme() -> None:
+    # keywords with no product word (shopping words, a year; 四件套 read as a count and
+    # a unit) all fell in one theme named '' beside the real ones: a campaign without a
+    # name over unrelated ad groups (the synthetic account's 四件套 ad group among them)
+    words = ["包邮", "特价", "2024新款", "四件套", "实木四件套", "连衣裙", "碎花连衣裙"]
+    groups = group_keywords(words)
+    theme = _theme_of(groups)
+    assert "" not in groups.theme_names.tolist()
+    assert theme["四件套"] == theme["实木四件套"] == "四件套"
+    assert len({theme[k] for k in words[:4]}) == 4  # each its own, named as its group
+    assert theme["连衣裙"] == "连衣裙"
+    assert groups.theme_names.tolist() == sorted(groups.theme_names.tolist())

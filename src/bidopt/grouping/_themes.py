@@ -263,6 +263,11 @@ def group_names_and_themes(
         for k in range(kind_names.size)
     ]
     spelled = np.array(_theme_names(members, words, totals.tolist()), dtype=object).astype(str)
-    theme_names, of_kind = np.unique(spelled, return_inverse=True)
-    themes = of_kind.ravel()[kind_of_group]
-    return names, themes.astype(np.int64), theme_names.astype(object)
+    theme_of_group = spelled[kind_of_group].astype(object)
+    # a group whose keywords name no product word (包邮, 2024新款; 四件套, read as a count
+    # and a unit) is no kind of product: its theme is its own name, not one nameless
+    # theme over every such group
+    nameless = product_names[main] == ""
+    theme_of_group[nameless] = [str(n) for n in names[nameless]]
+    theme_names, themes = np.unique(theme_of_group.astype(str), return_inverse=True)
+    return names, themes.ravel().astype(np.int64), theme_names.astype(object)
