@@ -25,9 +25,9 @@ def test_a_channel_at_zero_today_is_named_as_not_started() -> None:
     split = split_budget(fit, 1500.0, current={"a": 1000.0, "b": 500.0, "c": 0.0})
     assert split.success and split.spend[2] == 0.0
     assert split.marginal_roi[2] > split.marginal_roi[:2].max()  # the draws would fund it
-    assert "Not started: ['c']" in split.message and "safe=False" in split.message
+    assert "Not started: c (nothing spent" in split.message and "safe=False" in split.message
     edge = split.message.split("Held at the trust region's edge:")
-    assert len(edge) == 1 or "'c'" not in edge[1].split(".")[0]
+    assert len(edge) == 1 or "c" not in edge[1].split(".")[0].split(", ")
     text = split.summary()
     assert "nan" not in text
     assert "ROI      -" in text.splitlines()[4]  # channel c's row

@@ -76,9 +76,7 @@ def test_window_split_names_the_channel_held_at_the_extrapolation_guard(fit: obj
 def test_window_split_names_channels_above_the_largest_spend_seen(fit: object) -> None:
     split = split_window(fit, 8 * 9000.0, phases=PHASES, extrapolation=None)
     assert split.success and split.spend[0, 0] > 2000.0 * 1.01
-    assert split.message.endswith(
-        "Spends above the largest spend seen (extrapolated curves): ['a']."
-    )
+    assert split.message.endswith("Spends above the largest spend seen (extrapolated curves): a.")
     assert "guard" not in split.message
 
 

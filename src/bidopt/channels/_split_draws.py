@@ -274,7 +274,7 @@ def split_fit(
         if x[j] > fit.max_spend[c] * (1 + 1e-9) and c not in guarded
     ]
     if beyond:
-        note += f" Spends above the largest spend seen (extrapolated curves): {beyond}."
+        note += f" Spends above the largest spend seen (extrapolated curves): {', '.join(beyond)}."
     current_draws, current_value = None, None
     p_gain, interval = None, None
     response_draws = expected.per_draw(x)
@@ -396,12 +396,13 @@ def _safe_result(
     assert req.current is not None
     channels = req.channels
     moved = bool(np.any(np.abs(start - req.current) > 1e-9 * req.budget))
-    origin = (
-        f"today's split, changed only as far as {' and '.join(reasons or [RULES])} "
+    changed = (
+        f"changed only as far as {' and '.join(reasons or [RULES])} "
         + ("require" if len(reasons) != 1 or reasons[0] == RULES else "requires")
         if moved
-        else "today's split"
+        else ""
     )
+    origin = f"today's split, {changed}" if moved else "today's split"
     # the gain the message states is the result's own (gain_probability, gain_interval):
     # over today's split, also when the start had to move to meet the rules
     p_today, (lo, hi) = gain_stats(
@@ -412,8 +413,8 @@ def _safe_result(
     # a channel that starts at 0 has the trust region {0}: the safe default never starts it
     idle = [c for j, c in enumerate(channels) if start[j] <= 0 and box.upper[j] <= 0]
     not_started = (
-        f" Not started: {idle} spend nothing at the start, and a trust region around 0 "
-        "spend is 0 (the safe default never starts a channel the history did not show "
+        f" Not started: {', '.join(idle)} (nothing spent at the start, and a trust region "
+        "around 0 spend is 0: the safe default never starts a channel the history did not show "
         "spending now); to try one, give it a minimum in bounds= or split with "
         "safe=False, and measure it with a lift test."
         if idle
@@ -458,12 +459,13 @@ def _safe_result(
     )
     if chosen.step >= 1:
         text = (
-            "Safe default: the best split over the draws within the trust region around "
-            f"{origin} ({region})"
+            f"Safe default: the best split over the draws within the trust region ({region}) "
+            f"around {origin}"
         )
     else:
+        start_at = f"today's split ({changed})" if moved else "today's split"
         text = (
-            f"Safe default: moved {chosen.step:.0%} of the way from {origin} "
+            f"Safe default: moved {chosen.step:.0%} of the way from {start_at} "
             f"towards the best split over the draws within the trust region ({region}); "
             "further moves are not supported by the draws"
         )
@@ -472,7 +474,7 @@ def _safe_result(
         "{} to {}.".format(*signed_pair(lo, hi))
     )
     if at_edge:
-        text += f" Held at the trust region's edge: {at_edge}."
+        text += f" Held at the trust region's edge: {', '.join(at_edge)}."
     text += not_started
     return at_spend(req, split, chosen.spend, 0 if chosen.step >= 1 else 4, text)
 

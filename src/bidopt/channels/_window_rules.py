@@ -99,7 +99,7 @@ def extrapolation_note(
         c for j, c in enumerate(channels) if c not in held and top[j] > largest[j] * (1 + 1e-6)
     ]
     if beyond:
-        note += f" Spends above the largest spend seen (extrapolated curves): {beyond}."
+        note += f" Spends above the largest spend seen (extrapolated curves): {', '.join(beyond)}."
     return note
 
 
