@@ -422,3 +422,24 @@ def test_a_total_row_with_an_empty_split_cell_is_named_blank_on_the_page() -> No
     assert "labels the row" not in zh
     en = render_plan_report(sheet, load_report=log.report, lang="en")
     assert "total rows of their keyword-days (blank: the sum of the other rows)" in en
+
+
+@pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+def test_the_page_says_how_many_bad_rows_it_does_not_list() -> None:
+    # 'dropped 14' above ten listed rows and nothing after them: the page's own count of
+    # what was dropped did not add up to what it showed
+    data = _log()
+    rows = {k: [*v] * 4 for k, v in data.items()}
+    rows["日期"] = [f"2024-11-{d:02d}" for d in range(1, 9) for _ in range(3)]
+    bad = [*range(3, 17)]
+    for i in bad:
+        rows["点击量"][i] = "abc"
+    log = read_keyword_log(rows, errors="drop")
+    assert log.report.n_dropped == 14
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    for lang, more in (("zh", "……另有 4 行未列出"), ("en", "... and 4 more")):
+        page = render_plan_report(sheet, load_report=log.report, lang=lang)  # type: ignore[arg-type]
+        read = page.split(WORDS[lang]["data"])[-1]
+        assert read.count("is not a number") == 10
+        assert f"<li>{more}</li>" in read

@@ -105,7 +105,15 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         )
     reasons = others[:10]
     if reasons:
-        body += "<ul>" + "".join(f"<li>{text(r)}</li>" for r in reasons) + "</ul>"
+        body += "<ul>" + "".join(f"<li>{text(r)}</li>" for r in reasons)
+        if len(others) > len(reasons):  # (the count above must add up to what is shown)
+            more = f"{len(others) - len(reasons):,}"
+            body += (
+                "<li>"
+                + text(f"……另有 {more} 行未列出" if lang == "zh" else f"... and {more} more")
+                + "</li>"
+            )
+        body += "</ul>"
     if followers:
         n_with = f"{followers:,}"
         body += (
