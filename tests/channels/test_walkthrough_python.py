@@ -1,6 +1,8 @@
 """What a Python user reads from a split over a fit's draws, pinned on small fits by hand
 (found by the session-22 walkthrough on Robyn's weekly data): the safe default's message
-reads as one sentence and names channels as words."""
+reads as one sentence and names channels as words, a group rule that gains over the same
+safe split without it is not said to "cost" a negative amount, a comparison with today's
+split scaled to the budget says so."""
 
 from __future__ import annotations
 
@@ -46,3 +48,33 @@ def test_channels_are_named_as_words_not_python_lists() -> None:
     split = split_budget(_disagreeing(1), 4000.0, current=TODAY, **RULE)
     assert "Held at the trust region's edge: a." in split.message
     assert "['" not in split.message
+
+
+def test_a_rule_that_gains_over_the_safe_split_without_it_does_not_cost_a_negative() -> None:
+    # the summary said 'the group rules cost -260 against the same split without them'
+    split = split_budget(
+        _disagreeing(0), 4000.0, current=TODAY, groups={"g": ["a"]}, group_shares={"g": 0.5}
+    )
+    assert split.rule_cost is not None and split.rule_cost < 0
+    text = split.summary()
+    assert "cost -" not in text
+    assert (
+        f"the group rules cost nothing: this split's response is {-split.rule_cost:,.0f} "
+        f"above the same split without them ({split.unconstrained_response:,.0f})"
+    ) in text
+
+
+def test_todays_split_scaled_to_the_budget_is_said_and_shown() -> None:
+    # with twice today's budget the safe default compares with today's split doubled:
+    # the summary said 'vs current: +X (Y now)', Y being the doubled split's response
+    split = split_budget(_disagreeing(0), 8000.0, current=TODAY)
+    assert split.current_spend is not None
+    np.testing.assert_allclose(split.current_spend, [2000.0, 6000.0])
+    assert (
+        "Today's split (the current spend, 4,000 yuan) is compared scaled to the budget "
+        "(8,000 yuan): the gains are at equal spend." in split.message
+    )
+    up = f"{split.uplift:+,.0f}"
+    assert f"vs current: {up} (current split: 8,000 yuan, response " in split.summary()
+    same = split_budget(_disagreeing(0), 4000.0, current=TODAY)
+    assert "scaled to the budget" not in same.message

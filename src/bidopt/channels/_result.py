@@ -36,10 +36,17 @@ class BudgetSplit:
     shadow_prices : dict of str to float
         Objective per extra yuan of each binding constraint (``budget``,
         ``group:<name>`` for a group share, ``bound:<channel>`` for a channel bound).
+    current_spend : ndarray of float64, shape (n_channels,), or None
+        The split this one is compared with (yuan per period): ``current`` as given;
+        with the safe default of a split over a fit's draws, today's split scaled to
+        the budget (the fit's mean spend when ``current`` is not given), so that the
+        gain is at equal spend (the message says so when it scaled it).
     current_response : float or None
-        Response of the ``current`` spend, if given.
+        Response of ``current_spend``, if any.
     unconstrained_response : float or None
-        Response of the best split without the group rules (same budget and bounds).
+        Response of the best split without the group rules (same budget and bounds);
+        of a split over a fit's draws, of the same split (safe default, ``risk``,
+        guard) made without them.
     success, status, message, method, nit
         Solver status in scipy's fields.  ``success``: the certificate holds.
         ``status`` 0: the KKT conditions were checked to hold on the split; 1: the
@@ -127,7 +134,10 @@ class BudgetSplit:
 
     @property
     def rule_cost(self) -> float | None:
-        """Response given up to the group rules: unconstrained optimum minus this split."""
+        """Response given up to the group rules: ``unconstrained_response`` minus this
+        split's.  Below 0 only with the safe default of a split over a fit's draws: the
+        rules moved the split's start further than the draws let the safe default move
+        it without them."""
         if self.unconstrained_response is None:
             return None
         return self.unconstrained_response - self.response
@@ -155,17 +165,30 @@ class BudgetSplit:
             )
         if self.current_response is not None and self.uplift is not None:
             up, now = signed_pair(self.uplift, self.current_response)
-            lines.append(f"  vs current: {up} ({now.lstrip('+')} now)")
-        if self.rule_cost is not None:
+            at = "" if self.current_spend is None else f"{self.current_spend.sum():,.0f} yuan, "
+            lines.append(f"  vs current: {up} (current split: {at}response {now.lstrip('+')})")
+        if self.rule_cost is not None and self.unconstrained_response is not None:
             against = (
                 "unconstrained optimum"
                 if self.response_draws is None
                 else "same split without them"
             )
-            lines.append(
-                f"  the group rules cost {self.rule_cost:,.0f} against the "
-                f"{against} ({self.unconstrained_response:,.0f})"
-            )
+            if self.response_draws is not None and self.rule_cost < -1e-9 * max(
+                1.0, abs(self.response)
+            ):
+                # only with the safe default: the rules moved the start past where the
+                # draws let the split move without them
+                lines.append(
+                    f"  the group rules cost nothing: this split's response is "
+                    f"{-self.rule_cost:,.0f} above the {against} "
+                    f"({self.unconstrained_response:,.0f}), whose safe default stopped "
+                    "nearer today's split"
+                )
+            else:
+                lines.append(
+                    f"  the group rules cost {self.rule_cost:,.0f} against the "
+                    f"{against} ({self.unconstrained_response:,.0f})"
+                )
         if self.shadow_prices:
             lines.append(
                 "  shadow prices: "

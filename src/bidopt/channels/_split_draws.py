@@ -250,7 +250,7 @@ def split_fit(
         if start is None:
             raise
         start = radius = None
-        why_not = (
+        why_not += (
             " Safe default: not applied: min_roi cannot hold within the trust region "
             "around today's split; the split is the best over the draws that keeps it."
         )
@@ -356,6 +356,12 @@ def _today(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArray | 
         return None, None, f" Safe default: not applied ({source} is 0)."
     if req.full or total > req.budget:
         x0 = x0 * (req.budget / total)
+    scaled = (  # the comparisons with today's split are then at the budget
+        f" Today's split ({source}, {total:,.0f} yuan) is compared scaled to the "
+        f"budget ({req.budget:,.0f} yuan): the gains are at equal spend."
+        if abs(total - float(x0.sum())) > 1e-9 * req.budget
+        else ""
+    )
     start = (
         x0 if is_feasible(req.problem, x0, req.full) else repair(x0.copy(), req.problem, req.full)
     )
@@ -370,7 +376,7 @@ def _today(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArray | 
             "keeps it.",
         )
     if is_feasible(req.problem, start, req.full):
-        return x0, start, ""
+        return x0, start, scaled
     return (
         None,
         None,
