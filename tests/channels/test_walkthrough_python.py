@@ -2,13 +2,14 @@
 (found by the session-22 walkthrough on Robyn's weekly data): the safe default's message
 reads as one sentence and names channels as words, a group rule that gains over the same
 safe split without it is not said to "cost" a negative amount, a comparison with today's
-split scaled to the budget says so."""
+split scaled to the budget says so, and the channel intervals print yuan, not exponents."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from bidopt.channels import ResponseFit, split_budget
+from bidopt.channels._uncertainty import ChannelIntervals
 from tests.channels.test_safe_split import TODAY, _fit
 
 RULE = {"groups": {"g": ["a"]}, "group_shares": {"g": (0.3, 0.5)}}
@@ -78,3 +79,13 @@ def test_todays_split_scaled_to_the_budget_is_said_and_shown() -> None:
     assert f"vs current: {up} (current split: 8,000 yuan, response " in split.summary()
     same = split_budget(_disagreeing(0), 4000.0, current=TODAY)
     assert "scaled to the budget" not in same.message
+
+
+def test_channel_intervals_print_spend_in_yuan() -> None:
+    # 'spend    1.484e+04' beside 'spend        3,729'
+    fit = _disagreeing(0)
+    text = fit.intervals({"a": 14843.69, "b": 3729.0}).summary()
+    assert "e+0" not in text
+    assert "spend       14,844" in text and "spend        3,729" in text
+    small = ChannelIntervals.summary(fit.intervals({"a": 12.5, "b": 3000.0}))
+    assert "spend        12.50" in small

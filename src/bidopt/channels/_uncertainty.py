@@ -196,8 +196,10 @@ class ChannelIntervals:
         lines = [f"ROI and marginal ROI with {pct} intervals at the spends given:"]
         for j, c in enumerate(self.channels):
             flag = "" if self.identified[j] else "  NOT IDENTIFIED by the data"
+            # yuan as whole numbers from 100 up (as the split's summary), never an exponent
+            spend = f"{self.spend[j]:12,.0f}" if self.spend[j] >= 100 else f"{self.spend[j]:12,.2f}"
             lines.append(
-                f"  {c:<16} spend {self.spend[j]:12,.4g}  ROI {self.roi[j]:.3g} "
+                f"  {c:<16} spend {spend}  ROI {self.roi[j]:.3g} "
                 f"[{self.roi_low[j]:.3g}, {self.roi_high[j]:.3g}]  marginal "
                 f"{self.marginal_roi[j]:.3g} [{self.marginal_low[j]:.3g}, "
                 f"{self.marginal_high[j]:.3g}]{flag}"
