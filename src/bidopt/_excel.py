@@ -154,8 +154,14 @@ def write_xlsx(
     maps a column index to an Excel number format such as ``"0.00"``.
 
     Every ``str`` cell is written as text, never as a formula, whatever its first
-    character (a keyword may start with ``=``, ``+``, ``-`` or ``@``)."""
+    character (a keyword may start with ``=``, ``+``, ``-`` or ``@``).  Control
+    characters, which a worksheet cannot hold (a stray BEL or ESC in an exported
+    keyword), are written as U+FFFD (the replacement character), so that the cell shows
+    that something unprintable is there."""
     openpyxl = require_openpyxl(f"Writing {path.name}")
+    illegal = openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE
+    # (openpyxl raised IllegalCharacterError on such a cell and no file was written)
+    rows = [[illegal.sub("\ufffd", v) if isinstance(v, str) else v for v in r] for r in rows]
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = sheet

@@ -191,6 +191,28 @@ def test_a_keyword_starting_with_a_formula_sign_stays_text(tmp_path: Path) -> No
     assert len(sheet.warnings_in("zh")) == len(sheet.warnings)
 
 
+def test_a_keyword_with_a_control_character_is_written_to_both_files(tmp_path: Path) -> None:
+    # a stray BEL in an exported keyword: openpyxl raised IllegalCharacterError writing
+    # bids.xlsx, and 'python -m bidopt plan' ended in a traceback with no bid file
+    openpyxl = pytest.importorskip("openpyxl", reason="the excel extra is not installed")
+    rows = _log()
+    rows["关键词"] = ["连衣裙\x07", "连衣裙\x07", "望远镜\x1b"] * 2
+    log = read_keyword_log(rows)
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    write_bid_sheet(sheet, tmp_path / "bids.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "bids.xlsx").active
+    assert [ws.cell(row=r, column=3).value for r in (2, 3, 4)] == [
+        "连衣裙\ufffd",
+        "连衣裙\ufffd",
+        "望远镜\ufffd",
+    ]
+    write_bid_sheet(sheet, tmp_path / "bids.csv")  # the upload file: byte for byte
+    with (tmp_path / "bids.csv").open(encoding="utf-8-sig", newline="") as handle:
+        keywords = [r[2] for r in list(csv.reader(handle))[1:]]
+    assert keywords == ["连衣裙\x07", "连衣裙\x07", "望远镜\x1b"]
+
+
 def test_bids_far_below_the_logged_ones_are_warned() -> None:
     """--budget 100 on the example export (today 5,217 yuan a day): 190 bids cut below
     two thirds of every bid their keyword ran at, and the plan's CPA of 3.45 yuan (today
