@@ -119,9 +119,25 @@ def test_messages_count_one_as_one() -> None:
         optimize_bids(land, 10.0, groups=["a", "b"], group_budgets={"a": 5.0, "zz": 1.0})
     with pytest.raises(InvalidInputError, match=r"Got 2 unknown groups \['y', 'z'\] instead"):
         optimize_bids(land, 10.0, groups=["a", "b"], group_budgets={"y": 5.0, "z": 1.0})
-    one = np.ones((1, 2))
-    ranges = PlanRanges(metrics=("spend", "clicks"), plan=one, today=one, gain=np.zeros(1))
-    assert ranges.summary().startswith("Ranges over 1 draw (80% intervals)")
+    two = np.ones((2, 2))
+    ranges = PlanRanges(metrics=("spend", "clicks"), plan=two, today=two, gain=np.zeros(2))
+    assert ranges.summary().startswith("Ranges over 2 draws (80% intervals)")
+
+
+def test_an_estimate_without_draws_shows_no_ranges() -> None:
+    """Before: a plan on estimate_landscapes(..., n_draws=0) printed 'Ranges over 1
+    draws (80% intervals)', every range of zero width ('107.71 [107.71 .. 107.71]') and
+    'better in 100% of draws': a certainty the point estimate does not have."""
+    one = np.array([[107.71, 33.9]])
+    ranges = PlanRanges(
+        metrics=("spend", "clicks"), plan=one, today=one * 0.9, gain=np.array([0.151]),
+        trust_scale=1.0,
+    )  # fmt: skip
+    text = ranges.summary()
+    assert text.startswith("No ranges: the estimate has no draws to spread")
+    assert "[" not in text and "% of draws" not in text
+    assert "spend              107.71   today 96.94" in text
+    assert "objective gain vs today: 0.151 at that point; trust region at 1 of" in text
 
 
 def test_a_value_of_the_wrong_type_is_shown() -> None:

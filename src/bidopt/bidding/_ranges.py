@@ -87,7 +87,22 @@ class PlanRanges:
         return float((self.gain > 0).mean()) if self.gain.size else float("nan")
 
     def summary(self) -> str:
-        """One line per metric: the plan's mean and range, and today's."""
+        """One line per metric: the plan's mean and range, and today's.  With fewer than
+        two draws (an estimate made with ``n_draws=0`` or 1) there is no spread to show:
+        the lines give the one point, and say so, not intervals of zero width."""
+        if self.n_draws < 2:
+            lines = [
+                "No ranges: the estimate has no draws to spread (estimate_landscapes(..., "
+                "n_draws=0) or 1), so the plan and today's bids are read at one point:"
+            ]
+            for name in self.metrics:
+                lines.append(
+                    f"  {name:<12} {self.mean(name):>12,.2f}   today "
+                    f"{self.mean(name, today=True):,.2f}"
+                )
+            gain = f"{self.gain.mean():,.3g}" if self.gain.size else "-"
+            lines.append(f"  objective gain vs today: {gain} at that point{self._trust_note()}")
+            return "\n".join(lines)
         lines = [
             f"Ranges over {counted(self.n_draws, 'draw')} ({self.level:.0%} intervals), plan vs "
             "today's bids:"
@@ -101,14 +116,14 @@ class PlanRanges:
             )
         lines.append(
             f"  objective gain vs today: mean {self.gain.mean():,.3g}, better in "
-            f"{self.probability_better:.0%} of draws"
-            + (
-                ""
-                if np.isnan(self.trust_scale)
-                else f"; trust region at {self.trust_scale:g} of its full width"
-            )
+            f"{self.probability_better:.0%} of draws{self._trust_note()}"
         )
         return "\n".join(lines)
+
+    def _trust_note(self) -> str:
+        if np.isnan(self.trust_scale):
+            return ""
+        return f"; trust region at {self.trust_scale:g} of its full width"
 
     def __repr__(self) -> str:
         return (
