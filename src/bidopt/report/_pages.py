@@ -107,10 +107,12 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
     if reasons:
         body += "<ul>" + "".join(f"<li>{text(r)}</li>" for r in reasons)
         if len(others) > len(reasons):  # (the count above must add up to what is shown)
-            more = f"{len(others) - len(reasons):,}"
+            unlisted = f"{len(others) - len(reasons):,}"
             body += (
                 "<li>"
-                + text(f"……另有 {more} 行未列出" if lang == "zh" else f"... and {more} more")
+                + text(
+                    f"……另有 {unlisted} 行未列出" if lang == "zh" else f"... and {unlisted} more"
+                )
                 + "</li>"
             )
         body += "</ul>"
