@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["apart", "counted", "display_width", "target_message"]
+__all__ = ["apart", "counted", "display_width", "ljust", "target_message"]
 
 #: What each target is, in a merchant's words.
 _TARGETS = {
@@ -59,6 +59,16 @@ def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal or a spreadsheet cell: wide characters
     (Chinese, full-width forms) take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def ljust(text: str, width: int) -> str:
+    """``text`` padded with spaces on the right to ``width`` display columns (see
+    :func:`display_width`), so that a table's columns line up after Chinese names.
+
+    >>> ljust("直通车", 8) + "|", ljust("tv", 8) + "|"
+    ('直通车  |', 'tv      |')
+    """
+    return text + " " * max(0, width - display_width(text))
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
