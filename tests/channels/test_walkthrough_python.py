@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bidopt.channels import ResponseFit, split_budget
+from bidopt._wording import display_width
+from bidopt.channels import CurveDraws, ResponseFit, split_budget, split_window
 from bidopt.channels._uncertainty import ChannelIntervals
 from tests.channels.test_safe_split import TODAY, _fit
 
@@ -89,3 +90,32 @@ def test_channel_intervals_print_spend_in_yuan() -> None:
     assert "spend       14,844" in text and "spend        3,729" in text
     small = ChannelIntervals.summary(fit.intervals({"a": 12.5, "b": 3000.0}))
     assert "spend        12.50" in small
+
+
+def _columns_line_up(rows: list[str], marker: str) -> None:
+    """``marker`` starts at the same display column (a Chinese character takes two) in
+    every row."""
+    starts = {display_width(row[: row.index(marker)]) for row in rows}
+    assert len(starts) == 1, rows
+
+
+def test_tables_line_up_after_chinese_channel_names() -> None:
+    # '直通车         736,800 yuan' sat two columns right of '钻展          267,857 yuan'
+    names = ("直通车", "钻展", "tv")
+    draws = CurveDraws(
+        channels=names,
+        kind="exponential",
+        params={
+            "ceiling": np.tile([2000.0, 900.0, 600.0], (5, 1)),
+            "scale": np.tile([500.0, 300.0, 200.0], (5, 1)),
+        },
+        adstock={"alpha": np.zeros((5, 3))},
+    )
+    split = split_budget(draws.curves(0), 1200.0)
+    _columns_line_up(split.summary().splitlines()[2:5], " yuan  response")
+    window = split_window(draws, 1000.0, phases={"pre-heat": 2, "double11": 1})
+    rows = window.summary().splitlines()[3:6]
+    assert [r.split()[0] for r in rows] == list(names)
+    assert len({display_width(r) for r in rows}) == 1, rows  # numbers right-aligned
+    rows = [r for r in draws.summary().splitlines() if ".ceiling" in r]
+    assert len(rows) == 3 and len({display_width(r.split("[")[0]) for r in rows}) == 1, rows

@@ -392,3 +392,15 @@ def test_small_proportion_arms_keep_the_type_one_error(n):
             res = compare(ArmStatistics.from_counts(["a", "b"], [n, n], [a, b]))
             size += weight[a] * weight[b] * bool(res.significant[1])
     assert size <= 0.05
+
+
+def test_the_summary_lines_up_after_chinese_arm_names():
+    # found by the Python walkthrough: '  对照组  n=...' and '  新创意B  n=' started their
+    # 'n=' at different columns (a Chinese character takes two)
+    from bidopt._wording import display_width
+
+    arms = ArmStatistics.from_counts(
+        ["对照组", "新创意B", "C"], n=[10_000, 10_000, 10_000], successes=[1_000, 1_100, 1_050]
+    )
+    rows = compare(arms, control="对照组").summary().splitlines()[1:4]
+    assert len({display_width(r[: r.index("n=")]) for r in rows}) == 1, rows

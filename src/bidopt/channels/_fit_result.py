@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_pandas
+from bidopt._wording import ljust
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._uncertainty import ChannelIntervals, CurveDraws, channel_intervals
 from bidopt.exceptions import InvalidInputError
@@ -100,7 +101,7 @@ class ResponseFit:
         the fit has draws)."""
         lines = [f"ResponseFit: R2 {self.r2:.4f}, NRMSE {self.nrmse:.4f} ({self.message})"]
         for key, value in self.params.items():
-            lines.append(f"  {key:<24} {value:12.6g}  +- {self.stderr.get(key, np.nan):.3g}")
+            lines.append(f"  {ljust(key, 24)} {value:12.6g}  +- {self.stderr.get(key, np.nan):.3g}")
         if self.draws is not None:
             lines.append(self.intervals().summary())
         return "\n".join(lines)

@@ -10,6 +10,7 @@ import numpy as np
 from bidopt._certificate import Certificate
 from bidopt._optional import require_pandas
 from bidopt._quantiles import central_interval
+from bidopt._wording import display_width, ljust
 from bidopt.typing import FloatArray
 
 __all__ = ["BudgetSplit", "signed_pair"]
@@ -154,12 +155,12 @@ class BudgetSplit:
             f"  budget {self.total_budget:,.0f} yuan, spent {self.total_spend:,.0f}, "
             f"response {self.response:,.0f}, ROI {self.roi:.3f}",
         ]
-        width = max(len(c) for c in self.channels)
+        width = max(display_width(c) for c in self.channels)
         for c, x, r, m in zip(
             self.channels, self.spend, self.channel_response, self.marginal_roi, strict=True
         ):
             lines.append(
-                f"  {c:<{width}}  {x:>14,.0f} yuan  response {r:>14,.0f}  "
+                f"  {ljust(c, width)}  {x:>14,.0f} yuan  response {r:>14,.0f}  "
                 + (f"ROI {r / x:6.2f}" if x > 0 else f"ROI {'-':>6}")
                 + f"  marginal {m:6.3f}"
             )

@@ -12,6 +12,7 @@ import numpy as np
 from bidopt._optional import require_pandas
 from bidopt._quantiles import central_band, central_interval
 from bidopt._validation import check_scalar, short_repr
+from bidopt._wording import ljust
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
 from bidopt.exceptions import InvalidInputError
@@ -107,7 +108,9 @@ class CurveDraws:
             for j, c in enumerate(self.channels):
                 lo, hi = central_interval(v[:, j], 0.8)
                 q = (lo, float(np.median(v[:, j])), hi)
-                lines.append(f"  {c + '.' + name:<28} {q[1]:12.6g}  [{q[0]:.4g}, {q[2]:.4g}]")
+                lines.append(
+                    f"  {ljust(c + '.' + name, 28)} {q[1]:12.6g}  [{q[0]:.4g}, {q[2]:.4g}]"
+                )
         return "\n".join(lines)
 
     def to_frame(self) -> Any:
@@ -199,7 +202,7 @@ class ChannelIntervals:
             # yuan as whole numbers from 100 up (as the split's summary), never an exponent
             spend = f"{self.spend[j]:12,.0f}" if self.spend[j] >= 100 else f"{self.spend[j]:12,.2f}"
             lines.append(
-                f"  {c:<16} spend {spend}  ROI {self.roi[j]:.3g} "
+                f"  {ljust(c, 16)} spend {spend}  ROI {self.roi[j]:.3g} "
                 f"[{self.roi_low[j]:.3g}, {self.roi_high[j]:.3g}]  marginal "
                 f"{self.marginal_roi[j]:.3g} [{self.marginal_low[j]:.3g}, "
                 f"{self.marginal_high[j]:.3g}]{flag}"

@@ -21,6 +21,7 @@ from bidopt._validation import (
     check_scalar,
     short_repr,
 )
+from bidopt._wording import ljust
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import as_mapping, build_split_problem
@@ -96,7 +97,7 @@ class WindowSplit:
         lines.append(f"  {'yuan per period':<16}{head}")
         for j, c in enumerate(self.channels):
             row = "".join(f"{v:>14,.0f}" for v in self.spend[j])
-            lines.append(f"  {c:<16}{row}")
+            lines.append(f"  {ljust(c, 16)}{row}")
         q = central_interval(self.response_draws, 0.8)
         lines.append(
             f"  over {self.response_draws.size} draws: 80% range {q[0]:,.0f} - {q[1]:,.0f}"

@@ -16,6 +16,7 @@ from scipy import stats
 
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_scalar, short_repr
+from bidopt._wording import display_width, ljust
 from bidopt.exceptions import InvalidInputError
 from bidopt.experiments._stats import ArmStatistics, summarize
 from bidopt.typing import BoolArray, FloatArray, ObjectArray
@@ -262,12 +263,12 @@ class Comparison:
         lines = [
             f"{self.metric} ({self.kind}{adjusted}), control {self.control!r}; {multiplicity}:"
         ]
-        width = max(len(a) for a in self.arms)
+        width = max(display_width(str(a)) for a in self.arms)
         c = int(np.flatnonzero(self.arms == self.control)[0])
         for i in [c, *(j for j in range(self.arms.size) if j != c)]:
             a = self.arms[i]
             value = unit.format(self.value[i])
-            head = f"  {a:<{width}}  n={self.n[i]:>9,.0f}  {self.value_name} {value}"
+            head = f"  {ljust(str(a), width)}  n={self.n[i]:>9,.0f}  {self.value_name} {value}"
             if a == self.control:
                 lines.append(head + "  (control)")
                 continue
