@@ -151,3 +151,20 @@ def test_a_value_of_the_wrong_type_is_shown() -> None:
     match = r"`group_budgets` must be a mapping .* Got \[5\.0\] of type list"
     with pytest.raises(InvalidInputError, match=match):
         optimize_bids(land, 10.0, groups=["a", "b"], group_budgets=[5.0])  # type: ignore[arg-type]
+
+
+def test_a_share_above_the_per_cell_optimum_is_explained() -> None:
+    """Before: 'the plan reaches 101.22% of the per-cell optimum' and no word why an
+    optimum is beaten (it is solved on whole levels, within its certified gap)."""
+    plan = optimize_crowd_bids(
+        _land(), 30.0, keywords=["dress", "dress"], crowds=["others", "past buyers"],
+        base_crowd="others",
+    )  # fmt: skip
+    assert plan.share_of_per_cell > 1.0
+    assert "(Above 100%: the per-cell optimum takes the landscape's levels" in plan.message
+    assert f"certified gap of {plan.per_cell.relative_gap:.2%}" in plan.message
+    below = optimize_crowd_bids(
+        _land(), 8.0, keywords=["dress", "dress"], crowds=["others", "past buyers"],
+        base_crowd="others",
+    )  # fmt: skip
+    assert below.share_of_per_cell <= 1.0 and "Above 100%" not in below.message

@@ -783,6 +783,12 @@ def _finish(
             f"per-cell optimum and at most {(bound - fun) / bound if bound > 0 else 0.0:.2%} "
             f"below its bound; the keyword-only plan reaches {keyword_only.fun / ref:.2%}."
         )
+        if fun > ref * (1 + 1e-9):
+            message += (
+                " (Above 100%: the per-cell optimum takes the landscape's levels, within its "
+                f"certified gap of {per_cell.relative_gap:.2%}, while the plan's bids may fall "
+                "between a cell's levels, read by interpolation.)"
+            )
     elif fun > 0:  # the per-cell plan takes whole levels; the plan reads between them
         message = (
             f"{counted(targeted.size, 'crowd premium')}; the plan buys {fun:g} "
