@@ -154,8 +154,10 @@ class BidSheet:
         """The bid file's new-bid column, yuan, shape (n_rows,): ``new_bid``, except where
         the plan bids nothing.  The platform takes bids from ``min_bid`` (0.05 yuan) up, so
         a 0.00 would be refused by the upload: a keyword the plan pauses gets ``min_bid``
-        (the upload holds it at the lowest bid at once, where a Zhitongche keyword wins
-        almost no auctions; the action column says pause, to stop it in the platform), never
+        (the upload holds it at the lowest bid at once, where at Zhitongche's 0.05 a keyword
+        wins almost no auctions; a higher ``min_bid`` still buys clicks, and the sheet's
+        warnings say what it would spend; the action column says pause, to stop it in the
+        platform), never
         its current bid, which a merchant uploading the file unread would leave spending
         against the plan.  A keyword without a bid today that the plan leaves without one
         is NaN (an empty cell: nothing to upload)."""
@@ -217,6 +219,7 @@ class BidSheet:
             unit="orders" if with_orders else "clicks",
             lang=lang,
             capped=self.capped,
+            min_bid=self.min_bid,
         )
 
     def warnings_in(self, lang: Lang = "en") -> tuple[str, ...]:
@@ -541,6 +544,9 @@ def make_bid_sheet(
         ),
     ).astype(object)
     spend = float(cost.sum())
+    # the bid file gives a paused keyword min_bid (BidSheet.upload_bid): what it buys there
+    paused = action == "pause"
+    idle = np.where(paused, float(low), 0.0)
     within = bool(((new == 0) | ((new >= low - 1e-12) & (new <= high + 1e-12))).all())
     # what the plan was made and certified for, and never above the merchant's budget
     limit = min(aim, asked)
@@ -564,6 +570,7 @@ def make_bid_sheet(
         formula_like=_formula_like(log, first),
         quiet_last_day=(str(last_day), tuple(named)),
         averaged=(_averaged_keys(log, first, key_cols), "/".join(log.report.split_columns)),
+        paused_spend=(int(paused.sum()), float(_evaluate(estimate, idle, over_draws)[0].sum())),
     )
     capped = None
     if uncapped is not None and cap is not None:

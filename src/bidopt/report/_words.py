@@ -62,6 +62,31 @@ ACTION_ZH = {"raise": "提价", "lower": "降价", "keep": "不变", "pause": "�
 }
 
 
+#: Zhitongche's lowest bid, yuan: a keyword held there wins almost no auctions.
+PLATFORM_MIN_BID = 0.05
+
+
+def _lowest(min_bid: float, lang: str) -> str:
+    """What the bid file does with a paused keyword (``min_bid``: its new-bid cell), in
+    ``lang``: the platform's lowest bid, or a higher lowest bid that still buys clicks."""
+    if min_bid <= PLATFORM_MIN_BID + 1e-9:
+        if lang == "zh":
+            return "文件中新出价为平台最低出价（出价 0 无法上传），请在后台暂停该词"
+        return (
+            "the file gives it the platform's lowest bid (a bid of 0 cannot be uploaded): "
+            "pause it in the platform"
+        )
+    if lang == "zh":
+        return (
+            f"文件中新出价为所设的最低出价 {min_bid:.2f} 元（出价 0 无法上传），这个出价仍会花钱，"
+            "请在后台暂停该词"
+        )
+    return (
+        f"the file gives it the lowest bid allowed, {min_bid:.2f} yuan (a bid of 0 cannot be "
+        "uploaded), which still spends: pause it in the platform"
+    )
+
+
 def _num(value: float) -> str:
     """``value`` to two decimals, never ``-0.00``."""
     return f"{round(value, 2) + 0.0:,.2f}"
@@ -75,13 +100,12 @@ def _amount(value: float, lang: str) -> str:
     return _num(value)
 
 
-def _reason_en(act: str, dc: float, dg: float, unit: str, capped: bool = False) -> str:
+def _reason_en(
+    act: str, dc: float, dg: float, unit: str, capped: bool = False, min_bid: float = 0.05
+) -> str:
     more, gain = _amount(dc, "en"), _amount(dg, "en")
     saved, lost = _amount(-dc, "en"), _amount(-dg, "en")
-    lowest = (
-        "the file gives it the platform's lowest bid (a bid of 0 cannot be uploaded): pause "
-        "it in the platform"
-    )
+    lowest = _lowest(min_bid, "en")
     if act == "keep":
         return "keep: the current bid is already the plan's"
     if act == "pause" and capped:
@@ -107,10 +131,12 @@ def _reason_en(act: str, dc: float, dg: float, unit: str, capped: bool = False) 
     return f"lower: saves {saved} yuan/day for {lost} fewer {unit}/day"
 
 
-def _reason_zh(act: str, dc: float, dg: float, unit: str, capped: bool = False) -> str:
+def _reason_zh(
+    act: str, dc: float, dg: float, unit: str, capped: bool = False, min_bid: float = 0.05
+) -> str:
     more, gain = _amount(dc, "zh"), _amount(dg, "zh")
     saved, lost = _amount(-dc, "zh"), _amount(-dg, "zh")
-    lowest = "文件中新出价为平台最低出价（出价 0 无法上传），请在后台暂停该词"
+    lowest = _lowest(min_bid, "zh")
     if act == "keep":
         return "不变：当前出价已是最优"
     if act == "pause" and capped:
@@ -140,10 +166,12 @@ def bid_reasons(
     unit: str,
     lang: str,
     capped: Any = None,
+    min_bid: float = PLATFORM_MIN_BID,
 ) -> list[str]:
     """One plain-word reason per row: the action, the change in daily spend and in orders
     (or clicks, ``unit``) it buys or gives up, and a note when the key has little data;
-    ``capped`` (bool per row, optional) marks pauses the CPC cap forces."""
+    ``capped`` (bool per row, optional) marks pauses the CPC cap forces; ``min_bid`` is
+    the bid the file gives a paused keyword, yuan."""
     words = {"orders": "单", "clicks": "次点击"}[unit] if lang == "zh" else unit
     n = np.asarray(action).size
     by_cap = np.zeros(n, dtype=bool) if capped is None else np.asarray(capped, dtype=bool)
@@ -157,11 +185,11 @@ def bid_reasons(
         strict=True,
     ):
         if lang == "zh":
-            text = _reason_zh(str(act), dc, dg, words, cap)
+            text = _reason_zh(str(act), dc, dg, words, cap, min_bid)
             if clicks < FEW_CLICKS and act != "keep":
                 text += f"（数据少：报表中仅 {clicks:g} 次点击）"
         else:
-            text = _reason_en(str(act), dc, dg, words, cap)
+            text = _reason_en(str(act), dc, dg, words, cap, min_bid)
             if clicks < FEW_CLICKS and act != "keep":
                 text += f" (little data: {clicks:g} clicks in the report)"
         out.append(text)
@@ -234,6 +262,7 @@ def sheet_warnings(
     below_history: int = 0,
     quiet_last_day: tuple[str, tuple[str, ...]] = ("", ()),
     averaged: tuple[tuple[str, ...], str] = ((), ""),
+    paused_spend: tuple[int, float] = (0, 0.0),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The bid sheet's warnings in English and in Chinese (same order); ``orders`` is
     (today's, the plan's) orders per day (NaN without an orders column); ``formula_like``
@@ -243,7 +272,9 @@ def sheet_warnings(
     report; ``quiet_last_day`` the report's last day and the keys (as the file names them)
     with a bid that have no row that day, or one without impressions after many a day
     before (paused there, perhaps); ``averaged`` the keys with a day summed at its rows'
-    click-weighted bid (device bid premiums) and the report's split column(s)."""
+    click-weighted bid (device bid premiums) and the report's split column(s);
+    ``paused_spend`` the paused keywords and what they would spend a day at the bid the
+    file gives them (``min_bid``), yuan."""
     en: list[str] = []
     zh: list[str] = []
     if formula_like:
@@ -335,6 +366,19 @@ def sheet_warnings(
             f"或之前每天展现很多而当天为 0）：{shown}。若您已在后台暂停它们，报表看不出来："
             "“当前”一栏仍按它们最后的出价计算，文件也给了它们新出价；上传前请保持暂停"
             "（或删除这些行）。"
+        )
+    n_paused, idle = paused_spend
+    if n_paused and idle >= 0.005:
+        en.append(
+            f"{n_paused} paused keywords are written at the lowest bid, {min_bid:.2f} yuan (a "
+            f"bid of 0 cannot be uploaded), where they would still spend about {idle:,.2f} "
+            "yuan a day that the plan's figures do not count: pause them in the platform "
+            "when you upload the file."
+        )
+        zh.append(
+            f"{n_paused} 个暂停的关键词在文件中写为最低出价 {min_bid:.2f} 元（出价 0 无法上传），"
+            f"按这个出价它们每天仍会花约 {idle:,.2f} 元，方案的数字没有算进去：上传文件时请在"
+            "后台暂停它们。"
         )
     keys, by = averaged
     if keys:
