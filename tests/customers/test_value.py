@@ -153,3 +153,28 @@ def test_customer_value_refuses_a_failed_or_infinite_spend_fit() -> None:
         purchases, heavy, x[buyers], t_x[buyers], big_t[buyers], z[buyers], horizon=52.0
     )
     assert np.isfinite(repeat.value).all()
+
+
+def test_by_segment_summary_says_where_the_value_comes_from_and_prints_no_nan() -> None:
+    # found by the Python walkthrough on CDNOW's RFM segments: by_segment's lines ended
+    # '(x1.36 the first basket; customers)', and without first baskets '(xnan the first
+    # basket; customers)'
+    from bidopt.customers import CustomerValue
+
+    ones = np.ones(3)
+    value = CustomerValue(
+        expected_purchases=ones,
+        discounted_purchases=ones,
+        expected_spend=np.array([10.0, 20.0, 30.0]),
+        value=np.array([10.0, 20.0, 30.0]),
+        probability_alive=ones,
+        horizon=52.0,
+        discount_rate=0.0,
+    )
+    with_first = value.by_segment(["a", "a", "b"], [5.0, 5.0, 10.0]).summary()
+    assert "(x4 the first basket; the mean prediction for the segment's existing customers)" in (
+        with_first
+    )
+    without = value.by_segment(["a", "a", "b"]).summary()
+    assert "nan" not in without
+    assert "lifetime value per order 15 (the mean prediction for the segment's existing" in without

@@ -26,6 +26,7 @@ _BASIS_WORDS = {
         "so this segment takes the models fitted on every customer"
     ),
     "segment fit": "segment fit: models fitted on this segment's customers alone",
+    "customers": "the mean prediction for the segment's existing customers",
 }
 
 
@@ -78,11 +79,14 @@ class SegmentValue:
         """One line per segment."""
         lines = ["Customer value by segment:"]
         for i, name in enumerate(self.segment):
+            # without first baskets the multiplier is NaN: not printed as 'xnan'
+            times = self.value_multiplier[i]
+            per = "" if np.isnan(times) else f"x{times:.3g} the first basket; "
             lines.append(
                 f"  {name}: {int(self.n_customers[i]):,} customers, future value "
                 f"{self.value_per_customer[i]:.4g} per customer, lifetime value per order "
-                f"{self.lifetime_value_per_order[i]:.4g} (x{self.value_multiplier[i]:.3g} the "
-                f"first basket; {_BASIS_WORDS.get(str(self.basis[i]), self.basis[i])})"
+                f"{self.lifetime_value_per_order[i]:.4g} ({per}"
+                f"{_BASIS_WORDS.get(str(self.basis[i]), self.basis[i])})"
             )
         return "\n".join(lines)
 
