@@ -207,6 +207,8 @@ def test_an_hourly_report_with_a_timestamp_column_is_summed_per_day() -> None:
         np.testing.assert_array_equal(log.impressions, [150, 20])
         assert log.report.split_columns == ("时间 (time of day)",)
         assert log.report.flags == ()
+        # the Chinese note says it in Chinese ('按时间 (time of day)拆分的' before)
+        assert log.report.split_note("zh").startswith("按时间中的时刻拆分的 2 行已合并为 1 个")
     # a daily report (no time of day, or midnight on every row) is read row for row
     midnight = [datetime.datetime(2024, 11, d) for d in (1, 1, 2)]
     log = read_keyword_log(source | {"时间": midnight})

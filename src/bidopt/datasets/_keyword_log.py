@@ -196,8 +196,11 @@ class LoadReport:
         """What was summed into one row per keyword-day, and what was not, in plain words
         (``lang``: ``"en"`` or ``"zh"``); ``""`` when nothing was and nothing is left."""
         lang = check_choice(lang, "lang", ("en", "zh"))  # type: ignore[assignment]
-        by = "/".join(self.split_columns)
         zh = lang == "zh"
+        # (a timestamp column's time of day: "日期 (time of day)", read "日期中的时刻")
+        by = "/".join(self.split_columns)
+        if zh:
+            by = by.replace(" (time of day)", "中的时刻")
 
         def day(text: str) -> str:  # a keyword-day as _name_days names it, in ``lang``
             if not zh:
