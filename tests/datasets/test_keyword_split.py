@@ -322,3 +322,21 @@ def test_splits_keep_drops_the_keyword_days_total_rows_too() -> None:
     assert kept.report.dropped_rows.tolist() == [0]
     assert kept.totals()["clicks"] == 16
     assert kept.sum_days().impressions.tolist() == [400]
+
+
+def test_a_time_column_beside_the_date_column_is_the_hour() -> None:
+    # 日期 and 时间 (the hour: "09:00", "9") side by side both read as the date column:
+    # the report was refused ("keep one of them"), and keeping either lost the hour or
+    # every row. The one holding no date is the hour split, in either order
+    rows = {"关键词": ["a"] * 3, "展现量": [100, 50, 20], "点击量": [4, 2, 1]}
+    days = ["2024-11-01", "2024-11-01", "2024-11-02"]
+    for times in (["09:00", "10:00", "09:00"], ["9", "10", "9"]):
+        for first in (True, False):
+            both = {"日期": days, "时间": times} if first else {"时间": times, "日期": days}
+            log = read_keyword_log({**both, **rows})
+            np.testing.assert_array_equal(log.impressions, [150, 20])
+            assert log.report.column_map["时间"] == "hour"
+            assert log.report.split_columns == ("时间",)
+    # two date columns are still two date columns
+    with pytest.raises(InvalidInputError, match=r"both map to `date`"):
+        read_keyword_log({"日期": days, "时间": days, **rows})

@@ -126,6 +126,16 @@ def _map_headers(table: RawTable) -> tuple[dict[str, str], tuple[str, ...]]:
         if column is None:
             ignored.append(header)
             continue
+        if column == "date" and column in used and "hour" not in used:
+            # 日期 and 时间 side by side: an hourly report whose 时间 is the time of day
+            # ("09:00", "9", "09:00-10:00"), the one of the two whose cells hold no date
+            first = used["date"]
+            hour = next((h for h in (header, first) if _no_dates(table.columns[h])), None)
+            if hour is not None:
+                day = first if hour == header else header
+                used["date"], used["hour"] = day, hour
+                mapping[day], mapping[hour] = "date", "hour"
+                continue
         if column in used:
             raise InvalidInputError(
                 f"`source` must have one column per keyword-log field. Got columns "
@@ -143,6 +153,13 @@ def _map_headers(table: RawTable) -> tuple[dict[str, str], tuple[str, ...]]:
             + "."
         )
     return mapping, tuple(ignored)
+
+
+def _no_dates(cells: npt.NDArray[Any]) -> bool:
+    """Whether a column holds values and none of them is a date (a time-of-day column
+    beside the date column)."""
+    blank = parse_text(cells)[1]
+    return bool((~blank).any()) and bool(np.isnat(parse_dates(cells)[0])[~blank].all())
 
 
 #: A file's header row: the first of its first rows with the required columns.
@@ -246,8 +263,9 @@ def read_keyword_log(
         (the report says how many such rows it kept); ``relax=()`` rejects them.
     splits : {"sum", "sum_click_weighted", "keep"}, default "sum"
         What to do with a report split by device, hour or traffic source (a column of
-        :data:`SPLIT_ALIASES`: 设备 / 终端 / 小时 / 流量来源, device, hour, ...; or a date
-        column whose cells carry times of day, ``2024-11-01 09:00``), which has several
+        :data:`SPLIT_ALIASES`: 设备 / 终端 / 小时 / 流量来源, device, hour, ...; a 时间 column
+        of times of day beside the 日期 column; or a date column whose cells carry times
+        of day, ``2024-11-01 09:00``), which has several
         rows per keyword-day, one per split label.  ``"sum"``: the rows of a keyword-day
         that share one bid are summed into one row (impressions, clicks, cost,
         conversions and revenue added; rate columns such as CTR or CPC are not read); a
