@@ -443,3 +443,22 @@ def test_the_page_says_how_many_bad_rows_it_does_not_list() -> None:
         read = page.split(WORDS[lang]["data"])[-1]
         assert read.count("is not a number") == 10
         assert f"<li>{more}</li>" in read
+
+
+@pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+def test_rows_repeated_exactly_are_one_plain_line() -> None:
+    # a report exported twice over a few rows: each copy was listed as a bad row, in
+    # English on the Chinese page ("row 6: `keyword` repeats row 0 exactly (same
+    # keyword-day and values); keep one copy"); nothing in them is bad data
+    data = _log()
+    rows = {k: [*v, *v[:3]] for k, v in data.items()}
+    log = read_keyword_log(rows, errors="drop")
+    assert log.report.n_dropped == 3
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    zh = render_plan_report(sheet, load_report=log.report, lang="zh")
+    assert "丢弃的行中有 3 行与之前的某一行完全相同（报表重复导出或重复粘贴），只保留一份" in zh
+    assert "repeats row" not in zh
+    en = render_plan_report(sheet, load_report=log.report, lang="en")
+    assert "3 of the dropped rows repeat an earlier row exactly" in en
+    assert "repeats row" not in en

@@ -85,7 +85,20 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         body += f"<p>{text(intro)}</p>"
         body += "<ul>" + "".join(f"<li>{text(k)}</li>" for k in load.lost_keys[:shown])
         body += (f"<li>… {more:,}</li>" if more > 0 else "") + "</ul>"
-    totals, followers, others = _sorted_reasons(load.reasons)
+    totals, followers, repeats, others = _sorted_reasons(load.reasons)
+    if repeats:
+        n_repeats = f"{repeats:,}"
+        body += (
+            "<p>"
+            + text(
+                f"丢弃的行中有 {n_repeats} 行与之前的某一行完全相同（报表重复导出或重复粘贴），"
+                "只保留一份，以免重复计算。"
+                if lang == "zh"
+                else f"{n_repeats} of the dropped rows repeat an earlier row exactly (a report "
+                "exported or pasted twice): one copy is kept, so nothing is counted twice."
+            )
+            + "</p>"
+        )
     if totals:
         n_total, by = f"{sum(totals.values()):,}", "/".join(load.split_columns) or "?"
         # (a total row whose split cell is empty: named as such)
@@ -134,16 +147,19 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
 
 _TOTAL_ROW = re.compile(r".*labels the row as its keyword-day's total over the .+ split \('(.*?)':")
 _FOLLOWER = re.compile(r".*shares its .+ with row \d+, which was dropped; the day's other split")
+_REPEAT = re.compile(r".*: `keyword` repeats row \d+ exactly \(same ")
 
 
-def _sorted_reasons(reasons: tuple[str, ...]) -> tuple[dict[str, int], int, list[str]]:
-    """The drop reasons of a split report as :func:`bidopt.datasets.read_keyword_log`
-    words them: its total rows (全部 / 合计 beside the device rows) counted by label, the
-    rows dropped only because another row of their keyword-day was, counted, and the
-    other reasons in order.  The page says the first two in a line each: listed, the
-    total rows read as bad data and the followers hid the row that was bad."""
+def _sorted_reasons(reasons: tuple[str, ...]) -> tuple[dict[str, int], int, int, list[str]]:
+    """The drop reasons as :func:`bidopt.datasets.read_keyword_log` words them: a split
+    report's total rows (全部 / 合计 beside the device rows) counted by label, the rows
+    dropped only because another row of their keyword-day was, counted, the rows that
+    repeat an earlier row exactly, counted, and the other reasons in order.  The page
+    says the first three in a line each: listed, the total rows and the copies read as
+    bad data (in English on the Chinese page), and the followers hid the row that was
+    bad."""
     totals: dict[str, int] = {}
-    followers = 0
+    followers = repeats = 0
     others = []
     for reason in reasons:
         found = _TOTAL_ROW.match(reason)
@@ -151,9 +167,11 @@ def _sorted_reasons(reasons: tuple[str, ...]) -> tuple[dict[str, int], int, list
             totals[found.group(1)] = totals.get(found.group(1), 0) + 1
         elif _FOLLOWER.match(reason):
             followers += 1
+        elif _REPEAT.match(reason):
+            repeats += 1
         else:
             others.append(reason)
-    return totals, followers, others
+    return totals, followers, repeats, others
 
 
 def _ranges_block(ranges: PlanRanges, lang: Lang) -> str:
