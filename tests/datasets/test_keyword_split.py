@@ -340,3 +340,19 @@ def test_a_time_column_beside_the_date_column_is_the_hour() -> None:
     # two date columns are still two date columns
     with pytest.raises(InvalidInputError, match=r"both map to `date`"):
         read_keyword_log({"日期": days, "时间": days, **rows})
+
+
+def test_a_date_without_a_time_is_midnight_in_a_timestamp_column() -> None:
+    # a daily report with one day pasted twice, once as 2024-11-01 and once as
+    # 2024-11-01 00:00:00 (a spreadsheet's copy): the two were read as two hours ('' and
+    # 00:00) and summed, the day counted twice (impressions 200 for 100) without a word
+    rows = {"关键词": ["a"] * 3, "展现量": [100, 100, 50], "点击量": [4, 4, 2]}
+    pasted = ["2024-11-01", "2024-11-01 00:00:00", "2024-11-02"]
+    log = read_keyword_log({"日期": pasted, **rows}, errors="drop")
+    np.testing.assert_array_equal(log.impressions, [100, 50])
+    assert log.report.split_columns == () and log.report.dropped_rows.tolist() == [1]
+    # an hourly report whose hour 0 is written as the date alone is still hourly
+    hourly = ["2024-11-01", "2024-11-01 01:00", "2024-11-02"]
+    log = read_keyword_log({"日期": hourly, **rows})
+    np.testing.assert_array_equal(log.impressions, [200, 50])
+    assert log.report.split_columns == ("日期 (time of day)",)

@@ -598,8 +598,12 @@ def _sum_splits(
 
 def _times_of_day(values: npt.NDArray[Any]) -> npt.NDArray[np.object_] | None:
     """The time of day each date cell carries (:func:`times_of_day`), when the cells
-    carry more than one (an hourly report that writes a timestamp per row); else None."""
+    carry more than one (an hourly report that writes a timestamp per row); else None.
+    A date written without a time is midnight ("00:00"), as a spreadsheet shows a
+    timestamp at 0:00: the day pasted once as ``2024-11-01`` and once as ``2024-11-01
+    00:00:00`` is one time of day twice, not two hours."""
     labels = times_of_day(values)
+    labels[labels == ""] = "00:00"
     return labels if np.unique(labels.astype(str)).size > 1 else None
 
 
