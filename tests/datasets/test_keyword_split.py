@@ -356,3 +356,13 @@ def test_a_date_without_a_time_is_midnight_in_a_timestamp_column() -> None:
     log = read_keyword_log({"日期": hourly, **rows})
     np.testing.assert_array_equal(log.impressions, [200, 50])
     assert log.report.split_columns == ("日期 (time of day)",)
+
+
+def test_a_full_width_split_label_is_its_half_width_twin() -> None:
+    # ＰＣ (full-width, as some exports write Latin letters) beside PC on one keyword-day
+    # is the same device twice: it was read as a third device and the day summed
+    source = _split("设备", ["PC", "无线"])
+    source["设备"][1] = "ＰＣ"
+    log = read_keyword_log(source)
+    assert len(log) == 4 and log.report.n_summed_days == 1  # only 2024-11-02's
+    assert "repeats the keyword-day and device of row 0" in log.report.flags[0]

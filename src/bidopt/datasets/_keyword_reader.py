@@ -336,7 +336,9 @@ def read_keyword_log(
     headers_of = {column: header for header, column in mapping.items()}
     blank: dict[str, BoolArray] = {}  # split cells left empty
     for column in split_columns:  # a label per row; an empty cell is a label of its own
-        parsed[column], blank[column] = parse_text(raw[column])
+        text, blank[column] = parse_text(raw[column])
+        # (full-width ＰＣ is PC: the same device twice on a day is not summed)
+        parsed[column] = map_unique(text, lambda v: unicodedata.normalize("NFKC", v), object)
     times = None if "hour" in raw else _times_of_day(raw["date"])
     if times is not None:  # an hourly report with one timestamp column: split by its time
         parsed["hour"] = times
