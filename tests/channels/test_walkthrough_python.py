@@ -7,10 +7,19 @@ split scaled to the budget says so, and the channel intervals print yuan, not ex
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bidopt._wording import display_width
-from bidopt.channels import CurveDraws, ResponseFit, split_budget, split_window
+from bidopt.channels import (
+    CurveDraws,
+    ResponseFit,
+    budget_for_target,
+    compare_splits,
+    split_budget,
+    split_window,
+)
 from bidopt.channels._uncertainty import ChannelIntervals
+from bidopt.exceptions import InvalidInputError
 from tests.channels.test_safe_split import TODAY, _fit
 
 RULE = {"groups": {"g": ["a"]}, "group_shares": {"g": (0.3, 0.5)}}
@@ -119,3 +128,15 @@ def test_tables_line_up_after_chinese_channel_names() -> None:
     assert len({display_width(r) for r in rows}) == 1, rows  # numbers right-aligned
     rows = [r for r in draws.summary().splitlines() if ".ceiling" in r]
     assert len(rows) == 3 and len({display_width(r.split("[")[0]) for r in rows}) == 1, rows
+
+
+def test_compare_splits_and_budget_for_target_refuse_a_fit_and_say_what_to_pass() -> None:
+    # compare_splits(fit, ...) ran the safe default for every entry: its "optimal" (the
+    # safe split without a rule) earned less than the 60/40 scenario on Robyn's data
+    fit = _disagreeing(0)
+    with pytest.raises(InvalidInputError, match=r"not a fit of fit_response.*fit\.curves"):
+        compare_splits(fit, 4000.0, groups={"g": ["a"]}, scenarios={"half": {"g": 0.5}})  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"Got a ResponseFit instead: pass fit\.curves"):
+        budget_for_target(fit, revenue=100.0, max_budget=8000.0)  # type: ignore[arg-type]
+    splits = compare_splits(fit.curves, 4000.0, groups={"g": ["a"]}, scenarios={"half": {"g": 0.5}})
+    assert splits["half"].rule_cost is not None and splits["half"].rule_cost >= 0

@@ -409,7 +409,15 @@ def restrict(problem: SplitProblem, lower: FloatArray, upper: FloatArray) -> Spl
 
 
 def check_curves(curves: Any) -> None:
-    """``curves`` must be a non-empty mapping of channel name -> ResponseCurve."""
+    """``curves`` must be a non-empty mapping of channel name -> ResponseCurve (not a
+    fit: the functions that take one say so)."""
+    if hasattr(curves, "draws") and isinstance(getattr(curves, "curves", None), Mapping):
+        raise InvalidInputError(
+            "`curves` must be a mapping of channel -> ResponseCurve here, not a fit of "
+            "fit_response. Got a ResponseFit instead: pass fit.curves (its point curves), or "
+            "call split_budget(fit, ...) once per rule for splits over its draws (with the "
+            "safe default, a split without the rule is not the optimum)."
+        )
     if not isinstance(curves, Mapping) or not curves:
         raise InvalidInputError(
             "`curves` must be a non-empty mapping of channel -> ResponseCurve. "

@@ -16,9 +16,7 @@ from bidopt._validation import (
 )
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._fit import ResponseFit
-from bidopt.channels._problem import (
-    as_mapping,
-)
+from bidopt.channels._problem import as_mapping, check_curves
 from bidopt.channels._request import check_request
 from bidopt.channels._result import BudgetSplit
 from bidopt.channels._split_core import solve_request
@@ -214,7 +212,9 @@ def compare_splits(
     Parameters
     ----------
     curves, total_budget, groups, bounds, method, options
-        As in :func:`split_budget`.
+        As in :func:`split_budget`; ``curves`` a mapping of channel -> ResponseCurve
+        (for a fit, ``fit.curves``; a fit itself is refused: with its draws and the safe
+        default, the split without a rule is not the optimum).
     scenarios : mapping of str to group shares
         Name -> ``group_shares``, e.g. ``{"60/40 rule": {"core": 0.6, "emerging": 0.4},
         "core 55-65%": {"core": (0.55, 0.65)}}``.
@@ -227,6 +227,7 @@ def compare_splits(
         ``"current"`` (if given), every scenario, and ``"optimal"`` (no group rule);
         each scenario's ``rule_cost`` is its revenue gap to the optimum.
     """
+    check_curves(curves)  # a fit's draws would make "optimal" the safe split, no optimum
     out: dict[str, BudgetSplit] = {}
     if not isinstance(scenarios, Mapping) or not all(
         isinstance(v, Mapping) or hasattr(v, "to_dict") for v in scenarios.values()
