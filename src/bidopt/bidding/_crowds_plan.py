@@ -62,7 +62,13 @@ class CrowdBidPlan(PlanTotals):
     per_cell : BidPlan
         The per-cell optimum, the reference (one bid per keyword x crowd cell).
     keyword_only : BidPlan
-        The keyword-only plan (on the keyword landscape with every premium 0).
+        The keyword-only plan (on the keyword landscape with every premium 0).  Both are
+        solved on landscapes that carry what their solve reads: with
+        ``objective="lifetime_value"`` their ``revenue`` (and objective, "revenue") is
+        the lifetime value, not the first basket this plan's ``revenue`` is, and
+        ``keyword_only`` has only the metrics its objective and target read (clicks,
+        cost and those).  Compare them with this plan through ``fun``,
+        ``share_of_per_cell`` and ``keyword_only_fun``.
     success : bool
         True only when every check of ``certificate`` holds on this plan.
     status : int
