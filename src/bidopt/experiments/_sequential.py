@@ -222,7 +222,8 @@ class GroupSequentialDesign:
         Returns
         -------
         ndarray of int64, shape (...)
-            Index of the first look with ``|z| >= bound``, or -1 if none crosses.
+            0-based index of the first look with ``|z| >= bound`` (look ``index + 1``
+            as :meth:`summary` numbers them), or -1 if none crosses.
         """
         zs = as_float_array(z, "z", ndim=None, allow_nan=True)
         if zs.shape[-1:] != self.bounds.shape:

@@ -46,7 +46,8 @@ def plot_response_curves(
     level : float, default 0.8
         Probability of the band of a fit's draws: at each spend, the central ``level``
         interval of the draws' responses, which holds a further draw with that
-        probability (see ``bidopt._quantiles.central_band``).
+        probability (the draws at ranks (n + 1) x (1 -+ level) / 2, as every interval
+        over draws in bidopt).
     lang : {"en", "zh"}, default "en"
         Language of the titles, axis labels and legend marks ("current", "optimal",
         "observed range", the band); channel and ``others`` names are drawn as given.
