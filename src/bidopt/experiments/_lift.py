@@ -142,7 +142,11 @@ def design_lift_test(
         Standard deviation of the KPI per period around its expected level (after
         known drivers), KPI units.
     kpi : array-like of shape (n_periods,), optional
-        A history of the KPI per period; its sample standard deviation is used.
+        A history of the KPI per period; its sample standard deviation is used, trend,
+        seasonality and promotions included, which overstates the noise a test faces
+        (and so its length, by the square of the overstatement).  With a fit of
+        :func:`~bidopt.channels.fit_response`, give ``kpi_sd=np.std(fit.residuals,
+        ddof=1)`` instead.
     spend_change : float or array-like, optional
         Spend change per period, yuan (nonzero).
     periods : float or array-like, optional
