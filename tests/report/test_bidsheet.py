@@ -455,3 +455,25 @@ def test_paused_keywords_at_a_lowest_bid_that_still_spends_are_warned() -> None:
         assert len(zh) == 1 and "按这个出价它们每天仍会花约" in zh[0]
         assert all("the lowest bid allowed, 0.40 yuan" in r for r in reason_en)
         assert all("平台" not in r and "最低出价 0.40 元" in r for r in reason_zh)
+
+
+@pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+def test_a_report_without_campaign_or_ad_group_is_warned() -> None:
+    # a report without 推广计划 / 推广单元 / 匹配方式 gave a bid file with those cells
+    # empty and no word that the platform needs them to find each keyword
+    rows = _log()
+    rows = {k: v for k, v in rows.items() if k not in ("推广计划", "推广单元", "匹配方式")}
+    rows["关键词"] = ["连衣裙", "裙子", "望远镜"] * 2
+    log = read_keyword_log(rows)
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    assert [[*r[:2], r[3]] for r in sheet.rows("zh")] == [["", "", ""]] * 3
+    en = [w for w in sheet.warnings if w.startswith("The report has no campaign / ad group")]
+    zh = [
+        w for w in sheet.warnings_in("zh") if w.startswith("报表没有推广计划、推广单元、匹配方式列")
+    ]
+    assert len(en) == 1 and len(zh) == 1
+    whole = read_keyword_log(_log())
+    estimate = estimate_landscapes(whole, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(whole, estimate, optimize_bids(estimate.landscapes, 150.0))
+    assert not any("has no" in w for w in sheet.warnings)

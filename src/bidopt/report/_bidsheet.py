@@ -571,6 +571,9 @@ def make_bid_sheet(
         quiet_last_day=(str(last_day), tuple(named)),
         averaged=(_averaged_keys(log, first, key_cols), "/".join(log.report.split_columns)),
         paused_spend=(int(paused.sum()), float(_evaluate(estimate, idle, over_draws)[0].sum())),
+        missing_keys=tuple(
+            c for c in ("campaign", "ad_group", "match_type") if getattr(log, c) is None
+        ),
     )
     capped = None
     if uncapped is not None and cap is not None:

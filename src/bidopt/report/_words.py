@@ -263,6 +263,7 @@ def sheet_warnings(
     quiet_last_day: tuple[str, tuple[str, ...]] = ("", ()),
     averaged: tuple[tuple[str, ...], str] = ((), ""),
     paused_spend: tuple[int, float] = (0, 0.0),
+    missing_keys: tuple[str, ...] = (),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The bid sheet's warnings in English and in Chinese (same order); ``orders`` is
     (today's, the plan's) orders per day (NaN without an orders column); ``formula_like``
@@ -274,7 +275,8 @@ def sheet_warnings(
     before (paused there, perhaps); ``averaged`` the keys with a day summed at its rows'
     click-weighted bid (device bid premiums) and the report's split column(s);
     ``paused_spend`` the paused keywords and what they would spend a day at the bid the
-    file gives them (``min_bid``), yuan."""
+    file gives them (``min_bid``), yuan; ``missing_keys`` the key columns (``campaign``,
+    ``ad_group``, ``match_type``) the report does not have."""
     en: list[str] = []
     zh: list[str] = []
     if formula_like:
@@ -366,6 +368,20 @@ def sheet_warnings(
             f"或之前每天展现很多而当天为 0）：{shown}。若您已在后台暂停它们，报表看不出来："
             "“当前”一栏仍按它们最后的出价计算，文件也给了它们新出价；上传前请保持暂停"
             "（或删除这些行）。"
+        )
+    if missing_keys:
+        names_en = {"campaign": "campaign", "ad_group": "ad group", "match_type": "match type"}
+        names_zh = {"campaign": "推广计划", "ad_group": "推广单元", "match_type": "匹配方式"}
+        en.append(
+            f"The report has no {' / '.join(names_en[c] for c in missing_keys)} column: the "
+            "bid file leaves those cells empty, and the platform needs them to find each "
+            "keyword (one keyword may run in several ad groups). Export the report with "
+            "推广计划, 推广单元 and 匹配方式, or fill the cells in before you upload."
+        )
+        zh.append(
+            f"报表没有{'、'.join(names_zh[c] for c in missing_keys)}列：出价文件中这些格子为空，"
+            "而后台要靠它们找到每个关键词（同一个词可能在多个推广单元中）。请导出带推广计划、"
+            "推广单元和匹配方式的报表，或在上传前填好这些格子。"
         )
     n_paused, idle = paused_spend
     if n_paused and idle >= 0.005:
