@@ -346,23 +346,31 @@ def test_the_pages_biggest_changes_give_the_bid_files_new_bid_and_match_type() -
     assert "精准匹配" in render_plan_report(sheet, lang="zh")
 
 
+def _by_device(devices: tuple[str, ...], total: str) -> dict[str, list[Any]]:
+    """test_bidsheet's report split by 设备: each keyword-day as a row per device of
+    ``devices`` in that order, the PC and 无线 rows halving its counts and cost, the
+    ``total`` row holding the whole day."""
+    data = _log()
+    split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
+    for i in range(6):
+        for device in devices:
+            for k, v in data.items():
+                whole = v[i]
+                if device != total and k in ("展现量", "点击量", "花费", "成交笔数"):
+                    half = whole // 2  # type: ignore[operator]
+                    whole = half if device == "PC" else whole - half  # type: ignore[operator]
+                split[k].append(whole)
+            split["设备"].append(device)
+    return split
+
+
 def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
     # a 合计 row beside each keyword-day's PC / 无线 rows is dropped (the rows are summed);
     # the Chinese page listed ten of them as bad rows, in English with the reader's
     # parameter names ("`device` labels the row as its keyword-day's total ..."). Rows
     # dropped only because their keyword-day lost a row are counted in a line: listed
     # (in row order, ten at most) they hid the bad row itself
-    data = _log()
-    split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
-    for i in range(6):
-        for device in ("合计", "PC", "无线"):
-            for k, v in data.items():
-                whole = v[i]
-                if device != "合计" and k in ("展现量", "点击量", "花费", "成交笔数"):
-                    half = whole // 2  # type: ignore[operator]
-                    whole = half if device == "PC" else whole - half  # type: ignore[operator]
-                split[k].append(whole)
-            split["设备"].append(device)
+    split = _by_device(("合计", "PC", "无线"), total="合计")
     split["点击量"][1] = -1  # a bad PC row: its keyword-day is dropped, each row listed
     log = read_keyword_log(split, errors="drop")
     assert log.report.n_dropped == 6 + 2  # six totals; the bad day's PC and 无线 rows
@@ -402,17 +410,7 @@ def test_a_total_row_with_an_empty_split_cell_is_named_blank_on_the_page() -> No
     # the keyword-days' totals written with the 设备 cell left empty are dropped as
     # totals (the reader counted them as a third device); the page counts them in its
     # totals line, naming the label blank, instead of listing them as bad rows
-    data = _log()
-    split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
-    for i in range(6):
-        for device in ("PC", "无线", ""):
-            for k, v in data.items():
-                whole = v[i]
-                if device and k in ("展现量", "点击量", "花费", "成交笔数"):
-                    half = whole // 2  # type: ignore[operator]
-                    whole = half if device == "PC" else whole - half  # type: ignore[operator]
-                split[k].append(whole)
-            split["设备"].append(device)
+    split = _by_device(("PC", "无线", ""), total="")
     log = read_keyword_log(split, errors="drop")
     assert log.report.n_dropped == 6
     estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
