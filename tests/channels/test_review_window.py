@@ -24,6 +24,9 @@ def fit() -> object:
     [
         (5.0, r"`before` must be a mapping of channel -> steady spend per period"),
         ({"zz": 1.0}, r"`before` must name channels of the curves \(\['a', 'b'\]\)"),
+        # found by the Python walkthrough: a channel left out carried nothing into the
+        # window, unsaid (split_budget's current= refuses the same)
+        ({"a": 1.0}, r"`before` must give a spend for every channel .*Got none for \['b'\]"),
     ],
 )
 def test_before_must_be_a_mapping_of_channels(fit: object, before: object, match: str) -> None:

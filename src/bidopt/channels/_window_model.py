@@ -85,6 +85,12 @@ class WindowModel:
                     f"Got {c!r} instead."
                 )
             s0[draws.channels.index(c), :pre] = check_scalar(v, f"before[{c!r}]", lower=0)
+        missing = [c for c in draws.channels if before is not None and c not in before]
+        if missing:  # a channel left out would carry nothing into the window, unsaid
+            raise InvalidInputError(
+                "`before` must give a spend for every channel of the curves (0 for one that "
+                f"spent nothing). Got none for {missing} instead."
+            )
         a0 = np.zeros((d, n, out))
         for i in range(lags):
             a0 += w[:, :, i, None] * s0[None, :, pre - i : pre - i + out]
