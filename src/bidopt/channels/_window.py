@@ -175,8 +175,9 @@ def split_window(
         Yuan per phase (every phase of ``phases``, no other; adding to > 0): each phase
         spends exactly its budget.  With ``total_budget`` too, they must add to it.
     before : mapping of str to float, optional
-        Steady spend per period of each channel before the window (its carry-over into
-        the window is counted; its cost is not).  Default none.
+        Steady spend per period of every channel before the window, 0 for one that
+        spent nothing (its carry-over into the window is counted; its cost is not).
+        Default none: no spend before the window.
     tail : bool, default True
         Count the response of the ``l_max - 1`` periods after the window that its
         carry-over reaches (PyMC-Marketing's time-based optimiser counts them).
