@@ -126,8 +126,9 @@ class BidPlan(PlanTotals):
     ranges : PlanRanges or None
         For a plan made on an estimate with draws (``optimize_bids(estimate, ...)``):
         80% ranges of spend, clicks, orders and revenue over the draws, today's bids'
-        ranges beside them, and the plan's gain over today's bids per draw.  None for a
-        plan on a fixed landscape.
+        ranges beside them, and the plan's gain over today's bids per draw.  On an
+        estimate without draws (``n_draws=0``) it holds the one point, and its summary
+        says there are no ranges.  None for a plan on a fixed landscape.
     """
 
     _prefix: ClassVar[str] = "keyword_"
