@@ -168,3 +168,24 @@ def test_a_share_above_the_per_cell_optimum_is_explained() -> None:
         base_crowd="others",
     )  # fmt: skip
     assert below.share_of_per_cell <= 1.0 and "Above 100%" not in below.message
+
+
+def test_a_group_budget_holding_a_plan_on_an_estimate_is_named() -> None:
+    """Before: 'A target or cap holds the plan below the budget' where a group budget
+    (no target, no CPC cap) held it there."""
+    import warnings
+
+    from bidopt.datasets import make_search_account
+    from bidopt.landscape import estimate_landscapes
+
+    account = make_search_account(30, n_days=21, rng=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimate = estimate_landscapes(account.log, n_draws=20)
+    n = estimate.landscapes.n_keywords
+    groups = np.array(["A" if i % 2 else "B" for i in range(n)], dtype=object)
+    today = float(account.expected().totals()["cost"])
+    plan = optimize_bids(estimate, today, groups=groups, group_budgets={"A": 0.2 * today})
+    assert plan.success and plan.spend < 0.95 * today
+    assert "A target or cap" not in plan.message
+    assert "(a target, a cap, a group budget or the trust region's top holds it" in plan.message

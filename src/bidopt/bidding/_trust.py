@@ -412,8 +412,9 @@ def _reaching(
         plan = replace(
             plan,
             message=plan.message
-            + " A target or cap holds the plan below the budget: the trust region reaches "
-            f"lower for it, and the plan bids below the region the budget gives on "
+            + " The plan stays below the budget (a target, a cap, a group budget or the "
+            "trust region's top holds it there): the trust region reaches lower for it, and "
+            "the plan bids below the region the budget gives on "
             f"{counted(int(below.sum()), 'keyword')} (as low as {lowest_share:.0%} of the bid "
             "it is centred on), where the estimate extrapolates its fitted response further "
             "from the log's bids.",
