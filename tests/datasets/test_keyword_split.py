@@ -261,7 +261,7 @@ def test_a_total_row_with_its_split_cell_left_empty_is_dropped() -> None:
         np.testing.assert_array_equal(log.clicks, [16, 4])
         np.testing.assert_allclose(log.cost, [12.83, 3.5])
         assert log.report.dropped_rows.tolist() == [2]
-        assert "total over the 设备 split (" in log.report.reasons[0]
+        assert "total over the 设备 split ('': " in log.report.reasons[0]  # (not 'None')
         assert "the label left empty" in log.report.reasons[0]
 
 

@@ -460,3 +460,21 @@ def test_rows_repeated_exactly_are_one_plain_line() -> None:
     en = render_plan_report(sheet, load_report=log.report, lang="en")
     assert "3 of the dropped rows repeat an earlier row exactly" in en
     assert "repeats row" not in en
+
+
+@pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+def test_the_exports_totals_row_is_one_plain_line() -> None:
+    # the 合计 row at the foot of an export was listed on the Chinese page as a bad row,
+    # in English ("row 6: `date` is the export's totals row (合计: ...); dropped")
+    data = _log()
+    rows = {k: [*v, "合计" if k == "日期" else None] for k, v in data.items()}
+    log = read_keyword_log(rows)
+    assert log.report.n_dropped == 1
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    zh = render_plan_report(sheet, load_report=log.report, lang="zh")
+    assert "丢弃的行中有 1 行是报表的合计行（其余各行之和），并非数据有误。" in zh
+    assert "totals row" not in zh
+    en = render_plan_report(sheet, load_report=log.report, lang="en")
+    assert "1 of the dropped rows are the report&#x27;s totals row" in en
+    assert "<li>" not in en.split(WORDS["en"]["data"])[-1]

@@ -337,6 +337,7 @@ def read_keyword_log(
     blank: dict[str, BoolArray] = {}  # split cells left empty
     for column in split_columns:  # a label per row; an empty cell is a label of its own
         text, blank[column] = parse_text(raw[column])
+        text[blank[column]] = ""  # (an empty cell, not 'None' or 'nan')
         # (full-width ＰＣ is PC: the same device twice on a day is not summed)
         parsed[column] = map_unique(text, lambda v: unicodedata.normalize("NFKC", v), object)
     times = None if "hour" in raw else _times_of_day(raw["date"])

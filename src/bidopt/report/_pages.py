@@ -86,6 +86,17 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         body += "<ul>" + "".join(f"<li>{text(k)}</li>" for k in load.lost_keys[:shown])
         body += (f"<li>… {more:,}</li>" if more > 0 else "") + "</ul>"
     totals, followers, repeats, others = _sorted_reasons(load.reasons)
+    if export_total := totals.pop(_EXPORT, 0):
+        body += (
+            "<p>"
+            + text(
+                f"丢弃的行中有 {export_total:,} 行是报表的合计行（其余各行之和），并非数据有误。"
+                if lang == "zh"
+                else f"{export_total:,} of the dropped rows are the report's totals row (the sum "
+                "of the other rows), not bad data."
+            )
+            + "</p>"
+        )
     if repeats:
         n_repeats = f"{repeats:,}"
         body += (
@@ -147,12 +158,15 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
 
 _TOTAL_ROW = re.compile(r".*labels the row as its keyword-day's total over the .+ split \('(.*?)':")
 _FOLLOWER = re.compile(r".*shares its .+ with row \d+, which was dropped; the day's other split")
+_EXPORT_TOTAL = re.compile(r".*: `date` is the export's totals row \(")
+_EXPORT = "\0export"  # (the export's own totals row, among the split's total labels)
 _REPEAT = re.compile(r".*: `keyword` repeats row \d+ exactly \(same ")
 
 
 def _sorted_reasons(reasons: tuple[str, ...]) -> tuple[dict[str, int], int, int, list[str]]:
     """The drop reasons as :func:`bidopt.datasets.read_keyword_log` words them: a split
-    report's total rows (全部 / 合计 beside the device rows) counted by label, the rows
+    report's total rows (全部 / 合计 beside the device rows) counted by label (the
+    export's own totals row under the label ``_EXPORT``), the rows
     dropped only because another row of their keyword-day was, counted, the rows that
     repeat an earlier row exactly, counted, and the other reasons in order.  The page
     says the first three in a line each: listed, the total rows and the copies read as
@@ -163,7 +177,9 @@ def _sorted_reasons(reasons: tuple[str, ...]) -> tuple[dict[str, int], int, int,
     others = []
     for reason in reasons:
         found = _TOTAL_ROW.match(reason)
-        if found is not None:
+        if _EXPORT_TOTAL.match(reason):
+            totals[_EXPORT] = totals.get(_EXPORT, 0) + 1
+        elif found is not None:
             totals[found.group(1)] = totals.get(found.group(1), 0) + 1
         elif _FOLLOWER.match(reason):
             followers += 1
