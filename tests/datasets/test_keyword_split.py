@@ -366,3 +366,24 @@ def test_a_full_width_split_label_is_its_half_width_twin() -> None:
     log = read_keyword_log(source)
     assert len(log) == 4 and log.report.n_summed_days == 1  # only 2024-11-02's
     assert "repeats the keyword-day and device of row 0" in log.report.flags[0]
+
+
+def test_a_device_not_bid_on_does_not_make_the_days_bids_differ() -> None:
+    # PC not bid on (出价 0, no impressions) beside the 无线 row's bid: the day was left
+    # unsummed as carrying 'different bids' (0 and 1.2), and the CLI refused the report;
+    # all its traffic was bought at 1.2, which the summed day now carries
+    source = {
+        "日期": ["2024-11-01"] * 2 + ["2024-11-02"] * 2 + ["2024-11-03"] * 2,
+        "关键词": ["a"] * 6,
+        "设备": ["PC", "无线"] * 3,
+        "出价": [0.0, 1.2, 0.0, 1.3, 0.0, 0.0],
+        "展现量": [0, 100, 0, 0, 0, 0],
+        "点击量": [0, 4, 0, 0, 0, 0],
+        "花费": [0.0, 3.2, 0.0, 0.0, 0.0, 0.0],
+    }
+    log = read_keyword_log(source)
+    assert log.report.unsummed_days == () and log.report.n_summed_days == 3
+    np.testing.assert_array_equal(log.bid, [1.2, 1.3, 0.0])
+    np.testing.assert_array_equal(log.impressions, [100, 0, 0])
+    kept = read_keyword_log(source, splits="keep")
+    np.testing.assert_array_equal(kept.sum_days().bid, [1.2, 1.3, 0.0])  # bids='same'

@@ -502,7 +502,8 @@ class KeywordLog:
         Parameters
         ----------
         bids : {"same", "click_weighted"}, default "same"
-            ``"same"``: every row of a keyword-day must carry the same bid (else
+            ``"same"``: every row of a keyword-day must carry the same bid (a row that
+            bids 0 and buys nothing aside: a device not bid on that day; else
             :class:`~bidopt.exceptions.InvalidInputError` names the keyword-days);
             ``"click_weighted"``: a keyword-day whose rows carry different bids (device
             bid premiums, a bid changed within the day) gets its click-weighted bid
@@ -668,16 +669,27 @@ def _first_rows(key: IntArray, n_keys: int) -> IntArray:
     return first
 
 
+def _idle(log: KeywordLog) -> npt.NDArray[np.bool_]:
+    """Per row, whether it bids nothing and buys nothing (bid 0, no impressions, clicks
+    or cost: a device the keyword does not bid on that day), shape (n_rows,)."""
+    assert log.bid is not None
+    idle = (log.bid == 0) & (log.impressions == 0) & (log.clicks == 0)
+    return np.asarray(idle if log.cost is None else idle & (log.cost == 0))
+
+
 def _bids_differ(log: KeywordLog, key: IntArray, n_days: int) -> npt.NDArray[np.bool_]:
     """Per keyword-day (``key``: the row's keyword-day, ``n_days`` of them), whether its
-    rows carry different bids (all False for a log without bids)."""
+    rows carry different bids (all False for a log without bids).  A row that bids 0 and
+    buys nothing (:func:`_idle`: PC not bid on, beside the 无线 row's bid) does not make
+    a day's bids differ: the other rows' bid is the one all its traffic was bought at."""
     if log.bid is None:
         return np.zeros(n_days, dtype=bool)
+    active = ~_idle(log)
     low = np.full(n_days, np.inf)
     high = np.full(n_days, -np.inf)
-    np.minimum.at(low, key, log.bid)
-    np.maximum.at(high, key, log.bid)
-    return np.asarray(low != high)
+    np.minimum.at(low, key[active], log.bid[active])
+    np.maximum.at(high, key[active], log.bid[active])
+    return np.asarray(np.isfinite(low) & (low != high))
 
 
 def _name_days(
@@ -737,11 +749,14 @@ def _merge_rows(log: KeywordLog, key: IntArray, report: LoadReport) -> KeywordLo
         clicks = columns["clicks"].astype(np.float64)[key]
         impressions = columns["impressions"].astype(np.float64)[key]
         weight = np.where(
-            clicks > 0, log.clicks, np.where(impressions > 0, log.impressions, 1)
+            clicks > 0, log.clicks, np.where(impressions > 0, log.impressions, ~_idle(log))
         ).astype(np.float64)
-        weighted = np.bincount(key, weights=weight * log.bid, minlength=n_keys) / np.bincount(
-            key, weights=weight, minlength=n_keys
-        )
-        assert merged.bid is not None  # (taken from the log's bids)
-        columns["bid"] = frozen(np.where(differ, weighted, merged.bid))
+        with np.errstate(invalid="ignore"):  # (0 / 0 on days whose bids do not differ)
+            weighted = np.bincount(key, weights=weight * log.bid, minlength=n_keys) / (
+                np.bincount(key, weights=weight, minlength=n_keys)
+            )
+        # a day whose rows share a bid: that bid (its idle rows' 0 aside, see _bids_differ)
+        shared = np.zeros(n_keys)
+        np.maximum.at(shared, key, log.bid)
+        columns["bid"] = frozen(np.where(differ, weighted, shared))
     return replace(merged, **columns)

@@ -267,7 +267,8 @@ def read_keyword_log(
         of times of day beside the 日期 column; or a date column whose cells carry times
         of day, ``2024-11-01 09:00``), which has several
         rows per keyword-day, one per split label.  ``"sum"``: the rows of a keyword-day
-        that share one bid are summed into one row (impressions, clicks, cost,
+        that share one bid (a row that bids 0 and buys nothing, a device not bid on,
+        aside) are summed into one row (impressions, clicks, cost,
         conversions and revenue added; rate columns such as CTR or CPC are not read); a
         keyword-day whose rows carry different bids (device bid premiums, a bid changed
         within the day) is left on its rows, flagged and named in
