@@ -387,3 +387,27 @@ def test_a_device_not_bid_on_does_not_make_the_days_bids_differ() -> None:
     np.testing.assert_array_equal(log.impressions, [100, 0, 0])
     kept = read_keyword_log(source, splits="keep")
     np.testing.assert_array_equal(kept.sum_days().bid, [1.2, 1.3, 0.0])  # bids='same'
+
+
+def test_the_bad_row_is_named_before_the_rows_dropped_with_it() -> None:
+    # an hourly keyword-day with one bad hour: its 23 other hours are dropped with it.
+    # summary() listed ten of them ('shares its keyword-day with row 20') and '... 14
+    # more', never row 20's own fault; lost_keys named row 0's follower line as the cause
+    n = 24
+    source = {
+        "日期": ["2024-11-01"] * n,
+        "关键词": ["a"] * n,
+        "小时": [str(h) for h in range(n)],
+        "展现量": [10] * n,
+        "点击量": [1] * n,
+    }
+    source["点击量"][20] = "x"
+    report = read_keyword_log(source, errors="drop").report
+    assert report.n_dropped == 24
+    assert report.lost_keys == (
+        "'a': all 24 of its rows dropped (first: row 20: `clicks` is not a number; got 'x')",
+    )
+    lines = report.summary().splitlines()
+    assert "  dropped row 20: `clicks` is not a number; got 'x'" in lines
+    assert lines[-1].startswith("  dropped 23 more rows with them: each shares its keyword-day")
+    assert not any("more dropped rows" in line for line in lines)

@@ -44,6 +44,13 @@ KEYWORD_LOG_COLUMNS: tuple[str, ...] = (
 )
 
 _STRING_COLUMNS = ("campaign", "ad_group", "keyword", "match_type")
+
+#: How a split row dropped only because another row of its keyword-day was says so
+#: (after "shares its keyword-day with row N, "): the readers' words and the summary's.
+WITH_ITS_DAY = (
+    "which was dropped; the day's other split rows alone would undercount it, so they are "
+    "dropped with it"
+)
 _DAY = np.dtype("datetime64[D]")
 
 
@@ -175,10 +182,19 @@ class LoadReport:
             n_lost = len(self.lost_keys)
             lines.append(f"{n_lost} keyword{'s' * (n_lost != 1)} lost every row (none is read):")
             lines.extend(f"  lost {key}" for key in self.lost_keys[:max_reasons])
-        for reason in self.reasons[:max_reasons]:
+        # the bad rows first: a split keyword-day's other rows, dropped with its bad row,
+        # are counted after them (listed first, in row order, they hid the bad row)
+        followers = [r for r in self.reasons if WITH_ITS_DAY in r]
+        bad = [r for r in self.reasons if WITH_ITS_DAY not in r]
+        for reason in bad[:max_reasons]:
             lines.append(f"  dropped {reason}")
-        if len(self.reasons) > max_reasons:
-            lines.append(f"  ... and {len(self.reasons) - max_reasons} more dropped rows.")
+        if len(bad) > max_reasons:
+            lines.append(f"  ... and {len(bad) - max_reasons} more dropped rows.")
+        if followers:
+            lines.append(
+                f"  dropped {len(followers)} more rows with them: each shares its keyword-day "
+                "with a dropped row, and the day's other split rows alone would undercount it."
+            )
         return "\n".join(lines)
 
     def title_note(self) -> str:

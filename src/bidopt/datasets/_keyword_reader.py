@@ -17,6 +17,7 @@ from bidopt._validation import check_choice, frozen, short_repr
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import (
     MATCH_TYPES,
+    WITH_ITS_DAY,
     KeywordLog,
     LoadReport,
     _bids_differ,
@@ -697,6 +698,7 @@ def _screen_rows(
     bad_any = np.zeros(n, dtype=bool)
     for check in checks:
         bad_any |= check.mask
+    partial = np.zeros(n, dtype=bool)  # rows dropped only with their keyword-day
     if split_columns and errors != "raise":
         # a split keyword-day that lost a row (dropped) would be summed from the rest and
         # undercount the day: its other rows go with it, each saying why
@@ -711,9 +713,7 @@ def _screen_rows(
                 "keyword",
                 partial,
                 lambda i: (
-                    f"shares its {day_name} with row {int(first_bad[day[i]])}, which was dropped; "
-                    "the day's other split rows alone would undercount it, so they are dropped "
-                    "with it"
+                    f"shares its {day_name} with row {int(first_bad[day[i]])}, {WITH_ITS_DAY}"
                 ),
             )
         )
@@ -742,7 +742,7 @@ def _screen_rows(
         )
 
     keep = ~bad_any
-    lost = _lost_keys(parsed, keep, totals, day_columns, lambda r: reason(r, checks))
+    lost = _lost_keys(parsed, keep, totals, day_columns, lambda r: reason(r, checks), partial)
     flagged_any = np.zeros(n, dtype=bool)
     for check in waived:
         flagged_any |= check.mask
@@ -796,9 +796,12 @@ def _lost_keys(
     totals: BoolArray,
     day_columns: tuple[str, ...],
     reason: Callable[[int], str],
+    followers: BoolArray | None = None,
 ) -> tuple[str, ...]:
     """The keys (``day_columns`` but the date, joined by " / ") of the dropped rows
-    (not totals rows) that no kept row has, each with its row count and first reason."""
+    (not totals rows) that no kept row has, in source order, each with its row count
+    and the reason of its first row that is not one of ``followers`` (rows dropped only
+    with their keyword-day's bad row, which would name the bad row instead of its fault)."""
     dropped = ~keep & ~totals
     if not dropped.any():
         return ()
@@ -807,9 +810,13 @@ def _lost_keys(
     lost = np.setdiff1d(key[dropped], key[keep])
     rows = np.flatnonzero(np.isin(key, lost))  # (every row of a lost key is dropped)
     _, first, count = np.unique(key[rows], return_index=True, return_counts=True)
+    # each key's first row that is not a follower (its first row when all are)
+    later = np.zeros(rows.size, dtype=bool) if followers is None else followers[rows]
+    by_cause = np.lexsort((rows, later, key[rows]))
+    cause = rows[by_cause][np.unique(key[rows][by_cause], return_index=True)[1]]
     out = []
     order = np.argsort(rows[first])  # in source order
-    for row, k in zip(rows[first][order].tolist(), count[order].tolist(), strict=True):
+    for row, k in zip(cause[order].tolist(), count[order].tolist(), strict=True):
         name = " / ".join(str(parsed[c][row]) for c in columns)
         out.append(f"{name!r}: all {k} of its rows dropped (first: {reason(row)})")
     return tuple(out)
