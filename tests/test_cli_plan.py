@@ -773,3 +773,21 @@ def test_plan_refuses_a_keyword_day_on_two_rows_naming_the_reports_lines(
     assert err.startswith("error: plain.csv must have one row per keyword and day to plan."), err
     assert f"line {len(rows) + 2} of " in err and "repeats the keyword-day of row 4" in err
     assert "sum_days" not in err and "export it with that column (设备 / 小时 / 流量来源" in err
+
+
+def test_plan_names_the_bad_row_not_the_row_dropped_with_it(
+    device_export: tuple[Path, list[str], list[list[object]]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the 无线 row of the first keyword-day has cost '-': its PC row is dropped with it.
+    # 'dropped 2 (first: row 0 ...: shares its keyword-day with row 1, which was dropped
+    # ...)' named the row that was fine, not what was wrong with row 1
+    _, header, rows = device_export
+    split_header, split_rows = _device_split(rows, header)
+    split_rows[1][split_header.index("花费(元)")] = "-"
+    path = _write(tmp_path / "dash.csv", split_header, split_rows, "utf-8")
+    assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "o")]) == 0
+    printed = capsys.readouterr().out
+    assert "dropped 2 (first: row 1 (line 3 of " in printed, printed
+    assert "`cost` is missing or NaN; got '-')" in printed
