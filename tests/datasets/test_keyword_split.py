@@ -263,6 +263,12 @@ def test_a_total_row_with_its_split_cell_left_empty_is_dropped() -> None:
         assert log.report.dropped_rows.tolist() == [2]
         assert "total over the 设备 split ('': " in log.report.reasons[0]  # (not 'None')
         assert "the label left empty" in log.report.reasons[0]
+    # a device row pasted twice beside the blank total: the copy counts once (the total
+    # was read as a device, the day doubled: found by a seeded fuzz of split reports)
+    twice = {k: [*v[:2], v[1], *v[2:]] for k, v in source.items()}
+    log = read_keyword_log(twice, errors="drop")
+    np.testing.assert_array_equal(log.impressions, [400, 130])
+    assert log.report.dropped_rows.tolist() == [2, 3]  # the copy, the total
 
 
 def test_an_hourly_reports_time_of_day_is_one_label_however_it_is_written() -> None:

@@ -508,7 +508,9 @@ def _subtotal_check(
     key = _key(parsed, [c for c in _DAY_COLUMNS if c in parsed], label.size)
     n_days = int(key.max(initial=0)) + 1
     if blank is not None and blank.any():
-        labelled = ~total & ~blank
+        # (a row repeated exactly counts once: the copy is dropped as a repeat)
+        copy = _first_copy(parsed, label.size, (*_DAY_COLUMNS, column))[0] != np.arange(key.size)
+        labelled = ~total & ~blank & ~copy
         adds_up = blank & (np.bincount(key, weights=labelled, minlength=n_days)[key] > 0)
         for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
             if name not in parsed:
