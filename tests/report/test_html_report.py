@@ -364,6 +364,16 @@ def _by_device(devices: tuple[str, ...], total: str) -> dict[str, list[Any]]:
     return split
 
 
+def _read_pages(source: dict[str, list[Any]]) -> tuple[Any, str, str]:
+    """``source`` read with errors='drop', planned at 150 a day, and its report page in
+    Chinese and in English: (log, zh, en)."""
+    log = read_keyword_log(source, errors="drop")
+    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
+    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
+    zh, en = (render_plan_report(sheet, load_report=log.report, lang=x) for x in ("zh", "en"))
+    return log, zh, en
+
+
 def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
     # a 合计 row beside each keyword-day's PC / 无线 rows is dropped (the rows are summed);
     # the Chinese page listed ten of them as bad rows, in English with the reader's
@@ -410,15 +420,10 @@ def test_a_total_row_with_an_empty_split_cell_is_named_blank_on_the_page() -> No
     # the keyword-days' totals written with the 设备 cell left empty are dropped as
     # totals (the reader counted them as a third device); the page counts them in its
     # totals line, naming the label blank, instead of listing them as bad rows
-    split = _by_device(("PC", "无线", ""), total="")
-    log = read_keyword_log(split, errors="drop")
+    log, zh, en = _read_pages(_by_device(("PC", "无线", ""), total=""))
     assert log.report.n_dropped == 6
-    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
-    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
-    zh = render_plan_report(sheet, load_report=log.report, lang="zh")
     assert "丢弃的行中有 6 行是按设备拆分时每个关键词每天的合计行（空白，即其余各行之和）" in zh
     assert "labels the row" not in zh
-    en = render_plan_report(sheet, load_report=log.report, lang="en")
     assert "total rows of their keyword-days (blank: the sum of the other rows)" in en
 
 
@@ -432,12 +437,9 @@ def test_the_page_says_how_many_bad_rows_it_does_not_list() -> None:
     bad = [*range(3, 17)]
     for i in bad:
         rows["点击量"][i] = "abc"
-    log = read_keyword_log(rows, errors="drop")
+    log, zh, en = _read_pages(rows)
     assert log.report.n_dropped == 14
-    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
-    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
-    for lang, more in (("zh", "……另有 4 行未列出"), ("en", "... and 4 more")):
-        page = render_plan_report(sheet, load_report=log.report, lang=lang)  # type: ignore[arg-type]
+    for lang, more, page in (("zh", "……另有 4 行未列出", zh), ("en", "... and 4 more", en)):
         read = page.split(WORDS[lang]["data"])[-1]
         assert read.count("is not a number") == 10
         assert f"<li>{more}</li>" in read
@@ -450,14 +452,10 @@ def test_rows_repeated_exactly_are_one_plain_line() -> None:
     # keyword-day and values); keep one copy"); nothing in them is bad data
     data = _log()
     rows = {k: [*v, *v[:3]] for k, v in data.items()}
-    log = read_keyword_log(rows, errors="drop")
+    log, zh, en = _read_pages(rows)
     assert log.report.n_dropped == 3
-    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
-    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
-    zh = render_plan_report(sheet, load_report=log.report, lang="zh")
     assert "丢弃的行中有 3 行与之前的某一行完全相同（报表重复导出或重复粘贴），只保留一份" in zh
     assert "repeats row" not in zh
-    en = render_plan_report(sheet, load_report=log.report, lang="en")
     assert "3 of the dropped rows repeat an earlier row exactly" in en
     assert "repeats row" not in en
 
@@ -468,13 +466,9 @@ def test_the_exports_totals_row_is_one_plain_line() -> None:
     # in English ("row 6: `date` is the export's totals row (合计: ...); dropped")
     data = _log()
     rows = {k: [*v, "合计" if k == "日期" else None] for k, v in data.items()}
-    log = read_keyword_log(rows)
+    log, zh, en = _read_pages(rows)
     assert log.report.n_dropped == 1
-    estimate = estimate_landscapes(log, bids=np.linspace(0.333, 4.777, 9))
-    sheet = make_bid_sheet(log, estimate, optimize_bids(estimate.landscapes, 150.0))
-    zh = render_plan_report(sheet, load_report=log.report, lang="zh")
     assert "丢弃的行中有 1 行是报表的合计行（其余各行之和），并非数据有误。" in zh
     assert "totals row" not in zh
-    en = render_plan_report(sheet, load_report=log.report, lang="en")
     assert "1 of the dropped rows are the report&#x27;s totals row" in en
     assert "<li>" not in en.split(WORDS["en"]["data"])[-1]
