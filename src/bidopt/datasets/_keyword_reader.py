@@ -266,7 +266,7 @@ def read_keyword_log(
         What to do with a report split by device, hour or traffic source (a column of
         :data:`SPLIT_ALIASES`: 设备 / 终端 / 小时 / 流量来源, device, hour, ...; a 时间 column
         of times of day beside the 日期 column; or a date column whose cells carry times
-        of day, ``2024-11-01 09:00``), which has several
+        of day, ``2024-11-01 09:00``, where a date alone is midnight), which has several
         rows per keyword-day, one per split label.  ``"sum"``: the rows of a keyword-day
         that share one bid (a row that bids 0 and buys nothing, a device not bid on,
         aside) are summed into one row (impressions, clicks, cost,
