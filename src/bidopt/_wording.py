@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["apart", "counted", "display_width", "ljust", "target_message"]
+__all__ = ["amount", "apart", "counted", "display_width", "ljust", "target_message"]
 
 #: What each target is, in a merchant's words.
 _TARGETS = {
@@ -43,6 +43,17 @@ def target_message(target_name: str | None, *, binding: bool) -> str:
         f"Optimal up to the reported gap. The {what} is met with room to spare: it does "
         "not limit the plan."
     )
+
+
+def amount(value: float) -> str:
+    """An amount (yuan, or a KPI) for a message: a whole number with thousands
+    separators from 100 up, else 4 significant digits (a KPI counted in orders), so a
+    large one never reads as an exponent.
+
+    >>> amount(716228.6), amount(14843.69), amount(12.5), amount(0.0465)
+    ('716,229', '14,844', '12.5', '0.0465')
+    """
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
 def apart(a: float, b: float) -> tuple[str, str]:
