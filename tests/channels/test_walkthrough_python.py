@@ -98,7 +98,7 @@ def test_channel_intervals_print_spend_in_yuan() -> None:
     assert "e+0" not in text
     assert "spend       14,844" in text and "spend        3,729" in text
     small = ChannelIntervals.summary(fit.intervals({"a": 12.5, "b": 3000.0}))
-    assert "spend        12.50" in small
+    assert "spend         12.5  ROI" in small
 
 
 def _columns_line_up(rows: list[str], marker: str) -> None:

@@ -141,3 +141,21 @@ def test_a_constant_kpi_history_is_refused_by_the_lift_design():
     # at f2b6e04 a constant history gave kpi_sd 0: "0 periods" with a NaN standard error
     with pytest.raises(InvalidInputError, match="`kpi` must vary from period to period"):
         design_lift_test(kpi=[5.0, 5.0, 5.0, 5.0], spend_change=100.0, se_return=0.1)
+
+
+def test_lift_design_summary_prints_revenue_without_exponents():
+    # found by the Python walkthrough on Robyn's weekly revenue: 'KPI noise sd 7.162e+05
+    # per period' and 'expected lift 3e+04/period' beside 'se of the lift 6,000/period'
+    design = design_lift_test(
+        channel="search",
+        kpi_sd=716_228.6,
+        spend_change=3000.0,
+        relative_precision=0.2,
+        incremental_return=10.0,
+    )
+    text = design.summary()
+    assert "e+0" not in text
+    assert "KPI noise sd 716,229 per period" in text
+    assert "se of the lift 6,000/period" in text and "expected lift 30,000/period" in text
+    orders = design_lift_test(kpi_sd=12.5, spend_change=100.0, se_return=0.05).summary()
+    assert "KPI noise sd 12.5 per period" in orders

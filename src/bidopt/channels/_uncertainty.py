@@ -12,7 +12,7 @@ import numpy as np
 from bidopt._optional import require_pandas
 from bidopt._quantiles import central_band, central_interval
 from bidopt._validation import check_scalar, short_repr
-from bidopt._wording import ljust
+from bidopt._wording import amount, ljust
 from bidopt.channels._curves import ResponseCurve
 from bidopt.channels._curveset import CurveSet
 from bidopt.exceptions import InvalidInputError
@@ -199,10 +199,8 @@ class ChannelIntervals:
         lines = [f"ROI and marginal ROI with {pct} intervals at the spends given:"]
         for j, c in enumerate(self.channels):
             flag = "" if self.identified[j] else "  NOT IDENTIFIED by the data"
-            # yuan as whole numbers from 100 up (as the split's summary), never an exponent
-            spend = f"{self.spend[j]:12,.0f}" if self.spend[j] >= 100 else f"{self.spend[j]:12,.2f}"
             lines.append(
-                f"  {ljust(c, 16)} spend {spend}  ROI {self.roi[j]:.3g} "
+                f"  {ljust(c, 16)} spend {amount(float(self.spend[j])):>12}  ROI {self.roi[j]:.3g} "
                 f"[{self.roi_low[j]:.3g}, {self.roi_high[j]:.3g}]  marginal "
                 f"{self.marginal_roi[j]:.3g} [{self.marginal_low[j]:.3g}, "
                 f"{self.marginal_high[j]:.3g}]{flag}"

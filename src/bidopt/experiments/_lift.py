@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_scalar, short_repr
+from bidopt._wording import amount
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -84,19 +85,20 @@ class LiftTestDesign:
     def summary(self) -> str:
         """One line per option."""
         lines = [
-            f"Lift test for {self.channel!r} (KPI noise sd {self.kpi_sd:,.4g} per period, "
+            f"Lift test for {self.channel!r} (KPI noise sd {amount(self.kpi_sd)} per period, "
             f"control {self.control_ratio:g}x the test length):"
         ]
         for i in range(self.spend_change.size):
             expected = (
-                f", expected lift {self.expected_lift[i]:,.4g}/period"
+                f", expected lift {amount(float(self.expected_lift[i]))}/period"
                 if self.expected_lift is not None
                 else ""
             )
             lines.append(
                 f"  change spend by {self.spend_change[i]:+,.0f}/period for "
-                f"{math.ceil(self.periods[i]):,} periods: se of the lift {self.se_lift[i]:,.4g}"
-                f"/period, se of the return {self.se_return[i]:.4g} per yuan{expected}"
+                f"{math.ceil(self.periods[i]):,} periods: se of the lift "
+                f"{amount(float(self.se_lift[i]))}/period, se of the return "
+                f"{self.se_return[i]:.4g} per yuan{expected}"
             )
         return "\n".join(lines)
 
