@@ -28,7 +28,6 @@ from bidopt.datasets import (
     read_channel_history,
     read_keyword_log,
 )
-from bidopt.datasets._keyword_log import WITH_ITS_DAY
 from bidopt.exceptions import (
     InfeasibleError,
     InvalidInputError,
@@ -198,7 +197,7 @@ def run_plan(
         raise _renamed(exc, "`source`", "REPORT (the keyword report)") from None
     load = log.report
     if len(log) == 0:
-        why = "; ".join(_causes(load)[:3])
+        why = "; ".join(load.causes()[:3])
         raise InvalidInputError(
             f"{path.name} must have at least one valid row. Got "
             + (f"none: {why}" if why else "a header and no data rows")
@@ -292,7 +291,7 @@ def run_plan(
     lines = [
         f"Read {load.n_read:,} rows of {path.name}{sheet_note(load.source)}: "
         f"kept {load.n_kept:,}, dropped {load.n_dropped:,}"
-        + (f" (first: {_causes(load)[0]})" if load.reasons else "")
+        + (f" (first: {load.causes()[0]})" if load.reasons else "")
         + (
             f"; {attribution:,} rows with more orders than clicks kept (Taobao attribution)"
             if attribution
@@ -333,12 +332,6 @@ def run_plan(
         f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
     ]
     return "\n".join(lines)
-
-
-def _causes(load: LoadReport) -> list[str]:
-    """The load's drop reasons, the rows dropped only with their split keyword-day's bad
-    row last (first, in row order, they named that row instead of its fault)."""
-    return sorted(load.reasons, key=lambda r: WITH_ITS_DAY in r)
 
 
 def _check_one_bid_per_day(load: LoadReport, name: str) -> None:

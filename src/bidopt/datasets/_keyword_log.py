@@ -184,8 +184,9 @@ class LoadReport:
             lines.extend(f"  lost {key}" for key in self.lost_keys[:max_reasons])
         # the bad rows first: a split keyword-day's other rows, dropped with its bad row,
         # are counted after them (listed first, in row order, they hid the bad row)
-        followers = [r for r in self.reasons if WITH_ITS_DAY in r]
-        bad = [r for r in self.reasons if WITH_ITS_DAY not in r]
+        causes = self.causes()
+        n_bad = sum(WITH_ITS_DAY not in r for r in causes)
+        bad, followers = causes[:n_bad], causes[n_bad:]
         for reason in bad[:max_reasons]:
             lines.append(f"  dropped {reason}")
         if len(bad) > max_reasons:
@@ -196,6 +197,12 @@ class LoadReport:
                 "with a dropped row, and the day's other split rows alone would undercount it."
             )
         return "\n".join(lines)
+
+    def causes(self) -> list[str]:
+        """The drop reasons, each bad row's own first (in row order), then the rows
+        dropped only because another row of their split keyword-day was (listed first,
+        they would name a row that was fine instead of the fault)."""
+        return sorted(self.reasons, key=lambda r: WITH_ITS_DAY in r)
 
     def title_note(self) -> str:
         """What was skipped above the header row, in a line ("" when nothing was)."""
