@@ -744,7 +744,10 @@ NOTE_THEMES = (
     "/ 拖鞋 / 板鞋 (one campaign a merchant would make), but also 水 over 洗发水 / 香水 "
     "and 裤 over 牛仔裤 / 纸尿裤 (which one would not); hence the lower ARI against its "
     "products. These queries span all of Taobao, not one shop, so most of their products "
-    "have no other product of their kind among them."
+    "have no other product of their kind among them. Since session 22, 水 / 油 / 粉 / 膏 "
+    "are read as the form a product comes in, not a kind (as 液 / 霜 / 剂 were): the 水 "
+    "theme over 洗发水 / 香水 and the 粉 theme over flour and medicine powder are gone "
+    "(the table above is measured after that change)."
 )
 
 
