@@ -61,16 +61,36 @@ def test_rfm_table_matches_the_published_cdnow_summary() -> None:
         delimiter=",",
         skiprows=1,
     )
-    dates = np.array([f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in raw[:, 2]])
+    # the raw file's dates as written (19970101), as text and as numbers
+    for dates in (raw[:, 2], raw[:, 2].astype(np.int64)):
+        table = rfm_table(
+            {"customer_id": raw[:, 1], "date": dates, "amount": raw[:, 4].astype(float)},
+            calibration_end=19970930,
+        )
+        assert table.calibration_end == np.datetime64("1997-09-30")
+        n = summary.shape[0]
+        np.testing.assert_array_equal(table.frequency[:n], summary[:, 1])
+        np.testing.assert_allclose(table.recency[:n], summary[:, 2], atol=0.005)
+        np.testing.assert_allclose(table.T[:n], summary[:, 3], atol=0.005)
+        np.testing.assert_allclose(table.monetary_value[:n], summary[:, 4], atol=0.005)
+
+
+def test_rfm_table_reads_dates_as_the_report_readers_do() -> None:
+    """One date parser for the library: every form the keyword-report reader reads."""
+    from bidopt.datasets._parsing import parse_dates
+
+    forms = ["19970101", "1997/01/01", "1997.1.1", "1997年1月1日", "1997-01-01 23:30:00"]
+    assert not parse_dates(np.array(forms, dtype=object))[1].any()
+    for form in forms:
+        table = rfm_table({"customer_id": ["a"], "date": [form], "amount": [1.0]})
+        assert table.calibration_end == np.datetime64("1997-01-01"), form
     table = rfm_table(
-        {"customer_id": raw[:, 1], "date": dates, "amount": raw[:, 4].astype(float)},
-        calibration_end="1997-09-30",
+        {"customer_id": ["a", "a"], "date": ["2024/01/05", "2024年1月19日"], "amount": [1, 2]},
+        calibration_end="2024/01/31",
+        time_unit="D",
     )
-    n = summary.shape[0]
-    np.testing.assert_array_equal(table.frequency[:n], summary[:, 1])
-    np.testing.assert_allclose(table.recency[:n], summary[:, 2], atol=0.005)
-    np.testing.assert_allclose(table.T[:n], summary[:, 3], atol=0.005)
-    np.testing.assert_allclose(table.monetary_value[:n], summary[:, 4], atol=0.005)
+    np.testing.assert_array_equal(table.recency, [14.0])
+    np.testing.assert_array_equal(table.T, [26.0])
 
 
 @pytest.mark.parametrize(
@@ -91,10 +111,13 @@ def test_rfm_table_errors(kwargs: dict, error: type, message: str) -> None:
         rfm_table(ORDERS, **kwargs)
 
 
-def test_rfm_table_refuses_numbers_as_dates_and_negative_amounts() -> None:
-    bad = {**ORDERS, "date": [20240101] * 8}
-    with pytest.raises(InvalidInputError, match="not numbers"):
-        rfm_table(bad)
+def test_rfm_table_refuses_numbers_not_dates_and_negative_amounts() -> None:
+    # numbers are read as compact dates (20240101) only: a day count or 20241301 is refused
+    for bad in ([20240101] * 7 + [45292], [20240101] * 7 + [20241301]):
+        with pytest.raises(InvalidInputError, match=r"compact dates YYYYMMDD\). Got .* at row 7"):
+            rfm_table({**ORDERS, "date": bad})
+    with pytest.raises(InvalidInputError, match="Got 'soon' at row 2 instead .1 row without"):
+        rfm_table({**ORDERS, "date": ["2024-01-01"] * 2 + ["soon"] + ["2024-01-02"] * 5})
     with pytest.raises(InvalidInputError, match="must be >= 0"):
         rfm_table({**ORDERS, "amount": [-1.0, *ORDERS["amount"][1:]]})
 

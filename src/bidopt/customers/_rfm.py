@@ -10,9 +10,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from bidopt._dates import parse_date, parse_dates
 from bidopt._optional import require_pandas
 from bidopt._tables import read_table
 from bidopt._validation import as_float_array, check_scalar, missing_mask, short_repr
+from bidopt._wording import counted
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray, IntArray, ObjectArray
 
@@ -156,30 +158,26 @@ def _column(table: Any, name: str, what: str) -> npt.NDArray[Any]:
     return values
 
 
+_DATE_FORMS = "'1997-01-31', '1997/01/31', '19970131', '1997年1月31日', datetime64 or datetime"
+
+
 def _as_days(values: npt.NDArray[Any], name: str) -> npt.NDArray[np.int64]:
-    """Dates as whole days since 1970-01-01."""
+    """Dates, read as the report readers read them (:func:`bidopt._dates.parse_dates`),
+    as whole days since 1970-01-01."""
     if missing_mask(values).any():
         at = int(np.argmax(missing_mask(values)))
         raise InvalidInputError(
             f"`{name}` must hold a date in every row. Got {values[at]!r} at row {at} instead."
         )
-    if values.dtype.kind in "iuf":
+    days, bad = parse_dates(np.asarray(values))
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        numbers = "; numbers are read only as compact dates YYYYMMDD"
         raise InvalidInputError(
-            f"`{name}` must hold dates (numpy datetime64, datetime, or ISO text such as "
-            f"'1997-01-31'), not numbers. Got {short_repr(values[:3].tolist())} instead; "
-            "convert YYYYMMDD numbers to text 'YYYY-MM-DD' first."
-        )
-    try:
-        days = np.asarray(values).astype("datetime64[D]")
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(
-            f"`{name}` must hold dates (numpy datetime64, datetime, or ISO text such as "
-            f"'1997-01-31'). Got {short_repr(values[:3].tolist())} instead ({exc})."
-        ) from None
-    if np.isnat(days).any():
-        at = int(np.argmax(np.isnat(days)))
-        raise InvalidInputError(
-            f"`{name}` must hold a date in every row. Got {values[at]!r} at row {at} instead."
+            f"`{name}` must hold a date in every row ({_DATE_FORMS}"
+            f"{numbers if values.dtype.kind in 'iuf' else ''}). Got "
+            f"{short_repr(values[rows[:1]].tolist()[0])} at row {int(rows[0])} instead "
+            f"({counted(rows.size, 'row')} without a readable date in all)."
         )
     return days.astype(np.int64)
 
@@ -197,20 +195,17 @@ def _check_not_future(days: npt.NDArray[np.int64], name: str) -> None:
         shown = ", ".join(f"{np.datetime64(int(days[i]), 'D')} at row {i}" for i in at[:5].tolist())
         raise InvalidInputError(
             f"`{name}` must not lie in the future (after {when}, today in UTC, with a "
-            f"day's slack). Got {shown}{', ...' if at.size > 5 else ''} ({at.size} "
-            "order(s) in all) instead; fix the dates, or leave those orders out."
+            f"day's slack). Got {shown}{', ...' if at.size > 5 else ''} "
+            f"({counted(at.size, 'order')} in all) instead; fix the dates, or leave those "
+            "orders out."
         )
 
 
 def _as_day(value: object, name: str) -> int:
-    try:
-        day = np.datetime64(value, "D")  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        day = np.datetime64("NaT")
+    day = parse_date(value)
     if np.isnat(day):
         raise InvalidInputError(
-            f"`{name}` must be a date (numpy datetime64, datetime, or ISO text such as "
-            f"'1997-09-30'). Got {short_repr(value)} instead."
+            f"`{name}` must be a date ({_DATE_FORMS}). Got {short_repr(value)} instead."
         )
     return int(day.astype(np.int64))
 
@@ -232,12 +227,14 @@ def rfm_table(
     orders : mapping of str to array, pandas DataFrame, or path to a CSV file
         One row per order.
     customer, date, amount : str
-        Column names: the customer id (any labels, compared as text), the order date (datetime64,
-        ``datetime`` or ISO text), the order value in money units (>= 0).  ``amount``
+        Column names: the customer id (any labels, compared as text), the order date
+        (datetime64, ``datetime``, or text or a number as the report readers read a
+        date: ``1997-01-31``, ``1997/01/31``, ``19970131``, ``1997年1月31日``; a time of
+        day after it is ignored), the order value in money units (>= 0).  ``amount``
         None: no values (the monetary columns are 0).
     calibration_end : date, optional
-        Last day (inclusive) of the calibration period; default the last order's day.
-        Customers whose first order is later are left out.
+        Last day (inclusive) of the calibration period, in any form of a ``date`` cell;
+        default the last order's day.  Customers whose first order is later are left out.
     observation_end : date, optional
         Last day (inclusive) of the holdout period, after ``calibration_end``; default no
         holdout.
