@@ -40,7 +40,7 @@ def plot_response_curves(
         spends seen in its history (its smallest to its largest spend per period) and
         dashed outside them, with a band holding the middle ``level`` of its draws.
     split : BudgetSplit
-        Its spend is marked ("optimal"), and its ``current_spend`` if it has one.
+        Its spend is marked (named by ``name``), and its ``current_spend`` if it has one.
     others : mapping of str to BudgetSplit, optional
         More splits to mark by name (e.g. ``{"60/40 rule": rule}``).
     level : float, default 0.8
@@ -52,8 +52,11 @@ def plot_response_curves(
         Language of the titles, axis labels and legend marks ("current", "optimal",
         "observed range", the band); channel and ``others`` names are drawn as given.
     name : str, optional
-        Legend name of ``split``'s mark (default: "optimal" in ``lang`` when ``others``
-        are given, else "split"), drawn as given.
+        Legend name of ``split``'s mark, drawn as given.  Default, in ``lang``: "split"
+        without ``others``; with them "optimal", or "safe split" when ``split`` is the
+        safe default's partial step towards the best split over a fit's draws
+        (``split.safe_step < 1``: not an optimum), or "split" when one of ``others``
+        already bears that name.
 
     Returns
     -------
@@ -90,7 +93,10 @@ def plot_response_curves(
     if split.current_spend is not None:
         marks.append((w["current"], split.current_spend, True))
     if name is None:
-        name = w["optimal"] if others else w["split"]
+        partial = split.safe_step is not None and split.safe_step < 1.0
+        name = w["safe_split"] if partial else w["optimal"]
+        if not others or name in others:
+            name = w["split"]
     marks.append((str(name), split.spend, False))
     for other_name, other in (others or {}).items():
         marks.append((other_name, np.array([other.allocation[c] for c in split.channels]), False))

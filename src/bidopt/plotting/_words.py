@@ -58,6 +58,7 @@ WORDS: dict[str, dict[str, str]] = {
         # plot_response_curves
         "current": "current",
         "optimal": "optimal",
+        "safe_split": "safe split",
         "split": "split",
         "observed_range": "observed range",
         "band": "{level} band",
@@ -107,6 +108,7 @@ WORDS: dict[str, dict[str, str]] = {
         "replay_title": "回放：不同预算赢得的点击量",
         "current": "当前",
         "optimal": "最优",
+        "safe_split": "稳妥分配",
         "split": "分配",
         "observed_range": "历史花费范围",
         "band": "{level} 区间",
