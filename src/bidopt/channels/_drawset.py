@@ -99,10 +99,14 @@ class ExpectedCurveSet(CurveSet):
         """Expected response of each channel at spend ``x`` (yuan, shape (n,))."""
         return self._mix(self.inner.value(self._tile(x)))
 
+    def channel_draws(self, x: FloatArray) -> FloatArray:
+        """Each draw's response of each channel at spend ``x``: shape (n_draws, n)."""
+        v = self.inner.value(self._tile(x)).reshape(self.n_draws, self.n)
+        return np.asarray(v, dtype=np.float64)
+
     def per_draw(self, x: FloatArray) -> FloatArray:
         """Each draw's total response at spend ``x``: shape (n_draws,)."""
-        v = self.inner.value(self._tile(x)).reshape(self.n_draws, self.n)
-        return np.asarray(v.sum(axis=1), dtype=np.float64)
+        return np.asarray(self.channel_draws(x).sum(axis=1), dtype=np.float64)
 
     def envelope_value(self, x: FloatArray) -> FloatArray:
         return self.value(x)

@@ -85,6 +85,15 @@ class BudgetSplit:
         moved from today's split towards the best split over the draws within the
         trust region (0: it stayed at today's split; 1: all the way); None when the
         safe default was off or not applied.
+    channel_response_median : ndarray of float64, shape (n_channels,), or None
+        The median over the curve draws of each channel's response at its spend (a
+        split of a :class:`ResponseFit`); beside ``channel_response``, the mean.
+    tail_channels : tuple of str
+        Channels whose mean response over the draws lies outside the draws' central
+        80% interval: a few draws (a channel the history does not identify) dominate
+        the mean, and so ``channel_response``, ``response`` and ``roi``; the message
+        and the summary say so and give the medians, and ``split_budget`` warns
+        (:class:`~bidopt.exceptions.IdentifiabilityWarning`).
     """
 
     channels: tuple[str, ...]
@@ -112,6 +121,8 @@ class BudgetSplit:
     gain_probability: float | None = None
     gain_interval: tuple[float, float] | None = None
     safe_step: float | None = None
+    channel_response_median: FloatArray | None = None
+    tail_channels: tuple[str, ...] = ()
 
     @property
     def allocation(self) -> dict[str, float]:
@@ -150,24 +161,36 @@ class BudgetSplit:
 
     def summary(self) -> str:
         """A readable account of the split."""
+        tail = bool(self.tail_channels) and self.response_draws is not None
+        total = f"response {self.response:,.0f}"
+        if tail and self.response_draws is not None:
+            total += f" (mean over the draws; median {np.median(self.response_draws):,.0f})"
         lines = [
             f"BudgetSplit ({self.method}, objective={self.objective}): {self.message}",
             f"  budget {self.total_budget:,.0f} yuan, spent {self.total_spend:,.0f}, "
-            f"response {self.response:,.0f}, ROI {self.roi:.3f}",
+            f"{total}, ROI {self.roi:.3f}",
         ]
         width = max(display_width(c) for c in self.channels)
-        for c, x, r, m in zip(
-            self.channels, self.spend, self.channel_response, self.marginal_roi, strict=True
+        for j, (c, x, r, m) in enumerate(
+            zip(self.channels, self.spend, self.channel_response, self.marginal_roi, strict=True)
         ):
             lines.append(
                 f"  {ljust(c, width)}  {x:>14,.0f} yuan  response {r:>14,.0f}  "
                 + (f"ROI {r / x:6.2f}" if x > 0 else f"ROI {'-':>6}")
                 + f"  marginal {m:6.3f}"
             )
+            if c in self.tail_channels and self.channel_response_median is not None:
+                med = float(self.channel_response_median[j])
+                lines[-1] += f"  (mean dominated by a few draws; median {med:,.0f}" + (
+                    f", ROI {med / x:.2f})" if x > 0 else ")"
+                )
         if self.current_response is not None and self.uplift is not None:
             up, now = signed_pair(self.uplift, self.current_response)
             at = "" if self.current_spend is None else f"{self.current_spend.sum():,.0f} yuan, "
             lines.append(f"  vs current: {up} (current split: {at}response {now.lstrip('+')})")
+            if tail and self.current_response_draws is not None and self.response_draws is not None:
+                gain = float(np.median(self.response_draws - self.current_response_draws))
+                lines[-1] += f"; means over the draws, median gain {signed_pair(gain, gain)[0]}"
         if self.rule_cost is not None and self.unconstrained_response is not None:
             against = (
                 "unconstrained optimum"
@@ -202,6 +225,13 @@ class BudgetSplit:
                 f"  over {self.response_draws.size} curve draws ({self.risk}): response median "
                 f"{q[1]:,.0f}, 80% range {q[0]:,.0f} - {q[2]:,.0f}"
             )
+            if tail:
+                where = "outside" if not q[0] <= self.response <= q[2] else "inside"
+                lines.append(
+                    f"  the mean response {self.response:,.0f} lies {where} that range: a few "
+                    f"draws of {', '.join(self.tail_channels)} dominate it (not identified by "
+                    "the history); read the median"
+                )
             if self.gain_probability is not None and self.gain_interval is not None:
                 low, high = signed_pair(*self.gain_interval)
                 lines.append(
@@ -231,6 +261,8 @@ class BudgetSplit:
             "response": self.channel_response,
             "marginal_roi": self.marginal_roi,
         }
+        if self.channel_response_median is not None:
+            data["response_median"] = self.channel_response_median
         if self.current_spend is not None:
             data["current_spend"] = self.current_spend
         return pd.DataFrame(data)

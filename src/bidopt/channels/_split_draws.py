@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -12,10 +13,9 @@ from bidopt._validation import check_scalar, short_repr
 from bidopt.channels._checks import on_bounds
 from bidopt.channels._drawset import ExpectedCurveSet
 from bidopt.channels._fit_result import ResponseFit
-from bidopt.channels._problem import SplitProblem, is_feasible, restrict
+from bidopt.channels._problem import SplitProblem, restrict
 from bidopt.channels._request import check_request
 from bidopt.channels._result import BudgetSplit, signed_pair
-from bidopt.channels._settle import repair
 from bidopt.channels._split_core import at_spend, solve_request
 from bidopt.channels._split_risk import cvar_split
 from bidopt.channels._split_safe import (
@@ -28,9 +28,11 @@ from bidopt.channels._split_safe import (
     gain_stats,
     objective_draws,
     outside,
+    today_start,
     trust_radius,
 )
-from bidopt.exceptions import InfeasibleError, InvalidInputError
+from bidopt.channels._tails import tails, warn_tail
+from bidopt.exceptions import IdentifiabilityWarning, InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray, IntArray
 
 __all__ = ["split_fit"]
@@ -231,7 +233,7 @@ def split_fit(
             )
     today, start, why_not = None, None, ""
     if safe:
-        today, start, why_not = _today(fit, req)
+        today, start, why_not = today_start(fit, req)
         if today is not None:
             req = replace(req, current=today)
     radius = None
@@ -277,7 +279,9 @@ def split_fit(
         note += f" Spends above the largest spend seen (extrapolated curves): {', '.join(beyond)}."
     current_draws, current_value = None, None
     p_gain, interval = None, None
-    response_draws = expected.per_draw(x)
+    by_channel = expected.channel_draws(x)
+    response_draws = by_channel.sum(axis=1)
+    median, tailed, tail = tails(channels, by_channel)
     if split.current_spend is not None:
         current_draws = expected.per_draw(split.current_spend)
         current_value = float(expected.value(split.current_spend).sum())
@@ -296,17 +300,22 @@ def split_fit(
     unconstrained = split.unconstrained_response
     if user.want_free:  # the rules' cost: against the same split without them
         free_args = kwargs | {"group_shares": None, "method": method}
-        free = split_fit(
-            fit, budget, extrapolation=extrapolation, risk=risk, safe=safe, **free_args
-        )
+        with warnings.catch_warnings():  # its tails are this split's to warn of
+            warnings.simplefilter("ignore", IdentifiabilityWarning)
+            free = split_fit(
+                fit, budget, extrapolation=extrapolation, risk=risk, safe=safe, **free_args
+            )
         unconstrained = free.response
+    warn_tail(tail, stacklevel=3)  # split_budget's caller
     return replace(
         split,
         channel_response=value,
         marginal_roi=slope,
         current_response=current_value,
         unconstrained_response=unconstrained,
-        message=split.message + note + safe_note,
+        message=split.message + note + safe_note + tail,
+        channel_response_median=median,
+        tail_channels=tailed,
         response_draws=response_draws,
         current_response_draws=current_draws,
         guarded=guarded,
@@ -333,57 +342,6 @@ def _solve_risk(
         f"cvar{level:g}",
         f" Maximises the mean {what} of the worst {level:.0%} of the draws (CVaR; "
         f"Frank-Wolfe over the draws' weights, within {gap:,.4g} of its bound).",
-    )
-
-
-def _today(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArray | None, str]:
-    """Today's split and where the safe default starts from: ``current`` (else the
-    fit's mean spend per period), scaled to the budget when the objective spends it
-    all; the start is today's split, or when that breaks the constraints, today's split
-    moved just enough to meet them (bounds clipped, group and budget sums settled).
-    None and the reason when there is no such start, when the objective is ``roi``, or
-    when the start returns less than ``min_roi`` per yuan."""
-    if req.goal == "roi":
-        return None, None, " Safe default: not applied with objective='roi'."
-    if req.current is not None:
-        x0, source = np.asarray(req.current, dtype=np.float64), "the current spend"
-    else:
-        assert fit.mean_spend is not None
-        x0 = np.array([fit.mean_spend[c] for c in req.channels], dtype=np.float64)
-        source = "the fitted history's mean spend per period"
-    total = float(x0.sum())
-    if total <= 0:
-        return None, None, f" Safe default: not applied ({source} is 0)."
-    if req.full or total > req.budget:
-        x0 = x0 * (req.budget / total)
-    scaled = (  # the comparisons with today's split are then at the budget
-        f" Today's split ({source}, {total:,.0f} yuan) is compared scaled to the "
-        f"budget ({req.budget:,.0f} yuan): the gains are at equal spend."
-        if abs(total - float(x0.sum())) > 1e-9 * req.budget
-        else ""
-    )
-    start = (
-        x0 if is_feasible(req.problem, x0, req.full) else repair(x0.copy(), req.problem, req.full)
-    )
-    if req.min_roi is not None and float(req.curves.value(start).sum()) < req.min_roi * float(
-        start.sum()
-    ):  # it breaks min_roi, and so do the safe steps near it
-        return (
-            None,
-            None,
-            f" Safe default: not applied: today's split ({source}) returns less than "
-            f"min_roi={req.min_roi:g} per yuan; the split is the best over the draws that "
-            "keeps it.",
-        )
-    if is_feasible(req.problem, start, req.full):
-        return x0, start, scaled
-    return (
-        None,
-        None,
-        (  # pragma: no cover - repair meets every feasible problem
-            f" Safe default: not applied: today's split ({source}) could not be moved to meet "
-            "the constraints."
-        ),
     )
 
 

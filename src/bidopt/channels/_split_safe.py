@@ -29,7 +29,9 @@ import numpy as np
 
 from bidopt._quantiles import central_band, central_interval
 from bidopt.channels._drawset import ExpectedCurveSet
+from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import SplitProblem, is_feasible
+from bidopt.channels._settle import repair
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.typing import FloatArray
 
@@ -47,6 +49,7 @@ __all__ = [
     "gain_stats",
     "objective_draws",
     "outside",
+    "today_start",
     "trust_radius",
 ]
 
@@ -182,3 +185,54 @@ def below_today(
         why = f"the split maximises a lower quantile or tail of the draws, not the mean {kpi}"
     amount = f"{loss:,.0f}" if loss >= 100 else f"{loss:,.2f}"
     return f" Its expected {kpi} is {amount} below today's split's: {why}."
+
+
+def today_start(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArray | None, str]:
+    """Today's split and where the safe default starts from: ``current`` (else the
+    fit's mean spend per period), scaled to the budget when the objective spends it
+    all; the start is today's split, or when that breaks the constraints, today's split
+    moved just enough to meet them (bounds clipped, group and budget sums settled).
+    None and the reason when there is no such start, when the objective is ``roi``, or
+    when the start returns less than ``min_roi`` per yuan."""
+    if req.goal == "roi":
+        return None, None, " Safe default: not applied with objective='roi'."
+    if req.current is not None:
+        x0, source = np.asarray(req.current, dtype=np.float64), "the current spend"
+    else:
+        assert fit.mean_spend is not None
+        x0 = np.array([fit.mean_spend[c] for c in req.channels], dtype=np.float64)
+        source = "the fitted history's mean spend per period"
+    total = float(x0.sum())
+    if total <= 0:
+        return None, None, f" Safe default: not applied ({source} is 0)."
+    if req.full or total > req.budget:
+        x0 = x0 * (req.budget / total)
+    scaled = (  # the comparisons with today's split are then at the budget
+        f" Today's split ({source}, {total:,.0f} yuan) is compared scaled to the "
+        f"budget ({req.budget:,.0f} yuan): the gains are at equal spend."
+        if abs(total - float(x0.sum())) > 1e-9 * req.budget
+        else ""
+    )
+    start = (
+        x0 if is_feasible(req.problem, x0, req.full) else repair(x0.copy(), req.problem, req.full)
+    )
+    if req.min_roi is not None and float(req.curves.value(start).sum()) < req.min_roi * float(
+        start.sum()
+    ):  # it breaks min_roi, and so do the safe steps near it
+        return (
+            None,
+            None,
+            f" Safe default: not applied: today's split ({source}) returns less than "
+            f"min_roi={req.min_roi:g} per yuan; the split is the best over the draws that "
+            "keeps it.",
+        )
+    if is_feasible(req.problem, start, req.full):
+        return x0, start, scaled
+    return (
+        None,
+        None,
+        (  # pragma: no cover - repair meets every feasible problem
+            f" Safe default: not applied: today's split ({source}) could not be moved to meet "
+            "the constraints."
+        ),
+    )

@@ -25,6 +25,7 @@ from bidopt._wording import ljust
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import as_mapping, build_split_problem
+from bidopt.channels._tails import tails, warn_tail
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.channels._window_model import WindowModel as _WindowModel
 from bidopt.channels._window_rules import (
@@ -59,6 +60,14 @@ class WindowSplit:
         The part of ``response`` earned after the window.
     channel_response : ndarray of float64, shape (n_channels,)
     response_draws : ndarray of float64, shape (n_draws,)
+    channel_response_median : ndarray of float64, shape (n_channels,), or None
+        The median over the draws of each channel's response (``channel_response`` is
+        the mean).
+    tail_channels : tuple of str
+        Channels whose mean response over the draws lies outside the draws' central
+        80% interval: a few draws (a channel the history does not identify) dominate
+        the mean, and so ``response``; the message and summary say so and
+        ``split_window`` warns (:class:`~bidopt.exceptions.IdentifiabilityWarning`).
     success : bool
         The budget, phase budgets, shares and bounds hold on ``spend`` (1e-6 relative).
     message : str
@@ -76,6 +85,8 @@ class WindowSplit:
     success: bool
     message: str
     nit: int
+    channel_response_median: FloatArray | None = None
+    tail_channels: tuple[str, ...] = ()
 
     @property
     def phase_spend(self) -> FloatArray:
@@ -102,6 +113,14 @@ class WindowSplit:
         lines.append(
             f"  over {self.response_draws.size} draws: 80% range {q[0]:,.0f} - {q[1]:,.0f}"
         )
+        if self.tail_channels:
+            where = "outside" if not q[0] <= self.response <= q[1] else "inside"
+            lines.append(
+                f"  the expected response {self.response:,.0f} is the mean over the draws, "
+                f"{where} that range: a few draws of {', '.join(self.tail_channels)} dominate "
+                f"it (not identified by the history); the median is "
+                f"{np.median(self.response_draws):,.0f}"
+            )
         return "\n".join(lines)
 
     def to_frame(self) -> Any:
@@ -368,6 +387,8 @@ def split_window(
     ok = worst <= 1e-6 * total
     local = _optimality_note(s_shaped, n_tried, model.value(x), bound)
     per_draw = model.per_draw(x)
+    median, tailed, heavy = tails(channels, model.channel_draws(x))
+    warn_tail(heavy, stacklevel=2)
     return WindowSplit(
         channels=channels,
         phases=names,
@@ -386,8 +407,11 @@ def split_window(
         )
         + local
         + lifted
-        + extrapolation_note(x, channels, seen, guard, extrapolation),
+        + extrapolation_note(x, channels, seen, guard, extrapolation)
+        + heavy,
         nit=nit,
+        channel_response_median=median,
+        tail_channels=tailed,
     )
 
 

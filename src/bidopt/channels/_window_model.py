@@ -140,9 +140,13 @@ class WindowModel:
             v = v[:, :, self.window :]
         return np.asarray(v.sum(axis=(1, 2)), dtype=np.float64)
 
-    def channel_value(self, x: FloatArray) -> FloatArray:
+    def channel_draws(self, x: FloatArray) -> FloatArray:
+        """Each draw's response of each channel over the periods: (n_draws, n)."""
         v = self.size * self._unit(self._z(x))
-        return np.asarray(v.sum(axis=2).mean(axis=0), dtype=np.float64)
+        return np.asarray(v.sum(axis=2), dtype=np.float64)
+
+    def channel_value(self, x: FloatArray) -> FloatArray:
+        return np.asarray(self.channel_draws(x).mean(axis=0), dtype=np.float64)
 
     def value(self, x: FloatArray) -> float:
         return float(self.per_draw(x).mean())
