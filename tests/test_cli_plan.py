@@ -19,10 +19,12 @@ from bidopt.__main__ import main
 from bidopt._cli_workflow import canonical_order, parse_rule
 from bidopt.bidding import optimize_bids
 from bidopt.channels import _fit as channels_fit
-from bidopt.datasets import read_keyword_log
+from bidopt.channels import fit_response
+from bidopt.datasets import read_channel_history, read_keyword_log
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import make_bid_sheet
+from tests.conftest import shared_file
 
 openpyxl = pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
 
@@ -240,9 +242,17 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     # the Chinese page says the safe default in Chinese, and no optimiser jargon
     assert "稳妥默认：停在当前分配" in html and "Safe default" not in html
     assert "termination condition" not in html and "`ftol`" not in html
-    # ... and its warnings in Chinese (printed in English)
-    assert "The history cannot pin down how 直通车's revenue" in text
-    assert "历史数据无法确定直通车的成交金额如何随花费变化" in html
+    # ... and its warnings in Chinese (printed in English): the channels the library
+    # flags as not identified (fit.intervals().identified), in plain words
+    assert re.search(
+        r"warning: The history cannot pin down what one more yuan on 钻展 earns: [0-9.]+ "
+        r"to [0-9.]+ yuan of revenue at its mean spend of [0-9,]+ yuan per period \(80% of "
+        r"the fit's curve draws\), a range wider than its middle value [0-9.]+\. The "
+        r"split's advice for 钻展 is unreliable",
+        text,
+    ), text
+    assert "历史数据无法确定在钻展上多花一元能带来多少成交金额" in html
+    assert "one more yuan on 直通车" not in text
     assert "cannot pin down" not in html
     # --no-safe: the expected-revenue split over the draws, which moves further
     assert main([*args, *rule, "--no-safe"]) == 0
@@ -258,6 +268,32 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "天猫" in err
     assert "its channels: 直通车, 钻展, 淘宝客, 抖音, 小红书." in err
+
+
+def test_split_warns_on_the_channels_the_library_does_not_identify(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One definition of "not identified": the CLI's warning names the channels that
+    ``fit.intervals().identified`` flags (on Robyn's weekly data the parameters' standard
+    errors flagged search_S, the library print_S)."""
+    columns = ["DATE", "revenue", "tv_S", "ooh_S", "print_S", "search_S", "facebook_S"]
+    with shared_file("channels/robyn_dt_simulated_weekly.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    path = tmp_path / "robyn.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([columns, *([r[c] for c in columns] for r in rows)])
+    history = read_channel_history(path)
+    fit = fit_response(history.spend_by_channel(), history.kpi, rng=0)  # the CLI's seed
+    flags = fit.intervals().identified
+    loose = {c for c, ok in zip(fit.intervals().channels, flags, strict=True) if not ok}
+    assert loose  # the data leave at least one channel's return open
+    assert main(["split", str(path), "--budget", "70000", "--rule", "tv=tv_S,ooh_S:0.8", "-q"]) == 0
+    text = capsys.readouterr().out
+    warned = set(
+        re.findall(r"warning: The history cannot pin down what one more yuan on (\w+) earns", text)
+    )
+    assert warned == loose, text
+    assert "standard errors" not in text
 
 
 def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

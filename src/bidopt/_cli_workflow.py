@@ -19,6 +19,7 @@ from bidopt._cli import _range_lines, _table
 from bidopt._excel import sheet_note
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt._tables import read_table
+from bidopt._wording import amount
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, fit_response, split_budget
 from bidopt.datasets import (
@@ -602,23 +603,8 @@ def run_split(
             f"Only {history.n_periods} periods of history: the curves rest on few points.",
             f"历史只有 {history.n_periods} 期：曲线依据的数据点很少。",
         )
-    for c in history.channels:
-        loose = [
-            key
-            for key, value in fit.params.items()
-            if key.startswith(f"{c}.")
-            and not key.endswith(".alpha")
-            and ".adstock_" not in key
-            and not fit.stderr.get(key, np.inf) <= abs(value)
-        ]
-        if loose:
-            warn(
-                f"The history cannot pin down how {c}'s revenue responds to its spend (the "
-                "standard errors of its curve's parameters exceed their values): the split's "
-                f"advice for {c} is unreliable; vary its spend more, or test it with a lift test.",
-                f"历史数据无法确定{c}的成交金额如何随花费变化（其曲线参数的标准误大于参数"
-                f"本身）：对{c}的分配建议不可靠；请让它的花费有更多变化，或做增量（lift）测试。",
-            )
+    for en, zh in _unidentified_warnings(fit):
+        warn(en, zh)
     for j, c in enumerate(history.channels):
         spend = history.spend[:, j]
         if spend.mean() > 0 and spend.std() < 0.1 * spend.mean():
@@ -687,6 +673,47 @@ def run_split(
 
 
 NO_RULE = "no rule"
+
+
+def _unidentified_warnings(fit: Any) -> list[tuple[str, str]]:
+    """A warning in English and Chinese for each channel the library flags as not
+    identified (``fit.intervals().identified``: its 80% marginal-ROI interval over the
+    curve draws, at its mean spend, wider than its median; or a curve parameter the
+    history leaves unbounded), the channels the split's words send to a lift test."""
+    intervals = fit.intervals()
+    held = set(fit.draws.held)
+    out = []
+    for j, c in enumerate(intervals.channels):
+        if intervals.identified[j]:
+            continue
+        lo, mid, hi = (
+            amount(float(a[j]))
+            for a in (intervals.marginal_low, intervals.marginal_roi, intervals.marginal_high)
+        )
+        spend = amount(float(intervals.spend[j]))
+        if c in held:
+            why = f"the history leaves a parameter of {c}'s curve unbounded"
+            why_zh = f"历史数据让{c}的曲线有一个参数无从约束"
+        else:
+            why = (
+                f"{lo} to {hi} yuan of revenue at its mean spend of {spend} yuan per period "
+                f"(80% of the fit's curve draws), a range wider than its middle value {mid}"
+            )
+            why_zh = (
+                f"在它每期 {spend} 元的平均花费处为 {lo} 到 {hi} 元（拟合曲线抽样的 80%），"
+                f"这个范围比中间值 {mid} 还宽"
+            )
+        out.append(
+            (
+                f"The history cannot pin down what one more yuan on {c} earns: {why}. The "
+                f"split's advice for {c} is unreliable; vary its spend more, or test it with "
+                "a lift test.",
+                f"历史数据无法确定在{c}上多花一元能带来多少成交金额：{why_zh}。对{c}的分配建议"
+                "不可靠；请让它的花费有更多变化，或做增量（lift）测试。",
+            )
+        )
+    return out
+
 
 #: The curve draws' mean (the figures printed) or median revenue at today's split more
 #: than this factor off the fitted curves' (either way): the split is refused.
