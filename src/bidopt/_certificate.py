@@ -32,6 +32,7 @@ __all__ = [
     "RTOL",
     "Certificate",
     "ConstraintCheck",
+    "cpc_each",
     "equal",
     "lower",
     "lower_each",
@@ -217,6 +218,27 @@ def lower_each(
 ) -> ConstraintCheck:
     """Check ``values[i] >= limits[i]`` for every item (``limits`` broadcasts)."""
     return _each(name, ">=", values, limits, rtol=rtol, unit=unit, item=item)
+
+
+def cpc_each(
+    name: str,
+    cost: npt.ArrayLike,
+    clicks: npt.ArrayLike,
+    cap: float,
+    *,
+    rtol: float = RTOL,
+    item: str = "item",
+) -> ConstraintCheck:
+    """Check every paid item's cost per click against a CPC cap, in the cap's unit
+    (yuan/click): ``cost[i] / clicks[i] <= cap`` where ``cost[i] > 0``; money for no
+    clicks is an infinite CPC (it fails).  ``cost`` and ``clicks`` have one shape,
+    (n_items,); items without spend are not counted."""
+    spend = np.asarray(cost, dtype=np.float64).ravel()
+    paid = spend > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # (+ 0.0 makes a -0.0 click count +0.0, so money for no clicks is +inf)
+        cpc = spend[paid] / (np.asarray(clicks, dtype=np.float64).ravel()[paid] + 0.0)
+    return upper_each(name, cpc, cap, rtol=rtol, unit="yuan/click", item=item)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,15 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
+from bidopt._certificate import (
+    Certificate,
+    ConstraintCheck,
+    cpc_each,
+    lower,
+    lower_each,
+    upper,
+    upper_each,
+)
 from bidopt._validation import (
     as_float_array,
     check_choice,
@@ -754,9 +762,7 @@ def _finish(
     if min_ctr is not None:
         checks.append(ctr_floor_check(read["clicks"], read["impressions"], min_ctr))
     if max_cpc is not None:
-        checks.append(
-            upper_each("max_cpc", read["cost"], max_cpc * read["clicks"], unit="yuan", item="cell")
-        )
+        checks.append(cpc_each("max_cpc", read["cost"], read["clicks"], max_cpc, item="cell"))
     bidding = cell_bids > 0
     checks.append(
         upper_each(

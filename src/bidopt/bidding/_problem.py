@@ -9,7 +9,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._certificate import Certificate, ConstraintCheck, lower, lower_each, upper, upper_each
+from bidopt._certificate import (
+    Certificate,
+    ConstraintCheck,
+    cpc_each,
+    lower,
+    lower_each,
+    upper,
+    upper_each,
+)
 from bidopt._validation import check_choice, check_instance, check_scalar, short_repr
 from bidopt._wording import apart, counted
 from bidopt.bidding import _kernels
@@ -143,14 +151,10 @@ class BidProblem:
                 upper_each("group_budgets", used, self.group_budget, unit="yuan", item="group")
             )
         if self.max_cpc is not None:
-            # each paid keyword's cost per click; money for no clicks is +inf (``+ 0.0``
-            # makes a -0.0 click count +0.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cpc = cost / (metrics["clicks"] + 0.0)
-            cpc = cpc[(levels >= 0) & (cost > 0)]
-            checks.append(
-                upper_each("max_cpc", cpc, self.max_cpc, unit="yuan/click", item="keyword")
-            )
+            # each paid keyword's cost per click (money for no clicks fails)
+            on = levels >= 0
+            clicks = metrics["clicks"][on]
+            checks.append(cpc_each("max_cpc", cost[on], clicks, self.max_cpc, item="keyword"))
         if self.min_bid is not None or self.max_bid is not None:
             bids = metrics["bids"][levels >= 0]  # each non-zero bid
             if self.min_bid is not None:
