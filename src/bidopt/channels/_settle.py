@@ -128,11 +128,13 @@ def settle(
     target: FloatArray,
     full: bool,
     weight: FloatArray | None = None,
+    rounds: int = 1,
 ) -> None:
     """Make group and budget sums exact (to rounding): the root finders stop within a
     tolerance (or one Newton step short of it).  A group's leftover (the free groups'
-    together for the budget's) is spread along ``weight`` (see :func:`spread`), and
-    what that cannot place goes to the channel with the most room in its group."""
+    together for the budget's) is spread along ``weight`` (see :func:`spread`), again
+    (up to ``rounds`` times) over the channels the bounds did not stop, and what that
+    cannot place goes to the channel with the most room in its group."""
     group_of, shared = problem.group_of, problem.shared
     n_groups = len(problem.group_names)
     sums = np.bincount(group_of, weights=x, minlength=n_groups).tolist()
@@ -147,7 +149,13 @@ def settle(
         gap.append(0.0)
     if weight is not None:
         part = np.where(shared[group_of], group_of, n_groups)
-        gap = spread(x, problem, part, gap, weight)
+        for _ in range(rounds):
+            gap = spread(x, problem, part, gap, weight)
+            if not any(gap):
+                break
+            up = np.array(gap)[part] > 0  # each channel's way, with room left that way
+            room = np.where(up, problem.upper - x, x - problem.lower)
+            weight = np.where(room > 0, weight, 0.0)
     if not any(gap):
         return
     for k, amount in enumerate(gap):
@@ -156,11 +164,22 @@ def settle(
             give(x, problem, among, amount)
 
 
-def repair(x: FloatArray, problem: SplitProblem, full: bool) -> FloatArray:
+def repair(
+    x: FloatArray, problem: SplitProblem, full: bool, proportional: bool = False
+) -> FloatArray:
     """``x`` (within the channel bounds) with its group and budget sums made exact: a
-    scipy answer meets them only to its own tolerance (about 1e-6 of the budget)."""
+    scipy answer meets them only to its own tolerance (about 1e-6 of the budget).
+    Each group's sum moves to the nearest its limits allow; the gap goes to the
+    channels with the most room, or with ``proportional`` is spread in proportion to
+    ``x`` (each group scaled by one factor, the channels stopped by their bounds left
+    out; the smallest relative change), the channels with the most room taking what
+    that cannot place."""
     x = np.minimum(np.maximum(x, problem.lower), problem.upper)
     g = np.bincount(problem.group_of, weights=x, minlength=len(problem.group_names))
     target = np.minimum(np.maximum(g, problem.group_lower), problem.group_upper)
-    settle(x, problem, target, full or float(x.sum()) > problem.budget)
+    spend_all = full or float(x.sum()) > problem.budget
+    if proportional:
+        settle(x, problem, target, spend_all, weight=x.copy(), rounds=x.size)
+    else:
+        settle(x, problem, target, spend_all)
     return x

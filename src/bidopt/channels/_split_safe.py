@@ -30,7 +30,7 @@ import numpy as np
 from bidopt._quantiles import central_band, central_interval
 from bidopt.channels._drawset import ExpectedCurveSet
 from bidopt.channels._fit_result import ResponseFit
-from bidopt.channels._problem import SplitProblem, is_feasible
+from bidopt.channels._problem import SplitProblem, is_feasible, restrict
 from bidopt.channels._settle import repair
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.typing import FloatArray
@@ -213,9 +213,7 @@ def today_start(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArr
         if abs(total - float(x0.sum())) > 1e-9 * req.budget
         else ""
     )
-    start = (
-        x0 if is_feasible(req.problem, x0, req.full) else repair(x0.copy(), req.problem, req.full)
-    )
+    start = x0 if is_feasible(req.problem, x0, req.full) else _meet_rules(fit, req, x0)
     if req.min_roi is not None and float(req.curves.value(start).sum()) < req.min_roi * float(
         start.sum()
     ):  # it breaks min_roi, and so do the safe steps near it
@@ -227,6 +225,18 @@ def today_start(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArr
             "keeps it.",
         )
     if is_feasible(req.problem, start, req.full):
+        assert fit.max_spend is not None
+        seen = np.array([fit.max_spend[c] for c in req.channels])
+        above = [
+            f"{c} ({start[j]:,.0f} > {seen[j]:,.0f} yuan)"
+            for j, c in enumerate(req.channels)
+            if start[j] > seen[j] * (1 + 1e-9) and start[j] > x0[j] * (1 + 1e-9)
+        ]
+        if above:
+            scaled += (
+                " Moving today's split to meet the rules takes it above the largest spend "
+                f"seen for {', '.join(above)}: the curves are extrapolated there."
+            )
         return x0, start, scaled
     return (
         None,
@@ -236,3 +246,19 @@ def today_start(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArr
             "the constraints."
         ),
     )
+
+
+def _meet_rules(fit: ResponseFit, req: Any, x0: FloatArray) -> FloatArray:
+    """Today's split ``x0`` (yuan, shape (n_channels,)) moved just enough to meet the
+    bounds, group rules and budget of ``req``: each group scaled by one factor (the
+    channels stopped by their bounds left out; :func:`repair` ``proportional``), first
+    within each channel's largest spend seen (or today's, if above), else within the
+    bounds alone."""
+    assert fit.max_spend is not None
+    problem = req.problem
+    seen = np.array([fit.max_spend[c] for c in req.channels])
+    top = np.maximum(np.minimum(problem.upper, np.maximum(seen, x0)), problem.lower)
+    start = repair(x0.copy(), restrict(problem, problem.lower, top), req.full, proportional=True)
+    if is_feasible(problem, start, req.full):
+        return start
+    return repair(x0.copy(), problem, req.full, proportional=True)
