@@ -4,11 +4,13 @@ Taobao / Tmall report downloads are usually ``.xlsx``; :func:`read_xlsx` reads t
 worksheet (for a reader that looks for its header row, the first sheet that has one)
 into the columns ``bidopt._tables.read_table`` gives for a CSV file (cells as Python
 values: numbers stay numbers, text such as ``"1.2万"`` is parsed later by the loaders),
-and :func:`write_xlsx` writes one sheet for the bid file.
+and :func:`write_xlsx` writes one sheet for the bid file.  Cells merged down several
+rows read as their top-left value in each row (see :func:`_records`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,13 +48,69 @@ def sheet_note(source: str) -> str:
     return source[at:] if at >= 0 and _LATER in source[at:] else ""
 
 
+# a merged range in a worksheet's XML (``<mergeCell ref="A2:A4"/>``, with or without a
+# namespace prefix such as ``x:``), after its cells
+_MERGE = re.compile(rb"""<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)["']""")
+_CHUNK = 1 << 20
+
+
+def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a worksheet opened read-only, each as (min_col, min_row,
+    max_col, max_row), 1-based.  openpyxl's read-only mode does not read them: the
+    sheet's XML is streamed once more (decompression only) and the merge list, which
+    follows the cells, is the only part parsed."""
+    source = getattr(sheet, "_get_source", None)  # openpyxl's ReadOnlyWorksheet
+    if source is None:
+        return []
+    openpyxl = require_openpyxl("Reading merged cells")
+    found = bytearray()
+    tail = b""
+    with source() as stream:
+        while chunk := stream.read(_CHUNK):
+            if found:
+                found += chunk
+                continue
+            text = tail + chunk
+            at = text.find(b"mergeCell")
+            if at >= 0:
+                found += text[max(0, text.rfind(b"<", 0, at)) :]
+            else:
+                tail = text[-64:]
+    out = []
+    for ref in _MERGE.findall(bytes(found)):
+        try:
+            out.append(openpyxl.utils.cell.range_boundaries(ref.decode("ascii")))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            continue  # not a range: Excel ignores it too
+    return out
+
+
 def _records(sheet: Any) -> list[tuple[int, list[Any]]]:
-    """The non-blank rows of a worksheet, as (Excel row number, cells)."""
-    return [
-        (number, list(record))
-        for number, record in enumerate(sheet.iter_rows(values_only=True), start=1)
-        if not all(_blank(c) for c in record)
-    ]
+    """The non-blank rows of a worksheet, as (Excel row number, cells).
+
+    A range merged over several rows (a report's 日期 or 关键词 merged down a day's
+    device rows) reads as its top-left value in every row of its first column, as Excel
+    shows it: without that, every row but the first of the merge had an empty date.  A
+    range merged within one row (a title over the columns) reads as it is stored."""
+    starts: dict[int, list[int]] = {}  # row -> columns (0-based) whose value fills down
+    fills: dict[int, list[tuple[int, int]]] = {}  # row -> (column, row of its value)
+    for min_col, min_row, _, max_row in _merged_ranges(sheet):
+        if max_row > min_row:
+            starts.setdefault(min_row, []).append(min_col - 1)
+            for row in range(min_row + 1, max_row + 1):
+                fills.setdefault(row, []).append((min_col - 1, min_row))
+    tops: dict[tuple[int, int], Any] = {}
+    out = []
+    for number, record in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = list(record)
+        for col, top in fills.get(number, ()):
+            cells += [None] * (col + 1 - len(cells))
+            cells[col] = tops.get((top, col))
+        for col in starts.get(number, ()):
+            tops[(number, col)] = cells[col] if col < len(cells) else None
+        if not all(_blank(c) for c in cells):
+            out.append((number, cells))
+    return out
 
 
 def _later_sheet(

@@ -1,0 +1,74 @@
+"""Excel reports with merged cells: 日期 / 关键词 merged down each day's device rows read
+as Excel shows them (openpyxl's read-only mode does not expose merges)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bidopt import _excel
+from bidopt.datasets import read_keyword_log
+
+openpyxl = pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
+
+HEADER = ["日期", "推广计划", "推广单元", "关键词", "匹配方式", "设备", "出价(元)", "展现量"]
+HEADER += ["点击量", "花费(元)", "成交笔数", "成交金额(元)"]
+
+
+def _report(path: Path, *, merged: bool) -> Path:
+    """Two days x two keywords x two devices; the date merged down each day's 4 rows
+    and the keyword down its 2 device rows (when ``merged``), under a merged title."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["推广计划报告 2024-11-01~2024-11-02"])
+    sheet.merge_cells("A1:L1")
+    sheet.append(HEADER)
+    row = 3
+    for day in ("2024-11-01", "2024-11-02"):
+        for k, keyword in enumerate(("连衣裙", "长裙")):
+            for d, device in enumerate(("PC", "无线")):
+                clicks = 10 + 3 * k + d
+                cells = [day, "计划A", "单元1", keyword, "精确匹配", device, 1.0, 100]
+                sheet.append([*cells, clicks, 0.8 * clicks, 1, 50.0])
+            if merged:
+                sheet.merge_cells(f"D{row}:D{row + 1}")  # (openpyxl blanks D{row + 1})
+            row += 2
+        if merged:
+            sheet.merge_cells(f"A{row - 4}:A{row - 1}")
+    book.save(path)
+    return path
+
+
+def test_cells_merged_down_rows_fill_every_row(tmp_path: Path) -> None:
+    """Before: 'row 1 ...: `date` is not a date; got None', and with errors='drop'
+    6 of the 8 rows were dropped (those days undercounted)."""
+    path = _report(tmp_path / "merged.xlsx", merged=True)
+    merged = read_keyword_log(path, errors="drop")
+    plain = read_keyword_log(_report(tmp_path / "plain.xlsx", merged=False))
+    assert merged.report.n_read == 8 and merged.report.n_dropped == 0
+    assert merged.n_rows == plain.n_rows == 4  # keyword-days, the devices summed
+    np.testing.assert_array_equal(merged.clicks, plain.clicks)
+    assert float(np.sum(merged.clicks)) == 2 * (10 + 11 + 13 + 14)
+    assert read_keyword_log(path).n_rows == 4  # errors="raise" (the default) reads it too
+
+
+def test_merged_ranges_read_from_the_sheet_xml(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merge list follows the cells; a prefix (``x:``, as the .NET SDK writes) and a
+    read that splits a tag across chunks are read alike; a single-row merge is kept as
+    a range (it is not filled down)."""
+    xml = (
+        b'<x:worksheet><x:sheetData><x:row r="1"/></x:sheetData>'
+        b'<x:mergeCells count="3"><x:mergeCell ref="A2:A4"/><x:mergeCell ref="B7"/>'
+        b"<x:mergeCell ref='C1:H1' /></x:mergeCells></x:worksheet>"
+    )
+
+    class Sheet:
+        def _get_source(self) -> io.BytesIO:
+            return io.BytesIO(xml)
+
+    for chunk in (7, 64, 1 << 20):
+        monkeypatch.setattr(_excel, "_CHUNK", chunk)
+        assert _excel._merged_ranges(Sheet()) == [(1, 2, 1, 4), (2, 7, 2, 7), (3, 1, 8, 1)]
