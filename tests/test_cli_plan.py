@@ -553,7 +553,9 @@ def test_keywords_left_out_of_the_bid_file_are_named(
     out = tmp_path / "out"
     assert main(["plan", str(path), "--budget", "300", "--out", str(out), "-q"]) == 0
     printed = capsys.readouterr().out
-    assert "keyword(s) have no row in the bid file" in printed and lost in printed
+    # one keyword, said so ("1 keyword has", not "1 keyword(s) have")
+    assert "warning: 1 keyword has no row in the bid file (all its rows were dropped" in printed
+    assert lost in printed
     assert "`clicks` is not a number" in printed.split("no row in the bid file")[1]
     assert lost not in (out / "bids.csv").read_text(encoding="utf-8-sig")
     assert lost in (out / "report.html").read_text(encoding="utf-8")
@@ -797,7 +799,7 @@ def test_plan_refuses_a_keyword_day_on_two_rows_naming_the_reports_lines(
     err = capsys.readouterr().err
     assert err.startswith(
         "error: twice.csv must have one row per keyword, day and 设备 label to plan. Got 1 "
-        f"keyword-days on several rows instead (first: row {len(split_rows)} (line "
+        f"keyword-day on several rows instead (first: row {len(split_rows)} (line "
         f"{len(split_rows) + 2} of "
     ), err
     assert "repeats the keyword-day and device of row 2 with different values)" in err

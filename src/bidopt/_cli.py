@@ -18,7 +18,7 @@ import numpy as np
 from bidopt._lang import Lang, check_lang
 from bidopt._numbers import parse_numbers
 from bidopt._tables import read_table
-from bidopt._wording import display_width
+from bidopt._wording import counted, display_width
 from bidopt.bidding import BidPlan, Frontier, PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, ResponseCurve, compare_splits
 from bidopt.datasets import KeywordLog, SearchAccount, double11_channels, make_search_account
@@ -157,9 +157,10 @@ def _group_report(account: SearchAccount, seed: int) -> tuple[KeywordGroups, lis
         members = groups.members(g)
         rows.append([str(groups.names[g]), str(len(members)), ", ".join(members[1:4])])
     return groups, [
-        f"Keyword groups: {groups.n_groups:,} groups ({multi:,} with two keywords or more) from "
-        f"{account.n_keywords:,} keywords, campaigns as blocks, in {took:.1f} s; agreement with "
-        f"the account's true themes ARI {ari:.3f} (1: the same groups, 0: chance). The largest:",
+        f"Keyword groups: {counted(groups.n_groups, 'group')} ({multi:,} with two keywords or "
+        f"more) from {counted(account.n_keywords, 'keyword')}, campaigns as blocks, in "
+        f"{took:.1f} s; agreement with the account's true themes ARI {ari:.3f} (1: the same "
+        "groups, 0: chance). The largest:",
         "",
         _table(rows),
     ]
@@ -285,7 +286,10 @@ def run_demo(
     "en" or "zh")."""
     lang = check_lang(lang)
     say = progress or (lambda message: None)
-    say(f"building a synthetic account of {n_keywords:,} keywords x {n_days} days")
+    say(
+        f"building a synthetic account of {counted(n_keywords, 'keyword')} x "
+        f"{counted(n_days, 'day')}"
+    )
     account = make_search_account(n_keywords, n_days=n_days, rng=seed)
     say("grouping the keywords")
     groups, group_lines = _group_report(account, seed)
@@ -297,8 +301,9 @@ def run_demo(
     now = account.expected().totals()
     budget = now["cost"]
     lines = [
-        f"bidopt demo: synthetic Taobao search account, {account.n_keywords:,} keywords, "
-        f"{account.theme_names.size:,} themes, {n_days} days of history (seed {seed})",
+        f"bidopt demo: synthetic Taobao search account, {counted(account.n_keywords, 'keyword')}, "
+        f"{counted(account.theme_names.size, 'theme')}, {counted(n_days, 'day')} of history "
+        f"(seed {seed})",
         "",
         account.log.summary(),
         "",
@@ -333,7 +338,8 @@ def run_demo(
         paused = int((plan.bids == 0).sum())
         lines += [
             "",
-            f"Bids raised on {raised:,} keywords, lowered on {lowered:,}, paused on {paused:,}.",
+            f"Bids raised on {counted(raised, 'keyword')}, lowered on {lowered:,}, paused on "
+            f"{paused:,}.",
             f"Solver: {plan.message} Gap <= {plan.relative_gap:.1e} of the optimum; "
             f"one more yuan of budget buys {plan.shadow_price:.4f} orders.",
             *_range_lines(plan.ranges),

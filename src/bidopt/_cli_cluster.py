@@ -10,6 +10,7 @@ from typing import Any
 
 from bidopt._dask import require_distributed
 from bidopt._validation import new_directory
+from bidopt._wording import counted
 from bidopt.bidding import optimize_bids
 from bidopt.landscape import read_landscape_parquet, write_plan_parquet
 
@@ -41,12 +42,15 @@ def run_plan_dataset(
         say(f"connecting to the Dask scheduler at {scheduler}")
         client = require_distributed("--scheduler").Client(scheduler)
         try:
-            say(f"optimising {dataset.n_keywords:,} bids on {dataset.n_partitions} partitions")
+            say(
+                f"optimising {counted(dataset.n_keywords, 'bid')} on "
+                f"{counted(dataset.n_partitions, 'partition')}"
+            )
             plan = optimize_bids(dataset, budget, client=client, **kw)  # type: ignore[arg-type]
         finally:
             client.close()
     else:
-        say(f"optimising {dataset.n_keywords:,} bids in this process")
+        say(f"optimising {counted(dataset.n_keywords, 'bid')} in this process")
         plan = optimize_bids(dataset.read(), budget, **kw)
     files = write_plan_parquet(plan, Path(out) / "plan", like=dataset)
     return "\n".join(

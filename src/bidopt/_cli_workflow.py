@@ -19,7 +19,7 @@ from bidopt._cli import _range_lines, _table
 from bidopt._excel import sheet_note
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt._tables import read_table
-from bidopt._wording import amount
+from bidopt._wording import amount, counted
 from bidopt.bidding import bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, fit_response, split_budget
 from bidopt.datasets import (
@@ -215,11 +215,11 @@ def run_plan(
     _check_one_bid_per_day(load, path.name)
     _check_one_row_per_day(log, path.name)
     log = canonical_order(log)
-    say(f"estimating bid landscapes of {len(log):,} keyword-days")
+    say(f"estimating bid landscapes of {counted(len(log), 'keyword-day')}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         estimate = estimate_landscapes(log)
-        say(f"optimising {estimate.n_keywords:,} bids under {budget:,.2f} yuan a day")
+        say(f"optimising {counted(estimate.n_keywords, 'bid')} under {budget:,.2f} yuan a day")
         # planned on the estimate: the mean landscape over its draws, 80% ranges, and
         # (safe) bids kept near today's where the log cannot tell what a change buys
         limits: dict[str, Any] = {
@@ -290,11 +290,12 @@ def run_plan(
     attribution = sum("attribution window" in f for f in load.flags)
     counts = {a: int((sheet.action == a).sum()) for a in ("raise", "lower", "pause", "start")}
     lines = [
-        f"Read {load.n_read:,} rows of {path.name}{sheet_note(load.source)}: "
+        f"Read {counted(load.n_read, 'row')} of {path.name}{sheet_note(load.source)}: "
         f"kept {load.n_kept:,}, dropped {load.n_dropped:,}"
         + (f" (first: {load.causes()[0]})" if load.reasons else "")
         + (
-            f"; {attribution:,} rows with more orders than clicks kept (Taobao attribution)"
+            f"; {counted(attribution, 'row')} with more orders than clicks kept (Taobao "
+            "attribution)"
             if attribution
             else ""
         )
@@ -302,8 +303,8 @@ def run_plan(
         *([load.title_note()] if load.title_rows else []),
         *([note] if (note := load.split_note()) else []),
         *_lost_lines(load),
-        f"{sheet.n_rows:,} keywords (campaign x ad group x keyword x match type), "
-        f"{np.unique(log.date).size} days.",
+        f"{counted(sheet.n_rows, 'keyword')} (campaign x ad group x keyword x match type), "
+        f"{counted(np.unique(log.date).size, 'day')}.",
         "",
         _table(
             [
@@ -354,8 +355,8 @@ def _check_one_bid_per_day(load: LoadReport, name: str) -> None:
     shown = "; ".join(days[:3]) + ("; ..." if len(days) > 3 else "")
     raise InvalidInputError(
         f"{name} must have one bid per keyword-day to plan (the bid file writes one bid per "
-        f"keyword). Got {len(days):,} keyword-days ({n_keys:,} keyword"
-        f"{'s' * (n_keys != 1)}) whose rows, split by {by}, carry "
+        f"keyword). Got {counted(len(days), 'keyword-day')} ({counted(n_keys, 'keyword')}) "
+        f"whose rows, split by {by}, carry "
         f"different bids (device bid premiums, or a bid changed within the day): {shown} "
         "instead. Summing them would read each such day at an average bid that no platform "
         f"bid equals. Export the report without the {by} split (one row per keyword and "
@@ -381,7 +382,8 @@ def _check_one_row_per_day(log: KeywordLog, name: str) -> None:
     raise InvalidInputError(
         f"{name} must have one row per keyword"
         + (f", day and {split} label" if split else " and day")
-        + f" to plan. Got {int((counts > 1).sum()):,} keyword-days on several rows instead"
+        + f" to plan. Got {counted(int((counts > 1).sum()), 'keyword-day')} on several rows "
+        "instead"
         + (f" (first: {repeats[0]})" if repeats else "")
         + ". If the report was exported twice or pasted together from two exports, keep "
         "one copy of each row; "
@@ -401,8 +403,13 @@ def _lost_lines(load: LoadReport, shown: int = 5) -> list[str]:
         return []
     more = len(load.lost_keys) - shown
     return [
-        f"warning: {len(load.lost_keys):,} keyword(s) have no row in the bid file (every row "
-        "of theirs was dropped; their bids are left as they are):",
+        f"warning: {counted(len(load.lost_keys), 'keyword')} "
+        + (
+            "has no row in the bid file (all its rows were dropped; its bid is left as it is):"
+            if len(load.lost_keys) == 1
+            else "have no row in the bid file (every row of theirs was dropped; their bids "
+            "are left as they are):"
+        ),
         *(f"  {key}" for key in load.lost_keys[:shown]),
         *([f"  ... and {more:,} more (see report.html)"] if more > 0 else []),
     ]
@@ -550,7 +557,10 @@ def run_split(
                 f"`--rule` {rule.group} must name channels of {path.name}. Got {unknown} "
                 f"instead; its channels: {', '.join(history.channels)}."
             )
-    say(f"fitting response curves to {history.n_periods} periods of {len(known)} channels")
+    say(
+        f"fitting response curves to {counted(history.n_periods, 'period')} of "
+        f"{counted(len(known), 'channel')}"
+    )
     fit = fit_response(history.spend_by_channel(), history.kpi, rng=seed)
     recent = history.spend[-min(4, history.n_periods) :].mean(axis=0)
     current = None
@@ -589,7 +599,9 @@ def run_split(
     if history.dropped:
         left_out = "; ".join(history.dropped[:3])
         warn(
-            f"Left out {len(history.dropped)} row(s) that are not periods: {left_out}",
+            f"Left out {counted(len(history.dropped), 'row')} that "
+            f"{'is not a period' if len(history.dropped) == 1 else 'are not periods'}: "
+            f"{left_out}",
             f"已剔除 {len(history.dropped)} 行（不是一期）：{left_out}",
         )
     if fit.r2 < 0.5:
@@ -600,7 +612,8 @@ def run_split(
         )
     if history.n_periods < 26:
         warn(
-            f"Only {history.n_periods} periods of history: the curves rest on few points.",
+            f"Only {counted(history.n_periods, 'period')} of history: the curves rest on few "
+            "points.",
             f"历史只有 {history.n_periods} 期：曲线依据的数据点很少。",
         )
     for en, zh in _unidentified_warnings(fit):
@@ -750,7 +763,8 @@ def _check_draws(
     if off(mean, DRAWS_REFUSE) or off(median, DRAWS_REFUSE):
         raise InvalidInputError(
             f"The history must pin the response curves down well enough to split on. Got "
-            f"{n_periods} periods whose fit's {draws.size} curve draws put today's split at "
+            f"{counted(n_periods, 'period')} whose fit's {draws.size} curve draws put today's "
+            "split at "
             f"{mean:,.0f} yuan of revenue per period (mean; median {median:,.0f}; the fitted "
             f"curves: {point:,.0f}; the history's largest period: {float(np.max(kpi)):,.0f}) "
             "instead: the curves' parameters are not identified, so the split's figures "

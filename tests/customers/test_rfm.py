@@ -91,6 +91,9 @@ def test_rfm_table_reads_dates_as_the_report_readers_do() -> None:
     )
     np.testing.assert_array_equal(table.recency, [14.0])
     np.testing.assert_array_equal(table.T, [26.0])
+    # one customer, one repeat purchase: said in the singular
+    assert table.summary().startswith("RFM table of 1 customer, calibration to 2024-01-31")
+    assert "1 repeat buyer, 1 repeat purchase." in table.summary()
 
 
 @pytest.mark.parametrize(

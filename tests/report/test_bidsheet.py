@@ -374,7 +374,7 @@ def test_a_keyword_without_impressions_on_the_last_day_is_named() -> None:
         zh = [w for w in sheet.warnings_zh if "在报表最后一天（2024-11-02）没有展现" in w]
         assert len(en) == len(zh) == int(named), sheet.warnings
         if named:
-            assert en[0].startswith("1 keywords with a bid") and "B / u3 / 望远镜." in en[0]
+            assert en[0].startswith("1 keyword with a bid has") and "B / u3 / 望远镜." in en[0]
             assert "B / u3 / 望远镜" in zh[0] and "上传前请保持暂停" in zh[0]
 
 
@@ -409,7 +409,7 @@ def test_a_keyword_read_at_its_click_weighted_device_bid_is_named() -> None:
             assert en == [] and zh == []
             continue
         assert len(en) == 1 and en[0].startswith(
-            "1 keywords had different bids by 设备 on some days of the report (device bid "
+            "1 keyword had different bids by 设备 on some days of the report (device bid "
             "premiums), summed at their click-weighted bid: B / u3 / 望远镜."
         )
         assert len(zh) == 1 and "：B / u3 / 望远镜。" in zh[0]

@@ -17,6 +17,7 @@ from scipy import optimize
 
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_choice, check_options, short_repr
+from bidopt._wording import counted
 from bidopt.exceptions import InvalidInputError, SolverError
 from bidopt.typing import FloatArray
 
@@ -121,13 +122,13 @@ def check_fit_summary(
         raise InvalidInputError(
             "`recency` must be > 0 for a customer with repeat purchases (frequency > 0: "
             "the last purchase comes after the first). Got recency 0 with frequency "
-            f"{float(x[at[0]]):g} at index {shown} ({at.size} customers) instead; if the "
-            "times were rounded, give them unrounded or in a finer unit (days)."
+            f"{float(x[at[0]]):g} at index {shown} ({counted(at.size, 'customer')}) instead; if "
+            "the times were rounded, give them unrounded or in a finer unit (days)."
         )
     if not (big_t > 0).any():
         raise InvalidInputError(
             "`T` must be > 0 for at least one customer (customers observed for no time "
-            f"carry no information). Got only zeros ({big_t.size} customers) instead."
+            f"carry no information). Got only zeros ({counted(big_t.size, 'customer')}) instead."
         )
     return x, t_x, big_t
 
@@ -410,7 +411,8 @@ class ModelFit:
     def summary(self) -> str:
         """The parameters with their standard errors, the log-likelihood and the status."""
         lines = [
-            f"{self._title} fitted by maximum likelihood on {self.n_customers:,} customers "
+            f"{self._title} fitted by maximum likelihood on "
+            f"{counted(self.n_customers, 'customer')} "
             f"({self.method}, {self.nit} iterations, "
             f"{'converged' if self.success else 'NOT converged: ' + self.message})",
             f"  log-likelihood {self.log_likelihood:.4f}",

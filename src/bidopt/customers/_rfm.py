@@ -118,14 +118,15 @@ class RFMTable:
         """Customers, repeat buyers and purchases in each period."""
         repeaters = int((self.frequency > 0).sum())
         text = (
-            f"RFM table of {len(self):,} customers, calibration to {self.calibration_end} "
-            f"(time unit {self.time_unit}): {repeaters:,} repeat buyers, "
-            f"{int(self.frequency.sum()):,} repeat purchases"
+            f"RFM table of {counted(len(self), 'customer')}, calibration to "
+            f"{self.calibration_end} (time unit {self.time_unit}): "
+            f"{counted(repeaters, 'repeat buyer')}, "
+            f"{counted(int(self.frequency.sum()), 'repeat purchase')}"
         )
         if self.duration_holdout > 0:
             text += (
                 f"; holdout to {self.observation_end} ({self.duration_holdout:.4g} "
-                f"{self.time_unit}): {int(self.frequency_holdout.sum()):,} purchases"
+                f"{self.time_unit}): {counted(int(self.frequency_holdout.sum()), 'purchase')}"
             )
         return text + "."
 
@@ -387,7 +388,8 @@ class RFMSegments:
     def summary(self) -> str:
         """Customers per named segment."""
         parts = [f"{k}: {v:,}" for k, v in sorted(self.counts().items(), key=lambda kv: -kv[1])]
-        return f"RFM segments of {len(self):,} customers ({self.n_bins} bins): " + ", ".join(parts)
+        head = f"RFM segments of {counted(len(self), 'customer')} ({self.n_bins} bins): "
+        return head + ", ".join(parts)
 
     def to_frame(self) -> Any:
         """One row per customer (needs pandas)."""

@@ -10,6 +10,7 @@ import numpy as np
 
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_random_state, check_scalar, short_repr
+from bidopt._wording import counted
 from bidopt.customers._fit import check_params
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray, RandomState
@@ -61,10 +62,12 @@ class SimulatedCustomers:
     def summary(self) -> str:
         """Customers, repeat buyers, purchases and the share still active."""
         return (
-            f"{len(self):,} simulated customers: {int((self.frequency > 0).sum()):,} repeat "
-            f"buyers, {int(self.frequency.sum()):,} repeat purchases, "
+            f"{counted(len(self), 'simulated customer')}: "
+            f"{counted(int((self.frequency > 0).sum()), 'repeat buyer')}, "
+            f"{counted(int(self.frequency.sum()), 'repeat purchase')}, "
             f"{self.alive.mean():.1%} still active at T; "
-            f"{int(self.frequency_holdout.sum()):,} purchases in the {self.holdout:g}-unit "
+            f"{counted(int(self.frequency_holdout.sum()), 'purchase')} in the "
+            f"{self.holdout:g}-unit "
             "holdout."
         )
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from bidopt._optional import require_pandas
 from bidopt._validation import as_float_array, check_scalar, missing_mask, short_repr
+from bidopt._wording import counted
 from bidopt.customers._bgnbd import PurchaseModelFit, fit_bgnbd
 from bidopt.customers._fit import check_fit_summary, prediction_inputs
 from bidopt.customers._gamma_gamma import GammaGammaFit, fit_gamma_gamma
@@ -83,7 +84,7 @@ class SegmentValue:
             times = self.value_multiplier[i]
             per = "" if np.isnan(times) else f"x{times:.3g} the first basket; "
             lines.append(
-                f"  {name}: {int(self.n_customers[i]):,} customers, future value "
+                f"  {name}: {counted(int(self.n_customers[i]), 'customer')}, future value "
                 f"{self.value_per_customer[i]:.4g} per customer, lifetime value per order "
                 f"{self.lifetime_value_per_order[i]:.4g} ({per}"
                 f"{_BASIS_WORDS.get(str(self.basis[i]), self.basis[i])})"
@@ -144,7 +145,7 @@ class CustomerValue:
         """Totals and means over the customers."""
         return (
             f"Customer value over {self.horizon:g} time units (discount {self.discount_rate:g} "
-            f"per unit) for {len(self):,} customers: {self.value.sum():,.2f} in all, "
+            f"per unit) for {counted(len(self), 'customer')}: {self.value.sum():,.2f} in all, "
             f"{self.value.mean():.4g} per customer; {self.expected_purchases.sum():,.1f} "
             f"expected purchases; mean P(alive) {self.probability_alive.mean():.3f}."
         )

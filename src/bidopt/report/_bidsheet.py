@@ -16,6 +16,7 @@ from bidopt._excel import write_xlsx
 from bidopt._lang import Lang, check_lang
 from bidopt._optional import require_pandas
 from bidopt._validation import check_scalar, short_repr
+from bidopt._wording import counted
 from bidopt.bidding import BidPlan
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import InvalidInputError
@@ -280,8 +281,8 @@ class BidSheet:
         }
         t = self.totals()
         lines = [
-            f"BidSheet: {self.n_rows} keywords (campaign x ad group x keyword x match type): "
-            + ", ".join(f"{n} {a}" for a, n in counts.items() if n),
+            f"BidSheet: {counted(self.n_rows, 'keyword')} (campaign x ad group x keyword x "
+            "match type): " + ", ".join(f"{n} {a}" for a, n in counts.items() if n),
             f"  spend {t['plan']['spend']:,.2f} of the {self.budget:,.2f} yuan daily budget after "
             f"rounding bids {self.rounded()} "
             f"(the optimiser planned {self.planned_spend:,.2f}); today {t['today']['spend']:,.2f}",
@@ -461,8 +462,8 @@ def make_bid_sheet(
     n = estimate.n_keywords
     if row_of.size != len(log):
         raise InvalidInputError(
-            f"`log` must be the log `estimate` was fitted on ({row_of.size} rows). Got a log "
-            f"of {len(log)} rows instead."
+            f"`log` must be the log `estimate` was fitted on ({counted(row_of.size, 'row')}). "
+            f"Got a log of {counted(len(log), 'row')} instead."
         )
     if uncapped is not None and not isinstance(uncapped, BidPlan):
         raise InvalidInputError(
@@ -472,7 +473,7 @@ def make_bid_sheet(
         if made is not None and made.bids.size != n:
             raise InvalidInputError(
                 f"`{name}` must have one bid per landscape row of `estimate` ({n}). Got "
-                f"{made.bids.size} bids instead."
+                f"{counted(made.bids.size, 'bid')} instead."
             )
     cap = None if max_cpc is None else check_scalar(max_cpc, "max_cpc", lower=0)
     if (cap is None) != (uncapped is None):

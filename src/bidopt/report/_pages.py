@@ -13,6 +13,7 @@ import numpy as np
 
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt._validation import check_scalar, short_repr
+from bidopt._wording import counted
 from bidopt.bidding import Frontier, PlanRanges
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
 from bidopt.datasets import LoadReport
@@ -56,9 +57,11 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         ]
     else:
         lines = [
-            f"Read {load.n_read:,} rows, kept {load.n_kept:,}, dropped {load.n_dropped:,}.",
-            f"{attribution:,} rows show more orders than clicks (orders counted against earlier "
-            "clicks under Taobao's attribution window); they are kept."
+            f"Read {counted(load.n_read, 'row')}, kept {load.n_kept:,}, dropped "
+            f"{load.n_dropped:,}.",
+            f"{counted(attribution, 'row')} {'shows' if attribution == 1 else 'show'} more "
+            "orders than clicks (orders counted against earlier clicks under Taobao's "
+            f"attribution window); {'it is' if attribution == 1 else 'they are'} kept."
             if attribution
             else "",
         ]
@@ -75,11 +78,14 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         # keywords with no row in the bid file: said by name, not left to the row count
         shown = 500
         more = len(load.lost_keys) - shown
-        n_lost = f"{len(load.lost_keys):,}"
+        n_lost = len(load.lost_keys)
         intro = (
-            f"{n_lost} 个关键词的所有行都被丢弃，出价表中没有它们（平台上的出价保持不变）："
+            f"{n_lost:,} 个关键词的所有行都被丢弃，出价表中没有它们（平台上的出价保持不变）："
             if lang == "zh"
-            else f"{n_lost} keywords have no row in the bid file (every row of theirs was "
+            else f"{counted(n_lost, 'keyword')} has no row in the bid file (all its rows were "
+            "dropped; its bid on the platform is left as it is):"
+            if n_lost == 1
+            else f"{n_lost:,} keywords have no row in the bid file (every row of theirs was "
             "dropped; their bids on the platform are left as they are):"
         )
         body += f"<p>{text(intro)}</p>"

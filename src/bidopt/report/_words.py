@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._wording import counted
+
 __all__ = [
     "ACTION_ZH",
     "FEW_CLICKS",
@@ -232,11 +234,12 @@ def cap_warning(
     bought = f"{clicks:,.1f} clicks" + (f" and {orders:,.2f} orders" if orders == orders else "")
     bought_zh = f"{clicks:,.1f} 次点击" + (f"、{orders:,.2f} 单" if orders == orders else "")
     unit_zh = {"orders": "单", "clicks": "次点击"}[unit]
+    them, they = ("it", "it buys") if n_keys == 1 else ("them", "they buy")
     en = (
-        f"The CPC cap (max_cpc {max_cpc:g} yuan) pauses {n_keys} keywords that the plan "
-        "without the cap keeps bidding: every bid the plan may use costs more per click than "
-        f"the cap on them. Today they buy {bought} a day for {cost:,.2f} yuan; without the cap "
-        f"the plan buys {more:,.2f} more {unit} a day. Raise the cap to keep them."
+        f"The CPC cap (max_cpc {max_cpc:g} yuan) pauses {counted(n_keys, 'keyword')} that the "
+        "plan without the cap keeps bidding: every bid the plan may use costs more per click "
+        f"than the cap on {them}. Today {they} {bought} a day for {cost:,.2f} yuan; without "
+        f"the cap the plan buys {more:,.2f} more {unit} a day. Raise the cap to keep {them}."
     )
     zh = (
         f"点击花费上限（max_cpc {max_cpc:g} 元）让 {n_keys} 个关键词暂停（不设上限的方案会继续"
@@ -281,8 +284,9 @@ def sheet_warnings(
     zh: list[str] = []
     if formula_like:
         en.append(
-            f"{formula_like} rows have a campaign, ad group or keyword starting with =, +, - "
-            "or @. bids.csv keeps them byte for byte, as the upload must match the keyword; "
+            f"{counted(formula_like, 'row')} {'has' if formula_like == 1 else 'have'} a "
+            "campaign, ad group or keyword starting with =, +, - or @. bids.csv keeps them byte "
+            "for byte, as the upload must match the keyword; "
             "Excel would read them as formulas if it opened bids.csv, so view and edit "
             "bids.xlsx (text cells) and upload bids.csv untouched."
         )
@@ -357,7 +361,8 @@ def sheet_warnings(
     if quiet:
         shown = "; ".join(quiet[:3]) + ("; ..." if len(quiet) > 3 else "")
         en.append(
-            f"{len(quiet)} keywords with a bid have no impressions on the report's last day, "
+            f"{counted(len(quiet), 'keyword')} with a bid "
+            f"{'has' if len(quiet) == 1 else 'have'} no impressions on the report's last day, "
             f"{last_day} (no row that day, or a row without impressions after many a day "
             f"before): {shown}. If you paused them in the platform, the report cannot tell: "
             "today's figures count them at their last bid and the file gives them a new one; "
@@ -386,7 +391,8 @@ def sheet_warnings(
     n_paused, idle = paused_spend
     if n_paused and idle >= 0.005:
         en.append(
-            f"{n_paused} paused keywords are written at the lowest bid, {min_bid:.2f} yuan (a "
+            f"{n_paused} paused {'keyword is' if n_paused == 1 else 'keywords are'} written at "
+            f"the lowest bid, {min_bid:.2f} yuan (a "
             f"bid of 0 cannot be uploaded), where they would still spend about {idle:,.2f} "
             "yuan a day that the plan's figures do not count: pause them in the platform "
             "when you upload the file."
@@ -401,7 +407,8 @@ def sheet_warnings(
         shown = "; ".join(keys[:3]) + ("; ..." if len(keys) > 3 else "")
         by = by or "device"
         en.append(
-            f"{len(keys)} keywords had different bids by {by} on some days of the report "
+            f"{counted(len(keys), 'keyword')} had different bids by {by} on some days of the "
+            "report "
             f"(device bid premiums), summed at their click-weighted bid: {shown}. Their "
             "current and new bids are such averages, not the bid of one device in the "
             "platform; the file writes one bid per keyword, so where one device carries a "
@@ -414,7 +421,10 @@ def sheet_warnings(
             "平均等于新出价。"
         )
     if days < 7:
-        en.append(f"The report covers {days} days only: day-of-week swings are not averaged out.")
+        en.append(
+            f"The report covers {counted(days, 'day')} only: day-of-week swings are not "
+            "averaged out."
+        )
         zh.append(f"报表只有 {days} 天：一周内各天的波动没有被平均掉。")
     return tuple(en), tuple(zh)
 
