@@ -224,18 +224,19 @@ def test_split_on_a_channel_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     core = spend["直通车"] + spend["钻展"] + spend["淘宝客"]
     assert core == pytest.approx(300_000, rel=1e-9)
     # this history does not support reallocating: today's split (62% core) is moved just
-    # enough to meet the rule (直通车 -> 抖音) and stays there, and says so
+    # enough to meet the rule, each group scaled by one factor (in proportion, 1cec793),
+    # and stays there, and says so
     assert "Safe default: stayed at today's split, changed only as far as" in text
     # ... and the no-rule column moves, so the words are about this split's start only
     assert "under these bounds and rules the history does not support reallocating" in text
-    for c in ("钻展", "淘宝客", "小红书"):
-        assert spend[c] == pytest.approx(today[c], abs=0.01)
-    assert today["直通车"] - spend["直通车"] == pytest.approx(
-        spend["抖音"] - today["抖音"], abs=0.02
-    )
-    assert spend["直通车"] < today["直通车"]
-    moved = today["直通车"] - spend["直通车"]
-    assert f"Changes from today's split (yuan per period): 直通车 {-moved:+,.0f}, 抖音 " in text
+    for group, share in ((("直通车", "钻展", "淘宝客"), 0.6), (("抖音", "小红书"), 0.4)):
+        factor = share * 500_000 / sum(today[c] for c in group)
+        for c in group:
+            assert spend[c] == pytest.approx(today[c] * factor, abs=0.02), c
+    assert spend["直通车"] < today["直通车"] and spend["抖音"] > today["抖音"]
+    moved = spend["直通车"] - today["直通车"]
+    assert "Changes from today's split (yuan per period): " in text
+    assert f" 直通车 {moved:+,.0f}" in text.split("Changes from today's split")[1].split("\n")[0]
     html = (tmp_path / "s" / "split_report.html").read_text(encoding="utf-8")
     assert "渠道预算分配" in html and "data:image/png;base64," in html
     assert "无规则" in html and "曲线抽样 80% 区间" in html and "的抽样中高于当前" in html
