@@ -13,7 +13,13 @@ from scipy import stats
 from bidopt._dates import parse_date, parse_dates
 from bidopt._optional import require_pandas
 from bidopt._tables import read_table
-from bidopt._validation import as_float_array, check_scalar, missing_mask, short_repr
+from bidopt._validation import (
+    as_float_array,
+    check_instance,
+    check_scalar,
+    missing_mask,
+    short_repr,
+)
 from bidopt._wording import counted
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray, IntArray, ObjectArray
@@ -433,10 +439,7 @@ def rfm_segments(table: RFMTable, *, n_bins: int = 5) -> RFMSegments:
     -------
     RFMSegments
     """
-    if not isinstance(table, RFMTable):
-        raise InvalidInputError(
-            f"`table` must be an RFMTable (from rfm_table). Got {short_repr(table)} instead."
-        )
+    check_instance(table, "table", RFMTable, "an RFMTable (from rfm_table)")
     bins = int(check_scalar(n_bins, "n_bins", lower=2, upper=10, integer=True))
     r = _scores(-table.days_since_last, bins)
     f = _scores(table.frequency, bins)

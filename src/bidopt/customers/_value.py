@@ -9,7 +9,12 @@ from typing import Any
 import numpy as np
 
 from bidopt._optional import require_pandas
-from bidopt._validation import as_float_array, check_scalar, missing_mask, short_repr
+from bidopt._validation import (
+    as_float_array,
+    check_instance,
+    check_scalar,
+    missing_mask,
+)
 from bidopt._wording import counted
 from bidopt.customers._bgnbd import PurchaseModelFit, fit_bgnbd
 from bidopt.customers._fit import check_fit_summary, prediction_inputs
@@ -261,11 +266,12 @@ def customer_value(
         When a fit did not converge (``success=False``), or the Gamma-Gamma fit has
         ``q <= 1`` and a customer has no repeat purchases (an infinite value).
     """
-    if not isinstance(purchases, PurchaseModelFit):
-        raise InvalidInputError(
-            "`purchases` must be a fitted purchase model (from fit_bgnbd or fit_pareto_nbd). "
-            f"Got {short_repr(purchases)} instead."
-        )
+    check_instance(
+        purchases,
+        "purchases",
+        PurchaseModelFit,
+        "a fitted purchase model (from fit_bgnbd or fit_pareto_nbd)",
+    )
     length = check_scalar(horizon, "horizon", lower=0, lower_inclusive=False)
     rate = check_scalar(discount_rate, "discount_rate", lower=0)
     x, t_x, big_t = prediction_inputs(frequency, recency, T)

@@ -15,7 +15,7 @@ import numpy.typing as npt
 from bidopt._excel import write_xlsx
 from bidopt._lang import Lang, check_lang
 from bidopt._optional import require_pandas
-from bidopt._validation import check_scalar, short_repr
+from bidopt._validation import check_instance, check_scalar, short_repr
 from bidopt._wording import counted
 from bidopt.bidding import BidPlan
 from bidopt.datasets import KeywordLog
@@ -447,15 +447,9 @@ def make_bid_sheet(
     step_ = check_scalar(step, "step", lower=0, lower_inclusive=False)
     low = check_scalar(min_bid, "min_bid", lower=0, lower_inclusive=False)
     high = check_scalar(max_bid, "max_bid", lower=low)
-    for name, value, kind in (
-        ("log", log, KeywordLog),
-        ("estimate", estimate, LandscapeEstimate),
-        ("plan", plan, BidPlan),
-    ):
-        if not isinstance(value, kind):
-            raise InvalidInputError(
-                f"`{name}` must be a {kind.__name__}. Got {short_repr(value)} instead."
-            )
+    check_instance(log, "log", KeywordLog, "a KeywordLog (from read_keyword_log)")
+    check_instance(estimate, "estimate", LandscapeEstimate, "a LandscapeEstimate")
+    check_instance(plan, "plan", BidPlan, "a BidPlan (from optimize_bids)")
     aim = float(plan.budget)
     asked = aim if budget is None else float(check_scalar(budget, "budget", lower=0))
     row_of = estimate.model.row_of
@@ -465,10 +459,8 @@ def make_bid_sheet(
             f"`log` must be the log `estimate` was fitted on ({counted(row_of.size, 'row')}). "
             f"Got a log of {counted(len(log), 'row')} instead."
         )
-    if uncapped is not None and not isinstance(uncapped, BidPlan):
-        raise InvalidInputError(
-            f"`uncapped` must be a BidPlan or None. Got {short_repr(uncapped)} instead."
-        )
+    if uncapped is not None:
+        check_instance(uncapped, "uncapped", BidPlan, "a BidPlan or None")
     for name, made in (("plan", plan), ("uncapped", uncapped)):
         if made is not None and made.bids.size != n:
             raise InvalidInputError(
@@ -660,8 +652,7 @@ def write_bid_sheet(sheet: BidSheet, path: str | Path, *, lang: Lang = "zh") -> 
     pathlib.Path
         The file written.
     """
-    if not isinstance(sheet, BidSheet):
-        raise InvalidInputError(f"`sheet` must be a BidSheet. Got {short_repr(sheet)} instead.")
+    check_instance(sheet, "sheet", BidSheet, "a BidSheet (from make_bid_sheet)")
     lang = check_lang(lang)
     out = Path(path)
     suffix = out.suffix.lower()

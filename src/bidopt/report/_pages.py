@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._split_words import gain_lines, rule_cost
-from bidopt._validation import check_scalar, short_repr
+from bidopt._validation import check_instance, check_scalar
 from bidopt._wording import counted
 from bidopt.bidding import Frontier, PlanRanges
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
@@ -307,8 +307,7 @@ def render_plan_report(
     str
         The HTML text (write it with :func:`write_html`).
     """
-    if not isinstance(sheet, BidSheet):
-        raise InvalidInputError(f"`sheet` must be a BidSheet. Got {short_repr(sheet)} instead.")
+    check_instance(sheet, "sheet", BidSheet, "a BidSheet (from make_bid_sheet)")
     lang = check_lang(lang)
     n_top = int(check_scalar(top, "top", lower=1, integer=True))
     words = WORDS[lang]
