@@ -56,6 +56,7 @@ def run_plan_dataset(
     return "\n".join(
         [
             plan.summary(),
-            f"Plan written to {Path(out) / 'plan'} ({len(files)} partitions, like {path}).",
+            f"Plan written to {Path(out) / 'plan'} ({counted(len(files), 'partition')}, like "
+            f"{path}).",
         ]
     )

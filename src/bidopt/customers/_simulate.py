@@ -125,7 +125,8 @@ def simulate_customers(
     lengths = as_float_array(np.atleast_1d(np.asarray(T, dtype=object)), "T")
     if lengths.ndim != 1 or lengths.size not in (1, n) or (lengths <= 0).any():
         raise InvalidInputError(
-            f"`T` must be a number > 0 or an array of {n} numbers > 0. Got {short_repr(T)} instead."
+            f"`T` must be a number > 0 or an array of {counted(n, 'number')} > 0. Got "
+            f"{short_repr(T)} instead."
         )
     big_t = np.broadcast_to(lengths, (n,)).copy()
     length = check_scalar(holdout, "holdout", lower=0)
