@@ -1,9 +1,12 @@
-"""Excel reports with merged cells: 日期 / 关键词 merged down each day's device rows read
-as Excel shows them (openpyxl's read-only mode does not expose merges)."""
+"""Excel reports as Excel shows them, where openpyxl's read-only mode does not: cells
+merged down rows (日期 / 关键词 merged down each day's device rows) and a sheet that
+declares a wrong size."""
 
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -72,3 +75,20 @@ def test_merged_ranges_read_from_the_sheet_xml(monkeypatch: pytest.MonkeyPatch) 
     for chunk in (7, 64, 1 << 20):
         monkeypatch.setattr(_excel, "_CHUNK", chunk)
         assert _excel._merged_ranges(Sheet()) == [(1, 2, 1, 4), (2, 7, 2, 7), (3, 1, 8, 1)]
+
+
+def test_a_sheet_that_declares_a_wrong_size_is_read_in_full(tmp_path: Path) -> None:
+    """Some exporters write ``<dimension ref="A1"/>``; read-only openpyxl then cut every
+    row to column A ('must have a header row ... Got no such row')."""
+    good = _report(tmp_path / "good.xlsx", merged=False)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', data)
+                assert b'<dimension ref="A1"' in data
+            dst.writestr(item, data)
+    log = read_keyword_log(bad)
+    assert log.n_rows == read_keyword_log(good).n_rows == 4
+    assert float(np.sum(log.clicks)) == 2 * (10 + 11 + 13 + 14)

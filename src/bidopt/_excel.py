@@ -91,7 +91,8 @@ def _records(sheet: Any) -> list[tuple[int, list[Any]]]:
     A range merged over several rows (a report's 日期 or 关键词 merged down a day's
     device rows) reads as its top-left value in every row of its first column, as Excel
     shows it: without that, every row but the first of the merge had an empty date.  A
-    range merged within one row (a title over the columns) reads as it is stored."""
+    range merged within one row (a title over the columns) reads as it is stored.  Rows
+    are read as stored, whatever size the sheet declares (rows of different lengths)."""
     starts: dict[int, list[int]] = {}  # row -> columns (0-based) whose value fills down
     fills: dict[int, list[tuple[int, int]]] = {}  # row -> (column, row of its value)
     for min_col, min_row, _, max_row in _merged_ranges(sheet):
@@ -101,6 +102,11 @@ def _records(sheet: Any) -> list[tuple[int, list[Any]]]:
                 fills.setdefault(row, []).append((min_col - 1, min_row))
     tops: dict[tuple[int, int], Any] = {}
     out = []
+    # the cells as stored, not cut to the sheet's declared size: some exporters declare
+    # <dimension ref="A1"/>, and read-only openpyxl then gave only column A of every row
+    reset = getattr(sheet, "reset_dimensions", None)
+    if reset is not None:
+        reset()
     for number, record in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = list(record)
         for col, top in fills.get(number, ()):
