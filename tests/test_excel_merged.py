@@ -14,6 +14,7 @@ import pytest
 
 from bidopt import _excel
 from bidopt.datasets import read_keyword_log
+from bidopt.exceptions import InvalidInputError
 
 openpyxl = pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
 
@@ -92,3 +93,15 @@ def test_a_sheet_that_declares_a_wrong_size_is_read_in_full(tmp_path: Path) -> N
     log = read_keyword_log(bad)
     assert log.n_rows == read_keyword_log(good).n_rows == 4
     assert float(np.sum(log.clicks)) == 2 * (10 + 11 + 13 + 14)
+
+
+def test_a_workbook_named_xls_is_read_and_an_old_xls_is_refused_clearly(tmp_path: Path) -> None:
+    """A report saved as .xls that is an .xlsx inside was read as text ('must be UTF-8
+    or GB18030 text ... re-export the report as UTF-8'), as was an old-format .xls."""
+    named = tmp_path / "报表.xls"
+    named.write_bytes(_report(tmp_path / "r.xlsx", merged=True).read_bytes())
+    assert read_keyword_log(named).n_rows == 4
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(InvalidInputError, match=r"old-format Excel workbook \(.xls\), instead; "):
+        read_keyword_log(old)

@@ -11,6 +11,7 @@ rows read as their top-left value in each row (see :func:`_records`).
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,34 @@ from bidopt._validation import short_repr
 from bidopt._wording import display_width
 from bidopt.exceptions import InvalidInputError
 
-__all__ = ["EXCEL_SUFFIXES", "read_xlsx", "sheet_note", "write_xlsx"]
+__all__ = ["EXCEL_SUFFIXES", "is_xlsx", "read_xlsx", "sheet_note", "write_xlsx"]
 
 #: File suffixes read as Excel workbooks.
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old-format (.xls) workbook's first bytes
+
+
+def is_xlsx(path: Path) -> bool:
+    """Whether ``path`` is an Excel workbook to read with :func:`read_xlsx`: named
+    ``.xlsx`` / ``.xlsm``, or a workbook whatever its name (a report saved as
+    ``报表.xls`` that is an .xlsx inside).  An old-format ``.xls`` workbook (an OLE2 file,
+    which openpyxl cannot read) raises, saying how to convert it, instead of being read
+    as text (it was refused as 'not UTF-8 or GB18030 text; re-export as UTF-8')."""
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return True
+    with path.open("rb") as handle:
+        head = handle.read(len(_OLE2))
+    if head == _OLE2:
+        raise InvalidInputError(
+            f"The file must be an .xlsx workbook or a CSV file. Got {str(path)!r}, an "
+            "old-format Excel workbook (.xls), instead; open it in Excel or WPS and save "
+            "it as .xlsx (or as CSV UTF-8)."
+        )
+    if not head.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return "xl/workbook.xml" in archive.namelist()
 
 
 def _blank(cell: Any) -> bool:
@@ -159,29 +184,31 @@ def read_xlsx(
     chooses: it is given the non-blank rows (lists of cells, in order) and returns the
     index of the header among them."""
     openpyxl = require_openpyxl(f"Reading {path.name}")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile / KeyError / InvalidFileException
-        raise InvalidInputError(
-            f"The file must be an Excel workbook (.xlsx). Got {str(path)!r}, which openpyxl "
-            f"cannot open ({type(exc).__name__}: {exc}), instead; re-export it from Excel."
-        ) from None
-    try:
-        records = _records(book.worksheets[0])
-        where = f"{str(path)!r} (sheet {book.worksheets[0].title!r})"
-        at = 0
-        if pick is not None:
-            # a workbook whose first sheet is a note (说明, 汇总) or empty and whose data
-            # is on a later sheet: the first sheet with a header row is read, and its
-            # source says which and why
-            try:
-                if not records:
-                    raise InvalidInputError(_empty(path))
-                at = pick(records, where)
-            except InvalidInputError as error:
-                records, where, at = _later_sheet(book.worksheets, pick, path, error)
-    finally:
-        book.close()
+    # a handle, not the name: openpyxl refuses an .xlsx workbook named .xls
+    with path.open("rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises zipfile / KeyError / InvalidFileException
+            raise InvalidInputError(
+                f"The file must be an Excel workbook (.xlsx). Got {str(path)!r}, which openpyxl "
+                f"cannot open ({type(exc).__name__}: {exc}), instead; re-export it from Excel."
+            ) from None
+        try:
+            records = _records(book.worksheets[0])
+            where = f"{str(path)!r} (sheet {book.worksheets[0].title!r})"
+            at = 0
+            if pick is not None:
+                # a workbook whose first sheet is a note (说明, 汇总) or empty and whose data
+                # is on a later sheet: the first sheet with a header row is read, and its
+                # source says which and why
+                try:
+                    if not records:
+                        raise InvalidInputError(_empty(path))
+                    at = pick(records, where)
+                except InvalidInputError as error:
+                    records, where, at = _later_sheet(book.worksheets, pick, path, error)
+        finally:
+            book.close()
     if not records:
         raise InvalidInputError(_empty(path))
     header_row, cells = records[at]

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._excel import EXCEL_SUFFIXES, read_xlsx
+from bidopt._excel import is_xlsx, read_xlsx
 from bidopt._optional import require_pandas
 from bidopt._validation import short_repr
 from bidopt.exceptions import InvalidInputError
@@ -363,7 +363,7 @@ def read_table(source: Any, *, name: str = "source", header: HeaderSpec | None =
             raise InvalidInputError(
                 f"`{name}` must be an existing file. Got {str(path)!r} instead."
             )
-        if path.suffix.lower() in EXCEL_SUFFIXES:
+        if is_xlsx(path):
             names, rows, lines, where, at, skipped = read_xlsx(
                 path, pick=None if header is None else header.pick
             )
