@@ -32,10 +32,13 @@ __all__ = [
     "RTOL",
     "Certificate",
     "ConstraintCheck",
+    "cpa_check",
     "cpc_each",
+    "ctr_check",
     "equal",
     "lower",
     "lower_each",
+    "roas_check",
     "upper",
     "upper_each",
 ]
@@ -239,6 +242,32 @@ def cpc_each(
         # (+ 0.0 makes a -0.0 click count +0.0, so money for no clicks is +inf)
         cpc = spend[paid] / (np.asarray(clicks, dtype=np.float64).ravel()[paid] + 0.0)
     return upper_each(name, cpc, cap, rtol=rtol, unit="yuan/click", item=item)
+
+
+def cpa_check(
+    spend: float, conversions: float, target: float, *, rtol: float = RTOL
+) -> ConstraintCheck:
+    """``target_cpa``: the plan's cost per order (``spend / conversions``, yuan/order)
+    ``<= target``, in the target's unit; money for no orders is an infinite CPA (it
+    fails), the empty plan's CPA is 0."""
+    cpa = spend / conversions if conversions > 0 else (math.inf if spend > 0 else 0.0)
+    return upper("target_cpa", cpa, target, rtol=rtol, unit="yuan/order")
+
+
+def roas_check(value: float, spend: float, target: float, *, rtol: float = RTOL) -> ConstraintCheck:
+    """``target_roas``: the plan's value (revenue, yuan) per yuan of spend ``>= target``;
+    the empty plan (no spend) meets it (``target x 0 <= value``)."""
+    roas = value / spend if spend > 0 else target
+    return lower("target_roas", roas, target, rtol=rtol)
+
+
+def ctr_check(
+    clicks: float, impressions: float, floor: float, *, rtol: float = RTOL
+) -> ConstraintCheck:
+    """``min_ctr``: the plan's click-through rate (``clicks / impressions``, a fraction)
+    ``>= floor``; a plan without impressions meets it (``floor x 0 <= clicks``)."""
+    ctr = clicks / impressions if impressions > 0 else floor
+    return lower("min_ctr", ctr, floor, rtol=rtol)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,9 +44,11 @@ import numpy.typing as npt
 from bidopt._certificate import (
     Certificate,
     ConstraintCheck,
+    cpa_check,
     cpc_each,
-    lower,
+    ctr_check,
     lower_each,
+    roas_check,
     upper,
     upper_each,
 )
@@ -531,9 +533,9 @@ def _seed_premiums(
 
 
 def ctr_floor_check(clicks: FloatArray, impressions: FloatArray, min_ctr: float) -> ConstraintCheck:
-    """The plan-level check ``sum clicks >= min_ctr * sum impressions`` (per-row arrays)."""
-    total = float(np.sum(clicks))
-    return lower("min_ctr", total, min_ctr * float(np.sum(impressions)), scale=total, unit="clicks")
+    """The plan-level check ``sum clicks >= min_ctr * sum impressions`` (per-row arrays),
+    read as the plan's CTR against the floor."""
+    return ctr_check(float(np.sum(clicks)), float(np.sum(impressions)), min_ctr)
 
 
 def solve_with_ctr_floor(
@@ -754,11 +756,10 @@ def _finish(
     fun = float(read["value"].sum())
     checks: list[ConstraintCheck] = [upper("budget", spend, budget, scale=spend, unit="yuan")]
     if target_cpa is not None:
-        conv = float(read["conversions"].sum())
-        checks.append(upper("target_cpa", spend, target_cpa * conv, scale=spend, unit="yuan"))
+        checks.append(cpa_check(spend, float(read["conversions"].sum()), target_cpa))
     if target_roas is not None:
         got = fun if objective == "lifetime_value" else float(read["revenue"].sum())
-        checks.append(lower("target_roas", got, target_roas * spend, scale=got, unit="yuan"))
+        checks.append(roas_check(got, spend, target_roas))
     if min_ctr is not None:
         checks.append(ctr_floor_check(read["clicks"], read["impressions"], min_ctr))
     if max_cpc is not None:

@@ -12,9 +12,10 @@ import numpy.typing as npt
 from bidopt._certificate import (
     Certificate,
     ConstraintCheck,
+    cpa_check,
     cpc_each,
-    lower,
     lower_each,
+    roas_check,
     upper,
     upper_each,
 )
@@ -163,14 +164,10 @@ class BidProblem:
                 checks.append(upper_each("max_bid", bids, self.max_bid, unit="yuan", item="bid"))
         if self.target_name == "target_cpa" and self.target_level is not None:
             conversions = float(metrics["conversions"].sum())
-            cpa = spend / conversions if conversions > 0 else (np.inf if spend > 0 else 0.0)
-            checks.append(upper("target_cpa", cpa, self.target_level, unit="yuan/order"))
+            checks.append(cpa_check(spend, conversions, self.target_level))
         elif self.target_name == "target_roas" and self.target_level is not None:
             revenue = float(metrics["revenue"].sum())
-            roas = revenue / spend if spend > 0 else np.inf
-            if spend == 0:  # the empty plan: target_roas * 0 <= 0 holds
-                roas = self.target_level
-            checks.append(lower("target_roas", roas, self.target_level))
+            checks.append(roas_check(revenue, spend, self.target_level))
         return Certificate.of(checks)
 
 
