@@ -798,12 +798,22 @@ def _how(split: BudgetSplit, safe: bool) -> str:
 
 
 def _rule_cost_lines(ruled: BudgetSplit, free: BudgetSplit, safe: bool) -> list[str]:
-    """What the rule costs against the split without it, over the same curve draws."""
+    """What the rule costs against the split without it, over the same curve draws (or,
+    when the split under it earns more, which two safe splits can, that it gains)."""
     cost, spread = rule_cost(ruled, free)
     against = "the same safe split without the rule" if safe else "the split without the rule"
+    sign = 1.0 if cost >= 0 else -1.0
     interval = (
         ""
         if spread is None
-        else (f" (80% interval {spread[0]:,.0f} to {spread[1]:,.0f} over the curve draws)")
+        else (
+            f" (80% interval {min(sign * spread[0], sign * spread[1]):,.0f} to "
+            f"{max(sign * spread[0], sign * spread[1]):,.0f} over the curve draws)"
+        )
     )
+    if cost < 0:  # not "costs -79,613 yuan"
+        return [
+            f"The split under the rule earns {-cost:,.0f} yuan more revenue per period"
+            f"{interval} than {against}."
+        ]
     return [f"The rule costs {cost:,.0f} yuan of revenue per period{interval} against {against}."]

@@ -491,22 +491,35 @@ def render_split_report(
     body += "".join(f"<p>{text(line)}</p>" for line in gain_lines(split, rule, lang))
     cost, spread = rule_cost(split, free) if over_draws else (split.rule_cost, None)
     if cost is not None:
-        share = cost / free.response if free.response > 0 else 0.0
+        # a gain (two safe splits: the one under the rule may earn more) is said as one,
+        # not as "gives up -79,613 yuan"
+        sign = 1.0 if cost >= 0 else -1.0
+        share = sign * cost / free.response if free.response > 0 else 0.0
         interval = ""
         if spread is not None:
+            lo, hi = sorted((sign * spread[0], sign * spread[1]))
             interval = (
-                f"，曲线抽样 80% 区间 {spread[0]:,.0f} 至 {spread[1]:,.0f} 元"
+                f"，曲线抽样 80% 区间 {lo:,.0f} 至 {hi:,.0f} 元"
                 if lang == "zh"
-                else f"; 80% interval {spread[0]:,.0f} to {spread[1]:,.0f} over the curve draws"
+                else f"; 80% interval {lo:,.0f} to {hi:,.0f} over the curve draws"
             )
         against = words["no_rule"] if over_draws else words["optimal"]
-        line = (
-            f"规则“{rule}”比{against}的分配少 {cost:,.0f} 元成交金额（{share:.1%}{interval}）。"
-            if lang == "zh"
-            else f"The rule '{rule}' gives up {cost:,.0f} yuan of revenue per period against "
-            f"the {'split without the rule' if over_draws else 'optimum'} ({share:.1%}"
-            f"{interval})."
-        )
+        other = "split without the rule" if over_draws else "optimum"
+        if cost >= 0:
+            line = (
+                f"规则“{rule}”比{against}的分配少 {cost:,.0f} 元成交金额（{share:.1%}{interval}）。"
+                if lang == "zh"
+                else f"The rule '{rule}' gives up {cost:,.0f} yuan of revenue per period "
+                f"against the {other} ({share:.1%}{interval})."
+            )
+        else:
+            line = (
+                f"规则“{rule}”的分配比{against}的分配多 {-cost:,.0f} 元成交金额（{share:.1%}"
+                f"{interval}）。"
+                if lang == "zh"
+                else f"The split under the rule '{rule}' earns {-cost:,.0f} yuan more revenue "
+                f"per period than the {other} ({share:.1%}{interval})."
+            )
         body += f"<p><b>{text(line)}</b></p>"
     figures = bars = ""
     try:

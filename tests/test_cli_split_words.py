@@ -1,0 +1,60 @@
+"""The split's rule-cost sentence when the split under the rule earns more than the one
+without it (two safe splits can): said as a gain, never as 'costs -79,613 yuan'."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from bidopt.__main__ import main
+from bidopt._cli_workflow import _rule_cost_lines
+from tests.conftest import shared_file
+
+
+def _split(response: float, draws: list[float]) -> SimpleNamespace:
+    return SimpleNamespace(response=response, response_draws=np.asarray(draws))
+
+
+def test_rule_cost_and_rule_gain_lines() -> None:
+    free = _split(1000.0, [900.0, 1000.0, 1100.0, 1000.0, 1000.0])
+    costly = _rule_cost_lines(_split(900.0, [850.0, 900.0, 950.0, 900.0, 900.0]), free, True)
+    assert costly[0].startswith("The rule costs 100 yuan of revenue per period (80% interval")
+    gaining = _rule_cost_lines(_split(1100.0, [1000.0, 1100.0, 1200.0, 1100, 1100]), free, True)
+    assert gaining == [
+        "The split under the rule earns 100 yuan more revenue per period (80% interval "
+        "100 to 100 over the curve draws) than the same safe split without the rule."
+    ]
+
+
+def test_meridian_split_never_prints_a_negative_cost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On Meridian's national data (core = Channel0+1 at 60%) the safe split under the
+    rule earned more than the safe split without it: 'The rule costs -79,613 yuan' and
+    the page's 'gives up -79,613' / '少 -79,613 元'."""
+    with shared_file("channels/meridian_national_all_channels.csv").open(
+        encoding="utf-8-sig"
+    ) as handle:
+        rows = list(csv.DictReader(handle))
+    spend = [f"Channel{i}_spend" for i in range(5)]
+    path = tmp_path / "meridian.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["date", *spend, "revenue"])
+        for r in rows:
+            revenue = float(r["conversions"]) * float(r["revenue_per_conversion"])
+            writer.writerow([r["time"], *(r[c] for c in spend), revenue])
+    rule = ["--rule", "core=Channel0_spend,Channel1_spend:0.6", "-q"]
+    for lang in ("en", "zh"):
+        args = ["split", str(path), "--budget", "1500000", "--out", str(tmp_path), *rule]
+        assert main([*args, "--lang", lang]) == 0
+        text = capsys.readouterr().out
+        assert "The rule costs" in text or "The split under the rule earns" in text
+        assert "costs -" not in text and "earns -" not in text
+        page = (tmp_path / "split_report.html").read_text(encoding="utf-8")
+        assert "gives up -" not in page and "少 -" not in page and "earns -" not in page
+        assert "多 -" not in page
