@@ -29,7 +29,7 @@ from bidopt.channels._curves import (
     unit_value,
 )
 from bidopt.channels._fit_controls import check_periods, dependent_controls, warn_flat_channels
-from bidopt.channels._fit_report import fit_draws, fit_report
+from bidopt.channels._fit_report import fit_draws, fit_report, within_kpi
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._uncertainty import (
     laplace_draws,
@@ -147,8 +147,8 @@ def fit_response(
     (variable projection, :func:`scipy.optimize.lsq_linear`); the nonlinear ones by
     :func:`scipy.optimize.least_squares` from ``n_starts`` random starts; a last joint
     fit gives the Jacobian for standard errors and for the draws (a Laplace
-    approximation: the normal distribution at the optimum with the inverse Hessian of
-    the penalised loss as covariance, clipped to the parameters' bounds).
+    approximation: the normal at the optimum, the penalised loss's inverse Hessian as
+    covariance, clipped to the bounds; see ``ResponseFit.draws`` for one more bound).
 
     The penalised loss adds, in the KPI's noise units, a log-normal prior (median 1,
     log-sd ``prior_sd``) on each saturation parameter in scaled spend (spend over the
@@ -467,15 +467,15 @@ def fit_response(
     )
     draws = None
     if n_draws:
-        positive = np.r_[lower >= 0, lin_lo >= 0]
-        sample, held = laplace_draws(
-            p_hat, cov_scaled, scale_p, positive, full_lo, full_hi, n_draws, gen
-        )
+        at = (p_hat, cov_scaled, scale_p, np.r_[lower >= 0, lin_lo >= 0], full_lo, full_hi)
+        sample, held = laplace_draws(*at, n_draws, gen)
         owner = np.r_[np.repeat(np.arange(k), per), np.full(n_base, -1), np.arange(k)]
         unknown = tuple(names[j] for j in sorted(set(owner[held].tolist()) - {-1}))
-        draws = fit_draws(
-            names, spec, n_ad, sat_kind, scale, sample, theta.size, n_base, unknown, lags, ad_kind
-        )
+        head = (names, spec, n_ad, sat_kind, scale)
+        tail = (theta.size, n_base, unknown, lags, ad_kind)
+        cap = kpi_mean if base_lo == 0 else 0.0  # (a baseline below 0: no such bound)
+        sample = within_kpi(sample, at, gen, head, tail, x[rows].mean(axis=0), cap)
+        draws = fit_draws(*head, sample, *tail)
     mean_spend = {c: float(x[rows, j].mean()) for j, c in enumerate(names)}
     max_spend = {c: float(x[rows, j].max()) for j, c in enumerate(names)}
     return ResponseFit(

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from bidopt.channels._curves import CURVE_PARAMS, SIZE_PARAM, ResponseCurve
-from bidopt.channels._uncertainty import CurveDraws
+from bidopt.channels._uncertainty import CurveDraws, laplace_draws
 from bidopt.typing import FloatArray
 
-__all__ = ["fit_draws", "fit_report"]
+__all__ = ["fit_draws", "fit_report", "within_kpi"]
 
 #: Names of the Weibull adstock's parameters (reported with an ``adstock_`` prefix).
 _WEIBULL = frozenset({"shape", "wscale"})
@@ -113,3 +113,52 @@ def fit_draws(
         adstock_kind=adstock_kind,
         held=held,
     )
+
+
+def within_kpi(
+    sample: FloatArray,
+    at: tuple[FloatArray, FloatArray, FloatArray, np.ndarray, FloatArray, FloatArray],
+    rng: np.random.Generator,
+    head: tuple[list[str], list[tuple[str, float, float]], int, str, FloatArray],
+    tail: tuple[int, int, tuple[str, ...], int, str],
+    spend: FloatArray,
+    cap: float,
+    rounds: int = 20,
+) -> FloatArray:
+    """The draws ``sample`` (shape (n_draws, n_params), from :func:`laplace_draws` with
+    the arguments ``at``; ``fit_draws(*head, sample, *tail)`` are their curves) without
+    the draws in which a channel earns more than ``cap`` (the KPI's mean per period; 0:
+    no bound, with a baseline that may be below 0) at
+    ``spend`` (each channel's mean spend, yuan per period, shape (n_channels,)): with a
+    baseline >= 0 and media effects >= 0 the channels' contributions add to at most the
+    mean KPI, but the normal approximation in log coordinates puts no bound on a
+    parameter the data barely see (a few draws would dominate every mean over them).
+    Each such draw is replaced by a new one from ``rng``, up to ``rounds`` times; a
+    draw still outside then has the size parameters (the last n_channels columns,
+    linear in the response) of the channels above ``cap`` scaled down to it.  The
+    first draw (the optimum) is kept; with no draw outside, ``sample`` is returned and
+    ``rng`` not used."""
+    if not cap > 0:
+        return sample
+
+    def value(s: FloatArray) -> FloatArray:
+        v = fit_draws(*head, s, *tail).value_and_derivative(spend)[0]
+        return np.asarray(v, dtype=np.float64)
+
+    out: FloatArray = np.array(sample, dtype=np.float64)
+    bad = np.asarray((value(out) > cap).any(axis=1), dtype=bool)
+    bad[0] = False
+    for _ in range(rounds):
+        if not bad.any():
+            return out
+        extra = laplace_draws(*at, max(2 * int(bad.sum()), 16), rng)[0][1:]
+        fresh = extra[~(value(extra) > cap).any(axis=1)]
+        idx = np.flatnonzero(bad)[: fresh.shape[0]]
+        out[idx] = fresh[: idx.size]
+        bad[idx] = False
+    if bad.any():
+        v = value(out)
+        with np.errstate(divide="ignore"):
+            factor = np.where(v > cap, cap / v, 1.0)
+        out[bad, -spend.size :] *= factor[bad]
+    return out
