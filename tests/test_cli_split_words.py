@@ -58,3 +58,24 @@ def test_meridian_split_never_prints_a_negative_cost(
         page = (tmp_path / "split_report.html").read_text(encoding="utf-8")
         assert "gives up -" not in page and "少 -" not in page and "earns -" not in page
         assert "多 -" not in page
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        (["a=直通车:0.5", "a=钻展:0.3"], "Each `--rule` must name its own group. Got 'a' twice"),
+        (["a=直通车:0.5", "b=直通车,钻展:0.3"], "Got '直通车' in 'a' and 'b' instead."),
+        (["a=直通车,直通车:0.5"], "Got '直通车' twice in 'a' instead."),
+    ],
+)
+def test_rules_must_not_share_a_group_or_a_channel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rules: list[str], message: str
+) -> None:
+    """Two rules of one group: the second replaced the first without a word (the split
+    met 'a 30%' only) while the caption said 'a 50%, a 30%'; a channel in two rules was
+    refused by the library as '`groups` must put each channel ...', after the fit."""
+    path = tmp_path / "history.csv"
+    path.write_text("week,直通车,钻展,成交金额\n2024-01-01,1,2,3\n", encoding="utf-8")
+    args = ["split", str(path), "--budget", "1000", "-q"]
+    assert main([*args, *(a for r in rules for a in ("--rule", r))]) == 1
+    assert message in capsys.readouterr().err

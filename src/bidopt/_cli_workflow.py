@@ -507,6 +507,30 @@ def parse_rule(text: str) -> Rule:
     return Rule(match.group(1).strip(), channels, share)
 
 
+def _check_rules_apart(rules: Sequence[Rule]) -> None:
+    """Each --rule its own group name and its own channels (a second rule of one name
+    replaced the first without a word, and the table's caption still named both)."""
+    seen: dict[str, str] = {}
+    for at, rule in enumerate(rules):
+        if any(r.group == rule.group for r in rules[:at]):
+            raise InvalidInputError(
+                f"Each `--rule` must name its own group. Got {rule.group!r} twice instead; "
+                "give one rule per group (its channels together), or rename one."
+            )
+        for channel in rule.channels:
+            if channel in seen:
+                where = (
+                    f"twice in {rule.group!r}"
+                    if seen[channel] == rule.group
+                    else f"in {seen[channel]!r} and {rule.group!r}"
+                )
+                raise InvalidInputError(
+                    f"Each channel must be in at most one `--rule`, once. Got {channel!r} "
+                    f"{where} instead."
+                )
+            seen[channel] = rule.group
+
+
 def _in_flags(err: InfeasibleError) -> InfeasibleError:
     """A split's infeasibility in the command line's words: the parameters it names as
     the flags that set them, and the remedy."""
@@ -540,6 +564,7 @@ def run_split(
     parsed = [parse_rule(r) for r in rules]
     if not parsed:
         raise InvalidInputError("`--rule` must be given at least once. Got none.")
+    _check_rules_apart(parsed)
     say(f"reading {path.name}")
     _check_file(path, "HISTORY (the channel spend history)")
     try:
