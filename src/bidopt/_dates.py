@@ -81,6 +81,13 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
         NaT where a cell is not a date.
     bad : ndarray of bool, shape (n,)
         The NaT cells.
+
+    Examples
+    --------
+    >>> cells = np.array(["2024/11/11", "20241111", "2024年11月11日", "11/12/2024"], dtype=object)
+    >>> parse_dates(cells)[0]
+    array(['2024-11-11', '2024-11-11', '2024-11-11',        'NaT'],
+          dtype='datetime64[D]')
     """
     if values.dtype.kind == "M":
         dates = values.astype("datetime64[D]")
