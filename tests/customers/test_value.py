@@ -62,6 +62,8 @@ def test_value_per_order_recovers_each_crowds_new_customer_value(
     assert result.value_multiplier[1] > result.value_multiplier[0] > 1
     assert set(result.as_dict()) == {"churny", "loyal", "tiny"}
     assert "segment fit" in result.summary()
+    # a fitted basis values a customer acquired now: said so, not "per customer"
+    assert "per new customer, lifetime value per order" in result.summary()
 
 
 def test_discounting_lowers_value_and_by_segment_averages_customers(
@@ -176,5 +178,6 @@ def test_by_segment_summary_says_where_the_value_comes_from_and_prints_no_nan() 
         with_first
     )
     without = value.by_segment(["a", "a", "b"]).summary()
-    assert "nan" not in without
+    assert "nan" not in without and "per customer, lifetime" in without
+    assert "new customer" not in without
     assert "lifetime value per order 15 (the mean prediction for the segment's existing" in without

@@ -88,9 +88,11 @@ class SegmentValue:
             # without first baskets the multiplier is NaN: not printed as 'xnan'
             times = self.value_multiplier[i]
             per = "" if np.isnan(times) else f"x{times:.3g} the first basket; "
+            # a fitted basis values a customer acquired now, not the segment's own
+            who = "customer" if str(self.basis[i]) == "customers" else "new customer"
             lines.append(
                 f"  {name}: {counted(int(self.n_customers[i]), 'customer')}, future value "
-                f"{self.value_per_customer[i]:.4g} per customer, lifetime value per order "
+                f"{self.value_per_customer[i]:.4g} per {who}, lifetime value per order "
                 f"{self.lifetime_value_per_order[i]:.4g} ({per}"
                 f"{_BASIS_WORDS.get(str(self.basis[i]), self.basis[i])})"
             )
