@@ -135,3 +135,17 @@ def test_chinese_warnings_tell_a_command_line_user_what_to_do(caught: tuple) -> 
         assert "按天" in zh and "Python 中" in zh
     unsafe = [warning_zh(t) for t in texts if t.startswith("The plan moves the bids of")]
     assert unsafe and all("--no-trust-region" in z for z in unsafe)
+
+
+def test_warnings_in_the_singular_are_translated_too() -> None:
+    """The library's messages now say '1 keyword', '1 day' (bidopt._wording.counted):
+    the Chinese page's patterns read both forms, not only the plural."""
+    from bidopt.report._words import warning_zh
+
+    one = (
+        "The log cannot identify how 1 of 1 keyword (100% of spend) responds to a bid "
+        "change: over 1 day their bids did not vary (bid spread < 0.05, or too few days) so"
+    )
+    assert warning_zh(one).startswith("报表无法判断 1 个关键词中的 1 个（占花费的 100%）")
+    none = "The log has no clicks on any keyword (1,000 impressions over 1 day): no rates."
+    assert warning_zh(none).startswith("报表中所有关键词都没有点击（1 天共 1,000 次展现）")

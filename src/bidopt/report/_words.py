@@ -446,9 +446,9 @@ def _cause_zh(cause: str) -> str:
 _WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
     (  # bidopt.landscape.estimate_landscapes (IdentifiabilityWarning)
         re.compile(
-            r"The log cannot identify how (?P<n>\d[\d,]*) of (?P<m>\d[\d,]*) keywords "
-            r"\((?P<share>[\d.]+%) of spend\) respond to a bid change: over (?P<days>\d+) "
-            r"days (?P<cause>.+?) \(bid spread < (?P<spread>[\d.]+), .*"
+            r"The log cannot identify how (?P<n>\d[\d,]*) of (?P<m>\d[\d,]*) keywords? "
+            r"\((?P<share>[\d.]+%) of spend\) responds? to a bid change: over (?P<days>\d+) "
+            r"days? (?P<cause>.+?) \(bid spread < (?P<spread>[\d.]+), .*"
         ),
         lambda m: (
             f"报表无法判断 {m['m']} 个关键词中的 {m['n']} 个（占花费的 {m['share']}）对出价"
@@ -515,7 +515,7 @@ _WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
     (  # bidopt.landscape.estimate_landscapes: no clicks / no orders in the whole log
         re.compile(
             r"The log has no (?P<what>clicks|orders) on any keyword \((?P<imps>[\d,]+) "
-            r"impressions over (?P<days>\d+) days\): .*"
+            r"impressions over (?P<days>\d+) days?\): .*"
         ),
         lambda m: (
             "报表中所有关键词都没有"
