@@ -317,6 +317,11 @@ def test_exit_codes_version_and_help(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert done.value.code == 2 and "--min-bid: must be <= --max-bid" in err
     assert "--min-bid 0.05 and --max-bid 0.01" in err
+    assert err.startswith("python -m bidopt plan: error: ")  # the command named, as argparse's
+    with pytest.raises(SystemExit) as done:  # one target at a time: a usage error, not exit 1
+        main(["plan", "r.csv", "--budget", "9", "--target-cpa", "5", "--target-roas", "2"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "--target-roas: not allowed with argument --target-cpa" in err
     missing = ["plan", str(tmp_path / "nope.xlsx"), "--budget", "10", "--out", str(tmp_path)]
     assert main([*missing, "-q"]) == 1  # a data error: one line, no traceback
     err = capsys.readouterr().err

@@ -134,10 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="conversions",
         help="what to maximise (default conversions, i.e. orders)",
     )
-    plan.add_argument(
+    target = plan.add_mutually_exclusive_group()  # one target at a time, as optimize_bids
+    target.add_argument(
         "--target-cpa", type=parse_yuan, metavar="X", help="keep cost per order <= X yuan"
     )
-    plan.add_argument(
+    target.add_argument(
         "--target-roas", type=_positive_float, metavar="X", help="keep revenue / spend >= X"
     )
     plan.add_argument(
@@ -267,16 +268,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     abtest.add_argument("--alpha", type=_positive_float, default=0.05, help="default 0.05")
     args = parser.parse_args(argv)
+    # a usage error after parsing names its command, as argparse's own do
+    usage = sub.choices.get(args.command, parser)
     out = getattr(args, "out", None)
     if out is not None and out.exists() and not out.is_dir():
-        parser.error(f"argument --out: {str(out)!r} exists and is not a directory")
+        usage.error(f"argument --out: {str(out)!r} exists and is not a directory")
     if args.command == "plan" and args.scheduler and not args.report.is_dir():
-        parser.error(
+        usage.error(
             "argument --scheduler: plans a Parquet landscape directory on a Dask cluster; "
             f"a report file is planned in this process. Got the file {str(args.report)!r}"
         )
     if args.command == "plan" and args.min_bid > args.max_bid:
-        parser.error(
+        usage.error(
             f"argument --min-bid: must be <= --max-bid. Got --min-bid {args.min_bid:g} and "
             f"--max-bid {args.max_bid:g} instead"
         )
