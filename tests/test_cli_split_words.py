@@ -79,3 +79,33 @@ def test_rules_must_not_share_a_group_or_a_channel(
     args = ["split", str(path), "--budget", "1000", "-q"]
     assert main([*args, *(a for r in rules for a in ("--rule", r))]) == 1
     assert message in capsys.readouterr().err
+
+
+def test_library_warnings_are_printed_as_the_commands_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A channel whose spend never varied: fit_response's IdentifiabilityWarning came out
+    as a raw Python warning on stderr ('.../_cli_workflow.py:589: IdentifiabilityWarning:
+    ...'); it is a 'warning:' line of the output, and on the page."""
+    import importlib.util
+    import warnings
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "zhitongche_export.py"
+    spec = importlib.util.spec_from_file_location("zhitongche_export", examples)
+    assert spec is not None and spec.loader is not None
+    z = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(z)
+    header, history = z.channel_history_rows()
+    path = tmp_path / "history.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([[*header, "站外"], *([*row, 0] for row in history)])
+    args = ["split", str(path), "--budget", "500000", "--rule", "core=直通车,钻展:0.5", "-q"]
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        assert main([*args, "--out", str(tmp_path / "s"), "--lang", "en"]) == 0
+    assert not [w for w in escaped if "站外" in str(w.message)]
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "warning: Channel(s) ['站外'] spend the same in every fitted period" in out
+    page = (tmp_path / "s" / "split_report.html").read_text(encoding="utf-8")
+    assert "spend the same in every fitted period" in page

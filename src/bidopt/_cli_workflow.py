@@ -586,7 +586,14 @@ def run_split(
         f"fitting response curves to {counted(history.n_periods, 'period')} of "
         f"{counted(len(known), 'channel')}"
     )
-    fit = fit_response(history.spend_by_channel(), history.kpi, rng=seed)
+    # what the library warns about (a channel whose spend never varied, a few draws
+    # dominating a mean) is printed with the command's own warnings, not as a raw Python
+    # warning with a source line
+    caught: list[Any] = []
+    with warnings.catch_warnings(record=True) as recorded:
+        warnings.simplefilter("always")
+        fit = fit_response(history.spend_by_channel(), history.kpi, rng=seed)
+    caught += recorded
     recent = history.spend[-min(4, history.n_periods) :].mean(axis=0)
     current = None
     if recent.sum() > 0:
@@ -596,31 +603,36 @@ def run_split(
         }
     name = ", ".join(r.label() for r in parsed)
     say("splitting the budget over the curve draws")
-    try:
-        ruled = split_budget(
-            fit,
-            budget,
-            groups={r.group: list(r.channels) for r in parsed},
-            group_shares={r.group: r.share for r in parsed},
-            current=current,
-            safe=safe,
-        )
-    except InfeasibleError as err:
-        raise _in_flags(err) from err
-    skewed = _check_draws(ruled, fit, history.n_periods, history.kpi)
-    free = split_budget(fit, budget, current=current, safe=safe)
+    with warnings.catch_warnings(record=True) as recorded:
+        warnings.simplefilter("always")
+        try:
+            ruled = split_budget(
+                fit,
+                budget,
+                groups={r.group: list(r.channels) for r in parsed},
+                group_shares={r.group: r.share for r in parsed},
+                current=current,
+                safe=safe,
+            )
+        except InfeasibleError as err:
+            raise _in_flags(err) from err
+        skewed = _check_draws(ruled, fit, history.n_periods, history.kpi)
+        free = split_budget(fit, budget, current=current, safe=safe)
+    caught += recorded
     splits = {name: ruled, NO_RULE: free}
     observed = history.observed_range()
     # each warning in English (printed) and Chinese (the zh page)
-    warnings: list[str] = []
-    warnings_zh: list[str] = []
+    notes: list[str] = []
+    notes_zh: list[str] = []
 
     def warn(en: str, zh: str) -> None:
-        warnings.append(en)
-        warnings_zh.append(zh)
+        notes.append(en)
+        notes_zh.append(zh)
 
     if skewed is not None:
         warn(*skewed)
+    for said in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+        warn(said, said)  # (in English on the zh page too, as the plan's page does)
     if history.dropped:
         left_out = "; ".join(history.dropped[:3])
         warn(
@@ -687,7 +699,7 @@ def run_split(
     rows.append(["revenue", *(f"{r:,.0f}" for r in revenue), ""])
     lines.append(_table(rows))
     lines += ["", *gain_lines(ruled, name), *_rule_cost_lines(ruled, free, safe)]
-    lines += [f"warning: {w}" for w in warnings]
+    lines += [f"warning: {w}" for w in notes]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         html = render_split_report(
@@ -696,7 +708,7 @@ def run_split(
             rule=name,
             observed=observed,
             fit=fit,
-            warnings=tuple(warnings_zh if lang == "zh" else warnings),
+            warnings=tuple(notes_zh if lang == "zh" else notes),
             source=path.name,
             lang=lang,  # type: ignore[arg-type]
         )
