@@ -96,13 +96,13 @@ def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
                 found += chunk
                 continue
             text = tail + chunk
-            at = text.find(b"mergeCell")
+            at = text.find(b"mergeCells")  # the list's opening tag
             if at >= 0:
                 found += text[max(0, text.rfind(b"<", 0, at)) :]
             else:
                 tail = text[-64:]
     out = []
-    for ref in _MERGE.findall(bytes(found)):
+    for ref in _MERGE.findall(found):
         try:
             out.append(openpyxl.utils.cell.range_boundaries(ref.decode("ascii")))
         except (ValueError, TypeError, UnicodeDecodeError):
