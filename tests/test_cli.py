@@ -233,6 +233,11 @@ def test_abtest_reads_a_gbk_csv_and_names_a_missing_file(tmp_path: Path) -> None
     )
     with pytest.raises(InvalidInputError, match="`DATA` must be an existing file"):
         run_abtest(tmp_path / "nothere.csv", arm="创意", metric="点击")
+    # the library's parameters said as the flags that set them ('`control` must be ...')
+    with pytest.raises(InvalidInputError, match=r"^--control must be one of the arms"):
+        run_abtest(utf8, arm="创意", metric="点击", control="C")
+    with pytest.raises(InvalidInputError, match=r"^--alpha must be a finite number > 0 and < 1"):
+        run_abtest(utf8, arm="创意", metric="点击", alpha=5.0)
 
 
 @pytest.mark.parametrize(

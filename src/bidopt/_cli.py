@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import dataclasses
 import math
@@ -22,7 +23,7 @@ from bidopt._wording import counted, display_width
 from bidopt.bidding import BidPlan, Frontier, PlanRanges, bid_frontier, optimize_bids
 from bidopt.channels import BudgetSplit, ResponseCurve, compare_splits
 from bidopt.datasets import KeywordLog, SearchAccount, double11_channels, make_search_account
-from bidopt.exceptions import InfeasibleError, InvalidInputError, MissingColumnError
+from bidopt.exceptions import BidoptError, InfeasibleError, InvalidInputError, MissingColumnError
 from bidopt.experiments import Comparison, bayes_summary, compare
 from bidopt.grouping import KeywordGroups, group_keywords
 from bidopt.landscape import BidLandscape, LandscapeEstimate, estimate_landscapes
@@ -453,6 +454,22 @@ def _numbers(values: list[str], name: str, path: Path, lines: list[int]) -> np.n
     return out
 
 
+def in_flags(err: BidoptError, flags: dict[str, str]) -> BidoptError:
+    """``err`` (the same type and attributes) with the library's parameter names in its
+    message replaced by the command-line flags that set them (``{"control":
+    "--control"}``: "`control` must be ..." reads "--control must be ...")."""
+    text = str(err)
+    for name, flag in flags.items():
+        text = text.replace(f"`{name}`", flag)
+    out = copy.copy(err)
+    out.args = (text[:1].upper() + text[1:],)
+    return out
+
+
+#: abtest's flags, by the parameter of :func:`bidopt.experiments.compare` they set.
+_ABTEST_FLAGS = {"control": "--control", "alpha": "--alpha"}
+
+
 def run_abtest(
     path: Path,
     *,
@@ -470,15 +487,18 @@ def run_abtest(
     data: dict[str, object] = {arm: columns[arm]}
     for name in names[1:]:
         data[name] = _numbers(columns[name], name, path, line_numbers)
-    result: Comparison = compare(
-        data,
-        arm=arm,
-        metric=metric,
-        control=control,
-        denominator=denominator,
-        covariates=list(covariates) or None,
-        alpha=alpha,
-    )
+    try:
+        result: Comparison = compare(
+            data,
+            arm=arm,
+            metric=metric,
+            control=control,
+            denominator=denominator,
+            covariates=list(covariates) or None,
+            alpha=alpha,
+        )
+    except BidoptError as err:
+        raise in_flags(err, _ABTEST_FLAGS) from None
     lines = [
         f"A/B test on {path.name}: {int(result.n.sum()):,} units in {result.arms.size} arms",
         *(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._cli import _range_lines, _table
+from bidopt._cli import _range_lines, _table, in_flags
 from bidopt._excel import sheet_note
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt._tables import read_table
@@ -534,13 +534,8 @@ def _check_rules_apart(rules: Sequence[Rule]) -> None:
 def _in_flags(err: InfeasibleError) -> InfeasibleError:
     """A split's infeasibility in the command line's words: the parameters it names as
     the flags that set them, and the remedy."""
-    text = (
-        str(err)
-        .replace("`group_shares`", "the --rule shares")
-        .replace("`total_budget`", "--budget")
-    )
-    text = text[:1].upper() + text[1:]
-    return InfeasibleError(f"{text} Change the --rule shares (or --budget).", err.conflicts)
+    said = in_flags(err, {"group_shares": "the --rule shares", "total_budget": "--budget"})
+    return InfeasibleError(f"{said} Change the --rule shares (or --budget).", err.conflicts)
 
 
 def run_split(
