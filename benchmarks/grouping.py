@@ -872,7 +872,7 @@ MISS_CLASSES = {
     "below_threshold": "same product word, similarity below the threshold",
     "cap_or_linkage": "same product word, split by the size cap or the linkage",
     "glued_piece": "product words differ, share a character, one holds a lone character "
-    "of an unknown name or a bad cut (威鞋 of 匡威儿童鞋, 儿钙 of 天狮儿钙, 焰灶 of 电焰灶)",
+    "of an unknown name or a bad cut (威鞋 of 匡威儿童鞋, 焰灶 of 电焰灶)",
     "compound": "product words differ, share a character, both read as words or "
     "compounds (长筒靴 / 靴子, 运动裤 / 裤子, 不粘锅 / 铁锅, 音响 / 音箱)",
     "not_last_noun": "one query's product word is another word of the other "

@@ -25,11 +25,11 @@ def same(groups: object, i: int, j: int) -> bool:
 
 def test_roles_of_words() -> None:
     pytest.importorskip("jieba", reason="word roles of Chinese need jieba (bidopt[chinese])")
-    roles = keyword_roles("飞利浦80w木雅吸顶灯")
+    roles = keyword_roles("欧普60w北欧吸顶灯")
     assert roles.product == "吸顶灯" and roles.category == "灯"
-    assert "80w" in roles.attributes  # a number with its unit is an attribute
-    roles = keyword_roles("启辰r50大灯罩")
-    assert roles.product == "灯罩" and roles.models == ("r50",)
+    assert "60w" in roles.attributes  # a number with its unit is an attribute
+    roles = keyword_roles("宝骏r30大灯罩")
+    assert roles.product == "灯罩" and roles.models == ("r30",)
     roles = keyword_roles("白色nike连衣裙")
     assert roles.product == "连衣裙" and roles.brands == ("nike",) and "白色" in roles.attributes
     # shopping modifiers are gone before roles are given
@@ -196,12 +196,12 @@ def test_the_labels_leave_a_fifth_of_the_queries_without_a_partner() -> None:
 
 def test_a_part_or_tool_is_named_with_its_thing() -> None:
     pytest.importorskip("jieba", reason="word roles of Chinese need jieba (bidopt[chinese])")
-    assert keyword_roles("l形相机支架").product == "相机支架"
-    assert keyword_roles("苏泊尔蒸锅盖子配件").product == "盖子配件"
-    assert keyword_roles("superb工具").product == "工具"  # nothing before it to name
+    assert keyword_roles("u形相机支架").product == "相机支架"
+    assert keyword_roles("九阳蒸锅盖子配件").product == "盖子配件"
+    assert keyword_roles("superx工具").product == "工具"  # nothing before it to name
     assert "快递" in MODIFIERS
-    words = ["l形相机支架", "相机支架", "鱼缸灯加长支架", "奇瑞配件", "苏泊尔蒸锅配件"]
-    groups = group_keywords([*words, "快递招牌", "儿童足球鞋顺丰快递"])
+    words = ["u形相机支架", "相机支架", "吊灯加长支架", "奇瑞配件", "苏泊尔蒸锅配件"]
+    groups = group_keywords([*words, "快递灯箱", "儿童篮球鞋顺丰快递"])
     assert same(groups, 0, 1) and not same(groups, 0, 2) and not same(groups, 3, 4)
     assert not same(groups, 5, 6)  # a shipping word binds nothing
 
@@ -229,13 +229,13 @@ def test_a_lone_character_never_names_a_group() -> None:
 
 def test_a_qualifier_meets_a_product_word_with_its_own_weight() -> None:
     """``weights={"qualifier_product": w}``: how strongly a qualifier meets the same word
-    as another keyword's product word (三轮车 of 儿童三轮车围栏 and of 客货电动三轮车);
+    as another keyword's product word (三轮车 of 宝宝三轮车围栏 and of 家用电动三轮车);
     two keywords sharing a qualifier meet as strongly whatever the split, and the
     default (equal to ``"qualifier"``) is the one namespace of words as before."""
     pytest.importorskip("jieba", reason="word roles of Chinese need jieba (bidopt[chinese])")
     from bidopt.grouping._features import ROLE_WEIGHTS, role_features
 
-    words = ["儿童三轮车围栏", "客货电动三轮车", "冲锋衣抓绒", "冲锋衣羽绒服"]
+    words = ["宝宝三轮车围栏", "家用电动三轮车", "冲锋衣抓绒", "冲锋衣羽绒服"]
     assert ROLE_WEIGHTS["qualifier_product"] == ROLE_WEIGHTS["qualifier"]
     default = group_keywords(words)
     strict = group_keywords(words, options={"weights": {"qualifier_product": 0.0}})

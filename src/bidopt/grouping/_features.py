@@ -22,7 +22,7 @@ __all__ = ["ROLE_WEIGHTS", "keyword_ngrams", "role_features", "tfidf_features"]
 #: dominates; brands and model numbers count only together with the product word.
 #: ``"qualifier_product"`` (at most ``"qualifier"``) is the part of a qualifier's
 #: weight with which it meets the same word as another keyword's product word (冲锋衣
-#: of "冲锋衣 抓绒" and of "冲锋衣"; also 三轮车 of "儿童三轮车围栏" and of "电动三轮车");
+#: of "冲锋衣 抓绒" and of "冲锋衣"; also 三轮车 of "宝宝三轮车围栏" and of "电动三轮车");
 #: two keywords sharing a qualifier meet with the full ``"qualifier"`` weight either way.
 #: ``"head"`` is the weight with which a compound product word (长筒靴) meets its head
 #: word where other keywords of the block name that head alone (靴子): see

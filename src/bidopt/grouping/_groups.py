@@ -134,7 +134,7 @@ def group_keywords(
         * ``"weights"`` -- mapping of role to weight, over
           :data:`bidopt.grouping._features.ROLE_WEIGHTS` (``"words"`` only);
           ``{"qualifier_product": 0.0}`` stops a qualifier from meeting the same word
-          as another keyword's product word (三轮车 of "儿童三轮车围栏" and of
+          as another keyword's product word (三轮车 of "宝宝三轮车围栏" and of
           "电动三轮车"): fewer groups, fewer of them mixed, and a keyword whose product
           word was misread ("冲锋衣抓绒") no longer meets its product's keywords;
           ``{"head": 0.5}`` lets a compound product word (长筒靴) meet its head where
