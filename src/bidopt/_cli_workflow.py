@@ -731,8 +731,9 @@ def _unidentified_warnings(fit: Any) -> list[tuple[str, str]]:
     for j, c in enumerate(intervals.channels):
         if intervals.identified[j]:
             continue
+        # three significant digits each, trailing zeros kept (2.00 beside 0.941 to 3.05)
         lo, mid, hi = (
-            amount(float(a[j]))
+            amount(v) if abs(v := float(a[j])) >= 100 else f"{v:#.3g}"
             for a in (intervals.marginal_low, intervals.marginal_roi, intervals.marginal_high)
         )
         spend = amount(float(intervals.spend[j]))
