@@ -274,3 +274,16 @@ def test_labelled_queries_naming_one_product_with_one_word_are_grouped() -> None
     ]
     assert len(pairs) == 48
     assert all(labels[i] == labels[j] for i, j in pairs)
+
+
+def test_a_lone_last_character_after_an_attribute_is_no_head() -> None:
+    # 纸尿裤 / 男 / 宝 (boy baby's nappies): the lone 宝 joined 纸尿裤 across the
+    # attribute 男 into the product word 纸尿裤宝, a group and theme named 纸尿裤宝 apart
+    # from 帮宝适纸尿裤; 连衣裙女夏 read 连衣裙夏
+    pytest.importorskip("jieba", reason="word roles of Chinese need jieba (bidopt[chinese])")
+    roles = keyword_roles("纸尿裤男宝")
+    assert roles.product == "纸尿裤" and roles.attributes == ("男", "宝")
+    assert keyword_roles("连衣裙女夏").product == "连衣裙"
+    assert keyword_roles("按摩 垫").product == "按摩垫"  # adjacent: still joins
+    groups = group_keywords(["纸尿裤男宝", "纸尿裤女宝", "帮宝适纸尿裤"])
+    assert groups.names.tolist() == ["纸尿裤"] and groups.theme_names.tolist() == ["纸尿裤"]

@@ -362,8 +362,13 @@ def keyword_roles(text: str) -> KeywordRoles:
                 words.append(_singular(token))
         else:
             models.append(token)
-    content = [w for w in words if not _is_attribute(w, seg.tags)]
+    at = [i for i, w in enumerate(words) if not _is_attribute(w, seg.tags)]
+    content = [words[i] for i in at]
     attributes.extend(w for w in words if _is_attribute(w, seg.tags))
+    if len(at) > 1 and len(content[-1]) == 1 and at[-1] - at[-2] > 1:
+        # a lone last character after an attribute (宝 of 纸尿裤 男 宝, 夏 of 连衣裙 女
+        # 夏) is no head, and never joins the word before the attribute (纸尿裤宝)
+        attributes.append(content.pop())
     head = -1
     for i in range(len(content) - 1, -1, -1):
         # a one-character word ending the keyword ("垫" of "按摩 垫") is a head
