@@ -106,6 +106,6 @@ def test_library_warnings_are_printed_as_the_commands_own(
     assert not [w for w in escaped if "站外" in str(w.message)]
     out, err = capsys.readouterr()
     assert err == ""
-    assert "warning: Channel(s) ['站外'] spend the same in every fitted period" in out
+    assert "warning: Channel 站外 spends the same in every fitted period" in out
     page = (tmp_path / "s" / "split_report.html").read_text(encoding="utf-8")
-    assert "spend the same in every fitted period" in page
+    assert "spends the same in every fitted period" in page

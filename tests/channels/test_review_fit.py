@@ -24,7 +24,7 @@ def test_a_channel_with_the_same_spend_every_period_is_warned_about(flat: float)
     # a channel never spending (or spending the same every period) cannot be told from
     # the baseline: the fit went through without a word
     spend, kpi = _history(flat)
-    with pytest.warns(IdentifiabilityWarning, match=r"Channel\(s\) \['b'\] spend the same"):
+    with pytest.warns(IdentifiabilityWarning, match=r"Channel b spends the same"):
         fit_response(spend, kpi, rng=0, options={"n_starts": 2, "n_draws": 20})
     tests = {"channel": ["b"], "spend_from": [800.0], "spend_to": [1200.0]}
     tests |= {"lift": [300.0], "lift_se": [50.0]}

@@ -70,7 +70,8 @@ def warn_flat_channels(spend: FloatArray, names: list[str], tested: np.ndarray |
     if not flat:
         return
     warnings.warn(
-        f"Channel(s) {[names[j] for j in flat]} spend the same in every fitted period "
+        f"{'Channel' if len(flat) == 1 else 'Channels'} {', '.join(names[j] for j in flat)} "
+        f"spend{'s' * (len(flat) == 1)} the same in every fitted period "
         "(yuan per period: "
         + ", ".join(f"{names[j]} {spend[0, j]:,.2f}" for j in flat)
         + "): the history cannot tell their effect from the baseline, so their curves "

@@ -9,6 +9,7 @@ import numpy as np
 
 from bidopt._optional import require_pandas
 from bidopt._validation import rebuild_on_unpickle
+from bidopt._wording import counted
 from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
 
 __all__ = ["SOURCES", "Identifiability"]
@@ -125,8 +126,9 @@ class Identifiability:
             else f"{n_constant} kept a constant bid and the others' bids varied too little"
         )
         return (
-            f"The log cannot identify how {n_prior} of {self.n_keywords} keywords "
-            f"({share:.0%} of spend) respond to a bid change: over {self.n_log_days} days "
+            f"The log cannot identify how {n_prior} of {counted(self.n_keywords, 'keyword')} "
+            f"({share:.0%} of spend) respond{'s' * (n_prior == 1)} to a bid change: over "
+            f"{counted(self.n_log_days, 'day')} "
             f"{cause} (bid spread < {MIN_SPREAD:g}, or too few days and impressions in "
             "their campaign and the account to learn the price dispersion), so their bid "
             "response is the prior's. Plans made with optimize_bids(estimate, ...) keep "
@@ -138,7 +140,8 @@ class Identifiability:
         """Counts and spend share per source, and the bid spread, in a few lines."""
         counts, share = self.counts(), self.spend_share()
         lines = [
-            f"Identifiability: {self.n_keywords} keywords over {self.n_log_days} days",
+            f"Identifiability: {counted(self.n_keywords, 'keyword')} over "
+            f"{counted(self.n_log_days, 'day')}",
             "  bid response learnt from: "
             + ", ".join(f"{s} {counts[s]} ({share[s]:.0%} of spend)" for s in SOURCES),
             f"  median bid spread {np.median(self.bid_spread):.3g} (log sd); "
