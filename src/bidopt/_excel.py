@@ -116,7 +116,9 @@ def _records(sheet: Any) -> list[tuple[int, list[Any]]]:
     A range merged over several rows (a report's 日期 or 关键词 merged down a day's
     device rows) reads as its top-left value in every row of its first column, as Excel
     shows it: without that, every row but the first of the merge had an empty date.  A
-    range merged within one row (a title over the columns) reads as it is stored.  Rows
+    range merged within one row (a title over the columns) reads as it is stored, and a
+    row with no cell of its own (inside a note or a title merged over several rows) is
+    blank.  Rows
     are read as stored, whatever size the sheet declares (rows of different lengths)."""
     starts: dict[int, list[int]] = {}  # row -> columns (0-based) whose value fills down
     fills: dict[int, list[tuple[int, int]]] = {}  # row -> (column, row of its value)
@@ -134,13 +136,17 @@ def _records(sheet: Any) -> list[tuple[int, list[Any]]]:
         reset()
     for number, record in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = list(record)
+        for col in starts.get(number, ()):
+            tops[(number, col)] = cells[col] if col < len(cells) else None
+        if all(_blank(c) for c in cells):
+            # a row holding nothing but a merge's continuation (a note or a title
+            # merged over a block of rows and columns) stays blank: filled, each of its
+            # rows was read as a copy of the note
+            continue
         for col, top in fills.get(number, ()):
             cells += [None] * (col + 1 - len(cells))
             cells[col] = tops.get((top, col))
-        for col in starts.get(number, ()):
-            tops[(number, col)] = cells[col] if col < len(cells) else None
-        if not all(_blank(c) for c in cells):
-            out.append((number, cells))
+        out.append((number, cells))
     return out
 
 

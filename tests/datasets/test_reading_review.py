@@ -1,0 +1,41 @@
+"""Review of the day's data-reading changes (session 22): an Excel note or title merged
+over a block of rows is one row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bidopt.datasets import read_keyword_log
+from tests.test_excel_merged import HEADER, _report
+
+openpyxl = pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
+
+
+def test_a_note_merged_over_a_block_of_rows_is_one_row(tmp_path: Path) -> None:
+    """Before: each row of a note merged over A..L and 4 rows was read as a copy of the
+    note (read 12, dropped 4 for one note line); a title merged over two rows was
+    listed twice among the skipped title rows."""
+    book = openpyxl.load_workbook(_report(tmp_path / "r.xlsx", merged=True))
+    sheet = book.active
+    last = sheet.max_row
+    sheet.cell(row=last + 2, column=1, value="说明：数据仅供参考，以实际扣费为准")
+    sheet.merge_cells(f"A{last + 2}:L{last + 5}")
+    book.save(tmp_path / "note.xlsx")
+    log = read_keyword_log(tmp_path / "note.xlsx", errors="drop")
+    assert (log.report.n_read, log.report.n_dropped, log.n_rows) == (9, 1, 4)
+    assert float(np.sum(log.clicks)) == 2 * (10 + 11 + 13 + 14)
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["推广计划报告"])
+    sheet.append([])
+    sheet.merge_cells("A1:L2")
+    sheet.append(HEADER)
+    sheet.append(["2024-11-01", "计划A", "单元1", "连衣裙", "精确匹配", "PC", 1.0, 100, 10])
+    sheet["J4"], sheet["K4"], sheet["L4"] = 8.0, 1, 50.0
+    book.save(tmp_path / "tall.xlsx")
+    summary = read_keyword_log(tmp_path / "tall.xlsx").report.summary()
+    assert "above it as the export's title: '推广计划报告'.\n" in summary
