@@ -59,8 +59,14 @@ def _parse_date(text: str) -> np.datetime64:
         return np.datetime64("NaT", "D")
 
 
-def _parse_numeric_date(value: float) -> np.datetime64:
-    if not math.isfinite(value) or value != math.floor(value):
+def _exact_below(dtype: np.dtype[Any]) -> float:
+    """The magnitude from which a float of ``dtype`` no longer holds every whole number:
+    a float32 stores 20241111 as 20241112, so a compact date in one is not read."""
+    return 2.0 ** (np.finfo(dtype).nmant + 1) if dtype.itemsize < 8 else math.inf
+
+
+def _parse_numeric_date(value: float, exact_below: float = math.inf) -> np.datetime64:
+    if not math.isfinite(value) or value != math.floor(value) or abs(value) >= exact_below:
         return np.datetime64("NaT", "D")
     return _parse_date(str(int(value)))
 
@@ -72,8 +78,8 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
     ----------
     values : ndarray, shape (n,)
         datetime64, numbers (compact dates such as 20241111, or 20241111.0 from a column
-        with NaN), text, or objects (``datetime``, ``date``, pandas ``Timestamp``: read
-        through their text).
+        with NaN; not in a float32 column, which cannot hold them exactly), text, or
+        objects (``datetime``, ``date``, pandas ``Timestamp``: read through their text).
 
     Returns
     -------
@@ -91,7 +97,10 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
     """
     if values.dtype.kind == "M":
         dates = values.astype("datetime64[D]")
-    elif values.dtype.kind in "iuf":
+    elif values.dtype.kind == "f":
+        below = _exact_below(values.dtype)
+        dates = map_unique(values, lambda v: _parse_numeric_date(v, below), "datetime64[D]")
+    elif values.dtype.kind in "iu":
         dates = map_unique(values, _parse_numeric_date, "datetime64[D]")
     else:
         dates = map_unique(values, lambda v: _parse_date(str(v)), "datetime64[D]")
@@ -106,7 +115,9 @@ def parse_date(value: object) -> np.datetime64:
     if isinstance(value, np.datetime64):
         day: np.datetime64 = value.astype("datetime64[D]")
         return day
-    if isinstance(value, int | float | np.integer | np.floating):
+    if isinstance(value, np.floating):
+        return _parse_numeric_date(float(value), _exact_below(value.dtype))
+    if isinstance(value, int | float | np.integer):
         return _parse_numeric_date(float(value))
     return _parse_date(str(value))
 

@@ -1,14 +1,19 @@
 """Review of the day's data-reading changes (session 22): an Excel note or title merged
-over a block of rows is one row."""
+over a block of rows is one row, and a float32 column of compact dates (YYYYMMDD) is
+refused rather than read a day off."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from bidopt._dates import parse_date, parse_dates
+from bidopt.customers import rfm_table
 from bidopt.datasets import read_keyword_log
+from bidopt.exceptions import InvalidInputError
 from tests.test_excel_merged import HEADER, _report
 
 openpyxl = pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
@@ -39,3 +44,17 @@ def test_a_note_merged_over_a_block_of_rows_is_one_row(tmp_path: Path) -> None:
     book.save(tmp_path / "tall.xlsx")
     summary = read_keyword_log(tmp_path / "tall.xlsx").report.summary()
     assert "above it as the export's title: '推广计划报告'.\n" in summary
+
+
+def test_a_float32_column_of_compact_dates_is_not_read_a_day_off() -> None:
+    """A float32 holds 20241111 as 20241112: it was read as 2024-11-12 (parse_dates,
+    parse_date, rfm_table), silently; now it is no date, and rfm_table says why."""
+    cells = np.array([20241111, 20241112, 16770101], dtype=np.float32)
+    bad = parse_dates(cells)[1]
+    assert bad.tolist() == [True, True, False]  # exact below 2**24: 1677-01-01 still read
+    assert np.isnat(parse_date(np.float32(20241111)))
+    assert parse_date(np.float64(20241111)) == np.datetime64("2024-11-11")
+    assert parse_dates(np.array([20241111.0, np.nan]))[0][0] == np.datetime64("2024-11-11")
+    orders = pd.DataFrame({"customer_id": [1, 1], "date": cells[:2], "amount": [1.0, 2.0]})
+    with pytest.raises(InvalidInputError, match="float32 column cannot hold exactly"):
+        rfm_table(orders)

@@ -179,7 +179,11 @@ def _as_days(values: npt.NDArray[Any], name: str) -> npt.NDArray[np.int64]:
     days, bad = parse_dates(np.asarray(values))
     if bad.any():
         rows = np.flatnonzero(bad)
-        numbers = "; numbers are read only as compact dates YYYYMMDD"
+        numbers = "; numbers are read only as compact dates YYYYMMDD" + (
+            ", which a float32 column cannot hold exactly (read the column as int64 or text)"
+            if values.dtype.kind == "f" and values.dtype.itemsize < 8
+            else ""
+        )
         raise InvalidInputError(
             f"`{name}` must hold a date in every row ({_DATE_FORMS}"
             f"{numbers if values.dtype.kind in 'iuf' else ''}). Got "
