@@ -125,7 +125,12 @@ def _one_channel_draws(rounds: int):  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(0)
     sample = laplace_draws(*at, 200, rng)[0]
     spend = np.array([700.0])
-    out = within_kpi(sample, at, rng, head, tail, spend, 1000.0, rounds=rounds)
+
+    def design(theta: np.ndarray) -> np.ndarray:  # a steady 700 a period: the curve at 700
+        p = np.r_[theta, 0.0, 1.0][None, :]
+        return fit_draws(*head, p, *tail).value_and_derivative(spend)[0]
+
+    out = within_kpi(sample, at, rng, (design, 2), 1000.0, rounds=rounds)
     before = fit_draws(*head, sample, *tail).value_and_derivative(spend)[0][:, 0]
     after = fit_draws(*head, out, *tail).value_and_derivative(spend)[0][:, 0]
     return before, after
@@ -142,3 +147,26 @@ def test_within_kpi_replaces_or_scales_the_draws_above_the_kpi(rounds: int) -> N
         assert after[over] == pytest.approx(np.full(int(over.sum()), 1000.0), rel=1e-9)
     else:  # replaced by new draws within it
         assert np.unique(np.round(after[over], 6)).size > 0.9 * over.sum()
+
+
+def test_the_bound_is_the_mean_contribution_not_the_curve_at_the_mean_spend() -> None:
+    # a spends in bursts (30% of the weeks) on a saturating curve and earns most of
+    # the KPI: its curve at its mean spend (true 10,935) is above the KPI's mean (6,729)
+    # though its mean contribution (true 4,132) is well below.  Bounding the curve at
+    # the mean spend put 99% of the draws exactly at the bound, below the optimum: ROI
+    # interval [2.79, 2.79] beside the fit's own 3.20
+    rng = np.random.default_rng(0)
+    n = 104
+    a = np.where(rng.random(n) < 0.3, rng.uniform(8000, 12000, n), 0.0)
+    b = rng.uniform(500, 1500, n)
+    kpi = 500 + 20000 * (a / 2000) / (1 + a / 2000) + 2 * b + rng.normal(0, 300, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_response({"a": a, "b": b}, kpi, rng=1)
+    at_mean = np.array([a.mean(), b.mean()])
+    value = fit.draws.value_and_derivative(at_mean)[0][:, 0]
+    assert value[0] > kpi.mean()  # the optimum itself is above the old bound
+    ci = fit.intervals()
+    roi0 = value[0] / a.mean()
+    assert ci.roi_low[0] < roi0 < ci.roi_high[0]
+    assert np.mean(np.isclose(value, kpi.mean(), rtol=1e-9)) < 0.05

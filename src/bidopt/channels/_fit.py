@@ -474,7 +474,7 @@ def fit_response(
         head = (names, spec, n_ad, sat_kind, scale)
         tail = (theta.size, n_base, unknown, lags, ad_kind)
         cap = kpi_mean if base_lo == 0 else 0.0  # (a baseline below 0: no such bound)
-        sample = within_kpi(sample, at, gen, head, tail, x[rows].mean(axis=0), cap)
+        sample = within_kpi(sample, at, gen, (lambda t: design(t)[rows, n_base:], theta.size), cap)
         draws = fit_draws(*head, sample, *tail)
     mean_spend = {c: float(x[rows, j].mean()) for j, c in enumerate(names)}
     max_spend = {c: float(x[rows, j].max()) for j, c in enumerate(names)}

@@ -3,6 +3,8 @@ in spend units, from its parameters in scaled spend."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from bidopt.channels._curves import CURVE_PARAMS, SIZE_PARAM, ResponseCurve
@@ -119,31 +121,36 @@ def within_kpi(
     sample: FloatArray,
     at: tuple[FloatArray, FloatArray, FloatArray, np.ndarray, FloatArray, FloatArray],
     rng: np.random.Generator,
-    head: tuple[list[str], list[tuple[str, float, float]], int, str, FloatArray],
-    tail: tuple[int, int, tuple[str, ...], int, str],
-    spend: FloatArray,
+    media: tuple[Callable[[FloatArray], FloatArray], int],
     cap: float,
     rounds: int = 20,
 ) -> FloatArray:
     """The draws ``sample`` (shape (n_draws, n_params), from :func:`laplace_draws` with
-    the arguments ``at``; ``fit_draws(*head, sample, *tail)`` are their curves) without
-    the draws in which a channel earns more than ``cap`` (the KPI's mean per period; 0:
-    no bound, with a baseline that may be below 0) at
-    ``spend`` (each channel's mean spend, yuan per period, shape (n_channels,)): with a
-    baseline >= 0 and media effects >= 0 the channels' contributions add to at most the
-    mean KPI, but the normal approximation in log coordinates puts no bound on a
-    parameter the data barely see (a few draws would dominate every mean over them).
+    the arguments ``at``) without the draws in which a channel's contribution,
+    averaged over the fitted periods, is above ``cap`` (the KPI's mean per
+    period; 0: no bound, with a baseline that may be below 0): with the controls
+    centred, a baseline >= 0 and media effects >= 0, the channels' mean contributions
+    add to at most the mean fitted KPI, but the normal approximation in log
+    coordinates puts no bound on a parameter the data barely see (a few draws would
+    dominate every mean over them).  The contribution over the history, not the curve
+    at the mean spend: for a concave curve and a channel that spends in bursts the
+    latter is well above the former (Jensen), so the optimum itself could break it.
     Each such draw is replaced by a new one from ``rng``, up to ``rounds`` times; a
-    draw still outside then has the size parameters (the last n_channels columns,
-    linear in the response) of the channels above ``cap`` scaled down to it.  The
-    first draw (the optimum) is kept; with no draw outside, ``sample`` is returned and
-    ``rng`` not used."""
+    draw still outside then has the size parameters of the channels above ``cap``
+    scaled down to it.  ``media`` is ``(design, n_theta)``: ``design(theta)`` the
+    saturated adstocked spend of the fitted periods (shape (n_fitted, n_channels)) at
+    the nonlinear parameters ``theta`` (a draw's first ``n_theta`` columns); a
+    contribution is its column mean times the channel's size (the last n_channels
+    columns).  The first draw (the optimum) is kept; with no draw outside, ``sample``
+    is returned and ``rng`` not used."""
     if not cap > 0:
         return sample
+    design, n_theta = media
 
     def value(s: FloatArray) -> FloatArray:
-        v = fit_draws(*head, s, *tail).value_and_derivative(spend)[0]
-        return np.asarray(v, dtype=np.float64)
+        cols = np.array([design(p[:n_theta]).mean(axis=0) for p in s], dtype=np.float64)
+        k = cols.shape[1]
+        return np.asarray(cols * s[:, -k:], dtype=np.float64)
 
     out: FloatArray = np.array(sample, dtype=np.float64)
     bad = np.asarray((value(out) > cap).any(axis=1), dtype=bool)
@@ -158,7 +165,8 @@ def within_kpi(
         bad[idx] = False
     if bad.any():
         v = value(out)
+        k = v.shape[1]
         with np.errstate(divide="ignore"):
             factor = np.where(v > cap, cap / v, 1.0)
-        out[bad, -spend.size :] *= factor[bad]
+        out[bad, -k:] *= factor[bad]
     return out
