@@ -43,9 +43,9 @@ class ResponseFit:
     draws : CurveDraws or None
         Draws of the curves from the Laplace approximation at the fit (None when
         ``n_draws`` is 0): :func:`split_budget` given this fit splits over them.  With
-        the default ``intercept_sign`` no draw has a channel earn more than the KPI's
-        mean per period at its mean spend (the bound a baseline >= 0 implies: such a
-        draw is replaced by another).
+        the default ``intercept_sign`` no draw has a channel contribute more than the
+        KPI's mean per period, averaged over the fitted periods (the bound a baseline
+        >= 0 implies: such a draw is replaced by another).
     mean_spend, min_spend, max_spend : dict of str to float
         Each channel's mean, smallest and largest spend per fitted period (yuan): the
         default spend of :meth:`intervals`, and the observed range the split's
