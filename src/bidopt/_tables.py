@@ -33,6 +33,7 @@ import numpy.typing as npt
 from bidopt._excel import is_xlsx, read_xlsx
 from bidopt._optional import require_pandas
 from bidopt._validation import short_repr
+from bidopt._wording import counted
 from bidopt.exceptions import InvalidInputError
 
 __all__ = ["HEADER_SEARCH_ROWS", "HeaderSpec", "RawTable", "read_table"]
@@ -311,7 +312,8 @@ def _rows_table(
             f"The header of {path} must name each column once. Got {duplicated} more than "
             "once instead"
             + (
-                f" (line {header_line}; {len(skipped)} row(s) above it were skipped as titles)."
+                f" (line {header_line}; {counted(len(skipped), 'row')} above it "
+                f"{'was' if len(skipped) == 1 else 'were'} skipped as titles)."
                 if skipped
                 else "."
             )

@@ -283,7 +283,7 @@ def test_relax_keeps_and_flags_rows_breaking_a_waived_rule() -> None:
     assert len(log) == 3
     np.testing.assert_array_equal(log.report.flagged_rows, [1])
     assert "`clicks` must be <= `impressions`" in log.report.flags[0]
-    assert "Kept 1 rows that break a waived rule" in log.report.summary()
+    assert "Kept 1 row that breaks a waived rule" in log.report.summary()
     with pytest.raises(InvalidInputError, match="`relax` must be a collection of rule names"):
         read_keyword_log(data, relax=["no_such_rule"])
     with pytest.raises(InvalidInputError, match="`relax` must be"):

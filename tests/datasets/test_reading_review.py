@@ -58,3 +58,14 @@ def test_a_float32_column_of_compact_dates_is_not_read_a_day_off() -> None:
     orders = pd.DataFrame({"customer_id": [1, 1], "date": cells[:2], "amount": [1.0, 2.0]})
     with pytest.raises(InvalidInputError, match="float32 column cannot hold exactly"):
         rfm_table(orders)
+
+
+def test_the_load_summary_reads_right_for_one_row() -> None:
+    """It read 'Read 1 rows', 'Kept 1 rows that break a waived rule' and, for a title,
+    'skipped 1 row(s) above it' (the plural fixes of c75dd67 left the load report)."""
+    log = read_keyword_log(
+        {"日期": ["2024-11-01"], "关键词": ["a"], "展现量": [10], "点击量": [2], "成交笔数": [3]}
+    )
+    summary = log.report.summary()
+    assert summary.startswith("Read 1 row from <mapping>: kept 1, dropped 0.\n")
+    assert "Kept 1 row that breaks a waived rule" in summary

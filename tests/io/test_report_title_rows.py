@@ -39,7 +39,7 @@ def test_csv_title_rows_above_the_header_are_skipped_and_named(
     report = log.report
     assert report.title_rows == (TITLE, "店铺：示例旗舰店")
     assert report.header_line == 4
-    assert "Header on line 4: skipped 2 row(s)" in report.summary()
+    assert "Header on line 4: skipped 2 rows" in report.summary()
     assert TITLE in report.summary()
     # a bad row is still named by its line in the file
     bad = [*ROWS, ["2026-11-03", "个护", "洗发水", "1.30", "-5", "1", "1.0", "0"]]
@@ -99,7 +99,7 @@ def test_cli_plan_says_it_skipped_the_title_rows(tmp_path: Path) -> None:
             rows[-1] += [f"{clicks * b * 0.8:.2f}", "2"]
     path = _csv(tmp_path / "r.csv", [[TITLE], header, *rows])
     out = run_plan(path, budget=100.0, out=tmp_path / "out")
-    assert f"Header on line 2: skipped 1 row(s) above it as the export's title: '{TITLE}'" in out
+    assert f"Header on line 2: skipped 1 row above it as the export's title: '{TITLE}'" in out
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "表头在第 2 行：跳过了其上方的 1 行标题" in page
 

@@ -19,6 +19,7 @@ from bidopt._validation import (
     rebuild_on_unpickle,
     short_repr,
 )
+from bidopt._wording import counted
 from bidopt.datasets._categorical import Categorical
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray, IntArray
@@ -161,8 +162,8 @@ class LoadReport:
     def summary(self, max_reasons: int = 10) -> str:
         """A readable account of the load."""
         lines = [
-            f"Read {self.n_read} rows from {self.source}: kept {self.n_kept}, "
-            f"dropped {self.n_dropped}."
+            f"Read {counted(self.n_read, 'row')} from {self.source}: kept {self.n_kept:,}, "
+            f"dropped {self.n_dropped:,}."
         ]
         if self.title_rows:
             lines.append(self.title_note())
@@ -175,7 +176,9 @@ class LoadReport:
             lines.append(f"Ignored columns: {', '.join(map(repr, self.ignored_columns))}.")
         if self.flags:
             lines.append(
-                f"Kept {len(self.flags)} rows that break a waived rule (see `flagged_rows`):"
+                f"Kept {counted(len(self.flags), 'row')} that "
+                f"{'breaks' if len(self.flags) == 1 else 'break'} a waived rule "
+                "(see `flagged_rows`):"
             )
             lines.extend(f"  flagged {flag}" for flag in self.flags[:max_reasons])
         if self.lost_keys:
@@ -190,10 +193,11 @@ class LoadReport:
         for reason in bad[:max_reasons]:
             lines.append(f"  dropped {reason}")
         if len(bad) > max_reasons:
-            lines.append(f"  ... and {len(bad) - max_reasons} more dropped rows.")
+            lines.append(f"  ... and {counted(len(bad) - max_reasons, 'more dropped row')}.")
         if followers:
             lines.append(
-                f"  dropped {len(followers)} more rows with them: each shares its keyword-day "
+                f"  dropped {counted(len(followers), 'more row')} with them: each shares "
+                "its keyword-day "
                 "with a dropped row, and the day's other split rows alone would undercount it."
             )
         return "\n".join(lines)
@@ -211,8 +215,9 @@ class LoadReport:
         shown = "; ".join(repr(t) for t in self.title_rows[:3])
         more = f"; ... ({len(self.title_rows) - 3} more)" if len(self.title_rows) > 3 else ""
         return (
-            f"Header on line {self.header_line}: skipped {len(self.title_rows)} row(s) above "
-            f"it as the export's title: {shown}{more}."
+            f"Header on line {self.header_line}: skipped "
+            f"{counted(len(self.title_rows), 'row')} above it as the export's title: "
+            f"{shown}{more}."
         )
 
     def split_note(self, lang: Literal["en", "zh"] = "en") -> str:
