@@ -5,12 +5,14 @@ a split drawn beside others={"optimal": ...} got a second "optimal" mark."""
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
+import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib", reason="the figures need the optional matplotlib")
 
-from bidopt.channels import ResponseCurve, split_budget
+from bidopt.channels import ResponseCurve, fit_response, split_budget
 from bidopt.plotting import plot_response_curves
 
 
@@ -38,8 +40,29 @@ def test_optimum_is_named_optimal_and_a_safe_step_is_not(splits, lang) -> None: 
     partial = dataclasses.replace(best, safe_step=0.4)
     labels = _labels(plot_response_curves(curves, partial, others={"r": rule}, lang=lang))
     assert safe in labels and optimal not in labels
-    whole = dataclasses.replace(best, safe_step=1.0)  # the full step is the best split
-    assert optimal in _labels(plot_response_curves(curves, whole, others={"r": rule}, lang=lang))
+    # the full step is the best split within the trust region, not an optimum
+    whole = dataclasses.replace(best, safe_step=1.0)
+    labels = _labels(plot_response_curves(curves, whole, others={"r": rule}, lang=lang))
+    assert safe in labels and optimal not in labels
+    assert optimal in _labels(plot_response_curves(curves, best, others={"r": rule}, lang=lang))
+
+
+def test_a_full_safe_step_is_not_named_optimal() -> None:
+    # the safe default's usual result moves all the way within its trust region
+    # (safe_step 1) and earns less than the best split over the draws; it was marked
+    # "optimal" beside that split
+    rng = np.random.default_rng(0)
+    x = rng.uniform(200, 1500, (80, 2))
+    kpi = 1000 + 9 * x[:, 0] ** 0.7 + 2 * x[:, 1] ** 0.7 + rng.normal(0, 20, 80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_response({"a": x[:, 0], "b": x[:, 1]}, kpi, rng=0)
+    today = {"a": 300.0, "b": 1500.0}
+    safe = split_budget(fit, 1800.0, current=today)
+    best = split_budget(fit, 1800.0, current=today, safe=False)
+    assert safe.safe_step == 1.0 and safe.response < best.response
+    labels = _labels(plot_response_curves(fit, safe, others={"best over the draws": best}))
+    assert "safe split" in labels and "optimal" not in labels
 
 
 def test_no_second_mark_of_the_same_name(splits) -> None:  # type: ignore[no-untyped-def]

@@ -54,9 +54,9 @@ def plot_response_curves(
     name : str, optional
         Legend name of ``split``'s mark, drawn as given.  Default, in ``lang``: "split"
         without ``others``; with them "optimal", or "safe split" when ``split`` is the
-        safe default's partial step towards the best split over a fit's draws
-        (``split.safe_step < 1``: not an optimum), or "split" when one of ``others``
-        already bears that name.
+        safe default's step towards the best split over a fit's draws (``split.safe_step``
+        not None: even a full step stops at the trust region, so it is not an optimum),
+        or "split" when one of ``others`` already bears that name.
 
     Returns
     -------
@@ -93,8 +93,7 @@ def plot_response_curves(
     if split.current_spend is not None:
         marks.append((w["current"], split.current_spend, True))
     if name is None:
-        partial = split.safe_step is not None and split.safe_step < 1.0
-        name = w["safe_split"] if partial else w["optimal"]
+        name = w["optimal"] if split.safe_step is None else w["safe_split"]
         if not others or name in others:
             name = w["split"]
     marks.append((str(name), split.spend, False))
