@@ -6,6 +6,8 @@ split scaled to the budget says so, and the channel intervals print yuan, not ex
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ from bidopt.channels import (
     ResponseFit,
     budget_for_target,
     compare_splits,
+    fit_response,
     split_budget,
     split_window,
 )
@@ -140,3 +143,21 @@ def test_compare_splits_and_budget_for_target_refuse_a_fit_and_say_what_to_pass(
         budget_for_target(fit, revenue=100.0, max_budget=8000.0)  # type: ignore[arg-type]
     splits = compare_splits(fit.curves, 4000.0, groups={"g": ["a"]}, scenarios={"half": {"g": 0.5}})
     assert splits["half"].rule_cost is not None and splits["half"].rule_cost >= 0
+
+
+def test_a_rule_past_the_extrapolation_guard_is_not_blamed_on_the_safe_default() -> None:
+    # with safe=False a group rule that lifts the guard earns more than the guarded
+    # split without it: the summary said 'whose safe default stopped nearer today's
+    # split', a safe default that was off
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(100, 300, 80), rng.uniform(1000, 3000, 80)
+    kpi = 1000 + 40 * a**0.8 + 2 * b**0.7 + rng.normal(0, 20, 80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_response({"a": a, "b": b}, kpi, rng=0)
+    rule = {"groups": {"ga": ["a"], "gb": ["b"]}, "group_shares": {"ga": 0.5}}
+    split = split_budget(fit, 2200.0, current={"a": 200.0, "b": 2000.0}, safe=False, **rule)
+    assert split.safe_step is None and split.rule_cost is not None and split.rule_cost < 0
+    text = split.summary()
+    assert "safe default" not in text
+    assert "whose extrapolation guard kept it within the spends seen" in text

@@ -147,9 +147,9 @@ class BudgetSplit:
     @property
     def rule_cost(self) -> float | None:
         """Response given up to the group rules: ``unconstrained_response`` minus this
-        split's.  Below 0 only with the safe default of a split over a fit's draws: the
-        rules moved the split's start further than the draws let the safe default move
-        it without them."""
+        split's.  Below 0 only for a split over a fit's draws: the rules moved it
+        further than the safe default (its start moved to meet them) or the
+        extrapolation guard (which gives way to them) let the split without them move."""
         if self.unconstrained_response is None:
             return None
         return self.unconstrained_response - self.response
@@ -200,13 +200,19 @@ class BudgetSplit:
             if self.response_draws is not None and self.rule_cost < -1e-9 * max(
                 1.0, abs(self.response)
             ):
-                # only with the safe default: the rules moved the start past where the
-                # draws let the split move without them
+                # only over a fit's draws: the rules moved the split past where the
+                # safe default (its start) or the extrapolation guard (it gives way to
+                # them) let the split without them go
+                held = (
+                    "extrapolation guard kept it within the spends seen"
+                    if self.safe_step is None
+                    else "safe default stopped nearer today's split, or whose extrapolation "
+                    "guard kept it within the spends seen"
+                )
                 lines.append(
                     f"  the group rules cost nothing: this split's response is "
                     f"{-self.rule_cost:,.0f} above the {against} "
-                    f"({self.unconstrained_response:,.0f}), whose safe default stopped "
-                    "nearer today's split"
+                    f"({self.unconstrained_response:,.0f}), whose {held}"
                 )
             else:
                 lines.append(
