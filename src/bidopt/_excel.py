@@ -27,24 +27,38 @@ __all__ = ["EXCEL_SUFFIXES", "is_xlsx", "read_xlsx", "sheet_note", "write_xlsx"]
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old-format (.xls) workbook's first bytes
+_HEAD = 4096  # bytes read to tell a workbook, an old .xls or a web page from text
 
 
 def is_xlsx(path: Path) -> bool:
-    """Whether ``path`` is an Excel workbook to read with :func:`read_xlsx`: named
+    """Whether ``path`` is an Excel workbook to read with :func:`read_xlsx`: a zip named
     ``.xlsx`` / ``.xlsm``, or a workbook whatever its name (a report saved as
     ``报表.xls`` that is an .xlsx inside).  An old-format ``.xls`` workbook (an OLE2 file,
-    which openpyxl cannot read) raises, saying how to convert it, instead of being read
-    as text (it was refused as 'not UTF-8 or GB18030 text; re-export as UTF-8')."""
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        return True
+    which openpyxl cannot read; a password-protected .xlsx is one too) and a web page
+    saved as ``.xls`` (an HTML table, as some exports are) raise, saying how to convert
+    them, instead of being read as text (they were refused as 'not UTF-8 or GB18030 text'
+    or as having no header row)."""
     with path.open("rb") as handle:
-        head = handle.read(len(_OLE2))
-    if head == _OLE2:
+        head = handle.read(_HEAD)
+    convert = "open it in Excel or WPS and save it as .xlsx (or as CSV UTF-8)."
+    if head.startswith(_OLE2):
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            kind = "a password-protected workbook or an old-format .xls renamed"
+            convert = "open it in Excel or WPS, remove any password, and save it as .xlsx."
+        else:
+            kind = "an old-format Excel workbook (.xls)"
         raise InvalidInputError(
-            f"The file must be an .xlsx workbook or a CSV file. Got {str(path)!r}, an "
-            "old-format Excel workbook (.xls), instead; open it in Excel or WPS and save "
-            "it as .xlsx (or as CSV UTF-8)."
+            f"The file must be an .xlsx workbook or a CSV file. Got {str(path)!r}, {kind}, "
+            f"instead; {convert}"
         )
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(b"<") and (b"<table" in start or b"<html" in start):
+        raise InvalidInputError(
+            f"The file must be an .xlsx workbook or a CSV file. Got {str(path)!r}, a web "
+            f"page (an HTML table, as some exports saved as .xls are), instead; {convert}"
+        )
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return True  # (not a workbook: read_xlsx says openpyxl cannot open it)
     if not head.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(path):
         return False
     with zipfile.ZipFile(path) as archive:

@@ -69,3 +69,21 @@ def test_the_load_summary_reads_right_for_one_row() -> None:
     summary = log.report.summary()
     assert summary.startswith("Read 1 row from <mapping>: kept 1, dropped 0.\n")
     assert "Kept 1 row that breaks a waived rule" in summary
+
+
+def test_a_web_page_or_an_encrypted_workbook_is_refused_with_advice(tmp_path: Path) -> None:
+    """A web page saved as .xls (an HTML table) was read as text and refused as having
+    no header row; a password-protected .xlsx (an OLE2 file) as 'openpyxl cannot open
+    it ... re-export it from Excel'."""
+    page = tmp_path / "报表.xls"
+    page.write_text(
+        "<html><body><table><tr><td>日期</td><td>关键词</td><td>展现量</td><td>点击量</td>"
+        "</tr><tr><td>2024-11-01</td><td>a</td><td>1</td><td>1</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError, match=r"a web page \(an HTML table.*save it as \.xlsx"):
+        read_keyword_log(page)
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(InvalidInputError, match="password-protected workbook.*remove any password"):
+        read_keyword_log(locked)
