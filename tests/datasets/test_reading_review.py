@@ -87,3 +87,23 @@ def test_a_web_page_or_an_encrypted_workbook_is_refused_with_advice(tmp_path: Pa
     locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     with pytest.raises(InvalidInputError, match="password-protected workbook.*remove any password"):
         read_keyword_log(locked)
+
+
+def test_splits_keep_drops_a_keyword_day_that_lost_a_bad_row() -> None:
+    """With splits='keep' and errors='drop', the PC row and the blank total of a day
+    whose 无线 row was bad were kept: totals() read 40 impressions where the day had 30
+    (the total counted PC again), and sum_days() would have undercounted the day. Now the
+    day goes with its bad row, as with splits='sum' (seeded fuzz: 46 of 1,500 reports)."""
+    source = {
+        "日期": ["2024-11-01"] * 3 + ["2024-11-02"] * 2,
+        "关键词": ["a"] * 5,
+        "设备": ["PC", "无线", "", "PC", "无线"],
+        "展现量": [10, 20, 30, 5, 6],
+        "点击量": [1, "x", 3, 1, 1],
+        "花费": [1.0, 2.0, 3.0, 1.0, 1.0],
+    }
+    for splits in ("sum", "keep"):
+        log = read_keyword_log(source, errors="drop", splits=splits)
+        assert log.totals()["impressions"] == 11.0
+        assert (log.report.n_kept, log.report.n_dropped) == (2, 3)
+        assert "dropped 2 more rows with them" in log.report.summary()

@@ -278,7 +278,9 @@ def read_keyword_log(
         ``"sum_click_weighted"``: those are summed too, at their click-weighted bid
         (named in ``log.report.averaged_days``: the day is read at an average bid).
         ``"keep"``: every split row is kept (each later row of a keyword-day flagged; the
-        log has no split column, so a total row is dropped as below).  Rows of
+        log has no split column, so a total row is dropped as below; with
+        ``errors="drop"`` a keyword-day that lost a bad row is dropped whole, as with
+        ``"sum"``).  Rows of
         one keyword-day with the same split label are never summed (a report exported
         twice; flagged); a row labelled as the keyword-day's total (全部, 合计, All)
         beside its split rows is dropped and listed, and so is a row whose split cell is
@@ -438,6 +440,9 @@ def read_keyword_log(
         totals=totals,
         day_columns=_DAY_COLUMNS,
         split_columns=() if splits == "keep" else split_columns,
+        # (kept apart too: a partial day, summed later by sum_days(), would undercount,
+        # and a blank total row beside it, unverifiable, would count it twice)
+        whole_days=bool(split_columns),
         sum_remedy="sum them with log.sum_days() if the report is split by device or hour",
         subtotals=subtotals,
         relaxed=relaxed,
@@ -647,6 +652,7 @@ def _screen_rows(
     split_columns: tuple[str, ...] = (),
     sum_remedy: str = "sum them (a report split by device or hour)",
     subtotals: tuple[_Check, ...] = (),
+    whole_days: bool = False,
 ) -> tuple[BoolArray, LoadReport]:
     """Apply a reader's row rules: which rows to keep, and the load report.
 
@@ -657,7 +663,9 @@ def _screen_rows(
     such as a device column) with other values is kept and flagged (``sum_remedy`` says
     how to sum such rows when there are no split columns).  ``subtotals`` are rows that
     total others (a keyword-day's 全部 row over its device rows): dropped and listed as
-    the totals rows are.  Rules named in
+    the totals rows are.  With ``split_columns`` (or ``whole_days``: a split report whose
+    rows are kept apart) and ``errors="drop"``, a keyword-day's other rows are dropped
+    with its bad row.  Rules named in
     ``relaxed`` are waived (rows kept and flagged; orders above clicks described as
     Taobao attribution).  ``totals`` rows (the export's 合计 row, see
     :func:`~bidopt.datasets._parsing.totals_rows`) are always dropped and listed, never
@@ -701,7 +709,7 @@ def _screen_rows(
     for check in checks:
         bad_any |= check.mask
     partial = np.zeros(n, dtype=bool)  # rows dropped only with their keyword-day
-    if split_columns and errors != "raise":
+    if (split_columns or whole_days) and errors != "raise":
         # a split keyword-day that lost a row (dropped) would be summed from the rest and
         # undercount the day: its other rows go with it, each saying why
         day = _key(parsed, [c for c in day_columns if c in parsed], n)
