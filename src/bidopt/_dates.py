@@ -25,7 +25,7 @@ import numpy.typing as npt
 from bidopt._numbers import map_unique
 from bidopt.typing import BoolArray
 
-__all__ = ["parse_date", "parse_dates", "times_of_day"]
+__all__ = ["clock_label", "parse_date", "parse_dates", "times_of_day"]
 
 # a date, optionally followed by a valid time of day (``2024-11-11 08:30:00``,
 # ``...T00:00``, with an optional fraction and time zone); nothing else may follow
@@ -133,6 +133,24 @@ def _time_of(text: str) -> str:
     if match is None or match.group(4) is None:
         return ""
     hour, minute, second = (0 if g is None else int(g) for g in match.groups()[3:6])
+    return _clock(hour, minute, second)
+
+
+# a time of day alone: "9", "09:00", "9:00:00" (a datetime.time's text), "9时", "9.0"
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2})(?::(\d{2})(?:\.\d+)?)?|\.0+)?\s*[时点]?$")
+
+
+def clock_label(text: str) -> str:
+    """A time-of-day cell (an hour column's ``9``, ``"09:00"``, ``"9:00:00"``, an Excel
+    time, ``"9时"``) in one spelling, ``"09:00"`` (``"09:00:30"`` with seconds), as
+    :func:`times_of_day` writes it; any other text (``"09:00-10:00"``, ``"全部"``) as it
+    is."""
+    match = _CLOCK.match(unicodedata.normalize("NFKC", text).strip())
+    if match is None:
+        return text
+    hour, minute, second = (0 if g is None else int(g) for g in match.groups())
+    if hour > 23 or minute > 59 or second > 59:
+        return text
     return _clock(hour, minute, second)
 
 

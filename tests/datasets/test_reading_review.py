@@ -107,3 +107,26 @@ def test_splits_keep_drops_a_keyword_day_that_lost_a_bad_row() -> None:
         assert log.totals()["impressions"] == 11.0
         assert (log.report.n_kept, log.report.n_dropped) == (2, 3)
         assert "dropped 2 more rows with them" in log.report.summary()
+
+
+def test_an_hour_column_reads_one_hour_however_its_cells_write_it() -> None:
+    """An hour column (时间 / 小时) holding an Excel time 9:00 beside the text '09:00'
+    (two exports pasted together) summed them as two hours: impressions 70 for 60, the
+    hour counted twice without a word (dd859dd fixed this for a timestamp column only).
+    Now 9, '9', '09:00', '9:00:00' and an Excel 9:00 are one label: the copy is an exact
+    repeat (dropped, listed), and other values are flagged and left unsummed."""
+    import datetime as dt
+
+    source = {
+        "日期": ["2024-11-01"] * 4,
+        "时间": [dt.time(9, 0), "09:00", "10:00", "11"],
+        "关键词": ["a"] * 4,
+        "展现量": [10, 10, 20, 30],
+        "点击量": [1, 1, 2, 3],
+    }
+    log = read_keyword_log(source, errors="drop")
+    assert (log.n_rows, float(log.impressions[0]), log.report.n_dropped) == (1, 60.0, 1)
+    source["展现量"] = [10, 12, 20, 30]
+    source["小时"] = source.pop("时间")
+    log = read_keyword_log(source, errors="drop")
+    assert log.n_rows == 4 and "repeats the keyword-day and hour of row 0" in log.report.flags[0]

@@ -28,6 +28,7 @@ from bidopt.datasets._keyword_log import (
 )
 from bidopt.datasets._parsing import (
     TOTALS_LABELS,
+    clock_label,
     match_labels,
     parse_dates,
     parse_match_types,
@@ -344,6 +345,8 @@ def read_keyword_log(
         text[blank[column]] = ""  # (an empty cell, not 'None' or 'nan')
         # (full-width ＰＣ is PC: the same device twice on a day is not summed)
         parsed[column] = map_unique(text, lambda v: unicodedata.normalize("NFKC", v), object)
+        if column == "hour":  # (9, "09:00" and an Excel 9:00 are one hour: never summed)
+            parsed[column] = map_unique(parsed[column], clock_label, object)
     times = None if "hour" in raw else _times_of_day(raw["date"])
     if times is not None:  # an hourly report with one timestamp column: split by its time
         parsed["hour"] = times

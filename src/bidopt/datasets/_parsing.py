@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bidopt._dates import parse_dates, times_of_day
+from bidopt._dates import clock_label, parse_dates, times_of_day
 from bidopt._numbers import map_unique, parse_numbers
 from bidopt._validation import missing_mask
 from bidopt.typing import BoolArray
@@ -26,6 +26,7 @@ from bidopt.typing import BoolArray
 __all__ = [
     "MATCH_TYPE_ALIASES",
     "TOTALS_LABELS",
+    "clock_label",
     "match_labels",
     "parse_dates",
     "parse_match_types",
