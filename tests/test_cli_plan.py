@@ -432,17 +432,23 @@ def test_a_report_without_the_objectives_column_names_it_and_an_objective_it_has
 def test_an_excel_workbook_under_another_name_is_named_as_such(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Zhitongche users often have .xls files: an old binary workbook, or an .xlsx renamed;
-    # the reader's "must be UTF-8 or GB18030 text" did not say what to do
-    for name, head, words in (
-        ("old.xls", b"\xd0\xcf\x11\xe0", "old binary Excel (.xls) workbook"),
-        ("renamed.xls", b"PK\x03\x04", "or rename it to .xlsx"),
-    ):
-        (tmp_path / name).write_bytes(head + b"\x00" * 64)
-        args = ["plan", str(tmp_path / name), "--budget", "10", "--out", str(tmp_path / "o")]
-        assert main([*args, "-q"]) == 1
-        err = capsys.readouterr().err
-        assert "must be .csv, .tsv or .xlsx" in err and words in err, err
+    # Zhitongche users often have .xls files: an old binary workbook (refused, saying how
+    # to save it), or an .xlsx saved under .xls, which the reader reads (the CLI refused it
+    # with "rename it to .xlsx" while read_keyword_log reads it)
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    args = ["plan", str(tmp_path / "old.xls"), "--budget", "10", "--out", str(tmp_path / "o")]
+    assert main([*args, "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "an old-format Excel workbook (.xls)" in err and "save it as .xlsx" in err, err
+    openpyxl = pytest.importorskip("openpyxl", reason="writing the workbook needs openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["日期", "关键词", "出价", "展现量", "点击量", "花费"])
+    book.active.append(["2024-11-11", "连衣裙", 1.2, 100, 5, 4.5])
+    book.save(tmp_path / "renamed.xls")
+    args = ["plan", str(tmp_path / "renamed.xls"), "--budget", "10", "--out", str(tmp_path / "r")]
+    main([*args, "-q"])
+    err = capsys.readouterr().err
+    assert "columns read: date, keyword, bid" in err, err  # read as the workbook it is
 
 
 def test_split_reads_a_history_with_unit_suffixes(

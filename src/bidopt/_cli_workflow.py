@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._cli import _range_lines, _table, in_flags
-from bidopt._excel import sheet_note
+from bidopt._excel import is_xlsx, sheet_note
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt._tables import read_table
 from bidopt._wording import amount, counted
@@ -73,9 +73,6 @@ def canonical_order(log: KeywordLog) -> KeywordLog:
 
 
 #: The first bytes of an Excel workbook: .xlsx (a zip) and the old binary .xls (OLE2).
-_WORKBOOK = {b"PK\x03\x04": ".xlsx", b"\xd0\xcf\x11\xe0": "old binary Excel (.xls)"}
-
-
 def _renamed(exc: InvalidInputError, old: str, new: str) -> InvalidInputError:
     """``exc`` with a leading ``old`` (a reader's parameter name) read as ``new`` (the
     command line's name for it); other errors as they are."""
@@ -109,21 +106,14 @@ def _keyword_report_hint(path: Path) -> str:
 
 
 def _check_file(path: Path, what: str) -> None:
-    """The command's input file must exist, named as the command line names it, and a
-    workbook must be one that can be read (.xlsx, saved under that name)."""
+    """The command's input file must exist, and a workbook must be one that can be read
+    (an .xlsx or .xlsm, whatever its name: :func:`bidopt._excel.is_xlsx`)."""
     if not path.is_file():
         raise InvalidInputError(
             f"{what} must be an existing file. Got {str(path)!r} instead"
             + (" (a directory)." if path.is_dir() else ": no such file.")
         )
-    with path.open("rb") as handle:
-        kind = _WORKBOOK.get(handle.read(4))
-    if kind is not None and path.suffix.lower() != ".xlsx":
-        raise InvalidInputError(
-            f"{what} must be .csv, .tsv or .xlsx. Got {path.name!r}, an {kind} workbook, "
-            "instead: open it in Excel and save it as .xlsx (or CSV UTF-8)"
-            + (", or rename it to .xlsx." if kind == ".xlsx" else ".")
-        )
+    is_xlsx(path)  # an old .xls, a locked workbook or a web page: refused, saying what to do
 
 
 #: The log column each objective of ``plan --objective`` is counted in.
