@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._cli import _range_lines, _table, in_flags
-from bidopt._excel import is_xlsx, sheet_note
+from bidopt._excel import sheet_note
 from bidopt._split_words import gain_lines, rule_cost
 from bidopt._tables import read_table
 from bidopt._wording import amount, counted
@@ -106,14 +106,14 @@ def _keyword_report_hint(path: Path) -> str:
 
 
 def _check_file(path: Path, what: str) -> None:
-    """The command's input file must exist, and a workbook must be one that can be read
-    (an .xlsx or .xlsm, whatever its name: :func:`bidopt._excel.is_xlsx`)."""
+    """The command's input file must exist (what it holds is the reader's to check: an
+    old .xls, a locked workbook or a web page is refused by :func:`bidopt._excel.is_xlsx`,
+    saying what to do)."""
     if not path.is_file():
         raise InvalidInputError(
             f"{what} must be an existing file. Got {str(path)!r} instead"
             + (" (a directory)." if path.is_dir() else ": no such file.")
         )
-    is_xlsx(path)  # an old .xls, a locked workbook or a web page: refused, saying what to do
 
 
 #: The log column each objective of ``plan --objective`` is counted in.
