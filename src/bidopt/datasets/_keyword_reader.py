@@ -519,18 +519,19 @@ def _subtotal_check(
         # (a row repeated exactly counts once: the copy is dropped as a repeat)
         copy = _first_copy(parsed, label.size, (*_DAY_COLUMNS, column))[0] != np.arange(key.size)
         labelled = ~total & ~blank & ~copy
-        adds_up = blank & (np.bincount(key, weights=labelled, minlength=n_days)[key] > 0)
+        n_labelled = np.bincount(key, weights=labelled, minlength=n_days)
+        adds_up = blank & (n_labelled[key] > 0)
+        # (amounts written to the cent on each row: their sum within half a cent a row
+        # of the total's; counts exactly)
+        cents = (0.005 * n_labelled + 1e-9)[key]
         for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
             if name not in parsed:
                 continue
             values = parsed[name]
             with np.errstate(invalid="ignore"):
                 parts = np.bincount(key, weights=np.where(labelled, values, 0.0), minlength=n_days)
-                # (amounts written to the cent on each row: their sum within half a cent
-                # a row of the total's)
-                slack = 0.005 * np.bincount(key, weights=labelled, minlength=n_days) + 1e-9
                 adds_up &= np.abs(values - parts[key]) <= (
-                    slack[key] if name in ("cost", "revenue") else 0.5
+                    cents if name in ("cost", "revenue") else 0.5
                 )
         total = total | adds_up
     parts = np.bincount(key, weights=(~total).astype(np.float64), minlength=n_days)
