@@ -132,8 +132,8 @@ def _records(sheet: Any) -> list[tuple[int, list[Any]]]:
     shows it: without that, every row but the first of the merge had an empty date.  A
     range merged within one row (a title over the columns) reads as it is stored, and a
     row with no cell of its own (inside a note or a title merged over several rows) is
-    blank.  Rows
-    are read as stored, whatever size the sheet declares (rows of different lengths)."""
+    blank.  Rows are read as stored, whatever size the sheet declares (rows of
+    different lengths)."""
     starts: dict[int, list[int]] = {}  # row -> columns (0-based) whose value fills down
     fills: dict[int, list[tuple[int, int]]] = {}  # row -> (column, row of its value)
     for min_col, min_row, _, max_row in _merged_ranges(sheet):
