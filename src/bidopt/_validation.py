@@ -151,7 +151,8 @@ def check_options(
     if unknown:
         known = ", ".join(f"'{k}'" for k in allowed) or "none"
         raise InvalidInputError(
-            f"Unknown option(s) {', '.join(repr(u) for u in unknown)} for method "
+            f"Unknown {'option' if len(unknown) == 1 else 'options'} "
+            f"{', '.join(repr(u) for u in unknown)} for method "
             f"'{method}'; it accepts: {known}."
         )
     merged.update(options)

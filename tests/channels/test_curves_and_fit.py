@@ -104,7 +104,7 @@ def test_curve_and_fit_tables() -> None:
     table = fit.to_frame()
     assert list(table["parameter"]) == list(fit.params)
     np.testing.assert_allclose(table["value"], list(fit.params.values()))
-    with pytest.raises(InvalidInputError, match="Unknown option\\(s\\) 'starts'"):
+    with pytest.raises(InvalidInputError, match="Unknown option 'starts'"):
         fit_response(spend, kpi, options={"starts": 2})
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, sparse
 
+from bidopt._wording import counted
 from bidopt.bidding._problem import TARGET_RTOL, BidProblem, picked
 from bidopt.bidding._solvers import (
     Solution,
@@ -213,8 +214,8 @@ def _solve_exact(
     levels, note = _repair(problem, levels)
     if cuts and not note:
         message += (
-            f" Solved again {len(cuts)} time(s) without the plans HiGHS returned that break"
-            " a constraint by less than its tolerance."
+            f" Solved again {counted(len(cuts), 'time')} without the plans HiGHS returned"
+            " that break a constraint by less than its tolerance."
         )
 
     fun = float(picked(problem.value, levels).sum())
@@ -223,8 +224,9 @@ def _solve_exact(
         fun = float(picked(problem.value, levels).sum())
         gap = (bound - fun) / abs(bound) if bound > fun else 0.0
         message = (
-            f"HiGHS's plan broke a constraint by less than its tolerance {len(cuts) + 1}"
-            f" time(s) and was repaired: it may be up to {gap:.2%} below the optimum." + note
+            f"HiGHS's plan broke a constraint by less than its tolerance "
+            f"{counted(len(cuts) + 1, 'time')} and was repaired: it may be up to {gap:.2%} "
+            "below the optimum." + note
         )
     nit = int(getattr(res, "nit", 0) or 0)
     return Solution(levels, max(bound, fun), 0.0, 0.0, nit, status, message)

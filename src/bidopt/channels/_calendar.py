@@ -61,7 +61,8 @@ def calendar_controls(
     if constant:
         raise InvalidInputError(
             f"`events` must vary over the periods fitted (a constant column duplicates the "
-            f"intercept). Got constant column(s) {constant} instead."
+            f"intercept). Got {'a constant column' if len(constant) == 1 else 'constant columns'} "
+            f"{constant} instead."
         )
     return names, matrix
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bidopt._wording import counted
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._problem import SplitProblem, is_feasible, is_infeasible, restrict
 from bidopt.channels._waterfill import WaterFilling
@@ -84,17 +85,18 @@ def branch_and_bound(
             stack.extend(_children(curves, lo, state, y, cs, bound))
     names = [problem.channels[i] for i in np.flatnonzero(curves.s_shaped)]
     how = "searched completely" if complete else f"stopped at {MAX_NODES} nodes"
-    head = f" S-shaped channel(s) {names}: branch and bound over their concave envelopes "
+    which = "channel" if len(names) == 1 else "channels"
+    head = f" S-shaped {which} {names}: branch and bound over their concave envelopes "
     if root_bound < best_v - 1e-9 * max(abs(best_v), 1.0):
         # the envelope problem's answer is below a split found otherwise: it was not
         # the envelope's optimum, so it bounds nothing
         return best_x, (
-            f"{head}({nodes} node(s)); its root solution ({root_bound:.6g}) fell below the "
-            f"best split found ({best_v:.6g}), so no bound on the optimum is claimed."
+            f"{head}({counted(nodes, 'node')}); its root solution ({root_bound:.6g}) fell below "
+            f"the best split found ({best_v:.6g}), so no bound on the optimum is claimed."
         )
     gap = max(root_bound - best_v, 0.0) / max(abs(root_bound), 1e-300)
     return best_x, (
-        f"{head}({nodes} node(s), {how}); the best split is within {gap:.3g} (relative) "
+        f"{head}({counted(nodes, 'node')}, {how}); the best split is within {gap:.3g} (relative) "
         "of the envelope bound."
     )
 

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 from scipy import linalg
 
+from bidopt._wording import counted
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -93,8 +94,9 @@ def check_periods(n_fit: int, n_tests: int, per_channel: int, k: int, n_base: in
         return
     raise InvalidInputError(
         f"`kpi` must cover more fitted periods than the fit has parameters ({n_params}: "
-        f"{per_channel} per channel for {k} channel(s), the intercept and {n_base - 1} "
-        f"control column(s) with the calendar's), counting each lift test as a period. Got "
-        f"{n_fit} fitted period(s) and {n_tests} lift test(s) instead: give a longer "
+        f"{per_channel} per channel for {counted(k, 'channel')}, the intercept and "
+        f"{counted(n_base - 1, 'control column')} with the calendar's), counting each lift test "
+        f"as a period. Got {counted(n_fit, 'fitted period')} and {counted(n_tests, 'lift test')} "
+        "instead: give a longer "
         "history, or fit fewer channels or controls (trend, seasonality, events)."
     )

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bidopt._validation import short_repr
+from bidopt._wording import counted
 from bidopt.channels._curves import ResponseCurve
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray, IntArray
@@ -67,7 +68,7 @@ class SplitConstraints(BaseModel):
             raise InvalidInputError(
                 "`SplitConstraints` must be given `groups` (group -> list of channels), "
                 "`group_shares` (group -> share or (low, high)) and `bounds`. Got "
-                f"{short_repr(data)} instead ({exc.error_count()} error(s): "
+                f"{short_repr(data)} instead ({counted(exc.error_count(), 'error')}: "
                 f"{exc.errors()[0]['msg']})."
             ) from None
 
@@ -427,7 +428,7 @@ def check_curves(curves: Any) -> None:
     if bad:
         raise InvalidInputError(
             f"`curves` values must be ResponseCurve. Got {short_repr(curves[bad[0]])} for "
-            f"channel(s) {bad} instead."
+            f"{'channel' if len(bad) == 1 else 'channels'} {bad} instead."
         )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bidopt._wording import counted
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._envelope import branch_and_bound, consolidate_convex
 from bidopt.channels._problem import SplitProblem
@@ -103,7 +104,7 @@ def solve(
         if curves.objective(moved, offset) > curves.objective(z, offset):
             z = moved
             note += " Spend in the convex part of S-curves moved onto one channel per group."
-    note += f" SLSQP ({n_starts} random start(s), and polishes) gave its best to beat."
+    note += f" SLSQP ({counted(n_starts, 'random start')}, and polishes) gave its best to beat."
     # the shadow prices of the branch's own bounds are not the problem's: they are read
     # from the KKT check of the returned split
     return Solved(z, {}, nit, message + note, levels.free_x)
