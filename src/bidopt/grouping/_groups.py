@@ -81,8 +81,10 @@ def group_keywords(
     head of the noun phrase: "吸顶灯", "chair") dominates the features; qualifiers
     (other words, such as a Chinese brand or a use) count less; Latin brands and model
     numbers count only paired with the product word, so a brand alone never binds two
-    products; numbers with units, audience, colour and size words are light
-    attributes; shopping modifiers (价格, 哪个好, 包邮, 旗舰店, 同款 ...) are dropped.
+    products; numbers with units, audience, colour and size words, and places, rooms
+    and uses (客厅, 厨房, 车载) where another word names the product (吊灯客厅 is a
+    吊灯), are light attributes; shopping modifiers (价格, 哪个好, 包邮, 旗舰店, 同款
+    ...) are dropped.
 
     ``"agglomerative"`` (the default) builds an exact sparse k-nearest-neighbour graph
     in blocks (memory O(n k); above :data:`EXACT_LIMIT` keywords per block, a

@@ -8,8 +8,11 @@ normalised keyword into words and gives each a role:
 * **modifier** -- shopping words (:data:`MODIFIERS`), removed before anything else; they
   neither bind keywords nor name groups;
 * **attribute** -- numbers with their units (``80w``, ``10斤``, ``42码``), years, letter
-  sizes (``l码``, ``xl号``; in a Chinese keyword ``xxl`` or ``m`` alone too), and the
-  words of :data:`ATTRIBUTES` (audience, season, colour, size, material, style);
+  sizes (``l码``, ``xl号``; in a Chinese keyword ``xxl`` or ``m`` alone too), the words
+  of :data:`ATTRIBUTES` (audience, season, colour, size, material, style), and the
+  places, rooms and uses of :data:`PLACES` (客厅, 卧室, 厨房, 车载, 办公室) where
+  another word of the keyword can name the product (吊灯客厅 is a 吊灯; 客厅 alone, or
+  装修客厅, keeps 客厅);
 * **model** -- Latin tokens that mix letters and digits (``r50``, ``hwy14``);
 * **brand** -- Latin words in a Chinese keyword (``nike``, ``zippo``);
 * **product** -- the head: the last remaining word that can name a thing (Chinese noun
@@ -39,6 +42,7 @@ __all__ = [
     "GENERIC_CATEGORIES",
     "GENERIC_PRODUCTS",
     "MODIFIERS",
+    "PLACES",
     "KeywordRoles",
     "compound_heads",
     "is_product_character",
@@ -74,6 +78,20 @@ ATTRIBUTES = frozenset(
         "粉 灰 款 风 色 装 系列 型 式 版 号 码 个 只 件 轻便 超薄 新鲜 高级感 ins 潮 升级 老款 "
         "静音 节能 变频 无线 大容量 充电式 新品 日本 美国 德国 韩国 英国 法国 意大利 泰国 中国 "
         "国外 海外"
+    )
+)
+
+#: Places, rooms and uses (where or what for a product is bought): attributes of a
+#: keyword in which another word can name the product (吊灯客厅, 拖鞋浴室, 充电器车载),
+#: the keyword's product word otherwise (客厅, 装修客厅).  A place right before a
+#: one-character word or a part or tool names the product with it (玄关柜, 客厅灯,
+#: 车载支架), as any word there does.  (户外, 室内, 家用 and 商用 are in
+#: :data:`ATTRIBUTES`: attributes always.)
+PLACES = frozenset(
+    _words(
+        "客厅 卧室 卧房 主卧 次卧 厨房 卫生间 浴室 洗手间 厕所 厨卫 阳台 露台 书房 餐厅 玄关 "
+        "衣帽间 儿童房 婴儿房 客房 走廊 过道 楼梯 地下室 车库 庭院 花园 院子 室外 野外 车载 "
+        "车用 车内 办公室 办公 宿舍 寝室 教室 学校 幼儿园 酒店 宾馆 民宿 公寓 别墅"
     )
 )
 
@@ -242,6 +260,33 @@ def _is_attribute(word: str, tags: dict[str, str]) -> bool:
     )
 
 
+def _places(words: Sequence[str], at: Sequence[int], tags: dict[str, str]) -> set[int]:
+    """Positions (into ``words``) of the place words (:data:`PLACES`) among the content
+    words at ``at`` that are attributes: all of them, when another content word can head
+    the keyword (a noun, or a one-character last word); none otherwise.  A place right
+    before a one-character word or a part, tool or material (:data:`GENERIC_PRODUCTS`)
+    stays: it names the product with it (玄关 / 柜, 车载 / 支架), as any word there does."""
+    content = set(at)
+    places = {
+        i
+        for i in at
+        if words[i] in PLACES
+        and not (i + 1 in content and (len(words[i + 1]) == 1 or words[i + 1] in GENERIC_PRODUCTS))
+    }
+    if not places:
+        return places
+    last = at[-1]
+    return (
+        places
+        if any(
+            (len(words[i]) == 1 and i == last) or not tags.get(words[i], "n").startswith(_NOT_HEAD)
+            for i in at
+            if i not in places
+        )
+        else set()
+    )
+
+
 def _is_piece(word: str, tags: dict[str, str]) -> bool:
     """A lone character that may be a piece of an unknown name: not an attribute word,
     not a function word (的, 和, 一)."""
@@ -363,8 +408,11 @@ def keyword_roles(text: str) -> KeywordRoles:
         else:
             models.append(token)
     at = [i for i, w in enumerate(words) if not _is_attribute(w, seg.tags)]
+    # places, rooms and uses are attributes where another word can name the product
+    places = _places(words, at, seg.tags) if at else set()
+    at = [i for i in at if i not in places]
     content = [words[i] for i in at]
-    attributes.extend(w for w in words if _is_attribute(w, seg.tags))
+    attributes.extend(w for i, w in enumerate(words) if i in places or _is_attribute(w, seg.tags))
     if len(at) > 1 and len(content[-1]) == 1 and at[-1] - at[-2] > 1:
         # a lone last character after an attribute (宝 of 纸尿裤 男 宝, 夏 of 连衣裙 女
         # 夏) is no head, and never joins the word before the attribute (纸尿裤宝)
