@@ -277,7 +277,7 @@ def run_plan(
     )
     written.append(write_html(html, out / "report.html"))
     t = sheet.totals()
-    attribution = sum("attribution window" in f for f in load.flags)
+    attribution = load.n_attribution
     counts = {a: int((sheet.action == a).sum()) for a in ("raise", "lower", "pause", "start")}
     lines = [
         f"Read {counted(load.n_read, 'row')} of {path.name}{sheet_note(load.source)}: "
@@ -328,20 +328,15 @@ def run_plan(
 
 def _check_one_bid_per_day(load: LoadReport, name: str) -> None:
     """A report split by device or hour whose rows of one keyword-day carry different bids
-    (left on their rows by the reader, ``load.unsummed_days``) cannot be planned: the bid
+    (left on their rows by the reader, ``load.unsummed``) cannot be planned: the bid
     file writes one bid per keyword, and such a day has none (a device bid premium, or a
     bid changed within the day).  Say which keyword-days and what to do."""
-    days = load.unsummed_days
-    if not days:
+    if not load.unsummed:
         return
     by = "/".join(load.split_columns) or "device"
     # each keyword as the report writes it (its match type too: 精确匹配, not exact)
-    labels = load.match_labels
-    days = tuple(
-        re.sub(r" / (exact|phrase|broad)' on ", lambda m: f" / {labels.get(m[1], m[1])}' on ", d)
-        for d in days
-    )
-    n_keys = len({d.split("' on ")[0] for d in days})
+    days = tuple(d.text(match_labels=load.match_labels) for d in load.unsummed)
+    n_keys = len({d.key for d in load.unsummed})
     shown = "; ".join(days[:3]) + ("; ..." if len(days) > 3 else "")
     raise InvalidInputError(
         f"{name} must have one bid per keyword-day to plan (the bid file writes one bid per "
@@ -365,9 +360,9 @@ def _check_one_row_per_day(log: KeywordLog, name: str) -> None:
     if counts.size == 0 or counts.max() <= 1:
         return
     load = log.report
-    # the reader's flag on each such row: "row 574 (line 576 of '...'): `keyword` repeats
-    # the keyword-day and device of row 2 with different values; ..."
-    repeats = [f.split("; ")[0] for f in load.flags if "with different values" in f]
+    # the reader's flag on each such row, without its remedy: "row 574 (line 576 of
+    # '...'): `keyword` repeats the keyword-day and device of row 2 with different values"
+    repeats = [i.fault for i in load.issues_of("key_repeat", action="flagged")]
     split = "/".join(load.split_columns)
     raise InvalidInputError(
         f"{name} must have one row per keyword"

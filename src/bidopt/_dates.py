@@ -8,6 +8,13 @@ digits too), ``20241111`` (as text or as a whole number), a ``datetime64``, a
 one written, whatever the time zone.  Anything else is not a date (NaT), never a guess:
 ``11/12/2024`` could be either month.
 
+A month is not a day: a ``datetime64`` coarser than a day (``datetime64[M]``, ``[Y]``,
+``[W]``), a pandas ``Period`` and a month written alone (``2024-11``, ``2024年11月``) are
+not dates (NaT), not the first day of the month; :func:`not_a_day` says which such unit a
+cell holds, for the caller's message.  A reader with an explicit notion of periods (a
+channel history, whose period column labels each week or month by its first day) passes
+``periods=True`` to read a ``datetime64`` month or year as its first day.
+
 Parsers map the *distinct* values of a column (``numpy.unique``) and broadcast back, and
 never raise on a bad cell: they return NaT and a ``bad`` mask for the caller to name.
 """
@@ -23,9 +30,19 @@ import numpy as np
 import numpy.typing as npt
 
 from bidopt._numbers import map_unique
+from bidopt._validation import short_repr
 from bidopt.typing import BoolArray
 
-__all__ = ["clock_label", "parse_date", "parse_dates", "times_of_day"]
+__all__ = [
+    "DAY_CONTRACT",
+    "clock_label",
+    "describe_not_a_date",
+    "not_a_day",
+    "parse_date",
+    "parse_dates",
+    "show_cell",
+    "times_of_day",
+]
 
 # a date, optionally followed by a valid time of day (``2024-11-11 08:30:00``,
 # ``...T00:00``, with an optional fraction and time zone); nothing else may follow
@@ -35,6 +52,55 @@ _DATE = re.compile(
     r"(?:\s*(?:Z|[+-](\d{2}):?(\d{2})))?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?$")
+# a month written alone: "2024-11", "2024/11", "2024.11", "2024年11月"
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+#: The contract of a date cell, as messages state it.
+DAY_CONTRACT = "a day (a date such as 2024-11-11, or a date and time of day)"
+#: datetime64 units coarser than a day, by name
+_COARSE_UNITS = {"Y": "year", "M": "month", "W": "week"}
+
+
+def _coarse_unit(dtype: np.dtype[Any]) -> str | None:
+    """``"month"`` / ``"year"`` / ``"week"`` for a datetime64 dtype coarser than a day."""
+    if dtype.kind != "M":
+        return None
+    return _COARSE_UNITS.get(np.datetime_data(dtype)[0])
+
+
+def not_a_day(value: object) -> str | None:
+    """What a cell that is not a day holds when it is a coarser period: ``"month"``,
+    ``"year"`` or ``"week"`` for a ``datetime64`` of that unit, a pandas ``Period`` of
+    months, quarters or years (its frequency's name: ``"month"``, ``"quarter"``, ...) or
+    a month written alone (``"2024-11"``, ``"2024年11月"``); else None.  For messages:
+    the readers do not read such a cell as the first day of its period."""
+    if isinstance(value, np.datetime64):
+        return _coarse_unit(value.dtype)
+    freq = getattr(value, "freqstr", None)
+    if isinstance(freq, str) and hasattr(value, "start_time"):  # a pandas Period
+        names = {"M": "month", "Q": "quarter", "Y": "year", "A": "year", "W": "week"}
+        return names.get(freq.split("-")[0].upper()[:1])
+    if isinstance(value, str) and _MONTH.match(unicodedata.normalize("NFKC", value).strip()):
+        return "month"
+    return None
+
+
+def describe_not_a_date(value: object) -> str:
+    """Why a date cell is refused, with the value, as a reader's row reason words it
+    after the column: ``"must be a day (...), not a month; got 2024-11"`` for a period
+    coarser than a day (:func:`not_a_day`), else ``"is not a date; got 'x'"``."""
+    unit = not_a_day(value)
+    if unit is None:
+        return f"is not a date; got {short_repr(value)}"
+    return f"must be {DAY_CONTRACT}, not a {unit}; got {show_cell(value)}"
+
+
+def show_cell(value: object) -> str:
+    """A cell as a message shows it: a ``datetime64`` as its text at its own unit
+    (``2024-11`` for a month, not the ``datetime.date`` its ``item()`` gives), else
+    ``repr``."""
+    if isinstance(value, np.datetime64):
+        return str(np.datetime_as_string(value))
+    return repr(value)
 
 
 def _parse_date(text: str) -> np.datetime64:
@@ -71,7 +137,9 @@ def _parse_numeric_date(value: float, exact_below: float = math.inf) -> np.datet
     return _parse_date(str(int(value)))
 
 
-def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], BoolArray]:
+def parse_dates(
+    values: npt.NDArray[Any], *, periods: bool = False
+) -> tuple[npt.NDArray[np.datetime64], BoolArray]:
     """Parse dates (``2024-11-11``, ``2024/11/11``, ``20241111``, ``2024年11月11日``).
 
     Parameters
@@ -80,6 +148,11 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
         datetime64, numbers (compact dates such as 20241111, or 20241111.0 from a column
         with NaN; not in a float32 column, which cannot hold them exactly), text, or
         objects (``datetime``, ``date``, pandas ``Timestamp``: read through their text).
+        A ``datetime64`` coarser than a day (``[M]``, ``[Y]``, ``[W]``) is not a date:
+        every cell NaT (see :func:`not_a_day`).
+    periods : bool, default False
+        Read a ``datetime64`` coarser than a day as the first day of each period
+        instead (a channel history's period column).
 
     Returns
     -------
@@ -95,7 +168,9 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
     array(['2024-11-11', '2024-11-11', '2024-11-11',        'NaT'],
           dtype='datetime64[D]')
     """
-    if values.dtype.kind == "M":
+    if values.dtype.kind == "M" and _coarse_unit(values.dtype) and not periods:
+        dates = np.full(values.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    elif values.dtype.kind == "M":
         dates = values.astype("datetime64[D]")
     elif values.dtype.kind == "f":
         below = _exact_below(values.dtype)
@@ -109,8 +184,8 @@ def parse_dates(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.datetime64], B
 
 def parse_date(value: object) -> np.datetime64:
     """One date as :func:`parse_dates` reads a cell; ``numpy.datetime64("NaT")`` when
-    ``value`` is not one (a ``datetime64[D]`` either way)."""
-    if isinstance(value, bool) or value is None:
+    ``value`` is not one (a ``datetime64[D]`` either way; a month is not one)."""
+    if isinstance(value, bool) or value is None or not_a_day(value):
         return np.datetime64("NaT", "D")
     if isinstance(value, np.datetime64):
         day: np.datetime64 = value.astype("datetime64[D]")

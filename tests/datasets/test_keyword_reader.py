@@ -215,8 +215,12 @@ def test_bad_row_in_a_file_names_its_line(tmp_path: Path) -> None:
 def test_several_bad_rows_are_counted() -> None:
     data = with_bad({"clicks": "-1"})
     data["cost"][2] = "x"
-    with pytest.raises(InvalidInputError, match=r"1 more bad row\(s\) \(rows 2\)"):
+    with pytest.raises(InvalidInputError, match=r"1 more bad row \(row 2\)\. Fix"):
         read_keyword_log(data)
+    spoilt = {k: list(v) for k, v in data.items()}
+    spoilt["impressions"][0] = "y"  # (counted wording: rows, plural, from two on)
+    with pytest.raises(InvalidInputError, match=r"2 more bad rows \(rows 1, 2\)\. Fix"):
+        read_keyword_log(spoilt)
     log = read_keyword_log(data, errors="drop")
     assert len(log) == 1
     assert log.report.n_dropped == 2

@@ -3,6 +3,8 @@ rows, summed by ``read_keyword_log`` (or ``KeywordLog.sum_days``) into one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -357,10 +359,12 @@ def test_a_date_without_a_time_is_midnight_in_a_timestamp_column() -> None:
     log = read_keyword_log({"日期": pasted, **rows}, errors="drop")
     np.testing.assert_array_equal(log.impressions, [100, 50])
     assert log.report.split_columns == () and log.report.dropped_rows.tolist() == [1]
-    # an hourly report whose hour 0 is written as the date alone is still hourly
+    # an hourly report whose hour 0 is written as the date alone is still hourly (its
+    # counts not those of the day's other hours: a line adding up to them is the day's
+    # total, test_an_hourly_reports_day_total_line_without_a_time_is_a_total_row)
     hourly = ["2024-11-01", "2024-11-01 01:00", "2024-11-02"]
-    log = read_keyword_log({"日期": hourly, **rows})
-    np.testing.assert_array_equal(log.impressions, [200, 50])
+    log = read_keyword_log({"日期": hourly, **rows, "展现量": [100, 80, 50]})
+    np.testing.assert_array_equal(log.impressions, [180, 50])
     assert log.report.split_columns == ("日期 (time of day)",)
 
 
@@ -417,3 +421,62 @@ def test_the_bad_row_is_named_before_the_rows_dropped_with_it() -> None:
     assert "  dropped row 20: `clicks` is not a number; got 'x'" in lines
     assert lines[-1].startswith("  dropped 23 more rows with them: each shares its keyword-day")
     assert not any("more dropped rows" in line for line in lines)
+
+
+def _hourly(total: dict[str, Any], keyword: str = "a") -> dict[str, list[Any]]:
+    """Keyword ``a`` on 2026-11-11 by the hour (a timestamp per row, 00:00 .. 03:00),
+    then a line dated 2026-11-11 without a time of day holding ``total`` (counts and
+    cost) and keyword ``keyword``."""
+    return {
+        "日期": [f"2026-11-11 {h:02d}:00" for h in range(4)] + ["2026-11-11"],
+        "关键词": ["a"] * 4 + [keyword],
+        "出价": [1.0] * 5,
+        "展现量": [10, 20, 30, 40, total["展现量"]],
+        "点击量": [1, 2, 3, 4, total["点击量"]],
+        "花费": [1.1, 2.2, 3.3, 4.4, total["花费"]],
+    }
+
+
+_DAY_TOTAL = {"展现量": 100, "点击量": 10, "花费": 11.0}
+
+
+def test_an_hourly_reports_day_total_line_without_a_time_is_a_total_row() -> None:
+    # a line dated 2026-11-11 (no hour) under the keyword's hourly rows, holding their
+    # sum, was read as hour 00:00 (beside the real 00:00 row) and only flagged as a
+    # repeated hour: the day's rows were left unsummed, and a per-day model refused them
+    log = read_keyword_log(_hourly(_DAY_TOTAL))
+    assert len(log) == 1 and log.report.dropped_rows.tolist() == [4]
+    np.testing.assert_array_equal(log.impressions, [100])
+    np.testing.assert_allclose(log.cost, [11.0])
+    assert log.report.flags == ()
+    (issue,) = log.report.issues
+    assert (issue.kind, issue.label, issue.action) == ("split_total", "", "dropped")
+    assert (
+        "total over the 日期 (time of day) split ('': the sum of its other rows, its "
+        in (log.report.reasons[0])
+    )
+    # the same when the export's line totals every keyword of the day (合计 as keyword)
+    log = read_keyword_log(_hourly(_DAY_TOTAL, keyword="合计"))
+    assert len(log) == 1 and log.report.dropped_rows.tolist() == [4]
+    (issue,) = log.report.issues
+    assert (issue.kind, issue.column) == ("export_total", "keyword")
+    assert log.report.lost_keys == ()
+
+
+def test_an_hourly_line_without_a_time_that_is_no_total_is_refused_when_ambiguous() -> None:
+    # beside the day's own 00:00 row, a line without a time of day that does not add up
+    # to the hourly rows is neither that hour nor the day's total: refused, not guessed
+    odd = {"展现量": 99, "点击量": 10, "花费": 11.0}
+    with pytest.raises(InvalidInputError, match=r"row 4: `date` has no time of day"):
+        read_keyword_log(_hourly(odd))
+    log = read_keyword_log(_hourly(odd), errors="drop")
+    assert len(log) == 0 and log.report.issues[-1].kind == "cell"  # (the day dropped whole)
+    # a 合计 line that is not the sum of its date's rows: refused too, never read as a
+    # keyword named 合计
+    with pytest.raises(InvalidInputError, match=r"row 4: `keyword` is a totals label \('合计'\)"):
+        read_keyword_log(_hourly(odd, keyword="合计"))
+    # without a 00:00 row beside it, a line without a time is midnight's hour (as before)
+    midnight = _hourly(odd)
+    midnight["日期"][0] = "2026-11-11 04:00"
+    log = read_keyword_log(midnight)
+    assert len(log) == 1 and log.impressions.tolist() == [199]

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from bidopt._dates import parse_date, parse_dates
+from bidopt._dates import not_a_day, parse_date, parse_dates, show_cell
 from bidopt._optional import require_pandas
 from bidopt._tables import read_table
 from bidopt._validation import (
@@ -184,10 +184,15 @@ def _as_days(values: npt.NDArray[Any], name: str) -> npt.NDArray[np.int64]:
             if values.dtype.kind == "f" and values.dtype.itemsize < 8
             else ""
         )
+        # (a datetime64 month shown as 2024-11, not as the datetime.date its item() is)
+        cell = values[rows[0]]
+        first = cell if isinstance(cell, np.datetime64) else values[rows[:1]].tolist()[0]
+        shown = show_cell(first) if isinstance(first, np.datetime64) else short_repr(first)
+        unit = not_a_day(first)
         raise InvalidInputError(
             f"`{name}` must hold a date in every row ({_DATE_FORMS}"
             f"{numbers if values.dtype.kind in 'iuf' else ''}). Got "
-            f"{short_repr(values[rows[:1]].tolist()[0])} at row {int(rows[0])} instead "
+            f"{shown}{f', a {unit}, not a day,' if unit else ''} at row {int(rows[0])} instead "
             f"({counted(rows.size, 'row')} without a readable date in all)."
         )
     return days.astype(np.int64)

@@ -2,7 +2,9 @@
 
 * :class:`KeywordLog` / :func:`read_keyword_log` - keyword x day performance reports
   (English or Tmall/Taobao Chinese headers); :func:`read_adwords_keyword_daily` for the
-  public AdWords keyword-day file.
+  public AdWords keyword-day file; :class:`LoadReport` says what was dropped or flagged
+  on load, each row as a :class:`LoadIssue` record and each summed keyword-day as a
+  :class:`KeywordDay`.
 * :class:`ChannelHistory` / :func:`read_channel_history` - spend per channel and period
   with its revenue, for fitting response curves.
 * :class:`AuctionLog` / :func:`read_ipinyou` / :func:`read_ipinyou_info` - auction logs
@@ -28,6 +30,7 @@ from bidopt.datasets._keyword_reader import (
     SPLIT_ALIASES,
     read_keyword_log,
 )
+from bidopt.datasets._load_issues import ISSUE_KINDS, KeywordDay, LoadIssue
 from bidopt.datasets._make_account import make_search_account
 from bidopt.datasets._synthetic import AccountTruth, ExpectedPerformance, SearchAccount
 from bidopt.datasets._synthetic_auctions import make_auction_log
@@ -37,6 +40,7 @@ __all__ = [
     "CROWD_PROFILES",
     "DEFAULT_RELAX",
     "HEADER_ALIASES",
+    "ISSUE_KINDS",
     "KEYWORD_LOG_COLUMNS",
     "MATCH_TYPES",
     "SPLIT_ALIASES",
@@ -49,7 +53,9 @@ __all__ = [
     "CrowdTruth",
     "ExpectedPerformance",
     "IpinyouInfo",
+    "KeywordDay",
     "KeywordLog",
+    "LoadIssue",
     "LoadReport",
     "SearchAccount",
     "double11_channels",

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from bidopt._optional import require_pandas
 from bidopt._tables import HeaderSpec, read_table
 from bidopt._validation import frozen
+from bidopt._wording import counted
 from bidopt.datasets._keyword_reader import _UNIT_SUFFIX
 from bidopt.datasets._parsing import parse_dates, parse_numbers, totals_rows
 from bidopt.exceptions import InvalidInputError, MissingColumnError
@@ -40,7 +41,10 @@ class ChannelHistory:
     Attributes
     ----------
     periods : ndarray of datetime64[D] or None, shape (n_periods,)
-        The period's date (None when the file has no date column).
+        The period's date (None when the file has no date column, or when its period
+        labels are not dates, such as ``W1``); a ``datetime64`` month or year column is
+        read as each period's first day (monthly periods are periods here, unlike in the
+        keyword reader, where a row is a day).
     channels : tuple of str
     spend : ndarray of float64, shape (n_periods, n_channels)
         Yuan per period.
@@ -250,7 +254,8 @@ def read_channel_history(
     dates = None
     if period is not None:
         cells = table.columns[period][rows]
-        parsed, bad_dates = parse_dates(cells)
+        # (a period column: a datetime64 month or year is read as its first day)
+        parsed, bad_dates = parse_dates(cells, periods=True)
         if not bad_dates.any():
             dates = frozen(parsed)
             # a period twice (a history exported twice, or pasted with an overlap) would be
@@ -263,8 +268,8 @@ def read_channel_history(
                 raise InvalidInputError(
                     f"Column {period!r} of {table.source} must hold each period once. Got "
                     f"{cells[row]!r} at {table.where(int(rows[row]))}, which repeats "
-                    f"{table.where(int(rows[earlier]))}, instead ({repeats.size} repeated "
-                    "row(s) in all); keep one row per period."
+                    f"{table.where(int(rows[earlier]))}, instead "
+                    f"({counted(repeats.size, 'repeated row')} in all); keep one row per period."
                 )
         elif not bad_dates.all():
             # some periods are dates and some are not: a stray row, not a period label

@@ -25,6 +25,7 @@ from bidopt.datasets._keyword_reader import (
     _Check,
     _check_relax,
     _describe_cell,
+    _describe_date,
     _screen_rows,
 )
 from bidopt.datasets._parsing import parse_dates, parse_numbers, parse_text, totals_rows
@@ -272,7 +273,7 @@ def read_crowd_report(
         checks.append(_Check(column, bad, _describe_cell(raw[column], "is empty")))
     if "date" in raw:
         parsed["date"], bad = parse_dates(raw["date"])
-        checks.append(_Check("date", bad, _describe_cell(raw["date"], "is not a date")))
+        checks.append(_Check("date", bad, _describe_date(raw["date"])))
     if "premium" in raw:
         parsed["premium"], bad = _parse_premiums(raw["premium"])
         contract = "is not a premium (0, or 5% .. 300%)"

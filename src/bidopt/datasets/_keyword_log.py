@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from bidopt._validation import (
 )
 from bidopt._wording import counted
 from bidopt.datasets._categorical import Categorical
+from bidopt.datasets._load_issues import KeywordDay, LoadIssue
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray, IntArray
 
@@ -53,6 +53,8 @@ WITH_ITS_DAY = (
     "dropped with it"
 )
 _DAY = np.dtype("datetime64[D]")
+#: The rule whose waived breaches are Taobao attribution (more orders than clicks).
+_ATTRIBUTION = "conversions_le_clicks"
 
 
 def _check_rows(
@@ -78,16 +80,18 @@ class LoadReport:
         Data rows read from the source.
     dropped_rows : array of int64, shape (n_dropped,)
         0-based indices (among the source's data rows) of the rows dropped.
-    reasons : tuple of str, length n_dropped
-        Why each dropped row was dropped (row, column, value, contract).
+    issues : tuple of LoadIssue
+        Why each dropped row was dropped (one each, in row order) and why each flagged
+        row was flagged (one or more each), as records: kind, row, column, the row it
+        repeats or goes with, the split label, the rule; each renders its English
+        sentence (``LoadIssue.text``).  Code that counts or names rows reads these, never
+        the sentences.
     column_map : dict of str to str
         Source header -> bidopt column, for every column used.
     ignored_columns : tuple of str
         Source columns that bidopt does not use (kept out of the log, not lost silently).
     flagged_rows : array of int64, shape (n_flagged,)
         0-based indices of rows kept although they break a rule waived with ``relax=``.
-    flags : tuple of str, length n_flagged
-        Which waived rule each flagged row breaks, with its values.
     title_rows : tuple of str
         Rows of a file above its header row (an export's title, shop name, date range),
         skipped, each as its non-blank cells joined by spaces.
@@ -111,25 +115,25 @@ class LoadReport:
         Rows summed into one row per keyword-day (each counted once, the first too).
     n_summed_days : int
         The keyword-days those rows made (``n_summed_rows`` rows became this many).
-    averaged_days : tuple of str
+    averaged : tuple of KeywordDay
         Of those, the keyword-days whose rows carried different bids, summed at their
         click-weighted bid (``splits="sum_click_weighted"`` or
-        ``KeywordLog.sum_days(bids="click_weighted")``), each named with its rows' bids.
-    unsummed_days : tuple of str
+        ``KeywordLog.sum_days(bids="click_weighted")``), each with its key, date and its
+        rows' bids (``averaged_days``: the same in words).
+    unsummed : tuple of KeywordDay
         The keyword-days left on several rows because their rows carry different bids
-        (device bid premiums, or a bid changed within the day), each named with its
-        rows' split labels and bids; a per-day model (``estimate_landscapes``) refuses
-        them until they are summed.
+        (device bid premiums, or a bid changed within the day), each with its rows'
+        split labels and bids (``unsummed_days``: the same in words); a per-day model
+        (``estimate_landscapes``) refuses them until they are summed.
     """
 
     source: str = "<unknown>"
     n_read: int = 0
     dropped_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
-    reasons: tuple[str, ...] = ()
+    issues: tuple[LoadIssue, ...] = ()
     column_map: Mapping[str, str] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
     flagged_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
-    flags: tuple[str, ...] = ()
     title_rows: tuple[str, ...] = ()
     header_line: int | None = None
     lost_keys: tuple[str, ...] = ()
@@ -137,14 +141,83 @@ class LoadReport:
     split_columns: tuple[str, ...] = ()
     n_summed_rows: int = 0
     n_summed_days: int = 0
-    averaged_days: tuple[str, ...] = ()
-    unsummed_days: tuple[str, ...] = ()
+    averaged: tuple[KeywordDay, ...] = ()
+    unsummed: tuple[KeywordDay, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("dropped_rows", "flagged_rows"):
             value = getattr(self, name)
             array = np.asarray(value, dtype=np.int64).reshape(-1)
             object.__setattr__(self, name, as_owned(array, value))
+        for name, kind in (
+            ("issues", LoadIssue),
+            ("averaged", KeywordDay),
+            ("unsummed", KeywordDay),
+        ):
+            items = tuple(getattr(self, name))
+            if not all(isinstance(item, kind) for item in items):
+                raise InvalidInputError(
+                    f"LoadReport `{name}` must be a tuple of {kind.__name__}. Got "
+                    f"{short_repr(items)} instead."
+                )
+            object.__setattr__(self, name, items)
+        dropped = [i.row for i in self.issues if i.action == "dropped"]
+        flagged = sorted({i.row for i in self.issues if i.action == "flagged"})
+        for rows, listed, what in (
+            (dropped, self.dropped_rows, "dropped_rows"),
+            (flagged, self.flagged_rows, "flagged_rows"),
+        ):
+            if rows and rows != listed.tolist():
+                raise InvalidInputError(
+                    f"LoadReport `issues` must give one reason per row of `{what}` (in its "
+                    f"order). Got issues for rows {short_repr(rows)} and {what} "
+                    f"{short_repr(listed.tolist())} instead."
+                )
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why each dropped row was dropped (row, column, value, contract), in English,
+        one per row of ``dropped_rows``."""
+        return tuple(i.text for i in self.issues if i.action == "dropped")
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Which waived rule each flagged row breaks, with its values, in English, one per
+        row of ``flagged_rows`` (a row's several issues joined by ``"; "``)."""
+        texts: dict[int, list[str]] = {}
+        for issue in self.issues:
+            if issue.action == "flagged":
+                texts.setdefault(issue.row, []).append(issue.text)
+        return tuple("; ".join(texts[row]) for row in sorted(texts))
+
+    @property
+    def averaged_days(self) -> tuple[str, ...]:
+        """``averaged`` in words: each keyword-day with its rows' bids."""
+        return tuple(d.text() for d in self.averaged)
+
+    @property
+    def unsummed_days(self) -> tuple[str, ...]:
+        """``unsummed`` in words: each keyword-day with its rows' split labels and bids."""
+        return tuple(d.text() for d in self.unsummed)
+
+    def issues_of(
+        self, *kinds: str, action: Literal["dropped", "flagged"] | None = None
+    ) -> tuple[LoadIssue, ...]:
+        """The issues of the given kinds (every kind when none is given), of ``action``
+        (both when None), in the report's order."""
+        return tuple(
+            i
+            for i in self.issues
+            if (not kinds or i.kind in kinds) and (action is None or i.action == action)
+        )
+
+    @property
+    def n_attribution(self) -> int:
+        """Rows kept with more orders than clicks (Taobao's attribution window: the
+        ``conversions_le_clicks`` rule waived)."""
+        return len(
+            {i.row for i in self.issues_of("rule", action="flagged") if i.rule == _ATTRIBUTION}
+        )
 
     @property
     def n_dropped(self) -> int:
@@ -188,7 +261,7 @@ class LoadReport:
         # the bad rows first: a split keyword-day's other rows, dropped with its bad row,
         # are counted after them (listed first, in row order, they hid the bad row)
         causes = self.causes()
-        n_bad = sum(WITH_ITS_DAY not in r for r in causes)
+        n_bad = len(causes) - len(self.issues_of("with_its_day", action="dropped"))
         bad, followers = causes[:n_bad], causes[n_bad:]
         for reason in bad[:max_reasons]:
             lines.append(f"  dropped {reason}")
@@ -206,7 +279,8 @@ class LoadReport:
         """The drop reasons, each bad row's own first (in row order), then the rows
         dropped only because another row of their split keyword-day was (listed first,
         they would name a row that was fine instead of the fault)."""
-        return sorted(self.reasons, key=lambda r: WITH_ITS_DAY in r)
+        dropped = self.issues_of(action="dropped")
+        return [i.text for i in sorted(dropped, key=lambda i: i.kind == "with_its_day")]
 
     def title_note(self) -> str:
         """What was skipped above the header row, in a line ("" when nothing was)."""
@@ -229,13 +303,6 @@ class LoadReport:
         by = "/".join(self.split_columns)
         if zh:
             by = by.replace(" (time of day)", "中的时刻")
-
-        def day(text: str) -> str:  # a keyword-day as _name_days names it, in ``lang``
-            if not zh:
-                return text
-            text = re.sub(r"' on (\d{4}-\d{2}-\d{2}): bids ", r"' \1：出价 ", text)
-            text = re.sub(r"' on (\d{4}-\d{2}-\d{2}): ", r"' \1：", text)
-            return text.replace(" bid ", " 出价 ").replace(", ", "，")
 
         parts = []
         if self.n_summed_rows:
@@ -261,7 +328,7 @@ class LoadReport:
             n = f"{len(self.averaged_days):,}"
             parts.append(
                 f"其中 {n} 个关键词-天的各行出价不同（设备溢价或当天改过出价），按点击加权的"
-                f"平均出价合并（第一个：{day(self.averaged_days[0])}）：出价曲线在这些天读的是平均"
+                f"平均出价合并（第一个：{self.averaged[0].text(lang)}）：出价曲线在这些天读的是平均"
                 "出价，不是后台的某一个出价。"
                 if zh
                 else f"{n} of them had different bids on their rows (device bid premiums, or "
@@ -271,7 +338,7 @@ class LoadReport:
             )
         if self.unsummed_days:
             n = f"{len(self.unsummed_days):,}"
-            first = day(self.unsummed_days[0])
+            first = self.unsummed[0].text(lang)
             parts.append(
                 f"{n} 个关键词-天的各行出价不同（设备溢价或当天改过出价），未合并（第一个："
                 f"{first}）：按天建模（estimate_landscapes）会拒绝它们；不按{by or '设备'}拆分"
@@ -290,14 +357,21 @@ class LoadReport:
 
     def to_frame(self) -> Any:
         """One row per dropped or flagged source row: ``row`` (0-based among the
-        source's data rows), ``action`` (``"dropped"`` or ``"flagged"``) and ``reason``
-        (needs pandas)."""
+        source's data rows), ``action`` (``"dropped"`` or ``"flagged"``), ``kind`` (its
+        issues' kinds, joined by ``"; "`` for a row flagged twice) and ``reason`` (needs
+        pandas)."""
         pd = require_pandas("LoadReport.to_frame()")
+        found: dict[tuple[str, int], list[LoadIssue]] = {}
+        for issue in self.issues:
+            found.setdefault((issue.action, issue.row), []).append(issue)
+        keys = [("dropped", r) for r in self.dropped_rows.tolist()]
+        keys += [("flagged", r) for r in self.flagged_rows.tolist()]
         return pd.DataFrame(
             {
-                "row": np.r_[self.dropped_rows, self.flagged_rows].astype(np.int64),
-                "action": ["dropped"] * self.n_dropped + ["flagged"] * len(self.flags),
-                "reason": [*self.reasons, *self.flags],
+                "row": np.asarray([r for _, r in keys], dtype=np.int64),
+                "action": [a for a, _ in keys],
+                "kind": ["; ".join(i.kind for i in found.get(k, [])) for k in keys],
+                "reason": ["; ".join(i.text for i in found.get(k, [])) for k in keys],
             }
         )
 
@@ -566,7 +640,8 @@ class KeywordLog:
             raise InvalidInputError(
                 "`bids` must be 'click_weighted' to sum keyword-days whose rows carry "
                 f"different bids. Got bids='same' and {int(differ.sum()):,} such keyword-days "
-                f"({'; '.join(named)}{'; ...' if differ.sum() > 3 else ''}) instead. Pass "
+                f"({'; '.join(d.text() for d in named)}{'; ...' if differ.sum() > 3 else ''}) "
+                "instead. Pass "
                 "bids='click_weighted' to read each such day at its click-weighted bid (an "
                 "average bid, which no single platform bid equals), or keep those rows apart."
             )
@@ -574,8 +649,7 @@ class KeywordLog:
             self.report,
             n_summed_rows=self.report.n_summed_rows + int(counts[counts > 1].sum()),
             n_summed_days=self.report.n_summed_days + int(np.count_nonzero(counts > 1)),
-            averaged_days=self.report.averaged_days
-            + tuple(_name_days(self, key, np.flatnonzero(differ))),
+            averaged=self.report.averaged + _name_days(self, key, np.flatnonzero(differ)),
         )
         return _merge_rows(self, key, report)
 
@@ -725,31 +799,38 @@ def _name_days(
     key: IntArray,
     days: IntArray,
     labels: npt.NDArray[np.object_] | None = None,
-) -> list[str]:
-    """Each keyword-day of ``days`` (values of ``key``, the rows' keyword-days) as
-    ``'campaign / ad group / keyword / match type' on DATE: bids b1, b2`` (with each
-    row's ``labels``, its split such as ``设备 无线``, before its bid when given)."""
+) -> tuple[KeywordDay, ...]:
+    """Each keyword-day of ``days`` (values of ``key``, the rows' keyword-days) as a
+    :class:`KeywordDay`: its key, date and rows' bids (with each row's ``labels``, its
+    split such as ``设备 无线``, when given); its text reads
+    ``'campaign / ad group / keyword / match type' on DATE: bids b1, b2``."""
     order = np.argsort(key, kind="stable")
     starts = np.searchsorted(key[order], days, side="left")
     ends = np.searchsorted(key[order], days, side="right")
-    text = {c: getattr(log, c) for c in ("campaign", "ad_group", "keyword", "match_type")}
+    text = [getattr(log, c) for c in ("campaign", "ad_group", "keyword", "match_type")]
     out = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         rows = order[start:end]
         first = int(rows[0])
-        name = " / ".join(
-            str(column.categories[column.codes[first]])
-            for column in text.values()
-            if column is not None
+        parts = [
+            None if column is None else str(column.categories[column.codes[first]])
+            for column in text
+        ]
+        bids = () if log.bid is None else tuple(float(b) for b in log.bid[rows])
+        named = () if labels is None or log.bid is None else tuple(str(labels[r]) for r in rows)
+        campaign, ad_group, keyword, match_type = parts
+        out.append(
+            KeywordDay(
+                campaign=campaign,
+                ad_group=ad_group,
+                keyword=keyword,
+                match_type=match_type,
+                date=str(log.date[first]),
+                bids=bids,
+                labels=named,
+            )
         )
-        if log.bid is None:
-            bids = ""
-        elif labels is None:
-            bids = ": bids " + ", ".join(f"{b:g}" for b in log.bid[rows])
-        else:
-            bids = ": " + ", ".join(f"{labels[r]} bid {log.bid[r]:g}" for r in rows.tolist())
-        out.append(f"{name!r} on {log.date[first]}{bids}")
-    return out
+    return tuple(out)
 
 
 def _merge_rows(log: KeywordLog, key: IntArray, report: LoadReport) -> KeywordLog:

@@ -11,9 +11,11 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from bidopt._dates import describe_not_a_date
 from bidopt._numbers import map_unique
 from bidopt._tables import HeaderSpec, RawTable, read_table
-from bidopt._validation import check_choice, frozen, short_repr
+from bidopt._validation import check_choice, frozen, missing_mask, short_repr
+from bidopt._wording import counted
 from bidopt.datasets._categorical import Categorical
 from bidopt.datasets._keyword_log import (
     MATCH_TYPES,
@@ -26,6 +28,7 @@ from bidopt.datasets._keyword_log import (
     _merge_rows,
     _name_days,
 )
+from bidopt.datasets._load_issues import IssueKind, LoadIssue
 from bidopt.datasets._parsing import (
     TOTALS_LABELS,
     clock_label,
@@ -174,18 +177,51 @@ _HEADER = HeaderSpec(
 
 @dataclass(frozen=True, slots=True)
 class _Check:
-    """One row-level rule: which rows break it and how to describe a breach."""
+    """One row-level rule: which rows break it and how to describe a breach (the
+    :class:`LoadIssue` of each row that breaks it)."""
 
     column: str
     mask: BoolArray
     describe: Callable[[int], str]
     rule: str | None = None  # name of a cross-column rule that ``relax=`` may waive
+    kind: IssueKind = "cell"  # ("rule" for a check with a ``rule``)
+    remedy: str = ""
+    other_row: Callable[[int], int] | None = None  # the row a breach repeats / goes with
+    label: Callable[[int], str] | None = None  # a split total row's label
+
+    def issue(self, row: int, action: Literal["dropped", "flagged"], **where: str) -> LoadIssue:
+        """The record of ``row``'s breach (``where``: its ``where``, ``keyword`` and
+        ``date`` as the reader names them)."""
+        return LoadIssue(
+            row=row,
+            action=action,
+            kind="rule" if self.rule is not None else self.kind,
+            column=self.column,
+            detail=self.describe(row),
+            remedy=self.remedy,
+            rule=self.rule,
+            other_row=None if self.other_row is None else self.other_row(row),
+            label=None if self.label is None else self.label(row),
+            **where,
+        )
 
 
 def _describe_cell(raw: npt.NDArray[Any], contract: str) -> Callable[[int], str]:
     return lambda i: (
         f"{contract}; got {short_repr(raw[i].item() if hasattr(raw[i], 'item') else raw[i])}"
     )
+
+
+def _describe_date(raw: npt.NDArray[Any]) -> Callable[[int], str]:
+    """A date cell's fault: not a date, or a month (year, week) where a day is due."""
+
+    def describe(i: int) -> str:
+        cell = raw[i]
+        if not isinstance(cell, np.datetime64) and hasattr(cell, "item"):
+            cell = cell.item()
+        return describe_not_a_date(cell)
+
+    return describe
 
 
 #: Cross-column rules that ``relax=`` can waive (the row is then kept and flagged).
@@ -214,7 +250,7 @@ def _attribution(check: _Check) -> _Check:
         text = check.describe(i).replace("must be <= `clicks`", "exceeds `clicks`", 1)
         return text + _ATTRIBUTION_NOTE
 
-    return _Check(check.column, check.mask, describe, check.rule)
+    return replace(check, describe=describe)
 
 
 def read_keyword_log(
@@ -324,7 +360,7 @@ def read_keyword_log(
     parsed: dict[str, Any] = {}
 
     dates, bad = parse_dates(raw["date"])
-    checks.append(_Check("date", bad, _describe_cell(raw["date"], "is not a date")))
+    checks.append(_Check("date", bad, _describe_date(raw["date"])))
     parsed["date"] = dates
 
     for column in ("campaign", "ad_group", "keyword"):
@@ -348,8 +384,12 @@ def read_keyword_log(
         if column == "hour":  # (9, "09:00" and an Excel 9:00 are one hour: never summed)
             parsed[column] = map_unique(parsed[column], clock_label, object)
     times = None if "hour" in raw else _times_of_day(raw["date"])
+    blank_note = {}
     if times is not None:  # an hourly report with one timestamp column: split by its time
-        parsed["hour"] = times
+        parsed["hour"], undated = times
+        # (a date without its time: midnight's hour, or the keyword-day's total line)
+        blank["hour"] = undated & ~np.isnat(dates)
+        blank_note["hour"] = "its date written without a time of day"
         split_columns += ("hour",)
         headers_of["hour"] = f"{headers_of['date']} (time of day)"
 
@@ -433,9 +473,16 @@ def read_keyword_log(
     totals = totals_rows(raw["date"], among=np.isnat(dates))
     subtotals = tuple(
         # (with splits='keep' too: the log has no split column to tell such a row by)
-        _subtotal_check(column, headers_of[column], parsed, blank.get(column))
+        _subtotal_check(
+            column, headers_of[column], parsed, blank.get(column), blank_note.get(column)
+        )
         for column in split_columns
     )
+    if times is not None:
+        checks.append(_undated_hour_check(parsed, blank["hour"], subtotals[-1].mask))
+    key_totals, not_totals = _key_totals(parsed, raw)
+    subtotals = key_totals + subtotals
+    checks.extend(not_totals)
     keep, report = _screen_rows(
         table,
         checks,
@@ -494,7 +541,11 @@ _ALL_LABELS = TOTALS_LABELS | frozenset(
 
 
 def _subtotal_check(
-    column: str, header: str, parsed: dict[str, Any], blank: BoolArray | None = None
+    column: str,
+    header: str,
+    parsed: dict[str, Any],
+    blank: BoolArray | None = None,
+    blank_note: str | None = None,
 ) -> _Check:
     """The rows whose ``column`` (a split column, source ``header``) labels them as the
     total of their keyword-day's other rows (全部, 合计, All, ...), when the keyword-day
@@ -503,7 +554,8 @@ def _subtotal_check(
     its counts and amounts equals the sum of the keyword-day's labelled rows (an export
     that writes each keyword-day's total under its device rows with the device left
     empty); an empty label beside rows that do not add up to it stays a label of its
-    own."""
+    own.  ``blank_note`` says how such a row's label is empty (default: "the label left
+    empty")."""
     label = parsed[column]
     total = map_unique(
         label,
@@ -541,11 +593,123 @@ def _subtotal_check(
         total & has_parts[key],
         lambda i: (
             f"labels the row as its keyword-day's total over the {header} split "
-            f"({label[i]!r}: the sum of its other rows"
-            + (", the label left empty" if blank is not None and blank[i] else "")
-            + "); dropped, the other rows are summed"
+            + (
+                f"('': the sum of its other rows, {blank_note or 'the label left empty'})"
+                if blank is not None and blank[i]
+                else f"({label[i]!r}: the sum of its other rows)"
+            )
+            + "; dropped, the other rows are summed"
         ),
+        kind="split_total",
+        label=lambda i: "" if blank is not None and blank[i] else str(label[i]),
     )
+
+
+def _undated_hour_check(parsed: dict[str, Any], undated: BoolArray, total: BoolArray) -> _Check:
+    """The rows of an hourly report (a timestamp per row) whose date carries no time of
+    day (``undated``, shape (n_rows,)), that are not their keyword-day's total line
+    (``total``) and sit beside a row of the same keyword-day written at 00:00 (not an
+    exact copy of it): neither midnight's hour, which that row is, nor the day's total
+    (it does not add up to the hourly rows): refused, not guessed."""
+    n = undated.size
+    key = _key(parsed, [c for c in _DAY_COLUMNS if c in parsed], n)
+    midnight = ~undated & (parsed["hour"] == "00:00")
+    has_midnight = np.bincount(key, weights=midnight, minlength=int(key.max(initial=0)) + 1) > 0
+    first = _first_copy(parsed, n, (*_DAY_COLUMNS, "hour"))[0]
+    twin = (np.bincount(first, minlength=n) > 1)[first]  # (an exact copy: a repeat)
+    return _Check(
+        "date",
+        undated & ~total & has_midnight[key] & ~twin,
+        lambda i: (
+            f"has no time of day ({parsed['date'][i]}, read as 00:00) beside its "
+            "keyword-day's hourly rows, which have a 00:00 row, and is not their total "
+            "(its counts and amounts do not add up to theirs): neither an hour nor the "
+            "day's total"
+        ),
+        remedy="write its time of day, or leave the row out",
+    )
+
+
+#: Totals labels in a key cell (campaign, ad group, keyword): a dash there is a
+#: placeholder (no keyword), not a label.
+_KEY_TOTALS = TOTALS_LABELS - {"-", "--"}
+
+
+def _key_totals(
+    parsed: dict[str, Any], raw: dict[str, Any]
+) -> tuple[tuple[_Check, ...], tuple[_Check, ...]]:
+    """The rows whose campaign, ad group or keyword cell labels them as a total (合计,
+    总计, Total, ...; an export's line totalling a day under a date, such as a daily line
+    among hourly rows): as checks of (the rows that are the sum of the other rows of
+    their date, each count exactly and each amount to the cent: the export's totals rows,
+    dropped and listed) and of (the others: a total over rows the report does not hold,
+    or a keyword so named, refused rather than read as a keyword)."""
+    dates = parsed["date"]
+    n = dates.size
+    day = np.unique(dates.astype(np.int64), return_inverse=True)[1].ravel()
+    n_days = int(day.max(initial=0)) + 1
+    found: dict[str, BoolArray] = {}
+    labelled = np.zeros(n, dtype=bool)
+    for column in ("keyword", "ad_group", "campaign"):
+        if column in raw:
+            hit = map_unique(
+                parsed[column],
+                lambda v: (
+                    re.sub(r"\s", "", unicodedata.normalize("NFKC", str(v)).lower()).rstrip(":")
+                    in _KEY_TOTALS
+                ),
+                bool,
+            )
+            found[column] = hit & ~labelled
+            labelled |= hit
+    if not labelled.any():
+        return (), ()
+    others = ~labelled & ~np.isnat(dates)
+    n_others = np.bincount(day, weights=others, minlength=n_days)
+    adds_up = labelled & ~np.isnat(dates) & (n_others[day] > 0)
+    cents = (0.005 * n_others + 1e-9)[day]
+    for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
+        if name in parsed:
+            values = parsed[name]
+            with np.errstate(invalid="ignore"):
+                sums = np.bincount(day, weights=np.where(others, values, 0.0), minlength=n_days)
+                adds_up &= np.abs(values - sums[day]) <= (
+                    cents if name in ("cost", "revenue") else 0.5
+                )
+    totals, refused = [], []
+    for column, hit in found.items():
+        total, other = _key_total_words(parsed[column])
+        totals.append(_Check(column, hit & adds_up, total, kind="export_total"))
+        refused.append(
+            _Check(
+                column,
+                hit & ~adds_up,
+                other,
+                remedy="leave the row out of the report, or rename the keyword",
+            )
+        )
+    return tuple(totals), tuple(refused)
+
+
+def _key_total_words(
+    cells: npt.NDArray[np.object_],
+) -> tuple[Callable[[int], str], Callable[[int], str]]:
+    """How :func:`_key_totals` words a row labelled as a total in ``cells`` (its key
+    column): one that adds up, and one that does not."""
+
+    def total(i: int) -> str:
+        return (
+            f"labels the row as the export's totals row ({cells[i]!r}: the sum of the other "
+            "rows of its date); dropped"
+        )
+
+    def other(i: int) -> str:
+        return (
+            f"is a totals label ({cells[i]!r}) but the row is not the sum of the other rows "
+            "of its date (a total over rows the report does not hold, or a keyword so named)"
+        )
+
+    return total, other
 
 
 def _sum_splits(
@@ -577,50 +741,62 @@ def _sum_splits(
     # rows of a summed keyword-day share its key; every other row keeps a key of its own
     merge = np.where(summed[key], key, n_days + np.arange(key.size))
     merge = _in_order_of_appearance(merge)
-    named_left = tuple(_name_days(log, key, np.flatnonzero(left), label))
     report = replace(
         log.report,
         n_summed_rows=int(counts[summed].sum()),
         n_summed_days=int(np.count_nonzero(summed)),
-        averaged_days=tuple(_name_days(log, key, np.flatnonzero(summed & differ), label)),
-        unsummed_days=named_left,
+        averaged=_name_days(log, key, np.flatnonzero(summed & differ), label),
+        unsummed=_name_days(log, key, np.flatnonzero(left), label),
     )
     if left.any():  # flag each later row of a keyword-day left unsummed, as other flags
         rows = np.flatnonzero(left[key])
         first_row = _first_rows(key, n_days)
         later = rows[first_row[key[rows]] != rows]
         assert log.bid is not None  # (bids differ only in a log with bids)
-        flags = {
-            int(source_row[r]): (
-                f"{where(int(source_row[r]))}: `bid` {log.bid[r]:g} ({label[r]}) "
-                f"differs from {log.bid[first_row[key[r]]]:g} ({label[first_row[key[r]]]}) on "
-                f"row {int(source_row[first_row[key[r]]])} of the same keyword-day: the rows "
-                "are kept apart, not summed (a per-day model such as estimate_landscapes "
-                "refuses them); splits='sum_click_weighted' sums them at the click-weighted bid"
+        issues = []
+        for r in later.tolist():
+            r0 = int(first_row[key[r]])
+            issues.append(
+                LoadIssue(
+                    row=int(source_row[r]),
+                    action="flagged",
+                    kind="unsummed_bid",
+                    column="bid",
+                    where=where(int(source_row[r])),
+                    detail=(
+                        f"{log.bid[r]:g} ({label[r]}) differs from {log.bid[r0]:g} "
+                        f"({label[r0]}) on row {int(source_row[r0])} of the same keyword-day: "
+                        "the rows are kept apart, not summed (a per-day model such as "
+                        "estimate_landscapes refuses them)"
+                    ),
+                    remedy="splits='sum_click_weighted' sums them at the click-weighted bid",
+                    other_row=int(source_row[r0]),
+                    keyword=str(log.keyword.categories[log.keyword.codes[r]]),
+                    date=str(log.date[r]),
+                )
             )
-            for r in later.tolist()
-        }
-        merged = dict(zip(report.flagged_rows.tolist(), report.flags, strict=True))
-        for row, text in flags.items():
-            merged[row] = f"{merged[row]}; {text}" if row in merged else text
-        order = sorted(merged)
+        flagged = sorted({*report.flagged_rows.tolist(), *(i.row for i in issues)})
         report = replace(
             report,
-            flagged_rows=np.asarray(order, dtype=np.int64),
-            flags=tuple(merged[r] for r in order),
+            flagged_rows=np.asarray(flagged, dtype=np.int64),
+            issues=report.issues + tuple(issues),
         )
     return _merge_rows(log, merge, report)
 
 
-def _times_of_day(values: npt.NDArray[Any]) -> npt.NDArray[np.object_] | None:
+def _times_of_day(
+    values: npt.NDArray[Any],
+) -> tuple[npt.NDArray[np.object_], BoolArray] | None:
     """The time of day each date cell carries (:func:`times_of_day`), when the cells
-    carry more than one (an hourly report that writes a timestamp per row); else None.
-    A date written without a time is midnight ("00:00"), as a spreadsheet shows a
-    timestamp at 0:00: the day pasted once as ``2024-11-01`` and once as ``2024-11-01
-    00:00:00`` is one time of day twice, not two hours."""
+    carry more than one (an hourly report that writes a timestamp per row), and which
+    cells carry none; else None.  A date written without a time is midnight ("00:00"),
+    as a spreadsheet shows a timestamp at 0:00: the day pasted once as ``2024-11-01``
+    and once as ``2024-11-01 00:00:00`` is one time of day twice, not two hours (unless
+    it is the keyword-day's total line: see :func:`_subtotal_check`)."""
     labels = times_of_day(values)
-    labels[labels == ""] = "00:00"
-    return labels if np.unique(labels.astype(str)).size > 1 else None
+    undated = labels == ""
+    labels[undated] = "00:00"
+    return (labels, undated) if np.unique(labels.astype(str)).size > 1 else None
 
 
 def _check_relax(relax: Any, rules: tuple[str, ...]) -> set[str]:
@@ -694,16 +870,17 @@ def _screen_rows(
             "date",
             export_totals,
             lambda i: "is the export's totals row (合计: the sum of the other rows); dropped",
+            kind="export_total",
         ),
         *subtotals,
         *checks,
         _Check(
             "keyword",
             repeats & ~totals,
-            lambda i: (
-                f"repeats row {int(first_copy[i])} exactly (same {key_name} and values); keep "
-                "one copy"
-            ),
+            lambda i: f"repeats row {int(first_copy[i])} exactly (same {key_name} and values)",
+            kind="repeat",
+            remedy="keep one copy",
+            other_row=lambda i: int(first_copy[i]),
         ),
     ]
     waived = [_attribution(c) if c.rule == "conversions_le_clicks" else c for c in checks]
@@ -729,16 +906,35 @@ def _screen_rows(
                 lambda i: (
                     f"shares its {day_name} with row {int(first_bad[day[i]])}, {WITH_ITS_DAY}"
                 ),
+                kind="with_its_day",
+                other_row=lambda i: int(first_bad[day[i]]),
             )
         )
         bad_any |= partial
     bad_rows = np.flatnonzero(bad_any)
 
-    def reason(row: int, among: list[_Check]) -> str:
+    keywords = table.columns.get(
+        next((h for h, c in column_map.items() if c == "keyword"), ""), None
+    )
+
+    def issue(
+        row: int, among: list[_Check], action: Literal["dropped", "flagged"] = "dropped"
+    ) -> LoadIssue:
+        date = parsed["date"][row] if "date" in parsed else np.datetime64("NaT")
+        cell = None if keywords is None else keywords[row]
         for check in among:
             if check.mask[row]:
-                return f"{table.where(row)}: `{check.column}` {check.describe(row)}"
+                return check.issue(
+                    row,
+                    action,
+                    where=table.where(row),
+                    keyword="" if missing_mask([cell])[0] else str(cell).strip(),
+                    date="" if np.isnat(date) else str(date),
+                )
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def reason(row: int, among: list[_Check]) -> str:
+        return issue(row, among).text
 
     refused = np.flatnonzero(bad_any & ~totals)
     if refused.size and errors == "raise":
@@ -747,7 +943,8 @@ def _screen_rows(
         if refused.size > 1:
             shown = ", ".join(str(r) for r in refused[1:6])
             more = (
-                f" {refused.size - 1} more bad row(s) (rows {shown}"
+                f" {counted(refused.size - 1, 'more bad row')} "
+                f"({'row' if refused.size == 2 else 'rows'} {shown}"
                 f"{', ...' if refused.size > 6 else ''})."
             )
         raise InvalidInputError(
@@ -780,10 +977,10 @@ def _screen_rows(
         _Check(
             "keyword",
             split_day,
-            lambda i: (
-                f"repeats the {key_name} of row {int(first_of_day[i])} with different values; "
-                + remedy
-            ),
+            lambda i: f"repeats the {key_name} of row {int(first_of_day[i])} with different values",
+            kind="key_repeat",
+            remedy=remedy,
+            other_row=lambda i: int(first_of_day[i]),
         )
     )
     flagged_any |= split_day
@@ -792,9 +989,9 @@ def _screen_rows(
         source=table.source,
         n_read=n,
         dropped_rows=bad_rows.astype(np.int64),
-        reasons=tuple(reason(int(r), checks) for r in bad_rows),
+        issues=tuple(issue(int(r), checks) for r in bad_rows)
+        + tuple(issue(int(r), waived, "flagged") for r in flagged_rows),
         flagged_rows=flagged_rows.astype(np.int64),
-        flags=tuple(reason(int(r), waived) for r in flagged_rows),
         column_map=dict(column_map),
         ignored_columns=ignored,
         title_rows=table.skipped,

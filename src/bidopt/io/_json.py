@@ -243,7 +243,8 @@ def _build(cls: type, fields: dict[str, Any]) -> Any:
     unknown = sorted(set(fields) - set(known))
     if unknown:
         raise InvalidInputError(
-            f"`text` must hold the fields of {cls.__qualname__}. Got unknown field(s) "
+            f"`text` must hold the fields of {cls.__qualname__}. Got "
+            f"{'an unknown field' if len(unknown) == 1 else 'unknown fields'} "
             f"{unknown} instead (saved by another bidopt version?)."
         )
     init = {k: v for k, v in fields.items() if known[k].init}

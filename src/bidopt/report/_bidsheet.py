@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,25 +336,25 @@ def _formula_like(log: KeywordLog, first: npt.NDArray[np.int64]) -> int:
     return int(hit.sum())
 
 
-#: A keyword-day as the reader names it (``_name_days``): its key's repr, then the date.
-_NAMED_DAY = re.compile(r"(.*?) on \d{4}-\d{2}-\d{2}(?::|$)")
-
-
 def _averaged_keys(
     log: KeywordLog, first: npt.NDArray[np.int64], key_cols: dict[str, ObjectArray]
 ) -> tuple[str, ...]:
     """The keys (as the bid file names them) with a keyword-day that the reader summed at
-    its rows' click-weighted bid (``log.report.averaged_days``: device bid premiums), in
-    the sheet's key order before sorting; ``first``: a log row of each key."""
-    days = log.report.averaged_days
+    its rows' click-weighted bid (``log.report.averaged``: device bid premiums, matched by
+    key, not by their wording), in the sheet's key order before sorting; ``first``: a
+    log row of each key."""
+    days = log.report.averaged
     if not days:
         return ()
-    named = {m[1] for d in days if (m := _NAMED_DAY.match(d)) is not None}
-    text = [getattr(log, c) for c in KEY_COLUMNS]
+    averaged = {d.key for d in days}
+    text = {c: getattr(log, c) for c in KEY_COLUMNS}
     out = []
     for i, row in enumerate(first.tolist()):
-        name = " / ".join(str(c.categories[c.codes[row]]) for c in text if c is not None)
-        if repr(name) in named:
+        key = tuple(
+            None if (c := text.get(name)) is None else str(c.categories[c.codes[row]])
+            for name in ("campaign", "ad_group", "keyword", "match_type")
+        )
+        if key in averaged:
             out.append(" / ".join(str(key_cols[c][i]) for c in KEY_COLUMNS[:3]))
     return tuple(sorted(out))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,7 +45,7 @@ def _stamp(source: str, words: dict[str, str]) -> str:
 def _load_section(load: LoadReport | None, lang: Lang) -> str:
     if load is None:
         return ""
-    attribution = sum("attribution window" in f for f in load.flags)
+    attribution = load.n_attribution
     if lang == "zh":
         lines = [
             f"读取 {load.n_read:,} 行，保留 {load.n_kept:,} 行，丢弃 {load.n_dropped:,} 行。",
@@ -91,7 +90,7 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         body += f"<p>{text(intro)}</p>"
         body += "<ul>" + "".join(f"<li>{text(k)}</li>" for k in load.lost_keys[:shown])
         body += (f"<li>… {more:,}</li>" if more > 0 else "") + "</ul>"
-    totals, followers, repeats, others = _sorted_reasons(load.reasons)
+    totals, followers, repeats, others = _sorted_reasons(load)
     if export_total := totals.pop(_EXPORT, 0):
         body += (
             "<p>"
@@ -162,37 +161,33 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
     return body
 
 
-_TOTAL_ROW = re.compile(r".*labels the row as its keyword-day's total over the .+ split \('(.*?)':")
-_FOLLOWER = re.compile(r".*shares its .+ with row \d+, which was dropped; the day's other split")
-_EXPORT_TOTAL = re.compile(r".*: `date` is the export's totals row \(")
 _EXPORT = "\0export"  # (the export's own totals row, among the split's total labels)
-_REPEAT = re.compile(r".*: `keyword` repeats row \d+ exactly \(same ")
 
 
-def _sorted_reasons(reasons: tuple[str, ...]) -> tuple[dict[str, int], int, int, list[str]]:
-    """The drop reasons as :func:`bidopt.datasets.read_keyword_log` words them: a split
-    report's total rows (全部 / 合计 beside the device rows) counted by label (the
-    export's own totals row under the label ``_EXPORT``), the rows
+def _sorted_reasons(load: LoadReport) -> tuple[dict[str, int], int, int, list[str]]:
+    """The dropped rows of ``load`` by the kind of their issue (``load.issues``, never
+    their wording): a split report's total rows (全部 / 合计 beside the device rows)
+    counted by label (the export's own totals row under the label ``_EXPORT``), the rows
     dropped only because another row of their keyword-day was, counted, the rows that
-    repeat an earlier row exactly, counted, and the other reasons in order.  The page
-    says the first three in a line each: listed, the total rows and the copies read as
-    bad data (in English on the Chinese page), and the followers hid the row that was
+    repeat an earlier row exactly, counted, and the other rows' reasons in order.  The
+    page says the first three in a line each: listed, the total rows and the copies read
+    as bad data (in English on the Chinese page), and the followers hid the row that was
     bad."""
     totals: dict[str, int] = {}
     followers = repeats = 0
     others = []
-    for reason in reasons:
-        found = _TOTAL_ROW.match(reason)
-        if _EXPORT_TOTAL.match(reason):
+    for issue in load.issues_of(action="dropped"):
+        if issue.kind == "export_total":
             totals[_EXPORT] = totals.get(_EXPORT, 0) + 1
-        elif found is not None:
-            totals[found.group(1)] = totals.get(found.group(1), 0) + 1
-        elif _FOLLOWER.match(reason):
+        elif issue.kind == "split_total":
+            label = issue.label or ""
+            totals[label] = totals.get(label, 0) + 1
+        elif issue.kind == "with_its_day":
             followers += 1
-        elif _REPEAT.match(reason):
+        elif issue.kind == "repeat":
             repeats += 1
         else:
-            others.append(reason)
+            others.append(issue.text)
     return totals, followers, repeats, others
 
 

@@ -1,0 +1,93 @@
+"""A month is not a day: the shared date parser and its callers refuse month-precision
+dates (datetime64[M], a pandas Period, "2026-11") instead of reading the 1st of the month;
+a channel history, whose rows are periods, reads a datetime64 month as its first day."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bidopt._dates import DAY_CONTRACT, not_a_day, parse_date, parse_dates
+from bidopt.customers import rfm_table
+from bidopt.datasets import read_channel_history, read_crowd_report, read_keyword_log
+from bidopt.exceptions import InvalidInputError
+
+MONTHS = np.array(["2026-11", "2026-12"], dtype="datetime64[M]")
+
+
+def _report(dates: object) -> dict[str, object]:
+    return {"date": dates, "keyword": ["a", "b"], "impressions": [10, 20], "clicks": [1, 2]}
+
+
+def test_parser_reads_no_month_as_a_day() -> None:
+    dates, bad = parse_dates(MONTHS)
+    assert bad.all() and np.isnat(dates).all()
+    assert np.isnat(parse_date(np.datetime64("2026-11")))
+    assert np.isnat(parse_date("2026-11")) and np.isnat(parse_date("2026年11月"))
+    assert not_a_day(np.datetime64("2026", "Y")) == "year"
+    assert not_a_day(np.datetime64("2026-11-11")) is None
+    # a day (and a day with its hour) is still a day
+    days = np.array(["2026-11-11", "2026-11-12T09:00"], dtype="datetime64[m]")
+    assert parse_dates(days)[0].tolist() == parse_dates(days.astype("datetime64[D]"))[0].tolist()
+    # a reader of periods asks for the first day explicitly
+    first = parse_dates(MONTHS, periods=True)[0]
+    assert [str(d) for d in first] == ["2026-11-01", "2026-12-01"]
+
+
+@pytest.mark.parametrize(
+    ("dates", "shown"),
+    [
+        (MONTHS, "got 2026-11"),
+        (np.array(["2026-11", "2026-12"], dtype=object), "got '2026-11'"),
+    ],
+)
+def test_keyword_reader_refuses_a_month(dates: object, shown: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        read_keyword_log(_report(dates))
+    message = str(info.value)
+    assert "`date` must be " + DAY_CONTRACT + ", not a month; " + shown in message
+    assert "2026-11-01" not in message
+    log = read_keyword_log(_report(dates), errors="drop")
+    assert len(log) == 0 and "not a month" in log.report.reasons[0]
+
+
+def test_keyword_reader_refuses_a_pandas_period() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(_report(pd.period_range("2026-11", periods=2, freq="M")))
+    with pytest.raises(InvalidInputError, match=r"not a month; got Period\('2026-11', 'M'\)"):
+        read_keyword_log(frame)
+
+
+def test_crowd_report_refuses_a_month() -> None:
+    source = {
+        "date": MONTHS,
+        "keyword": ["a", "a"],
+        "crowd": ["x", "y"],
+        "impressions": [10, 20],
+        "clicks": [1, 2],
+        "cost": [1.0, 2.0],
+    }
+    with pytest.raises(InvalidInputError, match="`date` must be a day .*not a month; got 2026-11"):
+        read_crowd_report(source)
+
+
+def test_rfm_table_refuses_a_month() -> None:
+    orders = {"customer_id": ["a", "b"], "date": MONTHS, "amount": [1.0, 2.0]}
+    with pytest.raises(InvalidInputError, match="Got 2026-11, a month, not a day, at row 0"):
+        rfm_table(orders)
+    days = {"customer_id": ["a", "b"], "date": ["2026-11-02", "2026-11-05"], "amount": [1.0, 2.0]}
+    with pytest.raises(InvalidInputError, match="`calibration_end` must be a date"):
+        rfm_table(days, calibration_end=np.datetime64("2026-11"))
+
+
+def test_channel_history_reads_months_as_periods() -> None:
+    history = read_channel_history(
+        {
+            "date": np.array(["2026-01", "2026-02", "2026-03"], dtype="datetime64[M]"),
+            "tv": [1.0, 2.0, 3.0],
+            "revenue": [5.0, 6.0, 7.0],
+        },
+        kpi="revenue",
+    )
+    assert history.periods is not None
+    assert [str(p) for p in history.periods] == ["2026-01-01", "2026-02-01", "2026-03-01"]
