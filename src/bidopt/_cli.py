@@ -301,6 +301,8 @@ def run_demo(
     landscape = estimate.landscapes
     now = account.expected().totals()
     budget = now["cost"]
+    # today's bids are the account's current ones (the log's last day was a bid test)
+    today = dict(zip(account.keywords.tolist(), account.current_bids.tolist(), strict=True))
     lines = [
         f"bidopt demo: synthetic Taobao search account, {counted(account.n_keywords, 'keyword')}, "
         f"{counted(account.theme_names.size, 'theme')}, {counted(n_days, 'day')} of history "
@@ -325,7 +327,9 @@ def run_demo(
         # on the estimate, with the safe default, as the plan command does
         with warnings.catch_warnings(record=True) as planning:
             warnings.simplefilter("always")
-            plan = optimize_bids(estimate, budget, max_cpc=MAX_CPC, target_cpa=TARGET_CPA)
+            plan = optimize_bids(
+                estimate, budget, max_cpc=MAX_CPC, target_cpa=TARGET_CPA, current_bids=today
+            )
         caught += planning
     except InfeasibleError as exc:
         lines.append(f"target CPA not reachable: {exc}")
@@ -342,7 +346,11 @@ def run_demo(
             f"Bids raised on {counted(raised, 'keyword')}, lowered on {lowered:,}, paused on "
             f"{paused:,}.",
             f"Solver: {plan.message} Gap <= {plan.relative_gap:.1e} of the optimum; "
-            f"one more yuan of budget buys {plan.shadow_price:.4f} orders.",
+            + (
+                f"one more yuan of budget buys {plan.shadow_price:.4f} orders."
+                if plan.shadow_price > 0
+                else "more budget would buy nothing more (the budget does not limit the plan)."
+            ),
             *_range_lines(plan.ranges),
         ]
     if truth is not None:
@@ -356,7 +364,9 @@ def run_demo(
         if plan is not None:
             say("tracing the spend/orders frontier for the figures")
             # on the landscape the plan was made on (the draws' mean, in the trust region)
-            frontier = bid_frontier(estimate, np.linspace(0.3, 1.5, 9) * budget, max_cpc=MAX_CPC)
+            frontier = bid_frontier(
+                estimate, np.linspace(0.3, 1.5, 9) * budget, max_cpc=MAX_CPC, current_bids=today
+            )
         lines += [
             "",
             *_write_outputs(
