@@ -22,6 +22,7 @@ shares) as its two ends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,8 +48,10 @@ __all__ = [
     "below_today",
     "choose_step",
     "gain_stats",
+    "meet_rules",
     "objective_draws",
     "outside",
+    "step_along",
     "today_start",
     "trust_radius",
 ]
@@ -113,12 +116,22 @@ def choose_step(
     that maximises the ``GAIN_QUANTILE`` quantile of each draw's gain in objective
     (response less ``offset`` times spend), among steps with a positive gain in at
     least ``CONFIDENCE`` of the draws; step 0 (today) when there is none."""
-    base = objective_draws(expected, offset, today)
+    return step_along(lambda x: objective_draws(expected, offset, x), today, target)
+
+
+def step_along(
+    objective: Callable[[FloatArray], FloatArray], today: FloatArray, target: FloatArray
+) -> SafeStep:
+    """The step of :func:`choose_step` for any objective: ``objective(x)`` is each
+    draw's objective at spend ``x`` (shape (n_draws,)); ``today`` and ``target`` are
+    feasible spends of one shape (a split (n_channels,), or a window's
+    (n_channels, n_phases)), and so is every point between them."""
+    base = objective(today)
     best_t, best_q, best_x = 0.0, 0.0, today
-    best_gain = np.zeros(expected.n_draws)
+    best_gain = np.zeros(base.size)
     for t in _STEPS[1:].tolist():
         x = target if t == 1.0 else today + t * (target - today)
-        gain = objective_draws(expected, offset, x) - base
+        gain = objective(x) - base
         q = float(np.quantile(gain, GAIN_QUANTILE))
         if np.mean(gain > 0) >= CONFIDENCE and q > best_q:
             best_t, best_q, best_x, best_gain = t, q, x, gain
@@ -249,16 +262,22 @@ def today_start(fit: ResponseFit, req: Any) -> tuple[FloatArray | None, FloatArr
 
 
 def _meet_rules(fit: ResponseFit, req: Any, x0: FloatArray) -> FloatArray:
-    """Today's split ``x0`` (yuan, shape (n_channels,)) moved just enough to meet the
-    bounds, group rules and budget of ``req``: each group scaled by one factor (the
-    channels stopped by their bounds left out; :func:`repair` ``proportional``), first
-    within each channel's largest spend seen (or today's, if above), else within the
-    bounds alone."""
+    """Today's split ``x0`` moved just enough to meet the rules of ``req``
+    (:func:`meet_rules` within the fit's largest spends seen)."""
     assert fit.max_spend is not None
-    problem = req.problem
     seen = np.array([fit.max_spend[c] for c in req.channels])
+    return meet_rules(req.problem, seen, x0, req.full)
+
+
+def meet_rules(problem: SplitProblem, seen: FloatArray, x0: FloatArray, full: bool) -> FloatArray:
+    """Today's split ``x0`` (yuan, shape (n_channels,)) moved just enough to meet the
+    bounds, group rules and budget of ``problem``: each group scaled by one factor (the
+    channels stopped by their bounds left out; :func:`repair` ``proportional``), first
+    within each channel's largest spend seen ``seen`` (or today's, if above), else
+    within the bounds alone.  The result may still break ``problem`` when it cannot
+    hold (check it with :func:`is_feasible`)."""
     top = np.maximum(np.minimum(problem.upper, np.maximum(seen, x0)), problem.lower)
-    start = repair(x0.copy(), restrict(problem, problem.lower, top), req.full, proportional=True)
-    if is_feasible(problem, start, req.full):
+    start = repair(x0.copy(), restrict(problem, problem.lower, top), full, proportional=True)
+    if is_feasible(problem, start, full):
         return start
-    return repair(x0.copy(), problem, req.full, proportional=True)
+    return repair(x0.copy(), problem, full, proportional=True)

@@ -5,14 +5,11 @@ window, averaged over curve draws."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from scipy import optimize
 
-from bidopt._optional import require_pandas
-from bidopt._quantiles import central_interval
 from bidopt._validation import (
     check_bool,
     check_choice,
@@ -21,13 +18,14 @@ from bidopt._validation import (
     check_scalar,
     short_repr,
 )
-from bidopt._wording import ljust
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import as_mapping, build_split_problem
+from bidopt.channels._split_safe import SafeStep, gain_stats, step_along
 from bidopt.channels._tails import tails, warn_tail
 from bidopt.channels._uncertainty import CurveDraws
 from bidopt.channels._window_model import WindowModel as _WindowModel
+from bidopt.channels._window_result import WindowSplit, window_phases
 from bidopt.channels._window_rules import (
     extrapolation_note,
     guard_caps,
@@ -36,124 +34,11 @@ from bidopt.channels._window_rules import (
     window_constraints,
     worst_violation,
 )
+from bidopt.channels._window_safe import WindowStart, safe_note, trust_box, window_start
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray
 
 __all__ = ["WindowSplit", "split_window"]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class WindowSplit:
-    """A budget split over the phases of a campaign window.
-
-    Attributes
-    ----------
-    channels, phases : tuple of str
-    lengths : ndarray of int64, shape (n_phases,)
-        Periods in each phase.
-    spend : ndarray of float64, shape (n_channels, n_phases)
-        Spend per period of each channel in each phase (yuan).
-    response : float
-        Expected KPI over the window and, with ``tail``, the periods after it that its
-        carry-over reaches (mean over the draws).
-    tail_response : float
-        The part of ``response`` earned after the window.
-    channel_response : ndarray of float64, shape (n_channels,)
-    response_draws : ndarray of float64, shape (n_draws,)
-    channel_response_median : ndarray of float64, shape (n_channels,), or None
-        The median over the draws of each channel's response (``channel_response`` is
-        the mean).
-    tail_channels : tuple of str
-        Channels whose mean response over the draws lies outside the draws' central
-        80% interval: a few draws (a channel the history does not identify) dominate
-        the mean, and so ``response``; the message and summary say so and
-        ``split_window`` warns (:class:`~bidopt.exceptions.IdentifiabilityWarning`).
-    success : bool
-        The budget, phase budgets, shares and bounds hold on ``spend`` (1e-6 relative).
-    message : str
-    nit : int
-    """
-
-    channels: tuple[str, ...]
-    phases: tuple[str, ...]
-    lengths: np.ndarray
-    spend: FloatArray
-    response: float
-    tail_response: float
-    channel_response: FloatArray
-    response_draws: FloatArray
-    success: bool
-    message: str
-    nit: int
-    channel_response_median: FloatArray | None = None
-    tail_channels: tuple[str, ...] = ()
-
-    @property
-    def phase_spend(self) -> FloatArray:
-        """Spend of each channel over each whole phase (yuan), (n_channels, n_phases)."""
-        return np.asarray(self.spend * self.lengths, dtype=np.float64)
-
-    @property
-    def total_spend(self) -> float:
-        return float(self.phase_spend.sum())
-
-    def summary(self) -> str:
-        """The plan per phase and channel."""
-        lines = [
-            f"WindowSplit: {self.message}",
-            f"  spend {self.total_spend:,.0f} yuan, expected response {self.response:,.0f} "
-            f"(of which {self.tail_response:,.0f} after the window)",
-        ]
-        head = "".join(f"{p[:12]:>14}" for p in self.phases)
-        lines.append(f"  {'yuan per period':<16}{head}")
-        for j, c in enumerate(self.channels):
-            row = "".join(f"{v:>14,.0f}" for v in self.spend[j])
-            lines.append(f"  {ljust(c, 16)}{row}")
-        q = central_interval(self.response_draws, 0.8)
-        lines.append(
-            f"  over {self.response_draws.size} draws: 80% range {q[0]:,.0f} - {q[1]:,.0f}"
-        )
-        if self.tail_channels:
-            where = "outside" if not q[0] <= self.response <= q[1] else "inside"
-            lines.append(
-                f"  the expected response {self.response:,.0f} is the mean over the draws, "
-                f"{where} that range: a few draws of {', '.join(self.tail_channels)} dominate "
-                f"it (not identified by the history); the median is "
-                f"{np.median(self.response_draws):,.0f}"
-            )
-        return "\n".join(lines)
-
-    def to_frame(self) -> Any:
-        """One row per channel and phase (needs pandas)."""
-        pd = require_pandas("WindowSplit.to_frame()")
-        n, f = self.spend.shape
-        return pd.DataFrame(
-            {
-                "channel": np.repeat(np.array(self.channels, dtype=object), f),
-                "phase": np.tile(np.array(self.phases, dtype=object), n),
-                "periods": np.tile(self.lengths, n),
-                "spend_per_period": self.spend.ravel(),
-                "phase_spend": self.phase_spend.ravel(),
-            }
-        )
-
-
-def _phases(phases: Any) -> tuple[tuple[str, ...], np.ndarray]:
-    if not isinstance(phases, Mapping) or not phases:
-        raise InvalidInputError(
-            "`phases` must be a mapping of phase name -> number of periods (e.g. "
-            f"{{'pre-heat': 7, 'double11': 1}}). Got {short_repr(phases)} instead."
-        )
-    lengths = [
-        int(check_scalar(v, f"phases[{k!r}]", lower=1, integer=True)) for k, v in phases.items()
-    ]
-    names = tuple(map(str, phases))
-    if len(set(names)) < len(names):
-        raise InvalidInputError(
-            "`phases` must name each phase once (names are compared as text). Got "
-            f"{short_repr(list(phases))} instead."
-        )
-    return names, np.array(lengths, dtype=np.int64)
 
 
 def split_window(
@@ -170,6 +55,7 @@ def split_window(
     bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
     extrapolation: float | None = 1.5,
     options: Mapping[str, Any] | None = None,
+    safe: bool = True,
 ) -> WindowSplit:
     """Split a campaign's budget over channels and the phases of its window.
 
@@ -227,6 +113,25 @@ def split_window(
         tangent point), alone and in pairs within a channel or phase, and SLSQP solves
         again, keeping any gain, until no switch gains.  The message gives the gap to
         the envelope bound: the split is proven optimal only when it closes it.
+    safe : bool, default True
+        With a fit: move from today's split only as far as the draws support, as
+        :func:`split_budget` does.  Today's split in each phase is the fit's mean spend
+        per period in its channel mix, scaled to the phase's budget per period (without
+        ``phase_budgets``, the window's budget spread evenly over its periods); where
+        that breaks the bounds, share rules or extrapolation guard, each phase's split
+        is moved just enough to meet them (each group scaled by one factor; the shares
+        then hold within every phase, and so over the window).  Each channel in each
+        phase stays within a trust region ``today * exp(+-r)``, ``r`` wider where the
+        draws pin its marginal ROI at that spend down (lift tests do); the split takes
+        the step on the path from today's split to the best window split within that
+        region that maximises the 20% quantile of the gain in the window's response
+        over today's split across the draws, among steps that gain in at least 90% of
+        them, and stays at today's split when no step does.  The message and summary
+        say how far it moved and why; ``safe_step``, ``gain_probability``,
+        ``gain_interval`` and ``current_spend`` report it.  ``before`` does not set
+        today's split (it is the carry-over into the window).  False: the best split
+        over the draws (within the guard).  Ignored for bare ``CurveDraws``, which have
+        no today's split: the split is then the best over the draws.
 
     Returns
     -------
@@ -239,7 +144,7 @@ def split_window(
             "`curves` must be a ResponseFit with draws or CurveDraws. Got "
             f"{type(curves).__name__} instead."
         )
-    names, lengths = _phases(phases)
+    names, lengths = window_phases(phases)
     opts = check_options(options, _OPTIONS, method="slsqp")
     maxiter = int(check_scalar(opts["maxiter"], "options['maxiter']", lower=1, integer=True))
     ftol = check_scalar(opts["ftol"], "options['ftol']", lower=0, lower_inclusive=False)
@@ -247,6 +152,7 @@ def split_window(
     rng = check_random_state(opts["rng"])
     per = check_choice(shares_per, "shares_per", ("window", "phase"))
     with_tail = bool(check_bool(tail, "tail"))
+    use_safe = bool(check_bool(safe, "safe"))
     channels = draws.channels
     n, f = len(channels), len(names)
     total, budgets = window_budgets(total_budget, phase_budgets, names)
@@ -289,11 +195,14 @@ def split_window(
     envelope = model.envelope() if s_shaped else None
     max_tries = 1 + (envelope is not None) + n_starts + 4 * n * f  # SLSQP starts at most
 
-    def solve(upper: FloatArray) -> tuple[FloatArray, Any, int, int, float | None]:
+    def solve(
+        upper: FloatArray, lo: FloatArray = lo, first: FloatArray | None = None
+    ) -> tuple[FloatArray, Any, int, int, float | None]:
         """The best split within ``lo``..``upper``, SLSQP's result, its iterations, the
         number of starts and (S-shaped curves) the concave-envelope bound, or None when
-        that solve did not converge to a feasible split."""
-        x0 = np.clip(np.full((n, f), scale), lo, upper)
+        that solve did not converge to a feasible split.  ``first``: the first start
+        (default the uniform split, clipped to the bounds)."""
+        x0 = np.clip(np.full((n, f), scale) if first is None else first, lo, upper)
         r0 = max(abs(model.value(x0)), 1e-12)
         scaled = [
             {
@@ -371,21 +280,56 @@ def split_window(
                 break
         return best[2], best[3], nit, tried, bound
 
-    x, res, nit, n_tried, bound = solve(hi)
+    start: WindowStart | str | None = None
+    if use_safe and fit is not None:
+        start = (
+            " Safe default: not applied (the fit has no observed spends)."
+            if fit.mean_spend is None or seen is None
+            else window_start(fit.mean_spend, seen, rules, lengths, total, budgets, lo, hi, user_hi)
+        )
     lifted = ""
-    if guard is not None and worst_violation(cons, x) > 1e-6 * total:
-        # the guard gives way to the user's rules (as in split_budget): solve without it
-        y, res_y, nit_y, _, bound_y = solve(user_hi)
-        nit += nit_y
-        if worst_violation(cons, y) < worst_violation(cons, x):
-            x, res, bound = y, res_y, bound_y
+    chosen = None
+    if isinstance(start, WindowStart):
+        # the safe default: the best split within the trust region around today's
+        # split, then the supported step on the path towards it
+        box = trust_box(draws, start.start, lo, user_hi if start.lifted else hi)
+        target, res, nit, n_tried, bound = solve(box[1], box[0], start.start)
+        found = worst_violation(cons, target) <= 1e-6 * total
+        if not found:  # pragma: no cover - the start is feasible within the box
+            target = start.start
+        base = model.per_draw(start.start)
+        chosen = step_along(model.per_draw, start.start, target)
+        x = chosen.spend
+        local = _optimality_note(
+            s_shaped, n_tried, model.value(target), bound, " within the trust region"
+        )
+        safe_text = (
+            safe_note(channels, chosen, start, box, lo, user_hi, model.per_draw(target) - base)
+            + start.note
+        )
+        if start.lifted:
             lifted = (
                 " The budgets and share rules cannot hold within the extrapolation guard: "
                 "the guard is lifted (your bounds still hold)."
             )
-    worst = worst_violation(cons, x)
+    else:
+        x, res, nit, n_tried, bound = solve(hi)
+        if guard is not None and worst_violation(cons, x) > 1e-6 * total:
+            # the guard gives way to the user's rules (as in split_budget): solve without it
+            y, res_y, nit_y, _, bound_y = solve(user_hi)
+            nit += nit_y
+            if worst_violation(cons, y) < worst_violation(cons, x):
+                x, res, bound = y, res_y, bound_y
+                lifted = (
+                    " The budgets and share rules cannot hold within the extrapolation "
+                    "guard: the guard is lifted (your bounds still hold)."
+                )
+        local = _optimality_note(s_shaped, n_tried, model.value(x), bound)
+        safe_text = start if isinstance(start, str) else ""
+    # every constraint checked on the returned split itself: budgets, shares, bounds
+    off_bounds = float(np.max(np.maximum(lo - x, x - user_hi), initial=0.0))
+    worst = max(worst_violation(cons, x), off_bounds)
     ok = worst <= 1e-6 * total
-    local = _optimality_note(s_shaped, n_tried, model.value(x), bound)
     per_draw = model.per_draw(x)
     median, tailed, heavy = tails(channels, model.channel_draws(x))
     warn_tail(heavy, stacklevel=2)
@@ -405,6 +349,7 @@ def split_window(
             else f"SLSQP: {res.message}; a constraint fails by {worst:,.6g} yuan: check "
             "the budgets and bounds."
         )
+        + safe_text
         + local
         + lifted
         + extrapolation_note(x, channels, seen, guard, extrapolation)
@@ -412,22 +357,50 @@ def split_window(
         nit=nit,
         channel_response_median=median,
         tail_channels=tailed,
+        **_safe_fields(chosen, start, model, per_draw),
     )
+
+
+def _safe_fields(
+    chosen: SafeStep | None,
+    start: WindowStart | str | None,
+    model: _WindowModel,
+    per_draw: FloatArray,
+) -> dict[str, Any]:
+    """The result's safe-default fields: the step, the gain over today's split (the
+    start) across the draws, and today's split with its response; none without the
+    safe default."""
+    if chosen is None or not isinstance(start, WindowStart):
+        return {}
+    today = model.per_draw(start.start)
+    p, interval = gain_stats(per_draw - today)
+    return {
+        "safe_step": chosen.step,
+        "gain_probability": p,
+        "gain_interval": interval,
+        "current_spend": start.start,
+        "current_response": float(today.mean()),
+        "current_response_draws": today,
+    }
 
 
 #: SLSQP's options and the random starts used when some curve draws are S-shaped.
 _OPTIONS: dict[str, Any] = {"maxiter": 1000, "ftol": 1e-12, "n_starts": 8, "rng": 0}
 
 
-def _optimality_note(s_shaped: bool, n_tried: int, value: float, bound: float | None) -> str:
+def _optimality_note(
+    s_shaped: bool, n_tried: int, value: float, bound: float | None, where: str = ""
+) -> str:
     """What the message says of the split's optimality with S-shaped curve draws: its
     gap to the concave-envelope bound (proven optimal only when within 1e-6), or that
-    no bound was found."""
+    no bound was found; ``where`` says where it was sought (the safe default: within
+    the trust region, from today's split)."""
     if not s_shaped:
         return ""
+    first = "today's split" if where else "the uniform split"
     head = (
-        f" Some curve draws are S-shaped: the best of {n_tried} SLSQP runs (from the "
-        "uniform split, the optimum on the curves' concave envelopes and "
+        f" Some curve draws are S-shaped: the best of {n_tried} SLSQP runs{where} (from "
+        f"{first}, the optimum on the curves' concave envelopes and "
         "options['n_starts'] random splits, then switching channel-phase cells off and on)"
     )
     if bound is None:

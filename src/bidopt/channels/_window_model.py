@@ -153,7 +153,13 @@ class WindowModel:
 
     def gradient(self, x: FloatArray) -> FloatArray:
         z = self._z(x)
-        slope = unit_derivative(self.code, z, self.shape)
+        # a Hill curve of shape < 1 has an infinite slope at 0 adstock: taken at 1e-12
+        # of its scale, as CurveSet takes it (else a period no spend reaches, such as a
+        # tail period of a channel without carry-over, gives inf x 0 = NaN)
+        concave_hill = (self.code == HILL) & (self.shape < 1)
+        slope = unit_derivative(
+            self.code, np.where(concave_hill, np.maximum(z, 1e-12), z), self.shape
+        )
         if self.relaxed:
             slope = np.where(z < self.tangent, self.line, slope)
         g = self.size / self.scale * slope

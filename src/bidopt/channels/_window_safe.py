@@ -1,0 +1,261 @@
+"""The safe default of a window split (``split_window(fit, ..., safe=True)``): move
+from today's split, phase by phase, only as far as the draws support.
+
+The rule is split_budget's (:mod:`bidopt.channels._split_safe`, one implementation):
+
+* today's split in each phase is the fit's mean spend per period, in its channel mix,
+  scaled to the phase's budget per period (without ``phase_budgets``, the window's
+  budget spread evenly over its periods); when that breaks the bounds, the group rules
+  (their shares within the phase, which also holds them over the window) or the
+  extrapolation guard, each phase's split is moved just enough to meet them
+  (:func:`~bidopt.channels._split_safe.meet_rules`: each group scaled by one factor);
+* each cell (a channel in a phase) stays within a trust region ``today * exp(+-r)``
+  around it, ``r`` from the width of the channel's 80% marginal-ROI interval at that
+  spend (:func:`~bidopt.channels._split_safe.trust_radius`);
+* the best window split over the draws within that region is found, and the step on
+  the straight path from today's split towards it is taken that maximises the
+  ``GAIN_QUANTILE`` quantile of the gain in the window's response over today's split,
+  among the steps that gain in at least ``CONFIDENCE`` of the draws; with none, today's
+  split (:func:`~bidopt.channels._split_safe.step_along`).
+
+Every point of that path meets the window's linear constraints (budgets, shares,
+bounds) as its two ends do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bidopt.channels._problem import SplitProblem, is_feasible, restrict
+from bidopt.channels._result import signed_pair
+from bidopt.channels._split_safe import (
+    CONFIDENCE,
+    GAIN_QUANTILE,
+    SafeStep,
+    meet_rules,
+    trust_radius,
+)
+from bidopt.channels._uncertainty import CurveDraws
+from bidopt.typing import FloatArray
+
+__all__ = ["WindowStart", "phase_budgets_per_period", "safe_note", "trust_box", "window_start"]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStart:
+    """Today's split over a window and where the safe default starts from.
+
+    ``today``: the fit's mean spend per period in its mix, scaled to each phase's
+    budget per period; ``start``: today's split moved just enough to meet the rules
+    (``today`` itself when it meets them); both yuan per period, shape (n_channels,
+    n_phases).  ``note``: what the message says of them; ``lifted``: the start needed
+    the extrapolation guard lifted."""
+
+    today: FloatArray
+    start: FloatArray
+    note: str
+    lifted: bool
+
+
+def phase_budgets_per_period(
+    lengths: np.ndarray, total: float, budgets: FloatArray | None
+) -> FloatArray:
+    """Each phase's budget per period (yuan, shape (n_phases,)): its own budget over
+    its periods, or without phase budgets the window's spread evenly."""
+    if budgets is None:
+        return np.full(lengths.size, total / float(lengths.sum()))
+    return np.asarray(budgets / lengths, dtype=np.float64)
+
+
+def _phase_problem(
+    rules: SplitProblem, budget: float, lower: FloatArray, upper: FloatArray
+) -> SplitProblem:
+    """One phase's split as a problem of ``budget`` yuan per period: the share rules of
+    ``rules`` (fractions) on that budget, channel bounds ``lower``..``upper``."""
+    assert rules.share_lower is not None
+    assert rules.share_upper is not None
+    n = len(rules.channels)
+    base = replace(
+        rules,
+        budget=budget,
+        lower=np.zeros(n),
+        upper=np.full(n, budget),
+        group_lower=rules.share_lower * budget,
+        group_upper=rules.share_upper * budget,
+    )
+    return restrict(base, lower, np.maximum(np.minimum(upper, budget), lower))
+
+
+def _meet_phases(
+    rules: SplitProblem,
+    per_period: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    seen: FloatArray,
+    today: FloatArray,
+) -> FloatArray | None:
+    """Today's split moved, phase by phase, just enough to meet each phase's budget
+    per period, bounds ``lo``..``hi`` and share rules; None when some phase cannot."""
+    out: FloatArray = np.array(today, dtype=np.float64)
+    for p in range(per_period.size):
+        problem = _phase_problem(rules, float(per_period[p]), lo[:, p], hi[:, p])
+        x0 = today[:, p]
+        if is_feasible(problem, x0, True):
+            continue
+        x = meet_rules(problem, seen, x0, True)
+        if not is_feasible(problem, x, True):
+            return None
+        out[:, p] = x
+    return out
+
+
+def window_start(
+    mean_spend: Mapping[str, float],
+    max_spend: Mapping[str, float],
+    rules: SplitProblem,
+    lengths: np.ndarray,
+    total: float,
+    budgets: FloatArray | None,
+    lo: FloatArray,
+    guarded: FloatArray,
+    user_hi: FloatArray,
+) -> WindowStart | str:
+    """Today's split over the window and the safe default's start (see
+    :class:`WindowStart`), first within the extrapolation guard's caps ``guarded``,
+    else within the user's maximums ``user_hi`` (yuan per period, shape (n_channels,
+    n_phases)); or the sentence saying why the safe default is not applied."""
+    channels = rules.channels
+    mix = np.array([mean_spend[c] for c in channels], dtype=np.float64)
+    seen = np.array([max_spend[c] for c in channels], dtype=np.float64)
+    level = float(mix.sum())
+    if level <= 0:
+        return " Safe default: not applied (the fitted history's mean spend is 0)."
+    per_period = phase_budgets_per_period(lengths, total, budgets)
+    today = mix[:, None] * (per_period / level)[None, :]
+    note = (
+        f" Today's split: the fitted history's mean spend per period ({level:,.0f} yuan) in "
+        "its channel mix, scaled to each phase's budget per period ("
+        + ", ".join(f"{v:,.0f}" for v in per_period.tolist())
+        + " yuan): the gains are at equal spend."
+    )
+    start = _meet_phases(rules, per_period, lo, guarded, seen, today)
+    lifted = False
+    if start is None:
+        start = _meet_phases(rules, per_period, lo, user_hi, seen, today)
+        lifted = True
+    if start is None:
+        return (
+            " Safe default: not applied: today's split cannot be moved to meet the bounds "
+            "and share rules within every phase (they can hold over the window only, or not "
+            "at all); the split is the best over the draws."
+        )
+    if np.any(np.abs(start - today) > 1e-9 * per_period.max()):
+        note += (
+            " It breaks the bounds, share rules"
+            + (" or extrapolation guard" if not lifted else "")
+            + " in some phase: the start is today's split moved just enough to meet them "
+            "(each group scaled by one factor within each phase)"
+            + (
+                ", with the extrapolation guard lifted (the rules cannot hold within it)"
+                if lifted
+                else ""
+            )
+            + "."
+        )
+    above = [
+        c
+        for j, c in enumerate(channels)
+        if np.any((start[j] > seen[j] * (1 + 1e-9)) & (start[j] > 0))
+    ]
+    if above:
+        note += (
+            " Today's split spends above the largest spend seen for "
+            f"{', '.join(above)} in some phase (the phase's budget per period is above the "
+            "history's): the curves are extrapolated there."
+        )
+    return WindowStart(today=today, start=start, note=note, lifted=lifted)
+
+
+def trust_box(
+    draws: CurveDraws, start: FloatArray, lo: FloatArray, hi: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each cell's trust region around ``start`` (yuan per period, shape (n_channels,
+    n_phases)), within ``lo``..``hi``: the lower and upper ends and the log-radius,
+    each of that shape (:func:`trust_radius` at each phase's start)."""
+    radius = np.column_stack([trust_radius(draws, start[:, p]) for p in range(start.shape[1])])
+    low = np.minimum(np.maximum(lo, start * np.exp(-radius)), start)
+    high = np.maximum(np.minimum(hi, start * np.exp(radius)), start)
+    return low, high, radius
+
+
+def safe_note(
+    channels: tuple[str, ...],
+    chosen: SafeStep,
+    start: WindowStart,
+    box: tuple[FloatArray, FloatArray, FloatArray],
+    lo: FloatArray,
+    hi: FloatArray,
+    full_gain: FloatArray,
+) -> str:
+    """The plain-words sentence of the safe step: how far it moved from today's split
+    towards the best split within the trust region and why, the gain over
+    today's split (``chosen``; moved to meet the rules when it breaks them), the channels
+    held at the trust region's edge and those never started; ``full_gain`` is each
+    draw's gain of the full move; ``box`` is :func:`trust_box`'s answer and ``lo``,
+    ``hi`` the bounds it was cut to (yuan per period, shape (n_channels, n_phases))."""
+    low, high, radius = box
+    moved = bool(np.any(np.abs(start.start - start.today) > 1e-9 * max(float(hi.max()), 1.0)))
+    origin = "today's split (moved to meet the rules)" if moved else "today's split"
+    idle = [
+        c for j, c in enumerate(channels) if np.all(start.start[j] <= 0) and np.all(high[j] <= 0)
+    ]
+    not_started = (
+        f" Not started: {', '.join(idle)} (nothing spent in today's split, and a trust "
+        "region around 0 spend is 0: the safe default never starts a channel the history "
+        "did not show spending); to try one, give it a minimum in bounds= or split with "
+        "safe=False, and measure it with a lift test."
+        if idle
+        else ""
+    )
+    if chosen.step <= 0:
+        return (
+            f" Safe default: stayed at {origin}. No move towards the best window split over "
+            f"the draws gains in at least {CONFIDENCE:.0%} of them with a positive "
+            f"{GAIN_QUANTILE:.0%} quantile (the full move gains in "
+            f"{float(np.mean(full_gain > 0)):.0%} of the draws): the history does not support "
+            "reallocating further under these budgets, bounds and rules; lift tests on the "
+            "channels flagged not identified would." + not_started
+        )
+    tol = 1e-9
+    edge = ((low > lo * (1 + tol) + 1e-12) & (chosen.spend <= low * (1 + tol))) | (
+        (high < hi * (1 - tol)) & (chosen.spend >= high * (1 - tol))
+    )
+    at_edge = [c for j, c in enumerate(channels) if c not in idle and bool(edge[j].any())]
+    region = (
+        "each channel in each phase within its starting spend x exp(+-r), r from "
+        f"{float(radius.min()):.2f} to {float(radius.max()):.2f} (wider where the draws pin "
+        "its marginal ROI down)"
+    )
+    if chosen.step >= 1:
+        text = (
+            " Safe default: the best window split over the draws within the trust region "
+            f"({region}) around {origin}"
+        )
+    else:
+        text = (
+            f" Safe default: moved {chosen.step:.0%} of the way from {origin} towards the "
+            f"best window split over the draws within the trust region ({region}); further "
+            "moves are not supported by the draws"
+        )
+    lo_gain, hi_gain = chosen.gain_interval
+    text += (
+        f"; the gain in the window's response over {origin} is positive in "
+        f"{chosen.gain_probability:.0%} of the draws, 80% interval "
+        "{} to {}.".format(*signed_pair(lo_gain, hi_gain))
+    )
+    if at_edge:
+        text += f" Held at the trust region's edge: {', '.join(at_edge)}."
+    return text + not_started
