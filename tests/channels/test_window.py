@@ -198,3 +198,40 @@ def test_the_guard_gives_way_to_the_phase_budgets_and_says_by_how_much() -> None
     assert shared.success and shared.phase_spend[0].sum() == pytest.approx(32000.0)
     assert "the guard is lifted" in shared.message
     assert re.search(r"a [\d,.]+ \([\d,.]+ above its guard of 3,000\.00\)", shared.message)
+
+
+def test_a_concave_hill_draw_with_no_carry_over_keeps_the_gradient_finite() -> None:
+    # Robyn's fit: a Hill draw of shape < 1 (infinite slope at 0) on a channel without
+    # carry-over has 0 adstock in the tail periods, where no spend reaches: the gradient
+    # was inf x 0 = NaN there and SLSQP stopped ('Inequality constraints incompatible')
+    # at its start, the uniform split
+    nd = 4
+    draws = CurveDraws(
+        channels=("a", "b"),
+        kind="hill",
+        params={
+            "ceiling": np.full((nd, 2), 3000.0),
+            "half": np.array([[500.0, 2000.0]] * nd),
+            "shape": np.array([[0.6, 0.8]] * nd),
+        },
+        adstock={"alpha": np.array([[0.0, 0.5]] * nd)},
+        l_max=4,
+    )
+    split = split_window(
+        draws, 4000.0, phases={"pre": 3, "d11": 1}, before={"a": 100.0, "b": 100.0}
+    )
+    assert split.success, split.message
+    assert "Optimization terminated successfully" in split.message
+    # the exact gradient against finite differences at the split
+    from bidopt.channels._window_model import WindowModel
+
+    model = WindowModel(draws, split.lengths, {"a": 100.0, "b": 100.0}, True)
+    grad = model.gradient(split.spend)
+    assert np.all(np.isfinite(grad))
+    assert split.response > model.value(np.full((2, 2), 500.0)) * 1.001  # beats its start
+    h = 1e-3
+    for i, j in np.ndindex(*split.spend.shape):
+        e = np.zeros_like(split.spend)
+        e[i, j] = h
+        fd = (model.value(split.spend + e) - model.value(split.spend - e)) / (2 * h)
+        np.testing.assert_allclose(grad[i, j], fd, rtol=1e-5)
