@@ -169,6 +169,9 @@ def test_todays_split_is_the_mean_mix_at_each_phase_budget() -> None:
     assert "Today's split: the fitted history's mean spend per period (4,000 yuan)" in (
         split.message
     )
+    frame = split.to_frame()
+    np.testing.assert_allclose(frame["current_spend_per_period"], split.current_spend.ravel())
+    assert "today's split (the safe default's start):" in split.summary()
 
 
 def test_disagreeing_draws_keep_todays_split() -> None:
@@ -261,3 +264,26 @@ def test_a_channel_that_spends_nothing_is_not_started() -> None:
     split = split_window(idle, phases=PHASES, phase_budgets=budgets)
     assert split.success and np.all(split.spend[0] == 0.0)
     assert "Not started: a" in split.message
+
+
+def test_the_message_names_what_todays_split_breaks_and_where() -> None:
+    fit = _seeded(1)
+    # today's mix puts 25% on a: a 30% rule in every phase moves the start
+    split = split_window(
+        fit,
+        phases=PHASES,
+        phase_budgets=BUDGETS,
+        groups={"g": ["a"]},
+        group_shares={"g": 0.3},
+        shares_per="phase",
+    )
+    assert "It breaks the share rules in every phase" in split.message
+    assert "today's split (moved to meet the rules)" in split.message
+    assert split.current_spend is not None
+    np.testing.assert_allclose(
+        split.current_spend[0] * split.lengths, 0.3 * split.phase_spend.sum(0)
+    )
+    # a's maximum of 2,000 a period is broken on the d11 day only (10,000 x 25%)
+    split = split_window(fit, phases=PHASES, phase_budgets=BUDGETS, bounds={"a": (None, 2000.0)})
+    assert "It breaks your bounds in d11:" in split.message, split.message
+    assert split.current_spend is not None and split.current_spend[0, 2] == pytest.approx(2000.0)

@@ -285,7 +285,9 @@ def split_window(
         start = (
             " Safe default: not applied (the fit has no observed spends)."
             if fit.mean_spend is None or seen is None
-            else window_start(fit.mean_spend, seen, rules, lengths, total, budgets, lo, hi, user_hi)
+            else window_start(
+                fit.mean_spend, seen, rules, lengths, total, budgets, lo, hi, user_hi, names
+            )
         )
     lifted = ""
     chosen = None

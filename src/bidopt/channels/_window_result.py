@@ -141,18 +141,20 @@ class WindowSplit:
         return "\n".join(lines)
 
     def to_frame(self) -> Any:
-        """One row per channel and phase (needs pandas)."""
+        """One row per channel and phase (needs pandas); with the safe default, also
+        today's split per period (``current_spend_per_period``)."""
         pd = require_pandas("WindowSplit.to_frame()")
         n, f = self.spend.shape
-        return pd.DataFrame(
-            {
-                "channel": np.repeat(np.array(self.channels, dtype=object), f),
-                "phase": np.tile(np.array(self.phases, dtype=object), n),
-                "periods": np.tile(self.lengths, n),
-                "spend_per_period": self.spend.ravel(),
-                "phase_spend": self.phase_spend.ravel(),
-            }
-        )
+        columns = {
+            "channel": np.repeat(np.array(self.channels, dtype=object), f),
+            "phase": np.tile(np.array(self.phases, dtype=object), n),
+            "periods": np.tile(self.lengths, n),
+            "spend_per_period": self.spend.ravel(),
+            "phase_spend": self.phase_spend.ravel(),
+        }
+        if self.current_spend is not None:
+            columns["current_spend_per_period"] = self.current_spend.ravel()
+        return pd.DataFrame(columns)
 
 
 def window_phases(phases: Any) -> tuple[tuple[str, ...], np.ndarray]:

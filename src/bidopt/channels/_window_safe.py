@@ -122,11 +122,13 @@ def window_start(
     lo: FloatArray,
     guarded: FloatArray,
     user_hi: FloatArray,
+    names: tuple[str, ...],
 ) -> WindowStart | str:
     """Today's split over the window and the safe default's start (see
     :class:`WindowStart`), first within the extrapolation guard's caps ``guarded``,
     else within the user's maximums ``user_hi`` (yuan per period, shape (n_channels,
-    n_phases)); or the sentence saying why the safe default is not applied."""
+    n_phases)); or the sentence saying why the safe default is not applied.  ``names``
+    are the phases' (for the message)."""
     channels = rules.channels
     mix = np.array([mean_spend[c] for c in channels], dtype=np.float64)
     seen = np.array([max_spend[c] for c in channels], dtype=np.float64)
@@ -153,15 +155,16 @@ def window_start(
             "at all); the split is the best over the draws."
         )
     if np.any(np.abs(start - today) > 1e-9 * per_period.max()):
+        broken = _broken(rules, per_period, lo, user_hi, None if lifted else guarded, today)
         note += (
-            " It breaks the bounds, share rules"
-            + (" or extrapolation guard" if not lifted else "")
-            + " in some phase: the start is today's split moved just enough to meet them "
-            "(each group scaled by one factor within each phase)"
+            " It breaks "
+            + "; ".join(f"{what} in {_listed(names, where)}" for what, where in broken)
+            + ": the start is today's split moved just enough to meet them (each group "
+            "scaled by one factor within each phase"
             + (
-                ", with the extrapolation guard lifted (the rules cannot hold within it)"
+                "; the extrapolation guard lifted, as the rules cannot hold within it)"
                 if lifted
-                else ""
+                else ")"
             )
             + "."
         )
@@ -177,6 +180,43 @@ def window_start(
             "history's): the curves are extrapolated there."
         )
     return WindowStart(today=today, start=start, note=note, lifted=lifted)
+
+
+def _broken(
+    rules: SplitProblem,
+    per_period: FloatArray,
+    lo: FloatArray,
+    user_hi: FloatArray,
+    guarded: FloatArray | None,
+    today: FloatArray,
+) -> list[tuple[str, list[int]]]:
+    """What today's split (yuan per period, shape (n_channels, n_phases)) breaks, and in
+    which phases: the bounds ``lo``..``user_hi``, the share rules (within each phase),
+    the extrapolation guard's caps ``guarded`` (None: lifted)."""
+    tol = 1e-9 * max(float(per_period.max()), 1.0)
+    bounds = np.any((today < lo - tol) | (today > user_hi + tol), axis=0)
+    shares = np.zeros(per_period.size, dtype=bool)
+    assert rules.share_lower is not None
+    assert rules.share_upper is not None
+    for p in range(per_period.size):
+        g = np.bincount(rules.group_of, weights=today[:, p], minlength=len(rules.group_names))
+        low, high = rules.share_lower * per_period[p], rules.share_upper * per_period[p]
+        shares[p] = bool(np.any(rules.shared & ((g < low - tol) | (g > high + tol))))
+    out = [
+        ("your bounds", np.flatnonzero(bounds).tolist()),
+        ("the share rules", np.flatnonzero(shares).tolist()),
+    ]
+    if guarded is not None:
+        guard = np.any(today > guarded + tol, axis=0) & ~bounds
+        out.append(("the extrapolation guard", np.flatnonzero(guard).tolist()))
+    return [(what, where) for what, where in out if where]
+
+
+def _listed(names: tuple[str, ...], where: list[int]) -> str:
+    """The phases ``where`` by name ('every phase' when all)."""
+    if len(where) == len(names):
+        return "every phase"
+    return ", ".join(names[p] for p in where)
 
 
 def trust_box(
@@ -207,7 +247,9 @@ def safe_note(
     draw's gain of the full move; ``box`` is :func:`trust_box`'s answer and ``lo``,
     ``hi`` the bounds it was cut to (yuan per period, shape (n_channels, n_phases))."""
     low, high, radius = box
-    moved = bool(np.any(np.abs(start.start - start.today) > 1e-9 * max(float(hi.max()), 1.0)))
+    moved = bool(
+        np.any(np.abs(start.start - start.today) > 1e-9 * max(float(start.today.max()), 1.0))
+    )
     origin = "today's split (moved to meet the rules)" if moved else "today's split"
     idle = [
         c for j, c in enumerate(channels) if np.all(start.start[j] <= 0) and np.all(high[j] <= 0)
