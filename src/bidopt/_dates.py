@@ -58,6 +58,18 @@ _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 DAY_CONTRACT = "a day (a date such as 2024-11-11, or a date and time of day)"
 #: datetime64 units coarser than a day, by name
 _COARSE_UNITS = {"Y": "year", "M": "month", "W": "week"}
+#: pandas Period frequencies coarser than a day (as ``freqstr`` names them, without a
+#: multiple or an anchor), by name
+_PERIOD_UNITS = {
+    "M": "month",
+    "Q": "quarter",
+    "QS": "quarter",
+    "Y": "year",
+    "YS": "year",
+    "A": "year",
+    "AS": "year",
+    "W": "week",
+}
 
 
 def _coarse_unit(dtype: np.dtype[Any]) -> str | None:
@@ -76,11 +88,15 @@ def not_a_day(value: object) -> str | None:
     if isinstance(value, np.datetime64):
         return _coarse_unit(value.dtype)
     freq = getattr(value, "freqstr", None)
-    if isinstance(freq, str) and hasattr(value, "start_time"):  # a pandas Period
-        names = {"M": "month", "Q": "quarter", "Y": "year", "A": "year", "W": "week"}
-        return names.get(freq.split("-")[0].upper()[:1])
-    if isinstance(value, str) and _MONTH.match(unicodedata.normalize("NFKC", value).strip()):
-        return "month"
+    if isinstance(freq, str) and hasattr(type(value), "start_time"):  # a pandas Period
+        # (its frequency's name without a multiple or an anchor: "2M" and "Q-DEC" are
+        # months and quarters; "min" and "ms" are minutes and milliseconds, finer
+        # than a day)
+        return _PERIOD_UNITS.get(freq.split("-")[0].lstrip("0123456789"))
+    if isinstance(value, str):
+        match = _MONTH.match(unicodedata.normalize("NFKC", value).strip())
+        if match is not None and 1 <= int(match[2]) <= 12:  # ("2024-13" is no month)
+            return "month"
     return None
 
 

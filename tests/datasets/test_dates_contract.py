@@ -91,3 +91,26 @@ def test_channel_history_reads_months_as_periods() -> None:
     )
     assert history.periods is not None
     assert [str(p) for p in history.periods] == ["2026-01-01", "2026-02-01", "2026-03-01"]
+
+
+def test_a_period_finer_than_a_day_is_a_day() -> None:
+    # a pandas Period of minutes ("min") or milliseconds ("ms") was named a month (the
+    # first letter of its frequency) and refused: rfm_table's calibration_end too
+    pd = pytest.importorskip("pandas")
+    for freq in ("min", "ms", "s", "h"):
+        minute = pd.Period("2026-11-06 09:30", freq)
+        assert not_a_day(minute) is None
+        assert str(parse_date(minute)) == "2026-11-06"
+    assert not_a_day(pd.Period("2026-11", "2M")) == "month"
+    assert not_a_day(pd.Period("2026Q4", "Q")) == "quarter"
+    days = {"customer_id": ["a", "b"], "date": ["2026-11-02", "2026-11-05"], "amount": [1.0, 2.0]}
+    table = rfm_table(days, calibration_end=pd.Period("2026-11-06 09:00", "min"))
+    assert str(table.calibration_end) == "2026-11-06"
+
+
+def test_a_thirteenth_month_is_no_month() -> None:
+    # "2026-13" is no month: the reader says it is not a date, not that it is a month
+    assert not_a_day("2026-13") is None and not_a_day("2026-0") is None
+    assert not_a_day("2026-12") == "month"
+    with pytest.raises(InvalidInputError, match=r"`date` is not a date; got '2026-13'"):
+        read_keyword_log(_report(np.array(["2026-13", "2026-12-01"], dtype=object)))

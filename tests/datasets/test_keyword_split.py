@@ -480,3 +480,106 @@ def test_an_hourly_line_without_a_time_that_is_no_total_is_refused_when_ambiguou
     midnight["日期"][0] = "2026-11-11 04:00"
     log = read_keyword_log(midnight)
     assert len(log) == 1 and log.impressions.tolist() == [199]
+
+
+def test_a_sparse_midnight_line_is_an_hour_where_the_report_writes_midnight_so() -> None:
+    # the report writes midnight's hour as the date alone (keyword b's such line is an
+    # hour: it does not add up to b's other hours, and b has no 00:00 row); keyword a's
+    # midnight line holds 2 impressions, as its 03:00 and 05:00 rows together do: it is
+    # midnight's hour too, not a's day total (it was dropped, a's day read as 2
+    # impressions for 4)
+    source = {
+        "日期": [
+            "2026-11-11",
+            "2026-11-11 03:00",
+            "2026-11-11 05:00",
+            "2026-11-12 01:00",
+            "2026-11-12",
+        ],
+        "关键词": ["a", "a", "a", "b", "b"],
+        "展现量": [2, 1, 1, 3, 5],
+        "点击量": [0, 0, 0, 0, 0],
+        "花费": [0.0, 0.0, 0.0, 0.0, 0.0],
+    }
+    log = read_keyword_log(source)
+    assert log.report.dropped_rows.tolist() == [] and log.report.issues == ()
+    np.testing.assert_array_equal(log.impressions, [4, 8])
+    # where the report's lines without a time are day totals (one adds up beside a
+    # 00:00 row), a line that adds up is still its day's total
+    source["日期"][3] = "2026-11-12 00:00"
+    source["展现量"][4] = 3
+    log = read_keyword_log(source)
+    assert log.report.dropped_rows.tolist() == [0, 4]
+    assert {i.kind for i in log.report.issues} == {"split_total"}
+    np.testing.assert_array_equal(log.impressions, [2, 3])
+
+
+def test_each_devices_day_total_line_in_an_hourly_report_by_device() -> None:
+    # an hourly report by device whose lines without a time total each device's day:
+    # each is the sum of its device's hours (not of every device's), so it was read as
+    # neither an hour nor a total and the keyword-day refused
+    source = {
+        "日期": ["2026-11-11 00:00", "2026-11-11 01:00", "2026-11-11"] * 2,
+        "关键词": ["a"] * 6,
+        "设备": ["PC"] * 3 + ["无线"] * 3,
+        "出价": [1.0] * 6,
+        "展现量": [10, 20, 30, 5, 6, 11],
+        "点击量": [1, 2, 3, 0, 1, 1],
+        "花费": [1.0, 2.0, 3.0, 0.0, 1.0, 1.0],
+    }
+    log = read_keyword_log(source)
+    assert log.report.dropped_rows.tolist() == [2, 5]
+    assert [i.kind for i in log.report.issues] == ["split_total", "split_total"]
+    np.testing.assert_array_equal(log.impressions, [41])
+    np.testing.assert_allclose(log.cost, [4.0])
+
+
+def test_a_campaign_named_total_holds_keywords() -> None:
+    # a brand campaign named "Total" (or an ad group so named): its rows name keywords,
+    # so the campaign's name is no totals label; every row was refused as a totals line
+    # that does not add up
+    source = {
+        "日期": ["2026-11-11"] * 3,
+        "计划名称": ["Total", "Total", "其他"],
+        "单元名称": ["机油", "SUM", "机油"],
+        "关键词": ["全合成机油", "total 机油", "机油 5w30"],
+        "展现量": [10, 20, 30],
+        "点击量": [1, 2, 3],
+        "花费": [1.0, 2.0, 3.0],
+    }
+    log = read_keyword_log(source)
+    assert len(log) == 3 and log.report.issues == ()
+    # a totals label with the finer key cells empty (or a dash) is still the export's
+    # totals line
+    totalled = {k: [*v, v[0]] for k, v in source.items()}
+    totalled.update(
+        {"计划名称": [*source["计划名称"], "合计"], "单元名称": [*source["单元名称"], "-"]}
+    )
+    totalled.update({"关键词": [*source["关键词"], None], "展现量": [10, 20, 30, 60]})
+    totalled.update({"点击量": [1, 2, 3, 6], "花费": [1.0, 2.0, 3.0, 6.0]})
+    log = read_keyword_log(totalled)
+    assert len(log) == 3 and log.report.dropped_rows.tolist() == [3]
+    assert (log.report.issues[0].kind, log.report.issues[0].column) == ("export_total", "campaign")
+
+
+@pytest.mark.parametrize("date", ["", None, "2026-11-11~2026-11-12"])
+def test_a_totals_line_with_no_date_totals_the_whole_report(date: object) -> None:
+    # an export whose first column is the keyword (or campaign) writes its 合计 there,
+    # with the date cell empty or a date range: the sum of every row, dropped as the
+    # export's totals row (it was refused: its date is not a date)
+    source = {
+        "关键词": ["a", "b", "合 计"],
+        "日期": ["2026-11-11", "2026-11-12", date],
+        "展现量": [10, 20, 30],
+        "点击量": [1, 2, 3],
+        "花费": [1.0, 2.01, 3.01],
+    }
+    log = read_keyword_log(source)
+    assert len(log) == 2 and log.report.dropped_rows.tolist() == [2]
+    (issue,) = log.report.issues
+    assert (issue.kind, issue.column) == ("export_total", "keyword")
+    assert "the sum of the report's other rows" in issue.text
+    # one that does not add up is refused, never read as a keyword
+    source["展现量"][2] = 31
+    with pytest.raises(InvalidInputError, match="row 2: `date` is not a date"):
+        read_keyword_log(source)

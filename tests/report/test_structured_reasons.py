@@ -176,6 +176,12 @@ def test_a_load_report_refuses_issues_that_do_not_match_its_rows() -> None:
     assert LoadReport(n_read=3, dropped_rows=[2], issues=(issue,)).reasons == ("row 2: `clicks` x",)
     with pytest.raises(InvalidInputError, match="one reason per row of `dropped_rows`"):
         LoadReport(n_read=3, dropped_rows=[1], issues=(issue,))
+    # rows dropped or flagged without a record of why: refused too (the report counted 1
+    # dropped row and gave no reason for it)
+    with pytest.raises(InvalidInputError, match="one reason per row of `dropped_rows`"):
+        LoadReport(n_read=3, dropped_rows=[1])
+    with pytest.raises(InvalidInputError, match="one reason per row of `flagged_rows`"):
+        LoadReport(n_read=3, flagged_rows=[0, 2])
     with pytest.raises(InvalidInputError, match="`issues` must be a tuple of LoadIssue"):
         LoadReport(issues=("row 2: bad",))  # type: ignore[arg-type]
     day = KeywordDay("A", None, "k", "exact", "2024-11-01", bids=(1.0, 1.5))

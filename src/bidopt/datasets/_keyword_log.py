@@ -167,7 +167,7 @@ class LoadReport:
             (dropped, self.dropped_rows, "dropped_rows"),
             (flagged, self.flagged_rows, "flagged_rows"),
         ):
-            if rows and rows != listed.tolist():
+            if rows != listed.tolist():
                 raise InvalidInputError(
                     f"LoadReport `issues` must give one reason per row of `{what}` (in its "
                     f"order). Got issues for rows {short_repr(rows)} and {what} "

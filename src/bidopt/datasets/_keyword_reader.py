@@ -189,20 +189,30 @@ class _Check:
     other_row: Callable[[int], int] | None = None  # the row a breach repeats / goes with
     label: Callable[[int], str] | None = None  # a split total row's label
 
-    def issue(self, row: int, action: Literal["dropped", "flagged"], **where: str) -> LoadIssue:
-        """The record of ``row``'s breach (``where``: its ``where``, ``keyword`` and
-        ``date`` as the reader names them)."""
+    def issue(
+        self,
+        row: int,
+        action: Literal["dropped", "flagged"],
+        where: str,
+        keyword: str = "",
+        date: str = "",
+    ) -> LoadIssue:
+        """The record of ``row``'s breach (``where``, ``keyword``, ``date``: the row, its
+        keyword and its date as the reader names them).  (Positional arguments: a
+        report can hold a record per row of a large file.)"""
         return LoadIssue(
-            row=row,
-            action=action,
-            kind="rule" if self.rule is not None else self.kind,
-            column=self.column,
-            detail=self.describe(row),
-            remedy=self.remedy,
-            rule=self.rule,
-            other_row=None if self.other_row is None else self.other_row(row),
-            label=None if self.label is None else self.label(row),
-            **where,
+            row,
+            action,
+            "rule" if self.rule is not None else self.kind,
+            self.column,
+            where,
+            self.describe(row),
+            self.remedy,
+            self.rule,
+            None if self.other_row is None else self.other_row(row),
+            None if self.label is None else self.label(row),
+            keyword,
+            date,
         )
 
 
@@ -474,12 +484,19 @@ def read_keyword_log(
     subtotals = tuple(
         # (with splits='keep' too: the log has no split column to tell such a row by)
         _subtotal_check(
-            column, headers_of[column], parsed, blank.get(column), blank_note.get(column)
+            column,
+            headers_of[column],
+            parsed,
+            blank.get(column),
+            blank_note.get(column),
+            within=tuple(c for c in split_columns if c != column),
         )
         for column in split_columns
     )
     if times is not None:
-        checks.append(_undated_hour_check(parsed, blank["hour"], subtotals[-1].mask))
+        hour_total, undated_check = _undated_hours(parsed, blank["hour"], subtotals[-1])
+        subtotals = (*subtotals[:-1], hour_total)
+        checks.append(undated_check)
     key_totals, not_totals = _key_totals(parsed, raw)
     subtotals = key_totals + subtotals
     checks.extend(not_totals)
@@ -546,6 +563,7 @@ def _subtotal_check(
     parsed: dict[str, Any],
     blank: BoolArray | None = None,
     blank_note: str | None = None,
+    within: tuple[str, ...] = (),
 ) -> _Check:
     """The rows whose ``column`` (a split column, source ``header``) labels them as the
     total of their keyword-day's other rows (全部, 合计, All, ...), when the keyword-day
@@ -555,7 +573,9 @@ def _subtotal_check(
     that writes each keyword-day's total under its device rows with the device left
     empty); an empty label beside rows that do not add up to it stays a label of its
     own.  ``blank_note`` says how such a row's label is empty (default: "the label left
-    empty")."""
+    empty").  In a report split by other columns too (``within``: device beside hour),
+    such a row may also be the total of its keyword-day's rows that share its labels of
+    those columns (each device's day total line in an hourly report by device)."""
     label = parsed[column]
     total = map_unique(
         label,
@@ -571,20 +591,10 @@ def _subtotal_check(
         # (a row repeated exactly counts once: the copy is dropped as a repeat)
         copy = _first_copy(parsed, label.size, (*_DAY_COLUMNS, column))[0] != np.arange(key.size)
         labelled = ~total & ~blank & ~copy
-        n_labelled = np.bincount(key, weights=labelled, minlength=n_days)
-        adds_up = blank & (n_labelled[key] > 0)
-        # (amounts written to the cent on each row: their sum within half a cent a row
-        # of the total's; counts exactly)
-        cents = (0.005 * n_labelled + 1e-9)[key]
-        for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
-            if name not in parsed:
-                continue
-            values = parsed[name]
-            with np.errstate(invalid="ignore"):
-                parts = np.bincount(key, weights=np.where(labelled, values, 0.0), minlength=n_days)
-                adds_up &= np.abs(values - parts[key]) <= (
-                    cents if name in ("cost", "revenue") else 0.5
-                )
+        adds_up = _adds_up(parsed, key, blank, labelled)
+        if within:
+            inner = _key(parsed, [c for c in (*_DAY_COLUMNS, *within) if c in parsed], key.size)
+            adds_up |= _adds_up(parsed, inner, blank, labelled)
         total = total | adds_up
     parts = np.bincount(key, weights=(~total).astype(np.float64), minlength=n_days)
     has_parts = parts > 0
@@ -605,21 +615,58 @@ def _subtotal_check(
     )
 
 
-def _undated_hour_check(parsed: dict[str, Any], undated: BoolArray, total: BoolArray) -> _Check:
-    """The rows of an hourly report (a timestamp per row) whose date carries no time of
-    day (``undated``, shape (n_rows,)), that are not their keyword-day's total line
-    (``total``) and sit beside a row of the same keyword-day written at 00:00 (not an
-    exact copy of it): neither midnight's hour, which that row is, nor the day's total
-    (it does not add up to the hourly rows): refused, not guessed."""
+def _adds_up(
+    parsed: dict[str, Any], key: npt.NDArray[np.int64], rows: BoolArray, parts: BoolArray
+) -> BoolArray:
+    """Which of ``rows`` (shape (n_rows,)) hold, in each count exactly and in each amount
+    to the cent, the sum of the ``parts`` rows of their group (``key``: dense group codes;
+    a group without parts: no)."""
+    n_groups = int(key.max(initial=0)) + 1
+    n_parts = np.bincount(key, weights=parts, minlength=n_groups)
+    adds_up = rows & (n_parts[key] > 0)
+    # (amounts written to the cent on each row: their sum within half a cent a row of
+    # the total's; counts exactly)
+    cents = (0.005 * n_parts + 1e-9)[key]
+    for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
+        if name not in parsed:
+            continue
+        values = parsed[name]
+        with np.errstate(invalid="ignore"):
+            sums = np.bincount(key, weights=np.where(parts, values, 0.0), minlength=n_groups)
+            adds_up &= np.abs(values - sums[key]) <= (cents if name in ("cost", "revenue") else 0.5)
+    return adds_up
+
+
+def _undated_hours(
+    parsed: dict[str, Any], undated: BoolArray, hour_total: _Check
+) -> tuple[_Check, _Check]:
+    """The hour split's total check (``hour_total``) of an hourly report (a timestamp per
+    row) as its lines without a time of day (``undated``, shape (n_rows,)) allow, and
+    the check of those lines that are neither an hour nor a total.
+
+    A line without a time that adds up to its keyword-day's hourly rows is the day's
+    total line, unless the report writes midnight's hour without a time: when some such
+    line is an hour (it does not add up, and no row of its keyword-day is written at
+    00:00) and none is evidently a total (adding up beside a 00:00 row, which midnight's
+    hour is), a line that adds up is midnight's hour too (a sparse keyword with the same
+    few impressions at midnight as in its other hours), as the report's other lines
+    without a time are.  A line without a time that does not add up beside a row of the
+    same keyword-day written at 00:00 (not an exact copy of it) is neither midnight's
+    hour, which that row is, nor the day's total: refused, not guessed."""
     n = undated.size
     key = _key(parsed, [c for c in _DAY_COLUMNS if c in parsed], n)
     midnight = ~undated & (parsed["hour"] == "00:00")
     has_midnight = np.bincount(key, weights=midnight, minlength=int(key.max(initial=0)) + 1) > 0
+    beside = has_midnight[key]
+    total = hour_total.mask
+    if (undated & ~total & ~beside).any() and not (undated & total & beside).any():
+        total = total & ~undated
+        hour_total = replace(hour_total, mask=total)
     first = _first_copy(parsed, n, (*_DAY_COLUMNS, "hour"))[0]
     twin = (np.bincount(first, minlength=n) > 1)[first]  # (an exact copy: a repeat)
-    return _Check(
+    return hour_total, _Check(
         "date",
-        undated & ~total & has_midnight[key] & ~twin,
+        undated & ~total & beside & ~twin,
         lambda i: (
             f"has no time of day ({parsed['date'][i]}, read as 00:00) beside its "
             "keyword-day's hourly rows, which have a 00:00 row, and is not their total "
@@ -633,6 +680,7 @@ def _undated_hour_check(parsed: dict[str, Any], undated: BoolArray, total: BoolA
 #: Totals labels in a key cell (campaign, ad group, keyword): a dash there is a
 #: placeholder (no keyword), not a label.
 _KEY_TOTALS = TOTALS_LABELS - {"-", "--"}
+_KEY_TOTAL_STARTS = frozenset(label[0] for label in _KEY_TOTALS)
 
 
 def _key_totals(
@@ -642,43 +690,42 @@ def _key_totals(
     总计, Total, ...; an export's line totalling a day under a date, such as a daily line
     among hourly rows): as checks of (the rows that are the sum of the other rows of
     their date, each count exactly and each amount to the cent: the export's totals rows,
-    dropped and listed) and of (the others: a total over rows the report does not hold,
-    or a keyword so named, refused rather than read as a keyword)."""
+    dropped and listed; a row with no date, or a date range, against every dated row) and
+    of (the others: a total over rows the report does not hold, or a keyword so named,
+    refused rather than read as a keyword).  A totals label in the campaign or ad group
+    cell counts only where the row's finer key cells are empty, a dash or labels too (a
+    campaign named "Total" holds keywords)."""
     dates = parsed["date"]
     n = dates.size
-    day = np.unique(dates.astype(np.int64), return_inverse=True)[1].ravel()
-    n_days = int(day.max(initial=0)) + 1
+    hits: dict[str, BoolArray] = {
+        column: _cells_where(raw[column], _is_key_total)
+        for column in ("keyword", "ad_group", "campaign")
+        if column in raw
+    }
+    if not any(hit.any() for hit in hits.values()):
+        return (), ()
+    finer = np.zeros(n, dtype=bool)  # a finer key cell of the row names something
     found: dict[str, BoolArray] = {}
     labelled = np.zeros(n, dtype=bool)
-    for column in ("keyword", "ad_group", "campaign"):
-        if column in raw:
-            hit = map_unique(
-                parsed[column],
-                lambda v: (
-                    re.sub(r"\s", "", unicodedata.normalize("NFKC", str(v)).lower()).rstrip(":")
-                    in _KEY_TOTALS
-                ),
-                bool,
-            )
-            found[column] = hit & ~labelled
-            labelled |= hit
+    for column, hit in hits.items():
+        # (a campaign or ad group named "Total" holds real keywords: a totals label
+        # there marks a totals line only when the row's finer key cells are empty, a
+        # dash, or totals labels too)
+        found[column] = hit & ~labelled & ~finer
+        labelled |= found[column]
+        finer |= ~hit & ~_cells_where(raw[column], _is_placeholder)
     if not labelled.any():
         return (), ()
-    others = ~labelled & ~np.isnat(dates)
-    n_others = np.bincount(day, weights=others, minlength=n_days)
-    adds_up = labelled & ~np.isnat(dates) & (n_others[day] > 0)
-    cents = (0.005 * n_others + 1e-9)[day]
-    for name in ("impressions", "clicks", "cost", "conversions", "revenue"):
-        if name in parsed:
-            values = parsed[name]
-            with np.errstate(invalid="ignore"):
-                sums = np.bincount(day, weights=np.where(others, values, 0.0), minlength=n_days)
-                adds_up &= np.abs(values - sums[day]) <= (
-                    cents if name in ("cost", "revenue") else 0.5
-                )
+    day = np.unique(dates.astype(np.int64), return_inverse=True)[1].ravel()
+    dated = ~np.isnat(dates)
+    adds_up = _adds_up(parsed, day, labelled & dated, ~labelled & dated)
+    # (a line with an empty date, or a date range, totals the whole report: an export
+    # whose first column is the campaign writes its 合计 there and leaves the date empty)
+    whole = np.zeros(n, dtype=np.int64)
+    adds_up |= _adds_up(parsed, whole, labelled & ~dated, ~labelled & dated)
     totals, refused = [], []
     for column, hit in found.items():
-        total, other = _key_total_words(parsed[column])
+        total, other = _key_total_words(parsed[column], dated)
         totals.append(_Check(column, hit & adds_up, total, kind="export_total"))
         refused.append(
             _Check(
@@ -691,22 +738,53 @@ def _key_totals(
     return tuple(totals), tuple(refused)
 
 
+def _is_key_total(cell: object) -> bool:
+    """A key cell that labels its row as a total (compared as totals labels are: NFKC,
+    lower case, no white space, no trailing colon; a dash is no label there)."""
+    text = str(cell).lstrip()
+    if unicodedata.normalize("NFKC", text[:1]).lower()[:1] not in _KEY_TOTAL_STARTS:
+        return False  # (most keywords: no label starts as they do)
+    text = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"\s", "", text).rstrip(":") in _KEY_TOTALS
+
+
+def _is_placeholder(cell: object) -> bool:
+    """An empty key cell: missing, blank or a dash."""
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return True
+    return str(cell).strip() in ("", "-", "--")
+
+
+def _cells_where(cells: npt.NDArray[Any], test: Callable[[Any], bool]) -> BoolArray:
+    """``test`` of each cell (shape (n_rows,)), asked once per distinct cell (a set of
+    the cells, not a sort of them: most columns hold no cell it accepts)."""
+    values = cells.tolist()
+    hits = {v for v in set(values) if test(v)}
+    if not hits:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter((v in hits for v in values), dtype=bool, count=len(values))
+
+
 def _key_total_words(
-    cells: npt.NDArray[np.object_],
+    cells: npt.NDArray[np.object_], dated: BoolArray
 ) -> tuple[Callable[[int], str], Callable[[int], str]]:
     """How :func:`_key_totals` words a row labelled as a total in ``cells`` (its key
-    column): one that adds up, and one that does not."""
+    column; ``dated``: which rows have a date): one that adds up, and one that does
+    not."""
+
+    def rows(i: int) -> str:
+        return "the other rows of its date" if dated[i] else "the report's other rows"
 
     def total(i: int) -> str:
         return (
-            f"labels the row as the export's totals row ({cells[i]!r}: the sum of the other "
-            "rows of its date); dropped"
+            f"labels the row as the export's totals row ({cells[i]!r}: the sum of {rows(i)}); "
+            "dropped"
         )
 
     def other(i: int) -> str:
         return (
-            f"is a totals label ({cells[i]!r}) but the row is not the sum of the other rows "
-            "of its date (a total over rows the report does not hold, or a keyword so named)"
+            f"is a totals label ({cells[i]!r}) but the row is not the sum of {rows(i)} (a "
+            "total over rows the report does not hold, or a keyword so named)"
         )
 
     return total, other
@@ -917,24 +995,43 @@ def _screen_rows(
         next((h for h, c in column_map.items() if c == "keyword"), ""), None
     )
 
-    def issue(
-        row: int, among: list[_Check], action: Literal["dropped", "flagged"] = "dropped"
-    ) -> LoadIssue:
-        date = parsed["date"][row] if "date" in parsed else np.datetime64("NaT")
-        cell = None if keywords is None else keywords[row]
-        for check in among:
-            if check.mask[row]:
-                return check.issue(
-                    row,
-                    action,
-                    where=table.where(row),
-                    keyword="" if missing_mask([cell])[0] else str(cell).strip(),
-                    date="" if np.isnat(date) else str(date),
-                )
-        raise AssertionError("unreachable")  # pragma: no cover
+    def named(rows: npt.NDArray[np.intp]) -> tuple[list[str], list[str]]:
+        """The keyword and date of each of ``rows`` as the records hold them ("" when
+        missing), for all the rows at once."""
+        if keywords is None:
+            words = [""] * rows.size
+        else:
+            cells = keywords[rows]
+            words = [
+                "" if gone else str(cell).strip()
+                for cell, gone in zip(cells.tolist(), missing_mask(cells).tolist(), strict=True)
+            ]
+        if "date" not in parsed:
+            return words, [""] * rows.size
+        days = parsed["date"][rows]
+        text = np.datetime_as_string(days).astype(object)
+        text[np.isnat(days)] = ""
+        return words, text.tolist()
+
+    def issues(
+        rows: npt.NDArray[np.intp],
+        among: list[_Check],
+        action: Literal["dropped", "flagged"] = "dropped",
+    ) -> list[LoadIssue]:
+        if rows.size == 0:
+            return []
+        # (each row's first check that it breaks, for all the rows at once)
+        hit = np.stack([check.mask[rows] for check in among])
+        assert hit.any(axis=0).all()  # (each row breaks a check: why it is listed)
+        which = hit.argmax(axis=0).tolist()
+        words, days = named(rows)
+        return [
+            among[k].issue(row, action, table.where(row), word, day)
+            for k, row, word, day in zip(which, rows.tolist(), words, days, strict=True)
+        ]
 
     def reason(row: int, among: list[_Check]) -> str:
-        return issue(row, among).text
+        return issues(np.asarray([row]), among)[0].text
 
     refused = np.flatnonzero(bad_any & ~totals)
     if refused.size and errors == "raise":
@@ -989,8 +1086,7 @@ def _screen_rows(
         source=table.source,
         n_read=n,
         dropped_rows=bad_rows.astype(np.int64),
-        issues=tuple(issue(int(r), checks) for r in bad_rows)
-        + tuple(issue(int(r), waived, "flagged") for r in flagged_rows),
+        issues=(*issues(bad_rows, checks), *issues(flagged_rows, waived, "flagged")),
         flagged_rows=flagged_rows.astype(np.int64),
         column_map=dict(column_map),
         ignored_columns=ignored,
