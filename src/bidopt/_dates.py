@@ -167,8 +167,10 @@ def parse_dates(
         A ``datetime64`` coarser than a day (``[M]``, ``[Y]``, ``[W]``) is not a date:
         every cell NaT (see :func:`not_a_day`).
     periods : bool, default False
-        Read a ``datetime64`` coarser than a day as the first day of each period
-        instead (a channel history's period column).
+        Read a month as the first day of its period instead (a channel history's
+        period column): a ``datetime64`` coarser than a day, and a month written alone
+        (``2024-11``, ``2024年11月``, a pandas ``Period`` of months), as the
+        ``datetime64`` month of the same history would be.
 
     Returns
     -------
@@ -195,7 +197,19 @@ def parse_dates(
         dates = map_unique(values, _parse_numeric_date, "datetime64[D]")
     else:
         dates = map_unique(values, lambda v: _parse_date(str(v)), "datetime64[D]")
+        if periods and np.isnat(dates).any():  # (a month written alone: its first day)
+            missed = np.isnat(dates)
+            dates[missed] = map_unique(values[missed], _first_of_month, "datetime64[D]")
     return dates, np.isnat(dates)
+
+
+def _first_of_month(cell: object) -> np.datetime64:
+    """The first day of a month written alone (``2024-11``, ``2024年11月``; a pandas
+    ``Period`` of months reads so as text); NaT for anything else."""
+    match = _MONTH.match(unicodedata.normalize("NFKC", str(cell)).strip())
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return np.datetime64("NaT", "D")
+    return np.datetime64(f"{int(match[1]):04d}-{int(match[2]):02d}-01", "D")
 
 
 def parse_date(value: object) -> np.datetime64:

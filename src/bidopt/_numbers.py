@@ -99,7 +99,7 @@ def parse_numbers(values: npt.NDArray[Any]) -> tuple[FloatArray, BoolArray, Bool
         numbers = values.astype(np.float64)
         missing = ~np.isfinite(numbers)
         return numbers, missing, np.zeros(values.shape, dtype=bool)
-    if values.dtype.kind == "b":
+    if values.dtype.kind in "bMm":  # (a yes/no, a date or a duration is no number)
         return (
             np.full(values.shape, np.nan),
             np.zeros(values.shape, dtype=bool),

@@ -4,6 +4,8 @@ a channel history, whose rows are periods, reads a datetime64 month as its first
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -114,3 +116,54 @@ def test_a_thirteenth_month_is_no_month() -> None:
     assert not_a_day("2026-12") == "month"
     with pytest.raises(InvalidInputError, match=r"`date` is not a date; got '2026-13'"):
         read_keyword_log(_report(np.array(["2026-13", "2026-12-01"], dtype=object)))
+
+
+@pytest.mark.parametrize("header", ["date", "月份", "month"])
+@pytest.mark.parametrize(
+    "months",
+    [
+        ["2026-01", "2026-02", "2026-03"],
+        ["2026年1月", "2026年2月", "2026年3月"],
+        np.array(["2026-01", "2026-02", "2026-03"], dtype="datetime64[M]"),
+    ],
+)
+def test_a_channel_history_reads_every_spelling_of_its_months(header: str, months: Any) -> None:
+    # the same monthly history read with dated periods from a datetime64[M] column but
+    # undated from '2026-01' text; a 月份 / month header was read as a channel
+    history = read_channel_history(
+        {header: months, "tv": [1.0, 2.0, 3.0], "revenue": [5.0, 6.0, 7.0]}, kpi="revenue"
+    )
+    assert history.channels == ("tv",) and history.periods is not None
+    assert [str(p) for p in history.periods] == ["2026-01-01", "2026-02-01", "2026-03-01"]
+
+
+def test_a_channel_history_reads_pandas_months() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {"月份": pd.period_range("2026-01", periods=3, freq="M"), "tv": [1.0, 2.0, 3.0]}
+    )
+    frame["revenue"] = [5.0, 6.0, 7.0]
+    history = read_channel_history(frame, kpi="revenue")
+    assert history.periods is not None and str(history.periods[0]) == "2026-01-01"
+
+
+def test_a_date_where_a_number_is_due_is_a_bad_cell_not_a_crash() -> None:
+    # a datetime64 column read as numbers raised TypeError from unicodedata.normalize
+    with pytest.raises(InvalidInputError, match=r"`impressions` is not a number"):
+        read_keyword_log(
+            {
+                "date": ["2026-11-11", "2026-11-12"],
+                "keyword": ["a", "b"],
+                "impressions": np.array(["2026-11-11", "2026-11-12"], dtype="datetime64[D]"),
+                "clicks": [0, 0],
+            }
+        )
+    with pytest.raises(InvalidInputError, match=r"Column 'dt' of .* must hold numbers"):
+        read_channel_history(
+            {
+                "dt": np.array(["2026-01", "2026-02", "2026-03"], dtype="datetime64[M]"),
+                "tv": [1.0, 2.0, 3.0],
+                "revenue": [5.0, 6.0, 7.0],
+            },
+            kpi="revenue",
+        )

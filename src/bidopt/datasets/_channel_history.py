@@ -23,7 +23,21 @@ __all__ = ["ChannelHistory", "read_channel_history"]
 
 #: Headers read as the period column and as the KPI column (compared after NFKC and
 #: lower-casing, without spaces).
-PERIOD_HEADERS = ("date", "day", "week", "period", "日期", "周", "统计日期", "时间")
+PERIOD_HEADERS = (
+    "date",
+    "day",
+    "week",
+    "month",
+    "period",
+    "日期",
+    "周",
+    "月",
+    "月份",
+    "年月",
+    "统计日期",
+    "统计月份",
+    "时间",
+)
 KPI_HEADERS = ("revenue", "gmv", "sales", "kpi", "成交金额", "总成交金额", "销售额", "gmv(元)")
 
 
@@ -42,9 +56,10 @@ class ChannelHistory:
     ----------
     periods : ndarray of datetime64[D] or None, shape (n_periods,)
         The period's date (None when the file has no date column, or when its period
-        labels are not dates, such as ``W1``); a ``datetime64`` month or year column is
-        read as each period's first day (monthly periods are periods here, unlike in the
-        keyword reader, where a row is a day).
+        labels are not dates, such as ``W1``); a month (a ``datetime64`` month or year,
+        ``2026-01``, ``2026年1月``, a pandas ``Period`` of months) is read as its period's
+        first day (monthly periods are periods here, unlike in the keyword reader, where
+        a row is a day).
     channels : tuple of str
     spend : ndarray of float64, shape (n_periods, n_channels)
         Yuan per period.
@@ -141,8 +156,8 @@ def read_channel_history(
     kpi: str | None = None,
     channels: Sequence[str] | None = None,
 ) -> ChannelHistory:
-    """Read a channel spend history: one row per period (day or week), one spend column
-    per channel, and a KPI column.
+    """Read a channel spend history: one row per period (day, week or month), one spend
+    column per channel, and a KPI column.
 
     Parameters
     ----------
@@ -153,7 +168,8 @@ def read_channel_history(
         The KPI column.  Default: the column headed revenue / GMV / sales / 成交金额 /
         销售额.
     channels : sequence of str, optional
-        The spend columns.  Default: every column but the period and the KPI.
+        The spend columns.  Default: every column but the period (headed date / week /
+        month / 日期 / 周 / 月份 ...) and the KPI.
 
     Returns
     -------
@@ -254,7 +270,7 @@ def read_channel_history(
     dates = None
     if period is not None:
         cells = table.columns[period][rows]
-        # (a period column: a datetime64 month or year is read as its first day)
+        # (a period column: a month, as datetime64, text or a Period, is its first day)
         parsed, bad_dates = parse_dates(cells, periods=True)
         if not bad_dates.any():
             dates = frozen(parsed)
