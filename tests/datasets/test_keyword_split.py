@@ -583,3 +583,27 @@ def test_a_totals_line_with_no_date_totals_the_whole_report(date: object) -> Non
     source["展现量"][2] = 31
     with pytest.raises(InvalidInputError, match="row 2: `date` is not a date"):
         read_keyword_log(source)
+
+
+def test_a_subtotal_line_under_each_campaign_is_dropped() -> None:
+    # 小计 lines under each campaign (the campaign named, the keyword cell 小计), then the
+    # day's 合计: each 小计 is the sum of its campaign's rows of the date, not of the
+    # date's, and was refused as a keyword named 小计 that does not add up
+    source = {
+        "日期": ["2026-11-11"] * 7,
+        "计划名称": ["c1", "c1", "c1", "c2", "c2", "c2", None],
+        "关键词": ["a", "b", "小计", "a", "c", "小 计", "合计"],
+        "展现量": [10, 20, 30, 5, 5, 10, 40],
+        "点击量": [1, 2, 3, 0, 1, 1, 4],
+        "花费": [1.0, 2.0, 3.0, 0.0, 1.01, 1.01, 4.01],
+    }
+    log = read_keyword_log(source)
+    np.testing.assert_array_equal(log.impressions, [10, 20, 5, 5])
+    assert log.report.dropped_rows.tolist() == [2, 5, 6]
+    assert [i.kind for i in log.report.issues] == ["export_total"] * 3
+    assert "the sum of the rows of its campaign on its date" in log.report.reasons[0]
+    assert "the sum of the other rows of its date" in log.report.reasons[2]
+    # a 小计 that is the sum of neither is refused, in those words
+    source["展现量"][2] = 31
+    with pytest.raises(InvalidInputError, match=r"row 2: `keyword` is a totals label \('小计'\)"):
+        read_keyword_log(source)

@@ -690,11 +690,12 @@ def _key_totals(
     总计, Total, ...; an export's line totalling a day under a date, such as a daily line
     among hourly rows): as checks of (the rows that are the sum of the other rows of
     their date, each count exactly and each amount to the cent: the export's totals rows,
-    dropped and listed; a row with no date, or a date range, against every dated row) and
-    of (the others: a total over rows the report does not hold, or a keyword so named,
-    refused rather than read as a keyword).  A totals label in the campaign or ad group
-    cell counts only where the row's finer key cells are empty, a dash or labels too (a
-    campaign named "Total" holds keywords)."""
+    dropped and listed; a row that names its campaign (and ad group) and is the sum of
+    their rows of its date, a subtotal; a row with no date, or a date range, against every
+    dated row) and of (the others: a total over rows the report does not hold, or a
+    keyword so named, refused rather than read as a keyword).  A totals label in the
+    campaign or ad group cell counts only where the row's finer key cells are empty, a
+    dash or labels too (a campaign named "Total" holds keywords)."""
     dates = parsed["date"]
     n = dates.size
     hits: dict[str, BoolArray] = {
@@ -706,6 +707,7 @@ def _key_totals(
         return (), ()
     finer = np.zeros(n, dtype=bool)  # a finer key cell of the row names something
     found: dict[str, BoolArray] = {}
+    names: dict[str, BoolArray] = {}  # the cells that name a campaign, ad group, keyword
     labelled = np.zeros(n, dtype=bool)
     for column, hit in hits.items():
         # (a campaign or ad group named "Total" holds real keywords: a totals label
@@ -713,19 +715,35 @@ def _key_totals(
         # dash, or totals labels too)
         found[column] = hit & ~labelled & ~finer
         labelled |= found[column]
-        finer |= ~hit & ~_cells_where(raw[column], _is_placeholder)
+        names[column] = ~hit & ~_cells_where(raw[column], _is_placeholder)
+        finer |= names[column]
     if not labelled.any():
         return (), ()
     day = np.unique(dates.astype(np.int64), return_inverse=True)[1].ravel()
     dated = ~np.isnat(dates)
-    adds_up = _adds_up(parsed, day, labelled & dated, ~labelled & dated)
+    parts = ~labelled & dated
+    # what each row that adds up is the sum of: its date's rows (""), or those of its
+    # campaign (its ad group) on its date: a 小计 line under each campaign
+    scope = np.full(n, None, dtype=object)
+    adds_up = _adds_up(parsed, day, labelled & dated, parts)
+    scope[adds_up] = ""
+    coarser = [c for c in ("campaign", "ad_group") if c in names]
+    for depth in range(1, len(coarser) + 1):
+        within = coarser[:depth]
+        named = labelled & dated & ~adds_up & np.logical_and.reduce([names[c] for c in within])
+        if named.any():
+            sub = _adds_up(parsed, _key(parsed, ["date", *within], n), named, parts)
+            scope[named & ~sub] = f"{within[-1]} or date"  # (for the refusal's words)
+            scope[sub] = within[-1]
+            adds_up |= sub
     # (a line with an empty date, or a date range, totals the whole report: an export
     # whose first column is the campaign writes its 合计 there and leaves the date empty)
-    whole = np.zeros(n, dtype=np.int64)
-    adds_up |= _adds_up(parsed, whole, labelled & ~dated, ~labelled & dated)
+    whole = _adds_up(parsed, np.zeros(n, dtype=np.int64), labelled & ~dated, parts)
+    scope[whole] = "report"
+    adds_up |= whole
     totals, refused = [], []
     for column, hit in found.items():
-        total, other = _key_total_words(parsed[column], dated)
+        total, other = _key_total_words(parsed[column], dated, scope)
         totals.append(_Check(column, hit & adds_up, total, kind="export_total"))
         refused.append(
             _Check(
@@ -766,13 +784,21 @@ def _cells_where(cells: npt.NDArray[Any], test: Callable[[Any], bool]) -> BoolAr
 
 
 def _key_total_words(
-    cells: npt.NDArray[np.object_], dated: BoolArray
+    cells: npt.NDArray[np.object_], dated: BoolArray, scope: npt.NDArray[np.object_]
 ) -> tuple[Callable[[int], str], Callable[[int], str]]:
     """How :func:`_key_totals` words a row labelled as a total in ``cells`` (its key
-    column; ``dated``: which rows have a date): one that adds up, and one that does
+    column; ``dated``: which rows have a date; ``scope``: what a row that adds up is the
+    sum of: ``""`` its date's rows, ``"campaign"`` / ``"ad_group"`` those of its campaign
+    / ad group on its date, ``"report"`` every row; ``"campaign or date"``: a row that
+    names its campaign and adds up to neither): one that adds up, and one that does
     not."""
 
     def rows(i: int) -> str:
+        if scope[i] in ("campaign", "ad_group"):
+            return f"the rows of its {str(scope[i]).replace('_', ' ')} on its date"
+        if scope[i] in ("campaign or date", "ad_group or date"):
+            level = str(scope[i]).split()[0].replace("_", " ")
+            return f"the rows of its {level} on its date, nor of its date's other rows"
         return "the other rows of its date" if dated[i] else "the report's other rows"
 
     def total(i: int) -> str:
