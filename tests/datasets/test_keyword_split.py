@@ -607,3 +607,33 @@ def test_a_subtotal_line_under_each_campaign_is_dropped() -> None:
     source["展现量"][2] = 31
     with pytest.raises(InvalidInputError, match=r"row 2: `keyword` is a totals label \('小计'\)"):
         read_keyword_log(source)
+
+
+def test_an_hourly_reports_day_totals_and_its_grand_total() -> None:
+    # an hourly report with each keyword's day total line (no time) and the day's 合计
+    # line: the 合计 was compared with every other row, the day totals included (twice
+    # the sum), and refused; and, as a line without a time that adds up to no keyword's
+    # hours, it made the day totals read as midnight's hours (each day counted twice)
+    source = {
+        "日期": [f"2026-11-11{t}" for t in (" 01:00", " 02:00", "", " 03:00", "", "")],
+        "关键词": ["a", "a", "a", "b", "b", "合计"],
+        "展现量": [10, 20, 30, 5, 5, 35],
+        "点击量": [1, 2, 3, 0, 0, 3],
+        "花费": [1.0, 2.0, 3.0, 0.0, 0.0, 3.0],
+    }
+    log = read_keyword_log(source)
+    np.testing.assert_array_equal(log.impressions, [30, 5])
+    assert [i.kind for i in log.report.issues] == ["split_total", "split_total", "export_total"]
+    # the same with a device report's 全部 rows: the 合计 is the sum of the device rows
+    device = {
+        "日期": ["2026-11-11"] * 7,
+        "关键词": ["a", "a", "a", "b", "b", "b", "合计"],
+        "设备": ["PC", "无线", "全部", "PC", "无线", "全部", ""],
+        "出价": [1.0] * 6 + [None],
+        "展现量": [10, 20, 30, 1, 2, 3, 33],
+        "点击量": [1, 2, 3, 0, 1, 1, 4],
+        "花费": [1.0, 2.0, 3.0, 0.0, 1.0, 1.0, 4.0],
+    }
+    log = read_keyword_log(device)
+    np.testing.assert_array_equal(log.impressions, [30, 3])
+    assert [i.kind for i in log.report.issues] == ["split_total", "split_total", "export_total"]

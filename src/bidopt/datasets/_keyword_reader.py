@@ -494,10 +494,16 @@ def read_keyword_log(
         for column in split_columns
     )
     if times is not None:
-        hour_total, undated_check = _undated_hours(parsed, blank["hour"], subtotals[-1])
+        # (a 合计 line is no evidence of how the report writes midnight: see _key_totals)
+        named_totals = [_cells_where(raw[c], _is_key_total) for c in _KEY_COLUMNS if c in raw]
+        hour_total, undated_check = _undated_hours(
+            parsed, blank["hour"] & ~np.logical_or.reduce(named_totals), subtotals[-1]
+        )
         subtotals = (*subtotals[:-1], hour_total)
         checks.append(undated_check)
-    key_totals, not_totals = _key_totals(parsed, raw)
+    # (the split totals, dropped, are no part of the export's totals lines)
+    split_totals = np.logical_or.reduce([c.mask for c in subtotals], initial=False)
+    key_totals, not_totals = _key_totals(parsed, raw, split_totals)
     subtotals = key_totals + subtotals
     checks.extend(not_totals)
     keep, report = _screen_rows(
@@ -681,10 +687,11 @@ def _undated_hours(
 #: placeholder (no keyword), not a label.
 _KEY_TOTALS = TOTALS_LABELS - {"-", "--"}
 _KEY_TOTAL_STARTS = frozenset(label[0] for label in _KEY_TOTALS)
+_KEY_COLUMNS = ("keyword", "ad_group", "campaign")  # (finest first)
 
 
 def _key_totals(
-    parsed: dict[str, Any], raw: dict[str, Any]
+    parsed: dict[str, Any], raw: dict[str, Any], split_totals: BoolArray | bool = False
 ) -> tuple[tuple[_Check, ...], tuple[_Check, ...]]:
     """The rows whose campaign, ad group or keyword cell labels them as a total (合计,
     总计, Total, ...; an export's line totalling a day under a date, such as a daily line
@@ -695,13 +702,13 @@ def _key_totals(
     dated row) and of (the others: a total over rows the report does not hold, or a
     keyword so named, refused rather than read as a keyword).  A totals label in the
     campaign or ad group cell counts only where the row's finer key cells are empty, a
-    dash or labels too (a campaign named "Total" holds keywords)."""
+    dash or labels too (a campaign named "Total" holds keywords).  The ``split_totals``
+    rows (a keyword-day's total over its device or hour rows, shape (n_rows,)) are no
+    part of any such total."""
     dates = parsed["date"]
     n = dates.size
     hits: dict[str, BoolArray] = {
-        column: _cells_where(raw[column], _is_key_total)
-        for column in ("keyword", "ad_group", "campaign")
-        if column in raw
+        column: _cells_where(raw[column], _is_key_total) for column in _KEY_COLUMNS if column in raw
     }
     if not any(hit.any() for hit in hits.values()):
         return (), ()
@@ -721,7 +728,7 @@ def _key_totals(
         return (), ()
     day = np.unique(dates.astype(np.int64), return_inverse=True)[1].ravel()
     dated = ~np.isnat(dates)
-    parts = ~labelled & dated
+    parts = ~labelled & dated & ~split_totals
     # what each row that adds up is the sum of: its date's rows (""), or those of its
     # campaign (its ad group) on its date: a 小计 line under each campaign
     scope = np.full(n, None, dtype=object)
