@@ -21,6 +21,7 @@ from bidopt.channels import (
     split_budget,
     split_window,
 )
+from bidopt.channels._result import signed_pair
 from bidopt.channels._uncertainty import ChannelIntervals
 from bidopt.exceptions import InvalidInputError
 from tests.channels.test_safe_split import TODAY, _fit
@@ -88,7 +89,7 @@ def test_todays_split_scaled_to_the_budget_is_said_and_shown() -> None:
         "Today's split (the current spend, 4,000 yuan) is compared scaled to the budget "
         "(8,000 yuan): the gains are at equal spend." in split.message
     )
-    up = f"{split.uplift:+,.0f}"
+    up = signed_pair(split.uplift, split.current_response or 0.0)[0]  # never "-0"
     assert f"vs current: {up} (current split: 8,000 yuan, response " in split.summary()
     same = split_budget(_disagreeing(0), 4000.0, current=TODAY)
     assert "scaled to the budget" not in same.message

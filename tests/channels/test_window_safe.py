@@ -141,6 +141,7 @@ def test_the_safe_split_never_breaks_a_constraint_and_gains_as_promised(
             "channel_response": np.zeros(2),
             "response_draws": split.current_response_draws,
             "success": True,
+            "status": 0,
             "message": "",
         }
     )

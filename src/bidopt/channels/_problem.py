@@ -30,6 +30,7 @@ __all__ = [
     "as_mapping",
     "build_split_problem",
     "check_curves",
+    "check_fills",
     "is_feasible",
     "is_infeasible",
     "restrict",
@@ -383,6 +384,20 @@ def build_split_problem(
         share_lower=share_lo,
         share_upper=share_hi,
     )
+
+
+def check_fills(problem: SplitProblem, name: str = "total_budget") -> None:
+    """Raise :class:`InfeasibleError` when the channel and group maximums of ``problem``
+    cannot hold its whole budget (a split that must spend it all); ``name`` is the
+    budget's parameter."""
+    room = float(problem.group_upper.sum())
+    if room < problem.budget * (1 - 1e-12):
+        raise InfeasibleError(
+            f"`{name}` must fit within the channel and group maximums, which add to "
+            f"{room:,.2f} yuan (the bounds cannot hold more). Got {problem.budget:,.2f} "
+            "yuan instead.",
+            {"budget": problem.budget - room},
+        )
 
 
 def is_infeasible(problem: SplitProblem, full: bool) -> bool:

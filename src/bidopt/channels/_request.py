@@ -17,8 +17,14 @@ from bidopt._validation import (
     short_repr,
 )
 from bidopt.channels._curveset import CurveSet
-from bidopt.channels._problem import SplitProblem, as_mapping, build_split_problem, check_curves
-from bidopt.exceptions import InfeasibleError, InvalidInputError
+from bidopt.channels._problem import (
+    SplitProblem,
+    as_mapping,
+    build_split_problem,
+    check_curves,
+    check_fills,
+)
+from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
 __all__ = ["OPTIONS", "Request", "check_request", "with_budget"]
@@ -126,13 +132,8 @@ def check_request(
         )
     problem = build_split_problem(channels, budget, groups, group_shares, bounds, current_arr)
     full = goal == "revenue"
-    if full and problem.group_upper.sum() < budget * (1 - 1e-12):
-        raise InfeasibleError(
-            "`total_budget` must fit within the channel and group maximums, which add to "
-            f"{problem.group_upper.sum():,.2f} yuan (the bounds cannot hold more). Got "
-            f"{budget:,.2f} yuan instead.",
-            {"budget": budget - float(problem.group_upper.sum())},
-        )
+    if full:
+        check_fills(problem)
     target_revenue = None
     if goal == "roi":
         if min_revenue is None:

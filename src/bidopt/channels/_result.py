@@ -282,7 +282,11 @@ class BudgetSplit:
 
 def signed_pair(lo: float, hi: float) -> tuple[str, str]:
     """Two amounts with a sign, whole numbers when either reaches 100 (yuan), else two
-    decimals (a KPI counted in orders); never an exponent."""
-    if max(abs(lo), abs(hi)) >= 100:
-        return f"{lo:+,.0f}", f"{hi:+,.0f}"
-    return f"{lo:+,.2f}", f"{hi:+,.2f}"
+    decimals (a KPI counted in orders); never an exponent.  An amount that rounds to
+    zero prints without a sign ('0', '0.00'), never '-0'."""
+    digits = 0 if max(abs(lo), abs(hi)) >= 100 else 2
+
+    def signed(v: float) -> str:
+        return f"{0.0:,.{digits}f}" if round(v, digits) == 0 else f"{v:+,.{digits}f}"
+
+    return signed(lo), signed(hi)

@@ -21,9 +21,10 @@ from bidopt._validation import (
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import as_mapping, build_split_problem
-from bidopt.channels._split_safe import SafeStep, gain_stats, step_along
+from bidopt.channels._split_safe import step_along
 from bidopt.channels._tails import tails, warn_tail
 from bidopt.channels._uncertainty import CurveDraws
+from bidopt.channels._window_feasible import check_window_rules
 from bidopt.channels._window_model import WindowModel as _WindowModel
 from bidopt.channels._window_result import WindowSplit, window_phases
 from bidopt.channels._window_rules import (
@@ -34,7 +35,15 @@ from bidopt.channels._window_rules import (
     window_constraints,
     worst_violation,
 )
-from bidopt.channels._window_safe import WindowStart, safe_note, trust_box, window_start
+from bidopt.channels._window_safe import (
+    WindowStart,
+    at_trust_edge,
+    safe_fields,
+    safe_note,
+    safe_status,
+    trust_box,
+    window_start,
+)
 from bidopt.exceptions import InfeasibleError, InvalidInputError
 from bidopt.typing import FloatArray
 
@@ -136,6 +145,13 @@ def split_window(
     Returns
     -------
     WindowSplit
+        With ``status`` as :class:`BudgetSplit`'s (see :class:`WindowSplit`).
+
+    Raises
+    ------
+    InfeasibleError
+        When the budgets, bounds and share rules cannot hold together, before any
+        solve: the message names the rule, the phase and the amount (``conflicts``).
     """
     fit = curves if isinstance(curves, ResponseFit) else None
     draws = fit.draws if fit is not None else curves
@@ -182,8 +198,20 @@ def split_window(
             + ("" if budgets is None else " and in every phase")
             + f": they need {short:,.2f} yuan more than it holds. Got bounds="
             + f"{short_repr(bounds)} instead.",
-            {"bounds": short},
+            {"bounds": float(short)},
         )
+    check_window_rules(
+        rules,
+        lengths,
+        total,
+        budgets,
+        groups,
+        group_shares,
+        limits.lower,
+        user_hi[:, 0],
+        per,
+        names,
+    )
     scale = total / max(float(lengths.sum()) * n, 1.0)
     s_shaped = CurveSet(draws.curve_list()).any_s_shaped
     cells = (
@@ -294,7 +322,8 @@ def split_window(
     if isinstance(start, WindowStart):
         # the safe default: the best split within the trust region around today's
         # split, then the supported step on the path towards it
-        box = trust_box(draws, start.start, lo, user_hi if start.lifted else hi)
+        caps = user_hi if start.lifted else hi
+        box = trust_box(draws, start.start, lo, caps)
         target, res, nit, n_tried, bound = solve(box[1], box[0], start.start)
         found = worst_violation(cons, target) <= 1e-6 * total
         if not found:  # pragma: no cover - the start is feasible within the box
@@ -306,8 +335,24 @@ def split_window(
             s_shaped, n_tried, model.value(target), bound, " within the trust region"
         )
         safe_text = (
-            safe_note(channels, chosen, start, box, lo, user_hi, model.per_draw(target) - base)
+            safe_note(
+                channels,
+                chosen,
+                start,
+                box,
+                lo,
+                caps,
+                model.per_draw(target) - base,
+                float(np.max(np.abs(target - start.start)))
+                <= 1e-9 * max(float(start.start.max()), 1.0),
+            )
             + start.note
+        )
+        status = safe_status(
+            chosen.step,
+            start.moved,
+            bool(at_trust_edge(box, lo, caps, x).any()),
+            bool(res.success) and _proven(s_shaped, model.value(target), bound),
         )
         if start.lifted:
             lifted = (
@@ -328,6 +373,7 @@ def split_window(
                 )
         local = _optimality_note(s_shaped, n_tried, model.value(x), bound)
         safe_text = start if isinstance(start, str) else ""
+        status = 0 if bool(res.success) and _proven(s_shaped, model.value(x), bound) else 2
     # every constraint checked on the returned split itself: budgets, shares, bounds
     off_bounds = float(np.max(np.maximum(lo - x, x - user_hi), initial=0.0))
     worst = max(worst_violation(cons, x), off_bounds)
@@ -345,6 +391,7 @@ def split_window(
         channel_response=model.channel_value(x),
         response_draws=per_draw,
         success=bool(ok),
+        status=status if ok else 3,
         message=(
             f"SLSQP: {res.message}; constraints hold to {worst:.3g} yuan."
             if ok
@@ -359,35 +406,21 @@ def split_window(
         nit=nit,
         channel_response_median=median,
         tail_channels=tailed,
-        **_safe_fields(chosen, start, model, per_draw),
+        **safe_fields(chosen, start, model, per_draw),
     )
-
-
-def _safe_fields(
-    chosen: SafeStep | None,
-    start: WindowStart | str | None,
-    model: _WindowModel,
-    per_draw: FloatArray,
-) -> dict[str, Any]:
-    """The result's safe-default fields: the step, the gain over today's split (the
-    start) across the draws, and today's split with its response; none without the
-    safe default."""
-    if chosen is None or not isinstance(start, WindowStart):
-        return {}
-    today = model.per_draw(start.start)
-    p, interval = gain_stats(per_draw - today)
-    return {
-        "safe_step": chosen.step,
-        "gain_probability": p,
-        "gain_interval": interval,
-        "current_spend": start.start,
-        "current_response": float(today.mean()),
-        "current_response_draws": today,
-    }
 
 
 #: SLSQP's options and the random starts used when some curve draws are S-shaped.
 _OPTIONS: dict[str, Any] = {"maxiter": 1000, "ftol": 1e-12, "n_starts": 8, "rng": 0}
+
+
+def _proven(s_shaped: bool, value: float, bound: float | None) -> bool:
+    """Whether a split of response ``value`` is proven optimal: concave curves always
+    (SLSQP's optimum of a concave problem), S-shaped ones when it reaches the
+    concave-envelope ``bound`` (gap 1e-6 relative)."""
+    if not s_shaped:
+        return True
+    return bound is not None and max(bound - value, 0.0) / max(abs(bound), 1e-300) <= 1e-6
 
 
 def _optimality_note(

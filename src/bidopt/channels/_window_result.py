@@ -48,6 +48,17 @@ class WindowSplit:
         ``split_window`` warns (:class:`~bidopt.exceptions.IdentifiabilityWarning`).
     success : bool
         The budget, phase budgets, shares and bounds hold on ``spend`` (1e-6 relative).
+    status : int
+        As :class:`BudgetSplit`'s.  0: SLSQP converged to a split meeting every
+        constraint, proven the best (concave curves; S-shaped ones when it reaches the
+        concave-envelope bound); with the safe default, the best split within the trust
+        region, which holds no cell at its edge.  1: the safe default stayed at today's
+        split (no move gains in enough draws).  2: the split meets every constraint but
+        is not proven the best (SLSQP stopped short, or S-shaped curves with a gap to
+        the bound; the message says which).  3: a constraint fails on ``spend``
+        (``success`` False; the message says by how much).  4: the safe default stopped
+        short of the best split: part of the way, at its edge of the trust region, or
+        at today's split moved to meet the rules (the message says how far and why).
     message : str
     nit : int
     safe_step : float or None
@@ -77,6 +88,7 @@ class WindowSplit:
     channel_response: FloatArray
     response_draws: FloatArray
     success: bool
+    status: int
     message: str
     nit: int
     channel_response_median: FloatArray | None = None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -35,13 +36,24 @@ from bidopt.channels._split_safe import (
     CONFIDENCE,
     GAIN_QUANTILE,
     SafeStep,
+    gain_stats,
     meet_rules,
     trust_radius,
 )
 from bidopt.channels._uncertainty import CurveDraws
+from bidopt.channels._window_model import WindowModel
 from bidopt.typing import FloatArray
 
-__all__ = ["WindowStart", "phase_budgets_per_period", "safe_note", "trust_box", "window_start"]
+__all__ = [
+    "WindowStart",
+    "at_trust_edge",
+    "phase_budgets_per_period",
+    "safe_fields",
+    "safe_note",
+    "safe_status",
+    "trust_box",
+    "window_start",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +70,12 @@ class WindowStart:
     start: FloatArray
     note: str
     lifted: bool
+
+    @property
+    def moved(self) -> bool:
+        """Whether the start is today's split moved to meet the rules (1e-9 relative)."""
+        tol = 1e-9 * max(float(self.today.max()), 1.0)
+        return bool(np.any(np.abs(self.start - self.today) > tol))
 
 
 def phase_budgets_per_period(
@@ -151,8 +169,8 @@ def window_start(
     if start is None:
         return (
             " Safe default: not applied: today's split cannot be moved to meet the bounds "
-            "and share rules within every phase (they can hold over the window only, or not "
-            "at all); the split is the best over the draws."
+            "and share rules within every phase (they hold over the window only); the split "
+            "is the best over the draws."
         )
     if np.any(np.abs(start - today) > 1e-9 * per_period.max()):
         broken = _broken(rules, per_period, lo, user_hi, None if lifted else guarded, today)
@@ -231,6 +249,21 @@ def trust_box(
     return low, high, radius
 
 
+def at_trust_edge(
+    box: tuple[FloatArray, FloatArray, FloatArray], lo: FloatArray, hi: FloatArray, x: FloatArray
+) -> np.ndarray:
+    """Which cells of ``x`` (yuan per period, shape (n_channels, n_phases)) sit at an end
+    of the trust region ``box`` (:func:`trust_box`'s answer) where that end is tighter
+    than the limits ``lo``..``hi`` the region was cut to (bool, same shape): the
+    region, not a bound or the guard, holds them."""
+    low, high, _ = box
+    tol = 1e-9
+    return np.asarray(
+        ((low > lo * (1 + tol) + 1e-12) & (x <= low * (1 + tol)))
+        | ((high < hi * (1 - tol)) & (x >= high * (1 - tol)))
+    )
+
+
 def safe_note(
     channels: tuple[str, ...],
     chosen: SafeStep,
@@ -239,18 +272,18 @@ def safe_note(
     lo: FloatArray,
     hi: FloatArray,
     full_gain: FloatArray,
+    still: bool = False,
 ) -> str:
     """The plain-words sentence of the safe step: how far it moved from today's split
     towards the best split within the trust region and why, the gain over
     today's split (``chosen``; moved to meet the rules when it breaks them), the channels
     held at the trust region's edge and those never started; ``full_gain`` is each
     draw's gain of the full move; ``box`` is :func:`trust_box`'s answer and ``lo``,
-    ``hi`` the bounds it was cut to (yuan per period, shape (n_channels, n_phases))."""
-    low, high, radius = box
-    moved = bool(
-        np.any(np.abs(start.start - start.today) > 1e-9 * max(float(start.today.max()), 1.0))
-    )
-    origin = "today's split (moved to meet the rules)" if moved else "today's split"
+    ``hi`` the limits it was cut to (the bounds, and the guard's caps unless it was
+    lifted; yuan per period, shape (n_channels, n_phases)).  ``still``: the best split
+    within the region is the start itself (nothing can move)."""
+    _, high, radius = box
+    origin = "today's split (moved to meet the rules)" if start.moved else "today's split"
     idle = [
         c for j, c in enumerate(channels) if np.all(start.start[j] <= 0) and np.all(high[j] <= 0)
     ]
@@ -262,6 +295,13 @@ def safe_note(
         if idle
         else ""
     )
+    if chosen.step <= 0 and still:
+        # the best split within the region is the start itself: nothing could move
+        return (
+            f" Safe default: stayed at {origin}: the budgets, bounds and share rules, within "
+            "the trust region around it, leave no other window split to move to (the draws "
+            "were not what held it)." + not_started
+        )
     if chosen.step <= 0:
         return (
             f" Safe default: stayed at {origin}. No move towards the best window split over "
@@ -271,10 +311,7 @@ def safe_note(
             "reallocating further under these budgets, bounds and rules; lift tests on the "
             "channels flagged not identified would." + not_started
         )
-    tol = 1e-9
-    edge = ((low > lo * (1 + tol) + 1e-12) & (chosen.spend <= low * (1 + tol))) | (
-        (high < hi * (1 - tol)) & (chosen.spend >= high * (1 - tol))
-    )
+    edge = at_trust_edge(box, lo, hi, chosen.spend)
     at_edge = [c for j, c in enumerate(channels) if c not in idle and bool(edge[j].any())]
     region = (
         "each channel in each phase within its starting spend x exp(+-r), r from "
@@ -301,3 +338,39 @@ def safe_note(
     if at_edge:
         text += f" Held at the trust region's edge: {', '.join(at_edge)}."
     return text + not_started
+
+
+def safe_status(step: float, moved: bool, at_edge: bool, solved: bool) -> int:
+    """The status of a safe-default window split (as :class:`BudgetSplit`'s): 1 when it
+    stayed at today's split, 4 when it stopped short of the best split (part of the
+    way, at a start moved to meet the rules, or held at the trust region's edge), else
+    0 when the best split within the region was found and proven (``solved``), 2 when
+    not."""
+    if step <= 0:
+        return 4 if moved else 1
+    if step < 1 or at_edge:
+        return 4
+    return 0 if solved else 2
+
+
+def safe_fields(
+    chosen: SafeStep | None,
+    start: WindowStart | str | None,
+    model: WindowModel,
+    per_draw: FloatArray,
+) -> dict[str, Any]:
+    """The result's safe-default fields: the step, the gain over today's split (the
+    start) across the draws, and today's split with its response; none without the
+    safe default."""
+    if chosen is None or not isinstance(start, WindowStart):
+        return {}
+    today = model.per_draw(start.start)
+    p, interval = gain_stats(per_draw - today)
+    return {
+        "safe_step": chosen.step,
+        "gain_probability": p,
+        "gain_interval": interval,
+        "current_spend": start.start,
+        "current_response": float(today.mean()),
+        "current_response_draws": today,
+    }
