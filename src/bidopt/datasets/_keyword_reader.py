@@ -489,7 +489,9 @@ def read_keyword_log(
             parsed,
             blank.get(column),
             blank_note.get(column),
-            within=tuple(c for c in split_columns if c != column),
+            # (an hourly report by device: each device's day total line; a row with
+            # no device label beside one hour's device rows is not read as their total)
+            within=tuple(c for c in split_columns if c != column) if column == "hour" else (),
         )
         for column in split_columns
     )
