@@ -93,6 +93,7 @@ BENCHMARKS = {
     "identifiability": "Bid plans from logs that cannot tell everything",
     "pooling_coverage": "Pooled rates: coverage of their intervals",
     "channels_window": "Campaign-window splits on S-shaped curves",
+    "channels_frontier": "The history-only frontier of channel splits (issue #24)",
 }
 
 
