@@ -200,3 +200,34 @@ def test_the_records_explain_themselves() -> None:
     day = KeywordDay(None, None, "k", None, "2024-11-01", bids=(1.0, 2.0), labels=("PC", "无线"))
     assert day.summary() == "'k' on 2024-11-01: PC bid 1, 无线 bid 2"
     assert day.to_frame()["bid"].tolist() == [1.0, 2.0]
+
+
+def test_a_misspelt_issue_kind_is_refused_not_an_empty_answer() -> None:
+    # issues_of("export_totals") found nothing, silently: a count of 0 from a typo
+    report = LoadReport()
+    with pytest.raises(InvalidInputError, match=r"Unknown issue kind 'export_totals'; expected"):
+        report.issues_of("export_totals")
+    with pytest.raises(InvalidInputError, match=r"Unknown action 'drop'; expected"):
+        report.issues_of(action="drop")  # type: ignore[arg-type]
+    assert report.issues_of("export_total", action="dropped") == ()
+
+
+def test_a_kept_row_records_every_reason_it_is_flagged() -> None:
+    # a row with more orders than clicks that also repeats its keyword-day with other
+    # values was recorded as the attribution row only: the records had no key_repeat,
+    # so a count of repeated keyword-days from them (the CLI's example row) missed it
+    source = {
+        "日期": ["2026-11-11", "2026-11-11"],
+        "关键词": ["a", "a"],
+        "展现量": [10, 20],
+        "点击量": [1, 2],
+        "成交笔数": [0, 5],
+        "花费": [1.0, 2.0],
+    }
+    report = read_keyword_log(source, relax=["conversions_le_clicks"]).report
+    assert [(i.row, i.kind) for i in report.issues] == [(1, "rule"), (1, "key_repeat")]
+    assert report.flagged_rows.tolist() == [1] and report.n_attribution == 1
+    (flag,) = report.flags
+    assert "attribution window" in flag and "repeats the keyword-day of row 0" in flag
+    pytest.importorskip("pandas")
+    assert report.to_frame()["kind"].tolist() == ["rule; key_repeat"]

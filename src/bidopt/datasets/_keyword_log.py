@@ -20,7 +20,7 @@ from bidopt._validation import (
 )
 from bidopt._wording import counted
 from bidopt.datasets._categorical import Categorical
-from bidopt.datasets._load_issues import KeywordDay, LoadIssue
+from bidopt.datasets._load_issues import ISSUE_KINDS, KeywordDay, LoadIssue
 from bidopt.exceptions import InvalidInputError, MissingColumnError
 from bidopt.typing import FloatArray, IntArray
 
@@ -203,8 +203,14 @@ class LoadReport:
     def issues_of(
         self, *kinds: str, action: Literal["dropped", "flagged"] | None = None
     ) -> tuple[LoadIssue, ...]:
-        """The issues of the given kinds (every kind when none is given), of ``action``
-        (both when None), in the report's order."""
+        """The issues of the given kinds (every kind when none is given; each one of
+        :data:`~bidopt.datasets.ISSUE_KINDS`), of ``action`` (both when None), in the
+        report's order.  An unknown kind or action raises (a misspelt kind would
+        otherwise find nothing)."""
+        for kind in kinds:
+            check_choice(kind, "issue kind", ISSUE_KINDS)
+        if action is not None:
+            check_choice(action, "action", ("dropped", "flagged"))
         return tuple(
             i
             for i in self.issues

@@ -1055,14 +1055,19 @@ def _screen_rows(
     ) -> list[LoadIssue]:
         if rows.size == 0:
             return []
-        # (each row's first check that it breaks, for all the rows at once)
+        # (for all the rows at once: a dropped row's first check that it breaks, its
+        # reason; every waived rule a kept row breaks, and its repeated keyword-day)
         hit = np.stack([check.mask[rows] for check in among])
         assert hit.any(axis=0).all()  # (each row breaks a check: why it is listed)
-        which = hit.argmax(axis=0).tolist()
+        if action == "flagged":
+            at, which = np.nonzero(hit.T)
+        else:
+            at, which = np.arange(rows.size), hit.argmax(axis=0)
         words, days = named(rows)
+        listed = rows.tolist()
         return [
-            among[k].issue(row, action, table.where(row), word, day)
-            for k, row, word, day in zip(which, rows.tolist(), words, days, strict=True)
+            among[k].issue(listed[j], action, table.where(listed[j]), words[j], days[j])
+            for j, k in zip(at.tolist(), which.tolist(), strict=True)
         ]
 
     def reason(row: int, among: list[_Check]) -> str:
