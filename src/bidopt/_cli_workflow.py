@@ -239,10 +239,13 @@ def run_plan(
         max_cpc=None if uncapped is None else max_cpc,
         uncapped=uncapped,
     )
-    # what the library warned about (e.g. bids that never varied) goes into the report
-    # (in English; a Chinese page gives the known kinds in Chinese, BidSheet.warnings_in)
-    said = tuple(dict.fromkeys(str(w.message) for w in caught))
-    sheet = dataclasses.replace(sheet, warnings=sheet.warnings + said)
+    # what the library warned about (e.g. bids that never varied) goes into the report,
+    # each text once, as the warnings themselves: a Chinese page says the known kinds in
+    # Chinese from their kind and details (BidSheet.warnings_in), the rest as written
+    said: dict[str, str | Warning] = {}
+    for w in caught:
+        said.setdefault(str(w.message), w.message)
+    sheet = dataclasses.replace(sheet, warnings=sheet.warnings + tuple(said.values()))
     say("tracing the spend/return frontier")
     today = sheet.totals()["today"]["spend"] or budget  # the frontier spans today and the plan
     # (the plan's spend, not the budget, when the budget does not limit it: twelve budgets

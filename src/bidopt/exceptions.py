@@ -4,14 +4,21 @@ Every error bidopt raises on purpose derives from :class:`BidoptError`, so a cal
 catch them all at once.  The concrete classes also derive from the built-in exception a
 scientific Python user would expect (``ValueError`` for bad input, ``RuntimeError`` for a
 solver that failed), so ``except ValueError`` keeps working.
+
+Every warning bidopt issues on purpose derives from :class:`BidoptWarning`
+(a ``UserWarning``); besides its English message it carries a stable ``kind`` and the
+``details`` the message was built from, so a program (a report in another language, a
+dashboard) can read what was said without parsing the text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
     "BidoptError",
+    "BidoptWarning",
     "IdentifiabilityWarning",
     "InfeasibleError",
     "InvalidInputError",
@@ -54,12 +61,79 @@ class SolverError(BidoptError, RuntimeError):
     """A numerical solver failed to return a usable answer."""
 
 
-class IdentifiabilityWarning(UserWarning):
+class BidoptWarning(UserWarning):
+    """Base class of the warnings bidopt issues on purpose.
+
+    ``str(warning)`` is the English message.  A warning that a program may want to
+    read (or say in another language) also names its ``kind`` and the ``details`` the
+    message was built from: the message's wording may change between releases, the
+    kind and the details' keys do not.  ``warnings.filterwarnings`` by category (this
+    class or a subclass) works as for any warning; a warning pickles with its kind and
+    details.
+
+    Parameters
+    ----------
+    message : str
+        What the data cannot tell (or what else is wrong), and the remedy, in English.
+    kind : str, optional
+        A stable name of what the warning says, such as ``"unidentified_response"``
+        (see :class:`IdentifiabilityWarning` for those of the landscape estimate and the
+        bid optimiser); ``""`` (the default) for a warning that has none.
+    details : mapping of str to object, optional
+        The numbers and names the message was built from, under stable keys (numbers as
+        Python ``int`` or ``float``, shares as fractions, money in yuan; names as
+        ``str``, lists of them as tuples).
+
+    Attributes
+    ----------
+    kind : str
+    details : dict of str to object
+    """
+
+    def __init__(
+        self, message: str = "", kind: str = "", details: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.kind: str = kind
+        self.details: dict[str, Any] = dict(details or {})
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str, dict[str, Any]]]:
+        return type(self), (str(self), self.kind, self.details)
+
+
+class IdentifiabilityWarning(BidoptWarning):
     """The log cannot identify what a plan relies on (for example how keywords respond
     to a bid change, when their bids never varied).
 
     The message names the cause (which keywords, what the log lacks) and the remedy
     (what to vary or collect); the plan stays within what the evidence supports.
+
+    The kinds :func:`bidopt.landscape.estimate_landscapes` and
+    :func:`bidopt.bidding.optimize_bids` issue, with the keys of their ``details``
+    (shares are fractions, ``examples`` the first five names the message shows):
+
+    - ``"unidentified_response"``: keywords whose bid response is only the prior;
+      ``n_prior``, ``n_keywords``, ``spend_share``, ``n_days``, ``n_constant`` (of the
+      ``n_prior``, those whose bid never varied), ``min_spread``.
+    - ``"cost_above_bid"``: keyword-days that paid more per click than their logged bid;
+      ``n_keyword_days``, ``examples`` (pairs of keyword and date, ``"YYYY-MM-DD"``).
+    - ``"bid_floor"``: keywords paying about their bid per click;
+      ``n_keywords``, ``spend_share``, ``paid_share`` (cost per click over bid),
+      ``examples``, ``win_share`` (the traffic share they are read as winning),
+      ``z_floor`` (price sd of their price level above the bid, at most),
+      ``cost_gap`` (how much below the log's spend their cost is read).
+    - ``"spend_gap"``: the estimate's spend at the log's bids against the log's;
+      ``modelled``, ``logged`` (yuan), ``ratio``, ``factor`` (the band either way).
+    - ``"no_clicks"`` / ``"no_orders"``: a log without clicks (orders) anywhere;
+      ``impressions``, ``n_days``.
+    - ``"unsafe_moves"`` (``optimize_bids(..., safe=False)``): keywords whose bid
+      response is only the prior, moved beyond the trust region; ``n_keywords``,
+      ``band`` (the trust region's step, as a fraction of today's bid).
+
+    Other warnings of this class (channel curves, bid-test designs) have ``kind ""``.
     """
 
 

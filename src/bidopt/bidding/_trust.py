@@ -609,13 +609,9 @@ def plan_on_estimate(
         moved = (step > up) | (-step > down)
         blind = moved & (ident.source == "prior") & (plan.bids > 0)
         if blind.any():
+            details = {"n_keywords": int(blind.sum()), "band": float(np.expm1(TRUST_STEP))}
             warnings.warn(
-                f"The plan moves the bids of {counted(int(blind.sum()), 'keyword')} whose "
-                "response to a bid change the log cannot identify (their bids never varied) beyond "
-                "+-20% of today's (safe=False): its promises for them rest on the prior. "
-                "Remedy: plan with safe=True, or run a bid test first "
-                "(bidopt.landscape.design_bid_test).",
-                IdentifiabilityWarning,
+                IdentifiabilityWarning(_unsafe_text(details), "unsafe_moves", details),
                 stacklevel=3,
             )
     else:
@@ -651,3 +647,15 @@ def plan_on_estimate(
         trust_scale=scale,
     )
     return replace(plan, ranges=ranges)
+
+
+def _unsafe_text(details: Mapping[str, Any]) -> str:
+    """The English message of an ``"unsafe_moves"`` warning (``optimize_bids(...,
+    safe=False)``) from its details."""
+    return (
+        f"The plan moves the bids of {counted(details['n_keywords'], 'keyword')} whose "
+        "response to a bid change the log cannot identify (their bids never varied) beyond "
+        f"+-{details['band']:.0%} of today's (safe=False): its promises for them rest on the "
+        "prior. Remedy: plan with safe=True, or run a bid test first "
+        "(bidopt.landscape.design_bid_test)."
+    )

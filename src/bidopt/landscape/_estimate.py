@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -717,15 +718,15 @@ def estimate_landscapes(
             read_at=np.where(at_floor, np.interp(Z_FLOOR, _Z_TABLE, _ratio_table(0.6)), ratio),
         )
         draws = draw_parameters(fit, draws_wanted, gen)
-    for message in (
-        _no_counts_message(k_imps, k_clicks, log.conversions, int(day_codes.max()) + 1),
-        _above_bid_message(above, entity, model.keywords, log.date),
-        _floor_message(at_floor, model.keywords, k_click_cost, k_click_bid, best["sigma"]),
-        _spend_gap_message(model, entity, fit_bid, active, cost_log),
-        ident.warning_message(),
+    for warning in (
+        _no_counts_warning(k_imps, k_clicks, log.conversions, int(day_codes.max()) + 1),
+        _above_bid_warning(above, entity, model.keywords, log.date),
+        _floor_warning(at_floor, model.keywords, k_click_cost, k_click_bid, best["sigma"]),
+        _spend_gap_warning(model, entity, fit_bid, active, cost_log),
+        ident._warning(),
     ):
-        if message is not None:
-            warnings.warn(message, IdentifiabilityWarning, stacklevel=3)  # 3: past @logged
+        if warning is not None:  # an IdentifiabilityWarning with its kind and details
+            warnings.warn(warning, stacklevel=3)  # 3: past @logged
     if bids is None:
         z_levels = special.ndtri(np.linspace(0.01, 0.999, levels))
         grid = np.exp(model.price_mu[:, None] + model.price_sigma[:, None] * z_levels[None, :])
@@ -749,22 +750,37 @@ def estimate_landscapes(
     )
 
 
-def _names(names: list[str], most: int = 5) -> str:
+#: How many names (keywords, keyword-days) a warning's message shows.
+_SHOWN = 5
+
+
+def _names(names: list[str], most: int = _SHOWN, total: int | None = None) -> str:
+    """The first ``most`` of ``names`` and how many more there are (of ``total``, by
+    default ``len(names)``)."""
+    total = len(names) if total is None else total
     shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
+    return shown + (f" and {total - most:,} more" if total > most else "")
 
 
-def _no_counts_message(
+def _no_counts_warning(
     imps: FloatArray, clicks: FloatArray, conversions: Any, n_days: int
-) -> str | None:
-    """The warning for a log without clicks (or, with a conversions column, without
-    orders) on any keyword, or None."""
+) -> IdentifiabilityWarning | None:
+    """The warning for a log without clicks (kind ``"no_clicks"``) or, with a
+    conversions column, without orders (``"no_orders"``) on any keyword, or None."""
     if clicks.sum() > 0 and (conversions is None or float(np.sum(conversions)) > 0):
         return None
     what = "clicks" if clicks.sum() <= 0 else "orders"
+    details: dict[str, Any] = {"impressions": float(imps.sum()), "n_days": int(n_days)}
+    return IdentifiabilityWarning(_no_counts_text(what, details), f"no_{what}", details)
+
+
+def _no_counts_text(what: str, details: Mapping[str, Any]) -> str:
+    """The English message of a ``"no_clicks"`` / ``"no_orders"`` warning (``what``:
+    ``"clicks"`` or ``"orders"``) from its details."""
     rates = "click-through and conversion rates are" if what == "clicks" else "conversion rate is"
     return (
-        f"The log has no {what} on any keyword ({imps.sum():,.0f} impressions over {n_days} "
+        f"The log has no {what} on any keyword ({details['impressions']:,.0f} impressions "
+        f"over {details['n_days']} "
         f"days): the {rates} a weak default, not the account's, so the estimate cannot "
         f"tell what any bid buys in {what if what == 'orders' else 'clicks and orders'}; "
         "a plan's ranges, and how often it beats today's bids, only restate that default. "
@@ -772,19 +788,33 @@ def _no_counts_message(
     )
 
 
-def _above_bid_message(
+def _above_bid_warning(
     above: BoolArray, entity: IntArray, keywords: ObjectArray, dates: Any
-) -> str | None:
-    """The warning for keyword-days whose cost per click is above their bid, or None."""
+) -> IdentifiabilityWarning | None:
+    """The warning (kind ``"cost_above_bid"``) for keyword-days whose cost per click is
+    above their bid, or None."""
     rows = np.flatnonzero(above)
     if rows.size == 0:
         return None
-    days = np.asarray(dates)[rows]
-    named = [f"{keywords[entity[r]]} on {str(d)[:10]}" for r, d in zip(rows, days, strict=True)]
+    shown = rows[:_SHOWN]
+    days = np.asarray(dates)[shown]
+    details: dict[str, Any] = {
+        "n_keyword_days": int(rows.size),
+        "examples": tuple(
+            (str(keywords[entity[r]]), str(d)[:10]) for r, d in zip(shown, days, strict=True)
+        ),
+    }
+    return IdentifiabilityWarning(_above_bid_text(details), "cost_above_bid", details)
+
+
+def _above_bid_text(details: Mapping[str, Any]) -> str:
+    """The English message of a ``"cost_above_bid"`` warning from its details."""
+    n = details["n_keyword_days"]
+    named = [f"{keyword} on {day}" for keyword, day in details["examples"]]
     return (
-        f"{rows.size:,} keyword-day{'s' if rows.size > 1 else ''} paid more per click "
+        f"{n:,} keyword-day{'s' if n > 1 else ''} paid more per click "
         "than the logged bid "
-        f"({_names(named)}): their bid changed within the day, and the log cannot tell "
+        f"({_names(named, total=n)}): their bid changed within the day, and the log cannot tell "
         "the bid in force. The estimate reads each at its cost per click as the bid (the "
         "least bid that buys those clicks); today's bid is still the log's last one."
     )
@@ -865,14 +895,14 @@ def _check_cost_units(
     )
 
 
-def _spend_gap_message(
+def _spend_gap_warning(
     model: LandscapeModel,
     entity: IntArray,
     fit_bid: FloatArray,
     active: BoolArray,
     cost: FloatArray,
-) -> str | None:
-    """The warning when the estimate's spend at the log's bids (each served
+) -> IdentifiabilityWarning | None:
+    """The warning (kind ``"spend_gap"``) when the estimate's spend at the log's bids (each served
     keyword-day's bid as the estimate reads it, on an average day) is more than
     :data:`SPEND_GAP_FACTOR` either way from the log's spend, or None.
 
@@ -897,40 +927,69 @@ def _spend_gap_message(
     gap = modelled / logged_spend
     if 1 / SPEND_GAP_FACTOR <= gap <= SPEND_GAP_FACTOR:
         return None
+    details: dict[str, Any] = {
+        "modelled": modelled,
+        "logged": logged_spend,
+        "ratio": gap,
+        "factor": float(SPEND_GAP_FACTOR),
+    }
+    return IdentifiabilityWarning(_spend_gap_text(details), "spend_gap", details)
+
+
+def _spend_gap_text(details: Mapping[str, Any]) -> str:
+    """The English message of a ``"spend_gap"`` warning from its details."""
     return (
         f"The estimate does not reproduce the log's spend: at the log's own bids it spends "
-        f"{modelled:,.2f} where the log spent {logged_spend:,.2f} ({gap:.2g} times), beyond "
-        f"the {SPEND_GAP_FACTOR:g}x either way it should be within. Its costs and what a plan "
+        f"{details['modelled']:,.2f} where the log spent {details['logged']:,.2f} "
+        f"({details['ratio']:.2g} times), beyond "
+        f"the {details['factor']:g}x either way it should be within. Its costs and what a plan "
         "spends cannot be trusted: check that `bid` and `cost` are in the same units and "
         "that `bid` is the keyword's bid, and see the other warnings."
     )
 
 
-def _floor_message(
+def _floor_warning(
     at_floor: BoolArray,
     keywords: ObjectArray,
     cost: FloatArray,
     click_bid: FloatArray,
     sigma: FloatArray,
-) -> str | None:
-    """The warning for keywords whose cost per click is so near their bid that their
-    price level is set by ``Z_FLOOR`` (when they carry at least 5% of the spend)."""
+) -> IdentifiabilityWarning | None:
+    """The warning (kind ``"bid_floor"``) for keywords whose cost per click is so near
+    their bid that their price level is set by ``Z_FLOOR`` (when they carry at least 5%
+    of the spend)."""
     total = cost.sum()
     if not at_floor.any() or total <= 0 or cost[at_floor].sum() < WARN_SHARE * total:
         return None
     observed = cost[at_floor].sum() / click_bid[at_floor].sum()
     ceiling = np.array([np.interp(Z_FLOOR, _Z_TABLE, _ratio_table(float(v))) for v in sigma])
     modelled = float((click_bid[at_floor] * ceiling[at_floor]).sum())
-    names = [str(k) for k in keywords[at_floor]]
+    names = keywords[at_floor]
+    details: dict[str, Any] = {
+        "n_keywords": int(names.size),
+        "spend_share": float(cost[at_floor].sum() / total),
+        "paid_share": float(observed),
+        "examples": tuple(str(k) for k in names[:_SHOWN]),
+        "win_share": float(special.ndtr(Z_FLOOR)),
+        "z_floor": float(-Z_FLOOR),
+        "cost_gap": float(1 - modelled / max(cost[at_floor].sum(), 1e-12)),
+    }
+    return IdentifiabilityWarning(_floor_text(details), "bid_floor", details)
+
+
+def _floor_text(details: Mapping[str, Any]) -> str:
+    """The English message of a ``"bid_floor"`` warning from its details."""
+    n = details["n_keywords"]
     return (
-        f"{len(names):,} keyword{'s' if len(names) > 1 else ''} "
-        f"({cost[at_floor].sum() / total:.0%} of spend) paid "
-        f"{observed:.0%} of their bid per click ({_names(names)}): at the platform's minimum "
+        f"{n:,} keyword{'s' if n > 1 else ''} "
+        f"({details['spend_share']:.0%} of spend) paid "
+        f"{details['paid_share']:.0%} of their bid per click "
+        f"({_names(list(details['examples']), total=n)}): at the platform's minimum "
         "bid or reserve price, or at the edge of their auctions, the log cannot tell how "
         "much of their traffic they win. The estimate reads them as winning "
-        f"{special.ndtr(Z_FLOOR):.1%} of it at their bid (their price level is at most "
-        f"{-Z_FLOOR:g} price sd above the bid): their clicks at the log's bids are the log's, "
-        f"their cost {1 - modelled / max(cost[at_floor].sum(), 1e-12):.0%} below it. Remedy: "
+        f"{details['win_share']:.1%} of it at their bid (their price level is at most "
+        f"{details['z_floor']:g} price sd above the bid): their clicks at the log's bids are "
+        f"the log's, their cost {details['cost_gap']:.0%} below it. Remedy: "
         "vary their bids (see bidopt.landscape.design_bid_test) and estimate again."
     )
 

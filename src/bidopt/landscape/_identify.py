@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 from bidopt._optional import require_pandas
 from bidopt._validation import rebuild_on_unpickle
 from bidopt._wording import counted
+from bidopt.exceptions import IdentifiabilityWarning
 from bidopt.typing import BoolArray, FloatArray, IntArray, ObjectArray
 
 __all__ = ["SOURCES", "Identifiability"]
@@ -114,27 +116,26 @@ class Identifiability:
     def warning_message(self) -> str | None:
         """The :class:`~bidopt.exceptions.IdentifiabilityWarning` text, or None when the
         log supports a plan (few keywords, by spend, rely on the prior)."""
+        warning = self._warning()
+        return None if warning is None else str(warning)
+
+    def _warning(self) -> IdentifiabilityWarning | None:
+        """The warning :func:`~bidopt.landscape.estimate_landscapes` issues (kind
+        ``"unidentified_response"``, with the details its message is built from), or
+        None when the log supports a plan."""
         share = self.spend_share()["prior"]
         if share < WARN_SHARE:
             return None
         blind = self.source == "prior"
-        n_prior = int(blind.sum())
-        n_constant = int((blind & (self.bid_spread < MIN_SPREAD)).sum())
-        cause = (
-            "their bids did not vary"
-            if n_constant == n_prior
-            else f"{n_constant} kept a constant bid and the others' bids varied too little"
-        )
-        return (
-            f"The log cannot identify how {n_prior} of {counted(self.n_keywords, 'keyword')} "
-            f"({share:.0%} of spend) respond{'s' * (n_prior == 1)} to a bid change: over "
-            f"{counted(self.n_log_days, 'day')} "
-            f"{cause} (bid spread < {MIN_SPREAD:g}, or too few days and impressions in "
-            "their campaign and the account to learn the price dispersion), so their bid "
-            "response is the prior's. Plans made with optimize_bids(estimate, ...) keep "
-            "their bids near today's and report wide ranges. Remedy: vary their bids for "
-            "two weeks (see bidopt.landscape.design_bid_test) and estimate again."
-        )
+        details: dict[str, Any] = {
+            "n_prior": int(blind.sum()),
+            "n_keywords": int(self.n_keywords),
+            "spend_share": float(share),
+            "n_days": int(self.n_log_days),
+            "n_constant": int((blind & (self.bid_spread < MIN_SPREAD)).sum()),
+            "min_spread": float(MIN_SPREAD),
+        }
+        return IdentifiabilityWarning(_unidentified_text(details), "unidentified_response", details)
 
     def summary(self) -> str:
         """Counts and spend share per source, and the bid spread, in a few lines."""
@@ -226,3 +227,24 @@ def keyword_bids(
     current[entity[order][first_in_reversed]] = bid[order][first_in_reversed]
     low = np.where(k_days > 0, np.exp(np.where(k_days > 0, lo, 0.0)), 0.0)
     return spread, ratio, low, current, k_days.astype(np.int64)
+
+
+def _unidentified_text(details: Mapping[str, Any]) -> str:
+    """The English message of an ``"unidentified_response"`` warning from its details
+    (see :class:`~bidopt.exceptions.IdentifiabilityWarning`)."""
+    n_prior, n_constant = details["n_prior"], details["n_constant"]
+    cause = (
+        "their bids did not vary"
+        if n_constant == n_prior
+        else f"{n_constant} kept a constant bid and the others' bids varied too little"
+    )
+    return (
+        f"The log cannot identify how {n_prior} of {counted(details['n_keywords'], 'keyword')} "
+        f"({details['spend_share']:.0%} of spend) respond{'s' * (n_prior == 1)} to a bid "
+        f"change: over {counted(details['n_days'], 'day')} "
+        f"{cause} (bid spread < {details['min_spread']:g}, or too few days and impressions in "
+        "their campaign and the account to learn the price dispersion), so their bid "
+        "response is the prior's. Plans made with optimize_bids(estimate, ...) keep "
+        "their bids near today's and report wide ranges. Remedy: vary their bids for "
+        "two weeks (see bidopt.landscape.design_bid_test) and estimate again."
+    )

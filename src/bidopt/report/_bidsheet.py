@@ -90,8 +90,10 @@ class BidSheet:
     marginal_cpa : float
         Yuan per extra order (or click) at the plan's margin (inf when the budget does
         not bind).
-    warnings : tuple of str
-        What the data cannot tell, in plain words.
+    warnings : tuple of str or Warning
+        What the data cannot tell, in plain words; the library's warnings a caller adds
+        (the command line adds those of the estimate and the plan) may be the
+        :class:`Warning` objects themselves, said by their text (:meth:`warnings_in`).
     warnings_zh : tuple of str
         The same warnings in Chinese (see :meth:`warnings_in`).
     success : bool
@@ -132,7 +134,7 @@ class BidSheet:
     max_bid: float
     objective: str
     marginal_cpa: float
-    warnings: tuple[str, ...]
+    warnings: tuple[str | Warning, ...]
     warnings_zh: tuple[str, ...]
     success: bool
     message: str
@@ -223,12 +225,14 @@ class BidSheet:
         )
 
     def warnings_in(self, lang: Lang = "en") -> tuple[str, ...]:
-        """:attr:`warnings` in ``lang`` ("en" or "zh").  Warnings added by the caller
-        with :func:`dataclasses.replace` on ``warnings`` alone (the library's warnings
-        during the plan) are given in Chinese when their kind is known, else as written."""
+        """:attr:`warnings` in ``lang`` ("en" or "zh"), as text.  Warnings added by the
+        caller with :func:`dataclasses.replace` on ``warnings`` alone (the library's
+        warnings during the plan) are given in Chinese when they are
+        :class:`~bidopt.exceptions.BidoptWarning` objects of a known ``kind`` (said from
+        their ``details``), else as written."""
         lang = check_lang(lang)
         if lang == "en":
-            return self.warnings
+            return tuple(str(w) for w in self.warnings)
         extra = self.warnings[len(self.warnings_zh) :]
         return self.warnings_zh + tuple(warning_zh(w) for w in extra)
 

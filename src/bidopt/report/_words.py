@@ -4,12 +4,13 @@ and the library's warnings as a Chinese page shows them, :func:`warning_zh`)."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from bidopt._wording import counted
+from bidopt.exceptions import BidoptWarning
 
 __all__ = [
     "ACTION_ZH",
@@ -429,116 +430,113 @@ def sheet_warnings(
     return tuple(en), tuple(zh)
 
 
-def _cause_zh(cause: str) -> str:
-    if cause == "their bids did not vary":
-        return "这些词的出价从未变动"
-    kept = re.fullmatch(
-        r"(\d[\d,]*) kept a constant bid and the others' bids varied too little", cause
+def _names_zh(names: Sequence[str], total: int) -> str:
+    """The names a warning shows (its first few), and how many more there are."""
+    shown = "、".join(names)
+    return shown + (f" 等 {total:,} 个" if total > len(names) else "")
+
+
+def _unidentified_zh(d: Mapping[str, Any]) -> str:
+    n_prior, n_constant = d["n_prior"], d["n_constant"]
+    if n_constant == n_prior:
+        cause = "这些词的出价从未变动"
+    elif n_constant == 0:
+        cause = "这些词的出价变动太小"
+    else:
+        cause = f"其中 {n_constant:,} 个词出价始终不变，其余词的出价变动太小"
+    return (
+        f"报表无法判断 {d['n_keywords']:,} 个关键词中的 {n_prior:,} 个（占花费的 "
+        f"{d['spend_share']:.0%}）对出价变化的反应：{d['n_days']} 天里{cause}（出价离散度低于 "
+        f"{d['min_spread']:g}，或所在计划和账户的天数与展现量不足以估计价格离散度），因此它们"
+        "的出价反应来自先验。方案会让这些词的出价保持在当前附近，并给出较宽的区间。"
+        "补救：两周内让这些词的出价按天在几个水平之间变动（Python 中可用 "
+        "bidopt.landscape.design_bid_test 生成测试方案），然后重新估计。"
     )
-    if kept is None:
-        return ""
-    return f"其中 {kept[1]} 个词出价始终不变，其余词的出价变动太小"
 
 
-#: The library's warnings a report shows (English, as ``warnings.warn`` gives them),
-#: each as a pattern over its text and its Chinese rendering; :func:`warning_zh` falls
-#: back to the English text for a warning not listed here.
-_WARNINGS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
-    (  # bidopt.landscape.estimate_landscapes (IdentifiabilityWarning)
-        re.compile(
-            r"The log cannot identify how (?P<n>\d[\d,]*) of (?P<m>\d[\d,]*) keywords? "
-            r"\((?P<share>[\d.]+%) of spend\) responds? to a bid change: over (?P<days>\d+) "
-            r"days? (?P<cause>.+?) \(bid spread < (?P<spread>[\d.]+), .*"
-        ),
-        lambda m: (
-            f"报表无法判断 {m['m']} 个关键词中的 {m['n']} 个（占花费的 {m['share']}）对出价"
-            f"变化的反应：{m['days']} 天里{_cause_zh(m['cause'])}（出价离散度低于 "
-            f"{m['spread']}，或所在计划和账户的天数与展现量不足以估计价格离散度），因此它们"
-            "的出价反应来自先验。方案会让这些词的出价保持在当前附近，并给出较宽的区间。"
-            "补救：两周内让这些词的出价按天在几个水平之间变动（Python 中可用 "
-            "bidopt.landscape.design_bid_test 生成测试方案），然后重新估计。"
-            if _cause_zh(m["cause"])
-            else None
-        ),
-    ),
-    (  # bidopt.bidding.optimize_bids(estimate, ..., safe=False) (IdentifiabilityWarning)
-        re.compile(
-            r"The plan moves the bids of (?P<n>\d[\d,]*) keywords? whose response to a bid "
-            r"change the log cannot identify \(their bids never varied\) beyond "
-            r"\+-(?P<pct>\d+)% of today's \(safe=False\).*"
-        ),
-        lambda m: (
-            f"方案把 {m['n']} 个关键词的出价调整到当前出价的 ±{m['pct']}% 以外，而报表无法"
-            "判断这些词对出价变化的反应（它们的出价从未变动）（safe=False / --no-trust-region）"
-            "：方案对它们的预期只来自先验。补救：使用默认的信任区域规划（命令行去掉 "
-            "--no-trust-region，Python 中 safe=True），或先做两周出价测试：按天变动这些词"
-            "的出价（Python 中见 bidopt.landscape.design_bid_test）。"
-        ),
-    ),
-    (  # bidopt.landscape.estimate_landscapes: cost per click above the logged bid
-        re.compile(
-            r"(?P<n>\d[\d,]*) keyword-days? paid more per click than the logged bid "
-            r"\((?P<names>.*)\): their bid changed within the day, .*"
-        ),
-        lambda m: (
-            f"{m['n']} 个关键词-天的平均点击花费高于报表中的出价（{m['names']}）：出价在当天"
-            "内改过，报表无法得知当时生效的出价。估计把它们的平均点击花费当作出价（买到这些"
-            "点击的最低出价）；当前出价仍取报表最后一天的。"
-        ),
-    ),
-    (  # bidopt.landscape.estimate_landscapes: cost per click at about the bid (Z_FLOOR)
-        re.compile(
-            r"(?P<n>\d[\d,]*) keywords? \((?P<share>\d+%) of spend\) paid (?P<pct>\d+%) of "
-            r"their bid per click \((?P<names>.*)\): at the platform's minimum bid .* winning "
-            r"(?P<win>[\d.]+%) of it at their bid .* their cost (?P<gap>-?\d+)% below it\. .*"
-        ),
-        lambda m: (
-            f"{m['n']} 个关键词（占花费的 {m['share']}）的平均点击花费是出价的 {m['pct']}"
-            f"（{m['names']}）：处于平台最低出价或保留价，或处于竞价边缘，报表无法判断它们"
-            f"赢得了多少流量。估计按它们在当前出价下赢得 {m['win']} 的流量来读：按报表中的"
-            f"出价，点击与报表一致，花费比报表低 {m['gap']}%。补救：按天变动这些词的出价"
-            "（Python 中见 bidopt.landscape.design_bid_test）后重新估计。"
-        ),
-    ),
-    (  # bidopt.landscape.estimate_landscapes: the estimate does not reproduce the spend
-        re.compile(
-            r"The estimate does not reproduce the log's spend: at the log's own bids it "
-            r"spends (?P<model>[\d,.]+) where the log spent (?P<log>[\d,.]+) "
-            r"\((?P<gap>[\d.e+-]+) times\), .*"
-        ),
-        lambda m: (
-            f"估计没有再现报表的花费：按报表中的出价，估计花费 {m['model']} 元，而报表花费 "
-            f"{m['log']} 元（{m['gap']} 倍），超出应有的范围。它的花费以及方案的花费都不可信："
-            "请检查出价与花费的单位是否一致（元或分），出价列是否是关键词的出价，并参看其他警告。"
-        ),
-    ),
-    (  # bidopt.landscape.estimate_landscapes: no clicks / no orders in the whole log
-        re.compile(
-            r"The log has no (?P<what>clicks|orders) on any keyword \((?P<imps>[\d,]+) "
-            r"impressions over (?P<days>\d+) days?\): .*"
-        ),
-        lambda m: (
-            "报表中所有关键词都没有"
-            + ("点击" if m["what"] == "clicks" else "成交")
-            + f"（{m['days']} 天共 {m['imps']} 次展现）："
-            + ("点击率和转化率" if m["what"] == "clicks" else "转化率")
-            + "只是较弱的默认值，而不是本账户的，因此估计无法判断任何出价能带来多少"
-            + ("点击和成交" if m["what"] == "clicks" else "成交")
-            + "；方案的区间以及它胜过当前出价的比例只是在复述这个默认值。补救：用有"
-            + ("点击" if m["what"] == "clicks" else "成交")
-            + "的报表重新估计。"
-        ),
-    ),
-)
+def _unsafe_zh(d: Mapping[str, Any]) -> str:
+    return (
+        f"方案把 {d['n_keywords']:,} 个关键词的出价调整到当前出价的 ±{d['band']:.0%} 以外，"
+        "而报表无法判断这些词对出价变化的反应（它们的出价从未变动）（safe=False / "
+        "--no-trust-region）：方案对它们的预期只来自先验。补救：使用默认的信任区域规划"
+        "（命令行去掉 --no-trust-region，Python 中 safe=True），或先做两周出价测试：按天"
+        "变动这些词的出价（Python 中见 bidopt.landscape.design_bid_test）。"
+    )
 
 
-def warning_zh(text: str) -> str:
-    """A library warning (its English text) as a Chinese report page shows it: the
-    Chinese rendering of a known warning kind, else the English text unchanged."""
-    for pattern, render in _WARNINGS_ZH:
-        match = pattern.fullmatch(text.strip())
-        if match is not None:
-            out = render(match)
-            if out:
-                return str(out)
-    return text
+def _above_bid_zh(d: Mapping[str, Any]) -> str:
+    n = d["n_keyword_days"]
+    named = _names_zh([f"{keyword}（{day}）" for keyword, day in d["examples"]], n)
+    return (
+        f"{n:,} 个关键词-天的平均点击花费高于报表中的出价（{named}）：出价在当天内改过，报表"
+        "无法得知当时生效的出价。估计把它们的平均点击花费当作出价（买到这些点击的最低出价）；"
+        "当前出价仍取报表最后一天的。"
+    )
+
+
+def _floor_zh(d: Mapping[str, Any]) -> str:
+    n, gap = d["n_keywords"], d["cost_gap"]
+    cost = f"低 {gap:.0%}" if round(gap, 2) >= 0 else f"高 {-gap:.0%}"
+    return (
+        f"{n:,} 个关键词（占花费的 {d['spend_share']:.0%}）的平均点击花费是出价的 "
+        f"{d['paid_share']:.0%}（{_names_zh(d['examples'], n)}）：处于平台最低出价或保留价，"
+        "或处于竞价边缘，报表无法判断它们赢得了多少流量。估计按它们在当前出价下赢得 "
+        f"{d['win_share']:.1%} 的流量来读：按报表中的出价，点击与报表一致，花费比报表{cost}。"
+        "补救：按天变动这些词的出价（Python 中见 bidopt.landscape.design_bid_test）后"
+        "重新估计。"
+    )
+
+
+def _spend_gap_zh(d: Mapping[str, Any]) -> str:
+    return (
+        f"估计没有再现报表的花费：按报表中的出价，估计花费 {d['modelled']:,.2f} 元，而报表"
+        f"花费 {d['logged']:,.2f} 元（{d['ratio']:.2g} 倍），超出应有的范围（两者相差不应超过 "
+        f"{d['factor']:g} 倍）。它的花费以及方案的花费都不可信：请检查出价与花费的单位是否"
+        "一致（元或分），出价列是否是关键词的出价，并参看其他警告。"
+    )
+
+
+def _no_counts_zh(what: str) -> Callable[[Mapping[str, Any]], str]:
+    counts, rates, buys = {
+        "clicks": ("点击", "点击率和转化率", "点击和成交"),
+        "orders": ("成交", "转化率", "成交"),
+    }[what]
+
+    def render(d: Mapping[str, Any]) -> str:
+        return (
+            f"报表中所有关键词都没有{counts}（{d['n_days']} 天共 {d['impressions']:,.0f} 次"
+            f"展现）：{rates}只是较弱的默认值，而不是本账户的，因此估计无法判断任何出价能"
+            f"带来多少{buys}；方案的区间以及它胜过当前出价的比例只是在复述这个默认值。"
+            f"补救：用有{counts}的报表重新估计。"
+        )
+
+    return render
+
+
+#: The Chinese rendering of each kind of the library's warnings a report shows
+#: (:class:`~bidopt.exceptions.BidoptWarning` ``kind``), from the warning's ``details``
+#: (never from its English text, whose wording may change).
+_WARNINGS_ZH: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    # bidopt.landscape.estimate_landscapes
+    "unidentified_response": _unidentified_zh,
+    "cost_above_bid": _above_bid_zh,
+    "bid_floor": _floor_zh,
+    "spend_gap": _spend_gap_zh,
+    "no_clicks": _no_counts_zh("clicks"),
+    "no_orders": _no_counts_zh("orders"),
+    # bidopt.bidding.optimize_bids(estimate, ..., safe=False)
+    "unsafe_moves": _unsafe_zh,
+}
+
+
+def warning_zh(warning: str | Warning) -> str:
+    """A library warning as a Chinese report page shows it: a
+    :class:`~bidopt.exceptions.BidoptWarning` of a known ``kind`` rendered in Chinese
+    from its ``details``; any other warning (or plain text) as its English text,
+    unchanged."""
+    if isinstance(warning, BidoptWarning) and warning.kind in _WARNINGS_ZH:
+        try:
+            return _WARNINGS_ZH[warning.kind](warning.details)
+        except (KeyError, TypeError, ValueError):  # details not as the kind has them
+            pass
+    return str(warning)
