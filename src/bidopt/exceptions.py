@@ -5,10 +5,11 @@ catch them all at once.  The concrete classes also derive from the built-in exce
 scientific Python user would expect (``ValueError`` for bad input, ``RuntimeError`` for a
 solver that failed), so ``except ValueError`` keeps working.
 
-Every warning bidopt issues on purpose derives from :class:`BidoptWarning`
-(a ``UserWarning``); besides its English message it carries a stable ``kind`` and the
-``details`` the message was built from, so a program (a report in another language, a
-dashboard) can read what was said without parsing the text.
+bidopt's warning classes derive from :class:`BidoptWarning` (a ``UserWarning``); besides
+its English message such a warning carries a stable ``kind`` and the ``details`` the
+message was built from, so a program (a report in another language, a dashboard) can read
+what was said without parsing the text.  (A few notes, such as a missing Chinese font for
+figures, are still plain ``UserWarning``.)
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class SolverError(BidoptError, RuntimeError):
 
 
 class BidoptWarning(UserWarning):
-    """Base class of the warnings bidopt issues on purpose.
+    """Base class of bidopt's warning classes (:class:`IdentifiabilityWarning`).
 
     ``str(warning)`` is the English message.  A warning that a program may want to
     read (or say in another language) also names its ``kind`` and the ``details`` the
