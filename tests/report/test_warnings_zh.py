@@ -177,6 +177,8 @@ def test_bid_floor_in_chinese_with_its_numbers(gaps: list[BidoptWarning]) -> Non
     # a cost read above the log's is said as such
     higher = IdentifiabilityWarning(english, "bid_floor", {**d, "cost_gap": -0.12})
     assert "花费比报表高 12%" in warning_zh(higher)
+    same = IdentifiabilityWarning(english, "bid_floor", {**d, "cost_gap": -0.004})
+    assert "花费与报表相同" in warning_zh(same) and "-0%" not in warning_zh(same)
 
 
 def test_spend_gap_in_chinese_with_its_numbers(gaps: list[BidoptWarning]) -> None:

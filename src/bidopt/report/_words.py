@@ -476,12 +476,15 @@ def _above_bid_zh(d: Mapping[str, Any]) -> str:
 
 def _floor_zh(d: Mapping[str, Any]) -> str:
     n, gap = d["n_keywords"], d["cost_gap"]
-    cost = f"低 {gap:.0%}" if round(gap, 2) >= 0 else f"高 {-gap:.0%}"
+    if abs(gap) < 0.005:  # "0%" either way
+        cost = "花费与报表相同"
+    else:
+        cost = f"花费比报表{'低' if gap > 0 else '高'} {abs(gap):.0%}"
     return (
         f"{n:,} 个关键词（占花费的 {d['spend_share']:.0%}）的平均点击花费是出价的 "
         f"{d['paid_share']:.0%}（{_names_zh(d['examples'], n)}）：处于平台最低出价或保留价，"
         "或处于竞价边缘，报表无法判断它们赢得了多少流量。估计按它们在当前出价下赢得 "
-        f"{d['win_share']:.1%} 的流量来读：按报表中的出价，点击与报表一致，花费比报表{cost}。"
+        f"{d['win_share']:.1%} 的流量来读：按报表中的出价，点击与报表一致，{cost}。"
         "补救：按天变动这些词的出价（Python 中见 bidopt.landscape.design_bid_test）后"
         "重新估计。"
     )
