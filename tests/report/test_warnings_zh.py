@@ -107,7 +107,7 @@ def test_unidentified_response_in_chinese_with_its_numbers(caught: tuple) -> Non
         f"({d['spend_share']:.0%} of spend) respond to a bid change: over {d['n_days']} days "
     )
     assert d["n_prior"] == d["n_keywords"] == 20 and d["n_days"] == 7
-    assert d["n_constant"] == 0 and "0 kept a constant bid" in english
+    assert d["n_constant"] == 0 and "over 7 days their bids varied too little (" in english
     zh = warning_zh(warning)
     _assert_chinese(zh, english)
     assert zh.startswith(

@@ -17,6 +17,7 @@ from bidopt._validation import (
     check_scalar,
     short_repr,
 )
+from bidopt._wording import counted
 from bidopt.datasets import KeywordLog
 from bidopt.exceptions import IdentifiabilityWarning, InvalidInputError
 from bidopt.grouping import pool_rates
@@ -780,8 +781,8 @@ def _no_counts_text(what: str, details: Mapping[str, Any]) -> str:
     rates = "click-through and conversion rates are" if what == "clicks" else "conversion rate is"
     return (
         f"The log has no {what} on any keyword ({details['impressions']:,.0f} impressions "
-        f"over {details['n_days']} "
-        f"days): the {rates} a weak default, not the account's, so the estimate cannot "
+        f"over {counted(details['n_days'], 'day')}): the {rates} a weak default, not the "
+        "account's, so the estimate cannot "
         f"tell what any bid buys in {what if what == 'orders' else 'clicks and orders'}; "
         "a plan's ranges, and how often it beats today's bids, only restate that default. "
         f"Remedy: estimate again on a log with {what}."

@@ -233,11 +233,12 @@ def _unidentified_text(details: Mapping[str, Any]) -> str:
     """The English message of an ``"unidentified_response"`` warning from its details
     (see :class:`~bidopt.exceptions.IdentifiabilityWarning`)."""
     n_prior, n_constant = details["n_prior"], details["n_constant"]
-    cause = (
-        "their bids did not vary"
-        if n_constant == n_prior
-        else f"{n_constant} kept a constant bid and the others' bids varied too little"
-    )
+    if n_constant == n_prior:
+        cause = "their bids did not vary"
+    elif n_constant == 0:
+        cause = "their bids varied too little"
+    else:
+        cause = f"{n_constant} kept a constant bid and the others' bids varied too little"
     return (
         f"The log cannot identify how {n_prior} of {counted(details['n_keywords'], 'keyword')} "
         f"({details['spend_share']:.0%} of spend) respond{'s' * (n_prior == 1)} to a bid "
