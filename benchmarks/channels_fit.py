@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, write_results
-from bidopt.channels import fit_response
+from bidopt.channels import ResponseFit, fit_response
 
 DATA = (
     Path(
@@ -29,6 +29,68 @@ DATA = (
     )
     / "channels"
 )
+
+
+def real_fits() -> dict[str, tuple[str, str, tuple[ResponseFit, int, float]]]:
+    """Robyn's simulated weekly data and Meridian's national data fitted with trend, two
+    yearly Fourier pairs and their controls and events: key ("Robyn", "Meridian") ->
+    (dataset name, model, (fit, weeks, wall seconds of the fit)); a dataset that is
+    absent is skipped with a line saying so.  ``benchmarks/channels_window.py`` splits
+    over the same fits."""
+    import pandas as pd
+
+    out: dict[str, tuple[str, str, tuple[ResponseFit, int, float]]] = {}
+    path = DATA / "robyn_dt_simulated_weekly.csv"
+    if path.is_file():
+        r = pd.read_csv(path)
+        start = time.perf_counter()
+        fit = fit_response(
+            {c: r[c] for c in ["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"]},
+            r.revenue,
+            saturation="hill",
+            l_max=8,
+            rng=0,
+            controls={"competitor_sales_B": r.competitor_sales_B, "newsletter": r.newsletter},
+            trend=True,
+            seasonality=2,
+            events={
+                "event1": (r.events == "event1").astype(float),
+                "event2": (r.events == "event2").astype(float),
+            },
+        )
+        out["Robyn"] = (
+            "Robyn simulated weekly",
+            "geometric + Hill, trend, 2 yearly Fourier pairs, events",
+            (fit, len(r), time.perf_counter() - start),
+        )
+    else:
+        print(f"skipped: {path} is absent")
+    path = DATA / "meridian_national_all_channels.csv"
+    if path.is_file():
+        m = pd.read_csv(path)
+        start = time.perf_counter()
+        fit = fit_response(
+            {f"Channel{i}": m[f"Channel{i}_spend"] for i in range(5)},
+            m.conversions,
+            saturation="exponential",
+            rng=0,
+            trend=True,
+            seasonality=2,
+            controls={
+                "competitor": m.competitor_sales_control,
+                "sentiment": m.sentiment_score_control,
+                "promo": m.Promo,
+                "organic": m.Organic_channel0_impression,
+            },
+        )
+        out["Meridian"] = (
+            "Meridian national",
+            "geometric + exponential, trend, 2 yearly Fourier pairs",
+            (fit, len(m), time.perf_counter() - start),
+        )
+    else:
+        print(f"skipped: {path} is absent")
+    return out
 
 
 def main() -> None:
@@ -89,34 +151,16 @@ def main() -> None:
     else:
         print(f"skipped: {path} is absent")
         curve_error = float("nan")
-    path = DATA / "robyn_dt_simulated_weekly.csv"
-    if path.is_file():
-        r = pd.read_csv(path)
-        channels = ["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"]
-        start = time.perf_counter()
-        fit = fit_response(
-            {c: r[c] for c in channels},
-            r.revenue,
-            saturation="hill",
-            l_max=8,
-            rng=0,
-            controls={"competitor_sales_B": r.competitor_sales_B, "newsletter": r.newsletter},
-            trend=True,
-            seasonality=2,
-            events={
-                "event1": (r.events == "event1").astype(float),
-                "event2": (r.events == "event2").astype(float),
-            },
-        )
+    for name, model, (fit, weeks, seconds) in real_fits().values():
         rows.append(
             {
-                "dataset": "Robyn simulated weekly",
+                "dataset": name,
                 "channels": 5,
-                "weeks": len(r),
-                "model": "geometric + Hill, trend, 2 yearly Fourier pairs, events",
+                "weeks": weeks,
+                "model": model,
                 "r2": fit.r2,
                 "nrmse": fit.nrmse,
-                "seconds": time.perf_counter() - start,
+                "seconds": seconds,
                 "not_identified": ", ".join(
                     c
                     for c, ok in zip(fit.curves, fit.intervals().identified, strict=True)
@@ -125,45 +169,6 @@ def main() -> None:
                 or "-",
             }
         )
-    else:
-        print(f"skipped: {path} is absent")
-    path = DATA / "meridian_national_all_channels.csv"
-    if path.is_file():
-        m = pd.read_csv(path)
-        start = time.perf_counter()
-        fit = fit_response(
-            {f"Channel{i}": m[f"Channel{i}_spend"] for i in range(5)},
-            m.conversions,
-            saturation="exponential",
-            rng=0,
-            trend=True,
-            seasonality=2,
-            controls={
-                "competitor": m.competitor_sales_control,
-                "sentiment": m.sentiment_score_control,
-                "promo": m.Promo,
-                "organic": m.Organic_channel0_impression,
-            },
-        )
-        rows.append(
-            {
-                "dataset": "Meridian national",
-                "channels": 5,
-                "weeks": len(m),
-                "model": "geometric + exponential, trend, 2 yearly Fourier pairs",
-                "r2": fit.r2,
-                "nrmse": fit.nrmse,
-                "seconds": time.perf_counter() - start,
-                "not_identified": ", ".join(
-                    c
-                    for c, ok in zip(fit.curves, fit.intervals().identified, strict=True)
-                    if not ok
-                )
-                or "-",
-            }
-        )
-    else:
-        print(f"skipped: {path} is absent")
     text = "\n".join(
         [
             "# Response-curve fitting",

@@ -45,7 +45,7 @@ from tests.channels.s_shaped_windows import multistart, window
 
 from _common import labelled_run, machine, markdown_table, write_results
 from bidopt._quantiles import central_interval
-from bidopt.channels import ResponseFit, fit_response, split_window
+from bidopt.channels import ResponseFit, split_window
 from bidopt.exceptions import IdentifiabilityWarning
 
 DATA = (
@@ -91,44 +91,9 @@ def run(first: int, windows: int) -> dict[str, Any]:
 def _fits() -> dict[str, ResponseFit]:
     """Robyn's and Meridian's fits, as benchmarks/channels_fit.py makes them (a dataset
     that is absent is skipped)."""
-    import pandas as pd
+    from channels_fit import real_fits
 
-    out: dict[str, ResponseFit] = {}
-    path = DATA / "robyn_dt_simulated_weekly.csv"
-    if path.is_file():
-        r = pd.read_csv(path)
-        out["Robyn"] = fit_response(
-            {c: r[c] for c in ["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"]},
-            r.revenue,
-            saturation="hill",
-            l_max=8,
-            rng=0,
-            controls={"competitor_sales_B": r.competitor_sales_B, "newsletter": r.newsletter},
-            trend=True,
-            seasonality=2,
-            events={
-                "event1": (r.events == "event1").astype(float),
-                "event2": (r.events == "event2").astype(float),
-            },
-        )
-    path = DATA / "meridian_national_all_channels.csv"
-    if path.is_file():
-        m = pd.read_csv(path)
-        out["Meridian"] = fit_response(
-            {f"Channel{i}": m[f"Channel{i}_spend"] for i in range(5)},
-            m.conversions,
-            saturation="exponential",
-            rng=0,
-            trend=True,
-            seasonality=2,
-            controls={
-                "competitor": m.competitor_sales_control,
-                "sentiment": m.sentiment_score_control,
-                "promo": m.Promo,
-                "organic": m.Organic_channel0_impression,
-            },
-        )
-    return out
+    return {key: fitted[0] for key, (_, _, fitted) in real_fits().items()}
 
 
 def real_data() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
