@@ -20,6 +20,7 @@ from bidopt.landscape import estimate_landscapes
 from bidopt.report import make_bid_sheet, render_plan_report
 from bidopt.report._html import WORDS
 from tests.report.test_bidsheet import _log
+from tests.report.test_html_report import _by_device
 
 pytestmark = pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
 
@@ -35,18 +36,7 @@ def _in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
 def _split(total: str = "合计") -> dict[str, list[Any]]:
     """test_bidsheet's report split by 设备 (PC / 无线 halves) with a ``total`` row per
     keyword-day holding the whole day."""
-    data = _log()
-    split: dict[str, list[Any]] = {k: [] for k in [*data, "设备"]}
-    for i in range(6):
-        for device in (total, "PC", "无线"):
-            for k, v in data.items():
-                whole = v[i]
-                if device != total and k in ("展现量", "点击量", "花费", "成交笔数"):
-                    half = whole // 2  # type: ignore[operator]
-                    whole = half if device == "PC" else whole - half  # type: ignore[operator]
-                split[k].append(whole)
-            split["设备"].append(device)
-    return split
+    return _by_device((total, "PC", "无线"), total)
 
 
 @pytest.fixture(scope="module")
