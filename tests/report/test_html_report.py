@@ -393,8 +393,12 @@ def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
     assert "labels the row" not in en
     assert "6 of the dropped rows are the 设备 split&#x27;s total rows" in en
     for page, lang in ((zh, "zh"), (en, "en")):  # the bad row listed, the one it took along
-        read = page.split(WORDS[lang]["data"])[-1]  # said in a line: it hid the bad row
-        assert read.count("<li>") == 1 and "`clicks` must be &gt;= 0; got -1" in read
+        # said in a line: it hid the bad row (each row is listed under <details> below)
+        read = page.split(WORDS[lang]["data"])[-1].split("<details>")[0]
+        assert read.count("<li>") == 1
+        assert (
+            "`clicks` must be &gt;= 0; got -1" if lang == "en" else "点击量一栏的值不可用"
+        ) in read
         assert "which was dropped" not in read
     assert "另有 1 行与被丢弃的行同属一个关键词-天，一并丢弃" in zh
     assert "1 more rows were dropped with them: each shares its keyword-day" in en
@@ -439,10 +443,15 @@ def test_the_page_says_how_many_bad_rows_it_does_not_list() -> None:
         rows["点击量"][i] = "abc"
     log, zh, en = _read_pages(rows)
     assert log.report.n_dropped == 14
-    for lang, more, page in (("zh", "……另有 4 行未列出", zh), ("en", "... and 4 more", en)):
-        read = page.split(WORDS[lang]["data"])[-1]
-        assert read.count("is not a number") == 10
+    more_zh, more_en = (
+        "……另有 4 行，见下方逐行列表",
+        "... and 4 more, in the list of each dropped row below",
+    )
+    for lang, more, page in (("zh", more_zh, zh), ("en", more_en, en)):
+        read, listed = page.split(WORDS[lang]["data"])[-1].split("<details>")
+        assert read.count("<li>") == 11 and read.count("is not a number") == 10
         assert f"<li>{more}</li>" in read
+        assert listed.count("is not a number") == 14  # and each of them below
 
 
 @pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
@@ -471,4 +480,35 @@ def test_the_exports_totals_row_is_one_plain_line() -> None:
     assert "丢弃的行中有 1 行是报表的合计行（其余各行之和），并非数据有误。" in zh
     assert "totals row" not in zh
     assert "1 of the dropped rows are the report&#x27;s totals row" in en
-    assert "<li>" not in en.split(WORDS["en"]["data"])[-1]
+    assert "<li>" not in en.split(WORDS["en"]["data"])[-1].split("<details>")[0]
+
+
+@pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")
+def test_each_dropped_row_is_listed_with_its_reason_in_the_pages_language() -> None:
+    # an export with a 合计 line, a month in the date column, a row with cost and no
+    # clicks and an exact copy: the page counted the totals line and the copy and
+    # listed ten bad rows, in English on the Chinese page ("row 6 (line 8 of ...):
+    # `cost` must be 0 when `clicks` is 0 ..."); the rest were "not listed"
+    data = _log()
+    n = len(data["日期"])
+    rows = {k: [*v, v[0], v[1], v[2], None] for k, v in data.items()}
+    rows["日期"][n + 1] = "2026-11"  # a month, not a day
+    rows["点击量"][n + 2], rows["花费"][n + 2] = 0, 1.5  # cost without clicks
+    rows["日期"][n + 3] = "合计"  # the export's totals line
+    log, zh, en = _read_pages(rows)
+    dropped = log.report.dropped_rows.tolist()
+    assert dropped == [n, n + 1, n + 2, n + 3]
+    listed_zh = zh.split("<details>")[1]
+    assert "逐行列出丢弃的 4 行及原因" in listed_zh
+    for row in dropped:
+        assert f"<li>数据行 {row}：" in listed_zh
+    assert f"数据行 {n}：与数据行 0 完全相同（报表重复导出或重复粘贴），只保留一份" in listed_zh
+    assert f"数据行 {n + 1}：日期一栏不是某一天" in listed_zh and "2026-11" in listed_zh
+    assert f"数据行 {n + 2}：有花费但点击量为 0" in listed_zh
+    assert f"数据行 {n + 3}：报表自带的合计行" in listed_zh
+    assert "row " not in zh.split(WORDS["zh"]["data"])[-1]  # no English location
+    listed_en = en.split("<details>")[1]
+    assert "Each of the 4 dropped rows and why" in listed_en
+    assert f"<li>row {n}: a copy of row 0; one copy is kept</li>" in listed_en
+    assert "`date` must be a day" in listed_en and "`cost` must be 0" in listed_en
+    assert f"row {n + 3}: the report&#x27;s totals line" in listed_en

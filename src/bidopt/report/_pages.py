@@ -15,7 +15,7 @@ from bidopt._validation import check_instance, check_scalar
 from bidopt._wording import counted
 from bidopt.bidding import Frontier, PlanRanges
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
-from bidopt.datasets import LoadReport
+from bidopt.datasets import LoadIssue, LoadReport
 from bidopt.exceptions import InvalidInputError
 from bidopt.report._bidsheet import BidSheet
 from bidopt.report._html import (
@@ -29,7 +29,7 @@ from bidopt.report._html import (
     text,
     warnings_block,
 )
-from bidopt.report._words import ACTION_ZH
+from bidopt.report._words import ACTION_ZH, issue_zh
 
 __all__ = ["render_plan_report", "render_split_report"]
 
@@ -132,7 +132,8 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
             )
             + "</p>"
         )
-    reasons = others[:10]
+    headers = {column: header for header, column in load.column_map.items()}
+    reasons = [issue_zh(i, headers) if lang == "zh" else i.text for i in others[:10]]
     if reasons:
         body += "<ul>" + "".join(f"<li>{text(r)}</li>" for r in reasons)
         if len(others) > len(reasons):  # (the count above must add up to what is shown)
@@ -140,7 +141,9 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
             body += (
                 "<li>"
                 + text(
-                    f"……另有 {unlisted} 行未列出" if lang == "zh" else f"... and {unlisted} more"
+                    f"……另有 {unlisted} 行，见下方逐行列表"
+                    if lang == "zh"
+                    else f"... and {unlisted} more, in the list of each dropped row below"
                 )
                 + "</li>"
             )
@@ -158,18 +161,77 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
             )
             + "</p>"
         )
-    return body
+    return body + _every_dropped_row(load, headers, lang)
+
+
+#: The most rows the page lists one by one under "every dropped row".
+_LISTED = 2000
+
+
+def _every_dropped_row(load: LoadReport, headers: Mapping[str, str], lang: Lang) -> str:
+    """Every dropped row with its reason, in ``lang``, folded (``<details>``, no script)
+    under the counts above: the rows the page counts (totals lines, copies, rows dropped
+    with their keyword-day) are listed here too, so each dropped row can be found."""
+    dropped = load.issues_of(action="dropped")
+    if not dropped:
+        return ""
+    rows = [issue_zh(i, headers) if lang == "zh" else _issue_en(i) for i in dropped[:_LISTED]]
+    n = f"{len(dropped):,}"
+    summary = (
+        f"逐行列出丢弃的 {n} 行及原因" if lang == "zh" else f"Each of the {n} dropped rows and why"
+    )
+    more = len(dropped) - len(rows)
+    tail = (
+        ""
+        if more <= 0
+        else "<p>"
+        + text(
+            f"……另有 {more:,} 行未列出"
+            "（Python 中 read_keyword_log(...).report.to_frame() 逐行列出）"
+            if lang == "zh"
+            else f"... and {more:,} more (read_keyword_log(...).report.to_frame() lists them all)"
+        )
+        + "</p>"
+    )
+    return (
+        f"<details><summary>{text(summary)}</summary><ul>"
+        + "".join(f"<li>{text(r)}</li>" for r in rows)
+        + "</ul>"
+        + tail
+        + "</details>"
+    )
+
+
+def _issue_en(issue: LoadIssue) -> str:
+    """A dropped row's reason on the English page: the reader's sentence, except for the
+    rows the page counts as no bad data (a totals line, a copy, a row dropped with its
+    keyword-day), which read as what they are."""
+    where = issue.where
+    if issue.kind == "export_total":
+        name = f" ({issue.keyword})" if issue.keyword else ""
+        return f"{where}: the report's totals line{name}, the sum of other rows; not bad data"
+    if issue.kind == "split_total":
+        label = issue.label or "blank"
+        return f"{where}: its keyword-day's total row over the split ({label}); not bad data"
+    if issue.kind == "repeat":
+        return f"{where}: a copy of row {issue.other_row}; one copy is kept"
+    if issue.kind == "with_its_day":
+        return (
+            f"{where}: dropped with row {issue.other_row} of its keyword-day (the day's other "
+            "split rows alone would undercount it)"
+        )
+    return issue.text
 
 
 _EXPORT = "\0export"  # (the export's own totals row, among the split's total labels)
 
 
-def _sorted_reasons(load: LoadReport) -> tuple[dict[str, int], int, int, list[str]]:
+def _sorted_reasons(load: LoadReport) -> tuple[dict[str, int], int, int, list[LoadIssue]]:
     """The dropped rows of ``load`` by the kind of their issue (``load.issues``, never
     their wording): a split report's total rows (全部 / 合计 beside the device rows)
     counted by label (the export's own totals row under the label ``_EXPORT``), the rows
     dropped only because another row of their keyword-day was, counted, the rows that
-    repeat an earlier row exactly, counted, and the other rows' reasons in order.  The
+    repeat an earlier row exactly, counted, and the other rows' issues in order.  The
     page says the first three in a line each: listed, the total rows and the copies read
     as bad data (in English on the Chinese page), and the followers hid the row that was
     bad."""
@@ -187,7 +249,7 @@ def _sorted_reasons(load: LoadReport) -> tuple[dict[str, int], int, int, list[st
         elif issue.kind == "repeat":
             repeats += 1
         else:
-            others.append(issue.text)
+            others.append(issue)
     return totals, followers, repeats, others
 
 

@@ -4,12 +4,14 @@ and the library's warnings as a Chinese page shows them, :func:`warning_zh`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from bidopt._wording import counted
+from bidopt.datasets import LoadIssue
 from bidopt.exceptions import BidoptWarning
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "aim_note",
     "bid_reasons",
     "cap_warning",
+    "issue_zh",
     "sheet_warnings",
     "warning_zh",
 ]
@@ -543,3 +546,80 @@ def warning_zh(warning: str | Warning) -> str:
         except (KeyError, TypeError, ValueError):  # details not as the kind has them
             pass
     return str(warning)
+
+
+#: bidopt's columns as a Chinese export heads them (when the load report has no header
+#: of the source's own for the column).
+_COLUMN_ZH = {
+    "date": "日期",
+    "campaign": "推广计划",
+    "ad_group": "推广单元",
+    "keyword": "关键词",
+    "match_type": "匹配方式",
+    "bid": "出价",
+    "impressions": "展现量",
+    "clicks": "点击量",
+    "cost": "花费",
+    "conversions": "成交笔数",
+    "revenue": "成交金额",
+    "device": "设备",
+    "hour": "小时",
+    "source": "流量来源",
+}
+
+#: The reader's cross-column rules (``LoadIssue.rule``) in Chinese.
+_RULE_ZH = {
+    "clicks_le_impressions": "点击量多于展现量",
+    "conversions_le_clicks": "成交笔数多于点击量（淘宝归因窗口内的成交记在之前的点击上）",
+    "cost_needs_clicks": "有花费但点击量为 0",
+    "bid_zero_means_paused": "出价为 0（未出价）却有展现、点击或花费",
+}
+
+
+def _where_zh(issue: LoadIssue) -> str:
+    """The row as the Chinese page names it: its data row (numbered as the English
+    reasons number it) and, for a file, its line (the row number Excel shows)."""
+    # (``where`` is bidopt's own "row R (line L of 'file')", from bidopt._tables)
+    line = re.search(r"\(line (\d+) of ", issue.where)
+    return f"数据行 {issue.row}" + (f"（文件第 {line.group(1)} 行）" if line else "")
+
+
+def issue_zh(issue: LoadIssue, headers: Mapping[str, str] | None = None) -> str:
+    """Why a row was dropped or flagged on load, in Chinese, from the record's kind,
+    column, rule, label and other row (never from its English sentence); a cell's or a
+    rule's values are added as the reader wrote them.  ``headers`` maps bidopt's
+    columns to the source's own headers (the inverse of ``LoadReport.column_map``)."""
+    names = {**_COLUMN_ZH, **(headers or {})}
+    column = names.get(issue.column, issue.column)
+    kind = issue.kind
+    if kind == "export_total":
+        what = (
+            f"报表自带的合计行（{issue.keyword}，其余各行之和），并非数据有误，去掉以免重复计算"
+            if issue.keyword
+            else "报表自带的合计行（其余各行之和），并非数据有误，去掉以免重复计算"
+        )
+    elif kind == "split_total":
+        label = issue.label or "空白"
+        what = f"按{column}拆分时该关键词当天的合计行（{label}），去掉以免重复计算"
+    elif kind == "cell":
+        what = (
+            f"{column}一栏不是某一天（月份、年份、周或认不出的文字都不行）"
+            if issue.column == "date"
+            else f"{column}一栏的值不可用"
+        ) + f"（{issue.detail}）"
+    elif kind == "rule":
+        what = _RULE_ZH.get(issue.rule or "", "违反了列之间的规则") + f"（{issue.detail}）"
+    elif kind == "repeat":
+        what = f"与数据行 {issue.other_row} 完全相同（报表重复导出或重复粘贴），只保留一份"
+    elif kind == "with_its_day":
+        what = (
+            f"与被丢弃的数据行 {issue.other_row} 同属一个关键词-天，一并丢弃："
+            "只用当天其余拆分行相加会少算这一天"
+        )
+    elif kind == "key_repeat":
+        what = f"与数据行 {issue.other_row} 是同一个关键词-天，但数值不同（已保留并标出）"
+    elif kind == "unsummed_bid":
+        what = f"与数据行 {issue.other_row} 同属一个关键词-天，但出价不同（已保留并标出）"
+    else:  # (a kind this page does not know yet: its English sentence)
+        return issue.text
+    return f"{_where_zh(issue)}：{what}"
