@@ -839,5 +839,31 @@ def test_plan_names_the_bad_row_not_the_row_dropped_with_it(
     path = _write(tmp_path / "dash.csv", split_header, split_rows, "utf-8")
     assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "o")]) == 0
     printed = capsys.readouterr().out
-    assert "dropped 2 (first: row 1 (line 3 of " in printed, printed
-    assert "`cost` is missing or NaN; got '-')" in printed
+    assert "dropped 2 (1 bad row, first: row 1 (line 3 of " in printed, printed
+    assert "1 row dropped with a bad row of the same keyword-day" in printed
+    assert "`cost` is missing or NaN; got '-'; " in printed
+
+
+def test_plan_names_a_bad_row_first_and_counts_the_rest(
+    device_export: tuple[Path, list[str], list[list[object]]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # an export with a copy of its first row and then a row dated '2026-11': 'dropped 2
+    # (first: row 280 ...: `keyword` repeats row 0 exactly ...)' named the copy, not the
+    # month, and said nothing of where the other dropped rows were listed
+    _, header, rows = device_export
+    month = [*rows[1]]
+    month[header.index("日期")] = "2026-11"
+    path = _write(tmp_path / "month.csv", header, [*rows, [*rows[0]], month], "utf-8")
+    out = tmp_path / "o"
+    assert main(["plan", str(path), "--budget", "300", "--out", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    n = len(rows)
+    assert f"dropped 2 (1 bad row, first: row {n + 1} (line {n + 3} of " in printed, printed
+    assert "not a month; got '2026-11'; 1 exact copy of earlier rows; each listed with its " in (
+        printed
+    )
+    page = (out / "report.html").read_text(encoding="utf-8")  # Chinese by default
+    assert f"数据行 {n + 1}（文件第 {n + 3} 行）：日期一栏不是某一天" in page
+    assert f"数据行 {n}（文件第 {n + 2} 行）：与数据行 0 完全相同" in page

@@ -159,6 +159,32 @@ def _check_plan_columns(
         )
 
 
+#: The order in which ``plan`` names a dropped row first: a bad row before a copy, a
+#: totals line, or a row dropped only with its keyword-day (none of them bad data).
+_FIRST = {"repeat": 1, "split_total": 2, "export_total": 2, "with_its_day": 3}
+
+
+def _dropped_note(load: LoadReport) -> str:
+    """How many dropped rows are bad, the first one's reason (a bad row's, when there is
+    one), how many of the dropped rows are no bad data (totals lines, copies, rows that
+    went with their keyword-day), and where each is listed."""
+    dropped = sorted(load.issues_of(action="dropped"), key=lambda i: _FIRST.get(i.kind, 0))
+    totals = sum(i.kind in ("export_total", "split_total") for i in dropped)
+    copies = sum(i.kind == "repeat" for i in dropped)
+    followers = sum(i.kind == "with_its_day" for i in dropped)
+    bad = len(dropped) - totals - copies - followers
+    parts = [f"{counted(bad, 'bad row')}, first: " if bad else "first: "]
+    parts[0] += dropped[0].text
+    if totals and totals < len(dropped):
+        parts.append(f"{counted(totals, 'totals line')} of the report, not bad data")
+    if copies and copies < len(dropped):
+        parts.append(f"{counted(copies, 'exact copy', 'exact copies')} of earlier rows")
+    if followers:
+        parts.append(f"{counted(followers, 'row')} dropped with a bad row of the same keyword-day")
+    parts.append("each listed with its reason in report.html")
+    return "; ".join(parts)
+
+
 def run_plan(
     path: Path,
     *,
@@ -285,7 +311,7 @@ def run_plan(
     lines = [
         f"Read {counted(load.n_read, 'row')} of {path.name}{sheet_note(load.source)}: "
         f"kept {load.n_kept:,}, dropped {load.n_dropped:,}"
-        + (f" (first: {load.causes()[0]})" if load.reasons else "")
+        + (f" ({_dropped_note(load)})" if load.reasons else "")
         + (
             f"; {counted(attribution, 'row')} with more orders than clicks kept (Taobao "
             "attribution)"
