@@ -340,3 +340,30 @@ def test_random_windows_keep_every_rule_and_every_promise(seed: int) -> None:
     assert split.safe_step is not None or "Safe default: not applied" in split.message
     if split.safe_step:
         assert split.gain_probability is not None and split.gain_probability >= CONFIDENCE
+
+
+def test_the_summary_adds_up_and_says_the_expected_gain() -> None:
+    # a Double-11 day at 12.5 x the pre-heat's budget per period: the summary gave
+    # "(expected response 70,895)" after "moved 5% of the way from today's split" (whose
+    # response?), no expected gain and no phase totals to check against the budgets; the
+    # message said the extrapolated channels were so "in some phase"
+    budgets = {"pre": 28000.0, "sale": 15000.0, "d11": 50000.0}
+    split = split_window(_seeded(1), phases=PHASES, phase_budgets=budgets)
+    assert split.current_spend is not None and split.current_response is not None
+    text = split.summary()
+    for spend in (split.spend, split.current_spend):  # plan and today's split: the totals
+        per_period = " ".join(f"{v:,.0f}" for v in spend.sum(axis=0))
+        whole = " ".join(f"{v:,.0f}" for v in spend.sum(axis=0) * split.lengths)
+        assert f"total {per_period}" in " ".join(text.split())
+        assert f"phase total {whole}" in " ".join(text.split())
+    assert "phase total 28,000 15,000 50,000" in " ".join(text.split())
+    gain = split.response - split.current_response
+    assert gain == pytest.approx(
+        float(np.mean(split.response_draws - split.current_response_draws))
+    )
+    assert (
+        f"today's split's expected response {split.current_response:,.0f}, the plan's "
+        f"{split.response:,.0f}: expected gain {gain:+,.0f} (the mean over the draws)"
+    ) in text
+    assert "in some phase" not in split.message
+    assert "largest spend per period seen for a (d11), b (d11) (those phases'" in split.message

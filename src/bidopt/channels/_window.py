@@ -354,7 +354,7 @@ def split_window(
             bool(at_trust_edge(box, lo, caps, x).any()),
             bool(res.success) and _proven(s_shaped, model.value(target), bound),
         )
-        if start.lifted:
+        if start.lifted and not start.moved:  # (moved: the start's note says it)
             lifted = (
                 " The budgets and share rules cannot hold within the extrapolation guard: "
                 "the guard is lifted (your bounds still hold)."

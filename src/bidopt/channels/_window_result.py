@@ -118,14 +118,21 @@ class WindowSplit:
         ]
         head = "".join(f"{p[:12]:>14}" for p in self.phases)
         lines.append(f"  {'yuan per period':<16}{head}")
-        for j, c in enumerate(self.channels):
-            row = "".join(f"{v:>14,.0f}" for v in self.spend[j])
-            lines.append(f"  {ljust(c, 16)}{row}")
+        tables = [("", self.spend)]
         if self.current_spend is not None:
-            lines.append("  today's split (the safe default's start):")
+            tables.append(("  today's split (the safe default's start):", self.current_spend))
+        for title, spend in tables:
+            if title:
+                lines.append(title)
             for j, c in enumerate(self.channels):
-                row = "".join(f"{v:>14,.0f}" for v in self.current_spend[j])
+                row = "".join(f"{v:>14,.0f}" for v in spend[j])
                 lines.append(f"  {ljust(c, 16)}{row}")
+            # each phase's total per period, and over the phase (to check against its budget)
+            per_period = spend.sum(axis=0)
+            row = "".join(f"{v:>14,.0f}" for v in per_period)
+            lines.append(f"  {'total':<16}{row}")
+            row = "".join(f"{v:>14,.0f}" for v in per_period * self.lengths)
+            lines.append(f"  {'phase total':<16}{row}")
         q = central_interval(self.response_draws, 0.8)
         lines.append(
             f"  over {self.response_draws.size} draws: 80% range {q[0]:,.0f} - {q[1]:,.0f}"
@@ -137,10 +144,14 @@ class WindowSplit:
                 if self.safe_step <= 0
                 else f"moved {self.safe_step:.0%} of the way from today's split"
             )
+            mean = self.response - self.current_response
+            gain = signed_pair(mean, max(abs(mean), *map(abs, self.gain_interval)))[0]
             lines.append(
-                f"  safe default: {moved} (expected response {self.current_response:,.0f}); "
-                f"gain over it positive in {self.gain_probability:.0%} of the draws, 80% "
-                "interval {} to {}".format(*signed_pair(*self.gain_interval))
+                f"  safe default: {moved}; today's split's expected response "
+                f"{self.current_response:,.0f}, the plan's {self.response:,.0f}: expected "
+                f"gain {gain} (the mean over the draws), 80% interval "
+                "{} to {}, ".format(*signed_pair(*self.gain_interval))
+                + f"positive in {self.gain_probability:.0%} of the draws"
             )
         if self.tail_channels:
             where = "outside" if not q[0] <= self.response <= q[1] else "inside"

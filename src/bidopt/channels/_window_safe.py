@@ -172,7 +172,7 @@ def window_start(
             "and share rules within every phase (they hold over the window only); the split "
             "is the best over the draws."
         )
-    if np.any(np.abs(start - today) > 1e-9 * per_period.max()):
+    if np.any(np.abs(start - today) > 1e-9 * max(float(today.max()), 1.0)):  # (as .moved)
         broken = _broken(rules, per_period, lo, user_hi, None if lifted else guarded, today)
         note += (
             " It breaks "
@@ -187,14 +187,14 @@ def window_start(
             + "."
         )
     above = [
-        c
+        f"{c} ({', '.join(n for n, x in zip(names, over, strict=True) if x)})"
         for j, c in enumerate(channels)
-        if np.any((start[j] > seen[j] * (1 + 1e-9)) & (start[j] > 0))
+        if (over := (start[j] > seen[j] * (1 + 1e-9)) & (start[j] > 0)).any()
     ]
     if above:
         note += (
-            " Today's split spends above the largest spend seen for "
-            f"{', '.join(above)} in some phase (the phase's budget per period is above the "
+            " Today's split spends above the largest spend per period seen for "
+            f"{', '.join(above)} (those phases' budgets per period are above the "
             "history's): the curves are extrapolated there."
         )
     return WindowStart(today=today, start=start, note=note, lifted=lifted)
