@@ -4,6 +4,7 @@ checked on the returned split."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -210,7 +211,9 @@ def test_narrower_intervals_move_further() -> None:
     assert splits[0].safe_step == 0.0  # sd 0.5: the full move gains in too few draws
     for s in splits[1:]:
         assert s.gain_probability is not None and s.gain_probability >= CONFIDENCE
-    radii = [float(s.message.split("r from ")[1].split(" ")[0]) for s in splits[1:]]
+    found = [re.search(r"r (?:from|=) ([\d.]+)", s.message) for s in splits[1:]]
+    radii = [float(m[1]) for m in found if m is not None]
+    assert len(radii) == 2
     assert radii[1] > radii[0]  # the trust region widened
     free = split_window(_seeded(4, sd=0.05), phases=PHASES, phase_budgets=BUDGETS, safe=False)
     assert free.current_spend is None
@@ -350,6 +353,7 @@ def test_the_summary_adds_up_and_says_the_expected_gain() -> None:
     budgets = {"pre": 28000.0, "sale": 15000.0, "d11": 50000.0}
     split = split_window(_seeded(1), phases=PHASES, phase_budgets=budgets)
     assert split.current_spend is not None and split.current_response is not None
+    assert split.current_response_draws is not None
     text = split.summary()
     for spend in (split.spend, split.current_spend):  # plan and today's split: the totals
         per_period = " ".join(f"{v:,.0f}" for v in spend.sum(axis=0))
@@ -367,3 +371,12 @@ def test_the_summary_adds_up_and_says_the_expected_gain() -> None:
     ) in text
     assert "in some phase" not in split.message
     assert "largest spend per period seen for a (d11), b (d11) (those phases'" in split.message
+
+
+def test_the_trust_region_reads_as_one_radius_when_every_channel_has_it() -> None:
+    # 'r from 0.30 to 0.30 (wider where the draws pin its marginal ROI down)': a range of
+    # one value, and a claim about channels that all had the same radius
+    budgets = {"pre": 28000.0, "sale": 15000.0, "d11": 50000.0}
+    split = split_window(_seeded(1), phases=PHASES, phase_budgets=budgets)
+    assert "r = 0.30 for every channel and phase" in split.message, split.message
+    assert "r from 0.30 to 0.30" not in split.message

@@ -313,10 +313,11 @@ def safe_note(
         )
     edge = at_trust_edge(box, lo, hi, chosen.spend)
     at_edge = [c for j, c in enumerate(channels) if c not in idle and bool(edge[j].any())]
-    region = (
-        "each channel in each phase within its starting spend x exp(+-r), r from "
-        f"{float(radius.min()):.2f} to {float(radius.max()):.2f} (wider where the draws pin "
-        "its marginal ROI down)"
+    r_lo, r_hi = f"{float(radius.min()):.2f}", f"{float(radius.max()):.2f}"
+    region = "each channel in each phase within its starting spend x exp(+-r), " + (
+        f"r = {r_lo} for every channel and phase"
+        if r_lo == r_hi
+        else f"r from {r_lo} to {r_hi}, wider where the draws pin its marginal ROI down"
     )
     if chosen.step >= 1:
         text = (
