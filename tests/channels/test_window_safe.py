@@ -380,3 +380,21 @@ def test_the_trust_region_reads_as_one_radius_when_every_channel_has_it() -> Non
     split = split_window(_seeded(1), phases=PHASES, phase_budgets=budgets)
     assert "r = 0.30 for every channel and phase" in split.message, split.message
     assert "r from 0.30 to 0.30" not in split.message
+
+
+def test_a_start_moved_to_the_raised_guard_says_the_guard_was_raised() -> None:
+    # a's largest spend seen is 4 x its mean, b's 2 x: on a Double-11 day at 50 x the
+    # pre-heat's budget per period the guard gives way (raised by one factor) and today's
+    # mix breaks it on b; the message said "It breaks the extrapolation guard in d11: the
+    # start is today's split moved just enough to meet them", then that the split is
+    # 73,999.88 above a's guard of 6,000 (the 1.5 x guard: the one moved to is raised)
+    import dataclasses
+
+    fit = dataclasses.replace(_seeded(1), max_spend={"a": 4000.0, "b": 6000.0})
+    budgets = {"pre": 28000.0, "sale": 15000.0, "d11": 200000.0}
+    split = split_window(fit, phases=PHASES, phase_budgets=budgets)
+    assert split.success
+    assert (
+        "It breaks the extrapolation guard (raised by one factor in a phase whose budget "
+        "needs more) in d11:" in split.message
+    ), split.message

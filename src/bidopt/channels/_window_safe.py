@@ -226,7 +226,15 @@ def _broken(
     ]
     if guarded is not None:
         guard = np.any(today > guarded + tol, axis=0) & ~bounds
-        out.append(("the extrapolation guard", np.flatnonzero(guard).tolist()))
+        # (the caps as raised by one factor where a phase's budget needs more: above
+        # them, the start is moved to them, not to 1.5 x the largest spend seen)
+        out.append(
+            (
+                "the extrapolation guard (raised by one factor in a phase whose budget "
+                "needs more)",
+                np.flatnonzero(guard).tolist(),
+            )
+        )
     return [(what, where) for what, where in out if where]
 
 
