@@ -67,7 +67,7 @@ def test_window_split_names_the_channel_held_at_the_extrapolation_guard(fit: obj
     np.testing.assert_allclose(split.spend[0], 3000.0, rtol=1e-6)  # 1.5 x 2,000
     assert (
         "Held at the extrapolation guard (1.5 x the largest spend per period seen; yuan per "
-        "period: a 3,000.00) in at least one phase: their curves are extrapolated up to it; "
+        "period: a 3,000) in at least one phase: their curves are extrapolated up to it; "
         "extrapolation=None or a larger multiple lifts the cap." in split.message
     )
     assert "Spends above" not in split.message  # b stays within its 6,000
@@ -87,4 +87,4 @@ def test_window_split_the_guard_cannot_hold_the_budget_names_it(fit: object) -> 
     assert split.success
     assert split.total_spend == pytest.approx(160000.0)
     assert "which gives way to your budgets and rules" in split.message
-    assert "a 5,000.00 (2,000.00 above its guard of 3,000.00)" in split.message
+    assert "a 5,000 (2,000 above its guard of 3,000)" in split.message

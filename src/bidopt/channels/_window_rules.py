@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from bidopt._validation import check_scalar, short_repr
+from bidopt._wording import amount
 from bidopt.channels._problem import SplitProblem, as_mapping
 from bidopt.channels._split_draws import _cap_factor
 from bidopt.exceptions import InvalidInputError
@@ -77,7 +78,7 @@ def extrapolation_note(
         at = [j for j in range(len(channels)) if guard[j] * (1 - 1e-7) <= top[j] > 0]
         held = [channels[j] for j in at]
         if set(at) - set(above):
-            caps = ", ".join(f"{channels[j]} {guard[j]:,.2f}" for j in at if j not in above)
+            caps = ", ".join(f"{channels[j]} {amount(guard[j])}" for j in at if j not in above)
             note += (
                 f" Held at the extrapolation guard ({multiple:g} x the largest spend per "
                 f"period seen; yuan per period: {caps}) in at least one phase: their curves "
@@ -86,8 +87,8 @@ def extrapolation_note(
             )
         if above:
             over = ", ".join(
-                f"{channels[j]} {top[j]:,.2f} ({top[j] - guard[j]:,.2f} above its guard of "
-                f"{guard[j]:,.2f})"
+                f"{channels[j]} {amount(top[j])} ({amount(top[j] - guard[j])} above its "
+                f"guard of {amount(guard[j])})"
                 for j in above
             )
             note += (
