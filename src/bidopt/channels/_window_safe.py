@@ -230,8 +230,7 @@ def _broken(
         # them, the start is moved to them, not to 1.5 x the largest spend seen)
         out.append(
             (
-                "the extrapolation guard (raised by one factor in a phase whose budget "
-                "needs more)",
+                "the extrapolation guard (raised by one factor in a phase whose budget needs more)",
                 np.flatnonzero(guard).tolist(),
             )
         )
