@@ -282,6 +282,7 @@ def test_the_message_names_what_todays_split_breaks_and_where() -> None:
         shares_per="phase",
     )
     assert "It breaks the share rules in every phase" in split.message
+    assert "(each group scaled by one factor within each phase)" in split.message
     assert "today's split (moved to meet the rules)" in split.message
     assert split.current_spend is not None
     np.testing.assert_allclose(
@@ -290,6 +291,11 @@ def test_the_message_names_what_todays_split_breaks_and_where() -> None:
     # a's maximum of 2,000 a period is broken on the d11 day only (10,000 x 25%)
     split = split_window(fit, phases=PHASES, phase_budgets=BUDGETS, bounds={"a": (None, 2000.0)})
     assert "It breaks your bounds in d11:" in split.message, split.message
+    # no group rule: the message does not speak of groups
+    assert "group" not in split.message, split.message
+    assert "(the channels not stopped by a bound scaled by one factor within each phase)" in (
+        split.message
+    )
     assert split.current_spend is not None and split.current_spend[0, 2] == pytest.approx(2000.0)
 
 

@@ -177,8 +177,13 @@ def window_start(
         note += (
             " It breaks "
             + "; ".join(f"{what} in {_listed(names, where)}" for what, where in broken)
-            + ": the start is today's split moved just enough to meet them (each group "
-            "scaled by one factor within each phase"
+            + ": the start is today's split moved just enough to meet them ("
+            + (
+                "each group scaled by one factor"
+                if bool(np.any(rules.shared))
+                else "the channels not stopped by a bound scaled by one factor"
+            )
+            + " within each phase"
             + (
                 "; the extrapolation guard lifted, as the rules cannot hold within it)"
                 if lifted
