@@ -477,7 +477,7 @@ def test_the_exports_totals_row_is_one_plain_line() -> None:
     rows = {k: [*v, "合计" if k == "日期" else None] for k, v in data.items()}
     log, zh, en = _read_pages(rows)
     assert log.report.n_dropped == 1
-    assert "丢弃的行中有 1 行是报表的合计行（其余各行之和），并非数据有误。" in zh
+    assert "丢弃的行中有 1 行是报表的合计行（它所汇总各行之和），并非数据有误。" in zh
     assert "totals row" not in zh
     assert "1 of the dropped rows are the report&#x27;s totals row" in en
     assert "<li>" not in en.split(WORDS["en"]["data"])[-1].split("<details>")[0]

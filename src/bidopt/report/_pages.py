@@ -95,10 +95,11 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
         body += (
             "<p>"
             + text(
-                f"丢弃的行中有 {export_total:,} 行是报表的合计行（其余各行之和），并非数据有误。"
+                f"丢弃的行中有 {export_total:,} 行是报表的合计行（它所汇总各行之和），"
+                "并非数据有误。"
                 if lang == "zh"
                 else f"{export_total:,} of the dropped rows are the report's totals row (the sum "
-                "of the other rows), not bad data."
+                "of the rows it totals), not bad data."
             )
             + "</p>"
         )

@@ -594,9 +594,9 @@ def issue_zh(issue: LoadIssue, headers: Mapping[str, str] | None = None) -> str:
     kind = issue.kind
     if kind == "export_total":
         what = (
-            f"报表自带的合计行（{issue.keyword}，其余各行之和），并非数据有误，去掉以免重复计算"
+            f"报表自带的合计行（{issue.keyword}，它所汇总各行之和），并非数据有误，去掉以免重复计算"
             if issue.keyword
-            else "报表自带的合计行（其余各行之和），并非数据有误，去掉以免重复计算"
+            else "报表自带的合计行（它所汇总各行之和），并非数据有误，去掉以免重复计算"
         )
     elif kind == "split_total":
         label = issue.label or "空白"
