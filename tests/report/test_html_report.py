@@ -397,7 +397,9 @@ def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
         read = page.split(WORDS[lang]["data"])[-1].split("<details>")[0]
         assert read.count("<li>") == 1
         assert (
-            "`clicks` must be &gt;= 0; got -1" if lang == "en" else "点击量一栏的值不可用"
+            "`clicks` must be &gt;= 0; got -1"
+            if lang == "en"
+            else "点击量一栏须为不小于 0 的整数，表中写的是“-1”"
         ) in read
         assert "which was dropped" not in read
     assert "另有 1 行与被丢弃的行同属一个关键词-天，一并丢弃" in zh
@@ -449,9 +451,10 @@ def test_the_page_says_how_many_bad_rows_it_does_not_list() -> None:
     )
     for lang, more, page in (("zh", more_zh, zh), ("en", more_en, en)):
         read, listed = page.split(WORDS[lang]["data"])[-1].split("<details>")
-        assert read.count("<li>") == 11 and read.count("is not a number") == 10
+        fault = "表中写的是“abc”" if lang == "zh" else "is not a number"
+        assert read.count("<li>") == 11 and read.count(fault) == 10
         assert f"<li>{more}</li>" in read
-        assert listed.count("is not a number") == 14  # and each of them below
+        assert listed.count(fault) == 14  # and each of them below
 
 
 @pytest.mark.filterwarnings("ignore::bidopt.exceptions.IdentifiabilityWarning")

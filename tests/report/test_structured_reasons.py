@@ -104,7 +104,12 @@ def test_the_page_counts_rows_by_their_records_not_their_words(
         # from the record's kind and column
         read = reworded.split(WORDS[lang]["data"])[-1].split("<details>")[0]
         assert read.count("<li>") == 1
-        assert ("第 1 行：原因已改写" if lang == "en" else "数据行 1：点击量一栏的值不可用") in read
+        said = (
+            "第 1 行：原因已改写"
+            if lang == "en"
+            else "数据行 1：点击量一栏须为不小于 0 的整数，表中写的是“-1”"
+        )
+        assert said in read
 
 
 def _premium() -> dict[str, list[Any]]:

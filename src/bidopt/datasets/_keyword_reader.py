@@ -188,6 +188,8 @@ class _Check:
     remedy: str = ""
     other_row: Callable[[int], int] | None = None  # the row a breach repeats / goes with
     label: Callable[[int], str] | None = None  # a split total row's label
+    # the cells at fault: (bidopt column, the column's raw cells), for LoadIssue.values
+    cells: tuple[tuple[str, npt.NDArray[Any]], ...] = ()
 
     def issue(
         self,
@@ -196,10 +198,11 @@ class _Check:
         where: str,
         keyword: str = "",
         date: str = "",
+        line: int | None = None,
     ) -> LoadIssue:
-        """The record of ``row``'s breach (``where``, ``keyword``, ``date``: the row, its
-        keyword and its date as the reader names them).  (Positional arguments: a
-        report can hold a record per row of a large file.)"""
+        """The record of ``row``'s breach (``where``, ``keyword``, ``date``, ``line``: the
+        row, its keyword, its date and its file line as the reader names them).
+        (Positional arguments: a report can hold a record per row of a large file.)"""
         return LoadIssue(
             row,
             action,
@@ -213,7 +216,30 @@ class _Check:
             None if self.label is None else self.label(row),
             keyword,
             date,
+            line,
+            tuple([(name, _as_written(cells[row])) for name, cells in self.cells]),
         )
+
+
+def _as_written(cell: Any) -> str:
+    """A raw cell as the source writes it (``""`` for an empty or missing cell; a whole
+    number that a worksheet stores as a float without its ``.0``)."""
+    if isinstance(cell, str):
+        return cell
+    if isinstance(cell, np.datetime64):
+        return "" if np.isnat(cell) else str(cell)
+    if hasattr(cell, "item"):
+        cell = cell.item()
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return ""
+    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 2.0**53:
+        return str(int(cell))
+    return str(cell)
+
+
+def _cells(raw: dict[str, Any], *columns: str) -> tuple[tuple[str, npt.NDArray[Any]], ...]:
+    """``columns`` that the source has, each with its raw cells (a check's ``cells``)."""
+    return tuple((column, raw[column]) for column in columns if column in raw)
 
 
 def _describe_cell(raw: npt.NDArray[Any], contract: str) -> Callable[[int], str]:
@@ -370,18 +396,29 @@ def read_keyword_log(
     parsed: dict[str, Any] = {}
 
     dates, bad = parse_dates(raw["date"])
-    checks.append(_Check("date", bad, _describe_date(raw["date"])))
+    checks.append(_Check("date", bad, _describe_date(raw["date"]), cells=_cells(raw, "date")))
     parsed["date"] = dates
 
     for column in ("campaign", "ad_group", "keyword"):
         if column in raw:
             text, bad = parse_text(raw[column])
-            checks.append(_Check(column, bad, _describe_cell(raw[column], "is empty")))
+            checks.append(
+                _Check(
+                    column, bad, _describe_cell(raw[column], "is empty"), cells=_cells(raw, column)
+                )
+            )
             parsed[column] = text
     if "match_type" in raw:
         kinds, bad = parse_match_types(raw["match_type"])
         contract = "is not a known match type (exact/phrase/broad, 精确匹配/短语匹配/广泛匹配)"
-        checks.append(_Check("match_type", bad, _describe_cell(raw["match_type"], contract)))
+        checks.append(
+            _Check(
+                "match_type",
+                bad,
+                _describe_cell(raw["match_type"], contract),
+                cells=_cells(raw, "match_type"),
+            )
+        )
         parsed["match_type"] = kinds
     split_columns = tuple(c for c in SPLIT_ALIASES if c in raw)
     headers_of = {column: header for header, column in mapping.items()}
@@ -407,28 +444,41 @@ def read_keyword_log(
         if column not in raw:
             continue
         values, missing, unparseable = parse_numbers(raw[column])
-        cell = raw[column]
-        checks.append(_Check(column, missing, _describe_cell(cell, "is missing or NaN")))
-        checks.append(_Check(column, unparseable, _describe_cell(cell, "is not a number")))
+        cell, at = raw[column], _cells(raw, column)
+        checks.append(_Check(column, missing, _describe_cell(cell, "is missing or NaN"), cells=at))
+        checks.append(
+            _Check(column, unparseable, _describe_cell(cell, "is not a number"), cells=at)
+        )
         with np.errstate(invalid="ignore"):
             negative = values < 0
-        checks.append(_Check(column, negative, _describe_cell(cell, "must be >= 0")))
+        checks.append(_Check(column, negative, _describe_cell(cell, "must be >= 0"), cells=at))
         if column in ("impressions", "clicks", "conversions"):
             with np.errstate(invalid="ignore"):
                 fractional = np.isfinite(values) & (values != np.round(values))
             checks.append(
-                _Check(column, fractional, _describe_cell(cell, "must be a whole number"))
+                _Check(column, fractional, _describe_cell(cell, "must be a whole number"), cells=at)
             )
             with np.errstate(invalid="ignore"):
                 huge = np.isfinite(values) & (values >= 2.0**53)  # (exact in float64, int64)
             checks.append(
-                _Check(column, huge, _describe_cell(cell, "must be a whole number below 2**53"))
+                _Check(
+                    column,
+                    huge,
+                    _describe_cell(cell, "must be a whole number below 2**53"),
+                    cells=at,
+                )
             )
         parsed[column] = values
 
     def pair(a: str, b: str, mask: BoolArray, contract: str, rule: str) -> _Check:
         va, vb = parsed[a], parsed[b]
-        return _Check(a, mask, lambda i: f"{contract}; got {a}={va[i]:g}, {b}={vb[i]:g}", rule)
+        return _Check(
+            a,
+            mask,
+            lambda i: f"{contract}; got {a}={va[i]:g}, {b}={vb[i]:g}",
+            rule,
+            cells=_cells(raw, a, b),
+        )
 
     with np.errstate(invalid="ignore"):
         clicks = parsed["clicks"]
@@ -478,6 +528,7 @@ def read_keyword_log(
                         + (f", cost={parsed['cost'][i]:g}" if "cost" in parsed else "")
                     ),
                     "bid_zero_means_paused",
+                    cells=_cells(raw, "bid", "impressions", "clicks", "cost"),
                 )
             )
     totals = totals_rows(raw["date"], among=np.isnat(dates))
@@ -502,7 +553,7 @@ def read_keyword_log(
             parsed, blank["hour"] & ~np.logical_or.reduce(named_totals), subtotals[-1]
         )
         subtotals = (*subtotals[:-1], hour_total)
-        checks.append(undated_check)
+        checks.append(replace(undated_check, cells=_cells(raw, "date")))
     # (the split totals, dropped, are no part of the export's totals lines)
     split_totals = np.logical_or.reduce([c.mask for c in subtotals], initial=False)
     key_totals, not_totals = _key_totals(parsed, raw, split_totals)
@@ -539,7 +590,7 @@ def read_keyword_log(
             else np.char.add(np.char.add(split_of[0].astype(str), " "), split_of[1].astype(str))
         )
         label = np.asarray(label, dtype=object)
-        log = _sum_splits(log, label, np.flatnonzero(keep), splits, table.where)
+        log = _sum_splits(log, label, np.flatnonzero(keep), splits, table.where, table.line_numbers)
     return log
 
 
@@ -760,6 +811,7 @@ def _key_totals(
                 hit & ~adds_up,
                 other,
                 remedy="leave the row out of the report, or rename the keyword",
+                cells=_cells(raw, column),
             )
         )
     return tuple(totals), tuple(refused)
@@ -831,6 +883,7 @@ def _sum_splits(
     source_row: npt.NDArray[np.intp],
     how: str,
     where: Callable[[int], str],
+    lines: npt.NDArray[np.int64] | None = None,
 ) -> KeywordLog:
     """Sum the rows of each keyword-day of a split report (``label``: each row's split,
     such as ``设备 无线``; ``source_row``: its row in the source, described by ``where``)
@@ -886,6 +939,7 @@ def _sum_splits(
                     other_row=int(source_row[r0]),
                     keyword=str(log.keyword.categories[log.keyword.codes[r]]),
                     date=str(log.date[r]),
+                    line=None if lines is None else int(lines[int(source_row[r])]),
                 )
             )
         flagged = sorted({*report.flagged_rows.tolist(), *(i.row for i in issues)})
@@ -1026,6 +1080,7 @@ def _screen_rows(
         bad_any |= partial
     bad_rows = np.flatnonzero(bad_any)
 
+    line_of = table.line_numbers
     keywords = table.columns.get(
         next((h for h, c in column_map.items() if c == "keyword"), ""), None
     )
@@ -1065,8 +1120,9 @@ def _screen_rows(
             at, which = np.arange(rows.size), hit.argmax(axis=0)
         words, days = named(rows)
         listed = rows.tolist()
+        lines = [None] * rows.size if line_of is None else line_of[rows].tolist()
         return [
-            among[k].issue(listed[j], action, table.where(listed[j]), words[j], days[j])
+            among[k].issue(listed[j], action, table.where(listed[j]), words[j], days[j], lines[j])
             for j, k in zip(at.tolist(), which.tolist(), strict=True)
         ]
 

@@ -74,6 +74,13 @@ class LoadIssue:
         The row's keyword as read (``""`` when empty).
     date : str
         The row's date, ``YYYY-MM-DD`` (``""`` when it is not a date).
+    line : int or None
+        The row's 1-based line in the source file (the row number Excel shows); None
+        for a source that is not a file.
+    values : tuple of (str, str)
+        The cells at fault as (bidopt column, cell as written in the source; ``""`` for
+        an empty cell): the cell of a ``"cell"`` issue, the cells a ``"rule"`` compares;
+        empty for the other kinds (a row dropped or flagged as a whole).
     """
 
     row: int
@@ -88,6 +95,8 @@ class LoadIssue:
     label: str | None = None
     keyword: str = ""
     date: str = ""
+    line: int | None = None
+    values: tuple[tuple[str, str], ...] = ()
 
     @property
     def fault(self) -> str:

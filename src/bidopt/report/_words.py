@@ -4,7 +4,6 @@ and the library's warnings as a Chinese page shows them, :func:`warning_zh`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -576,18 +575,62 @@ _RULE_ZH = {
 }
 
 
+#: What a cell of each column must hold, in Chinese (a ``"cell"`` issue's contract).
+_CELL_ZH = {
+    "campaign": "不能为空",
+    "ad_group": "不能为空",
+    "keyword": "不能为空",
+    "match_type": "须为精确匹配、短语匹配或广泛匹配",
+    "impressions": "须为不小于 0 的整数",
+    "clicks": "须为不小于 0 的整数",
+    "conversions": "须为不小于 0 的整数",
+    "bid": "须为不小于 0 的数",
+    "cost": "须为不小于 0 的数",
+    "revenue": "须为不小于 0 的数",
+}
+
+
 def _where_zh(issue: LoadIssue) -> str:
     """The row as the Chinese page names it: its data row (numbered as the English
-    reasons number it) and, for a file, its line (the row number Excel shows)."""
-    # (``where`` is bidopt's own "row R (line L of 'file')", from bidopt._tables)
-    line = re.search(r"\(line (\d+) of ", issue.where)
-    return f"数据行 {issue.row}" + (f"（文件第 {line.group(1)} 行）" if line else "")
+    reasons number it) and, for a file, its line (``LoadIssue.line``: the row number
+    Excel shows)."""
+    return f"数据行 {issue.row}" + ("" if issue.line is None else f"（文件第 {issue.line} 行）")
+
+
+def _written_zh(value: str) -> str:
+    """A cell as the source writes it, quoted the Chinese way (an empty cell: 空白)."""
+    return f"“{value}”" if value.strip() else "空白"
+
+
+def _cell_zh(issue: LoadIssue, column: str) -> str:
+    """A ``"cell"`` issue in Chinese, from its column and its cell as written."""
+    value = issue.values[0][1] if issue.values else None
+    if issue.column == "date" and issue.date:  # (a date read, but its time of day is not)
+        return (
+            f"{column}一栏没有时刻（读作 00:00），而该关键词当天的分时行里已有 00:00 的一行，"
+            "它的各项数值也不等于这些分时行之和：既不是某个小时，也不是当天的合计行"
+        )
+    if issue.column == "date":
+        what = f"{column}一栏不是某一天（月份、年份、周或认不出的文字都不行）"
+        return what if value is None else f"{what}：表中写的是{_written_zh(value)}"
+    if value is None:
+        return f"{column}一栏的值不可用"
+    if value.strip() and issue.column in ("campaign", "ad_group", "keyword"):
+        # (the only fault of a text cell that is not empty: a totals label on a row that
+        # is not the sum of the rows it would total)
+        return (
+            f"{column}一栏写着{_written_zh(value)}，像是合计行，但该行并非其他行之和"
+            "（报表未包含它所汇总的行，或关键词恰好如此命名），未作合计行处理"
+        )
+    contract = _CELL_ZH.get(issue.column, "的值不可用")
+    return f"{column}一栏{contract}，表中写的是{_written_zh(value)}"
 
 
 def issue_zh(issue: LoadIssue, headers: Mapping[str, str] | None = None) -> str:
     """Why a row was dropped or flagged on load, in Chinese, from the record's kind,
     column, rule, label and other row (never from its English sentence); a cell's or a
-    rule's values are added as the reader wrote them.  ``headers`` maps bidopt's
+    rule's cells are added as the source writes them (``values``), and a file's line
+    (``line``).  ``headers`` maps bidopt's
     columns to the source's own headers (the inverse of ``LoadReport.column_map``)."""
     names = {**_COLUMN_ZH, **(headers or {})}
     column = names.get(issue.column, issue.column)
@@ -602,13 +645,12 @@ def issue_zh(issue: LoadIssue, headers: Mapping[str, str] | None = None) -> str:
         label = issue.label or "空白"
         what = f"按{column}拆分时该关键词当天的合计行（{label}），去掉以免重复计算"
     elif kind == "cell":
-        what = (
-            f"{column}一栏不是某一天（月份、年份、周或认不出的文字都不行）"
-            if issue.column == "date"
-            else f"{column}一栏的值不可用"
-        ) + f"（{issue.detail}）"
+        what = _cell_zh(issue, column)
     elif kind == "rule":
-        what = _RULE_ZH.get(issue.rule or "", "违反了列之间的规则") + f"（{issue.detail}）"
+        cells = "，".join(f"{names.get(c, c)} {_written_zh(v)}" for c, v in issue.values)
+        what = _RULE_ZH.get(issue.rule or "", "违反了列之间的规则") + (
+            f"（表中：{cells}）" if cells else ""
+        )
     elif kind == "repeat":
         what = f"与数据行 {issue.other_row} 完全相同（报表重复导出或重复粘贴），只保留一份"
     elif kind == "with_its_day":
