@@ -233,8 +233,8 @@ def _sorted_reasons(load: LoadReport) -> tuple[dict[str, int], int, int, list[Lo
     counted by label (the export's own totals row under the label ``_EXPORT``), the rows
     dropped only because another row of their keyword-day was, counted, the rows that
     repeat an earlier row exactly, counted, and the other rows' issues in order.  The
-    page says the first three in a line each: listed, the total rows and the copies read
-    as bad data (in English on the Chinese page), and the followers hid the row that was
+    page says the first three in a line each: listed among the others, the total rows
+    and the copies would read as bad data, and the followers would hide the row that was
     bad."""
     totals: dict[str, int] = {}
     followers = repeats = 0
