@@ -168,12 +168,16 @@ def test_todays_split_is_the_mean_mix_at_each_phase_budget() -> None:
     mix = np.array([TODAY["a"], TODAY["b"]]) / sum(TODAY.values())
     per_period = np.array([BUDGETS[p] / PHASES[p] for p in PHASES])
     np.testing.assert_allclose(split.current_spend, mix[:, None] * per_period[None, :])
-    assert "Today's split: the fitted history's mean spend per period (4,000 yuan)" in (
+    assert "Today's split: the fitted history's mean spend, 4,000 yuan per period," in (
         split.message
     )
+    assert split.current_source == "the fitted history's mean spend"
     frame = split.to_frame()
     np.testing.assert_allclose(frame["current_spend_per_period"], split.current_spend.ravel())
-    assert "today's split (the safe default's start):" in split.summary()
+    assert (
+        "today's split (the safe default's start), from the fitted history's mean spend:"
+        in split.summary()
+    )
 
 
 def test_disagreeing_draws_keep_todays_split() -> None:

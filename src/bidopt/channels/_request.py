@@ -27,7 +27,7 @@ from bidopt.channels._problem import (
 from bidopt.exceptions import InvalidInputError
 from bidopt.typing import FloatArray
 
-__all__ = ["OPTIONS", "Request", "check_request", "with_budget"]
+__all__ = ["OPTIONS", "Request", "check_current", "check_request", "with_budget"]
 
 OPTIONS: dict[str, dict[str, Any]] = {
     "kkt": {"n_starts": 4, "rng": 0},
@@ -113,23 +113,7 @@ def check_request(
     # tables (pandas Series and DataFrames) as plain mappings, once, at the boundary
     groups, group_shares = as_mapping(groups, "groups"), as_mapping(group_shares, "group_shares")
     bounds, current = as_mapping(bounds, "bounds"), as_mapping(current, "current")
-    current_arr = None
-    if current is not None:
-        missing = [c for c in channels if c not in current]
-        if missing:
-            raise InvalidInputError(
-                f"`current` must give a spend for every channel of `curves`. Got none for "
-                f"{missing} instead."
-            )
-        unknown = [c for c in current if str(c) not in channels]
-        if unknown:  # its spend would silently leave today's split and its total
-            raise InvalidInputError(
-                f"`current` must name only channels of `curves` ({list(channels)}). Got "
-                f"{unknown} as well instead: drop them, or add their curves."
-            )
-        current_arr = np.array(
-            [check_scalar(current[c], f"current[{c!r}]", lower=0) for c in channels]
-        )
+    current_arr = check_current(current, channels)
     problem = build_split_problem(channels, budget, groups, group_shares, bounds, current_arr)
     full = goal == "revenue"
     if full:
@@ -163,6 +147,28 @@ def check_request(
         full=full,
         want_free=bool(groups and group_shares),
     )
+
+
+def check_current(current: Any, channels: tuple[str, ...]) -> FloatArray | None:
+    """Today's spend per channel ``current`` (a mapping, or a pandas Series) as an array
+    in the order of ``channels`` (yuan, shape (n,)), None when not given: every channel,
+    no other, each finite and >= 0 (:func:`split_budget` and :func:`split_window`)."""
+    current = as_mapping(current, "current")
+    if current is None:
+        return None
+    missing = [c for c in channels if c not in current]
+    if missing:
+        raise InvalidInputError(
+            f"`current` must give a spend for every channel of `curves`. Got none for "
+            f"{missing} instead."
+        )
+    unknown = [c for c in current if str(c) not in channels]
+    if unknown:  # its spend would silently leave today's split and its total
+        raise InvalidInputError(
+            f"`current` must name only channels of `curves` ({list(channels)}). Got "
+            f"{unknown} as well instead: drop them, or add their curves."
+        )
+    return np.array([check_scalar(current[c], f"current[{c!r}]", lower=0) for c in channels])
 
 
 def with_budget(req: Request, budget: float) -> SplitProblem:

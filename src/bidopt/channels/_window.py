@@ -21,6 +21,7 @@ from bidopt._validation import (
 from bidopt.channels._curveset import CurveSet
 from bidopt.channels._fit_result import ResponseFit
 from bidopt.channels._problem import as_mapping, build_split_problem
+from bidopt.channels._request import check_current
 from bidopt.channels._split_safe import step_along
 from bidopt.channels._tails import tails, warn_tail
 from bidopt.channels._uncertainty import CurveDraws
@@ -30,6 +31,8 @@ from bidopt.channels._window_result import WindowSplit, window_phases
 from bidopt.channels._window_rules import (
     extrapolation_note,
     guard_caps,
+    optimality_note,
+    proven,
     violation,
     window_budgets,
     window_constraints,
@@ -41,6 +44,7 @@ from bidopt.channels._window_safe import (
     safe_fields,
     safe_note,
     safe_status,
+    today_mix,
     trust_box,
     window_start,
 )
@@ -65,6 +69,7 @@ def split_window(
     extrapolation: float | None = 1.5,
     options: Mapping[str, Any] | None = None,
     safe: bool = True,
+    current: Mapping[str, float] | None = None,
 ) -> WindowSplit:
     """Split a campaign's budget over channels and the phases of its window.
 
@@ -124,8 +129,8 @@ def split_window(
         the envelope bound: the split is proven optimal only when it closes it.
     safe : bool, default True
         With a fit: move from today's split only as far as the draws support, as
-        :func:`split_budget` does.  Today's split in each phase is the fit's mean spend
-        per period in its channel mix, scaled to the phase's budget per period (without
+        :func:`split_budget` does.  Today's split in each phase is ``current`` (see
+        below) in its channel mix, scaled to the phase's budget per period (without
         ``phase_budgets``, the window's budget spread evenly over its periods); where
         that breaks the bounds, share rules or extrapolation guard, each phase's split
         is moved just enough to meet them (each group scaled by one factor; the shares
@@ -137,10 +142,16 @@ def split_window(
         over today's split across the draws, among steps that gain in at least 90% of
         them, and stays at today's split when no step does.  The message and summary
         say how far it moved and why; ``safe_step``, ``gain_probability``,
-        ``gain_interval`` and ``current_spend`` report it.  ``before`` does not set
-        today's split (it is the carry-over into the window).  False: the best split
-        over the draws (within the guard).  Ignored for bare ``CurveDraws``, which have
-        no today's split: the split is then the best over the draws.
+        ``gain_interval`` and ``current_spend`` report it (``current_source`` says
+        which spend today's split is).  False: the best split over the draws (within
+        the guard).  Ignored for bare ``CurveDraws``, which have no today's split: the
+        split is then the best over the draws.
+    current : mapping of str to float, or pandas.Series, optional
+        Today's spend per period of every channel (yuan, finite, >= 0; checked as
+        :func:`split_budget` checks its ``current``): the channel mix of the safe
+        default's today's split.  Default ``before`` when given (the spend before the
+        window; the fit's mean spend when that is 0 for every channel), else the fit's
+        mean spend per period over the fitted history.  Used by the safe default only.
 
     Returns
     -------
@@ -149,6 +160,10 @@ def split_window(
 
     Raises
     ------
+    InvalidInputError
+        For malformed input (a ``current`` or ``before`` missing a channel, naming an
+        unknown one, or negative or not finite, ...): the message names the parameter,
+        its contract and the value received.
     InfeasibleError
         When the budgets, bounds and share rules cannot hold together, before any
         solve: the message names the rule, the phase and the amount (``conflicts``).
@@ -170,6 +185,7 @@ def split_window(
     with_tail = bool(check_bool(tail, "tail"))
     use_safe = bool(check_bool(safe, "safe"))
     channels = draws.channels
+    today = check_current(current, channels)  # checked whenever given
     n, f = len(channels), len(names)
     total, budgets = window_budgets(total_budget, phase_budgets, names)
     # the groups, shares and bounds checked as split_budget checks them (one check);
@@ -314,7 +330,16 @@ def split_window(
             " Safe default: not applied (the fit has no observed spends)."
             if fit.mean_spend is None or seen is None
             else window_start(
-                fit.mean_spend, seen, rules, lengths, total, budgets, lo, hi, user_hi, names
+                *today_mix(channels, fit.mean_spend, as_mapping(before, "before"), today),
+                seen,
+                rules,
+                lengths,
+                total,
+                budgets,
+                lo,
+                hi,
+                user_hi,
+                names,
             )
         )
     lifted = ""
@@ -331,7 +356,7 @@ def split_window(
         base = model.per_draw(start.start)
         chosen = step_along(model.per_draw, start.start, target)
         x = chosen.spend
-        local = _optimality_note(
+        local = optimality_note(
             s_shaped, n_tried, model.value(target), bound, " within the trust region"
         )
         safe_text = (
@@ -352,7 +377,7 @@ def split_window(
             chosen.step,
             start.moved,
             bool(at_trust_edge(box, lo, caps, x).any()),
-            bool(res.success) and _proven(s_shaped, model.value(target), bound),
+            bool(res.success) and proven(s_shaped, model.value(target), bound),
         )
         if start.lifted and not start.moved:  # (moved: the start's note says it)
             lifted = (
@@ -371,9 +396,9 @@ def split_window(
                     " The budgets and share rules cannot hold within the extrapolation "
                     "guard: the guard is lifted (your bounds still hold)."
                 )
-        local = _optimality_note(s_shaped, n_tried, model.value(x), bound)
+        local = optimality_note(s_shaped, n_tried, model.value(x), bound)
         safe_text = start if isinstance(start, str) else ""
-        status = 0 if bool(res.success) and _proven(s_shaped, model.value(x), bound) else 2
+        status = 0 if bool(res.success) and proven(s_shaped, model.value(x), bound) else 2
     # every constraint checked on the returned split itself: budgets, shares, bounds
     off_bounds = float(np.max(np.maximum(lo - x, x - user_hi), initial=0.0))
     worst = max(worst_violation(cons, x), off_bounds)
@@ -412,44 +437,6 @@ def split_window(
 
 #: SLSQP's options and the random starts used when some curve draws are S-shaped.
 _OPTIONS: dict[str, Any] = {"maxiter": 1000, "ftol": 1e-12, "n_starts": 8, "rng": 0}
-
-
-def _proven(s_shaped: bool, value: float, bound: float | None) -> bool:
-    """Whether a split of response ``value`` is proven optimal: concave curves always
-    (SLSQP's optimum of a concave problem), S-shaped ones when it reaches the
-    concave-envelope ``bound`` (gap 1e-6 relative)."""
-    if not s_shaped:
-        return True
-    return bound is not None and max(bound - value, 0.0) / max(abs(bound), 1e-300) <= 1e-6
-
-
-def _optimality_note(
-    s_shaped: bool, n_tried: int, value: float, bound: float | None, where: str = ""
-) -> str:
-    """What the message says of the split's optimality with S-shaped curve draws: its
-    gap to the concave-envelope bound (proven optimal only when within 1e-6), or that
-    no bound was found; ``where`` says where it was sought (the safe default: within
-    the trust region, from today's split)."""
-    if not s_shaped:
-        return ""
-    first = "today's split" if where else "the uniform split"
-    head = (
-        f" Some curve draws are S-shaped: the best of {n_tried} SLSQP runs{where} (from "
-        f"{first}, the optimum on the curves' concave envelopes and "
-        "options['n_starts'] random splits, then switching channel-phase cells off and on)"
-    )
-    if bound is None:
-        return head + (
-            ", a local optimum not proven the best split (the envelope problem did not "
-            "converge, so no bound)."
-        )
-    gap = max(bound - value, 0.0) / max(abs(bound), 1e-300)
-    if gap <= 1e-6:
-        return head + f"; it reaches the concave-envelope bound (gap {gap:.2g}): proven optimal."
-    return head + (
-        f", a local optimum not proven the best split: no split can beat it by more than "
-        f"{gap:.3g} (relative; the optimum on the concave envelopes bounds every split)."
-    )
 
 
 def _switches(

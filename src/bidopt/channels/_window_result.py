@@ -71,12 +71,17 @@ class WindowSplit:
     gain_interval : (float, float) or None
         80% interval over the draws of that gain (response units).
     current_spend : ndarray of float64, shape (n_channels, n_phases), or None
-        Today's split the safe default starts from (yuan per period): the fit's mean
-        spend per period in its channel mix, scaled to each phase's budget per period,
-        moved just enough to meet the rules when it breaks them.
+        Today's split the safe default starts from (yuan per period): ``current``,
+        else ``before``, else the fit's mean spend per period, in its channel mix,
+        scaled to each phase's budget per period, moved just enough to meet the rules
+        when it breaks them.
     current_response : float or None
         Its expected response (mean over the draws).
     current_response_draws : ndarray of float64, shape (n_draws,), or None
+    current_source : str or None
+        Which spend today's split is (its channel mix): "`current` as given",
+        "`before=` (your spend per period before the window)" or "the fitted
+        history's mean spend"; None without the safe default.
     """
 
     channels: tuple[str, ...]
@@ -99,6 +104,7 @@ class WindowSplit:
     current_spend: FloatArray | None = None
     current_response: float | None = None
     current_response_draws: FloatArray | None = None
+    current_source: str | None = None
 
     @property
     def phase_spend(self) -> FloatArray:
@@ -120,7 +126,9 @@ class WindowSplit:
         lines.append(f"  {'yuan per period':<16}{head}")
         tables = [("", self.spend)]
         if self.current_spend is not None:
-            tables.append(("  today's split (the safe default's start):", self.current_spend))
+            source = f", from {self.current_source}" if self.current_source else ""
+            title = f"  today's split (the safe default's start){source}:"
+            tables.append((title, self.current_spend))
         for title, spend in tables:
             if title:
                 lines.append(title)

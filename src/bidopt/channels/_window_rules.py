@@ -19,6 +19,8 @@ from bidopt.typing import FloatArray
 __all__ = [
     "extrapolation_note",
     "guard_caps",
+    "optimality_note",
+    "proven",
     "violation",
     "window_budgets",
     "window_constraints",
@@ -254,3 +256,41 @@ def window_constraints(
         s_vec = np.concatenate([low_rhs, -np.array(high_rhs)])
         cons.append({"type": "ineq", "fun": lambda x: s_mat @ x - s_vec, "jac": lambda x: s_mat})
     return cons
+
+
+def proven(s_shaped: bool, value: float, bound: float | None) -> bool:
+    """Whether a split of response ``value`` is proven optimal: concave curves always
+    (SLSQP's optimum of a concave problem), S-shaped ones when it reaches the
+    concave-envelope ``bound`` (gap 1e-6 relative)."""
+    if not s_shaped:
+        return True
+    return bound is not None and max(bound - value, 0.0) / max(abs(bound), 1e-300) <= 1e-6
+
+
+def optimality_note(
+    s_shaped: bool, n_tried: int, value: float, bound: float | None, where: str = ""
+) -> str:
+    """What the message says of the split's optimality with S-shaped curve draws: its
+    gap to the concave-envelope bound (proven optimal only when within 1e-6), or that
+    no bound was found; ``where`` says where it was sought (the safe default: within
+    the trust region, from today's split)."""
+    if not s_shaped:
+        return ""
+    first = "today's split" if where else "the uniform split"
+    head = (
+        f" Some curve draws are S-shaped: the best of {n_tried} SLSQP runs{where} (from "
+        f"{first}, the optimum on the curves' concave envelopes and "
+        "options['n_starts'] random splits, then switching channel-phase cells off and on)"
+    )
+    if bound is None:
+        return head + (
+            ", a local optimum not proven the best split (the envelope problem did not "
+            "converge, so no bound)."
+        )
+    gap = max(bound - value, 0.0) / max(abs(bound), 1e-300)
+    if gap <= 1e-6:
+        return head + f"; it reaches the concave-envelope bound (gap {gap:.2g}): proven optimal."
+    return head + (
+        f", a local optimum not proven the best split: no split can beat it by more than "
+        f"{gap:.3g} (relative; the optimum on the concave envelopes bounds every split)."
+    )

@@ -3,9 +3,10 @@ from today's split, phase by phase, only as far as the draws support.
 
 The rule is split_budget's (:mod:`bidopt.channels._split_safe`, one implementation):
 
-* today's split in each phase is the fit's mean spend per period, in its channel mix,
-  scaled to the phase's budget per period (without ``phase_budgets``, the window's
-  budget spread evenly over its periods); when that breaks the bounds, the group rules
+* today's split in each phase is ``current`` (else ``before``, else the fit's mean
+  spend per period; :func:`today_mix`), in its channel mix, scaled to the phase's
+  budget per period (without ``phase_budgets``, the window's budget spread evenly
+  over its periods); when that breaks the bounds, the group rules
   (their shares within the phase, which also holds them over the window) or the
   extrapolation guard, each phase's split is moved just enough to meet them
   (:func:`~bidopt.channels._split_safe.meet_rules`: each group scaled by one factor);
@@ -51,6 +52,7 @@ __all__ = [
     "safe_fields",
     "safe_note",
     "safe_status",
+    "today_mix",
     "trust_box",
     "window_start",
 ]
@@ -60,16 +62,17 @@ __all__ = [
 class WindowStart:
     """Today's split over a window and where the safe default starts from.
 
-    ``today``: the fit's mean spend per period in its mix, scaled to each phase's
-    budget per period; ``start``: today's split moved just enough to meet the rules
+    ``today``: today's spend per period (:func:`today_mix`) in its mix, scaled to each
+    phase's budget per period; ``start``: today's split moved just enough to meet the rules
     (``today`` itself when it meets them); both yuan per period, shape (n_channels,
     n_phases).  ``note``: what the message says of them; ``lifted``: the start needed
-    the extrapolation guard lifted."""
+    the extrapolation guard lifted; ``source``: which spend today's split is."""
 
     today: FloatArray
     start: FloatArray
     note: str
     lifted: bool
+    source: str
 
     @property
     def moved(self) -> bool:
@@ -130,8 +133,35 @@ def _meet_phases(
     return out
 
 
-def window_start(
+#: Which spend today's split is (the message, the summary and ``current_source``).
+CURRENT = "`current` as given"
+BEFORE = "`before=` (your spend per period before the window)"
+MEAN = "the fitted history's mean spend"
+
+
+def today_mix(
+    channels: tuple[str, ...],
     mean_spend: Mapping[str, float],
+    before: Mapping[str, float] | None,
+    current: FloatArray | None,
+) -> tuple[FloatArray, str]:
+    """Today's spend per period (yuan, shape (n_channels,)) and which it is: ``current``
+    (checked), else ``before`` (checked; unless it is 0 for every channel), else the
+    fit's mean spend per period."""
+    if current is not None:
+        return current, CURRENT
+    mean = np.array([mean_spend[c] for c in channels], dtype=np.float64)
+    if before is None:
+        return mean, MEAN
+    spent = np.array([float(before[c]) for c in channels], dtype=np.float64)
+    if float(spent.sum()) > 0:
+        return spent, BEFORE
+    return mean, MEAN + " (`before=` is 0 for every channel)"
+
+
+def window_start(
+    mix: FloatArray,
+    source: str,
     max_spend: Mapping[str, float],
     rules: SplitProblem,
     lengths: np.ndarray,
@@ -146,18 +176,18 @@ def window_start(
     :class:`WindowStart`), first within the extrapolation guard's caps ``guarded``,
     else within the user's maximums ``user_hi`` (yuan per period, shape (n_channels,
     n_phases)); or the sentence saying why the safe default is not applied.  ``names``
-    are the phases' (for the message)."""
+    are the phases' (for the message); ``mix`` is today's spend per period (yuan,
+    shape (n_channels,)) and ``source`` which it is (:func:`today_mix`)."""
     channels = rules.channels
-    mix = np.array([mean_spend[c] for c in channels], dtype=np.float64)
     seen = np.array([max_spend[c] for c in channels], dtype=np.float64)
     level = float(mix.sum())
     if level <= 0:
-        return " Safe default: not applied (the fitted history's mean spend is 0)."
+        return f" Safe default: not applied ({source} is 0)."
     per_period = phase_budgets_per_period(lengths, total, budgets)
     today = mix[:, None] * (per_period / level)[None, :]
     note = (
-        f" Today's split: the fitted history's mean spend per period ({level:,.0f} yuan) in "
-        "its channel mix, scaled to each phase's budget per period ("
+        f" Today's split: {source}, {level:,.0f} yuan per period, in its channel mix, "
+        "scaled to each phase's budget per period ("
         + ", ".join(f"{v:,.0f}" for v in per_period.tolist())
         + " yuan): the gains are at equal spend."
     )
@@ -202,7 +232,7 @@ def window_start(
             f"{', '.join(above)} (those phases' budgets per period are above the "
             "history's): the curves are extrapolated there."
         )
-    return WindowStart(today=today, start=start, note=note, lifted=lifted)
+    return WindowStart(today=today, start=start, note=note, lifted=lifted, source=source)
 
 
 def _broken(
@@ -301,8 +331,8 @@ def safe_note(
     ]
     not_started = (
         f" Not started: {', '.join(idle)} (nothing spent in today's split, and a trust "
-        "region around 0 spend is 0: the safe default never starts a channel the history "
-        "did not show spending); to try one, give it a minimum in bounds= or split with "
+        "region around 0 spend is 0: the safe default never starts a channel today's split "
+        "does not spend on); to try one, give it a minimum in bounds= or split with "
         "safe=False, and measure it with a lift test."
         if idle
         else ""
@@ -386,4 +416,5 @@ def safe_fields(
         "current_spend": start.start,
         "current_response": float(today.mean()),
         "current_response_draws": today,
+        "current_source": start.source,
     }
