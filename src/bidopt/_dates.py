@@ -106,8 +106,29 @@ def describe_not_a_date(value: object) -> str:
     coarser than a day (:func:`not_a_day`), else ``"is not a date; got 'x'"``."""
     unit = not_a_day(value)
     if unit is None:
-        return f"is not a date; got {short_repr(value)}"
+        hint = (
+            " (it looks like an Excel serial day number: format the column as dates in "
+            "Excel before saving or exporting)"
+            if _looks_like_excel_serial(value)
+            else ""
+        )
+        return f"is not a date; got {short_repr(value)}{hint}"
     return f"must be {DAY_CONTRACT}, not a {unit}; got {show_cell(value)}"
+
+
+def _looks_like_excel_serial(value: object) -> bool:
+    """Whether a refused date cell is a number an Excel sheet shows as a date of
+    1955-2119 (serial days 20,000-80,000 since 1899-12-30, a fraction for the time)."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return False
+    if not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    return 20_000 <= float(value) <= 80_000
 
 
 def show_cell(value: object) -> str:

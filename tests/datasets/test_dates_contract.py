@@ -167,3 +167,21 @@ def test_a_date_where_a_number_is_due_is_a_bad_cell_not_a_crash() -> None:
             },
             kpi="revenue",
         )
+
+
+@pytest.mark.parametrize("serial", [46337, 46337.5, "46337"])
+def test_an_excel_serial_day_number_is_refused_with_a_hint(serial: object) -> None:
+    # 46337 is how Excel stores 2026-11-11 when the column is not formatted as dates
+    with pytest.raises(InvalidInputError, match="looks like an Excel serial day number"):
+        read_keyword_log(
+            {"日期": [serial], "关键词": ["a"], "展现量": [1], "点击量": [0], "花费": [0.0]}
+        )
+
+
+@pytest.mark.parametrize("value", [5, "12", 999_999, True])
+def test_other_numbers_get_no_excel_hint(value: object) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        read_keyword_log(
+            {"日期": [value], "关键词": ["a"], "展现量": [1], "点击量": [0], "花费": [0.0]}
+        )
+    assert "Excel serial" not in str(caught.value)
