@@ -120,13 +120,18 @@ def choose_step(
 
 
 def step_along(
-    objective: Callable[[FloatArray], FloatArray], today: FloatArray, target: FloatArray
+    objective: Callable[[FloatArray], FloatArray],
+    today: FloatArray,
+    target: FloatArray,
+    base: FloatArray | None = None,
 ) -> SafeStep:
     """The step of :func:`choose_step` for any objective: ``objective(x)`` is each
     draw's objective at spend ``x`` (shape (n_draws,)); ``today`` and ``target`` are
     feasible spends of one shape (a split (n_channels,), or a window's
-    (n_channels, n_phases)), and so is every point between them."""
-    base = objective(today)
+    (n_channels, n_phases)), and so is every point between them; ``base`` is
+    ``objective(today)`` when the caller has it."""
+    if base is None:
+        base = objective(today)
     best_t, best_q, best_x = 0.0, 0.0, today
     best_gain = np.zeros(base.size)
     for t in _STEPS[1:].tolist():

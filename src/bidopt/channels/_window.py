@@ -344,6 +344,7 @@ def split_window(
         )
     lifted = ""
     chosen = None
+    base = None  # each draw's response at today's split, with the safe default
     if isinstance(start, WindowStart):
         # the safe default: the best split within the trust region around today's
         # split, then the supported step on the path towards it
@@ -354,7 +355,7 @@ def split_window(
         if not found:  # pragma: no cover - the start is feasible within the box
             target = start.start
         base = model.per_draw(start.start)
-        chosen = step_along(model.per_draw, start.start, target)
+        chosen = step_along(model.per_draw, start.start, target, base)
         x = chosen.spend
         local = optimality_note(
             s_shaped, n_tried, model.value(target), bound, " within the trust region"
@@ -431,7 +432,7 @@ def split_window(
         nit=nit,
         channel_response_median=median,
         tail_channels=tailed,
-        **safe_fields(chosen, start, model, per_draw),
+        **safe_fields(chosen, start, base),
     )
 
 

@@ -37,12 +37,10 @@ from bidopt.channels._split_safe import (
     CONFIDENCE,
     GAIN_QUANTILE,
     SafeStep,
-    gain_stats,
     meet_rules,
     trust_radius,
 )
 from bidopt.channels._uncertainty import CurveDraws
-from bidopt.channels._window_model import WindowModel
 from bidopt.typing import FloatArray
 
 __all__ = [
@@ -77,8 +75,14 @@ class WindowStart:
     @property
     def moved(self) -> bool:
         """Whether the start is today's split moved to meet the rules (1e-9 relative)."""
-        tol = 1e-9 * max(float(self.today.max()), 1.0)
-        return bool(np.any(np.abs(self.start - self.today) > tol))
+        return _moved(self.today, self.start)
+
+
+def _moved(today: FloatArray, start: FloatArray) -> bool:
+    """Whether ``start`` differs from ``today`` (yuan per period) by more than 1e-9 of
+    today's largest cell (or 1e-9 yuan)."""
+    tol = 1e-9 * max(float(today.max()), 1.0)
+    return bool(np.any(np.abs(start - today) > tol))
 
 
 def phase_budgets_per_period(
@@ -202,7 +206,7 @@ def window_start(
             "and share rules within every phase (they hold over the window only); the split "
             "is the best over the draws."
         )
-    if np.any(np.abs(start - today) > 1e-9 * max(float(today.max()), 1.0)):  # (as .moved)
+    if _moved(today, start):
         broken = _broken(rules, per_period, lo, user_hi, None if lifted else guarded, today)
         note += (
             " It breaks "
@@ -397,24 +401,20 @@ def safe_status(step: float, moved: bool, at_edge: bool, solved: bool) -> int:
 
 
 def safe_fields(
-    chosen: SafeStep | None,
-    start: WindowStart | str | None,
-    model: WindowModel,
-    per_draw: FloatArray,
+    chosen: SafeStep | None, start: WindowStart | str | None, base: FloatArray | None
 ) -> dict[str, Any]:
     """The result's safe-default fields: the step, the gain over today's split (the
-    start) across the draws, and today's split with its response; none without the
-    safe default."""
-    if chosen is None or not isinstance(start, WindowStart):
+    start) across the draws (the step's own, :func:`step_along`), and today's split
+    with its response ``base`` (each draw's, shape (n_draws,)); none without the safe
+    default."""
+    if chosen is None or base is None or not isinstance(start, WindowStart):
         return {}
-    today = model.per_draw(start.start)
-    p, interval = gain_stats(per_draw - today)
     return {
         "safe_step": chosen.step,
-        "gain_probability": p,
-        "gain_interval": interval,
+        "gain_probability": chosen.gain_probability,
+        "gain_interval": chosen.gain_interval,
         "current_spend": start.start,
-        "current_response": float(today.mean()),
-        "current_response_draws": today,
+        "current_response": float(base.mean()),
+        "current_response_draws": base,
         "current_source": start.source,
     }
