@@ -386,14 +386,14 @@ def build_split_problem(
     )
 
 
-def check_fills(problem: SplitProblem, name: str = "total_budget") -> None:
+def check_fills(problem: SplitProblem) -> None:
     """Raise :class:`InfeasibleError` when the channel and group maximums of ``problem``
-    cannot hold its whole budget (a split that must spend it all); ``name`` is the
-    budget's parameter."""
+    cannot hold its whole budget (a split that must spend it all; the message names
+    ``total_budget``)."""
     room = float(problem.group_upper.sum())
     if room < problem.budget * (1 - 1e-12):
         raise InfeasibleError(
-            f"`{name}` must fit within the channel and group maximums, which add to "
+            "`total_budget` must fit within the channel and group maximums, which add to "
             f"{room:,.2f} yuan (the bounds cannot hold more). Got {problem.budget:,.2f} "
             "yuan instead.",
             {"budget": problem.budget - room},

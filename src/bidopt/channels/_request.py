@@ -112,7 +112,7 @@ def check_request(
     channels = tuple(map(str, curves))
     # tables (pandas Series and DataFrames) as plain mappings, once, at the boundary
     groups, group_shares = as_mapping(groups, "groups"), as_mapping(group_shares, "group_shares")
-    bounds, current = as_mapping(bounds, "bounds"), as_mapping(current, "current")
+    bounds = as_mapping(bounds, "bounds")
     current_arr = check_current(current, channels)
     problem = build_split_problem(channels, budget, groups, group_shares, bounds, current_arr)
     full = goal == "revenue"
