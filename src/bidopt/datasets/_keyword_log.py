@@ -253,13 +253,14 @@ class LoadReport:
             lines.append(f"Columns: {mapped}.")
         if self.ignored_columns:
             lines.append(f"Ignored columns: {', '.join(map(repr, self.ignored_columns))}.")
-        if self.flags:
+        flags = self.flags
+        if flags:
             lines.append(
-                f"Kept {counted(len(self.flags), 'row')} that "
-                f"{'breaks' if len(self.flags) == 1 else 'break'} a waived rule "
+                f"Kept {counted(len(flags), 'row')} that "
+                f"{'breaks' if len(flags) == 1 else 'break'} a waived rule "
                 "(see `flagged_rows`):"
             )
-            lines.extend(f"  flagged {flag}" for flag in self.flags[:max_reasons])
+            lines.extend(f"  flagged {flag}" for flag in flags[:max_reasons])
         if self.lost_keys:
             n_lost = len(self.lost_keys)
             lines.append(f"{n_lost} keyword{'s' * (n_lost != 1)} lost every row (none is read):")

@@ -379,7 +379,6 @@ def sheet_warnings(
         )
     if missing_keys:
         names_en = {"campaign": "campaign", "ad_group": "ad group", "match_type": "match type"}
-        names_zh = {"campaign": "推广计划", "ad_group": "推广单元", "match_type": "匹配方式"}
         en.append(
             f"The report has no {' / '.join(names_en[c] for c in missing_keys)} column: the "
             "bid file leaves those cells empty, and the platform needs them to find each "
@@ -387,7 +386,7 @@ def sheet_warnings(
             "推广计划, 推广单元 and 匹配方式, or fill the cells in before you upload."
         )
         zh.append(
-            f"报表没有{'、'.join(names_zh[c] for c in missing_keys)}列：出价文件中这些格子为空，"
+            f"报表没有{'、'.join(_COLUMN_ZH[c] for c in missing_keys)}列：出价文件中这些格子为空，"
             "而后台要靠它们找到每个关键词（同一个词可能在多个推广单元中）。请导出带推广计划、"
             "推广单元和匹配方式的报表，或在上传前填好这些格子。"
         )
