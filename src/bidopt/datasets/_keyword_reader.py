@@ -248,6 +248,12 @@ def _describe_cell(raw: npt.NDArray[Any], contract: str) -> Callable[[int], str]
     )
 
 
+def _cell_check(raw: dict[str, Any], column: str, mask: BoolArray, contract: str) -> _Check:
+    """The check that each cell of ``column`` flagged by ``mask`` breaks ``contract``
+    (``"is empty"``, ``"must be >= 0"``, ...), its cells kept for the record."""
+    return _Check(column, mask, _describe_cell(raw[column], contract), cells=_cells(raw, column))
+
+
 def _describe_date(raw: npt.NDArray[Any]) -> Callable[[int], str]:
     """A date cell's fault: not a date, or a month (year, week) where a day is due."""
 
@@ -402,23 +408,12 @@ def read_keyword_log(
     for column in ("campaign", "ad_group", "keyword"):
         if column in raw:
             text, bad = parse_text(raw[column])
-            checks.append(
-                _Check(
-                    column, bad, _describe_cell(raw[column], "is empty"), cells=_cells(raw, column)
-                )
-            )
+            checks.append(_cell_check(raw, column, bad, "is empty"))
             parsed[column] = text
     if "match_type" in raw:
         kinds, bad = parse_match_types(raw["match_type"])
         contract = "is not a known match type (exact/phrase/broad, 精确匹配/短语匹配/广泛匹配)"
-        checks.append(
-            _Check(
-                "match_type",
-                bad,
-                _describe_cell(raw["match_type"], contract),
-                cells=_cells(raw, "match_type"),
-            )
-        )
+        checks.append(_cell_check(raw, "match_type", bad, contract))
         parsed["match_type"] = kinds
     split_columns = tuple(c for c in SPLIT_ALIASES if c in raw)
     headers_of = {column: header for header, column in mapping.items()}
@@ -444,30 +439,18 @@ def read_keyword_log(
         if column not in raw:
             continue
         values, missing, unparseable = parse_numbers(raw[column])
-        cell, at = raw[column], _cells(raw, column)
-        checks.append(_Check(column, missing, _describe_cell(cell, "is missing or NaN"), cells=at))
-        checks.append(
-            _Check(column, unparseable, _describe_cell(cell, "is not a number"), cells=at)
-        )
+        checks.append(_cell_check(raw, column, missing, "is missing or NaN"))
+        checks.append(_cell_check(raw, column, unparseable, "is not a number"))
         with np.errstate(invalid="ignore"):
             negative = values < 0
-        checks.append(_Check(column, negative, _describe_cell(cell, "must be >= 0"), cells=at))
+        checks.append(_cell_check(raw, column, negative, "must be >= 0"))
         if column in ("impressions", "clicks", "conversions"):
             with np.errstate(invalid="ignore"):
                 fractional = np.isfinite(values) & (values != np.round(values))
-            checks.append(
-                _Check(column, fractional, _describe_cell(cell, "must be a whole number"), cells=at)
-            )
+            checks.append(_cell_check(raw, column, fractional, "must be a whole number"))
             with np.errstate(invalid="ignore"):
                 huge = np.isfinite(values) & (values >= 2.0**53)  # (exact in float64, int64)
-            checks.append(
-                _Check(
-                    column,
-                    huge,
-                    _describe_cell(cell, "must be a whole number below 2**53"),
-                    cells=at,
-                )
-            )
+            checks.append(_cell_check(raw, column, huge, "must be a whole number below 2**53"))
         parsed[column] = values
 
     def pair(a: str, b: str, mask: BoolArray, contract: str, rule: str) -> _Check:
