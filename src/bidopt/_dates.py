@@ -93,11 +93,18 @@ def not_a_day(value: object) -> str | None:
         # months and quarters; "min" and "ms" are minutes and milliseconds, finer
         # than a day)
         return _PERIOD_UNITS.get(freq.split("-")[0].lstrip("0123456789"))
-    if isinstance(value, str):
-        match = _MONTH.match(unicodedata.normalize("NFKC", value).strip())
-        if match is not None and 1 <= int(match[2]) <= 12:  # ("2024-13" is no month)
-            return "month"
+    if isinstance(value, str) and _month(value) is not None:
+        return "month"
     return None
+
+
+def _month(text: str) -> tuple[int, int] | None:
+    """(year, month) of a month written alone (``2024-11``, ``2024年11月``), else None
+    (``"2024-13"`` is no month)."""
+    match = _MONTH.match(unicodedata.normalize("NFKC", text).strip())
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return None
+    return int(match[1]), int(match[2])
 
 
 def describe_not_a_date(value: object) -> str:
@@ -227,10 +234,10 @@ def parse_dates(
 def _first_of_month(cell: object) -> np.datetime64:
     """The first day of a month written alone (``2024-11``, ``2024年11月``; a pandas
     ``Period`` of months reads so as text); NaT for anything else."""
-    match = _MONTH.match(unicodedata.normalize("NFKC", str(cell)).strip())
-    if match is None or not 1 <= int(match[2]) <= 12:
+    month = _month(str(cell))
+    if month is None:
         return np.datetime64("NaT", "D")
-    return np.datetime64(f"{int(match[1]):04d}-{int(match[2]):02d}-01", "D")
+    return np.datetime64(f"{month[0]:04d}-{month[1]:02d}-01", "D")
 
 
 def parse_date(value: object) -> np.datetime64:
