@@ -407,12 +407,13 @@ def keyword_roles(text: str) -> KeywordRoles:
                 words.append(_singular(token))
         else:
             models.append(token)
-    at = [i for i, w in enumerate(words) if not _is_attribute(w, seg.tags)]
+    is_attribute = [_is_attribute(w, seg.tags) for w in words]
+    at = [i for i, attribute in enumerate(is_attribute) if not attribute]
     # places, rooms and uses are attributes where another word can name the product
     places = _places(words, at, seg.tags) if at else set()
     at = [i for i in at if i not in places]
     content = [words[i] for i in at]
-    attributes.extend(w for i, w in enumerate(words) if i in places or _is_attribute(w, seg.tags))
+    attributes.extend(w for i, w in enumerate(words) if i in places or is_attribute[i])
     if len(at) > 1 and len(content[-1]) == 1 and at[-1] - at[-2] > 1:
         # a lone last character after an attribute (宝 of 纸尿裤 男 宝, 夏 of 连衣裙 女
         # 夏) is no head, and never joins the word before the attribute (纸尿裤宝)
