@@ -19,11 +19,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 import bidopt.bidding._kernels_exact as _kernels_exact
+from bidopt.bidding import _threads
 from bidopt.typing import BoolArray, FloatArray, IntArray
 
 __all__ = [
@@ -99,6 +101,7 @@ def _hull_rows(
     unsure: Any,
     table: Any,
     span: Any,
+    offset: int,
 ) -> int:  # pragma: no cover - compiled
     n, width = c.shape
     n_unsure = 0
@@ -162,7 +165,7 @@ def _hull_rows(
         if sl[top] - sl[1] == top - 1:
             first[r] = sl[1]
         else:
-            odd_pos[r] = r  # the table has a row per keyword
+            odd_pos[r] = offset + r  # the table has a row per keyword
             for i in range(width):
                 table[r, i] = sl[min(i + 1, top)]
         for i in range(1, top + 1):
@@ -202,30 +205,43 @@ def hull_rows(
     _compile()
     n, width = cost.shape
     bucket = np.empty((n, width), dtype=np.uint16)
-    bucket_cost = np.zeros(n_buckets)
     first = np.empty(n, dtype=np.int64)
     n_steps = np.empty(n, dtype=np.int64)
     odd_pos = np.empty(n, dtype=np.int32)
     unsure = np.empty(n, dtype=np.bool_)
     table = np.empty((n, width), dtype=np.int16)  # only odd rows' pages get touched
-    span = np.empty(2, dtype=np.int64)
     mask = None if allowed is None else np.ascontiguousarray(allowed, np.bool_)
-    n_unsure = _hull_rows(
-        cost,
-        value,
-        mask,
-        shift,
-        bucket,
-        bucket_cost,
-        first,
-        n_steps,
-        odd_pos,
-        unsure,
-        table,
-        span,
-    )
-    out = (bucket, bucket_cost, first, n_steps, odd_pos, unsure, int(n_unsure), table)
-    return (*out, (int(span[0]), int(span[1])))
+
+    def chunk(start: int, stop: int) -> tuple[int, FloatArray, tuple[int, int]]:
+        part = slice(start, stop)
+        totals = np.zeros(n_buckets)
+        span = np.empty(2, dtype=np.int64)
+        n_unsure = _hull_rows(
+            cost[part],
+            value[part],
+            None if mask is None else mask[part],
+            shift,
+            bucket[part],
+            totals,
+            first[part],
+            n_steps[part],
+            odd_pos[part],
+            unsure[part],
+            table[part],
+            span,
+            start,
+        )
+        return int(n_unsure), totals, (int(span[0]), int(span[1]))
+
+    parts = _threads.run([partial(chunk, start, stop) for start, stop in _threads.chunks(n, width)])
+    n_unsure, bucket_cost, (lo, hi) = parts[0]
+    for more, totals, (a, b) in parts[1:]:  # in chunk order: the same sums on any machine
+        n_unsure += more
+        if a <= b:
+            bucket_cost[a : b + 1] += totals[a : b + 1]
+            lo, hi = min(lo, a), max(hi, b)
+    out = (bucket, bucket_cost, first, n_steps, odd_pos, unsure, n_unsure, table)
+    return (*out, (lo, max(hi, lo - 1)))
 
 
 @_jit

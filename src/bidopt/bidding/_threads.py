@@ -1,0 +1,102 @@
+"""Row loops split across threads (the compiled kernels release the GIL).
+
+A big landscape's rows are cut into :data:`N_CHUNKS` contiguous chunks whatever the
+number of threads, so a result summed over chunks (in chunk order) is the same on a
+machine with one core as on one with many; only who computes each chunk changes.  The
+calling thread computes its share itself, the others go to a process-wide pool of
+``threads() - 1`` workers, created on first use (and again in a forked child).
+
+The number of threads is the environment variable ``BIDOPT_THREADS`` when set (``1``
+keeps every loop on the calling thread), else the CPUs this process may run on, at most
+:data:`N_CHUNKS`, when called from the main thread, and 1 from any other thread (a Dask
+worker's or a caller's own thread pool already keeps the cores busy).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from bidopt.exceptions import InvalidInputError
+
+__all__ = ["MIN_POINTS", "N_CHUNKS", "chunks", "run", "threads"]
+
+T = TypeVar("T")
+
+#: Chunks a big landscape's rows are cut into (fixed, so results do not depend on the
+#: machine).
+N_CHUNKS = 4
+#: Landscapes with fewer points (keywords x levels) than this stay one chunk: below it
+#: handing work to another thread costs about what it saves.
+MIN_POINTS = 1 << 16
+
+_pool: ThreadPoolExecutor | None = None
+_pool_key: tuple[int, int] = (0, 0)  # (process id, workers) the pool was made for
+
+
+def threads() -> int:
+    """Threads a chunked loop may use: ``BIDOPT_THREADS``, else the usable CPUs on the
+    main thread and 1 on others; in ``1 .. N_CHUNKS``."""
+    raw = os.environ.get("BIDOPT_THREADS")
+    if raw is None:
+        if threading.current_thread() is not threading.main_thread():
+            return 1
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not on Linux
+            cpus = os.cpu_count() or 1
+        return max(1, min(cpus, N_CHUNKS))
+    try:
+        wanted = int(raw)
+    except ValueError:
+        wanted = 0
+    if wanted < 1:
+        raise InvalidInputError(
+            "The environment variable `BIDOPT_THREADS` must be a whole number >= 1 "
+            f"(the threads bidopt's row loops may use). Got {raw!r} instead."
+        )
+    return min(wanted, N_CHUNKS)
+
+
+def chunks(n_rows: int, n_levels: int) -> list[tuple[int, int]]:
+    """Row ranges ``[(start, stop), ...]`` of a loop over ``n_rows`` x ``n_levels``
+    points: one range below :data:`MIN_POINTS` points, else :data:`N_CHUNKS` of
+    (nearly) equal size, in order."""
+    if n_rows * max(n_levels, 1) < MIN_POINTS or n_rows < N_CHUNKS:
+        return [(0, n_rows)]
+    cuts = [n_rows * i // N_CHUNKS for i in range(N_CHUNKS + 1)]
+    return list(itertools.pairwise(cuts))
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    global _pool, _pool_key
+    key = (os.getpid(), workers)
+    if _pool is None or _pool_key != key:
+        if _pool is not None and _pool_key[0] == key[0]:
+            _pool.shutdown(wait=False)  # BIDOPT_THREADS changed: its idle workers end
+        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bidopt-rows")
+        _pool_key = key
+    return _pool
+
+
+def _share(tasks: Sequence[Callable[[], T]], start: int, step: int) -> list[tuple[int, T]]:
+    return [(i, tasks[i]()) for i in range(start, len(tasks), step)]
+
+
+def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Every task's result, in the order of ``tasks``: task ``i`` runs on thread
+    ``i % k`` of ``k = min(threads(), len(tasks))`` threads, thread 0 being the caller.
+    An exception in a task is raised here (after the caller's own share is done)."""
+    k = min(threads(), len(tasks))
+    if k <= 1:
+        return [task() for task in tasks]
+    pool = _executor(k - 1)
+    futures = [pool.submit(_share, tasks, t, k) for t in range(1, k)]
+    done = dict(_share(tasks, 0, k))
+    for future in futures:
+        done.update(future.result())
+    return [done[i] for i in range(len(tasks))]
