@@ -71,7 +71,7 @@ def test_chunked_hull_is_the_same_on_any_number_of_threads(
 ) -> None:
     monkeypatch.setattr(_threads, "MIN_POINTS", 1)
     rng = np.random.default_rng(300 + FAMILIES.index(family) + 10 * masked)
-    for n, levels in ((403, 20), (57, 3), (5, 7)):
+    for n, levels in ((403, 20), (57, 3), (9, 7)):
         cost, value = make_rows(family, n, levels, rng)
         allowed = rng.random(cost.shape) < 0.7 if masked else None
         assert len(_threads.chunks(n, levels)) == _threads.N_CHUNKS
@@ -118,6 +118,15 @@ def test_no_step_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     for hull in hulls:
         assert hull.span == (N_BUCKETS, N_BUCKETS - 1)
         assert not hull.bucket_cost.any()
+    # steps only in the last chunks: the span is theirs (an empty first chunk's
+    # "no bucket" marker is not a bucket)
+    value = np.zeros_like(cost)
+    value[-3:] = np.sqrt(cost[-3:])
+    hulls = _hulls(monkeypatch, cost, value)
+    slow = _numpy_hull(monkeypatch, cost, value, None)
+    for hull in hulls:
+        assert hull.span == slow.span
+        assert hull.span[1] < N_BUCKETS - 1
 
 
 def _ties_landscape(n: int, rng: np.random.Generator) -> BidLandscape:
@@ -156,14 +165,14 @@ def test_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BIDOPT_THREADS", "3")
     assert _threads.threads() == 3
     monkeypatch.setenv("BIDOPT_THREADS", "64")
-    assert _threads.threads() == _threads.N_CHUNKS
+    assert _threads.threads() == _threads.MAX_THREADS
     for bad in ("0", "-2", "two", ""):
         monkeypatch.setenv("BIDOPT_THREADS", bad)
         with pytest.raises(InvalidInputError, match="BIDOPT_THREADS") as info:
             _threads.threads()
         assert repr(bad) in str(info.value)
     monkeypatch.delenv("BIDOPT_THREADS")
-    assert 1 <= _threads.threads() <= _threads.N_CHUNKS
+    assert 1 <= _threads.threads() <= _threads.MAX_THREADS
     # off the main thread (a Dask worker, a caller's own pool): one thread
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(_threads.threads).result() == 1

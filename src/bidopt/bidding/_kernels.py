@@ -235,9 +235,11 @@ def hull_rows(
 
     parts = _threads.run([partial(chunk, start, stop) for start, stop in _threads.chunks(n, width)])
     n_unsure, bucket_cost, (lo, hi) = parts[0]
+    if lo > hi:  # no step in the first chunk: (n_buckets, n_buckets - 1)
+        hi = -1
     for more, totals, (a, b) in parts[1:]:  # in chunk order: the same sums on any machine
         n_unsure += more
-        if a <= b:
+        if a <= b:  # (a chunk without a step has a > b)
             bucket_cost[a : b + 1] += totals[a : b + 1]
             lo, hi = min(lo, a), max(hi, b)
     out = (bucket, bucket_cost, first, n_steps, odd_pos, unsure, n_unsure, table)

@@ -3,12 +3,12 @@
 A big landscape's rows are cut into :data:`N_CHUNKS` contiguous chunks whatever the
 number of threads, so a result summed over chunks (in chunk order) is the same on a
 machine with one core as on one with many; only who computes each chunk changes.  The
-calling thread computes its share itself, the others go to a process-wide pool of
-``threads() - 1`` workers, created on first use (and again in a forked child).
+calling thread and ``threads() - 1`` workers of a process-wide pool (created on first
+use, and again in a forked child) each take the next chunk left until none is.
 
 The number of threads is the environment variable ``BIDOPT_THREADS`` when set (``1``
 keeps every loop on the calling thread), else the CPUs this process may run on, at most
-:data:`N_CHUNKS`, when called from the main thread, and 1 from any other thread (a Dask
+:data:`MAX_THREADS`, when called from the main thread, and 1 from any other thread (a Dask
 worker's or a caller's own thread pool already keeps the cores busy).
 """
 
@@ -17,19 +17,21 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bidopt.exceptions import InvalidInputError
 
-__all__ = ["MIN_POINTS", "N_CHUNKS", "chunks", "run", "threads"]
+__all__ = ["MAX_THREADS", "MIN_POINTS", "N_CHUNKS", "chunks", "run", "threads"]
 
 T = TypeVar("T")
 
 #: Chunks a big landscape's rows are cut into (fixed, so results do not depend on the
-#: machine).
-N_CHUNKS = 4
+#: machine; more than threads, so that a thread that starts late takes fewer).
+N_CHUNKS = 8
+#: At most this many threads (the chunks are few: more would mostly wait).
+MAX_THREADS = 4
 #: Landscapes with fewer points (keywords x levels) than this stay one chunk: below it
 #: handing work to another thread costs about what it saves.
 MIN_POINTS = 1 << 16
@@ -40,7 +42,7 @@ _pool_key: tuple[int, int] = (0, 0)  # (process id, workers) the pool was made f
 
 def threads() -> int:
     """Threads a chunked loop may use: ``BIDOPT_THREADS``, else the usable CPUs on the
-    main thread and 1 on others; in ``1 .. N_CHUNKS``."""
+    main thread and 1 on others; in ``1 .. MAX_THREADS``."""
     raw = os.environ.get("BIDOPT_THREADS")
     if raw is None:
         if threading.current_thread() is not threading.main_thread():
@@ -49,7 +51,7 @@ def threads() -> int:
             cpus = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not on Linux
             cpus = os.cpu_count() or 1
-        return max(1, min(cpus, N_CHUNKS))
+        return max(1, min(cpus, MAX_THREADS))
     try:
         wanted = int(raw)
     except ValueError:
@@ -59,7 +61,7 @@ def threads() -> int:
             "The environment variable `BIDOPT_THREADS` must be a whole number >= 1 "
             f"(the threads bidopt's row loops may use). Got {raw!r} instead."
         )
-    return min(wanted, N_CHUNKS)
+    return min(wanted, MAX_THREADS)
 
 
 def chunks(n_rows: int, n_levels: int) -> list[tuple[int, int]]:
@@ -83,20 +85,28 @@ def _executor(workers: int) -> ThreadPoolExecutor:
     return _pool
 
 
-def _share(tasks: Sequence[Callable[[], T]], start: int, step: int) -> list[tuple[int, T]]:
-    return [(i, tasks[i]()) for i in range(start, len(tasks), step)]
+def _work(tasks: Sequence[Callable[[], T]], counter: Iterator[int], out: list[Any]) -> None:
+    """Take the next task not yet taken (``next`` on a shared counter is atomic under
+    the GIL) until none is left."""
+    for i in counter:
+        if i >= len(tasks):
+            return
+        out[i] = tasks[i]()
 
 
 def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
-    """Every task's result, in the order of ``tasks``: task ``i`` runs on thread
-    ``i % k`` of ``k = min(threads(), len(tasks))`` threads, thread 0 being the caller.
-    An exception in a task is raised here (after the caller's own share is done)."""
+    """Every task's result, in the order of ``tasks``, computed by ``k = min(threads(),
+    len(tasks))`` threads, the caller one of them: each takes the next task left, so a
+    worker that wakes late takes fewer.  An exception in a task is raised here (after
+    the caller has found no task left)."""
     k = min(threads(), len(tasks))
     if k <= 1:
         return [task() for task in tasks]
     pool = _executor(k - 1)
-    futures = [pool.submit(_share, tasks, t, k) for t in range(1, k)]
-    done = dict(_share(tasks, 0, k))
+    counter = itertools.count()
+    out: list[Any] = [None] * len(tasks)
+    futures = [pool.submit(_work, tasks, counter, out) for _ in range(k - 1)]
+    _work(tasks, counter, out)
     for future in futures:
-        done.update(future.result())
-    return [done[i] for i in range(len(tasks))]
+        future.result()
+    return out
