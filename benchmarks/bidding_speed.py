@@ -237,7 +237,14 @@ def _kernels_note() -> str:
         return "numpy path (BIDOPT_NUMBA=0)"
     import numba
 
-    return f"compiled kernels (numba {numba.__version__})"
+    from bidopt.bidding import _threads
+
+    n = _threads.threads()
+    return (
+        f"compiled kernels (numba {numba.__version__}); hulls of landscapes of "
+        f">= {_threads.MIN_POINTS:,} points on {n} thread{'s' if n != 1 else ''} "
+        "(BIDOPT_THREADS; HiGHS runs on one)"
+    )
 
 
 def _load() -> str:
