@@ -861,9 +861,31 @@ def test_plan_names_a_bad_row_first_and_counts_the_rest(
     printed = capsys.readouterr().out
     n = len(rows)
     assert f"dropped 2 (1 bad row, first: row {n + 1} (line {n + 3} of " in printed, printed
-    assert "not a month; got '2026-11'; 1 exact copy of earlier rows; each listed with its " in (
-        printed
+    assert (
+        "not a month; got '2026-11'; 1 exact copy of an earlier row, not bad data; each listed "
+        in (printed)
     )
     page = (out / "report.html").read_text(encoding="utf-8")  # Chinese by default
     assert f"数据行 {n + 1}（文件第 {n + 3} 行）：日期一栏不是某一天" in page
     assert f"数据行 {n}（文件第 {n + 2} 行）：与数据行 0 完全相同" in page
+
+
+def test_plan_without_bad_rows_names_none_first(
+    device_export: tuple[Path, list[str], list[list[object]]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # an export whose only dropped rows are a copy and its 合计 line printed 'dropped 2
+    # (first: row 41 (...): `keyword` repeats row 40 exactly ...; 1 totals line of the
+    # report, not bad data; 1 exact copy of earlier rows; ...)': the copy named as if it
+    # were the first bad row, then counted again
+    _, header, rows = device_export
+    totals: list[object] = ["合计", *([""] * (len(header) - 1))]
+    path = _write(tmp_path / "clean.csv", header, [*rows, [*rows[5]], totals], "utf-8")
+    assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "o"), "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "dropped 2 (1 totals line of the report and 1 exact copy of an earlier row, not bad "
+        "data; each listed with its reason in report.html)"
+    ) in printed, printed
+    assert "first:" not in printed and "bad row" not in printed

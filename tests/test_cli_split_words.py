@@ -109,3 +109,14 @@ def test_library_warnings_are_printed_as_the_commands_own(
     assert "warning: Channel 站外 spends the same in every fitted period" in out
     page = (tmp_path / "s" / "split_report.html").read_text(encoding="utf-8")
     assert "spends the same in every fitted period" in page
+
+
+def test_a_marginal_return_near_zero_is_written_without_an_exponent() -> None:
+    # a channel whose spend never varied: 'what one more yuan on 淘宝客 earns: 7.74e-05 to
+    # 12.9 yuan of revenue' (printed, and on the Chinese page)
+    from bidopt._cli_workflow import _three_digits
+
+    assert _three_digits(7.74e-05) == "0.0000774"
+    assert [_three_digits(v) for v in (2.0, 0.941, 3.05, 12.9)] == ["2.00", "0.941", "3.05", "12.9"]
+    assert _three_digits(0.0) == "0" and _three_digits(-1e-9) == "0.000000"
+    assert _three_digits(1234.5) == "1,234" and "e" not in _three_digits(1.5e-6)

@@ -30,6 +30,7 @@ from bidopt.datasets import (
     read_keyword_log,
 )
 from bidopt.exceptions import (
+    BidoptWarning,
     InfeasibleError,
     InvalidInputError,
     MissingColumnError,
@@ -159,26 +160,27 @@ def _check_plan_columns(
         )
 
 
-#: The order in which ``plan`` names a dropped row first: a bad row before a copy, a
-#: totals line, or a row dropped only with its keyword-day (none of them bad data).
-_FIRST = {"repeat": 1, "split_total": 2, "export_total": 2, "with_its_day": 3}
-
-
 def _dropped_note(load: LoadReport) -> str:
-    """How many dropped rows are bad, the first one's reason (a bad row's, when there is
-    one), how many of the dropped rows are no bad data (totals lines, copies, rows that
-    went with their keyword-day), and where each is listed."""
-    dropped = sorted(load.issues_of(action="dropped"), key=lambda i: _FIRST.get(i.kind, 0))
+    """How many dropped rows are bad and the first one's reason, how many of the dropped
+    rows are no bad data (``LoadIssue.bad_data``: totals lines, copies, rows that went
+    with their keyword-day), and where each is listed."""
+    dropped = load.issues_of(action="dropped")
+    bad = [i for i in dropped if i.bad_data]
     totals = sum(i.kind in ("export_total", "split_total") for i in dropped)
     copies = sum(i.kind == "repeat" for i in dropped)
     followers = sum(i.kind == "with_its_day" for i in dropped)
-    bad = len(dropped) - totals - copies - followers
-    parts = [f"{counted(bad, 'bad row')}, first: " if bad else "first: "]
-    parts[0] += dropped[0].text
-    if totals and totals < len(dropped):
-        parts.append(f"{counted(totals, 'totals line')} of the report, not bad data")
-    if copies and copies < len(dropped):
-        parts.append(f"{counted(copies, 'exact copy', 'exact copies')} of earlier rows")
+    parts = [f"{counted(len(bad), 'bad row')}, first: {bad[0].text}"] if bad else []
+    benign = []
+    if totals:
+        benign.append(f"{counted(totals, 'totals line')} of the report")
+    if copies:
+        benign.append(
+            "1 exact copy of an earlier row"
+            if copies == 1
+            else f"{copies:,} exact copies of earlier rows"
+        )
+    if benign:
+        parts.append(" and ".join(benign) + ", not bad data")
     if followers:
         parts.append(f"{counted(followers, 'row')} dropped with a bad row of the same keyword-day")
     parts.append("each listed with its reason in report.html")
@@ -632,16 +634,28 @@ def run_split(
     observed = history.observed_range()
     # each warning in English (printed) and Chinese (the zh page)
     notes: list[str] = []
-    notes_zh: list[str] = []
+    notes_zh: list[str | Warning] = []
 
-    def warn(en: str, zh: str) -> None:
+    def warn(en: str, zh: str | Warning) -> None:
         notes.append(en)
         notes_zh.append(zh)
 
     if skewed is not None:
         warn(*skewed)
-    for said in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
-        warn(said, said)  # (in English on the zh page too, as the plan's page does)
+    # the library's warnings, each text once: the zh page says the known kinds in
+    # Chinese from their kind and details (render_split_report), the rest as written
+    library: dict[str, Warning] = {}
+    for w in caught:
+        library.setdefault(" ".join(str(w.message).split()), w.message)
+    for said, warning in library.items():
+        warn(said, warning)
+    # (a channel fit_response named as spending the same every period is not said again)
+    flat = {
+        c
+        for w in library.values()
+        if isinstance(w, BidoptWarning) and w.kind == "flat_spend"
+        for c in w.details.get("channels", ())
+    }
     if history.dropped:
         left_out = "; ".join(history.dropped[:3])
         warn(
@@ -666,7 +680,7 @@ def run_split(
         warn(en, zh)
     for j, c in enumerate(history.channels):
         spend = history.spend[:, j]
-        if spend.mean() > 0 and spend.std() < 0.1 * spend.mean():
+        if spend.mean() > 0 and spend.std() < 0.1 * spend.mean() and c not in flat:
             warn(
                 f"{c}'s spend barely varied in the history, so how its revenue responds to "
                 "more or less money is not observed: its curve's shape is a guess.",
@@ -734,6 +748,19 @@ def run_split(
 NO_RULE = "no rule"
 
 
+def _three_digits(value: float) -> str:
+    """A marginal return for a warning: three significant digits, trailing zeros kept
+    (2.00 beside 0.941 to 3.05), never as an exponent (0.0000774, not 7.74e-05; below
+    a millionth, 0.000000; 0 as 0); from 100 up, a whole number with separators."""
+    if value == 0:
+        return "0"
+    if abs(value) < 1e-6:
+        return f"{value:.6f}".replace("-", "")  # (not "-0.000000")
+    text = str(np.format_float_positional(value, precision=3, unique=False, fractional=False))
+    text = text.rstrip(".")  # (99.96 rounds to "100.")
+    return amount(value) if abs(float(text)) >= 100 else text
+
+
 def _unidentified_warnings(fit: Any) -> list[tuple[str, str]]:
     """A warning in English and Chinese for each channel the library flags as not
     identified (``fit.intervals().identified``: its 80% marginal-ROI interval over the
@@ -745,9 +772,8 @@ def _unidentified_warnings(fit: Any) -> list[tuple[str, str]]:
     for j, c in enumerate(intervals.channels):
         if intervals.identified[j]:
             continue
-        # three significant digits each, trailing zeros kept (2.00 beside 0.941 to 3.05)
         lo, mid, hi = (
-            amount(v) if abs(v := float(a[j])) >= 100 else f"{v:#.3g}"
+            _three_digits(float(a[j]))
             for a in (intervals.marginal_low, intervals.marginal_roi, intervals.marginal_high)
         )
         spend = amount(float(intervals.spend[j]))

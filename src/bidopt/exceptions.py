@@ -134,7 +134,17 @@ class IdentifiabilityWarning(BidoptWarning):
       response is only the prior, moved beyond the trust region; ``n_keywords``,
       ``band`` (the trust region's step, as a fraction of today's bid).
 
-    Other warnings of this class (channel curves, bid-test designs) have ``kind ""``.
+    The kinds of :func:`bidopt.channels.fit_response` and of the splits over a fit's
+    draws (:func:`bidopt.channels.split_budget`, :func:`bidopt.channels.split_window`):
+
+    - ``"flat_spend"``: channels whose spend is the same in every fitted period;
+      ``channels``, ``spend`` (each one's spend per period, yuan).
+    - ``"draw_tails"``: channels whose mean response over the curve draws lies outside
+      the draws' central interval (a few draws dominate it); ``channels``, ``mean`` and
+      ``median`` (each one's response over the draws), ``level`` (of the interval).
+
+    Other warnings of this class (a fit's dropped controls or bounded baseline, bid-test
+    designs) have ``kind ""``.
     """
 
 

@@ -342,7 +342,8 @@ def test_reasons_never_claim_money_saved_or_orders_bought_that_round_to_nothing(
     d_cost, gain = [-0.001, -188.65, 0.38, -0.05], [0.0, -0.97, 0.003, -0.002]
     zh = bid_reasons(actions, d_cost, gain, [0.0, 50.0, 50.0, 50.0], unit="orders", lang="zh")
     assert zh[0].startswith("暂停：按当前出价每天花费不到 0.01 元、成交 0.00 单，方案不再为它出价")
-    assert "别处" not in zh[0] and "平台最低出价" in zh[0] and "仅 0 次点击" in zh[0]
+    assert "别处" not in zh[0] and "平台最低出价" in zh[0]
+    assert "报表中没有点击" in zh[0] and "仅 0 次" not in zh[0]
     assert zh[1].startswith("暂停：每天省 188.65 元，少 0.97 单，这笔钱用在别处更划算")
     assert zh[2] == "提价：每天多花 0.38 元，多 不到 0.01 单"
     assert zh[3] == "降价：每天省 0.05 元，少 不到 0.01 单"
@@ -477,3 +478,37 @@ def test_a_report_without_campaign_or_ad_group_is_warned() -> None:
     estimate = estimate_landscapes(whole, bids=np.linspace(0.333, 4.777, 9))
     sheet = make_bid_sheet(whole, estimate, optimize_bids(estimate.landscapes, 150.0))
     assert not any("has no" in w for w in sheet.warnings)
+
+
+def test_little_data_notes_and_counted_warnings_read_right_for_none_and_one() -> None:
+    # a keyword without clicks read "（数据少：报表中仅 0 次点击）" ("only 0 clicks"), and
+    # one changed bid "1 changed bids are on keywords ... watch them"
+    from bidopt.report._words import bid_reasons, sheet_warnings
+
+    clicks = [0.0, 1.0, 3.0]
+    zh = bid_reasons(["raise"] * 3, [1.0] * 3, [0.1] * 3, clicks, unit="orders", lang="zh")
+    assert zh[0].endswith("（数据少：报表中没有点击）")
+    assert zh[1].endswith("（数据少：报表中仅 1 次点击）")
+    en = bid_reasons(["raise"] * 3, [1.0] * 3, [0.1] * 3, clicks, unit="orders", lang="en")
+    assert en[0].endswith(" (little data: no clicks in the report)")
+    assert en[1].endswith(" (little data: 1 click in the report)")
+    assert en[2].endswith(" (little data: 3 clicks in the report)")
+    common: dict[str, Any] = {
+        "certified": (True, ""),
+        "over_budget": None,
+        "rounded_down": False,
+        "step": 0.01,
+        "min_bid": 0.05,
+        "days": 14,
+    }
+    one, _ = sheet_warnings(**common, few_clicks=1, beyond_history=1, below_history=1)
+    assert one[0].startswith(
+        "1 changed bid is on a keyword with fewer than 5 clicks in the report: its landscape "
+        "leans on its ad group's and campaign's averages, so watch it after the change."
+    )
+    assert one[1].startswith("1 new bid is more than 1.5 times the highest bid its keyword had")
+    assert one[2].startswith("1 new bid is below two thirds of the lowest bid its keyword had")
+    many, _ = sheet_warnings(**common, few_clicks=2, beyond_history=3, below_history=4)
+    assert many[0].startswith("2 changed bids are on keywords with fewer than 5 clicks")
+    assert many[1].startswith("3 new bids are more than 1.5 times the highest bid their keyword")
+    assert many[2].startswith("4 new bids are below two thirds of the lowest bid their keyword")

@@ -391,7 +391,7 @@ def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
     assert "丢弃的行中有 6 行是按设备拆分时每个关键词每天的合计行（合计，即其余各行之和）" in zh
     en = render_plan_report(sheet, load_report=log.report, lang="en")
     assert "labels the row" not in en
-    assert "6 of the dropped rows are the 设备 split&#x27;s total rows" in en
+    assert "6 dropped rows are the 设备 split&#x27;s total rows" in en
     for page, lang in ((zh, "zh"), (en, "en")):  # the bad row listed, the one it took along
         # said in a line: it hid the bad row (each row is listed under <details> below)
         read = page.split(WORDS[lang]["data"])[-1].split("<details>")[0]
@@ -403,7 +403,7 @@ def test_a_device_reports_total_rows_are_one_plain_line_not_bad_rows() -> None:
         ) in read
         assert "which was dropped" not in read
     assert "另有 1 行与被丢弃的行同属一个关键词-天，一并丢弃" in zh
-    assert "1 more rows were dropped with them: each shares its keyword-day" in en
+    assert "1 more row was dropped with them: it shares its keyword-day" in en
 
 
 def test_observed_spend_is_shaded_on_panels_in_billions() -> None:
@@ -468,7 +468,7 @@ def test_rows_repeated_exactly_are_one_plain_line() -> None:
     assert log.report.n_dropped == 3
     assert "丢弃的行中有 3 行与之前的某一行完全相同（报表重复导出或重复粘贴），只保留一份" in zh
     assert "repeats row" not in zh
-    assert "3 of the dropped rows repeat an earlier row exactly" in en
+    assert "3 dropped rows repeat an earlier row exactly" in en
     assert "repeats row" not in en
 
 
@@ -482,7 +482,7 @@ def test_the_exports_totals_row_is_one_plain_line() -> None:
     assert log.report.n_dropped == 1
     assert "丢弃的行中有 1 行是报表的合计行（它所汇总各行之和），并非数据有误。" in zh
     assert "totals row" not in zh
-    assert "1 of the dropped rows are the report&#x27;s totals row" in en
+    assert "1 dropped row is the report&#x27;s totals line (the sum of the rows it totals)" in en
     assert "<li>" not in en.split(WORDS["en"]["data"])[-1].split("<details>")[0]
 
 
@@ -515,3 +515,6 @@ def test_each_dropped_row_is_listed_with_its_reason_in_the_pages_language() -> N
     assert f"<li>row {n}: a copy of row 0; one copy is kept</li>" in listed_en
     assert "`date` must be a day" in listed_en and "`cost` must be 0" in listed_en
     assert f"row {n + 3}: the report&#x27;s totals line" in listed_en
+    # as the Chinese says it (它所汇总各行之和), not "the sum of other rows"
+    assert "totals line, the sum of the rows it totals; not bad data" in listed_en
+    assert "sum of other rows" not in listed_en

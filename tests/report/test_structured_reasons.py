@@ -90,10 +90,10 @@ def test_the_page_counts_rows_by_their_records_not_their_words(
         ("zh", "丢弃的行中有 1 行是报表的合计行"),
         ("zh", "另有 1 行与被丢弃的行同属一个关键词-天，一并丢弃"),
         ("zh", "其中 1 行成交笔数多于点击量"),
-        ("en", "6 of the dropped rows are the 设备 split&#x27;s total rows"),
-        ("en", "1 of the dropped rows repeat an earlier row exactly"),
-        ("en", "1 of the dropped rows are the report&#x27;s totals row"),
-        ("en", "1 more rows were dropped with them"),
+        ("en", "6 dropped rows are the 设备 split&#x27;s total rows"),
+        ("en", "1 dropped row repeats an earlier row exactly"),
+        ("en", "1 dropped row is the report&#x27;s totals line"),
+        ("en", "1 more row was dropped with them"),
         ("en", "1 row shows more orders than clicks"),
     ):
         assert said in pages[lang]
@@ -229,3 +229,16 @@ def test_a_kept_row_records_every_reason_it_is_flagged() -> None:
     assert "attribution window" in flag and "repeats the keyword-day of row 0" in flag
     pytest.importorskip("pandas")
     assert report.to_frame()["kind"].tolist() == ["rule; key_repeat"]
+
+
+def test_no_bad_data_is_one_property_of_the_record() -> None:
+    """The kinds of dropped rows that are no bad data were listed twice (the command's
+    note and the page's counts); both read ``LoadIssue.bad_data``."""
+    from bidopt.datasets import ISSUE_KINDS, LoadIssue
+
+    benign = {"export_total", "split_total", "repeat", "with_its_day"}
+    for kind in ISSUE_KINDS:
+        issue = LoadIssue(
+            row=0, action="dropped", kind=kind, column="date", where="row 0", detail="x"
+        )  # type: ignore[arg-type]
+        assert issue.bad_data is (kind not in benign), kind

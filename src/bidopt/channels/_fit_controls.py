@@ -62,23 +62,33 @@ def dependent_controls(matrix: FloatArray, names: list[str]) -> tuple[list[int],
 
 
 def warn_flat_channels(spend: FloatArray, names: list[str], tested: np.ndarray | None) -> None:
-    """Warn (:class:`~bidopt.exceptions.IdentifiabilityWarning`) of the channels whose
-    spend (yuan per period over the fitted periods, shape (n_periods, n_channels)) is
-    the same in every period, so their effect cannot be told from the baseline;
-    channels with a lift test (column indices ``tested``) are left out."""
+    """Warn (:class:`~bidopt.exceptions.IdentifiabilityWarning`, kind ``"flat_spend"``)
+    of the channels whose spend (yuan per period over the fitted periods, shape
+    (n_periods, n_channels)) is the same in every period, so their effect cannot be
+    told from the baseline; channels with a lift test (column indices ``tested``) are
+    left out."""
     skip = set() if tested is None else set(np.asarray(tested).tolist())
     flat = [j for j in range(len(names)) if np.ptp(spend[:, j]) == 0 and j not in skip]
     if not flat:
         return
-    warnings.warn(
-        f"{'Channel' if len(flat) == 1 else 'Channels'} {', '.join(names[j] for j in flat)} "
-        f"spend{'s' * (len(flat) == 1)} the same in every fitted period "
+    one = len(flat) == 1
+    their, them = ("its", "it") if one else ("their", "them")
+    message = (
+        f"{'Channel' if one else 'Channels'} {', '.join(names[j] for j in flat)} "
+        f"spend{'s' * one} the same in every fitted period "
         "(yuan per period: "
         + ", ".join(f"{names[j]} {spend[0, j]:,.2f}" for j in flat)
-        + "): the history cannot tell their effect from the baseline, so their curves "
-        "are the priors' guess. Lift tests (lift_tests=) or periods with other spends "
-        "would identify them.",
-        IdentifiabilityWarning,
+        + f"): the history cannot tell {their} effect from the baseline, so {their} "
+        f"curve{'' if one else 's'} {'is' if one else 'are'} the priors' guess. "
+        f"{'A lift test' if one else 'Lift tests'} (lift_tests=) or periods with other "
+        f"spends would identify {them}."
+    )
+    details = {
+        "channels": tuple(names[j] for j in flat),
+        "spend": tuple(float(spend[0, j]) for j in flat),
+    }
+    warnings.warn(
+        IdentifiabilityWarning(message, "flat_spend", details),
         stacklevel=4,  # past fit_response and @logged
     )
 

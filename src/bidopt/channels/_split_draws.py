@@ -281,7 +281,7 @@ def split_fit(
     p_gain, interval = None, None
     by_channel = expected.channel_draws(x)
     response_draws = by_channel.sum(axis=1)
-    median, tailed, tail = tails(channels, by_channel)
+    median, tailed, tail, tail_details = tails(channels, by_channel)
     if split.current_spend is not None:
         current_draws = expected.per_draw(split.current_spend)
         current_value = float(expected.value(split.current_spend).sum())
@@ -306,7 +306,7 @@ def split_fit(
                 fit, budget, extrapolation=extrapolation, risk=risk, safe=safe, **free_args
             )
         unconstrained = free.response
-    warn_tail(tail, stacklevel=3)  # split_budget's caller
+    warn_tail(tail, tail_details, stacklevel=3)  # split_budget's caller
     return replace(
         split,
         channel_response=value,

@@ -11,6 +11,8 @@ window results name those channels, show the median beside the mean and warn
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -64,19 +66,32 @@ def tail_note(
     )
 
 
-def warn_tail(note: str, stacklevel: int) -> None:
-    """Warn with ``note`` (from :func:`tail_note`) as an IdentifiabilityWarning."""
+def warn_tail(note: str, details: Mapping[str, Any], stacklevel: int) -> None:
+    """Warn with ``note`` (from :func:`tail_note`) as an IdentifiabilityWarning of kind
+    ``"draw_tails"`` with ``details`` (from :func:`tails`)."""
     if note:
-        warnings.warn(note.strip(), IdentifiabilityWarning, stacklevel=stacklevel + 1)
+        warning = IdentifiabilityWarning(note.strip(), "draw_tails", details)
+        warnings.warn(warning, stacklevel=stacklevel + 1)
 
 
 def tails(
     channels: tuple[str, ...], by_channel: FloatArray
-) -> tuple[FloatArray, tuple[str, ...], str]:
+) -> tuple[FloatArray, tuple[str, ...], str, dict[str, Any]]:
     """Of each channel's response per draw (``by_channel``, shape (n_draws,
     n_channels)): the medians (shape (n_channels,)), the channels a few draws dominate
-    (:func:`tail_mask`) and the sentence naming them (:func:`tail_note`)."""
+    (:func:`tail_mask`), the sentence naming them (:func:`tail_note`) and the details
+    it is built from (``channels``, their ``mean`` and ``median`` response over the
+    draws, and the ``level`` of the draws' central interval)."""
     mask = tail_mask(by_channel)
+    mean = by_channel.mean(axis=0)
     median = np.asarray(np.median(by_channel, axis=0), dtype=np.float64)
-    note = tail_note(channels, mask, by_channel.mean(axis=0), median)
-    return median, tuple(c for c, t in zip(channels, mask.tolist(), strict=True) if t), note
+    note = tail_note(channels, mask, mean, median)
+    idx = np.flatnonzero(mask).tolist()
+    tailed = tuple(channels[j] for j in idx)
+    details: dict[str, Any] = {
+        "channels": tailed,
+        "mean": tuple(float(mean[j]) for j in idx),
+        "median": tuple(float(median[j]) for j in idx),
+        "level": TAIL_LEVEL,
+    }
+    return median, tailed, note, details

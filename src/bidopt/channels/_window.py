@@ -405,8 +405,8 @@ def split_window(
     worst = max(worst_violation(cons, x), off_bounds)
     ok = worst <= 1e-6 * total
     per_draw = model.per_draw(x)
-    median, tailed, heavy = tails(channels, model.channel_draws(x))
-    warn_tail(heavy, stacklevel=2)
+    median, tailed, heavy, heavy_details = tails(channels, model.channel_draws(x))
+    warn_tail(heavy, heavy_details, stacklevel=2)
     return WindowSplit(
         channels=channels,
         phases=names,

@@ -28,6 +28,11 @@ ISSUE_KINDS: tuple[str, ...] = (
     "unsummed_bid",  # its bid differs from row ``other_row`` of its keyword-day: flagged
 )
 
+#: The kinds of the dropped rows that are no bad data: the export's totals line, a
+#: keyword-day's total row over its split, an exact copy of an earlier row, and a row
+#: dropped only because another row of its keyword-day was (:attr:`LoadIssue.bad_data`).
+_NO_BAD_DATA = frozenset({"export_total", "split_total", "repeat", "with_its_day"})
+
 IssueKind = Literal[
     "export_total",
     "split_total",
@@ -102,6 +107,14 @@ class LoadIssue:
     def fault(self) -> str:
         """The row, its column and the fault, in English (the text without its remedy)."""
         return f"{self.where}: `{self.column}` {self.detail}"
+
+    @property
+    def bad_data(self) -> bool:
+        """False for a row that is no bad data (the export's totals line, a keyword-day's
+        total row over its split, an exact copy of an earlier row, a row dropped only
+        with its keyword-day), True for the others (a bad cell, a broken rule, a
+        flagged repeat or bid)."""
+        return self.kind not in _NO_BAD_DATA
 
     @property
     def text(self) -> str:

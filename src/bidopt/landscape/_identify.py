@@ -233,19 +233,25 @@ def _unidentified_text(details: Mapping[str, Any]) -> str:
     """The English message of an ``"unidentified_response"`` warning from its details
     (see :class:`~bidopt.exceptions.IdentifiabilityWarning`)."""
     n_prior, n_constant = details["n_prior"], details["n_constant"]
+    over = f"over {counted(details['n_days'], 'day')}"
     if n_constant == n_prior:
-        cause = "their bids did not vary"
+        cause = f"{over} their bids did not vary"
     elif n_constant == 0:
-        cause = "their bids varied too little"
+        cause = f"{over} their bids varied too little"
     else:
-        cause = f"{n_constant} kept a constant bid and the others' bids varied too little"
+        # (not "over 7 days 1 kept a constant bid": the two counts ran together)
+        n_other = n_prior - n_constant
+        cause = (
+            f"{over}, {n_constant:,} of them kept a constant bid and "
+            + ("the bid of the other one" if n_other == 1 else f"the bids of the other {n_other:,}")
+            + " varied too little"
+        )
     return (
         f"The log cannot identify how {n_prior} of {counted(details['n_keywords'], 'keyword')} "
         f"({details['spend_share']:.0%} of spend) respond{'s' * (n_prior == 1)} to a bid "
-        f"change: over {counted(details['n_days'], 'day')} "
-        f"{cause} (bid spread < {details['min_spread']:g}, or too few days and impressions in "
-        "their campaign and the account to learn the price dispersion), so their bid "
-        "response is the prior's. Plans made with optimize_bids(estimate, ...) keep "
+        f"change: {cause} (bid spread < {details['min_spread']:g}, or too few days and "
+        "impressions in their campaign and the account to learn the price dispersion), so "
+        "their bid response is the prior's. Plans made with optimize_bids(estimate, ...) keep "
         "their bids near today's and report wide ranges. Remedy: vary their bids for "
         "two weeks (see bidopt.landscape.design_bid_test) and estimate again."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from bidopt.report._html import (
     text,
     warnings_block,
 )
-from bidopt.report._words import ACTION_ZH, issue_zh
+from bidopt.report._words import ACTION_ZH, issue_zh, warning_zh
 
 __all__ = ["render_plan_report", "render_split_report"]
 
@@ -98,8 +98,11 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
                 f"丢弃的行中有 {export_total:,} 行是报表的合计行（它所汇总各行之和），"
                 "并非数据有误。"
                 if lang == "zh"
-                else f"{export_total:,} of the dropped rows are the report's totals row (the sum "
-                "of the rows it totals), not bad data."
+                else "1 dropped row is the report's totals line (the sum of the rows it "
+                "totals), not bad data."
+                if export_total == 1
+                else f"{export_total:,} dropped rows are the report's totals lines (each the "
+                "sum of the rows it totals), not bad data."
             )
             + "</p>"
         )
@@ -111,13 +114,15 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
                 f"丢弃的行中有 {n_repeats} 行与之前的某一行完全相同（报表重复导出或重复粘贴），"
                 "只保留一份，以免重复计算。"
                 if lang == "zh"
-                else f"{n_repeats} of the dropped rows repeat an earlier row exactly (a report "
-                "exported or pasted twice): one copy is kept, so nothing is counted twice."
+                else f"{n_repeats} dropped {'row repeats' if repeats == 1 else 'rows repeat'} "
+                "an earlier row exactly (a report exported or pasted twice): one copy is kept, "
+                "so nothing is counted twice."
             )
             + "</p>"
         )
     if totals:
-        n_total, by = f"{sum(totals.values()):,}", "/".join(load.split_columns) or "?"
+        n_split = sum(totals.values())
+        n_total, by = f"{n_split:,}", "/".join(load.split_columns) or "?"
         # (a total row whose split cell is empty: named as such)
         named = [t or ("空白" if lang == "zh" else "blank") for t in totals]
         labels = "、".join(named) if lang == "zh" else ", ".join(named)
@@ -127,7 +132,11 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
                 f"丢弃的行中有 {n_total} 行是按{by}拆分时每个关键词每天的合计行（{labels}，"
                 "即其余各行之和），并非数据有误：去掉它们，只把其余各行相加，以免重复计算。"
                 if lang == "zh"
-                else f"{n_total} of the dropped rows are the {by} split's total rows of their "
+                else f"1 dropped row is the {by} split's total row of its keyword-day "
+                f"({labels}: the sum of the other rows), not bad data: it is dropped and the "
+                "other rows summed, so nothing is counted twice."
+                if n_split == 1
+                else f"{n_total} dropped rows are the {by} split's total rows of their "
                 f"keyword-days ({labels}: the sum of the other rows), not bad data: they are "
                 "dropped and the other rows summed, so nothing is counted twice."
             )
@@ -157,7 +166,8 @@ def _load_section(load: LoadReport | None, lang: Lang) -> str:
                 f"另有 {n_with} 行与被丢弃的行同属一个关键词-天，一并丢弃：只用当天其余拆分行"
                 "相加会少算这一天。"
                 if lang == "zh"
-                else f"{n_with} more rows were dropped with them: each shares its keyword-day "
+                else f"{n_with} more {'row was' if followers == 1 else 'rows were'} dropped "
+                f"with them: {'it shares' if followers == 1 else 'each shares'} its keyword-day "
                 "with a dropped row, and the day's other split rows alone would undercount it."
             )
             + "</p>"
@@ -210,7 +220,9 @@ def _issue_en(issue: LoadIssue) -> str:
     where = issue.where
     if issue.kind == "export_total":
         name = f" ({issue.keyword})" if issue.keyword else ""
-        return f"{where}: the report's totals line{name}, the sum of other rows; not bad data"
+        return (
+            f"{where}: the report's totals line{name}, the sum of the rows it totals; not bad data"
+        )
     if issue.kind == "split_total":
         label = issue.label or "blank"
         return f"{where}: its keyword-day's total row over the split ({label}); not bad data"
@@ -240,7 +252,9 @@ def _sorted_reasons(load: LoadReport) -> tuple[dict[str, int], int, int, list[Lo
     followers = repeats = 0
     others = []
     for issue in load.issues_of(action="dropped"):
-        if issue.kind == "export_total":
+        if issue.bad_data:
+            others.append(issue)
+        elif issue.kind == "export_total":
             totals[_EXPORT] = totals.get(_EXPORT, 0) + 1
         elif issue.kind == "split_total":
             label = issue.label or ""
@@ -249,7 +263,7 @@ def _sorted_reasons(load: LoadReport) -> tuple[dict[str, int], int, int, list[Lo
             followers += 1
         elif issue.kind == "repeat":
             repeats += 1
-        else:
+        else:  # (no bad data of a kind this page has no line for: listed)
             others.append(issue)
     return totals, followers, repeats, others
 
@@ -453,7 +467,7 @@ def render_split_report(
     rule: str,
     observed: Mapping[str, tuple[float, float]] | None = None,
     fit: ResponseFit | None = None,
-    warnings: tuple[str, ...] = (),
+    warnings: Sequence[str | Warning] = (),
     source: str = "",
     lang: Lang = "en",
 ) -> str:
@@ -483,8 +497,10 @@ def render_split_report(
         Each channel's lowest and highest spend per period in the history, yuan.
     fit : ResponseFit, optional
         The fit behind ``curves`` (its R² and NRMSE are shown).
-    warnings : tuple of str
-        Plain-word warnings to show.
+    warnings : sequence of str or Warning
+        Plain-word warnings to show; a library warning (a
+        :class:`~bidopt.exceptions.BidoptWarning` of a known ``kind``) is said in Chinese
+        on a ``"zh"`` page from its ``details``, any other as its text.
     source : str, optional
     lang : {"en", "zh"}, default "en"
 
@@ -528,7 +544,7 @@ def render_split_report(
         "optimal": words["no_rule"] if over_draws else words["optimal"],
     }
     rows = []
-    notes: list[str] = list(warnings)
+    notes = [warning_zh(w) if lang == "zh" else str(w) for w in warnings]
     for j, c in enumerate(channels):
         row: list[Any] = [c, *(number(float(shown[n].spend[j]), 0) for n in names)]
         if observed is not None and c in observed:

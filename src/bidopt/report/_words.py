@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bidopt._wording import counted
+from bidopt._wording import amount, counted
 from bidopt.datasets import LoadIssue
 from bidopt.exceptions import BidoptWarning
 
@@ -192,11 +192,18 @@ def bid_reasons(
         if lang == "zh":
             text = _reason_zh(str(act), dc, dg, words, cap, min_bid)
             if clicks < FEW_CLICKS and act != "keep":
-                text += f"（数据少：报表中仅 {clicks:g} 次点击）"
+                # (not "仅 0 次点击": none is said as none)
+                text += (
+                    f"（数据少：报表中仅 {clicks:g} 次点击）"
+                    if clicks > 0
+                    else "（数据少：报表中没有点击）"
+                )
         else:
             text = _reason_en(str(act), dc, dg, words, cap, min_bid)
             if clicks < FEW_CLICKS and act != "keep":
-                text += f" (little data: {clicks:g} clicks in the report)"
+                many = "clicks" if clicks != 1 else "click"
+                shown = f"{clicks:g} {many}" if clicks > 0 else "no clicks"
+                text += f" (little data: {shown} in the report)"
         out.append(text)
     return out
 
@@ -332,9 +339,13 @@ def sheet_warnings(
         zh.append(f"出价四舍五入到 {step:g} 元会超出预算，因此所有出价都向下取整。")
     if few_clicks:
         en.append(
-            f"{few_clicks} changed bids are on keywords with fewer than {FEW_CLICKS} clicks in "
-            "the report: their landscapes lean on their ad group's and campaign's averages, "
-            "so watch them after the change."
+            f"1 changed bid is on a keyword with fewer than {FEW_CLICKS} clicks in the report: "
+            "its landscape leans on its ad group's and campaign's averages, so watch it after "
+            "the change."
+            if few_clicks == 1
+            else f"{few_clicks:,} changed bids are on keywords with fewer than {FEW_CLICKS} "
+            "clicks in the report: their landscapes lean on their ad group's and campaign's "
+            "averages, so watch them after the change."
         )
         zh.append(
             f"{few_clicks} 个调整的出价所属关键词在报表中点击少于 {FEW_CLICKS} 次：它们的"
@@ -342,9 +353,12 @@ def sheet_warnings(
         )
     if beyond_history:
         en.append(
-            f"{beyond_history} new bids are more than 1.5 times the highest bid their keyword "
-            "had in the report: what those bids buy is extrapolated from lower bids, not "
-            "observed."
+            "1 new bid is more than 1.5 times the highest bid its keyword had in the report: "
+            "what that bid buys is extrapolated from lower bids, not observed."
+            if beyond_history == 1
+            else f"{beyond_history:,} new bids are more than 1.5 times the highest bid their "
+            "keyword had in the report: what those bids buy is extrapolated from lower bids, "
+            "not observed."
         )
         zh.append(
             f"{beyond_history} 个新出价超过该词报表中最高出价的 1.5 倍：这些出价能带来多少"
@@ -352,9 +366,13 @@ def sheet_warnings(
         )
     if below_history:
         en.append(
-            f"{below_history} new bids are below two thirds of the lowest bid their keyword "
-            "had in the report: what those bids buy is extrapolated from higher bids, not "
-            "observed, so the plan's figures lean on that guess."
+            "1 new bid is below two thirds of the lowest bid its keyword had in the report: "
+            "what that bid buys is extrapolated from higher bids, not observed, so the plan's "
+            "figures lean on that guess."
+            if below_history == 1
+            else f"{below_history:,} new bids are below two thirds of the lowest bid their "
+            "keyword had in the report: what those bids buy is extrapolated from higher bids, "
+            "not observed, so the plan's figures lean on that guess."
         )
         zh.append(
             f"{below_history} 个新出价低于该词报表中最低出价的三分之二：这些出价能带来多少"
@@ -444,7 +462,7 @@ def _unidentified_zh(d: Mapping[str, Any]) -> str:
     elif n_constant == 0:
         cause = "这些词的出价变动太小"
     else:
-        cause = f"其中 {n_constant:,} 个词出价始终不变，其余词的出价变动太小"
+        cause = f"，其中 {n_constant:,} 个词出价始终不变，其余词的出价变动太小"
     return (
         f"报表无法判断 {d['n_keywords']:,} 个关键词中的 {n_prior:,} 个（占花费的 "
         f"{d['spend_share']:.0%}）对出价变化的反应：{d['n_days']} 天里{cause}（出价离散度低于 "
@@ -517,6 +535,33 @@ def _no_counts_zh(what: str) -> Callable[[Mapping[str, Any]], str]:
     return render
 
 
+def _flat_spend_zh(d: Mapping[str, Any]) -> str:
+    channels, spend = tuple(d["channels"]), tuple(d["spend"])
+    one = len(channels) == 1
+    it = "它" if one else "它们"
+    per = "，".join(f"{c} {float(x):,.2f} 元" for c, x in zip(channels, spend, strict=True))
+    return (
+        f"{'、'.join(channels)}在拟合的每一期花费都相同（每期：{per}）：历史数据无法把{it}"
+        f"的效果与基线区分开，{it}的曲线只是先验的猜测。做增量（lift）测试，或让{it}在一些期"
+        f"花不同的钱，才能确定{it}的效果。"
+    )
+
+
+def _draw_tails_zh(d: Mapping[str, Any]) -> str:
+    channels = tuple(d["channels"])
+    named = "、".join(
+        f"{c}（均值 {amount(float(m))}，中位数 {amount(float(q))}）"
+        for c, m, q in zip(channels, d["mean"], d["median"], strict=True)
+    )
+    one = len(channels) == 1
+    return (
+        f"少数曲线抽样主导了{named}的预期回报：{'它' if one else '每个渠道'}在各抽样上的均值"
+        f"落在抽样的 {float(d['level']):.0%} 区间之外，因此报告的平均回报和投产比（以及合计）"
+        "高估了多数抽样的预期，中位数才是典型结果。历史数据无法确定"
+        f"{'、'.join(channels)}的效果，做增量（lift）测试才能确定。"
+    )
+
+
 #: The Chinese rendering of each kind of the library's warnings a report shows
 #: (:class:`~bidopt.exceptions.BidoptWarning` ``kind``), from the warning's ``details``
 #: (never from its English text, whose wording may change).
@@ -530,6 +575,9 @@ _WARNINGS_ZH: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "no_orders": _no_counts_zh("orders"),
     # bidopt.bidding.optimize_bids(estimate, ..., safe=False)
     "unsafe_moves": _unsafe_zh,
+    # bidopt.channels.fit_response, and split_budget / split_window over a fit's draws
+    "flat_spend": _flat_spend_zh,
+    "draw_tails": _draw_tails_zh,
 }
 
 
