@@ -889,3 +889,6 @@ def test_plan_without_bad_rows_names_none_first(
         "data; each listed with its reason in report.html)"
     ) in printed, printed
     assert "first:" not in printed and "bad row" not in printed
+    # the page says what its 'today' is, beside the report's own figures per day
+    page = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "“当前”一栏是报表最后一天（" in page and "报表 7 天中平均每天实际花费 " in page

@@ -305,6 +305,7 @@ def run_plan(
         load_report=load,
         source=path.name,
         lang=lang,  # type: ignore[arg-type]
+        log=log,
     )
     written.append(write_html(html, out / "report.html"))
     t = sheet.totals()

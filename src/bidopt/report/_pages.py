@@ -15,7 +15,7 @@ from bidopt._validation import check_instance, check_scalar
 from bidopt._wording import counted
 from bidopt.bidding import Frontier, PlanRanges
 from bidopt.channels import BudgetSplit, ResponseCurve, ResponseFit
-from bidopt.datasets import LoadIssue, LoadReport
+from bidopt.datasets import KeywordLog, LoadIssue, LoadReport
 from bidopt.exceptions import InvalidInputError
 from bidopt.report._bidsheet import BidSheet
 from bidopt.report._html import (
@@ -341,6 +341,32 @@ def _frontier_figure(frontier: Frontier, sheet: BidSheet, lang: Lang) -> str:
     return figure_img(fig, WORDS[lang]["frontier"]) + note
 
 
+def _today_note(log: KeywordLog, lang: Lang) -> str:
+    """What the comparison's *today* column is, and the report's own figures per day
+    (its totals over its days), to check the page against."""
+    days = int(np.unique(log.date).size)
+    last = str(np.max(log.date))[:10]
+    t = log.totals()
+    spend, clicks = t.get("cost", float("nan")) / days, t["clicks"] / days
+    orders = t["conversions"] / days if "conversions" in t else None
+    if lang == "zh":
+        bought = f"花费 {spend:,.2f} 元、点击 {clicks:,.1f} 次" + (
+            "" if orders is None else f"、成交 {orders:,.2f} 单"
+        )
+        return (
+            f"“当前”一栏是报表最后一天（{last}）的出价在估计的出价曲线上平均一天的花费、点击和"
+            f"成交，不是报表中某一天的实际数字。报表 {days:,} 天中平均每天实际{bought}。"
+        )
+    bought = f"{spend:,.2f} yuan, {clicks:,.1f} clicks" + (
+        "" if orders is None else f" and {orders:,.2f} orders"
+    )
+    return (
+        f"The 'today' column is what the report's last-day bids ({last}) buy on an average "
+        "day on the estimated landscapes, not any one day's actual figures. Over its "
+        f"{counted(days, 'day')} the report itself averaged {bought} a day."
+    )
+
+
 def render_plan_report(
     sheet: BidSheet,
     *,
@@ -350,6 +376,7 @@ def render_plan_report(
     source: str = "",
     lang: Lang = "en",
     top: int = 15,
+    log: KeywordLog | None = None,
 ) -> str:
     """A one-page, self-contained HTML report of a bid plan.
 
@@ -373,6 +400,10 @@ def render_plan_report(
         The report's name, shown under the title.
     lang : {"en", "zh"}, default "en"
     top : int, default 15
+    log : KeywordLog, optional
+        The keyword report as read: the page then says what the *today* column is (the
+        report's last-day bids on the estimated landscapes) beside the report's own
+        spend, clicks and orders per day, so each figure can be checked against it.
 
     Returns
     -------
@@ -408,6 +439,8 @@ def render_plan_report(
             + (f"{note[0].upper()}{note[1:]}. " if (note := sheet.aim_note("en")) else "")
             + f"Bid limits {sheet.min_bid:g}-{sheet.max_bid:g} yuan."
         )
+    if log is not None and len(log):
+        compare += f'<p class="note">{text(_today_note(log, lang))}</p>'
     compare += f'<p class="{"ok" if sheet.success else "bad"}">{text(budget_line)}</p>'
     if ranges is not None:
         compare += _ranges_block(ranges, lang)
