@@ -29,7 +29,9 @@ def test_demo_prints_a_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert orders_new > 1.05 * orders_now
     assert float(bidopt.group(4)) <= 26.0
     # planned as the plan command plans a report: on the estimate, safe default, ranges
-    assert "Bids planned as 'bidopt plan' plans a report" in out
+    # (named as a user runs it: there is no 'bidopt' command, only 'python -m bidopt')
+    assert "Bids planned as 'python -m bidopt plan' plans your report: on the landscapes" in out
+    assert "'bidopt plan'" not in out
     assert re.search(r"Orders per day, 80% range over the estimate's draws: plan [\d,.]+\.\.", out)
     # the channel split: the rule's cost is the optimum's revenue minus the rule's
     revenue = {

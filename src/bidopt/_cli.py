@@ -313,7 +313,8 @@ def run_demo(
         *group_lines,
         "",
         f"Daily budget {budget:,.0f} yuan (today's spend), CPC cap {MAX_CPC:g} yuan, "
-        f"target CPA {TARGET_CPA:g} yuan. Bids planned as 'bidopt plan' plans a report: on "
+        f"target CPA {TARGET_CPA:g} yuan. Bids planned as 'python -m bidopt plan' plans your "
+        "report: on "
         "the landscapes estimated from the log (the mean over the estimate's draws, with "
         "80% ranges), each bid kept near today's where the log cannot tell what a change "
         "buys (the trust region); judged on the account's true landscapes:",
