@@ -48,7 +48,13 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
     value_raw = problem.value[rows, cols]
     cost_raw = problem.cost[rows, cols]
     v_scale = _scale(value_raw)
-    c_scale = _scale(np.append(cost_raw, problem.budget))
+    # each cost row is scaled by its own size: its points' costs and its bound, a bound
+    # above what the row's points can spend at most (every keyword at its dearest
+    # allowed level) counted as that most (a budget of 1e7 beside a group budget of
+    # 2 yuan scaled the group's costs below HiGHS's tolerance)
+    dearest = np.zeros(n)
+    np.maximum.at(dearest, rows, cost_raw)
+    c_scale = _scale(np.append(cost_raw, min(problem.budget, float(dearest.sum()))))
     value = value_raw / v_scale
     cost = cost_raw / c_scale
     blocks = [sparse.csr_array((np.ones(m), (rows, np.arange(m))), shape=(n, m))]
@@ -68,12 +74,20 @@ def solve_highs(problem: BidProblem, options: dict[str, Any], *, integral: bool)
         index = np.cumsum(finite) - 1
         group = problem.group_of[rows]
         use = finite[group]
+        n_groups = problem.group_budget.size
+        most = np.bincount(problem.group_of, weights=dearest, minlength=n_groups)
+        top = np.minimum(problem.group_budget, most)
+        np.maximum.at(top, group, cost_raw)  # (a group's scale: _scale of its row)
+        g_scale = np.ones(n_groups)
+        for k in np.flatnonzero(finite):
+            g_scale[k] = _scale(top[k : k + 1])
         blocks.append(
             sparse.csr_array(
-                (cost[use], (index[group[use]], np.arange(m)[use])), shape=(int(finite.sum()), m)
+                (cost_raw[use] / g_scale[group[use]], (index[group[use]], np.arange(m)[use])),
+                shape=(int(finite.sum()), m),
             )
         )
-        upper.append(problem.group_budget[finite] / c_scale)
+        upper.append(problem.group_budget[finite] / g_scale[finite])
     matrix = sparse.vstack(blocks).tocsr()
     ub = np.concatenate(upper)
     if integral:

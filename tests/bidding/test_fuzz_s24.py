@@ -1,0 +1,74 @@
+"""Session 24's adversarial fuzz: counterexamples pinned, each against brute force.
+
+``method="milp"`` with a group budget far below the account budget (a budget of 1e7
+beside a group of 2 yuan): the costs were scaled by the budget into HiGHS's tolerance,
+every plan looked feasible, the re-solves tightened the group row past every plan, and
+the plan came back empty with ``success=True``, "Optimal (HiGHS)" and a bound of 0.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from bidopt.bidding import optimize_bids
+from bidopt.landscape import BidLandscape
+
+
+def _brute_force(
+    land: BidLandscape, budget: float, groups: list[str], cap: dict[str, float]
+) -> float:
+    """Best clicks over every plan (one level or none per keyword), checked exactly."""
+    n, n_levels = land.bids.shape
+    best = 0.0
+    label = np.asarray(groups)
+    for levels in itertools.product(range(-1, n_levels), repeat=n):
+        on = np.asarray(levels) >= 0
+        at = np.maximum(levels, 0)
+        cost = np.where(on, land.cost[np.arange(n), at], 0.0)
+        if cost.sum() > budget:
+            continue
+        if any(cost[label == g].sum() > limit for g, limit in cap.items()):
+            continue
+        best = max(best, float(np.where(on, land.clicks[np.arange(n), at], 0.0).sum()))
+    return best
+
+
+@pytest.mark.parametrize("budget", [8.0, 1e6, 1e7, 1e9, 1e12])
+def test_milp_group_budget_far_below_the_budget(budget: float) -> None:
+    land = BidLandscape(bids=[[1.0], [1.0]], clicks=[[3.0], [4.0]], cost=[[2.0], [5.0]])
+    kw = {"groups": ["a", "a"], "group_budgets": {"a": 2.0}}
+    best = _brute_force(land, budget, ["a", "a"], {"a": 2.0})
+    assert best == 3.0
+    plan = optimize_bids(land, budget, method="milp", objective="clicks", **kw)  # type: ignore[arg-type]
+    assert plan.success
+    assert plan.fun == best
+    assert plan.bound >= best
+
+
+def test_milp_tiny_group_budget_random() -> None:
+    """Random small problems, a group budget 1e-3..1e2 beside a budget up to 1e9: the
+    milp plan is the brute-force optimum and its bound is not below it."""
+    rng = np.random.default_rng(24)
+    for _ in range(60):
+        n = int(rng.integers(2, 5))
+        n_levels = int(rng.integers(1, 3))
+        bids = np.cumsum(rng.uniform(0.2, 1.0, (n, n_levels)), axis=1)
+        clicks = np.cumsum(rng.integers(1, 4, (n, n_levels)), axis=1).astype(float)
+        scale = 10.0 ** rng.uniform(-3, 2)
+        cost = np.cumsum(rng.uniform(0.1, 1.0, (n, n_levels)), axis=1) * scale
+        land = BidLandscape(bids=bids, clicks=clicks, cost=cost)
+        groups = [str(g) for g in rng.choice(["a", "b"], n)]
+        if "a" not in groups:
+            groups[0] = "a"
+        cap = {"a": float(cost[:, 0].max() * rng.uniform(0.5, 2.5))}
+        budget = float(10.0 ** rng.uniform(2, 9))
+        best = _brute_force(land, budget, groups, cap)
+        plan = optimize_bids(
+            land, budget, method="milp", objective="clicks", groups=groups, group_budgets=cap
+        )
+        assert plan.success
+        np.testing.assert_allclose(plan.fun, best, rtol=1e-12)
+        assert plan.bound >= best * (1 - 1e-12)
