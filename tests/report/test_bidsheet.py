@@ -501,14 +501,20 @@ def test_little_data_notes_and_counted_warnings_read_right_for_none_and_one() ->
         "min_bid": 0.05,
         "days": 14,
     }
-    one, _ = sheet_warnings(**common, few_clicks=1, beyond_history=1, below_history=1)
+    one, one_zh = sheet_warnings(**common, few_clicks=1, beyond_history=1, below_history=1)
+    assert one_zh[0] == (
+        "1 个调整的出价所属关键词在报表中点击少于 5 次：它的出价曲线主要借用所在单元和计划的"
+        "平均水平，调整后请留意。"
+    )
+    assert "：这个出价能带来多少流量" in one_zh[1] and "：这个出价能带来多少流量" in one_zh[2]
     assert one[0].startswith(
         "1 changed bid is on a keyword with fewer than 5 clicks in the report: its landscape "
         "leans on its ad group's and campaign's averages, so watch it after the change."
     )
     assert one[1].startswith("1 new bid is more than 1.5 times the highest bid its keyword had")
     assert one[2].startswith("1 new bid is below two thirds of the lowest bid its keyword had")
-    many, _ = sheet_warnings(**common, few_clicks=2, beyond_history=3, below_history=4)
+    many, many_zh = sheet_warnings(**common, few_clicks=2, beyond_history=3, below_history=4)
+    assert "：它们的出价曲线" in many_zh[0] and "：这些出价能带来多少流量" in many_zh[2]
     assert many[0].startswith("2 changed bids are on keywords with fewer than 5 clicks")
     assert many[1].startswith("3 new bids are more than 1.5 times the highest bid their keyword")
     assert many[2].startswith("4 new bids are below two thirds of the lowest bid their keyword")

@@ -348,8 +348,9 @@ def sheet_warnings(
             "averages, so watch them after the change."
         )
         zh.append(
-            f"{few_clicks} 个调整的出价所属关键词在报表中点击少于 {FEW_CLICKS} 次：它们的"
-            "出价曲线主要借用所在单元和计划的平均水平，调整后请留意。"
+            f"{few_clicks} 个调整的出价所属关键词在报表中点击少于 {FEW_CLICKS} 次："
+            f"{'它' if few_clicks == 1 else '它们'}的出价曲线主要借用所在单元和计划的平均水平，"
+            "调整后请留意。"
         )
     if beyond_history:
         en.append(
@@ -361,7 +362,8 @@ def sheet_warnings(
             "not observed."
         )
         zh.append(
-            f"{beyond_history} 个新出价超过该词报表中最高出价的 1.5 倍：这些出价能带来多少"
+            f"{beyond_history} 个新出价超过该词报表中最高出价的 1.5 倍："
+            f"{'这个' if beyond_history == 1 else '这些'}出价能带来多少"
             "流量是从较低出价外推的，并未实际观察到。"
         )
     if below_history:
@@ -375,7 +377,8 @@ def sheet_warnings(
             "not observed, so the plan's figures lean on that guess."
         )
         zh.append(
-            f"{below_history} 个新出价低于该词报表中最低出价的三分之二：这些出价能带来多少"
+            f"{below_history} 个新出价低于该词报表中最低出价的三分之二："
+            f"{'这个' if below_history == 1 else '这些'}出价能带来多少"
             "流量是从较高出价外推的，并未实际观察到，方案的数字依赖这一推测。"
         )
     last_day, quiet = quiet_last_day
