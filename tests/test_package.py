@@ -61,3 +61,13 @@ def test_core_import_does_not_pull_optional_dependencies() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_bidopt_command_is_installed() -> None:
+    """``pip install`` gives a ``bidopt`` command running ``python -m bidopt``'s main."""
+    from importlib.metadata import entry_points
+
+    import bidopt.__main__
+
+    (script,) = entry_points(group="console_scripts", name="bidopt")
+    assert script.load() is bidopt.__main__.main

@@ -98,9 +98,10 @@ def _progress(start: float) -> Callable[[str], None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+    """Entry point of ``python -m bidopt`` and of the ``bidopt`` command (installed with
+    the package); returns the process exit code."""
     parser = _Parser(
-        prog="python -m bidopt",
+        prog="bidopt" if Path(sys.argv[0]).name == "bidopt" else "python -m bidopt",
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
