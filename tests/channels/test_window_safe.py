@@ -288,6 +288,14 @@ def test_the_message_names_what_todays_split_breaks_and_where() -> None:
     assert "It breaks the share rules in every phase" in split.message
     assert "(each group scaled by one factor within each phase)" in split.message
     assert "today's split (moved to meet the rules)" in split.message
+    # the summary says the start was moved too (it said "from today's split")
+    assert split.current_moved is True
+    text = " ".join(split.summary().split())
+    assert (
+        "of the way from today's split moved to meet the rules; its expected response" in text
+        or "stayed at today's split moved to meet the rules; its expected response" in text
+    )
+    assert "from today's split;" not in text and "at today's split;" not in text
     assert split.current_spend is not None
     np.testing.assert_allclose(
         split.current_spend[0] * split.lengths, 0.3 * split.phase_spend.sum(0)
@@ -364,6 +372,7 @@ def test_the_summary_adds_up_and_says_the_expected_gain() -> None:
     split = split_window(_seeded(1), phases=PHASES, phase_budgets=budgets)
     assert split.current_spend is not None and split.current_response is not None
     assert split.current_response_draws is not None
+    assert split.current_moved is False
     text = split.summary()
     for spend in (split.spend, split.current_spend):  # plan and today's split: the totals
         per_period = " ".join(f"{v:,.0f}" for v in spend.sum(axis=0))

@@ -82,6 +82,9 @@ class WindowSplit:
         Which spend today's split is (its channel mix): "`current` as given",
         "`before=` (your spend per period before the window)" or "the fitted
         history's mean spend"; None without the safe default.
+    current_moved : bool or None
+        Whether ``current_spend`` is today's split moved to meet the rules (it broke a
+        share rule or a bound in some phase); None without the safe default.
     """
 
     channels: tuple[str, ...]
@@ -105,6 +108,7 @@ class WindowSplit:
     current_response: float | None = None
     current_response_draws: FloatArray | None = None
     current_source: str | None = None
+    current_moved: bool | None = None
 
     @property
     def phase_spend(self) -> FloatArray:
@@ -147,15 +151,19 @@ class WindowSplit:
         )
         if self.safe_step is not None and self.gain_interval is not None:
             assert self.current_response is not None
+            start = "today's split"
+            if self.current_moved:
+                start = "today's split moved to meet the rules"
             moved = (
-                "stayed at today's split"
+                f"stayed at {start}"
                 if self.safe_step <= 0
-                else f"moved {self.safe_step:.0%} of the way from today's split"
+                else f"moved {self.safe_step:.0%} of the way from {start}"
             )
             mean = self.response - self.current_response
             gain = signed_pair(mean, max(abs(mean), *map(abs, self.gain_interval)))[0]
+            whose = "its" if self.current_moved else "today's split's"
             lines.append(
-                f"  safe default: {moved}; today's split's expected response "
+                f"  safe default: {moved}; {whose} expected response "
                 f"{self.current_response:,.0f}, the plan's {self.response:,.0f}: expected "
                 f"gain {gain} (the mean over the draws), 80% interval "
                 "{} to {}, ".format(*signed_pair(*self.gain_interval))

@@ -417,4 +417,5 @@ def safe_fields(
         "current_response": float(base.mean()),
         "current_response_draws": base,
         "current_source": start.source,
+        "current_moved": start.moved,
     }
