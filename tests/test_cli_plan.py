@@ -811,17 +811,16 @@ def test_plan_refuses_a_keyword_day_on_two_rows_naming_the_reports_lines(
     err = capsys.readouterr().err
     assert err.startswith(
         "error: twice.csv must have one row per keyword, day and 设备 label to plan. Got 1 "
-        f"keyword-day on several rows instead (first: row {len(split_rows)} (line "
-        f"{len(split_rows) + 2} of "
+        f"keyword-day on several rows instead (first: line {len(split_rows) + 2} of "
     ), err
-    assert "repeats the keyword-day and device of row 2 with different values)" in err
+    assert "repeats the keyword-day and device of line 4 with different values)" in err
     assert "sum_days" not in err and "keep one copy of each row" in err
     plain = [*rows, [*rows[4][:6], int(str(rows[4][6])) + 5, *rows[4][7:]]]
     path = _write(tmp_path / "plain.csv", header, plain, "utf-8")
     assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "p"), "-q"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: plain.csv must have one row per keyword and day to plan."), err
-    assert f"line {len(rows) + 2} of " in err and "repeats the keyword-day of row 4" in err
+    assert f"line {len(rows) + 2} of " in err and "repeats the keyword-day of line 6" in err
     assert "sum_days" not in err and "export it with that column (设备 / 小时 / 流量来源" in err
 
 
@@ -839,7 +838,7 @@ def test_plan_names_the_bad_row_not_the_row_dropped_with_it(
     path = _write(tmp_path / "dash.csv", split_header, split_rows, "utf-8")
     assert main(["plan", str(path), "--budget", "300", "--out", str(tmp_path / "o")]) == 0
     printed = capsys.readouterr().out
-    assert "dropped 2 (1 bad row, first: row 1 (line 3 of " in printed, printed
+    assert "dropped 2 (1 bad row, first: line 3 of " in printed, printed
     assert "1 row dropped with a bad row of the same keyword-day" in printed
     assert "`cost` is missing or NaN; got '-'; " in printed
 
@@ -860,14 +859,14 @@ def test_plan_names_a_bad_row_first_and_counts_the_rest(
     assert main(["plan", str(path), "--budget", "300", "--out", str(out), "-q"]) == 0
     printed = capsys.readouterr().out
     n = len(rows)
-    assert f"dropped 2 (1 bad row, first: row {n + 1} (line {n + 3} of " in printed, printed
+    assert f"dropped 2 (1 bad row, first: line {n + 3} of " in printed, printed
     assert (
         "not a month; got '2026-11'; 1 exact copy of an earlier row, not bad data; each listed "
         in (printed)
     )
     page = (out / "report.html").read_text(encoding="utf-8")  # Chinese by default
-    assert f"数据行 {n + 1}（文件第 {n + 3} 行）：日期一栏不是某一天" in page
-    assert f"数据行 {n}（文件第 {n + 2} 行）：与数据行 0 完全相同" in page
+    assert f"第 {n + 3} 行：日期一栏不是某一天" in page
+    assert f"第 {n + 2} 行：与第 2 行完全相同" in page and "数据行" not in page
 
 
 def test_plan_without_bad_rows_names_none_first(

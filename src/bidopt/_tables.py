@@ -73,9 +73,18 @@ class RawTable:
         return 0 if not self.columns else len(next(iter(self.columns.values())))
 
     def where(self, row: int) -> str:
-        """Describe data row ``row`` (0-based) for an error message."""
+        """Describe data row ``row`` (0-based) for a message: ``line N of 'file'`` for a
+        file (its line as a text editor and Excel number it: never the 0-based index),
+        ``row k`` (the 0-based index, as a DataFrame's) for a table in memory."""
         if self.line_numbers is not None:
-            return f"row {row} (line {int(self.line_numbers[row])} of {self.source})"
+            return f"line {int(self.line_numbers[row])} of {self.source}"
+        return f"row {row}"
+
+    def ref(self, row: int) -> str:
+        """Data row ``row`` (0-based) named within its own file: ``line N`` for a file,
+        ``row k`` for a table in memory (for "repeats line N" after :meth:`where`)."""
+        if self.line_numbers is not None:
+            return f"line {int(self.line_numbers[row])}"
         return f"row {row}"
 
 
@@ -264,10 +273,15 @@ def _dialect(text: str, spec: HeaderSpec | None) -> Any:
 
 def _parse_rows(reader: Any, path: Path, spec: HeaderSpec | None) -> RawTable:
     records: list[tuple[int, list[str]]] = []
+    # each record's line is the line it starts on (what a text editor shows, and Excel's
+    # row unless a cell above holds a line break): reader.line_num is the line it ends
+    # on, later than its start for a quoted cell with a line break in it
+    start = 1
     for record in reader:
+        first, start = start, reader.line_num + 1
         if not record or all(not cell.strip() for cell in record):
             continue  # blank lines carry no data
-        records.append((reader.line_num, record))
+        records.append((first, record))
     if not records:
         raise InvalidInputError(
             f"The file must have a header row and data rows. Got the empty file {path} instead."

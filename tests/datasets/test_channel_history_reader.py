@@ -42,7 +42,7 @@ def test_errors_name_the_column_and_the_cell(tmp_path: Path) -> None:
     with pytest.raises(MissingColumnError, match="`channels` must be columns"):
         read_channel_history(path, kpi="收入", channels=["天猫"])
     path.write_text(CSV.replace("9000", "-9000"), encoding="utf-8")
-    with pytest.raises(InvalidInputError, match="'直通车'.*numbers >= 0. Got '-9000' at row 1"):
+    with pytest.raises(InvalidInputError, match="'直通车'.*>= 0. Got '-9000' at line 3 of "):
         read_channel_history(path)
 
 
@@ -61,7 +61,7 @@ def test_a_totals_row_is_left_out_and_listed(tmp_path: Path, label: str) -> None
 def test_a_stray_period_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "history.csv"
     path.write_text(CSV + "oops,1,2,3\n", encoding="utf-8")
-    with pytest.raises(InvalidInputError, match=r"'日期'.*'oops' at row 3"):
+    with pytest.raises(InvalidInputError, match=r"'日期'.*'oops' at line 5 of "):
         read_channel_history(path)
 
 
@@ -69,7 +69,7 @@ def test_a_repeated_period_is_refused_by_row(tmp_path: Path) -> None:
     # (as the keyword reader refuses a repeated row): the week would be fitted twice
     path = tmp_path / "history.csv"
     path.write_text(CSV + '2025-01-06,"12,000",1.5万,"300,000"\n', encoding="utf-8")
-    with pytest.raises(InvalidInputError, match=r"each period once.*line 5.*repeats row 0"):
+    with pytest.raises(InvalidInputError, match=r"period once.*line 5 of .*repeats line 2 of "):
         read_channel_history(path)
 
 

@@ -60,8 +60,7 @@ def test_each_kind_of_a_plain_reports_records(tmp_path: Path) -> None:
     # the English sentence is the reader's, unchanged
     issue = read_keyword_log(path, errors="drop").report.issues[2]
     assert issue.text == (
-        f"row 6 (line 8 of {str(path)!r}): `cost` must be 0 when `clicks` is 0; "
-        "got cost=0.99, clicks=0"
+        f"line 8 of {str(path)!r}: `cost` must be 0 when `clicks` is 0; got cost=0.99, clicks=0"
     )
 
 

@@ -208,7 +208,9 @@ def test_drop_lists_every_dropped_row_with_its_reason(
 
 def test_bad_row_in_a_file_names_its_line(tmp_path: Path) -> None:
     text = ENGLISH.replace("800,10,", "800,900,")
-    with pytest.raises(InvalidInputError, match=r"row 1 \(line 3 of '.*report\.csv'\): `clicks`"):
+    with pytest.raises(
+        InvalidInputError, match=r"row instead: line 3 of '.*report\.csv': `clicks`"
+    ):
         read_keyword_log(write(tmp_path, text))
 
 

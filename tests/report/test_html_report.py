@@ -505,6 +505,7 @@ def test_each_dropped_row_is_listed_with_its_reason_in_the_pages_language() -> N
     assert "逐行列出丢弃的 4 行及原因" in listed_zh
     for row in dropped:
         assert f"<li>数据行 {row}：" in listed_zh
+    # (a table in memory: its 0-based rows, as a DataFrame numbers them; a file's are lines)
     assert f"数据行 {n}：与数据行 0 完全相同（报表重复导出或重复粘贴），只保留一份" in listed_zh
     assert f"数据行 {n + 1}：日期一栏不是某一天" in listed_zh and "2026-11" in listed_zh
     assert f"数据行 {n + 2}：有花费但点击量为 0" in listed_zh

@@ -49,19 +49,19 @@ def test_the_chinese_list_gives_each_rows_file_line_and_cells_in_chinese(tmp_pat
     zh, en = (render_plan_report(sheet, load_report=log.report, lang=x) for x in ("zh", "en"))
     listed = re.findall(r"<li>(.*?)</li>", zh.split("<details>")[1].split("</details>")[0])
     assert listed == [
-        "数据行 6（文件第 9 行）：与数据行 0 完全相同（报表重复导出或重复粘贴），只保留一份",
-        "数据行 7（文件第 10 行）：日期一栏不是某一天（月份、年份、周或认不出的文字都不行）："
-        "表中写的是“n/a”",
-        "数据行 8（文件第 11 行）：有花费但点击量为 0（表中：花费 “0.99”，点击量 “0”）",
+        "第 9 行：与第 2 行完全相同（报表重复导出或重复粘贴），只保留一份",
+        "第 10 行：日期一栏不是某一天（月份、年份、周或认不出的文字都不行）：表中写的是“n/a”",
+        "第 11 行：有花费但点击量为 0（表中：花费 “0.99”，点击量 “0”）",
     ]
     # no English in them: no ASCII letter outside the cells as written
     for item in listed:
         assert not re.search(r"[A-Za-z]", item.replace("“n/a”", "")), item
     # the English page keeps the reader's sentences
     listed_en = en.split("<details>")[1]
-    assert "row 8 (line 11 of " in listed_en
+    assert "<li>line 11 of " in listed_en and "row " not in listed_en
+    assert "line 9 of " in listed_en and ": a copy of line 2; one copy is kept" in listed_en
     assert "`cost` must be 0 when `clicks` is 0; got cost=0.99, clicks=0" in listed_en
-    assert "row 7 (line 10 of " in listed_en
+    assert "<li>line 10 of " in listed_en
 
 
 def test_a_source_that_is_not_a_file_names_no_line() -> None:

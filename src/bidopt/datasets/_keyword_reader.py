@@ -199,10 +199,13 @@ class _Check:
         keyword: str = "",
         date: str = "",
         line: int | None = None,
+        line_of: npt.NDArray[np.int64] | None = None,
     ) -> LoadIssue:
         """The record of ``row``'s breach (``where``, ``keyword``, ``date``, ``line``: the
-        row, its keyword, its date and its file line as the reader names them).
+        row, its keyword, its date and its file line as the reader names them;
+        ``line_of``: each data row's file line, for the line of the row it repeats).
         (Positional arguments: a report can hold a record per row of a large file.)"""
+        other = None if self.other_row is None else self.other_row(row)
         return LoadIssue(
             row,
             action,
@@ -212,12 +215,13 @@ class _Check:
             self.describe(row),
             self.remedy,
             self.rule,
-            None if self.other_row is None else self.other_row(row),
+            other,
             None if self.label is None else self.label(row),
             keyword,
             date,
             line,
             tuple([(name, _as_written(cells[row])) for name, cells in self.cells]),
+            None if other is None or line_of is None else int(line_of[other]),
         )
 
 
@@ -872,6 +876,10 @@ def _sum_splits(
     such as ``设备 无线``; ``source_row``: its row in the source, described by ``where``)
     as ``splits=how`` says, and say so in the log's report (see
     :func:`read_keyword_log`)."""
+
+    def ref(row: int) -> str:  # (as RawTable.ref: the file's line, or the row in memory)
+        return f"row {row}" if lines is None else f"line {int(lines[row])}"
+
     key = log.day_key()
     n_days = int(key.max(initial=-1)) + 1
     counts = np.bincount(key, minlength=n_days)
@@ -914,7 +922,7 @@ def _sum_splits(
                     where=where(int(source_row[r])),
                     detail=(
                         f"{log.bid[r]:g} ({label[r]}) differs from {log.bid[r0]:g} "
-                        f"({label[r0]}) on row {int(source_row[r0])} of the same keyword-day: "
+                        f"({label[r0]}) on {ref(int(source_row[r0]))} of the same keyword-day: "
                         "the rows are kept apart, not summed (a per-day model such as "
                         "estimate_landscapes refuses them)"
                     ),
@@ -923,6 +931,7 @@ def _sum_splits(
                     keyword=str(log.keyword.categories[log.keyword.codes[r]]),
                     date=str(log.date[r]),
                     line=None if lines is None else int(lines[int(source_row[r])]),
+                    other_line=None if lines is None else int(lines[int(source_row[r0])]),
                 )
             )
         flagged = sorted({*report.flagged_rows.tolist(), *(i.row for i in issues)})
@@ -1027,7 +1036,9 @@ def _screen_rows(
         _Check(
             "keyword",
             repeats & ~totals,
-            lambda i: f"repeats row {int(first_copy[i])} exactly (same {key_name} and values)",
+            lambda i: (
+                f"repeats {table.ref(int(first_copy[i]))} exactly (same {key_name} and values)"
+            ),
             kind="repeat",
             remedy="keep one copy",
             other_row=lambda i: int(first_copy[i]),
@@ -1054,7 +1065,8 @@ def _screen_rows(
                 "keyword",
                 partial,
                 lambda i: (
-                    f"shares its {day_name} with row {int(first_bad[day[i]])}, {WITH_ITS_DAY}"
+                    f"shares its {day_name} with {table.ref(int(first_bad[day[i]]))}, "
+                    f"{WITH_ITS_DAY}"
                 ),
                 kind="with_its_day",
                 other_row=lambda i: int(first_bad[day[i]]),
@@ -1105,7 +1117,9 @@ def _screen_rows(
         listed = rows.tolist()
         lines = [None] * rows.size if line_of is None else line_of[rows].tolist()
         return [
-            among[k].issue(listed[j], action, table.where(listed[j]), words[j], days[j], lines[j])
+            among[k].issue(
+                listed[j], action, table.where(listed[j]), words[j], days[j], lines[j], line_of
+            )
             for j, k in zip(at.tolist(), which.tolist(), strict=True)
         ]
 
@@ -1117,10 +1131,12 @@ def _screen_rows(
         first = reason(int(refused[0]), checks)
         more = ""
         if refused.size > 1:
-            shown = ", ".join(str(r) for r in refused[1:6])
+            # (a file's lines, as its other messages: never the 0-based index)
+            unit, numbers = ("row", refused) if line_of is None else ("line", line_of[refused])
+            shown = ", ".join(str(int(r)) for r in numbers[1:6])
             more = (
                 f" {counted(refused.size - 1, 'more bad row')} "
-                f"({'row' if refused.size == 2 else 'rows'} {shown}"
+                f"({unit if refused.size == 2 else unit + 's'} {shown}"
                 f"{', ...' if refused.size > 6 else ''})."
             )
         raise InvalidInputError(
@@ -1153,7 +1169,9 @@ def _screen_rows(
         _Check(
             "keyword",
             split_day,
-            lambda i: f"repeats the {key_name} of row {int(first_of_day[i])} with different values",
+            lambda i: (
+                f"repeats the {key_name} of {table.ref(int(first_of_day[i]))} with different values"
+            ),
             kind="key_repeat",
             remedy=remedy,
             other_row=lambda i: int(first_of_day[i]),

@@ -62,7 +62,9 @@ class LoadIssue:
         The bidopt column at fault (``date``, ``clicks``, ...; for a split total row, the
         split column: ``device``, ``hour``, ...).
     where : str
-        The row as a person finds it in the source (``row 3 (line 5 of 'report.csv')``).
+        The row as a person finds it in the source: ``line 5 of 'report.csv'`` for a file
+        (its line as a text editor and Excel number it), ``row 3`` (the 0-based index) for
+        a table in memory.
     detail : str
         The fault after the column, in English (``is not a date; got 'x'``).
     remedy : str
@@ -80,12 +82,15 @@ class LoadIssue:
     date : str
         The row's date, ``YYYY-MM-DD`` (``""`` when it is not a date).
     line : int or None
-        The row's 1-based line in the source file (the row number Excel shows); None
-        for a source that is not a file.
+        The row's 1-based line in the source file: the line it starts on in a text
+        editor, which is the row number Excel shows (for a CSV file, unless a cell above
+        holds a line break; for a workbook, always); None for a source that is not a file.
     values : tuple of (str, str)
         The cells at fault as (bidopt column, cell as written in the source; ``""`` for
         an empty cell): the cell of a ``"cell"`` issue, the cells a ``"rule"`` compares;
         empty for the other kinds (a row dropped or flagged as a whole).
+    other_line : int or None
+        The file line of row ``other_row`` (as ``line``); None without one.
     """
 
     row: int
@@ -102,6 +107,7 @@ class LoadIssue:
     date: str = ""
     line: int | None = None
     values: tuple[tuple[str, str], ...] = ()
+    other_line: int | None = None
 
     @property
     def fault(self) -> str:

@@ -226,11 +226,12 @@ def _issue_en(issue: LoadIssue) -> str:
     if issue.kind == "split_total":
         label = issue.label or "blank"
         return f"{where}: its keyword-day's total row over the split ({label}); not bad data"
+    other = f"row {issue.other_row}" if issue.other_line is None else f"line {issue.other_line}"
     if issue.kind == "repeat":
-        return f"{where}: a copy of row {issue.other_row}; one copy is kept"
+        return f"{where}: a copy of {other}; one copy is kept"
     if issue.kind == "with_its_day":
         return (
-            f"{where}: dropped with row {issue.other_row} of its keyword-day (the day's other "
+            f"{where}: dropped with {other} of its keyword-day (the day's other "
             "split rows alone would undercount it)"
         )
     return issue.text

@@ -641,10 +641,17 @@ _CELL_ZH = {
 
 
 def _where_zh(issue: LoadIssue) -> str:
-    """The row as the Chinese page names it: its data row (numbered as the English
-    reasons number it) and, for a file, its line (``LoadIssue.line``: the row number
-    Excel shows)."""
-    return f"数据行 {issue.row}" + ("" if issue.line is None else f"（文件第 {issue.line} 行）")
+    """The row as the Chinese page names it: for a file, its line (``LoadIssue.line``:
+    the row number Excel shows, 第 N 行), never the 0-based index; for a table in memory,
+    its 0-based row (数据行 k, as a DataFrame numbers it)."""
+    return f"数据行 {issue.row}" if issue.line is None else f"第 {issue.line} 行"
+
+
+def _other_zh(issue: LoadIssue) -> str:
+    """The row ``issue`` repeats or goes with, named as :func:`_where_zh` names a row."""
+    if issue.other_line is not None:
+        return f"第 {issue.other_line} 行"
+    return f"数据行 {issue.other_row} "  # (a space before the Chinese that follows)
 
 
 def _written_zh(value: str) -> str:
@@ -702,16 +709,16 @@ def issue_zh(issue: LoadIssue, headers: Mapping[str, str] | None = None) -> str:
             f"（表中：{cells}）" if cells else ""
         )
     elif kind == "repeat":
-        what = f"与数据行 {issue.other_row} 完全相同（报表重复导出或重复粘贴），只保留一份"
+        what = f"与{_other_zh(issue)}完全相同（报表重复导出或重复粘贴），只保留一份"
     elif kind == "with_its_day":
         what = (
-            f"与被丢弃的数据行 {issue.other_row} 同属一个关键词-天，一并丢弃："
+            f"与被丢弃的{_other_zh(issue)}同属一个关键词-天，一并丢弃："
             "只用当天其余拆分行相加会少算这一天"
         )
     elif kind == "key_repeat":
-        what = f"与数据行 {issue.other_row} 是同一个关键词-天，但数值不同（已保留并标出）"
+        what = f"与{_other_zh(issue)}是同一个关键词-天，但数值不同（已保留并标出）"
     elif kind == "unsummed_bid":
-        what = f"与数据行 {issue.other_row} 同属一个关键词-天，但出价不同（已保留并标出）"
+        what = f"与{_other_zh(issue)}同属一个关键词-天，但出价不同（已保留并标出）"
     else:  # (a kind this page does not know yet: its English sentence)
         return issue.text
     return f"{_where_zh(issue)}：{what}"
