@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from bidopt.bidding import optimize_bids
+from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
 
 
@@ -72,3 +73,35 @@ def test_milp_tiny_group_budget_random() -> None:
         assert plan.success
         np.testing.assert_allclose(plan.fun, best, rtol=1e-12)
         assert plan.bound >= best * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("method", ["dual", "milp", "lp"])
+def test_totals_beyond_float64_raise(method: str) -> None:
+    """Two keywords of 1e308 clicks: the plan's total is inf.  The dual said success
+    with fun inf; milp and lp raised OverflowError (2.0**1024 in the row scaling)."""
+    land = BidLandscape(bids=[[1.0], [1.0]], clicks=[[1e308], [1e308]], cost=[[1.0], [1.0]])
+    with pytest.raises(InvalidInputError, match=r"`landscape`.*float64.*Got objective inf"):
+        optimize_bids(land, 2.0, objective="clicks", method=method)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["dual", "milp", "lp"])
+def test_cells_near_float64_max_that_fit(method: str) -> None:
+    """Cells near 1e308 whose plan totals fit are solved (milp/lp raised OverflowError)."""
+    land = BidLandscape(bids=[[1.0, 2.0]], clicks=[[1e308, 1.5e308]], cost=[[1.0, 3.0]])
+    plan = optimize_bids(land, 2.0, objective="clicks", method=method)  # type: ignore[arg-type]
+    assert plan.success and plan.fun == 1e308 and np.isfinite(plan.bound)
+    land = BidLandscape(bids=[[1.0], [1.0]], clicks=[[1.0], [1.0]], cost=[[1e308], [1e308]])
+    plan = optimize_bids(land, 1.7e308, objective="clicks", method=method)  # type: ignore[arg-type]
+    assert plan.success and plan.fun == 1.0 and plan.spend == 1e308
+
+
+def test_shadow_price_beyond_float64_raises() -> None:
+    """A cell worth 1e300 clicks for 1e-10 yuan at the margin: the dual's shadow price
+    was inf in a plan that said success."""
+    land = BidLandscape(
+        bids=[[1.0, 2.0], [1.0, 2.0]],
+        clicks=[[1e300, 2e300], [1.0, 2.0]],
+        cost=[[1e-10, 2e-10], [1.0, 5.0]],
+    )
+    with pytest.raises(InvalidInputError, match="shadow_price"):
+        optimize_bids(land, 1.5e-10, objective="clicks")

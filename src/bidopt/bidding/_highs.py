@@ -260,7 +260,7 @@ def _scale(values: FloatArray) -> float:
     top = float(np.max(np.abs(values))) if values.size else 0.0
     if not math.isfinite(top) or top <= 0 or 1.0 / _UNSCALED <= top <= _UNSCALED:
         return 1.0
-    return float(2.0 ** math.frexp(top)[1])
+    return math.ldexp(1.0, min(math.frexp(top)[1], 1023))  # (2.0**1024 overflows)
 
 
 def _round_down(problem: BidProblem, rows: IntArray, cols: IntArray, x: FloatArray) -> IntArray:

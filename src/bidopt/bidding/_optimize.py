@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -271,6 +272,7 @@ def make_plan(
     message = solution.message
     status, success = solution.status, solution.status == 0
     bound = max(solution.bound, fun)
+    _check_finite(problem, metrics, fun, bound, solution)
     gap = (bound - fun) / bound if bound > 0 else 0.0
     if method != "milp" and gap > 0.01 and certificate.holds:
         message += f" The plan may be up to {gap:.1%} below the optimum (its certified gap)" + (
@@ -303,3 +305,36 @@ def make_plan(
         nit=solution.nit,
         certificate=certificate,
     )
+
+
+def _check_finite(
+    problem: BidProblem,
+    metrics: Mapping[str, Any],
+    fun: float,
+    bound: float,
+    solution: Solution,
+) -> None:
+    """Raise when a plan's total or multiplier is beyond float64 (inf or NaN): a
+    landscape whose sums over keywords overflow (cells near 1e308), or whose value per
+    yuan does (value 1e300 for 1e-10 yuan), has no plan in floating point."""
+    totals = {"objective": fun, "bound": bound, "spend": float(metrics["cost"].sum())}
+    totals |= {"clicks": float(metrics["clicks"].sum())}
+    bad = [name for name, x in totals.items() if not math.isfinite(x)]
+    if bad:
+        raise InvalidInputError(
+            "`landscape` must have totals within float64's range: the plan's "
+            f"{' and '.join(bad)} overflow (float64 holds at most 1.8e308). Rescale it "
+            f"(e.g. thousands of yuan) before planning. Got {bad[0]} "
+            f"{totals[bad[0]]!r} instead."
+        )
+    for name, x in (
+        ("shadow_price", solution.shadow_price),
+        ("target_multiplier", solution.target_multiplier),
+    ):
+        if not math.isfinite(x):
+            raise InvalidInputError(
+                "`landscape` must have values per yuan within float64's range: the "
+                f"plan's {name} (value per yuan at the margin) overflows, from a cell "
+                "worth far more than it costs. Rescale value or cost before planning. "
+                f"Got {name} {x!r} instead."
+            )
