@@ -9,11 +9,15 @@ the plan came back empty with ``success=True``, "Optimal (HiGHS)" and a bound of
 from __future__ import annotations
 
 import itertools
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from bidopt.bidding import optimize_bids
+from bidopt.bidding import _kernels, _threads, optimize_bids
 from bidopt.exceptions import InvalidInputError
 from bidopt.landscape import BidLandscape
 
@@ -105,3 +109,82 @@ def test_shadow_price_beyond_float64_raises() -> None:
     )
     with pytest.raises(InvalidInputError, match="shadow_price"):
         optimize_bids(land, 1.5e-10, objective="clicks")
+
+
+def test_a_pool_in_use_survives_a_change_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changing ``BIDOPT_THREADS`` shut the previous pool down while another thread could
+    still be handing it chunks ('cannot schedule new futures after shutdown')."""
+    pool = _threads._executor(1)
+    _threads._executor(2)  # BIDOPT_THREADS changed elsewhere
+    assert pool.submit(lambda: 7).result() == 7
+    assert _threads._executor(1) is pool
+    # the same through run(): three threads planning while the setting changes
+    errors: list[str] = []
+    stop = time.perf_counter() + 0.5
+
+    def plan_rows() -> None:
+        while time.perf_counter() < stop:
+            try:
+                assert _threads.run([lambda i=i: i for i in range(8)]) == list(range(8))
+            except Exception as error:  # collected, asserted below
+                errors.append(repr(error))
+
+    monkeypatch.setenv("BIDOPT_THREADS", "2")
+    workers = [threading.Thread(target=plan_rows) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    flips = 0
+    while time.perf_counter() < stop:
+        os.environ["BIDOPT_THREADS"] = str(2 + flips % 3)
+        flips += 1
+    for worker in workers:
+        worker.join()
+    assert not errors, errors[:3]
+
+
+def _rows_at_threshold(n: int, n_levels: int, rng: np.random.Generator) -> BidLandscape:
+    """S-shaped rows, the first chunk's and a middle chunk's rows without any step."""
+    bids = np.cumsum(rng.uniform(0.05, 1.0, (n, n_levels)), axis=1)
+    scale = rng.uniform(0.5, 5.0, (n, 1))
+    clicks = rng.uniform(1, 100, (n, 1)) * -np.expm1(-((bids / scale) ** 2))
+    cost = np.maximum.accumulate(clicks * bids * rng.uniform(0.4, 1.0, (n, 1)), axis=1)
+    cuts = [n * i // _threads.N_CHUNKS for i in range(_threads.N_CHUNKS + 1)]
+    for start, stop in ((cuts[0], cuts[1]), (cuts[4], cuts[5])):  # the chunks above the threshold
+        clicks[start:stop] = 0.0
+        cost[start:stop] = 0.0
+    return BidLandscape(bids=bids, clicks=clicks, cost=cost, conversions=0.05 * clicks)
+
+
+@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.parametrize("n", [_threads.MIN_POINTS // 16 - 1, _threads.MIN_POINTS // 16 + 3])
+def test_plans_at_the_chunking_threshold_on_any_threads(
+    monkeypatch: pytest.MonkeyPatch, n: int
+) -> None:
+    """Just below and above ``MIN_POINTS`` (16 levels), rows without steps in whole
+    chunks, masks from max_cpc / bid bounds and a target: the same plan, bit for bit, on
+    1-4 threads and from three Python threads at once."""
+    rng = np.random.default_rng(n)
+    land = _rows_at_threshold(n, 16, rng)
+    assert len(_threads.chunks(n, 16)) == (1 if n * 16 < _threads.MIN_POINTS else 8)
+    total = float(land.cost[:, -1].sum())
+    cpc = float(np.median(land.cost[land.clicks > 0] / land.clicks[land.clicks > 0]))
+    cases: tuple[dict[str, object], ...] = (
+        {"objective": "clicks"},
+        {"max_cpc": cpc},
+        {"min_bid": 1.0, "max_bid": 4.0},
+        {"target_cpa": 0.9 * total / float(land.conversions[:, -1].sum())},
+    )
+
+    def key(kw: dict[str, object]) -> tuple[bytes, float, float, str]:
+        plan = optimize_bids(land, 0.4 * total, **kw)  # type: ignore[arg-type]
+        assert plan.success
+        return plan.levels.tobytes(), plan.fun, plan.bound, plan.message
+
+    for kw in cases:
+        seen = set()
+        for k in (1, 2, 3, 4):
+            monkeypatch.setenv("BIDOPT_THREADS", str(k))
+            seen.add(key(kw))
+        with ThreadPoolExecutor(3) as pool:  # BIDOPT_THREADS=4 in every one of them
+            seen.update(pool.map(key, [kw] * 3))
+        assert len(seen) == 1
