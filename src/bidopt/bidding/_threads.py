@@ -3,9 +3,8 @@
 A big landscape's rows are cut into :data:`N_CHUNKS` contiguous chunks whatever the
 number of threads, so a result summed over chunks (in chunk order) is the same on a
 machine with one core as on one with many; only who computes each chunk changes.  The
-calling thread and ``threads() - 1`` workers of a process-wide pool (one per number of
-workers, created on first use, and again in a forked child) each take the next chunk
-left until none is.
+calling thread and ``threads() - 1`` workers of a process-wide pool (created on first
+use, and again in a forked child) each take the next chunk left until none is.
 
 The number of threads is the environment variable ``BIDOPT_THREADS`` when set (``1``
 keeps every loop on the calling thread), else the CPUs this process may run on, at most
@@ -37,12 +36,9 @@ MAX_THREADS = 4
 #: handing work to another thread costs about what it saves.
 MIN_POINTS = 1 << 16
 
-#: One pool per number of workers (at most ``MAX_THREADS - 1`` pools), made on first use
-#: in this process and never shut down: a thread that changes ``BIDOPT_THREADS`` while
-#: another is planning must not close the pool that one is handing chunks to.
-_pools: dict[int, ThreadPoolExecutor] = {}
-_pools_pid = 0  # the process the pools were made in (a forked child makes its own)
-_pools_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_key: tuple[int, int] = (0, 0)  # (process id, workers) the pool was made for
+_pool_lock = threading.Lock()
 
 
 def threads() -> int:
@@ -80,16 +76,17 @@ def chunks(n_rows: int, n_levels: int) -> list[tuple[int, int]]:
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
-    global _pools_pid
-    with _pools_lock:
-        if _pools_pid != os.getpid():  # first use, or a forked child: the parent's
-            _pools.clear()  # pools' threads do not exist here
-            _pools_pid = os.getpid()
-        pool = _pools.get(workers)
-        if pool is None:
-            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bidopt-rows")
-            _pools[workers] = pool
-        return pool
+    """The pool of ``workers`` threads, made on first use, in a forked child, or when
+    ``BIDOPT_THREADS`` changed.  A pool replaced is not shut down: a thread still
+    handing it chunks keeps it alive, and its idle workers end once nothing refers to
+    it (shutting it down failed such a thread's next submit)."""
+    global _pool, _pool_key
+    key = (os.getpid(), workers)
+    with _pool_lock:
+        if _pool is None or _pool_key != key:
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bidopt-rows")
+            _pool_key = key
+        return _pool
 
 
 def _work(tasks: Sequence[Callable[[], T]], counter: Iterator[int], out: list[Any]) -> None:
