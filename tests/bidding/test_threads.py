@@ -182,9 +182,14 @@ def test_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_run_keeps_order_and_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BIDOPT_THREADS", "3")
     names: list[str] = []
+    worker_ran = threading.Event()
 
     def task(i: int) -> int:
         names.append(threading.current_thread().name)
+        if threading.current_thread() is threading.main_thread():
+            worker_ran.wait(10.0)  # (a trivial task list could finish before any wakes)
+        else:
+            worker_ran.set()
         return i * i
 
     assert _threads.run([lambda i=i: task(i) for i in range(7)]) == [i * i for i in range(7)]
