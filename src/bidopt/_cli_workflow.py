@@ -43,6 +43,7 @@ from bidopt.report import (
     make_bid_sheet,
     render_plan_report,
     render_split_report,
+    warning_en,
     write_bid_sheet,
     write_html,
 )
@@ -351,7 +352,8 @@ def run_plan(
         + (f"; {note}." if (note := sheet.aim_note("en")) else "."),
         _margin_line(sheet, capped=max_cpc is not None, target_cpa=target_cpa),
         *_range_lines(plan.ranges),
-        *(f"warning: {w}" for w in sheet.warnings),
+        # (the library's warnings as the command line says them: no Python names)
+        *(f"warning: {w}" for w in sheet.warnings_in("en")),
         "",
         f"Wrote {', '.join(p.name for p in written)} to {out}{written_note}.",
     ]
@@ -648,8 +650,8 @@ def run_split(
     library: dict[str, Warning] = {}
     for w in caught:
         library.setdefault(" ".join(str(w.message).split()), w.message)
-    for said, warning in library.items():
-        warn(said, warning)
+    for warning in library.values():
+        warn(" ".join(warning_en(warning).split()), warning)  # (no Python names)
     # (a channel fit_response named as spending the same every period is not said again)
     flat = {
         c

@@ -118,7 +118,12 @@ class IdentifiabilityWarning(BidoptWarning):
 
     - ``"unidentified_response"``: keywords whose bid response is only the prior;
       ``n_prior``, ``n_keywords``, ``spend_share``, ``n_days``, ``n_constant`` (of the
-      ``n_prior``, those whose bid never varied), ``min_spread``.
+      ``n_prior``, those whose bid never varied), ``min_spread``, ``n_varied`` (those
+      whose bids varied, spread >= ``min_spread``, without telling the response),
+      ``max_posterior_ratio``; with ``n_varied`` > 0 also, over those: ``varied_ratio``
+      (highest over lowest bid, at most), ``varied_spread`` and ``varied_impressions``
+      ((lowest, highest) bid spread and impressions) and ``sd_ratio`` (their campaigns'
+      posterior sd of the price dispersion over the prior's, at least).
     - ``"cost_above_bid"``: keyword-days that paid more per click than their logged bid;
       ``n_keyword_days``, ``examples`` (pairs of keyword and date, ``"YYYY-MM-DD"``).
     - ``"bid_floor"``: keywords paying about their bid per click;

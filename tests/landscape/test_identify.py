@@ -39,10 +39,11 @@ def constant_log(account):
 
 
 def test_constant_bids_warn_with_cause_and_remedy(constant_log):
-    with pytest.warns(IdentifiabilityWarning, match="did not vary") as record:
+    with pytest.warns(IdentifiabilityWarning, match="kept a constant bid") as record:
         estimate = estimate_landscapes(constant_log)
     message = str(record[0].message)
-    assert "design_bid_test" in message  # the remedy
+    assert "design_bid_test" in message and "bid test" in message  # the remedy
+    assert "varied" not in message  # (the other cause: none of them)
     assert "300 of 300 keywords" in message
     ident = estimate.identifiability
     assert isinstance(ident, Identifiability)

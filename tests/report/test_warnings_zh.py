@@ -24,7 +24,7 @@ from bidopt.datasets import make_search_account, read_keyword_log
 from bidopt.exceptions import BidoptWarning, IdentifiabilityWarning
 from bidopt.landscape import estimate_landscapes
 from bidopt.report import make_bid_sheet, render_plan_report
-from bidopt.report._words import warning_zh
+from bidopt.report._words import warning_en, warning_zh
 
 _SENTENCE = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}")  # three English words
 _COLUMNS = ["date", "keyword", "bid", "impressions", "clicks", "cost", "conversions", "revenue"]
@@ -104,21 +104,27 @@ def test_unidentified_response_in_chinese_with_its_numbers(caught: tuple) -> Non
     english = str(warning)
     assert english.startswith(
         f"The log cannot identify how {d['n_prior']} of {d['n_keywords']} keywords "
-        f"({d['spend_share']:.0%} of spend) respond to a bid change: over {d['n_days']} days "
+        f"({d['spend_share']:.0%} of spend) respond to a bid change, so their bid response "
+        f"is the prior's: the bids of 20 of them varied (up to {d['varied_ratio']:.2f}x "
     )
     assert d["n_prior"] == d["n_keywords"] == 20 and d["n_days"] == 7
-    assert d["n_constant"] == 0 and "over 7 days their bids varied too little (" in english
+    assert d["n_constant"] == 0 and d["n_varied"] == 20 and "constant" not in english
     zh = warning_zh(warning)
     _assert_chinese(zh, english)
     assert zh.startswith(
-        "报表无法判断 20 个关键词中的 20 个（占花费的 100%）对出价变化的反应：7 天里"
+        "报表无法判断 20 个关键词中的 20 个（占花费的 100%）对出价变化的反应，因此它们的出价"
+        "反应来自先验：20 个词的出价在 7 天里有变动（最高出价是最低出价的 "
     )
-    assert "出价变动太小" in zh and "0 个词" not in zh  # none kept a constant bid
-    assert "出价离散度低于 0.05" in zh
-    assert "按天" in zh and "Python 中" in zh and "optimize_bids(" not in zh
+    assert "逐日的波动掩盖了出价带来的变化" in zh and "始终不变" not in zh
+    assert "按天" in zh and "Python" not in zh and "optimize_bids(" not in zh
     # the other causes, from the same details
-    for constant, words in ((20, "这些词的出价从未变动"), (2, "其中 2 个词出价始终不变")):
-        other = IdentifiabilityWarning(english, warning.kind, {**d, "n_constant": constant})
+    for constant, words in (
+        (20, "20 个词在 7 天里出价始终不变（出价离散度低于 0.05），"),
+        (2, "（2）2 个词在 7 天里出价始终不变"),
+    ):
+        other = IdentifiabilityWarning(
+            english, warning.kind, {**d, "n_constant": constant, "n_varied": 20 - constant}
+        )
         assert words in warning_zh(other)
 
 
@@ -135,7 +141,7 @@ def test_unsafe_moves_in_chinese_with_its_numbers(caught: tuple) -> None:
     zh = warning_zh(warning)
     _assert_chinese(zh, str(warning))
     assert zh.startswith(f"方案把 {n} 个关键词的出价调整到当前出价的 ±20% 以外")
-    assert "--no-trust-region" in zh and "按天" in zh and "Python 中" in zh
+    assert "--no-trust-region" in zh and "按天" in zh and "Python" not in zh
 
 
 def test_cost_above_bid_in_chinese_with_its_numbers(gaps: list[BidoptWarning]) -> None:
@@ -223,7 +229,7 @@ def test_singular_and_large_counts() -> None:
     one = _of_kind(said, "unidentified_response")
     assert str(one).startswith("The log cannot identify how 1 of 1 keyword (100% of spend) ")
     assert warning_zh(one).startswith("报表无法判断 1 个关键词中的 1 个（占花费的 100%）")
-    assert "1 天里这些词的出价从未变动" in warning_zh(one)
+    assert "1 个词在 1 天里出价始终不变" in warning_zh(one)
 
 
 def test_many_names_say_how_many_more() -> None:
@@ -347,15 +353,17 @@ def test_chinese_plan_page_shows_library_warnings_in_chinese(caught: tuple) -> N
     assert zh[-2 - len(said) : -2] == tuple(warning_zh(w) for w in said)
     en = sheet.warnings_in("en")
     assert all(isinstance(w, str) for w in en)
-    assert en[-2 - len(said) :] == (*(str(w) for w in said), unknown, str(foreign))
+    # (the library's warnings as the pages say them: no Python names)
+    assert en[-2 - len(said) :] == (*(warning_en(w) for w in said), unknown, str(foreign))
     page = render_plan_report(sheet, lang="zh")
     assert "报表无法判断" in page and "方案把" in page
     assert "The log cannot identify" not in page and "The plan moves the bids" not in page
     assert unknown in page and str(foreign) in page
     assert "<th>关键词数</th>" in page and "<th>n</th>" not in page  # the actions' count
     english = render_plan_report(sheet, lang="en")
-    assert "The log cannot identify" in english and "The plan moves the bids" in english
+    assert "The report cannot tell" in english and "The plan moves the bids" in english
     assert "报表无法判断" not in english
+    # (the sheet's summary, for Python, keeps the library's own words)
     assert any(line.endswith(str(said[0])) for line in sheet.summary().splitlines())
 
 
@@ -389,13 +397,13 @@ def test_the_plan_command_passes_the_warnings_themselves(tmp_path: Path) -> None
     pages = {}
     for lang in ("zh", "en"):
         printed = run_plan(path, budget=budget, out=tmp_path / lang, lang=lang, safe=False)
-        assert "warning: The log cannot identify how" in printed
+        assert "warning: The report cannot tell how" in printed
         assert "warning: The plan moves the bids of" in printed
         pages[lang] = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
     assert "报表无法判断" in pages["zh"] and "方案把" in pages["zh"]
     assert "The log cannot identify" not in pages["zh"]
     assert "The plan moves the bids" not in pages["zh"]
-    assert "The log cannot identify" in pages["en"] and "报表无法判断" not in pages["en"]
+    assert "The report cannot tell" in pages["en"] and "报表无法判断" not in pages["en"]
 
 
 def test_every_documented_kind_is_rendered_in_chinese() -> None:
@@ -518,12 +526,14 @@ def test_unidentified_keywords_some_constant_read_naturally() -> None:
     english = identify_module._unidentified_text(d)
     assert english.startswith(
         "The log cannot identify how 18 of 18 keywords (100% of spend) respond to a bid "
-        "change: over 21 days, 3 of them kept a constant bid and the bids of the other 15 "
-        "varied too little (bid spread < 0.05, "
+        "change, so their bid response is the prior's: (1) the bids of 15 of them varied "
+        "(bid spread >= 0.05) over 21 days, but the day-to-day swings of impressions and "
+        "clicks hide how the bid moved them. Their changes so far did not tell it; "
     )
+    assert "; (2) 3 of them kept a constant bid over 21 days (bid spread < 0.05) " in english
     one = identify_module._unidentified_text({**d, "n_constant": 17})
-    assert (
-        "over 21 days, 17 of them kept a constant bid and the bid of the other one varied " in one
-    )
+    assert "(1) the bid of 1 of them varied (bid spread >= 0.05) over 21 days" in one
+    assert "Its changes so far did not tell it" in one
     zh = warning_zh(IdentifiabilityWarning(english, "unidentified_response", d))
-    assert "：21 天里，其中 3 个词出价始终不变，其余词的出价变动太小（" in zh
+    assert "（1）15 个词的出价在 21 天里有变动（出价离散度不低于 0.05）" in zh
+    assert "；（2）3 个词在 21 天里出价始终不变（出价离散度低于 0.05）" in zh

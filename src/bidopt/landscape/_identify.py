@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._identify_words import listed, unidentified_causes
 from bidopt._optional import require_pandas
 from bidopt._validation import rebuild_on_unpickle
 from bidopt._wording import counted
@@ -127,14 +128,37 @@ class Identifiability:
         if share < WARN_SHARE:
             return None
         blind = self.source == "prior"
+        # two causes, told apart per keyword: a bid that never moved (spread below
+        # MIN_SPREAD), or bids that did move but whose campaign's price dispersion (and
+        # the account's) stayed as vague as the prior: the days' swings hide the response
+        constant = blind & (self.bid_spread < MIN_SPREAD)
+        varied = blind & ~constant
         details: dict[str, Any] = {
             "n_prior": int(blind.sum()),
             "n_keywords": int(self.n_keywords),
             "spend_share": float(share),
             "n_days": int(self.n_log_days),
-            "n_constant": int((blind & (self.bid_spread < MIN_SPREAD)).sum()),
+            "n_constant": int(constant.sum()),
             "min_spread": float(MIN_SPREAD),
+            "n_varied": int(varied.sum()),
+            "max_posterior_ratio": float(MAX_POSTERIOR_RATIO),
         }
+        if varied.any():
+            ratio = self.sigma_sd[varied] / self.prior_sd if self.prior_sd > 0 else np.ones(1)
+            details.update(
+                {
+                    "varied_ratio": float(self.bid_ratio[varied].max()),
+                    "varied_spread": (
+                        float(self.bid_spread[varied].min()),
+                        float(self.bid_spread[varied].max()),
+                    ),
+                    "varied_impressions": (
+                        float(self.impressions[varied].min()),
+                        float(self.impressions[varied].max()),
+                    ),
+                    "sd_ratio": float(np.min(ratio)),
+                }
+            )
         return IdentifiabilityWarning(_unidentified_text(details), "unidentified_response", details)
 
     def summary(self) -> str:
@@ -232,26 +256,15 @@ def keyword_bids(
 def _unidentified_text(details: Mapping[str, Any]) -> str:
     """The English message of an ``"unidentified_response"`` warning from its details
     (see :class:`~bidopt.exceptions.IdentifiabilityWarning`)."""
-    n_prior, n_constant = details["n_prior"], details["n_constant"]
-    over = f"over {counted(details['n_days'], 'day')}"
-    if n_constant == n_prior:
-        cause = f"{over} their bids did not vary"
-    elif n_constant == 0:
-        cause = f"{over} their bids varied too little"
-    else:
-        # (not "over 7 days 1 kept a constant bid": the two counts ran together)
-        n_other = n_prior - n_constant
-        cause = (
-            f"{over}, {n_constant:,} of them kept a constant bid and "
-            + ("the bid of the other one" if n_other == 1 else f"the bids of the other {n_other:,}")
-            + " varied too little"
-        )
+    n_prior = details["n_prior"]
+    causes = listed(unidentified_causes(details))
     return (
         f"The log cannot identify how {n_prior} of {counted(details['n_keywords'], 'keyword')} "
         f"({details['spend_share']:.0%} of spend) respond{'s' * (n_prior == 1)} to a bid "
-        f"change: {cause} (bid spread < {details['min_spread']:g}, or too few days and "
-        "impressions in their campaign and the account to learn the price dispersion), so "
-        "their bid response is the prior's. Plans made with optimize_bids(estimate, ...) keep "
-        "their bids near today's and report wide ranges. Remedy: vary their bids for "
-        "two weeks (see bidopt.landscape.design_bid_test) and estimate again."
+        f"change, so their bid response is the prior's: {causes}. Plans made with "
+        "optimize_bids(estimate, ...) keep their bids within 20% beyond the bids the log "
+        "shows (today's +-20% for a bid that never moved), except where a keyword is "
+        "paused or the budget is below what those bids spend (then bids go lower), and "
+        "report wide ranges. bidopt.landscape.design_bid_test gives the test's bids day by "
+        "day; estimate again after it."
     )

@@ -30,6 +30,8 @@ from bidopt.report._words import (
     bid_reasons,
     cap_warning,
     sheet_warnings,
+    trust_warning,
+    warning_en,
     warning_zh,
 )
 from bidopt.typing import BoolArray, FloatArray, ObjectArray
@@ -231,8 +233,8 @@ class BidSheet:
         :class:`~bidopt.exceptions.BidoptWarning` objects of a known ``kind`` (said from
         their ``details``), else as written."""
         lang = check_lang(lang)
-        if lang == "en":
-            return tuple(str(w) for w in self.warnings)
+        if lang == "en":  # (the library's warnings without Python names: warning_en)
+            return tuple(warning_en(w) for w in self.warnings)
         extra = self.warnings[len(self.warnings_zh) :]
         return self.warnings_zh + tuple(warning_zh(w) for w in extra)
 
@@ -571,6 +573,35 @@ def make_bid_sheet(
             c for c in ("campaign", "ad_group", "match_type") if getattr(log, c) is None
         ),
     )
+    # a plan on the estimate keeps each bid in a trust region: from 20% below the lower of
+    # today's bid and the lowest the report shows to 20% above the higher of today's and
+    # the highest (bidopt.bidding's TRUST_STEP, log 1.2); it may pause a keyword, and go
+    # lower where the budget or a target needs it: the warning names those keywords
+    # (a plan made with safe=False has no region: its trust_scale is NaN)
+    if over_draws and plan.ranges is not None and np.isfinite(plan.ranges.trust_scale):
+        band = 1.2
+        seen_low = np.where(np.isfinite(min_history_bid), min_history_bid, current)
+        floor = np.minimum(current, seen_low) / band
+        names = key_cols["keyword"].astype(str)
+        # (a step of slack: the region's levels are rounded to the cent, and so is the bid)
+        below = (new > 0) & (current > 0) & (new < floor - step_)
+        lowest = np.where(current > 0, np.maximum(np.round(floor, 2), low), 0.0)
+        with_orders = bool(np.isfinite(now_orders).all())
+        bought = now_orders if with_orders else now_clicks
+        said = trust_warning(
+            [
+                (names[i], float(now_cost[i]), float(bought[i]))
+                # (a keyword that spends nothing at today's bid loses nothing paused)
+                for i in np.flatnonzero(paused & (current > 0) & (now_cost >= 0.005))
+            ],
+            [names[i] for i in np.flatnonzero(below)],
+            asked,  # (the merchant's budget: the plan may aim a little below it)
+            float(_evaluate(estimate, lowest, over_draws)[0].sum()),
+            "orders" if with_orders else "clicks",
+            aim,
+        )
+        if said is not None:
+            warnings, warnings_zh = (*warnings, said[0]), (*warnings_zh, said[1])
     capped = None
     if uncapped is not None and cap is not None:
         capped = (new == 0) & (current > 0) & (uncapped.bids > 0)

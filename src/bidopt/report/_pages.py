@@ -29,7 +29,7 @@ from bidopt.report._html import (
     text,
     warnings_block,
 )
-from bidopt.report._words import ACTION_ZH, issue_zh, warning_zh
+from bidopt.report._words import ACTION_ZH, issue_zh, warning_en, warning_zh
 
 __all__ = ["render_plan_report", "render_split_report"]
 
@@ -578,7 +578,7 @@ def render_split_report(
         "optimal": words["no_rule"] if over_draws else words["optimal"],
     }
     rows = []
-    notes = [warning_zh(w) if lang == "zh" else str(w) for w in warnings]
+    notes = [warning_zh(w) if lang == "zh" else warning_en(w) for w in warnings]
     for j, c in enumerate(channels):
         row: list[Any] = [c, *(number(float(shown[n].spend[j]), 0) for n in names)]
         if observed is not None and c in observed:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from bidopt._identify_words import BID_TEST, listed, unidentified_causes
 from bidopt._wording import amount, counted
 from bidopt.datasets import LoadIssue
 from bidopt.exceptions import BidoptWarning
@@ -23,6 +24,8 @@ __all__ = [
     "cap_warning",
     "issue_zh",
     "sheet_warnings",
+    "trust_warning",
+    "warning_en",
     "warning_zh",
 ]
 
@@ -260,6 +263,91 @@ def cap_warning(
     return en, zh
 
 
+def trust_warning(
+    paused: Sequence[tuple[str, float, float]],
+    lowered: Sequence[str],
+    budget: float,
+    floor_spend: float,
+    unit: str = "orders",
+    aim: float | None = None,
+) -> tuple[str, str] | None:
+    """The warning (English, Chinese) for a plan on an estimate that leaves its trust
+    region (bids within 20% beyond those the report shows): ``paused``, the keywords it
+    pauses, each with what it spends and buys a day at today's bid (yuan, ``unit``);
+    ``lowered``, those it bids below the region; ``budget`` the daily budget and
+    ``floor_spend`` what the region's lowest bids spend a day (yuan); ``aim`` the spend
+    the plan aims at when below the budget (its spend rule over the estimate's draws).
+    None when the plan stays within the region."""
+    if not paused and not lowered:
+        return None
+    en: list[str] = []
+    zh: list[str] = []
+    unit_zh = "笔成交" if unit == "orders" else "次点击"
+    if paused:
+        shown = paused[:3]
+        more = len(paused) - len(shown)
+        named = "; ".join(f"{k}: {c:,.2f} yuan a day for {b:,.2f} {unit}" for k, c, b in shown)
+        named_zh = "；".join(
+            f"{k}：每天花费 {c:,.2f} 元，带来 {b:,.2f} {unit_zh}" for k, c, b in shown
+        )
+        en.append(
+            f"pauses {counted(len(paused), 'keyword')} ({named}"
+            f"{f'; and {more:,} more' if more else ''}, as estimated at today's bid, where the "
+            "report has data): pausing does not rest on the guessed response to a bid change; "
+            "the plan finds that money buys more elsewhere, or a target or cap rules it out"
+        )
+        zh.append(
+            f"暂停 {len(paused):,} 个关键词（{named_zh}{f' 等，另有 {more:,} 个' if more else ''}，"
+            "均为按当前出价估计，报表在该出价下有数据）：暂停不依赖猜测的出价"
+            "反应；方案认为这些钱花在其他词上能买到更多，或目标、上限排除了它们"
+        )
+    if lowered:
+        shown_l = ", ".join(lowered[:5]) + (
+            f" and {len(lowered) - 5:,} more" if len(lowered) > 5 else ""
+        )
+        shown_lz = "、".join(lowered[:5]) + (f" 等 {len(lowered):,} 个" if len(lowered) > 5 else "")
+        aim = budget if aim is None else min(aim, budget)
+        if aim < floor_spend <= budget:
+            why = (
+                f"the plan aims at {aim:,.2f} yuan a day (below the budget, so that its spend "
+                "keeps within it in most of the estimate's draws), below the "
+                f"{floor_spend:,.2f} yuan the region's lowest bids would spend, so it reaches "
+                "further down"
+            )
+            why_zh = (
+                f"方案按每天 {aim:,.2f} 元规划（低于预算，使多数抽样下花费不超预算），低于信任区域"
+                f"最低出价每天的花费 {floor_spend:,.2f} 元，因此区域向下延伸"
+            )
+        elif floor_spend > budget * (1 + 1e-9):
+            why = (
+                f"the budget, {budget:,.2f} yuan a day, is below the {floor_spend:,.2f} yuan "
+                "the region's lowest bids would spend, so it reaches further down"
+            )
+            why_zh = (
+                f"预算每天 {budget:,.2f} 元，低于信任区域最低出价每天的花费 {floor_spend:,.2f} 元，"
+                "因此区域向下延伸"
+            )
+        else:
+            why = "a target or cap needs lower bids than the region holds"
+            why_zh = "目标或上限需要比区域更低的出价"
+        en.append(
+            f"bids {counted(len(lowered), 'keyword')} below it ({shown_l}): {why}; what those "
+            "bids buy is extrapolated, not observed"
+        )
+        zh.append(
+            f"把 {len(lowered):,} 个关键词的出价降到区域以下（{shown_lz}）：{why_zh}；这些出价"
+            "能买到什么是外推的，不是观察到的"
+        )
+    return (
+        "The plan leaves the trust region (bids within 20% beyond the bids the report shows, "
+        "today's +-20% for a bid that never moved) on some keywords: it "
+        + "; and it ".join(en)
+        + ".",
+        "方案在部分关键词上超出了信任区域（报表中出现过的出价范围上下 20%，出价从未变动的词为"
+        "当前出价的 ±20%）：" + "；并".join(zh) + "。",
+    )
+
+
 def sheet_warnings(
     *,
     certified: tuple[bool, str],
@@ -458,31 +546,107 @@ def _names_zh(names: Sequence[str], total: int) -> str:
     return shown + (f" 等 {total:,} 个" if total > len(names) else "")
 
 
+#: The bid test of :data:`bidopt._identify_words.BID_TEST`, in Chinese.
+_BID_TEST_ZH = (
+    "为期两周的出价测试：每个词的出价按天在当前出价的 1.5 倍和 1/1.5 之间交替，一半词调高时"
+    "另一半调低（抵消账户逐日的波动）"
+)
+
+#: What a plan on the estimate does with the bids of keywords it cannot identify (the
+#: trust region), in English for the command line and the pages, and in Chinese.
+TRUST_EN = (
+    "The plan keeps their bids within 20% beyond the bids the report shows (today's +-20% "
+    "for a bid that never moved), except where it pauses a keyword or the budget is below "
+    "what those bids spend (then bids go lower; a warning names them), and reports wide "
+    "ranges."
+)
+_TRUST_ZH = (
+    "方案会让这些词的出价保持在报表中出现过的出价范围上下 20% 以内（出价从未变动的词为当前"
+    "出价的 ±20%），但可能暂停某个词，预算低于这些出价的花费时出价会更低（另有警告列出这些"
+    "词），并给出较宽的区间。"
+)
+
+
 def _unidentified_zh(d: Mapping[str, Any]) -> str:
-    n_prior, n_constant = d["n_prior"], d["n_constant"]
-    if n_constant == n_prior:
-        cause = "这些词的出价从未变动"
-    elif n_constant == 0:
-        cause = "这些词的出价变动太小"
-    else:
-        cause = f"，其中 {n_constant:,} 个词出价始终不变，其余词的出价变动太小"
+    n_prior, n_constant, n_days = d["n_prior"], d["n_constant"], d["n_days"]
+    n_varied = d.get("n_varied", n_prior - n_constant)
+    causes = []
+    if n_varied:
+        each = "该词" if n_varied == 1 else "每个词"
+        if "varied_ratio" in d:
+            lo, hi = d["varied_spread"]
+            spread = f"{lo:.2g}" if f"{lo:.2g}" == f"{hi:.2g}" else f"{lo:.2g}–{hi:.2g}"
+            shown_lo, shown_hi = d["varied_impressions"]
+            imps = f"{shown_lo:,.0f}" + ("" if n_varied == 1 else f"–{shown_hi:,.0f}")
+            what = (
+                f"（最高出价是最低出价的 {d['varied_ratio']:.2f} 倍，出价离散度 {spread}，高于"
+                f"判定为有变动所需的 {d['min_spread']:g}），{each}有 {imps} 次展现，但展现和点击"
+                "逐日的波动掩盖了出价带来的变化：所在计划里竞争对手出价的离散程度（它决定出价"
+                "变化带来多少点击）几乎和先验一样不确定（后验标准差至少是先验的 "
+                f"{d['sd_ratio']:.2f}，不超过 {d['max_posterior_ratio']:g} 才算估计出）"
+            )
+        else:
+            what = (
+                f"（出价离散度不低于 {d['min_spread']:g}），但展现和点击逐日的波动掩盖了出价"
+                "带来的变化"
+            )
+        causes.append(
+            f"{n_varied:,} 个词的出价在 {n_days} 天里有变动{what}。已有的出价变动没能说明"
+            "反应，能说明的是" + _BID_TEST_ZH
+        )
+    if n_constant:
+        causes.append(
+            f"{n_constant:,} 个词在 {n_days} 天里出价始终不变（出价离散度低于 "
+            f"{d['min_spread']:g}），所在计划里也没有别的词能说明反应。能说明的是"
+            + ("同样的测试" if n_varied else _BID_TEST_ZH)
+        )
     return (
         f"报表无法判断 {d['n_keywords']:,} 个关键词中的 {n_prior:,} 个（占花费的 "
-        f"{d['spend_share']:.0%}）对出价变化的反应：{d['n_days']} 天里{cause}（出价离散度低于 "
-        f"{d['min_spread']:g}，或所在计划和账户的天数与展现量不足以估计价格离散度），因此它们"
-        "的出价反应来自先验。方案会让这些词的出价保持在当前附近，并给出较宽的区间。"
-        "补救：两周内让这些词的出价按天在几个水平之间变动（Python 中可用 "
-        "bidopt.landscape.design_bid_test 生成测试方案），然后重新估计。"
+        f"{d['spend_share']:.0%}）对出价变化的反应，因此它们的出价反应来自先验："
+        f"{listed(causes, zh=True)}。" + _TRUST_ZH + "测试之后用新的报表重新规划。"
     )
+
+
+def _unidentified_en(d: Mapping[str, Any]) -> str:
+    n_prior = d["n_prior"]
+    causes = listed(unidentified_causes(d))
+    return (
+        f"The report cannot tell how {n_prior} of {counted(d['n_keywords'], 'keyword')} "
+        f"({d['spend_share']:.0%} of spend) respond{'s' * (n_prior == 1)} to a bid change, "
+        f"so their bid response is a prior guess: {causes}. {TRUST_EN} Plan again on the "
+        "report of the test."
+    )
+
+
+def _unsafe_en(d: Mapping[str, Any]) -> str:
+    return (
+        f"The plan moves the bids of {counted(d['n_keywords'], 'keyword')} whose response "
+        "to a bid change the report cannot tell (their bids never varied) beyond "
+        f"+-{d['band']:.0%} of today's (--no-trust-region): its promises for them rest on a "
+        "prior guess. Remedy: plan without --no-trust-region, or run a bid test first: "
+        f"{BID_TEST}."
+    )
+
+
+def _replaced(pairs: tuple[tuple[str, str], ...]) -> Callable[[Warning], str]:
+    """A rendering that replaces each Python fragment of a warning's English text by
+    its plain words (a fragment no longer in the text: left as it is)."""
+
+    def render(warning: Warning) -> str:
+        text = str(warning)
+        for python, plain in pairs:
+            text = text.replace(python, plain)
+        return text
+
+    return render
 
 
 def _unsafe_zh(d: Mapping[str, Any]) -> str:
     return (
         f"方案把 {d['n_keywords']:,} 个关键词的出价调整到当前出价的 ±{d['band']:.0%} 以外，"
-        "而报表无法判断这些词对出价变化的反应（它们的出价从未变动）（safe=False / "
-        "--no-trust-region）：方案对它们的预期只来自先验。补救：使用默认的信任区域规划"
-        "（命令行去掉 --no-trust-region，Python 中 safe=True），或先做两周出价测试：按天"
-        "变动这些词的出价（Python 中见 bidopt.landscape.design_bid_test）。"
+        "而报表无法判断这些词对出价变化的反应（它们的出价从未变动）（--no-trust-region）："
+        "方案对它们的预期只来自先验。补救：使用默认的信任区域规划（去掉 --no-trust-region），"
+        f"或先做{_BID_TEST_ZH}。"
     )
 
 
@@ -507,8 +671,7 @@ def _floor_zh(d: Mapping[str, Any]) -> str:
         f"{d['paid_share']:.0%}（{_names_zh(d['examples'], n)}）：处于平台最低出价或保留价，"
         "或处于竞价边缘，报表无法判断它们赢得了多少流量。估计按它们在当前出价下赢得 "
         f"{d['win_share']:.1%} 的流量来读：按报表中的出价，点击与报表一致，{cost}。"
-        "补救：按天变动这些词的出价（Python 中见 bidopt.landscape.design_bid_test）后"
-        "重新估计。"
+        f"补救：做{_BID_TEST_ZH}，再用测试后的报表重新规划。"
     )
 
 
@@ -592,6 +755,46 @@ def warning_zh(warning: str | Warning) -> str:
     if isinstance(warning, BidoptWarning) and warning.kind in _WARNINGS_ZH:
         try:
             return _WARNINGS_ZH[warning.kind](warning.details)
+        except (KeyError, TypeError, ValueError):  # details not as the kind has them
+            pass
+    return str(warning)
+
+
+#: The English of each kind of the library's warnings whose own text names Python
+#: (``optimize_bids(estimate, ...)``, ``design_bid_test``, ``safe=``, ``lift_tests=``),
+#: as the command line and the report pages say it: the command-line option or plain
+#: words instead.
+_WARNINGS_EN: dict[str, Callable[[Warning], str]] = {
+    "unidentified_response": lambda w: _unidentified_en(getattr(w, "details", {})),
+    "unsafe_moves": lambda w: _unsafe_en(getattr(w, "details", {})),
+    "bid_floor": _replaced(
+        (
+            (
+                "vary their bids (see bidopt.landscape.design_bid_test) and estimate again.",
+                f"run {BID_TEST}, and plan again on its report.",
+            ),
+        )
+    ),
+    "flat_spend": _replaced(
+        (
+            (
+                " (lift_tests=) ",
+                " (spend switched off or up in some regions or weeks, and the difference "
+                "measured) ",
+            ),
+        )
+    ),
+}
+
+
+def warning_en(warning: str | Warning) -> str:
+    """A library warning as the command line and an English report page say it: a
+    :class:`~bidopt.exceptions.BidoptWarning` whose text names Python (a function, a
+    parameter) in plain words and command-line options, from its ``kind`` and
+    ``details``; any other warning (or plain text) as its text, unchanged."""
+    if isinstance(warning, BidoptWarning) and warning.kind in _WARNINGS_EN:
+        try:
+            return _WARNINGS_EN[warning.kind](warning)
         except (KeyError, TypeError, ValueError):  # details not as the kind has them
             pass
     return str(warning)
