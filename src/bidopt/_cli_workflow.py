@@ -213,8 +213,14 @@ def run_plan(
     try:
         log = read_keyword_log(path, errors="raise" if strict else "drop")
     except InvalidInputError as exc:
-        # the reader names its Python parameter; the command line calls it REPORT
-        raise _renamed(exc, "`source`", "REPORT (the keyword report)") from None
+        # the reader names its Python parameter and option; the command line calls them
+        # REPORT and (without) --strict
+        refused = _renamed(exc, "`source`", "REPORT (the keyword report)")
+        python = "pass errors='drop' to drop bad rows and list them in its `.report`"
+        if strict and type(refused) is InvalidInputError and python in str(refused):
+            plain = "run without --strict to drop bad rows and list them in report.html"
+            refused = InvalidInputError(str(refused).replace(python, plain))
+        raise refused from None
     load = log.report
     if len(log) == 0:
         why = "; ".join(load.causes()[:3])

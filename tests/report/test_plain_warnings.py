@@ -131,3 +131,19 @@ def test_a_paused_keyword_is_named_with_what_it_buys_today() -> None:
     en, zh = trust_warning([], ["a", "b"], 800.0, 600.0) or ("", "")
     assert "bids 2 keywords below it (a, b): a target or cap needs lower bids" in en
     assert "目标或上限需要比区域更低的出价" in zh
+
+
+def test_strict_names_the_line_and_the_command_lines_remedy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account = make_search_account(5, n_days=7, rng=3)
+    path = _write_log(tmp_path / "report.csv", account.log)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[3]]) + "\n", encoding="utf-8")  # a copy of line 4
+    args = ["plan", str(path), "--budget", "100", "--out", str(tmp_path / "o"), "--strict"]
+    assert main([*args, "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"line {len(lines) + 1} of " in err and "repeats line 4 exactly" in err, err
+    assert "run without --strict to drop bad rows and list them in report.html" in err
+    assert not PYTHON.search(err) and "errors=" not in err, err
+    assert not re.search(r"\brows? \d", err), err  # (no 0-based row numbers)
