@@ -71,6 +71,10 @@ def test_each_warning_kind_that_names_python_is_said_in_plain_words() -> None:
         if warning.kind in ("unidentified_response", "bid_floor", "unsafe_moves"):
             assert "bid test" in plain and "出价测试" in zh
     assert "--no-trust-region" in warning_en(said[-1])
+    # (the trust region is the default: --no-trust-region plans have none)
+    (unidentified,) = [w for w in said if w.kind == "unidentified_response"]
+    assert "By default (without --no-trust-region) the plan keeps" in warning_en(unidentified)
+    assert "默认（不加 --no-trust-region 时）方案会" in warning_zh(unidentified)
     assert PYTHON.search(str(said[0]))  # (the library's own words keep the Python names)
 
 

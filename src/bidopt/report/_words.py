@@ -555,13 +555,15 @@ _BID_TEST_ZH = (
 #: What a plan on the estimate does with the bids of keywords it cannot identify (the
 #: trust region), in English for the command line and the pages, and in Chinese.
 TRUST_EN = (
-    "The plan keeps their bids within 20% beyond the bids the report shows (today's +-20% "
+    "By default (without --no-trust-region) the plan keeps their bids within 20% beyond "
+    "the bids the report shows (today's +-20% "
     "for a bid that never moved), except where it pauses a keyword or the budget is below "
     "what those bids spend (then bids go lower; a warning names them), and reports wide "
     "ranges."
 )
 _TRUST_ZH = (
-    "方案会让这些词的出价保持在报表中出现过的出价范围上下 20% 以内（出价从未变动的词为当前"
+    "默认（不加 --no-trust-region 时）方案会让这些词的出价保持在报表中出现过的出价范围上下 "
+    "20% 以内（出价从未变动的词为当前"
     "出价的 ±20%），但可能暂停某个词，预算低于这些出价的花费时出价会更低（另有警告列出这些"
     "词），并给出较宽的区间。"
 )
