@@ -92,7 +92,7 @@ def test_safe_plan_stays_near_today_s_bids_and_beats_them(constant, account, bud
 
 
 def test_unsafe_plan_moves_freely_and_warns(constant, budget):
-    with pytest.warns(IdentifiabilityWarning, match="never varied"):
+    with pytest.warns(IdentifiabilityWarning, match="beyond the trust region"):
         plan = optimize_bids(constant, budget, safe=False)
     assert np.isnan(plan.ranges.trust_scale)
     today = constant.identifiability.current_bid

@@ -137,10 +137,13 @@ def test_unsafe_moves_in_chinese_with_its_numbers(caught: tuple) -> None:
     assert str(warning).startswith(
         f"The plan moves the bids of {n} keyword{'s' * (n > 1)} whose response"
     )
-    assert "beyond +-20% of today's (safe=False)" in str(warning)
+    assert "beyond the trust region (20% beyond the bids the log shows, +-20% of " in str(warning)
+    assert "never moved) (safe=False)" in str(warning) and "never varied" not in str(warning)
     zh = warning_zh(warning)
     _assert_chinese(zh, str(warning))
-    assert zh.startswith(f"方案把 {n} 个关键词的出价调整到当前出价的 ±20% 以外")
+    assert zh.startswith(f"方案把 {n} 个关键词的出价调整到信任区域以外（报表中出现过的出价范围")
+    assert "从未变动）" not in zh and "--no-trust-region" in warning_en(warning)
+    assert "never varied" not in warning_en(warning)
     assert "--no-trust-region" in zh and "按天" in zh and "Python" not in zh
 
 

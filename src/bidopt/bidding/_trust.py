@@ -654,8 +654,9 @@ def _unsafe_text(details: Mapping[str, Any]) -> str:
     safe=False)``) from its details."""
     return (
         f"The plan moves the bids of {counted(details['n_keywords'], 'keyword')} whose "
-        "response to a bid change the log cannot identify (their bids never varied) beyond "
-        f"+-{details['band']:.0%} of today's (safe=False): its promises for them rest on the "
+        "response to a bid change the log cannot identify beyond the trust region "
+        f"({details['band']:.0%} beyond the bids the log shows, +-{details['band']:.0%} of "
+        "today's for a bid that never moved) (safe=False): its promises for them rest on the "
         "prior. Remedy: plan with safe=True, or run a bid test first "
         "(bidopt.landscape.design_bid_test)."
     )

@@ -623,9 +623,10 @@ def _unidentified_en(d: Mapping[str, Any]) -> str:
 def _unsafe_en(d: Mapping[str, Any]) -> str:
     return (
         f"The plan moves the bids of {counted(d['n_keywords'], 'keyword')} whose response "
-        "to a bid change the report cannot tell (their bids never varied) beyond "
-        f"+-{d['band']:.0%} of today's (--no-trust-region): its promises for them rest on a "
-        "prior guess. Remedy: plan without --no-trust-region, or run a bid test first: "
+        "to a bid change the report cannot tell beyond the trust region "
+        f"({d['band']:.0%} beyond the bids the report shows, +-{d['band']:.0%} of today's for "
+        "a bid that never moved) (--no-trust-region): its promises for them rest on a "
+        "prior guess. Remedy: plan without --no-trust-region, or first run "
         f"{BID_TEST}."
     )
 
@@ -645,8 +646,9 @@ def _replaced(pairs: tuple[tuple[str, str], ...]) -> Callable[[Warning], str]:
 
 def _unsafe_zh(d: Mapping[str, Any]) -> str:
     return (
-        f"方案把 {d['n_keywords']:,} 个关键词的出价调整到当前出价的 ±{d['band']:.0%} 以外，"
-        "而报表无法判断这些词对出价变化的反应（它们的出价从未变动）（--no-trust-region）："
+        f"方案把 {d['n_keywords']:,} 个关键词的出价调整到信任区域以外（报表中出现过的出价范围上下 "
+        f"{d['band']:.0%}，出价从未变动的词为当前出价的 ±{d['band']:.0%}），"
+        "而报表无法判断这些词对出价变化的反应（--no-trust-region）："
         "方案对它们的预期只来自先验。补救：使用默认的信任区域规划（去掉 --no-trust-region），"
         f"或先做{_BID_TEST_ZH}。"
     )
