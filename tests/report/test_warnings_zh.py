@@ -457,24 +457,15 @@ def test_flat_spend_has_its_kind_and_details_and_reads_in_chinese() -> None:
 
 
 def test_draw_tails_have_their_kind_and_details_and_read_in_chinese() -> None:
-    from dataclasses import replace
-
     from bidopt.channels import fit_response, split_budget
-    from bidopt.channels._curves import SIZE_PARAM
+    from tests.channels.test_heavy_tails import heavy_tailed
 
     spend, kpi = _flat_history()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_response(spend, kpi, rng=1)
     # b's curve sizes times a log-normal of log-sd 5 (draw 0 kept): a few draws dominate
-    draws = fit.draws
-    size = SIZE_PARAM[draws.kind]
-    factor = np.random.default_rng(2).lognormal(0.0, 5.0, draws.n_draws)
-    factor[0] = 1.0
-    params = dict(draws.params)
-    params[size] = params[size].copy()
-    params[size][:, 1] *= factor
-    heavy = replace(fit, draws=replace(draws, params=params))
+    heavy = heavy_tailed(fit)
     said = _recorded(lambda: split_budget(heavy, 2200.0, safe=False))
     warning = _of_kind(said, "draw_tails")
     d = warning.details
