@@ -49,6 +49,10 @@ class PlanRanges:
         Width of the trust region used, as a fraction of the full one (1 the full trust
         region, 0 today's bids, lowered only to meet the budget; NaN when the plan was
         made without it, ``safe=False``).
+    trust_low, trust_high : ndarray of float64, shape (n_keywords,), or None
+        Each keyword's lowest and highest bid in that trust region (yuan; 0 for a
+        keyword the region keeps paused), before any reach below it for the budget or a
+        target (the plan's message says when it went lower); None without the region.
     """
 
     metrics: tuple[str, ...]
@@ -57,6 +61,8 @@ class PlanRanges:
     gain: FloatArray
     level: float = 0.8
     trust_scale: float = float("nan")
+    trust_low: FloatArray | None = None
+    trust_high: FloatArray | None = None
 
     def _column(self, name: str) -> int:
         if name not in self.metrics:

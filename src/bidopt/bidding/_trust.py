@@ -604,6 +604,7 @@ def plan_on_estimate(
             except InfeasibleError:
                 raise _account_error(exc, estimate, region, solve, budget) from None
         scale = float("nan")
+        trust_low = trust_high = None
         down, up = trust_half_widths(today, ident)
         step = np.log(np.maximum(plan.bids, 1e-9) / np.maximum(today, 1e-9))
         moved = (step > up) | (-step > down)
@@ -630,6 +631,12 @@ def plan_on_estimate(
             )
             if scale == 0.0 or (plan.success and (gain >= 0).mean() >= _CONFIDENCE):
                 break
+        # the region at the width used, without a reach below it (the report names the
+        # keywords bid outside it)
+        grid = _region(today, down, up, 0.0, scale, centre)
+        positive = np.where(grid > 0, grid, np.inf).min(axis=1)
+        trust_low = np.where(np.isfinite(positive), positive, 0.0)
+        trust_high = np.asarray(grid.max(axis=1), dtype=np.float64)
         if scale < 1.0:
             plan = replace(
                 plan,
@@ -645,6 +652,8 @@ def plan_on_estimate(
         today=np.stack([today_metrics[m].sum(axis=1) for m in names], axis=1),
         gain=gain,
         trust_scale=scale,
+        trust_low=trust_low,
+        trust_high=trust_high,
     )
     return replace(plan, ranges=ranges)
 

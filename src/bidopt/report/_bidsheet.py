@@ -573,19 +573,17 @@ def make_bid_sheet(
             c for c in ("campaign", "ad_group", "match_type") if getattr(log, c) is None
         ),
     )
-    # a plan on the estimate keeps each bid in a trust region: from 20% below the lower of
-    # today's bid and the lowest the report shows to 20% above the higher of today's and
-    # the highest (bidopt.bidding's TRUST_STEP, log 1.2); it may pause a keyword, and go
-    # lower where the budget or a target needs it: the warning names those keywords
-    # (a plan made with safe=False has no region: its trust_scale is NaN)
-    if over_draws and plan.ranges is not None and np.isfinite(plan.ranges.trust_scale):
-        band = 1.2
-        seen_low = np.where(np.isfinite(min_history_bid), min_history_bid, current)
-        floor = np.minimum(current, seen_low) / band
+    # a plan on the estimate keeps each bid in a trust region (PlanRanges.trust_low and
+    # trust_high, at the width the plan used); it may pause a keyword, and go lower where
+    # the budget or a target needs it: the warning names those keywords (a plan made
+    # with safe=False has no region)
+    ranges = plan.ranges
+    if over_draws and ranges is not None and ranges.trust_low is not None:
+        floor = ranges.trust_low
         names = key_cols["keyword"].astype(str)
         # (a step of slack: the region's levels are rounded to the cent, and so is the bid)
         below = (new > 0) & (current > 0) & (new < floor - step_)
-        lowest = np.where(current > 0, np.maximum(np.round(floor, 2), low), 0.0)
+        lowest = np.where(current > 0, np.maximum(floor, low), 0.0)
         with_orders = bool(np.isfinite(now_orders).all())
         bought = now_orders if with_orders else now_clicks
         said = trust_warning(
