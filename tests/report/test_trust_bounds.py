@@ -69,3 +69,14 @@ def test_the_sheet_names_bids_below_the_region_the_plan_used(planned) -> None:  
     assert len(said) == 1, sheet.warnings_in("en")
     n_bidding = int((plan.bids > 0).sum())
     assert f"it bids {n_bidding:,} keywords below it (" in said[0], said[0]
+
+
+def test_a_narrowed_region_is_said() -> None:
+    from bidopt.report._words import trust_warning
+
+    full = trust_warning([], ["a"], 800.0, 900.0)
+    half = trust_warning([], ["a"], 800.0, 900.0, scale=0.5)
+    assert full is not None and half is not None
+    assert "narrowed" not in full[0] and "收窄" not in full[1]
+    assert "here narrowed to 0.5 of that width around today's bids" in half[0]
+    assert "此处收窄到该宽度的 0.5" in half[1]

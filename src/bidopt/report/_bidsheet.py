@@ -597,6 +597,7 @@ def make_bid_sheet(
             float(_evaluate(estimate, lowest, over_draws)[0].sum()),
             "orders" if with_orders else "clicks",
             aim,
+            ranges.trust_scale,
         )
         if said is not None:
             warnings, warnings_zh = (*warnings, said[0]), (*warnings_zh, said[1])

@@ -270,14 +270,16 @@ def trust_warning(
     floor_spend: float,
     unit: str = "orders",
     aim: float | None = None,
+    scale: float = 1.0,
 ) -> tuple[str, str] | None:
     """The warning (English, Chinese) for a plan on an estimate that leaves its trust
     region (bids within 20% beyond those the report shows): ``paused``, the keywords it
     pauses, each with what it spends and buys a day at today's bid (yuan, ``unit``);
     ``lowered``, those it bids below the region; ``budget`` the daily budget and
     ``floor_spend`` what the region's lowest bids spend a day (yuan); ``aim`` the spend
-    the plan aims at when below the budget (its spend rule over the estimate's draws).
-    None when the plan stays within the region."""
+    the plan aims at when below the budget (its spend rule over the estimate's draws);
+    ``scale`` the share of its full width the no-loss guard left the region
+    (``PlanRanges.trust_scale``).  None when the plan stays within the region."""
     if not paused and not lowered:
         return None
     en: list[str] = []
@@ -338,13 +340,20 @@ def trust_warning(
             f"把 {len(lowered):,} 个关键词的出价降到区域以下（{shown_lz}）：{why_zh}；这些出价"
             "能买到什么是外推的，不是观察到的"
         )
+    narrowed = narrowed_zh = ""
+    if scale < 1.0:
+        narrowed = (
+            f"; here narrowed to {scale:g} of that width around today's bids, as the plan "
+            "could not beat today's bids in enough of the estimate's draws with a wider one"
+        )
+        narrowed_zh = f"；此处收窄到该宽度的 {scale:g}（更宽的区域在多数抽样下不能胜过当前出价）"
     return (
         "The plan leaves the trust region (bids within 20% beyond the bids the report shows, "
-        "today's +-20% for a bid that never moved) on some keywords: it "
+        f"today's +-20% for a bid that never moved{narrowed}) on some keywords: it "
         + "; and it ".join(en)
         + ".",
         "方案在部分关键词上超出了信任区域（报表中出现过的出价范围上下 20%，出价从未变动的词为"
-        "当前出价的 ±20%）：" + "；并".join(zh) + "。",
+        f"当前出价的 ±20%{narrowed_zh}）：" + "；并".join(zh) + "。",
     )
 
 
