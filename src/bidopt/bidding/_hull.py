@@ -21,7 +21,7 @@ arrays when needed.  The arrays are built by a compiled row loop when numba is i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -304,16 +304,20 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
         bucket, bucket_cost, first, n_steps, odd_pos, unsure, n_unsure, odd_table, span = (
             _kernels.hull_rows(cost, value, allowed, SHIFT, N_BUCKETS)
         )
-        if n_unsure:  # beyond the exact test's range: these rows as the numpy path has them
-            redo = np.flatnonzero(unsure)
-            a = None if allowed is None else allowed[redo]
-            f, k, b, b_cost, odd_redo, table = build_arrays(cost[redo], value[redo], a)
-            first[redo], n_steps[redo], bucket[redo] = f, k, b
-            odd_pos[redo] = -1
-            odd_pos[redo[odd_redo]] = redo[odd_redo]
-            odd_table[redo[odd_redo]] = table
-            bucket_cost += b_cost
-            span = _span(bucket_cost)
+        if n_unsure:  # beyond the exact test's range: rescaled, else as numpy has them
+            hull = Hull(
+                cost,
+                value,
+                first,
+                n_steps,
+                bucket,
+                bucket_cost,
+                np.flatnonzero(odd_pos >= 0),
+                odd_table,
+                odd_pos,
+                span,
+            )
+            return _rescaled(hull, np.flatnonzero(unsure), allowed, counted=False)
         odd_rows = np.flatnonzero(odd_pos >= 0)
         return Hull(
             cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos, span
@@ -321,7 +325,7 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
     first, n_steps, bucket, bucket_cost, odd_rows, odd_table = build_arrays(cost, value, allowed)
     odd_pos = np.full(n, -1, dtype=np.int32)
     odd_pos[odd_rows] = np.arange(odd_rows.size, dtype=np.int32)
-    return Hull(
+    hull = Hull(
         cost,
         value,
         first,
@@ -333,6 +337,129 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
         odd_pos,
         _span(bucket_cost),
     )
+    far = _far_rows(cost, value) if cost.size else np.zeros(0, dtype=np.int64)
+    return _rescaled(hull, far, allowed, counted=True) if far.size else hull
+
+
+#: Magnitudes beyond which (or, not 0, below whose inverse) a row's cross products can
+#: leave float64's exact range: such rows are scaled by a power of two (exactly) before
+#: their hull is built.
+_FAR = 2.0**400
+
+
+def _row_exponents(a: FloatArray) -> npt.NDArray[np.int64]:
+    """Per row, the exponent of the largest finite absolute value (``frexp``'s: that
+    value scaled by ``2**-e`` is in [0.5, 1)); 0 for a row without a non-zero one."""
+    top = np.max(np.where(np.isfinite(a), np.abs(a), 0.0), axis=1)
+    exponent: npt.NDArray[np.int64] = np.frexp(top)[1].astype(np.int64)
+    return exponent
+
+
+def _far_rows(cost: FloatArray, value: FloatArray) -> IntArray:
+    """Rows whose largest cost or value (absolute) is beyond :data:`_FAR`, or not 0 and
+    below its inverse."""
+    far = np.zeros(cost.shape[0], dtype=bool)
+    for a in (cost, value):
+        top = np.max(np.abs(a), axis=1)
+        far |= (top > _FAR) | ((top > 0) & (top < 1.0 / _FAR))
+    return np.flatnonzero(far)
+
+
+def _bucket_costs(hull: Hull) -> FloatArray:
+    """Total step cost per slope bucket of ``hull``, from its own arrays."""
+    bucket_cost = np.zeros(N_BUCKETS)
+    for _, dc, _, slope in hull.blocks():
+        real = slope > 0
+        key = np.maximum(slope[real].view(np.int64) >> SHIFT, 1)
+        bucket_cost += np.bincount(key, weights=dc[real], minlength=N_BUCKETS)
+    bucket_cost[0] = 0.0
+    return bucket_cost
+
+
+def _rescaled(hull: Hull, rows: IntArray, allowed: BoolArray | None, *, counted: bool) -> Hull:
+    """``hull`` with the hulls of ``rows`` built again with each row's costs and values
+    scaled by a power of two each (:func:`_row_exponents`, so each's largest is near 1):
+    exact, so the vertices are those of the unscaled row, now decided within the exact
+    test's range.  Rows the kernels still cannot decide are built by the numpy path on
+    their unscaled values.  The rebuilt rows' slope buckets come from their unscaled
+    steps; their step costs are added to the bucket costs, or, when ``counted``
+    (``hull`` already holds their old steps), every bucket cost is summed again."""
+    n = hull.shape[0]
+    cost, value = hull.cost[rows], hull.value[rows]
+    c = np.ldexp(cost, -_row_exponents(cost)[:, None])
+    v = np.ldexp(value, -_row_exponents(value)[:, None])
+    a = None if allowed is None else np.ascontiguousarray(allowed[rows])
+    if _kernels.ENABLED:
+        _, _, first, n_steps, odd_pos, unsure, n_unsure, table, _ = _kernels.hull_rows(
+            c, v, a, SHIFT, N_BUCKETS
+        )
+        sub_odd = np.flatnonzero(odd_pos >= 0)
+        sub_table = table[sub_odd]
+        if n_unsure:  # as the numpy path has them, unscaled (as before rescaling)
+            redo = np.flatnonzero(unsure)
+            f, k, _, _, odd_redo, t = build_arrays(
+                cost[redo], value[redo], None if a is None else a[redo]
+            )
+            first[redo], n_steps[redo] = f, k
+            keep = ~np.isin(sub_odd, redo)
+            sub_odd = np.concatenate([sub_odd[keep], redo[odd_redo]])
+            sub_table = np.concatenate([sub_table[keep], t.astype(np.int16)])
+    else:
+        first, n_steps, _, _, sub_odd, sub_table = build_arrays(c, v, a)
+    sub_odd = np.asarray(sub_odd, dtype=np.int64)
+    order = np.argsort(sub_odd, kind="stable")
+    sub_odd, sub_table = sub_odd[order], np.asarray(sub_table, dtype=np.int16)[order]
+    sub_pos = np.full(rows.size, -1, dtype=np.int32)
+    sub_pos[sub_odd] = np.arange(sub_odd.size, dtype=np.int32)
+    # the rebuilt rows on their unscaled arrays: each vertex's slope bucket (at its
+    # level, 0 elsewhere) and, summed, the step costs per bucket
+    width = hull.shape[1]
+    sub = Hull(
+        cost,
+        value,
+        first,
+        n_steps,
+        np.zeros((rows.size, width), dtype=np.uint16),
+        hull.bucket_cost,
+        sub_odd,
+        np.ascontiguousarray(sub_table),
+        sub_pos,
+        hull.span,
+    )
+    bucket = np.zeros((rows.size, width), dtype=np.uint16)
+    added = np.zeros(N_BUCKETS)
+    for start, dc, _, slope in sub.blocks():
+        stop = start + dc.shape[0]
+        real = (np.arange(width)[None, :] < n_steps[start:stop, None]) & (slope > 0)
+        key = np.maximum(slope.view(np.int64) >> SHIFT, 1)
+        level = sub._levels_block(start, stop)
+        r, i = np.nonzero(real)
+        bucket[start + r, level[r, i]] = key[r, i]
+        added += np.bincount(key[r, i], weights=dc[r, i], minlength=N_BUCKETS)
+    new_first, new_steps, new_bucket = hull.first.copy(), hull.n_steps.copy(), hull.bucket.copy()
+    new_first[rows], new_steps[rows], new_bucket[rows] = first, n_steps, bucket
+    # the odd rows' table, compact: the other odd rows' rows, then the rebuilt ones'
+    old_odd = hull.odd_rows[~np.isin(hull.odd_rows, rows)]
+    odd_rows = np.concatenate([old_odd, rows[sub_odd]]).astype(np.int64)
+    odd_table = np.concatenate([hull.odd_level[hull.odd_pos[old_odd]], sub_table])
+    order = np.argsort(odd_rows, kind="stable")
+    odd_rows, odd_table = odd_rows[order], np.ascontiguousarray(odd_table[order])
+    odd_pos = np.full(n, -1, dtype=np.int32)
+    odd_pos[odd_rows] = np.arange(odd_rows.size, dtype=np.int32)
+    fixed = Hull(
+        hull.cost,
+        hull.value,
+        new_first,
+        new_steps,
+        new_bucket,
+        hull.bucket_cost,
+        odd_rows,
+        odd_table,
+        odd_pos,
+        hull.span,
+    )
+    bucket_cost = _bucket_costs(fixed) if counted else hull.bucket_cost + added
+    return replace(fixed, bucket_cost=bucket_cost, span=_span(bucket_cost))
 
 
 def _span(bucket_cost: FloatArray) -> tuple[int, int]:
