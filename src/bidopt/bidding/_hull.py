@@ -300,45 +300,28 @@ def build_hull(cost: FloatArray, value: FloatArray, allowed: BoolArray | None = 
             f"`landscape` must have at most {(1 << 15) - 1} bid levels per keyword. "
             f"Got {levels} instead."
         )
-    if _kernels.ENABLED:
-        bucket, bucket_cost, first, n_steps, odd_pos, unsure, n_unsure, odd_table, span = (
+    # rows beyond the exact orientation test's range are built again, rescaled: those
+    # the kernels could not decide (left out of their bucket costs), else every row of
+    # far magnitude (counted in the numpy path's)
+    kernels = _kernels.ENABLED
+    if kernels:
+        bucket, bucket_cost, first, n_steps, odd_pos, unsure, _, odd_table, span = (
             _kernels.hull_rows(cost, value, allowed, SHIFT, N_BUCKETS)
         )
-        if n_unsure:  # beyond the exact test's range: rescaled, else as numpy has them
-            hull = Hull(
-                cost,
-                value,
-                first,
-                n_steps,
-                bucket,
-                bucket_cost,
-                np.flatnonzero(odd_pos >= 0),
-                odd_table,
-                odd_pos,
-                span,
-            )
-            return _rescaled(hull, np.flatnonzero(unsure), allowed, counted=False)
         odd_rows = np.flatnonzero(odd_pos >= 0)
-        return Hull(
-            cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos, span
+        redo = np.flatnonzero(unsure)
+    else:
+        first, n_steps, bucket, bucket_cost, odd_rows, odd_table = build_arrays(
+            cost, value, allowed
         )
-    first, n_steps, bucket, bucket_cost, odd_rows, odd_table = build_arrays(cost, value, allowed)
-    odd_pos = np.full(n, -1, dtype=np.int32)
-    odd_pos[odd_rows] = np.arange(odd_rows.size, dtype=np.int32)
+        odd_pos = np.full(n, -1, dtype=np.int32)
+        odd_pos[odd_rows] = np.arange(odd_rows.size, dtype=np.int32)
+        span = _span(bucket_cost)
+        redo = _far_rows(cost, value) if cost.size else np.zeros(0, dtype=np.int64)
     hull = Hull(
-        cost,
-        value,
-        first,
-        n_steps,
-        bucket,
-        bucket_cost,
-        odd_rows,
-        odd_table,
-        odd_pos,
-        _span(bucket_cost),
+        cost, value, first, n_steps, bucket, bucket_cost, odd_rows, odd_table, odd_pos, span
     )
-    far = _far_rows(cost, value) if cost.size else np.zeros(0, dtype=np.int64)
-    return _rescaled(hull, far, allowed, counted=True) if far.size else hull
+    return _rescaled(hull, redo, allowed, counted=not kernels) if redo.size else hull
 
 
 #: Magnitudes beyond which (or, not 0, below whose inverse) a row's cross products can
