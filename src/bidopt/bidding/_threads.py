@@ -101,8 +101,8 @@ def _work(tasks: Sequence[Callable[[], T]], counter: Iterator[int], out: list[An
 def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     """Every task's result, in the order of ``tasks``, computed by ``k = min(threads(),
     len(tasks))`` threads, the caller one of them: each takes the next task left, so a
-    worker that wakes late takes fewer.  An exception in a task is raised here (after
-    the caller has found no task left)."""
+    worker that wakes late takes fewer.  An exception in a task is raised here: the
+    caller's own at once, a worker's once the caller has found no task left."""
     k = min(threads(), len(tasks))
     if k <= 1:
         return [task() for task in tasks]
