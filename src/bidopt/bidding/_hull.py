@@ -348,15 +348,19 @@ def _far_rows(cost: FloatArray, value: FloatArray) -> IntArray:
     return np.flatnonzero(far)
 
 
-def _bucket_costs(hull: Hull) -> FloatArray:
-    """Total step cost per slope bucket of ``hull``, from its own arrays."""
+def _step_buckets(hull: Hull) -> tuple[npt.NDArray[np.uint16], FloatArray]:
+    """Each vertex's slope bucket at its level (0 elsewhere), shape ``hull.shape``, and
+    the total step cost per bucket, from ``hull``'s own arrays (its vertices given)."""
+    n, width = hull.shape
+    bucket = np.zeros((n, width), dtype=np.uint16)
     bucket_cost = np.zeros(N_BUCKETS)
-    for _, dc, _, slope in hull.blocks():
-        real = slope > 0
-        key = np.maximum(slope[real].view(np.int64) >> SHIFT, 1)
-        bucket_cost += np.bincount(key, weights=dc[real], minlength=N_BUCKETS)
+    for start, dc, _, slope in hull.blocks():
+        r, i = np.nonzero(slope > 0)  # (the padding after a row's top has slope 0)
+        key = np.maximum(slope[r, i].view(np.int64) >> SHIFT, 1)
+        bucket[start + r, hull._levels_block(start, start + dc.shape[0])[r, i]] = key
+        bucket_cost += np.bincount(key, weights=dc[r, i], minlength=N_BUCKETS)
     bucket_cost[0] = 0.0
-    return bucket_cost
+    return bucket, bucket_cost
 
 
 def _rescaled(hull: Hull, rows: IntArray, allowed: BoolArray | None, *, counted: bool) -> Hull:
@@ -394,31 +398,21 @@ def _rescaled(hull: Hull, rows: IntArray, allowed: BoolArray | None, *, counted:
     sub_odd, sub_table = sub_odd[order], np.asarray(sub_table, dtype=np.int16)[order]
     sub_pos = np.full(rows.size, -1, dtype=np.int32)
     sub_pos[sub_odd] = np.arange(sub_odd.size, dtype=np.int32)
-    # the rebuilt rows on their unscaled arrays: each vertex's slope bucket (at its
-    # level, 0 elsewhere) and, summed, the step costs per bucket
-    width = hull.shape[1]
+    # the rebuilt rows on their unscaled arrays: each vertex's slope bucket and, summed,
+    # the step costs per bucket
     sub = Hull(
         cost,
         value,
         first,
         n_steps,
-        np.zeros((rows.size, width), dtype=np.uint16),
+        np.zeros((rows.size, hull.shape[1]), dtype=np.uint16),
         hull.bucket_cost,
         sub_odd,
         np.ascontiguousarray(sub_table),
         sub_pos,
         hull.span,
     )
-    bucket = np.zeros((rows.size, width), dtype=np.uint16)
-    added = np.zeros(N_BUCKETS)
-    for start, dc, _, slope in sub.blocks():
-        stop = start + dc.shape[0]
-        real = (np.arange(width)[None, :] < n_steps[start:stop, None]) & (slope > 0)
-        key = np.maximum(slope.view(np.int64) >> SHIFT, 1)
-        level = sub._levels_block(start, stop)
-        r, i = np.nonzero(real)
-        bucket[start + r, level[r, i]] = key[r, i]
-        added += np.bincount(key[r, i], weights=dc[r, i], minlength=N_BUCKETS)
+    bucket, added = _step_buckets(sub)
     new_first, new_steps, new_bucket = hull.first.copy(), hull.n_steps.copy(), hull.bucket.copy()
     new_first[rows], new_steps[rows], new_bucket[rows] = first, n_steps, bucket
     # the odd rows' table, compact: the other odd rows' rows, then the rebuilt ones'
@@ -441,7 +435,7 @@ def _rescaled(hull: Hull, rows: IntArray, allowed: BoolArray | None, *, counted:
         odd_pos,
         hull.span,
     )
-    bucket_cost = _bucket_costs(fixed) if counted else hull.bucket_cost + added
+    bucket_cost = _step_buckets(fixed)[1] if counted else hull.bucket_cost + added
     return replace(fixed, bucket_cost=bucket_cost, span=_span(bucket_cost))
 
 
