@@ -288,6 +288,12 @@ def _region(
     return grid
 
 
+def _lowest_bids(grid: FloatArray) -> FloatArray:
+    """Each keyword's lowest bid above 0 in a region's grid (shape (n_keywords,
+    levels)); ``inf`` for a keyword the region keeps paused."""
+    return np.asarray(np.where(grid > 0, grid, np.inf).min(axis=1), dtype=np.float64)
+
+
 _R = TypeVar("_R")
 
 
@@ -404,8 +410,7 @@ def _reaching(
         lowest = _region(today, down, up, deepest, scale, centre)
         raise _account_error(exc, estimate, lowest, solve, budget) from None
     plan = _with_bound(plan_of(result), bound)
-    floor = _region(today, down, up, cut, scale, centre)
-    floor = np.where(floor > 0, floor, np.inf).min(axis=1)
+    floor = _lowest_bids(_region(today, down, up, cut, scale, centre))
     below = (plan.bids > 0) & (plan.bids < floor - 1e-9)
     if below.any():
         lowest_share = float((plan.bids[below] / centre[below]).min())
@@ -634,8 +639,8 @@ def plan_on_estimate(
         # the region at the width used, without a reach below it (the report names the
         # keywords bid outside it)
         grid = _region(today, down, up, 0.0, scale, centre)
-        positive = np.where(grid > 0, grid, np.inf).min(axis=1)
-        trust_low = np.where(np.isfinite(positive), positive, 0.0)
+        lowest = _lowest_bids(grid)
+        trust_low = np.where(np.isfinite(lowest), lowest, 0.0)
         trust_high = np.asarray(grid.max(axis=1), dtype=np.float64)
         if scale < 1.0:
             plan = replace(
