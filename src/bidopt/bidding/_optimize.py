@@ -149,7 +149,9 @@ def optimize_bids(
     -----
     IdentifiabilityWarning
         With ``safe=False`` on an estimate, when the plan moves bids whose response the
-        log cannot identify beyond +-20% of today's.
+        log cannot identify beyond the trust region ``safe=True`` would keep them in (the
+        bids the log shows plus 20% either way; +-20% of today's for a bid that never
+        moved).
 
     Examples
     --------
