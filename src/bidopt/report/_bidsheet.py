@@ -578,7 +578,7 @@ def make_bid_sheet(
     # the budget or a target needs it: the warning names those keywords (a plan made
     # with safe=False has no region)
     ranges = plan.ranges
-    if over_draws and ranges is not None and ranges.trust_low is not None:
+    if ranges is not None and ranges.trust_low is not None:
         floor = ranges.trust_low
         names = key_cols["keyword"].astype(str)
         # (a step of slack: the region's levels are rounded to the cent, and so is the bid)
